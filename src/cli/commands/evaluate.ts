@@ -1,0 +1,23 @@
+import { parseSnapshot } from '../../model/snapshot.js';
+import { runPipeline } from '../../pipeline.js';
+import { emitReport, exitCode, loadConfig, readInput, reportOptions, reportOptionsFrom } from '../common.js';
+import { inputError } from '../errors.js';
+import type { CommandSpec } from '../spec.js';
+
+export const evaluateCommand: CommandSpec = {
+  name: 'evaluate',
+  summary: 'evaluate an inventory snapshot (from `collect -o FILE`) offline',
+  args: [{ name: 'file', description: 'inventory snapshot JSON', required: true }],
+  options: reportOptions(),
+  examples: ['hyperpod-cmk evaluate inventory.json --format json -o report.json'],
+  async run([file], raw, io) {
+    const options = reportOptionsFrom(raw);
+    const parsed = parseSnapshot(readInput(io, file!, 'inventory snapshot'), file!);
+    if (!parsed.ok) throw inputError(parsed.error);
+    const config = loadConfig(io, options);
+    const now = options.now ?? io.now();
+    const { evaluation, report } = runPipeline(parsed.value, { config, now, inputs: [file!] });
+    emitReport(io, report, options);
+    return exitCode(evaluation, parsed.value.gaps.length, options);
+  },
+};

@@ -1,0 +1,62 @@
+/**
+ * The entry point: wires the commands, runs one, and turns what happened into an exit code.
+ * 0 clean, 1 a finding at or above --fail-on failed, 2 usage/config/input error, 3 incomplete.
+ * Only this module touches `process`.
+ */
+import { demoCommand } from './commands/demo.js';
+import { evaluateCommand } from './commands/evaluate.js';
+import { rulesCommand } from './commands/rules.js';
+import { CliInputError, formatInputError } from './errors.js';
+import { type Io, processIo } from './io.js';
+import { buildProgram, CommanderError, type ProgramResult } from './program.js';
+import type { CommandSpec } from './spec.js';
+
+export const COMMANDS: CommandSpec[] = [evaluateCommand, demoCommand, rulesCommand];
+
+export async function runCli(
+  argv: readonly string[],
+  io: Io,
+  commands: readonly CommandSpec[] = COMMANDS,
+): Promise<number> {
+  const result: ProgramResult = {};
+  const program = buildProgram(commands, io, result);
+  try {
+    await program.parseAsync([...argv], { from: 'user' });
+  } catch (error) {
+    if (error instanceof CommanderError) {
+      if (
+        error.code === 'commander.helpDisplayed' ||
+        error.code === 'commander.version' ||
+        error.code === 'commander.help'
+      )
+        return 0;
+      if (error.code === 'commander.executeSubCommandAsync') return 2;
+      return 2;
+    }
+    if (error instanceof CliInputError) {
+      io.stderr.write(formatInputError(error.detail));
+      return 2;
+    }
+    const message = error instanceof Error ? error.message : String(error);
+    io.stderr.write(`hyperpod-cmk: internal error: ${message}\n`);
+    if (io.env.HYPERPOD_CMK_DEBUG && error instanceof Error && error.stack)
+      io.stderr.write(`${error.stack}\n`);
+    else io.stderr.write('  set HYPERPOD_CMK_DEBUG=1 for the stack trace, and please report it\n');
+    return 2;
+  }
+  if (result.code === undefined) {
+    // No command ran: `hyperpod-cmk` alone prints help.
+    io.stdout.write(program.helpInformation());
+    return argv.length === 0 ? 0 : 2;
+  }
+  return result.code;
+}
+
+export async function main(): Promise<void> {
+  // A closed pipe (e.g. `| head`) ends output quietly instead of crashing.
+  process.stdout.on('error', (error: NodeJS.ErrnoException) => {
+    if (error.code === 'EPIPE') process.exit(process.exitCode ?? 0);
+  });
+  const code = await runCli(process.argv.slice(2), processIo());
+  process.exitCode = code;
+}

@@ -1,0 +1,387 @@
+/**
+ * The inventory: the one normalized model that every source produces (live AWS, a snapshot file,
+ * CloudFormation, Terraform, Terraform plans, create-cluster JSON). Rules read nothing else.
+ *
+ * The zod schemas here are the single source of truth: the TypeScript types are inferred from
+ * them, `evaluate FILE` validates snapshots with them, and `schemas/inventory.schema.json` is
+ * generated from them.
+ */
+import { z } from 'zod';
+
+export const INVENTORY_SCHEMA_VERSION = 1;
+
+export const SourceSchema = z.enum([
+  'live',
+  'snapshot',
+  'cloudformation',
+  'terraform',
+  'terraform-plan',
+  'cli-json',
+]);
+export type Source = z.infer<typeof SourceSchema>;
+export const IAC_SOURCES: readonly Source[] = ['cloudformation', 'terraform', 'terraform-plan', 'cli-json'];
+export const isIacSource = (source: Source): boolean => IAC_SOURCES.includes(source);
+
+export const LocationSchema = z
+  .object({
+    file: z.string().min(1),
+    line: z.number().int().positive().optional(),
+    column: z.number().int().positive().optional(),
+  })
+  .strict();
+export type Location = z.infer<typeof LocationSchema>;
+
+/**
+ * A value that could not be known from the source: an IaC reference to an unset parameter, an
+ * expression known only after apply, a condition whose inputs are unknown. Rules that need such a
+ * value answer UNKNOWN and name `expression` and `inputs`; they never guess.
+ */
+export const UnresolvedSchema = z
+  .object({
+    unresolved: z.string().describe('the expression as written, e.g. "!Ref KmsKeyId" or "var.kms_key_arn"'),
+    reason: z.string(),
+    inputs: z.array(z.string()).optional().describe('parameters or variables whose values are missing'),
+  })
+  .strict();
+export type Unresolved = z.infer<typeof UnresolvedSchema>;
+
+export function isUnresolved(value: unknown): value is Unresolved {
+  return (
+    typeof value === 'object' &&
+    value !== null &&
+    typeof (value as { unresolved?: unknown }).unresolved === 'string' &&
+    typeof (value as { reason?: unknown }).reason === 'string'
+  );
+}
+
+const maybe = <T extends z.ZodType>(schema: T) => z.union([schema, UnresolvedSchema]);
+
+export const TagsSchema = z.record(z.string(), z.string());
+export type Tags = z.infer<typeof TagsSchema>;
+
+// ---------------------------------------------------------------------------------------------
+// IAM policy documents (key policies and identity policies)
+
+const StringOrList = z.union([z.string(), z.array(z.string())]);
+export const PrincipalSchema = z.union([z.literal('*'), z.record(z.string(), StringOrList)]);
+export const ConditionBlockSchema = z.record(
+  z.string(),
+  z.record(
+    z.string(),
+    z.union([z.string(), z.boolean(), z.number(), z.array(z.union([z.string(), z.boolean(), z.number()]))]),
+  ),
+);
+export const PolicyStatementSchema = z
+  .object({
+    Sid: z.string().optional(),
+    Effect: z.enum(['Allow', 'Deny']),
+    Principal: PrincipalSchema.optional(),
+    NotPrincipal: PrincipalSchema.optional(),
+    Action: StringOrList.optional(),
+    NotAction: StringOrList.optional(),
+    Resource: StringOrList.optional(),
+    NotResource: StringOrList.optional(),
+    Condition: ConditionBlockSchema.optional(),
+  })
+  .passthrough();
+export type PolicyStatement = z.infer<typeof PolicyStatementSchema>;
+export const PolicyDocumentSchema = z
+  .object({
+    Version: z.string().optional(),
+    Id: z.string().optional(),
+    Statement: z.union([PolicyStatementSchema, z.array(PolicyStatementSchema)]),
+  })
+  .passthrough();
+export type PolicyDocument = z.infer<typeof PolicyDocumentSchema>;
+
+// ---------------------------------------------------------------------------------------------
+// Accounts, gaps
+
+export const AccountSchema = z
+  .object({
+    id: z.string().regex(/^(\d{12}|unknown)$/, 'a 12-digit AWS account id, or "unknown" for IaC'),
+    name: z.string().optional(),
+    regions: z.array(z.string()).describe('regions scanned in this account'),
+    source: SourceSchema,
+  })
+  .strict();
+export type Account = z.infer<typeof AccountSchema>;
+
+/** Something that could not be collected, and why. Rules that needed it answer UNKNOWN. */
+export const GapSchema = z
+  .object({
+    code: z
+      .string()
+      .describe('e.g. aws.access_denied, aws.throttled, aws.region_disabled, aws.assume_role_failed'),
+    service: z.string(),
+    operation: z.string(),
+    account: z.string().optional(),
+    region: z.string().optional(),
+    resource: z
+      .string()
+      .optional()
+      .describe('the ARN or id the call was about; absent for account-wide calls'),
+    message: z.string(),
+  })
+  .strict();
+export type Gap = z.infer<typeof GapSchema>;
+
+// ---------------------------------------------------------------------------------------------
+// Clusters, instance groups, volumes
+
+export const VolumeRoleSchema = z.enum(['root', 'secondary']);
+export type VolumeRole = z.infer<typeof VolumeRoleSchema>;
+
+/** What resolving a `VolumeKmsKeyId` (kms:DescribeKey, or a key defined in the same IaC) gave. */
+export const KeyResolutionSchema = z.discriminatedUnion('status', [
+  z.object({ status: z.literal('resolved'), keyArn: z.string() }).strict(),
+  z.object({ status: z.literal('not-found'), message: z.string() }).strict(),
+  z
+    .object({
+      status: z.literal('unknown'),
+      reason: z.string(),
+      gapCode: z.string().optional().describe('the gap that kept the key from being resolved'),
+    })
+    .strict(),
+]);
+export type KeyResolution = z.infer<typeof KeyResolutionSchema>;
+
+export const EbsVolumeSchema = z
+  .object({
+    role: VolumeRoleSchema,
+    kmsKeyId: z
+      .union([z.string(), z.null(), UnresolvedSchema])
+      .describe(
+        'VolumeKmsKeyId as written (id, ARN, alias, alias ARN, IaC reference); null when no key is set',
+      ),
+    resolution: KeyResolutionSchema.optional().describe('absent when kmsKeyId is null'),
+    sizeInGB: maybe(z.number()).optional(),
+    location: LocationSchema.optional(),
+  })
+  .strict();
+export type EbsVolume = z.infer<typeof EbsVolumeSchema>;
+
+export const InstanceGroupKindSchema = z.enum(['regular', 'restricted']);
+export type InstanceGroupKind = z.infer<typeof InstanceGroupKindSchema>;
+
+export const InstanceGroupSchema = z
+  .object({
+    id: z.string().describe('<cluster id>/instance-group/<name>'),
+    name: z.string(),
+    kind: InstanceGroupKindSchema,
+    executionRole: z.union([z.string(), z.null(), UnresolvedSchema]),
+    instanceType: maybe(z.string()).optional(),
+    instanceCount: maybe(z.number()).optional(),
+    status: z.string().optional(),
+    volumes: z
+      .union([z.array(EbsVolumeSchema), UnresolvedSchema])
+      .describe('EBS entries of InstanceStorageConfigs; [] when the group configures none'),
+    location: LocationSchema.optional(),
+  })
+  .strict();
+export type InstanceGroup = z.infer<typeof InstanceGroupSchema>;
+
+export const OrchestratorSchema = z.enum(['eks', 'slurm', 'none']);
+export type Orchestrator = z.infer<typeof OrchestratorSchema>;
+
+export const ClusterSchema = z
+  .object({
+    id: z.string().describe('the cluster ARN; <file>#<logical id or address> for IaC'),
+    arn: z.string().optional(),
+    name: z.string(),
+    account: z.string(),
+    region: z.string(),
+    source: SourceSchema,
+    location: LocationSchema.optional(),
+    status: z.string().optional(),
+    orchestrator: maybe(OrchestratorSchema).describe('"none" when the cluster sets no orchestrator'),
+    nodeProvisioningMode: z
+      .union([z.literal('Continuous'), z.null(), UnresolvedSchema])
+      .describe('null when absent (the legacy mode)'),
+    tags: maybe(TagsSchema).optional().describe('absent when the tags could not be read (see gaps)'),
+    instanceGroups: z.array(InstanceGroupSchema),
+    instanceGroupsUnresolved: UnresolvedSchema.optional().describe(
+      'set when the list of instance groups itself cannot be known (e.g. inside an unresolvable !If)',
+    ),
+    notCollected: z
+      .array(z.string())
+      .optional()
+      .describe('fields the source could not carry (e.g. an emulator that drops NodeProvisioningMode)'),
+  })
+  .strict();
+export type Cluster = z.infer<typeof ClusterSchema>;
+
+// ---------------------------------------------------------------------------------------------
+// KMS keys
+
+export const KeyMetadataSchema = z
+  .object({
+    keyManager: maybe(z.enum(['AWS', 'CUSTOMER'])),
+    keyState: maybe(z.string()).describe('Enabled, Disabled, PendingDeletion, PendingReplicaDeletion, ...'),
+    keySpec: maybe(z.string()),
+    keyUsage: maybe(z.string()),
+    origin: maybe(z.string()).optional(),
+    multiRegion: maybe(z.boolean()).optional(),
+    multiRegionKeyType: z.enum(['PRIMARY', 'REPLICA']).optional(),
+    primaryKeyArn: z.string().optional(),
+    replicaRegions: z.array(z.string()).optional(),
+    deletionDate: z.string().optional().describe('ISO-8601; set when PendingDeletion'),
+    pendingDeletionWindowInDays: z.number().optional(),
+    creationDate: z.string().optional(),
+    description: z.string().optional(),
+  })
+  .strict();
+export type KeyMetadata = z.infer<typeof KeyMetadataSchema>;
+
+export const KeyRotationSchema = z
+  .object({
+    enabled: maybe(z.boolean()),
+    periodInDays: maybe(z.number()).optional().describe('absent when the source does not report it'),
+    nextRotationDate: z.string().optional(),
+    rotationCount: z.number().int().nonnegative().optional().describe('rotations so far, for the cost model'),
+  })
+  .strict();
+export type KeyRotation = z.infer<typeof KeyRotationSchema>;
+
+export const GrantSchema = z
+  .object({
+    grantId: z.string(),
+    name: z.string().optional(),
+    granteePrincipal: z.string().optional(),
+    retiringPrincipal: z.string().optional(),
+    operations: z.array(z.string()),
+    issuingAccount: z.string().optional(),
+    creationDate: z.string().optional(),
+    constraints: z.record(z.string(), z.unknown()).optional(),
+  })
+  .strict();
+export type Grant = z.infer<typeof GrantSchema>;
+
+export const DeletionProtectionSchema = z
+  .object({
+    pendingWindowInDays: maybe(z.number()).optional().describe('absent: the service default (30 days)'),
+    deletionPolicy: maybe(z.string()).optional().describe('CloudFormation DeletionPolicy'),
+    updateReplacePolicy: maybe(z.string()).optional().describe('CloudFormation UpdateReplacePolicy'),
+    preventDestroy: maybe(z.boolean()).optional().describe('Terraform lifecycle.prevent_destroy'),
+  })
+  .strict();
+export type DeletionProtection = z.infer<typeof DeletionProtectionSchema>;
+
+export const KeyUsageCountSchema = z
+  .object({ month: z.string().regex(/^\d{4}-\d{2}$/), requests: z.number().nonnegative() })
+  .strict();
+
+export const KeySchema = z
+  .object({
+    arn: z.string().describe('the key ARN; <file>#<logical id or address> for IaC'),
+    keyId: z.string().optional(),
+    account: z.string(),
+    region: z.string(),
+    source: SourceSchema,
+    location: LocationSchema.optional(),
+    aliases: z.array(z.string()),
+    metadata: KeyMetadataSchema.optional().describe('absent when DescribeKey could not be called (see gaps)'),
+    rotation: KeyRotationSchema.optional(),
+    policy: z.union([PolicyDocumentSchema, UnresolvedSchema]).optional(),
+    grants: z.array(GrantSchema).optional(),
+    tags: maybe(TagsSchema).optional(),
+    deletionProtection: DeletionProtectionSchema.optional().describe('IaC only'),
+    usage: z.array(KeyUsageCountSchema).optional().describe('KMS requests per month, for the cost model'),
+  })
+  .strict();
+export type Key = z.infer<typeof KeySchema>;
+
+// ---------------------------------------------------------------------------------------------
+// Execution roles, CloudTrail
+
+export const ExecutionRoleSchema = z
+  .object({
+    arn: z.string(),
+    roleId: z
+      .string()
+      .optional()
+      .describe('the unique id (AROA...), as key policies show it after a role is recreated'),
+    account: z.string(),
+    source: SourceSchema,
+    kmsStatements: z
+      .array(PolicyStatementSchema)
+      .describe('the statements of attached and inline policies that mention kms actions'),
+    policiesCollected: z.boolean().describe('false when the role policies could not be read'),
+  })
+  .strict();
+export type ExecutionRole = z.infer<typeof ExecutionRoleSchema>;
+
+export const TrailSchema = z
+  .object({
+    arn: z.string(),
+    name: z.string(),
+    account: z.string(),
+    homeRegion: z.string(),
+    isMultiRegion: z.boolean(),
+    isOrganizationTrail: z.boolean().optional(),
+    isLogging: z.boolean(),
+    logsManagementEvents: z.boolean(),
+    excludesKmsEvents: z
+      .boolean()
+      .optional()
+      .describe('ExcludeManagementEventSources contains kms.amazonaws.com'),
+  })
+  .strict();
+export type Trail = z.infer<typeof TrailSchema>;
+
+export const TrailEventSchema = z
+  .object({
+    eventId: z.string(),
+    eventTime: z.string(),
+    eventSource: z.string(),
+    eventName: z.string(),
+    account: z.string(),
+    region: z.string(),
+    principalArn: z.string().optional(),
+    principalType: z.string().optional(),
+    invokedBy: z.string().optional(),
+    errorCode: z.string().optional(),
+    errorMessage: z.string().optional(),
+    keyRef: z.string().optional().describe('the key as the event names it (ARN, id or alias)'),
+    grantIsForAwsResource: z.boolean().optional(),
+    granteePrincipal: z.string().optional(),
+  })
+  .strict();
+export type TrailEvent = z.infer<typeof TrailEventSchema>;
+
+// ---------------------------------------------------------------------------------------------
+
+export const InventorySchema = z
+  .object({
+    schemaVersion: z.literal(INVENTORY_SCHEMA_VERSION),
+    generatedAt: z.string().describe('ISO-8601 time the data was collected'),
+    source: SourceSchema,
+    accounts: z.array(AccountSchema),
+    clusters: z.array(ClusterSchema),
+    keys: z.array(KeySchema),
+    roles: z.array(ExecutionRoleSchema),
+    trails: z.array(TrailSchema),
+    events: z.array(TrailEventSchema),
+    eventsCollected: z
+      .array(z.object({ account: z.string(), region: z.string(), since: z.string() }).strict())
+      .describe('account-regions whose CloudTrail events were looked up, and from when'),
+    gaps: z.array(GapSchema),
+  })
+  .strict();
+export type Inventory = z.infer<typeof InventorySchema>;
+
+export function emptyInventory(source: Source, generatedAt: string): Inventory {
+  return {
+    schemaVersion: INVENTORY_SCHEMA_VERSION,
+    generatedAt,
+    source,
+    accounts: [],
+    clusters: [],
+    keys: [],
+    roles: [],
+    trails: [],
+    events: [],
+    eventsCollected: [],
+    gaps: [],
+  };
+}

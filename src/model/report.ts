@@ -1,0 +1,111 @@
+/**
+ * The JSON report, schemaVersion 1: the stable contract for machines (DESIGN.md). The zod schema
+ * generates the published `schemas/report.schema.json`; tests validate every JSON report against
+ * that published file with an independent validator.
+ */
+import { z } from 'zod';
+import { FindingSchema, SEVERITIES, SourceIssueSchema } from './finding.js';
+import { GapSchema, SourceSchema } from './inventory.js';
+
+export const REPORT_SCHEMA_VERSION = 1;
+
+export const ComplianceStatusSchema = z.enum([
+  'compliant',
+  'compliant-by-exception',
+  'non-compliant',
+  'unknown',
+]);
+export type ComplianceStatus = z.infer<typeof ComplianceStatusSchema>;
+
+export const SummarySchema = z
+  .object({
+    clusters: z.number().int(),
+    compliantClusters: z.number().int().describe('clusters where every applicable rule passed'),
+    compliantByException: z
+      .number()
+      .int()
+      .describe('clusters compliant only because failures are suppressed'),
+    unknownClusters: z.number().int(),
+    clusterCompliancePct: z
+      .number()
+      .describe('(compliant + by exception) / clusters, one decimal; 100 when there are none'),
+    instanceGroups: z.number().int(),
+    compliantInstanceGroups: z.number().int(),
+    instanceGroupCompliancePct: z.number(),
+    keys: z.number().int(),
+    pass: z.number().int(),
+    fail: z.number().int().describe('unsuppressed FAIL findings'),
+    notApplicable: z.number().int(),
+    unknown: z.number().int().describe('unsuppressed UNKNOWN findings'),
+    suppressed: z.number().int(),
+    expiredSuppressions: z.number().int(),
+    failBySeverity: z
+      .object(
+        Object.fromEntries(SEVERITIES.map((s) => [s, z.number().int()])) as Record<
+          (typeof SEVERITIES)[number],
+          z.ZodNumber
+        >,
+      )
+      .strict(),
+  })
+  .strict();
+export type Summary = z.infer<typeof SummarySchema>;
+
+export const ClusterComplianceSchema = z
+  .object({
+    id: z.string(),
+    name: z.string(),
+    account: z.string(),
+    region: z.string(),
+    status: ComplianceStatusSchema,
+    instanceGroups: z.number().int(),
+    failing: z
+      .array(z.string())
+      .describe('rule ids with an unsuppressed FAIL on the cluster, its groups or their keys'),
+    unknown: z.array(z.string()),
+    excepted: z.array(z.string()).describe('rule ids whose failures are suppressed'),
+  })
+  .strict();
+export type ClusterCompliance = z.infer<typeof ClusterComplianceSchema>;
+
+export const InstanceGroupComplianceSchema = z
+  .object({
+    id: z.string(),
+    cluster: z.string(),
+    name: z.string(),
+    account: z.string(),
+    region: z.string(),
+    status: ComplianceStatusSchema,
+  })
+  .strict();
+export type InstanceGroupCompliance = z.infer<typeof InstanceGroupComplianceSchema>;
+
+export const ScanInfoSchema = z
+  .object({
+    id: z.string(),
+    source: SourceSchema,
+    startedAt: z.string(),
+    finishedAt: z.string(),
+    accounts: z.array(z.string()),
+    regions: z.array(z.string()),
+    inputs: z.array(z.string()).optional().describe('files or directories read (IaC, snapshots)'),
+  })
+  .strict();
+export type ScanInfo = z.infer<typeof ScanInfoSchema>;
+
+export const ReportSchema = z
+  .object({
+    $schema: z.string().optional(),
+    schemaVersion: z.literal(REPORT_SCHEMA_VERSION),
+    tool: z.object({ name: z.literal('hyperpod-cmk'), version: z.string() }).strict(),
+    scan: ScanInfoSchema,
+    summary: SummarySchema,
+    clusters: z.array(ClusterComplianceSchema).describe('per-cluster compliance roll-up'),
+    findings: z.array(FindingSchema),
+    gaps: z.array(GapSchema),
+    issues: z
+      .array(SourceIssueSchema)
+      .describe('problems reading the inputs (IaC parse errors, unreadable files)'),
+  })
+  .strict();
+export type Report = z.infer<typeof ReportSchema>;

@@ -1,0 +1,42 @@
+/** The pipeline every source shares: inventory -> evaluation -> report. */
+import type { ResolvedConfig } from './config/schema.js';
+import { type Evaluation, evaluate } from './engine/evaluate.js';
+import type { SourceIssue } from './model/finding.js';
+import type { Inventory } from './model/inventory.js';
+import type { Report } from './model/report.js';
+import { buildReport } from './reporters/report.js';
+import type { Rule } from './rules/define-rule.js';
+
+export interface PipelineOptions {
+  config?: ResolvedConfig;
+  /** The clock for lookback windows, suppression expiry and report times. Default: now. */
+  now?: Date;
+  /** When collection started; default `now`. */
+  startedAt?: Date;
+  issues?: readonly SourceIssue[];
+  inputs?: readonly string[];
+  rules?: readonly Rule[];
+}
+
+export interface PipelineResult {
+  evaluation: Evaluation;
+  report: Report;
+}
+
+export function runPipeline(inventory: Inventory, options: PipelineOptions = {}): PipelineResult {
+  const now = options.now ?? new Date();
+  const evaluation = evaluate(inventory, {
+    now,
+    ...(options.config ? { config: options.config } : {}),
+    ...(options.rules ? { rules: options.rules } : {}),
+  });
+  const report = buildReport({
+    inventory,
+    evaluation,
+    startedAt: options.startedAt ?? now,
+    finishedAt: now,
+    ...(options.issues ? { issues: options.issues } : {}),
+    ...(options.inputs ? { inputs: options.inputs } : {}),
+  });
+  return { evaluation, report };
+}

@@ -1,0 +1,94 @@
+/**
+ * The KMS action catalog and IAM action matching (`kms:Create*`, `kms:*`, `*`, `NotAction`).
+ */
+import { globToRegExp } from './glob.js';
+
+/** Cryptographic use of a key, and the grant that passes it on (CreateGrant lets the grantee use the key). */
+export const USAGE_ACTIONS = [
+  'kms:Encrypt',
+  'kms:Decrypt',
+  'kms:ReEncryptFrom',
+  'kms:ReEncryptTo',
+  'kms:GenerateDataKey',
+  'kms:GenerateDataKeyWithoutPlaintext',
+  'kms:GenerateDataKeyPair',
+  'kms:GenerateDataKeyPairWithoutPlaintext',
+  'kms:GenerateMac',
+  'kms:VerifyMac',
+  'kms:Sign',
+  'kms:Verify',
+  'kms:DeriveSharedSecret',
+  'kms:CreateGrant',
+] as const;
+
+/** Actions that govern the key: who may use it, whether it exists, whether it works. */
+export const ADMIN_ACTIONS = [
+  'kms:PutKeyPolicy',
+  'kms:ScheduleKeyDeletion',
+  'kms:CancelKeyDeletion',
+  'kms:DisableKey',
+  'kms:EnableKey',
+  'kms:DisableKeyRotation',
+  'kms:EnableKeyRotation',
+  'kms:RotateKeyOnDemand',
+  'kms:ImportKeyMaterial',
+  'kms:DeleteImportedKeyMaterial',
+  'kms:UpdateKeyDescription',
+  'kms:UpdatePrimaryRegion',
+  'kms:ReplicateKey',
+  'kms:TagResource',
+  'kms:UntagResource',
+  'kms:CreateAlias',
+  'kms:UpdateAlias',
+  'kms:DeleteAlias',
+  'kms:RevokeGrant',
+] as const;
+
+/** The admin actions whose misuse destroys or locks the key's data. */
+export const DESTRUCTIVE_ACTIONS = ['kms:PutKeyPolicy', 'kms:ScheduleKeyDeletion', 'kms:DisableKey'] as const;
+
+export const READ_ACTIONS = [
+  'kms:DescribeKey',
+  'kms:GetKeyPolicy',
+  'kms:GetKeyRotationStatus',
+  'kms:GetPublicKey',
+  'kms:GetParametersForImport',
+  'kms:ListGrants',
+  'kms:ListKeyPolicies',
+  'kms:ListKeyRotations',
+  'kms:ListResourceTags',
+  'kms:ListAliases',
+  'kms:ListRetirableGrants',
+  'kms:RetireGrant',
+] as const;
+
+export const ALL_KEY_ACTIONS: readonly string[] = [...USAGE_ACTIONS, ...ADMIN_ACTIONS, ...READ_ACTIONS];
+
+export const toList = (value: string | readonly string[] | undefined): readonly string[] =>
+  value === undefined ? [] : typeof value === 'string' ? [value] : value;
+
+/** Whether an `Action` entry (with IAM wildcards) covers `action`. Case-insensitive, as IAM is. */
+export const actionMatches = (pattern: string, action: string): boolean =>
+  globToRegExp(pattern, { ignoreCase: true }).test(action);
+
+/** Whether a statement's Action/NotAction covers `action`. */
+export function statementCoversAction(
+  statement: { Action?: string | string[] | undefined; NotAction?: string | string[] | undefined },
+  action: string,
+): boolean {
+  if (statement.NotAction !== undefined)
+    return !toList(statement.NotAction).some((p) => actionMatches(p, action));
+  return toList(statement.Action).some((p) => actionMatches(p, action));
+}
+
+/** The catalog actions a statement covers. */
+export function coveredActions(
+  statement: { Action?: string | string[] | undefined; NotAction?: string | string[] | undefined },
+  catalog: readonly string[] = ALL_KEY_ACTIONS,
+): string[] {
+  return catalog.filter((action) => statementCoversAction(statement, action));
+}
+
+/** True when the statement grants every KMS action (`kms:*`, `*`, or a NotAction that leaves all of them). */
+export const grantsAllKmsActions = (statement: Parameters<typeof coveredActions>[0]): boolean =>
+  coveredActions(statement).length === ALL_KEY_ACTIONS.length;

@@ -1,0 +1,221 @@
+/**
+ * IAM condition evaluation in three-valued logic.
+ *
+ * A request context knows some keys (with values), knows that others are absent (HyperPod sends
+ * no encryption context, so every `kms:EncryptionContext:*` key is absent), and knows nothing of
+ * the rest. A condition on an unknown key evaluates to `maybe`, so an analysis can tell "allowed",
+ * "denied" and "depends on something we could not see" apart instead of guessing.
+ *
+ * Semantics follow the IAM reference: operators on several keys AND together, several values
+ * for one key OR together; a missing key fails positive operators and satisfies negated ones;
+ * `...IfExists` is satisfied by a missing key; `ForAllValues:` is satisfied by a missing or empty
+ * key; `ForAnyValue:` is not; `Null` tests presence.
+ */
+import { globToRegExp } from './glob.js';
+
+export type Tri = 'yes' | 'no' | 'maybe';
+
+export const triAnd = (a: Tri, b: Tri): Tri =>
+  a === 'no' || b === 'no' ? 'no' : a === 'maybe' || b === 'maybe' ? 'maybe' : 'yes';
+export const triOr = (a: Tri, b: Tri): Tri =>
+  a === 'yes' || b === 'yes' ? 'yes' : a === 'maybe' || b === 'maybe' ? 'maybe' : 'no';
+export const triNot = (a: Tri): Tri => (a === 'yes' ? 'no' : a === 'no' ? 'yes' : 'maybe');
+
+export type ContextValue = string | boolean | number | readonly (string | boolean | number)[];
+
+export interface RequestContext {
+  /** Known keys, lower-cased, with their values. */
+  readonly values: ReadonlyMap<string, readonly string[]>;
+  /** Keys known to be absent (lower-cased); a key ending in `*` covers a prefix. */
+  readonly absent: readonly string[];
+}
+
+export function requestContext(
+  values: Record<string, ContextValue>,
+  absent: readonly string[] = [],
+): RequestContext {
+  const map = new Map<string, readonly string[]>();
+  for (const [key, value] of Object.entries(values)) {
+    map.set(key.toLowerCase(), (Array.isArray(value) ? value : [value]).map(String));
+  }
+  return { values: map, absent: absent.map((key) => key.toLowerCase()) };
+}
+
+type KeyState = { state: 'present'; values: readonly string[] } | { state: 'absent' } | { state: 'unknown' };
+
+function lookup(context: RequestContext, key: string): KeyState {
+  const lower = key.toLowerCase();
+  const values = context.values.get(lower);
+  if (values) return { state: 'present', values };
+  for (const absent of context.absent) {
+    if (absent === lower || (absent.endsWith('*') && lower.startsWith(absent.slice(0, -1))))
+      return { state: 'absent' };
+  }
+  return { state: 'unknown' };
+}
+
+interface Operator {
+  negated: boolean;
+  /** Does one request value match one condition value? `maybe` for values we cannot compare. */
+  compare: (requestValue: string, conditionValue: string) => Tri;
+}
+
+const bool = (ok: boolean): Tri => (ok ? 'yes' : 'no');
+const hasPolicyVariable = (value: string) => value.includes('${');
+const guardVariables =
+  (compare: (a: string, b: string) => boolean) =>
+  (a: string, b: string): Tri =>
+    hasPolicyVariable(b) ? 'maybe' : bool(compare(a, b));
+const like = (a: string, b: string) => globToRegExp(b).test(a);
+const numeric = (op: (a: number, b: number) => boolean) => (a: string, b: string) => {
+  const x = Number(a);
+  const y = Number(b);
+  return Number.isNaN(x) || Number.isNaN(y) ? false : op(x, y);
+};
+const date = (op: (a: number, b: number) => boolean) => (a: string, b: string) => {
+  const x = Date.parse(a);
+  const y = Date.parse(b);
+  return Number.isNaN(x) || Number.isNaN(y) ? false : op(x, y);
+};
+
+const OPERATORS: Record<string, Operator> = {
+  stringequals: { negated: false, compare: guardVariables((a, b) => a === b) },
+  stringnotequals: { negated: true, compare: guardVariables((a, b) => a === b) },
+  stringequalsignorecase: {
+    negated: false,
+    compare: guardVariables((a, b) => a.toLowerCase() === b.toLowerCase()),
+  },
+  stringnotequalsignorecase: {
+    negated: true,
+    compare: guardVariables((a, b) => a.toLowerCase() === b.toLowerCase()),
+  },
+  stringlike: { negated: false, compare: guardVariables(like) },
+  stringnotlike: { negated: true, compare: guardVariables(like) },
+  arnequals: { negated: false, compare: guardVariables(like) },
+  arnlike: { negated: false, compare: guardVariables(like) },
+  arnnotequals: { negated: true, compare: guardVariables(like) },
+  arnnotlike: { negated: true, compare: guardVariables(like) },
+  numericequals: { negated: false, compare: guardVariables(numeric((a, b) => a === b)) },
+  numericnotequals: { negated: true, compare: guardVariables(numeric((a, b) => a === b)) },
+  numericlessthan: { negated: false, compare: guardVariables(numeric((a, b) => a < b)) },
+  numericlessthanequals: { negated: false, compare: guardVariables(numeric((a, b) => a <= b)) },
+  numericgreaterthan: { negated: false, compare: guardVariables(numeric((a, b) => a > b)) },
+  numericgreaterthanequals: { negated: false, compare: guardVariables(numeric((a, b) => a >= b)) },
+  dateequals: { negated: false, compare: guardVariables(date((a, b) => a === b)) },
+  datenotequals: { negated: true, compare: guardVariables(date((a, b) => a === b)) },
+  datelessthan: { negated: false, compare: guardVariables(date((a, b) => a < b)) },
+  datelessthanequals: { negated: false, compare: guardVariables(date((a, b) => a <= b)) },
+  dategreaterthan: { negated: false, compare: guardVariables(date((a, b) => a > b)) },
+  dategreaterthanequals: { negated: false, compare: guardVariables(date((a, b) => a >= b)) },
+  bool: { negated: false, compare: guardVariables((a, b) => a.toLowerCase() === b.toLowerCase()) },
+  binaryequals: { negated: false, compare: guardVariables((a, b) => a === b) },
+  // IP conditions need the caller's address, which no inventory knows.
+  ipaddress: { negated: false, compare: () => 'maybe' },
+  notipaddress: { negated: true, compare: () => 'maybe' },
+};
+
+export interface ParsedOperator {
+  name: string;
+  base: string;
+  set: 'ForAllValues' | 'ForAnyValue' | null;
+  ifExists: boolean;
+  negated: boolean;
+  known: boolean;
+}
+
+export function parseOperator(name: string): ParsedOperator {
+  let rest = name;
+  let set: ParsedOperator['set'] = null;
+  if (/^forallvalues:/i.test(rest)) {
+    set = 'ForAllValues';
+    rest = rest.slice('ForAllValues:'.length);
+  } else if (/^foranyvalue:/i.test(rest)) {
+    set = 'ForAnyValue';
+    rest = rest.slice('ForAnyValue:'.length);
+  }
+  const ifExists = /ifexists$/i.test(rest);
+  if (ifExists) rest = rest.slice(0, -'IfExists'.length);
+  const base = rest.toLowerCase();
+  const op = OPERATORS[base];
+  return {
+    name,
+    base,
+    set,
+    ifExists,
+    negated: op?.negated ?? false,
+    known: base === 'null' || op !== undefined,
+  };
+}
+
+const conditionValues = (value: unknown): string[] =>
+  (Array.isArray(value) ? value : [value]).map((item) => String(item));
+
+/** Does one request value match any of the condition values (before negation)? */
+function matchesAnyValue(op: Operator, requestValue: string, values: readonly string[]): Tri {
+  let result: Tri = 'no';
+  for (const value of values) result = triOr(result, op.compare(requestValue, value));
+  return result;
+}
+
+/** One operator applied to one key. */
+export function evaluateConditionKey(
+  operator: string,
+  key: string,
+  value: unknown,
+  context: RequestContext,
+): Tri {
+  const parsed = parseOperator(operator);
+  const values = conditionValues(value);
+  const state = lookup(context, key);
+  if (parsed.base === 'null') {
+    if (state.state === 'unknown') return 'maybe';
+    const present = state.state === 'present' && state.values.length > 0;
+    // {"Null": {"k": "true"}} holds when k is absent; "false" when present.
+    let result: Tri = 'no';
+    for (const v of values) result = triOr(result, bool((v.toLowerCase() === 'true') === !present));
+    return result;
+  }
+  const op = OPERATORS[parsed.base];
+  if (!op) return 'maybe';
+  if (state.state === 'unknown') return 'maybe';
+  if (state.state === 'absent' || state.values.length === 0) {
+    if (parsed.set === 'ForAllValues') return 'yes';
+    if (parsed.set === 'ForAnyValue') return 'no';
+    if (parsed.ifExists) return 'yes';
+    return bool(op.negated);
+  }
+  const perValue = state.values.map((requestValue) => {
+    const hit = matchesAnyValue(op, requestValue, values);
+    return op.negated ? triNot(hit) : hit;
+  });
+  if (parsed.set === 'ForAllValues') return perValue.reduce(triAnd, 'yes' as Tri);
+  if (parsed.set === 'ForAnyValue') return perValue.reduce(triOr, 'no' as Tri);
+  // A single-valued key with several values in the request is unusual; treat it as "any".
+  return perValue.reduce(triOr, 'no' as Tri);
+}
+
+/** A whole `Condition` block: every operator and every key must hold. */
+export function evaluateConditions(
+  condition: Record<string, Record<string, unknown>> | undefined,
+  context: RequestContext,
+): Tri {
+  if (!condition) return 'yes';
+  let result: Tri = 'yes';
+  for (const [operator, keys] of Object.entries(condition)) {
+    for (const [key, value] of Object.entries(keys)) {
+      result = triAnd(result, evaluateConditionKey(operator, key, value, context));
+      if (result === 'no') return 'no';
+    }
+  }
+  return result;
+}
+
+/** Condition keys a block uses, with their operators, for diagnosis and messages. */
+export function conditionKeys(
+  condition: Record<string, Record<string, unknown>> | undefined,
+): { operator: string; key: string; values: string[] }[] {
+  if (!condition) return [];
+  return Object.entries(condition).flatMap(([operator, keys]) =>
+    Object.entries(keys).map(([key, value]) => ({ operator, key, values: conditionValues(value) })),
+  );
+}

@@ -1,0 +1,291 @@
+/**
+ * Policy evaluation and the analyses the key rules ask of it.
+ *
+ * `evaluatePolicy` answers for one request; `keyAccess` combines a key policy with the caller's
+ * identity policies the way KMS does (an explicit Deny wins; a key policy Allow to the account root
+ * delegates to IAM; cross-account access needs both sides); `effectiveActions` lists what one
+ * principal may do with a key; `publicStatements` finds wildcard grants that no condition restricts.
+ */
+import type { PolicyDocument, PolicyStatement } from '../model/inventory.js';
+import { ALL_KEY_ACTIONS, statementCoversAction, toList } from './actions.js';
+import {
+  conditionKeys,
+  evaluateConditions,
+  parseOperator,
+  type RequestContext,
+  type Tri,
+  triAnd,
+  triNot,
+  triOr,
+} from './conditions.js';
+import { globToRegExp, hasWildcard } from './glob.js';
+import {
+  type Caller,
+  matchPrincipal,
+  type PrincipalMatch,
+  type PrincipalRef,
+  principalsOf,
+} from './principal.js';
+
+export const statementsOf = (doc: PolicyDocument): PolicyStatement[] =>
+  Array.isArray(doc.Statement) ? doc.Statement : [doc.Statement];
+
+export interface AccessRequest {
+  caller: Caller;
+  action: string;
+  resource: string;
+  context: RequestContext;
+}
+
+export interface StatementHit {
+  index: number;
+  sid?: string | undefined;
+  effect: 'Allow' | 'Deny';
+  applies: Tri;
+  /** `account`: the statement names the caller's account root (delegation to IAM). */
+  via: 'principal' | 'account' | 'identity';
+}
+
+export interface PolicyDecision {
+  /** An Allow statement applies to the caller by name (or `*`). */
+  allow: Tri;
+  /** An Allow statement applies through the caller's account root: the caller's IAM policies decide. */
+  delegate: Tri;
+  /** A Deny statement applies. */
+  deny: Tri;
+  hits: StatementHit[];
+  /** Condition keys whose value was unknown, which is what makes a `maybe`. */
+  unknownKeys: string[];
+}
+
+function principalApplies(statement: PolicyStatement, caller: Caller): PrincipalMatch {
+  if (statement.NotPrincipal !== undefined) {
+    // NotPrincipal applies to everyone it does not name. Naming the caller's account root also
+    // exempts every principal in that account, as IAM treats it.
+    const named = principalsOf(statement.NotPrincipal).map((ref) => matchPrincipal(ref, caller));
+    return named.some((m) => m !== 'none') ? 'none' : 'match';
+  }
+  const matches = principalsOf(statement.Principal).map((ref) => matchPrincipal(ref, caller));
+  if (matches.includes('match')) return 'match';
+  if (matches.includes('delegated')) return 'delegated';
+  return 'none';
+}
+
+function resourceApplies(statement: PolicyStatement, resource: string): boolean {
+  const matches = (patterns: readonly string[]) => patterns.some((p) => globToRegExp(p).test(resource));
+  if (statement.NotResource !== undefined) return !matches(toList(statement.NotResource));
+  if (statement.Resource === undefined) return true;
+  return matches(toList(statement.Resource));
+}
+
+function unknownConditionKeys(statement: PolicyStatement, context: RequestContext): string[] {
+  return conditionKeys(statement.Condition)
+    .filter(
+      ({ operator, key, values }) =>
+        evaluateConditions({ [operator]: { [key]: values } }, context) === 'maybe',
+    )
+    .map(({ key }) => key);
+}
+
+/**
+ * Evaluates one policy for one request. `kind: 'resource'` reads Principal/NotPrincipal (a key
+ * policy); `kind: 'identity'` ignores them (an IAM policy attached to the caller).
+ */
+export function evaluatePolicy(
+  doc: PolicyDocument,
+  request: AccessRequest,
+  kind: 'resource' | 'identity',
+): PolicyDecision {
+  return evaluateStatements(statementsOf(doc), request, kind);
+}
+
+export function evaluateStatements(
+  statements: readonly PolicyStatement[],
+  request: AccessRequest,
+  kind: 'resource' | 'identity',
+): PolicyDecision {
+  const decision: PolicyDecision = { allow: 'no', delegate: 'no', deny: 'no', hits: [], unknownKeys: [] };
+  statements.forEach((statement, index) => {
+    const principal: PrincipalMatch =
+      kind === 'identity' ? 'match' : principalApplies(statement, request.caller);
+    if (principal === 'none') return;
+    if (!statementCoversAction(statement, request.action)) return;
+    if (!resourceApplies(statement, request.resource)) return;
+    const applies = evaluateConditions(statement.Condition, request.context);
+    if (applies === 'no') return;
+    if (applies === 'maybe') decision.unknownKeys.push(...unknownConditionKeys(statement, request.context));
+    const via = kind === 'identity' ? 'identity' : principal === 'delegated' ? 'account' : 'principal';
+    decision.hits.push({ index, sid: statement.Sid, effect: statement.Effect, applies, via });
+    if (statement.Effect === 'Deny') decision.deny = triOr(decision.deny, applies);
+    else if (via === 'account') decision.delegate = triOr(decision.delegate, applies);
+    else decision.allow = triOr(decision.allow, applies);
+  });
+  decision.unknownKeys = [...new Set(decision.unknownKeys)];
+  return decision;
+}
+
+export interface KeyAccessInput extends AccessRequest {
+  keyPolicy: PolicyDocument;
+  keyAccount: string;
+  /** The caller's identity-policy statements; undefined when they could not be read. */
+  identityStatements: readonly PolicyStatement[] | undefined;
+}
+
+export interface KeyAccess {
+  result: Tri;
+  /** How access was (or would be) granted. */
+  path: 'key-policy' | 'iam-delegation' | 'none';
+  explicitDeny: boolean;
+  /** True when the answer depended on identity policies we could not read. */
+  needsIdentity: boolean;
+  keyPolicy: PolicyDecision;
+  identity: PolicyDecision | undefined;
+  unknownKeys: string[];
+}
+
+/** Whether the caller may perform the action on the key, as KMS decides it. */
+export function keyAccess(input: KeyAccessInput): KeyAccess {
+  const keyPolicy = evaluatePolicy(input.keyPolicy, input, 'resource');
+  const identity = input.identityStatements
+    ? evaluateStatements(input.identityStatements, input, 'identity')
+    : undefined;
+  const crossAccount = input.caller.kind === 'iam' && input.caller.account !== input.keyAccount;
+  const identityAllow: Tri = identity ? identity.allow : 'maybe';
+  const deny = triOr(keyPolicy.deny, identity?.deny ?? 'no');
+
+  let allow: Tri;
+  if (crossAccount) {
+    // Both the key policy (naming the role or its account) and the caller's IAM policies must allow.
+    allow = triAnd(triOr(keyPolicy.allow, keyPolicy.delegate), identityAllow);
+  } else {
+    allow = triOr(keyPolicy.allow, triAnd(keyPolicy.delegate, identityAllow));
+  }
+  const result = triAnd(allow, triNot(deny));
+  let path: KeyAccess['path'] = 'none';
+  if (keyPolicy.allow !== 'no' && !crossAccount) path = 'key-policy';
+  else if (keyPolicy.delegate !== 'no' || keyPolicy.allow !== 'no') path = 'iam-delegation';
+  const needsIdentity =
+    identity === undefined && (crossAccount || (keyPolicy.allow !== 'yes' && keyPolicy.delegate !== 'no'));
+  return {
+    result,
+    path,
+    explicitDeny: deny === 'yes',
+    needsIdentity,
+    keyPolicy,
+    identity,
+    unknownKeys: [...new Set([...keyPolicy.unknownKeys, ...(identity?.unknownKeys ?? [])])],
+  };
+}
+
+export interface ActionGrant {
+  action: string;
+  result: Tri;
+}
+
+/**
+ * What a principal may do with the key under the key policy alone: every catalog action whose
+ * answer is not `no` (a `maybe` counts: the grant exists, subject to a condition we cannot see).
+ * Denies that apply to the principal are taken into account. Grants through the account root
+ * (delegation to IAM) count only with `includeDelegation`: for an account principal itself.
+ */
+export function effectiveActions(
+  doc: PolicyDocument,
+  caller: Caller,
+  keyArn: string,
+  context: RequestContext,
+  options: { includeDelegation?: boolean; catalog?: readonly string[] } = {},
+): ActionGrant[] {
+  const grants: ActionGrant[] = [];
+  for (const action of options.catalog ?? ALL_KEY_ACTIONS) {
+    const decision = evaluatePolicy(doc, { caller, action, resource: keyArn, context }, 'resource');
+    const allowed = options.includeDelegation ? triOr(decision.allow, decision.delegate) : decision.allow;
+    const result = triAnd(allowed, triNot(decision.deny));
+    if (result !== 'no') grants.push({ action, result });
+  }
+  return grants;
+}
+
+/** Every principal that some Allow statement names (NotPrincipal grants count as `*`). */
+export function allowedPrincipals(doc: PolicyDocument): { ref: PrincipalRef; statement: number }[] {
+  const refs: { ref: PrincipalRef; statement: number }[] = [];
+  statementsOf(doc).forEach((statement, index) => {
+    if (statement.Effect !== 'Allow') return;
+    if (statement.NotPrincipal !== undefined) refs.push({ ref: { kind: 'any' }, statement: index });
+    for (const ref of principalsOf(statement.Principal)) refs.push({ ref, statement: index });
+  });
+  return refs;
+}
+
+/**
+ * Condition keys that restrict a wildcard principal to known callers (an organization, an account,
+ * a principal ARN, a source resource or network endpoint). Values must be literal (no wildcard).
+ */
+export const RESTRICTING_CONDITION_KEYS = [
+  'aws:principalorgid',
+  'aws:principalorgpaths',
+  'aws:principalaccount',
+  'aws:principalarn',
+  'aws:principalservicename',
+  'aws:userid',
+  'aws:sourceaccount',
+  'aws:sourcearn',
+  'aws:sourceorgid',
+  'aws:sourceorgpaths',
+  'aws:sourcevpce',
+  'aws:sourcevpc',
+  'kms:calleraccount',
+] as const;
+
+const ARN_KEYS = new Set(['aws:principalarn', 'aws:sourcearn']);
+
+/** A literal value names known callers; an ARN pattern must at least fix the account. */
+function isRestrictingValue(key: string, value: string): boolean {
+  if (value === '' || value.includes('${')) return false;
+  if (ARN_KEYS.has(key)) return /^arn:[^:*?]+:[^:]*:[^:]*:\d{12}:/.test(value);
+  return !hasWildcard(value);
+}
+
+/** Allow statements that open the key to any principal without a restricting condition. */
+export function publicStatements(
+  doc: PolicyDocument,
+): { index: number; sid?: string | undefined; reason: string }[] {
+  const found: { index: number; sid?: string | undefined; reason: string }[] = [];
+  statementsOf(doc).forEach((statement, index) => {
+    if (statement.Effect !== 'Allow') return;
+    const wildcard =
+      statement.NotPrincipal !== undefined
+        ? 'NotPrincipal'
+        : principalsOf(statement.Principal).some((ref) => ref.kind === 'any')
+          ? 'Principal *'
+          : undefined;
+    if (!wildcard) return;
+    const restricted = conditionKeys(statement.Condition).some(({ operator, key, values }) => {
+      const op = parseOperator(operator);
+      if (!op.known || op.negated || op.ifExists || op.set === 'ForAllValues' || op.base === 'null')
+        return false;
+      const lowerKey = key.toLowerCase();
+      if (!(RESTRICTING_CONDITION_KEYS as readonly string[]).includes(lowerKey)) return false;
+      return values.length > 0 && values.every((value) => isRestrictingValue(lowerKey, value));
+    });
+    if (!restricted) found.push({ index, sid: statement.Sid, reason: wildcard });
+  });
+  return found;
+}
+
+/** Statements that name the caller and scope the action by encryption context (HyperPod sends none). */
+export function encryptionContextScopedStatements(
+  doc: PolicyDocument,
+  caller: Caller,
+  action: string,
+): { index: number; sid?: string | undefined; keys: string[] }[] {
+  const found: { index: number; sid?: string | undefined; keys: string[] }[] = [];
+  statementsOf(doc).forEach((statement, index) => {
+    if (statement.Effect !== 'Allow' || !statementCoversAction(statement, action)) return;
+    if (principalApplies(statement, caller) === 'none') return;
+    const keys = conditionKeys(statement.Condition)
+      .map(({ key }) => key)
+      .filter((key) => /^kms:encryptioncontext/i.test(key));
+    if (keys.length > 0) found.push({ index, sid: statement.Sid, keys });
+  });
+  return found;
+}

@@ -1,0 +1,128 @@
+/**
+ * IAM principals as policies write them, and the callers they match.
+ *
+ * A key policy may name a principal as `"*"`, `{"AWS": "*"}`, an account id, an account root ARN
+ * (which delegates to the account's IAM policies), a role or user ARN, an assumed-role session
+ * ARN, a role's unique id (what KMS shows after the named role was deleted), or a service.
+ */
+import type { PolicyStatement } from '../model/inventory.js';
+import { toList } from './actions.js';
+
+export type PrincipalRef =
+  | { kind: 'any' }
+  | { kind: 'account'; account: string }
+  | { kind: 'iam'; arn: string; account: string; resourceType: string; name: string }
+  | { kind: 'assumed-role'; arn: string; account: string; roleName: string }
+  | { kind: 'unique-id'; id: string }
+  | { kind: 'service'; service: string }
+  | { kind: 'other'; value: string };
+
+/** Who makes a request: an IAM role or user (by ARN, with its unique id when known), or a service. */
+export type Caller =
+  | { kind: 'iam'; arn: string; account: string; roleId?: string | undefined }
+  | { kind: 'service'; service: string };
+
+const IAM_ARN = /^arn:aws[a-z-]*:iam::(\d{12}):(root|role|user|group|policy)(?:\/(.*))?$/;
+const STS_ARN = /^arn:aws[a-z-]*:sts::(\d{12}):assumed-role\/([^/]+)\/.+$/;
+const UNIQUE_ID = /^(AROA|AIDA|ANPA|AGPA|AIPA)[A-Z0-9]{12,}$/;
+
+export function parsePrincipal(value: string, type = 'AWS'): PrincipalRef {
+  if (value === '*') return { kind: 'any' };
+  if (type === 'Service') return { kind: 'service', service: value.toLowerCase() };
+  if (type !== 'AWS') return { kind: 'other', value };
+  if (/^\d{12}$/.test(value)) return { kind: 'account', account: value };
+  const iam = IAM_ARN.exec(value);
+  if (iam) {
+    const [, account, resourceType, rest] = iam as unknown as [string, string, string, string | undefined];
+    if (resourceType === 'root') return { kind: 'account', account };
+    const name = (rest ?? '').split('/').pop() ?? '';
+    return { kind: 'iam', arn: value, account, resourceType, name };
+  }
+  const sts = STS_ARN.exec(value);
+  if (sts) return { kind: 'assumed-role', arn: value, account: sts[1]!, roleName: sts[2]! };
+  if (UNIQUE_ID.test(value)) return { kind: 'unique-id', id: value };
+  return { kind: 'other', value };
+}
+
+/** The principals a statement's `Principal` (or `NotPrincipal`) names. */
+export function principalsOf(principal: PolicyStatement['Principal']): PrincipalRef[] {
+  if (principal === undefined) return [];
+  if (principal === '*') return [{ kind: 'any' }];
+  const refs: PrincipalRef[] = [];
+  for (const [type, values] of Object.entries(principal)) {
+    for (const value of toList(values)) refs.push(parsePrincipal(value, type));
+  }
+  return refs;
+}
+
+/** How a policy principal relates to a caller. `delegated`: the account root, so IAM policies decide. */
+export type PrincipalMatch = 'match' | 'delegated' | 'none';
+
+export function matchPrincipal(ref: PrincipalRef, caller: Caller): PrincipalMatch {
+  switch (ref.kind) {
+    case 'any':
+      return 'match';
+    case 'service':
+      return caller.kind === 'service' && caller.service === ref.service ? 'match' : 'none';
+    case 'account':
+      return caller.kind === 'iam' && caller.account === ref.account ? 'delegated' : 'none';
+    case 'iam':
+      return caller.kind === 'iam' && sameIamArn(ref.arn, caller.arn) ? 'match' : 'none';
+    case 'assumed-role':
+      return caller.kind === 'iam' &&
+        caller.account === ref.account &&
+        roleNameOf(caller.arn) === ref.roleName.toLowerCase()
+        ? 'match'
+        : 'none';
+    case 'unique-id':
+      return caller.kind === 'iam' && caller.roleId === ref.id ? 'match' : 'none';
+    case 'other':
+      // IaC may name a role symbolically (e.g. the ARN attribute of a role in the same template).
+      return caller.kind === 'iam' && caller.arn === ref.value ? 'match' : 'none';
+  }
+}
+
+/** IAM ARNs compare with the name case-insensitively (IAM names are unique regardless of case). */
+export const sameIamArn = (a: string, b: string): boolean => a.toLowerCase() === b.toLowerCase();
+
+export function roleNameOf(arn: string): string | undefined {
+  const iam = IAM_ARN.exec(arn);
+  if (iam && iam[2] === 'role') return (iam[3] ?? '').split('/').pop()?.toLowerCase();
+  const sts = STS_ARN.exec(arn);
+  return sts ? sts[2]!.toLowerCase() : undefined;
+}
+
+export function accountOf(arn: string): string | undefined {
+  return /^arn:aws[a-z-]*:[a-z0-9-]+:[a-z0-9-]*:(\d{12}):/.exec(arn)?.[1];
+}
+
+/**
+ * The IAM role ARN behind a principal ARN as CloudTrail shows it: an assumed-role session
+ * `arn:aws:sts::111122223333:assumed-role/Admin/alice` is the role `arn:aws:iam::111122223333:role/Admin`
+ * (the role's path is not in the session ARN).
+ */
+export function roleArnOfSession(arn: string): string | undefined {
+  const sts = STS_ARN.exec(arn);
+  if (!sts) return undefined;
+  const partition = arn.split(':')[1];
+  return `arn:${partition}:iam::${sts[1]}:role/${sts[2]}`;
+}
+
+/** A principal as a person would write it, for messages. */
+export function describePrincipal(ref: PrincipalRef): string {
+  switch (ref.kind) {
+    case 'any':
+      return '*';
+    case 'account':
+      return `arn:aws:iam::${ref.account}:root`;
+    case 'iam':
+    case 'assumed-role':
+      return ref.arn;
+    case 'unique-id':
+      return ref.id;
+    case 'service':
+      return ref.service;
+    case 'other':
+      return ref.value;
+  }
+}

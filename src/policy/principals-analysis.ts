@@ -1,0 +1,82 @@
+/**
+ * Who a key policy lets do what: the principals it names, each with the key actions it grants
+ * them once conditions and Deny statements are taken into account.
+ */
+import type { PolicyDocument } from '../model/inventory.js';
+import { ADMIN_ACTIONS, ALL_KEY_ACTIONS, USAGE_ACTIONS } from './actions.js';
+import { requestContext } from './conditions.js';
+import { allowedPrincipals, effectiveActions } from './evaluate.js';
+import { type Caller, describePrincipal, type PrincipalRef, roleArnOfSession } from './principal.js';
+
+export interface PrincipalAccess {
+  ref: PrincipalRef;
+  /** The principal as written, for messages and matching against config patterns. */
+  name: string;
+  /** The account the principal belongs to, when it is an IAM principal or an account. */
+  account: string | undefined;
+  actions: string[];
+  admin: string[];
+  usage: string[];
+  all: boolean;
+  /** The account root (or bare account id) of the key's own account: delegation to IAM. */
+  ownAccountRoot: boolean;
+}
+
+function callerFor(ref: PrincipalRef, keyAccount: string): Caller | undefined {
+  switch (ref.kind) {
+    case 'iam':
+      return { kind: 'iam', arn: ref.arn, account: ref.account };
+    case 'assumed-role':
+      return { kind: 'iam', arn: roleArnOfSession(ref.arn) ?? ref.arn, account: ref.account };
+    case 'unique-id':
+      return { kind: 'iam', arn: ref.id, account: keyAccount, roleId: ref.id };
+    case 'account':
+      return { kind: 'iam', arn: `arn:aws:iam::${ref.account}:root`, account: ref.account };
+    case 'service':
+      return { kind: 'service', service: ref.service };
+    case 'other':
+      return { kind: 'iam', arn: ref.value, account: keyAccount };
+    case 'any':
+      // Someone no statement names: an outsider. What a wildcard grants, it grants to them.
+      return { kind: 'iam', arn: 'arn:aws:iam::000000000000:role/any-principal', account: '000000000000' };
+  }
+}
+
+export function principalAccess(
+  policy: PolicyDocument,
+  keyArn: string,
+  keyAccount: string,
+): PrincipalAccess[] {
+  const seen = new Map<string, PrincipalAccess>();
+  for (const { ref } of allowedPrincipals(policy)) {
+    const name = describePrincipal(ref);
+    if (seen.has(name)) continue;
+    const caller = callerFor(ref, keyAccount);
+    if (!caller) continue;
+    const context = requestContext(
+      caller.kind === 'iam' && ref.kind !== 'any'
+        ? {
+            'aws:PrincipalArn': caller.arn,
+            'aws:PrincipalAccount': caller.account,
+            'kms:CallerAccount': caller.account,
+          }
+        : {},
+    );
+    const actions = effectiveActions(policy, caller, keyArn, context, {
+      includeDelegation: ref.kind === 'account',
+    }).map((grant) => grant.action);
+    const account =
+      ref.kind === 'iam' || ref.kind === 'assumed-role' || ref.kind === 'account' ? ref.account : undefined;
+    seen.set(name, {
+      ref,
+      name,
+      account,
+      actions,
+      admin: actions.filter((action) => (ADMIN_ACTIONS as readonly string[]).includes(action)),
+      usage: actions.filter((action) => (USAGE_ACTIONS as readonly string[]).includes(action)),
+      all: actions.length === ALL_KEY_ACTIONS.length,
+      ownAccountRoot: ref.kind === 'account' && ref.account === keyAccount,
+    });
+  }
+  return [...seen.values()];
+}

@@ -1,0 +1,97 @@
+/** Markdown for pull-request comments and wikis: summary, clusters, then failures by severity. */
+import type { Finding } from '../model/finding.js';
+import { SEVERITIES } from '../model/finding.js';
+import type { Report } from '../model/report.js';
+
+export const mdCell = (text: unknown): string =>
+  String(text ?? '')
+    .replace(/\\/g, '\\\\')
+    .replace(/\|/g, '\\|')
+    .replace(/\r?\n/g, '<br>')
+    .replace(/</g, '&lt;');
+
+function where(f: Finding): string {
+  const r = f.resource;
+  const loc = r.location ? ` (\`${r.location.file}${r.location.line ? `:${r.location.line}` : ''}\`)` : '';
+  const name =
+    r.type === 'instance-group'
+      ? `${r.cluster}/${r.instanceGroup}`
+      : r.type === 'cluster'
+        ? (r.cluster ?? r.id)
+        : r.id;
+  return `\`${mdCell(name)}\`${loc}`;
+}
+
+export function renderMarkdown(report: Report): string {
+  const s = report.summary;
+  const lines: string[] = [];
+  lines.push('## hyperpod-cmk report', '');
+  lines.push(
+    `**${s.clusterCompliancePct}%** of clusters compliant (${s.compliantClusters + s.compliantByException} of ${s.clusters}` +
+      `${s.compliantByException ? `, ${s.compliantByException} by exception` : ''}) · ` +
+      `**${s.instanceGroupCompliancePct}%** of instance groups · ${s.fail} failed · ${s.unknown} unknown · ${s.pass} passed · ${s.suppressed} suppressed`,
+    '',
+  );
+  lines.push(
+    `Source: ${report.scan.source} · scanned ${report.scan.finishedAt} · hyperpod-cmk ${report.tool.version}`,
+    '',
+  );
+  if (report.clusters.length > 0) {
+    lines.push('| Cluster | Account | Region | Status | Failing rules |', '|---|---|---|---|---|');
+    for (const c of report.clusters) {
+      lines.push(
+        `| ${mdCell(c.name)} | ${c.account} | ${c.region} | ${c.status} | ${mdCell([...c.failing, ...c.unknown.map((id) => `${id} (unknown)`)].join(', '))} |`,
+      );
+    }
+    lines.push('');
+  }
+  const open = report.findings.filter(
+    (f) => (f.status === 'FAIL' || f.status === 'UNKNOWN') && !f.suppressed,
+  );
+  for (const severity of SEVERITIES) {
+    const list = open.filter((f) => f.status === 'FAIL' && f.severity === severity);
+    if (list.length === 0) continue;
+    lines.push(`### ${severity[0]!.toUpperCase()}${severity.slice(1)} (${list.length})`, '');
+    lines.push('| Rule | Resource | Finding | Remediation |', '|---|---|---|---|');
+    for (const f of list)
+      lines.push(`| \`${f.ruleId}\` | ${where(f)} | ${mdCell(f.message)} | ${mdCell(f.remediation)} |`);
+    lines.push('');
+  }
+  const unknown = open.filter((f) => f.status === 'UNKNOWN');
+  if (unknown.length > 0) {
+    lines.push(`### Unknown (${unknown.length})`, '', '| Rule | Resource | Why |', '|---|---|---|');
+    for (const f of unknown) lines.push(`| \`${f.ruleId}\` | ${where(f)} | ${mdCell(f.message)} |`);
+    lines.push('');
+  }
+  const suppressed = report.findings.filter((f) => f.suppressed);
+  if (suppressed.length > 0) {
+    lines.push(
+      `<details><summary>Suppressed (${suppressed.length})</summary>`,
+      '',
+      '| Rule | Resource | Reason | Expires |',
+      '|---|---|---|---|',
+    );
+    for (const f of suppressed)
+      lines.push(
+        `| \`${f.ruleId}\` | ${where(f)} | ${mdCell(f.suppressed?.reason)} | ${f.suppressed?.expires ?? 'never'} |`,
+      );
+    lines.push('', '</details>', '');
+  }
+  if (report.gaps.length > 0) {
+    lines.push(`<details><summary>Gaps (${report.gaps.length})</summary>`, '');
+    for (const g of report.gaps)
+      lines.push(
+        `- \`${g.code}\` ${g.service}:${g.operation} ${mdCell([g.account, g.region, g.resource].filter(Boolean).join(' '))}: ${mdCell(g.message)}`,
+      );
+    lines.push('', '</details>', '');
+  }
+  if (report.issues.length > 0) {
+    lines.push(`<details><summary>Input issues (${report.issues.length})</summary>`, '');
+    for (const i of report.issues)
+      lines.push(
+        `- **${i.severity}** \`${i.code}\` ${i.location ? `\`${i.location.file}${i.location.line ? `:${i.location.line}` : ''}\` ` : ''}${mdCell(i.message)}`,
+      );
+    lines.push('', '</details>', '');
+  }
+  return `${lines.join('\n').trimEnd()}\n`;
+}

@@ -1,0 +1,185 @@
+/**
+ * The report for people: a headline, per-cluster compliance, then what failed grouped by severity
+ * and rule, each rule with its remediation once. Colour only when asked (the CLI asks on a TTY
+ * without NO_COLOR).
+ */
+import { createColors } from 'picocolors';
+import type { Finding, Severity } from '../model/finding.js';
+import { SEVERITIES } from '../model/finding.js';
+import type { Report } from '../model/report.js';
+import { textTable } from './text-table.js';
+
+export interface TableOptions {
+  color: boolean;
+  /** Resources listed per rule before "and N more"; 0 lists all. */
+  limit: number;
+}
+
+type Colors = ReturnType<typeof createColors>;
+
+const STATUS_WORDS = {
+  compliant: 'compliant',
+  'compliant-by-exception': 'by exception',
+  'non-compliant': 'NON-COMPLIANT',
+  unknown: 'unknown',
+} as const;
+
+function paintStatus(c: Colors, status: keyof typeof STATUS_WORDS): string {
+  const word = STATUS_WORDS[status];
+  if (status === 'compliant') return c.green(word);
+  if (status === 'non-compliant') return c.red(c.bold(word));
+  return c.yellow(word);
+}
+
+const paintSeverity = (c: Colors, severity: Severity, text: string) =>
+  severity === 'critical'
+    ? c.bgRed(c.white(c.bold(text)))
+    : severity === 'high'
+      ? c.red(c.bold(text))
+      : severity === 'medium'
+        ? c.yellow(c.bold(text))
+        : c.cyan(text);
+
+function resourceLabel(finding: Finding): string {
+  const r = finding.resource;
+  const where = r.location ? ` (${r.location.file}${r.location.line ? `:${r.location.line}` : ''})` : '';
+  if (r.type === 'instance-group') return `${r.cluster}/${r.instanceGroup}${where}`;
+  if (r.type === 'cluster') return `${r.cluster ?? r.id}${where}`;
+  return `${r.id}${where}`;
+}
+
+function group<T>(items: readonly T[], keyOf: (item: T) => string): Map<string, T[]> {
+  const map = new Map<string, T[]>();
+  for (const item of items) {
+    const key = keyOf(item);
+    const list = map.get(key);
+    if (list) list.push(item);
+    else map.set(key, [item]);
+  }
+  return map;
+}
+
+function findingBlock(c: Colors, findings: readonly Finding[], limit: number, mark: string): string[] {
+  const lines: string[] = [];
+  for (const [ruleId, list] of group(findings, (f) => f.ruleId)) {
+    lines.push(`  ${c.bold(ruleId)} ${c.dim(`(${list.length})`)}`);
+    const shown = limit > 0 ? list.slice(0, limit) : list;
+    for (const f of shown) {
+      lines.push(`    ${mark} ${resourceLabel(f)}`);
+      lines.push(`      ${f.message}`);
+      if (f.suppressed)
+        lines.push(
+          c.dim(
+            `      suppressed: ${f.suppressed.reason}${f.suppressed.expires ? ` (until ${f.suppressed.expires})` : ''}`,
+          ),
+        );
+      if (f.suppressionExpired)
+        lines.push(
+          c.yellow(
+            `      suppression expired on ${f.suppressionExpired.expires}: ${f.suppressionExpired.reason}`,
+          ),
+        );
+    }
+    if (shown.length < list.length)
+      lines.push(
+        c.dim(`    … and ${list.length - shown.length} more (--limit 0 or --format json lists all)`),
+      );
+    const remediation = list[0]?.remediation;
+    if (remediation && list[0]?.status === 'FAIL') lines.push(`    ${c.green('→')} ${remediation}`);
+    lines.push('');
+  }
+  return lines;
+}
+
+export function renderTable(report: Report, options: TableOptions): string {
+  const c = createColors(options.color);
+  const s = report.summary;
+  const out: string[] = [];
+  const accounts = report.scan.accounts.length;
+  out.push(
+    c.bold(`hyperpod-cmk ${report.tool.version}`) +
+      c.dim(
+        ` · ${report.scan.source} · ${accounts} account${accounts === 1 ? '' : 's'} · ${report.scan.regions.length} region${report.scan.regions.length === 1 ? '' : 's'} · ${report.scan.finishedAt}`,
+      ),
+  );
+  out.push('');
+  out.push(
+    `${c.bold('Clusters')}: ${s.compliantClusters + s.compliantByException} of ${s.clusters} compliant (${s.clusterCompliancePct}%)` +
+      (s.compliantByException ? `, ${s.compliantByException} by exception` : '') +
+      (s.unknownClusters ? `, ${s.unknownClusters} unknown` : '') +
+      ` · instance groups ${s.compliantInstanceGroups} of ${s.instanceGroups} (${s.instanceGroupCompliancePct}%) · keys ${s.keys}`,
+  );
+  const bySeverity = SEVERITIES.filter((sev) => s.failBySeverity[sev] > 0).map(
+    (sev) => `${s.failBySeverity[sev]} ${sev}`,
+  );
+  out.push(
+    `${c.bold('Findings')}: ${c.red(`${s.fail} failed`)}${bySeverity.length ? ` (${bySeverity.join(', ')})` : ''} · ${c.yellow(`${s.unknown} unknown`)} · ${c.green(`${s.pass} passed`)} · ${s.notApplicable} not applicable` +
+      (s.suppressed ? ` · ${s.suppressed} suppressed` : '') +
+      (s.expiredSuppressions ? ` · ${c.yellow(`${s.expiredSuppressions} expired suppressions`)}` : ''),
+  );
+  out.push('');
+
+  if (report.clusters.length > 0) {
+    const rows = report.clusters.map((cluster) => [
+      cluster.name,
+      cluster.account,
+      cluster.region,
+      paintStatus(c, cluster.status),
+      String(cluster.instanceGroups),
+      [...cluster.failing, ...cluster.unknown.map((id) => `${id}?`)].join(', '),
+    ]);
+    out.push(
+      textTable(
+        ['CLUSTER', 'ACCOUNT', 'REGION', 'STATUS', 'GROUPS', 'FAILING RULES (? = unknown)'],
+        rows,
+        [40, 12, 14, 14, 6, 0],
+      ),
+    );
+    out.push('');
+  }
+
+  const open = report.findings.filter((f) => f.status === 'FAIL' && !f.suppressed);
+  for (const severity of SEVERITIES) {
+    const list = open.filter((f) => f.severity === severity);
+    if (list.length === 0) continue;
+    out.push(paintSeverity(c, severity, ` ${severity.toUpperCase()} (${list.length}) `));
+    out.push(...findingBlock(c, list, options.limit, c.red('✗')));
+  }
+  const unknown = report.findings.filter((f) => f.status === 'UNKNOWN' && !f.suppressed);
+  if (unknown.length > 0) {
+    out.push(
+      c.yellow(c.bold(` UNKNOWN (${unknown.length}) `)) +
+        c.dim(' could not be judged: fix access or inputs and scan again'),
+    );
+    out.push(...findingBlock(c, unknown, options.limit, c.yellow('?')));
+  }
+  const suppressed = report.findings.filter((f) => f.suppressed);
+  if (suppressed.length > 0) {
+    out.push(c.dim(c.bold(` SUPPRESSED (${suppressed.length}) `)));
+    out.push(...findingBlock(c, suppressed, options.limit, c.dim('~')));
+  }
+  if (report.gaps.length > 0) {
+    out.push(c.yellow(c.bold(` GAPS (${report.gaps.length}) `)) + c.dim(' data that could not be collected'));
+    for (const gap of report.gaps.slice(0, options.limit > 0 ? options.limit * 3 : undefined)) {
+      out.push(
+        `  ${gap.code} ${gap.service}:${gap.operation} ${[gap.account, gap.region, gap.resource].filter(Boolean).join(' ')}: ${gap.message}`,
+      );
+    }
+    out.push('');
+  }
+  if (report.issues.length > 0) {
+    out.push(c.yellow(c.bold(` INPUT ISSUES (${report.issues.length}) `)));
+    for (const issue of report.issues) {
+      const where = issue.location
+        ? `${issue.location.file}${issue.location.line ? `:${issue.location.line}` : ''}: `
+        : '';
+      out.push(
+        `  ${issue.severity === 'error' ? c.red('error') : c.yellow('warning')} ${where}${issue.message} [${issue.code}]`,
+      );
+      if (issue.hint) out.push(c.dim(`    ${issue.hint}`));
+    }
+    out.push('');
+  }
+  if (open.length === 0 && unknown.length === 0) out.push(c.green('No failures.'));
+  return `${out.join('\n').trimEnd()}\n`;
+}

@@ -1,0 +1,26 @@
+/** Aligned plain-text columns for terminal output (no borders, so it reads and copies cleanly). */
+// biome-ignore lint/suspicious/noControlCharactersInRegex: ANSI colour codes start with ESC
+const ANSI = /\u001b\[[0-9;]*m/g;
+export const visibleLength = (text: string): number => text.replace(ANSI, '').length;
+
+export function textTable(
+  header: readonly string[],
+  rows: readonly (readonly string[])[],
+  maxWidths: readonly number[] = [],
+): string {
+  const clip = (text: string, index: number) => {
+    const max = maxWidths[index];
+    if (!max || visibleLength(text) <= max) return text;
+    return `${text.replace(ANSI, '').slice(0, max - 1)}…`;
+  };
+  const cells = [header, ...rows].map((row) => row.map(clip));
+  const widths = header.map((_, i) => Math.max(...cells.map((row) => visibleLength(row[i] ?? ''))));
+  return cells
+    .map((row) =>
+      row
+        .map((cell, i) => (i === row.length - 1 ? cell : cell + ' '.repeat(widths[i]! - visibleLength(cell))))
+        .join('  ')
+        .trimEnd(),
+    )
+    .join('\n');
+}

@@ -1,0 +1,83 @@
+import { defineRule } from '../define-rule.js';
+import { gapReason, isLiveSource } from '../helpers.js';
+
+export default defineRule({
+  meta: {
+    id: 'account-kms-audit-trail',
+    title:
+      'Every scanned account has a logging multi-Region CloudTrail trail that records KMS management events',
+    severity: 'medium',
+    resourceType: 'account',
+    sources: ['live', 'snapshot'],
+    rationale:
+      'CloudTrail Event history keeps management events for 90 days in one Region. Proving who used or changed a ' +
+      'HyperPod key over an audit period (a year for PCI DSS) needs a multi-Region trail that logs management ' +
+      'events, KMS included, to durable storage.',
+    remediation: {
+      summary:
+        'Create (or fix) a multi-Region trail that logs management events and does not exclude kms.amazonaws.com.',
+      cli: 'aws cloudtrail create-trail --name org-audit --s3-bucket-name <bucket> --is-multi-region-trail && aws cloudtrail start-logging --name org-audit',
+    },
+    references: [
+      'https://docs.aws.amazon.com/awscloudtrail/latest/userguide/logging-management-events-with-cloudtrail.html',
+    ],
+    frameworks: {
+      'CIS-AWS-3.0': ['3.1'],
+      'NIST-800-53': ['AU-2', 'AU-12'],
+      SOC2: ['CC7.2'],
+      'PCI-DSS-4.0.1': ['10.2.1', '10.5.1'],
+      HIPAA: ['164.312(b)'],
+    },
+    messages: {
+      trail: 'trail {{trail}} logs management events (KMS included) in every Region',
+      noTrail: 'no trail in {{account}} logs KMS management events in every Region ({{why}})',
+      notCollected: 'the trails of {{account}} could not be read: {{reason}}',
+    },
+  },
+  *check(context) {
+    for (const account of context.inventory.accounts) {
+      if (!isLiveSource(account.source)) continue;
+      const resource = { type: 'account' as const, id: account.id, account: account.id };
+      const gaps = context.index.serviceGaps('cloudtrail', account.id, undefined, 'DescribeTrails');
+      if (gaps.length > 0) {
+        yield {
+          resource,
+          status: 'UNKNOWN',
+          messageId: 'notCollected',
+          data: { account: account.id, reason: gapReason(gaps) },
+        };
+        continue;
+      }
+      const trails = context.index.trailsOf(account.id);
+      const good = trails.find(
+        (t) => t.isMultiRegion && t.isLogging && t.logsManagementEvents && !t.excludesKmsEvents,
+      );
+      if (good) {
+        yield {
+          resource,
+          status: 'PASS',
+          messageId: 'trail',
+          data: { trail: good.name },
+          evidence: { trail: good.arn },
+        };
+        continue;
+      }
+      const why =
+        trails.length === 0
+          ? 'no trails'
+          : trails
+              .map(
+                (t) =>
+                  `${t.name}: ${[!t.isMultiRegion && 'single-Region', !t.isLogging && 'not logging', !t.logsManagementEvents && 'no management events', t.excludesKmsEvents && 'excludes KMS events'].filter(Boolean).join(', ')}`,
+              )
+              .join('; ');
+      yield {
+        resource,
+        status: 'FAIL',
+        messageId: 'noTrail',
+        data: { account: account.id, why },
+        evidence: { trails },
+      };
+    }
+  },
+});

@@ -1,0 +1,80 @@
+/**
+ * A rule is `{ meta, check }`: `meta` is the single source of truth for docs, SARIF rule lists and
+ * `hyperpod-cmk rules`; `check` is a pure function from the inventory (with its index and the
+ * resolved config) to verdicts. Rules never import the AWS SDK, `fs` or a parser.
+ */
+import type { ResolvedConfig } from '../config/schema.js';
+import type { InventoryIndex } from '../engine/inventory-index.js';
+import type { ResourceRef, ResourceType, Severity, Status } from '../model/finding.js';
+import type { Inventory, Source } from '../model/inventory.js';
+
+export type Framework = 'PCI-DSS-4.0.1' | 'HIPAA' | 'SOC2' | 'NIST-800-53' | 'CIS-AWS-3.0' | 'ISO-27001-2022';
+
+export interface RuleMeta {
+  /** Stable id, equal to the rule's file name. */
+  id: string;
+  /** States the secure condition: "HyperPod root volumes are encrypted with a customer managed key". */
+  title: string;
+  severity: Severity;
+  resourceType: ResourceType;
+  /** Sources the rule can judge; for others it answers NOT_APPLICABLE. */
+  sources: readonly Source[];
+  rationale: string;
+  remediation: {
+    summary: string;
+    cli?: string;
+    cloudformation?: string;
+    terraform?: string;
+  };
+  references: readonly string[];
+  frameworks: Partial<Record<Framework, readonly string[]>>;
+  /** Message templates by id; `{{name}}` is replaced from the verdict's data. */
+  messages: Readonly<Record<string, string>>;
+  /** Config that drives the rule, for docs (e.g. "tenancy"). */
+  config?: readonly string[];
+}
+
+export interface Verdict {
+  resource: ResourceRef;
+  status: Status;
+  messageId: string;
+  data?: Record<string, string | number>;
+  evidence?: Record<string, unknown>;
+  /** A severity this verdict warrants above the rule's default (e.g. a key shared across clusters). */
+  severity?: Severity;
+}
+
+export interface RuleContext {
+  readonly inventory: Inventory;
+  readonly index: InventoryIndex;
+  readonly config: ResolvedConfig;
+  readonly now: Date;
+}
+
+export interface Rule {
+  readonly meta: RuleMeta;
+  check(context: RuleContext): Iterable<Verdict>;
+}
+
+const ID = /^(hyperpod|kms|account)-[a-z0-9]+(-[a-z0-9]+)*$/;
+
+/** Checks a rule's metadata when it loads, so a broken rule fails at start-up, not in a report. */
+export function defineRule(rule: Rule): Rule {
+  const { meta } = rule;
+  const problems: string[] = [];
+  if (!ID.test(meta.id))
+    problems.push(`id "${meta.id}" must be kebab-case and start with hyperpod-, kms- or account-`);
+  if (!meta.title.trim()) problems.push('title is empty');
+  if (Object.keys(meta.messages).length === 0) problems.push('no messages');
+  if (meta.sources.length === 0) problems.push('no sources');
+  if (!meta.remediation.summary.trim()) problems.push('remediation.summary is empty');
+  if (problems.length > 0) throw new Error(`rule ${meta.id}: ${problems.join('; ')}`);
+  return Object.freeze({ meta: Object.freeze(meta), check: rule.check });
+}
+
+/** Fills `{{name}}` placeholders. A missing value stays visible as `{{name}}` rather than vanishing. */
+export function formatMessage(template: string, data: Record<string, string | number> = {}): string {
+  return template.replace(/\{\{\s*(\w+)\s*\}\}/g, (whole, name: string) =>
+    data[name] === undefined ? whole : String(data[name]),
+  );
+}

@@ -1,0 +1,279 @@
+/** Resource references and verdict shapes that many rules share. */
+import type { ResourceRef } from '../model/finding.js';
+import type {
+  Cluster,
+  EbsVolume,
+  InstanceGroup,
+  Key,
+  PolicyDocument,
+  TrailEvent,
+  Unresolved,
+} from '../model/inventory.js';
+import { isIacSource, isUnresolved } from '../model/inventory.js';
+import type { RuleContext, Verdict } from './define-rule.js';
+
+export function clusterResource(cluster: Cluster): ResourceRef {
+  return {
+    type: 'cluster',
+    id: cluster.id,
+    account: cluster.account,
+    region: cluster.region,
+    cluster: cluster.name,
+    ...(cluster.location ? { location: cluster.location } : {}),
+  };
+}
+
+export function groupResource(cluster: Cluster, group: InstanceGroup): ResourceRef {
+  const location = group.location ?? cluster.location;
+  return {
+    type: 'instance-group',
+    id: group.id,
+    account: cluster.account,
+    region: cluster.region,
+    cluster: cluster.name,
+    instanceGroup: group.name,
+    ...(location ? { location } : {}),
+  };
+}
+
+export function keyResource(key: Key): ResourceRef {
+  return {
+    type: 'kms-key',
+    id: key.arn,
+    account: key.account,
+    region: key.region,
+    keyArn: key.arn,
+    ...(key.location ? { location: key.location } : {}),
+  };
+}
+
+/** The verdict for data the source could not know: names the expression and its missing inputs. */
+export function unresolvedVerdict(resource: ResourceRef, what: string, value: Unresolved): Verdict {
+  return {
+    resource,
+    status: 'UNKNOWN',
+    messageId: 'unresolved',
+    data: { what, expression: value.unresolved, reason: value.reason },
+    evidence: { unresolved: value },
+  };
+}
+
+export const UNRESOLVED_MESSAGE = '{{what}} cannot be known from the source: {{expression}} ({{reason}})';
+export const NOT_COLLECTED_MESSAGE = '{{what}} could not be collected: {{reason}}';
+
+/**
+ * Instance-group rules call this for each cluster: when the cluster's list of instance groups
+ * itself is unknown, one UNKNOWN verdict stands for the groups that could not be seen.
+ */
+export function unresolvedGroupsVerdict(cluster: Cluster): Verdict | undefined {
+  if (!cluster.instanceGroupsUnresolved) return undefined;
+  return unresolvedVerdict(
+    {
+      ...clusterResource(cluster),
+      type: 'instance-group',
+      id: `${cluster.id}/instance-group/*`,
+      instanceGroup: '*',
+    },
+    'the instance groups',
+    cluster.instanceGroupsUnresolved,
+  );
+}
+
+/** Iterates every instance group with its cluster, emitting the unresolved-groups verdicts first. */
+export function* eachGroup(
+  context: RuleContext,
+  visit: (cluster: Cluster, group: InstanceGroup) => Verdict | Iterable<Verdict> | undefined,
+): Generator<Verdict> {
+  for (const cluster of context.inventory.clusters) {
+    const unresolved = unresolvedGroupsVerdict(cluster);
+    if (unresolved) yield unresolved;
+    for (const group of cluster.instanceGroups) {
+      const out = visit(cluster, group);
+      if (out === undefined) continue;
+      if (isVerdict(out)) yield out;
+      else yield* out;
+    }
+  }
+}
+
+const isVerdict = (value: Verdict | Iterable<Verdict>): value is Verdict =>
+  'status' in value && 'resource' in value;
+
+/** The volumes of a group with a key set (as written, whether resolved or not). */
+export const keyedVolumes = (volumes: readonly EbsVolume[]): EbsVolume[] =>
+  volumes.filter((volume) => volume.kmsKeyId !== null);
+
+/** `alias/aws/...` and its ARN form name AWS managed keys, which are not customer managed. */
+export function isAwsManagedAlias(ref: string): boolean {
+  return /^alias\/aws\//.test(ref) || /^arn:aws[a-z-]*:kms:[^:]*:\d{12}:alias\/aws\//.test(ref);
+}
+
+/** Whether the key behind a volume is AWS managed: from its metadata, or from an `alias/aws/` reference. */
+export function volumeKeyIsAwsManaged(volume: EbsVolume, key: Key | undefined): boolean | 'unknown' {
+  if (typeof volume.kmsKeyId === 'string' && isAwsManagedAlias(volume.kmsKeyId)) return true;
+  const manager = key?.metadata?.keyManager;
+  if (manager === undefined || isUnresolved(manager)) return 'unknown';
+  return manager === 'AWS';
+}
+
+export const isLiveSource = (source: string): boolean => source === 'live' || source === 'snapshot';
+export { isIacSource };
+
+/** The words for a key reference as the user wrote it. */
+export function describeKeyRef(volume: EbsVolume): string {
+  if (volume.kmsKeyId === null) return 'no key';
+  return isUnresolved(volume.kmsKeyId) ? volume.kmsKeyId.unresolved : volume.kmsKeyId;
+}
+
+/** A gap's reason as a sentence fragment for messages. */
+export function gapReason(gaps: readonly { code: string; operation: string; message: string }[]): string {
+  const gap = gaps[0];
+  return gap ? `${gap.operation} failed (${gap.code}): ${gap.message}` : 'not collected';
+}
+
+/** Messages every key rule may use through `eachKey`. */
+export const KEY_COMMON_MESSAGES = {
+  awsManaged:
+    'AWS manages {{key}}: its policy, rotation and lifecycle are not yours to govern (the volume rules fail it)',
+  notCollected: NOT_COLLECTED_MESSAGE,
+  unresolved: UNRESOLVED_MESSAGE,
+} as const;
+
+/**
+ * Iterates the keys in scope (every key the inventory holds: the live collector brings the keys
+ * HyperPod volumes use and those config selects; IaC brings the keys defined alongside), answering
+ * NOT_APPLICABLE for AWS managed keys and UNKNOWN when DescribeKey could not be called.
+ */
+export function* eachKey(
+  context: RuleContext,
+  visit: (key: Key) => Verdict | Iterable<Verdict> | undefined,
+): Generator<Verdict> {
+  for (const key of context.inventory.keys) {
+    const resource = keyResource(key);
+    if (key.metadata?.keyManager === 'AWS') {
+      yield { resource, status: 'NOT_APPLICABLE', messageId: 'awsManaged', data: { key: keyLabel(key) } };
+      continue;
+    }
+    if (key.metadata === undefined) {
+      const gaps = context.index.gapsFor(key.arn);
+      yield {
+        resource,
+        status: 'UNKNOWN',
+        messageId: 'notCollected',
+        data: { what: `the metadata of ${keyLabel(key)}`, reason: gapReason(gaps) },
+        evidence: { gaps },
+      };
+      continue;
+    }
+    const out = visit(key);
+    if (out === undefined) continue;
+    if (isVerdict(out)) yield out;
+    else yield* out;
+  }
+}
+
+/** A key as people know it: its first alias, else its ARN. */
+export const keyLabel = (key: Key): string => key.aliases[0] ?? key.arn;
+
+/** Messages for `volumeKeyVerdict`, shared by the root and secondary volume rules. */
+export const VOLUME_KEY_MESSAGES = {
+  cmk: '{{volume}} volume is encrypted with customer managed key {{key}}',
+  awsManaged: '{{volume}} volume uses AWS managed key {{key}}, not a customer managed key',
+  keyNotFound:
+    '{{volume}} volume key {{key}} does not resolve to a key, so the volume is not under a key you control',
+  keyUnknown:
+    '{{volume}} volume names {{key}}, but whether it is customer managed could not be checked: {{reason}}',
+  restricted: 'restricted instance groups do not support customer managed keys',
+  unresolved: UNRESOLVED_MESSAGE,
+} as const;
+
+/** Judges a volume that names a key: customer managed (PASS), AWS managed or missing (FAIL), or unknown. */
+export function volumeKeyVerdict(context: RuleContext, resource: ResourceRef, volume: EbsVolume): Verdict {
+  if (volume.kmsKeyId === null) throw new Error('volumeKeyVerdict needs a volume that names a key');
+  if (isUnresolved(volume.kmsKeyId))
+    return unresolvedVerdict(resource, `the ${volume.role} volume key`, volume.kmsKeyId);
+  const key = context.index.keyOfVolume(volume);
+  const evidence = { volumeKmsKeyId: volume.kmsKeyId, keyArn: key?.arn ?? null };
+  const data = { volume: volume.role, key: volume.kmsKeyId };
+  const managed = volumeKeyIsAwsManaged(volume, key);
+  if (managed === true) return { resource, status: 'FAIL', messageId: 'awsManaged', data, evidence };
+  if (volume.resolution?.status === 'not-found')
+    return { resource, status: 'FAIL', messageId: 'keyNotFound', data, evidence };
+  if (managed === 'unknown' || !key) {
+    const reason =
+      volume.resolution?.status === 'unknown'
+        ? volume.resolution.reason
+        : 'the key metadata was not collected';
+    return { resource, status: 'UNKNOWN', messageId: 'keyUnknown', data: { ...data, reason }, evidence };
+  }
+  return { resource, status: 'PASS', messageId: 'cmk', data: { ...data, key: keyLabel(key) }, evidence };
+}
+
+/**
+ * Runs `visit` with the key's policy document, or answers UNKNOWN when the policy could not be
+ * read (GetKeyPolicy denied) or cannot be known from the IaC source.
+ */
+export function withKeyPolicy(
+  context: RuleContext,
+  key: Key,
+  visit: (policy: PolicyDocument) => Verdict | Iterable<Verdict>,
+): Verdict | Iterable<Verdict> {
+  const resource = keyResource(key);
+  if (key.policy === undefined) {
+    const reason = gapReason(context.index.gapsFor(key.arn, 'GetKeyPolicy'));
+    return {
+      resource,
+      status: 'UNKNOWN',
+      messageId: 'notCollected',
+      data: { what: `the key policy of ${keyLabel(key)}`, reason },
+    };
+  }
+  if (isUnresolved(key.policy)) return unresolvedVerdict(resource, 'the key policy', key.policy);
+  return visit(key.policy);
+}
+
+/** Execution roles of the instance groups that use a key (as written: ARN, unique id or IaC reference). */
+export function consumingRoles(context: RuleContext, key: Key): string[] {
+  const roles = new Set<string>();
+  for (const use of context.index.usesOfKey(key.arn)) {
+    if (typeof use.group.executionRole === 'string') roles.add(use.group.executionRole);
+  }
+  return [...roles];
+}
+
+/** Rules that read CloudTrail or grants judge live keys only. */
+export function liveOnly(key: Key, messageId = 'notLive'): Verdict | undefined {
+  return isLiveSource(key.source)
+    ? undefined
+    : { resource: keyResource(key), status: 'NOT_APPLICABLE', messageId };
+}
+
+/**
+ * The CloudTrail events about a key within the lookback window, or an UNKNOWN verdict when
+ * events were not looked up for the key's account and region.
+ */
+export function keyEventsInWindow(
+  context: RuleContext,
+  key: Key,
+): { events: TrailEvent[]; since: Date } | Verdict {
+  const collectedSince = context.index.eventsCollectedSince(key.account, key.region);
+  const since = new Date(context.now.getTime() - context.config.lookbackDays * 86_400_000);
+  if (collectedSince === undefined) {
+    const gaps = context.index.serviceGaps('cloudtrail', key.account, key.region, 'LookupEvents');
+    return {
+      resource: keyResource(key),
+      status: 'UNKNOWN',
+      messageId: 'notCollected',
+      data: { what: `CloudTrail events for ${key.account}/${key.region}`, reason: gapReason(gaps) },
+    };
+  }
+  const events = context.index.eventsOfKey(key).filter((event) => {
+    const time = Date.parse(event.eventTime);
+    return time >= since.getTime() && time <= context.now.getTime();
+  });
+  return { events, since };
+}
+
+/** CloudTrail spells KMS access denials both ways (shared/aws-facts.md §8.2). */
+export const isAccessDenied = (event: TrailEvent): boolean =>
+  event.errorCode === 'AccessDenied' || event.errorCode === 'AccessDeniedException';

@@ -1,0 +1,85 @@
+import { isUnresolved } from '../../model/inventory.js';
+import { defineRule } from '../define-rule.js';
+import { eachGroup, groupResource, keyedVolumes, UNRESOLVED_MESSAGE, unresolvedVerdict } from '../helpers.js';
+
+export default defineRule({
+  meta: {
+    id: 'hyperpod-key-exists',
+    title: 'Every key that a HyperPod volume names resolves to an existing KMS key',
+    severity: 'critical',
+    resourceType: 'instance-group',
+    sources: ['live', 'snapshot', 'cloudformation', 'terraform', 'terraform-plan', 'cli-json'],
+    rationale:
+      'A VolumeKmsKeyId that no longer resolves (a deleted key, a deleted or re-pointed alias, a typo) means the ' +
+      'group cannot add, replace or patch nodes, and data on existing volumes may be unrecoverable.',
+    remediation: {
+      summary:
+        'Find what the reference was meant to name. If the key was deleted its data cannot be decrypted: restore ' +
+        'from backups into a new instance group with an existing key. If an alias was removed, recreate it.',
+      cli: 'aws kms describe-key --key-id <VolumeKmsKeyId>',
+    },
+    references: ['https://docs.aws.amazon.com/kms/latest/APIReference/API_DescribeKey.html'],
+    frameworks: { 'NIST-800-53': ['SC-12', 'CP-9'], SOC2: ['A1.2'], HIPAA: ['164.308(a)(7)'] },
+    messages: {
+      exists: 'every volume key resolves: {{keys}}',
+      noKeys: 'the instance group names no key',
+      notFound: '{{volume}} volume key {{key}} does not exist: {{reason}}',
+      unknown: '{{volume}} volume key {{key}} could not be resolved: {{reason}}',
+      unresolved: UNRESOLVED_MESSAGE,
+    },
+  },
+  *check(context) {
+    yield* eachGroup(context, function* (cluster, group) {
+      const resource = groupResource(cluster, group);
+      if (isUnresolved(group.volumes)) {
+        yield unresolvedVerdict(resource, 'the storage configuration', group.volumes);
+        return;
+      }
+      const volumes = keyedVolumes(group.volumes);
+      if (volumes.length === 0) {
+        yield { resource, status: 'NOT_APPLICABLE', messageId: 'noKeys' };
+        return;
+      }
+      for (const volume of volumes) {
+        const ref = volume.kmsKeyId;
+        if (ref === null) continue;
+        if (isUnresolved(ref)) {
+          yield unresolvedVerdict(resource, `the ${volume.role} volume key`, ref);
+          return;
+        }
+        if (volume.resolution?.status === 'not-found') {
+          yield {
+            resource,
+            status: 'FAIL',
+            messageId: 'notFound',
+            data: { volume: volume.role, key: ref, reason: volume.resolution.message },
+            evidence: { volumeKmsKeyId: ref },
+          };
+          return;
+        }
+      }
+      const unknown = volumes.find((volume) => volume.resolution?.status !== 'resolved');
+      if (unknown) {
+        const reason = unknown.resolution?.status === 'unknown' ? unknown.resolution.reason : 'not resolved';
+        yield {
+          resource,
+          status: 'UNKNOWN',
+          messageId: 'unknown',
+          data: { volume: unknown.role, key: String(unknown.kmsKeyId), reason },
+          evidence: { volumeKmsKeyId: unknown.kmsKeyId },
+        };
+        return;
+      }
+      const keys = volumes.map((volume) =>
+        volume.resolution?.status === 'resolved' ? volume.resolution.keyArn : '',
+      );
+      yield {
+        resource,
+        status: 'PASS',
+        messageId: 'exists',
+        data: { keys: [...new Set(keys)].join(', ') },
+        evidence: { keys },
+      };
+    });
+  },
+});

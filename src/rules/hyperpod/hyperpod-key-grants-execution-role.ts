@@ -1,0 +1,178 @@
+import type { Key } from '../../model/inventory.js';
+import { isUnresolved } from '../../model/inventory.js';
+import type { Tri } from '../../policy/conditions.js';
+import { encryptionContextScopedStatements, keyAccess } from '../../policy/evaluate.js';
+import { hyperPodCreateGrantContext, hyperPodDescribeKeyContext } from '../../policy/hyperpod.js';
+import { accountOf, type Caller } from '../../policy/principal.js';
+import { defineRule, type RuleContext, type Verdict } from '../define-rule.js';
+import {
+  eachGroup,
+  gapReason,
+  groupResource,
+  keyedVolumes,
+  keyLabel,
+  UNRESOLVED_MESSAGE,
+  unresolvedVerdict,
+} from '../helpers.js';
+
+type KeyJudgement = {
+  status: 'PASS' | 'FAIL' | 'UNKNOWN';
+  messageId: string;
+  data: Record<string, string>;
+  evidence: Record<string, unknown>;
+};
+
+const ACTIONS = [
+  { action: 'kms:CreateGrant', context: hyperPodCreateGrantContext },
+  { action: 'kms:DescribeKey', context: hyperPodDescribeKeyContext },
+] as const;
+
+function judgeKey(context: RuleContext, key: Key, roleArn: string, region: string): KeyJudgement {
+  const label = keyLabel(key);
+  const base = { key: label, role: roleArn };
+  if (key.policy === undefined) {
+    return {
+      status: 'UNKNOWN',
+      messageId: 'notCollected',
+      data: {
+        what: `the key policy of ${label}`,
+        reason: gapReason(context.index.gapsFor(key.arn, 'GetKeyPolicy')),
+      },
+      evidence: {},
+    };
+  }
+  if (isUnresolved(key.policy)) {
+    return {
+      status: 'UNKNOWN',
+      messageId: 'unresolved',
+      data: {
+        what: `the key policy of ${label}`,
+        expression: key.policy.unresolved,
+        reason: key.policy.reason,
+      },
+      evidence: { unresolved: key.policy },
+    };
+  }
+  const role = context.index.role(roleArn);
+  const account = accountOf(roleArn) ?? key.account;
+  const caller: Caller = { kind: 'iam', arn: roleArn, account, roleId: role?.roleId };
+  const identityStatements = role?.policiesCollected ? role.kmsStatements : undefined;
+  const results: Record<string, Tri> = {};
+  for (const { action, context: makeContext } of ACTIONS) {
+    const access = keyAccess({
+      caller,
+      action,
+      resource: key.arn,
+      context: makeContext({ roleArn, account, region }),
+      keyPolicy: key.policy,
+      keyAccount: key.account,
+      identityStatements,
+    });
+    results[action] = access.result;
+    const evidence = {
+      action,
+      path: access.path,
+      keyPolicyHits: access.keyPolicy.hits,
+      identityHits: access.identity?.hits ?? null,
+    };
+    if (access.result === 'no') {
+      const scoped = encryptionContextScopedStatements(key.policy, caller, action);
+      if (access.explicitDeny)
+        return { status: 'FAIL', messageId: 'explicitDeny', data: { ...base, action }, evidence };
+      if (scoped.length > 0) {
+        return {
+          status: 'FAIL',
+          messageId: 'encryptionContext',
+          data: { ...base, action, conditions: [...new Set(scoped.flatMap((s) => s.keys))].join(', ') },
+          evidence: { ...evidence, scopedStatements: scoped },
+        };
+      }
+      return { status: 'FAIL', messageId: 'notGranted', data: { ...base, action }, evidence };
+    }
+    if (access.result === 'maybe') {
+      const reason = access.needsIdentity
+        ? `the key policy delegates to IAM and the role's IAM policies ${role ? 'could not be read' : 'were not collected'}`
+        : `it depends on condition keys that cannot be evaluated: ${access.unknownKeys.join(', ')}`;
+      return { status: 'UNKNOWN', messageId: 'undetermined', data: { ...base, action, reason }, evidence };
+    }
+  }
+  return { status: 'PASS', messageId: 'granted', data: base, evidence: { results } };
+}
+
+export default defineRule({
+  meta: {
+    id: 'hyperpod-key-grants-execution-role',
+    title:
+      "Each instance group's key lets its execution role create grants through SageMaker and describe the key",
+    severity: 'high',
+    resourceType: 'instance-group',
+    sources: ['live', 'snapshot', 'cloudformation', 'terraform', 'terraform-plan', 'cli-json'],
+    rationale:
+      'HyperPod uses the instance group ExecutionRole to call kms:CreateGrant (via sagemaker.<region>.amazonaws.com, ' +
+      'for an AWS resource) and kms:DescribeKey when it scales out, adds nodes or patches software. HyperPod sends no ' +
+      'encryption context, so a policy scoped by kms:EncryptionContext conditions silently breaks the cluster.',
+    remediation: {
+      summary:
+        'Add key policy statements that allow the execution role kms:CreateGrant with kms:ViaService = ' +
+        'sagemaker.<region>.amazonaws.com and kms:GrantIsForAWSResource = true, and kms:DescribeKey via SageMaker; ' +
+        'remove kms:EncryptionContext conditions from them (or, where the policy delegates to IAM, grant the same in ' +
+        "the role's IAM policy). `hyperpod-cmk guardrails` writes such a policy.",
+      cli: 'aws kms put-key-policy --key-id <key> --policy-name default --policy file://key-policy.json',
+    },
+    references: [
+      'https://docs.aws.amazon.com/sagemaker/latest/dg/smcluster-cmk.html',
+      'https://docs.aws.amazon.com/kms/latest/developerguide/conditions-kms.html#conditions-kms-via-service',
+    ],
+    frameworks: { 'NIST-800-53': ['SC-12', 'AC-6'], SOC2: ['CC6.1', 'A1.2'] },
+    messages: {
+      granted: 'the key policy lets {{role}} create grants via SageMaker and describe {{key}}',
+      notGranted:
+        '{{role}} is not allowed {{action}} on {{key}} as HyperPod calls it (via SageMaker, for an AWS resource)',
+      explicitDeny: 'an explicit Deny stops {{role}} from {{action}} on {{key}}',
+      encryptionContext:
+        '{{role}} may call {{action}} on {{key}} only with encryption context ({{conditions}}), which HyperPod never sends',
+      undetermined: 'whether {{role}} may call {{action}} on {{key}} is unknown: {{reason}}',
+      noCmk: 'the instance group uses no customer managed key',
+      noRole: 'the instance group has no execution role',
+      notCollected: '{{what}} could not be collected: {{reason}}',
+      unresolved: UNRESOLVED_MESSAGE,
+    },
+  },
+  *check(context) {
+    yield* eachGroup(context, (cluster, group): Verdict | undefined => {
+      const resource = groupResource(cluster, group);
+      if (isUnresolved(group.volumes))
+        return unresolvedVerdict(resource, 'the storage configuration', group.volumes);
+      const keys = new Map<string, Key>();
+      let unresolvedKey: Verdict | undefined;
+      for (const volume of keyedVolumes(group.volumes)) {
+        if (isUnresolved(volume.kmsKeyId))
+          unresolvedKey ??= unresolvedVerdict(resource, `the ${volume.role} volume key`, volume.kmsKeyId);
+        const key = context.index.keyOfVolume(volume);
+        if (key && key.metadata?.keyManager !== 'AWS') keys.set(key.arn, key);
+      }
+      if (keys.size === 0) return unresolvedKey ?? { resource, status: 'NOT_APPLICABLE', messageId: 'noCmk' };
+      if (group.executionRole === null) return { resource, status: 'UNKNOWN', messageId: 'noRole' };
+      if (isUnresolved(group.executionRole))
+        return unresolvedVerdict(resource, 'the execution role', group.executionRole);
+      const roleArn = group.executionRole;
+      const judgements = [...keys.values()].map((key) => ({
+        key: key.arn,
+        ...judgeKey(context, key, roleArn, cluster.region),
+      }));
+      const worst =
+        judgements.find((j) => j.status === 'FAIL') ??
+        judgements.find((j) => j.status === 'UNKNOWN') ??
+        unresolvedKey ??
+        judgements[0]!;
+      if ('resource' in worst) return worst;
+      return {
+        resource,
+        status: worst.status,
+        messageId: worst.messageId,
+        data: worst.data,
+        evidence: { executionRole: roleArn, keys: judgements },
+      };
+    });
+  },
+});

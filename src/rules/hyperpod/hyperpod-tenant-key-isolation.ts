@@ -1,0 +1,79 @@
+import { isUnresolved } from '../../model/inventory.js';
+import { matchesAny } from '../../policy/glob.js';
+import { defineRule } from '../define-rule.js';
+import { eachGroup, groupResource, keyLabel } from '../helpers.js';
+
+export default defineRule({
+  meta: {
+    id: 'hyperpod-tenant-key-isolation',
+    title: 'Instance groups of different tenants never share a KMS key',
+    severity: 'high',
+    resourceType: 'instance-group',
+    sources: ['live', 'snapshot', 'cloudformation', 'terraform', 'terraform-plan', 'cli-json'],
+    config: ['tenancy'],
+    rationale:
+      "In a multi-tenant cluster each tenant's data must stay under a key that only that tenant's workloads can " +
+      'use, so that one tenant can be cut off (key disabled, grants revoked) or offboarded (key deleted) without ' +
+      'touching another. A shared key makes crypto-shredding one tenant impossible.',
+    remediation: {
+      summary:
+        'Give each tenant its own key: create new instance groups for one of the tenants with a key of their own, ' +
+        'move the workload, and delete the old groups.',
+    },
+    references: ['https://docs.aws.amazon.com/sagemaker/latest/dg/smcluster-cmk.html'],
+    frameworks: { 'NIST-800-53': ['SC-12', 'AC-4'], SOC2: ['CC6.1'], 'ISO-27001-2022': ['A.8.24'] },
+    messages: {
+      isolated: "tenant {{tenant}}'s keys serve no other tenant",
+      shared: 'key {{key}} of tenant {{tenant}} also serves tenant {{others}} ({{groups}})',
+      noTenant: 'no tenant is assigned to this instance group in the config',
+      noCmk: 'the instance group uses no customer managed key',
+    },
+  },
+  *check(context) {
+    const { tenancy } = context.config;
+    if (tenancy.length === 0) return;
+    const tenantOf = (clusterName: string, clusterId: string, groupName: string): string | undefined =>
+      tenancy.find(
+        (entry) =>
+          (matchesAny(clusterName, [entry.cluster]) || matchesAny(clusterId, [entry.cluster])) &&
+          matchesAny(groupName, [entry.instanceGroup]),
+      )?.tenant;
+    const inScope = (clusterName: string, clusterId: string) =>
+      tenancy.some(
+        (entry) => matchesAny(clusterName, [entry.cluster]) || matchesAny(clusterId, [entry.cluster]),
+      );
+
+    yield* eachGroup(context, (cluster, group) => {
+      if (!inScope(cluster.name, cluster.id)) return undefined;
+      const resource = groupResource(cluster, group);
+      const tenant = tenantOf(cluster.name, cluster.id, group.name);
+      if (!tenant) return { resource, status: 'NOT_APPLICABLE', messageId: 'noTenant' };
+      if (isUnresolved(group.volumes)) return undefined;
+      const keys = [...new Set(group.volumes.map((volume) => context.index.keyOfVolume(volume)))].filter(
+        (key) => key !== undefined && key.metadata?.keyManager !== 'AWS',
+      );
+      if (keys.length === 0)
+        return { resource, status: 'NOT_APPLICABLE', messageId: 'noCmk', data: { tenant } };
+      for (const key of keys) {
+        if (!key) continue;
+        const foreign = context.index
+          .usesOfKey(key.arn)
+          .map((use) => ({ use, tenant: tenantOf(use.cluster.name, use.cluster.id, use.group.name) }))
+          .filter((entry) => entry.tenant !== undefined && entry.tenant !== tenant);
+        if (foreign.length === 0) continue;
+        const others = [...new Set(foreign.map((entry) => entry.tenant))].join(', ');
+        const groups = [
+          ...new Set(foreign.map((entry) => `${entry.use.cluster.name}/${entry.use.group.name}`)),
+        ];
+        return {
+          resource,
+          status: 'FAIL',
+          messageId: 'shared',
+          data: { key: keyLabel(key), tenant, others, groups: groups.join(', ') },
+          evidence: { keyArn: key.arn, tenant, otherTenants: others.split(', '), groups },
+        };
+      }
+      return { resource, status: 'PASS', messageId: 'isolated', data: { tenant } };
+    });
+  },
+});

@@ -1,0 +1,57 @@
+import { isUnresolved } from '../../model/inventory.js';
+import { defineRule } from '../define-rule.js';
+import { eachKey, KEY_COMMON_MESSAGES, keyLabel, keyResource, unresolvedVerdict } from '../helpers.js';
+
+export default defineRule({
+  meta: {
+    id: 'kms-key-enabled',
+    title: 'KMS keys used by HyperPod are enabled',
+    severity: 'critical',
+    resourceType: 'kms-key',
+    sources: ['live', 'snapshot', 'cloudformation', 'terraform', 'terraform-plan'],
+    rationale:
+      'A disabled or unavailable key stops HyperPod from creating grants: nodes cannot be replaced, added or ' +
+      'patched, and volumes cannot be attached. For a long training job that is an outage waiting for the next node failure.',
+    remediation: {
+      summary:
+        'Enable the key if it was disabled by mistake; if it was disabled on purpose, move the groups that use it to a new key first.',
+      cli: 'aws kms enable-key --key-id <key-arn>',
+      cloudformation: 'Enabled: true',
+      terraform: 'is_enabled = true',
+    },
+    references: ['https://docs.aws.amazon.com/kms/latest/developerguide/key-state.html'],
+    frameworks: { 'NIST-800-53': ['SC-12', 'CP-10'], SOC2: ['A1.2'] },
+    messages: {
+      ...KEY_COMMON_MESSAGES,
+      enabled: '{{key}} is Enabled',
+      pendingDeletion: '{{key}} is pending deletion, which kms-key-not-pending-deletion reports',
+      notEnabled:
+        '{{key}} is {{state}}; the instance groups that use it ({{groups}}) cannot scale, heal or patch',
+    },
+  },
+  *check(context) {
+    yield* eachKey(context, (key) => {
+      const resource = keyResource(key);
+      const state = key.metadata!.keyState;
+      if (isUnresolved(state)) return unresolvedVerdict(resource, 'the key state', state);
+      if (state === 'PendingDeletion' || state === 'PendingReplicaDeletion') {
+        return {
+          resource,
+          status: 'NOT_APPLICABLE',
+          messageId: 'pendingDeletion',
+          data: { key: keyLabel(key) },
+        };
+      }
+      if (state === 'Enabled')
+        return { resource, status: 'PASS', messageId: 'enabled', data: { key: keyLabel(key) } };
+      const groups = context.index.usesOfKey(key.arn).map((use) => `${use.cluster.name}/${use.group.name}`);
+      return {
+        resource,
+        status: 'FAIL',
+        messageId: 'notEnabled',
+        data: { key: keyLabel(key), state, groups: [...new Set(groups)].join(', ') || 'none' },
+        evidence: { keyState: state, groups },
+      };
+    });
+  },
+});

@@ -1,0 +1,76 @@
+import { isUnresolved } from '../../model/inventory.js';
+import { defineRule } from '../define-rule.js';
+import { eachKey, KEY_COMMON_MESSAGES, keyLabel, keyResource, unresolvedVerdict } from '../helpers.js';
+
+const DAY = 86_400_000;
+
+export default defineRule({
+  meta: {
+    id: 'kms-key-not-pending-deletion',
+    title: 'KMS keys used by HyperPod are not scheduled for deletion',
+    severity: 'critical',
+    resourceType: 'kms-key',
+    sources: ['live', 'snapshot'],
+    rationale:
+      'When a key is deleted, every volume encrypted under it becomes permanently unreadable: the cluster loses its ' +
+      'data. Deletion is scheduled with a waiting period of 7 to 30 days, the only window in which it can be cancelled.',
+    remediation: {
+      summary:
+        'Cancel the deletion now, then re-enable the key (a key whose deletion is cancelled is Disabled).',
+      cli: 'aws kms cancel-key-deletion --key-id <key-arn> && aws kms enable-key --key-id <key-arn>',
+    },
+    references: ['https://docs.aws.amazon.com/kms/latest/developerguide/deleting-keys.html'],
+    frameworks: {
+      'NIST-800-53': ['SC-12', 'CP-9'],
+      SOC2: ['A1.2'],
+      HIPAA: ['164.308(a)(7)'],
+      'PCI-DSS-4.0.1': ['3.6.1'],
+    },
+    messages: {
+      ...KEY_COMMON_MESSAGES,
+      notPending: '{{key}} is not scheduled for deletion',
+      pending:
+        '{{key}} will be deleted on {{date}} ({{days}} days from now); {{groups}} then lose their data',
+      replicaPending:
+        '{{key}} is waiting for its replicas to be deleted ({{window}}-day window); {{groups}} then lose their data',
+    },
+  },
+  *check(context) {
+    yield* eachKey(context, (key) => {
+      const resource = keyResource(key);
+      const metadata = key.metadata!;
+      if (isUnresolved(metadata.keyState))
+        return unresolvedVerdict(resource, 'the key state', metadata.keyState);
+      const uses = context.index.usesOfKey(key.arn);
+      const clusters = [...new Set(uses.map((use) => use.cluster.name))];
+      const groups =
+        [...new Set(uses.map((use) => `${use.cluster.name}/${use.group.name}`))].join(', ') ||
+        'no scanned instance groups';
+      const evidence = { keyState: metadata.keyState, deletionDate: metadata.deletionDate ?? null, clusters };
+      if (metadata.keyState === 'PendingDeletion') {
+        const date = metadata.deletionDate ?? 'an unknown date';
+        const days = metadata.deletionDate
+          ? Math.max(0, Math.ceil((Date.parse(metadata.deletionDate) - context.now.getTime()) / DAY))
+          : '?';
+        return {
+          resource,
+          status: 'FAIL',
+          messageId: 'pending',
+          data: { key: keyLabel(key), date, days, groups },
+          evidence,
+        };
+      }
+      if (metadata.keyState === 'PendingReplicaDeletion') {
+        const window = metadata.pendingDeletionWindowInDays ?? '?';
+        return {
+          resource,
+          status: 'FAIL',
+          messageId: 'replicaPending',
+          data: { key: keyLabel(key), window, groups },
+          evidence,
+        };
+      }
+      return { resource, status: 'PASS', messageId: 'notPending', data: { key: keyLabel(key) } };
+    });
+  },
+});

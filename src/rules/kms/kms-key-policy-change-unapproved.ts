@@ -1,0 +1,99 @@
+import type { TrailEvent } from '../../model/inventory.js';
+import { matchesAny } from '../../policy/glob.js';
+import { roleArnOfSession } from '../../policy/principal.js';
+import { defineRule } from '../define-rule.js';
+import {
+  eachKey,
+  KEY_COMMON_MESSAGES,
+  keyEventsInWindow,
+  keyLabel,
+  keyResource,
+  liveOnly,
+} from '../helpers.js';
+
+const WATCHED = new Set(['PutKeyPolicy', 'ScheduleKeyDeletion', 'DisableKey', 'CreateGrant']);
+
+/** A change that needs approval: a successful policy, lifecycle or hand-made grant change. */
+function isGovernedChange(event: TrailEvent): boolean {
+  if (!WATCHED.has(event.eventName) || event.errorCode) return false;
+  // Grants HyperPod and EBS create for the volumes themselves are expected.
+  if (
+    event.eventName === 'CreateGrant' &&
+    (event.grantIsForAwsResource === true || event.invokedBy !== undefined)
+  )
+    return false;
+  return true;
+}
+
+export default defineRule({
+  meta: {
+    id: 'kms-key-policy-change-unapproved',
+    title: 'Only approved editors changed the policy, state or grants of HyperPod keys',
+    severity: 'high',
+    resourceType: 'kms-key',
+    sources: ['live', 'snapshot'],
+    config: ['approvedPolicyEditors', 'keyAdmins', 'cloudtrail.lookbackDays'],
+    rationale:
+      "PutKeyPolicy, ScheduleKeyDeletion, DisableKey and hand-made grants change who can read a cluster's data or " +
+      'whether it stays readable. Outside the change pipeline or the named key admins, they are either an incident ' +
+      'or an unreviewed change.',
+    remediation: {
+      summary:
+        'Review each change with its author; revert it if unapproved (restore the policy, cancel the deletion, ' +
+        're-enable, revoke the grant). Add legitimate automation to approvedPolicyEditors.',
+    },
+    references: ['https://docs.aws.amazon.com/kms/latest/developerguide/logging-using-cloudtrail.html'],
+    frameworks: { 'NIST-800-53': ['CM-3', 'AU-6'], SOC2: ['CC8.1', 'CC7.2'], 'PCI-DSS-4.0.1': ['10.2.1.2'] },
+    messages: {
+      ...KEY_COMMON_MESSAGES,
+      approved: 'no unapproved change to {{key}} in the last {{days}} days',
+      unapproved: '{{count}} unapproved changes to {{key}}: {{changes}}',
+      notLive: 'changes exist only for deployed keys; a live scan judges them',
+    },
+  },
+  *check(context) {
+    const editors =
+      context.config.approvedPolicyEditors.length > 0
+        ? context.config.approvedPolicyEditors
+        : context.config.keyAdmins;
+    const days = context.config.lookbackDays;
+    yield* eachKey(context, (key) => {
+      const notLive = liveOnly(key);
+      if (notLive) return notLive;
+      const window = keyEventsInWindow(context, key);
+      if ('status' in window) return window;
+      const resource = keyResource(key);
+      const approved = (event: TrailEvent) => {
+        const names = [
+          event.principalArn,
+          event.principalArn ? roleArnOfSession(event.principalArn) : undefined,
+        ].filter((name): name is string => name !== undefined);
+        return names.some((name) => matchesAny(name, editors, { ignoreCase: true }));
+      };
+      const unapproved = window.events.filter((event) => isGovernedChange(event) && !approved(event));
+      if (unapproved.length === 0)
+        return { resource, status: 'PASS', messageId: 'approved', data: { key: keyLabel(key), days } };
+      return {
+        resource,
+        status: 'FAIL',
+        messageId: 'unapproved',
+        data: {
+          key: keyLabel(key),
+          count: unapproved.length,
+          changes: unapproved
+            .slice(0, 3)
+            .map((event) => `${event.eventName} by ${event.principalArn ?? 'unknown'} at ${event.eventTime}`)
+            .join('; '),
+        },
+        evidence: {
+          events: unapproved.map(({ eventId, eventTime, eventName, principalArn }) => ({
+            eventId,
+            eventTime,
+            eventName,
+            principalArn,
+          })),
+        },
+      };
+    });
+  },
+});

@@ -1,0 +1,91 @@
+import { isUnresolved } from '../../model/inventory.js';
+import { defineRule } from '../define-rule.js';
+import {
+  eachKey,
+  gapReason,
+  KEY_COMMON_MESSAGES,
+  keyLabel,
+  keyResource,
+  unresolvedVerdict,
+} from '../helpers.js';
+
+export default defineRule({
+  meta: {
+    id: 'kms-key-required-tags',
+    title: 'HyperPod keys carry the required tags, and their project matches the clusters that use them',
+    severity: 'low',
+    resourceType: 'kms-key',
+    sources: ['live', 'snapshot', 'cloudformation', 'terraform', 'terraform-plan'],
+    config: ['requiredTags.keys'],
+    rationale:
+      'Key tags drive cost showback (KMS cost per project), tag-based guardrails (SCPs that protect keys tagged for ' +
+      'HyperPod, approvals by tag) and ownership during incidents. A key tagged for one project but used by ' +
+      "another project's cluster is a sign of a shared key or a misrouted charge.",
+    remediation: {
+      summary:
+        'Tag the key; if its project differs from the clusters that use it, give those clusters their own key.',
+      cli: 'aws kms tag-resource --key-id <key-arn> --tags TagKey=owner,TagValue=<team> TagKey=project,TagValue=<project>',
+      cloudformation: 'Tags:\n  - Key: project\n    Value: llm-pretraining',
+      terraform: 'tags = { project = "llm-pretraining" }',
+    },
+    references: ['https://docs.aws.amazon.com/kms/latest/developerguide/tagging-keys.html'],
+    frameworks: { SOC2: ['CC2.1'], 'NIST-800-53': ['CM-8'] },
+    messages: {
+      ...KEY_COMMON_MESSAGES,
+      tagged: '{{key}} carries every required tag ({{tags}})',
+      missing: '{{key}} lacks required tags: {{missing}}',
+      projectMismatch: '{{key}} is tagged project={{project}} but serves clusters of project {{others}}',
+    },
+  },
+  *check(context) {
+    const required = context.config.requiredKeyTags;
+    yield* eachKey(context, (key) => {
+      const resource = keyResource(key);
+      const label = keyLabel(key);
+      if (key.tags === undefined) {
+        const reason = gapReason(context.index.gapsFor(key.arn, 'ListResourceTags'));
+        return {
+          resource,
+          status: 'UNKNOWN',
+          messageId: 'notCollected',
+          data: { what: `the tags of ${label}`, reason },
+        };
+      }
+      if (isUnresolved(key.tags)) return unresolvedVerdict(resource, 'the key tags', key.tags);
+      const tags = key.tags;
+      const missing = required.filter((tag) => !tags[tag]?.trim());
+      if (missing.length > 0)
+        return {
+          resource,
+          status: 'FAIL',
+          messageId: 'missing',
+          data: { key: label, missing: missing.join(', ') },
+          evidence: { tags },
+        };
+      const project = tags.project;
+      if (project) {
+        const others = new Set<string>();
+        for (const use of context.index.usesOfKey(key.arn)) {
+          const clusterTags = use.cluster.tags;
+          const clusterProject = clusterTags && !isUnresolved(clusterTags) ? clusterTags.project : undefined;
+          if (clusterProject && clusterProject !== project) others.add(clusterProject);
+        }
+        if (others.size > 0) {
+          return {
+            resource,
+            status: 'FAIL',
+            messageId: 'projectMismatch',
+            data: { key: label, project, others: [...others].join(', ') },
+            evidence: { tags, clusterProjects: [...others] },
+          };
+        }
+      }
+      return {
+        resource,
+        status: 'PASS',
+        messageId: 'tagged',
+        data: { key: label, tags: required.join(', ') },
+      };
+    });
+  },
+});

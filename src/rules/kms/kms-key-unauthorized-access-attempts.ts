@@ -1,0 +1,82 @@
+import { defineRule } from '../define-rule.js';
+import {
+  eachKey,
+  isAccessDenied,
+  KEY_COMMON_MESSAGES,
+  keyEventsInWindow,
+  keyLabel,
+  keyResource,
+  liveOnly,
+} from '../helpers.js';
+
+export default defineRule({
+  meta: {
+    id: 'kms-key-unauthorized-access-attempts',
+    title: 'No principal was denied access to a HyperPod key within the lookback window',
+    severity: 'medium',
+    resourceType: 'kms-key',
+    sources: ['live', 'snapshot'],
+    config: ['cloudtrail.lookbackDays', 'cloudtrail.accessDeniedThreshold'],
+    rationale:
+      'AccessDenied calls on a key that protects model weights are either a broken deployment (a role that should ' +
+      'have access does not, and the cluster will fail to scale) or someone probing for data. Both need a look.',
+    remediation: {
+      summary:
+        'Review who was denied and which operation: fix the key policy if it was a legitimate execution role, ' +
+        'otherwise investigate the principal.',
+      cli: 'aws cloudtrail lookup-events --lookup-attributes AttributeKey=ResourceName,AttributeValue=<key-arn>',
+    },
+    references: ['https://docs.aws.amazon.com/kms/latest/developerguide/logging-using-cloudtrail.html'],
+    frameworks: {
+      'NIST-800-53': ['AU-6', 'SI-4'],
+      SOC2: ['CC7.2'],
+      HIPAA: ['164.308(a)(1)(ii)(D)'],
+      'PCI-DSS-4.0.1': ['10.4.1'],
+    },
+    messages: {
+      ...KEY_COMMON_MESSAGES,
+      none: 'no access to {{key}} was denied in the last {{days}} days',
+      attempts: '{{count}} denied calls on {{key}} in the last {{days}} days, by {{principals}}',
+      notLive: 'access attempts exist only for deployed keys; a live scan judges them',
+    },
+  },
+  *check(context) {
+    const { lookbackDays: days, accessDeniedThreshold } = context.config;
+    yield* eachKey(context, (key) => {
+      const notLive = liveOnly(key);
+      if (notLive) return notLive;
+      const window = keyEventsInWindow(context, key);
+      if ('status' in window) return window;
+      const resource = keyResource(key);
+      const denied = window.events.filter(isAccessDenied);
+      if (denied.length < accessDeniedThreshold)
+        return { resource, status: 'PASS', messageId: 'none', data: { key: keyLabel(key), days } };
+      const byPrincipal: Record<string, number> = {};
+      for (const event of denied) {
+        const who = event.principalArn ?? 'unknown principal';
+        byPrincipal[who] = (byPrincipal[who] ?? 0) + 1;
+      }
+      return {
+        resource,
+        status: 'FAIL',
+        messageId: 'attempts',
+        data: {
+          key: keyLabel(key),
+          count: denied.length,
+          days,
+          principals: Object.keys(byPrincipal).join(', '),
+        },
+        evidence: {
+          byPrincipal,
+          events: denied.slice(0, 20).map(({ eventId, eventTime, eventName, principalArn, errorCode }) => ({
+            eventId,
+            eventTime,
+            eventName,
+            principalArn,
+            errorCode,
+          })),
+        },
+      };
+    });
+  },
+});

@@ -1,0 +1,51 @@
+import { isUnresolved } from '../../model/inventory.js';
+import { defineRule } from '../define-rule.js';
+import { eachKey, KEY_COMMON_MESSAGES, keyLabel, keyResource } from '../helpers.js';
+
+export default defineRule({
+  meta: {
+    id: 'kms-key-unused',
+    title: 'Every key selected for HyperPod is used by a cluster',
+    severity: 'low',
+    resourceType: 'kms-key',
+    sources: ['live', 'snapshot', 'cloudformation', 'terraform', 'terraform-plan'],
+    config: ['keySelector'],
+    rationale:
+      'A key tagged for HyperPod that no instance group uses costs $1 to $3 a month, keeps its grants and policy ' +
+      'as attack surface, and is often the sign of a group that was rebuilt on a new key while the old one lingers.',
+    remediation: {
+      summary:
+        'Confirm nothing else encrypts with the key (CloudTrail, GetKeyLastUsage), then disable it, wait, and schedule its deletion with a 30-day window.',
+      cli: 'aws kms get-key-last-usage --key-id <key-arn>\naws kms disable-key --key-id <key-arn>',
+    },
+    references: [
+      'https://docs.aws.amazon.com/kms/latest/developerguide/deleting-keys-determining-usage.html',
+    ],
+    frameworks: { 'NIST-800-53': ['CM-7', 'SC-12'] },
+    messages: {
+      ...KEY_COMMON_MESSAGES,
+      used: '{{key}} is used by {{count}} volumes',
+      unused: '{{key}} matches the key selector but no scanned instance group uses it',
+    },
+  },
+  *check(context) {
+    const selector = context.config.keySelectorTags;
+    if (!selector) return;
+    yield* eachKey(context, (key) => {
+      if (!key.tags || isUnresolved(key.tags)) return undefined;
+      const tags = key.tags;
+      if (!Object.entries(selector).every(([name, value]) => tags[name] === value)) return undefined;
+      const resource = keyResource(key);
+      const uses = context.index.usesOfKey(key.arn).length;
+      if (uses > 0)
+        return { resource, status: 'PASS', messageId: 'used', data: { key: keyLabel(key), count: uses } };
+      return {
+        resource,
+        status: 'FAIL',
+        messageId: 'unused',
+        data: { key: keyLabel(key) },
+        evidence: { selector },
+      };
+    });
+  },
+});

@@ -1,0 +1,40 @@
+/** An in-memory Io for running commands in tests without a process. */
+import { mkdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { dirname } from 'node:path';
+import type { Io } from '../../src/cli/io.js';
+
+export interface MemoryIo extends Io {
+  out(): string;
+  err(): string;
+}
+
+export function memoryIo(
+  options: { cwd?: string; env?: Record<string, string>; now?: Date; files?: Record<string, string> } = {},
+): MemoryIo {
+  let stdout = '';
+  let stderr = '';
+  const files = new Map(Object.entries(options.files ?? {}));
+  return {
+    stdout: { write: (text: string) => void (stdout += text), isTTY: false },
+    stderr: { write: (text: string) => void (stderr += text), isTTY: false },
+    env: options.env ?? {},
+    cwd: options.cwd ?? process.cwd(),
+    now: () => options.now ?? new Date('2026-11-27T12:00:00Z'),
+    readFile: (path) => files.get(path) ?? readFileSync(path, 'utf8'),
+    writeFile: (path, text) => {
+      mkdirSync(dirname(path), { recursive: true });
+      writeFileSync(path, text);
+    },
+    exists: (path) => {
+      if (files.has(path)) return true;
+      try {
+        statSync(path);
+        return true;
+      } catch {
+        return false;
+      }
+    },
+    out: () => stdout,
+    err: () => stderr,
+  };
+}
