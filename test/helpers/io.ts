@@ -15,8 +15,18 @@ export function memoryIo(
   let stderr = '';
   const files = new Map(Object.entries(options.files ?? {}));
   return {
-    stdout: { write: (text: string) => void (stdout += text), isTTY: false },
-    stderr: { write: (text: string) => void (stderr += text), isTTY: false },
+    stdout: {
+      write: (text: string) => {
+        stdout += text;
+      },
+      isTTY: false,
+    },
+    stderr: {
+      write: (text: string) => {
+        stderr += text;
+      },
+      isTTY: false,
+    },
     env: options.env ?? {},
     cwd: options.cwd ?? process.cwd(),
     now: () => options.now ?? new Date('2026-11-27T12:00:00Z'),
