@@ -32,6 +32,7 @@ function addCommand(parent: Command, spec: CommandSpec, io: Io, result: ProgramR
   for (const option of spec.options) command.addOption(toOption(option, io.env));
   if (spec.examples?.length)
     command.addHelpText('after', `\nExamples:\n${spec.examples.map((e) => `  $ ${e}`).join('\n')}`);
+  if (spec.subcommands?.length) command.enablePositionalOptions();
   for (const sub of spec.subcommands ?? []) addCommand(command, sub, io, result);
   const run = spec.run;
   if (run) {
@@ -54,7 +55,7 @@ export function buildProgram(commands: readonly CommandSpec[], io: Io, result: P
       writeErr: (text) => io.stderr.write(text),
       outputError: (text, write) => write(`hyperpod-cmk: ${text.replace(/^error: /, '')}`),
     });
-  program.enablePositionalOptions(false);
+  program.enablePositionalOptions();
   for (const spec of commands) addCommand(program, spec, io, result);
   // Every subcommand inherits the error handling above.
   const configure = (cmd: Command) => {

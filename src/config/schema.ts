@@ -15,13 +15,19 @@ const PrincipalPattern = z
 const IsoDate = z
   .string()
   .regex(/^\d{4}-\d{2}-\d{2}(T[\d:.]+(Z|[+-]\d{2}:?\d{2})?)?$/, 'an ISO-8601 date such as 2026-12-31')
-  .refine((value) => !Number.isNaN(Date.parse(value)), 'a real calendar date');
+  .refine((value) => {
+    const ms = Date.parse(value.length === 10 ? `${value}T00:00:00Z` : value);
+    return !Number.isNaN(ms) && new Date(ms).toISOString().slice(0, 10) === value.slice(0, 10);
+  }, 'a real calendar date');
 
-export const RuleSettingSchema = z.union([
-  z.literal('off'),
-  z.enum(SEVERITIES),
-  z.object({ severity: z.enum(SEVERITIES).optional(), enabled: z.boolean().optional() }).strict(),
-]);
+export const RuleSettingSchema = z.union(
+  [
+    z.literal('off'),
+    z.enum(SEVERITIES),
+    z.object({ severity: z.enum(SEVERITIES).optional(), enabled: z.boolean().optional() }).strict(),
+  ],
+  { error: 'expected "off", a severity (critical, high, medium, low), or { severity, enabled }' },
+);
 
 export const SuppressionRuleSchema = z
   .object({

@@ -12,7 +12,7 @@ export function jsonPath(path: readonly PropertyKey[]): string {
   let out = '$';
   for (const part of path) {
     if (typeof part === 'number') out += `[${part}]`;
-    else if (typeof part === 'string' && /^[A-Za-z_$][\w$-]*$/.test(part)) out += `.${part}`;
+    else if (typeof part === 'string' && /^[A-Za-z_$][\w$]*$/.test(part)) out += `.${part}`;
     else out += `[${JSON.stringify(String(part))}]`;
   }
   return out;
@@ -27,7 +27,9 @@ function describeIssue(issue: z.core.$ZodIssue): string {
     case 'invalid_value':
       return `expected one of ${issue.values.map((v) => JSON.stringify(v)).join(', ')}`;
     case 'invalid_union':
-      return 'does not match any allowed form';
+      return issue.message && issue.message !== 'Invalid input'
+        ? issue.message
+        : 'does not match any allowed form';
     default:
       return issue.message;
   }

@@ -1,0 +1,59 @@
+/**
+ * Machine outputs validated against the published JSON Schemas with an independent validator
+ * (ajv), not with the zod schemas they were generated from.
+ */
+import { readFileSync } from 'node:fs';
+import Ajv2020 from 'ajv/dist/2020.js';
+import addFormats from 'ajv-formats';
+import { describe, expect, it } from 'vitest';
+import { parse } from 'yaml';
+import { runCli } from '../src/cli/main.js';
+import { demoEstate } from '../src/demo/estate.js';
+import { memoryIo } from './helpers/io.js';
+
+const schema = (name: string) =>
+  JSON.parse(readFileSync(new URL(`../schemas/${name}.schema.json`, import.meta.url), 'utf8'));
+const ajv = new Ajv2020.default({ allErrors: true, strict: false });
+addFormats.default(ajv);
+const validateReport = ajv.compile(schema('report'));
+const validateInventory = ajv.compile(schema('inventory'));
+const validateConfig = ajv.compile(schema('config'));
+
+describe('published JSON Schemas', () => {
+  it('the demo JSON report is valid against schemas/report.schema.json', async () => {
+    const io = memoryIo();
+    expect(await runCli(['demo', '--format', 'json'], io)).toBe(0);
+    const report = JSON.parse(io.out());
+    const valid = validateReport(report);
+    expect(validateReport.errors ?? []).toEqual([]);
+    expect(valid).toBe(true);
+    expect(report.schemaVersion).toBe(1);
+    expect(report.findings.length).toBeGreaterThan(100);
+  });
+
+  it('rejects a report that breaks the contract', () => {
+    const io = memoryIo();
+    return runCli(['demo', '--format', 'json'], io).then(() => {
+      const report = JSON.parse(io.out());
+      report.findings[0].status = 'MAYBE';
+      delete report.summary.clusters;
+      expect(validateReport(report)).toBe(false);
+      const paths = (validateReport.errors ?? []).map((e) => e.instancePath);
+      expect(paths).toContain('/findings/0/status');
+      expect(paths).toContain('/summary');
+    });
+  });
+
+  it('the demo estate is a valid inventory snapshot', () => {
+    expect(validateInventory(demoEstate())).toBe(true);
+    const broken = demoEstate() as unknown as { clusters: { instanceGroups: { kind: string }[] }[] };
+    broken.clusters[0]!.instanceGroups[0]!.kind = 'special';
+    expect(validateInventory(broken)).toBe(false);
+  });
+
+  it('the demo config is valid against schemas/config.schema.json, and a typo is not', () => {
+    const config = parse(readFileSync(new URL('../demo/hyperpod-cmk.yaml', import.meta.url), 'utf8'));
+    expect(validateConfig(config)).toBe(true);
+    expect(validateConfig({ ...config, keyAdmin: ['x'] })).toBe(false);
+  });
+});
