@@ -14,89 +14,107 @@ export interface ComplianceReport {
   instanceGroups: InstanceGroupCompliance[];
 }
 
-function judge(findings: Iterable<Finding>): {
-  status: ComplianceStatus;
+/** The rule ids a resource's findings fail, leave unknown, or fail but suppressed. */
+interface Tally {
   failing: Set<string>;
   unknown: Set<string>;
   excepted: Set<string>;
-} {
-  const failing = new Set<string>();
-  const unknown = new Set<string>();
-  const excepted = new Set<string>();
-  for (const finding of findings) {
-    if (finding.status === 'UNKNOWN') unknown.add(finding.ruleId);
-    else if (finding.status === 'FAIL') (finding.suppressed ? excepted : failing).add(finding.ruleId);
-  }
-  const status: ComplianceStatus =
-    failing.size > 0
-      ? 'non-compliant'
-      : unknown.size > 0
-        ? 'unknown'
-        : excepted.size > 0
-          ? 'compliant-by-exception'
-          : 'compliant';
-  return { status, failing, unknown, excepted };
 }
 
-function push<K, V>(map: Map<K, V[]>, key: K, value: V): void {
-  const list = map.get(key);
-  if (list) list.push(value);
-  else map.set(key, [value]);
+const newTally = (): Tally => ({ failing: new Set(), unknown: new Set(), excepted: new Set() });
+
+function add(tally: Tally, finding: Finding): void {
+  if (finding.status === 'UNKNOWN') tally.unknown.add(finding.ruleId);
+  else if (finding.status === 'FAIL')
+    (finding.suppressed ? tally.excepted : tally.failing).add(finding.ruleId);
+}
+
+const RANK: Record<ComplianceStatus, number> = {
+  compliant: 0,
+  'compliant-by-exception': 1,
+  unknown: 2,
+  'non-compliant': 3,
+};
+const BY_RANK: ComplianceStatus[] = ['compliant', 'compliant-by-exception', 'unknown', 'non-compliant'];
+
+function statusOf(tally: Tally | undefined): ComplianceStatus {
+  if (!tally) return 'compliant';
+  if (tally.failing.size > 0) return 'non-compliant';
+  if (tally.unknown.size > 0) return 'unknown';
+  return tally.excepted.size > 0 ? 'compliant-by-exception' : 'compliant';
+}
+
+/** The combined status of several resources: the worst of theirs (tallies are never merged per group). */
+const worst = (tallies: Iterable<Tally | undefined>): ComplianceStatus => {
+  let rank = 0;
+  for (const tally of tallies) rank = Math.max(rank, RANK[statusOf(tally)]);
+  return BY_RANK[rank]!;
+};
+
+function tallyInto(map: Map<string, Tally>, id: string, finding: Finding): void {
+  let tally = map.get(id);
+  if (!tally) {
+    tally = newTally();
+    map.set(id, tally);
+  }
+  add(tally, finding);
 }
 
 export function rollUpCompliance(inventory: Inventory, findings: readonly Finding[]): ComplianceReport {
-  const byCluster = new Map<string, Finding[]>();
-  const byGroup = new Map<string, Finding[]>();
-  const byKey = new Map<string, Finding[]>();
-  const groupCluster = new Map<string, string>();
-  for (const cluster of inventory.clusters) {
-    for (const group of cluster.instanceGroups) groupCluster.set(group.id, cluster.id);
-    groupCluster.set(`${cluster.id}/instance-group/*`, cluster.id);
-  }
+  const byCluster = new Map<string, Tally>();
+  const byGroup = new Map<string, Tally>();
+  const byKey = new Map<string, Tally>();
   for (const finding of findings) {
+    if (finding.status !== 'FAIL' && finding.status !== 'UNKNOWN') continue;
     const { type, id } = finding.resource;
-    if (type === 'cluster') push(byCluster, id, finding);
+    if (type === 'cluster') tallyInto(byCluster, id, finding);
     else if (type === 'instance-group') {
-      if (id.endsWith('/instance-group/*')) push(byCluster, groupCluster.get(id) ?? id, finding);
-      else push(byGroup, id, finding);
-    } else if (type === 'kms-key') push(byKey, id, finding);
+      // The stand-in for instance groups that could not be known belongs to the cluster.
+      if (id.endsWith('/instance-group/*'))
+        tallyInto(byCluster, id.slice(0, -'/instance-group/*'.length), finding);
+      else tallyInto(byGroup, id, finding);
+    } else if (type === 'kms-key') tallyInto(byKey, id, finding);
   }
 
   const clusters: ClusterCompliance[] = [];
   const instanceGroups: InstanceGroupCompliance[] = [];
   for (const cluster of inventory.clusters) {
-    const clusterFindings = byCluster.get(cluster.id) ?? [];
-    const all: Finding[] = [...clusterFindings];
+    const clusterTally = byCluster.get(cluster.id);
+    const parts = new Set<Tally>();
+    if (clusterTally) parts.add(clusterTally);
     for (const group of cluster.instanceGroups) {
-      const keyArns = new Set<string>();
+      const groupParts: (Tally | undefined)[] = [clusterTally, byGroup.get(group.id)];
       if (!isUnresolved(group.volumes)) {
-        for (const volume of group.volumes)
-          if (volume.resolution?.status === 'resolved') keyArns.add(volume.resolution.keyArn);
+        for (const volume of group.volumes) {
+          if (volume.resolution?.status === 'resolved') groupParts.push(byKey.get(volume.resolution.keyArn));
+        }
       }
-      const groupFindings = [...(byGroup.get(group.id) ?? [])];
-      for (const arn of keyArns) groupFindings.push(...(byKey.get(arn) ?? []));
-      all.push(...groupFindings);
-      const verdict = judge([...groupFindings, ...clusterFindings]);
+      for (const part of groupParts) if (part) parts.add(part);
       instanceGroups.push({
         id: group.id,
         cluster: cluster.id,
         name: group.name,
         account: cluster.account,
         region: cluster.region,
-        status: verdict.status,
+        status: worst(groupParts),
       });
     }
-    const verdict = judge(all);
+    const union = newTally();
+    for (const part of parts) {
+      for (const id of part.failing) union.failing.add(id);
+      for (const id of part.unknown) union.unknown.add(id);
+      for (const id of part.excepted) union.excepted.add(id);
+    }
     clusters.push({
       id: cluster.id,
       name: cluster.name,
       account: cluster.account,
       region: cluster.region,
-      status: verdict.status,
+      status: statusOf(union),
       instanceGroups: cluster.instanceGroups.length,
-      failing: [...verdict.failing].sort(),
-      unknown: [...verdict.unknown].sort(),
-      excepted: [...verdict.excepted].sort(),
+      failing: [...union.failing].sort(),
+      unknown: [...union.unknown].sort(),
+      excepted: [...union.excepted].sort(),
     });
   }
   return { clusters, instanceGroups };

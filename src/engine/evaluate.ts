@@ -2,13 +2,13 @@
  * The pure core: inventory + rules + config + clock -> findings, compliance and a summary.
  * A rule that throws becomes a visible UNKNOWN finding, never a silent pass.
  */
-import { createHash } from 'node:crypto';
+import { hash } from 'node:crypto';
 import { type ResolvedConfig, resolveConfig } from '../config/schema.js';
 import type { Finding, ResourceRef, Severity, Status, Suppression } from '../model/finding.js';
 import { SEVERITIES, severityRank } from '../model/finding.js';
 import type { Inventory } from '../model/inventory.js';
 import type { Summary } from '../model/report.js';
-import { globToRegExp } from '../policy/glob.js';
+import { globMatch } from '../policy/glob.js';
 import { formatMessage, type Rule, type Verdict } from '../rules/define-rule.js';
 import { RULES } from '../rules/registry.js';
 import { type ComplianceReport, rollUpCompliance } from './compliance.js';
@@ -28,8 +28,10 @@ export interface Evaluation {
 }
 
 export function fingerprint(ruleId: string, resourceId: string): string {
-  return createHash('sha256').update(`${ruleId}\u0000${resourceId}`).digest('hex').slice(0, 32);
+  return hash('sha256', `${ruleId}\u0000${resourceId}`).slice(0, 32);
 }
+
+const NO_EVIDENCE: Record<string, unknown> = Object.freeze({});
 
 function severityFor(rule: Rule, verdict: Verdict, config: ResolvedConfig): Severity {
   const setting = config.rules[rule.meta.id];
@@ -50,8 +52,8 @@ function matchSuppression(
 ) {
   if (finding.status !== 'FAIL' && finding.status !== 'UNKNOWN') return undefined;
   for (const rule of config.suppressions) {
-    const ruleMatches = rule.rule === '*' || globToRegExp(rule.rule).test(finding.ruleId);
-    if (!ruleMatches || !globToRegExp(rule.resource).test(finding.resource.id)) continue;
+    const ruleMatches = globMatch(rule.rule, finding.ruleId);
+    if (!ruleMatches || !globMatch(rule.resource, finding.resource.id)) continue;
     const suppression: Suppression = { reason: rule.reason, expires: rule.expires ?? null };
     // A date-only expiry lasts through that day (UTC).
     const expiresAt = rule.expires
@@ -114,7 +116,7 @@ function toFinding(rule: Rule, verdict: Verdict, config: ResolvedConfig, now: Da
     remediation: rule.meta.remediation.summary,
     fingerprint: fingerprint(rule.meta.id, resource.id),
     resource,
-    evidence: verdict.evidence ?? {},
+    evidence: verdict.evidence ?? NO_EVIDENCE,
     suppressed: null,
   };
   const match = matchSuppression(finding, config, now);

@@ -1,7 +1,7 @@
 /**
  * The KMS action catalog and IAM action matching (`kms:Create*`, `kms:*`, `*`, `NotAction`).
  */
-import { globToRegExp } from './glob.js';
+import { globMatch } from './glob.js';
 
 /** Cryptographic use of a key, and the grant that passes it on (CreateGrant lets the grantee use the key). */
 export const USAGE_ACTIONS = [
@@ -69,16 +69,41 @@ export const toList = (value: string | readonly string[] | undefined): readonly 
 
 /** Whether an `Action` entry (with IAM wildcards) covers `action`. Case-insensitive, as IAM is. */
 export const actionMatches = (pattern: string, action: string): boolean =>
-  globToRegExp(pattern, { ignoreCase: true }).test(action);
+  globMatch(pattern, action, { ignoreCase: true });
+
+type ActionBlock = { Action?: string | string[] | undefined; NotAction?: string | string[] | undefined };
+
+/**
+ * Which actions an Action/NotAction list covers, memoized by the list's content: an estate has
+ * thousands of policies but only a handful of distinct action lists.
+ */
+const coverage = new Map<string, Map<string, boolean>>();
+
+function coverageOf(statement: ActionBlock): Map<string, boolean> {
+  const negated = statement.NotAction !== undefined;
+  const patterns = toList(negated ? statement.NotAction : statement.Action);
+  const cacheKey = `${negated ? '!' : ''}${patterns.join('\u0000')}`;
+  let answers = coverage.get(cacheKey);
+  if (!answers) {
+    if (coverage.size > 10_000) coverage.clear();
+    answers = new Map();
+    coverage.set(cacheKey, answers);
+  }
+  return answers;
+}
 
 /** Whether a statement's Action/NotAction covers `action`. */
-export function statementCoversAction(
-  statement: { Action?: string | string[] | undefined; NotAction?: string | string[] | undefined },
-  action: string,
-): boolean {
-  if (statement.NotAction !== undefined)
-    return !toList(statement.NotAction).some((p) => actionMatches(p, action));
-  return toList(statement.Action).some((p) => actionMatches(p, action));
+export function statementCoversAction(statement: ActionBlock, action: string): boolean {
+  const answers = coverageOf(statement);
+  let covered = answers.get(action);
+  if (covered === undefined) {
+    covered =
+      statement.NotAction !== undefined
+        ? !toList(statement.NotAction).some((p) => actionMatches(p, action))
+        : toList(statement.Action).some((p) => actionMatches(p, action));
+    answers.set(action, covered);
+  }
+  return covered;
 }
 
 /** The catalog actions a statement covers. */

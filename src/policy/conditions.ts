@@ -11,7 +11,7 @@
  * `...IfExists` is satisfied by a missing key; `ForAllValues:` is satisfied by a missing or empty
  * key; `ForAnyValue:` is not; `Null` tests presence.
  */
-import { globToRegExp } from './glob.js';
+import { globMatch } from './glob.js';
 
 export type Tri = 'yes' | 'no' | 'maybe';
 
@@ -66,7 +66,7 @@ const guardVariables =
   (compare: (a: string, b: string) => boolean) =>
   (a: string, b: string): Tri =>
     hasPolicyVariable(b) ? 'maybe' : bool(compare(a, b));
-const like = (a: string, b: string) => globToRegExp(b).test(a);
+const like = (a: string, b: string) => globMatch(b, a);
 const numeric = (op: (a: number, b: number) => boolean) => (a: string, b: string) => {
   const x = Number(a);
   const y = Number(b);

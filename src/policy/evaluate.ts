@@ -18,7 +18,7 @@ import {
   triNot,
   triOr,
 } from './conditions.js';
-import { globToRegExp, hasWildcard } from './glob.js';
+import { globMatch, hasWildcard } from './glob.js';
 import {
   type Caller,
   matchPrincipal,
@@ -72,7 +72,7 @@ function principalApplies(statement: PolicyStatement, caller: Caller): Principal
 }
 
 function resourceApplies(statement: PolicyStatement, resource: string): boolean {
-  const matches = (patterns: readonly string[]) => patterns.some((p) => globToRegExp(p).test(resource));
+  const matches = (patterns: readonly string[]) => patterns.some((p) => globMatch(p, resource));
   if (statement.NotResource !== undefined) return !matches(toList(statement.NotResource));
   if (statement.Resource === undefined) return true;
   return matches(toList(statement.Resource));
@@ -195,11 +195,30 @@ export function effectiveActions(
   context: RequestContext,
   options: { includeDelegation?: boolean; catalog?: readonly string[] } = {},
 ): ActionGrant[] {
+  // Principal, resource and conditions do not depend on the action: judge each statement once,
+  // then combine per action (the same answer evaluatePolicy gives, 40-odd times cheaper).
+  const applicable: { statement: PolicyStatement; applies: Tri; allow: boolean }[] = [];
+  for (const statement of statementsOf(doc)) {
+    const principal = principalApplies(statement, caller);
+    if (
+      principal === 'none' ||
+      (principal === 'delegated' && !options.includeDelegation && statement.Effect === 'Allow')
+    )
+      continue;
+    if (!resourceApplies(statement, keyArn)) continue;
+    const applies = evaluateConditions(statement.Condition, context);
+    if (applies !== 'no') applicable.push({ statement, applies, allow: statement.Effect === 'Allow' });
+  }
   const grants: ActionGrant[] = [];
   for (const action of options.catalog ?? ALL_KEY_ACTIONS) {
-    const decision = evaluatePolicy(doc, { caller, action, resource: keyArn, context }, 'resource');
-    const allowed = options.includeDelegation ? triOr(decision.allow, decision.delegate) : decision.allow;
-    const result = triAnd(allowed, triNot(decision.deny));
+    let allow: Tri = 'no';
+    let deny: Tri = 'no';
+    for (const entry of applicable) {
+      if (!statementCoversAction(entry.statement, action)) continue;
+      if (entry.allow) allow = triOr(allow, entry.applies);
+      else deny = triOr(deny, entry.applies);
+    }
+    const result = triAnd(allow, triNot(deny));
     if (result !== 'no') grants.push({ action, result });
   }
   return grants;

@@ -19,11 +19,19 @@ export function globToRegExp(pattern: string, options: { ignoreCase?: boolean } 
 
 export const hasWildcard = (value: string): boolean => value.includes('*') || value.includes('?');
 
+/** Whether `value` matches the glob `pattern`, with fast paths for `*` and literal patterns. */
+export function globMatch(pattern: string, value: string, options: { ignoreCase?: boolean } = {}): boolean {
+  if (pattern === '*') return true;
+  if (!hasWildcard(pattern))
+    return options.ignoreCase ? pattern.toLowerCase() === value.toLowerCase() : pattern === value;
+  return globToRegExp(pattern, options).test(value);
+}
+
 /** Matches `value` against a list of glob patterns (exact strings match themselves). */
 export function matchesAny(
   value: string,
   patterns: readonly string[],
   options: { ignoreCase?: boolean } = {},
 ): boolean {
-  return patterns.some((pattern) => globToRegExp(pattern, options).test(value));
+  return patterns.some((pattern) => globMatch(pattern, value, options));
 }

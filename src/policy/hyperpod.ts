@@ -39,7 +39,28 @@ const callerKeys = ({ roleArn, account, region }: HyperPodCaller) => ({
 
 const NO_ENCRYPTION_CONTEXT = ['kms:EncryptionContext:*', 'kms:EncryptionContextKeys'];
 
+/** Contexts are immutable and few (one per role and region): build each once. */
+const contexts = new Map<string, RequestContext>();
+function memo(kind: string, caller: HyperPodCaller, build: () => RequestContext): RequestContext {
+  const cacheKey = `${kind}|${caller.roleArn}|${caller.account}|${caller.region}`;
+  let context = contexts.get(cacheKey);
+  if (!context) {
+    if (contexts.size > 50_000) contexts.clear();
+    context = build();
+    contexts.set(cacheKey, context);
+  }
+  return context;
+}
+
 export function hyperPodCreateGrantContext(caller: HyperPodCaller): RequestContext {
+  return memo('CreateGrant', caller, () => createGrantContext(caller));
+}
+
+export function hyperPodDescribeKeyContext(caller: HyperPodCaller): RequestContext {
+  return memo('DescribeKey', caller, () => requestContext(callerKeys(caller), NO_ENCRYPTION_CONTEXT));
+}
+
+function createGrantContext(caller: HyperPodCaller): RequestContext {
   return requestContext(
     {
       ...callerKeys(caller),
@@ -48,8 +69,4 @@ export function hyperPodCreateGrantContext(caller: HyperPodCaller): RequestConte
     },
     [...NO_ENCRYPTION_CONTEXT, 'kms:GrantConstraintType'],
   );
-}
-
-export function hyperPodDescribeKeyContext(caller: HyperPodCaller): RequestContext {
-  return requestContext(callerKeys(caller), NO_ENCRYPTION_CONTEXT);
 }

@@ -44,14 +44,21 @@ export function parsePrincipal(value: string, type = 'AWS'): PrincipalRef {
   return { kind: 'other', value };
 }
 
-/** The principals a statement's `Principal` (or `NotPrincipal`) names. */
-export function principalsOf(principal: PolicyStatement['Principal']): PrincipalRef[] {
-  if (principal === undefined) return [];
-  if (principal === '*') return [{ kind: 'any' }];
+const ANY: readonly PrincipalRef[] = Object.freeze([{ kind: 'any' }]);
+const NONE: readonly PrincipalRef[] = Object.freeze([]);
+const parsedPrincipals = new WeakMap<object, readonly PrincipalRef[]>();
+
+/** The principals a statement's `Principal` (or `NotPrincipal`) names; parsed once per policy object. */
+export function principalsOf(principal: PolicyStatement['Principal']): readonly PrincipalRef[] {
+  if (principal === undefined) return NONE;
+  if (principal === '*') return ANY;
+  const cached = parsedPrincipals.get(principal);
+  if (cached) return cached;
   const refs: PrincipalRef[] = [];
   for (const [type, values] of Object.entries(principal)) {
     for (const value of toList(values)) refs.push(parsePrincipal(value, type));
   }
+  parsedPrincipals.set(principal, refs);
   return refs;
 }
 

@@ -42,11 +42,29 @@ function callerFor(ref: PrincipalRef, keyAccount: string): Caller | undefined {
   }
 }
 
+const analysed = new WeakMap<PolicyDocument, Map<string, PrincipalAccess[]>>();
+
+/** Memoized per policy object and key: several rules ask the same question of the same key. */
 export function principalAccess(
   policy: PolicyDocument,
   keyArn: string,
   keyAccount: string,
 ): PrincipalAccess[] {
+  let byKey = analysed.get(policy);
+  if (!byKey) {
+    byKey = new Map();
+    analysed.set(policy, byKey);
+  }
+  const cacheKey = `${keyArn}|${keyAccount}`;
+  let result = byKey.get(cacheKey);
+  if (!result) {
+    result = analysePrincipals(policy, keyArn, keyAccount);
+    byKey.set(cacheKey, result);
+  }
+  return result;
+}
+
+function analysePrincipals(policy: PolicyDocument, keyArn: string, keyAccount: string): PrincipalAccess[] {
   const seen = new Map<string, PrincipalAccess>();
   for (const { ref } of allowedPrincipals(policy)) {
     const name = describePrincipal(ref);
