@@ -1,5 +1,4 @@
 /** Aligned plain-text columns for terminal output (no borders, so it reads and copies cleanly). */
-// biome-ignore lint/suspicious/noControlCharactersInRegex: ANSI colour codes start with ESC
 const ANSI = /\u001b\[[0-9;]*m/g;
 export const visibleLength = (text: string): number => text.replace(ANSI, '').length;
 
