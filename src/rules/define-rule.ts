@@ -72,9 +72,26 @@ export function defineRule(rule: Rule): Rule {
   return Object.freeze({ meta: Object.freeze(meta), check: rule.check });
 }
 
+/** A template split once into literal text and placeholder names (odd indexes). */
+const compiledTemplates = new Map<string, readonly string[]>();
+
+function compileTemplate(template: string): readonly string[] {
+  let parts = compiledTemplates.get(template);
+  if (!parts) {
+    parts = template.split(/\{\{\s*(\w+)\s*\}\}/);
+    compiledTemplates.set(template, parts);
+  }
+  return parts;
+}
+
 /** Fills `{{name}}` placeholders. A missing value stays visible as `{{name}}` rather than vanishing. */
 export function formatMessage(template: string, data: Record<string, string | number> = {}): string {
-  return template.replace(/\{\{\s*(\w+)\s*\}\}/g, (whole, name: string) =>
-    data[name] === undefined ? whole : String(data[name]),
-  );
+  const parts = compileTemplate(template);
+  let out = parts[0]!;
+  for (let i = 1; i < parts.length; i += 2) {
+    const name = parts[i]!;
+    const value = data[name];
+    out += (value === undefined ? `{{${name}}}` : String(value)) + parts[i + 1]!;
+  }
+  return out;
 }
