@@ -215,7 +215,10 @@ function measure(groups: number, keys: number): void {
 }
 
 const [, , mode, groupsArg, keysArg] = process.argv;
-if (mode === 'child') {
+const isMain = import.meta.url === `file://${process.argv[1]}`;
+if (!isMain) {
+  // imported by another script
+} else if (mode === 'child') {
   measure(Number(groupsArg), Number(keysArg));
 } else {
   const sizes: [number, number][] = [

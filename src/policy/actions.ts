@@ -79,7 +79,18 @@ type ActionBlock = { Action?: string | string[] | undefined; NotAction?: string 
  */
 const coverage = new Map<string, Map<string, boolean>>();
 
+const coverageByStatement = new WeakMap<object, Map<string, boolean>>();
+
 function coverageOf(statement: ActionBlock): Map<string, boolean> {
+  let answers = coverageByStatement.get(statement);
+  if (!answers) {
+    answers = sharedCoverage(statement);
+    coverageByStatement.set(statement, answers);
+  }
+  return answers;
+}
+
+function sharedCoverage(statement: ActionBlock): Map<string, boolean> {
   const negated = statement.NotAction !== undefined;
   const patterns = toList(negated ? statement.NotAction : statement.Action);
   const cacheKey = `${negated ? '!' : ''}${patterns.join('\u0000')}`;

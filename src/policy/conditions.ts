@@ -123,7 +123,19 @@ export interface ParsedOperator {
   known: boolean;
 }
 
+const parsedOperators = new Map<string, ParsedOperator>();
+
 export function parseOperator(name: string): ParsedOperator {
+  let parsed = parsedOperators.get(name);
+  if (!parsed) {
+    parsed = parseOperatorName(name);
+    if (parsedOperators.size > 1_000) parsedOperators.clear();
+    parsedOperators.set(name, parsed);
+  }
+  return parsed;
+}
+
+function parseOperatorName(name: string): ParsedOperator {
   let rest = name;
   let set: ParsedOperator['set'] = null;
   if (/^forallvalues:/i.test(rest)) {
@@ -201,21 +213,32 @@ export function evaluateConditions(
 ): Tri {
   if (!condition) return 'yes';
   let result: Tri = 'yes';
-  for (const [operator, keys] of Object.entries(condition)) {
-    for (const [key, value] of Object.entries(keys)) {
-      result = triAnd(result, evaluateConditionKey(operator, key, value, context));
-      if (result === 'no') return 'no';
-    }
+  for (const { operator, key, values } of conditionKeys(condition)) {
+    result = triAnd(result, evaluateConditionKey(operator, key, values, context));
+    if (result === 'no') return 'no';
   }
   return result;
+}
+
+const flattened = new WeakMap<object, readonly ConditionEntry[]>();
+
+export interface ConditionEntry {
+  operator: string;
+  key: string;
+  values: string[];
 }
 
 /** Condition keys a block uses, with their operators, for diagnosis and messages. */
 export function conditionKeys(
   condition: Record<string, Record<string, unknown>> | undefined,
-): { operator: string; key: string; values: string[] }[] {
+): readonly ConditionEntry[] {
   if (!condition) return [];
-  return Object.entries(condition).flatMap(([operator, keys]) =>
-    Object.entries(keys).map(([key, value]) => ({ operator, key, values: conditionValues(value) })),
-  );
+  let entries = flattened.get(condition);
+  if (!entries) {
+    entries = Object.entries(condition).flatMap(([operator, keys]) =>
+      Object.entries(keys).map(([key, value]) => ({ operator, key, values: conditionValues(value) })),
+    );
+    flattened.set(condition, entries);
+  }
+  return entries;
 }

@@ -120,7 +120,7 @@ export function evaluateStatements(
     else if (via === 'account') decision.delegate = triOr(decision.delegate, applies);
     else decision.allow = triOr(decision.allow, applies);
   });
-  decision.unknownKeys = [...new Set(decision.unknownKeys)];
+  if (decision.unknownKeys.length > 1) decision.unknownKeys = [...new Set(decision.unknownKeys)];
   return decision;
 }
 

@@ -1,4 +1,4 @@
-import type { Cluster } from '../../model/inventory.js';
+import type { Cluster, Key } from '../../model/inventory.js';
 import { isUnresolved } from '../../model/inventory.js';
 import { defineRule } from '../define-rule.js';
 import { eachGroup, groupResource, keyLabel } from '../helpers.js';
@@ -32,25 +32,42 @@ export default defineRule({
     },
   },
   *check(context) {
+    // Who uses each key, worked out once per key rather than once per group that uses it.
+    const sharing = new Map<string, KeySharing>();
+    const sharingOf = (key: Key): KeySharing => {
+      let entry = sharing.get(key.arn);
+      if (!entry) {
+        const groups = new Map<string, string>();
+        const clusters = new Set<string>();
+        const projects = new Set<string | undefined>();
+        for (const use of context.index.usesOfKey(key.arn)) {
+          groups.set(use.group.id, `${use.cluster.name}/${use.group.name}`);
+          clusters.add(use.cluster.id);
+          projects.add(projectOf(use.cluster));
+        }
+        entry = { groups, wide: clusters.size > 1 || projects.size > 1 };
+        sharing.set(key.arn, entry);
+      }
+      return entry;
+    };
+
     yield* eachGroup(context, (cluster, group) => {
       const resource = groupResource(cluster, group);
       if (isUnresolved(group.volumes)) return undefined;
-      const keys = [
-        ...new Set(
-          group.volumes
-            .map((volume) => context.index.keyOfVolume(volume))
-            .filter((key) => key !== undefined && key.metadata?.keyManager !== 'AWS'),
-        ),
-      ];
+      const keys: Key[] = [];
+      for (const volume of group.volumes) {
+        const key = context.index.keyOfVolume(volume);
+        if (key && key.metadata?.keyManager !== 'AWS' && !keys.includes(key)) keys.push(key);
+      }
       if (keys.length === 0) return { resource, status: 'NOT_APPLICABLE', messageId: 'noCmk' };
       for (const key of keys) {
-        if (!key) continue;
-        const others = context.index.usesOfKey(key.arn).filter((use) => use.group.id !== group.id);
-        if (others.length === 0) continue;
-        const otherIds = [...new Set(others.map((use) => `${use.cluster.name}/${use.group.name}`))];
-        const wide = others.some(
-          (use) => use.cluster.id !== cluster.id || projectOf(use.cluster) !== projectOf(cluster),
-        );
+        const { groups, wide } = sharingOf(key);
+        if (groups.size <= 1) continue;
+        const others: string[] = [];
+        for (const [id, name] of groups) {
+          if (id !== group.id && others.length < MAX_LISTED) others.push(name);
+        }
+        const count = groups.size - 1;
         return {
           resource,
           status: 'FAIL',
@@ -58,19 +75,27 @@ export default defineRule({
           severity: wide ? 'high' : 'medium',
           data: {
             key: keyLabel(key),
-            others:
-              otherIds.slice(0, 5).join(', ') +
-              (otherIds.length > 5 ? ` and ${otherIds.length - 5} more` : ''),
+            others: others.slice(0, 5).join(', ') + (count > 5 ? ` and ${count - 5} more` : ''),
           },
-          evidence: { keyArn: key.arn, sharedWith: otherIds },
+          evidence: { keyArn: key.arn, sharedWithCount: count, sharedWith: others },
         };
       }
       return {
         resource,
         status: 'PASS',
         messageId: 'dedicated',
-        data: { keys: keys.map((key) => (key ? keyLabel(key) : '')).join(', ') },
+        data: { keys: keys.map(keyLabel).join(', ') },
       };
     });
   },
 });
+
+interface KeySharing {
+  /** Group id -> "cluster/group", for every group whose volumes use the key. */
+  groups: Map<string, string>;
+  /** The key spans clusters or projects. */
+  wide: boolean;
+}
+
+/** Other groups named in a finding's evidence; the count says how many there are in all. */
+const MAX_LISTED = 50;
