@@ -1,0 +1,73 @@
+import { describe, expect, it } from 'vitest';
+import { render } from '../../src/index.js';
+import { CSV_COLUMNS } from '../../src/reporters/csv.js';
+import { parse as parseCsv } from './csv-parse.js';
+import { canonicalReport } from './fixture.js';
+
+const report = canonicalReport();
+/** Snapshots are cleaned of what changes between releases. */
+const clean = (text: string) => text.replace(/hyperpod-cmk \d+\.\d+\.\d+\S*/g, 'hyperpod-cmk <version>');
+
+describe('canonical fixture', () => {
+  it('has what the reporters must show', () => {
+    const statuses = new Set(report.findings.map((f) => f.status));
+    expect([...statuses].sort()).toEqual(['FAIL', 'NOT_APPLICABLE', 'PASS', 'UNKNOWN']);
+    expect(report.findings.some((f) => f.suppressed)).toBe(true);
+    expect(report.findings.some((f) => f.suppressionExpired)).toBe(true);
+    expect(report.gaps).toHaveLength(1);
+  });
+});
+
+describe('table', () => {
+  const text = render(report, 'table', { limit: 10 });
+  it('is stable', async () => {
+    await expect(clean(text)).toMatchFileSnapshot('__snapshots__/canonical.table.txt');
+  });
+  it('lists clusters with their status and failing rules, then failures by severity', () => {
+    expect(text).toMatch(/legacy\|slurm\s+111122223333\s+us-east-1\s+NON-COMPLIANT/);
+    expect(text).toMatch(/c1\s+111122223333\s+us-east-1\s+compliant/);
+    expect(text).toContain(' UNKNOWN (1) ');
+    expect(text).toContain(' SUPPRESSED (1) ');
+    expect(text.indexOf(' HIGH (')).toBeLessThan(text.indexOf(' MEDIUM ('));
+    expect(text).toContain('suppression expired on 2026-01-01: pilot');
+    expect(text).toContain('GAPS (1)');
+  });
+  it('colours only when asked', () => {
+    expect(text).not.toMatch(/\u001b\[/);
+    expect(render(report, 'table', { color: true, limit: 10 })).toMatch(/\u001b\[31m/);
+  });
+});
+
+describe('csv', () => {
+  const text = render(report, 'csv');
+  it('has one row per finding under a fixed header, RFC 4180 quoted', () => {
+    const rows = parseCsv(text);
+    expect(rows[0]).toEqual([...CSV_COLUMNS]);
+    expect(rows).toHaveLength(report.findings.length + 1);
+    const tagRow = rows.find((r) => r[0] === 'hyperpod-cluster-required-tags' && r[4]?.includes('legacy'));
+    expect(tagRow?.[1]).toBe('FAIL');
+    expect(text.endsWith('\r\n')).toBe(true);
+  });
+  it('defuses cells a spreadsheet would run as formulas', () => {
+    const rows = parseCsv(text);
+    const cell = rows.find((r) => r[8] !== undefined && r[8].includes('cmd'))?.[8];
+    expect(cell).toBe("'=cmd");
+  });
+});
+
+describe('markdown', () => {
+  const text = render(report, 'markdown');
+  it('is stable', async () => {
+    await expect(clean(text)).toMatchFileSnapshot('__snapshots__/canonical.md');
+  });
+  it('escapes table cells', () => {
+    expect(text).toContain('legacy\\|slurm');
+    expect(text).not.toMatch(/\| legacy\|slurm \|/);
+  });
+});
+
+describe('json', () => {
+  it('round-trips the report', () => {
+    expect(JSON.parse(render(report, 'json'))).toEqual(JSON.parse(JSON.stringify(report)));
+  });
+});
