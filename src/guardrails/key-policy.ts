@@ -12,6 +12,9 @@
  *   only for principals whose ARN matches a key admin. It admits wildcard admin patterns, and it
  *   is the way back in when an admin role is deleted and recreated (the key policy then shows the
  *   old role's unique id, which no longer matches anyone).
+ * - `KeyMetadataReadThroughIam`: read-only metadata actions (DescribeKey, GetKeyPolicy, rotation
+ *   status, grants, tags) for the account's IAM policies to grant, so auditors, AWS Config, Security
+ *   Hub (KMS.5 reads the policy) and the detection Lambda can judge the key. No usage, no admin.
  * - `HyperPodCreateGrant` / `HyperPodDescribeKey`: the execution roles of the instance groups
  *   that use the key, through SageMaker only (kms:ViaService), grants for AWS resources only, and
  *   no encryption-context condition (HyperPod sends none).
@@ -58,6 +61,17 @@ export const IMPORTED_MATERIAL_ADMIN_ACTIONS = [
   'kms:DeleteImportedKeyMaterial',
   'kms:GetParametersForImport',
   'kms:ImportKeyMaterial',
+] as const;
+
+/** Metadata reads the account's IAM policies may grant (auditors, AWS Config, the detection Lambda). */
+export const KEY_READ_ACTIONS = [
+  'kms:DescribeKey',
+  'kms:GetKeyPolicy',
+  'kms:GetKeyRotationStatus',
+  'kms:ListGrants',
+  'kms:ListKeyPolicies',
+  'kms:ListKeyRotations',
+  'kms:ListResourceTags',
 ] as const;
 
 /** What only key admins may do to a HyperPod key. */
@@ -124,6 +138,13 @@ export function keyPolicy(spec: KeyPolicySpec): PolicyDocument {
       Condition: { ArnLike: { 'aws:PrincipalArn': one(sameAccountAdmins) } },
     });
   }
+  statements.push({
+    Sid: 'KeyMetadataReadThroughIam',
+    Effect: 'Allow',
+    Principal: { AWS: `arn:${partition}:iam::${spec.keyAccount}:root` },
+    Action: [...KEY_READ_ACTIONS],
+    Resource: '*',
+  });
   if (roles.length > 0) {
     statements.push(
       {
