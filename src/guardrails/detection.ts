@@ -1,3 +1,4 @@
+// biome-ignore-all lint/suspicious/noTemplateCurlyInString: CloudFormation Fn::Sub strings and Terraform interpolations are meant literally
 /**
  * The detection stack, as CloudFormation and as Terraform: a periodic AWS Config custom rule whose
  * Lambda runs this project's rule engine over the account's HyperPod clusters (Config does not
@@ -87,6 +88,36 @@ const COLLECT_ACTIONS = {
   iamPolicies: ['iam:GetPolicy', 'iam:GetPolicyVersion'],
   config: ['config:GetComplianceDetailsByConfigRule', 'config:PutEvaluations'],
 };
+
+/** An EventBridge rule sending to the detection Lambda, and the permission that lets it invoke it. */
+function cfnEventRule(name: string, targetId: string, description: string, pattern: object) {
+  return {
+    [`${name}Rule`]: {
+      Type: 'AWS::Events::Rule',
+      Properties: {
+        Description: description,
+        State: 'ENABLED',
+        EventPattern: pattern,
+        Targets: [
+          {
+            Id: targetId,
+            Arn: { 'Fn::GetAtt': ['Function', 'Arn'] },
+            RetryPolicy: { MaximumRetryAttempts: 4, MaximumEventAgeInSeconds: 3600 },
+          },
+        ],
+      },
+    },
+    [`${name}Permission`]: {
+      Type: 'AWS::Lambda::Permission',
+      Properties: {
+        FunctionName: { 'Fn::GetAtt': ['Function', 'Arn'] },
+        Action: 'lambda:InvokeFunction',
+        Principal: 'events.amazonaws.com',
+        SourceArn: { 'Fn::GetAtt': [`${name}Rule`, 'Arn'] },
+      },
+    },
+  };
+}
 
 export function detectionCloudFormation(options: DetectionOptions): string {
   const env = lambdaEnvironment(options);
@@ -287,55 +318,18 @@ export function detectionCloudFormation(options: DetectionOptions): string {
           },
         },
       },
-      ClusterChangeRule: {
-        Type: 'AWS::Events::Rule',
-        Properties: {
-          Description: 'HyperPod CreateCluster/UpdateCluster: evaluate the cluster at once',
-          State: 'ENABLED',
-          EventPattern: clusterEventPattern,
-          Targets: [
-            {
-              Id: 'evaluate',
-              Arn: { 'Fn::GetAtt': ['Function', 'Arn'] },
-              RetryPolicy: { MaximumRetryAttempts: 4, MaximumEventAgeInSeconds: 3600 },
-            },
-          ],
-        },
-      },
-      ClusterChangePermission: {
-        Type: 'AWS::Lambda::Permission',
-        Properties: {
-          FunctionName: { 'Fn::GetAtt': ['Function', 'Arn'] },
-          Action: 'lambda:InvokeFunction',
-          Principal: 'events.amazonaws.com',
-          SourceArn: { 'Fn::GetAtt': ['ClusterChangeRule', 'Arn'] },
-        },
-      },
-      KeyChangeRule: {
-        Type: 'AWS::Events::Rule',
-        Properties: {
-          Description:
-            'KMS ScheduleKeyDeletion/DisableKey/PutKeyPolicy: alert when the key is a HyperPod key',
-          State: 'ENABLED',
-          EventPattern: keyEventPattern,
-          Targets: [
-            {
-              Id: 'alert',
-              Arn: { 'Fn::GetAtt': ['Function', 'Arn'] },
-              RetryPolicy: { MaximumRetryAttempts: 4, MaximumEventAgeInSeconds: 3600 },
-            },
-          ],
-        },
-      },
-      KeyChangePermission: {
-        Type: 'AWS::Lambda::Permission',
-        Properties: {
-          FunctionName: { 'Fn::GetAtt': ['Function', 'Arn'] },
-          Action: 'lambda:InvokeFunction',
-          Principal: 'events.amazonaws.com',
-          SourceArn: { 'Fn::GetAtt': ['KeyChangeRule', 'Arn'] },
-        },
-      },
+      ...cfnEventRule(
+        'ClusterChange',
+        'evaluate',
+        'HyperPod CreateCluster/UpdateCluster: evaluate the cluster at once',
+        clusterEventPattern,
+      ),
+      ...cfnEventRule(
+        'KeyChange',
+        'alert',
+        'KMS ScheduleKeyDeletion/DisableKey/PutKeyPolicy: alert when the key is a HyperPod key',
+        keyEventPattern,
+      ),
     },
     Outputs: {
       AlertTopicArn: { Description: 'SNS topic for alerts', Value: { Ref: 'AlertTopic' } },
