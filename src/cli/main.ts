@@ -5,13 +5,14 @@
  */
 import { demoCommand } from './commands/demo.js';
 import { evaluateCommand } from './commands/evaluate.js';
+import { guardrailsCommand } from './commands/guardrails.js';
 import { rulesCommand } from './commands/rules.js';
 import { CliInputError, formatInputError } from './errors.js';
 import { type Io, processIo } from './io.js';
 import { buildProgram, CommanderError, type ProgramResult } from './program.js';
 import type { CommandSpec } from './spec.js';
 
-export const COMMANDS: CommandSpec[] = [evaluateCommand, demoCommand, rulesCommand];
+export const COMMANDS: CommandSpec[] = [evaluateCommand, demoCommand, rulesCommand, guardrailsCommand];
 
 export async function runCli(
   argv: readonly string[],

@@ -1,0 +1,213 @@
+import { fileURLToPath } from 'node:url';
+import { DEMO_TIME, demoEstate } from '../../demo/estate.js';
+import { generateGuardrails } from '../../guardrails/index.js';
+import { emptyInventory, type Inventory } from '../../model/inventory.js';
+import { parseSnapshot } from '../../model/snapshot.js';
+import { textTable } from '../../reporters/text-table.js';
+import { absolute, loadConfig, parseNow, readInput } from '../common.js';
+import { inputError } from '../errors.js';
+import type { Io } from '../io.js';
+import type { CommandSpec } from '../spec.js';
+import { DEMO_CONFIG_URL } from './demo.js';
+
+/** The detection Lambda, bundled at build time from src/guardrails/lambda (scripts/bundle-lambda.mjs). */
+export const LAMBDA_BUNDLE_URL = new URL('../../../dist/guardrails-lambda/index.js', import.meta.url);
+
+const REGION = /^[a-z]{2}(-[a-z]+)+-\d$/;
+
+interface InventoryChoice {
+  inventory: Inventory;
+  label: string;
+  /** The demo brings its config and clock. */
+  demo: boolean;
+}
+
+/**
+ * Where the inventory comes from. A live scan (issue 3) and IaC paths (issue 4) plug in here: each
+ * returns an `Inventory` like the snapshot and the demo do, and nothing downstream changes.
+ */
+function chooseInventory(raw: Record<string, unknown>, io: Io, now: Date): InventoryChoice {
+  if (typeof raw.from === 'string' && raw.demo === true) {
+    throw inputError({
+      code: 'usage.source',
+      input: '--from',
+      message: '--from and --demo are two inventories; give one',
+      hint: 'hyperpod-cmk guardrails --from inventory.json --out guardrails/',
+    });
+  }
+  if (typeof raw.from === 'string') {
+    const parsed = parseSnapshot(readInput(io, raw.from, 'inventory snapshot'), raw.from);
+    if (!parsed.ok) throw inputError(parsed.error);
+    return { inventory: parsed.value, label: `the inventory snapshot ${raw.from}`, demo: false };
+  }
+  if (raw.demo === true) return { inventory: demoEstate(), label: 'the bundled demo estate', demo: true };
+  return { inventory: emptyInventory('snapshot', now.toISOString()), label: 'the config alone', demo: false };
+}
+
+function parseKeyTag(value: string, previous: unknown): Record<string, string> {
+  const match = /^([^=]+)=(.*)$/.exec(value);
+  if (!match || !match[1]!.trim()) {
+    throw inputError({
+      code: 'usage.key_tag',
+      input: '--key-tag',
+      message: `"${value}" is not KEY=VALUE`,
+      hint: 'e.g. --key-tag hyperpod=approved',
+    });
+  }
+  return { ...((previous as Record<string, string> | undefined) ?? {}), [match[1]!.trim()]: match[2]! };
+}
+
+function parseNumber(flag: string, min: number) {
+  return (value: string): number => {
+    const n = Number(value);
+    if (!Number.isFinite(n) || n < min) {
+      throw inputError({
+        code: 'usage.number',
+        input: flag,
+        message: `"${value}" is not a number of at least ${min}`,
+      });
+    }
+    return n;
+  };
+}
+
+export const guardrailsCommand: CommandSpec = {
+  name: 'guardrails',
+  summary:
+    'write key policies, SCPs, a Config rule stack, EventBridge rules, a tag policy, a budget and CI policies',
+  description:
+    'Writes ready-to-deploy files into --out DIR with a README explaining each one, what it enforces and what it ' +
+    'cannot. Works from an inventory snapshot (--from), the demo estate (--demo), or the config alone. Applies nothing.',
+  options: [
+    { flags: '--out <dir>', description: 'directory to write the guardrails into (created if missing)' },
+    { flags: '--from <file>', description: 'inventory snapshot (from `collect -o FILE` or `demo --export`)' },
+    { flags: '--demo', description: 'use the bundled demo estate (and its config unless --config is given)' },
+    { flags: '--config <file>', description: 'config file (default: hyperpod-cmk.yaml if present)' },
+    {
+      flags: '--execution-role <arn...>',
+      description:
+        'also propose a key policy for a new instance group with this execution role (needs --region)',
+    },
+    { flags: '--region <region>', description: 'the Region of the keys proposed for --execution-role' },
+    {
+      flags: '--key-tag <key=value>',
+      description:
+        'the tag that marks approved HyperPod keys (repeatable; default: config keySelector.tags, else hyperpod-cmk=approved)',
+      parse: parseKeyTag,
+    },
+    {
+      flags: '--budget-headroom <percent>',
+      description: 'headroom over the projected KMS cost for the budget limit',
+      default: 25,
+      parse: parseNumber('--budget-headroom', 0),
+    },
+    {
+      flags: '--budget-limit <usd>',
+      description: 'monthly budget limit in USD, instead of the derived one',
+      parse: parseNumber('--budget-limit', 1),
+    },
+    { flags: '--now <time>', description: 'the clock for the cost model, ISO-8601', parse: parseNow },
+  ],
+  examples: [
+    'hyperpod-cmk guardrails --from inventory.json --out guardrails/',
+    'hyperpod-cmk guardrails --demo --out /tmp/guardrails',
+    'hyperpod-cmk guardrails --out guardrails/ --execution-role arn:aws:iam::111122223333:role/hyperpod-exec --region us-east-1',
+  ],
+  async run(_args, raw, io) {
+    if (typeof raw.out !== 'string' || raw.out === '') {
+      throw inputError({
+        code: 'usage.out',
+        input: '--out',
+        message: 'missing: where should the guardrails be written?',
+        hint: 'hyperpod-cmk guardrails --out guardrails/',
+      });
+    }
+    const roles = (raw.executionRole as string[] | undefined) ?? [];
+    const region = typeof raw.region === 'string' ? raw.region : undefined;
+    if (roles.length > 0 && (!region || !REGION.test(region))) {
+      throw inputError({
+        code: 'usage.region',
+        input: '--region',
+        message: region ? `"${region}" is not an AWS Region` : 'required with --execution-role',
+        hint: 'e.g. --region us-east-1',
+      });
+    }
+    const clock = raw.now instanceof Date ? raw.now : undefined;
+    const choice = chooseInventory(raw, io, clock ?? io.now());
+    const now = clock ?? (choice.demo ? new Date(DEMO_TIME) : io.now());
+    const configPath = typeof raw.config === 'string' ? raw.config : undefined;
+    const config = loadConfig(
+      io,
+      { format: 'table', failOn: 'none', limit: 0, ...(configPath ? { config: configPath } : {}) },
+      choice.demo && !configPath
+        ? { path: 'demo/hyperpod-cmk.yaml', text: io.readFile(fileURLToPath(DEMO_CONFIG_URL)) }
+        : undefined,
+    );
+    const configLabel = configPath ?? (choice.demo ? 'the demo config' : 'hyperpod-cmk.yaml');
+
+    const generated = generateGuardrails({
+      inventory: choice.inventory,
+      config,
+      sourceLabel: choice.label,
+      now,
+      ...(raw.keyTag ? { keyTags: raw.keyTag as Record<string, string> } : {}),
+      extraExecutionRoles: roles.map((arn) => ({ arn, region: region! })),
+      headroomPct: typeof raw.budgetHeadroom === 'number' ? raw.budgetHeadroom : 25,
+      ...(typeof raw.budgetLimit === 'number' ? { budgetLimitUsd: raw.budgetLimit } : {}),
+    });
+    if (!generated.ok) {
+      const { code, message, hint, problems } = generated.error;
+      throw inputError({
+        code,
+        input: code.startsWith('usage.') ? '--execution-role' : configLabel,
+        message,
+        ...(hint ? { hint } : {}),
+        ...(problems ? { problems } : {}),
+      });
+    }
+
+    const bundlePath = fileURLToPath(LAMBDA_BUNDLE_URL);
+    if (!io.exists(bundlePath)) {
+      throw inputError({
+        code: 'install.lambda_bundle',
+        input: bundlePath,
+        message: 'the detection Lambda bundle is missing from this installation',
+        hint: 'run `npm run build` in the hyperpod-cmk checkout',
+      });
+    }
+    const out = absolute(io, raw.out);
+    const write = (path: string, text: string) => {
+      try {
+        io.writeFile(`${out}/${path}`, text);
+      } catch (error) {
+        throw inputError({
+          code: 'output.unwritable',
+          input: raw.out as string,
+          message: `cannot write ${path}: ${(error as Error).message}`,
+        });
+      }
+    };
+    for (const file of generated.value.files) write(file.path, file.content);
+    write('detection/lambda/index.js', io.readFile(bundlePath));
+    write('detection/lambda/package.json', '{ "type": "commonjs" }\n');
+
+    const rows = generated.value.files.map((file) => [
+      file.path,
+      file.kind,
+      file.size
+        ? `${file.size.value.toLocaleString('en-US')} / ${file.size.limit.toLocaleString('en-US')} ${file.size.unit}`
+        : '',
+    ]);
+    rows.push(['detection/lambda/index.js', 'detection-lambda', '']);
+    io.stdout.write(`${textTable(['FILE', 'KIND', 'SIZE / LIMIT'], rows, [110, 26, 30])}\n`);
+    const { plan } = generated.value;
+    io.stdout.write(
+      `\n${rows.length} files written to ${raw.out} from ${choice.label}: ` +
+        `${plan.policies.filter((p) => p.kind === 'existing').length} key policies for existing keys, ` +
+        `${plan.policies.filter((p) => p.kind === 'proposed').length} for proposed keys. Read ${raw.out}/README.md before deploying.\n`,
+    );
+    for (const item of plan.skipped)
+      io.stderr.write(`hyperpod-cmk: not covered: ${item.what}: ${item.reason}\n`);
+    return 0;
+  },
+};

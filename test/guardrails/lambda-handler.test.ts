@@ -1,0 +1,128 @@
+/**
+ * What moto cannot show about the Config path (it records no evaluations and refuses nothing):
+ * the fallback to an account evaluation when Config refuses the cluster resource type, retiring
+ * deleted clusters, batching by 100, and UNKNOWN failing closed. AWS Config is mocked with
+ * aws-sdk-client-mock; the inventory comes from a fake collector.
+ */
+import {
+  ConfigServiceClient,
+  GetComplianceDetailsByConfigRuleCommand,
+  PutEvaluationsCommand,
+} from '@aws-sdk/client-config-service';
+import { mockClient } from 'aws-sdk-client-mock';
+import { beforeEach, describe, expect, it } from 'vitest';
+import { resolveConfig } from '../../src/config/schema.js';
+import { createHandler } from '../../src/guardrails/lambda/handler.js';
+import type { Inventory } from '../../src/model/inventory.js';
+import {
+  ACCOUNT,
+  ADMIN_ROLE,
+  cluster,
+  compliantEstate,
+  group,
+  inventory,
+  NOW,
+} from '../helpers/inventory.js';
+
+const configMock = mockClient(ConfigServiceClient);
+const event = {
+  invokingEvent: JSON.stringify({ messageType: 'ScheduledNotification', notificationCreationTime: NOW }),
+  resultToken: 'token',
+  configRuleName: 'hyperpod-cmk-clusters',
+  accountId: ACCOUNT,
+};
+const handlerFor = (inv: Inventory) =>
+  createHandler({
+    collector: { collect: async () => inv },
+    configService: new ConfigServiceClient({ region: 'us-east-1' }),
+    sns: { send: async () => ({}) },
+    kms: { send: async () => ({}) },
+    config: resolveConfig({ keyAdmins: [ADMIN_ROLE] }),
+    keyTags: {},
+    account: ACCOUNT,
+    resourceType: 'AWS::SageMaker::Cluster',
+    now: () => new Date(NOW),
+    log: () => {},
+  });
+const sent = () => configMock.commandCalls(PutEvaluationsCommand).map((call) => call.args[0].input);
+
+beforeEach(() => {
+  configMock.reset();
+  configMock.on(GetComplianceDetailsByConfigRuleCommand).resolves({ EvaluationResults: [] });
+  configMock.on(PutEvaluationsCommand).resolves({ FailedEvaluations: [] });
+});
+
+describe('Config rule evaluations', () => {
+  it('retires clusters evaluated before and gone now', async () => {
+    configMock.on(GetComplianceDetailsByConfigRuleCommand).resolves({
+      EvaluationResults: [
+        {
+          EvaluationResultIdentifier: {
+            EvaluationResultQualifier: { ResourceType: 'AWS::SageMaker::Cluster', ResourceId: 'arn:gone' },
+          },
+          ComplianceType: 'NON_COMPLIANT',
+        },
+      ],
+    });
+    const result = await handlerFor(compliantEstate())(event);
+    expect(
+      result.kind === 'config-rule' &&
+        result.evaluations.map((e) => [e.ComplianceResourceId, e.ComplianceType]),
+    ).toEqual([
+      [compliantEstate().clusters[0]!.id, 'COMPLIANT'],
+      ['arn:gone', 'NOT_APPLICABLE'],
+    ]);
+    expect(sent()[0]!.TestMode).toBe(false);
+  });
+
+  it('falls back to one account evaluation when Config refuses the cluster type', async () => {
+    const error = Object.assign(new Error('Unsupported resource type'), {
+      name: 'InvalidParameterValueException',
+    });
+    configMock
+      .on(PutEvaluationsCommand)
+      .callsFake(async (input: { Evaluations?: { ComplianceResourceType?: string }[] }) => {
+        if (input.Evaluations?.[0]?.ComplianceResourceType === 'AWS::SageMaker::Cluster') throw error;
+        return { FailedEvaluations: [] };
+      });
+    const bad = compliantEstate({ group: { volumes: [] } });
+    const result = await handlerFor(bad)(event);
+    expect(result).toMatchObject({ kind: 'config-rule', resourceType: 'AWS::::Account' });
+    const last = sent().at(-1)!.Evaluations!;
+    expect(last).toHaveLength(1);
+    expect(last[0]).toMatchObject({
+      ComplianceResourceType: 'AWS::::Account',
+      ComplianceResourceId: ACCOUNT,
+      ComplianceType: 'NON_COMPLIANT',
+    });
+    expect(last[0]!.Annotation).toMatch(/hyperpod-root-volume-cmk.*Config refused/);
+  });
+
+  it('sends at most 100 evaluations a call', async () => {
+    const many = inventory({
+      clusters: Array.from({ length: 230 }, (_, i) => cluster(`c${i}`, [group('g')])),
+    });
+    const result = await handlerFor(many)(event);
+    expect(result.kind === 'config-rule' && result.evaluations).toHaveLength(230);
+    expect(sent().map((input) => input.Evaluations!.length)).toEqual([100, 100, 30]);
+  });
+
+  it('reports a cluster it could not judge as NON_COMPLIANT, saying so', async () => {
+    const unknown = compliantEstate({ key: { policy: undefined } });
+    const result = await handlerFor(unknown)(event);
+    const evaluation = result.kind === 'config-rule' ? result.evaluations[0] : undefined;
+    expect(evaluation?.ComplianceType).toBe('NON_COMPLIANT');
+    expect(evaluation?.Annotation).toMatch(/not verified|could not be verified/);
+  });
+
+  it('ignores configuration-change notifications and refuses an event without a result token', async () => {
+    const change = {
+      ...event,
+      invokingEvent: JSON.stringify({ messageType: 'ConfigurationItemChangeNotification' }),
+    };
+    expect(await handlerFor(compliantEstate())(change)).toMatchObject({ kind: 'ignored' });
+    await expect(handlerFor(compliantEstate())({ ...event, resultToken: undefined })).rejects.toThrow(
+      /resultToken/,
+    );
+  });
+});

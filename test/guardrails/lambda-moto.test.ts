@@ -1,0 +1,244 @@
+/**
+ * The detection Lambda against the moto emulator: the bundled artifact itself (what the templates
+ * deploy) handles a recorded Config scheduled notification, collects the clusters, keys and roles
+ * from the emulator, evaluates them with the rule engine and reports per-cluster evaluations
+ * through PutEvaluations (moto accepts them in test mode only, which the rule parameter selects).
+ * The EventBridge paths run the same handler source with the emulator's clients.
+ */
+import { readFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { ConfigServiceClient } from '@aws-sdk/client-config-service';
+import { CreateRoleCommand, IAMClient, PutRolePolicyCommand } from '@aws-sdk/client-iam';
+import {
+  CreateAliasCommand,
+  CreateKeyCommand,
+  EnableKeyRotationCommand,
+  KMSClient,
+} from '@aws-sdk/client-kms';
+import { CreateClusterCommand, SageMakerClient } from '@aws-sdk/client-sagemaker';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { resolveConfig } from '../../src/config/schema.js';
+import { resolveKeyAdmins } from '../../src/guardrails/key-admins.js';
+import { keyPolicy } from '../../src/guardrails/key-policy.js';
+import { createAwsCollector } from '../../src/guardrails/lambda/collector.js';
+import { createHandler, type HandlerResult } from '../../src/guardrails/lambda/handler.js';
+import { MOTO_ACCOUNT, MOTO_CREDENTIALS, type MotoServer, startMoto } from '../helpers/moto-server.js';
+
+const REGION = 'us-east-1';
+const fixture = (name: string) =>
+  readFileSync(new URL(`../fixtures/guardrails/${name}`, import.meta.url), 'utf8');
+const BUNDLE = new URL('../../dist/guardrails-lambda/index.js', import.meta.url);
+const CONFIG = {
+  keyAdmins: ['arn:aws:iam::*:role/KeyAdmin'],
+  // moto drops NodeProvisioningMode and Orchestrator from DescribeCluster (DEVELOPERS.md), so
+  // the provisioning-mode rule would fail every cluster here for the emulator's sake.
+  rules: { 'hyperpod-cmk-provisioning-mode': 'off' as const },
+};
+const KEY_TAGS = { hyperpod: 'true' };
+const role = (name: string) => `arn:aws:iam::${MOTO_ACCOUNT}:role/${name}`;
+
+let moto: MotoServer;
+let keyArn: string;
+let keyId: string;
+const client = <T>(Client: new (config: object) => T): T =>
+  new Client({ region: REGION, endpoint: moto.endpoint, credentials: MOTO_CREDENTIALS });
+
+beforeAll(async () => {
+  moto = await startMoto();
+  const iam = client(IAMClient);
+  const kms = client(KMSClient);
+  const sagemaker = client(SageMakerClient);
+  const trust = JSON.stringify({
+    Version: '2012-10-17',
+    Statement: [
+      { Effect: 'Allow', Principal: { Service: 'sagemaker.amazonaws.com' }, Action: 'sts:AssumeRole' },
+    ],
+  });
+  for (const name of ['hyperpod-exec', 'hyperpod-exec-2', 'KeyAdmin'])
+    await iam.send(new CreateRoleCommand({ RoleName: name, AssumeRolePolicyDocument: trust }));
+
+  // The key carries the policy `guardrails` generates for it.
+  const policy = keyPolicy({
+    keyAccount: MOTO_ACCOUNT,
+    region: REGION,
+    admins: resolveKeyAdmins(CONFIG.keyAdmins, MOTO_ACCOUNT),
+    executionRoles: [role('hyperpod-exec')],
+  });
+  const created = await kms.send(
+    new CreateKeyCommand({
+      Policy: JSON.stringify(policy),
+      Description: 'hyperpod workers',
+      Tags: [
+        { TagKey: 'owner', TagValue: 'ml-platform' },
+        { TagKey: 'project', TagValue: 'llm' },
+        { TagKey: 'hyperpod', TagValue: 'true' },
+      ],
+    }),
+  );
+  keyArn = created.KeyMetadata!.Arn!;
+  keyId = created.KeyMetadata!.KeyId!;
+  await kms.send(new EnableKeyRotationCommand({ KeyId: keyId }));
+  await kms.send(new CreateAliasCommand({ AliasName: 'alias/hyperpod-workers', TargetKeyId: keyId }));
+  await iam.send(
+    new PutRolePolicyCommand({
+      RoleName: 'hyperpod-exec',
+      PolicyName: 'kms',
+      PolicyDocument: JSON.stringify({
+        Version: '2012-10-17',
+        Statement: [{ Effect: 'Allow', Action: ['kms:CreateGrant', 'kms:DescribeKey'], Resource: keyArn }],
+      }),
+    }),
+  );
+
+  const group = (name: string, executionRole: string, storage: object[]) => ({
+    InstanceGroupName: name,
+    InstanceType: 'ml.p5.48xlarge' as const,
+    InstanceCount: 1,
+    LifeCycleConfig: { SourceS3Uri: 's3://sagemaker-lifecycle-scripts/hyperpod', OnCreate: 'on_create.sh' },
+    ExecutionRole: executionRole,
+    ThreadsPerCore: 1,
+    InstanceStorageConfigs: storage as never,
+  });
+  const common = {
+    VpcConfig: { SecurityGroupIds: ['sg-0123456789abcdef0'], Subnets: ['subnet-0123456789abcdef0'] },
+    Orchestrator: { Eks: { ClusterArn: `arn:aws:eks:${REGION}:${MOTO_ACCOUNT}:cluster/training` } },
+    NodeProvisioningMode: 'Continuous' as const,
+    Tags: [
+      { Key: 'owner', Value: 'ml-platform' },
+      { Key: 'project', Value: 'llm' },
+      { Key: 'data-sensitivity', Value: 'confidential' },
+    ],
+  };
+  await sagemaker.send(
+    new CreateClusterCommand({
+      ClusterName: 'compliant',
+      InstanceGroups: [
+        group('workers', role('hyperpod-exec'), [
+          { EbsVolumeConfig: { RootVolume: true, VolumeKmsKeyId: keyArn } },
+          { EbsVolumeConfig: { VolumeSizeInGB: 500, VolumeKmsKeyId: 'alias/hyperpod-workers' } },
+        ]),
+      ],
+      ...common,
+    }),
+  );
+  await sagemaker.send(
+    new CreateClusterCommand({
+      ClusterName: 'no-root-cmk',
+      InstanceGroups: [
+        group('workers', role('hyperpod-exec-2'), [{ EbsVolumeConfig: { VolumeSizeInGB: 500 } }]),
+      ],
+      ...common,
+    }),
+  );
+}, 120_000);
+
+afterAll(async () => {
+  await moto?.stop();
+});
+
+describe('the bundled Lambda on a Config scheduled notification', () => {
+  it('reports one evaluation per cluster: COMPLIANT and NON_COMPLIANT with the failing rule', async () => {
+    const saved = { ...process.env };
+    Object.assign(process.env, {
+      AWS_ENDPOINT_URL: moto.endpoint,
+      AWS_ACCESS_KEY_ID: MOTO_CREDENTIALS.accessKeyId,
+      AWS_SECRET_ACCESS_KEY: MOTO_CREDENTIALS.secretAccessKey,
+      AWS_REGION: REGION,
+      HYPERPOD_CMK_CONFIG: JSON.stringify(CONFIG),
+      HYPERPOD_CMK_KEY_TAGS: JSON.stringify(KEY_TAGS),
+      COMPLIANCE_RESOURCE_TYPE: 'AWS::SageMaker::Cluster',
+    });
+    delete process.env.AWS_PROFILE;
+    try {
+      const bundle = createRequire(import.meta.url)(BUNDLE.pathname) as {
+        handler: (event: unknown, context: object) => Promise<HandlerResult>;
+      };
+      const event = JSON.parse(fixture('config-scheduled-notification.json'));
+      const result = await bundle.handler(event, {
+        invokedFunctionArn: `arn:aws:lambda:${REGION}:${MOTO_ACCOUNT}:function:hyperpod-cmk-config-rule`,
+      });
+      expect(result.kind).toBe('config-rule');
+      if (result.kind !== 'config-rule') return;
+      expect(result.testMode).toBe(true);
+      expect(result.resourceType).toBe('AWS::SageMaker::Cluster');
+      const byId = Object.fromEntries(result.evaluations.map((e) => [e.ComplianceResourceId, e]));
+      const arn = (name: string) => `arn:aws:sagemaker:${REGION}:${MOTO_ACCOUNT}:cluster/${name}`;
+      expect(Object.keys(byId).sort()).toEqual([arn('compliant'), arn('no-root-cmk')]);
+      expect(byId[arn('compliant')]).toMatchObject({
+        ComplianceResourceType: 'AWS::SageMaker::Cluster',
+        ComplianceType: 'COMPLIANT',
+      });
+      expect(byId[arn('no-root-cmk')]!.ComplianceType).toBe('NON_COMPLIANT');
+      expect(byId[arn('no-root-cmk')]!.Annotation).toMatch(/hyperpod-root-volume-cmk/);
+      expect(new Date(byId[arn('compliant')]!.OrderingTimestamp).toISOString()).toBe(
+        '2026-11-27T11:50:00.373Z',
+      );
+      expect(result.gaps).toBe(0);
+    } finally {
+      process.env = saved;
+    }
+  });
+});
+
+describe('the handler on CloudTrail events (EventBridge)', () => {
+  const published: { Subject?: string; Message?: string; TopicArn?: string }[] = [];
+  const handler = () =>
+    createHandler({
+      collector: createAwsCollector(
+        { sagemaker: client(SageMakerClient), kms: client(KMSClient), iam: client(IAMClient) },
+        { account: MOTO_ACCOUNT, region: REGION, now: () => new Date('2026-11-27T12:00:00Z') },
+      ),
+      configService: client(ConfigServiceClient),
+      sns: {
+        send: async (command: never) => {
+          published.push((command as { input: (typeof published)[number] }).input);
+          return { MessageId: 'm-1' };
+        },
+      },
+      kms: client(KMSClient),
+      config: resolveConfig(CONFIG),
+      keyTags: KEY_TAGS,
+      account: MOTO_ACCOUNT,
+      topicArn: `arn:aws:sns:${REGION}:${MOTO_ACCOUNT}:hyperpod-cmk-alerts`,
+      resourceType: 'AWS::SageMaker::Cluster',
+      now: () => new Date('2026-11-27T12:00:00Z'),
+      log: () => {},
+    });
+
+  it('evaluates a new cluster at once and alerts when it is not compliant', async () => {
+    published.length = 0;
+    const result = await handler()(JSON.parse(fixture('cloudtrail-create-cluster.json')));
+    expect(result).toMatchObject({ kind: 'cluster-change', status: 'non-compliant', alerted: true });
+    expect(result.kind === 'cluster-change' && result.failing).toContain('hyperpod-root-volume-cmk');
+    expect(published).toHaveLength(1);
+    expect(published[0]!.Subject).toBe('HyperPod cluster no-root-cmk is not CMK-compliant');
+    expect(published[0]!.Message).toMatch(/platform-deployer/);
+  });
+
+  it('stays quiet for a compliant cluster', async () => {
+    published.length = 0;
+    const event = JSON.parse(fixture('cloudtrail-create-cluster.json'));
+    event.detail.requestParameters.clusterName = 'compliant';
+    event.detail.responseElements.clusterArn = `arn:aws:sagemaker:${REGION}:${MOTO_ACCOUNT}:cluster/compliant`;
+    const result = await handler()(event);
+    expect(result).toMatchObject({ kind: 'cluster-change', status: 'compliant', alerted: false });
+    expect(published).toHaveLength(0);
+  });
+
+  it('alerts when an unapproved principal schedules a HyperPod key for deletion', async () => {
+    published.length = 0;
+    const text = fixture('cloudtrail-schedule-key-deletion.json')
+      .replaceAll('KEY_ARN', keyArn)
+      .replaceAll('KEY_ID', keyId);
+    const result = await handler()(JSON.parse(text));
+    expect(result).toEqual({
+      kind: 'key-change',
+      key: keyArn,
+      hyperPodKey: true,
+      alerted: true,
+      approved: false,
+    });
+    expect(published[0]!.Subject).toBe('HyperPod key ScheduleKeyDeletion by an unapproved principal');
+    expect(published[0]!.Message).toMatch(/cancel-key-deletion/);
+  });
+});
