@@ -169,10 +169,24 @@ export const KEY_COMMON_MESSAGES = {
 export function* eachKey(
   context: RuleContext,
   visit: (key: Key) => Verdict | Iterable<Verdict> | undefined,
+  options: {
+    /**
+     * Runs before anything else, for rules that judge only some sources: a verdict it returns
+     * (e.g. NOT_APPLICABLE for a live key) stands even when the key's metadata is missing.
+     */
+    sourceCheck?: (key: Key) => Verdict | undefined;
+  } = {},
 ): Generator<Verdict> {
   for (const key of context.inventory.keys) {
     const resource = keyResource(key);
-    if (key.metadata?.keyManager === 'AWS') {
+    const bySource = options.sourceCheck?.(key);
+    if (bySource) {
+      yield bySource;
+      continue;
+    }
+    // Only AWS can create `alias/aws/*` aliases, so they name AWS managed keys even when
+    // DescribeKey could not be called.
+    if (key.metadata?.keyManager === 'AWS' || key.aliases.some(isAwsManagedAlias)) {
       yield { resource, status: 'NOT_APPLICABLE', messageId: 'awsManaged', data: { key: keyLabel(key) } };
       continue;
     }

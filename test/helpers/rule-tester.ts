@@ -40,6 +40,20 @@ export interface RuleCases {
   invalid: RuleCase[];
   /** The statuses this rule can produce; the tables must show each one. */
   covers: readonly Status[];
+  /**
+   * When true, the tables must also show a resource (cluster, key, account) from every source the
+   * rule declares in `meta.sources`, so that each source's shape is exercised.
+   */
+  coversSources?: boolean;
+}
+
+/** The sources of the resources a case's inventory holds. */
+function sourcesOf(inventory: Inventory): Set<string> {
+  return new Set(
+    [...inventory.accounts, ...inventory.clusters, ...inventory.keys, ...inventory.roles].map(
+      (r) => r.source,
+    ),
+  );
 }
 
 export function deepFreeze<T>(value: T): T {
@@ -87,6 +101,12 @@ export function validateCases(rule: Rule, cases: RuleCases): void {
   const seen = new Set([...cases.valid, ...cases.invalid].flatMap((c) => c.expected.map((e) => e.status)));
   const missing = cases.covers.filter((status) => !seen.has(status));
   if (missing.length > 0) throw new Error(`${rule.meta.id}: no case shows ${missing.join(', ')}`);
+  if (cases.coversSources) {
+    const shown = new Set([...cases.valid, ...cases.invalid].flatMap((c) => [...sourcesOf(c.inventory)]));
+    const unshown = rule.meta.sources.filter((source) => !shown.has(source));
+    if (unshown.length > 0)
+      throw new Error(`${rule.meta.id}: no case has a resource from source ${unshown.join(', ')}`);
+  }
 }
 
 function runCase(rule: Rule, c: RuleCase): Finding[] {
