@@ -58,6 +58,16 @@ export default defineRule({
           data: { key: label, spec: `origin ${metadata.origin}` },
         };
       }
+      // Automatic rotation exists only for symmetric encryption keys; for the others
+      // GetKeyRotationStatus fails with UnsupportedOperationException, which is an answer, not a gap.
+      if (typeof metadata.keySpec === 'string' && metadata.keySpec !== 'SYMMETRIC_DEFAULT') {
+        return {
+          resource,
+          status: 'FAIL',
+          messageId: 'unsupported',
+          data: { key: label, spec: metadata.keySpec },
+        };
+      }
       if (!key.rotation) {
         const reason = gapReason(context.index.gapsFor(key.arn, 'GetKeyRotationStatus'));
         return {
