@@ -215,6 +215,7 @@ ruleTester(rule, {
     },
     {
       name: 'a policy variable is not a restriction',
+      // biome-ignore lint/suspicious/noTemplateCurlyInString: an IAM policy variable, not a template
       inventory: openWhen({ StringEquals: { 'aws:PrincipalAccount': '${aws:ResourceAccount}' } }),
       expected: [{ status: 'FAIL', messageId: 'public' }],
     },
@@ -291,6 +292,7 @@ ruleTester(rule, {
       inventory: iacInventory('cloudformation', {
         keys: [
           iacKey('HyperPodKey', 'cloudformation', {
+            // biome-ignore lint/suspicious/noTemplateCurlyInString: a CloudFormation !Sub expression
             policy: unresolved('!Sub ${PolicyJson}', 'parameter PolicyJson has no value'),
           }),
         ],
