@@ -25,6 +25,8 @@ export type Caller =
 const IAM_ARN = /^arn:aws[a-z-]*:iam::(\d{12}):(root|role|user|group|policy)(?:\/(.*))?$/;
 const STS_ARN = /^arn:aws[a-z-]*:sts::(\d{12}):assumed-role\/([^/]+)\/.+$/;
 const UNIQUE_ID = /^(AROA|AIDA|ANPA|AGPA|AIPA)[A-Z0-9]{12,}$/;
+/** An account root whose account is symbolic, as IaC writes the deploying account (`${AWS::AccountId}`). */
+const SYMBOLIC_ROOT = /^arn:(?:\$\{[^}]*\}|[^:])+:iam::((?:\$\{[^}]*\}|[^:])+):root$/;
 
 export function parsePrincipal(value: string, type = 'AWS'): PrincipalRef {
   if (value === '*') return { kind: 'any' };
@@ -41,6 +43,8 @@ export function parsePrincipal(value: string, type = 'AWS'): PrincipalRef {
   const sts = STS_ARN.exec(value);
   if (sts) return { kind: 'assumed-role', arn: value, account: sts[1]!, roleName: sts[2]! };
   if (UNIQUE_ID.test(value)) return { kind: 'unique-id', id: value };
+  const symbolicRoot = SYMBOLIC_ROOT.exec(value);
+  if (symbolicRoot) return { kind: 'account', account: symbolicRoot[1]! };
   return { kind: 'other', value };
 }
 
