@@ -96,6 +96,17 @@ export function matchPrincipal(ref: PrincipalRef, caller: Caller): PrincipalMatc
 /** IAM ARNs compare with the name case-insensitively (IAM names are unique regardless of case). */
 export const sameIamArn = (a: string, b: string): boolean => a.toLowerCase() === b.toLowerCase();
 
+/**
+ * Whether a principal ARN (a role, or a session of it) is the role `roleArn`. Role names are
+ * unique within an account whatever their path, and a session ARN omits the path, so the account
+ * and the name decide.
+ */
+export function isRoleOrItsSession(roleArn: string, principal: string): boolean {
+  if (sameIamArn(roleArn, principal)) return true;
+  const name = roleNameOf(principal);
+  return name !== undefined && roleNameOf(roleArn) === name && accountOf(roleArn) === accountOf(principal);
+}
+
 export function roleNameOf(arn: string): string | undefined {
   const iam = IAM_ARN.exec(arn);
   if (iam && iam[2] === 'role') return (iam[3] ?? '').split('/').pop()?.toLowerCase();

@@ -57,43 +57,47 @@ export default defineRule({
         ? context.config.approvedPolicyEditors
         : context.config.keyAdmins;
     const days = context.config.lookbackDays;
-    yield* eachKey(context, (key) => {
-      const notLive = liveOnly(key);
-      if (notLive) return notLive;
-      const window = keyEventsInWindow(context, key);
-      if ('status' in window) return window;
-      const resource = keyResource(key);
-      const approved = (event: TrailEvent) => {
-        const names = [
-          event.principalArn,
-          event.principalArn ? roleArnOfSession(event.principalArn) : undefined,
-        ].filter((name): name is string => name !== undefined);
-        return names.some((name) => matchesAny(name, editors, { ignoreCase: true }));
-      };
-      const unapproved = window.events.filter((event) => isGovernedChange(event) && !approved(event));
-      if (unapproved.length === 0)
-        return { resource, status: 'PASS', messageId: 'approved', data: { key: keyLabel(key), days } };
-      return {
-        resource,
-        status: 'FAIL',
-        messageId: 'unapproved',
-        data: {
-          key: keyLabel(key),
-          count: unapproved.length,
-          changes: unapproved
-            .slice(0, 3)
-            .map((event) => `${event.eventName} by ${event.principalArn ?? 'unknown'} at ${event.eventTime}`)
-            .join('; '),
-        },
-        evidence: {
-          events: unapproved.map(({ eventId, eventTime, eventName, principalArn }) => ({
-            eventId,
-            eventTime,
-            eventName,
-            principalArn,
-          })),
-        },
-      };
-    });
+    yield* eachKey(
+      context,
+      (key) => {
+        const window = keyEventsInWindow(context, key);
+        if ('status' in window) return window;
+        const resource = keyResource(key);
+        const approved = (event: TrailEvent) => {
+          const names = [
+            event.principalArn,
+            event.principalArn ? roleArnOfSession(event.principalArn) : undefined,
+          ].filter((name): name is string => name !== undefined);
+          return names.some((name) => matchesAny(name, editors, { ignoreCase: true }));
+        };
+        const unapproved = window.events.filter((event) => isGovernedChange(event) && !approved(event));
+        if (unapproved.length === 0)
+          return { resource, status: 'PASS', messageId: 'approved', data: { key: keyLabel(key), days } };
+        return {
+          resource,
+          status: 'FAIL',
+          messageId: 'unapproved',
+          data: {
+            key: keyLabel(key),
+            count: unapproved.length,
+            changes: unapproved
+              .slice(0, 3)
+              .map(
+                (event) => `${event.eventName} by ${event.principalArn ?? 'unknown'} at ${event.eventTime}`,
+              )
+              .join('; '),
+          },
+          evidence: {
+            events: unapproved.map(({ eventId, eventTime, eventName, principalArn }) => ({
+              eventId,
+              eventTime,
+              eventName,
+              principalArn,
+            })),
+          },
+        };
+      },
+      { sourceCheck: (key) => liveOnly(key) },
+    );
   },
 });
