@@ -34,7 +34,8 @@ export default defineRule({
       ...KEY_COMMON_MESSAGES,
       tagged: '{{key}} carries every required tag ({{tags}})',
       missing: '{{key}} lacks required tags: {{missing}}',
-      projectMismatch: '{{key}} is tagged project={{project}} but serves clusters of project {{others}}',
+      projectMismatch:
+        '{{key}} is tagged project={{project}} but serves clusters of project {{others}}: {{clusters}}',
     },
   },
   *check(context) {
@@ -65,18 +66,22 @@ export default defineRule({
       const project = tags.project;
       if (project) {
         const others = new Set<string>();
+        const clusters = new Set<string>();
         for (const use of context.index.usesOfKey(key.arn)) {
           const clusterTags = use.cluster.tags;
           const clusterProject = clusterTags && !isUnresolved(clusterTags) ? clusterTags.project : undefined;
-          if (clusterProject && clusterProject !== project) others.add(clusterProject);
+          if (clusterProject && clusterProject !== project) {
+            others.add(clusterProject);
+            clusters.add(use.cluster.name);
+          }
         }
         if (others.size > 0) {
           return {
             resource,
             status: 'FAIL',
             messageId: 'projectMismatch',
-            data: { key: label, project, others: [...others].join(', ') },
-            evidence: { tags, clusterProjects: [...others] },
+            data: { key: label, project, others: [...others].join(', '), clusters: [...clusters].join(', ') },
+            evidence: { tags, clusterProjects: [...others], clusters: [...clusters] },
           };
         }
       }
