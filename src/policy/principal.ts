@@ -107,6 +107,20 @@ export function isRoleOrItsSession(roleArn: string, principal: string): boolean 
   return name !== undefined && roleNameOf(roleArn) === name && accountOf(roleArn) === accountOf(principal);
 }
 
+const ROLE_PATTERN_WITH_PATH = /^(arn:[^:]+:iam::[^:]+:role\/).+\/([^/]+)$/;
+
+/**
+ * A role ARN pattern with its path removed, to compare with the role behind a session (whose ARN
+ * has no path): `arn:aws:iam::*:role/security/KeyAdmin` becomes `arn:aws:iam::*:role/KeyAdmin`.
+ * Role names are unique in an account, so this is exact when the name is literal; a wildcard name
+ * under a path (`role/security/*`) cannot be judged without the path, and gives undefined.
+ */
+export function rolePatternWithoutPath(pattern: string): string | undefined {
+  const match = ROLE_PATTERN_WITH_PATH.exec(pattern);
+  if (!match || /[*?]/.test(match[2]!)) return undefined;
+  return `${match[1]}${match[2]}`;
+}
+
 export function roleNameOf(arn: string): string | undefined {
   const iam = IAM_ARN.exec(arn);
   if (iam && iam[2] === 'role') return (iam[3] ?? '').split('/').pop()?.toLowerCase();
