@@ -208,7 +208,9 @@ ruleTester(rule, {
         ...withTrails(trail({ isLogging: false, logsManagementEvents: false })),
         gaps: [gap({ service: 'cloudtrail', operation: 'GetTrailStatus', resource: TRAIL_ARN })],
       },
-      expected: [{ status: 'FAIL', messageId: 'noTrail', data: { why: 'not logging, no management events' } }],
+      expected: [
+        { status: 'FAIL', messageId: 'noTrail', data: { why: 'not logging, no management events' } },
+      ],
     },
     {
       name: 'an unreadable status does not save a single-Region trail',
