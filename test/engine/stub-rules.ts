@@ -12,7 +12,7 @@ export function stubRule(
       id,
       title: `stub ${id}`,
       severity,
-      resourceType: verdicts instanceof Array && verdicts[0] ? verdicts[0].resource.type : 'cluster',
+      resourceType: Array.isArray(verdicts) && verdicts[0] ? verdicts[0].resource.type : 'cluster',
       sources: ['live'],
       rationale: 'test',
       remediation: { summary: `fix ${id}` },
