@@ -10,7 +10,7 @@ import { evaluate } from '../../src/engine/evaluate.js';
 import { indexInventory } from '../../src/engine/inventory-index.js';
 import type { Finding, Severity, Status } from '../../src/model/finding.js';
 import { type Inventory, InventorySchema } from '../../src/model/inventory.js';
-import type { Rule } from '../../src/rules/define-rule.js';
+import type { Rule, Verdict } from '../../src/rules/define-rule.js';
 import { NOW } from './inventory.js';
 
 export interface ExpectedVerdict {
@@ -107,6 +107,22 @@ export function validateCases(rule: Rule, cases: RuleCases): void {
     if (unshown.length > 0)
       throw new Error(`${rule.meta.id}: no case has a resource from source ${unshown.join(', ')}`);
   }
+}
+
+/**
+ * What a rule says of a (frozen) inventory, straight from `check`: for the tests a table cannot
+ * hold, where the rule must say nothing at all (a rule that config leaves without scope).
+ */
+export function verdictsOf(rule: Rule, inventory: Inventory, config: Config = {}, now = NOW): Verdict[] {
+  const frozen = deepFreeze(structuredClone(inventory));
+  return [
+    ...rule.check({
+      inventory: frozen,
+      index: indexInventory(frozen),
+      config: resolveConfig(config),
+      now: new Date(now),
+    }),
+  ];
 }
 
 function runCase(rule: Rule, c: RuleCase): Finding[] {

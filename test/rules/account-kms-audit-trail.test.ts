@@ -1,6 +1,4 @@
 import { describe, expect, it } from 'vitest';
-import { resolveConfig } from '../../src/config/schema.js';
-import { indexInventory } from '../../src/engine/inventory-index.js';
 import type { Trail } from '../../src/model/inventory.js';
 import rule from '../../src/rules/account/account-kms-audit-trail.js';
 import {
@@ -9,12 +7,11 @@ import {
   iacInventory,
   iacKey,
   inventory,
-  NOW,
   OTHER_ACCOUNT,
   REGION,
   trail,
 } from '../helpers/inventory.js';
-import { ruleTester } from '../helpers/rule-tester.js';
+import { ruleTester, verdictsOf } from '../helpers/rule-tester.js';
 
 const withTrails = (...trails: Trail[]) => inventory({ trails });
 const TRAIL_ARN = trail().arn;
@@ -23,16 +20,7 @@ const named = (name: string, overrides: Partial<Trail> = {}) =>
 
 describe('account-kms-audit-trail on IaC', () => {
   it('judges no account that IaC describes', () => {
-    const inv = iacInventory('cloudformation', { keys: [iacKey('HyperPodKey')] });
-    const verdicts = [
-      ...rule.check({
-        inventory: inv,
-        index: indexInventory(inv),
-        config: resolveConfig({}),
-        now: new Date(NOW),
-      }),
-    ];
-    expect(verdicts).toEqual([]);
+    expect(verdictsOf(rule, iacInventory('cloudformation', { keys: [iacKey('HyperPodKey')] }))).toEqual([]);
   });
 });
 

@@ -1,22 +1,17 @@
 import { describe, expect, it } from 'vitest';
-import { resolveConfig } from '../../src/config/schema.js';
-import { indexInventory } from '../../src/engine/inventory-index.js';
 import type { KeyMetadata } from '../../src/model/inventory.js';
 import rule from '../../src/rules/kms/kms-key-dr-replica.js';
 import {
-  awsManagedKey,
   compliantEstate,
-  gap,
   iacInventory,
   iacKey,
   inventory,
   key,
   keyArn,
-  NOW,
-  undescribedKey,
   unresolved,
 } from '../helpers/inventory.js';
-import { ruleTester } from '../helpers/rule-tester.js';
+import { awsManagedKeyCase, describeKeyDeniedCase } from '../helpers/key-cases.js';
+import { ruleTester, verdictsOf } from '../helpers/rule-tester.js';
 
 const K1 = keyArn('mrk-1');
 const DR = { drRegions: { 'us-east-1': 'us-west-2', 'us-west-2': 'us-east-1' } };
@@ -27,16 +22,7 @@ const withMetadata = (meta: KeyMetadata) => inventory({ keys: [key('mrk-1', { me
 
 describe('kms-key-dr-replica without DR regions in config', () => {
   it('judges no key', () => {
-    const inv = compliantEstate();
-    const verdicts = [
-      ...rule.check({
-        inventory: inv,
-        index: indexInventory(inv),
-        config: resolveConfig({}),
-        now: new Date(NOW),
-      }),
-    ];
-    expect(verdicts).toEqual([]);
+    expect(verdictsOf(rule, compliantEstate())).toEqual([]);
   });
 });
 
@@ -83,12 +69,6 @@ ruleTester(rule, {
       expected: [{ status: 'NOT_APPLICABLE', messageId: 'noDrRegion', data: { region: 'eu-west-1' } }],
     },
     {
-      name: 'AWS managed key is not governed',
-      inventory: inventory({ keys: [awsManagedKey('aws1')] }),
-      config: DR,
-      expected: [{ status: 'NOT_APPLICABLE', messageId: 'awsManaged' }],
-    },
-    {
       name: 'snapshot primary with its replica',
       inventory: inventory({
         keys: [key('mrk-1', { source: 'snapshot', metadata: primary(['us-west-2']) })],
@@ -108,6 +88,7 @@ ruleTester(rule, {
       config: DR,
       expected: [{ status: 'PASS', messageId: 'replicated', resource: 'infra/hyperpod.yaml#HyperPodKey' }],
     },
+    awsManagedKeyCase(DR),
   ],
   invalid: [
     {
@@ -159,14 +140,6 @@ ruleTester(rule, {
       config: DR,
       expected: [{ status: 'UNKNOWN', messageId: 'unresolved', data: { what: 'MultiRegion' } }],
     },
-    {
-      name: 'DescribeKey denied',
-      inventory: inventory({
-        keys: [undescribedKey('k1')],
-        gaps: [gap({ operation: 'DescribeKey', resource: keyArn('k1') })],
-      }),
-      config: DR,
-      expected: [{ status: 'UNKNOWN', messageId: 'notCollected' }],
-    },
+    describeKeyDeniedCase(DR),
   ],
 });

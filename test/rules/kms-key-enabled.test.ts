@@ -1,7 +1,6 @@
 import type { Key } from '../../src/model/inventory.js';
 import rule from '../../src/rules/kms/kms-key-enabled.js';
 import {
-  awsManagedKey,
   compliantEstate,
   gap,
   iacInventory,
@@ -12,6 +11,7 @@ import {
   undescribedKey,
   unresolved,
 } from '../helpers/inventory.js';
+import { awsManagedKeyCase, describeKeyDeniedCase, healthyKeyFromEachSource } from '../helpers/key-cases.js';
 import { ruleTester } from '../helpers/rule-tester.js';
 
 const K1 = keyArn('k1');
@@ -33,23 +33,6 @@ ruleTester(rule, {
       expected: [{ status: 'PASS', messageId: 'enabled', resource: K1, data: { key: 'alias/k1' } }],
     },
     {
-      name: 'enabled key read from a snapshot',
-      inventory: inventory({ keys: [key('k1', { source: 'snapshot' })] }),
-      expected: [{ status: 'PASS', messageId: 'enabled', resource: K1 }],
-    },
-    {
-      name: 'AWS managed key is not governed',
-      inventory: inventory({ keys: [awsManagedKey('aws1')] }),
-      expected: [
-        {
-          status: 'NOT_APPLICABLE',
-          messageId: 'awsManaged',
-          resource: keyArn('aws1'),
-          data: { key: 'alias/aws/ebs' },
-        },
-      ],
-    },
-    {
       name: 'AWS managed key recognised by its alias when DescribeKey was denied',
       inventory: inventory({
         keys: [undescribedKey('aws2', { aliases: ['alias/aws/sagemaker'] })],
@@ -67,16 +50,8 @@ ruleTester(rule, {
       inventory: estateWithState('PendingReplicaDeletion'),
       expected: [{ status: 'NOT_APPLICABLE', messageId: 'pendingDeletion' }],
     },
-    {
-      name: 'CloudFormation key with Enabled true (or absent)',
-      inventory: iacInventory('cloudformation', { keys: [iacKey('HyperPodKey')] }),
-      expected: [{ status: 'PASS', messageId: 'enabled', resource: 'infra/hyperpod.yaml#HyperPodKey' }],
-    },
-    {
-      name: 'Terraform key with is_enabled true',
-      inventory: iacInventory('terraform', { keys: [iacKey('aws_kms_key.hyperpod', 'terraform')] }),
-      expected: [{ status: 'PASS', messageId: 'enabled', resource: 'infra/main.tf#aws_kms_key.hyperpod' }],
-    },
+    awsManagedKeyCase(),
+    ...healthyKeyFromEachSource('enabled'),
   ],
   invalid: [
     {
@@ -109,21 +84,6 @@ ruleTester(rule, {
       expected: [{ status: 'FAIL', messageId: 'notEnabled', data: { state: 'Unavailable' } }],
     },
     {
-      name: 'DescribeKey denied: the state is unknown, with the reason',
-      inventory: inventory({
-        keys: [undescribedKey('k1')],
-        gaps: [gap({ operation: 'DescribeKey', resource: K1 })],
-      }),
-      expected: [
-        {
-          status: 'UNKNOWN',
-          messageId: 'notCollected',
-          resource: K1,
-          data: { reason: 'DescribeKey failed (aws.access_denied)' },
-        },
-      ],
-    },
-    {
       name: 'Terraform key with is_enabled = false',
       inventory: iacInventory('terraform-plan', {
         keys: [
@@ -148,5 +108,6 @@ ruleTester(rule, {
       }),
       expected: [{ status: 'UNKNOWN', messageId: 'unresolved', data: { expression: '!Ref KeyEnabled' } }],
     },
+    describeKeyDeniedCase(),
   ],
 });

@@ -5,15 +5,13 @@ import {
   compliantEstate,
   EXEC_ROLE,
   gap,
-  iacInventory,
-  iacKey,
   inventory,
   key,
   keyArn,
   role,
   roleArn,
-  undescribedKey,
 } from '../helpers/inventory.js';
+import { describeKeyDeniedCase, iacNotApplicableCases } from '../helpers/key-cases.js';
 import { ruleTester } from '../helpers/rule-tester.js';
 
 const K1 = keyArn('k1');
@@ -90,23 +88,7 @@ ruleTester(rule, {
       inventory: inventory({ keys: [awsManagedKey('aws1', 'ebs', { grants: [grant(roleArn('anyone'))] })] }),
       expected: [{ status: 'NOT_APPLICABLE', messageId: 'awsManaged' }],
     },
-    {
-      name: 'a CloudFormation key has no grants yet',
-      inventory: iacInventory('cloudformation', { keys: [iacKey('HyperPodKey')] }),
-      expected: [
-        { status: 'NOT_APPLICABLE', messageId: 'notLive', resource: 'infra/hyperpod.yaml#HyperPodKey' },
-      ],
-    },
-    {
-      name: 'a Terraform key has no grants yet',
-      inventory: iacInventory('terraform', { keys: [iacKey('aws_kms_key.k', 'terraform')] }),
-      expected: [{ status: 'NOT_APPLICABLE', messageId: 'notLive' }],
-    },
-    {
-      name: 'a Terraform plan key has no grants yet',
-      inventory: iacInventory('terraform-plan', { keys: [iacKey('aws_kms_key.k', 'terraform-plan')] }),
-      expected: [{ status: 'NOT_APPLICABLE', messageId: 'notLive' }],
-    },
+    ...iacNotApplicableCases('notLive'),
   ],
   invalid: [
     {
@@ -186,13 +168,6 @@ ruleTester(rule, {
         },
       ],
     },
-    {
-      name: 'DescribeKey denied',
-      inventory: inventory({
-        keys: [undescribedKey('k1')],
-        gaps: [gap({ operation: 'DescribeKey', resource: K1 })],
-      }),
-      expected: [{ status: 'UNKNOWN', messageId: 'notCollected', data: { reason: 'DescribeKey failed' } }],
-    },
+    describeKeyDeniedCase(),
   ],
 });

@@ -2,19 +2,16 @@ import type { TrailEvent } from '../../src/model/inventory.js';
 import rule from '../../src/rules/kms/kms-key-policy-change-unapproved.js';
 import {
   ADMIN_ROLE,
-  awsManagedKey,
   compliantEstate,
   EXEC_ROLE,
   gap,
-  iacInventory,
-  iacKey,
   inventory,
   key,
   keyArn,
   roleArn,
   trailEvent,
-  undescribedKey,
 } from '../helpers/inventory.js';
+import { awsManagedKeyCase, describeKeyDeniedCase, iacNotApplicableCases } from '../helpers/key-cases.js';
 import { ruleTester } from '../helpers/rule-tester.js';
 
 const K1 = keyArn('k1');
@@ -88,28 +85,8 @@ ruleTester(rule, {
       inventory: inventory({ keys: [key('k1', { source: 'snapshot' })] }),
       expected: [{ status: 'PASS', messageId: 'approved' }],
     },
-    {
-      name: 'AWS managed key is not governed',
-      inventory: inventory({ keys: [awsManagedKey('aws1')] }),
-      expected: [{ status: 'NOT_APPLICABLE', messageId: 'awsManaged' }],
-    },
-    {
-      name: 'a CloudFormation key has no history yet',
-      inventory: iacInventory('cloudformation', { keys: [iacKey('HyperPodKey')] }),
-      expected: [
-        { status: 'NOT_APPLICABLE', messageId: 'notLive', resource: 'infra/hyperpod.yaml#HyperPodKey' },
-      ],
-    },
-    {
-      name: 'a Terraform key has no history yet',
-      inventory: iacInventory('terraform', { keys: [iacKey('aws_kms_key.k', 'terraform')] }),
-      expected: [{ status: 'NOT_APPLICABLE', messageId: 'notLive' }],
-    },
-    {
-      name: 'a Terraform plan key has no history yet',
-      inventory: iacInventory('terraform-plan', { keys: [iacKey('aws_kms_key.k', 'terraform-plan')] }),
-      expected: [{ status: 'NOT_APPLICABLE', messageId: 'notLive' }],
-    },
+    awsManagedKeyCase(),
+    ...iacNotApplicableCases('notLive'),
   ],
   invalid: [
     {
@@ -203,13 +180,6 @@ ruleTester(rule, {
         },
       ],
     },
-    {
-      name: 'DescribeKey denied',
-      inventory: inventory({
-        keys: [undescribedKey('k1')],
-        gaps: [gap({ operation: 'DescribeKey', resource: K1 })],
-      }),
-      expected: [{ status: 'UNKNOWN', messageId: 'notCollected', data: { reason: 'DescribeKey failed' } }],
-    },
+    describeKeyDeniedCase(),
   ],
 });

@@ -19,9 +19,9 @@ import {
   role,
   roleArn,
   rootVolume,
-  undescribedKey,
   unresolved,
 } from '../helpers/inventory.js';
+import { describeKeyDeniedCase } from '../helpers/key-cases.js';
 import { ruleTester } from '../helpers/rule-tester.js';
 
 const K1 = keyArn('k1');
@@ -388,13 +388,6 @@ ruleTester(rule, {
       }),
       expected: [{ status: 'UNKNOWN', messageId: 'unresolved' }],
     },
-    {
-      name: 'DescribeKey denied',
-      inventory: inventory({
-        keys: [undescribedKey('k1')],
-        gaps: [gap({ operation: 'DescribeKey', resource: K1 })],
-      }),
-      expected: [{ status: 'UNKNOWN', messageId: 'notCollected', data: { reason: 'DescribeKey failed' } }],
-    },
+    describeKeyDeniedCase(),
   ],
 });

@@ -4,7 +4,6 @@ import {
   awsManagedKey,
   compliantEstate,
   gap,
-  goodPolicy,
   iacInventory,
   iacKey,
   inventory,
@@ -12,9 +11,9 @@ import {
   keyArn,
   policyOf,
   rootStatement,
-  undescribedKey,
   unresolved,
 } from '../helpers/inventory.js';
+import { describeKeyDeniedCase, healthyKeyFromEachSource } from '../helpers/key-cases.js';
 import { ruleTester } from '../helpers/rule-tester.js';
 
 const K1 = keyArn('k1');
@@ -135,21 +134,7 @@ ruleTester(rule, {
       inventory: inventory({ keys: [awsManagedKey('aws1', 'ebs', { policy: policyOf(open()) })] }),
       expected: [{ status: 'NOT_APPLICABLE', messageId: 'awsManaged' }],
     },
-    {
-      name: 'snapshot key with a restricted policy',
-      inventory: inventory({ keys: [key('k1', { source: 'snapshot' })] }),
-      expected: [{ status: 'PASS', messageId: 'restricted' }],
-    },
-    {
-      name: 'CloudFormation key policy naming the execution role',
-      inventory: iacInventory('cloudformation', { keys: [iacKey('HyperPodKey')] }),
-      expected: [{ status: 'PASS', messageId: 'restricted', resource: 'infra/hyperpod.yaml#HyperPodKey' }],
-    },
-    {
-      name: 'Terraform key policy naming the execution role',
-      inventory: iacInventory('terraform', { keys: [iacKey('aws_kms_key.k', 'terraform')] }),
-      expected: [{ status: 'PASS', messageId: 'restricted', resource: 'infra/main.tf#aws_kms_key.k' }],
-    },
+    ...healthyKeyFromEachSource('restricted'),
   ],
   invalid: [
     {
@@ -299,13 +284,6 @@ ruleTester(rule, {
       }),
       expected: [{ status: 'UNKNOWN', messageId: 'unresolved', data: { what: 'the key policy' } }],
     },
-    {
-      name: 'DescribeKey denied',
-      inventory: inventory({
-        keys: [undescribedKey('k1', { policy: goodPolicy() })],
-        gaps: [gap({ operation: 'DescribeKey', resource: K1 })],
-      }),
-      expected: [{ status: 'UNKNOWN', messageId: 'notCollected' }],
-    },
+    describeKeyDeniedCase(),
   ],
 });

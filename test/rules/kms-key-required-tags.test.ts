@@ -1,6 +1,5 @@
 import rule from '../../src/rules/kms/kms-key-required-tags.js';
 import {
-  awsManagedKey,
   cluster,
   compliantEstate,
   gap,
@@ -11,9 +10,9 @@ import {
   key,
   keyArn,
   rootVolume,
-  undescribedKey,
   unresolved,
 } from '../helpers/inventory.js';
+import { awsManagedKeyCase, describeKeyDeniedCase, healthyKeyFromEachSource } from '../helpers/key-cases.js';
 import { ruleTester } from '../helpers/rule-tester.js';
 
 const K1 = keyArn('k1');
@@ -50,26 +49,8 @@ ruleTester(rule, {
       inventory: usedBy('llm', undefined),
       expected: [{ status: 'PASS', messageId: 'tagged' }],
     },
-    {
-      name: 'AWS managed key is not governed',
-      inventory: inventory({ keys: [awsManagedKey('aws1', 'ebs', { tags: {} })] }),
-      expected: [{ status: 'NOT_APPLICABLE', messageId: 'awsManaged' }],
-    },
-    {
-      name: 'snapshot key with every tag',
-      inventory: inventory({ keys: [key('k1', { source: 'snapshot' })] }),
-      expected: [{ status: 'PASS', messageId: 'tagged' }],
-    },
-    {
-      name: 'CloudFormation key with Tags',
-      inventory: iacInventory('cloudformation', { keys: [iacKey('HyperPodKey')] }),
-      expected: [{ status: 'PASS', messageId: 'tagged', resource: 'infra/hyperpod.yaml#HyperPodKey' }],
-    },
-    {
-      name: 'Terraform key with tags',
-      inventory: iacInventory('terraform', { keys: [iacKey('aws_kms_key.k', 'terraform')] }),
-      expected: [{ status: 'PASS', messageId: 'tagged' }],
-    },
+    awsManagedKeyCase(),
+    ...healthyKeyFromEachSource('tagged'),
   ],
   invalid: [
     {
@@ -162,13 +143,6 @@ ruleTester(rule, {
       }),
       expected: [{ status: 'UNKNOWN', messageId: 'unresolved', data: { what: 'the key tags' } }],
     },
-    {
-      name: 'DescribeKey denied',
-      inventory: inventory({
-        keys: [undescribedKey('k1')],
-        gaps: [gap({ operation: 'DescribeKey', resource: K1 })],
-      }),
-      expected: [{ status: 'UNKNOWN', messageId: 'notCollected', data: { reason: 'DescribeKey failed' } }],
-    },
+    describeKeyDeniedCase(),
   ],
 });

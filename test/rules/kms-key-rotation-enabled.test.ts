@@ -1,7 +1,6 @@
 import type { KeyMetadata, KeyRotation } from '../../src/model/inventory.js';
 import rule from '../../src/rules/kms/kms-key-rotation-enabled.js';
 import {
-  awsManagedKey,
   compliantEstate,
   gap,
   iacInventory,
@@ -9,9 +8,9 @@ import {
   inventory,
   key,
   keyArn,
-  undescribedKey,
   unresolved,
 } from '../helpers/inventory.js';
+import { awsManagedKeyCase, describeKeyDeniedCase } from '../helpers/key-cases.js';
 import { ruleTester } from '../helpers/rule-tester.js';
 
 const K1 = keyArn('k1');
@@ -64,11 +63,6 @@ ruleTester(rule, {
       expected: [{ status: 'NOT_APPLICABLE', messageId: 'pendingDeletion' }],
     },
     {
-      name: 'AWS managed key rotates on its own',
-      inventory: inventory({ keys: [awsManagedKey('aws1')] }),
-      expected: [{ status: 'NOT_APPLICABLE', messageId: 'awsManaged' }],
-    },
-    {
       name: 'snapshot key rotating every 90 days',
       inventory: inventory({
         keys: [key('k1', { source: 'snapshot', rotation: { enabled: true, periodInDays: 90 } })],
@@ -96,6 +90,7 @@ ruleTester(rule, {
       }),
       expected: [{ status: 'PASS', messageId: 'rotating', data: { period: '180' } }],
     },
+    awsManagedKeyCase(),
   ],
   invalid: [
     {
@@ -209,13 +204,6 @@ ruleTester(rule, {
       }),
       expected: [{ status: 'UNKNOWN', messageId: 'unresolved', data: { expression: 'var.rotation_days' } }],
     },
-    {
-      name: 'DescribeKey denied',
-      inventory: inventory({
-        keys: [undescribedKey('k1')],
-        gaps: [gap({ operation: 'DescribeKey', resource: K1 })],
-      }),
-      expected: [{ status: 'UNKNOWN', messageId: 'notCollected' }],
-    },
+    describeKeyDeniedCase(),
   ],
 });

@@ -1,9 +1,9 @@
 import type { PolicyStatement } from '../../src/model/inventory.js';
+import { USAGE_ACTIONS } from '../../src/policy/actions.js';
 import rule from '../../src/rules/kms/kms-key-separation-of-duties.js';
 import {
   ADMIN_ROLE,
   adminStatement,
-  awsManagedKey,
   compliantEstate,
   createGrantStatement,
   describeKeyStatement,
@@ -17,9 +17,9 @@ import {
   keyArn,
   policyOf,
   rootStatement,
-  undescribedKey,
   unresolved,
 } from '../helpers/inventory.js';
+import { awsManagedKeyCase, describeKeyDeniedCase, healthyKeyFromEachSource } from '../helpers/key-cases.js';
 import { ruleTester } from '../helpers/rule-tester.js';
 
 const K1 = keyArn('k1');
@@ -60,18 +60,8 @@ const consoleAdmin = (admin = ADMIN_ROLE): PolicyStatement => ({
   ],
   Resource: '*',
 });
-const USAGE = [
-  'kms:Encrypt',
-  'kms:Decrypt',
-  'kms:ReEncrypt*',
-  'kms:GenerateDataKey*',
-  'kms:GenerateMac',
-  'kms:VerifyMac',
-  'kms:Sign',
-  'kms:Verify',
-  'kms:DeriveSharedSecret',
-  'kms:CreateGrant',
-];
+/** Every action the tool counts as using the key. */
+const USAGE = [...USAGE_ACTIONS];
 const { policy: _policy, ...policyless } = key('k1');
 
 ruleTester(rule, {
@@ -99,26 +89,8 @@ ruleTester(rule, {
       inventory: withPolicy(consoleAdmin(), deny(ADMIN_ROLE, 'kms:CreateGrant'), ...HYPERPOD),
       expected: [{ status: 'PASS', messageId: 'separated' }],
     },
-    {
-      name: 'AWS managed key is not governed',
-      inventory: inventory({ keys: [awsManagedKey('aws1', 'ebs', { policy: policyOf(rootStatement()) })] }),
-      expected: [{ status: 'NOT_APPLICABLE', messageId: 'awsManaged' }],
-    },
-    {
-      name: 'snapshot key with separate duties',
-      inventory: inventory({ keys: [key('k1', { source: 'snapshot' })] }),
-      expected: [{ status: 'PASS', messageId: 'separated' }],
-    },
-    {
-      name: 'CloudFormation key with separate duties',
-      inventory: iacInventory('cloudformation', { keys: [iacKey('HyperPodKey')] }),
-      expected: [{ status: 'PASS', messageId: 'separated', resource: 'infra/hyperpod.yaml#HyperPodKey' }],
-    },
-    {
-      name: 'Terraform key with separate duties',
-      inventory: iacInventory('terraform', { keys: [iacKey('aws_kms_key.k', 'terraform')] }),
-      expected: [{ status: 'PASS', messageId: 'separated', resource: 'infra/main.tf#aws_kms_key.k' }],
-    },
+    awsManagedKeyCase(),
+    ...healthyKeyFromEachSource('separated'),
   ],
   invalid: [
     {
@@ -227,13 +199,6 @@ ruleTester(rule, {
       }),
       expected: [{ status: 'UNKNOWN', messageId: 'unresolved' }],
     },
-    {
-      name: 'DescribeKey denied',
-      inventory: inventory({
-        keys: [undescribedKey('k1')],
-        gaps: [gap({ operation: 'DescribeKey', resource: K1 })],
-      }),
-      expected: [{ status: 'UNKNOWN', messageId: 'notCollected', data: { reason: 'DescribeKey failed' } }],
-    },
+    describeKeyDeniedCase(),
   ],
 });

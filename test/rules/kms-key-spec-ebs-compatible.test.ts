@@ -1,17 +1,15 @@
 import type { KeyMetadata } from '../../src/model/inventory.js';
 import rule from '../../src/rules/kms/kms-key-spec-ebs-compatible.js';
 import {
-  awsManagedKey,
   compliantEstate,
-  gap,
   iacInventory,
   iacKey,
   inventory,
   key,
   keyArn,
-  undescribedKey,
   unresolved,
 } from '../helpers/inventory.js';
+import { awsManagedKeyCase, describeKeyDeniedCase, healthyKeyFromEachSource } from '../helpers/key-cases.js';
 import { ruleTester } from '../helpers/rule-tester.js';
 
 const K1 = keyArn('k1');
@@ -28,26 +26,8 @@ ruleTester(rule, {
       inventory: compliantEstate(),
       expected: [{ status: 'PASS', messageId: 'compatible', resource: K1, data: { key: 'alias/k1' } }],
     },
-    {
-      name: 'symmetric key from a snapshot',
-      inventory: inventory({ keys: [key('k1', { source: 'snapshot' })] }),
-      expected: [{ status: 'PASS', messageId: 'compatible' }],
-    },
-    {
-      name: 'AWS managed key is not governed',
-      inventory: inventory({ keys: [awsManagedKey('aws1')] }),
-      expected: [{ status: 'NOT_APPLICABLE', messageId: 'awsManaged' }],
-    },
-    {
-      name: 'CloudFormation key with the default KeySpec and KeyUsage',
-      inventory: iacInventory('cloudformation', { keys: [iacKey('HyperPodKey')] }),
-      expected: [{ status: 'PASS', messageId: 'compatible', resource: 'infra/hyperpod.yaml#HyperPodKey' }],
-    },
-    {
-      name: 'Terraform plan key with the default spec',
-      inventory: iacInventory('terraform-plan', { keys: [iacKey('aws_kms_key.k', 'terraform-plan')] }),
-      expected: [{ status: 'PASS', messageId: 'compatible', resource: 'infra/main.tf#aws_kms_key.k' }],
-    },
+    awsManagedKeyCase(),
+    ...healthyKeyFromEachSource('compatible'),
   ],
   invalid: [
     {
@@ -122,19 +102,6 @@ ruleTester(rule, {
       }),
       expected: [{ status: 'UNKNOWN', messageId: 'unresolved', data: { what: 'the key usage' } }],
     },
-    {
-      name: 'DescribeKey denied',
-      inventory: inventory({
-        keys: [undescribedKey('k1')],
-        gaps: [gap({ operation: 'DescribeKey', resource: K1 })],
-      }),
-      expected: [
-        {
-          status: 'UNKNOWN',
-          messageId: 'notCollected',
-          data: { reason: 'DescribeKey failed (aws.access_denied)' },
-        },
-      ],
-    },
+    describeKeyDeniedCase(),
   ],
 });

@@ -1,18 +1,7 @@
 import type { TrailEvent } from '../../src/model/inventory.js';
 import rule from '../../src/rules/kms/kms-key-unauthorized-access-attempts.js';
-import {
-  awsManagedKey,
-  compliantEstate,
-  gap,
-  iacInventory,
-  iacKey,
-  inventory,
-  key,
-  keyArn,
-  roleArn,
-  trailEvent,
-  undescribedKey,
-} from '../helpers/inventory.js';
+import { compliantEstate, gap, inventory, key, keyArn, roleArn, trailEvent } from '../helpers/inventory.js';
+import { awsManagedKeyCase, describeKeyDeniedCase, iacNotApplicableCases } from '../helpers/key-cases.js';
 import { ruleTester } from '../helpers/rule-tester.js';
 
 const K1 = keyArn('k1');
@@ -84,28 +73,8 @@ ruleTester(rule, {
       inventory: inventory({ keys: [key('k1', { source: 'snapshot' })] }),
       expected: [{ status: 'PASS', messageId: 'none' }],
     },
-    {
-      name: 'AWS managed key is not governed',
-      inventory: inventory({ keys: [awsManagedKey('aws1')] }),
-      expected: [{ status: 'NOT_APPLICABLE', messageId: 'awsManaged' }],
-    },
-    {
-      name: 'a CloudFormation key has no access attempts yet',
-      inventory: iacInventory('cloudformation', { keys: [iacKey('HyperPodKey')] }),
-      expected: [
-        { status: 'NOT_APPLICABLE', messageId: 'notLive', resource: 'infra/hyperpod.yaml#HyperPodKey' },
-      ],
-    },
-    {
-      name: 'a Terraform key has no access attempts yet',
-      inventory: iacInventory('terraform', { keys: [iacKey('aws_kms_key.k', 'terraform')] }),
-      expected: [{ status: 'NOT_APPLICABLE', messageId: 'notLive' }],
-    },
-    {
-      name: 'a Terraform plan key has no access attempts yet',
-      inventory: iacInventory('terraform-plan', { keys: [iacKey('aws_kms_key.k', 'terraform-plan')] }),
-      expected: [{ status: 'NOT_APPLICABLE', messageId: 'notLive' }],
-    },
+    awsManagedKeyCase(),
+    ...iacNotApplicableCases('notLive'),
   ],
   invalid: [
     {
@@ -193,13 +162,6 @@ ruleTester(rule, {
         },
       ],
     },
-    {
-      name: 'DescribeKey denied',
-      inventory: inventory({
-        keys: [undescribedKey('k1')],
-        gaps: [gap({ operation: 'DescribeKey', resource: K1 })],
-      }),
-      expected: [{ status: 'UNKNOWN', messageId: 'notCollected', data: { reason: 'DescribeKey failed' } }],
-    },
+    describeKeyDeniedCase(),
   ],
 });

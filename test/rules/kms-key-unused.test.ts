@@ -1,6 +1,4 @@
 import { describe, expect, it } from 'vitest';
-import { resolveConfig } from '../../src/config/schema.js';
-import { indexInventory } from '../../src/engine/inventory-index.js';
 import type { Key } from '../../src/model/inventory.js';
 import rule from '../../src/rules/kms/kms-key-unused.js';
 import {
@@ -14,13 +12,12 @@ import {
   inventory,
   key,
   keyArn,
-  NOW,
   rootVolume,
   secondaryVolume,
   undescribedKey,
   unresolved,
 } from '../helpers/inventory.js';
-import { ruleTester } from '../helpers/rule-tester.js';
+import { ruleTester, verdictsOf } from '../helpers/rule-tester.js';
 
 const SELECT = { keySelector: { tags: { hyperpod: 'true' } } };
 const SELECTED = { owner: 'ml-platform', project: 'llm', hyperpod: 'true' };
@@ -30,11 +27,7 @@ const K2 = keyArn('k2');
 
 describe('kms-key-unused without a key selector in config', () => {
   it('judges no key', () => {
-    const inv = inventory({ keys: [selected('k2')] });
-    const config = resolveConfig({});
-    expect([
-      ...rule.check({ inventory: inv, index: indexInventory(inv), config, now: new Date(NOW) }),
-    ]).toEqual([]);
+    expect(verdictsOf(rule, inventory({ keys: [selected('k2')] }))).toEqual([]);
   });
 });
 

@@ -4,9 +4,9 @@ import { defineRule } from '../define-rule.js';
 import {
   consumingRoles,
   eachKey,
-  gapReason,
   KEY_COMMON_MESSAGES,
   keyLabel,
+  keyPartNotCollected,
   keyResource,
   liveOnly,
 } from '../helpers.js';
@@ -45,15 +45,7 @@ export default defineRule({
       (key) => {
         const resource = keyResource(key);
         const label = keyLabel(key);
-        if (!key.grants) {
-          const reason = gapReason(context.index.gapsFor(key.arn, 'ListGrants'));
-          return {
-            resource,
-            status: 'UNKNOWN',
-            messageId: 'notCollected',
-            data: { what: `the grants on ${label}`, reason },
-          };
-        }
+        if (!key.grants) return keyPartNotCollected(context, key, `the grants on ${label}`, 'ListGrants');
         if (key.grants.length === 0)
           return { resource, status: 'PASS', messageId: 'noGrants', data: { key: label } };
         const roles = consumingRoles(context, key);

@@ -2,9 +2,9 @@ import { isUnresolved } from '../../model/inventory.js';
 import { defineRule } from '../define-rule.js';
 import {
   eachKey,
-  gapReason,
   KEY_COMMON_MESSAGES,
   keyLabel,
+  keyPartNotCollected,
   keyResource,
   unresolvedVerdict,
 } from '../helpers.js';
@@ -43,15 +43,8 @@ export default defineRule({
     yield* eachKey(context, (key) => {
       const resource = keyResource(key);
       const label = keyLabel(key);
-      if (key.tags === undefined) {
-        const reason = gapReason(context.index.gapsFor(key.arn, 'ListResourceTags'));
-        return {
-          resource,
-          status: 'UNKNOWN',
-          messageId: 'notCollected',
-          data: { what: `the tags of ${label}`, reason },
-        };
-      }
+      if (key.tags === undefined)
+        return keyPartNotCollected(context, key, `the tags of ${label}`, 'ListResourceTags');
       if (isUnresolved(key.tags)) return unresolvedVerdict(resource, 'the key tags', key.tags);
       const tags = key.tags;
       const missing = required.filter((tag) => !tags[tag]?.trim());

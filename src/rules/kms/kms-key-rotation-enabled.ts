@@ -2,9 +2,9 @@ import { isUnresolved } from '../../model/inventory.js';
 import { defineRule } from '../define-rule.js';
 import {
   eachKey,
-  gapReason,
   KEY_COMMON_MESSAGES,
   keyLabel,
+  keyPartNotCollected,
   keyResource,
   unresolvedVerdict,
 } from '../helpers.js';
@@ -68,15 +68,8 @@ export default defineRule({
           data: { key: label, spec: metadata.keySpec },
         };
       }
-      if (!key.rotation) {
-        const reason = gapReason(context.index.gapsFor(key.arn, 'GetKeyRotationStatus'));
-        return {
-          resource,
-          status: 'UNKNOWN',
-          messageId: 'notCollected',
-          data: { what: `the rotation status of ${label}`, reason },
-        };
-      }
+      if (!key.rotation)
+        return keyPartNotCollected(context, key, `the rotation status of ${label}`, 'GetKeyRotationStatus');
       const { enabled, periodInDays } = key.rotation;
       if (isUnresolved(enabled)) return unresolvedVerdict(resource, 'EnableKeyRotation', enabled);
       if (!enabled) return { resource, status: 'FAIL', messageId: 'disabled', data: { key: label } };

@@ -2,9 +2,9 @@ import { isUnresolved } from '../../model/inventory.js';
 import { defineRule } from '../define-rule.js';
 import {
   eachKey,
-  gapReason,
   KEY_COMMON_MESSAGES,
   keyLabel,
+  keyPartNotCollected,
   keyResource,
   unresolvedVerdict,
 } from '../helpers.js';
@@ -47,13 +47,7 @@ export default defineRule({
         // Whether the selector picks the key is unknown; a key in use cannot be unused anyway.
         if (uses > 0) return undefined;
         if (key.tags !== undefined) return unresolvedVerdict(resource, 'the key tags', key.tags);
-        const reason = gapReason(context.index.gapsFor(key.arn, 'ListResourceTags'));
-        return {
-          resource,
-          status: 'UNKNOWN',
-          messageId: 'notCollected',
-          data: { what: `the tags of ${label}`, reason },
-        };
+        return keyPartNotCollected(context, key, `the tags of ${label}`, 'ListResourceTags');
       }
       const tags = key.tags;
       if (!Object.entries(selector).every(([name, value]) => tags[name] === value)) return undefined;
