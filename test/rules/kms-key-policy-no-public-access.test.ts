@@ -89,6 +89,21 @@ ruleTester(rule, {
       expected: [{ status: 'PASS', messageId: 'restricted' }],
     },
     {
+      name: 'wildcard restricted to resources of the organization (aws:SourceOrgID)',
+      inventory: openWhen({ StringEquals: { 'aws:SourceOrgID': 'o-a1b2c3d4e5' } }),
+      expected: [{ status: 'PASS', messageId: 'restricted' }],
+    },
+    {
+      name: 'wildcard restricted to a VPC',
+      inventory: openWhen({ StringEquals: { 'aws:SourceVpc': 'vpc-0a1b2c3d' } }),
+      expected: [{ status: 'PASS', messageId: 'restricted' }],
+    },
+    {
+      name: 'wildcard restricted to one service principal',
+      inventory: openWhen({ StringEquals: { 'aws:PrincipalServiceName': 'cloudtrail.amazonaws.com' } }),
+      expected: [{ status: 'PASS', messageId: 'restricted' }],
+    },
+    {
       name: 'wildcard restricted to the sessions of one role by aws:userid',
       inventory: openWhen({ StringLike: { 'aws:userid': 'AROAEXAMPLEID1234567:*' } }),
       expected: [{ status: 'PASS', messageId: 'restricted' }],
@@ -209,6 +224,11 @@ ruleTester(rule, {
       inventory: openWhen({
         'ForAnyValue:StringLike': { 'aws:PrincipalOrgPaths': ['*/ou-ab12-11111111/*'] },
       }),
+      expected: [{ status: 'FAIL', messageId: 'public' }],
+    },
+    {
+      name: 'an aws:userid pattern that fixes no unique id',
+      inventory: openWhen({ StringLike: { 'aws:userid': '*:alice' } }),
       expected: [{ status: 'FAIL', messageId: 'public' }],
     },
     {
