@@ -63,6 +63,22 @@ ruleTester(rule, {
       expected: [{ status: 'NOT_APPLICABLE', messageId: 'pendingDeletion' }],
     },
     {
+      name: 'a multi-Region primary waiting for its replicas to be deleted',
+      inventory: inventory({
+        keys: [
+          key('k1', {
+            rotation: { enabled: false },
+            metadata: metadata({
+              keyState: 'PendingReplicaDeletion',
+              multiRegion: true,
+              pendingDeletionWindowInDays: 7,
+            }),
+          }),
+        ],
+      }),
+      expected: [{ status: 'NOT_APPLICABLE', messageId: 'pendingDeletion' }],
+    },
+    {
       name: 'snapshot key rotating every 90 days',
       inventory: inventory({
         keys: [key('k1', { source: 'snapshot', rotation: { enabled: true, periodInDays: 90 } })],

@@ -48,7 +48,8 @@ export default defineRule({
       const resource = keyResource(key);
       const label = keyLabel(key);
       const metadata = key.metadata!;
-      if (metadata.keyState === 'PendingDeletion')
+      // A key on its way out (itself, or a primary waiting for its replicas) reads rotation false.
+      if (metadata.keyState === 'PendingDeletion' || metadata.keyState === 'PendingReplicaDeletion')
         return { resource, status: 'NOT_APPLICABLE', messageId: 'pendingDeletion', data: { key: label } };
       if (metadata.origin !== undefined && !isUnresolved(metadata.origin) && metadata.origin !== 'AWS_KMS') {
         return {
