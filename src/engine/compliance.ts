@@ -24,9 +24,10 @@ interface Tally {
 const newTally = (): Tally => ({ failing: new Set(), unknown: new Set(), excepted: new Set() });
 
 function add(tally: Tally, finding: Finding): void {
-  if (finding.status === 'UNKNOWN') tally.unknown.add(finding.ruleId);
-  else if (finding.status === 'FAIL')
-    (finding.suppressed ? tally.excepted : tally.failing).add(finding.ruleId);
+  if (finding.status !== 'FAIL' && finding.status !== 'UNKNOWN') return;
+  // A suppressed UNKNOWN is an accepted gap: an exception, as the exit code and summary treat it.
+  if (finding.suppressed) tally.excepted.add(finding.ruleId);
+  else (finding.status === 'FAIL' ? tally.failing : tally.unknown).add(finding.ruleId);
 }
 
 const RANK: Record<ComplianceStatus, number> = {
@@ -64,10 +65,17 @@ export function rollUpCompliance(inventory: Inventory, findings: readonly Findin
   const byCluster = new Map<string, Tally>();
   const byGroup = new Map<string, Tally>();
   const byKey = new Map<string, Tally>();
+  // A rule that crashed judged nothing: its error finding stands against every cluster and group
+  // (account rules excepted, as account findings never count towards cluster compliance).
+  let everywhere: Tally | undefined;
   for (const finding of findings) {
     if (finding.status !== 'FAIL' && finding.status !== 'UNKNOWN') continue;
     const { type, id } = finding.resource;
-    if (type === 'cluster') tallyInto(byCluster, id, finding);
+    if (finding.messageId === 'ruleError' && id.startsWith('rule:')) {
+      if (type === 'account') continue;
+      everywhere ??= newTally();
+      add(everywhere, finding);
+    } else if (type === 'cluster') tallyInto(byCluster, id, finding);
     else if (type === 'instance-group') {
       // The stand-in for instance groups that could not be known belongs to the cluster.
       if (id.endsWith('/instance-group/*'))
@@ -82,8 +90,9 @@ export function rollUpCompliance(inventory: Inventory, findings: readonly Findin
     const clusterTally = byCluster.get(cluster.id);
     const parts = new Set<Tally>();
     if (clusterTally) parts.add(clusterTally);
+    if (everywhere) parts.add(everywhere);
     for (const group of cluster.instanceGroups) {
-      const groupParts: (Tally | undefined)[] = [clusterTally, byGroup.get(group.id)];
+      const groupParts: (Tally | undefined)[] = [everywhere, clusterTally, byGroup.get(group.id)];
       if (!isUnresolved(group.volumes)) {
         for (const volume of group.volumes) {
           if (volume.resolution?.status === 'resolved') groupParts.push(byKey.get(volume.resolution.keyArn));

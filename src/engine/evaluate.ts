@@ -51,17 +51,28 @@ function matchSuppression(
   now: Date,
 ) {
   if (finding.status !== 'FAIL' && finding.status !== 'UNKNOWN') return undefined;
+  // The first live suppression wins; an expired one is reported only when no live one matches,
+  // so that a renewed waiver listed after the old one takes effect.
+  let expired: Suppression | undefined;
   for (const rule of config.suppressions) {
     const ruleMatches = globMatch(rule.rule, finding.ruleId);
     if (!ruleMatches || !globMatch(rule.resource, finding.resource.id)) continue;
     const suppression: Suppression = { reason: rule.reason, expires: rule.expires ?? null };
-    // A date-only expiry lasts through that day (UTC).
-    const expiresAt = rule.expires
-      ? Date.parse(rule.expires.length === 10 ? `${rule.expires}T23:59:59.999Z` : rule.expires)
-      : Number.POSITIVE_INFINITY;
-    return { suppression, expired: expiresAt < now.getTime() };
+    if (rule.expires === undefined || expiresAt(rule.expires) >= now.getTime())
+      return { suppression, expired: false };
+    expired ??= suppression;
   }
-  return undefined;
+  return expired ? { suppression: expired, expired: true } : undefined;
+}
+
+/**
+ * When a suppression stops: a date-only expiry lasts through that day, and a timestamp without
+ * an offset is UTC (never the machine's zone, so that a result does not depend on where it ran).
+ */
+function expiresAt(expires: string): number {
+  if (/^\d{4}-\d{2}-\d{2}$/.test(expires)) return Date.parse(`${expires}T23:59:59.999Z`);
+  const hasOffset = /(Z|[+-]\d{2}:?\d{2})$/i.test(expires);
+  return Date.parse(hasOffset ? expires : `${expires}Z`);
 }
 
 function crashFinding(rule: Rule, error: unknown): Verdict {

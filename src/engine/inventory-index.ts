@@ -40,6 +40,7 @@ export interface InventoryIndex {
 }
 
 const lower = (value: string) => value.toLowerCase();
+const ALIAS_ARN = /^arn:aws[a-z-]*:kms:([^:]+):(\d{12}):(alias\/.+)$/;
 
 export function indexInventory(inventory: Inventory): InventoryIndex {
   const keys = new Map<string, Key>();
@@ -93,11 +94,17 @@ export function indexInventory(inventory: Inventory): InventoryIndex {
     trails.set(trail.account, list);
   }
 
+  // An event names its key by key ARN, key id, alias name or alias ARN (which carries its own
+  // account and region); ids and alias names are relative to the event's account and region.
+  const keyOfEvent = (event: TrailEvent, keyRef: string): Key | undefined => {
+    const aliasArn = ALIAS_ARN.exec(keyRef);
+    if (aliasArn) return keyByLocalRef.get(localRef(aliasArn[2]!, aliasArn[1]!, aliasArn[3]!));
+    return keys.get(keyRef) ?? keyByLocalRef.get(localRef(event.account, event.region, keyRef));
+  };
   const eventsByKey = new Map<string, TrailEvent[]>();
   for (const event of inventory.events) {
     if (!event.keyRef) continue;
-    const key =
-      keys.get(event.keyRef) ?? keyByLocalRef.get(localRef(event.account, event.region, event.keyRef));
+    const key = keyOfEvent(event, event.keyRef);
     if (!key) continue;
     const list = eventsByKey.get(key.arn) ?? [];
     list.push(event);

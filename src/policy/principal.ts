@@ -25,6 +25,8 @@ export type Caller =
 const IAM_ARN = /^arn:aws[a-z-]*:iam::(\d{12}):(root|role|user|group|policy)(?:\/(.*))?$/;
 const STS_ARN = /^arn:aws[a-z-]*:sts::(\d{12}):assumed-role\/([^/]+)\/.+$/;
 const UNIQUE_ID = /^(AROA|AIDA|ANPA|AGPA|AIPA)[A-Z0-9]{12,}$/;
+/** An account root whose account is symbolic, as IaC writes the deploying account (`${AWS::AccountId}`). */
+const SYMBOLIC_ROOT = /^arn:(?:\$\{[^}]*\}|[^:])+:iam::((?:\$\{[^}]*\}|[^:])+):root$/;
 
 export function parsePrincipal(value: string, type = 'AWS'): PrincipalRef {
   if (value === '*') return { kind: 'any' };
@@ -41,6 +43,8 @@ export function parsePrincipal(value: string, type = 'AWS'): PrincipalRef {
   const sts = STS_ARN.exec(value);
   if (sts) return { kind: 'assumed-role', arn: value, account: sts[1]!, roleName: sts[2]! };
   if (UNIQUE_ID.test(value)) return { kind: 'unique-id', id: value };
+  const symbolicRoot = SYMBOLIC_ROOT.exec(value);
+  if (symbolicRoot) return { kind: 'account', account: symbolicRoot[1]! };
   return { kind: 'other', value };
 }
 
@@ -91,6 +95,31 @@ export function matchPrincipal(ref: PrincipalRef, caller: Caller): PrincipalMatc
 
 /** IAM ARNs compare with the name case-insensitively (IAM names are unique regardless of case). */
 export const sameIamArn = (a: string, b: string): boolean => a.toLowerCase() === b.toLowerCase();
+
+/**
+ * Whether a principal ARN (a role, or a session of it) is the role `roleArn`. Role names are
+ * unique within an account whatever their path, and a session ARN omits the path, so the account
+ * and the name decide.
+ */
+export function isRoleOrItsSession(roleArn: string, principal: string): boolean {
+  if (sameIamArn(roleArn, principal)) return true;
+  const name = roleNameOf(principal);
+  return name !== undefined && roleNameOf(roleArn) === name && accountOf(roleArn) === accountOf(principal);
+}
+
+const ROLE_PATTERN_WITH_PATH = /^(arn:[^:]+:iam::[^:]+:role\/).+\/([^/]+)$/;
+
+/**
+ * A role ARN pattern with its path removed, to compare with the role behind a session (whose ARN
+ * has no path): `arn:aws:iam::*:role/security/KeyAdmin` becomes `arn:aws:iam::*:role/KeyAdmin`.
+ * Role names are unique in an account, so this is exact when the name is literal; a wildcard name
+ * under a path (`role/security/*`) cannot be judged without the path, and gives undefined.
+ */
+export function rolePatternWithoutPath(pattern: string): string | undefined {
+  const match = ROLE_PATTERN_WITH_PATH.exec(pattern);
+  if (!match || /[*?]/.test(match[2]!)) return undefined;
+  return `${match[1]}${match[2]}`;
+}
 
 export function roleNameOf(arn: string): string | undefined {
   const iam = IAM_ARN.exec(arn);

@@ -20,6 +20,26 @@ export interface PrincipalAccess {
   all: boolean;
   /** The account root (or bare account id) of the key's own account: delegation to IAM. */
   ownAccountRoot: boolean;
+  /** The principal belongs to an account other than the key's. */
+  external: boolean;
+}
+
+const ACCOUNT_ID = /^\d{12}$/;
+
+/**
+ * Which accounts are the key's own. A deployed key knows its account. A key in a template does
+ * not (its account is "unknown"): the account it will be deployed to is the one the template
+ * names symbolically (`${AWS::AccountId}`, `data.aws_caller_identity...`), or, when the template
+ * writes account ids literally, the account of the roles and users its policy names.
+ */
+function ownAccountTest(policy: PolicyDocument, keyAccount: string): (account: string) => boolean {
+  if (ACCOUNT_ID.test(keyAccount)) return (account) => account === keyAccount;
+  const named = new Set<string>();
+  for (const { ref } of allowedPrincipals(policy)) {
+    if ((ref.kind === 'iam' || ref.kind === 'assumed-role') && ACCOUNT_ID.test(ref.account))
+      named.add(ref.account);
+  }
+  return (account) => account === keyAccount || !ACCOUNT_ID.test(account) || named.has(account);
 }
 
 function callerFor(ref: PrincipalRef, keyAccount: string): Caller | undefined {
@@ -66,6 +86,7 @@ export function principalAccess(
 
 function analysePrincipals(policy: PolicyDocument, keyArn: string, keyAccount: string): PrincipalAccess[] {
   const seen = new Map<string, PrincipalAccess>();
+  const isOwn = ownAccountTest(policy, keyAccount);
   for (const { ref } of allowedPrincipals(policy)) {
     const name = describePrincipal(ref);
     if (seen.has(name)) continue;
@@ -93,7 +114,8 @@ function analysePrincipals(policy: PolicyDocument, keyArn: string, keyAccount: s
       admin: actions.filter((action) => (ADMIN_ACTIONS as readonly string[]).includes(action)),
       usage: actions.filter((action) => (USAGE_ACTIONS as readonly string[]).includes(action)),
       all: actions.length === ALL_KEY_ACTIONS.length,
-      ownAccountRoot: ref.kind === 'account' && ref.account === keyAccount,
+      ownAccountRoot: ref.kind === 'account' && isOwn(ref.account),
+      external: account !== undefined && !isOwn(account),
     });
   }
   return [...seen.values()];

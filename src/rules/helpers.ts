@@ -169,10 +169,24 @@ export const KEY_COMMON_MESSAGES = {
 export function* eachKey(
   context: RuleContext,
   visit: (key: Key) => Verdict | Iterable<Verdict> | undefined,
+  options: {
+    /**
+     * Runs before anything else, for rules that judge only some sources: a verdict it returns
+     * (e.g. NOT_APPLICABLE for a live key) stands even when the key's metadata is missing.
+     */
+    sourceCheck?: (key: Key) => Verdict | undefined;
+  } = {},
 ): Generator<Verdict> {
   for (const key of context.inventory.keys) {
     const resource = keyResource(key);
-    if (key.metadata?.keyManager === 'AWS') {
+    const bySource = options.sourceCheck?.(key);
+    if (bySource) {
+      yield bySource;
+      continue;
+    }
+    // Only AWS can create `alias/aws/*` aliases, so they name AWS managed keys even when
+    // DescribeKey could not be called.
+    if (key.metadata?.keyManager === 'AWS' || key.aliases.some(isAwsManagedAlias)) {
       yield { resource, status: 'NOT_APPLICABLE', messageId: 'awsManaged', data: { key: keyLabel(key) } };
       continue;
     }
@@ -232,6 +246,24 @@ export function volumeKeyVerdict(context: RuleContext, resource: ResourceRef, vo
 }
 
 /**
+ * The UNKNOWN verdict for a part of a key that was not collected (`what`, e.g. "the grants on
+ * alias/x"), with the reason the `operation`'s gap gives.
+ */
+export function keyPartNotCollected(
+  context: RuleContext,
+  key: Key,
+  what: string,
+  operation: string,
+): Verdict {
+  return {
+    resource: keyResource(key),
+    status: 'UNKNOWN',
+    messageId: 'notCollected',
+    data: { what, reason: gapReason(context.index.gapsFor(key.arn, operation)) },
+  };
+}
+
+/**
  * Runs `visit` with the key's policy document, or answers UNKNOWN when the policy could not be
  * read (GetKeyPolicy denied) or cannot be known from the IaC source.
  */
@@ -241,15 +273,8 @@ export function withKeyPolicy(
   visit: (policy: PolicyDocument) => Verdict | Iterable<Verdict>,
 ): Verdict | Iterable<Verdict> {
   const resource = keyResource(key);
-  if (key.policy === undefined) {
-    const reason = gapReason(context.index.gapsFor(key.arn, 'GetKeyPolicy'));
-    return {
-      resource,
-      status: 'UNKNOWN',
-      messageId: 'notCollected',
-      data: { what: `the key policy of ${keyLabel(key)}`, reason },
-    };
-  }
+  if (key.policy === undefined)
+    return keyPartNotCollected(context, key, `the key policy of ${keyLabel(key)}`, 'GetKeyPolicy');
   if (isUnresolved(key.policy)) return unresolvedVerdict(resource, 'the key policy', key.policy);
   return visit(key.policy);
 }

@@ -7,13 +7,16 @@ import type {
   Cluster,
   EbsVolume,
   ExecutionRole,
+  Gap,
   InstanceGroup,
   Inventory,
   Key,
   PolicyDocument,
   PolicyStatement,
+  Source,
   Trail,
   TrailEvent,
+  Unresolved,
 } from '../../src/model/inventory.js';
 import { INVENTORY_SCHEMA_VERSION } from '../../src/model/inventory.js';
 
@@ -252,5 +255,79 @@ export function compliantEstate(
       }),
     ],
     trails: [trail()],
+  });
+}
+
+// ---------------------------------------------------------------------------------------------
+// Builders for key rules: AWS managed keys, gaps, and IaC-shaped inventories.
+
+/** An AWS managed key (`alias/aws/<service>`), which no key rule governs. */
+export function awsManagedKey(id: string, service = 'ebs', overrides: Partial<Key> = {}): Key {
+  const base = key(id, overrides);
+  return {
+    ...base,
+    aliases: [`alias/aws/${service}`],
+    metadata: { ...base.metadata!, keyManager: 'AWS' },
+    ...overrides,
+  };
+}
+
+/** A live key whose DescribeKey call was denied: no metadata, and a gap that says why. */
+export function undescribedKey(id: string, overrides: Partial<Key> = {}): Key {
+  const { metadata: _metadata, ...rest } = key(id, overrides);
+  return rest;
+}
+
+export function gap(overrides: Partial<Gap> & Pick<Gap, 'operation'>): Gap {
+  return {
+    code: 'aws.access_denied',
+    service: 'kms',
+    account: ACCOUNT,
+    region: REGION,
+    message: `User is not authorized to perform: ${overrides.service ?? 'kms'}:${overrides.operation}`,
+    ...overrides,
+  };
+}
+
+export const unresolved = (expression: string, reason: string, inputs?: string[]): Unresolved => ({
+  unresolved: expression,
+  reason,
+  ...(inputs ? { inputs } : {}),
+});
+
+export const IAC_FILE = 'infra/hyperpod.yaml';
+
+/**
+ * A key defined in a template: its id is `<file>#<logical id>`, its account is unknown, and it
+ * has no grants (grants exist only on deployed keys).
+ */
+export function iacKey(
+  logicalId: string,
+  source: Extract<Source, 'cloudformation' | 'terraform' | 'terraform-plan'> = 'cloudformation',
+  overrides: Partial<Key> = {},
+): Key {
+  const file = overrides.location?.file ?? (source === 'cloudformation' ? IAC_FILE : 'infra/main.tf');
+  const { grants: _grants, ...base } = key(logicalId, { account: 'unknown' });
+  return {
+    ...base,
+    arn: `${file}#${logicalId}`,
+    source,
+    location: { file, line: 12 },
+    aliases: [],
+    policy: goodPolicy([EXEC_ROLE]),
+    ...overrides,
+  };
+}
+
+/** An inventory read from IaC files: one unknown account, no CloudTrail. */
+export function iacInventory(
+  source: Extract<Source, 'cloudformation' | 'terraform' | 'terraform-plan'> = 'cloudformation',
+  parts: Partial<Omit<Inventory, 'schemaVersion'>> = {},
+): Inventory {
+  return inventory({
+    source,
+    accounts: [{ id: 'unknown', regions: [REGION], source }],
+    eventsCollected: [],
+    ...parts,
   });
 }

@@ -54,6 +54,18 @@ describe('the rule tester refuses malformed tables', () => {
       }),
     ).toThrow(/no case shows UNKNOWN/);
   });
+  it('a table that asks to cover every source but shows a live resource only', () => {
+    // hyperpod-root-volume-cmk declares live, snapshot and every IaC source.
+    const table = {
+      covers: [],
+      valid: [{ name: 'x', inventory: compliantEstate(), expected: [PASS] }],
+      invalid: [],
+    };
+    expect(() => validateCases(rootVolumeRule, table)).not.toThrow();
+    expect(() => validateCases(rootVolumeRule, { ...table, coversSources: true })).toThrow(
+      /no case has a resource from source snapshot, cloudformation/,
+    );
+  });
   it('an inventory that is not a valid snapshot', () => {
     const broken = { ...inventory(), clusters: [{ id: 'x' }] } as unknown as ReturnType<typeof inventory>;
     expect(() =>

@@ -10,7 +10,7 @@ import { evaluate } from '../../src/engine/evaluate.js';
 import { indexInventory } from '../../src/engine/inventory-index.js';
 import type { Finding, Severity, Status } from '../../src/model/finding.js';
 import { type Inventory, InventorySchema } from '../../src/model/inventory.js';
-import type { Rule } from '../../src/rules/define-rule.js';
+import type { Rule, Verdict } from '../../src/rules/define-rule.js';
 import { NOW } from './inventory.js';
 
 export interface ExpectedVerdict {
@@ -40,6 +40,20 @@ export interface RuleCases {
   invalid: RuleCase[];
   /** The statuses this rule can produce; the tables must show each one. */
   covers: readonly Status[];
+  /**
+   * When true, the tables must also show a resource (cluster, key, account) from every source the
+   * rule declares in `meta.sources`, so that each source's shape is exercised.
+   */
+  coversSources?: boolean;
+}
+
+/** The sources of the resources a case's inventory holds. */
+function sourcesOf(inventory: Inventory): Set<string> {
+  return new Set(
+    [...inventory.accounts, ...inventory.clusters, ...inventory.keys, ...inventory.roles].map(
+      (r) => r.source,
+    ),
+  );
 }
 
 export function deepFreeze<T>(value: T): T {
@@ -87,6 +101,28 @@ export function validateCases(rule: Rule, cases: RuleCases): void {
   const seen = new Set([...cases.valid, ...cases.invalid].flatMap((c) => c.expected.map((e) => e.status)));
   const missing = cases.covers.filter((status) => !seen.has(status));
   if (missing.length > 0) throw new Error(`${rule.meta.id}: no case shows ${missing.join(', ')}`);
+  if (cases.coversSources) {
+    const shown = new Set([...cases.valid, ...cases.invalid].flatMap((c) => [...sourcesOf(c.inventory)]));
+    const unshown = rule.meta.sources.filter((source) => !shown.has(source));
+    if (unshown.length > 0)
+      throw new Error(`${rule.meta.id}: no case has a resource from source ${unshown.join(', ')}`);
+  }
+}
+
+/**
+ * What a rule says of a (frozen) inventory, straight from `check`: for the tests a table cannot
+ * hold, where the rule must say nothing at all (a rule that config leaves without scope).
+ */
+export function verdictsOf(rule: Rule, inventory: Inventory, config: Config = {}, now = NOW): Verdict[] {
+  const frozen = deepFreeze(structuredClone(inventory));
+  return [
+    ...rule.check({
+      inventory: frozen,
+      index: indexInventory(frozen),
+      config: resolveConfig(config),
+      now: new Date(now),
+    }),
+  ];
 }
 
 function runCase(rule: Rule, c: RuleCase): Finding[] {

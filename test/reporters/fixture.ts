@@ -32,6 +32,8 @@ export function canonicalReport(): Report {
       cluster('c3', [group('workers', { volumes: [rootVolume(k2.arn), secondaryVolume(k2.arn)] })]),
     ],
     keys: [...base.keys, k2],
+    // DescribeTrails failed, so no trail is known: the account's audit trail is UNKNOWN.
+    trails: [],
     gaps: [
       {
         code: 'aws.access_denied',

@@ -1,4 +1,5 @@
-import { defineRule } from '../define-rule.js';
+import type { Gap, Trail } from '../../model/inventory.js';
+import { defineRule, type RuleContext } from '../define-rule.js';
 import { gapReason, isLiveSource } from '../helpers.js';
 
 export default defineRule({
@@ -38,17 +39,8 @@ export default defineRule({
     for (const account of context.inventory.accounts) {
       if (!isLiveSource(account.source)) continue;
       const resource = { type: 'account' as const, id: account.id, account: account.id };
-      const gaps = context.index.serviceGaps('cloudtrail', account.id, undefined, 'DescribeTrails');
-      if (gaps.length > 0) {
-        yield {
-          resource,
-          status: 'UNKNOWN',
-          messageId: 'notCollected',
-          data: { account: account.id, reason: gapReason(gaps) },
-        };
-        continue;
-      }
       const trails = context.index.trailsOf(account.id);
+      // A good trail is proof enough, even if some region could not be read.
       const good = trails.find(
         (t) => t.isMultiRegion && t.isLogging && t.logsManagementEvents && !t.excludesKmsEvents,
       );
@@ -59,6 +51,21 @@ export default defineRule({
           messageId: 'trail',
           data: { trail: good.name },
           evidence: { trail: good.arn },
+        };
+        continue;
+      }
+      const gaps = [
+        ...context.index.serviceGaps('cloudtrail', account.id, undefined, 'DescribeTrails'),
+        // A multi-Region trail whose failing settings could not be read might be the good one.
+        ...trails.filter((t) => t.isMultiRegion).flatMap((t) => unreadSettings(context, t)),
+      ];
+      if (gaps.length > 0) {
+        yield {
+          resource,
+          status: 'UNKNOWN',
+          messageId: 'notCollected',
+          data: { account: account.id, reason: gapReason(gaps) },
+          evidence: { gaps },
         };
         continue;
       }
@@ -81,3 +88,17 @@ export default defineRule({
     }
   },
 });
+
+/**
+ * The gaps that hid the settings a trail fails on: its logging status (GetTrailStatus) or its
+ * event selectors (GetEventSelectors). Empty when every failing setting was read.
+ */
+function unreadSettings(context: RuleContext, trail: Trail): Gap[] {
+  const gaps = context.index.gapsFor(trail.arn);
+  const unread = (operation: string) => gaps.filter((gap) => gap.operation === operation);
+  const status = trail.isLogging ? [] : unread('GetTrailStatus');
+  const selectors = trail.logsManagementEvents && !trail.excludesKmsEvents ? [] : unread('GetEventSelectors');
+  if (!trail.isLogging && status.length === 0) return [];
+  if ((!trail.logsManagementEvents || trail.excludesKmsEvents) && selectors.length === 0) return [];
+  return [...status, ...selectors];
+}

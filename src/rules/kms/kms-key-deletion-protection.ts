@@ -1,7 +1,14 @@
 import type { Key } from '../../model/inventory.js';
 import { isUnresolved } from '../../model/inventory.js';
 import { defineRule, type Verdict } from '../define-rule.js';
-import { eachKey, KEY_COMMON_MESSAGES, keyLabel, keyResource, unresolvedVerdict } from '../helpers.js';
+import {
+  eachKey,
+  isIacSource,
+  KEY_COMMON_MESSAGES,
+  keyLabel,
+  keyResource,
+  unresolvedVerdict,
+} from '../helpers.js';
 
 const RETAIN = new Set(['Retain', 'RetainExceptOnCreate']);
 
@@ -35,44 +42,65 @@ export default defineRule({
       protected: '{{key}} is retained on stack deletion and has a {{window}}-day deletion window',
       unprotected: '{{key}} is not protected from deletion: {{problems}}',
       live: 'deletion protection is a property of the template; live keys are judged by kms-key-not-pending-deletion',
+      planLifecycle:
+        'a Terraform plan does not record lifecycle.prevent_destroy for {{key}}; scan the .tf files to judge it',
     },
   },
   *check(context) {
     const min = context.config.deletionMinWindowDays;
-    yield* eachKey(context, (key: Key): Verdict => {
-      const resource = keyResource(key);
-      const label = keyLabel(key);
-      if (key.source === 'live' || key.source === 'snapshot' || key.source === 'cli-json') {
-        return { resource, status: 'NOT_APPLICABLE', messageId: 'live' };
-      }
-      const protection = key.deletionProtection ?? {};
-      const problems: string[] = [];
-      const window = protection.pendingWindowInDays ?? 30;
-      if (isUnresolved(window)) return unresolvedVerdict(resource, 'the deletion window', window);
-      if (window < min) problems.push(`a ${window}-day deletion window (minimum ${min})`);
-      if (key.source === 'cloudformation') {
-        for (const [name, value] of [
-          ['DeletionPolicy', protection.deletionPolicy],
-          ['UpdateReplacePolicy', protection.updateReplacePolicy],
-        ] as const) {
-          if (isUnresolved(value)) return unresolvedVerdict(resource, name, value);
-          if (!value || !RETAIN.has(value)) problems.push(`${name} is ${value ?? 'not set (Delete)'}`);
+    yield* eachKey(
+      context,
+      (key: Key): Verdict => {
+        const resource = keyResource(key);
+        const label = keyLabel(key);
+        const protection = key.deletionProtection ?? {};
+        const problems: string[] = [];
+        // What the source leaves open; a problem that is certain still fails the key.
+        const unknowns: Verdict[] = [];
+        const window = protection.pendingWindowInDays ?? 30;
+        if (isUnresolved(window)) unknowns.push(unresolvedVerdict(resource, 'the deletion window', window));
+        else if (window < min) problems.push(`a ${window}-day deletion window (minimum ${min})`);
+        if (key.source === 'cloudformation') {
+          for (const [name, value] of [
+            ['DeletionPolicy', protection.deletionPolicy],
+            ['UpdateReplacePolicy', protection.updateReplacePolicy],
+          ] as const) {
+            if (isUnresolved(value)) unknowns.push(unresolvedVerdict(resource, name, value));
+            else if (!value || !RETAIN.has(value)) problems.push(`${name} is ${value ?? 'not set (Delete)'}`);
+          }
+        } else {
+          const prevent = protection.preventDestroy;
+          if (isUnresolved(prevent))
+            unknowns.push(unresolvedVerdict(resource, 'lifecycle.prevent_destroy', prevent));
+          else if (prevent === undefined && key.source === 'terraform-plan')
+            // `terraform show -json` has no lifecycle settings in its configuration representation.
+            unknowns.push({ resource, status: 'UNKNOWN', messageId: 'planLifecycle', data: { key: label } });
+          else if (prevent !== true) problems.push('lifecycle.prevent_destroy is not set');
         }
-      } else {
-        const prevent = protection.preventDestroy;
-        if (isUnresolved(prevent)) return unresolvedVerdict(resource, 'lifecycle.prevent_destroy', prevent);
-        if (prevent !== true) problems.push('lifecycle.prevent_destroy is not set');
-      }
-      if (problems.length > 0) {
+        if (problems.length > 0) {
+          return {
+            resource,
+            status: 'FAIL',
+            messageId: 'unprotected',
+            data: { key: label, problems: problems.join('; ') },
+            evidence: { ...protection },
+          };
+        }
+        const [unknown] = unknowns;
+        if (unknown) return unknown;
         return {
           resource,
-          status: 'FAIL',
-          messageId: 'unprotected',
-          data: { key: label, problems: problems.join('; ') },
-          evidence: { ...protection },
+          status: 'PASS',
+          messageId: 'protected',
+          data: { key: label, window: String(window) },
         };
-      }
-      return { resource, status: 'PASS', messageId: 'protected', data: { key: label, window } };
-    });
+      },
+      {
+        sourceCheck: (key) =>
+          isIacSource(key.source) && key.source !== 'cli-json'
+            ? undefined
+            : { resource: keyResource(key), status: 'NOT_APPLICABLE', messageId: 'live' },
+      },
+    );
   },
 });

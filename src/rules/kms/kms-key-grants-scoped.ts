@@ -1,12 +1,12 @@
 import type { Grant } from '../../model/inventory.js';
-import { roleArnOfSession, sameIamArn } from '../../policy/principal.js';
+import { isRoleOrItsSession } from '../../policy/principal.js';
 import { defineRule } from '../define-rule.js';
 import {
   consumingRoles,
   eachKey,
-  gapReason,
   KEY_COMMON_MESSAGES,
   keyLabel,
+  keyPartNotCollected,
   keyResource,
   liveOnly,
 } from '../helpers.js';
@@ -40,58 +40,51 @@ export default defineRule({
     },
   },
   *check(context) {
-    yield* eachKey(context, (key) => {
-      const notLive = liveOnly(key);
-      if (notLive) return notLive;
-      const resource = keyResource(key);
-      const label = keyLabel(key);
-      if (!key.grants) {
-        const reason = gapReason(context.index.gapsFor(key.arn, 'ListGrants'));
-        return {
-          resource,
-          status: 'UNKNOWN',
-          messageId: 'notCollected',
-          data: { what: `the grants on ${label}`, reason },
-        };
-      }
-      if (key.grants.length === 0)
-        return { resource, status: 'PASS', messageId: 'noGrants', data: { key: label } };
-      const roles = consumingRoles(context, key);
-      const consumes = (grantee: string) => {
-        const role = roleArnOfSession(grantee) ?? grantee;
-        return roles.some(
-          (consumer) => sameIamArn(consumer, role) || context.index.role(consumer)?.roleId === grantee,
+    yield* eachKey(
+      context,
+      (key) => {
+        const resource = keyResource(key);
+        const label = keyLabel(key);
+        if (!key.grants) return keyPartNotCollected(context, key, `the grants on ${label}`, 'ListGrants');
+        if (key.grants.length === 0)
+          return { resource, status: 'PASS', messageId: 'noGrants', data: { key: label } };
+        const roles = consumingRoles(context, key);
+        const consumes = (grantee: string) =>
+          roles.some(
+            (consumer) =>
+              isRoleOrItsSession(consumer, grantee) || context.index.role(consumer)?.roleId === grantee,
+          );
+        const unexpected = key.grants.filter(
+          (grant: Grant) =>
+            grant.granteePrincipal !== undefined &&
+            !isServicePrincipal(grant.granteePrincipal) &&
+            !consumes(grant.granteePrincipal),
         );
-      };
-      const unexpected = key.grants.filter(
-        (grant: Grant) =>
-          grant.granteePrincipal !== undefined &&
-          !isServicePrincipal(grant.granteePrincipal) &&
-          !consumes(grant.granteePrincipal),
-      );
-      if (unexpected.length === 0)
+        if (unexpected.length === 0)
+          return {
+            resource,
+            status: 'PASS',
+            messageId: 'scoped',
+            data: { key: label, count: key.grants.length },
+          };
+        const grantees = [...new Set(unexpected.map((grant) => grant.granteePrincipal!))];
         return {
           resource,
-          status: 'PASS',
-          messageId: 'scoped',
-          data: { key: label, count: key.grants.length },
+          status: 'FAIL',
+          messageId: 'unexpected',
+          data: { key: label, count: unexpected.length, grantees: grantees.join(', ') },
+          evidence: {
+            grants: unexpected.map(({ grantId, granteePrincipal, operations, creationDate }) => ({
+              grantId,
+              granteePrincipal,
+              operations,
+              creationDate,
+            })),
+            consumingRoles: roles,
+          },
         };
-      const grantees = [...new Set(unexpected.map((grant) => grant.granteePrincipal!))];
-      return {
-        resource,
-        status: 'FAIL',
-        messageId: 'unexpected',
-        data: { key: label, count: unexpected.length, grantees: grantees.join(', ') },
-        evidence: {
-          grants: unexpected.map(({ grantId, granteePrincipal, operations, creationDate }) => ({
-            grantId,
-            granteePrincipal,
-            operations,
-            creationDate,
-          })),
-          consumingRoles: roles,
-        },
-      };
-    });
+      },
+      { sourceCheck: (key) => liveOnly(key) },
+    );
   },
 });

@@ -1,6 +1,13 @@
 import { isUnresolved } from '../../model/inventory.js';
 import { defineRule } from '../define-rule.js';
-import { eachKey, KEY_COMMON_MESSAGES, keyLabel, keyResource, unresolvedVerdict } from '../helpers.js';
+import {
+  eachKey,
+  KEY_COMMON_MESSAGES,
+  keyLabel,
+  keyResource,
+  liveOnly,
+  unresolvedVerdict,
+} from '../helpers.js';
 
 const DAY = 86_400_000;
 
@@ -33,44 +40,54 @@ export default defineRule({
         '{{key}} will be deleted on {{date}} ({{days}} days from now); {{groups}} then lose their data',
       replicaPending:
         '{{key}} is waiting for its replicas to be deleted ({{window}}-day window); {{groups}} then lose their data',
+      notLive:
+        'a key defined in a template cannot be scheduled for deletion; kms-key-deletion-protection judges templates',
     },
   },
   *check(context) {
-    yield* eachKey(context, (key) => {
-      const resource = keyResource(key);
-      const metadata = key.metadata!;
-      if (isUnresolved(metadata.keyState))
-        return unresolvedVerdict(resource, 'the key state', metadata.keyState);
-      const uses = context.index.usesOfKey(key.arn);
-      const clusters = [...new Set(uses.map((use) => use.cluster.name))];
-      const groups =
-        [...new Set(uses.map((use) => `${use.cluster.name}/${use.group.name}`))].join(', ') ||
-        'no scanned instance groups';
-      const evidence = { keyState: metadata.keyState, deletionDate: metadata.deletionDate ?? null, clusters };
-      if (metadata.keyState === 'PendingDeletion') {
-        const date = metadata.deletionDate ?? 'an unknown date';
-        const days = metadata.deletionDate
-          ? Math.max(0, Math.ceil((Date.parse(metadata.deletionDate) - context.now.getTime()) / DAY))
-          : '?';
-        return {
-          resource,
-          status: 'FAIL',
-          messageId: 'pending',
-          data: { key: keyLabel(key), date, days, groups },
-          evidence,
+    yield* eachKey(
+      context,
+      (key) => {
+        const resource = keyResource(key);
+        const metadata = key.metadata!;
+        if (isUnresolved(metadata.keyState))
+          return unresolvedVerdict(resource, 'the key state', metadata.keyState);
+        const uses = context.index.usesOfKey(key.arn);
+        const clusters = [...new Set(uses.map((use) => use.cluster.name))];
+        const groups =
+          [...new Set(uses.map((use) => `${use.cluster.name}/${use.group.name}`))].join(', ') ||
+          'no scanned instance groups';
+        const evidence = {
+          keyState: metadata.keyState,
+          deletionDate: metadata.deletionDate ?? null,
+          clusters,
         };
-      }
-      if (metadata.keyState === 'PendingReplicaDeletion') {
-        const window = metadata.pendingDeletionWindowInDays ?? '?';
-        return {
-          resource,
-          status: 'FAIL',
-          messageId: 'replicaPending',
-          data: { key: keyLabel(key), window, groups },
-          evidence,
-        };
-      }
-      return { resource, status: 'PASS', messageId: 'notPending', data: { key: keyLabel(key) } };
-    });
+        if (metadata.keyState === 'PendingDeletion') {
+          const date = metadata.deletionDate ?? 'an unknown date';
+          const days = metadata.deletionDate
+            ? Math.max(0, Math.ceil((Date.parse(metadata.deletionDate) - context.now.getTime()) / DAY))
+            : '?';
+          return {
+            resource,
+            status: 'FAIL',
+            messageId: 'pending',
+            data: { key: keyLabel(key), date, days, groups },
+            evidence,
+          };
+        }
+        if (metadata.keyState === 'PendingReplicaDeletion') {
+          const window = metadata.pendingDeletionWindowInDays ?? '?';
+          return {
+            resource,
+            status: 'FAIL',
+            messageId: 'replicaPending',
+            data: { key: keyLabel(key), window, groups },
+            evidence,
+          };
+        }
+        return { resource, status: 'PASS', messageId: 'notPending', data: { key: keyLabel(key) } };
+      },
+      { sourceCheck: (key) => liveOnly(key) },
+    );
   },
 });

@@ -1,6 +1,6 @@
 import type { TrailEvent } from '../../model/inventory.js';
 import { matchesAny } from '../../policy/glob.js';
-import { roleArnOfSession } from '../../policy/principal.js';
+import { roleArnOfSession, rolePatternWithoutPath } from '../../policy/principal.js';
 import { defineRule } from '../define-rule.js';
 import {
   eachKey,
@@ -56,44 +56,52 @@ export default defineRule({
       context.config.approvedPolicyEditors.length > 0
         ? context.config.approvedPolicyEditors
         : context.config.keyAdmins;
+    // Sessions hide the role's path: compare them with the editors' role patterns without theirs.
+    const sessionEditors = [
+      ...editors,
+      ...editors.map(rolePatternWithoutPath).filter((pattern) => pattern !== undefined),
+    ];
     const days = context.config.lookbackDays;
-    yield* eachKey(context, (key) => {
-      const notLive = liveOnly(key);
-      if (notLive) return notLive;
-      const window = keyEventsInWindow(context, key);
-      if ('status' in window) return window;
-      const resource = keyResource(key);
-      const approved = (event: TrailEvent) => {
-        const names = [
-          event.principalArn,
-          event.principalArn ? roleArnOfSession(event.principalArn) : undefined,
-        ].filter((name): name is string => name !== undefined);
-        return names.some((name) => matchesAny(name, editors, { ignoreCase: true }));
-      };
-      const unapproved = window.events.filter((event) => isGovernedChange(event) && !approved(event));
-      if (unapproved.length === 0)
-        return { resource, status: 'PASS', messageId: 'approved', data: { key: keyLabel(key), days } };
-      return {
-        resource,
-        status: 'FAIL',
-        messageId: 'unapproved',
-        data: {
-          key: keyLabel(key),
-          count: unapproved.length,
-          changes: unapproved
-            .slice(0, 3)
-            .map((event) => `${event.eventName} by ${event.principalArn ?? 'unknown'} at ${event.eventTime}`)
-            .join('; '),
-        },
-        evidence: {
-          events: unapproved.map(({ eventId, eventTime, eventName, principalArn }) => ({
-            eventId,
-            eventTime,
-            eventName,
-            principalArn,
-          })),
-        },
-      };
-    });
+    yield* eachKey(
+      context,
+      (key) => {
+        const window = keyEventsInWindow(context, key);
+        if ('status' in window) return window;
+        const resource = keyResource(key);
+        const approved = (event: TrailEvent) => {
+          if (event.principalArn === undefined) return false;
+          if (matchesAny(event.principalArn, editors, { ignoreCase: true })) return true;
+          const role = roleArnOfSession(event.principalArn);
+          return role !== undefined && matchesAny(role, sessionEditors, { ignoreCase: true });
+        };
+        const unapproved = window.events.filter((event) => isGovernedChange(event) && !approved(event));
+        if (unapproved.length === 0)
+          return { resource, status: 'PASS', messageId: 'approved', data: { key: keyLabel(key), days } };
+        return {
+          resource,
+          status: 'FAIL',
+          messageId: 'unapproved',
+          data: {
+            key: keyLabel(key),
+            count: unapproved.length,
+            changes: unapproved
+              .slice(0, 3)
+              .map(
+                (event) => `${event.eventName} by ${event.principalArn ?? 'unknown'} at ${event.eventTime}`,
+              )
+              .join('; '),
+          },
+          evidence: {
+            events: unapproved.map(({ eventId, eventTime, eventName, principalArn }) => ({
+              eventId,
+              eventTime,
+              eventName,
+              principalArn,
+            })),
+          },
+        };
+      },
+      { sourceCheck: (key) => liveOnly(key) },
+    );
   },
 });

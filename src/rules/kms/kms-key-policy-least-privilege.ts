@@ -17,7 +17,7 @@ interface Violation {
   actions: string[];
 }
 
-function isConsumer(access: PrincipalAccess, roles: readonly string[]): boolean {
+function isConsumer(context: RuleContext, access: PrincipalAccess, roles: readonly string[]): boolean {
   const ref = access.ref;
   if (ref.kind === 'iam' || ref.kind === 'other')
     return roles.some((role) => sameIamArn(role, ref.kind === 'iam' ? ref.arn : ref.value));
@@ -26,16 +26,13 @@ function isConsumer(access: PrincipalAccess, roles: readonly string[]): boolean 
       (role) => accountOf(role) === ref.account && roleNameOf(role) === ref.roleName.toLowerCase(),
     );
   }
-  if (ref.kind === 'unique-id') return roles.includes(ref.id);
+  // A role's unique id: what the policy shows for a role given by id, or recreated since.
+  if (ref.kind === 'unique-id')
+    return roles.some((role) => role === ref.id || context.index.role(role)?.roleId === ref.id);
   return false;
 }
 
-function violations(
-  context: RuleContext,
-  accesses: PrincipalAccess[],
-  roles: string[],
-  keyAccount: string,
-): Violation[] {
+function violations(context: RuleContext, accesses: PrincipalAccess[], roles: string[]): Violation[] {
   const { keyAdmins, allowedKeyUsers, allowedExternalAccounts } = context.config;
   const found: Violation[] = [];
   for (const access of accesses) {
@@ -51,13 +48,11 @@ function violations(
       found.push({ principal: '*', problem: 'wildcard', actions: access.usage });
       continue;
     }
-    const consumer = isConsumer(access, roles);
+    const consumer = isConsumer(context, access, roles);
     if (consumer || allowedUser || admin) continue;
-    if (
-      access.account !== undefined &&
-      access.account !== keyAccount &&
-      !allowedExternalAccounts.includes(access.account)
-    ) {
+    if (access.external) {
+      // An account config allows may be named in key policies, and so may its principals.
+      if (access.account !== undefined && allowedExternalAccounts.includes(access.account)) continue;
       found.push({ principal: access.name, problem: 'cross-account', actions: access.usage });
       continue;
     }
@@ -115,7 +110,6 @@ export default defineRule({
           context,
           principalAccess(policy, key.arn, key.account),
           consumingRoles(context, key),
-          key.account,
         );
         if (found.length === 0)
           return { resource, status: 'PASS', messageId: 'leastPrivilege', data: { key: keyLabel(key) } };

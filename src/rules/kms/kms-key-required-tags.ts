@@ -2,9 +2,9 @@ import { isUnresolved } from '../../model/inventory.js';
 import { defineRule } from '../define-rule.js';
 import {
   eachKey,
-  gapReason,
   KEY_COMMON_MESSAGES,
   keyLabel,
+  keyPartNotCollected,
   keyResource,
   unresolvedVerdict,
 } from '../helpers.js';
@@ -34,7 +34,8 @@ export default defineRule({
       ...KEY_COMMON_MESSAGES,
       tagged: '{{key}} carries every required tag ({{tags}})',
       missing: '{{key}} lacks required tags: {{missing}}',
-      projectMismatch: '{{key}} is tagged project={{project}} but serves clusters of project {{others}}',
+      projectMismatch:
+        '{{key}} is tagged project={{project}} but serves clusters of project {{others}}: {{clusters}}',
     },
   },
   *check(context) {
@@ -42,15 +43,8 @@ export default defineRule({
     yield* eachKey(context, (key) => {
       const resource = keyResource(key);
       const label = keyLabel(key);
-      if (key.tags === undefined) {
-        const reason = gapReason(context.index.gapsFor(key.arn, 'ListResourceTags'));
-        return {
-          resource,
-          status: 'UNKNOWN',
-          messageId: 'notCollected',
-          data: { what: `the tags of ${label}`, reason },
-        };
-      }
+      if (key.tags === undefined)
+        return keyPartNotCollected(context, key, `the tags of ${label}`, 'ListResourceTags');
       if (isUnresolved(key.tags)) return unresolvedVerdict(resource, 'the key tags', key.tags);
       const tags = key.tags;
       const missing = required.filter((tag) => !tags[tag]?.trim());
@@ -65,18 +59,22 @@ export default defineRule({
       const project = tags.project;
       if (project) {
         const others = new Set<string>();
+        const clusters = new Set<string>();
         for (const use of context.index.usesOfKey(key.arn)) {
           const clusterTags = use.cluster.tags;
           const clusterProject = clusterTags && !isUnresolved(clusterTags) ? clusterTags.project : undefined;
-          if (clusterProject && clusterProject !== project) others.add(clusterProject);
+          if (clusterProject && clusterProject !== project) {
+            others.add(clusterProject);
+            clusters.add(use.cluster.name);
+          }
         }
         if (others.size > 0) {
           return {
             resource,
             status: 'FAIL',
             messageId: 'projectMismatch',
-            data: { key: label, project, others: [...others].join(', ') },
-            evidence: { tags, clusterProjects: [...others] },
+            data: { key: label, project, others: [...others].join(', '), clusters: [...clusters].join(', ') },
+            evidence: { tags, clusterProjects: [...others], clusters: [...clusters] },
           };
         }
       }

@@ -2,9 +2,9 @@ import { isUnresolved } from '../../model/inventory.js';
 import { defineRule } from '../define-rule.js';
 import {
   eachKey,
-  gapReason,
   KEY_COMMON_MESSAGES,
   keyLabel,
+  keyPartNotCollected,
   keyResource,
   unresolvedVerdict,
 } from '../helpers.js';
@@ -48,7 +48,8 @@ export default defineRule({
       const resource = keyResource(key);
       const label = keyLabel(key);
       const metadata = key.metadata!;
-      if (metadata.keyState === 'PendingDeletion')
+      // A key on its way out (itself, or a primary waiting for its replicas) reads rotation false.
+      if (metadata.keyState === 'PendingDeletion' || metadata.keyState === 'PendingReplicaDeletion')
         return { resource, status: 'NOT_APPLICABLE', messageId: 'pendingDeletion', data: { key: label } };
       if (metadata.origin !== undefined && !isUnresolved(metadata.origin) && metadata.origin !== 'AWS_KMS') {
         return {
@@ -58,15 +59,18 @@ export default defineRule({
           data: { key: label, spec: `origin ${metadata.origin}` },
         };
       }
-      if (!key.rotation) {
-        const reason = gapReason(context.index.gapsFor(key.arn, 'GetKeyRotationStatus'));
+      // Automatic rotation exists only for symmetric encryption keys; for the others
+      // GetKeyRotationStatus fails with UnsupportedOperationException, which is an answer, not a gap.
+      if (typeof metadata.keySpec === 'string' && metadata.keySpec !== 'SYMMETRIC_DEFAULT') {
         return {
           resource,
-          status: 'UNKNOWN',
-          messageId: 'notCollected',
-          data: { what: `the rotation status of ${label}`, reason },
+          status: 'FAIL',
+          messageId: 'unsupported',
+          data: { key: label, spec: metadata.keySpec },
         };
       }
+      if (!key.rotation)
+        return keyPartNotCollected(context, key, `the rotation status of ${label}`, 'GetKeyRotationStatus');
       const { enabled, periodInDays } = key.rotation;
       if (isUnresolved(enabled)) return unresolvedVerdict(resource, 'EnableKeyRotation', enabled);
       if (!enabled) return { resource, status: 'FAIL', messageId: 'disabled', data: { key: label } };

@@ -42,41 +42,43 @@ export default defineRule({
   },
   *check(context) {
     const { lookbackDays: days, accessDeniedThreshold } = context.config;
-    yield* eachKey(context, (key) => {
-      const notLive = liveOnly(key);
-      if (notLive) return notLive;
-      const window = keyEventsInWindow(context, key);
-      if ('status' in window) return window;
-      const resource = keyResource(key);
-      const denied = window.events.filter(isAccessDenied);
-      if (denied.length < accessDeniedThreshold)
-        return { resource, status: 'PASS', messageId: 'none', data: { key: keyLabel(key), days } };
-      const byPrincipal: Record<string, number> = {};
-      for (const event of denied) {
-        const who = event.principalArn ?? 'unknown principal';
-        byPrincipal[who] = (byPrincipal[who] ?? 0) + 1;
-      }
-      return {
-        resource,
-        status: 'FAIL',
-        messageId: 'attempts',
-        data: {
-          key: keyLabel(key),
-          count: denied.length,
-          days,
-          principals: Object.keys(byPrincipal).join(', '),
-        },
-        evidence: {
-          byPrincipal,
-          events: denied.slice(0, 20).map(({ eventId, eventTime, eventName, principalArn, errorCode }) => ({
-            eventId,
-            eventTime,
-            eventName,
-            principalArn,
-            errorCode,
-          })),
-        },
-      };
-    });
+    yield* eachKey(
+      context,
+      (key) => {
+        const window = keyEventsInWindow(context, key);
+        if ('status' in window) return window;
+        const resource = keyResource(key);
+        const denied = window.events.filter(isAccessDenied);
+        if (denied.length < accessDeniedThreshold)
+          return { resource, status: 'PASS', messageId: 'none', data: { key: keyLabel(key), days } };
+        const byPrincipal: Record<string, number> = {};
+        for (const event of denied) {
+          const who = event.principalArn ?? 'unknown principal';
+          byPrincipal[who] = (byPrincipal[who] ?? 0) + 1;
+        }
+        return {
+          resource,
+          status: 'FAIL',
+          messageId: 'attempts',
+          data: {
+            key: keyLabel(key),
+            count: denied.length,
+            days,
+            principals: Object.keys(byPrincipal).join(', '),
+          },
+          evidence: {
+            byPrincipal,
+            events: denied.slice(0, 20).map(({ eventId, eventTime, eventName, principalArn, errorCode }) => ({
+              eventId,
+              eventTime,
+              eventName,
+              principalArn,
+              errorCode,
+            })),
+          },
+        };
+      },
+      { sourceCheck: (key) => liveOnly(key) },
+    );
   },
 });

@@ -1,6 +1,13 @@
 import { isUnresolved } from '../../model/inventory.js';
 import { defineRule } from '../define-rule.js';
-import { eachKey, KEY_COMMON_MESSAGES, keyLabel, keyResource } from '../helpers.js';
+import {
+  eachKey,
+  KEY_COMMON_MESSAGES,
+  keyLabel,
+  keyPartNotCollected,
+  keyResource,
+  unresolvedVerdict,
+} from '../helpers.js';
 
 export default defineRule({
   meta: {
@@ -26,26 +33,29 @@ export default defineRule({
       ...KEY_COMMON_MESSAGES,
       used: '{{key}} is used by {{count}} volumes',
       unused: '{{key}} matches the key selector but no scanned instance group uses it',
+      pendingDeletion: '{{key}} is unused and already scheduled for deletion',
     },
   },
   *check(context) {
     const selector = context.config.keySelectorTags;
     if (!selector) return;
     yield* eachKey(context, (key) => {
-      if (!key.tags || isUnresolved(key.tags)) return undefined;
+      const resource = keyResource(key);
+      const label = keyLabel(key);
+      const uses = context.index.usesOfKey(key.arn).length;
+      if (key.tags === undefined || isUnresolved(key.tags)) {
+        // Whether the selector picks the key is unknown; a key in use cannot be unused anyway.
+        if (uses > 0) return undefined;
+        if (key.tags !== undefined) return unresolvedVerdict(resource, 'the key tags', key.tags);
+        return keyPartNotCollected(context, key, `the tags of ${label}`, 'ListResourceTags');
+      }
       const tags = key.tags;
       if (!Object.entries(selector).every(([name, value]) => tags[name] === value)) return undefined;
-      const resource = keyResource(key);
-      const uses = context.index.usesOfKey(key.arn).length;
-      if (uses > 0)
-        return { resource, status: 'PASS', messageId: 'used', data: { key: keyLabel(key), count: uses } };
-      return {
-        resource,
-        status: 'FAIL',
-        messageId: 'unused',
-        data: { key: keyLabel(key) },
-        evidence: { selector },
-      };
+      if (uses > 0) return { resource, status: 'PASS', messageId: 'used', data: { key: label, count: uses } };
+      const state = key.metadata?.keyState;
+      if (state === 'PendingDeletion' || state === 'PendingReplicaDeletion')
+        return { resource, status: 'NOT_APPLICABLE', messageId: 'pendingDeletion', data: { key: label } };
+      return { resource, status: 'FAIL', messageId: 'unused', data: { key: label }, evidence: { selector } };
     });
   },
 });

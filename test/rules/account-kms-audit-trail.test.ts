@@ -1,0 +1,212 @@
+import { describe, expect, it } from 'vitest';
+import type { Trail } from '../../src/model/inventory.js';
+import rule from '../../src/rules/account/account-kms-audit-trail.js';
+import {
+  ACCOUNT,
+  gap,
+  iacInventory,
+  iacKey,
+  inventory,
+  OTHER_ACCOUNT,
+  REGION,
+  trail,
+} from '../helpers/inventory.js';
+import { ruleTester, verdictsOf } from '../helpers/rule-tester.js';
+
+const withTrails = (...trails: Trail[]) => inventory({ trails });
+const TRAIL_ARN = trail().arn;
+const named = (name: string, overrides: Partial<Trail> = {}) =>
+  trail({ name, arn: `arn:aws:cloudtrail:${REGION}:${ACCOUNT}:trail/${name}`, ...overrides });
+
+describe('account-kms-audit-trail on IaC', () => {
+  it('judges no account that IaC describes', () => {
+    expect(verdictsOf(rule, iacInventory('cloudformation', { keys: [iacKey('HyperPodKey')] }))).toEqual([]);
+  });
+});
+
+ruleTester(rule, {
+  covers: ['PASS', 'FAIL', 'UNKNOWN'],
+  coversSources: true,
+  valid: [
+    {
+      name: 'a logging multi-Region trail with management events',
+      inventory: withTrails(trail()),
+      expected: [
+        {
+          status: 'PASS',
+          messageId: 'trail',
+          resource: ACCOUNT,
+          data: { trail: 'audit' },
+          evidence: (e) => e.trail === TRAIL_ARN,
+        },
+      ],
+    },
+    {
+      name: 'an organization trail seen from a member account',
+      inventory: withTrails(
+        trail({
+          name: 'org-audit',
+          arn: `arn:aws:cloudtrail:${REGION}:${OTHER_ACCOUNT}:trail/org-audit`,
+          isOrganizationTrail: true,
+        }),
+      ),
+      expected: [{ status: 'PASS', messageId: 'trail', data: { trail: 'org-audit' } }],
+    },
+    {
+      name: 'one good trail among bad ones',
+      inventory: withTrails(named('regional', { isMultiRegion: false }), named('main')),
+      expected: [{ status: 'PASS', messageId: 'trail', data: { trail: 'main' } }],
+    },
+    {
+      name: 'a good trail found although DescribeTrails failed in another region',
+      inventory: {
+        ...withTrails(trail()),
+        gaps: [
+          gap({
+            service: 'cloudtrail',
+            operation: 'DescribeTrails',
+            region: 'ap-south-1',
+            code: 'aws.region_disabled',
+          }),
+        ],
+      },
+      expected: [{ status: 'PASS', messageId: 'trail' }],
+    },
+    {
+      name: 'a snapshot account with a good trail',
+      inventory: inventory({
+        accounts: [{ id: ACCOUNT, regions: [REGION], source: 'snapshot' }],
+        trails: [trail()],
+      }),
+      expected: [{ status: 'PASS', messageId: 'trail' }],
+    },
+    {
+      name: 'only the live accounts of a mixed inventory are judged',
+      inventory: inventory({
+        accounts: [
+          { id: ACCOUNT, regions: [REGION], source: 'live' },
+          { id: 'unknown', regions: [REGION], source: 'terraform' },
+        ],
+        trails: [trail()],
+      }),
+      expected: [{ status: 'PASS', messageId: 'trail', resource: ACCOUNT }],
+    },
+  ],
+  invalid: [
+    {
+      name: 'no trail at all',
+      inventory: withTrails(),
+      expected: [
+        {
+          status: 'FAIL',
+          messageId: 'noTrail',
+          resource: ACCOUNT,
+          data: { account: ACCOUNT, why: 'no trails' },
+        },
+      ],
+    },
+    {
+      name: 'a single-Region trail',
+      inventory: withTrails(trail({ isMultiRegion: false })),
+      expected: [{ status: 'FAIL', messageId: 'noTrail', data: { why: 'audit: single-Region' } }],
+    },
+    {
+      name: 'a trail that is not logging',
+      inventory: withTrails(trail({ isLogging: false })),
+      expected: [{ status: 'FAIL', messageId: 'noTrail', data: { why: 'audit: not logging' } }],
+    },
+    {
+      name: 'a trail without management events',
+      inventory: withTrails(trail({ logsManagementEvents: false })),
+      expected: [{ status: 'FAIL', messageId: 'noTrail', data: { why: 'audit: no management events' } }],
+    },
+    {
+      name: 'a trail that excludes KMS events',
+      inventory: withTrails(trail({ excludesKmsEvents: true })),
+      expected: [
+        {
+          status: 'FAIL',
+          messageId: 'noTrail',
+          data: { why: 'audit: excludes KMS events' },
+          evidence: (e) => Array.isArray(e.trails) && e.trails.length === 1,
+        },
+      ],
+    },
+    {
+      name: 'two flawed trails are both explained',
+      inventory: withTrails(
+        named('regional', { isMultiRegion: false, isLogging: false }),
+        named('data', { logsManagementEvents: false }),
+      ),
+      expected: [
+        {
+          status: 'FAIL',
+          messageId: 'noTrail',
+          data: { why: 'regional: single-Region, not logging; data: no management events' },
+        },
+      ],
+    },
+    {
+      name: 'each account is judged on its own trails',
+      inventory: inventory({
+        accounts: [
+          { id: ACCOUNT, regions: [REGION], source: 'live' },
+          { id: OTHER_ACCOUNT, regions: [REGION], source: 'live' },
+        ],
+        trails: [trail()],
+      }),
+      expected: [
+        { status: 'PASS', messageId: 'trail', resource: ACCOUNT },
+        { status: 'FAIL', messageId: 'noTrail', resource: OTHER_ACCOUNT, data: { why: 'no trails' } },
+      ],
+    },
+    {
+      name: 'DescribeTrails denied',
+      inventory: { ...withTrails(), gaps: [gap({ service: 'cloudtrail', operation: 'DescribeTrails' })] },
+      expected: [
+        {
+          status: 'UNKNOWN',
+          messageId: 'notCollected',
+          resource: ACCOUNT,
+          data: { reason: 'DescribeTrails failed (aws.access_denied)' },
+        },
+      ],
+    },
+    {
+      name: 'a multi-Region trail whose status could not be read',
+      inventory: {
+        ...withTrails(trail({ isLogging: false })),
+        gaps: [gap({ service: 'cloudtrail', operation: 'GetTrailStatus', resource: TRAIL_ARN })],
+      },
+      expected: [{ status: 'UNKNOWN', messageId: 'notCollected', data: { reason: 'GetTrailStatus failed' } }],
+    },
+    {
+      name: 'a multi-Region trail whose event selectors could not be read',
+      inventory: {
+        ...withTrails(trail({ logsManagementEvents: false })),
+        gaps: [gap({ service: 'cloudtrail', operation: 'GetEventSelectors', resource: TRAIL_ARN })],
+      },
+      expected: [
+        { status: 'UNKNOWN', messageId: 'notCollected', data: { reason: 'GetEventSelectors failed' } },
+      ],
+    },
+    {
+      name: 'an unreadable status does not save a trail whose event selectors were read and fail',
+      inventory: {
+        ...withTrails(trail({ isLogging: false, logsManagementEvents: false })),
+        gaps: [gap({ service: 'cloudtrail', operation: 'GetTrailStatus', resource: TRAIL_ARN })],
+      },
+      expected: [
+        { status: 'FAIL', messageId: 'noTrail', data: { why: 'not logging, no management events' } },
+      ],
+    },
+    {
+      name: 'an unreadable status does not save a single-Region trail',
+      inventory: {
+        ...withTrails(trail({ isMultiRegion: false, isLogging: false })),
+        gaps: [gap({ service: 'cloudtrail', operation: 'GetTrailStatus', resource: TRAIL_ARN })],
+      },
+      expected: [{ status: 'FAIL', messageId: 'noTrail', data: { why: 'single-Region' } }],
+    },
+  ],
+});

@@ -1,0 +1,173 @@
+import type { Grant } from '../../src/model/inventory.js';
+import rule from '../../src/rules/kms/kms-key-grants-scoped.js';
+import {
+  awsManagedKey,
+  compliantEstate,
+  EXEC_ROLE,
+  gap,
+  inventory,
+  key,
+  keyArn,
+  role,
+  roleArn,
+} from '../helpers/inventory.js';
+import { describeKeyDeniedCase, iacNotApplicableCases } from '../helpers/key-cases.js';
+import { ruleTester } from '../helpers/rule-tester.js';
+
+const K1 = keyArn('k1');
+const OPS = [
+  'Decrypt',
+  'GenerateDataKeyWithoutPlaintext',
+  'ReEncryptFrom',
+  'ReEncryptTo',
+  'CreateGrant',
+  'DescribeKey',
+];
+let grantCounter = 0;
+const grant = (granteePrincipal: string, overrides: Partial<Grant> = {}): Grant => ({
+  grantId: `grant-${++grantCounter}`,
+  granteePrincipal,
+  operations: OPS,
+  creationDate: '2026-10-01T00:00:00.000Z',
+  ...overrides,
+});
+const withGrants = (...grants: Grant[]) => compliantEstate({ key: { grants } });
+const { grants: _grants, ...grantless } = key('k1');
+
+ruleTester(rule, {
+  covers: ['PASS', 'FAIL', 'NOT_APPLICABLE', 'UNKNOWN'],
+  coversSources: true,
+  valid: [
+    {
+      name: 'a key without grants',
+      inventory: compliantEstate(),
+      expected: [{ status: 'PASS', messageId: 'noGrants', resource: K1, data: { key: 'alias/k1' } }],
+    },
+    {
+      name: 'grants to the consuming execution role and to AWS services',
+      inventory: withGrants(
+        grant(EXEC_ROLE),
+        grant('sagemaker.amazonaws.com'),
+        grant('ebs.us-east-1.amazonaws.com', { operations: ['Decrypt'] }),
+      ),
+      expected: [{ status: 'PASS', messageId: 'scoped', data: { count: '3 grants' } }],
+    },
+    {
+      name: 'a grant to a session of the consuming role',
+      inventory: withGrants(grant('arn:aws:sts::111122223333:assumed-role/hyperpod-exec/SageMaker')),
+      expected: [{ status: 'PASS', messageId: 'scoped', data: { count: '1 grants' } }],
+    },
+    {
+      name: 'a grant to a session of a consuming role that has a path',
+      inventory: compliantEstate({
+        group: { executionRole: roleArn('service-role/hyperpod-exec') },
+        key: { grants: [grant('arn:aws:sts::111122223333:assumed-role/hyperpod-exec/SageMaker')] },
+      }),
+      expected: [{ status: 'PASS', messageId: 'scoped' }],
+    },
+    {
+      name: 'a grant to the consuming role shown by its unique id',
+      inventory: {
+        ...withGrants(grant('AROAEXAMPLEEXEC000001')),
+        roles: [role(EXEC_ROLE, { roleId: 'AROAEXAMPLEEXEC000001' })],
+      },
+      expected: [{ status: 'PASS', messageId: 'scoped' }],
+    },
+    {
+      name: 'a grant whose grantee is a service principal only is not a principal to judge',
+      inventory: withGrants(grant(EXEC_ROLE), { grantId: 'svc', operations: ['Decrypt'] }),
+      expected: [{ status: 'PASS', messageId: 'scoped', data: { count: '2 grants' } }],
+    },
+    {
+      name: 'snapshot key with grants to its execution role',
+      inventory: compliantEstate({ key: { source: 'snapshot', grants: [grant(EXEC_ROLE)] } }),
+      expected: [{ status: 'PASS', messageId: 'scoped' }],
+    },
+    {
+      name: 'AWS managed key is not governed',
+      inventory: inventory({ keys: [awsManagedKey('aws1', 'ebs', { grants: [grant(roleArn('anyone'))] })] }),
+      expected: [{ status: 'NOT_APPLICABLE', messageId: 'awsManaged' }],
+    },
+    ...iacNotApplicableCases('notLive'),
+  ],
+  invalid: [
+    {
+      name: 'a grant to a role that does not consume the key',
+      inventory: withGrants(grant(EXEC_ROLE), grant(roleArn('data-scientist'), { grantId: 'g-ds' })),
+      expected: [
+        {
+          status: 'FAIL',
+          messageId: 'unexpected',
+          resource: K1,
+          data: { count: '1 grants', grantees: roleArn('data-scientist') },
+          evidence: (e) =>
+            JSON.stringify(e.grants).includes('"grantId":"g-ds"') &&
+            JSON.stringify(e.consumingRoles) === JSON.stringify([EXEC_ROLE]),
+        },
+      ],
+    },
+    {
+      name: 'a grant left over for the role of a deleted instance group',
+      inventory: withGrants(
+        grant(EXEC_ROLE),
+        grant(roleArn('hyperpod-exec-old')),
+        grant('arn:aws:sts::111122223333:assumed-role/hyperpod-exec-old/SageMaker'),
+      ),
+      expected: [
+        {
+          status: 'FAIL',
+          messageId: 'unexpected',
+          data: {
+            count: '2 grants',
+            grantees: `${roleArn('hyperpod-exec-old')}, arn:aws:sts::111122223333:assumed-role/hyperpod-exec-old/SageMaker`,
+          },
+        },
+      ],
+    },
+    {
+      name: 'a grant to a role of the same name in another account',
+      inventory: withGrants(grant(roleArn('hyperpod-exec', '444455556666'))),
+      expected: [
+        {
+          status: 'FAIL',
+          messageId: 'unexpected',
+          data: { grantees: 'arn:aws:iam::444455556666:role/hyperpod-exec' },
+        },
+      ],
+    },
+    {
+      name: 'a grant to a unique id that is not the consuming role',
+      inventory: {
+        ...withGrants(grant('AROAEXAMPLEDELETED001')),
+        roles: [role(EXEC_ROLE, { roleId: 'AROAEXAMPLEEXEC000001' })],
+      },
+      expected: [{ status: 'FAIL', messageId: 'unexpected', data: { grantees: 'AROAEXAMPLEDELETED001' } }],
+    },
+    {
+      name: 'grants on a key no scanned instance group uses',
+      inventory: inventory({ keys: [key('k1', { grants: [grant(EXEC_ROLE)] })] }),
+      expected: [{ status: 'FAIL', messageId: 'unexpected', data: { grantees: EXEC_ROLE } }],
+    },
+    {
+      name: 'ListGrants denied: the gap reason is given',
+      inventory: inventory({
+        keys: [grantless],
+        gaps: [
+          gap({ operation: 'ListGrants', resource: K1, message: 'not authorized to perform kms:ListGrants' }),
+        ],
+      }),
+      expected: [
+        {
+          status: 'UNKNOWN',
+          messageId: 'notCollected',
+          resource: K1,
+          data: {
+            what: 'the grants on alias/k1',
+            reason: 'ListGrants failed (aws.access_denied): not authorized',
+          },
+        },
+      ],
+    },
+    describeKeyDeniedCase(),
+  ],
+});

@@ -1,0 +1,141 @@
+import type { KeyMetadata } from '../../src/model/inventory.js';
+import rule from '../../src/rules/kms/kms-key-not-pending-deletion.js';
+import {
+  awsManagedKey,
+  cluster,
+  compliantEstate,
+  gap,
+  group,
+  iacInventory,
+  iacKey,
+  inventory,
+  key,
+  keyArn,
+  rootVolume,
+  undescribedKey,
+} from '../helpers/inventory.js';
+import { ruleTester } from '../helpers/rule-tester.js';
+
+const K1 = keyArn('k1');
+const metadata = (overrides: Partial<KeyMetadata>): KeyMetadata => ({ ...key('k1').metadata!, ...overrides });
+const pending = metadata({ keyState: 'PendingDeletion', deletionDate: '2026-12-04T12:00:00.000Z' });
+
+/** Key k1 used by c1/workers and by two groups of c2. */
+const sharedEstate = (meta: KeyMetadata) =>
+  inventory({
+    clusters: [
+      cluster('c1', [group('workers', { volumes: [rootVolume(K1)] })]),
+      cluster('c2', [
+        group('gpu', { volumes: [rootVolume(K1)] }),
+        group('cpu', { volumes: [rootVolume('alias/k1', K1)] }),
+      ]),
+    ],
+    keys: [key('k1', { metadata: meta })],
+  });
+
+ruleTester(rule, {
+  covers: ['PASS', 'FAIL', 'NOT_APPLICABLE', 'UNKNOWN'],
+  coversSources: true,
+  valid: [
+    {
+      name: 'enabled key is not pending deletion',
+      inventory: compliantEstate(),
+      expected: [{ status: 'PASS', messageId: 'notPending', resource: K1, data: { key: 'alias/k1' } }],
+    },
+    {
+      name: 'a disabled key is not pending deletion either',
+      inventory: inventory({
+        keys: [key('k1', { source: 'snapshot', metadata: metadata({ keyState: 'Disabled' }) })],
+      }),
+      expected: [{ status: 'PASS', messageId: 'notPending' }],
+    },
+    {
+      name: 'AWS managed key is not governed',
+      inventory: inventory({ keys: [awsManagedKey('aws1')] }),
+      expected: [{ status: 'NOT_APPLICABLE', messageId: 'awsManaged' }],
+    },
+    {
+      name: 'a key in a template cannot be pending deletion',
+      inventory: iacInventory('cloudformation', { keys: [iacKey('HyperPodKey')] }),
+      expected: [
+        { status: 'NOT_APPLICABLE', messageId: 'notLive', resource: 'infra/hyperpod.yaml#HyperPodKey' },
+      ],
+    },
+  ],
+  invalid: [
+    {
+      name: 'pending deletion: the date, the countdown and the groups that lose their data',
+      inventory: compliantEstate({ key: { metadata: pending } }),
+      expected: [
+        {
+          status: 'FAIL',
+          messageId: 'pending',
+          resource: K1,
+          data: { date: '2026-12-04T12:00:00.000Z', days: '7 days', groups: 'c1/workers' },
+          evidence: (e) =>
+            e.keyState === 'PendingDeletion' &&
+            e.deletionDate === '2026-12-04T12:00:00.000Z' &&
+            JSON.stringify(e.clusters) === '["c1"]',
+        },
+      ],
+    },
+    {
+      name: 'pending deletion of a key shared by two clusters names every group',
+      inventory: sharedEstate(pending),
+      now: '2026-12-01T12:00:00.000Z',
+      expected: [
+        {
+          status: 'FAIL',
+          messageId: 'pending',
+          data: { days: '3 days', groups: 'c1/workers, c2/gpu, c2/cpu' },
+          evidence: (e) => JSON.stringify(e.clusters) === '["c1","c2"]',
+        },
+      ],
+    },
+    {
+      name: 'pending deletion without a deletion date',
+      inventory: inventory({ keys: [key('k1', { metadata: metadata({ keyState: 'PendingDeletion' }) })] }),
+      expected: [
+        {
+          status: 'FAIL',
+          messageId: 'pending',
+          data: { date: 'an unknown date', groups: 'no scanned instance groups' },
+        },
+      ],
+    },
+    {
+      name: 'multi-Region primary waiting for its replicas to be deleted',
+      inventory: sharedEstate(
+        metadata({
+          keyState: 'PendingReplicaDeletion',
+          multiRegion: true,
+          multiRegionKeyType: 'PRIMARY',
+          pendingDeletionWindowInDays: 14,
+        }),
+      ),
+      expected: [
+        {
+          status: 'FAIL',
+          messageId: 'replicaPending',
+          data: { window: '14-day', groups: 'c1/workers, c2/gpu, c2/cpu' },
+        },
+      ],
+    },
+    {
+      name: 'DescribeKey denied: whether deletion is scheduled is unknown',
+      inventory: inventory({
+        keys: [undescribedKey('k1')],
+        gaps: [
+          gap({ operation: 'DescribeKey', resource: K1, code: 'aws.throttled', message: 'Rate exceeded' }),
+        ],
+      }),
+      expected: [
+        {
+          status: 'UNKNOWN',
+          messageId: 'notCollected',
+          data: { reason: 'DescribeKey failed (aws.throttled): Rate exceeded' },
+        },
+      ],
+    },
+  ],
+});

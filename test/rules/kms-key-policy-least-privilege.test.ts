@@ -1,0 +1,393 @@
+import type { PolicyStatement } from '../../src/model/inventory.js';
+import rule from '../../src/rules/kms/kms-key-policy-least-privilege.js';
+import {
+  ADMIN_ROLE,
+  awsManagedKey,
+  cluster,
+  compliantEstate,
+  EXEC_ROLE,
+  gap,
+  goodPolicy,
+  group,
+  iacInventory,
+  iacKey,
+  inventory,
+  key,
+  keyArn,
+  OTHER_ACCOUNT,
+  policyOf,
+  role,
+  roleArn,
+  rootVolume,
+  unresolved,
+} from '../helpers/inventory.js';
+import { describeKeyDeniedCase } from '../helpers/key-cases.js';
+import { ruleTester } from '../helpers/rule-tester.js';
+
+const K1 = keyArn('k1');
+const USE = ['kms:Encrypt', 'kms:Decrypt', 'kms:ReEncrypt*', 'kms:GenerateDataKey*', 'kms:DescribeKey'];
+const allow = (
+  principal: string | string[],
+  action: string | string[],
+  extra: Partial<PolicyStatement> = {},
+) =>
+  ({
+    Effect: 'Allow',
+    Principal: { AWS: principal },
+    Action: action,
+    Resource: '*',
+    ...extra,
+  }) as PolicyStatement;
+/** The baseline estate (c1/workers on k1, run by EXEC_ROLE) with extra key policy statements. */
+const estate = (...statements: PolicyStatement[]) =>
+  compliantEstate({
+    key: {
+      policy: policyOf(...(goodPolicy().Statement as PolicyStatement[]), ...statements),
+    },
+  });
+const { policy: _policy, ...policyless } = key('k1');
+const ANALYST = roleArn('analytics-reader');
+/** How IaC writes the deploying account's root. */
+// biome-ignore lint/suspicious/noTemplateCurlyInString: CloudFormation pseudo parameters, not a template
+const DEPLOYING_ROOT = 'arn:${AWS::Partition}:iam::${AWS::AccountId}:root';
+const iacCluster = (keyId: string) =>
+  cluster('Cluster', [group('workers', { volumes: [rootVolume(keyId)] })], {
+    id: 'infra/hyperpod.yaml#Cluster',
+    source: 'cloudformation',
+    account: 'unknown',
+  });
+const OUTSIDER = roleArn('ml-research', OTHER_ACCOUNT);
+
+ruleTester(rule, {
+  covers: ['PASS', 'FAIL', 'NOT_APPLICABLE', 'UNKNOWN'],
+  coversSources: true,
+  valid: [
+    {
+      name: 'only the consuming execution role may use the key',
+      inventory: compliantEstate(),
+      expected: [{ status: 'PASS', messageId: 'leastPrivilege', resource: K1, data: { key: 'alias/k1' } }],
+    },
+    {
+      name: 'a consuming role may hold the console "Allow use of the key" statement',
+      inventory: estate(allow(EXEC_ROLE, USE)),
+      expected: [{ status: 'PASS', messageId: 'leastPrivilege' }],
+    },
+    {
+      name: 'an allowed key user matched by a glob',
+      inventory: estate(allow(ANALYST, ['kms:Decrypt', 'kms:DescribeKey'])),
+      config: { allowedKeyUsers: ['arn:aws:iam::111122223333:role/analytics-*'] },
+      expected: [{ status: 'PASS', messageId: 'leastPrivilege' }],
+    },
+    {
+      name: 'an allowed external account root',
+      inventory: estate(allow(`arn:aws:iam::${OTHER_ACCOUNT}:root`, ['kms:Decrypt', 'kms:CreateGrant'])),
+      config: { allowedExternalAccounts: [OTHER_ACCOUNT] },
+      expected: [{ status: 'PASS', messageId: 'leastPrivilege' }],
+    },
+    {
+      name: 'a role in an allowed external account',
+      inventory: estate(allow(OUTSIDER, 'kms:Decrypt')),
+      config: { allowedExternalAccounts: [OTHER_ACCOUNT] },
+      expected: [{ status: 'PASS', messageId: 'leastPrivilege' }],
+    },
+    {
+      name: 'a Deny on the same principal takes the grant away',
+      inventory: estate(allow(ANALYST, 'kms:Decrypt'), { ...allow(ANALYST, 'kms:*'), Effect: 'Deny' }),
+      expected: [{ status: 'PASS', messageId: 'leastPrivilege' }],
+    },
+    {
+      name: 'a Deny to everyone but the execution role takes usage away from others',
+      inventory: estate(allow(ANALYST, ['kms:Decrypt', 'kms:GenerateDataKey']), {
+        Effect: 'Deny',
+        Principal: '*',
+        Action: ['kms:Decrypt', 'kms:GenerateDataKey*'],
+        Resource: '*',
+        Condition: { ArnNotEquals: { 'aws:PrincipalArn': [EXEC_ROLE] } },
+      }),
+      expected: [{ status: 'PASS', messageId: 'leastPrivilege' }],
+    },
+    {
+      name: 'a configured key admin may hold kms:* (separation of duties judges that)',
+      inventory: estate(allow(ADMIN_ROLE, 'kms:*')),
+      config: { keyAdmins: ['arn:aws:iam::111122223333:role/KeyAdmin'] },
+      expected: [{ status: 'PASS', messageId: 'leastPrivilege' }],
+    },
+    {
+      name: 'the consuming role named by its unique id',
+      inventory: {
+        ...compliantEstate({
+          key: {
+            policy: policyOf(...(goodPolicy(['AROAEXAMPLEEXEC000001']).Statement as PolicyStatement[])),
+          },
+        }),
+        roles: [role(EXEC_ROLE, { roleId: 'AROAEXAMPLEEXEC000001' })],
+      },
+      expected: [{ status: 'PASS', messageId: 'leastPrivilege' }],
+    },
+    {
+      name: 'the consuming role named by an assumed-role session',
+      inventory: estate(allow('arn:aws:sts::111122223333:assumed-role/hyperpod-exec/node-1', 'kms:Decrypt')),
+      expected: [{ status: 'PASS', messageId: 'leastPrivilege' }],
+    },
+    {
+      name: 'a consuming role with a path in its ARN',
+      inventory: compliantEstate({
+        group: { executionRole: roleArn('service-role/hyperpod-exec') },
+        key: { policy: goodPolicy([roleArn('service-role/hyperpod-exec')]) },
+      }),
+      expected: [{ status: 'PASS', messageId: 'leastPrivilege' }],
+    },
+    {
+      name: 'a service principal that config allows',
+      inventory: estate({
+        Effect: 'Allow',
+        Principal: { Service: 'logs.us-east-1.amazonaws.com' },
+        Action: ['kms:Encrypt*', 'kms:Decrypt*', 'kms:GenerateDataKey*'],
+        Resource: '*',
+      }),
+      config: { allowedKeyUsers: ['logs.*.amazonaws.com'] },
+      expected: [{ status: 'PASS', messageId: 'leastPrivilege' }],
+    },
+    {
+      name: 'AWS managed key is not governed',
+      inventory: inventory({
+        keys: [awsManagedKey('aws1', 'ebs', { policy: policyOf(allow('*', 'kms:*')) })],
+      }),
+      expected: [{ status: 'NOT_APPLICABLE', messageId: 'awsManaged' }],
+    },
+    {
+      name: 'snapshot key used by its execution role',
+      inventory: compliantEstate({ key: { source: 'snapshot' } }),
+      expected: [{ status: 'PASS', messageId: 'leastPrivilege' }],
+    },
+    {
+      name: 'CloudFormation key and cluster in the same template, account ids written literally',
+      inventory: iacInventory('cloudformation', {
+        keys: [iacKey('HyperPodKey')],
+        clusters: [iacCluster('infra/hyperpod.yaml#HyperPodKey')],
+      }),
+      expected: [
+        { status: 'PASS', messageId: 'leastPrivilege', resource: 'infra/hyperpod.yaml#HyperPodKey' },
+      ],
+    },
+    {
+      name: 'CloudFormation key whose root statement names the deploying account symbolically',
+      inventory: iacInventory('cloudformation', {
+        keys: [
+          iacKey('HyperPodKey', 'cloudformation', {
+            policy: policyOf(
+              { ...allow(DEPLOYING_ROOT, 'kms:*'), Sid: 'Enable IAM User Permissions' },
+              ...(goodPolicy().Statement as PolicyStatement[]).slice(1),
+            ),
+          }),
+        ],
+        clusters: [iacCluster('infra/hyperpod.yaml#HyperPodKey')],
+      }),
+      expected: [{ status: 'PASS', messageId: 'leastPrivilege' }],
+    },
+  ],
+  invalid: [
+    {
+      name: 'kms:* to a role that is not a key admin',
+      inventory: estate(allow(ANALYST, 'kms:*')),
+      expected: [
+        {
+          status: 'FAIL',
+          messageId: 'excessive',
+          data: { violations: `${ANALYST} kms:* but is not a key admin` },
+          evidence: (e) => JSON.stringify(e.violations).includes('"problem":"full-access"'),
+        },
+      ],
+    },
+    {
+      name: 'kms:* to the consuming execution role',
+      inventory: estate(allow(EXEC_ROLE, 'kms:*')),
+      expected: [{ status: 'FAIL', messageId: 'excessive', data: { violations: `${EXEC_ROLE} kms:*` } }],
+    },
+    {
+      name: 'kms:* to an admin that config does not name',
+      inventory: estate(allow(ADMIN_ROLE, 'kms:*')),
+      config: { keyAdmins: ['arn:aws:iam::111122223333:role/SecurityAdmin'] },
+      expected: [{ status: 'FAIL', messageId: 'excessive', data: { violations: `${ADMIN_ROLE} kms:*` } }],
+    },
+    {
+      name: 'usage granted to a role no instance group uses',
+      inventory: estate(allow(ANALYST, ['kms:Decrypt', 'kms:DescribeKey'])),
+      expected: [
+        {
+          status: 'FAIL',
+          messageId: 'excessive',
+          data: { violations: `${ANALYST} is neither an execution role of a group using the key` },
+        },
+      ],
+    },
+    {
+      name: 'a role left over from a deleted instance group keeps CreateGrant',
+      inventory: estate({
+        Sid: 'OldGroup',
+        Effect: 'Allow',
+        Principal: { AWS: roleArn('old-exec') },
+        Action: 'kms:CreateGrant',
+        Resource: '*',
+        Condition: { Bool: { 'kms:GrantIsForAWSResource': 'true' } },
+      }),
+      expected: [
+        { status: 'FAIL', messageId: 'excessive', data: { violations: `${roleArn('old-exec')} is neither` } },
+      ],
+    },
+    {
+      name: 'an allowed key user glob that does not match',
+      inventory: estate(allow(ANALYST, 'kms:Decrypt')),
+      config: { allowedKeyUsers: ['arn:aws:iam::111122223333:role/reporting-*'] },
+      expected: [{ status: 'FAIL', messageId: 'excessive', data: { violations: ANALYST } }],
+    },
+    {
+      name: 'another account root not allowed by config',
+      inventory: estate(allow(`arn:aws:iam::${OTHER_ACCOUNT}:root`, ['kms:Decrypt', 'kms:DescribeKey'])),
+      expected: [
+        {
+          status: 'FAIL',
+          messageId: 'excessive',
+          data: {
+            violations: `arn:aws:iam::${OTHER_ACCOUNT}:root is in an account not allowed by config (kms:Decrypt)`,
+          },
+        },
+      ],
+    },
+    {
+      name: 'another account by bare account id, not allowed by config',
+      inventory: estate(allow(OTHER_ACCOUNT, 'kms:GenerateDataKey')),
+      config: { allowedExternalAccounts: ['999988887777'] },
+      expected: [
+        {
+          status: 'FAIL',
+          messageId: 'excessive',
+          data: { violations: 'is in an account not allowed by config' },
+        },
+      ],
+    },
+    {
+      name: 'a role in another account not allowed by config',
+      inventory: estate(allow(OUTSIDER, 'kms:Decrypt')),
+      expected: [
+        {
+          status: 'FAIL',
+          messageId: 'excessive',
+          data: { violations: `${OUTSIDER} is in an account not allowed` },
+        },
+      ],
+    },
+    {
+      name: 'a wildcard principal restricted to the organization still reaches everyone in it',
+      inventory: estate(
+        allow('*', 'kms:Decrypt', { Condition: { StringEquals: { 'aws:PrincipalOrgID': 'o-a1b2c3d4e5' } } }),
+      ),
+      expected: [
+        { status: 'FAIL', messageId: 'excessive', data: { violations: '* is any principal (kms:Decrypt)' } },
+      ],
+    },
+    {
+      name: 'a service principal with usage that config does not allow',
+      inventory: estate({
+        Effect: 'Allow',
+        Principal: { Service: 'logs.us-east-1.amazonaws.com' },
+        Action: 'kms:Decrypt',
+        Resource: '*',
+      }),
+      expected: [
+        {
+          status: 'FAIL',
+          messageId: 'excessive',
+          data: { violations: 'logs.us-east-1.amazonaws.com is neither' },
+        },
+      ],
+    },
+    {
+      name: 'a Deny that takes part of the grant away leaves the rest',
+      inventory: estate(allow(ANALYST, ['kms:Decrypt', 'kms:Encrypt']), {
+        ...allow(ANALYST, 'kms:Decrypt'),
+        Effect: 'Deny',
+      }),
+      expected: [
+        {
+          status: 'FAIL',
+          messageId: 'excessive',
+          data: {
+            violations: `${ANALYST} is neither an execution role of a group using the key nor an allowed key user (kms:Encrypt)`,
+          },
+        },
+      ],
+    },
+    {
+      name: 'more than four violations are summarised',
+      inventory: estate(
+        ...['a', 'b', 'c', 'd', 'e', 'f'].map((name) => allow(roleArn(`user-${name}`), 'kms:Decrypt')),
+      ),
+      expected: [
+        {
+          status: 'FAIL',
+          messageId: 'excessive',
+          data: { violations: 'and 2 more' },
+          evidence: (e) => Array.isArray(e.violations) && e.violations.length === 6,
+        },
+      ],
+    },
+    {
+      name: 'Terraform key granting kms:* to a pipeline role',
+      inventory: iacInventory('terraform', {
+        keys: [
+          iacKey('aws_kms_key.k', 'terraform', {
+            policy: policyOf(...(goodPolicy().Statement as PolicyStatement[]), allow(roleArn('ci'), 'kms:*')),
+          }),
+        ],
+      }),
+      expected: [{ status: 'FAIL', messageId: 'excessive', resource: 'infra/main.tf#aws_kms_key.k' }],
+    },
+    {
+      name: 'CloudFormation key granting kms:* to a vendor account next to its own roles',
+      inventory: iacInventory('cloudformation', {
+        keys: [
+          iacKey('HyperPodKey', 'cloudformation', {
+            policy: policyOf(
+              ...(goodPolicy().Statement as PolicyStatement[]),
+              allow('arn:aws:iam::999988887777:root', 'kms:Decrypt'),
+            ),
+          }),
+        ],
+        clusters: [iacCluster('infra/hyperpod.yaml#HyperPodKey')],
+      }),
+      expected: [
+        {
+          status: 'FAIL',
+          messageId: 'excessive',
+          data: { violations: 'arn:aws:iam::999988887777:root is in an account not allowed by config' },
+        },
+      ],
+    },
+    {
+      name: 'Terraform plan key granting usage to nobody that consumes it',
+      inventory: iacInventory('terraform-plan', { keys: [iacKey('aws_kms_key.k', 'terraform-plan')] }),
+      expected: [{ status: 'FAIL', messageId: 'excessive', data: { violations: `${EXEC_ROLE} is neither` } }],
+    },
+    {
+      name: 'GetKeyPolicy denied',
+      inventory: inventory({
+        keys: [policyless],
+        gaps: [gap({ operation: 'GetKeyPolicy', resource: K1 })],
+      }),
+      expected: [{ status: 'UNKNOWN', messageId: 'notCollected', data: { reason: 'GetKeyPolicy failed' } }],
+    },
+    {
+      name: 'key policy from an unresolvable expression',
+      inventory: iacInventory('cloudformation', {
+        keys: [
+          iacKey('HyperPodKey', 'cloudformation', {
+            policy: unresolved('!GetAtt Policy.Document', 'not a literal'),
+          }),
+        ],
+      }),
+      expected: [{ status: 'UNKNOWN', messageId: 'unresolved' }],
+    },
+    describeKeyDeniedCase(),
+  ],
+});

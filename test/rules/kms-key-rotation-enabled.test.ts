@@ -1,0 +1,225 @@
+import type { KeyMetadata, KeyRotation } from '../../src/model/inventory.js';
+import rule from '../../src/rules/kms/kms-key-rotation-enabled.js';
+import {
+  compliantEstate,
+  gap,
+  iacInventory,
+  iacKey,
+  inventory,
+  key,
+  keyArn,
+  unresolved,
+} from '../helpers/inventory.js';
+import { awsManagedKeyCase, describeKeyDeniedCase } from '../helpers/key-cases.js';
+import { ruleTester } from '../helpers/rule-tester.js';
+
+const K1 = keyArn('k1');
+const metadata = (overrides: Partial<KeyMetadata>): KeyMetadata => ({ ...key('k1').metadata!, ...overrides });
+const rotating = (rotation: KeyRotation) => inventory({ keys: [key('k1', { rotation })] });
+const { rotation: _rotation, ...uncollected } = key('k1');
+
+ruleTester(rule, {
+  covers: ['PASS', 'FAIL', 'NOT_APPLICABLE', 'UNKNOWN'],
+  coversSources: true,
+  valid: [
+    {
+      name: 'yearly automatic rotation',
+      inventory: compliantEstate(),
+      expected: [
+        {
+          status: 'PASS',
+          messageId: 'rotating',
+          resource: K1,
+          data: { period: '365 days' },
+          evidence: (e) => e.periodInDays === 365 && e.assumedDefault === false,
+        },
+      ],
+    },
+    {
+      name: 'period not reported: the 365-day default is assumed and shown',
+      inventory: rotating({ enabled: true }),
+      expected: [
+        {
+          status: 'PASS',
+          messageId: 'rotating',
+          data: { period: '365' },
+          evidence: (e) => e.periodInDays === null && e.assumedDefault === true,
+        },
+      ],
+    },
+    {
+      name: 'period equal to the configured maximum',
+      inventory: rotating({ enabled: true, periodInDays: 180 }),
+      config: { rotation: { maxDays: 180 } },
+      expected: [{ status: 'PASS', messageId: 'rotating', data: { period: '180' } }],
+    },
+    {
+      name: 'key pending deletion reads rotation false, which means nothing',
+      inventory: inventory({
+        keys: [
+          key('k1', { rotation: { enabled: false }, metadata: metadata({ keyState: 'PendingDeletion' }) }),
+        ],
+      }),
+      expected: [{ status: 'NOT_APPLICABLE', messageId: 'pendingDeletion' }],
+    },
+    {
+      name: 'a multi-Region primary waiting for its replicas to be deleted',
+      inventory: inventory({
+        keys: [
+          key('k1', {
+            rotation: { enabled: false },
+            metadata: metadata({
+              keyState: 'PendingReplicaDeletion',
+              multiRegion: true,
+              pendingDeletionWindowInDays: 7,
+            }),
+          }),
+        ],
+      }),
+      expected: [{ status: 'NOT_APPLICABLE', messageId: 'pendingDeletion' }],
+    },
+    {
+      name: 'snapshot key rotating every 90 days',
+      inventory: inventory({
+        keys: [key('k1', { source: 'snapshot', rotation: { enabled: true, periodInDays: 90 } })],
+      }),
+      expected: [{ status: 'PASS', messageId: 'rotating', data: { period: '90' } }],
+    },
+    {
+      name: 'CloudFormation EnableKeyRotation true without RotationPeriodInDays',
+      inventory: iacInventory('cloudformation', {
+        keys: [iacKey('HyperPodKey', 'cloudformation', { rotation: { enabled: true } })],
+      }),
+      expected: [
+        {
+          status: 'PASS',
+          messageId: 'rotating',
+          resource: 'infra/hyperpod.yaml#HyperPodKey',
+          evidence: (e) => e.assumedDefault === true,
+        },
+      ],
+    },
+    {
+      name: 'Terraform plan key with rotation_period_in_days 180',
+      inventory: iacInventory('terraform-plan', {
+        keys: [iacKey('aws_kms_key.k', 'terraform-plan', { rotation: { enabled: true, periodInDays: 180 } })],
+      }),
+      expected: [{ status: 'PASS', messageId: 'rotating', data: { period: '180' } }],
+    },
+    awsManagedKeyCase(),
+  ],
+  invalid: [
+    {
+      name: 'automatic rotation off',
+      inventory: rotating({ enabled: false }),
+      expected: [{ status: 'FAIL', messageId: 'disabled', resource: K1, data: { key: 'alias/k1' } }],
+    },
+    {
+      name: 'Terraform enable_key_rotation = false',
+      inventory: iacInventory('terraform', {
+        keys: [iacKey('aws_kms_key.k', 'terraform', { rotation: { enabled: false } })],
+      }),
+      expected: [{ status: 'FAIL', messageId: 'disabled', resource: 'infra/main.tf#aws_kms_key.k' }],
+    },
+    {
+      name: 'period above the default maximum',
+      inventory: rotating({ enabled: true, periodInDays: 730 }),
+      expected: [{ status: 'FAIL', messageId: 'tooSlow', data: { period: '730', max: '365' } }],
+    },
+    {
+      name: 'period above a configured maximum',
+      inventory: rotating({ enabled: true, periodInDays: 365 }),
+      config: { rotation: { maxDays: 180 } },
+      expected: [{ status: 'FAIL', messageId: 'tooSlow', data: { period: '365', max: '180' } }],
+    },
+    {
+      name: 'absent period assumed 365 is above a configured maximum',
+      inventory: rotating({ enabled: true }),
+      config: { rotation: { maxDays: 90 } },
+      expected: [
+        {
+          status: 'FAIL',
+          messageId: 'tooSlow',
+          data: { period: '365', max: '90' },
+          evidence: (e) => e.assumedDefault === true,
+        },
+      ],
+    },
+    {
+      name: 'imported key material cannot rotate automatically',
+      inventory: inventory({
+        keys: [key('k1', { rotation: { enabled: false }, metadata: metadata({ origin: 'EXTERNAL' }) })],
+      }),
+      expected: [{ status: 'FAIL', messageId: 'unsupported', data: { spec: 'origin EXTERNAL' } }],
+    },
+    {
+      name: 'CloudHSM key store key cannot rotate automatically',
+      inventory: inventory({ keys: [{ ...uncollected, metadata: metadata({ origin: 'AWS_CLOUDHSM' }) }] }),
+      expected: [{ status: 'FAIL', messageId: 'unsupported', data: { spec: 'origin AWS_CLOUDHSM' } }],
+    },
+    {
+      name: 'asymmetric key: GetKeyRotationStatus is unsupported, and the key cannot rotate',
+      inventory: inventory({
+        keys: [{ ...uncollected, metadata: metadata({ keySpec: 'RSA_2048', keyUsage: 'ENCRYPT_DECRYPT' }) }],
+        gaps: [
+          gap({
+            operation: 'GetKeyRotationStatus',
+            resource: K1,
+            code: 'aws.unsupported_operation',
+            message: 'UnsupportedOperationException',
+          }),
+        ],
+      }),
+      expected: [{ status: 'FAIL', messageId: 'unsupported', data: { spec: 'RSA_2048' } }],
+    },
+    {
+      name: 'HMAC key cannot rotate automatically',
+      inventory: inventory({
+        keys: [
+          { ...uncollected, metadata: metadata({ keySpec: 'HMAC_256', keyUsage: 'GENERATE_VERIFY_MAC' }) },
+        ],
+      }),
+      expected: [{ status: 'FAIL', messageId: 'unsupported', data: { spec: 'HMAC_256' } }],
+    },
+    {
+      name: 'GetKeyRotationStatus denied',
+      inventory: inventory({
+        keys: [uncollected],
+        gaps: [gap({ operation: 'GetKeyRotationStatus', resource: K1 })],
+      }),
+      expected: [
+        {
+          status: 'UNKNOWN',
+          messageId: 'notCollected',
+          data: { reason: 'GetKeyRotationStatus failed (aws.access_denied)' },
+        },
+      ],
+    },
+    {
+      name: 'EnableKeyRotation from an unset parameter',
+      inventory: iacInventory('cloudformation', {
+        keys: [
+          iacKey('HyperPodKey', 'cloudformation', {
+            rotation: { enabled: unresolved('!Ref Rotate', 'parameter Rotate has no value', ['Rotate']) },
+          }),
+        ],
+      }),
+      expected: [{ status: 'UNKNOWN', messageId: 'unresolved', data: { what: 'EnableKeyRotation' } }],
+    },
+    {
+      name: 'rotation period from an unset variable',
+      inventory: iacInventory('terraform', {
+        keys: [
+          iacKey('aws_kms_key.k', 'terraform', {
+            rotation: {
+              enabled: true,
+              periodInDays: unresolved('var.rotation_days', 'variable has no value'),
+            },
+          }),
+        ],
+      }),
+      expected: [{ status: 'UNKNOWN', messageId: 'unresolved', data: { expression: 'var.rotation_days' } }],
+    },
+    describeKeyDeniedCase(),
+  ],
+});
