@@ -50,7 +50,7 @@ describe('csv', () => {
   });
   it('defuses cells a spreadsheet would run as formulas', () => {
     const rows = parseCsv(text);
-    const cell = rows.find((r) => r[8] !== undefined && r[8].includes('cmd'))?.[8];
+    const cell = rows.find((r) => r[8]?.includes('cmd'))?.[8];
     expect(cell).toBe("'=cmd");
   });
 });
