@@ -480,6 +480,25 @@ describe('keyAccess: as KMS decides it', () => {
     expect(ask(undefined)).toBe('maybe');
   });
 
+  it('aws:CalledVia is not assumed: whether SageMaker sets it is not documented', () => {
+    const access = keyAccess({
+      caller: role,
+      action: 'kms:CreateGrant',
+      resource: KEY,
+      context: grantCtx(),
+      keyPolicy: policy(
+        allow(
+          { AWS: ROLE },
+          { Condition: { 'ForAnyValue:StringEquals': { 'aws:CalledVia': 'sagemaker.amazonaws.com' } } },
+        ),
+      ),
+      keyAccount: A,
+      identityStatements: undefined,
+    });
+    expect(access.result).toBe('maybe');
+    expect(access.unknownKeys).toEqual(['aws:CalledVia']);
+  });
+
   it('an IaC caller (no region, account or ARN) leaves kms:ViaService and aws:PrincipalArn undetermined', () => {
     const access = keyAccess({
       caller: { kind: 'iam', arn: 'template.yaml#ExecRole', account: 'unknown' },
