@@ -23,30 +23,63 @@ export const triNot = (a: Tri): Tri => (a === 'yes' ? 'no' : a === 'no' ? 'yes' 
 
 export type ContextValue = string | boolean | number | readonly (string | boolean | number)[];
 
+/**
+ * A multivalued key whose exact values are not known, only their bounds: the request carries
+ * every `certain` value and no value outside `possible`.
+ */
+export interface BoundedValues {
+  readonly certain: readonly string[];
+  readonly possible: readonly string[];
+}
+
 export interface RequestContext {
   /** Known keys, lower-cased, with their values. */
   readonly values: ReadonlyMap<string, readonly string[]>;
   /** Keys known to be absent (lower-cased); a key ending in `*` covers a prefix. */
   readonly absent: readonly string[];
+  /** Multivalued keys known only within bounds (lower-cased). */
+  readonly bounded?: ReadonlyMap<string, BoundedValues>;
 }
 
 export function requestContext(
   values: Record<string, ContextValue>,
   absent: readonly string[] = [],
+  bounded: Record<string, BoundedValues> = {},
 ): RequestContext {
   const map = new Map<string, readonly string[]>();
   for (const [key, value] of Object.entries(values)) {
     map.set(key.toLowerCase(), (Array.isArray(value) ? value : [value]).map(String));
   }
-  return { values: map, absent: absent.map((key) => key.toLowerCase()) };
+  const bounds = new Map<string, BoundedValues>();
+  for (const [key, value] of Object.entries(bounded)) {
+    bounds.set(key.toLowerCase(), {
+      certain: value.certain,
+      possible: [...new Set([...value.certain, ...value.possible])],
+    });
+  }
+  return { values: map, absent: absent.map((key) => key.toLowerCase()), bounded: bounds };
 }
 
-type KeyState = { state: 'present'; values: readonly string[] } | { state: 'absent' } | { state: 'unknown' };
+/** The request's values for a key, each marked with whether the request surely carries it. */
+interface Member {
+  value: string;
+  certain: boolean;
+}
+
+type KeyState = { state: 'present'; members: readonly Member[] } | { state: 'absent' } | { state: 'unknown' };
 
 function lookup(context: RequestContext, key: string): KeyState {
   const lower = key.toLowerCase();
   const values = context.values.get(lower);
-  if (values) return { state: 'present', values };
+  if (values) return { state: 'present', members: values.map((value) => ({ value, certain: true })) };
+  const bounds = context.bounded?.get(lower);
+  if (bounds) {
+    const certain = new Set(bounds.certain);
+    return {
+      state: 'present',
+      members: bounds.possible.map((value) => ({ value, certain: certain.has(value) })),
+    };
+  }
   for (const absent of context.absent) {
     if (absent === lower || (absent.endsWith('*') && lower.startsWith(absent.slice(0, -1))))
       return { state: 'absent' };
@@ -64,8 +97,35 @@ const bool = (ok: boolean): Tri => (ok ? 'yes' : 'no');
 const hasPolicyVariable = (value: string) => value.includes('${');
 const guardVariables =
   (compare: (a: string, b: string) => boolean) =>
-  (a: string, b: string): Tri =>
-    hasPolicyVariable(b) ? 'maybe' : bool(compare(a, b));
+  (a: string, b: string): Tri => {
+    if (hasPolicyVariable(b)) return 'maybe';
+    if (compare(a, b)) return 'yes';
+    return PLACEHOLDER.test(a) && couldEqual(a, b) ? 'maybe' : 'no';
+  };
+
+/**
+ * IaC writes what it cannot know before deployment as `${AWS::Region}`, `${AWS::AccountId}`,
+ * `${AWS::Partition}`; a request value that carries one (the ViaService of a template's cluster)
+ * may equal a literal condition value once deployed.
+ */
+const PLACEHOLDER = /\$\{AWS::[A-Za-z]+\}/;
+
+/**
+ * Whether a request value with placeholders could equal a condition value (which may hold
+ * wildcards): their literal heads and tails must agree, as far as the shorter one reaches.
+ */
+function couldEqual(requestValue: string, conditionValue: string): boolean {
+  const split = (value: string, cut: RegExp) => {
+    const parts = value.toLowerCase().split(cut);
+    return { head: parts[0] ?? '', tail: parts.length > 1 ? (parts[parts.length - 1] ?? '') : undefined };
+  };
+  const a = split(requestValue, /\$\{aws::[a-z]+\}/);
+  const b = split(conditionValue, /[*?]/);
+  const agree = (x: string, y: string, at: 'start' | 'end') =>
+    at === 'start' ? x.startsWith(y) || y.startsWith(x) : x.endsWith(y) || y.endsWith(x);
+  const bTail = b.tail ?? conditionValue.toLowerCase();
+  return agree(b.tail === undefined ? bTail : b.head, a.head, 'start') && agree(bTail, a.tail ?? '', 'end');
+}
 const like = (a: string, b: string) => globMatch(b, a);
 const numeric = (op: (a: number, b: number) => boolean) => (a: string, b: string) => {
   const x = Number(a);
@@ -169,6 +229,30 @@ function matchesAnyValue(op: Operator, requestValue: string, values: readonly st
   return result;
 }
 
+/** Every request value satisfies: `no` only when a value the request surely carries fails. */
+function forAll(members: readonly Member[], test: (value: string) => Tri): Tri {
+  let result: Tri = 'yes';
+  for (const member of members) {
+    const outcome = test(member.value);
+    if (outcome === 'no' && member.certain) return 'no';
+    if (outcome !== 'yes') result = 'maybe';
+  }
+  return result;
+}
+
+/** Some request value satisfies: `yes` only when a value the request surely carries does. */
+function forAny(members: readonly Member[], test: (value: string) => Tri): Tri {
+  let result: Tri = 'no';
+  for (const member of members) {
+    const outcome = test(member.value);
+    if (outcome === 'yes' && member.certain) return 'yes';
+    if (outcome !== 'no') result = 'maybe';
+  }
+  return result;
+}
+
+const merge = (a: Tri, b: Tri): Tri => (a === b ? a : 'maybe');
+
 /** One operator applied to one key. */
 export function evaluateConditionKey(
   operator: string,
@@ -179,31 +263,40 @@ export function evaluateConditionKey(
   const parsed = parseOperator(operator);
   const values = conditionValues(value);
   const state = lookup(context, key);
+  if (state.state === 'unknown') return 'maybe';
+  const members = state.state === 'present' ? state.members : [];
+  const surelyPresent = members.some((member) => member.certain);
   if (parsed.base === 'null') {
-    if (state.state === 'unknown') return 'maybe';
-    const present = state.state === 'present' && state.values.length > 0;
     // {"Null": {"k": "true"}} holds when k is absent; "false" when present.
-    let result: Tri = 'no';
-    for (const v of values) result = triOr(result, bool((v.toLowerCase() === 'true') === !present));
-    return result;
+    const test = (present: boolean): Tri => {
+      let result: Tri = 'no';
+      for (const v of values) result = triOr(result, bool((v.toLowerCase() === 'true') === !present));
+      return result;
+    };
+    return surelyPresent ? test(true) : members.length === 0 ? test(false) : merge(test(true), test(false));
   }
   const op = OPERATORS[parsed.base];
   if (!op) return 'maybe';
-  if (state.state === 'unknown') return 'maybe';
-  if (state.state === 'absent' || state.values.length === 0) {
-    if (parsed.set === 'ForAllValues') return 'yes';
-    if (parsed.set === 'ForAnyValue') return 'no';
-    if (parsed.ifExists) return 'yes';
-    return bool(op.negated);
+  // A missing or empty key: ForAllValues holds, ForAnyValue fails, IfExists holds, a negated operator holds.
+  const whenAbsent: Tri =
+    parsed.set === 'ForAllValues'
+      ? 'yes'
+      : parsed.set === 'ForAnyValue'
+        ? 'no'
+        : bool(parsed.ifExists || op.negated);
+  if (members.length === 0) return whenAbsent;
+  const hit = (requestValue: string) => matchesAnyValue(op, requestValue, values);
+  const satisfies = (requestValue: string) => (op.negated ? triNot(hit(requestValue)) : hit(requestValue));
+  let result: Tri;
+  if (parsed.set === 'ForAllValues') result = forAll(members, satisfies);
+  else if (parsed.set === 'ForAnyValue') result = forAny(members, satisfies);
+  else if (!op.negated) result = forAny(members, hit);
+  else {
+    // A negated operator on a multivalued key without a set operator reads two ways (some value
+    // differs; no value matches); IAM asks for a set operator there, so where they differ it is unknown.
+    result = merge(forAny(members, satisfies), triNot(forAny(members, hit)));
   }
-  const perValue = state.values.map((requestValue) => {
-    const hit = matchesAnyValue(op, requestValue, values);
-    return op.negated ? triNot(hit) : hit;
-  });
-  if (parsed.set === 'ForAllValues') return perValue.reduce(triAnd, 'yes' as Tri);
-  if (parsed.set === 'ForAnyValue') return perValue.reduce(triOr, 'no' as Tri);
-  // A single-valued key with several values in the request is unusual; treat it as "any".
-  return perValue.reduce(triOr, 'no' as Tri);
+  return surelyPresent ? result : merge(result, whenAbsent);
 }
 
 /** A whole `Condition` block: every operator and every key must hold. */

@@ -19,13 +19,7 @@ import {
   triOr,
 } from './conditions.js';
 import { globMatch, hasWildcard } from './glob.js';
-import {
-  type Caller,
-  matchPrincipal,
-  type PrincipalMatch,
-  type PrincipalRef,
-  principalsOf,
-} from './principal.js';
+import { type Caller, matchPrincipal, type PrincipalRef, principalsOf } from './principal.js';
 
 export const statementsOf = (doc: PolicyDocument): PolicyStatement[] =>
   Array.isArray(doc.Statement) ? doc.Statement : [doc.Statement];
@@ -56,20 +50,56 @@ export interface PolicyDecision {
   hits: StatementHit[];
   /** Condition keys whose value was unknown, which is what makes a `maybe`. */
   unknownKeys: string[];
+  /** Principals that may or may not cover the caller (a session name, a NotPrincipal), the other source of `maybe`. */
+  unknownPrincipals: string[];
 }
 
-function principalApplies(statement: PolicyStatement, caller: Caller): PrincipalMatch {
+/**
+ * Whether a statement's Principal/NotPrincipal covers the caller: `direct` by name (or `*`),
+ * `delegated` through the caller's account root.
+ */
+interface PrincipalFit {
+  direct: Tri;
+  delegated: boolean;
+  /** Why `direct` is `maybe`, for messages. */
+  doubt?: string;
+}
+
+function principalFit(statement: PolicyStatement, caller: Caller): PrincipalFit {
   if (statement.NotPrincipal !== undefined) {
-    // NotPrincipal applies to everyone it does not name. Naming the caller's account root also
-    // exempts every principal in that account, as IAM treats it.
+    // NotPrincipal applies to everyone it does not name. IAM checks the account, then the role,
+    // then the session: naming the caller's account exempts it; naming only the role or a session
+    // may not (the IAM guide says to name the account as well), so that exemption is uncertain.
     const named = principalsOf(statement.NotPrincipal).map((ref) => matchPrincipal(ref, caller));
-    return named.some((m) => m !== 'none') ? 'none' : 'match';
+    if (named.includes('delegated')) return { direct: 'no', delegated: false };
+    if (named.includes('match') || named.includes('maybe'))
+      return {
+        direct: 'maybe',
+        delegated: false,
+        doubt: `NotPrincipal of ${label(statement)} names the caller but not its account`,
+      };
+    return { direct: 'yes', delegated: false };
   }
   const matches = principalsOf(statement.Principal).map((ref) => matchPrincipal(ref, caller));
-  if (matches.includes('match')) return 'match';
-  if (matches.includes('delegated')) return 'delegated';
-  return 'none';
+  const delegated = matches.includes('delegated');
+  if (matches.includes('match')) return { direct: 'yes', delegated };
+  if (matches.includes('maybe'))
+    return {
+      direct: 'maybe',
+      delegated,
+      doubt: `${label(statement)} names one session of the caller's role, and the session name is not known`,
+    };
+  return { direct: 'no', delegated };
 }
+
+const label = (statement: PolicyStatement): string =>
+  statement.Sid ? `statement "${statement.Sid}"` : 'a statement';
+
+/** Whether a statement's principal covers the caller in any way (by name, through the account, or maybe). */
+const principalCovers = (statement: PolicyStatement, caller: Caller): boolean => {
+  const fit = principalFit(statement, caller);
+  return fit.direct !== 'no' || fit.delegated;
+};
 
 function resourceApplies(statement: PolicyStatement, resource: string): boolean {
   const matches = (patterns: readonly string[]) => patterns.some((p) => globMatch(p, resource));
@@ -104,23 +134,40 @@ export function evaluateStatements(
   request: AccessRequest,
   kind: 'resource' | 'identity',
 ): PolicyDecision {
-  const decision: PolicyDecision = { allow: 'no', delegate: 'no', deny: 'no', hits: [], unknownKeys: [] };
+  const decision: PolicyDecision = {
+    allow: 'no',
+    delegate: 'no',
+    deny: 'no',
+    hits: [],
+    unknownKeys: [],
+    unknownPrincipals: [],
+  };
   statements.forEach((statement, index) => {
-    const principal: PrincipalMatch =
-      kind === 'identity' ? 'match' : principalApplies(statement, request.caller);
-    if (principal === 'none') return;
+    const fit: PrincipalFit =
+      kind === 'identity' ? { direct: 'yes', delegated: false } : principalFit(statement, request.caller);
+    if (fit.direct === 'no' && !fit.delegated) return;
     if (!statementCoversAction(statement, request.action)) return;
     if (!resourceApplies(statement, request.resource)) return;
-    const applies = evaluateConditions(statement.Condition, request.context);
-    if (applies === 'no') return;
-    if (applies === 'maybe') decision.unknownKeys.push(...unknownConditionKeys(statement, request.context));
-    const via = kind === 'identity' ? 'identity' : principal === 'delegated' ? 'account' : 'principal';
+    const conditions = evaluateConditions(statement.Condition, request.context);
+    if (conditions === 'no') return;
+    if (conditions === 'maybe')
+      decision.unknownKeys.push(...unknownConditionKeys(statement, request.context));
+    // Through the account root the statement surely applies (subject to conditions); by name, as surely as the name fits.
+    const viaAccount = fit.direct !== 'yes' && fit.delegated;
+    const applies = viaAccount ? conditions : triAnd(conditions, fit.direct);
+    if (!viaAccount && fit.doubt) decision.unknownPrincipals.push(fit.doubt);
+    const via = kind === 'identity' ? 'identity' : viaAccount ? 'account' : 'principal';
     decision.hits.push({ index, sid: statement.Sid, effect: statement.Effect, applies, via });
-    if (statement.Effect === 'Deny') decision.deny = triOr(decision.deny, applies);
-    else if (via === 'account') decision.delegate = triOr(decision.delegate, applies);
-    else decision.allow = triOr(decision.allow, applies);
+    if (statement.Effect === 'Deny') {
+      decision.deny = triOr(decision.deny, applies);
+      return;
+    }
+    if (fit.direct !== 'no') decision.allow = triOr(decision.allow, triAnd(conditions, fit.direct));
+    if (fit.delegated) decision.delegate = triOr(decision.delegate, conditions);
   });
   if (decision.unknownKeys.length > 1) decision.unknownKeys = [...new Set(decision.unknownKeys)];
+  if (decision.unknownPrincipals.length > 1)
+    decision.unknownPrincipals = [...new Set(decision.unknownPrincipals)];
   return decision;
 }
 
@@ -141,6 +188,7 @@ export interface KeyAccess {
   keyPolicy: PolicyDecision;
   identity: PolicyDecision | undefined;
   unknownKeys: string[];
+  unknownPrincipals: string[];
 }
 
 /** Whether the caller may perform the action on the key, as KMS decides it. */
@@ -174,6 +222,7 @@ export function keyAccess(input: KeyAccessInput): KeyAccess {
     keyPolicy,
     identity,
     unknownKeys: [...new Set([...keyPolicy.unknownKeys, ...(identity?.unknownKeys ?? [])])],
+    unknownPrincipals: keyPolicy.unknownPrincipals,
   };
 }
 
@@ -199,15 +248,17 @@ export function effectiveActions(
   // then combine per action (the same answer evaluatePolicy gives, 40-odd times cheaper).
   const applicable: { statement: PolicyStatement; applies: Tri; allow: boolean }[] = [];
   for (const statement of statementsOf(doc)) {
-    const principal = principalApplies(statement, caller);
-    if (
-      principal === 'none' ||
-      (principal === 'delegated' && !options.includeDelegation && statement.Effect === 'Allow')
-    )
-      continue;
+    const fit = principalFit(statement, caller);
+    const allow = statement.Effect === 'Allow';
+    // Through the account root a statement surely applies, but an Allow that way counts only with
+    // includeDelegation; by name, as surely as the name fits (as evaluateStatements decides).
+    const viaAccount =
+      fit.direct !== 'yes' && fit.delegated && (!allow || options.includeDelegation === true);
+    const principal: Tri = viaAccount ? 'yes' : fit.direct;
+    if (principal === 'no') continue;
     if (!resourceApplies(statement, keyArn)) continue;
-    const applies = evaluateConditions(statement.Condition, context);
-    if (applies !== 'no') applicable.push({ statement, applies, allow: statement.Effect === 'Allow' });
+    const applies = triAnd(evaluateConditions(statement.Condition, context), principal);
+    if (applies !== 'no') applicable.push({ statement, applies, allow });
   }
   const grants: ActionGrant[] = [];
   for (const action of options.catalog ?? ALL_KEY_ACTIONS) {
@@ -349,7 +400,7 @@ export function encryptionContextScopedStatements(
   const found: { index: number; sid?: string | undefined; keys: string[] }[] = [];
   statementsOf(doc).forEach((statement, index) => {
     if (statement.Effect !== 'Allow' || !statementCoversAction(statement, action)) return;
-    if (principalApplies(statement, caller) === 'none') return;
+    if (!principalCovers(statement, caller)) return;
     const keys = conditionKeys(statement.Condition)
       .map(({ key }) => key)
       .filter((key) => /^kms:encryptioncontext/i.test(key));

@@ -20,29 +20,70 @@ export const HYPERPOD_GRANT_OPERATIONS = [
   'RetireGrant',
 ] as const;
 
+/**
+ * The grant operations HyperPod surely asks for: whatever else it needs, an encrypted EBS volume
+ * cannot be attached without Decrypt. The exact list is UNCONFIRMED (shared/aws-facts.md §6.3),
+ * so `kms:GrantOperations` is known only within bounds: at least these, at most the list above.
+ * A policy that allows fewer than the list but keeps Decrypt is then undetermined, not a failure.
+ */
+export const HYPERPOD_CERTAIN_GRANT_OPERATIONS = ['Decrypt'] as const;
+
 export interface HyperPodCaller {
+  /** The execution role: an ARN, or (IaC) a reference to a role in the same source. */
   roleArn: string;
+  /** The role's account: an id, `${AWS::AccountId}` (IaC), or "unknown" when the source does not say. */
   account: string;
+  /** The cluster's region: a name, `${AWS::Region}` (IaC), or "unknown" when the source does not say. */
   region: string;
+  /** The key's tags, when known, for `aws:ResourceTag/*` conditions. */
+  resourceTags?: Readonly<Record<string, string>> | undefined;
 }
 
-const callerKeys = ({ roleArn, account, region }: HyperPodCaller) => ({
-  'kms:ViaService': `sagemaker.${region}.amazonaws.com`,
-  'kms:CallerAccount': account,
-  'aws:PrincipalArn': roleArn,
-  'aws:PrincipalAccount': account,
-  'aws:PrincipalType': 'AssumedRole',
-  'aws:PrincipalIsAWSService': false,
-  'aws:ViaAWSService': true,
-  'aws:CalledVia': ['sagemaker.amazonaws.com'],
-});
+const known = (value: string) => value !== '' && value !== 'unknown';
+
+/**
+ * What the request context of a HyperPod call surely holds. A value the source does not know
+ * ("unknown", or a role named by a reference rather than an ARN) is left out, so conditions on
+ * it are undetermined; IaC placeholders such as `${AWS::Region}` stay, and compare as such.
+ * `aws:CalledVia` is left out too: it is set only for a few calling services, and whether
+ * SageMaker is one of them is not documented.
+ */
+function callerKeys({ roleArn, account, region, resourceTags }: HyperPodCaller) {
+  const keys: Record<string, string | boolean> = {
+    'aws:PrincipalType': 'AssumedRole',
+    'aws:PrincipalIsAWSService': false,
+    'aws:ViaAWSService': true,
+    // KMS endpoints accept only TLS, so every KMS request is a secure transport.
+    'aws:SecureTransport': true,
+  };
+  if (known(region)) keys['kms:ViaService'] = `sagemaker.${region}.amazonaws.com`;
+  if (known(account)) {
+    keys['kms:CallerAccount'] = account;
+    keys['aws:PrincipalAccount'] = account;
+  }
+  if (roleArn.startsWith('arn:')) keys['aws:PrincipalArn'] = roleArn;
+  for (const [tag, value] of Object.entries(resourceTags ?? {})) keys[`aws:ResourceTag/${tag}`] = value;
+  return keys;
+}
 
 const NO_ENCRYPTION_CONTEXT = ['kms:EncryptionContext:*', 'kms:EncryptionContextKeys'];
+/** Keys KMS sets only on grant operations, so absent from DescribeKey. */
+const GRANT_KEYS = [
+  'kms:GrantIsForAWSResource',
+  'kms:GrantOperations',
+  'kms:GranteePrincipal',
+  'kms:RetiringPrincipal',
+  'kms:GrantConstraintType',
+];
 
-/** Contexts are immutable and few (one per role and region): build each once. */
+/** With the key's tags known, a tag it does not carry is absent. */
+const absentTags = (caller: HyperPodCaller) => (caller.resourceTags ? ['aws:ResourceTag/*'] : []);
+
+/** Contexts are immutable and few (one per role, region and set of key tags): build each once. */
 const contexts = new Map<string, RequestContext>();
 function memo(kind: string, caller: HyperPodCaller, build: () => RequestContext): RequestContext {
-  const cacheKey = `${kind}|${caller.roleArn}|${caller.account}|${caller.region}`;
+  const tags = caller.resourceTags ? JSON.stringify(Object.entries(caller.resourceTags).sort()) : '-';
+  const cacheKey = `${kind}|${caller.roleArn}|${caller.account}|${caller.region}|${tags}`;
   let context = contexts.get(cacheKey);
   if (!context) {
     if (contexts.size > 50_000) contexts.clear();
@@ -57,16 +98,20 @@ export function hyperPodCreateGrantContext(caller: HyperPodCaller): RequestConte
 }
 
 export function hyperPodDescribeKeyContext(caller: HyperPodCaller): RequestContext {
-  return memo('DescribeKey', caller, () => requestContext(callerKeys(caller), NO_ENCRYPTION_CONTEXT));
+  return memo('DescribeKey', caller, () =>
+    requestContext(callerKeys(caller), [...NO_ENCRYPTION_CONTEXT, ...GRANT_KEYS, ...absentTags(caller)]),
+  );
 }
 
 function createGrantContext(caller: HyperPodCaller): RequestContext {
   return requestContext(
+    { ...callerKeys(caller), 'kms:GrantIsForAWSResource': true },
+    [...NO_ENCRYPTION_CONTEXT, 'kms:GrantConstraintType', ...absentTags(caller)],
     {
-      ...callerKeys(caller),
-      'kms:GrantIsForAWSResource': true,
-      'kms:GrantOperations': [...HYPERPOD_GRANT_OPERATIONS],
+      'kms:GrantOperations': {
+        certain: [...HYPERPOD_CERTAIN_GRANT_OPERATIONS],
+        possible: [...HYPERPOD_GRANT_OPERATIONS],
+      },
     },
-    [...NO_ENCRYPTION_CONTEXT, 'kms:GrantConstraintType'],
   );
 }

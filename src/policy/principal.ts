@@ -17,7 +17,11 @@ export type PrincipalRef =
   | { kind: 'service'; service: string }
   | { kind: 'other'; value: string };
 
-/** Who makes a request: an IAM role or user (by ARN, with its unique id when known), or a service. */
+/**
+ * Who makes a request: an IAM role or user (by ARN, with its unique id when known), or a service.
+ * `arn` may be an assumed-role session ARN when the session is known; a role ARN stands for a
+ * session of that role whose name is not known.
+ */
 export type Caller =
   | { kind: 'iam'; arn: string; account: string; roleId?: string | undefined }
   | { kind: 'service'; service: string };
@@ -66,8 +70,11 @@ export function principalsOf(principal: PolicyStatement['Principal']): readonly 
   return refs;
 }
 
-/** How a policy principal relates to a caller. `delegated`: the account root, so IAM policies decide. */
-export type PrincipalMatch = 'match' | 'delegated' | 'none';
+/**
+ * How a policy principal relates to a caller. `delegated`: the account root, so IAM policies decide.
+ * `maybe`: it names one session of the caller's role, and the caller's session name is not known.
+ */
+export type PrincipalMatch = 'match' | 'delegated' | 'maybe' | 'none';
 
 export function matchPrincipal(ref: PrincipalRef, caller: Caller): PrincipalMatch {
   switch (ref.kind) {
@@ -78,13 +85,25 @@ export function matchPrincipal(ref: PrincipalRef, caller: Caller): PrincipalMatc
     case 'account':
       return caller.kind === 'iam' && caller.account === ref.account ? 'delegated' : 'none';
     case 'iam':
-      return caller.kind === 'iam' && sameIamArn(ref.arn, caller.arn) ? 'match' : 'none';
-    case 'assumed-role':
-      return caller.kind === 'iam' &&
+      if (caller.kind !== 'iam') return 'none';
+      if (sameIamArn(ref.arn, caller.arn)) return 'match';
+      // A role names every session of it; a session ARN carries the role name but not its path.
+      return ref.resourceType === 'role' &&
+        STS_ARN.test(caller.arn) &&
         caller.account === ref.account &&
-        roleNameOf(caller.arn) === ref.roleName.toLowerCase()
+        roleNameOf(caller.arn) === ref.name.toLowerCase()
         ? 'match'
         : 'none';
+    case 'assumed-role':
+      // A session ARN names that one session of the role.
+      if (
+        caller.kind !== 'iam' ||
+        caller.account !== ref.account ||
+        roleNameOf(caller.arn) !== ref.roleName.toLowerCase()
+      )
+        return 'none';
+      if (STS_ARN.test(caller.arn)) return sameIamArn(ref.arn, caller.arn) ? 'match' : 'none';
+      return 'maybe';
     case 'unique-id':
       return caller.kind === 'iam' && caller.roleId === ref.id ? 'match' : 'none';
     case 'other':

@@ -47,7 +47,7 @@ function callerFor(ref: PrincipalRef, keyAccount: string): Caller | undefined {
     case 'iam':
       return { kind: 'iam', arn: ref.arn, account: ref.account };
     case 'assumed-role':
-      return { kind: 'iam', arn: roleArnOfSession(ref.arn) ?? ref.arn, account: ref.account };
+      return { kind: 'iam', arn: ref.arn, account: ref.account };
     case 'unique-id':
       return { kind: 'iam', arn: ref.id, account: keyAccount, roleId: ref.id };
     case 'account':
@@ -95,7 +95,8 @@ function analysePrincipals(policy: PolicyDocument, keyArn: string, keyAccount: s
     const context = requestContext(
       caller.kind === 'iam' && ref.kind !== 'any'
         ? {
-            'aws:PrincipalArn': caller.arn,
+            // For a role session, aws:PrincipalArn is the role's ARN.
+            'aws:PrincipalArn': roleArnOfSession(caller.arn) ?? caller.arn,
             'aws:PrincipalAccount': caller.account,
             'kms:CallerAccount': caller.account,
           }

@@ -324,3 +324,69 @@ export function keyEventsInWindow(
 /** CloudTrail spells KMS access denials both ways (shared/aws-facts.md §8.2). */
 export const isAccessDenied = (event: TrailEvent): boolean =>
   event.errorCode === 'AccessDenied' || event.errorCode === 'AccessDeniedException';
+
+/** The keys of an instance group, as far as they can be known. */
+export interface GroupKeys {
+  /** Keys in the inventory that are not AWS managed. */
+  keys: Key[];
+  /**
+   * Volumes whose key cannot be identified as such: an unresolvable IaC reference, a reference
+   * that DescribeKey could not resolve, or a resolved key that is not in the inventory.
+   */
+  undetermined: EbsVolume[];
+}
+
+/**
+ * Sorts a group's volume keys into those the inventory knows (customer managed, or of unknown
+ * manager) and those it cannot identify. AWS managed keys and references that do not exist are
+ * left out: the volume and key-exists rules judge them.
+ */
+export function groupKeys(context: RuleContext, group: InstanceGroup): GroupKeys {
+  const keys = new Map<string, Key>();
+  const undetermined: EbsVolume[] = [];
+  if (isUnresolved(group.volumes)) return { keys: [], undetermined: [] };
+  for (const volume of keyedVolumes(group.volumes)) {
+    if (typeof volume.kmsKeyId === 'string' && isAwsManagedAlias(volume.kmsKeyId)) continue;
+    if (volume.resolution?.status === 'not-found') continue;
+    const key = context.index.keyOfVolume(volume);
+    if (key) {
+      if (key.metadata?.keyManager !== 'AWS') keys.set(key.arn, key);
+    } else undetermined.push(volume);
+  }
+  return { keys: [...keys.values()], undetermined };
+}
+
+/**
+ * The other groups of a cluster that name a volume's key the same way as written: a key the
+ * source cannot identify is still one key wherever one cluster names it alike.
+ */
+export function groupsNamingSameKey(
+  cluster: Cluster,
+  group: InstanceGroup,
+  volume: EbsVolume,
+): InstanceGroup[] {
+  return cluster.instanceGroups.filter(
+    (other) =>
+      other.id !== group.id &&
+      !isUnresolved(other.volumes) &&
+      other.volumes.some((candidate) => sameKeyReference(candidate, volume)),
+  );
+}
+
+/**
+ * Whether two volumes of the same cluster name the same key as written: the same literal
+ * reference, or the same unresolvable expression (one template parameter used twice).
+ */
+function sameKeyReference(a: EbsVolume, b: EbsVolume): boolean {
+  if (a.kmsKeyId === null || b.kmsKeyId === null) return false;
+  if (typeof a.kmsKeyId === 'string' || typeof b.kmsKeyId === 'string') return a.kmsKeyId === b.kmsKeyId;
+  return a.kmsKeyId.unresolved === b.kmsKeyId.unresolved;
+}
+
+/** Why a volume's key cannot be identified, for messages. */
+export function undeterminedKeyReason(volume: EbsVolume): string {
+  if (isUnresolved(volume.kmsKeyId)) return volume.kmsKeyId.reason;
+  if (volume.resolution?.status === 'unknown') return volume.resolution.reason;
+  if (volume.resolution?.status === 'resolved') return `${volume.resolution.keyArn} is not in the inventory`;
+  return 'the reference was not resolved to a key';
+}

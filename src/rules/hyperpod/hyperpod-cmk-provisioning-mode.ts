@@ -1,5 +1,5 @@
 import { isUnresolved } from '../../model/inventory.js';
-import { defineRule } from '../define-rule.js';
+import { defineRule, type Verdict } from '../define-rule.js';
 import { clusterResource, keyedVolumes, UNRESOLVED_MESSAGE, unresolvedVerdict } from '../helpers.js';
 
 export default defineRule({
@@ -35,6 +35,8 @@ export default defineRule({
         'cluster is not in Continuous mode ({{orchestrator}}, NodeProvisioningMode {{mode}}), so it cannot use customer managed keys',
       slurmContinuous:
         'Continuous mode is only supported for EKS-orchestrated clusters, and this cluster is {{orchestrator}}',
+      notEks:
+        'the cluster has {{orchestrator}}, and only EKS-orchestrated clusters in Continuous mode can use customer managed keys',
       keyIgnored:
         'keys are configured on {{groups}}, where customer managed keys are not supported ({{why}})',
       notCollected: '{{what}} could not be read from the source ({{reason}})',
@@ -44,27 +46,26 @@ export default defineRule({
   *check(context) {
     for (const cluster of context.inventory.clusters) {
       const resource = clusterResource(cluster);
-      if (isUnresolved(cluster.nodeProvisioningMode)) {
-        yield unresolvedVerdict(resource, 'NodeProvisioningMode', cluster.nodeProvisioningMode);
+      const notCollected = (field: string): Verdict | undefined =>
+        cluster.notCollected?.includes(field)
+          ? {
+              resource,
+              status: 'UNKNOWN',
+              messageId: 'notCollected',
+              data: { what: field, reason: 'the source does not report it' },
+            }
+          : undefined;
+      const modeUnknown = isUnresolved(cluster.nodeProvisioningMode)
+        ? unresolvedVerdict(resource, 'NodeProvisioningMode', cluster.nodeProvisioningMode)
+        : notCollected('NodeProvisioningMode');
+      const orchestratorUnknown = isUnresolved(cluster.orchestrator)
+        ? unresolvedVerdict(resource, 'the orchestrator', cluster.orchestrator)
+        : notCollected('Orchestrator');
+      if (orchestratorUnknown || isUnresolved(cluster.orchestrator)) {
+        yield modeUnknown ?? orchestratorUnknown!;
         continue;
       }
-      if (isUnresolved(cluster.orchestrator)) {
-        yield unresolvedVerdict(resource, 'the orchestrator', cluster.orchestrator);
-        continue;
-      }
-      const missing = (cluster.notCollected ?? []).filter(
-        (field) => field === 'NodeProvisioningMode' || field === 'Orchestrator',
-      );
-      if (missing.length > 0) {
-        yield {
-          resource,
-          status: 'UNKNOWN',
-          messageId: 'notCollected',
-          data: { what: missing.join(' and '), reason: 'the source does not report it' },
-        };
-        continue;
-      }
-      const continuous = cluster.nodeProvisioningMode === 'Continuous';
+      const continuous = !modeUnknown && cluster.nodeProvisioningMode === 'Continuous';
       const orchestrator =
         cluster.orchestrator === 'none'
           ? 'no orchestrator'
@@ -78,35 +79,65 @@ export default defineRule({
         .filter((group) => group.kind === 'restricted')
         .map((group) => group.name);
       const evidence = {
-        nodeProvisioningMode: cluster.nodeProvisioningMode,
+        nodeProvisioningMode: modeUnknown ? 'unknown' : cluster.nodeProvisioningMode,
         orchestrator: cluster.orchestrator,
         groupsWithKeys: keyedGroups.map((group) => group.name),
       };
-      const supported = continuous && cluster.orchestrator === 'eks';
-      if (!supported && keyedGroups.length > 0) {
-        yield {
-          resource,
-          status: 'FAIL',
-          messageId: 'keyIgnored',
-          data: {
-            groups: keyedGroups.map((group) => group.name).join(', '),
-            why: continuous
-              ? `Continuous mode needs EKS, the cluster is ${orchestrator}`
-              : 'the cluster is not in Continuous mode',
-          },
-          evidence,
-        };
-      } else if (continuous && cluster.orchestrator !== 'eks') {
-        yield { resource, status: 'FAIL', messageId: 'slurmContinuous', data: { orchestrator }, evidence };
-      } else if (!continuous) {
-        yield {
-          resource,
-          status: 'FAIL',
-          messageId: 'legacyMode',
-          data: { orchestrator, mode: 'unset' },
-          evidence,
-        };
-      } else if (keyedRestricted.length > 0) {
+      if (cluster.orchestrator !== 'eks') {
+        // Continuous mode needs EKS, so no value of NodeProvisioningMode lets this cluster use keys.
+        if (keyedGroups.length > 0)
+          yield {
+            resource,
+            status: 'FAIL',
+            messageId: 'keyIgnored',
+            data: {
+              groups: keyedGroups.map((group) => group.name).join(', '),
+              why: continuous
+                ? `Continuous mode needs EKS, the cluster is ${orchestrator}`
+                : modeUnknown
+                  ? `customer managed keys need EKS in Continuous mode, the cluster is ${orchestrator}`
+                  : 'the cluster is not in Continuous mode',
+            },
+            evidence,
+          };
+        else if (continuous)
+          yield { resource, status: 'FAIL', messageId: 'slurmContinuous', data: { orchestrator }, evidence };
+        else if (modeUnknown)
+          yield { resource, status: 'FAIL', messageId: 'notEks', data: { orchestrator }, evidence };
+        else
+          yield {
+            resource,
+            status: 'FAIL',
+            messageId: 'legacyMode',
+            data: { orchestrator, mode: 'unset' },
+            evidence,
+          };
+        continue;
+      }
+      if (modeUnknown) {
+        yield modeUnknown;
+        continue;
+      }
+      if (!continuous)
+        yield keyedGroups.length > 0
+          ? {
+              resource,
+              status: 'FAIL',
+              messageId: 'keyIgnored',
+              data: {
+                groups: keyedGroups.map((group) => group.name).join(', '),
+                why: 'the cluster is not in Continuous mode',
+              },
+              evidence,
+            }
+          : {
+              resource,
+              status: 'FAIL',
+              messageId: 'legacyMode',
+              data: { orchestrator, mode: 'unset' },
+              evidence,
+            };
+      else if (keyedRestricted.length > 0)
         yield {
           resource,
           status: 'FAIL',
@@ -117,9 +148,7 @@ export default defineRule({
           },
           evidence,
         };
-      } else {
-        yield { resource, status: 'PASS', messageId: 'continuous', evidence };
-      }
+      else yield { resource, status: 'PASS', messageId: 'continuous', evidence };
     }
   },
 });

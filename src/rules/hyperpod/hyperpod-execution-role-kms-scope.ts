@@ -1,24 +1,69 @@
 import type { PolicyStatement } from '../../model/inventory.js';
 import { isIacSource, isUnresolved } from '../../model/inventory.js';
 import { coveredActions, toList, USAGE_ACTIONS } from '../../policy/actions.js';
-import { conditionKeys } from '../../policy/conditions.js';
+import { conditionKeys, parseOperator } from '../../policy/conditions.js';
+import { globToRegExp, hasWildcard } from '../../policy/glob.js';
 import { defineRule } from '../define-rule.js';
 import { eachGroup, gapReason, groupResource, UNRESOLVED_MESSAGE, unresolvedVerdict } from '../helpers.js';
 
-/** A Resource that covers every key in an account or more: `*`, `arn:aws:kms:*:*:key/*`, `...:key/*`. */
-const isAllKeys = (resource: string): boolean =>
-  resource === '*' || /^arn:[^:]*:kms:[^:]*:[^:]*:(key\/)?\*$|^arn:[^:]*:kms:\*/.test(resource);
+/**
+ * A Resource that covers every key of an account or more: `*`, `arn:aws:kms:*:*:key/*`,
+ * `arn:aws:kms:<region>:<account>:key/*`, `...:*`, or a key id pattern such as `key/mrk-*`.
+ * A key ARN in a wildcard region or account (`arn:aws:kms:*:<account>:key/<id>`) names one
+ * (multi-Region) key; an alias pattern names no key (usage is authorized on the key ARN).
+ */
+function isAllKeys(resource: string): boolean {
+  if (resource === '*') return true;
+  const parts = resource.split(':');
+  if (parts.length < 6 || parts[0] !== 'arn') return false;
+  if (!globToRegExp(parts[2] ?? '').test('kms')) return false;
+  const target = parts.slice(5).join(':');
+  return hasWildcard(target) && !target.startsWith('alias/');
+}
 
-/** Conditions that narrow a statement to particular keys even when Resource is `*`. */
+/**
+ * Conditions that narrow a statement to particular keys even when Resource is `*`: a positive
+ * operator on the key's tags or aliases, with literal values. A negated operator, IfExists or
+ * ForAllValues (which untagged or unaliased keys satisfy), Null, or a wildcard value does not.
+ */
 const KEY_SCOPING_CONDITIONS = /^(aws:resourcetag\/|kms:resourcealiases$|kms:requestalias$)/i;
 
-function wideUsage(statement: PolicyStatement): string[] {
+function scopesKeys(statement: PolicyStatement): boolean {
+  return conditionKeys(statement.Condition).some(({ operator, key, values }) => {
+    const op = parseOperator(operator);
+    if (!op.known || op.negated || op.ifExists || op.set === 'ForAllValues' || op.base === 'null')
+      return false;
+    if (!KEY_SCOPING_CONDITIONS.test(key)) return false;
+    return (
+      values.length > 0 &&
+      values.every((value) => value !== '' && !hasWildcard(value) && !value.includes('${'))
+    );
+  });
+}
+
+/** Usage actions an unconditional Deny with a specific NotResource confines to those keys. */
+function confinedActions(statements: readonly PolicyStatement[]): Set<string> {
+  const confined = new Set<string>();
+  for (const statement of statements) {
+    if (
+      statement.Effect !== 'Deny' ||
+      statement.Condition !== undefined ||
+      statement.NotResource === undefined
+    )
+      continue;
+    if (toList(statement.NotResource).some(isAllKeys)) continue;
+    for (const action of coveredActions(statement, USAGE_ACTIONS)) confined.add(action);
+  }
+  return confined;
+}
+
+function wideUsage(statement: PolicyStatement, confined: Set<string>): string[] {
   if (statement.Effect !== 'Allow') return [];
-  const usage = coveredActions(statement, USAGE_ACTIONS);
+  const usage = coveredActions(statement, USAGE_ACTIONS).filter((action) => !confined.has(action));
   if (usage.length === 0) return [];
   const resources = statement.NotResource !== undefined ? ['*'] : toList(statement.Resource);
   if (!resources.some(isAllKeys)) return [];
-  if (conditionKeys(statement.Condition).some(({ key }) => KEY_SCOPING_CONDITIONS.test(key))) return [];
+  if (scopesKeys(statement)) return [];
   return usage;
 }
 
@@ -67,8 +112,9 @@ export default defineRule({
         const reason = gapReason(context.index.gapsFor(roleArn));
         return { resource, status: 'UNKNOWN', messageId: 'notCollected', data: { role: roleArn, reason } };
       }
+      const confined = confinedActions(role.kmsStatements);
       const wide = role.kmsStatements
-        .map((statement, index) => ({ index, sid: statement.Sid, actions: wideUsage(statement) }))
+        .map((statement, index) => ({ index, sid: statement.Sid, actions: wideUsage(statement, confined) }))
         .filter((entry) => entry.actions.length > 0);
       if (wide.length > 0) {
         const actions = [...new Set(wide.flatMap((entry) => entry.actions))];

@@ -40,14 +40,10 @@ export default defineRule({
         yield { resource, status: 'NOT_APPLICABLE', messageId: 'noKeys' };
         return;
       }
+      // A key proven missing outweighs one that cannot be known.
       for (const volume of volumes) {
         const ref = volume.kmsKeyId;
-        if (ref === null) continue;
-        if (isUnresolved(ref)) {
-          yield unresolvedVerdict(resource, `the ${volume.role} volume key`, ref);
-          return;
-        }
-        if (volume.resolution?.status === 'not-found') {
+        if (typeof ref === 'string' && volume.resolution?.status === 'not-found') {
           yield {
             resource,
             status: 'FAIL',
@@ -55,6 +51,12 @@ export default defineRule({
             data: { volume: volume.role, key: ref, reason: volume.resolution.message },
             evidence: { volumeKmsKeyId: ref },
           };
+          return;
+        }
+      }
+      for (const volume of volumes) {
+        if (isUnresolved(volume.kmsKeyId)) {
+          yield unresolvedVerdict(resource, `the ${volume.role} volume key`, volume.kmsKeyId);
           return;
         }
       }

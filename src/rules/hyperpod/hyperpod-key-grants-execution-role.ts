@@ -9,6 +9,7 @@ import {
   eachGroup,
   gapReason,
   groupResource,
+  isAwsManagedAlias,
   keyedVolumes,
   keyLabel,
   UNRESOLVED_MESSAGE,
@@ -57,13 +58,14 @@ function judgeKey(context: RuleContext, key: Key, roleArn: string, region: strin
   const account = accountOf(roleArn) ?? key.account;
   const caller: Caller = { kind: 'iam', arn: roleArn, account, roleId: role?.roleId };
   const identityStatements = role?.policiesCollected ? role.kmsStatements : undefined;
+  const resourceTags = key.tags && !isUnresolved(key.tags) ? key.tags : undefined;
   const results: Record<string, Tri> = {};
   for (const { action, context: makeContext } of ACTIONS) {
     const access = keyAccess({
       caller,
       action,
       resource: key.arn,
-      context: makeContext({ roleArn, account, region }),
+      context: makeContext({ roleArn, account, region, resourceTags }),
       keyPolicy: key.policy,
       keyAccount: key.account,
       identityStatements,
@@ -90,9 +92,18 @@ function judgeKey(context: RuleContext, key: Key, roleArn: string, region: strin
       return { status: 'FAIL', messageId: 'notGranted', data: { ...base, action }, evidence };
     }
     if (access.result === 'maybe') {
-      const reason = access.needsIdentity
-        ? `the key policy delegates to IAM and the role's IAM policies ${role ? 'could not be read' : 'were not collected'}`
-        : `it depends on condition keys that cannot be evaluated: ${access.unknownKeys.join(', ')}`;
+      const reasons = [
+        ...(access.needsIdentity
+          ? [
+              `${account === key.account ? 'the key policy delegates to IAM' : 'the key is in another account, so IAM must allow it too,'} and the role's IAM policies ${role ? 'could not be read' : 'were not collected'}`,
+            ]
+          : []),
+        ...(access.unknownKeys.length > 0
+          ? [`it depends on condition keys that cannot be evaluated: ${access.unknownKeys.join(', ')}`]
+          : []),
+        ...access.unknownPrincipals,
+      ];
+      const reason = reasons.join('; ') || 'the policies do not decide it';
       return { status: 'UNKNOWN', messageId: 'undetermined', data: { ...base, action, reason }, evidence };
     }
   }
@@ -146,10 +157,31 @@ export default defineRule({
       const keys = new Map<string, Key>();
       let unresolvedKey: Verdict | undefined;
       for (const volume of keyedVolumes(group.volumes)) {
-        if (isUnresolved(volume.kmsKeyId))
+        if (volume.kmsKeyId === null) continue;
+        if (isUnresolved(volume.kmsKeyId)) {
           unresolvedKey ??= unresolvedVerdict(resource, `the ${volume.role} volume key`, volume.kmsKeyId);
+          continue;
+        }
+        if (isAwsManagedAlias(volume.kmsKeyId) || volume.resolution?.status === 'not-found') continue;
         const key = context.index.keyOfVolume(volume);
-        if (key && key.metadata?.keyManager !== 'AWS') keys.set(key.arn, key);
+        if (key) {
+          if (key.metadata?.keyManager !== 'AWS') keys.set(key.arn, key);
+          continue;
+        }
+        // A key that could not be resolved or described may be customer managed: its policy is unknown.
+        unresolvedKey ??= {
+          resource,
+          status: 'UNKNOWN',
+          messageId: 'notCollected',
+          data: {
+            what: `the key ${volume.kmsKeyId}`,
+            reason:
+              volume.resolution?.status === 'unknown'
+                ? volume.resolution.reason
+                : 'it is not in the inventory',
+          },
+          evidence: { volumeKmsKeyId: volume.kmsKeyId },
+        };
       }
       if (keys.size === 0) return unresolvedKey ?? { resource, status: 'NOT_APPLICABLE', messageId: 'noCmk' };
       if (group.executionRole === null) return { resource, status: 'UNKNOWN', messageId: 'noRole' };

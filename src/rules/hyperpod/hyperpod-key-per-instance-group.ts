@@ -1,7 +1,18 @@
+import type { ResourceRef } from '../../model/finding.js';
 import type { Cluster, Key } from '../../model/inventory.js';
 import { isUnresolved } from '../../model/inventory.js';
-import { defineRule } from '../define-rule.js';
-import { eachGroup, groupResource, keyLabel } from '../helpers.js';
+import { defineRule, type Verdict } from '../define-rule.js';
+import {
+  describeKeyRef,
+  eachGroup,
+  groupKeys,
+  groupResource,
+  groupsNamingSameKey,
+  keyLabel,
+  UNRESOLVED_MESSAGE,
+  undeterminedKeyReason,
+  unresolvedVerdict,
+} from '../helpers.js';
 
 const projectOf = (cluster: Cluster): string | undefined =>
   cluster.tags && !isUnresolved(cluster.tags) ? cluster.tags.project : undefined;
@@ -29,6 +40,8 @@ export default defineRule({
       shared: 'key {{key}} also serves {{others}}',
       sharedAcrossClusters: 'key {{key}} also serves {{others}}, in other clusters or projects',
       noCmk: 'the instance group uses no customer managed key',
+      undetermined: 'whether key {{key}} also serves other instance groups cannot be known: {{reason}}',
+      unresolved: UNRESOLVED_MESSAGE,
     },
   },
   *check(context) {
@@ -51,15 +64,11 @@ export default defineRule({
       return entry;
     };
 
-    yield* eachGroup(context, (cluster, group) => {
+    yield* eachGroup(context, (cluster, group): Verdict => {
       const resource = groupResource(cluster, group);
-      if (isUnresolved(group.volumes)) return undefined;
-      const keys: Key[] = [];
-      for (const volume of group.volumes) {
-        const key = context.index.keyOfVolume(volume);
-        if (key && key.metadata?.keyManager !== 'AWS' && !keys.includes(key)) keys.push(key);
-      }
-      if (keys.length === 0) return { resource, status: 'NOT_APPLICABLE', messageId: 'noCmk' };
+      if (isUnresolved(group.volumes))
+        return unresolvedVerdict(resource, 'the storage configuration', group.volumes);
+      const { keys, undetermined } = groupKeys(context, group);
       for (const key of keys) {
         const { groups, wide } = sharingOf(key);
         if (groups.size <= 1) continue;
@@ -67,19 +76,27 @@ export default defineRule({
         for (const [id, name] of groups) {
           if (id !== group.id && others.length < MAX_LISTED) others.push(name);
         }
-        const count = groups.size - 1;
+        return shared(resource, keyLabel(key), others, groups.size - 1, wide, { keyArn: key.arn });
+      }
+      for (const volume of undetermined) {
+        const others = groupsNamingSameKey(cluster, group, volume).map(
+          (other) => `${cluster.name}/${other.name}`,
+        );
+        if (others.length > 0)
+          return shared(resource, describeKeyRef(volume), others, others.length, false, {
+            keyReference: volume.kmsKeyId,
+          });
+      }
+      const [unknown] = undetermined;
+      if (unknown)
         return {
           resource,
-          status: 'FAIL',
-          messageId: wide ? 'sharedAcrossClusters' : 'shared',
-          severity: wide ? 'high' : 'medium',
-          data: {
-            key: keyLabel(key),
-            others: others.slice(0, 5).join(', ') + (count > 5 ? ` and ${count - 5} more` : ''),
-          },
-          evidence: { keyArn: key.arn, sharedWithCount: count, sharedWith: others },
+          status: 'UNKNOWN',
+          messageId: 'undetermined',
+          data: { key: describeKeyRef(unknown), reason: undeterminedKeyReason(unknown) },
+          evidence: { keyReference: unknown.kmsKeyId },
         };
-      }
+      if (keys.length === 0) return { resource, status: 'NOT_APPLICABLE', messageId: 'noCmk' };
       return {
         resource,
         status: 'PASS',
@@ -99,3 +116,21 @@ interface KeySharing {
 
 /** Other groups named in a finding's evidence; the count says how many there are in all. */
 const MAX_LISTED = 50;
+
+function shared(
+  resource: ResourceRef,
+  key: string,
+  others: string[],
+  count: number,
+  wide: boolean,
+  evidence: Record<string, unknown>,
+): Verdict {
+  return {
+    resource,
+    status: 'FAIL',
+    messageId: wide ? 'sharedAcrossClusters' : 'shared',
+    severity: wide ? 'high' : 'medium',
+    data: { key, others: others.slice(0, 5).join(', ') + (count > 5 ? ` and ${count - 5} more` : '') },
+    evidence: { ...evidence, sharedWithCount: count, sharedWith: others },
+  };
+}

@@ -1,7 +1,19 @@
+import type { ResourceRef } from '../../model/finding.js';
+import type { Cluster, InstanceGroup } from '../../model/inventory.js';
 import { isUnresolved } from '../../model/inventory.js';
 import { matchesAny } from '../../policy/glob.js';
-import { defineRule } from '../define-rule.js';
-import { eachGroup, groupResource, keyLabel } from '../helpers.js';
+import { defineRule, type Verdict } from '../define-rule.js';
+import {
+  describeKeyRef,
+  eachGroup,
+  groupKeys,
+  groupResource,
+  groupsNamingSameKey,
+  keyLabel,
+  UNRESOLVED_MESSAGE,
+  undeterminedKeyReason,
+  unresolvedVerdict,
+} from '../helpers.js';
 
 export default defineRule({
   meta: {
@@ -27,6 +39,9 @@ export default defineRule({
       shared: 'key {{key}} of tenant {{tenant}} also serves tenant {{others}} ({{groups}})',
       noTenant: 'no tenant is assigned to this instance group in the config',
       noCmk: 'the instance group uses no customer managed key',
+      undetermined:
+        'whether key {{key}} of tenant {{tenant}} also serves another tenant cannot be known: {{reason}}',
+      unresolved: UNRESOLVED_MESSAGE,
     },
   },
   *check(context) {
@@ -43,37 +58,60 @@ export default defineRule({
         (entry) => matchesAny(clusterName, [entry.cluster]) || matchesAny(clusterId, [entry.cluster]),
       );
 
-    yield* eachGroup(context, (cluster, group) => {
+    yield* eachGroup(context, (cluster, group): Verdict | undefined => {
       if (!inScope(cluster.name, cluster.id)) return undefined;
       const resource = groupResource(cluster, group);
       const tenant = tenantOf(cluster.name, cluster.id, group.name);
       if (!tenant) return { resource, status: 'NOT_APPLICABLE', messageId: 'noTenant' };
-      if (isUnresolved(group.volumes)) return undefined;
-      const keys = [...new Set(group.volumes.map((volume) => context.index.keyOfVolume(volume)))].filter(
-        (key) => key !== undefined && key.metadata?.keyManager !== 'AWS',
-      );
-      if (keys.length === 0)
-        return { resource, status: 'NOT_APPLICABLE', messageId: 'noCmk', data: { tenant } };
+      if (isUnresolved(group.volumes))
+        return unresolvedVerdict(resource, 'the storage configuration', group.volumes);
+      const { keys, undetermined } = groupKeys(context, group);
       for (const key of keys) {
-        if (!key) continue;
         const foreign = context.index
           .usesOfKey(key.arn)
           .map((use) => ({ use, tenant: tenantOf(use.cluster.name, use.cluster.id, use.group.name) }))
-          .filter((entry) => entry.tenant !== undefined && entry.tenant !== tenant);
-        if (foreign.length === 0) continue;
-        const others = [...new Set(foreign.map((entry) => entry.tenant))].join(', ');
-        const groups = [
-          ...new Set(foreign.map((entry) => `${entry.use.cluster.name}/${entry.use.group.name}`)),
-        ];
+          .filter((entry) => entry.tenant !== undefined && entry.tenant !== tenant)
+          .map((entry) => ({ cluster: entry.use.cluster, group: entry.use.group, tenant: entry.tenant! }));
+        if (foreign.length > 0) return shared(resource, keyLabel(key), tenant, foreign, { keyArn: key.arn });
+      }
+      for (const volume of undetermined) {
+        const foreign = groupsNamingSameKey(cluster, group, volume)
+          .map((other) => ({ cluster, group: other, tenant: tenantOf(cluster.name, cluster.id, other.name) }))
+          .filter((entry) => entry.tenant !== undefined && entry.tenant !== tenant)
+          .map((entry) => ({ ...entry, tenant: entry.tenant! }));
+        if (foreign.length > 0)
+          return shared(resource, describeKeyRef(volume), tenant, foreign, { keyReference: volume.kmsKeyId });
+      }
+      const [unknown] = undetermined;
+      if (unknown)
         return {
           resource,
-          status: 'FAIL',
-          messageId: 'shared',
-          data: { key: keyLabel(key), tenant, others, groups: groups.join(', ') },
-          evidence: { keyArn: key.arn, tenant, otherTenants: others.split(', '), groups },
+          status: 'UNKNOWN',
+          messageId: 'undetermined',
+          data: { key: describeKeyRef(unknown), tenant, reason: undeterminedKeyReason(unknown) },
+          evidence: { keyReference: unknown.kmsKeyId, tenant },
         };
-      }
+      if (keys.length === 0)
+        return { resource, status: 'NOT_APPLICABLE', messageId: 'noCmk', data: { tenant } };
       return { resource, status: 'PASS', messageId: 'isolated', data: { tenant } };
     });
   },
 });
+
+function shared(
+  resource: ResourceRef,
+  key: string,
+  tenant: string,
+  foreign: { cluster: Cluster; group: InstanceGroup; tenant: string }[],
+  evidence: Record<string, unknown>,
+): Verdict {
+  const others = [...new Set(foreign.map((entry) => entry.tenant))];
+  const groups = [...new Set(foreign.map((entry) => `${entry.cluster.name}/${entry.group.name}`))];
+  return {
+    resource,
+    status: 'FAIL',
+    messageId: 'shared',
+    data: { key, tenant, others: others.join(', '), groups: groups.join(', ') },
+    evidence: { ...evidence, tenant, otherTenants: others, groups },
+  };
+}

@@ -1,0 +1,739 @@
+import { describe, expect, it } from 'vitest';
+import type { PolicyDocument, PolicyStatement } from '../../src/model/inventory.js';
+import { requestContext, type Tri } from '../../src/policy/conditions.js';
+import {
+  allowedPrincipals,
+  effectiveActions,
+  encryptionContextScopedStatements,
+  evaluatePolicy,
+  type KeyAccess,
+  keyAccess,
+  publicStatements,
+  statementsOf,
+} from '../../src/policy/evaluate.js';
+import { hyperPodCreateGrantContext, hyperPodDescribeKeyContext } from '../../src/policy/hyperpod.js';
+import type { Caller } from '../../src/policy/principal.js';
+
+const A = '111122223333';
+const B = '444455556666';
+const KEY = `arn:aws:kms:us-east-1:${A}:key/k1`;
+const ROLE = `arn:aws:iam::${A}:role/hyperpod-exec`;
+const X_ROLE = `arn:aws:iam::${B}:role/hyperpod-exec`;
+type IamCaller = Extract<Caller, { kind: 'iam' }>;
+const role: IamCaller = { kind: 'iam', arn: ROLE, account: A };
+const crossRole: IamCaller = { kind: 'iam', arn: X_ROLE, account: B };
+const grantCtx = (caller: IamCaller = role) =>
+  hyperPodCreateGrantContext({ roleArn: caller.arn, account: caller.account, region: 'us-east-1' });
+
+const policy = (...Statement: PolicyStatement[]): PolicyDocument => ({ Version: '2012-10-17', Statement });
+const root = (account = A): PolicyStatement => ({
+  Sid: 'Enable IAM User Permissions',
+  Effect: 'Allow',
+  Principal: { AWS: `arn:aws:iam::${account}:root` },
+  Action: 'kms:*',
+  Resource: '*',
+});
+const allow = (
+  principal: PolicyStatement['Principal'],
+  extra: Partial<PolicyStatement> = {},
+): PolicyStatement => ({
+  Effect: 'Allow',
+  Principal: principal,
+  Action: ['kms:CreateGrant', 'kms:DescribeKey'],
+  Resource: '*',
+  ...extra,
+});
+const deny = (extra: Partial<PolicyStatement>): PolicyStatement => ({
+  Effect: 'Deny',
+  Principal: '*',
+  Action: 'kms:*',
+  Resource: '*',
+  ...extra,
+});
+/** A Deny to everyone but the principals named. */
+const denyExcept = (NotPrincipal: PolicyStatement['NotPrincipal']): PolicyStatement => ({
+  Effect: 'Deny',
+  NotPrincipal,
+  Action: 'kms:*',
+  Resource: '*',
+});
+const viaSageMaker = { StringEquals: { 'kms:ViaService': 'sagemaker.us-east-1.amazonaws.com' } };
+
+describe('statementsOf', () => {
+  it('takes a single statement object or a list', () => {
+    expect(statementsOf({ Statement: root() })).toHaveLength(1);
+    expect(statementsOf(policy(root(), root(B)))).toHaveLength(2);
+  });
+});
+
+describe('evaluatePolicy (one request, one policy)', () => {
+  const rows: [string, PolicyDocument, 'resource' | 'identity', { allow: Tri; delegate: Tri; deny: Tri }][] =
+    [
+      [
+        'a direct grant',
+        policy(allow({ AWS: ROLE })),
+        'resource',
+        { allow: 'yes', delegate: 'no', deny: 'no' },
+      ],
+      [
+        'the root statement delegates',
+        policy(root()),
+        'resource',
+        { allow: 'no', delegate: 'yes', deny: 'no' },
+      ],
+      [
+        'another account root: nothing',
+        policy(root(B)),
+        'resource',
+        { allow: 'no', delegate: 'no', deny: 'no' },
+      ],
+      ['Principal "*"', policy(allow('*')), 'resource', { allow: 'yes', delegate: 'no', deny: 'no' }],
+      ['{"AWS": "*"}', policy(allow({ AWS: '*' })), 'resource', { allow: 'yes', delegate: 'no', deny: 'no' }],
+      [
+        'a list naming the role among others',
+        policy(allow({ AWS: [`arn:aws:iam::${A}:role/a`, ROLE] })),
+        'resource',
+        { allow: 'yes', delegate: 'no', deny: 'no' },
+      ],
+      [
+        'a service principal does not cover the role',
+        policy(allow({ Service: 'sagemaker.amazonaws.com' })),
+        'resource',
+        { allow: 'no', delegate: 'no', deny: 'no' },
+      ],
+      [
+        'kms:Create* covers CreateGrant',
+        policy(allow({ AWS: ROLE }, { Action: 'kms:Create*' })),
+        'resource',
+        { allow: 'yes', delegate: 'no', deny: 'no' },
+      ],
+      [
+        'action names are case-insensitive',
+        policy(allow({ AWS: ROLE }, { Action: 'KMS:creategrant' })),
+        'resource',
+        { allow: 'yes', delegate: 'no', deny: 'no' },
+      ],
+      [
+        'kms:Describe* does not cover CreateGrant',
+        policy(allow({ AWS: ROLE }, { Action: 'kms:Describe*' })),
+        'resource',
+        { allow: 'no', delegate: 'no', deny: 'no' },
+      ],
+      [
+        'NotAction that leaves CreateGrant',
+        policy({ Effect: 'Allow', Principal: { AWS: ROLE }, NotAction: ['kms:Decrypt'], Resource: '*' }),
+        'resource',
+        { allow: 'yes', delegate: 'no', deny: 'no' },
+      ],
+      [
+        'NotAction that removes CreateGrant',
+        policy({ Effect: 'Allow', Principal: { AWS: ROLE }, NotAction: 'kms:Create*', Resource: '*' }),
+        'resource',
+        { allow: 'no', delegate: 'no', deny: 'no' },
+      ],
+      [
+        'Resource naming the key',
+        policy(allow({ AWS: ROLE }, { Resource: KEY })),
+        'resource',
+        { allow: 'yes', delegate: 'no', deny: 'no' },
+      ],
+      [
+        'Resource naming another key',
+        policy(allow({ AWS: ROLE }, { Resource: `arn:aws:kms:us-east-1:${A}:key/k2` })),
+        'resource',
+        { allow: 'no', delegate: 'no', deny: 'no' },
+      ],
+      [
+        'NotResource excluding the key',
+        policy({ Effect: 'Allow', Principal: { AWS: ROLE }, Action: 'kms:*', NotResource: KEY }),
+        'resource',
+        { allow: 'no', delegate: 'no', deny: 'no' },
+      ],
+      [
+        'NotResource excluding another key',
+        policy({ Effect: 'Allow', Principal: { AWS: ROLE }, Action: 'kms:*', NotResource: `${KEY}x` }),
+        'resource',
+        { allow: 'yes', delegate: 'no', deny: 'no' },
+      ],
+      [
+        'a condition on a key no inventory knows',
+        policy(allow({ AWS: ROLE }, { Condition: { StringEquals: { 'aws:PrincipalOrgID': 'o-1' } } })),
+        'resource',
+        { allow: 'maybe', delegate: 'no', deny: 'no' },
+      ],
+      [
+        'a Deny to everyone',
+        policy(allow({ AWS: ROLE }), deny({})),
+        'resource',
+        { allow: 'yes', delegate: 'no', deny: 'yes' },
+      ],
+      [
+        'a Deny to the account root covers every principal in it',
+        policy(allow({ AWS: ROLE }), deny({ Principal: { AWS: A } })),
+        'resource',
+        { allow: 'yes', delegate: 'no', deny: 'yes' },
+      ],
+      [
+        'a Deny with NotPrincipal naming the account exempts the role',
+        policy(allow({ AWS: ROLE }), denyExcept({ AWS: [ROLE, `arn:aws:iam::${A}:root`] })),
+        'resource',
+        { allow: 'yes', delegate: 'no', deny: 'no' },
+      ],
+      [
+        'a Deny with NotPrincipal naming only the role may still apply (IAM checks the account first)',
+        policy(allow({ AWS: ROLE }), denyExcept({ AWS: ROLE })),
+        'resource',
+        { allow: 'yes', delegate: 'no', deny: 'maybe' },
+      ],
+      [
+        'a Deny with NotPrincipal naming someone else applies',
+        policy(allow({ AWS: ROLE }), denyExcept({ AWS: `arn:aws:iam::${A}:role/admin` })),
+        'resource',
+        { allow: 'yes', delegate: 'no', deny: 'yes' },
+      ],
+      [
+        'an Allow with NotPrincipal covers everyone else',
+        policy({
+          Effect: 'Allow',
+          NotPrincipal: { AWS: `arn:aws:iam::${A}:role/admin` },
+          Action: 'kms:*',
+          Resource: '*',
+        }),
+        'resource',
+        { allow: 'yes', delegate: 'no', deny: 'no' },
+      ],
+      [
+        'a grant to one session of the role: the session HyperPod uses is not known',
+        policy(allow({ AWS: `arn:aws:sts::${A}:assumed-role/hyperpod-exec/alice` })),
+        'resource',
+        { allow: 'maybe', delegate: 'no', deny: 'no' },
+      ],
+      [
+        'identity policies ignore Principal',
+        policy({ Effect: 'Allow', Action: 'kms:CreateGrant', Resource: KEY }),
+        'identity',
+        { allow: 'yes', delegate: 'no', deny: 'no' },
+      ],
+    ];
+  it.each(rows)('%s', (_name, doc, kind, expected) => {
+    const decision = evaluatePolicy(
+      doc,
+      { caller: role, action: 'kms:CreateGrant', resource: KEY, context: grantCtx() },
+      kind,
+    );
+    expect({ allow: decision.allow, delegate: decision.delegate, deny: decision.deny }).toEqual(expected);
+  });
+
+  it('names the condition keys that made the answer undetermined', () => {
+    const decision = evaluatePolicy(
+      policy(
+        allow(
+          { AWS: ROLE },
+          { Condition: { StringEquals: { 'aws:PrincipalOrgID': 'o-1', ...viaSageMaker.StringEquals } } },
+        ),
+      ),
+      { caller: role, action: 'kms:CreateGrant', resource: KEY, context: grantCtx() },
+      'resource',
+    );
+    expect(decision.unknownKeys).toEqual(['aws:PrincipalOrgID']);
+    expect(decision.unknownPrincipals).toEqual([]);
+  });
+
+  it('names the principal that made the answer undetermined', () => {
+    const decision = evaluatePolicy(
+      policy({ ...denyExcept({ AWS: ROLE }), Sid: 'OnlyRole' }),
+      { caller: role, action: 'kms:CreateGrant', resource: KEY, context: grantCtx() },
+      'resource',
+    );
+    expect(decision.unknownPrincipals).toEqual([
+      'NotPrincipal of statement "OnlyRole" names the caller but not its account',
+    ]);
+    expect(decision.hits).toEqual([
+      { index: 0, sid: 'OnlyRole', effect: 'Deny', applies: 'maybe', via: 'principal' },
+    ]);
+  });
+});
+
+describe('keyAccess: as KMS decides it', () => {
+  const createGrant = allow(
+    { AWS: ROLE },
+    {
+      Action: 'kms:CreateGrant',
+      Condition: { ...viaSageMaker, Bool: { 'kms:GrantIsForAWSResource': 'true' } },
+    },
+  );
+  const identityAllow: PolicyStatement = {
+    Effect: 'Allow',
+    Action: ['kms:CreateGrant', 'kms:DescribeKey'],
+    Resource: '*',
+  };
+  type Expect = Partial<Pick<KeyAccess, 'result' | 'path' | 'explicitDeny' | 'needsIdentity'>>;
+  const rows: [string, PolicyStatement[], PolicyStatement[] | undefined, IamCaller, Expect][] = [
+    [
+      'key policy grants the role directly; IAM not needed',
+      [createGrant],
+      undefined,
+      role,
+      { result: 'yes', path: 'key-policy', needsIdentity: false },
+    ],
+    [
+      'key policy grants the role directly; IAM grants nothing',
+      [createGrant],
+      [],
+      role,
+      { result: 'yes', path: 'key-policy' },
+    ],
+    [
+      'root delegation and IAM allows',
+      [root()],
+      [identityAllow],
+      role,
+      { result: 'yes', path: 'iam-delegation' },
+    ],
+    ['root delegation and IAM allows nothing', [root()], [], role, { result: 'no', path: 'iam-delegation' }],
+    [
+      'root delegation and IAM not collected',
+      [root()],
+      undefined,
+      role,
+      { result: 'maybe', needsIdentity: true },
+    ],
+    [
+      'root delegation; IAM allows only via another region',
+      [root()],
+      [
+        {
+          ...identityAllow,
+          Condition: { StringEquals: { 'kms:ViaService': 'sagemaker.us-west-2.amazonaws.com' } },
+        },
+      ],
+      role,
+      { result: 'no' },
+    ],
+    [
+      'root delegation; IAM allows only another key',
+      [root()],
+      [{ ...identityAllow, Resource: `arn:aws:kms:us-east-1:${A}:key/k2` }],
+      role,
+      { result: 'no' },
+    ],
+    [
+      'root delegation; IAM allows keys by tag and the key tags are not known',
+      [root()],
+      [{ ...identityAllow, Condition: { StringEquals: { 'aws:ResourceTag/project': 'llm' } } }],
+      role,
+      { result: 'maybe' },
+    ],
+    ['no statement for the role', [root(B)], [identityAllow], role, { result: 'no', path: 'none' }],
+    [
+      'explicit Deny in the key policy wins',
+      [createGrant, deny({ Action: 'kms:CreateGrant' })],
+      undefined,
+      role,
+      { result: 'no', explicitDeny: true },
+    ],
+    [
+      'explicit Deny in IAM wins over a key policy Allow',
+      [createGrant],
+      [{ Effect: 'Deny', Action: 'kms:*', Resource: '*' }],
+      role,
+      { result: 'no', explicitDeny: true },
+    ],
+    [
+      'Deny StringNotEquals kms:ViaService sagemaker: HyperPod comes via SageMaker, so it does not apply',
+      [
+        createGrant,
+        deny({ Condition: { StringNotEquals: { 'kms:ViaService': 'sagemaker.us-east-1.amazonaws.com' } } }),
+      ],
+      undefined,
+      role,
+      { result: 'yes', explicitDeny: false },
+    ],
+    [
+      'Deny StringNotEquals aws:PrincipalArn naming only admins applies to the role',
+      [
+        createGrant,
+        deny({ Condition: { StringNotEquals: { 'aws:PrincipalArn': `arn:aws:iam::${A}:role/admin` } } }),
+      ],
+      undefined,
+      role,
+      { result: 'no', explicitDeny: true },
+    ],
+    [
+      'Deny unless the caller is in an organization we cannot see: undetermined',
+      [createGrant, deny({ Condition: { StringNotEquals: { 'aws:PrincipalOrgID': 'o-1' } } })],
+      undefined,
+      role,
+      { result: 'maybe', explicitDeny: false },
+    ],
+    [
+      'Deny without encryption context (Null true) stops HyperPod',
+      [createGrant, deny({ Condition: { Null: { 'kms:EncryptionContextKeys': 'true' } } })],
+      undefined,
+      role,
+      { result: 'no', explicitDeny: true },
+    ],
+    [
+      'Deny grants that are not for AWS resources does not stop HyperPod',
+      [
+        createGrant,
+        deny({ Action: 'kms:CreateGrant', Condition: { Bool: { 'kms:GrantIsForAWSResource': 'false' } } }),
+      ],
+      undefined,
+      role,
+      { result: 'yes' },
+    ],
+    [
+      'cross-account: key policy names the role, IAM allows',
+      [{ ...createGrant, Principal: { AWS: X_ROLE } }],
+      [identityAllow],
+      crossRole,
+      { result: 'yes', path: 'iam-delegation' },
+    ],
+    [
+      'cross-account: key policy names the role, IAM allows nothing',
+      [{ ...createGrant, Principal: { AWS: X_ROLE } }],
+      [],
+      crossRole,
+      { result: 'no' },
+    ],
+    [
+      'cross-account: key policy names the role, IAM not collected',
+      [{ ...createGrant, Principal: { AWS: X_ROLE } }],
+      undefined,
+      crossRole,
+      { result: 'maybe', needsIdentity: true },
+    ],
+    [
+      'cross-account: key policy names the other account, IAM allows',
+      [root(), root(B)],
+      [identityAllow],
+      crossRole,
+      { result: 'yes', path: 'iam-delegation' },
+    ],
+    [
+      'cross-account: only the key owner root is named',
+      [root()],
+      [identityAllow],
+      crossRole,
+      { result: 'no', path: 'none' },
+    ],
+    [
+      'cross-account: IAM allows but the key policy does not name the account',
+      [createGrant],
+      [identityAllow],
+      crossRole,
+      { result: 'no' },
+    ],
+  ];
+  it.each(rows)('%s', (_name, keyStatements, identityStatements, caller, expected) => {
+    const access = keyAccess({
+      caller,
+      action: 'kms:CreateGrant',
+      resource: KEY,
+      context: grantCtx(caller),
+      keyPolicy: policy(...keyStatements),
+      keyAccount: A,
+      identityStatements,
+    });
+    expect(access).toMatchObject(expected);
+  });
+
+  it('DescribeKey never carries grant keys: a statement that requires GrantIsForAWSResource does not allow it', () => {
+    const access = keyAccess({
+      caller: role,
+      action: 'kms:DescribeKey',
+      resource: KEY,
+      context: hyperPodDescribeKeyContext({ roleArn: ROLE, account: A, region: 'us-east-1' }),
+      keyPolicy: policy(
+        allow({ AWS: ROLE }, { Condition: { Bool: { 'kms:GrantIsForAWSResource': 'true' } } }),
+      ),
+      keyAccount: A,
+      identityStatements: undefined,
+    });
+    expect(access.result).toBe('no');
+  });
+
+  it('a condition on the key tags is decided by the tags the key carries', () => {
+    const keyPolicy = policy(root());
+    const identity: PolicyStatement[] = [
+      {
+        Effect: 'Allow',
+        Action: 'kms:CreateGrant',
+        Resource: '*',
+        Condition: { StringEquals: { 'aws:ResourceTag/project': 'llm' } },
+      },
+    ];
+    const ask = (resourceTags: Record<string, string> | undefined) =>
+      keyAccess({
+        caller: role,
+        action: 'kms:CreateGrant',
+        resource: KEY,
+        context: hyperPodCreateGrantContext({ roleArn: ROLE, account: A, region: 'us-east-1', resourceTags }),
+        keyPolicy,
+        keyAccount: A,
+        identityStatements: identity,
+      }).result;
+    expect(ask({ project: 'llm' })).toBe('yes');
+    expect(ask({ project: 'vision' })).toBe('no');
+    expect(ask({})).toBe('no');
+    expect(ask(undefined)).toBe('maybe');
+  });
+
+  it('aws:CalledVia is not assumed: whether SageMaker sets it is not documented', () => {
+    const access = keyAccess({
+      caller: role,
+      action: 'kms:CreateGrant',
+      resource: KEY,
+      context: grantCtx(),
+      keyPolicy: policy(
+        allow(
+          { AWS: ROLE },
+          { Condition: { 'ForAnyValue:StringEquals': { 'aws:CalledVia': 'sagemaker.amazonaws.com' } } },
+        ),
+      ),
+      keyAccount: A,
+      identityStatements: undefined,
+    });
+    expect(access.result).toBe('maybe');
+    expect(access.unknownKeys).toEqual(['aws:CalledVia']);
+  });
+
+  it('an IaC caller (no region, account or ARN) leaves kms:ViaService and aws:PrincipalArn undetermined', () => {
+    const access = keyAccess({
+      caller: { kind: 'iam', arn: 'template.yaml#ExecRole', account: 'unknown' },
+      action: 'kms:CreateGrant',
+      resource: 'template.yaml#Key',
+      context: hyperPodCreateGrantContext({
+        roleArn: 'template.yaml#ExecRole',
+        account: 'unknown',
+        region: 'unknown',
+      }),
+      keyPolicy: policy(allow({ AWS: 'template.yaml#ExecRole' }, { Condition: viaSageMaker })),
+      keyAccount: 'unknown',
+      identityStatements: undefined,
+    });
+    expect(access.result).toBe('maybe');
+    expect(access.unknownKeys).toEqual(['kms:ViaService']);
+  });
+});
+
+describe('effectiveActions', () => {
+  const doc = policy(
+    root(),
+    {
+      Effect: 'Allow',
+      Principal: { AWS: ROLE },
+      Action: ['kms:Encrypt', 'kms:Decrypt', 'kms:Create*'],
+      Resource: '*',
+    },
+    {
+      Effect: 'Allow',
+      Principal: { AWS: ROLE },
+      Action: 'kms:ReEncrypt*',
+      Resource: '*',
+      Condition: { StringEquals: { 'aws:PrincipalOrgID': 'o-1' } },
+    },
+    { Effect: 'Deny', Principal: '*', Action: 'kms:CreateAlias', Resource: '*' },
+  );
+  const actions = (caller: Caller, includeDelegation = false) =>
+    effectiveActions(doc, caller, KEY, requestContext({ 'aws:PrincipalArn': ROLE }), { includeDelegation });
+
+  it('lists what the key policy grants a principal by name, with Deny applied and conditions as maybe', () => {
+    expect(actions(role)).toEqual([
+      { action: 'kms:Encrypt', result: 'yes' },
+      { action: 'kms:Decrypt', result: 'yes' },
+      { action: 'kms:ReEncryptFrom', result: 'maybe' },
+      { action: 'kms:ReEncryptTo', result: 'maybe' },
+      { action: 'kms:CreateGrant', result: 'yes' },
+    ]);
+  });
+  it('leaves out grants through the account root unless asked', () => {
+    const account: Caller = { kind: 'iam', arn: `arn:aws:iam::${A}:root`, account: A };
+    expect(actions(account)).toEqual([]);
+    const all = actions(account, true).map((grant) => grant.action);
+    expect(all).toContain('kms:PutKeyPolicy');
+    expect(all).not.toContain('kms:CreateAlias');
+  });
+  it('restricts to a catalog', () => {
+    expect(
+      effectiveActions(doc, role, KEY, requestContext({}), { catalog: ['kms:Decrypt', 'kms:Sign'] }).map(
+        (g) => g.action,
+      ),
+    ).toEqual(['kms:Decrypt']);
+  });
+});
+
+describe('allowedPrincipals', () => {
+  it('lists the principals of Allow statements; NotPrincipal counts as "*"; Deny does not count', () => {
+    const refs = allowedPrincipals(
+      policy(
+        root(),
+        allow({ AWS: [ROLE, 'arn:aws:sts::111122223333:assumed-role/R/s'], Service: 'ec2.amazonaws.com' }),
+        { Effect: 'Allow', NotPrincipal: { AWS: ROLE }, Action: 'kms:Decrypt', Resource: '*' },
+        deny({ Principal: { AWS: X_ROLE } }),
+      ),
+    );
+    expect(refs.map(({ ref, statement }) => [ref.kind, statement])).toEqual([
+      ['account', 0],
+      ['iam', 1],
+      ['assumed-role', 1],
+      ['service', 1],
+      ['any', 2],
+    ]);
+  });
+});
+
+describe('publicStatements', () => {
+  const open = (
+    Condition?: PolicyStatement['Condition'],
+    principal: PolicyStatement['Principal'] = '*',
+  ): PolicyDocument =>
+    policy({
+      Sid: 'Open',
+      Effect: 'Allow',
+      Principal: principal,
+      Action: 'kms:Decrypt',
+      Resource: '*',
+      ...(Condition ? { Condition } : {}),
+    });
+  const rows: [string, PolicyDocument, boolean][] = [
+    ['Principal "*" without condition', open(), true],
+    ['{"AWS": "*"}', open(undefined, { AWS: '*' }), true],
+    ['"*" among other principals', open(undefined, { AWS: [ROLE, '*'] }), true],
+    ['a named role', open(undefined, { AWS: ROLE }), false],
+    ['the account root', open(undefined, { AWS: `arn:aws:iam::${A}:root` }), false],
+    ['a Deny to "*"', policy(deny({})), false],
+    [
+      'Allow with NotPrincipal',
+      policy({ Effect: 'Allow', NotPrincipal: { AWS: ROLE }, Action: 'kms:*', Resource: '*' }),
+      true,
+    ],
+    // each restricting key, written properly
+    ['aws:PrincipalOrgID', open({ StringEquals: { 'aws:PrincipalOrgID': 'o-a1b2c3d4e5' } }), false],
+    [
+      'aws:PrincipalOrgPaths with its usual trailing wildcard',
+      open({
+        'ForAnyValue:StringLike': { 'aws:PrincipalOrgPaths': 'o-a1b2c3d4e5/r-ab12/ou-ab12-11111111/*' },
+      }),
+      false,
+    ],
+    ['aws:PrincipalAccount', open({ StringEquals: { 'aws:PrincipalAccount': A } }), false],
+    [
+      'aws:PrincipalArn with an account-fixed pattern',
+      open({ ArnLike: { 'aws:PrincipalArn': `arn:aws:iam::${A}:role/*` } }),
+      false,
+    ],
+    [
+      'aws:PrincipalServiceName',
+      open({ StringEquals: { 'aws:PrincipalServiceName': 'ec2.amazonaws.com' } }),
+      false,
+    ],
+    [
+      'aws:userid with a fixed role id and any session',
+      open({ StringLike: { 'aws:userid': 'AROAEXAMPLEID1234567:*' } }),
+      false,
+    ],
+    ['aws:SourceAccount', open({ StringEquals: { 'aws:SourceAccount': A } }), false],
+    [
+      'aws:SourceArn',
+      open({ ArnLike: { 'aws:SourceArn': `arn:aws:sagemaker:us-east-1:${A}:cluster/*` } }),
+      false,
+    ],
+    ['aws:SourceOrgID', open({ StringEquals: { 'aws:SourceOrgID': 'o-a1b2c3d4e5' } }), false],
+    [
+      'aws:SourceOrgPaths',
+      open({ 'ForAnyValue:StringLike': { 'aws:SourceOrgPaths': 'o-a1b2c3d4e5/*' } }),
+      false,
+    ],
+    ['aws:SourceVpce', open({ StringEquals: { 'aws:SourceVpce': 'vpce-1a2b3c4d' } }), false],
+    ['aws:SourceVpc', open({ StringEquals: { 'aws:SourceVpc': 'vpc-111bbb22' } }), false],
+    ['kms:CallerAccount', open({ StringEquals: { 'kms:CallerAccount': A } }), false],
+    ['case-insensitive key names', open({ StringEquals: { 'KMS:CALLERACCOUNT': A } }), false],
+    [
+      'a restricting key beside an unrestricting one',
+      open({ StringEquals: { 'kms:CallerAccount': A, 'kms:ViaService': 'ec2.us-east-1.amazonaws.com' } }),
+      false,
+    ],
+    // each way to not restrict
+    [
+      'kms:ViaService alone (any account can call through the service)',
+      open({ StringEquals: { 'kms:ViaService': 'ec2.us-east-1.amazonaws.com' } }),
+      true,
+    ],
+    ['a negated operator', open({ StringNotEquals: { 'kms:CallerAccount': B } }), true],
+    [
+      'IfExists (a caller without the key passes)',
+      open({ StringEqualsIfExists: { 'aws:PrincipalOrgID': 'o-a1b2c3d4e5' } }),
+      true,
+    ],
+    [
+      'ForAllValues (an absent key passes)',
+      open({ 'ForAllValues:StringEquals': { 'aws:PrincipalOrgID': 'o-a1b2c3d4e5' } }),
+      true,
+    ],
+    ['Null', open({ Null: { 'aws:PrincipalOrgID': 'false' } }), true],
+    ['a wildcard value', open({ StringLike: { 'kms:CallerAccount': '*' } }), true],
+    ['a partial wildcard value', open({ StringLike: { 'aws:PrincipalAccount': '1111*' } }), true],
+    ['one wildcard value among literals', open({ StringLike: { 'kms:CallerAccount': [A, '*'] } }), true],
+    [
+      'an ARN pattern that does not fix the account',
+      open({ ArnLike: { 'aws:PrincipalArn': 'arn:aws:iam::*:role/admin' } }),
+      true,
+    ],
+    [
+      'an organization path with a wildcard organization',
+      open({ 'ForAnyValue:StringLike': { 'aws:PrincipalOrgPaths': '*/r-ab12/*' } }),
+      true,
+    ],
+    ['aws:userid with a wildcard id', open({ StringLike: { 'aws:userid': '*:alice' } }), true],
+    [
+      'a policy variable',
+      open({ StringEquals: { 'aws:PrincipalAccount': `\${aws:ResourceAccount}` } }),
+      true,
+    ],
+    ['an empty value', open({ StringEquals: { 'kms:CallerAccount': '' } }), true],
+    ['an unknown operator', open({ StringEqual: { 'kms:CallerAccount': A } }), true],
+  ];
+  it.each(rows)('%s', (_name, doc, isPublic) => {
+    const found = publicStatements(doc);
+    expect(found.length > 0).toBe(isPublic);
+  });
+  it('says which statement and why', () => {
+    expect(publicStatements(policy(root(), (open().Statement as PolicyStatement[])[0]!))).toEqual([
+      { index: 1, sid: 'Open', reason: 'Principal *' },
+    ]);
+  });
+});
+
+describe('encryptionContextScopedStatements', () => {
+  it.each([
+    [
+      'StringEquals on an encryption context key',
+      { StringEquals: { 'kms:EncryptionContext:aws:ebs:id': 'vol-1' } },
+      ['kms:EncryptionContext:aws:ebs:id'],
+    ],
+    [
+      'ForAnyValue on kms:EncryptionContextKeys',
+      { 'ForAnyValue:StringEquals': { 'kms:EncryptionContextKeys': 'tenant' } },
+      ['kms:EncryptionContextKeys'],
+    ],
+    ['no encryption context condition', viaSageMaker, []],
+  ] as const)('%s', (_name, Condition, keys) => {
+    const doc = policy(allow({ AWS: ROLE }, { Condition: Condition as PolicyStatement['Condition'] }));
+    const found = encryptionContextScopedStatements(doc, role, 'kms:CreateGrant');
+    expect(found.flatMap((s) => s.keys)).toEqual(keys);
+  });
+  it('ignores statements for other principals or actions', () => {
+    const scoped = { StringEquals: { 'kms:EncryptionContext:x': 'y' } };
+    const doc = policy(
+      allow({ AWS: `arn:aws:iam::${A}:role/other` }, { Condition: scoped }),
+      allow({ AWS: ROLE }, { Action: 'kms:Decrypt', Condition: scoped }),
+    );
+    expect(encryptionContextScopedStatements(doc, role, 'kms:CreateGrant')).toEqual([]);
+  });
+  it('counts statements that reach the role through its account', () => {
+    const doc = policy({ ...root(), Condition: { StringEquals: { 'kms:EncryptionContext:x': 'y' } } });
+    expect(encryptionContextScopedStatements(doc, role, 'kms:CreateGrant')).toHaveLength(1);
+  });
+});

@@ -1,0 +1,186 @@
+import { describe, expect, it } from 'vitest';
+import {
+  accountOf,
+  type Caller,
+  describePrincipal,
+  matchPrincipal,
+  type PrincipalMatch,
+  parsePrincipal,
+  principalsOf,
+  roleArnOfSession,
+  roleNameOf,
+  sameIamArn,
+} from '../../src/policy/principal.js';
+
+const ROLE = 'arn:aws:iam::111122223333:role/hyperpod-exec';
+const PATH_ROLE = 'arn:aws:iam::111122223333:role/ml/hyperpod-exec';
+const SESSION = 'arn:aws:sts::111122223333:assumed-role/hyperpod-exec/SageMaker';
+
+describe('parsePrincipal', () => {
+  it.each([
+    ['*', 'AWS', { kind: 'any' }],
+    ['*', 'Service', { kind: 'any' }],
+    ['111122223333', 'AWS', { kind: 'account', account: '111122223333' }],
+    ['arn:aws:iam::111122223333:root', 'AWS', { kind: 'account', account: '111122223333' }],
+    ['arn:aws-us-gov:iam::111122223333:root', 'AWS', { kind: 'account', account: '111122223333' }],
+    [
+      ROLE,
+      'AWS',
+      { kind: 'iam', arn: ROLE, account: '111122223333', resourceType: 'role', name: 'hyperpod-exec' },
+    ],
+    [
+      PATH_ROLE,
+      'AWS',
+      { kind: 'iam', arn: PATH_ROLE, account: '111122223333', resourceType: 'role', name: 'hyperpod-exec' },
+    ],
+    [
+      'arn:aws:iam::111122223333:user/alice',
+      'AWS',
+      { kind: 'iam', account: '111122223333', resourceType: 'user', name: 'alice' },
+    ],
+    [
+      SESSION,
+      'AWS',
+      { kind: 'assumed-role', arn: SESSION, account: '111122223333', roleName: 'hyperpod-exec' },
+    ],
+    ['AROAEXAMPLEID1234567', 'AWS', { kind: 'unique-id', id: 'AROAEXAMPLEID1234567' }],
+    ['AIDAEXAMPLEID1234567', 'AWS', { kind: 'unique-id', id: 'AIDAEXAMPLEID1234567' }],
+    ['Sagemaker.amazonaws.com', 'Service', { kind: 'service', service: 'sagemaker.amazonaws.com' }],
+    [
+      'cognito-identity.amazonaws.com',
+      'Federated',
+      { kind: 'other', value: 'cognito-identity.amazonaws.com' },
+    ],
+    ['template.yaml#ExecRole', 'AWS', { kind: 'other', value: 'template.yaml#ExecRole' }],
+    ['1111', 'AWS', { kind: 'other', value: '1111' }],
+  ] as const)('%s (%s)', (value, type, expected) => {
+    expect(parsePrincipal(value, type)).toMatchObject(expected);
+  });
+});
+
+describe('principalsOf: every way to write Principal', () => {
+  it.each([
+    ['absent', undefined, []],
+    ['"*"', '*', ['any']],
+    ['{"AWS": "*"}', { AWS: '*' }, ['any']],
+    ['{"AWS": ["*"]}', { AWS: ['*'] }, ['any']],
+    ['{"AWS": "<role>"}', { AWS: ROLE }, ['iam']],
+    [
+      '{"AWS": [role, account, root]}',
+      { AWS: [ROLE, '444455556666', 'arn:aws:iam::555566667777:root'] },
+      ['iam', 'account', 'account'],
+    ],
+    ['{"AWS": ..., "Service": ...}', { AWS: ROLE, Service: ['ec2.amazonaws.com'] }, ['iam', 'service']],
+  ] as const)('%s', (_name, principal, kinds) => {
+    expect(principalsOf(principal as never).map((ref) => ref.kind)).toEqual(kinds);
+  });
+});
+
+describe('matchPrincipal', () => {
+  const role: Caller = { kind: 'iam', arn: ROLE, account: '111122223333', roleId: 'AROACURRENTROLE00001' };
+  const pathRole: Caller = { kind: 'iam', arn: PATH_ROLE, account: '111122223333' };
+  const session: Caller = { kind: 'iam', arn: SESSION, account: '111122223333' };
+  const otherSession: Caller = {
+    kind: 'iam',
+    arn: 'arn:aws:sts::111122223333:assumed-role/hyperpod-exec/Other',
+    account: '111122223333',
+  };
+  const crossRole: Caller = {
+    kind: 'iam',
+    arn: 'arn:aws:iam::444455556666:role/hyperpod-exec',
+    account: '444455556666',
+  };
+  const service: Caller = { kind: 'service', service: 'sagemaker.amazonaws.com' };
+
+  const rows: [string, string, string, Caller, PrincipalMatch][] = [
+    ['any matches a role', '*', 'AWS', role, 'match'],
+    ['any matches a service', '*', 'AWS', service, 'match'],
+    ['the role by ARN', ROLE, 'AWS', role, 'match'],
+    ['the role by ARN, other case', 'arn:aws:iam::111122223333:role/HyperPod-Exec', 'AWS', role, 'match'],
+    ['the role by ARN matches its sessions', ROLE, 'AWS', session, 'match'],
+    ['a role with a path matches its sessions', PATH_ROLE, 'AWS', session, 'match'],
+    ['a role without its path is another principal', ROLE, 'AWS', pathRole, 'none'],
+    ['same role name in another account', ROLE, 'AWS', crossRole, 'none'],
+    ['another role', 'arn:aws:iam::111122223333:role/other', 'AWS', role, 'none'],
+    ['a user with the role name', 'arn:aws:iam::111122223333:user/hyperpod-exec', 'AWS', session, 'none'],
+    ['the account root delegates', 'arn:aws:iam::111122223333:root', 'AWS', role, 'delegated'],
+    ['a bare account id delegates', '111122223333', 'AWS', session, 'delegated'],
+    ['another account root', 'arn:aws:iam::444455556666:root', 'AWS', role, 'none'],
+    ['an account root does not cover a service', 'arn:aws:iam::111122223333:root', 'AWS', service, 'none'],
+    ['the exact session', SESSION, 'AWS', session, 'match'],
+    ['another session of the role', SESSION, 'AWS', otherSession, 'none'],
+    ['a session of the role, caller session unknown', SESSION, 'AWS', role, 'maybe'],
+    [
+      'a session of another role',
+      'arn:aws:sts::111122223333:assumed-role/other/SageMaker',
+      'AWS',
+      role,
+      'none',
+    ],
+    ['the role unique id', 'AROACURRENTROLE00001', 'AWS', role, 'match'],
+    ['a deleted role unique id', 'AROADELETEDROLE00001', 'AWS', role, 'none'],
+    ['a unique id, caller id not known', 'AROACURRENTROLE00001', 'AWS', pathRole, 'none'],
+    ['the service', 'sagemaker.amazonaws.com', 'Service', service, 'match'],
+    ['another service', 'ec2.amazonaws.com', 'Service', service, 'none'],
+    ['a service does not cover a role', 'sagemaker.amazonaws.com', 'Service', role, 'none'],
+    [
+      'an IaC reference equal to the caller',
+      'template.yaml#ExecRole',
+      'AWS',
+      { kind: 'iam', arn: 'template.yaml#ExecRole', account: 'unknown' },
+      'match',
+    ],
+    [
+      'an IaC reference to another role',
+      'template.yaml#Other',
+      'AWS',
+      { kind: 'iam', arn: 'template.yaml#ExecRole', account: 'unknown' },
+      'none',
+    ],
+  ];
+  it.each(rows)('%s', (_name, value, type, caller, expected) => {
+    expect(matchPrincipal(parsePrincipal(value, type), caller)).toBe(expected);
+  });
+});
+
+describe('ARN helpers', () => {
+  it.each([
+    [ROLE, 'hyperpod-exec'],
+    [PATH_ROLE, 'hyperpod-exec'],
+    [SESSION, 'hyperpod-exec'],
+    ['arn:aws:iam::111122223333:user/alice', undefined],
+    ['arn:aws:iam::111122223333:root', undefined],
+  ])('roleNameOf %s', (arn, expected) => expect(roleNameOf(arn)).toBe(expected));
+
+  it.each([
+    [SESSION, 'arn:aws:iam::111122223333:role/hyperpod-exec'],
+    ['arn:aws-cn:sts::111122223333:assumed-role/R/s', 'arn:aws-cn:iam::111122223333:role/R'],
+    [ROLE, undefined],
+  ])('roleArnOfSession %s', (arn, expected) => expect(roleArnOfSession(arn)).toBe(expected));
+
+  it.each([
+    [ROLE, '111122223333'],
+    ['arn:aws:kms:us-east-1:444455556666:key/k', '444455556666'],
+    ['arn:aws:s3:::bucket', undefined],
+    ['template.yaml#Key', undefined],
+  ])('accountOf %s', (arn, expected) => expect(accountOf(arn)).toBe(expected));
+
+  it('sameIamArn ignores case', () => {
+    expect(sameIamArn(ROLE, ROLE.toUpperCase())).toBe(true);
+    expect(sameIamArn(ROLE, PATH_ROLE)).toBe(false);
+  });
+
+  it.each([
+    ['*', '*'],
+    ['111122223333', 'arn:aws:iam::111122223333:root'],
+    [ROLE, ROLE],
+    [SESSION, SESSION],
+    ['AROAEXAMPLEID1234567', 'AROAEXAMPLEID1234567'],
+  ])('describePrincipal %s', (value, expected) =>
+    expect(describePrincipal(parsePrincipal(value))).toBe(expected),
+  );
+
+  it('describes a service principal by name', () => {
+    expect(describePrincipal(parsePrincipal('ec2.amazonaws.com', 'Service'))).toBe('ec2.amazonaws.com');
+  });
+});

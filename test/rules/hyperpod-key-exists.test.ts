@@ -1,0 +1,233 @@
+import type { EbsVolume } from '../../src/model/inventory.js';
+import rule from '../../src/rules/hyperpod/hyperpod-key-exists.js';
+import {
+  asSnapshot,
+  CLI_FILE,
+  CLI_JSON,
+  iacCluster,
+  iacId,
+  iacInventory,
+  iacKey,
+  PLAN_FILE,
+  TERRAFORM,
+  TERRAFORM_PLAN,
+  TF_FILE,
+  unresolved,
+} from '../helpers/iac.js';
+import {
+  cluster,
+  compliantEstate,
+  group,
+  inventory,
+  key,
+  keyArn,
+  rootVolume,
+  secondaryVolume,
+} from '../helpers/inventory.js';
+import { ruleTester } from '../helpers/rule-tester.js';
+
+const k1 = key('k1');
+const k2 = key('k2');
+const c1 = (volumes: EbsVolume[]) =>
+  inventory({ clusters: [cluster('c1', [group('workers', { volumes })])], keys: [k1, k2] });
+const GROUP = 'arn:aws:sagemaker:us-east-1:111122223333:cluster/c1/instance-group/workers';
+
+const notFound = (role: 'root' | 'secondary', ref: string): EbsVolume => ({
+  role,
+  kmsKeyId: ref,
+  resolution: { status: 'not-found', message: `Key '${ref}' does not exist` },
+});
+const denied = (role: 'root' | 'secondary', ref: string): EbsVolume => ({
+  role,
+  kmsKeyId: ref,
+  resolution: { status: 'unknown', reason: 'kms:DescribeKey AccessDenied', gapCode: 'aws.access_denied' },
+});
+const fromParameter = (role: 'root' | 'secondary'): EbsVolume => ({
+  role,
+  kmsKeyId: unresolved('!Ref KmsKeyArn', ['KmsKeyArn']),
+});
+
+ruleTester(rule, {
+  covers: ['PASS', 'FAIL', 'NOT_APPLICABLE', 'UNKNOWN'],
+  valid: [
+    {
+      name: 'root and secondary keys resolve (same key, listed once)',
+      inventory: compliantEstate(),
+      expected: [{ status: 'PASS', messageId: 'exists', resource: GROUP, data: { keys: k1.arn } }],
+    },
+    {
+      name: 'two different keys, one by alias',
+      inventory: c1([rootVolume('alias/k1', k1.arn), secondaryVolume(k2.arn)]),
+      expected: [{ status: 'PASS', messageId: 'exists', data: { keys: `${k1.arn}, ${k2.arn}` } }],
+    },
+    {
+      name: 'no key named: nothing to resolve',
+      inventory: c1([secondaryVolume(null)]),
+      expected: [{ status: 'NOT_APPLICABLE', messageId: 'noKeys' }],
+    },
+    {
+      name: 'CloudFormation: key defined in the same template',
+      inventory: iacInventory({
+        clusters: [iacCluster('Cluster', [group('workers', { volumes: [rootVolume(iacId('GroupKey'))] })])],
+        keys: [iacKey('GroupKey')],
+      }),
+      expected: [
+        { status: 'PASS', messageId: 'exists', resource: `${iacId('Cluster')}/instance-group/workers` },
+      ],
+    },
+    {
+      name: 'snapshot: every key resolves',
+      inventory: asSnapshot(compliantEstate()),
+      expected: [{ status: 'PASS', messageId: 'exists', resource: GROUP }],
+    },
+    {
+      name: 'Terraform plan: the key resource of the plan',
+      inventory: iacInventory(
+        {
+          clusters: [
+            iacCluster(
+              'awscc_sagemaker_cluster.main',
+              [group('workers', { volumes: [rootVolume(iacId('aws_kms_key.workers', PLAN_FILE))] })],
+              {},
+              TERRAFORM_PLAN,
+            ),
+          ],
+          keys: [iacKey('aws_kms_key.workers', {}, TERRAFORM_PLAN)],
+        },
+        'terraform-plan',
+      ),
+      expected: [{ status: 'PASS', messageId: 'exists', data: { keys: `${PLAN_FILE}#aws_kms_key.workers` } }],
+    },
+  ],
+  invalid: [
+    {
+      name: 'alias that no longer exists',
+      inventory: c1([notFound('root', 'alias/retired')]),
+      expected: [{ status: 'FAIL', messageId: 'notFound', data: { volume: 'root', key: 'alias/retired' } }],
+    },
+    {
+      name: 'deleted secondary key beside a good root key',
+      inventory: c1([
+        rootVolume(k1.arn),
+        notFound('secondary', 'arn:aws:kms:us-east-1:111122223333:key/gone'),
+      ]),
+      expected: [{ status: 'FAIL', messageId: 'notFound', data: { volume: 'secondary' } }],
+    },
+    {
+      name: 'a missing key outweighs an unknown one listed before it',
+      inventory: c1([denied('root', 'alias/secret'), notFound('secondary', 'alias/retired')]),
+      expected: [{ status: 'FAIL', messageId: 'notFound', data: { key: 'alias/retired' } }],
+    },
+    {
+      name: 'a missing key outweighs an unresolvable one listed before it',
+      inventory: c1([fromParameter('root'), notFound('secondary', 'alias/retired')]),
+      expected: [{ status: 'FAIL', messageId: 'notFound' }],
+    },
+    {
+      name: 'DescribeKey denied: unknown, never a pass',
+      inventory: c1([rootVolume(k1.arn), denied('secondary', 'alias/secret')]),
+      expected: [
+        { status: 'UNKNOWN', messageId: 'unknown', data: { key: 'alias/secret', reason: 'AccessDenied' } },
+      ],
+    },
+    {
+      name: 'a reference nobody resolved',
+      inventory: c1([{ role: 'root', kmsKeyId: 'arn:aws:kms:us-east-1:444455556666:key/x' }]),
+      expected: [{ status: 'UNKNOWN', messageId: 'unknown', data: { reason: 'not resolved' } }],
+    },
+    {
+      name: 'CloudFormation: key from an unset parameter',
+      inventory: iacInventory({
+        clusters: [iacCluster('Cluster', [group('workers', { volumes: [fromParameter('root')] })])],
+      }),
+      expected: [{ status: 'UNKNOWN', messageId: 'unresolved', data: { expression: '!Ref KmsKeyArn' } }],
+    },
+    {
+      name: 'CloudFormation: literal key ARN of a key outside the template',
+      inventory: iacInventory({
+        clusters: [
+          iacCluster('Cluster', [
+            group('workers', {
+              volumes: [
+                {
+                  role: 'root',
+                  kmsKeyId: 'arn:aws:kms:us-east-1:111122223333:key/outside',
+                  resolution: { status: 'unknown', reason: 'the key is not defined in the scanned files' },
+                },
+              ],
+            }),
+          ]),
+        ],
+      }),
+      expected: [
+        { status: 'UNKNOWN', messageId: 'unknown', data: { reason: 'not defined in the scanned files' } },
+      ],
+    },
+    {
+      name: 'CloudFormation: storage configuration that cannot be known',
+      inventory: iacInventory({
+        clusters: [
+          iacCluster('Cluster', [group('workers', { volumes: unresolved('!If [UseCmk, ...]', ['UseCmk']) })]),
+        ],
+      }),
+      expected: [{ status: 'UNKNOWN', messageId: 'unresolved' }],
+    },
+    {
+      name: 'create-cluster input: a literal key ARN cannot be checked offline',
+      inventory: iacInventory(
+        {
+          clusters: [
+            iacCluster(
+              'ml',
+              [
+                group('workers', {
+                  volumes: [
+                    {
+                      role: 'root',
+                      kmsKeyId: keyArn('k7'),
+                      resolution: { status: 'unknown', reason: 'defined outside the scanned files' },
+                    },
+                  ],
+                }),
+              ],
+              {},
+              CLI_JSON,
+            ),
+          ],
+        },
+        'cli-json',
+      ),
+      expected: [
+        { status: 'UNKNOWN', messageId: 'unknown', resource: `${CLI_FILE}#ml/instance-group/workers` },
+      ],
+    },
+    {
+      name: 'Terraform: the key from a variable without a value',
+      inventory: iacInventory(
+        {
+          clusters: [
+            iacCluster(
+              'awscc_sagemaker_cluster.main',
+              [
+                group('workers', {
+                  volumes: [{ role: 'root', kmsKeyId: unresolved('var.kms_key_arn', ['kms_key_arn']) }],
+                }),
+              ],
+              {},
+              TERRAFORM,
+            ),
+          ],
+        },
+        'terraform',
+      ),
+      expected: [
+        {
+          status: 'UNKNOWN',
+          messageId: 'unresolved',
+          resource: `${TF_FILE}#awscc_sagemaker_cluster.main/instance-group/workers`,
+          data: { expression: 'var.kms_key_arn' },
+        },
+      ],
+    },
+  ],
+});

@@ -1,0 +1,906 @@
+import type {
+  Cluster,
+  EbsVolume,
+  ExecutionRole,
+  InstanceGroup,
+  Inventory,
+  Key,
+  PolicyStatement,
+} from '../../src/model/inventory.js';
+import { HYPERPOD_GRANT_OPERATIONS } from '../../src/policy/hyperpod.js';
+import rule from '../../src/rules/hyperpod/hyperpod-key-grants-execution-role.js';
+import {
+  asSnapshot,
+  CLI_FILE,
+  CLI_JSON,
+  iacCluster,
+  iacId,
+  iacInventory,
+  iacKey,
+  iacRole,
+  PLAN_FILE,
+  TERRAFORM_PLAN,
+  TF_FILE,
+  unresolved,
+} from '../helpers/iac.js';
+import {
+  ACCOUNT,
+  adminStatement,
+  cluster,
+  clusterArn,
+  createGrantStatement,
+  describeKeyStatement,
+  EXEC_ROLE,
+  goodPolicy,
+  group,
+  inventory,
+  key,
+  keyArn,
+  OTHER_ACCOUNT,
+  policyOf,
+  REGION,
+  role,
+  rootStatement,
+  rootVolume,
+  secondaryVolume,
+} from '../helpers/inventory.js';
+import { ruleTester } from '../helpers/rule-tester.js';
+
+const GROUP = `${clusterArn('c1')}/instance-group/workers`;
+const VIA = `sagemaker.${REGION}.amazonaws.com`;
+const ROLE_ID = 'AROACURRENTEXECROLE01';
+
+/** What HyperPod needs, as one statement the cases then vary. */
+const both = (overrides: Partial<PolicyStatement> = {}): PolicyStatement => ({
+  Sid: 'HyperPod',
+  Effect: 'Allow',
+  Principal: { AWS: EXEC_ROLE },
+  Action: ['kms:CreateGrant', 'kms:DescribeKey'],
+  Resource: '*',
+  Condition: { StringEquals: { 'kms:ViaService': VIA } },
+  ...overrides,
+});
+const withoutCondition = ({ Condition: _condition, ...statement }: PolicyStatement): PolicyStatement =>
+  statement;
+const deny = (overrides: Partial<PolicyStatement>): PolicyStatement => ({
+  Sid: 'Guard',
+  Effect: 'Deny',
+  Principal: '*',
+  Action: 'kms:*',
+  Resource: '*',
+  ...overrides,
+});
+/** The execution role's IAM statement HyperPod's guide asks for, scoped to the key. */
+const identityFor = (arn: string, condition?: PolicyStatement['Condition']): PolicyStatement => ({
+  Effect: 'Allow',
+  Action: ['kms:CreateGrant', 'kms:DescribeKey'],
+  Resource: arn,
+  ...(condition ? { Condition: condition } : {}),
+});
+
+interface EstateOptions {
+  key?: Partial<Key>;
+  /** The execution role's record: statements and flags, or null for a role not in the inventory. */
+  role?: Partial<ExecutionRole> | null;
+  group?: Partial<InstanceGroup>;
+  cluster?: Partial<Cluster>;
+  volumes?: (k: Key) => EbsVolume[];
+  extraKeys?: Key[];
+}
+function estate(statements: PolicyStatement[] | undefined, options: EstateOptions = {}): Inventory {
+  const k = key('k1', { ...(statements ? { policy: policyOf(...statements) } : {}), ...options.key });
+  const volumes = options.volumes?.(k) ?? [rootVolume(k.arn)];
+  return inventory({
+    clusters: [cluster('c1', [group('workers', { volumes, ...options.group })], options.cluster)],
+    keys: [k, ...(options.extraKeys ?? [])],
+    roles: options.role === null ? [] : [role(EXEC_ROLE, { roleId: ROLE_ID, ...options.role })],
+  });
+}
+/** The key lives in another account than the execution role. */
+const inOtherAccount = (execRole: Partial<ExecutionRole>): EstateOptions => ({
+  key: { account: OTHER_ACCOUNT, arn: keyArn('k1', OTHER_ACCOUNT) },
+  volumes: () => [rootVolume(keyArn('k1', OTHER_ACCOUNT))],
+  role: execRole,
+});
+const delegationOnly = [rootStatement(), adminStatement()];
+
+ruleTester(rule, {
+  covers: ['PASS', 'FAIL', 'NOT_APPLICABLE', 'UNKNOWN'],
+  valid: [
+    {
+      name: 'key policy grants the role directly, IAM not needed',
+      inventory: estate(undefined, { role: null }),
+      expected: [
+        { status: 'PASS', messageId: 'granted', resource: GROUP, data: { role: EXEC_ROLE, key: 'alias/k1' } },
+      ],
+    },
+    {
+      name: "the HyperPod guide's key policy (Resource is the key ARN)",
+      inventory: estate([
+        rootStatement(),
+        { ...createGrantStatement(), Resource: keyArn('k1') },
+        { ...describeKeyStatement(), Resource: keyArn('k1') },
+      ]),
+      expected: [{ status: 'PASS', messageId: 'granted' }],
+    },
+    {
+      name: 'root delegation, and the role IAM policy allows both via SageMaker',
+      inventory: estate(delegationOnly, {
+        role: { kmsStatements: [identityFor(keyArn('k1'), { StringEquals: { 'kms:ViaService': VIA } })] },
+      }),
+      expected: [{ status: 'PASS', messageId: 'granted' }],
+    },
+    {
+      name: 'delegation through a bare account id',
+      inventory: estate([{ ...rootStatement(), Principal: { AWS: ACCOUNT } }], {
+        role: { kmsStatements: [identityFor('*')] },
+      }),
+      expected: [{ status: 'PASS', messageId: 'granted' }],
+    },
+    {
+      name: 'the role among a list of principals',
+      inventory: estate([both({ Principal: { AWS: [`arn:aws:iam::${ACCOUNT}:role/other`, EXEC_ROLE] } })]),
+      expected: [{ status: 'PASS', messageId: 'granted' }],
+    },
+    {
+      name: 'Principal "*" restricted to the role by aws:PrincipalArn',
+      inventory: estate([
+        both({ Principal: '*', Condition: { ArnEquals: { 'aws:PrincipalArn': EXEC_ROLE } } }),
+      ]),
+      expected: [{ status: 'PASS', messageId: 'granted' }],
+    },
+    {
+      name: '{"AWS": "*"} restricted to the account by kms:CallerAccount',
+      inventory: estate([
+        both({
+          Principal: { AWS: '*' },
+          Condition: { StringEquals: { 'kms:CallerAccount': ACCOUNT, 'kms:ViaService': VIA } },
+        }),
+      ]),
+      expected: [{ status: 'PASS', messageId: 'granted' }],
+    },
+    {
+      name: 'a role with a path, named with its path',
+      inventory: (() => {
+        const arn = `arn:aws:iam::${ACCOUNT}:role/ml/hyperpod-exec`;
+        return estate([both({ Principal: { AWS: arn } })], { group: { executionRole: arn }, role: null });
+      })(),
+      expected: [{ status: 'PASS', messageId: 'granted' }],
+    },
+    {
+      name: 'the role by its current unique id',
+      inventory: estate([both({ Principal: { AWS: ROLE_ID } })]),
+      expected: [{ status: 'PASS', messageId: 'granted' }],
+    },
+    {
+      name: 'wildcard actions kms:Create* and kms:Describe*',
+      inventory: estate([both({ Action: ['kms:Create*', 'kms:Describe*'] })]),
+      expected: [{ status: 'PASS', messageId: 'granted' }],
+    },
+    {
+      name: 'NotAction that leaves CreateGrant and DescribeKey',
+      inventory: estate([
+        { ...both(), Action: undefined, NotAction: ['kms:Decrypt', 'kms:Encrypt'] } as PolicyStatement,
+      ]),
+      expected: [{ status: 'PASS', messageId: 'granted' }],
+    },
+    {
+      name: 'kms:ViaService for every region by StringLike',
+      inventory: estate([
+        both({ Condition: { StringLike: { 'kms:ViaService': 'sagemaker.*.amazonaws.com' } } }),
+      ]),
+      expected: [{ status: 'PASS', messageId: 'granted' }],
+    },
+    {
+      name: 'grant operations limited to what HyperPod asks for',
+      inventory: estate([
+        describeKeyStatement(),
+        {
+          ...createGrantStatement(),
+          Condition: {
+            ...createGrantStatement().Condition,
+            'ForAllValues:StringEquals': {
+              'kms:GrantOperations': [...HYPERPOD_GRANT_OPERATIONS],
+            },
+          },
+        },
+      ]),
+      expected: [{ status: 'PASS', messageId: 'granted' }],
+    },
+    {
+      name: 'encryption context with IfExists: HyperPod sends none, so it holds',
+      inventory: estate([
+        both({ Condition: { StringEqualsIfExists: { 'kms:EncryptionContext:tenant': 'acme' } } }),
+      ]),
+      expected: [{ status: 'PASS', messageId: 'granted' }],
+    },
+    {
+      name: 'a Deny outside SageMaker does not touch HyperPod (StringNotEquals on kms:ViaService)',
+      inventory: estate([
+        ...(goodPolicy().Statement as PolicyStatement[]),
+        deny({ Condition: { StringNotEquals: { 'kms:ViaService': VIA } } }),
+      ]),
+      expected: [{ status: 'PASS', messageId: 'granted' }],
+    },
+    {
+      name: 'a Deny on requests without TLS does not touch HyperPod (KMS speaks only TLS)',
+      inventory: estate([
+        ...(goodPolicy().Statement as PolicyStatement[]),
+        deny({ Condition: { Bool: { 'aws:SecureTransport': 'false' } } }),
+      ]),
+      expected: [{ status: 'PASS', messageId: 'granted' }],
+    },
+    {
+      name: 'a Deny on grants for non-AWS resources does not touch HyperPod',
+      inventory: estate([
+        ...(goodPolicy().Statement as PolicyStatement[]),
+        deny({ Action: 'kms:CreateGrant', Condition: { Bool: { 'kms:GrantIsForAWSResource': 'false' } } }),
+      ]),
+      expected: [{ status: 'PASS', messageId: 'granted' }],
+    },
+    {
+      name: 'a Deny on grants that allow Encrypt does not touch HyperPod',
+      inventory: estate([
+        ...(goodPolicy().Statement as PolicyStatement[]),
+        deny({
+          Action: 'kms:CreateGrant',
+          Condition: {
+            'ForAnyValue:StringEquals': { 'kms:GrantOperations': ['Encrypt', 'GenerateDataKey'] },
+          },
+        }),
+      ]),
+      expected: [{ status: 'PASS', messageId: 'granted' }],
+    },
+    {
+      name: 'a Deny with NotPrincipal naming the role and its account exempts the role',
+      inventory: estate([
+        ...(goodPolicy().Statement as PolicyStatement[]),
+        {
+          Effect: 'Deny',
+          NotPrincipal: { AWS: [EXEC_ROLE, `arn:aws:iam::${ACCOUNT}:root`] },
+          Action: 'kms:*',
+          Resource: '*',
+        },
+      ]),
+      expected: [{ status: 'PASS', messageId: 'granted' }],
+    },
+    {
+      name: "root delegation and an IAM policy scoped by the key's tags, which the key carries",
+      inventory: estate(delegationOnly, {
+        role: { kmsStatements: [identityFor('*', { StringEquals: { 'aws:ResourceTag/project': 'llm' } })] },
+      }),
+      expected: [{ status: 'PASS', messageId: 'granted' }],
+    },
+    {
+      name: 'cross-account key: the key policy names the role and the role IAM policy allows',
+      inventory: estate(
+        [rootStatement(OTHER_ACCOUNT), both()],
+        inOtherAccount({ kmsStatements: [identityFor(keyArn('k1', OTHER_ACCOUNT))] }),
+      ),
+      expected: [{ status: 'PASS', messageId: 'granted' }],
+    },
+    {
+      name: 'cross-account key: the key policy names the role account and the role IAM policy allows',
+      inventory: estate(
+        [rootStatement(OTHER_ACCOUNT), rootStatement(ACCOUNT)],
+        inOtherAccount({ kmsStatements: [identityFor('*', { StringEquals: { 'kms:ViaService': VIA } })] }),
+      ),
+      expected: [{ status: 'PASS', messageId: 'granted' }],
+    },
+    {
+      name: 'no customer managed key: no storage config, the AWS managed key, a key that does not exist',
+      inventory: inventory({
+        clusters: [
+          cluster('c1', [
+            group('a', { volumes: [] }),
+            group('b', { volumes: [rootVolume('alias/aws/sagemaker', null)] }),
+            group('c', {
+              volumes: [
+                {
+                  role: 'root',
+                  kmsKeyId: 'alias/gone',
+                  resolution: { status: 'not-found', message: 'gone' },
+                },
+              ],
+            }),
+          ]),
+        ],
+      }),
+      expected: ['a', 'b', 'c'].map((name) => ({
+        status: 'NOT_APPLICABLE' as const,
+        messageId: 'noCmk',
+        resource: `${clusterArn('c1')}/instance-group/${name}`,
+      })),
+    },
+    {
+      name: 'CloudFormation: key policy names the role of the same template',
+      inventory: iacInventory({
+        clusters: [
+          iacCluster('Cluster', [
+            group('workers', { executionRole: iacId('ExecRole'), volumes: [rootVolume(iacId('Key'))] }),
+          ]),
+        ],
+        keys: [
+          iacKey('Key', {
+            policy: policyOf(
+              withoutCondition(both({ Principal: { AWS: iacId('ExecRole') }, Action: 'kms:DescribeKey' })),
+              both({
+                Principal: { AWS: iacId('ExecRole') },
+                Action: 'kms:CreateGrant',
+                Condition: { Bool: { 'kms:GrantIsForAWSResource': 'true' } },
+              }),
+            ),
+          }),
+        ],
+        roles: [iacRole('ExecRole', [])],
+      }),
+      expected: [
+        { status: 'PASS', messageId: 'granted', resource: `${iacId('Cluster')}/instance-group/workers` },
+      ],
+    },
+    {
+      name: 'Terraform with the region known: kms:ViaService is decided',
+      inventory: iacInventory(
+        {
+          clusters: [
+            iacCluster(
+              'awscc_sagemaker_cluster.main',
+              [
+                group('workers', {
+                  executionRole: iacId('aws_iam_role.exec', TF_FILE),
+                  volumes: [rootVolume(iacId('aws_kms_key.workers', TF_FILE))],
+                }),
+              ],
+              { region: REGION },
+              { source: 'terraform', file: TF_FILE },
+            ),
+          ],
+          keys: [
+            iacKey(
+              'aws_kms_key.workers',
+              {
+                region: REGION,
+                policy: policyOf(both({ Principal: { AWS: iacId('aws_iam_role.exec', TF_FILE) } })),
+              },
+              { source: 'terraform', file: TF_FILE },
+            ),
+          ],
+        },
+        'terraform',
+      ),
+      expected: [{ status: 'PASS', messageId: 'granted' }],
+    },
+    {
+      name: 'snapshot: key policy grants the role directly',
+      inventory: asSnapshot(estate(undefined)),
+      expected: [{ status: 'PASS', messageId: 'granted', resource: GROUP }],
+    },
+    {
+      name: 'Terraform plan: known account and region, the key policy names the role by ARN',
+      inventory: iacInventory(
+        {
+          clusters: [
+            iacCluster(
+              'awscc_sagemaker_cluster.main',
+              [group('workers', { volumes: [rootVolume(iacId('aws_kms_key.workers', PLAN_FILE))] })],
+              { account: ACCOUNT, region: REGION },
+              TERRAFORM_PLAN,
+            ),
+          ],
+          keys: [
+            iacKey(
+              'aws_kms_key.workers',
+              { account: ACCOUNT, region: REGION, policy: goodPolicy() },
+              TERRAFORM_PLAN,
+            ),
+          ],
+          roles: [role(EXEC_ROLE, { source: 'terraform-plan' })],
+        },
+        'terraform-plan',
+      ),
+      expected: [
+        {
+          status: 'PASS',
+          messageId: 'granted',
+          resource: `${PLAN_FILE}#awscc_sagemaker_cluster.main/instance-group/workers`,
+        },
+      ],
+    },
+  ],
+  invalid: [
+    {
+      name: 'no statement for the role, and no delegation',
+      inventory: estate([adminStatement()]),
+      expected: [
+        {
+          status: 'FAIL',
+          messageId: 'notGranted',
+          data: { role: EXEC_ROLE, action: 'kms:CreateGrant', key: 'alias/k1' },
+        },
+      ],
+    },
+    {
+      name: 'CreateGrant allowed, DescribeKey not',
+      inventory: estate([rootStatement(), createGrantStatement()], { role: { kmsStatements: [] } }),
+      expected: [{ status: 'FAIL', messageId: 'notGranted', data: { action: 'kms:DescribeKey' } }],
+    },
+    {
+      name: 'DescribeKey allowed only for grants for AWS resources, which DescribeKey never is',
+      inventory: estate([
+        both({
+          Condition: {
+            StringEquals: { 'kms:ViaService': VIA },
+            Bool: { 'kms:GrantIsForAWSResource': 'true' },
+          },
+        }),
+      ]),
+      expected: [{ status: 'FAIL', messageId: 'notGranted', data: { action: 'kms:DescribeKey' } }],
+    },
+    {
+      name: 'kms:ViaService for another region',
+      inventory: estate([
+        both({ Condition: { StringEquals: { 'kms:ViaService': 'sagemaker.us-west-2.amazonaws.com' } } }),
+      ]),
+      expected: [{ status: 'FAIL', messageId: 'notGranted', data: { action: 'kms:CreateGrant' } }],
+    },
+    {
+      name: 'a cluster in another region than the policy names',
+      inventory: estate(undefined, { cluster: { region: 'eu-west-1' } }),
+      expected: [{ status: 'FAIL', messageId: 'notGranted' }],
+    },
+    {
+      name: 'kms:ViaService for EC2, not SageMaker',
+      inventory: estate([
+        both({ Condition: { StringEquals: { 'kms:ViaService': `ec2.${REGION}.amazonaws.com` } } }),
+      ]),
+      expected: [{ status: 'FAIL', messageId: 'notGranted' }],
+    },
+    {
+      name: 'grants only for non-AWS resources',
+      inventory: estate([
+        describeKeyStatement(),
+        both({ Action: 'kms:CreateGrant', Condition: { Bool: { 'kms:GrantIsForAWSResource': 'false' } } }),
+      ]),
+      expected: [{ status: 'FAIL', messageId: 'notGranted', data: { action: 'kms:CreateGrant' } }],
+    },
+    {
+      name: 'kms:CallerAccount of another account',
+      inventory: estate([
+        both({ Principal: '*', Condition: { StringEquals: { 'kms:CallerAccount': OTHER_ACCOUNT } } }),
+      ]),
+      expected: [{ status: 'FAIL', messageId: 'notGranted' }],
+    },
+    {
+      name: 'scoped by an encryption context HyperPod never sends',
+      inventory: estate([
+        both({
+          Condition: { StringEquals: { 'kms:ViaService': VIA, 'kms:EncryptionContext:aws:ebs:id': 'vol-*' } },
+        }),
+      ]),
+      expected: [
+        {
+          status: 'FAIL',
+          messageId: 'encryptionContext',
+          data: { action: 'kms:CreateGrant', conditions: 'kms:EncryptionContext:aws:ebs:id' },
+        },
+      ],
+    },
+    {
+      name: 'scoped by encryption context keys (ForAnyValue)',
+      inventory: estate([
+        both({ Condition: { 'ForAnyValue:StringEquals': { 'kms:EncryptionContextKeys': 'tenant' } } }),
+      ]),
+      expected: [
+        { status: 'FAIL', messageId: 'encryptionContext', data: { conditions: 'kms:EncryptionContextKeys' } },
+      ],
+    },
+    {
+      name: 'requires an encryption context to be present (Null false)',
+      inventory: estate([both({ Condition: { Null: { 'kms:EncryptionContextKeys': 'false' } } })]),
+      expected: [{ status: 'FAIL', messageId: 'encryptionContext' }],
+    },
+    {
+      name: 'root delegation whose statement is scoped by encryption context',
+      inventory: estate(
+        [{ ...rootStatement(), Condition: { StringLike: { 'kms:EncryptionContext:tenant': '*' } } }],
+        {
+          role: { kmsStatements: [identityFor('*')] },
+        },
+      ),
+      expected: [{ status: 'FAIL', messageId: 'encryptionContext' }],
+    },
+    {
+      name: 'an explicit Deny on CreateGrant to everyone',
+      inventory: estate([
+        ...(goodPolicy().Statement as PolicyStatement[]),
+        deny({ Action: 'kms:CreateGrant' }),
+      ]),
+      expected: [{ status: 'FAIL', messageId: 'explicitDeny', data: { action: 'kms:CreateGrant' } }],
+    },
+    {
+      name: 'a Deny to everyone but the admins (StringNotEquals aws:PrincipalArn)',
+      inventory: estate([
+        ...(goodPolicy().Statement as PolicyStatement[]),
+        deny({
+          Condition: { StringNotEquals: { 'aws:PrincipalArn': [`arn:aws:iam::${ACCOUNT}:role/KeyAdmin`] } },
+        }),
+      ]),
+      expected: [{ status: 'FAIL', messageId: 'explicitDeny' }],
+    },
+    {
+      name: 'a Deny without encryption context (Null true) stops HyperPod',
+      inventory: estate([
+        ...(goodPolicy().Statement as PolicyStatement[]),
+        deny({ Condition: { Null: { 'kms:EncryptionContextKeys': 'true' } } }),
+      ]),
+      expected: [{ status: 'FAIL', messageId: 'explicitDeny' }],
+    },
+    {
+      name: 'a Deny on grants that allow Decrypt stops HyperPod',
+      inventory: estate([
+        ...(goodPolicy().Statement as PolicyStatement[]),
+        deny({
+          Action: 'kms:CreateGrant',
+          Condition: { 'ForAnyValue:StringEquals': { 'kms:GrantOperations': 'Decrypt' } },
+        }),
+      ]),
+      expected: [{ status: 'FAIL', messageId: 'explicitDeny', data: { action: 'kms:CreateGrant' } }],
+    },
+    {
+      name: 'a Deny in the role IAM policy wins over the key policy',
+      inventory: estate(undefined, {
+        role: { kmsStatements: [{ Effect: 'Deny', Action: 'kms:CreateGrant', Resource: '*' }] },
+      }),
+      expected: [{ status: 'FAIL', messageId: 'explicitDeny' }],
+    },
+    {
+      name: 'grant operations limited to ones that leave out Decrypt',
+      inventory: estate([
+        describeKeyStatement(),
+        both({
+          Action: 'kms:CreateGrant',
+          Condition: {
+            'ForAllValues:StringEquals': { 'kms:GrantOperations': ['Encrypt', 'GenerateDataKey'] },
+          },
+        }),
+      ]),
+      expected: [{ status: 'FAIL', messageId: 'notGranted', data: { action: 'kms:CreateGrant' } }],
+    },
+    {
+      name: 'another role is named',
+      inventory: estate([both({ Principal: { AWS: `arn:aws:iam::${ACCOUNT}:role/hyperpod-exec-old` } })]),
+      expected: [{ status: 'FAIL', messageId: 'notGranted' }],
+    },
+    {
+      name: 'the unique id of a deleted role of the same name',
+      inventory: estate([both({ Principal: { AWS: 'AROADELETEDEXECROLE01' } })]),
+      expected: [{ status: 'FAIL', messageId: 'notGranted' }],
+    },
+    {
+      name: 'the same role name in another account',
+      inventory: estate([both({ Principal: { AWS: `arn:aws:iam::${OTHER_ACCOUNT}:role/hyperpod-exec` } })]),
+      expected: [{ status: 'FAIL', messageId: 'notGranted' }],
+    },
+    {
+      name: 'the SageMaker service principal instead of the role',
+      inventory: estate([both({ Principal: { Service: 'sagemaker.amazonaws.com' } })]),
+      expected: [{ status: 'FAIL', messageId: 'notGranted' }],
+    },
+    {
+      name: 'root delegation and an IAM policy that grants nothing',
+      inventory: estate(delegationOnly, { role: { kmsStatements: [] } }),
+      expected: [{ status: 'FAIL', messageId: 'notGranted', data: { action: 'kms:CreateGrant' } }],
+    },
+    {
+      name: 'root delegation and an IAM policy for another region',
+      inventory: estate(delegationOnly, {
+        role: {
+          kmsStatements: [
+            identityFor('*', { StringEquals: { 'kms:ViaService': 'sagemaker.eu-west-1.amazonaws.com' } }),
+          ],
+        },
+      }),
+      expected: [{ status: 'FAIL', messageId: 'notGranted' }],
+    },
+    {
+      name: 'root delegation and an IAM policy scoped to a tag the key does not carry',
+      inventory: estate(delegationOnly, {
+        role: {
+          kmsStatements: [identityFor('*', { StringEquals: { 'aws:ResourceTag/project': 'vision' } })],
+        },
+      }),
+      expected: [{ status: 'FAIL', messageId: 'notGranted' }],
+    },
+    {
+      name: 'cross-account key names the role, but the role IAM policy grants nothing',
+      inventory: estate([rootStatement(OTHER_ACCOUNT), both()], inOtherAccount({ kmsStatements: [] })),
+      expected: [{ status: 'FAIL', messageId: 'notGranted' }],
+    },
+    {
+      name: 'cross-account key whose policy names only its own account',
+      inventory: estate(
+        [rootStatement(OTHER_ACCOUNT)],
+        inOtherAccount({ kmsStatements: [identityFor('*')] }),
+      ),
+      expected: [{ status: 'FAIL', messageId: 'notGranted' }],
+    },
+    {
+      name: 'two keys: the secondary key does not grant',
+      inventory: estate(undefined, {
+        volumes: (k) => [rootVolume(k.arn), secondaryVolume(keyArn('k2'))],
+        extraKeys: [key('k2', { policy: policyOf(rootStatement(), adminStatement()) })],
+        role: { kmsStatements: [] },
+      }),
+      expected: [
+        {
+          status: 'FAIL',
+          messageId: 'notGranted',
+          data: { key: 'alias/k2' },
+          evidence: (e) =>
+            (e.keys as { key: string; status: string }[]).map((j) => `${j.key}:${j.status}`).join() ===
+            `${keyArn('k1')}:PASS,${keyArn('k2')}:FAIL`,
+        },
+      ],
+    },
+    {
+      name: 'a grant to one session of the role: the session HyperPod uses is not known',
+      inventory: estate([
+        both({ Principal: { AWS: `arn:aws:sts::${ACCOUNT}:assumed-role/hyperpod-exec/alice` } }),
+      ]),
+      expected: [
+        { status: 'UNKNOWN', messageId: 'undetermined', data: { reason: 'session name is not known' } },
+      ],
+    },
+    {
+      name: 'a Deny with NotPrincipal naming only the role may still deny it',
+      inventory: estate([
+        ...(goodPolicy().Statement as PolicyStatement[]),
+        {
+          Sid: 'OnlyHyperPod',
+          Effect: 'Deny',
+          NotPrincipal: { AWS: EXEC_ROLE },
+          Action: 'kms:*',
+          Resource: '*',
+        },
+      ]),
+      expected: [
+        {
+          status: 'UNKNOWN',
+          messageId: 'undetermined',
+          data: { reason: 'NotPrincipal of statement "OnlyHyperPod" names the caller but not its account' },
+        },
+      ],
+    },
+    {
+      name: 'a condition on the organization, which the inventory does not know',
+      inventory: estate([
+        both({
+          Condition: { StringEquals: { 'kms:ViaService': VIA, 'aws:PrincipalOrgID': 'o-a1b2c3d4e5' } },
+        }),
+      ]),
+      expected: [
+        {
+          status: 'UNKNOWN',
+          messageId: 'undetermined',
+          data: { action: 'kms:CreateGrant', reason: 'aws:PrincipalOrgID' },
+        },
+      ],
+    },
+    {
+      name: 'a Deny unless the caller is in the organization: undetermined',
+      inventory: estate([
+        ...(goodPolicy().Statement as PolicyStatement[]),
+        deny({ Condition: { StringNotEquals: { 'aws:PrincipalOrgID': 'o-a1b2c3d4e5' } } }),
+      ]),
+      expected: [{ status: 'UNKNOWN', messageId: 'undetermined', data: { reason: 'aws:PrincipalOrgID' } }],
+    },
+    {
+      name: 'grant operations limited to a part of what HyperPod may ask for',
+      inventory: estate([
+        describeKeyStatement(),
+        both({
+          Action: 'kms:CreateGrant',
+          Condition: {
+            'ForAllValues:StringEquals': {
+              'kms:GrantOperations': ['Decrypt', 'GenerateDataKeyWithoutPlaintext'],
+            },
+          },
+        }),
+      ]),
+      expected: [{ status: 'UNKNOWN', messageId: 'undetermined', data: { reason: 'kms:GrantOperations' } }],
+    },
+    {
+      name: 'root delegation and the role IAM policies could not be read',
+      inventory: estate(delegationOnly, { role: { policiesCollected: false } }),
+      expected: [
+        {
+          status: 'UNKNOWN',
+          messageId: 'undetermined',
+          data: { reason: "delegates to IAM and the role's IAM policies could not be read" },
+        },
+      ],
+    },
+    {
+      name: 'root delegation and the role is not in the inventory',
+      inventory: estate(delegationOnly, { role: null }),
+      expected: [{ status: 'UNKNOWN', messageId: 'undetermined', data: { reason: 'were not collected' } }],
+    },
+    {
+      name: 'cross-account key names the role account, and the role IAM policies could not be read',
+      inventory: estate(
+        [rootStatement(OTHER_ACCOUNT), rootStatement(ACCOUNT)],
+        inOtherAccount({ policiesCollected: false }),
+      ),
+      expected: [
+        { status: 'UNKNOWN', messageId: 'undetermined', data: { reason: 'the key is in another account' } },
+      ],
+    },
+    {
+      name: 'GetKeyPolicy denied',
+      inventory: (() => {
+        const { policy: _policy, ...k } = key('k1');
+        const base = estate(undefined);
+        return {
+          ...base,
+          keys: [k],
+          gaps: [
+            {
+              code: 'aws.access_denied',
+              service: 'kms',
+              operation: 'GetKeyPolicy',
+              account: ACCOUNT,
+              region: REGION,
+              resource: k.arn,
+              message: 'not authorized to perform kms:GetKeyPolicy',
+            },
+          ],
+        };
+      })(),
+      expected: [
+        {
+          status: 'UNKNOWN',
+          messageId: 'notCollected',
+          data: { reason: 'GetKeyPolicy failed (aws.access_denied)' },
+        },
+      ],
+    },
+    {
+      name: 'DescribeKey denied: the key may be customer managed, its policy unknown',
+      inventory: estate(undefined, {
+        volumes: () => [
+          {
+            role: 'root',
+            kmsKeyId: 'alias/secret',
+            resolution: {
+              status: 'unknown',
+              reason: 'kms:DescribeKey AccessDenied',
+              gapCode: 'aws.access_denied',
+            },
+          },
+        ],
+      }),
+      expected: [
+        {
+          status: 'UNKNOWN',
+          messageId: 'notCollected',
+          data: { what: 'alias/secret', reason: 'AccessDenied' },
+        },
+      ],
+    },
+    {
+      name: 'no execution role on the group',
+      inventory: estate(undefined, { group: { executionRole: null } }),
+      expected: [{ status: 'UNKNOWN', messageId: 'noRole' }],
+    },
+    {
+      name: 'CloudFormation: the key policy depends on a condition',
+      inventory: iacInventory({
+        clusters: [
+          iacCluster('Cluster', [
+            group('workers', { executionRole: iacId('ExecRole'), volumes: [rootVolume(iacId('Key'))] }),
+          ]),
+        ],
+        keys: [iacKey('Key', { policy: unresolved('!If [Strict, ..., ...]', ['Strict']) })],
+      }),
+      expected: [
+        { status: 'UNKNOWN', messageId: 'unresolved', data: { expression: '!If [Strict, ..., ...]' } },
+      ],
+    },
+    {
+      name: 'CloudFormation: the key from a parameter',
+      inventory: iacInventory({
+        clusters: [
+          iacCluster('Cluster', [
+            group('workers', {
+              volumes: [{ role: 'root', kmsKeyId: unresolved('!Ref KmsKeyArn', ['KmsKeyArn']) }],
+            }),
+          ]),
+        ],
+      }),
+      expected: [{ status: 'UNKNOWN', messageId: 'unresolved', data: { expression: '!Ref KmsKeyArn' } }],
+    },
+    {
+      name: 'CloudFormation: the execution role from a parameter',
+      inventory: iacInventory({
+        clusters: [
+          iacCluster('Cluster', [
+            group('workers', {
+              executionRole: unresolved('!Ref ExecutionRoleArn', ['ExecutionRoleArn']),
+              volumes: [rootVolume(iacId('Key'))],
+            }),
+          ]),
+        ],
+        keys: [iacKey('Key')],
+      }),
+      expected: [
+        { status: 'UNKNOWN', messageId: 'unresolved', data: { expression: '!Ref ExecutionRoleArn' } },
+      ],
+    },
+    {
+      name: 'CloudFormation: kms:ViaService names a region, and the template does not fix one',
+      inventory: iacInventory({
+        clusters: [
+          iacCluster('Cluster', [
+            group('workers', { executionRole: iacId('ExecRole'), volumes: [rootVolume(iacId('Key'))] }),
+          ]),
+        ],
+        keys: [iacKey('Key', { policy: policyOf(both({ Principal: { AWS: iacId('ExecRole') } })) })],
+        roles: [iacRole('ExecRole', [])],
+      }),
+      expected: [{ status: 'UNKNOWN', messageId: 'undetermined', data: { reason: 'kms:ViaService' } }],
+    },
+    {
+      name: 'CloudFormation: the key policy names another role of the template',
+      inventory: iacInventory({
+        clusters: [
+          iacCluster('Cluster', [
+            group('workers', { executionRole: iacId('ExecRole'), volumes: [rootVolume(iacId('Key'))] }),
+          ]),
+        ],
+        keys: [
+          iacKey('Key', {
+            policy: policyOf(withoutCondition(both({ Principal: { AWS: iacId('OtherRole') } }))),
+          }),
+        ],
+        roles: [iacRole('ExecRole', [])],
+      }),
+      expected: [
+        { status: 'FAIL', messageId: 'notGranted', resource: `${iacId('Cluster')}/instance-group/workers` },
+      ],
+    },
+    {
+      name: 'create-cluster input: the key is defined elsewhere, its policy unknown',
+      inventory: iacInventory(
+        {
+          clusters: [
+            iacCluster(
+              'ml',
+              [
+                group('workers', {
+                  volumes: [
+                    {
+                      role: 'root',
+                      kmsKeyId: keyArn('k1'),
+                      resolution: { status: 'unknown', reason: 'defined outside the scanned files' },
+                    },
+                  ],
+                }),
+              ],
+              {},
+              CLI_JSON,
+            ),
+          ],
+        },
+        'cli-json',
+      ),
+      expected: [
+        {
+          status: 'UNKNOWN',
+          messageId: 'notCollected',
+          resource: `${CLI_FILE}#ml/instance-group/workers`,
+          data: { reason: 'defined outside the scanned files' },
+        },
+      ],
+    },
+  ],
+});

@@ -1,0 +1,458 @@
+import type { EbsVolume } from '../../src/model/inventory.js';
+import rule from '../../src/rules/hyperpod/hyperpod-key-per-instance-group.js';
+import {
+  asSnapshot,
+  CLI_FILE,
+  CLI_JSON,
+  iacCluster,
+  iacId,
+  iacInventory,
+  iacKey,
+  PLAN_FILE,
+  TERRAFORM,
+  TERRAFORM_PLAN,
+  TF_FILE,
+  unresolved,
+} from '../helpers/iac.js';
+import {
+  cluster,
+  clusterArn,
+  compliantEstate,
+  group,
+  inventory,
+  key,
+  keyArn,
+  OTHER_ACCOUNT,
+  rootVolume,
+  secondaryVolume,
+} from '../helpers/inventory.js';
+import { ruleTester } from '../helpers/rule-tester.js';
+
+const [k1, k2, k3] = [key('k1'), key('k2'), key('k3')];
+const awsManaged = key('sm', {
+  aliases: ['alias/aws/sagemaker'],
+  metadata: { ...k1.metadata!, keyManager: 'AWS' },
+});
+const gid = (clusterName: string, name: string) => `${clusterArn(clusterName)}/instance-group/${name}`;
+const both = (arn: string) => [rootVolume(arn), secondaryVolume(arn)];
+const tags = (project: string) => ({ owner: 'ml', project, 'data-sensitivity': 'confidential' });
+const fromParameter = (name: string): EbsVolume => ({
+  role: 'root',
+  kmsKeyId: unresolved(`!Ref ${name}`, [name]),
+});
+
+ruleTester(rule, {
+  covers: ['PASS', 'FAIL', 'NOT_APPLICABLE', 'UNKNOWN'],
+  valid: [
+    {
+      name: 'one key for root and secondary of one group',
+      inventory: compliantEstate(),
+      expected: [
+        {
+          status: 'PASS',
+          messageId: 'dedicated',
+          resource: gid('c1', 'workers'),
+          data: { keys: 'alias/k1' },
+        },
+      ],
+    },
+    {
+      name: 'each group its own keys',
+      inventory: inventory({
+        clusters: [
+          cluster('c1', [
+            group('controller', { volumes: [rootVolume(k1.arn), secondaryVolume(k2.arn)] }),
+            group('workers', { volumes: both(k3.arn) }),
+          ]),
+        ],
+        keys: [k1, k2, k3],
+      }),
+      expected: [
+        {
+          status: 'PASS',
+          messageId: 'dedicated',
+          resource: gid('c1', 'controller'),
+          data: { keys: 'alias/k1, alias/k2' },
+        },
+        { status: 'PASS', messageId: 'dedicated', resource: gid('c1', 'workers') },
+      ],
+    },
+    {
+      name: 'groups without keys, or on the AWS managed key, are not applicable',
+      inventory: inventory({
+        clusters: [
+          cluster('c1', [
+            group('a', { volumes: [] }),
+            group('b', { volumes: [rootVolume('alias/aws/sagemaker', awsManaged.arn)] }),
+            group('c', { volumes: [rootVolume('alias/aws/sagemaker', awsManaged.arn)] }),
+            group('d', {
+              volumes: [
+                {
+                  role: 'root',
+                  kmsKeyId: 'alias/gone',
+                  resolution: { status: 'not-found', message: 'gone' },
+                },
+              ],
+            }),
+          ]),
+        ],
+        keys: [awsManaged],
+      }),
+      expected: ['a', 'b', 'c', 'd'].map((name) => ({
+        status: 'NOT_APPLICABLE' as const,
+        messageId: 'noCmk',
+        resource: gid('c1', name),
+      })),
+    },
+    {
+      name: 'CloudFormation: one key resource per group',
+      inventory: iacInventory({
+        clusters: [
+          iacCluster('Cluster', [
+            group('controller', { volumes: [rootVolume(iacId('ControllerKey'))] }),
+            group('workers', { volumes: [rootVolume(iacId('WorkersKey'))] }),
+          ]),
+        ],
+        keys: [iacKey('ControllerKey'), iacKey('WorkersKey')],
+      }),
+      expected: [
+        { status: 'PASS', messageId: 'dedicated', resource: `${iacId('Cluster')}/instance-group/controller` },
+        { status: 'PASS', messageId: 'dedicated', resource: `${iacId('Cluster')}/instance-group/workers` },
+      ],
+    },
+    {
+      name: 'snapshot: one key per group',
+      inventory: asSnapshot(compliantEstate()),
+      expected: [{ status: 'PASS', messageId: 'dedicated', resource: gid('c1', 'workers') }],
+    },
+    {
+      name: 'Terraform: one key per group through for_each',
+      inventory: iacInventory(
+        {
+          clusters: [
+            iacCluster(
+              'awscc_sagemaker_cluster.main',
+              ['controller', 'workers'].map((name) =>
+                group(name, { volumes: [rootVolume(iacId(`aws_kms_key.group["${name}"]`, TF_FILE))] }),
+              ),
+              {},
+              TERRAFORM,
+            ),
+          ],
+          keys: ['controller', 'workers'].map((name) =>
+            iacKey(`aws_kms_key.group["${name}"]`, {}, TERRAFORM),
+          ),
+        },
+        'terraform',
+      ),
+      expected: [
+        {
+          status: 'PASS',
+          messageId: 'dedicated',
+          resource: `${TF_FILE}#awscc_sagemaker_cluster.main/instance-group/controller`,
+        },
+        {
+          status: 'PASS',
+          messageId: 'dedicated',
+          resource: `${TF_FILE}#awscc_sagemaker_cluster.main/instance-group/workers`,
+        },
+      ],
+    },
+  ],
+  invalid: [
+    {
+      name: 'two groups of one cluster share a key: medium',
+      inventory: inventory({
+        clusters: [
+          cluster('c1', [
+            group('controller', { volumes: both(k1.arn) }),
+            group('workers', { volumes: [rootVolume(k1.arn)] }),
+          ]),
+        ],
+        keys: [k1],
+      }),
+      expected: [
+        {
+          status: 'FAIL',
+          messageId: 'shared',
+          severity: 'medium',
+          resource: gid('c1', 'controller'),
+          data: { key: 'alias/k1', others: 'c1/workers' },
+        },
+        {
+          status: 'FAIL',
+          messageId: 'shared',
+          severity: 'medium',
+          resource: gid('c1', 'workers'),
+          data: { others: 'c1/controller' },
+        },
+      ],
+    },
+    {
+      name: 'a key shared with a group of another cluster of the same project: high',
+      inventory: inventory({
+        clusters: [
+          cluster('c1', [group('workers', { volumes: both(k1.arn) })], { tags: tags('llm') }),
+          cluster('c2', [group('workers', { volumes: [secondaryVolume(k1.arn)] })], { tags: tags('llm') }),
+        ],
+        keys: [k1],
+      }),
+      expected: [
+        {
+          status: 'FAIL',
+          messageId: 'sharedAcrossClusters',
+          severity: 'high',
+          resource: gid('c1', 'workers'),
+          data: { others: 'c2/workers' },
+        },
+        {
+          status: 'FAIL',
+          messageId: 'sharedAcrossClusters',
+          severity: 'high',
+          resource: gid('c2', 'workers'),
+          data: { others: 'c1/workers' },
+        },
+      ],
+    },
+    {
+      name: 'a key shared across two projects: high',
+      inventory: inventory({
+        clusters: [
+          cluster('c1', [group('a', { volumes: [rootVolume(k1.arn)] })], { tags: tags('llm') }),
+          cluster('c2', [group('b', { volumes: [rootVolume(k1.arn)] })], { tags: tags('vision') }),
+        ],
+        keys: [k1],
+      }),
+      expected: [
+        { status: 'FAIL', messageId: 'sharedAcrossClusters', severity: 'high', resource: gid('c1', 'a') },
+        { status: 'FAIL', messageId: 'sharedAcrossClusters', severity: 'high', resource: gid('c2', 'b') },
+      ],
+    },
+    {
+      name: 'one shared key is enough, even beside a dedicated one',
+      inventory: inventory({
+        clusters: [
+          cluster('c1', [
+            group('a', { volumes: [rootVolume(k1.arn), secondaryVolume(k2.arn)] }),
+            group('b', { volumes: [rootVolume(k3.arn), secondaryVolume(k2.arn)] }),
+          ]),
+        ],
+        keys: [k1, k2, k3],
+      }),
+      expected: [
+        { status: 'FAIL', messageId: 'shared', resource: gid('c1', 'a'), data: { key: 'alias/k2' } },
+        { status: 'FAIL', messageId: 'shared', resource: gid('c1', 'b'), data: { key: 'alias/k2' } },
+      ],
+    },
+    {
+      name: 'the list of other groups is capped at five',
+      inventory: inventory({
+        clusters: [
+          cluster(
+            'c1',
+            ['g1', 'g2', 'g3', 'g4', 'g5', 'g6', 'g7'].map((name) =>
+              group(name, { volumes: [rootVolume(k1.arn)] }),
+            ),
+          ),
+        ],
+        keys: [k1],
+      }),
+      expected: ['g1', 'g2', 'g3', 'g4', 'g5', 'g6', 'g7'].map((name) => ({
+        status: 'FAIL' as const,
+        messageId: 'shared',
+        resource: gid('c1', name),
+        data: { others: 'and 1 more' },
+        evidence: (evidence: Record<string, unknown>) => (evidence.sharedWith as string[]).length === 6,
+      })),
+    },
+    {
+      name: 'a key of unknown manager (DescribeKey failed) is judged like a customer managed key',
+      inventory: inventory({
+        clusters: [
+          cluster('c1', [
+            group('a', { volumes: [rootVolume(keyArn('x', OTHER_ACCOUNT))] }),
+            group('b', { volumes: [rootVolume(keyArn('x', OTHER_ACCOUNT))] }),
+          ]),
+        ],
+        keys: [(({ metadata: _m, ...rest }) => rest)(key('x', { account: OTHER_ACCOUNT }))],
+      }),
+      expected: [
+        { status: 'FAIL', messageId: 'shared', resource: gid('c1', 'a') },
+        { status: 'FAIL', messageId: 'shared', resource: gid('c1', 'b') },
+      ],
+    },
+    {
+      name: 'a key DescribeKey could not resolve: unknown, never not applicable',
+      inventory: inventory({
+        clusters: [
+          cluster('c1', [
+            group('a', {
+              volumes: [
+                {
+                  role: 'root',
+                  kmsKeyId: 'alias/secret',
+                  resolution: {
+                    status: 'unknown',
+                    reason: 'kms:DescribeKey AccessDenied',
+                    gapCode: 'aws.access_denied',
+                  },
+                },
+              ],
+            }),
+          ]),
+        ],
+      }),
+      expected: [
+        {
+          status: 'UNKNOWN',
+          messageId: 'undetermined',
+          data: { key: 'alias/secret', reason: 'AccessDenied' },
+        },
+      ],
+    },
+    {
+      name: 'a resolved key missing from the inventory: unknown',
+      inventory: inventory({
+        clusters: [cluster('c1', [group('a', { volumes: [rootVolume(keyArn('elsewhere'))] })])],
+      }),
+      expected: [
+        { status: 'UNKNOWN', messageId: 'undetermined', data: { reason: 'is not in the inventory' } },
+      ],
+    },
+    {
+      name: 'CloudFormation: one KMS key resource for every group',
+      inventory: iacInventory({
+        clusters: [
+          iacCluster('Cluster', [
+            group('controller', { volumes: [rootVolume(iacId('Key'))] }),
+            group('workers', { volumes: both(iacId('Key')) }),
+          ]),
+        ],
+        keys: [iacKey('Key')],
+      }),
+      expected: [
+        { status: 'FAIL', messageId: 'shared', resource: `${iacId('Cluster')}/instance-group/controller` },
+        { status: 'FAIL', messageId: 'shared', resource: `${iacId('Cluster')}/instance-group/workers` },
+      ],
+    },
+    {
+      name: 'CloudFormation: one key parameter for every group is one key',
+      inventory: iacInventory({
+        clusters: [
+          iacCluster('Cluster', [
+            group('controller', { volumes: [fromParameter('KmsKeyArn')] }),
+            group('workers', { volumes: [fromParameter('KmsKeyArn')] }),
+          ]),
+        ],
+      }),
+      expected: [
+        {
+          status: 'FAIL',
+          messageId: 'shared',
+          resource: `${iacId('Cluster')}/instance-group/controller`,
+          data: { key: '!Ref KmsKeyArn', others: 'Cluster/workers' },
+        },
+        { status: 'FAIL', messageId: 'shared', resource: `${iacId('Cluster')}/instance-group/workers` },
+      ],
+    },
+    {
+      name: 'CloudFormation: a key parameter per group cannot be judged',
+      inventory: iacInventory({
+        clusters: [
+          iacCluster('Cluster', [
+            group('controller', { volumes: [fromParameter('ControllerKey')] }),
+            group('workers', { volumes: [fromParameter('WorkersKey')] }),
+          ]),
+        ],
+      }),
+      expected: [
+        {
+          status: 'UNKNOWN',
+          messageId: 'undetermined',
+          resource: `${iacId('Cluster')}/instance-group/controller`,
+          data: { key: '!Ref ControllerKey' },
+        },
+        {
+          status: 'UNKNOWN',
+          messageId: 'undetermined',
+          resource: `${iacId('Cluster')}/instance-group/workers`,
+        },
+      ],
+    },
+    {
+      name: 'CloudFormation: storage configuration that cannot be known',
+      inventory: iacInventory({
+        clusters: [
+          iacCluster('Cluster', [group('workers', { volumes: unresolved('!If [UseCmk, ...]', ['UseCmk']) })]),
+        ],
+      }),
+      expected: [{ status: 'UNKNOWN', messageId: 'unresolved', data: { expression: '!If [UseCmk, ...]' } }],
+    },
+    {
+      name: 'Terraform plan: one key resource for two groups',
+      inventory: iacInventory(
+        {
+          clusters: [
+            iacCluster(
+              'awscc_sagemaker_cluster.main',
+              ['controller', 'workers'].map((name) =>
+                group(name, { volumes: [rootVolume(iacId('aws_kms_key.cluster', PLAN_FILE))] }),
+              ),
+              {},
+              TERRAFORM_PLAN,
+            ),
+          ],
+          keys: [iacKey('aws_kms_key.cluster', {}, TERRAFORM_PLAN)],
+        },
+        'terraform-plan',
+      ),
+      expected: [
+        {
+          status: 'FAIL',
+          messageId: 'shared',
+          resource: `${PLAN_FILE}#awscc_sagemaker_cluster.main/instance-group/controller`,
+        },
+        {
+          status: 'FAIL',
+          messageId: 'shared',
+          resource: `${PLAN_FILE}#awscc_sagemaker_cluster.main/instance-group/workers`,
+        },
+      ],
+    },
+    {
+      name: 'create-cluster input: the same key ARN, defined elsewhere, on two groups',
+      inventory: iacInventory(
+        {
+          clusters: [
+            iacCluster(
+              'ml',
+              ['controller', 'workers'].map((name) =>
+                group(name, {
+                  volumes: [
+                    {
+                      role: 'root',
+                      kmsKeyId: keyArn('shared'),
+                      resolution: { status: 'unknown', reason: 'defined outside the scanned files' },
+                    },
+                  ],
+                }),
+              ),
+              {},
+              CLI_JSON,
+            ),
+          ],
+        },
+        'cli-json',
+      ),
+      expected: [
+        {
+          status: 'FAIL',
+          messageId: 'shared',
+          resource: `${CLI_FILE}#ml/instance-group/controller`,
+          data: { key: keyArn('shared') },
+        },
+        { status: 'FAIL', messageId: 'shared', resource: `${CLI_FILE}#ml/instance-group/workers` },
+      ],
+    },
+  ],
+});
