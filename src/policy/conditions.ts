@@ -39,7 +39,29 @@ export interface RequestContext {
   readonly absent: readonly string[];
   /** Multivalued keys known only within bounds (lower-cased). */
   readonly bounded?: ReadonlyMap<string, BoundedValues>;
+  /**
+   * The resource's tags by lower-cased tag key, when known: `aws:ResourceTag/<key>` is then present
+   * for a tag the resource carries and absent for any other.
+   */
+  readonly resourceTags?: ReadonlyMap<string, string>;
 }
+
+const lowerCasedTags = new WeakMap<object, ReadonlyMap<string, string>>();
+
+/** The context with the resource's tags known (the tag map is built once per tags object). */
+export function withResourceTags(
+  context: RequestContext,
+  tags: Readonly<Record<string, string>>,
+): RequestContext {
+  let map = lowerCasedTags.get(tags);
+  if (!map) {
+    map = new Map(Object.entries(tags).map(([key, value]) => [key.toLowerCase(), value]));
+    lowerCasedTags.set(tags, map);
+  }
+  return { ...context, resourceTags: map };
+}
+
+const RESOURCE_TAG = 'aws:resourcetag/';
 
 export function requestContext(
   values: Record<string, ContextValue>,
@@ -79,6 +101,12 @@ function lookup(context: RequestContext, key: string): KeyState {
       state: 'present',
       members: bounds.possible.map((value) => ({ value, certain: certain.has(value) })),
     };
+  }
+  if (context.resourceTags && lower.startsWith(RESOURCE_TAG)) {
+    const tag = context.resourceTags.get(lower.slice(RESOURCE_TAG.length));
+    return tag === undefined
+      ? { state: 'absent' }
+      : { state: 'present', members: [{ value: tag, certain: true }] };
   }
   for (const absent of context.absent) {
     if (absent === lower || (absent.endsWith('*') && lower.startsWith(absent.slice(0, -1))))

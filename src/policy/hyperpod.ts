@@ -3,7 +3,7 @@
  * the policy evaluator. HyperPod calls kms:CreateGrant (for EBS, through SageMaker, for an AWS
  * resource) and kms:DescribeKey, and sends no encryption context.
  */
-import { type RequestContext, requestContext } from './conditions.js';
+import { type RequestContext, requestContext, withResourceTags } from './conditions.js';
 
 /**
  * The operations HyperPod asks for in its grants. AWS does not document them; this is the list
@@ -48,7 +48,7 @@ const known = (value: string) => value !== '' && value !== 'unknown';
  * `aws:CalledVia` is left out too: it is set only for a few calling services, and whether
  * SageMaker is one of them is not documented.
  */
-function callerKeys({ roleArn, account, region, resourceTags }: HyperPodCaller) {
+function callerKeys({ roleArn, account, region }: Omit<HyperPodCaller, 'resourceTags'>) {
   const keys: Record<string, string | boolean> = {
     'aws:PrincipalType': 'AssumedRole',
     'aws:PrincipalIsAWSService': false,
@@ -62,7 +62,6 @@ function callerKeys({ roleArn, account, region, resourceTags }: HyperPodCaller) 
     keys['aws:PrincipalAccount'] = account;
   }
   if (roleArn.startsWith('arn:')) keys['aws:PrincipalArn'] = roleArn;
-  for (const [tag, value] of Object.entries(resourceTags ?? {})) keys[`aws:ResourceTag/${tag}`] = value;
   return keys;
 }
 
@@ -76,42 +75,40 @@ const GRANT_KEYS = [
   'kms:GrantConstraintType',
 ];
 
-/** With the key's tags known, a tag it does not carry is absent. */
-const absentTags = (caller: HyperPodCaller) => (caller.resourceTags ? ['aws:ResourceTag/*'] : []);
-
-/** Contexts are immutable and few (one per role, region and set of key tags): build each once. */
+/**
+ * The part of a context that depends on the caller is immutable and shared by every key the
+ * caller uses: built once per role and region. The key's tags, which differ per key, ride on top
+ * (`withResourceTags`): a tag the key carries is present, any other `aws:ResourceTag/*` absent.
+ */
 const contexts = new Map<string, RequestContext>();
 function memo(kind: string, caller: HyperPodCaller, build: () => RequestContext): RequestContext {
-  const tags = caller.resourceTags ? JSON.stringify(Object.entries(caller.resourceTags).sort()) : '-';
-  const cacheKey = `${kind}|${caller.roleArn}|${caller.account}|${caller.region}|${tags}`;
+  const cacheKey = `${kind}|${caller.roleArn}|${caller.account}|${caller.region}`;
   let context = contexts.get(cacheKey);
   if (!context) {
     if (contexts.size > 50_000) contexts.clear();
     context = build();
     contexts.set(cacheKey, context);
   }
-  return context;
+  return caller.resourceTags ? withResourceTags(context, caller.resourceTags) : context;
 }
 
 export function hyperPodCreateGrantContext(caller: HyperPodCaller): RequestContext {
-  return memo('CreateGrant', caller, () => createGrantContext(caller));
+  return memo('CreateGrant', caller, () =>
+    requestContext(
+      { ...callerKeys(caller), 'kms:GrantIsForAWSResource': true },
+      [...NO_ENCRYPTION_CONTEXT, 'kms:GrantConstraintType'],
+      {
+        'kms:GrantOperations': {
+          certain: [...HYPERPOD_CERTAIN_GRANT_OPERATIONS],
+          possible: [...HYPERPOD_GRANT_OPERATIONS],
+        },
+      },
+    ),
+  );
 }
 
 export function hyperPodDescribeKeyContext(caller: HyperPodCaller): RequestContext {
   return memo('DescribeKey', caller, () =>
-    requestContext(callerKeys(caller), [...NO_ENCRYPTION_CONTEXT, ...GRANT_KEYS, ...absentTags(caller)]),
-  );
-}
-
-function createGrantContext(caller: HyperPodCaller): RequestContext {
-  return requestContext(
-    { ...callerKeys(caller), 'kms:GrantIsForAWSResource': true },
-    [...NO_ENCRYPTION_CONTEXT, 'kms:GrantConstraintType', ...absentTags(caller)],
-    {
-      'kms:GrantOperations': {
-        certain: [...HYPERPOD_CERTAIN_GRANT_OPERATIONS],
-        possible: [...HYPERPOD_GRANT_OPERATIONS],
-      },
-    },
+    requestContext(callerKeys(caller), [...NO_ENCRYPTION_CONTEXT, ...GRANT_KEYS]),
   );
 }
