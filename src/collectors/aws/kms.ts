@@ -415,7 +415,7 @@ export class KmsCollector {
 
     const [rotation, policy, grants, tags] = await Promise.all([
       this.rotation(client, arn, metadata, context('GetKeyRotationStatus')),
-      inScope ? this.policy(client, arn, context('GetKeyPolicy')) : (crossAccount('GetKeyPolicy'), undefined),
+      inScope ? this.policy(client, arn, context('GetKeyPolicy')) : void crossAccount('GetKeyPolicy'),
       this.grants(client, arn, context('ListGrants')),
       inScope ? this.tags(arn, owner, region) : crossAccount('ListResourceTags'),
     ]);
