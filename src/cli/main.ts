@@ -67,6 +67,8 @@ export async function main(): Promise<void> {
   process.stdout.on('error', (error: NodeJS.ErrnoException) => {
     if (error.code === 'EPIPE') process.exit(process.exitCode ?? 0);
   });
+  // The pinned AWS SDK supports Node 20; its notice about future SDK releases is not the user's concern.
+  process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
   const code = await runCli(process.argv.slice(2), processIo());
   process.exitCode = code;
 }
