@@ -32,7 +32,11 @@ export async function startMoto(options: { python?: string; timeoutMs?: number }
     let output = '';
     const timer = setTimeout(() => {
       child.kill();
-      reject(new MotoUnavailableError(`no "Running on" line within ${options.timeoutMs ?? 30_000} ms: ${output.slice(-300)}`));
+      reject(
+        new MotoUnavailableError(
+          `no "Running on" line within ${options.timeoutMs ?? 30_000} ms: ${output.slice(-300)}`,
+        ),
+      );
     }, options.timeoutMs ?? 30_000);
     const onData = (chunk: Buffer) => {
       output += chunk.toString();
@@ -46,12 +50,20 @@ export async function startMoto(options: { python?: string; timeoutMs?: number }
     child.stderr?.on('data', onData);
     child.once('error', (error: NodeJS.ErrnoException) => {
       clearTimeout(timer);
-      reject(new MotoUnavailableError(error.code === 'ENOENT' ? `${python} is not installed` : error.message));
+      reject(
+        new MotoUnavailableError(error.code === 'ENOENT' ? `${python} is not installed` : error.message),
+      );
     });
     child.once('exit', (code) => {
       clearTimeout(timer);
       const missing = /No module named moto/.test(output);
-      reject(new MotoUnavailableError(missing ? 'the python module moto is not installed' : `it exited with code ${code}: ${output.slice(-300)}`));
+      reject(
+        new MotoUnavailableError(
+          missing
+            ? 'the python module moto is not installed'
+            : `it exited with code ${code}: ${output.slice(-300)}`,
+        ),
+      );
     });
   });
   // Keep draining its output so it never blocks on a full pipe.

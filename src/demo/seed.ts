@@ -16,13 +16,17 @@ import {
   DisableKeyCommand,
   EnableKeyRotationCommand,
   type GrantOperation,
-  KMSClient,
   type KeySpec,
   type KeyUsageType,
+  KMSClient,
   ReplicateKeyCommand,
   ScheduleKeyDeletionCommand,
 } from '@aws-sdk/client-kms';
-import { type ClusterInstanceStorageConfig, CreateClusterCommand, SageMakerClient } from '@aws-sdk/client-sagemaker';
+import {
+  type ClusterInstanceStorageConfig,
+  CreateClusterCommand,
+  SageMakerClient,
+} from '@aws-sdk/client-sagemaker';
 import { AssumeRoleCommand, STSClient } from '@aws-sdk/client-sts';
 import type { AwsCredentialIdentity } from '@aws-sdk/types';
 import type { Cluster, Inventory, Key, Unresolved } from '../model/inventory.js';
@@ -38,14 +42,21 @@ export interface SeedResult {
 const BASE: AwsCredentialIdentity = { accessKeyId: 'testing', secretAccessKey: 'testing' };
 
 /** Credentials for an account of the emulator: moto ties the keys AssumeRole returns to the role's account. */
-export async function motoAccountCredentials(endpoint: string, account: string): Promise<AwsCredentialIdentity> {
+export async function motoAccountCredentials(
+  endpoint: string,
+  account: string,
+): Promise<AwsCredentialIdentity> {
   const sts = new STSClient({ endpoint, region: 'us-east-1', credentials: BASE });
   try {
     const out = await sts.send(
       new AssumeRoleCommand({ RoleArn: `arn:aws:iam::${account}:role/seed`, RoleSessionName: 'seed' }),
     );
     const c = out.Credentials!;
-    return { accessKeyId: c.AccessKeyId!, secretAccessKey: c.SecretAccessKey!, sessionToken: c.SessionToken! };
+    return {
+      accessKeyId: c.AccessKeyId!,
+      secretAccessKey: c.SecretAccessKey!,
+      sessionToken: c.SessionToken!,
+    };
   } finally {
     sts.destroy();
   }
@@ -64,7 +75,12 @@ class Clients {
     const key = `${Client.name}|${account}|${region}`;
     let client = this.made.get(key) as T | undefined;
     if (!client) {
-      client = new Client({ endpoint: this.endpoint, region, credentials: this.credentials.get(account), maxAttempts: 2 });
+      client = new Client({
+        endpoint: this.endpoint,
+        region,
+        credentials: this.credentials.get(account),
+        maxAttempts: 2,
+      });
       this.made.set(key, client);
     }
     return client;
@@ -91,7 +107,13 @@ export async function seedEstate(endpoint: string, estate: Inventory): Promise<S
           RoleName: name,
           AssumeRolePolicyDocument: JSON.stringify({
             Version: '2012-10-17',
-            Statement: [{ Effect: 'Allow', Principal: { Service: 'sagemaker.amazonaws.com' }, Action: 'sts:AssumeRole' }],
+            Statement: [
+              {
+                Effect: 'Allow',
+                Principal: { Service: 'sagemaker.amazonaws.com' },
+                Action: 'sts:AssumeRole',
+              },
+            ],
           }),
         }),
       );
@@ -124,7 +146,11 @@ export async function seedEstate(endpoint: string, estate: Inventory): Promise<S
       });
       const cloudtrail = clients.get(CloudTrailClient, trail.account, region);
       await cloudtrail.send(
-        new CreateTrailCommand({ Name: trail.name, S3BucketName: bucket, IsMultiRegionTrail: trail.isMultiRegion }),
+        new CreateTrailCommand({
+          Name: trail.name,
+          S3BucketName: bucket,
+          IsMultiRegionTrail: trail.isMultiRegion,
+        }),
       );
       if (trail.isLogging) await cloudtrail.send(new StartLoggingCommand({ Name: trail.name }));
     }
@@ -138,7 +164,12 @@ export async function seedEstate(endpoint: string, estate: Inventory): Promise<S
   }
 }
 
-async function seedKey(clients: Clients, key: Key, keyArns: Map<string, string>, notSeeded: string[]): Promise<void> {
+async function seedKey(
+  clients: Clients,
+  key: Key,
+  keyArns: Map<string, string>,
+  notSeeded: string[],
+): Promise<void> {
   const meta = key.metadata;
   if (!meta) return;
   const kms = clients.get(KMSClient, key.account, key.region);
@@ -174,9 +205,13 @@ async function seedKey(clients: Clients, key: Key, keyArns: Map<string, string>,
   const rotation = key.rotation;
   if (rotation && val(rotation.enabled) === true) {
     const period = val(rotation.periodInDays);
-    await kms.send(new EnableKeyRotationCommand({ KeyId: keyId, ...(period ? { RotationPeriodInDays: period } : {}) }));
+    await kms.send(
+      new EnableKeyRotationCommand({ KeyId: keyId, ...(period ? { RotationPeriodInDays: period } : {}) }),
+    );
     if (period && period !== 365)
-      notSeeded.push(`${key.aliases[0] ?? key.arn}: rotation every ${period} days (the emulator reports no period, read as 365)`);
+      notSeeded.push(
+        `${key.aliases[0] ?? key.arn}: rotation every ${period} days (the emulator reports no period, read as 365)`,
+      );
   }
   for (const grant of key.grants ?? []) {
     if (!grant.granteePrincipal) continue;
@@ -194,14 +229,17 @@ async function seedKey(clients: Clients, key: Key, keyArns: Map<string, string>,
   }
   const state = val(meta.keyState);
   if (state === 'Disabled') await kms.send(new DisableKeyCommand({ KeyId: keyId }));
-  if (state === 'PendingDeletion') await kms.send(new ScheduleKeyDeletionCommand({ KeyId: keyId, PendingWindowInDays: 7 }));
+  if (state === 'PendingDeletion')
+    await kms.send(new ScheduleKeyDeletionCommand({ KeyId: keyId, PendingWindowInDays: 7 }));
 }
 
 /** moto accepts only the instance types HyperPod had when it was written; others are swapped (types judge nothing here). */
 const EMULATOR_TYPES = /^ml\.(p4d|p4de|p5|trn1|trn1n|g5|c5|c5n|m5|t3)\.[a-z0-9]+$/;
 function emulatorInstanceType(type: string | undefined, where: string, notSeeded: string[]): never {
   if (type && EMULATOR_TYPES.test(type)) return type as never;
-  notSeeded.push(`${where}: instance type ${type ?? '(none)'} is unknown to the emulator, seeded as ml.m5.12xlarge`);
+  notSeeded.push(
+    `${where}: instance type ${type ?? '(none)'} is unknown to the emulator, seeded as ml.m5.12xlarge`,
+  );
   return 'ml.m5.12xlarge' as never;
 }
 
@@ -214,13 +252,18 @@ async function seedCluster(
   const sagemaker = clients.get(SageMakerClient, cluster.account, cluster.region);
   const groups = cluster.instanceGroups.filter((group) => group.kind === 'regular');
   for (const group of cluster.instanceGroups.filter((g) => g.kind === 'restricted'))
-    notSeeded.push(`${cluster.name}/${group.name}: restricted instance groups are not modelled by the emulator`);
+    notSeeded.push(
+      `${cluster.name}/${group.name}: restricted instance groups are not modelled by the emulator`,
+    );
   const storage = (group: Cluster['instanceGroups'][number]): ClusterInstanceStorageConfig[] =>
     (isUnresolved(group.volumes) ? [] : group.volumes).map((volume) => {
-      const ref = typeof volume.kmsKeyId === 'string' ? (keyArns.get(volume.kmsKeyId) ?? volume.kmsKeyId) : undefined;
+      const ref =
+        typeof volume.kmsKeyId === 'string' ? (keyArns.get(volume.kmsKeyId) ?? volume.kmsKeyId) : undefined;
       return {
         EbsVolumeConfig: {
-          ...(volume.role === 'root' ? { RootVolume: true } : { VolumeSizeInGB: val(volume.sizeInGB) ?? 100 }),
+          ...(volume.role === 'root'
+            ? { RootVolume: true }
+            : { VolumeSizeInGB: val(volume.sizeInGB) ?? 100 }),
           ...(ref ? { VolumeKmsKeyId: ref } : {}),
         },
       };
@@ -230,7 +273,11 @@ async function seedCluster(
       ClusterName: cluster.name,
       InstanceGroups: groups.map((group) => ({
         InstanceGroupName: group.name,
-        InstanceType: emulatorInstanceType(val(group.instanceType), `${cluster.name}/${group.name}`, notSeeded),
+        InstanceType: emulatorInstanceType(
+          val(group.instanceType),
+          `${cluster.name}/${group.name}`,
+          notSeeded,
+        ),
         InstanceCount: val(group.instanceCount) ?? 1,
         ExecutionRole: typeof group.executionRole === 'string' ? group.executionRole : undefined,
         ThreadsPerCore: 1,
@@ -238,7 +285,11 @@ async function seedCluster(
         InstanceStorageConfigs: storage(group),
       })),
       ...(val(cluster.orchestrator) === 'eks'
-        ? { Orchestrator: { Eks: { ClusterArn: `arn:aws:eks:${cluster.region}:${cluster.account}:cluster/${cluster.name}` } } }
+        ? {
+            Orchestrator: {
+              Eks: { ClusterArn: `arn:aws:eks:${cluster.region}:${cluster.account}:cluster/${cluster.name}` },
+            },
+          }
         : {}),
       ...(cluster.nodeProvisioningMode === 'Continuous' ? { NodeProvisioningMode: 'Continuous' } : {}),
       ...(cluster.tags && !isUnresolved(cluster.tags)

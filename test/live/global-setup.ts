@@ -9,6 +9,8 @@ import { type MotoServer, startMoto } from '../../src/demo/moto-server.js';
 let server: MotoServer | undefined;
 
 export default async function setup(project: TestProject): Promise<() => Promise<void>> {
+  // The pinned SDK supports Node 20; its notice about future releases would only clutter the output.
+  process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
   try {
     server = await startMoto();
     await server.reset();

@@ -30,6 +30,9 @@ export interface CallRecorder {
   attempt?(call: AwsCall): void;
 }
 
+/** Recorders every session reports to as well as its own (the IAM policy test listens here). */
+export const callObservers = new Set<CallRecorder>();
+
 export interface SessionOptions {
   /** Maximum AWS requests in flight at once, across every account and Region. */
   concurrency: number;
@@ -245,7 +248,9 @@ export class AwsSession {
     };
     stack.add(
       (next, context) => (args) => {
-        recorder?.call(describe(context));
+        const call = describe(context);
+        recorder?.call(call);
+        for (const observer of callObservers) observer.call(call);
         return this.limit(() => next(args));
       },
       { step: 'initialize', priority: 'high', name: 'hyperpodCmkGate' },

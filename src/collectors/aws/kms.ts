@@ -182,6 +182,11 @@ export class KmsCollector {
     if (this.ctx.session.hasAccount(owner)) {
       const table = await this.aliasTable(owner, ownerRegion);
       if (!('code' in table)) {
+        if (!table.targetOf.has(parsed.aliasName) && parsed.aliasName.startsWith('alias/aws/'))
+          return {
+            status: 'unknown',
+            reason: `${parsed.aliasName} is not among the aliases of ${owner} ${ownerRegion}; AWS lists its predefined aliases, an emulator may not`,
+          };
         if (!table.targetOf.has(parsed.aliasName))
           return {
             status: 'not-found',
