@@ -4,7 +4,6 @@
  * stderr, and the call to the live collector.
  */
 import type { CollectOptions, CollectResult } from '../collectors/aws/collect.js';
-import { collect, DEFAULT_CONCURRENCY } from '../collectors/aws/collect.js';
 import type { ProgressCounts } from '../collectors/aws/context.js';
 import { closestRegion, isKnownRegion } from '../collectors/aws/regions.js';
 import type { ResolvedConfig } from '../config/schema.js';
@@ -13,6 +12,9 @@ import { findRule } from '../rules/registry.js';
 import { inputError } from './errors.js';
 import type { Io } from './io.js';
 import type { OptionSpec } from './spec.js';
+
+/** Matches the collector's default; kept here so that parsing flags does not load the AWS SDK. */
+const DEFAULT_CONCURRENCY = 16;
 
 function parseRegion(value: string, previous: unknown): string[] {
   const list = Array.isArray(previous) ? [...(previous as string[])] : [];
@@ -211,6 +213,8 @@ export function progressReporter(io: Io): { update(counts: Readonly<ProgressCoun
 export async function collectLive(io: Io, options: CollectOptions): Promise<CollectResult> {
   const progress = progressReporter(io);
   try {
+    // The AWS SDK is large: only the commands that talk to AWS load it.
+    const { collect } = await import('../collectors/aws/collect.js');
     const result = await collect({ ...options, onProgress: (counts) => progress.update(counts) });
     if (!result.ok) throw inputError(result.error);
     return result.value;

@@ -111,6 +111,8 @@ export class AwsSession {
     if (!this.base) {
       this.base = new STSClient({
         ...this.commonConfig(region),
+        // The first call of a scan: an unreachable endpoint or bad credentials should fail fast.
+        maxAttempts: Math.min(2, this.options.maxAttempts),
         ...(this.options.credentials ? { credentials: this.options.credentials } : {}),
         ...(this.options.profile ? { profile: this.options.profile } : {}),
       });

@@ -12,6 +12,7 @@
  * `InputError`.
  */
 import { STSClient } from '@aws-sdk/client-sts';
+import { loadSharedConfigFiles } from '@smithy/core/config';
 import type { AwsCredentialIdentityProvider } from '@aws-sdk/types';
 import type { SourceIssue } from '../../model/finding.js';
 import type { InputError } from '../../model/input-error.js';
@@ -89,6 +90,16 @@ export interface CollectResult {
 export const DEFAULT_CONCURRENCY = 16;
 export const DEFAULT_MAX_ATTEMPTS = 8;
 
+/** Whether a named profile exists in the shared config or credentials file (the SDK's own loader). */
+async function profileExists(profile: string): Promise<boolean> {
+  try {
+    const files = await loadSharedConfigFiles({ ignoreCache: true });
+    return profile in files.configFile || profile in files.credentialsFile;
+  } catch {
+    return false;
+  }
+}
+
 async function profileRegion(profile: string | undefined): Promise<string | undefined> {
   const probe = new STSClient(profile ? { profile } : {});
   try {
@@ -119,13 +130,6 @@ function startError(error: unknown, options: CollectOptions): InputError {
     };
   }
   if (name === 'CredentialsProviderError' || /credential/i.test(name)) {
-    if (options.profile && /profile/i.test(message))
-      return {
-        code: 'aws.unknown_profile',
-        input: `--profile ${options.profile}`,
-        message: 'no such profile in the AWS config or credentials files',
-        hint: 'list profiles with `aws configure list-profiles`, or omit --profile for the default credential chain',
-      };
     return {
       code: 'aws.no_credentials',
       input: options.profile ? `--profile ${options.profile}` : 'AWS credentials',
@@ -169,6 +173,13 @@ async function run(
   options: CollectOptions,
   now: Date,
 ): Promise<Result<CollectResult, InputError>> {
+  if (options.profile && !options.credentials && !(await profileExists(options.profile)))
+    return err({
+      code: 'aws.unknown_profile',
+      input: `--profile ${options.profile}`,
+      message: 'no such profile in the AWS config or credentials files',
+      hint: 'list profiles with `aws configure list-profiles`, or omit --profile for the default credential chain',
+    });
   const homeRegion = options.regions?.[0] ?? options.defaultRegion ?? (await profileRegion(options.profile));
   if (!homeRegion)
     return err({

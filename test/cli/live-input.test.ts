@@ -1,0 +1,84 @@
+/**
+ * Bad input to the live commands, end to end through the real binary: each is one line on stderr
+ * naming the input (plus its hint), exit code 2, and no stack trace.
+ */
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+
+const BIN = new URL('../../bin/hyperpod-cmk.js', import.meta.url).pathname;
+const home = mkdtempSync(join(tmpdir(), 'hyperpod-cmk-aws-'));
+const configFile = join(home, 'config');
+writeFileSync(configFile, '[profile real]\nregion = us-east-1\n');
+writeFileSync(join(home, 'credentials'), '[real]\naws_access_key_id = AKIAEXAMPLE\naws_secret_access_key = secret\n');
+
+function run(args: string[], env: Record<string, string> = {}) {
+  const result = spawnSync(process.execPath, [BIN, ...args], {
+    encoding: 'utf8',
+    timeout: 60_000,
+    env: {
+      PATH: process.env.PATH ?? '',
+      HOME: home,
+      AWS_CONFIG_FILE: configFile,
+      AWS_SHARED_CREDENTIALS_FILE: join(home, 'credentials'),
+      AWS_EC2_METADATA_DISABLED: 'true',
+      ...env,
+    },
+  });
+  return { code: result.status, stderr: result.stderr, stdout: result.stdout };
+}
+
+function expectOneLineError(result: ReturnType<typeof run>, input: string, words: RegExp): void {
+  expect(result.stderr).not.toMatch(/\n\s+at |internal error/);
+  expect(result.code).toBe(2);
+  const lines = result.stderr.trimEnd().split('\n');
+  expect(lines[0]!.startsWith(`hyperpod-cmk: ${input}`)).toBe(true);
+  expect(lines[0]).toMatch(words);
+  expect(lines.slice(1).every((line) => line.startsWith('  hint: '))).toBe(true);
+  expect(result.stdout).toBe('');
+}
+
+describe('live commands refuse bad input with one line and exit 2', () => {
+  it('an unknown profile', () => {
+    expectOneLineError(run(['scan', '--profile', 'nope', '--region', 'us-east-1']), '--profile nope', /no such profile/);
+  });
+
+  it('a Region typo, with the likely Region', () => {
+    expectOneLineError(
+      run(['scan', '--region', 'us-est-1']),
+      '--region',
+      /"us-est-1" is not an AWS Region \(did you mean us-east-1\?\)/,
+    );
+  });
+
+  it('a malformed account id', () => {
+    expectOneLineError(
+      run(['collect', '--accounts', '111122223333,12345', '--role-name', 'Audit']),
+      '--accounts',
+      /"12345" is not a 12-digit/,
+    );
+  });
+
+  it('an unreachable endpoint', () => {
+    const result = run(['scan', '--region', 'us-east-1', '--endpoint-url', 'http://127.0.0.1:9'], {
+      AWS_ACCESS_KEY_ID: 'AKIAEXAMPLE',
+      AWS_SECRET_ACCESS_KEY: 'secret',
+    });
+    expectOneLineError(result, 'endpoint http://127.0.0.1:9', /cannot be reached/);
+  });
+
+  it('no credentials at all', () => {
+    const result = run(['scan', '--region', 'us-east-1', '--endpoint-url', 'http://127.0.0.1:9'], {
+      AWS_CONFIG_FILE: join(home, 'none'),
+      AWS_SHARED_CREDENTIALS_FILE: join(home, 'none'),
+    });
+    expectOneLineError(result, 'AWS credentials', /none could be loaded/);
+  });
+
+  it('--org without --role-name, and --region with --all-regions', () => {
+    expectOneLineError(run(['scan', '--org', '--region', 'us-east-1']), '--org', /needs --role-name/);
+    expectOneLineError(run(['scan', '--all-regions', '--region', 'us-east-1']), '--all-regions', /cannot be combined/);
+  });
+});
