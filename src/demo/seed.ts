@@ -176,7 +176,7 @@ async function seedKey(
   const awsAlias = key.aliases.find((alias) => alias.startsWith('alias/aws/'));
   if (val(meta.keyManager) === 'AWS' || awsAlias) {
     notSeeded.push(
-      `${awsAlias ?? key.arn}: an AWS managed key cannot be created; the emulator's own key for that alias reads as customer managed`,
+      `${awsAlias ?? key.arn}: AWS managed keys cannot be created, and the emulator lists no such alias, so the volumes naming it stay unresolved`,
     );
   }
   if (val(meta.multiRegion) && meta.multiRegionKeyType === 'REPLICA') {

@@ -12,7 +12,10 @@ const BIN = new URL('../../bin/hyperpod-cmk.js', import.meta.url).pathname;
 const home = mkdtempSync(join(tmpdir(), 'hyperpod-cmk-aws-'));
 const configFile = join(home, 'config');
 writeFileSync(configFile, '[profile real]\nregion = us-east-1\n');
-writeFileSync(join(home, 'credentials'), '[real]\naws_access_key_id = AKIAEXAMPLE\naws_secret_access_key = secret\n');
+writeFileSync(
+  join(home, 'credentials'),
+  '[real]\naws_access_key_id = AKIAEXAMPLE\naws_secret_access_key = secret\n',
+);
 
 function run(args: string[], env: Record<string, string> = {}) {
   const result = spawnSync(process.execPath, [BIN, ...args], {
@@ -42,7 +45,11 @@ function expectOneLineError(result: ReturnType<typeof run>, input: string, words
 
 describe('live commands refuse bad input with one line and exit 2', () => {
   it('an unknown profile', () => {
-    expectOneLineError(run(['scan', '--profile', 'nope', '--region', 'us-east-1']), '--profile nope', /no such profile/);
+    expectOneLineError(
+      run(['scan', '--profile', 'nope', '--region', 'us-east-1']),
+      '--profile nope',
+      /no such profile/,
+    );
   });
 
   it('a Region typo, with the likely Region', () => {
@@ -79,6 +86,10 @@ describe('live commands refuse bad input with one line and exit 2', () => {
 
   it('--org without --role-name, and --region with --all-regions', () => {
     expectOneLineError(run(['scan', '--org', '--region', 'us-east-1']), '--org', /needs --role-name/);
-    expectOneLineError(run(['scan', '--all-regions', '--region', 'us-east-1']), '--all-regions', /cannot be combined/);
+    expectOneLineError(
+      run(['scan', '--all-regions', '--region', 'us-east-1']),
+      '--all-regions',
+      /cannot be combined/,
+    );
   });
 });

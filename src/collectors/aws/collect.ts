@@ -12,8 +12,8 @@
  * `InputError`.
  */
 import { STSClient } from '@aws-sdk/client-sts';
-import { loadSharedConfigFiles } from '@smithy/core/config';
 import type { AwsCredentialIdentityProvider } from '@aws-sdk/types';
+import { loadSharedConfigFiles } from '@smithy/core/config';
 import type { SourceIssue } from '../../model/finding.js';
 import type { InputError } from '../../model/input-error.js';
 import {

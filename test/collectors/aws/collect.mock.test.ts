@@ -219,14 +219,12 @@ beforeAll(async () => {
   mocks.kms.on(DescribeKeyCommand, { KeyId: arn(GOOD) }).resolves(meta(GOOD));
   mocks.kms.on(DescribeKeyCommand, { KeyId: arn(LONG) }).resolves(meta(LONG));
   mocks.kms.on(DescribeKeyCommand, { KeyId: arn(UNUSED) }).resolves(meta(UNUSED));
-  mocks.kms
-    .on(DescribeKeyCommand, { KeyId: arn(MANAGED) })
-    .resolves(
-      meta(MANAGED, {
-        KeyManager: 'AWS',
-        Description: 'Default key that protects my EBS volumes when no other key is defined',
-      }),
-    );
+  mocks.kms.on(DescribeKeyCommand, { KeyId: arn(MANAGED) }).resolves(
+    meta(MANAGED, {
+      KeyManager: 'AWS',
+      Description: 'Default key that protects my EBS volumes when no other key is defined',
+    }),
+  );
   mocks.kms.on(DescribeKeyCommand, { KeyId: arn(FOREIGN, OUTSIDE) }).resolves({
     KeyMetadata: { ...meta(FOREIGN).KeyMetadata, Arn: arn(FOREIGN, OUTSIDE), AWSAccountId: OUTSIDE },
   });
@@ -289,11 +287,9 @@ beforeAll(async () => {
     .on(ListResourceTagsCommand)
     .callsFake((input: { KeyId?: string }) => ({ Tags: keyTags[input.KeyId ?? ''] ?? [], Truncated: false }));
 
-  mocks.iam
-    .on(GetRoleCommand)
-    .resolves({
-      Role: { RoleName: 'hyperpod-exec', RoleId: 'AROAEXAMPLE', Arn: ROLE, Path: '/', CreateDate: NOW },
-    });
+  mocks.iam.on(GetRoleCommand).resolves({
+    Role: { RoleName: 'hyperpod-exec', RoleId: 'AROAEXAMPLE', Arn: ROLE, Path: '/', CreateDate: NOW },
+  });
   mocks.iam.on(ListAttachedRolePoliciesCommand).resolves({ AttachedPolicies: [], IsTruncated: false });
   mocks.iam.on(ListRolePoliciesCommand).resolves({ PolicyNames: ['kms'], IsTruncated: false });
   mocks.iam.on(GetRolePolicyCommand).resolves({

@@ -15,12 +15,24 @@ describe('parseKeyRef', () => {
     ['mrk-1234abcd12ab34cd56ef1234567890ab', { kind: 'key', keyId: 'mrk-1234abcd12ab34cd56ef1234567890ab' }],
     [
       'arn:aws:kms:us-west-2:111122223333:key/1234abcd-12ab-34cd-56ef-1234567890ab',
-      { kind: 'key', keyId: '1234abcd-12ab-34cd-56ef-1234567890ab', account: '111122223333', region: 'us-west-2', partition: 'aws' },
+      {
+        kind: 'key',
+        keyId: '1234abcd-12ab-34cd-56ef-1234567890ab',
+        account: '111122223333',
+        region: 'us-west-2',
+        partition: 'aws',
+      },
     ],
     ['alias/hyperpod/gpu', { kind: 'alias', aliasName: 'alias/hyperpod/gpu' }],
     [
       'arn:aws-cn:kms:cn-north-1:111122223333:alias/x',
-      { kind: 'alias', aliasName: 'alias/x', account: '111122223333', region: 'cn-north-1', partition: 'aws-cn' },
+      {
+        kind: 'alias',
+        aliasName: 'alias/x',
+        account: '111122223333',
+        region: 'cn-north-1',
+        partition: 'aws-cn',
+      },
     ],
     ['not a key', { kind: 'invalid' }],
     ['alias/', { kind: 'invalid' }],
@@ -30,7 +42,8 @@ describe('parseKeyRef', () => {
 });
 
 describe('classifyError', () => {
-  const error = (name: string, status = 400) => Object.assign(new Error('m'), { name, $metadata: { httpStatusCode: status } });
+  const error = (name: string, status = 400) =>
+    Object.assign(new Error('m'), { name, $metadata: { httpStatusCode: status } });
   it.each([
     ['AccessDeniedException', 'aws.access_denied'],
     ['AccessDenied', 'aws.access_denied'],
@@ -67,13 +80,19 @@ describe('volumesOf', () => {
 
 describe('CloudTrail', () => {
   it('basic selectors: management events unless turned off, KMS unless excluded', () => {
-    expect(managementLogging(undefined, undefined)).toEqual({ logsManagementEvents: true, excludesKmsEvents: false });
+    expect(managementLogging(undefined, undefined)).toEqual({
+      logsManagementEvents: true,
+      excludesKmsEvents: false,
+    });
     expect(managementLogging([{ IncludeManagementEvents: false }], [])).toEqual({
       logsManagementEvents: false,
       excludesKmsEvents: false,
     });
     expect(
-      managementLogging([{ IncludeManagementEvents: true, ExcludeManagementEventSources: ['kms.amazonaws.com'] }], []),
+      managementLogging(
+        [{ IncludeManagementEvents: true, ExcludeManagementEventSources: ['kms.amazonaws.com'] }],
+        [],
+      ),
     ).toEqual({ logsManagementEvents: true, excludesKmsEvents: true });
   });
   it('advanced selectors: eventCategory Management, KMS left out by eventSource NotEquals', () => {
@@ -87,19 +106,37 @@ describe('CloudTrail', () => {
         },
       ]),
     ).toEqual({ logsManagementEvents: true, excludesKmsEvents: true });
-    expect(managementLogging(undefined, [{ FieldSelectors: [{ Field: 'eventCategory', Equals: ['Data'] }] }])).toEqual({
+    expect(
+      managementLogging(undefined, [{ FieldSelectors: [{ Field: 'eventCategory', Equals: ['Data'] }] }]),
+    ).toEqual({
       logsManagementEvents: false,
       excludesKmsEvents: false,
     });
   });
   it('keeps failures and changes, drops routine use and other services', () => {
-    const record = (fields: object) => ({ EventId: 'e', EventTime: new Date('2026-01-01T00:00:00Z'), CloudTrailEvent: JSON.stringify({ eventSource: 'kms.amazonaws.com', ...fields }) });
+    const record = (fields: object) => ({
+      EventId: 'e',
+      EventTime: new Date('2026-01-01T00:00:00Z'),
+      CloudTrailEvent: JSON.stringify({ eventSource: 'kms.amazonaws.com', ...fields }),
+    });
     expect(trailEventOf(record({ eventName: 'Decrypt' }), '1', 'r')).toBeUndefined();
-    expect(trailEventOf(record({ eventName: 'Decrypt', eventSource: 's3.amazonaws.com', errorCode: 'AccessDenied' }), '1', 'r')).toBeUndefined();
-    expect(trailEventOf(record({ eventName: 'Decrypt', errorCode: 'AccessDenied' }), '1', 'r')?.errorCode).toBe('AccessDenied');
-    expect(trailEventOf(record({ eventName: 'DisableKey', responseElements: { keyId: 'arn:aws:kms:r:111122223333:key/k' } }), '1', 'r')?.keyRef).toBe(
-      'arn:aws:kms:r:111122223333:key/k',
-    );
+    expect(
+      trailEventOf(
+        record({ eventName: 'Decrypt', eventSource: 's3.amazonaws.com', errorCode: 'AccessDenied' }),
+        '1',
+        'r',
+      ),
+    ).toBeUndefined();
+    expect(
+      trailEventOf(record({ eventName: 'Decrypt', errorCode: 'AccessDenied' }), '1', 'r')?.errorCode,
+    ).toBe('AccessDenied');
+    expect(
+      trailEventOf(
+        record({ eventName: 'DisableKey', responseElements: { keyId: 'arn:aws:kms:r:111122223333:key/k' } }),
+        '1',
+        'r',
+      )?.keyRef,
+    ).toBe('arn:aws:kms:r:111122223333:key/k');
   });
 });
 
@@ -110,9 +147,11 @@ describe('IAM statements', () => {
     expect(mentionsKms({ Effect: 'Allow', NotAction: 's3:*', Resource: '*' })).toBe(true);
     expect(mentionsKms({ Effect: 'Allow', NotAction: 'kms:*', Resource: '*' })).toBe(false);
     expect(mentionsKms({ Effect: 'Allow', Action: ['s3:GetObject'], Resource: '*' })).toBe(false);
-    expect(kmsStatements('%7B%22Statement%22%3A%7B%22Effect%22%3A%22Allow%22%2C%22Action%22%3A%22kms%3A*%22%7D%7D')).toEqual([
-      { Effect: 'Allow', Action: 'kms:*' },
-    ]);
+    expect(
+      kmsStatements(
+        '%7B%22Statement%22%3A%7B%22Effect%22%3A%22Allow%22%2C%22Action%22%3A%22kms%3A*%22%7D%7D',
+      ),
+    ).toEqual([{ Effect: 'Allow', Action: 'kms:*' }]);
     expect(kmsStatements('not json')).toBeUndefined();
   });
 });
@@ -120,7 +159,10 @@ describe('IAM statements', () => {
 describe('Regions', () => {
   it('match the Regions the pinned AWS SDK knows', () => {
     const source = readFileSync(
-      new URL('../../../node_modules/@aws-sdk/core/dist-es/submodules/client/util-endpoints/lib/aws/partitions.js', import.meta.url),
+      new URL(
+        '../../../node_modules/@aws-sdk/core/dist-es/submodules/client/util-endpoints/lib/aws/partitions.js',
+        import.meta.url,
+      ),
       'utf8',
     );
     const sdk = new Set([...source.matchAll(/"([a-z]{2,4}(?:-[a-z]+)+-\d+)": \{/g)].map((m) => m[1]!));
@@ -156,8 +198,13 @@ describe('docs/iam-policy.json', () => {
   for (const file of readdirSync(dir).filter((f) => f.endsWith('.ts'))) {
     const text = readFileSync(new URL(file, dir), 'utf8');
     for (const block of text.matchAll(/import \{([^}]+)\} from '@aws-sdk\/(client-[a-z0-9]+)'/g)) {
-      const names = block[1]!.split(',').map((n) => n.trim()).filter((n) => n.endsWith('Command') && !n.startsWith('type '));
-      for (const name of names) if (new RegExp(`new ${name}\\(`).test(text)) used.add(`${service[block[2]!]}:${name.replace(/Command$/, '')}`);
+      const names = block[1]!
+        .split(',')
+        .map((n) => n.trim())
+        .filter((n) => n.endsWith('Command') && !n.startsWith('type '));
+      for (const name of names)
+        if (new RegExp(`new ${name}\\(`).test(text))
+          used.add(`${service[block[2]!]}:${name.replace(/Command$/, '')}`);
     }
   }
 
