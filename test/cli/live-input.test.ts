@@ -7,6 +7,8 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { runCli } from '../../src/cli/main.js';
+import { memoryIo } from '../helpers/io.js';
 
 const BIN = new URL('../../bin/hyperpod-cmk.js', import.meta.url).pathname;
 const home = mkdtempSync(join(tmpdir(), 'hyperpod-cmk-aws-'));
@@ -33,7 +35,18 @@ function run(args: string[], env: Record<string, string> = {}) {
   return { code: result.status, stderr: result.stderr, stdout: result.stdout };
 }
 
-function expectOneLineError(result: ReturnType<typeof run>, input: string, words: RegExp): void {
+/** The same command through the entry point in this process (the flag checks need no AWS). */
+async function inProcess(args: string[]) {
+  const io = memoryIo();
+  const code = await runCli(args, io);
+  return { code, stderr: io.err(), stdout: io.out() };
+}
+
+function expectOneLineError(
+  result: { code: number | null; stderr: string; stdout: string },
+  input: string,
+  words: RegExp,
+): void {
   expect(result.stderr).not.toMatch(/\n\s+at |internal error/);
   expect(result.code).toBe(2);
   const lines = result.stderr.trimEnd().split('\n');
@@ -60,9 +73,9 @@ describe('live commands refuse bad input with one line and exit 2', () => {
     );
   });
 
-  it('a malformed account id', () => {
+  it('a malformed account id', async () => {
     expectOneLineError(
-      run(['collect', '--accounts', '111122223333,12345', '--role-name', 'Audit']),
+      await inProcess(['collect', '--accounts', '111122223333,12345', '--role-name', 'Audit']),
       '--accounts',
       /"12345" is not a 12-digit/,
     );
@@ -84,10 +97,14 @@ describe('live commands refuse bad input with one line and exit 2', () => {
     expectOneLineError(result, 'AWS credentials', /none could be loaded/);
   });
 
-  it('--org without --role-name, and --region with --all-regions', () => {
-    expectOneLineError(run(['scan', '--org', '--region', 'us-east-1']), '--org', /needs --role-name/);
+  it('--org without --role-name, and --region with --all-regions', async () => {
     expectOneLineError(
-      run(['scan', '--all-regions', '--region', 'us-east-1']),
+      await inProcess(['scan', '--org', '--region', 'us-east-1']),
+      '--org',
+      /needs --role-name/,
+    );
+    expectOneLineError(
+      await inProcess(['scan', '--all-regions', '--region', 'us-east-1']),
       '--all-regions',
       /cannot be combined/,
     );

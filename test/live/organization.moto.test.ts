@@ -9,6 +9,7 @@ import {
   CreateOrganizationCommand,
   OrganizationsClient,
 } from '@aws-sdk/client-organizations';
+import pLimit from 'p-limit';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runCli } from '../../src/cli/main.js';
 import type { Inventory } from '../../src/model/inventory.js';
@@ -48,14 +49,17 @@ beforeAll(async () => {
     { Effect: 'Allow', Action: ['kms:CreateGrant', 'kms:DescribeKey'], Resource: '*' },
   ]);
   crossKey = await other.key({ alias: 'alias/shared/cross', tags: { owner: 'platform', project: 'shared' } });
-  const keys: { arn: string; keyId: string }[] = [];
-  for (let i = 0; i < KEYS; i++)
-    keys.push(
-      await member.key({
-        alias: `alias/hp/k${String(i).padStart(3, '0')}`,
-        tags: { owner: 'ml', project: `p${i % 7}` },
-      }),
-    );
+  const limit = pLimit(8);
+  const keys = await Promise.all(
+    Array.from({ length: KEYS }, (_, i) =>
+      limit(() =>
+        member.key({
+          alias: `alias/hp/k${String(i).padStart(3, '0')}`,
+          tags: { owner: 'ml', project: `p${i % 7}` },
+        }),
+      ),
+    ),
+  );
   keyArns = keys.map((k) => k.arn);
   // Every reference form, spread over the clusters; several groups share keys.
   const refs = (i: number): string => {
@@ -72,21 +76,25 @@ beforeAll(async () => {
         return `arn:aws:kms:us-east-1:${member.id}:${alias}`;
     }
   };
+  const seeding: Promise<void>[] = [];
   for (let i = 0; i < CLUSTERS; i++) {
-    await member.cluster(
-      `c${String(i).padStart(3, '0')}`,
-      [
-        {
-          name: 'gpu',
-          role,
-          root: refs(i),
-          // The first cluster's secondary volume uses a key of another member account.
-          secondary: i === 0 ? crossKey.arn : i === 1 ? 'alias/hp/does-not-exist' : refs(i + 1),
-        },
-      ],
-      { tags: { owner: 'ml', project: `p${i % 7}`, 'data-sensitivity': 'internal' } },
-    );
+    const seed = () =>
+      member.cluster(
+        `c${String(i).padStart(3, '0')}`,
+        [
+          {
+            name: 'gpu',
+            role,
+            root: refs(i),
+            // The first cluster's secondary volume uses a key of another member account.
+            secondary: i === 0 ? crossKey.arn : i === 1 ? 'alias/hp/does-not-exist' : refs(i + 1),
+          },
+        ],
+        { tags: { owner: 'ml', project: `p${i % 7}`, 'data-sensitivity': 'internal' } },
+      );
+    seeding.push(limit(seed));
   }
+  await Promise.all(seeding);
   const io = memoryIo();
   const code = await withAwsEnv(management.credentials, () =>
     runCli(
