@@ -19,7 +19,7 @@ import { memoryIo } from '../helpers/io.js';
 import { motoUrl } from '../helpers/moto.js';
 
 const CLUSTERS = 105; // ListClusters pages hold 100
-const KEYS = 103;
+const KEYS = 24;
 
 let management: MotoAccount;
 let member: MotoAccount;
