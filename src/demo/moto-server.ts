@@ -80,6 +80,7 @@ export async function startMoto(options: { python?: string; timeoutMs?: number }
         if (child.exitCode !== null) return resolve();
         child.once('exit', () => resolve());
         child.kill('SIGTERM');
+        setTimeout(() => child.kill('SIGKILL'), 5_000).unref();
       }),
   };
 }

@@ -73,13 +73,6 @@ const CLIENTS = {
 type ServiceName = keyof typeof CLIENTS;
 type ClientOf<S extends ServiceName> = InstanceType<(typeof CLIENTS)[S]>;
 
-/** IAM, Organizations and STS's global endpoint live in one Region per partition. */
-export function globalRegion(partition: string): string {
-  if (partition === 'aws-cn') return 'cn-northwest-1';
-  if (partition === 'aws-us-gov') return 'us-gov-west-1';
-  return 'us-east-1';
-}
-
 /** Whether an endpoint is AWS itself (regional, FIPS, dual-stack or a VPC endpoint) rather than an emulator. */
 export function isAwsEndpoint(endpoint: string | undefined): boolean {
   if (endpoint === undefined) return true;

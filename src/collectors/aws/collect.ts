@@ -27,7 +27,7 @@ import {
   type Trail,
 } from '../../model/inventory.js';
 import { err, ok, type Result } from '../../model/result.js';
-import { AwsSession, type CallRecorder, globalRegion, isAwsEndpoint } from './clients.js';
+import { AwsSession, type CallRecorder, isAwsEndpoint } from './clients.js';
 import { collectTrails, RegionEvents } from './cloudtrail.js';
 import { type ProgressListener, ScanContext } from './context.js';
 import { enabledRegions } from './ec2.js';
@@ -35,7 +35,7 @@ import { classifyError, errorMessage, errorName, isUnreachable } from './errors.
 import { IamCollector } from './iam.js';
 import { KmsCollector } from './kms.js';
 import { listOrgAccounts } from './organizations.js';
-import { partitionOf } from './regions.js';
+import { globalRegion, partitionOf } from './regions.js';
 import { collectCluster, listClusters } from './sagemaker.js';
 import { callerIdentity, roleArnFor } from './sts.js';
 

@@ -14,20 +14,15 @@ import {
 } from '@aws-sdk/client-iam';
 import type { ExecutionRole, PolicyStatement } from '../../model/inventory.js';
 import { PolicyDocumentSchema } from '../../model/inventory.js';
-import { globalRegion } from './clients.js';
+import { ALL_KEY_ACTIONS, statementCoversAction } from '../../policy/actions.js';
 import type { ScanContext } from './context.js';
+import { globalRegion } from './regions.js';
 
 const ROLE_ARN = /^arn:(aws[a-z-]*):iam::(\d{12}):role\/(.+)$/;
 
-const list = (value: string | string[] | undefined): string[] =>
-  value === undefined ? [] : Array.isArray(value) ? value : [value];
-
-/** Whether a statement can allow (or deny) a KMS action: `kms:...`, `*`, or a NotAction that leaves KMS in. */
-export function mentionsKms(statement: PolicyStatement): boolean {
-  if (statement.NotAction !== undefined)
-    return !list(statement.NotAction).some((action) => action === '*' || /^kms:\*$/i.test(action));
-  return list(statement.Action).some((action) => action === '*' || /^kms:/i.test(action));
-}
+/** Whether a statement covers any KMS key action (`kms:...`, `kms:Create*`, `*`, or a NotAction that leaves one in). */
+export const mentionsKms = (statement: PolicyStatement): boolean =>
+  ALL_KEY_ACTIONS.some((action) => statementCoversAction(statement, action));
 
 /** The KMS statements of a policy document as IAM returns it (URL-encoded JSON). */
 export function kmsStatements(encoded: string | undefined): PolicyStatement[] | undefined {

@@ -97,3 +97,10 @@ export function partitionOf(region: string): string {
   if (region.startsWith('eusc-')) return 'aws-eusc';
   return 'aws';
 }
+
+/** IAM, Organizations and STS's global endpoint live in one Region per partition. */
+export function globalRegion(partition: string): string {
+  if (partition === 'aws-cn') return 'cn-northwest-1';
+  if (partition === 'aws-us-gov') return 'us-gov-west-1';
+  return 'us-east-1';
+}
