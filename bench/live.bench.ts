@@ -37,7 +37,7 @@ import type { AwsCredentialIdentity } from '@aws-sdk/types';
 import pLimit from 'p-limit';
 import { collect, DEFAULT_CONCURRENCY, DEFAULT_MAX_ATTEMPTS } from '../src/collectors/aws/collect.js';
 import { startMoto } from '../src/demo/moto-server.js';
-import { motoAccountCredentials } from '../src/demo/seed.js';
+import { createExecutionRole, motoAccountCredentials } from '../src/demo/seed.js';
 
 process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED = 'true';
 
@@ -60,27 +60,9 @@ await Promise.all(
   accountIds.map(async (account) => {
     const credentials = await motoAccountCredentials(endpoint, account);
     const iam = new IAMClient({ endpoint, region: 'us-east-1', credentials });
-    await iam.send(
-      new (await import('@aws-sdk/client-iam')).CreateRoleCommand({
-        RoleName: ROLE,
-        AssumeRolePolicyDocument: JSON.stringify({
-          Version: '2012-10-17',
-          Statement: [
-            { Effect: 'Allow', Principal: { Service: 'sagemaker.amazonaws.com' }, Action: 'sts:AssumeRole' },
-          ],
-        }),
-      }),
-    );
-    await iam.send(
-      new (await import('@aws-sdk/client-iam')).PutRolePolicyCommand({
-        RoleName: ROLE,
-        PolicyName: 'kms',
-        PolicyDocument: JSON.stringify({
-          Version: '2012-10-17',
-          Statement: [{ Effect: 'Allow', Action: ['kms:CreateGrant', 'kms:DescribeKey'], Resource: '*' }],
-        }),
-      }),
-    );
+    await createExecutionRole(iam, ROLE, [
+      { Effect: 'Allow', Action: ['kms:CreateGrant', 'kms:DescribeKey'], Resource: '*' },
+    ]);
     await Promise.all(
       REGIONS.map(async (region, r) => {
         const kms = new KMSClient({ endpoint, region, credentials });

@@ -90,6 +90,33 @@ class Clients {
   }
 }
 
+/** An execution role SageMaker may assume, with its KMS statements as an inline policy. */
+export async function createExecutionRole(
+  iam: IAMClient,
+  name: string,
+  statements: readonly object[],
+): Promise<void> {
+  await iam.send(
+    new CreateRoleCommand({
+      RoleName: name,
+      AssumeRolePolicyDocument: JSON.stringify({
+        Version: '2012-10-17',
+        Statement: [
+          { Effect: 'Allow', Principal: { Service: 'sagemaker.amazonaws.com' }, Action: 'sts:AssumeRole' },
+        ],
+      }),
+    }),
+  );
+  if (statements.length > 0)
+    await iam.send(
+      new PutRolePolicyCommand({
+        RoleName: name,
+        PolicyName: 'hyperpod-kms',
+        PolicyDocument: JSON.stringify({ Version: '2012-10-17', Statement: statements }),
+      }),
+    );
+}
+
 export async function seedEstate(endpoint: string, estate: Inventory): Promise<SeedResult> {
   const accounts = [...new Set([...estate.accounts.map((a) => a.id), ...estate.keys.map((k) => k.account)])];
   const credentials = new Map<string, AwsCredentialIdentity>();
@@ -102,33 +129,14 @@ export async function seedEstate(endpoint: string, estate: Inventory): Promise<S
     for (const role of estate.roles) {
       const iam = clients.get(IAMClient, role.account, 'us-east-1');
       const name = role.arn.slice(role.arn.lastIndexOf('/') + 1);
-      await iam.send(
-        new CreateRoleCommand({
-          RoleName: name,
-          AssumeRolePolicyDocument: JSON.stringify({
-            Version: '2012-10-17',
-            Statement: [
-              {
-                Effect: 'Allow',
-                Principal: { Service: 'sagemaker.amazonaws.com' },
-                Action: 'sts:AssumeRole',
-              },
-            ],
-          }),
-        }),
-      );
       // IAM refuses a statement with an empty Resource list (the demo's "no keys" role has one).
-      const statements = role.kmsStatements.filter(
-        (statement) => !Array.isArray(statement.Resource) || statement.Resource.length > 0,
+      await createExecutionRole(
+        iam,
+        name,
+        role.kmsStatements.filter(
+          (statement) => !Array.isArray(statement.Resource) || statement.Resource.length > 0,
+        ),
       );
-      if (statements.length > 0)
-        await iam.send(
-          new PutRolePolicyCommand({
-            RoleName: name,
-            PolicyName: 'hyperpod-kms',
-            PolicyDocument: JSON.stringify({ Version: '2012-10-17', Statement: statements }),
-          }),
-        );
     }
     for (const key of estate.keys) await seedKey(clients, key, keyArns, notSeeded);
     for (const cluster of estate.clusters) await seedCluster(clients, cluster, keyArns, notSeeded);

@@ -3,11 +3,11 @@
  * and small builders over the real AWS API.
  */
 import { randomInt } from 'node:crypto';
-import { CreateRoleCommand, IAMClient, PutRolePolicyCommand } from '@aws-sdk/client-iam';
+import { IAMClient } from '@aws-sdk/client-iam';
 import { CreateAliasCommand, CreateKeyCommand, KMSClient, type Tag as KmsTag } from '@aws-sdk/client-kms';
 import { CreateClusterCommand, SageMakerClient } from '@aws-sdk/client-sagemaker';
 import type { AwsCredentialIdentity } from '@aws-sdk/types';
-import { motoAccountCredentials } from '../../src/demo/seed.js';
+import { createExecutionRole, motoAccountCredentials } from '../../src/demo/seed.js';
 
 /** A 12-digit account id no other test uses. */
 export function freshAccountId(): string {
@@ -35,25 +35,7 @@ export class MotoAccount {
 
   async role(name: string, statements: object[] = []): Promise<string> {
     const iam = this.client(IAMClient);
-    await iam.send(
-      new CreateRoleCommand({
-        RoleName: name,
-        AssumeRolePolicyDocument: JSON.stringify({
-          Version: '2012-10-17',
-          Statement: [
-            { Effect: 'Allow', Principal: { Service: 'sagemaker.amazonaws.com' }, Action: 'sts:AssumeRole' },
-          ],
-        }),
-      }),
-    );
-    if (statements.length > 0)
-      await iam.send(
-        new PutRolePolicyCommand({
-          RoleName: name,
-          PolicyName: 'kms',
-          PolicyDocument: JSON.stringify({ Version: '2012-10-17', Statement: statements }),
-        }),
-      );
+    await createExecutionRole(iam, name, statements);
     iam.destroy();
     return this.roleArn(name);
   }
