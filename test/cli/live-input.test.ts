@@ -7,6 +7,7 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { progressReporter } from '../../src/cli/live.js';
 import { runCli } from '../../src/cli/main.js';
 import { memoryIo } from '../helpers/io.js';
 
@@ -108,5 +109,44 @@ describe('live commands refuse bad input with one line and exit 2', () => {
       '--all-regions',
       /cannot be combined/,
     );
+  });
+});
+
+describe('progress', () => {
+  const counts = {
+    accounts: { done: 1, total: 3 },
+    regions: { done: 2, total: 6 },
+    clusters: { done: 40, total: 120 },
+    keys: { done: 7, total: 30 },
+  };
+
+  it('is written to stderr on a terminal, and cleared at the end', () => {
+    const io = memoryIo();
+    io.stderr.isTTY = true;
+    const progress = progressReporter(io);
+    progress.update(counts);
+    progress.done();
+    expect(io.err()).toBe(
+      '\r\x1b[Kscanning: accounts 1/3 · regions 2/6 · clusters 40/120 · keys 7/30\r\x1b[K',
+    );
+  });
+
+  it('is silent when stderr is not a terminal', () => {
+    const io = memoryIo();
+    const progress = progressReporter(io);
+    progress.update(counts);
+    progress.done();
+    expect(io.err()).toBe('');
+  });
+});
+
+describe('scope flags', () => {
+  it.each([
+    [['--concurrency', '0'], '--concurrency', /"0" is not a whole number from 1 to 256/],
+    [['--endpoint-url', 'localhost:5000'], '--endpoint-url', /is not an http\(s\) URL/],
+    [['--role-name', 'bad name!'], '--role-name', /is not an IAM role name/],
+    [['--external-id', 'x'], '--external-id', /has no effect without --role-name/],
+  ])('%j is refused', async (flags, input, words) => {
+    expectOneLineError(await inProcess(['collect', '--region', 'us-east-1', ...flags]), input, words);
   });
 });
