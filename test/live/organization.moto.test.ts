@@ -12,6 +12,7 @@ import {
 import pLimit from 'p-limit';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runCli } from '../../src/cli/main.js';
+import { collect } from '../../src/collectors/aws/collect.js';
 import type { Inventory } from '../../src/model/inventory.js';
 import { MotoAccount, withAwsEnv } from '../helpers/aws-estate.js';
 import { actionsOutsidePolicy, recordCalls } from '../helpers/iam-policy.js';
@@ -175,6 +176,24 @@ describe('scan --org', () => {
   it('records only gaps it was asked to make (the skipped CloudTrail lookups)', () => {
     expect(inventory.gaps.filter((g) => g.code !== 'skipped')).toEqual([]);
     expect(inventory.gaps.filter((g) => g.code === 'skipped')).toHaveLength(3);
+  });
+
+  it('--all-regions scans every Region EC2 says is enabled', async () => {
+    const result = await collect({
+      endpoint: motoUrl(),
+      credentials: async () => other.credentials,
+      allRegions: true,
+      defaultRegion: 'us-east-1',
+      cloudtrail: false,
+    });
+    if (!result.ok) throw new Error(result.error.message);
+    const regions = result.value.inventory.accounts[0]!.regions;
+    expect(regions.length).toBeGreaterThan(15);
+    expect(regions).toEqual(expect.arrayContaining(['us-east-1', 'eu-west-1', 'ap-southeast-2']));
+    expect(
+      recorder.calls.filter((c) => c.operation === 'DescribeRegions' && c.account === other.id),
+    ).toHaveLength(1);
+    expect(result.value.inventory.gaps.filter((g) => g.code !== 'skipped')).toEqual([]);
   });
 
   it('calls only the actions docs/iam-policy.json allows', () => {
