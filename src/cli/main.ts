@@ -3,16 +3,25 @@
  * 0 clean, 1 a finding at or above --fail-on failed, 2 usage/config/input error, 3 incomplete.
  * Only this module touches `process`.
  */
+import { collectCommand } from './commands/collect.js';
 import { demoCommand } from './commands/demo.js';
 import { evaluateCommand } from './commands/evaluate.js';
 import { guardrailsCommand } from './commands/guardrails.js';
 import { rulesCommand } from './commands/rules.js';
+import { scanCommand } from './commands/scan.js';
 import { CliInputError, formatInputError } from './errors.js';
 import { type Io, processIo } from './io.js';
 import { buildProgram, CommanderError, type ProgramResult } from './program.js';
 import type { CommandSpec } from './spec.js';
 
-export const COMMANDS: CommandSpec[] = [evaluateCommand, demoCommand, rulesCommand, guardrailsCommand];
+export const COMMANDS: CommandSpec[] = [
+  scanCommand,
+  collectCommand,
+  evaluateCommand,
+  demoCommand,
+  rulesCommand,
+  guardrailsCommand,
+];
 
 export async function runCli(
   argv: readonly string[],
@@ -58,6 +67,8 @@ export async function main(): Promise<void> {
   process.stdout.on('error', (error: NodeJS.ErrnoException) => {
     if (error.code === 'EPIPE') process.exit(process.exitCode ?? 0);
   });
+  // The pinned AWS SDK supports Node 20; its notice about future SDK releases is not the user's concern.
+  process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
   const code = await runCli(process.argv.slice(2), processIo());
   process.exitCode = code;
 }

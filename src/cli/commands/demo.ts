@@ -4,6 +4,7 @@ import { serializeSnapshot } from '../../model/snapshot.js';
 import { runPipeline } from '../../pipeline.js';
 import { absolute, emitReport, exitCode, loadConfig, reportOptions, reportOptionsFrom } from '../common.js';
 import type { CommandSpec } from '../spec.js';
+import { runLiveDemo } from './demo-live.js';
 
 /** The demo's config ships in the package, next to dist/ and src/. */
 export const DEMO_CONFIG_URL = new URL('../../../demo/hyperpod-cmk.yaml', import.meta.url);
@@ -23,14 +24,21 @@ export const demoCommand: CommandSpec = {
       flags: '--export <file>',
       description: 'also write the demo estate as an inventory snapshot (for `evaluate`)',
     },
+    {
+      flags: '--live',
+      description:
+        'seed the estate into a local AWS emulator (moto, needs python3) through the AWS API and run the real scan against it',
+    },
   ],
   examples: [
     'hyperpod-cmk demo',
     'hyperpod-cmk demo --format json',
     'hyperpod-cmk demo --export estate.json',
+    'hyperpod-cmk demo --live',
   ],
   async run(_args, raw, io) {
     const options = reportOptionsFrom(raw);
+    if (raw.live === true) return runLiveDemo(io, options);
     const inventory = demoEstate();
     if (typeof raw.export === 'string') {
       io.writeFile(absolute(io, raw.export), serializeSnapshot(inventory));

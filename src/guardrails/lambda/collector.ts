@@ -30,29 +30,27 @@ import {
   ListResourceTagsCommand,
 } from '@aws-sdk/client-kms';
 import {
-  type ClusterInstanceGroupDetails,
-  type ClusterInstanceStorageConfig,
-  type ClusterRestrictedInstanceGroupDetails,
   DescribeClusterCommand,
   type DescribeClusterResponse,
   ListClustersCommand,
   ListTagsCommand,
   type SageMakerClient,
 } from '@aws-sdk/client-sagemaker';
+import { classifyError } from '../../collectors/aws/errors.js';
+import { kmsStatements } from '../../collectors/aws/iam.js';
+import { clusterFromDescription } from '../../collectors/aws/sagemaker.js';
 import type {
   Cluster,
   EbsVolume,
   ExecutionRole,
   Gap,
   Grant,
-  InstanceGroup,
   Inventory,
   Key,
   PolicyDocument,
   PolicyStatement,
 } from '../../model/inventory.js';
 import { INVENTORY_SCHEMA_VERSION } from '../../model/inventory.js';
-import { ALL_KEY_ACTIONS, statementCoversAction } from '../../policy/actions.js';
 
 export interface CollectScope {
   /** Cluster names or ARNs to collect; all clusters in the Region when absent. */
@@ -83,13 +81,7 @@ const errorName = (error: unknown): string =>
   (error as { name?: string })?.name ?? (error as { Code?: string })?.Code ?? 'Error';
 const errorMessage = (error: unknown): string => (error as Error)?.message ?? String(error);
 
-function gapCode(error: unknown): string {
-  const name = errorName(error);
-  if (/AccessDenied|UnauthorizedOperation|NotAuthorized/i.test(name)) return 'aws.access_denied';
-  if (/Throttl|TooManyRequests|RequestLimitExceeded/i.test(name)) return 'aws.throttled';
-  if (/NotFound/i.test(name)) return 'aws.not_found';
-  return 'aws.error';
-}
+const gapCode = (error: unknown): string => classifyError(error).code;
 
 async function mapLimit<T, R>(items: readonly T[], limit: number, fn: (item: T) => Promise<R>): Promise<R[]> {
   const results: R[] = new Array(items.length);
@@ -102,49 +94,6 @@ async function mapLimit<T, R>(items: readonly T[], limit: number, fn: (item: T) 
   };
   await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
   return results;
-}
-
-const KMS_ACTIONS_IN_STATEMENT = (statement: PolicyStatement) =>
-  ALL_KEY_ACTIONS.some((action) => statementCoversAction(statement, action));
-
-const statementsOf = (doc: PolicyDocument): PolicyStatement[] =>
-  Array.isArray(doc.Statement) ? doc.Statement : [doc.Statement];
-
-/** IAM returns policy documents URL-encoded. */
-function parseIamDocument(text: string | undefined): PolicyDocument | undefined {
-  if (!text) return undefined;
-  try {
-    return JSON.parse(decodeURIComponent(text)) as PolicyDocument;
-  } catch {
-    try {
-      return JSON.parse(text) as PolicyDocument;
-    } catch {
-      return undefined;
-    }
-  }
-}
-
-function volumesOf(
-  configs: readonly ClusterInstanceStorageConfig[] | undefined,
-  resolve: (ref: string) => EbsVolume['resolution'],
-): EbsVolume[] {
-  const volumes: EbsVolume[] = [];
-  for (const config of configs ?? []) {
-    const ebs = config.EbsVolumeConfig;
-    if (!ebs) continue;
-    const ref = ebs.VolumeKmsKeyId ? ebs.VolumeKmsKeyId : null;
-    const volume: EbsVolume = {
-      role: ebs.RootVolume === true ? 'root' : 'secondary',
-      kmsKeyId: ref,
-      ...(ebs.VolumeSizeInGB !== undefined ? { sizeInGB: ebs.VolumeSizeInGB } : {}),
-    };
-    if (ref !== null) {
-      const resolution = resolve(ref);
-      if (resolution) volume.resolution = resolution;
-    }
-    volumes.push(volume);
-  }
-  return volumes;
 }
 
 export function createAwsCollector(clients: AwsClients, options: AwsCollectorOptions): HyperPodCollector {
@@ -391,7 +340,7 @@ export function createAwsCollector(clients: AwsClients, options: AwsCollectorOpt
         try {
           const got = await clients.iam.send(new GetRoleCommand({ RoleName: name }));
           if (got.Role?.RoleId) role.roleId = got.Role.RoleId;
-          const documents: PolicyDocument[] = [];
+          const statements: PolicyStatement[] = [];
           let marker: string | undefined;
           do {
             const page = await clients.iam.send(
@@ -401,8 +350,7 @@ export function createAwsCollector(clients: AwsClients, options: AwsCollectorOpt
               const inline = await clients.iam.send(
                 new GetRolePolicyCommand({ RoleName: name, PolicyName: policyName }),
               );
-              const doc = parseIamDocument(inline.PolicyDocument);
-              if (doc) documents.push(doc);
+              statements.push(...(kmsStatements(inline.PolicyDocument) ?? []));
             }
             marker = page.IsTruncated ? page.Marker : undefined;
           } while (marker);
@@ -419,12 +367,11 @@ export function createAwsCollector(clients: AwsClients, options: AwsCollectorOpt
               const got = await clients.iam.send(
                 new GetPolicyVersionCommand({ PolicyArn: attached.PolicyArn, VersionId: version }),
               );
-              const doc = parseIamDocument(got.PolicyVersion?.Document);
-              if (doc) documents.push(doc);
+              statements.push(...(kmsStatements(got.PolicyVersion?.Document) ?? []));
             }
             marker = page.IsTruncated ? page.Marker : undefined;
           } while (marker);
-          role.kmsStatements = documents.flatMap(statementsOf).filter(KMS_ACTIONS_IN_STATEMENT);
+          role.kmsStatements = statements;
           role.policiesCollected = true;
         } catch (error) {
           gap('iam', 'GetRolePolicy', error, arn);
@@ -450,6 +397,7 @@ export function createAwsCollector(clients: AwsClients, options: AwsCollectorOpt
   };
 }
 
+/** A DescribeCluster response as an inventory cluster (the live collector's reading), with resolved volume keys. */
 export function toCluster(
   described: DescribeClusterResponse,
   tags: Record<string, string> | undefined,
@@ -458,37 +406,19 @@ export function toCluster(
   resolve: (ref: string) => EbsVolume['resolution'] | undefined,
 ): Cluster {
   const arn = described.ClusterArn ?? `arn:aws:sagemaker:${region}:${account}:cluster/unknown`;
-  const group = (
-    details: ClusterInstanceGroupDetails | ClusterRestrictedInstanceGroupDetails,
-    kind: InstanceGroup['kind'],
-  ): InstanceGroup => {
-    const name = details.InstanceGroupName ?? 'unnamed';
-    return {
-      id: `${arn}/instance-group/${name}`,
-      name,
-      kind,
-      executionRole: details.ExecutionRole ?? null,
-      ...(details.InstanceType ? { instanceType: details.InstanceType } : {}),
-      ...(details.CurrentCount !== undefined ? { instanceCount: details.CurrentCount } : {}),
-      ...(details.Status ? { status: details.Status } : {}),
-      volumes: volumesOf(details.InstanceStorageConfigs, (ref) => resolve(ref)),
-    };
-  };
-  const orchestrator = described.Orchestrator?.Eks ? 'eks' : described.Orchestrator?.Slurm ? 'slurm' : 'none';
-  return {
-    id: arn,
-    arn,
-    name: described.ClusterName ?? arn.split('/').pop()!,
-    account: arn.split(':')[4] ?? account,
-    region: arn.split(':')[3] ?? region,
-    source: 'live',
-    ...(described.ClusterStatus ? { status: described.ClusterStatus } : {}),
-    orchestrator,
-    nodeProvisioningMode: described.NodeProvisioningMode === 'Continuous' ? 'Continuous' : null,
-    ...(tags ? { tags } : {}),
-    instanceGroups: [
-      ...(described.InstanceGroups ?? []).map((g) => group(g, 'regular')),
-      ...(described.RestrictedInstanceGroups ?? []).map((g) => group(g, 'restricted')),
-    ],
-  };
+  const cluster = clusterFromDescription(
+    described,
+    { arn, name: described.ClusterName ?? arn.split('/').pop()! },
+    arn.split(':')[4] ?? account,
+    arn.split(':')[3] ?? region,
+    true,
+  );
+  for (const group of cluster.instanceGroups) {
+    for (const volume of group.volumes as EbsVolume[]) {
+      if (typeof volume.kmsKeyId !== 'string') continue;
+      const resolution = resolve(volume.kmsKeyId);
+      if (resolution) volume.resolution = resolution;
+    }
+  }
+  return tags ? { ...cluster, tags } : cluster;
 }

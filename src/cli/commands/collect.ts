@@ -1,0 +1,53 @@
+import { DEFAULT_CONFIG_FILE } from '../../config/load.js';
+import { serializeSnapshot } from '../../model/snapshot.js';
+import { absolute, loadConfig, reportOptionsFrom } from '../common.js';
+import { inputError } from '../errors.js';
+import { collectLive, collectOptionsFrom, scopeOptions } from '../live.js';
+import type { CommandSpec } from '../spec.js';
+
+export const collectCommand: CommandSpec = {
+  name: 'collect',
+  summary: 'collect the live inventory into a snapshot file, for `evaluate FILE` later or elsewhere',
+  description:
+    'The first half of `scan`: reads the same data and writes it as an inventory snapshot (JSON, ' +
+    'schemas/inventory.schema.json). `hyperpod-cmk evaluate FILE` then gives the findings `scan` would have. ' +
+    'Exits 3 when some data could not be read (see the gaps in the file).',
+  options: [
+    ...scopeOptions,
+    { flags: '-o, --output <file>', description: 'write the snapshot here (default: stdout)' },
+    {
+      flags: '--config <file>',
+      description: `config file, for the key selector and CloudTrail lookback (default: ${DEFAULT_CONFIG_FILE} if present)`,
+    },
+  ],
+  examples: [
+    'hyperpod-cmk collect --region us-east-1 -o inventory.json',
+    'hyperpod-cmk evaluate inventory.json --format markdown',
+  ],
+  async run(_args, raw, io) {
+    const config = loadConfig(io, reportOptionsFrom(raw));
+    const now = io.now();
+    const { inventory, issues } = await collectLive(io, { ...collectOptionsFrom(raw, config, io), now });
+    for (const issue of issues) io.stderr.write(`hyperpod-cmk: ${issue.severity}: ${issue.message}\n`);
+    const text = serializeSnapshot(inventory);
+    if (typeof raw.output === 'string') {
+      try {
+        io.writeFile(absolute(io, raw.output), text);
+      } catch (error) {
+        throw inputError({
+          code: 'output.unwritable',
+          input: raw.output,
+          message: `cannot write the snapshot: ${(error as Error).message}`,
+        });
+      }
+      const groups = inventory.clusters.reduce((n, cluster) => n + cluster.instanceGroups.length, 0);
+      io.stderr.write(
+        `hyperpod-cmk: ${inventory.accounts.length} accounts, ${inventory.clusters.length} clusters, ${groups} instance groups, ` +
+          `${inventory.keys.length} keys, ${inventory.gaps.length} gaps written to ${raw.output}\n`,
+      );
+    } else {
+      io.stdout.write(text);
+    }
+    return inventory.gaps.length > 0 ? 3 : 0;
+  },
+};

@@ -1,0 +1,37 @@
+import { runPipeline } from '../../pipeline.js';
+import { emitReport, exitCode, loadConfig, reportOptions, reportOptionsFrom } from '../common.js';
+import { collectLive, collectOptionsFrom, scopeOptions } from '../live.js';
+import type { CommandSpec } from '../spec.js';
+
+export const scanCommand: CommandSpec = {
+  name: 'scan',
+  summary: 'audit live AWS accounts: collect HyperPod clusters and their keys, evaluate, report',
+  description:
+    'Reads (never writes) SageMaker HyperPod clusters, the KMS keys their volumes use, the execution roles and ' +
+    'CloudTrail in one account, a list of accounts or a whole organization. What could not be read (AccessDenied, ' +
+    'throttling, a disabled Region, a role that cannot be assumed) is reported as a gap, and the rules that needed ' +
+    'it say UNKNOWN. The permissions it needs are in docs/iam-policy.json.',
+  options: [...scopeOptions, ...reportOptions()],
+  examples: [
+    'hyperpod-cmk scan --region us-east-1',
+    'hyperpod-cmk scan --org --role-name HyperPodCmkAudit --all-regions --format json -o report.json',
+    'hyperpod-cmk scan --accounts 111122223333,444455556666 --role-name HyperPodCmkAudit --region us-west-2',
+  ],
+  async run(_args, raw, io) {
+    const options = reportOptionsFrom(raw);
+    const config = loadConfig(io, options);
+    const startedAt = io.now();
+    const collectOptions = collectOptionsFrom(raw, config, io);
+    const { inventory, issues } = await collectLive(io, { ...collectOptions, now: startedAt });
+    const now = options.now ?? io.now();
+    const { evaluation, report } = runPipeline(inventory, {
+      config,
+      now,
+      startedAt,
+      issues,
+      inputs: ['aws'],
+    });
+    emitReport(io, report, options);
+    return exitCode(evaluation, inventory.gaps.length, options);
+  },
+};

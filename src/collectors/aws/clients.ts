@@ -1,0 +1,266 @@
+/**
+ * The one place AWS SDK clients are made: credentials (the default chain or --profile, and one
+ * assumed role per account), Region, endpoint (AWS_ENDPOINT_URL or an emulator), the SDK's
+ * adaptive retry, a global bound on requests in flight, the CloudTrail LookupEvents rate, and a
+ * record of every operation called (for --verbose counts, the IAM policy test and the bench).
+ */
+import { CloudTrailClient } from '@aws-sdk/client-cloudtrail';
+import { EC2Client } from '@aws-sdk/client-ec2';
+import { IAMClient } from '@aws-sdk/client-iam';
+import { KMSClient } from '@aws-sdk/client-kms';
+import { OrganizationsClient } from '@aws-sdk/client-organizations';
+import { SageMakerClient } from '@aws-sdk/client-sagemaker';
+import { AssumeRoleCommand, STSClient } from '@aws-sdk/client-sts';
+import type { AwsCredentialIdentity, AwsCredentialIdentityProvider } from '@aws-sdk/types';
+import pLimit, { type LimitFunction } from 'p-limit';
+import pThrottle from 'p-throttle';
+
+/** One AWS operation as IAM names it: `kms:DescribeKey`. */
+export interface AwsCall {
+  service: string;
+  operation: string;
+  account: string;
+  region: string;
+}
+
+export interface CallRecorder {
+  /** Called once per operation (not per retry). */
+  call(call: AwsCall): void;
+  /** Called once per HTTP attempt, retries included. */
+  attempt?(call: AwsCall): void;
+}
+
+/** Recorders every session reports to as well as its own (the IAM policy test listens here). */
+export const callObservers = new Set<CallRecorder>();
+
+export interface SessionOptions {
+  /** Maximum AWS requests in flight at once, across every account and Region. */
+  concurrency: number;
+  /** Attempts per request, the first included (the SDK's adaptive retry mode). */
+  maxAttempts: number;
+  profile?: string;
+  /** A custom endpoint for every service: an emulator, or a proxy. */
+  endpoint?: string;
+  /** Explicit base credentials (tests, library users); default: the SDK's default chain. */
+  credentials?: AwsCredentialIdentityProvider;
+  /** LookupEvents requests per second per account and Region (CloudTrail allows 2). */
+  lookupEventsPerSecond: number;
+  recorder?: CallRecorder;
+  /** Timeouts in milliseconds. */
+  connectionTimeout?: number;
+  requestTimeout?: number;
+}
+
+const SERVICE_OF_CLIENT: Record<string, string> = {
+  SageMakerClient: 'sagemaker',
+  KMSClient: 'kms',
+  IAMClient: 'iam',
+  CloudTrailClient: 'cloudtrail',
+  OrganizationsClient: 'organizations',
+  STSClient: 'sts',
+  EC2Client: 'ec2',
+};
+
+const CLIENTS = {
+  sagemaker: SageMakerClient,
+  kms: KMSClient,
+  iam: IAMClient,
+  cloudtrail: CloudTrailClient,
+  organizations: OrganizationsClient,
+  sts: STSClient,
+  ec2: EC2Client,
+} as const;
+type ServiceName = keyof typeof CLIENTS;
+type ClientOf<S extends ServiceName> = InstanceType<(typeof CLIENTS)[S]>;
+
+/** Whether an endpoint is AWS itself (regional, FIPS, dual-stack or a VPC endpoint) rather than an emulator. */
+export function isAwsEndpoint(endpoint: string | undefined): boolean {
+  if (endpoint === undefined) return true;
+  try {
+    const host = new URL(endpoint).hostname;
+    return /(\.amazonaws\.com|\.amazonaws\.com\.cn|\.api\.aws|\.c2s\.ic\.gov|\.sc2s\.sgov\.gov)$/.test(host);
+  } catch {
+    return false;
+  }
+}
+
+interface MiddlewareContext {
+  clientName?: string;
+  commandName?: string;
+}
+
+export class AwsSession {
+  readonly limit: LimitFunction;
+  private readonly clients = new Map<string, unknown>();
+  private readonly accountCredentials = new Map<string, AwsCredentialIdentityProvider>();
+  private base: STSClient | undefined;
+
+  constructor(readonly options: SessionOptions) {
+    this.limit = pLimit(Math.max(1, options.concurrency));
+  }
+
+  /** The STS client on the base credentials, in `region`: the identity every other session starts from. */
+  baseSts(region: string): STSClient {
+    if (!this.base) {
+      this.base = new STSClient({
+        ...this.commonConfig(region),
+        // The first call of a scan: an unreachable endpoint or bad credentials should fail fast.
+        maxAttempts: Math.min(2, this.options.maxAttempts),
+        ...(this.options.credentials ? { credentials: this.options.credentials } : {}),
+        ...(this.options.profile ? { profile: this.options.profile } : {}),
+      });
+      this.instrument(this.base, '', region);
+    }
+    return this.base;
+  }
+
+  /** The credentials of the base identity (resolved once, shared by every client that uses them). */
+  baseCredentials(region: string): AwsCredentialIdentityProvider {
+    return this.options.credentials ?? this.baseSts(region).config.credentials;
+  }
+
+  /** Uses the base credentials for `account` (the caller's own account). */
+  useBaseCredentials(account: string, region: string): void {
+    this.accountCredentials.set(account, this.baseCredentials(region));
+  }
+
+  /**
+   * Assumes `roleArn` for `account` now (so a failure is known before anything else is called) and
+   * keeps the credentials fresh for the rest of the scan: every client of the account shares them.
+   */
+  async assumeRole(
+    account: string,
+    roleArn: string,
+    stsRegion: string,
+    externalId: string | undefined,
+  ): Promise<void> {
+    const sts = this.client('sts', account, stsRegion, this.baseCredentials(stsRegion));
+    const fetch = async (): Promise<AwsCredentialIdentity> => {
+      const out = await sts.send(
+        new AssumeRoleCommand({
+          RoleArn: roleArn,
+          RoleSessionName: 'hyperpod-cmk-scan',
+          DurationSeconds: 3600,
+          ...(externalId ? { ExternalId: externalId } : {}),
+        }),
+      );
+      const c = out.Credentials;
+      if (!c?.AccessKeyId || !c.SecretAccessKey) throw new Error('AssumeRole returned no credentials');
+      return {
+        accessKeyId: c.AccessKeyId,
+        secretAccessKey: c.SecretAccessKey,
+        ...(c.SessionToken ? { sessionToken: c.SessionToken } : {}),
+        ...(c.Expiration ? { expiration: c.Expiration } : {}),
+      };
+    };
+    let current = await fetch();
+    let refreshing: Promise<AwsCredentialIdentity> | undefined;
+    const provider: AwsCredentialIdentityProvider = async () => {
+      const expires = current.expiration?.getTime() ?? Number.POSITIVE_INFINITY;
+      if (expires - Date.now() > 5 * 60_000) return current;
+      refreshing ??= fetch().finally(() => {
+        refreshing = undefined;
+      });
+      current = await refreshing;
+      return current;
+    };
+    this.accountCredentials.set(account, provider);
+  }
+
+  /** A client of `service` for an account whose credentials are set, in `region`. */
+  for<S extends ServiceName>(service: S, account: string, region: string): ClientOf<S> {
+    const credentials = this.accountCredentials.get(account);
+    if (!credentials) throw new Error(`no credentials for account ${account}`);
+    return this.client(service, account, region, credentials);
+  }
+
+  hasAccount(account: string): boolean {
+    return this.accountCredentials.has(account);
+  }
+
+  /** Ends the keep-alive sockets so the process can exit. */
+  destroy(): void {
+    for (const client of this.clients.values()) (client as { destroy(): void }).destroy();
+    this.base?.destroy();
+    this.clients.clear();
+  }
+
+  private client<S extends ServiceName>(
+    service: S,
+    account: string,
+    region: string,
+    credentials: AwsCredentialIdentityProvider,
+  ): ClientOf<S> {
+    const cacheKey = `${service}|${account}|${region}`;
+    const cached = this.clients.get(cacheKey);
+    if (cached) return cached as ClientOf<S>;
+    const Client = CLIENTS[service] as unknown as new (config: object) => ClientOf<S>;
+    const client = new Client({ ...this.commonConfig(region), credentials });
+    this.instrument(client, account, region, service === 'cloudtrail');
+    this.clients.set(cacheKey, client);
+    return client;
+  }
+
+  private commonConfig(region: string) {
+    return {
+      region,
+      maxAttempts: this.options.maxAttempts,
+      retryMode: 'adaptive',
+      ...(this.options.endpoint ? { endpoint: this.options.endpoint } : {}),
+      requestHandler: {
+        connectionTimeout: this.options.connectionTimeout ?? 5_000,
+        requestTimeout: this.options.requestTimeout ?? 60_000,
+      },
+    };
+  }
+
+  /**
+   * Middleware on every client: the concurrency gate and the record of operations around the
+   * whole call (retries included), and per attempt the attempt count and, for LookupEvents, the
+   * per-account-Region rate.
+   */
+  private instrument(
+    client: { middlewareStack: { add: (...args: never[]) => void } },
+    account: string,
+    region: string,
+    throttleLookups = false,
+  ): void {
+    const { recorder } = this.options;
+    const describe = (context: MiddlewareContext): AwsCall => ({
+      service: SERVICE_OF_CLIENT[context.clientName ?? ''] ?? context.clientName ?? 'unknown',
+      operation: (context.commandName ?? 'Unknown').replace(/Command$/, ''),
+      account,
+      region,
+    });
+    const stack = client.middlewareStack as unknown as {
+      add(
+        middleware: (
+          next: (args: unknown) => Promise<unknown>,
+          context: MiddlewareContext,
+        ) => (args: unknown) => Promise<unknown>,
+        options: { step: string; priority?: string; name: string },
+      ): void;
+    };
+    stack.add(
+      (next, context) => (args) => {
+        const call = describe(context);
+        recorder?.call(call);
+        for (const observer of callObservers) observer.call(call);
+        return this.limit(() => next(args));
+      },
+      { step: 'initialize', priority: 'high', name: 'hyperpodCmkGate' },
+    );
+    const throttle = throttleLookups
+      ? pThrottle({ limit: 1, interval: Math.ceil(1000 / this.options.lookupEventsPerSecond) })
+      : undefined;
+    const paced = throttle?.((next: () => Promise<unknown>) => next());
+    stack.add(
+      (next, context) => (args) => {
+        recorder?.attempt?.(describe(context));
+        if (paced && context.commandName === 'LookupEventsCommand') return paced(() => next(args));
+        return next(args);
+      },
+      { step: 'finalizeRequest', priority: 'low', name: 'hyperpodCmkAttempt' },
+    );
+  }
+}

@@ -1,0 +1,273 @@
+/**
+ * CloudTrail: the account's trails (DescribeTrails, GetTrailStatus, GetEventSelectors) for the
+ * audit-trail rule, and Event history (LookupEvents) for the key rules that read who was denied a
+ * key and who changed one. LookupEvents takes one attribute per call and allows two calls per
+ * second per account and Region (the session paces it), so the lookups are targeted: one per key
+ * by ResourceName (every event that names the key), plus one per policy-changing event name (for
+ * changes whose record names the key only in requestParameters).
+ */
+import {
+  type AdvancedEventSelector,
+  type Trail as CloudTrailTrail,
+  DescribeTrailsCommand,
+  type Event,
+  type EventSelector,
+  GetEventSelectorsCommand,
+  GetTrailStatusCommand,
+  type LookupAttribute,
+  LookupEventsCommand,
+} from '@aws-sdk/client-cloudtrail';
+import type { Gap, Trail, TrailEvent } from '../../model/inventory.js';
+import type { ScanContext } from './context.js';
+
+// ---------------------------------------------------------------------------------------------
+// Trails
+
+/** Whether the selectors log management events, and whether they leave KMS out. */
+export function managementLogging(
+  basic: readonly EventSelector[] | undefined,
+  advanced: readonly AdvancedEventSelector[] | undefined,
+): { logsManagementEvents: boolean; excludesKmsEvents: boolean } {
+  if (advanced && advanced.length > 0) {
+    const management = advanced.filter((selector) =>
+      (selector.FieldSelectors ?? []).some(
+        (field) => field.Field === 'eventCategory' && (field.Equals ?? []).includes('Management'),
+      ),
+    );
+    const includesKms = management.some(
+      (selector) =>
+        !(selector.FieldSelectors ?? []).some(
+          (field) =>
+            field.Field === 'eventSource' &&
+            ((field.NotEquals ?? []).includes('kms.amazonaws.com') ||
+              ((field.Equals ?? []).length > 0 && !(field.Equals ?? []).includes('kms.amazonaws.com'))),
+        ),
+    );
+    return {
+      logsManagementEvents: management.length > 0,
+      excludesKmsEvents: management.length > 0 && !includesKms,
+    };
+  }
+  // No selectors at all: a trail logs every management event by default.
+  if (!basic || basic.length === 0) return { logsManagementEvents: true, excludesKmsEvents: false };
+  const management = basic.filter((selector) => selector.IncludeManagementEvents !== false);
+  const includesKms = management.some(
+    (selector) => !(selector.ExcludeManagementEventSources ?? []).includes('kms.amazonaws.com'),
+  );
+  return {
+    logsManagementEvents: management.length > 0,
+    excludesKmsEvents: management.length > 0 && !includesKms,
+  };
+}
+
+/**
+ * The trails an account's `region` sees: its own, and every multi-Region or organization trail
+ * (DescribeTrails includes their shadows), each with its status and selectors.
+ */
+export async function collectTrails(ctx: ScanContext, account: string, region: string): Promise<Trail[]> {
+  const client = ctx.session.for('cloudtrail', account, region);
+  let trails: CloudTrailTrail[];
+  try {
+    trails = (await client.send(new DescribeTrailsCommand({ includeShadowTrails: true }))).trailList ?? [];
+  } catch (error) {
+    ctx.failed({ service: 'cloudtrail', operation: 'DescribeTrails', account, region }, error);
+    return [];
+  }
+  const collected = await Promise.all(
+    trails.map(async (trail): Promise<Trail | undefined> => {
+      const arn = trail.TrailARN ?? trail.Name;
+      if (!arn || !trail.Name) return undefined;
+      const context = (operation: string) => ({
+        service: 'cloudtrail',
+        operation,
+        account,
+        region,
+        resource: arn,
+      });
+      const [status, selectors] = await Promise.all([
+        client.send(new GetTrailStatusCommand({ Name: arn })).catch((error: unknown) => {
+          ctx.failed(context('GetTrailStatus'), error);
+          return undefined;
+        }),
+        client.send(new GetEventSelectorsCommand({ TrailName: arn })).catch((error: unknown) => {
+          ctx.failed(context('GetEventSelectors'), error);
+          return undefined;
+        }),
+      ]);
+      if (!status || !selectors) return undefined;
+      const logging = managementLogging(selectors.EventSelectors, selectors.AdvancedEventSelectors);
+      return {
+        arn,
+        name: trail.Name,
+        account,
+        homeRegion: trail.HomeRegion ?? region,
+        isMultiRegion: trail.IsMultiRegionTrail === true,
+        ...(trail.IsOrganizationTrail !== undefined
+          ? { isOrganizationTrail: trail.IsOrganizationTrail }
+          : {}),
+        isLogging: status.IsLogging === true,
+        logsManagementEvents: logging.logsManagementEvents,
+        excludesKmsEvents: logging.excludesKmsEvents,
+      };
+    }),
+  );
+  return collected.filter((trail): trail is Trail => trail !== undefined);
+}
+
+// ---------------------------------------------------------------------------------------------
+// Events
+
+/** Events that change who may use a key, or whether it exists: kept whether or not they failed. */
+const CHANGE_EVENTS = new Set([
+  'PutKeyPolicy',
+  'ScheduleKeyDeletion',
+  'CancelKeyDeletion',
+  'DisableKey',
+  'EnableKey',
+  'CreateGrant',
+  'RevokeGrant',
+  'RetireGrant',
+  'DisableKeyRotation',
+  'EnableKeyRotation',
+  'CreateAlias',
+  'UpdateAlias',
+  'DeleteAlias',
+  'ReplicateKey',
+  'UpdatePrimaryRegion',
+]);
+/** Looked up by name too, because their records may name the key only in requestParameters. */
+const LOOKUP_BY_NAME = ['PutKeyPolicy', 'ScheduleKeyDeletion', 'DisableKey'] as const;
+
+interface CloudTrailRecord {
+  eventID?: string;
+  eventTime?: string;
+  eventSource?: string;
+  eventName?: string;
+  awsRegion?: string;
+  recipientAccountId?: string;
+  errorCode?: string;
+  errorMessage?: string;
+  userIdentity?: { type?: string; arn?: string; invokedBy?: string };
+  requestParameters?: { keyId?: string; granteePrincipal?: string } | null;
+  responseElements?: { keyId?: string } | null;
+  resources?: { ARN?: string; type?: string }[];
+}
+
+const isKeyArn = (arn: string | undefined): arn is string =>
+  arn !== undefined && /:kms:[^:]*:\d{12}:key\//.test(arn);
+
+/** A LookupEvents event as a TrailEvent; undefined when it is not about KMS keys or is routine use. */
+export function trailEventOf(event: Event, account: string, region: string): TrailEvent | undefined {
+  let record: CloudTrailRecord = {};
+  try {
+    record = JSON.parse(event.CloudTrailEvent ?? '{}') as CloudTrailRecord;
+  } catch {
+    record = {};
+  }
+  const eventName = record.eventName ?? event.EventName;
+  const eventSource = record.eventSource ?? event.EventSource;
+  if (!eventName || eventSource !== 'kms.amazonaws.com') return undefined;
+  // Routine successful use (Decrypt, GenerateDataKey, DescribeKey...) says nothing the rules need.
+  if (!record.errorCode && !CHANGE_EVENTS.has(eventName)) return undefined;
+  const keyRef =
+    (record.resources ?? []).map((resource) => resource.ARN).find(isKeyArn) ??
+    record.requestParameters?.keyId ??
+    record.responseElements?.keyId ??
+    (event.Resources ?? []).map((resource) => resource.ResourceName).find(isKeyArn);
+  const identity = record.userIdentity ?? {};
+  const eventTime =
+    event.EventTime?.toISOString() ??
+    (record.eventTime ? new Date(record.eventTime).toISOString() : undefined);
+  const eventId = event.EventId ?? record.eventID;
+  if (!eventId || !eventTime) return undefined;
+  return {
+    eventId,
+    eventTime,
+    eventSource,
+    eventName,
+    account: record.recipientAccountId ?? account,
+    region: record.awsRegion ?? region,
+    ...(identity.arn ? { principalArn: identity.arn } : {}),
+    ...(identity.type ? { principalType: identity.type } : {}),
+    ...(identity.invokedBy ? { invokedBy: identity.invokedBy } : {}),
+    ...(record.errorCode ? { errorCode: record.errorCode } : {}),
+    ...(record.errorMessage ? { errorMessage: record.errorMessage } : {}),
+    ...(keyRef ? { keyRef } : {}),
+    // A grant an AWS service creates for a resource (HyperPod, EBS) arrives invoked by that service.
+    ...(eventName === 'CreateGrant'
+      ? { grantIsForAwsResource: identity.invokedBy !== undefined || identity.type === 'AWSService' }
+      : {}),
+    ...(record.requestParameters?.granteePrincipal
+      ? { granteePrincipal: record.requestParameters.granteePrincipal }
+      : {}),
+  };
+}
+
+/** The LookupEvents of one account and Region, within the lookback window. */
+export class RegionEvents {
+  private readonly pending: Promise<void>[] = [];
+  private readonly seen = new Set<string>();
+  readonly events: TrailEvent[] = [];
+  private failure: Gap | undefined;
+
+  constructor(
+    private readonly ctx: ScanContext,
+    readonly account: string,
+    readonly region: string,
+    readonly since: Date,
+    private readonly until: Date,
+  ) {
+    for (const name of LOOKUP_BY_NAME) this.lookup({ AttributeKey: 'EventName', AttributeValue: name });
+  }
+
+  /** Looks up every event that names the key (its ARN is the ResourceName KMS records). */
+  addKey(keyArn: string): void {
+    this.lookup({ AttributeKey: 'ResourceName', AttributeValue: keyArn });
+  }
+
+  /** Waits for every lookup; the result is complete, or the gap that made it partial. */
+  async settle(): Promise<{ complete: true } | { complete: false; gap: Gap }> {
+    // Lookups may be added while waiting (keys found late): wait until none are left.
+    let count = 0;
+    while (count < this.pending.length) {
+      count = this.pending.length;
+      await Promise.all(this.pending);
+    }
+    return this.failure ? { complete: false, gap: this.failure } : { complete: true };
+  }
+
+  private lookup(attribute: LookupAttribute): void {
+    this.pending.push(this.run(attribute));
+  }
+
+  private async run(attribute: LookupAttribute): Promise<void> {
+    if (this.failure) return;
+    const client = this.ctx.session.for('cloudtrail', this.account, this.region);
+    let token: string | undefined;
+    try {
+      do {
+        const page = await client.send(
+          new LookupEventsCommand({
+            LookupAttributes: [attribute],
+            StartTime: this.since,
+            EndTime: this.until,
+            MaxResults: 50,
+            ...(token ? { NextToken: token } : {}),
+          }),
+        );
+        for (const event of page.Events ?? []) {
+          const mapped = trailEventOf(event, this.account, this.region);
+          if (!mapped || this.seen.has(mapped.eventId)) continue;
+          this.seen.add(mapped.eventId);
+          this.events.push(mapped);
+        }
+        token = page.NextToken || undefined;
+      } while (token);
+    } catch (error) {
+      this.failure ??= this.ctx.failed(
+        { service: 'cloudtrail', operation: 'LookupEvents', account: this.account, region: this.region },
+        error,
+      );
+    }
+  }
+}

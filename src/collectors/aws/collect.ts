@@ -1,0 +1,480 @@
+/**
+ * The live collector: from credentials and a scope (accounts, Regions) to one Inventory.
+ *
+ * Everything runs as soon as what it depends on is known: each described cluster starts the
+ * lookups of its keys and execution roles, each key read starts its CloudTrail lookup. The
+ * session bounds the requests in flight, so the code can start work freely. Each distinct key,
+ * role, alias list and managed policy is read once, however many instance groups share it.
+ *
+ * What could not be read is data: a `Gap` per failed call, and an account, Region or resource
+ * that failed never stops the others. Only a scan that cannot start at all (no credentials, an
+ * unknown profile, an unreachable endpoint, --org without access to Organizations) is an
+ * `InputError`.
+ */
+import { STSClient } from '@aws-sdk/client-sts';
+import type { AwsCredentialIdentityProvider } from '@aws-sdk/types';
+import { loadSharedConfigFiles } from '@smithy/core/config';
+import type { SourceIssue } from '../../model/finding.js';
+import type { InputError } from '../../model/input-error.js';
+import {
+  type Account,
+  type Cluster,
+  emptyInventory,
+  type Gap,
+  type Inventory,
+  isUnresolved,
+  type Key,
+  type Trail,
+} from '../../model/inventory.js';
+import { err, ok, type Result } from '../../model/result.js';
+import { AwsSession, type CallRecorder, isAwsEndpoint } from './clients.js';
+import { collectTrails, RegionEvents } from './cloudtrail.js';
+import { type ProgressListener, ScanContext } from './context.js';
+import { enabledRegions } from './ec2.js';
+import { classifyError, errorMessage, errorName, isUnreachable } from './errors.js';
+import { IamCollector } from './iam.js';
+import { KmsCollector } from './kms.js';
+import { listOrgAccounts } from './organizations.js';
+import { globalRegion, partitionOf } from './regions.js';
+import { collectCluster, listClusters } from './sagemaker.js';
+import { callerIdentity, roleArnFor } from './sts.js';
+
+export interface CollectOptions {
+  /** Regions to scan; default: the profile's or environment's Region. */
+  regions?: readonly string[];
+  /** Every Region enabled for each account (EC2 DescribeRegions). */
+  allRegions?: boolean;
+  /** Accounts to scan; default: the caller's own. Others need `roleName`. */
+  accounts?: readonly string[];
+  /** Every ACTIVE account of the organization (Organizations ListAccounts). */
+  org?: boolean;
+  roleName?: string;
+  externalId?: string;
+  profile?: string;
+  /** A custom endpoint for every service (AWS_ENDPOINT_URL, an emulator). */
+  endpoint?: string;
+  /** Base credentials; default: the SDK's default chain (with `profile`). */
+  credentials?: AwsCredentialIdentityProvider;
+  /** The Region to use when neither `regions` nor the profile names one (AWS_REGION from the CLI's env). */
+  defaultRegion?: string;
+  /** Maximum AWS requests in flight at once. Default 16. */
+  concurrency?: number;
+  /** Attempts per request with the SDK's adaptive retry. Default 8. */
+  maxAttempts?: number;
+  /** CloudTrail Event history lookups. Default true. */
+  cloudtrail?: boolean;
+  /** How far back LookupEvents looks, in days (at most 90). Default 30. */
+  lookbackDays?: number;
+  /** Tags that select unused keys for kms-key-unused; undefined when the rule is off or unset. */
+  keySelectorTags?: Readonly<Record<string, string>>;
+  /** The clock. Default: now. */
+  now?: Date;
+  onProgress?: ProgressListener;
+  recorder?: CallRecorder;
+  /** LookupEvents per second per account and Region. Default 2 (the CloudTrail limit). */
+  lookupEventsPerSecond?: number;
+  /** A page size below the APIs' maximum (tests of pagination). */
+  pageSize?: number;
+  /**
+   * Whether absent optional DescribeCluster fields mean "not set" (AWS) or may mean "not modelled"
+   * (an emulator). Default: true for AWS endpoints, false for any other endpoint.
+   */
+  faithfulEndpoint?: boolean;
+}
+
+export interface CollectResult {
+  inventory: Inventory;
+  issues: SourceIssue[];
+}
+
+export const DEFAULT_CONCURRENCY = 16;
+export const DEFAULT_MAX_ATTEMPTS = 8;
+
+/** Whether a named profile exists in the shared config or credentials file (the SDK's own loader). */
+async function profileExists(profile: string): Promise<boolean> {
+  try {
+    const files = await loadSharedConfigFiles({ ignoreCache: true });
+    return profile in files.configFile || profile in files.credentialsFile;
+  } catch {
+    return false;
+  }
+}
+
+async function profileRegion(profile: string | undefined): Promise<string | undefined> {
+  const probe = new STSClient(profile ? { profile } : {});
+  try {
+    return await probe.config.region();
+  } catch {
+    return undefined;
+  } finally {
+    probe.destroy();
+  }
+}
+
+/** The one-line reason a scan cannot start, from the error of its first call. */
+function startError(error: unknown, options: CollectOptions): InputError {
+  const name = errorName(error);
+  const message = errorMessage(error);
+  if (
+    isUnreachable(error) ||
+    name === 'TimeoutError' ||
+    /ECONNREFUSED|ENOTFOUND|socket hang up/.test(message)
+  ) {
+    return {
+      code: 'aws.unreachable',
+      input: options.endpoint ? `endpoint ${options.endpoint}` : 'AWS STS',
+      message: `cannot be reached (${message})`,
+      hint: options.endpoint
+        ? 'check --endpoint-url / AWS_ENDPOINT_URL, and that the service is running'
+        : 'check the network, a proxy (HTTPS_PROXY) or the Region',
+    };
+  }
+  if (name === 'CredentialsProviderError' || /credential/i.test(name)) {
+    return {
+      code: 'aws.no_credentials',
+      input: options.profile ? `--profile ${options.profile}` : 'AWS credentials',
+      message: `none could be loaded (${message})`,
+      hint: 'set AWS_PROFILE or pass --profile, log in with `aws sso login`, or set AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY',
+    };
+  }
+  return {
+    code: 'aws.identity',
+    input: options.profile ? `--profile ${options.profile}` : 'AWS credentials',
+    message: `sts:GetCallerIdentity failed: ${name}: ${message}`,
+    hint: 'check that the credentials are valid and not expired',
+  };
+}
+
+interface AccountScope {
+  id: string;
+  name?: string;
+}
+
+export async function collect(options: CollectOptions = {}): Promise<Result<CollectResult, InputError>> {
+  const now = options.now ?? new Date();
+  const session = new AwsSession({
+    concurrency: options.concurrency ?? DEFAULT_CONCURRENCY,
+    maxAttempts: options.maxAttempts ?? DEFAULT_MAX_ATTEMPTS,
+    lookupEventsPerSecond: options.lookupEventsPerSecond ?? 2,
+    ...(options.profile ? { profile: options.profile } : {}),
+    ...(options.endpoint ? { endpoint: options.endpoint } : {}),
+    ...(options.credentials ? { credentials: options.credentials } : {}),
+    ...(options.recorder ? { recorder: options.recorder } : {}),
+  });
+  try {
+    return await run(session, options, now);
+  } finally {
+    session.destroy();
+  }
+}
+
+async function run(
+  session: AwsSession,
+  options: CollectOptions,
+  now: Date,
+): Promise<Result<CollectResult, InputError>> {
+  if (options.profile && !options.credentials && !(await profileExists(options.profile)))
+    return err({
+      code: 'aws.unknown_profile',
+      input: `--profile ${options.profile}`,
+      message: 'no such profile in the AWS config or credentials files',
+      hint: 'list profiles with `aws configure list-profiles`, or omit --profile for the default credential chain',
+    });
+  const homeRegion = options.regions?.[0] ?? options.defaultRegion ?? (await profileRegion(options.profile));
+  if (!homeRegion)
+    return err({
+      code: 'aws.no_region',
+      input: '--region',
+      message: 'no Region given, and the profile and environment name none',
+      hint: 'pass --region us-east-1 (repeatable), --all-regions, or set AWS_REGION',
+    });
+
+  let identity: Awaited<ReturnType<typeof callerIdentity>>;
+  try {
+    identity = await callerIdentity(session, homeRegion);
+  } catch (error) {
+    return err(startError(error, options));
+  }
+  const partition = identity.partition || partitionOf(homeRegion);
+  const faithful = options.faithfulEndpoint ?? isAwsEndpoint(options.endpoint);
+  const ctx = new ScanContext(session, partition, faithful, options.pageSize, options.onProgress);
+  const issues: SourceIssue[] = [];
+  session.useBaseCredentials(identity.account, homeRegion);
+
+  // Which accounts.
+  let scope: AccountScope[];
+  if (options.org) {
+    try {
+      const listed = await listOrgAccounts(session, identity.account, globalRegion(partition));
+      scope = [];
+      for (const account of listed) {
+        if (account.state === 'ACTIVE')
+          scope.push({ id: account.id, ...(account.name ? { name: account.name } : {}) });
+        else
+          issues.push({
+            code: 'aws.account_inactive',
+            severity: 'warning',
+            message: `account ${account.id}${account.name ? ` (${account.name})` : ''} is ${account.state}: not scanned`,
+          });
+      }
+    } catch (error) {
+      return err({
+        code: 'aws.org_unavailable',
+        input: '--org',
+        message: `organizations:ListAccounts failed: ${errorName(error)}: ${errorMessage(error)}`,
+        hint: 'run from the management account or a delegated administrator, or list accounts with --accounts',
+      });
+    }
+  } else {
+    scope = (
+      options.accounts && options.accounts.length > 0 ? [...new Set(options.accounts)] : [identity.account]
+    ).map((id) => ({ id }));
+  }
+  const others = scope.filter((account) => account.id !== identity.account);
+  if (others.length > 0 && !options.roleName)
+    return err({
+      code: 'usage.role_name',
+      input: options.org ? '--org' : '--accounts',
+      message: `account ${others[0]!.id} is not the caller's (${identity.account}), and no role to assume was given`,
+      hint: 'pass --role-name with the audit role deployed in each account',
+    });
+
+  const kms = new KmsCollector(ctx, {
+    ...(options.keySelectorTags ? { selectorTags: options.keySelectorTags } : {}),
+    onKey: (key) => eventsOfKey(key),
+  });
+  const iam = new IamCollector(ctx);
+  const clusters: Cluster[] = [];
+  const trails: Trail[] = [];
+  const accounts: Account[] = [];
+  const cloudtrail = options.cloudtrail ?? true;
+  const lookbackDays = Math.min(90, Math.max(1, options.lookbackDays ?? 30));
+  const since = new Date(now.getTime() - lookbackDays * 86_400_000);
+  const regionEvents = new Map<string, RegionEvents>();
+  const scannedRegions = new Set<string>();
+  const waitingKeys = new Map<string, string[]>();
+
+  function eventsOfKey(key: Key): void {
+    if (!cloudtrail || key.metadata?.keyManager !== 'CUSTOMER') return;
+    const where = `${key.account}|${key.region}`;
+    const events = regionEvents.get(where);
+    if (events) events.addKey(key.arn);
+    else waitingKeys.set(where, [...(waitingKeys.get(where) ?? []), key.arn]);
+  }
+
+  function startEvents(account: string, region: string): void {
+    const where = `${account}|${region}`;
+    scannedRegions.add(where);
+    if (!cloudtrail) {
+      ctx.missing(
+        { service: 'cloudtrail', operation: 'LookupEvents', account, region },
+        'skipped',
+        'CloudTrail lookups were skipped (--no-cloudtrail)',
+      );
+      return;
+    }
+    const events = new RegionEvents(ctx, account, region, since, now);
+    regionEvents.set(where, events);
+    for (const arn of waitingKeys.get(where) ?? []) events.addKey(arn);
+    waitingKeys.delete(where);
+  }
+
+  async function scanRegion(account: string, region: string): Promise<void> {
+    let listed: Awaited<ReturnType<typeof listClusters>>;
+    try {
+      listed = await listClusters(ctx, account, region);
+    } catch (error) {
+      const failure = ctx.failed({ service: 'sagemaker', operation: 'ListClusters', account, region }, error);
+      if (failure.code === 'aws.region_disabled')
+        failure.message = `the Region is not enabled for this account (${failure.message})`;
+      else startEvents(account, region);
+      return;
+    }
+    startEvents(account, region);
+    ctx.tick((p) => {
+      p.clusters.total += listed.length;
+    });
+    const work: Promise<unknown>[] = [kms.selectByTags(account, region)];
+    for (const listing of listed) {
+      work.push(
+        collectCluster(ctx, account, region, listing).then(async (cluster) => {
+          ctx.tick((p) => p.clusters.done++);
+          if (!cluster) return;
+          clusters.push(cluster);
+          const lookups: Promise<unknown>[] = [];
+          for (const group of cluster.instanceGroups) {
+            if (typeof group.executionRole === 'string') lookups.push(iam.role(group.executionRole));
+            if (isUnresolved(group.volumes)) continue;
+            for (const volume of group.volumes) {
+              const ref = volume.kmsKeyId;
+              if (typeof ref !== 'string') continue;
+              lookups.push(
+                kms.resolve(ref, account, region).then((resolution) => {
+                  volume.resolution = resolution;
+                }),
+              );
+            }
+          }
+          await Promise.all(lookups);
+        }),
+      );
+    }
+    await Promise.all(work);
+  }
+
+  async function scanAccount(account: AccountScope): Promise<void> {
+    const entry: Account = {
+      id: account.id,
+      ...(account.name ? { name: account.name } : {}),
+      regions: [],
+      source: 'live',
+    };
+    accounts.push(entry);
+    try {
+      if (account.id !== identity.account) {
+        const roleArn = roleArnFor(partition, account.id, options.roleName!);
+        try {
+          await session.assumeRole(account.id, roleArn, homeRegion!, options.externalId);
+        } catch (error) {
+          const { name, message } = classifyError(error);
+          const text = `cannot assume ${roleArn}: ${name}: ${message}`;
+          ctx.missing(
+            { service: 'sts', operation: 'AssumeRole', account: account.id, resource: roleArn },
+            'aws.assume_role_failed',
+            text,
+          );
+          // The account-level rules must say UNKNOWN, not judge an account they never saw.
+          ctx.missing(
+            { service: 'cloudtrail', operation: 'DescribeTrails', account: account.id },
+            'aws.assume_role_failed',
+            text,
+          );
+          return;
+        }
+      }
+      let regions = options.regions ? [...options.regions] : [homeRegion!];
+      if (options.allRegions) {
+        try {
+          regions = await enabledRegions(session, account.id, homeRegion!);
+        } catch (error) {
+          ctx.failed(
+            { service: 'ec2', operation: 'DescribeRegions', account: account.id, region: homeRegion! },
+            error,
+          );
+        }
+      }
+      entry.regions = regions;
+      ctx.tick((p) => {
+        p.regions.total += regions.length;
+      });
+      await Promise.all([
+        collectTrails(ctx, account.id, regions[0] ?? homeRegion!).then((found) => {
+          trails.push(...found);
+          noteUnreadTrails(ctx, account.id, found);
+        }),
+        ...regions.map((region) =>
+          scanRegion(account.id, region).finally(() => ctx.tick((p) => p.regions.done++)),
+        ),
+      ]);
+    } finally {
+      ctx.tick((p) => p.accounts.done++);
+    }
+  }
+
+  ctx.tick((p) => {
+    p.accounts.total = scope.length;
+  });
+  await Promise.all(scope.map(scanAccount));
+
+  const eventsCollected: Inventory['eventsCollected'] = [];
+  const events: Inventory['events'] = [];
+  for (const [where, lookups] of regionEvents) {
+    const settled = await lookups.settle();
+    if (!settled.complete) continue;
+    const [account, region] = where.split('|') as [string, string];
+    eventsCollected.push({ account, region, since: since.toISOString() });
+    events.push(...lookups.events);
+  }
+  if (!faithful && clusters.some((cluster) => (cluster.notCollected ?? []).length > 0)) {
+    issues.push({
+      code: 'aws.emulator_fields',
+      severity: 'warning',
+      message: `the endpoint ${options.endpoint ?? ''} is not AWS: DescribeCluster fields it left out (${[
+        ...new Set(clusters.flatMap((cluster) => cluster.notCollected ?? [])),
+      ].join(', ')}) are treated as not collected, not as unset`,
+    });
+  }
+
+  const keys = kms.keys();
+  const inventory: Inventory = {
+    ...emptyInventory('live', now.toISOString()),
+    accounts: accounts.sort((a, b) => a.id.localeCompare(b.id)),
+    clusters: clusters.sort(byClusterOrder),
+    keys: keys.sort((a, b) => a.arn.localeCompare(b.arn)),
+    roles: iam.roles().sort((a, b) => a.arn.localeCompare(b.arn)),
+    trails: trails.sort((a, b) => `${a.account}|${a.arn}`.localeCompare(`${b.account}|${b.arn}`)),
+    events: eventsAboutKeys(events, keys).sort(
+      (a, b) => a.eventTime.localeCompare(b.eventTime) || a.eventId.localeCompare(b.eventId),
+    ),
+    eventsCollected: eventsCollected.sort((a, b) =>
+      `${a.account}|${a.region}`.localeCompare(`${b.account}|${b.region}`),
+    ),
+    gaps: ctx.gaps.sort(byGapOrder),
+  };
+  return ok({ inventory, issues });
+}
+
+/**
+ * A trail whose status or selectors could not be read is left out; if no trail that was read
+ * satisfies the audit-trail rule, the account's trails are incomplete rather than missing.
+ */
+function noteUnreadTrails(ctx: ScanContext, account: string, found: readonly Trail[]): void {
+  const unread = ctx.gaps.filter(
+    (entry) =>
+      entry.account === account &&
+      entry.service === 'cloudtrail' &&
+      (entry.operation === 'GetTrailStatus' || entry.operation === 'GetEventSelectors'),
+  );
+  if (unread.length === 0) return;
+  const good = found.some(
+    (t) => t.isMultiRegion && t.isLogging && t.logsManagementEvents && !t.excludesKmsEvents,
+  );
+  if (good) return;
+  const first = unread[0]!;
+  ctx.missing(
+    { service: 'cloudtrail', operation: 'DescribeTrails', account },
+    first.code,
+    `trail ${first.resource ?? ''} could not be read in full: ${first.operation}: ${first.message}`,
+  );
+}
+
+/** Only the events about keys in the inventory: LookupEvents by name returns every key's. */
+function eventsAboutKeys(events: Inventory['events'], keys: readonly Key[]): Inventory['events'] {
+  const refs = new Set<string>();
+  for (const key of keys) {
+    refs.add(key.arn);
+    if (key.keyId) refs.add(`${key.account}|${key.region}|${key.keyId}`);
+    for (const alias of key.aliases) refs.add(`${key.account}|${key.region}|${alias}`);
+  }
+  const seen = new Set<string>();
+  return events.filter((event) => {
+    if (!event.keyRef || seen.has(event.eventId)) return false;
+    const about = refs.has(event.keyRef) || refs.has(`${event.account}|${event.region}|${event.keyRef}`);
+    if (about) seen.add(event.eventId);
+    return about;
+  });
+}
+
+const byClusterOrder = (a: Cluster, b: Cluster): number =>
+  a.account.localeCompare(b.account) ||
+  a.region.localeCompare(b.region) ||
+  a.name.localeCompare(b.name) ||
+  a.id.localeCompare(b.id);
+
+const byGapOrder = (a: Gap, b: Gap): number =>
+  (a.account ?? '').localeCompare(b.account ?? '') ||
+  (a.region ?? '').localeCompare(b.region ?? '') ||
+  a.service.localeCompare(b.service) ||
+  a.operation.localeCompare(b.operation) ||
+  (a.resource ?? '').localeCompare(b.resource ?? '') ||
+  a.code.localeCompare(b.code);

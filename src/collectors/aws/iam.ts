@@ -1,0 +1,194 @@
+/**
+ * IAM: the execution roles of the instance groups, each read once per scan with its attached
+ * (managed) and inline policies, keeping only the statements that can allow KMS actions. A managed
+ * policy shared by many roles is read once.
+ */
+import {
+  GetPolicyCommand,
+  GetPolicyVersionCommand,
+  GetRoleCommand,
+  GetRolePolicyCommand,
+  type IAMClient,
+  ListAttachedRolePoliciesCommand,
+  ListRolePoliciesCommand,
+} from '@aws-sdk/client-iam';
+import type { ExecutionRole, PolicyStatement } from '../../model/inventory.js';
+import { PolicyDocumentSchema } from '../../model/inventory.js';
+import { ALL_KEY_ACTIONS, statementCoversAction } from '../../policy/actions.js';
+import type { ScanContext } from './context.js';
+import { globalRegion } from './regions.js';
+
+const ROLE_ARN = /^arn:(aws[a-z-]*):iam::(\d{12}):role\/(.+)$/;
+
+/** Whether a statement covers any KMS key action (`kms:...`, `kms:Create*`, `*`, or a NotAction that leaves one in). */
+export const mentionsKms = (statement: PolicyStatement): boolean =>
+  ALL_KEY_ACTIONS.some((action) => statementCoversAction(statement, action));
+
+/** The KMS statements of a policy document as IAM returns it (URL-encoded JSON). */
+export function kmsStatements(encoded: string | undefined): PolicyStatement[] | undefined {
+  if (!encoded) return [];
+  let raw: unknown;
+  try {
+    raw = JSON.parse(decodeURIComponent(encoded));
+  } catch {
+    try {
+      raw = JSON.parse(encoded);
+    } catch {
+      return undefined;
+    }
+  }
+  const parsed = PolicyDocumentSchema.safeParse(raw);
+  if (!parsed.success) return undefined;
+  const statements = Array.isArray(parsed.data.Statement) ? parsed.data.Statement : [parsed.data.Statement];
+  return statements.filter(mentionsKms);
+}
+
+export class IamCollector {
+  private readonly lookups = new Map<string, Promise<void>>();
+  private readonly managed = new Map<string, Promise<PolicyStatement[]>>();
+  private readonly collected: ExecutionRole[] = [];
+
+  constructor(private readonly ctx: ScanContext) {}
+
+  roles(): ExecutionRole[] {
+    return [...this.collected];
+  }
+
+  /** Reads an execution role once; failures become gaps about the role ARN. */
+  role(roleArn: string): Promise<void> {
+    let lookup = this.lookups.get(roleArn);
+    if (!lookup) {
+      lookup = this.read(roleArn);
+      this.lookups.set(roleArn, lookup);
+    }
+    return lookup;
+  }
+
+  private async read(roleArn: string): Promise<void> {
+    const match = ROLE_ARN.exec(roleArn);
+    if (!match) {
+      this.ctx.missing(
+        { service: 'iam', operation: 'GetRole', resource: roleArn },
+        'aws.invalid_response',
+        'the execution role is not an IAM role ARN',
+      );
+      return;
+    }
+    const [, partition, account, path] = match as unknown as [string, string, string, string];
+    const roleName = path.slice(path.lastIndexOf('/') + 1);
+    const context = (operation: string) => ({ service: 'iam', operation, account, resource: roleArn });
+    if (!this.ctx.session.hasAccount(account)) {
+      this.ctx.missing(
+        context('GetRole'),
+        'aws.cross_account',
+        `the role is in account ${account}, outside the scan: add it (--accounts or --org with --role-name)`,
+      );
+      return;
+    }
+    const client = this.ctx.session.for('iam', account, globalRegion(partition));
+    let roleId: string | undefined;
+    try {
+      roleId = (await client.send(new GetRoleCommand({ RoleName: roleName }))).Role?.RoleId;
+    } catch (error) {
+      this.ctx.failed(context('GetRole'), error);
+      return;
+    }
+    const statements = await this.statements(client, roleName, context).catch((error: unknown) => {
+      this.ctx.failed(context((error as { operation?: string }).operation ?? 'ListRolePolicies'), error);
+      return undefined;
+    });
+    this.collected.push({
+      arn: roleArn,
+      ...(roleId ? { roleId } : {}),
+      account,
+      source: 'live',
+      kmsStatements: statements ?? [],
+      policiesCollected: statements !== undefined,
+    });
+  }
+
+  private async statements(
+    client: IAMClient,
+    roleName: string,
+    context: (operation: string) => { service: string; operation: string; account: string; resource: string },
+  ): Promise<PolicyStatement[] | undefined> {
+    const tagged = <T>(operation: string, promise: Promise<T>): Promise<T> =>
+      promise.catch((error: unknown) => {
+        throw Object.assign(error as object, { operation });
+      });
+    const attached: string[] = [];
+    const inline: string[] = [];
+    const listAttached = async () => {
+      let marker: string | undefined;
+      do {
+        const page = await tagged(
+          'ListAttachedRolePolicies',
+          client.send(
+            new ListAttachedRolePoliciesCommand({
+              RoleName: roleName,
+              ...(marker ? { Marker: marker } : {}),
+            }),
+          ),
+        );
+        for (const policy of page.AttachedPolicies ?? [])
+          if (policy.PolicyArn) attached.push(policy.PolicyArn);
+        marker = page.IsTruncated ? page.Marker : undefined;
+      } while (marker);
+    };
+    const listInline = async () => {
+      let marker: string | undefined;
+      do {
+        const page = await tagged(
+          'ListRolePolicies',
+          client.send(
+            new ListRolePoliciesCommand({ RoleName: roleName, ...(marker ? { Marker: marker } : {}) }),
+          ),
+        );
+        inline.push(...(page.PolicyNames ?? []));
+        marker = page.IsTruncated ? page.Marker : undefined;
+      } while (marker);
+    };
+    await Promise.all([listAttached(), listInline()]);
+    const documents = await Promise.all([
+      ...attached.map((arn) => this.managedPolicy(client, arn)),
+      ...inline.map(async (name) => {
+        const out = await tagged(
+          'GetRolePolicy',
+          client.send(new GetRolePolicyCommand({ RoleName: roleName, PolicyName: name })),
+        );
+        return kmsStatements(out.PolicyDocument);
+      }),
+    ]);
+    if (documents.some((statements) => statements === undefined)) {
+      this.ctx.missing(
+        context('GetRolePolicy'),
+        'aws.invalid_response',
+        'a policy document is not valid JSON',
+      );
+      return undefined;
+    }
+    return documents.flatMap((statements) => statements ?? []);
+  }
+
+  /** A managed policy's default version, once per policy ARN. */
+  private managedPolicy(client: IAMClient, arn: string): Promise<PolicyStatement[] | undefined> {
+    let lookup = this.managed.get(arn);
+    if (!lookup) {
+      lookup = (async () => {
+        const policy = await client.send(new GetPolicyCommand({ PolicyArn: arn })).catch((error: unknown) => {
+          throw Object.assign(error as object, { operation: 'GetPolicy' });
+        });
+        const version = policy.Policy?.DefaultVersionId;
+        if (!version) return [];
+        const out = await client
+          .send(new GetPolicyVersionCommand({ PolicyArn: arn, VersionId: version }))
+          .catch((error: unknown) => {
+            throw Object.assign(error as object, { operation: 'GetPolicyVersion' });
+          });
+        return kmsStatements(out.PolicyVersion?.Document) ?? [];
+      })();
+      this.managed.set(arn, lookup as Promise<PolicyStatement[]>);
+    }
+    return lookup;
+  }
+}

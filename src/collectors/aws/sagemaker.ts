@@ -1,0 +1,198 @@
+/**
+ * SageMaker HyperPod: ListClusters (every page), DescribeCluster and ListTags per cluster, turned
+ * into inventory clusters with their instance groups and EBS volumes (shared/aws-facts.md §1).
+ */
+import {
+  type ClusterInstanceStorageConfig,
+  DescribeClusterCommand,
+  type DescribeClusterResponse,
+  ListClustersCommand,
+  ListTagsCommand,
+} from '@aws-sdk/client-sagemaker';
+import type { Cluster, EbsVolume, InstanceGroup, Tags } from '../../model/inventory.js';
+import type { ScanContext } from './context.js';
+import { gapReasonText, isNotFound } from './errors.js';
+
+export interface ClusterListing {
+  arn: string;
+  name: string;
+}
+
+/** Every cluster in the account and Region. Throws the first error: the caller decides what it means. */
+export async function listClusters(
+  ctx: ScanContext,
+  account: string,
+  region: string,
+): Promise<ClusterListing[]> {
+  const client = ctx.session.for('sagemaker', account, region);
+  const clusters: ClusterListing[] = [];
+  let token: string | undefined;
+  do {
+    const page = await client.send(
+      new ListClustersCommand({ MaxResults: ctx.pageSize(100), ...(token ? { NextToken: token } : {}) }),
+    );
+    for (const summary of page.ClusterSummaries ?? []) {
+      if (summary.ClusterArn)
+        clusters.push({ arn: summary.ClusterArn, name: summary.ClusterName ?? summary.ClusterArn });
+    }
+    // A page may be short or empty while more follow (MaxResults caps clusters evaluated, not matched).
+    token = page.NextToken || undefined;
+  } while (token);
+  return clusters;
+}
+
+/** The EBS entries of InstanceStorageConfigs; FSx entries carry no key and are left out. */
+export function volumesOf(configs: readonly ClusterInstanceStorageConfig[] | undefined): EbsVolume[] {
+  const volumes: EbsVolume[] = [];
+  for (const config of configs ?? []) {
+    const ebs = config.EbsVolumeConfig;
+    if (!ebs) continue;
+    const kmsKeyId = ebs.VolumeKmsKeyId ? ebs.VolumeKmsKeyId : null;
+    volumes.push({
+      role: ebs.RootVolume === true ? 'root' : 'secondary',
+      kmsKeyId,
+      ...(ebs.VolumeSizeInGB !== undefined ? { sizeInGB: ebs.VolumeSizeInGB } : {}),
+    });
+  }
+  return volumes;
+}
+
+interface GroupDetails {
+  InstanceGroupName?: string | undefined;
+  ExecutionRole?: string | undefined;
+  InstanceType?: string | undefined;
+  CurrentCount?: number | undefined;
+  Status?: string | undefined;
+  InstanceStorageConfigs?: ClusterInstanceStorageConfig[] | undefined;
+}
+
+function group(clusterId: string, details: GroupDetails, kind: InstanceGroup['kind']): InstanceGroup {
+  const name = details.InstanceGroupName ?? '(unnamed)';
+  return {
+    id: `${clusterId}/instance-group/${name}`,
+    name,
+    kind,
+    executionRole: details.ExecutionRole ?? null,
+    ...(details.InstanceType ? { instanceType: details.InstanceType } : {}),
+    ...(details.CurrentCount !== undefined ? { instanceCount: details.CurrentCount } : {}),
+    ...(details.Status ? { status: details.Status } : {}),
+    volumes: volumesOf(details.InstanceStorageConfigs),
+  };
+}
+
+/**
+ * The inventory cluster for a DescribeCluster response. `faithful` says whether the response came
+ * from AWS, where an absent NodeProvisioningMode means the legacy mode and an absent Orchestrator
+ * means none; from an emulator an absent field may just be one it does not model, so it is
+ * listed in `notCollected` and the rules that need it answer UNKNOWN instead of guessing.
+ */
+export function clusterFromDescription(
+  response: DescribeClusterResponse,
+  listing: ClusterListing,
+  account: string,
+  region: string,
+  faithful: boolean,
+): Cluster {
+  const arn = response.ClusterArn ?? listing.arn;
+  const notCollected: string[] = [];
+  if (!faithful) {
+    if (response.NodeProvisioningMode === undefined) notCollected.push('NodeProvisioningMode');
+    if (response.Orchestrator === undefined) notCollected.push('Orchestrator');
+    if (response.RestrictedInstanceGroups === undefined) notCollected.push('RestrictedInstanceGroups');
+  }
+  const orchestrator = response.Orchestrator?.Eks ? 'eks' : response.Orchestrator?.Slurm ? 'slurm' : 'none';
+  return {
+    id: arn,
+    arn,
+    name: response.ClusterName ?? listing.name,
+    account,
+    region,
+    source: 'live',
+    ...(response.ClusterStatus ? { status: response.ClusterStatus } : {}),
+    orchestrator,
+    nodeProvisioningMode: response.NodeProvisioningMode === 'Continuous' ? 'Continuous' : null,
+    instanceGroups: [
+      ...(response.InstanceGroups ?? []).map((details) => group(arn, details, 'regular')),
+      ...(response.RestrictedInstanceGroups ?? []).map((details) => group(arn, details, 'restricted')),
+    ],
+    ...(notCollected.length > 0 ? { notCollected } : {}),
+  };
+}
+
+/** A cluster that was listed but could not be described: everything about it is unknown. */
+function undescribedCluster(
+  listing: ClusterListing,
+  account: string,
+  region: string,
+  reason: string,
+): Cluster {
+  const unknown = { unresolved: 'DescribeCluster', reason };
+  return {
+    id: listing.arn,
+    arn: listing.arn,
+    name: listing.name,
+    account,
+    region,
+    source: 'live',
+    orchestrator: unknown,
+    nodeProvisioningMode: unknown,
+    instanceGroups: [],
+    instanceGroupsUnresolved: unknown,
+  };
+}
+
+async function tagsOf(
+  ctx: ScanContext,
+  account: string,
+  region: string,
+  arn: string,
+): Promise<Tags | undefined> {
+  const client = ctx.session.for('sagemaker', account, region);
+  const tags: Tags = {};
+  let token: string | undefined;
+  try {
+    do {
+      const page = await client.send(
+        new ListTagsCommand({
+          ResourceArn: arn,
+          MaxResults: ctx.pageSize(100),
+          ...(token ? { NextToken: token } : {}),
+        }),
+      );
+      for (const tag of page.Tags ?? []) if (tag.Key) tags[tag.Key] = tag.Value ?? '';
+      token = page.NextToken || undefined;
+    } while (token);
+    return tags;
+  } catch (error) {
+    ctx.failed({ service: 'sagemaker', operation: 'ListTags', account, region, resource: arn }, error);
+    return undefined;
+  }
+}
+
+/** DescribeCluster and ListTags for one listed cluster; undefined when it was deleted meanwhile. */
+export async function collectCluster(
+  ctx: ScanContext,
+  account: string,
+  region: string,
+  listing: ClusterListing,
+): Promise<Cluster | undefined> {
+  const client = ctx.session.for('sagemaker', account, region);
+  const [described, tags] = await Promise.all([
+    client.send(new DescribeClusterCommand({ ClusterName: listing.arn })).then(
+      (response) => ({ ok: true as const, response }),
+      (error: unknown) => ({ ok: false as const, error }),
+    ),
+    tagsOf(ctx, account, region, listing.arn),
+  ]);
+  if (!described.ok) {
+    if (isNotFound(described.error)) return undefined;
+    const entry = ctx.failed(
+      { service: 'sagemaker', operation: 'DescribeCluster', account, region, resource: listing.arn },
+      described.error,
+    );
+    const cluster = undescribedCluster(listing, account, region, gapReasonText(entry));
+    return tags ? { ...cluster, tags } : cluster;
+  }
+  const cluster = clusterFromDescription(described.response, listing, account, region, ctx.faithfulEndpoint);
+  return tags ? { ...cluster, tags } : cluster;
+}

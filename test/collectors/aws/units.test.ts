@@ -1,0 +1,220 @@
+import { readdirSync, readFileSync } from 'node:fs';
+import { describe, expect, it } from 'vitest';
+import { isAwsEndpoint } from '../../../src/collectors/aws/clients.js';
+import { managementLogging, trailEventOf } from '../../../src/collectors/aws/cloudtrail.js';
+import { classifyError } from '../../../src/collectors/aws/errors.js';
+import { kmsStatements, mentionsKms } from '../../../src/collectors/aws/iam.js';
+import { parseKeyRef } from '../../../src/collectors/aws/kms.js';
+import { closestRegion, KNOWN_REGIONS } from '../../../src/collectors/aws/regions.js';
+import { volumesOf } from '../../../src/collectors/aws/sagemaker.js';
+import { policyActions } from '../../helpers/iam-policy.js';
+
+describe('parseKeyRef', () => {
+  it.each([
+    ['1234abcd-12ab-34cd-56ef-1234567890ab', { kind: 'key', keyId: '1234abcd-12ab-34cd-56ef-1234567890ab' }],
+    ['mrk-1234abcd12ab34cd56ef1234567890ab', { kind: 'key', keyId: 'mrk-1234abcd12ab34cd56ef1234567890ab' }],
+    [
+      'arn:aws:kms:us-west-2:111122223333:key/1234abcd-12ab-34cd-56ef-1234567890ab',
+      {
+        kind: 'key',
+        keyId: '1234abcd-12ab-34cd-56ef-1234567890ab',
+        account: '111122223333',
+        region: 'us-west-2',
+        partition: 'aws',
+      },
+    ],
+    ['alias/hyperpod/gpu', { kind: 'alias', aliasName: 'alias/hyperpod/gpu' }],
+    [
+      'arn:aws-cn:kms:cn-north-1:111122223333:alias/x',
+      {
+        kind: 'alias',
+        aliasName: 'alias/x',
+        account: '111122223333',
+        region: 'cn-north-1',
+        partition: 'aws-cn',
+      },
+    ],
+    ['not a key', { kind: 'invalid' }],
+    ['alias/', { kind: 'invalid' }],
+  ])('%s', (ref, expected) => {
+    expect(parseKeyRef(ref)).toEqual(expected);
+  });
+});
+
+describe('classifyError', () => {
+  const error = (name: string, status = 400) =>
+    Object.assign(new Error('m'), { name, $metadata: { httpStatusCode: status } });
+  it.each([
+    ['AccessDeniedException', 'aws.access_denied'],
+    ['AccessDenied', 'aws.access_denied'],
+    ['ThrottlingException', 'aws.throttled'],
+    ['TooManyRequestsException', 'aws.throttled'],
+    ['UnrecognizedClientException', 'aws.region_disabled'],
+    ['OptInRequired', 'aws.region_disabled'],
+    ['NotFoundException', 'aws.not_found'],
+    ['ResourceNotFound', 'aws.not_found'],
+    ['KMSInternalException', 'aws.error'],
+  ])('%s is %s', (name, code) => {
+    expect(classifyError(error(name)).code).toBe(code);
+  });
+  it('a bare 403 is access denied and a bare 429 a throttle', () => {
+    expect(classifyError(error('Unknown', 403)).code).toBe('aws.access_denied');
+    expect(classifyError(error('Unknown', 429)).code).toBe('aws.throttled');
+  });
+});
+
+describe('volumesOf', () => {
+  it('reads root and secondary EBS entries, an empty key as none, and skips FSx', () => {
+    expect(
+      volumesOf([
+        { EbsVolumeConfig: { RootVolume: true, VolumeKmsKeyId: 'alias/a' } },
+        { EbsVolumeConfig: { VolumeSizeInGB: 10, VolumeKmsKeyId: '' } },
+        { FsxLustreConfig: { DnsName: 'd', MountName: 'm' } },
+      ]),
+    ).toEqual([
+      { role: 'root', kmsKeyId: 'alias/a' },
+      { role: 'secondary', kmsKeyId: null, sizeInGB: 10 },
+    ]);
+  });
+});
+
+describe('CloudTrail', () => {
+  it('basic selectors: management events unless turned off, KMS unless excluded', () => {
+    expect(managementLogging(undefined, undefined)).toEqual({
+      logsManagementEvents: true,
+      excludesKmsEvents: false,
+    });
+    expect(managementLogging([{ IncludeManagementEvents: false }], [])).toEqual({
+      logsManagementEvents: false,
+      excludesKmsEvents: false,
+    });
+    expect(
+      managementLogging(
+        [{ IncludeManagementEvents: true, ExcludeManagementEventSources: ['kms.amazonaws.com'] }],
+        [],
+      ),
+    ).toEqual({ logsManagementEvents: true, excludesKmsEvents: true });
+  });
+  it('advanced selectors: eventCategory Management, KMS left out by eventSource NotEquals', () => {
+    expect(
+      managementLogging(undefined, [
+        {
+          FieldSelectors: [
+            { Field: 'eventCategory', Equals: ['Management'] },
+            { Field: 'eventSource', NotEquals: ['kms.amazonaws.com'] },
+          ],
+        },
+      ]),
+    ).toEqual({ logsManagementEvents: true, excludesKmsEvents: true });
+    expect(
+      managementLogging(undefined, [{ FieldSelectors: [{ Field: 'eventCategory', Equals: ['Data'] }] }]),
+    ).toEqual({
+      logsManagementEvents: false,
+      excludesKmsEvents: false,
+    });
+  });
+  it('keeps failures and changes, drops routine use and other services', () => {
+    const record = (fields: object) => ({
+      EventId: 'e',
+      EventTime: new Date('2026-01-01T00:00:00Z'),
+      CloudTrailEvent: JSON.stringify({ eventSource: 'kms.amazonaws.com', ...fields }),
+    });
+    expect(trailEventOf(record({ eventName: 'Decrypt' }), '1', 'r')).toBeUndefined();
+    expect(
+      trailEventOf(
+        record({ eventName: 'Decrypt', eventSource: 's3.amazonaws.com', errorCode: 'AccessDenied' }),
+        '1',
+        'r',
+      ),
+    ).toBeUndefined();
+    expect(
+      trailEventOf(record({ eventName: 'Decrypt', errorCode: 'AccessDenied' }), '1', 'r')?.errorCode,
+    ).toBe('AccessDenied');
+    expect(
+      trailEventOf(
+        record({ eventName: 'DisableKey', responseElements: { keyId: 'arn:aws:kms:r:111122223333:key/k' } }),
+        '1',
+        'r',
+      )?.keyRef,
+    ).toBe('arn:aws:kms:r:111122223333:key/k');
+  });
+});
+
+describe('IAM statements', () => {
+  it('keeps statements that can allow KMS actions', () => {
+    expect(mentionsKms({ Effect: 'Allow', Action: 'kms:Decrypt', Resource: '*' })).toBe(true);
+    expect(mentionsKms({ Effect: 'Allow', Action: '*', Resource: '*' })).toBe(true);
+    expect(mentionsKms({ Effect: 'Allow', NotAction: 's3:*', Resource: '*' })).toBe(true);
+    expect(mentionsKms({ Effect: 'Allow', NotAction: 'kms:*', Resource: '*' })).toBe(false);
+    expect(mentionsKms({ Effect: 'Allow', Action: ['s3:GetObject'], Resource: '*' })).toBe(false);
+    expect(
+      kmsStatements(
+        '%7B%22Statement%22%3A%7B%22Effect%22%3A%22Allow%22%2C%22Action%22%3A%22kms%3A*%22%7D%7D',
+      ),
+    ).toEqual([{ Effect: 'Allow', Action: 'kms:*' }]);
+    expect(kmsStatements('not json')).toBeUndefined();
+  });
+});
+
+describe('Regions', () => {
+  it('match the Regions the pinned AWS SDK knows', () => {
+    const source = readFileSync(
+      new URL(
+        '../../../node_modules/@aws-sdk/core/dist-es/submodules/client/util-endpoints/lib/aws/partitions.js',
+        import.meta.url,
+      ),
+      'utf8',
+    );
+    const sdk = new Set([...source.matchAll(/"([a-z]{2,4}(?:-[a-z]+)+-\d+)": \{/g)].map((m) => m[1]!));
+    expect(new Set(KNOWN_REGIONS)).toEqual(sdk);
+  });
+  it('suggest the closest Region for a typo, and none for nonsense', () => {
+    expect(closestRegion('us-est-1')).toBe('us-east-1');
+    expect(closestRegion('eu-wset-2')).toBe('eu-west-2');
+    expect(closestRegion('mars-north-9')).toBeUndefined();
+  });
+  it('tell AWS endpoints from emulators', () => {
+    expect(isAwsEndpoint(undefined)).toBe(true);
+    expect(isAwsEndpoint('https://kms.us-east-1.amazonaws.com')).toBe(true);
+    expect(isAwsEndpoint('https://vpce-1a2b.kms.us-east-1.vpce.amazonaws.com')).toBe(true);
+    expect(isAwsEndpoint('http://127.0.0.1:5000')).toBe(false);
+    expect(isAwsEndpoint('http://localstack:4566')).toBe(false);
+  });
+});
+
+describe('docs/iam-policy.json', () => {
+  const dir = new URL('../../../src/collectors/aws/', import.meta.url);
+  const service: Record<string, string> = {
+    'client-sagemaker': 'sagemaker',
+    'client-kms': 'kms',
+    'client-iam': 'iam',
+    'client-cloudtrail': 'cloudtrail',
+    'client-organizations': 'organizations',
+    'client-sts': 'sts',
+    'client-ec2': 'ec2',
+  };
+  /** Every `new XCommand(` in the collectors, as the IAM action it needs. */
+  const used = new Set<string>();
+  for (const file of readdirSync(dir).filter((f) => f.endsWith('.ts'))) {
+    const text = readFileSync(new URL(file, dir), 'utf8');
+    for (const block of text.matchAll(/import \{([^}]+)\} from '@aws-sdk\/(client-[a-z0-9]+)'/g)) {
+      const names = block[1]!
+        .split(',')
+        .map((n) => n.trim())
+        .filter((n) => n.endsWith('Command') && !n.startsWith('type '));
+      for (const name of names)
+        if (new RegExp(`new ${name}\\(`).test(text))
+          used.add(`${service[block[2]!]}:${name.replace(/Command$/, '')}`);
+    }
+  }
+
+  it('allows every action the collectors call, and nothing else', () => {
+    expect(used.size).toBeGreaterThan(20);
+    expect([...used].sort()).toEqual([...policyActions()].sort());
+  });
+
+  it('is read-only but for assuming the audit role', () => {
+    const writes = [...policyActions()].filter((action) => !/:(Get|List|Describe|LookupEvents)/.test(action));
+    expect(writes).toEqual(['sts:AssumeRole']);
+  });
+});
