@@ -7,6 +7,7 @@ import { collectCommand } from './commands/collect.js';
 import { demoCommand } from './commands/demo.js';
 import { evaluateCommand } from './commands/evaluate.js';
 import { guardrailsCommand } from './commands/guardrails.js';
+import { iacCommand } from './commands/iac.js';
 import { rulesCommand } from './commands/rules.js';
 import { scanCommand } from './commands/scan.js';
 import { CliInputError, formatInputError } from './errors.js';
@@ -14,14 +15,7 @@ import { type Io, processIo } from './io.js';
 import { buildProgram, CommanderError, type ProgramResult } from './program.js';
 import type { CommandSpec } from './spec.js';
 
-export const COMMANDS: CommandSpec[] = [
-  scanCommand,
-  collectCommand,
-  evaluateCommand,
-  demoCommand,
-  rulesCommand,
-  guardrailsCommand,
-];
+export const COMMANDS: CommandSpec[] = [] = [evaluateCommand, demoCommand, rulesCommand, guardrailsCommand, iacCommand];
 
 export async function runCli(
   argv: readonly string[],

@@ -33,6 +33,8 @@ import type { CfnTemplate } from './template.js';
 export interface ParamInput {
   value: Val;
   origin: Location;
+  /** The value is a parent's parameter Default passed down unchanged. */
+  fromDefault?: boolean;
 }
 
 export interface CfnOptions {
@@ -296,7 +298,11 @@ export class Stack {
     const parameters = getEntry(getEntry(resource, 'Properties'), 'Parameters');
     if (parameters?.kind === 'map')
       for (const [key, node] of parameters.entries)
-        inputs.set(key, { value: this.evaluate(node), origin: this.originOf(node) });
+        inputs.set(key, {
+          value: this.evaluate(node),
+          origin: this.originOf(node),
+          ...(this.fromDefault(node) ? { fromDefault: true } : {}),
+        });
     const stack = new Stack(
       this.context,
       template,
@@ -810,7 +816,9 @@ export class Stack {
   /** Whether a value comes from a parameter's Default (rather than a parameter file or a parent). */
   private fromDefault(node: SNode): boolean {
     const ref = scalarText(getEntry(node, 'Ref'));
-    return ref !== undefined && this.template.parameters.has(ref) && !this.inputs.has(ref);
+    if (ref === undefined || !this.template.parameters.has(ref)) return false;
+    const input = this.inputs.get(ref);
+    return input === undefined || input.fromDefault === true;
   }
 
   private roleArnOf(value: Val): Val {
