@@ -265,6 +265,8 @@ export async function scanIac(options: IacScanOptions): Promise<Result<IacScanRe
       cliInputCluster(input, { account: options.account ?? '${AWS::AccountId}', region: options.region ?? '${AWS::Region}' }),
     );
 
+  resolveAcrossFiles(inventory);
+
   // The inventory's source is the format most of what was found came from.
   const tally = new Map<Source, number>();
   for (const item of [...inventory.clusters, ...inventory.keys]) tally.set(item.source, (tally.get(item.source) ?? 0) + 1);
@@ -286,4 +288,26 @@ export async function scanIac(options: IacScanOptions): Promise<Result<IacScanRe
     'cli-json': inputs.length,
   };
   return ok({ inventory, issues, counts, filesSeen: discovery.files.length + discovery.skipped });
+}
+
+/**
+ * A volume that names a key by a literal alias (create-cluster input naming `alias/workers`, say)
+ * resolves to the key that a scanned template or configuration gives that alias, when exactly one
+ * does.
+ */
+function resolveAcrossFiles(inventory: Inventory): void {
+  const byAlias = new Map<string, string[]>();
+  for (const key of inventory.keys)
+    for (const alias of key.aliases) byAlias.set(alias, [...(byAlias.get(alias) ?? []), key.arn]);
+  if (byAlias.size === 0) return;
+  for (const cluster of inventory.clusters)
+    for (const group of cluster.instanceGroups) {
+      if (!Array.isArray(group.volumes)) continue;
+      for (const volume of group.volumes) {
+        if (typeof volume.kmsKeyId !== 'string' || volume.resolution?.status !== 'unknown') continue;
+        const alias = /(?:^|:)(alias\/[\w/-]+)$/.exec(volume.kmsKeyId)?.[1];
+        const keys = alias ? byAlias.get(alias) : undefined;
+        if (keys?.length === 1) volume.resolution = { status: 'resolved', keyArn: keys[0]! };
+      }
+    }
 }

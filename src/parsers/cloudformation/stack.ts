@@ -116,10 +116,10 @@ export class Stack {
     root.collect();
     root.emitKeys();
     root.emitClusters();
-    for (const [arn, role] of family.roles)
+    for (const role of family.roles.values())
       if (role.statements.length > 0)
         family.output.roles.push({
-          arn,
+          arn: role.arn,
           account: root.account,
           source: 'cloudformation',
           kmsStatements: role.statements,
@@ -265,6 +265,8 @@ export class Stack {
       );
     }
     const target = { id: this.idPrefix + logicalId, type, attribute };
+    // A key's ARN is its inventory id, so IAM statements that name it match the key.
+    if (KEY_TYPES.has(type) && attribute === 'Arn') return new Sym(target.id, target);
     if (type === 'AWS::IAM::Role' && attribute === 'Arn') {
       const roleName = this.roleName(resource);
       const path = textOf(this.evaluate(getEntry(getEntry(resource, 'Properties'), 'Path') ?? nullNode)) ?? '/';

@@ -290,6 +290,8 @@ export class ModuleInstance {
       if (name) return new Sym(`arn:${this.partition}:iam::${this.account}:role${path}${name}`, { ...target, attribute });
       return undefined;
     }
+    // A key's ARN is its inventory id, so IAM statements that name it match the key.
+    if (KEY_TYPES.has(type) && attribute === 'arn') return new Sym(target.id, { ...target, attribute });
     if (['arn', 'id', 'key_id'].includes(attribute)) return undefined;
     const argument = body.attributes.get(attribute);
     if (!argument || body.attributes.has('count') || body.attributes.has('for_each')) return undefined;
