@@ -65,6 +65,7 @@ export function cliInputCluster(input: CliInput, context: Omit<ClusterBuildConte
     ...context,
     source: 'cli-json',
     resolveKey: (key: Val) => {
+      if (key instanceof Unknown) return { kmsKeyId: key.toUnresolved() };
       const text = textOf(key);
       return text === undefined ? { kmsKeyId: null } : { kmsKeyId: text, resolution: literalKeyResolution(text) };
     },

@@ -59,7 +59,10 @@ export interface ClusterBuildContext {
   source: Source;
   account: string;
   region: string;
-  /** Resolves a VolumeKmsKeyId value to what it names: a key in the files, AWS managed, or outside. */
+  /**
+   * Resolves a VolumeKmsKeyId value to what it names: a key in the files, AWS managed, or outside.
+   * An Unknown value is passed too: a source may still tell which key it must be (a plan's references).
+   */
   resolveKey(value: Val): VolumeKey;
 }
 
@@ -222,7 +225,6 @@ function volumesOf(configs: Val | undefined, groupLocation: Location, context: C
     const keyValue = field(ebs, 'VolumeKmsKeyId');
     let key: VolumeKey;
     if (isAbsent(keyValue) || keyValue === '') key = { kmsKeyId: null };
-    else if (keyValue instanceof Unknown) key = { kmsKeyId: unresolvedOf(keyValue) };
     else key = context.resolveKey(keyValue);
     const volume: EbsVolume = { role: root === true ? 'root' : 'secondary', kmsKeyId: key.kmsKeyId, location };
     if (key.resolution && key.kmsKeyId !== null) volume.resolution = key.resolution;

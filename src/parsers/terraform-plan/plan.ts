@@ -108,7 +108,11 @@ const baseAddress = (reference: string) => reference.replace(/\.(arn|id|key_id)$
 export function planInventory(plan: TerraformPlan, options: PlanOptions): { clusters: Cluster[]; keys: Key[] } {
   const { file, root } = plan;
   const account = options.account ?? '${AWS::AccountId}';
-  const region = options.region ?? '${AWS::Region}';
+  const providers = getEntry(getEntry(root, 'configuration'), 'provider_config');
+  const providerRegion = ['aws', 'awscc']
+    .map((name) => scalarText(getEntry(getEntry(getEntry(getEntry(providers, name), 'expressions'), 'region'), 'constant_value')))
+    .find((value) => value !== undefined && /^[a-z]{2}(-[a-z]+)+-\d$/.test(value));
+  const region = options.region ?? providerRegion ?? '${AWS::Region}';
   const resources = new Map<string, PlanResource>();
   collectPlanned(getEntry(getEntry(root, 'planned_values'), 'root_module'), file, resources);
   collectPlanned(getEntry(getEntry(root, 'values'), 'root_module'), file, resources);
@@ -220,7 +224,10 @@ export function planInventory(plan: TerraformPlan, options: PlanOptions): { clus
           kmsKeyId: {
             unresolved: value.expression,
             reason: keysReferenced.length > 1 ? `known only after apply: one of ${candidates.join(', ')}` : 'known only after apply',
-            inputs: candidates.length > 0 ? candidates : [...value.inputs],
+            inputs:
+              candidates.length > 0
+                ? candidates
+                : [...new Set([...(refs?.get('instance_groups') ?? []), ...(refs?.get('restricted_instance_groups') ?? [])].map(baseAddress))].filter((ref) => !ref.endsWith('.arn')).slice(0, 8),
           },
         };
       }
