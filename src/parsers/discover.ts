@@ -195,7 +195,14 @@ export function discover(paths: readonly string[], options: DiscoverOptions): Di
       continue;
     }
     if (stats.isDirectory()) walk(absPath);
-    else addFile(absPath, stats.size, false, true);
+    else if (stats.isFile()) addFile(absPath, stats.size, false, true);
+    else
+      result.issues.push({
+        code: 'input.not_a_file',
+        severity: 'error',
+        message: 'not a regular file or directory (a device, socket or pipe): not read',
+        location: { file: path },
+      });
   }
   return result;
 }

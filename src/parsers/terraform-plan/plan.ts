@@ -220,14 +220,20 @@ export function planInventory(plan: TerraformPlan, options: PlanOptions): { clus
         const keysReferenced = [...new Set(candidates.map((ref) => (keyAddresses.has(ref) ? idOf(ref) : aliasToKey.get(textOf((resources.get(ref)?.values as ValObject | undefined)?.name ?? null) ?? ''))).filter((id): id is string => id !== undefined))];
         if (keysReferenced.length === 1)
           return { kmsKeyId: `${candidates[0]}.arn`, resolution: { status: 'resolved', keyArn: keysReferenced[0]! } };
+        const inputs =
+          candidates.length > 0
+            ? candidates
+            : [...new Set([...(refs?.get('instance_groups') ?? []), ...(refs?.get('restricted_instance_groups') ?? [])].map(baseAddress))].slice(0, 8);
         return {
           kmsKeyId: {
             unresolved: value.expression,
-            reason: keysReferenced.length > 1 ? `known only after apply: one of ${candidates.join(', ')}` : 'known only after apply',
-            inputs:
-              candidates.length > 0
-                ? candidates
-                : [...new Set([...(refs?.get('instance_groups') ?? []), ...(refs?.get('restricted_instance_groups') ?? [])].map(baseAddress))].filter((ref) => !ref.endsWith('.arn')).slice(0, 8),
+            reason:
+              keysReferenced.length > 1
+                ? `known only after apply: one of ${candidates.join(', ')}`
+                : inputs.length > 0
+                  ? `known only after apply, from ${inputs.join(', ')}`
+                  : 'known only after apply',
+            ...(inputs.length > 0 ? { inputs } : {}),
           },
         };
       }
