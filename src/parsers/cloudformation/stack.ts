@@ -16,6 +16,7 @@ import { buildCluster, type ClusterDefinition, literalKeyResolution, type Volume
 import { buildKey, defaultKeyPolicy, kmsStatementsOf } from '../common/key-builder.js';
 import { getEntry, type SMap, type SNode, scalarText } from '../common/source-tree.js';
 import {
+  clip,
   isObject,
   isSym,
   locate,
@@ -782,11 +783,14 @@ export class Stack {
     definition.spec = { InstanceGroups: regular, RestrictedInstanceGroups: restricted };
     if (unknown) definition.groupsUnknown = unknown;
     else if (regular.length === 0 && restricted.length === 0 && allDefaultsEmpty)
+    {
+      const names = settings.map((entry) => scalarText(getEntry(entry.node, 'Ref')) ?? entry.key);
       definition.groupsUnknown = new Unknown(
-        settings.map((entry) => entry.key).join(', '),
+        clip(names.join(', '), 100),
         'every instance group parameter is empty by default; the groups are supplied at deploy time (pass --parameters FILE)',
-        settings.map((entry) => scalarText(getEntry(entry.node, 'Ref')) ?? entry.key),
+        names,
       );
+    }
 
     const orchestrator = valueOf(/^orchestrator(type)?$/);
     const hasEks = entries.some((entry) => /^eks/.test(entry.norm));
