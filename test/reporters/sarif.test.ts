@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
-import AjvDraft04 from 'ajv-draft-04';
-import addFormats from 'ajv-formats';
+import AjvDraft04Module from 'ajv-draft-04';
+import addFormatsModule from 'ajv-formats';
 import { describe, expect, it } from 'vitest';
 import { resolveConfig } from '../../src/config/schema.js';
 import { scanIac } from '../../src/parsers/iac.js';
@@ -9,6 +9,9 @@ import { runPipeline } from '../../src/pipeline.js';
 import { renderSarif } from '../../src/reporters/sarif.js';
 import { RULES } from '../../src/rules/registry.js';
 
+// CommonJS packages: their default export is on `.default` under NodeNext.
+const AjvDraft04 = AjvDraft04Module.default;
+const addFormats = addFormatsModule.default;
 const FIXTURES = fileURLToPath(new URL('../fixtures/', import.meta.url));
 const schema = JSON.parse(readFileSync(`${FIXTURES}sarif/sarif-schema-2.1.0.json`, 'utf8'));
 // The schema's language-tag pattern is not valid as a Unicode regular expression.
