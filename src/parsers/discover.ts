@@ -64,7 +64,9 @@ export function discover(paths: readonly string[], options: DiscoverOptions): Di
       )
     : undefined;
   const isExcluded = (file: string) =>
-    (excluded?.(file) ?? false) || (excludedBase?.(basename(file)) ?? false) || (excluded?.(`${file}/`) ?? false);
+    (excluded?.(file) ?? false) ||
+    (excludedBase?.(basename(file)) ?? false) ||
+    (excluded?.(`${file}/`) ?? false);
   const seenDirs = new Set<string>();
   const seenFiles = new Set<string>();
   const warn = (code: string, file: string, message: string, hint?: string) =>
@@ -94,19 +96,29 @@ export function discover(paths: readonly string[], options: DiscoverOptions): Di
   };
 
   const walk = (root: string) => {
-    const stack: { dir: string; inCdkOut: boolean }[] = [{ dir: root, inCdkOut: basename(root) === 'cdk.out' }];
+    const stack: { dir: string; inCdkOut: boolean }[] = [
+      { dir: root, inCdkOut: basename(root) === 'cdk.out' },
+    ];
     while (stack.length > 0) {
       const { dir, inCdkOut } = stack.pop()!;
       let real: string;
       try {
         real = realpathSync(dir);
       } catch (error) {
-        warn('input.unreadable', displayPath(options.cwd, dir), `cannot be read (${(error as NodeJS.ErrnoException).code ?? 'error'})`);
+        warn(
+          'input.unreadable',
+          displayPath(options.cwd, dir),
+          `cannot be read (${(error as NodeJS.ErrnoException).code ?? 'error'})`,
+        );
         continue;
       }
       if (seenDirs.has(real)) {
         if (dir !== real && isInside(real, dir))
-          warn('input.symlink_loop', displayPath(options.cwd, dir), 'a symbolic link back into its own parent: not followed again');
+          warn(
+            'input.symlink_loop',
+            displayPath(options.cwd, dir),
+            'a symbolic link back into its own parent: not followed again',
+          );
         continue;
       }
       seenDirs.add(real);
@@ -142,7 +154,9 @@ export function discover(paths: readonly string[], options: DiscoverOptions): Di
               warn(
                 code === 'ELOOP' ? 'input.symlink_loop' : 'input.broken_symlink',
                 displayPath(options.cwd, absPath),
-                code === 'ELOOP' ? 'a symbolic link that points to itself: skipped' : `a symbolic link to nothing (${code}): skipped`,
+                code === 'ELOOP'
+                  ? 'a symbolic link that points to itself: skipped'
+                  : `a symbolic link to nothing (${code}): skipped`,
               );
             continue;
           }
@@ -267,7 +281,12 @@ export function readSource(file: DiscoveredFile, maxBytes: number): ReadResult {
     return {
       ok: false,
       iacLike: true,
-      issue: { code: 'input.unreadable', severity: 'error', message: `cannot be read (${code})`, hint: 'check its permissions' },
+      issue: {
+        code: 'input.unreadable',
+        severity: 'error',
+        message: `cannot be read (${code})`,
+        hint: 'check its permissions',
+      },
     };
   }
   const probe = buffer.subarray(0, 8192);
@@ -295,7 +314,8 @@ function readBuffer(absPath: string, maxBytes: number): Buffer {
       if (read === 0) break;
       chunks.push(chunk.subarray(0, read));
       total += read;
-      if (total > maxBytes) throw Object.assign(new Error('grew past the size limit while being read'), { code: 'EFBIG' });
+      if (total > maxBytes)
+        throw Object.assign(new Error('grew past the size limit while being read'), { code: 'EFBIG' });
     }
     return Buffer.concat(chunks, total);
   } finally {

@@ -1,4 +1,5 @@
 /**
+import { ACCOUNT, REGION } from './common/value.js';
  * Scans infrastructure-as-code into one inventory: finds the files, reads and parses each one
  * (a file that cannot be read or parsed becomes a SourceIssue and the others are still scanned),
  * recognises its format, and hands each format's files to its parser.
@@ -11,15 +12,19 @@ import { emptyInventory, type Inventory, type Source } from '../model/inventory.
 import { err, ok, type Result } from '../model/result.js';
 import { asCliInput, type CliInput, cliInputCluster } from './cli-json/cli-input.js';
 import { scanCloudFormation } from './cloudformation/index.js';
-import { asParameterFile, asTemplate, type CfnParameterFile, type CfnTemplate } from './cloudformation/template.js';
-import { DocumentError, loadJson, loadYaml, type SNode } from './common/source-tree.js';
+import {
+  asParameterFile,
+  asTemplate,
+  type CfnParameterFile,
+  type CfnTemplate,
+} from './cloudformation/template.js';
+import { DocumentError, loadJson, loadYaml, type SNode, treeValue } from './common/source-tree.js';
+import { ACCOUNT, REGION, type Val } from './common/value.js';
 import { type DiscoveredFile, discover, displayPath, IAC_MARKERS, readSource } from './discover.js';
 import { initHcl, parseHcl } from './terraform/hcl.js';
 import { scanTerraform, type TfVarFile, tfvarsValues } from './terraform/index.js';
 import type { TfFile, TfModuleDir } from './terraform/module.js';
 import { asPlan, planInventory, type TerraformPlan } from './terraform-plan/plan.js';
-import { valueOf } from './common/source-tree.js';
-import type { Val } from './common/value.js';
 
 export const DEFAULT_MAX_FILE_BYTES = 10 * 1_048_576;
 
@@ -42,7 +47,10 @@ export interface IacScanResult {
   inventory: Inventory;
   issues: SourceIssue[];
   /** Files scanned by format, for the summary line. */
-  counts: Record<'cloudformation' | 'cfn-parameters' | 'terraform' | 'tfvars' | 'terraform-plan' | 'cli-json', number>;
+  counts: Record<
+    'cloudformation' | 'cfn-parameters' | 'terraform' | 'tfvars' | 'terraform-plan' | 'cli-json',
+    number
+  >;
   filesSeen: number;
 }
 
@@ -68,7 +76,12 @@ function parseDocument(file: DiscoveredFile, text: string, issues: SourceIssue[]
     // Only text that means to be IaC is worth a parse error; other YAML (Helm templates, CI
     // workflows) is passed over quietly.
     if (IAC_MARKERS.test(text.slice(0, 65_536))) {
-      const code = file.format === 'json' && /"format_version"/.test(text.slice(0, 4096)) ? 'tf.plan_parse' : looksLikeCfn(text) ? 'cfn.parse' : 'iac.parse';
+      const code =
+        file.format === 'json' && /"format_version"/.test(text.slice(0, 4096))
+          ? 'tf.plan_parse'
+          : looksLikeCfn(text)
+            ? 'cfn.parse'
+            : 'iac.parse';
       issues.push(
         issueAt(
           file.file,
@@ -95,7 +108,8 @@ function parseDocument(file: DiscoveredFile, text: string, issues: SourceIssue[]
   return { kind: 'none' };
 }
 
-const looksLikeCfn = (text: string) => /AWSTemplateFormatVersion|Resources\s*:|"Resources"|AWS::/.test(text.slice(0, 65_536));
+const looksLikeCfn = (text: string) =>
+  /AWSTemplateFormatVersion|Resources\s*:|"Resources"|AWS::/.test(text.slice(0, 65_536));
 
 function parseFile(file: DiscoveredFile, maxBytes: number, issues: SourceIssue[]): Parsed {
   if (file.format === 'tf-json') {
@@ -125,22 +139,42 @@ function parseFile(file: DiscoveredFile, maxBytes: number, issues: SourceIssue[]
     }
     if (!parsed.ok) {
       issues.push(
-        issueAt(file.file, { code: 'tf.parse', severity: 'error', message: parsed.message, hint: 'fix the syntax; the other files were still scanned' }, parsed.line),
+        issueAt(
+          file.file,
+          {
+            code: 'tf.parse',
+            severity: 'error',
+            message: parsed.message,
+            hint: 'fix the syntax; the other files were still scanned',
+          },
+          parsed.line,
+        ),
       );
       return { kind: 'none' };
     }
     if (file.format === 'tfvars')
-      return { kind: 'tfvars', vars: { file: file.file, absPath: file.absPath, values: tfvarsValues(parsed.body, file.file) } };
+      return {
+        kind: 'tfvars',
+        vars: { file: file.file, absPath: file.absPath, values: tfvarsValues(parsed.body, file.file) },
+      };
     return { kind: 'tf', file: { file: file.file, absPath: file.absPath, body: parsed.body } };
   }
   if (file.format === 'tfvars-json') {
     try {
       const root = loadJson(text);
       const values = new Map<string, { value: Val; line: number }>();
-      if (root.kind === 'map') for (const [key, node] of root.entries) values.set(key, { value: valueOf(node, file.file), line: root.keyLines.get(key) ?? node.line });
+      if (root.kind === 'map')
+        for (const [key, node] of root.entries)
+          values.set(key, { value: treeValue(node, file.file), line: root.keyLines.get(key) ?? node.line });
       return { kind: 'tfvars', vars: { file: file.file, absPath: file.absPath, values } };
     } catch (error) {
-      issues.push(issueAt(file.file, { code: 'tf.parse', severity: 'error', message: (error as Error).message }, error instanceof DocumentError ? error.line : undefined));
+      issues.push(
+        issueAt(
+          file.file,
+          { code: 'tf.parse', severity: 'error', message: (error as Error).message },
+          error instanceof DocumentError ? error.line : undefined,
+        ),
+      );
       return { kind: 'none' };
     }
   }
@@ -148,13 +182,30 @@ function parseFile(file: DiscoveredFile, maxBytes: number, issues: SourceIssue[]
 }
 
 /** Parses a file the user named with --parameters or --var-file: unusable input is an InputError. */
-function explicitFile(path: string, cwd: string, maxBytes: number, what: 'parameters' | 'var-file'): Result<Parsed, InputError> {
+function explicitFile(
+  path: string,
+  cwd: string,
+  maxBytes: number,
+  what: 'parameters' | 'var-file',
+): Result<Parsed, InputError> {
   const discovery = discover([path], { cwd, exclude: [] });
   const file = discovery.files[0];
   if (discovery.missing.length > 0 || !file)
-    return err({ code: 'input.missing', input: path, message: 'no such file', hint: `check the path given to --${what}` });
+    return err({
+      code: 'input.missing',
+      input: path,
+      message: 'no such file',
+      hint: `check the path given to --${what}`,
+    });
   const issues: SourceIssue[] = [];
-  const format = what === 'var-file' ? (file.format === 'json' || file.format === 'tfvars-json' ? 'tfvars-json' : 'tfvars') : file.format === 'yaml' ? 'yaml' : 'json';
+  const format =
+    what === 'var-file'
+      ? file.format === 'json' || file.format === 'tfvars-json'
+        ? 'tfvars-json'
+        : 'tfvars'
+      : file.format === 'yaml'
+        ? 'yaml'
+        : 'json';
   const parsed = parseFile({ ...file, format }, maxBytes, issues);
   if (what === 'parameters' && parsed.kind !== 'cfn-parameters')
     return err({
@@ -164,14 +215,26 @@ function explicitFile(path: string, cwd: string, maxBytes: number, what: 'parame
       hint: 'expected [{"ParameterKey": "...", "ParameterValue": "..."}] or {"Parameters": {"Key": "value"}}',
     });
   if (what === 'var-file' && parsed.kind !== 'tfvars')
-    return err({ code: 'input.var_file', input: path, message: issues[0]?.message ?? 'not a Terraform variable file', hint: 'expected name = value lines (.tfvars) or a JSON object (.tfvars.json)' });
+    return err({
+      code: 'input.var_file',
+      input: path,
+      message: issues[0]?.message ?? 'not a Terraform variable file',
+      hint: 'expected name = value lines (.tfvars) or a JSON object (.tfvars.json)',
+    });
   return ok(parsed);
 }
 
-function loadDirectory(absDir: string, cwd: string, maxBytes: number, issues: SourceIssue[]): TfModuleDir | undefined {
+function loadDirectory(
+  absDir: string,
+  cwd: string,
+  maxBytes: number,
+  issues: SourceIssue[],
+): TfModuleDir | undefined {
   let names: string[];
   try {
-    names = readdirSync(absDir).filter((name) => name.endsWith('.tf')).sort();
+    names = readdirSync(absDir)
+      .filter((name) => name.endsWith('.tf'))
+      .sort();
   } catch {
     return undefined;
   }
@@ -184,7 +247,11 @@ function loadDirectory(absDir: string, cwd: string, maxBytes: number, issues: So
     } catch {
       continue;
     }
-    const parsed = parseFile({ absPath, file: displayPath(cwd, absPath), format: 'hcl', size }, maxBytes, issues);
+    const parsed = parseFile(
+      { absPath, file: displayPath(cwd, absPath), format: 'hcl', size },
+      maxBytes,
+      issues,
+    );
     if (parsed.kind === 'tf') files.push(parsed.file);
   }
   return files.length > 0 ? { absDir, files } : undefined;
@@ -201,7 +268,11 @@ export async function scanIac(options: IacScanOptions): Promise<Result<IacScanRe
       hint: 'pass the files or directories that hold your CloudFormation, Terraform or create-cluster input',
     });
   const issues: SourceIssue[] = [...discovery.issues];
-  if (discovery.files.some((file) => file.format === 'hcl' || file.format === 'tfvars') || (options.varFiles?.length ?? 0) > 0) await initHcl();
+  if (
+    discovery.files.some((file) => file.format === 'hcl' || file.format === 'tfvars') ||
+    (options.varFiles?.length ?? 0) > 0
+  )
+    await initHcl();
 
   const templates: CfnTemplate[] = [];
   const parameterFiles: CfnParameterFile[] = [];
@@ -262,14 +333,18 @@ export async function scanIac(options: IacScanOptions): Promise<Result<IacScanRe
   }
   for (const input of inputs)
     inventory.clusters.push(
-      cliInputCluster(input, { account: options.account ?? '${AWS::AccountId}', region: options.region ?? '${AWS::Region}' }),
+      cliInputCluster(input, {
+        account: options.account ?? ACCOUNT,
+        region: options.region ?? REGION,
+      }),
     );
 
   resolveAcrossFiles(inventory);
 
   // The inventory's source is the format most of what was found came from.
   const tally = new Map<Source, number>();
-  for (const item of [...inventory.clusters, ...inventory.keys]) tally.set(item.source, (tally.get(item.source) ?? 0) + 1);
+  for (const item of [...inventory.clusters, ...inventory.keys])
+    tally.set(item.source, (tally.get(item.source) ?? 0) + 1);
   const dominant = [...tally].sort((a, b) => b[1] - a[1])[0]?.[0];
   if (dominant) inventory.source = dominant;
   else if (tfFiles.length > 0 || varFiles.length > 0) inventory.source = 'terraform';
@@ -277,7 +352,11 @@ export async function scanIac(options: IacScanOptions): Promise<Result<IacScanRe
   else if (inputs.length > 0) inventory.source = 'cli-json';
   const accountId = options.account && /^\d{12}$/.test(options.account) ? options.account : 'unknown';
   if (inventory.clusters.length > 0 || inventory.keys.length > 0)
-    inventory.accounts.push({ id: accountId, regions: options.region ? [options.region] : [], source: inventory.source });
+    inventory.accounts.push({
+      id: accountId,
+      regions: options.region ? [options.region] : [],
+      source: inventory.source,
+    });
 
   const counts: IacScanResult['counts'] = {
     cloudformation: templates.length,

@@ -21,7 +21,12 @@ const LEVEL: Record<Severity, 'error' | 'warning' | 'note'> = {
 };
 
 /** GitHub's security-severity scale (0-10): critical >= 9, high >= 7, medium >= 4. */
-const SECURITY_SEVERITY: Record<Severity, string> = { critical: '9.5', high: '8.0', medium: '5.5', low: '3.0' };
+const SECURITY_SEVERITY: Record<Severity, string> = {
+  critical: '9.5',
+  high: '8.0',
+  medium: '5.5',
+  low: '3.0',
+};
 
 const pascal = (id: string) => id.replace(/(^|-)([a-z0-9])/g, (_, _dash, ch: string) => ch.toUpperCase());
 
@@ -31,7 +36,9 @@ function ruleDescriptor(rule: Rule) {
     m.rationale,
     '',
     `**Remediation:** ${m.remediation.summary}`,
-    ...(m.remediation.cloudformation ? ['', 'CloudFormation:', '```yaml', m.remediation.cloudformation, '```'] : []),
+    ...(m.remediation.cloudformation
+      ? ['', 'CloudFormation:', '```yaml', m.remediation.cloudformation, '```']
+      : []),
     ...(m.remediation.terraform ? ['', 'Terraform:', '```hcl', m.remediation.terraform, '```'] : []),
     ...(m.remediation.cli ? ['', 'AWS CLI:', '```sh', m.remediation.cli, '```'] : []),
   ].join('\n');
@@ -49,7 +56,8 @@ function ruleDescriptor(rule: Rule) {
     properties: {
       tags: ['security', 'kms', 'sagemaker-hyperpod', m.resourceType, ...frameworks],
       precision: 'high',
-      'problem.severity': m.severity === 'low' ? 'recommendation' : m.severity === 'medium' ? 'warning' : 'error',
+      'problem.severity':
+        m.severity === 'low' ? 'recommendation' : m.severity === 'medium' ? 'warning' : 'error',
       'security-severity': SECURITY_SEVERITY[m.severity],
     },
   };
@@ -67,7 +75,14 @@ function physical(location: Location) {
   return {
     physicalLocation: {
       artifactLocation: artifact(location.file),
-      ...(location.line ? { region: { startLine: location.line, ...(location.column ? { startColumn: location.column } : {}) } } : {}),
+      ...(location.line
+        ? {
+            region: {
+              startLine: location.line,
+              ...(location.column ? { startColumn: location.column } : {}),
+            },
+          }
+        : {}),
     },
   };
 }

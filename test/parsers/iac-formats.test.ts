@@ -3,28 +3,10 @@
  * a CMK defined alongside (PASS), alias/aws/sagemaker (FAIL), no key (FAIL), a key that depends on
  * an input the files do not give (UNKNOWN naming it), a weak key (FAIL), a restricted group (N/A).
  */
-import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import type { Finding } from '../../src/model/finding.js';
 import { InventorySchema, isUnresolved } from '../../src/model/inventory.js';
-import { scanIac } from '../../src/parsers/iac.js';
-import { runPipeline } from '../../src/pipeline.js';
-
-const FIXTURES = fileURLToPath(new URL('../fixtures/iac/', import.meta.url));
-const NOW = new Date('2026-11-27T12:00:00Z');
-
-export async function scan(paths: string[], options: { parameters?: string[]; varFiles?: string[]; cwd?: string } = {}) {
-  const result = await scanIac({
-    paths,
-    cwd: options.cwd ?? FIXTURES,
-    generatedAt: NOW.toISOString(),
-    ...(options.parameters ? { parameters: options.parameters } : {}),
-    ...(options.varFiles ? { varFiles: options.varFiles } : {}),
-  });
-  if (!result.ok) throw new Error(`${result.error.input}: ${result.error.message}`);
-  const { report } = runPipeline(result.value.inventory, { now: NOW, issues: result.value.issues });
-  return { ...result.value, report };
-}
+import { scanFixtures as scan } from '../helpers/iac-scan.js';
 
 const findingsOf = (findings: readonly Finding[], ruleId: string, type?: string) =>
   findings.filter((f) => f.ruleId === ruleId && (type === undefined || f.resource.type === type));
@@ -113,7 +95,9 @@ describe.each(FORMATS)('$format', ({ format, paths, unknownInput }) => {
     const key = inventory.keys[0]!;
     expect(key.location?.line).toBeGreaterThan(0);
     expect(inventory.clusters[0]!.instanceGroups[0]!.volumes).toEqual(
-      expect.arrayContaining([expect.objectContaining({ resolution: { status: 'resolved', keyArn: key.arn } })]),
+      expect.arrayContaining([
+        expect.objectContaining({ resolution: { status: 'resolved', keyArn: key.arn } }),
+      ]),
     );
     expect(only(report.findings, 'hyperpod-key-grants-execution-role').status).toBe('PASS');
     expect(only(report.findings, 'kms-key-rotation-enabled').status).toBe('PASS');
@@ -141,7 +125,10 @@ describe.each(FORMATS)('$format', ({ format, paths, unknownInput }) => {
 
   it('no key: FAIL, the volumes use an AWS owned key', async () => {
     const { report } = await scan([paths['no-key']]);
-    expect(only(report.findings, 'hyperpod-root-volume-cmk')).toMatchObject({ status: 'FAIL', messageId: 'awsOwned' });
+    expect(only(report.findings, 'hyperpod-root-volume-cmk')).toMatchObject({
+      status: 'FAIL',
+      messageId: 'awsOwned',
+    });
     expect(only(report.findings, 'hyperpod-secondary-volume-cmk')).toMatchObject({
       status: 'FAIL',
       messageId: 'awsOwned',
@@ -153,9 +140,13 @@ describe.each(FORMATS)('$format', ({ format, paths, unknownInput }) => {
     const { report, inventory } = await scan([paths.unknown]);
     const root = only(report.findings, 'hyperpod-root-volume-cmk');
     expect(root.status).toBe('UNKNOWN');
-    const volume = (inventory.clusters[0]!.instanceGroups[0]!.volumes as { role: string; kmsKeyId: unknown; resolution?: unknown }[]).find(
-      (v) => v.role === 'root',
-    )!;
+    const volume = (
+      inventory.clusters[0]!.instanceGroups[0]!.volumes as {
+        role: string;
+        kmsKeyId: unknown;
+        resolution?: unknown;
+      }[]
+    ).find((v) => v.role === 'root')!;
     if (unknownInput) {
       expect(root.messageId).toBe('unresolved');
       expect(isUnresolved(volume.kmsKeyId)).toBe(true);
@@ -172,7 +163,10 @@ describe.each(FORMATS)('$format', ({ format, paths, unknownInput }) => {
   it('a key without rotation and with a 7-day deletion window: FAIL', async () => {
     const { report } = await scan([paths['weak-key']]);
     expect(only(report.findings, 'hyperpod-root-volume-cmk').status).toBe('PASS');
-    expect(only(report.findings, 'kms-key-rotation-enabled')).toMatchObject({ status: 'FAIL', messageId: 'disabled' });
+    expect(only(report.findings, 'kms-key-rotation-enabled')).toMatchObject({
+      status: 'FAIL',
+      messageId: 'disabled',
+    });
     expect(only(report.findings, 'kms-key-deletion-protection')).toMatchObject({
       status: 'FAIL',
       messageId: 'unprotected',
@@ -185,7 +179,10 @@ describe.each(FORMATS)('$format', ({ format, paths, unknownInput }) => {
     const { report, inventory } = await scan([paths.restricted]);
     expect(inventory.clusters[0]!.instanceGroups[0]!.kind).toBe('restricted');
     for (const rule of ['hyperpod-root-volume-cmk', 'hyperpod-secondary-volume-cmk'])
-      expect(only(report.findings, rule)).toMatchObject({ status: 'NOT_APPLICABLE', messageId: 'restricted' });
+      expect(only(report.findings, rule)).toMatchObject({
+        status: 'NOT_APPLICABLE',
+        messageId: 'restricted',
+      });
   });
 });
 
@@ -197,7 +194,8 @@ describe('every scanned object carries its file and line', () => {
       expect(cluster.location?.line, cluster.id).toBeGreaterThan(0);
       for (const group of cluster.instanceGroups) {
         expect(group.location?.line, group.id).toBeGreaterThan(0);
-        if (Array.isArray(group.volumes)) for (const volume of group.volumes) expect(volume.location?.line, group.id).toBeGreaterThan(0);
+        if (Array.isArray(group.volumes))
+          for (const volume of group.volumes) expect(volume.location?.line, group.id).toBeGreaterThan(0);
       }
     }
     for (const key of inventory.keys) expect(key.location?.line, key.arn).toBeGreaterThan(0);

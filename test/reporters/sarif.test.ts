@@ -24,7 +24,11 @@ async function sarifOf(paths: string[]) {
   if (!scanned.ok) throw new Error(scanned.error.message);
   const config = resolveConfig({
     suppressions: [
-      { rule: 'hyperpod-cluster-required-tags', resource: '*no-key.yaml#Cluster', reason: 'sandbox cluster, tagged by the account baseline' },
+      {
+        rule: 'hyperpod-cluster-required-tags',
+        resource: '*no-key.yaml#Cluster',
+        reason: 'sandbox cluster, tagged by the account baseline',
+      },
     ],
   });
   const { report } = runPipeline(scanned.value.inventory, {
@@ -32,7 +36,12 @@ async function sarifOf(paths: string[]) {
     now: new Date('2026-11-27T12:00:00Z'),
     issues: [
       ...scanned.value.issues,
-      { code: 'cfn.parse', severity: 'error', message: 'YAML could not be parsed', location: { file: 'broken/stack.yaml', line: 7 } },
+      {
+        code: 'cfn.parse',
+        severity: 'error',
+        message: 'YAML could not be parsed',
+        location: { file: 'broken/stack.yaml', line: 7 },
+      },
     ],
   });
   return { report, log: JSON.parse(renderSarif(report)) };
@@ -53,9 +62,15 @@ describe('SARIF 2.1.0 reporter', () => {
   it('lists every rule from its meta, and results only for FAIL and UNKNOWN findings', async () => {
     const { report, log } = await sarifOf(['cloudformation-yaml']);
     const run = log.runs[0];
-    expect(run.tool.driver.rules.map((rule: { id: string }) => rule.id)).toEqual(RULES.map((rule) => rule.meta.id));
-    const deletion = run.tool.driver.rules.find((rule: { id: string }) => rule.id === 'kms-key-deletion-protection');
-    expect(deletion.shortDescription.text).toBe(RULES.find((r) => r.meta.id === 'kms-key-deletion-protection')!.meta.title);
+    expect(run.tool.driver.rules.map((rule: { id: string }) => rule.id)).toEqual(
+      RULES.map((rule) => rule.meta.id),
+    );
+    const deletion = run.tool.driver.rules.find(
+      (rule: { id: string }) => rule.id === 'kms-key-deletion-protection',
+    );
+    expect(deletion.shortDescription.text).toBe(
+      RULES.find((r) => r.meta.id === 'kms-key-deletion-protection')!.meta.title,
+    );
     expect(deletion.properties['security-severity']).toBe('5.5');
     const judged = report.findings.filter((f) => f.status === 'FAIL' || f.status === 'UNKNOWN');
     expect(run.results).toHaveLength(judged.length);
@@ -65,7 +80,9 @@ describe('SARIF 2.1.0 reporter', () => {
   it('locates results by relative path and line, with stable fingerprints', async () => {
     const { report, log } = await sarifOf(['cloudformation-yaml/weak-key.yaml']);
     const rotation = report.findings.find((f) => f.ruleId === 'kms-key-rotation-enabled')!;
-    const result = log.runs[0].results.find((r: { ruleId: string }) => r.ruleId === 'kms-key-rotation-enabled');
+    const result = log.runs[0].results.find(
+      (r: { ruleId: string }) => r.ruleId === 'kms-key-rotation-enabled',
+    );
     expect(result.level).toBe('warning');
     expect(result.locations[0].physicalLocation).toEqual({
       artifactLocation: { uri: 'cloudformation-yaml/weak-key.yaml', uriBaseId: '%SRCROOT%' },
@@ -73,7 +90,9 @@ describe('SARIF 2.1.0 reporter', () => {
     });
     expect(rotation.resource.location!.line).toBe(4); // "  WorkersKey:" in weak-key.yaml
     expect(result.partialFingerprints['hyperpodCmkFinding/v1']).toBe(rotation.fingerprint);
-    expect(result.locations[0].logicalLocations[0].fullyQualifiedName).toBe('cloudformation-yaml/weak-key.yaml#WorkersKey');
+    expect(result.locations[0].logicalLocations[0].fullyQualifiedName).toBe(
+      'cloudformation-yaml/weak-key.yaml#WorkersKey',
+    );
   });
 
   it('marks suppressed findings instead of dropping them, and reports input problems as notifications', async () => {
@@ -81,7 +100,11 @@ describe('SARIF 2.1.0 reporter', () => {
     const run = log.runs[0];
     const tags = run.results.find((r: { ruleId: string }) => r.ruleId === 'hyperpod-cluster-required-tags');
     expect(tags.suppressions).toEqual([
-      { kind: 'external', status: 'accepted', justification: 'sandbox cluster, tagged by the account baseline' },
+      {
+        kind: 'external',
+        status: 'accepted',
+        justification: 'sandbox cluster, tagged by the account baseline',
+      },
     ]);
     const root = run.results.find((r: { ruleId: string }) => r.ruleId === 'hyperpod-root-volume-cmk');
     expect(root.suppressions).toBeUndefined();
@@ -100,13 +123,17 @@ describe('SARIF 2.1.0 reporter', () => {
       ...(await sarifOf(['cloudformation-yaml/no-key.yaml'])).report,
       findings: [
         {
-          ...(await sarifOf(['cloudformation-yaml/no-key.yaml'])).report.findings.find((f) => f.status === 'FAIL')!,
+          ...(await sarifOf(['cloudformation-yaml/no-key.yaml'])).report.findings.find(
+            (f) => f.status === 'FAIL',
+          )!,
           resource: { type: 'cluster', id: 'x', location: { file: '/srv/infra stacks/a.yaml', line: 3 } },
         },
       ],
     });
     const parsed = JSON.parse(outside);
-    expect(parsed.runs[0].results[0].locations[0].physicalLocation.artifactLocation).toEqual({ uri: 'file:///srv/infra%20stacks/a.yaml' });
+    expect(parsed.runs[0].results[0].locations[0].physicalLocation.artifactLocation).toEqual({
+      uri: 'file:///srv/infra%20stacks/a.yaml',
+    });
     expect(validate(parsed)).toBe(true);
   });
 });

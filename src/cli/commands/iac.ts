@@ -4,24 +4,42 @@ import { emitReport, exitCode, loadConfig, reportOptions, reportOptionsFrom } fr
 import { inputError } from '../errors.js';
 import type { CommandSpec } from '../spec.js';
 
-const collect = (value: string, previous: unknown): string[] => [...((previous as string[] | undefined) ?? []), value];
+const collect = (value: string, previous: unknown): string[] => [
+  ...((previous as string[] | undefined) ?? []),
+  value,
+];
 
 function parseMegabytes(value: string): number {
   const n = Number(value);
   if (!Number.isFinite(n) || n <= 0)
-    throw inputError({ code: 'usage.max_file_size', input: '--max-file-size', message: `"${value}" is not a positive number of MiB`, hint: 'e.g. --max-file-size 50' });
+    throw inputError({
+      code: 'usage.max_file_size',
+      input: '--max-file-size',
+      message: `"${value}" is not a positive number of MiB`,
+      hint: 'e.g. --max-file-size 50',
+    });
   return Math.round(n * 1_048_576);
 }
 
 function parseRegion(value: string): string {
   if (!/^[a-z]{2}(-[a-z]+)+-\d$/.test(value))
-    throw inputError({ code: 'usage.region', input: '--region', message: `"${value}" is not an AWS region`, hint: 'e.g. --region us-east-1' });
+    throw inputError({
+      code: 'usage.region',
+      input: '--region',
+      message: `"${value}" is not an AWS region`,
+      hint: 'e.g. --region us-east-1',
+    });
   return value;
 }
 
 function parseAccount(value: string): string {
   if (!/^\d{12}$/.test(value))
-    throw inputError({ code: 'usage.account', input: '--account', message: `"${value}" is not a 12-digit AWS account id`, hint: 'e.g. --account 111122223333' });
+    throw inputError({
+      code: 'usage.account',
+      input: '--account',
+      message: `"${value}" is not a 12-digit AWS account id`,
+      hint: 'e.g. --account 111122223333',
+    });
   return value;
 }
 
@@ -38,15 +56,33 @@ export const iacCommand: CommandSpec = {
   args: [{ name: 'path', description: 'files or directories to scan', required: true, variadic: true }],
   options: [
     ...reportOptions(),
-    { flags: '--exclude <glob>', description: 'skip paths matching this glob (repeatable), e.g. "examples/**"', parse: collect },
+    {
+      flags: '--exclude <glob>',
+      description: 'skip paths matching this glob (repeatable), e.g. "examples/**"',
+      parse: collect,
+    },
     {
       flags: '--parameters <file>',
       description: 'CloudFormation parameter file for the templates that declare its parameters (repeatable)',
       parse: collect,
     },
-    { flags: '--var-file <file>', description: 'Terraform variable file for the root modules that declare its variables (repeatable)', parse: collect },
-    { flags: '--region <region>', description: 'the region the IaC deploys to (default: kept symbolic, ${AWS::Region})', parse: parseRegion },
-    { flags: '--account <id>', description: 'the account the IaC deploys to (default: kept symbolic, ${AWS::AccountId})', parse: parseAccount },
+    {
+      flags: '--var-file <file>',
+      description: 'Terraform variable file for the root modules that declare its variables (repeatable)',
+      parse: collect,
+    },
+    {
+      flags: '--region <region>',
+      description:
+        'the region the IaC deploys to (default: kept symbolic, as the CloudFormation pseudo parameter AWS::Region)',
+      parse: parseRegion,
+    },
+    {
+      flags: '--account <id>',
+      description:
+        'the account the IaC deploys to (default: kept symbolic, as the CloudFormation pseudo parameter AWS::AccountId)',
+      parse: parseAccount,
+    },
     {
       flags: '--max-file-size <MiB>',
       description: `skip files larger than this (default ${DEFAULT_MAX_FILE_BYTES / 1_048_576})`,
@@ -86,7 +122,9 @@ export const iacCommand: CommandSpec = {
         message: `no CloudFormation, Terraform, plan or create-cluster input found in ${paths.join(', ')} (${filesSeen} files looked at)`,
         hint: 'point the scan at the directory that holds your templates, .tf files, plan JSON or cluster config',
       });
-      io.stderr.write(`hyperpod-cmk: no infrastructure-as-code found in ${paths.join(', ')} (${filesSeen} files looked at)\n`);
+      io.stderr.write(
+        `hyperpod-cmk: no infrastructure-as-code found in ${paths.join(', ')} (${filesSeen} files looked at)\n`,
+      );
     }
     const { evaluation, report } = runPipeline(inventory, { config, now, startedAt, issues, inputs: paths });
     emitReport(io, report, options);

@@ -4,8 +4,13 @@
  * most HyperPod guides keep in a file of its own.
  */
 import type { Cluster } from '../../model/inventory.js';
-import { buildCluster, type ClusterBuildContext, type ClusterDefinition, literalKeyResolution } from '../common/cluster-builder.js';
-import { getEntry, type SNode, scalarText, valueOf } from '../common/source-tree.js';
+import {
+  buildCluster,
+  type ClusterBuildContext,
+  type ClusterDefinition,
+  literalKeyResolution,
+} from '../common/cluster-builder.js';
+import { getEntry, type SNode, scalarText, treeValue } from '../common/source-tree.js';
 import { isObject, textOf, Unknown, type Val } from '../common/value.js';
 
 export type CliInputKind = 'create' | 'update' | 'instance-groups';
@@ -18,13 +23,17 @@ export interface CliInput {
 }
 
 const isGroupSpec = (node: SNode | undefined): boolean =>
-  node?.kind === 'map' && node.entries.has('InstanceGroupName') &&
-  (node.entries.has('InstanceType') || node.entries.has('InstanceCount') || node.entries.has('ExecutionRole'));
+  node?.kind === 'map' &&
+  node.entries.has('InstanceGroupName') &&
+  (node.entries.has('InstanceType') ||
+    node.entries.has('InstanceCount') ||
+    node.entries.has('ExecutionRole'));
 
 /** Whether a document is create-cluster/update-cluster input or a bare instance-groups list. */
 export function asCliInput(root: SNode, file: string): CliInput | undefined {
   if (root.kind === 'seq') {
-    if (root.items.length > 0 && root.items.every(isGroupSpec)) return { kind: 'cli-input', request: 'instance-groups', file, root };
+    if (root.items.length > 0 && root.items.every(isGroupSpec))
+      return { kind: 'cli-input', request: 'instance-groups', file, root };
     return undefined;
   }
   if (root.kind !== 'map' || root.entries.has('Resources')) return undefined;
@@ -38,8 +47,11 @@ export function asCliInput(root: SNode, file: string): CliInput | undefined {
   return { kind: 'cli-input', request, file, root };
 }
 
-export function cliInputCluster(input: CliInput, context: Omit<ClusterBuildContext, 'resolveKey' | 'source'>): Cluster {
-  const value = valueOf(input.root, input.file);
+export function cliInputCluster(
+  input: CliInput,
+  context: Omit<ClusterBuildContext, 'resolveKey' | 'source'>,
+): Cluster {
+  const value = treeValue(input.root, input.file);
   const spec = Array.isArray(value) ? { InstanceGroups: value } : isObject(value) ? value : {};
   const clusterName = scalarText(getEntry(input.root, 'ClusterName'));
   const stem = (input.file.split('/').pop() ?? input.file).replace(/\.(json|ya?ml)$/i, '');
@@ -51,11 +63,23 @@ export function cliInputCluster(input: CliInput, context: Omit<ClusterBuildConte
   };
   if (input.request === 'instance-groups') {
     const why = (what: string) =>
-      new Unknown(what, 'a bare --instance-groups list: the other create-cluster or update-cluster arguments are given on the command line', ['create-cluster arguments']);
-    definition.missing = { nodeProvisioningMode: why('NodeProvisioningMode'), orchestrator: why('Orchestrator'), tags: why('Tags') };
+      new Unknown(
+        what,
+        'a bare --instance-groups list: the other create-cluster or update-cluster arguments are given on the command line',
+        ['create-cluster arguments'],
+      );
+    definition.missing = {
+      nodeProvisioningMode: why('NodeProvisioningMode'),
+      orchestrator: why('Orchestrator'),
+      tags: why('Tags'),
+    };
   } else if (input.request === 'update') {
     const unchanged = (what: string) =>
-      new Unknown(what, `update-cluster leaves ${what} as it is, and the cluster's current value is not in the file`, [`${clusterName ?? 'the cluster'}'s current ${what}`]);
+      new Unknown(
+        what,
+        `update-cluster leaves ${what} as it is, and the cluster's current value is not in the file`,
+        [`${clusterName ?? 'the cluster'}'s current ${what}`],
+      );
     const missing: ClusterDefinition['missing'] = { tags: unchanged('Tags') };
     if (!('NodeProvisioningMode' in spec)) missing.nodeProvisioningMode = unchanged('NodeProvisioningMode');
     if (!('Orchestrator' in spec)) missing.orchestrator = unchanged('Orchestrator');
@@ -67,7 +91,9 @@ export function cliInputCluster(input: CliInput, context: Omit<ClusterBuildConte
     resolveKey: (key: Val) => {
       if (key instanceof Unknown) return { kmsKeyId: key.toUnresolved() };
       const text = textOf(key);
-      return text === undefined ? { kmsKeyId: null } : { kmsKeyId: text, resolution: literalKeyResolution(text) };
+      return text === undefined
+        ? { kmsKeyId: null }
+        : { kmsKeyId: text, resolution: literalKeyResolution(text) };
     },
   });
 }

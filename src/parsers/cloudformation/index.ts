@@ -16,7 +16,14 @@ import type { SourceIssue } from '../../model/finding.js';
 import type { InputError } from '../../model/input-error.js';
 import { err, ok, type Result } from '../../model/result.js';
 import { getEntry, type SMap } from '../common/source-tree.js';
-import { type CfnContext, type CfnOptions, type ParamInput, Stack, type StackOutput, templateUrlCandidates } from './stack.js';
+import {
+  type CfnContext,
+  type CfnOptions,
+  type ParamInput,
+  Stack,
+  type StackOutput,
+  templateUrlCandidates,
+} from './stack.js';
 import type { CfnParameterFile, CfnTemplate } from './template.js';
 
 export interface CfnScanInput {
@@ -28,7 +35,9 @@ export interface CfnScanInput {
   options: CfnOptions;
 }
 
-export function scanCloudFormation(input: CfnScanInput): Result<StackOutput & { issues: SourceIssue[] }, InputError> {
+export function scanCloudFormation(
+  input: CfnScanInput,
+): Result<StackOutput & { issues: SourceIssue[] }, InputError> {
   const issues: SourceIssue[] = [];
   const byPath = new Map(input.templates.map((template) => [template.absPath, template]));
   const childTemplate = (parent: CfnTemplate, resource: SMap): CfnTemplate | undefined => {
@@ -49,7 +58,10 @@ export function scanCloudFormation(input: CfnScanInput): Result<StackOutput & { 
   const children = new Set<string>();
   for (const template of input.templates)
     for (const resource of template.resources.values())
-      if (getEntry(resource, 'Type')?.kind === 'scalar' && (getEntry(resource, 'Type') as { value: unknown }).value === 'AWS::CloudFormation::Stack') {
+      if (
+        getEntry(resource, 'Type')?.kind === 'scalar' &&
+        (getEntry(resource, 'Type') as { value: unknown }).value === 'AWS::CloudFormation::Stack'
+      ) {
         const child = childTemplate(template, resource);
         if (child && child !== template) children.add(child.absPath);
       }

@@ -28,7 +28,8 @@ const SHORT: Record<string, string> = {
 function renderInner(node: SNode, depth: number): string {
   if (depth > 6) return '…';
   if (node.kind === 'scalar') {
-    if (typeof node.value === 'string') return /^[\w./:${}*-]+$/.test(node.value) ? node.value : JSON.stringify(node.value);
+    if (typeof node.value === 'string')
+      return /^[\w./:${}*-]+$/.test(node.value) ? node.value : JSON.stringify(node.value);
     return String(node.value);
   }
   if (node.kind === 'seq') return `[${node.items.map((item) => renderInner(item, depth + 1)).join(', ')}]`;

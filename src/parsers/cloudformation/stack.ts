@@ -12,15 +12,23 @@
 import { posix } from 'node:path';
 import type { SourceIssue } from '../../model/finding.js';
 import type { Cluster, ExecutionRole, Key, Location, PolicyStatement } from '../../model/inventory.js';
-import { buildCluster, type ClusterDefinition, literalKeyResolution, type VolumeKey } from '../common/cluster-builder.js';
+import {
+  buildCluster,
+  type ClusterDefinition,
+  literalKeyResolution,
+  type VolumeKey,
+} from '../common/cluster-builder.js';
 import { buildKey, defaultKeyPolicy, kmsStatementsOf } from '../common/key-builder.js';
 import { getEntry, type SMap, type SNode, scalarText } from '../common/source-tree.js';
 import {
+  ACCOUNT,
   clip,
   isObject,
   isSym,
   locate,
   NO_VALUE,
+  PARTITION,
+  REGION,
   Sym,
   textOf,
   toPlain,
@@ -130,22 +138,28 @@ export class Stack {
   }
 
   get account(): string {
-    return this.context.options.account ?? '${AWS::AccountId}';
+    return this.context.options.account ?? ACCOUNT;
   }
 
   get region(): string {
-    return this.context.options.region ?? '${AWS::Region}';
+    return this.context.options.region ?? REGION;
   }
 
   get partition(): string {
-    return partitionOf(this.context.options.region) ?? '${AWS::Partition}';
+    return partitionOf(this.context.options.region) ?? PARTITION;
   }
 
   private location(line: number | undefined): Location {
     return { file: this.template.file, ...(line ? { line } : {}) };
   }
 
-  private issue(code: string, message: string, line?: number, severity: 'error' | 'warning' = 'warning', hint?: string) {
+  private issue(
+    code: string,
+    message: string,
+    line?: number,
+    severity: 'error' | 'warning' = 'warning',
+    hint?: string,
+  ) {
     this.context.issues.push({
       code,
       severity,
@@ -169,14 +183,21 @@ export class Stack {
     else {
       const fallback = getEntry(declaration, 'Default');
       if (fallback === undefined)
-        value = new Unknown(`!Ref ${name}`, `parameter ${name} has no default and no value was given`, [name]);
+        value = new Unknown(`!Ref ${name}`, `parameter ${name} has no default and no value was given`, [
+          name,
+        ]);
       else if (fallback.kind === 'scalar') value = fallback.value === null ? '' : String(fallback.value);
-      else if (fallback.kind === 'seq') value = fallback.items.map((item) => scalarText(item) ?? '').join(',');
+      else if (fallback.kind === 'seq')
+        value = fallback.items.map((item) => scalarText(item) ?? '').join(',');
       else value = new Unknown(`!Ref ${name}`, `the default of parameter ${name} is not a value`, [name]);
     }
     if (typeof value === 'number' || typeof value === 'boolean') value = String(value);
     if (type.startsWith('AWS::SSM::Parameter::Value'))
-      value = new Unknown(`!Ref ${name}`, `parameter ${name} is read from SSM Parameter Store at deploy time`, [name]);
+      value = new Unknown(
+        `!Ref ${name}`,
+        `parameter ${name} is read from SSM Parameter Store at deploy time`,
+        [name],
+      );
     else if (typeof value === 'string' && (type.startsWith('List<') || type === 'CommaDelimitedList'))
       value = value === '' ? [] : value.split(',').map((item) => item.trim());
     this.paramCache.set(name, value);
@@ -204,13 +225,18 @@ export class Stack {
     if (cached !== undefined) return cached;
     const node = this.template.conditions.get(name);
     if (!node) return new Unknown(`!Condition ${name}`, `condition ${name} is not defined`, []);
-    if (this.inProgress.has(name)) return new Unknown(`!Condition ${name}`, `condition ${name} refers to itself`);
+    if (this.inProgress.has(name))
+      return new Unknown(`!Condition ${name}`, `condition ${name} refers to itself`);
     this.inProgress.add(name);
     const value = this.evaluate(node);
     this.inProgress.delete(name);
     let result: boolean | Unknown;
     if (value instanceof Unknown)
-      result = new Unknown(`!Condition ${name}`, `condition ${name} depends on ${describeInputs(value)}`, value.inputs);
+      result = new Unknown(
+        `!Condition ${name}`,
+        `condition ${name} depends on ${describeInputs(value)}`,
+        value.inputs,
+      );
     else if (typeof value === 'boolean') result = value;
     else if (value === 'true' || value === 'false') result = value === 'true';
     else result = new Unknown(`!Condition ${name}`, `condition ${name} is not a boolean`);
@@ -225,7 +251,8 @@ export class Stack {
       if (name === 'AWS::Region' && region) return region;
       if (name === 'AWS::AccountId' && account) return account;
       if (name === 'AWS::Partition' && region) return partitionOf(region)!;
-      if (name === 'AWS::URLSuffix' && region) return region.startsWith('cn-') ? 'amazonaws.com.cn' : 'amazonaws.com';
+      if (name === 'AWS::URLSuffix' && region)
+        return region.startsWith('cn-') ? 'amazonaws.com.cn' : 'amazonaws.com';
       return new Sym(`\${${name}}`);
     }
     if (this.template.parameters.has(name)) return this.param(name);
@@ -234,7 +261,9 @@ export class Stack {
       const type = scalarText(getEntry(resource, 'Type')) ?? '';
       const target = { id: this.idPrefix + name, type };
       if (type === 'AWS::KMS::Alias') {
-        const alias = textOf(this.evaluate(getEntry(getEntry(resource, 'Properties'), 'AliasName') ?? nullNode));
+        const alias = textOf(
+          this.evaluate(getEntry(getEntry(resource, 'Properties'), 'AliasName') ?? nullNode),
+        );
         return new Sym(alias ?? `\${${name}}`, target);
       }
       if (type === 'AWS::IAM::Role') {
@@ -253,7 +282,8 @@ export class Stack {
 
   private getAtt(logicalId: string, attribute: string, node: SNode): Val {
     const resource = this.template.resources.get(logicalId);
-    if (!resource) return new Unknown(render(node), `${logicalId} is not a resource of the template`, [logicalId]);
+    if (!resource)
+      return new Unknown(render(node), `${logicalId} is not a resource of the template`, [logicalId]);
     const type = scalarText(getEntry(resource, 'Type')) ?? '';
     if (type === 'AWS::CloudFormation::Stack' && attribute.startsWith('Outputs.')) {
       const output = attribute.slice('Outputs.'.length);
@@ -270,8 +300,10 @@ export class Stack {
     if (KEY_TYPES.has(type) && attribute === 'Arn') return new Sym(target.id, target);
     if (type === 'AWS::IAM::Role' && attribute === 'Arn') {
       const roleName = this.roleName(resource);
-      const path = textOf(this.evaluate(getEntry(getEntry(resource, 'Properties'), 'Path') ?? nullNode)) ?? '/';
-      if (roleName) return new Sym(`arn:${this.partition}:iam::${this.account}:role${path}${roleName}`, target);
+      const path =
+        textOf(this.evaluate(getEntry(getEntry(resource, 'Properties'), 'Path') ?? nullNode)) ?? '/';
+      if (roleName)
+        return new Sym(`arn:${this.partition}:iam::${this.account}:role${path}${roleName}`, target);
     }
     return new Sym(`\${${logicalId}.${attribute}}`, target);
   }
@@ -342,7 +374,8 @@ export class Stack {
     }
     if (node.entries.size === 1) {
       const [[key, argument]] = [...node.entries] as [[string, SNode]];
-      if (key === 'Ref' || key === 'Condition' || key.startsWith('Fn::')) return this.intrinsic(key, argument, node);
+      if (key === 'Ref' || key === 'Condition' || key.startsWith('Fn::'))
+        return this.intrinsic(key, argument, node);
     }
     const object: ValObject = {};
     for (const [key, value] of node.entries) {
@@ -361,7 +394,9 @@ export class Stack {
       }
       case 'Condition': {
         const target = scalarText(argument);
-        return target === undefined ? new Unknown(render(node), 'Condition needs a name') : this.condition(target);
+        return target === undefined
+          ? new Unknown(render(node), 'Condition needs a name')
+          : this.condition(target);
       }
       case 'Fn::GetAtt': {
         let [resource, attribute] = args.map((arg) => textOf(this.evaluate(arg)));
@@ -370,7 +405,8 @@ export class Stack {
           attribute = resource.slice(dot + 1);
           resource = resource.slice(0, dot);
         }
-        if (!resource || !attribute) return new Unknown(render(node), 'GetAtt needs a resource and an attribute');
+        if (!resource || !attribute)
+          return new Unknown(render(node), 'GetAtt needs a resource and an attribute');
         return this.getAtt(resource, attribute, node);
       }
       case 'Fn::Sub':
@@ -378,10 +414,15 @@ export class Stack {
       case 'Fn::If': {
         const [conditionNode, whenTrue, whenFalse] = args;
         const conditionName = scalarText(conditionNode);
-        if (!conditionName || !whenTrue || !whenFalse) return new Unknown(render(node), 'Fn::If needs [condition, then, else]');
+        if (!conditionName || !whenTrue || !whenFalse)
+          return new Unknown(render(node), 'Fn::If needs [condition, then, else]');
         const result = this.condition(conditionName);
         if (result instanceof Unknown)
-          return new Unknown(render(node), `it depends on condition ${conditionName}: ${result.reason}`, result.inputs);
+          return new Unknown(
+            render(node),
+            `it depends on condition ${conditionName}: ${result.reason}`,
+            result.inputs,
+          );
         return this.evaluate(result ? whenTrue : whenFalse);
       }
       case 'Fn::Equals': {
@@ -450,10 +491,14 @@ export class Stack {
         if (unknown) return new Unknown(render(node), unknown.reason, unknown.inputs);
         const texts = keys.map((key) => textOf(key));
         if (texts.some((text) => text === undefined))
-          return fallback ? this.evaluate(fallback) : new Unknown(render(node), 'a map key is known only at deploy time');
+          return fallback
+            ? this.evaluate(fallback)
+            : new Unknown(render(node), 'a map key is known only at deploy time');
         const found = getEntry(getEntry(getEntry(this.template.mappings, texts[0]!), texts[1]!), texts[2]!);
         if (found) return this.evaluate(found);
-        return fallback ? this.evaluate(fallback) : new Unknown(render(node), 'the mapping has no such entry');
+        return fallback
+          ? this.evaluate(fallback)
+          : new Unknown(render(node), 'the mapping has no such entry');
       }
       case 'Fn::ImportValue': {
         const exportName = textOf(this.evaluate(argument)) ?? render(argument);
@@ -463,7 +508,9 @@ export class Stack {
         return this.evaluate(argument);
       case 'Fn::Length': {
         const list = this.evaluate(argument);
-        return Array.isArray(list) ? list.length : new Unknown(render(node), 'the length of a list known only at deploy time');
+        return Array.isArray(list)
+          ? list.length
+          : new Unknown(render(node), 'the length of a list known only at deploy time');
       }
       case 'Fn::ToJsonString': {
         const value = this.evaluate(argument);
@@ -497,7 +544,8 @@ export class Stack {
     if (argument.kind === 'seq') {
       template = scalarText(argument.items[0]);
       const vars = argument.items[1];
-      if (vars?.kind === 'map') for (const [key, value] of vars.entries) variables.set(key, this.evaluate(value));
+      if (vars?.kind === 'map')
+        for (const [key, value] of vars.entries) variables.set(key, this.evaluate(value));
     } else template = scalarText(argument);
     if (template === undefined) return new Unknown(render(node), 'Fn::Sub needs a string');
     const parts: Val[] = [];
@@ -606,7 +654,8 @@ export class Stack {
       if (type === 'AWS::KMS::ReplicaKey') {
         const primary = props.PrimaryKeyArn;
         replica = {
-          primaryKeyArn: isSym(primary) && primary.target ? primary.target.id : (textOf(primary ?? null) ?? 'unknown'),
+          primaryKeyArn:
+            isSym(primary) && primary.target ? primary.target.id : (textOf(primary ?? null) ?? 'unknown'),
         };
       }
       const key = buildKey(
@@ -623,10 +672,14 @@ export class Stack {
           ...(props.MultiRegion !== undefined ? { multiRegion: props.MultiRegion } : {}),
           ...(props.Description !== undefined ? { description: props.Description } : {}),
           ...(props.EnableKeyRotation !== undefined ? { rotationEnabled: props.EnableKeyRotation } : {}),
-          ...(props.RotationPeriodInDays !== undefined ? { rotationPeriodInDays: props.RotationPeriodInDays } : {}),
+          ...(props.RotationPeriodInDays !== undefined
+            ? { rotationPeriodInDays: props.RotationPeriodInDays }
+            : {}),
           ...(props.KeyPolicy !== undefined ? { policy: props.KeyPolicy } : {}),
           ...(props.Tags !== undefined ? { tags: props.Tags } : {}),
-          ...(props.PendingWindowInDays !== undefined ? { pendingWindowInDays: props.PendingWindowInDays } : {}),
+          ...(props.PendingWindowInDays !== undefined
+            ? { pendingWindowInDays: props.PendingWindowInDays }
+            : {}),
           // CloudFormation's default DeletionPolicy for a key is Delete (which schedules deletion).
           deletionPolicy: attribute('DeletionPolicy') ?? 'Delete',
           updateReplacePolicy: attribute('UpdateReplacePolicy') ?? 'Delete',
@@ -638,7 +691,13 @@ export class Stack {
       if (replica) {
         const primary = byId.get(replica.primaryKeyArn);
         if (primary?.rotation) key.rotation = { ...primary.rotation };
-        else key.rotation = { enabled: { unresolved: 'PrimaryKeyArn', reason: 'a replica rotates with its primary key, which is not in the scanned files' } };
+        else
+          key.rotation = {
+            enabled: {
+              unresolved: 'PrimaryKeyArn',
+              reason: 'a replica rotates with its primary key, which is not in the scanned files',
+            },
+          };
       }
       byId.set(id, key);
       this.family.output.keys.push(key);
@@ -657,9 +716,15 @@ export class Stack {
     }
     const aliasName = /(?:^|:)(alias\/[\w/-]+)$/.exec(text)?.[1];
     if (aliasName && this.family.aliasToKey.has(aliasName))
-      return { kmsKeyId: text, resolution: { status: 'resolved', keyArn: this.family.aliasToKey.get(aliasName)! } };
+      return {
+        kmsKeyId: text,
+        resolution: { status: 'resolved', keyArn: this.family.aliasToKey.get(aliasName)! },
+      };
     if (isSym(value) && !/^alias\//.test(text))
-      return { kmsKeyId: text, resolution: { status: 'unknown', reason: 'defined outside the scanned files' } };
+      return {
+        kmsKeyId: text,
+        resolution: { status: 'unknown', reason: 'defined outside the scanned files' },
+      };
     return { kmsKeyId: text, resolution: literalKeyResolution(text) };
   }
 
@@ -731,7 +796,7 @@ export class Stack {
 
     const id = this.idPrefix + logicalId;
     const location = this.location(this.template.resourceLines.get(logicalId));
-    const valueOf = (pattern: RegExp) => {
+    const treeValue = (pattern: RegExp) => {
       const entry = entries.find((e) => pattern.test(e.norm));
       return entry ? this.evaluate(entry.node) : undefined;
     };
@@ -741,7 +806,7 @@ export class Stack {
         : `custom resource code (${logicalId}) that is not in the scanned files`;
     const definition: ClusterDefinition = {
       id,
-      name: valueOf(/clustername$/) ?? logicalId,
+      name: treeValue(/clustername$/) ?? logicalId,
       location,
       spec: {},
     };
@@ -782,8 +847,7 @@ export class Stack {
     }
     definition.spec = { InstanceGroups: regular, RestrictedInstanceGroups: restricted };
     if (unknown) definition.groupsUnknown = unknown;
-    else if (regular.length === 0 && restricted.length === 0 && allDefaultsEmpty)
-    {
+    else if (regular.length === 0 && restricted.length === 0 && allDefaultsEmpty) {
       const names = settings.map((entry) => scalarText(getEntry(entry.node, 'Ref')) ?? entry.key);
       definition.groupsUnknown = new Unknown(
         clip(names.join(', '), 100),
@@ -792,28 +856,35 @@ export class Stack {
       );
     }
 
-    const orchestrator = valueOf(/^orchestrator(type)?$/);
+    const orchestrator = treeValue(/^orchestrator(type)?$/);
     const hasEks = entries.some((entry) => /^eks/.test(entry.norm));
     const orchestratorText = textOf(orchestrator ?? null)?.toLowerCase();
     const missing: ClusterDefinition['missing'] = {};
     if (orchestrator instanceof Unknown) missing.orchestrator = orchestrator;
     else if (orchestratorText === 'slurm') definition.spec.Orchestrator = { Slurm: {} };
     else if (orchestratorText === 'eks' || hasEks) definition.spec.Orchestrator = { Eks: {} };
-    else missing.orchestrator = new Unknown('Orchestrator', `the orchestrator is chosen by ${createdBy}`, [logicalId]);
+    else
+      missing.orchestrator = new Unknown('Orchestrator', `the orchestrator is chosen by ${createdBy}`, [
+        logicalId,
+      ]);
 
-    const mode = valueOf(/nodeprovisioningmode$/);
+    const mode = treeValue(/nodeprovisioningmode$/);
     if (mode !== undefined) definition.spec.NodeProvisioningMode = mode;
     else if (orchestratorText !== 'slurm')
-      missing.nodeProvisioningMode = new Unknown('NodeProvisioningMode', `it is set by ${createdBy}`, [logicalId]);
+      missing.nodeProvisioningMode = new Unknown('NodeProvisioningMode', `it is set by ${createdBy}`, [
+        logicalId,
+      ]);
 
-    const tags = valueOf(/tags$/);
-    if (tags === undefined) missing.tags = new Unknown('Tags', `the tags are set by ${createdBy}`, [logicalId]);
+    const tags = treeValue(/tags$/);
+    if (tags === undefined)
+      missing.tags = new Unknown('Tags', `the tags are set by ${createdBy}`, [logicalId]);
     else if (typeof tags === 'string') {
       const parsed = tags.trim() === '' ? [] : safeJson(tags);
-      definition.spec.Tags = parsed === undefined ? new Unknown(`${logicalId} tags`, 'the tags are not JSON') : (parsed as Val);
+      definition.spec.Tags =
+        parsed === undefined ? new Unknown(`${logicalId} tags`, 'the tags are not JSON') : (parsed as Val);
     } else definition.spec.Tags = tags;
 
-    const role = valueOf(/(iamrole|executionrole)(name|arn)?$/);
+    const role = treeValue(/(iamrole|executionrole)(name|arn)?$/);
     if (role !== undefined) definition.defaultExecutionRole = this.roleArnOf(role);
     definition.missing = missing;
     return buildCluster(definition, this.buildContext());
@@ -836,12 +907,15 @@ export class Stack {
 
 const nullNode: SNode = { kind: 'scalar', value: null, line: 0 };
 
-const GROUP_SETTINGS = /^(instancegroup|rig|restrictedinstancegroup)(s|settings?|configs?|configurations?|specs?)?\d*$/;
+const GROUP_SETTINGS =
+  /^(instancegroup|rig|restrictedinstancegroup)(s|settings?|configs?|configurations?|specs?)?\d*$/;
 
 const normalize = (key: string) => key.toLowerCase().replace(/[^a-z0-9]/g, '');
 
 function describeInputs(value: Unknown): string {
-  return value.inputs.length > 0 ? `${value.inputs.join(', ')}, which ${value.inputs.length > 1 ? 'are' : 'is'} not known` : value.reason;
+  return value.inputs.length > 0
+    ? `${value.inputs.join(', ')}, which ${value.inputs.length > 1 ? 'are' : 'is'} not known`
+    : value.reason;
 }
 
 function withExpression(value: Unknown, node: SNode): Unknown {
@@ -871,7 +945,8 @@ function parseGroupSettings(value: Val, origin: Location): Val[] | Unknown {
   if (typeof value === 'string') {
     if (value.trim() === '') return [];
     plain = safeJson(value);
-    if (plain === undefined) return new Unknown(clipText(value), 'the instance group settings are not valid JSON');
+    if (plain === undefined)
+      return new Unknown(clipText(value), 'the instance group settings are not valid JSON');
   } else plain = toPlain(value);
   const groups: Val[] = [];
   const visit = (item: unknown, depth: number): boolean => {
@@ -883,7 +958,8 @@ function parseGroupSettings(value: Val, origin: Location): Val[] | Unknown {
     }
     return false;
   };
-  if (!visit(plain, 0)) return new Unknown(clipText(String(value)), 'the instance group settings are not a list of groups');
+  if (!visit(plain, 0))
+    return new Unknown(clipText(String(value)), 'the instance group settings are not a list of groups');
   return groups;
 }
 

@@ -118,7 +118,9 @@ export function buildCluster(definition: ClusterDefinition, context: ClusterBuil
     region: context.region,
     source: context.source,
     location: definition.location,
-    orchestrator: missing.orchestrator ? unresolvedOf(missing.orchestrator) : orchestratorOf(field(spec, 'Orchestrator')),
+    orchestrator: missing.orchestrator
+      ? unresolvedOf(missing.orchestrator)
+      : orchestratorOf(field(spec, 'Orchestrator')),
     nodeProvisioningMode: missing.nodeProvisioningMode
       ? unresolvedOf(missing.nodeProvisioningMode)
       : provisioningModeOf(field(spec, 'NodeProvisioningMode')),
@@ -206,7 +208,11 @@ function buildGroup(
   return group;
 }
 
-function volumesOf(configs: Val | undefined, groupLocation: Location, context: ClusterBuildContext): InstanceGroup['volumes'] {
+function volumesOf(
+  configs: Val | undefined,
+  groupLocation: Location,
+  context: ClusterBuildContext,
+): InstanceGroup['volumes'] {
   if (isAbsent(configs)) return [];
   if (configs instanceof Unknown) return unresolvedOf(configs);
   if (!Array.isArray(configs)) return [];
@@ -226,7 +232,11 @@ function volumesOf(configs: Val | undefined, groupLocation: Location, context: C
     let key: VolumeKey;
     if (isAbsent(keyValue) || keyValue === '') key = { kmsKeyId: null };
     else key = context.resolveKey(keyValue);
-    const volume: EbsVolume = { role: root === true ? 'root' : 'secondary', kmsKeyId: key.kmsKeyId, location };
+    const volume: EbsVolume = {
+      role: root === true ? 'root' : 'secondary',
+      kmsKeyId: key.kmsKeyId,
+      location,
+    };
     if (key.resolution && key.kmsKeyId !== null) volume.resolution = key.resolution;
     const size = asNumber(field(ebs, 'VolumeSizeInGB'));
     if (size instanceof Unknown) volume.sizeInGB = unresolvedOf(size);

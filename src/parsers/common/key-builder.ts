@@ -83,7 +83,8 @@ export function policyOf(value: Val, expression: string): PolicyDocument | Unres
     }
   }
   const parsed = PolicyDocumentSchema.safeParse(plain);
-  if (!parsed.success) return { unresolved: expression, reason: 'the key policy is not a valid policy document' };
+  if (!parsed.success)
+    return { unresolved: expression, reason: 'the key policy is not a valid policy document' };
   return parsed.data;
 }
 
@@ -135,7 +136,11 @@ export function buildKey(definition: KeyDefinition, defaultPolicy: PolicyDocumen
   const period = maybeNumber(definition.rotationPeriodInDays);
   key.rotation = {
     enabled: rotationEnabled,
-    ...(period !== undefined ? { periodInDays: period } : rotationEnabled === true ? { periodInDays: 365 } : {}),
+    ...(period !== undefined
+      ? { periodInDays: period }
+      : rotationEnabled === true
+        ? { periodInDays: 365 }
+        : {}),
   };
 
   key.policy =

@@ -10,7 +10,7 @@
  */
 import { type Node as JsonNode, type ParseError, parseTree, printParseErrorCode } from 'jsonc-parser';
 import {
-  Alias,
+  type Alias,
   type Document,
   isAlias,
   isMap,
@@ -18,8 +18,8 @@ import {
   isScalar,
   isSeq,
   LineCounter,
-  type Node as YamlNode,
   parseDocument,
+  type Node as YamlNode,
 } from 'yaml';
 import { locate, type Val, type ValObject } from './value.js';
 
@@ -86,13 +86,11 @@ export function loadYaml(text: string): SNode {
   } catch (error) {
     throw new DocumentError(`YAML could not be parsed: ${(error as Error).message}`);
   }
-  const lineOf = (offset: number | undefined) => (offset === undefined ? 1 : lineCounter.linePos(offset).line);
+  const lineOf = (offset: number | undefined) =>
+    offset === undefined ? 1 : lineCounter.linePos(offset).line;
   const firstError = doc.errors[0];
   if (firstError) {
-    throw new DocumentError(
-      firstError.message.split('\n')[0] ?? 'invalid YAML',
-      lineOf(firstError.pos?.[0]),
-    );
+    throw new DocumentError(firstError.message.split('\n')[0] ?? 'invalid YAML', lineOf(firstError.pos?.[0]));
   }
   let budget = MAX_NODES;
   const aliasCache = new Map<YamlNode, SNode>();
@@ -109,7 +107,8 @@ export function loadYaml(text: string): SNode {
     if (node === null || node === undefined) return { kind: 'scalar', value: null, line: 1 };
     if (isAlias(node)) {
       const target = (node as Alias).resolve(doc);
-      if (!target) throw new DocumentError(`unknown alias *${(node as Alias).source}`, lineOf(node.range?.[0]));
+      if (!target)
+        throw new DocumentError(`unknown alias *${(node as Alias).source}`, lineOf(node.range?.[0]));
       // Each use of an alias costs its full size, so a document of aliases that multiply is
       // refused long before it is expanded.
       const cached = aliasCache.get(target);
@@ -159,7 +158,10 @@ export function loadYaml(text: string): SNode {
       out = {
         kind: 'scalar',
         value:
-          value === null || typeof value === 'string' || typeof value === 'number' || typeof value === 'boolean'
+          value === null ||
+          typeof value === 'string' ||
+          typeof value === 'number' ||
+          typeof value === 'boolean'
             ? value
             : value instanceof Date
               ? value.toISOString().slice(0, 10)
@@ -244,7 +246,8 @@ export function loadJson(text: string): SNode {
     } else if (ch === 125 || ch === 93) depth--;
   }
   const lineOf = lineIndex(text);
-  if (maxDepth > MAX_DEPTH) throw new DocumentError(`nested deeper than ${MAX_DEPTH} levels`, undefined, 'too-deep');
+  if (maxDepth > MAX_DEPTH)
+    throw new DocumentError(`nested deeper than ${MAX_DEPTH} levels`, undefined, 'too-deep');
   const errors: ParseError[] = [];
   const root = parseTree(text, errors, { allowTrailingComma: false, disallowComments: true });
   const firstError = errors[0];
@@ -293,14 +296,17 @@ export const scalarText = (node: SNode | undefined): string | undefined =>
   node?.kind === 'scalar' && node.value !== null ? String(node.value) : undefined;
 
 /** A tree as evaluated data (no functions to evaluate), remembering where each object came from. */
-export function valueOf(node: SNode, file: string): Val {
+export function treeValue(node: SNode, file: string): Val {
   if (node.kind === 'scalar') return node.value;
-  if (node.kind === 'seq') return locateAt(node.items.map((item) => valueOf(item, file)), file, node.line);
+  if (node.kind === 'seq')
+    return locateAt(
+      node.items.map((item) => treeValue(item, file)),
+      file,
+      node.line,
+    );
   const out: ValObject = {};
-  for (const [key, value] of node.entries) out[key] = valueOf(value, file);
+  for (const [key, value] of node.entries) out[key] = treeValue(value, file);
   return locateAt(out, file, node.line);
 }
 
-
-const locateAt = <T extends Val>(value: T, file: string, line: number): T =>
-  locate(value, { file, line });
+const locateAt = <T extends Val>(value: T, file: string, line: number): T => locate(value, { file, line });

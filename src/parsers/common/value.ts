@@ -143,3 +143,12 @@ export function clip(text: string, max = 160): string {
   const flat = text.replace(/\s+/g, ' ').trim();
   return flat.length > max ? `${flat.slice(0, max - 1)}…` : flat;
 }
+
+// The deploying account, region and partition when the IaC does not pin them down: the
+// placeholders CloudFormation's own pseudo parameters are written as, used by every format.
+// biome-ignore lint/suspicious/noTemplateCurlyInString: a CloudFormation placeholder, not a template
+export const ACCOUNT = '${AWS::AccountId}';
+// biome-ignore lint/suspicious/noTemplateCurlyInString: a CloudFormation placeholder, not a template
+export const REGION = '${AWS::Region}';
+// biome-ignore lint/suspicious/noTemplateCurlyInString: a CloudFormation placeholder, not a template
+export const PARTITION = '${AWS::Partition}';

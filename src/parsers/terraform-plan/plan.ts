@@ -8,8 +8,19 @@
 import type { Cluster, Key } from '../../model/inventory.js';
 import { buildCluster, literalKeyResolution, type VolumeKey } from '../common/cluster-builder.js';
 import { buildKey, defaultKeyPolicy } from '../common/key-builder.js';
-import { getEntry, type SNode, scalarText, valueOf } from '../common/source-tree.js';
-import { isObject, locate, locationOf, textOf, Unknown, type Val, type ValObject } from '../common/value.js';
+import { getEntry, type SNode, scalarText, treeValue } from '../common/source-tree.js';
+import {
+  ACCOUNT,
+  isObject,
+  locate,
+  locationOf,
+  PARTITION,
+  REGION,
+  textOf,
+  Unknown,
+  type Val,
+  type ValObject,
+} from '../common/value.js';
 
 export interface TerraformPlan {
   kind: 'tf-plan';
@@ -21,7 +32,12 @@ const KEY_TYPES = new Set(['aws_kms_key', 'awscc_kms_key', 'aws_kms_replica_key'
 
 export function asPlan(root: SNode, file: string): TerraformPlan | undefined {
   if (root.kind !== 'map' || !root.entries.has('format_version')) return undefined;
-  if (!root.entries.has('planned_values') && !root.entries.has('resource_changes') && !root.entries.has('values')) return undefined;
+  if (
+    !root.entries.has('planned_values') &&
+    !root.entries.has('resource_changes') &&
+    !root.entries.has('values')
+  )
+    return undefined;
   return { kind: 'tf-plan', file, root };
 }
 
@@ -50,7 +66,8 @@ function withUnknowns(after: Val, unknown: Val, path: string): Val {
   }
   if (isObject(unknown)) {
     const object: ValObject = isObject(after) ? { ...after } : {};
-    for (const [key, flag] of Object.entries(unknown)) object[key] = withUnknowns(object[key] ?? null, flag, `${path}.${key}`);
+    for (const [key, flag] of Object.entries(unknown))
+      object[key] = withUnknowns(object[key] ?? null, flag, `${path}.${key}`);
     return locate(object, locationOf(after));
   }
   return after;
@@ -67,7 +84,7 @@ function collectPlanned(module: SNode | undefined, file: string, out: Map<string
         address,
         type: scalarText(getEntry(resource, 'type')) ?? '',
         mode: scalarText(getEntry(resource, 'mode')) ?? 'managed',
-        values: values ? valueOf(values, file) : {},
+        values: values ? treeValue(values, file) : {},
         line: resource.line,
       });
     }
@@ -76,7 +93,11 @@ function collectPlanned(module: SNode | undefined, file: string, out: Map<string
 }
 
 /** Configuration references of each resource attribute: `address -> attribute -> references`. */
-function collectReferences(module: SNode | undefined, prefix: string, out: Map<string, Map<string, string[]>>): void {
+function collectReferences(
+  module: SNode | undefined,
+  prefix: string,
+  out: Map<string, Map<string, string[]>>,
+): void {
   const resources = getEntry(module, 'resources');
   if (resources?.kind === 'seq')
     for (const resource of resources.items) {
@@ -90,7 +111,10 @@ function collectReferences(module: SNode | undefined, prefix: string, out: Map<s
           if (depth > 32) return;
           if (node.kind === 'map') {
             const references = node.entries.get('references');
-            if (references?.kind === 'seq') for (const ref of references.items) if (ref.kind === 'scalar' && typeof ref.value === 'string') refs.push(`${prefix}${ref.value}`);
+            if (references?.kind === 'seq')
+              for (const ref of references.items)
+                if (ref.kind === 'scalar' && typeof ref.value === 'string')
+                  refs.push(`${prefix}${ref.value}`);
             for (const [key, child] of node.entries) if (key !== 'references') walk(child, depth + 1);
           } else if (node.kind === 'seq') for (const child of node.items) walk(child, depth + 1);
         };
@@ -100,19 +124,28 @@ function collectReferences(module: SNode | undefined, prefix: string, out: Map<s
       out.set(`${prefix}${address}`, attributes);
     }
   const calls = getEntry(module, 'module_calls');
-  if (calls?.kind === 'map') for (const [name, call] of calls.entries) collectReferences(getEntry(call, 'module'), `${prefix}module.${name}.`, out);
+  if (calls?.kind === 'map')
+    for (const [name, call] of calls.entries)
+      collectReferences(getEntry(call, 'module'), `${prefix}module.${name}.`, out);
 }
 
 const baseAddress = (reference: string) => reference.replace(/\.(arn|id|key_id)$/, '');
 
-export function planInventory(plan: TerraformPlan, options: PlanOptions): { clusters: Cluster[]; keys: Key[] } {
+export function planInventory(
+  plan: TerraformPlan,
+  options: PlanOptions,
+): { clusters: Cluster[]; keys: Key[] } {
   const { file, root } = plan;
-  const account = options.account ?? '${AWS::AccountId}';
+  const account = options.account ?? ACCOUNT;
   const providers = getEntry(getEntry(root, 'configuration'), 'provider_config');
   const providerRegion = ['aws', 'awscc']
-    .map((name) => scalarText(getEntry(getEntry(getEntry(getEntry(providers, name), 'expressions'), 'region'), 'constant_value')))
+    .map((name) =>
+      scalarText(
+        getEntry(getEntry(getEntry(getEntry(providers, name), 'expressions'), 'region'), 'constant_value'),
+      ),
+    )
     .find((value) => value !== undefined && /^[a-z]{2}(-[a-z]+)+-\d$/.test(value));
-  const region = options.region ?? providerRegion ?? '${AWS::Region}';
+  const region = options.region ?? providerRegion ?? REGION;
   const resources = new Map<string, PlanResource>();
   collectPlanned(getEntry(getEntry(root, 'planned_values'), 'root_module'), file, resources);
   collectPlanned(getEntry(getEntry(root, 'values'), 'root_module'), file, resources);
@@ -123,13 +156,21 @@ export function planInventory(plan: TerraformPlan, options: PlanOptions): { clus
       const body = getEntry(change, 'change');
       const actions = getEntry(body, 'actions');
       if (!address || !body) continue;
-      if (actions?.kind === 'seq' && actions.items.length === 1 && scalarText(actions.items[0]) === 'delete') {
+      if (
+        actions?.kind === 'seq' &&
+        actions.items.length === 1 &&
+        scalarText(actions.items[0]) === 'delete'
+      ) {
         resources.delete(address);
         continue;
       }
       const after = getEntry(body, 'after');
       const afterUnknown = getEntry(body, 'after_unknown');
-      const values = withUnknowns(after ? valueOf(after, file) : {}, afterUnknown ? valueOf(afterUnknown, file) : {}, address);
+      const values = withUnknowns(
+        after ? treeValue(after, file) : {},
+        afterUnknown ? treeValue(afterUnknown, file) : {},
+        address,
+      );
       resources.set(address, {
         address,
         type: scalarText(getEntry(change, 'type')) ?? '',
@@ -142,7 +183,11 @@ export function planInventory(plan: TerraformPlan, options: PlanOptions): { clus
   collectReferences(getEntry(getEntry(root, 'configuration'), 'root_module'), '', references);
 
   const idOf = (address: string) => `${file}#${address}`;
-  const keyAddresses = new Set([...resources.values()].filter((r) => r.mode === 'managed' && KEY_TYPES.has(r.type)).map((r) => r.address));
+  const keyAddresses = new Set(
+    [...resources.values()]
+      .filter((r) => r.mode === 'managed' && KEY_TYPES.has(r.type))
+      .map((r) => r.address),
+  );
   const keyByArn = new Map<string, string>();
   const aliasToKey = new Map<string, string>();
   for (const resource of resources.values()) {
@@ -167,11 +212,22 @@ export function planInventory(plan: TerraformPlan, options: PlanOptions): { clus
   for (const address of keyAddresses) {
     const resource = resources.get(address)!;
     const p: ValObject = isObject(resource.values) ? resource.values : {};
-    const partition = region.startsWith('cn-') ? 'aws-cn' : region.startsWith('us-gov-') ? 'aws-us-gov' : region.startsWith('${') ? '${AWS::Partition}' : 'aws';
+    const partition = region.startsWith('cn-')
+      ? 'aws-cn'
+      : region.startsWith('us-gov-')
+        ? 'aws-us-gov'
+        : region.startsWith('${')
+          ? PARTITION
+          : 'aws';
     const policyResource = [...resources.values()].find(
-      (r) => r.type === 'aws_kms_key_policy' && (references.get(r.address)?.get('key_id') ?? []).some((ref) => baseAddress(ref) === address),
+      (r) =>
+        r.type === 'aws_kms_key_policy' &&
+        (references.get(r.address)?.get('key_id') ?? []).some((ref) => baseAddress(ref) === address),
     );
-    const policy = policyResource && isObject(policyResource.values) ? policyResource.values.policy : (p.policy ?? p.key_policy);
+    const policy =
+      policyResource && isObject(policyResource.values)
+        ? policyResource.values.policy
+        : (p.policy ?? p.key_policy);
     const key = buildKey(
       {
         id: idOf(address),
@@ -179,13 +235,23 @@ export function planInventory(plan: TerraformPlan, options: PlanOptions): { clus
         source: 'terraform-plan',
         account,
         region,
-        ...(p.is_enabled !== undefined ? { enabled: p.is_enabled } : p.enabled !== undefined ? { enabled: p.enabled } : {}),
-        ...(p.customer_master_key_spec !== undefined ? { keySpec: p.customer_master_key_spec } : p.key_spec !== undefined ? { keySpec: p.key_spec } : {}),
+        ...(p.is_enabled !== undefined
+          ? { enabled: p.is_enabled }
+          : p.enabled !== undefined
+            ? { enabled: p.enabled }
+            : {}),
+        ...(p.customer_master_key_spec !== undefined
+          ? { keySpec: p.customer_master_key_spec }
+          : p.key_spec !== undefined
+            ? { keySpec: p.key_spec }
+            : {}),
         ...(p.key_usage !== undefined ? { keyUsage: p.key_usage } : {}),
         ...(p.multi_region !== undefined ? { multiRegion: p.multi_region } : {}),
         ...(p.description !== undefined ? { description: p.description } : {}),
         ...(p.enable_key_rotation !== undefined ? { rotationEnabled: p.enable_key_rotation } : {}),
-        ...(p.rotation_period_in_days !== undefined ? { rotationPeriodInDays: p.rotation_period_in_days } : {}),
+        ...(p.rotation_period_in_days !== undefined
+          ? { rotationPeriodInDays: p.rotation_period_in_days }
+          : {}),
         ...(policy !== undefined && policy !== null ? { policy } : {}),
         ...(p.tags !== undefined ? { tags: p.tags } : {}),
         ...(p.deletion_window_in_days !== undefined
@@ -193,8 +259,14 @@ export function planInventory(plan: TerraformPlan, options: PlanOptions): { clus
           : p.pending_window_in_days !== undefined
             ? { pendingWindowInDays: p.pending_window_in_days }
             : {}),
-        preventDestroy: new Unknown('lifecycle.prevent_destroy', 'terraform show -json does not record lifecycle settings; scan the configuration for them', [`${address} lifecycle`]),
-        ...(resource.type === 'aws_kms_replica_key' ? { replica: { primaryKeyArn: textOf(p.primary_key_arn ?? null) ?? 'unknown' } } : {}),
+        preventDestroy: new Unknown(
+          'lifecycle.prevent_destroy',
+          'terraform show -json does not record lifecycle settings; scan the configuration for them',
+          [`${address} lifecycle`],
+        ),
+        ...(resource.type === 'aws_kms_replica_key'
+          ? { replica: { primaryKeyArn: textOf(p.primary_key_arn ?? null) ?? 'unknown' } }
+          : {}),
         aliases: [...aliasToKey].filter(([, id]) => id === idOf(address)).map(([name]) => name),
       },
       defaultKeyPolicy(account, partition),
@@ -214,16 +286,44 @@ export function planInventory(plan: TerraformPlan, options: PlanOptions): { clus
           ...new Set(
             [...(refs?.get('instance_groups') ?? []), ...(refs?.get('restricted_instance_groups') ?? [])]
               .map(baseAddress)
-              .filter((ref) => keyAddresses.has(ref) || [...resources.values()].some((r) => r.address === ref && (r.type === 'aws_kms_alias' || r.type === 'awscc_kms_alias'))),
+              .filter(
+                (ref) =>
+                  keyAddresses.has(ref) ||
+                  [...resources.values()].some(
+                    (r) => r.address === ref && (r.type === 'aws_kms_alias' || r.type === 'awscc_kms_alias'),
+                  ),
+              ),
           ),
         ];
-        const keysReferenced = [...new Set(candidates.map((ref) => (keyAddresses.has(ref) ? idOf(ref) : aliasToKey.get(textOf((resources.get(ref)?.values as ValObject | undefined)?.name ?? null) ?? ''))).filter((id): id is string => id !== undefined))];
+        const keysReferenced = [
+          ...new Set(
+            candidates
+              .map((ref) =>
+                keyAddresses.has(ref)
+                  ? idOf(ref)
+                  : aliasToKey.get(
+                      textOf((resources.get(ref)?.values as ValObject | undefined)?.name ?? null) ?? '',
+                    ),
+              )
+              .filter((id): id is string => id !== undefined),
+          ),
+        ];
         if (keysReferenced.length === 1)
-          return { kmsKeyId: `${candidates[0]}.arn`, resolution: { status: 'resolved', keyArn: keysReferenced[0]! } };
+          return {
+            kmsKeyId: `${candidates[0]}.arn`,
+            resolution: { status: 'resolved', keyArn: keysReferenced[0]! },
+          };
         const inputs =
           candidates.length > 0
             ? candidates
-            : [...new Set([...(refs?.get('instance_groups') ?? []), ...(refs?.get('restricted_instance_groups') ?? [])].map(baseAddress))].slice(0, 8);
+            : [
+                ...new Set(
+                  [
+                    ...(refs?.get('instance_groups') ?? []),
+                    ...(refs?.get('restricted_instance_groups') ?? []),
+                  ].map(baseAddress),
+                ),
+              ].slice(0, 8);
         return {
           kmsKeyId: {
             unresolved: value.expression,
@@ -242,7 +342,8 @@ export function planInventory(plan: TerraformPlan, options: PlanOptions): { clus
       const known = keyByArn.get(text);
       if (known) return { kmsKeyId: text, resolution: { status: 'resolved', keyArn: known } };
       const alias = /(?:^|:)(alias\/[\w/-]+)$/.exec(text)?.[1];
-      if (alias && aliasToKey.has(alias)) return { kmsKeyId: text, resolution: { status: 'resolved', keyArn: aliasToKey.get(alias)! } };
+      if (alias && aliasToKey.has(alias))
+        return { kmsKeyId: text, resolution: { status: 'resolved', keyArn: aliasToKey.get(alias)! } };
       return { kmsKeyId: text, resolution: literalKeyResolution(text) };
     };
     clusters.push(

@@ -53,7 +53,9 @@ export function evaluate(expr: Expr, scope: Scope, depth = 0): Val {
         // "${x}" alone is x itself, whatever its type.
         return evaluate(expr.parts[0]!, scope, depth + 1);
       }
-      const values = expr.parts.map((part) => (typeof part === 'string' ? part : evaluate(part, scope, depth + 1)));
+      const values = expr.parts.map((part) =>
+        typeof part === 'string' ? part : evaluate(part, scope, depth + 1),
+      );
       return concatenate(values, expr);
     }
     case 'tuple':
@@ -65,7 +67,8 @@ export function evaluate(expr: Expr, scope: Scope, depth = 0): Val {
       const out: ValObject = {};
       for (const { key, value } of expr.entries) {
         const k = evaluate(key, scope, depth + 1);
-        if (k instanceof Unknown) return new Unknown(expr.text, `an object key is not known: ${k.reason}`, k.inputs);
+        if (k instanceof Unknown)
+          return new Unknown(expr.text, `an object key is not known: ${k.reason}`, k.inputs);
         const name = textOf(k);
         if (name === undefined) continue;
         out[name] = evaluate(value, scope, depth + 1);
@@ -79,7 +82,8 @@ export function evaluate(expr: Expr, scope: Scope, depth = 0): Val {
       if (!chain) {
         if (expr.t === 'var') return new Unknown(expr.text, 'not a reference');
         const base = evaluate((expr as { obj: Expr }).obj, scope, depth + 1);
-        const step: Step = expr.t === 'attr' ? { attr: expr.name } : { index: evaluate(expr.key, scope, depth + 1) };
+        const step: Step =
+          expr.t === 'attr' ? { attr: expr.name } : { index: evaluate(expr.key, scope, depth + 1) };
         return applySteps(base, [step], expr);
       }
       const steps: Step[] = chain.steps.map((step) =>
@@ -94,7 +98,11 @@ export function evaluate(expr: Expr, scope: Scope, depth = 0): Val {
       return list.map((item) => {
         let value: Val = item;
         for (const step of expr.path)
-          value = applySteps(value, ['attr' in step ? step : { index: evaluate(step.index, scope, depth + 1) }], expr);
+          value = applySteps(
+            value,
+            ['attr' in step ? step : { index: evaluate(step.index, scope, depth + 1) }],
+            expr,
+          );
         return value;
       });
     }
@@ -103,13 +111,15 @@ export function evaluate(expr: Expr, scope: Scope, depth = 0): Val {
     case 'cond': {
       const test = evaluate(expr.test, scope, depth + 1);
       if (test instanceof Unknown) return new Unknown(expr.text, test.reason, test.inputs);
-      if (isSym(test)) return new Unknown(expr.text, `the condition is known only after apply (${test.text})`, []);
+      if (isSym(test))
+        return new Unknown(expr.text, `the condition is known only after apply (${test.text})`, []);
       return evaluate(truthy(test) ? expr.then : expr.else, scope, depth + 1);
     }
     case 'unary': {
       const operand = evaluate(expr.operand, scope, depth + 1);
       if (operand instanceof Unknown) return new Unknown(expr.text, operand.reason, operand.inputs);
-      if (expr.op === '!') return typeof operand === 'boolean' ? !operand : new Unknown(expr.text, 'not a boolean');
+      if (expr.op === '!')
+        return typeof operand === 'boolean' ? !operand : new Unknown(expr.text, 'not a boolean');
       return typeof operand === 'number' ? -operand : new Unknown(expr.text, 'not a number');
     }
     case 'binary':
@@ -122,7 +132,9 @@ export function evaluate(expr: Expr, scope: Scope, depth = 0): Val {
 }
 
 /** `a.b[0].c` as a root name and steps, or undefined when the root is not a plain name. */
-export function traversal(expr: Expr): { root: string; steps: ({ attr: string } | { index: Expr })[] } | undefined {
+export function traversal(
+  expr: Expr,
+): { root: string; steps: ({ attr: string } | { index: Expr })[] } | undefined {
   const steps: ({ attr: string } | { index: Expr })[] = [];
   let current: Expr = expr;
   for (;;) {
@@ -205,7 +217,8 @@ function binary(expr: Extract<Expr, { t: 'binary' }>, scope: Scope, depth: numbe
     return expr.op === '==' ? equal : !equal;
   }
   if (expr.op === '&&' || expr.op === '||') {
-    if (typeof left !== 'boolean' || typeof right !== 'boolean') return new Unknown(expr.text, 'not booleans');
+    if (typeof left !== 'boolean' || typeof right !== 'boolean')
+      return new Unknown(expr.text, 'not booleans');
     return expr.op === '&&' ? left && right : left || right;
   }
   const a = typeof left === 'string' ? Number(left) : left;
@@ -259,7 +272,8 @@ function forExpression(expr: Extract<Expr, { t: 'for' }>, scope: Scope, depth: n
     else {
       const k = expr.key ? evaluate(expr.key, inner, depth + 1) : key;
       const name = textOf(k);
-      if (k instanceof Unknown || name === undefined) return new Unknown(expr.text, 'a key of the result is not known');
+      if (k instanceof Unknown || name === undefined)
+        return new Unknown(expr.text, 'a key of the result is not known');
       if (expr.group) {
         const list = (object[name] as Val[] | undefined) ?? [];
         list.push(item);
@@ -271,7 +285,8 @@ function forExpression(expr: Extract<Expr, { t: 'for' }>, scope: Scope, depth: n
 }
 
 const known = (values: readonly Val[], expr: Expr): Unknown | undefined => {
-  for (const value of values) if (value instanceof Unknown) return new Unknown(expr.text, value.reason, value.inputs);
+  for (const value of values)
+    if (value instanceof Unknown) return new Unknown(expr.text, value.reason, value.inputs);
   return undefined;
 };
 
@@ -372,20 +387,36 @@ function call(expr: Extract<Expr, { t: 'call' }>, scope: Scope, depth: number): 
     case 'one': {
       if (unknown) return unknown;
       const list = asList(a ?? []) ?? [];
-      return list.length === 0 ? null : list.length === 1 ? list[0]! : new Unknown(expr.text, 'one() of more than one element');
+      return list.length === 0
+        ? null
+        : list.length === 1
+          ? list[0]!
+          : new Unknown(expr.text, 'one() of more than one element');
     }
     case 'keys':
       if (unknown) return unknown;
       return isObject(a) ? Object.keys(a).sort() : [];
     case 'values':
       if (unknown) return unknown;
-      return isObject(a) ? Object.keys(a).sort().map((k) => a[k]!) : [];
+      return isObject(a)
+        ? Object.keys(a)
+            .sort()
+            .map((k) => a[k]!)
+        : [];
     case 'length':
       if (unknown) return unknown;
-      return Array.isArray(a) ? a.length : isObject(a) ? Object.keys(a).length : typeof a === 'string' ? a.length : 0;
+      return Array.isArray(a)
+        ? a.length
+        : isObject(a)
+          ? Object.keys(a).length
+          : typeof a === 'string'
+            ? a.length
+            : 0;
     case 'contains':
       if (unknown) return unknown;
-      return (asList(a ?? []) ?? []).some((item) => JSON.stringify(toPlain(item)) === JSON.stringify(toPlain(b ?? null)));
+      return (asList(a ?? []) ?? []).some(
+        (item) => JSON.stringify(toPlain(item)) === JSON.stringify(toPlain(b ?? null)),
+      );
     case 'zipmap': {
       if (unknown) return unknown;
       const keys = asList(a ?? []) ?? [];
@@ -456,7 +487,8 @@ function call(expr: Extract<Expr, { t: 'call' }>, scope: Scope, depth: number): 
     case 'split': {
       if (unknown) return unknown;
       const text = textOf(b ?? null);
-      if (text === undefined || isSym(b)) return new Unknown(expr.text, 'it splits a value known only after apply');
+      if (text === undefined || isSym(b))
+        return new Unknown(expr.text, 'it splits a value known only after apply');
       return text.split(textOf(a ?? '') ?? '');
     }
     case 'replace': {
@@ -489,7 +521,13 @@ function call(expr: Extract<Expr, { t: 'call' }>, scope: Scope, depth: number): 
         if (match[1] === '%') parts.push('%');
         else {
           const value = args[i++] ?? null;
-          parts.push(match[1]!.endsWith('q') ? JSON.stringify(textOf(value) ?? '') : isSym(value) ? value : (textOf(value) ?? JSON.stringify(toPlain(value))));
+          parts.push(
+            match[1]!.endsWith('q')
+              ? JSON.stringify(textOf(value) ?? '')
+              : isSym(value)
+                ? value
+                : (textOf(value) ?? JSON.stringify(toPlain(value))),
+          );
         }
       }
       parts.push(template.slice(last));
@@ -523,7 +561,8 @@ function call(expr: Extract<Expr, { t: 'call' }>, scope: Scope, depth: number): 
     case 'range': {
       if (unknown) return unknown;
       const numbers = args.map((arg) => Number(textOf(arg)));
-      const [start, end, step] = numbers.length === 1 ? [0, numbers[0]!, 1] : [numbers[0]!, numbers[1]!, numbers[2] ?? 1];
+      const [start, end, step] =
+        numbers.length === 1 ? [0, numbers[0]!, 1] : [numbers[0]!, numbers[1]!, numbers[2] ?? 1];
       const out: number[] = [];
       for (let n = start; step > 0 ? n < end : n > end; n += step) {
         out.push(n);

@@ -63,7 +63,9 @@ export async function initHcl(): Promise<void> {
   if (parser) return;
   await Parser.init();
   const require = createRequire(import.meta.url);
-  const grammarDir = require.resolve('@tree-sitter-grammars/tree-sitter-hcl/package.json').replace(/package\.json$/, '');
+  const grammarDir = require
+    .resolve('@tree-sitter-grammars/tree-sitter-hcl/package.json')
+    .replace(/package\.json$/, '');
   const language = await Language.load(readFileSync(`${grammarDir}tree-sitter-terraform.wasm`));
   const instance = new Parser();
   instance.setLanguage(language);
@@ -85,7 +87,10 @@ export function parseHcl(text: string): HclParse {
       return { ok: false, message: `invalid HCL: ${what}`, line };
     }
     const bodyNode = root.namedChildren.find((child) => child?.type === 'body');
-    return { ok: true, body: bodyNode ? convertBody(bodyNode, text, 0) : { attributes: new Map(), blocks: [] } };
+    return {
+      ok: true,
+      body: bodyNode ? convertBody(bodyNode, text, 0) : { attributes: new Map(), blocks: [] },
+    };
   } catch (error) {
     if (error instanceof DepthError) return { ok: false, message: error.message, line: error.line };
     throw error;
@@ -120,7 +125,8 @@ function firstError(node: Node): Node | undefined {
 }
 
 const lineOf = (node: Node) => node.startPosition.row + 1;
-const named = (node: Node): Node[] => node.namedChildren.filter((child): child is Node => child !== null && child.type !== 'comment');
+const named = (node: Node): Node[] =>
+  node.namedChildren.filter((child): child is Node => child !== null && child.type !== 'comment');
 
 function convertBody(node: Node, source: string, depth: number): Body {
   const body: Body = { attributes: new Map(), blocks: [] };
@@ -128,7 +134,11 @@ function convertBody(node: Node, source: string, depth: number): Body {
     if (child.type === 'attribute') {
       const [nameNode, exprNode] = named(child);
       if (!nameNode || !exprNode) continue;
-      body.attributes.set(nameNode.text, { name: nameNode.text, expr: convertExpr(exprNode, source, depth + 1), line: lineOf(child) });
+      body.attributes.set(nameNode.text, {
+        name: nameNode.text,
+        expr: convertExpr(exprNode, source, depth + 1),
+        line: lineOf(child),
+      });
     } else if (child.type === 'block') {
       const parts = named(child);
       const type = parts[0]?.text ?? '';
@@ -149,16 +159,19 @@ function stringLiteral(node: Node, source: string): string {
   const start = node.child(0);
   const end = node.child(node.childCount - 1);
   if (!start || !end) return node.text;
-  return unescape(source.slice(start.endIndex, end.startIndex));
+  return unescapeHcl(source.slice(start.endIndex, end.startIndex));
 }
 
-function unescape(text: string): string {
-  return text.replace(/\\(["\\nrt])|\\u([0-9a-fA-F]{4})|\$\$\{|%%\{/g, (whole, ch: string | undefined, hex: string | undefined) => {
-    if (hex) return String.fromCharCode(Number.parseInt(hex, 16));
-    if (whole === '$${') return '${';
-    if (whole === '%%{') return '%{';
-    return ch === 'n' ? '\n' : ch === 'r' ? '\r' : ch === 't' ? '\t' : (ch ?? '');
-  });
+function unescapeHcl(text: string): string {
+  return text.replace(
+    /\\(["\\nrt])|\\u([0-9a-fA-F]{4})|\$\$\{|%%\{/g,
+    (whole, ch: string | undefined, hex: string | undefined) => {
+      if (hex) return String.fromCharCode(Number.parseInt(hex, 16));
+      if (whole === '$${') return '${';
+      if (whole === '%%{') return '%{';
+      return ch === 'n' ? '\n' : ch === 'r' ? '\r' : ch === 't' ? '\t' : (ch ?? '');
+    },
+  );
 }
 
 function convertExpr(node: Node, source: string, depth: number): Expr {
@@ -187,7 +200,12 @@ function convertExpr(node: Node, source: string, depth: number): Expr {
     case 'collection_value':
       return convertExpr(children[0]!, source, depth + 1);
     case 'tuple':
-      return { t: 'tuple', items: children.filter((c) => c.type === 'expression').map((c) => convertExpr(c, source, depth + 1)), line, text };
+      return {
+        t: 'tuple',
+        items: children.filter((c) => c.type === 'expression').map((c) => convertExpr(c, source, depth + 1)),
+        line,
+        text,
+      };
     case 'object': {
       const entries: { key: Expr; value: Expr }[] = [];
       for (const element of children.filter((c) => c.type === 'object_elem')) {
@@ -208,13 +226,18 @@ function convertExpr(node: Node, source: string, depth: number): Expr {
     case 'function_call': {
       const name = children[0]?.text ?? '';
       const argsNode = children.find((c) => c.type === 'function_arguments');
-      const args = argsNode ? named(argsNode).filter((c) => c.type === 'expression').map((c) => convertExpr(c, source, depth + 1)) : [];
+      const args = argsNode
+        ? named(argsNode)
+            .filter((c) => c.type === 'expression')
+            .map((c) => convertExpr(c, source, depth + 1))
+        : [];
       const expand = argsNode ? named(argsNode).some((c) => c.type === 'ellipsis') : false;
       return { t: 'call', name, args, expand, line, text };
     }
     case 'conditional': {
       const [test, then, otherwise] = children.map((c) => convertExpr(c, source, depth + 1));
-      if (!test || !then || !otherwise) return { t: 'unsupported', line, text, why: 'an incomplete conditional' };
+      if (!test || !then || !otherwise)
+        return { t: 'unsupported', line, text, why: 'an incomplete conditional' };
       return { t: 'cond', test, then, else: otherwise, line, text };
     }
     case 'operation':
@@ -239,7 +262,8 @@ function convertExpr(node: Node, source: string, depth: number): Expr {
 function applyAccessor(expr: Expr, accessor: Node, source: string, depth: number): Expr {
   const line = lineOf(accessor);
   const text = `${expr.text}${accessor.text}`;
-  if (accessor.type === 'get_attr') return { t: 'attr', obj: expr, name: named(accessor)[0]?.text ?? '', line, text };
+  if (accessor.type === 'get_attr')
+    return { t: 'attr', obj: expr, name: named(accessor)[0]?.text ?? '', line, text };
   if (accessor.type === 'index') {
     const inner = named(accessor)[0];
     if (inner?.type === 'legacy_index') {
@@ -292,7 +316,15 @@ function convertTemplate(node: Node, source: string, depth: number): Expr {
   const parts: (string | Expr)[] = [];
   let cursor = start;
   const literal = (from: number, to: number) => {
-    if (to > from) parts.push(isHeredoc ? source.slice(from, to).replace(/\$\$\{/g, '${').replace(/%%\{/g, '%{') : unescape(source.slice(from, to)));
+    if (to > from)
+      parts.push(
+        isHeredoc
+          ? source
+              .slice(from, to)
+              .replace(/\$\$\{/g, '${')
+              .replace(/%%\{/g, '%{')
+          : unescapeHcl(source.slice(from, to)),
+      );
   };
   for (const child of children) {
     if (child.type === 'template_interpolation') {
@@ -301,18 +333,28 @@ function convertTemplate(node: Node, source: string, depth: number): Expr {
       parts.push(inner ? convertExpr(inner, source, depth + 1) : { t: 'lit', v: '', line, text: '' });
       cursor = child.endIndex;
     } else if (child.type === 'template_directive') {
-      return { t: 'unsupported', line, text, why: 'template directives (%{ if } / %{ for }) are not evaluated' };
+      return {
+        t: 'unsupported',
+        line,
+        text,
+        why: 'template directives (%{ if } / %{ for }) are not evaluated',
+      };
     }
   }
   literal(cursor, end);
   if (isHeredoc && text.startsWith('<<-')) {
     // Indented heredoc: strip the common leading whitespace of the literal lines.
-    const lines = parts.filter((part): part is string => typeof part === 'string').join('').split('\n').filter((l) => l.trim());
+    const lines = parts
+      .filter((part): part is string => typeof part === 'string')
+      .join('')
+      .split('\n')
+      .filter((l) => l.trim());
     const indent = Math.min(...lines.map((l) => /^[ \t]*/.exec(l)![0].length));
     if (Number.isFinite(indent) && indent > 0)
       for (let i = 0; i < parts.length; i++) {
         const part = parts[i];
-        if (typeof part === 'string') parts[i] = part.replace(new RegExp(`(^|\\n)[ \\t]{0,${indent}}`, 'g'), '$1');
+        if (typeof part === 'string')
+          parts[i] = part.replace(new RegExp(`(^|\\n)[ \\t]{0,${indent}}`, 'g'), '$1');
       }
   }
   return { t: 'tmpl', parts, line, text };

@@ -13,9 +13,25 @@ import type { SourceIssue } from '../../model/finding.js';
 import type { InputError } from '../../model/input-error.js';
 import type { Cluster, InstanceGroup, Unresolved } from '../../model/inventory.js';
 import { err, ok, type Result } from '../../model/result.js';
-import { asNumber, isObject, locationOf, textOf, Unknown, type Val } from '../common/value.js';
-import { ModuleInstance, type ModuleOutput, type TfContext, type TfFile, type TfModuleDir, type TfOptions } from './module.js';
+import {
+  ACCOUNT,
+  asNumber,
+  isObject,
+  locationOf,
+  REGION,
+  textOf,
+  Unknown,
+  type Val,
+} from '../common/value.js';
 import { evaluate } from './evaluate.js';
+import {
+  ModuleInstance,
+  type ModuleOutput,
+  type TfContext,
+  type TfFile,
+  type TfModuleDir,
+  type TfOptions,
+} from './module.js';
 
 export interface TfVarFile {
   file: string;
@@ -35,7 +51,9 @@ export interface TfScanInput {
 
 const AUTO_VARS = /^(terraform\.tfvars(\.json)?|.+\.auto\.tfvars(\.json)?)$/;
 
-export function scanTerraform(input: TfScanInput): Result<ModuleOutput & { issues: SourceIssue[] }, InputError> {
+export function scanTerraform(
+  input: TfScanInput,
+): Result<ModuleOutput & { issues: SourceIssue[] }, InputError> {
   const issues: SourceIssue[] = [];
   const modules = new Map<string, TfModuleDir>();
   for (const file of input.files) {
@@ -63,7 +81,12 @@ export function scanTerraform(input: TfScanInput): Result<ModuleOutput & { issue
       for (const block of file.body.blocks) {
         if (block.type !== 'module') continue;
         const source = block.body.attributes.get('source');
-        const value = source && source.expr.t === 'tmpl' && source.expr.parts.length === 1 ? source.expr.parts[0] : source?.expr.t === 'lit' ? source.expr.v : undefined;
+        const value =
+          source && source.expr.t === 'tmpl' && source.expr.parts.length === 1
+            ? source.expr.parts[0]
+            : source?.expr.t === 'lit'
+              ? source.expr.v
+              : undefined;
         if (typeof value === 'string' && (value.startsWith('./') || value.startsWith('../')))
           called.add(`${module.absDir}/${value}`.replace(/\/\.\//g, '/'));
       }
@@ -72,7 +95,9 @@ export function scanTerraform(input: TfScanInput): Result<ModuleOutput & { issue
 
   const declared = (module: TfModuleDir) => {
     const names = new Set<string>();
-    for (const file of module.files) for (const block of file.body.blocks) if (block.type === 'variable' && block.labels[0]) names.add(block.labels[0]);
+    for (const file of module.files)
+      for (const block of file.body.blocks)
+        if (block.type === 'variable' && block.labels[0]) names.add(block.labels[0]);
     return names;
   };
 
@@ -92,7 +117,9 @@ export function scanTerraform(input: TfScanInput): Result<ModuleOutput & { issue
     const names = declared(root);
     const values = new Map<string, Val>();
     const auto = input.varFiles
-      .filter((varFile) => dirname(varFile.absPath) === root.absDir && AUTO_VARS.test(basename(varFile.absPath)))
+      .filter(
+        (varFile) => dirname(varFile.absPath) === root.absDir && AUTO_VARS.test(basename(varFile.absPath)),
+      )
       .sort((a, b) => (a.absPath < b.absPath ? -1 : 1));
     for (const varFile of [...auto, ...input.explicitVarFiles]) {
       if (![...varFile.values.keys()].some((key) => names.has(key))) continue;
@@ -106,7 +133,11 @@ export function scanTerraform(input: TfScanInput): Result<ModuleOutput & { issue
   }
 
   for (const varFile of input.varFiles) {
-    if (usedVarFiles.has(varFile.absPath) || input.explicitVarFiles.some((v) => v.absPath === varFile.absPath)) continue;
+    if (
+      usedVarFiles.has(varFile.absPath) ||
+      input.explicitVarFiles.some((v) => v.absPath === varFile.absPath)
+    )
+      continue;
     if (modules.has(dirname(varFile.absPath))) {
       if (!AUTO_VARS.test(basename(varFile.absPath)))
         issues.push({
@@ -145,14 +176,17 @@ function orphanClusters(varFile: TfVarFile): Cluster[] {
     reason: `${basename(varFile.file)} holds variable values for a Terraform configuration that is not in the scanned files; the configuration decides this`,
     inputs: [`${dir === '.' ? '' : `${dir}/`}*.tf`],
   });
-  const clusterName = textOf(varFile.values.get('hyperpod_cluster_name')?.value ?? null) ?? basename(dirname(varFile.absPath));
+  const clusterName =
+    textOf(varFile.values.get('hyperpod_cluster_name')?.value ?? null) ?? basename(dirname(varFile.absPath));
   const id = `${varFile.file}#var.${groupsVars.find(([name]) => varFile.values.has(name))![0]}`;
-  const firstLine = Math.min(...groupsVars.map(([name]) => varFile.values.get(name)?.line ?? Number.POSITIVE_INFINITY));
+  const firstLine = Math.min(
+    ...groupsVars.map(([name]) => varFile.values.get(name)?.line ?? Number.POSITIVE_INFINITY),
+  );
   const cluster: Cluster = {
     id,
     name: clusterName,
-    account: '${AWS::AccountId}',
-    region: textOf(varFile.values.get('aws_region')?.value ?? null) ?? '${AWS::Region}',
+    account: ACCOUNT,
+    region: textOf(varFile.values.get('aws_region')?.value ?? null) ?? REGION,
     source: 'terraform',
     location: { file: varFile.file, line: Number.isFinite(firstLine) ? firstLine : 1 },
     orchestrator: missing('the orchestrator'),
@@ -191,13 +225,18 @@ function orphanClusters(varFile: TfVarFile): Cluster[] {
 }
 
 /** Variable values from a .tfvars body (literal expressions only, as Terraform requires). */
-export function tfvarsValues(body: import('./hcl.js').Body, file: string): Map<string, { value: Val; line: number }> {
+export function tfvarsValues(
+  body: import('./hcl.js').Body,
+  file: string,
+): Map<string, { value: Val; line: number }> {
   const values = new Map<string, { value: Val; line: number }>();
   const scope = {
     file,
     readFile: () => undefined,
-    reference: (_root: string, _steps: unknown, expr: { text: string }) => new Unknown(expr.text, 'variable files hold literal values only'),
+    reference: (_root: string, _steps: unknown, expr: { text: string }) =>
+      new Unknown(expr.text, 'variable files hold literal values only'),
   };
-  for (const [name, attribute] of body.attributes) values.set(name, { value: evaluate(attribute.expr, scope), line: attribute.line });
+  for (const [name, attribute] of body.attributes)
+    values.set(name, { value: evaluate(attribute.expr, scope), line: attribute.line });
   return values;
 }

@@ -13,13 +13,17 @@ import { readFileSync, statSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import type { SourceIssue } from '../../model/finding.js';
 import type { Cluster, ExecutionRole, Key, Location, PolicyStatement } from '../../model/inventory.js';
+import { partitionOf } from '../cloudformation/stack.js';
 import { buildCluster, literalKeyResolution, type VolumeKey } from '../common/cluster-builder.js';
 import { buildKey, defaultKeyPolicy, kmsStatementsOf } from '../common/key-builder.js';
 import {
+  ACCOUNT,
   isObject,
   isSym,
   locate,
   NO_VALUE,
+  PARTITION,
+  REGION,
   Sym,
   textOf,
   toPlain,
@@ -27,7 +31,6 @@ import {
   type Val,
   type ValObject,
 } from '../common/value.js';
-import { partitionOf } from '../cloudformation/stack.js';
 import { applySteps, evaluate, type Scope, type Step } from './evaluate.js';
 import type { Attribute, Block, Body, Expr } from './hcl.js';
 
@@ -68,7 +71,16 @@ interface Declared<T> {
 
 const KEY_TYPES = new Set(['aws_kms_key', 'awscc_kms_key', 'aws_kms_replica_key']);
 const ALIAS_TYPES = new Set(['aws_kms_alias', 'awscc_kms_alias']);
-const META_ARGUMENTS = new Set(['source', 'version', 'count', 'for_each', 'providers', 'depends_on', 'lifecycle', 'provider']);
+const META_ARGUMENTS = new Set([
+  'source',
+  'version',
+  'count',
+  'for_each',
+  'providers',
+  'depends_on',
+  'lifecycle',
+  'provider',
+]);
 const MAX_MODULE_DEPTH = 8;
 
 /** The declarations of one module directory, indexed. */
@@ -91,7 +103,8 @@ class ModuleIndex {
             if (a) this.variables.set(a, { item: block, file });
             break;
           case 'locals':
-            for (const [name, attribute] of block.body.attributes) this.locals.set(name, { item: attribute, file });
+            for (const [name, attribute] of block.body.attributes)
+              this.locals.set(name, { item: attribute, file });
             break;
           case 'resource':
             if (a && b) {
@@ -109,7 +122,8 @@ class ModuleIndex {
             if (a) this.outputs.set(a, { item: block, file });
             break;
           case 'provider':
-            if (a === 'aws' && !block.labels[1]) this.providerRegion ??= block.body.attributes.get('region')?.expr;
+            if (a === 'aws' && !block.labels[1])
+              this.providerRegion ??= block.body.attributes.get('region')?.expr;
             break;
         }
       }
@@ -154,13 +168,13 @@ export class ModuleInstance {
     inheritedRegion: string | undefined,
   ) {
     this.index = new ModuleIndex(dir);
-    this.account = context.options.account ?? '${AWS::AccountId}';
-    this.region = context.options.region ?? inheritedRegion ?? '${AWS::Region}';
+    this.account = context.options.account ?? ACCOUNT;
+    this.region = context.options.region ?? inheritedRegion ?? REGION;
     if (!context.options.region && !inheritedRegion && this.index.providerRegion) {
       const region = evaluate(this.index.providerRegion, this.scope(this.index.dir.files[0]!, {}));
       if (typeof region === 'string' && /^[a-z]{2}(-[a-z]+)+-\d$/.test(region)) this.region = region;
     }
-    this.partition = partitionOf(this.region.startsWith('${') ? undefined : this.region) ?? '${AWS::Partition}';
+    this.partition = partitionOf(this.region.startsWith('${') ? undefined : this.region) ?? PARTITION;
   }
 
   static evaluateRoot(context: TfContext, dir: TfModuleDir, variables: Map<string, Val>): ModuleOutput {
@@ -171,7 +185,13 @@ export class ModuleInstance {
     root.emitClusters();
     for (const role of family.roles.values())
       if (role.statements.length > 0)
-        family.output.roles.push({ arn: role.arn, account: root.account, source: 'terraform', kmsStatements: role.statements, policiesCollected: true });
+        family.output.roles.push({
+          arn: role.arn,
+          account: root.account,
+          source: 'terraform',
+          kmsStatements: role.statements,
+          policiesCollected: true,
+        });
     return family.output;
   }
 
@@ -208,11 +228,17 @@ export class ModuleInstance {
     const firstName = first && 'attr' in first ? first.attr : undefined;
     switch (root) {
       case 'var':
-        return firstName === undefined ? new Unknown(expr.text, 'not a variable') : applySteps(this.variable(firstName, expr), steps.slice(1), expr);
+        return firstName === undefined
+          ? new Unknown(expr.text, 'not a variable')
+          : applySteps(this.variable(firstName, expr), steps.slice(1), expr);
       case 'local':
-        return firstName === undefined ? new Unknown(expr.text, 'not a local value') : applySteps(this.local(firstName, expr), steps.slice(1), expr);
+        return firstName === undefined
+          ? new Unknown(expr.text, 'not a local value')
+          : applySteps(this.local(firstName, expr), steps.slice(1), expr);
       case 'module':
-        return firstName === undefined ? new Unknown(expr.text, 'not a module output') : this.moduleOutput(firstName, steps.slice(1), expr);
+        return firstName === undefined
+          ? new Unknown(expr.text, 'not a module output')
+          : this.moduleOutput(firstName, steps.slice(1), expr);
       case 'data':
         return this.dataReference(steps, expr);
       case 'path': {
@@ -226,7 +252,8 @@ export class ModuleInstance {
       case 'self':
         return new Unknown(expr.text, `${root} is used outside a resource that sets it`);
     }
-    if (this.index.resourceTypes.has(root) && firstName !== undefined) return this.resourceReference(root, firstName, steps.slice(1), expr);
+    if (this.index.resourceTypes.has(root) && firstName !== undefined)
+      return this.resourceReference(root, firstName, steps.slice(1), expr);
     void file;
     return new Unknown(expr.text, `${root} is not declared in this module`, [root]);
   }
@@ -237,7 +264,9 @@ export class ModuleInstance {
     const fallback = declared?.item.body.attributes.get('default');
     if (declared && fallback) return evaluate(fallback.expr, this.scope(declared.file, {}));
     if (!declared) return new Unknown(expr.text, `variable ${name} is not declared`, [`var.${name}`]);
-    return new Unknown(`var.${name}`, `variable ${name} has no default and no value was given`, [`var.${name}`]);
+    return new Unknown(`var.${name}`, `variable ${name} has no default and no value was given`, [
+      `var.${name}`,
+    ]);
   }
 
   private local(name: string, expr: Expr): Val {
@@ -255,7 +284,8 @@ export class ModuleInstance {
 
   private resourceReference(type: string, name: string, rest: Step[], expr: Expr): Val {
     const declared = this.index.resources.get(`${type}.${name}`);
-    if (!declared) return new Unknown(expr.text, `${type}.${name} is not declared in this module`, [`${type}.${name}`]);
+    if (!declared)
+      return new Unknown(expr.text, `${type}.${name} is not declared in this module`, [`${type}.${name}`]);
     const block = declared.item;
     const repeated = block.body.attributes.has('count') || block.body.attributes.has('for_each');
     let suffix = '';
@@ -268,7 +298,9 @@ export class ModuleInstance {
     } else if (repeated) {
       const instances = this.instances(declared);
       if (instances instanceof Unknown) return new Unknown(expr.text, instances.reason, instances.inputs);
-      const list = instances.map((instance) => new Sym(instance.address, { id: this.idOf(declared.file, instance.address), type }));
+      const list = instances.map(
+        (instance) => new Sym(instance.address, { id: this.idOf(declared.file, instance.address), type }),
+      );
       return applySteps(list, steps, expr);
     }
     const address = `${this.prefix}${type}.${name}${suffix}`;
@@ -282,12 +314,21 @@ export class ModuleInstance {
   }
 
   /** Attributes whose value the configuration fixes: arguments set literally, a role's ARN from its name. */
-  private knownAttribute(declared: Declared<Block>, type: string, attribute: string, target: { id: string; type: string }): Val | undefined {
+  private knownAttribute(
+    declared: Declared<Block>,
+    type: string,
+    attribute: string,
+    target: { id: string; type: string },
+  ): Val | undefined {
     const body = declared.item.body;
     if (type === 'aws_iam_role' && attribute === 'arn') {
       const name = this.literalArgument(declared, 'name');
       const path = this.literalArgument(declared, 'path') ?? '/';
-      if (name) return new Sym(`arn:${this.partition}:iam::${this.account}:role${path}${name}`, { ...target, attribute });
+      if (name)
+        return new Sym(`arn:${this.partition}:iam::${this.account}:role${path}${name}`, {
+          ...target,
+          attribute,
+        });
       return undefined;
     }
     // A key's ARN is its inventory id, so IAM statements that name it match the key.
@@ -302,7 +343,12 @@ export class ModuleInstance {
 
   private literalArgument(declared: Declared<Block>, name: string): string | undefined {
     const argument = declared.item.body.attributes.get(name);
-    if (!argument || declared.item.body.attributes.has('count') || declared.item.body.attributes.has('for_each')) return undefined;
+    if (
+      !argument ||
+      declared.item.body.attributes.has('count') ||
+      declared.item.body.attributes.has('for_each')
+    )
+      return undefined;
     const value = evaluate(argument.expr, this.scope(declared.file, {}));
     return typeof value === 'string' ? value : undefined;
   }
@@ -319,11 +365,15 @@ export class ModuleInstance {
     const attribute = rest[0] && 'attr' in rest[0] ? rest[0].attr : undefined;
     const after = rest.slice(1);
     if (type === 'aws_caller_identity' && attribute === 'account_id')
-      return applySteps(this.context.options.account ?? new Sym('${AWS::AccountId}'), after, expr);
+      return applySteps(this.context.options.account ?? new Sym(ACCOUNT), after, expr);
     if (type === 'aws_region' && (attribute === 'name' || attribute === 'region' || attribute === 'id'))
       return applySteps(this.region.startsWith('${') ? new Sym(this.region) : this.region, after, expr);
     if (type === 'aws_partition' && attribute === 'partition')
-      return applySteps(this.partition.startsWith('${') ? new Sym(this.partition) : this.partition, after, expr);
+      return applySteps(
+        this.partition.startsWith('${') ? new Sym(this.partition) : this.partition,
+        after,
+        expr,
+      );
     const declared = this.index.data.get(`${type}.${name}`);
     if (!declared) return new Unknown(expr.text, `data.${type}.${name} is not declared in this module`);
     const scope = this.scope(declared.file, {});
@@ -333,11 +383,16 @@ export class ModuleInstance {
       const keyId = declared.item.body.attributes.get('key_id');
       if (keyId) return evaluate(keyId.expr, scope);
     }
-    if (type === 'aws_kms_alias' && ['name', 'arn', 'target_key_arn', 'target_key_id'].includes(attribute ?? '')) {
+    if (
+      type === 'aws_kms_alias' &&
+      ['name', 'arn', 'target_key_arn', 'target_key_id'].includes(attribute ?? '')
+    ) {
       const aliasName = declared.item.body.attributes.get('name');
       if (aliasName) return evaluate(aliasName.expr, scope);
     }
-    return new Unknown(expr.text, `data.${type}.${name} is read from AWS when Terraform plans`, [`data.${type}.${name}`]);
+    return new Unknown(expr.text, `data.${type}.${name} is read from AWS when Terraform plans`, [
+      `data.${type}.${name}`,
+    ]);
   }
 
   /** data "aws_iam_policy_document" as the JSON policy it renders. */
@@ -351,7 +406,8 @@ export class ModuleInstance {
       const docs: Val[] = Array.isArray(value) ? value : [value];
       for (const doc of docs) {
         const parsed = safeJson(textOf(doc) ?? '');
-        if (isObject(parsed as Val) && Array.isArray((parsed as ValObject).Statement)) statements.push(...((parsed as ValObject).Statement as Val[]));
+        if (isObject(parsed as Val) && Array.isArray((parsed as ValObject).Statement))
+          statements.push(...((parsed as ValObject).Statement as Val[]));
       }
     }
     for (const block of body.blocks.filter((b) => b.type === 'statement')) {
@@ -382,7 +438,13 @@ export class ModuleInstance {
           const ids: Val[] = Array.isArray(p.identifiers) ? p.identifiers : [p.identifiers ?? null];
           principal[kind] = [...((principal[kind] as Val[] | undefined) ?? []), ...ids];
         }
-        if (principal.AWS && Array.isArray(principal.AWS) && principal.AWS.length === 1 && principal.AWS[0] === '*') statement[to] = '*';
+        if (
+          principal.AWS &&
+          Array.isArray(principal.AWS) &&
+          principal.AWS.length === 1 &&
+          principal.AWS[0] === '*'
+        )
+          statement[to] = '*';
         else statement[to] = principal;
       }
       if (Array.isArray(s.condition)) {
@@ -409,7 +471,10 @@ export class ModuleInstance {
     const declared = this.index.modules.get(name);
     if (!declared) return new Unknown(expr.text, `module ${name} is not declared`, [`module.${name}`]);
     const instances = this.child(name, declared);
-    if (!instances) return new Unknown(expr.text, `an output of module ${name}, whose source is not in the scanned files`, [`module.${name}`]);
+    if (!instances)
+      return new Unknown(expr.text, `an output of module ${name}, whose source is not in the scanned files`, [
+        `module.${name}`,
+      ]);
     let rest = steps;
     let instance = instances[0];
     const head = steps[0];
@@ -419,7 +484,8 @@ export class ModuleInstance {
       rest = steps.slice(1);
     }
     const outputName = rest[0] && 'attr' in rest[0] ? rest[0].attr : undefined;
-    if (!instance || !outputName) return new Unknown(expr.text, `module ${name} has no such instance or output`);
+    if (!instance || !outputName)
+      return new Unknown(expr.text, `module ${name} has no such instance or output`);
     return applySteps(instance.output(outputName, expr), rest.slice(1), expr);
   }
 
@@ -482,13 +548,20 @@ export class ModuleInstance {
   }
 
   /** count / for_each: one entry per instance, with count.index or each.key/each.value. */
-  private expansions(declared: Declared<Block>, scope: Scope): { suffix: string; extra: Record<string, Val> }[] | Unknown {
+  private expansions(
+    declared: Declared<Block>,
+    scope: Scope,
+  ): { suffix: string; extra: Record<string, Val> }[] | Unknown {
     const body = declared.item.body;
     const count = body.attributes.get('count');
     if (count) {
       const n = evaluate(count.expr, scope);
-      if (typeof n !== 'number') return n instanceof Unknown ? n : new Unknown(count.expr.text, 'count is not a number');
-      return Array.from({ length: Math.min(n, 1000) }, (_, i) => ({ suffix: `[${i}]`, extra: { count: { index: i } } }));
+      if (typeof n !== 'number')
+        return n instanceof Unknown ? n : new Unknown(count.expr.text, 'count is not a number');
+      return Array.from({ length: Math.min(n, 1000) }, (_, i) => ({
+        suffix: `[${i}]`,
+        extra: { count: { index: i } },
+      }));
     }
     const forEach = body.attributes.get('for_each');
     if (forEach) {
@@ -499,7 +572,10 @@ export class ModuleInstance {
         : isObject(collection)
           ? Object.entries(collection)
           : [];
-      return entries.map(([key, value]) => ({ suffix: `[${JSON.stringify(key)}]`, extra: { each: { key, value } } }));
+      return entries.map(([key, value]) => ({
+        suffix: `[${JSON.stringify(key)}]`,
+        extra: { each: { key, value } },
+      }));
     }
     return [{ suffix: '', extra: {} }];
   }
@@ -524,7 +600,10 @@ export class ModuleInstance {
     if (depth > 32) return out;
     for (const block of body.blocks) {
       if (block.type === 'dynamic') {
-        out[block.labels[0] ?? 'dynamic'] = new Unknown(`dynamic "${block.labels[0] ?? ''}"`, 'dynamic blocks are not evaluated');
+        out[block.labels[0] ?? 'dynamic'] = new Unknown(
+          `dynamic "${block.labels[0] ?? ''}"`,
+          'dynamic blocks are not evaluated',
+        );
         continue;
       }
       const value = this.bodyValue(block.body, scope, depth + 1);
@@ -539,14 +618,23 @@ export class ModuleInstance {
   // -------------------------------------------------------------------------------------------
   // Resources
 
-  private eachResource(types: (type: string) => boolean, visit: (declared: Declared<Block>, type: string, instance: Instance) => void): void {
+  private eachResource(
+    types: (type: string) => boolean,
+    visit: (declared: Declared<Block>, type: string, instance: Instance) => void,
+  ): void {
     for (const declared of this.index.resources.values()) {
       const type = declared.item.labels[0]!;
       if (!types(type)) continue;
       const instances = this.instances(declared);
       if (instances instanceof Unknown) {
         // Unknown count or for_each: judge the resource once, as if it were created.
-        visit(declared, type, { address: `${this.prefix}${type}.${declared.item.labels[1]}`, scope: this.scope(declared.file, { count: { index: instances }, each: { key: instances, value: instances } }) });
+        visit(declared, type, {
+          address: `${this.prefix}${type}.${declared.item.labels[1]}`,
+          scope: this.scope(declared.file, {
+            count: { index: instances },
+            each: { key: instances, value: instances },
+          }),
+        });
         continue;
       }
       for (const instance of instances) visit(declared, type, instance);
@@ -581,7 +669,10 @@ export class ModuleInstance {
         if (!alias) return;
         this.family.aliasToKey.set(alias, target.target.id);
         this.family.aliasResourceToKey.set(this.idOf(declared.file, instance.address), target.target.id);
-        this.family.keyAliases.set(target.target.id, [...(this.family.keyAliases.get(target.target.id) ?? []), alias]);
+        this.family.keyAliases.set(target.target.id, [
+          ...(this.family.keyAliases.get(target.target.id) ?? []),
+          alias,
+        ]);
       },
     );
     this.eachResource(
@@ -589,7 +680,10 @@ export class ModuleInstance {
       (declared, _type, instance) => {
         const props = this.bodyValue(declared.item.body, instance.scope);
         if (props instanceof Unknown) return;
-        this.family.policies.set(this.idOf(declared.file, instance.address), kmsStatementsOf(toPlain(props.policy ?? null)));
+        this.family.policies.set(
+          this.idOf(declared.file, instance.address),
+          kmsStatementsOf(toPlain(props.policy ?? null)),
+        );
       },
     );
     this.eachResource(
@@ -598,12 +692,19 @@ export class ModuleInstance {
         const props = this.bodyValue(declared.item.body, instance.scope);
         if (props instanceof Unknown) return;
         const target = { id: this.idOf(declared.file, instance.address), type: 'aws_iam_role' };
-        const arn = textOf(this.knownAttribute(declared, 'aws_iam_role', 'arn', target) ?? null) ?? `${instance.address}.arn`;
+        const arn =
+          textOf(this.knownAttribute(declared, 'aws_iam_role', 'arn', target) ?? null) ??
+          `${instance.address}.arn`;
         const statements: PolicyStatement[] = [];
         if (Array.isArray(props.inline_policy))
-          for (const policy of props.inline_policy) if (isObject(policy)) statements.push(...kmsStatementsOf(toPlain(policy.policy ?? null)));
+          for (const policy of props.inline_policy)
+            if (isObject(policy)) statements.push(...kmsStatementsOf(toPlain(policy.policy ?? null)));
         const name = textOf(props.name ?? null);
-        this.family.roles.set(this.idOf(declared.file, instance.address), { arn, ...(name ? { name } : {}), statements });
+        this.family.roles.set(this.idOf(declared.file, instance.address), {
+          arn,
+          ...(name ? { name } : {}),
+          statements,
+        });
       },
     );
     this.eachResource(
@@ -613,10 +714,12 @@ export class ModuleInstance {
         if (props instanceof Unknown) return;
         const role = this.roleOf(props.role ?? null);
         if (!role) return;
-        if (type === 'aws_iam_role_policy') role.statements.push(...kmsStatementsOf(toPlain(props.policy ?? null)));
+        if (type === 'aws_iam_role_policy')
+          role.statements.push(...kmsStatementsOf(toPlain(props.policy ?? null)));
         else {
           const policy = props.policy_arn;
-          if (isSym(policy) && policy.target) role.statements.push(...(this.family.policies.get(policy.target.id) ?? []));
+          if (isSym(policy) && policy.target)
+            role.statements.push(...(this.family.policies.get(policy.target.id) ?? []));
         }
       },
     );
@@ -638,8 +741,11 @@ export class ModuleInstance {
         const id = this.idOf(declared.file, instance.address);
         const props = this.bodyValue(declared.item.body, instance.scope);
         const p: ValObject = props instanceof Unknown ? {} : props;
-        const lifecycle = Array.isArray(p.lifecycle) && isObject(p.lifecycle[0] ?? null) ? (p.lifecycle[0] as ValObject) : {};
-        const policy = this.family.keyPolicies.has(id) ? this.family.keyPolicies.get(id)! : (p.policy ?? p.key_policy);
+        const lifecycle =
+          Array.isArray(p.lifecycle) && isObject(p.lifecycle[0] ?? null) ? (p.lifecycle[0] as ValObject) : {};
+        const policy = this.family.keyPolicies.has(id)
+          ? this.family.keyPolicies.get(id)!
+          : (p.policy ?? p.key_policy);
         const primary = p.primary_key_arn;
         const key = buildKey(
           {
@@ -648,14 +754,24 @@ export class ModuleInstance {
             source: 'terraform',
             account: this.account,
             region: this.region,
-            ...(p.is_enabled !== undefined ? { enabled: p.is_enabled } : p.enabled !== undefined ? { enabled: p.enabled } : {}),
-            ...(p.customer_master_key_spec !== undefined ? { keySpec: p.customer_master_key_spec } : p.key_spec !== undefined ? { keySpec: p.key_spec } : {}),
+            ...(p.is_enabled !== undefined
+              ? { enabled: p.is_enabled }
+              : p.enabled !== undefined
+                ? { enabled: p.enabled }
+                : {}),
+            ...(p.customer_master_key_spec !== undefined
+              ? { keySpec: p.customer_master_key_spec }
+              : p.key_spec !== undefined
+                ? { keySpec: p.key_spec }
+                : {}),
             ...(p.key_usage !== undefined ? { keyUsage: p.key_usage } : {}),
             ...(p.origin !== undefined ? { origin: p.origin } : {}),
             ...(p.multi_region !== undefined ? { multiRegion: p.multi_region } : {}),
             ...(p.description !== undefined ? { description: p.description } : {}),
             ...(p.enable_key_rotation !== undefined ? { rotationEnabled: p.enable_key_rotation } : {}),
-            ...(p.rotation_period_in_days !== undefined ? { rotationPeriodInDays: p.rotation_period_in_days } : {}),
+            ...(p.rotation_period_in_days !== undefined
+              ? { rotationPeriodInDays: p.rotation_period_in_days }
+              : {}),
             ...(policy !== undefined ? { policy } : {}),
             ...(p.tags !== undefined ? { tags: p.tags } : {}),
             ...(p.deletion_window_in_days !== undefined
@@ -665,7 +781,14 @@ export class ModuleInstance {
                 : {}),
             preventDestroy: lifecycle.prevent_destroy ?? false,
             ...(type === 'aws_kms_replica_key'
-              ? { replica: { primaryKeyArn: isSym(primary) && primary.target ? primary.target.id : (textOf(primary ?? null) ?? 'unknown') } }
+              ? {
+                  replica: {
+                    primaryKeyArn:
+                      isSym(primary) && primary.target
+                        ? primary.target.id
+                        : (textOf(primary ?? null) ?? 'unknown'),
+                  },
+                }
               : {}),
             aliases: this.family.keyAliases.get(id) ?? [],
           },
@@ -676,7 +799,12 @@ export class ModuleInstance {
           const primaryKey = this.family.output.keys.find((k) => k.arn === key.metadata?.primaryKeyArn);
           key.rotation = primaryKey?.rotation
             ? { ...primaryKey.rotation }
-            : { enabled: { unresolved: 'primary_key_arn', reason: 'a replica rotates with its primary key, which is not in the scanned files' } };
+            : {
+                enabled: {
+                  unresolved: 'primary_key_arn',
+                  reason: 'a replica rotates with its primary key, which is not in the scanned files',
+                },
+              };
         }
         this.family.output.keys.push(key);
       },
@@ -688,14 +816,22 @@ export class ModuleInstance {
     const text = textOf(value);
     if (text === undefined) return { kmsKeyId: null };
     if (isSym(value) && value.target) {
-      if (KEY_TYPES.has(value.target.type)) return { kmsKeyId: text, resolution: { status: 'resolved', keyArn: value.target.id } };
+      if (KEY_TYPES.has(value.target.type))
+        return { kmsKeyId: text, resolution: { status: 'resolved', keyArn: value.target.id } };
       const viaAlias = this.family.aliasResourceToKey.get(value.target.id);
       if (viaAlias) return { kmsKeyId: text, resolution: { status: 'resolved', keyArn: viaAlias } };
     }
     const aliasName = /(?:^|:)(alias\/[\w/-]+)$/.exec(text)?.[1];
     if (aliasName && this.family.aliasToKey.has(aliasName))
-      return { kmsKeyId: text, resolution: { status: 'resolved', keyArn: this.family.aliasToKey.get(aliasName)! } };
-    if (isSym(value)) return { kmsKeyId: text, resolution: { status: 'unknown', reason: 'defined outside the scanned files' } };
+      return {
+        kmsKeyId: text,
+        resolution: { status: 'resolved', keyArn: this.family.aliasToKey.get(aliasName)! },
+      };
+    if (isSym(value))
+      return {
+        kmsKeyId: text,
+        resolution: { status: 'unknown', reason: 'defined outside the scanned files' },
+      };
     return { kmsKeyId: text, resolution: literalKeyResolution(text) };
   }
 
@@ -715,7 +851,12 @@ export class ModuleInstance {
             spec,
             ...(props instanceof Unknown ? { groupsUnknown: props } : {}),
           },
-          { source: 'terraform', account: this.account, region: this.region, resolveKey: (value) => this.resolveKey(value) },
+          {
+            source: 'terraform',
+            account: this.account,
+            region: this.region,
+            resolveKey: (value) => this.resolveKey(value),
+          },
         );
         this.family.output.clusters.push(cluster);
       },
@@ -735,7 +876,8 @@ function containsSym(value: unknown, depth = 0): boolean {
   if (depth > 64) return false;
   if (value instanceof Sym) return true;
   if (Array.isArray(value)) return value.some((item) => containsSym(item, depth + 1));
-  if (value && typeof value === 'object' && !(value instanceof Unknown)) return Object.values(value).some((item) => containsSym(item, depth + 1));
+  if (value && typeof value === 'object' && !(value instanceof Unknown))
+    return Object.values(value).some((item) => containsSym(item, depth + 1));
   return false;
 }
 
