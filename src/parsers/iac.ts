@@ -1,5 +1,4 @@
 /**
-import { ACCOUNT, REGION } from './common/value.js';
  * Scans infrastructure-as-code into one inventory: finds the files, reads and parses each one
  * (a file that cannot be read or parsed becomes a SourceIssue and the others are still scanned),
  * recognises its format, and hands each format's files to its parser.

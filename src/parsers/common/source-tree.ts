@@ -207,7 +207,7 @@ function sizeOf(node: SNode, depth = 0): number {
   let size = 1;
   if (node.kind === 'seq') for (const item of node.items) size += sizeOf(item, depth + 1);
   else for (const value of node.entries.values()) size += sizeOf(value, depth + 1);
-  const capped = size > MAX_NODES ? MAX_NODES : size;
+  const capped = Math.min(size, MAX_NODES);
   SIZES.set(node, capped);
   return capped;
 }
