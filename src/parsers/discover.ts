@@ -275,7 +275,7 @@ export function readSource(file: DiscoveredFile, maxBytes: number): ReadResult {
   }
   let buffer: Buffer;
   try {
-    buffer = readBuffer(file.absPath, maxBytes);
+    buffer = readBuffer(file.absPath, maxBytes, file.size);
   } catch (error) {
     const code = (error as NodeJS.ErrnoException).code ?? (error as Error).message;
     return {
@@ -303,21 +303,25 @@ export function readSource(file: DiscoveredFile, maxBytes: number): ReadResult {
 }
 
 /** Reads at most `maxBytes` (a file may grow between stat and read). */
-function readBuffer(absPath: string, maxBytes: number): Buffer {
+function readBuffer(absPath: string, maxBytes: number, expected: number): Buffer {
   const fd = openSync(absPath, 'r');
   try {
     const chunks: Buffer[] = [];
     let total = 0;
     for (;;) {
-      const chunk = Buffer.allocUnsafe(Math.min(1 << 20, maxBytes + 1 - total));
+      // The size seen at discovery, plus one byte to notice a file that grew.
+      const want = chunks.length === 0 ? expected + 1 : 64 * 1024;
+      const chunk = Buffer.allocUnsafe(Math.max(1, Math.min(want, maxBytes + 1 - total)));
       const read = readSync(fd, chunk, 0, chunk.length, null);
       if (read === 0) break;
       chunks.push(chunk.subarray(0, read));
       total += read;
       if (total > maxBytes)
         throw Object.assign(new Error('grew past the size limit while being read'), { code: 'EFBIG' });
+      // A short read of a regular file is its end.
+      if (read < chunk.length) break;
     }
-    return Buffer.concat(chunks, total);
+    return chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks, total);
   } finally {
     closeSync(fd);
   }

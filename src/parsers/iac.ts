@@ -273,20 +273,38 @@ export async function scanIac(options: IacScanOptions): Promise<Result<IacScanRe
   )
     await initHcl();
 
+  const pseudo = {
+    ...(options.region ? { region: options.region } : {}),
+    ...(options.account ? { account: options.account } : {}),
+  };
+  const inventory = emptyInventory('cloudformation', options.generatedAt);
   const templates: CfnTemplate[] = [];
   const parameterFiles: CfnParameterFile[] = [];
-  const plans: TerraformPlan[] = [];
-  const inputs: CliInput[] = [];
   const tfFiles: TfFile[] = [];
   const varFiles: TfVarFile[] = [];
+  let plans = 0;
+  let inputs = 0;
   for (const file of discovery.files) {
     const parsed = parseFile(file, maxBytes, issues);
-    if (parsed.kind === 'cfn-template') templates.push(parsed.template);
+    if (parsed.kind === 'cfn-template') templates.push(pruneTemplate(parsed.template));
     else if (parsed.kind === 'cfn-parameters') parameterFiles.push(parsed.parameters);
-    else if (parsed.kind === 'tf-plan') plans.push(parsed.plan);
-    else if (parsed.kind === 'cli-input') inputs.push(parsed.input);
     else if (parsed.kind === 'tf') tfFiles.push(parsed.file);
     else if (parsed.kind === 'tfvars') varFiles.push(parsed.vars);
+    // Plans and create-cluster input stand alone: into the inventory now, so their trees are not kept.
+    else if (parsed.kind === 'tf-plan') {
+      plans++;
+      const part = planInventory(parsed.plan, pseudo);
+      inventory.clusters.push(...part.clusters);
+      inventory.keys.push(...part.keys);
+    } else if (parsed.kind === 'cli-input') {
+      inputs++;
+      inventory.clusters.push(
+        cliInputCluster(parsed.input, {
+          account: options.account ?? ACCOUNT,
+          region: options.region ?? REGION,
+        }),
+      );
+    }
   }
 
   const explicitParameters: CfnParameterFile[] = [];
@@ -302,11 +320,6 @@ export async function scanIac(options: IacScanOptions): Promise<Result<IacScanRe
     if (parsed.value.kind === 'tfvars') explicitVarFiles.push(parsed.value.vars);
   }
 
-  const pseudo = {
-    ...(options.region ? { region: options.region } : {}),
-    ...(options.account ? { account: options.account } : {}),
-  };
-  const inventory = emptyInventory('cloudformation', options.generatedAt);
   const cfn = scanCloudFormation({ templates, parameterFiles, explicitParameters, options: pseudo });
   if (!cfn.ok) return cfn;
   issues.push(...cfn.value.issues);
@@ -325,19 +338,6 @@ export async function scanIac(options: IacScanOptions): Promise<Result<IacScanRe
     inventory.keys.push(...part.keys);
     inventory.roles.push(...part.roles);
   }
-  for (const plan of plans) {
-    const part = planInventory(plan, pseudo);
-    inventory.clusters.push(...part.clusters);
-    inventory.keys.push(...part.keys);
-  }
-  for (const input of inputs)
-    inventory.clusters.push(
-      cliInputCluster(input, {
-        account: options.account ?? ACCOUNT,
-        region: options.region ?? REGION,
-      }),
-    );
-
   resolveAcrossFiles(inventory);
 
   // The inventory's source is the format most of what was found came from.
@@ -347,8 +347,8 @@ export async function scanIac(options: IacScanOptions): Promise<Result<IacScanRe
   const dominant = [...tally].sort((a, b) => b[1] - a[1])[0]?.[0];
   if (dominant) inventory.source = dominant;
   else if (tfFiles.length > 0 || varFiles.length > 0) inventory.source = 'terraform';
-  else if (plans.length > 0) inventory.source = 'terraform-plan';
-  else if (inputs.length > 0) inventory.source = 'cli-json';
+  else if (plans > 0) inventory.source = 'terraform-plan';
+  else if (inputs > 0) inventory.source = 'cli-json';
   const accountId = options.account && /^\d{12}$/.test(options.account) ? options.account : 'unknown';
   if (inventory.clusters.length > 0 || inventory.keys.length > 0)
     inventory.accounts.push({
@@ -362,8 +362,8 @@ export async function scanIac(options: IacScanOptions): Promise<Result<IacScanRe
     'cfn-parameters': parameterFiles.length,
     terraform: tfFiles.length,
     tfvars: varFiles.length,
-    'terraform-plan': plans.length,
-    'cli-json': inputs.length,
+    'terraform-plan': plans,
+    'cli-json': inputs,
   };
   return ok({ inventory, issues, counts, filesSeen: discovery.files.length + discovery.skipped });
 }
@@ -388,4 +388,27 @@ function resolveAcrossFiles(inventory: Inventory): void {
         if (keys?.length === 1) volume.resolution = { status: 'resolved', keyArn: keys[0]! };
       }
     }
+}
+
+/** Resource types the CloudFormation evaluator reads; every other resource keeps only its Type. */
+const CFN_RELEVANT =
+  /^(AWS::SageMaker::Cluster|AWS::KMS::(Key|Alias|ReplicaKey)|AWS::IAM::(Role|Policy|ManagedPolicy)|AWS::Lambda::Function|AWS::Serverless::Function|AWS::CloudFormation::(Stack|CustomResource)|Custom::.*)$/;
+
+/** Drops the bodies of resources that cannot matter, so a large CDK app's templates stay small in memory. */
+function pruneTemplate(template: CfnTemplate): CfnTemplate {
+  for (const [logicalId, resource] of template.resources) {
+    const type = resource.entries.get('Type');
+    if (type?.kind === 'scalar' && typeof type.value === 'string' && CFN_RELEVANT.test(type.value)) continue;
+    const stub: typeof resource = {
+      kind: 'map',
+      entries: new Map(),
+      keyLines: new Map(),
+      line: resource.line,
+    };
+    if (type) stub.entries.set('Type', type);
+    const condition = resource.entries.get('Condition');
+    if (condition) stub.entries.set('Condition', condition);
+    template.resources.set(logicalId, stub);
+  }
+  return template;
 }

@@ -62,16 +62,27 @@ export const isObject = (value: unknown): value is ValObject =>
   !(value instanceof Unknown) &&
   !(value instanceof Sym);
 
-// Where each evaluated object or list came from, without polluting the data itself.
-const LOCATIONS = new WeakMap<object, Location>();
+// Where each evaluated object or list came from, kept under a symbol so that it never shows in
+// the data (JSON, Object.entries) and costs the garbage collector nothing extra (a WeakMap with
+// millions of entries does).
+const LOCATION: unique symbol = Symbol('location');
 
 export function locate<T extends Val>(value: T, location: Location | undefined): T {
-  if (location && typeof value === 'object' && value !== null) LOCATIONS.set(value, location);
+  if (
+    location &&
+    typeof value === 'object' &&
+    value !== null &&
+    !(value instanceof Unknown) &&
+    !(value instanceof Sym)
+  )
+    (value as unknown as { [LOCATION]: Location })[LOCATION] = location;
   return value;
 }
 
 export const locationOf = (value: Val | undefined): Location | undefined =>
-  typeof value === 'object' && value !== null ? LOCATIONS.get(value) : undefined;
+  typeof value === 'object' && value !== null
+    ? (value as unknown as { [LOCATION]?: Location })[LOCATION]
+    : undefined;
 
 /** The text a value stands for in a string context, or undefined when it is not a scalar. */
 export function textOf(value: Val): string | undefined {
