@@ -1,4 +1,5 @@
 import { scanIac } from './src/parsers/iac.js';
+
 const dir = process.argv[2]!;
 await scanIac({ paths: [dir], cwd: dir, generatedAt: '' });
 const t = performance.now();

@@ -10,7 +10,7 @@ import type { InputError } from '../model/input-error.js';
 import { emptyInventory, type Inventory, type Source } from '../model/inventory.js';
 import { err, ok, type Result } from '../model/result.js';
 import { asCliInput, type CliInput, cliInputCluster } from './cli-json/cli-input.js';
-import { scanCloudFormation } from './cloudformation/index.js';
+import { CloudFormationScan } from './cloudformation/index.js';
 import {
   asParameterFile,
   asTemplate,
@@ -278,7 +278,19 @@ export async function scanIac(options: IacScanOptions): Promise<Result<IacScanRe
     ...(options.account ? { account: options.account } : {}),
   };
   const inventory = emptyInventory('cloudformation', options.generatedAt);
-  const templates: CfnTemplate[] = [];
+  const explicitParameters: CfnParameterFile[] = [];
+  for (const path of options.parameters ?? []) {
+    const parsed = explicitFile(path, options.cwd, maxBytes, 'parameters');
+    if (!parsed.ok) return parsed;
+    if (parsed.value.kind === 'cfn-parameters') explicitParameters.push(parsed.value.parameters);
+  }
+  const byPath = new Map(discovery.files.map((file) => [file.absPath, file]));
+  const cloudFormation = new CloudFormationScan(pseudo, explicitParameters, (absPath) => {
+    const file = byPath.get(absPath);
+    const parsed = file ? parseFile(file, maxBytes, []) : undefined;
+    return parsed?.kind === 'cfn-template' ? pruneTemplate(parsed.template) : undefined;
+  });
+  let templates = 0;
   const parameterFiles: CfnParameterFile[] = [];
   const tfFiles: TfFile[] = [];
   const varFiles: TfVarFile[] = [];
@@ -286,8 +298,10 @@ export async function scanIac(options: IacScanOptions): Promise<Result<IacScanRe
   let inputs = 0;
   for (const file of discovery.files) {
     const parsed = parseFile(file, maxBytes, issues);
-    if (parsed.kind === 'cfn-template') templates.push(pruneTemplate(parsed.template));
-    else if (parsed.kind === 'cfn-parameters') parameterFiles.push(parsed.parameters);
+    if (parsed.kind === 'cfn-template') {
+      templates++;
+      cloudFormation.add(pruneTemplate(parsed.template));
+    } else if (parsed.kind === 'cfn-parameters') parameterFiles.push(parsed.parameters);
     else if (parsed.kind === 'tf') tfFiles.push(parsed.file);
     else if (parsed.kind === 'tfvars') varFiles.push(parsed.vars);
     // Plans and create-cluster input stand alone: into the inventory now, so their trees are not kept.
@@ -307,12 +321,6 @@ export async function scanIac(options: IacScanOptions): Promise<Result<IacScanRe
     }
   }
 
-  const explicitParameters: CfnParameterFile[] = [];
-  for (const path of options.parameters ?? []) {
-    const parsed = explicitFile(path, options.cwd, maxBytes, 'parameters');
-    if (!parsed.ok) return parsed;
-    if (parsed.value.kind === 'cfn-parameters') explicitParameters.push(parsed.value.parameters);
-  }
   const explicitVarFiles: TfVarFile[] = [];
   for (const path of options.varFiles ?? []) {
     const parsed = explicitFile(path, options.cwd, maxBytes, 'var-file');
@@ -320,7 +328,7 @@ export async function scanIac(options: IacScanOptions): Promise<Result<IacScanRe
     if (parsed.value.kind === 'tfvars') explicitVarFiles.push(parsed.value.vars);
   }
 
-  const cfn = scanCloudFormation({ templates, parameterFiles, explicitParameters, options: pseudo });
+  const cfn = cloudFormation.finish(parameterFiles);
   if (!cfn.ok) return cfn;
   issues.push(...cfn.value.issues);
   const tf = scanTerraform({
@@ -358,7 +366,7 @@ export async function scanIac(options: IacScanOptions): Promise<Result<IacScanRe
     });
 
   const counts: IacScanResult['counts'] = {
-    cloudformation: templates.length,
+    cloudformation: templates,
     'cfn-parameters': parameterFiles.length,
     terraform: tfFiles.length,
     tfvars: varFiles.length,
