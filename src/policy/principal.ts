@@ -175,7 +175,9 @@ export function roleNameOf(arn: string): string | undefined {
 }
 
 export function accountOf(arn: string): string | undefined {
-  return /^arn:(?:aws[a-z-]*|\$\{AWS::Partition\}):[a-z0-9-]+:(?:[a-z0-9-]*|\$\{AWS::Region\}):(\d{12}|\$\{AWS::AccountId\}):/.exec(arn)?.[1];
+  return /^arn:(?:aws[a-z-]*|\$\{AWS::Partition\}):[a-z0-9-]+:(?:[a-z0-9-]*|\$\{AWS::Region\}):(\d{12}|\$\{AWS::AccountId\}):/.exec(
+    arn,
+  )?.[1];
 }
 
 /**
