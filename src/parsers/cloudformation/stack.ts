@@ -15,7 +15,7 @@ import type { Cluster, ExecutionRole, Key, Location, PolicyStatement } from '../
 import {
   buildCluster,
   type ClusterDefinition,
-  literalKeyResolution,
+  resolveKeyReference,
   type VolumeKey,
 } from '../common/cluster-builder.js';
 import { buildKey, defaultKeyPolicy, kmsStatementsOf } from '../common/key-builder.js';
@@ -705,27 +705,11 @@ export class Stack {
   }
 
   private resolveKey(value: Val): VolumeKey {
-    if (value instanceof Unknown) return { kmsKeyId: value.toUnresolved() };
-    const text = textOf(value);
-    if (text === undefined) return { kmsKeyId: null };
-    if (isSym(value) && value.target) {
-      const { id, type } = value.target;
-      if (KEY_TYPES.has(type)) return { kmsKeyId: text, resolution: { status: 'resolved', keyArn: id } };
-      const viaAlias = this.family.aliasResourceToKey.get(id);
-      if (viaAlias) return { kmsKeyId: text, resolution: { status: 'resolved', keyArn: viaAlias } };
-    }
-    const aliasName = /(?:^|:)(alias\/[\w/-]+)$/.exec(text)?.[1];
-    if (aliasName && this.family.aliasToKey.has(aliasName))
-      return {
-        kmsKeyId: text,
-        resolution: { status: 'resolved', keyArn: this.family.aliasToKey.get(aliasName)! },
-      };
-    if (isSym(value) && !/^alias\//.test(text))
-      return {
-        kmsKeyId: text,
-        resolution: { status: 'unknown', reason: 'defined outside the scanned files' },
-      };
-    return { kmsKeyId: text, resolution: literalKeyResolution(text) };
+    return resolveKeyReference(value, {
+      keyTypes: KEY_TYPES,
+      aliasToKey: this.family.aliasToKey,
+      aliasResourceToKey: this.family.aliasResourceToKey,
+    });
   }
 
   private buildContext() {

@@ -22,6 +22,7 @@ import {
   isObject,
   locationOf,
   NO_VALUE,
+  Sym,
   textOf,
   Unknown,
   type Val,
@@ -251,4 +252,38 @@ export function literalKeyResolution(ref: string): KeyResolution {
   if (/^alias\/aws\//.test(ref) || /:alias\/aws\//.test(ref))
     return { status: 'unknown', reason: 'an AWS managed key, which KMS creates in the deploying account' };
   return { status: 'unknown', reason: 'defined outside the scanned files' };
+}
+
+/** The keys and aliases defined in the files an evaluation sees, for resolving VolumeKmsKeyId. */
+export interface KeyDirectory {
+  /** Resource types that are KMS keys (their ids are the keys' inventory ids). */
+  keyTypes: ReadonlySet<string>;
+  aliasToKey: ReadonlyMap<string, string>;
+  /** Alias resources (by id) to the key they name. */
+  aliasResourceToKey: ReadonlyMap<string, string>;
+}
+
+/**
+ * What a VolumeKmsKeyId value names: a key defined in the files (directly, or through an alias
+ * resource or alias name), an AWS managed key, or a key defined elsewhere.
+ */
+export function resolveKeyReference(value: Val, directory: KeyDirectory): VolumeKey {
+  if (value instanceof Unknown) return { kmsKeyId: value.toUnresolved() };
+  const text = textOf(value);
+  if (text === undefined) return { kmsKeyId: null };
+  const resolved = (keyArn: string): VolumeKey => ({
+    kmsKeyId: text,
+    resolution: { status: 'resolved', keyArn },
+  });
+  if (value instanceof Sym && value.target) {
+    if (directory.keyTypes.has(value.target.type)) return resolved(value.target.id);
+    const viaAlias = directory.aliasResourceToKey.get(value.target.id);
+    if (viaAlias) return resolved(viaAlias);
+  }
+  const aliasName = /(?:^|:)(alias\/[\w/-]+)$/.exec(text)?.[1];
+  const aliased = aliasName ? directory.aliasToKey.get(aliasName) : undefined;
+  if (aliased) return resolved(aliased);
+  if (value instanceof Sym && !/^alias\//.test(text))
+    return { kmsKeyId: text, resolution: { status: 'unknown', reason: 'defined outside the scanned files' } };
+  return { kmsKeyId: text, resolution: literalKeyResolution(text) };
 }

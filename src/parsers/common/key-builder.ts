@@ -24,6 +24,7 @@ import {
   toPlain,
   Unknown,
   type Val,
+  type ValObject,
 } from './value.js';
 
 export interface KeyDefinition {
@@ -190,4 +191,24 @@ function statementsOf(document: unknown) {
   if (!parsed.success) return undefined;
   const statement = parsed.data.Statement;
   return Array.isArray(statement) ? statement : [statement];
+}
+
+/** The arguments of a Terraform key (aws_kms_key, awscc_kms_key, aws_kms_replica_key), as a key definition. */
+export function terraformKeyProperties(p: ValObject): Partial<KeyDefinition> {
+  const first = (...names: string[]) => names.map((name) => p[name]).find((value) => value !== undefined);
+  const out: Partial<KeyDefinition> = {};
+  const set = (key: keyof KeyDefinition, value: Val | undefined) => {
+    if (value !== undefined) (out as Record<string, Val>)[key] = value;
+  };
+  set('enabled', first('is_enabled', 'enabled'));
+  set('keySpec', first('customer_master_key_spec', 'key_spec'));
+  set('keyUsage', p.key_usage);
+  set('origin', p.origin);
+  set('multiRegion', p.multi_region);
+  set('description', p.description);
+  set('rotationEnabled', p.enable_key_rotation);
+  set('rotationPeriodInDays', p.rotation_period_in_days);
+  set('tags', p.tags);
+  set('pendingWindowInDays', first('deletion_window_in_days', 'pending_window_in_days'));
+  return out;
 }

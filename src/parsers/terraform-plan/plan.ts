@@ -7,7 +7,7 @@
  */
 import type { Cluster, Key } from '../../model/inventory.js';
 import { buildCluster, literalKeyResolution, type VolumeKey } from '../common/cluster-builder.js';
-import { buildKey, defaultKeyPolicy } from '../common/key-builder.js';
+import { buildKey, defaultKeyPolicy, terraformKeyProperties } from '../common/key-builder.js';
 import { getEntry, type SNode, scalarText, treeValue } from '../common/source-tree.js';
 import {
   ACCOUNT,
@@ -235,30 +235,8 @@ export function planInventory(
         source: 'terraform-plan',
         account,
         region,
-        ...(p.is_enabled !== undefined
-          ? { enabled: p.is_enabled }
-          : p.enabled !== undefined
-            ? { enabled: p.enabled }
-            : {}),
-        ...(p.customer_master_key_spec !== undefined
-          ? { keySpec: p.customer_master_key_spec }
-          : p.key_spec !== undefined
-            ? { keySpec: p.key_spec }
-            : {}),
-        ...(p.key_usage !== undefined ? { keyUsage: p.key_usage } : {}),
-        ...(p.multi_region !== undefined ? { multiRegion: p.multi_region } : {}),
-        ...(p.description !== undefined ? { description: p.description } : {}),
-        ...(p.enable_key_rotation !== undefined ? { rotationEnabled: p.enable_key_rotation } : {}),
-        ...(p.rotation_period_in_days !== undefined
-          ? { rotationPeriodInDays: p.rotation_period_in_days }
-          : {}),
+        ...terraformKeyProperties(p),
         ...(policy !== undefined && policy !== null ? { policy } : {}),
-        ...(p.tags !== undefined ? { tags: p.tags } : {}),
-        ...(p.deletion_window_in_days !== undefined
-          ? { pendingWindowInDays: p.deletion_window_in_days }
-          : p.pending_window_in_days !== undefined
-            ? { pendingWindowInDays: p.pending_window_in_days }
-            : {}),
         preventDestroy: new Unknown(
           'lifecycle.prevent_destroy',
           'terraform show -json does not record lifecycle settings; scan the configuration for them',

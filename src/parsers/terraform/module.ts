@@ -14,8 +14,13 @@ import { dirname, resolve } from 'node:path';
 import type { SourceIssue } from '../../model/finding.js';
 import type { Cluster, ExecutionRole, Key, Location, PolicyStatement } from '../../model/inventory.js';
 import { partitionOf } from '../cloudformation/stack.js';
-import { buildCluster, literalKeyResolution, type VolumeKey } from '../common/cluster-builder.js';
-import { buildKey, defaultKeyPolicy, kmsStatementsOf } from '../common/key-builder.js';
+import { buildCluster, resolveKeyReference, type VolumeKey } from '../common/cluster-builder.js';
+import {
+  buildKey,
+  defaultKeyPolicy,
+  kmsStatementsOf,
+  terraformKeyProperties,
+} from '../common/key-builder.js';
 import {
   ACCOUNT,
   isObject,
@@ -754,31 +759,8 @@ export class ModuleInstance {
             source: 'terraform',
             account: this.account,
             region: this.region,
-            ...(p.is_enabled !== undefined
-              ? { enabled: p.is_enabled }
-              : p.enabled !== undefined
-                ? { enabled: p.enabled }
-                : {}),
-            ...(p.customer_master_key_spec !== undefined
-              ? { keySpec: p.customer_master_key_spec }
-              : p.key_spec !== undefined
-                ? { keySpec: p.key_spec }
-                : {}),
-            ...(p.key_usage !== undefined ? { keyUsage: p.key_usage } : {}),
-            ...(p.origin !== undefined ? { origin: p.origin } : {}),
-            ...(p.multi_region !== undefined ? { multiRegion: p.multi_region } : {}),
-            ...(p.description !== undefined ? { description: p.description } : {}),
-            ...(p.enable_key_rotation !== undefined ? { rotationEnabled: p.enable_key_rotation } : {}),
-            ...(p.rotation_period_in_days !== undefined
-              ? { rotationPeriodInDays: p.rotation_period_in_days }
-              : {}),
+            ...terraformKeyProperties(p),
             ...(policy !== undefined ? { policy } : {}),
-            ...(p.tags !== undefined ? { tags: p.tags } : {}),
-            ...(p.deletion_window_in_days !== undefined
-              ? { pendingWindowInDays: p.deletion_window_in_days }
-              : p.pending_window_in_days !== undefined
-                ? { pendingWindowInDays: p.pending_window_in_days }
-                : {}),
             preventDestroy: lifecycle.prevent_destroy ?? false,
             ...(type === 'aws_kms_replica_key'
               ? {
@@ -812,27 +794,11 @@ export class ModuleInstance {
   }
 
   private resolveKey(value: Val): VolumeKey {
-    if (value instanceof Unknown) return { kmsKeyId: value.toUnresolved() };
-    const text = textOf(value);
-    if (text === undefined) return { kmsKeyId: null };
-    if (isSym(value) && value.target) {
-      if (KEY_TYPES.has(value.target.type))
-        return { kmsKeyId: text, resolution: { status: 'resolved', keyArn: value.target.id } };
-      const viaAlias = this.family.aliasResourceToKey.get(value.target.id);
-      if (viaAlias) return { kmsKeyId: text, resolution: { status: 'resolved', keyArn: viaAlias } };
-    }
-    const aliasName = /(?:^|:)(alias\/[\w/-]+)$/.exec(text)?.[1];
-    if (aliasName && this.family.aliasToKey.has(aliasName))
-      return {
-        kmsKeyId: text,
-        resolution: { status: 'resolved', keyArn: this.family.aliasToKey.get(aliasName)! },
-      };
-    if (isSym(value))
-      return {
-        kmsKeyId: text,
-        resolution: { status: 'unknown', reason: 'defined outside the scanned files' },
-      };
-    return { kmsKeyId: text, resolution: literalKeyResolution(text) };
+    return resolveKeyReference(value, {
+      keyTypes: KEY_TYPES,
+      aliasToKey: this.family.aliasToKey,
+      aliasResourceToKey: this.family.aliasResourceToKey,
+    });
   }
 
   private emitClusters(): void {
