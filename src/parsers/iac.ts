@@ -4,7 +4,7 @@
  * recognises its format, and hands each format's files to its parser.
  */
 import { readdirSync, statSync } from 'node:fs';
-import { join } from 'node:path';
+import { isAbsolute, join, relative, resolve } from 'node:path';
 import type { SourceIssue } from '../model/finding.js';
 import type { InputError } from '../model/input-error.js';
 import { emptyInventory, type Inventory, type Source } from '../model/inventory.js';
@@ -338,6 +338,11 @@ export async function scanIac(options: IacScanOptions): Promise<Result<IacScanRe
     options: pseudo,
     loadDirectory: (absDir) => loadDirectory(absDir, options.cwd, maxBytes, issues),
     displayPath: (absPath) => displayPath(options.cwd, absPath),
+    mayRead: (absPath) =>
+      [options.cwd, ...options.paths.map((path) => resolve(options.cwd, path))].some((root) => {
+        const rel = relative(root, absPath);
+        return rel !== '' && !rel.startsWith('..') && !isAbsolute(rel);
+      }),
   });
   if (!tf.ok) return tf;
   issues.push(...tf.value.issues);

@@ -244,11 +244,21 @@ function convertExpr(node: Node, source: string, depth: number): Expr {
       return convertExpr(children[0]!, source, depth + 1);
     case 'unary_operation': {
       const op = node.child(0)?.type ?? '!';
-      return { t: 'unary', op, operand: convertExpr(children[0]!, source, depth + 1), line, text };
+      const [operand] = operands(children, source, depth);
+      if (!operand) return { t: 'unsupported', line, text, why: 'an incomplete operation' };
+      return { t: 'unary', op, operand, line, text };
     }
     case 'binary_operation': {
-      const op = node.child(1)?.type ?? '';
-      const [left, right] = children.map((c) => convertExpr(c, source, depth + 1));
+      // The operator is the first anonymous child between the operands.
+      let op = '';
+      for (let i = 0; i < node.childCount; i++) {
+        const child = node.child(i);
+        if (child && !child.isNamed) {
+          op = child.type;
+          break;
+        }
+      }
+      const [left, right] = operands(children, source, depth);
       if (!left || !right) return { t: 'unsupported', line, text, why: 'an incomplete operation' };
       return { t: 'binary', op, left, right, line, text };
     }
@@ -257,6 +267,17 @@ function convertExpr(node: Node, source: string, depth: number): Expr {
     default:
       return { t: 'unsupported', line, text, why: `${node.type} is not evaluated` };
   }
+}
+
+/** Operands of an operation: a term's attribute, index and splat accessors come as its siblings. */
+function operands(children: Node[], source: string, depth: number): Expr[] {
+  const out: Expr[] = [];
+  for (const child of children) {
+    if ((child.type === 'get_attr' || child.type === 'index' || child.type === 'splat') && out.length > 0)
+      out[out.length - 1] = applyAccessor(out[out.length - 1]!, child, source, depth + 1);
+    else out.push(convertExpr(child, source, depth + 1));
+  }
+  return out;
 }
 
 function applyAccessor(expr: Expr, accessor: Node, source: string, depth: number): Expr {

@@ -47,6 +47,7 @@ export interface TfScanInput {
   /** Reads the .tf files of a directory outside the scan (a local module source); undefined if none. */
   loadDirectory(absDir: string): TfModuleDir | undefined;
   displayPath(absPath: string): string;
+  mayRead(absPath: string): boolean;
 }
 
 const AUTO_VARS = /^(terraform\.tfvars(\.json)?|.+\.auto\.tfvars(\.json)?)$/;
@@ -67,6 +68,7 @@ export function scanTerraform(
     options: input.options,
     issues,
     displayPath: input.displayPath,
+    mayRead: input.mayRead,
     loadModule: (absDir) => {
       if (modules.has(absDir)) return modules.get(absDir);
       if (!loaded.has(absDir)) loaded.set(absDir, input.loadDirectory(absDir));

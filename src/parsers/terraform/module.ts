@@ -61,6 +61,11 @@ export interface TfContext {
   /** The module in a directory: from the scan, or read on demand; undefined when it has no .tf files. */
   loadModule(absDir: string): TfModuleDir | undefined;
   displayPath(absPath: string): string;
+  /**
+   * Whether file() may read a path: only inside the working directory or the scanned paths, so a
+   * configuration cannot pull files from elsewhere on the machine into a report.
+   */
+  mayRead(absPath: string): boolean;
 }
 
 export interface ModuleOutput {
@@ -220,6 +225,7 @@ export class ModuleInstance {
 
   private readFile(path: string): string | undefined {
     const absPath = resolve(this.index.dir.absDir, path);
+    if (!this.context.mayRead(absPath)) return undefined;
     try {
       if (statSync(absPath).size > 1_048_576) return undefined;
       return readFileSync(absPath, 'utf8');
