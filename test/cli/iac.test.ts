@@ -294,6 +294,49 @@ describe('hyperpod-cmk iac: discovery', () => {
     expect(root.message).toContain('IsProd');
   });
 
+  it("a key imported from another scanned stack resolves to that stack's key", async () => {
+    write(
+      'security/keys.yaml',
+      [
+        'AWSTemplateFormatVersion: "2010-09-09"',
+        'Resources:',
+        '  WorkersKey:',
+        '    Type: AWS::KMS::Key',
+        '    Properties: { EnableKeyRotation: true }',
+        'Outputs:',
+        '  WorkersKeyArn:',
+        '    Value: !GetAtt WorkersKey.Arn',
+        '    Export: { Name: hyperpod-workers-key }',
+      ].join('\n'),
+    );
+    write(
+      'ml/cluster.yaml',
+      [
+        'AWSTemplateFormatVersion: "2010-09-09"',
+        'Resources:',
+        '  Cluster:',
+        '    Type: AWS::SageMaker::Cluster',
+        '    Properties:',
+        '      InstanceGroups:',
+        '        - InstanceGroupName: workers',
+        '          ExecutionRole: arn:aws:iam::111122223333:role/r',
+        '          InstanceCount: 1',
+        '          InstanceStorageConfigs:',
+        '            - EbsVolumeConfig: { RootVolume: true, VolumeKmsKeyId: !ImportValue hyperpod-workers-key }',
+        '            - EbsVolumeConfig: { VolumeSizeInGB: 100, VolumeKmsKeyId: !ImportValue not-exported }',
+      ].join('\n'),
+    );
+    const { report } = await iac(['.']);
+    const byRule = (ruleId: string) => report!.findings.find((f) => f.ruleId === ruleId)!;
+    expect(byRule('hyperpod-root-volume-cmk')).toMatchObject({ status: 'PASS', messageId: 'cmk' });
+    expect(byRule('hyperpod-root-volume-cmk').evidence).toMatchObject({
+      keyArn: 'security/keys.yaml#WorkersKey',
+    });
+    const secondary = byRule('hyperpod-secondary-volume-cmk');
+    expect(secondary.status).toBe('UNKNOWN');
+    expect(secondary.message).toContain('not-exported');
+  });
+
   it('the installed binary runs a scan end to end', () => {
     const bin = fileURLToPath(new URL('../../bin/hyperpod-cmk.js', import.meta.url));
     const result = spawnSync(

@@ -14,6 +14,7 @@
 import { dirname, posix, resolve } from 'node:path';
 import type { SourceIssue } from '../../model/finding.js';
 import type { InputError } from '../../model/input-error.js';
+import { type Cluster, isUnresolved } from '../../model/inventory.js';
 import { err, ok, type Result } from '../../model/result.js';
 import { getEntry, type SMap, scalarText } from '../common/source-tree.js';
 import {
@@ -175,10 +176,13 @@ export class CloudFormationScan {
     }
 
     const output: StackOutput = { clusters: [], keys: [], roles: [] };
+    const exports = new Map<string, string[]>();
     const append = (result: StackOutput) => {
       output.clusters.push(...result.clusters);
       output.keys.push(...result.keys);
       output.roles.push(...result.roles);
+      for (const [name, keyId] of result.keyExports ?? [])
+        exports.set(name, [...(exports.get(name) ?? []), keyId]);
     };
     for (const summary of summaries) {
       if (children.has(summary.absPath) || explicitTargets.has(summary.absPath)) continue;
@@ -193,8 +197,29 @@ export class CloudFormationScan {
       const template = this.template(run.absPath);
       if (template) append(Stack.evaluateRoot(this.context, template, run.idFile, run.inputs));
     }
+    resolveImports(output.clusters, exports);
     return ok({ ...output, issues: this.issues });
   }
+}
+
+/**
+ * A volume key written `!ImportValue NAME` uses the key another scanned stack exports under that
+ * name, when exactly one does.
+ */
+function resolveImports(clusters: readonly Cluster[], exports: ReadonlyMap<string, string[]>): void {
+  if (exports.size === 0) return;
+  for (const cluster of clusters)
+    for (const group of cluster.instanceGroups) {
+      if (!Array.isArray(group.volumes)) continue;
+      for (const volume of group.volumes) {
+        const ref = volume.kmsKeyId;
+        if (!isUnresolved(ref) || !ref.unresolved.startsWith('!ImportValue')) continue;
+        const keys = ref.inputs?.length === 1 ? exports.get(ref.inputs[0]!) : undefined;
+        if (keys?.length !== 1) continue;
+        volume.kmsKeyId = ref.unresolved;
+        volume.resolution = { status: 'resolved', keyArn: keys[0]! };
+      }
+    }
 }
 
 function inputsOf(file: CfnParameterFile): Map<string, ParamInput> {

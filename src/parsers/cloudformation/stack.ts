@@ -63,6 +63,8 @@ export interface StackOutput {
   clusters: Cluster[];
   keys: Key[];
   roles: ExecutionRole[];
+  /** Outputs exported under a literal name whose value is a key of the stack: name -> key id. */
+  keyExports?: Map<string, string>;
 }
 
 const KEY_TYPES = new Set(['AWS::KMS::Key', 'AWS::KMS::ReplicaKey']);
@@ -125,6 +127,7 @@ export class Stack {
     root.collect();
     root.emitKeys();
     root.emitClusters();
+    family.output.keyExports = root.keyExports();
     for (const role of family.roles.values())
       if (role.statements.length > 0)
         family.output.roles.push({
@@ -139,6 +142,24 @@ export class Stack {
 
   get account(): string {
     return this.context.options.account ?? ACCOUNT;
+  }
+
+  /** Outputs exported for other stacks (`Fn::ImportValue`) that name one of this stack's keys. */
+  private keyExports(): Map<string, string> {
+    const exports = new Map<string, string>();
+    for (const output of this.template.outputs.values()) {
+      const name = getEntry(getEntry(output, 'Export'), 'Name');
+      const value = getEntry(output, 'Value');
+      if (!name || !value) continue;
+      const exportName = this.evaluate(name);
+      const exported = this.evaluate(value);
+      if (typeof exportName !== 'string' || !isSym(exported) || !exported.target) continue;
+      const keyId = KEY_TYPES.has(exported.target.type)
+        ? exported.target.id
+        : this.family.aliasResourceToKey.get(exported.target.id);
+      if (keyId) exports.set(exportName, keyId);
+    }
+    return exports;
   }
 
   get region(): string {
