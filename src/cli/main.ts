@@ -15,7 +15,15 @@ import { type Io, processIo } from './io.js';
 import { buildProgram, CommanderError, type ProgramResult } from './program.js';
 import type { CommandSpec } from './spec.js';
 
-export const COMMANDS: CommandSpec[] = [] = [] = [evaluateCommand, demoCommand, rulesCommand, guardrailsCommand, iacCommand];
+export const COMMANDS: CommandSpec[] = [
+  scanCommand,
+  collectCommand,
+  evaluateCommand,
+  demoCommand,
+  rulesCommand,
+  guardrailsCommand,
+  iacCommand,
+];
 
 export async function runCli(
   argv: readonly string[],
