@@ -88,6 +88,7 @@ describe('Terraform', () => {
       'main.tf',
       [
         'resource "aws_kms_key" "from_file" {',
+        // biome-ignore lint/suspicious/noTemplateCurlyInString: Terraform interpolation inside the HCL text
         '  policy = file("${path.module}/policy.json")',
         '}',
         'resource "aws_kms_key" "outside" {',
