@@ -47,6 +47,8 @@ export type { ClusterCompliance, Report, ScanInfo, Summary } from './model/repor
 export { REPORT_SCHEMA_VERSION, ReportSchema } from './model/report.js';
 export type { Result } from './model/result.js';
 export { parseSnapshot, serializeSnapshot } from './model/snapshot.js';
+export type { IacScanOptions, IacScanResult } from './parsers/iac.js';
+export { DEFAULT_MAX_FILE_BYTES, scanIac } from './parsers/iac.js';
 export type { PipelineOptions, PipelineResult } from './pipeline.js';
 export { runPipeline } from './pipeline.js';
 export type { Rule, RuleContext, RuleMeta, Verdict } from './rules/define-rule.js';

@@ -7,6 +7,7 @@ import { collectCommand } from './commands/collect.js';
 import { demoCommand } from './commands/demo.js';
 import { evaluateCommand } from './commands/evaluate.js';
 import { guardrailsCommand } from './commands/guardrails.js';
+import { iacCommand } from './commands/iac.js';
 import { rulesCommand } from './commands/rules.js';
 import { scanCommand } from './commands/scan.js';
 import { CliInputError, formatInputError } from './errors.js';
@@ -21,6 +22,7 @@ export const COMMANDS: CommandSpec[] = [
   demoCommand,
   rulesCommand,
   guardrailsCommand,
+  iacCommand,
 ];
 
 export async function runCli(

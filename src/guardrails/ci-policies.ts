@@ -33,7 +33,7 @@ let kms_keys = Resources.*[ Type == "AWS::KMS::Key" ]
 
 # Every instance group has a root EBS volume under a customer managed key.
 rule hyperpod_root_volume_cmk when %hyperpod_clusters !empty {
-    %hyperpod_clusters.Properties.InstanceGroups[*] {
+    %hyperpod_clusters[ Properties.InstanceGroups exists ].Properties.InstanceGroups[*] {
         let root_volumes = InstanceStorageConfigs[ EbsVolumeConfig.RootVolume exists
                                                    EbsVolumeConfig.RootVolume == true ].EbsVolumeConfig
         %root_volumes !empty

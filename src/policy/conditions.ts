@@ -122,7 +122,9 @@ interface Operator {
 }
 
 const bool = (ok: boolean): Tri => (ok ? 'yes' : 'no');
-const hasPolicyVariable = (value: string) => value.includes('${');
+// An IAM policy variable (`${aws:username}`, `${*}`). IaC placeholders for the deploying account,
+// region and partition (`${AWS::Region}`) are not variables: both sides of a comparison carry them.
+const hasPolicyVariable = (value: string) => /\$\{(?![A-Za-z]+::)[^}]*\}/.test(value);
 const guardVariables =
   (compare: (a: string, b: string) => boolean) =>
   (a: string, b: string): Tri => {

@@ -19,7 +19,7 @@ import {
   triOr,
 } from './conditions.js';
 import { globMatch, hasWildcard } from './glob.js';
-import { type Caller, matchPrincipal, type PrincipalRef, principalsOf } from './principal.js';
+import { type Caller, matchPrincipal, type PrincipalRef, principalsOf, sameAccount } from './principal.js';
 
 export const statementsOf = (doc: PolicyDocument): PolicyStatement[] =>
   Array.isArray(doc.Statement) ? doc.Statement : [doc.Statement];
@@ -197,7 +197,7 @@ export function keyAccess(input: KeyAccessInput): KeyAccess {
   const identity = input.identityStatements
     ? evaluateStatements(input.identityStatements, input, 'identity')
     : undefined;
-  const crossAccount = input.caller.kind === 'iam' && input.caller.account !== input.keyAccount;
+  const crossAccount = input.caller.kind === 'iam' && !sameAccount(input.caller.account, input.keyAccount);
   const identityAllow: Tri = identity ? identity.allow : 'maybe';
   const deny = triOr(keyPolicy.deny, identity?.deny ?? 'no');
 

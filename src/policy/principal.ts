@@ -26,8 +26,12 @@ export type Caller =
   | { kind: 'iam'; arn: string; account: string; roleId?: string | undefined }
   | { kind: 'service'; service: string };
 
-const IAM_ARN = /^arn:aws[a-z-]*:iam::(\d{12}):(root|role|user|group|policy)(?:\/(.*))?$/;
-const STS_ARN = /^arn:aws[a-z-]*:sts::(\d{12}):assumed-role\/([^/]+)\/.+$/;
+// Infrastructure-as-code writes the deploying account and partition symbolically
+// (`arn:${AWS::Partition}:iam::${AWS::AccountId}:role/x`); they stand for that one account.
+const PARTITION = '(?:aws[a-z-]*|\\$\\{AWS::Partition\\})';
+const ACCOUNT = '(\\d{12}|\\$\\{AWS::AccountId\\})';
+const IAM_ARN = new RegExp(`^arn:${PARTITION}:iam::${ACCOUNT}:(root|role|user|group|policy)(?:\\/(.*))?$`);
+const STS_ARN = new RegExp(`^arn:${PARTITION}:sts::${ACCOUNT}:assumed-role\\/([^/]+)\\/.+$`);
 const UNIQUE_ID = /^(AROA|AIDA|ANPA|AGPA|AIPA)[A-Z0-9]{12,}$/;
 /** An account root whose account is symbolic, as IaC writes the deploying account (`${AWS::AccountId}`). */
 const SYMBOLIC_ROOT = /^arn:(?:\$\{[^}]*\}|[^:])+:iam::((?:\$\{[^}]*\}|[^:])+):root$/;
@@ -36,7 +40,7 @@ export function parsePrincipal(value: string, type = 'AWS'): PrincipalRef {
   if (value === '*') return { kind: 'any' };
   if (type === 'Service') return { kind: 'service', service: value.toLowerCase() };
   if (type !== 'AWS') return { kind: 'other', value };
-  if (/^\d{12}$/.test(value)) return { kind: 'account', account: value };
+  if (/^\d{12}$/.test(value) || value === SYMBOLIC_ACCOUNT) return { kind: 'account', account: value };
   const iam = IAM_ARN.exec(value);
   if (iam) {
     const [, account, resourceType, rest] = iam as unknown as [string, string, string, string | undefined];
@@ -83,14 +87,14 @@ export function matchPrincipal(ref: PrincipalRef, caller: Caller): PrincipalMatc
     case 'service':
       return caller.kind === 'service' && caller.service === ref.service ? 'match' : 'none';
     case 'account':
-      return caller.kind === 'iam' && caller.account === ref.account ? 'delegated' : 'none';
+      return caller.kind === 'iam' && sameAccount(caller.account, ref.account) ? 'delegated' : 'none';
     case 'iam':
       if (caller.kind !== 'iam') return 'none';
       if (sameIamArn(ref.arn, caller.arn)) return 'match';
       // A role names every session of it; a session ARN carries the role name but not its path.
       return ref.resourceType === 'role' &&
         STS_ARN.test(caller.arn) &&
-        caller.account === ref.account &&
+        sameAccount(caller.account, ref.account) &&
         roleNameOf(caller.arn) === ref.name.toLowerCase()
         ? 'match'
         : 'none';
@@ -98,7 +102,7 @@ export function matchPrincipal(ref: PrincipalRef, caller: Caller): PrincipalMatc
       // A session ARN names that one session of the role.
       if (
         caller.kind !== 'iam' ||
-        caller.account !== ref.account ||
+        !sameAccount(caller.account, ref.account) ||
         roleNameOf(caller.arn) !== ref.roleName.toLowerCase()
       )
         return 'none';
@@ -113,7 +117,30 @@ export function matchPrincipal(ref: PrincipalRef, caller: Caller): PrincipalMatc
 }
 
 /** IAM ARNs compare with the name case-insensitively (IAM names are unique regardless of case). */
-export const sameIamArn = (a: string, b: string): boolean => a.toLowerCase() === b.toLowerCase();
+// biome-ignore lint/suspicious/noTemplateCurlyInString: the IaC placeholder for the deploying account
+const SYMBOLIC_ACCOUNT = '${AWS::AccountId}';
+
+/**
+ * Whether two account ids name the same account. IaC that does not know its account writes it as
+ * `${AWS::AccountId}` (the deploying account), which may be any literal account it also names.
+ */
+export const sameAccount = (a: string, b: string): boolean =>
+  a === b || a === SYMBOLIC_ACCOUNT || b === SYMBOLIC_ACCOUNT;
+
+export function sameIamArn(a: string, b: string): boolean {
+  if (a.toLowerCase() === b.toLowerCase()) return true;
+  // IaC may write the account or partition symbolically on one side only.
+  if (!a.includes('${') && !b.includes('${')) return false;
+  const x = IAM_ARN.exec(a);
+  const y = IAM_ARN.exec(b);
+  return (
+    x !== null &&
+    y !== null &&
+    sameAccount(x[1]!, y[1]!) &&
+    x[2] === y[2] &&
+    (x[3] ?? '').toLowerCase() === (y[3] ?? '').toLowerCase()
+  );
+}
 
 /**
  * Whether a principal ARN (a role, or a session of it) is the role `roleArn`. Role names are
@@ -148,7 +175,9 @@ export function roleNameOf(arn: string): string | undefined {
 }
 
 export function accountOf(arn: string): string | undefined {
-  return /^arn:aws[a-z-]*:[a-z0-9-]+:[a-z0-9-]*:(\d{12}):/.exec(arn)?.[1];
+  return /^arn:(?:aws[a-z-]*|\$\{AWS::Partition\}):[a-z0-9-]+:(?:[a-z0-9-]*|\$\{AWS::Region\}):(\d{12}|\$\{AWS::AccountId\}):/.exec(
+    arn,
+  )?.[1];
 }
 
 /**

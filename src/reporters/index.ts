@@ -3,6 +3,7 @@ import type { Report } from '../model/report.js';
 import { renderCsv } from './csv.js';
 import { renderJson } from './json.js';
 import { renderMarkdown } from './markdown.js';
+import { renderSarif } from './sarif.js';
 import { renderTable } from './table.js';
 
 export interface RenderOptions {
@@ -17,6 +18,7 @@ export const REPORTERS: Record<string, Reporter> = {
   json: (report) => renderJson(report),
   csv: (report) => renderCsv(report),
   markdown: (report) => renderMarkdown(report),
+  sarif: (report) => renderSarif(report),
 };
 
 export const FORMATS = Object.keys(REPORTERS);

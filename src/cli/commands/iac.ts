@@ -1,0 +1,134 @@
+import { DEFAULT_MAX_FILE_BYTES, scanIac } from '../../parsers/iac.js';
+import { runPipeline } from '../../pipeline.js';
+import { emitReport, exitCode, loadConfig, reportOptions, reportOptionsFrom } from '../common.js';
+import { inputError } from '../errors.js';
+import type { CommandSpec } from '../spec.js';
+
+const collect = (value: string, previous: unknown): string[] => [
+  ...((previous as string[] | undefined) ?? []),
+  value,
+];
+
+function parseMegabytes(value: string): number {
+  const n = Number(value);
+  if (!Number.isFinite(n) || n <= 0)
+    throw inputError({
+      code: 'usage.max_file_size',
+      input: '--max-file-size',
+      message: `"${value}" is not a positive number of MiB`,
+      hint: 'e.g. --max-file-size 50',
+    });
+  return Math.round(n * 1_048_576);
+}
+
+function parseRegion(value: string): string {
+  if (!/^[a-z]{2}(-[a-z]+)+-\d$/.test(value))
+    throw inputError({
+      code: 'usage.region',
+      input: '--region',
+      message: `"${value}" is not an AWS region`,
+      hint: 'e.g. --region us-east-1',
+    });
+  return value;
+}
+
+function parseAccount(value: string): string {
+  if (!/^\d{12}$/.test(value))
+    throw inputError({
+      code: 'usage.account',
+      input: '--account',
+      message: `"${value}" is not a 12-digit AWS account id`,
+      hint: 'e.g. --account 111122223333',
+    });
+  return value;
+}
+
+export const iacCommand: CommandSpec = {
+  name: 'iac',
+  summary: 'scan CloudFormation, CDK, Terraform (HCL and plans) and create-cluster input before deployment',
+  description:
+    'Walks the files and directories given (skipping node_modules, .terraform, .git and cdk.out assets), turns every ' +
+    'HyperPod cluster, KMS key and execution role they define into the same inventory a live scan builds, and runs the ' +
+    'same rules, with file and line on every finding. Values the files cannot pin down (an unset parameter or variable, ' +
+    'something known only after apply) make the rules that need them UNKNOWN, naming what is missing. ' +
+    'Exit codes: 0 clean, 1 a finding at or above --fail-on failed, 2 usage or input error, 3 incomplete ' +
+    '(UNKNOWN results, or files that could not be read or parsed).',
+  args: [{ name: 'path', description: 'files or directories to scan', required: true, variadic: true }],
+  options: [
+    ...reportOptions(),
+    {
+      flags: '--exclude <glob>',
+      description: 'skip paths matching this glob (repeatable), e.g. "examples/**"',
+      parse: collect,
+    },
+    {
+      flags: '--parameters <file>',
+      description: 'CloudFormation parameter file for the templates that declare its parameters (repeatable)',
+      parse: collect,
+    },
+    {
+      flags: '--var-file <file>',
+      description: 'Terraform variable file for the root modules that declare its variables (repeatable)',
+      parse: collect,
+    },
+    {
+      flags: '--region <region>',
+      description:
+        'the region the IaC deploys to (default: kept symbolic, as the CloudFormation pseudo parameter AWS::Region)',
+      parse: parseRegion,
+    },
+    {
+      flags: '--account <id>',
+      description:
+        'the account the IaC deploys to (default: kept symbolic, as the CloudFormation pseudo parameter AWS::AccountId)',
+      parse: parseAccount,
+    },
+    {
+      flags: '--max-file-size <MiB>',
+      description: `skip files larger than this (default ${DEFAULT_MAX_FILE_BYTES / 1_048_576})`,
+      parse: parseMegabytes,
+    },
+  ],
+  examples: [
+    'hyperpod-cmk iac infra/',
+    'hyperpod-cmk iac cdk.out --format sarif -o hyperpod-cmk.sarif',
+    'hyperpod-cmk iac stack.yaml --parameters prod-params.json',
+    'hyperpod-cmk iac terraform/ --var-file prod.tfvars --fail-on high',
+    'terraform show -json plan.out > plan.json && hyperpod-cmk iac plan.json',
+  ],
+  async run(paths, raw, io) {
+    const options = reportOptionsFrom(raw);
+    const config = loadConfig(io, options);
+    const startedAt = io.now();
+    const now = options.now ?? startedAt;
+    const scanned = await scanIac({
+      paths,
+      cwd: io.cwd,
+      exclude: (raw.exclude as string[] | undefined) ?? [],
+      parameters: (raw.parameters as string[] | undefined) ?? [],
+      varFiles: (raw.varFile as string[] | undefined) ?? [],
+      ...(typeof raw.maxFileSize === 'number' ? { maxFileBytes: raw.maxFileSize } : {}),
+      ...(typeof raw.region === 'string' ? { region: raw.region } : {}),
+      ...(typeof raw.account === 'string' ? { account: raw.account } : {}),
+      generatedAt: now.toISOString(),
+    });
+    if (!scanned.ok) throw inputError(scanned.error);
+    const { inventory, issues, counts, filesSeen } = scanned.value;
+    const found = Object.values(counts).reduce((a, b) => a + b, 0);
+    if (found === 0) {
+      issues.push({
+        code: 'iac.none_found',
+        severity: 'error',
+        message: `no CloudFormation, Terraform, plan or create-cluster input found in ${paths.join(', ')} (${filesSeen} files looked at)`,
+        hint: 'point the scan at the directory that holds your templates, .tf files, plan JSON or cluster config',
+      });
+      io.stderr.write(
+        `hyperpod-cmk: no infrastructure-as-code found in ${paths.join(', ')} (${filesSeen} files looked at)\n`,
+      );
+    }
+    const { evaluation, report } = runPipeline(inventory, { config, now, startedAt, issues, inputs: paths });
+    emitReport(io, report, options);
+    const errors = issues.filter((issue) => issue.severity === 'error').length;
+    return exitCode(evaluation, inventory.gaps.length + errors, options);
+  },
+};

@@ -1,0 +1,289 @@
+/**
+ * Turns an evaluated cluster definition into the inventory's Cluster: the one place that knows the
+ * CreateCluster shape. CloudFormation and create-cluster input write it in PascalCase
+ * (`InstanceStorageConfigs`), awscc Terraform and plans in snake_case (`instance_storage_configs`);
+ * `field` reads either.
+ */
+import type {
+  Cluster,
+  EbsVolume,
+  InstanceGroup,
+  InstanceGroupKind,
+  KeyResolution,
+  Location,
+  Source,
+  Tags,
+  Unresolved,
+} from '../../model/inventory.js';
+import {
+  asBoolean,
+  asNumber,
+  isAbsent,
+  isObject,
+  locationOf,
+  NO_VALUE,
+  Sym,
+  textOf,
+  Unknown,
+  type Val,
+  type ValObject,
+} from './value.js';
+
+const SNAKE = new Map<string, string>();
+export function snakeCase(name: string): string {
+  let snake = SNAKE.get(name);
+  if (snake === undefined) {
+    snake = name
+      .replace(/([a-z0-9])([A-Z])/g, '$1_$2')
+      .replace(/([A-Z]+)([A-Z][a-z])/g, '$1_$2')
+      .toLowerCase();
+    SNAKE.set(name, snake);
+  }
+  return snake;
+}
+
+/** A property in PascalCase or its snake_case spelling. */
+export function field(object: ValObject, name: string): Val | undefined {
+  if (name in object) return object[name];
+  const snake = snakeCase(name);
+  if (snake in object) return object[snake];
+  const camel = name.charAt(0).toLowerCase() + name.slice(1);
+  return camel in object ? object[camel] : undefined;
+}
+
+export interface VolumeKey {
+  kmsKeyId: string | null | Unresolved;
+  resolution?: KeyResolution;
+}
+
+export interface ClusterBuildContext {
+  source: Source;
+  account: string;
+  region: string;
+  /**
+   * Resolves a VolumeKmsKeyId value to what it names: a key in the files, AWS managed, or outside.
+   * An Unknown value is passed too: a source may still tell which key it must be (a plan's references).
+   */
+  resolveKey(value: Val): VolumeKey;
+}
+
+export interface ClusterDefinition {
+  id: string;
+  name: Val;
+  location: Location;
+  /** The cluster's properties: InstanceGroups, RestrictedInstanceGroups, NodeProvisioningMode, ... */
+  spec: ValObject;
+  /** Fields the source does not carry, each with why (an update-cluster input, a custom resource). */
+  missing?: Partial<Record<'nodeProvisioningMode' | 'orchestrator' | 'tags', Unknown>>;
+  /** The instance groups themselves cannot be known. */
+  groupsUnknown?: Unknown;
+  /** Execution role for groups that do not name one (a custom resource that adds it). */
+  defaultExecutionRole?: Val;
+}
+
+const unresolvedOf = (value: Unknown): Unresolved => value.toUnresolved();
+
+export function buildCluster(definition: ClusterDefinition, context: ClusterBuildContext): Cluster {
+  const { spec, missing = {} } = definition;
+  let groupsUnresolved: Unresolved | undefined = definition.groupsUnknown?.toUnresolved();
+  const groups: InstanceGroup[] = [];
+  const nameText = textOf(definition.name);
+  const name = nameText ?? (definition.name instanceof Unknown ? definition.name.expression : definition.id);
+
+  for (const [property, kind] of [
+    ['InstanceGroups', 'regular'],
+    ['RestrictedInstanceGroups', 'restricted'],
+  ] as const) {
+    const list = field(spec, property);
+    if (isAbsent(list)) continue;
+    if (list instanceof Unknown) {
+      groupsUnresolved ??= unresolvedOf(list);
+      continue;
+    }
+    if (!Array.isArray(list)) continue;
+    for (const item of list) {
+      if (item === NO_VALUE) continue;
+      if (item instanceof Unknown) {
+        groupsUnresolved ??= unresolvedOf(item);
+        continue;
+      }
+      if (!isObject(item)) continue;
+      groups.push(buildGroup(item, kind, definition, context));
+    }
+  }
+
+  const cluster: Cluster = {
+    id: definition.id,
+    name,
+    account: context.account,
+    region: context.region,
+    source: context.source,
+    location: definition.location,
+    orchestrator: missing.orchestrator
+      ? unresolvedOf(missing.orchestrator)
+      : orchestratorOf(field(spec, 'Orchestrator')),
+    nodeProvisioningMode: missing.nodeProvisioningMode
+      ? unresolvedOf(missing.nodeProvisioningMode)
+      : provisioningModeOf(field(spec, 'NodeProvisioningMode')),
+    instanceGroups: groups,
+  };
+  const tags = missing.tags ? unresolvedOf(missing.tags) : tagsOf(field(spec, 'Tags'));
+  if (tags !== undefined) cluster.tags = tags;
+  if (groupsUnresolved) cluster.instanceGroupsUnresolved = groupsUnresolved;
+  return cluster;
+}
+
+function orchestratorOf(value: Val | undefined): Cluster['orchestrator'] {
+  if (value instanceof Unknown) return unresolvedOf(value);
+  if (!isObject(value)) return 'none';
+  const eks = field(value, 'Eks');
+  const slurm = field(value, 'Slurm');
+  if (eks instanceof Unknown) return unresolvedOf(eks);
+  if (!isAbsent(eks)) return 'eks';
+  if (slurm instanceof Unknown) return unresolvedOf(slurm);
+  if (!isAbsent(slurm)) return 'slurm';
+  return 'none';
+}
+
+function provisioningModeOf(value: Val | undefined): Cluster['nodeProvisioningMode'] {
+  if (value instanceof Unknown) return unresolvedOf(value);
+  return textOf(value ?? null) === 'Continuous' ? 'Continuous' : null;
+}
+
+/** Tags as a `[{Key, Value}]` list (CloudFormation, API, awscc) or a `{ key: value }` map. */
+export function tagsOf(value: Val | undefined): Tags | Unresolved | undefined {
+  if (value === undefined) return {};
+  if (isAbsent(value)) return {};
+  if (value instanceof Unknown) return unresolvedOf(value);
+  const tags: Tags = {};
+  const put = (key: Val | undefined, tagValue: Val | undefined): Unresolved | undefined => {
+    if (key instanceof Unknown) return unresolvedOf(key);
+    if (tagValue instanceof Unknown) return unresolvedOf(tagValue);
+    const k = textOf(key ?? null);
+    if (k !== undefined) tags[k] = textOf(tagValue ?? null) ?? '';
+    return undefined;
+  };
+  if (Array.isArray(value)) {
+    for (const entry of value) {
+      if (entry instanceof Unknown) return unresolvedOf(entry);
+      if (!isObject(entry)) continue;
+      const problem = put(field(entry, 'Key'), field(entry, 'Value'));
+      if (problem) return problem;
+    }
+    return tags;
+  }
+  if (isObject(value)) {
+    for (const [key, tagValue] of Object.entries(value)) {
+      const problem = put(key, tagValue);
+      if (problem) return problem;
+    }
+    return tags;
+  }
+  return undefined;
+}
+
+function buildGroup(
+  spec: ValObject,
+  kind: InstanceGroupKind,
+  definition: ClusterDefinition,
+  context: ClusterBuildContext,
+): InstanceGroup {
+  const rawName = field(spec, 'InstanceGroupName');
+  const name = textOf(rawName ?? null) ?? (rawName instanceof Unknown ? rawName.expression : '(unnamed)');
+  const location = locationOf(spec) ?? definition.location;
+  const role = field(spec, 'ExecutionRole') ?? definition.defaultExecutionRole;
+  const group: InstanceGroup = {
+    id: `${definition.id}/instance-group/${name}`,
+    name,
+    kind,
+    executionRole: role instanceof Unknown ? unresolvedOf(role) : (textOf(role ?? null) ?? null),
+    volumes: volumesOf(field(spec, 'InstanceStorageConfigs'), location, context),
+    location,
+  };
+  const type = field(spec, 'InstanceType');
+  if (type instanceof Unknown) group.instanceType = unresolvedOf(type);
+  else if (textOf(type ?? null) !== undefined) group.instanceType = textOf(type ?? null)!;
+  const count = asNumber(field(spec, 'InstanceCount'));
+  if (count instanceof Unknown) group.instanceCount = unresolvedOf(count);
+  else if (count !== undefined) group.instanceCount = count;
+  return group;
+}
+
+function volumesOf(
+  configs: Val | undefined,
+  groupLocation: Location,
+  context: ClusterBuildContext,
+): InstanceGroup['volumes'] {
+  if (isAbsent(configs)) return [];
+  if (configs instanceof Unknown) return unresolvedOf(configs);
+  if (!Array.isArray(configs)) return [];
+  const volumes: EbsVolume[] = [];
+  for (const config of configs) {
+    if (config === NO_VALUE) continue;
+    if (config instanceof Unknown) return unresolvedOf(config);
+    if (!isObject(config)) continue;
+    const ebs = field(config, 'EbsVolumeConfig');
+    if (isAbsent(ebs)) continue;
+    if (ebs instanceof Unknown) return unresolvedOf(ebs);
+    if (!isObject(ebs)) continue;
+    const root = asBoolean(field(ebs, 'RootVolume'));
+    if (root instanceof Unknown) return unresolvedOf(root);
+    const location = locationOf(ebs) ?? locationOf(config) ?? groupLocation;
+    const keyValue = field(ebs, 'VolumeKmsKeyId');
+    let key: VolumeKey;
+    if (isAbsent(keyValue) || keyValue === '') key = { kmsKeyId: null };
+    else key = context.resolveKey(keyValue);
+    const volume: EbsVolume = {
+      role: root === true ? 'root' : 'secondary',
+      kmsKeyId: key.kmsKeyId,
+      location,
+    };
+    if (key.resolution && key.kmsKeyId !== null) volume.resolution = key.resolution;
+    const size = asNumber(field(ebs, 'VolumeSizeInGB'));
+    if (size instanceof Unknown) volume.sizeInGB = unresolvedOf(size);
+    else if (size !== undefined) volume.sizeInGB = size;
+    volumes.push(volume);
+  }
+  return volumes;
+}
+
+/** The resolution for a key named by a literal string that no key in the files matches. */
+export function literalKeyResolution(ref: string): KeyResolution {
+  if (/^alias\/aws\//.test(ref) || /:alias\/aws\//.test(ref))
+    return { status: 'unknown', reason: 'an AWS managed key, which KMS creates in the deploying account' };
+  return { status: 'unknown', reason: 'defined outside the scanned files' };
+}
+
+/** The keys and aliases defined in the files an evaluation sees, for resolving VolumeKmsKeyId. */
+export interface KeyDirectory {
+  /** Resource types that are KMS keys (their ids are the keys' inventory ids). */
+  keyTypes: ReadonlySet<string>;
+  aliasToKey: ReadonlyMap<string, string>;
+  /** Alias resources (by id) to the key they name. */
+  aliasResourceToKey: ReadonlyMap<string, string>;
+}
+
+/**
+ * What a VolumeKmsKeyId value names: a key defined in the files (directly, or through an alias
+ * resource or alias name), an AWS managed key, or a key defined elsewhere.
+ */
+export function resolveKeyReference(value: Val, directory: KeyDirectory): VolumeKey {
+  if (value instanceof Unknown) return { kmsKeyId: value.toUnresolved() };
+  const text = textOf(value);
+  if (text === undefined) return { kmsKeyId: null };
+  const resolved = (keyArn: string): VolumeKey => ({
+    kmsKeyId: text,
+    resolution: { status: 'resolved', keyArn },
+  });
+  if (value instanceof Sym && value.target) {
+    if (directory.keyTypes.has(value.target.type)) return resolved(value.target.id);
+    const viaAlias = directory.aliasResourceToKey.get(value.target.id);
+    if (viaAlias) return resolved(viaAlias);
+  }
+  const aliasName = /(?:^|:)(alias\/[\w/-]+)$/.exec(text)?.[1];
+  const aliased = aliasName ? directory.aliasToKey.get(aliasName) : undefined;
+  if (aliased) return resolved(aliased);
+  if (value instanceof Sym && !/^alias\//.test(text))
+    return { kmsKeyId: text, resolution: { status: 'unknown', reason: 'defined outside the scanned files' } };
+  return { kmsKeyId: text, resolution: literalKeyResolution(text) };
+}

@@ -1,0 +1,165 @@
+/**
+ * The values IaC evaluators produce: plain JSON data, plus three markers for what a template or
+ * configuration does not pin down before deployment.
+ *
+ * - `Unknown`: a value that cannot be known from the files (an unset parameter or variable, a
+ *   condition on such an input, an attribute known only after apply). It keeps the expression as
+ *   written and the inputs that are missing; it becomes an `Unresolved` in the inventory.
+ * - `Sym`: a value known only by name: an attribute of a resource in the same files
+ *   (`!GetAtt Key.Arn`, `aws_kms_key.root.arn`) or the deploying account, region or partition.
+ *   Its `text` is stable, so the same reference written twice compares equal (a key policy
+ *   principal `!GetAtt Role.Arn` matches an ExecutionRole `!GetAtt Role.Arn`), and its `target`
+ *   says which resource it names, so a volume key reference resolves to the key defined alongside.
+ * - `NO_VALUE`: CloudFormation's `AWS::NoValue` (and Terraform's `null` attribute): the property
+ *   is removed.
+ */
+import type { Location, Unresolved } from '../../model/inventory.js';
+
+export class Unknown {
+  constructor(
+    readonly expression: string,
+    readonly reason: string,
+    readonly inputs: readonly string[] = [],
+  ) {}
+
+  toUnresolved(): Unresolved {
+    return {
+      unresolved: this.expression,
+      reason: this.reason,
+      ...(this.inputs.length > 0 ? { inputs: [...new Set(this.inputs)] } : {}),
+    };
+  }
+}
+
+/** The resource a symbolic value names: its inventory id and type, and the attribute read. */
+export interface ResourceTarget {
+  id: string;
+  type: string;
+  attribute?: string;
+}
+
+export class Sym {
+  constructor(
+    readonly text: string,
+    readonly target?: ResourceTarget,
+  ) {}
+}
+
+export const NO_VALUE: unique symbol = Symbol('NoValue');
+export type NoValue = typeof NO_VALUE;
+
+export type Val = null | boolean | number | string | Sym | Unknown | NoValue | Val[] | ValObject;
+export interface ValObject {
+  [key: string]: Val;
+}
+
+export const isUnknown = (value: unknown): value is Unknown => value instanceof Unknown;
+export const isSym = (value: unknown): value is Sym => value instanceof Sym;
+export const isObject = (value: unknown): value is ValObject =>
+  typeof value === 'object' &&
+  value !== null &&
+  !Array.isArray(value) &&
+  !(value instanceof Unknown) &&
+  !(value instanceof Sym);
+
+// Where each evaluated object or list came from, kept under a symbol so that it never shows in
+// the data (JSON, Object.entries) and costs the garbage collector nothing extra (a WeakMap with
+// millions of entries does).
+const LOCATION: unique symbol = Symbol('location');
+
+export function locate<T extends Val>(value: T, location: Location | undefined): T {
+  if (
+    location &&
+    typeof value === 'object' &&
+    value !== null &&
+    !(value instanceof Unknown) &&
+    !(value instanceof Sym)
+  )
+    (value as unknown as { [LOCATION]: Location })[LOCATION] = location;
+  return value;
+}
+
+export const locationOf = (value: Val | undefined): Location | undefined =>
+  typeof value === 'object' && value !== null
+    ? (value as unknown as { [LOCATION]?: Location })[LOCATION]
+    : undefined;
+
+/** The text a value stands for in a string context, or undefined when it is not a scalar. */
+export function textOf(value: Val): string | undefined {
+  if (typeof value === 'string') return value;
+  if (typeof value === 'number' || typeof value === 'boolean') return String(value);
+  if (value instanceof Sym) return value.text;
+  return undefined;
+}
+
+/** The first Unknown inside a value (depth-first), for values that must be wholly known. */
+export function findUnknown(value: Val, depth = 0): Unknown | undefined {
+  if (value instanceof Unknown) return value;
+  if (depth > 64) return undefined;
+  if (Array.isArray(value)) {
+    for (const item of value) {
+      const found = findUnknown(item, depth + 1);
+      if (found) return found;
+    }
+  } else if (isObject(value)) {
+    for (const item of Object.values(value)) {
+      const found = findUnknown(item, depth + 1);
+      if (found) return found;
+    }
+  }
+  return undefined;
+}
+
+/** Plain JSON for a value: Syms become their text; Unknown and NO_VALUE are left out. */
+export function toPlain(value: Val): unknown {
+  if (value instanceof Sym) return value.text;
+  if (value instanceof Unknown || value === NO_VALUE) return undefined;
+  if (Array.isArray(value)) return value.map(toPlain).filter((item) => item !== undefined);
+  if (isObject(value)) {
+    const out: Record<string, unknown> = {};
+    for (const [key, item] of Object.entries(value)) {
+      const plain = toPlain(item);
+      if (plain !== undefined) out[key] = plain;
+    }
+    return out;
+  }
+  return value;
+}
+
+/** Whether a value is absent: not set, null or NO_VALUE. */
+export const isAbsent = (value: Val | undefined): value is undefined | null | NoValue =>
+  value === undefined || value === null || value === NO_VALUE;
+
+/** A boolean as templates write it: true, "true", "True". */
+export function asBoolean(value: Val | undefined): boolean | Unknown | undefined {
+  if (value instanceof Unknown) return value;
+  if (typeof value === 'boolean') return value;
+  if (typeof value === 'string') {
+    if (/^true$/i.test(value)) return true;
+    if (/^false$/i.test(value)) return false;
+  }
+  return undefined;
+}
+
+/** A number as templates write it: 30, "30". */
+export function asNumber(value: Val | undefined): number | Unknown | undefined {
+  if (value instanceof Unknown) return value;
+  if (typeof value === 'number') return value;
+  if (typeof value === 'string' && /^-?\d+(\.\d+)?$/.test(value.trim())) return Number(value);
+  return undefined;
+}
+
+/** Truncates an expression for messages. */
+export function clip(text: string, max = 160): string {
+  const flat = text.replace(/\s+/g, ' ').trim();
+  return flat.length > max ? `${flat.slice(0, max - 1)}…` : flat;
+}
+
+// The deploying account, region and partition when the IaC does not pin them down: the
+// placeholders CloudFormation's own pseudo parameters are written as, used by every format.
+// biome-ignore lint/suspicious/noTemplateCurlyInString: a CloudFormation placeholder, not a template
+export const ACCOUNT = '${AWS::AccountId}';
+// biome-ignore lint/suspicious/noTemplateCurlyInString: a CloudFormation placeholder, not a template
+export const REGION = '${AWS::Region}';
+// biome-ignore lint/suspicious/noTemplateCurlyInString: a CloudFormation placeholder, not a template
+export const PARTITION = '${AWS::Partition}';

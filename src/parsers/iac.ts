@@ -1,0 +1,427 @@
+/**
+ * Scans infrastructure-as-code into one inventory: finds the files, reads and parses each one
+ * (a file that cannot be read or parsed becomes a SourceIssue and the others are still scanned),
+ * recognises its format, and hands each format's files to its parser.
+ */
+import { readdirSync, statSync } from 'node:fs';
+import { isAbsolute, join, relative, resolve } from 'node:path';
+import type { SourceIssue } from '../model/finding.js';
+import type { InputError } from '../model/input-error.js';
+import { emptyInventory, type Inventory, type Source } from '../model/inventory.js';
+import { err, ok, type Result } from '../model/result.js';
+import { asCliInput, type CliInput, cliInputCluster } from './cli-json/cli-input.js';
+import { CloudFormationScan } from './cloudformation/index.js';
+import {
+  asParameterFile,
+  asTemplate,
+  type CfnParameterFile,
+  type CfnTemplate,
+} from './cloudformation/template.js';
+import { DocumentError, loadJson, loadYaml, type SNode, treeValue } from './common/source-tree.js';
+import { ACCOUNT, REGION, type Val } from './common/value.js';
+import { type DiscoveredFile, discover, displayPath, IAC_MARKERS, readSource } from './discover.js';
+import { initHcl, parseHcl } from './terraform/hcl.js';
+import { scanTerraform, type TfVarFile, tfvarsValues } from './terraform/index.js';
+import type { TfFile, TfModuleDir } from './terraform/module.js';
+import { asPlan, planInventory, type TerraformPlan } from './terraform-plan/plan.js';
+
+export const DEFAULT_MAX_FILE_BYTES = 10 * 1_048_576;
+
+export interface IacScanOptions {
+  paths: readonly string[];
+  cwd: string;
+  exclude?: readonly string[];
+  maxFileBytes?: number;
+  /** CloudFormation parameter files (--parameters). */
+  parameters?: readonly string[];
+  /** Terraform variable files (--var-file). */
+  varFiles?: readonly string[];
+  /** The deploying region and account, when known; otherwise they stay symbolic. */
+  region?: string;
+  account?: string;
+  generatedAt: string;
+}
+
+export interface IacScanResult {
+  inventory: Inventory;
+  issues: SourceIssue[];
+  /** Files scanned by format, for the summary line. */
+  counts: Record<
+    'cloudformation' | 'cfn-parameters' | 'terraform' | 'tfvars' | 'terraform-plan' | 'cli-json',
+    number
+  >;
+  filesSeen: number;
+}
+
+type Parsed =
+  | { kind: 'cfn-template'; template: CfnTemplate }
+  | { kind: 'cfn-parameters'; parameters: CfnParameterFile }
+  | { kind: 'tf-plan'; plan: TerraformPlan }
+  | { kind: 'cli-input'; input: CliInput }
+  | { kind: 'tf'; file: TfFile }
+  | { kind: 'tfvars'; vars: TfVarFile }
+  | { kind: 'none' };
+
+function issueAt(file: string, issue: Omit<SourceIssue, 'location'>, line?: number): SourceIssue {
+  return { ...issue, location: { file, ...(line ? { line } : {}) } };
+}
+
+function parseDocument(file: DiscoveredFile, text: string, issues: SourceIssue[]): Parsed {
+  let root: SNode;
+  try {
+    root = file.format === 'json' ? loadJson(text) : loadYaml(text);
+  } catch (error) {
+    if (!(error instanceof DocumentError) && !(error instanceof RangeError)) throw error;
+    // Only text that means to be IaC is worth a parse error; other YAML (Helm templates, CI
+    // workflows) is passed over quietly.
+    if (IAC_MARKERS.test(text.slice(0, 65_536))) {
+      const code =
+        file.format === 'json' && /"format_version"/.test(text.slice(0, 4096))
+          ? 'tf.plan_parse'
+          : looksLikeCfn(text)
+            ? 'cfn.parse'
+            : 'iac.parse';
+      issues.push(
+        issueAt(
+          file.file,
+          {
+            code,
+            severity: 'error',
+            message: error instanceof DocumentError ? error.message : 'nested too deeply to parse',
+            hint: 'fix the syntax; the other files were still scanned',
+          },
+          error instanceof DocumentError ? error.line : undefined,
+        ),
+      );
+    }
+    return { kind: 'none' };
+  }
+  const template = asTemplate(root, file.file, file.absPath);
+  if (template) return { kind: 'cfn-template', template };
+  const plan = asPlan(root, file.file);
+  if (plan) return { kind: 'tf-plan', plan };
+  const parameters = asParameterFile(root, file.file, file.absPath);
+  if (parameters) return { kind: 'cfn-parameters', parameters };
+  const input = asCliInput(root, file.file);
+  if (input) return { kind: 'cli-input', input };
+  return { kind: 'none' };
+}
+
+const looksLikeCfn = (text: string) =>
+  /AWSTemplateFormatVersion|Resources\s*:|"Resources"|AWS::/.test(text.slice(0, 65_536));
+
+function parseFile(file: DiscoveredFile, maxBytes: number, issues: SourceIssue[]): Parsed {
+  if (file.format === 'tf-json') {
+    issues.push(
+      issueAt(file.file, {
+        code: 'tf.json_unsupported',
+        severity: 'error',
+        message: 'Terraform JSON configuration (.tf.json) is not scanned',
+        hint: 'scan a plan of it instead: terraform show -json PLAN > plan.json',
+      }),
+    );
+    return { kind: 'none' };
+  }
+  const read = readSource(file, maxBytes);
+  if (!read.ok) {
+    if (read.iacLike || read.issue.code === 'input.unreadable') issues.push(issueAt(file.file, read.issue));
+    return { kind: 'none' };
+  }
+  const { text } = read;
+  if (file.format === 'hcl' || file.format === 'tfvars') {
+    let parsed: ReturnType<typeof parseHcl>;
+    try {
+      parsed = parseHcl(text);
+    } catch (error) {
+      if (!(error instanceof RangeError)) throw error;
+      parsed = { ok: false, message: 'nested too deeply to parse', line: 1 };
+    }
+    if (!parsed.ok) {
+      issues.push(
+        issueAt(
+          file.file,
+          {
+            code: 'tf.parse',
+            severity: 'error',
+            message: parsed.message,
+            hint: 'fix the syntax; the other files were still scanned',
+          },
+          parsed.line,
+        ),
+      );
+      return { kind: 'none' };
+    }
+    if (file.format === 'tfvars')
+      return {
+        kind: 'tfvars',
+        vars: { file: file.file, absPath: file.absPath, values: tfvarsValues(parsed.body, file.file) },
+      };
+    return { kind: 'tf', file: { file: file.file, absPath: file.absPath, body: parsed.body } };
+  }
+  if (file.format === 'tfvars-json') {
+    try {
+      const root = loadJson(text);
+      const values = new Map<string, { value: Val; line: number }>();
+      if (root.kind === 'map')
+        for (const [key, node] of root.entries)
+          values.set(key, { value: treeValue(node, file.file), line: root.keyLines.get(key) ?? node.line });
+      return { kind: 'tfvars', vars: { file: file.file, absPath: file.absPath, values } };
+    } catch (error) {
+      issues.push(
+        issueAt(
+          file.file,
+          { code: 'tf.parse', severity: 'error', message: (error as Error).message },
+          error instanceof DocumentError ? error.line : undefined,
+        ),
+      );
+      return { kind: 'none' };
+    }
+  }
+  return parseDocument(file, text, issues);
+}
+
+/** Parses a file the user named with --parameters or --var-file: unusable input is an InputError. */
+function explicitFile(
+  path: string,
+  cwd: string,
+  maxBytes: number,
+  what: 'parameters' | 'var-file',
+): Result<Parsed, InputError> {
+  const discovery = discover([path], { cwd, exclude: [] });
+  const file = discovery.files[0];
+  if (discovery.missing.length > 0 || !file)
+    return err({
+      code: 'input.missing',
+      input: path,
+      message: 'no such file',
+      hint: `check the path given to --${what}`,
+    });
+  const issues: SourceIssue[] = [];
+  const format =
+    what === 'var-file'
+      ? file.format === 'json' || file.format === 'tfvars-json'
+        ? 'tfvars-json'
+        : 'tfvars'
+      : file.format === 'yaml'
+        ? 'yaml'
+        : 'json';
+  const parsed = parseFile({ ...file, format }, maxBytes, issues);
+  if (what === 'parameters' && parsed.kind !== 'cfn-parameters')
+    return err({
+      code: 'input.parameters',
+      input: path,
+      message: issues[0]?.message ?? 'not a CloudFormation parameter file',
+      hint: 'expected [{"ParameterKey": "...", "ParameterValue": "..."}] or {"Parameters": {"Key": "value"}}',
+    });
+  if (what === 'var-file' && parsed.kind !== 'tfvars')
+    return err({
+      code: 'input.var_file',
+      input: path,
+      message: issues[0]?.message ?? 'not a Terraform variable file',
+      hint: 'expected name = value lines (.tfvars) or a JSON object (.tfvars.json)',
+    });
+  return ok(parsed);
+}
+
+function loadDirectory(
+  absDir: string,
+  cwd: string,
+  maxBytes: number,
+  issues: SourceIssue[],
+): TfModuleDir | undefined {
+  let names: string[];
+  try {
+    names = readdirSync(absDir)
+      .filter((name) => name.endsWith('.tf'))
+      .sort();
+  } catch {
+    return undefined;
+  }
+  const files: TfFile[] = [];
+  for (const name of names) {
+    const absPath = join(absDir, name);
+    let size = 0;
+    try {
+      size = statSync(absPath).size;
+    } catch {
+      continue;
+    }
+    const parsed = parseFile(
+      { absPath, file: displayPath(cwd, absPath), format: 'hcl', size },
+      maxBytes,
+      issues,
+    );
+    if (parsed.kind === 'tf') files.push(parsed.file);
+  }
+  return files.length > 0 ? { absDir, files } : undefined;
+}
+
+export async function scanIac(options: IacScanOptions): Promise<Result<IacScanResult, InputError>> {
+  const maxBytes = options.maxFileBytes ?? DEFAULT_MAX_FILE_BYTES;
+  const discovery = discover(options.paths, { cwd: options.cwd, exclude: options.exclude ?? [] });
+  if (discovery.missing.length > 0)
+    return err({
+      code: 'input.missing',
+      input: discovery.missing[0]!,
+      message: 'no such file or directory',
+      hint: 'pass the files or directories that hold your CloudFormation, Terraform or create-cluster input',
+    });
+  const issues: SourceIssue[] = [...discovery.issues];
+  if (
+    discovery.files.some((file) => file.format === 'hcl' || file.format === 'tfvars') ||
+    (options.varFiles?.length ?? 0) > 0
+  )
+    await initHcl();
+
+  const pseudo = {
+    ...(options.region ? { region: options.region } : {}),
+    ...(options.account ? { account: options.account } : {}),
+  };
+  const inventory = emptyInventory('cloudformation', options.generatedAt);
+  const explicitParameters: CfnParameterFile[] = [];
+  for (const path of options.parameters ?? []) {
+    const parsed = explicitFile(path, options.cwd, maxBytes, 'parameters');
+    if (!parsed.ok) return parsed;
+    if (parsed.value.kind === 'cfn-parameters') explicitParameters.push(parsed.value.parameters);
+  }
+  const byPath = new Map(discovery.files.map((file) => [file.absPath, file]));
+  const cloudFormation = new CloudFormationScan(pseudo, explicitParameters, (absPath) => {
+    const file = byPath.get(absPath);
+    const parsed = file ? parseFile(file, maxBytes, []) : undefined;
+    return parsed?.kind === 'cfn-template' ? pruneTemplate(parsed.template) : undefined;
+  });
+  let templates = 0;
+  const parameterFiles: CfnParameterFile[] = [];
+  const tfFiles: TfFile[] = [];
+  const varFiles: TfVarFile[] = [];
+  let plans = 0;
+  let inputs = 0;
+  for (const file of discovery.files) {
+    const parsed = parseFile(file, maxBytes, issues);
+    if (parsed.kind === 'cfn-template') {
+      templates++;
+      cloudFormation.add(pruneTemplate(parsed.template));
+    } else if (parsed.kind === 'cfn-parameters') parameterFiles.push(parsed.parameters);
+    else if (parsed.kind === 'tf') tfFiles.push(parsed.file);
+    else if (parsed.kind === 'tfvars') varFiles.push(parsed.vars);
+    // Plans and create-cluster input stand alone: into the inventory now, so their trees are not kept.
+    else if (parsed.kind === 'tf-plan') {
+      plans++;
+      const part = planInventory(parsed.plan, pseudo);
+      inventory.clusters.push(...part.clusters);
+      inventory.keys.push(...part.keys);
+    } else if (parsed.kind === 'cli-input') {
+      inputs++;
+      inventory.clusters.push(
+        cliInputCluster(parsed.input, {
+          account: options.account ?? ACCOUNT,
+          region: options.region ?? REGION,
+        }),
+      );
+    }
+  }
+
+  const explicitVarFiles: TfVarFile[] = [];
+  for (const path of options.varFiles ?? []) {
+    const parsed = explicitFile(path, options.cwd, maxBytes, 'var-file');
+    if (!parsed.ok) return parsed;
+    if (parsed.value.kind === 'tfvars') explicitVarFiles.push(parsed.value.vars);
+  }
+
+  const cfn = cloudFormation.finish(parameterFiles);
+  if (!cfn.ok) return cfn;
+  issues.push(...cfn.value.issues);
+  const tf = scanTerraform({
+    files: tfFiles,
+    varFiles,
+    explicitVarFiles,
+    options: pseudo,
+    loadDirectory: (absDir) => loadDirectory(absDir, options.cwd, maxBytes, issues),
+    displayPath: (absPath) => displayPath(options.cwd, absPath),
+    mayRead: (absPath) =>
+      [options.cwd, ...options.paths.map((path) => resolve(options.cwd, path))].some((root) => {
+        const rel = relative(root, absPath);
+        return rel !== '' && !rel.startsWith('..') && !isAbsolute(rel);
+      }),
+  });
+  if (!tf.ok) return tf;
+  issues.push(...tf.value.issues);
+  for (const part of [cfn.value, tf.value]) {
+    inventory.clusters.push(...part.clusters);
+    inventory.keys.push(...part.keys);
+    inventory.roles.push(...part.roles);
+  }
+  resolveAcrossFiles(inventory);
+
+  // The inventory's source is the format most of what was found came from.
+  const tally = new Map<Source, number>();
+  for (const item of [...inventory.clusters, ...inventory.keys])
+    tally.set(item.source, (tally.get(item.source) ?? 0) + 1);
+  const dominant = [...tally].sort((a, b) => b[1] - a[1])[0]?.[0];
+  if (dominant) inventory.source = dominant;
+  else if (tfFiles.length > 0 || varFiles.length > 0) inventory.source = 'terraform';
+  else if (plans > 0) inventory.source = 'terraform-plan';
+  else if (inputs > 0) inventory.source = 'cli-json';
+  const accountId = options.account && /^\d{12}$/.test(options.account) ? options.account : 'unknown';
+  if (inventory.clusters.length > 0 || inventory.keys.length > 0)
+    inventory.accounts.push({
+      id: accountId,
+      regions: options.region ? [options.region] : [],
+      source: inventory.source,
+    });
+
+  const counts: IacScanResult['counts'] = {
+    cloudformation: templates,
+    'cfn-parameters': parameterFiles.length,
+    terraform: tfFiles.length,
+    tfvars: varFiles.length,
+    'terraform-plan': plans,
+    'cli-json': inputs,
+  };
+  return ok({ inventory, issues, counts, filesSeen: discovery.files.length + discovery.skipped });
+}
+
+/**
+ * A volume that names a key by a literal alias (create-cluster input naming `alias/workers`, say)
+ * resolves to the key that a scanned template or configuration gives that alias, when exactly one
+ * does.
+ */
+function resolveAcrossFiles(inventory: Inventory): void {
+  const byAlias = new Map<string, string[]>();
+  for (const key of inventory.keys)
+    for (const alias of key.aliases) byAlias.set(alias, [...(byAlias.get(alias) ?? []), key.arn]);
+  if (byAlias.size === 0) return;
+  for (const cluster of inventory.clusters)
+    for (const group of cluster.instanceGroups) {
+      if (!Array.isArray(group.volumes)) continue;
+      for (const volume of group.volumes) {
+        if (typeof volume.kmsKeyId !== 'string' || volume.resolution?.status !== 'unknown') continue;
+        const alias = /(?:^|:)(alias\/[\w/-]+)$/.exec(volume.kmsKeyId)?.[1];
+        const keys = alias ? byAlias.get(alias) : undefined;
+        if (keys?.length === 1) volume.resolution = { status: 'resolved', keyArn: keys[0]! };
+      }
+    }
+}
+
+/** Resource types the CloudFormation evaluator reads; every other resource keeps only its Type. */
+const CFN_RELEVANT =
+  /^(AWS::SageMaker::Cluster|AWS::KMS::(Key|Alias|ReplicaKey)|AWS::IAM::(Role|Policy|ManagedPolicy)|AWS::Lambda::Function|AWS::Serverless::Function|AWS::CloudFormation::(Stack|CustomResource)|Custom::.*)$/;
+
+/** Drops the bodies of resources that cannot matter, so a large CDK app's templates stay small in memory. */
+function pruneTemplate(template: CfnTemplate): CfnTemplate {
+  for (const [logicalId, resource] of template.resources) {
+    const type = resource.entries.get('Type');
+    if (type?.kind === 'scalar' && typeof type.value === 'string' && CFN_RELEVANT.test(type.value)) continue;
+    const stub: typeof resource = {
+      kind: 'map',
+      entries: new Map(),
+      keyLines: new Map(),
+      line: resource.line,
+    };
+    if (type) stub.entries.set('Type', type);
+    const condition = resource.entries.get('Condition');
+    if (condition) stub.entries.set('Condition', condition);
+    template.resources.set(logicalId, stub);
+  }
+  return template;
+}

@@ -1,0 +1,340 @@
+/**
+ * A Terraform plan as `terraform show -json` writes it. Values come from `resource_changes[].change`
+ * (`after`, with `after_unknown` marking what is known only after apply) or, for resources the plan
+ * leaves alone, `planned_values`. A volume key known only after apply is resolved through the
+ * plan's `configuration`: when the attribute references exactly one key of the plan, the volume
+ * uses that key; otherwise it stays UNKNOWN with the references it could be.
+ */
+import type { Cluster, Key } from '../../model/inventory.js';
+import { buildCluster, literalKeyResolution, type VolumeKey } from '../common/cluster-builder.js';
+import { buildKey, defaultKeyPolicy, terraformKeyProperties } from '../common/key-builder.js';
+import { getEntry, type SNode, scalarText, treeValue } from '../common/source-tree.js';
+import {
+  ACCOUNT,
+  isObject,
+  locate,
+  locationOf,
+  PARTITION,
+  REGION,
+  textOf,
+  Unknown,
+  type Val,
+  type ValObject,
+} from '../common/value.js';
+
+export interface TerraformPlan {
+  kind: 'tf-plan';
+  file: string;
+  root: SNode;
+}
+
+const KEY_TYPES = new Set(['aws_kms_key', 'awscc_kms_key', 'aws_kms_replica_key']);
+
+export function asPlan(root: SNode, file: string): TerraformPlan | undefined {
+  if (root.kind !== 'map' || !root.entries.has('format_version')) return undefined;
+  if (
+    !root.entries.has('planned_values') &&
+    !root.entries.has('resource_changes') &&
+    !root.entries.has('values')
+  )
+    return undefined;
+  return { kind: 'tf-plan', file, root };
+}
+
+interface PlanResource {
+  address: string;
+  type: string;
+  mode: string;
+  values: Val;
+  line: number;
+}
+
+export interface PlanOptions {
+  region?: string;
+  account?: string;
+}
+
+/** Overlays `after_unknown` on `after`: every path marked true becomes an Unknown naming it. */
+function withUnknowns(after: Val, unknown: Val, path: string): Val {
+  if (unknown === true) return new Unknown(path, 'known only after apply', [path]);
+  if (Array.isArray(unknown)) {
+    const list: Val[] = Array.isArray(after) ? [...after] : [];
+    unknown.forEach((flag, i) => {
+      list[i] = withUnknowns(list[i] ?? null, flag, `${path}[${i}]`);
+    });
+    return locate(list, locationOf(after));
+  }
+  if (isObject(unknown)) {
+    const object: ValObject = isObject(after) ? { ...after } : {};
+    for (const [key, flag] of Object.entries(unknown))
+      object[key] = withUnknowns(object[key] ?? null, flag, `${path}.${key}`);
+    return locate(object, locationOf(after));
+  }
+  return after;
+}
+
+function collectPlanned(module: SNode | undefined, file: string, out: Map<string, PlanResource>): void {
+  const resources = getEntry(module, 'resources');
+  if (resources?.kind === 'seq')
+    for (const resource of resources.items) {
+      const address = scalarText(getEntry(resource, 'address'));
+      if (!address) continue;
+      const values = getEntry(resource, 'values');
+      out.set(address, {
+        address,
+        type: scalarText(getEntry(resource, 'type')) ?? '',
+        mode: scalarText(getEntry(resource, 'mode')) ?? 'managed',
+        values: values ? treeValue(values, file) : {},
+        line: resource.line,
+      });
+    }
+  const children = getEntry(module, 'child_modules');
+  if (children?.kind === 'seq') for (const child of children.items) collectPlanned(child, file, out);
+}
+
+/** Configuration references of each resource attribute: `address -> attribute -> references`. */
+function collectReferences(
+  module: SNode | undefined,
+  prefix: string,
+  out: Map<string, Map<string, string[]>>,
+): void {
+  const resources = getEntry(module, 'resources');
+  if (resources?.kind === 'seq')
+    for (const resource of resources.items) {
+      const address = scalarText(getEntry(resource, 'address'));
+      const expressions = getEntry(resource, 'expressions');
+      if (!address || expressions?.kind !== 'map') continue;
+      const attributes = new Map<string, string[]>();
+      for (const [name, expression] of expressions.entries) {
+        const refs: string[] = [];
+        const walk = (node: SNode, depth: number) => {
+          if (depth > 32) return;
+          if (node.kind === 'map') {
+            const references = node.entries.get('references');
+            if (references?.kind === 'seq')
+              for (const ref of references.items)
+                if (ref.kind === 'scalar' && typeof ref.value === 'string')
+                  refs.push(`${prefix}${ref.value}`);
+            for (const [key, child] of node.entries) if (key !== 'references') walk(child, depth + 1);
+          } else if (node.kind === 'seq') for (const child of node.items) walk(child, depth + 1);
+        };
+        walk(expression, 0);
+        attributes.set(name, refs);
+      }
+      out.set(`${prefix}${address}`, attributes);
+    }
+  const calls = getEntry(module, 'module_calls');
+  if (calls?.kind === 'map')
+    for (const [name, call] of calls.entries)
+      collectReferences(getEntry(call, 'module'), `${prefix}module.${name}.`, out);
+}
+
+const baseAddress = (reference: string) => reference.replace(/\.(arn|id|key_id)$/, '');
+
+export function planInventory(
+  plan: TerraformPlan,
+  options: PlanOptions,
+): { clusters: Cluster[]; keys: Key[] } {
+  const { file, root } = plan;
+  const account = options.account ?? ACCOUNT;
+  const providers = getEntry(getEntry(root, 'configuration'), 'provider_config');
+  const providerRegion = ['aws', 'awscc']
+    .map((name) =>
+      scalarText(
+        getEntry(getEntry(getEntry(getEntry(providers, name), 'expressions'), 'region'), 'constant_value'),
+      ),
+    )
+    .find((value) => value !== undefined && /^[a-z]{2}(-[a-z]+)+-\d$/.test(value));
+  const region = options.region ?? providerRegion ?? REGION;
+  const resources = new Map<string, PlanResource>();
+  collectPlanned(getEntry(getEntry(root, 'planned_values'), 'root_module'), file, resources);
+  collectPlanned(getEntry(getEntry(root, 'values'), 'root_module'), file, resources);
+  const changes = getEntry(root, 'resource_changes');
+  if (changes?.kind === 'seq')
+    for (const change of changes.items) {
+      const address = scalarText(getEntry(change, 'address'));
+      const body = getEntry(change, 'change');
+      const actions = getEntry(body, 'actions');
+      if (!address || !body) continue;
+      if (
+        actions?.kind === 'seq' &&
+        actions.items.length === 1 &&
+        scalarText(actions.items[0]) === 'delete'
+      ) {
+        resources.delete(address);
+        continue;
+      }
+      const after = getEntry(body, 'after');
+      const afterUnknown = getEntry(body, 'after_unknown');
+      const values = withUnknowns(
+        after ? treeValue(after, file) : {},
+        afterUnknown ? treeValue(afterUnknown, file) : {},
+        address,
+      );
+      resources.set(address, {
+        address,
+        type: scalarText(getEntry(change, 'type')) ?? '',
+        mode: scalarText(getEntry(change, 'mode')) ?? 'managed',
+        values,
+        line: change.line,
+      });
+    }
+  const references = new Map<string, Map<string, string[]>>();
+  collectReferences(getEntry(getEntry(root, 'configuration'), 'root_module'), '', references);
+
+  const idOf = (address: string) => `${file}#${address}`;
+  const keyAddresses = new Set(
+    [...resources.values()]
+      .filter((r) => r.mode === 'managed' && KEY_TYPES.has(r.type))
+      .map((r) => r.address),
+  );
+  const keyByArn = new Map<string, string>();
+  const aliasToKey = new Map<string, string>();
+  for (const resource of resources.values()) {
+    if (!isObject(resource.values)) continue;
+    if (keyAddresses.has(resource.address)) {
+      for (const attr of ['arn', 'key_id', 'id']) {
+        const text = textOf(resource.values[attr] ?? null);
+        if (text) keyByArn.set(text, idOf(resource.address));
+      }
+    }
+    if (resource.type === 'aws_kms_alias' || resource.type === 'awscc_kms_alias') {
+      const name = textOf(resource.values.name ?? resource.values.alias_name ?? null);
+      const refs = references.get(resource.address.replace(/\[[^\]]*\]$/, ''))?.get('target_key_id') ?? [];
+      const target = textOf(resource.values.target_key_id ?? null);
+      const keyRef = refs.map(baseAddress).find((ref) => keyAddresses.has(ref));
+      const keyId = keyRef ? idOf(keyRef) : target ? keyByArn.get(target) : undefined;
+      if (name && keyId) aliasToKey.set(name, keyId);
+    }
+  }
+
+  const keys: Key[] = [];
+  for (const address of keyAddresses) {
+    const resource = resources.get(address)!;
+    const p: ValObject = isObject(resource.values) ? resource.values : {};
+    const partition = region.startsWith('cn-')
+      ? 'aws-cn'
+      : region.startsWith('us-gov-')
+        ? 'aws-us-gov'
+        : region.startsWith('${')
+          ? PARTITION
+          : 'aws';
+    const policyResource = [...resources.values()].find(
+      (r) =>
+        r.type === 'aws_kms_key_policy' &&
+        (references.get(r.address)?.get('key_id') ?? []).some((ref) => baseAddress(ref) === address),
+    );
+    const policy =
+      policyResource && isObject(policyResource.values)
+        ? policyResource.values.policy
+        : (p.policy ?? p.key_policy);
+    const key = buildKey(
+      {
+        id: idOf(address),
+        location: { file, line: locationOf(resource.values)?.line ?? resource.line },
+        source: 'terraform-plan',
+        account,
+        region,
+        ...terraformKeyProperties(p),
+        ...(policy !== undefined && policy !== null ? { policy } : {}),
+        preventDestroy: new Unknown(
+          'lifecycle.prevent_destroy',
+          'terraform show -json does not record lifecycle settings; scan the configuration for them',
+          [`${address} lifecycle`],
+        ),
+        ...(resource.type === 'aws_kms_replica_key'
+          ? { replica: { primaryKeyArn: textOf(p.primary_key_arn ?? null) ?? 'unknown' } }
+          : {}),
+        aliases: [...aliasToKey].filter(([, id]) => id === idOf(address)).map(([name]) => name),
+      },
+      defaultKeyPolicy(account, partition),
+    );
+    keys.push(key);
+  }
+
+  const clusters: Cluster[] = [];
+  for (const resource of resources.values()) {
+    if (resource.mode !== 'managed' || resource.type !== 'awscc_sagemaker_cluster') continue;
+    const spec: ValObject = isObject(resource.values) ? resource.values : {};
+    const configAddress = resource.address.replace(/\[[^\]]*\]$/, '');
+    const refs = references.get(configAddress);
+    const resolveKey = (value: Val): VolumeKey => {
+      if (value instanceof Unknown) {
+        const candidates = [
+          ...new Set(
+            [...(refs?.get('instance_groups') ?? []), ...(refs?.get('restricted_instance_groups') ?? [])]
+              .map(baseAddress)
+              .filter(
+                (ref) =>
+                  keyAddresses.has(ref) ||
+                  [...resources.values()].some(
+                    (r) => r.address === ref && (r.type === 'aws_kms_alias' || r.type === 'awscc_kms_alias'),
+                  ),
+              ),
+          ),
+        ];
+        const keysReferenced = [
+          ...new Set(
+            candidates
+              .map((ref) =>
+                keyAddresses.has(ref)
+                  ? idOf(ref)
+                  : aliasToKey.get(
+                      textOf((resources.get(ref)?.values as ValObject | undefined)?.name ?? null) ?? '',
+                    ),
+              )
+              .filter((id): id is string => id !== undefined),
+          ),
+        ];
+        if (keysReferenced.length === 1)
+          return {
+            kmsKeyId: `${candidates[0]}.arn`,
+            resolution: { status: 'resolved', keyArn: keysReferenced[0]! },
+          };
+        const inputs =
+          candidates.length > 0
+            ? candidates
+            : [
+                ...new Set(
+                  [
+                    ...(refs?.get('instance_groups') ?? []),
+                    ...(refs?.get('restricted_instance_groups') ?? []),
+                  ].map(baseAddress),
+                ),
+              ].slice(0, 8);
+        return {
+          kmsKeyId: {
+            unresolved: value.expression,
+            reason:
+              keysReferenced.length > 1
+                ? `known only after apply: one of ${candidates.join(', ')}`
+                : inputs.length > 0
+                  ? `known only after apply, from ${inputs.join(', ')}`
+                  : 'known only after apply',
+            ...(inputs.length > 0 ? { inputs } : {}),
+          },
+        };
+      }
+      const text = textOf(value);
+      if (text === undefined) return { kmsKeyId: null };
+      const known = keyByArn.get(text);
+      if (known) return { kmsKeyId: text, resolution: { status: 'resolved', keyArn: known } };
+      const alias = /(?:^|:)(alias\/[\w/-]+)$/.exec(text)?.[1];
+      if (alias && aliasToKey.has(alias))
+        return { kmsKeyId: text, resolution: { status: 'resolved', keyArn: aliasToKey.get(alias)! } };
+      return { kmsKeyId: text, resolution: literalKeyResolution(text) };
+    };
+    clusters.push(
+      buildCluster(
+        {
+          id: idOf(resource.address),
+          name: spec.cluster_name ?? resource.address,
+          location: { file, line: locationOf(resource.values)?.line ?? resource.line },
+          spec,
+        },
+        { source: 'terraform-plan', account, region, resolveKey },
+      ),
+    );
+  }
+  return { clusters, keys };
+}

@@ -1,0 +1,412 @@
+/**
+ * Terraform's HCL native syntax, parsed with tree-sitter (`web-tree-sitter` running the
+ * `tree-sitter-hcl` Terraform grammar as WebAssembly: no native build, every line and column kept,
+ * and broken files still yield the position of the first error). The concrete syntax tree becomes
+ * the small AST below, which `evaluate.ts` evaluates.
+ */
+import { readFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { Language, type Node, Parser } from 'web-tree-sitter';
+
+export type Expr =
+  | { t: 'lit'; v: null | boolean | number | string; line: number; text: string }
+  | { t: 'tmpl'; parts: (string | Expr)[]; line: number; text: string }
+  | { t: 'tuple'; items: Expr[]; line: number; text: string }
+  | { t: 'object'; entries: { key: Expr; value: Expr }[]; line: number; text: string }
+  | { t: 'var'; name: string; line: number; text: string }
+  | { t: 'attr'; obj: Expr; name: string; line: number; text: string }
+  | { t: 'index'; obj: Expr; key: Expr; line: number; text: string }
+  | { t: 'splat'; obj: Expr; path: ({ attr: string } | { index: Expr })[]; line: number; text: string }
+  | { t: 'call'; name: string; args: Expr[]; expand: boolean; line: number; text: string }
+  | { t: 'cond'; test: Expr; then: Expr; else: Expr; line: number; text: string }
+  | { t: 'unary'; op: string; operand: Expr; line: number; text: string }
+  | { t: 'binary'; op: string; left: Expr; right: Expr; line: number; text: string }
+  | {
+      t: 'for';
+      kind: 'tuple' | 'object';
+      keyVar?: string;
+      valueVar: string;
+      collection: Expr;
+      key?: Expr;
+      value: Expr;
+      cond?: Expr;
+      group: boolean;
+      line: number;
+      text: string;
+    }
+  | { t: 'unsupported'; line: number; text: string; why: string };
+
+export interface Attribute {
+  name: string;
+  expr: Expr;
+  line: number;
+}
+
+export interface Block {
+  type: string;
+  labels: string[];
+  body: Body;
+  line: number;
+}
+
+export interface Body {
+  attributes: Map<string, Attribute>;
+  blocks: Block[];
+}
+
+export type HclParse = { ok: true; body: Body } | { ok: false; message: string; line: number };
+
+let parser: Parser | undefined;
+
+/** Loads the grammar once (WebAssembly; tens of milliseconds). */
+export async function initHcl(): Promise<void> {
+  if (parser) return;
+  await Parser.init();
+  const require = createRequire(import.meta.url);
+  const grammarDir = require
+    .resolve('@tree-sitter-grammars/tree-sitter-hcl/package.json')
+    .replace(/package\.json$/, '');
+  const language = await Language.load(readFileSync(`${grammarDir}tree-sitter-terraform.wasm`));
+  const instance = new Parser();
+  instance.setLanguage(language);
+  parser = instance;
+}
+
+const MAX_DEPTH = 400;
+
+export function parseHcl(text: string): HclParse {
+  if (!parser) throw new Error('initHcl() must be awaited before parsing HCL');
+  const tree = parser.parse(text);
+  if (!tree) return { ok: false, message: 'the HCL parser gave up on this file', line: 1 };
+  try {
+    const root = tree.rootNode;
+    if (root.hasError) {
+      const bad = firstError(root);
+      const line = (bad?.startPosition.row ?? 0) + 1;
+      const what = bad?.isMissing ? `missing ${bad.type}` : `unexpected ${describe(bad?.text ?? '')}`;
+      return { ok: false, message: `invalid HCL: ${what}`, line };
+    }
+    const bodyNode = root.namedChildren.find((child) => child?.type === 'body');
+    return {
+      ok: true,
+      body: bodyNode ? convertBody(bodyNode, text, 0) : { attributes: new Map(), blocks: [] },
+    };
+  } catch (error) {
+    if (error instanceof DepthError) return { ok: false, message: error.message, line: error.line };
+    throw error;
+  } finally {
+    tree.delete();
+  }
+}
+
+class DepthError extends Error {
+  constructor(readonly line: number) {
+    super(`nested deeper than ${MAX_DEPTH} levels`);
+  }
+}
+
+function describe(text: string): string {
+  const flat = text.replace(/\s+/g, ' ').trim();
+  return flat ? `"${flat.length > 30 ? `${flat.slice(0, 29)}…` : flat}"` : 'end of input';
+}
+
+function firstError(node: Node): Node | undefined {
+  const stack: Node[] = [node];
+  while (stack.length > 0) {
+    const current = stack.pop()!;
+    if (current.type === 'ERROR' || current.isMissing) return current;
+    if (!current.hasError) continue;
+    for (let i = current.childCount - 1; i >= 0; i--) {
+      const child = current.child(i);
+      if (child) stack.push(child);
+    }
+  }
+  return undefined;
+}
+
+const lineOf = (node: Node) => node.startPosition.row + 1;
+const named = (node: Node): Node[] =>
+  node.namedChildren.filter((child): child is Node => child !== null && child.type !== 'comment');
+
+function convertBody(node: Node, source: string, depth: number): Body {
+  const body: Body = { attributes: new Map(), blocks: [] };
+  for (const child of named(node)) {
+    if (child.type === 'attribute') {
+      const [nameNode, exprNode] = named(child);
+      if (!nameNode || !exprNode) continue;
+      body.attributes.set(nameNode.text, {
+        name: nameNode.text,
+        expr: convertExpr(exprNode, source, depth + 1),
+        line: lineOf(child),
+      });
+    } else if (child.type === 'block') {
+      const parts = named(child);
+      const type = parts[0]?.text ?? '';
+      const labels: string[] = [];
+      let inner: Body = { attributes: new Map(), blocks: [] };
+      for (const part of parts.slice(1)) {
+        if (part.type === 'string_lit') labels.push(stringLiteral(part, source));
+        else if (part.type === 'identifier') labels.push(part.text);
+        else if (part.type === 'body') inner = convertBody(part, source, depth + 1);
+      }
+      body.blocks.push({ type, labels, body: inner, line: lineOf(child) });
+    }
+  }
+  return body;
+}
+
+function stringLiteral(node: Node, source: string): string {
+  const start = node.child(0);
+  const end = node.child(node.childCount - 1);
+  if (!start || !end) return node.text;
+  return unescapeHcl(source.slice(start.endIndex, end.startIndex));
+}
+
+function unescapeHcl(text: string): string {
+  return text.replace(
+    /\\(["\\nrt])|\\u([0-9a-fA-F]{4})|\$\$\{|%%\{/g,
+    (whole, ch: string | undefined, hex: string | undefined) => {
+      if (hex) return String.fromCharCode(Number.parseInt(hex, 16));
+      if (whole === '$${') return '${';
+      if (whole === '%%{') return '%{';
+      return ch === 'n' ? '\n' : ch === 'r' ? '\r' : ch === 't' ? '\t' : (ch ?? '');
+    },
+  );
+}
+
+function convertExpr(node: Node, source: string, depth: number): Expr {
+  if (depth > MAX_DEPTH) throw new DepthError(lineOf(node));
+  const line = lineOf(node);
+  const text = node.text;
+  const children = named(node);
+  switch (node.type) {
+    case 'expression': {
+      if (children.length === 0) return { t: 'unsupported', line, text, why: 'an empty expression' };
+      // A term followed by attribute, index and splat accessors.
+      let expr = convertExpr(children[0]!, source, depth + 1);
+      for (const accessor of children.slice(1)) expr = applyAccessor(expr, accessor, source, depth + 1);
+      return expr;
+    }
+    case 'variable_expr':
+      return { t: 'var', name: text, line, text };
+    case 'literal_value': {
+      const inner = children[0];
+      if (!inner) return { t: 'lit', v: null, line, text };
+      if (inner.type === 'null_lit') return { t: 'lit', v: null, line, text };
+      if (inner.type === 'bool_lit') return { t: 'lit', v: inner.text === 'true', line, text };
+      if (inner.type === 'numeric_lit') return { t: 'lit', v: Number(inner.text), line, text };
+      return { t: 'lit', v: stringLiteral(inner, source), line, text };
+    }
+    case 'collection_value':
+      return convertExpr(children[0]!, source, depth + 1);
+    case 'tuple':
+      return {
+        t: 'tuple',
+        items: children.filter((c) => c.type === 'expression').map((c) => convertExpr(c, source, depth + 1)),
+        line,
+        text,
+      };
+    case 'object': {
+      const entries: { key: Expr; value: Expr }[] = [];
+      for (const element of children.filter((c) => c.type === 'object_elem')) {
+        const [keyNode, valueNode] = named(element);
+        if (!keyNode || !valueNode) continue;
+        let key = convertExpr(keyNode, source, depth + 1);
+        // A bare identifier as a key is the string of its name.
+        if (key.t === 'var') key = { t: 'lit', v: key.name, line: key.line, text: key.text };
+        entries.push({ key, value: convertExpr(valueNode, source, depth + 1) });
+      }
+      return { t: 'object', entries, line, text };
+    }
+    case 'template_expr':
+      return convertExpr(children[0]!, source, depth + 1);
+    case 'quoted_template':
+    case 'heredoc_template':
+      return convertTemplate(node, source, depth);
+    case 'function_call': {
+      const name = children[0]?.text ?? '';
+      const argsNode = children.find((c) => c.type === 'function_arguments');
+      const args = argsNode
+        ? named(argsNode)
+            .filter((c) => c.type === 'expression')
+            .map((c) => convertExpr(c, source, depth + 1))
+        : [];
+      const expand = argsNode ? named(argsNode).some((c) => c.type === 'ellipsis') : false;
+      return { t: 'call', name, args, expand, line, text };
+    }
+    case 'conditional': {
+      const [test, then, otherwise] = children.map((c) => convertExpr(c, source, depth + 1));
+      if (!test || !then || !otherwise)
+        return { t: 'unsupported', line, text, why: 'an incomplete conditional' };
+      return { t: 'cond', test, then, else: otherwise, line, text };
+    }
+    case 'operation':
+      return convertExpr(children[0]!, source, depth + 1);
+    case 'unary_operation': {
+      const op = node.child(0)?.type ?? '!';
+      const [operand] = operands(children, source, depth);
+      if (!operand) return { t: 'unsupported', line, text, why: 'an incomplete operation' };
+      return { t: 'unary', op, operand, line, text };
+    }
+    case 'binary_operation': {
+      // The operator is the first anonymous child between the operands.
+      let op = '';
+      for (let i = 0; i < node.childCount; i++) {
+        const child = node.child(i);
+        if (child && !child.isNamed) {
+          op = child.type;
+          break;
+        }
+      }
+      const [left, right] = operands(children, source, depth);
+      if (!left || !right) return { t: 'unsupported', line, text, why: 'an incomplete operation' };
+      return { t: 'binary', op, left, right, line, text };
+    }
+    case 'for_expr':
+      return convertFor(children[0]!, source, depth + 1);
+    default:
+      return { t: 'unsupported', line, text, why: `${node.type} is not evaluated` };
+  }
+}
+
+/** Operands of an operation: a term's attribute, index and splat accessors come as its siblings. */
+function operands(children: Node[], source: string, depth: number): Expr[] {
+  const out: Expr[] = [];
+  for (const child of children) {
+    if ((child.type === 'get_attr' || child.type === 'index' || child.type === 'splat') && out.length > 0)
+      out[out.length - 1] = applyAccessor(out[out.length - 1]!, child, source, depth + 1);
+    else out.push(convertExpr(child, source, depth + 1));
+  }
+  return out;
+}
+
+function applyAccessor(expr: Expr, accessor: Node, source: string, depth: number): Expr {
+  const line = lineOf(accessor);
+  const text = `${expr.text}${accessor.text}`;
+  if (accessor.type === 'get_attr')
+    return { t: 'attr', obj: expr, name: named(accessor)[0]?.text ?? '', line, text };
+  if (accessor.type === 'index') {
+    const inner = named(accessor)[0];
+    if (inner?.type === 'legacy_index') {
+      const n = Number(inner.text.replace(/^\./, ''));
+      return { t: 'index', obj: expr, key: { t: 'lit', v: n, line, text: String(n) }, line, text };
+    }
+    const keyNode = inner ? named(inner)[0] : undefined;
+    if (!keyNode) return { t: 'unsupported', line, text, why: 'an empty index' };
+    return { t: 'index', obj: expr, key: convertExpr(keyNode, source, depth + 1), line, text };
+  }
+  if (accessor.type === 'splat') {
+    const kind = named(accessor)[0];
+    const path: ({ attr: string } | { index: Expr })[] = [];
+    for (const part of kind ? named(kind) : []) {
+      if (part.type === 'get_attr') path.push({ attr: named(part)[0]?.text ?? '' });
+      else if (part.type === 'index') {
+        const keyNode = named(part)[0];
+        const key = keyNode ? named(keyNode)[0] : undefined;
+        if (key) path.push({ index: convertExpr(key, source, depth + 1) });
+      }
+    }
+    return { t: 'splat', obj: expr, path, line, text };
+  }
+  return { t: 'unsupported', line, text, why: `${accessor.type} is not evaluated` };
+}
+
+function convertTemplate(node: Node, source: string, depth: number): Expr {
+  const line = lineOf(node);
+  const text = node.text;
+  const isHeredoc = node.type === 'heredoc_template';
+  const children: Node[] = [];
+  for (let i = 0; i < node.childCount; i++) {
+    const child = node.child(i);
+    if (child) children.push(child);
+  }
+  let start: number;
+  let end: number;
+  if (isHeredoc) {
+    const identifiers = children.filter((c) => c.type === 'heredoc_identifier');
+    const open = identifiers[0];
+    const close = identifiers[identifiers.length - 1];
+    if (!open || !close || open === close) return { t: 'lit', v: '', line, text };
+    start = source.indexOf('\n', open.endIndex) + 1;
+    end = source.lastIndexOf('\n', close.startIndex) + 1;
+    if (end < start) end = start;
+  } else {
+    start = children[0]?.endIndex ?? node.startIndex;
+    end = children[children.length - 1]?.startIndex ?? node.endIndex;
+  }
+  const parts: (string | Expr)[] = [];
+  let cursor = start;
+  const literal = (from: number, to: number) => {
+    if (to > from)
+      parts.push(
+        isHeredoc
+          ? source
+              .slice(from, to)
+              .replace(/\$\$\{/g, '${')
+              .replace(/%%\{/g, '%{')
+          : unescapeHcl(source.slice(from, to)),
+      );
+  };
+  for (const child of children) {
+    if (child.type === 'template_interpolation') {
+      literal(cursor, child.startIndex);
+      const inner = named(child).find((c) => c.type === 'expression');
+      parts.push(inner ? convertExpr(inner, source, depth + 1) : { t: 'lit', v: '', line, text: '' });
+      cursor = child.endIndex;
+    } else if (child.type === 'template_directive') {
+      return {
+        t: 'unsupported',
+        line,
+        text,
+        why: 'template directives (%{ if } / %{ for }) are not evaluated',
+      };
+    }
+  }
+  literal(cursor, end);
+  if (isHeredoc && text.startsWith('<<-')) {
+    // Indented heredoc: strip the common leading whitespace of the literal lines.
+    const lines = parts
+      .filter((part): part is string => typeof part === 'string')
+      .join('')
+      .split('\n')
+      .filter((l) => l.trim());
+    const indent = Math.min(...lines.map((l) => /^[ \t]*/.exec(l)![0].length));
+    if (Number.isFinite(indent) && indent > 0)
+      for (let i = 0; i < parts.length; i++) {
+        const part = parts[i];
+        if (typeof part === 'string')
+          parts[i] = part.replace(new RegExp(`(^|\\n)[ \\t]{0,${indent}}`, 'g'), '$1');
+      }
+  }
+  return { t: 'tmpl', parts, line, text };
+}
+
+function convertFor(node: Node, source: string, depth: number): Expr {
+  const line = lineOf(node);
+  const text = node.text;
+  const children = named(node);
+  const intro = children.find((c) => c.type === 'for_intro');
+  const introParts = intro ? named(intro) : [];
+  const identifiers = introParts.filter((c) => c.type === 'identifier').map((c) => c.text);
+  const collectionNode = introParts.find((c) => c.type === 'expression');
+  const exprs = children.filter((c) => c.type === 'expression').map((c) => convertExpr(c, source, depth + 1));
+  const condNode = children.find((c) => c.type === 'for_cond');
+  const condExpr = condNode ? named(condNode).find((c) => c.type === 'expression') : undefined;
+  if (!collectionNode || identifiers.length === 0 || exprs.length === 0)
+    return { t: 'unsupported', line, text, why: 'an incomplete for expression' };
+  const kind = node.type === 'for_object_expr' ? 'object' : 'tuple';
+  const [first, second] = identifiers;
+  return {
+    t: 'for',
+    kind,
+    ...(second !== undefined ? { keyVar: first! } : {}),
+    valueVar: second ?? first!,
+    collection: convertExpr(collectionNode, source, depth + 1),
+    ...(kind === 'object' ? { key: exprs[0]! } : {}),
+    value: kind === 'object' ? (exprs[1] ?? exprs[0]!) : exprs[0]!,
+    ...(condExpr ? { cond: convertExpr(condExpr, source, depth + 1) } : {}),
+    group: children.some((c) => c.type === 'ellipsis'),
+    line,
+    text,
+  };
+}

@@ -1,0 +1,244 @@
+/**
+ * Terraform across a scan: directories of `.tf` files are modules; a module that another scanned
+ * module calls with a local `source` is evaluated through that call, every other one as a root
+ * module with its variable values (terraform.tfvars and *.auto.tfvars in its directory, as
+ * Terraform loads them, then each --var-file that sets one of its variables).
+ *
+ * A variable file with no configuration beside it (the files that HyperPod samples publish on
+ * their own) still describes instance groups: they are reported with what the file says, and with
+ * their volumes UNKNOWN, since the configuration that decides the keys is not in the scan.
+ */
+import { basename, dirname } from 'node:path';
+import type { SourceIssue } from '../../model/finding.js';
+import type { InputError } from '../../model/input-error.js';
+import type { Cluster, InstanceGroup, Unresolved } from '../../model/inventory.js';
+import { err, ok, type Result } from '../../model/result.js';
+import {
+  ACCOUNT,
+  asNumber,
+  isObject,
+  locationOf,
+  REGION,
+  textOf,
+  Unknown,
+  type Val,
+} from '../common/value.js';
+import { evaluate } from './evaluate.js';
+import {
+  ModuleInstance,
+  type ModuleOutput,
+  type TfContext,
+  type TfFile,
+  type TfModuleDir,
+  type TfOptions,
+} from './module.js';
+
+export interface TfVarFile {
+  file: string;
+  absPath: string;
+  values: Map<string, { value: Val; line: number }>;
+}
+
+export interface TfScanInput {
+  files: TfFile[];
+  varFiles: TfVarFile[];
+  explicitVarFiles: TfVarFile[];
+  options: TfOptions;
+  /** Reads the .tf files of a directory outside the scan (a local module source); undefined if none. */
+  loadDirectory(absDir: string): TfModuleDir | undefined;
+  displayPath(absPath: string): string;
+  mayRead(absPath: string): boolean;
+}
+
+const AUTO_VARS = /^(terraform\.tfvars(\.json)?|.+\.auto\.tfvars(\.json)?)$/;
+
+export function scanTerraform(
+  input: TfScanInput,
+): Result<ModuleOutput & { issues: SourceIssue[] }, InputError> {
+  const issues: SourceIssue[] = [];
+  const modules = new Map<string, TfModuleDir>();
+  for (const file of input.files) {
+    const dir = dirname(file.absPath);
+    const module = modules.get(dir) ?? { absDir: dir, files: [] };
+    module.files.push(file);
+    modules.set(dir, module);
+  }
+  const loaded = new Map<string, TfModuleDir | undefined>();
+  const context: TfContext = {
+    options: input.options,
+    issues,
+    displayPath: input.displayPath,
+    mayRead: input.mayRead,
+    loadModule: (absDir) => {
+      if (modules.has(absDir)) return modules.get(absDir);
+      if (!loaded.has(absDir)) loaded.set(absDir, input.loadDirectory(absDir));
+      return loaded.get(absDir);
+    },
+  };
+
+  // Modules called by another scanned module are evaluated through the call.
+  const called = new Set<string>();
+  for (const module of modules.values())
+    for (const file of module.files)
+      for (const block of file.body.blocks) {
+        if (block.type !== 'module') continue;
+        const source = block.body.attributes.get('source');
+        const value =
+          source && source.expr.t === 'tmpl' && source.expr.parts.length === 1
+            ? source.expr.parts[0]
+            : source?.expr.t === 'lit'
+              ? source.expr.v
+              : undefined;
+        if (typeof value === 'string' && (value.startsWith('./') || value.startsWith('../')))
+          called.add(`${module.absDir}/${value}`.replace(/\/\.\//g, '/'));
+      }
+  const normalized = new Set([...called].map((path) => require_resolve(path)));
+  const roots = [...modules.values()].filter((module) => !normalized.has(module.absDir));
+
+  const declared = (module: TfModuleDir) => {
+    const names = new Set<string>();
+    for (const file of module.files)
+      for (const block of file.body.blocks)
+        if (block.type === 'variable' && block.labels[0]) names.add(block.labels[0]);
+    return names;
+  };
+
+  const usedVarFiles = new Set<string>();
+  for (const varFile of input.explicitVarFiles) {
+    if (!roots.some((root) => [...varFile.values.keys()].some((key) => declared(root).has(key))))
+      return err({
+        code: 'usage.var_file',
+        input: varFile.file,
+        message: 'no scanned Terraform root module declares any of its variables',
+        hint: 'scan the configuration these variables are for, or check the variable names',
+      });
+  }
+
+  const output: ModuleOutput = { clusters: [], keys: [], roles: [] };
+  for (const root of roots) {
+    const names = declared(root);
+    const values = new Map<string, Val>();
+    const auto = input.varFiles
+      .filter(
+        (varFile) => dirname(varFile.absPath) === root.absDir && AUTO_VARS.test(basename(varFile.absPath)),
+      )
+      .sort((a, b) => (a.absPath < b.absPath ? -1 : 1));
+    for (const varFile of [...auto, ...input.explicitVarFiles]) {
+      if (![...varFile.values.keys()].some((key) => names.has(key))) continue;
+      usedVarFiles.add(varFile.absPath);
+      for (const [key, entry] of varFile.values) if (names.has(key)) values.set(key, entry.value);
+    }
+    const result = ModuleInstance.evaluateRoot(context, root, values);
+    output.clusters.push(...result.clusters);
+    output.keys.push(...result.keys);
+    output.roles.push(...result.roles);
+  }
+
+  for (const varFile of input.varFiles) {
+    if (
+      usedVarFiles.has(varFile.absPath) ||
+      input.explicitVarFiles.some((v) => v.absPath === varFile.absPath)
+    )
+      continue;
+    if (modules.has(dirname(varFile.absPath))) {
+      if (!AUTO_VARS.test(basename(varFile.absPath)))
+        issues.push({
+          code: 'tf.var_file_not_applied',
+          severity: 'warning',
+          message: 'a variable file that Terraform does not load by itself: not applied',
+          hint: 'pass it with --var-file FILE to scan with its values',
+          location: { file: varFile.file },
+        });
+      continue;
+    }
+    output.clusters.push(...orphanClusters(varFile));
+  }
+  return ok({ ...output, issues });
+}
+
+function require_resolve(path: string): string {
+  const parts: string[] = [];
+  for (const part of path.split('/')) {
+    if (part === '..') parts.pop();
+    else if (part !== '.' && part !== '') parts.push(part);
+  }
+  return `/${parts.join('/')}`;
+}
+
+/** Instance groups described by a variable file whose configuration is not in the scan. */
+function orphanClusters(varFile: TfVarFile): Cluster[] {
+  const groupsVars = [
+    ['instance_groups', 'regular'],
+    ['restricted_instance_groups', 'restricted'],
+  ] as const;
+  if (!groupsVars.some(([name]) => varFile.values.has(name))) return [];
+  const dir = dirname(varFile.file);
+  const missing = (what: string): Unresolved => ({
+    unresolved: what,
+    reason: `${basename(varFile.file)} holds variable values for a Terraform configuration that is not in the scanned files; the configuration decides this`,
+    inputs: [`${dir === '.' ? '' : `${dir}/`}*.tf`],
+  });
+  const clusterName =
+    textOf(varFile.values.get('hyperpod_cluster_name')?.value ?? null) ?? basename(dirname(varFile.absPath));
+  const id = `${varFile.file}#var.${groupsVars.find(([name]) => varFile.values.has(name))![0]}`;
+  const firstLine = Math.min(
+    ...groupsVars.map(([name]) => varFile.values.get(name)?.line ?? Number.POSITIVE_INFINITY),
+  );
+  const cluster: Cluster = {
+    id,
+    name: clusterName,
+    account: ACCOUNT,
+    region: textOf(varFile.values.get('aws_region')?.value ?? null) ?? REGION,
+    source: 'terraform',
+    location: { file: varFile.file, line: Number.isFinite(firstLine) ? firstLine : 1 },
+    orchestrator: missing('the orchestrator'),
+    nodeProvisioningMode: missing('NodeProvisioningMode'),
+    tags: missing('the cluster tags'),
+    instanceGroups: [],
+  };
+  for (const [name, kind] of groupsVars) {
+    const entry = varFile.values.get(name);
+    if (!entry) continue;
+    const value = entry.value;
+    const items: [string | undefined, Val][] = Array.isArray(value)
+      ? value.map((item) => [undefined, item])
+      : isObject(value)
+        ? Object.entries(value)
+        : [];
+    for (const [key, item] of items) {
+      if (!isObject(item)) continue;
+      const groupName = key ?? textOf(item.name ?? item.instance_group_name ?? null) ?? '(unnamed)';
+      const group: InstanceGroup = {
+        id: `${id}/instance-group/${groupName}`,
+        name: groupName,
+        kind,
+        executionRole: missing('the execution role'),
+        volumes: missing(`the EBS volumes and keys of ${groupName}`),
+        location: locationOf(item) ?? { file: varFile.file, line: entry.line },
+      };
+      const type = textOf(item.instance_type ?? null);
+      if (type) group.instanceType = type;
+      const count = asNumber(item.instance_count ?? undefined);
+      if (typeof count === 'number') group.instanceCount = count;
+      cluster.instanceGroups.push(group);
+    }
+  }
+  return [cluster];
+}
+
+/** Variable values from a .tfvars body (literal expressions only, as Terraform requires). */
+export function tfvarsValues(
+  body: import('./hcl.js').Body,
+  file: string,
+): Map<string, { value: Val; line: number }> {
+  const values = new Map<string, { value: Val; line: number }>();
+  const scope = {
+    file,
+    readFile: () => undefined,
+    reference: (_root: string, _steps: unknown, expr: { text: string }) =>
+      new Unknown(expr.text, 'variable files hold literal values only'),
+  };
+  for (const [name, attribute] of body.attributes)
+    values.set(name, { value: evaluate(attribute.expr, scope), line: attribute.line });
+  return values;
+}

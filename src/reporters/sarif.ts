@@ -1,0 +1,171 @@
+/**
+ * SARIF 2.1.0 for code scanning (GitHub, GitLab, Azure DevOps): one run, the rule catalog from
+ * each rule's `meta`, and one result per FAIL and UNKNOWN finding, located at the file and line
+ * (relative to the repository root, `%SRCROOT%`) where the resource is defined. Suppressed findings
+ * stay in the log, marked with an accepted suppression; fingerprints are the report's stable ones.
+ * Problems reading the inputs become tool execution notifications.
+ */
+import type { Finding, Severity, SourceIssue } from '../model/finding.js';
+import type { Location } from '../model/inventory.js';
+import type { Report } from '../model/report.js';
+import type { Rule } from '../rules/define-rule.js';
+import { RULES } from '../rules/registry.js';
+
+export const SARIF_SCHEMA = 'https://json.schemastore.org/sarif-2.1.0.json';
+
+const LEVEL: Record<Severity, 'error' | 'warning' | 'note'> = {
+  critical: 'error',
+  high: 'error',
+  medium: 'warning',
+  low: 'note',
+};
+
+/** GitHub's security-severity scale (0-10): critical >= 9, high >= 7, medium >= 4. */
+const SECURITY_SEVERITY: Record<Severity, string> = {
+  critical: '9.5',
+  high: '8.0',
+  medium: '5.5',
+  low: '3.0',
+};
+
+const pascal = (id: string) => id.replace(/(^|-)([a-z0-9])/g, (_, _dash, ch: string) => ch.toUpperCase());
+
+function ruleDescriptor(rule: Rule) {
+  const m = rule.meta;
+  const markdown = [
+    m.rationale,
+    '',
+    `**Remediation:** ${m.remediation.summary}`,
+    ...(m.remediation.cloudformation
+      ? ['', 'CloudFormation:', '```yaml', m.remediation.cloudformation, '```']
+      : []),
+    ...(m.remediation.terraform ? ['', 'Terraform:', '```hcl', m.remediation.terraform, '```'] : []),
+    ...(m.remediation.cli ? ['', 'AWS CLI:', '```sh', m.remediation.cli, '```'] : []),
+  ].join('\n');
+  const frameworks = Object.entries(m.frameworks).flatMap(([framework, controls]) =>
+    (controls ?? []).map((control) => `${framework}:${control}`),
+  );
+  return {
+    id: m.id,
+    name: pascal(m.id),
+    shortDescription: { text: m.title },
+    fullDescription: { text: m.rationale },
+    help: { text: `${m.rationale}\n\nRemediation: ${m.remediation.summary}`, markdown },
+    ...(m.references[0] ? { helpUri: m.references[0] } : {}),
+    defaultConfiguration: { level: LEVEL[m.severity] },
+    properties: {
+      tags: ['security', 'kms', 'sagemaker-hyperpod', m.resourceType, ...frameworks],
+      precision: 'high',
+      'problem.severity':
+        m.severity === 'low' ? 'recommendation' : m.severity === 'medium' ? 'warning' : 'error',
+      'security-severity': SECURITY_SEVERITY[m.severity],
+    },
+  };
+}
+
+/** A location's file as a SARIF artifact: relative to the repository root, or an absolute file URI. */
+function artifact(file: string) {
+  const encode = (path: string) => path.split('/').map(encodeURIComponent).join('/');
+  if (file.startsWith('/')) return { uri: `file://${encode(file)}` };
+  if (/^[A-Za-z]:[\\/]/.test(file)) return { uri: `file:///${encode(file.replace(/\\/g, '/'))}` };
+  return { uri: encode(file.replace(/\\/g, '/').replace(/^\.\//, '')), uriBaseId: '%SRCROOT%' };
+}
+
+function physical(location: Location) {
+  return {
+    physicalLocation: {
+      artifactLocation: artifact(location.file),
+      ...(location.line
+        ? {
+            region: {
+              startLine: location.line,
+              ...(location.column ? { startColumn: location.column } : {}),
+            },
+          }
+        : {}),
+    },
+  };
+}
+
+function result(finding: Finding, ruleIndex: number) {
+  const r = finding.resource;
+  const logical = {
+    fullyQualifiedName: r.id,
+    name: r.instanceGroup ?? r.cluster ?? r.id,
+    kind: r.type === 'kms-key' ? 'resource' : r.type === 'account' ? 'namespace' : 'resource',
+  };
+  const unknown = finding.status === 'UNKNOWN';
+  return {
+    ruleId: finding.ruleId,
+    ...(ruleIndex >= 0 ? { ruleIndex } : {}),
+    kind: unknown ? 'review' : 'fail',
+    level: unknown ? 'note' : LEVEL[finding.severity],
+    message: { text: unknown ? `Could not be judged: ${finding.message}` : finding.message },
+    locations: [{ ...(r.location ? physical(r.location) : {}), logicalLocations: [logical] }],
+    partialFingerprints: { 'hyperpodCmkFinding/v1': finding.fingerprint },
+    ...(finding.suppressed
+      ? {
+          suppressions: [
+            {
+              kind: 'external',
+              status: 'accepted',
+              justification: `${finding.suppressed.reason}${finding.suppressed.expires ? ` (until ${finding.suppressed.expires})` : ''}`,
+            },
+          ],
+        }
+      : {}),
+    properties: {
+      status: finding.status,
+      severity: finding.severity,
+      messageId: finding.messageId,
+      resourceType: r.type,
+      remediation: finding.remediation,
+      ...(finding.suppressionExpired ? { suppressionExpired: finding.suppressionExpired } : {}),
+    },
+  };
+}
+
+function notification(issue: SourceIssue) {
+  return {
+    level: issue.severity === 'error' ? 'error' : 'warning',
+    message: { text: `${issue.message}${issue.hint ? ` (${issue.hint})` : ''}` },
+    descriptor: { id: issue.code },
+    ...(issue.location ? { locations: [physical(issue.location)] } : {}),
+  };
+}
+
+export function renderSarif(report: Report, rules: readonly Rule[] = RULES): string {
+  const index = new Map(rules.map((rule, i) => [rule.meta.id, i]));
+  const results = report.findings
+    .filter((finding) => finding.status === 'FAIL' || finding.status === 'UNKNOWN')
+    .map((finding) => result(finding, index.get(finding.ruleId) ?? -1));
+  const log = {
+    $schema: SARIF_SCHEMA,
+    version: '2.1.0',
+    runs: [
+      {
+        tool: {
+          driver: {
+            name: report.tool.name,
+            version: report.tool.version,
+            semanticVersion: report.tool.version,
+            rules: rules.map(ruleDescriptor),
+          },
+        },
+        automationDetails: { id: `hyperpod-cmk/${report.scan.source}/` },
+        invocations: [
+          {
+            executionSuccessful: !report.issues.some((issue) => issue.severity === 'error'),
+            startTimeUtc: report.scan.startedAt,
+            endTimeUtc: report.scan.finishedAt,
+            toolExecutionNotifications: report.issues.map(notification),
+          },
+        ],
+        results,
+        columnKind: 'utf16CodeUnits',
+        properties: { summary: report.summary, scanId: report.scan.id },
+      },
+    ],
+  };
+  return `${JSON.stringify(log, null, 2)}\n`;
+}

@@ -1,0 +1,204 @@
+/**
+ * The same six situations in every IaC format, run through the real scanner and the real rules:
+ * a CMK defined alongside (PASS), alias/aws/sagemaker (FAIL), no key (FAIL), a key that depends on
+ * an input the files do not give (UNKNOWN naming it), a weak key (FAIL), a restricted group (N/A).
+ */
+import { describe, expect, it } from 'vitest';
+import type { Finding } from '../../src/model/finding.js';
+import { InventorySchema, isUnresolved } from '../../src/model/inventory.js';
+import { scanFixtures as scan } from '../helpers/iac-scan.js';
+
+const findingsOf = (findings: readonly Finding[], ruleId: string, type?: string) =>
+  findings.filter((f) => f.ruleId === ruleId && (type === undefined || f.resource.type === type));
+
+function only(findings: readonly Finding[], ruleId: string, type?: string): Finding {
+  const matching = findingsOf(findings, ruleId, type);
+  expect(matching, `${ruleId} findings`).toHaveLength(1);
+  return matching[0]!;
+}
+
+type Situation = 'pass' | 'aws-managed' | 'no-key' | 'unknown' | 'weak-key' | 'restricted';
+
+const FORMATS: { format: string; paths: Record<Situation, string>; unknownInput: string }[] = [
+  {
+    format: 'CloudFormation YAML',
+    paths: {
+      pass: 'cloudformation-yaml/pass.yaml',
+      'aws-managed': 'cloudformation-yaml/aws-managed.yaml',
+      'no-key': 'cloudformation-yaml/no-key.yaml',
+      unknown: 'cloudformation-yaml/unset-parameter.yaml',
+      'weak-key': 'cloudformation-yaml/weak-key.yaml',
+      restricted: 'cloudformation-yaml/restricted.yaml',
+    },
+    unknownInput: 'VolumeKeyArn',
+  },
+  {
+    format: 'CloudFormation JSON (CDK synth)',
+    paths: {
+      pass: 'cloudformation-json/pass.template.json',
+      'aws-managed': 'cloudformation-json/aws-managed.template.json',
+      'no-key': 'cloudformation-json/no-key.template.json',
+      unknown: 'cloudformation-json/unset-parameter.template.json',
+      'weak-key': 'cloudformation-json/weak-key.template.json',
+      restricted: 'cloudformation-json/restricted.template.json',
+    },
+    unknownInput: 'VolumeKeyArn',
+  },
+  {
+    format: 'Terraform HCL',
+    paths: {
+      pass: 'terraform/pass',
+      'aws-managed': 'terraform/aws-managed',
+      'no-key': 'terraform/no-key',
+      unknown: 'terraform/unset-variable',
+      'weak-key': 'terraform/weak-key',
+      restricted: 'terraform/restricted',
+    },
+    unknownInput: 'var.volume_key_arn',
+  },
+  {
+    format: 'Terraform plan JSON',
+    paths: {
+      pass: 'terraform-plan/pass.json',
+      'aws-managed': 'terraform-plan/aws-managed.json',
+      'no-key': 'terraform-plan/no-key.json',
+      unknown: 'terraform-plan/unknown-key.json',
+      'weak-key': 'terraform-plan/weak-key.json',
+      restricted: 'terraform-plan/restricted.json',
+    },
+    unknownInput: 'data.aws_kms_key.volumes',
+  },
+  {
+    format: 'create-cluster / update-cluster input',
+    paths: {
+      pass: 'cli-json/pass',
+      'aws-managed': 'cli-json/aws-managed.yaml',
+      'no-key': 'cli-json/no-key.json',
+      unknown: 'cli-json/instance-groups-external-key.json',
+      'weak-key': 'cli-json/weak-key',
+      restricted: 'cli-json/restricted.yaml',
+    },
+    unknownInput: '',
+  },
+];
+
+describe.each(FORMATS)('$format', ({ format, paths, unknownInput }) => {
+  it('a CMK defined alongside for root and secondary volumes: PASS, and the key itself is judged', async () => {
+    const { report, inventory } = await scan([paths.pass]);
+    expect(InventorySchema.safeParse(inventory).success).toBe(true);
+    const root = only(report.findings, 'hyperpod-root-volume-cmk');
+    const secondary = only(report.findings, 'hyperpod-secondary-volume-cmk');
+    expect([root.status, root.messageId]).toEqual(['PASS', 'cmk']);
+    expect([secondary.status, secondary.messageId]).toEqual(['PASS', 'cmk']);
+    expect(root.resource.location?.file).toMatch(/\S/);
+    expect(root.resource.location?.line).toBeGreaterThan(0);
+    const key = inventory.keys[0]!;
+    expect(key.location?.line).toBeGreaterThan(0);
+    expect(inventory.clusters[0]!.instanceGroups[0]!.volumes).toEqual(
+      expect.arrayContaining([
+        expect.objectContaining({ resolution: { status: 'resolved', keyArn: key.arn } }),
+      ]),
+    );
+    expect(only(report.findings, 'hyperpod-key-grants-execution-role').status).toBe('PASS');
+    expect(only(report.findings, 'kms-key-rotation-enabled').status).toBe('PASS');
+    expect(only(report.findings, 'kms-key-policy-least-privilege').status).toBe('PASS');
+    expect(only(report.findings, 'kms-key-separation-of-duties').status).toBe('PASS');
+    const deletion = only(report.findings, 'kms-key-deletion-protection');
+    if (format === 'Terraform plan JSON') {
+      // terraform show -json does not carry lifecycle.prevent_destroy.
+      expect(deletion.status).toBe('UNKNOWN');
+      expect(report.clusters[0]!.status).toBe('unknown');
+    } else {
+      expect(deletion.status).toBe('PASS');
+      expect(report.clusters[0]!.status).toBe('compliant');
+    }
+  });
+
+  it('alias/aws/sagemaker: FAIL as an AWS managed key', async () => {
+    const { report } = await scan([paths['aws-managed']]);
+    for (const rule of ['hyperpod-root-volume-cmk', 'hyperpod-secondary-volume-cmk']) {
+      const finding = only(report.findings, rule);
+      expect([finding.status, finding.messageId]).toEqual(['FAIL', 'awsManaged']);
+    }
+    expect(report.clusters[0]!.status).toBe('non-compliant');
+  });
+
+  it('no key: FAIL, the volumes use an AWS owned key', async () => {
+    const { report } = await scan([paths['no-key']]);
+    expect(only(report.findings, 'hyperpod-root-volume-cmk')).toMatchObject({
+      status: 'FAIL',
+      messageId: 'awsOwned',
+    });
+    expect(only(report.findings, 'hyperpod-secondary-volume-cmk')).toMatchObject({
+      status: 'FAIL',
+      messageId: 'awsOwned',
+      message: expect.stringContaining('500 GiB'),
+    });
+  });
+
+  it('a key the files cannot pin down: UNKNOWN, naming what is missing', async () => {
+    const { report, inventory } = await scan([paths.unknown]);
+    const root = only(report.findings, 'hyperpod-root-volume-cmk');
+    expect(root.status).toBe('UNKNOWN');
+    const volume = (
+      inventory.clusters[0]!.instanceGroups[0]!.volumes as {
+        role: string;
+        kmsKeyId: unknown;
+        resolution?: unknown;
+      }[]
+    ).find((v) => v.role === 'root')!;
+    if (unknownInput) {
+      expect(root.messageId).toBe('unresolved');
+      expect(isUnresolved(volume.kmsKeyId)).toBe(true);
+      expect((volume.kmsKeyId as { inputs?: string[] }).inputs).toContain(unknownInput);
+      expect(root.message).toContain(unknownInput.replace(/^var\./, ''));
+    } else {
+      // create-cluster input holds no variables: the key it names is defined outside the files.
+      expect(root.messageId).toBe('keyUnknown');
+      expect(volume.resolution).toEqual({ status: 'unknown', reason: 'defined outside the scanned files' });
+    }
+    expect(report.clusters[0]!.unknown).toContain('hyperpod-root-volume-cmk');
+  });
+
+  it('a key without rotation and with a 7-day deletion window: FAIL', async () => {
+    const { report } = await scan([paths['weak-key']]);
+    expect(only(report.findings, 'hyperpod-root-volume-cmk').status).toBe('PASS');
+    expect(only(report.findings, 'kms-key-rotation-enabled')).toMatchObject({
+      status: 'FAIL',
+      messageId: 'disabled',
+    });
+    expect(only(report.findings, 'kms-key-deletion-protection')).toMatchObject({
+      status: 'FAIL',
+      messageId: 'unprotected',
+      message: expect.stringContaining('7-day deletion window'),
+    });
+    expect(report.clusters[0]!.status).toBe('non-compliant');
+  });
+
+  it('a restricted instance group: NOT_APPLICABLE', async () => {
+    const { report, inventory } = await scan([paths.restricted]);
+    expect(inventory.clusters[0]!.instanceGroups[0]!.kind).toBe('restricted');
+    for (const rule of ['hyperpod-root-volume-cmk', 'hyperpod-secondary-volume-cmk'])
+      expect(only(report.findings, rule)).toMatchObject({
+        status: 'NOT_APPLICABLE',
+        messageId: 'restricted',
+      });
+  });
+});
+
+describe('every scanned object carries its file and line', () => {
+  it('clusters, instance groups, volumes and keys of every fixture', async () => {
+    const { inventory } = await scan(['.']);
+    expect(inventory.clusters.length).toBeGreaterThan(25);
+    for (const cluster of inventory.clusters) {
+      expect(cluster.location?.line, cluster.id).toBeGreaterThan(0);
+      for (const group of cluster.instanceGroups) {
+        expect(group.location?.line, group.id).toBeGreaterThan(0);
+        if (Array.isArray(group.volumes))
+          for (const volume of group.volumes) expect(volume.location?.line, group.id).toBeGreaterThan(0);
+      }
+    }
+    for (const key of inventory.keys) expect(key.location?.line, key.arn).toBeGreaterThan(0);
+    expect(InventorySchema.safeParse(inventory).success).toBe(true);
+  });
+});
