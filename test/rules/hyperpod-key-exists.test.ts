@@ -56,6 +56,19 @@ ruleTester(rule, {
       expected: [{ status: 'PASS', messageId: 'exists', resource: GROUP, data: { keys: k1.arn } }],
     },
     {
+      name: 'only an AWS managed alias (IaC: not resolved), which AWS creates on first use',
+      inventory: c1([{ role: 'root', kmsKeyId: 'alias/aws/sagemaker' }]),
+      expected: [{ status: 'NOT_APPLICABLE', messageId: 'awsManagedOnly' }],
+    },
+    {
+      name: 'an AWS managed alias beside a customer managed key: only the latter is judged',
+      inventory: c1([
+        { role: 'root', kmsKeyId: 'arn:aws:kms:us-east-1:111122223333:alias/aws/sagemaker' },
+        secondaryVolume(k2.arn),
+      ]),
+      expected: [{ status: 'PASS', messageId: 'exists', data: { keys: k2.arn } }],
+    },
+    {
       name: 'two different keys, one by alias',
       inventory: c1([rootVolume('alias/k1', k1.arn), secondaryVolume(k2.arn)]),
       expected: [{ status: 'PASS', messageId: 'exists', data: { keys: `${k1.arn}, ${k2.arn}` } }],

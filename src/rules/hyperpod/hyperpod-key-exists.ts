@@ -1,6 +1,13 @@
 import { isUnresolved } from '../../model/inventory.js';
 import { defineRule } from '../define-rule.js';
-import { eachGroup, groupResource, keyedVolumes, UNRESOLVED_MESSAGE, unresolvedVerdict } from '../helpers.js';
+import {
+  eachGroup,
+  groupResource,
+  isAwsManagedAlias,
+  keyedVolumes,
+  UNRESOLVED_MESSAGE,
+  unresolvedVerdict,
+} from '../helpers.js';
 
 export default defineRule({
   meta: {
@@ -23,6 +30,7 @@ export default defineRule({
     messages: {
       exists: 'every volume key resolves: {{keys}}',
       noKeys: 'the instance group names no key',
+      awsManagedOnly: 'the instance group names only AWS managed keys, which AWS creates on first use',
       notFound: '{{volume}} volume key {{key}} does not exist: {{reason}}',
       unknown: '{{volume}} volume key {{key}} could not be resolved: {{reason}}',
       unresolved: UNRESOLVED_MESSAGE,
@@ -35,9 +43,18 @@ export default defineRule({
         yield unresolvedVerdict(resource, 'the storage configuration', group.volumes);
         return;
       }
-      const volumes = keyedVolumes(group.volumes);
-      if (volumes.length === 0) {
+      const keyed = keyedVolumes(group.volumes);
+      if (keyed.length === 0) {
         yield { resource, status: 'NOT_APPLICABLE', messageId: 'noKeys' };
+        return;
+      }
+      // AWS creates its managed keys (alias/aws/...) on first use: they always resolve. The
+      // volume rules fail them for not being customer managed.
+      const volumes = keyed.filter(
+        (volume) => !(typeof volume.kmsKeyId === 'string' && isAwsManagedAlias(volume.kmsKeyId)),
+      );
+      if (volumes.length === 0) {
+        yield { resource, status: 'NOT_APPLICABLE', messageId: 'awsManagedOnly' };
         return;
       }
       // A key proven missing outweighs one that cannot be known.
