@@ -3,6 +3,7 @@ import { DEMO_TIME, demoEstate } from '../../demo/estate.js';
 import { serializeSnapshot } from '../../model/snapshot.js';
 import { runPipeline } from '../../pipeline.js';
 import { absolute, emitReport, exitCode, loadConfig, reportOptions, reportOptionsFrom } from '../common.js';
+import { saveToHistory } from '../history.js';
 import type { CommandSpec } from '../spec.js';
 import { runLiveDemo } from './demo-live.js';
 
@@ -29,12 +30,18 @@ export const demoCommand: CommandSpec = {
       description:
         'seed the estate into a local AWS emulator (moto, needs python3) through the AWS API and run the real scan against it',
     },
+    {
+      flags: '--db <file>',
+      description:
+        'save the demo scan to this history database (the demo never saves by default, so it cannot pollute your history)',
+    },
   ],
   examples: [
     'hyperpod-cmk demo',
     'hyperpod-cmk demo --format json',
     'hyperpod-cmk demo --export estate.json',
     'hyperpod-cmk demo --live',
+    'hyperpod-cmk demo --format html -o demo.html',
   ],
   async run(_args, raw, io) {
     const options = reportOptionsFrom(raw);
@@ -52,6 +59,8 @@ export const demoCommand: CommandSpec = {
     const now = options.now ?? new Date(DEMO_TIME);
     const { evaluation, report } = runPipeline(inventory, { config, now, inputs: ['demo'] });
     emitReport(io, report, options);
+    const saveFailed = saveToHistory(io, raw, report, inventory, { explicitOnly: true });
+    if (saveFailed !== undefined) return saveFailed;
     if (options.failOn === 'none') return 0;
     return exitCode(evaluation, inventory.gaps.length, options);
   },
