@@ -25,7 +25,10 @@ export const saveOptions: OptionSpec[] = [
 
 /** `--db`, for commands that read history. */
 export const readOptions: OptionSpec[] = [
-  { flags: '--db <file>', description: `history database (default: $${DB_ENV}, else the per-user data directory)` },
+  {
+    flags: '--db <file>',
+    description: `history database (default: $${DB_ENV}, else the per-user data directory)`,
+  },
 ];
 
 /** The database path: --db, else $HYPERPOD_CMK_DB, else the platform default; undefined when none. */
@@ -65,7 +68,11 @@ export function saveToHistory(
   options: { explicitOnly?: boolean } = {},
 ): number | undefined {
   if (raw.save === false) return undefined;
-  const path = options.explicitOnly ? (typeof raw.db === 'string' ? absolute(io, raw.db) : undefined) : dbPath(io, raw);
+  const path = options.explicitOnly
+    ? typeof raw.db === 'string'
+      ? absolute(io, raw.db)
+      : undefined
+    : dbPath(io, raw);
   if (!path) return undefined;
   const opened = openHistory(path, { create: true });
   if (!opened.ok) {

@@ -7,6 +7,9 @@ import { collectCommand } from './commands/collect.js';
 import { demoCommand } from './commands/demo.js';
 import { evaluateCommand } from './commands/evaluate.js';
 import { guardrailsCommand } from './commands/guardrails.js';
+import { historyCommand } from './commands/history.js';
+import { kpiCommand } from './commands/kpi.js';
+import { reportCommand } from './commands/report.js';
 import { rulesCommand } from './commands/rules.js';
 import { scanCommand } from './commands/scan.js';
 import { CliInputError, formatInputError } from './errors.js';
@@ -21,6 +24,9 @@ export const COMMANDS: CommandSpec[] = [
   demoCommand,
   rulesCommand,
   guardrailsCommand,
+  kpiCommand,
+  historyCommand,
+  reportCommand,
 ];
 
 export async function runCli(

@@ -28,13 +28,19 @@ export interface ComplianceFigure {
 export interface CompliancePoint {
   scanId: number;
   at: string;
+  /** The whole scan, whatever the breakdown. */
+  overall: { clusters: ComplianceFigure; instanceGroups: ComplianceFigure };
   clusters: ComplianceFigure[];
   instanceGroups: ComplianceFigure[];
 }
 
 export interface ComplianceKpi {
   by?: Dimension;
-  now: { clusters: ComplianceFigure[]; instanceGroups: ComplianceFigure[] };
+  now: {
+    overall: { clusters: ComplianceFigure; instanceGroups: ComplianceFigure };
+    clusters: ComplianceFigure[];
+    instanceGroups: ComplianceFigure[];
+  };
   trend: CompliancePoint[];
 }
 
@@ -90,31 +96,31 @@ export function complianceFigures(items: readonly Counted[], by?: Dimension): Co
 }
 
 export function complianceKpi(history: HistoryData, window: KpiWindow, by?: Dimension): ComplianceKpi {
-  const now = (type: ComplianceScope) =>
-    complianceFigures(
-      history.current.filter((r) => r.type === type).map((r) => ({ state: r.state, count: 1 })),
-      by,
-    );
+  const currentOf = (type: ComplianceScope) =>
+    history.current.filter((r) => r.type === type).map((r) => ({ state: r.state, count: 1 }));
   const trend: CompliancePoint[] = [];
   for (const scan of history.scans) {
     if (scan.at < window.since || scan.at > window.until) continue;
     const tallies = history.tallies.filter((t) => t.scanId === scan.id);
+    const clusters = tallies.filter((t) => t.type === 'cluster');
+    const groups = tallies.filter((t) => t.type === 'instance-group');
     trend.push({
       scanId: scan.id,
       at: new Date(scan.at).toISOString(),
-      clusters: complianceFigures(
-        tallies.filter((t) => t.type === 'cluster'),
-        by,
-      ),
-      instanceGroups: complianceFigures(
-        tallies.filter((t) => t.type === 'instance-group'),
-        by,
-      ),
+      overall: { clusters: figure('all', clusters), instanceGroups: figure('all', groups) },
+      clusters: complianceFigures(clusters, by),
+      instanceGroups: complianceFigures(groups, by),
     });
   }
+  const clusters = currentOf('cluster');
+  const groups = currentOf('instance-group');
   return {
     ...(by ? { by } : {}),
-    now: { clusters: now('cluster'), instanceGroups: now('instance-group') },
+    now: {
+      overall: { clusters: figure('all', clusters), instanceGroups: figure('all', groups) },
+      clusters: complianceFigures(clusters, by),
+      instanceGroups: complianceFigures(groups, by),
+    },
     trend,
   };
 }

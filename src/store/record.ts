@@ -8,7 +8,7 @@
  */
 import type { Finding, Severity } from '../model/finding.js';
 import { severityRank } from '../model/finding.js';
-import type { Inventory } from '../model/inventory.js';
+import type { Inventory, TrailEvent } from '../model/inventory.js';
 import { isIacSource } from '../model/inventory.js';
 import type { KeySummary, Report } from '../model/report.js';
 import type {
@@ -40,7 +40,7 @@ export const isAccessDeniedCode = (code: string | undefined): boolean =>
 
 /** Resolves a key reference (ARN, id, alias, alias ARN) against the keys of a report. */
 export function keyResolver(
-  keys: readonly KeySummary[],
+  keys: readonly Pick<KeySummary, 'arn' | 'aliases' | 'account' | 'region'>[],
 ): (ref: string, account: string, region: string) => string {
   const byArn = new Set(keys.map((k) => k.arn));
   const local = new Map<string, string>();
@@ -191,24 +191,7 @@ export function scanRecord(report: Report, inventory?: Pick<Inventory, 'accounts
   }
   for (const resource of resources) scope.add(resource.scope);
 
-  const resolveKey = keyResolver(report.keys ?? []);
-  const events: AccessDeniedEvent[] = [];
-  for (const event of inventory?.events ?? []) {
-    if (!isAccessDeniedCode(event.errorCode) || !event.keyRef) continue;
-    const at = Date.parse(event.eventTime);
-    if (Number.isNaN(at)) continue;
-    events.push({
-      eventId: event.eventId,
-      eventTime: new Date(at).toISOString(),
-      at,
-      account: event.account,
-      region: event.region,
-      key: resolveKey(event.keyRef, event.account, event.region),
-      principal: event.principalArn ?? 'unknown principal',
-      eventName: event.eventName,
-      errorCode: event.errorCode!,
-    });
-  }
+  const events = accessDeniedEvents(inventory?.events ?? [], keyResolver(report.keys ?? []));
 
   return {
     scan: {
@@ -228,4 +211,30 @@ export function scanRecord(report: Report, inventory?: Pick<Inventory, 'accounts
     findings,
     events,
   };
+}
+
+/** The denied KMS calls among CloudTrail events, with their key references resolved. */
+export function accessDeniedEvents(
+  trail: readonly TrailEvent[],
+  resolveKey: (ref: string, account: string, region: string) => string,
+): AccessDeniedEvent[] {
+  const events: AccessDeniedEvent[] = [];
+  for (const event of trail) {
+    if (!isAccessDeniedCode(event.errorCode) || !event.keyRef) continue;
+    if (event.eventSource !== 'kms.amazonaws.com') continue;
+    const at = Date.parse(event.eventTime);
+    if (Number.isNaN(at)) continue;
+    events.push({
+      eventId: event.eventId,
+      eventTime: new Date(at).toISOString(),
+      at,
+      account: event.account,
+      region: event.region,
+      key: resolveKey(event.keyRef, event.account, event.region),
+      principal: event.principalArn ?? 'unknown principal',
+      eventName: event.eventName,
+      errorCode: event.errorCode!,
+    });
+  }
+  return events;
 }

@@ -2,7 +2,7 @@
  * What the HTML dashboard shows, built either from one report (a history of one scan: no trend
  * yet) or from history (`report --html`). Pure.
  */
-import { type KpiReport, computeKpis } from '../../kpi/index.js';
+import { computeKpis, type KpiReport } from '../../kpi/index.js';
 import { DAY_MS, type KpiWindow } from '../../kpi/window.js';
 import type { Severity, Status } from '../../model/finding.js';
 import type { Report } from '../../model/report.js';
@@ -64,11 +64,18 @@ const remediationOf = (ruleId: string, fallback?: string) => {
   };
 };
 
-function keysOf(states: { arn: string; account: string; region: string; state: KeyState }[], cost: KpiReport['cost']) {
+function keysOf(
+  states: { arn: string; account: string; region: string; state: KeyState }[],
+  cost: KpiReport['cost'],
+) {
   const runRate = new Map((cost?.keys ?? []).map((k) => [k.arn, k.monthlyRunRateUsd]));
   return states
     .map(({ arn, account, region, state }): DashboardKey => {
-      const usedBy = state.usedBy.map((u) => ({ cluster: u.clusterName, instanceGroup: u.instanceGroup, volume: u.volume }));
+      const usedBy = state.usedBy.map((u) => ({
+        cluster: u.clusterName,
+        instanceGroup: u.instanceGroup,
+        volume: u.volume,
+      }));
       return {
         arn,
         ...(state.aliases[0] ? { alias: state.aliases[0] } : {}),
@@ -84,7 +91,8 @@ function keysOf(states: { arn: string; account: string; region: string; state: K
     .sort(
       (a, b) =>
         new Set(b.usedBy.map((u) => `${u.cluster}/${u.instanceGroup}`)).size -
-          new Set(a.usedBy.map((u) => `${u.cluster}/${u.instanceGroup}`)).size || (a.alias ?? a.arn).localeCompare(b.alias ?? b.arn),
+          new Set(a.usedBy.map((u) => `${u.cluster}/${u.instanceGroup}`)).size ||
+        (a.alias ?? a.arn).localeCompare(b.alias ?? b.arn),
     );
 }
 
@@ -146,7 +154,9 @@ export function dashboardFromReport(report: Report, options: { lookbackDays?: nu
         message: f.message,
         ...remediationOf(f.ruleId, f.remediation),
         ...(f.suppressed
-          ? { note: `suppressed: ${f.suppressed.reason}${f.suppressed.expires ? ` (until ${f.suppressed.expires})` : ''}` }
+          ? {
+              note: `suppressed: ${f.suppressed.reason}${f.suppressed.expires ? ` (until ${f.suppressed.expires})` : ''}`,
+            }
           : f.suppressionExpired
             ? { note: `suppression expired ${f.suppressionExpired.expires}: ${f.suppressionExpired.reason}` }
             : {}),
@@ -167,7 +177,9 @@ export function dashboardFromReport(report: Report, options: { lookbackDays?: nu
     ),
     passed: report.summary.pass,
     gaps: report.gaps.length,
-    notes: ['One scan: the trends and time to remediate fill in as scans are saved to history (see `hyperpod-cmk report --html`).'],
+    notes: [
+      'One scan: the trends and time to remediate fill in as scans are saved to history (see `hyperpod-cmk report --html`).',
+    ],
   };
 }
 
@@ -178,14 +190,22 @@ const RESOLUTION_WORDS: Record<Resolution, string> = {
 };
 
 /** The dashboard of history: KPIs over the window, open and recently closed findings. */
-export function dashboardFromHistory(history: HistoryData, kpis: KpiReport, window: KpiWindow): DashboardData {
+export function dashboardFromHistory(
+  history: HistoryData,
+  kpis: KpiReport,
+  window: KpiWindow,
+): DashboardData {
   const latest = history.scans[history.scans.length - 1];
   const findings: DashboardFinding[] = [];
   for (const f of history.findings) {
-    const open = f.episodes.find((e) => e.openedAt <= window.until && (e.resolvedAt === undefined || e.resolvedAt > window.until));
+    const open = f.episodes.find(
+      (e) => e.openedAt <= window.until && (e.resolvedAt === undefined || e.resolvedAt > window.until),
+    );
     const closed = [...f.episodes]
       .reverse()
-      .find((e) => e.resolvedAt !== undefined && e.resolvedAt >= window.since && e.resolvedAt <= window.until);
+      .find(
+        (e) => e.resolvedAt !== undefined && e.resolvedAt >= window.since && e.resolvedAt <= window.until,
+      );
     const unknownNow = !open && f.status === 'UNKNOWN' && latest !== undefined && f.lastSeenAt >= latest.at;
     if (!open && !closed && !unknownNow) continue;
     const episode = open ?? closed;
@@ -202,7 +222,9 @@ export function dashboardFromHistory(history: HistoryData, kpis: KpiReport, wind
       ...(episode ? { firstFailedAt: new Date(episode.openedAt).toISOString() } : {}),
       ...(open ? { ageDays: Math.round(((window.until - open.openedAt) / DAY_MS) * 10) / 10 } : {}),
       ...(closed && !open
-        ? { note: `closed ${new Date(closed.resolvedAt!).toISOString().slice(0, 10)}: ${RESOLUTION_WORDS[closed.resolution!]}` }
+        ? {
+            note: `closed ${new Date(closed.resolvedAt!).toISOString().slice(0, 10)}: ${RESOLUTION_WORDS[closed.resolution!]}`,
+          }
         : f.suppressed && open
           ? { note: 'suppressed (accepted exception)' }
           : {}),
@@ -226,7 +248,12 @@ export function dashboardFromHistory(history: HistoryData, kpis: KpiReport, wind
     keys: keysOf(
       history.keys
         .filter((k) => k.current)
-        .map((k) => ({ arn: k.arn, account: k.account, region: k.region, state: k.spans[k.spans.length - 1]!.state })),
+        .map((k) => ({
+          arn: k.arn,
+          account: k.account,
+          region: k.region,
+          state: k.spans[k.spans.length - 1]!.state,
+        })),
       kpis.cost,
     ),
     gaps: 0,

@@ -6,17 +6,25 @@
  * remediation details open.
  */
 import { createHash } from 'node:crypto';
-import type { ComplianceFigure, CompliancePoint } from '../../kpi/compliance.js';
+import type { CompliancePoint } from '../../kpi/compliance.js';
 import { AGE_BUCKETS } from '../../kpi/remediation.js';
 import { SEVERITIES } from '../../model/finding.js';
 import { TOOL_VERSION } from '../../version.js';
 import type { DashboardData, DashboardFinding, DashboardKey } from './data.js';
 
-const ESCAPES: Record<string, string> = { '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' };
-export const escapeHtml = (value: unknown): string => String(value ?? '').replace(/[&<>"']/g, (c) => ESCAPES[c]!);
+const ESCAPES: Record<string, string> = {
+  '&': '&amp;',
+  '<': '&lt;',
+  '>': '&gt;',
+  '"': '&quot;',
+  "'": '&#39;',
+};
+export const escapeHtml = (value: unknown): string =>
+  String(value ?? '').replace(/[&<>"']/g, (c) => ESCAPES[c]!);
 const e = escapeHtml;
 
-const usd = (n: number) => `$${n.toLocaleString('en-US', { minimumFractionDigits: 2, maximumFractionDigits: 2 })}`;
+const usd = (n: number) =>
+  `$${n.toLocaleString('en-US', { minimumFractionDigits: 2, maximumFractionDigits: 2 })}`;
 const days = (n: number) => `${n} d`;
 const date = (iso: string) => iso.slice(0, 10);
 
@@ -109,15 +117,12 @@ function tile(label: string, value: string, sub: string, cls = ''): string {
   return `<div class="tile"><div class="label">${e(label)}</div><div class="value ${cls}">${e(value)}</div><div class="sub">${e(sub)}</div></div>`;
 }
 
-const all = (figures: readonly ComplianceFigure[]) =>
-  figures.find((f) => f.group === 'all') ?? figures[0] ?? { pct: 100, total: 0, compliant: 0, byException: 0, unknown: 0, nonCompliant: 0, group: 'all' };
-
 function tiles(data: DashboardData): string {
   const k = data.kpis;
   const out: string[] = [];
   if (k.compliance) {
-    const c = all(k.compliance.now.clusters);
-    const g = all(k.compliance.now.instanceGroups);
+    const c = k.compliance.now.overall.clusters;
+    const g = k.compliance.now.overall.instanceGroups;
     out.push(
       tile(
         'Clusters compliant',
@@ -125,11 +130,18 @@ function tiles(data: DashboardData): string {
         `${c.compliant + c.byException} of ${c.total}${c.byException ? `, ${c.byException} by exception` : ''}${c.unknown ? `, ${c.unknown} unknown` : ''}`,
         tone(c.pct),
       ),
-      tile('Instance groups compliant', `${g.pct}%`, `${g.compliant + g.byException} of ${g.total}`, tone(g.pct)),
+      tile(
+        'Instance groups compliant',
+        `${g.pct}%`,
+        `${g.compliant + g.byException} of ${g.total}`,
+        tone(g.pct),
+      ),
     );
   }
   const open = data.findings.filter((f) => f.state === 'open' && f.status === 'FAIL');
-  const bySeverity = SEVERITIES.map((s) => [s, open.filter((f) => f.severity === s).length] as const).filter(([, n]) => n > 0);
+  const bySeverity = SEVERITIES.map((s) => [s, open.filter((f) => f.severity === s).length] as const).filter(
+    ([, n]) => n > 0,
+  );
   out.push(
     tile(
       'Open failures',
@@ -144,7 +156,9 @@ function tiles(data: DashboardData): string {
       tile(
         'Time to remediate',
         mttr.fixed ? days(mttr.medianDays) : '–',
-        mttr.fixed ? `median; mean ${days(mttr.meanDays)} over ${mttr.fixed} fixed` : 'no fix seen in the window yet',
+        mttr.fixed
+          ? `median; mean ${days(mttr.meanDays)} over ${mttr.fixed} fixed`
+          : 'no fix seen in the window yet',
       ),
     );
   if (k.attempts)
@@ -157,7 +171,13 @@ function tiles(data: DashboardData): string {
       ),
     );
   if (k.cost)
-    out.push(tile('KMS cost (estimate)', `${usd(k.cost.monthlyRunRateUsd)}/mo`, `${k.cost.keys.length} keys · ${usd(k.cost.totalUsd)} in window`));
+    out.push(
+      tile(
+        'KMS cost (estimate)',
+        `${usd(k.cost.monthlyRunRateUsd)}/mo`,
+        `${k.cost.keys.length} keys · ${usd(k.cost.totalUsd)} in window`,
+      ),
+    );
   return `<section class="tiles" aria-label="Key figures">${out.join('')}</section>`;
 }
 
@@ -173,23 +193,35 @@ export function trendChart(points: readonly CompliancePoint[]): string {
   const times = points.map((p) => Date.parse(p.at));
   const t0 = Math.min(...times);
   const t1 = Math.max(...times);
-  const x = (t: number) => (t1 === t0 ? left + (W - left - right) / 2 : left + ((t - t0) / (t1 - t0)) * (W - left - right));
+  const x = (t: number) =>
+    t1 === t0 ? left + (W - left - right) / 2 : left + ((t - t0) / (t1 - t0)) * (W - left - right);
   const y = (pct: number) => top + (1 - pct / 100) * (H - top - bottom);
   const grid = [0, 25, 50, 75, 100]
-    .map((v) => `<line x1="${left}" x2="${W - right}" y1="${y(v)}" y2="${y(v)}" stroke="#e5e8eb"/><text x="${left - 6}" y="${y(v) + 4}" text-anchor="end">${v}%</text>`)
+    .map(
+      (v) =>
+        `<line x1="${left}" x2="${W - right}" y1="${y(v)}" y2="${y(v)}" stroke="#e5e8eb"/><text x="${left - 6}" y="${y(v) + 4}" text-anchor="end">${v}%</text>`,
+    )
     .join('');
   const series = (pick: (p: CompliancePoint) => number, color: string, name: string) => {
     const coords = points.map((p, i) => [x(times[i]!), y(pick(p))] as const);
-    const line = coords.length > 1 ? `<polyline fill="none" stroke="${color}" stroke-width="2" points="${coords.map(([a, b]) => `${a.toFixed(1)},${b.toFixed(1)}`).join(' ')}"/>` : '';
+    const line =
+      coords.length > 1
+        ? `<polyline fill="none" stroke="${color}" stroke-width="2" points="${coords.map(([a, b]) => `${a.toFixed(1)},${b.toFixed(1)}`).join(' ')}"/>`
+        : '';
     const dots = coords
-      .map(([a, b], i) => `<circle cx="${a.toFixed(1)}" cy="${b.toFixed(1)}" r="3" fill="${color}"><title>${e(name)} ${e(pick(points[i]!))}% · ${e(points[i]!.at)}</title></circle>`)
+      .map(
+        ([a, b], i) =>
+          `<circle cx="${a.toFixed(1)}" cy="${b.toFixed(1)}" r="3" fill="${color}"><title>${e(name)} ${e(pick(points[i]!))}% · ${e(points[i]!.at)}</title></circle>`,
+      )
       .join('');
     return line + dots;
   };
   const labels = [...new Set([0, Math.floor((points.length - 1) / 2), points.length - 1])]
-    .map((i) => `<text x="${x(times[i]!)}" y="${H - 8}" text-anchor="middle">${e(date(points[i]!.at))}</text>`)
+    .map(
+      (i) => `<text x="${x(times[i]!)}" y="${H - 8}" text-anchor="middle">${e(date(points[i]!.at))}</text>`,
+    )
     .join('');
-  return `<svg viewBox="0 0 ${W} ${H}" width="100%" role="img" aria-label="Compliance trend">${grid}${series((p) => all(p.clusters).pct, '#0969da', 'clusters')}${series((p) => all(p.instanceGroups).pct, '#8250df', 'instance groups')}${labels}</svg>
+  return `<svg viewBox="0 0 ${W} ${H}" width="100%" role="img" aria-label="Compliance trend">${grid}${series((p) => p.overall.clusters.pct, '#0969da', 'clusters')}${series((p) => p.overall.instanceGroups.pct, '#8250df', 'instance groups')}${labels}</svg>
 <div class="legend"><span><i style="background:#0969da"></i>clusters</span><span><i style="background:#8250df"></i>instance groups</span><span>${points.length} scan${points.length === 1 ? '' : 's'}</span></div>`;
 }
 
@@ -253,7 +285,8 @@ function findingsSection(data: DashboardData): string {
   const f = data.findings;
   const sorted = [...f].sort(
     (a, b) =>
-      ['open', 'suppressed', 'resolved'].indexOf(a.state) - ['open', 'suppressed', 'resolved'].indexOf(b.state) ||
+      ['open', 'suppressed', 'resolved'].indexOf(a.state) -
+        ['open', 'suppressed', 'resolved'].indexOf(b.state) ||
       SEVERITIES.indexOf(a.severity) - SEVERITIES.indexOf(b.severity) ||
       a.ruleId.localeCompare(b.ruleId) ||
       a.resource.localeCompare(b.resource),
@@ -278,7 +311,8 @@ ${body}
 }
 
 function keyMap(keys: readonly DashboardKey[]): string {
-  if (keys.length === 0) return '<section><h2>Key-to-cluster map</h2><p class="empty">No key in the scan.</p></section>';
+  if (keys.length === 0)
+    return '<section><h2>Key-to-cluster map</h2><p class="empty">No key in the scan.</p></section>';
   const rows = keys
     .map((k) => {
       const groups = [...new Map(k.usedBy.map((u) => [`${u.cluster}/${u.instanceGroup}`, u])).values()];
@@ -307,11 +341,15 @@ function keyMap(keys: readonly DashboardKey[]): string {
 function attemptsSection(data: DashboardData): string {
   const a = data.kpis.attempts;
   if (!a) return '';
-  if (a.total === 0) return '<section><h2>Denied key calls</h2><p class="empty">No AccessDenied call on a HyperPod key in the window.</p></section>';
+  if (a.total === 0)
+    return '<section><h2>Denied key calls</h2><p class="empty">No AccessDenied call on a HyperPod key in the window.</p></section>';
   const list = (items: typeof a.byKey, what: string) =>
     `<table><thead><tr><th>${what}</th><th class="num">Denied</th><th>Last</th></tr></thead><tbody>${items
       .slice(0, 15)
-      .map((i) => `<tr><td class="mono">${e(i.name)}<div class="note">${e(i.counterparts.slice(0, 3).join(', '))}${i.counterparts.length > 3 ? ' …' : ''}</div></td><td class="num">${i.attempts}</td><td>${e(date(i.lastAt))}</td></tr>`)
+      .map(
+        (i) =>
+          `<tr><td class="mono">${e(i.name)}<div class="note">${e(i.counterparts.slice(0, 3).join(', '))}${i.counterparts.length > 3 ? ' …' : ''}</div></td><td class="num">${i.attempts}</td><td>${e(date(i.lastAt))}</td></tr>`,
+      )
       .join('')}</tbody></table>`;
   return `<section><h2>Denied key calls (${a.total})</h2><div class="grid2"><div><h3>Per key</h3>${list(a.byKey, 'Key')}</div><div><h3>Per principal</h3>${list(a.byPrincipal, 'Principal')}</div></div></section>`;
 }
@@ -321,7 +359,10 @@ function costSection(data: DashboardData): string {
   if (!c) return '';
   const groups = (title: string, list: typeof c.byProject) =>
     `<div><h3>${title}</h3><table><thead><tr><th>${title.replace('Per ', '')}</th><th class="num">Keys</th><th class="num">Per month</th><th class="num">In window</th></tr></thead><tbody>${list
-      .map((g) => `<tr><td>${e(g.group)}</td><td class="num">${g.keys}</td><td class="num">${usd(g.monthlyRunRateUsd)}</td><td class="num">${usd(g.totalUsd)}</td></tr>`)
+      .map(
+        (g) =>
+          `<tr><td>${e(g.group)}</td><td class="num">${g.keys}</td><td class="num">${usd(g.monthlyRunRateUsd)}</td><td class="num">${usd(g.totalUsd)}</td></tr>`,
+      )
       .join('')}</tbody></table></div>`;
   return `<section><h2>KMS cost (estimate)</h2><p class="note">From the KMS price list: $1 per customer managed key-month (+$1 for each of the first two rotations), $0.03 per 10,000 requests after 20,000 free per account and month. Window ${e(date(c.window.since))} to ${e(date(c.window.until))}.</p><div class="grid2">${groups('Per project', c.byProject)}${groups('Per owner', c.byOwner)}</div></section>`;
 }
@@ -329,12 +370,17 @@ function costSection(data: DashboardData): string {
 export function renderDashboard(data: DashboardData): string {
   const k = data.kpis;
   const subtitle = [
-    data.mode === 'history' ? `history · ${k.scans.count} scan${k.scans.count === 1 ? '' : 's'} since ${date(k.window.since)}` : `${data.source} scan`,
+    data.mode === 'history'
+      ? `history · ${k.scans.count} scan${k.scans.count === 1 ? '' : 's'} since ${date(k.window.since)}`
+      : `${data.source} scan`,
     `${data.accounts.length} account${data.accounts.length === 1 ? '' : 's'}`,
     `${data.regions.length} region${data.regions.length === 1 ? '' : 's'}`,
     `as of ${data.generatedAt}`,
   ].join(' · ');
-  const notes = [...data.notes, ...(data.gaps ? [`${data.gaps} gaps: some data could not be collected (see the JSON report).`] : [])];
+  const notes = [
+    ...data.notes,
+    ...(data.gaps ? [`${data.gaps} gaps: some data could not be collected (see the JSON report).`] : []),
+  ];
   return `<!doctype html>
 <html lang="en">
 <head>
