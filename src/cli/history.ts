@@ -86,7 +86,11 @@ export function saveToHistory(
       io.stderr.write(formatInputError(saved.error));
       return 2;
     }
-    if (!saved.value.lifecycleApplied)
+    if (saved.value.duplicate)
+      io.stderr.write(
+        `hyperpod-cmk: this scan is already in history as scan #${saved.value.scanId}; not saved again\n`,
+      );
+    else if (!saved.value.lifecycleApplied)
       io.stderr.write(
         `hyperpod-cmk: scan #${saved.value.scanId} is older than a saved scan of the same accounts: ` +
           'it joins the compliance trend, but finding lifecycles (MTTR, ages) keep what newer scans decided\n',

@@ -64,13 +64,9 @@ export function historyFromRecords(records: readonly ScanRecord[]): HistoryData 
     for (const o of changes.upserts) {
       const tracked = known.get(o.fingerprint);
       if (tracked) {
-        Object.assign(tracked.entry, {
-          severity: o.severity,
-          status: o.status,
-          suppressed: o.suppressed,
-          message: o.message,
-          lastSeenAt: at,
-        });
+        const { scope: _scope, fingerprint: _f, ruleId: _r, rid: _rid, resourceType: _t, ...latest } = o;
+        const { project: _p, owner: _o, account: _a, region: _g, ...kept } = tracked.entry;
+        tracked.entry = { ...kept, ...latest, lastSeenAt: at };
         tracked.status = o.status;
       } else {
         const { scope: _scope, ...fields } = o;

@@ -33,6 +33,7 @@ export const MIGRATIONS: readonly Migration[] = [
         saved_at TEXT NOT NULL
       );
       CREATE INDEX scans_at ON scans (at_ms);
+      CREATE INDEX scans_report ON scans (report_id);
 
       -- Clusters, instance groups, keys and accounts, with their latest names.
       CREATE TABLE resources (
@@ -86,6 +87,18 @@ export const MIGRATIONS: readonly Migration[] = [
         first_scan_id INTEGER NOT NULL,
         last_scan_id INTEGER NOT NULL
       );
+
+      -- The status, severity and suppression of a finding each time one of them changed, so that
+      -- history read as of an earlier clock (--now) sees them as they were.
+      CREATE TABLE finding_changes (
+        finding_id INTEGER NOT NULL REFERENCES findings (id),
+        at_ms INTEGER NOT NULL,
+        scan_id INTEGER NOT NULL,
+        status TEXT NOT NULL,
+        severity TEXT NOT NULL,
+        suppressed INTEGER NOT NULL
+      );
+      CREATE INDEX finding_changes_finding ON finding_changes (finding_id, at_ms);
 
       -- Failure episodes: from the first FAIL to the scan that saw it fixed (or its resource gone).
       CREATE TABLE episodes (

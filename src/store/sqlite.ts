@@ -40,6 +40,8 @@ export interface OpenOptions {
 
 export interface SaveResult {
   scanId: number;
+  /** The same scan (same report id) was saved before: nothing was written. */
+  duplicate: boolean;
   /** False when the scan is older than a saved scan of the same scope: it joins the trend only. */
   lifecycleApplied: boolean;
   opened: number;
@@ -233,6 +235,12 @@ export class HistoryStore {
     const { scan } = record;
     // A scan older than a saved scan of an overlapping scope joins the trend but cannot rewrite
     // the lifecycle that newer scans already decided.
+    const existing = db
+      .prepare('SELECT id FROM scans WHERE report_id = ? AND at_ms = ?')
+      .pluck()
+      .get(scan.reportId, scan.at) as number | undefined;
+    if (existing !== undefined)
+      return { scanId: existing, duplicate: true, lifecycleApplied: false, opened: 0, closed: 0 };
     const newer = db.prepare('SELECT scope FROM scans WHERE at_ms > ?').all(scan.at) as { scope: string }[];
     const scope = new Set(scan.scope);
     const lifecycleApplied = !newer.some((row) =>
@@ -316,12 +324,12 @@ export class HistoryStore {
         e.errorCode,
       );
 
-    if (!lifecycleApplied) return { scanId, lifecycleApplied, opened: 0, closed: 0 };
+    if (!lifecycleApplied) return { scanId, duplicate: false, lifecycleApplied, opened: 0, closed: 0 };
 
     const known = new Map<string, KnownFinding & { id: number }>();
     const knownRows = db
       .prepare(
-        `SELECT f.id, f.fingerprint, f.rid, f.scope, f.status, e.severity AS open
+        `SELECT f.id, f.fingerprint, f.rid, f.scope, f.status, f.severity, f.suppressed, e.severity AS open
          FROM findings f LEFT JOIN episodes e ON e.finding_id = f.id AND e.resolved_at IS NULL`,
       )
       .all() as {
@@ -330,8 +338,13 @@ export class HistoryStore {
       rid: string;
       scope: string;
       status: Status;
+      severity: string;
+      suppressed: number;
       open: string | null;
     }[];
+    const before = new Map(
+      knownRows.map((row) => [row.fingerprint, `${row.status}|${row.severity}|${row.suppressed}`]),
+    );
     for (const row of knownRows) {
       known.set(row.fingerprint, {
         id: row.id,
@@ -355,6 +368,9 @@ export class HistoryStore {
          last_scan_id = excluded.last_scan_id
        RETURNING id`,
     );
+    const recordChange = db.prepare(
+      'INSERT INTO finding_changes (finding_id, at_ms, scan_id, status, severity, suppressed) VALUES (?, ?, ?, ?, ?, ?)',
+    );
     const ids = new Map<string, number>();
     for (const o of changes.upserts) {
       const row = upsertFinding.get({
@@ -376,6 +392,9 @@ export class HistoryStore {
         scanId,
       }) as { id: number };
       ids.set(o.fingerprint, row.id);
+      const state = `${o.status}|${o.severity}|${o.suppressed ? 1 : 0}`;
+      if (before.get(o.fingerprint) !== state)
+        recordChange.run(row.id, scan.at, scanId, o.status, o.severity, o.suppressed ? 1 : 0);
     }
     const findingId = (fingerprint: string) => ids.get(fingerprint) ?? known.get(fingerprint)!.id;
     const openEpisode = db.prepare(
@@ -394,7 +413,13 @@ export class HistoryStore {
       `UPDATE episodes SET severity = (SELECT severity FROM findings WHERE findings.id = episodes.finding_id)
        WHERE resolved_at IS NULL AND finding_id IN (SELECT id FROM findings WHERE last_scan_id = ?)`,
     ).run(scanId);
-    return { scanId, lifecycleApplied, opened: changes.opened.length, closed: changes.closed.length };
+    return {
+      scanId,
+      duplicate: false,
+      lifecycleApplied,
+      opened: changes.opened.length,
+      closed: changes.closed.length,
+    };
   }
 
   /** Scans placed in the window, oldest first. */
@@ -521,26 +546,42 @@ export class HistoryStore {
       });
       episodes.set(row.finding_id, list);
     }
+    // Status, severity and suppression as they were at `until`.
+    const asOf = new Map<number, { status: string; severity: string; suppressed: number }>();
+    for (const row of db
+      .prepare(
+        `SELECT finding_id, status, severity, suppressed FROM finding_changes WHERE at_ms <= ?
+         ORDER BY finding_id, at_ms, scan_id`,
+      )
+      .iterate(until) as Iterable<{
+      finding_id: number;
+      status: string;
+      severity: string;
+      suppressed: number;
+    }>)
+      asOf.set(row.finding_id, row);
     const findings: FindingEntry[] = (
       db.prepare('SELECT * FROM findings WHERE first_seen_at <= ?').all(until) as FindingRow[]
-    ).map((row) => ({
-      fingerprint: row.fingerprint,
-      ruleId: row.rule_id,
-      rid: row.rid,
-      resourceType: row.resource_type as FindingEntry['resourceType'],
-      name: row.name,
-      ...(row.account ? { account: row.account } : {}),
-      ...(row.region ? { region: row.region } : {}),
-      ...(row.project ? { project: row.project } : {}),
-      ...(row.owner ? { owner: row.owner } : {}),
-      severity: row.severity as Severity,
-      status: row.status as Status,
-      suppressed: row.suppressed === 1,
-      message: row.message,
-      firstSeenAt: row.first_seen_at,
-      lastSeenAt: row.last_seen_at,
-      episodes: episodes.get(row.id) ?? [],
-    }));
+    )
+      .map((latest) => ({ ...latest, ...asOf.get(latest.id) }))
+      .map((row) => ({
+        fingerprint: row.fingerprint,
+        ruleId: row.rule_id,
+        rid: row.rid,
+        resourceType: row.resource_type as FindingEntry['resourceType'],
+        name: row.name,
+        ...(row.account ? { account: row.account } : {}),
+        ...(row.region ? { region: row.region } : {}),
+        ...(row.project ? { project: row.project } : {}),
+        ...(row.owner ? { owner: row.owner } : {}),
+        severity: row.severity as Severity,
+        status: row.status as Status,
+        suppressed: row.suppressed === 1,
+        message: row.message,
+        firstSeenAt: row.first_seen_at,
+        lastSeenAt: row.last_seen_at,
+        episodes: episodes.get(row.id) ?? [],
+      }));
 
     const events = (
       db
