@@ -128,6 +128,7 @@ export function costKpi(keys: readonly KeyTimeline[], window: KpiWindow, by?: Di
     for (const [arn, usd] of requestShares(latest)) runRateRequests.set(arn, usd);
   }
 
+  const raw = new Map<string, { total: number; runRate: number }>();
   const costs: KeyCost[] = keys.map((key) => {
     const spans = [...key.spans].sort((a, b) => a.firstAt - b.firstAt);
     const latest = spans[spans.length - 1]!.state;
@@ -150,6 +151,8 @@ export function costKpi(keys: readonly KeyTimeline[], window: KpiWindow, by?: Di
       .reduce((sum, [, n]) => sum + n, 0);
     const reqUsd = requestUsd.get(key.arn) ?? 0;
     const billableNow = key.current && isBillable(latest);
+    const runRate = key.current ? monthlyStorageRate(latest) + (runRateRequests.get(key.arn) ?? 0) : 0;
+    raw.set(key.arn, { total: storage + reqUsd, runRate });
     return {
       arn: key.arn,
       ...(latest.aliases[0] ? { alias: latest.aliases[0] } : {}),
@@ -175,8 +178,8 @@ export function costKpi(keys: readonly KeyTimeline[], window: KpiWindow, by?: Di
       .map(([group, list]) => ({
         group,
         keys: list.length,
-        totalUsd: round2(list.reduce((s, k) => s + k.totalUsd, 0)),
-        monthlyRunRateUsd: round2(list.reduce((s, k) => s + k.monthlyRunRateUsd, 0)),
+        totalUsd: round2(list.reduce((s, k) => s + raw.get(k.arn)!.total, 0)),
+        monthlyRunRateUsd: round2(list.reduce((s, k) => s + raw.get(k.arn)!.runRate, 0)),
       }))
       .sort((a, b) => b.totalUsd - a.totalUsd || a.group.localeCompare(b.group));
 
@@ -185,8 +188,8 @@ export function costKpi(keys: readonly KeyTimeline[], window: KpiWindow, by?: Di
     basis: 'estimate',
     window: { since: new Date(since).toISOString(), until: new Date(window.until).toISOString() },
     requestMonths: months,
-    totalUsd: round2(costs.reduce((s, k) => s + k.totalUsd, 0)),
-    monthlyRunRateUsd: round2(costs.reduce((s, k) => s + k.monthlyRunRateUsd, 0)),
+    totalUsd: round2(costs.reduce((s, k) => s + raw.get(k.arn)!.total, 0)),
+    monthlyRunRateUsd: round2(costs.reduce((s, k) => s + raw.get(k.arn)!.runRate, 0)),
     keys: costs,
     byProject: summarize(groupBy(costs, (k) => (k.project ? [k.project] : []), '(untagged)')),
     byOwner: summarize(groupBy(costs, (k) => (k.owner ? [k.owner] : []), '(untagged)')),

@@ -67,7 +67,7 @@ export function renderKpiTable(report: KpiReport, options: { color: boolean; lim
     }
   }
 
-  if (report.remediation && report.remediation.mttr.length) {
+  if (report.remediation?.mttr.length) {
     section(`Time to remediate (first FAIL to fixed, by ${report.remediation.by})`);
     out.push(
       textTable(
@@ -84,7 +84,7 @@ export function renderKpiTable(report: KpiReport, options: { color: boolean; lim
       '',
     );
   }
-  if (report.remediation && report.remediation.age.length) {
+  if (report.remediation?.age.length) {
     section('Open failures by age');
     out.push(
       textTable(
