@@ -1,7 +1,7 @@
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { beforeAll, afterAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { stringify } from 'yaml';
 import { runCli } from '../../src/cli/main.js';
 import type { KpiReport } from '../../src/kpi/index.js';
@@ -28,7 +28,18 @@ async function cli(args: string[], env: Record<string, string> = {}) {
 beforeAll(async () => {
   writeFileSync(config, stringify(SCENARIO_CONFIG));
   for (const { day, file } of snapshots) {
-    const result = await cli(['evaluate', file, '--config', config, '--now', at(day).toISOString(), '--db', db, '--format', 'json']);
+    const result = await cli([
+      'evaluate',
+      file,
+      '--config',
+      config,
+      '--now',
+      at(day).toISOString(),
+      '--db',
+      db,
+      '--format',
+      'json',
+    ]);
     expect(result.err).toBe('');
     expect([0, 1]).toContain(result.code);
   }
@@ -39,8 +50,12 @@ describe('evaluate saves to history; history, kpi and report read it', () => {
     const { code, out } = await cli(['history', '--db', db, '--format', 'json']);
     expect(code).toBe(0);
     const listed = JSON.parse(out);
-    expect(listed.scans.map((s: { time: string }) => s.time)).toEqual(snapshots.map((s) => at(s.day).toISOString()));
-    expect(listed.scans.map((s: { clusterCompliancePct: number }) => s.clusterCompliancePct)).toEqual([100, 50, 50, 0, 0, 100]);
+    expect(listed.scans.map((s: { time: string }) => s.time)).toEqual(
+      snapshots.map((s) => at(s.day).toISOString()),
+    );
+    expect(listed.scans.map((s: { clusterCompliancePct: number }) => s.clusterCompliancePct)).toEqual([
+      100, 50, 50, 0, 0, 100,
+    ]);
     const table = await cli(['history', '--db', db]);
     expect(table.out.split('\n')[0]).toMatch(/^SCAN\s+TIME\s+SOURCE/);
     expect(table.out).toContain('#6');
@@ -89,14 +104,36 @@ describe('evaluate saves to history; history, kpi and report read it', () => {
     // ev-1 is also in the scans' inventories: counted once.
     const again = { ...record, eventID: 'ev-1', eventTime: at(1).toISOString() };
     writeFileSync(join(logs, 'trail.json'), JSON.stringify({ Records: [record, again] }));
-    const ok = await cli(['kpi', 'attempts', '--db', db, '--now', at(20).toISOString(), '--cloudtrail-dir', logs, '--format', 'json']);
+    const ok = await cli([
+      'kpi',
+      'attempts',
+      '--db',
+      db,
+      '--now',
+      at(20).toISOString(),
+      '--cloudtrail-dir',
+      logs,
+      '--format',
+      'json',
+    ]);
     expect(ok.code).toBe(0);
     const attempts = (JSON.parse(ok.out) as KpiReport).attempts!;
     expect(attempts.total).toBe(4);
-    expect(attempts.byPrincipal.map((p) => p.name)).toContain('arn:aws:sts::111122223333:assumed-role/old/eve');
+    expect(attempts.byPrincipal.map((p) => p.name)).toContain(
+      'arn:aws:sts::111122223333:assumed-role/old/eve',
+    );
 
     writeFileSync(join(logs, 'broken.json'), '{"Records": [');
-    const partial = await cli(['kpi', 'attempts', '--db', db, '--now', at(20).toISOString(), '--cloudtrail-dir', logs]);
+    const partial = await cli([
+      'kpi',
+      'attempts',
+      '--db',
+      db,
+      '--now',
+      at(20).toISOString(),
+      '--cloudtrail-dir',
+      logs,
+    ]);
     expect(partial.code).toBe(3);
     expect(partial.out).toContain('Denied key calls: 4');
     expect(partial.out).toContain('broken.json: not valid JSON');
@@ -115,20 +152,36 @@ describe('evaluate saves to history; history, kpi and report read it', () => {
 
   it('renders a saved JSON report with report --report, and rejects a file that is not one', async () => {
     const json = join(dir, 'one.json');
-    await cli(['evaluate', snapshots[1]!.file, '--config', config, '--now', at(2).toISOString(), '--no-save', '-o', json, '--format', 'json']);
+    await cli([
+      'evaluate',
+      snapshots[1]!.file,
+      '--config',
+      config,
+      '--now',
+      at(2).toISOString(),
+      '--no-save',
+      '-o',
+      json,
+      '--format',
+      'json',
+    ]);
     const html = join(dir, 'one.html');
     expect((await cli(['report', '--html', html, '--report', json])).code).toBe(0);
     expect(readFileSync(html, 'utf8')).toContain('kms-key-rotation-enabled');
     const bad = await cli(['report', '--html', html, '--report', snapshots[0]!.file]);
     expect(bad.code).toBe(2);
-    expect(bad.err.split('\n')[0]).toBe(`hyperpod-cmk: ${snapshots[0]!.file}: not a hyperpod-cmk JSON report (schemaVersion 1)`);
+    expect(bad.err.split('\n')[0]).toBe(
+      `hyperpod-cmk: ${snapshots[0]!.file}: not a hyperpod-cmk JSON report (schemaVersion 1)`,
+    );
   });
 });
 
 describe('where history goes', () => {
   it('saves to $HYPERPOD_CMK_DB, else the per-user default, and not at all with --no-save', async () => {
     const envDb = join(dir, 'env.db');
-    expect((await cli(['evaluate', snapshots[0]!.file, '--config', config], { HYPERPOD_CMK_DB: envDb })).code).toBe(0);
+    expect(
+      (await cli(['evaluate', snapshots[0]!.file, '--config', config], { HYPERPOD_CMK_DB: envDb })).code,
+    ).toBe(0);
     expect(existsSync(envDb)).toBe(true);
 
     const home = join(dir, 'home');
@@ -153,7 +206,14 @@ describe('where history goes', () => {
   it('still prints the report when history cannot be written, then exits 2 naming the database', async () => {
     const blocker = join(dir, 'a-file');
     writeFileSync(blocker, 'x');
-    const result = await cli(['evaluate', snapshots[0]!.file, '--config', config, '--db', join(blocker, 'h.db')]);
+    const result = await cli([
+      'evaluate',
+      snapshots[0]!.file,
+      '--config',
+      config,
+      '--db',
+      join(blocker, 'h.db'),
+    ]);
     expect(result.code).toBe(2);
     expect(result.out).toContain('Clusters');
     expect(result.err).toContain(`hyperpod-cmk: ${join(blocker, 'h.db')}: cannot open the history database`);

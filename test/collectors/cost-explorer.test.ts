@@ -6,7 +6,8 @@ import { fetchKmsActualCost, KMS_SERVICE } from '../../src/collectors/aws/cost-e
 const ce = mockClient(CostExplorerClient);
 afterEach(() => ce.reset());
 const window = { since: Date.parse('2026-09-15T00:00:00Z'), until: Date.parse('2026-11-20T12:00:00Z') };
-const client = () => new CostExplorerClient({ region: 'us-east-1', credentials: { accessKeyId: 'x', secretAccessKey: 'y' } });
+const client = () =>
+  new CostExplorerClient({ region: 'us-east-1', credentials: { accessKeyId: 'x', secretAccessKey: 'y' } });
 
 describe('Cost Explorer (actual KMS spend)', () => {
   it('asks for KMS spend by month grouped by tag, follows pages, and sums per group', async () => {

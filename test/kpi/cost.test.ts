@@ -15,7 +15,12 @@ const state = (overrides: Partial<KeyState> = {}): KeyState => ({
   ...overrides,
 });
 
-const timeline = (arn: string, account: string, spans: KeyTimeline['spans'], current = true): KeyTimeline => ({
+const timeline = (
+  arn: string,
+  account: string,
+  spans: KeyTimeline['spans'],
+  current = true,
+): KeyTimeline => ({
   arn,
   account,
   region: 'us-east-1',
@@ -41,11 +46,20 @@ describe('KMS cost model', () => {
     const keys = [
       // Created 36.5 days (876 h = 1.2 key-months) before the window ends, rotated twice: $3/month.
       timeline('arn:k1', '111', [
-        { state: state({ rotationCount: 2, creationDate: new Date(until - 36.5 * DAY).toISOString() }), firstAt: until - 10 * DAY, lastAt: until },
+        {
+          state: state({ rotationCount: 2, creationDate: new Date(until - 36.5 * DAY).toISOString() }),
+          firstAt: until - 10 * DAY,
+          lastAt: until,
+        },
       ]),
     ];
     const cost = costKpi(keys, { since, until });
-    expect(cost.keys[0]).toMatchObject({ keyMonths: 1.2, storageUsd: 3.6, monthlyRunRateUsd: 3, billable: true });
+    expect(cost.keys[0]).toMatchObject({
+      keyMonths: 1.2,
+      storageUsd: 3.6,
+      monthlyRunRateUsd: 3,
+      billable: true,
+    });
   });
 
   it('stops billing when the key is scheduled for deletion or disappears', () => {
@@ -54,20 +68,45 @@ describe('KMS cost model', () => {
     const created = new Date(since - 100 * DAY).toISOString();
     const pending = timeline('arn:pending', '111', [
       { state: state({ creationDate: created }), firstAt: since, lastAt: since + 36.5 * DAY - 1 },
-      { state: state({ creationDate: created, keyState: 'PendingDeletion' }), firstAt: since + 36.5 * DAY, lastAt: until },
+      {
+        state: state({ creationDate: created, keyState: 'PendingDeletion' }),
+        firstAt: since + 36.5 * DAY,
+        lastAt: until,
+      },
     ]);
     // Seen for 18.25 days, then a scan of its account no longer saw it.
-    const gone = timeline('arn:gone', '111', [{ state: state(), firstAt: since, lastAt: since + 18.25 * DAY }], false);
+    const gone = timeline(
+      'arn:gone',
+      '111',
+      [{ state: state(), firstAt: since, lastAt: since + 18.25 * DAY }],
+      false,
+    );
     const cost = costKpi([pending, gone], { since, until });
-    expect(cost.keys.find((k) => k.arn === 'arn:pending')).toMatchObject({ keyMonths: 1.2, storageUsd: 1.2, billable: false, monthlyRunRateUsd: 0 });
-    expect(cost.keys.find((k) => k.arn === 'arn:gone')).toMatchObject({ keyMonths: 0.6, storageUsd: 0.6, monthlyRunRateUsd: 0 });
+    expect(cost.keys.find((k) => k.arn === 'arn:pending')).toMatchObject({
+      keyMonths: 1.2,
+      storageUsd: 1.2,
+      billable: false,
+      monthlyRunRateUsd: 0,
+    });
+    expect(cost.keys.find((k) => k.arn === 'arn:gone')).toMatchObject({
+      keyMonths: 0.6,
+      storageUsd: 0.6,
+      monthlyRunRateUsd: 0,
+    });
   });
 
   it('charges requests beyond 20,000 free per account and month, shared in proportion', () => {
     const until = t('2026-02-28T00:00:00Z');
     const since = t('2026-02-01T00:00:00Z');
     const s = (requests: number, project: string) =>
-      state({ creationDate: '2025-01-01T00:00:00Z', usage: [{ month: '2026-02', requests }, { month: '2025-12', requests: 9_999_999 }], tags: { project, owner: 'ml' } });
+      state({
+        creationDate: '2025-01-01T00:00:00Z',
+        usage: [
+          { month: '2026-02', requests },
+          { month: '2025-12', requests: 9_999_999 },
+        ],
+        tags: { project, owner: 'ml' },
+      });
     const keys = [
       timeline('arn:a', '111', [{ state: s(60_000, 'llm'), firstAt: since, lastAt: until }]),
       timeline('arn:b', '111', [{ state: s(20_000, 'vision'), firstAt: since, lastAt: until }]),
