@@ -269,11 +269,37 @@ export class HistoryStore {
         ).lastInsertRowid,
     );
 
-    const upsertResource = db.prepare(
-      `INSERT INTO resources (rid, type, name, cluster, account, region, scope) VALUES (?, ?, ?, ?, ?, ?, ?)
-       ON CONFLICT (rid) DO UPDATE SET name = excluded.name, cluster = excluded.cluster, scope = excluded.scope
-       RETURNING id`,
+    // Known resources in one read; only new or renamed ones are written.
+    const knownResources = new Map<string, { id: number; name: string; cluster: string | null; scope: string }>();
+    for (const row of db.prepare('SELECT id, rid, name, cluster, scope FROM resources').iterate() as Iterable<{
+      id: number;
+      rid: string;
+      name: string;
+      cluster: string | null;
+      scope: string;
+    }>)
+      knownResources.set(row.rid, row);
+    const insertResource = db.prepare(
+      'INSERT INTO resources (rid, type, name, cluster, account, region, scope) VALUES (?, ?, ?, ?, ?, ?, ?)',
     );
+    const renameResource = db.prepare('UPDATE resources SET name = ?, cluster = ?, scope = ? WHERE id = ?');
+    const upsertResource = {
+      get: (
+        rid: string,
+        type: string,
+        name: string,
+        cluster: string | null,
+        account: string | null,
+        region: string | null,
+        scope: string,
+      ): { id: number } => {
+        const known = knownResources.get(rid);
+        if (!known) return { id: Number(insertResource.run(rid, type, name, cluster, account, region, scope).lastInsertRowid) };
+        if (known.name !== name || known.cluster !== cluster || known.scope !== scope)
+          renameResource.run(name, cluster, scope, known.id);
+        return { id: known.id };
+      },
+    };
     const findState = db.prepare('SELECT id FROM states WHERE hash = ?').pluck();
     const insertState = db.prepare('INSERT INTO states (type, hash, body) VALUES (?, ?, ?)');
     const insertObservation = db.prepare(
