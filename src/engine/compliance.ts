@@ -53,7 +53,11 @@ const worst = (tallies: Iterable<Tally | undefined>): ComplianceStatus => {
 };
 
 /** The rule ids behind a group's status (history breaks compliance down by rule and severity). */
-function ruleIds(tallies: readonly (Tally | undefined)[]): { failing: string[]; unknown: string[]; excepted: string[] } {
+function ruleIds(tallies: readonly (Tally | undefined)[]): {
+  failing: string[];
+  unknown: string[];
+  excepted: string[];
+} {
   const union = newTally();
   for (const tally of tallies) {
     if (!tally) continue;
@@ -61,7 +65,11 @@ function ruleIds(tallies: readonly (Tally | undefined)[]): { failing: string[]; 
     for (const id of tally.unknown) union.unknown.add(id);
     for (const id of tally.excepted) union.excepted.add(id);
   }
-  return { failing: [...union.failing].sort(), unknown: [...union.unknown].sort(), excepted: [...union.excepted].sort() };
+  return {
+    failing: [...union.failing].sort(),
+    unknown: [...union.unknown].sort(),
+    excepted: [...union.excepted].sort(),
+  };
 }
 
 function tallyInto(map: Map<string, Tally>, id: string, finding: Finding): void {

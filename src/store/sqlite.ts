@@ -270,8 +270,13 @@ export class HistoryStore {
     );
 
     // Known resources in one read; only new or renamed ones are written.
-    const knownResources = new Map<string, { id: number; name: string; cluster: string | null; scope: string }>();
-    for (const row of db.prepare('SELECT id, rid, name, cluster, scope FROM resources').iterate() as Iterable<{
+    const knownResources = new Map<
+      string,
+      { id: number; name: string; cluster: string | null; scope: string }
+    >();
+    for (const row of db
+      .prepare('SELECT id, rid, name, cluster, scope FROM resources')
+      .iterate() as Iterable<{
       id: number;
       rid: string;
       name: string;
@@ -294,7 +299,10 @@ export class HistoryStore {
         scope: string,
       ): { id: number } => {
         const known = knownResources.get(rid);
-        if (!known) return { id: Number(insertResource.run(rid, type, name, cluster, account, region, scope).lastInsertRowid) };
+        if (!known)
+          return {
+            id: Number(insertResource.run(rid, type, name, cluster, account, region, scope).lastInsertRowid),
+          };
         if (known.name !== name || known.cluster !== cluster || known.scope !== scope)
           renameResource.run(name, cluster, scope, known.id);
         return { id: known.id };

@@ -137,7 +137,7 @@ describe('the HTML dashboard in Chromium', () => {
     const { page, errors, requests, dialogs } = await open(file);
     expect(await page.evaluate('typeof window.__pwned')).toBe('undefined');
     expect(dialogs).toEqual([]);
-    const text = await page.locator('body').innerText();
+    const text = (await page.locator('body').textContent()) ?? '';
     expect(text).toContain(HOSTILE_CLUSTER);
     expect(text).toContain(HOSTILE_ALIAS);
     expect(await page.locator('img, iframe, object, embed').count()).toBe(0);
