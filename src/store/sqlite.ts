@@ -98,6 +98,8 @@ function migrate(db: Db, path: string, migrations: readonly Migration[]): Result
   for (const migration of migrations) {
     if (migration.version <= version) continue;
     db.transaction(() => {
+      // Another process may have migrated while this one waited for the lock.
+      if ((db.pragma('user_version', { simple: true }) as number) >= migration.version) return;
       db.exec(migration.sql);
       db.pragma(`application_id = ${APPLICATION_ID}`);
       db.pragma(`user_version = ${migration.version}`);
