@@ -65,6 +65,22 @@ export const MIGRATIONS: readonly Migration[] = [
       ) WITHOUT ROWID;
       CREATE INDEX observations_resource ON observations (resource_id, state_id);
 
+      -- Derived at save time, so that reading a year of history stays fast: how many clusters and
+      -- groups of each scan were in each state, and each key's states with their first and last scan.
+      CREATE TABLE scan_tallies (
+        scan_id INTEGER NOT NULL REFERENCES scans (id) ON DELETE CASCADE,
+        state_id INTEGER NOT NULL REFERENCES states (id),
+        count INTEGER NOT NULL,
+        PRIMARY KEY (scan_id, state_id)
+      ) WITHOUT ROWID;
+      CREATE TABLE key_spans (
+        resource_id INTEGER NOT NULL REFERENCES resources (id),
+        state_id INTEGER NOT NULL REFERENCES states (id),
+        first_at INTEGER NOT NULL,
+        last_at INTEGER NOT NULL,
+        PRIMARY KEY (resource_id, state_id)
+      ) WITHOUT ROWID;
+
       -- Every fingerprint ever seen failing or unknown, as last seen.
       CREATE TABLE findings (
         id INTEGER PRIMARY KEY,

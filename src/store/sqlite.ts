@@ -316,6 +316,12 @@ export class HistoryStore {
       'INSERT OR REPLACE INTO observations (scan_id, resource_id, state_id) VALUES (?, ?, ?)',
     );
     const stateIds = new Map<string, number>();
+    const tally = new Map<number, number>();
+    const keySpan = db.prepare(
+      `INSERT INTO key_spans (resource_id, state_id, first_at, last_at) VALUES (?, ?, ?, ?)
+       ON CONFLICT (resource_id, state_id) DO UPDATE SET first_at = min(first_at, excluded.first_at),
+         last_at = max(last_at, excluded.last_at)`,
+    );
     for (const resource of record.resources) {
       const where =
         resource.type === 'kms-key'
@@ -339,7 +345,11 @@ export class HistoryStore {
       if (stateId === undefined) stateId = Number(insertState.run(resource.type, hash, body).lastInsertRowid);
       stateIds.set(hash, stateId);
       insertObservation.run(scanId, resourceId, stateId);
+      if (resource.type === 'kms-key') keySpan.run(resourceId, stateId, scan.at, scan.at);
+      else tally.set(stateId, (tally.get(stateId) ?? 0) + 1);
     }
+    const insertTally = db.prepare('INSERT INTO scan_tallies (scan_id, state_id, count) VALUES (?, ?, ?)');
+    for (const [stateId, count] of tally) insertTally.run(scanId, stateId, count);
 
     hooks.midSave?.();
 
@@ -365,7 +375,8 @@ export class HistoryStore {
     const known = new Map<string, KnownFinding & { id: number }>();
     const knownRows = db
       .prepare(
-        `SELECT f.id, f.fingerprint, f.rid, f.scope, f.status, f.severity, f.suppressed, e.severity AS open
+        `SELECT f.id, f.fingerprint, f.rid, f.scope, f.status, f.severity, f.suppressed, f.name, f.project, f.owner,
+           f.message, e.severity AS open
          FROM findings f LEFT JOIN episodes e ON e.finding_id = f.id AND e.resolved_at IS NULL`,
       )
       .all() as {
@@ -376,10 +387,29 @@ export class HistoryStore {
       status: Status;
       severity: string;
       suppressed: number;
+      name: string;
+      project: string | null;
+      owner: string | null;
+      message: string;
       open: string | null;
     }[];
     const before = new Map(
       knownRows.map((row) => [row.fingerprint, `${row.status}|${row.severity}|${row.suppressed}`]),
+    );
+    const unchanged = new Map(
+      knownRows.map((row) => [
+        row.fingerprint,
+        JSON.stringify([
+          row.scope,
+          row.status,
+          row.severity,
+          row.suppressed,
+          row.name,
+          row.project,
+          row.owner,
+          row.message,
+        ]),
+      ]),
     );
     for (const row of knownRows) {
       known.set(row.fingerprint, {
@@ -408,7 +438,27 @@ export class HistoryStore {
       'INSERT INTO finding_changes (finding_id, at_ms, scan_id, status, severity, suppressed) VALUES (?, ?, ?, ?, ?, ?)',
     );
     const ids = new Map<string, number>();
+    // Findings seen again unchanged only move their last sighting: one statement for all of them.
+    const seenAgain: number[] = [];
     for (const o of changes.upserts) {
+      const knownRow = known.get(o.fingerprint);
+      const same =
+        knownRow !== undefined &&
+        unchanged.get(o.fingerprint) ===
+          JSON.stringify([
+            o.scope,
+            o.status,
+            o.severity,
+            o.suppressed ? 1 : 0,
+            o.name,
+            o.project ?? null,
+            o.owner ?? null,
+            o.message,
+          ]);
+      if (same) {
+        seenAgain.push(knownRow.id);
+        continue;
+      }
       const row = upsertFinding.get({
         fingerprint: o.fingerprint,
         ruleId: o.ruleId,
@@ -432,6 +482,10 @@ export class HistoryStore {
       if (before.get(o.fingerprint) !== state)
         recordChange.run(row.id, scan.at, scanId, o.status, o.severity, o.suppressed ? 1 : 0);
     }
+    if (seenAgain.length)
+      db.prepare(
+        'UPDATE findings SET last_seen_at = ?, last_scan_id = ? WHERE id IN (SELECT value FROM json_each(?))',
+      ).run(scan.at, scanId, JSON.stringify(seenAgain));
     const findingId = (fingerprint: string) => ids.get(fingerprint) ?? known.get(fingerprint)!.id;
     const openEpisode = db.prepare(
       'INSERT INTO episodes (finding_id, opened_at, opened_scan_id, severity) VALUES (?, ?, ?, ?)',
@@ -477,10 +531,9 @@ export class HistoryStore {
     const tallies: ComplianceTally[] = (
       db
         .prepare(
-          `SELECT o.scan_id, st.type, st.body, count(*) AS n
-           FROM observations o JOIN scans sc ON sc.id = o.scan_id JOIN states st ON st.id = o.state_id
-           WHERE sc.at_ms >= ? AND sc.at_ms <= ? AND st.type IN ('cluster', 'instance-group')
-           GROUP BY o.scan_id, o.state_id`,
+          `SELECT t.scan_id, st.type, st.body, t.count AS n
+           FROM scan_tallies t JOIN scans sc ON sc.id = t.scan_id JOIN states st ON st.id = t.state_id
+           WHERE sc.at_ms >= ? AND sc.at_ms <= ? AND st.type IN ('cluster', 'instance-group')`,
         )
         .all(since, until) as {
         scan_id: number;
@@ -529,13 +582,11 @@ export class HistoryStore {
     const keys = new Map<string, KeyTimeline & { scope: string }>();
     const keyRows = db
       .prepare(
-        `SELECT r.rid, r.account, r.region, r.scope, st.body, min(sc.at_ms) AS first_at, max(sc.at_ms) AS last_at
-         FROM observations o JOIN resources r ON r.id = o.resource_id JOIN states st ON st.id = o.state_id
-           JOIN scans sc ON sc.id = o.scan_id
-         WHERE r.type = 'kms-key' AND sc.at_ms <= ?
-         GROUP BY o.resource_id, o.state_id ORDER BY first_at`,
+        `SELECT r.rid, r.account, r.region, r.scope, st.body, k.first_at, min(k.last_at, ?) AS last_at
+         FROM key_spans k JOIN resources r ON r.id = k.resource_id JOIN states st ON st.id = k.state_id
+         WHERE k.first_at <= ? ORDER BY k.first_at`,
       )
-      .all(until) as {
+      .all(until, until) as {
       rid: string;
       account: string;
       region: string;
