@@ -151,6 +151,9 @@ export function scanRecord(report: Report, inventory?: Pick<Inventory, 'accounts
     });
   }
 
+  const aliasOf = new Map(
+    (report.keys ?? []).flatMap((k) => (k.aliases[0] ? [[k.arn, k.aliases[0]] as const] : [])),
+  );
   const findings: FindingObservation[] = report.findings.map((f: Finding) => {
     const r = f.resource;
     const owned = tagsOf.get(r.id) ?? (r.keyArn ? tagsOf.get(r.keyArn) : undefined) ?? {};
@@ -159,7 +162,9 @@ export function scanRecord(report: Report, inventory?: Pick<Inventory, 'accounts
         ? `${r.cluster}/${r.instanceGroup}`
         : r.type === 'cluster'
           ? (r.cluster ?? r.id)
-          : r.id;
+          : r.type === 'kms-key' && aliasOf.has(r.id)
+            ? `${aliasOf.get(r.id)} (${r.id})`
+            : r.id;
     return {
       fingerprint: f.fingerprint,
       ruleId: f.ruleId,

@@ -199,8 +199,28 @@ describe('where history goes', () => {
     expect(existsSync(home)).toBe(false);
     const demoDb = join(dir, 'demo.db');
     expect((await cli(['demo', '--db', demoDb])).code).toBe(0);
-    const listed = await cli(['history', '--db', demoDb, '--format', 'json']);
-    expect(JSON.parse(listed.out).scans).toHaveLength(1);
+    const listed = JSON.parse((await cli(['history', '--db', demoDb, '--format', 'json'])).out);
+    // The demo's quarter of weekly scans, the last one at the demo's clock.
+    expect(listed.scans).toHaveLength(13);
+    expect(listed.scans.at(-1).time).toBe('2026-11-20T09:00:00.000Z');
+    const kpi = JSON.parse(
+      (await cli(['kpi', 'mttr', '--db', demoDb, '--now', '2026-11-20T09:00:00Z', '--format', 'json'])).out,
+    );
+    // llm-pretrain-prod's two keys started rotating three weeks in; the Slurm pilot was deleted, not fixed.
+    const medium = kpi.remediation.mttr.find((m: { group: string }) => m.group === 'medium');
+    expect(medium.fixed).toBeGreaterThanOrEqual(2);
+    expect(medium.medianDays).toBe(21);
+    expect(
+      kpi.remediation.mttr.find((m: { group: string }) => m.group === 'all').resourceGone,
+    ).toBeGreaterThan(0);
+  });
+
+  it('renders the demo dashboard over its weekly scans', async () => {
+    const out = join(dir, 'demo.html');
+    expect((await cli(['demo', '--format', 'html', '-o', out])).code).toBe(0);
+    const html = readFileSync(out, 'utf8');
+    expect(html).toContain('13 scans since');
+    expect((html.match(/<circle /g) ?? []).length).toBe(26);
   });
 
   it('still prints the report when history cannot be written, then exits 2 naming the database', async () => {

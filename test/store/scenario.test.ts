@@ -109,7 +109,7 @@ describe.each([
     });
     expect(day12.age.find((a) => a.group === 'all')!.buckets['8-30d']).toBe(1);
     expect(day12.open.map((o) => [o.ruleId, o.resource, o.ageDays, o.openedAt])).toEqual([
-      ['kms-key-required-tags', K1, 10, at(2).toISOString()],
+      ['kms-key-required-tags', `alias/k1 (${K1})`, 10, at(2).toISOString()],
     ]);
     expect(kpisAt(20).remediation!.open).toEqual([]);
   });

@@ -5,6 +5,7 @@
 import { computeKpis, type KpiReport } from '../../kpi/index.js';
 import { DAY_MS, type KpiWindow } from '../../kpi/window.js';
 import type { Severity, Status } from '../../model/finding.js';
+import type { Inventory } from '../../model/inventory.js';
 import type { Report } from '../../model/report.js';
 import { findRule } from '../../rules/registry.js';
 import { historyFromRecords } from '../../store/memory.js';
@@ -259,4 +260,17 @@ export function dashboardFromHistory(
     gaps: 0,
     notes: history.scans.length === 0 ? ['No scan saved in this window.'] : [],
   };
+}
+
+/** The dashboard of a series of scans kept in memory (the demo's weeks): history without a database. */
+export function dashboardFromScans(
+  scans: readonly { report: Report; inventory?: Inventory }[],
+): DashboardData {
+  const records = scans.map((s) => scanRecord(s.report, s.inventory));
+  const history = historyFromRecords(records);
+  const ats = records.map((r) => r.scan.at);
+  const window: KpiWindow = { since: Math.min(...ats), until: Math.max(...ats) };
+  const data = dashboardFromHistory(history, computeKpis(history, { window }), window);
+  const last = scans[scans.length - 1]!.report;
+  return { ...data, source: last.scan.source, passed: last.summary.pass, gaps: last.gaps.length };
 }

@@ -217,9 +217,11 @@ export function trendChart(points: readonly CompliancePoint[]): string {
     return line + dots;
   };
   const labels = [...new Set([0, Math.floor((points.length - 1) / 2), points.length - 1])]
-    .map(
-      (i) => `<text x="${x(times[i]!)}" y="${H - 8}" text-anchor="middle">${e(date(points[i]!.at))}</text>`,
-    )
+    .map((i) => {
+      const anchor =
+        points.length === 1 ? 'middle' : i === 0 ? 'start' : i === points.length - 1 ? 'end' : 'middle';
+      return `<text x="${x(times[i]!)}" y="${H - 8}" text-anchor="${anchor}">${e(date(points[i]!.at))}</text>`;
+    })
     .join('');
   return `<svg viewBox="0 0 ${W} ${H}" width="100%" role="img" aria-label="Compliance trend">${grid}${series((p) => p.overall.clusters.pct, '#0969da', 'clusters')}${series((p) => p.overall.instanceGroups.pct, '#8250df', 'instance groups')}${labels}</svg>
 <div class="legend"><span><i style="background:#0969da"></i>clusters</span><span><i style="background:#8250df"></i>instance groups</span><span>${points.length} scan${points.length === 1 ? '' : 's'}</span></div>`;
