@@ -6,7 +6,7 @@
  * IaC resources by the set of inputs the scan read (`iac:<inputs>`), so a scan of one template
  * never closes the findings of another.
  */
-import type { Finding, Severity } from '../model/finding.js';
+import type { Finding, ResourceRef, Severity } from '../model/finding.js';
 import { severityRank } from '../model/finding.js';
 import type { Inventory, TrailEvent } from '../model/inventory.js';
 import { isIacSource } from '../model/inventory.js';
@@ -62,6 +62,18 @@ export function keyResolver(
     }
     return local.get(`${account}|${region}|${ref}`) ?? ref;
   };
+}
+
+/** Key ARN to its first alias, for naming keys the way people know them. */
+export const keyAliases = (report: Report): ReadonlyMap<string, string> =>
+  new Map((report.keys ?? []).flatMap((k) => (k.aliases[0] ? [[k.arn, k.aliases[0]] as const] : [])));
+
+/** How a finding's resource is shown: cluster/group, cluster name, or "alias (key ARN)". */
+export function resourceName(r: ResourceRef, aliasOf: ReadonlyMap<string, string>): string {
+  if (r.type === 'instance-group' && r.cluster && r.instanceGroup) return `${r.cluster}/${r.instanceGroup}`;
+  if (r.type === 'cluster') return r.cluster ?? r.id;
+  const alias = r.type === 'kms-key' ? aliasOf.get(r.id) : undefined;
+  return alias ? `${alias} (${r.id})` : r.id;
 }
 
 export function scanRecord(report: Report, inventory?: Pick<Inventory, 'accounts' | 'events'>): ScanRecord {
@@ -151,20 +163,11 @@ export function scanRecord(report: Report, inventory?: Pick<Inventory, 'accounts
     });
   }
 
-  const aliasOf = new Map(
-    (report.keys ?? []).flatMap((k) => (k.aliases[0] ? [[k.arn, k.aliases[0]] as const] : [])),
-  );
+  const aliasOf = keyAliases(report);
   const findings: FindingObservation[] = report.findings.map((f: Finding) => {
     const r = f.resource;
     const owned = tagsOf.get(r.id) ?? (r.keyArn ? tagsOf.get(r.keyArn) : undefined) ?? {};
-    const name =
-      r.type === 'instance-group' && r.cluster && r.instanceGroup
-        ? `${r.cluster}/${r.instanceGroup}`
-        : r.type === 'cluster'
-          ? (r.cluster ?? r.id)
-          : r.type === 'kms-key' && aliasOf.has(r.id)
-            ? `${aliasOf.get(r.id)} (${r.id})`
-            : r.id;
+    const name = resourceName(r, aliasOf);
     return {
       fingerprint: f.fingerprint,
       ruleId: f.ruleId,

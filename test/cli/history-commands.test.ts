@@ -104,36 +104,17 @@ describe('evaluate saves to history; history, kpi and report read it', () => {
     // ev-1 is also in the scans' inventories: counted once.
     const again = { ...record, eventID: 'ev-1', eventTime: at(1).toISOString() };
     writeFileSync(join(logs, 'trail.json'), JSON.stringify({ Records: [record, again] }));
-    const ok = await cli([
-      'kpi',
-      'attempts',
-      '--db',
-      db,
-      '--now',
-      at(20).toISOString(),
-      '--cloudtrail-dir',
-      logs,
-      '--format',
-      'json',
-    ]);
+    const attempts = ['kpi', 'attempts', '--db', db, '--now', at(20).toISOString(), '--cloudtrail-dir', logs];
+    const ok = await cli([...attempts, '--format', 'json']);
     expect(ok.code).toBe(0);
-    const attempts = (JSON.parse(ok.out) as KpiReport).attempts!;
-    expect(attempts.total).toBe(4);
-    expect(attempts.byPrincipal.map((p) => p.name)).toContain(
+    const counted = (JSON.parse(ok.out) as KpiReport).attempts!;
+    expect(counted.total).toBe(4);
+    expect(counted.byPrincipal.map((p) => p.name)).toContain(
       'arn:aws:sts::111122223333:assumed-role/old/eve',
     );
 
     writeFileSync(join(logs, 'broken.json'), '{"Records": [');
-    const partial = await cli([
-      'kpi',
-      'attempts',
-      '--db',
-      db,
-      '--now',
-      at(20).toISOString(),
-      '--cloudtrail-dir',
-      logs,
-    ]);
+    const partial = await cli(attempts);
     expect(partial.code).toBe(3);
     expect(partial.out).toContain('Denied key calls: 4');
     expect(partial.out).toContain('broken.json: not valid JSON');

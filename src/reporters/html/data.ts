@@ -9,7 +9,7 @@ import type { Inventory } from '../../model/inventory.js';
 import type { Report } from '../../model/report.js';
 import { findRule } from '../../rules/registry.js';
 import { historyFromRecords } from '../../store/memory.js';
-import { scanRecord } from '../../store/record.js';
+import { keyAliases, resourceName, scanRecord } from '../../store/record.js';
 import type { AccessDeniedEvent, HistoryData, KeyState, Resolution } from '../../store/types.js';
 
 export type FindingState = 'open' | 'suppressed' | 'resolved';
@@ -130,19 +130,12 @@ export function dashboardFromReport(report: Report, options: { lookbackDays?: nu
   const until = record.scan.at;
   const window: KpiWindow = { since: until - (options.lookbackDays ?? 30) * DAY_MS, until };
   const kpis = computeKpis(history, { window });
-  const aliasOf = new Map((report.keys ?? []).filter((k) => k.aliases[0]).map((k) => [k.arn, k.aliases[0]!]));
+  const aliasOf = keyAliases(report);
   const findings: DashboardFinding[] = report.findings
     .filter((f) => f.status === 'FAIL' || f.status === 'UNKNOWN')
     .map((f) => {
       const r = f.resource;
-      const resource =
-        r.type === 'instance-group' && r.cluster && r.instanceGroup
-          ? `${r.cluster}/${r.instanceGroup}`
-          : r.type === 'cluster'
-            ? (r.cluster ?? r.id)
-            : r.type === 'kms-key' && aliasOf.has(r.id)
-              ? `${aliasOf.get(r.id)} (${r.id})`
-              : r.id;
+      const resource = resourceName(r, aliasOf);
       const where = r.location ? ` (${r.location.file}${r.location.line ? `:${r.location.line}` : ''})` : '';
       return {
         ruleId: f.ruleId,
