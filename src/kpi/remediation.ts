@@ -9,7 +9,7 @@
  *   findings (accepted exceptions) are counted apart; a suppression that expired makes the
  *   finding open again with its full age.
  */
-import { SEVERITIES, type Severity } from '../model/finding.js';
+import { SEVERITIES, type Severity, type Status } from '../model/finding.js';
 import type { Episode, FindingEntry, HistoryData } from '../store/types.js';
 import { DAY_MS, type Dimension, groupBy, type KpiWindow, mean, median, round1 } from './window.js';
 
@@ -51,7 +51,7 @@ export interface OpenFinding {
   account?: string;
   region?: string;
   project?: string;
-  status: string;
+  status: Status;
   suppressed: boolean;
   message: string;
   openedAt: string;
