@@ -9,7 +9,7 @@
  * compliant in it when it has no unsuppressed failure of that rule (severity).
  */
 import { SEVERITIES } from '../model/finding.js';
-import type { ComplianceState, HistoryData } from '../store/types.js';
+import type { ComplianceState, ComplianceTally, HistoryData } from '../store/types.js';
 import { type Dimension, groupBy, type KpiWindow, pct } from './window.js';
 
 export type ComplianceScope = 'cluster' | 'instance-group';
@@ -98,10 +98,16 @@ export function complianceFigures(items: readonly Counted[], by?: Dimension): Co
 export function complianceKpi(history: HistoryData, window: KpiWindow, by?: Dimension): ComplianceKpi {
   const currentOf = (type: ComplianceScope) =>
     history.current.filter((r) => r.type === type).map((r) => ({ state: r.state, count: 1 }));
+  const byScan = new Map<number, ComplianceTally[]>();
+  for (const tally of history.tallies) {
+    const list = byScan.get(tally.scanId);
+    if (list) list.push(tally);
+    else byScan.set(tally.scanId, [tally]);
+  }
   const trend: CompliancePoint[] = [];
   for (const scan of history.scans) {
     if (scan.at < window.since || scan.at > window.until) continue;
-    const tallies = history.tallies.filter((t) => t.scanId === scan.id);
+    const tallies = byScan.get(scan.id) ?? [];
     const clusters = tallies.filter((t) => t.type === 'cluster');
     const groups = tallies.filter((t) => t.type === 'instance-group');
     trend.push({

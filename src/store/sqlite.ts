@@ -528,15 +528,26 @@ export class HistoryStore {
     const upToUntil = this.scans({ until });
     const scans = upToUntil.filter((s) => s.at >= since);
 
+    // Each distinct state is parsed once, however many scans share it.
+    const parsed = new Map<number, ComplianceState>();
+    const stateOf = (id: number, body: string) => {
+      let state = parsed.get(id);
+      if (!state) {
+        state = JSON.parse(body) as ComplianceState;
+        parsed.set(id, state);
+      }
+      return state;
+    };
     const tallies: ComplianceTally[] = (
       db
         .prepare(
-          `SELECT t.scan_id, st.type, st.body, t.count AS n
+          `SELECT t.scan_id, t.state_id, st.type, st.body, t.count AS n
            FROM scan_tallies t JOIN scans sc ON sc.id = t.scan_id JOIN states st ON st.id = t.state_id
            WHERE sc.at_ms >= ? AND sc.at_ms <= ? AND st.type IN ('cluster', 'instance-group')`,
         )
         .all(since, until) as {
         scan_id: number;
+        state_id: number;
         type: 'cluster' | 'instance-group';
         body: string;
         n: number;
@@ -544,7 +555,7 @@ export class HistoryStore {
     ).map((row) => ({
       scanId: row.scan_id,
       type: row.type,
-      state: JSON.parse(row.body) as ComplianceState,
+      state: stateOf(row.state_id, row.body),
       count: row.n,
     }));
 
