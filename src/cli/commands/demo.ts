@@ -73,8 +73,10 @@ export const demoCommand: CommandSpec = {
       options.config ? options : { ...options, config: fileURLToPath(DEMO_CONFIG_URL) },
     );
     const now = options.now ?? new Date(DEMO_TIME);
-    // A quarter of weekly scans ending at the clock; the last one is the demo estate itself.
-    const weeks = demoHistory();
+    // A quarter of weekly scans ending at the clock, the last one being the demo estate itself:
+    // only the dashboard and a demo history need the earlier weeks.
+    const withHistory = options.format === 'html' || typeof raw.db === 'string';
+    const weeks = withHistory ? demoHistory() : [{ inventory }];
     const runs = weeks.map((week, i) => {
       const at = new Date(now.getTime() - (weeks.length - 1 - i) * WEEK_MS);
       return {
