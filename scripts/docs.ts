@@ -7,6 +7,7 @@ import { z } from 'zod';
 import { COMMANDS } from '../src/cli/main.js';
 import type { CommandSpec } from '../src/cli/spec.js';
 import { ConfigSchema } from '../src/config/schema.js';
+import { KpiReportSchema } from '../src/kpi/schema.js';
 import { InventorySchema } from '../src/model/inventory.js';
 import { ReportSchema } from '../src/model/report.js';
 import type { Rule } from '../src/rules/define-rule.js';
@@ -149,6 +150,12 @@ export function generatedFiles(): Record<string, string> {
       InventorySchema,
       'urn:hyperpod-cmk:schema:inventory',
       'hyperpod-cmk inventory snapshot',
+      'output',
+    ),
+    'schemas/kpi.schema.json': jsonSchema(
+      KpiReportSchema,
+      'urn:hyperpod-cmk:schema:kpi',
+      'hyperpod-cmk KPI report (kpi --format json), schemaVersion 1',
       'output',
     ),
     'schemas/report.schema.json': jsonSchema(

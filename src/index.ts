@@ -25,6 +25,11 @@ export type { EvaluateOptions, Evaluation } from './engine/evaluate.js';
 export { evaluate, exitCodeFor, fingerprint } from './engine/evaluate.js';
 export type { InventoryIndex } from './engine/inventory-index.js';
 export { indexInventory } from './engine/inventory-index.js';
+export { PRICING as KMS_PRICING } from './kpi/cost.js';
+export type { KpiName, KpiOptions, KpiReport } from './kpi/index.js';
+export { computeKpis, KPI_NAMES, KPI_SCHEMA_VERSION } from './kpi/index.js';
+export type { Dimension, KpiWindow } from './kpi/window.js';
+export { DIMENSIONS, parseSince } from './kpi/window.js';
 export type {
   Finding,
   ResourceRef,
@@ -47,6 +52,11 @@ export type { ClusterCompliance, Report, ScanInfo, Summary } from './model/repor
 export { REPORT_SCHEMA_VERSION, ReportSchema } from './model/report.js';
 export type { Result } from './model/result.js';
 export { parseSnapshot, serializeSnapshot } from './model/snapshot.js';
+export {
+  parseCloudTrailLog,
+  readCloudTrailDir,
+  trailEventFromRecord,
+} from './parsers/cloudtrail/log-files.js';
 export type { IacScanOptions, IacScanResult } from './parsers/iac.js';
 export { DEFAULT_MAX_FILE_BYTES, scanIac } from './parsers/iac.js';
 export type { PipelineOptions, PipelineResult } from './pipeline.js';
@@ -54,6 +64,12 @@ export { runPipeline } from './pipeline.js';
 export type { Rule, RuleContext, RuleMeta, Verdict } from './rules/define-rule.js';
 export { defineRule } from './rules/define-rule.js';
 export { findRule, RULES } from './rules/registry.js';
+export { historyFromRecords } from './store/memory.js';
+export { defaultDbPath } from './store/paths.js';
+export { scanRecord } from './store/record.js';
+export type { HistoryStore, SaveResult } from './store/sqlite.js';
+export { openHistory } from './store/sqlite.js';
+export type { HistoryData, Resolution, ScanRecord } from './store/types.js';
 export { TOOL_VERSION } from './version.js';
 export { FORMATS };
 

@@ -142,15 +142,19 @@ export function emitReport(io: Io, report: Report, options: ReportOptions): void
       hint: `one of ${FORMATS.join(', ')}`,
     });
   const toFile = options.output !== undefined;
-  const text = reporter(report, { color: !toFile && useColor(io), limit: options.limit });
-  if (toFile) {
-    const path = absolute(io, options.output!);
+  writeOutput(io, reporter(report, { color: !toFile && useColor(io), limit: options.limit }), options);
+}
+
+/** Writes rendered output to --output (saying so on stderr) or stdout. */
+export function writeOutput(io: Io, text: string, options: Pick<ReportOptions, 'format' | 'output'>): void {
+  if (options.output !== undefined) {
+    const path = absolute(io, options.output);
     try {
       io.writeFile(path, text);
     } catch (error) {
       throw inputError({
         code: 'output.unwritable',
-        input: options.output!,
+        input: options.output,
         message: `cannot write the report: ${(error as Error).message}`,
       });
     }

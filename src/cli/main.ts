@@ -7,7 +7,10 @@ import { collectCommand } from './commands/collect.js';
 import { demoCommand } from './commands/demo.js';
 import { evaluateCommand } from './commands/evaluate.js';
 import { guardrailsCommand } from './commands/guardrails.js';
+import { historyCommand } from './commands/history.js';
 import { iacCommand } from './commands/iac.js';
+import { kpiCommand } from './commands/kpi.js';
+import { reportCommand } from './commands/report.js';
 import { rulesCommand } from './commands/rules.js';
 import { scanCommand } from './commands/scan.js';
 import { CliInputError, formatInputError } from './errors.js';
@@ -23,6 +26,9 @@ export const COMMANDS: CommandSpec[] = [
   rulesCommand,
   guardrailsCommand,
   iacCommand,
+  kpiCommand,
+  historyCommand,
+  reportCommand,
 ];
 
 export async function runCli(

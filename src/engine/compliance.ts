@@ -52,6 +52,26 @@ const worst = (tallies: Iterable<Tally | undefined>): ComplianceStatus => {
   return BY_RANK[rank]!;
 };
 
+/** The rule ids behind a group's status (history breaks compliance down by rule and severity). */
+function ruleIds(tallies: readonly (Tally | undefined)[]): {
+  failing: string[];
+  unknown: string[];
+  excepted: string[];
+} {
+  const union = newTally();
+  for (const tally of tallies) {
+    if (!tally) continue;
+    for (const id of tally.failing) union.failing.add(id);
+    for (const id of tally.unknown) union.unknown.add(id);
+    for (const id of tally.excepted) union.excepted.add(id);
+  }
+  return {
+    failing: [...union.failing].sort(),
+    unknown: [...union.unknown].sort(),
+    excepted: [...union.excepted].sort(),
+  };
+}
+
 function tallyInto(map: Map<string, Tally>, id: string, finding: Finding): void {
   let tally = map.get(id);
   if (!tally) {
@@ -106,6 +126,7 @@ export function rollUpCompliance(inventory: Inventory, findings: readonly Findin
         account: cluster.account,
         region: cluster.region,
         status: worst(groupParts),
+        ...ruleIds(groupParts),
       });
     }
     const union = newTally();
@@ -124,6 +145,7 @@ export function rollUpCompliance(inventory: Inventory, findings: readonly Findin
       failing: [...union.failing].sort(),
       unknown: [...union.unknown].sort(),
       excepted: [...union.excepted].sort(),
+      ...(cluster.tags && !isUnresolved(cluster.tags) ? { tags: cluster.tags } : {}),
     });
   }
   return { clusters, instanceGroups };

@@ -5,7 +5,7 @@
  */
 import { z } from 'zod';
 import { FindingSchema, SEVERITIES, SourceIssueSchema } from './finding.js';
-import { GapSchema, SourceSchema } from './inventory.js';
+import { GapSchema, KeyUsageCountSchema, SourceSchema, TagsSchema, VolumeRoleSchema } from './inventory.js';
 
 export const REPORT_SCHEMA_VERSION = 1;
 
@@ -64,6 +64,7 @@ export const ClusterComplianceSchema = z
       .describe('rule ids with an unsuppressed FAIL on the cluster, its groups or their keys'),
     unknown: z.array(z.string()),
     excepted: z.array(z.string()).describe('rule ids whose failures are suppressed'),
+    tags: TagsSchema.optional().describe('the cluster tags, when they were read (for breakdowns by project)'),
   })
   .strict();
 export type ClusterCompliance = z.infer<typeof ClusterComplianceSchema>;
@@ -76,9 +77,47 @@ export const InstanceGroupComplianceSchema = z
     account: z.string(),
     region: z.string(),
     status: ComplianceStatusSchema,
+    failing: z
+      .array(z.string())
+      .optional()
+      .describe('rule ids with an unsuppressed FAIL on the group, its cluster or its keys'),
+    unknown: z.array(z.string()).optional(),
+    excepted: z.array(z.string()).optional(),
   })
   .strict();
 export type InstanceGroupCompliance = z.infer<typeof InstanceGroupComplianceSchema>;
+
+/** A key that HyperPod volumes use (or that config selects): what the cost model and the key map need. */
+export const KeySummarySchema = z
+  .object({
+    arn: z.string(),
+    aliases: z.array(z.string()),
+    account: z.string(),
+    region: z.string(),
+    keyManager: z.enum(['AWS', 'CUSTOMER']).optional().describe('absent when unknown'),
+    keyState: z.string().optional(),
+    creationDate: z.string().optional(),
+    deletionDate: z.string().optional(),
+    multiRegion: z.boolean().optional(),
+    rotationEnabled: z.boolean().optional(),
+    rotationCount: z.number().int().nonnegative().optional(),
+    tags: TagsSchema.optional(),
+    usage: z.array(KeyUsageCountSchema).optional().describe('KMS requests per month'),
+    usedBy: z
+      .array(
+        z
+          .object({
+            cluster: z.string().describe('cluster id'),
+            clusterName: z.string(),
+            instanceGroup: z.string().describe('instance group name'),
+            volume: VolumeRoleSchema,
+          })
+          .strict(),
+      )
+      .describe('the HyperPod volumes encrypted under this key'),
+  })
+  .strict();
+export type KeySummary = z.infer<typeof KeySummarySchema>;
 
 export const ScanInfoSchema = z
   .object({
@@ -101,6 +140,14 @@ export const ReportSchema = z
     scan: ScanInfoSchema,
     summary: SummarySchema,
     clusters: z.array(ClusterComplianceSchema).describe('per-cluster compliance roll-up'),
+    instanceGroups: z
+      .array(InstanceGroupComplianceSchema)
+      .optional()
+      .describe('per-instance-group compliance roll-up'),
+    keys: z
+      .array(KeySummarySchema)
+      .optional()
+      .describe('the keys in the inventory and the volumes that use them (key map, cost model)'),
     findings: z.array(FindingSchema),
     gaps: z.array(GapSchema),
     issues: z

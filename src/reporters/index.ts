@@ -1,6 +1,8 @@
 /** The reporters by format name. Formats added by later work register here. */
 import type { Report } from '../model/report.js';
 import { renderCsv } from './csv.js';
+import { dashboardFromReport } from './html/data.js';
+import { renderDashboard } from './html/render.js';
 import { renderJson } from './json.js';
 import { renderMarkdown } from './markdown.js';
 import { renderSarif } from './sarif.js';
@@ -19,6 +21,7 @@ export const REPORTERS: Record<string, Reporter> = {
   csv: (report) => renderCsv(report),
   markdown: (report) => renderMarkdown(report),
   sarif: (report) => renderSarif(report),
+  html: (report) => renderDashboard(dashboardFromReport(report)),
 };
 
 export const FORMATS = Object.keys(REPORTERS);

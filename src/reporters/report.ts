@@ -2,8 +2,9 @@
 import { createHash } from 'node:crypto';
 import type { Evaluation } from '../engine/evaluate.js';
 import type { SourceIssue } from '../model/finding.js';
-import type { Inventory } from '../model/inventory.js';
-import { REPORT_SCHEMA_VERSION, type Report } from '../model/report.js';
+import type { Inventory, Unresolved } from '../model/inventory.js';
+import { isUnresolved } from '../model/inventory.js';
+import { type KeySummary, REPORT_SCHEMA_VERSION, type Report } from '../model/report.js';
 import { TOOL_VERSION } from '../version.js';
 
 export interface ReportInput {
@@ -25,6 +26,55 @@ function scanId(input: ReportInput): string {
     .slice(0, 16);
 }
 
+function known<T>(value: T | Unresolved | undefined): T | undefined {
+  return value === undefined || isUnresolved(value) ? undefined : (value as T);
+}
+
+/** The keys of the inventory with the volumes that use them: the key map and the cost model read it. */
+export function keySummaries(inventory: Inventory): KeySummary[] {
+  const usedBy = new Map<string, KeySummary['usedBy']>();
+  for (const cluster of inventory.clusters) {
+    for (const group of cluster.instanceGroups) {
+      if (isUnresolved(group.volumes)) continue;
+      for (const volume of group.volumes) {
+        if (volume.resolution?.status !== 'resolved') continue;
+        const list = usedBy.get(volume.resolution.keyArn) ?? [];
+        list.push({
+          cluster: cluster.id,
+          clusterName: cluster.name,
+          instanceGroup: group.name,
+          volume: volume.role,
+        });
+        usedBy.set(volume.resolution.keyArn, list);
+      }
+    }
+  }
+  return inventory.keys.map((key) => {
+    const m = key.metadata;
+    const manager = known(m?.keyManager);
+    const state = known(m?.keyState);
+    const multiRegion = known(m?.multiRegion);
+    const rotationEnabled = known(key.rotation?.enabled);
+    const tags = known(key.tags);
+    return {
+      arn: key.arn,
+      aliases: [...key.aliases],
+      account: key.account,
+      region: key.region,
+      ...(manager ? { keyManager: manager } : {}),
+      ...(state ? { keyState: state } : {}),
+      ...(m?.creationDate ? { creationDate: m.creationDate } : {}),
+      ...(m?.deletionDate ? { deletionDate: m.deletionDate } : {}),
+      ...(multiRegion !== undefined ? { multiRegion } : {}),
+      ...(rotationEnabled !== undefined ? { rotationEnabled } : {}),
+      ...(key.rotation?.rotationCount !== undefined ? { rotationCount: key.rotation.rotationCount } : {}),
+      ...(tags ? { tags: { ...tags } } : {}),
+      ...(key.usage ? { usage: key.usage.map((u) => ({ ...u })) } : {}),
+      usedBy: usedBy.get(key.arn) ?? [],
+    };
+  });
+}
+
 export function buildReport(input: ReportInput): Report {
   const { inventory, evaluation } = input;
   const regions = new Set<string>();
@@ -44,6 +94,8 @@ export function buildReport(input: ReportInput): Report {
     },
     summary: evaluation.summary,
     clusters: evaluation.compliance.clusters,
+    instanceGroups: evaluation.compliance.instanceGroups,
+    keys: keySummaries(inventory),
     findings: evaluation.findings,
     gaps: inventory.gaps,
     issues: [...(input.issues ?? [])],

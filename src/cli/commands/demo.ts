@@ -1,13 +1,30 @@
 import { fileURLToPath } from 'node:url';
 import { DEMO_TIME, demoEstate } from '../../demo/estate.js';
+import { demoHistory } from '../../demo/history.js';
 import { serializeSnapshot } from '../../model/snapshot.js';
 import { runPipeline } from '../../pipeline.js';
-import { absolute, emitReport, exitCode, loadConfig, reportOptions, reportOptionsFrom } from '../common.js';
+import { dashboardFromScans } from '../../reporters/html/data.js';
+import { renderDashboard } from '../../reporters/html/render.js';
+import {
+  absolute,
+  emitReport,
+  exitCode,
+  loadConfig,
+  reportOptions,
+  reportOptionsFrom,
+  writeOutput,
+} from '../common.js';
+import { saveToHistory } from '../history.js';
 import type { CommandSpec } from '../spec.js';
 import { runLiveDemo } from './demo-live.js';
 
 /** The demo's config ships in the package, next to dist/ and src/. */
 export const DEMO_CONFIG_URL = new URL('../../../demo/hyperpod-cmk.yaml', import.meta.url);
+
+const WEEK_MS = 7 * 86_400_000;
+const DEMO_NOTE =
+  'Demo: thirteen weekly scans of the bundled demo estate (scripted changes: keys rotated in week 3, a Slurm pilot ' +
+  'deleted in week 9, genai-batch created in week 7, a key scheduled for deletion in week 11).';
 
 export const demoCommand: CommandSpec = {
   name: 'demo',
@@ -29,12 +46,18 @@ export const demoCommand: CommandSpec = {
       description:
         'seed the estate into a local AWS emulator (moto, needs python3) through the AWS API and run the real scan against it',
     },
+    {
+      flags: '--db <file>',
+      description:
+        "save the demo's thirteen weekly scans to this history database (the demo never saves by default, so it cannot pollute your history)",
+    },
   ],
   examples: [
     'hyperpod-cmk demo',
     'hyperpod-cmk demo --format json',
     'hyperpod-cmk demo --export estate.json',
     'hyperpod-cmk demo --live',
+    'hyperpod-cmk demo --format html -o demo.html',
   ],
   async run(_args, raw, io) {
     const options = reportOptionsFrom(raw);
@@ -50,8 +73,26 @@ export const demoCommand: CommandSpec = {
       options.config ? options : { ...options, config: fileURLToPath(DEMO_CONFIG_URL) },
     );
     const now = options.now ?? new Date(DEMO_TIME);
-    const { evaluation, report } = runPipeline(inventory, { config, now, inputs: ['demo'] });
-    emitReport(io, report, options);
+    // A quarter of weekly scans ending at the clock, the last one being the demo estate itself:
+    // only the dashboard and a demo history need the earlier weeks.
+    const withHistory = options.format === 'html' || typeof raw.db === 'string';
+    const weeks = withHistory ? demoHistory() : [{ inventory }];
+    const runs = weeks.map((week, i) => {
+      const at = new Date(now.getTime() - (weeks.length - 1 - i) * WEEK_MS);
+      return {
+        inventory: week.inventory,
+        ...runPipeline(week.inventory, { config, now: at, inputs: ['demo'] }),
+      };
+    });
+    const { evaluation, report } = runs[runs.length - 1]!;
+    if (options.format === 'html') {
+      const data = dashboardFromScans(runs);
+      writeOutput(io, renderDashboard({ ...data, notes: [DEMO_NOTE, ...data.notes] }), options);
+    } else emitReport(io, report, options);
+    for (const run of runs) {
+      const saveFailed = saveToHistory(io, raw, run.report, run.inventory, { explicitOnly: true });
+      if (saveFailed !== undefined) return saveFailed;
+    }
     if (options.failOn === 'none') return 0;
     return exitCode(evaluation, inventory.gaps.length, options);
   },

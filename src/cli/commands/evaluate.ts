@@ -2,14 +2,18 @@ import { parseSnapshot } from '../../model/snapshot.js';
 import { runPipeline } from '../../pipeline.js';
 import { emitReport, exitCode, loadConfig, readInput, reportOptions, reportOptionsFrom } from '../common.js';
 import { inputError } from '../errors.js';
+import { saveOptions, saveToHistory } from '../history.js';
 import type { CommandSpec } from '../spec.js';
 
 export const evaluateCommand: CommandSpec = {
   name: 'evaluate',
   summary: 'evaluate an inventory snapshot (from `collect -o FILE`) offline',
   args: [{ name: 'file', description: 'inventory snapshot JSON', required: true }],
-  options: reportOptions(),
-  examples: ['hyperpod-cmk evaluate inventory.json --format json -o report.json'],
+  options: [...reportOptions(), ...saveOptions],
+  examples: [
+    'hyperpod-cmk evaluate inventory.json --format json -o report.json',
+    'hyperpod-cmk evaluate inventory.json --now 2026-11-01T00:00:00Z --db audit.db',
+  ],
   async run([file], raw, io) {
     const options = reportOptionsFrom(raw);
     const parsed = parseSnapshot(readInput(io, file!, 'inventory snapshot'), file!);
@@ -18,6 +22,7 @@ export const evaluateCommand: CommandSpec = {
     const now = options.now ?? io.now();
     const { evaluation, report } = runPipeline(parsed.value, { config, now, inputs: [file!] });
     emitReport(io, report, options);
-    return exitCode(evaluation, parsed.value.gaps.length, options);
+    const saveFailed = saveToHistory(io, raw, report, parsed.value);
+    return saveFailed ?? exitCode(evaluation, parsed.value.gaps.length, options);
   },
 };

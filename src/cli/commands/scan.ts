@@ -1,5 +1,6 @@
 import { runPipeline } from '../../pipeline.js';
 import { emitReport, exitCode, loadConfig, reportOptions, reportOptionsFrom } from '../common.js';
+import { saveOptions, saveToHistory } from '../history.js';
 import { collectLive, collectOptionsFrom, scopeOptions } from '../live.js';
 import type { CommandSpec } from '../spec.js';
 
@@ -11,7 +12,7 @@ export const scanCommand: CommandSpec = {
     'CloudTrail in one account, a list of accounts or a whole organization. What could not be read (AccessDenied, ' +
     'throttling, a disabled Region, a role that cannot be assumed) is reported as a gap, and the rules that needed ' +
     'it say UNKNOWN. The permissions it needs are in docs/iam-policy.json.',
-  options: [...scopeOptions, ...reportOptions()],
+  options: [...scopeOptions, ...reportOptions(), ...saveOptions],
   examples: [
     'hyperpod-cmk scan --region us-east-1',
     'hyperpod-cmk scan --org --role-name HyperPodCmkAudit --all-regions --format json -o report.json',
@@ -32,6 +33,7 @@ export const scanCommand: CommandSpec = {
       inputs: ['aws'],
     });
     emitReport(io, report, options);
-    return exitCode(evaluation, inventory.gaps.length, options);
+    const saveFailed = saveToHistory(io, raw, report, inventory);
+    return saveFailed ?? exitCode(evaluation, inventory.gaps.length, options);
   },
 };

@@ -1,0 +1,138 @@
+import { parseSince } from '../../kpi/window.js';
+import { csvCell } from '../../reporters/csv.js';
+import { textTable } from '../../reporters/text-table.js';
+import { absolute, parseLimit, parseNow } from '../common.js';
+import { inputError } from '../errors.js';
+import { openForReading, readOptions } from '../history.js';
+import type { CommandSpec } from '../spec.js';
+
+const HISTORY_COLUMNS = [
+  'id',
+  'time',
+  'source',
+  'accounts',
+  'regions',
+  'inputs',
+  'clusters',
+  'clusterCompliancePct',
+  'instanceGroups',
+  'instanceGroupCompliancePct',
+  'fail',
+  'unknown',
+  'suppressed',
+  'toolVersion',
+] as const;
+
+export const historyCommand: CommandSpec = {
+  name: 'history',
+  summary: 'list the scans saved to history',
+  options: [
+    { flags: '--since <when>', description: 'only scans from: 30d, 12w, 6m, 1y or an ISO-8601 date' },
+    {
+      flags: '--now <time>',
+      description: 'the clock, ISO-8601 (scans after it are not listed)',
+      parse: parseNow,
+    },
+    {
+      flags: '--format <format>',
+      description: 'output format',
+      choices: ['table', 'json', 'csv'],
+      default: 'table',
+    },
+    { flags: '-o, --output <file>', description: 'write to a file instead of stdout' },
+    {
+      flags: '--limit <n>',
+      description: 'newest scans shown in the table format (0: all)',
+      default: 20,
+      parse: parseLimit,
+    },
+    ...readOptions,
+  ],
+  examples: ['hyperpod-cmk history', 'hyperpod-cmk history --since 30d --format json'],
+  async run(_args, raw, io) {
+    const now = raw.now instanceof Date ? raw.now : undefined;
+    let since: number | undefined;
+    if (typeof raw.since === 'string') {
+      const parsed = parseSince(raw.since, now ?? io.now());
+      if (!parsed.ok) throw inputError(parsed.error);
+      since = parsed.value;
+    }
+    const store = openForReading(io, raw);
+    let scans: ReturnType<typeof store.scans>;
+    const path = store.path;
+    try {
+      scans = store.scans({
+        ...(since !== undefined ? { since } : {}),
+        ...(now ? { until: now.getTime() } : {}),
+      });
+    } finally {
+      store.close();
+    }
+    const rows = scans.map((s) => ({
+      id: s.id,
+      time: s.finishedAt,
+      source: s.source,
+      accounts: s.accounts,
+      regions: s.regions,
+      inputs: s.inputs,
+      clusters: s.summary.clusters,
+      clusterCompliancePct: s.summary.clusterCompliancePct,
+      instanceGroups: s.summary.instanceGroups,
+      instanceGroupCompliancePct: s.summary.instanceGroupCompliancePct,
+      fail: s.summary.fail,
+      unknown: s.summary.unknown,
+      suppressed: s.summary.suppressed,
+      toolVersion: s.toolVersion,
+    }));
+    let text: string;
+    if (raw.format === 'json')
+      text = `${JSON.stringify({ schemaVersion: 1, database: path, scans: rows }, null, 2)}\n`;
+    else if (raw.format === 'csv') {
+      const columns = HISTORY_COLUMNS;
+      const lines = rows.map((r) =>
+        columns.map((c) => csvCell(Array.isArray(r[c]) ? (r[c] as string[]).join(' ') : r[c])).join(','),
+      );
+      text = `${[columns.join(','), ...lines].join('\r\n')}\r\n`;
+    } else {
+      const limit = typeof raw.limit === 'number' && raw.limit > 0 ? raw.limit : rows.length;
+      const shown = rows.slice(-limit);
+      text =
+        rows.length === 0
+          ? `No scan saved${since !== undefined ? ' in this window' : ''} in ${path}.\n`
+          : `${textTable(
+              [
+                'SCAN',
+                'TIME',
+                'SOURCE',
+                'ACCOUNTS',
+                'REGIONS',
+                'CLUSTERS',
+                'COMPLIANT',
+                'GROUPS',
+                'COMPLIANT',
+                'FAIL',
+                'UNKNOWN',
+              ],
+              shown.map((r) => [
+                `#${r.id}`,
+                r.time,
+                r.source,
+                r.accounts.length ? r.accounts.join(' ') : r.inputs.join(' '),
+                String(r.regions.length),
+                String(r.clusters),
+                `${r.clusterCompliancePct}%`,
+                String(r.instanceGroups),
+                `${r.instanceGroupCompliancePct}%`,
+                String(r.fail),
+                String(r.unknown),
+              ]),
+              [6, 24, 8, 40],
+            )}\n${shown.length < rows.length ? `… ${rows.length - shown.length} older scans (--limit 0 lists all)\n` : ''}`;
+    }
+    if (typeof raw.output === 'string') {
+      io.writeFile(absolute(io, raw.output), text);
+      io.stderr.write(`hyperpod-cmk: history written to ${raw.output}\n`);
+    } else io.stdout.write(text);
+    return 0;
+  },
+};

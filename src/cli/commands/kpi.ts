@@ -1,0 +1,199 @@
+import {
+  type ActualCost,
+  type CostGrouping,
+  createCostExplorerClient,
+  fetchKmsActualCost,
+} from '../../collectors/aws/cost-explorer.js';
+import { computeKpis, KPI_NAMES, type KpiName, type KpiReport } from '../../kpi/index.js';
+import { DEFAULT_SINCE, DIMENSIONS, type Dimension, type KpiWindow, parseSince } from '../../kpi/window.js';
+import type { SourceIssue } from '../../model/finding.js';
+import type { Gap } from '../../model/inventory.js';
+import { readCloudTrailDir } from '../../parsers/cloudtrail/log-files.js';
+import { renderKpiCsv, renderKpiTable } from '../../reporters/kpi.js';
+import { accessDeniedEvents, keyResolver } from '../../store/record.js';
+import type { AccessDeniedEvent, HistoryData } from '../../store/types.js';
+import { absolute, parseLimit, parseNow } from '../common.js';
+import { inputError } from '../errors.js';
+import { openForReading, readOptions } from '../history.js';
+import { type Io, useColor } from '../io.js';
+import type { CommandSpec } from '../spec.js';
+
+/** The window from --since and --now (default: the last 90 days up to now). */
+export function kpiWindow(io: Io, raw: Record<string, unknown>): KpiWindow {
+  const now = raw.now instanceof Date ? raw.now : io.now();
+  const since = parseSince(typeof raw.since === 'string' ? raw.since : DEFAULT_SINCE, now);
+  if (!since.ok) throw inputError(since.error);
+  return { since: since.value, until: now.getTime() };
+}
+
+/** Denied calls on HyperPod keys from exported CloudTrail files (all keys when history knows none). */
+export function cloudTrailEvents(
+  io: Io,
+  dir: string,
+  history: HistoryData,
+): { events: AccessDeniedEvent[]; issues: SourceIssue[] } {
+  const path = absolute(io, dir);
+  if (!io.exists(path))
+    throw inputError({
+      code: 'input.missing',
+      input: dir,
+      message: 'no such directory',
+      hint: 'pass the directory holding exported CloudTrail log files (.json or .json.gz)',
+    });
+  const read = readCloudTrailDir(path);
+  if (read.files === 0)
+    read.issues.push({
+      code: 'cloudtrail.empty',
+      severity: 'warning',
+      message: `${dir}: no .json or .json.gz file found`,
+      hint: 'pass the directory CloudTrail delivers to (AWSLogs/...)',
+    });
+  const keys = history.keys.map((k) => {
+    const latest = k.spans[k.spans.length - 1]!.state;
+    return { arn: k.arn, aliases: latest.aliases, account: k.account, region: k.region };
+  });
+  const known = new Set(keys.map((k) => k.arn));
+  const events = accessDeniedEvents(read.events, keyResolver(keys)).filter(
+    (event) => known.size === 0 || known.has(event.key),
+  );
+  return { events, issues: read.issues };
+}
+
+async function actualCosts(
+  window: KpiWindow,
+  by: Dimension | undefined,
+  profile: string | undefined,
+): Promise<{ actual: ActualCost[]; gaps: Gap[] }> {
+  const client = createCostExplorerClient(profile ? { profile } : {});
+  const groupings: CostGrouping[] = [
+    { type: 'TAG', key: 'project' },
+    { type: 'TAG', key: 'owner' },
+    ...(by === 'account' ? [{ type: 'DIMENSION', key: 'LINKED_ACCOUNT' } as const] : []),
+  ];
+  const actual: ActualCost[] = [];
+  const gaps: Gap[] = [];
+  try {
+    for (const grouping of groupings) {
+      const result = await fetchKmsActualCost(client, window, grouping);
+      if (result.ok) actual.push(result.value);
+      else {
+        gaps.push(result.error);
+        break; // the same error would repeat for every grouping
+      }
+    }
+  } finally {
+    client.destroy();
+  }
+  return { actual, gaps };
+}
+
+export const kpiCommand: CommandSpec = {
+  name: 'kpi',
+  summary: 'KPIs from history: compliance %, time to remediate, finding age, denied key calls, KMS cost',
+  description:
+    'Computes the KPIs over a window of saved scans. KPIs: compliance (now and trend), mttr, age, attempts, cost ' +
+    '(default: all). Exits 0, 2 on a usage or history error, 3 when a log file or Cost Explorer could not be read.',
+  args: [
+    {
+      name: 'kpis',
+      description: `which KPIs (${KPI_NAMES.join(', ')}; default all)`,
+      required: false,
+      variadic: true,
+    },
+  ],
+  options: [
+    {
+      flags: '--since <when>',
+      description: 'window start: 30d, 12w, 6m, 1y or an ISO-8601 date',
+      default: DEFAULT_SINCE,
+    },
+    { flags: '--by <dimension>', description: 'breakdown', choices: DIMENSIONS },
+    {
+      flags: '--format <format>',
+      description: 'output format',
+      choices: ['table', 'json', 'csv'],
+      default: 'table',
+    },
+    { flags: '-o, --output <file>', description: 'write to a file instead of stdout' },
+    { flags: '--now <time>', description: 'the clock, ISO-8601: the window ends here', parse: parseNow },
+    ...readOptions,
+    {
+      flags: '--cloudtrail-dir <dir>',
+      description:
+        'also count denied calls in exported CloudTrail log files (.json, .json.gz) under this directory',
+    },
+    {
+      flags: '--cost-explorer',
+      description:
+        'also fetch actual KMS spend from AWS Cost Explorer (read-only; AWS bills $0.01 per request)',
+    },
+    { flags: '--profile <name>', description: 'AWS profile for --cost-explorer' },
+    {
+      flags: '--limit <n>',
+      description: 'rows per table in the table format (0: all)',
+      default: 10,
+      parse: parseLimit,
+    },
+  ],
+  examples: [
+    'hyperpod-cmk kpi',
+    'hyperpod-cmk kpi compliance --since 6m --by account',
+    'hyperpod-cmk kpi mttr age --by severity --format csv -o kpis.csv',
+    'hyperpod-cmk kpi attempts --cloudtrail-dir ./AWSLogs --since 1y',
+    'hyperpod-cmk kpi cost --by project --cost-explorer',
+  ],
+  async run(args, raw, io) {
+    const kpis = args.length ? args : [...KPI_NAMES];
+    const unknown = kpis.filter((k) => !KPI_NAMES.includes(k as KpiName));
+    if (unknown.length)
+      throw inputError({
+        code: 'usage.kpi',
+        input: unknown[0]!,
+        message: 'no such KPI',
+        hint: `one of ${KPI_NAMES.join(', ')}`,
+      });
+    const window = kpiWindow(io, raw);
+    const by = raw.by as Dimension | undefined;
+    const store = openForReading(io, raw);
+    let history: HistoryData;
+    try {
+      history = store.load({ since: window.since, until: window.until });
+    } finally {
+      store.close();
+    }
+    const issues: SourceIssue[] = [];
+    let extraEvents: AccessDeniedEvent[] = [];
+    if (typeof raw.cloudtrailDir === 'string') {
+      const read = cloudTrailEvents(io, raw.cloudtrailDir, history);
+      extraEvents = read.events;
+      issues.push(...read.issues);
+    }
+    let actual: { actual: ActualCost[]; gaps: Gap[] } = { actual: [], gaps: [] };
+    if (raw.costExplorer === true && kpis.includes('cost'))
+      actual = await actualCosts(window, by, typeof raw.profile === 'string' ? raw.profile : undefined);
+    const report: KpiReport = computeKpis(history, {
+      window,
+      ...(by ? { by } : {}),
+      kpis: kpis as KpiName[],
+      extraEvents,
+      ...(raw.costExplorer === true ? { actualCost: actual.actual } : {}),
+      issues,
+      gaps: actual.gaps,
+    });
+    const toFile = typeof raw.output === 'string';
+    const text =
+      raw.format === 'json'
+        ? `${JSON.stringify(report, null, 2)}\n`
+        : raw.format === 'csv'
+          ? renderKpiCsv(report)
+          : renderKpiTable(report, {
+              color: !toFile && useColor(io),
+              limit: typeof raw.limit === 'number' ? raw.limit : 10,
+            });
+    if (toFile) {
+      io.writeFile(absolute(io, raw.output as string), text);
+      io.stderr.write(`hyperpod-cmk: KPIs written to ${raw.output}\n`);
+    } else io.stdout.write(text);
+    return issues.length || actual.gaps.length ? 3 : 0;
+  },
+};

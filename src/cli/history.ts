@@ -1,0 +1,104 @@
+/**
+ * History for the commands: `--db FILE` / $HYPERPOD_CMK_DB / the per-user default, `--no-save`, and
+ * the one-line save step that evaluate (and scan) call after emitting their report:
+ *
+ *   const saved = saveToHistory(io, raw, report, inventory);   // an exit code when saving failed
+ */
+import type { Inventory } from '../model/inventory.js';
+import type { Report } from '../model/report.js';
+import { DB_ENV, defaultDbPath } from '../store/paths.js';
+import { scanRecord } from '../store/record.js';
+import { type HistoryStore, openHistory } from '../store/sqlite.js';
+import { absolute } from './common.js';
+import { formatInputError, inputError } from './errors.js';
+import type { Io } from './io.js';
+import type { OptionSpec } from './spec.js';
+
+/** `--db` and `--no-save`, for commands that save what they scan. */
+export const saveOptions: OptionSpec[] = [
+  {
+    flags: '--db <file>',
+    description: `history database (default: $${DB_ENV}, else the per-user data directory)`,
+  },
+  { flags: '--no-save', description: 'do not save this scan to history' },
+];
+
+/** `--db`, for commands that read history. */
+export const readOptions: OptionSpec[] = [
+  {
+    flags: '--db <file>',
+    description: `history database (default: $${DB_ENV}, else the per-user data directory)`,
+  },
+];
+
+/** The database path: --db, else $HYPERPOD_CMK_DB, else the platform default; undefined when none. */
+export function dbPath(io: Io, raw: Record<string, unknown>): string | undefined {
+  if (typeof raw.db === 'string') return absolute(io, raw.db);
+  const fromEnv = io.env[DB_ENV];
+  if (fromEnv) return absolute(io, fromEnv);
+  const fallback = defaultDbPath(io.env);
+  return fallback;
+}
+
+/** Opens history for reading: a missing database is an input error (exit 2) with a hint. */
+export function openForReading(io: Io, raw: Record<string, unknown>): HistoryStore {
+  const path = dbPath(io, raw);
+  if (!path)
+    throw inputError({
+      code: 'history.no_location',
+      input: '--db',
+      message: 'no history database location (no HOME in the environment)',
+      hint: `pass --db FILE or set ${DB_ENV}`,
+    });
+  const opened = openHistory(path, { create: false });
+  if (!opened.ok) throw inputError(opened.error);
+  return opened.value;
+}
+
+/**
+ * Saves a scan to history unless `--no-save`; prints where on a TTY. Returns undefined when all is
+ * well (or nothing was to be saved), else the exit code (2) after printing why. The report has
+ * been emitted before this runs, so a failed save never loses it.
+ */
+export function saveToHistory(
+  io: Io,
+  raw: Record<string, unknown>,
+  report: Report,
+  inventory?: Pick<Inventory, 'accounts' | 'events'>,
+  options: { explicitOnly?: boolean } = {},
+): number | undefined {
+  if (raw.save === false) return undefined;
+  const path = options.explicitOnly
+    ? typeof raw.db === 'string'
+      ? absolute(io, raw.db)
+      : undefined
+    : dbPath(io, raw);
+  if (!path) return undefined;
+  const opened = openHistory(path, { create: true });
+  if (!opened.ok) {
+    io.stderr.write(formatInputError(opened.error));
+    return 2;
+  }
+  const store = opened.value;
+  try {
+    const saved = store.save(scanRecord(report, inventory));
+    if (!saved.ok) {
+      io.stderr.write(formatInputError(saved.error));
+      return 2;
+    }
+    if (saved.value.duplicate)
+      io.stderr.write(
+        `hyperpod-cmk: this scan is already in history as scan #${saved.value.scanId}; not saved again\n`,
+      );
+    else if (!saved.value.lifecycleApplied)
+      io.stderr.write(
+        `hyperpod-cmk: scan #${saved.value.scanId} is older than a saved scan of the same accounts: ` +
+          'it joins the compliance trend, but finding lifecycles (MTTR, ages) keep what newer scans decided\n',
+      );
+    else if (io.stderr.isTTY)
+      io.stderr.write(`hyperpod-cmk: saved to history as scan #${saved.value.scanId} (${path})\n`);
+    return undefined;
+  } finally {
+    store.close();
+  }
+}

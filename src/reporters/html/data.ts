@@ -1,0 +1,269 @@
+/**
+ * What the HTML dashboard shows, built either from one report (a history of one scan: no trend
+ * yet) or from history (`report --html`). Pure.
+ */
+import { computeKpis, type KpiReport } from '../../kpi/index.js';
+import { DAY_MS, type KpiWindow } from '../../kpi/window.js';
+import type { Severity, Status } from '../../model/finding.js';
+import type { Inventory } from '../../model/inventory.js';
+import type { Report } from '../../model/report.js';
+import { findRule } from '../../rules/registry.js';
+import { historyFromRecords } from '../../store/memory.js';
+import { keyAliases, resourceName, scanRecord } from '../../store/record.js';
+import type { AccessDeniedEvent, HistoryData, KeyState, Resolution } from '../../store/types.js';
+
+export type FindingState = 'open' | 'suppressed' | 'resolved';
+
+export interface DashboardFinding {
+  ruleId: string;
+  severity: Severity;
+  status: Status;
+  state: FindingState;
+  account: string;
+  region: string;
+  resource: string;
+  message: string;
+  remediation: string;
+  remediationCli?: string;
+  firstFailedAt?: string;
+  ageDays?: number;
+  note?: string;
+}
+
+export interface DashboardKey {
+  arn: string;
+  alias?: string;
+  account: string;
+  region: string;
+  keyState?: string;
+  keyManager?: string;
+  usedBy: { cluster: string; instanceGroup: string; volume: string }[];
+  clusters: number;
+  monthlyUsd?: number;
+}
+
+export interface DashboardData {
+  title: string;
+  mode: 'report' | 'history';
+  generatedAt: string;
+  source: string;
+  accounts: string[];
+  regions: string[];
+  kpis: KpiReport;
+  findings: DashboardFinding[];
+  keys: DashboardKey[];
+  passed?: number;
+  gaps: number;
+  notes: string[];
+}
+
+const remediationOf = (ruleId: string, fallback?: string) => {
+  const meta = findRule(ruleId)?.meta;
+  return {
+    remediation: fallback ?? meta?.remediation.summary ?? '',
+    ...(meta?.remediation.cli ? { remediationCli: meta.remediation.cli } : {}),
+  };
+};
+
+function keysOf(
+  states: { arn: string; account: string; region: string; state: KeyState }[],
+  cost: KpiReport['cost'],
+) {
+  const runRate = new Map((cost?.keys ?? []).map((k) => [k.arn, k.monthlyRunRateUsd]));
+  return states
+    .map(({ arn, account, region, state }): DashboardKey => {
+      const usedBy = state.usedBy.map((u) => ({
+        cluster: u.clusterName,
+        instanceGroup: u.instanceGroup,
+        volume: u.volume,
+      }));
+      return {
+        arn,
+        ...(state.aliases[0] ? { alias: state.aliases[0] } : {}),
+        account,
+        region,
+        ...(state.keyState ? { keyState: state.keyState } : {}),
+        ...(state.keyManager ? { keyManager: state.keyManager } : {}),
+        usedBy,
+        clusters: new Set(usedBy.map((u) => u.cluster)).size,
+        ...(runRate.has(arn) ? { monthlyUsd: runRate.get(arn)! } : {}),
+      };
+    })
+    .sort(
+      (a, b) =>
+        new Set(b.usedBy.map((u) => `${u.cluster}/${u.instanceGroup}`)).size -
+          new Set(a.usedBy.map((u) => `${u.cluster}/${u.instanceGroup}`)).size ||
+        (a.alias ?? a.arn).localeCompare(b.alias ?? b.arn),
+    );
+}
+
+/** Denied calls a report's findings carry as evidence (a report has no raw events). */
+function evidenceEvents(report: Report): AccessDeniedEvent[] {
+  const events: AccessDeniedEvent[] = [];
+  for (const f of report.findings) {
+    if (f.ruleId !== 'kms-key-unauthorized-access-attempts' || f.status !== 'FAIL') continue;
+    const list = Array.isArray(f.evidence.events) ? f.evidence.events : [];
+    for (const raw of list as Record<string, unknown>[]) {
+      const at = Date.parse(String(raw.eventTime));
+      if (typeof raw.eventId !== 'string' || Number.isNaN(at)) continue;
+      events.push({
+        eventId: raw.eventId,
+        eventTime: new Date(at).toISOString(),
+        at,
+        account: f.resource.account ?? '',
+        region: f.resource.region ?? '',
+        key: f.resource.id,
+        principal: typeof raw.principalArn === 'string' ? raw.principalArn : 'unknown principal',
+        eventName: String(raw.eventName ?? ''),
+        errorCode: String(raw.errorCode ?? ''),
+      });
+    }
+  }
+  return events;
+}
+
+/** The dashboard of one report: KPIs of a history of one scan, every failing or unknown finding. */
+export function dashboardFromReport(report: Report, options: { lookbackDays?: number } = {}): DashboardData {
+  const record = scanRecord(report);
+  record.events = evidenceEvents(report);
+  const history = historyFromRecords([record]);
+  const until = record.scan.at;
+  const window: KpiWindow = { since: until - (options.lookbackDays ?? 30) * DAY_MS, until };
+  const kpis = computeKpis(history, { window });
+  const aliasOf = keyAliases(report);
+  const findings: DashboardFinding[] = report.findings
+    .filter((f) => f.status === 'FAIL' || f.status === 'UNKNOWN')
+    .map((f) => {
+      const r = f.resource;
+      const resource = resourceName(r, aliasOf);
+      const where = r.location ? ` (${r.location.file}${r.location.line ? `:${r.location.line}` : ''})` : '';
+      return {
+        ruleId: f.ruleId,
+        severity: f.severity,
+        status: f.status,
+        state: f.suppressed ? 'suppressed' : 'open',
+        account: r.account ?? '',
+        region: r.region ?? '',
+        resource: resource + where,
+        message: f.message,
+        ...remediationOf(f.ruleId, f.remediation),
+        ...(f.suppressed
+          ? {
+              note: `suppressed: ${f.suppressed.reason}${f.suppressed.expires ? ` (until ${f.suppressed.expires})` : ''}`,
+            }
+          : f.suppressionExpired
+            ? { note: `suppression expired ${f.suppressionExpired.expires}: ${f.suppressionExpired.reason}` }
+            : {}),
+      };
+    });
+  return {
+    title: 'HyperPod CMK governance',
+    mode: 'report',
+    generatedAt: report.scan.finishedAt,
+    source: report.scan.source,
+    accounts: report.scan.accounts,
+    regions: report.scan.regions,
+    kpis,
+    findings,
+    keys: keysOf(
+      (report.keys ?? []).map(({ arn, account, region, ...state }) => ({ arn, account, region, state })),
+      kpis.cost,
+    ),
+    passed: report.summary.pass,
+    gaps: report.gaps.length,
+    notes: [
+      'One scan: the trends and time to remediate fill in as scans are saved to history (see `hyperpod-cmk report --html`).',
+    ],
+  };
+}
+
+const RESOLUTION_WORDS: Record<Resolution, string> = {
+  fixed: 'fixed',
+  'resource-gone': 'resource deleted (not a remediation)',
+  'not-evaluated': 'rule no longer evaluated',
+};
+
+/** The dashboard of history: KPIs over the window, open and recently closed findings. */
+export function dashboardFromHistory(
+  history: HistoryData,
+  kpis: KpiReport,
+  window: KpiWindow,
+): DashboardData {
+  const latest = history.scans[history.scans.length - 1];
+  const findings: DashboardFinding[] = [];
+  for (const f of history.findings) {
+    const open = f.episodes.find(
+      (e) => e.openedAt <= window.until && (e.resolvedAt === undefined || e.resolvedAt > window.until),
+    );
+    const closed = [...f.episodes]
+      .reverse()
+      .find(
+        (e) => e.resolvedAt !== undefined && e.resolvedAt >= window.since && e.resolvedAt <= window.until,
+      );
+    const unknownNow = !open && f.status === 'UNKNOWN' && latest !== undefined && f.lastSeenAt >= latest.at;
+    if (!open && !closed && !unknownNow) continue;
+    const episode = open ?? closed;
+    findings.push({
+      ruleId: f.ruleId,
+      severity: episode?.severity ?? f.severity,
+      status: open || unknownNow ? f.status : 'FAIL',
+      state: open ? (f.suppressed ? 'suppressed' : 'open') : unknownNow ? 'open' : 'resolved',
+      account: f.account ?? '',
+      region: f.region ?? '',
+      resource: f.name,
+      message: f.message,
+      ...remediationOf(f.ruleId),
+      ...(episode ? { firstFailedAt: new Date(episode.openedAt).toISOString() } : {}),
+      ...(open ? { ageDays: Math.round(((window.until - open.openedAt) / DAY_MS) * 10) / 10 } : {}),
+      ...(closed && !open
+        ? {
+            note: `closed ${new Date(closed.resolvedAt!).toISOString().slice(0, 10)}: ${RESOLUTION_WORDS[closed.resolution!]}`,
+          }
+        : f.suppressed && open
+          ? { note: 'suppressed (accepted exception)' }
+          : {}),
+    });
+  }
+  const accounts = new Set<string>();
+  const regions = new Set<string>();
+  for (const scan of history.scans) {
+    for (const a of scan.accounts) accounts.add(a);
+    for (const r of scan.regions) regions.add(r);
+  }
+  return {
+    title: 'HyperPod CMK governance',
+    mode: 'history',
+    generatedAt: new Date(window.until).toISOString(),
+    source: latest?.source ?? 'history',
+    accounts: [...accounts].sort(),
+    regions: [...regions].sort(),
+    kpis,
+    findings,
+    keys: keysOf(
+      history.keys
+        .filter((k) => k.current)
+        .map((k) => ({
+          arn: k.arn,
+          account: k.account,
+          region: k.region,
+          state: k.spans[k.spans.length - 1]!.state,
+        })),
+      kpis.cost,
+    ),
+    gaps: 0,
+    notes: history.scans.length === 0 ? ['No scan saved in this window.'] : [],
+  };
+}
+
+/** The dashboard of a series of scans kept in memory (the demo's weeks): history without a database. */
+export function dashboardFromScans(
+  scans: readonly { report: Report; inventory?: Inventory }[],
+): DashboardData {
+  const records = scans.map((s) => scanRecord(s.report, s.inventory));
+  const history = historyFromRecords(records);
+  const ats = records.map((r) => r.scan.at);
+  const window: KpiWindow = { since: Math.min(...ats), until: Math.max(...ats) };
+  const data = dashboardFromHistory(history, computeKpis(history, { window }), window);
+  const last = scans[scans.length - 1]!.report;
+  return { ...data, source: last.scan.source, passed: last.summary.pass, gaps: last.gaps.length };
+}

@@ -1,0 +1,416 @@
+/**
+ * The HTML dashboard: one self-contained file. Inline CSS, one inline script allowed by its hash in
+ * a Content-Security-Policy that forbids every network fetch, inline SVG charts, no fonts or
+ * images to load. Every value from the report is escaped (resource names come from user
+ * accounts). Without JavaScript everything shows, unfiltered; printed, the filters hide and the
+ * remediation details open.
+ */
+import { createHash } from 'node:crypto';
+import type { CompliancePoint } from '../../kpi/compliance.js';
+import { AGE_BUCKETS } from '../../kpi/remediation.js';
+import { SEVERITIES } from '../../model/finding.js';
+import { TOOL_VERSION } from '../../version.js';
+import type { DashboardData, DashboardFinding, DashboardKey } from './data.js';
+
+const ESCAPES: Record<string, string> = {
+  '&': '&amp;',
+  '<': '&lt;',
+  '>': '&gt;',
+  '"': '&quot;',
+  "'": '&#39;',
+};
+export const escapeHtml = (value: unknown): string =>
+  String(value ?? '').replace(/[&<>"']/g, (c) => ESCAPES[c]!);
+const e = escapeHtml;
+
+const usd = (n: number) =>
+  `$${n.toLocaleString('en-US', { minimumFractionDigits: 2, maximumFractionDigits: 2 })}`;
+const days = (n: number) => `${n} d`;
+const date = (iso: string) => iso.slice(0, 10);
+
+const CSS = `
+:root{--fg:#1b1f24;--muted:#5b6470;--line:#d8dde3;--bg:#f6f8fa;--card:#fff;--ok:#1a7f37;--warn:#9a6700;--bad:#cf222e;--crit:#82071e;--info:#0969da}
+*{box-sizing:border-box}
+body{margin:0;font:14px/1.45 system-ui,-apple-system,"Segoe UI",Roboto,"Helvetica Neue",Arial,sans-serif;color:var(--fg);background:var(--bg)}
+header{background:#0d1117;color:#f0f3f6;padding:18px 28px}
+header h1{margin:0;font-size:20px;font-weight:600}
+header p{margin:4px 0 0;color:#9da7b3;font-size:13px}
+main{padding:20px 28px;max-width:1400px;margin:0 auto}
+section{background:var(--card);border:1px solid var(--line);border-radius:8px;padding:16px 18px;margin:0 0 18px}
+h2{font-size:16px;margin:0 0 12px}
+h3{font-size:13px;margin:14px 0 6px;color:var(--muted);text-transform:uppercase;letter-spacing:.04em}
+.tiles{display:grid;grid-template-columns:repeat(auto-fit,minmax(180px,1fr));gap:12px;background:none;border:0;padding:0}
+.tile{background:var(--card);border:1px solid var(--line);border-radius:8px;padding:12px 14px}
+.tile .label{color:var(--muted);font-size:12px;text-transform:uppercase;letter-spacing:.04em}
+.tile .value{font-size:26px;font-weight:650;margin:2px 0}
+.tile .sub{color:var(--muted);font-size:12px}
+.good{color:var(--ok)}.fair{color:var(--warn)}.poor{color:var(--bad)}
+.grid2{display:grid;grid-template-columns:repeat(auto-fit,minmax(420px,1fr));gap:18px}
+table{border-collapse:collapse;width:100%}
+th,td{text-align:left;padding:6px 8px;border-bottom:1px solid var(--line);vertical-align:top}
+th{font-size:12px;color:var(--muted);font-weight:600;background:#fafbfc}
+td.num,th.num{text-align:right;font-variant-numeric:tabular-nums}
+.rule{min-width:210px;word-break:normal!important}
+.mono{font-family:ui-monospace,SFMono-Regular,Menlo,Consolas,monospace;font-size:12px;word-break:break-all}
+.badge{display:inline-block;padding:1px 7px;border-radius:10px;font-size:11px;font-weight:600;white-space:nowrap}
+.sev-critical{background:var(--crit);color:#fff}.sev-high{background:var(--bad);color:#fff}
+.sev-medium{background:#f2cc60;color:#3b2300}.sev-low{background:#ddf4ff;color:#0a3069}
+.st-FAIL{background:#ffebe9;color:var(--bad)}.st-UNKNOWN{background:#fff8c5;color:var(--warn)}
+.state-suppressed{background:#eaeef2;color:var(--muted)}.state-resolved{background:#dafbe1;color:var(--ok)}.state-open{background:#ffebe9;color:var(--bad)}
+.shared{background:#ffebe9;color:var(--bad)}.single{background:#dafbe1;color:var(--ok)}
+.filters{display:flex;flex-wrap:wrap;gap:10px;align-items:end;margin:0 0 10px}
+.filters label{font-size:12px;color:var(--muted);display:flex;flex-direction:column;gap:2px}
+.filters select,.filters input{font:inherit;padding:4px 6px;border:1px solid var(--line);border-radius:6px;background:#fff;min-width:140px}
+.remedy{color:var(--muted);font-size:12px;margin-top:4px}
+details summary{cursor:pointer;color:var(--info);font-size:12px}
+pre{white-space:pre-wrap;background:#f6f8fa;border:1px solid var(--line);border-radius:6px;padding:8px;margin:6px 0 0;font-size:12px}
+.note{color:var(--muted);font-size:12px}
+.empty{color:var(--muted);font-style:italic}
+svg text{font:11px system-ui,sans-serif;fill:var(--muted)}
+.legend{display:flex;gap:14px;font-size:12px;color:var(--muted);margin-top:4px}
+.legend i{display:inline-block;width:10px;height:10px;border-radius:2px;margin-right:4px;vertical-align:-1px}
+.keymap .groups{display:flex;flex-wrap:wrap;gap:4px}
+.keymap .ig{border:1px solid var(--line);border-radius:4px;padding:1px 6px;font-size:12px;background:#fafbfc}
+footer{color:var(--muted);font-size:12px;text-align:center;padding:10px 0 30px}
+@media print{
+ body{background:#fff;font-size:11px}
+ header{background:#fff;color:#000;border-bottom:2px solid #000;padding:8px 0}
+ header p{color:#333}
+ main{padding:0;max-width:none}
+ section,.tile{break-inside:avoid;border-color:#999}
+ tr{break-inside:avoid}
+ .filters,.noprint{display:none!important}
+ .badge{border:1px solid #666}
+ a{color:#000;text-decoration:none}
+}
+`;
+
+const SCRIPT = `(function(){
+var controls=[].slice.call(document.querySelectorAll('[data-filter]'));
+var rows=[].slice.call(document.querySelectorAll('#findings tbody tr'));
+var shown=document.getElementById('shown');
+function apply(){
+ var want={};controls.forEach(function(c){want[c.getAttribute('data-filter')]=c.value.trim().toLowerCase();});
+ var n=0;
+ rows.forEach(function(r){
+  var ok=Object.keys(want).every(function(k){
+   var v=want[k];if(!v)return true;
+   if(k==='q')return r.textContent.toLowerCase().indexOf(v)!==-1;
+   return (r.getAttribute('data-'+k)||'').toLowerCase()===v;
+  });
+  r.hidden=!ok;if(ok)n++;
+ });
+ if(shown)shown.textContent=String(n);
+}
+controls.forEach(function(c){c.addEventListener('input',apply);c.addEventListener('change',apply);});
+window.addEventListener('beforeprint',function(){[].slice.call(document.querySelectorAll('details')).forEach(function(d){d.open=true;});});
+apply();
+})();`;
+
+const SCRIPT_HASH = createHash('sha256').update(SCRIPT).digest('base64');
+
+function tone(pct: number): string {
+  return pct >= 90 ? 'good' : pct >= 70 ? 'fair' : 'poor';
+}
+
+function tile(label: string, value: string, sub: string, cls = ''): string {
+  return `<div class="tile"><div class="label">${e(label)}</div><div class="value ${cls}">${e(value)}</div><div class="sub">${e(sub)}</div></div>`;
+}
+
+function tiles(data: DashboardData): string {
+  const k = data.kpis;
+  const out: string[] = [];
+  if (k.compliance) {
+    const c = k.compliance.now.overall.clusters;
+    const g = k.compliance.now.overall.instanceGroups;
+    out.push(
+      tile(
+        'Clusters compliant',
+        `${c.pct}%`,
+        `${c.compliant + c.byException} of ${c.total}${c.byException ? `, ${c.byException} by exception` : ''}${c.unknown ? `, ${c.unknown} unknown` : ''}`,
+        tone(c.pct),
+      ),
+      tile(
+        'Instance groups compliant',
+        `${g.pct}%`,
+        `${g.compliant + g.byException} of ${g.total}`,
+        tone(g.pct),
+      ),
+    );
+  }
+  const open = data.findings.filter((f) => f.state === 'open' && f.status === 'FAIL');
+  const bySeverity = SEVERITIES.map((s) => [s, open.filter((f) => f.severity === s).length] as const).filter(
+    ([, n]) => n > 0,
+  );
+  out.push(
+    tile(
+      'Open failures',
+      String(open.length),
+      bySeverity.length ? bySeverity.map(([s, n]) => `${n} ${s}`).join(' · ') : 'none',
+      open.length ? 'poor' : 'good',
+    ),
+  );
+  const mttr = k.remediation?.mttr.find((m) => m.group === 'all');
+  if (mttr)
+    out.push(
+      tile(
+        'Time to remediate',
+        mttr.fixed ? days(mttr.medianDays) : '–',
+        mttr.fixed
+          ? `median; mean ${days(mttr.meanDays)} over ${mttr.fixed} fixed`
+          : 'no fix seen in the window yet',
+      ),
+    );
+  if (k.attempts)
+    out.push(
+      tile(
+        'Denied key calls',
+        String(k.attempts.total),
+        `${k.attempts.byKey.length} keys · ${k.attempts.byPrincipal.length} principals`,
+        k.attempts.total ? 'poor' : 'good',
+      ),
+    );
+  if (k.cost)
+    out.push(
+      tile(
+        'KMS cost (estimate)',
+        `${usd(k.cost.monthlyRunRateUsd)}/mo`,
+        `${k.cost.keys.length} keys · ${usd(k.cost.totalUsd)} in window`,
+      ),
+    );
+  return `<section class="tiles" aria-label="Key figures">${out.join('')}</section>`;
+}
+
+/** A line chart of compliance % per scan: clusters and instance groups. */
+export function trendChart(points: readonly CompliancePoint[]): string {
+  if (points.length === 0) return '<p class="empty">No scan in the window.</p>';
+  const W = 640;
+  const H = 220;
+  const left = 40;
+  const right = 12;
+  const top = 12;
+  const bottom = 28;
+  const times = points.map((p) => Date.parse(p.at));
+  const t0 = Math.min(...times);
+  const t1 = Math.max(...times);
+  const x = (t: number) =>
+    t1 === t0 ? left + (W - left - right) / 2 : left + ((t - t0) / (t1 - t0)) * (W - left - right);
+  const y = (pct: number) => top + (1 - pct / 100) * (H - top - bottom);
+  const grid = [0, 25, 50, 75, 100]
+    .map(
+      (v) =>
+        `<line x1="${left}" x2="${W - right}" y1="${y(v)}" y2="${y(v)}" stroke="#e5e8eb"/><text x="${left - 6}" y="${y(v) + 4}" text-anchor="end">${v}%</text>`,
+    )
+    .join('');
+  const series = (pick: (p: CompliancePoint) => number, color: string, name: string) => {
+    const coords = points.map((p, i) => [x(times[i]!), y(pick(p))] as const);
+    const line =
+      coords.length > 1
+        ? `<polyline fill="none" stroke="${color}" stroke-width="2" points="${coords.map(([a, b]) => `${a.toFixed(1)},${b.toFixed(1)}`).join(' ')}"/>`
+        : '';
+    const dots = coords
+      .map(
+        ([a, b], i) =>
+          `<circle cx="${a.toFixed(1)}" cy="${b.toFixed(1)}" r="3" fill="${color}"><title>${e(name)} ${e(pick(points[i]!))}% · ${e(points[i]!.at)}</title></circle>`,
+      )
+      .join('');
+    return line + dots;
+  };
+  const labels = [...new Set([0, Math.floor((points.length - 1) / 2), points.length - 1])]
+    .map((i) => {
+      const anchor =
+        points.length === 1 ? 'middle' : i === 0 ? 'start' : i === points.length - 1 ? 'end' : 'middle';
+      return `<text x="${x(times[i]!)}" y="${H - 8}" text-anchor="${anchor}">${e(date(points[i]!.at))}</text>`;
+    })
+    .join('');
+  return `<svg viewBox="0 0 ${W} ${H}" width="100%" role="img" aria-label="Compliance trend">${grid}${series((p) => p.overall.clusters.pct, '#0969da', 'clusters')}${series((p) => p.overall.instanceGroups.pct, '#8250df', 'instance groups')}${labels}</svg>
+<div class="legend"><span><i style="background:#0969da"></i>clusters</span><span><i style="background:#8250df"></i>instance groups</span><span>${points.length} scan${points.length === 1 ? '' : 's'}</span></div>`;
+}
+
+/** Bars of mean and median days to remediate, per severity. */
+export function mttrChart(data: DashboardData): string {
+  const figures = (data.kpis.remediation?.mttr ?? []).filter((m) => m.group !== 'all');
+  const fixed = figures.filter((m) => m.fixed > 0);
+  if (fixed.length === 0) return '<p class="empty">No failure has been fixed in the window yet.</p>';
+  const W = 640;
+  const rowH = 34;
+  const left = 90;
+  const H = fixed.length * rowH + 24;
+  const max = Math.max(1, ...fixed.map((m) => Math.max(m.meanDays, m.medianDays)));
+  const width = (v: number) => (v / max) * (W - left - 80);
+  const rows = fixed
+    .map((m, i) => {
+      const y0 = i * rowH + 4;
+      return `<text x="${left - 8}" y="${y0 + 17}" text-anchor="end">${e(m.group)}</text>
+<rect x="${left}" y="${y0}" width="${width(m.meanDays).toFixed(1)}" height="12" fill="#0969da"><title>mean ${e(m.meanDays)} d</title></rect>
+<text x="${(left + width(m.meanDays) + 4).toFixed(1)}" y="${y0 + 10}">${e(m.meanDays)} d</text>
+<rect x="${left}" y="${y0 + 14}" width="${width(m.medianDays).toFixed(1)}" height="12" fill="#8250df"><title>median ${e(m.medianDays)} d</title></rect>
+<text x="${(left + width(m.medianDays) + 4).toFixed(1)}" y="${y0 + 24}">${e(m.medianDays)} d · ${e(m.fixed)} fixed</text>`;
+    })
+    .join('');
+  return `<svg viewBox="0 0 ${W} ${H}" width="100%" role="img" aria-label="Time to remediate by severity">${rows}</svg>
+<div class="legend"><span><i style="background:#0969da"></i>mean</span><span><i style="background:#8250df"></i>median</span></div>`;
+}
+
+function ageTable(data: DashboardData): string {
+  const age = data.kpis.remediation?.age ?? [];
+  if (age.length === 0) return '';
+  const head = AGE_BUCKETS.map((b) => `<th class="num">${e(b.label)}</th>`).join('');
+  const rows = age
+    .map(
+      (a) =>
+        `<tr><td>${e(a.group)}</td><td class="num">${a.open}</td>${AGE_BUCKETS.map((b) => `<td class="num">${a.buckets[b.label]}</td>`).join('')}<td class="num">${a.open ? days(a.oldestDays) : '–'}</td><td class="num">${a.suppressed}</td></tr>`,
+    )
+    .join('');
+  return `<h3>Open failures by age</h3><table><thead><tr><th>Severity</th><th class="num">Open</th>${head}<th class="num">Oldest</th><th class="num">Suppressed</th></tr></thead><tbody>${rows}</tbody></table>`;
+}
+
+function options(values: readonly string[]): string {
+  return values.map((v) => `<option value="${e(v)}">${e(v)}</option>`).join('');
+}
+
+function findingRow(f: DashboardFinding): string {
+  const cli = f.remediationCli
+    ? `<details><summary>CLI</summary><pre>${e(f.remediationCli)}</pre></details>`
+    : '';
+  return `<tr data-severity="${e(f.severity)}" data-status="${e(f.state === 'open' ? f.status : f.state)}" data-account="${e(f.account)}" data-rule="${e(f.ruleId)}">
+<td><span class="badge sev-${e(f.severity)}">${e(f.severity)}</span></td>
+<td><span class="badge ${f.state === 'open' ? `st-${e(f.status)}` : `state-${e(f.state)}`}">${e(f.state === 'open' ? f.status : f.state)}</span></td>
+<td class="mono rule">${e(f.ruleId)}</td>
+<td><div class="mono">${e(f.resource)}</div><div class="note">${e(f.account)}${f.region ? ` · ${e(f.region)}` : ''}</div></td>
+<td>${e(f.message)}${f.note ? `<div class="note">${e(f.note)}</div>` : ''}<div class="remedy"><b>Remediation:</b> ${e(f.remediation)}</div>${cli}</td>
+<td class="num">${f.ageDays !== undefined ? e(days(f.ageDays)) : f.firstFailedAt ? e(date(f.firstFailedAt)) : ''}</td>
+</tr>`;
+}
+
+function findingsSection(data: DashboardData): string {
+  const f = data.findings;
+  const sorted = [...f].sort(
+    (a, b) =>
+      ['open', 'suppressed', 'resolved'].indexOf(a.state) -
+        ['open', 'suppressed', 'resolved'].indexOf(b.state) ||
+      SEVERITIES.indexOf(a.severity) - SEVERITIES.indexOf(b.severity) ||
+      a.ruleId.localeCompare(b.ruleId) ||
+      a.resource.localeCompare(b.resource),
+  );
+  const statuses = [...new Set(f.map((x) => (x.state === 'open' ? x.status : x.state)))].sort();
+  const uniq = (pick: (x: DashboardFinding) => string) => [...new Set(f.map(pick).filter(Boolean))].sort();
+  const filters = `<div class="filters noprint" role="search">
+<label>Severity<select data-filter="severity"><option value="">all</option>${options(SEVERITIES.filter((s) => f.some((x) => x.severity === s)))}</select></label>
+<label>Status<select data-filter="status"><option value="">all</option>${options(statuses)}</select></label>
+<label>Account<select data-filter="account"><option value="">all</option>${options(uniq((x) => x.account))}</select></label>
+<label>Rule<select data-filter="rule"><option value="">all</option>${options(uniq((x) => x.ruleId))}</select></label>
+<label>Search<input data-filter="q" type="search" placeholder="resource, message…"></label>
+<span class="note"><span id="shown">${f.length}</span> of ${f.length} shown</span>
+</div>`;
+  const body = sorted.length
+    ? sorted.map(findingRow).join('\n')
+    : '<tr><td colspan="6" class="empty">No failing or unknown finding.</td></tr>';
+  return `<section id="findings-section"><h2>Findings</h2>${filters}
+<table id="findings"><thead><tr><th>Severity</th><th>Status</th><th>Rule</th><th>Resource</th><th>What and how to fix</th><th class="num">Age</th></tr></thead><tbody>
+${body}
+</tbody></table>${data.passed !== undefined ? `<p class="note">${data.passed} checks passed and are not listed.</p>` : ''}</section>`;
+}
+
+function keyMap(keys: readonly DashboardKey[]): string {
+  if (keys.length === 0)
+    return '<section><h2>Key-to-cluster map</h2><p class="empty">No key in the scan.</p></section>';
+  const rows = keys
+    .map((k) => {
+      const groups = [...new Map(k.usedBy.map((u) => [`${u.cluster}/${u.instanceGroup}`, u])).values()];
+      const volumes = (u: { cluster: string; instanceGroup: string }) =>
+        k.usedBy
+          .filter((v) => v.cluster === u.cluster && v.instanceGroup === u.instanceGroup)
+          .map((v) => v.volume)
+          .join('+');
+      const badge =
+        groups.length === 0
+          ? '<span class="badge state-suppressed">unused</span>'
+          : groups.length === 1
+            ? '<span class="badge single">one group</span>'
+            : `<span class="badge shared">shared by ${groups.length} groups${k.clusters > 1 ? ` in ${k.clusters} clusters` : ''}</span>`;
+      return `<tr><td><div><b>${e(k.alias ?? k.arn)}</b></div><div class="mono note">${e(k.arn)}</div></td>
+<td>${e(k.account)}<div class="note">${e(k.region)}</div></td>
+<td>${e(k.keyManager === 'AWS' ? 'AWS managed' : (k.keyState ?? ''))}</td>
+<td>${badge}<div class="groups">${groups.map((u) => `<span class="ig">${e(u.cluster)} / ${e(u.instanceGroup)} <span class="note">${e(volumes(u))}</span></span>`).join('')}</div></td>
+<td class="num">${k.monthlyUsd !== undefined ? usd(k.monthlyUsd) : ''}</td></tr>`;
+    })
+    .join('\n');
+  return `<section class="keymap"><h2>Key-to-cluster map</h2><p class="note">Which instance groups each key encrypts. AWS recommends one key per instance group: a shared key keeps grants alive for every group that uses it.</p>
+<table><thead><tr><th>Key</th><th>Account</th><th>State</th><th>Instance groups (volumes)</th><th class="num">Per month</th></tr></thead><tbody>${rows}</tbody></table></section>`;
+}
+
+function attemptsSection(data: DashboardData): string {
+  const a = data.kpis.attempts;
+  if (!a) return '';
+  if (a.total === 0)
+    return '<section><h2>Denied key calls</h2><p class="empty">No AccessDenied call on a HyperPod key in the window.</p></section>';
+  const list = (items: typeof a.byKey, what: string) =>
+    `<table><thead><tr><th>${what}</th><th class="num">Denied</th><th>Last</th></tr></thead><tbody>${items
+      .slice(0, 15)
+      .map(
+        (i) =>
+          `<tr><td class="mono">${e(i.name)}<div class="note">${e(i.counterparts.slice(0, 3).join(', '))}${i.counterparts.length > 3 ? ' …' : ''}</div></td><td class="num">${i.attempts}</td><td>${e(date(i.lastAt))}</td></tr>`,
+      )
+      .join('')}</tbody></table>`;
+  return `<section><h2>Denied key calls (${a.total})</h2><div class="grid2"><div><h3>Per key</h3>${list(a.byKey, 'Key')}</div><div><h3>Per principal</h3>${list(a.byPrincipal, 'Principal')}</div></div></section>`;
+}
+
+function costSection(data: DashboardData): string {
+  const c = data.kpis.cost;
+  if (!c) return '';
+  const groups = (title: string, list: typeof c.byProject) =>
+    `<div><h3>${title}</h3><table><thead><tr><th>${title.replace('Per ', '')}</th><th class="num">Keys</th><th class="num">Per month</th><th class="num">In window</th></tr></thead><tbody>${list
+      .map(
+        (g) =>
+          `<tr><td>${e(g.group)}</td><td class="num">${g.keys}</td><td class="num">${usd(g.monthlyRunRateUsd)}</td><td class="num">${usd(g.totalUsd)}</td></tr>`,
+      )
+      .join('')}</tbody></table></div>`;
+  return `<section><h2>KMS cost (estimate)</h2><p class="note">From the KMS price list: $1 per customer managed key-month (+$1 for each of the first two rotations), $0.03 per 10,000 requests after 20,000 free per account and month. Window ${e(date(c.window.since))} to ${e(date(c.window.until))}.</p><div class="grid2">${groups('Per project', c.byProject)}${groups('Per owner', c.byOwner)}</div></section>`;
+}
+
+export function renderDashboard(data: DashboardData): string {
+  const k = data.kpis;
+  const subtitle = [
+    data.mode === 'history'
+      ? `history · ${k.scans.count} scan${k.scans.count === 1 ? '' : 's'} since ${date(k.window.since)}`
+      : `${data.source} scan`,
+    `${data.accounts.length} account${data.accounts.length === 1 ? '' : 's'}`,
+    `${data.regions.length} region${data.regions.length === 1 ? '' : 's'}`,
+    `as of ${data.generatedAt}`,
+  ].join(' · ');
+  const notes = [
+    ...data.notes,
+    ...(data.gaps ? [`${data.gaps} gaps: some data could not be collected (see the JSON report).`] : []),
+  ];
+  return `<!doctype html>
+<html lang="en">
+<head>
+<meta charset="utf-8">
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<meta http-equiv="Content-Security-Policy" content="default-src 'none'; style-src 'unsafe-inline'; script-src 'sha256-${SCRIPT_HASH}'; img-src data:; base-uri 'none'; form-action 'none'">
+<meta name="referrer" content="no-referrer">
+<meta name="generator" content="hyperpod-cmk ${e(TOOL_VERSION)}">
+<title>${e(data.title)} · ${e(date(data.generatedAt))}</title>
+<style>${CSS}</style>
+</head>
+<body>
+<header><h1>${e(data.title)}</h1><p>${e(subtitle)}</p></header>
+<main>
+${tiles(data)}
+${notes.length ? `<section class="noprint"><p class="note">${notes.map(e).join('<br>')}</p></section>` : ''}
+<div class="grid2">
+<section><h2>Compliance trend</h2>${trendChart(k.compliance?.trend ?? [])}</section>
+<section><h2>Time to remediate</h2>${mttrChart(data)}${ageTable(data)}</section>
+</div>
+${findingsSection(data)}
+${keyMap(data.keys)}
+${attemptsSection(data)}
+${costSection(data)}
+</main>
+<footer>hyperpod-cmk ${e(TOOL_VERSION)} · self-contained report: it loads nothing from the network</footer>
+<script>${SCRIPT}</script>
+</body>
+</html>
+`;
+}

@@ -1,0 +1,105 @@
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { gzipSync } from 'node:zlib';
+import { afterAll, describe, expect, it } from 'vitest';
+import {
+  parseCloudTrailLog,
+  readCloudTrailDir,
+  trailEventFromRecord,
+} from '../../src/parsers/cloudtrail/log-files.js';
+
+const KEY = 'arn:aws:kms:us-east-1:111122223333:key/1234abcd-12ab-34cd-56ef-1234567890ab';
+const denied = (id: string, extra: Record<string, unknown> = {}) => ({
+  eventVersion: '1.08',
+  userIdentity: {
+    type: 'AssumedRole',
+    arn: 'arn:aws:sts::111122223333:assumed-role/dev/alice',
+    accountId: '111122223333',
+  },
+  eventTime: '2026-05-01T10:00:00Z',
+  eventSource: 'kms.amazonaws.com',
+  eventName: 'Decrypt',
+  awsRegion: 'us-east-1',
+  errorCode: 'AccessDenied',
+  errorMessage:
+    'User: arn:aws:sts::111122223333:assumed-role/dev/alice is not authorized to perform: kms:Decrypt',
+  requestParameters: { keyId: 'alias/hyperpod/llm' },
+  eventID: id,
+  recipientAccountId: '111122223333',
+  ...extra,
+});
+
+const dir = mkdtempSync(join(tmpdir(), 'hpcmk-trail-'));
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+describe('CloudTrail log files', () => {
+  it('maps a record to a TrailEvent, preferring the key ARN in resources over requestParameters.keyId', () => {
+    expect(
+      trailEventFromRecord(
+        denied('e1', { resources: [{ ARN: KEY, accountId: '111122223333', type: 'AWS::KMS::Key' }] }),
+      ),
+    ).toEqual({
+      eventId: 'e1',
+      eventTime: '2026-05-01T10:00:00.000Z',
+      eventSource: 'kms.amazonaws.com',
+      eventName: 'Decrypt',
+      account: '111122223333',
+      region: 'us-east-1',
+      principalArn: 'arn:aws:sts::111122223333:assumed-role/dev/alice',
+      principalType: 'AssumedRole',
+      errorCode: 'AccessDenied',
+      errorMessage:
+        'User: arn:aws:sts::111122223333:assumed-role/dev/alice is not authorized to perform: kms:Decrypt',
+      keyRef: KEY,
+    });
+    expect(trailEventFromRecord(denied('e2'))?.keyRef).toBe('alias/hyperpod/llm');
+    expect(trailEventFromRecord({ eventID: 'x' })).toBeUndefined();
+    expect(trailEventFromRecord('nonsense')).toBeUndefined();
+  });
+
+  it('reads S3 log files and lookup-events output, and counts records it cannot use', () => {
+    const s3 = parseCloudTrailLog(
+      JSON.stringify({ Records: [denied('a'), { eventID: 'broken' }] }),
+      'a.json',
+    );
+    expect(s3.ok && s3.value.events.map((e) => e.eventId)).toEqual(['a']);
+    expect(s3.ok && s3.value.skipped).toBe(1);
+    const lookup = parseCloudTrailLog(
+      JSON.stringify({
+        Events: [
+          { EventId: 'b', CloudTrailEvent: JSON.stringify(denied('b')) },
+          { CloudTrailEvent: '{not json' },
+        ],
+      }),
+      'b.json',
+    );
+    expect(lookup.ok && lookup.value.events.map((e) => e.eventId)).toEqual(['b']);
+    expect(lookup.ok && lookup.value.skipped).toBe(1);
+    const digest = parseCloudTrailLog(JSON.stringify({ digestStartTime: '2026-05-01T00:00:00Z' }), 'd.json');
+    expect(digest.ok && digest.value.events).toEqual([]);
+  });
+
+  it('walks a directory of .json and .json.gz files; a broken file is an issue naming it, the rest still counts', () => {
+    const day = join(dir, 'AWSLogs', '111122223333', 'CloudTrail', 'us-east-1', '2026', '05', '01');
+    mkdirSync(day, { recursive: true });
+    writeFileSync(
+      join(day, 'one.json.gz'),
+      gzipSync(JSON.stringify({ Records: [denied('gz-1'), denied('gz-2')] })),
+    );
+    writeFileSync(join(day, 'two.json'), JSON.stringify({ Records: [denied('plain-1')] }));
+    writeFileSync(join(day, 'bad.json.gz'), 'not gzip at all');
+    writeFileSync(join(day, 'bad.json'), '{"Records": [');
+    writeFileSync(join(day, 'other.json'), '{"hello": 1}');
+    writeFileSync(join(day, 'notes.txt'), 'ignored');
+    const result = readCloudTrailDir(dir);
+    expect(result.files).toBe(5);
+    expect(result.events.map((e) => e.eventId).sort()).toEqual(['gz-1', 'gz-2', 'plain-1']);
+    expect(result.issues.map((i) => [i.code, i.location?.file])).toEqual([
+      ['cloudtrail.parse', join('AWSLogs/111122223333/CloudTrail/us-east-1/2026/05/01', 'bad.json')],
+      ['cloudtrail.unreadable', join('AWSLogs/111122223333/CloudTrail/us-east-1/2026/05/01', 'bad.json.gz')],
+      ['cloudtrail.format', join('AWSLogs/111122223333/CloudTrail/us-east-1/2026/05/01', 'other.json')],
+    ]);
+    expect(result.issues[1]!.message).toContain('not a valid gzip file');
+  });
+});

@@ -1,0 +1,49 @@
+import { describe, expect, it } from 'vitest';
+import { DEMO_TIME, demoEstate } from '../../src/demo/estate.js';
+import { render } from '../../src/index.js';
+import { runPipeline } from '../../src/pipeline.js';
+import { dashboardFromReport } from '../../src/reporters/html/data.js';
+import { escapeHtml, renderDashboard } from '../../src/reporters/html/render.js';
+import { hostileReport } from '../helpers/hostile.js';
+
+describe('HTML dashboard', () => {
+  const demo = runPipeline(demoEstate(), { now: new Date(DEMO_TIME) }).report;
+
+  it('is registered as --format html and is one self-contained file', () => {
+    const html = render(demo, 'html');
+    expect(html.startsWith('<!doctype html>')).toBe(true);
+    // Nothing to fetch: no src or href attributes, no url(), no @import; a CSP forbids any fetch.
+    expect(html).not.toMatch(/\s(src|href|srcset|action)=/i);
+    expect(html).not.toMatch(/url\(|@import/i);
+    expect(html).toMatch(
+      /Content-Security-Policy" content="default-src 'none'; style-src 'unsafe-inline'; script-src 'sha256-[A-Za-z0-9+/=]+'/,
+    );
+    expect((html.match(/<script>/g) ?? []).length).toBe(1);
+  });
+
+  it('lists every failing and unknown finding with its remediation, and the key map', () => {
+    const data = dashboardFromReport(demo);
+    const expected = demo.findings.filter((f) => f.status === 'FAIL' || f.status === 'UNKNOWN');
+    expect(data.findings).toHaveLength(expected.length);
+    expect(data.findings.every((f) => f.remediation.length > 0)).toBe(true);
+    const html = renderDashboard(data);
+    expect((html.match(/<tr data-severity=/g) ?? []).length).toBe(expected.length);
+    // The demo's shared tenant key serves two groups in one cluster.
+    const shared = data.keys.find((k) => k.alias === 'alias/tenants/shared')!;
+    expect(shared.usedBy.map((u) => `${u.cluster}/${u.instanceGroup}`).sort()).toEqual([
+      'multi-tenant-shared/tenant-a-gpu',
+      'multi-tenant-shared/tenant-a-gpu',
+      'multi-tenant-shared/tenant-b-gpu',
+      'multi-tenant-shared/tenant-b-gpu',
+    ]);
+    expect(html).toContain('shared by 2 groups');
+  });
+
+  it('escapes every value that comes from an account', () => {
+    const html = render(hostileReport(), 'html');
+    expect(html).not.toContain('<img src=x');
+    expect(html).not.toContain('<script>alert');
+    expect(html).toContain('&lt;img src=x onerror=alert(1)&gt;');
+    expect(escapeHtml(`<a href="x">'&'</a>`)).toBe('&lt;a href=&quot;x&quot;&gt;&#39;&amp;&#39;&lt;/a&gt;');
+  });
+});

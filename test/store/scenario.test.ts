@@ -1,0 +1,191 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { computeKpis } from '../../src/kpi/index.js';
+import { historyFromRecords } from '../../src/store/memory.js';
+import { scanRecord } from '../../src/store/record.js';
+import { openHistory } from '../../src/store/sqlite.js';
+import type { HistoryData, ScanRecord } from '../../src/store/types.js';
+import { at, DAY, scenarioReport, scenarioScans, T0 } from '../helpers/history.js';
+
+const dir = mkdtempSync(join(tmpdir(), 'hpcmk-scenario-'));
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+const records: ScanRecord[] = scenarioScans().map((scan) => scanRecord(scenarioReport(scan), scan.inventory));
+
+let databases = 0;
+function fromSqlite(until: number): HistoryData {
+  const path = join(dir, `h-${++databases}.db`);
+  const store = openHistory(path, { create: true });
+  if (!store.ok) throw new Error(store.error.message);
+  for (const record of records) {
+    const saved = store.value.save(record);
+    expect(saved.ok).toBe(true);
+  }
+  const data = store.value.load({ until });
+  store.value.close();
+  return data;
+}
+
+function fromMemory(until: number): HistoryData {
+  return historyFromRecords(records.filter((r) => r.scan.at <= until));
+}
+
+const K1 = 'arn:aws:kms:us-east-1:111122223333:key/k1';
+const K2 = 'arn:aws:kms:us-east-1:111122223333:key/k2';
+const P1 = 'arn:aws:sts::111122223333:assumed-role/sandbox/mallory';
+const P2 = 'arn:aws:sts::111122223333:assumed-role/ci/runner';
+
+describe.each([
+  ['sqlite', fromSqlite],
+  ['memory', fromMemory],
+])('history scenario (%s)', (_name, load) => {
+  const kpisAt = (day: number, since = T0) => {
+    const until = at(day).getTime();
+    return computeKpis(load(until), { window: { since, until } });
+  };
+
+  it('traces compliance per scan: 100, 50 (one by exception), 50, 0 (suppression expired), 0, 100', () => {
+    const k = kpisAt(20);
+    const trend = k.compliance!.trend;
+    expect(trend.map((p) => p.at)).toEqual([0, 2, 5, 9, 12, 20].map((d) => at(d).toISOString()));
+    expect(trend.map((p) => p.overall.clusters.pct)).toEqual([100, 50, 50, 0, 0, 100]);
+    expect(trend.map((p) => p.overall.clusters.byException)).toEqual([0, 1, 1, 0, 0, 0]);
+    expect(trend.map((p) => p.overall.clusters.total)).toEqual([2, 2, 2, 2, 1, 1]);
+    expect(trend.map((p) => p.overall.instanceGroups.pct)).toEqual([100, 50, 50, 0, 0, 100]);
+  });
+
+  it('judges compliance now from the latest state: the deleted cluster no longer counts', () => {
+    expect(kpisAt(12).compliance!.now.overall.clusters).toMatchObject({
+      total: 1,
+      compliant: 0,
+      nonCompliant: 1,
+      pct: 0,
+    });
+    expect(kpisAt(20).compliance!.now.overall.clusters).toMatchObject({ total: 1, compliant: 1, pct: 100 });
+    expect(kpisAt(5).compliance!.now.overall.clusters).toMatchObject({
+      total: 2,
+      compliant: 0,
+      byException: 1,
+      pct: 50,
+    });
+  });
+
+  it('measures time to remediate per severity; a deleted resource is closed apart, not remediated', () => {
+    const mttr = kpisAt(20).remediation!.mttr;
+    expect(mttr).toEqual([
+      { group: 'medium', fixed: 1, meanDays: 7, medianDays: 7, resourceGone: 0, notEvaluated: 0 },
+      { group: 'low', fixed: 1, meanDays: 18, medianDays: 18, resourceGone: 1, notEvaluated: 0 },
+      { group: 'all', fixed: 2, meanDays: 12.5, medianDays: 12.5, resourceGone: 1, notEvaluated: 0 },
+    ]);
+    // Before the fix of k1's tags, only the rotation fix counts.
+    expect(kpisAt(12).remediation!.mttr.find((m) => m.group === 'all')).toMatchObject({
+      fixed: 1,
+      meanDays: 7,
+    });
+  });
+
+  it('ages open findings from their first FAIL; suppressed ones apart until the suppression expires', () => {
+    const day5 = kpisAt(5).remediation!;
+    expect(day5.age.find((a) => a.group === 'medium')).toMatchObject({
+      open: 1,
+      oldestDays: 3,
+      suppressed: 0,
+    });
+    expect(day5.age.find((a) => a.group === 'medium')!.buckets).toEqual({
+      '0-7d': 1,
+      '8-30d': 0,
+      '31-90d': 0,
+      '>90d': 0,
+    });
+    expect(day5.age.find((a) => a.group === 'low')).toMatchObject({ open: 0, suppressed: 1 });
+
+    const day12 = kpisAt(12).remediation!;
+    expect(day12.age.find((a) => a.group === 'all')).toMatchObject({
+      open: 1,
+      oldestDays: 10,
+      suppressed: 0,
+    });
+    expect(day12.age.find((a) => a.group === 'all')!.buckets['8-30d']).toBe(1);
+    expect(day12.open.map((o) => [o.ruleId, o.resource, o.ageDays, o.openedAt])).toEqual([
+      ['kms-key-required-tags', `alias/k1 (${K1})`, 10, at(2).toISOString()],
+    ]);
+    expect(kpisAt(20).remediation!.open).toEqual([]);
+  });
+
+  it('counts denied key calls once each, per key and principal, resolving aliases and key ids', () => {
+    const a = kpisAt(20).attempts!;
+    expect(a.total).toBe(3);
+    expect(a.byKey.map((k) => [k.name, k.attempts, k.counterparts])).toEqual([
+      [K1, 2, [P1]],
+      [K2, 1, [P2]],
+    ]);
+    expect(a.byPrincipal.map((p) => [p.name, p.attempts])).toEqual([
+      [P1, 2],
+      [P2, 1],
+    ]);
+    expect(a.series.filter((s) => s.attempts > 0)).toEqual([
+      { start: at(1).toISOString(), attempts: 2 },
+      { start: at(4).toISOString(), attempts: 1 },
+    ]);
+    // A window that starts after the first two attempts.
+    expect(kpisAt(20, at(3).getTime()).attempts!.total).toBe(1);
+  });
+
+  it('bills keys from creation (or first sighting) until they disappear', () => {
+    const cost = kpisAt(20, at(20).getTime() - 90 * DAY).cost!;
+    const k1 = cost.keys.find((k) => k.arn === K1)!;
+    const k2 = cost.keys.find((k) => k.arn === K2)!;
+    // k1: created 2026-10-01, still there on day 20 (2026-11-21): 51 days.
+    expect(k1).toMatchObject({ keyMonths: 1.68, storageUsd: 1.68, billable: true, monthlyRunRateUsd: 1 });
+    // k2: first seen day 0, last seen day 9, then deleted with its cluster: 9 days.
+    expect(k2).toMatchObject({ keyMonths: 0.3, storageUsd: 0.3, billable: false, monthlyRunRateUsd: 0 });
+  });
+});
+
+describe('history scenario, store specifics', () => {
+  it('gives the same history from SQLite as in memory', () => {
+    const until = at(20).getTime();
+    const sqlite = fromSqlite(until);
+    const memory = fromMemory(until);
+    const byFingerprint = (h: HistoryData) =>
+      [...h.findings].sort((a, b) => a.fingerprint.localeCompare(b.fingerprint));
+    expect(byFingerprint(sqlite)).toEqual(byFingerprint(memory));
+    expect(sqlite.events).toEqual(memory.events);
+    expect([...sqlite.current].sort((a, b) => a.rid.localeCompare(b.rid))).toEqual(
+      [...memory.current].sort((a, b) => a.rid.localeCompare(b.rid)),
+    );
+  });
+
+  it('saves the same scan only once', () => {
+    const store = openHistory(join(dir, 'twice.db'), { create: true });
+    if (!store.ok) throw new Error(store.error.message);
+    const first = store.value.save(records[1]!);
+    const again = store.value.save(records[1]!);
+    expect(first.ok && first.value.duplicate).toBe(false);
+    expect(again.ok && again.value).toMatchObject({
+      duplicate: true,
+      scanId: first.ok ? first.value.scanId : -1,
+    });
+    expect(store.value.scans()).toHaveLength(1);
+    store.value.close();
+  });
+
+  it('keeps a scan older than the newest in the trend but out of the lifecycle', () => {
+    const path = join(dir, 'late.db');
+    const store = openHistory(path, { create: true });
+    if (!store.ok) throw new Error(store.error.message);
+    const [first, second, third] = records;
+    expect(store.value.save(first!).ok).toBe(true);
+    expect(store.value.save(third!).ok).toBe(true);
+    const late = store.value.save(second!);
+    expect(late.ok && late.value.lifecycleApplied).toBe(false);
+    const data = store.value.load();
+    store.value.close();
+    expect(data.scans.map((s) => s.at)).toEqual([at(0), at(2), at(5)].map((d) => d.getTime()));
+    // The rotation failure opened at day 5 (the first scan applied that saw it), not day 2.
+    const rotation = data.findings.find((f) => f.ruleId === 'kms-key-rotation-enabled')!;
+    expect(rotation.episodes).toEqual([{ openedAt: at(5).getTime(), severity: 'medium' }]);
+  });
+});
