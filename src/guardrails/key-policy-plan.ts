@@ -240,7 +240,7 @@ export function planKeyPolicies(
       );
       const planned = build({
         kind: 'proposed',
-        file: `key-policies/proposed/${keyAccount}/${cluster.region}/${safe(cluster.name)}.${safe(group.name)}.json`,
+        file: `key-policies/proposed/${safe(keyAccount)}/${safe(cluster.region)}/${safe(cluster.name)}.${safe(group.name)}.json`,
         label,
         account: keyAccount,
         region: cluster.region,
@@ -267,7 +267,7 @@ export function planKeyPolicies(
     const [, partition, account, name] = match;
     const planned = build({
       kind: 'proposed',
-      file: `key-policies/proposed/${account}/${extra.region}/${safe(name!)}.json`,
+      file: `key-policies/proposed/${safe(account!)}/${safe(extra.region)}/${safe(name!)}.json`,
       label: `execution role ${name}`,
       account: account!,
       region: extra.region,

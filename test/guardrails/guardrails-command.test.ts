@@ -284,6 +284,26 @@ describe('bad input', () => {
     expect(noRegion.err).toMatch(/--region: required with --execution-role/);
   });
 
+  it('reads the clusters from infrastructure-as-code with --iac, and refuses --iac beside --from', async () => {
+    const fixtures = new URL('../fixtures/iac/cloudformation-yaml/', import.meta.url).pathname;
+    const result = await run(['--out', 'g', '--iac', fixtures], {
+      'hyperpod-cmk.yaml': 'keyAdmins: [arn:aws:iam::111122223333:role/KeyAdmin]\n',
+    });
+    expect(result.err).not.toMatch(/internal error/);
+    expect(result.code).toBe(0);
+    const manifest = JSON.parse(readFileSync(join(result.cwd, 'g/manifest.json'), 'utf8')) as {
+      files: { path: string; kind: string }[];
+    };
+    const proposed = manifest.files.filter((f) => f.path.startsWith('key-policies/proposed/'));
+    // no-key.yaml's group names no key: a key is proposed for it, with a safe file name.
+    expect(proposed.map((f) => f.path)).toEqual([
+      expect.stringMatching(/^key-policies\/proposed\/[\w.-]+\/[\w.-]+\/no-key\.workers\.json$/),
+    ]);
+    const both = await run(['--out', 'g', '--iac', fixtures, '--from', 'x.json']);
+    expect(both.code).toBe(2);
+    expect(both.err).toMatch(/--from and --iac are different inventories/);
+  });
+
   it('writes a proposed key policy from the config alone', async () => {
     const result = await run(
       [

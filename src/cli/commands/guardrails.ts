@@ -3,6 +3,7 @@ import { DEMO_TIME, demoEstate } from '../../demo/estate.js';
 import { generateGuardrails } from '../../guardrails/index.js';
 import { emptyInventory, type Inventory } from '../../model/inventory.js';
 import { parseSnapshot } from '../../model/snapshot.js';
+import { scanIac } from '../../parsers/iac.js';
 import { textTable } from '../../reporters/text-table.js';
 import { absolute, loadConfig, parseNow, readInput } from '../common.js';
 import { inputError } from '../errors.js';
@@ -26,14 +27,36 @@ interface InventoryChoice {
  * Where the inventory comes from. A live scan (issue 3) and IaC paths (issue 4) plug in here: each
  * returns an `Inventory` like the snapshot and the demo do, and nothing downstream changes.
  */
-function chooseInventory(raw: Record<string, unknown>, io: Io, now: Date): InventoryChoice {
-  if (typeof raw.from === 'string' && raw.demo === true) {
+async function chooseInventory(raw: Record<string, unknown>, io: Io, now: Date): Promise<InventoryChoice> {
+  const iacPaths = (raw.iac as string[] | undefined) ?? [];
+  const sources = [
+    typeof raw.from === 'string' && '--from',
+    raw.demo === true && '--demo',
+    iacPaths.length > 0 && '--iac',
+  ].filter(Boolean);
+  if (sources.length > 1) {
     throw inputError({
       code: 'usage.source',
-      input: '--from',
-      message: '--from and --demo are two inventories; give one',
+      input: String(sources[0]),
+      message: `${sources.join(' and ')} are different inventories; give one`,
       hint: 'hyperpod-cmk guardrails --from inventory.json --out guardrails/',
     });
+  }
+  if (iacPaths.length > 0) {
+    const scanned = await scanIac({ paths: iacPaths, cwd: io.cwd, generatedAt: now.toISOString() });
+    if (!scanned.ok) throw inputError(scanned.error);
+    const errors = scanned.value.issues.filter((issue) => issue.severity === 'error');
+    for (const issue of errors) {
+      const where = issue.location
+        ? `${issue.location.file}${issue.location.line ? `:${issue.location.line}` : ''}: `
+        : '';
+      io.stderr.write(`hyperpod-cmk: warning: ${where}${issue.message} (skipped)\n`);
+    }
+    return {
+      inventory: scanned.value.inventory,
+      label: `the infrastructure-as-code in ${iacPaths.join(', ')}`,
+      demo: false,
+    };
   }
   if (typeof raw.from === 'string') {
     const parsed = parseSnapshot(readInput(io, raw.from, 'inventory snapshot'), raw.from);
@@ -82,6 +105,11 @@ export const guardrailsCommand: CommandSpec = {
     { flags: '--out <dir>', description: 'directory to write the guardrails into (created if missing)' },
     { flags: '--from <file>', description: 'inventory snapshot (from `collect -o FILE` or `demo --export`)' },
     { flags: '--demo', description: 'use the bundled demo estate (and its config unless --config is given)' },
+    {
+      flags: '--iac <path...>',
+      description:
+        'infrastructure-as-code to read the clusters and keys from (what `hyperpod-cmk iac` scans)',
+    },
     { flags: '--config <file>', description: 'config file (default: hyperpod-cmk.yaml if present)' },
     {
       flags: '--execution-role <arn...>',
@@ -111,6 +139,8 @@ export const guardrailsCommand: CommandSpec = {
   examples: [
     'hyperpod-cmk guardrails --from inventory.json --out guardrails/',
     'hyperpod-cmk guardrails --demo --out /tmp/guardrails',
+    'hyperpod-cmk guardrails --iac infra/ --out guardrails/',
+    'hyperpod-cmk collect --org --role-name HyperPodCmkAudit -o inventory.json && hyperpod-cmk guardrails --from inventory.json --out guardrails/',
     'hyperpod-cmk guardrails --out guardrails/ --execution-role arn:aws:iam::111122223333:role/hyperpod-exec --region us-east-1',
   ],
   async run(_args, raw, io) {
@@ -133,7 +163,7 @@ export const guardrailsCommand: CommandSpec = {
       });
     }
     const clock = raw.now instanceof Date ? raw.now : undefined;
-    const choice = chooseInventory(raw, io, clock ?? io.now());
+    const choice = await chooseInventory(raw, io, clock ?? io.now());
     const now = clock ?? (choice.demo ? new Date(DEMO_TIME) : io.now());
     const configPath = typeof raw.config === 'string' ? raw.config : undefined;
     const config = loadConfig(
