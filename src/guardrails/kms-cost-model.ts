@@ -13,15 +13,9 @@
  */
 import type { Key, Unresolved } from '../model/inventory.js';
 import { isUnresolved } from '../model/inventory.js';
+import { monthlyStorageUsd, requestCostUsd } from '../pricing/kms.js';
 
-export const KMS_PRICING = {
-  keyMonthUsd: 1,
-  rotationMonthUsd: 1,
-  maxBilledRotations: 2,
-  requestUnit: 10_000,
-  requestUnitUsd: 0.03,
-  freeRequestsPerMonth: 20_000,
-} as const;
+export { KMS_PRICING, requestCostUsd } from '../pricing/kms.js';
 
 const DAY_MS = 86_400_000;
 
@@ -87,9 +81,7 @@ export function keyStorageCost(key: Key, now: Date, horizonDays = 365): KeyCost 
     };
   const sofar = rotationsSoFar(key, now);
   const projected = rotationsWithin(key, now, horizonDays);
-  const price = (rotations: number) =>
-    KMS_PRICING.keyMonthUsd +
-    KMS_PRICING.rotationMonthUsd * Math.min(rotations, KMS_PRICING.maxBilledRotations);
+  const price = monthlyStorageUsd;
   return {
     ...base,
     monthlyUsd: price(sofar),
@@ -98,12 +90,6 @@ export function keyStorageCost(key: Key, now: Date, horizonDays = 365): KeyCost 
     projectedRotations: projected,
     basis: `customer managed, ${sofar} rotation${sofar === 1 ? '' : 's'} so far, ${projected} within ${horizonDays} days`,
   };
-}
-
-/** Request charges for one account's monthly request count (free tier applied once). */
-export function requestCostUsd(requestsPerMonth: number): number {
-  const billable = Math.max(0, requestsPerMonth - KMS_PRICING.freeRequestsPerMonth);
-  return (billable / KMS_PRICING.requestUnit) * KMS_PRICING.requestUnitUsd;
 }
 
 /** The busiest month a key's collected usage shows, or 0 when none was collected. */
@@ -134,9 +120,7 @@ export function estimateAccountCosts(
 ): AccountKmsCost[] {
   const horizon = options.horizonDays ?? 365;
   const accounts = new Set([...keys.map((k) => k.account), ...Object.keys(options.proposedKeys ?? {})]);
-  const proposedPrice =
-    KMS_PRICING.keyMonthUsd +
-    KMS_PRICING.rotationMonthUsd * Math.min(Math.floor(horizon / 365), KMS_PRICING.maxBilledRotations);
+  const proposedPrice = monthlyStorageUsd(Math.floor(horizon / 365));
   return [...accounts].sort().map((account) => {
     const own = keys.filter((k) => k.account === account);
     const costs = own.map((k) => keyStorageCost(k, options.now, horizon));

@@ -11,18 +11,13 @@
  *   them in proportion to their requests: an upper bound when other keys use part of it. Months
  *   of the key's `usage` that overlap the window count whole.
  */
+
+import { KMS_PRICING, monthlyStorageUsd, requestCostUsd } from '../pricing/kms.js';
 import type { KeyState, KeyTimeline } from '../store/types.js';
 import { type Dimension, groupBy, type KpiWindow, round2 } from './window.js';
 
-export const PRICING = {
-  keyMonthUsd: 1,
-  rotationUsd: 1,
-  billedRotations: 2,
-  requestsPer: 10_000,
-  requestUsd: 0.03,
-  freeRequestsPerMonth: 20_000,
-  hoursPerMonth: 730,
-} as const;
+/** Kept under its first name for the library export. */
+export const PRICING = KMS_PRICING;
 
 const HOUR_MS = 3_600_000;
 
@@ -70,9 +65,7 @@ export const isBillable = (state: KeyState): boolean =>
   state.keyManager !== 'AWS' && !(state.keyState !== undefined && PENDING.has(state.keyState));
 
 export const monthlyStorageRate = (state: KeyState): number =>
-  isBillable(state)
-    ? PRICING.keyMonthUsd + PRICING.rotationUsd * Math.min(state.rotationCount ?? 0, PRICING.billedRotations)
-    : 0;
+  isBillable(state) ? monthlyStorageUsd(state.rotationCount ?? 0) : 0;
 
 const monthOf = (ms: number) => new Date(ms).toISOString().slice(0, 7);
 
@@ -92,7 +85,7 @@ function monthsBetween(since: number, until: number): string[] {
 /** Request cost of one account-month, shared among keys in proportion to their requests. */
 function requestShares(requests: Map<string, number>): Map<string, number> {
   const total = [...requests.values()].reduce((a, b) => a + b, 0);
-  const cost = (Math.max(0, total - PRICING.freeRequestsPerMonth) / PRICING.requestsPer) * PRICING.requestUsd;
+  const cost = requestCostUsd(total);
   return new Map([...requests.entries()].map(([arn, n]) => [arn, total === 0 ? 0 : (cost * n) / total]));
 }
 
@@ -144,7 +137,7 @@ export function costKpi(keys: readonly KeyTimeline[], window: KpiWindow, by?: Di
       if (to <= from || !isBillable(span.state)) return;
       const h = (to - from) / HOUR_MS;
       hours += h;
-      storage += (h / PRICING.hoursPerMonth) * monthlyStorageRate(span.state);
+      storage += (h / KMS_PRICING.hoursPerMonth) * monthlyStorageRate(span.state);
     });
     const requests = [...(usage.get(key.arn) ?? new Map<string, number>()).entries()]
       .filter(([month]) => monthSet.has(month))
@@ -161,7 +154,7 @@ export function costKpi(keys: readonly KeyTimeline[], window: KpiWindow, by?: Di
       ...(latest.tags?.project ? { project: latest.tags.project } : {}),
       ...(latest.tags?.owner ? { owner: latest.tags.owner } : {}),
       billable: billableNow,
-      keyMonths: round2(hours / PRICING.hoursPerMonth),
+      keyMonths: round2(hours / KMS_PRICING.hoursPerMonth),
       storageUsd: round2(storage),
       requests,
       requestUsd: round2(reqUsd),
