@@ -53,14 +53,44 @@ const worst = (tallies: Iterable<Tally | undefined>): ComplianceStatus => {
 };
 
 /** The rule ids behind a group's status (history breaks compliance down by rule and severity). */
-function ruleIds(tallies: readonly (Tally | undefined)[]): {
+interface RuleIds {
   failing: string[];
   unknown: string[];
   excepted: string[];
-} {
+}
+
+const NO_RULE_IDS: RuleIds = Object.freeze({
+  failing: Object.freeze([]) as unknown as string[],
+  unknown: Object.freeze([]) as unknown as string[],
+  excepted: Object.freeze([]) as unknown as string[],
+});
+const sortedOf = new WeakMap<Tally, RuleIds>();
+
+const isEmpty = (tally: Tally | undefined): boolean =>
+  !tally || (tally.failing.size === 0 && tally.unknown.size === 0 && tally.excepted.size === 0);
+
+/**
+ * The rule ids of several tallies together. Most groups have nothing failing, and most of the
+ * rest one tally that says it all: those share their arrays rather than build new ones.
+ */
+function ruleIds(tallies: readonly (Tally | undefined)[]): RuleIds {
+  const nonEmpty = tallies.filter((tally): tally is Tally => !isEmpty(tally));
+  if (nonEmpty.length === 0) return NO_RULE_IDS;
+  if (nonEmpty.length === 1) {
+    const [tally] = nonEmpty as [Tally];
+    let ids = sortedOf.get(tally);
+    if (!ids) {
+      ids = {
+        failing: [...tally.failing].sort(),
+        unknown: [...tally.unknown].sort(),
+        excepted: [...tally.excepted].sort(),
+      };
+      sortedOf.set(tally, ids);
+    }
+    return ids;
+  }
   const union = newTally();
-  for (const tally of tallies) {
-    if (!tally) continue;
+  for (const tally of nonEmpty) {
     for (const id of tally.failing) union.failing.add(id);
     for (const id of tally.unknown) union.unknown.add(id);
     for (const id of tally.excepted) union.excepted.add(id);

@@ -127,7 +127,8 @@ export const keyedVolumes = (volumes: readonly EbsVolume[]): EbsVolume[] =>
 
 /** `alias/aws/...` and its ARN form name AWS managed keys, which are not customer managed. */
 export function isAwsManagedAlias(ref: string): boolean {
-  return /^alias\/aws\//.test(ref) || /^arn:aws[a-z-]*:kms:[^:]*:\d{12}:alias\/aws\//.test(ref);
+  if (!ref.includes('alias/aws/')) return false;
+  return ref.startsWith('alias/aws/') || /^arn:aws[a-z-]*:kms:[^:]*:\d{12}:alias\/aws\//.test(ref);
 }
 
 /** Whether the key behind a volume is AWS managed: from its metadata, or from an `alias/aws/` reference. */

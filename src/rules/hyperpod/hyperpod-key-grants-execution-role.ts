@@ -1,6 +1,5 @@
 import type { Key } from '../../model/inventory.js';
 import { isUnresolved } from '../../model/inventory.js';
-import type { Tri } from '../../policy/conditions.js';
 import { encryptionContextScopedStatements, keyAccess } from '../../policy/evaluate.js';
 import { hyperPodCreateGrantContext, hyperPodDescribeKeyContext } from '../../policy/hyperpod.js';
 import { accountOf, type Caller } from '../../policy/principal.js';
@@ -59,7 +58,6 @@ function judgeKey(context: RuleContext, key: Key, roleArn: string, region: strin
   const caller: Caller = { kind: 'iam', arn: roleArn, account, roleId: role?.roleId };
   const identityStatements = role?.policiesCollected ? role.kmsStatements : undefined;
   const resourceTags = key.tags && !isUnresolved(key.tags) ? key.tags : undefined;
-  const results: Record<string, Tri> = {};
   for (const { action, context: makeContext } of ACTIONS) {
     const access = keyAccess({
       caller,
@@ -70,7 +68,7 @@ function judgeKey(context: RuleContext, key: Key, roleArn: string, region: strin
       keyAccount: key.account,
       identityStatements,
     });
-    results[action] = access.result;
+    if (access.result === 'yes') continue;
     const evidence = {
       action,
       path: access.path,
@@ -107,8 +105,13 @@ function judgeKey(context: RuleContext, key: Key, roleArn: string, region: strin
       return { status: 'UNKNOWN', messageId: 'undetermined', data: { ...base, action, reason }, evidence };
     }
   }
-  return { status: 'PASS', messageId: 'granted', data: base, evidence: { results } };
+  return { status: 'PASS', messageId: 'granted', data: base, evidence: ALL_GRANTED };
 }
+
+/** The evidence of a PASS: both calls HyperPod makes are allowed. Shared, never mutated. */
+const ALL_GRANTED: Record<string, unknown> = Object.freeze({
+  results: Object.freeze({ 'kms:CreateGrant': 'yes', 'kms:DescribeKey': 'yes' }),
+});
 
 export default defineRule({
   meta: {
@@ -188,22 +191,23 @@ export default defineRule({
       if (isUnresolved(group.executionRole))
         return unresolvedVerdict(resource, 'the execution role', group.executionRole);
       const roleArn = group.executionRole;
-      const judgements = [...keys.values()].map((key) => ({
-        key: key.arn,
-        ...judgeKey(context, key, roleArn, cluster.region),
-      }));
+      const judgements: (KeyJudgement & { key: string })[] = [];
+      for (const key of keys.values())
+        judgements.push({ key: key.arn, ...judgeKey(context, key, roleArn, cluster.region) });
       const worst =
         judgements.find((j) => j.status === 'FAIL') ??
         judgements.find((j) => j.status === 'UNKNOWN') ??
         unresolvedKey ??
         judgements[0]!;
       if ('resource' in worst) return worst;
+      const passed = worst.status === 'PASS';
       return {
         resource,
         status: worst.status,
         messageId: worst.messageId,
         data: worst.data,
-        evidence: { executionRole: roleArn, keys: judgements },
+        // A PASS needs only the keys it judged; anything else shows each key's reasoning.
+        evidence: { executionRole: roleArn, keys: passed ? judgements.map((j) => j.key) : judgements },
       };
     });
   },
