@@ -16,9 +16,6 @@ import { KMS_PRICING, monthlyStorageUsd, requestCostUsd } from '../pricing/kms.j
 import type { KeyState, KeyTimeline } from '../store/types.js';
 import { type Dimension, groupBy, type KpiWindow, round2 } from './window.js';
 
-/** Kept under its first name for the library export. */
-export const PRICING = KMS_PRICING;
-
 const HOUR_MS = 3_600_000;
 
 export interface KeyCost {
