@@ -40,6 +40,9 @@ const paintSeverity = (c: Colors, severity: Severity, text: string) =>
         ? c.yellow(c.bold(text))
         : c.cyan(text);
 
+/** IaC leaves account and region as placeholders (`${AWS::AccountId}`): a dash says "not known here". */
+const symbolic = (value: string): string => (value.startsWith('${') || value === 'unknown' ? '-' : value);
+
 function resourceLabel(finding: Finding): string {
   const r = finding.resource;
   const where = r.location ? ` (${r.location.file}${r.location.line ? `:${r.location.line}` : ''})` : '';
@@ -122,8 +125,8 @@ export function renderTable(report: Report, options: TableOptions): string {
   if (report.clusters.length > 0) {
     const rows = report.clusters.map((cluster) => [
       cluster.name,
-      cluster.account,
-      cluster.region,
+      symbolic(cluster.account),
+      symbolic(cluster.region),
       paintStatus(c, cluster.status),
       String(cluster.instanceGroups),
       [...cluster.failing, ...cluster.unknown.map((id) => `${id}?`)].join(', '),
