@@ -9,7 +9,7 @@ import { resolveConfig } from '../config/schema.js';
 import { type Evaluation, exitCodeFor } from '../engine/evaluate.js';
 import { SEVERITIES, type Severity } from '../model/finding.js';
 import type { Report } from '../model/report.js';
-import { FORMATS, REPORTERS } from '../reporters/index.js';
+import { FORMATS, REPORTERS, ReportUnavailable } from '../reporters/index.js';
 import { RULES } from '../rules/registry.js';
 import { inputError } from './errors.js';
 import { type Io, useColor } from './io.js';
@@ -142,7 +142,19 @@ export function emitReport(io: Io, report: Report, options: ReportOptions): void
       hint: `one of ${FORMATS.join(', ')}`,
     });
   const toFile = options.output !== undefined;
-  writeOutput(io, reporter(report, { color: !toFile && useColor(io), limit: options.limit }), options);
+  let text: string;
+  try {
+    text = reporter(report, { color: !toFile && useColor(io), limit: options.limit });
+  } catch (error) {
+    if (!(error instanceof ReportUnavailable)) throw error;
+    throw inputError({
+      code: 'usage.format',
+      input: `--format ${error.format}`,
+      message: error.message,
+      hint: error.hint,
+    });
+  }
+  writeOutput(io, text, options);
 }
 
 /** Writes rendered output to --output (saying so on stderr) or stdout. */

@@ -1,5 +1,6 @@
 /** The reporters by format name. Formats added by later work register here. */
 import type { Report } from '../model/report.js';
+import { renderAsff } from './asff.js';
 import { renderCsv } from './csv.js';
 import { dashboardFromReport } from './html/data.js';
 import { renderDashboard } from './html/render.js';
@@ -22,6 +23,9 @@ export const REPORTERS: Record<string, Reporter> = {
   markdown: (report) => renderMarkdown(report),
   sarif: (report) => renderSarif(report),
   html: (report) => renderDashboard(dashboardFromReport(report)),
+  asff: (report) => renderAsff(report),
 };
+
+export { ReportUnavailable } from './unavailable.js';
 
 export const FORMATS = Object.keys(REPORTERS);
