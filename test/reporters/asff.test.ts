@@ -52,10 +52,10 @@ describe('asff', () => {
     const key = findings.find(
       (f) => f.Resources[0]!.Type === 'AwsKmsKey' && f.Compliance.Status === 'FAILED',
     );
-    expect(key?.Resources[0]!.Id).toMatch(/^arn:aws:kms:/);
+    expect(key?.Resources[0]?.Id).toMatch(/^arn:aws:kms:/);
     const account = findings.find((f) => f.GeneratorId === 'hyperpod-cmk/account-kms-audit-trail');
     expect(account?.Resources[0]).toMatchObject({ Type: 'AwsAccount', Region: 'us-east-1' });
-    expect(account?.Resources[0]!.Id).toMatch(/^arn:aws:iam::\d{12}:root$/);
+    expect(account?.Resources[0]?.Id).toMatch(/^arn:aws:iam::\d{12}:root$/);
   });
 
   it('marks suppressed findings SUPPRESSED with the reason as a note, and clips long text', () => {
