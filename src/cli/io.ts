@@ -1,6 +1,7 @@
 /** What a command may touch of the outside world, injected so commands run in tests without a process. */
-import { mkdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { readFileSync, statSync, writeFileSync } from 'node:fs';
 import { dirname } from 'node:path';
+import { ensureDirectory } from '../files/directories.js';
 
 export interface Io {
   stdout: { write(text: string): void; isTTY?: boolean };
@@ -22,7 +23,7 @@ export function processIo(): Io {
     now: () => new Date(),
     readFile: (path) => readFileSync(path, 'utf8'),
     writeFile: (path, text) => {
-      mkdirSync(dirname(path), { recursive: true });
+      ensureDirectory(dirname(path));
       writeFileSync(path, text);
     },
     exists: (path) => {

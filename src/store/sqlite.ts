@@ -5,9 +5,10 @@
  * lock (busy timeout, then retries) and all land.
  */
 import { createHash } from 'node:crypto';
-import { chmodSync, existsSync, mkdirSync } from 'node:fs';
+import { chmodSync, existsSync } from 'node:fs';
 import { dirname } from 'node:path';
 import Database from 'better-sqlite3';
+import { ensureDirectory } from '../files/directories.js';
 import type { Severity, Status } from '../model/finding.js';
 import type { InputError } from '../model/input-error.js';
 import { err, ok, type Result } from '../model/result.js';
@@ -119,7 +120,7 @@ export function openHistory(path: string, options: OpenOptions): Result<HistoryS
     );
   let db: Db | undefined;
   try {
-    if (options.create) mkdirSync(dirname(path), { recursive: true, mode: 0o700 });
+    if (options.create) ensureDirectory(dirname(path), 0o700);
     const isNew = !existsSync(path);
     db = new Database(path, { timeout: options.busyTimeoutMs ?? 30_000 });
     if (isNew) chmodSync(path, 0o600);
