@@ -11,6 +11,7 @@ import { isRuleEnabled } from '../engine/evaluate.js';
 import { findRule } from '../rules/registry.js';
 import { inputError } from './errors.js';
 import type { Io } from './io.js';
+import { progressLine } from './progress.js';
 import type { OptionSpec } from './spec.js';
 
 /** Matches the collector's default; kept here so that parsing flags does not load the AWS SDK. */
@@ -187,25 +188,17 @@ export function collectOptionsFrom(
   };
 }
 
-/** Progress on stderr, one line rewritten in place, only on a TTY. */
+/** Scan progress: accounts, Regions, clusters and keys done. */
 export function progressReporter(io: Io): { update(counts: Readonly<ProgressCounts>): void; done(): void } {
-  if (io.stderr.isTTY !== true) return { update: () => undefined, done: () => undefined };
-  let last = 0;
-  let shown = false;
-  const render = (c: Readonly<ProgressCounts>) =>
-    `scanning: accounts ${c.accounts.done}/${c.accounts.total} · regions ${c.regions.done}/${c.regions.total} · ` +
-    `clusters ${c.clusters.done}/${c.clusters.total} · keys ${c.keys.done}/${c.keys.total}`;
+  const line = progressLine(io);
   return {
-    update(counts) {
-      const now = Date.now();
-      if (now - last < 100) return;
-      last = now;
-      shown = true;
-      io.stderr.write(`\r\x1b[K${render(counts)}`);
-    },
-    done() {
-      if (shown) io.stderr.write('\r\x1b[K');
-    },
+    update: (c) =>
+      line.update(
+        () =>
+          `scanning: accounts ${c.accounts.done}/${c.accounts.total} · regions ${c.regions.done}/${c.regions.total} · ` +
+          `clusters ${c.clusters.done}/${c.clusters.total} · keys ${c.keys.done}/${c.keys.total}`,
+      ),
+    done: () => line.done(),
   };
 }
 

@@ -40,6 +40,8 @@ export interface IacScanOptions {
   region?: string;
   account?: string;
   generatedAt: string;
+  /** Called as files are read: how many of how many. */
+  onProgress?: (done: number, total: number) => void;
 }
 
 export interface IacScanResult {
@@ -296,7 +298,8 @@ export async function scanIac(options: IacScanOptions): Promise<Result<IacScanRe
   const varFiles: TfVarFile[] = [];
   let plans = 0;
   let inputs = 0;
-  for (const file of discovery.files) {
+  for (const [done, file] of discovery.files.entries()) {
+    options.onProgress?.(done, discovery.files.length);
     const parsed = parseFile(file, maxBytes, issues);
     if (parsed.kind === 'cfn-template') {
       templates++;

@@ -2,6 +2,7 @@ import { DEFAULT_MAX_FILE_BYTES, scanIac } from '../../parsers/iac.js';
 import { runPipeline } from '../../pipeline.js';
 import { emitReport, exitCode, loadConfig, reportOptions, reportOptionsFrom } from '../common.js';
 import { inputError } from '../errors.js';
+import { progressLine } from '../progress.js';
 import type { CommandSpec } from '../spec.js';
 
 const collect = (value: string, previous: unknown): string[] => [
@@ -101,7 +102,9 @@ export const iacCommand: CommandSpec = {
     const config = loadConfig(io, options);
     const startedAt = io.now();
     const now = options.now ?? startedAt;
+    const progress = progressLine(io);
     const scanned = await scanIac({
+      onProgress: (done, total) => progress.update(() => `reading: ${done}/${total} files`),
       paths,
       cwd: io.cwd,
       exclude: (raw.exclude as string[] | undefined) ?? [],
@@ -112,6 +115,7 @@ export const iacCommand: CommandSpec = {
       ...(typeof raw.account === 'string' ? { account: raw.account } : {}),
       generatedAt: now.toISOString(),
     });
+    progress.done();
     if (!scanned.ok) throw inputError(scanned.error);
     const { inventory, issues, counts, filesSeen } = scanned.value;
     const found = Object.values(counts).reduce((a, b) => a + b, 0);
