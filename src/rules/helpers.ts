@@ -391,3 +391,7 @@ export function undeterminedKeyReason(volume: EbsVolume): string {
   if (volume.resolution?.status === 'resolved') return `${volume.resolution.keyArn} is not in the inventory`;
   return 'the reference was not resolved to a key';
 }
+
+/** "1 grant", "3 grants": counts in messages read as English. */
+export const countOf = (count: number, singular: string, plural = `${singular}s`): string =>
+  `${count} ${count === 1 ? singular : plural}`;

@@ -55,7 +55,7 @@ ruleTester(rule, {
     {
       name: 'a grant to a session of the consuming role',
       inventory: withGrants(grant('arn:aws:sts::111122223333:assumed-role/hyperpod-exec/SageMaker')),
-      expected: [{ status: 'PASS', messageId: 'scoped', data: { count: '1 grants' } }],
+      expected: [{ status: 'PASS', messageId: 'scoped', data: { count: '1 grant' } }],
     },
     {
       name: 'a grant to a session of a consuming role that has a path',
@@ -99,7 +99,7 @@ ruleTester(rule, {
           status: 'FAIL',
           messageId: 'unexpected',
           resource: K1,
-          data: { count: '1 grants', grantees: roleArn('data-scientist') },
+          data: { count: '1 grant', grantees: roleArn('data-scientist') },
           evidence: (e) =>
             JSON.stringify(e.grants).includes('"grantId":"g-ds"') &&
             JSON.stringify(e.consumingRoles) === JSON.stringify([EXEC_ROLE]),

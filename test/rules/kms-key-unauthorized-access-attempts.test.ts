@@ -85,7 +85,7 @@ ruleTester(rule, {
           status: 'FAIL',
           messageId: 'attempts',
           resource: K1,
-          data: { count: '1 denied calls', days: '30 days', principals: INTRUDER },
+          data: { count: '1 denied call', days: '30 days', principals: INTRUDER },
           evidence: (e) =>
             JSON.stringify(e.byPrincipal) === JSON.stringify({ [INTRUDER]: 1 }) &&
             Array.isArray(e.events) &&

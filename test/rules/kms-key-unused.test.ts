@@ -60,7 +60,7 @@ ruleTester(rule, {
         ],
       },
       config: SELECT,
-      expected: [{ status: 'PASS', messageId: 'used', resource: keyArn('k1'), data: { count: '1 volumes' } }],
+      expected: [{ status: 'PASS', messageId: 'used', resource: keyArn('k1'), data: { count: '1 volume' } }],
     },
     {
       name: 'an unused key already scheduled for deletion',

@@ -3,6 +3,7 @@ import { isRoleOrItsSession } from '../../policy/principal.js';
 import { defineRule } from '../define-rule.js';
 import {
   consumingRoles,
+  countOf,
   eachKey,
   KEY_COMMON_MESSAGES,
   keyLabel,
@@ -33,9 +34,9 @@ export default defineRule({
     frameworks: { 'NIST-800-53': ['AC-6', 'AC-2'], SOC2: ['CC6.2', 'CC6.3'], 'PCI-DSS-4.0.1': ['7.2.4'] },
     messages: {
       ...KEY_COMMON_MESSAGES,
-      scoped: 'all {{count}} grants on {{key}} go to consuming execution roles or AWS services',
+      scoped: 'every grant on {{key}} ({{grants}}) goes to a consuming execution role or an AWS service',
       noGrants: '{{key}} has no grants',
-      unexpected: '{{count}} grants on {{key}} go to principals that do not consume it: {{grantees}}',
+      unexpected: '{{grants}} on {{key}} to principals that do not consume it: {{grantees}}',
       notLive: 'grants exist only on deployed keys; a live scan judges them',
     },
   },
@@ -65,14 +66,19 @@ export default defineRule({
             resource,
             status: 'PASS',
             messageId: 'scoped',
-            data: { key: label, count: key.grants.length },
+            data: { key: label, count: key.grants.length, grants: countOf(key.grants.length, 'grant') },
           };
         const grantees = [...new Set(unexpected.map((grant) => grant.granteePrincipal!))];
         return {
           resource,
           status: 'FAIL',
           messageId: 'unexpected',
-          data: { key: label, count: unexpected.length, grantees: grantees.join(', ') },
+          data: {
+            key: label,
+            count: unexpected.length,
+            grants: countOf(unexpected.length, 'grant'),
+            grantees: grantees.join(', '),
+          },
           evidence: {
             grants: unexpected.map(({ grantId, granteePrincipal, operations, creationDate }) => ({
               grantId,

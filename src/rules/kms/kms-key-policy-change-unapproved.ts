@@ -3,6 +3,7 @@ import { matchesAny } from '../../policy/glob.js';
 import { roleArnOfSession, rolePatternWithoutPath } from '../../policy/principal.js';
 import { defineRule } from '../define-rule.js';
 import {
+  countOf,
   eachKey,
   KEY_COMMON_MESSAGES,
   keyEventsInWindow,
@@ -47,7 +48,7 @@ export default defineRule({
     messages: {
       ...KEY_COMMON_MESSAGES,
       approved: 'no unapproved change to {{key}} in the last {{days}} days',
-      unapproved: '{{count}} unapproved changes to {{key}}: {{changes}}',
+      unapproved: '{{unapprovedChanges}} to {{key}}: {{changes}}',
       notLive: 'changes exist only for deployed keys; a live scan judges them',
     },
   },
@@ -84,6 +85,7 @@ export default defineRule({
           data: {
             key: keyLabel(key),
             count: unapproved.length,
+            unapprovedChanges: countOf(unapproved.length, 'unapproved change'),
             changes: unapproved
               .slice(0, 3)
               .map(

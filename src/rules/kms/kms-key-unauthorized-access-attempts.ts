@@ -1,5 +1,6 @@
 import { defineRule } from '../define-rule.js';
 import {
+  countOf,
   eachKey,
   isAccessDenied,
   KEY_COMMON_MESSAGES,
@@ -36,7 +37,7 @@ export default defineRule({
     messages: {
       ...KEY_COMMON_MESSAGES,
       none: 'no access to {{key}} was denied in the last {{days}} days',
-      attempts: '{{count}} denied calls on {{key}} in the last {{days}} days, by {{principals}}',
+      attempts: '{{deniedCalls}} on {{key}} in the last {{days}} days, by {{principals}}',
       notLive: 'access attempts exist only for deployed keys; a live scan judges them',
     },
   },
@@ -63,6 +64,7 @@ export default defineRule({
           data: {
             key: keyLabel(key),
             count: denied.length,
+            deniedCalls: countOf(denied.length, 'denied call'),
             days,
             principals: Object.keys(byPrincipal).join(', '),
           },

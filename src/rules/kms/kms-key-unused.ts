@@ -1,6 +1,7 @@
 import { isUnresolved } from '../../model/inventory.js';
 import { defineRule } from '../define-rule.js';
 import {
+  countOf,
   eachKey,
   KEY_COMMON_MESSAGES,
   keyLabel,
@@ -31,7 +32,7 @@ export default defineRule({
     frameworks: { 'NIST-800-53': ['CM-7', 'SC-12'] },
     messages: {
       ...KEY_COMMON_MESSAGES,
-      used: '{{key}} is used by {{count}} volumes',
+      used: '{{key}} is used by {{volumes}}',
       unused: '{{key}} matches the key selector but no scanned instance group uses it',
       pendingDeletion: '{{key}} is unused and already scheduled for deletion',
     },
@@ -51,7 +52,13 @@ export default defineRule({
       }
       const tags = key.tags;
       if (!Object.entries(selector).every(([name, value]) => tags[name] === value)) return undefined;
-      if (uses > 0) return { resource, status: 'PASS', messageId: 'used', data: { key: label, count: uses } };
+      if (uses > 0)
+        return {
+          resource,
+          status: 'PASS',
+          messageId: 'used',
+          data: { key: label, count: uses, volumes: countOf(uses, 'volume') },
+        };
       const state = key.metadata?.keyState;
       if (state === 'PendingDeletion' || state === 'PendingReplicaDeletion')
         return { resource, status: 'NOT_APPLICABLE', messageId: 'pendingDeletion', data: { key: label } };
