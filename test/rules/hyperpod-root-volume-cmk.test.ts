@@ -1,6 +1,17 @@
 import type { EbsVolume, InstanceGroup } from '../../src/model/inventory.js';
 import rule from '../../src/rules/hyperpod/hyperpod-root-volume-cmk.js';
 import {
+  asSnapshot,
+  CLI_JSON,
+  iacCluster,
+  iacId,
+  iacInventory,
+  iacKey,
+  TERRAFORM,
+  TERRAFORM_PLAN,
+  unresolved,
+} from '../helpers/iac.js';
+import {
   cluster,
   compliantEstate,
   group,
@@ -20,9 +31,51 @@ const c1 = (volumes: EbsVolume[], extra: Partial<InstanceGroup> = {}) =>
   });
 const GROUP = 'arn:aws:sagemaker:us-east-1:111122223333:cluster/c1/instance-group/workers';
 
+/** A template whose group's root volume names a key defined beside it (CloudFormation by default). */
+const iacWithKey = (options = {}) => {
+  const k = iacKey('GroupKey', {}, options);
+  return iacInventory(
+    {
+      clusters: [
+        iacCluster(
+          'Cluster',
+          [group('workers', { volumes: [rootVolume(iacId('GroupKey'), k.arn)] })],
+          {},
+          options,
+        ),
+      ],
+      keys: [k],
+    },
+    (options as { source?: 'cloudformation' }).source,
+  );
+};
+
 ruleTester(rule, {
   covers: ['PASS', 'FAIL', 'NOT_APPLICABLE', 'UNKNOWN'],
+  coversSources: true,
   valid: [
+    {
+      name: 'a snapshot evaluated offline judges as the live scan did',
+      inventory: asSnapshot(compliantEstate()),
+      expected: [{ status: 'PASS', messageId: 'cmk', resource: GROUP }],
+    },
+    {
+      name: 'CloudFormation: the root volume names a key defined in the same template',
+      inventory: iacWithKey(),
+      expected: [
+        { status: 'PASS', messageId: 'cmk', resource: `${iacId('Cluster')}/instance-group/workers` },
+      ],
+    },
+    {
+      name: 'Terraform: the root volume references aws_kms_key in the same module',
+      inventory: iacWithKey(TERRAFORM),
+      expected: [{ status: 'PASS', messageId: 'cmk' }],
+    },
+    {
+      name: 'Terraform plan: the key is resolved through the configuration',
+      inventory: iacWithKey(TERRAFORM_PLAN),
+      expected: [{ status: 'PASS', messageId: 'cmk' }],
+    },
     {
       name: 'root volume under a customer managed key',
       inventory: compliantEstate(),
@@ -40,6 +93,48 @@ ruleTester(rule, {
     },
   ],
   invalid: [
+    {
+      name: 'create-cluster input without a root EbsVolumeConfig',
+      inventory: iacInventory(
+        { clusters: [iacCluster('cluster', [group('workers', { volumes: [] })], {}, CLI_JSON)] },
+        'cli-json',
+      ),
+      expected: [{ status: 'FAIL', messageId: 'awsOwned' }],
+    },
+    {
+      name: 'CloudFormation: a literal key ARN defined outside the scanned files cannot be judged',
+      inventory: iacInventory({
+        clusters: [
+          iacCluster('Cluster', [
+            group('workers', {
+              volumes: [
+                {
+                  role: 'root',
+                  kmsKeyId: 'arn:aws:kms:us-east-1:111122223333:key/external',
+                  resolution: { status: 'unknown', reason: 'defined outside the scanned files' },
+                },
+              ],
+            }),
+          ]),
+        ],
+      }),
+      expected: [
+        { status: 'UNKNOWN', messageId: 'keyUnknown', data: { reason: 'defined outside the scanned files' } },
+      ],
+    },
+    {
+      name: 'CloudFormation: the key is a parameter with no value',
+      inventory: iacInventory({
+        clusters: [
+          iacCluster('Cluster', [
+            group('workers', {
+              volumes: [{ role: 'root', kmsKeyId: unresolved('!Ref RootKeyArn', ['RootKeyArn']) }],
+            }),
+          ]),
+        ],
+      }),
+      expected: [{ status: 'UNKNOWN', messageId: 'unresolved', data: { expression: '!Ref RootKeyArn' } }],
+    },
     {
       name: 'no storage config: the root volume uses an AWS owned key',
       inventory: c1([]),
