@@ -192,12 +192,29 @@ export interface KeyAccess {
 }
 
 /** Whether the caller may perform the action on the key, as KMS decides it. */
+const hasDeny = new WeakMap<readonly PolicyStatement[], boolean>();
+const anyDeny = (statements: readonly PolicyStatement[]): boolean => {
+  let answer = hasDeny.get(statements);
+  if (answer === undefined) {
+    answer = statements.some((statement) => statement.Effect === 'Deny');
+    hasDeny.set(statements, answer);
+  }
+  return answer;
+};
+
 export function keyAccess(input: KeyAccessInput): KeyAccess {
   const keyPolicy = evaluatePolicy(input.keyPolicy, input, 'resource');
-  const identity = input.identityStatements
-    ? evaluateStatements(input.identityStatements, input, 'identity')
-    : undefined;
   const crossAccount = input.caller.kind === 'iam' && !sameAccount(input.caller.account, input.keyAccount);
+  // The caller's IAM policies matter across accounts, through delegation, or for an explicit Deny;
+  // when the key policy alone allows and they hold no Deny, they cannot change the answer.
+  const identityMatters =
+    crossAccount ||
+    keyPolicy.allow !== 'yes' ||
+    (input.identityStatements !== undefined && anyDeny(input.identityStatements));
+  const identity =
+    input.identityStatements && identityMatters
+      ? evaluateStatements(input.identityStatements, input, 'identity')
+      : undefined;
   const identityAllow: Tri = identity ? identity.allow : 'maybe';
   const deny = triOr(keyPolicy.deny, identity?.deny ?? 'no');
 
@@ -221,7 +238,10 @@ export function keyAccess(input: KeyAccessInput): KeyAccess {
     needsIdentity,
     keyPolicy,
     identity,
-    unknownKeys: [...new Set([...keyPolicy.unknownKeys, ...(identity?.unknownKeys ?? [])])],
+    unknownKeys:
+      identity && identity.unknownKeys.length > 0
+        ? [...new Set([...keyPolicy.unknownKeys, ...identity.unknownKeys])]
+        : keyPolicy.unknownKeys,
     unknownPrincipals: keyPolicy.unknownPrincipals,
   };
 }
