@@ -48,7 +48,7 @@ export async function runCli(
         error.code === 'commander.help'
       )
         return 0;
-      if (error.code === 'commander.executeSubCommandAsync') return 2;
+      // commander has already printed the one-line usage error.
       return 2;
     }
     if (error instanceof CliInputError) {

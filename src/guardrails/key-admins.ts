@@ -22,11 +22,6 @@ export interface KeyAdminSet {
   patterns: string[];
 }
 
-export interface AdminProblem {
-  pattern: string;
-  message: string;
-}
-
 const ARN = /^arn:(aws[a-z-]*|\*):iam::(\d{12}|\*):(.+)$/;
 
 /** Why a keyAdmins entry cannot stand for a key administrator, or undefined when it can. */

@@ -44,9 +44,6 @@ export const ADMIN_ACTIONS = [
   'kms:RevokeGrant',
 ] as const;
 
-/** The admin actions whose misuse destroys or locks the key's data. */
-export const DESTRUCTIVE_ACTIONS = ['kms:PutKeyPolicy', 'kms:ScheduleKeyDeletion', 'kms:DisableKey'] as const;
-
 export const READ_ACTIONS = [
   'kms:DescribeKey',
   'kms:GetKeyPolicy',
@@ -124,7 +121,3 @@ export function coveredActions(
 ): string[] {
   return catalog.filter((action) => statementCoversAction(statement, action));
 }
-
-/** True when the statement grants every KMS action (`kms:*`, `*`, or a NotAction that leaves all of them). */
-export const grantsAllKmsActions = (statement: Parameters<typeof coveredActions>[0]): boolean =>
-  coveredActions(statement).length === ALL_KEY_ACTIONS.length;

@@ -15,8 +15,6 @@ export type Resolution =
   /** the resource is still there but the rule no longer reports on it (rule turned off or removed) */
   | 'not-evaluated';
 
-export const RESOLUTIONS: readonly Resolution[] = ['fixed', 'resource-gone', 'not-evaluated'];
-
 /** The compliance of a cluster or instance group in one scan, without its identity (so states repeat). */
 export interface ComplianceState {
   status: ComplianceStatus;

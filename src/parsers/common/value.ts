@@ -53,7 +53,6 @@ export interface ValObject {
   [key: string]: Val;
 }
 
-export const isUnknown = (value: unknown): value is Unknown => value instanceof Unknown;
 export const isSym = (value: unknown): value is Sym => value instanceof Sym;
 export const isObject = (value: unknown): value is ValObject =>
   typeof value === 'object' &&

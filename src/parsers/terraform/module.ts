@@ -10,7 +10,7 @@
  * value read from AWS is an `Unknown` naming it.
  */
 import { readFileSync, statSync } from 'node:fs';
-import { dirname, resolve } from 'node:path';
+import { resolve } from 'node:path';
 import type { SourceIssue } from '../../model/finding.js';
 import type { Cluster, ExecutionRole, Key, Location, PolicyStatement } from '../../model/inventory.js';
 import { partitionOf } from '../cloudformation/stack.js';
@@ -853,5 +853,4 @@ function containsSym(value: unknown, depth = 0): boolean {
   return false;
 }
 
-export const moduleDirOf = (absPath: string) => dirname(absPath);
 export { NO_VALUE };
