@@ -2,13 +2,13 @@
  * History for the commands: `--db FILE` / $HYPERPOD_CMK_DB / the per-user default, `--no-save`, and
  * the one-line save step that evaluate (and scan) call after emitting their report:
  *
- *   const saved = saveToHistory(io, raw, report, inventory);   // an exit code when saving failed
+ *   const saved = await saveToHistory(io, raw, report, inventory);   // an exit code when saving failed
  */
 import type { Inventory } from '../model/inventory.js';
 import type { Report } from '../model/report.js';
 import { DB_ENV, defaultDbPath } from '../store/paths.js';
 import { scanRecord } from '../store/record.js';
-import { type HistoryStore, openHistory } from '../store/sqlite.js';
+import type { HistoryStore } from '../store/sqlite.js';
 import { absolute } from './common.js';
 import { formatInputError, inputError } from './errors.js';
 import type { Io } from './io.js';
@@ -40,8 +40,11 @@ export function dbPath(io: Io, raw: Record<string, unknown>): string | undefined
   return fallback;
 }
 
+/** The store loads the SQLite driver (a native addon): only commands that touch history pay for it. */
+const loadStore = () => import('../store/sqlite.js');
+
 /** Opens history for reading: a missing database is an input error (exit 2) with a hint. */
-export function openForReading(io: Io, raw: Record<string, unknown>): HistoryStore {
+export async function openForReading(io: Io, raw: Record<string, unknown>): Promise<HistoryStore> {
   const path = dbPath(io, raw);
   if (!path)
     throw inputError({
@@ -50,7 +53,7 @@ export function openForReading(io: Io, raw: Record<string, unknown>): HistorySto
       message: 'no history database location (no HOME in the environment)',
       hint: `pass --db FILE or set ${DB_ENV}`,
     });
-  const opened = openHistory(path, { create: false });
+  const opened = (await loadStore()).openHistory(path, { create: false });
   if (!opened.ok) throw inputError(opened.error);
   return opened.value;
 }
@@ -60,13 +63,13 @@ export function openForReading(io: Io, raw: Record<string, unknown>): HistorySto
  * well (or nothing was to be saved), else the exit code (2) after printing why. The report has
  * been emitted before this runs, so a failed save never loses it.
  */
-export function saveToHistory(
+export async function saveToHistory(
   io: Io,
   raw: Record<string, unknown>,
   report: Report,
   inventory?: Pick<Inventory, 'accounts' | 'events'>,
   options: { explicitOnly?: boolean } = {},
-): number | undefined {
+): Promise<number | undefined> {
   if (raw.save === false) return undefined;
   const path = options.explicitOnly
     ? typeof raw.db === 'string'
@@ -74,7 +77,7 @@ export function saveToHistory(
       : undefined
     : dbPath(io, raw);
   if (!path) return undefined;
-  const opened = openHistory(path, { create: true });
+  const opened = (await loadStore()).openHistory(path, { create: true });
   if (!opened.ok) {
     io.stderr.write(formatInputError(opened.error));
     return 2;

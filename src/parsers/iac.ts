@@ -20,12 +20,13 @@ import {
 import { DocumentError, loadJson, loadYaml, type SNode, treeValue } from './common/source-tree.js';
 import { ACCOUNT, REGION, type Val } from './common/value.js';
 import { type DiscoveredFile, discover, displayPath, IAC_MARKERS, readSource } from './discover.js';
+import { DEFAULT_MAX_FILE_BYTES } from './limits.js';
 import { initHcl, parseHcl } from './terraform/hcl.js';
 import { scanTerraform, type TfVarFile, tfvarsValues } from './terraform/index.js';
 import type { TfFile, TfModuleDir } from './terraform/module.js';
 import { asPlan, planInventory, type TerraformPlan } from './terraform-plan/plan.js';
 
-export const DEFAULT_MAX_FILE_BYTES = 10 * 1_048_576;
+export { DEFAULT_MAX_FILE_BYTES };
 
 export interface IacScanOptions {
   paths: readonly string[];

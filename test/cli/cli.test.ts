@@ -202,6 +202,25 @@ describe('the installed binary', () => {
     expect(help.status).toBe(0);
     for (const command of ['evaluate', 'demo', 'rules']) expect(help.stdout).toContain(command);
   });
+  it('loads the AWS SDK, SQLite and the HCL grammar only for the commands that use them', () => {
+    const loader = join(dir, 'watch-loads.mjs');
+    writeFileSync(
+      loader,
+      'export async function resolve(s, c, n) { if (/@aws-sdk\\/client|better-sqlite3|web-tree-sitter/.test(s)) process.stderr.write(`LOADED ${s}\\n`); return n(s, c); }\n',
+    );
+    for (const args of [['rules'], ['demo'], ['rules', 'explain', 'kms-key-enabled']]) {
+      const r = spawnSync(process.execPath, ['--no-warnings', '--loader', loader, bin, ...args], {
+        encoding: 'utf8',
+      });
+      expect(r.status, r.stderr).toBe(0);
+      expect(r.stderr).not.toMatch(/LOADED/);
+    }
+    const iac = spawnSync(process.execPath, ['--no-warnings', '--loader', loader, bin, 'iac', dir], {
+      encoding: 'utf8',
+    });
+    expect(iac.stderr).toMatch(/LOADED web-tree-sitter/);
+  });
+
   it('fails cleanly on a bad flag', () => {
     const r = exec('demo', '--colour');
     expect(r.status).toBe(2);

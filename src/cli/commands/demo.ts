@@ -16,7 +16,6 @@ import {
 } from '../common.js';
 import { saveToHistory } from '../history.js';
 import type { CommandSpec } from '../spec.js';
-import { runLiveDemo } from './demo-live.js';
 
 /** The demo's config ships in the package, next to dist/ and src/. */
 export const DEMO_CONFIG_URL = new URL('../../../demo/hyperpod-cmk.yaml', import.meta.url);
@@ -61,7 +60,8 @@ export const demoCommand: CommandSpec = {
   ],
   async run(_args, raw, io) {
     const options = reportOptionsFrom(raw);
-    if (raw.live === true) return runLiveDemo(io, options);
+    // Seeding the emulator needs the AWS SDK: only `demo --live` loads it.
+    if (raw.live === true) return (await import('./demo-live.js')).runLiveDemo(io, options);
     const inventory = demoEstate();
     if (typeof raw.export === 'string') {
       io.writeFile(absolute(io, raw.export), serializeSnapshot(inventory));
@@ -90,7 +90,7 @@ export const demoCommand: CommandSpec = {
       writeOutput(io, renderDashboard({ ...data, notes: [DEMO_NOTE, ...data.notes] }), options);
     } else emitReport(io, report, options);
     for (const run of runs) {
-      const saveFailed = saveToHistory(io, raw, run.report, run.inventory, { explicitOnly: true });
+      const saveFailed = await saveToHistory(io, raw, run.report, run.inventory, { explicitOnly: true });
       if (saveFailed !== undefined) return saveFailed;
     }
     if (options.failOn === 'none') return 0;

@@ -22,7 +22,7 @@ export const evaluateCommand: CommandSpec = {
     const now = options.now ?? io.now();
     const { evaluation, report } = runPipeline(parsed.value, { config, now, inputs: [file!] });
     emitReport(io, report, options);
-    const saveFailed = saveToHistory(io, raw, report, parsed.value);
+    const saveFailed = await saveToHistory(io, raw, report, parsed.value);
     return saveFailed ?? exitCode(evaluation, parsed.value.gaps.length, options);
   },
 };

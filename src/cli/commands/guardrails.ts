@@ -3,7 +3,6 @@ import { DEMO_TIME, demoEstate } from '../../demo/estate.js';
 import { generateGuardrails } from '../../guardrails/index.js';
 import { emptyInventory, type Inventory } from '../../model/inventory.js';
 import { parseSnapshot } from '../../model/snapshot.js';
-import { scanIac } from '../../parsers/iac.js';
 import { textTable } from '../../reporters/text-table.js';
 import { absolute, loadConfig, parseNow, readInput } from '../common.js';
 import { inputError } from '../errors.js';
@@ -43,6 +42,7 @@ async function chooseInventory(raw: Record<string, unknown>, io: Io, now: Date):
     });
   }
   if (iacPaths.length > 0) {
+    const { scanIac } = await import('../../parsers/iac.js');
     const scanned = await scanIac({ paths: iacPaths, cwd: io.cwd, generatedAt: now.toISOString() });
     if (!scanned.ok) throw inputError(scanned.error);
     const errors = scanned.value.issues.filter((issue) => issue.severity === 'error');

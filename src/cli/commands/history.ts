@@ -57,7 +57,7 @@ export const historyCommand: CommandSpec = {
       if (!parsed.ok) throw inputError(parsed.error);
       since = parsed.value;
     }
-    const store = openForReading(io, raw);
+    const store = await openForReading(io, raw);
     let scans: ReturnType<typeof store.scans>;
     const path = store.path;
     try {

@@ -1,4 +1,4 @@
-import { DEFAULT_MAX_FILE_BYTES, scanIac } from '../../parsers/iac.js';
+import { DEFAULT_MAX_FILE_BYTES } from '../../parsers/limits.js';
 import { runPipeline } from '../../pipeline.js';
 import { emitReport, exitCode, loadConfig, reportOptions, reportOptionsFrom } from '../common.js';
 import { inputError } from '../errors.js';
@@ -103,6 +103,8 @@ export const iacCommand: CommandSpec = {
     const startedAt = io.now();
     const now = options.now ?? startedAt;
     const progress = progressLine(io);
+    // The parsers load a WebAssembly HCL grammar: only `iac` pays for it.
+    const { scanIac } = await import('../../parsers/iac.js');
     const scanned = await scanIac({
       onProgress: (done, total) => progress.update(() => `reading: ${done}/${total} files`),
       paths,

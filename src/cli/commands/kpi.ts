@@ -1,9 +1,4 @@
-import {
-  type ActualCost,
-  type CostGrouping,
-  createCostExplorerClient,
-  fetchKmsActualCost,
-} from '../../collectors/aws/cost-explorer.js';
+import type { ActualCost, CostGrouping } from '../../collectors/aws/cost-explorer.js';
 import { computeKpis, KPI_NAMES, type KpiName, type KpiReport } from '../../kpi/index.js';
 import { DEFAULT_SINCE, DIMENSIONS, type Dimension, type KpiWindow, parseSince } from '../../kpi/window.js';
 import type { SourceIssue } from '../../model/finding.js';
@@ -64,6 +59,10 @@ async function actualCosts(
   by: Dimension | undefined,
   profile: string | undefined,
 ): Promise<{ actual: ActualCost[]; gaps: Gap[] }> {
+  // The AWS SDK loads only when actual spend is asked for.
+  const { createCostExplorerClient, fetchKmsActualCost } = await import(
+    '../../collectors/aws/cost-explorer.js'
+  );
   const client = createCostExplorerClient(profile ? { profile } : {});
   const groupings: CostGrouping[] = [
     { type: 'TAG', key: 'project' },
@@ -154,7 +153,7 @@ export const kpiCommand: CommandSpec = {
       });
     const window = kpiWindow(io, raw);
     const by = raw.by as Dimension | undefined;
-    const store = openForReading(io, raw);
+    const store = await openForReading(io, raw);
     let history: HistoryData;
     try {
       history = store.load({ since: window.since, until: window.until });

@@ -74,7 +74,7 @@ export const reportCommand: CommandSpec = {
       html = renderDashboard(dashboardFromReport(report.value));
     } else {
       const window = kpiWindow(io, raw);
-      const store = openForReading(io, raw);
+      const store = await openForReading(io, raw);
       let history: ReturnType<typeof store.load>;
       try {
         history = store.load(window);

@@ -33,7 +33,7 @@ export const scanCommand: CommandSpec = {
       inputs: ['aws'],
     });
     emitReport(io, report, options);
-    const saveFailed = saveToHistory(io, raw, report, inventory);
+    const saveFailed = await saveToHistory(io, raw, report, inventory);
     return saveFailed ?? exitCode(evaluation, inventory.gaps.length, options);
   },
 };
