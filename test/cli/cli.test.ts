@@ -206,7 +206,14 @@ describe('the installed binary', () => {
     const loader = join(dir, 'watch-loads.mjs');
     writeFileSync(
       loader,
-      'export async function resolve(s, c, n) { if (/@aws-sdk\\/client|better-sqlite3|web-tree-sitter/.test(s)) process.stderr.write(`LOADED ${s}\\n`); return n(s, c); }\n',
+      // The loader's own source: it reports each heavy package as it is imported.
+      [
+        'export async function resolve(s, c, n) {',
+        "  if (/@aws-sdk\\/client|better-sqlite3|web-tree-sitter/.test(s)) process.stderr.write('LOADED ' + s + '\\n');",
+        '  return n(s, c);',
+        '}',
+        '',
+      ].join('\n'),
     );
     for (const args of [['rules'], ['demo'], ['rules', 'explain', 'kms-key-enabled']]) {
       const r = spawnSync(process.execPath, ['--no-warnings', '--loader', loader, bin, ...args], {
