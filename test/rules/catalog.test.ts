@@ -42,3 +42,22 @@ describe('the rule catalog', () => {
     expect([...ids].sort()).toEqual(RULE_FILES.map((file) => basename(file, '.ts')).sort());
   });
 });
+
+describe('what rules declare they need', () => {
+  it('leaves exactly the CloudTrail rules out of the periodic Config rule', async () => {
+    const { CONFIG_RULE_RULES } = await import('../../src/guardrails/lambda/handler.js');
+    const left = RULES.filter((rule) => !CONFIG_RULE_RULES.includes(rule)).map((rule) => rule.meta.id);
+    expect(left.sort()).toEqual([
+      'account-kms-audit-trail',
+      'kms-key-policy-change-unapproved',
+      'kms-key-unauthorized-access-attempts',
+    ]);
+  });
+
+  it('names one rule whose evidence feeds the denied-calls figure, and one that needs governed keys', () => {
+    const feeds = RULES.filter((rule) => rule.meta.feeds?.includes('denied-calls'));
+    expect(feeds.map((rule) => rule.meta.id)).toEqual(['kms-key-unauthorized-access-attempts']);
+    const governed = RULES.filter((rule) => rule.meta.needs?.includes('governed-keys'));
+    expect(governed.map((rule) => rule.meta.id)).toEqual(['kms-key-unused']);
+  });
+});

@@ -5,7 +5,7 @@
  * `HyperPodCollector` is the seam: the live collectors (src/collectors/aws, issue 3) can replace
  * `createAwsCollector` by implementing the same interface; the handler and its tests do not change.
  * CloudTrail is not collected here: the Config rule judges configuration, and the rules that read
- * CloudTrail are left out of its evaluation (see CONFIG_RULE_EXCLUDED_RULES).
+ * CloudTrail are left out of its evaluation (see CONFIG_RULE_RULES).
  *
  * Whatever cannot be read becomes a `Gap` (and the rules that needed it answer UNKNOWN), never an
  * exception that would lose the other clusters.

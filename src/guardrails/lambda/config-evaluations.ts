@@ -18,13 +18,6 @@ export const CLUSTER_RESOURCE_TYPE = 'AWS::SageMaker::Cluster';
 export const ACCOUNT_RESOURCE_TYPE = 'AWS::::Account';
 export type ComplianceResourceType = typeof CLUSTER_RESOURCE_TYPE | typeof ACCOUNT_RESOURCE_TYPE;
 
-/** Rules the Config rule leaves out: they read CloudTrail, which the periodic rule does not collect. */
-export const CONFIG_RULE_EXCLUDED_RULES = [
-  'account-kms-audit-trail',
-  'kms-key-policy-change-unapproved',
-  'kms-key-unauthorized-access-attempts',
-] as const;
-
 export interface ConfigEvaluation {
   ComplianceResourceType: string;
   ComplianceResourceId: string;

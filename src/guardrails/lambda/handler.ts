@@ -26,6 +26,7 @@ import { ConfigSchema, type ResolvedConfig, resolveConfig } from '../../config/s
 import { evaluate } from '../../engine/evaluate.js';
 import type { Inventory } from '../../model/inventory.js';
 import { matchesAny } from '../../policy/glob.js';
+import { ruleNeeds } from '../../rules/define-rule.js';
 import { RULES } from '../../rules/registry.js';
 import { createAwsCollector, type HyperPodCollector } from './collector.js';
 import {
@@ -33,7 +34,6 @@ import {
   accountEvaluation,
   batches,
   CLUSTER_RESOURCE_TYPE,
-  CONFIG_RULE_EXCLUDED_RULES,
   type ComplianceResourceType,
   type ConfigEvaluation,
   clusterEvaluations,
@@ -69,9 +69,8 @@ export type HandlerResult =
   | { kind: 'key-change'; key: string; hyperPodKey: boolean; alerted: boolean; approved: boolean }
   | { kind: 'ignored'; reason: string };
 
-export const CONFIG_RULE_RULES = RULES.filter(
-  (rule) => !(CONFIG_RULE_EXCLUDED_RULES as readonly string[]).includes(rule.meta.id),
-);
+/** The rules the periodic Config rule runs: all but those that read CloudTrail, which it does not collect. */
+export const CONFIG_RULE_RULES = RULES.filter((rule) => !ruleNeeds(rule, 'cloudtrail-events', 'trails'));
 
 interface ConfigRuleEvent {
   invokingEvent: string;

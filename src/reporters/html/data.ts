@@ -7,7 +7,7 @@ import { DAY_MS, type KpiWindow } from '../../kpi/window.js';
 import type { Severity, Status } from '../../model/finding.js';
 import type { Inventory } from '../../model/inventory.js';
 import type { Report } from '../../model/report.js';
-import { findRule } from '../../rules/registry.js';
+import { findRule, RULES } from '../../rules/registry.js';
 import { historyFromRecords } from '../../store/memory.js';
 import { keyAliases, resourceName, scanRecord } from '../../store/record.js';
 import type { AccessDeniedEvent, HistoryData, KeyState, Resolution } from '../../store/types.js';
@@ -97,11 +97,16 @@ function keysOf(
     );
 }
 
+/** The rules whose FAIL evidence lists denied calls (`meta.feeds`). */
+const DENIED_CALL_RULES = new Set(
+  RULES.filter((rule) => rule.meta.feeds?.includes('denied-calls')).map((rule) => rule.meta.id),
+);
+
 /** Denied calls a report's findings carry as evidence (a report has no raw events). */
 function evidenceEvents(report: Report): AccessDeniedEvent[] {
   const events: AccessDeniedEvent[] = [];
   for (const f of report.findings) {
-    if (f.ruleId !== 'kms-key-unauthorized-access-attempts' || f.status !== 'FAIL') continue;
+    if (!DENIED_CALL_RULES.has(f.ruleId) || f.status !== 'FAIL') continue;
     const list = Array.isArray(f.evidence.events) ? f.evidence.events : [];
     for (const raw of list as Record<string, unknown>[]) {
       const at = Date.parse(String(raw.eventTime));

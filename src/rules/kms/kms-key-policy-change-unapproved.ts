@@ -34,6 +34,7 @@ export default defineRule({
     resourceType: 'kms-key',
     sources: ['live', 'snapshot'],
     config: ['approvedPolicyEditors', 'keyAdmins', 'cloudtrail.lookbackDays'],
+    needs: ['cloudtrail-events'],
     rationale:
       "PutKeyPolicy, ScheduleKeyDeletion, DisableKey and hand-made grants change who can read a cluster's data or " +
       'whether it stays readable. Outside the change pipeline or the named key admins, they are either an incident ' +

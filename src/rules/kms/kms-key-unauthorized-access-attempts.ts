@@ -18,6 +18,8 @@ export default defineRule({
     resourceType: 'kms-key',
     sources: ['live', 'snapshot'],
     config: ['cloudtrail.lookbackDays', 'cloudtrail.accessDeniedThreshold'],
+    needs: ['cloudtrail-events'],
+    feeds: ['denied-calls'],
     rationale:
       'AccessDenied calls on a key that protects model weights are either a broken deployment (a role that should ' +
       'have access does not, and the cluster will fail to scale) or someone probing for data. Both need a look.',
