@@ -7,12 +7,12 @@ import { type ResolvedConfig, resolveConfig } from '../config/schema.js';
 import type { Finding, ResourceRef, Severity, Status, Suppression } from '../model/finding.js';
 import { SEVERITIES, severityRank } from '../model/finding.js';
 import type { Inventory } from '../model/inventory.js';
+import { indexInventory } from '../model/inventory-index.js';
 import type { Summary } from '../model/report.js';
 import { globMatch } from '../policy/glob.js';
 import { formatMessage, type Rule, type Verdict } from '../rules/define-rule.js';
 import { RULES } from '../rules/registry.js';
 import { type ComplianceReport, rollUpCompliance } from './compliance.js';
-import { indexInventory } from './inventory-index.js';
 
 export interface EvaluateOptions {
   config?: ResolvedConfig;

@@ -13,8 +13,8 @@
  */
 import { stringify } from 'yaml';
 import type { Config, ResolvedConfig } from '../config/schema.js';
+import { ACCOUNT_RESOURCE_TYPE, CLUSTER_RESOURCE_TYPE } from './config-evaluations.js';
 import { hclList, hclString, hclValue } from './hcl.js';
-import { ACCOUNT_RESOURCE_TYPE, CLUSTER_RESOURCE_TYPE } from './lambda/config-evaluations.js';
 
 export const LAMBDA_RUNTIME = 'nodejs22.x';
 export const LAMBDA_ENV_MAX_BYTES = 4_096;

@@ -5,9 +5,9 @@
  * an execution role, a policy over the KMS size limit.
  */
 import type { ResolvedConfig } from '../config/schema.js';
-import { indexInventory } from '../engine/inventory-index.js';
 import type { Cluster, InstanceGroup, Inventory, Key, PolicyDocument } from '../model/inventory.js';
 import { isUnresolved } from '../model/inventory.js';
+import { indexInventory } from '../model/inventory-index.js';
 import { err, ok, type Result } from '../model/result.js';
 import { matchesAny } from '../policy/glob.js';
 import { principalAccess } from '../policy/principals-analysis.js';

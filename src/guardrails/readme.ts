@@ -1,6 +1,6 @@
 /** The README written next to the generated guardrails: what each file is, enforces, and cannot. */
 import type { ResolvedConfig } from '../config/schema.js';
-import type { GuardrailsOutput } from './index.js';
+import type { GuardrailsOutput } from './output.js';
 
 const code = (text: string) => `\`${text}\``;
 

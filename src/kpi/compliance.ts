@@ -8,8 +8,9 @@
  * groups; by rule or severity each group is one rule (severity) and a resource counts as
  * compliant in it when it has no unsuppressed failure of that rule (severity).
  */
+
+import type { ComplianceState, ComplianceTally, HistoryData } from '../history/types.js';
 import { SEVERITIES } from '../model/finding.js';
-import type { ComplianceState, ComplianceTally, HistoryData } from '../store/types.js';
 import { type Dimension, groupBy, type KpiWindow, pct } from './window.js';
 
 export type ComplianceScope = 'cluster' | 'instance-group';

@@ -9,8 +9,9 @@
  *   findings (accepted exceptions) are counted apart; a suppression that expired makes the
  *   finding open again with its full age.
  */
+
+import type { Episode, FindingEntry, HistoryData } from '../history/types.js';
 import { SEVERITIES, type Severity, type Status } from '../model/finding.js';
-import type { Episode, FindingEntry, HistoryData } from '../store/types.js';
 import { DAY_MS, type Dimension, groupBy, type KpiWindow, mean, median, round1 } from './window.js';
 
 export interface MttrFigure {

@@ -4,9 +4,9 @@
  * resolved config) to verdicts. Rules never import the AWS SDK, `fs` or a parser.
  */
 import type { ResolvedConfig } from '../config/schema.js';
-import type { InventoryIndex } from '../engine/inventory-index.js';
 import type { ResourceRef, ResourceType, Severity, Status } from '../model/finding.js';
 import type { Inventory, Source } from '../model/inventory.js';
+import type { InventoryIndex } from '../model/inventory-index.js';
 
 export type Framework = 'PCI-DSS-4.0.1' | 'HIPAA' | 'SOC2' | 'NIST-800-53' | 'CIS-AWS-3.0' | 'ISO-27001-2022';
 

@@ -9,12 +9,8 @@ import { chmodSync, existsSync } from 'node:fs';
 import { dirname } from 'node:path';
 import Database from 'better-sqlite3';
 import { ensureDirectory } from '../files/directories.js';
-import type { Severity, Status } from '../model/finding.js';
-import type { InputError } from '../model/input-error.js';
-import { err, ok, type Result } from '../model/result.js';
-import { applyScan, type KnownFinding, pickCurrent } from './lifecycle.js';
-import { newestCoverage } from './memory.js';
-import { APPLICATION_ID, MIGRATIONS, type Migration, SCHEMA_VERSION } from './schema.js';
+import { applyScan, type KnownFinding, pickCurrent } from '../history/lifecycle.js';
+import { newestCoverage } from '../history/memory.js';
 import type {
   AccessDeniedEvent,
   ComplianceState,
@@ -28,7 +24,11 @@ import type {
   Resolution,
   ScanEntry,
   ScanRecord,
-} from './types.js';
+} from '../history/types.js';
+import type { Severity, Status } from '../model/finding.js';
+import type { InputError } from '../model/input-error.js';
+import { err, ok, type Result } from '../model/result.js';
+import { APPLICATION_ID, MIGRATIONS, type Migration, SCHEMA_VERSION } from './schema.js';
 
 export interface OpenOptions {
   /** Create the file (and its directory) when missing; otherwise a missing file is an error. */

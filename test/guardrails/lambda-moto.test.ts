@@ -20,8 +20,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { resolveConfig } from '../../src/config/schema.js';
 import { resolveKeyAdmins } from '../../src/guardrails/key-admins.js';
 import { keyPolicy } from '../../src/guardrails/key-policy.js';
-import { createAwsCollector } from '../../src/guardrails/lambda/collector.js';
-import { createHandler, type HandlerResult } from '../../src/guardrails/lambda/handler.js';
+import { createAwsCollector } from '../../src/lambda/collector.js';
+import { createHandler, type HandlerResult } from '../../src/lambda/handler.js';
 import { MOTO_ACCOUNT, MOTO_CREDENTIALS, type MotoServer, startMoto } from '../helpers/moto-server.js';
 
 const REGION = 'us-east-1';

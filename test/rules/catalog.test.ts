@@ -45,7 +45,7 @@ describe('the rule catalog', () => {
 
 describe('what rules declare they need', () => {
   it('leaves exactly the CloudTrail rules out of the periodic Config rule', async () => {
-    const { CONFIG_RULE_RULES } = await import('../../src/guardrails/lambda/handler.js');
+    const { CONFIG_RULE_RULES } = await import('../../src/lambda/handler.js');
     const left = RULES.filter((rule) => !CONFIG_RULE_RULES.includes(rule)).map((rule) => rule.meta.id);
     expect(left.sort()).toEqual([
       'account-kms-audit-trail',

@@ -2,11 +2,11 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
+import { historyFromRecords } from '../../src/history/memory.js';
+import { scanRecord } from '../../src/history/record.js';
+import type { HistoryData, ScanRecord } from '../../src/history/types.js';
 import { computeKpis } from '../../src/kpi/index.js';
-import { historyFromRecords } from '../../src/store/memory.js';
-import { scanRecord } from '../../src/store/record.js';
 import { openHistory } from '../../src/store/sqlite.js';
-import type { HistoryData, ScanRecord } from '../../src/store/types.js';
 import { at, DAY, scenarioReport, scenarioScans, T0 } from '../helpers/history.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'hpcmk-scenario-'));

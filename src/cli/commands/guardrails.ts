@@ -10,7 +10,7 @@ import type { Io } from '../io.js';
 import type { CommandSpec } from '../spec.js';
 import { DEMO_CONFIG_URL } from './demo.js';
 
-/** The detection Lambda, bundled at build time from src/guardrails/lambda (scripts/bundle-lambda.mjs). */
+/** The detection Lambda, bundled at build time from src/lambda (scripts/bundle-lambda.mjs). */
 export const LAMBDA_BUNDLE_URL = new URL('../../../dist/guardrails-lambda/index.js', import.meta.url);
 
 const REGION = /^[a-z]{2}(-[a-z]+)+-\d$/;

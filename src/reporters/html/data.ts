@@ -2,15 +2,16 @@
  * What the HTML dashboard shows, built either from one report (a history of one scan: no trend
  * yet) or from history (`report --html`). Pure.
  */
+
+import { historyFromRecords } from '../../history/memory.js';
+import { keyAliases, resourceName, scanRecord } from '../../history/record.js';
+import type { AccessDeniedEvent, HistoryData, KeyState, Resolution } from '../../history/types.js';
 import { computeKpis, type KpiReport } from '../../kpi/index.js';
 import { DAY_MS, type KpiWindow } from '../../kpi/window.js';
 import type { Severity, Status } from '../../model/finding.js';
 import type { Inventory } from '../../model/inventory.js';
 import type { Report } from '../../model/report.js';
 import { findRule, RULES } from '../../rules/registry.js';
-import { historyFromRecords } from '../../store/memory.js';
-import { keyAliases, resourceName, scanRecord } from '../../store/record.js';
-import type { AccessDeniedEvent, HistoryData, KeyState, Resolution } from '../../store/types.js';
 
 export type FindingState = 'open' | 'suppressed' | 'resolved';
 

@@ -22,13 +22,8 @@ import { IAMClient } from '@aws-sdk/client-iam';
 import { DescribeKeyCommand, KMSClient, ListResourceTagsCommand } from '@aws-sdk/client-kms';
 import { SageMakerClient } from '@aws-sdk/client-sagemaker';
 import { PublishCommand, SNSClient } from '@aws-sdk/client-sns';
-import { ConfigSchema, type ResolvedConfig, resolveConfig } from '../../config/schema.js';
-import { evaluate } from '../../engine/evaluate.js';
-import type { Inventory } from '../../model/inventory.js';
-import { matchesAny } from '../../policy/glob.js';
-import { ruleNeeds } from '../../rules/define-rule.js';
-import { RULES } from '../../rules/registry.js';
-import { createAwsCollector, type HyperPodCollector } from './collector.js';
+import { ConfigSchema, type ResolvedConfig, resolveConfig } from '../config/schema.js';
+import { evaluate } from '../engine/evaluate.js';
 import {
   ACCOUNT_RESOURCE_TYPE,
   accountEvaluation,
@@ -37,7 +32,12 @@ import {
   type ComplianceResourceType,
   type ConfigEvaluation,
   clusterEvaluations,
-} from './config-evaluations.js';
+} from '../guardrails/config-evaluations.js';
+import type { Inventory } from '../model/inventory.js';
+import { matchesAny } from '../policy/glob.js';
+import { ruleNeeds } from '../rules/define-rule.js';
+import { RULES } from '../rules/registry.js';
+import { createAwsCollector, type HyperPodCollector } from './collector.js';
 
 type Sender = { send(command: never): Promise<unknown> };
 const sendWith = <T>(client: Sender, command: unknown) => client.send(command as never) as Promise<T>;

@@ -10,8 +10,8 @@
  * string for a custom rule is unconfirmed (shared/aws-facts.md §9): the handler reports per cluster
  * under that type, and falls back to one AWS::::Account evaluation when Config refuses it.
  */
-import type { Evaluation } from '../../engine/evaluate.js';
-import type { ClusterCompliance } from '../../model/report.js';
+import type { Evaluation } from '../engine/evaluate.js';
+import type { ClusterCompliance } from '../model/report.js';
 
 export type ComplianceType = 'COMPLIANT' | 'NON_COMPLIANT' | 'NOT_APPLICABLE';
 export const CLUSTER_RESOURCE_TYPE = 'AWS::SageMaker::Cluster';

@@ -12,8 +12,8 @@ import type {
   Key,
   Trail,
   TrailEvent,
-} from '../model/inventory.js';
-import { isUnresolved } from '../model/inventory.js';
+} from './inventory.js';
+import { isUnresolved } from './inventory.js';
 
 export interface KeyUse {
   cluster: Cluster;

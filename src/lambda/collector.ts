@@ -36,9 +36,9 @@ import {
   ListTagsCommand,
   type SageMakerClient,
 } from '@aws-sdk/client-sagemaker';
-import { classifyError } from '../../collectors/aws/errors.js';
-import { kmsStatements } from '../../collectors/aws/iam.js';
-import { clusterFromDescription } from '../../collectors/aws/sagemaker.js';
+import { classifyError } from '../collectors/aws/errors.js';
+import { kmsStatements } from '../collectors/aws/iam.js';
+import { clusterFromDescription } from '../collectors/aws/sagemaker.js';
 import type {
   Cluster,
   EbsVolume,
@@ -49,8 +49,8 @@ import type {
   Key,
   PolicyDocument,
   PolicyStatement,
-} from '../../model/inventory.js';
-import { INVENTORY_SCHEMA_VERSION } from '../../model/inventory.js';
+} from '../model/inventory.js';
+import { INVENTORY_SCHEMA_VERSION } from '../model/inventory.js';
 
 export interface CollectScope {
   /** Cluster names or ARNs to collect; all clusters in the Region when absent. */
