@@ -18,9 +18,7 @@ import {
   GetComplianceDetailsByConfigRuleCommand,
   PutEvaluationsCommand,
 } from '@aws-sdk/client-config-service';
-import { IAMClient } from '@aws-sdk/client-iam';
 import { DescribeKeyCommand, KMSClient, ListResourceTagsCommand } from '@aws-sdk/client-kms';
-import { SageMakerClient } from '@aws-sdk/client-sagemaker';
 import { PublishCommand, SNSClient } from '@aws-sdk/client-sns';
 import { ConfigSchema, type ResolvedConfig, resolveConfig } from '../config/schema.js';
 import { evaluate } from '../engine/evaluate.js';
@@ -379,13 +377,11 @@ export function depsFromEnvironment(
     ? (JSON.parse(env.HYPERPOD_CMK_KEY_TAGS) as Record<string, string>)
     : {};
   const clientConfig = { region, maxAttempts: 8, retryMode: 'adaptive' as const };
-  const sagemaker = new SageMakerClient(clientConfig);
   const kms = new KMSClient(clientConfig);
-  const iam = new IAMClient(clientConfig);
   const resourceType =
     env.COMPLIANCE_RESOURCE_TYPE === ACCOUNT_RESOURCE_TYPE ? ACCOUNT_RESOURCE_TYPE : CLUSTER_RESOURCE_TYPE;
   return {
-    collector: createAwsCollector({ sagemaker, kms, iam }, { account, region, now: () => new Date() }),
+    collector: createAwsCollector({ account, region, now: () => new Date() }),
     configService: new ConfigServiceClient(clientConfig),
     sns: new SNSClient(clientConfig),
     kms,

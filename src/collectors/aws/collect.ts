@@ -36,7 +36,7 @@ import { IamCollector } from './iam.js';
 import { KmsCollector } from './kms.js';
 import { listOrgAccounts } from './organizations.js';
 import { globalRegion, partitionOf } from './regions.js';
-import { collectCluster, listClusters } from './sagemaker.js';
+import { type ClusterListing, collectCluster, listClusters } from './sagemaker.js';
 import { callerIdentity, roleArnFor } from './sts.js';
 
 export interface CollectOptions {
@@ -63,6 +63,15 @@ export interface CollectOptions {
   maxAttempts?: number;
   /** CloudTrail Event history lookups. Default true. */
   cloudtrail?: boolean;
+  /** The accounts' trails (DescribeTrails, GetTrailStatus, GetEventSelectors). Default true. */
+  trails?: boolean;
+  /**
+   * Only these clusters (names or ARNs), of those ListClusters finds in each Region; every
+   * cluster when absent. One named here that is not found is a gap, never a silent skip.
+   */
+  clusters?: readonly string[];
+  /** Keys (ids, ARNs or aliases, in the scanned Regions) to read even when no cluster uses them. */
+  keys?: readonly string[];
   /** How far back LookupEvents looks, in days (at most 90). Default 30. */
   lookbackDays?: number;
   /** Tags that select unused keys for kms-key-unused; undefined when the rule is off or unset. */
@@ -291,10 +300,12 @@ async function run(
       return;
     }
     startEvents(account, region);
+    if (options.clusters) listed = onlyNamed(ctx, account, region, listed, options.clusters);
     ctx.tick((p) => {
       p.clusters.total += listed.length;
     });
     const work: Promise<unknown>[] = [kms.selectByTags(account, region)];
+    for (const ref of options.keys ?? []) work.push(kms.resolve(ref, account, region));
     for (const listing of listed) {
       work.push(
         collectCluster(ctx, account, region, listing).then(async (cluster) => {
@@ -320,6 +331,20 @@ async function run(
       );
     }
     await Promise.all(work);
+  }
+
+  async function readTrails(account: string, region: string): Promise<void> {
+    if (options.trails === false) {
+      ctx.missing(
+        { service: 'cloudtrail', operation: 'DescribeTrails', account },
+        'skipped',
+        'the trails were not read (this collection leaves CloudTrail out)',
+      );
+      return;
+    }
+    const found = await collectTrails(ctx, account, region);
+    trails.push(...found);
+    noteUnreadTrails(ctx, account, found);
   }
 
   async function scanAccount(account: AccountScope): Promise<void> {
@@ -368,10 +393,7 @@ async function run(
         p.regions.total += regions.length;
       });
       await Promise.all([
-        collectTrails(ctx, account.id, regions[0] ?? homeRegion!).then((found) => {
-          trails.push(...found);
-          noteUnreadTrails(ctx, account.id, found);
-        }),
+        readTrails(account.id, regions[0] ?? homeRegion!),
         ...regions.map((region) =>
           scanRegion(account.id, region).finally(() => ctx.tick((p) => p.regions.done++)),
         ),
@@ -428,6 +450,31 @@ async function run(
  * A trail whose status or selectors could not be read is left out; if no trail that was read
  * satisfies the audit-trail rule, the account's trails are incomplete rather than missing.
  */
+/**
+ * The listed clusters a scope names (by name or ARN); each name the Region does not hold is a gap,
+ * so that a cluster asked for and not found is reported, not dropped.
+ */
+function onlyNamed(
+  ctx: ScanContext,
+  account: string,
+  region: string,
+  listed: readonly ClusterListing[],
+  wanted: readonly string[],
+): ClusterListing[] {
+  const names = new Set(wanted);
+  const kept = listed.filter((listing) => names.has(listing.name) || names.has(listing.arn));
+  for (const name of names) {
+    if (kept.some((listing) => listing.name === name || listing.arn === name)) continue;
+    if (name.startsWith('arn:') && !name.includes(`:${region}:${account}:`)) continue;
+    ctx.missing(
+      { service: 'sagemaker', operation: 'DescribeCluster', account, region, resource: name },
+      'aws.not_found',
+      `cluster ${name} is not in ${account}/${region} (deleted, or not yet listed)`,
+    );
+  }
+  return kept;
+}
+
 function noteUnreadTrails(ctx: ScanContext, account: string, found: readonly Trail[]): void {
   const unread = ctx.gaps.filter(
     (entry) =>
