@@ -38,6 +38,7 @@ import {
 } from '@aws-sdk/client-sagemaker';
 import { classifyError } from '../../collectors/aws/errors.js';
 import { kmsStatements } from '../../collectors/aws/iam.js';
+import { grantOf } from '../../collectors/aws/kms.js';
 import { clusterFromDescription } from '../../collectors/aws/sagemaker.js';
 import type {
   Cluster,
@@ -287,18 +288,7 @@ export function createAwsCollector(clients: AwsClients, options: AwsCollectorOpt
           let marker: string | undefined;
           do {
             const page = await clients.kms.send(new ListGrantsCommand({ KeyId: arn, Marker: marker }));
-            for (const grant of page.Grants ?? []) {
-              grants.push({
-                grantId: grant.GrantId ?? '',
-                ...(grant.Name ? { name: grant.Name } : {}),
-                ...(grant.GranteePrincipal ? { granteePrincipal: grant.GranteePrincipal } : {}),
-                ...(grant.RetiringPrincipal ? { retiringPrincipal: grant.RetiringPrincipal } : {}),
-                operations: grant.Operations ?? [],
-                ...(grant.IssuingAccount ? { issuingAccount: grant.IssuingAccount } : {}),
-                ...(grant.CreationDate ? { creationDate: new Date(grant.CreationDate).toISOString() } : {}),
-                ...(grant.Constraints ? { constraints: { ...grant.Constraints } } : {}),
-              });
-            }
+            for (const grant of page.Grants ?? []) grants.push(grantOf(grant));
             marker = page.Truncated ? page.NextMarker : undefined;
           } while (marker);
           key.grants = grants;
