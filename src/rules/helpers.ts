@@ -285,8 +285,7 @@ export function keyRegionCheck(
   if (keyRegion === undefined || keyRegion === cluster.region) return undefined;
   const keyConcrete = CONCRETE_REGION.test(keyRegion);
   const clusterConcrete = CONCRETE_REGION.test(cluster.region);
-  if (keyConcrete && clusterConcrete)
-    return { status: 'mismatch', keyRegion, clusterRegion: cluster.region };
+  if (keyConcrete && clusterConcrete) return { status: 'mismatch', keyRegion, clusterRegion: cluster.region };
   if (keyConcrete || clusterConcrete) return { status: 'unknown', keyRegion, clusterRegion: cluster.region };
   return undefined;
 }
@@ -326,7 +325,12 @@ export function volumeKeyVerdict(
   return verdict;
 }
 
-function keyVerdict(context: RuleContext, cluster: Cluster, resource: ResourceRef, volume: EbsVolume): Verdict {
+function keyVerdict(
+  context: RuleContext,
+  cluster: Cluster,
+  resource: ResourceRef,
+  volume: EbsVolume,
+): Verdict {
   if (isUnresolved(volume.kmsKeyId))
     return unresolvedVerdict(resource, `the ${volume.role} volume key`, volume.kmsKeyId);
   const ref = volume.kmsKeyId!;

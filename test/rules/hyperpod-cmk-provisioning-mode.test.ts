@@ -112,7 +112,11 @@ ruleTester(rule, {
       name: 'a cluster without orchestrator',
       inventory: one([plain('workers')], { orchestrator: 'none', nodeProvisioningMode: null }),
       expected: [
-        { status: 'FAIL', messageId: 'legacyMode', data: { orchestrator: 'Slurm, the default orchestrator' } },
+        {
+          status: 'FAIL',
+          messageId: 'legacyMode',
+          data: { orchestrator: 'Slurm, the default orchestrator' },
+        },
       ],
     },
     {

@@ -4,6 +4,7 @@ import {
   asSnapshot,
   CLI_FILE,
   CLI_JSON,
+  IAC_REGION,
   iacCluster,
   iacId,
   iacInventory,
@@ -201,7 +202,7 @@ ruleTester(rule, {
         {
           status: 'UNKNOWN',
           messageId: 'regionUnknown',
-          data: { keyRegion: 'us-west-2', clusterRegion: '${AWS::Region}' },
+          data: { keyRegion: 'us-west-2', clusterRegion: IAC_REGION },
         },
       ],
     },

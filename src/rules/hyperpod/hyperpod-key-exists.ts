@@ -4,8 +4,8 @@ import {
   eachGroup,
   groupResource,
   isAwsManagedAlias,
-  keyRegionCheck,
   keyedVolumes,
+  keyRegionCheck,
   UNRESOLVED_MESSAGE,
   unresolvedVerdict,
 } from '../helpers.js';
@@ -22,7 +22,7 @@ export default defineRule({
       'group cannot add, replace or patch nodes, and data on existing volumes may be unrecoverable. KMS keys are ' +
       'Regional: an EBS volume can be encrypted only with a key in its own Region, so a key or alias ARN of ' +
       "another Region (a multi-Region replica's ARN included, which names the replica's own Region) is no key for " +
-      "this cluster. It fails whenever the Regions of both sides are known, live or in IaC, and is UNKNOWN when one " +
+      'this cluster. It fails whenever the Regions of both sides are known, live or in IaC, and is UNKNOWN when one ' +
       'of them is not (IaC deployed to a Region the source does not name).',
     remediation: {
       summary:
