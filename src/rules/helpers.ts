@@ -314,7 +314,7 @@ export function volumeKeyVerdict(
       evidence: { volumeKmsKeyId: volume.kmsKeyId, nodeProvisioningMode: null },
     };
   const verdict = keyVerdict(context, cluster, resource, volume);
-  if (mode.mode === 'unknown' && (verdict.status === 'PASS' || verdict.status === 'UNKNOWN'))
+  if (mode.mode === 'unknown' && verdict.status === 'PASS')
     return {
       resource,
       status: 'UNKNOWN',

@@ -202,3 +202,34 @@ describe('every scanned object carries its file and line', () => {
     expect(InventorySchema.safeParse(inventory).success).toBe(true);
   });
 });
+
+describe('update-cluster input', () => {
+  it('a group listed without InstanceStorageConfigs may exist already: UNKNOWN, not an AWS owned key', async () => {
+    const { report, inventory } = await scan(['cli-json/update/update-cluster.json']);
+    const groups = inventory.clusters[0]!.instanceGroups;
+    expect(groups.map((g) => g.name)).toEqual(['workers', 'workers-cmk']);
+    const existing = groups[0]!.volumes;
+    expect(isUnresolved(existing) && existing.inputs).toEqual([
+      "workers's current InstanceStorageConfigs (aws sagemaker describe-cluster)",
+    ]);
+    const verdict = (rule: string, group: string) =>
+      report.findings
+        .filter((f) => f.ruleId === rule && f.resource.instanceGroup === group)
+        .map((f) => [f.status, f.messageId]);
+    expect(verdict('hyperpod-root-volume-cmk', 'workers')).toEqual([['UNKNOWN', 'unresolved']]);
+    expect(verdict('hyperpod-secondary-volume-cmk', 'workers')).toEqual([['UNKNOWN', 'unresolved']]);
+    expect(
+      report.findings.find(
+        (f) => f.ruleId === 'hyperpod-root-volume-cmk' && f.resource.instanceGroup === 'workers',
+      )?.message,
+    ).toContain('may name an instance group that already exists');
+    // A group whose storage the input states is judged as written: what a group it creates gets.
+    expect(verdict('hyperpod-root-volume-cmk', 'workers-cmk')).toEqual([['FAIL', 'awsOwned']]);
+    expect(verdict('hyperpod-secondary-volume-cmk', 'workers-cmk')).toEqual([['FAIL', 'awsOwned']]);
+  });
+
+  it('a create-cluster input without InstanceStorageConfigs still fails: every group is new', async () => {
+    const { report } = await scan(['cli-json/no-key.json']);
+    expect(only(report.findings, 'hyperpod-root-volume-cmk').status).toBe('FAIL');
+  });
+});

@@ -79,6 +79,12 @@ export interface ClusterDefinition {
   groupsUnknown?: Unknown;
   /** Execution role for groups that do not name one (a custom resource that adds it). */
   defaultExecutionRole?: Val;
+  /**
+   * Why a group that lists no InstanceStorageConfigs may still have keyed volumes (update-cluster
+   * input may name a group that already exists, whose volumes keep the keys they were created
+   * with): such a group's volumes are unknown rather than "none".
+   */
+  storageOfUnlistedGroups?: (groupName: string) => Unknown;
 }
 
 const unresolvedOf = (value: Unknown): Unresolved => value.toUnresolved();
@@ -200,6 +206,8 @@ function buildGroup(
     volumes: volumesOf(field(spec, 'InstanceStorageConfigs'), location, context),
     location,
   };
+  if (definition.storageOfUnlistedGroups && isAbsent(field(spec, 'InstanceStorageConfigs')))
+    group.volumes = unresolvedOf(definition.storageOfUnlistedGroups(name));
   const type = field(spec, 'InstanceType');
   if (type instanceof Unknown) group.instanceType = unresolvedOf(type);
   else if (textOf(type ?? null) !== undefined) group.instanceType = textOf(type ?? null)!;
