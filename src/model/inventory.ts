@@ -247,8 +247,16 @@ export const GrantSchema = z
   .object({
     grantId: z.string(),
     name: z.string().optional(),
-    granteePrincipal: z.string().optional(),
+    granteePrincipal: z
+      .string()
+      .optional()
+      .describe('an IAM principal ARN, or a service principal for some grants AWS services make'),
+    granteeServicePrincipal: z
+      .string()
+      .optional()
+      .describe('the service principal of a grant created with GranteeServicePrincipal (ListGrants)'),
     retiringPrincipal: z.string().optional(),
+    retiringServicePrincipal: z.string().optional(),
     operations: z.array(z.string()),
     issuingAccount: z.string().optional(),
     creationDate: z.string().optional(),

@@ -314,6 +314,7 @@ export async function scanIac(options: IacScanOptions): Promise<Result<IacScanRe
       const part = planInventory(parsed.plan, pseudo);
       inventory.clusters.push(...part.clusters);
       inventory.keys.push(...part.keys);
+      issues.push(...part.issues);
     } else if (parsed.kind === 'cli-input') {
       inputs++;
       inventory.clusters.push(

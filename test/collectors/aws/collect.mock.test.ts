@@ -255,6 +255,25 @@ beforeAll(async () => {
           GranteePrincipal: `arn:aws:iam::${ACCOUNT}:user/contractor`,
           Operations: ['Decrypt'],
         },
+        // The grant EBS makes for an attached volume (KMS developer guide, "Examining grants").
+        {
+          GrantId: 'g3',
+          KeyId: arn(GOOD),
+          Name: '0d8aa621-43ef-4657-b29c-3752c41dc132',
+          GranteePrincipal: `arn:aws:sts::${ACCOUNT}:assumed-role/aws:ec2-infrastructure/i-5d476fab`,
+          RetiringPrincipal: 'arn:aws:iam::123456789012:root',
+          IssuingAccount: `arn:aws:iam::${ACCOUNT}:root`,
+          Operations: ['Decrypt'],
+          Constraints: { EncryptionContextSubset: { 'aws:ebs:id': 'vol-5cccfb4e' } },
+        },
+        // A grant created with GranteeServicePrincipal: the field GranteePrincipal may be absent.
+        {
+          GrantId: 'g4',
+          KeyId: arn(GOOD),
+          GranteeServicePrincipal: 'sagemaker.amazonaws.com',
+          RetiringServicePrincipal: 'sagemaker.amazonaws.com',
+          Operations: ['Decrypt', 'GenerateDataKeyWithoutPlaintext'],
+        },
       ],
       Truncated: false,
     },
@@ -506,10 +525,36 @@ describe('collect against AWS response shapes', () => {
     expect(inventory.keys.find((k) => k.arn === arn(GOOD))?.grants?.map((g) => g.grantId)).toEqual([
       'g1',
       'g2',
+      'g3',
+      'g4',
     ]);
     expect(inventory.keys.find((k) => k.arn === arn(LONG))?.aliases).toEqual(['alias/hyperpod/long']);
     expect(mocks.kms.commandCalls(ListAliasesCommand)).toHaveLength(2);
     expect(finding('kms-key-grants-scoped', arn(GOOD))?.status).toBe('FAIL');
+  });
+
+  it('keeps the service-principal grant fields apart, and passes grants EBS and services make for themselves', () => {
+    const grants = inventory.keys.find((k) => k.arn === arn(GOOD))?.grants ?? [];
+    expect(grants.find((g) => g.grantId === 'g3')).toEqual({
+      grantId: 'g3',
+      name: '0d8aa621-43ef-4657-b29c-3752c41dc132',
+      granteePrincipal: `arn:aws:sts::${ACCOUNT}:assumed-role/aws:ec2-infrastructure/i-5d476fab`,
+      retiringPrincipal: 'arn:aws:iam::123456789012:root',
+      issuingAccount: `arn:aws:iam::${ACCOUNT}:root`,
+      operations: ['Decrypt'],
+      constraints: { EncryptionContextSubset: { 'aws:ebs:id': 'vol-5cccfb4e' } },
+    });
+    expect(grants.find((g) => g.grantId === 'g4')).toEqual({
+      grantId: 'g4',
+      granteeServicePrincipal: 'sagemaker.amazonaws.com',
+      retiringServicePrincipal: 'sagemaker.amazonaws.com',
+      operations: ['Decrypt', 'GenerateDataKeyWithoutPlaintext'],
+    });
+    const scoped = finding('kms-key-grants-scoped', arn(GOOD));
+    expect(scoped?.status).toBe('FAIL');
+    expect(scoped?.message).toBe(
+      `1 grant on alias/hyperpod/gpu to principals that do not consume it: arn:aws:iam::${ACCOUNT}:user/contractor`,
+    );
   });
 
   it('selects unused keys by tag with ListKeys, skipping AWS managed keys, one tag lookup per key', () => {
