@@ -10,6 +10,7 @@ import { guardrailsCommand } from './commands/guardrails.js';
 import { historyCommand } from './commands/history.js';
 import { iacCommand } from './commands/iac.js';
 import { kpiCommand } from './commands/kpi.js';
+import { policyCommand } from './commands/policy.js';
 import { reportCommand } from './commands/report.js';
 import { rulesCommand } from './commands/rules.js';
 import { scanCommand } from './commands/scan.js';
@@ -29,6 +30,7 @@ export const COMMANDS: CommandSpec[] = [
   kpiCommand,
   historyCommand,
   reportCommand,
+  policyCommand,
 ];
 
 export async function runCli(
