@@ -11,6 +11,7 @@ import { historyCommand } from './commands/history.js';
 import { iacCommand } from './commands/iac.js';
 import { kpiCommand } from './commands/kpi.js';
 import { policyCommand } from './commands/policy.js';
+import { registerCommand } from './commands/register.js';
 import { reportCommand } from './commands/report.js';
 import { rulesCommand } from './commands/rules.js';
 import { scanCommand } from './commands/scan.js';
@@ -31,6 +32,7 @@ export const COMMANDS: CommandSpec[] = [
   historyCommand,
   reportCommand,
   policyCommand,
+  registerCommand,
 ];
 
 export async function runCli(

@@ -1,13 +1,7 @@
 /** `policy diff` as Markdown for a pull-request comment. Pure. */
+import { visible } from '../reporters/control-characters.js';
 import { mdCell } from '../reporters/markdown.js';
 import type { AccessChange, PolicyDiff } from './diff.js';
-
-/** Tenant-controlled text (principals, condition values) never reaches a terminal or a comment as a raw control character. */
-export const visible = (text: string): string =>
-  text.replace(
-    /[\u0000-\u001f\u007f-\u009f\u2028\u2029]/g,
-    (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`,
-  );
 
 const cell = (text: string) => visible(mdCell(text));
 const code = (text: string) => `\`${cell(text).replace(/`/g, "'")}\``;
