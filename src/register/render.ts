@@ -48,7 +48,8 @@ export const REGISTER_COLUMNS: readonly RegisterColumn[] = [
     value: (e) => {
       const parts: string[] = [];
       const iac = !['live', 'snapshot'].includes(e.source);
-      if (e.deletion.scheduledFor) parts.push(`DELETION SCHEDULED for ${e.deletion.scheduledFor.slice(0, 10)}`);
+      if (e.deletion.scheduledFor)
+        parts.push(`DELETION SCHEDULED for ${e.deletion.scheduledFor.slice(0, 10)}`);
       else if (!iac) parts.push('no deletion scheduled');
       if (iac || e.deletion.pendingWindowInDays !== null)
         parts.push(
