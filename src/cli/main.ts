@@ -10,6 +10,7 @@ import { guardrailsCommand } from './commands/guardrails.js';
 import { historyCommand } from './commands/history.js';
 import { iacCommand } from './commands/iac.js';
 import { kpiCommand } from './commands/kpi.js';
+import { planCommand } from './commands/plan.js';
 import { policyCommand } from './commands/policy.js';
 import { registerCommand } from './commands/register.js';
 import { reportCommand } from './commands/report.js';
@@ -33,6 +34,7 @@ export const COMMANDS: CommandSpec[] = [
   reportCommand,
   policyCommand,
   registerCommand,
+  planCommand,
 ];
 
 export async function runCli(
