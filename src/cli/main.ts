@@ -10,6 +10,9 @@ import { guardrailsCommand } from './commands/guardrails.js';
 import { historyCommand } from './commands/history.js';
 import { iacCommand } from './commands/iac.js';
 import { kpiCommand } from './commands/kpi.js';
+import { planCommand } from './commands/plan.js';
+import { policyCommand } from './commands/policy.js';
+import { registerCommand } from './commands/register.js';
 import { reportCommand } from './commands/report.js';
 import { rulesCommand } from './commands/rules.js';
 import { scanCommand } from './commands/scan.js';
@@ -29,6 +32,9 @@ export const COMMANDS: CommandSpec[] = [
   kpiCommand,
   historyCommand,
   reportCommand,
+  policyCommand,
+  registerCommand,
+  planCommand,
 ];
 
 export async function runCli(
