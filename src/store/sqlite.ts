@@ -197,6 +197,7 @@ const toScan = (row: ScanRow): ScanEntry => ({
 const MAX_BUSY_RETRIES = 5;
 
 export class HistoryStore {
+  /** @internal Use `openHistory`: the driver's types stay out of the public declarations. */
   constructor(
     private readonly db: Db,
     readonly path: string,
