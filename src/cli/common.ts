@@ -2,7 +2,7 @@
  * What the report-producing commands (evaluate, demo, scan, iac) share: the common options, the
  * config and clock, rendering to stdout or --output, and the exit code.
  */
-import { isAbsolute, resolve } from 'node:path';
+import { dirname, isAbsolute, join, resolve } from 'node:path';
 import { DEFAULT_CONFIG_FILE, parseConfig } from '../config/load.js';
 import type { ResolvedConfig } from '../config/schema.js';
 import { resolveConfig } from '../config/schema.js';
@@ -22,6 +22,8 @@ export interface ReportOptions {
   config?: string;
   now?: Date;
   limit: number;
+  /** --base-dir: the repository root that CI formats (SARIF, GitHub, GitLab, JUnit) make paths relative to. */
+  baseDir?: string;
 }
 
 export function parseNow(value: string): Date {
@@ -71,6 +73,12 @@ export const reportOptions = (formats: readonly string[] = FORMATS): OptionSpec[
     default: 10,
     parse: parseLimit,
   },
+  {
+    flags: '--base-dir <dir>',
+    description:
+      'repository root for the paths in sarif, github, gitlab and junit reports (default: the git work tree of the first path scanned, else the working directory)',
+    env: 'HYPERPOD_CMK_BASE_DIR',
+  },
 ];
 
 export function reportOptionsFrom(options: Record<string, unknown>): ReportOptions {
@@ -81,7 +89,39 @@ export function reportOptionsFrom(options: Record<string, unknown>): ReportOptio
     ...(typeof options.config === 'string' ? { config: options.config } : {}),
     ...(options.now instanceof Date ? { now: options.now } : {}),
     limit: typeof options.limit === 'number' ? options.limit : 10,
+    ...(typeof options.baseDir === 'string' ? { baseDir: options.baseDir } : {}),
   };
+}
+
+/**
+ * The repository root for CI formats: --base-dir, else the nearest directory at or above the first
+ * input (or the working directory) that holds `.git` (a directory, or a file in a worktree or
+ * submodule), else the working directory.
+ */
+export function repositoryRoot(
+  io: Io,
+  options: Pick<ReportOptions, 'baseDir'>,
+  inputs: readonly string[] = [],
+): string {
+  if (options.baseDir !== undefined) {
+    const dir = absolute(io, options.baseDir);
+    if (!io.exists(dir))
+      throw inputError({
+        code: 'usage.base_dir',
+        input: '--base-dir',
+        message: `no such directory: ${options.baseDir}`,
+        hint: 'pass the root of the repository the scanned files belong to',
+      });
+    return dir;
+  }
+  let dir = inputs[0] !== undefined ? absolute(io, inputs[0]) : io.cwd;
+  for (let depth = 0; depth < 256; depth++) {
+    if (io.exists(join(dir, '.git'))) return dir;
+    const parent = dirname(dir);
+    if (parent === dir) break;
+    dir = parent;
+  }
+  return io.cwd;
 }
 
 export const absolute = (io: Io, path: string): string => (isAbsolute(path) ? path : resolve(io.cwd, path));
@@ -144,7 +184,12 @@ export function emitReport(io: Io, report: Report, options: ReportOptions): void
   const toFile = options.output !== undefined;
   let text: string;
   try {
-    text = reporter(report, { color: !toFile && useColor(io), limit: options.limit });
+    text = reporter(report, {
+      color: !toFile && useColor(io),
+      limit: options.limit,
+      cwd: io.cwd,
+      baseDir: repositoryRoot(io, options, report.scan.inputs),
+    });
   } catch (error) {
     if (!(error instanceof ReportUnavailable)) throw error;
     throw inputError({

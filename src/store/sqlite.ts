@@ -70,6 +70,27 @@ const storeError = (path: string, message: string, hint?: string): InputError =>
   ...(hint ? { hint } : {}),
 });
 
+/**
+ * better-sqlite3 loads its native addon on first use: installed with --ignore-scripts (or for
+ * another Node.js), the addon is missing ("Could not locate the bindings file") or will not load.
+ */
+export function isMissingNativeBuild(error: unknown): boolean {
+  const e = error as { code?: string; message?: string };
+  const message = e.message ?? '';
+  return (
+    e.code === 'ERR_DLOPEN_FAILED' ||
+    message.includes('Could not locate the bindings file') ||
+    message.includes('better_sqlite3.node') ||
+    message.includes('NODE_MODULE_VERSION')
+  );
+}
+
+export const NATIVE_BUILD_MISSING: InputError = {
+  code: 'history.native_build',
+  input: "history needs better-sqlite3's native build",
+  message: 'reinstall without --ignore-scripts, or use --no-save',
+};
+
 function describeError(error: unknown): { code: string; message: string } {
   const e = error as { code?: string; message?: string };
   return { code: e.code ?? 'ERROR', message: e.message ?? String(error) };
@@ -135,6 +156,7 @@ export function openHistory(path: string, options: OpenOptions): Result<HistoryS
     return ok(new HistoryStore(db, path));
   } catch (error) {
     db?.close();
+    if (isMissingNativeBuild(error)) return err(NATIVE_BUILD_MISSING);
     const { code, message } = describeError(error);
     if (code === 'SQLITE_NOTADB')
       return err(storeError(path, 'is not a SQLite database', 'pass --db a history file or a new path'));
@@ -197,6 +219,7 @@ const toScan = (row: ScanRow): ScanEntry => ({
 const MAX_BUSY_RETRIES = 5;
 
 export class HistoryStore {
+  /** @internal Use `openHistory`: the driver's types stay out of the public declarations. */
   constructor(
     private readonly db: Db,
     readonly path: string,
