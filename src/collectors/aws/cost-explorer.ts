@@ -11,6 +11,7 @@ import {
 } from '@aws-sdk/client-cost-explorer';
 import type { Gap } from '../../model/inventory.js';
 import { err, ok, type Result } from '../../model/result.js';
+import { requestHandlerOptions } from './timeouts.js';
 
 export const KMS_SERVICE = 'AWS Key Management Service';
 const MAX_PAGES = 100;
@@ -36,6 +37,7 @@ export function createCostExplorerClient(options: { profile?: string } = {}): Co
   return new CostExplorerClient({
     region: 'us-east-1',
     maxAttempts: 5,
+    requestHandler: requestHandlerOptions(),
     ...(options.profile ? { profile: options.profile } : {}),
   });
 }

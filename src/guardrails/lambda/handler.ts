@@ -22,6 +22,7 @@ import { IAMClient } from '@aws-sdk/client-iam';
 import { DescribeKeyCommand, KMSClient, ListResourceTagsCommand } from '@aws-sdk/client-kms';
 import { SageMakerClient } from '@aws-sdk/client-sagemaker';
 import { PublishCommand, SNSClient } from '@aws-sdk/client-sns';
+import { requestHandlerOptions } from '../../collectors/aws/timeouts.js';
 import { ConfigSchema, type ResolvedConfig, resolveConfig } from '../../config/schema.js';
 import { evaluate } from '../../engine/evaluate.js';
 import type { Inventory } from '../../model/inventory.js';
@@ -379,7 +380,12 @@ export function depsFromEnvironment(
   const keyTags = env.HYPERPOD_CMK_KEY_TAGS
     ? (JSON.parse(env.HYPERPOD_CMK_KEY_TAGS) as Record<string, string>)
     : {};
-  const clientConfig = { region, maxAttempts: 8, retryMode: 'adaptive' as const };
+  const clientConfig = {
+    region,
+    maxAttempts: 8,
+    retryMode: 'adaptive' as const,
+    requestHandler: requestHandlerOptions(),
+  };
   const sagemaker = new SageMakerClient(clientConfig);
   const kms = new KMSClient(clientConfig);
   const iam = new IAMClient(clientConfig);
