@@ -13,7 +13,8 @@
  * harmless, and escaping every backslash would garble Windows paths and regexes.
  */
 
-const CONTROL_AND_BIDI = /[\u0000-\u001f\u007f-\u009f\u061c\u200e\u200f\u2028\u2029\u202a-\u202e\u2066-\u2069]/g;
+const CONTROL_AND_BIDI =
+  /[\u0000-\u001f\u007f-\u009f\u061c\u200e\u200f\u2028\u2029\u202a-\u202e\u2066-\u2069]/g;
 const CONTROL_AND_BIDI_BUT_NEWLINE =
   /[\u0000-\u0009\u000b-\u001f\u007f-\u009f\u061c\u200e\u200f\u2028\u2029\u202a-\u202e\u2066-\u2069]/g;
 
@@ -96,11 +97,13 @@ export function escapeTerminalOutput(text: string, options: { color: boolean; pr
  * still make it clickable: it is shown as what it is, never disguised as other text.
  */
 export function markdownText(value: unknown): string {
-  return escapeControlKeepNewlines(String(value ?? ''))
+  // Markdown first, then the control characters: their escapes' backslashes stay single.
+  const markdown = String(value ?? '')
     .replace(/[\\`*_[\]()!|~]/g, (char) => `\\${char}`)
     .replace(/</g, '&lt;')
     .replace(/(^|\n)([#>+=-])/g, '$1\\$2')
     .replace(/\r?\n/g, '<br>');
+  return escapeControl(markdown);
 }
 
 /**

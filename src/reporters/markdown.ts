@@ -10,7 +10,9 @@ const code = markdownCode;
 
 function where(f: Finding): string {
   const r = f.resource;
-  const loc = r.location ? ` (${code(`${r.location.file}${r.location.line ? `:${r.location.line}` : ''}`)})` : '';
+  const loc = r.location
+    ? ` (${code(`${r.location.file}${r.location.line ? `:${r.location.line}` : ''}`)})`
+    : '';
   const name =
     r.type === 'instance-group'
       ? `${r.cluster}/${r.instanceGroup}`
