@@ -1,7 +1,6 @@
 /** What a command may touch of the outside world, injected so commands run in tests without a process. */
-import { readFileSync, statSync, writeFileSync } from 'node:fs';
-import { dirname } from 'node:path';
-import { ensureDirectory } from '../files/directories.js';
+import { readFileSync, statSync } from 'node:fs';
+import { type WriteOptions, writeFileAtomic } from '../files/write.js';
 import { escapeTerminalOutput } from '../reporters/escape.js';
 
 export interface Io {
@@ -11,7 +10,8 @@ export interface Io {
   cwd: string;
   now(): Date;
   readFile(path: string): string;
-  writeFile(path: string, text: string): void;
+  /** Atomically (temporary file + rename); with `within`, never outside it nor through a symlink. */
+  writeFile(path: string, text: string, options?: WriteOptions): void;
   exists(path: string): boolean;
 }
 
@@ -23,10 +23,7 @@ export function processIo(): Io {
     cwd: process.cwd(),
     now: () => new Date(),
     readFile: (path) => readFileSync(path, 'utf8'),
-    writeFile: (path, text) => {
-      ensureDirectory(dirname(path));
-      writeFileSync(path, text);
-    },
+    writeFile: (path, text, options) => writeFileAtomic(path, text, options),
     exists: (path) => {
       try {
         statSync(path);
