@@ -67,6 +67,21 @@ function parseConcurrency(value: string): number {
   return n;
 }
 
+/** The default of --request-timeout, in seconds (the session's default, in milliseconds). */
+export const DEFAULT_REQUEST_TIMEOUT_SECONDS = 30;
+
+function parseRequestTimeout(value: string): number {
+  const n = Number(value);
+  if (!/^\d+(\.\d+)?$/.test(value.trim()) || !Number.isFinite(n) || n < 1 || n > 3600)
+    throw inputError({
+      code: 'usage.request_timeout',
+      input: '--request-timeout',
+      message: `"${value}" is not a number of seconds from 1 to 3600`,
+      hint: `the default is ${DEFAULT_REQUEST_TIMEOUT_SECONDS} seconds per attempt`,
+    });
+  return n;
+}
+
 function parseRoleName(value: string): string {
   if (!/^(\/[\w+=,.@-]+)*\/?[\w+=,.@-]{1,64}$/.test(value))
     throw inputError({
@@ -120,6 +135,13 @@ export const scopeOptions: OptionSpec[] = [
     description: 'AWS requests in flight at once, across accounts and Regions',
     default: DEFAULT_CONCURRENCY,
     parse: parseConcurrency,
+  },
+  {
+    flags: '--request-timeout <seconds>',
+    description:
+      'abort an AWS request attempt that has not answered after this many seconds; it is retried, then a gap',
+    default: DEFAULT_REQUEST_TIMEOUT_SECONDS,
+    parse: parseRequestTimeout,
   },
   {
     flags: '--no-cloudtrail',
@@ -183,6 +205,8 @@ export function collectOptionsFrom(
     ...(typeof raw.endpointUrl === 'string' ? { endpoint: raw.endpointUrl } : {}),
     ...(defaultRegion ? { defaultRegion } : {}),
     concurrency: typeof raw.concurrency === 'number' ? raw.concurrency : DEFAULT_CONCURRENCY,
+    requestTimeoutMs:
+      1000 * (typeof raw.requestTimeout === 'number' ? raw.requestTimeout : DEFAULT_REQUEST_TIMEOUT_SECONDS),
     cloudtrail: raw.cloudtrail !== false,
     lookbackDays: config.lookbackDays,
     ...(selectorOn && config.keySelectorTags ? { keySelectorTags: config.keySelectorTags } : {}),

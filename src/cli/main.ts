@@ -17,7 +17,7 @@ import { reportCommand } from './commands/report.js';
 import { rulesCommand } from './commands/rules.js';
 import { scanCommand } from './commands/scan.js';
 import { CliInputError, formatInputError } from './errors.js';
-import { type Io, processIo } from './io.js';
+import { type Io, processIo, terminalGuard } from './io.js';
 import { buildProgram, CommanderError, type ProgramResult } from './program.js';
 import type { CommandSpec } from './spec.js';
 
@@ -39,9 +39,11 @@ export const COMMANDS: CommandSpec[] = [
 
 export async function runCli(
   argv: readonly string[],
-  io: Io,
+  rawIo: Io,
   commands: readonly CommandSpec[] = COMMANDS,
 ): Promise<number> {
+  // The one boundary to the terminal: nothing a command prints reaches it with raw control characters.
+  const io = terminalGuard(rawIo);
   const result: ProgramResult = {};
   const program = buildProgram(commands, io, result);
   try {

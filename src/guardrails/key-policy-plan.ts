@@ -13,6 +13,7 @@ import { matchesAny } from '../policy/glob.js';
 import { principalAccess } from '../policy/principals-analysis.js';
 import { adminPatternProblem, type KeyAdminSet, resolveKeyAdmins } from './key-admins.js';
 import { KEY_POLICY_MAX_BYTES, keyPolicy, keyPolicyBytes } from './key-policy.js';
+import { pathSegment } from './paths.js';
 import type { GuardrailsProblem } from './problem.js';
 
 export interface PlannedKeyPolicy {
@@ -189,7 +190,7 @@ export function planKeyPolicies(
     const dropped = droppedPrincipals(key, [...roles], config);
     const planned = build({
       kind: 'existing',
-      file: `key-policies/${key.account}/${key.region}/${safe(key.keyId ?? key.arn.split('/').pop() ?? 'key')}.json`,
+      file: `key-policies/${pathSegment(key.account, 'account')}/${pathSegment(key.region, 'region')}/${pathSegment(key.keyId ?? key.arn.split('/').pop() ?? 'key', 'key-id')}.json`,
       keyArn: key.arn,
       label,
       account: key.account,
@@ -240,7 +241,7 @@ export function planKeyPolicies(
       );
       const planned = build({
         kind: 'proposed',
-        file: `key-policies/proposed/${safe(keyAccount)}/${safe(cluster.region)}/${safe(cluster.name)}.${safe(group.name)}.json`,
+        file: `key-policies/proposed/${pathSegment(keyAccount, 'account')}/${pathSegment(cluster.region, 'region')}/${pathSegment(cluster.name, 'name')}.${pathSegment(group.name, 'name')}.json`,
         label,
         account: keyAccount,
         region: cluster.region,
@@ -267,7 +268,7 @@ export function planKeyPolicies(
     const [, partition, account, name] = match;
     const planned = build({
       kind: 'proposed',
-      file: `key-policies/proposed/${safe(account!)}/${safe(extra.region)}/${safe(name!)}.json`,
+      file: `key-policies/proposed/${pathSegment(account!, 'account')}/${pathSegment(extra.region, 'region')}/${pathSegment(name!, 'name')}.json`,
       label: `execution role ${name}`,
       account: account!,
       region: extra.region,

@@ -20,6 +20,7 @@ import {
 } from '@aws-sdk/client-config-service';
 import { DescribeKeyCommand, KMSClient, ListResourceTagsCommand } from '@aws-sdk/client-kms';
 import { PublishCommand, SNSClient } from '@aws-sdk/client-sns';
+import { requestHandlerOptions } from '../collectors/aws/timeouts.js';
 import { ConfigSchema, type ResolvedConfig, resolveConfig } from '../config/schema.js';
 import { evaluate } from '../engine/evaluate.js';
 import {
@@ -376,7 +377,12 @@ export function depsFromEnvironment(
   const keyTags = env.HYPERPOD_CMK_KEY_TAGS
     ? (JSON.parse(env.HYPERPOD_CMK_KEY_TAGS) as Record<string, string>)
     : {};
-  const clientConfig = { region, maxAttempts: 8, retryMode: 'adaptive' as const };
+  const clientConfig = {
+    region,
+    maxAttempts: 8,
+    retryMode: 'adaptive' as const,
+    requestHandler: requestHandlerOptions(),
+  };
   const kms = new KMSClient(clientConfig);
   const resourceType =
     env.COMPLIANCE_RESOURCE_TYPE === ACCOUNT_RESOURCE_TYPE ? ACCOUNT_RESOURCE_TYPE : CLUSTER_RESOURCE_TYPE;

@@ -7,13 +7,16 @@ import type { ComplianceFigure } from '../kpi/compliance.js';
 import type { KpiReport } from '../kpi/index.js';
 import { AGE_BUCKETS } from '../kpi/remediation.js';
 import { csvCell } from './csv.js';
+import { terminalSafe } from './escape.js';
 import { textTable } from './text-table.js';
 
 const usd = (n: number) => `$${n.toFixed(2)}`;
 const pctText = (f: ComplianceFigure) =>
   `${f.pct}% (${f.compliant + f.byException}/${f.total}${f.byException ? `, ${f.byException} by exception` : ''}${f.unknown ? `, ${f.unknown} unknown` : ''})`;
 
-export function renderKpiTable(report: KpiReport, options: { color: boolean; limit: number }): string {
+export function renderKpiTable(input: KpiReport, options: { color: boolean; limit: number }): string {
+  // Projects, owners, principals and key names come from tenants: escaped once, here.
+  const report = terminalSafe(input);
   const c = createColors(options.color);
   const limit = options.limit > 0 ? options.limit : Number.POSITIVE_INFINITY;
   const out: string[] = [];

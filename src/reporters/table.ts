@@ -7,6 +7,7 @@ import { createColors } from 'picocolors';
 import type { Finding, Severity } from '../model/finding.js';
 import { SEVERITIES } from '../model/finding.js';
 import type { Report } from '../model/report.js';
+import { terminalSafe } from './escape.js';
 import { textTable } from './text-table.js';
 
 export interface TableOptions {
@@ -94,7 +95,9 @@ function findingBlock(c: Colors, findings: readonly Finding[], limit: number, ma
   return lines;
 }
 
-export function renderTable(report: Report, options: TableOptions): string {
+export function renderTable(input: Report, options: TableOptions): string {
+  // Names, tags, messages and file names come from tenants and pull requests: escaped once, here.
+  const report = terminalSafe(input);
   const c = createColors(options.color);
   const s = report.summary;
   const out: string[] = [];

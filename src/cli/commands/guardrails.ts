@@ -1,3 +1,4 @@
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { DEMO_TIME, demoEstate } from '../../demo/estate.js';
 import { generateGuardrails } from '../../guardrails/index.js';
@@ -208,7 +209,8 @@ export const guardrailsCommand: CommandSpec = {
     const out = absolute(io, raw.out);
     const write = (path: string, text: string) => {
       try {
-        io.writeFile(`${out}/${path}`, text);
+        // Paths hold snapshot values (account, Region, key id, names): kept inside --out, never through a symlink.
+        io.writeFile(join(out, path), text, { within: out });
       } catch (error) {
         throw inputError({
           code: 'output.unwritable',

@@ -61,6 +61,8 @@ export interface CollectOptions {
   concurrency?: number;
   /** Attempts per request with the SDK's adaptive retry. Default 8. */
   maxAttempts?: number;
+  /** Milliseconds one attempt may take before it is aborted and retried (then a gap). Default 30 000. */
+  requestTimeoutMs?: number;
   /** CloudTrail Event history lookups. Default true. */
   cloudtrail?: boolean;
   /** The accounts' trails (DescribeTrails, GetTrailStatus, GetEventSelectors). Default true. */
@@ -164,6 +166,7 @@ export async function collect(options: CollectOptions = {}): Promise<Result<Coll
   const session = new AwsSession({
     concurrency: options.concurrency ?? DEFAULT_CONCURRENCY,
     maxAttempts: options.maxAttempts ?? DEFAULT_MAX_ATTEMPTS,
+    ...(options.requestTimeoutMs !== undefined ? { requestTimeout: options.requestTimeoutMs } : {}),
     lookupEventsPerSecond: options.lookupEventsPerSecond ?? 2,
     ...(options.profile ? { profile: options.profile } : {}),
     ...(options.endpoint ? { endpoint: options.endpoint } : {}),

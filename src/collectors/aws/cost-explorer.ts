@@ -12,6 +12,7 @@ import {
 import type { ActualCost, ActualCostGroup, CostGrouping } from '../../kpi/cost.js';
 import type { Gap } from '../../model/inventory.js';
 import { err, ok, type Result } from '../../model/result.js';
+import { requestHandlerOptions } from './timeouts.js';
 
 export type { ActualCost, ActualCostGroup, CostGrouping };
 
@@ -23,6 +24,7 @@ export function createCostExplorerClient(options: { profile?: string } = {}): Co
   return new CostExplorerClient({
     region: 'us-east-1',
     maxAttempts: 5,
+    requestHandler: requestHandlerOptions(),
     ...(options.profile ? { profile: options.profile } : {}),
   });
 }
