@@ -164,7 +164,12 @@ class Family {
   readonly roles = new Map<string, { arn: string; name?: string; statements: PolicyStatement[] }>();
   readonly policies = new Map<string, PolicyStatement[]>();
   readonly output: ModuleOutput = { clusters: [], keys: [], roles: [], judged: [] };
+  /** Evaluation steps left for the root module and all its children. */
+  readonly budget = { steps: MAX_MODULE_STEPS };
 }
+
+/** Evaluation steps one root module (with its children) may take: a few seconds of work. */
+export const MAX_MODULE_STEPS = 20_000_000;
 
 interface Instance {
   address: string;
@@ -228,6 +233,15 @@ export class ModuleInstance {
   scope(file: TfFile, extra: Record<string, Val>): Scope {
     return {
       file: file.file,
+      budget: this.family.budget,
+      overBudget: (expr, what) =>
+        pushOnce(this.context.issues, {
+          code: 'tf.evaluation_budget',
+          severity: 'error',
+          message: `${what}: over the scanner's evaluation budget, so what it feeds is UNKNOWN`,
+          hint: 'simplify the expression, or scan a plan (terraform show -json) where Terraform has evaluated it',
+          location: this.location(file, expr.line),
+        }),
       readFile: (path) => this.readFile(path),
       reference: (root, steps, expr) => {
         if (root in extra) return applySteps(extra[root]!, steps, expr);
