@@ -224,6 +224,14 @@ export function discover(paths: readonly string[], options: DiscoverOptions): Di
             }
           }
           addFile(absPath, size, inCdkOut, false);
+        } else if (formatOf(entry.name)) {
+          // A FIFO, socket or device named like IaC is never opened (a FIFO would block), but said.
+          result.issues.push({
+            code: 'input.not_a_file',
+            severity: 'error',
+            message: 'not a regular file (a device, socket or pipe): not read',
+            location: { file: displayPath(options.cwd, absPath) },
+          });
         }
       }
     }

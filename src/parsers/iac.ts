@@ -232,7 +232,7 @@ function explicitFile(
     return err({
       code: 'input.missing',
       input: path,
-      message: 'no such file',
+      message: discovery.issues[0]?.message ?? 'no such file',
       hint: `check the path given to --${what}`,
     });
   const issues: SourceIssue[] = [];
