@@ -357,13 +357,15 @@ export class Stack {
     }
     const budget = this.context.nestedBudget;
     if (budget && --budget.remaining < 0) {
-      this.issue(
-        'cfn.nested_budget',
-        `nested stack ${logicalId} (${template.file}) is past the scan's budget of nested stacks to evaluate; its clusters are judged on their own`,
-        this.template.resourceLines.get(logicalId),
-        'error',
-        'nested stacks that fan out (many stacks deploying the same templates) multiply; scan fewer templates at once',
-      );
+      // Said once, where the budget ran out: every nested stack after it is past it too.
+      if (budget.remaining === -1)
+        this.issue(
+          'cfn.nested_budget',
+          `nested stack ${logicalId} (${template.file}) and every nested stack after it are past the scan's budget of nested stacks to evaluate; templates whose clusters were not reached are judged on their own`,
+          this.template.resourceLines.get(logicalId),
+          'error',
+          'nested stacks that fan out (many stacks deploying the same templates) multiply; scan fewer templates at once',
+        );
       return undefined;
     }
     const inputs = new Map<string, ParamInput>();
