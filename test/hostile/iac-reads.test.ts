@@ -26,6 +26,8 @@ beforeEach(() => {
 afterEach(() => repo.cleanup());
 
 const GOOD = clusterTemplate({ name: 'good' });
+/** Terraform's `${path.module}`, written without a template placeholder. */
+const MODULE = ['$', '{path.module}'].join('');
 const mkfifo = (path: string) => execFileSync('mkfifo', [path]);
 
 describe('symbolic links out of the scanned tree', () => {
@@ -127,10 +129,10 @@ describe('Terraform file() and module sources', () => {
       [
         keyWithPolicy('up', '../outside/policy.json'),
         keyWithPolicy('absolute', join(repo.outside, 'policy.json')),
-        keyWithPolicy('linked', '${path.module}/linked-policy.json'),
+        keyWithPolicy('linked', `${MODULE}/linked-policy.json`),
         keyWithPolicy('proc', '/proc/self/environ'),
         keyWithPolicy('device', '/dev/zero'),
-        keyWithPolicy('own', '${path.module}/own-policy.json'),
+        keyWithPolicy('own', `${MODULE}/own-policy.json`),
       ].join('\n'),
     );
     const result = await scanIac({ paths: ['.'], cwd: repo.repo, generatedAt: '2026-11-27T12:00:00Z' });

@@ -16,7 +16,7 @@ import type { SourceIssue } from '../../model/finding.js';
 import type { InputError } from '../../model/input-error.js';
 import { type Cluster, isUnresolved } from '../../model/inventory.js';
 import { err, ok, type Result } from '../../model/result.js';
-import { internalIssue } from '../common/issues.js';
+import { internalIssue, pushOnce } from '../common/issues.js';
 import { getEntry, type SMap, scalarText } from '../common/source-tree.js';
 import {
   type CfnContext,
@@ -77,7 +77,7 @@ export class CloudFormationScan {
     try {
       return Stack.evaluateRoot(this.context, template, idFile, inputs);
     } catch (error) {
-      this.issues.push(internalIssue(template.file, error));
+      pushOnce(this.issues, internalIssue(template.file, error));
       return { clusters: [], keys: [], roles: [] };
     }
   }

@@ -152,8 +152,36 @@ export function decodeText(
     body.swap16();
     return { text: body.toString('utf16le'), encoding: 'utf16be' };
   }
-  if (buffer.subarray(0, 8192).includes(0)) return undefined;
+  if (buffer.subarray(0, 8192).includes(0)) {
+    // UTF-16 without a byte-order mark: text whose every other byte is NUL.
+    const order = utf16Order(buffer);
+    if (order === 'le') return { text: buffer.toString('utf16le'), encoding: 'utf16le' };
+    if (order === 'be') {
+      const body = Buffer.from(buffer.subarray(0, buffer.length & ~1));
+      body.swap16();
+      return { text: body.toString('utf16le'), encoding: 'utf16be' };
+    }
+    return undefined;
+  }
   let text = buffer.toString('utf8');
   if (text.charCodeAt(0) === 0xfeff) text = text.slice(1);
   return { text, encoding: 'utf8' };
+}
+
+/** 'le' or 'be' when the first bytes read as ASCII text in UTF-16 (every other byte NUL), else undefined. */
+function utf16Order(buffer: Buffer): 'le' | 'be' | undefined {
+  const n = Math.min(buffer.length, 1024) & ~1;
+  if (n < 4) return undefined;
+  let le = true;
+  let be = true;
+  for (let i = 0; i < n; i += 2) {
+    const first = buffer[i]!;
+    const second = buffer[i + 1]!;
+    const printable = (byte: number) =>
+      byte === 9 || byte === 10 || byte === 13 || (byte >= 32 && byte < 127);
+    if (!(printable(first) && second === 0)) le = false;
+    if (!(first === 0 && printable(second))) be = false;
+    if (!le && !be) return undefined;
+  }
+  return le ? 'le' : be ? 'be' : undefined;
 }

@@ -13,7 +13,7 @@ import type { SourceIssue } from '../../model/finding.js';
 import type { InputError } from '../../model/input-error.js';
 import type { Cluster, InstanceGroup, Unresolved } from '../../model/inventory.js';
 import { err, ok, type Result } from '../../model/result.js';
-import { internalIssue } from '../common/issues.js';
+import { internalIssue, pushOnce } from '../common/issues.js';
 import {
   ACCOUNT,
   asNumber,
@@ -138,7 +138,7 @@ export function scanTerraform(
       result = ModuleInstance.evaluateRoot(context, root, values);
     } catch (error) {
       // A module that trips the evaluator is an issue; the other modules keep their results.
-      issues.push(internalIssue(root.files[0]?.file, error));
+      pushOnce(issues, internalIssue(root.files[0]?.file, error));
       return;
     }
     for (const dir of result.judged ?? []) judged.add(dir);
