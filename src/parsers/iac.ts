@@ -102,7 +102,23 @@ function parseDocument(file: DiscoveredFile, text: string, issues: SourceIssue[]
     return { kind: 'none' };
   }
   const template = asTemplate(root, file.file, file.absPath);
-  if (template) return { kind: 'cfn-template', template };
+  if (template) {
+    const resources = template.root.entries.get('Resources');
+    if (resources && resources.kind !== 'map')
+      issues.push(
+        issueAt(
+          file.file,
+          {
+            code: 'cfn.parse',
+            severity: 'error',
+            message: 'Resources is not a map of logical ids to resources: its resources are not scanned',
+            hint: 'write Resources as a map (LogicalId: {Type: ..., Properties: ...})',
+          },
+          resources.line,
+        ),
+      );
+    return { kind: 'cfn-template', template };
+  }
   const plan = asPlan(root, file.file);
   if (plan) return { kind: 'tf-plan', plan };
   const parameters = asParameterFile(root, file.file, file.absPath);

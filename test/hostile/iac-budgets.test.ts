@@ -87,7 +87,7 @@ describe('Terraform expressions over budget are UNKNOWN for what they feed', () 
 
 describe('count and for_each caps are reported', () => {
   it('count = 5000 on a cluster: the first 1000 are judged and the cap is an error', async () => {
-    repo.write('main.tf', clusterTf('"c-${count.index}"', { meta: 'count = 5000' }));
+    repo.write('main.tf', clusterTf('format("c-%d", count.index)', { meta: 'count = 5000' }));
     const run = await scanRepo(repo.repo, ['.']);
     expect(issueTriples(run.report)).toEqual([['tf.instances_capped', 'error', 'main.tf']]);
     expect(run.report!.clusters).toHaveLength(1000);
