@@ -11,7 +11,7 @@
  * `...IfExists` is satisfied by a missing key; `ForAllValues:` is satisfied by a missing or empty
  * key; `ForAnyValue:` is not; `Null` tests presence.
  */
-import { globMatch } from './glob.js';
+import { arnMatch, globMatch } from './glob.js';
 
 export type Tri = 'yes' | 'no' | 'maybe';
 
@@ -124,7 +124,17 @@ interface Operator {
 const bool = (ok: boolean): Tri => (ok ? 'yes' : 'no');
 // An IAM policy variable (`${aws:username}`, `${*}`). IaC placeholders for the deploying account,
 // region and partition (`${AWS::Region}`) are not variables: both sides of a comparison carry them.
-const hasPolicyVariable = (value: string) => /\$\{(?![A-Za-z]+::)[^}]*\}/.test(value);
+// Scanned by hand, in one pass: a regular expression for it backtracks on `${${${...` without a `}`.
+export function hasPolicyVariable(value: string): boolean {
+  let close = -1;
+  for (let open = value.indexOf('${'); open >= 0; open = value.indexOf('${', open + 2)) {
+    if (close < open) close = value.indexOf('}', open + 2);
+    if (close < 0) return false;
+    if (!IAC_PLACEHOLDER_HEAD.test(value.slice(open + 2, Math.min(close, open + 66)))) return true;
+  }
+  return false;
+}
+const IAC_PLACEHOLDER_HEAD = /^[A-Za-z]+::/;
 const guardVariables =
   (compare: (a: string, b: string) => boolean) =>
   (a: string, b: string): Tri => {
@@ -157,6 +167,21 @@ function couldEqual(requestValue: string, conditionValue: string): boolean {
   return agree(b.tail === undefined ? bTail : b.head, a.head, 'start') && agree(bTail, a.tail ?? '', 'end');
 }
 const like = (a: string, b: string) => globMatch(b, a);
+/**
+ * `ArnLike` and `ArnEquals` (which IAM applies alike): part by part, a `*` never crossing the colon
+ * between two parts. A pattern that is not a six-part ARN cannot be judged.
+ */
+const arnCompare = (a: string, b: string): Tri => {
+  const matched = arnMatch(b, a);
+  return matched === undefined ? 'maybe' : bool(matched);
+};
+/** Like guardVariables, for a comparison that may itself be undetermined. */
+const guardArn = (a: string, b: string): Tri => {
+  if (hasPolicyVariable(b)) return 'maybe';
+  const result = arnCompare(a, b);
+  if (result !== 'no') return result;
+  return PLACEHOLDER.test(a) && couldEqual(a, b) ? 'maybe' : 'no';
+};
 const numeric = (op: (a: number, b: number) => boolean) => (a: string, b: string) => {
   const x = Number(a);
   const y = Number(b);
@@ -181,10 +206,10 @@ const OPERATORS: Record<string, Operator> = {
   },
   stringlike: { negated: false, compare: guardVariables(like) },
   stringnotlike: { negated: true, compare: guardVariables(like) },
-  arnequals: { negated: false, compare: guardVariables(like) },
-  arnlike: { negated: false, compare: guardVariables(like) },
-  arnnotequals: { negated: true, compare: guardVariables(like) },
-  arnnotlike: { negated: true, compare: guardVariables(like) },
+  arnequals: { negated: false, compare: guardArn },
+  arnlike: { negated: false, compare: guardArn },
+  arnnotequals: { negated: true, compare: guardArn },
+  arnnotlike: { negated: true, compare: guardArn },
   numericequals: { negated: false, compare: guardVariables(numeric((a, b) => a === b)) },
   numericnotequals: { negated: true, compare: guardVariables(numeric((a, b) => a === b)) },
   numericlessthan: { negated: false, compare: guardVariables(numeric((a, b) => a < b)) },
