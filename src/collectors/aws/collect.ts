@@ -34,7 +34,7 @@ import { enabledRegions } from './ec2.js';
 import { classifyError, errorMessage, errorName, isUnreachable } from './errors.js';
 import { IamCollector } from './iam.js';
 import { KmsCollector } from './kms.js';
-import { listOrgAccounts } from './organizations.js';
+import { describeOrganization, listOrgAccounts } from './organizations.js';
 import { globalRegion, partitionOf } from './regions.js';
 import { collectCluster, listClusters } from './sagemaker.js';
 import { callerIdentity, roleArnFor } from './sts.js';
@@ -368,6 +368,9 @@ async function run(
         p.regions.total += regions.length;
       });
       await Promise.all([
+        describeOrganization(ctx, account.id, globalRegion(partition)).then((organizationId) => {
+          if (organizationId !== undefined) entry.organizationId = organizationId;
+        }),
         collectTrails(ctx, account.id, regions[0] ?? homeRegion!).then((found) => {
           trails.push(...found);
           noteUnreadTrails(ctx, account.id, found);
