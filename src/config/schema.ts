@@ -72,6 +72,13 @@ export const ConfigSchema = z
       .array(AccountId)
       .optional()
       .describe('other accounts that may be named in key policies'),
+    organizationId: z
+      .string()
+      .regex(/^o-[a-z0-9]{10,32}$/, 'an AWS Organizations id such as o-a1b2c3d4e5')
+      .optional()
+      .describe(
+        'the organization of the scanned accounts (aws:PrincipalOrgID), for IaC and where DescribeOrganization was not readable',
+      ),
     rotation: z
       .object({ maxDays: z.number().int().min(90).max(2560).optional().describe('default 365') })
       .strict()
@@ -123,6 +130,7 @@ export interface ResolvedConfig {
   keyAdmins: readonly string[];
   allowedKeyUsers: readonly string[];
   allowedExternalAccounts: readonly string[];
+  organizationId: string | undefined;
   rotationMaxDays: number;
   deletionMinWindowDays: number;
   tenancy: readonly { cluster: string; instanceGroup: string; tenant: string }[];
@@ -145,6 +153,7 @@ export function resolveConfig(config: Config = {}): ResolvedConfig {
     keyAdmins: config.keyAdmins ?? [],
     allowedKeyUsers: config.allowedKeyUsers ?? [],
     allowedExternalAccounts: config.allowedExternalAccounts ?? [],
+    organizationId: config.organizationId,
     rotationMaxDays: config.rotation?.maxDays ?? 365,
     deletionMinWindowDays: config.deletion?.minWindowDays ?? 30,
     tenancy: config.tenancy ?? [],

@@ -102,6 +102,14 @@ export const AccountSchema = z
     id: z.string().regex(/^(\d{12}|unknown)$/, 'a 12-digit AWS account id, or "unknown" for IaC'),
     name: z.string().optional(),
     regions: z.array(z.string()).describe('regions scanned in this account'),
+    organizationId: z
+      .string()
+      .regex(/^o-[a-z0-9]{10,32}$/, 'an AWS Organizations id such as o-a1b2c3d4e5')
+      .nullable()
+      .optional()
+      .describe(
+        'the organization the account belongs to (aws:PrincipalOrgID); null: in no organization; absent: not known',
+      ),
     source: SourceSchema,
   })
   .strict();

@@ -34,7 +34,7 @@ import { enabledRegions } from './ec2.js';
 import { classifyError, errorMessage, errorName, isUnreachable } from './errors.js';
 import { IamCollector } from './iam.js';
 import { KmsCollector } from './kms.js';
-import { listOrgAccounts } from './organizations.js';
+import { describeOrganization, listOrgAccounts } from './organizations.js';
 import { globalRegion, partitionOf } from './regions.js';
 import { type ClusterListing, collectCluster, listClusters } from './sagemaker.js';
 import { callerIdentity, roleArnFor } from './sts.js';
@@ -396,6 +396,9 @@ async function run(
         p.regions.total += regions.length;
       });
       await Promise.all([
+        describeOrganization(ctx, account.id, globalRegion(partition)).then((organizationId) => {
+          if (organizationId !== undefined) entry.organizationId = organizationId;
+        }),
         readTrails(account.id, regions[0] ?? homeRegion!),
         ...regions.map((region) =>
           scanRegion(account.id, region).finally(() => ctx.tick((p) => p.regions.done++)),

@@ -1,11 +1,13 @@
 import type { Key } from '../../model/inventory.js';
 import { isUnresolved } from '../../model/inventory.js';
+import { withPrincipalOrganization } from '../../policy/conditions.js';
 import { encryptionContextScopedStatements, keyAccess } from '../../policy/evaluate.js';
 import {
   HYPERPOD_UNDOCUMENTED_GRANT_KEYS,
   hyperPodCreateGrantContext,
   hyperPodDescribeKeyContext,
 } from '../../policy/hyperpod.js';
+import { organizationOf } from '../../policy/organization.js';
 import { accountOf, type Caller } from '../../policy/principal.js';
 import { defineRule, type RuleContext, type Verdict } from '../define-rule.js';
 import {
@@ -62,12 +64,16 @@ function judgeKey(context: RuleContext, key: Key, roleArn: string, region: strin
   const caller: Caller = { kind: 'iam', arn: roleArn, account, roleId: role?.roleId };
   const identityStatements = role?.policiesCollected ? role.kmsStatements : undefined;
   const resourceTags = key.tags && !isUnresolved(key.tags) ? key.tags : undefined;
+  const organization = organizationOf(context.inventory.accounts, account, context.config.organizationId);
   for (const { action, context: makeContext } of ACTIONS) {
     const access = keyAccess({
       caller,
       action,
       resource: key.arn,
-      context: makeContext({ roleArn, account, region, resourceTags }),
+      context: withPrincipalOrganization(
+        makeContext({ roleArn, account, region, resourceTags }),
+        organization,
+      ),
       keyPolicy: key.policy,
       keyAccount: key.account,
       identityStatements,

@@ -29,6 +29,7 @@ import {
   ListKeysCommand,
   ListResourceTagsCommand,
 } from '@aws-sdk/client-kms';
+import { DescribeOrganizationCommand, OrganizationsClient } from '@aws-sdk/client-organizations';
 import {
   DescribeClusterCommand,
   ListClustersCommand,
@@ -96,6 +97,7 @@ const mocks = {
   kms: mockClient(KMSClient),
   iam: mockClient(IAMClient),
   cloudtrail: mockClient(CloudTrailClient),
+  organizations: mockClient(OrganizationsClient),
 };
 let inventory: Inventory;
 let findings: Finding[];
@@ -447,6 +449,10 @@ beforeAll(async () => {
       return { Events: [] };
     });
 
+  mocks.organizations.on(DescribeOrganizationCommand).resolves({
+    Organization: { Id: 'o-a1b2c3d4e5', Arn: `arn:aws:organizations::${ACCOUNT}:organization/o-a1b2c3d4e5` },
+  });
+
   const result = await collect({
     regions: [REGION],
     credentials: async () => ({ accessKeyId: 'AKIA', secretAccessKey: 'secret' }),
@@ -474,6 +480,11 @@ const finding = (ruleId: string, id: string) =>
 const group = (cluster: string, name: string) => `${clusterArn(cluster)}/instance-group/${name}`;
 
 describe('collect against AWS response shapes', () => {
+  it("records each account's organization (DescribeOrganization), for aws:PrincipalOrgID", () => {
+    expect(inventory.accounts.map((a) => [a.id, a.organizationId])).toEqual([[ACCOUNT, 'o-a1b2c3d4e5']]);
+    expect(mocks.organizations.commandCalls(DescribeOrganizationCommand)).toHaveLength(1);
+  });
+
   it('reads NodeProvisioningMode and the orchestrator from AWS, where absent means unset', () => {
     const [eks, slurm] = inventory.clusters;
     expect(eks).toMatchObject({
