@@ -136,7 +136,8 @@ function toFinding(rule: Rule, verdict: Verdict, config: ResolvedConfig, now: Da
   return finding;
 }
 
-const pct = (part: number, whole: number) => (whole === 0 ? 100 : Math.round((part / whole) * 1000) / 10);
+/** Null when nothing was examined: a scan that judged no cluster is not 100% compliant. */
+const pct = (part: number, whole: number) => (whole === 0 ? null : Math.round((part / whole) * 1000) / 10);
 
 function summarize(
   inventory: Inventory,

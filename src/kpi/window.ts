@@ -50,8 +50,9 @@ export function parseSince(value: string, now: Date): Result<number, InputError>
 
 export const round1 = (value: number): number => Math.round(value * 10) / 10;
 export const round2 = (value: number): number => Math.round(value * 100) / 100;
-export const pct = (part: number, whole: number): number =>
-  whole === 0 ? 100 : round1((part / whole) * 100);
+/** A percentage, one decimal; null when there is nothing to measure (never a 100% of nothing). */
+export const pct = (part: number, whole: number): number | null =>
+  whole === 0 ? null : round1((part / whole) * 100);
 
 export function median(values: readonly number[]): number {
   if (values.length === 0) return 0;

@@ -3,6 +3,8 @@ import type { Finding } from '../model/finding.js';
 import { SEVERITIES } from '../model/finding.js';
 import type { Report } from '../model/report.js';
 
+const pctOrNa = (pct: number | null) => (pct === null ? 'n/a' : `${pct}%`);
+
 export const mdCell = (text: unknown): string =>
   String(text ?? '')
     .replace(/\\/g, '\\\\')
@@ -27,9 +29,9 @@ export function renderMarkdown(report: Report): string {
   const lines: string[] = [];
   lines.push('## hyperpod-cmk report', '');
   lines.push(
-    `**${s.clusterCompliancePct}%** of clusters compliant (${s.compliantClusters + s.compliantByException} of ${s.clusters}` +
+    `**${pctOrNa(s.clusterCompliancePct)}** of clusters compliant (${s.compliantClusters + s.compliantByException} of ${s.clusters}` +
       `${s.compliantByException ? `, ${s.compliantByException} by exception` : ''}) · ` +
-      `**${s.instanceGroupCompliancePct}%** of instance groups · ${s.fail} failed · ${s.unknown} unknown · ${s.pass} passed · ${s.suppressed} suppressed`,
+      `**${pctOrNa(s.instanceGroupCompliancePct)}** of instance groups · ${s.fail} failed · ${s.unknown} unknown · ${s.pass} passed · ${s.suppressed} suppressed`,
     '',
   );
   lines.push(

@@ -37,7 +37,7 @@ import { KmsCollector } from './kms.js';
 import { listOrgAccounts } from './organizations.js';
 import { globalRegion, partitionOf } from './regions.js';
 import { collectCluster, listClusters } from './sagemaker.js';
-import { callerIdentity, roleArnFor } from './sts.js';
+import { callerIdentity, isRetryable, roleArnFor } from './sts.js';
 
 export interface CollectOptions {
   /** Regions to scan; default: the profile's or environment's Region. */
@@ -129,6 +129,14 @@ function startError(error: unknown, options: CollectOptions): InputError {
         : 'check the network, a proxy (HTTPS_PROXY) or the Region',
     };
   }
+  if (isRetryable(error)) {
+    return {
+      code: 'aws.throttled',
+      input: 'AWS STS',
+      message: `sts:GetCallerIdentity was still ${classifyError(error).code === 'aws.throttled' ? 'throttled' : 'failing on the service side'} after its retries (${name}: ${message}); the credentials were not rejected`,
+      hint: 'run the scan again in a moment, or raise --max-attempts',
+    };
+  }
   if (name === 'CredentialsProviderError' || /credential/i.test(name)) {
     return {
       code: 'aws.no_credentials',
@@ -217,6 +225,17 @@ async function run(
             message: `account ${account.id}${account.name ? ` (${account.name})` : ''} is ${account.state}: not scanned`,
           });
       }
+      // An organization scan that examines no account would report nothing as compliant.
+      if (scope.length === 0)
+        return err({
+          code: 'aws.org_empty',
+          input: '--org',
+          message:
+            listed.length === 0
+              ? 'organizations:ListAccounts returned no account: there is nothing to scan'
+              : `none of the organization's ${listed.length} accounts is ACTIVE: there is nothing to scan`,
+          hint: 'check that the credentials are those of the management account or a delegated administrator, or list accounts with --accounts',
+        });
     } catch (error) {
       return err({
         code: 'aws.org_unavailable',

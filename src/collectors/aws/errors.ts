@@ -93,6 +93,7 @@ export function classifyError(error: unknown): ClassifiedError {
   else if (THROTTLED.has(name) || status === 429) code = 'aws.throttled';
   else if (REGION_DISABLED.has(name)) code = 'aws.region_disabled';
   else if (NOT_FOUND.has(name)) code = 'aws.not_found';
+  else if (name === 'IncompleteResponse') code = 'aws.invalid_response';
   else if (status === 403) code = 'aws.access_denied';
   return { code, name, message };
 }

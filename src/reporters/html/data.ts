@@ -180,6 +180,7 @@ export function dashboardFromReport(report: Report, options: { lookbackDays?: nu
 const RESOLUTION_WORDS: Record<Resolution, string> = {
   fixed: 'fixed',
   'resource-gone': 'resource deleted (not a remediation)',
+  'not-applicable': 'rule stopped applying (not a remediation)',
   'not-evaluated': 'rule no longer evaluated',
 };
 
