@@ -411,7 +411,7 @@ async function run(
     const settled = await lookups.settle();
     if (!settled.complete) continue;
     const [account, region] = where.split('|') as [string, string];
-    eventsCollected.push({ account, region, since: since.toISOString() });
+    eventsCollected.push({ account, region, since: since.toISOString(), until: now.toISOString() });
     events.push(...lookups.events);
   }
   if (!faithful && clusters.some((cluster) => (cluster.notCollected ?? []).length > 0)) {
