@@ -61,8 +61,14 @@ export function renderMarkdown(report: Report): string {
   }
   const unknown = open.filter((f) => f.status === 'UNKNOWN');
   if (unknown.length > 0) {
-    lines.push(`### Unknown (${unknown.length})`, '', '| Rule | Resource | Why |', '|---|---|---|');
-    for (const f of unknown) lines.push(`| \`${f.ruleId}\` | ${where(f)} | ${mdCell(f.message)} |`);
+    lines.push(
+      `### Unknown (${unknown.length})`,
+      '',
+      '| Rule | Resource | Why | To find out |',
+      '|---|---|---|---|',
+    );
+    for (const f of unknown)
+      lines.push(`| \`${f.ruleId}\` | ${where(f)} | ${mdCell(f.message)} | ${mdCell(f.remediation)} |`);
     lines.push('');
   }
   const suppressed = report.findings.filter((f) => f.suppressed);

@@ -256,11 +256,13 @@ export function keyPartNotCollected(
   what: string,
   operation: string,
 ): Verdict {
+  const gaps = context.index.gapsFor(key.arn, operation);
   return {
     resource: keyResource(key),
     status: 'UNKNOWN',
     messageId: 'notCollected',
-    data: { what, reason: gapReason(context.index.gapsFor(key.arn, operation)) },
+    data: { what, reason: gapReason(gaps) },
+    evidence: { gaps },
   };
 }
 
