@@ -10,6 +10,9 @@ import type { Report } from '../model/report.js';
 import { terminalSafe } from './escape.js';
 import { textTable } from './text-table.js';
 
+/** A compliance percentage; n/a when nothing was examined (a scan of nothing is not 100%). */
+const pctOrNa = (pct: number | null) => (pct === null ? 'n/a: nothing examined' : `${pct}%`);
+
 export interface TableOptions {
   color: boolean;
   /** Resources listed per rule before "and N more"; 0 lists all. */
@@ -71,6 +74,8 @@ function findingBlock(c: Colors, findings: readonly Finding[], limit: number, ma
     for (const f of shown) {
       lines.push(`    ${mark} ${resourceLabel(f)}`);
       lines.push(`      ${f.message}`);
+      // What an UNKNOWN needs differs per finding (a permission, an input): shown with each one.
+      if (f.status === 'UNKNOWN' && f.remediation) lines.push(`      ${c.yellow('→')} ${f.remediation}`);
       if (f.suppressed)
         lines.push(
           c.dim(
@@ -110,10 +115,10 @@ export function renderTable(input: Report, options: TableOptions): string {
   );
   out.push('');
   out.push(
-    `${c.bold('Clusters')}: ${s.compliantClusters + s.compliantByException} of ${s.clusters} compliant (${s.clusterCompliancePct}%)` +
+    `${c.bold('Clusters')}: ${s.compliantClusters + s.compliantByException} of ${s.clusters} compliant (${pctOrNa(s.clusterCompliancePct)})` +
       (s.compliantByException ? `, ${s.compliantByException} by exception` : '') +
       (s.unknownClusters ? `, ${s.unknownClusters} unknown` : '') +
-      ` · instance groups ${s.compliantInstanceGroups} of ${s.instanceGroups} (${s.instanceGroupCompliancePct}%) · keys ${s.keys}`,
+      ` · instance groups ${s.compliantInstanceGroups} of ${s.instanceGroups} (${pctOrNa(s.instanceGroupCompliancePct)}) · keys ${s.keys}`,
   );
   const bySeverity = SEVERITIES.filter((sev) => s.failBySeverity[sev] > 0).map(
     (sev) => `${s.failBySeverity[sev]} ${sev}`,

@@ -197,6 +197,7 @@ interface ScanRow {
   regions: string;
   inputs: string;
   scope: string;
+  incomplete: string | null;
   tool_version: string;
   summary: string;
 }
@@ -212,6 +213,7 @@ const toScan = (row: ScanRow): ScanEntry => ({
   regions: JSON.parse(row.regions),
   inputs: JSON.parse(row.inputs),
   scope: JSON.parse(row.scope),
+  ...(row.incomplete && row.incomplete !== '[]' ? { incomplete: JSON.parse(row.incomplete) } : {}),
   toolVersion: row.tool_version,
   summary: JSON.parse(row.summary),
 });
@@ -277,7 +279,7 @@ export class HistoryStore {
       db
         .prepare(
           `INSERT INTO scans (report_id, source, started_at, finished_at, at_ms, accounts, regions, inputs, scope,
-             tool_version, summary, saved_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+             incomplete, tool_version, summary, saved_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
         )
         .run(
           scan.reportId,
@@ -289,6 +291,7 @@ export class HistoryStore {
           JSON.stringify(scan.regions),
           JSON.stringify(scan.inputs),
           JSON.stringify(scan.scope),
+          JSON.stringify(scan.incomplete ?? []),
           scan.toolVersion,
           JSON.stringify(scan.summary),
           new Date().toISOString(),

@@ -46,7 +46,8 @@ beforeAll(async () => {
   const url = motoUrl();
   account = await MotoAccount.create(url);
   const role = await account.role('hyperpod-exec');
-  for (const fault of POLICY_FAULTS) keys.set(fault.name, await account.key({ alias: `alias/${fault.name}` }));
+  for (const fault of POLICY_FAULTS)
+    keys.set(fault.name, await account.key({ alias: `alias/${fault.name}` }));
   healthy = await account.key({ alias: 'alias/healthy' });
   describeHang = await account.key({ alias: 'alias/describe-hang' });
   transient = await account.key({ alias: 'alias/transient' });
@@ -133,9 +134,7 @@ describe('faults injected per operation', () => {
 
   it('a ListClusters that never answers is a timeout gap for its Region; the other Region is scanned', () => {
     expect(
-      inventory.gaps
-        .filter((g) => g.operation === 'ListClusters')
-        .map((g) => [g.region, g.code, g.account]),
+      inventory.gaps.filter((g) => g.operation === 'ListClusters').map((g) => [g.region, g.code, g.account]),
     ).toEqual([['eu-west-1', 'aws.timeout', account.id]]);
   });
 

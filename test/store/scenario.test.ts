@@ -75,9 +75,33 @@ describe.each([
   it('measures time to remediate per severity; a deleted resource is closed apart, not remediated', () => {
     const mttr = kpisAt(20).remediation!.mttr;
     expect(mttr).toEqual([
-      { group: 'medium', fixed: 1, meanDays: 7, medianDays: 7, resourceGone: 0, notEvaluated: 0 },
-      { group: 'low', fixed: 1, meanDays: 18, medianDays: 18, resourceGone: 1, notEvaluated: 0 },
-      { group: 'all', fixed: 2, meanDays: 12.5, medianDays: 12.5, resourceGone: 1, notEvaluated: 0 },
+      {
+        group: 'medium',
+        fixed: 1,
+        meanDays: 7,
+        medianDays: 7,
+        resourceGone: 0,
+        notApplicable: 0,
+        notEvaluated: 0,
+      },
+      {
+        group: 'low',
+        fixed: 1,
+        meanDays: 18,
+        medianDays: 18,
+        resourceGone: 1,
+        notApplicable: 0,
+        notEvaluated: 0,
+      },
+      {
+        group: 'all',
+        fixed: 2,
+        meanDays: 12.5,
+        medianDays: 12.5,
+        resourceGone: 1,
+        notApplicable: 0,
+        notEvaluated: 0,
+      },
     ]);
     // Before the fix of k1's tags, only the rotation fix counts.
     expect(kpisAt(12).remediation!.mttr.find((m) => m.group === 'all')).toMatchObject({

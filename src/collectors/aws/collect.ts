@@ -37,7 +37,7 @@ import { KmsCollector } from './kms.js';
 import { describeOrganization, listOrgAccounts } from './organizations.js';
 import { globalRegion, partitionOf } from './regions.js';
 import { type ClusterListing, collectCluster, listClusters } from './sagemaker.js';
-import { callerIdentity, roleArnFor } from './sts.js';
+import { callerIdentity, isRetryable, roleArnFor } from './sts.js';
 
 export interface CollectOptions {
   /** Regions to scan; default: the profile's or environment's Region. */
@@ -140,6 +140,14 @@ function startError(error: unknown, options: CollectOptions): InputError {
         : 'check the network, a proxy (HTTPS_PROXY) or the Region',
     };
   }
+  if (isRetryable(error)) {
+    return {
+      code: 'aws.throttled',
+      input: 'AWS STS',
+      message: `sts:GetCallerIdentity was still ${classifyError(error).code === 'aws.throttled' ? 'throttled' : 'failing on the service side'} after its retries (${name}: ${message}); the credentials were not rejected`,
+      hint: 'run the scan again in a moment, or raise --max-attempts',
+    };
+  }
   if (name === 'CredentialsProviderError' || /credential/i.test(name)) {
     return {
       code: 'aws.no_credentials',
@@ -229,6 +237,17 @@ async function run(
             message: `account ${account.id}${account.name ? ` (${account.name})` : ''} is ${account.state}: not scanned`,
           });
       }
+      // An organization scan that examines no account would report nothing as compliant.
+      if (scope.length === 0)
+        return err({
+          code: 'aws.org_empty',
+          input: '--org',
+          message:
+            listed.length === 0
+              ? 'organizations:ListAccounts returned no account: there is nothing to scan'
+              : `none of the organization's ${listed.length} accounts is ACTIVE: there is nothing to scan`,
+          hint: 'check that the credentials are those of the management account or a delegated administrator, or list accounts with --accounts',
+        });
     } catch (error) {
       return err({
         code: 'aws.org_unavailable',
@@ -420,7 +439,7 @@ async function run(
     const settled = await lookups.settle();
     if (!settled.complete) continue;
     const [account, region] = where.split('|') as [string, string];
-    eventsCollected.push({ account, region, since: since.toISOString() });
+    eventsCollected.push({ account, region, since: since.toISOString(), until: now.toISOString() });
     events.push(...lookups.events);
   }
   if (!faithful && clusters.some((cluster) => (cluster.notCollected ?? []).length > 0)) {

@@ -58,8 +58,17 @@ export interface DashboardData {
   notes: string[];
 }
 
-const remediationOf = (ruleId: string, fallback?: string) => {
+/** An UNKNOWN finding kept in history, whose missing data is no longer known in detail. */
+const UNKNOWN_IN_HISTORY =
+  'Could not be judged (the message says what was missing): supply it and scan again; docs/iam-policy.json lists the permissions a live scan needs.';
+
+/**
+ * The remediation shown for a finding: the rule's fix (and its CLI) for a failure; for an UNKNOWN,
+ * how to get the missing data, never the fix for a failure it may not have.
+ */
+const remediationOf = (ruleId: string, status: string, fallback?: string) => {
   const meta = findRule(ruleId)?.meta;
+  if (status === 'UNKNOWN') return { remediation: fallback ?? UNKNOWN_IN_HISTORY };
   return {
     remediation: fallback ?? meta?.remediation.summary ?? '',
     ...(meta?.remediation.cli ? { remediationCli: meta.remediation.cli } : {}),
@@ -152,7 +161,7 @@ export function dashboardFromReport(report: Report, options: { lookbackDays?: nu
         region: r.region ?? '',
         resource: resource + where,
         message: f.message,
-        ...remediationOf(f.ruleId, f.remediation),
+        ...remediationOf(f.ruleId, f.status, f.remediation),
         ...(f.suppressed
           ? {
               note: `suppressed: ${f.suppressed.reason}${f.suppressed.expires ? ` (until ${f.suppressed.expires})` : ''}`,
@@ -186,6 +195,7 @@ export function dashboardFromReport(report: Report, options: { lookbackDays?: nu
 const RESOLUTION_WORDS: Record<Resolution, string> = {
   fixed: 'fixed',
   'resource-gone': 'resource deleted (not a remediation)',
+  'not-applicable': 'rule stopped applying (not a remediation)',
   'not-evaluated': 'rule no longer evaluated',
 };
 
@@ -218,7 +228,7 @@ export function dashboardFromHistory(
       region: f.region ?? '',
       resource: f.name,
       message: f.message,
-      ...remediationOf(f.ruleId),
+      ...remediationOf(f.ruleId, open || unknownNow ? f.status : 'FAIL'),
       ...(episode ? { firstFailedAt: new Date(episode.openedAt).toISOString() } : {}),
       ...(open ? { ageDays: Math.round(((window.until - open.openedAt) / DAY_MS) * 10) / 10 } : {}),
       ...(closed && !open

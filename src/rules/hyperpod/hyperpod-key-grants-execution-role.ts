@@ -37,14 +37,12 @@ function judgeKey(context: RuleContext, key: Key, roleArn: string, region: strin
   const label = keyLabel(key);
   const base = { key: label, role: roleArn };
   if (key.policy === undefined) {
+    const gaps = context.index.gapsFor(key.arn, 'GetKeyPolicy');
     return {
       status: 'UNKNOWN',
       messageId: 'notCollected',
-      data: {
-        what: `the key policy of ${label}`,
-        reason: gapReason(context.index.gapsFor(key.arn, 'GetKeyPolicy')),
-      },
-      evidence: {},
+      data: { what: `the key policy of ${label}`, reason: gapReason(gaps) },
+      evidence: { gaps },
     };
   }
   if (isUnresolved(key.policy)) {

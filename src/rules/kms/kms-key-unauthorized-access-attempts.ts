@@ -8,6 +8,8 @@ import {
   keyLabel,
   keyResource,
   liveOnly,
+  PARTIAL_WINDOW_MESSAGE,
+  partialWindowVerdict,
 } from '../helpers.js';
 
 export default defineRule({
@@ -40,6 +42,7 @@ export default defineRule({
       ...KEY_COMMON_MESSAGES,
       none: 'no access to {{key}} was denied in the last {{days}} days',
       attempts: '{{deniedCalls}} on {{key}} in the last {{days}} days, by {{principals}}',
+      partialWindow: PARTIAL_WINDOW_MESSAGE,
       notLive: 'access attempts exist only for deployed keys; a live scan judges them',
     },
   },
@@ -52,8 +55,10 @@ export default defineRule({
         if ('status' in window) return window;
         const resource = keyResource(key);
         const denied = window.events.filter(isAccessDenied);
-        if (denied.length < accessDeniedThreshold)
+        if (denied.length < accessDeniedThreshold) {
+          if (window.uncovered) return partialWindowVerdict(key, days, window.uncovered);
           return { resource, status: 'PASS', messageId: 'none', data: { key: keyLabel(key), days } };
+        }
         const byPrincipal: Record<string, number> = {};
         for (const event of denied) {
           const who = event.principalArn ?? 'unknown principal';
