@@ -8,6 +8,7 @@ import { COMMANDS } from '../src/cli/main.js';
 import type { CommandSpec } from '../src/cli/spec.js';
 import { ConfigSchema } from '../src/config/schema.js';
 import { KpiReportSchema } from '../src/kpi/schema.js';
+import { BaselineSchema } from '../src/model/baseline.js';
 import { InventorySchema } from '../src/model/inventory.js';
 import { ReportSchema } from '../src/model/report.js';
 import type { Rule } from '../src/rules/define-rule.js';
@@ -140,6 +141,12 @@ export function generatedFiles(): Record<string, string> {
   const files: Record<string, string> = {
     'docs/rules/README.md': ruleIndex(),
     'docs/cli.md': cliReference(),
+    'schemas/baseline.schema.json': jsonSchema(
+      BaselineSchema,
+      'urn:hyperpod-cmk:schema:baseline',
+      'hyperpod-cmk baseline (--create-baseline FILE), baselineVersion 1',
+      'output',
+    ),
     'schemas/config.schema.json': jsonSchema(
       ConfigSchema,
       'urn:hyperpod-cmk:schema:config',

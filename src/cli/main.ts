@@ -37,8 +37,10 @@ export async function runCli(
   commands: readonly CommandSpec[] = COMMANDS,
 ): Promise<number> {
   const result: ProgramResult = {};
-  const program = buildProgram(commands, io, result);
+  let program: ReturnType<typeof buildProgram> | undefined;
   try {
+    // Building reads the options' environment variables, which may be invalid (exit 2).
+    program = buildProgram(commands, io, result);
     await program.parseAsync([...argv], { from: 'user' });
   } catch (error) {
     if (error instanceof CommanderError) {
@@ -64,7 +66,7 @@ export async function runCli(
   }
   if (result.code === undefined) {
     // No command ran: `hyperpod-cmk` alone prints help.
-    io.stdout.write(program.helpInformation());
+    io.stdout.write(program?.helpInformation() ?? '');
     return argv.length === 0 ? 0 : 2;
   }
   return result.code;

@@ -17,6 +17,7 @@ import {
   type CfnParameterFile,
   type CfnTemplate,
 } from './cloudformation/template.js';
+import { cloudFormationSkips, type InlineSkip, terraformSkips } from './common/inline-skips.js';
 import { DocumentError, loadJson, loadYaml, type SNode, treeValue } from './common/source-tree.js';
 import { ACCOUNT, REGION, type Val } from './common/value.js';
 import { type DiscoveredFile, discover, displayPath, IAC_MARKERS, readSource } from './discover.js';
@@ -54,6 +55,8 @@ export interface IacScanResult {
     number
   >;
   filesSeen: number;
+  /** Inline skips (comments and CloudFormation Metadata) found in the files. */
+  skips: InlineSkip[];
 }
 
 type Parsed =
@@ -69,7 +72,12 @@ function issueAt(file: string, issue: Omit<SourceIssue, 'location'>, line?: numb
   return { ...issue, location: { file, ...(line ? { line } : {}) } };
 }
 
-function parseDocument(file: DiscoveredFile, text: string, issues: SourceIssue[]): Parsed {
+function parseDocument(
+  file: DiscoveredFile,
+  text: string,
+  issues: SourceIssue[],
+  skips?: InlineSkip[],
+): Parsed {
   let root: SNode;
   try {
     root = file.format === 'json' ? loadJson(text) : loadYaml(text);
@@ -100,7 +108,10 @@ function parseDocument(file: DiscoveredFile, text: string, issues: SourceIssue[]
     return { kind: 'none' };
   }
   const template = asTemplate(root, file.file, file.absPath);
-  if (template) return { kind: 'cfn-template', template };
+  if (template) {
+    skips?.push(...cloudFormationSkips(template, text, file.format === 'json' ? 'json' : 'yaml', issues));
+    return { kind: 'cfn-template', template };
+  }
   const plan = asPlan(root, file.file);
   if (plan) return { kind: 'tf-plan', plan };
   const parameters = asParameterFile(root, file.file, file.absPath);
@@ -113,7 +124,12 @@ function parseDocument(file: DiscoveredFile, text: string, issues: SourceIssue[]
 const looksLikeCfn = (text: string) =>
   /AWSTemplateFormatVersion|Resources\s*:|"Resources"|AWS::/.test(text.slice(0, 65_536));
 
-function parseFile(file: DiscoveredFile, maxBytes: number, issues: SourceIssue[]): Parsed {
+function parseFile(
+  file: DiscoveredFile,
+  maxBytes: number,
+  issues: SourceIssue[],
+  skips?: InlineSkip[],
+): Parsed {
   if (file.format === 'tf-json') {
     issues.push(
       issueAt(file.file, {
@@ -159,6 +175,7 @@ function parseFile(file: DiscoveredFile, maxBytes: number, issues: SourceIssue[]
         kind: 'tfvars',
         vars: { file: file.file, absPath: file.absPath, values: tfvarsValues(parsed.body, file.file) },
       };
+    skips?.push(...terraformSkips(text, file.file, issues));
     return { kind: 'tf', file: { file: file.file, absPath: file.absPath, body: parsed.body } };
   }
   if (file.format === 'tfvars-json') {
@@ -180,7 +197,7 @@ function parseFile(file: DiscoveredFile, maxBytes: number, issues: SourceIssue[]
       return { kind: 'none' };
     }
   }
-  return parseDocument(file, text, issues);
+  return parseDocument(file, text, issues, skips);
 }
 
 /** Parses a file the user named with --parameters or --var-file: unusable input is an InputError. */
@@ -231,6 +248,7 @@ function loadDirectory(
   cwd: string,
   maxBytes: number,
   issues: SourceIssue[],
+  skips?: InlineSkip[],
 ): TfModuleDir | undefined {
   let names: string[];
   try {
@@ -253,6 +271,7 @@ function loadDirectory(
       { absPath, file: displayPath(cwd, absPath), format: 'hcl', size },
       maxBytes,
       issues,
+      skips,
     );
     if (parsed.kind === 'tf') files.push(parsed.file);
   }
@@ -299,9 +318,10 @@ export async function scanIac(options: IacScanOptions): Promise<Result<IacScanRe
   const varFiles: TfVarFile[] = [];
   let plans = 0;
   let inputs = 0;
+  const skips: InlineSkip[] = [];
   for (const [done, file] of discovery.files.entries()) {
     options.onProgress?.(done, discovery.files.length);
-    const parsed = parseFile(file, maxBytes, issues);
+    const parsed = parseFile(file, maxBytes, issues, skips);
     if (parsed.kind === 'cfn-template') {
       templates++;
       cloudFormation.add(pruneTemplate(parsed.template));
@@ -340,7 +360,7 @@ export async function scanIac(options: IacScanOptions): Promise<Result<IacScanRe
     varFiles,
     explicitVarFiles,
     options: pseudo,
-    loadDirectory: (absDir) => loadDirectory(absDir, options.cwd, maxBytes, issues),
+    loadDirectory: (absDir) => loadDirectory(absDir, options.cwd, maxBytes, issues, skips),
     displayPath: (absPath) => displayPath(options.cwd, absPath),
     mayRead: (absPath) =>
       [options.cwd, ...options.paths.map((path) => resolve(options.cwd, path))].some((root) => {
@@ -382,7 +402,20 @@ export async function scanIac(options: IacScanOptions): Promise<Result<IacScanRe
     'terraform-plan': plans,
     'cli-json': inputs,
   };
-  return ok({ inventory, issues, counts, filesSeen: discovery.files.length + discovery.skipped });
+  const seenSkips = new Set<string>();
+  const uniqueSkips = skips.filter((skip) => {
+    const key = `${skip.file}:${skip.line}:${skip.ruleId}`;
+    if (seenSkips.has(key)) return false;
+    seenSkips.add(key);
+    return true;
+  });
+  return ok({
+    inventory,
+    issues,
+    counts,
+    filesSeen: discovery.files.length + discovery.skipped,
+    skips: uniqueSkips,
+  });
 }
 
 /**
