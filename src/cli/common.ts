@@ -363,7 +363,7 @@ export function planOutputs(options: ReportOptions, formats: readonly string[] =
 
 /** The terminal's width, when stdout is one. */
 const terminalWidth = (io: Io): number | undefined => {
-  const columns = (io.stdout as { columns?: number }).columns;
+  const columns = io.stdout.columns;
   return io.stdout.isTTY && typeof columns === 'number' && columns > 20 ? columns : undefined;
 };
 

@@ -4,7 +4,8 @@ import { dirname } from 'node:path';
 import { ensureDirectory } from '../files/directories.js';
 
 export interface Io {
-  stdout: { write(text: string): void; isTTY?: boolean };
+  /** `columns`: the terminal's width, when stdout is one (the table is cut to it). */
+  stdout: { write(text: string): void; isTTY?: boolean; columns?: number };
   stderr: { write(text: string): void; isTTY?: boolean };
   env: Readonly<Record<string, string | undefined>>;
   cwd: string;
