@@ -180,12 +180,12 @@ export function renderTable(report: Report, options: TableOptions): string {
     out.push(
       c.dim(c.bold(` BASELINE (${baseline.length}) `)) + c.dim(' recorded in the baseline: not failing'),
     );
-    out.push(...findingBlock(c, baseline, options.limit, c.dim('='), true));
+    out.push(...findingBlock(c, baseline, options.limit, c.dim('='), compact));
   }
   const suppressed = report.findings.filter((f) => f.suppressed);
   if (suppressed.length > 0) {
     out.push(c.dim(c.bold(` SUPPRESSED (${suppressed.length}) `)));
-    out.push(...findingBlock(c, suppressed, options.limit, c.dim('~'), true));
+    out.push(...findingBlock(c, suppressed, options.limit, c.dim('~'), compact));
   }
   if (report.gaps.length > 0) {
     out.push(c.yellow(c.bold(` GAPS (${report.gaps.length}) `)) + c.dim(' data that could not be collected'));
