@@ -282,6 +282,32 @@ describe('baselines', () => {
     expect(grown.report!.summary.baseline).toBe(FAILING.length);
   });
 
+  it('without a repository, fingerprints are relative to the scanned directory', async () => {
+    const a = join(tmp, 'a');
+    const b = join(tmp, 'deeper/b');
+    cpSync(REPO, a, { recursive: true });
+    cpSync(REPO, b, { recursive: true });
+    const fromA = await iacJson(['infra'], a);
+    const elsewhere = join(tmp, 'elsewhere');
+    mkdirSync(elsewhere);
+    const fromElsewhere = await iacJson([join(b, 'infra')], elsewhere);
+    expect(fromElsewhere.report!.findings[0]!.resource.id.startsWith(b)).toBe(true);
+    const prints = (r: Report | undefined) => r!.findings.map((f) => `${f.ruleId} ${f.fingerprint}`).sort();
+    expect(prints(fromElsewhere.report)).toEqual(prints(fromA.report));
+  });
+
+  it('a report with baseline and inline-suppressed findings is valid against schemas/report.schema.json', async () => {
+    const repo = checkout('repo');
+    await iacJson(['infra', '--create-baseline', 'b.json'], repo);
+    const { report } = await iacJson(['infra', '--baseline', 'b.json'], repo);
+    const validateReport = ajv.compile(
+      JSON.parse(readFileSync(new URL('../../schemas/report.schema.json', import.meta.url), 'utf8')),
+    );
+    expect(report!.findings.some((f) => f.baseline) && report!.findings.some((f) => f.suppressed)).toBe(true);
+    expect(validateReport(report)).toBe(true);
+    expect(validateReport.errors ?? []).toEqual([]);
+  });
+
   it('a fingerprint does not depend on the working directory inside the repository', async () => {
     const repo = checkout('repo');
     const fromRoot = await iacJson(['infra'], repo);
