@@ -463,7 +463,8 @@ describe('inline skips', () => {
       ),
       'main.tf':
         'variable "x" {\n  # hyperpod-cmk:skip=hyperpod-root-volume-cmk not a resource\n  default = 1\n}\n\n' +
-        'resource "aws_s3_bucket" "b" { # hyperpod-cmk:skip=hyperpod-root-volume-cmk not a cluster\n}\n',
+        'resource "aws_s3_bucket" "b" { # hyperpod-cmk:skip=hyperpod-root-volume-cmk not a cluster\n}\n' +
+        'resource "aws_s3_bucket" "c" {}\nlocals {\n  # hyperpod-cmk:skip=hyperpod-root-volume-cmk after a one-line block\n  x = 1\n}\n',
     });
     expect(result.suppressed).toEqual([]);
     expect(result.issues.sort()).toEqual(
@@ -473,6 +474,7 @@ describe('inline skips', () => {
         'iac.skip_malformed t.yaml:20',
         'iac.skip_no_resource main.tf:2',
         'iac.skip_no_resource main.tf:6',
+        'iac.skip_no_resource main.tf:10',
       ].sort(),
     );
     expect(result.code).toBe(1);

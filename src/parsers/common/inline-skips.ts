@@ -40,35 +40,62 @@ const isBlankOrComment = (line: string, syntax: 'hcl' | 'yaml'): boolean => {
 
 /** The last line (1-based) of the block that starts at `head`. */
 function blockEnd(lines: readonly string[], head: ResourceHead, syntax: 'hcl' | 'yaml'): number {
+  const first = lines[head.line - 1] ?? '';
+  if (syntax === 'hcl' && (first.match(/\{/g)?.length ?? 0) <= (first.match(/\}/g)?.length ?? 0))
+    return head.line;
   for (let i = head.line; i < lines.length; i++) {
     const line = lines[i]!;
-    if (syntax === 'hcl') {
-      if (indentOf(line) === head.indent && line.trim().startsWith('}')) return i + 1;
-    } else if (!isBlankOrComment(line, syntax) && indentOf(line) <= head.indent) return i;
+    if (isBlankOrComment(line, syntax) || indentOf(line) > head.indent) continue;
+    // Back at the resource's indentation: its closing brace (HCL), or the next block.
+    return syntax === 'hcl' && line.trim().startsWith('}') ? i + 1 : i;
   }
   return lines.length;
 }
 
-/** The resource a skip comment at `lineNo` applies to: on its first line, just above it, or inside it. */
-function resourceFor(
-  lines: readonly string[],
-  lineNo: number,
-  heads: readonly ResourceHead[],
-  syntax: 'hcl' | 'yaml',
-): ResourceHead | undefined {
-  const byLine = new Map(heads.map((head) => [head.line, head]));
-  const on = byLine.get(lineNo);
-  if (on) return on;
-  if (isBlankOrComment(lines[lineNo - 1] ?? '', syntax)) {
-    let next = lineNo + 1;
-    while (next <= lines.length && isBlankOrComment(lines[next - 1]!, syntax)) next++;
-    const below = byLine.get(next);
-    if (below) return below;
-  }
-  const enclosing = [...heads].reverse().find((head) => head.line < lineNo);
-  if (!enclosing || lineNo > blockEnd(lines, enclosing, syntax)) return undefined;
-  if (syntax === 'yaml' && indentOf(lines[lineNo - 1]!) <= enclosing.indent) return undefined;
-  return enclosing;
+/**
+ * The resource a skip comment applies to: on its first line, just above it, or inside it. Built
+ * once per file, so that a file with many comments and resources costs linear-ish work.
+ */
+function resourceLocator(lines: readonly string[], heads: readonly ResourceHead[], syntax: 'hcl' | 'yaml') {
+  const sorted = [...heads].sort((a, b) => a.line - b.line);
+  const byLine = new Map(sorted.map((head) => [head.line, head]));
+  const ends = new Map<ResourceHead, number>();
+  const endOf = (head: ResourceHead) => {
+    let end = ends.get(head);
+    if (end === undefined) {
+      end = blockEnd(lines, head, syntax);
+      ends.set(head, end);
+    }
+    return end;
+  };
+  /** The last resource starting before `lineNo` (binary search). */
+  const before = (lineNo: number): ResourceHead | undefined => {
+    let lo = 0;
+    let hi = sorted.length - 1;
+    let found: ResourceHead | undefined;
+    while (lo <= hi) {
+      const mid = (lo + hi) >> 1;
+      if (sorted[mid]!.line < lineNo) {
+        found = sorted[mid];
+        lo = mid + 1;
+      } else hi = mid - 1;
+    }
+    return found;
+  };
+  return (lineNo: number): ResourceHead | undefined => {
+    const on = byLine.get(lineNo);
+    if (on) return on;
+    if (isBlankOrComment(lines[lineNo - 1] ?? '', syntax)) {
+      let next = lineNo + 1;
+      while (next <= lines.length && isBlankOrComment(lines[next - 1]!, syntax)) next++;
+      const below = byLine.get(next);
+      if (below) return below;
+    }
+    const enclosing = before(lineNo);
+    if (!enclosing || lineNo > endOf(enclosing)) return undefined;
+    if (syntax === 'yaml' && indentOf(lines[lineNo - 1]!) <= enclosing.indent) return undefined;
+    return enclosing;
+  };
 }
 
 function commentSkips(
@@ -81,12 +108,13 @@ function commentSkips(
   if (!text.includes(MARKER)) return [];
   const lines = text.split(/\r?\n/);
   const skips: InlineSkip[] = [];
+  const resourceFor = resourceLocator(lines, heads, syntax);
   for (const [index, line] of lines.entries()) {
     if (!line.includes(MARKER)) continue;
     const match = COMMENT_SKIP.exec(line);
     if (!match) continue;
     const lineNo = index + 1;
-    const head = resourceFor(lines, lineNo, heads, syntax);
+    const head = resourceFor(lineNo);
     if (!head) {
       issues.push({
         code: 'iac.skip_no_resource',
