@@ -47,7 +47,10 @@ function fromEnvironment(spec: OptionSpec, name: string, text: string): unknown 
 }
 
 function toOption(spec: OptionSpec, env: Io['env']): Option {
-  const option = new Option(spec.flags, spec.description);
+  const option = new Option(
+    spec.flags,
+    spec.env ? `${spec.description} [env: ${spec.env}]` : spec.description,
+  );
   if (spec.choices) option.choices([...spec.choices]);
   const variadic = spec.flags.includes('...');
   const takesValue = /[<[]/.test(spec.flags);
