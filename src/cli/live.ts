@@ -120,6 +120,7 @@ export const scopeOptions: OptionSpec[] = [
     flags: '--region <region>',
     description: "Region to scan; repeat or comma-separate for several (default: the profile's Region)",
     parse: parseRegion,
+    repeatable: true,
   },
   { flags: '--all-regions', description: 'scan every Region enabled in each account' },
   {

@@ -42,6 +42,11 @@ export const SummarySchema = z
     notApplicable: z.number().int(),
     unknown: z.number().int().describe('unsuppressed UNKNOWN findings'),
     suppressed: z.number().int(),
+    baseline: z
+      .number()
+      .int()
+      .optional()
+      .describe('FAIL and UNKNOWN findings recorded in the --baseline file (not in fail or unknown)'),
     expiredSuppressions: z.number().int(),
     failBySeverity: z
       .object(

@@ -17,6 +17,12 @@ import { renderTable } from './table.js';
 export interface RenderOptions extends PathContext {
   color: boolean;
   limit: number;
+  /** Table: the summary and the failures only. */
+  quiet?: boolean;
+  /** Table: no remediation text. */
+  compact?: boolean;
+  /** Table: the terminal's width; longer lines are cut with an ellipsis. */
+  width?: number;
 }
 
 export type Reporter = (report: Report, options: RenderOptions) => string;
@@ -38,3 +44,29 @@ export const REPORTERS: Record<string, Reporter> = {
 export { ReportUnavailable } from './unavailable.js';
 
 export const FORMATS = Object.keys(REPORTERS);
+
+/**
+ * The file name endings that tell `-o PATH` its format. A registered format without an entry is
+ * known by `.<format name>`; an entry for a format that is not registered is ignored. The longest
+ * matching ending wins (`x.sarif.json` is SARIF, `x.json` JSON).
+ */
+export const FORMAT_EXTENSIONS: Record<string, readonly string[]> = {
+  table: ['.txt'],
+  markdown: ['.md', '.markdown'],
+  html: ['.html', '.htm'],
+  sarif: ['.sarif', '.sarif.json'],
+  asff: ['.asff', '.asff.json'],
+  junit: ['.junit', '.junit.xml', '.xml'],
+  ocsf: ['.ocsf', '.ocsf.json'],
+};
+
+/** The registered format a file name's ending names, if any. */
+export function formatForPath(path: string): string | undefined {
+  const name = path.toLowerCase();
+  let best: { format: string; length: number } | undefined;
+  for (const format of Object.keys(REPORTERS))
+    for (const ending of FORMAT_EXTENSIONS[format] ?? [`.${format}`])
+      if (name.endsWith(ending) && ending.length > (best?.length ?? 0))
+        best = { format, length: ending.length };
+  return best?.format;
+}

@@ -123,6 +123,7 @@ export const guardrailsCommand: CommandSpec = {
       description:
         'the tag that marks approved HyperPod keys (repeatable; default: config keySelector.tags, else hyperpod-cmk=approved)',
       parse: parseKeyTag,
+      repeatable: true,
     },
     {
       flags: '--budget-headroom <percent>',
@@ -169,7 +170,7 @@ export const guardrailsCommand: CommandSpec = {
     const configPath = typeof raw.config === 'string' ? raw.config : undefined;
     const config = loadConfig(
       io,
-      { format: 'table', failOn: 'none', limit: 0, ...(configPath ? { config: configPath } : {}) },
+      configPath ? { config: configPath } : {},
       choice.demo && !configPath
         ? { path: 'demo/hyperpod-cmk.yaml', text: io.readFile(fileURLToPath(DEMO_CONFIG_URL)) }
         : undefined,

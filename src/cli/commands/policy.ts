@@ -195,12 +195,7 @@ const diffCommand: CommandSpec = {
   async run(args, raw, io) {
     const sides = await chooseSides(args, raw, io);
     const configPath = typeof raw.config === 'string' ? raw.config : undefined;
-    const config = loadConfig(io, {
-      format: 'json',
-      failOn: 'none',
-      limit: 0,
-      ...(configPath ? { config: configPath } : {}),
-    });
+    const config = loadConfig(io, configPath ? { config: configPath } : {});
     const diff = diffKeyPolicies({
       ...sides,
       executionRoles: (raw.executionRole as string[] | undefined) ?? [],
