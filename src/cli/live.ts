@@ -5,9 +5,9 @@
  */
 import type { CollectOptions, CollectResult } from '../collectors/aws/collect.js';
 import type { ProgressCounts } from '../collectors/aws/context.js';
-import { closestRegion, isKnownRegion } from '../collectors/aws/regions.js';
 import type { ResolvedConfig } from '../config/schema.js';
 import { isRuleEnabled } from '../engine/evaluate.js';
+import { closestRegion, isKnownRegion } from '../model/regions.js';
 import { ruleNeeds } from '../rules/define-rule.js';
 import { RULES } from '../rules/registry.js';
 import { inputError } from './errors.js';

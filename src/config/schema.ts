@@ -4,9 +4,9 @@
  * silently turns a control off.
  */
 import { z } from 'zod';
-import { closestRegion, isKnownRegion } from '../collectors/aws/regions.js';
 import { parseIsoTime } from '../model/dates.js';
 import { SEVERITIES } from '../model/finding.js';
+import { closestRegion, isKnownRegion } from '../model/regions.js';
 
 const AccountId = z.string().regex(/^\d{12}$/, 'a 12-digit AWS account id');
 /** Why a value is not a Region the SDK knows (the closest one suggested for a typo), else undefined. */

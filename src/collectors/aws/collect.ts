@@ -26,6 +26,7 @@ import {
   type Key,
   type Trail,
 } from '../../model/inventory.js';
+import { globalRegion, partitionOf } from '../../model/regions.js';
 import { err, ok, type Result } from '../../model/result.js';
 import { AwsSession, type CallRecorder, isAwsEndpoint } from './clients.js';
 import { collectTrails, RegionEvents } from './cloudtrail.js';
@@ -35,7 +36,6 @@ import { classifyError, errorMessage, errorName, isUnreachable } from './errors.
 import { IamCollector } from './iam.js';
 import { KmsCollector } from './kms.js';
 import { describeOrganization, listOrgAccounts } from './organizations.js';
-import { globalRegion, partitionOf } from './regions.js';
 import { type ClusterListing, collectCluster, listClusters } from './sagemaker.js';
 import { callerIdentity, isRetryable, roleArnFor } from './sts.js';
 
