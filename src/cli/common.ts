@@ -7,6 +7,7 @@ import { DEFAULT_CONFIG_FILE, parseConfig } from '../config/load.js';
 import type { ResolvedConfig } from '../config/schema.js';
 import { resolveConfig } from '../config/schema.js';
 import { type Evaluation, exitCodeFor } from '../engine/evaluate.js';
+import { parseIsoTime } from '../model/dates.js';
 import { SEVERITIES, type Severity } from '../model/finding.js';
 import type { Report } from '../model/report.js';
 import { FORMATS, REPORTERS, ReportUnavailable } from '../reporters/index.js';
@@ -27,12 +28,12 @@ export interface ReportOptions {
 }
 
 export function parseNow(value: string): Date {
-  const ms = Date.parse(value);
-  if (!/^\d{4}-\d{2}-\d{2}/.test(value) || Number.isNaN(ms)) {
+  const ms = parseIsoTime(value);
+  if (ms === undefined) {
     throw inputError({
       code: 'usage.now',
       input: '--now',
-      message: `"${value}" is not an ISO-8601 time`,
+      message: `"${value}" is not an ISO-8601 time on a real calendar date`,
       hint: 'e.g. --now 2026-11-27T12:00:00Z',
     });
   }

@@ -7,12 +7,13 @@ import { type ResolvedConfig, resolveConfig } from '../config/schema.js';
 import type { Finding, ResourceRef, Severity, Status, Suppression } from '../model/finding.js';
 import { SEVERITIES, severityRank } from '../model/finding.js';
 import type { Inventory } from '../model/inventory.js';
+import { type InventoryIndex, indexInventory } from '../model/inventory-index.js';
 import type { Summary } from '../model/report.js';
 import { globMatch } from '../policy/glob.js';
 import { formatMessage, type Rule, type Verdict } from '../rules/define-rule.js';
 import { RULES } from '../rules/registry.js';
 import { type ComplianceReport, rollUpCompliance } from './compliance.js';
-import { indexInventory } from './inventory-index.js';
+import { unknownRemediation } from './missing-data.js';
 
 export interface EvaluateOptions {
   config?: ResolvedConfig;
@@ -101,14 +102,20 @@ export function evaluate(inventory: Inventory, options: EvaluateOptions = {}): E
     } catch (error) {
       verdicts = [crashFinding(rule, error)];
     }
-    for (const verdict of verdicts) findings.push(toFinding(rule, verdict, config, now));
+    for (const verdict of verdicts) findings.push(toFinding(rule, verdict, config, now, index));
   }
 
   const compliance = rollUpCompliance(inventory, findings);
   return { findings, compliance, summary: summarize(inventory, findings, compliance) };
 }
 
-function toFinding(rule: Rule, verdict: Verdict, config: ResolvedConfig, now: Date): Finding {
+function toFinding(
+  rule: Rule,
+  verdict: Verdict,
+  config: ResolvedConfig,
+  now: Date,
+  index: InventoryIndex,
+): Finding {
   const template =
     verdict.messageId === 'ruleError'
       ? 'the rule failed to run: {{error}}'
@@ -124,7 +131,9 @@ function toFinding(rule: Rule, verdict: Verdict, config: ResolvedConfig, now: Da
     severity: severityFor(rule, verdict, config),
     messageId: verdict.messageId,
     message,
-    remediation: rule.meta.remediation.summary,
+    // An UNKNOWN is fixed by getting the missing data, not by the rule's fix for a failure.
+    remediation:
+      verdict.status === 'UNKNOWN' ? unknownRemediation(verdict, index) : rule.meta.remediation.summary,
     fingerprint: fingerprint(rule.meta.id, resource.id),
     resource,
     evidence: verdict.evidence ?? NO_EVIDENCE,
@@ -136,7 +145,8 @@ function toFinding(rule: Rule, verdict: Verdict, config: ResolvedConfig, now: Da
   return finding;
 }
 
-const pct = (part: number, whole: number) => (whole === 0 ? 100 : Math.round((part / whole) * 1000) / 10);
+/** Null when nothing was examined: a scan that judged no cluster is not 100% compliant. */
+const pct = (part: number, whole: number) => (whole === 0 ? null : Math.round((part / whole) * 1000) / 10);
 
 function summarize(
   inventory: Inventory,

@@ -112,7 +112,11 @@ function result(finding: Finding, ruleIndex: number, context: PathContext) {
     ...(ruleIndex >= 0 ? { ruleIndex } : {}),
     kind: unknown ? 'review' : 'fail',
     level: unknown ? 'note' : LEVEL[finding.severity],
-    message: { text: unknown ? `Could not be judged: ${finding.message}` : finding.message },
+    message: {
+      text: unknown
+        ? `Could not be judged: ${finding.message}. To find out: ${finding.remediation}`
+        : finding.message,
+    },
     locations: [{ ...(r.location ? physical(r.location, context) : {}), logicalLocations: [logical] }],
     partialFingerprints: { 'hyperpodCmkFinding/v1': finding.fingerprint },
     ...(finding.suppressed

@@ -9,12 +9,8 @@ import { chmodSync, existsSync } from 'node:fs';
 import { dirname } from 'node:path';
 import Database from 'better-sqlite3';
 import { ensureDirectory } from '../files/directories.js';
-import type { Severity, Status } from '../model/finding.js';
-import type { InputError } from '../model/input-error.js';
-import { err, ok, type Result } from '../model/result.js';
-import { applyScan, type KnownFinding, pickCurrent } from './lifecycle.js';
-import { newestCoverage } from './memory.js';
-import { APPLICATION_ID, MIGRATIONS, type Migration, SCHEMA_VERSION } from './schema.js';
+import { applyScan, type KnownFinding, pickCurrent } from '../history/lifecycle.js';
+import { newestCoverage } from '../history/memory.js';
 import type {
   AccessDeniedEvent,
   ComplianceState,
@@ -28,7 +24,11 @@ import type {
   Resolution,
   ScanEntry,
   ScanRecord,
-} from './types.js';
+} from '../history/types.js';
+import type { Severity, Status } from '../model/finding.js';
+import type { InputError } from '../model/input-error.js';
+import { err, ok, type Result } from '../model/result.js';
+import { APPLICATION_ID, MIGRATIONS, type Migration, SCHEMA_VERSION } from './schema.js';
 
 export interface OpenOptions {
   /** Create the file (and its directory) when missing; otherwise a missing file is an error. */
@@ -197,6 +197,7 @@ interface ScanRow {
   regions: string;
   inputs: string;
   scope: string;
+  incomplete: string | null;
   tool_version: string;
   summary: string;
 }
@@ -212,6 +213,7 @@ const toScan = (row: ScanRow): ScanEntry => ({
   regions: JSON.parse(row.regions),
   inputs: JSON.parse(row.inputs),
   scope: JSON.parse(row.scope),
+  ...(row.incomplete && row.incomplete !== '[]' ? { incomplete: JSON.parse(row.incomplete) } : {}),
   toolVersion: row.tool_version,
   summary: JSON.parse(row.summary),
 });
@@ -277,7 +279,7 @@ export class HistoryStore {
       db
         .prepare(
           `INSERT INTO scans (report_id, source, started_at, finished_at, at_ms, accounts, regions, inputs, scope,
-             tool_version, summary, saved_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+             incomplete, tool_version, summary, saved_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
         )
         .run(
           scan.reportId,
@@ -289,6 +291,7 @@ export class HistoryStore {
           JSON.stringify(scan.regions),
           JSON.stringify(scan.inputs),
           JSON.stringify(scan.scope),
+          JSON.stringify(scan.incomplete ?? []),
           scan.toolVersion,
           JSON.stringify(scan.summary),
           new Date().toISOString(),
