@@ -115,10 +115,10 @@ describe('the HTML dashboard in Chromium', () => {
     );
     await page.fill('[data-filter="q"]', '');
 
-    await page.screenshot({ path: join(OUT, 'dashboard-demo.png'), fullPage: true });
+    await page.screenshot({ path: join(OUT, 'dashboard-demo.png'), fullPage: true, timeout: 120_000 });
     await page.emulateMedia({ media: 'print' });
     expect(await page.locator('.filters').isVisible()).toBe(false);
-    await page.screenshot({ path: join(OUT, 'dashboard-demo-print.png'), fullPage: true });
+    await page.screenshot({ path: join(OUT, 'dashboard-demo-print.png'), fullPage: true, timeout: 120_000 });
 
     expect(errors).toEqual([]);
     expect(requests).toEqual([]);
@@ -218,7 +218,11 @@ describe('the HTML dashboard in Chromium', () => {
           await page.waitForTimeout(50);
           expect(await page.evaluate(overflowScript)).toEqual([]);
           if (width === 390 && label.startsWith('the demo'))
-            await page.screenshot({ path: join(OUT, 'dashboard-demo-390.png'), fullPage: true });
+            await page.screenshot({
+              path: join(OUT, 'dashboard-demo-390.png'),
+              fullPage: true,
+              timeout: 120_000,
+            });
           expect(errors).toEqual([]);
           await page.close();
         }, 120_000);
