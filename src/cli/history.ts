@@ -54,9 +54,27 @@ export async function openForReading(io: Io, raw: Record<string, unknown>): Prom
       message: 'no history database location (no HOME in the environment)',
       hint: `pass --db FILE or set ${DB_ENV}`,
     });
-  const opened = (await loadStore()).openHistory(path, { create: false });
+  const { HistoryUnreadable, openHistory } = await loadStore();
+  // Readers open read-only: a history in a read-only directory, or another user's, can be read.
+  const opened = openHistory(path, { create: false, readOnly: true });
   if (!opened.ok) throw inputError(opened.error);
-  return opened.value;
+  const store = opened.value;
+  // A damaged or hand-edited history is the store's input error (exit 2), not an internal error.
+  const guard =
+    <A extends unknown[], T>(read: (...args: A) => T) =>
+    (...args: A): T => {
+      try {
+        return read.apply(store, args);
+      } catch (error) {
+        if (error instanceof HistoryUnreadable) {
+          throw inputError(error.detail);
+        }
+        throw error;
+      }
+    };
+  store.scans = guard(store.scans);
+  store.load = guard(store.load);
+  return store;
 }
 
 /**

@@ -5,8 +5,9 @@
  * lock (busy timeout, then retries) and all land.
  */
 import { createHash } from 'node:crypto';
-import { chmodSync, existsSync } from 'node:fs';
-import { dirname } from 'node:path';
+import { chmodSync, copyFileSync, existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
 import Database from 'better-sqlite3';
 import { ensureDirectory } from '../files/directories.js';
 import { applyScan, type KnownFinding, pickCurrent } from '../history/lifecycle.js';
@@ -33,6 +34,11 @@ import { APPLICATION_ID, MIGRATIONS, type Migration, SCHEMA_VERSION } from './sc
 export interface OpenOptions {
   /** Create the file (and its directory) when missing; otherwise a missing file is an error. */
   create: boolean;
+  /**
+   * Open for reading only (history, kpi, report): nothing is written, so a history in a read-only
+   * directory, or one owned by another user, can still be read. An older schema is read as it is.
+   */
+  readOnly?: boolean;
   /** How long a writer waits for another writer's lock, in ms (default 30 s). */
   busyTimeoutMs?: number;
   /** For tests of the migration runner. */
@@ -91,12 +97,31 @@ export const NATIVE_BUILD_MISSING: InputError = {
   message: 'reinstall without --ignore-scripts, or use --no-save',
 };
 
+const DAMAGED_HINT =
+  'the file was changed by hand or is damaged: restore it from a backup, or pass --db a new file to start a new history';
+
+/**
+ * History that cannot be read as hyperpod-cmk wrote it (a table or column missing, a value that is
+ * not what was stored): thrown by the readers, carrying the input error the CLI prints (exit 2).
+ */
+export class HistoryUnreadable extends Error {
+  constructor(readonly detail: InputError) {
+    super(detail.message);
+    this.name = 'HistoryUnreadable';
+  }
+}
+
 function describeError(error: unknown): { code: string; message: string } {
   const e = error as { code?: string; message?: string };
   return { code: e.code ?? 'ERROR', message: e.message ?? String(error) };
 }
 
-function migrate(db: Db, path: string, migrations: readonly Migration[]): Result<void, InputError> {
+function migrate(
+  db: Db,
+  path: string,
+  migrations: readonly Migration[],
+  readOnly = false,
+): Result<void, InputError> {
   const latest = migrations[migrations.length - 1]?.version ?? 0;
   const appId = db.pragma('application_id', { simple: true }) as number;
   const version = db.pragma('user_version', { simple: true }) as number;
@@ -117,6 +142,12 @@ function migrate(db: Db, path: string, migrations: readonly Migration[]): Result
         'upgrade hyperpod-cmk, or pass --db another file',
       ),
     );
+  if (readOnly) {
+    if (appId === 0 && version === 0)
+      return err(storeError(path, 'is not a hyperpod-cmk history', 'pass --db a history file'));
+    // Migrations only add: a reader reads an older schema as it is.
+    return ok(undefined);
+  }
   for (const migration of migrations) {
     if (migration.version <= version) continue;
     db.transaction(() => {
@@ -130,6 +161,33 @@ function migrate(db: Db, path: string, migrations: readonly Migration[]): Result
   return ok(undefined);
 }
 
+/**
+ * Opens a history for reading. SQLite needs to create the WAL index beside a WAL database even to
+ * read it: in a directory the user cannot write, the file is read from a private copy instead.
+ */
+function openReadOnly(path: string, timeout: number): { db: Db; cleanup?: () => void } {
+  const db = new Database(path, { readonly: true, fileMustExist: true, timeout });
+  try {
+    db.prepare('SELECT count(*) FROM sqlite_master').get();
+    return { db };
+  } catch (error) {
+    db.close();
+    const { code } = describeError(error);
+    if (!code.startsWith('SQLITE_READONLY') && code !== 'SQLITE_CANTOPEN') throw error;
+  }
+  const copyDir = mkdtempSync(join(tmpdir(), 'hyperpod-cmk-history-'));
+  const cleanup = () => rmSync(copyDir, { recursive: true, force: true });
+  try {
+    const copy = join(copyDir, 'history.db');
+    copyFileSync(path, copy);
+    if (existsSync(`${path}-wal`)) copyFileSync(`${path}-wal`, `${copy}-wal`);
+    return { db: new Database(copy, { readonly: true, fileMustExist: true, timeout }), cleanup };
+  } catch (error) {
+    cleanup();
+    throw error;
+  }
+}
+
 export function openHistory(path: string, options: OpenOptions): Result<HistoryStore, InputError> {
   if (!options.create && !existsSync(path))
     return err(
@@ -141,25 +199,34 @@ export function openHistory(path: string, options: OpenOptions): Result<HistoryS
     );
   let db: Db | undefined;
   try {
-    if (options.create) ensureDirectory(dirname(path), 0o700);
-    const isNew = !existsSync(path);
-    db = new Database(path, { timeout: options.busyTimeoutMs ?? 30_000 });
-    if (isNew) chmodSync(path, 0o600);
-    db.pragma('journal_mode = WAL');
-    db.pragma('synchronous = NORMAL');
-    db.pragma('foreign_keys = ON');
-    const migrated = migrate(db, path, options.migrations ?? MIGRATIONS);
+    let cleanup: (() => void) | undefined;
+    if (options.readOnly) {
+      const opened = openReadOnly(path, options.busyTimeoutMs ?? 30_000);
+      db = opened.db;
+      cleanup = opened.cleanup;
+    } else {
+      if (options.create) ensureDirectory(dirname(path), 0o700);
+      const isNew = !existsSync(path);
+      db = new Database(path, { timeout: options.busyTimeoutMs ?? 30_000 });
+      if (isNew) chmodSync(path, 0o600);
+      db.pragma('journal_mode = WAL');
+      db.pragma('synchronous = NORMAL');
+      db.pragma('foreign_keys = ON');
+    }
+    const migrated = migrate(db, path, options.migrations ?? MIGRATIONS, options.readOnly);
     if (!migrated.ok) {
       db.close();
+      cleanup?.();
       return migrated;
     }
-    return ok(new HistoryStore(db, path));
+    return ok(new HistoryStore(db, path, cleanup));
   } catch (error) {
     db?.close();
     if (isMissingNativeBuild(error)) return err(NATIVE_BUILD_MISSING);
     const { code, message } = describeError(error);
     if (code === 'SQLITE_NOTADB')
       return err(storeError(path, 'is not a SQLite database', 'pass --db a history file or a new path'));
+    if (code === 'SQLITE_CORRUPT') return err(storeError(path, `is damaged: ${message}`, DAMAGED_HINT));
     return err(
       storeError(path, `cannot open the history database: ${message}`, 'check the path and its permissions'),
     );
@@ -202,6 +269,14 @@ interface ScanRow {
   summary: string;
 }
 
+/** A JSON list column as written by save(); anything else means the file was edited. */
+function listColumn(row: ScanRow, column: 'accounts' | 'regions' | 'inputs' | 'scope'): string[] {
+  const value: unknown = JSON.parse(row[column]);
+  if (!Array.isArray(value) || value.some((item) => typeof item !== 'string'))
+    throw new Error(`scan #${row.id}: ${column} is not a list of strings`);
+  return value;
+}
+
 const toScan = (row: ScanRow): ScanEntry => ({
   id: row.id,
   reportId: row.report_id,
@@ -209,10 +284,10 @@ const toScan = (row: ScanRow): ScanEntry => ({
   startedAt: row.started_at,
   finishedAt: row.finished_at,
   at: row.at_ms,
-  accounts: JSON.parse(row.accounts),
-  regions: JSON.parse(row.regions),
-  inputs: JSON.parse(row.inputs),
-  scope: JSON.parse(row.scope),
+  accounts: listColumn(row, 'accounts'),
+  regions: listColumn(row, 'regions'),
+  inputs: listColumn(row, 'inputs'),
+  scope: listColumn(row, 'scope'),
   ...(row.incomplete && row.incomplete !== '[]' ? { incomplete: JSON.parse(row.incomplete) } : {}),
   toolVersion: row.tool_version,
   summary: JSON.parse(row.summary),
@@ -225,6 +300,8 @@ export class HistoryStore {
   constructor(
     private readonly db: Db,
     readonly path: string,
+    /** Removes the private copy a read-only history was read from. */
+    private readonly cleanup?: () => void,
   ) {}
 
   get schemaVersion(): number {
@@ -233,6 +310,7 @@ export class HistoryStore {
 
   close(): void {
     this.db.close();
+    this.cleanup?.();
   }
 
   /** Saves one scan in one transaction; retries when another writer holds the lock too long. */
@@ -539,8 +617,23 @@ export class HistoryStore {
     };
   }
 
+  /** Runs a reader, turning what a damaged or hand-edited file makes it throw into the store's error. */
+  private reading<T>(read: () => T): T {
+    try {
+      return read();
+    } catch (error) {
+      if (error instanceof HistoryUnreadable) throw error;
+      const { message } = describeError(error);
+      throw new HistoryUnreadable(storeError(this.path, `cannot be read: ${message}`, DAMAGED_HINT));
+    }
+  }
+
   /** Scans placed in the window, oldest first. */
   scans(window: Window = {}): ScanEntry[] {
+    return this.reading(() => this.readScans(window));
+  }
+
+  private readScans(window: Window): ScanEntry[] {
     const rows = this.db
       .prepare('SELECT * FROM scans WHERE at_ms >= ? AND at_ms <= ? ORDER BY at_ms, id')
       .all(window.since ?? Number.MIN_SAFE_INTEGER, window.until ?? Number.MAX_SAFE_INTEGER) as ScanRow[];
@@ -549,10 +642,14 @@ export class HistoryStore {
 
   /** Everything the KPI reducers need, for scans up to `until` (trend points from `since`). */
   load(window: Window = {}): HistoryData {
+    return this.reading(() => this.readAll(window));
+  }
+
+  private readAll(window: Window): HistoryData {
     const db = this.db;
     const since = window.since ?? Number.MIN_SAFE_INTEGER;
     const until = window.until ?? Number.MAX_SAFE_INTEGER;
-    const upToUntil = this.scans({ until });
+    const upToUntil = this.readScans({ until });
     const scans = upToUntil.filter((s) => s.at >= since);
 
     // Each distinct state is parsed once, however many scans share it.

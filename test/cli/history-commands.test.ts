@@ -162,12 +162,20 @@ describe('where history goes', () => {
   it('saves to $HYPERPOD_CMK_DB, else the per-user default, and not at all with --no-save', async () => {
     const envDb = join(dir, 'env.db');
     expect(
-      (await cli(['evaluate', snapshots[0]!.file, '--config', config], { HYPERPOD_CMK_DB: envDb })).code,
+      (
+        await cli(['evaluate', snapshots[0]!.file, '--config', config, '--now', at(0).toISOString()], {
+          HYPERPOD_CMK_DB: envDb,
+        })
+      ).code,
     ).toBe(0);
     expect(existsSync(envDb)).toBe(true);
 
     const home = join(dir, 'home');
-    expect((await cli(['evaluate', snapshots[0]!.file, '--config', config], { HOME: home })).code).toBe(0);
+    // At the snapshot's own clock: later, its CloudTrail window would not cover the lookback (UNKNOWN).
+    const at0 = ['--now', at(0).toISOString()];
+    expect(
+      (await cli(['evaluate', snapshots[0]!.file, '--config', config, ...at0], { HOME: home })).code,
+    ).toBe(0);
     expect(existsSync(join(home, '.local', 'share', 'hyperpod-cmk', 'history.db'))).toBe(true);
 
     const quiet = join(dir, 'quiet');

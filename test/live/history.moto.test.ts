@@ -9,6 +9,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runCli } from '../../src/cli/main.js';
 import { seedEstate } from '../../src/demo/seed.js';
 import { withAwsEnv } from '../helpers/aws-estate.js';
+import { startFaultProxy } from '../helpers/fault-proxy.js';
 import {
   cluster,
   goodPolicy,
@@ -127,5 +128,54 @@ describe('scan and history', () => {
       join(dir, 'r.txt'),
     ]);
     expect(JSON.parse((await cli(['history', '--db', db, '--format', 'json'])).out).scans).toHaveLength(2);
+  });
+
+  it('a scan whose ListClusters failed never rewrites history: findings stay open, the scan is incomplete', async () => {
+    const kpiAt = async (now: string) =>
+      JSON.parse((await cli(['kpi', '--db', db, '--now', now, '--format', 'json'])).out);
+    const before = await kpiAt('2026-11-08T00:00:00Z');
+    const proxy = await startFaultProxy(url, [{ operation: 'ListClusters', code: 'AccessDeniedException' }]);
+    try {
+      const scan = await cli([
+        'scan',
+        '--accounts',
+        ACCOUNT,
+        '--role-name',
+        'HyperPodCmkAudit',
+        '--region',
+        'us-east-1',
+        '--endpoint-url',
+        proxy.url,
+        '--no-cloudtrail',
+        '--now',
+        '2026-11-15T00:00:00Z',
+        '--db',
+        db,
+        '--format',
+        'json',
+        '-o',
+        join(dir, 'failed.json'),
+      ]);
+      expect([1, 3]).toContain(scan.code);
+      expect([...proxy.hits.values()][0]).toBeGreaterThan(0);
+    } finally {
+      await proxy.close();
+    }
+    const after = await kpiAt('2026-11-15T00:00:00Z');
+    const last = after.compliance.trend.at(-1);
+    expect(last.incomplete).toEqual([`aws:${ACCOUNT}:us-east-1`]);
+    expect(last.overall.clusters.pct).toBeNull();
+    expect(last.overall.clusters.total).toBe(0);
+    // The cluster the failed scan could not see is still the current state, not gone.
+    expect(after.compliance.now.overall.clusters.total).toBe(1);
+    expect(after.remediation.mttr.find((m: { group: string }) => m.group === 'all')).toMatchObject({
+      resourceGone: 0,
+      notEvaluated: 0,
+    });
+    const open = (k: typeof before) =>
+      k.remediation.open.map((o: { fingerprint: string; openedAt: string }) => [o.fingerprint, o.openedAt]);
+    expect(open(after)).toEqual(open(before));
+    const listed = JSON.parse((await cli(['history', '--db', db, '--format', 'json'])).out);
+    expect(listed.scans.at(-1).incomplete).toEqual([`aws:${ACCOUNT}:us-east-1`]);
   });
 });

@@ -123,7 +123,7 @@ async function profileRegion(profile: string | undefined): Promise<string | unde
 }
 
 /** The one-line reason a scan cannot start, from the error of its first call. */
-function startError(error: unknown, options: CollectOptions): InputError {
+export function startError(error: unknown, options: CollectOptions): InputError {
   const name = errorName(error);
   const message = errorMessage(error);
   if (

@@ -608,7 +608,7 @@ describe('collect against AWS response shapes', () => {
       grantIsForAwsResource: false,
     });
     expect(inventory.eventsCollected).toEqual([
-      { account: ACCOUNT, region: REGION, since: '2026-10-21T09:00:00.000Z' },
+      { account: ACCOUNT, region: REGION, since: '2026-10-21T09:00:00.000Z', until: NOW.toISOString() },
     ]);
     expect(finding('kms-key-unauthorized-access-attempts', arn(GOOD))?.status).toBe('FAIL');
     expect(finding('kms-key-policy-change-unapproved', arn(LONG))?.status).toBe('FAIL');
