@@ -4,7 +4,8 @@ import { type WriteOptions, writeFileAtomic } from '../files/write.js';
 import { escapeTerminalOutput } from '../reporters/escape.js';
 
 export interface Io {
-  stdout: { write(text: string): void; isTTY?: boolean };
+  /** `columns`: the terminal's width, when stdout is one (the table is cut to it). */
+  stdout: { write(text: string): void; isTTY?: boolean; columns?: number };
   stderr: { write(text: string): void; isTTY?: boolean };
   env: Readonly<Record<string, string | undefined>>;
   cwd: string;

@@ -5,10 +5,11 @@
  */
 import type { CollectOptions, CollectResult } from '../collectors/aws/collect.js';
 import type { ProgressCounts } from '../collectors/aws/context.js';
-import { closestRegion, isKnownRegion } from '../collectors/aws/regions.js';
 import type { ResolvedConfig } from '../config/schema.js';
 import { isRuleEnabled } from '../engine/evaluate.js';
-import { findRule } from '../rules/registry.js';
+import { closestRegion, isKnownRegion } from '../model/regions.js';
+import { ruleNeeds } from '../rules/define-rule.js';
+import { RULES } from '../rules/registry.js';
 import { inputError } from './errors.js';
 import type { Io } from './io.js';
 import { progressLine } from './progress.js';
@@ -119,6 +120,7 @@ export const scopeOptions: OptionSpec[] = [
     flags: '--region <region>',
     description: "Region to scan; repeat or comma-separate for several (default: the profile's Region)",
     parse: parseRegion,
+    repeatable: true,
   },
   { flags: '--all-regions', description: 'scan every Region enabled in each account' },
   {
@@ -189,9 +191,9 @@ export function collectOptionsFrom(
       message: 'has no effect without --role-name',
       hint: 'pass --role-name with the role whose trust policy requires the external id',
     });
-  const unusedRule = findRule('kms-key-unused');
   const selectorOn =
-    config.keySelectorTags !== undefined && (!unusedRule || isRuleEnabled(unusedRule, config));
+    config.keySelectorTags !== undefined &&
+    RULES.some((rule) => ruleNeeds(rule, 'governed-keys') && isRuleEnabled(rule, config));
   const defaultRegion = io.env.AWS_REGION || io.env.AWS_DEFAULT_REGION || undefined;
   return {
     ...(regions ? { regions } : {}),

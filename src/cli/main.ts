@@ -10,6 +10,9 @@ import { guardrailsCommand } from './commands/guardrails.js';
 import { historyCommand } from './commands/history.js';
 import { iacCommand } from './commands/iac.js';
 import { kpiCommand } from './commands/kpi.js';
+import { planCommand } from './commands/plan.js';
+import { policyCommand } from './commands/policy.js';
+import { registerCommand } from './commands/register.js';
 import { reportCommand } from './commands/report.js';
 import { rulesCommand } from './commands/rules.js';
 import { scanCommand } from './commands/scan.js';
@@ -29,6 +32,9 @@ export const COMMANDS: CommandSpec[] = [
   kpiCommand,
   historyCommand,
   reportCommand,
+  policyCommand,
+  registerCommand,
+  planCommand,
 ];
 
 export async function runCli(
@@ -39,8 +45,10 @@ export async function runCli(
   // The one boundary to the terminal: nothing a command prints reaches it with raw control characters.
   const io = terminalGuard(rawIo);
   const result: ProgramResult = {};
-  const program = buildProgram(commands, io, result);
+  let program: ReturnType<typeof buildProgram> | undefined;
   try {
+    // Building reads the options' environment variables, which may be invalid (exit 2).
+    program = buildProgram(commands, io, result);
     await program.parseAsync([...argv], { from: 'user' });
   } catch (error) {
     if (error instanceof CommanderError) {
@@ -66,7 +74,7 @@ export async function runCli(
   }
   if (result.code === undefined) {
     // No command ran: `hyperpod-cmk` alone prints help.
-    io.stdout.write(program.helpInformation());
+    io.stdout.write(program?.helpInformation() ?? '');
     return argv.length === 0 ? 0 : 2;
   }
   return result.code;

@@ -5,9 +5,9 @@
  * an execution role, a policy over the KMS size limit.
  */
 import type { ResolvedConfig } from '../config/schema.js';
-import { indexInventory } from '../engine/inventory-index.js';
 import type { Cluster, InstanceGroup, Inventory, Key, PolicyDocument } from '../model/inventory.js';
 import { isUnresolved } from '../model/inventory.js';
+import { indexInventory } from '../model/inventory-index.js';
 import { err, ok, type Result } from '../model/result.js';
 import { matchesAny } from '../policy/glob.js';
 import { principalAccess } from '../policy/principals-analysis.js';
@@ -232,9 +232,9 @@ export function planKeyPolicies(
       const [, partition, account] = ROLE_ARN.exec(role)!;
       const keyAccount = ACCOUNT_ID.test(cluster.account) ? cluster.account : account!;
       const notes = [reason];
-      if (cluster.nodeProvisioningMode !== 'Continuous' || cluster.orchestrator !== 'eks')
+      if (cluster.nodeProvisioningMode !== 'Continuous')
         notes.push(
-          'CMKs need an EKS-orchestrated cluster in Continuous provisioning mode; this cluster must move first',
+          'CMKs need a cluster (EKS or Slurm) in Continuous provisioning mode; this cluster must switch to it first (update-cluster --node-provisioning-mode Continuous, or a new cluster if it is refused)',
         );
       notes.push(
         'the key of an existing instance group cannot change: create a new instance group with this key, then delete the old one',

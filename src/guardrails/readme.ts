@@ -1,7 +1,7 @@
 /** The README written next to the generated guardrails: what each file is, enforces, and cannot. */
 import type { ResolvedConfig } from '../config/schema.js';
 import { markdownCode, markdownText } from '../reporters/escape.js';
-import type { GuardrailsOutput } from './index.js';
+import type { GuardrailsOutput } from './output.js';
 
 /** Quoted values (names, tags, ARNs, labels from the inventory and config) as code spans or text. */
 const code = (text: string) => markdownCode(text);

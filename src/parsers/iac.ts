@@ -4,7 +4,7 @@
  * recognises its format, and hands each format's files to its parser.
  */
 import { readdirSync, statSync } from 'node:fs';
-import { isAbsolute, join, relative, resolve } from 'node:path';
+import { join } from 'node:path';
 import type { SourceIssue } from '../model/finding.js';
 import type { InputError } from '../model/input-error.js';
 import { emptyInventory, type Inventory, type Source } from '../model/inventory.js';
@@ -17,6 +17,9 @@ import {
   type CfnParameterFile,
   type CfnTemplate,
 } from './cloudformation/template.js';
+import { cloudFormationSkips, type InlineSkip, terraformSkips } from './common/inline-skips.js';
+import { internalIssue } from './common/issues.js';
+import { decodeText, mayRead, readBounded } from './common/safe-read.js';
 import { DocumentError, loadJson, loadYaml, type SNode, treeValue } from './common/source-tree.js';
 import { ACCOUNT, REGION, type Val } from './common/value.js';
 import { type DiscoveredFile, discover, displayPath, IAC_MARKERS, readSource } from './discover.js';
@@ -54,6 +57,8 @@ export interface IacScanResult {
     number
   >;
   filesSeen: number;
+  /** Inline skips (comments and CloudFormation Metadata) found in the files. */
+  skips: InlineSkip[];
 }
 
 type Parsed =
@@ -69,7 +74,12 @@ function issueAt(file: string, issue: Omit<SourceIssue, 'location'>, line?: numb
   return { ...issue, location: { file, ...(line ? { line } : {}) } };
 }
 
-function parseDocument(file: DiscoveredFile, text: string, issues: SourceIssue[]): Parsed {
+function parseDocument(
+  file: DiscoveredFile,
+  text: string,
+  issues: SourceIssue[],
+  skips?: InlineSkip[],
+): Parsed {
   let root: SNode;
   try {
     root = file.format === 'json' ? loadJson(text) : loadYaml(text);
@@ -77,7 +87,7 @@ function parseDocument(file: DiscoveredFile, text: string, issues: SourceIssue[]
     if (!(error instanceof DocumentError) && !(error instanceof RangeError)) throw error;
     // Only text that means to be IaC is worth a parse error; other YAML (Helm templates, CI
     // workflows) is passed over quietly.
-    if (IAC_MARKERS.test(text.slice(0, 65_536))) {
+    if (IAC_MARKERS.test(text)) {
       const code =
         file.format === 'json' && /"format_version"/.test(text.slice(0, 4096))
           ? 'tf.plan_parse'
@@ -100,20 +110,73 @@ function parseDocument(file: DiscoveredFile, text: string, issues: SourceIssue[]
     return { kind: 'none' };
   }
   const template = asTemplate(root, file.file, file.absPath);
-  if (template) return { kind: 'cfn-template', template };
+  if (template) {
+    const resources = template.root.entries.get('Resources');
+    if (resources && resources.kind !== 'map')
+      issues.push(
+        issueAt(
+          file.file,
+          {
+            code: 'cfn.parse',
+            severity: 'error',
+            message: 'Resources is not a map of logical ids to resources: its resources are not scanned',
+            hint: 'write Resources as a map (LogicalId: {Type: ..., Properties: ...})',
+          },
+          resources.line,
+        ),
+      );
+    skips?.push(...cloudFormationSkips(template, text, file.format === 'json' ? 'json' : 'yaml', issues));
+    return { kind: 'cfn-template', template };
+  }
   const plan = asPlan(root, file.file);
   if (plan) return { kind: 'tf-plan', plan };
   const parameters = asParameterFile(root, file.file, file.absPath);
   if (parameters) return { kind: 'cfn-parameters', parameters };
   const input = asCliInput(root, file.file);
   if (input) return { kind: 'cli-input', input };
+  // A document that names a cluster or a template version but fits no format is not passed over quietly.
+  const marker = CLUSTER_MARKERS.exec(text.slice(0, 1_048_576));
+  if (marker)
+    issues.push(
+      issueAt(file.file, {
+        code: 'iac.unrecognized',
+        severity: 'error',
+        message: `mentions ${marker[0].replace(/["\s:]/g, '')} but is not a CloudFormation template, parameter file, Terraform plan or create-cluster input this scanner recognises: not scanned`,
+        hint: 'check its structure (a template needs a Resources map of typed resources), or exclude it with --exclude',
+      }),
+    );
   return { kind: 'none' };
 }
+
+/** Text that says a document defines or describes a cluster. */
+const CLUSTER_MARKERS = /AWSTemplateFormatVersion|AWS::SageMaker::Cluster|"?InstanceGroups"?\s*:/;
 
 const looksLikeCfn = (text: string) =>
   /AWSTemplateFormatVersion|Resources\s*:|"Resources"|AWS::/.test(text.slice(0, 65_536));
 
-function parseFile(file: DiscoveredFile, maxBytes: number, issues: SourceIssue[]): Parsed {
+function parseFile(
+  file: DiscoveredFile,
+  maxBytes: number,
+  issues: SourceIssue[],
+  roots: readonly string[] | undefined,
+  skips?: InlineSkip[],
+): Parsed {
+  try {
+    return parseFileUnguarded(file, maxBytes, issues, roots, skips);
+  } catch (error) {
+    // One file that trips the parser never loses the results of the others.
+    issues.push(internalIssue(file.file, error));
+    return { kind: 'none' };
+  }
+}
+
+function parseFileUnguarded(
+  file: DiscoveredFile,
+  maxBytes: number,
+  issues: SourceIssue[],
+  roots: readonly string[] | undefined,
+  skips?: InlineSkip[],
+): Parsed {
   if (file.format === 'tf-json') {
     issues.push(
       issueAt(file.file, {
@@ -125,9 +188,9 @@ function parseFile(file: DiscoveredFile, maxBytes: number, issues: SourceIssue[]
     );
     return { kind: 'none' };
   }
-  const read = readSource(file, maxBytes);
+  const read = readSource(file, maxBytes, roots);
   if (!read.ok) {
-    if (read.iacLike || read.issue.code === 'input.unreadable') issues.push(issueAt(file.file, read.issue));
+    if (read.iacLike) issues.push(issueAt(file.file, read.issue));
     return { kind: 'none' };
   }
   const { text } = read;
@@ -159,6 +222,7 @@ function parseFile(file: DiscoveredFile, maxBytes: number, issues: SourceIssue[]
         kind: 'tfvars',
         vars: { file: file.file, absPath: file.absPath, values: tfvarsValues(parsed.body, file.file) },
       };
+    skips?.push(...terraformSkips(text, file.file, issues));
     return { kind: 'tf', file: { file: file.file, absPath: file.absPath, body: parsed.body } };
   }
   if (file.format === 'tfvars-json') {
@@ -180,7 +244,7 @@ function parseFile(file: DiscoveredFile, maxBytes: number, issues: SourceIssue[]
       return { kind: 'none' };
     }
   }
-  return parseDocument(file, text, issues);
+  return parseDocument(file, text, issues, skips);
 }
 
 /** Parses a file the user named with --parameters or --var-file: unusable input is an InputError. */
@@ -196,7 +260,7 @@ function explicitFile(
     return err({
       code: 'input.missing',
       input: path,
-      message: 'no such file',
+      message: discovery.issues[0]?.message ?? 'no such file',
       hint: `check the path given to --${what}`,
     });
   const issues: SourceIssue[] = [];
@@ -208,7 +272,8 @@ function explicitFile(
       : file.format === 'yaml'
         ? 'yaml'
         : 'json';
-  const parsed = parseFile({ ...file, format }, maxBytes, issues);
+  // The user named this file: it is read wherever it is (but still bounded, and never a FIFO or device).
+  const parsed = parseFile({ ...file, format }, maxBytes, issues, undefined);
   if (what === 'parameters' && parsed.kind !== 'cfn-parameters')
     return err({
       code: 'input.parameters',
@@ -231,7 +296,10 @@ function loadDirectory(
   cwd: string,
   maxBytes: number,
   issues: SourceIssue[],
+  roots: readonly string[],
+  skips?: InlineSkip[],
 ): TfModuleDir | undefined {
+  if (!mayRead(absDir, roots)) return undefined;
   let names: string[];
   try {
     names = readdirSync(absDir)
@@ -253,6 +321,8 @@ function loadDirectory(
       { absPath, file: displayPath(cwd, absPath), format: 'hcl', size },
       maxBytes,
       issues,
+      roots,
+      skips,
     );
     if (parsed.kind === 'tf') files.push(parsed.file);
   }
@@ -290,7 +360,7 @@ export async function scanIac(options: IacScanOptions): Promise<Result<IacScanRe
   const byPath = new Map(discovery.files.map((file) => [file.absPath, file]));
   const cloudFormation = new CloudFormationScan(pseudo, explicitParameters, (absPath) => {
     const file = byPath.get(absPath);
-    const parsed = file ? parseFile(file, maxBytes, []) : undefined;
+    const parsed = file ? parseFile(file, maxBytes, [], discovery.roots) : undefined;
     return parsed?.kind === 'cfn-template' ? pruneTemplate(parsed.template) : undefined;
   });
   let templates = 0;
@@ -299,9 +369,10 @@ export async function scanIac(options: IacScanOptions): Promise<Result<IacScanRe
   const varFiles: TfVarFile[] = [];
   let plans = 0;
   let inputs = 0;
+  const skips: InlineSkip[] = [];
   for (const [done, file] of discovery.files.entries()) {
     options.onProgress?.(done, discovery.files.length);
-    const parsed = parseFile(file, maxBytes, issues);
+    const parsed = parseFile(file, maxBytes, issues, discovery.roots, skips);
     if (parsed.kind === 'cfn-template') {
       templates++;
       cloudFormation.add(pruneTemplate(parsed.template));
@@ -314,6 +385,7 @@ export async function scanIac(options: IacScanOptions): Promise<Result<IacScanRe
       const part = planInventory(parsed.plan, pseudo);
       inventory.clusters.push(...part.clusters);
       inventory.keys.push(...part.keys);
+      issues.push(...part.issues);
     } else if (parsed.kind === 'cli-input') {
       inputs++;
       inventory.clusters.push(
@@ -340,13 +412,14 @@ export async function scanIac(options: IacScanOptions): Promise<Result<IacScanRe
     varFiles,
     explicitVarFiles,
     options: pseudo,
-    loadDirectory: (absDir) => loadDirectory(absDir, options.cwd, maxBytes, issues),
+    loadDirectory: (absDir) => loadDirectory(absDir, options.cwd, maxBytes, issues, discovery.roots, skips),
     displayPath: (absPath) => displayPath(options.cwd, absPath),
-    mayRead: (absPath) =>
-      [options.cwd, ...options.paths.map((path) => resolve(options.cwd, path))].some((root) => {
-        const rel = relative(root, absPath);
-        return rel !== '' && !rel.startsWith('..') && !isAbsolute(rel);
-      }),
+    // Module sources and file() stay inside the scanned directories, whatever links point elsewhere.
+    mayRead: (absPath) => mayRead(absPath, discovery.roots),
+    readFile: (absPath) => {
+      const read = readBounded(absPath, { roots: discovery.roots, maxBytes: Math.min(maxBytes, 1_048_576) });
+      return read.ok ? decodeText(read.buffer)?.text : undefined;
+    },
   });
   if (!tf.ok) return tf;
   issues.push(...tf.value.issues);
@@ -382,7 +455,20 @@ export async function scanIac(options: IacScanOptions): Promise<Result<IacScanRe
     'terraform-plan': plans,
     'cli-json': inputs,
   };
-  return ok({ inventory, issues, counts, filesSeen: discovery.files.length + discovery.skipped });
+  const seenSkips = new Set<string>();
+  const uniqueSkips = skips.filter((skip) => {
+    const key = `${skip.file}:${skip.line}:${skip.ruleId}`;
+    if (seenSkips.has(key)) return false;
+    seenSkips.add(key);
+    return true;
+  });
+  return ok({
+    inventory,
+    issues,
+    counts,
+    filesSeen: discovery.files.length + discovery.skipped,
+    skips: uniqueSkips,
+  });
 }
 
 /**

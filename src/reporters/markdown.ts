@@ -7,6 +7,7 @@ import { markdownCode, markdownText } from './escape.js';
 /** A value as Markdown text (links, images, code, HTML, cell borders escaped). */
 export const mdCell = markdownText;
 const code = markdownCode;
+const pctOrNa = (pct: number | null) => (pct === null ? 'n/a' : `${pct}%`);
 
 function where(f: Finding): string {
   const r = f.resource;
@@ -27,9 +28,9 @@ export function renderMarkdown(report: Report): string {
   const lines: string[] = [];
   lines.push('## hyperpod-cmk report', '');
   lines.push(
-    `**${s.clusterCompliancePct}%** of clusters compliant (${s.compliantClusters + s.compliantByException} of ${s.clusters}` +
+    `**${pctOrNa(s.clusterCompliancePct)}** of clusters compliant (${s.compliantClusters + s.compliantByException} of ${s.clusters}` +
       `${s.compliantByException ? `, ${s.compliantByException} by exception` : ''}) · ` +
-      `**${s.instanceGroupCompliancePct}%** of instance groups · ${s.fail} failed · ${s.unknown} unknown · ${s.pass} passed · ${s.suppressed} suppressed`,
+      `**${pctOrNa(s.instanceGroupCompliancePct)}** of instance groups · ${s.fail} failed · ${s.unknown} unknown · ${s.pass} passed · ${s.suppressed} suppressed`,
     '',
   );
   lines.push(
@@ -59,8 +60,14 @@ export function renderMarkdown(report: Report): string {
   }
   const unknown = open.filter((f) => f.status === 'UNKNOWN');
   if (unknown.length > 0) {
-    lines.push(`### Unknown (${unknown.length})`, '', '| Rule | Resource | Why |', '|---|---|---|');
-    for (const f of unknown) lines.push(`| ${code(f.ruleId)} | ${where(f)} | ${mdCell(f.message)} |`);
+    lines.push(
+      `### Unknown (${unknown.length})`,
+      '',
+      '| Rule | Resource | Why | To find out |',
+      '|---|---|---|---|',
+    );
+    for (const f of unknown)
+      lines.push(`| ${code(f.ruleId)} | ${where(f)} | ${mdCell(f.message)} | ${mdCell(f.remediation)} |`);
     lines.push('');
   }
   const suppressed = report.findings.filter((f) => f.suppressed);

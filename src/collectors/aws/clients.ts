@@ -106,6 +106,11 @@ export class AwsSession {
   }
 
   /** The STS client on the base credentials, in `region`: the identity every other session starts from. */
+  /** Attempts per request, the first included. */
+  get maxAttempts(): number {
+    return this.options.maxAttempts;
+  }
+
   baseSts(region: string): STSClient {
     if (!this.base) {
       this.base = new STSClient({

@@ -104,6 +104,7 @@ export function classifyError(error: unknown): ClassifiedError {
   else if (NETWORK.has(name) || /socket hang up|ECONNRESET|premature close/i.test(message))
     code = 'aws.network';
   else if (TIMED_OUT.has(name)) code = 'aws.timeout';
+  else if (name === 'IncompleteResponse') code = 'aws.invalid_response';
   else if (status === 403) code = 'aws.access_denied';
   return { code, name, message };
 }

@@ -5,8 +5,8 @@ import { managementLogging, trailEventOf } from '../../../src/collectors/aws/clo
 import { classifyError } from '../../../src/collectors/aws/errors.js';
 import { kmsStatements, mentionsKms } from '../../../src/collectors/aws/iam.js';
 import { parseKeyRef } from '../../../src/collectors/aws/kms.js';
-import { closestRegion, KNOWN_REGIONS } from '../../../src/collectors/aws/regions.js';
 import { volumesOf } from '../../../src/collectors/aws/sagemaker.js';
+import { closestRegion, KNOWN_REGIONS } from '../../../src/model/regions.js';
 import { policyActions } from '../../helpers/iam-policy.js';
 
 describe('parseKeyRef', () => {
