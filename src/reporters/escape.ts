@@ -15,8 +15,9 @@
 
 const CONTROL_AND_BIDI =
   /[\u0000-\u001f\u007f-\u009f\u061c\u200e\u200f\u2028\u2029\u202a-\u202e\u2066-\u2069]/g;
+/** The same but line feeds and CRLF line ends (CSV's): a CR alone, which overwrites the line, is escaped. */
 const CONTROL_AND_BIDI_BUT_NEWLINE =
-  /[\u0000-\u0009\u000b-\u001f\u007f-\u009f\u061c\u200e\u200f\u2028\u2029\u202a-\u202e\u2066-\u2069]/g;
+  /\r(?!\n)|[\u0000-\u0009\u000b\u000c\u000e-\u001f\u007f-\u009f\u061c\u200e\u200f\u2028\u2029\u202a-\u202e\u2066-\u2069]/g;
 
 const visible = (char: string): string => {
   const code = char.charCodeAt(0);
@@ -30,7 +31,7 @@ export function escapeControl(text: string): string {
   return text.replace(CONTROL_AND_BIDI, visible);
 }
 
-/** The same, keeping line feeds: for multi-line text the tool composed itself. */
+/** The same, keeping line feeds and CRLF: for multi-line text the tool composed itself. */
 export function escapeControlKeepNewlines(text: string): string {
   return text.replace(CONTROL_AND_BIDI_BUT_NEWLINE, visible);
 }
@@ -58,7 +59,7 @@ export const CLEAR_LINE = '\r\u001b[K';
 
 /**
  * The last line of defence, applied by the CLI to everything it writes to stdout and stderr: every
- * control and bidi character escaped except line feeds, colour sequences when the stream is in
+ * control and bidi character escaped except line ends (LF, CRLF), colour sequences when the stream is in
  * colour, and the progress line's CLEAR_LINE at the very start of a write.
  */
 export function escapeTerminalOutput(text: string, options: { color: boolean; progress: boolean }): string {

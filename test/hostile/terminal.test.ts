@@ -101,7 +101,8 @@ describe('reports on the terminal', () => {
   it('markdown and CSV on stdout carry no raw control characters either', async () => {
     for (const format of ['markdown', 'csv']) {
       const { out } = await run(['evaluate', 'estate.json', '--now', NOW, '--format', format]);
-      expect([format, RAW.test(out)]).toEqual([format, false]);
+      // CSV ends its lines with CRLF (RFC 4180): a line end, not a control.
+      expect([format, RAW.test(out.replace(/\r\n/g, '\n'))]).toEqual([format, false]);
     }
   });
 
@@ -213,5 +214,24 @@ describe('Markdown', () => {
     expect(readme).toContain(
       'has no execution role ARN \\(not-a-role\\[x\\]\\(https://evil.example\\)\\x1b\\[2J\\)',
     );
+  });
+});
+
+describe('the output boundary', () => {
+  it.each([
+    ['CSV line ends pass', 'a,b\r\nc,d\r\n', 'a,b\r\nc,d\r\n'],
+    ['a lone CR is escaped', 'ok\rFAIL\n', 'ok\\x0dFAIL\n'],
+    ['CR CR LF keeps only the line end', 'a\r\r\n', 'a\\x0d\r\n'],
+    ['colours are escaped without colour', '\u001b[31mred\u001b[39m\n', '\\x1b[31mred\\x1b[39m\n'],
+  ])('%s', (_name, text, shown) => {
+    const io = memoryIo();
+    terminalGuard(io).stdout.write(text);
+    expect(io.out()).toBe(shown);
+  });
+
+  it('keeps colour sequences on a colour stream, and escapes every other sequence', () => {
+    const io = memoryIo({ env: { FORCE_COLOR: '1' } });
+    terminalGuard(io).stdout.write('\u001b[1;31mred\u001b[0m \u001b]0;t\u0007 \u001b[2J\n');
+    expect(io.out()).toBe('\u001b[1;31mred\u001b[0m \\x1b]0;t\\x07 \\x1b[2J\n');
   });
 });

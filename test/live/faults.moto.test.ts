@@ -57,6 +57,7 @@ beforeAll(async () => {
     { name: 'describe-hang', role, root: describeHang.arn },
     { name: 'transient', role, root: transient.arn },
   ]);
+  await account.cluster('undescribed', [{ name: 'gpu', role, root: healthy.arn }]);
   for (const fault of POLICY_FAULTS)
     faults.push({
       operation: 'GetKeyPolicy',
@@ -70,6 +71,7 @@ beforeAll(async () => {
     // Hangs once, then answers: the retry gets the data.
     { operation: 'GetKeyPolicy', bodyContains: transient.arn, kind: 'hang', times: 1 },
     { operation: 'ListClusters', region: 'eu-west-1', kind: 'hang' },
+    { operation: 'DescribeCluster', bodyContains: 'undescribed', kind: 'hang' },
   );
   proxy = await startFaultProxy(url, faults);
   const started = Date.now();
@@ -97,7 +99,7 @@ const groupId = (name: string) =>
 describe('faults injected per operation', () => {
   it('the scan finishes within its bound whatever the faults', () => {
     expect(elapsedMs).toBeLessThan(SCAN_BOUND_MS);
-    expect(inventory.clusters.map((c) => c.name)).toEqual(['flaky']);
+    expect(inventory.clusters.map((c) => c.name).sort()).toEqual(['flaky', 'undescribed']);
   });
 
   it.each(POLICY_FAULTS)('$name on GetKeyPolicy is a $gap gap, and the policy rule is UNKNOWN', (fault) => {
@@ -136,6 +138,22 @@ describe('faults injected per operation', () => {
     expect(
       inventory.gaps.filter((g) => g.operation === 'ListClusters').map((g) => [g.region, g.code, g.account]),
     ).toEqual([['eu-west-1', 'aws.timeout', account.id]]);
+  });
+
+  it('a DescribeCluster that never answers keeps the cluster, judged on nothing it did not see', () => {
+    const undescribed = inventory.clusters.find((c) => c.name === 'undescribed')!;
+    expect(
+      inventory.gaps.filter((g) => g.resource === undescribed.arn).map((g) => [g.operation, g.code]),
+    ).toEqual([['DescribeCluster', 'aws.timeout']]);
+    const onCluster = findings.filter(
+      (f) => f.resource.cluster === 'undescribed' || f.resource.id === undescribed.arn,
+    );
+    // Its tags were read (ListTags answered); everything DescribeCluster would have told is UNKNOWN.
+    const judgedWithoutData = onCluster.filter(
+      (f) => f.status === 'PASS' && f.ruleId !== 'hyperpod-cluster-required-tags',
+    );
+    expect(judgedWithoutData.map((f) => f.ruleId)).toEqual([]);
+    expect(onCluster.some((f) => f.status === 'UNKNOWN' && f.message.includes('DescribeCluster'))).toBe(true);
   });
 
   it('a fault that clears before the retries run out leaves no gap and the rule judged on data', () => {

@@ -19,7 +19,7 @@ import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { afterAll, describe, expect, it } from 'vitest';
 import { runCli } from '../../src/cli/main.js';
-import { scanRecord } from '../../src/store/record.js';
+import { scanRecord } from '../../src/history/record.js';
 import { openHistory } from '../../src/store/sqlite.js';
 import { at, scenarioReport, scenarioScans } from '../helpers/history.js';
 import { memoryIo } from '../helpers/io.js';

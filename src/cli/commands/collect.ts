@@ -1,5 +1,6 @@
 import { DEFAULT_CONFIG_FILE } from '../../config/load.js';
 import { serializeSnapshot } from '../../model/snapshot.js';
+import { escapeControl } from '../../reporters/escape.js';
 import { absolute, loadConfig, reportOptionsFrom } from '../common.js';
 import { inputError } from '../errors.js';
 import { collectLive, collectOptionsFrom, scopeOptions } from '../live.js';
@@ -28,7 +29,8 @@ export const collectCommand: CommandSpec = {
     const config = loadConfig(io, reportOptionsFrom(raw));
     const now = io.now();
     const { inventory, issues } = await collectLive(io, { ...collectOptionsFrom(raw, config, io), now });
-    for (const issue of issues) io.stderr.write(`hyperpod-cmk: ${issue.severity}: ${issue.message}\n`);
+    for (const issue of issues)
+      io.stderr.write(`hyperpod-cmk: ${issue.severity}: ${escapeControl(issue.message)}\n`);
     const text = serializeSnapshot(inventory);
     if (typeof raw.output === 'string') {
       try {

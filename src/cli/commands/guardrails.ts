@@ -4,6 +4,7 @@ import { DEMO_TIME, demoEstate } from '../../demo/estate.js';
 import { generateGuardrails } from '../../guardrails/index.js';
 import { emptyInventory, type Inventory } from '../../model/inventory.js';
 import { parseSnapshot } from '../../model/snapshot.js';
+import { escapeControl, terminalSafe } from '../../reporters/escape.js';
 import { textTable } from '../../reporters/text-table.js';
 import { absolute, loadConfig, parseNow, readInput } from '../common.js';
 import { inputError } from '../errors.js';
@@ -51,7 +52,7 @@ async function chooseInventory(raw: Record<string, unknown>, io: Io, now: Date):
       const where = issue.location
         ? `${issue.location.file}${issue.location.line ? `:${issue.location.line}` : ''}: `
         : '';
-      io.stderr.write(`hyperpod-cmk: warning: ${where}${issue.message} (skipped)\n`);
+      io.stderr.write(`hyperpod-cmk: warning: ${escapeControl(`${where}${issue.message}`)} (skipped)\n`);
     }
     return {
       inventory: scanned.value.inventory,
@@ -224,7 +225,7 @@ export const guardrailsCommand: CommandSpec = {
     write('detection/lambda/index.js', io.readFile(bundlePath));
     write('detection/lambda/package.json', '{ "type": "commonjs" }\n');
 
-    const rows = generated.value.files.map((file) => [
+    const rows = terminalSafe(generated.value.files).map((file) => [
       file.path,
       file.kind,
       file.size
@@ -240,7 +241,7 @@ export const guardrailsCommand: CommandSpec = {
         `${plan.policies.filter((p) => p.kind === 'proposed').length} for proposed keys. Read ${raw.out}/README.md before deploying.\n`,
     );
     for (const item of plan.skipped)
-      io.stderr.write(`hyperpod-cmk: not covered: ${item.what}: ${item.reason}\n`);
+      io.stderr.write(`hyperpod-cmk: not covered: ${escapeControl(`${item.what}: ${item.reason}`)}\n`);
     return 0;
   },
 };

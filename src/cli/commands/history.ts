@@ -1,5 +1,6 @@
 import { parseSince } from '../../kpi/window.js';
 import { csvCell } from '../../reporters/csv.js';
+import { terminalSafe } from '../../reporters/escape.js';
 import { textTable } from '../../reporters/text-table.js';
 import { absolute, parseLimit, parseNow } from '../common.js';
 import { inputError } from '../errors.js';
@@ -115,7 +116,8 @@ export const historyCommand: CommandSpec = {
                 'FAIL',
                 'UNKNOWN',
               ],
-              shown.map((r) => [
+              // Sources and inputs are file names from scanned repositories.
+              terminalSafe(shown).map((r) => [
                 `#${r.id}${r.incomplete.length ? ' (incomplete)' : ''}`,
                 r.time,
                 r.source,
