@@ -459,7 +459,7 @@ describe('inline skips', () => {
         `${CLUSTER('A', '    # hyperpod-cmk:skip=hyperpod-cluster-required-tags\n')}${CLUSTER(
           'B',
           '    Metadata:\n      hyperpod-cmk:\n        skip:\n          - id: hyperpod-cluster-requried-tags\n            reason: typo\n          - reason: no id\n',
-        )}`,
+        )}Outputs:\n  # hyperpod-cmk:skip=hyperpod-root-volume-cmk in another section\n  Name:\n    Value: x\n`,
       ),
       'main.tf':
         'variable "x" {\n  # hyperpod-cmk:skip=hyperpod-root-volume-cmk not a resource\n  default = 1\n}\n\n' +
@@ -472,6 +472,7 @@ describe('inline skips', () => {
         'iac.skip_no_reason t.yaml:5',
         'iac.skip_unknown_rule t.yaml:18',
         'iac.skip_malformed t.yaml:20',
+        'iac.skip_no_resource t.yaml:29',
         'iac.skip_no_resource main.tf:2',
         'iac.skip_no_resource main.tf:6',
         'iac.skip_no_resource main.tf:10',
