@@ -21,18 +21,14 @@ export type { Config, ResolvedConfig, SuppressionRule } from './config/schema.js
 export { ConfigSchema, resolveConfig } from './config/schema.js';
 export type { ComplianceReport } from './engine/compliance.js';
 export { rollUpCompliance } from './engine/compliance.js';
-export type { EvaluateOptions, Evaluation, RuleSelection, UnknownMode } from './engine/evaluate.js';
+export type { EvaluateOptions, Evaluation } from './engine/evaluate.js';
 export { evaluate, exitCodeFor, fingerprint } from './engine/evaluate.js';
-export type { InlineSkip, InlineSuppression } from './engine/inline-suppressions.js';
-export { resolveInlineSkips } from './engine/inline-suppressions.js';
 export type { InventoryIndex } from './engine/inventory-index.js';
 export { indexInventory } from './engine/inventory-index.js';
 export type { KpiName, KpiOptions, KpiReport } from './kpi/index.js';
 export { computeKpis, KPI_NAMES, KPI_SCHEMA_VERSION } from './kpi/index.js';
 export type { Dimension, KpiWindow } from './kpi/window.js';
 export { DIMENSIONS, parseSince } from './kpi/window.js';
-export type { Baseline, BaselineEntry } from './model/baseline.js';
-export { BaselineSchema, createBaseline, parseBaseline, serializeBaseline } from './model/baseline.js';
 export type {
   Finding,
   ResourceRef,
