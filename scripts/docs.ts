@@ -11,6 +11,7 @@ import { KpiReportSchema } from '../src/kpi/schema.js';
 import { BaselineSchema } from '../src/model/baseline.js';
 import { InventorySchema } from '../src/model/inventory.js';
 import { ReportSchema } from '../src/model/report.js';
+import { PolicyDiffSchema } from '../src/policy-diff/schema.js';
 import type { Rule } from '../src/rules/define-rule.js';
 import { RULES } from '../src/rules/registry.js';
 
@@ -170,6 +171,12 @@ export function generatedFiles(): Record<string, string> {
       KpiReportSchema,
       'urn:hyperpod-cmk:schema:kpi',
       'hyperpod-cmk KPI report (kpi --format json), schemaVersion 1',
+      'output',
+    ),
+    'schemas/policy-diff.schema.json': jsonSchema(
+      PolicyDiffSchema,
+      'urn:hyperpod-cmk:schema:policy-diff',
+      'hyperpod-cmk policy diff (policy diff --format json), schemaVersion 1',
       'output',
     ),
     'schemas/report.schema.json': jsonSchema(

@@ -1,10 +1,10 @@
 /** The pipeline every source shares: inventory -> evaluation -> report. */
 import type { ResolvedConfig } from './config/schema.js';
 import { type EvaluateOptions, type Evaluation, evaluate } from './engine/evaluate.js';
+import { buildReport } from './engine/report.js';
 import type { SourceIssue } from './model/finding.js';
 import type { Inventory } from './model/inventory.js';
 import type { Report } from './model/report.js';
-import { buildReport } from './reporters/report.js';
 import type { Rule } from './rules/define-rule.js';
 
 export interface PipelineOptions {

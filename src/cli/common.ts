@@ -2,7 +2,7 @@
  * What the report-producing commands (evaluate, demo, scan, iac) share: the common options, the
  * config and clock, rendering to stdout or --output, and the exit code.
  */
-import { isAbsolute, resolve } from 'node:path';
+import { dirname, isAbsolute, join, resolve } from 'node:path';
 import picomatch from 'picomatch';
 import { DEFAULT_CONFIG_FILE, parseConfig } from '../config/load.js';
 import type { ResolvedConfig } from '../config/schema.js';
@@ -16,6 +16,7 @@ import {
   type UnknownMode,
 } from '../engine/evaluate.js';
 import { createBaseline, parseBaseline, serializeBaseline } from '../model/baseline.js';
+import { parseIsoTime } from '../model/dates.js';
 import { SEVERITIES, type Severity } from '../model/finding.js';
 import type { Report } from '../model/report.js';
 import { FORMATS, formatForPath, REPORTERS, ReportUnavailable } from '../reporters/index.js';
@@ -38,6 +39,8 @@ export interface ReportOptions {
   config?: string;
   now?: Date;
   limit: number;
+  /** --base-dir: the repository root that CI formats (SARIF, GitHub, GitLab, JUnit) make paths relative to. */
+  baseDir?: string;
   quiet: boolean;
   compact: boolean;
   rules: string[];
@@ -48,12 +51,12 @@ export interface ReportOptions {
 }
 
 export function parseNow(value: string): Date {
-  const ms = Date.parse(value);
-  if (!/^\d{4}-\d{2}-\d{2}/.test(value) || Number.isNaN(ms)) {
+  const ms = parseIsoTime(value);
+  if (ms === undefined) {
     throw inputError({
       code: 'usage.now',
       input: '--now',
-      message: `"${value}" is not an ISO-8601 time`,
+      message: `"${value}" is not an ISO-8601 time on a real calendar date`,
       hint: 'e.g. --now 2026-11-27T12:00:00Z',
     });
   }
@@ -167,6 +170,12 @@ export const reportOptions = (
     description: 'table: no remediation text',
     env: 'HYPERPOD_CMK_COMPACT',
   },
+  {
+    flags: '--base-dir <dir>',
+    description:
+      'repository root for the paths in sarif, github, gitlab and junit reports (default: the git work tree of the first path scanned, else the working directory)',
+    env: 'HYPERPOD_CMK_BASE_DIR',
+  },
 ];
 
 const stringList = (value: unknown): string[] =>
@@ -184,6 +193,7 @@ export function reportOptionsFrom(options: Record<string, unknown>): ReportOptio
     ...(typeof options.config === 'string' ? { config: options.config } : {}),
     ...(options.now instanceof Date ? { now: options.now } : {}),
     limit: typeof options.limit === 'number' ? options.limit : 10,
+    ...(typeof options.baseDir === 'string' ? { baseDir: options.baseDir } : {}),
     quiet: options.quiet === true,
     compact: options.compact === true,
     rules: stringList(options.rule),
@@ -192,6 +202,37 @@ export function reportOptionsFrom(options: Record<string, unknown>): ReportOptio
     ...(typeof options.baseline === 'string' ? { baseline: options.baseline } : {}),
     ...(typeof options.createBaseline === 'string' ? { createBaseline: options.createBaseline } : {}),
   };
+}
+
+/**
+ * The repository root for CI formats: --base-dir, else the nearest directory at or above the first
+ * input (or the working directory) that holds `.git` (a directory, or a file in a worktree or
+ * submodule), else the working directory.
+ */
+export function repositoryRoot(
+  io: Io,
+  options: Pick<ReportOptions, 'baseDir'>,
+  inputs: readonly string[] = [],
+): string {
+  if (options.baseDir !== undefined) {
+    const dir = absolute(io, options.baseDir);
+    if (!io.exists(dir))
+      throw inputError({
+        code: 'usage.base_dir',
+        input: '--base-dir',
+        message: `no such directory: ${options.baseDir}`,
+        hint: 'pass the root of the repository the scanned files belong to',
+      });
+    return dir;
+  }
+  let dir = inputs[0] !== undefined ? absolute(io, inputs[0]) : io.cwd;
+  for (let depth = 0; depth < 256; depth++) {
+    if (io.exists(join(dir, '.git'))) return dir;
+    const parent = dirname(dir);
+    if (parent === dir) break;
+    dir = parent;
+  }
+  return io.cwd;
 }
 
 export const absolute = (io: Io, path: string): string => (isAbsolute(path) ? path : resolve(io.cwd, path));
@@ -399,6 +440,8 @@ export function emitReport(
       return reporter(report, {
         color: toTerminal && useColor(io),
         limit: options.limit,
+        cwd: io.cwd,
+        baseDir: repositoryRoot(io, options, report.scan.inputs),
         quiet: options.quiet,
         compact: options.compact,
         ...(width ? { width } : {}),

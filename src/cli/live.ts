@@ -8,7 +8,8 @@ import type { ProgressCounts } from '../collectors/aws/context.js';
 import { closestRegion, isKnownRegion } from '../collectors/aws/regions.js';
 import type { ResolvedConfig } from '../config/schema.js';
 import { isRuleEnabled } from '../engine/evaluate.js';
-import { findRule } from '../rules/registry.js';
+import { ruleNeeds } from '../rules/define-rule.js';
+import { RULES } from '../rules/registry.js';
 import { inputError } from './errors.js';
 import type { Io } from './io.js';
 import { progressLine } from './progress.js';
@@ -62,6 +63,21 @@ function parseConcurrency(value: string): number {
       input: '--concurrency',
       message: `"${value}" is not a whole number from 1 to 256`,
       hint: `the default is ${DEFAULT_CONCURRENCY} requests in flight`,
+    });
+  return n;
+}
+
+/** The default of --request-timeout, in seconds (the session's default, in milliseconds). */
+export const DEFAULT_REQUEST_TIMEOUT_SECONDS = 30;
+
+function parseRequestTimeout(value: string): number {
+  const n = Number(value);
+  if (!/^\d+(\.\d+)?$/.test(value.trim()) || !Number.isFinite(n) || n < 1 || n > 3600)
+    throw inputError({
+      code: 'usage.request_timeout',
+      input: '--request-timeout',
+      message: `"${value}" is not a number of seconds from 1 to 3600`,
+      hint: `the default is ${DEFAULT_REQUEST_TIMEOUT_SECONDS} seconds per attempt`,
     });
   return n;
 }
@@ -122,6 +138,13 @@ export const scopeOptions: OptionSpec[] = [
     parse: parseConcurrency,
   },
   {
+    flags: '--request-timeout <seconds>',
+    description:
+      'abort an AWS request attempt that has not answered after this many seconds; it is retried, then a gap',
+    default: DEFAULT_REQUEST_TIMEOUT_SECONDS,
+    parse: parseRequestTimeout,
+  },
+  {
     flags: '--no-cloudtrail',
     description: 'skip CloudTrail Event history lookups (the rules that need them say UNKNOWN)',
   },
@@ -168,9 +191,9 @@ export function collectOptionsFrom(
       message: 'has no effect without --role-name',
       hint: 'pass --role-name with the role whose trust policy requires the external id',
     });
-  const unusedRule = findRule('kms-key-unused');
   const selectorOn =
-    config.keySelectorTags !== undefined && (!unusedRule || isRuleEnabled(unusedRule, config));
+    config.keySelectorTags !== undefined &&
+    RULES.some((rule) => ruleNeeds(rule, 'governed-keys') && isRuleEnabled(rule, config));
   const defaultRegion = io.env.AWS_REGION || io.env.AWS_DEFAULT_REGION || undefined;
   return {
     ...(regions ? { regions } : {}),
@@ -183,6 +206,8 @@ export function collectOptionsFrom(
     ...(typeof raw.endpointUrl === 'string' ? { endpoint: raw.endpointUrl } : {}),
     ...(defaultRegion ? { defaultRegion } : {}),
     concurrency: typeof raw.concurrency === 'number' ? raw.concurrency : DEFAULT_CONCURRENCY,
+    requestTimeoutMs:
+      1000 * (typeof raw.requestTimeout === 'number' ? raw.requestTimeout : DEFAULT_REQUEST_TIMEOUT_SECONDS),
     cloudtrail: raw.cloudtrail !== false,
     lookbackDays: config.lookbackDays,
     ...(selectorOn && config.keySelectorTags ? { keySelectorTags: config.keySelectorTags } : {}),

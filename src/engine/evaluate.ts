@@ -7,13 +7,14 @@ import { type ResolvedConfig, resolveConfig } from '../config/schema.js';
 import type { Finding, ResourceRef, Severity, Status, Suppression } from '../model/finding.js';
 import { SEVERITIES, severityRank } from '../model/finding.js';
 import type { Inventory } from '../model/inventory.js';
+import { type InventoryIndex, indexInventory } from '../model/inventory-index.js';
 import type { Summary } from '../model/report.js';
 import { globMatch } from '../policy/glob.js';
 import { formatMessage, type Rule, type Verdict } from '../rules/define-rule.js';
 import { RULES } from '../rules/registry.js';
 import { type ComplianceReport, rollUpCompliance } from './compliance.js';
 import type { InlineSuppression } from './inline-suppressions.js';
-import { indexInventory } from './inventory-index.js';
+import { unknownRemediation } from './missing-data.js';
 
 export interface EvaluateOptions {
   config?: ResolvedConfig;
@@ -137,7 +138,7 @@ export function evaluate(inventory: Inventory, options: EvaluateOptions = {}): E
       verdicts = [crashFinding(rule, error)];
     }
     for (const verdict of verdicts) {
-      const finding = toFinding(rule, verdict, config, now, options);
+      const finding = toFinding(rule, verdict, config, now, options, index);
       if (severityRank(finding.severity) >= threshold) findings.push(finding);
     }
   }
@@ -152,6 +153,7 @@ function toFinding(
   config: ResolvedConfig,
   now: Date,
   options: EvaluateOptions,
+  index: InventoryIndex,
 ): Finding {
   const template =
     verdict.messageId === 'ruleError'
@@ -168,7 +170,9 @@ function toFinding(
     severity: severityFor(rule, verdict, config),
     messageId: verdict.messageId,
     message,
-    remediation: rule.meta.remediation.summary,
+    // An UNKNOWN is fixed by getting the missing data, not by the rule's fix for a failure.
+    remediation:
+      verdict.status === 'UNKNOWN' ? unknownRemediation(verdict, index) : rule.meta.remediation.summary,
     fingerprint: fingerprint(rule.meta.id, options.fingerprintId?.(resource.id) ?? resource.id),
     resource,
     evidence: verdict.evidence ?? NO_EVIDENCE,
@@ -192,7 +196,8 @@ function toFinding(
   return finding;
 }
 
-const pct = (part: number, whole: number) => (whole === 0 ? 100 : Math.round((part / whole) * 1000) / 10);
+/** Null when nothing was examined: a scan that judged no cluster is not 100% compliant. */
+const pct = (part: number, whole: number) => (whole === 0 ? null : Math.round((part / whole) * 1000) / 10);
 
 function summarize(
   inventory: Inventory,

@@ -4,10 +4,11 @@
  * on symlink loops, unreadable entries, binary files and files over the size limit. It reads
  * nothing but directory entries and file sizes; `read` fetches one file's text under the limits.
  */
-import { closeSync, lstatSync, openSync, readdirSync, readSync, realpathSync, statSync } from 'node:fs';
+import { lstatSync, readdirSync, realpathSync, statSync } from 'node:fs';
 import { basename, isAbsolute, relative, resolve, sep } from 'node:path';
 import picomatch from 'picomatch';
 import type { SourceIssue } from '../model/finding.js';
+import { decodeText, insideRoots, readBounded, scanRoots } from './common/safe-read.js';
 
 export type FileFormat = 'yaml' | 'json' | 'hcl' | 'tfvars' | 'tfvars-json' | 'tf-json';
 
@@ -22,7 +23,16 @@ export interface DiscoveredFile {
 export interface DiscoverOptions {
   cwd: string;
   exclude: readonly string[];
+  /** Directory entries looked at before the walk stops with an issue (a link to `/`, a huge tree). */
+  maxEntries?: number;
+  /** Milliseconds the walk may take before it stops with an issue. */
+  maxMillis?: number;
 }
+
+/** Directory entries a scan looks at, at most, by default. */
+export const DEFAULT_MAX_ENTRIES = 200_000;
+/** How long the walk may take, by default. */
+export const DEFAULT_MAX_WALK_MILLIS = 120_000;
 
 export interface Discovery {
   files: DiscoveredFile[];
@@ -31,6 +41,8 @@ export interface Discovery {
   missing: string[];
   /** Files looked at and passed over (not an IaC extension, or excluded). */
   skipped: number;
+  /** The real directories the scan may read from (see common/safe-read.ts). */
+  roots: string[];
 }
 
 const SKIP_DIRS = new Set(['node_modules', '.terraform', '.git', '.terragrunt-cache']);
@@ -53,7 +65,12 @@ export function displayPath(cwd: string, absPath: string): string {
 }
 
 export function discover(paths: readonly string[], options: DiscoverOptions): Discovery {
-  const result: Discovery = { files: [], issues: [], missing: [], skipped: 0 };
+  const roots = scanRoots(paths, options.cwd);
+  const result: Discovery = { files: [], issues: [], missing: [], skipped: 0, roots };
+  const maxEntries = options.maxEntries ?? DEFAULT_MAX_ENTRIES;
+  const deadline = Date.now() + (options.maxMillis ?? DEFAULT_MAX_WALK_MILLIS);
+  let entriesSeen = 0;
+  let stopped = false;
   const excluded = options.exclude.length
     ? picomatch(options.exclude as string[], { dot: true, basename: false })
     : undefined;
@@ -72,6 +89,15 @@ export function discover(paths: readonly string[], options: DiscoverOptions): Di
   const warn = (code: string, file: string, message: string, hint?: string) =>
     result.issues.push({ code, severity: 'warning', message, ...(hint ? { hint } : {}), location: { file } });
 
+  const outside = (file: string, what: 'file' | 'directory') =>
+    result.issues.push({
+      code: 'input.outside_root',
+      severity: 'error',
+      message: `a symbolic link to a ${what} outside the scanned directories: not read`,
+      hint: 'scan the directory it points to as well (hyperpod-cmk iac DIR OTHER-DIR), or replace the link with the files',
+      location: { file },
+    });
+
   const addFile = (absPath: string, size: number, inCdkOut: boolean, explicit: boolean) => {
     const name = basename(absPath);
     const file = displayPath(options.cwd, absPath);
@@ -89,6 +115,10 @@ export function discover(paths: readonly string[], options: DiscoverOptions): Di
       real = realpathSync(absPath);
     } catch {
       // keep the path as given
+    }
+    if (!explicit && !insideRoots(real, roots)) {
+      outside(file, 'file');
+      return;
     }
     if (seenFiles.has(real)) return;
     seenFiles.add(real);
@@ -121,6 +151,10 @@ export function discover(paths: readonly string[], options: DiscoverOptions): Di
           );
         continue;
       }
+      if (!insideRoots(real, roots)) {
+        outside(displayPath(options.cwd, dir), 'directory');
+        continue;
+      }
       seenDirs.add(real);
       let entries: import('node:fs').Dirent[];
       try {
@@ -138,6 +172,20 @@ export function discover(paths: readonly string[], options: DiscoverOptions): Di
       }
       entries.sort((a, b) => (a.name < b.name ? 1 : a.name > b.name ? -1 : 0));
       for (const entry of entries) {
+        if (++entriesSeen > maxEntries || (entriesSeen % 1024 === 0 && Date.now() > deadline)) {
+          stopped = true;
+          result.issues.push({
+            code: 'input.scan_budget',
+            severity: 'error',
+            message:
+              entriesSeen > maxEntries
+                ? `more than ${maxEntries} files and directories: the walk stopped here, and the rest was not scanned`
+                : 'the walk took too long and stopped here; the rest was not scanned',
+            hint: 'point the scan at the directories that hold infrastructure-as-code, or skip the rest with --exclude',
+            location: { file: displayPath(options.cwd, dir) },
+          });
+          return;
+        }
         const absPath = resolve(dir, entry.name);
         let isDir = entry.isDirectory();
         let isFile = entry.isFile();
@@ -176,6 +224,14 @@ export function discover(paths: readonly string[], options: DiscoverOptions): Di
             }
           }
           addFile(absPath, size, inCdkOut, false);
+        } else if (formatOf(entry.name)) {
+          // A FIFO, socket or device named like IaC is never opened (a FIFO would block), but said.
+          result.issues.push({
+            code: 'input.not_a_file',
+            severity: 'error',
+            message: 'not a regular file (a device, socket or pipe): not read',
+            location: { file: displayPath(options.cwd, absPath) },
+          });
         }
       }
     }
@@ -208,8 +264,9 @@ export function discover(paths: readonly string[], options: DiscoverOptions): Di
       });
       continue;
     }
-    if (stats.isDirectory()) walk(absPath);
-    else if (stats.isFile()) addFile(absPath, stats.size, false, true);
+    if (stats.isDirectory()) {
+      if (!stopped) walk(absPath);
+    } else if (stats.isFile()) addFile(absPath, stats.size, false, true);
     else
       result.issues.push({
         code: 'input.not_a_file',
@@ -228,7 +285,7 @@ const isInside = (ancestor: string, path: string) => {
 
 /** A file the user named explicitly but whose extension says nothing: guess from its first bytes. */
 function guessFormat(absPath: string): FileFormat | undefined {
-  const head = readHead(absPath, 512);
+  const head = readHead(absPath, 512, undefined);
   if (head === undefined) return undefined;
   const text = head.trimStart();
   if (text.startsWith('{') || text.startsWith('[')) return 'json';
@@ -236,93 +293,98 @@ function guessFormat(absPath: string): FileFormat | undefined {
   return 'yaml';
 }
 
-function readHead(absPath: string, bytes: number): string | undefined {
-  let fd: number | undefined;
-  try {
-    fd = openSync(absPath, 'r');
-    const buffer = Buffer.alloc(bytes);
-    const read = readSync(fd, buffer, 0, bytes, 0);
-    return buffer.subarray(0, read).toString('utf8');
-  } catch {
-    return undefined;
-  } finally {
-    if (fd !== undefined) closeSync(fd);
-  }
+function readHead(absPath: string, bytes: number, roots: readonly string[] | undefined): string | undefined {
+  const read = readBounded(absPath, { roots, maxBytes: bytes, head: bytes });
+  return read.ok ? (decodeText(read.buffer)?.text ?? read.buffer.toString('latin1')) : undefined;
 }
 
 /** Markers that say a text is meant as IaC, so that failing to parse it is worth reporting. */
 export const IAC_MARKERS =
   /AWSTemplateFormatVersion|"?Resources"?\s*:|AWS::SageMaker::Cluster|InstanceGroups|InstanceGroupName|"ParameterKey"|"planned_values"|"format_version"|\bresource\s+"|\bvariable\s+"|\bmodule\s+"/;
 
+/** Files named like a package manager's lock file: large JSON that is not IaC, passed over quietly when too large. */
+const LOCK_FILES = /(^|\/)(package-lock|npm-shrinkwrap|composer)\.json$/;
+
+/** Extensions that only IaC uses: a file with one is never passed over quietly. */
+const IAC_ONLY: ReadonlySet<FileFormat> = new Set(['hcl', 'tfvars', 'tf-json', 'tfvars-json']);
+
 export type ReadResult =
   | { ok: true; text: string }
   | { ok: false; issue: Omit<SourceIssue, 'location'>; iacLike: boolean };
 
-/** Reads a file under the size limit; binary and oversized files are refused with a reason. */
-export function readSource(file: DiscoveredFile, maxBytes: number): ReadResult {
-  if (file.size > maxBytes) {
-    const head = readHead(file.absPath, 64 * 1024) ?? '';
-    return {
-      ok: false,
-      iacLike: IAC_MARKERS.test(head),
-      issue: {
-        code: 'input.too_large',
-        severity: 'error',
-        message: `${(file.size / 1_048_576).toFixed(1)} MiB is over the ${(maxBytes / 1_048_576).toFixed(0)} MiB limit: not scanned`,
-        hint: 'raise the limit with --max-file-size MB, or exclude the file with --exclude',
-      },
-    };
-  }
-  let buffer: Buffer;
-  try {
-    buffer = readBuffer(file.absPath, maxBytes, file.size);
-  } catch (error) {
-    const code = (error as NodeJS.ErrnoException).code ?? (error as Error).message;
+/**
+ * Reads a file through the one bounded read (common/safe-read.ts): inside `roots` when given,
+ * under the size limit, a regular file. UTF-16 with a byte-order mark is decoded; binary,
+ * oversized, special and outside files are refused with a reason. Every refusal of a file with an
+ * IaC extension is an issue (`iacLike`): an error when the file is surely IaC, a warning when
+ * only its extension (.yaml, .json) says it may be.
+ */
+export function readSource(file: DiscoveredFile, maxBytes: number, roots?: readonly string[]): ReadResult {
+  const read = readBounded(file.absPath, { roots, maxBytes });
+  const surely = (head: string) => IAC_ONLY.has(file.format) || IAC_MARKERS.test(head);
+  if (!read.ok) {
+    if (read.refusal === 'too_large') {
+      const size = read.size ?? file.size;
+      const head = readHead(file.absPath, 64 * 1024, roots) ?? '';
+      const sure = surely(head);
+      return {
+        ok: false,
+        iacLike: sure || !LOCK_FILES.test(file.file),
+        issue: {
+          code: 'input.too_large',
+          severity: sure ? 'error' : 'warning',
+          message: `${(size / 1_048_576).toFixed(1)} MiB is over the ${(maxBytes / 1_048_576).toFixed(0)} MiB limit: not scanned${sure ? '' : ' (it may hold infrastructure-as-code)'}`,
+          hint: 'raise the limit with --max-file-size MB, or exclude the file with --exclude',
+        },
+      };
+    }
+    if (read.refusal === 'outside')
+      return {
+        ok: false,
+        iacLike: true,
+        issue: {
+          code: 'input.outside_root',
+          severity: 'error',
+          message: 'a symbolic link to a file outside the scanned directories: not read',
+          hint: 'scan the directory it points to as well, or replace the link with the file',
+        },
+      };
+    if (read.refusal === 'special')
+      return {
+        ok: false,
+        iacLike: true,
+        issue: {
+          code: 'input.not_a_file',
+          severity: 'error',
+          message: `${read.detail}: not read`,
+          hint: 'scan regular files only',
+        },
+      };
     return {
       ok: false,
       iacLike: true,
       issue: {
         code: 'input.unreadable',
         severity: 'error',
-        message: `cannot be read (${code})`,
+        message: `cannot be read (${read.detail})`,
         hint: 'check its permissions',
       },
     };
   }
-  const probe = buffer.subarray(0, 8192);
-  if (probe.includes(0)) {
+  const decoded = decodeText(read.buffer);
+  if (!decoded) {
+    const sure = surely(read.buffer.subarray(0, 65_536).toString('latin1'));
     return {
       ok: false,
-      iacLike: file.format === 'hcl' || file.format === 'tfvars',
-      issue: { code: 'input.binary', severity: 'warning', message: 'a binary file, not text: skipped' },
+      iacLike: true,
+      issue: {
+        code: 'input.binary',
+        severity: sure ? 'error' : 'warning',
+        message:
+          'not UTF-8 or UTF-16 text (NUL bytes: binary, or UTF-16 without a byte-order mark, or UTF-32): not scanned',
+        hint: 'save it as UTF-8, or exclude it with --exclude',
+      },
     };
   }
-  let text = buffer.toString('utf8');
-  if (text.charCodeAt(0) === 0xfeff) text = text.slice(1);
-  return { ok: true, text };
-}
-
-/** Reads at most `maxBytes` (a file may grow between stat and read). */
-function readBuffer(absPath: string, maxBytes: number, expected: number): Buffer {
-  const fd = openSync(absPath, 'r');
-  try {
-    const chunks: Buffer[] = [];
-    let total = 0;
-    for (;;) {
-      // The size seen at discovery, plus one byte to notice a file that grew.
-      const want = chunks.length === 0 ? expected + 1 : 64 * 1024;
-      const chunk = Buffer.allocUnsafe(Math.max(1, Math.min(want, maxBytes + 1 - total)));
-      const read = readSync(fd, chunk, 0, chunk.length, null);
-      if (read === 0) break;
-      chunks.push(chunk.subarray(0, read));
-      total += read;
-      if (total > maxBytes)
-        throw Object.assign(new Error('grew past the size limit while being read'), { code: 'EFBIG' });
-      // A short read of a regular file is its end.
-      if (read < chunk.length) break;
-    }
-    return chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks, total);
-  } finally {
-    closeSync(fd);
-  }
+  return { ok: true, text: decoded.text };
 }

@@ -4,7 +4,7 @@
  * recognises its format, and hands each format's files to its parser.
  */
 import { readdirSync, statSync } from 'node:fs';
-import { isAbsolute, join, relative, resolve } from 'node:path';
+import { join } from 'node:path';
 import type { SourceIssue } from '../model/finding.js';
 import type { InputError } from '../model/input-error.js';
 import { emptyInventory, type Inventory, type Source } from '../model/inventory.js';
@@ -18,6 +18,8 @@ import {
   type CfnTemplate,
 } from './cloudformation/template.js';
 import { cloudFormationSkips, type InlineSkip, terraformSkips } from './common/inline-skips.js';
+import { internalIssue } from './common/issues.js';
+import { decodeText, mayRead, readBounded } from './common/safe-read.js';
 import { DocumentError, loadJson, loadYaml, type SNode, treeValue } from './common/source-tree.js';
 import { ACCOUNT, REGION, type Val } from './common/value.js';
 import { type DiscoveredFile, discover, displayPath, IAC_MARKERS, readSource } from './discover.js';
@@ -85,7 +87,7 @@ function parseDocument(
     if (!(error instanceof DocumentError) && !(error instanceof RangeError)) throw error;
     // Only text that means to be IaC is worth a parse error; other YAML (Helm templates, CI
     // workflows) is passed over quietly.
-    if (IAC_MARKERS.test(text.slice(0, 65_536))) {
+    if (IAC_MARKERS.test(text)) {
       const code =
         file.format === 'json' && /"format_version"/.test(text.slice(0, 4096))
           ? 'tf.plan_parse'
@@ -109,6 +111,20 @@ function parseDocument(
   }
   const template = asTemplate(root, file.file, file.absPath);
   if (template) {
+    const resources = template.root.entries.get('Resources');
+    if (resources && resources.kind !== 'map')
+      issues.push(
+        issueAt(
+          file.file,
+          {
+            code: 'cfn.parse',
+            severity: 'error',
+            message: 'Resources is not a map of logical ids to resources: its resources are not scanned',
+            hint: 'write Resources as a map (LogicalId: {Type: ..., Properties: ...})',
+          },
+          resources.line,
+        ),
+      );
     skips?.push(...cloudFormationSkips(template, text, file.format === 'json' ? 'json' : 'yaml', issues));
     return { kind: 'cfn-template', template };
   }
@@ -118,8 +134,22 @@ function parseDocument(
   if (parameters) return { kind: 'cfn-parameters', parameters };
   const input = asCliInput(root, file.file);
   if (input) return { kind: 'cli-input', input };
+  // A document that names a cluster or a template version but fits no format is not passed over quietly.
+  const marker = CLUSTER_MARKERS.exec(text.slice(0, 1_048_576));
+  if (marker)
+    issues.push(
+      issueAt(file.file, {
+        code: 'iac.unrecognized',
+        severity: 'error',
+        message: `mentions ${marker[0].replace(/["\s:]/g, '')} but is not a CloudFormation template, parameter file, Terraform plan or create-cluster input this scanner recognises: not scanned`,
+        hint: 'check its structure (a template needs a Resources map of typed resources), or exclude it with --exclude',
+      }),
+    );
   return { kind: 'none' };
 }
+
+/** Text that says a document defines or describes a cluster. */
+const CLUSTER_MARKERS = /AWSTemplateFormatVersion|AWS::SageMaker::Cluster|"?InstanceGroups"?\s*:/;
 
 const looksLikeCfn = (text: string) =>
   /AWSTemplateFormatVersion|Resources\s*:|"Resources"|AWS::/.test(text.slice(0, 65_536));
@@ -128,6 +158,23 @@ function parseFile(
   file: DiscoveredFile,
   maxBytes: number,
   issues: SourceIssue[],
+  roots: readonly string[] | undefined,
+  skips?: InlineSkip[],
+): Parsed {
+  try {
+    return parseFileUnguarded(file, maxBytes, issues, roots, skips);
+  } catch (error) {
+    // One file that trips the parser never loses the results of the others.
+    issues.push(internalIssue(file.file, error));
+    return { kind: 'none' };
+  }
+}
+
+function parseFileUnguarded(
+  file: DiscoveredFile,
+  maxBytes: number,
+  issues: SourceIssue[],
+  roots: readonly string[] | undefined,
   skips?: InlineSkip[],
 ): Parsed {
   if (file.format === 'tf-json') {
@@ -141,9 +188,9 @@ function parseFile(
     );
     return { kind: 'none' };
   }
-  const read = readSource(file, maxBytes);
+  const read = readSource(file, maxBytes, roots);
   if (!read.ok) {
-    if (read.iacLike || read.issue.code === 'input.unreadable') issues.push(issueAt(file.file, read.issue));
+    if (read.iacLike) issues.push(issueAt(file.file, read.issue));
     return { kind: 'none' };
   }
   const { text } = read;
@@ -213,7 +260,7 @@ function explicitFile(
     return err({
       code: 'input.missing',
       input: path,
-      message: 'no such file',
+      message: discovery.issues[0]?.message ?? 'no such file',
       hint: `check the path given to --${what}`,
     });
   const issues: SourceIssue[] = [];
@@ -225,7 +272,8 @@ function explicitFile(
       : file.format === 'yaml'
         ? 'yaml'
         : 'json';
-  const parsed = parseFile({ ...file, format }, maxBytes, issues);
+  // The user named this file: it is read wherever it is (but still bounded, and never a FIFO or device).
+  const parsed = parseFile({ ...file, format }, maxBytes, issues, undefined);
   if (what === 'parameters' && parsed.kind !== 'cfn-parameters')
     return err({
       code: 'input.parameters',
@@ -248,8 +296,10 @@ function loadDirectory(
   cwd: string,
   maxBytes: number,
   issues: SourceIssue[],
+  roots: readonly string[],
   skips?: InlineSkip[],
 ): TfModuleDir | undefined {
+  if (!mayRead(absDir, roots)) return undefined;
   let names: string[];
   try {
     names = readdirSync(absDir)
@@ -271,6 +321,7 @@ function loadDirectory(
       { absPath, file: displayPath(cwd, absPath), format: 'hcl', size },
       maxBytes,
       issues,
+      roots,
       skips,
     );
     if (parsed.kind === 'tf') files.push(parsed.file);
@@ -309,7 +360,7 @@ export async function scanIac(options: IacScanOptions): Promise<Result<IacScanRe
   const byPath = new Map(discovery.files.map((file) => [file.absPath, file]));
   const cloudFormation = new CloudFormationScan(pseudo, explicitParameters, (absPath) => {
     const file = byPath.get(absPath);
-    const parsed = file ? parseFile(file, maxBytes, []) : undefined;
+    const parsed = file ? parseFile(file, maxBytes, [], discovery.roots) : undefined;
     return parsed?.kind === 'cfn-template' ? pruneTemplate(parsed.template) : undefined;
   });
   let templates = 0;
@@ -321,7 +372,7 @@ export async function scanIac(options: IacScanOptions): Promise<Result<IacScanRe
   const skips: InlineSkip[] = [];
   for (const [done, file] of discovery.files.entries()) {
     options.onProgress?.(done, discovery.files.length);
-    const parsed = parseFile(file, maxBytes, issues, skips);
+    const parsed = parseFile(file, maxBytes, issues, discovery.roots, skips);
     if (parsed.kind === 'cfn-template') {
       templates++;
       cloudFormation.add(pruneTemplate(parsed.template));
@@ -334,6 +385,7 @@ export async function scanIac(options: IacScanOptions): Promise<Result<IacScanRe
       const part = planInventory(parsed.plan, pseudo);
       inventory.clusters.push(...part.clusters);
       inventory.keys.push(...part.keys);
+      issues.push(...part.issues);
     } else if (parsed.kind === 'cli-input') {
       inputs++;
       inventory.clusters.push(
@@ -360,13 +412,14 @@ export async function scanIac(options: IacScanOptions): Promise<Result<IacScanRe
     varFiles,
     explicitVarFiles,
     options: pseudo,
-    loadDirectory: (absDir) => loadDirectory(absDir, options.cwd, maxBytes, issues, skips),
+    loadDirectory: (absDir) => loadDirectory(absDir, options.cwd, maxBytes, issues, discovery.roots, skips),
     displayPath: (absPath) => displayPath(options.cwd, absPath),
-    mayRead: (absPath) =>
-      [options.cwd, ...options.paths.map((path) => resolve(options.cwd, path))].some((root) => {
-        const rel = relative(root, absPath);
-        return rel !== '' && !rel.startsWith('..') && !isAbsolute(rel);
-      }),
+    // Module sources and file() stay inside the scanned directories, whatever links point elsewhere.
+    mayRead: (absPath) => mayRead(absPath, discovery.roots),
+    readFile: (absPath) => {
+      const read = readBounded(absPath, { roots: discovery.roots, maxBytes: Math.min(maxBytes, 1_048_576) });
+      return read.ok ? decodeText(read.buffer)?.text : undefined;
+    },
   });
   if (!tf.ok) return tf;
   issues.push(...tf.value.issues);

@@ -2,14 +2,19 @@
 import type { Report } from '../model/report.js';
 import { renderAsff } from './asff.js';
 import { renderCsv } from './csv.js';
+import { renderGithub } from './github.js';
+import { renderGitlab } from './gitlab.js';
 import { dashboardFromReport } from './html/data.js';
 import { renderDashboard } from './html/render.js';
 import { renderJson } from './json.js';
+import { renderJunit } from './junit.js';
+import type { PathContext } from './locations.js';
 import { renderMarkdown } from './markdown.js';
+import { renderOcsf } from './ocsf.js';
 import { renderSarif } from './sarif.js';
 import { renderTable } from './table.js';
 
-export interface RenderOptions {
+export interface RenderOptions extends PathContext {
   color: boolean;
   limit: number;
   /** Table: the summary and the failures only. */
@@ -27,9 +32,13 @@ export const REPORTERS: Record<string, Reporter> = {
   json: (report) => renderJson(report),
   csv: (report) => renderCsv(report),
   markdown: (report) => renderMarkdown(report),
-  sarif: (report) => renderSarif(report),
+  sarif: (report, options) => renderSarif(report, undefined, options),
   html: (report) => renderDashboard(dashboardFromReport(report)),
   asff: (report) => renderAsff(report),
+  junit: (report, options) => renderJunit(report, options),
+  github: (report, options) => renderGithub(report, options),
+  gitlab: (report, options) => renderGitlab(report, options),
+  ocsf: (report) => renderOcsf(report),
 };
 
 export { ReportUnavailable } from './unavailable.js';

@@ -7,7 +7,11 @@ import { createColors } from 'picocolors';
 import type { Finding, Severity } from '../model/finding.js';
 import { SEVERITIES } from '../model/finding.js';
 import type { Report } from '../model/report.js';
+import { terminalSafe } from './escape.js';
 import { textTable, visibleLength } from './text-table.js';
+
+/** A compliance percentage; n/a when nothing was examined (a scan of nothing is not 100%). */
+const pctOrNa = (pct: number | null) => (pct === null ? 'n/a: nothing examined' : `${pct}%`);
 
 export interface TableOptions {
   color: boolean;
@@ -82,6 +86,8 @@ function findingBlock(
     for (const f of shown) {
       lines.push(`    ${mark} ${resourceLabel(f)}`);
       lines.push(`      ${f.message}`);
+      // What an UNKNOWN needs differs per finding (a permission, an input): shown with each one.
+      if (f.status === 'UNKNOWN' && f.remediation) lines.push(`      ${c.yellow('→')} ${f.remediation}`);
       if (f.suppressed)
         lines.push(
           c.dim(
@@ -107,7 +113,9 @@ function findingBlock(
   return lines;
 }
 
-export function renderTable(report: Report, options: TableOptions): string {
+export function renderTable(input: Report, options: TableOptions): string {
+  // Names, tags, messages and file names come from tenants and pull requests: escaped once, here.
+  const report = terminalSafe(input);
   const c = createColors(options.color);
   const s = report.summary;
   const out: string[] = [];
@@ -120,10 +128,10 @@ export function renderTable(report: Report, options: TableOptions): string {
   );
   out.push('');
   out.push(
-    `${c.bold('Clusters')}: ${s.compliantClusters + s.compliantByException} of ${s.clusters} compliant (${s.clusterCompliancePct}%)` +
+    `${c.bold('Clusters')}: ${s.compliantClusters + s.compliantByException} of ${s.clusters} compliant (${pctOrNa(s.clusterCompliancePct)})` +
       (s.compliantByException ? `, ${s.compliantByException} by exception` : '') +
       (s.unknownClusters ? `, ${s.unknownClusters} unknown` : '') +
-      ` · instance groups ${s.compliantInstanceGroups} of ${s.instanceGroups} (${s.instanceGroupCompliancePct}%) · keys ${s.keys}`,
+      ` · instance groups ${s.compliantInstanceGroups} of ${s.instanceGroups} (${pctOrNa(s.instanceGroupCompliancePct)}) · keys ${s.keys}`,
   );
   const bySeverity = SEVERITIES.filter((sev) => s.failBySeverity[sev] > 0).map(
     (sev) => `${s.failBySeverity[sev]} ${sev}`,

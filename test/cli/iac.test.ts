@@ -111,28 +111,29 @@ describe('hyperpod-cmk iac: bad input', () => {
     expect(report!.clusters).toHaveLength(1);
   });
 
-  it('a file over the size limit is reported when it looks like IaC, and skipped quietly when not', async () => {
+  it('a file over the size limit is an error when it looks like IaC, a warning when only its extension says so, and a lock file is skipped quietly', async () => {
     const big = 'x'.repeat(1_200_000);
     write('huge-stack.yaml', `AWSTemplateFormatVersion: "2010-09-09"\nDescription: ${big}\nResources: {}\n`);
+    write('late-marker.yaml', `Description: ${big}\nAWSTemplateFormatVersion: "2010-09-09"\n`);
     write('package-lock.json', JSON.stringify({ name: 'x', padding: big }));
     copyOf(GOOD, 'no-key.yaml');
     const { report } = await iac(['.', '--max-file-size', '1']);
-    expect(report!.issues).toEqual([
-      expect.objectContaining({
-        code: 'input.too_large',
-        severity: 'error',
-        location: { file: 'huge-stack.yaml' },
-      }),
+    expect(report!.issues.map((i) => [i.code, i.severity, i.location?.file])).toEqual([
+      ['input.too_large', 'warning', 'late-marker.yaml'],
+      ['input.too_large', 'error', 'huge-stack.yaml'],
     ]);
     expect(report!.issues[0]!.hint).toContain('--max-file-size');
   });
 
-  it('binary files are skipped, with a warning when they carry an IaC extension Terraform reads', async () => {
+  it('binary files are skipped with an issue: an error when Terraform reads the extension, a warning for .yaml', async () => {
     write('image.yaml', Buffer.from([0x89, 0x50, 0x4e, 0x47, 0, 0, 0, 0x0d, 0x0a]));
     write('mod/main.tf', Buffer.from([0x7f, 0x45, 0x4c, 0x46, 0, 1, 2, 3]));
     copyOf(GOOD, 'no-key.yaml');
     const { report } = await iac(['.']);
-    expect(report!.issues.map((i) => [i.code, i.location?.file])).toEqual([['input.binary', 'mod/main.tf']]);
+    expect(report!.issues.map((i) => [i.code, i.severity, i.location?.file])).toEqual([
+      ['input.binary', 'warning', 'image.yaml'],
+      ['input.binary', 'error', 'mod/main.tf'],
+    ]);
     expect(report!.clusters).toHaveLength(1);
   });
 

@@ -16,6 +16,7 @@ import type { SourceIssue } from '../../model/finding.js';
 import type { InputError } from '../../model/input-error.js';
 import { type Cluster, isUnresolved } from '../../model/inventory.js';
 import { err, ok, type Result } from '../../model/result.js';
+import { internalIssue, pushOnce } from '../common/issues.js';
 import { getEntry, type SMap, scalarText } from '../common/source-tree.js';
 import {
   type CfnContext,
@@ -31,9 +32,15 @@ interface TemplateSummary {
   file: string;
   absPath: string;
   parameters: ReadonlySet<string>;
+  /** Logical ids of its AWS::SageMaker::Cluster resources. */
+  clusters: readonly string[];
 }
 
+/** Nested stacks one scan evaluates at most, across all its root templates. */
+export const MAX_NESTED_STACKS = 2_000;
+
 const isStack = (resource: SMap) => scalarText(getEntry(resource, 'Type')) === 'AWS::CloudFormation::Stack';
+const isCluster = (resource: SMap) => scalarText(getEntry(resource, 'Type')) === 'AWS::SageMaker::Cluster';
 
 /**
  * Evaluates templates as they are parsed, so a large scan does not hold every template in memory:
@@ -61,7 +68,18 @@ export class CloudFormationScan {
       options,
       issues: this.issues,
       childTemplate: (parent, resource) => this.childTemplate(parent, resource),
+      nestedBudget: { remaining: MAX_NESTED_STACKS },
     };
+  }
+
+  /** Evaluates a root stack; a template that trips the evaluator is an issue, and the others keep their results. */
+  private evaluate(template: CfnTemplate, idFile: string, inputs: Map<string, ParamInput>): StackOutput {
+    try {
+      return Stack.evaluateRoot(this.context, template, idFile, inputs);
+    } catch (error) {
+      pushOnce(this.issues, internalIssue(template.file, error));
+      return { clusters: [], keys: [], roles: [] };
+    }
   }
 
   private declares(summary: TemplateSummary, file: CfnParameterFile): boolean {
@@ -74,6 +92,7 @@ export class CloudFormationScan {
       file: template.file,
       absPath: template.absPath,
       parameters: new Set(template.parameters.keys()),
+      clusters: [...template.resources].filter(([, resource]) => isCluster(resource)).map(([id]) => id),
     };
     this.summaries.set(template.absPath, summary);
     this.loaded.set(template.absPath, undefined);
@@ -84,10 +103,7 @@ export class CloudFormationScan {
     }
     // A template that --parameters applies to is evaluated only with those values.
     if (this.explicitParameters.some((file) => this.declares(summary, file))) return;
-    this.standalone.set(
-      template.absPath,
-      Stack.evaluateRoot(this.context, template, template.file, new Map()),
-    );
+    this.standalone.set(template.absPath, this.evaluate(template, template.file, new Map()));
   }
 
   private template(absPath: string): CfnTemplate | undefined {
@@ -177,7 +193,9 @@ export class CloudFormationScan {
 
     const output: StackOutput = { clusters: [], keys: [], roles: [] };
     const exports = new Map<string, string[]>();
+    const judged = new Set<string>();
     const append = (result: StackOutput) => {
+      for (const id of result.judged ?? []) judged.add(id);
       output.clusters.push(...result.clusters);
       output.keys.push(...result.keys);
       output.roles.push(...result.roles);
@@ -190,12 +208,29 @@ export class CloudFormationScan {
       if (done) append(done);
       else {
         const parent = this.parents.get(summary.absPath);
-        if (parent) append(Stack.evaluateRoot(this.context, parent, parent.file, new Map()));
+        if (parent) append(this.evaluate(parent, parent.file, new Map()));
       }
     }
     for (const run of runs) {
       const template = this.template(run.absPath);
-      if (template) append(Stack.evaluateRoot(this.context, template, run.idFile, run.inputs));
+      if (template) append(this.evaluate(template, run.idFile, run.inputs));
+    }
+    // Nothing hides a cluster: a template whose clusters no evaluated parent deployed (the nested
+    // stack is under a false Condition, in a cycle, deeper than the nesting limit, past the
+    // budget) is judged on its own, with its parameter defaults.
+    for (const summary of summaries) {
+      if (summary.clusters.length === 0 || judged.has(summary.absPath)) continue;
+      const hidden = summary.clusters;
+      const template = this.template(summary.absPath);
+      if (!template) continue;
+      this.issues.push({
+        code: 'cfn.judged_standalone',
+        severity: 'warning',
+        message: `${hidden.join(', ')}: no evaluated parent stack deploys ${hidden.length === 1 ? 'this cluster' : 'these clusters'} (a nested stack under a false Condition, a cycle, or nesting beyond the limit), so the template is judged on its own with its parameter defaults`,
+        hint: 'scan it with the parameters it is deployed with: hyperpod-cmk iac TEMPLATE --parameters FILE',
+        location: { file: summary.file },
+      });
+      append(this.evaluate(template, template.file, new Map()));
     }
     resolveImports(output.clusters, exports);
     return ok({ ...output, issues: this.issues });

@@ -15,9 +15,12 @@ import type { Cluster, ExecutionRole, Key, Location, PolicyStatement } from '../
 import {
   buildCluster,
   type ClusterDefinition,
+  looksLikeHyperPodCluster,
   resolveKeyReference,
+  unsupportedClusterIssue,
   type VolumeKey,
 } from '../common/cluster-builder.js';
+import { pushOnce } from '../common/issues.js';
 import { buildKey, defaultKeyPolicy, kmsStatementsOf } from '../common/key-builder.js';
 import { getEntry, type SMap, type SNode, scalarText } from '../common/source-tree.js';
 import {
@@ -57,6 +60,8 @@ export interface CfnContext {
   issues: SourceIssue[];
   /** The template a nested stack resource deploys, when it is in the scan. */
   childTemplate(parent: CfnTemplate, resource: SMap): CfnTemplate | undefined;
+  /** Nested stacks the scan may still evaluate, across all roots (a fan-out of nested stacks is bounded). */
+  nestedBudget?: { remaining: number };
 }
 
 export interface StackOutput {
@@ -65,6 +70,8 @@ export interface StackOutput {
   roles: ExecutionRole[];
   /** Outputs exported under a literal name whose value is a key of the stack: name -> key id. */
   keyExports?: Map<string, string>;
+  /** The templates (absolute paths) whose clusters this evaluation judged. */
+  judged?: string[];
 }
 
 const KEY_TYPES = new Set(['AWS::KMS::Key', 'AWS::KMS::ReplicaKey']);
@@ -95,7 +102,7 @@ class Family {
   readonly keyAliases = new Map<string, string[]>();
   readonly keys: { stack: Stack; logicalId: string; resource: SMap }[] = [];
   readonly roles = new Map<string, { arn: string; statements: PolicyStatement[] }>();
-  readonly output: StackOutput = { clusters: [], keys: [], roles: [] };
+  readonly output: StackOutput = { clusters: [], keys: [], roles: [], judged: [] };
 }
 
 export class Stack {
@@ -181,7 +188,7 @@ export class Stack {
     severity: 'error' | 'warning' = 'warning',
     hint?: string,
   ) {
-    this.context.issues.push({
+    pushOnce(this.context.issues, {
       code,
       severity,
       message,
@@ -345,9 +352,22 @@ export class Stack {
     if (this.chain.includes(template.absPath) || this.chain.length >= MAX_NESTING) {
       this.issue(
         'cfn.nested_cycle',
-        `nested stack ${logicalId} deploys ${template.file}, which is already being evaluated (a cycle, or nesting deeper than ${MAX_NESTING})`,
+        `nested stack ${logicalId} deploys ${template.file}, which is already being evaluated (a cycle, or nesting deeper than ${MAX_NESTING}); its clusters are judged on their own`,
         this.template.resourceLines.get(logicalId),
       );
+      return undefined;
+    }
+    const budget = this.context.nestedBudget;
+    if (budget && --budget.remaining < 0) {
+      // Said once, where the budget ran out: every nested stack after it is past it too.
+      if (budget.remaining === -1)
+        this.issue(
+          'cfn.nested_budget',
+          `nested stack ${logicalId} (${template.file}) and every nested stack after it are past the scan's budget of nested stacks to evaluate; templates whose clusters were not reached are judged on their own`,
+          this.template.resourceLines.get(logicalId),
+          'error',
+          'nested stacks that fan out (many stacks deploying the same templates) multiply; scan fewer templates at once',
+        );
       return undefined;
     }
     const inputs = new Map<string, ParamInput>();
@@ -744,6 +764,9 @@ export class Stack {
 
   /** Pass 2: clusters, after every key and alias of the family is known. */
   private emitClusters(): void {
+    // This template's clusters are judged here, on the terms of this evaluation (a cluster whose
+    // own Condition is false under them is judged absent).
+    this.family.output.judged?.push(this.template.absPath);
     let defined = false;
     for (const [logicalId, resource] of this.resourcesOfType((type) => type === 'AWS::SageMaker::Cluster')) {
       defined = true;
@@ -759,6 +782,20 @@ export class Stack {
       if (value instanceof Unknown) definition.groupsUnknown = value;
       this.family.output.clusters.push(buildCluster(definition, this.buildContext()));
     }
+    // A type that looks like a HyperPod cluster and is not read is an input issue, never a silent
+    // skip (AWS::SageMaker::ClusterV2, a third-party HyperPod type); custom resources are read below.
+    for (const [logicalId, , type] of this.resourcesOfType(
+      (type) =>
+        type !== 'AWS::SageMaker::Cluster' && !type.startsWith('Custom::') && looksLikeHyperPodCluster(type),
+    ))
+      this.context.issues.push(
+        unsupportedClusterIssue(
+          type,
+          logicalId,
+          this.location(this.template.resourceLines.get(logicalId)),
+          'cfn',
+        ),
+      );
     for (const [logicalId, resource, type] of this.resourcesOfType(
       (type) =>
         type === 'AWS::CloudFormation::Stack' ||
@@ -774,9 +811,17 @@ export class Stack {
           continue;
         }
       }
-      if (defined) continue;
-      const cluster = this.customCluster(logicalId, resource, type);
+      const cluster = defined ? undefined : this.customCluster(logicalId, resource, type);
       if (cluster) this.family.output.clusters.push(cluster);
+      else if (type.startsWith('Custom::') && looksLikeHyperPodCluster(type))
+        this.context.issues.push(
+          unsupportedClusterIssue(
+            type,
+            logicalId,
+            this.location(this.template.resourceLines.get(logicalId)),
+            'cfn',
+          ),
+        );
     }
   }
 

@@ -95,11 +95,17 @@ export function loadYaml(text: string): SNode {
       customTags: CUSTOM_TAGS as never,
     });
   } catch (error) {
+    // The YAML parser recurses per nesting level: a document deep enough to exhaust the stack is
+    // refused with the same message as one that is merely deeper than the limit.
+    if (error instanceof RangeError)
+      throw new DocumentError(`nested deeper than ${MAX_DEPTH} levels`, undefined, 'too-deep');
     throw new DocumentError(`YAML could not be parsed: ${(error as Error).message}`);
   }
   const lineOf = (offset: number | undefined) =>
     offset === undefined ? 1 : lineCounter.linePos(offset).line;
   const firstError = doc.errors[0];
+  if (firstError && /call stack/i.test(firstError.message))
+    throw new DocumentError(`nested deeper than ${MAX_DEPTH} levels`, undefined, 'too-deep');
   if (firstError) {
     throw new DocumentError(firstError.message.split('\n')[0] ?? 'invalid YAML', lineOf(firstError.pos?.[0]));
   }

@@ -29,9 +29,66 @@ export interface Scope {
   readFile(path: string): string | undefined;
   /** The file the expressions come from, for the locations of the objects they build. */
   readonly file: string;
+  /** Steps left for the whole evaluation this scope belongs to (a root module and its children). */
+  readonly budget?: { steps: number };
+  /** Told once per top-level expression that ran over the budget, to raise an issue. */
+  overBudget?(expr: Expr, what: string): void;
 }
 
 const MAX_DEPTH = 200;
+
+/**
+ * The work one top-level expression may do (steps of evaluation, including collection items and
+ * string characters built), the longest string and the longest list it may build, and the size of
+ * the value it may produce (values shared by reference count each time they are reached, so
+ * locals that double each other cannot make an exponential value). Past any of these the
+ * expression is UNKNOWN for what it feeds, and the scope is told, to raise an issue.
+ */
+export const MAX_STEPS = 1_000_000;
+export const MAX_STRING = 1_048_576;
+export const MAX_LIST = 100_000;
+export const MAX_VALUE_NODES = 200_000;
+export const OVER_BUDGET = "over the scanner's evaluation budget";
+
+interface Frame {
+  steps: number;
+  /** What was already reported over budget in this frame (once steps run out, everything after does). */
+  reported: Set<string>;
+}
+
+/** The top-level expression being evaluated (evaluation is synchronous: one at a time). */
+let frame: Frame | undefined;
+
+/** Charges `n` steps to the current expression; false when it is over its budget. */
+function charge(n: number): boolean {
+  if (!frame) return true;
+  frame.steps -= n;
+  return frame.steps >= 0;
+}
+
+function overBudget(expr: Expr, scope: Scope, what: string): Unknown {
+  if (frame && !frame.reported.has(what) && frame.reported.size < 10) {
+    frame.reported.add(what);
+    scope.overBudget?.(expr, what);
+  }
+  if (frame) frame.steps = Math.min(frame.steps, -1);
+  return new Unknown(expr.text, `${what}: ${OVER_BUDGET}, so it is not evaluated`);
+}
+
+/** Whether a value has at most `limit` nodes, counting shared values each time they are reached. */
+export function sizeWithin(value: Val, limit: number): boolean {
+  let left = limit;
+  const stack: Val[] = [value];
+  while (stack.length > 0) {
+    const item = stack.pop()!;
+    if (--left < 0) return false;
+    if (typeof item === 'string') left -= item.length >> 10;
+    else if (Array.isArray(item)) for (const child of item) stack.push(child);
+    else if (isObject(item)) for (const child of Object.values(item)) stack.push(child);
+    if (stack.length > limit) return false;
+  }
+  return left >= 0;
+}
 
 /** A scope that adds the variables of a for expression. */
 function withVariables(scope: Scope, variables: Record<string, Val>): Scope {
@@ -40,11 +97,31 @@ function withVariables(scope: Scope, variables: Record<string, Val>): Scope {
       root in variables ? applySteps(variables[root]!, steps, expr) : scope.reference(root, steps, expr),
     readFile: (path) => scope.readFile(path),
     file: scope.file,
+    ...(scope.budget ? { budget: scope.budget } : {}),
+    ...(scope.overBudget ? { overBudget: (e: Expr, what: string) => scope.overBudget!(e, what) } : {}),
   };
 }
 
 export function evaluate(expr: Expr, scope: Scope, depth = 0): Val {
+  if (frame) return evaluateStep(expr, scope, depth);
+  // A top-level expression: it gets its own budget, out of what is left for the whole evaluation.
+  const granted = Math.max(0, Math.min(MAX_STEPS, scope.budget?.steps ?? MAX_STEPS));
+  frame = { steps: granted, reported: new Set() };
+  try {
+    if (granted === 0) return overBudget(expr, scope, 'the module takes too many steps to evaluate');
+    const value = evaluateStep(expr, scope, depth);
+    if (!(value instanceof Unknown) && !sizeWithin(value, MAX_VALUE_NODES))
+      return overBudget(expr, scope, 'the value is too large');
+    return value;
+  } finally {
+    if (scope.budget) scope.budget.steps -= granted - Math.max(frame.steps, 0);
+    frame = undefined;
+  }
+}
+
+function evaluateStep(expr: Expr, scope: Scope, depth: number): Val {
   if (depth > MAX_DEPTH) return new Unknown(expr.text, `nested more than ${MAX_DEPTH} levels deep`);
+  if (!charge(1)) return overBudget(expr, scope, 'the expression takes too many steps');
   switch (expr.t) {
     case 'lit':
       return expr.v;
@@ -56,7 +133,7 @@ export function evaluate(expr: Expr, scope: Scope, depth = 0): Val {
       const values = expr.parts.map((part) =>
         typeof part === 'string' ? part : evaluate(part, scope, depth + 1),
       );
-      return concatenate(values, expr);
+      return concatenate(values, expr, scope);
     }
     case 'tuple':
       return locate(
@@ -184,17 +261,22 @@ function truthy(value: Val): boolean {
   return value === true || value === 'true';
 }
 
-function concatenate(values: readonly Val[], expr: Expr): Val {
+function concatenate(values: readonly Val[], expr: Expr, scope: Scope): Val {
   let symbolic = false;
   const texts: string[] = [];
+  let length = 0;
   for (const value of values) {
     if (value instanceof Unknown) return new Unknown(expr.text, value.reason, value.inputs);
     if (value === null) return new Unknown(expr.text, 'it interpolates a null value');
     if (value instanceof Sym) symbolic = true;
     const text = textOf(value);
     if (text === undefined) return new Unknown(expr.text, 'it interpolates a value that is not a string');
+    length += text.length;
+    if (length > MAX_STRING)
+      return overBudget(expr, scope, `it builds a string longer than ${MAX_STRING} characters`);
     texts.push(text);
   }
+  if (!charge(length >> 6)) return overBudget(expr, scope, 'the expression takes too many steps');
   return symbolic ? new Sym(texts.join('')) : texts.join('');
 }
 
@@ -213,6 +295,8 @@ function binary(expr: Extract<Expr, { t: 'binary' }>, scope: Scope, depth: numbe
       if (isSym(left) && isSym(right) && left.text === right.text) return expr.op === '==';
       return new Unknown(expr.text, 'it compares a value known only after apply');
     }
+    if (!sizeWithin(left, MAX_VALUE_NODES) || !sizeWithin(right, MAX_VALUE_NODES))
+      return overBudget(expr, scope, 'it compares values that are too large');
     const equal = JSON.stringify(toPlain(left)) === JSON.stringify(toPlain(right));
     return expr.op === '==' ? equal : !equal;
   }
@@ -256,9 +340,11 @@ function forExpression(expr: Extract<Expr, { t: 'for' }>, scope: Scope, depth: n
   if (Array.isArray(collection)) pairs = collection.map((item, index) => [index, item]);
   else if (isObject(collection)) pairs = Object.entries(collection);
   else return new Unknown(expr.text, 'it iterates over a value that is not a collection');
+  if (pairs.length > MAX_LIST) return overBudget(expr, scope, `it iterates over more than ${MAX_LIST} items`);
   const tuple: Val[] = [];
   const object: ValObject = {};
   for (const [key, value] of pairs) {
+    if (!charge(1)) return overBudget(expr, scope, 'the expression takes too many steps');
     const variables: Record<string, Val> = { [expr.valueVar]: value };
     if (expr.keyVar) variables[expr.keyVar] = key;
     const inner = withVariables(scope, variables);
@@ -317,6 +403,8 @@ function call(expr: Extract<Expr, { t: 'call' }>, scope: Scope, depth: number): 
   switch (name) {
     case 'jsonencode': {
       if (unknown) return unknown;
+      if (!sizeWithin(a ?? null, MAX_VALUE_NODES))
+        return overBudget(expr, scope, 'it encodes a value that is too large');
       return stringWithSyms(JSON.stringify(toPlain(a ?? null)), a ?? null);
     }
     case 'jsondecode': {
@@ -351,10 +439,15 @@ function call(expr: Extract<Expr, { t: 'call' }>, scope: Scope, depth: number): 
     }
     case 'concat': {
       if (unknown) return unknown;
+      const total = args.reduce<number>((n, arg) => n + (asList(arg)?.length ?? 0), 0);
+      if (total > MAX_LIST || !charge(total))
+        return overBudget(expr, scope, `it builds a list of ${total} items`);
       return args.flatMap((arg) => asList(arg) ?? []);
     }
     case 'flatten': {
       if (unknown) return unknown;
+      if (!sizeWithin(a ?? [], MAX_VALUE_NODES))
+        return overBudget(expr, scope, 'it flattens a value that is too large');
       const flat = (value: Val): Val[] => (Array.isArray(value) ? value.flatMap(flat) : [value]);
       return flat(a ?? []);
     }
@@ -363,6 +456,7 @@ function call(expr: Extract<Expr, { t: 'call' }>, scope: Scope, depth: number): 
       return (asList(a ?? []) ?? []).filter((item) => item !== null && item !== '');
     case 'distinct': {
       if (unknown) return unknown;
+      if (!sizeWithin(a ?? [], MAX_VALUE_NODES)) return overBudget(expr, scope, 'the list is too large');
       const seen = new Set<string>();
       return (asList(a ?? []) ?? []).filter((item) => {
         const k = JSON.stringify(toPlain(item));
@@ -414,6 +508,8 @@ function call(expr: Extract<Expr, { t: 'call' }>, scope: Scope, depth: number): 
             : 0;
     case 'contains':
       if (unknown) return unknown;
+      if (!sizeWithin(a ?? [], MAX_VALUE_NODES) || !sizeWithin(b ?? null, MAX_VALUE_NODES))
+        return overBudget(expr, scope, 'the list is too large');
       return (asList(a ?? []) ?? []).some(
         (item) => JSON.stringify(toPlain(item)) === JSON.stringify(toPlain(b ?? null)),
       );
@@ -479,9 +575,11 @@ function call(expr: Extract<Expr, { t: 'call' }>, scope: Scope, depth: number): 
       const list = asList(b ?? []) ?? [];
       const inner = known(list, expr);
       if (inner) return inner;
+      if (list.length > MAX_LIST) return overBudget(expr, scope, `it joins more than ${MAX_LIST} items`);
       return concatenate(
         list.flatMap((item, i) => (i === 0 ? [item] : [textOf(a ?? '') ?? '', item])),
         expr,
+        scope,
       );
     }
     case 'split': {
@@ -499,13 +597,21 @@ function call(expr: Extract<Expr, { t: 'call' }>, scope: Scope, depth: number): 
       if (text === undefined || from === undefined || to === undefined || isSym(a))
         return new Unknown(expr.text, 'not known strings');
       if (from.length > 2 && from.startsWith('/') && from.endsWith('/')) {
+        // JavaScript's regular expressions backtrack (Terraform's RE2 does not): a pattern that
+        // can take exponential time, or a long subject, is not evaluated.
+        if (text.length > 65_536 || BACKTRACKING.test(from))
+          return overBudget(expr, scope, 'a regular expression that could take too long');
         try {
           return text.replace(new RegExp(from.slice(1, -1), 'g'), to.replace(/\$\{(\d+)\}/g, '$$$1'));
         } catch {
           return new Unknown(expr.text, 'an invalid regular expression');
         }
       }
-      return text.split(from).join(to);
+      const pieces = text.split(from);
+      const length = text.length + (pieces.length - 1) * (to.length - from.length);
+      if (length > MAX_STRING)
+        return overBudget(expr, scope, `it builds a string longer than ${MAX_STRING} characters`);
+      return pieces.join(to);
     }
     case 'format': {
       if (unknown) return unknown;
@@ -531,7 +637,7 @@ function call(expr: Extract<Expr, { t: 'call' }>, scope: Scope, depth: number): 
         }
       }
       parts.push(template.slice(last));
-      return concatenate(parts, expr);
+      return concatenate(parts, expr, scope);
     }
     case 'substr': {
       if (unknown) return unknown;
@@ -563,11 +669,13 @@ function call(expr: Extract<Expr, { t: 'call' }>, scope: Scope, depth: number): 
       const numbers = args.map((arg) => Number(textOf(arg)));
       const [start, end, step] =
         numbers.length === 1 ? [0, numbers[0]!, 1] : [numbers[0]!, numbers[1]!, numbers[2] ?? 1];
+      if (![start, end, step].every(Number.isFinite) || step === 0)
+        return new Unknown(expr.text, 'range() of values that are not finite numbers');
+      const length = Math.max(0, Math.ceil((end - start) / step));
+      if (length > MAX_LIST || !charge(length))
+        return overBudget(expr, scope, `range() of ${length} numbers`);
       const out: number[] = [];
-      for (let n = start; step > 0 ? n < end : n > end; n += step) {
-        out.push(n);
-        if (out.length > 10_000) break;
-      }
+      for (let n = start; step > 0 ? n < end : n > end; n += step) out.push(n);
       return out;
     }
     case 'sort':
@@ -589,6 +697,9 @@ function call(expr: Extract<Expr, { t: 'call' }>, scope: Scope, depth: number): 
       return new Unknown(expr.text, `function ${expr.name}() is not evaluated`);
   }
 }
+
+/** A quantified group that itself holds a quantifier or an alternation: (a+)+, (a|aa)*, (.*a){20}. */
+const BACKTRACKING = /\([^)]*[+*?|}][^)]*\)\s*[+*{?]|\\[1-9]/;
 
 /** A JSON string that embeds symbolic values (e.g. a role ARN known after apply) stays symbolic. */
 function stringWithSyms(text: string, value: Val): Val {

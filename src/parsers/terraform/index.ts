@@ -13,6 +13,7 @@ import type { SourceIssue } from '../../model/finding.js';
 import type { InputError } from '../../model/input-error.js';
 import type { Cluster, InstanceGroup, Unresolved } from '../../model/inventory.js';
 import { err, ok, type Result } from '../../model/result.js';
+import { internalIssue, pushOnce } from '../common/issues.js';
 import {
   ACCOUNT,
   asNumber,
@@ -25,6 +26,7 @@ import {
 } from '../common/value.js';
 import { evaluate } from './evaluate.js';
 import {
+  CLUSTER_RESOURCE_TYPES,
   ModuleInstance,
   type ModuleOutput,
   type TfContext,
@@ -48,6 +50,7 @@ export interface TfScanInput {
   loadDirectory(absDir: string): TfModuleDir | undefined;
   displayPath(absPath: string): string;
   mayRead(absPath: string): boolean;
+  readFile(absPath: string): string | undefined;
 }
 
 const AUTO_VARS = /^(terraform\.tfvars(\.json)?|.+\.auto\.tfvars(\.json)?)$/;
@@ -69,6 +72,7 @@ export function scanTerraform(
     issues,
     displayPath: input.displayPath,
     mayRead: input.mayRead,
+    readFile: input.readFile,
     loadModule: (absDir) => {
       if (modules.has(absDir)) return modules.get(absDir);
       if (!loaded.has(absDir)) loaded.set(absDir, input.loadDirectory(absDir));
@@ -115,7 +119,8 @@ export function scanTerraform(
   }
 
   const output: ModuleOutput = { clusters: [], keys: [], roles: [] };
-  for (const root of roots) {
+  const judged = new Set<string>();
+  const evaluateAsRoot = (root: TfModuleDir) => {
     const names = declared(root);
     const values = new Map<string, Val>();
     const auto = input.varFiles
@@ -128,10 +133,42 @@ export function scanTerraform(
       usedVarFiles.add(varFile.absPath);
       for (const [key, entry] of varFile.values) if (names.has(key)) values.set(key, entry.value);
     }
-    const result = ModuleInstance.evaluateRoot(context, root, values);
+    let result: ModuleOutput;
+    try {
+      result = ModuleInstance.evaluateRoot(context, root, values);
+    } catch (error) {
+      // A module that trips the evaluator is an issue; the other modules keep their results.
+      pushOnce(issues, internalIssue(root.files[0]?.file, error));
+      return;
+    }
+    for (const dir of result.judged ?? []) judged.add(dir);
     output.clusters.push(...result.clusters);
     output.keys.push(...result.keys);
     output.roles.push(...result.roles);
+  };
+  for (const root of roots) evaluateAsRoot(root);
+
+  // Nothing hides a cluster: a scanned module whose clusters no evaluated caller created (count = 0,
+  // a module that calls itself, a cycle, nesting beyond the limit) is judged on its own.
+  for (const module of [...modules.values()].sort((a, b) => (a.absDir < b.absDir ? -1 : 1))) {
+    if (judged.has(module.absDir)) continue;
+    const clusters = module.files.flatMap((file) =>
+      file.body.blocks
+        .filter(
+          (block) =>
+            block.type === 'resource' && CLUSTER_RESOURCE_TYPES.has(block.labels[0] ?? '') && block.labels[1],
+        )
+        .map((block) => ({ file, address: `${block.labels[0]}.${block.labels[1]}` })),
+    );
+    if (clusters.length === 0) continue;
+    issues.push({
+      code: 'tf.judged_standalone',
+      severity: 'warning',
+      message: `${clusters.map((c) => c.address).join(', ')}: no evaluated caller creates this module's clusters (a caller with count = 0, a module that calls itself, a cycle, or nesting beyond the limit), so the module is judged on its own with its variable defaults`,
+      hint: 'scan the root module that deploys it, with its variable values (--var-file)',
+      location: { file: clusters[0]!.file.file },
+    });
+    evaluateAsRoot(module);
   }
 
   for (const varFile of input.varFiles) {

@@ -9,12 +9,20 @@
  * cluster's `aws_kms_key.root.arn` resolves to the key defined alongside; an unset variable or a
  * value read from AWS is an `Unknown` naming it.
  */
-import { readFileSync, statSync } from 'node:fs';
 import { resolve } from 'node:path';
 import type { SourceIssue } from '../../model/finding.js';
 import type { Cluster, ExecutionRole, Key, Location, PolicyStatement } from '../../model/inventory.js';
 import { partitionOf } from '../cloudformation/stack.js';
-import { buildCluster, resolveKeyReference, type VolumeKey } from '../common/cluster-builder.js';
+import {
+  awsProviderClusterSpec,
+  buildCluster,
+  looksLikeHyperPodCluster,
+  resolveKeyReference,
+  TERRAFORM_CLUSTER_TYPES,
+  unsupportedClusterIssue,
+  type VolumeKey,
+} from '../common/cluster-builder.js';
+import { pushOnce } from '../common/issues.js';
 import {
   buildKey,
   defaultKeyPolicy,
@@ -66,13 +74,26 @@ export interface TfContext {
    * configuration cannot pull files from elsewhere on the machine into a report.
    */
   mayRead(absPath: string): boolean;
+  /** A file's text for file(), through the scan's bounded read; undefined when refused or unreadable. */
+  readFile(absPath: string): string | undefined;
 }
 
 export interface ModuleOutput {
   clusters: Cluster[];
   keys: Key[];
   roles: ExecutionRole[];
+  /** The module directories whose clusters this evaluation judged. */
+  judged?: string[];
 }
+
+/** Resource types that define a HyperPod cluster. */
+export const CLUSTER_RESOURCE_TYPES: ReadonlySet<string> = new Set([
+  'awscc_sagemaker_cluster',
+  'aws_sagemaker_cluster',
+]);
+
+/** Instances of one count or for_each that are evaluated, at most; more is an issue. */
+export const MAX_INSTANCES = 1_000;
 
 interface Declared<T> {
   item: T;
@@ -150,8 +171,13 @@ class Family {
   readonly keyPolicies = new Map<string, Val>();
   readonly roles = new Map<string, { arn: string; name?: string; statements: PolicyStatement[] }>();
   readonly policies = new Map<string, PolicyStatement[]>();
-  readonly output: ModuleOutput = { clusters: [], keys: [], roles: [] };
+  readonly output: ModuleOutput = { clusters: [], keys: [], roles: [], judged: [] };
+  /** Evaluation steps left for the root module and all its children. */
+  readonly budget = { steps: MAX_MODULE_STEPS };
 }
+
+/** Evaluation steps one root module (with its children) may take: a few seconds of work. */
+export const MAX_MODULE_STEPS = 20_000_000;
 
 interface Instance {
   address: string;
@@ -215,6 +241,15 @@ export class ModuleInstance {
   scope(file: TfFile, extra: Record<string, Val>): Scope {
     return {
       file: file.file,
+      budget: this.family.budget,
+      overBudget: (expr, what) =>
+        pushOnce(this.context.issues, {
+          code: 'tf.evaluation_budget',
+          severity: 'error',
+          message: `${what}: over the scanner's evaluation budget, so what it feeds is UNKNOWN`,
+          hint: 'simplify the expression, or scan a plan (terraform show -json) where Terraform has evaluated it',
+          location: this.location(file, expr.line),
+        }),
       readFile: (path) => this.readFile(path),
       reference: (root, steps, expr) => {
         if (root in extra) return applySteps(extra[root]!, steps, expr);
@@ -224,14 +259,7 @@ export class ModuleInstance {
   }
 
   private readFile(path: string): string | undefined {
-    const absPath = resolve(this.index.dir.absDir, path);
-    if (!this.context.mayRead(absPath)) return undefined;
-    try {
-      if (statSync(absPath).size > 1_048_576) return undefined;
-      return readFileSync(absPath, 'utf8');
-    } catch {
-      return undefined;
-    }
+    return this.context.readFile(resolve(this.index.dir.absDir, path));
   }
 
   private reference(root: string, steps: Step[], expr: Expr, file: TfFile): Val {
@@ -517,10 +545,20 @@ export class ModuleInstance {
     if (!source || !(source.startsWith('./') || source.startsWith('../'))) return undefined;
     const absDir = resolve(this.index.dir.absDir, source);
     if (this.chain.includes(absDir) || this.chain.length >= MAX_MODULE_DEPTH) {
-      this.context.issues.push({
+      pushOnce(this.context.issues, {
         code: 'tf.module_cycle',
         severity: 'warning',
-        message: `module ${name} (${source}) is already being evaluated: a cycle, or nesting deeper than ${MAX_MODULE_DEPTH}`,
+        message: `module ${name} (${source}) is already being evaluated: a cycle, or nesting deeper than ${MAX_MODULE_DEPTH}; its clusters are judged on their own`,
+        location: this.location(declared.file, declared.item.line),
+      });
+      return undefined;
+    }
+    if (!this.context.mayRead(absDir)) {
+      pushOnce(this.context.issues, {
+        code: 'tf.module_outside_root',
+        severity: 'error',
+        message: `module ${name}: ${source} is outside the scanned directories (or a link out of them): not read`,
+        hint: 'scan the directory that holds the module as well: hyperpod-cmk iac ROOT MODULE-DIR',
         location: this.location(declared.file, declared.item.line),
       });
       return undefined;
@@ -567,9 +605,10 @@ export class ModuleInstance {
     const count = body.attributes.get('count');
     if (count) {
       const n = evaluate(count.expr, scope);
-      if (typeof n !== 'number')
-        return n instanceof Unknown ? n : new Unknown(count.expr.text, 'count is not a number');
-      return Array.from({ length: Math.min(n, 1000) }, (_, i) => ({
+      if (typeof n !== 'number' || !Number.isFinite(n) || n < 0)
+        return n instanceof Unknown ? n : new Unknown(count.expr.text, 'count is not a whole number');
+      this.capped(declared, 'count', n);
+      return Array.from({ length: Math.min(Math.floor(n), MAX_INSTANCES) }, (_, i) => ({
         suffix: `[${i}]`,
         extra: { count: { index: i } },
       }));
@@ -583,12 +622,26 @@ export class ModuleInstance {
         : isObject(collection)
           ? Object.entries(collection)
           : [];
-      return entries.map(([key, value]) => ({
+      this.capped(declared, 'for_each', entries.length);
+      return entries.slice(0, MAX_INSTANCES).map(([key, value]) => ({
         suffix: `[${JSON.stringify(key)}]`,
         extra: { each: { key, value } },
       }));
     }
     return [{ suffix: '', extra: {} }];
+  }
+
+  /** A count or for_each over the cap: only the first instances are judged, and the scan says so. */
+  private capped(declared: Declared<Block>, what: 'count' | 'for_each', n: number): void {
+    if (n <= MAX_INSTANCES) return;
+    const [type, name] = declared.item.labels;
+    pushOnce(this.context.issues, {
+      code: 'tf.instances_capped',
+      severity: 'error',
+      message: `${declared.item.type === 'module' ? `module.${type}` : `${type}.${name}`}: ${what} makes ${n} instances; only the first ${MAX_INSTANCES} are evaluated`,
+      hint: 'the scan is incomplete for the rest; scan a plan (terraform show -json) to judge every instance',
+      location: this.location(declared.file, declared.item.line),
+    });
   }
 
   private instances(declared: Declared<Block>): Instance[] | Unknown {
@@ -809,11 +862,24 @@ export class ModuleInstance {
 
   private emitClusters(): void {
     for (const child of this.allChildren()) child.emitClusters();
+    this.family.output.judged?.push(this.index.dir.absDir);
     this.eachResource(
-      (type) => type === 'awscc_sagemaker_cluster',
-      (declared, _type, instance) => {
+      (type) => TERRAFORM_CLUSTER_TYPES.has(type) || looksLikeHyperPodCluster(type),
+      (declared, type, instance) => {
+        if (!TERRAFORM_CLUSTER_TYPES.has(type)) {
+          this.context.issues.push(
+            unsupportedClusterIssue(
+              type,
+              instance.address,
+              this.location(declared.file, declared.item.line),
+              'tf',
+            ),
+          );
+          return;
+        }
         const props = this.bodyValue(declared.item.body, instance.scope);
-        const spec: ValObject = props instanceof Unknown ? {} : props;
+        const values: ValObject = props instanceof Unknown ? {} : props;
+        const spec = type === 'aws_sagemaker_cluster' ? awsProviderClusterSpec(values) : values;
         const id = this.idOf(declared.file, instance.address);
         const cluster = buildCluster(
           {

@@ -1,11 +1,11 @@
 /** Builds the schemaVersion 1 report that every reporter renders from. */
 import { createHash } from 'node:crypto';
-import type { Evaluation } from '../engine/evaluate.js';
 import type { SourceIssue } from '../model/finding.js';
 import type { Inventory, Unresolved } from '../model/inventory.js';
 import { isUnresolved } from '../model/inventory.js';
 import { type KeySummary, REPORT_SCHEMA_VERSION, type Report } from '../model/report.js';
 import { TOOL_VERSION } from '../version.js';
+import type { Evaluation } from './evaluate.js';
 
 export interface ReportInput {
   inventory: Inventory;

@@ -40,7 +40,10 @@ export function applyScan(known: ReadonlyMap<string, KnownFinding>, record: Scan
     if (observation.status === 'FAIL' && !before?.open)
       changes.opened.push({ fingerprint: observation.fingerprint, severity: observation.severity });
     else if (!isProblem(observation.status) && before?.open)
-      changes.closed.push({ fingerprint: observation.fingerprint, resolution: 'fixed' });
+      changes.closed.push({
+        fingerprint: observation.fingerprint,
+        resolution: observation.status === 'PASS' ? 'fixed' : 'not-applicable',
+      });
   }
   const covered = new Set(record.scan.scope);
   for (const finding of known.values()) {

@@ -8,8 +8,13 @@ import type { ComplianceStatus, KeySummary, Summary } from '../model/report.js';
 
 /** How an open failure ended. Only `fixed` counts toward time to remediate. */
 export type Resolution =
-  /** the same rule on the same resource later passed (or stopped applying) */
+  /** the same rule on the same resource later passed */
   | 'fixed'
+  /**
+   * the rule stopped applying to the resource (NOT_APPLICABLE, e.g. a key scheduled for deletion is
+   * no longer judged for rotation): nothing was remediated
+   */
+  | 'not-applicable'
   /** the resource disappeared from a scan that covers its account and region: deleted, not remediated */
   | 'resource-gone'
   /** the resource is still there but the rule no longer reports on it (rule turned off or removed) */
@@ -39,8 +44,14 @@ export interface ScanMeta {
   accounts: string[];
   regions: string[];
   inputs: string[];
-  /** Scope keys the scan covers (see scope.ts): what may be declared gone when missing. */
+  /** Scope keys the scan covers (see record.ts): what may be declared gone when missing. */
   scope: string[];
+  /**
+   * Scope keys the scan looked at but could not collect in full (listing or describing clusters
+   * failed there): never in `scope`, so nothing there is declared gone or fixed by absence, and the
+   * scan's compliance point is marked incomplete. Absent in scans saved before it was recorded.
+   */
+  incomplete?: string[];
   toolVersion: string;
   summary: Summary;
 }

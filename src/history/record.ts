@@ -8,7 +8,7 @@
  */
 import type { Finding, ResourceRef, Severity } from '../model/finding.js';
 import { severityRank } from '../model/finding.js';
-import type { Inventory, TrailEvent } from '../model/inventory.js';
+import type { Gap, Inventory, TrailEvent } from '../model/inventory.js';
 import { isIacSource } from '../model/inventory.js';
 import type { KeySummary, Report } from '../model/report.js';
 import type {
@@ -74,6 +74,36 @@ export function resourceName(r: ResourceRef, aliasOf: ReadonlyMap<string, string
   if (r.type === 'cluster') return r.cluster ?? r.id;
   const alias = r.type === 'kms-key' ? aliasOf.get(r.id) : undefined;
   return alias ? `${alias} (${r.id})` : r.id;
+}
+
+/**
+ * Calls whose failure leaves a scope incomplete: without them the scan does not know which clusters
+ * (or which of a cluster's instance groups) exist there, so absence proves nothing.
+ */
+const SCOPE_CALLS: ReadonlySet<string> = new Set([
+  'sagemaker:ListClusters',
+  'sagemaker:DescribeCluster',
+  'sts:AssumeRole',
+  'ec2:DescribeRegions',
+]);
+
+/** The scopes that a live scan's gaps leave incomplete (region, or the whole account). */
+export function incompleteScopes(
+  gaps: readonly Gap[],
+  regionsOf: (account: string) => readonly string[],
+): string[] {
+  const incomplete = new Set<string>();
+  for (const gap of gaps) {
+    if (!gap.account || !SCOPE_CALLS.has(`${gap.service}:${gap.operation}`)) continue;
+    if (gap.region && gap.service === 'sagemaker') {
+      incomplete.add(regionScope(gap.account, gap.region));
+      continue;
+    }
+    // An account that could not be entered (or whose Regions could not be listed) is unknown everywhere.
+    incomplete.add(accountScope(gap.account));
+    for (const region of regionsOf(gap.account)) incomplete.add(regionScope(gap.account, region));
+  }
+  return [...incomplete].sort();
 }
 
 export function scanRecord(report: Report, inventory?: Pick<Inventory, 'accounts' | 'events'>): ScanRecord {
@@ -198,6 +228,10 @@ export function scanRecord(report: Report, inventory?: Pick<Inventory, 'accounts
     }
   }
   for (const resource of resources) scope.add(resource.scope);
+  const regionsOf = (account: string) =>
+    inventory?.accounts.find((a) => a.id === account)?.regions ?? report.scan.regions;
+  const incomplete = iac ? [] : incompleteScopes(report.gaps, regionsOf);
+  for (const s of incomplete) scope.delete(s);
 
   const events = accessDeniedEvents(inventory?.events ?? [], keyResolver(report.keys ?? []));
 
@@ -212,6 +246,7 @@ export function scanRecord(report: Report, inventory?: Pick<Inventory, 'accounts
       regions: [...report.scan.regions],
       inputs,
       scope: [...scope].sort(),
+      ...(incomplete.length ? { incomplete } : {}),
       toolVersion: report.tool.version,
       summary: report.summary,
     },

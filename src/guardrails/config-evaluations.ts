@@ -10,20 +10,13 @@
  * string for a custom rule is unconfirmed (shared/aws-facts.md §9): the handler reports per cluster
  * under that type, and falls back to one AWS::::Account evaluation when Config refuses it.
  */
-import type { Evaluation } from '../../engine/evaluate.js';
-import type { ClusterCompliance } from '../../model/report.js';
+import type { Evaluation } from '../engine/evaluate.js';
+import type { ClusterCompliance } from '../model/report.js';
 
 export type ComplianceType = 'COMPLIANT' | 'NON_COMPLIANT' | 'NOT_APPLICABLE';
 export const CLUSTER_RESOURCE_TYPE = 'AWS::SageMaker::Cluster';
 export const ACCOUNT_RESOURCE_TYPE = 'AWS::::Account';
 export type ComplianceResourceType = typeof CLUSTER_RESOURCE_TYPE | typeof ACCOUNT_RESOURCE_TYPE;
-
-/** Rules the Config rule leaves out: they read CloudTrail, which the periodic rule does not collect. */
-export const CONFIG_RULE_EXCLUDED_RULES = [
-  'account-kms-audit-trail',
-  'kms-key-policy-change-unapproved',
-  'kms-key-unauthorized-access-attempts',
-] as const;
 
 export interface ConfigEvaluation {
   ComplianceResourceType: string;

@@ -18,26 +18,25 @@ import {
   GetComplianceDetailsByConfigRuleCommand,
   PutEvaluationsCommand,
 } from '@aws-sdk/client-config-service';
-import { IAMClient } from '@aws-sdk/client-iam';
 import { DescribeKeyCommand, KMSClient, ListResourceTagsCommand } from '@aws-sdk/client-kms';
-import { SageMakerClient } from '@aws-sdk/client-sagemaker';
 import { PublishCommand, SNSClient } from '@aws-sdk/client-sns';
-import { ConfigSchema, type ResolvedConfig, resolveConfig } from '../../config/schema.js';
-import { evaluate } from '../../engine/evaluate.js';
-import type { Inventory } from '../../model/inventory.js';
-import { matchesAny } from '../../policy/glob.js';
-import { RULES } from '../../rules/registry.js';
-import { createAwsCollector, type HyperPodCollector } from './collector.js';
+import { requestHandlerOptions } from '../collectors/aws/timeouts.js';
+import { ConfigSchema, type ResolvedConfig, resolveConfig } from '../config/schema.js';
+import { evaluate } from '../engine/evaluate.js';
 import {
   ACCOUNT_RESOURCE_TYPE,
   accountEvaluation,
   batches,
   CLUSTER_RESOURCE_TYPE,
-  CONFIG_RULE_EXCLUDED_RULES,
   type ComplianceResourceType,
   type ConfigEvaluation,
   clusterEvaluations,
-} from './config-evaluations.js';
+} from '../guardrails/config-evaluations.js';
+import type { Inventory } from '../model/inventory.js';
+import { matchesAny } from '../policy/glob.js';
+import { ruleNeeds } from '../rules/define-rule.js';
+import { RULES } from '../rules/registry.js';
+import { createAwsCollector, type HyperPodCollector } from './collector.js';
 
 type Sender = { send(command: never): Promise<unknown> };
 const sendWith = <T>(client: Sender, command: unknown) => client.send(command as never) as Promise<T>;
@@ -69,9 +68,8 @@ export type HandlerResult =
   | { kind: 'key-change'; key: string; hyperPodKey: boolean; alerted: boolean; approved: boolean }
   | { kind: 'ignored'; reason: string };
 
-export const CONFIG_RULE_RULES = RULES.filter(
-  (rule) => !(CONFIG_RULE_EXCLUDED_RULES as readonly string[]).includes(rule.meta.id),
-);
+/** The rules the periodic Config rule runs: all but those that read CloudTrail, which it does not collect. */
+export const CONFIG_RULE_RULES = RULES.filter((rule) => !ruleNeeds(rule, 'cloudtrail-events', 'trails'));
 
 interface ConfigRuleEvent {
   invokingEvent: string;
@@ -379,14 +377,17 @@ export function depsFromEnvironment(
   const keyTags = env.HYPERPOD_CMK_KEY_TAGS
     ? (JSON.parse(env.HYPERPOD_CMK_KEY_TAGS) as Record<string, string>)
     : {};
-  const clientConfig = { region, maxAttempts: 8, retryMode: 'adaptive' as const };
-  const sagemaker = new SageMakerClient(clientConfig);
+  const clientConfig = {
+    region,
+    maxAttempts: 8,
+    retryMode: 'adaptive' as const,
+    requestHandler: requestHandlerOptions(),
+  };
   const kms = new KMSClient(clientConfig);
-  const iam = new IAMClient(clientConfig);
   const resourceType =
     env.COMPLIANCE_RESOURCE_TYPE === ACCOUNT_RESOURCE_TYPE ? ACCOUNT_RESOURCE_TYPE : CLUSTER_RESOURCE_TYPE;
   return {
-    collector: createAwsCollector({ sagemaker, kms, iam }, { account, region, now: () => new Date() }),
+    collector: createAwsCollector({ account, region, now: () => new Date() }),
     configService: new ConfigServiceClient(clientConfig),
     sns: new SNSClient(clientConfig),
     kms,

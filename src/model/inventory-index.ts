@@ -12,8 +12,8 @@ import type {
   Key,
   Trail,
   TrailEvent,
-} from '../model/inventory.js';
-import { isUnresolved } from '../model/inventory.js';
+} from './inventory.js';
+import { isUnresolved } from './inventory.js';
 
 export interface KeyUse {
   cluster: Cluster;
@@ -37,6 +37,8 @@ export interface InventoryIndex {
   eventsOfKey(key: Key): readonly TrailEvent[];
   /** When CloudTrail events were looked up for the account and region, or undefined if they were not. */
   eventsCollectedSince(account: string, region: string): string | undefined;
+  /** The window whose CloudTrail events were looked up (epoch ms), or undefined if they were not. */
+  eventsCollectedWindow(account: string, region: string): { since: number; until: number } | undefined;
 }
 
 const lower = (value: string) => value.toLowerCase();
@@ -112,8 +114,14 @@ export function indexInventory(inventory: Inventory): InventoryIndex {
   }
 
   const collected = new Map<string, string>();
-  for (const entry of inventory.eventsCollected)
+  const windows = new Map<string, { since: number; until: number }>();
+  for (const entry of inventory.eventsCollected) {
     collected.set(`${entry.account}|${entry.region}`, entry.since);
+    windows.set(`${entry.account}|${entry.region}`, {
+      since: Date.parse(entry.since),
+      until: Date.parse(entry.until ?? inventory.generatedAt),
+    });
+  }
 
   return {
     groupCount,
@@ -139,5 +147,6 @@ export function indexInventory(inventory: Inventory): InventoryIndex {
     trailsOf: (account) => trails.get(account) ?? [],
     eventsOfKey: (key) => eventsByKey.get(key.arn) ?? [],
     eventsCollectedSince: (account, region) => collected.get(`${account}|${region}`),
+    eventsCollectedWindow: (account, region) => windows.get(`${account}|${region}`),
   };
 }

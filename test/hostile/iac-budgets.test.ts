@@ -1,0 +1,161 @@
+/**
+ * Bounded work: an expression that would build a huge string, list or value, loop a billion times
+ * or backtrack forever is UNKNOWN for what it feeds, with an issue, and the scan ends in seconds;
+ * count/for_each caps, the walk's budget and the nested-stack budget are reported, never silent;
+ * a file or module that trips the scanner loses only its own results.
+ */
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import { Stack } from '../../src/parsers/cloudformation/stack.js';
+import { discover } from '../../src/parsers/discover.js';
+import { ModuleInstance } from '../../src/parsers/terraform/module.js';
+import {
+  clusterTemplate,
+  clusterTf,
+  clusterVerdicts,
+  type HostileRepo,
+  hostileRepo,
+  issueTriples,
+  scanRepo,
+  standaloneVerdict,
+} from '../helpers/hostile-iac.js';
+
+let repo: HostileRepo;
+beforeEach(() => {
+  repo = hostileRepo();
+});
+afterEach(() => {
+  vi.restoreAllMocks();
+  repo.cleanup();
+});
+
+const doubling = (name: string, levels: number, seed: string, join: (prev: string) => string) =>
+  [
+    `  ${name}0 = ${seed}`,
+    ...Array.from({ length: levels }, (_, i) => `  ${name}${i + 1} = ${join(`local.${name}${i}`)}`),
+  ].join('\n');
+
+/** Locals an attacker can write: each doubles the one before. */
+const LOCALS = `locals {
+${doubling('s', 40, '"xxxxxxxxxxxxxxxx"', (prev) => `"\${${prev}}\${${prev}}"`)}
+${doubling('l', 60, '["a", "b"]', (prev) => `[${prev}, ${prev}]`)}
+}
+`;
+
+describe('Terraform expressions over budget are UNKNOWN for what they feed', () => {
+  // The verdict of the same cluster whose key is a variable with no value: UNKNOWN, never PASS.
+  const unknownKey = () =>
+    standaloneVerdict('main.tf', `variable "k" {}\n${clusterTf('c', { key: 'var.k' })}`);
+
+  it.each([
+    ['a string that doubles 40 times', 'local.s40'],
+    ['a list that doubles 60 times, encoded', 'jsonencode(local.l60)'],
+    ['a list that doubles 60 times, flattened', 'join(",", flatten(local.l60))'],
+    ['range(1e9)', 'element(range(1000000000), 0)'],
+    [
+      'three nested fors of 1000',
+      'jsonencode([for a in range(1000) : [for b in range(1000) : [for c in range(1000) : c]]])',
+    ],
+    ['a join of 5000 copies of a 64 KiB string', 'join("", [for i in range(5000) : local.s12])'],
+    ['a replace that multiplies a string', 'replace(local.s15, "x", local.s15)'],
+    ['a format of two huge strings', 'format("%s%s", local.s16, local.s16)'],
+    [
+      'a backtracking regular expression',
+      'replace("aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa!", "/(a+)+$/", "")',
+    ],
+    ['equality of two exponential values', 'local.l60 == local.l59 ? "a" : "b"'],
+  ])('%s', async (_name, key) => {
+    repo.write('locals.tf', LOCALS);
+    repo.write('main.tf', clusterTf('c', { key }));
+    const run = await scanRepo(repo.repo, ['.']);
+    expect(run.millis).toBeLessThan(20_000);
+    expect(clusterVerdicts(run.report)).toEqual({
+      'main.tf#awscc_sagemaker_cluster.this': await unknownKey(),
+    });
+    expect([...new Set(issueTriples(run.report).map(([code, severity]) => `${code}:${severity}`))]).toEqual([
+      'tf.evaluation_budget:error',
+    ]);
+  });
+
+  it('locals that double each other but are never used cost nothing and raise nothing', async () => {
+    repo.write('locals.tf', LOCALS);
+    repo.write('main.tf', clusterTf('c'));
+    const run = await scanRepo(repo.repo, ['.']);
+    expect(issueTriples(run.report)).toEqual([]);
+    expect(run.millis).toBeLessThan(20_000);
+  });
+});
+
+describe('count and for_each caps are reported', () => {
+  it('count = 5000 on a cluster: the first 1000 are judged and the cap is an error', async () => {
+    repo.write('main.tf', clusterTf('format("c-%d", count.index)', { meta: 'count = 5000' }));
+    const run = await scanRepo(repo.repo, ['.']);
+    expect(issueTriples(run.report)).toEqual([['tf.instances_capped', 'error', 'main.tf']]);
+    expect(run.report!.clusters).toHaveLength(1000);
+    expect(run.code).toBe(1);
+  });
+
+  it('for_each over 2000 keys on a module: capped and reported', async () => {
+    repo.write(
+      'main.tf',
+      'module "m" {\n  source   = "./mod"\n  for_each = toset([for i in range(2000) : tostring(i)])\n}\n',
+    );
+    repo.write('mod/main.tf', clusterTf('c'));
+    const run = await scanRepo(repo.repo, ['.']);
+    expect(issueTriples(run.report)).toEqual([['tf.instances_capped', 'error', 'main.tf']]);
+    expect(run.report!.clusters).toHaveLength(1000);
+  });
+
+  it('a negative or infinite count is UNKNOWN, not a crash', async () => {
+    repo.write('main.tf', clusterTf('c', { meta: 'count = -1' }));
+    const run = await scanRepo(repo.repo, ['.']);
+    expect(run.report!.clusters).toHaveLength(1);
+    expect(run.report!.issues).toEqual([]);
+  });
+});
+
+describe('the walk has a budget', () => {
+  it('more entries than the budget: the walk stops with an error naming where', () => {
+    for (let i = 0; i < 30; i++) repo.write(`d${i}/x.txt`, 'x');
+    const found = discover(['.'], { cwd: repo.repo, exclude: [], maxEntries: 10 });
+    expect(found.issues.map((issue) => [issue.code, issue.severity])).toEqual([
+      ['input.scan_budget', 'error'],
+    ]);
+  });
+});
+
+describe('one file or module that trips the scanner loses only its own results', () => {
+  it('a Terraform module whose evaluation throws is an error; the other module keeps its verdict', async () => {
+    const original = ModuleInstance.evaluateRoot.bind(ModuleInstance);
+    vi.spyOn(ModuleInstance, 'evaluateRoot').mockImplementation((context, dir, values) => {
+      if (dir.absDir.endsWith('/bad')) throw new RangeError('Maximum call stack size exceeded');
+      return original(context, dir, values);
+    });
+    repo.write('bad/main.tf', clusterTf('bad'));
+    repo.write('good/main.tf', clusterTf('good'));
+    const run = await scanRepo(repo.repo, ['.']);
+    expect(Object.keys(clusterVerdicts(run.report))).toEqual(['good/main.tf#awscc_sagemaker_cluster.this']);
+    expect(issueTriples(run.report)).toEqual([
+      ['iac.internal', 'error', 'bad/main.tf'],
+      ['tf.judged_standalone', 'warning', 'bad/main.tf'],
+    ]);
+    expect(run.code).toBe(1);
+  });
+
+  it('a CloudFormation template whose evaluation throws is an error; the other keeps its verdict', async () => {
+    const original = Stack.evaluateRoot.bind(Stack);
+    vi.spyOn(Stack, 'evaluateRoot').mockImplementation((context, template, idFile, inputs) => {
+      if (template.file === 'bad.yaml') throw new TypeError('boom');
+      return original(context, template, idFile, inputs);
+    });
+    repo.write('bad.yaml', clusterTemplate({ name: 'bad' }));
+    repo.write('good.yaml', clusterTemplate({ name: 'good' }));
+    const run = await scanRepo(repo.repo, ['.']);
+    expect(Object.keys(clusterVerdicts(run.report))).toEqual(['good.yaml#Cluster']);
+    expect(issueTriples(run.report)).toEqual([
+      ['cfn.judged_standalone', 'warning', 'bad.yaml'],
+      ['iac.internal', 'error', 'bad.yaml'],
+    ]);
+    expect(run.output).not.toContain('boom');
+    expect(run.code).toBe(1);
+  });
+});

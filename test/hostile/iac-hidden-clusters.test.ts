@@ -1,0 +1,183 @@
+/**
+ * Nothing hides a cluster: a template or Terraform module that defines a cluster is judged at
+ * least once, on its own terms (the verdicts it gets when scanned alone), whatever nests it: a
+ * parent that deploys it under a false Condition, a cycle, a chain deeper than the nesting limit,
+ * a fan-out past the budget, a caller with count = 0, a module that calls itself.
+ */
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import {
+  clusterTemplate,
+  clusterTf,
+  clusterVerdicts,
+  type HostileRepo,
+  hostileRepo,
+  issueTriples,
+  scanRepo,
+  standaloneVerdict,
+} from '../helpers/hostile-iac.js';
+
+let repo: HostileRepo;
+beforeEach(() => {
+  repo = hostileRepo();
+});
+afterEach(() => repo.cleanup());
+
+const CHILD = clusterTemplate({ name: 'hidden' });
+const TF_CHILD = clusterTf('hidden');
+
+describe('CloudFormation: a nested template with a cluster is always judged', () => {
+  it('deployed by its parent under a false Condition: judged on its own (exit 1, not 0)', async () => {
+    repo.write(
+      'parent.yaml',
+      `AWSTemplateFormatVersion: '2010-09-09'
+Conditions:
+  Never: !Equals [a, b]
+Resources:
+  Child:
+    Type: AWS::CloudFormation::Stack
+    Condition: Never
+    Properties:
+      TemplateURL: ./child.yaml
+`,
+    );
+    repo.write('child.yaml', CHILD);
+    const run = await scanRepo(repo.repo, ['.']);
+    expect(clusterVerdicts(run.report)).toEqual({
+      'child.yaml#Cluster': await standaloneVerdict('child.yaml', CHILD),
+    });
+    expect(issueTriples(run.report)).toEqual([['cfn.judged_standalone', 'warning', 'child.yaml']]);
+    expect(run.code).toBe(1);
+  });
+
+  it('in a nested-stack cycle (a -> b -> a): judged on its own, and the cycle is an issue', async () => {
+    repo.write('a.yaml', clusterTemplate({ nested: { B: './b.yaml' } }));
+    const b = clusterTemplate({ name: 'hidden', nested: { A: './a.yaml' } });
+    repo.write('b.yaml', b);
+    const run = await scanRepo(repo.repo, ['.']);
+    expect(Object.keys(clusterVerdicts(run.report))).toEqual(['b.yaml#Cluster']);
+    expect(clusterVerdicts(run.report)['b.yaml#Cluster']!.failing).toEqual(
+      (await standaloneVerdict('child.yaml', CHILD)).failing,
+    );
+    expect(issueTriples(run.report)).toEqual([
+      ['cfn.judged_standalone', 'warning', 'b.yaml'],
+      ['cfn.nested_cycle', 'warning', 'a.yaml'],
+    ]);
+    expect(run.code).toBe(1);
+  });
+
+  it('a template that deploys itself is judged once, with the cycle reported', async () => {
+    const self = clusterTemplate({ name: 'hidden', nested: { Again: './self.yaml' } });
+    repo.write('self.yaml', self);
+    const run = await scanRepo(repo.repo, ['.']);
+    expect(Object.keys(clusterVerdicts(run.report))).toEqual(['self.yaml#Cluster']);
+    expect(issueTriples(run.report).map(([code]) => code)).toContain('cfn.nested_cycle');
+    expect(run.code).toBe(1);
+  });
+
+  it('at the end of a chain deeper than the nesting limit: judged on its own', async () => {
+    for (let i = 0; i < 12; i++)
+      repo.write(`t${i}.yaml`, clusterTemplate({ nested: { Next: `./t${i + 1}.yaml` } }));
+    repo.write('t12.yaml', CHILD);
+    const run = await scanRepo(repo.repo, ['.']);
+    expect(clusterVerdicts(run.report)).toEqual({
+      't12.yaml#Cluster': await standaloneVerdict('child.yaml', CHILD),
+    });
+    expect(issueTriples(run.report)).toEqual([
+      ['cfn.judged_standalone', 'warning', 't12.yaml'],
+      ['cfn.nested_cycle', 'warning', 't7.yaml'],
+    ]);
+    expect(run.code).toBe(1);
+  });
+
+  it('a fan-out of nested stacks stops at the budget with an error, quickly, and the cluster is still judged', async () => {
+    const fan = (url: string) => Object.fromEntries(Array.from({ length: 60 }, (_, i) => [`S${i}`, url]));
+    repo.write('top.yaml', clusterTemplate({ nested: fan('./mid.yaml') }));
+    repo.write('mid.yaml', clusterTemplate({ nested: fan('./leaf.yaml') }));
+    repo.write('leaf.yaml', CHILD);
+    const run = await scanRepo(repo.repo, ['.']);
+    expect(run.millis).toBeLessThan(30_000);
+    expect(issueTriples(run.report)).toEqual([['cfn.nested_budget', 'error', 'mid.yaml']]);
+    const verdicts = Object.entries(clusterVerdicts(run.report));
+    expect(verdicts.length).toBeGreaterThan(1000);
+    expect(
+      verdicts.every(([id, verdict]) => id.endsWith('.Cluster') && verdict.status === 'non-compliant'),
+    ).toBe(true);
+    // FAIL wins over the incomplete scan.
+    expect(run.code).toBe(1);
+  });
+
+  it('a nested template deployed by an active parent is judged through it, and not twice', async () => {
+    repo.write('parent.yaml', clusterTemplate({ nested: { Child: './child.yaml' } }));
+    repo.write('child.yaml', CHILD);
+    const run = await scanRepo(repo.repo, ['.']);
+    expect(Object.keys(clusterVerdicts(run.report))).toEqual(['parent.yaml#Child.Cluster']);
+    expect(issueTriples(run.report)).toEqual([]);
+  });
+});
+
+describe('Terraform: a module with a cluster is always judged', () => {
+  const verdictOf = () => standaloneVerdict('main.tf', TF_CHILD);
+
+  it('called with count = 0: judged on its own', async () => {
+    repo.write('main.tf', 'module "c" {\n  source = "./mod"\n  count  = 0\n}\n');
+    repo.write('mod/main.tf', TF_CHILD);
+    const run = await scanRepo(repo.repo, ['.']);
+    expect(clusterVerdicts(run.report)).toEqual({
+      'mod/main.tf#awscc_sagemaker_cluster.this': await verdictOf(),
+    });
+    expect(issueTriples(run.report)).toEqual([['tf.judged_standalone', 'warning', 'mod/main.tf']]);
+    expect(run.code).toBe(1);
+  });
+
+  it('a module that calls itself: judged, with the cycle reported', async () => {
+    repo.write('mod/main.tf', `${TF_CHILD}\nmodule "me" {\n  source = "./"\n}\n`);
+    const run = await scanRepo(repo.repo, ['.']);
+    expect(clusterVerdicts(run.report)).toEqual({
+      'mod/main.tf#awscc_sagemaker_cluster.this': await verdictOf(),
+    });
+    expect(issueTriples(run.report)).toEqual([
+      ['tf.judged_standalone', 'warning', 'mod/main.tf'],
+      ['tf.module_cycle', 'warning', 'mod/main.tf'],
+    ]);
+    expect(run.code).toBe(1);
+  });
+
+  it('a module cycle (a -> b -> a): the cluster in b is judged', async () => {
+    repo.write('a/main.tf', 'module "b" {\n  source = "../b"\n}\n');
+    repo.write('b/main.tf', `${TF_CHILD}\nmodule "a" {\n  source = "../a"\n}\n`);
+    const run = await scanRepo(repo.repo, ['.']);
+    expect(clusterVerdicts(run.report)).toEqual({
+      'b/main.tf#awscc_sagemaker_cluster.this': await verdictOf(),
+    });
+    expect(issueTriples(run.report)).toEqual([
+      ['tf.judged_standalone', 'warning', 'b/main.tf'],
+      ['tf.module_cycle', 'warning', 'a/main.tf'],
+    ]);
+    expect(run.code).toBe(1);
+  });
+
+  it('at the end of a module chain deeper than the nesting limit: judged on its own', async () => {
+    for (let i = 0; i < 12; i++)
+      repo.write(`m${i}/main.tf`, `module "next" {\n  source = "../m${i + 1}"\n}\n`);
+    repo.write('m12/main.tf', TF_CHILD);
+    const run = await scanRepo(repo.repo, ['.']);
+    expect(clusterVerdicts(run.report)).toEqual({
+      'm12/main.tf#awscc_sagemaker_cluster.this': await verdictOf(),
+    });
+    expect(issueTriples(run.report)).toEqual([
+      ['tf.judged_standalone', 'warning', 'm12/main.tf'],
+      ['tf.module_cycle', 'warning', 'm7/main.tf'],
+    ]);
+    expect(run.code).toBe(1);
+  });
+
+  it('a module called by an active root is judged through it only', async () => {
+    repo.write('main.tf', 'module "c" {\n  source = "./mod"\n}\n');
+    repo.write('mod/main.tf', TF_CHILD);
+    const run = await scanRepo(repo.repo, ['.']);
+    expect(Object.keys(clusterVerdicts(run.report))).toEqual([
+      'mod/main.tf#module.c.awscc_sagemaker_cluster.this',
+    ]);
+    expect(issueTriples(run.report)).toEqual([]);
+  });
+});
