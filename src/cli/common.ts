@@ -96,7 +96,7 @@ export const reportOptions = (
     flags: '-o, --output <[format=]file>',
     description:
       'also write the report to a file, in the format its name ends with (.json .sarif .csv .md .html ...) or ' +
-      'as FORMAT=FILE; repeatable; the table stays on stdout (a lone -o FILE with --format takes that format)',
+      'as FORMAT=FILE; repeatable; the table stays on stdout (a lone -o FILE with --format takes that format, unless its name says another)',
     repeatable: true,
     env: 'HYPERPOD_CMK_OUTPUT',
   },
@@ -343,12 +343,19 @@ const FORMAT_PREFIX = /^([a-z][a-z0-9-]*)=(.*)$/;
 /**
  * Where the report goes: `-o FORMAT=PATH` and `-o PATH` (format from the name) to files, and a
  * report to stdout: the --format one, or the table when the files take the other formats. A lone
- * `-o PATH` given with --format takes that format (as `--format json -o report.json` always did).
+ * `-o PATH` given with --format, whose name says no other format, takes that format (as
+ * `--format json -o report.json` always did).
  */
 export function planOutputs(options: ReportOptions, formats: readonly string[] = FORMATS): PlannedOutput[] {
   const known = (format: string) => formats.includes(format) && REPORTERS[format] !== undefined;
+  // A lone `-o PATH` whose name says no other format takes --format's (`--format json -o out.txt`).
+  const loneName = options.outputs.length === 1 ? options.outputs[0]! : undefined;
+  const loneFormat = loneName === undefined ? undefined : formatForPath(loneName);
   const lone =
-    options.formatGiven && options.outputs.length === 1 && !FORMAT_PREFIX.test(options.outputs[0]!);
+    options.formatGiven &&
+    loneName !== undefined &&
+    !FORMAT_PREFIX.test(loneName) &&
+    (loneFormat === undefined || loneFormat === options.format || !known(loneFormat));
   const planned: PlannedOutput[] = [];
   const paths = new Set<string>();
   for (const value of options.outputs) {
@@ -367,16 +374,8 @@ export function planOutputs(options: ReportOptions, formats: readonly string[] =
         });
     } else {
       const byName = formatForPath(value);
-      if (lone) {
-        if (byName && byName !== options.format && known(byName))
-          throw inputError({
-            code: 'usage.output',
-            input: `--output ${value}`,
-            message: `its name says ${byName} but --format says ${options.format}`,
-            hint: `drop --format, or write --output ${options.format}=${value}`,
-          });
-        format = options.format;
-      } else format = byName !== undefined && known(byName) ? byName : undefined;
+      if (lone) format = options.format;
+      else format = byName !== undefined && known(byName) ? byName : undefined;
       if (format === undefined)
         throw inputError({
           code: 'usage.output',

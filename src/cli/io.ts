@@ -5,7 +5,7 @@ import { escapeTerminalOutput } from '../reporters/escape.js';
 
 export interface Io {
   /** `columns`: the terminal's width, when stdout is one (the table is cut to it). */
-  stdout: { write(text: string): void; isTTY?: boolean; columns?: number };
+  stdout: { write(text: string): void; isTTY?: boolean; columns?: number | undefined };
   stderr: { write(text: string): void; isTTY?: boolean };
   env: Readonly<Record<string, string | undefined>>;
   cwd: string;
@@ -60,6 +60,10 @@ export function terminalGuard(io: Io): Io {
       write: (text: string) =>
         stream.write(escapeTerminalOutput(text, { color: useColor(io, name), progress: name === 'stderr' })),
       isTTY: stream.isTTY === true,
+      // The terminal's width, read when asked (it follows a resized window): the table is cut to it.
+      get columns() {
+        return (stream as { columns?: number }).columns;
+      },
     };
   };
   return { ...io, stdout: guard('stdout'), stderr: guard('stderr') };

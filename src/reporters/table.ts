@@ -87,7 +87,8 @@ function findingBlock(
       lines.push(`    ${mark} ${resourceLabel(f)}`);
       lines.push(`      ${f.message}`);
       // What an UNKNOWN needs differs per finding (a permission, an input): shown with each one.
-      if (f.status === 'UNKNOWN' && f.remediation) lines.push(`      ${c.yellow('→')} ${f.remediation}`);
+      if (f.status === 'UNKNOWN' && f.remediation && !compact)
+        lines.push(`      ${c.yellow('→')} ${f.remediation}`);
       if (f.suppressed)
         lines.push(
           c.dim(

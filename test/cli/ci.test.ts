@@ -459,7 +459,7 @@ describe('inline skips', () => {
         `${CLUSTER('A', '    # hyperpod-cmk:skip=hyperpod-cluster-required-tags\n')}${CLUSTER(
           'B',
           '    Metadata:\n      hyperpod-cmk:\n        skip:\n          - id: hyperpod-cluster-requried-tags\n            reason: typo\n          - reason: no id\n',
-        )}`,
+        )}Outputs:\n  # hyperpod-cmk:skip=hyperpod-root-volume-cmk in another section\n  Name:\n    Value: x\n`,
       ),
       'main.tf':
         'variable "x" {\n  # hyperpod-cmk:skip=hyperpod-root-volume-cmk not a resource\n  default = 1\n}\n\n' +
@@ -472,6 +472,7 @@ describe('inline skips', () => {
         'iac.skip_no_reason t.yaml:5',
         'iac.skip_unknown_rule t.yaml:18',
         'iac.skip_malformed t.yaml:20',
+        'iac.skip_no_resource t.yaml:29',
         'iac.skip_no_resource main.tf:2',
         'iac.skip_no_resource main.tf:6',
         'iac.skip_no_resource main.tf:10',
@@ -584,6 +585,14 @@ describe('several outputs in one run', () => {
     expect(result.out).toContain('CLUSTER ');
   });
 
+  it('--format with an -o whose name says another format is the format of stdout', async () => {
+    const repo = checkout('repo');
+    const result = await run(['iac', 'infra', '--format', 'csv', '-o', 'report.json'], { cwd: repo });
+    expect((JSON.parse(readFileSync(join(repo, 'report.json'), 'utf8')) as Report).schemaVersion).toBe(1);
+    expect(result.out.split('\n')[0]).toContain('rule');
+    expect(result.code).toBe(1);
+  });
+
   it('--format with several -o is the format of stdout', async () => {
     const repo = checkout('repo');
     const result = await run(['iac', 'infra', '--format', 'json', '-o', 'a.csv', '-o', 'b.sarif'], {
@@ -600,7 +609,6 @@ describe('several outputs in one run', () => {
     [['-o', 'report.bin'], 'its name does not say which format to write'],
     [['-o', 'nosuch=report.json'], 'unknown format "nosuch"'],
     [['-o', 'a.json', '-o', 'json=a.json'], '--output a.json: given more than once'],
-    [['--format', 'csv', '-o', 'report.json'], 'its name says json but --format says csv'],
   ])('%j is a usage error (exit 2), nothing written', async (args, message) => {
     const repo = checkout('repo');
     const result = await run(['iac', 'infra', ...args], { cwd: repo });
