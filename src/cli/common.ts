@@ -7,7 +7,7 @@ import { DEFAULT_CONFIG_FILE, parseConfig } from '../config/load.js';
 import type { ResolvedConfig } from '../config/schema.js';
 import { resolveConfig } from '../config/schema.js';
 import { type Evaluation, exitCodeFor } from '../engine/evaluate.js';
-import { SEVERITIES, type Severity } from '../model/finding.js';
+import { SEVERITIES, type Severity, type SourceIssue } from '../model/finding.js';
 import type { Report } from '../model/report.js';
 import { FORMATS, REPORTERS, ReportUnavailable } from '../reporters/index.js';
 import { RULES } from '../rules/registry.js';
@@ -20,6 +20,8 @@ export interface ReportOptions {
   output?: string;
   failOn: Severity | 'none';
   config?: string;
+  /** --no-config: ignore a config file in the working directory. */
+  noConfig?: boolean;
   now?: Date;
   limit: number;
 }
@@ -61,6 +63,10 @@ export const reportOptions = (formats: readonly string[] = FORMATS): OptionSpec[
   },
   { flags: '--config <file>', description: `config file (default: ${DEFAULT_CONFIG_FILE} if present)` },
   {
+    flags: '--no-config',
+    description: `ignore ${DEFAULT_CONFIG_FILE} in the working directory and use the defaults (CI on untrusted changes)`,
+  },
+  {
     flags: '--now <time>',
     description: 'the clock, ISO-8601: audit the past, or make a run reproducible',
     parse: parseNow,
@@ -79,6 +85,7 @@ export function reportOptionsFrom(options: Record<string, unknown>): ReportOptio
     ...(typeof options.output === 'string' ? { output: options.output } : {}),
     failOn: (options.failOn as Severity | 'none' | undefined) ?? 'low',
     ...(typeof options.config === 'string' ? { config: options.config } : {}),
+    ...(options.config === false ? { noConfig: true } : {}),
     ...(options.now instanceof Date ? { now: options.now } : {}),
     limit: typeof options.limit === 'number' ? options.limit : 10,
   };
@@ -125,11 +132,54 @@ export function loadConfig(
     return parsed.value;
   };
   if (options.config) return load(readInput(io, options.config, 'config'), options.config);
+  if (options.noConfig) return resolveConfig();
   const local = absolute(io, DEFAULT_CONFIG_FILE);
-  if (io.exists(local)) return load(io.readFile(local), DEFAULT_CONFIG_FILE);
+  if (io.exists(local)) {
+    const config = load(io.readFile(local), DEFAULT_CONFIG_FILE);
+    const notice = weakeningNotice(config);
+    if (notice) CONFIG_NOTICES.set(config, notice);
+    return config;
+  }
   if (fallback) return load(fallback.text, fallback.path);
   return resolveConfig();
 }
+
+const CONFIG_NOTICES = new WeakMap<ResolvedConfig, SourceIssue>();
+
+/**
+ * What a config file picked up from the working directory (not named with --config) does to the
+ * verdicts: rules turned off or given another severity, suppressions. In a scanned repository that
+ * file comes with the change under review, so the report names it.
+ */
+function weakeningNotice(config: ResolvedConfig): SourceIssue | undefined {
+  const off = Object.entries(config.rules)
+    .filter(([, setting]) => setting === 'off' || (typeof setting === 'object' && setting.enabled === false))
+    .map(([id]) => id);
+  const severity = Object.entries(config.rules)
+    .filter(([, setting]) =>
+      typeof setting === 'string' ? setting !== 'off' : setting.severity !== undefined,
+    )
+    .map(([id]) => id);
+  const parts = [
+    ...(off.length ? [`turns off ${off.join(', ')}`] : []),
+    ...(severity.length ? [`changes the severity of ${severity.join(', ')}`] : []),
+    ...(config.suppressions.length ? [`suppresses findings (${config.suppressions.length} rules)`] : []),
+  ];
+  if (parts.length === 0) return undefined;
+  return {
+    code: 'config.local',
+    severity: 'warning',
+    message: `${DEFAULT_CONFIG_FILE}, found in the working directory, ${parts.join('; ')}`,
+    hint: `in CI on changes you do not trust, pass --no-config, or --config FILE from a trusted place`,
+    location: { file: DEFAULT_CONFIG_FILE },
+  };
+}
+
+/** The notice for a config that loadConfig found in the working directory and that weakens the verdicts. */
+export const configNotices = (config: ResolvedConfig): SourceIssue[] => {
+  const notice = CONFIG_NOTICES.get(config);
+  return notice ? [notice] : [];
+};
 
 /** Renders the report to --output or stdout; says where it went on stderr when it is a file. */
 export function emitReport(io: Io, report: Report, options: ReportOptions): void {

@@ -1,6 +1,13 @@
 import { DEFAULT_MAX_FILE_BYTES } from '../../parsers/limits.js';
 import { runPipeline } from '../../pipeline.js';
-import { emitReport, exitCode, loadConfig, reportOptions, reportOptionsFrom } from '../common.js';
+import {
+  configNotices,
+  emitReport,
+  exitCode,
+  loadConfig,
+  reportOptions,
+  reportOptionsFrom,
+} from '../common.js';
 import { inputError } from '../errors.js';
 import { progressLine } from '../progress.js';
 import type { CommandSpec } from '../spec.js';
@@ -120,6 +127,7 @@ export const iacCommand: CommandSpec = {
     progress.done();
     if (!scanned.ok) throw inputError(scanned.error);
     const { inventory, issues, counts, filesSeen } = scanned.value;
+    issues.push(...configNotices(config));
     const found = Object.values(counts).reduce((a, b) => a + b, 0);
     if (found === 0) {
       issues.push({
