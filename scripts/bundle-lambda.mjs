@@ -1,6 +1,6 @@
 #!/usr/bin/env node
 /**
- * Bundles the detection Lambda (src/guardrails/lambda/handler.ts) with the rule engine it runs
+ * Bundles the detection Lambda (src/lambda/handler.ts) with the rule engine it runs
  * into one CommonJS file, dist/guardrails-lambda/index.js: the same source as the CLI, not a copy.
  * The AWS SDK clients are bundled too (pinned versions), rather than taken from the Lambda
  * runtime, whose older SDK would drop the newer HyperPod fields (RootVolume, VolumeKmsKeyId).
@@ -15,7 +15,7 @@ const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const outfile = join(root, 'dist', 'guardrails-lambda', 'index.js');
 mkdirSync(dirname(outfile), { recursive: true });
 const result = await build({
-  entryPoints: [join(root, 'src', 'guardrails', 'lambda', 'handler.ts')],
+  entryPoints: [join(root, 'src', 'lambda', 'handler.ts')],
   outfile,
   bundle: true,
   platform: 'node',

@@ -8,8 +8,10 @@ import { COMMANDS } from '../src/cli/main.js';
 import type { CommandSpec } from '../src/cli/spec.js';
 import { ConfigSchema } from '../src/config/schema.js';
 import { KpiReportSchema } from '../src/kpi/schema.js';
+import { BaselineSchema } from '../src/model/baseline.js';
 import { InventorySchema } from '../src/model/inventory.js';
 import { ReportSchema } from '../src/model/report.js';
+import { PolicyDiffSchema } from '../src/policy-diff/schema.js';
 import type { Rule } from '../src/rules/define-rule.js';
 import { RULES } from '../src/rules/registry.js';
 
@@ -118,9 +120,16 @@ export function cliReference(): string {
     HEADER,
     '# Command-line reference',
     '',
-    'Exit codes: 0 nothing at or above `--fail-on` failed and nothing is unknown; 1 a finding at or',
-    'above the threshold failed; 2 usage, config or input error; 3 no threshold failure but the scan',
-    'is incomplete (UNKNOWN results or gaps).',
+    'Exit codes: 0 nothing at or above `--fail-on` failed and the scan is complete; 1 a finding at or',
+    'above the threshold failed (not suppressed, not in the `--baseline`); 2 usage, config or input error;',
+    '3 no threshold failure but the scan is incomplete (gaps, unreadable inputs, and UNKNOWN results',
+    'under `--unknown fail`, the default of `scan` and `evaluate`; `iac` defaults to `--unknown warn`).',
+    '`--fail-on none` reports only: 0 unless 2. The matrix with examples: [ci.md](ci.md).',
+    '',
+    'Every option with an environment variable (`HYPERPOD_CMK_FAIL_ON`, `HYPERPOD_CMK_FORMAT`, ...) reads',
+    'it when the flag is not given; a list (`HYPERPOD_CMK_RULE`, `HYPERPOD_CMK_OUTPUT`) is comma-separated,',
+    'a switch (`HYPERPOD_CMK_QUIET`) is 1/0, true/false. The flag wins over the variable. A flag that',
+    'takes one value may be given once: a second time is a usage error (exit 2), never "last one wins".',
     '',
     ...COMMANDS.flatMap((spec) => commandSection(spec, '')),
   ];
@@ -140,6 +149,12 @@ export function generatedFiles(): Record<string, string> {
   const files: Record<string, string> = {
     'docs/rules/README.md': ruleIndex(),
     'docs/cli.md': cliReference(),
+    'schemas/baseline.schema.json': jsonSchema(
+      BaselineSchema,
+      'urn:hyperpod-cmk:schema:baseline',
+      'hyperpod-cmk baseline (--create-baseline FILE), baselineVersion 1',
+      'output',
+    ),
     'schemas/config.schema.json': jsonSchema(
       ConfigSchema,
       'urn:hyperpod-cmk:schema:config',
@@ -156,6 +171,12 @@ export function generatedFiles(): Record<string, string> {
       KpiReportSchema,
       'urn:hyperpod-cmk:schema:kpi',
       'hyperpod-cmk KPI report (kpi --format json), schemaVersion 1',
+      'output',
+    ),
+    'schemas/policy-diff.schema.json': jsonSchema(
+      PolicyDiffSchema,
+      'urn:hyperpod-cmk:schema:policy-diff',
+      'hyperpod-cmk policy diff (policy diff --format json), schemaVersion 1',
       'output',
     ),
     'schemas/report.schema.json': jsonSchema(

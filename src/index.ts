@@ -23,8 +23,9 @@ export type { ComplianceReport } from './engine/compliance.js';
 export { rollUpCompliance } from './engine/compliance.js';
 export type { EvaluateOptions, Evaluation } from './engine/evaluate.js';
 export { evaluate, exitCodeFor, fingerprint } from './engine/evaluate.js';
-export type { InventoryIndex } from './engine/inventory-index.js';
-export { indexInventory } from './engine/inventory-index.js';
+export { historyFromRecords } from './history/memory.js';
+export { scanRecord } from './history/record.js';
+export type { HistoryData, Resolution, ScanRecord } from './history/types.js';
 export type { KpiName, KpiOptions, KpiReport } from './kpi/index.js';
 export { computeKpis, KPI_NAMES, KPI_SCHEMA_VERSION } from './kpi/index.js';
 export type { Dimension, KpiWindow } from './kpi/window.js';
@@ -47,6 +48,8 @@ export {
   InventorySchema,
   isUnresolved,
 } from './model/inventory.js';
+export type { InventoryIndex } from './model/inventory-index.js';
+export { indexInventory } from './model/inventory-index.js';
 export type { ClusterCompliance, Report, ScanInfo, Summary } from './model/report.js';
 export { REPORT_SCHEMA_VERSION, ReportSchema } from './model/report.js';
 export type { Result } from './model/result.js';
@@ -64,12 +67,9 @@ export { KMS_PRICING, monthlyStorageUsd, requestCostUsd } from './pricing/kms.js
 export type { Rule, RuleContext, RuleMeta, Verdict } from './rules/define-rule.js';
 export { defineRule } from './rules/define-rule.js';
 export { findRule, RULES } from './rules/registry.js';
-export { historyFromRecords } from './store/memory.js';
 export { defaultDbPath } from './store/paths.js';
-export { scanRecord } from './store/record.js';
 export type { HistoryStore, SaveResult } from './store/sqlite.js';
 export { openHistory } from './store/sqlite.js';
-export type { HistoryData, Resolution, ScanRecord } from './store/types.js';
 export { TOOL_VERSION } from './version.js';
 export { FORMATS };
 

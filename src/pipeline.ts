@@ -1,10 +1,10 @@
 /** The pipeline every source shares: inventory -> evaluation -> report. */
 import type { ResolvedConfig } from './config/schema.js';
-import { type Evaluation, evaluate } from './engine/evaluate.js';
+import { type EvaluateOptions, type Evaluation, evaluate } from './engine/evaluate.js';
+import { buildReport } from './engine/report.js';
 import type { SourceIssue } from './model/finding.js';
 import type { Inventory } from './model/inventory.js';
 import type { Report } from './model/report.js';
-import { buildReport } from './reporters/report.js';
 import type { Rule } from './rules/define-rule.js';
 
 export interface PipelineOptions {
@@ -16,6 +16,8 @@ export interface PipelineOptions {
   issues?: readonly SourceIssue[];
   inputs?: readonly string[];
   rules?: readonly Rule[];
+  /** Rule selection, severity threshold, baseline, fingerprint ids and inline skips (see EvaluateOptions). */
+  evaluate?: Omit<EvaluateOptions, 'config' | 'now' | 'rules'>;
 }
 
 export interface PipelineResult {
@@ -26,6 +28,7 @@ export interface PipelineResult {
 export function runPipeline(inventory: Inventory, options: PipelineOptions = {}): PipelineResult {
   const now = options.now ?? new Date();
   const evaluation = evaluate(inventory, {
+    ...options.evaluate,
     now,
     ...(options.config ? { config: options.config } : {}),
     ...(options.rules ? { rules: options.rules } : {}),

@@ -2,37 +2,63 @@
  * What the report-producing commands (evaluate, demo, scan, iac) share: the common options, the
  * config and clock, rendering to stdout or --output, and the exit code.
  */
-import { isAbsolute, resolve } from 'node:path';
+import { dirname, isAbsolute, join, resolve } from 'node:path';
+import picomatch from 'picomatch';
 import { DEFAULT_CONFIG_FILE, parseConfig } from '../config/load.js';
 import type { ResolvedConfig } from '../config/schema.js';
 import { resolveConfig } from '../config/schema.js';
-import { type Evaluation, exitCodeFor } from '../engine/evaluate.js';
+import {
+  type EvaluateOptions,
+  type Evaluation,
+  exitCodeFor,
+  type RuleSelection,
+  UNKNOWN_MODES,
+  type UnknownMode,
+} from '../engine/evaluate.js';
+import { createBaseline, parseBaseline, serializeBaseline } from '../model/baseline.js';
+import { parseIsoTime } from '../model/dates.js';
 import { SEVERITIES, type Severity, type SourceIssue } from '../model/finding.js';
 import type { Report } from '../model/report.js';
-import { FORMATS, REPORTERS, ReportUnavailable } from '../reporters/index.js';
+import { FORMATS, formatForPath, REPORTERS, ReportUnavailable } from '../reporters/index.js';
 import { RULES } from '../rules/registry.js';
 import { inputError } from './errors.js';
 import { type Io, useColor } from './io.js';
 import type { OptionSpec } from './spec.js';
 
 export interface ReportOptions {
+  /** The format of stdout (and of a lone `-o PATH` given with `--format`); default table. */
   format: string;
+  /** Whether --format (or $HYPERPOD_CMK_FORMAT) was given, rather than defaulted. */
+  formatGiven: boolean;
+  /** The -o/--output values, `FORMAT=PATH` or `PATH`. */
+  outputs: string[];
+  /** The single output file of commands with one output (kpi, report, demo --format html). */
   output?: string;
   failOn: Severity | 'none';
+  unknown: UnknownMode;
   config?: string;
   /** --no-config: ignore a config file in the working directory. */
   noConfig?: boolean;
   now?: Date;
   limit: number;
+  /** --base-dir: the repository root that CI formats (SARIF, GitHub, GitLab, JUnit) make paths relative to. */
+  baseDir?: string;
+  quiet: boolean;
+  compact: boolean;
+  rules: string[];
+  skipRules: string[];
+  severity?: Severity;
+  baseline?: string;
+  createBaseline?: string;
 }
 
 export function parseNow(value: string): Date {
-  const ms = Date.parse(value);
-  if (!/^\d{4}-\d{2}-\d{2}/.test(value) || Number.isNaN(ms)) {
+  const ms = parseIsoTime(value);
+  if (ms === undefined) {
     throw inputError({
       code: 'usage.now',
       input: '--now',
-      message: `"${value}" is not an ISO-8601 time`,
+      message: `"${value}" is not an ISO-8601 time on a real calendar date`,
       hint: 'e.g. --now 2026-11-27T12:00:00Z',
     });
   }
@@ -52,16 +78,78 @@ export function parseLimit(value: string): number {
   return n;
 }
 
-export const reportOptions = (formats: readonly string[] = FORMATS): OptionSpec[] => [
-  { flags: '--format <format>', description: 'output format', choices: formats, default: 'table' },
-  { flags: '-o, --output <file>', description: 'write the report to a file instead of stdout' },
+export interface ReportOptionDefaults {
+  /** How UNKNOWN counts by default: `fail` for audits (scan, evaluate), `warn` for iac. */
+  unknown?: UnknownMode;
+  failOn?: Severity | 'none';
+}
+
+export const reportOptions = (
+  formats: readonly string[] = FORMATS,
+  defaults: ReportOptionDefaults = {},
+): OptionSpec[] => [
+  {
+    flags: '--format <format>',
+    description: 'format of the report on stdout (default: table)',
+    choices: formats,
+    env: 'HYPERPOD_CMK_FORMAT',
+  },
+  {
+    flags: '-o, --output <[format=]file>',
+    description:
+      'also write the report to a file, in the format its name ends with (.json .sarif .csv .md .html ...) or ' +
+      'as FORMAT=FILE; repeatable; the table stays on stdout (a lone -o FILE with --format takes that format)',
+    repeatable: true,
+    env: 'HYPERPOD_CMK_OUTPUT',
+  },
   {
     flags: '--fail-on <severity>',
-    description: 'exit 1 when a finding at or above this severity fails',
+    description: 'exit 1 when a finding at or above this severity fails; none: report only, exit 0',
     choices: [...SEVERITIES, 'none'],
-    default: 'low',
+    default: defaults.failOn ?? 'low',
+    env: 'HYPERPOD_CMK_FAIL_ON',
   },
-  { flags: '--config <file>', description: `config file (default: ${DEFAULT_CONFIG_FILE} if present)` },
+  {
+    flags: '--unknown <mode>',
+    description:
+      'how UNKNOWN results count: fail (exit 3 when nothing failed but something is unknown) or warn (reported, exit unaffected)',
+    choices: UNKNOWN_MODES,
+    default: defaults.unknown ?? 'fail',
+    env: 'HYPERPOD_CMK_UNKNOWN',
+  },
+  {
+    flags: '--rule <id>',
+    description:
+      'run only these rules: ids or globs such as "kms-*" (repeatable); a rule the config turns off runs when named by its exact id',
+    repeatable: true,
+    env: 'HYPERPOD_CMK_RULE',
+  },
+  {
+    flags: '--skip-rule <id>',
+    description: 'do not run these rules: ids or globs (repeatable); wins over --rule',
+    repeatable: true,
+    env: 'HYPERPOD_CMK_SKIP_RULE',
+  },
+  {
+    flags: '--severity <severity>',
+    description: 'report only findings at or above this severity (after config severity overrides)',
+    choices: SEVERITIES,
+    env: 'HYPERPOD_CMK_SEVERITY',
+  },
+  {
+    flags: '--baseline <file>',
+    description: 'findings recorded in this baseline file are reported as baseline and do not fail the run',
+    env: 'HYPERPOD_CMK_BASELINE',
+  },
+  {
+    flags: '--create-baseline <file>',
+    description: "record this run's FAIL and UNKNOWN findings (not suppressed) in a baseline file",
+  },
+  {
+    flags: '--config <file>',
+    description: `config file (default: ${DEFAULT_CONFIG_FILE} if present)`,
+    env: 'HYPERPOD_CMK_CONFIG',
+  },
   {
     flags: '--no-config',
     description: `ignore ${DEFAULT_CONFIG_FILE} in the working directory and use the defaults (CI on untrusted changes)`,
@@ -76,19 +164,82 @@ export const reportOptions = (formats: readonly string[] = FORMATS): OptionSpec[
     description: 'resources listed per rule in the table format (0: all)',
     default: 10,
     parse: parseLimit,
+    env: 'HYPERPOD_CMK_LIMIT',
+  },
+  {
+    flags: '--quiet',
+    description: 'table: the summary and the failures only',
+    env: 'HYPERPOD_CMK_QUIET',
+  },
+  {
+    flags: '--compact',
+    description: 'table: no remediation text',
+    env: 'HYPERPOD_CMK_COMPACT',
+  },
+  {
+    flags: '--base-dir <dir>',
+    description:
+      'repository root for the paths in sarif, github, gitlab and junit reports (default: the git work tree of the first path scanned, else the working directory)',
+    env: 'HYPERPOD_CMK_BASE_DIR',
   },
 ];
 
+const stringList = (value: unknown): string[] =>
+  Array.isArray(value) ? value.filter((item): item is string => typeof item === 'string') : [];
+
 export function reportOptionsFrom(options: Record<string, unknown>): ReportOptions {
+  const outputs = typeof options.output === 'string' ? [options.output] : stringList(options.output);
   return {
     format: String(options.format ?? 'table'),
-    ...(typeof options.output === 'string' ? { output: options.output } : {}),
+    formatGiven: typeof options.format === 'string',
+    outputs,
+    ...(outputs.length === 1 ? { output: outputs[0]! } : {}),
     failOn: (options.failOn as Severity | 'none' | undefined) ?? 'low',
+    unknown: (options.unknown as UnknownMode | undefined) ?? 'fail',
     ...(typeof options.config === 'string' ? { config: options.config } : {}),
     ...(options.config === false ? { noConfig: true } : {}),
     ...(options.now instanceof Date ? { now: options.now } : {}),
     limit: typeof options.limit === 'number' ? options.limit : 10,
+    ...(typeof options.baseDir === 'string' ? { baseDir: options.baseDir } : {}),
+    quiet: options.quiet === true,
+    compact: options.compact === true,
+    rules: stringList(options.rule),
+    skipRules: stringList(options.skipRule),
+    ...(typeof options.severity === 'string' ? { severity: options.severity as Severity } : {}),
+    ...(typeof options.baseline === 'string' ? { baseline: options.baseline } : {}),
+    ...(typeof options.createBaseline === 'string' ? { createBaseline: options.createBaseline } : {}),
   };
+}
+
+/**
+ * The repository root for CI formats: --base-dir, else the nearest directory at or above the first
+ * input (or the working directory) that holds `.git` (a directory, or a file in a worktree or
+ * submodule), else the working directory.
+ */
+export function repositoryRoot(
+  io: Io,
+  options: Pick<ReportOptions, 'baseDir'>,
+  inputs: readonly string[] = [],
+): string {
+  if (options.baseDir !== undefined) {
+    const dir = absolute(io, options.baseDir);
+    if (!io.exists(dir))
+      throw inputError({
+        code: 'usage.base_dir',
+        input: '--base-dir',
+        message: `no such directory: ${options.baseDir}`,
+        hint: 'pass the root of the repository the scanned files belong to',
+      });
+    return dir;
+  }
+  let dir = inputs[0] !== undefined ? absolute(io, inputs[0]) : io.cwd;
+  for (let depth = 0; depth < 256; depth++) {
+    if (io.exists(join(dir, '.git'))) return dir;
+    const parent = dirname(dir);
+    if (parent === dir) break;
+    dir = parent;
+  }
+  return io.cwd;
 }
 
 export const absolute = (io: Io, path: string): string => (isAbsolute(path) ? path : resolve(io.cwd, path));
@@ -122,7 +273,7 @@ export function readInput(io: Io, path: string, what: string): string {
 /** The config: --config FILE, else hyperpod-cmk.yaml in the working directory, else `fallback`, else defaults. */
 export function loadConfig(
   io: Io,
-  options: ReportOptions,
+  options: Pick<ReportOptions, 'config' | 'noConfig'>,
   fallback?: { path: string; text: string },
 ): ResolvedConfig {
   const ruleIds = RULES.map((rule) => rule.meta.id);
@@ -181,30 +332,192 @@ export const configNotices = (config: ResolvedConfig): SourceIssue[] => {
   return notice ? [notice] : [];
 };
 
-/** Renders the report to --output or stdout; says where it went on stderr when it is a file. */
-export function emitReport(io: Io, report: Report, options: ReportOptions): void {
-  const reporter = REPORTERS[options.format];
-  if (!reporter)
-    throw inputError({
-      code: 'usage.format',
-      input: '--format',
-      message: `unknown format "${options.format}"`,
-      hint: `one of ${FORMATS.join(', ')}`,
-    });
-  const toFile = options.output !== undefined;
-  let text: string;
-  try {
-    text = reporter(report, { color: !toFile && useColor(io), limit: options.limit });
-  } catch (error) {
-    if (!(error instanceof ReportUnavailable)) throw error;
-    throw inputError({
-      code: 'usage.format',
-      input: `--format ${error.format}`,
-      message: error.message,
-      hint: error.hint,
-    });
+/**
+ * --rule/--skip-rule as a selection for the engine. Ids and globs (picomatch) are matched against
+ * every rule id; one that matches none is a usage error naming it (a typo must not silently run
+ * nothing, or everything).
+ */
+export function ruleSelection(options: Pick<ReportOptions, 'rules' | 'skipRules'>): RuleSelection {
+  const ids = RULES.map((rule) => rule.meta.id);
+  const matcherOf = (patterns: readonly string[], flag: string) => {
+    if (patterns.length === 0) return undefined;
+    for (const pattern of patterns) {
+      const matches = picomatch(pattern);
+      if (!ids.some((id) => matches(id)))
+        throw inputError({
+          code: 'usage.rule',
+          input: `${flag} ${pattern}`,
+          message: picomatch.scan(pattern).isGlob ? 'matches no rule' : 'is not a rule id',
+          hint: '`hyperpod-cmk rules` lists the rule ids; globs such as "kms-key-*" match several',
+        });
+    }
+    return picomatch([...patterns]);
+  };
+  const include = matcherOf(options.rules, '--rule');
+  const exclude = matcherOf(options.skipRules, '--skip-rule');
+  const named = new Set(options.rules.filter((pattern) => ids.includes(pattern)));
+  return {
+    ...(include ? { include: (id: string) => include(id) } : {}),
+    ...(named.size > 0 ? { named } : {}),
+    ...(exclude ? { exclude: (id: string) => exclude(id) } : {}),
+  };
+}
+
+/** What the gating options ask of the engine: rule selection, severity threshold and baseline. */
+export function gatingOptions(
+  io: Io,
+  options: ReportOptions,
+): Pick<EvaluateOptions, 'selection' | 'minSeverity' | 'baseline'> {
+  const selection = ruleSelection(options);
+  let baseline: Set<string> | undefined;
+  if (options.baseline !== undefined) {
+    const parsed = parseBaseline(readInput(io, options.baseline, 'baseline'), options.baseline);
+    if (!parsed.ok) throw inputError(parsed.error);
+    baseline = new Set(parsed.value.findings.map((entry) => entry.fingerprint));
   }
-  writeOutput(io, text, options);
+  return {
+    selection,
+    ...(options.severity ? { minSeverity: options.severity } : {}),
+    ...(baseline ? { baseline } : {}),
+  };
+}
+
+/** One report to write: to a file, or (no path) to stdout. */
+export interface PlannedOutput {
+  format: string;
+  path?: string;
+}
+
+const FORMAT_PREFIX = /^([a-z][a-z0-9-]*)=(.*)$/;
+
+/**
+ * Where the report goes: `-o FORMAT=PATH` and `-o PATH` (format from the name) to files, and a
+ * report to stdout: the --format one, or the table when the files take the other formats. A lone
+ * `-o PATH` given with --format takes that format (as `--format json -o report.json` always did).
+ */
+export function planOutputs(options: ReportOptions, formats: readonly string[] = FORMATS): PlannedOutput[] {
+  const known = (format: string) => formats.includes(format) && REPORTERS[format] !== undefined;
+  const lone =
+    options.formatGiven && options.outputs.length === 1 && !FORMAT_PREFIX.test(options.outputs[0]!);
+  const planned: PlannedOutput[] = [];
+  const paths = new Set<string>();
+  for (const value of options.outputs) {
+    const prefixed = FORMAT_PREFIX.exec(value);
+    let format: string | undefined;
+    let path = value;
+    if (prefixed) {
+      format = prefixed[1]!;
+      path = prefixed[2]!;
+      if (!known(format))
+        throw inputError({
+          code: 'usage.output',
+          input: `--output ${value}`,
+          message: `unknown format "${format}"`,
+          hint: `one of ${formats.join(', ')}`,
+        });
+    } else {
+      const byName = formatForPath(value);
+      if (lone) {
+        if (byName && byName !== options.format && known(byName))
+          throw inputError({
+            code: 'usage.output',
+            input: `--output ${value}`,
+            message: `its name says ${byName} but --format says ${options.format}`,
+            hint: `drop --format, or write --output ${options.format}=${value}`,
+          });
+        format = options.format;
+      } else format = byName !== undefined && known(byName) ? byName : undefined;
+      if (format === undefined)
+        throw inputError({
+          code: 'usage.output',
+          input: `--output ${value}`,
+          message: 'its name does not say which format to write',
+          hint: `write FORMAT=${value} (one of ${formats.join(', ')}), or give it one of their extensions`,
+        });
+    }
+    if (path === '')
+      throw inputError({ code: 'usage.output', input: `--output ${value}`, message: 'no file name' });
+    if (paths.has(path))
+      throw inputError({
+        code: 'usage.output',
+        input: `--output ${path}`,
+        message: 'given more than once',
+        hint: 'write each report to its own file',
+      });
+    paths.add(path);
+    planned.push({ format, path });
+  }
+  if (planned.length === 0) planned.push({ format: options.format });
+  else planned.push({ format: options.formatGiven && !lone ? options.format : 'table' });
+  return planned;
+}
+
+/** The terminal's width, when stdout is one. */
+const terminalWidth = (io: Io): number | undefined => {
+  const columns = io.stdout.columns;
+  return io.stdout.isTTY && typeof columns === 'number' && columns > 20 ? columns : undefined;
+};
+
+/**
+ * Writes every report of the run: each -o file (saying so on stderr), then stdout; with
+ * --create-baseline, the baseline too.
+ */
+export function emitReport(
+  io: Io,
+  report: Report,
+  options: ReportOptions,
+  extras: {
+    /** Replaces a format's rendering (the demo's dashboard with its history). */
+    renderers?: Partial<Record<string, () => string>>;
+    /** The resource id recorded in a baseline entry (IaC: relative to the repository root). */
+    resourceId?: (id: string) => string;
+  } = {},
+): void {
+  const planned = planOutputs(options);
+  const rendered = planned.map((output) => {
+    const custom = extras.renderers?.[output.format];
+    if (custom) return custom();
+    const reporter = REPORTERS[output.format];
+    if (!reporter)
+      throw inputError({
+        code: 'usage.format',
+        input: '--format',
+        message: `unknown format "${output.format}"`,
+        hint: `one of ${FORMATS.join(', ')}`,
+      });
+    const toTerminal = output.path === undefined;
+    const width = toTerminal ? terminalWidth(io) : undefined;
+    try {
+      return reporter(report, {
+        color: toTerminal && useColor(io),
+        limit: options.limit,
+        cwd: io.cwd,
+        baseDir: repositoryRoot(io, options, report.scan.inputs),
+        quiet: options.quiet,
+        compact: options.compact,
+        ...(width ? { width } : {}),
+      });
+    } catch (error) {
+      if (!(error instanceof ReportUnavailable)) throw error;
+      throw inputError({
+        code: 'usage.format',
+        input: `--format ${error.format}`,
+        message: error.message,
+        hint: error.hint,
+      });
+    }
+  });
+  // Everything is rendered before anything is written: a format that cannot be made leaves no partial set.
+  for (const [i, output] of planned.entries())
+    writeOutput(io, rendered[i]!, { format: output.format, ...(output.path ? { output: output.path } : {}) });
+  if (options.createBaseline !== undefined) {
+    const baseline = createBaseline(report.findings, {
+      createdAt: report.scan.finishedAt,
+      toolVersion: report.tool.version,
+      ...(extras.resourceId ? { resourceId: extras.resourceId } : {}),
+    });
+    writeOutput(io, serializeBaseline(baseline), { format: 'baseline', output: options.createBaseline });
+  }
 }
 
 /** Writes rendered output to --output (saying so on stderr) or stdout. */
@@ -226,6 +539,10 @@ export function writeOutput(io: Io, text: string, options: Pick<ReportOptions, '
   }
 }
 
-export function exitCode(evaluation: Evaluation, gaps: number, options: ReportOptions): number {
-  return exitCodeFor(evaluation, gaps, options.failOn);
+export function exitCode(
+  evaluation: Evaluation,
+  gaps: number,
+  options: Pick<ReportOptions, 'failOn' | 'unknown'>,
+): number {
+  return exitCodeFor(evaluation, gaps, options.failOn, options.unknown);
 }

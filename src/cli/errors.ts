@@ -1,4 +1,5 @@
 import type { InputError } from '../model/input-error.js';
+import { escapeControl } from '../reporters/escape.js';
 
 /** An input error on its way to the entry point, which prints it and exits 2. */
 export class CliInputError extends Error {
@@ -12,10 +13,12 @@ export const inputError = (detail: InputError): CliInputError => new CliInputErr
 
 /** The one-line (plus problems) form of an input error, as printed on stderr. */
 export function formatInputError(detail: InputError): string {
-  const lines = [`hyperpod-cmk: ${detail.input}: ${detail.message}`];
+  // File names, paths and parse errors quote the input: one line each, whatever they hold.
+  const e = escapeControl;
+  const lines = [`hyperpod-cmk: ${e(detail.input)}: ${e(detail.message)}`];
   for (const problem of detail.problems?.slice(0, 20) ?? [])
-    lines.push(`  ${problem.path}: ${problem.message}`);
+    lines.push(`  ${e(problem.path)}: ${e(problem.message)}`);
   if ((detail.problems?.length ?? 0) > 20) lines.push(`  … and ${detail.problems!.length - 20} more`);
-  if (detail.hint) lines.push(`  hint: ${detail.hint}`);
+  if (detail.hint) lines.push(`  hint: ${e(detail.hint)}`);
   return `${lines.join('\n')}\n`;
 }

@@ -4,10 +4,11 @@
  *
  *   const saved = await saveToHistory(io, raw, report, inventory);   // an exit code when saving failed
  */
+
+import { scanRecord } from '../history/record.js';
 import type { Inventory } from '../model/inventory.js';
 import type { Report } from '../model/report.js';
 import { DB_ENV, defaultDbPath } from '../store/paths.js';
-import { scanRecord } from '../store/record.js';
 import type { HistoryStore } from '../store/sqlite.js';
 import { absolute } from './common.js';
 import { formatInputError, inputError } from './errors.js';

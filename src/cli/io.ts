@@ -1,16 +1,18 @@
 /** What a command may touch of the outside world, injected so commands run in tests without a process. */
-import { readFileSync, statSync, writeFileSync } from 'node:fs';
-import { dirname } from 'node:path';
-import { ensureDirectory } from '../files/directories.js';
+import { readFileSync, statSync } from 'node:fs';
+import { type WriteOptions, writeFileAtomic } from '../files/write.js';
+import { escapeTerminalOutput } from '../reporters/escape.js';
 
 export interface Io {
-  stdout: { write(text: string): void; isTTY?: boolean };
+  /** `columns`: the terminal's width, when stdout is one (the table is cut to it). */
+  stdout: { write(text: string): void; isTTY?: boolean; columns?: number };
   stderr: { write(text: string): void; isTTY?: boolean };
   env: Readonly<Record<string, string | undefined>>;
   cwd: string;
   now(): Date;
   readFile(path: string): string;
-  writeFile(path: string, text: string): void;
+  /** Atomically (temporary file + rename); with `within`, never outside it nor through a symlink. */
+  writeFile(path: string, text: string, options?: WriteOptions): void;
   exists(path: string): boolean;
 }
 
@@ -22,10 +24,7 @@ export function processIo(): Io {
     cwd: process.cwd(),
     now: () => new Date(),
     readFile: (path) => readFileSync(path, 'utf8'),
-    writeFile: (path, text) => {
-      ensureDirectory(dirname(path));
-      writeFileSync(path, text);
-    },
+    writeFile: (path, text, options) => writeFileAtomic(path, text, options),
     exists: (path) => {
       try {
         statSync(path);
@@ -42,4 +41,26 @@ export function useColor(io: Io, stream: 'stdout' | 'stderr' = 'stdout'): boolea
   if (io.env.NO_COLOR !== undefined && io.env.NO_COLOR !== '') return false;
   if (io.env.FORCE_COLOR !== undefined && io.env.FORCE_COLOR !== '0') return true;
   return io[stream].isTTY === true && io.env.TERM !== 'dumb';
+}
+
+/**
+ * The io every command runs with: whatever is written to stdout or stderr has its control and
+ * bidi characters escaped (`\x1b`, `\u202e`), whichever command or message wrote it, so a name,
+ * tag, file name or parse error from a tenant or a pull request can never move the cursor, set the
+ * window title, hide text or reorder a line. Kept: line feeds, colour sequences on a stream that
+ * is in colour (reporters escape the values they colour themselves, with `terminalSafe`), and the
+ * progress line's clear-line at the start of a write. Machine formats are unchanged, or stay
+ * equivalent: JSON never holds a raw C0 character, and DEL, C1 and bidi characters come out as
+ * `\u009b`, `\u202e`: valid JSON escapes of the same characters. `-o FILE` writes the exact bytes.
+ */
+export function terminalGuard(io: Io): Io {
+  const guard = (name: 'stdout' | 'stderr'): Io['stdout'] => {
+    const stream = io[name];
+    return {
+      write: (text: string) =>
+        stream.write(escapeTerminalOutput(text, { color: useColor(io, name), progress: name === 'stderr' })),
+      isTTY: stream.isTTY === true,
+    };
+  };
+  return { ...io, stdout: guard('stdout'), stderr: guard('stderr') };
 }

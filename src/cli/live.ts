@@ -5,10 +5,11 @@
  */
 import type { CollectOptions, CollectResult } from '../collectors/aws/collect.js';
 import type { ProgressCounts } from '../collectors/aws/context.js';
-import { closestRegion, isKnownRegion } from '../collectors/aws/regions.js';
 import type { ResolvedConfig } from '../config/schema.js';
 import { isRuleEnabled } from '../engine/evaluate.js';
-import { findRule } from '../rules/registry.js';
+import { closestRegion, isKnownRegion } from '../model/regions.js';
+import { ruleNeeds } from '../rules/define-rule.js';
+import { RULES } from '../rules/registry.js';
 import { inputError } from './errors.js';
 import type { Io } from './io.js';
 import { progressLine } from './progress.js';
@@ -66,6 +67,21 @@ function parseConcurrency(value: string): number {
   return n;
 }
 
+/** The default of --request-timeout, in seconds (the session's default, in milliseconds). */
+export const DEFAULT_REQUEST_TIMEOUT_SECONDS = 30;
+
+function parseRequestTimeout(value: string): number {
+  const n = Number(value);
+  if (!/^\d+(\.\d+)?$/.test(value.trim()) || !Number.isFinite(n) || n < 1 || n > 3600)
+    throw inputError({
+      code: 'usage.request_timeout',
+      input: '--request-timeout',
+      message: `"${value}" is not a number of seconds from 1 to 3600`,
+      hint: `the default is ${DEFAULT_REQUEST_TIMEOUT_SECONDS} seconds per attempt`,
+    });
+  return n;
+}
+
 function parseRoleName(value: string): string {
   if (!/^(\/[\w+=,.@-]+)*\/?[\w+=,.@-]{1,64}$/.test(value))
     throw inputError({
@@ -104,6 +120,7 @@ export const scopeOptions: OptionSpec[] = [
     flags: '--region <region>',
     description: "Region to scan; repeat or comma-separate for several (default: the profile's Region)",
     parse: parseRegion,
+    repeatable: true,
   },
   { flags: '--all-regions', description: 'scan every Region enabled in each account' },
   {
@@ -119,6 +136,13 @@ export const scopeOptions: OptionSpec[] = [
     description: 'AWS requests in flight at once, across accounts and Regions',
     default: DEFAULT_CONCURRENCY,
     parse: parseConcurrency,
+  },
+  {
+    flags: '--request-timeout <seconds>',
+    description:
+      'abort an AWS request attempt that has not answered after this many seconds; it is retried, then a gap',
+    default: DEFAULT_REQUEST_TIMEOUT_SECONDS,
+    parse: parseRequestTimeout,
   },
   {
     flags: '--no-cloudtrail',
@@ -167,9 +191,9 @@ export function collectOptionsFrom(
       message: 'has no effect without --role-name',
       hint: 'pass --role-name with the role whose trust policy requires the external id',
     });
-  const unusedRule = findRule('kms-key-unused');
   const selectorOn =
-    config.keySelectorTags !== undefined && (!unusedRule || isRuleEnabled(unusedRule, config));
+    config.keySelectorTags !== undefined &&
+    RULES.some((rule) => ruleNeeds(rule, 'governed-keys') && isRuleEnabled(rule, config));
   const defaultRegion = io.env.AWS_REGION || io.env.AWS_DEFAULT_REGION || undefined;
   return {
     ...(regions ? { regions } : {}),
@@ -182,6 +206,8 @@ export function collectOptionsFrom(
     ...(typeof raw.endpointUrl === 'string' ? { endpoint: raw.endpointUrl } : {}),
     ...(defaultRegion ? { defaultRegion } : {}),
     concurrency: typeof raw.concurrency === 'number' ? raw.concurrency : DEFAULT_CONCURRENCY,
+    requestTimeoutMs:
+      1000 * (typeof raw.requestTimeout === 'number' ? raw.requestTimeout : DEFAULT_REQUEST_TIMEOUT_SECONDS),
     cloudtrail: raw.cloudtrail !== false,
     lookbackDays: config.lookbackDays,
     ...(selectorOn && config.keySelectorTags ? { keySelectorTags: config.keySelectorTags } : {}),

@@ -10,11 +10,14 @@ import { guardrailsCommand } from './commands/guardrails.js';
 import { historyCommand } from './commands/history.js';
 import { iacCommand } from './commands/iac.js';
 import { kpiCommand } from './commands/kpi.js';
+import { planCommand } from './commands/plan.js';
+import { policyCommand } from './commands/policy.js';
+import { registerCommand } from './commands/register.js';
 import { reportCommand } from './commands/report.js';
 import { rulesCommand } from './commands/rules.js';
 import { scanCommand } from './commands/scan.js';
 import { CliInputError, formatInputError } from './errors.js';
-import { type Io, processIo } from './io.js';
+import { type Io, processIo, terminalGuard } from './io.js';
 import { buildProgram, CommanderError, type ProgramResult } from './program.js';
 import type { CommandSpec } from './spec.js';
 
@@ -29,16 +32,23 @@ export const COMMANDS: CommandSpec[] = [
   kpiCommand,
   historyCommand,
   reportCommand,
+  policyCommand,
+  registerCommand,
+  planCommand,
 ];
 
 export async function runCli(
   argv: readonly string[],
-  io: Io,
+  rawIo: Io,
   commands: readonly CommandSpec[] = COMMANDS,
 ): Promise<number> {
+  // The one boundary to the terminal: nothing a command prints reaches it with raw control characters.
+  const io = terminalGuard(rawIo);
   const result: ProgramResult = {};
-  const program = buildProgram(commands, io, result);
+  let program: ReturnType<typeof buildProgram> | undefined;
   try {
+    // Building reads the options' environment variables, which may be invalid (exit 2).
+    program = buildProgram(commands, io, result);
     await program.parseAsync([...argv], { from: 'user' });
   } catch (error) {
     if (error instanceof CommanderError) {
@@ -64,7 +74,7 @@ export async function runCli(
   }
   if (result.code === undefined) {
     // No command ran: `hyperpod-cmk` alone prints help.
-    io.stdout.write(program.helpInformation());
+    io.stdout.write(program?.helpInformation() ?? '');
     return argv.length === 0 ? 0 : 2;
   }
   return result.code;

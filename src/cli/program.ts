@@ -1,6 +1,7 @@
 /** Turns the command specs into a commander program whose actions run with injected io. */
-import { Command, CommanderError, Option } from 'commander';
+import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
 import { TOOL_VERSION } from '../version.js';
+import { CliInputError, inputError } from './errors.js';
 import type { Io } from './io.js';
 import type { CommandSpec, OptionSpec } from './spec.js';
 
@@ -9,13 +10,74 @@ export interface ProgramResult {
   code?: number;
 }
 
+const TRUE_WORDS = new Set(['1', 'true', 'yes', 'on']);
+const FALSE_WORDS = new Set(['0', 'false', 'no', 'off']);
+
+/** The value of an environment variable for an option, parsed as the flag would be; a bad one is an input error naming the variable. */
+function fromEnvironment(spec: OptionSpec, name: string, text: string): unknown {
+  const bad = (message: string, hint?: string): never => {
+    throw inputError({ code: 'usage.env', input: `$${name}`, message, ...(hint ? { hint } : {}) });
+  };
+  if (!/[<[]/.test(spec.flags)) {
+    const word = text.trim().toLowerCase();
+    if (TRUE_WORDS.has(word)) return true;
+    if (FALSE_WORDS.has(word)) return false;
+    return bad(`"${text}" is not a yes/no value`, `${name}=1 turns ${spec.flags} on, ${name}=0 off`);
+  }
+  const parseOne = (value: string, previous: unknown): unknown => {
+    if (spec.choices && !spec.choices.includes(value))
+      bad(`"${value}" is not one of ${spec.choices.join(', ')}`);
+    try {
+      return spec.parse ? spec.parse(value, previous) : value;
+    } catch (error) {
+      if (error instanceof CliInputError) bad(error.detail.message, error.detail.hint);
+      throw error;
+    }
+  };
+  if (!spec.repeatable) return parseOne(text.trim(), undefined);
+  // A list in one variable: comma-separated, as in HYPERPOD_CMK_RULE=kms-*,hyperpod-root-volume-cmk.
+  let value: unknown;
+  for (const item of text.split(',').map((part) => part.trim())) {
+    if (item === '') continue;
+    value = spec.parse
+      ? parseOne(item, value)
+      : [...((value as string[] | undefined) ?? []), parseOne(item, undefined)];
+  }
+  return value ?? [];
+}
+
 function toOption(spec: OptionSpec, env: Io['env']): Option {
-  const option = new Option(spec.flags, spec.description);
+  const option = new Option(
+    spec.flags,
+    spec.env ? `${spec.description} [env: ${spec.env}]` : spec.description,
+  );
   if (spec.choices) option.choices([...spec.choices]);
-  if (spec.parse) option.argParser(spec.parse as (value: string, previous: unknown) => unknown);
+  const variadic = spec.flags.includes('...');
+  const takesValue = /[<[]/.test(spec.flags);
+  if (takesValue && !variadic) {
+    // One value per flag: giving it twice is a usage error, never "last one wins". A repeatable
+    // flag collects its values; values from the command line replace those from the environment.
+    let given = false;
+    option.argParser((value: string, previous: unknown) => {
+      if (spec.choices && !spec.choices.includes(value))
+        throw new InvalidArgumentError(`Allowed choices are ${spec.choices.join(', ')}.`);
+      const first = !given;
+      given = true;
+      if (!first && !spec.repeatable)
+        throw inputError({
+          code: 'usage.repeated',
+          input: spec.flags.split(/[ ,]/).filter((part) => part.startsWith('--'))[0] ?? spec.flags,
+          message: 'given more than once; it takes one value',
+          hint: 'give it once (the last one does not win)',
+        });
+      const before = first ? undefined : previous;
+      if (spec.parse) return spec.parse(value, before);
+      return spec.repeatable ? [...((before as string[] | undefined) ?? []), value] : value;
+    });
+  } else if (spec.parse) option.argParser(spec.parse as (value: string, previous: unknown) => unknown);
   const fromEnv = spec.env ? env[spec.env] : undefined;
-  if (fromEnv !== undefined && fromEnv !== '') {
-    option.default(spec.parse ? spec.parse(fromEnv, undefined) : fromEnv, `$${spec.env}`);
+  if (spec.env && fromEnv !== undefined && fromEnv !== '') {
+    option.default(fromEnvironment(spec, spec.env, fromEnv), `$${spec.env}`);
   } else if (spec.default !== undefined) {
     option.default(spec.default);
   }

@@ -9,8 +9,13 @@ export interface OptionSpec {
   default?: string | boolean | number | readonly string[];
   /** Converts the raw value; throw `CliInputError` for a bad value. */
   parse?: (value: string, previous: unknown) => unknown;
-  /** Read the default from this environment variable when the flag is absent. */
+  /** Read the default from this environment variable when the flag is absent (a list: comma-separated). */
   env?: string;
+  /**
+   * The flag may be given several times, its values collected (by `parse`, or into a list). Any
+   * other flag that takes a value may be given once: a second time is a usage error (exit 2).
+   */
+  repeatable?: boolean;
 }
 
 export interface ArgumentSpec {

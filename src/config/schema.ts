@@ -4,10 +4,36 @@
  * silently turns a control off.
  */
 import { z } from 'zod';
+import { parseIsoTime } from '../model/dates.js';
 import { SEVERITIES } from '../model/finding.js';
+import { closestRegion, isKnownRegion } from '../model/regions.js';
 
 const AccountId = z.string().regex(/^\d{12}$/, 'a 12-digit AWS account id');
-const Region = z.string().regex(/^[a-z]{2}(-[a-z]+)+-\d$/, 'an AWS region such as us-east-1');
+/** Why a value is not a Region the SDK knows (the closest one suggested for a typo), else undefined. */
+function notARegion(value: string): string | undefined {
+  if (isKnownRegion(value)) return undefined;
+  const close = closestRegion(value);
+  return `"${value}" is not an AWS Region${close ? ` (did you mean ${close}?)` : ''}`;
+}
+
+/** Validated like --region. */
+const Region = z
+  .string()
+  .regex(/^[a-z]{2}(-[a-z]+)+-\d$/, 'an AWS region such as us-east-1')
+  .superRefine((value, ctx) => {
+    const problem = notARegion(value);
+    if (problem) ctx.addIssue({ code: 'custom', message: problem });
+  });
+/** A cluster ARN names its Region: one that is not a Region (and not a wildcard) is a typo. */
+const ClusterPattern = z
+  .string()
+  .min(1)
+  .superRefine((value, ctx) => {
+    const region = /^arn:[^:*?]*:sagemaker:([^:]*):/.exec(value)?.[1];
+    if (region === undefined || region.includes('*') || region.includes('?')) return;
+    const problem = notARegion(region);
+    if (problem) ctx.addIssue({ code: 'custom', message: `the Region of the ARN: ${problem}` });
+  });
 const PrincipalPattern = z
   .string()
   .min(1)
@@ -15,10 +41,7 @@ const PrincipalPattern = z
 const IsoDate = z
   .string()
   .regex(/^\d{4}-\d{2}-\d{2}(T[\d:.]+(Z|[+-]\d{2}:?\d{2})?)?$/, 'an ISO-8601 date such as 2026-12-31')
-  .refine((value) => {
-    const ms = Date.parse(value.length === 10 ? `${value}T00:00:00Z` : value);
-    return !Number.isNaN(ms) && new Date(ms).toISOString().slice(0, 10) === value.slice(0, 10);
-  }, 'a real calendar date');
+  .refine((value) => parseIsoTime(value) !== undefined, 'a real calendar date');
 
 export const RuleSettingSchema = z.union(
   [
@@ -43,7 +66,7 @@ export type SuppressionRule = z.infer<typeof SuppressionRuleSchema>;
 
 export const TenantAssignmentSchema = z
   .object({
-    cluster: z.string().min(1).describe('cluster name or ARN; * and ? are wildcards'),
+    cluster: ClusterPattern.describe('cluster name or ARN; * and ? are wildcards'),
     instanceGroup: z.string().min(1).describe('instance group name; * and ? are wildcards'),
     tenant: z.string().min(1),
   })
@@ -72,6 +95,13 @@ export const ConfigSchema = z
       .array(AccountId)
       .optional()
       .describe('other accounts that may be named in key policies'),
+    organizationId: z
+      .string()
+      .regex(/^o-[a-z0-9]{10,32}$/, 'an AWS Organizations id such as o-a1b2c3d4e5')
+      .optional()
+      .describe(
+        'the organization of the scanned accounts (aws:PrincipalOrgID), for IaC and where DescribeOrganization was not readable',
+      ),
     rotation: z
       .object({ maxDays: z.number().int().min(90).max(2560).optional().describe('default 365') })
       .strict()
@@ -82,7 +112,13 @@ export const ConfigSchema = z
       .optional(),
     tenancy: z.array(TenantAssignmentSchema).optional().describe('which tenant each instance group serves'),
     drRegions: z
-      .record(Region, Region)
+      .record(z.string(), Region)
+      .superRefine((regions, ctx) => {
+        for (const region of Object.keys(regions)) {
+          const problem = notARegion(region);
+          if (problem) ctx.addIssue({ code: 'custom', path: [region], message: problem });
+        }
+      })
       .optional()
       .describe('for each key region, the region its replica must be in'),
     cloudtrail: z
@@ -123,6 +159,7 @@ export interface ResolvedConfig {
   keyAdmins: readonly string[];
   allowedKeyUsers: readonly string[];
   allowedExternalAccounts: readonly string[];
+  organizationId: string | undefined;
   rotationMaxDays: number;
   deletionMinWindowDays: number;
   tenancy: readonly { cluster: string; instanceGroup: string; tenant: string }[];
@@ -145,6 +182,7 @@ export function resolveConfig(config: Config = {}): ResolvedConfig {
     keyAdmins: config.keyAdmins ?? [],
     allowedKeyUsers: config.allowedKeyUsers ?? [],
     allowedExternalAccounts: config.allowedExternalAccounts ?? [],
+    organizationId: config.organizationId,
     rotationMaxDays: config.rotation?.maxDays ?? 365,
     deletionMinWindowDays: config.deletion?.minWindowDays ?? 30,
     tenancy: config.tenancy ?? [],

@@ -39,6 +39,9 @@ function estateAt(week: number): Inventory {
   const inventory = demoEstate();
   const at = new Date(Date.parse(DEMO_TIME) - (DEMO_WEEKS - 1 - week) * WEEK_MS).toISOString();
   inventory.generatedAt = at;
+  // Each weekly scan looked up its own last 90 days of CloudTrail events.
+  const lookedUpSince = new Date(Date.parse(at) - 90 * 86_400_000).toISOString();
+  inventory.eventsCollected = inventory.eventsCollected.map((w) => ({ ...w, since: lookedUpSince }));
   if (week < 3) {
     for (const key of inventory.keys)
       if (key.aliases.some((a) => a.startsWith('alias/hyperpod/llm-pretrain/')))

@@ -7,18 +7,53 @@ import { type ResolvedConfig, resolveConfig } from '../config/schema.js';
 import type { Finding, ResourceRef, Severity, Status, Suppression } from '../model/finding.js';
 import { SEVERITIES, severityRank } from '../model/finding.js';
 import type { Inventory } from '../model/inventory.js';
+import { type InventoryIndex, indexInventory } from '../model/inventory-index.js';
 import type { Summary } from '../model/report.js';
 import { globMatch } from '../policy/glob.js';
 import { formatMessage, type Rule, type Verdict } from '../rules/define-rule.js';
 import { RULES } from '../rules/registry.js';
 import { type ComplianceReport, rollUpCompliance } from './compliance.js';
-import { indexInventory } from './inventory-index.js';
+import type { InlineSuppression } from './inline-suppressions.js';
+import { unknownRemediation } from './missing-data.js';
 
 export interface EvaluateOptions {
   config?: ResolvedConfig;
   /** The clock: lookback windows, suppression expiry and deletion countdowns are measured from it. */
   now?: Date;
   rules?: readonly Rule[];
+  /** Check selection (--rule/--skip-rule): decides which rules run; see `selectRules`. */
+  selection?: RuleSelection;
+  /** Findings below this severity are not reported (--severity). */
+  minSeverity?: Severity;
+  /**
+   * The resource id a fingerprint is computed from (IaC: the file made relative to the repository
+   * root), so that fingerprints do not depend on where the checkout is or where the scan ran from.
+   */
+  fingerprintId?: (resourceId: string) => string;
+  /** Inline skips written in the IaC, by resource id (see `inline-suppressions.ts`). */
+  inlineSuppressions?: ReadonlyMap<string, readonly InlineSuppression[]>;
+  /** Fingerprints recorded in a --baseline file: matching FAIL/UNKNOWN findings are marked, not gated. */
+  baseline?: ReadonlySet<string>;
+}
+
+/**
+ * The rules a run selects. `include` (--rule) narrows the rules the config enables; a rule the
+ * config turns off runs only when `include` names it by its exact id. `exclude` (--skip-rule)
+ * wins over both.
+ */
+export interface RuleSelection {
+  include?: (ruleId: string) => boolean;
+  /** Ids named exactly in `include`: they run even when the config turns them off. */
+  named?: ReadonlySet<string>;
+  exclude?: (ruleId: string) => boolean;
+}
+
+export function isRuleSelected(rule: Rule, config: ResolvedConfig, selection: RuleSelection = {}): boolean {
+  const id = rule.meta.id;
+  if (selection.exclude?.(id)) return false;
+  if (selection.named?.has(id)) return true;
+  if (!isRuleEnabled(rule, config)) return false;
+  return selection.include ? selection.include(id) : true;
 }
 
 export interface Evaluation {
@@ -89,10 +124,11 @@ function crashFinding(rule: Rule, error: unknown): Verdict {
 export function evaluate(inventory: Inventory, options: EvaluateOptions = {}): Evaluation {
   const config = options.config ?? resolveConfig();
   const now = options.now ?? new Date();
-  const rules = (options.rules ?? RULES).filter((rule) => isRuleEnabled(rule, config));
+  const rules = (options.rules ?? RULES).filter((rule) => isRuleSelected(rule, config, options.selection));
   const index = indexInventory(inventory);
   const context = { inventory, index, config, now };
   const findings: Finding[] = [];
+  const threshold = options.minSeverity ? severityRank(options.minSeverity) : 0;
 
   for (const rule of rules) {
     let verdicts: Verdict[];
@@ -101,14 +137,24 @@ export function evaluate(inventory: Inventory, options: EvaluateOptions = {}): E
     } catch (error) {
       verdicts = [crashFinding(rule, error)];
     }
-    for (const verdict of verdicts) findings.push(toFinding(rule, verdict, config, now));
+    for (const verdict of verdicts) {
+      const finding = toFinding(rule, verdict, config, now, options, index);
+      if (severityRank(finding.severity) >= threshold) findings.push(finding);
+    }
   }
 
   const compliance = rollUpCompliance(inventory, findings);
   return { findings, compliance, summary: summarize(inventory, findings, compliance) };
 }
 
-function toFinding(rule: Rule, verdict: Verdict, config: ResolvedConfig, now: Date): Finding {
+function toFinding(
+  rule: Rule,
+  verdict: Verdict,
+  config: ResolvedConfig,
+  now: Date,
+  options: EvaluateOptions,
+  index: InventoryIndex,
+): Finding {
   const template =
     verdict.messageId === 'ruleError'
       ? 'the rule failed to run: {{error}}'
@@ -124,30 +170,48 @@ function toFinding(rule: Rule, verdict: Verdict, config: ResolvedConfig, now: Da
     severity: severityFor(rule, verdict, config),
     messageId: verdict.messageId,
     message,
-    remediation: rule.meta.remediation.summary,
-    fingerprint: fingerprint(rule.meta.id, resource.id),
+    // An UNKNOWN is fixed by getting the missing data, not by the rule's fix for a failure.
+    remediation:
+      verdict.status === 'UNKNOWN' ? unknownRemediation(verdict, index) : rule.meta.remediation.summary,
+    fingerprint: fingerprint(rule.meta.id, options.fingerprintId?.(resource.id) ?? resource.id),
     resource,
     evidence: verdict.evidence ?? NO_EVIDENCE,
     suppressed: null,
   };
+  if (finding.status !== 'FAIL' && finding.status !== 'UNKNOWN') return finding;
+  const inline = options.inlineSuppressions?.get(resource.id)?.find((skip) => skip.ruleId === rule.meta.id);
+  if (inline) {
+    finding.suppressed = {
+      reason: inline.reason,
+      expires: null,
+      source: 'inline',
+      location: inline.location,
+    };
+    return finding;
+  }
   const match = matchSuppression(finding, config, now);
   if (match?.expired) finding.suppressionExpired = match.suppression;
   else if (match) finding.suppressed = match.suppression;
+  if (!finding.suppressed && options.baseline?.has(finding.fingerprint)) finding.baseline = true;
   return finding;
 }
 
-const pct = (part: number, whole: number) => (whole === 0 ? 100 : Math.round((part / whole) * 1000) / 10);
+/** Null when nothing was examined: a scan that judged no cluster is not 100% compliant. */
+const pct = (part: number, whole: number) => (whole === 0 ? null : Math.round((part / whole) * 1000) / 10);
 
 function summarize(
   inventory: Inventory,
   findings: readonly Finding[],
   compliance: ComplianceReport,
 ): Summary {
-  const count = (status: Status) => findings.filter((f) => f.status === status && !f.suppressed).length;
+  const count = (status: Status) =>
+    findings.filter((f) => f.status === status && !f.suppressed && !f.baseline).length;
   const failBySeverity = Object.fromEntries(SEVERITIES.map((s) => [s, 0])) as Record<Severity, number>;
   for (const finding of findings) {
-    if (finding.status === 'FAIL' && !finding.suppressed) failBySeverity[finding.severity]++;
+    if (finding.status === 'FAIL' && !finding.suppressed && !finding.baseline)
+      failBySeverity[finding.severity]++;
   }
+  const baseline = findings.filter((f) => f.baseline).length;
   const clusters = compliance.clusters;
   const compliantClusters = clusters.filter((c) => c.status === 'compliant').length;
   const compliantByException = clusters.filter((c) => c.status === 'compliant-by-exception').length;
@@ -170,18 +234,38 @@ function summarize(
     notApplicable: count('NOT_APPLICABLE'),
     unknown: count('UNKNOWN'),
     suppressed: findings.filter((f) => f.suppressed).length,
+    ...(baseline > 0 ? { baseline } : {}),
     expiredSuppressions: findings.filter((f) => f.suppressionExpired).length,
     failBySeverity,
   };
 }
 
-/** The exit code a set of findings and gaps calls for (DESIGN.md): 1 fail, 3 incomplete, 0 clean. */
-export function exitCodeFor(evaluation: Evaluation, gaps: number, failOn: Severity | 'none'): 0 | 1 | 3 {
-  const threshold = failOn === 'none' ? Number.POSITIVE_INFINITY : severityRank(failOn);
+/** How UNKNOWN results count for the exit code (--unknown). */
+export type UnknownMode = 'fail' | 'warn';
+export const UNKNOWN_MODES: readonly UnknownMode[] = ['fail', 'warn'];
+
+/**
+ * The exit code a set of findings and gaps calls for (docs/ci.md has the matrix):
+ * - `failOn` 'none' is report-only: 0 (usage and input errors exit 2 before this is asked);
+ * - 1 when an unsuppressed FAIL not in the baseline is at or above `failOn`;
+ * - 3 when the scan is incomplete: `gaps` (data not collected, inputs not read or parsed), or,
+ *   with `unknown` 'fail', an unsuppressed UNKNOWN not in the baseline;
+ * - 0 otherwise.
+ */
+export function exitCodeFor(
+  evaluation: Evaluation,
+  gaps: number,
+  failOn: Severity | 'none',
+  unknown: UnknownMode = 'fail',
+): 0 | 1 | 3 {
+  if (failOn === 'none') return 0;
+  const threshold = severityRank(failOn);
+  const open = (f: Finding) => !f.suppressed && !f.baseline;
   const failed = evaluation.findings.some(
-    (f) => f.status === 'FAIL' && !f.suppressed && severityRank(f.severity) >= threshold,
+    (f) => f.status === 'FAIL' && open(f) && severityRank(f.severity) >= threshold,
   );
   if (failed) return 1;
-  const incomplete = gaps > 0 || evaluation.findings.some((f) => f.status === 'UNKNOWN' && !f.suppressed);
+  const incomplete =
+    gaps > 0 || (unknown === 'fail' && evaluation.findings.some((f) => f.status === 'UNKNOWN' && open(f)));
   return incomplete ? 3 : 0;
 }

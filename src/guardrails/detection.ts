@@ -13,8 +13,8 @@
  */
 import { stringify } from 'yaml';
 import type { Config, ResolvedConfig } from '../config/schema.js';
+import { ACCOUNT_RESOURCE_TYPE, CLUSTER_RESOURCE_TYPE } from './config-evaluations.js';
 import { hclList, hclString, hclValue } from './hcl.js';
-import { ACCOUNT_RESOURCE_TYPE, CLUSTER_RESOURCE_TYPE } from './lambda/config-evaluations.js';
 
 export const LAMBDA_RUNTIME = 'nodejs22.x';
 export const LAMBDA_ENV_MAX_BYTES = 4_096;
@@ -74,7 +74,10 @@ const keyEventPattern = {
   detail: { eventSource: ['kms.amazonaws.com'], eventName: [...KEY_EVENTS] },
 };
 
-/** What the Lambda may call: read-only collection, PutEvaluations, and Publish to its topic. */
+/**
+ * What the Lambda may call: the live collector's reads (without CloudTrail; the organization id
+ * decides aws:PrincipalOrgID conditions), PutEvaluations, and Publish to its topic.
+ */
 const COLLECT_ACTIONS = {
   sagemaker: ['sagemaker:DescribeCluster', 'sagemaker:ListClusters', 'sagemaker:ListTags'],
   kms: [
@@ -225,6 +228,12 @@ export function detectionCloudFormation(options: DetectionOptions): string {
                     Resource: { 'Fn::Sub': 'arn:${AWS::Partition}:kms:*:*:key/*' },
                   },
                   { Sid: 'ListAliases', Effect: 'Allow', Action: 'kms:ListAliases', Resource: '*' },
+                  {
+                    Sid: 'ReadOrganization',
+                    Effect: 'Allow',
+                    Action: 'organizations:DescribeOrganization',
+                    Resource: '*',
+                  },
                   {
                     Sid: 'ReadExecutionRoles',
                     Effect: 'Allow',
@@ -411,6 +420,7 @@ variable "topic_kms_key_arn" {
     { Sid: 'ReadClusters', Effect: 'Allow', Action: COLLECT_ACTIONS.sagemaker, Resource: '*' },
     { Sid: 'ReadKeys', Effect: 'Allow', Action: COLLECT_ACTIONS.kms, Resource: 'KEYS' },
     { Sid: 'ListAliases', Effect: 'Allow', Action: 'kms:ListAliases', Resource: '*' },
+    { Sid: 'ReadOrganization', Effect: 'Allow', Action: 'organizations:DescribeOrganization', Resource: '*' },
     { Sid: 'ReadExecutionRoles', Effect: 'Allow', Action: COLLECT_ACTIONS.iam, Resource: 'ROLES' },
     { Sid: 'ReadRolePolicies', Effect: 'Allow', Action: COLLECT_ACTIONS.iamPolicies, Resource: 'POLICIES' },
     { Sid: 'ReportEvaluations', Effect: 'Allow', Action: COLLECT_ACTIONS.config, Resource: '*' },

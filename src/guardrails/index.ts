@@ -5,7 +5,7 @@
 import type { ResolvedConfig } from '../config/schema.js';
 import type { Inventory } from '../model/inventory.js';
 import { err, ok, type Result } from '../model/result.js';
-import { type BudgetSpec, budgetCloudFormation, budgetTerraform, describeBasis } from './budget.js';
+import { budgetCloudFormation, budgetTerraform, describeBasis } from './budget.js';
 import { guardRules, regoPolicy } from './ci-policies.js';
 import {
   detectionCloudFormation,
@@ -15,9 +15,10 @@ import {
   lambdaEnvironment,
 } from './detection.js';
 import { renderKeyPolicy } from './key-policy.js';
-import { type ExtraExecutionRole, type KeyPolicyPlan, planKeyPolicies } from './key-policy-plan.js';
-import { type AccountKmsCost, budgetLimitUsd, estimateAccountCosts } from './kms-cost-model.js';
-import { type OrganizationsPolicy, organizationsPolicies } from './organizations.js';
+import { type ExtraExecutionRole, planKeyPolicies } from './key-policy-plan.js';
+import { budgetLimitUsd, estimateAccountCosts } from './kms-cost-model.js';
+import { organizationsPolicies } from './organizations.js';
+import type { GeneratedFile, GuardrailKind, GuardrailsOutput } from './output.js';
 import type { GuardrailsProblem } from './problem.js';
 import { guardrailsReadme } from './readme.js';
 
@@ -40,35 +41,7 @@ export interface GuardrailsInput {
   budgetLimitUsd?: number;
 }
 
-export type GuardrailKind =
-  | 'readme'
-  | 'key-policy'
-  | 'scp'
-  | 'tag-policy'
-  | 'detection-cloudformation'
-  | 'detection-terraform'
-  | 'budget-cloudformation'
-  | 'budget-terraform'
-  | 'cfn-guard'
-  | 'rego'
-  | 'manifest';
-
-export interface GeneratedFile {
-  path: string;
-  kind: GuardrailKind;
-  content: string;
-  /** For size-limited documents: the size as the service counts it, and its limit. */
-  size?: { value: number; limit: number; unit: 'bytes' | 'characters' };
-}
-
-export interface GuardrailsOutput {
-  files: GeneratedFile[];
-  plan: KeyPolicyPlan;
-  scps: OrganizationsPolicy[];
-  tagPolicy: OrganizationsPolicy;
-  budgets: (BudgetSpec & { cost: AccountKmsCost | undefined })[];
-  keyTags: Readonly<Record<string, string>>;
-}
+export type { GeneratedFile, GuardrailKind, GuardrailsOutput };
 
 export function generateGuardrails(input: GuardrailsInput): Result<GuardrailsOutput, GuardrailsProblem> {
   const { config, inventory } = input;

@@ -5,14 +5,15 @@
  * an execution role, a policy over the KMS size limit.
  */
 import type { ResolvedConfig } from '../config/schema.js';
-import { indexInventory } from '../engine/inventory-index.js';
 import type { Cluster, InstanceGroup, Inventory, Key, PolicyDocument } from '../model/inventory.js';
 import { isUnresolved } from '../model/inventory.js';
+import { indexInventory } from '../model/inventory-index.js';
 import { err, ok, type Result } from '../model/result.js';
 import { matchesAny } from '../policy/glob.js';
 import { principalAccess } from '../policy/principals-analysis.js';
 import { adminPatternProblem, type KeyAdminSet, resolveKeyAdmins } from './key-admins.js';
 import { KEY_POLICY_MAX_BYTES, keyPolicy, keyPolicyBytes } from './key-policy.js';
+import { pathSegment } from './paths.js';
 import type { GuardrailsProblem } from './problem.js';
 
 export interface PlannedKeyPolicy {
@@ -189,7 +190,7 @@ export function planKeyPolicies(
     const dropped = droppedPrincipals(key, [...roles], config);
     const planned = build({
       kind: 'existing',
-      file: `key-policies/${key.account}/${key.region}/${safe(key.keyId ?? key.arn.split('/').pop() ?? 'key')}.json`,
+      file: `key-policies/${pathSegment(key.account, 'account')}/${pathSegment(key.region, 'region')}/${pathSegment(key.keyId ?? key.arn.split('/').pop() ?? 'key', 'key-id')}.json`,
       keyArn: key.arn,
       label,
       account: key.account,
@@ -231,16 +232,16 @@ export function planKeyPolicies(
       const [, partition, account] = ROLE_ARN.exec(role)!;
       const keyAccount = ACCOUNT_ID.test(cluster.account) ? cluster.account : account!;
       const notes = [reason];
-      if (cluster.nodeProvisioningMode !== 'Continuous' || cluster.orchestrator !== 'eks')
+      if (cluster.nodeProvisioningMode !== 'Continuous')
         notes.push(
-          'CMKs need an EKS-orchestrated cluster in Continuous provisioning mode; this cluster must move first',
+          'CMKs need a cluster (EKS or Slurm) in Continuous provisioning mode; this cluster must switch to it first (update-cluster --node-provisioning-mode Continuous, or a new cluster if it is refused)',
         );
       notes.push(
         'the key of an existing instance group cannot change: create a new instance group with this key, then delete the old one',
       );
       const planned = build({
         kind: 'proposed',
-        file: `key-policies/proposed/${safe(keyAccount)}/${safe(cluster.region)}/${safe(cluster.name)}.${safe(group.name)}.json`,
+        file: `key-policies/proposed/${pathSegment(keyAccount, 'account')}/${pathSegment(cluster.region, 'region')}/${pathSegment(cluster.name, 'name')}.${pathSegment(group.name, 'name')}.json`,
         label,
         account: keyAccount,
         region: cluster.region,
@@ -267,7 +268,7 @@ export function planKeyPolicies(
     const [, partition, account, name] = match;
     const planned = build({
       kind: 'proposed',
-      file: `key-policies/proposed/${safe(account!)}/${safe(extra.region)}/${safe(name!)}.json`,
+      file: `key-policies/proposed/${pathSegment(account!, 'account')}/${pathSegment(extra.region, 'region')}/${pathSegment(name!, 'name')}.json`,
       label: `execution role ${name}`,
       account: account!,
       region: extra.region,

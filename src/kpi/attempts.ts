@@ -3,7 +3,7 @@
  * per key and per principal, and over time (per day, or per week beyond 60 days). Events from the
  * scans' inventories and from exported log files are merged by event id. Pure.
  */
-import type { AccessDeniedEvent, KeyTimeline } from '../store/types.js';
+import type { AccessDeniedEvent, KeyTimeline } from '../history/types.js';
 import { DAY_MS, type Dimension, groupBy, type KpiWindow } from './window.js';
 
 export interface AttemptCount {

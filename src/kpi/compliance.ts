@@ -8,8 +8,9 @@
  * groups; by rule or severity each group is one rule (severity) and a resource counts as
  * compliant in it when it has no unsuppressed failure of that rule (severity).
  */
+
+import type { ComplianceState, ComplianceTally, HistoryData } from '../history/types.js';
 import { SEVERITIES } from '../model/finding.js';
-import type { ComplianceState, ComplianceTally, HistoryData } from '../store/types.js';
 import { type Dimension, groupBy, type KpiWindow, pct } from './window.js';
 
 export type ComplianceScope = 'cluster' | 'instance-group';
@@ -21,13 +22,21 @@ export interface ComplianceFigure {
   byException: number;
   unknown: number;
   nonCompliant: number;
-  /** (compliant + by exception) / total, one decimal; 100 when there is nothing to judge. */
-  pct: number;
+  /**
+   * (compliant + by exception) / total, one decimal; null when there is nothing to judge (nothing
+   * examined) or the scan could not collect everything (an incomplete trend point).
+   */
+  pct: number | null;
 }
 
 export interface CompliancePoint {
   scanId: number;
   at: string;
+  /**
+   * Scopes (`aws:<account>:<region>`) the scan could not collect in full: its figures count what it
+   * saw, but its percentages are null, since what it missed may be anything.
+   */
+  incomplete?: string[];
   /** The whole scan, whatever the breakdown. */
   overall: { clusters: ComplianceFigure; instanceGroups: ComplianceFigure };
   clusters: ComplianceFigure[];
@@ -57,7 +66,15 @@ function figure(
   items: readonly Counted[],
   judge?: (s: ComplianceState) => boolean,
 ): ComplianceFigure {
-  const f = { group, total: 0, compliant: 0, byException: 0, unknown: 0, nonCompliant: 0, pct: 100 };
+  const f: ComplianceFigure = {
+    group,
+    total: 0,
+    compliant: 0,
+    byException: 0,
+    unknown: 0,
+    nonCompliant: 0,
+    pct: null,
+  };
   for (const { state, count } of items) {
     f.total += count;
     if (judge) {
@@ -110,12 +127,19 @@ export function complianceKpi(history: HistoryData, window: KpiWindow, by?: Dime
     const tallies = byScan.get(scan.id) ?? [];
     const clusters = tallies.filter((t) => t.type === 'cluster');
     const groups = tallies.filter((t) => t.type === 'instance-group');
+    const incomplete = scan.incomplete ?? [];
+    const seen = (figures: ComplianceFigure[]) =>
+      incomplete.length ? figures.map((f) => ({ ...f, pct: null })) : figures;
     trend.push({
       scanId: scan.id,
       at: new Date(scan.at).toISOString(),
-      overall: { clusters: figure('all', clusters), instanceGroups: figure('all', groups) },
-      clusters: complianceFigures(clusters, by),
-      instanceGroups: complianceFigures(groups, by),
+      ...(incomplete.length ? { incomplete: [...incomplete] } : {}),
+      overall: {
+        clusters: seen([figure('all', clusters)])[0]!,
+        instanceGroups: seen([figure('all', groups)])[0]!,
+      },
+      clusters: seen(complianceFigures(clusters, by)),
+      instanceGroups: seen(complianceFigures(groups, by)),
     });
   }
   const clusters = currentOf('cluster');

@@ -12,8 +12,8 @@
  *   of the key's `usage` that overlap the window count whole.
  */
 
+import type { KeyState, KeyTimeline } from '../history/types.js';
 import { KMS_PRICING, monthlyStorageUsd, requestCostUsd } from '../pricing/kms.js';
-import type { KeyState, KeyTimeline } from '../store/types.js';
 import { type Dimension, groupBy, type KpiWindow, round2 } from './window.js';
 
 const HOUR_MS = 3_600_000;
@@ -191,4 +191,21 @@ export function costKpi(keys: readonly KeyTimeline[], window: KpiWindow, by?: Di
     };
   }
   return result;
+}
+
+/** Actual KMS spend from Cost Explorer (`kpi --cost-explorer`), beside the model's estimate. */
+export type CostGrouping = { type: 'TAG'; key: string } | { type: 'DIMENSION'; key: 'LINKED_ACCOUNT' };
+
+export interface ActualCostGroup {
+  group: string;
+  totalUsd: number;
+  months: Record<string, number>;
+}
+
+export interface ActualCost {
+  groupedBy: string;
+  /** Months (YYYY-MM) the figures cover; `estimated` when AWS marks them as not final. */
+  months: { month: string; totalUsd: number; estimated: boolean }[];
+  totalUsd: number;
+  groups: ActualCostGroup[];
 }

@@ -2,12 +2,13 @@
  * The KPI report (`hyperpod-cmk kpi --format json`, schemaVersion 1): every KPI over one window,
  * computed by pure reducers from history data.
  */
-import type { ActualCost } from '../collectors/aws/cost-explorer.js';
+
+import type { AccessDeniedEvent, HistoryData } from '../history/types.js';
 import type { SourceIssue } from '../model/finding.js';
 import type { Gap } from '../model/inventory.js';
-import type { AccessDeniedEvent, HistoryData } from '../store/types.js';
 import { type AttemptsKpi, attemptsKpi, mergeEvents } from './attempts.js';
 import { type ComplianceKpi, complianceKpi } from './compliance.js';
+import type { ActualCost } from './cost.js';
 import { type CostKpi, costKpi } from './cost.js';
 import { type RemediationKpi, remediationKpi } from './remediation.js';
 import type { Dimension, KpiWindow } from './window.js';

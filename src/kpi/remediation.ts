@@ -3,24 +3,29 @@
  *
  * - Time to remediate: from the first scan that saw a FAIL to the first scan that saw it fixed,
  *   for episodes fixed within the window. Episodes closed because the resource disappeared
- *   (`resource-gone`: a deleted cluster is not a remediation) or because the rule stopped
- *   reporting (`not-evaluated`) are counted apart and never enter the mean or median.
+ *   (`resource-gone`: a deleted cluster is not a remediation), because the rule stopped applying
+ *   (`not-applicable`) or because the rule stopped reporting (`not-evaluated`) are counted apart and
+ *   never enter the mean or median. With nothing fixed, the mean and median are null (not 0).
  * - Open findings by age: episodes still open at the clock, aged from their first FAIL. Suppressed
  *   findings (accepted exceptions) are counted apart; a suppression that expired makes the
  *   finding open again with its full age.
  */
+
+import type { Episode, FindingEntry, HistoryData } from '../history/types.js';
 import { SEVERITIES, type Severity, type Status } from '../model/finding.js';
-import type { Episode, FindingEntry, HistoryData } from '../store/types.js';
 import { DAY_MS, type Dimension, groupBy, type KpiWindow, mean, median, round1 } from './window.js';
 
 export interface MttrFigure {
   group: string;
   /** Episodes fixed in the window. */
   fixed: number;
-  meanDays: number;
-  medianDays: number;
+  /** Null when nothing was fixed in the window: there is no time to remediate to report. */
+  meanDays: number | null;
+  medianDays: number | null;
   /** Closed in the window because the resource disappeared: not remediated. */
   resourceGone: number;
+  /** Closed in the window because the rule stopped applying (NOT_APPLICABLE): not remediated. */
+  notApplicable: number;
   /** Closed in the window because the rule no longer reported on the resource. */
   notEvaluated: number;
 }
@@ -113,32 +118,26 @@ export function remediationKpi(
     if (current) open.push({ finding, episode: current });
   }
 
+  const mttrFigure = (group: string, list: typeof closed): MttrFigure => {
+    const days = list
+      .filter((c) => c.episode.resolution === 'fixed')
+      .map((c) => (c.episode.resolvedAt! - c.episode.openedAt) / DAY_MS);
+    const closedAs = (resolution: Episode['resolution']) =>
+      list.filter((c) => c.episode.resolution === resolution).length;
+    return {
+      group,
+      fixed: days.length,
+      meanDays: days.length ? round1(mean(days)) : null,
+      medianDays: days.length ? round1(median(days)) : null,
+      resourceGone: closedAs('resource-gone'),
+      notApplicable: closedAs('not-applicable'),
+      notEvaluated: closedAs('not-evaluated'),
+    };
+  };
   const mttr = [...groupBy(closed, ({ finding, episode }) => keysFor(finding, episode, by)).entries()].map(
-    ([group, list]): MttrFigure => {
-      const days = list
-        .filter((c) => c.episode.resolution === 'fixed')
-        .map((c) => (c.episode.resolvedAt! - c.episode.openedAt) / DAY_MS);
-      return {
-        group,
-        fixed: days.length,
-        meanDays: round1(mean(days)),
-        medianDays: round1(median(days)),
-        resourceGone: list.filter((c) => c.episode.resolution === 'resource-gone').length,
-        notEvaluated: list.filter((c) => c.episode.resolution === 'not-evaluated').length,
-      };
-    },
+    ([group, list]) => mttrFigure(group, list),
   );
-  const allFixed = closed
-    .filter((c) => c.episode.resolution === 'fixed')
-    .map((c) => (c.episode.resolvedAt! - c.episode.openedAt) / DAY_MS);
-  mttr.push({
-    group: 'all',
-    fixed: allFixed.length,
-    meanDays: round1(mean(allFixed)),
-    medianDays: round1(median(allFixed)),
-    resourceGone: closed.filter((c) => c.episode.resolution === 'resource-gone').length,
-    notEvaluated: closed.filter((c) => c.episode.resolution === 'not-evaluated').length,
-  });
+  mttr.push(mttrFigure('all', closed));
 
   const ageOf = (episode: Episode) => (window.until - episode.openedAt) / DAY_MS;
   const ageFigure = (group: string, list: typeof open): AgeFigure => {

@@ -20,7 +20,12 @@ const Figure = z
     byException: z.number().int(),
     unknown: z.number().int(),
     nonCompliant: z.number().int(),
-    pct: z.number().describe('(compliant + byException) / total, one decimal; 100 when total is 0'),
+    pct: z
+      .number()
+      .nullable()
+      .describe(
+        '(compliant + byException) / total, one decimal; null when total is 0 (nothing examined) or the scan was incomplete',
+      ),
   })
   .strict();
 const Overall = z.object({ clusters: Figure, instanceGroups: Figure }).strict();
@@ -34,6 +39,10 @@ const Compliance = z
         .object({
           scanId: z.number().int(),
           at: Iso,
+          incomplete: z
+            .array(z.string())
+            .optional()
+            .describe('scopes (aws:<account>:<region>) the scan could not collect in full; its pct are null'),
           overall: Overall,
           clusters: z.array(Figure),
           instanceGroups: z.array(Figure),
@@ -51,9 +60,13 @@ const Remediation = z
         .object({
           group: z.string(),
           fixed: z.number().int(),
-          meanDays: z.number(),
-          medianDays: z.number(),
-          resourceGone: z.number().int(),
+          meanDays: z.number().nullable().describe('null when nothing was fixed in the window'),
+          medianDays: z.number().nullable().describe('null when nothing was fixed in the window'),
+          resourceGone: z.number().int().describe('closed because the resource disappeared (not fixed)'),
+          notApplicable: z
+            .number()
+            .int()
+            .describe('closed because the rule stopped applying (NOT_APPLICABLE): not fixed'),
           notEvaluated: z.number().int(),
         })
         .strict(),

@@ -1,4 +1,5 @@
 /** KPI windows and breakdowns: `--since 30d|12w|6m|1y|ISO-8601` and `--by DIMENSION`. Pure. */
+import { parseIsoTime } from '../model/dates.js';
 import type { InputError } from '../model/input-error.js';
 import { err, ok, type Result } from '../model/result.js';
 
@@ -29,8 +30,8 @@ export function parseSince(value: string, now: Date): Result<number, InputError>
     else date.setUTCFullYear(date.getUTCFullYear() - n);
     return ok(date.getTime());
   }
-  const ms = Date.parse(value);
-  if (/^\d{4}-\d{2}-\d{2}/.test(value) && !Number.isNaN(ms)) {
+  const ms = parseIsoTime(value);
+  if (ms !== undefined) {
     if (ms > now.getTime())
       return err({
         code: 'usage.since',
@@ -43,15 +44,16 @@ export function parseSince(value: string, now: Date): Result<number, InputError>
   return err({
     code: 'usage.since',
     input: '--since',
-    message: `"${value}" is neither a duration nor an ISO-8601 date`,
+    message: `"${value}" is neither a duration nor an ISO-8601 date on a real calendar day`,
     hint: 'e.g. --since 30d, --since 12w, --since 6m, --since 2026-01-01',
   });
 }
 
 export const round1 = (value: number): number => Math.round(value * 10) / 10;
 export const round2 = (value: number): number => Math.round(value * 100) / 100;
-export const pct = (part: number, whole: number): number =>
-  whole === 0 ? 100 : round1((part / whole) * 100);
+/** A percentage, one decimal; null when there is nothing to measure (never a 100% of nothing). */
+export const pct = (part: number, whole: number): number | null =>
+  whole === 0 ? null : round1((part / whole) * 100);
 
 export function median(values: readonly number[]): number {
   if (values.length === 0) return 0;

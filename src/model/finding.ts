@@ -40,6 +40,11 @@ export const SuppressionSchema = z
   .object({
     reason: z.string(),
     expires: z.string().nullable().describe('ISO-8601 date, or null when it does not expire'),
+    source: z
+      .enum(['config', 'inline'])
+      .optional()
+      .describe('where the suppression was written: the config file, or an inline skip in the IaC itself'),
+    location: LocationSchema.optional().describe('where an inline skip was written'),
   })
   .strict();
 export type Suppression = z.infer<typeof SuppressionSchema>;
@@ -64,6 +69,10 @@ export const FindingSchema = z
     suppressionExpired: SuppressionSchema.optional().describe(
       'a matching suppression that has expired and no longer suppresses',
     ),
+    baseline: z
+      .literal(true)
+      .optional()
+      .describe('recorded in the --baseline file: reported, counted apart, does not fail the run'),
   })
   .strict();
 export type Finding = z.infer<typeof FindingSchema>;

@@ -7,6 +7,7 @@
  * generated from them.
  */
 import { z } from 'zod';
+import { isIsoTime } from './dates.js';
 
 export const INVENTORY_SCHEMA_VERSION = 1;
 
@@ -56,6 +57,11 @@ export function isUnresolved(value: unknown): value is Unresolved {
 
 const maybe = <T extends z.ZodType>(schema: T) => z.union([schema, UnresolvedSchema]);
 
+/** A real ISO-8601 time (2026-02-30 and "yesterday" are refused, not rolled over or read as NaN). */
+const IsoTime = z
+  .string()
+  .refine(isIsoTime, 'an ISO-8601 time such as 2026-11-27T12:00:00Z (a real calendar date)');
+
 export const TagsSchema = z.record(z.string(), z.string());
 export type Tags = z.infer<typeof TagsSchema>;
 
@@ -102,6 +108,14 @@ export const AccountSchema = z
     id: z.string().regex(/^(\d{12}|unknown)$/, 'a 12-digit AWS account id, or "unknown" for IaC'),
     name: z.string().optional(),
     regions: z.array(z.string()).describe('regions scanned in this account'),
+    organizationId: z
+      .string()
+      .regex(/^o-[a-z0-9]{10,32}$/, 'an AWS Organizations id such as o-a1b2c3d4e5')
+      .nullable()
+      .optional()
+      .describe(
+        'the organization the account belongs to (aws:PrincipalOrgID); null: in no organization; absent: not known',
+      ),
     source: SourceSchema,
   })
   .strict();
@@ -225,9 +239,9 @@ export const KeyMetadataSchema = z
     multiRegionKeyType: z.enum(['PRIMARY', 'REPLICA']).optional(),
     primaryKeyArn: z.string().optional(),
     replicaRegions: z.array(z.string()).optional(),
-    deletionDate: z.string().optional().describe('ISO-8601; set when PendingDeletion'),
+    deletionDate: IsoTime.optional().describe('ISO-8601; set when PendingDeletion'),
     pendingDeletionWindowInDays: z.number().optional(),
-    creationDate: z.string().optional(),
+    creationDate: IsoTime.optional(),
     description: z.string().optional(),
   })
   .strict();
@@ -237,7 +251,7 @@ export const KeyRotationSchema = z
   .object({
     enabled: maybe(z.boolean()),
     periodInDays: maybe(z.number()).optional().describe('absent when the source does not report it'),
-    nextRotationDate: z.string().optional(),
+    nextRotationDate: IsoTime.optional(),
     rotationCount: z.number().int().nonnegative().optional().describe('rotations so far, for the cost model'),
   })
   .strict();
@@ -247,11 +261,19 @@ export const GrantSchema = z
   .object({
     grantId: z.string(),
     name: z.string().optional(),
-    granteePrincipal: z.string().optional(),
+    granteePrincipal: z
+      .string()
+      .optional()
+      .describe('an IAM principal ARN, or a service principal for some grants AWS services make'),
+    granteeServicePrincipal: z
+      .string()
+      .optional()
+      .describe('the service principal of a grant created with GranteeServicePrincipal (ListGrants)'),
     retiringPrincipal: z.string().optional(),
+    retiringServicePrincipal: z.string().optional(),
     operations: z.array(z.string()),
     issuingAccount: z.string().optional(),
-    creationDate: z.string().optional(),
+    creationDate: IsoTime.optional(),
     constraints: z.record(z.string(), z.unknown()).optional(),
   })
   .strict();
@@ -332,7 +354,7 @@ export type Trail = z.infer<typeof TrailSchema>;
 export const TrailEventSchema = z
   .object({
     eventId: z.string(),
-    eventTime: z.string(),
+    eventTime: IsoTime,
     eventSource: z.string(),
     eventName: z.string(),
     account: z.string(),
@@ -354,7 +376,7 @@ export type TrailEvent = z.infer<typeof TrailEventSchema>;
 export const InventorySchema = z
   .object({
     schemaVersion: z.literal(INVENTORY_SCHEMA_VERSION),
-    generatedAt: z.string().describe('ISO-8601 time the data was collected'),
+    generatedAt: IsoTime.describe('ISO-8601 time the data was collected'),
     source: SourceSchema,
     accounts: z.array(AccountSchema),
     clusters: z.array(ClusterSchema),
@@ -363,8 +385,17 @@ export const InventorySchema = z
     trails: z.array(TrailSchema),
     events: z.array(TrailEventSchema),
     eventsCollected: z
-      .array(z.object({ account: z.string(), region: z.string(), since: z.string() }).strict())
-      .describe('account-regions whose CloudTrail events were looked up, and from when'),
+      .array(
+        z
+          .object({
+            account: z.string(),
+            region: z.string(),
+            since: IsoTime.describe('the start of the window whose events were looked up'),
+            until: IsoTime.optional().describe('the end of that window (default: generatedAt)'),
+          })
+          .strict(),
+      )
+      .describe('account-regions whose CloudTrail events were looked up, and for which window'),
     gaps: z.array(GapSchema),
   })
   .strict();

@@ -28,16 +28,25 @@ export const SummarySchema = z
     unknownClusters: z.number().int(),
     clusterCompliancePct: z
       .number()
-      .describe('(compliant + by exception) / clusters, one decimal; 100 when there are none'),
+      .nullable()
+      .describe('(compliant + by exception) / clusters, one decimal; null when no cluster was examined'),
     instanceGroups: z.number().int(),
     compliantInstanceGroups: z.number().int(),
-    instanceGroupCompliancePct: z.number(),
+    instanceGroupCompliancePct: z
+      .number()
+      .nullable()
+      .describe('compliant / instance groups, one decimal; null when no instance group was examined'),
     keys: z.number().int(),
     pass: z.number().int(),
     fail: z.number().int().describe('unsuppressed FAIL findings'),
     notApplicable: z.number().int(),
     unknown: z.number().int().describe('unsuppressed UNKNOWN findings'),
     suppressed: z.number().int(),
+    baseline: z
+      .number()
+      .int()
+      .optional()
+      .describe('FAIL and UNKNOWN findings recorded in the --baseline file (not in fail or unknown)'),
     expiredSuppressions: z.number().int(),
     failBySeverity: z
       .object(

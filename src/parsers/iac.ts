@@ -17,6 +17,7 @@ import {
   type CfnParameterFile,
   type CfnTemplate,
 } from './cloudformation/template.js';
+import { cloudFormationSkips, type InlineSkip, terraformSkips } from './common/inline-skips.js';
 import { internalIssue } from './common/issues.js';
 import { decodeText, mayRead, readBounded } from './common/safe-read.js';
 import { DocumentError, loadJson, loadYaml, plainOf, type SNode, treeValue } from './common/source-tree.js';
@@ -57,6 +58,8 @@ export interface IacScanResult {
     number
   >;
   filesSeen: number;
+  /** Inline skips (comments and CloudFormation Metadata) found in the files. */
+  skips: InlineSkip[];
 }
 
 type Parsed =
@@ -72,7 +75,12 @@ function issueAt(file: string, issue: Omit<SourceIssue, 'location'>, line?: numb
   return { ...issue, location: { file, ...(line ? { line } : {}) } };
 }
 
-function parseDocument(file: DiscoveredFile, text: string, issues: SourceIssue[]): Parsed {
+function parseDocument(
+  file: DiscoveredFile,
+  text: string,
+  issues: SourceIssue[],
+  skips?: InlineSkip[],
+): Parsed {
   let root: SNode;
   try {
     root = file.format === 'json' ? loadJson(text) : loadYaml(text);
@@ -118,6 +126,7 @@ function parseDocument(file: DiscoveredFile, text: string, issues: SourceIssue[]
           resources.line,
         ),
       );
+    skips?.push(...cloudFormationSkips(template, text, file.format === 'json' ? 'json' : 'yaml', issues));
     return { kind: 'cfn-template', template };
   }
   const plan = asPlan(root, file.file);
@@ -151,9 +160,10 @@ function parseFile(
   maxBytes: number,
   issues: SourceIssue[],
   roots: readonly string[] | undefined,
+  skips?: InlineSkip[],
 ): Parsed {
   try {
-    return parseFileUnguarded(file, maxBytes, issues, roots);
+    return parseFileUnguarded(file, maxBytes, issues, roots, skips);
   } catch (error) {
     // One file that trips the parser never loses the results of the others.
     issues.push(internalIssue(file.file, error));
@@ -166,6 +176,7 @@ function parseFileUnguarded(
   maxBytes: number,
   issues: SourceIssue[],
   roots: readonly string[] | undefined,
+  skips?: InlineSkip[],
 ): Parsed {
   const read = readSource(file, maxBytes, roots);
   if (!read.ok) {
@@ -228,6 +239,7 @@ function parseFileUnguarded(
         kind: 'tfvars',
         vars: { file: file.file, absPath: file.absPath, values: tfvarsValues(parsed.body, file.file) },
       };
+    skips?.push(...terraformSkips(text, file.file, issues));
     return { kind: 'tf', file: { file: file.file, absPath: file.absPath, body: parsed.body } };
   }
   if (file.format === 'tfvars-json') {
@@ -249,7 +261,7 @@ function parseFileUnguarded(
       return { kind: 'none' };
     }
   }
-  return parseDocument(file, text, issues);
+  return parseDocument(file, text, issues, skips);
 }
 
 /** Parses a file the user named with --parameters or --var-file: unusable input is an InputError. */
@@ -302,6 +314,7 @@ function loadDirectory(
   maxBytes: number,
   issues: SourceIssue[],
   roots: readonly string[],
+  skips?: InlineSkip[],
 ): TfModuleDir | undefined {
   if (!mayRead(absDir, roots)) return undefined;
   let names: string[];
@@ -326,6 +339,7 @@ function loadDirectory(
       maxBytes,
       issues,
       roots,
+      skips,
     );
     if (parsed.kind === 'tf') files.push(parsed.file);
   }
@@ -374,9 +388,10 @@ export async function scanIac(options: IacScanOptions): Promise<Result<IacScanRe
   const varFiles: TfVarFile[] = [];
   let plans = 0;
   let inputs = 0;
+  const skips: InlineSkip[] = [];
   for (const [done, file] of discovery.files.entries()) {
     options.onProgress?.(done, discovery.files.length);
-    const parsed = parseFile(file, maxBytes, issues, discovery.roots);
+    const parsed = parseFile(file, maxBytes, issues, discovery.roots, skips);
     if (parsed.kind === 'cfn-template') {
       templates++;
       cloudFormation.add(pruneTemplate(parsed.template));
@@ -389,6 +404,7 @@ export async function scanIac(options: IacScanOptions): Promise<Result<IacScanRe
       const part = planInventory(parsed.plan, pseudo);
       inventory.clusters.push(...part.clusters);
       inventory.keys.push(...part.keys);
+      issues.push(...part.issues);
     } else if (parsed.kind === 'cli-input') {
       inputs++;
       inventory.clusters.push(
@@ -415,7 +431,7 @@ export async function scanIac(options: IacScanOptions): Promise<Result<IacScanRe
     varFiles,
     explicitVarFiles,
     options: pseudo,
-    loadDirectory: (absDir) => loadDirectory(absDir, options.cwd, maxBytes, issues, discovery.roots),
+    loadDirectory: (absDir) => loadDirectory(absDir, options.cwd, maxBytes, issues, discovery.roots, skips),
     displayPath: (absPath) => displayPath(options.cwd, absPath),
     // Module sources and file() stay inside the scanned directories, whatever links point elsewhere.
     mayRead: (absPath) => mayRead(absPath, discovery.roots),
@@ -458,7 +474,20 @@ export async function scanIac(options: IacScanOptions): Promise<Result<IacScanRe
     'terraform-plan': plans,
     'cli-json': inputs,
   };
-  return ok({ inventory, issues, counts, filesSeen: discovery.files.length + discovery.skipped });
+  const seenSkips = new Set<string>();
+  const uniqueSkips = skips.filter((skip) => {
+    const key = `${skip.file}:${skip.line}:${skip.ruleId}`;
+    if (seenSkips.has(key)) return false;
+    seenSkips.add(key);
+    return true;
+  });
+  return ok({
+    inventory,
+    issues,
+    counts,
+    filesSeen: discovery.files.length + discovery.skipped,
+    skips: uniqueSkips,
+  });
 }
 
 /**

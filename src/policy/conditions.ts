@@ -11,7 +11,7 @@
  * `...IfExists` is satisfied by a missing key; `ForAllValues:` is satisfied by a missing or empty
  * key; `ForAnyValue:` is not; `Null` tests presence.
  */
-import { globMatch } from './glob.js';
+import { arnMatch, globMatch } from './glob.js';
 
 export type Tri = 'yes' | 'no' | 'maybe';
 
@@ -44,6 +44,11 @@ export interface RequestContext {
    * for a tag the resource carries and absent for any other.
    */
   readonly resourceTags?: ReadonlyMap<string, string>;
+  /**
+   * The caller's organization, when known: `aws:PrincipalOrgID` is then that id, and
+   * `aws:PrincipalOrgPaths` one path that starts with it (the OUs below it are not known).
+   */
+  readonly principalOrgId?: string;
 }
 
 const lowerCasedTags = new WeakMap<object, ReadonlyMap<string, string>>();
@@ -62,6 +67,41 @@ export function withResourceTags(
 }
 
 const RESOURCE_TAG = 'aws:resourcetag/';
+const PRINCIPAL_ORG_ID = 'aws:principalorgid';
+const PRINCIPAL_ORG_PATHS = 'aws:principalorgpaths';
+
+const withOrganization = new WeakMap<RequestContext, Map<string, RequestContext>>();
+
+/**
+ * The context with the caller's organization known: an id (Organizations DescribeOrganization, or
+ * the config's organizationId), or `null` for an account in no organization, where both
+ * aws:PrincipalOrgID and aws:PrincipalOrgPaths are absent. `undefined` leaves them unknown.
+ * https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_condition-keys.html#condition-keys-principalorgid
+ */
+export function withPrincipalOrganization(
+  context: RequestContext,
+  organizationId: string | null | undefined,
+): RequestContext {
+  if (organizationId === undefined) return context;
+  let byOrganization = withOrganization.get(context);
+  if (!byOrganization) {
+    byOrganization = new Map();
+    withOrganization.set(context, byOrganization);
+  }
+  const cacheKey = organizationId ?? '';
+  let result = byOrganization.get(cacheKey);
+  if (!result) {
+    if (organizationId === null) {
+      result = { ...context, absent: [...context.absent, PRINCIPAL_ORG_ID, PRINCIPAL_ORG_PATHS] };
+    } else {
+      const values = new Map(context.values);
+      values.set(PRINCIPAL_ORG_ID, [organizationId]);
+      result = { ...context, values, principalOrgId: organizationId };
+    }
+    byOrganization.set(cacheKey, result);
+  }
+  return result;
+}
 
 export function requestContext(
   values: Record<string, ContextValue>,
@@ -124,7 +164,17 @@ interface Operator {
 const bool = (ok: boolean): Tri => (ok ? 'yes' : 'no');
 // An IAM policy variable (`${aws:username}`, `${*}`). IaC placeholders for the deploying account,
 // region and partition (`${AWS::Region}`) are not variables: both sides of a comparison carry them.
-const hasPolicyVariable = (value: string) => /\$\{(?![A-Za-z]+::)[^}]*\}/.test(value);
+// Scanned by hand, in one pass: a regular expression for it backtracks on `${${${...` without a `}`.
+export function hasPolicyVariable(value: string): boolean {
+  let close = -1;
+  for (let open = value.indexOf('${'); open >= 0; open = value.indexOf('${', open + 2)) {
+    if (close < open) close = value.indexOf('}', open + 2);
+    if (close < 0) return false;
+    if (!IAC_PLACEHOLDER_HEAD.test(value.slice(open + 2, Math.min(close, open + 66)))) return true;
+  }
+  return false;
+}
+const IAC_PLACEHOLDER_HEAD = /^[A-Za-z]+::/;
 const guardVariables =
   (compare: (a: string, b: string) => boolean) =>
   (a: string, b: string): Tri => {
@@ -157,6 +207,21 @@ function couldEqual(requestValue: string, conditionValue: string): boolean {
   return agree(b.tail === undefined ? bTail : b.head, a.head, 'start') && agree(bTail, a.tail ?? '', 'end');
 }
 const like = (a: string, b: string) => globMatch(b, a);
+/**
+ * `ArnLike` and `ArnEquals` (which IAM applies alike): part by part, a `*` never crossing the colon
+ * between two parts. A pattern that is not a six-part ARN cannot be judged.
+ */
+const arnCompare = (a: string, b: string): Tri => {
+  const matched = arnMatch(b, a);
+  return matched === undefined ? 'maybe' : bool(matched);
+};
+/** Like guardVariables, for a comparison that may itself be undetermined. */
+const guardArn = (a: string, b: string): Tri => {
+  if (hasPolicyVariable(b)) return 'maybe';
+  const result = arnCompare(a, b);
+  if (result !== 'no') return result;
+  return PLACEHOLDER.test(a) && couldEqual(a, b) ? 'maybe' : 'no';
+};
 const numeric = (op: (a: number, b: number) => boolean) => (a: string, b: string) => {
   const x = Number(a);
   const y = Number(b);
@@ -181,10 +246,10 @@ const OPERATORS: Record<string, Operator> = {
   },
   stringlike: { negated: false, compare: guardVariables(like) },
   stringnotlike: { negated: true, compare: guardVariables(like) },
-  arnequals: { negated: false, compare: guardVariables(like) },
-  arnlike: { negated: false, compare: guardVariables(like) },
-  arnnotequals: { negated: true, compare: guardVariables(like) },
-  arnnotlike: { negated: true, compare: guardVariables(like) },
+  arnequals: { negated: false, compare: guardArn },
+  arnlike: { negated: false, compare: guardArn },
+  arnnotequals: { negated: true, compare: guardArn },
+  arnnotlike: { negated: true, compare: guardArn },
   numericequals: { negated: false, compare: guardVariables(numeric((a, b) => a === b)) },
   numericnotequals: { negated: true, compare: guardVariables(numeric((a, b) => a === b)) },
   numericlessthan: { negated: false, compare: guardVariables(numeric((a, b) => a < b)) },
@@ -292,6 +357,12 @@ export function evaluateConditionKey(
 ): Tri {
   const parsed = parseOperator(operator);
   const values = conditionValues(value);
+  if (
+    context.principalOrgId &&
+    key.toLowerCase() === PRINCIPAL_ORG_PATHS &&
+    !context.values.has(PRINCIPAL_ORG_PATHS)
+  )
+    return organizationPathTest(parsed, values, context.principalOrgId);
   const state = lookup(context, key);
   if (state.state === 'unknown') return 'maybe';
   const members = state.state === 'present' ? state.members : [];
@@ -327,6 +398,42 @@ export function evaluateConditionKey(
     result = merge(forAny(members, satisfies), triNot(forAny(members, hit)));
   }
   return surelyPresent ? result : merge(result, whenAbsent);
+}
+
+/**
+ * A test of aws:PrincipalOrgPaths when only the organization is known: the caller carries one path,
+ * `<org id>/r-.../ou-.../`, whose part after the organization is unknown. A value for another
+ * organization cannot match it; `<org id>/*` (or `*`) matches it whatever the OUs; anything else
+ * under the organization may or may not.
+ */
+function organizationPathTest(
+  parsed: ParsedOperator,
+  values: readonly string[],
+  organizationId: string,
+): Tri {
+  const op = OPERATORS[parsed.base];
+  if (!op || !/^string/.test(parsed.base)) return 'maybe';
+  const ignoreCase = parsed.base.includes('ignorecase');
+  const like = parsed.base.includes('like');
+  const head = `${organizationId}/`;
+  const hitOne = (value: string): Tri => {
+    if (hasPolicyVariable(value)) return 'maybe';
+    const pattern = ignoreCase ? value.toLowerCase() : value;
+    if (!like) return pattern.startsWith(head) ? 'maybe' : 'no';
+    // `P*` matches every path under the organization when P matches a prefix of `<org id>/`.
+    if (pattern.endsWith('*')) {
+      const prefix = pattern.slice(0, -1);
+      for (let length = 0; length <= head.length; length++)
+        if (globMatch(prefix, head.slice(0, length))) return 'yes';
+    }
+    const wildcard = pattern.search(/[*?]/);
+    const literal = wildcard < 0 ? pattern : pattern.slice(0, wildcard);
+    return literal.startsWith(head) || head.startsWith(literal) ? 'maybe' : 'no';
+  };
+  let hit: Tri = 'no';
+  for (const value of values) hit = triOr(hit, hitOne(value));
+  // One value, surely present: ForAnyValue, ForAllValues and a plain operator agree.
+  return op.negated ? triNot(hit) : hit;
 }
 
 /** A whole `Condition` block: every operator and every key must hold. */

@@ -4,21 +4,20 @@
  * `evaluatePolicy` answers for one request; `keyAccess` combines a key policy with the caller's
  * identity policies the way KMS does (an explicit Deny wins; a key policy Allow to the account root
  * delegates to IAM; cross-account access needs both sides); `effectiveActions` lists what one
- * principal may do with a key; `publicStatements` finds wildcard grants that no condition restricts.
+ * principal may do with a key. Publicness (AWS's definition) is in public-access.ts.
  */
 import type { PolicyDocument, PolicyStatement } from '../model/inventory.js';
-import { ALL_KEY_ACTIONS, coveredActions, statementCoversAction, toList } from './actions.js';
+import { ALL_KEY_ACTIONS, statementCoversAction, toList } from './actions.js';
 import {
   conditionKeys,
   evaluateConditions,
-  parseOperator,
   type RequestContext,
   type Tri,
   triAnd,
   triNot,
   triOr,
 } from './conditions.js';
-import { globMatch, hasWildcard } from './glob.js';
+import { globMatch } from './glob.js';
 import { type Caller, matchPrincipal, type PrincipalRef, principalsOf, sameAccount } from './principal.js';
 
 export const statementsOf = (doc: PolicyDocument): PolicyStatement[] =>
@@ -306,110 +305,7 @@ export function allowedPrincipals(doc: PolicyDocument): { ref: PrincipalRef; sta
   return refs;
 }
 
-/**
- * Condition keys that restrict a wildcard principal to known callers (an organization, an account,
- * a principal ARN, a source resource or network endpoint). Values must be literal (no wildcard).
- */
-export const RESTRICTING_CONDITION_KEYS = [
-  'aws:principalorgid',
-  'aws:principalorgpaths',
-  'aws:principalaccount',
-  'aws:principalarn',
-  'aws:principalservicename',
-  'aws:userid',
-  'aws:sourceaccount',
-  'aws:sourcearn',
-  'aws:sourceorgid',
-  'aws:sourceorgpaths',
-  'aws:sourcevpce',
-  'aws:sourcevpc',
-  'kms:calleraccount',
-] as const;
-
-const ARN_KEYS = new Set(['aws:principalarn', 'aws:sourcearn']);
-const ORG_PATH_KEYS = new Set(['aws:principalorgpaths', 'aws:sourceorgpaths']);
-
-/**
- * A literal value names known callers. Patterns restrict when their fixed part does: an ARN
- * pattern must fix the account, an organization path the organization (`o-xxx/...`), an
- * aws:userid pattern the unique id before the session name (`AROA...:*`).
- */
-function isRestrictingValue(key: string, value: string): boolean {
-  if (value === '' || value.includes('${')) return false;
-  if (ARN_KEYS.has(key)) return /^arn:[^:*?]+:[^:]*:[^:]*:\d{12}:/.test(value);
-  if (ORG_PATH_KEYS.has(key)) return /^o-[a-z0-9]+\//.test(value);
-  if (key === 'aws:userid') return /^[A-Z0-9]{12,}(:|$)/.test(value);
-  return !hasWildcard(value);
-}
-
-/** Whether one condition entry confines the statement to callers the values name. */
-function restrictsCallers(operator: string, key: string, values: readonly string[]): boolean {
-  const op = parseOperator(operator);
-  if (!op.known || op.negated || op.ifExists || op.set === 'ForAllValues' || op.base === 'null') return false;
-  const lowerKey = key.toLowerCase();
-  if (!(RESTRICTING_CONDITION_KEYS as readonly string[]).includes(lowerKey)) return false;
-  return values.length > 0 && values.every((value) => isRestrictingValue(lowerKey, value));
-}
-
-/**
- * Whether a Deny statement refuses every caller outside the set its condition names: it applies
- * to every principal and every resource, and each of its conditions is a negated test of a
- * restricting key (`StringNotEquals aws:PrincipalOrgID o-...`), so it holds for every outsider,
- * including callers that lack the key (negated operators and IfExists both hold on a missing key).
- */
-function deniesOutsiders(statement: PolicyStatement): boolean {
-  if (statement.Effect !== 'Deny' || statement.NotPrincipal !== undefined) return false;
-  if (!principalsOf(statement.Principal).some((ref) => ref.kind === 'any')) return false;
-  if (statement.NotResource !== undefined) return false;
-  if (statement.Resource !== undefined && !toList(statement.Resource).includes('*')) return false;
-  const entries = conditionKeys(statement.Condition);
-  if (entries.length === 0) return false;
-  return entries.every(({ operator, key, values }) => {
-    const op = parseOperator(operator);
-    const lowerKey = key.toLowerCase();
-    return (
-      op.known &&
-      op.negated &&
-      op.set === null &&
-      (RESTRICTING_CONDITION_KEYS as readonly string[]).includes(lowerKey) &&
-      values.length > 0 &&
-      values.every((value) => isRestrictingValue(lowerKey, value))
-    );
-  });
-}
-
-/** The actions an Allow statement grants that a Deny statement leaves standing. */
-function actionsLeftOpen(allow: PolicyStatement, deny: PolicyStatement): string[] {
-  const literal = allow.NotAction === undefined ? toList(allow.Action).filter((a) => !hasWildcard(a)) : [];
-  const granted = new Set([...coveredActions(allow), ...literal]);
-  return [...granted].filter((action) => !statementCoversAction(deny, action));
-}
-
-/** Allow statements that open the key to any principal without a restricting condition. */
-export function publicStatements(
-  doc: PolicyDocument,
-): { index: number; sid?: string | undefined; reason: string }[] {
-  const found: { index: number; sid?: string | undefined; reason: string }[] = [];
-  const perimeterDenies = statementsOf(doc).filter(deniesOutsiders);
-  statementsOf(doc).forEach((statement, index) => {
-    if (statement.Effect !== 'Allow') return;
-    const wildcard =
-      statement.NotPrincipal !== undefined
-        ? 'NotPrincipal'
-        : principalsOf(statement.Principal).some((ref) => ref.kind === 'any')
-          ? 'Principal *'
-          : undefined;
-    if (!wildcard) return;
-    const restricted = conditionKeys(statement.Condition).some(({ operator, key, values }) =>
-      restrictsCallers(operator, key, values),
-    );
-    if (restricted) return;
-    // A data-perimeter Deny ("deny everyone outside my organization") closes what it covers.
-    const closed = perimeterDenies.some((deny) => actionsLeftOpen(statement, deny).length === 0);
-    if (!closed) found.push({ index, sid: statement.Sid, reason: wildcard });
-  });
-  return found;
-}
+export { publicStatements } from './public-access.js';
 
 /** Statements that name the caller and scope the action by encryption context (HyperPod sends none). */
 export function encryptionContextScopedStatements(

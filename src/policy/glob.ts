@@ -1,30 +1,68 @@
-/** IAM-style wildcards: `*` matches any run of characters, `?` any one character. */
-const cache = new Map<string, RegExp>();
-
-export function globToRegExp(pattern: string, options: { ignoreCase?: boolean } = {}): RegExp {
-  const cacheKey = `${options.ignoreCase ? 'i' : 's'}:${pattern}`;
-  const cached = cache.get(cacheKey);
-  if (cached) return cached;
-  let source = '';
-  for (const char of pattern) {
-    if (char === '*') source += '.*';
-    else if (char === '?') source += '.';
-    else source += char.replace(/[.+^${}()|[\]\\]/g, '\\$&');
-  }
-  const re = new RegExp(`^${source}$`, options.ignoreCase ? 'is' : 's');
-  if (cache.size > 10_000) cache.clear();
-  cache.set(cacheKey, re);
-  return re;
-}
+/**
+ * IAM-style wildcards: `*` matches any run of characters, `?` any one character.
+ *
+ * Policies come from tenants and pull requests, so matching never builds a regular expression from
+ * them: a backtracking regex from a pattern such as `*a*a*a*...*b` takes exponential time. This is
+ * the iterative two-pointer matcher (on a mismatch, go back to the last `*` and let it swallow one
+ * more character): at most O(pattern × value) steps, with no recursion and no allocation beyond the
+ * lower-casing of its inputs.
+ */
 
 export const hasWildcard = (value: string): boolean => value.includes('*') || value.includes('?');
 
-/** Whether `value` matches the glob `pattern`, with fast paths for `*` and literal patterns. */
-export function globMatch(pattern: string, value: string, options: { ignoreCase?: boolean } = {}): boolean {
+/** Counts the comparison steps of the matches it is passed to (tests use it to bound the work). */
+export interface GlobWork {
+  steps: number;
+}
+
+function matchGlob(pattern: string, value: string, work?: GlobWork): boolean {
+  let p = 0;
+  let v = 0;
+  let star = -1; // index in pattern just after the last `*` seen
+  let resume = 0; // index in value where that `*` would next stop swallowing
+  let steps = 0;
+  while (v < value.length) {
+    steps++;
+    const char = pattern.charCodeAt(p);
+    if (p < pattern.length && char === 42 /* * */) {
+      // Runs of stars are one star.
+      while (p < pattern.length && pattern.charCodeAt(p) === 42) p++;
+      if (p === pattern.length) {
+        if (work) work.steps += steps;
+        return true;
+      }
+      star = p;
+      resume = v;
+    } else if (p < pattern.length && (char === 63 /* ? */ || char === value.charCodeAt(v))) {
+      p++;
+      v++;
+    } else if (star >= 0) {
+      resume++;
+      v = resume;
+      p = star;
+    } else {
+      if (work) work.steps += steps;
+      return false;
+    }
+  }
+  while (p < pattern.length && pattern.charCodeAt(p) === 42) p++;
+  if (work) work.steps += steps;
+  return p === pattern.length;
+}
+
+/** Whether `value` matches the glob `pattern`, in time linear in their product at worst. */
+export function globMatch(
+  pattern: string,
+  value: string,
+  options: { ignoreCase?: boolean; work?: GlobWork } = {},
+): boolean {
   if (pattern === '*') return true;
-  if (!hasWildcard(pattern))
-    return options.ignoreCase ? pattern.toLowerCase() === value.toLowerCase() : pattern === value;
-  return globToRegExp(pattern, options).test(value);
+  if (options.ignoreCase) {
+    pattern = pattern.toLowerCase();
+    value = value.toLowerCase();
+  }
+  if (!hasWildcard(pattern)) return pattern === value;
+  return matchGlob(pattern, value, options.work);
 }
 
 /** Matches `value` against a list of glob patterns (exact strings match themselves). */
@@ -34,4 +72,50 @@ export function matchesAny(
   options: { ignoreCase?: boolean } = {},
 ): boolean {
   return patterns.some((pattern) => globMatch(pattern, value, options));
+}
+
+/**
+ * An ARN split in its six parts (`arn:partition:service:region:account:resource`): the first five
+ * colons separate, the resource keeps any further colons and slashes. An IaC placeholder such as
+ * `${AWS::Region}` counts as one piece of text, whatever colons it holds. Undefined when the text
+ * has fewer than six parts.
+ */
+export function splitArn(value: string): string[] | undefined {
+  const parts: string[] = [];
+  let start = 0;
+  let depth = 0;
+  for (let i = 0; i < value.length && parts.length < 5; i++) {
+    const char = value.charCodeAt(i);
+    if (char === 36 /* $ */ && value.charCodeAt(i + 1) === 123 /* { */) {
+      depth++;
+      i++;
+    } else if (char === 125 /* } */ && depth > 0) depth--;
+    else if (char === 58 /* : */ && depth === 0) {
+      parts.push(value.slice(start, i));
+      start = i + 1;
+    }
+  }
+  if (parts.length < 5) return undefined;
+  parts.push(value.slice(start));
+  return parts;
+}
+
+/**
+ * `ArnLike` / `ArnEquals` as IAM applies them: each of the six colon-delimited parts of the ARN is
+ * matched separately, so a `*` never crosses a colon between parts; in the resource part (which may
+ * hold colons and slashes itself) it matches across them. `undefined` when the pattern is not an
+ * ARN pattern of six parts (other than a bare `*`, which matches every ARN): IAM does not say what
+ * it does with one. Case-sensitive, as the IAM reference says ARN operators are.
+ * https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_elements_condition_operators.html#Conditions_ARN
+ */
+export function arnMatch(pattern: string, value: string, work?: GlobWork): boolean | undefined {
+  if (pattern === '*') return true;
+  const want = splitArn(pattern);
+  if (!want) return undefined;
+  const have = splitArn(value);
+  if (!have) return false;
+  for (let i = 0; i < 6; i++) {
+    if (!globMatch(want[i]!, have[i]!, work ? { work } : {})) return false;
+  }
+  return true;
 }

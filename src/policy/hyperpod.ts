@@ -92,18 +92,27 @@ function memo(kind: string, caller: HyperPodCaller, build: () => RequestContext)
   return caller.resourceTags ? withResourceTags(context, caller.resourceTags) : context;
 }
 
+/**
+ * Keys of the CreateGrant request HyperPod makes that AWS does not document: whether the grant
+ * carries a constraint (`kms:GrantConstraintType`: EBS grants carry an `aws:ebs:id`
+ * encryption-context constraint, shared/aws-facts.md §6.3), who is the grantee or the retiring
+ * principal. They stay unknown, so a policy that conditions on them is undetermined, not failed.
+ */
+export const HYPERPOD_UNDOCUMENTED_GRANT_KEYS = [
+  'kms:GrantConstraintType',
+  'kms:GranteePrincipal',
+  'kms:RetiringPrincipal',
+  'kms:GrantOperations',
+] as const;
+
 export function hyperPodCreateGrantContext(caller: HyperPodCaller): RequestContext {
   return memo('CreateGrant', caller, () =>
-    requestContext(
-      { ...callerKeys(caller), 'kms:GrantIsForAWSResource': true },
-      [...NO_ENCRYPTION_CONTEXT, 'kms:GrantConstraintType'],
-      {
-        'kms:GrantOperations': {
-          certain: [...HYPERPOD_CERTAIN_GRANT_OPERATIONS],
-          possible: [...HYPERPOD_GRANT_OPERATIONS],
-        },
+    requestContext({ ...callerKeys(caller), 'kms:GrantIsForAWSResource': true }, [...NO_ENCRYPTION_CONTEXT], {
+      'kms:GrantOperations': {
+        certain: [...HYPERPOD_CERTAIN_GRANT_OPERATIONS],
+        possible: [...HYPERPOD_GRANT_OPERATIONS],
       },
-    ),
+    }),
   );
 }
 

@@ -34,7 +34,9 @@ const IAM_ARN = new RegExp(`^arn:${PARTITION}:iam::${ACCOUNT}:(root|role|user|gr
 const STS_ARN = new RegExp(`^arn:${PARTITION}:sts::${ACCOUNT}:assumed-role\\/([^/]+)\\/.+$`);
 const UNIQUE_ID = /^(AROA|AIDA|ANPA|AGPA|AIPA)[A-Z0-9]{12,}$/;
 /** An account root whose account is symbolic, as IaC writes the deploying account (`${AWS::AccountId}`). */
-const SYMBOLIC_ROOT = /^arn:(?:\$\{[^}]*\}|[^:])+:iam::((?:\$\{[^}]*\}|[^:])+):root$/;
+// Its alternatives never overlap (a placeholder, a lone `$`, any other character but `:`), so it
+// cannot backtrack: the overlapping form took exponential time on `arn:${}${}${}...`.
+const SYMBOLIC_ROOT = /^arn:(?:\$\{[^}]*\}|\$(?!\{)|[^:$])+:iam::((?:\$\{[^}]*\}|\$(?!\{)|[^:$])+):root$/;
 
 export function parsePrincipal(value: string, type = 'AWS'): PrincipalRef {
   if (value === '*') return { kind: 'any' };

@@ -2,16 +2,27 @@
 import type { Report } from '../model/report.js';
 import { renderAsff } from './asff.js';
 import { renderCsv } from './csv.js';
+import { renderGithub } from './github.js';
+import { renderGitlab } from './gitlab.js';
 import { dashboardFromReport } from './html/data.js';
 import { renderDashboard } from './html/render.js';
 import { renderJson } from './json.js';
+import { renderJunit } from './junit.js';
+import type { PathContext } from './locations.js';
 import { renderMarkdown } from './markdown.js';
+import { renderOcsf } from './ocsf.js';
 import { renderSarif } from './sarif.js';
 import { renderTable } from './table.js';
 
-export interface RenderOptions {
+export interface RenderOptions extends PathContext {
   color: boolean;
   limit: number;
+  /** Table: the summary and the failures only. */
+  quiet?: boolean;
+  /** Table: no remediation text. */
+  compact?: boolean;
+  /** Table: the terminal's width; longer lines are cut with an ellipsis. */
+  width?: number;
 }
 
 export type Reporter = (report: Report, options: RenderOptions) => string;
@@ -21,11 +32,41 @@ export const REPORTERS: Record<string, Reporter> = {
   json: (report) => renderJson(report),
   csv: (report) => renderCsv(report),
   markdown: (report) => renderMarkdown(report),
-  sarif: (report) => renderSarif(report),
+  sarif: (report, options) => renderSarif(report, undefined, options),
   html: (report) => renderDashboard(dashboardFromReport(report)),
   asff: (report) => renderAsff(report),
+  junit: (report, options) => renderJunit(report, options),
+  github: (report, options) => renderGithub(report, options),
+  gitlab: (report, options) => renderGitlab(report, options),
+  ocsf: (report) => renderOcsf(report),
 };
 
 export { ReportUnavailable } from './unavailable.js';
 
 export const FORMATS = Object.keys(REPORTERS);
+
+/**
+ * The file name endings that tell `-o PATH` its format. A registered format without an entry is
+ * known by `.<format name>`; an entry for a format that is not registered is ignored. The longest
+ * matching ending wins (`x.sarif.json` is SARIF, `x.json` JSON).
+ */
+export const FORMAT_EXTENSIONS: Record<string, readonly string[]> = {
+  table: ['.txt'],
+  markdown: ['.md', '.markdown'],
+  html: ['.html', '.htm'],
+  sarif: ['.sarif', '.sarif.json'],
+  asff: ['.asff', '.asff.json'],
+  junit: ['.junit', '.junit.xml', '.xml'],
+  ocsf: ['.ocsf', '.ocsf.json'],
+};
+
+/** The registered format a file name's ending names, if any. */
+export function formatForPath(path: string): string | undefined {
+  const name = path.toLowerCase();
+  let best: { format: string; length: number } | undefined;
+  for (const format of Object.keys(REPORTERS))
+    for (const ending of FORMAT_EXTENSIONS[format] ?? [`.${format}`])
+      if (name.endsWith(ending) && ending.length > (best?.length ?? 0))
+        best = { format, length: ending.length };
+  return best?.format;
+}

@@ -7,13 +7,19 @@ import type { ComplianceFigure } from '../kpi/compliance.js';
 import type { KpiReport } from '../kpi/index.js';
 import { AGE_BUCKETS } from '../kpi/remediation.js';
 import { csvCell } from './csv.js';
+import { terminalSafe } from './escape.js';
 import { textTable } from './text-table.js';
 
 const usd = (n: number) => `$${n.toFixed(2)}`;
+/** A figure that does not exist (nothing fixed, nothing examined) shows as a dash, never as 0. */
+export const NONE = '—';
+const daysOrNone = (days: number | null) => (days === null ? NONE : `${days} d`);
 const pctText = (f: ComplianceFigure) =>
-  `${f.pct}% (${f.compliant + f.byException}/${f.total}${f.byException ? `, ${f.byException} by exception` : ''}${f.unknown ? `, ${f.unknown} unknown` : ''})`;
+  `${f.pct === null ? NONE : `${f.pct}%`} (${f.compliant + f.byException}/${f.total}${f.byException ? `, ${f.byException} by exception` : ''}${f.unknown ? `, ${f.unknown} unknown` : ''})`;
 
-export function renderKpiTable(report: KpiReport, options: { color: boolean; limit: number }): string {
+export function renderKpiTable(input: KpiReport, options: { color: boolean; limit: number }): string {
+  // Projects, owners, principals and key names come from tenants: escaped once, here.
+  const report = terminalSafe(input);
   const c = createColors(options.color);
   const limit = options.limit > 0 ? options.limit : Number.POSITIVE_INFINITY;
   const out: string[] = [];
@@ -54,7 +60,7 @@ export function renderKpiTable(report: KpiReport, options: { color: boolean; lim
         textTable(
           ['SCAN', 'TIME', 'CLUSTERS', 'INSTANCE GROUPS'],
           shown.map((p) => [
-            `#${p.scanId}`,
+            `#${p.scanId}${p.incomplete?.length ? ' (incomplete)' : ''}`,
             p.at,
             pctText(p.overall.clusters),
             pctText(p.overall.instanceGroups),
@@ -63,6 +69,12 @@ export function renderKpiTable(report: KpiReport, options: { color: boolean; lim
       );
       if (shown.length < trend.length)
         out.push(c.dim(`  … ${trend.length - shown.length} earlier scans (--format json lists all)`));
+      for (const p of shown.filter((point) => point.incomplete?.length))
+        out.push(
+          c.yellow(
+            `  scan #${p.scanId} is incomplete: clusters could not be collected in ${p.incomplete!.join(', ')}`,
+          ),
+        );
       out.push('');
     }
   }
@@ -71,13 +83,22 @@ export function renderKpiTable(report: KpiReport, options: { color: boolean; lim
     section(`Time to remediate (first FAIL to fixed, by ${report.remediation.by})`);
     out.push(
       textTable(
-        ['GROUP', 'FIXED', 'MEAN', 'MEDIAN', 'CLOSED: RESOURCE GONE', 'CLOSED: NOT EVALUATED'],
+        [
+          'GROUP',
+          'FIXED',
+          'MEAN',
+          'MEDIAN',
+          'CLOSED: RESOURCE GONE',
+          'CLOSED: NOT APPLICABLE',
+          'CLOSED: NOT EVALUATED',
+        ],
         report.remediation.mttr.map((m) => [
           m.group,
           String(m.fixed),
-          m.fixed ? `${m.meanDays} d` : '–',
-          m.fixed ? `${m.medianDays} d` : '–',
+          daysOrNone(m.meanDays),
+          daysOrNone(m.medianDays),
           String(m.resourceGone),
+          String(m.notApplicable),
           String(m.notEvaluated),
         ]),
       ),
@@ -211,7 +232,7 @@ export function renderKpiCsv(report: KpiReport): string {
   ) => rows.push([kpi, at, scope, group, metric, value]);
   const figures = (kpi: string, at: string, scope: string, list: readonly ComplianceFigure[]) => {
     for (const f of list) {
-      add(kpi, at, scope, f.group, 'pct', f.pct);
+      add(kpi, at, scope, f.group, 'pct', f.pct ?? '');
       add(kpi, at, scope, f.group, 'total', f.total);
       add(kpi, at, scope, f.group, 'compliant', f.compliant);
       add(kpi, at, scope, f.group, 'byException', f.byException);
@@ -230,9 +251,10 @@ export function renderKpiCsv(report: KpiReport): string {
   }
   for (const m of report.remediation?.mttr ?? []) {
     add('mttr', until, report.remediation!.by, m.group, 'fixed', m.fixed);
-    add('mttr', until, report.remediation!.by, m.group, 'meanDays', m.meanDays);
-    add('mttr', until, report.remediation!.by, m.group, 'medianDays', m.medianDays);
+    add('mttr', until, report.remediation!.by, m.group, 'meanDays', m.meanDays ?? '');
+    add('mttr', until, report.remediation!.by, m.group, 'medianDays', m.medianDays ?? '');
     add('mttr', until, report.remediation!.by, m.group, 'resourceGone', m.resourceGone);
+    add('mttr', until, report.remediation!.by, m.group, 'notApplicable', m.notApplicable);
     add('mttr', until, report.remediation!.by, m.group, 'notEvaluated', m.notEvaluated);
   }
   for (const a of report.remediation?.age ?? []) {

@@ -2,24 +2,25 @@
 import type { Finding } from '../model/finding.js';
 import { SEVERITIES } from '../model/finding.js';
 import type { Report } from '../model/report.js';
+import { markdownCode, markdownText } from './escape.js';
 
-export const mdCell = (text: unknown): string =>
-  String(text ?? '')
-    .replace(/\\/g, '\\\\')
-    .replace(/\|/g, '\\|')
-    .replace(/\r?\n/g, '<br>')
-    .replace(/</g, '&lt;');
+/** A value as Markdown text (links, images, code, HTML, cell borders escaped). */
+export const mdCell = markdownText;
+const code = markdownCode;
+const pctOrNa = (pct: number | null) => (pct === null ? 'n/a' : `${pct}%`);
 
 function where(f: Finding): string {
   const r = f.resource;
-  const loc = r.location ? ` (\`${r.location.file}${r.location.line ? `:${r.location.line}` : ''}\`)` : '';
+  const loc = r.location
+    ? ` (${code(`${r.location.file}${r.location.line ? `:${r.location.line}` : ''}`)})`
+    : '';
   const name =
     r.type === 'instance-group'
       ? `${r.cluster}/${r.instanceGroup}`
       : r.type === 'cluster'
         ? (r.cluster ?? r.id)
         : r.id;
-  return `\`${mdCell(name)}\`${loc}`;
+  return `${code(name)}${loc}`;
 }
 
 export function renderMarkdown(report: Report): string {
@@ -27,20 +28,20 @@ export function renderMarkdown(report: Report): string {
   const lines: string[] = [];
   lines.push('## hyperpod-cmk report', '');
   lines.push(
-    `**${s.clusterCompliancePct}%** of clusters compliant (${s.compliantClusters + s.compliantByException} of ${s.clusters}` +
+    `**${pctOrNa(s.clusterCompliancePct)}** of clusters compliant (${s.compliantClusters + s.compliantByException} of ${s.clusters}` +
       `${s.compliantByException ? `, ${s.compliantByException} by exception` : ''}) · ` +
-      `**${s.instanceGroupCompliancePct}%** of instance groups · ${s.fail} failed · ${s.unknown} unknown · ${s.pass} passed · ${s.suppressed} suppressed`,
+      `**${pctOrNa(s.instanceGroupCompliancePct)}** of instance groups · ${s.fail} failed · ${s.unknown} unknown · ${s.pass} passed · ${s.suppressed} suppressed`,
     '',
   );
   lines.push(
-    `Source: ${report.scan.source} · scanned ${report.scan.finishedAt} · hyperpod-cmk ${report.tool.version}`,
+    `Source: ${mdCell(report.scan.source)} · scanned ${mdCell(report.scan.finishedAt)} · hyperpod-cmk ${mdCell(report.tool.version)}`,
     '',
   );
   if (report.clusters.length > 0) {
     lines.push('| Cluster | Account | Region | Status | Failing rules |', '|---|---|---|---|---|');
     for (const c of report.clusters) {
       lines.push(
-        `| ${mdCell(c.name)} | ${c.account} | ${c.region} | ${c.status} | ${mdCell([...c.failing, ...c.unknown.map((id) => `${id} (unknown)`)].join(', '))} |`,
+        `| ${mdCell(c.name)} | ${mdCell(c.account)} | ${mdCell(c.region)} | ${c.status} | ${mdCell([...c.failing, ...c.unknown.map((id) => `${id} (unknown)`)].join(', '))} |`,
       );
     }
     lines.push('');
@@ -54,13 +55,19 @@ export function renderMarkdown(report: Report): string {
     lines.push(`### ${severity[0]!.toUpperCase()}${severity.slice(1)} (${list.length})`, '');
     lines.push('| Rule | Resource | Finding | Remediation |', '|---|---|---|---|');
     for (const f of list)
-      lines.push(`| \`${f.ruleId}\` | ${where(f)} | ${mdCell(f.message)} | ${mdCell(f.remediation)} |`);
+      lines.push(`| ${code(f.ruleId)} | ${where(f)} | ${mdCell(f.message)} | ${mdCell(f.remediation)} |`);
     lines.push('');
   }
   const unknown = open.filter((f) => f.status === 'UNKNOWN');
   if (unknown.length > 0) {
-    lines.push(`### Unknown (${unknown.length})`, '', '| Rule | Resource | Why |', '|---|---|---|');
-    for (const f of unknown) lines.push(`| \`${f.ruleId}\` | ${where(f)} | ${mdCell(f.message)} |`);
+    lines.push(
+      `### Unknown (${unknown.length})`,
+      '',
+      '| Rule | Resource | Why | To find out |',
+      '|---|---|---|---|',
+    );
+    for (const f of unknown)
+      lines.push(`| ${code(f.ruleId)} | ${where(f)} | ${mdCell(f.message)} | ${mdCell(f.remediation)} |`);
     lines.push('');
   }
   const suppressed = report.findings.filter((f) => f.suppressed);
@@ -73,7 +80,7 @@ export function renderMarkdown(report: Report): string {
     );
     for (const f of suppressed)
       lines.push(
-        `| \`${f.ruleId}\` | ${where(f)} | ${mdCell(f.suppressed?.reason)} | ${f.suppressed?.expires ?? 'never'} |`,
+        `| ${code(f.ruleId)} | ${where(f)} | ${mdCell(f.suppressed?.reason)} | ${mdCell(f.suppressed?.expires ?? 'never')} |`,
       );
     lines.push('', '</details>', '');
   }
@@ -81,7 +88,7 @@ export function renderMarkdown(report: Report): string {
     lines.push(`<details><summary>Gaps (${report.gaps.length})</summary>`, '');
     for (const g of report.gaps)
       lines.push(
-        `- \`${g.code}\` ${g.service}:${g.operation} ${mdCell([g.account, g.region, g.resource].filter(Boolean).join(' '))}: ${mdCell(g.message)}`,
+        `- ${code(g.code)} ${mdCell(`${g.service}:${g.operation}`)} ${mdCell([g.account, g.region, g.resource].filter(Boolean).join(' '))}: ${mdCell(g.message)}`,
       );
     lines.push('', '</details>', '');
   }
@@ -89,7 +96,7 @@ export function renderMarkdown(report: Report): string {
     lines.push(`<details><summary>Input issues (${report.issues.length})</summary>`, '');
     for (const i of report.issues)
       lines.push(
-        `- **${i.severity}** \`${i.code}\` ${i.location ? `\`${i.location.file}${i.location.line ? `:${i.location.line}` : ''}\` ` : ''}${mdCell(i.message)}`,
+        `- **${mdCell(i.severity)}** ${code(i.code)} ${i.location ? `${code(`${i.location.file}${i.location.line ? `:${i.location.line}` : ''}`)} ` : ''}${mdCell(i.message)}`,
       );
     lines.push('', '</details>', '');
   }

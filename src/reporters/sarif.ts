@@ -1,15 +1,22 @@
 /**
  * SARIF 2.1.0 for code scanning (GitHub, GitLab, Azure DevOps): one run, the rule catalog from
  * each rule's `meta`, and one result per FAIL and UNKNOWN finding, located at the file and line
- * (relative to the repository root, `%SRCROOT%`) where the resource is defined. Suppressed findings
- * stay in the log, marked with an accepted suppression; fingerprints are the report's stable ones.
+ * (relative to the repository root, `%SRCROOT%`, declared in `originalUriBaseIds`) where the
+ * resource is defined. `automationDetails.id` names what was scanned (stable across checkouts), so
+ * that uploads of different scans do not replace each other's alerts. Each result carries its own
+ * `security-severity` (a rule may raise the severity case by case). Suppressed findings stay in
+ * the log, marked with an accepted suppression; fingerprints are the report's stable ones.
  * Problems reading the inputs become tool execution notifications.
  */
+import { resolve } from 'node:path';
+import { pathToFileURL } from 'node:url';
 import type { Finding, Severity, SourceIssue } from '../model/finding.js';
-import type { Location } from '../model/inventory.js';
+import { isIacSource, type Location } from '../model/inventory.js';
 import type { Report } from '../model/report.js';
 import type { Rule } from '../rules/define-rule.js';
 import { RULES } from '../rules/registry.js';
+import { ruleDocsUrl } from '../version.js';
+import { type PathContext, repoRelative, scanScope } from './locations.js';
 
 export const SARIF_SCHEMA = 'https://json.schemastore.org/sarif-2.1.0.json';
 
@@ -51,7 +58,7 @@ function ruleDescriptor(rule: Rule) {
     shortDescription: { text: m.title },
     fullDescription: { text: m.rationale },
     help: { text: `${m.rationale}\n\nRemediation: ${m.remediation.summary}`, markdown },
-    ...(m.references[0] ? { helpUri: m.references[0] } : {}),
+    ...((ruleDocsUrl(m.id) ?? m.references[0]) ? { helpUri: ruleDocsUrl(m.id) ?? m.references[0] } : {}),
     defaultConfiguration: { level: LEVEL[m.severity] },
     properties: {
       tags: ['security', 'kms', 'sagemaker-hyperpod', m.resourceType, ...frameworks],
@@ -63,18 +70,23 @@ function ruleDescriptor(rule: Rule) {
   };
 }
 
+const SRCROOT = '%SRCROOT%';
+const encode = (path: string) => path.split('/').map(encodeURIComponent).join('/');
+
 /** A location's file as a SARIF artifact: relative to the repository root, or an absolute file URI. */
-function artifact(file: string) {
-  const encode = (path: string) => path.split('/').map(encodeURIComponent).join('/');
-  if (file.startsWith('/')) return { uri: `file://${encode(file)}` };
+function artifact(file: string, context: PathContext) {
+  const relative = repoRelative(file, context);
+  if (relative) return { uri: encode(relative), uriBaseId: SRCROOT };
   if (/^[A-Za-z]:[\\/]/.test(file)) return { uri: `file:///${encode(file.replace(/\\/g, '/'))}` };
-  return { uri: encode(file.replace(/\\/g, '/').replace(/^\.\//, '')), uriBaseId: '%SRCROOT%' };
+  if (file.startsWith('/')) return { uri: `file://${encode(file)}` };
+  if (context.cwd) return { uri: pathToFileURL(resolve(context.cwd, file)).href };
+  return { uri: encode(file.replace(/\\/g, '/')) };
 }
 
-function physical(location: Location) {
+function physical(location: Location, context: PathContext) {
   return {
     physicalLocation: {
-      artifactLocation: artifact(location.file),
+      artifactLocation: artifact(location.file, context),
       ...(location.line
         ? {
             region: {
@@ -87,7 +99,7 @@ function physical(location: Location) {
   };
 }
 
-function result(finding: Finding, ruleIndex: number) {
+function result(finding: Finding, ruleIndex: number, context: PathContext) {
   const r = finding.resource;
   const logical = {
     fullyQualifiedName: r.id,
@@ -100,8 +112,12 @@ function result(finding: Finding, ruleIndex: number) {
     ...(ruleIndex >= 0 ? { ruleIndex } : {}),
     kind: unknown ? 'review' : 'fail',
     level: unknown ? 'note' : LEVEL[finding.severity],
-    message: { text: unknown ? `Could not be judged: ${finding.message}` : finding.message },
-    locations: [{ ...(r.location ? physical(r.location) : {}), logicalLocations: [logical] }],
+    message: {
+      text: unknown
+        ? `Could not be judged: ${finding.message}. To find out: ${finding.remediation}`
+        : finding.message,
+    },
+    locations: [{ ...(r.location ? physical(r.location, context) : {}), logicalLocations: [logical] }],
     partialFingerprints: { 'hyperpodCmkFinding/v1': finding.fingerprint },
     ...(finding.suppressed
       ? {
@@ -117,6 +133,8 @@ function result(finding: Finding, ruleIndex: number) {
     properties: {
       status: finding.status,
       severity: finding.severity,
+      // GitHub ranks alerts by this; a rule may raise a finding above its default severity.
+      'security-severity': SECURITY_SEVERITY[finding.severity],
       messageId: finding.messageId,
       resourceType: r.type,
       remediation: finding.remediation,
@@ -125,20 +143,37 @@ function result(finding: Finding, ruleIndex: number) {
   };
 }
 
-function notification(issue: SourceIssue) {
+function notification(issue: SourceIssue, context: PathContext) {
   return {
     level: issue.severity === 'error' ? 'error' : 'warning',
     message: { text: `${issue.message}${issue.hint ? ` (${issue.hint})` : ''}` },
     descriptor: { id: issue.code },
-    ...(issue.location ? { locations: [physical(issue.location)] } : {}),
+    ...(issue.location ? { locations: [physical(issue.location, context)] } : {}),
   };
 }
 
-export function renderSarif(report: Report, rules: readonly Rule[] = RULES): string {
+/**
+ * The run's category and id: `hyperpod-cmk/<iac|live|snapshot>/<hash of what was scanned>/`. The
+ * trailing slash makes the whole id the category (GitHub keeps one set of alerts per category).
+ */
+export function automationId(report: Report, context: PathContext = {}): string {
+  const scope = scanScope(report, context);
+  const kind = isIacSource(report.scan.source) ? 'iac' : report.scan.source;
+  return `hyperpod-cmk/${kind}/${scope.key ? `${scope.key}/` : ''}`;
+}
+
+export function renderSarif(
+  report: Report,
+  rules: readonly Rule[] = RULES,
+  context: PathContext = {},
+): string {
   const index = new Map(rules.map((rule, i) => [rule.meta.id, i]));
   const results = report.findings
     .filter((finding) => finding.status === 'FAIL' || finding.status === 'UNKNOWN')
-    .map((finding) => result(finding, index.get(finding.ruleId) ?? -1));
+    .map((finding) => result(finding, index.get(finding.ruleId) ?? -1, context));
+  const root = context.baseDir
+    ? { uri: pathToFileURL(context.baseDir.endsWith('/') ? context.baseDir : `${context.baseDir}/`).href }
+    : {};
   const log = {
     $schema: SARIF_SCHEMA,
     version: '2.1.0',
@@ -152,13 +187,16 @@ export function renderSarif(report: Report, rules: readonly Rule[] = RULES): str
             rules: rules.map(ruleDescriptor),
           },
         },
-        automationDetails: { id: `hyperpod-cmk/${report.scan.source}/` },
+        automationDetails: { id: automationId(report, context) },
+        originalUriBaseIds: {
+          [SRCROOT]: { ...root, description: { text: 'The root of the repository that was scanned' } },
+        },
         invocations: [
           {
             executionSuccessful: !report.issues.some((issue) => issue.severity === 'error'),
             startTimeUtc: report.scan.startedAt,
             endTimeUtc: report.scan.finishedAt,
-            toolExecutionNotifications: report.issues.map(notification),
+            toolExecutionNotifications: report.issues.map((issue) => notification(issue, context)),
           },
         ],
         results,

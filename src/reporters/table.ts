@@ -7,12 +7,22 @@ import { createColors } from 'picocolors';
 import type { Finding, Severity } from '../model/finding.js';
 import { SEVERITIES } from '../model/finding.js';
 import type { Report } from '../model/report.js';
-import { textTable } from './text-table.js';
+import { terminalSafe } from './escape.js';
+import { textTable, visibleLength } from './text-table.js';
+
+/** A compliance percentage; n/a when nothing was examined (a scan of nothing is not 100%). */
+const pctOrNa = (pct: number | null) => (pct === null ? 'n/a: nothing examined' : `${pct}%`);
 
 export interface TableOptions {
   color: boolean;
   /** Resources listed per rule before "and N more"; 0 lists all. */
   limit: number;
+  /** The summary and the failures only (no cluster table, unknown, suppressed or baseline lists). */
+  quiet?: boolean;
+  /** No remediation text. */
+  compact?: boolean;
+  /** The terminal's width: a longer line is cut with an ellipsis rather than wrapped. */
+  width?: number;
 }
 
 type Colors = ReturnType<typeof createColors>;
@@ -62,7 +72,13 @@ function group<T>(items: readonly T[], keyOf: (item: T) => string): Map<string, 
   return map;
 }
 
-function findingBlock(c: Colors, findings: readonly Finding[], limit: number, mark: string): string[] {
+function findingBlock(
+  c: Colors,
+  findings: readonly Finding[],
+  limit: number,
+  mark: string,
+  compact = false,
+): string[] {
   const lines: string[] = [];
   for (const [ruleId, list] of group(findings, (f) => f.ruleId)) {
     lines.push(`  ${c.bold(ruleId)} ${c.dim(`(${list.length})`)}`);
@@ -70,10 +86,12 @@ function findingBlock(c: Colors, findings: readonly Finding[], limit: number, ma
     for (const f of shown) {
       lines.push(`    ${mark} ${resourceLabel(f)}`);
       lines.push(`      ${f.message}`);
+      // What an UNKNOWN needs differs per finding (a permission, an input): shown with each one.
+      if (f.status === 'UNKNOWN' && f.remediation) lines.push(`      ${c.yellow('→')} ${f.remediation}`);
       if (f.suppressed)
         lines.push(
           c.dim(
-            `      suppressed: ${f.suppressed.reason}${f.suppressed.expires ? ` (until ${f.suppressed.expires})` : ''}`,
+            `      suppressed${f.suppressed.source === 'inline' ? ' inline' : ''}: ${f.suppressed.reason}${f.suppressed.expires ? ` (until ${f.suppressed.expires})` : ''}`,
           ),
         );
       if (f.suppressionExpired)
@@ -88,13 +106,16 @@ function findingBlock(c: Colors, findings: readonly Finding[], limit: number, ma
         c.dim(`    … and ${list.length - shown.length} more (--limit 0 or --format json lists all)`),
       );
     const remediation = list[0]?.remediation;
-    if (remediation && list[0]?.status === 'FAIL') lines.push(`    ${c.green('→')} ${remediation}`);
+    if (remediation && !compact && list[0]?.status === 'FAIL')
+      lines.push(`    ${c.green('→')} ${remediation}`);
     lines.push('');
   }
   return lines;
 }
 
-export function renderTable(report: Report, options: TableOptions): string {
+export function renderTable(input: Report, options: TableOptions): string {
+  // Names, tags, messages and file names come from tenants and pull requests: escaped once, here.
+  const report = terminalSafe(input);
   const c = createColors(options.color);
   const s = report.summary;
   const out: string[] = [];
@@ -107,10 +128,10 @@ export function renderTable(report: Report, options: TableOptions): string {
   );
   out.push('');
   out.push(
-    `${c.bold('Clusters')}: ${s.compliantClusters + s.compliantByException} of ${s.clusters} compliant (${s.clusterCompliancePct}%)` +
+    `${c.bold('Clusters')}: ${s.compliantClusters + s.compliantByException} of ${s.clusters} compliant (${pctOrNa(s.clusterCompliancePct)})` +
       (s.compliantByException ? `, ${s.compliantByException} by exception` : '') +
       (s.unknownClusters ? `, ${s.unknownClusters} unknown` : '') +
-      ` · instance groups ${s.compliantInstanceGroups} of ${s.instanceGroups} (${s.instanceGroupCompliancePct}%) · keys ${s.keys}`,
+      ` · instance groups ${s.compliantInstanceGroups} of ${s.instanceGroups} (${pctOrNa(s.instanceGroupCompliancePct)}) · keys ${s.keys}`,
   );
   const bySeverity = SEVERITIES.filter((sev) => s.failBySeverity[sev] > 0).map(
     (sev) => `${s.failBySeverity[sev]} ${sev}`,
@@ -118,11 +139,12 @@ export function renderTable(report: Report, options: TableOptions): string {
   out.push(
     `${c.bold('Findings')}: ${c.red(`${s.fail} failed`)}${bySeverity.length ? ` (${bySeverity.join(', ')})` : ''} · ${c.yellow(`${s.unknown} unknown`)} · ${c.green(`${s.pass} passed`)} · ${s.notApplicable} not applicable` +
       (s.suppressed ? ` · ${s.suppressed} suppressed` : '') +
+      (s.baseline ? ` · ${s.baseline} in baseline` : '') +
       (s.expiredSuppressions ? ` · ${c.yellow(`${s.expiredSuppressions} expired suppressions`)}` : ''),
   );
   out.push('');
 
-  if (report.clusters.length > 0) {
+  if (report.clusters.length > 0 && !options.quiet) {
     const rows = report.clusters.map((cluster) => [
       cluster.name,
       symbolic(cluster.account),
@@ -141,25 +163,37 @@ export function renderTable(report: Report, options: TableOptions): string {
     out.push('');
   }
 
-  const open = report.findings.filter((f) => f.status === 'FAIL' && !f.suppressed);
+  const compact = options.compact === true;
+  const open = report.findings.filter((f) => f.status === 'FAIL' && !f.suppressed && !f.baseline);
   for (const severity of SEVERITIES) {
     const list = open.filter((f) => f.severity === severity);
     if (list.length === 0) continue;
     out.push(paintSeverity(c, severity, ` ${severity.toUpperCase()} (${list.length}) `));
-    out.push(...findingBlock(c, list, options.limit, c.red('✗')));
+    out.push(...findingBlock(c, list, options.limit, c.red('✗'), compact));
   }
-  const unknown = report.findings.filter((f) => f.status === 'UNKNOWN' && !f.suppressed);
+  const unknown = report.findings.filter((f) => f.status === 'UNKNOWN' && !f.suppressed && !f.baseline);
+  if (options.quiet) {
+    if (open.length === 0) out.push(c.green('No failures.'));
+    return finish(out, options.width);
+  }
   if (unknown.length > 0) {
     out.push(
       c.yellow(c.bold(` UNKNOWN (${unknown.length}) `)) +
         c.dim(' could not be judged: fix access or inputs and scan again'),
     );
-    out.push(...findingBlock(c, unknown, options.limit, c.yellow('?')));
+    out.push(...findingBlock(c, unknown, options.limit, c.yellow('?'), compact));
+  }
+  const baseline = report.findings.filter((f) => f.baseline);
+  if (baseline.length > 0) {
+    out.push(
+      c.dim(c.bold(` BASELINE (${baseline.length}) `)) + c.dim(' recorded in the baseline: not failing'),
+    );
+    out.push(...findingBlock(c, baseline, options.limit, c.dim('='), compact));
   }
   const suppressed = report.findings.filter((f) => f.suppressed);
   if (suppressed.length > 0) {
     out.push(c.dim(c.bold(` SUPPRESSED (${suppressed.length}) `)));
-    out.push(...findingBlock(c, suppressed, options.limit, c.dim('~')));
+    out.push(...findingBlock(c, suppressed, options.limit, c.dim('~'), compact));
   }
   if (report.gaps.length > 0) {
     out.push(c.yellow(c.bold(` GAPS (${report.gaps.length}) `)) + c.dim(' data that could not be collected'));
@@ -184,5 +218,39 @@ export function renderTable(report: Report, options: TableOptions): string {
     out.push('');
   }
   if (open.length === 0 && unknown.length === 0) out.push(c.green('No failures.'));
-  return `${out.join('\n').trimEnd()}\n`;
+  return finish(out, options.width);
+}
+
+/** Joins the lines, each cut to `width` with an ellipsis (colour kept up to the cut, then reset). */
+function finish(lines: readonly string[], width: number | undefined): string {
+  const text = lines.join('\n').trimEnd();
+  if (!width) return `${text}\n`;
+  return `${text
+    .split('\n')
+    .map((line) => clipLine(line, width))
+    .join('\n')}\n`;
+}
+
+const ANSI_AT = /^\u001b\[[0-9;]*m/;
+
+export function clipLine(line: string, width: number): string {
+  if (visibleLength(line) <= width) return line;
+  let out = '';
+  let shown = 0;
+  let coloured = false;
+  for (let i = 0; i < line.length; ) {
+    const sequence = ANSI_AT.exec(line.slice(i));
+    if (sequence) {
+      out += sequence[0];
+      coloured = true;
+      i += sequence[0].length;
+      continue;
+    }
+    const char = String.fromCodePoint(line.codePointAt(i)!);
+    if (shown === width - 1) break;
+    out += char;
+    shown++;
+    i += char.length;
+  }
+  return `${out}…${coloured ? '\u001b[0m' : ''}`;
 }

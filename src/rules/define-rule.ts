@@ -4,9 +4,9 @@
  * resolved config) to verdicts. Rules never import the AWS SDK, `fs` or a parser.
  */
 import type { ResolvedConfig } from '../config/schema.js';
-import type { InventoryIndex } from '../engine/inventory-index.js';
 import type { ResourceRef, ResourceType, Severity, Status } from '../model/finding.js';
 import type { Inventory, Source } from '../model/inventory.js';
+import type { InventoryIndex } from '../model/inventory-index.js';
 
 export type Framework = 'PCI-DSS-4.0.1' | 'HIPAA' | 'SOC2' | 'NIST-800-53' | 'CIS-AWS-3.0' | 'ISO-27001-2022';
 
@@ -32,6 +32,23 @@ export interface RuleMeta {
   messages: Readonly<Record<string, string>>;
   /** Config that drives the rule, for docs (e.g. "tenancy"). */
   config?: readonly string[];
+  /**
+   * Data the rule reads beyond clusters, groups, keys and roles. It decides what the live collector
+   * gathers (`governed-keys`: every key the config's selector governs, not only the keys clusters
+   * use) and where the rule can run (the periodic Config rule collects no CloudTrail, so rules
+   * that need `cloudtrail-events` or `trails` are left out of it).
+   */
+  needs?: readonly RuleNeed[];
+  /** A dashboard figure built from this rule's FAIL evidence (`denied-calls`: its `events`). */
+  feeds?: readonly RuleFeed[];
+}
+
+export type RuleNeed = 'cloudtrail-events' | 'trails' | 'governed-keys';
+export type RuleFeed = 'denied-calls';
+
+/** Whether a rule reads any of these data. */
+export function ruleNeeds(rule: Rule, ...needs: readonly RuleNeed[]): boolean {
+  return needs.some((need) => rule.meta.needs?.includes(need) ?? false);
 }
 
 export interface Verdict {

@@ -220,22 +220,136 @@ export const VOLUME_KEY_MESSAGES = {
     '{{volume}} volume key {{key}} does not resolve to a key, so the volume is not under a key you control',
   keyUnknown:
     '{{volume}} volume names {{key}}, but whether it is customer managed could not be checked: {{reason}}',
+  keyIgnored:
+    '{{volume}} volume names {{key}}, but the cluster is not in Continuous provisioning mode, where HyperPod ' +
+    'ignores the key: the volume is on an AWS owned key',
+  modeUnknown:
+    '{{volume}} volume names {{key}}, but whether HyperPod honours it is unknown: keys are honoured only in ' +
+    'Continuous provisioning mode, and the mode {{reason}}',
+  otherRegion:
+    '{{volume}} volume names {{key}}, a key of {{keyRegion}}, but the cluster is in {{clusterRegion}}: KMS keys ' +
+    'are Regional, so it cannot encrypt these volumes',
+  regionUnknown:
+    '{{volume}} volume names {{key}}, a key of {{keyRegion}}, and the cluster Region is not known ({{clusterRegion}}): ' +
+    'a key of another Region cannot encrypt its volumes',
   restricted: 'restricted instance groups do not support customer managed keys',
   unresolved: UNRESOLVED_MESSAGE,
 } as const;
 
-/** Judges a volume that names a key: customer managed (PASS), AWS managed or missing (FAIL), or unknown. */
-export function volumeKeyVerdict(context: RuleContext, resource: ResourceRef, volume: EbsVolume): Verdict {
+/** Whether a cluster's NodeProvisioningMode is known and Continuous, and if unknown, why. */
+export function provisioningModeOf(
+  cluster: Cluster,
+): { mode: 'Continuous' | 'legacy' } | { mode: 'unknown'; reason: string } {
+  if (isUnresolved(cluster.nodeProvisioningMode))
+    return {
+      mode: 'unknown',
+      reason: `cannot be known from the source: ${cluster.nodeProvisioningMode.unresolved} (${cluster.nodeProvisioningMode.reason})`,
+    };
+  if (cluster.notCollected?.includes('NodeProvisioningMode'))
+    return { mode: 'unknown', reason: 'was not reported by the source' };
+  return { mode: cluster.nodeProvisioningMode === 'Continuous' ? 'Continuous' : 'legacy' };
+}
+
+/** A concrete AWS Region name (not an IaC placeholder such as `${AWS::Region}` nor "unknown"). */
+const CONCRETE_REGION = /^[a-z]{2}(-[a-z]+)+-\d+$/;
+const KMS_ARN_REGION = /^arn:aws[a-z-]*:kms:([^:]*):[^:]*:(?:key|alias)\//;
+
+/**
+ * The Region a volume's key lives in, when something names it: the ARN as written (a key or
+ * alias ARN, a multi-Region replica's ARN naming its own Region), else the ARN the reference
+ * resolved to, else the Region of the key in the inventory. A bare key id or alias name names no
+ * Region: KMS resolves it in the caller's Region, the cluster's.
+ */
+function keyRegionOf(volume: EbsVolume, key: Key | undefined): string | undefined {
+  if (typeof volume.kmsKeyId !== 'string') return undefined;
+  const written = KMS_ARN_REGION.exec(volume.kmsKeyId)?.[1];
+  if (written) return written;
+  if (volume.resolution?.status === 'resolved') {
+    const resolved = KMS_ARN_REGION.exec(volume.resolution.keyArn)?.[1];
+    if (resolved) return resolved;
+  }
+  return key?.region;
+}
+
+/**
+ * KMS keys are Regional: an EBS volume can be encrypted only with a key of its own Region.
+ * `mismatch` when both Regions are concrete and differ; `unknown` when one of them is concrete and
+ * the other is not (an IaC placeholder); undefined when they agree or neither is named.
+ */
+export function keyRegionCheck(
+  cluster: Cluster,
+  volume: EbsVolume,
+  key: Key | undefined,
+): { status: 'mismatch' | 'unknown'; keyRegion: string; clusterRegion: string } | undefined {
+  const keyRegion = keyRegionOf(volume, key);
+  if (keyRegion === undefined || keyRegion === cluster.region) return undefined;
+  const keyConcrete = CONCRETE_REGION.test(keyRegion);
+  const clusterConcrete = CONCRETE_REGION.test(cluster.region);
+  if (keyConcrete && clusterConcrete) return { status: 'mismatch', keyRegion, clusterRegion: cluster.region };
+  if (keyConcrete || clusterConcrete) return { status: 'unknown', keyRegion, clusterRegion: cluster.region };
+  return undefined;
+}
+
+/**
+ * Judges a volume that names a key: customer managed (PASS), AWS managed or missing (FAIL), or
+ * unknown. A key is honoured only in Continuous provisioning mode and only in the cluster's
+ * Region: outside that mode the volume is on an AWS owned key (FAIL, or UNKNOWN when the mode is
+ * unknown), and a key of another Region cannot encrypt it (FAIL, or UNKNOWN when a Region is unknown).
+ */
+export function volumeKeyVerdict(
+  context: RuleContext,
+  cluster: Cluster,
+  resource: ResourceRef,
+  volume: EbsVolume,
+): Verdict {
   if (volume.kmsKeyId === null) throw new Error('volumeKeyVerdict needs a volume that names a key');
+  const mode = provisioningModeOf(cluster);
+  const written = isUnresolved(volume.kmsKeyId) ? volume.kmsKeyId.unresolved : volume.kmsKeyId;
+  if (mode.mode === 'legacy')
+    return {
+      resource,
+      status: 'FAIL',
+      messageId: 'keyIgnored',
+      data: { volume: volume.role, key: written },
+      evidence: { volumeKmsKeyId: volume.kmsKeyId, nodeProvisioningMode: null },
+    };
+  const verdict = keyVerdict(context, cluster, resource, volume);
+  if (mode.mode === 'unknown' && verdict.status === 'PASS')
+    return {
+      resource,
+      status: 'UNKNOWN',
+      messageId: 'modeUnknown',
+      data: { volume: volume.role, key: written, reason: mode.reason },
+      evidence: { volumeKmsKeyId: volume.kmsKeyId, keyVerdict: verdict.messageId },
+    };
+  return verdict;
+}
+
+function keyVerdict(
+  context: RuleContext,
+  cluster: Cluster,
+  resource: ResourceRef,
+  volume: EbsVolume,
+): Verdict {
   if (isUnresolved(volume.kmsKeyId))
     return unresolvedVerdict(resource, `the ${volume.role} volume key`, volume.kmsKeyId);
+  const ref = volume.kmsKeyId!;
   const key = context.index.keyOfVolume(volume);
-  const evidence = { volumeKmsKeyId: volume.kmsKeyId, keyArn: key?.arn ?? null };
-  const data = { volume: volume.role, key: volume.kmsKeyId };
+  const evidence = { volumeKmsKeyId: ref, keyArn: key?.arn ?? null };
+  const data = { volume: volume.role, key: ref };
   const managed = volumeKeyIsAwsManaged(volume, key);
   if (managed === true) return { resource, status: 'FAIL', messageId: 'awsManaged', data, evidence };
   if (volume.resolution?.status === 'not-found')
     return { resource, status: 'FAIL', messageId: 'keyNotFound', data, evidence };
+  const region = keyRegionCheck(cluster, volume, key);
+  if (region?.status === 'mismatch')
+    return {
+      resource,
+      status: 'FAIL',
+      messageId: 'otherRegion',
+      data: { ...data, keyRegion: region.keyRegion, clusterRegion: region.clusterRegion },
+      evidence,
+    };
   if (managed === 'unknown' || !key) {
     const reason =
       volume.resolution?.status === 'unknown'
@@ -243,6 +357,14 @@ export function volumeKeyVerdict(context: RuleContext, resource: ResourceRef, vo
         : 'the key metadata was not collected';
     return { resource, status: 'UNKNOWN', messageId: 'keyUnknown', data: { ...data, reason }, evidence };
   }
+  if (region?.status === 'unknown')
+    return {
+      resource,
+      status: 'UNKNOWN',
+      messageId: 'regionUnknown',
+      data: { ...data, keyRegion: region.keyRegion, clusterRegion: region.clusterRegion },
+      evidence,
+    };
   return { resource, status: 'PASS', messageId: 'cmk', data: { ...data, key: keyLabel(key) }, evidence };
 }
 
@@ -256,11 +378,13 @@ export function keyPartNotCollected(
   what: string,
   operation: string,
 ): Verdict {
+  const gaps = context.index.gapsFor(key.arn, operation);
   return {
     resource: keyResource(key),
     status: 'UNKNOWN',
     messageId: 'notCollected',
-    data: { what, reason: gapReason(context.index.gapsFor(key.arn, operation)) },
+    data: { what, reason: gapReason(gaps) },
+    evidence: { gaps },
   };
 }
 
@@ -296,30 +420,81 @@ export function liveOnly(key: Key, messageId = 'notLive'): Verdict | undefined {
     : { resource: keyResource(key), status: 'NOT_APPLICABLE', messageId };
 }
 
+/** CloudTrail delivers events within minutes: a window edge this close is not a gap. */
+const WINDOW_SLACK_MS = 3_600_000;
+
+/** The part of the lookback window whose events were not looked up, when there is one. */
+export interface UncoveredWindow {
+  /** What was looked up, ISO-8601. */
+  collectedFrom: string;
+  collectedTo: string;
+  /** The parts of the lookback window outside it, as "FROM to TO" ranges. */
+  missing: string[];
+}
+
 /**
  * The CloudTrail events about a key within the lookback window, or an UNKNOWN verdict when
- * events were not looked up for the key's account and region.
+ * events were not looked up for the key's account and region. When they were looked up for a
+ * shorter window than the lookback (a snapshot collected with a shorter lookback, or evaluated
+ * at a later clock), `uncovered` says which part was not seen: a rule may FAIL on what it saw, but
+ * never PASS for the whole lookback.
  */
 export function keyEventsInWindow(
   context: RuleContext,
   key: Key,
-): { events: TrailEvent[]; since: Date } | Verdict {
-  const collectedSince = context.index.eventsCollectedSince(key.account, key.region);
+): { events: TrailEvent[]; since: Date; uncovered?: UncoveredWindow } | Verdict {
+  const collected = context.index.eventsCollectedWindow(key.account, key.region);
   const since = new Date(context.now.getTime() - context.config.lookbackDays * 86_400_000);
-  if (collectedSince === undefined) {
+  if (collected === undefined) {
     const gaps = context.index.serviceGaps('cloudtrail', key.account, key.region, 'LookupEvents');
     return {
       resource: keyResource(key),
       status: 'UNKNOWN',
       messageId: 'notCollected',
       data: { what: `CloudTrail events for ${key.account}/${key.region}`, reason: gapReason(gaps) },
+      evidence: { gaps },
     };
   }
   const events = context.index.eventsOfKey(key).filter((event) => {
     const time = Date.parse(event.eventTime);
     return time >= since.getTime() && time <= context.now.getTime();
   });
-  return { events, since };
+  const iso = (ms: number) => new Date(ms).toISOString();
+  const missing: string[] = [];
+  if (collected.since > since.getTime() + WINDOW_SLACK_MS)
+    missing.push(`${iso(since.getTime())} to ${iso(Math.min(collected.since, context.now.getTime()))}`);
+  if (collected.until < context.now.getTime() - WINDOW_SLACK_MS)
+    missing.push(`${iso(Math.max(collected.until, since.getTime()))} to ${iso(context.now.getTime())}`);
+  if (missing.length === 0) return { events, since };
+  return {
+    events,
+    since,
+    uncovered: { collectedFrom: iso(collected.since), collectedTo: iso(collected.until), missing },
+  };
+}
+
+export const PARTIAL_WINDOW_MESSAGE =
+  'nothing found for {{key}} in the CloudTrail events that were looked up ({{collectedFrom}} to {{collectedTo}}), ' +
+  'but the last {{days}} days were not all seen: {{missing}} was not looked up';
+
+/** The UNKNOWN verdict that stands for a PASS over a lookback window only partly seen. */
+export function partialWindowVerdict(key: Key, days: number, uncovered: UncoveredWindow): Verdict {
+  return {
+    resource: keyResource(key),
+    status: 'UNKNOWN',
+    messageId: 'partialWindow',
+    data: {
+      key: keyLabel(key),
+      days,
+      collectedFrom: uncovered.collectedFrom,
+      collectedTo: uncovered.collectedTo,
+      missing: uncovered.missing.join(' and '),
+    },
+    evidence: {
+      collected: { from: uncovered.collectedFrom, to: uncovered.collectedTo },
+      missing: uncovered.missing,
+    },
+  };
 }
 
 /** CloudTrail spells KMS access denials both ways (shared/aws-facts.md §8.2). */

@@ -145,6 +145,11 @@ export const MIGRATIONS: readonly Migration[] = [
       CREATE INDEX access_denied_at ON access_denied (at_ms);
     `,
   },
+  {
+    version: 2,
+    description: 'scopes a scan could not collect in full (failed cluster listing or description)',
+    sql: `ALTER TABLE scans ADD COLUMN incomplete TEXT NOT NULL DEFAULT '[]';`,
+  },
 ];
 
 export const SCHEMA_VERSION = MIGRATIONS[MIGRATIONS.length - 1]!.version;

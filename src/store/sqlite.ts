@@ -9,12 +9,8 @@ import { chmodSync, existsSync } from 'node:fs';
 import { dirname } from 'node:path';
 import Database from 'better-sqlite3';
 import { ensureDirectory } from '../files/directories.js';
-import type { Severity, Status } from '../model/finding.js';
-import type { InputError } from '../model/input-error.js';
-import { err, ok, type Result } from '../model/result.js';
-import { applyScan, type KnownFinding, pickCurrent } from './lifecycle.js';
-import { newestCoverage } from './memory.js';
-import { APPLICATION_ID, MIGRATIONS, type Migration, SCHEMA_VERSION } from './schema.js';
+import { applyScan, type KnownFinding, pickCurrent } from '../history/lifecycle.js';
+import { newestCoverage } from '../history/memory.js';
 import type {
   AccessDeniedEvent,
   ComplianceState,
@@ -28,7 +24,11 @@ import type {
   Resolution,
   ScanEntry,
   ScanRecord,
-} from './types.js';
+} from '../history/types.js';
+import type { Severity, Status } from '../model/finding.js';
+import type { InputError } from '../model/input-error.js';
+import { err, ok, type Result } from '../model/result.js';
+import { APPLICATION_ID, MIGRATIONS, type Migration, SCHEMA_VERSION } from './schema.js';
 
 export interface OpenOptions {
   /** Create the file (and its directory) when missing; otherwise a missing file is an error. */
@@ -69,6 +69,27 @@ const storeError = (path: string, message: string, hint?: string): InputError =>
   message,
   ...(hint ? { hint } : {}),
 });
+
+/**
+ * better-sqlite3 loads its native addon on first use: installed with --ignore-scripts (or for
+ * another Node.js), the addon is missing ("Could not locate the bindings file") or will not load.
+ */
+export function isMissingNativeBuild(error: unknown): boolean {
+  const e = error as { code?: string; message?: string };
+  const message = e.message ?? '';
+  return (
+    e.code === 'ERR_DLOPEN_FAILED' ||
+    message.includes('Could not locate the bindings file') ||
+    message.includes('better_sqlite3.node') ||
+    message.includes('NODE_MODULE_VERSION')
+  );
+}
+
+export const NATIVE_BUILD_MISSING: InputError = {
+  code: 'history.native_build',
+  input: "history needs better-sqlite3's native build",
+  message: 'reinstall without --ignore-scripts, or use --no-save',
+};
 
 function describeError(error: unknown): { code: string; message: string } {
   const e = error as { code?: string; message?: string };
@@ -135,6 +156,7 @@ export function openHistory(path: string, options: OpenOptions): Result<HistoryS
     return ok(new HistoryStore(db, path));
   } catch (error) {
     db?.close();
+    if (isMissingNativeBuild(error)) return err(NATIVE_BUILD_MISSING);
     const { code, message } = describeError(error);
     if (code === 'SQLITE_NOTADB')
       return err(storeError(path, 'is not a SQLite database', 'pass --db a history file or a new path'));
@@ -175,6 +197,7 @@ interface ScanRow {
   regions: string;
   inputs: string;
   scope: string;
+  incomplete: string | null;
   tool_version: string;
   summary: string;
 }
@@ -190,6 +213,7 @@ const toScan = (row: ScanRow): ScanEntry => ({
   regions: JSON.parse(row.regions),
   inputs: JSON.parse(row.inputs),
   scope: JSON.parse(row.scope),
+  ...(row.incomplete && row.incomplete !== '[]' ? { incomplete: JSON.parse(row.incomplete) } : {}),
   toolVersion: row.tool_version,
   summary: JSON.parse(row.summary),
 });
@@ -197,6 +221,7 @@ const toScan = (row: ScanRow): ScanEntry => ({
 const MAX_BUSY_RETRIES = 5;
 
 export class HistoryStore {
+  /** @internal Use `openHistory`: the driver's types stay out of the public declarations. */
   constructor(
     private readonly db: Db,
     readonly path: string,
@@ -254,7 +279,7 @@ export class HistoryStore {
       db
         .prepare(
           `INSERT INTO scans (report_id, source, started_at, finished_at, at_ms, accounts, regions, inputs, scope,
-             tool_version, summary, saved_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+             incomplete, tool_version, summary, saved_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
         )
         .run(
           scan.reportId,
@@ -266,6 +291,7 @@ export class HistoryStore {
           JSON.stringify(scan.regions),
           JSON.stringify(scan.inputs),
           JSON.stringify(scan.scope),
+          JSON.stringify(scan.incomplete ?? []),
           scan.toolVersion,
           JSON.stringify(scan.summary),
           new Date().toISOString(),

@@ -73,12 +73,13 @@ describe('evaluate saves to history; history, kpi and report read it', () => {
       meanDays: 12.5,
       medianDays: 12.5,
       resourceGone: 1,
+      notApplicable: 0,
       notEvaluated: 0,
     });
     expect(report.attempts!.total).toBe(3);
 
     const table = await cli(['kpi', 'mttr', '--db', db, '--now', now, '--since', '30d']);
-    expect(table.out).toMatch(/all\s+2\s+12\.5 d\s+12\.5 d\s+1\s+0/);
+    expect(table.out).toMatch(/all\s+2\s+12\.5 d\s+12\.5 d\s+1\s+0\s+0/);
     expect(table.out).not.toContain('Denied key calls');
 
     const csv = await cli(['kpi', '--db', db, '--now', now, '--format', 'csv', '--by', 'account']);

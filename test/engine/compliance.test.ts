@@ -182,8 +182,13 @@ describe('cluster compliance roll-up', () => {
     expect(clusters).toMatchObject({ c1: 'non-compliant', c2: 'non-compliant' });
   });
 
-  it('reports 100% for an estate without clusters', () => {
+  it('reports no percentage (null, never 100%) for an estate without clusters', () => {
     const { summary } = evaluate(inventory({ keys: [key('k1')] }), { now: new Date(NOW) });
-    expect(summary).toMatchObject({ clusters: 0, clusterCompliancePct: 100 });
+    expect(summary).toMatchObject({
+      clusters: 0,
+      clusterCompliancePct: null,
+      instanceGroups: 0,
+      instanceGroupCompliancePct: null,
+    });
   });
 });

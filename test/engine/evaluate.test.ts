@@ -150,7 +150,44 @@ describe('exitCodeFor', () => {
     expect(
       exitCodeFor(evaluation(failing('low'), stubRule('kms-key-stub-unknown', [unknown(K2)])), 0, 'high'),
     ).toBe(3);
-    expect(exitCodeFor(evaluation(stubRule('kms-key-stub-unknown', [unknown(K1)])), 0, 'none')).toBe(3);
+  });
+  it('is 0 with --fail-on none (report-only), whatever failed, is unknown or was not collected', () => {
+    expect(exitCodeFor(evaluation(stubRule('kms-key-stub-unknown', [unknown(K1)])), 0, 'none')).toBe(0);
+    expect(exitCodeFor(evaluation(failing('critical')), 5, 'none', 'fail')).toBe(0);
+  });
+  it('with --unknown warn, UNKNOWN findings do not make it 3, but gaps still do', () => {
+    const unknownOnly = evaluation(stubRule('kms-key-stub-unknown', [unknown(K1)]));
+    expect(exitCodeFor(unknownOnly, 0, 'low', 'warn')).toBe(0);
+    expect(exitCodeFor(unknownOnly, 0, 'low', 'fail')).toBe(3);
+    expect(exitCodeFor(unknownOnly, 1, 'low', 'warn')).toBe(3);
+    expect(
+      exitCodeFor(
+        evaluation(failing('low'), stubRule('kms-key-stub-unknown', [unknown(K2)])),
+        0,
+        'low',
+        'warn',
+      ),
+    ).toBe(1);
+  });
+  it('ignores findings in the baseline, and counts them apart', () => {
+    const rules = [failing('high'), stubRule('kms-key-stub-unknown', [unknown(K2)])];
+    const all = evaluate(compliantEstate(), { rules, now, config: resolveConfig({}) });
+    const baseline = new Set(all.findings.filter((f) => f.status !== 'PASS').map((f) => f.fingerprint));
+    expect(baseline.size).toBe(2);
+    const withBaseline = evaluate(compliantEstate(), { rules, now, config: resolveConfig({}), baseline });
+    expect(withBaseline.findings.map((f) => [f.ruleId, f.status, f.baseline])).toEqual([
+      ['kms-key-stub-fail', 'FAIL', true],
+      ['kms-key-stub-unknown', 'UNKNOWN', true],
+    ]);
+    expect([withBaseline.summary.fail, withBaseline.summary.unknown, withBaseline.summary.baseline]).toEqual([
+      0, 0, 2,
+    ]);
+    expect(exitCodeFor(all, 0, 'low')).toBe(1);
+    expect(exitCodeFor(withBaseline, 0, 'low')).toBe(0);
+    // Compliance is not changed by a baseline: what fails still fails.
+    expect(withBaseline.compliance.clusters.map((c) => c.status)).toEqual(
+      all.compliance.clusters.map((c) => c.status),
+    );
   });
   it('prefers 1 over 3 when both apply', () => {
     expect(

@@ -12,7 +12,7 @@ import {
 import { mockClient } from 'aws-sdk-client-mock';
 import { beforeEach, describe, expect, it } from 'vitest';
 import { resolveConfig } from '../../src/config/schema.js';
-import { createHandler } from '../../src/guardrails/lambda/handler.js';
+import { createHandler } from '../../src/lambda/handler.js';
 import type { Inventory } from '../../src/model/inventory.js';
 import {
   ACCOUNT,

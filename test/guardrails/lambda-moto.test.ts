@@ -20,8 +20,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { resolveConfig } from '../../src/config/schema.js';
 import { resolveKeyAdmins } from '../../src/guardrails/key-admins.js';
 import { keyPolicy } from '../../src/guardrails/key-policy.js';
-import { createAwsCollector } from '../../src/guardrails/lambda/collector.js';
-import { createHandler, type HandlerResult } from '../../src/guardrails/lambda/handler.js';
+import { createAwsCollector } from '../../src/lambda/collector.js';
+import { createHandler, type HandlerResult } from '../../src/lambda/handler.js';
 import { MOTO_ACCOUNT, MOTO_CREDENTIALS, type MotoServer, startMoto } from '../helpers/moto-server.js';
 
 const REGION = 'us-east-1';
@@ -184,10 +184,13 @@ describe('the handler on CloudTrail events (EventBridge)', () => {
   const published: { Subject?: string; Message?: string; TopicArn?: string }[] = [];
   const handler = () =>
     createHandler({
-      collector: createAwsCollector(
-        { sagemaker: client(SageMakerClient), kms: client(KMSClient), iam: client(IAMClient) },
-        { account: MOTO_ACCOUNT, region: REGION, now: () => new Date('2026-11-27T12:00:00Z') },
-      ),
+      collector: createAwsCollector({
+        account: MOTO_ACCOUNT,
+        region: REGION,
+        now: () => new Date('2026-11-27T12:00:00Z'),
+        endpoint: moto.endpoint,
+        credentials: async () => MOTO_CREDENTIALS,
+      }),
       configService: client(ConfigServiceClient),
       sns: {
         send: async (command: never) => {
@@ -240,5 +243,54 @@ describe('the handler on CloudTrail events (EventBridge)', () => {
     });
     expect(published[0]!.Subject).toBe('HyperPod key ScheduleKeyDeletion by an unapproved principal');
     expect(published[0]!.Message).toMatch(/cancel-key-deletion/);
+  });
+});
+
+describe("the Lambda's collector: the live collector scoped to one account and Region", () => {
+  const collector = () =>
+    createAwsCollector({
+      account: MOTO_ACCOUNT,
+      region: REGION,
+      now: () => new Date('2026-11-27T12:00:00Z'),
+      endpoint: moto.endpoint,
+      credentials: async () => MOTO_CREDENTIALS,
+    });
+
+  it('collects only the clusters a scope names, and reports a named cluster it cannot find', async () => {
+    const inventory = await collector().collect({ clusters: ['compliant', 'gone-cluster'] });
+    expect(inventory.clusters.map((c) => c.name)).toEqual(['compliant']);
+    expect(inventory.gaps).toEqual([
+      {
+        code: 'aws.not_found',
+        service: 'sagemaker',
+        operation: 'DescribeCluster',
+        account: MOTO_ACCOUNT,
+        region: REGION,
+        resource: 'gone-cluster',
+        message: `cluster gone-cluster is not in ${MOTO_ACCOUNT}/${REGION} (deleted, or not yet listed)`,
+      },
+    ]);
+  });
+
+  it('reads a key the scope names even when no cluster uses it', async () => {
+    const inventory = await collector().collect({ clusters: [], keys: [keyArn] });
+    expect(inventory.clusters).toEqual([]);
+    expect(inventory.keys.map((k) => k.arn)).toEqual([keyArn]);
+    expect(inventory.keys[0]!.policy).toBeDefined();
+  });
+
+  it('turns a collection that cannot start into a gap, never an exception', async () => {
+    const unreachable = createAwsCollector({
+      account: MOTO_ACCOUNT,
+      region: REGION,
+      now: () => new Date('2026-11-27T12:00:00Z'),
+      endpoint: 'http://127.0.0.1:1',
+      credentials: async () => MOTO_CREDENTIALS,
+    });
+    const inventory = await unreachable.collect();
+    expect(inventory.clusters).toEqual([]);
+    expect(inventory.gaps.map((g) => [g.service, g.operation, g.account, g.region])).toEqual([
+      ['sagemaker', 'ListClusters', MOTO_ACCOUNT, REGION],
+    ]);
   });
 });

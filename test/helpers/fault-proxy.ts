@@ -1,21 +1,34 @@
 /**
- * An HTTP proxy in front of the moto server that answers chosen calls with an AWS error in the
- * service's own wire format (JSON protocols: `__type`; query protocols: `<ErrorResponse>`), so the
- * real SDK parses a real AccessDenied, throttle or disabled-Region error and the collector's
- * handling of it is what is tested.
+ * An HTTP proxy in front of the moto server that answers chosen calls with a fault: an AWS error in
+ * the service's own wire format (JSON protocols: `__type`; query protocols: `<ErrorResponse>`), so
+ * the real SDK parses a real AccessDenied, throttle, 5xx or disabled-Region error; or a network
+ * failure (a reset connection, a body cut short, a request that never answers). The collector's
+ * handling of each is what is tested.
  */
-import { createServer, request, type Server } from 'node:http';
+import { createServer, type IncomingMessage, request, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
+
+/**
+ * What the proxy does instead of forwarding:
+ * - `error` (default): an AWS error with `code` and `status` in the wire format;
+ * - `reset`: destroys the connection without a response (ECONNRESET on the client);
+ * - `truncate`: forwards the call, then sends the status, headers and half the body and closes;
+ * - `hang`: never answers (the client's request timeout is what ends it).
+ */
+export type FaultKind = 'error' | 'reset' | 'truncate' | 'hang';
 
 export interface Fault {
   /** The operation, e.g. GetKeyPolicy, AssumeRole, ListClusters. */
   operation: string;
+  kind?: FaultKind;
+  /** Only the first N matching requests (later attempts pass through); default: all. */
+  times?: number;
   /** Only requests whose (decoded) body contains this string. */
   bodyContains?: string;
   /** Only requests signed for this Region. */
   region?: string;
-  /** The wire error code, e.g. AccessDeniedException, ThrottlingException, AccessDenied. */
-  code: string;
+  /** The wire error code of an `error` fault, e.g. AccessDeniedException, ThrottlingException, AccessDenied. */
+  code?: string;
   status?: number;
   message?: string;
 }
@@ -40,6 +53,7 @@ function operationOf(
 export async function startFaultProxy(target: string, faults: Fault[]): Promise<FaultProxy> {
   const upstream = new URL(target);
   const hits = new Map<Fault, number>(faults.map((fault) => [fault, 0]));
+  const hanging = new Set<IncomingMessage>();
   const server: Server = createServer((req, res) => {
     const chunks: Buffer[] = [];
     req.on('data', (chunk: Buffer) => chunks.push(chunk));
@@ -58,23 +72,43 @@ export async function startFaultProxy(target: string, faults: Fault[]): Promise<
         (f) =>
           f.operation === operation &&
           (f.bodyContains === undefined || decoded.includes(f.bodyContains)) &&
-          (f.region === undefined || f.region === region),
+          (f.region === undefined || f.region === region) &&
+          (f.times === undefined || (hits.get(f) ?? 0) < f.times),
       );
-      if (fault) {
-        hits.set(fault, (hits.get(fault) ?? 0) + 1);
-        const message = fault.message ?? `injected ${fault.code} for ${operation}`;
+      const kind = fault?.kind ?? 'error';
+      if (fault) hits.set(fault, (hits.get(fault) ?? 0) + 1);
+      if (fault && kind === 'hang') {
+        hanging.add(req);
+        req.socket.once('close', () => hanging.delete(req));
+        return;
+      }
+      if (fault && kind === 'reset') {
+        req.socket.destroy();
+        return;
+      }
+      if (fault && kind === 'error') {
+        const code = fault.code ?? 'InternalFailure';
+        const message = fault.message ?? `injected ${code} for ${operation}`;
         const json = typeof req.headers['x-amz-target'] === 'string';
-        const status = fault.status ?? (fault.code.startsWith('Throttl') ? 400 : json ? 400 : 403);
+        const status =
+          fault.status ??
+          (code.startsWith('Throttl')
+            ? 400
+            : /Internal|Unavailable|ServiceFailure/.test(code)
+              ? 500
+              : json
+                ? 400
+                : 403);
         if (json) {
           res.writeHead(status, {
             'content-type': 'application/x-amz-json-1.1',
-            'x-amzn-errortype': fault.code,
+            'x-amzn-errortype': code,
           });
-          res.end(JSON.stringify({ __type: fault.code, message }));
+          res.end(JSON.stringify({ __type: code, message }));
         } else {
           res.writeHead(status, { 'content-type': 'text/xml' });
           res.end(
-            `<ErrorResponse><Error><Type>Sender</Type><Code>${fault.code}</Code><Message>${message}</Message></Error><RequestId>fault</RequestId></ErrorResponse>`,
+            `<ErrorResponse><Error><Type>Sender</Type><Code>${code}</Code><Message>${message}</Message></Error><RequestId>fault</RequestId></ErrorResponse>`,
           );
         }
         return;
@@ -88,6 +122,22 @@ export async function startFaultProxy(target: string, faults: Fault[]): Promise<
           headers: { ...req.headers, host: upstream.host },
         },
         (response) => {
+          if (fault && kind === 'truncate') {
+            const parts: Buffer[] = [];
+            response.on('data', (chunk: Buffer) => parts.push(chunk));
+            response.on('end', () => {
+              const whole = Buffer.concat(parts);
+              // The declared length stays that of the whole body: the client sees it cut short.
+              const { 'transfer-encoding': _chunked, ...headers } = response.headers;
+              res.writeHead(response.statusCode ?? 200, {
+                ...headers,
+                'content-length': String(whole.length),
+              });
+              res.write(whole.subarray(0, Math.floor(whole.length / 2)));
+              res.socket?.destroy();
+            });
+            return;
+          }
           res.writeHead(response.statusCode ?? 502, response.headers);
           response.pipe(res);
         },
@@ -104,6 +154,11 @@ export async function startFaultProxy(target: string, faults: Fault[]): Promise<
   return {
     url: `http://127.0.0.1:${port}`,
     hits,
-    close: () => new Promise((resolve) => server.close(() => resolve())),
+    close: () =>
+      new Promise((resolve) => {
+        for (const req of hanging) req.socket.destroy();
+        server.closeAllConnections();
+        server.close(() => resolve());
+      }),
   };
 }

@@ -1,7 +1,7 @@
 /** An in-memory Io for running commands in tests without a process. */
-import { mkdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
-import { dirname } from 'node:path';
+import { readFileSync, statSync } from 'node:fs';
 import type { Io } from '../../src/cli/io.js';
+import { writeFileAtomic } from '../../src/files/write.js';
 
 export interface MemoryIo extends Io {
   out(): string;
@@ -31,10 +31,8 @@ export function memoryIo(
     cwd: options.cwd ?? process.cwd(),
     now: () => options.now ?? new Date('2026-11-27T12:00:00Z'),
     readFile: (path) => files.get(path) ?? readFileSync(path, 'utf8'),
-    writeFile: (path, text) => {
-      mkdirSync(dirname(path), { recursive: true });
-      writeFileSync(path, text);
-    },
+    // The real writer, so that tests through this io see what the CLI does on disk.
+    writeFile: (path, text, writeOptions) => writeFileAtomic(path, text, writeOptions),
     exists: (path) => {
       if (files.has(path)) return true;
       try {

@@ -7,9 +7,9 @@
 import { describe, expect, it } from 'vitest';
 import { type Config, ConfigSchema, resolveConfig } from '../../src/config/schema.js';
 import { evaluate } from '../../src/engine/evaluate.js';
-import { indexInventory } from '../../src/engine/inventory-index.js';
 import type { Finding, Severity, Status } from '../../src/model/finding.js';
 import { type Inventory, InventorySchema } from '../../src/model/inventory.js';
+import { indexInventory } from '../../src/model/inventory-index.js';
 import type { Rule, Verdict } from '../../src/rules/define-rule.js';
 import { NOW } from './inventory.js';
 

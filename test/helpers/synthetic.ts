@@ -4,10 +4,10 @@
  * Failures come and go deterministically with the day, so lifecycles open and close.
  */
 import { createHash } from 'node:crypto';
+import { accountScope, regionScope } from '../../src/history/record.js';
+import type { FindingObservation, ResourceRecord, ScanRecord } from '../../src/history/types.js';
 import type { Severity, Status } from '../../src/model/finding.js';
 import type { ComplianceStatus, Summary } from '../../src/model/report.js';
-import { accountScope, regionScope } from '../../src/store/record.js';
-import type { FindingObservation, ResourceRecord, ScanRecord } from '../../src/store/types.js';
 
 const ACCOUNTS = ['111111111111', '222222222222', '333333333333'];
 const REGIONS = ['us-east-1', 'us-west-2'];

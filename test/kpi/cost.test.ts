@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
+import type { KeyState, KeyTimeline } from '../../src/history/types.js';
 import { costKpi, monthlyStorageRate } from '../../src/kpi/cost.js';
-import type { KeyState, KeyTimeline } from '../../src/store/types.js';
 
 const DAY = 86_400_000;
 const t = (iso: string) => Date.parse(iso);

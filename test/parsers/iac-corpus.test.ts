@@ -135,20 +135,20 @@ const GROUPS: [string, Verdict, Verdict, string][] = [
   ],
   [
     'aws-samples__playground-persistent-cluster/cluster-config-update.yaml#cluster/instance-group/controller-machine',
-    'FAIL',
-    'NOT_APPLICABLE',
-    'update-cluster cannot add a key to an existing group',
+    'UNKNOWN',
+    'UNKNOWN',
+    'update-cluster may name existing groups, whose keys the input does not show',
   ],
   [
     'aws-samples__playground-persistent-cluster/cluster-config-update.yaml#cluster/instance-group/compute-nodes',
-    'FAIL',
-    'NOT_APPLICABLE',
+    'UNKNOWN',
+    'UNKNOWN',
     '',
   ],
   [
     'aws-samples__playground-persistent-cluster/cluster-config-update.yaml#cluster/instance-group/my-login-group',
-    'FAIL',
-    'NOT_APPLICABLE',
+    'UNKNOWN',
+    'UNKNOWN',
     '',
   ],
   [
@@ -165,14 +165,14 @@ const GROUPS: [string, Verdict, Verdict, string][] = [
   ],
   [
     'aws-samples__video-generation-guidance-on-sagemaker-hyperpod/ClusterConfig/update-cluster-config.json#cluster/instance-group/controller-machine',
-    'FAIL',
-    'NOT_APPLICABLE',
-    'a bare --instance-groups list',
+    'UNKNOWN',
+    'UNKNOWN',
+    'a bare --instance-groups list in an update-cluster file: maybe existing groups',
   ],
   [
     'aws-samples__video-generation-guidance-on-sagemaker-hyperpod/ClusterConfig/update-cluster-config.json#cluster/instance-group/worker-group-1',
-    'FAIL',
-    'NOT_APPLICABLE',
+    'UNKNOWN',
+    'UNKNOWN',
     '',
   ],
   // Terraform variable files published without their configuration: the module decides the keys.

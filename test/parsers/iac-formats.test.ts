@@ -202,3 +202,103 @@ describe('every scanned object carries its file and line', () => {
     expect(InventorySchema.safeParse(inventory).success).toBe(true);
   });
 });
+
+describe('update-cluster input', () => {
+  it('a group listed without InstanceStorageConfigs may exist already: UNKNOWN, not an AWS owned key', async () => {
+    const { report, inventory } = await scan(['cli-json/update/update-cluster.json']);
+    const groups = inventory.clusters[0]!.instanceGroups;
+    expect(groups.map((g) => g.name)).toEqual(['workers', 'workers-cmk']);
+    const existing = groups[0]!.volumes;
+    expect(isUnresolved(existing) && existing.inputs).toEqual([
+      "workers's current InstanceStorageConfigs (aws sagemaker describe-cluster)",
+    ]);
+    const verdict = (rule: string, group: string) =>
+      report.findings
+        .filter((f) => f.ruleId === rule && f.resource.instanceGroup === group)
+        .map((f) => [f.status, f.messageId]);
+    expect(verdict('hyperpod-root-volume-cmk', 'workers')).toEqual([['UNKNOWN', 'unresolved']]);
+    expect(verdict('hyperpod-secondary-volume-cmk', 'workers')).toEqual([['UNKNOWN', 'unresolved']]);
+    expect(
+      report.findings.find(
+        (f) => f.ruleId === 'hyperpod-root-volume-cmk' && f.resource.instanceGroup === 'workers',
+      )?.message,
+    ).toContain('may name an instance group that already exists');
+    // A group whose storage the input states is judged as written: what a group it creates gets.
+    expect(verdict('hyperpod-root-volume-cmk', 'workers-cmk')).toEqual([['FAIL', 'awsOwned']]);
+    expect(verdict('hyperpod-secondary-volume-cmk', 'workers-cmk')).toEqual([['FAIL', 'awsOwned']]);
+  });
+
+  it('a create-cluster input without InstanceStorageConfigs still fails: every group is new', async () => {
+    const { report } = await scan(['cli-json/no-key.json']);
+    expect(only(report.findings, 'hyperpod-root-volume-cmk').status).toBe('FAIL');
+  });
+});
+
+describe('hashicorp/aws aws_sagemaker_cluster', () => {
+  const verdicts = (findings: readonly Finding[], rule: string) =>
+    findings
+      .filter((f) => f.ruleId === rule)
+      .map((f) => `${f.resource.instanceGroup ?? f.resource.id}:${f.status}:${f.messageId}`);
+
+  it('read from HCL blocks: no key can be named, so every volume is on an AWS owned key', async () => {
+    const { report, inventory } = await scan(['terraform/aws-provider-cluster']);
+    const cluster = inventory.clusters[0]!;
+    expect([cluster.name, cluster.orchestrator, cluster.nodeProvisioningMode]).toEqual([
+      'tf-aws-slurm',
+      'none',
+      null,
+    ]);
+    expect(cluster.instanceGroups.map((g) => [g.name, g.executionRole, g.instanceCount])).toEqual([
+      ['example', 'arn:aws:iam::111122223333:role/hyperpod-workers', 2],
+      ['example-worker', 'arn:aws:iam::111122223333:role/hyperpod-workers', 1],
+    ]);
+    expect(verdicts(report.findings, 'hyperpod-root-volume-cmk')).toEqual([
+      'example:FAIL:awsOwned',
+      'example-worker:FAIL:awsOwned',
+    ]);
+    expect(verdicts(report.findings, 'hyperpod-secondary-volume-cmk')).toEqual([
+      'example:FAIL:awsOwned',
+      'example-worker:NOT_APPLICABLE:noSecondary',
+    ]);
+    expect(only(report.findings, 'hyperpod-cmk-provisioning-mode')).toMatchObject({
+      status: 'FAIL',
+      messageId: 'legacyMode',
+    });
+    expect(report.clusters[0]!.status).toBe('non-compliant');
+  });
+
+  it('key and mode fields, where a provider version has them, are read like awscc', async () => {
+    const { report, inventory } = await scan(['terraform/aws-provider-cluster-keys']);
+    const cluster = inventory.clusters[0]!;
+    expect([cluster.orchestrator, cluster.nodeProvisioningMode]).toEqual(['eks', 'Continuous']);
+    expect(verdicts(report.findings, 'hyperpod-root-volume-cmk')).toEqual(['workers:PASS:cmk']);
+    expect(verdicts(report.findings, 'hyperpod-secondary-volume-cmk')).toEqual(['workers:PASS:cmk']);
+  });
+
+  it('read from a plan (blocks as lists)', async () => {
+    const { report, issues } = await scan(['terraform-plan/aws-provider-cluster.json']);
+    expect(verdicts(report.findings, 'hyperpod-root-volume-cmk')).toEqual(['workers:FAIL:awsOwned']);
+    expect(verdicts(report.findings, 'hyperpod-secondary-volume-cmk')).toEqual(['workers:FAIL:awsOwned']);
+    expect(issues.map((i) => [i.code, i.severity, i.location?.file])).toEqual([
+      ['tf.unsupported_cluster_type', 'error', 'terraform-plan/aws-provider-cluster.json'],
+    ]);
+  });
+});
+
+describe('a resource type that looks like a HyperPod cluster and is not read', () => {
+  it('is an input issue (error) in Terraform and CloudFormation, not a clean scan', async () => {
+    const { report, issues } = await scan(['unsupported-cluster']);
+    expect(
+      issues.map((i) => [i.code, i.severity, i.message.split(' is a ')[0], i.location?.file]).sort(),
+    ).toEqual([
+      ['cfn.unsupported_cluster_type', 'error', 'Cluster', 'unsupported-cluster/template.yaml'],
+      [
+        'tf.unsupported_cluster_type',
+        'error',
+        'aws_sagemaker_hyperpod_cluster.future',
+        'unsupported-cluster/main.tf',
+      ],
+    ]);
+    expect(report.issues).toHaveLength(2);
+  });
+});

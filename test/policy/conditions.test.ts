@@ -2,12 +2,14 @@ import { describe, expect, it } from 'vitest';
 import {
   evaluateConditionKey,
   evaluateConditions,
+  hasPolicyVariable,
   parseOperator,
   requestContext,
   type Tri,
   triAnd,
   triNot,
   triOr,
+  withPrincipalOrganization,
 } from '../../src/policy/conditions.js';
 
 /** The request context most cases use: some known keys, encryption context known to be absent. */
@@ -344,5 +346,84 @@ describe('evaluateConditions: operators and keys AND together', () => {
     expect(evaluateConditions(condition as Record<string, Record<string, unknown>> | undefined, ctx)).toBe(
       expected,
     );
+  });
+});
+
+// ArnLike / ArnEquals match each of the six parts of an ARN on its own: a `*` never crosses the
+// colon between two parts; the resource part keeps its colons and slashes.
+// https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_elements_condition_operators.html#Conditions_ARN
+table('ARN operators, part by part', [
+  ['ArnLike', 'aws:PrincipalArn', 'arn:aws:iam::111122223333:role/*', 'yes'],
+  ['ArnLike', 'aws:PrincipalArn', 'arn:aws:iam::*:role/hyperpod-exec', 'yes'],
+  ['ArnLike', 'aws:PrincipalArn', 'arn:aws:iam::*:user/*', 'no'],
+  ['ArnEquals', 'aws:PrincipalArn', 'arn:aws:iam::111122223333:role/hyperpod-*', 'yes'],
+  ['ArnLike', 'aws:PrincipalArn', 'arn:aws:iam::1111*:role/hyperpod-exec', 'yes'],
+  // a star cannot stand for several parts: not a six-part pattern, so not judged
+  ['ArnLike', 'aws:PrincipalArn', 'arn:aws:iam::*', 'maybe'],
+  ['ArnLike', 'aws:PrincipalArn', 'arn:*:role/hyperpod-exec', 'maybe'],
+  ['ArnLike', 'aws:PrincipalArn', '*', 'yes'],
+  ['ArnNotLike', 'aws:PrincipalArn', 'arn:aws:iam::*:user/*', 'yes'],
+  ['ArnNotLike', 'aws:PrincipalArn', 'arn:aws:iam::111122223333:role/*', 'no'],
+  ['ArnLike', 'aws:SourceVpce', 'arn:aws:iam::*:role/*', 'no'],
+  ['ArnLikeIfExists', 'aws:SourceVpce', 'arn:aws:iam::*:role/*', 'yes'],
+  ['ArnLike', 'aws:PrincipalArn', v('aws:PrincipalArn'), 'maybe'],
+]);
+
+describe('ARN operators on a request ARN with extra colons', () => {
+  const arnCtx = requestContext({ 'aws:SourceArn': 'arn:aws:iam::1:2:role/a' });
+  it.each([
+    ['arn:aws:iam::*:role/a', 'no'],
+    ['arn:aws:iam::1:2:role/a', 'yes'],
+    ['arn:aws:iam::1:*', 'yes'],
+  ] as const)('ArnLike %s -> %s', (pattern, expected) => {
+    expect(evaluateConditionKey('ArnLike', 'aws:SourceArn', pattern, arnCtx)).toBe(expected);
+  });
+});
+
+// aws:PrincipalOrgID is the caller's organization; an account in no organization carries neither it
+// nor aws:PrincipalOrgPaths (of which only the organization is known).
+// https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_condition-keys.html#condition-keys-principalorgid
+describe('withPrincipalOrganization', () => {
+  const ORG = 'o-a1b2c3d4e5';
+  const base = requestContext({ 'kms:CallerAccount': '111122223333' });
+  const rows: [string | null | undefined, string, string, unknown, Tri][] = [
+    [ORG, 'StringEquals', 'aws:PrincipalOrgID', ORG, 'yes'],
+    [ORG, 'StringEquals', 'aws:PrincipalOrgID', 'o-zzzzzzzzzz', 'no'],
+    [ORG, 'StringNotEquals', 'aws:PrincipalOrgID', 'o-zzzzzzzzzz', 'yes'],
+    [ORG, 'StringLike', 'aws:PrincipalOrgID', 'o-a1*', 'yes'],
+    [ORG, 'ForAnyValue:StringLike', 'aws:PrincipalOrgPaths', `${ORG}/*`, 'yes'],
+    [ORG, 'ForAnyValue:StringLike', 'aws:PrincipalOrgPaths', '*', 'yes'],
+    [ORG, 'ForAnyValue:StringLike', 'aws:PrincipalOrgPaths', `${ORG}/r-ab12/ou-ab12-11111111/*`, 'maybe'],
+    [ORG, 'ForAnyValue:StringLike', 'aws:PrincipalOrgPaths', 'o-zzzzzzzzzz/*', 'no'],
+    [ORG, 'ForAnyValue:StringLike', 'aws:PrincipalOrgPaths', ['o-zzzzzzzzzz/*', `${ORG}/*`], 'yes'],
+    [ORG, 'ForAnyValue:StringEquals', 'aws:PrincipalOrgPaths', `${ORG}/r-ab12/`, 'maybe'],
+    [ORG, 'ForAnyValue:StringEquals', 'aws:PrincipalOrgPaths', 'o-zzzzzzzzzz/r-ab12/', 'no'],
+    [ORG, 'ForAnyValue:StringNotLike', 'aws:PrincipalOrgPaths', 'o-zzzzzzzzzz/*', 'yes'],
+    [null, 'StringEquals', 'aws:PrincipalOrgID', ORG, 'no'],
+    [null, 'StringNotEquals', 'aws:PrincipalOrgID', ORG, 'yes'],
+    [null, 'Null', 'aws:PrincipalOrgID', 'true', 'yes'],
+    [null, 'ForAnyValue:StringLike', 'aws:PrincipalOrgPaths', `${ORG}/*`, 'no'],
+    [undefined, 'StringEquals', 'aws:PrincipalOrgID', ORG, 'maybe'],
+    [undefined, 'ForAnyValue:StringLike', 'aws:PrincipalOrgPaths', `${ORG}/*`, 'maybe'],
+  ];
+  it.each(rows)('organization %s: %s %s %j -> %s', (organization, operator, key, value, expected) => {
+    const context = withPrincipalOrganization(base, organization);
+    expect(evaluateConditionKey(operator, key, value, context)).toBe(expected);
+    // the other keys stay as they were
+    expect(evaluateConditionKey('StringEquals', 'kms:CallerAccount', '111122223333', context)).toBe('yes');
+  });
+});
+
+describe('hasPolicyVariable: one pass over hostile text', () => {
+  it.each([
+    [v('aws:username'), true],
+    [`arn:aws:iam::111122223333:user/${v('aws:username')}`, true],
+    [v('AWS::AccountId'), false],
+    [`${v('AWS::AccountId')}-${v('aws:userid')}`, true],
+    ['${'.repeat(20_000), false],
+    [`${'${'.repeat(20_000)}}`, true],
+    ['no variables', false],
+  ] as const)('%s -> %s', (value, expected) => {
+    expect(hasPolicyVariable(value)).toBe(expected);
   });
 });

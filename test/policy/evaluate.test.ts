@@ -8,7 +8,6 @@ import {
   evaluatePolicy,
   type KeyAccess,
   keyAccess,
-  publicStatements,
   statementsOf,
 } from '../../src/policy/evaluate.js';
 import { hyperPodCreateGrantContext, hyperPodDescribeKeyContext } from '../../src/policy/hyperpod.js';
@@ -584,127 +583,7 @@ describe('allowedPrincipals', () => {
   });
 });
 
-describe('publicStatements', () => {
-  const open = (
-    Condition?: PolicyStatement['Condition'],
-    principal: PolicyStatement['Principal'] = '*',
-  ): PolicyDocument =>
-    policy({
-      Sid: 'Open',
-      Effect: 'Allow',
-      Principal: principal,
-      Action: 'kms:Decrypt',
-      Resource: '*',
-      ...(Condition ? { Condition } : {}),
-    });
-  const rows: [string, PolicyDocument, boolean][] = [
-    ['Principal "*" without condition', open(), true],
-    ['{"AWS": "*"}', open(undefined, { AWS: '*' }), true],
-    ['"*" among other principals', open(undefined, { AWS: [ROLE, '*'] }), true],
-    ['a named role', open(undefined, { AWS: ROLE }), false],
-    ['the account root', open(undefined, { AWS: `arn:aws:iam::${A}:root` }), false],
-    ['a Deny to "*"', policy(deny({})), false],
-    [
-      'Allow with NotPrincipal',
-      policy({ Effect: 'Allow', NotPrincipal: { AWS: ROLE }, Action: 'kms:*', Resource: '*' }),
-      true,
-    ],
-    // each restricting key, written properly
-    ['aws:PrincipalOrgID', open({ StringEquals: { 'aws:PrincipalOrgID': 'o-a1b2c3d4e5' } }), false],
-    [
-      'aws:PrincipalOrgPaths with its usual trailing wildcard',
-      open({
-        'ForAnyValue:StringLike': { 'aws:PrincipalOrgPaths': 'o-a1b2c3d4e5/r-ab12/ou-ab12-11111111/*' },
-      }),
-      false,
-    ],
-    ['aws:PrincipalAccount', open({ StringEquals: { 'aws:PrincipalAccount': A } }), false],
-    [
-      'aws:PrincipalArn with an account-fixed pattern',
-      open({ ArnLike: { 'aws:PrincipalArn': `arn:aws:iam::${A}:role/*` } }),
-      false,
-    ],
-    [
-      'aws:PrincipalServiceName',
-      open({ StringEquals: { 'aws:PrincipalServiceName': 'ec2.amazonaws.com' } }),
-      false,
-    ],
-    [
-      'aws:userid with a fixed role id and any session',
-      open({ StringLike: { 'aws:userid': 'AROAEXAMPLEID1234567:*' } }),
-      false,
-    ],
-    ['aws:SourceAccount', open({ StringEquals: { 'aws:SourceAccount': A } }), false],
-    [
-      'aws:SourceArn',
-      open({ ArnLike: { 'aws:SourceArn': `arn:aws:sagemaker:us-east-1:${A}:cluster/*` } }),
-      false,
-    ],
-    ['aws:SourceOrgID', open({ StringEquals: { 'aws:SourceOrgID': 'o-a1b2c3d4e5' } }), false],
-    [
-      'aws:SourceOrgPaths',
-      open({ 'ForAnyValue:StringLike': { 'aws:SourceOrgPaths': 'o-a1b2c3d4e5/*' } }),
-      false,
-    ],
-    ['aws:SourceVpce', open({ StringEquals: { 'aws:SourceVpce': 'vpce-1a2b3c4d' } }), false],
-    ['aws:SourceVpc', open({ StringEquals: { 'aws:SourceVpc': 'vpc-111bbb22' } }), false],
-    ['kms:CallerAccount', open({ StringEquals: { 'kms:CallerAccount': A } }), false],
-    ['case-insensitive key names', open({ StringEquals: { 'KMS:CALLERACCOUNT': A } }), false],
-    [
-      'a restricting key beside an unrestricting one',
-      open({ StringEquals: { 'kms:CallerAccount': A, 'kms:ViaService': 'ec2.us-east-1.amazonaws.com' } }),
-      false,
-    ],
-    // each way to not restrict
-    [
-      'kms:ViaService alone (any account can call through the service)',
-      open({ StringEquals: { 'kms:ViaService': 'ec2.us-east-1.amazonaws.com' } }),
-      true,
-    ],
-    ['a negated operator', open({ StringNotEquals: { 'kms:CallerAccount': B } }), true],
-    [
-      'IfExists (a caller without the key passes)',
-      open({ StringEqualsIfExists: { 'aws:PrincipalOrgID': 'o-a1b2c3d4e5' } }),
-      true,
-    ],
-    [
-      'ForAllValues (an absent key passes)',
-      open({ 'ForAllValues:StringEquals': { 'aws:PrincipalOrgID': 'o-a1b2c3d4e5' } }),
-      true,
-    ],
-    ['Null', open({ Null: { 'aws:PrincipalOrgID': 'false' } }), true],
-    ['a wildcard value', open({ StringLike: { 'kms:CallerAccount': '*' } }), true],
-    ['a partial wildcard value', open({ StringLike: { 'aws:PrincipalAccount': '1111*' } }), true],
-    ['one wildcard value among literals', open({ StringLike: { 'kms:CallerAccount': [A, '*'] } }), true],
-    [
-      'an ARN pattern that does not fix the account',
-      open({ ArnLike: { 'aws:PrincipalArn': 'arn:aws:iam::*:role/admin' } }),
-      true,
-    ],
-    [
-      'an organization path with a wildcard organization',
-      open({ 'ForAnyValue:StringLike': { 'aws:PrincipalOrgPaths': '*/r-ab12/*' } }),
-      true,
-    ],
-    ['aws:userid with a wildcard id', open({ StringLike: { 'aws:userid': '*:alice' } }), true],
-    [
-      'a policy variable',
-      open({ StringEquals: { 'aws:PrincipalAccount': `\${aws:ResourceAccount}` } }),
-      true,
-    ],
-    ['an empty value', open({ StringEquals: { 'kms:CallerAccount': '' } }), true],
-    ['an unknown operator', open({ StringEqual: { 'kms:CallerAccount': A } }), true],
-  ];
-  it.each(rows)('%s', (_name, doc, isPublic) => {
-    const found = publicStatements(doc);
-    expect(found.length > 0).toBe(isPublic);
-  });
-  it('says which statement and why', () => {
-    expect(publicStatements(policy(root(), (open().Statement as PolicyStatement[])[0]!))).toEqual([
-      { index: 1, sid: 'Open', reason: 'Principal *' },
-    ]);
-  });
-});
+// publicStatements (AWS's definition of a public key policy): test/policy/public-access.test.ts
 
 describe('encryptionContextScopedStatements', () => {
   it.each([

@@ -1,13 +1,19 @@
-import { readFileSync } from 'node:fs';
+import { cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import AjvDraft04Module from 'ajv-draft-04';
 import addFormatsModule from 'ajv-formats';
-import { describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it } from 'vitest';
+import { runCli } from '../../src/cli/main.js';
 import { resolveConfig } from '../../src/config/schema.js';
+import { DEMO_TIME, demoEstate } from '../../src/demo/estate.js';
 import { scanIac } from '../../src/parsers/iac.js';
 import { runPipeline } from '../../src/pipeline.js';
 import { renderSarif } from '../../src/reporters/sarif.js';
 import { RULES } from '../../src/rules/registry.js';
+import { memoryIo } from '../helpers/io.js';
+import { canonicalReport } from './fixture.js';
 
 // CommonJS packages: their default export is on `.default` under NodeNext.
 const AjvDraft04 = AjvDraft04Module.default;
@@ -135,5 +141,128 @@ describe('SARIF 2.1.0 reporter', () => {
       uri: 'file:///srv/infra%20stacks/a.yaml',
     });
     expect(validate(parsed)).toBe(true);
+  });
+});
+
+describe('SARIF for code scanning: repository-relative paths, automation id, per-result severity', () => {
+  const REPO_ROOT = fileURLToPath(new URL('../../', import.meta.url)).replace(/\/$/, '');
+
+  it('makes URIs relative to the repository root and declares %SRCROOT% as that root', async () => {
+    const { report } = await sarifOf(['cloudformation-yaml/weak-key.yaml']);
+    const log = JSON.parse(renderSarif(report, RULES, { cwd: `${FIXTURES}iac`, baseDir: REPO_ROOT }));
+    expect(validate(log)).toBe(true);
+    const run = log.runs[0];
+    expect(run.originalUriBaseIds['%SRCROOT%'].uri).toBe(`file://${REPO_ROOT}/`);
+    const uris = new Set(
+      run.results.flatMap((r: { locations: { physicalLocation?: { artifactLocation: unknown } }[] }) =>
+        r.locations.flatMap((l) =>
+          l.physicalLocation ? [JSON.stringify(l.physicalLocation.artifactLocation)] : [],
+        ),
+      ),
+    );
+    expect([...uris]).toEqual([
+      JSON.stringify({ uri: 'test/fixtures/iac/cloudformation-yaml/weak-key.yaml', uriBaseId: '%SRCROOT%' }),
+    ]);
+  });
+
+  it('gives each result the security-severity of its own finding, also where a rule raises it', () => {
+    const report = runPipeline(demoEstate(), { now: new Date(DEMO_TIME) }).report;
+    const log = JSON.parse(renderSarif(report));
+    const raised = report.findings.filter(
+      (f) => f.status === 'FAIL' && f.severity !== RULES.find((r) => r.meta.id === f.ruleId)!.meta.severity,
+    );
+    expect(raised.length).toBeGreaterThan(0);
+    const scale = { critical: '9.5', high: '8.0', medium: '5.5', low: '3.0' } as const;
+    for (const result of log.runs[0].results) {
+      const finding = report.findings.find(
+        (f) => f.fingerprint === result.partialFingerprints['hyperpodCmkFinding/v1'],
+      )!;
+      expect(result.properties['security-severity']).toBe(scale[finding.severity]);
+    }
+    const rule = log.runs[0].tool.driver.rules.find((r: { id: string }) => r.id === raised[0]!.ruleId);
+    expect(rule.properties['security-severity']).toBe(
+      scale[RULES.find((r) => r.meta.id === raised[0]!.ruleId)!.meta.severity],
+    );
+    const result = log.runs[0].results.find(
+      (r: { partialFingerprints: Record<string, string> }) =>
+        r.partialFingerprints['hyperpodCmkFinding/v1'] === raised[0]!.fingerprint,
+    );
+    expect(result.properties['security-severity']).toBe(scale[raised[0]!.severity]);
+    expect(result.properties['security-severity']).not.toBe(rule.properties['security-severity']);
+  });
+
+  it('links each rule to its generated page in the repository', () => {
+    const log = JSON.parse(renderSarif(canonicalReport()));
+    const pkg = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8'));
+    const repo = pkg.repository.url.replace(/^git\+/, '').replace(/\.git$/, '');
+    for (const rule of log.runs[0].tool.driver.rules) {
+      expect(rule.helpUri).toBe(`${repo}/blob/main/docs/rules/${rule.id}.md`);
+      expect(existsSync(new URL(`../../docs/rules/${rule.id}.md`, import.meta.url))).toBe(true);
+    }
+  });
+
+  describe('through the CLI', () => {
+    let dirs: string[] = [];
+    afterEach(() => {
+      for (const dir of dirs) rmSync(dir, { recursive: true, force: true });
+      dirs = [];
+    });
+
+    /** A checkout of a repository holding the fixtures under infra/, at a fresh location. */
+    function checkout(): string {
+      const dir = mkdtempSync(join(tmpdir(), 'hpcmk-sarif-'));
+      dirs.push(dir);
+      mkdirSync(join(dir, '.git'));
+      cpSync(`${FIXTURES}iac/cloudformation-yaml`, join(dir, 'infra', 'cfn'), { recursive: true });
+      cpSync(`${FIXTURES}iac/terraform/weak-key`, join(dir, 'infra', 'tf'), { recursive: true });
+      return dir;
+    }
+
+    async function sarifFrom(cwd: string, args: string[]) {
+      const io = memoryIo({ cwd });
+      const code = await runCli(['iac', ...args, '--format', 'sarif', '--fail-on', 'none'], io);
+      expect(io.err()).not.toMatch(/Error|at .*\.ts/);
+      return { code, log: JSON.parse(io.out()) };
+    }
+
+    it('finds the repository root from .git above the scanned path, wherever the checkout is and wherever it runs from', async () => {
+      const a = checkout();
+      const b = checkout();
+      const fromRoot = await sarifFrom(a, ['infra/cfn', 'infra/tf']);
+      const fromSub = await sarifFrom(join(b, 'infra'), ['tf', 'cfn']);
+      for (const { log } of [fromRoot, fromSub]) expect(validate(log)).toBe(true);
+      const id = fromRoot.log.runs[0].automationDetails.id;
+      expect(id).toMatch(/^hyperpod-cmk\/iac\/[0-9a-f]{12}\/$/);
+      expect(fromSub.log.runs[0].automationDetails.id).toBe(id);
+      const uris = (log: {
+        runs: { results: { locations: { physicalLocation?: { artifactLocation: { uri: string } } }[] }[] }[];
+      }) => log.runs[0]!.results.map((r) => r.locations[0]!.physicalLocation?.artifactLocation.uri).sort();
+      expect(uris(fromSub.log)).toEqual(uris(fromRoot.log));
+      expect(uris(fromRoot.log).every((u) => u === undefined || u.startsWith('infra/'))).toBe(true);
+      expect(fromRoot.log.runs[0].originalUriBaseIds['%SRCROOT%'].uri).toBe(`file://${a}/`);
+      // a different scan is a different category
+      const other = await sarifFrom(a, ['infra/cfn']);
+      expect(other.log.runs[0].automationDetails.id).not.toBe(id);
+    });
+
+    it('--base-dir (or HYPERPOD_CMK_BASE_DIR) overrides the root; a missing one is a usage error', async () => {
+      const a = checkout();
+      const { log } = await sarifFrom(a, ['infra/cfn', '--base-dir', 'infra']);
+      const uris = log.runs[0].results.flatMap(
+        (r: {
+          locations: { physicalLocation?: { artifactLocation: { uri: string; uriBaseId?: string } } }[];
+        }) => (r.locations[0]!.physicalLocation ? [r.locations[0]!.physicalLocation.artifactLocation] : []),
+      );
+      expect(uris.length).toBeGreaterThan(0);
+      for (const uri of uris) {
+        expect(uri.uri.startsWith('cfn/')).toBe(true);
+        expect(uri.uriBaseId).toBe('%SRCROOT%');
+      }
+      const io = memoryIo({ cwd: a });
+      expect(await runCli(['iac', 'infra/cfn', '--format', 'sarif', '--base-dir', 'nowhere'], io)).toBe(2);
+      expect(io.err()).toBe(
+        'hyperpod-cmk: --base-dir: no such directory: nowhere\n  hint: pass the root of the repository the scanned files belong to\n',
+      );
+    });
   });
 });

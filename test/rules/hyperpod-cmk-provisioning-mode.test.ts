@@ -50,6 +50,33 @@ ruleTester(rule, {
       ],
     },
     {
+      name: 'Slurm in Continuous mode with keys (Slurm supports Continuous provisioning)',
+      inventory: one([keyed('controller'), keyed('workers')], { orchestrator: 'slurm' }),
+      expected: [
+        {
+          status: 'PASS',
+          messageId: 'continuous',
+          data: { orchestrator: 'Slurm' },
+          evidence: (e) => (e.groupsWithKeys as string[]).join() === 'controller,workers',
+        },
+      ],
+    },
+    {
+      name: 'a cluster without an Orchestrator (Slurm by default) in Continuous mode',
+      inventory: one([keyed('workers')], { orchestrator: 'none' }),
+      expected: [{ status: 'PASS', messageId: 'continuous', data: { orchestrator: 'Slurm, the default' } }],
+    },
+    {
+      name: 'Continuous mode decides even when the orchestrator is unknown',
+      inventory: one([keyed('workers')], { orchestrator: unresolved('var.orchestrator', ['orchestrator']) }),
+      expected: [{ status: 'PASS', messageId: 'continuous', data: { orchestrator: 'orchestrator unknown' } }],
+    },
+    {
+      name: 'Orchestrator not collected does not matter in Continuous mode',
+      inventory: one([keyed('workers')], { notCollected: ['Orchestrator'] }),
+      expected: [{ status: 'PASS', messageId: 'continuous' }],
+    },
+    {
       name: 'EKS in Continuous mode with a restricted group that names no key',
       inventory: one([keyed('workers'), plain('nova', { kind: 'restricted' })], {}),
       expected: [{ status: 'PASS', messageId: 'continuous' }],
@@ -84,12 +111,13 @@ ruleTester(rule, {
     {
       name: 'a cluster without orchestrator',
       inventory: one([plain('workers')], { orchestrator: 'none', nodeProvisioningMode: null }),
-      expected: [{ status: 'FAIL', messageId: 'legacyMode', data: { orchestrator: 'no orchestrator' } }],
-    },
-    {
-      name: 'Slurm cluster claiming Continuous mode',
-      inventory: one([plain('workers')], { orchestrator: 'slurm' }),
-      expected: [{ status: 'FAIL', messageId: 'slurmContinuous', data: { orchestrator: 'Slurm' } }],
+      expected: [
+        {
+          status: 'FAIL',
+          messageId: 'legacyMode',
+          data: { orchestrator: 'Slurm, the default orchestrator' },
+        },
+      ],
     },
     {
       name: 'keys on a Slurm cluster are not honoured',
@@ -98,18 +126,7 @@ ruleTester(rule, {
         {
           status: 'FAIL',
           messageId: 'keyIgnored',
-          data: { groups: 'controller, workers', why: 'not in Continuous mode' },
-        },
-      ],
-    },
-    {
-      name: 'keys on a Slurm cluster in Continuous mode',
-      inventory: one([keyed('workers')], { orchestrator: 'slurm' }),
-      expected: [
-        {
-          status: 'FAIL',
-          messageId: 'keyIgnored',
-          data: { why: 'Continuous mode needs EKS, the cluster is Slurm' },
+          data: { groups: 'controller, workers', why: 'the cluster (Slurm) is not in Continuous mode' },
         },
       ],
     },
@@ -143,25 +160,9 @@ ruleTester(rule, {
       expected: [{ status: 'UNKNOWN', messageId: 'notCollected', data: { what: 'NodeProvisioningMode' } }],
     },
     {
-      name: 'NodeProvisioningMode not collected on a Slurm cluster: fails whatever the mode',
-      inventory: one([plain('workers')], { ...slurm, notCollected: ['NodeProvisioningMode'] }),
-      expected: [{ status: 'FAIL', messageId: 'notEks', data: { orchestrator: 'Slurm' } }],
-    },
-    {
-      name: 'NodeProvisioningMode not collected on a Slurm cluster with keys',
+      name: 'NodeProvisioningMode not collected on a Slurm cluster: unknown, as on EKS',
       inventory: one([keyed('workers')], { ...slurm, notCollected: ['NodeProvisioningMode'] }),
-      expected: [
-        {
-          status: 'FAIL',
-          messageId: 'keyIgnored',
-          data: { why: 'need EKS in Continuous mode, the cluster is Slurm' },
-        },
-      ],
-    },
-    {
-      name: 'Orchestrator not collected: unknown',
-      inventory: one([keyed('workers')], { notCollected: ['Orchestrator'] }),
-      expected: [{ status: 'UNKNOWN', messageId: 'notCollected', data: { what: 'Orchestrator' } }],
+      expected: [{ status: 'UNKNOWN', messageId: 'notCollected', data: { what: 'NodeProvisioningMode' } }],
     },
     {
       name: 'CloudFormation: NodeProvisioningMode from a parameter on EKS',
@@ -182,7 +183,7 @@ ruleTester(rule, {
       ],
     },
     {
-      name: 'CloudFormation: NodeProvisioningMode from a parameter on Slurm still fails',
+      name: 'CloudFormation: NodeProvisioningMode from a parameter on Slurm is unknown, not a failure',
       inventory: iacInventory({
         clusters: [
           iacCluster('Cluster', [plain('workers')], {
@@ -191,17 +192,17 @@ ruleTester(rule, {
           }),
         ],
       }),
-      expected: [{ status: 'FAIL', messageId: 'notEks' }],
+      expected: [{ status: 'UNKNOWN', messageId: 'unresolved', data: { expression: '!Ref Mode' } }],
     },
     {
-      name: 'Terraform: orchestrator from a conditional expression',
+      name: 'Terraform: a Slurm cluster (awscc, no orchestrator) without node_provisioning_mode',
       inventory: iacInventory(
         {
           clusters: [
             iacCluster(
               'awscc_sagemaker_cluster.main',
               [keyed('workers')],
-              { orchestrator: unresolved('var.use_eks ? {...} : {...}', ['use_eks']) },
+              { orchestrator: 'none', nodeProvisioningMode: null },
               { source: 'terraform', file: TF_FILE },
             ),
           ],
@@ -209,7 +210,12 @@ ruleTester(rule, {
         'terraform',
       ),
       expected: [
-        { status: 'UNKNOWN', messageId: 'unresolved', resource: `${TF_FILE}#awscc_sagemaker_cluster.main` },
+        {
+          status: 'FAIL',
+          messageId: 'keyIgnored',
+          resource: `${TF_FILE}#awscc_sagemaker_cluster.main`,
+          data: { why: 'the cluster (Slurm, the default orchestrator) is not in Continuous mode' },
+        },
       ],
     },
     {

@@ -4,6 +4,7 @@ import {
   asSnapshot,
   CLI_FILE,
   CLI_JSON,
+  IAC_REGION,
   iacCluster,
   iacId,
   iacInventory,
@@ -113,6 +114,98 @@ ruleTester(rule, {
     },
   ],
   invalid: [
+    {
+      name: 'a key ARN of another Region (live): it exists, but not for this cluster',
+      inventory: inventory({
+        clusters: [
+          cluster('c1', [
+            group('workers', {
+              volumes: [rootVolume(k1.arn), secondaryVolume(keyArn('west', undefined, 'us-west-2'))],
+            }),
+          ]),
+        ],
+        keys: [k1, key('west', { region: 'us-west-2' })],
+      }),
+      expected: [
+        {
+          status: 'FAIL',
+          messageId: 'otherRegion',
+          resource: GROUP,
+          data: { volume: 'secondary', keyRegion: 'us-west-2', clusterRegion: 'us-east-1' },
+        },
+      ],
+    },
+    {
+      name: "a multi-Region replica's ARN in another Region, even with the same key id as a local replica",
+      inventory: c1([
+        rootVolume(
+          'arn:aws:kms:ap-southeast-2:111122223333:key/mrk-1234abcd12ab34cd56ef1234567890ab',
+          'arn:aws:kms:ap-southeast-2:111122223333:key/mrk-1234abcd12ab34cd56ef1234567890ab',
+        ),
+      ]),
+      expected: [{ status: 'FAIL', messageId: 'otherRegion', data: { keyRegion: 'ap-southeast-2' } }],
+    },
+    {
+      name: 'create-cluster input in a known Region (--region): a key ARN of another Region fails',
+      inventory: iacInventory(
+        {
+          clusters: [
+            iacCluster(
+              'ml',
+              [
+                group('workers', {
+                  volumes: [
+                    {
+                      role: 'root',
+                      kmsKeyId: 'arn:aws:kms:eu-west-1:111122223333:alias/workers',
+                      resolution: { status: 'unknown', reason: 'defined outside the scanned files' },
+                    },
+                  ],
+                }),
+              ],
+              { region: 'us-east-1' },
+              CLI_JSON,
+            ),
+          ],
+        },
+        'cli-json',
+      ),
+      expected: [
+        {
+          status: 'FAIL',
+          messageId: 'otherRegion',
+          data: { keyRegion: 'eu-west-1', clusterRegion: 'us-east-1' },
+        },
+      ],
+    },
+    {
+      name: 'Terraform: a key defined in a named Region, the cluster in an unnamed one: unknown',
+      inventory: iacInventory(
+        {
+          clusters: [
+            iacCluster(
+              'awscc_sagemaker_cluster.main',
+              [
+                group('workers', {
+                  volumes: [rootVolume('aws_kms_key.west.arn', `${TF_FILE}#aws_kms_key.west`)],
+                }),
+              ],
+              {},
+              TERRAFORM,
+            ),
+          ],
+          keys: [iacKey('aws_kms_key.west', { region: 'us-west-2' }, TERRAFORM)],
+        },
+        'terraform',
+      ),
+      expected: [
+        {
+          status: 'UNKNOWN',
+          messageId: 'regionUnknown',
+          data: { keyRegion: 'us-west-2', clusterRegion: IAC_REGION },
+        },
+      ],
+    },
     {
       name: 'alias that no longer exists',
       inventory: c1([notFound('root', 'alias/retired')]),

@@ -707,7 +707,63 @@ ruleTester(rule, {
           },
         }),
       ]),
-      expected: [{ status: 'UNKNOWN', messageId: 'undetermined', data: { reason: 'kms:GrantOperations' } }],
+      expected: [
+        {
+          status: 'UNKNOWN',
+          messageId: 'undetermined',
+          data: { reason: 'constrains the grant HyperPod creates (kms:GrantOperations)' },
+        },
+      ],
+    },
+    {
+      name: 'a key policy that requires a grant constraint (kms:GrantConstraintType): undocumented, so unknown',
+      inventory: estate([
+        describeKeyStatement(),
+        both({
+          Action: 'kms:CreateGrant',
+          Condition: {
+            StringEquals: { 'kms:ViaService': VIA, 'kms:GrantConstraintType': 'EncryptionContextSubset' },
+            Bool: { 'kms:GrantIsForAWSResource': 'true' },
+          },
+        }),
+      ]),
+      expected: [
+        {
+          status: 'UNKNOWN',
+          messageId: 'undetermined',
+          data: {
+            action: 'kms:CreateGrant',
+            reason:
+              'the key policy constrains the grant HyperPod creates (kms:GrantConstraintType), and what HyperPod sends with CreateGrant',
+          },
+        },
+      ],
+    },
+    {
+      name: 'a Deny of grants without a constraint (Null kms:GrantConstraintType): unknown, not denied',
+      inventory: estate([
+        ...(goodPolicy().Statement as PolicyStatement[]),
+        deny({ Action: 'kms:CreateGrant', Condition: { Null: { 'kms:GrantConstraintType': 'true' } } }),
+      ]),
+      expected: [
+        { status: 'UNKNOWN', messageId: 'undetermined', data: { reason: '(kms:GrantConstraintType)' } },
+      ],
+    },
+    {
+      name: 'a key policy that pins the grantee principal of the grant',
+      inventory: estate([
+        describeKeyStatement(),
+        both({
+          Action: 'kms:CreateGrant',
+          Condition: {
+            StringEquals: { 'kms:ViaService': VIA, 'kms:GranteePrincipal': EXEC_ROLE },
+            Bool: { 'kms:GrantIsForAWSResource': 'true' },
+          },
+        }),
+      ]),
+      expected: [
+        { status: 'UNKNOWN', messageId: 'undetermined', data: { reason: '(kms:GranteePrincipal)' } },
+      ],
     },
     {
       name: 'root delegation and the role IAM policies could not be read',

@@ -94,6 +94,172 @@ ruleTester(rule, {
   ],
   invalid: [
     {
+      name: 'a key on an EKS cluster outside Continuous mode is ignored: the volume is on an AWS owned key',
+      inventory: compliantEstate({ cluster: { nodeProvisioningMode: null } }),
+      expected: [
+        {
+          status: 'FAIL',
+          messageId: 'keyIgnored',
+          resource: GROUP,
+          data: { volume: 'root', key: keyArn('k1') },
+          evidence: (e) => e.nodeProvisioningMode === null,
+        },
+      ],
+    },
+    {
+      name: 'a key on a Slurm cluster in the legacy mode is ignored',
+      inventory: compliantEstate({ cluster: { orchestrator: 'slurm', nodeProvisioningMode: null } }),
+      expected: [{ status: 'FAIL', messageId: 'keyIgnored', data: { key: keyArn('k1') } }],
+    },
+    {
+      name: 'a customer managed key on a cluster whose mode the source does not report: unknown',
+      inventory: compliantEstate({ cluster: { notCollected: ['NodeProvisioningMode'] } }),
+      expected: [
+        {
+          status: 'UNKNOWN',
+          messageId: 'modeUnknown',
+          data: { key: keyArn('k1'), reason: 'was not reported by the source' },
+        },
+      ],
+    },
+    {
+      name: 'CloudFormation: a key on a cluster whose NodeProvisioningMode is a parameter: unknown',
+      inventory: (() => {
+        const k = iacKey('GroupKey');
+        return iacInventory({
+          clusters: [
+            iacCluster(
+              'Cluster',
+              [group('workers', { volumes: [rootVolume('!GetAtt GroupKey.Arn', k.arn)] })],
+              { nodeProvisioningMode: unresolved('!Ref Mode', ['Mode']) },
+            ),
+          ],
+          keys: [k],
+        });
+      })(),
+      expected: [
+        {
+          status: 'UNKNOWN',
+          messageId: 'modeUnknown',
+          data: { key: '!GetAtt GroupKey.Arn', reason: '!Ref Mode' },
+        },
+      ],
+    },
+    {
+      name: 'an AWS managed key fails whatever the mode',
+      inventory: inventory({
+        clusters: [
+          cluster('c1', [group('workers', { volumes: [rootVolume('alias/aws/ebs', null)] })], {
+            notCollected: ['NodeProvisioningMode'],
+          }),
+        ],
+      }),
+      expected: [{ status: 'FAIL', messageId: 'awsManaged' }],
+    },
+    {
+      name: 'a key ARN of another Region cannot encrypt the volume',
+      inventory: inventory({
+        clusters: [
+          cluster('c1', [
+            group('workers', { volumes: [rootVolume(keyArn('west', undefined, 'us-west-2'))] }),
+          ]),
+        ],
+        keys: [key('west', { region: 'us-west-2' })],
+      }),
+      expected: [
+        {
+          status: 'FAIL',
+          messageId: 'otherRegion',
+          data: { keyRegion: 'us-west-2', clusterRegion: 'us-east-1' },
+        },
+      ],
+    },
+    {
+      name: "a multi-Region replica's ARN names the replica's Region, not the cluster's",
+      inventory: inventory({
+        clusters: [
+          cluster('c1', [
+            group('workers', {
+              volumes: [
+                rootVolume(
+                  'arn:aws:kms:eu-west-1:111122223333:key/mrk-1234abcd12ab34cd56ef1234567890ab',
+                  null,
+                ),
+              ],
+            }),
+          ]),
+        ],
+      }),
+      expected: [{ status: 'FAIL', messageId: 'otherRegion', data: { keyRegion: 'eu-west-1' } }],
+    },
+    {
+      name: 'an alias ARN of another Region',
+      inventory: inventory({
+        clusters: [
+          cluster('c1', [
+            group('workers', {
+              volumes: [
+                rootVolume(
+                  'arn:aws:kms:us-west-2:111122223333:alias/hyperpod',
+                  keyArn('k1', undefined, 'us-west-2'),
+                ),
+              ],
+            }),
+          ]),
+        ],
+        keys: [key('k1', { region: 'us-west-2' })],
+      }),
+      expected: [{ status: 'FAIL', messageId: 'otherRegion', data: { keyRegion: 'us-west-2' } }],
+    },
+    {
+      name: 'Terraform in a known Region: a literal key ARN of another Region fails',
+      inventory: iacInventory(
+        {
+          clusters: [
+            iacCluster(
+              'awscc_sagemaker_cluster.main',
+              [
+                group('workers', {
+                  volumes: [
+                    {
+                      role: 'root',
+                      kmsKeyId: 'arn:aws:kms:us-west-2:111122223333:key/outside',
+                      resolution: { status: 'unknown', reason: 'defined outside the scanned files' },
+                    },
+                  ],
+                }),
+              ],
+              { region: 'us-east-1' },
+              TERRAFORM,
+            ),
+          ],
+        },
+        'terraform',
+      ),
+      expected: [
+        {
+          status: 'FAIL',
+          messageId: 'otherRegion',
+          data: { keyRegion: 'us-west-2', clusterRegion: 'us-east-1' },
+        },
+      ],
+    },
+    {
+      name: 'CloudFormation in an unnamed Region: a key defined beside it in a named Region is unknown',
+      inventory: (() => {
+        const k = iacKey('GroupKey', { region: 'us-west-2' });
+        return iacInventory({
+          clusters: [
+            iacCluster('Cluster', [
+              group('workers', { volumes: [rootVolume('!GetAtt GroupKey.Arn', k.arn)] }),
+            ]),
+          ],
+          keys: [k],
+        });
+      })(),
+      expected: [{ status: 'UNKNOWN', messageId: 'regionUnknown', data: { keyRegion: 'us-west-2' } }],
+    },
+    {
       name: 'create-cluster input without a root EbsVolumeConfig',
       inventory: iacInventory(
         { clusters: [iacCluster('cluster', [group('workers', { volumes: [] })], {}, CLI_JSON)] },

@@ -99,6 +99,24 @@ ruleTester(rule, {
   ],
   invalid: [
     {
+      name: 'a secondary volume key on a cluster outside Continuous mode is ignored',
+      inventory: compliantEstate({ cluster: { nodeProvisioningMode: null } }),
+      expected: [
+        { status: 'FAIL', messageId: 'keyIgnored', data: { volume: 'secondary', key: keyArn('k1') } },
+      ],
+    },
+    {
+      name: 'a secondary volume key of another Region',
+      inventory: compliantEstate({ cluster: { region: 'eu-central-1' } }),
+      expected: [
+        {
+          status: 'FAIL',
+          messageId: 'otherRegion',
+          data: { keyRegion: 'us-east-1', clusterRegion: 'eu-central-1' },
+        },
+      ],
+    },
+    {
       name: 'secondary volume without a key uses an AWS owned key',
       inventory: c1([rootVolume(k1.arn), secondaryVolume(null, null, 1000)]),
       expected: [{ status: 'FAIL', messageId: 'awsOwned', resource: GROUP, data: { size: 1000 } }],

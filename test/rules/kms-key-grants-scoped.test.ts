@@ -74,9 +74,30 @@ ruleTester(rule, {
       expected: [{ status: 'PASS', messageId: 'scoped' }],
     },
     {
-      name: 'a grant whose grantee is a service principal only is not a principal to judge',
-      inventory: withGrants(grant(EXEC_ROLE), { grantId: 'svc', operations: ['Decrypt'] }),
+      name: 'a grant created with GranteeServicePrincipal (no GranteePrincipal) goes to an AWS service',
+      inventory: withGrants(grant(EXEC_ROLE), {
+        grantId: 'svc',
+        granteeServicePrincipal: 'sagemaker.amazonaws.com',
+        retiringServicePrincipal: 'sagemaker.amazonaws.com',
+        operations: ['Decrypt'],
+      }),
       expected: [{ status: 'PASS', messageId: 'scoped', data: { count: '2 grants' } }],
+    },
+    {
+      name: 'the grants EBS makes for attached volumes (ec2-infrastructure sessions of the key account)',
+      inventory: withGrants(
+        grant(EXEC_ROLE),
+        ...['i-5d476fab', 'i-0a1b2c3d4e5f60718', 'i-0fedcba9876543210'].map((instance, n) =>
+          grant(`arn:aws:sts::111122223333:assumed-role/aws:ec2-infrastructure/${instance}`, {
+            operations: ['Decrypt'],
+            retiringPrincipal: 'arn:aws:iam::123456789012:root',
+            issuingAccount: 'arn:aws:iam::111122223333:root',
+            constraints: { EncryptionContextSubset: { 'aws:ebs:id': `vol-5cccfb4${n}` } },
+          }),
+        ),
+        grant('ec2.us-east-1.amazonaws.com', { operations: ['Decrypt', 'GenerateDataKeyWithoutPlaintext'] }),
+      ),
+      expected: [{ status: 'PASS', messageId: 'scoped', data: { count: '5 grants' } }],
     },
     {
       name: 'snapshot key with grants to its execution role',
@@ -142,6 +163,54 @@ ruleTester(rule, {
         roles: [role(EXEC_ROLE, { roleId: 'AROAEXAMPLEEXEC000001' })],
       },
       expected: [{ status: 'FAIL', messageId: 'unexpected', data: { grantees: 'AROAEXAMPLEDELETED001' } }],
+    },
+    {
+      name: 'an ec2-infrastructure session of another account: that account encrypts volumes under the key',
+      inventory: withGrants(
+        grant('arn:aws:sts::111122223333:assumed-role/aws:ec2-infrastructure/i-5d476fab', {
+          operations: ['Decrypt'],
+        }),
+        grant('arn:aws:sts::444455556666:assumed-role/aws:ec2-infrastructure/i-0123456789abcdef0', {
+          grantId: 'g-foreign-ebs',
+          operations: ['Decrypt'],
+        }),
+      ),
+      expected: [
+        {
+          status: 'FAIL',
+          messageId: 'unexpected',
+          data: {
+            count: '1 grant',
+            grantees: 'arn:aws:sts::444455556666:assumed-role/aws:ec2-infrastructure/i-0123456789abcdef0',
+          },
+          evidence: (e) => JSON.stringify(e.grants).includes('g-foreign-ebs'),
+        },
+      ],
+    },
+    {
+      name: 'look-alikes of AWS grantees are customer principals: a role named ec2-infrastructure, a fake service',
+      inventory: withGrants(
+        grant('arn:aws:sts::111122223333:assumed-role/ec2-infrastructure/i-5d476fab'),
+        grant('arn:aws:iam::111122223333:role/aws-service-role/ebs.amazonaws.com'),
+      ),
+      expected: [
+        {
+          status: 'FAIL',
+          messageId: 'unexpected',
+          data: {
+            count: '2 grants',
+            grantees:
+              'arn:aws:sts::111122223333:assumed-role/ec2-infrastructure/i-5d476fab, arn:aws:iam::111122223333:role/aws-service-role/ebs.amazonaws.com',
+          },
+        },
+      ],
+    },
+    {
+      name: 'a grant whose grantee ListGrants does not report is unknown, not passed',
+      inventory: withGrants(grant(EXEC_ROLE), { grantId: 'g-blank', operations: ['Decrypt'] }),
+      expected: [
+        { status: 'UNKNOWN', messageId: 'noGrantee', data: { grants: '1 grant', grantIds: 'g-blank' } },
+      ],
     },
     {
       name: 'grants on a key no scanned instance group uses',

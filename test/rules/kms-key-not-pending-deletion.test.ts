@@ -93,6 +93,41 @@ ruleTester(rule, {
       ],
     },
     {
+      name: 'a deletion date already past says so, never "0 days from now"',
+      inventory: compliantEstate({ key: { metadata: pending } }),
+      now: '2026-12-10T12:00:00.000Z',
+      expected: [
+        {
+          status: 'FAIL',
+          messageId: 'pendingPast',
+          resource: K1,
+          data: {
+            date: 'was due for deletion on 2026-12-04T12:00:00.000Z, 6 days ago',
+            stale: 'the snapshot is stale or the key is gone',
+            groups: 'c1/workers',
+          },
+        },
+      ],
+    },
+    {
+      name: 'a deletion date passed a few hours ago',
+      inventory: compliantEstate({ key: { metadata: pending } }),
+      now: '2026-12-04T18:00:00.000Z',
+      expected: [
+        {
+          status: 'FAIL',
+          messageId: 'pendingPast',
+          data: { when: '2026-12-04T12:00:00.000Z, earlier today' },
+        },
+      ],
+    },
+    {
+      name: 'a deletion one day away is "1 day from now"',
+      inventory: compliantEstate({ key: { metadata: pending } }),
+      now: '2026-12-03T12:00:00.000Z',
+      expected: [{ status: 'FAIL', messageId: 'pending', data: { when: '(1 day from now)' } }],
+    },
+    {
       name: 'pending deletion without a deletion date',
       inventory: inventory({ keys: [key('k1', { metadata: metadata({ keyState: 'PendingDeletion' }) })] }),
       expected: [

@@ -180,6 +180,23 @@ ruleTester(rule, {
         },
       ],
     },
+    {
+      name: 'events looked up for 7 days only: no PASS for the 30-day lookback',
+      inventory: {
+        ...compliantEstate(),
+        eventsCollected: [
+          { account: '111122223333', region: 'us-east-1', since: '2026-11-20T12:00:00.000Z' },
+        ],
+      },
+      config: EDITORS,
+      expected: [
+        {
+          status: 'UNKNOWN',
+          messageId: 'partialWindow',
+          data: { missing: '2026-10-28T12:00:00.000Z to 2026-11-20T12:00:00.000Z', days: '30' },
+        },
+      ],
+    },
     describeKeyDeniedCase(),
   ],
 });

@@ -30,6 +30,115 @@ const withPolicy = (...statements: PolicyStatement[]) =>
 const openWhen = (condition: PolicyStatement['Condition']) => withPolicy(open({ Condition: condition }));
 const { policy: _policy, ...policyless } = key('k1');
 
+// The AWS documents each class rests on.
+const CONFIG =
+  'https://docs.aws.amazon.com/config/latest/developerguide/kms-key-policy-no-public-access.html';
+const S3_PUBLIC =
+  'https://docs.aws.amazon.com/AmazonS3/latest/userguide/access-control-block-public-access.html#access-control-block-public-access-policy-status';
+const OPERATORS =
+  'https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_elements_condition_operators.html';
+const NOT_PRINCIPAL =
+  'https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_elements_notprincipal.html';
+const RESOURCE_ACCOUNT =
+  'https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_condition-keys.html#condition-keys-resourceaccount';
+const VARIABLES = 'https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_variables.html';
+const ORG = 'o-a1b2c3d4e5';
+const VAR = (name: string) => `$${'{'}${name}}`;
+
+/** [class, AWS doc, the open statement's condition] for conditions that make it non-public. */
+const RESTRICTING: [string, string, PolicyStatement['Condition']][] = [
+  [
+    'aws:SourceOwner with a fixed account',
+    S3_PUBLIC,
+    { StringEquals: { 'aws:SourceOwner': '111122223333' } },
+  ],
+  [
+    'aws:SourceArn with no wildcard',
+    S3_PUBLIC,
+    { ArnEquals: { 'aws:SourceArn': 'arn:aws:sagemaker:us-east-1:111122223333:cluster/abc' } },
+  ],
+  [
+    'aws:PrincipalArn naming one role',
+    S3_PUBLIC,
+    { ArnEquals: { 'aws:PrincipalArn': 'arn:aws:iam::111122223333:role/x' } },
+  ],
+  [
+    'aws:userid naming one session',
+    S3_PUBLIC,
+    { StringEquals: { 'aws:userid': 'AROAEXAMPLEID1234567:alice' } },
+  ],
+  [
+    'StringEquals with a literal "*" among its values',
+    `${OPERATORS}#Conditions_String`,
+    { StringEquals: { 'kms:CallerAccount': ['111122223333', '*'] } },
+  ],
+];
+
+/** [class, AWS doc, the open statement's condition] for conditions that leave it public. */
+const NOT_RESTRICTING: [string, string, PolicyStatement['Condition']][] = [
+  ['StringLike "*" is a wildcard', CONFIG, { StringLike: { 'kms:CallerAccount': '*' } }],
+  ['an organization id pattern o-*', CONFIG, { StringLike: { 'aws:PrincipalOrgID': 'o-*' } }],
+  [
+    'an ARN pattern arn:...:*',
+    CONFIG,
+    { ArnLike: { 'aws:SourceArn': 'arn:aws:sagemaker:us-east-1:111122223333:*' } },
+  ],
+  [
+    'an ARN pattern with a wildcard account',
+    CONFIG,
+    { ArnLike: { 'aws:PrincipalArn': 'arn:aws:iam::*:role/hyperpod-exec' } },
+  ],
+  [
+    'role ARNs of one account by pattern',
+    CONFIG,
+    { ArnLike: { 'aws:PrincipalArn': 'arn:aws:iam::111122223333:role/hyperpod-*' } },
+  ],
+  [
+    'aws:userid in the pattern AROLEID:*',
+    S3_PUBLIC,
+    { StringLike: { 'aws:userid': 'AROAEXAMPLEID1234567:*' } },
+  ],
+  [
+    'an organization path pattern',
+    CONFIG,
+    { 'ForAnyValue:StringLike': { 'aws:PrincipalOrgPaths': [`${ORG}/r-ab12/*`] } },
+  ],
+  ['a policy variable', VARIABLES, { StringEquals: { 'aws:PrincipalAccount': VAR('aws:ResourceAccount') } }],
+  [
+    'a ...IfExists operator',
+    `${OPERATORS}#Conditions_IfExists`,
+    { StringEqualsIfExists: { 'aws:PrincipalOrgID': ORG } },
+  ],
+  ['aws:SourceIp 0.0.0.0/0', S3_PUBLIC, { IpAddress: { 'aws:SourceIp': '0.0.0.0/0' } }],
+];
+
+/** [class, AWS doc, the open statement's condition] for statements that never apply to a KMS request. */
+const NEVER_APPLIES: [string, string, PolicyStatement['Condition']][] = [
+  [
+    'a condition on s3:x-amz-acl without IfExists',
+    OPERATORS,
+    { StringEquals: { 's3:x-amz-acl': 'public-read' } },
+  ],
+  ['a condition on an ec2: key without IfExists', OPERATORS, { StringEquals: { 'ec2:Region': 'us-east-1' } }],
+  [
+    'aws:ResourceAccount naming another account',
+    RESOURCE_ACCOUNT,
+    { StringEquals: { 'aws:ResourceAccount': '444455556666' } },
+  ],
+];
+
+/** [class, AWS doc, the open statement's condition] for network-only restrictions. */
+const NETWORK_ONLY: [string, string, PolicyStatement['Condition'], string][] = [
+  [
+    'aws:SourceIp limited to a CIDR range',
+    S3_PUBLIC,
+    { IpAddress: { 'aws:SourceIp': '203.0.113.0/24' } },
+    'aws:SourceIp',
+  ],
+  ['aws:SourceVpce', S3_PUBLIC, { StringEquals: { 'aws:SourceVpce': 'vpce-1a2b3c4d' } }, 'aws:SourceVpce'],
+  ['aws:SourceVpc', S3_PUBLIC, { StringEquals: { 'aws:SourceVpc': 'vpc-0a1b2c3d' } }, 'aws:SourceVpc'],
+];
+
 ruleTester(rule, {
   covers: ['PASS', 'FAIL', 'NOT_APPLICABLE', 'UNKNOWN'],
   coversSources: true,
@@ -42,13 +151,6 @@ ruleTester(rule, {
     {
       name: 'wildcard restricted to the organization',
       inventory: openWhen({ StringEquals: { 'aws:PrincipalOrgID': 'o-a1b2c3d4e5' } }),
-      expected: [{ status: 'PASS', messageId: 'restricted' }],
-    },
-    {
-      name: 'wildcard restricted to an organization path with a fixed organization',
-      inventory: openWhen({
-        'ForAnyValue:StringLike': { 'aws:PrincipalOrgPaths': ['o-a1b2c3d4e5/r-ab12/ou-ab12-11111111/*'] },
-      }),
       expected: [{ status: 'PASS', messageId: 'restricted' }],
     },
     {
@@ -72,40 +174,13 @@ ruleTester(rule, {
       expected: [{ status: 'PASS', messageId: 'restricted' }],
     },
     {
-      name: 'wildcard restricted to role ARNs of one account (ArnLike with a wildcard name)',
-      inventory: openWhen({ ArnLike: { 'aws:PrincipalArn': 'arn:aws:iam::111122223333:role/hyperpod-*' } }),
-      expected: [{ status: 'PASS', messageId: 'restricted' }],
-    },
-    {
-      name: 'wildcard restricted by aws:SourceArn of one account',
-      inventory: openWhen({
-        ArnEquals: { 'aws:SourceArn': 'arn:aws:sagemaker:us-east-1:111122223333:cluster/abc' },
-      }),
-      expected: [{ status: 'PASS', messageId: 'restricted' }],
-    },
-    {
-      name: 'wildcard restricted to a VPC endpoint',
-      inventory: openWhen({ StringEquals: { 'aws:SourceVpce': 'vpce-1a2b3c4d' } }),
-      expected: [{ status: 'PASS', messageId: 'restricted' }],
-    },
-    {
       name: 'wildcard restricted to resources of the organization (aws:SourceOrgID)',
       inventory: openWhen({ StringEquals: { 'aws:SourceOrgID': 'o-a1b2c3d4e5' } }),
       expected: [{ status: 'PASS', messageId: 'restricted' }],
     },
     {
-      name: 'wildcard restricted to a VPC',
-      inventory: openWhen({ StringEquals: { 'aws:SourceVpc': 'vpc-0a1b2c3d' } }),
-      expected: [{ status: 'PASS', messageId: 'restricted' }],
-    },
-    {
       name: 'wildcard restricted to one service principal',
       inventory: openWhen({ StringEquals: { 'aws:PrincipalServiceName': 'cloudtrail.amazonaws.com' } }),
-      expected: [{ status: 'PASS', messageId: 'restricted' }],
-    },
-    {
-      name: 'wildcard restricted to the sessions of one role by aws:userid',
-      inventory: openWhen({ StringLike: { 'aws:userid': 'AROAEXAMPLEID1234567:*' } }),
       expected: [{ status: 'PASS', messageId: 'restricted' }],
     },
     {
@@ -150,6 +225,46 @@ ruleTester(rule, {
       expected: [{ status: 'NOT_APPLICABLE', messageId: 'awsManaged' }],
     },
     ...healthyKeyFromEachSource('restricted'),
+    ...RESTRICTING.map(([name, doc, condition]) => ({
+      name: `not public: ${name} (${doc})`,
+      inventory: openWhen(condition),
+      expected: [{ status: 'PASS' as const, messageId: 'restricted', resource: K1 }],
+    })),
+    ...NEVER_APPLIES.map(([name, doc, condition]) => ({
+      name: `never applies to KMS, so grants nothing: ${name} (${doc})`,
+      inventory: openWhen(condition),
+      expected: [
+        {
+          status: 'PASS' as const,
+          messageId: 'restricted',
+          resource: K1,
+          evidence: (e: Record<string, unknown>) => Array.isArray(e.ignored) && e.ignored.length === 1,
+        },
+      ],
+    })),
+    ...NETWORK_ONLY.map(([name, doc, condition, keyName]) => ({
+      name: `network only, non-public by AWS's definition: ${name} (${doc})`,
+      inventory: openWhen(condition),
+      expected: [
+        {
+          status: 'PASS' as const,
+          messageId: 'networkOnly',
+          resource: K1,
+          data: { statements: 'Open', keys: keyName },
+        },
+      ],
+    })),
+    {
+      name: `a Deny with NotPrincipal makes an Allow "*" non-public (${NOT_PRINCIPAL})`,
+      inventory: withPolicy(open({ Principal: '*', Action: 'kms:*' }), {
+        Sid: 'DenyAllButAdmins',
+        Effect: 'Deny',
+        NotPrincipal: { AWS: ['arn:aws:iam::111122223333:role/x', 'arn:aws:iam::111122223333:root'] },
+        Action: 'kms:*',
+        Resource: '*',
+      }),
+      expected: [{ status: 'PASS', messageId: 'restricted', resource: K1 }],
+    },
   ],
   invalid: [
     {
@@ -194,16 +309,6 @@ ruleTester(rule, {
       expected: [{ status: 'FAIL', messageId: 'public' }],
     },
     {
-      name: 'a wildcard value matches every account',
-      inventory: openWhen({ StringLike: { 'kms:CallerAccount': '*' } }),
-      expected: [{ status: 'FAIL', messageId: 'public' }],
-    },
-    {
-      name: 'an ARN pattern with a wildcard account matches every account',
-      inventory: openWhen({ ArnLike: { 'aws:PrincipalArn': 'arn:aws:iam::*:role/hyperpod-exec' } }),
-      expected: [{ status: 'FAIL', messageId: 'public' }],
-    },
-    {
       name: 'ForAllValues holds when the key is absent',
       inventory: openWhen({ 'ForAllValues:StringEquals': { 'aws:PrincipalOrgID': ['o-a1b2c3d4e5'] } }),
       expected: [{ status: 'FAIL', messageId: 'public' }],
@@ -211,24 +316,6 @@ ruleTester(rule, {
     {
       name: 'a Null test does not name callers',
       inventory: openWhen({ Null: { 'aws:PrincipalOrgID': 'false' } }),
-      expected: [{ status: 'FAIL', messageId: 'public' }],
-    },
-    {
-      name: 'a policy variable is not a restriction',
-      // biome-ignore lint/suspicious/noTemplateCurlyInString: an IAM policy variable, not a template
-      inventory: openWhen({ StringEquals: { 'aws:PrincipalAccount': '${aws:ResourceAccount}' } }),
-      expected: [{ status: 'FAIL', messageId: 'public' }],
-    },
-    {
-      name: 'an organization path pattern without a fixed organization',
-      inventory: openWhen({
-        'ForAnyValue:StringLike': { 'aws:PrincipalOrgPaths': ['*/ou-ab12-11111111/*'] },
-      }),
-      expected: [{ status: 'FAIL', messageId: 'public' }],
-    },
-    {
-      name: 'an aws:userid pattern that fixes no unique id',
-      inventory: openWhen({ StringLike: { 'aws:userid': '*:alice' } }),
       expected: [{ status: 'FAIL', messageId: 'public' }],
     },
     {
@@ -303,6 +390,38 @@ ruleTester(rule, {
         ],
       }),
       expected: [{ status: 'UNKNOWN', messageId: 'unresolved', data: { what: 'the key policy' } }],
+    },
+    ...NOT_RESTRICTING.map(([name, doc, condition]) => ({
+      name: `public: ${name} (${doc})`,
+      inventory: openWhen(condition),
+      expected: [
+        {
+          status: 'FAIL' as const,
+          messageId: 'public',
+          resource: K1,
+          data: { statements: 'Open (Principal *)' },
+        },
+      ],
+    })),
+    {
+      name: `an Allow with NotPrincipal stays public beside a Deny that does not cover it (${NOT_PRINCIPAL})`,
+      inventory: withPolicy(
+        {
+          Sid: 'AllButOne',
+          Effect: 'Allow',
+          NotPrincipal: { AWS: 'arn:aws:iam::111122223333:role/Intern' },
+          Action: 'kms:*',
+          Resource: '*',
+        },
+        {
+          Sid: 'DenyDecrypt',
+          Effect: 'Deny',
+          NotPrincipal: { AWS: 'arn:aws:iam::111122223333:role/x' },
+          Action: 'kms:Decrypt',
+          Resource: '*',
+        },
+      ),
+      expected: [{ status: 'FAIL', messageId: 'public', data: { statements: 'AllButOne (NotPrincipal)' } }],
     },
     describeKeyDeniedCase(),
   ],

@@ -162,6 +162,74 @@ ruleTester(rule, {
         },
       ],
     },
+    {
+      name: 'events looked up for 7 days only: the rest of the 30-day lookback is UNKNOWN, not PASS',
+      inventory: {
+        ...compliantEstate(),
+        eventsCollected: [
+          { account: '111122223333', region: 'us-east-1', since: '2026-11-20T12:00:00.000Z' },
+        ],
+      },
+      expected: [
+        {
+          status: 'UNKNOWN',
+          messageId: 'partialWindow',
+          resource: K1,
+          data: {
+            collectedFrom: '2026-11-20T12:00:00.000Z',
+            collectedTo: '2026-11-27T12:00:00.000Z',
+            missing: '2026-10-28T12:00:00.000Z to 2026-11-20T12:00:00.000Z',
+            days: '30',
+          },
+        },
+      ],
+    },
+    {
+      name: 'a snapshot evaluated at a later clock: the days after it was collected are UNKNOWN',
+      inventory: compliantEstate(),
+      now: '2026-12-10T00:00:00.000Z',
+      expected: [
+        {
+          status: 'UNKNOWN',
+          messageId: 'partialWindow',
+          data: {
+            collectedTo: '2026-11-27T12:00:00.000Z',
+            missing: '2026-11-27T12:00:00.000Z to 2026-12-10T00:00:00.000Z',
+          },
+        },
+      ],
+    },
+    {
+      name: 'a window recorded with its end: events looked up until a day before the clock',
+      inventory: {
+        ...compliantEstate(),
+        eventsCollected: [
+          {
+            account: '111122223333',
+            region: 'us-east-1',
+            since: '2026-08-29T12:00:00.000Z',
+            until: '2026-11-26T12:00:00.000Z',
+          },
+        ],
+      },
+      expected: [
+        {
+          status: 'UNKNOWN',
+          messageId: 'partialWindow',
+          data: { missing: '2026-11-26T12:00:00.000Z to 2026-11-27T12:00:00.000Z' },
+        },
+      ],
+    },
+    {
+      name: 'a denial seen in a partly looked-up window still fails',
+      inventory: {
+        ...withEvents(denied({ eventTime: '2026-11-22T00:00:00.000Z' })),
+        eventsCollected: [
+          { account: '111122223333', region: 'us-east-1', since: '2026-11-20T12:00:00.000Z' },
+        ],
+      },
+      expected: [{ status: 'FAIL', messageId: 'attempts', data: { count: '1 denied call' } }],
+    },
     describeKeyDeniedCase(),
   ],
 });

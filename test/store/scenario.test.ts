@@ -2,11 +2,11 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
+import { historyFromRecords } from '../../src/history/memory.js';
+import { scanRecord } from '../../src/history/record.js';
+import type { HistoryData, ScanRecord } from '../../src/history/types.js';
 import { computeKpis } from '../../src/kpi/index.js';
-import { historyFromRecords } from '../../src/store/memory.js';
-import { scanRecord } from '../../src/store/record.js';
 import { openHistory } from '../../src/store/sqlite.js';
-import type { HistoryData, ScanRecord } from '../../src/store/types.js';
 import { at, DAY, scenarioReport, scenarioScans, T0 } from '../helpers/history.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'hpcmk-scenario-'));
@@ -75,9 +75,33 @@ describe.each([
   it('measures time to remediate per severity; a deleted resource is closed apart, not remediated', () => {
     const mttr = kpisAt(20).remediation!.mttr;
     expect(mttr).toEqual([
-      { group: 'medium', fixed: 1, meanDays: 7, medianDays: 7, resourceGone: 0, notEvaluated: 0 },
-      { group: 'low', fixed: 1, meanDays: 18, medianDays: 18, resourceGone: 1, notEvaluated: 0 },
-      { group: 'all', fixed: 2, meanDays: 12.5, medianDays: 12.5, resourceGone: 1, notEvaluated: 0 },
+      {
+        group: 'medium',
+        fixed: 1,
+        meanDays: 7,
+        medianDays: 7,
+        resourceGone: 0,
+        notApplicable: 0,
+        notEvaluated: 0,
+      },
+      {
+        group: 'low',
+        fixed: 1,
+        meanDays: 18,
+        medianDays: 18,
+        resourceGone: 1,
+        notApplicable: 0,
+        notEvaluated: 0,
+      },
+      {
+        group: 'all',
+        fixed: 2,
+        meanDays: 12.5,
+        medianDays: 12.5,
+        resourceGone: 1,
+        notApplicable: 0,
+        notEvaluated: 0,
+      },
     ]);
     // Before the fix of k1's tags, only the rotation fix counts.
     expect(kpisAt(12).remediation!.mttr.find((m) => m.group === 'all')).toMatchObject({

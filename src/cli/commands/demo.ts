@@ -9,10 +9,11 @@ import {
   absolute,
   emitReport,
   exitCode,
+  gatingOptions,
   loadConfig,
+  planOutputs,
   reportOptions,
   reportOptionsFrom,
-  writeOutput,
 } from '../common.js';
 import { saveToHistory } from '../history.js';
 import type { CommandSpec } from '../spec.js';
@@ -33,9 +34,7 @@ export const demoCommand: CommandSpec = {
     'Evaluates a bundled snapshot of a realistic HyperPod estate with the bundled demo config, at the time the ' +
     'snapshot was taken (--now moves the clock). Exits 0 unless --fail-on is given.',
   options: [
-    ...reportOptions().map((option) =>
-      option.flags.startsWith('--fail-on') ? { ...option, default: 'none' } : option,
-    ),
+    ...reportOptions(undefined, { failOn: 'none' }),
     {
       flags: '--export <file>',
       description: 'also write the demo estate as an inventory snapshot (for `evaluate`)',
@@ -75,20 +74,26 @@ export const demoCommand: CommandSpec = {
     const now = options.now ?? new Date(DEMO_TIME);
     // A quarter of weekly scans ending at the clock, the last one being the demo estate itself:
     // only the dashboard and a demo history need the earlier weeks.
-    const withHistory = options.format === 'html' || typeof raw.db === 'string';
+    const html = planOutputs(options).some((output) => output.format === 'html');
+    const withHistory = html || typeof raw.db === 'string';
+    const gating = gatingOptions(io, options);
     const weeks = withHistory ? demoHistory() : [{ inventory }];
     const runs = weeks.map((week, i) => {
       const at = new Date(now.getTime() - (weeks.length - 1 - i) * WEEK_MS);
       return {
         inventory: week.inventory,
-        ...runPipeline(week.inventory, { config, now: at, inputs: ['demo'] }),
+        ...runPipeline(week.inventory, { config, now: at, inputs: ['demo'], evaluate: gating }),
       };
     });
     const { evaluation, report } = runs[runs.length - 1]!;
-    if (options.format === 'html') {
-      const data = dashboardFromScans(runs);
-      writeOutput(io, renderDashboard({ ...data, notes: [DEMO_NOTE, ...data.notes] }), options);
-    } else emitReport(io, report, options);
+    emitReport(io, report, options, {
+      renderers: {
+        html: () => {
+          const data = dashboardFromScans(runs);
+          return renderDashboard({ ...data, notes: [DEMO_NOTE, ...data.notes] });
+        },
+      },
+    });
     for (const run of runs) {
       const saveFailed = await saveToHistory(io, raw, run.report, run.inventory, { explicitOnly: true });
       if (saveFailed !== undefined) return saveFailed;

@@ -1,6 +1,14 @@
 import { parseSnapshot } from '../../model/snapshot.js';
 import { runPipeline } from '../../pipeline.js';
-import { emitReport, exitCode, loadConfig, readInput, reportOptions, reportOptionsFrom } from '../common.js';
+import {
+  emitReport,
+  exitCode,
+  gatingOptions,
+  loadConfig,
+  readInput,
+  reportOptions,
+  reportOptionsFrom,
+} from '../common.js';
 import { inputError } from '../errors.js';
 import { saveOptions, saveToHistory } from '../history.js';
 import type { CommandSpec } from '../spec.js';
@@ -19,8 +27,14 @@ export const evaluateCommand: CommandSpec = {
     const parsed = parseSnapshot(readInput(io, file!, 'inventory snapshot'), file!);
     if (!parsed.ok) throw inputError(parsed.error);
     const config = loadConfig(io, options);
+    const gating = gatingOptions(io, options);
     const now = options.now ?? io.now();
-    const { evaluation, report } = runPipeline(parsed.value, { config, now, inputs: [file!] });
+    const { evaluation, report } = runPipeline(parsed.value, {
+      config,
+      now,
+      inputs: [file!],
+      evaluate: gating,
+    });
     emitReport(io, report, options);
     const saveFailed = await saveToHistory(io, raw, report, parsed.value);
     return saveFailed ?? exitCode(evaluation, parsed.value.gaps.length, options);

@@ -1,3 +1,4 @@
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { DEMO_TIME, demoEstate } from '../../demo/estate.js';
 import { generateGuardrails } from '../../guardrails/index.js';
@@ -10,7 +11,7 @@ import type { Io } from '../io.js';
 import type { CommandSpec } from '../spec.js';
 import { DEMO_CONFIG_URL } from './demo.js';
 
-/** The detection Lambda, bundled at build time from src/guardrails/lambda (scripts/bundle-lambda.mjs). */
+/** The detection Lambda, bundled at build time from src/lambda (scripts/bundle-lambda.mjs). */
 export const LAMBDA_BUNDLE_URL = new URL('../../../dist/guardrails-lambda/index.js', import.meta.url);
 
 const REGION = /^[a-z]{2}(-[a-z]+)+-\d$/;
@@ -122,6 +123,7 @@ export const guardrailsCommand: CommandSpec = {
       description:
         'the tag that marks approved HyperPod keys (repeatable; default: config keySelector.tags, else hyperpod-cmk=approved)',
       parse: parseKeyTag,
+      repeatable: true,
     },
     {
       flags: '--budget-headroom <percent>',
@@ -168,7 +170,7 @@ export const guardrailsCommand: CommandSpec = {
     const configPath = typeof raw.config === 'string' ? raw.config : undefined;
     const config = loadConfig(
       io,
-      { format: 'table', failOn: 'none', limit: 0, ...(configPath ? { config: configPath } : {}) },
+      configPath ? { config: configPath } : {},
       choice.demo && !configPath
         ? { path: 'demo/hyperpod-cmk.yaml', text: io.readFile(fileURLToPath(DEMO_CONFIG_URL)) }
         : undefined,
@@ -208,7 +210,8 @@ export const guardrailsCommand: CommandSpec = {
     const out = absolute(io, raw.out);
     const write = (path: string, text: string) => {
       try {
-        io.writeFile(`${out}/${path}`, text);
+        // Paths hold snapshot values (account, Region, key id, names): kept inside --out, never through a symlink.
+        io.writeFile(join(out, path), text, { within: out });
       } catch (error) {
         throw inputError({
           code: 'output.unwritable',

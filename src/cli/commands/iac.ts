@@ -1,14 +1,20 @@
+import { dirname, isAbsolute, join, relative, sep } from 'node:path';
+import { resolveInlineSkips } from '../../engine/inline-suppressions.js';
 import { DEFAULT_MAX_FILE_BYTES } from '../../parsers/limits.js';
 import { runPipeline } from '../../pipeline.js';
+import { RULES } from '../../rules/registry.js';
 import {
+  absolute,
   configNotices,
   emitReport,
   exitCode,
+  gatingOptions,
   loadConfig,
   reportOptions,
   reportOptionsFrom,
 } from '../common.js';
 import { inputError } from '../errors.js';
+import type { Io } from '../io.js';
 import { progressLine } from '../progress.js';
 import type { CommandSpec } from '../spec.js';
 
@@ -51,6 +57,41 @@ function parseAccount(value: string): string {
   return value;
 }
 
+/**
+ * The root that IaC fingerprints are relative to: the repository holding the scanned paths (the
+ * nearest directory with a .git), else the directory the scanned paths share. Resource ids name
+ * files relative to the working directory (or absolutely, outside it); fingerprints name them
+ * relative to this root, so they do not change with the checkout's location or where the scan
+ * was started from.
+ */
+export function fingerprintRoot(io: Io, paths: readonly string[]): string {
+  const isDirectory = (path: string) => io.exists(`${path}${sep}.`);
+  const dirs = paths.map((path) => {
+    const abs = absolute(io, path);
+    return isDirectory(abs) ? abs : dirname(abs);
+  });
+  let common = dirs[0] ?? io.cwd;
+  for (const dir of dirs.slice(1))
+    while (relative(common, dir).startsWith('..') || isAbsolute(relative(common, dir)))
+      common = dirname(common);
+  for (let dir = common; ; dir = dirname(dir)) {
+    if (io.exists(join(dir, '.git'))) return dir;
+    if (dirname(dir) === dir) return common;
+  }
+}
+
+/** Resource id -> the id its fingerprint is computed from (`<file>#<rest>`, the file made relative to the root). */
+export function fingerprintIds(io: Io, paths: readonly string[]): (resourceId: string) => string {
+  const root = fingerprintRoot(io, paths);
+  return (resourceId) => {
+    const hash = resourceId.indexOf('#');
+    if (hash <= 0) return resourceId;
+    const rel = relative(root, absolute(io, resourceId.slice(0, hash)));
+    if (rel === '' || rel.startsWith('..') || isAbsolute(rel)) return resourceId;
+    return `${rel.split(sep).join('/')}${resourceId.slice(hash)}`;
+  };
+}
+
 export const iacCommand: CommandSpec = {
   name: 'iac',
   summary: 'scan CloudFormation, CDK, Terraform (HCL and plans) and create-cluster input before deployment',
@@ -59,25 +100,33 @@ export const iacCommand: CommandSpec = {
     'HyperPod cluster, KMS key and execution role they define into the same inventory a live scan builds, and runs the ' +
     'same rules, with file and line on every finding. Values the files cannot pin down (an unset parameter or variable, ' +
     'something known only after apply) make the rules that need them UNKNOWN, naming what is missing. ' +
+    'Inline skips (`# hyperpod-cmk:skip=<rule-id> <reason>`, or CloudFormation `Metadata: {hyperpod-cmk: {skip: ' +
+    "[{id, reason}]}}`) suppress that resource's findings, marked. " +
     'Exit codes: 0 clean, 1 a finding at or above --fail-on failed, 2 usage or input error, 3 incomplete ' +
-    '(UNKNOWN results, or files that could not be read or parsed).',
+    '(files that could not be read or parsed; UNKNOWN results too with --unknown fail); --fail-on none always 0 ' +
+    'unless 2 (docs/ci.md).',
   args: [{ name: 'path', description: 'files or directories to scan', required: true, variadic: true }],
   options: [
-    ...reportOptions(),
+    // UNKNOWN warns by default here: before deployment, a key on KMS's default policy (or a value
+    // known only after apply) leaves some rules UNKNOWN in nearly every template (docs/ci.md).
+    ...reportOptions(undefined, { unknown: 'warn' }),
     {
       flags: '--exclude <glob>',
       description: 'skip paths matching this glob (repeatable), e.g. "examples/**"',
       parse: collect,
+      repeatable: true,
     },
     {
       flags: '--parameters <file>',
       description: 'CloudFormation parameter file for the templates that declare its parameters (repeatable)',
       parse: collect,
+      repeatable: true,
     },
     {
       flags: '--var-file <file>',
       description: 'Terraform variable file for the root modules that declare its variables (repeatable)',
       parse: collect,
+      repeatable: true,
     },
     {
       flags: '--region <region>',
@@ -107,6 +156,7 @@ export const iacCommand: CommandSpec = {
   async run(paths, raw, io) {
     const options = reportOptionsFrom(raw);
     const config = loadConfig(io, options);
+    const gating = gatingOptions(io, options);
     const startedAt = io.now();
     const now = options.now ?? startedAt;
     const progress = progressLine(io);
@@ -126,7 +176,7 @@ export const iacCommand: CommandSpec = {
     });
     progress.done();
     if (!scanned.ok) throw inputError(scanned.error);
-    const { inventory, issues, counts, filesSeen } = scanned.value;
+    const { inventory, issues, counts, filesSeen, skips } = scanned.value;
     issues.push(...configNotices(config));
     const found = Object.values(counts).reduce((a, b) => a + b, 0);
     if (found === 0) {
@@ -140,8 +190,22 @@ export const iacCommand: CommandSpec = {
         `hyperpod-cmk: no infrastructure-as-code found in ${paths.join(', ')} (${filesSeen} files looked at)\n`,
       );
     }
-    const { evaluation, report } = runPipeline(inventory, { config, now, startedAt, issues, inputs: paths });
-    emitReport(io, report, options);
+    const inline = resolveInlineSkips(
+      inventory,
+      skips,
+      RULES.map((rule) => rule.meta.id),
+    );
+    issues.push(...inline.issues);
+    const fingerprintId = fingerprintIds(io, paths);
+    const { evaluation, report } = runPipeline(inventory, {
+      config,
+      now,
+      startedAt,
+      issues,
+      inputs: paths,
+      evaluate: { ...gating, fingerprintId, inlineSuppressions: inline.byResource },
+    });
+    emitReport(io, report, options, { resourceId: fingerprintId });
     const errors = issues.filter((issue) => issue.severity === 'error').length;
     return exitCode(evaluation, inventory.gaps.length + errors, options);
   },

@@ -1,12 +1,12 @@
 import type { ActualCost, CostGrouping } from '../../collectors/aws/cost-explorer.js';
+import { accessDeniedEvents, keyResolver } from '../../history/record.js';
+import type { AccessDeniedEvent, HistoryData } from '../../history/types.js';
 import { computeKpis, KPI_NAMES, type KpiName, type KpiReport } from '../../kpi/index.js';
 import { DEFAULT_SINCE, DIMENSIONS, type Dimension, type KpiWindow, parseSince } from '../../kpi/window.js';
 import type { SourceIssue } from '../../model/finding.js';
 import type { Gap } from '../../model/inventory.js';
 import { readCloudTrailDir } from '../../parsers/cloudtrail/log-files.js';
 import { renderKpiCsv, renderKpiTable } from '../../reporters/kpi.js';
-import { accessDeniedEvents, keyResolver } from '../../store/record.js';
-import type { AccessDeniedEvent, HistoryData } from '../../store/types.js';
 import { absolute, parseLimit, parseNow } from '../common.js';
 import { inputError } from '../errors.js';
 import { openForReading, readOptions } from '../history.js';

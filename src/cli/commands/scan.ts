@@ -1,5 +1,12 @@
 import { runPipeline } from '../../pipeline.js';
-import { emitReport, exitCode, loadConfig, reportOptions, reportOptionsFrom } from '../common.js';
+import {
+  emitReport,
+  exitCode,
+  gatingOptions,
+  loadConfig,
+  reportOptions,
+  reportOptionsFrom,
+} from '../common.js';
 import { saveOptions, saveToHistory } from '../history.js';
 import { collectLive, collectOptionsFrom, scopeOptions } from '../live.js';
 import type { CommandSpec } from '../spec.js';
@@ -21,6 +28,7 @@ export const scanCommand: CommandSpec = {
   async run(_args, raw, io) {
     const options = reportOptionsFrom(raw);
     const config = loadConfig(io, options);
+    const gating = gatingOptions(io, options);
     const startedAt = io.now();
     const collectOptions = collectOptionsFrom(raw, config, io);
     const { inventory, issues } = await collectLive(io, { ...collectOptions, now: startedAt });
@@ -31,6 +39,7 @@ export const scanCommand: CommandSpec = {
       startedAt,
       issues,
       inputs: ['aws'],
+      evaluate: gating,
     });
     emitReport(io, report, options);
     const saveFailed = await saveToHistory(io, raw, report, inventory);

@@ -14,6 +14,7 @@ import { AssumeRoleCommand, STSClient } from '@aws-sdk/client-sts';
 import type { AwsCredentialIdentity, AwsCredentialIdentityProvider } from '@aws-sdk/types';
 import pLimit, { type LimitFunction } from 'p-limit';
 import pThrottle from 'p-throttle';
+import { requestHandlerOptions } from './timeouts.js';
 
 /** One AWS operation as IAM names it: `kms:DescribeKey`. */
 export interface AwsCall {
@@ -48,6 +49,11 @@ export interface SessionOptions {
   recorder?: CallRecorder;
   /** Timeouts in milliseconds. */
   connectionTimeout?: number;
+  /**
+   * How long one HTTP attempt may take before it is aborted with a `TimeoutError`, which the SDK
+   * retries (it is transient) within `maxAttempts` and which then becomes a gap: a request that
+   * never answers never hangs the scan. Default `DEFAULT_REQUEST_TIMEOUT_MS`.
+   */
   requestTimeout?: number;
 }
 
@@ -100,6 +106,11 @@ export class AwsSession {
   }
 
   /** The STS client on the base credentials, in `region`: the identity every other session starts from. */
+  /** Attempts per request, the first included. */
+  get maxAttempts(): number {
+    return this.options.maxAttempts;
+  }
+
   baseSts(region: string): STSClient {
     if (!this.base) {
       this.base = new STSClient({
@@ -207,10 +218,7 @@ export class AwsSession {
       maxAttempts: this.options.maxAttempts,
       retryMode: 'adaptive',
       ...(this.options.endpoint ? { endpoint: this.options.endpoint } : {}),
-      requestHandler: {
-        connectionTimeout: this.options.connectionTimeout ?? 5_000,
-        requestTimeout: this.options.requestTimeout ?? 60_000,
-      },
+      requestHandler: requestHandlerOptions(this.options.requestTimeout, this.options.connectionTimeout),
     };
   }
 

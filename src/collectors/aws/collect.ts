@@ -26,6 +26,7 @@ import {
   type Key,
   type Trail,
 } from '../../model/inventory.js';
+import { globalRegion, partitionOf } from '../../model/regions.js';
 import { err, ok, type Result } from '../../model/result.js';
 import { AwsSession, type CallRecorder, isAwsEndpoint } from './clients.js';
 import { collectTrails, RegionEvents } from './cloudtrail.js';
@@ -34,10 +35,9 @@ import { enabledRegions } from './ec2.js';
 import { classifyError, errorMessage, errorName, isUnreachable } from './errors.js';
 import { IamCollector } from './iam.js';
 import { KmsCollector } from './kms.js';
-import { listOrgAccounts } from './organizations.js';
-import { globalRegion, partitionOf } from './regions.js';
-import { collectCluster, listClusters } from './sagemaker.js';
-import { callerIdentity, roleArnFor } from './sts.js';
+import { describeOrganization, listOrgAccounts } from './organizations.js';
+import { type ClusterListing, collectCluster, listClusters } from './sagemaker.js';
+import { callerIdentity, isRetryable, roleArnFor } from './sts.js';
 
 export interface CollectOptions {
   /** Regions to scan; default: the profile's or environment's Region. */
@@ -61,8 +61,19 @@ export interface CollectOptions {
   concurrency?: number;
   /** Attempts per request with the SDK's adaptive retry. Default 8. */
   maxAttempts?: number;
+  /** Milliseconds one attempt may take before it is aborted and retried (then a gap). Default 30 000. */
+  requestTimeoutMs?: number;
   /** CloudTrail Event history lookups. Default true. */
   cloudtrail?: boolean;
+  /** The accounts' trails (DescribeTrails, GetTrailStatus, GetEventSelectors). Default true. */
+  trails?: boolean;
+  /**
+   * Only these clusters (names or ARNs), of those ListClusters finds in each Region; every
+   * cluster when absent. One named here that is not found is a gap, never a silent skip.
+   */
+  clusters?: readonly string[];
+  /** Keys (ids, ARNs or aliases, in the scanned Regions) to read even when no cluster uses them. */
+  keys?: readonly string[];
   /** How far back LookupEvents looks, in days (at most 90). Default 30. */
   lookbackDays?: number;
   /** Tags that select unused keys for kms-key-unused; undefined when the rule is off or unset. */
@@ -129,6 +140,14 @@ function startError(error: unknown, options: CollectOptions): InputError {
         : 'check the network, a proxy (HTTPS_PROXY) or the Region',
     };
   }
+  if (isRetryable(error)) {
+    return {
+      code: 'aws.throttled',
+      input: 'AWS STS',
+      message: `sts:GetCallerIdentity was still ${classifyError(error).code === 'aws.throttled' ? 'throttled' : 'failing on the service side'} after its retries (${name}: ${message}); the credentials were not rejected`,
+      hint: 'run the scan again in a moment, or raise --max-attempts',
+    };
+  }
   if (name === 'CredentialsProviderError' || /credential/i.test(name)) {
     return {
       code: 'aws.no_credentials',
@@ -155,6 +174,7 @@ export async function collect(options: CollectOptions = {}): Promise<Result<Coll
   const session = new AwsSession({
     concurrency: options.concurrency ?? DEFAULT_CONCURRENCY,
     maxAttempts: options.maxAttempts ?? DEFAULT_MAX_ATTEMPTS,
+    ...(options.requestTimeoutMs !== undefined ? { requestTimeout: options.requestTimeoutMs } : {}),
     lookupEventsPerSecond: options.lookupEventsPerSecond ?? 2,
     ...(options.profile ? { profile: options.profile } : {}),
     ...(options.endpoint ? { endpoint: options.endpoint } : {}),
@@ -217,6 +237,17 @@ async function run(
             message: `account ${account.id}${account.name ? ` (${account.name})` : ''} is ${account.state}: not scanned`,
           });
       }
+      // An organization scan that examines no account would report nothing as compliant.
+      if (scope.length === 0)
+        return err({
+          code: 'aws.org_empty',
+          input: '--org',
+          message:
+            listed.length === 0
+              ? 'organizations:ListAccounts returned no account: there is nothing to scan'
+              : `none of the organization's ${listed.length} accounts is ACTIVE: there is nothing to scan`,
+          hint: 'check that the credentials are those of the management account or a delegated administrator, or list accounts with --accounts',
+        });
     } catch (error) {
       return err({
         code: 'aws.org_unavailable',
@@ -291,10 +322,12 @@ async function run(
       return;
     }
     startEvents(account, region);
+    if (options.clusters) listed = onlyNamed(ctx, account, region, listed, options.clusters);
     ctx.tick((p) => {
       p.clusters.total += listed.length;
     });
     const work: Promise<unknown>[] = [kms.selectByTags(account, region)];
+    for (const ref of options.keys ?? []) work.push(kms.resolve(ref, account, region));
     for (const listing of listed) {
       work.push(
         collectCluster(ctx, account, region, listing).then(async (cluster) => {
@@ -320,6 +353,20 @@ async function run(
       );
     }
     await Promise.all(work);
+  }
+
+  async function readTrails(account: string, region: string): Promise<void> {
+    if (options.trails === false) {
+      ctx.missing(
+        { service: 'cloudtrail', operation: 'DescribeTrails', account },
+        'skipped',
+        'the trails were not read (this collection leaves CloudTrail out)',
+      );
+      return;
+    }
+    const found = await collectTrails(ctx, account, region);
+    trails.push(...found);
+    noteUnreadTrails(ctx, account, found);
   }
 
   async function scanAccount(account: AccountScope): Promise<void> {
@@ -368,10 +415,10 @@ async function run(
         p.regions.total += regions.length;
       });
       await Promise.all([
-        collectTrails(ctx, account.id, regions[0] ?? homeRegion!).then((found) => {
-          trails.push(...found);
-          noteUnreadTrails(ctx, account.id, found);
+        describeOrganization(ctx, account.id, globalRegion(partition)).then((organizationId) => {
+          if (organizationId !== undefined) entry.organizationId = organizationId;
         }),
+        readTrails(account.id, regions[0] ?? homeRegion!),
         ...regions.map((region) =>
           scanRegion(account.id, region).finally(() => ctx.tick((p) => p.regions.done++)),
         ),
@@ -392,7 +439,7 @@ async function run(
     const settled = await lookups.settle();
     if (!settled.complete) continue;
     const [account, region] = where.split('|') as [string, string];
-    eventsCollected.push({ account, region, since: since.toISOString() });
+    eventsCollected.push({ account, region, since: since.toISOString(), until: now.toISOString() });
     events.push(...lookups.events);
   }
   if (!faithful && clusters.some((cluster) => (cluster.notCollected ?? []).length > 0)) {
@@ -428,6 +475,31 @@ async function run(
  * A trail whose status or selectors could not be read is left out; if no trail that was read
  * satisfies the audit-trail rule, the account's trails are incomplete rather than missing.
  */
+/**
+ * The listed clusters a scope names (by name or ARN); each name the Region does not hold is a gap,
+ * so that a cluster asked for and not found is reported, not dropped.
+ */
+function onlyNamed(
+  ctx: ScanContext,
+  account: string,
+  region: string,
+  listed: readonly ClusterListing[],
+  wanted: readonly string[],
+): ClusterListing[] {
+  const names = new Set(wanted);
+  const kept = listed.filter((listing) => names.has(listing.name) || names.has(listing.arn));
+  for (const name of names) {
+    if (kept.some((listing) => listing.name === name || listing.arn === name)) continue;
+    if (name.startsWith('arn:') && !name.includes(`:${region}:${account}:`)) continue;
+    ctx.missing(
+      { service: 'sagemaker', operation: 'DescribeCluster', account, region, resource: name },
+      'aws.not_found',
+      `cluster ${name} is not in ${account}/${region} (deleted, or not yet listed)`,
+    );
+  }
+  return kept;
+}
+
 function noteUnreadTrails(ctx: ScanContext, account: string, found: readonly Trail[]): void {
   const unread = ctx.gaps.filter(
     (entry) =>

@@ -9,33 +9,22 @@ import {
   GetCostAndUsageCommand,
   type GetCostAndUsageCommandInput,
 } from '@aws-sdk/client-cost-explorer';
+import type { ActualCost, ActualCostGroup, CostGrouping } from '../../kpi/cost.js';
 import type { Gap } from '../../model/inventory.js';
 import { err, ok, type Result } from '../../model/result.js';
+import { requestHandlerOptions } from './timeouts.js';
+
+export type { ActualCost, ActualCostGroup, CostGrouping };
 
 export const KMS_SERVICE = 'AWS Key Management Service';
 const MAX_PAGES = 100;
-
-export type CostGrouping = { type: 'TAG'; key: string } | { type: 'DIMENSION'; key: 'LINKED_ACCOUNT' };
-
-export interface ActualCostGroup {
-  group: string;
-  totalUsd: number;
-  months: Record<string, number>;
-}
-
-export interface ActualCost {
-  groupedBy: string;
-  /** Months (YYYY-MM) the figures cover; `estimated` when AWS marks them as not final. */
-  months: { month: string; totalUsd: number; estimated: boolean }[];
-  totalUsd: number;
-  groups: ActualCostGroup[];
-}
 
 export function createCostExplorerClient(options: { profile?: string } = {}): CostExplorerClient {
   // Cost Explorer has one endpoint, in us-east-1.
   return new CostExplorerClient({
     region: 'us-east-1',
     maxAttempts: 5,
+    requestHandler: requestHandlerOptions(),
     ...(options.profile ? { profile: options.profile } : {}),
   });
 }

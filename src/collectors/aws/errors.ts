@@ -14,6 +14,8 @@ export type GapCode =
   | 'aws.not_found'
   | 'aws.cross_account'
   | 'aws.invalid_response'
+  | 'aws.timeout'
+  | 'aws.network'
   | 'aws.error'
   | 'skipped';
 
@@ -56,6 +58,11 @@ export interface ClassifiedError {
   message: string;
 }
 
+/** An attempt that took longer than the request timeout (the HTTP handler's `TimeoutError`). */
+const TIMED_OUT = new Set(['TimeoutError', 'ETIMEDOUT', 'RequestTimeout', 'RequestTimeoutException']);
+/** The connection broke mid-request: reset, closed, or a response cut short. */
+const NETWORK = new Set(['ECONNRESET', 'EPIPE', 'ECONNABORTED', 'ERR_STREAM_PREMATURE_CLOSE']);
+
 /** Network failures that no amount of retrying fixes: the endpoint is wrong or unreachable. */
 const UNREACHABLE = new Set(['ECONNREFUSED', 'ENOTFOUND', 'EAI_AGAIN', 'EHOSTUNREACH', 'ENETUNREACH']);
 
@@ -93,6 +100,11 @@ export function classifyError(error: unknown): ClassifiedError {
   else if (THROTTLED.has(name) || status === 429) code = 'aws.throttled';
   else if (REGION_DISABLED.has(name)) code = 'aws.region_disabled';
   else if (NOT_FOUND.has(name)) code = 'aws.not_found';
+  // The HTTP handler names a connection closed mid-request a TimeoutError too: the message tells.
+  else if (NETWORK.has(name) || /socket hang up|ECONNRESET|premature close/i.test(message))
+    code = 'aws.network';
+  else if (TIMED_OUT.has(name)) code = 'aws.timeout';
+  else if (name === 'IncompleteResponse') code = 'aws.invalid_response';
   else if (status === 403) code = 'aws.access_denied';
   return { code, name, message };
 }

@@ -14,9 +14,9 @@ import {
 } from '@aws-sdk/client-iam';
 import type { ExecutionRole, PolicyStatement } from '../../model/inventory.js';
 import { PolicyDocumentSchema } from '../../model/inventory.js';
+import { globalRegion } from '../../model/regions.js';
 import { ALL_KEY_ACTIONS, statementCoversAction } from '../../policy/actions.js';
 import type { ScanContext } from './context.js';
-import { globalRegion } from './regions.js';
 
 const ROLE_ARN = /^arn:(aws[a-z-]*):iam::(\d{12}):role\/(.+)$/;
 

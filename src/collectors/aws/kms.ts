@@ -117,8 +117,6 @@ function metadataOf(meta: KmsKeyMetadata): KeyMetadata {
 }
 
 export function grantOf(entry: GrantListEntry): Grant {
-  const grantee = entry.GranteePrincipal ?? entry.GranteeServicePrincipal;
-  const retiring = entry.RetiringPrincipal ?? entry.RetiringServicePrincipal;
   const constraints = entry.Constraints;
   const hasConstraints =
     constraints !== undefined && Object.values(constraints).some((value) => value !== undefined);
@@ -126,8 +124,10 @@ export function grantOf(entry: GrantListEntry): Grant {
   return {
     grantId: entry.GrantId ?? '',
     ...(entry.Name ? { name: entry.Name } : {}),
-    ...(grantee ? { granteePrincipal: grantee } : {}),
-    ...(retiring ? { retiringPrincipal: retiring } : {}),
+    ...(entry.GranteePrincipal ? { granteePrincipal: entry.GranteePrincipal } : {}),
+    ...(entry.GranteeServicePrincipal ? { granteeServicePrincipal: entry.GranteeServicePrincipal } : {}),
+    ...(entry.RetiringPrincipal ? { retiringPrincipal: entry.RetiringPrincipal } : {}),
+    ...(entry.RetiringServicePrincipal ? { retiringServicePrincipal: entry.RetiringServicePrincipal } : {}),
     operations: [...(entry.Operations ?? [])],
     ...(entry.IssuingAccount ? { issuingAccount: entry.IssuingAccount } : {}),
     ...(creationDate ? { creationDate } : {}),

@@ -18,7 +18,16 @@ export interface ClusterListing {
   name: string;
 }
 
-/** Every cluster in the account and Region. Throws the first error: the caller decides what it means. */
+/** A successful response that lacks the field that carries its data: as unknown as a failed call. */
+export class IncompleteResponseError extends Error {
+  override readonly name = 'IncompleteResponse';
+}
+
+/**
+ * Every cluster in the account and Region. Throws the first error: the caller decides what it means.
+ * A page without `ClusterSummaries` is an error too: an empty list is `[]`, and a missing one says
+ * nothing about which clusters exist.
+ */
 export async function listClusters(
   ctx: ScanContext,
   account: string,
@@ -31,7 +40,9 @@ export async function listClusters(
     const page = await client.send(
       new ListClustersCommand({ MaxResults: ctx.pageSize(100), ...(token ? { NextToken: token } : {}) }),
     );
-    for (const summary of page.ClusterSummaries ?? []) {
+    if (!Array.isArray(page.ClusterSummaries))
+      throw new IncompleteResponseError('ListClusters returned a page without ClusterSummaries');
+    for (const summary of page.ClusterSummaries) {
       if (summary.ClusterArn)
         clusters.push({ arn: summary.ClusterArn, name: summary.ClusterName ?? summary.ClusterArn });
     }
@@ -189,6 +200,16 @@ export async function collectCluster(
     const entry = ctx.failed(
       { service: 'sagemaker', operation: 'DescribeCluster', account, region, resource: listing.arn },
       described.error,
+    );
+    const cluster = undescribedCluster(listing, account, region, gapReasonText(entry));
+    return tags ? { ...cluster, tags } : cluster;
+  }
+  if (!Array.isArray(described.response.InstanceGroups)) {
+    // Every cluster has at least one instance group: a description without the list is no proof of none.
+    const entry = ctx.missing(
+      { service: 'sagemaker', operation: 'DescribeCluster', account, region, resource: listing.arn },
+      'aws.invalid_response',
+      'DescribeCluster returned no InstanceGroups',
     );
     const cluster = undescribedCluster(listing, account, region, gapReasonText(entry));
     return tags ? { ...cluster, tags } : cluster;

@@ -61,6 +61,22 @@ export function cliInputCluster(
     location: { file: input.file, line: input.root.line },
     spec,
   };
+  // update-cluster may name groups that exist already (to change their count, say): their volumes
+  // keep the keys they were created with, which the input does not show unless it lists their
+  // InstanceStorageConfigs. Nothing in the request tells an existing group from a new one (both
+  // take the same ClusterInstanceGroupSpecification, with the same required fields), so a group
+  // listed without InstanceStorageConfigs is unknown, and a group that lists them is judged as
+  // written: that is what a group the input creates gets. A bare --instance-groups list counts as
+  // update-cluster input when its file name says so.
+  const updating =
+    input.request === 'update' || (input.request === 'instance-groups' && /update/i.test(stem));
+  if (updating)
+    definition.storageOfUnlistedGroups = (group) =>
+      new Unknown(
+        `InstanceGroups[${group}].InstanceStorageConfigs`,
+        `update-cluster input may name an instance group that already exists, whose volumes keep the keys they were created with; this input lists no InstanceStorageConfigs for ${group}`,
+        [`${group}'s current InstanceStorageConfigs (aws sagemaker describe-cluster)`],
+      );
   if (input.request === 'instance-groups') {
     const why = (what: string) =>
       new Unknown(

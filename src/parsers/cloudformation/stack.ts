@@ -15,7 +15,9 @@ import type { Cluster, ExecutionRole, Key, Location, PolicyStatement } from '../
 import {
   buildCluster,
   type ClusterDefinition,
+  looksLikeHyperPodCluster,
   resolveKeyReference,
+  unsupportedClusterIssue,
   type VolumeKey,
 } from '../common/cluster-builder.js';
 import { pushOnce } from '../common/issues.js';
@@ -780,6 +782,20 @@ export class Stack {
       if (value instanceof Unknown) definition.groupsUnknown = value;
       this.family.output.clusters.push(buildCluster(definition, this.buildContext()));
     }
+    // A type that looks like a HyperPod cluster and is not read is an input issue, never a silent
+    // skip (AWS::SageMaker::ClusterV2, a third-party HyperPod type); custom resources are read below.
+    for (const [logicalId, , type] of this.resourcesOfType(
+      (type) =>
+        type !== 'AWS::SageMaker::Cluster' && !type.startsWith('Custom::') && looksLikeHyperPodCluster(type),
+    ))
+      this.context.issues.push(
+        unsupportedClusterIssue(
+          type,
+          logicalId,
+          this.location(this.template.resourceLines.get(logicalId)),
+          'cfn',
+        ),
+      );
     for (const [logicalId, resource, type] of this.resourcesOfType(
       (type) =>
         type === 'AWS::CloudFormation::Stack' ||
@@ -795,9 +811,17 @@ export class Stack {
           continue;
         }
       }
-      if (defined) continue;
-      const cluster = this.customCluster(logicalId, resource, type);
+      const cluster = defined ? undefined : this.customCluster(logicalId, resource, type);
       if (cluster) this.family.output.clusters.push(cluster);
+      else if (type.startsWith('Custom::') && looksLikeHyperPodCluster(type))
+        this.context.issues.push(
+          unsupportedClusterIssue(
+            type,
+            logicalId,
+            this.location(this.template.resourceLines.get(logicalId)),
+            'cfn',
+          ),
+        );
     }
   }
 

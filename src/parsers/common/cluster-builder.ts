@@ -4,6 +4,7 @@
  * (`InstanceStorageConfigs`), awscc Terraform and plans in snake_case (`instance_storage_configs`);
  * `field` reads either.
  */
+import type { SourceIssue } from '../../model/finding.js';
 import type {
   Cluster,
   EbsVolume,
@@ -20,6 +21,7 @@ import {
   asNumber,
   isAbsent,
   isObject,
+  locate,
   locationOf,
   NO_VALUE,
   Sym,
@@ -79,6 +81,12 @@ export interface ClusterDefinition {
   groupsUnknown?: Unknown;
   /** Execution role for groups that do not name one (a custom resource that adds it). */
   defaultExecutionRole?: Val;
+  /**
+   * Why a group that lists no InstanceStorageConfigs may still have keyed volumes (update-cluster
+   * input may name a group that already exists, whose volumes keep the keys they were created
+   * with): such a group's volumes are unknown rather than "none".
+   */
+  storageOfUnlistedGroups?: (groupName: string) => Unknown;
 }
 
 const unresolvedOf = (value: Unknown): Unresolved => value.toUnresolved();
@@ -200,6 +208,8 @@ function buildGroup(
     volumes: volumesOf(field(spec, 'InstanceStorageConfigs'), location, context),
     location,
   };
+  if (definition.storageOfUnlistedGroups && isAbsent(field(spec, 'InstanceStorageConfigs')))
+    group.volumes = unresolvedOf(definition.storageOfUnlistedGroups(name));
   const type = field(spec, 'InstanceType');
   if (type instanceof Unknown) group.instanceType = unresolvedOf(type);
   else if (textOf(type ?? null) !== undefined) group.instanceType = textOf(type ?? null)!;
@@ -286,4 +296,84 @@ export function resolveKeyReference(value: Val, directory: KeyDirectory): Volume
   if (value instanceof Sym && !/^alias\//.test(text))
     return { kmsKeyId: text, resolution: { status: 'unknown', reason: 'defined outside the scanned files' } };
   return { kmsKeyId: text, resolution: literalKeyResolution(text) };
+}
+
+/** The Terraform resource types read as HyperPod clusters. */
+export const TERRAFORM_CLUSTER_TYPES: ReadonlySet<string> = new Set([
+  'awscc_sagemaker_cluster',
+  'aws_sagemaker_cluster',
+]);
+
+/**
+ * Whether a resource type looks like a HyperPod cluster: SageMaker or HyperPod in its name, ending
+ * in "cluster" (or "cluster" and a version, `AWS::SageMaker::ClusterV2`). Such a type that the
+ * scanner does not read is an input issue, never a silent skip (a future
+ * `aws_sagemaker_hyperpod_cluster`, say). `...ClusterSchedulerConfig` and the like do not end in
+ * "cluster".
+ */
+export function looksLikeHyperPodCluster(type: string): boolean {
+  const name = type.toLowerCase().replace(/[^a-z0-9]/g, '');
+  return /(sagemaker|hyperpod)[a-z0-9]*cluster(v\d+)?$/.test(name);
+}
+
+/** The issue for a resource that looks like a HyperPod cluster and is not read. */
+export function unsupportedClusterIssue(
+  type: string,
+  name: string,
+  location: Location,
+  prefix: 'cfn' | 'tf',
+): SourceIssue {
+  return {
+    code: `${prefix}.unsupported_cluster_type`,
+    severity: 'error',
+    message: `${name} is a ${type}, which looks like a HyperPod cluster but is not a resource type this scanner reads: its volumes and keys are not judged`,
+    hint: `define the cluster as ${prefix === 'cfn' ? 'AWS::SageMaker::Cluster' : 'awscc_sagemaker_cluster or aws_sagemaker_cluster'}, or scan the cluster live (hyperpod-cmk scan)`,
+    location,
+  };
+}
+
+const firstBlock = (value: Val | undefined): Val | undefined => {
+  if (!Array.isArray(value)) return value;
+  const [first] = value;
+  return first;
+};
+
+const mapBlocks = (value: Val | undefined, map: (block: ValObject) => Val): Val | undefined => {
+  if (!Array.isArray(value)) return value;
+  return value.map((item) => (isObject(item) ? locate(map(item), locationOf(item)) : item));
+};
+
+/**
+ * The hashicorp/aws `aws_sagemaker_cluster` resource in the CreateCluster shape. It writes nested
+ * blocks (`instance_group`, `instance_storage_config`, `ebs_volume_config`, `orchestrator { eks }`)
+ * where awscc writes attributes (`instance_groups`, `instance_storage_configs`). Its documented
+ * schema (website/docs/r/sagemaker_cluster.html.markdown) has no `volume_kms_key_id`, no
+ * `root_volume` and no `node_provisioning_mode`: read as written, its volumes name no key (an AWS
+ * owned key) and its mode is the legacy one. Should a later version add them, they are read.
+ */
+export function awsProviderClusterSpec(values: ValObject): ValObject {
+  const group = (block: ValObject): ValObject => {
+    const { instance_storage_config: storage, ...rest } = block;
+    const out: ValObject = { ...rest };
+    if (storage !== undefined)
+      out.InstanceStorageConfigs =
+        mapBlocks(storage, (config) => {
+          const { ebs_volume_config: ebs, ...others } = config;
+          return ebs === undefined ? others : { ...others, EbsVolumeConfig: firstBlock(ebs) ?? null };
+        }) ?? null;
+    return out;
+  };
+  const spec: ValObject = {};
+  for (const [name, value] of Object.entries(values)) {
+    if (name === 'instance_group') spec.InstanceGroups = mapBlocks(value, group) ?? null;
+    else if (name === 'restricted_instance_group')
+      spec.RestrictedInstanceGroups = mapBlocks(value, group) ?? null;
+    else if (name === 'orchestrator') {
+      const block = firstBlock(value);
+      spec.Orchestrator = isObject(block)
+        ? Object.fromEntries(Object.entries(block).map(([key, inner]) => [key, firstBlock(inner) ?? null]))
+        : (block ?? null);
+    } else spec[name] = value;
+  }
+  return spec;
 }

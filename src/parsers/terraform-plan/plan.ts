@@ -5,8 +5,17 @@
  * plan's `configuration`: when the attribute references exactly one key of the plan, the volume
  * uses that key; otherwise it stays UNKNOWN with the references it could be.
  */
+import type { SourceIssue } from '../../model/finding.js';
 import type { Cluster, Key } from '../../model/inventory.js';
-import { buildCluster, literalKeyResolution, type VolumeKey } from '../common/cluster-builder.js';
+import {
+  awsProviderClusterSpec,
+  buildCluster,
+  literalKeyResolution,
+  looksLikeHyperPodCluster,
+  TERRAFORM_CLUSTER_TYPES,
+  unsupportedClusterIssue,
+  type VolumeKey,
+} from '../common/cluster-builder.js';
 import { buildKey, defaultKeyPolicy, terraformKeyProperties } from '../common/key-builder.js';
 import { getEntry, type SNode, scalarText, treeValue } from '../common/source-tree.js';
 import {
@@ -134,7 +143,7 @@ const baseAddress = (reference: string) => reference.replace(/\.(arn|id|key_id)$
 export function planInventory(
   plan: TerraformPlan,
   options: PlanOptions,
-): { clusters: Cluster[]; keys: Key[] } {
+): { clusters: Cluster[]; keys: Key[]; issues: SourceIssue[] } {
   const { file, root } = plan;
   const account = options.account ?? ACCOUNT;
   const providers = getEntry(getEntry(root, 'configuration'), 'provider_config');
@@ -253,16 +262,25 @@ export function planInventory(
   }
 
   const clusters: Cluster[] = [];
+  const issues: SourceIssue[] = [];
   for (const resource of resources.values()) {
-    if (resource.mode !== 'managed' || resource.type !== 'awscc_sagemaker_cluster') continue;
-    const spec: ValObject = isObject(resource.values) ? resource.values : {};
+    if (resource.mode !== 'managed') continue;
+    if (!TERRAFORM_CLUSTER_TYPES.has(resource.type)) {
+      if (looksLikeHyperPodCluster(resource.type))
+        issues.push(
+          unsupportedClusterIssue(resource.type, resource.address, { file, line: resource.line }, 'tf'),
+        );
+      continue;
+    }
+    const values: ValObject = isObject(resource.values) ? resource.values : {};
+    const spec = resource.type === 'aws_sagemaker_cluster' ? awsProviderClusterSpec(values) : values;
     const configAddress = resource.address.replace(/\[[^\]]*\]$/, '');
     const refs = references.get(configAddress);
     const resolveKey = (value: Val): VolumeKey => {
       if (value instanceof Unknown) {
         const candidates = [
           ...new Set(
-            [...(refs?.get('instance_groups') ?? []), ...(refs?.get('restricted_instance_groups') ?? [])]
+            GROUP_ATTRIBUTES.flatMap((attribute) => refs?.get(attribute) ?? [])
               .map(baseAddress)
               .filter(
                 (ref) =>
@@ -296,10 +314,7 @@ export function planInventory(
             ? candidates
             : [
                 ...new Set(
-                  [
-                    ...(refs?.get('instance_groups') ?? []),
-                    ...(refs?.get('restricted_instance_groups') ?? []),
-                  ].map(baseAddress),
+                  GROUP_ATTRIBUTES.flatMap((attribute) => refs?.get(attribute) ?? []).map(baseAddress),
                 ),
               ].slice(0, 8);
         return {
@@ -336,5 +351,13 @@ export function planInventory(
       ),
     );
   }
-  return { clusters, keys };
+  return { clusters, keys, issues };
 }
+
+/** The attributes (awscc) and blocks (hashicorp/aws) whose references may name volume keys. */
+const GROUP_ATTRIBUTES = [
+  'instance_groups',
+  'restricted_instance_groups',
+  'instance_group',
+  'restricted_instance_group',
+];

@@ -13,7 +13,15 @@ import { resolve } from 'node:path';
 import type { SourceIssue } from '../../model/finding.js';
 import type { Cluster, ExecutionRole, Key, Location, PolicyStatement } from '../../model/inventory.js';
 import { partitionOf } from '../cloudformation/stack.js';
-import { buildCluster, resolveKeyReference, type VolumeKey } from '../common/cluster-builder.js';
+import {
+  awsProviderClusterSpec,
+  buildCluster,
+  looksLikeHyperPodCluster,
+  resolveKeyReference,
+  TERRAFORM_CLUSTER_TYPES,
+  unsupportedClusterIssue,
+  type VolumeKey,
+} from '../common/cluster-builder.js';
 import { pushOnce } from '../common/issues.js';
 import {
   buildKey,
@@ -856,10 +864,22 @@ export class ModuleInstance {
     for (const child of this.allChildren()) child.emitClusters();
     this.family.output.judged?.push(this.index.dir.absDir);
     this.eachResource(
-      (type) => type === 'awscc_sagemaker_cluster',
-      (declared, _type, instance) => {
+      (type) => TERRAFORM_CLUSTER_TYPES.has(type) || looksLikeHyperPodCluster(type),
+      (declared, type, instance) => {
+        if (!TERRAFORM_CLUSTER_TYPES.has(type)) {
+          this.context.issues.push(
+            unsupportedClusterIssue(
+              type,
+              instance.address,
+              this.location(declared.file, declared.item.line),
+              'tf',
+            ),
+          );
+          return;
+        }
         const props = this.bodyValue(declared.item.body, instance.scope);
-        const spec: ValObject = props instanceof Unknown ? {} : props;
+        const values: ValObject = props instanceof Unknown ? {} : props;
+        const spec = type === 'aws_sagemaker_cluster' ? awsProviderClusterSpec(values) : values;
         const id = this.idOf(declared.file, instance.address);
         const cluster = buildCluster(
           {

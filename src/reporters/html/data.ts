@@ -2,15 +2,16 @@
  * What the HTML dashboard shows, built either from one report (a history of one scan: no trend
  * yet) or from history (`report --html`). Pure.
  */
+
+import { historyFromRecords } from '../../history/memory.js';
+import { keyAliases, resourceName, scanRecord } from '../../history/record.js';
+import type { AccessDeniedEvent, HistoryData, KeyState, Resolution } from '../../history/types.js';
 import { computeKpis, type KpiReport } from '../../kpi/index.js';
 import { DAY_MS, type KpiWindow } from '../../kpi/window.js';
 import type { Severity, Status } from '../../model/finding.js';
 import type { Inventory } from '../../model/inventory.js';
 import type { Report } from '../../model/report.js';
-import { findRule } from '../../rules/registry.js';
-import { historyFromRecords } from '../../store/memory.js';
-import { keyAliases, resourceName, scanRecord } from '../../store/record.js';
-import type { AccessDeniedEvent, HistoryData, KeyState, Resolution } from '../../store/types.js';
+import { findRule, RULES } from '../../rules/registry.js';
 
 export type FindingState = 'open' | 'suppressed' | 'resolved';
 
@@ -57,8 +58,17 @@ export interface DashboardData {
   notes: string[];
 }
 
-const remediationOf = (ruleId: string, fallback?: string) => {
+/** An UNKNOWN finding kept in history, whose missing data is no longer known in detail. */
+const UNKNOWN_IN_HISTORY =
+  'Could not be judged (the message says what was missing): supply it and scan again; docs/iam-policy.json lists the permissions a live scan needs.';
+
+/**
+ * The remediation shown for a finding: the rule's fix (and its CLI) for a failure; for an UNKNOWN,
+ * how to get the missing data, never the fix for a failure it may not have.
+ */
+const remediationOf = (ruleId: string, status: string, fallback?: string) => {
   const meta = findRule(ruleId)?.meta;
+  if (status === 'UNKNOWN') return { remediation: fallback ?? UNKNOWN_IN_HISTORY };
   return {
     remediation: fallback ?? meta?.remediation.summary ?? '',
     ...(meta?.remediation.cli ? { remediationCli: meta.remediation.cli } : {}),
@@ -97,11 +107,16 @@ function keysOf(
     );
 }
 
+/** The rules whose FAIL evidence lists denied calls (`meta.feeds`). */
+const DENIED_CALL_RULES = new Set(
+  RULES.filter((rule) => rule.meta.feeds?.includes('denied-calls')).map((rule) => rule.meta.id),
+);
+
 /** Denied calls a report's findings carry as evidence (a report has no raw events). */
 function evidenceEvents(report: Report): AccessDeniedEvent[] {
   const events: AccessDeniedEvent[] = [];
   for (const f of report.findings) {
-    if (f.ruleId !== 'kms-key-unauthorized-access-attempts' || f.status !== 'FAIL') continue;
+    if (!DENIED_CALL_RULES.has(f.ruleId) || f.status !== 'FAIL') continue;
     const list = Array.isArray(f.evidence.events) ? f.evidence.events : [];
     for (const raw of list as Record<string, unknown>[]) {
       const at = Date.parse(String(raw.eventTime));
@@ -146,7 +161,7 @@ export function dashboardFromReport(report: Report, options: { lookbackDays?: nu
         region: r.region ?? '',
         resource: resource + where,
         message: f.message,
-        ...remediationOf(f.ruleId, f.remediation),
+        ...remediationOf(f.ruleId, f.status, f.remediation),
         ...(f.suppressed
           ? {
               note: `suppressed: ${f.suppressed.reason}${f.suppressed.expires ? ` (until ${f.suppressed.expires})` : ''}`,
@@ -180,6 +195,7 @@ export function dashboardFromReport(report: Report, options: { lookbackDays?: nu
 const RESOLUTION_WORDS: Record<Resolution, string> = {
   fixed: 'fixed',
   'resource-gone': 'resource deleted (not a remediation)',
+  'not-applicable': 'rule stopped applying (not a remediation)',
   'not-evaluated': 'rule no longer evaluated',
 };
 
@@ -212,7 +228,7 @@ export function dashboardFromHistory(
       region: f.region ?? '',
       resource: f.name,
       message: f.message,
-      ...remediationOf(f.ruleId),
+      ...remediationOf(f.ruleId, open || unknownNow ? f.status : 'FAIL'),
       ...(episode ? { firstFailedAt: new Date(episode.openedAt).toISOString() } : {}),
       ...(open ? { ageDays: Math.round(((window.until - open.openedAt) / DAY_MS) * 10) / 10 } : {}),
       ...(closed && !open

@@ -109,9 +109,13 @@ apply();
 
 const SCRIPT_HASH = createHash('sha256').update(SCRIPT).digest('base64');
 
-function tone(pct: number): string {
+function tone(pct: number | null): string {
+  if (pct === null) return '';
   return pct >= 90 ? 'good' : pct >= 70 ? 'fair' : 'poor';
 }
+
+/** A percentage, or n/a when there was nothing to measure (never a green 100% of nothing). */
+const pctValue = (pct: number | null) => (pct === null ? 'n/a' : `${pct}%`);
 
 function tile(label: string, value: string, sub: string, cls = ''): string {
   return `<div class="tile"><div class="label">${e(label)}</div><div class="value ${cls}">${e(value)}</div><div class="sub">${e(sub)}</div></div>`;
@@ -126,13 +130,13 @@ function tiles(data: DashboardData): string {
     out.push(
       tile(
         'Clusters compliant',
-        `${c.pct}%`,
+        pctValue(c.pct),
         `${c.compliant + c.byException} of ${c.total}${c.byException ? `, ${c.byException} by exception` : ''}${c.unknown ? `, ${c.unknown} unknown` : ''}`,
         tone(c.pct),
       ),
       tile(
         'Instance groups compliant',
-        `${g.pct}%`,
+        pctValue(g.pct),
         `${g.compliant + g.byException} of ${g.total}`,
         tone(g.pct),
       ),
@@ -155,10 +159,10 @@ function tiles(data: DashboardData): string {
     out.push(
       tile(
         'Time to remediate',
-        mttr.fixed ? days(mttr.medianDays) : '–',
-        mttr.fixed
-          ? `median; mean ${days(mttr.meanDays)} over ${mttr.fixed} fixed`
-          : 'no fix seen in the window yet',
+        mttr.medianDays === null ? '—' : days(mttr.medianDays),
+        mttr.meanDays === null
+          ? 'n/a: no fix seen in the window yet'
+          : `median; mean ${days(mttr.meanDays)} over ${mttr.fixed} fixed`,
       ),
     );
   if (k.attempts)
@@ -202,20 +206,25 @@ export function trendChart(points: readonly CompliancePoint[]): string {
         `<line x1="${left}" x2="${W - right}" y1="${y(v)}" y2="${y(v)}" stroke="#e5e8eb"/><text x="${left - 6}" y="${y(v) + 4}" text-anchor="end">${v}%</text>`,
     )
     .join('');
-  const series = (pick: (p: CompliancePoint) => number, color: string, name: string) => {
-    const coords = points.map((p, i) => [x(times[i]!), y(pick(p))] as const);
+  // Scans with no percentage (incomplete, or nothing examined) are not plotted: no point at 100%.
+  const series = (pick: (p: CompliancePoint) => number | null, color: string, name: string) => {
+    const coords = points.flatMap((p, i) => {
+      const value = pick(p);
+      return value === null ? [] : [[x(times[i]!), y(value), value, p.at] as const];
+    });
     const line =
       coords.length > 1
         ? `<polyline fill="none" stroke="${color}" stroke-width="2" points="${coords.map(([a, b]) => `${a.toFixed(1)},${b.toFixed(1)}`).join(' ')}"/>`
         : '';
     const dots = coords
       .map(
-        ([a, b], i) =>
-          `<circle cx="${a.toFixed(1)}" cy="${b.toFixed(1)}" r="3" fill="${color}"><title>${e(name)} ${e(pick(points[i]!))}% · ${e(points[i]!.at)}</title></circle>`,
+        ([a, b, value, at]) =>
+          `<circle cx="${a.toFixed(1)}" cy="${b.toFixed(1)}" r="3" fill="${color}"><title>${e(name)} ${e(value)}% · ${e(at)}</title></circle>`,
       )
       .join('');
     return line + dots;
   };
+  const incomplete = points.filter((p) => p.incomplete?.length).length;
   const labels = [...new Set([0, Math.floor((points.length - 1) / 2), points.length - 1])]
     .map((i) => {
       const anchor =
@@ -224,13 +233,17 @@ export function trendChart(points: readonly CompliancePoint[]): string {
     })
     .join('');
   return `<svg viewBox="0 0 ${W} ${H}" width="100%" role="img" aria-label="Compliance trend">${grid}${series((p) => p.overall.clusters.pct, '#0969da', 'clusters')}${series((p) => p.overall.instanceGroups.pct, '#8250df', 'instance groups')}${labels}</svg>
-<div class="legend"><span><i style="background:#0969da"></i>clusters</span><span><i style="background:#8250df"></i>instance groups</span><span>${points.length} scan${points.length === 1 ? '' : 's'}</span></div>`;
+<div class="legend"><span><i style="background:#0969da"></i>clusters</span><span><i style="background:#8250df"></i>instance groups</span><span>${points.length} scan${points.length === 1 ? '' : 's'}</span>${incomplete ? `<span>${incomplete} incomplete (not plotted)</span>` : ''}</div>`;
 }
 
 /** Bars of mean and median days to remediate, per severity. */
 export function mttrChart(data: DashboardData): string {
   const figures = (data.kpis.remediation?.mttr ?? []).filter((m) => m.group !== 'all');
-  const fixed = figures.filter((m) => m.fixed > 0);
+  const fixed = figures.flatMap((m) =>
+    m.meanDays === null || m.medianDays === null
+      ? []
+      : [{ group: m.group, fixed: m.fixed, meanDays: m.meanDays, medianDays: m.medianDays }],
+  );
   if (fixed.length === 0) return '<p class="empty">No failure has been fixed in the window yet.</p>';
   const W = 640;
   const rowH = 34;

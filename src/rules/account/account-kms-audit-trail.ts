@@ -29,6 +29,7 @@ export default defineRule({
       'PCI-DSS-4.0.1': ['10.2.1', '10.5.1'],
       HIPAA: ['164.312(b)'],
     },
+    needs: ['trails'],
     messages: {
       trail: 'trail {{trail}} logs management events (KMS included) in every Region',
       noTrail: 'no trail in {{account}} logs KMS management events in every Region ({{why}})',

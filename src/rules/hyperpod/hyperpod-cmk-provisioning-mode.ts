@@ -1,6 +1,32 @@
-import { isUnresolved } from '../../model/inventory.js';
+import { type Cluster, isUnresolved } from '../../model/inventory.js';
 import { defineRule, type Verdict } from '../define-rule.js';
 import { clusterResource, keyedVolumes, UNRESOLVED_MESSAGE, unresolvedVerdict } from '../helpers.js';
+
+/** The orchestrator as people name it; it does not decide anything here (EKS and Slurm both support Continuous). */
+function orchestratorLabel(orchestrator: Cluster['orchestrator']): string {
+  if (isUnresolved(orchestrator)) return 'orchestrator unknown';
+  if (orchestrator === 'eks') return 'EKS';
+  if (orchestrator === 'slurm') return 'Slurm';
+  return 'Slurm, the default orchestrator';
+}
+
+/**
+ * Whether the cluster's NodeProvisioningMode is known: an UNKNOWN verdict when the source cannot
+ * say (an IaC reference, update-cluster input that leaves it as it is, an emulator that drops it).
+ */
+export function provisioningModeUnknown(cluster: Cluster): Verdict | undefined {
+  const resource = clusterResource(cluster);
+  if (isUnresolved(cluster.nodeProvisioningMode))
+    return unresolvedVerdict(resource, 'NodeProvisioningMode', cluster.nodeProvisioningMode);
+  if (cluster.notCollected?.includes('NodeProvisioningMode'))
+    return {
+      resource,
+      status: 'UNKNOWN',
+      messageId: 'notCollected',
+      data: { what: 'NodeProvisioningMode', reason: 'the source does not report it' },
+    };
+  return undefined;
+}
 
 export default defineRule({
   meta: {
@@ -11,34 +37,46 @@ export default defineRule({
     resourceType: 'cluster',
     sources: ['live', 'snapshot', 'cloudformation', 'terraform', 'terraform-plan', 'cli-json'],
     rationale:
-      'Customer managed key encryption is supported only with NodeProvisioningMode Continuous, which only ' +
-      'EKS-orchestrated clusters support. A Slurm cluster, or one left in the legacy mode, cannot put its volumes ' +
-      'under your key; a key configured there, or on a restricted instance group, is not honoured.',
+      'Customer managed key encryption is supported only for clusters using NodeProvisioningMode Continuous ' +
+      '(HyperPod CMK guide). Continuous mode is not EKS-only any more: the developer guide page "Continuous ' +
+      'provisioning for enhanced cluster operations with Slurm" says Slurm-orchestrated clusters support it when ' +
+      'CreateCluster sets NodeProvisioningMode to Continuous, although the CreateCluster API reference (and the ' +
+      'SDK doc comment it is generated from) still says "only supported for EKS orchestrated clusters"; the newer ' +
+      'developer guide is taken to win. So an EKS or Slurm cluster in Continuous mode passes, and a cluster ' +
+      'without it (the legacy mode, whatever its orchestrator) fails: a key configured there is not honoured and ' +
+      'its volumes stay on an AWS owned key. Restricted instance groups do not support customer managed keys in ' +
+      'any mode.',
     remediation: {
       summary:
-        'Create EKS-orchestrated clusters with NodeProvisioningMode: Continuous. A Slurm cluster must be rebuilt on ' +
-        'EKS to use customer managed keys; restricted instance groups cannot use them at all.',
-      cli: 'aws sagemaker create-cluster --cluster-name <name> --orchestrator Eks={ClusterArn=<eks-arn>} --node-provisioning-mode Continuous ...',
-      cloudformation:
-        'NodeProvisioningMode: Continuous\nOrchestrator:\n  Eks:\n    ClusterArn: !GetAtt EksCluster.Arn',
+        'Create clusters, EKS- or Slurm-orchestrated, with NodeProvisioningMode: Continuous. For an existing ' +
+        'cluster, the UpdateCluster request accepts NodeProvisioningMode (UpdateClusterRequest in ' +
+        '@aws-sdk/client-sagemaker 3.1142.0), but AWS docs disagree on whether a legacy-mode cluster may switch: ' +
+        'an older copy of the Slurm continuous-provisioning guide said existing clusters "cannot be migrated to ' +
+        'continuous provisioning at this time", the current copy drops that sentence. Try update-cluster; if it is ' +
+        'refused, create a new cluster in Continuous mode and move the workload. The volumes of groups created ' +
+        'before the switch keep the key they were created with (keys cannot change): add new instance groups that ' +
+        'name customer managed keys and delete the old ones. Restricted instance groups cannot use customer ' +
+        'managed keys at all.',
+      cli:
+        'aws sagemaker update-cluster --cluster-name <name> --node-provisioning-mode Continuous\n' +
+        '# if the cluster cannot switch: aws sagemaker create-cluster --cluster-name <new-name> --node-provisioning-mode Continuous ...',
+      cloudformation: 'NodeProvisioningMode: Continuous',
       terraform:
-        'node_provisioning_mode = "Continuous"\norchestrator = { eks = { cluster_arn = aws_eks_cluster.this.arn } }',
+        'node_provisioning_mode = "Continuous"  # awscc_sagemaker_cluster (hashicorp/aws aws_sagemaker_cluster has no such argument)',
     },
     references: [
       'https://docs.aws.amazon.com/sagemaker/latest/dg/smcluster-cmk.html',
+      'https://docs.aws.amazon.com/sagemaker/latest/dg/sagemaker-hyperpod-scaling-slurm.html',
       'https://docs.aws.amazon.com/sagemaker/latest/APIReference/API_CreateCluster.html',
+      'https://docs.aws.amazon.com/sagemaker/latest/APIReference/API_UpdateCluster.html',
     ],
     frameworks: { 'NIST-800-53': ['SC-28'], SOC2: ['CC6.1'] },
     messages: {
-      continuous: 'cluster runs EKS-orchestrated in Continuous mode, which supports customer managed keys',
+      continuous: 'cluster runs in Continuous mode ({{orchestrator}}), which supports customer managed keys',
       legacyMode:
         'cluster is not in Continuous mode ({{orchestrator}}, NodeProvisioningMode {{mode}}), so it cannot use customer managed keys',
-      slurmContinuous:
-        'Continuous mode is only supported for EKS-orchestrated clusters, and this cluster is {{orchestrator}}',
-      notEks:
-        'the cluster has {{orchestrator}}, and only EKS-orchestrated clusters in Continuous mode can use customer managed keys',
       keyIgnored:
-        'keys are configured on {{groups}}, where customer managed keys are not supported ({{why}})',
+        'keys are configured on {{groups}}, where customer managed keys are not supported ({{why}}), so the volumes stay on an AWS owned key',
       notCollected: '{{what}} could not be read from the source ({{reason}})',
       unresolved: UNRESOLVED_MESSAGE,
     },
@@ -46,79 +84,21 @@ export default defineRule({
   *check(context) {
     for (const cluster of context.inventory.clusters) {
       const resource = clusterResource(cluster);
-      const notCollected = (field: string): Verdict | undefined =>
-        cluster.notCollected?.includes(field)
-          ? {
-              resource,
-              status: 'UNKNOWN',
-              messageId: 'notCollected',
-              data: { what: field, reason: 'the source does not report it' },
-            }
-          : undefined;
-      const modeUnknown = isUnresolved(cluster.nodeProvisioningMode)
-        ? unresolvedVerdict(resource, 'NodeProvisioningMode', cluster.nodeProvisioningMode)
-        : notCollected('NodeProvisioningMode');
-      const orchestratorUnknown = isUnresolved(cluster.orchestrator)
-        ? unresolvedVerdict(resource, 'the orchestrator', cluster.orchestrator)
-        : notCollected('Orchestrator');
-      if (orchestratorUnknown || isUnresolved(cluster.orchestrator)) {
-        yield modeUnknown ?? orchestratorUnknown!;
-        continue;
-      }
-      const continuous = !modeUnknown && cluster.nodeProvisioningMode === 'Continuous';
-      const orchestrator =
-        cluster.orchestrator === 'none'
-          ? 'no orchestrator'
-          : cluster.orchestrator === 'eks'
-            ? 'EKS'
-            : 'Slurm';
-      const keyedGroups = cluster.instanceGroups.filter(
-        (group) => !isUnresolved(group.volumes) && keyedVolumes(group.volumes).length > 0,
-      );
-      const keyedRestricted = keyedGroups
-        .filter((group) => group.kind === 'restricted')
-        .map((group) => group.name);
-      const evidence = {
-        nodeProvisioningMode: modeUnknown ? 'unknown' : cluster.nodeProvisioningMode,
-        orchestrator: cluster.orchestrator,
-        groupsWithKeys: keyedGroups.map((group) => group.name),
-      };
-      if (cluster.orchestrator !== 'eks') {
-        // Continuous mode needs EKS, so no value of NodeProvisioningMode lets this cluster use keys.
-        if (keyedGroups.length > 0)
-          yield {
-            resource,
-            status: 'FAIL',
-            messageId: 'keyIgnored',
-            data: {
-              groups: keyedGroups.map((group) => group.name).join(', '),
-              why: continuous
-                ? `Continuous mode needs EKS, the cluster is ${orchestrator}`
-                : modeUnknown
-                  ? `customer managed keys need EKS in Continuous mode, the cluster is ${orchestrator}`
-                  : 'the cluster is not in Continuous mode',
-            },
-            evidence,
-          };
-        else if (continuous)
-          yield { resource, status: 'FAIL', messageId: 'slurmContinuous', data: { orchestrator }, evidence };
-        else if (modeUnknown)
-          yield { resource, status: 'FAIL', messageId: 'notEks', data: { orchestrator }, evidence };
-        else
-          yield {
-            resource,
-            status: 'FAIL',
-            messageId: 'legacyMode',
-            data: { orchestrator, mode: 'unset' },
-            evidence,
-          };
-        continue;
-      }
+      const modeUnknown = provisioningModeUnknown(cluster);
       if (modeUnknown) {
         yield modeUnknown;
         continue;
       }
-      if (!continuous)
+      const orchestrator = orchestratorLabel(cluster.orchestrator);
+      const keyedGroups = cluster.instanceGroups.filter(
+        (group) => !isUnresolved(group.volumes) && keyedVolumes(group.volumes).length > 0,
+      );
+      const evidence = {
+        nodeProvisioningMode: cluster.nodeProvisioningMode,
+        orchestrator: cluster.orchestrator,
+        groupsWithKeys: keyedGroups.map((group) => group.name),
+      };
+      if (cluster.nodeProvisioningMode !== 'Continuous') {
         yield keyedGroups.length > 0
           ? {
               resource,
@@ -126,7 +106,7 @@ export default defineRule({
               messageId: 'keyIgnored',
               data: {
                 groups: keyedGroups.map((group) => group.name).join(', '),
-                why: 'the cluster is not in Continuous mode',
+                why: `the cluster (${orchestrator}) is not in Continuous mode`,
               },
               evidence,
             }
@@ -137,18 +117,21 @@ export default defineRule({
               data: { orchestrator, mode: 'unset' },
               evidence,
             };
-      else if (keyedRestricted.length > 0)
+        continue;
+      }
+      const keyedRestricted = keyedGroups.filter((group) => group.kind === 'restricted');
+      if (keyedRestricted.length > 0)
         yield {
           resource,
           status: 'FAIL',
           messageId: 'keyIgnored',
           data: {
-            groups: keyedRestricted.join(', '),
+            groups: keyedRestricted.map((group) => group.name).join(', '),
             why: 'restricted instance groups do not support customer managed keys',
           },
           evidence,
         };
-      else yield { resource, status: 'PASS', messageId: 'continuous', evidence };
+      else yield { resource, status: 'PASS', messageId: 'continuous', data: { orchestrator }, evidence };
     }
   },
 });

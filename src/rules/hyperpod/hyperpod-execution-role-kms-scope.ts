@@ -2,7 +2,7 @@ import type { PolicyStatement } from '../../model/inventory.js';
 import { isIacSource, isUnresolved } from '../../model/inventory.js';
 import { coveredActions, toList, USAGE_ACTIONS } from '../../policy/actions.js';
 import { conditionKeys, parseOperator } from '../../policy/conditions.js';
-import { globToRegExp, hasWildcard } from '../../policy/glob.js';
+import { globMatch, hasWildcard } from '../../policy/glob.js';
 import { defineRule } from '../define-rule.js';
 import { eachGroup, gapReason, groupResource, UNRESOLVED_MESSAGE, unresolvedVerdict } from '../helpers.js';
 
@@ -16,7 +16,7 @@ function isAllKeys(resource: string): boolean {
   if (resource === '*') return true;
   const parts = resource.split(':');
   if (parts.length < 6 || parts[0] !== 'arn') return false;
-  if (!globToRegExp(parts[2] ?? '').test('kms')) return false;
+  if (!globMatch(parts[2] ?? '', 'kms')) return false;
   const target = parts.slice(5).join(':');
   return hasWildcard(target) && !target.startsWith('alias/');
 }

@@ -1,10 +1,11 @@
 import { isUnresolved } from '../../model/inventory.js';
-import { defineRule } from '../define-rule.js';
+import { defineRule, type Verdict } from '../define-rule.js';
 import {
   eachGroup,
   groupResource,
   isAwsManagedAlias,
   keyedVolumes,
+  keyRegionCheck,
   UNRESOLVED_MESSAGE,
   unresolvedVerdict,
 } from '../helpers.js';
@@ -18,14 +19,22 @@ export default defineRule({
     sources: ['live', 'snapshot', 'cloudformation', 'terraform', 'terraform-plan', 'cli-json'],
     rationale:
       'A VolumeKmsKeyId that no longer resolves (a deleted key, a deleted or re-pointed alias, a typo) means the ' +
-      'group cannot add, replace or patch nodes, and data on existing volumes may be unrecoverable.',
+      'group cannot add, replace or patch nodes, and data on existing volumes may be unrecoverable. KMS keys are ' +
+      'Regional: an EBS volume can be encrypted only with a key in its own Region, so a key or alias ARN of ' +
+      "another Region (a multi-Region replica's ARN included, which names the replica's own Region) is no key for " +
+      'this cluster. It fails whenever the Regions of both sides are known, live or in IaC, and is UNKNOWN when one ' +
+      'of them is not (IaC deployed to a Region the source does not name).',
     remediation: {
       summary:
         'Find what the reference was meant to name. If the key was deleted its data cannot be decrypted: restore ' +
         'from backups into a new instance group with an existing key. If an alias was removed, recreate it.',
       cli: 'aws kms describe-key --key-id <VolumeKmsKeyId>',
     },
-    references: ['https://docs.aws.amazon.com/kms/latest/APIReference/API_DescribeKey.html'],
+    references: [
+      'https://docs.aws.amazon.com/kms/latest/APIReference/API_DescribeKey.html',
+      'https://docs.aws.amazon.com/kms/latest/developerguide/multi-region-keys-overview.html',
+      'https://docs.aws.amazon.com/ebs/latest/userguide/ebs-encryption.html',
+    ],
     frameworks: { 'NIST-800-53': ['SC-12', 'CP-9'], SOC2: ['A1.2'], HIPAA: ['164.308(a)(7)'] },
     messages: {
       exists: 'every volume key resolves: {{keys}}',
@@ -33,6 +42,12 @@ export default defineRule({
       awsManagedOnly: 'the instance group names only AWS managed keys, which AWS creates on first use',
       notFound: '{{volume}} volume key {{key}} does not exist: {{reason}}',
       unknown: '{{volume}} volume key {{key}} could not be resolved: {{reason}}',
+      otherRegion:
+        '{{volume}} volume key {{key}} is a key of {{keyRegion}}, and the cluster is in {{clusterRegion}}: a key of ' +
+        'another Region cannot encrypt its volumes',
+      regionUnknown:
+        '{{volume}} volume key {{key}} is a key of {{keyRegion}}, and the cluster Region ({{clusterRegion}}) is not known: ' +
+        'a key of another Region cannot encrypt its volumes',
       unresolved: UNRESOLVED_MESSAGE,
     },
   },
@@ -71,6 +86,31 @@ export default defineRule({
           return;
         }
       }
+      const regions = volumes.map((volume) => ({
+        volume,
+        region: keyRegionCheck(cluster, volume, context.index.keyOfVolume(volume)),
+      }));
+      const regionVerdict = (status: 'mismatch' | 'unknown'): Verdict | undefined => {
+        const found = regions.find((entry) => entry.region?.status === status);
+        if (!found?.region) return undefined;
+        return {
+          resource,
+          status: status === 'mismatch' ? 'FAIL' : 'UNKNOWN',
+          messageId: status === 'mismatch' ? 'otherRegion' : 'regionUnknown',
+          data: {
+            volume: found.volume.role,
+            key: String(found.volume.kmsKeyId),
+            keyRegion: found.region.keyRegion,
+            clusterRegion: found.region.clusterRegion,
+          },
+          evidence: { volumeKmsKeyId: found.volume.kmsKeyId },
+        };
+      };
+      const otherRegion = regionVerdict('mismatch');
+      if (otherRegion) {
+        yield otherRegion;
+        return;
+      }
       for (const volume of volumes) {
         if (isUnresolved(volume.kmsKeyId)) {
           yield unresolvedVerdict(resource, `the ${volume.role} volume key`, volume.kmsKeyId);
@@ -87,6 +127,11 @@ export default defineRule({
           data: { volume: unknown.role, key: String(unknown.kmsKeyId), reason },
           evidence: { volumeKmsKeyId: unknown.kmsKeyId },
         };
+        return;
+      }
+      const regionUnknown = regionVerdict('unknown');
+      if (regionUnknown) {
+        yield regionUnknown;
         return;
       }
       const keys = volumes.map((volume) =>

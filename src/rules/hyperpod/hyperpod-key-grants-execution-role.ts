@@ -1,7 +1,13 @@
 import type { Key } from '../../model/inventory.js';
 import { isUnresolved } from '../../model/inventory.js';
+import { withPrincipalOrganization } from '../../policy/conditions.js';
 import { encryptionContextScopedStatements, keyAccess } from '../../policy/evaluate.js';
-import { hyperPodCreateGrantContext, hyperPodDescribeKeyContext } from '../../policy/hyperpod.js';
+import {
+  HYPERPOD_UNDOCUMENTED_GRANT_KEYS,
+  hyperPodCreateGrantContext,
+  hyperPodDescribeKeyContext,
+} from '../../policy/hyperpod.js';
+import { organizationOf } from '../../policy/organization.js';
 import { accountOf, type Caller } from '../../policy/principal.js';
 import { defineRule, type RuleContext, type Verdict } from '../define-rule.js';
 import {
@@ -31,14 +37,12 @@ function judgeKey(context: RuleContext, key: Key, roleArn: string, region: strin
   const label = keyLabel(key);
   const base = { key: label, role: roleArn };
   if (key.policy === undefined) {
+    const gaps = context.index.gapsFor(key.arn, 'GetKeyPolicy');
     return {
       status: 'UNKNOWN',
       messageId: 'notCollected',
-      data: {
-        what: `the key policy of ${label}`,
-        reason: gapReason(context.index.gapsFor(key.arn, 'GetKeyPolicy')),
-      },
-      evidence: {},
+      data: { what: `the key policy of ${label}`, reason: gapReason(gaps) },
+      evidence: { gaps },
     };
   }
   if (isUnresolved(key.policy)) {
@@ -58,12 +62,16 @@ function judgeKey(context: RuleContext, key: Key, roleArn: string, region: strin
   const caller: Caller = { kind: 'iam', arn: roleArn, account, roleId: role?.roleId };
   const identityStatements = role?.policiesCollected ? role.kmsStatements : undefined;
   const resourceTags = key.tags && !isUnresolved(key.tags) ? key.tags : undefined;
+  const organization = organizationOf(context.inventory.accounts, account, context.config.organizationId);
   for (const { action, context: makeContext } of ACTIONS) {
     const access = keyAccess({
       caller,
       action,
       resource: key.arn,
-      context: makeContext({ roleArn, account, region, resourceTags }),
+      context: withPrincipalOrganization(
+        makeContext({ roleArn, account, region, resourceTags }),
+        organization,
+      ),
       keyPolicy: key.policy,
       keyAccount: key.account,
       identityStatements,
@@ -96,9 +104,7 @@ function judgeKey(context: RuleContext, key: Key, roleArn: string, region: strin
               `${account === key.account ? 'the key policy delegates to IAM' : 'the key is in another account, so IAM must allow it too,'} and the role's IAM policies ${role ? 'could not be read' : 'were not collected'}`,
             ]
           : []),
-        ...(access.unknownKeys.length > 0
-          ? [`it depends on condition keys that cannot be evaluated: ${access.unknownKeys.join(', ')}`]
-          : []),
+        ...grantKeyReasons(action, access.unknownKeys),
         ...access.unknownPrincipals,
       ];
       const reason = reasons.join('; ') || 'the policies do not decide it';
@@ -106,6 +112,29 @@ function judgeKey(context: RuleContext, key: Key, roleArn: string, region: strin
     }
   }
   return { status: 'PASS', messageId: 'granted', data: base, evidence: ALL_GRANTED };
+}
+
+const UNDOCUMENTED = new Set<string>(HYPERPOD_UNDOCUMENTED_GRANT_KEYS.map((key) => key.toLowerCase()));
+
+/**
+ * Why unknown condition keys leave the answer open. Keys that constrain the grant HyperPod
+ * creates get their own reason: what HyperPod sends with CreateGrant is not documented.
+ */
+function grantKeyReasons(action: string, unknownKeys: readonly string[]): string[] {
+  const grant =
+    action === 'kms:CreateGrant' ? unknownKeys.filter((key) => UNDOCUMENTED.has(key.toLowerCase())) : [];
+  const other = unknownKeys.filter((key) => !grant.includes(key));
+  return [
+    ...(grant.length > 0
+      ? [
+          `the key policy constrains the grant HyperPod creates (${grant.join(', ')}), and what HyperPod sends ` +
+            'with CreateGrant (grant constraints, grantee, operations) is not documented',
+        ]
+      : []),
+    ...(other.length > 0
+      ? [`it depends on condition keys that cannot be evaluated: ${other.join(', ')}`]
+      : []),
+  ];
 }
 
 /** The evidence of a PASS: both calls HyperPod makes are allowed. Shared, never mutated. */
@@ -124,7 +153,11 @@ export default defineRule({
     rationale:
       'HyperPod uses the instance group ExecutionRole to call kms:CreateGrant (via sagemaker.<region>.amazonaws.com, ' +
       'for an AWS resource) and kms:DescribeKey when it scales out, adds nodes or patches software. HyperPod sends no ' +
-      'encryption context, so a policy scoped by kms:EncryptionContext conditions silently breaks the cluster.',
+      'encryption context, so a policy scoped by kms:EncryptionContext conditions silently breaks the cluster. ' +
+      'What HyperPod puts in its CreateGrant request beyond that is not documented: a policy that requires a grant ' +
+      'constraint (kms:GrantConstraintType), a grantee or retiring principal (kms:GranteePrincipal, ' +
+      'kms:RetiringPrincipal), or grant operations narrower than the public examples allow (kms:GrantOperations) is ' +
+      'UNKNOWN with that reason, not a failure: only a test deployment can tell.',
     remediation: {
       summary:
         'Add key policy statements that allow the execution role kms:CreateGrant with kms:ViaService = ' +
@@ -136,6 +169,7 @@ export default defineRule({
     references: [
       'https://docs.aws.amazon.com/sagemaker/latest/dg/smcluster-cmk.html',
       'https://docs.aws.amazon.com/kms/latest/developerguide/conditions-kms.html#conditions-kms-via-service',
+      'https://docs.aws.amazon.com/kms/latest/developerguide/conditions-kms.html#conditions-kms-grant-constraint-type',
     ],
     frameworks: { 'NIST-800-53': ['SC-12', 'AC-6'], SOC2: ['CC6.1', 'A1.2'] },
     messages: {

@@ -74,7 +74,8 @@ export default defineRule({
         if (groups.size <= 1) continue;
         const others: string[] = [];
         for (const [id, name] of groups) {
-          if (id !== group.id && others.length < MAX_LISTED) others.push(name);
+          if (others.length === MAX_LISTED) break;
+          if (id !== group.id) others.push(name);
         }
         return shared(resource, keyLabel(key), others, groups.size - 1, wide, { keyArn: key.arn });
       }

@@ -55,7 +55,7 @@ export default defineRule({
         return unresolvedVerdict(resource, 'the storage configuration', group.volumes);
       const root = group.volumes.find((volume) => volume.role === 'root');
       if (!root || root.kmsKeyId === null) return { resource, status: 'FAIL', messageId: 'awsOwned' };
-      return volumeKeyVerdict(context, resource, root);
+      return volumeKeyVerdict(context, cluster, resource, root);
     });
   },
 });

@@ -53,7 +53,7 @@ export default defineRule({
         const size = typeof secondary.sizeInGB === 'number' ? secondary.sizeInGB : '?';
         return { resource, status: 'FAIL', messageId: 'awsOwned', data: { size } };
       }
-      return volumeKeyVerdict(context, resource, secondary);
+      return volumeKeyVerdict(context, cluster, resource, secondary);
     });
   },
 });

@@ -12,7 +12,31 @@ import {
   liveOnly,
 } from '../helpers.js';
 
-const isServicePrincipal = (principal: string) => /\.amazonaws\.com(\.cn)?$/.test(principal);
+const isServicePrincipal = (principal: string) => /^[a-z0-9.-]+\.amazonaws\.com(\.cn)?$/.test(principal);
+
+/**
+ * The session EBS uses for the volumes of an account: `arn:aws:sts::<account>:assumed-role/
+ * aws:ec2-infrastructure/<instance id>`. Only AWS can assume `aws:` roles, so a grant to it serves
+ * AWS infrastructure; its account is the account whose volumes use the key.
+ */
+const EC2_INFRASTRUCTURE = /^arn:aws[a-z-]*:sts::(\d{12}):assumed-role\/aws:ec2-infrastructure\/[^/]+$/;
+
+/** What a grant's grantee is, for this rule. */
+type GranteeKind =
+  | { kind: 'service'; grantee: string }
+  | { kind: 'ebs'; grantee: string; account: string }
+  | { kind: 'principal'; grantee: string }
+  | { kind: 'none' };
+
+function granteeOf(grant: Grant): GranteeKind {
+  if (grant.granteeServicePrincipal) return { kind: 'service', grantee: grant.granteeServicePrincipal };
+  const grantee = grant.granteePrincipal;
+  if (grantee === undefined || grantee === '') return { kind: 'none' };
+  if (isServicePrincipal(grantee)) return { kind: 'service', grantee };
+  const ebs = EC2_INFRASTRUCTURE.exec(grantee);
+  if (ebs) return { kind: 'ebs', grantee, account: ebs[1]! };
+  return { kind: 'principal', grantee };
+}
 
 export default defineRule({
   meta: {
@@ -24,19 +48,33 @@ export default defineRule({
     rationale:
       'Grants bypass the key policy: a grant to any other principal is a standing permission nobody reviews, and a ' +
       'grant left behind when an instance group is deleted keeps the key usable by a role that no longer needs it. ' +
-      'AWS warns that with a shared key, revoking one grant may leave access in place through others.',
+      'AWS warns that with a shared key, revoking one grant may leave access in place through others. ' +
+      'A key that encrypts volumes also carries the grants AWS makes for its own resources, which pass: EBS grants ' +
+      'Decrypt to the session `arn:aws:sts::<account>:assumed-role/aws:ec2-infrastructure/<instance>` of the ' +
+      'account that owns the volume, with an `aws:ebs:id` encryption-context constraint (KMS developer guide, ' +
+      '"Examining grants"); a grant to an AWS service shows its service principal in GranteePrincipal or in ' +
+      'GranteeServicePrincipal. Only AWS can assume `aws:` roles, but the session of an account other than the ' +
+      "key's means volumes of that account are encrypted under your key: that cross-account use is reported like " +
+      'any other grantee. A grant whose grantee ListGrants does not report is UNKNOWN.',
     remediation: {
       summary:
         'Revoke grants whose grantee is not an execution role of a group that uses the key, nor an AWS service.',
       cli: 'aws kms list-grants --key-id <key-arn>\naws kms revoke-grant --key-id <key-arn> --grant-id <grant-id>',
     },
-    references: ['https://docs.aws.amazon.com/kms/latest/developerguide/grants.html'],
+    references: [
+      'https://docs.aws.amazon.com/kms/latest/developerguide/grants.html',
+      'https://docs.aws.amazon.com/kms/latest/developerguide/determining-access-grants.html',
+      'https://docs.aws.amazon.com/kms/latest/APIReference/API_GrantListEntry.html',
+    ],
     frameworks: { 'NIST-800-53': ['AC-6', 'AC-2'], SOC2: ['CC6.2', 'CC6.3'], 'PCI-DSS-4.0.1': ['7.2.4'] },
     messages: {
       ...KEY_COMMON_MESSAGES,
-      scoped: 'every grant on {{key}} ({{grants}}) goes to a consuming execution role or an AWS service',
+      scoped:
+        'every grant on {{key}} ({{grants}}) goes to a consuming execution role, an AWS service or EBS in the ' +
+        "key's account",
       noGrants: '{{key}} has no grants',
       unexpected: '{{grants}} on {{key}} to principals that do not consume it: {{grantees}}',
+      noGrantee: 'ListGrants reports no grantee for {{grants}} on {{key}} ({{grantIds}})',
       notLive: 'grants exist only on deployed keys; a live scan judges them',
     },
   },
@@ -55,12 +93,26 @@ export default defineRule({
             (consumer) =>
               isRoleOrItsSession(consumer, grantee) || context.index.role(consumer)?.roleId === grantee,
           );
-        const unexpected = key.grants.filter(
-          (grant: Grant) =>
-            grant.granteePrincipal !== undefined &&
-            !isServicePrincipal(grant.granteePrincipal) &&
-            !consumes(grant.granteePrincipal),
-        );
+        const keyAccount = /^\d{12}$/.test(key.account) ? key.account : undefined;
+        const unexpected: Grant[] = [];
+        const unreported: Grant[] = [];
+        for (const grant of key.grants) {
+          const grantee = granteeOf(grant);
+          if (grantee.kind === 'none') unreported.push(grant);
+          else if (grantee.kind === 'principal' && !consumes(grantee.grantee)) unexpected.push(grant);
+          else if (grantee.kind === 'ebs' && grantee.account !== keyAccount) unexpected.push(grant);
+        }
+        if (unexpected.length === 0 && unreported.length > 0)
+          return {
+            resource,
+            status: 'UNKNOWN',
+            messageId: 'noGrantee',
+            data: {
+              key: label,
+              grants: countOf(unreported.length, 'grant'),
+              grantIds: unreported.map((grant) => grant.grantId).join(', '),
+            },
+          };
         if (unexpected.length === 0)
           return {
             resource,
@@ -68,7 +120,7 @@ export default defineRule({
             messageId: 'scoped',
             data: { key: label, count: key.grants.length, grants: countOf(key.grants.length, 'grant') },
           };
-        const grantees = [...new Set(unexpected.map((grant) => grant.granteePrincipal!))];
+        const grantees = [...new Set(unexpected.map((grant) => grant.granteePrincipal ?? ''))];
         return {
           resource,
           status: 'FAIL',

@@ -1,3 +1,4 @@
+import { daysFrom } from '../../model/dates.js';
 import { isUnresolved } from '../../model/inventory.js';
 import { defineRule } from '../define-rule.js';
 import {
@@ -8,8 +9,6 @@ import {
   liveOnly,
   unresolvedVerdict,
 } from '../helpers.js';
-
-const DAY = 86_400_000;
 
 export default defineRule({
   meta: {
@@ -36,8 +35,10 @@ export default defineRule({
     messages: {
       ...KEY_COMMON_MESSAGES,
       notPending: '{{key}} is not scheduled for deletion',
-      pending:
-        '{{key}} will be deleted on {{date}} ({{days}} days from now); {{groups}} then lose their data',
+      pending: '{{key}} will be deleted on {{date}} ({{when}}); {{groups}} then lose their data',
+      pendingPast:
+        '{{key}} was due for deletion on {{date}}, {{when}}: the snapshot is stale or the key is gone; ' +
+        '{{groups}} lose their data when it is',
       replicaPending:
         '{{key}} is waiting for its replicas to be deleted ({{window}}-day window); {{groups}} then lose their data',
       notLive:
@@ -63,15 +64,34 @@ export default defineRule({
           clusters,
         };
         if (metadata.keyState === 'PendingDeletion') {
-          const date = metadata.deletionDate ?? 'an unknown date';
-          const days = metadata.deletionDate
-            ? Math.max(0, Math.ceil((Date.parse(metadata.deletionDate) - context.now.getTime()) / DAY))
-            : '?';
+          const due = metadata.deletionDate ? Date.parse(metadata.deletionDate) : Number.NaN;
+          if (Number.isNaN(due))
+            return {
+              resource,
+              status: 'FAIL',
+              messageId: 'pending',
+              data: { key: keyLabel(key), date: 'an unknown date', when: 'date not reported', groups },
+              evidence,
+            };
+          const { days, past } = daysFrom(due, context.now.getTime());
+          const plural = (n: number) => `${n} day${n === 1 ? '' : 's'}`;
           return {
             resource,
             status: 'FAIL',
-            messageId: 'pending',
-            data: { key: keyLabel(key), date, days, groups },
+            messageId: past ? 'pendingPast' : 'pending',
+            data: {
+              key: keyLabel(key),
+              date: metadata.deletionDate!,
+              days,
+              when: past
+                ? days === 0
+                  ? 'earlier today'
+                  : `${plural(days)} ago`
+                : days === 0
+                  ? 'today'
+                  : `${plural(days)} from now`,
+              groups,
+            },
             evidence,
           };
         }

@@ -10,6 +10,8 @@ import {
   keyLabel,
   keyResource,
   liveOnly,
+  PARTIAL_WINDOW_MESSAGE,
+  partialWindowVerdict,
 } from '../helpers.js';
 
 const WATCHED = new Set(['PutKeyPolicy', 'ScheduleKeyDeletion', 'DisableKey', 'CreateGrant']);
@@ -34,6 +36,7 @@ export default defineRule({
     resourceType: 'kms-key',
     sources: ['live', 'snapshot'],
     config: ['approvedPolicyEditors', 'keyAdmins', 'cloudtrail.lookbackDays'],
+    needs: ['cloudtrail-events'],
     rationale:
       "PutKeyPolicy, ScheduleKeyDeletion, DisableKey and hand-made grants change who can read a cluster's data or " +
       'whether it stays readable. Outside the change pipeline or the named key admins, they are either an incident ' +
@@ -49,6 +52,7 @@ export default defineRule({
       ...KEY_COMMON_MESSAGES,
       approved: 'no unapproved change to {{key}} in the last {{days}} days',
       unapproved: '{{unapprovedChanges}} to {{key}}: {{changes}}',
+      partialWindow: PARTIAL_WINDOW_MESSAGE,
       notLive: 'changes exist only for deployed keys; a live scan judges them',
     },
   },
@@ -76,8 +80,10 @@ export default defineRule({
           return role !== undefined && matchesAny(role, sessionEditors, { ignoreCase: true });
         };
         const unapproved = window.events.filter((event) => isGovernedChange(event) && !approved(event));
-        if (unapproved.length === 0)
+        if (unapproved.length === 0) {
+          if (window.uncovered) return partialWindowVerdict(key, days, window.uncovered);
           return { resource, status: 'PASS', messageId: 'approved', data: { key: keyLabel(key), days } };
+        }
         return {
           resource,
           status: 'FAIL',

@@ -8,6 +8,8 @@ import {
   keyLabel,
   keyResource,
   liveOnly,
+  PARTIAL_WINDOW_MESSAGE,
+  partialWindowVerdict,
 } from '../helpers.js';
 
 export default defineRule({
@@ -18,6 +20,8 @@ export default defineRule({
     resourceType: 'kms-key',
     sources: ['live', 'snapshot'],
     config: ['cloudtrail.lookbackDays', 'cloudtrail.accessDeniedThreshold'],
+    needs: ['cloudtrail-events'],
+    feeds: ['denied-calls'],
     rationale:
       'AccessDenied calls on a key that protects model weights are either a broken deployment (a role that should ' +
       'have access does not, and the cluster will fail to scale) or someone probing for data. Both need a look.',
@@ -38,6 +42,7 @@ export default defineRule({
       ...KEY_COMMON_MESSAGES,
       none: 'no access to {{key}} was denied in the last {{days}} days',
       attempts: '{{deniedCalls}} on {{key}} in the last {{days}} days, by {{principals}}',
+      partialWindow: PARTIAL_WINDOW_MESSAGE,
       notLive: 'access attempts exist only for deployed keys; a live scan judges them',
     },
   },
@@ -50,8 +55,10 @@ export default defineRule({
         if ('status' in window) return window;
         const resource = keyResource(key);
         const denied = window.events.filter(isAccessDenied);
-        if (denied.length < accessDeniedThreshold)
+        if (denied.length < accessDeniedThreshold) {
+          if (window.uncovered) return partialWindowVerdict(key, days, window.uncovered);
           return { resource, status: 'PASS', messageId: 'none', data: { key: keyLabel(key), days } };
+        }
         const byPrincipal: Record<string, number> = {};
         for (const event of denied) {
           const who = event.principalArn ?? 'unknown principal';

@@ -18,6 +18,7 @@ export default defineRule({
     resourceType: 'kms-key',
     sources: ['live', 'snapshot', 'cloudformation', 'terraform', 'terraform-plan'],
     config: ['keySelector'],
+    needs: ['governed-keys'],
     rationale:
       'A key tagged for HyperPod that no instance group uses costs $1 to $3 a month, keeps its grants and policy ' +
       'as attack surface, and is often the sign of a group that was rebuilt on a new key while the old one lingers.',

@@ -29,6 +29,7 @@ import {
   ListKeysCommand,
   ListResourceTagsCommand,
 } from '@aws-sdk/client-kms';
+import { DescribeOrganizationCommand, OrganizationsClient } from '@aws-sdk/client-organizations';
 import {
   DescribeClusterCommand,
   ListClustersCommand,
@@ -96,6 +97,7 @@ const mocks = {
   kms: mockClient(KMSClient),
   iam: mockClient(IAMClient),
   cloudtrail: mockClient(CloudTrailClient),
+  organizations: mockClient(OrganizationsClient),
 };
 let inventory: Inventory;
 let findings: Finding[];
@@ -254,6 +256,25 @@ beforeAll(async () => {
           KeyId: arn(GOOD),
           GranteePrincipal: `arn:aws:iam::${ACCOUNT}:user/contractor`,
           Operations: ['Decrypt'],
+        },
+        // The grant EBS makes for an attached volume (KMS developer guide, "Examining grants").
+        {
+          GrantId: 'g3',
+          KeyId: arn(GOOD),
+          Name: '0d8aa621-43ef-4657-b29c-3752c41dc132',
+          GranteePrincipal: `arn:aws:sts::${ACCOUNT}:assumed-role/aws:ec2-infrastructure/i-5d476fab`,
+          RetiringPrincipal: 'arn:aws:iam::123456789012:root',
+          IssuingAccount: `arn:aws:iam::${ACCOUNT}:root`,
+          Operations: ['Decrypt'],
+          Constraints: { EncryptionContextSubset: { 'aws:ebs:id': 'vol-5cccfb4e' } },
+        },
+        // A grant created with GranteeServicePrincipal: the field GranteePrincipal may be absent.
+        {
+          GrantId: 'g4',
+          KeyId: arn(GOOD),
+          GranteeServicePrincipal: 'sagemaker.amazonaws.com',
+          RetiringServicePrincipal: 'sagemaker.amazonaws.com',
+          Operations: ['Decrypt', 'GenerateDataKeyWithoutPlaintext'],
         },
       ],
       Truncated: false,
@@ -428,6 +449,10 @@ beforeAll(async () => {
       return { Events: [] };
     });
 
+  mocks.organizations.on(DescribeOrganizationCommand).resolves({
+    Organization: { Id: 'o-a1b2c3d4e5', Arn: `arn:aws:organizations::${ACCOUNT}:organization/o-a1b2c3d4e5` },
+  });
+
   const result = await collect({
     regions: [REGION],
     credentials: async () => ({ accessKeyId: 'AKIA', secretAccessKey: 'secret' }),
@@ -455,6 +480,11 @@ const finding = (ruleId: string, id: string) =>
 const group = (cluster: string, name: string) => `${clusterArn(cluster)}/instance-group/${name}`;
 
 describe('collect against AWS response shapes', () => {
+  it("records each account's organization (DescribeOrganization), for aws:PrincipalOrgID", () => {
+    expect(inventory.accounts.map((a) => [a.id, a.organizationId])).toEqual([[ACCOUNT, 'o-a1b2c3d4e5']]);
+    expect(mocks.organizations.commandCalls(DescribeOrganizationCommand)).toHaveLength(1);
+  });
+
   it('reads NodeProvisioningMode and the orchestrator from AWS, where absent means unset', () => {
     const [eks, slurm] = inventory.clusters;
     expect(eks).toMatchObject({
@@ -506,10 +536,36 @@ describe('collect against AWS response shapes', () => {
     expect(inventory.keys.find((k) => k.arn === arn(GOOD))?.grants?.map((g) => g.grantId)).toEqual([
       'g1',
       'g2',
+      'g3',
+      'g4',
     ]);
     expect(inventory.keys.find((k) => k.arn === arn(LONG))?.aliases).toEqual(['alias/hyperpod/long']);
     expect(mocks.kms.commandCalls(ListAliasesCommand)).toHaveLength(2);
     expect(finding('kms-key-grants-scoped', arn(GOOD))?.status).toBe('FAIL');
+  });
+
+  it('keeps the service-principal grant fields apart, and passes grants EBS and services make for themselves', () => {
+    const grants = inventory.keys.find((k) => k.arn === arn(GOOD))?.grants ?? [];
+    expect(grants.find((g) => g.grantId === 'g3')).toEqual({
+      grantId: 'g3',
+      name: '0d8aa621-43ef-4657-b29c-3752c41dc132',
+      granteePrincipal: `arn:aws:sts::${ACCOUNT}:assumed-role/aws:ec2-infrastructure/i-5d476fab`,
+      retiringPrincipal: 'arn:aws:iam::123456789012:root',
+      issuingAccount: `arn:aws:iam::${ACCOUNT}:root`,
+      operations: ['Decrypt'],
+      constraints: { EncryptionContextSubset: { 'aws:ebs:id': 'vol-5cccfb4e' } },
+    });
+    expect(grants.find((g) => g.grantId === 'g4')).toEqual({
+      grantId: 'g4',
+      granteeServicePrincipal: 'sagemaker.amazonaws.com',
+      retiringServicePrincipal: 'sagemaker.amazonaws.com',
+      operations: ['Decrypt', 'GenerateDataKeyWithoutPlaintext'],
+    });
+    const scoped = finding('kms-key-grants-scoped', arn(GOOD));
+    expect(scoped?.status).toBe('FAIL');
+    expect(scoped?.message).toBe(
+      `1 grant on alias/hyperpod/gpu to principals that do not consume it: arn:aws:iam::${ACCOUNT}:user/contractor`,
+    );
   });
 
   it('selects unused keys by tag with ListKeys, skipping AWS managed keys, one tag lookup per key', () => {

@@ -1,12 +1,12 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { isAwsEndpoint } from '../../../src/collectors/aws/clients.js';
+import { AwsSession, isAwsEndpoint } from '../../../src/collectors/aws/clients.js';
 import { managementLogging, trailEventOf } from '../../../src/collectors/aws/cloudtrail.js';
 import { classifyError } from '../../../src/collectors/aws/errors.js';
 import { kmsStatements, mentionsKms } from '../../../src/collectors/aws/iam.js';
 import { parseKeyRef } from '../../../src/collectors/aws/kms.js';
-import { closestRegion, KNOWN_REGIONS } from '../../../src/collectors/aws/regions.js';
 import { volumesOf } from '../../../src/collectors/aws/sagemaker.js';
+import { closestRegion, KNOWN_REGIONS } from '../../../src/model/regions.js';
 import { policyActions } from '../../helpers/iam-policy.js';
 
 describe('parseKeyRef', () => {
@@ -60,6 +60,39 @@ describe('classifyError', () => {
   it('a bare 403 is access denied and a bare 429 a throttle', () => {
     expect(classifyError(error('Unknown', 403)).code).toBe('aws.access_denied');
     expect(classifyError(error('Unknown', 429)).code).toBe('aws.throttled');
+  });
+  it('an attempt past the request timeout is aws.timeout; a connection cut short is aws.network', () => {
+    const timeout = Object.assign(
+      new Error('a request has exceeded the configured 1000 ms requestTimeout.'),
+      {
+        name: 'TimeoutError',
+        code: 'ETIMEDOUT',
+      },
+    );
+    expect(classifyError(timeout).code).toBe('aws.timeout');
+    expect(classifyError(Object.assign(new Error('socket hang up'), { name: 'TimeoutError' })).code).toBe(
+      'aws.network',
+    );
+    expect(classifyError(Object.assign(new Error('read ECONNRESET'), { code: 'ECONNRESET' })).code).toBe(
+      'aws.network',
+    );
+  });
+});
+
+describe('AwsSession', () => {
+  it('every client aborts an attempt that outlasts --request-timeout instead of waiting forever', async () => {
+    const session = new AwsSession({
+      concurrency: 1,
+      maxAttempts: 1,
+      lookupEventsPerSecond: 2,
+      requestTimeout: 1234,
+    });
+    session.useBaseCredentials('111122223333', 'us-east-1');
+    const handler = session.for('kms', '111122223333', 'us-east-1').config.requestHandler as unknown as {
+      configProvider: Promise<{ requestTimeout?: number; throwOnRequestTimeout?: boolean }>;
+    };
+    expect(await handler.configProvider).toMatchObject({ requestTimeout: 1234, throwOnRequestTimeout: true });
+    session.destroy();
   });
 });
 

@@ -1,0 +1,100 @@
+import { evaluate } from '../../engine/evaluate.js';
+import { applyPlan } from '../../plan/apply.js';
+import { planMigrations } from '../../plan/plan.js';
+import { renderPlan } from '../../plan/render.js';
+import { visible } from '../../reporters/control-characters.js';
+import { textTable } from '../../reporters/text-table.js';
+import { absolute } from '../common.js';
+import { inputError } from '../errors.js';
+import { readEstate, sourceOptions } from '../inventory-source.js';
+import type { CommandSpec } from '../spec.js';
+
+const USAGE = 'hyperpod-cmk plan --from inventory.json --out plan/';
+
+export const planCommand: CommandSpec = {
+  name: 'plan',
+  summary:
+    'write a migration plan per non-compliant cluster: keys to create, update-cluster inputs, a runbook',
+  description:
+    'For each non-compliant cluster, writes into --out DIR a runbook (ordered steps with the checks between them), the ' +
+    'keys to create (CloudFormation and Terraform, least-privilege policy, tags, rotation, DR replicas), the ' +
+    'update-cluster inputs that add each replacement group and later delete the old one, and an estimate. Judges ' +
+    'the result with the rules and says whether each cluster would then be compliant. Applies nothing.',
+  options: [
+    { flags: '--out <dir>', description: 'directory to write the plan into (created if missing)' },
+    ...sourceOptions({ iac: true, live: true }),
+  ],
+  examples: [
+    'hyperpod-cmk plan --from inventory.json --out plan/',
+    'hyperpod-cmk plan --demo --out /tmp/plan',
+    'hyperpod-cmk plan --iac infra/ --out plan/',
+    'hyperpod-cmk plan --region us-east-1 --out plan/',
+  ],
+  async run(_args, raw, io) {
+    if (typeof raw.out !== 'string' || raw.out === '')
+      throw inputError({
+        code: 'usage.out',
+        input: '--out',
+        message: 'missing: where should the plan be written?',
+        hint: USAGE,
+      });
+    const estate = await readEstate(raw, io, { iac: true, live: true }, USAGE);
+    const { findings } = evaluate(estate.inventory, { config: estate.config, now: estate.now });
+    const planned = planMigrations({
+      inventory: estate.inventory,
+      findings,
+      config: estate.config,
+      source: estate.label,
+      generatedAt: estate.now.toISOString(),
+    });
+    if (!planned.ok)
+      throw inputError({
+        code: planned.error.code,
+        input: typeof raw.config === 'string' ? raw.config : 'the config',
+        message: planned.error.message,
+        ...(planned.error.hint ? { hint: planned.error.hint } : {}),
+      });
+    const after = evaluate(applyPlan(estate.inventory, planned.value), {
+      config: estate.config,
+      now: estate.now,
+    });
+    const projected = new Map(
+      after.compliance.clusters.map((c) => [
+        c.id,
+        c.status === 'compliant' || c.status === 'compliant-by-exception'
+          ? c.status
+          : `${c.status}: ${[...c.failing, ...c.unknown].join(', ')}`,
+      ]),
+    );
+    const out = absolute(io, raw.out);
+    for (const file of renderPlan(planned.value, projected)) {
+      try {
+        io.writeFile(`${out}/${file.path}`, file.content);
+      } catch (error) {
+        throw inputError({
+          code: 'output.unwritable',
+          input: raw.out,
+          message: `cannot write ${file.path}: ${(error as Error).message}`,
+        });
+      }
+    }
+    const rows = planned.value.clusters.map((c) => [
+      visible(c.cluster.name),
+      c.cluster.account,
+      c.cluster.region,
+      c.path,
+      String(c.estimate.keysAdded + c.estimate.replicaKeysAdded),
+      `$${c.estimate.kmsUsdPerMonth.toFixed(2)}`,
+      String(c.estimate.groupsReplaced),
+      visible(projected.get(c.cluster.id) ?? ''),
+    ]);
+    io.stdout.write(
+      `${textTable(['CLUSTER', 'ACCOUNT', 'REGION', 'PATH', 'KEYS', 'KMS/MONTH', 'REPLACED', 'AFTER THE PLAN'], rows, [30, 12, 14, 14, 4, 9, 8, 60])}\n`,
+    );
+    io.stdout.write(
+      `\n${planned.value.clusters.length} plan(s) written to ${raw.out} from ${visible(estate.label)}; ` +
+        `${planned.value.compliant.length} cluster(s) already compliant. Read ${raw.out}/README.md. Nothing was applied.\n`,
+    );
+    return 0;
+  },
+};

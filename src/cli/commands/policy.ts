@@ -1,0 +1,217 @@
+import type { Inventory, Key, PolicyDocument } from '../../model/inventory.js';
+import { isUnresolved, PolicyDocumentSchema } from '../../model/inventory.js';
+import { parseSnapshot } from '../../model/snapshot.js';
+import { diffKeyPolicies } from '../../policy-diff/diff.js';
+import { renderPolicyDiffMarkdown } from '../../policy-diff/render.js';
+import { syntheticKey } from '../../policy-diff/synthetic-key.js';
+import { loadConfig, parseNow, readInput, writeOutput } from '../common.js';
+import { inputError } from '../errors.js';
+import type { Io } from '../io.js';
+import type { CommandSpec } from '../spec.js';
+
+const REGION = /^[a-z]{2}(-[a-z]+)+-\d$/;
+const KEY_ARN = /^arn:aws[a-z-]*:kms:[a-z0-9-]+:\d{12}:key\/[A-Za-z0-9-]+$/;
+
+/** A key policy file: the policy document, or what `aws kms get-key-policy` prints (`{"Policy": "..."}`). */
+export function parsePolicyFile(text: string, path: string): PolicyDocument {
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(text);
+  } catch (error) {
+    throw inputError({
+      code: 'input.policy_json',
+      input: path,
+      message: `is not JSON: ${(error as Error).message}`,
+      hint: 'pass a key policy document, or the output of `aws kms get-key-policy --output json`',
+    });
+  }
+  if (
+    typeof parsed === 'object' &&
+    parsed !== null &&
+    !('Statement' in parsed) &&
+    typeof (parsed as { Policy?: unknown }).Policy === 'string'
+  )
+    return parsePolicyFile((parsed as { Policy: string }).Policy, path);
+  const result = PolicyDocumentSchema.safeParse(parsed);
+  if (!result.success) {
+    const issue = result.error.issues[0];
+    throw inputError({
+      code: 'input.policy_document',
+      input: path,
+      message: `is not a key policy document: ${issue ? `${issue.path.join('.') || '(top)'}: ${issue.message}` : 'invalid'}`,
+      hint: 'a key policy has a Statement (an object or a list) of statements with Effect, Principal, Action',
+    });
+  }
+  return result.data as PolicyDocument;
+}
+
+interface Sides {
+  before: PolicyDocument;
+  after: PolicyDocument;
+  key: Key;
+  inventory?: Inventory;
+}
+
+async function chooseSides(args: readonly string[], raw: Record<string, unknown>, io: Io): Promise<Sides> {
+  const keyArn = typeof raw.key === 'string' ? raw.key : undefined;
+  const region = typeof raw.region === 'string' ? raw.region : undefined;
+  if (keyArn !== undefined && !KEY_ARN.test(keyArn))
+    throw inputError({
+      code: 'usage.key',
+      input: '--key',
+      message: `"${keyArn}" is not a key ARN`,
+      hint: 'e.g. --key arn:aws:kms:us-east-1:111122223333:key/1234abcd-12ab-34cd-56ef-1234567890ab',
+    });
+  if (region !== undefined && !REGION.test(region))
+    throw inputError({
+      code: 'usage.region',
+      input: '--region',
+      message: `"${region}" is not an AWS Region`,
+    });
+  const files = args.map((path) => ({
+    path,
+    policy: parsePolicyFile(readInput(io, path, 'key policy'), path),
+  }));
+  if (keyArn === undefined) {
+    if (files.length !== 2)
+      throw inputError({
+        code: 'usage.policies',
+        input: 'policy diff',
+        message: `needs two key policy files (OLD NEW), got ${files.length}`,
+        hint: 'hyperpod-cmk policy diff old.json new.json, or policy diff --key ARN new.json',
+      });
+    const [before, after] = [files[0]!.policy, files[1]!.policy];
+    return { before, after, key: syntheticKey([before, after], { region }) };
+  }
+  if (files.length !== 1)
+    throw inputError({
+      code: 'usage.policies',
+      input: '--key',
+      message: `compares the key's current policy with one file (NEW), got ${files.length}`,
+      hint: 'hyperpod-cmk policy diff --key ARN new.json',
+    });
+  const after = files[0]!.policy;
+  let key: Key | undefined;
+  let inventory: Inventory | undefined;
+  let where: string;
+  if (typeof raw.from === 'string') {
+    const parsed = parseSnapshot(readInput(io, raw.from, 'inventory snapshot'), raw.from);
+    if (!parsed.ok) throw inputError(parsed.error);
+    inventory = parsed.value;
+    key = inventory.keys.find((candidate) => candidate.arn === keyArn);
+    where = raw.from;
+    if (!key)
+      throw inputError({
+        code: 'input.key_not_found',
+        input: '--key',
+        message: `${keyArn} is not a key of the snapshot ${raw.from}`,
+        hint: 'pass the ARN of a key the snapshot holds (hyperpod-cmk evaluate lists them)',
+      });
+  } else {
+    const { readKey } = await import('../../collectors/aws/key.js');
+    const read = await readKey({
+      keyArn,
+      ...(typeof raw.profile === 'string' && raw.profile ? { profile: raw.profile } : {}),
+      ...(typeof raw.endpointUrl === 'string' && raw.endpointUrl ? { endpoint: raw.endpointUrl } : {}),
+    });
+    where = 'AWS';
+    if (!read.key)
+      throw inputError({
+        code: 'aws.key_unreadable',
+        input: '--key',
+        message: `${keyArn} could not be read: ${read.problem ?? read.gaps[0]?.message ?? 'unknown error'}`,
+        hint: 'check the credentials (--profile) and that they may call kms:DescribeKey and kms:GetKeyPolicy',
+      });
+    key = read.key;
+  }
+  if (key.policy === undefined || isUnresolved(key.policy))
+    throw inputError({
+      code: 'input.key_policy_missing',
+      input: '--key',
+      message: `the policy of ${keyArn} is not known from ${where}${key.policy ? `: ${key.policy.reason}` : ''}`,
+      hint: 'give both policies as files: hyperpod-cmk policy diff old.json new.json',
+    });
+  return { before: key.policy, after, key, ...(inventory ? { inventory } : {}) };
+}
+
+const diffCommand: CommandSpec = {
+  name: 'diff',
+  summary:
+    'what a key-policy change does: who gains or loses which KMS actions, lockout, CreateGrant, rule verdicts',
+  description:
+    'Compares two key policies by their effect, not their text: statement order, Sids, Action or Principal as a ' +
+    'string or a list, or one statement split in two change nothing. Exit 1 when the change widens access ' +
+    '(some principal may do something, or under some condition, it could not before), 0 otherwise, 2 on bad input.',
+  args: [
+    {
+      name: 'policies',
+      description: 'OLD NEW key policy files (or NEW alone with --key)',
+      required: false,
+      variadic: true,
+    },
+  ],
+  options: [
+    {
+      flags: '--format <format>',
+      description: 'output format',
+      choices: ['markdown', 'json'],
+      default: 'markdown',
+    },
+    { flags: '-o, --output <file>', description: 'write to a file instead of stdout' },
+    {
+      flags: '--key <arn>',
+      description: "compare the key's current policy (read live, or from --from) with NEW",
+    },
+    {
+      flags: '--from <file>',
+      description: 'with --key: read the key, its clusters and roles from this inventory snapshot',
+    },
+    {
+      flags: '--execution-role <arn...>',
+      description:
+        'execution roles that must keep kms:CreateGrant via SageMaker (default: from the inventory or the old policy)',
+    },
+    {
+      flags: '--region <region>',
+      description: "the key's Region when only files are compared (for kms:ViaService)",
+    },
+    {
+      flags: '--config <file>',
+      description: 'config file (keyAdmins, allowedKeyUsers... for the rule verdicts)',
+    },
+    { flags: '--now <time>', description: 'the clock for the rule verdicts, ISO-8601', parse: parseNow },
+    { flags: '--profile <name>', description: 'AWS profile for --key', env: 'AWS_PROFILE' },
+    {
+      flags: '--endpoint-url <url>',
+      description: 'AWS endpoint for --key (an emulator)',
+      env: 'AWS_ENDPOINT_URL',
+    },
+  ],
+  examples: [
+    'hyperpod-cmk policy diff main/key-policy.json pr/key-policy.json',
+    'hyperpod-cmk policy diff --key arn:aws:kms:us-east-1:111122223333:key/1234abcd-12ab-34cd-56ef-1234567890ab new.json',
+    'hyperpod-cmk policy diff --from inventory.json --key arn:aws:kms:... new.json --format json',
+  ],
+  async run(args, raw, io) {
+    const sides = await chooseSides(args, raw, io);
+    const configPath = typeof raw.config === 'string' ? raw.config : undefined;
+    const config = loadConfig(io, configPath ? { config: configPath } : {});
+    const diff = diffKeyPolicies({
+      ...sides,
+      executionRoles: (raw.executionRole as string[] | undefined) ?? [],
+      config,
+      now: raw.now instanceof Date ? raw.now : io.now(),
+    });
+    const format = raw.format === 'json' ? 'json' : 'markdown';
+    const text = format === 'json' ? `${JSON.stringify(diff, null, 2)}\n` : renderPolicyDiffMarkdown(diff);
+    writeOutput(io, text, { format, ...(typeof raw.output === 'string' ? { output: raw.output } : {}) });
+    return diff.widens ? 1 : 0;
+  },
+};
+
+export const policyCommand: CommandSpec = {
+  name: 'policy',
+  summary: 'key-policy tools: `policy diff` reports what a change does',
+  options: [],
+  subcommands: [diffCommand],
+};

@@ -1,0 +1,117 @@
+/**
+ * The remediation of an UNKNOWN finding: how to get the data that was missing, not the rule's fix
+ * for a failure (which would tell a user to change a resource that may well be compliant). Derived
+ * from what the verdict carries (gaps, unresolved values, an uncovered CloudTrail window) or, when
+ * it carries none, from the inventory's gaps about the resource: a failed call becomes the IAM
+ * action the scanning role lacked (service prefix + operation), an unresolved IaC value the inputs
+ * to supply. Pure.
+ */
+import type { ResourceRef } from '../model/finding.js';
+import type { Gap, Unresolved } from '../model/inventory.js';
+import { isUnresolved } from '../model/inventory.js';
+import type { InventoryIndex } from '../model/inventory-index.js';
+import type { Verdict } from '../rules/define-rule.js';
+
+export const IAM_POLICY_DOC = 'docs/iam-policy.json';
+
+const isGap = (value: unknown): value is Gap =>
+  typeof value === 'object' &&
+  value !== null &&
+  typeof (value as Gap).code === 'string' &&
+  typeof (value as Gap).service === 'string' &&
+  typeof (value as Gap).operation === 'string';
+
+/** Gaps and unresolved values found in the evidence (a few levels deep, a bounded number of values). */
+function fromEvidence(evidence: Record<string, unknown> | undefined): {
+  gaps: Gap[];
+  unresolved: Unresolved[];
+} {
+  const gaps: Gap[] = [];
+  const unresolved: Unresolved[] = [];
+  let budget = 1_000;
+  const visit = (value: unknown, depth: number): void => {
+    if (budget-- <= 0 || typeof value !== 'object' || value === null) return;
+    if (isGap(value)) gaps.push(value);
+    else if (isUnresolved(value)) unresolved.push(value);
+    else if (depth < 6)
+      for (const item of Array.isArray(value) ? value : Object.values(value)) visit(item, depth + 1);
+  };
+  visit(evidence, 0);
+  return { gaps, unresolved };
+}
+
+/** The gaps the inventory holds about a resource, its key and its cluster. */
+function gapsAbout(resource: ResourceRef, index: InventoryIndex): Gap[] {
+  const ids = new Set<string>([resource.id]);
+  if (resource.keyArn) ids.add(resource.keyArn);
+  const at = resource.id.indexOf('/instance-group/');
+  if (at > 0) ids.add(resource.id.slice(0, at));
+  return [...ids].flatMap((id) => [...index.gapsFor(id)]);
+}
+
+const action = (gap: Gap) => `${gap.service}:${gap.operation}`;
+const where = (gap: Gap) =>
+  gap.account
+    ? ` in ${gap.account}${gap.region ? `/${gap.region}` : ''}`
+    : gap.region
+      ? ` in ${gap.region}`
+      : '';
+
+function gapSentences(gaps: readonly Gap[]): string[] {
+  const sentences: string[] = [];
+  const denied = [...new Set(gaps.filter((g) => g.code === 'aws.access_denied').map(action))].sort();
+  if (denied.length)
+    sentences.push(
+      `Grant the scanning role ${denied.join(', ')} (${IAM_POLICY_DOC} lists every permission the scan needs), then scan again.`,
+    );
+  for (const gap of gaps) {
+    if (gap.code === 'aws.access_denied') continue;
+    if (gap.code === 'aws.assume_role_failed' || action(gap) === 'sts:AssumeRole')
+      sentences.push(
+        `Deploy the audit role${gap.account ? ` in account ${gap.account}` : ''} with a trust policy that lets the scanner assume it (its permissions: ${IAM_POLICY_DOC}), then scan again.`,
+      );
+    else if (gap.code === 'aws.throttled')
+      sentences.push(`${action(gap)} was throttled${where(gap)}: scan again later.`);
+    else if (gap.code === 'aws.region_disabled')
+      sentences.push(`Enable the Region${where(gap)}, or leave it out of --region.`);
+    else if (gap.code === 'skipped')
+      sentences.push(`${action(gap)} was skipped (${gap.message}): scan again without skipping it.`);
+    else
+      sentences.push(
+        `${action(gap)} failed${where(gap)} (${gap.code}): scan again; if it persists, check the service in that Region.`,
+      );
+  }
+  return [...new Set(sentences)];
+}
+
+function unresolvedSentence(value: Unresolved, resource: ResourceRef): string {
+  const file = resource.location?.file ?? '';
+  const terraform = /\.(tf|tf\.json|tfvars)$/i.test(file);
+  if (value.inputs?.length) {
+    const how = terraform
+      ? 'with --var-file FILE'
+      : /\.json$/i.test(file)
+        ? 'in the input file'
+        : 'with --parameters FILE';
+    return `Supply ${value.inputs.join(', ')} (${how}) so that ${value.unresolved} can be resolved, then scan again.`;
+  }
+  return `${value.unresolved} is known only once deployed (${value.reason}): judge the deployed resources with \`hyperpod-cmk scan\`, or a Terraform plan (\`terraform show -json\`).`;
+}
+
+/** How to get what an UNKNOWN verdict was missing. */
+export function unknownRemediation(verdict: Verdict, index: InventoryIndex): string {
+  if (verdict.messageId === 'ruleError')
+    return 'The rule failed to run, so nothing was judged: run the scan again, and report the error in the message if it persists.';
+  const evidence = verdict.evidence;
+  const missing = evidence?.missing;
+  if (Array.isArray(missing) && missing.every((m) => typeof m === 'string') && missing.length)
+    return `Look up CloudTrail events for the whole lookback window: collect again (\`hyperpod-cmk scan\` or \`collect\`) so that ${missing.join(' and ')} is covered, or lower cloudtrail.lookbackDays to the window that was looked up.`;
+  const found = fromEvidence(evidence);
+  const gaps = found.gaps.length ? found.gaps : gapsAbout(verdict.resource, index);
+  const sentences = gapSentences(gaps);
+  // A live value left unresolved by a failed call is explained by the call; IaC values by their inputs.
+  if (sentences.length === 0)
+    for (const value of found.unresolved) sentences.push(unresolvedSentence(value, verdict.resource));
+  if (sentences.length) return [...new Set(sentences)].join(' ');
+  return `The data this needs was not available (the message says which): supply it and scan again; ${IAM_POLICY_DOC} lists the permissions a live scan needs.`;
+}

@@ -1,0 +1,103 @@
+/** Builds the schemaVersion 1 report that every reporter renders from. */
+import { createHash } from 'node:crypto';
+import type { SourceIssue } from '../model/finding.js';
+import type { Inventory, Unresolved } from '../model/inventory.js';
+import { isUnresolved } from '../model/inventory.js';
+import { type KeySummary, REPORT_SCHEMA_VERSION, type Report } from '../model/report.js';
+import { TOOL_VERSION } from '../version.js';
+import type { Evaluation } from './evaluate.js';
+
+export interface ReportInput {
+  inventory: Inventory;
+  evaluation: Evaluation;
+  startedAt: Date;
+  finishedAt: Date;
+  issues?: readonly SourceIssue[];
+  inputs?: readonly string[];
+}
+
+/** A scan id that is stable for the same inputs and clock, so reports of the same run agree. */
+function scanId(input: ReportInput): string {
+  return createHash('sha256')
+    .update(
+      `${input.inventory.source}|${input.startedAt.toISOString()}|${input.inventory.generatedAt}|${(input.inputs ?? []).join(',')}`,
+    )
+    .digest('hex')
+    .slice(0, 16);
+}
+
+function known<T>(value: T | Unresolved | undefined): T | undefined {
+  return value === undefined || isUnresolved(value) ? undefined : (value as T);
+}
+
+/** The keys of the inventory with the volumes that use them: the key map and the cost model read it. */
+export function keySummaries(inventory: Inventory): KeySummary[] {
+  const usedBy = new Map<string, KeySummary['usedBy']>();
+  for (const cluster of inventory.clusters) {
+    for (const group of cluster.instanceGroups) {
+      if (isUnresolved(group.volumes)) continue;
+      for (const volume of group.volumes) {
+        if (volume.resolution?.status !== 'resolved') continue;
+        const list = usedBy.get(volume.resolution.keyArn) ?? [];
+        list.push({
+          cluster: cluster.id,
+          clusterName: cluster.name,
+          instanceGroup: group.name,
+          volume: volume.role,
+        });
+        usedBy.set(volume.resolution.keyArn, list);
+      }
+    }
+  }
+  return inventory.keys.map((key) => {
+    const m = key.metadata;
+    const manager = known(m?.keyManager);
+    const state = known(m?.keyState);
+    const multiRegion = known(m?.multiRegion);
+    const rotationEnabled = known(key.rotation?.enabled);
+    const tags = known(key.tags);
+    return {
+      arn: key.arn,
+      aliases: [...key.aliases],
+      account: key.account,
+      region: key.region,
+      ...(manager ? { keyManager: manager } : {}),
+      ...(state ? { keyState: state } : {}),
+      ...(m?.creationDate ? { creationDate: m.creationDate } : {}),
+      ...(m?.deletionDate ? { deletionDate: m.deletionDate } : {}),
+      ...(multiRegion !== undefined ? { multiRegion } : {}),
+      ...(rotationEnabled !== undefined ? { rotationEnabled } : {}),
+      ...(key.rotation?.rotationCount !== undefined ? { rotationCount: key.rotation.rotationCount } : {}),
+      ...(tags ? { tags: { ...tags } } : {}),
+      ...(key.usage ? { usage: key.usage.map((u) => ({ ...u })) } : {}),
+      usedBy: usedBy.get(key.arn) ?? [],
+    };
+  });
+}
+
+export function buildReport(input: ReportInput): Report {
+  const { inventory, evaluation } = input;
+  const regions = new Set<string>();
+  for (const account of inventory.accounts) for (const region of account.regions) regions.add(region);
+  for (const cluster of inventory.clusters) if (cluster.region) regions.add(cluster.region);
+  return {
+    schemaVersion: REPORT_SCHEMA_VERSION,
+    tool: { name: 'hyperpod-cmk', version: TOOL_VERSION },
+    scan: {
+      id: scanId(input),
+      source: inventory.source,
+      startedAt: input.startedAt.toISOString(),
+      finishedAt: input.finishedAt.toISOString(),
+      accounts: inventory.accounts.map((account) => account.id),
+      regions: [...regions].sort(),
+      ...(input.inputs ? { inputs: [...input.inputs] } : {}),
+    },
+    summary: evaluation.summary,
+    clusters: evaluation.compliance.clusters,
+    instanceGroups: evaluation.compliance.instanceGroups,
+    keys: keySummaries(inventory),
+    findings: evaluation.findings,
+    gaps: inventory.gaps,
+    issues: [...(input.issues ?? [])],
+  };
+}

@@ -1,0 +1,77 @@
+/**
+ * The finding lifecycle, applied one scan at a time (pure). A fingerprint enters history the
+ * first time it is seen failing or unknown; its first FAIL opens an episode, which closes when
+ * the fingerprint is seen passing (or not applicable) again: `fixed`. An open episode whose
+ * fingerprint is missing from a later scan that covers its scope closes as `resource-gone` when
+ * the resource itself is missing (a deleted cluster is not a remediation), else `not-evaluated`.
+ * A fingerprint seen failing again after a fix opens a new episode (a regression).
+ */
+import type { Severity, Status } from '../model/finding.js';
+import type { FindingObservation, Resolution, ScanRecord } from './types.js';
+
+export interface KnownFinding {
+  fingerprint: string;
+  rid: string;
+  scope: string;
+  status: Status;
+  /** The open episode's severity, when the finding is failing now. */
+  open?: Severity;
+}
+
+export interface LifecycleChanges {
+  /** Observations to store (new fingerprints, or known ones seen again). */
+  upserts: FindingObservation[];
+  opened: { fingerprint: string; severity: Severity }[];
+  closed: { fingerprint: string; resolution: Resolution }[];
+}
+
+const isProblem = (status: Status) => status === 'FAIL' || status === 'UNKNOWN';
+
+export function applyScan(known: ReadonlyMap<string, KnownFinding>, record: ScanRecord): LifecycleChanges {
+  const changes: LifecycleChanges = { upserts: [], opened: [], closed: [] };
+  const seen = new Set<string>();
+  const presentRids = new Set<string>(record.resources.map((r) => r.rid));
+  for (const observation of record.findings) {
+    seen.add(observation.fingerprint);
+    presentRids.add(observation.rid);
+    const before = known.get(observation.fingerprint);
+    if (!before && !isProblem(observation.status)) continue;
+    changes.upserts.push(observation);
+    if (observation.status === 'FAIL' && !before?.open)
+      changes.opened.push({ fingerprint: observation.fingerprint, severity: observation.severity });
+    else if (!isProblem(observation.status) && before?.open)
+      changes.closed.push({
+        fingerprint: observation.fingerprint,
+        resolution: observation.status === 'PASS' ? 'fixed' : 'not-applicable',
+      });
+  }
+  const covered = new Set(record.scan.scope);
+  for (const finding of known.values()) {
+    if (!finding.open || seen.has(finding.fingerprint) || !covered.has(finding.scope)) continue;
+    changes.closed.push({
+      fingerprint: finding.fingerprint,
+      resolution: presentRids.has(finding.rid) ? 'not-evaluated' : 'resource-gone',
+    });
+  }
+  return changes;
+}
+
+/** Which resources are current: those of the newest scan covering their scope (scans newest first). */
+export function pickCurrent<T extends { rid: string; scope: string }>(
+  scansNewestFirst: Iterable<{ scope: readonly string[]; resources: () => readonly T[] }>,
+  allScopes: ReadonlySet<string>,
+): T[] {
+  const covered = new Set<string>();
+  const taken = new Set<string>();
+  const current: T[] = [];
+  for (const scan of scansNewestFirst) {
+    if (covered.size >= allScopes.size && [...allScopes].every((s) => covered.has(s))) break;
+    for (const resource of scan.resources()) {
+      if (covered.has(resource.scope) || taken.has(resource.rid)) continue;
+      taken.add(resource.rid);
+      current.push(resource);
+    }
+    for (const scope of scan.scope) covered.add(scope);
+  }
+  return current;
+}

@@ -1,0 +1,152 @@
+/**
+ * Lookups the rules share, built once per evaluation in linear time, so that no rule scans the
+ * whole inventory per resource (the engine must stay linear at 100,000 instance groups).
+ */
+import type {
+  Cluster,
+  EbsVolume,
+  ExecutionRole,
+  Gap,
+  InstanceGroup,
+  Inventory,
+  Key,
+  Trail,
+  TrailEvent,
+} from './inventory.js';
+import { isUnresolved } from './inventory.js';
+
+export interface KeyUse {
+  cluster: Cluster;
+  group: InstanceGroup;
+  volume: EbsVolume;
+}
+
+export interface InventoryIndex {
+  readonly groupCount: number;
+  /** The key a volume's reference resolved to, when it is in the inventory. */
+  keyOfVolume(volume: EbsVolume): Key | undefined;
+  key(arn: string): Key | undefined;
+  /** The volumes that use a key, by key ARN. */
+  usesOfKey(arn: string): readonly KeyUse[];
+  role(arnOrId: string): ExecutionRole | undefined;
+  /** Gaps about one resource (ARN or id), optionally for one operation. */
+  gapsFor(resource: string, operation?: string): readonly Gap[];
+  /** Account- or region-wide gaps for a service (e.g. cloudtrail DescribeTrails). */
+  serviceGaps(service: string, account: string, region?: string, operation?: string): readonly Gap[];
+  trailsOf(account: string): readonly Trail[];
+  eventsOfKey(key: Key): readonly TrailEvent[];
+  /** When CloudTrail events were looked up for the account and region, or undefined if they were not. */
+  eventsCollectedSince(account: string, region: string): string | undefined;
+  /** The window whose CloudTrail events were looked up (epoch ms), or undefined if they were not. */
+  eventsCollectedWindow(account: string, region: string): { since: number; until: number } | undefined;
+}
+
+const lower = (value: string) => value.toLowerCase();
+const ALIAS_ARN = /^arn:aws[a-z-]*:kms:([^:]+):(\d{12}):(alias\/.+)$/;
+
+export function indexInventory(inventory: Inventory): InventoryIndex {
+  const keys = new Map<string, Key>();
+  const keyByLocalRef = new Map<string, Key>();
+  const localRef = (account: string, region: string, ref: string) => `${account}|${region}|${ref}`;
+  for (const key of inventory.keys) {
+    keys.set(key.arn, key);
+    if (key.keyId) keyByLocalRef.set(localRef(key.account, key.region, key.keyId), key);
+    for (const alias of key.aliases) keyByLocalRef.set(localRef(key.account, key.region, alias), key);
+  }
+
+  const uses = new Map<string, KeyUse[]>();
+  let groupCount = 0;
+  for (const cluster of inventory.clusters) {
+    for (const group of cluster.instanceGroups) {
+      groupCount++;
+      if (isUnresolved(group.volumes)) continue;
+      for (const volume of group.volumes) {
+        if (volume.resolution?.status !== 'resolved') continue;
+        const list = uses.get(volume.resolution.keyArn);
+        if (list) list.push({ cluster, group, volume });
+        else uses.set(volume.resolution.keyArn, [{ cluster, group, volume }]);
+      }
+    }
+  }
+
+  const roles = new Map<string, ExecutionRole>();
+  for (const role of inventory.roles) {
+    roles.set(lower(role.arn), role);
+    if (role.roleId) roles.set(role.roleId, role);
+  }
+
+  const gapsByResource = new Map<string, Gap[]>();
+  const gapsByService = new Map<string, Gap[]>();
+  for (const gap of inventory.gaps) {
+    if (gap.resource) {
+      const list = gapsByResource.get(gap.resource) ?? [];
+      list.push(gap);
+      gapsByResource.set(gap.resource, list);
+    }
+    const serviceKey = `${gap.service}|${gap.account ?? ''}`;
+    const list = gapsByService.get(serviceKey) ?? [];
+    list.push(gap);
+    gapsByService.set(serviceKey, list);
+  }
+
+  const trails = new Map<string, Trail[]>();
+  for (const trail of inventory.trails) {
+    const list = trails.get(trail.account) ?? [];
+    list.push(trail);
+    trails.set(trail.account, list);
+  }
+
+  // An event names its key by key ARN, key id, alias name or alias ARN (which carries its own
+  // account and region); ids and alias names are relative to the event's account and region.
+  const keyOfEvent = (event: TrailEvent, keyRef: string): Key | undefined => {
+    const aliasArn = ALIAS_ARN.exec(keyRef);
+    if (aliasArn) return keyByLocalRef.get(localRef(aliasArn[2]!, aliasArn[1]!, aliasArn[3]!));
+    return keys.get(keyRef) ?? keyByLocalRef.get(localRef(event.account, event.region, keyRef));
+  };
+  const eventsByKey = new Map<string, TrailEvent[]>();
+  for (const event of inventory.events) {
+    if (!event.keyRef) continue;
+    const key = keyOfEvent(event, event.keyRef);
+    if (!key) continue;
+    const list = eventsByKey.get(key.arn) ?? [];
+    list.push(event);
+    eventsByKey.set(key.arn, list);
+  }
+
+  const collected = new Map<string, string>();
+  const windows = new Map<string, { since: number; until: number }>();
+  for (const entry of inventory.eventsCollected) {
+    collected.set(`${entry.account}|${entry.region}`, entry.since);
+    windows.set(`${entry.account}|${entry.region}`, {
+      since: Date.parse(entry.since),
+      until: Date.parse(entry.until ?? inventory.generatedAt),
+    });
+  }
+
+  return {
+    groupCount,
+    keyOfVolume: (volume) =>
+      volume.resolution?.status === 'resolved' ? keys.get(volume.resolution.keyArn) : undefined,
+    key: (arn) => keys.get(arn),
+    usesOfKey: (arn) => uses.get(arn) ?? [],
+    role: (arnOrId) => roles.get(arnOrId) ?? roles.get(lower(arnOrId)),
+    gapsFor: (resource, operation) =>
+      (gapsByResource.get(resource) ?? []).filter(
+        (gap) => operation === undefined || gap.operation === operation,
+      ),
+    serviceGaps: (service, account, region, operation) =>
+      [
+        ...(gapsByService.get(`${service}|${account}`) ?? []),
+        ...(gapsByService.get(`${service}|`) ?? []),
+      ].filter(
+        (gap) =>
+          !gap.resource &&
+          (region === undefined || gap.region === undefined || gap.region === region) &&
+          (operation === undefined || gap.operation === operation),
+      ),
+    trailsOf: (account) => trails.get(account) ?? [],
+    eventsOfKey: (key) => eventsByKey.get(key.arn) ?? [],
+    eventsCollectedSince: (account, region) => collected.get(`${account}|${region}`),
+    eventsCollectedWindow: (account, region) => windows.get(`${account}|${region}`),
+  };
+}

@@ -1,0 +1,562 @@
+/**
+ * Migration plans: for each non-compliant cluster, what to do to bring it onto customer managed
+ * keys, in order, with the artefacts (keys to create, update-cluster inputs) filled in from the
+ * inventory. A group's key cannot change in place (shared/aws-facts.md §1.8): each group that is
+ * not on a sound key of its own is replaced by a new group on a new key, and the old group deleted
+ * once its work has moved. Pure: an inventory, its findings and the config in, a plan out.
+ */
+import type { UpdateClusterCommandInput } from '@aws-sdk/client-sagemaker';
+import type { ResolvedConfig } from '../config/schema.js';
+import { resolveKeyAdmins } from '../guardrails/key-admins.js';
+import { keyPolicy } from '../guardrails/key-policy.js';
+import { checkKeyAdmins } from '../guardrails/key-policy-plan.js';
+import type { Finding } from '../model/finding.js';
+import type {
+  Cluster,
+  EbsVolume,
+  InstanceGroup,
+  Inventory,
+  Key,
+  PolicyDocument,
+} from '../model/inventory.js';
+import { isUnresolved } from '../model/inventory.js';
+import { err, ok, type Result } from '../model/result.js';
+import { monthlyStorageUsd } from '../pricing/kms.js';
+
+/** Where AWS says how to add and remove instance groups with update-cluster. */
+export const UPDATE_CLUSTER_DOC =
+  'https://docs.aws.amazon.com/sagemaker/latest/dg/sagemaker-hyperpod-eks-operate-cli-command-update-cluster.html';
+export const CMK_DOC = 'https://docs.aws.amazon.com/sagemaker/latest/dg/smcluster-cmk.html';
+export const SLURM_CONTINUOUS_DOC =
+  'https://docs.aws.amazon.com/sagemaker/latest/dg/sagemaker-hyperpod-scaling-slurm.html';
+
+export interface PlannedKey {
+  /** CloudFormation logical id and Terraform resource name. */
+  resourceName: string;
+  alias: string;
+  account: string;
+  region: string;
+  /** The group the key is for (cluster/group). */
+  forGroup: string;
+  executionRole: string;
+  multiRegion: boolean;
+  replicaRegion: string | null;
+  rotationPeriodInDays: number;
+  tags: Record<string, string>;
+  /** Required tags whose value the inventory does not know: the templates take them as parameters. */
+  tagsToFill: string[];
+  policy: PolicyDocument;
+}
+
+export type GroupAction =
+  /** Sound already: nothing to do. */
+  | 'keep'
+  /** Its key needs fixes that lose nothing and change no key: done in place. */
+  | 'fix-in-place'
+  /** Replaced by a new group on a new key, then deleted. */
+  | 'replace'
+  /** A restricted instance group: AWS supports no customer managed key there. */
+  | 'restricted'
+  /** Cannot be planned from what the inventory holds (say why). */
+  | 'blocked';
+
+export interface InPlaceStep {
+  title: string;
+  command: string;
+  /** What to check afterwards, as a command. */
+  check: string;
+}
+
+export interface GroupPlan {
+  name: string;
+  action: GroupAction;
+  /** The failing or unknown rules that call for the action. */
+  reasons: string[];
+  why: string;
+  /** The execution role's KMS permissions scoped to the group's new key (by its tags). */
+  rolePolicy?: { roleName: string; policyName: string; document: PolicyDocument };
+  replacement?: {
+    name: string;
+    key: PlannedKey;
+    /** The update-cluster input that adds the replacement group. */
+    addInput: UpdateClusterCommandInput;
+    /** The update-cluster input that deletes the old group, a later step. */
+    deleteInput: UpdateClusterCommandInput;
+    /** Settings of the old group the inventory does not hold: copy them from describe-cluster. */
+    copyFromDescribe: string[];
+  };
+}
+
+export interface ClusterPlan {
+  cluster: { id: string; name: string; account: string; region: string; orchestrator: string; mode: string };
+  /** The directory of this cluster's artefacts, relative to the plan's root. */
+  dir: string;
+  path: 'replace-groups' | 'new-cluster' | 'in-place' | 'blocked';
+  failing: string[];
+  /** Make every key the groups use usable again first: cancel deletion, enable. */
+  preSteps: InPlaceStep[];
+  keys: PlannedKey[];
+  groups: GroupPlan[];
+  inPlace: InPlaceStep[];
+  clusterTags: { missing: string[]; command: string } | null;
+  estimate: { keysAdded: number; replicaKeysAdded: number; kmsUsdPerMonth: number; groupsReplaced: number };
+  notes: string[];
+}
+
+export interface MigrationPlan {
+  schemaVersion: 1;
+  generatedAt: string;
+  source: string;
+  clusters: ClusterPlan[];
+  /** Clusters already compliant (or compliant by exception): nothing planned. */
+  compliant: string[];
+}
+
+export interface PlanProblem {
+  code: string;
+  message: string;
+  hint?: string;
+}
+
+/** Failures a key can be cured of in place without losing data or changing the key. */
+const IN_PLACE: Record<string, (key: Key, context: FixContext) => InPlaceStep[]> = {
+  'kms-key-rotation-enabled': (key, { config }) => [
+    {
+      title: `Enable rotation of ${label(key)} every ${config.rotationMaxDays} days`,
+      command: `aws kms enable-key-rotation --key-id ${key.arn} --rotation-period-in-days ${Math.min(2560, Math.max(90, config.rotationMaxDays))} --region ${key.region}`,
+      check: `aws kms get-key-rotation-status --key-id ${key.arn} --region ${key.region}   # KeyRotationEnabled: true`,
+    },
+  ],
+  'kms-key-not-pending-deletion': (key) => reviveSteps(key),
+  'kms-key-enabled': (key) => reviveSteps(key),
+  'kms-key-required-tags': (key, { config, clusterTags }) => {
+    const { tags, missing } = requiredTags(config.requiredKeyTags, key.tags, clusterTags);
+    const entries = Object.entries(tags).filter(([name]) => missing.includes(name));
+    return [
+      {
+        title: `Tag ${label(key)} with ${missing.join(', ')}`,
+        command: `aws kms tag-resource --key-id ${key.arn} --region ${key.region} --tags ${entries
+          .map(([name, value]) => `TagKey=${shellWord(name)},TagValue=${shellWord(value)}`)
+          .join(' ')}`,
+        check: `aws kms list-resource-tags --key-id ${key.arn} --region ${key.region}`,
+      },
+    ];
+  },
+};
+
+interface FixContext {
+  config: ResolvedConfig;
+  clusterTags: Record<string, string> | undefined;
+}
+
+const label = (key: Key) => key.aliases[0] ?? key.arn;
+const shellWord = (value: string) =>
+  /^[\w@%+=:,./<>-]+$/.test(value) && !/[<>]/.test(value) ? value : `'${value.replace(/'/g, `'\\''`)}'`;
+
+function reviveSteps(key: Key): InPlaceStep[] {
+  const state = key.metadata && !isUnresolved(key.metadata.keyState) ? key.metadata.keyState : undefined;
+  const steps: InPlaceStep[] = [];
+  if (state === 'PendingDeletion')
+    steps.push({
+      title: `Cancel the scheduled deletion of ${label(key)}${key.metadata?.deletionDate ? ` (due ${key.metadata.deletionDate})` : ''}`,
+      command: `aws kms cancel-key-deletion --key-id ${key.arn} --region ${key.region}`,
+      check: `aws kms describe-key --key-id ${key.arn} --region ${key.region} --query KeyMetadata.KeyState   # Disabled`,
+    });
+  if (state === 'PendingDeletion' || state === 'Disabled')
+    steps.push({
+      title: `Re-enable ${label(key)}: a key whose deletion is cancelled is Disabled, and nothing can use a disabled key`,
+      command: `aws kms enable-key --key-id ${key.arn} --region ${key.region}`,
+      check: `aws kms describe-key --key-id ${key.arn} --region ${key.region} --query KeyMetadata.KeyState   # Enabled`,
+    });
+  return steps;
+}
+
+const PLACEHOLDER = (name: string) => `<${name}>`;
+
+/** Required tags with the values the key or the cluster already carry; the rest marked to fill. */
+function requiredTags(
+  required: readonly string[],
+  own: Key['tags'] | undefined,
+  clusterTags: Record<string, string> | undefined,
+): { tags: Record<string, string>; missing: string[]; toFill: string[] } {
+  const present = own && !isUnresolved(own) ? own : {};
+  const tags: Record<string, string> = {};
+  const missing: string[] = [];
+  const toFill: string[] = [];
+  for (const name of required) {
+    if (present[name] !== undefined) {
+      tags[name] = present[name]!;
+      continue;
+    }
+    missing.push(name);
+    const fromCluster = clusterTags?.[name];
+    if (fromCluster !== undefined) tags[name] = fromCluster;
+    else {
+      tags[name] = PLACEHOLDER(name);
+      toFill.push(name);
+    }
+  }
+  return { tags, missing, toFill };
+}
+
+const groupId = (cluster: Cluster, group: InstanceGroup) => `${cluster.name}/${group.name}`;
+
+const keysOfGroup = (group: InstanceGroup, keys: ReadonlyMap<string, Key>): Key[] =>
+  Array.isArray(group.volumes)
+    ? [
+        ...new Set(
+          group.volumes.flatMap((volume) =>
+            volume.resolution?.status === 'resolved' && keys.has(volume.resolution.keyArn)
+              ? [keys.get(volume.resolution.keyArn)!]
+              : [],
+          ),
+        ),
+      ]
+    : [];
+
+const safeName = (value: string) => value.replace(/[^A-Za-z0-9]/g, '');
+const hyphenName = (value: string) => value.replace(/[^A-Za-z0-9-]/g, '-').replace(/^-+|-+$/g, '');
+
+/** A new group name: `<name>-cmk`, unique in the cluster, within the API's 63 characters. */
+function replacementName(cluster: Cluster, group: InstanceGroup): string {
+  const taken = new Set(cluster.instanceGroups.map((g) => g.name));
+  const base = `${group.name.slice(0, 59)}-cmk`;
+  let name = base;
+  for (let n = 2; taken.has(name); n++) name = `${group.name.slice(0, 57)}-cmk${n}`;
+  return name;
+}
+
+function aliasFor(cluster: Cluster, group: InstanceGroup, existing: ReadonlySet<string>): string {
+  const base = `alias/hyperpod/${hyphenName(cluster.name)}/${hyphenName(group.name)}`;
+  let alias = base;
+  for (let n = 2; existing.has(alias); n++) alias = `${base}-v${n}`;
+  return alias;
+}
+
+function secondaryOf(volumes: readonly EbsVolume[]): EbsVolume | undefined {
+  return volumes.find((volume) => volume.role === 'secondary');
+}
+
+export interface PlanInput {
+  inventory: Inventory;
+  findings: readonly Finding[];
+  config: ResolvedConfig;
+  source: string;
+  generatedAt: string;
+}
+
+export function planMigrations(input: PlanInput): Result<MigrationPlan, PlanProblem> {
+  const { inventory, findings, config } = input;
+  const admins = checkKeyAdmins(config);
+  if (!admins.ok) return err(admins.error);
+  const keys = new Map(inventory.keys.map((key) => [key.arn, key]));
+  const aliases = new Set(inventory.keys.flatMap((key) => key.aliases));
+  const open = findings.filter((f) => (f.status === 'FAIL' || f.status === 'UNKNOWN') && !f.suppressed);
+  const byResource = new Map<string, Finding[]>();
+  for (const finding of open) {
+    const list = byResource.get(finding.resource.id) ?? [];
+    list.push(finding);
+    byResource.set(finding.resource.id, list);
+  }
+  const usesOfKey = new Map<string, string[]>();
+  for (const cluster of inventory.clusters)
+    for (const group of cluster.instanceGroups)
+      for (const key of keysOfGroup(group, keys))
+        usesOfKey.set(key.arn, [...(usesOfKey.get(key.arn) ?? []), groupId(cluster, group)]);
+
+  const plans: ClusterPlan[] = [];
+  const compliant: string[] = [];
+  const clusters = [...inventory.clusters].sort(
+    (a, b) =>
+      a.account.localeCompare(b.account) || a.region.localeCompare(b.region) || a.name.localeCompare(b.name),
+  );
+  for (const cluster of clusters) {
+    const clusterFindings = byResource.get(cluster.id) ?? [];
+    const groupFindings = (group: InstanceGroup) => byResource.get(group.id) ?? [];
+    const failingOf = (group: InstanceGroup) => [
+      ...groupFindings(group),
+      ...keysOfGroup(group, keys).flatMap((key) => byResource.get(key.arn) ?? []),
+    ];
+    const all = [...clusterFindings, ...cluster.instanceGroups.flatMap(failingOf)];
+    if (all.length === 0) {
+      compliant.push(cluster.name);
+      continue;
+    }
+    plans.push(planCluster(cluster, { keys, aliases, usesOfKey, clusterFindings, failingOf, config }));
+  }
+  return ok({
+    schemaVersion: 1,
+    generatedAt: input.generatedAt,
+    source: input.source,
+    clusters: plans,
+    compliant,
+  });
+}
+
+interface ClusterContext {
+  keys: ReadonlyMap<string, Key>;
+  aliases: Set<string>;
+  usesOfKey: ReadonlyMap<string, string[]>;
+  clusterFindings: Finding[];
+  failingOf(group: InstanceGroup): Finding[];
+  config: ResolvedConfig;
+}
+
+function planCluster(cluster: Cluster, ctx: ClusterContext): ClusterPlan {
+  const { config } = ctx;
+  const tags = cluster.tags && !isUnresolved(cluster.tags) ? cluster.tags : undefined;
+  const mode = isUnresolved(cluster.nodeProvisioningMode)
+    ? `unknown (${cluster.nodeProvisioningMode.unresolved})`
+    : (cluster.nodeProvisioningMode ?? 'legacy (NodeProvisioningMode not set)');
+  const orchestrator = isUnresolved(cluster.orchestrator) ? 'unknown' : cluster.orchestrator;
+  const continuous = cluster.nodeProvisioningMode === 'Continuous';
+  const dir = `${safe(cluster.account)}-${safe(cluster.region)}-${safe(cluster.name)}`;
+  const notes: string[] = [];
+  const preSteps: InPlaceStep[] = [];
+  const inPlace: InPlaceStep[] = [];
+  const plannedKeys: PlannedKey[] = [];
+  const groups: GroupPlan[] = [];
+  const revived = new Set<string>();
+
+  for (const group of [...cluster.instanceGroups].sort((a, b) => a.name.localeCompare(b.name))) {
+    const failing = ctx.failingOf(group);
+    const reasons = [...new Set(failing.map((f) => f.ruleId))].sort();
+    const groupKeys = keysOfGroup(group, ctx.keys);
+    // You cannot migrate off a key you cannot use: revive it first, whatever happens next.
+    for (const key of groupKeys) {
+      if (revived.has(key.arn)) continue;
+      const steps = reviveSteps(key);
+      if (steps.length > 0) {
+        revived.add(key.arn);
+        preSteps.push(...steps);
+      }
+    }
+    if (group.kind === 'restricted') {
+      groups.push({
+        name: group.name,
+        action: 'restricted',
+        reasons,
+        why:
+          'restricted instance groups do not support customer managed keys (AWS); nothing can move them onto a CMK. ' +
+          'Record the exception (a suppression with its reason) and keep sensitive data off this group',
+      });
+      continue;
+    }
+    if (reasons.length === 0) {
+      groups.push({ name: group.name, action: 'keep', reasons, why: 'already on a sound key of its own' });
+      continue;
+    }
+    const curable = reasons.every((rule) => rule in IN_PLACE);
+    if (curable && continuous) {
+      for (const key of groupKeys) {
+        for (const rule of reasons) {
+          if (rule === 'kms-key-not-pending-deletion' || rule === 'kms-key-enabled') continue; // pre-steps
+          if (ctx.failingOf(group).some((f) => f.ruleId === rule && f.resource.id === key.arn))
+            inPlace.push(...IN_PLACE[rule]!(key, { config, clusterTags: tags }));
+        }
+      }
+      groups.push({
+        name: group.name,
+        action: 'fix-in-place',
+        reasons,
+        why: 'its key is its own and customer managed; what fails can be fixed on the key without replacing anything',
+      });
+      continue;
+    }
+    if (typeof group.executionRole !== 'string' || !group.executionRole.startsWith('arn:')) {
+      groups.push({
+        name: group.name,
+        action: 'blocked',
+        reasons,
+        why: 'the execution role is not known from the source, and both the key policy and update-cluster need it',
+      });
+      continue;
+    }
+    const key = planKey(cluster, group, group.executionRole, ctx, tags);
+    plannedKeys.push(key);
+    const newName = replacementName(cluster, group);
+    const volumes = Array.isArray(group.volumes) ? group.volumes : [];
+    const secondary = secondaryOf(volumes);
+    const copy: string[] = [
+      'LifeCycleConfig',
+      'ThreadsPerCore',
+      'OnStartDeepHealthChecks',
+      'OverrideVpcConfig',
+      'TrainingPlanArn',
+      'KubernetesConfig/SlurmConfig',
+    ];
+    const spec: NonNullable<UpdateClusterCommandInput['InstanceGroups']>[number] = {
+      InstanceGroupName: newName,
+      InstanceCount: typeof group.instanceCount === 'number' ? group.instanceCount : 1,
+      ExecutionRole: group.executionRole,
+      ...(typeof group.instanceType === 'string' ? { InstanceType: group.instanceType as never } : {}),
+      InstanceStorageConfigs: [
+        { EbsVolumeConfig: { RootVolume: true, VolumeKmsKeyId: key.alias } },
+        ...(secondary
+          ? [
+              {
+                EbsVolumeConfig: {
+                  ...(typeof secondary.sizeInGB === 'number' ? { VolumeSizeInGB: secondary.sizeInGB } : {}),
+                  VolumeKmsKeyId: key.alias,
+                },
+              },
+            ]
+          : []),
+      ],
+    };
+    if (typeof group.instanceCount !== 'number') copy.unshift('InstanceCount (the plan writes 1)');
+    if (typeof group.instanceType !== 'string') copy.unshift('InstanceType');
+    if (secondary && typeof secondary.sizeInGB !== 'number')
+      copy.unshift('the secondary volume VolumeSizeInGB');
+    const roleName = group.executionRole.split('/').pop() ?? group.executionRole;
+    const rolePolicy = reasons.includes('hyperpod-execution-role-kms-scope')
+      ? {
+          roleName,
+          policyName: `hyperpod-cmk-${hyphenName(cluster.name)}-${hyphenName(newName)}`.slice(0, 128),
+          document: {
+            Version: '2012-10-17',
+            Statement: [
+              {
+                Sid: 'HyperPodVolumeKeyOfThisGroup',
+                Effect: 'Allow' as const,
+                Action: ['kms:CreateGrant', 'kms:DescribeKey'],
+                Resource: `arn:${cluster.arn?.split(':')[1] || 'aws'}:kms:${cluster.region}:${cluster.account}:key/*`,
+                Condition: {
+                  StringEquals: {
+                    'aws:ResourceTag/hyperpod-cluster': cluster.name,
+                    'aws:ResourceTag/hyperpod-instance-group': group.name,
+                  },
+                },
+              },
+            ],
+          },
+        }
+      : undefined;
+    groups.push({
+      ...(rolePolicy ? { rolePolicy } : {}),
+      name: group.name,
+      action: 'replace',
+      reasons,
+      why: continuous
+        ? "a group's key cannot change in place: a new group on a new key of its own takes over, then the old group is deleted"
+        : 'the cluster is not in Continuous mode, where alone HyperPod honours customer managed keys: see the new-cluster path',
+      replacement: {
+        name: newName,
+        key,
+        addInput: { ClusterName: cluster.name, InstanceGroups: [spec], NodeProvisioningMode: 'Continuous' },
+        deleteInput: { ClusterName: cluster.name, InstanceGroupsToDelete: [group.name] },
+        copyFromDescribe: copy,
+      },
+    });
+  }
+
+  const clusterRules = new Set(ctx.clusterFindings.map((f) => f.ruleId));
+  let clusterTags: ClusterPlan['clusterTags'] = null;
+  if (clusterRules.has('hyperpod-cluster-required-tags')) {
+    const present = tags ?? {};
+    const missing = config.requiredClusterTags.filter((name) => present[name] === undefined);
+    if (missing.length > 0)
+      clusterTags = {
+        missing,
+        command: `aws sagemaker add-tags --resource-arn ${cluster.arn ?? cluster.id} --region ${cluster.region} --tags ${missing
+          .map((name) => `Key=${shellWord(name)},Value=${PLACEHOLDER(name)}`)
+          .join(' ')}`,
+      };
+  }
+  if (!continuous) {
+    notes.push(
+      `The cluster is in ${mode} mode. HyperPod honours customer managed keys only in Continuous mode (${CMK_DOC}); ` +
+        `both EKS and Slurm clusters support Continuous mode when they are created (${SLURM_CONTINUOUS_DOC}). ` +
+        "The SDK's UpdateCluster request accepts NodeProvisioningMode, but AWS does not document switching an existing " +
+        'cluster (an earlier version of the Slurm page said existing clusters cannot be migrated), so this plan does not ' +
+        'rely on it: create a new cluster in Continuous mode with the groups below on their new keys, move the work, ' +
+        'then delete this cluster. Trying update-cluster with NodeProvisioningMode Continuous first is harmless: if AWS ' +
+        'accepts it, the replace-groups steps apply instead.',
+    );
+  }
+  const replaced = groups.filter((g) => g.action === 'replace');
+  const replicas = plannedKeys.filter((k) => k.replicaRegion !== null).length;
+  const path: ClusterPlan['path'] = !continuous
+    ? 'new-cluster'
+    : replaced.length > 0
+      ? 'replace-groups'
+      : inPlace.length > 0 || preSteps.length > 0 || clusterTags
+        ? 'in-place'
+        : 'blocked';
+  return {
+    cluster: {
+      id: cluster.id,
+      name: cluster.name,
+      account: cluster.account,
+      region: cluster.region,
+      orchestrator,
+      mode,
+    },
+    dir,
+    path,
+    failing: [
+      ...new Set(
+        [...ctx.clusterFindings, ...cluster.instanceGroups.flatMap(ctx.failingOf)].map((f) => f.ruleId),
+      ),
+    ].sort(),
+    preSteps,
+    keys: plannedKeys,
+    groups,
+    inPlace: dedupe(inPlace),
+    clusterTags,
+    estimate: {
+      keysAdded: plannedKeys.length,
+      replicaKeysAdded: replicas,
+      kmsUsdPerMonth: (plannedKeys.length + replicas) * monthlyStorageUsd(0),
+      groupsReplaced: replaced.length,
+    },
+    notes,
+  };
+}
+
+const safe = (value: string) => value.replace(/[^A-Za-z0-9._-]/g, '_');
+
+function dedupe(steps: InPlaceStep[]): InPlaceStep[] {
+  const seen = new Set<string>();
+  return steps.filter((step) => !seen.has(step.command) && seen.add(step.command));
+}
+
+function planKey(
+  cluster: Cluster,
+  group: InstanceGroup,
+  executionRole: string,
+  ctx: ClusterContext,
+  clusterTags: Record<string, string> | undefined,
+): PlannedKey {
+  const { config } = ctx;
+  const alias = aliasFor(cluster, group, ctx.aliases);
+  ctx.aliases.add(alias);
+  const replicaRegion = config.drRegions[cluster.region] ?? null;
+  const partition = cluster.arn?.split(':')[1] || 'aws';
+  const admins = resolveKeyAdmins(config.keyAdmins, cluster.account, partition);
+  const { tags, toFill } = requiredTags(config.requiredKeyTags, {}, clusterTags);
+  tags['hyperpod-cluster'] = cluster.name;
+  tags['hyperpod-instance-group'] = group.name;
+  return {
+    resourceName: `Key${safeName(cluster.name)}${safeName(group.name)}`.slice(0, 255),
+    alias,
+    account: cluster.account,
+    region: cluster.region,
+    forGroup: groupId(cluster, group),
+    executionRole,
+    multiRegion: replicaRegion !== null,
+    replicaRegion,
+    rotationPeriodInDays: Math.min(2560, Math.max(90, config.rotationMaxDays)),
+    tags,
+    tagsToFill: toFill,
+    policy: keyPolicy({
+      keyAccount: cluster.account,
+      region: cluster.region,
+      admins,
+      executionRoles: [executionRole],
+      multiRegion: replicaRegion !== null,
+      partition,
+      id: `hyperpod-cmk-${hyphenName(cluster.name)}-${hyphenName(group.name)}`,
+    }),
+  };
+}

@@ -1,0 +1,388 @@
+/**
+ * A migration plan as files: per cluster a runbook, the keys to create (CloudFormation and
+ * Terraform), the update-cluster inputs (or, outside Continuous mode, the new cluster's instance
+ * groups), the execution-role policies; at the root a README with the estimate and plan.json.
+ * Pure: returns paths and contents.
+ */
+import { stringify } from 'yaml';
+import { hclString, hclValue } from '../guardrails/hcl.js';
+import { visible } from '../reporters/control-characters.js';
+import type { ClusterPlan, GroupPlan, InPlaceStep, MigrationPlan } from './plan.js';
+import { UPDATE_CLUSTER_DOC } from './plan.js';
+
+export interface PlanFile {
+  path: string;
+  content: string;
+}
+
+const json = (value: unknown) => `${JSON.stringify(value, null, 2)}\n`;
+const tagParameter = (name: string) => `Tag${name.replace(/[^A-Za-z0-9]/g, '')}`;
+const tfVariable = (name: string) => `tag_${name.replace(/[^A-Za-z0-9]/g, '_').toLowerCase()}`;
+const fileSafe = (value: string) => value.replace(/[^A-Za-z0-9._-]/g, '_');
+const usd = (n: number) => `$${n.toFixed(2)}`;
+
+export function cloudFormationKeys(plan: ClusterPlan): string {
+  const toFill = [...new Set(plan.keys.flatMap((key) => key.tagsToFill))].sort();
+  const resources: Record<string, unknown> = {};
+  const outputs: Record<string, unknown> = {};
+  for (const key of plan.keys) {
+    resources[key.resourceName] = {
+      Type: 'AWS::KMS::Key',
+      DeletionPolicy: 'Retain',
+      UpdateReplacePolicy: 'Retain',
+      Properties: {
+        Description: `HyperPod volumes of ${key.forGroup}`,
+        KeySpec: 'SYMMETRIC_DEFAULT',
+        KeyUsage: 'ENCRYPT_DECRYPT',
+        EnableKeyRotation: true,
+        RotationPeriodInDays: key.rotationPeriodInDays,
+        PendingWindowInDays: 30,
+        MultiRegion: key.multiRegion,
+        KeyPolicy: key.policy,
+        Tags: Object.entries(key.tags).map(([Key, Value]) => ({
+          Key,
+          Value: key.tagsToFill.includes(Key) ? { Ref: tagParameter(Key) } : Value,
+        })),
+      },
+    };
+    resources[`${key.resourceName}Alias`] = {
+      Type: 'AWS::KMS::Alias',
+      Properties: { AliasName: key.alias, TargetKeyId: { Ref: key.resourceName } },
+    };
+    outputs[`${key.resourceName}Arn`] = {
+      Description: `${key.alias}: the VolumeKmsKeyId of ${key.forGroup}'s replacement`,
+      Value: { 'Fn::GetAtt': [key.resourceName, 'Arn'] },
+    };
+  }
+  const template = {
+    AWSTemplateFormatVersion: '2010-09-09',
+    Description: `hyperpod-cmk plan: customer managed keys for ${plan.cluster.name} (${plan.cluster.account} ${plan.cluster.region})`,
+    ...(toFill.length > 0
+      ? {
+          Parameters: Object.fromEntries(
+            toFill.map((name) => [
+              tagParameter(name),
+              {
+                Type: 'String',
+                MinLength: 1,
+                Description: `the "${name}" tag (required by the config; not known from the inventory)`,
+              },
+            ]),
+          ),
+        }
+      : {}),
+    Resources: resources,
+    Outputs: outputs,
+  };
+  return stringify(template, { lineWidth: 0 });
+}
+
+export function cloudFormationReplicas(plan: ClusterPlan, region: string): string {
+  const keys = plan.keys.filter((key) => key.replicaRegion === region);
+  const template = {
+    AWSTemplateFormatVersion: '2010-09-09',
+    Description: `hyperpod-cmk plan: replicas in ${region} of the keys of ${plan.cluster.name} (deploy in ${region} after keys.cfn.yaml)`,
+    Parameters: Object.fromEntries(
+      keys.map((key) => [
+        `${key.resourceName}PrimaryArn`,
+        { Type: 'String', Description: `${key.alias}: the ${key.resourceName}Arn output of keys.cfn.yaml` },
+      ]),
+    ),
+    Resources: Object.fromEntries(
+      keys.map((key) => [
+        `${key.resourceName}Replica`,
+        {
+          Type: 'AWS::KMS::ReplicaKey',
+          DeletionPolicy: 'Retain',
+          UpdateReplacePolicy: 'Retain',
+          Properties: {
+            PrimaryKeyArn: { Ref: `${key.resourceName}PrimaryArn` },
+            Description: `DR replica of ${key.alias}`,
+            PendingWindowInDays: 30,
+            KeyPolicy: key.policy,
+            Tags: Object.entries(key.tags)
+              .filter(([name]) => !key.tagsToFill.includes(name))
+              .map(([Key, Value]) => ({ Key, Value })),
+          },
+        },
+      ]),
+    ),
+  };
+  return stringify(template, { lineWidth: 0 });
+}
+
+export function terraformKeys(plan: ClusterPlan): string {
+  const toFill = [...new Set(plan.keys.flatMap((key) => key.tagsToFill))].sort();
+  const replicaRegions = [
+    ...new Set(plan.keys.flatMap((key) => (key.replicaRegion ? [key.replicaRegion] : []))),
+  ];
+  const lines: string[] = [
+    `# hyperpod-cmk plan: customer managed keys for ${plan.cluster.name} (${plan.cluster.account} ${plan.cluster.region}).`,
+    `# The default provider must be account ${plan.cluster.account}, Region ${plan.cluster.region}.`,
+    '',
+  ];
+  for (const region of replicaRegions)
+    lines.push(
+      `provider "aws" {`,
+      `  alias  = ${hclString(`replica_${region.replace(/-/g, '_')}`)}`,
+      `  region = ${hclString(region)}`,
+      '}',
+      '',
+    );
+  for (const name of toFill)
+    lines.push(
+      `variable ${hclString(tfVariable(name))} {`,
+      `  type        = string`,
+      `  description = ${hclString(`the "${name}" tag (required by the config; not known from the inventory)`)}`,
+      '}',
+      '',
+    );
+  for (const key of plan.keys) {
+    const name = key.resourceName.toLowerCase();
+    const tags = Object.entries(key.tags)
+      .map(
+        ([k, v]) =>
+          `    ${hclString(k)} = ${key.tagsToFill.includes(k) ? `var.${tfVariable(k)}` : hclString(v)}`,
+      )
+      .join('\n');
+    lines.push(
+      `resource "aws_kms_key" ${hclString(name)} {`,
+      `  description              = ${hclString(`HyperPod volumes of ${key.forGroup}`)}`,
+      `  key_usage                = "ENCRYPT_DECRYPT"`,
+      `  customer_master_key_spec = "SYMMETRIC_DEFAULT"`,
+      `  enable_key_rotation      = true`,
+      `  rotation_period_in_days  = ${key.rotationPeriodInDays}`,
+      `  deletion_window_in_days  = 30`,
+      `  multi_region             = ${key.multiRegion}`,
+      `  policy = jsonencode(${hclValue(key.policy, '  ')})`,
+      `  tags = {`,
+      tags,
+      `  }`,
+      `  lifecycle {`,
+      `    prevent_destroy = true`,
+      `  }`,
+      '}',
+      '',
+      `resource "aws_kms_alias" ${hclString(name)} {`,
+      `  name          = ${hclString(key.alias)}`,
+      `  target_key_id = aws_kms_key.${name}.key_id`,
+      '}',
+      '',
+    );
+    if (key.replicaRegion)
+      lines.push(
+        `resource "aws_kms_replica_key" ${hclString(name)} {`,
+        `  provider                = aws.replica_${key.replicaRegion.replace(/-/g, '_')}`,
+        `  primary_key_arn         = aws_kms_key.${name}.arn`,
+        `  description             = ${hclString(`DR replica of ${key.alias}`)}`,
+        `  deletion_window_in_days = 30`,
+        `  policy                  = aws_kms_key.${name}.policy`,
+        `  lifecycle {`,
+        `    prevent_destroy = true`,
+        `  }`,
+        '}',
+        '',
+      );
+  }
+  return `${lines.join('\n').trimEnd()}\n`;
+}
+
+const step = (n: number, s: InPlaceStep) =>
+  `${n}. ${visible(s.title)}\n\n   \`\`\`sh\n   ${visible(s.command)}\n   ${visible(s.check)}\n   \`\`\`\n`;
+
+function groupLine(group: GroupPlan): string {
+  const reasons = group.reasons.length > 0 ? ` (${group.reasons.join(', ')})` : '';
+  return `| ${visible(group.name)} | ${group.action}${group.replacement ? ` → ${visible(group.replacement.name)}` : ''} | ${visible(group.why)}${reasons} |`;
+}
+
+export function runbook(plan: ClusterPlan, files: ReadonlyMap<string, string>): string {
+  const c = plan.cluster;
+  const out: string[] = [];
+  out.push(`# Migration plan: ${visible(c.name)}`, '');
+  out.push(
+    `Account ${c.account}, Region ${c.region}, orchestrator ${c.orchestrator}, provisioning mode ${visible(c.mode)}. ` +
+      `Failing or unknown now: ${plan.failing.join(', ') || 'nothing'}. Path: **${plan.path}**.`,
+    '',
+  );
+  out.push(
+    `Estimate: ${plan.estimate.keysAdded} key(s) added${plan.estimate.replicaKeysAdded ? ` and ${plan.estimate.replicaKeysAdded} replica(s)` : ''}, ` +
+      `about ${usd(plan.estimate.kmsUsdPerMonth)} a month of KMS key storage (before requests), ` +
+      `${plan.estimate.groupsReplaced} instance group(s) replaced.`,
+    '',
+  );
+  for (const note of plan.notes) out.push(`> ${visible(note)}`, '');
+  out.push('| instance group | action | why |', '|---|---|---|', ...plan.groups.map(groupLine), '');
+  let n = 1;
+  out.push(
+    '## Steps',
+    '',
+    'Nothing here has been applied. Run the steps in order; each ends with the check to pass before the next.',
+    '',
+  );
+  if (plan.preSteps.length > 0) {
+    out.push(
+      '### First: make the keys in use usable again',
+      '',
+      'You cannot migrate off a key you cannot use: the nodes of the old groups need it until their replacements take over.',
+      '',
+    );
+    for (const s of plan.preSteps) out.push(step(n++, s));
+  }
+  if (plan.clusterTags)
+    out.push(
+      step(n++, {
+        title: `Tag the cluster with ${plan.clusterTags.missing.join(', ')} (fill in the values)`,
+        command: plan.clusterTags.command,
+        check: `aws sagemaker list-tags --resource-arn ${c.id} --region ${c.region}`,
+      }),
+    );
+  for (const s of plan.inPlace) out.push(step(n++, s));
+  const replaced = plan.groups.filter((g) => g.replacement && g.action === 'replace');
+  if (replaced.length > 0) {
+    const toFill = [...new Set(plan.keys.flatMap((k) => k.tagsToFill))];
+    out.push(
+      `${n++}. Create the keys (one per instance group, least-privilege policy, rotation on${plan.keys.some((k) => k.multiRegion) ? ', multi-Region for DR' : ''}): deploy \`keys.cfn.yaml\` or apply \`keys.tf\` in account ${c.account}, ${c.region}${toFill.length ? ` (give the ${toFill.join(', ')} tag values)` : ''}.`,
+      '',
+      '   ```sh',
+      `   aws cloudformation deploy --stack-name ${fileSafe(`hyperpod-cmk-keys-${c.name}`)} --template-file keys.cfn.yaml --region ${c.region}${toFill.length ? ` --parameter-overrides ${toFill.map((t) => `${tagParameter(t)}=...`).join(' ')}` : ''}`,
+      ...plan.keys.map(
+        (k) =>
+          `   aws kms describe-key --key-id ${k.alias} --region ${c.region} --query 'KeyMetadata.[KeyState,KeyManager]'   # Enabled, CUSTOMER`,
+      ),
+      '   ```',
+      '',
+    );
+    for (const region of [...new Set(plan.keys.flatMap((k) => (k.replicaRegion ? [k.replicaRegion] : [])))])
+      out.push(
+        `${n++}. Create the DR replicas in ${region}: deploy \`keys-replica.${region}.cfn.yaml\` there with the key ARNs output by the previous stack (Terraform does both in one apply).`,
+        '',
+      );
+    for (const group of plan.groups.filter((g) => g.rolePolicy))
+      out.push(
+        `${n++}. Scope ${visible(group.rolePolicy!.roleName)}'s KMS permissions to the new key (by its tags), then remove its statement that allows KMS on every key:`,
+        '',
+        '   ```sh',
+        `   aws iam put-role-policy --role-name ${group.rolePolicy!.roleName} --policy-name ${group.rolePolicy!.policyName} --policy-document file://iam/${fileSafe(group.rolePolicy!.policyName)}.json`,
+        '   ```',
+        '',
+      );
+    if (plan.path === 'new-cluster') {
+      out.push(
+        `${n++}. Create the new cluster in Continuous mode with the replacement groups on their new keys. \`create-cluster-instance-groups.json\` holds the groups; the orchestrator (${c.orchestrator}), VPC configuration and the settings listed below are not in the inventory: copy them from \`aws sagemaker describe-cluster --cluster-name ${c.name} --region ${c.region}\`.`,
+        '',
+        '   ```sh',
+        `   aws sagemaker create-cluster --cluster-name ${c.name}-cmk --region ${c.region} --node-provisioning-mode Continuous --instance-groups file://create-cluster-instance-groups.json --orchestrator ... --vpc-config ...`,
+        `   aws sagemaker describe-cluster --cluster-name ${c.name}-cmk --region ${c.region} --query 'ClusterStatus'   # InService`,
+        '   ```',
+        '',
+        `${n++}. Move the work to the new cluster, check it runs there, then delete ${c.name} (\`aws sagemaker delete-cluster --cluster-name ${c.name}\`).`,
+        '',
+      );
+    } else {
+      for (const group of replaced) {
+        const r = group.replacement!;
+        const add = files.get(`add:${group.name}`)!;
+        const del = files.get(`delete:${group.name}`)!;
+        out.push(
+          `${n++}. Add ${r.name}, the replacement of ${group.name}, on ${r.key.alias}. Settings the inventory does not hold (${r.copyFromDescribe.join(', ')}): copy them from the old group into \`${add}\` before running it (see ${UPDATE_CLUSTER_DOC}).`,
+          '',
+          '   ```sh',
+          `   aws sagemaker describe-cluster --cluster-name ${c.name} --region ${c.region} --query "InstanceGroups[?InstanceGroupName=='${group.name}']"`,
+          `   aws sagemaker update-cluster --region ${c.region} --cli-input-json file://${add}`,
+          `   aws sagemaker describe-cluster --cluster-name ${c.name} --region ${c.region} --query "InstanceGroups[?InstanceGroupName=='${r.name}'].[Status,CurrentCount,TargetCount]"   # InService, counts equal`,
+          `   hyperpod-cmk scan --region ${c.region}   # ${r.name}: root and secondary volumes on ${r.key.alias}`,
+          '   ```',
+          '',
+          `${n++}. Move the work from ${group.name} to ${r.name} (drain and cordon the old nodes; check the jobs run on the new group).`,
+          '',
+          `${n++}. Delete ${group.name}, only after the previous check:`,
+          '',
+          '   ```sh',
+          `   aws sagemaker update-cluster --region ${c.region} --cli-input-json file://${del}`,
+          `   aws sagemaker describe-cluster --cluster-name ${c.name} --region ${c.region} --query 'InstanceGroups[].InstanceGroupName'   # ${group.name} gone`,
+          '   ```',
+          '',
+        );
+      }
+    }
+  }
+  for (const group of plan.groups.filter((g) => g.action === 'restricted' || g.action === 'blocked'))
+    out.push(`- ${visible(group.name)} (${group.action}): ${visible(group.why)}.`);
+  out.push(
+    '',
+    `Finally: \`hyperpod-cmk scan --region ${c.region}\` (or \`evaluate\` on a fresh snapshot) shows ${c.name} compliant. The old keys stay; once no group uses them, schedule their deletion through your key-retirement process.`,
+    '',
+  );
+  return out.join('\n');
+}
+
+export function renderPlan(plan: MigrationPlan, projected: ReadonlyMap<string, string>): PlanFile[] {
+  const files: PlanFile[] = [];
+  for (const cluster of plan.clusters) {
+    const dir = cluster.dir;
+    const names = new Map<string, string>();
+    if (cluster.keys.length > 0) {
+      files.push({ path: `${dir}/keys.cfn.yaml`, content: cloudFormationKeys(cluster) });
+      files.push({ path: `${dir}/keys.tf`, content: terraformKeys(cluster) });
+      for (const region of [
+        ...new Set(cluster.keys.flatMap((k) => (k.replicaRegion ? [k.replicaRegion] : []))),
+      ])
+        files.push({
+          path: `${dir}/keys-replica.${region}.cfn.yaml`,
+          content: cloudFormationReplicas(cluster, region),
+        });
+    }
+    const replaced = cluster.groups.filter((g) => g.replacement && g.action === 'replace');
+    if (cluster.path === 'new-cluster' && replaced.length > 0) {
+      files.push({
+        path: `${dir}/create-cluster-instance-groups.json`,
+        content: json(replaced.flatMap((g) => g.replacement!.addInput.InstanceGroups ?? [])),
+      });
+    } else {
+      replaced.forEach((group, i) => {
+        const add = `update-cluster-${i + 1}a-add-${fileSafe(group.replacement!.name)}.json`;
+        const del = `update-cluster-${i + 1}b-delete-${fileSafe(group.name)}.json`;
+        names.set(`add:${group.name}`, add);
+        names.set(`delete:${group.name}`, del);
+        files.push({ path: `${dir}/${add}`, content: json(group.replacement!.addInput) });
+        files.push({ path: `${dir}/${del}`, content: json(group.replacement!.deleteInput) });
+      });
+    }
+    for (const group of cluster.groups.filter((g) => g.rolePolicy))
+      files.push({
+        path: `${dir}/iam/${fileSafe(group.rolePolicy!.policyName)}.json`,
+        content: json(group.rolePolicy!.document),
+      });
+    files.push({ path: `${dir}/RUNBOOK.md`, content: runbook(cluster, names) });
+  }
+  const total = plan.clusters.reduce(
+    (sum, c) => ({
+      keys: sum.keys + c.estimate.keysAdded + c.estimate.replicaKeysAdded,
+      usd: sum.usd + c.estimate.kmsUsdPerMonth,
+      groups: sum.groups + c.estimate.groupsReplaced,
+    }),
+    { keys: 0, usd: 0, groups: 0 },
+  );
+  const readme = [
+    '# Migration plans',
+    '',
+    `From ${visible(plan.source)}, ${plan.generatedAt}. Nothing has been applied: each folder holds one cluster's runbook (RUNBOOK.md) and its artefacts.`,
+    '',
+    '| cluster | account | Region | path | keys added | KMS / month | groups replaced | after the plan |',
+    '|---|---|---|---|---|---|---|---|',
+    ...plan.clusters.map(
+      (c) =>
+        `| [${visible(c.cluster.name)}](${c.dir}/RUNBOOK.md) | ${c.cluster.account} | ${c.cluster.region} | ${c.path} | ${c.estimate.keysAdded + c.estimate.replicaKeysAdded} | ${usd(c.estimate.kmsUsdPerMonth)} | ${c.estimate.groupsReplaced} | ${projected.get(c.cluster.id) ?? 'not judged'} |`,
+    ),
+    '',
+    `Total: ${total.keys} keys, about ${usd(total.usd)} a month of key storage, ${total.groups} instance groups replaced.`,
+    '',
+    `Already compliant, nothing planned: ${plan.compliant.map(visible).join(', ') || 'none'}.`,
+    '',
+    '"After the plan" is what hyperpod-cmk judges the estate to be once every step has run (the new keys as the templates create them).',
+    '',
+  ].join('\n');
+  files.push({ path: 'README.md', content: readme });
+  files.push({ path: 'plan.json', content: json(plan) });
+  return files;
+}

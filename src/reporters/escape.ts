@@ -1,0 +1,120 @@
+/**
+ * Text from tenants and pull requests (cluster and group names, tags, aliases, Sids, principals,
+ * file names, parse errors) must reach a terminal or a Markdown page as text, never as commands.
+ *
+ * Terminal: every character a terminal acts on instead of showing is written as a visible escape.
+ * That is C0 (U+0000-U+001F: ESC, BEL, BS, CR, LF, TAB...), DEL and C1 (U+007F-U+009F, which
+ * includes the single-byte CSI U+009B), and the Unicode bidirectional formatting characters that
+ * reorder what is shown (Trojan Source, CVE-2021-42574): LRE, RLE, PDF, LRO, RLO (U+202A-U+202E),
+ * LRI, RLI, FSI, PDI (U+2066-U+2069), LRM, RLM (U+200E, U+200F) and ALM (U+061C); and the line and
+ * paragraph separators (U+2028, U+2029). C0 is written `\x1b`; the rest `\u009b`, `\u202e`, so
+ * that a JSON document whose strings were escaped this way is still valid JSON with the same data.
+ * A backslash is left alone: `\x1b` typed by a tenant reads the same as an escaped ESC, which is
+ * harmless, and escaping every backslash would garble Windows paths and regexes.
+ */
+
+const CONTROL_AND_BIDI =
+  /[\u0000-\u001f\u007f-\u009f\u061c\u200e\u200f\u2028\u2029\u202a-\u202e\u2066-\u2069]/g;
+const CONTROL_AND_BIDI_BUT_NEWLINE =
+  /[\u0000-\u0009\u000b-\u001f\u007f-\u009f\u061c\u200e\u200f\u2028\u2029\u202a-\u202e\u2066-\u2069]/g;
+
+const visible = (char: string): string => {
+  const code = char.charCodeAt(0);
+  return code < 0x20
+    ? `\\x${code.toString(16).padStart(2, '0')}`
+    : `\\u${code.toString(16).padStart(4, '0')}`;
+};
+
+/** The value with every control and bidi character written as a visible escape (newlines too). */
+export function escapeControl(text: string): string {
+  return text.replace(CONTROL_AND_BIDI, visible);
+}
+
+/** The same, keeping line feeds: for multi-line text the tool composed itself. */
+export function escapeControlKeepNewlines(text: string): string {
+  return text.replace(CONTROL_AND_BIDI_BUT_NEWLINE, visible);
+}
+
+/**
+ * A deep copy of `value` with every string (object keys included) passed through
+ * `escapeControl`: what a text renderer calls once on its input, so no value it prints, now or
+ * added later, bypasses the escaping.
+ */
+export function terminalSafe<T>(value: T): T {
+  if (typeof value === 'string') return escapeControl(value) as T;
+  if (Array.isArray(value)) return value.map((item) => terminalSafe(item)) as T;
+  if (value !== null && typeof value === 'object' && Object.getPrototypeOf(value) === Object.prototype) {
+    const copy: Record<string, unknown> = {};
+    for (const [key, item] of Object.entries(value)) copy[escapeControl(key)] = terminalSafe(item);
+    return copy as T;
+  }
+  return value;
+}
+
+/** A colour or style sequence (SGR), the only escape sequence the tool itself writes in its reports. */
+const SGR = /^\u001b\[[0-9;]*m/;
+/** The progress line's "back to the start of the line and clear it". */
+export const CLEAR_LINE = '\r\u001b[K';
+
+/**
+ * The last line of defence, applied by the CLI to everything it writes to stdout and stderr: every
+ * control and bidi character escaped except line feeds, colour sequences when the stream is in
+ * colour, and the progress line's CLEAR_LINE at the very start of a write.
+ */
+export function escapeTerminalOutput(text: string, options: { color: boolean; progress: boolean }): string {
+  let rest = text;
+  let prefix = '';
+  if (options.progress && rest.startsWith(CLEAR_LINE)) {
+    prefix = CLEAR_LINE;
+    rest = rest.slice(CLEAR_LINE.length);
+  }
+  if (!options.color || !rest.includes('\u001b')) return prefix + escapeControlKeepNewlines(rest);
+  let out = prefix;
+  let index = 0;
+  while (index < rest.length) {
+    const esc = rest.indexOf('\u001b', index);
+    const end = esc < 0 ? rest.length : esc;
+    out += escapeControlKeepNewlines(rest.slice(index, end));
+    if (esc < 0) break;
+    const sgr = SGR.exec(rest.slice(esc, esc + 32));
+    if (sgr) {
+      out += sgr[0];
+      index = esc + sgr[0].length;
+    } else {
+      out += visible('\u001b');
+      index = esc + 1;
+    }
+  }
+  return out;
+}
+
+/**
+ * Markdown text from a value: control characters escaped, then every character that Markdown
+ * (CommonMark and GitHub's extensions) would turn into a link, image, code span, emphasis,
+ * strikethrough, HTML or table cell border escaped with a backslash (`<` as `&lt;`), and a `#`,
+ * `>`, `+`, `=` or `-` that starts a line (heading, quote, list) too. Line feeds become `<br>` so a
+ * value stays inside its table cell or list item. A bare URL stays text, though a viewer may
+ * still make it clickable: it is shown as what it is, never disguised as other text.
+ */
+export function markdownText(value: unknown): string {
+  // Markdown first, then the control characters: their escapes' backslashes stay single.
+  const markdown = String(value ?? '')
+    .replace(/[\\`*_[\]()!|~]/g, (char) => `\\${char}`)
+    .replace(/</g, '&lt;')
+    .replace(/(^|\n)([#>+=-])/g, '$1\\$2')
+    .replace(/\r?\n/g, '<br>');
+  return escapeControl(markdown);
+}
+
+/**
+ * A code span holding `value` verbatim: fenced with one backtick more than the longest run of
+ * backticks inside it (CommonMark), padded when it starts or ends with one; `|` escaped so that
+ * it does not end a GitHub table cell; control characters and line feeds escaped.
+ */
+export function markdownCode(value: unknown): string {
+  const text = escapeControl(String(value ?? '')).replace(/\|/g, '\\|');
+  const longest = Math.max(0, ...(text.match(/`+/g) ?? []).map((run) => run.length));
+  const fence = '`'.repeat(longest + 1);
+  const pad = text.startsWith('`') || text.endsWith('`') ? ' ' : '';
+  return `${fence}${pad}${text}${pad}${fence}`;
+}

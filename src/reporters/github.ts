@@ -1,0 +1,107 @@
+/**
+ * GitHub Actions annotations: one workflow command per line on stdout, which the runner turns into
+ * annotations on the pull request's files (https://docs.github.com/en/actions/reference/workflows-and-actions/workflow-commands):
+ *
+ *   ::error file=infra/stack.yaml,line=12,title=hyperpod-root-volume-cmk (critical)::message
+ *
+ * - unsuppressed FAIL: `error` (critical, high), `warning` (medium), `notice` (low);
+ * - UNKNOWN: `warning`, "could not be judged"; suppressed: `notice`, with the reason;
+ *   PASS and NOT_APPLICABLE: nothing; problems reading the inputs: `error` / `warning`;
+ * - paths are relative to the repository root (GITHUB_WORKSPACE), as the runner expects.
+ *
+ * Escaping is the runner's own (actions/toolkit `command.ts`): in the message `%`, CR and LF become
+ * %25, %0D, %0A; in properties `:` and `,` also become %3A and %2C. So no value can end a command or
+ * start another; other control characters are written as visible \u escapes.
+ */
+import type { Finding, Severity, SourceIssue } from '../model/finding.js';
+import type { Location } from '../model/inventory.js';
+import type { Report } from '../model/report.js';
+import { type PathContext, repoRelative } from './locations.js';
+
+type Command = 'error' | 'warning' | 'notice';
+
+const LEVEL: Record<Severity, Command> = {
+  critical: 'error',
+  high: 'error',
+  medium: 'warning',
+  low: 'notice',
+};
+
+const CONTROL = /[\u0000-\u0009\u000b\u000c\u000e-\u001f\u007f-\u009f\u2028\u2029]/g;
+const visible = (text: string) =>
+  text.replace(CONTROL, (ch) => `\\u${ch.charCodeAt(0).toString(16).padStart(4, '0')}`);
+
+/** A workflow command's message (data). */
+export const escapeData = (text: string): string =>
+  visible(text).replace(/%/g, '%25').replace(/\r/g, '%0D').replace(/\n/g, '%0A');
+
+/** A workflow command's property value. */
+export const escapeProperty = (text: string): string =>
+  escapeData(text).replace(/:/g, '%3A').replace(/,/g, '%2C');
+
+function command(name: Command, properties: Record<string, string | number | undefined>, message: string) {
+  const props = Object.entries(properties)
+    .filter((entry): entry is [string, string | number] => entry[1] !== undefined)
+    .map(([key, value]) => `${key}=${escapeProperty(String(value))}`)
+    .join(',');
+  return `::${name}${props ? ` ${props}` : ''}::${escapeData(message)}`;
+}
+
+function place(location: Location | undefined, context: PathContext) {
+  if (!location) return {};
+  const file = repoRelative(location.file, context);
+  // A file outside the repository cannot be annotated: its path goes into the message instead.
+  if (!file) return {};
+  return { file, line: location.line, col: location.line ? location.column : undefined };
+}
+
+function findingCommand(finding: Finding, context: PathContext): string | undefined {
+  const r = finding.resource;
+  const subject = r.instanceGroup ? `${r.cluster}/${r.instanceGroup}` : (r.cluster ?? r.id);
+  const at = place(r.location, context);
+  const outside =
+    r.location && !at.file ? `\n(${r.location.file}${r.location.line ? `:${r.location.line}` : ''})` : '';
+  if (finding.suppressed) {
+    if (finding.status !== 'FAIL' && finding.status !== 'UNKNOWN') return undefined;
+    const until = finding.suppressed.expires ? ` until ${finding.suppressed.expires}` : '';
+    return command(
+      'notice',
+      { ...at, title: `${finding.ruleId} (suppressed)` },
+      `${subject}: ${finding.message}\nSuppressed${until}: ${finding.suppressed.reason}${outside}`,
+    );
+  }
+  if (finding.status === 'FAIL')
+    return command(
+      LEVEL[finding.severity],
+      { ...at, title: `${finding.ruleId} (${finding.severity})` },
+      `${subject}: ${finding.message}\nRemediation: ${finding.remediation}${outside}`,
+    );
+  if (finding.status === 'UNKNOWN')
+    return command(
+      'warning',
+      { ...at, title: `${finding.ruleId} (could not be judged)` },
+      `${subject}: ${finding.message}\n${finding.remediation}${outside}`,
+    );
+  return undefined;
+}
+
+function issueCommand(issue: SourceIssue, context: PathContext): string {
+  return command(
+    issue.severity === 'error' ? 'error' : 'warning',
+    { ...place(issue.location, context), title: issue.code },
+    `${issue.message}${issue.hint ? `\nhint: ${issue.hint}` : ''}`,
+  );
+}
+
+export function renderGithub(report: Report, context: PathContext = {}): string {
+  const lines = [
+    ...report.issues.map((issue) => issueCommand(issue, context)),
+    ...report.findings.flatMap((finding) => findingCommand(finding, context) ?? []),
+  ];
+  const s = report.summary;
+  lines.push(
+    `hyperpod-cmk: ${s.fail} failed, ${s.unknown} unknown, ${s.pass} passed, ${s.suppressed} suppressed` +
+      ` · clusters ${s.compliantClusters + s.compliantByException} of ${s.clusters} compliant`,
+  );
+  return `${lines.join('\n')}\n`;
+}

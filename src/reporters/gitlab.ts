@@ -1,0 +1,94 @@
+/**
+ * GitLab Code Quality report (`artifacts: reports: codequality:`), shown in the merge request
+ * widget and diff: a JSON array of issues, each with `description`, `check_name`, `fingerprint`,
+ * `severity` (info, minor, major, critical, blocker) and `location.path` / `location.lines.begin`,
+ * the subset of the Code Climate spec GitLab reads
+ * (https://docs.gitlab.com/ci/testing/code_quality/#code-quality-report-format).
+ *
+ * - unsuppressed FAIL: critical -> critical, high -> major, medium -> minor, low -> info;
+ * - UNKNOWN: info, "could not be judged"; suppressed FAIL/UNKNOWN: info, with the reason (kept,
+ *   marked); PASS and NOT_APPLICABLE: nothing;
+ * - problems reading the inputs: major (errors) or minor (warnings);
+ * - `fingerprint` is the finding's stable fingerprint, so GitLab tells new issues from old ones;
+ * - paths are relative to the repository root. A live finding has no file: its path is the
+ *   resource's id and its line 1.
+ */
+import { createHash } from 'node:crypto';
+import type { Finding, Severity, SourceIssue } from '../model/finding.js';
+import type { Location } from '../model/inventory.js';
+import type { Report } from '../model/report.js';
+import { displayFile, type PathContext } from './locations.js';
+
+export type CodeQualitySeverity = 'info' | 'minor' | 'major' | 'critical' | 'blocker';
+
+export interface CodeQualityIssue {
+  type: 'issue';
+  check_name: string;
+  description: string;
+  categories: string[];
+  fingerprint: string;
+  severity: CodeQualitySeverity;
+  location: { path: string; lines: { begin: number } };
+}
+
+const SEVERITY: Record<Severity, CodeQualitySeverity> = {
+  critical: 'critical',
+  high: 'major',
+  medium: 'minor',
+  low: 'info',
+};
+
+const location = (at: Location | undefined, fallback: string, context: PathContext) => ({
+  path: at ? displayFile(at.file, context) : fallback,
+  lines: { begin: at?.line ?? 1 },
+});
+
+function findingIssue(finding: Finding, context: PathContext): CodeQualityIssue | undefined {
+  if (finding.status !== 'FAIL' && finding.status !== 'UNKNOWN') return undefined;
+  const r = finding.resource;
+  const subject = r.instanceGroup ? `${r.cluster}/${r.instanceGroup}` : (r.cluster ?? r.id);
+  const base = {
+    type: 'issue' as const,
+    check_name: `hyperpod-cmk/${finding.ruleId}`,
+    categories: ['Security'],
+    fingerprint: finding.fingerprint,
+    location: location(r.location, r.id, context),
+  };
+  if (finding.suppressed) {
+    const until = finding.suppressed.expires ? ` until ${finding.suppressed.expires}` : '';
+    return {
+      ...base,
+      severity: 'info',
+      description: `[suppressed${until}: ${finding.suppressed.reason}] ${subject}: ${finding.message}`,
+    };
+  }
+  if (finding.status === 'UNKNOWN')
+    return { ...base, severity: 'info', description: `Could not be judged: ${subject}: ${finding.message}` };
+  return { ...base, severity: SEVERITY[finding.severity], description: `${subject}: ${finding.message}` };
+}
+
+function issueEntry(issue: SourceIssue, context: PathContext): CodeQualityIssue {
+  const at = location(issue.location, 'hyperpod-cmk', context);
+  return {
+    type: 'issue',
+    check_name: `hyperpod-cmk/${issue.code}`,
+    description: `${issue.message}${issue.hint ? ` (${issue.hint})` : ''}`,
+    categories: ['Bug Risk'],
+    fingerprint: createHash('md5')
+      .update([issue.code, at.path, String(at.lines.begin), issue.message].join('\0'))
+      .digest('hex'),
+    severity: issue.severity === 'error' ? 'major' : 'minor',
+    location: at,
+  };
+}
+
+export function toCodeQuality(report: Report, context: PathContext = {}): CodeQualityIssue[] {
+  return [
+    ...report.issues.map((issue) => issueEntry(issue, context)),
+    ...report.findings.flatMap((finding) => findingIssue(finding, context) ?? []),
+  ];
+}
+
+export function renderGitlab(report: Report, context: PathContext = {}): string {
+  return `${JSON.stringify(toCodeQuality(report, context), null, 2)}\n`;
+}

@@ -1,0 +1,245 @@
+/**
+ * The GitHub Action (action.yml): parsed with `yaml`, its `run:` scripts executed by bash against a
+ * fixture repository with the inputs substituted the way the runner does (expressions only in
+ * `env:`), `npx` replaced by a stub that records its arguments and runs this checkout's CLI
+ * (dist/, so `npm run build` first). Asserts the outputs, the report, and the gate's exit code.
+ */
+import { spawnSync } from 'node:child_process';
+import { chmodSync, cpSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { afterEach, describe, expect, it } from 'vitest';
+import { parse } from 'yaml';
+
+const ROOT = fileURLToPath(new URL('../../', import.meta.url));
+const IAC = join(ROOT, 'test/fixtures/iac');
+
+interface Step {
+  id?: string;
+  if?: string;
+  uses?: string;
+  shell?: string;
+  run?: string;
+  env?: Record<string, string>;
+  with?: Record<string, string>;
+}
+interface Action {
+  inputs: Record<string, { description: string; default?: string }>;
+  outputs: Record<string, { value: string }>;
+  runs: { using: string; steps: Step[] };
+}
+
+/** A GitHub expression, `${{ inner }}`, as written in action.yml. */
+const expr = (inner: string) => `\${{ ${inner} }}`;
+
+const action = parse(readFileSync(join(ROOT, 'action.yml'), 'utf8')) as Action;
+
+/** `${{ inputs.x }}` and `${{ steps.id.outputs.y }}`; anything else is refused so that the test notices. */
+function substitute(
+  value: string,
+  inputs: Record<string, string>,
+  outputs: Record<string, Record<string, string>>,
+) {
+  return value.replace(/\$\{\{\s*([^}]+?)\s*\}\}/g, (_, expression: string) => {
+    let match = /^inputs\.([\w-]+)$/.exec(expression);
+    if (match) {
+      if (!(match[1]! in inputs)) throw new Error(`action.yml uses an undeclared input ${match[1]}`);
+      return inputs[match[1]!]!;
+    }
+    match = /^steps\.([\w-]+)\.outputs\.([\w-]+)$/.exec(expression);
+    if (match) return outputs[match[1]!]?.[match[2]!] ?? '';
+    throw new Error(`unsupported expression in a run step's env: ${expression}`);
+  });
+}
+
+let dirs: string[] = [];
+afterEach(() => {
+  for (const dir of dirs) rmSync(dir, { recursive: true, force: true });
+  dirs = [];
+});
+
+function fixtureRepository(files: Record<string, string>): string {
+  const repo = mkdtempSync(join(tmpdir(), 'hpcmk-action-'));
+  dirs.push(repo);
+  mkdirSync(join(repo, '.git'));
+  for (const [to, from] of Object.entries(files))
+    cpSync(join(IAC, from), join(repo, to), { recursive: true });
+  return repo;
+}
+
+/** Runs the action's bash steps in order, as the runner would; returns what each step did. */
+function runAction(repo: string, given: Record<string, string>) {
+  const inputs = Object.fromEntries(
+    Object.entries(action.inputs).map(([name, spec]) => [name, given[name] ?? spec.default ?? '']),
+  );
+  const bin = mkdtempSync(join(tmpdir(), 'hpcmk-npx-'));
+  dirs.push(bin);
+  const calls = join(bin, 'calls');
+  writeFileSync(
+    join(bin, 'npx'),
+    `#!/usr/bin/env bash\nprintf '%s\\n' "$@" > ${JSON.stringify(calls)}\n[ "$1" = --yes ] || exit 97\nshift 2\nexec node ${JSON.stringify(join(ROOT, 'bin/hyperpod-cmk.js'))} "$@"\n`,
+  );
+  chmodSync(join(bin, 'npx'), 0o755);
+  const outputs: Record<string, Record<string, string>> = {};
+  const steps: { id?: string; status: number | null; stdout: string; stderr: string }[] = [];
+  for (const step of action.runs.steps) {
+    if (!step.run) continue;
+    expect(step.shell).toBe('bash');
+    expect(step.run).not.toMatch(/\$\{\{/); // inputs reach scripts only through env
+    const githubOutput = join(bin, `output-${steps.length}`);
+    writeFileSync(githubOutput, '');
+    const env = Object.fromEntries(
+      Object.entries(step.env ?? {}).map(([key, value]) => [key, substitute(value, inputs, outputs)]),
+    );
+    const result = spawnSync('bash', ['-e', '-c', step.run], {
+      cwd: repo,
+      encoding: 'utf8',
+      env: {
+        PATH: `${bin}:${process.env.PATH}`,
+        HOME: repo,
+        NO_COLOR: '1',
+        GITHUB_OUTPUT: githubOutput,
+        ...env,
+      },
+    });
+    const written = Object.fromEntries(
+      readFileSync(githubOutput, 'utf8')
+        .split('\n')
+        .filter(Boolean)
+        .map((line) => [line.slice(0, line.indexOf('=')), line.slice(line.indexOf('=') + 1)]),
+    );
+    if (step.id) outputs[step.id] = written;
+    steps.push({
+      ...(step.id ? { id: step.id } : {}),
+      status: result.status,
+      stdout: result.stdout,
+      stderr: result.stderr,
+    });
+    if (result.status !== 0) break;
+  }
+  const npxArgs = readFileSync(calls, 'utf8').trimEnd().split('\n');
+  return { steps, outputs, npxArgs, inputs };
+}
+
+describe('action.yml', () => {
+  it('is a composite action with the documented inputs, and uploads SARIF with upload-sarif when asked', () => {
+    expect(action.runs.using).toBe('composite');
+    expect(Object.keys(action.inputs)).toEqual(
+      expect.arrayContaining([
+        'paths',
+        'format',
+        'fail-on',
+        'unknown',
+        'baseline',
+        'config',
+        'upload-sarif',
+        'version',
+      ]),
+    );
+    for (const [name, input] of Object.entries(action.inputs)) expect(input.description, name).toBeTruthy();
+    const upload = action.runs.steps.find((s) => s.uses?.startsWith('github/codeql-action/upload-sarif@'))!;
+    expect(upload.with).toEqual({
+      sarif_file: expr('steps.scan.outputs.report'),
+      category: expr('inputs.sarif-category'),
+    });
+    expect(upload.if).toContain("inputs.upload-sarif == 'true'");
+    expect(upload.if).toContain('always()');
+    // the upload comes before the gate, so a failing scan still uploads
+    const index = (step: Step) => action.runs.steps.indexOf(step);
+    const gate = action.runs.steps.at(-1)!;
+    expect(index(upload)).toBeLessThan(index(gate));
+    expect(gate.run).toContain('exit');
+    expect(action.outputs['exit-code']!.value).toBe(expr('steps.scan.outputs.exit-code'));
+  });
+
+  it('a clean repository: exit 0, a valid SARIF report at repository-relative paths', () => {
+    const repo = fixtureRepository({ 'infra/stack.yaml': 'cloudformation-yaml/pass.yaml' });
+    const { steps, outputs, npxArgs } = runAction(repo, { paths: 'infra' });
+    expect(npxArgs).toEqual([
+      '--yes',
+      'hyperpod-cmk@latest',
+      'iac',
+      'infra',
+      '--format',
+      'sarif',
+      '--fail-on',
+      'low',
+      '--output',
+      'hyperpod-cmk.sarif',
+    ]);
+    expect(outputs.scan).toEqual({ 'exit-code': '0', report: 'hyperpod-cmk.sarif' });
+    expect(steps.map((s) => s.status)).toEqual([0, 0]);
+    const log = JSON.parse(readFileSync(join(repo, 'hyperpod-cmk.sarif'), 'utf8'));
+    expect(log.runs[0].automationDetails.id).toMatch(/^hyperpod-cmk\/iac\/[0-9a-f]{12}\/$/);
+  });
+
+  it('a failing repository: the scan step succeeds (so SARIF uploads), the gate fails with exit 1', () => {
+    const repo = fixtureRepository({
+      'infra/a.yaml': 'cloudformation-yaml/no-key.yaml',
+      'infra/tf': 'terraform/pass',
+    });
+    const { steps, outputs } = runAction(repo, { paths: 'infra/a.yaml\ninfra/tf', version: '0.1.0' });
+    expect(outputs.scan!['exit-code']).toBe('1');
+    expect(steps.map((s) => s.status)).toEqual([0, 1]);
+    expect(steps[1]!.stdout).toContain(
+      '::error title=hyperpod-cmk::a finding at or above fail-on failed (exit 1)',
+    );
+    const log = JSON.parse(readFileSync(join(repo, 'hyperpod-cmk.sarif'), 'utf8'));
+    const uris = log.runs[0].results.map(
+      (r: { locations: { physicalLocation: { artifactLocation: { uri: string } } }[] }) =>
+        r.locations[0]!.physicalLocation.artifactLocation.uri,
+    );
+    expect(uris).toContain('infra/a.yaml');
+  });
+
+  it('fail-on none reports only; github format annotates on the log; every optional input reaches the CLI', () => {
+    const repo = fixtureRepository({ 'infra/a.yaml': 'cloudformation-yaml/no-key.yaml' });
+    const none = runAction(repo, { paths: 'infra', 'fail-on': 'none' });
+    expect(none.outputs.scan!['exit-code']).toBe('0');
+    expect(none.steps.map((s) => s.status)).toEqual([0, 0]);
+
+    const github = runAction(repo, { paths: 'infra', format: 'github', 'upload-sarif': 'false' });
+    expect(github.npxArgs).not.toContain('--output');
+    expect(github.outputs.scan!.report).toBe('');
+    expect(github.steps[0]!.stdout).toMatch(
+      /^::error file=infra\/a\.yaml,line=\d+,title=hyperpod-root-volume-cmk \(high\)::/m,
+    );
+
+    const all = runAction(repo, {
+      paths: 'infra',
+      format: 'junit',
+      output: 'reports/junit.xml',
+      unknown: 'warn',
+      baseline: '.hyperpod-cmk-baseline.json',
+      config: 'ci/hyperpod-cmk.yaml',
+      version: '1.2.3',
+    });
+    expect(all.npxArgs).toEqual([
+      '--yes',
+      'hyperpod-cmk@1.2.3',
+      'iac',
+      'infra',
+      '--format',
+      'junit',
+      '--fail-on',
+      'low',
+      '--output',
+      'reports/junit.xml',
+      '--unknown',
+      'warn',
+      '--baseline',
+      '.hyperpod-cmk-baseline.json',
+      '--config',
+      'ci/hyperpod-cmk.yaml',
+    ]);
+  });
+
+  it('an input cannot inject shell: values are passed as single arguments', () => {
+    const repo = fixtureRepository({ 'infra/a.yaml': 'cloudformation-yaml/pass.yaml' });
+    const { npxArgs, steps } = runAction(repo, { paths: 'infra', config: '$(touch pwned); `touch pwned2`' });
+    expect(npxArgs.slice(-2)).toEqual(['--config', '$(touch pwned); `touch pwned2`']);
+    expect(steps[0]!.status).toBe(0);
+    expect(spawnSync('ls', [repo], { encoding: 'utf8' }).stdout).not.toContain('pwned');
+  });
+});

@@ -1,0 +1,127 @@
+/**
+ * GitHub Actions annotations, checked against the workflow-command format and its escaping rules
+ * (https://docs.github.com/en/actions/reference/workflows-and-actions/workflow-commands; the runner's
+ * escaping is actions/toolkit packages/core/src/command.ts): `::level k=v,k=v::data`, with `%`, CR,
+ * LF escaped in data and also `:` and `,` in property values.
+ */
+import { fileURLToPath } from 'node:url';
+import { describe, expect, it } from 'vitest';
+import type { Report } from '../../src/model/report.js';
+import { escapeData, escapeProperty, renderGithub } from '../../src/reporters/github.js';
+import { scanFixtures } from '../helpers/iac-scan.js';
+import { canonicalReport } from './fixture.js';
+
+/** Parses one workflow command line the way the runner does (split at the first `::` after the name). */
+function parse(line: string) {
+  const match = /^::(error|warning|notice)(?: ([^:]*))?::(.*)$/.exec(line);
+  if (!match) return undefined;
+  const decode = (text: string) =>
+    text
+      .replace(/%3A/g, ':')
+      .replace(/%2C/g, ',')
+      .replace(/%0D/g, '\r')
+      .replace(/%0A/g, '\n')
+      .replace(/%25/g, '%');
+  const properties = Object.fromEntries(
+    (match[2] ?? '')
+      .split(',')
+      .filter(Boolean)
+      .map((pair) => {
+        const at = pair.indexOf('=');
+        return [pair.slice(0, at), decode(pair.slice(at + 1))];
+      }),
+  );
+  return { level: match[1], properties, message: decode(match[3]!) };
+}
+
+describe('GitHub Actions annotations', () => {
+  it('escapes data and properties as the runner expects', () => {
+    expect(escapeData('100% done\r\nnext: a, b')).toBe('100%25 done%0D%0Anext: a, b');
+    expect(escapeProperty('a:b,c%d\ne')).toBe('a%3Ab%2Cc%25d%0Ae');
+    expect(escapeData('\u001b[31mred\u0007')).toBe('\\u001b[31mred\\u0007');
+  });
+
+  it('annotates each unsuppressed FAIL at its repository-relative file and line, by severity', async () => {
+    const { report } = await scanFixtures(['cloudformation-yaml']);
+    const fixtures = fileURLToPath(new URL('../fixtures/iac/', import.meta.url));
+    const root = fileURLToPath(new URL('../../', import.meta.url));
+    const lines = renderGithub(report, { cwd: fixtures, baseDir: root }).trimEnd().split('\n');
+    const commands = lines.slice(0, -1).map(parse);
+    expect(commands.every((c) => c !== undefined)).toBe(true);
+    const failed = report.findings.filter((f) => f.status === 'FAIL' && !f.suppressed);
+    const unknown = report.findings.filter((f) => f.status === 'UNKNOWN' && !f.suppressed);
+    expect(failed.length).toBeGreaterThan(0);
+    expect(unknown.length).toBeGreaterThan(0);
+    expect(commands).toHaveLength(failed.length + unknown.length + report.issues.length);
+    const level = { critical: 'error', high: 'error', medium: 'warning', low: 'notice' } as const;
+    for (const f of failed) {
+      const command = commands.find(
+        (c) =>
+          c!.properties.title === `${f.ruleId} (${f.severity})` &&
+          c!.properties.file === `test/fixtures/iac/${f.resource.location!.file}` &&
+          c!.properties.line === String(f.resource.location!.line) &&
+          c!.message.includes(f.message),
+      )!;
+      expect(command).toBeDefined();
+      expect(command.level).toBe(level[f.severity]);
+      expect(command.message).toContain(`\nRemediation: ${f.remediation}`);
+    }
+    for (const f of unknown) {
+      expect(
+        commands.some(
+          (c) =>
+            c!.level === 'warning' &&
+            c!.properties.title === `${f.ruleId} (could not be judged)` &&
+            c!.message.includes(f.message),
+        ),
+      ).toBe(true);
+    }
+    expect(lines.at(-1)).toMatch(/^hyperpod-cmk: \d+ failed, \d+ unknown, \d+ passed, \d+ suppressed/);
+  });
+
+  it('keeps suppressed failures as notices with their reason; a live finding has no file', () => {
+    const report = canonicalReport();
+    const lines = renderGithub(report).trimEnd().split('\n');
+    const commands = lines.slice(0, -1).map(parse);
+    const suppressed = report.findings.filter(
+      (f) => f.suppressed && (f.status === 'FAIL' || f.status === 'UNKNOWN'),
+    );
+    expect(suppressed.length).toBeGreaterThan(0);
+    for (const f of suppressed)
+      expect(
+        commands.some(
+          (c) =>
+            c!.level === 'notice' &&
+            c!.properties.title === `${f.ruleId} (suppressed)` &&
+            c!.message.includes(f.suppressed!.reason),
+        ),
+      ).toBe(true);
+    expect(commands.every((c) => c!.properties.file === undefined)).toBe(true);
+  });
+
+  it('no value from a template can end the command or start another', () => {
+    const base = canonicalReport();
+    const finding = base.findings.find((f) => f.status === 'FAIL' && !f.suppressed)!;
+    const evil = 'x\n::error file=/etc/passwd::pwned,title=a:b%0A\r\u001b[2J';
+    const report: Report = {
+      ...base,
+      findings: [
+        {
+          ...finding,
+          ruleId: `rule,${evil}`,
+          message: evil,
+          resource: { ...finding.resource, location: { file: `dir,x:${evil}.yaml`, line: 3 } },
+        },
+      ],
+    };
+    const text = renderGithub(report, { cwd: '/repo', baseDir: '/repo' });
+    const lines = text.trimEnd().split('\n');
+    expect(lines).toHaveLength(2);
+    expect(text).not.toMatch(/[\r\u001b]/);
+    const command = parse(lines[0]!)!;
+    expect(command.properties.file).toBe(`dir,x:${evil.replace('\u001b', '\\u001b')}.yaml`);
+    expect(command.properties.title).toBe(`rule,${evil.replace('\u001b', '\\u001b')} (${finding.severity})`);
+    expect(command.message.startsWith(`${finding.resource.cluster}`)).toBe(true);
+    expect(command.message).toContain(evil.replace('\u001b', '\\u001b'));
+  });
+});
