@@ -25,6 +25,7 @@ import {
   ListGrantsCommand,
   ListResourceTagsCommand,
 } from '@aws-sdk/client-kms';
+import { DescribeOrganizationCommand, OrganizationsClient } from '@aws-sdk/client-organizations';
 import {
   CreateClusterCommand,
   DescribeClusterCommand,
@@ -127,6 +128,7 @@ const minimum =
   1 + // GetCallerIdentity
   ACCOUNTS + // AssumeRole (the base identity's own account holds nothing)
   ACCOUNTS + // DescribeTrails (no trails, so no GetTrailStatus/GetEventSelectors)
+  ACCOUNTS + // DescribeOrganization (aws:PrincipalOrgID)
   accountRegions * 2 + // ListClusters (one page of 25), ListAliases
   clusters * 2 + // DescribeCluster, ListTags
   keys * 5 + // DescribeKey, GetKeyRotationStatus, GetKeyPolicy, ListGrants, ListResourceTags
@@ -195,10 +197,13 @@ async function bare(): Promise<{ seconds: number; calls: number }> {
       };
       const iam = new IAMClient(config('us-east-1', credentials));
       const trail = new CloudTrailClient(config(REGIONS[0]!, credentials));
-      clients.push(iam, trail);
+      const organizations = new OrganizationsClient(config('us-east-1', credentials));
+      clients.push(iam, trail, organizations);
       const roles = new Map<string, Promise<unknown>>();
       const work: Promise<unknown>[] = [
         send(() => trail.send(new DescribeTrailsCommand({ includeShadowTrails: true }))),
+        // Not in an organization in moto: the error is the answer.
+        send(() => organizations.send(new DescribeOrganizationCommand({})).catch(() => undefined)),
       ];
       for (const region of REGIONS) {
         const sagemaker = new SageMakerClient(config(region, credentials));

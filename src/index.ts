@@ -86,9 +86,21 @@ export function parseConfig(text: string, file = 'hyperpod-cmk.yaml'): Result<Re
 export function render(
   report: Report,
   format: string,
-  options: { color?: boolean; limit?: number } = {},
+  options: {
+    color?: boolean;
+    limit?: number;
+    /** The directory the report's relative paths are relative to (the scan's working directory). */
+    cwd?: string;
+    /** The repository root (absolute) that sarif, github, gitlab and junit make paths relative to. */
+    baseDir?: string;
+  } = {},
 ): string {
   const reporter = REPORTERS[format];
   if (!reporter) throw new Error(`unknown format "${format}"; one of ${FORMATS.join(', ')}`);
-  return reporter(report, { color: options.color ?? false, limit: options.limit ?? 0 });
+  return reporter(report, {
+    color: options.color ?? false,
+    limit: options.limit ?? 0,
+    ...(options.cwd !== undefined ? { cwd: options.cwd } : {}),
+    ...(options.baseDir !== undefined ? { baseDir: options.baseDir } : {}),
+  });
 }

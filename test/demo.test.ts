@@ -35,6 +35,7 @@ describe('demo', () => {
     const status = Object.fromEntries(report.clusters.map((c) => [c.name, c.status]));
     expect(status).toEqual({
       'llm-pretrain-prod': 'compliant',
+      'slurm-continuous': 'compliant',
       'slurm-legacy': 'non-compliant',
       'genai-batch': 'non-compliant',
       'vision-finetune': 'non-compliant',
@@ -46,10 +47,10 @@ describe('demo', () => {
       'bio-foundation': 'compliant-by-exception',
     });
     expect(report.summary).toMatchObject({
-      clusters: 10,
-      compliantClusters: 1,
+      clusters: 11,
+      compliantClusters: 2,
       compliantByException: 1,
-      clusterCompliancePct: 20,
+      clusterCompliancePct: 27.3,
     });
     expect(report.scan.accounts).toHaveLength(3);
     expect(report.scan.regions).toEqual(['us-east-1', 'us-west-2']);
@@ -62,6 +63,14 @@ describe('demo', () => {
         (f) => f.ruleId === ruleId && f.status === status && f.resource.id.includes(match),
       );
     expect(find('hyperpod-root-volume-cmk', 'FAIL', 'b2c3d4e5f6a7')?.messageId).toBe('awsOwned');
+    // Slurm clusters support Continuous provisioning, and so customer managed keys.
+    expect(find('hyperpod-cmk-provisioning-mode', 'PASS', 'c9d0e1f2a3b4')?.message).toBe(
+      'cluster runs in Continuous mode (Slurm), which supports customer managed keys',
+    );
+    expect(find('hyperpod-root-volume-cmk', 'PASS', 'c9d0e1f2a3b4/instance-group/compute')).toBeDefined();
+    // The grants EBS and SageMaker make for themselves are not strangers.
+    expect(find('kms-key-grants-scoped', 'PASS', 'mrk-5f6a7b8c')?.message).toContain('(4 grants)');
+    expect(find('kms-key-grants-scoped', 'PASS', 'mrk-1a2b3c4d')?.message).toContain('(4 grants)');
     expect(find('hyperpod-root-volume-cmk', 'FAIL', 'f6a7b8c9d0e1')?.messageId).toBe('awsManaged');
     expect(find('hyperpod-secondary-volume-cmk', 'FAIL', 'd4e5f6a7b8c9')?.messageId).toBe('awsOwned');
     expect(find('kms-key-not-pending-deletion', 'FAIL', '6f7a8b9c')?.message).toContain('2026-11-27');
@@ -139,7 +148,7 @@ describe('demo', () => {
         io,
       ),
     ).toBe(1);
-    expect(JSON.parse(readFileSync(join(dir, 'estate.json'), 'utf8')).clusters).toHaveLength(10);
+    expect(JSON.parse(readFileSync(join(dir, 'estate.json'), 'utf8')).clusters).toHaveLength(11);
     expect(readFileSync(join(dir, 'out.md'), 'utf8')).toContain('## hyperpod-cmk report');
     const evaluated = memoryIo({ cwd: dir });
     expect(

@@ -128,6 +128,32 @@ const hyperpodGrants = (roles: string[], keyIdSeed: string): Grant[] =>
     creationDate: '2026-09-01T10:00:00.000Z',
   }));
 
+/**
+ * The grants AWS makes for itself on a key that encrypts volumes: EBS grants Decrypt to the
+ * `aws:ec2-infrastructure` session of the volume's account, constrained to the volume (KMS
+ * developer guide, "Examining grants"), and a service grant shows its service principal in
+ * GranteeServicePrincipal. kms-key-grants-scoped passes them.
+ */
+const awsResourceGrants = (account: string, keyIdSeed: string, instances: string[]): Grant[] => [
+  ...instances.map((instance, i) => ({
+    grantId: `${keyIdSeed.slice(0, 16)}e${String(i).padStart(47, '0')}`,
+    name: `ebs-${instance}`,
+    granteePrincipal: `arn:aws:sts::${account}:assumed-role/aws:ec2-infrastructure/${instance}`,
+    retiringPrincipal: 'arn:aws:iam::123456789012:root',
+    issuingAccount: `arn:aws:iam::${account}:root`,
+    operations: ['Decrypt'],
+    constraints: { EncryptionContextSubset: { 'aws:ebs:id': `vol-${instance.slice(2, 10)}ebs${i}` } },
+    creationDate: '2026-09-01T10:05:00.000Z',
+  })),
+  {
+    grantId: `${keyIdSeed.slice(0, 16)}s${'0'.repeat(47)}`,
+    granteeServicePrincipal: 'sagemaker.amazonaws.com',
+    retiringServicePrincipal: 'sagemaker.amazonaws.com',
+    operations: ['Decrypt', 'GenerateDataKeyWithoutPlaintext'],
+    creationDate: '2026-09-01T10:00:00.000Z',
+  },
+];
+
 interface KeySpec {
   id: string;
   account: string;
@@ -316,7 +342,10 @@ export function demoEstate(): Inventory {
         policy: goodPolicy(prod, EAST, [gpuRole]),
         tags: t,
         multiRegion: { replicas: [WEST] },
-        grants: hyperpodGrants([gpuRole], '1a2b3c4d5e6f4071'),
+        grants: [
+          ...hyperpodGrants([gpuRole], '1a2b3c4d5e6f4071'),
+          ...awsResourceGrants(prod, '1a2b3c4d5e6f4071', ['i-0a1b2c3d4e5f60718', 'i-0b2c3d4e5f6071829']),
+        ],
         requestsPerMonth: 2_400_000,
         rotation: { enabled: true, periodInDays: 180, rotationCount: 3 },
       }),
@@ -328,7 +357,10 @@ export function demoEstate(): Inventory {
         policy: goodPolicy(prod, EAST, [dataRole]),
         tags: t,
         multiRegion: { replicas: [WEST] },
-        grants: hyperpodGrants([dataRole], '2b3c4d5e6f7a4819'),
+        grants: [
+          ...hyperpodGrants([dataRole], '2b3c4d5e6f7a4819'),
+          ...awsResourceGrants(prod, '2b3c4d5e6f7a4819', ['i-0c3d4e5f60718293a']),
+        ],
         requestsPerMonth: 600_000,
       }),
     );
@@ -367,6 +399,76 @@ export function demoEstate(): Inventory {
         principalArn: `arn:aws:sts::${prod}:assumed-role/platform-deployer/pipeline-8812`,
         principalType: 'AssumedRole',
         keyRef: gpuKey,
+      }),
+    );
+  }
+
+  // 1b. slurm-continuous: Slurm clusters support Continuous provisioning too, and with it customer
+  //     managed keys. One key per instance group, EBS grants on the keys. All PASS.
+  {
+    const headRole = roleArn(prod, 'hyperpod-slurm-head');
+    const computeRole = roleArn(prod, 'hyperpod-slurm-compute');
+    const headKey = keyArn(WEST, prod, 'mrk-4e5f6a7b8c9d40e1f2a3b4c5d6e7f809');
+    const computeKey = keyArn(WEST, prod, 'mrk-5f6a7b8c9d0e41f2a3b4c5d6e7f80912');
+    const t = { ...tags('hpc-team', 'weather-ml', 'confidential'), hyperpod: 'true' };
+    keys.push(
+      key({
+        id: 'mrk-4e5f6a7b8c9d40e1f2a3b4c5d6e7f809',
+        account: prod,
+        region: WEST,
+        alias: 'alias/hyperpod/weather-ml/head',
+        policy: goodPolicy(prod, WEST, [headRole]),
+        tags: t,
+        multiRegion: { replicas: [EAST] },
+        grants: [
+          ...hyperpodGrants([headRole], '4e5f6a7b8c9d40e1'),
+          ...awsResourceGrants(prod, '4e5f6a7b8c9d40e1', ['i-0d4e5f60718293a4b']),
+        ],
+        requestsPerMonth: 90_000,
+      }),
+      key({
+        id: 'mrk-5f6a7b8c9d0e41f2a3b4c5d6e7f80912',
+        account: prod,
+        region: WEST,
+        alias: 'alias/hyperpod/weather-ml/compute',
+        policy: goodPolicy(prod, WEST, [computeRole]),
+        tags: t,
+        multiRegion: { replicas: [EAST] },
+        grants: [
+          ...hyperpodGrants([computeRole], '5f6a7b8c9d0e41f2'),
+          ...awsResourceGrants(prod, '5f6a7b8c9d0e41f2', ['i-0e5f60718293a4b5c', 'i-0f60718293a4b5c6d']),
+        ],
+        requestsPerMonth: 800_000,
+      }),
+    );
+    roles.push(
+      role(prod, 'hyperpod-slurm-head', [headKey], 'AROA1SLURMHEAD00000001'),
+      role(prod, 'hyperpod-slurm-compute', [computeKey], 'AROA1SLURMCOMP00000001'),
+    );
+    clusters.push(
+      cluster({
+        id: 'c9d0e1f2a3b4',
+        name: 'slurm-continuous',
+        account: prod,
+        region: WEST,
+        orchestrator: 'slurm',
+        continuous: true,
+        tags: t,
+        groups: [
+          {
+            name: 'controller',
+            role: headRole,
+            type: 'ml.m5.4xlarge',
+            count: 1,
+            volumes: volumes(headKey, { key: headKey, size: 200 }),
+          },
+          {
+            name: 'compute',
+            role: computeRole,
+            count: 8,
+            volumes: volumes(computeKey, { key: computeKey, size: 1000 }),
+          },
+        ],
       }),
     );
   }

@@ -222,11 +222,14 @@ async function seedKey(
       );
   }
   for (const grant of key.grants ?? []) {
-    if (!grant.granteePrincipal) continue;
+    // A grant to a service principal is seeded with the service in GranteePrincipal, where
+    // ListGrants may show it too.
+    const grantee = grant.granteePrincipal ?? grant.granteeServicePrincipal;
+    if (!grantee) continue;
     await kms.send(
       new CreateGrantCommand({
         KeyId: keyId,
-        GranteePrincipal: grant.granteePrincipal,
+        GranteePrincipal: grantee,
         Operations: grant.operations as GrantOperation[],
         ...(grant.retiringPrincipal ? { RetiringPrincipal: grant.retiringPrincipal } : {}),
       }),

@@ -6,6 +6,9 @@
  *   key (`RootVolume: true` with a `VolumeKmsKeyId` that is not an `alias/aws/...` AWS managed key);
  * - a secondary EBS volume (an EbsVolumeConfig without `RootVolume: true`) without such a key
  *   (a group with no secondary volume is fine, as the hyperpod-secondary-volume-cmk rule says);
+ * - a cluster with instance groups that is not in NodeProvisioningMode Continuous: HyperPod honours
+ *   customer managed keys only in that mode, which EKS and Slurm clusters both support (an
+ *   intrinsic function counts as Continuous, as a key given as one counts as customer managed);
  * - an AWS::KMS::Key (symmetric) without EnableKeyRotation: true, or rotating less often than the
  *   configured maximum.
  * A key given as an intrinsic function (Ref, GetAtt, ImportValue...) counts as a customer managed
@@ -64,6 +67,23 @@ rule hyperpod_secondary_volume_cmk when %hyperpod_clusters !empty {
             [FIX]: set VolumeKmsKeyId on the EbsVolumeConfig to a customer managed key
             >>
         }
+    }
+}
+
+# Customer managed keys are honoured only in Continuous provisioning mode (EKS or Slurm clusters).
+rule hyperpod_continuous_provisioning when %hyperpod_clusters !empty {
+    %hyperpod_clusters[ Properties.InstanceGroups exists ] {
+        Properties.NodeProvisioningMode exists
+        <<
+        [HYPERPOD-CMK-PROVISIONING-MODE]: the cluster is not in Continuous provisioning mode, where HyperPod ignores customer managed keys
+        [FIX]: set NodeProvisioningMode: Continuous (EKS and Slurm clusters both support it)
+        >>
+        Properties.NodeProvisioningMode == "Continuous" or
+        Properties.NodeProvisioningMode is_struct
+        <<
+        [HYPERPOD-CMK-PROVISIONING-MODE]: the cluster is not in Continuous provisioning mode, where HyperPod ignores customer managed keys
+        [FIX]: set NodeProvisioningMode: Continuous (EKS and Slurm clusters both support it)
+        >>
     }
 }
 
@@ -169,6 +189,18 @@ deny contains msg if {
 	msg := sprintf("%s: instance group %s has a secondary EBS volume without a customer managed key (hyperpod-secondary-volume-cmk)", [name, group_name(group)])
 }
 
+# Customer managed keys are honoured only in Continuous provisioning mode (EKS or Slurm clusters).
+continuous(cluster) if object.get(cluster, ["Properties", "NodeProvisioningMode"], "") == "Continuous"
+
+continuous(cluster) if is_object(object.get(cluster, ["Properties", "NodeProvisioningMode"], ""))
+
+deny contains msg if {
+	some [name, cluster] in clusters
+	count(object.get(cluster, ["Properties", "InstanceGroups"], [])) > 0
+	not continuous(cluster)
+	msg := sprintf("%s: the cluster is not in Continuous provisioning mode, where HyperPod ignores customer managed keys; EKS and Slurm clusters both support it (hyperpod-cmk-provisioning-mode)", [name])
+}
+
 symmetric(key) if object.get(key, ["Properties", "KeySpec"], "SYMMETRIC_DEFAULT") == "SYMMETRIC_DEFAULT"
 
 deny contains msg if {
@@ -194,7 +226,7 @@ deny contains msg if {
 
 export interface CiViolation {
   resource: string;
-  check: 'root-volume-cmk' | 'secondary-volume-cmk' | 'key-rotation';
+  check: 'root-volume-cmk' | 'secondary-volume-cmk' | 'provisioning-mode' | 'key-rotation';
 }
 
 type Json = Record<string, unknown>;
@@ -215,6 +247,13 @@ export function ciPolicyViolations(template: unknown, rotationMaxDays: number): 
     const resource = asObject(raw);
     const properties = asObject(resource?.Properties) ?? {};
     if (resource?.Type === 'AWS::SageMaker::Cluster') {
+      const mode = properties.NodeProvisioningMode;
+      if (
+        asArray(properties.InstanceGroups).length > 0 &&
+        mode !== 'Continuous' &&
+        asObject(mode) === undefined
+      )
+        found.push({ resource: name, check: 'provisioning-mode' });
       for (const group of asArray(properties.InstanceGroups).map(asObject)) {
         const volumes = asArray(group?.InstanceStorageConfigs)
           .map((c) => asObject(asObject(c)?.EbsVolumeConfig))

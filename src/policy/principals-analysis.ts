@@ -4,7 +4,7 @@
  */
 import type { PolicyDocument } from '../model/inventory.js';
 import { ADMIN_ACTIONS, ALL_KEY_ACTIONS, USAGE_ACTIONS } from './actions.js';
-import { requestContext } from './conditions.js';
+import { requestContext, withPrincipalOrganization } from './conditions.js';
 import { allowedPrincipals, effectiveActions } from './evaluate.js';
 import { type Caller, describePrincipal, type PrincipalRef, roleArnOfSession } from './principal.js';
 
@@ -69,22 +69,29 @@ export function principalAccess(
   policy: PolicyDocument,
   keyArn: string,
   keyAccount: string,
+  /** The organization of the key's account (its principals' aws:PrincipalOrgID), when known. */
+  keyOrganizationId?: string | null,
 ): PrincipalAccess[] {
   let byKey = analysed.get(policy);
   if (!byKey) {
     byKey = new Map();
     analysed.set(policy, byKey);
   }
-  const cacheKey = `${keyArn}|${keyAccount}`;
+  const cacheKey = `${keyArn}|${keyAccount}|${keyOrganizationId}`;
   let result = byKey.get(cacheKey);
   if (!result) {
-    result = analysePrincipals(policy, keyArn, keyAccount);
+    result = analysePrincipals(policy, keyArn, keyAccount, keyOrganizationId);
     byKey.set(cacheKey, result);
   }
   return result;
 }
 
-function analysePrincipals(policy: PolicyDocument, keyArn: string, keyAccount: string): PrincipalAccess[] {
+function analysePrincipals(
+  policy: PolicyDocument,
+  keyArn: string,
+  keyAccount: string,
+  keyOrganizationId: string | null | undefined,
+): PrincipalAccess[] {
   const seen = new Map<string, PrincipalAccess>();
   const isOwn = ownAccountTest(policy, keyAccount);
   for (const { ref } of allowedPrincipals(policy)) {
@@ -92,7 +99,7 @@ function analysePrincipals(policy: PolicyDocument, keyArn: string, keyAccount: s
     if (seen.has(name)) continue;
     const caller = callerFor(ref, keyAccount);
     if (!caller) continue;
-    const context = requestContext(
+    const base = requestContext(
       caller.kind === 'iam' && ref.kind !== 'any'
         ? {
             // For a role session, aws:PrincipalArn is the role's ARN.
@@ -102,6 +109,11 @@ function analysePrincipals(policy: PolicyDocument, keyArn: string, keyAccount: s
           }
         : {},
     );
+    // A principal of the key's own account is in the key account's organization.
+    const context =
+      caller.kind === 'iam' && ref.kind !== 'any' && isOwn(caller.account)
+        ? withPrincipalOrganization(base, keyOrganizationId)
+        : base;
     const actions = effectiveActions(policy, caller, keyArn, context, {
       includeDelegation: ref.kind === 'account',
     }).map((grant) => grant.action);

@@ -115,6 +115,8 @@ export interface KeyFacts {
   keyArn?: string | undefined;
   /** The key's account: 12 digits, `${AWS::AccountId}` (IaC) or "unknown". */
   keyAccount?: string | undefined;
+  /** The organization of the key's account (aws:ResourceOrgID); null: in none; undefined: not known. */
+  keyOrganizationId?: string | null | undefined;
 }
 
 const statementsOf = (doc: PolicyDocument): PolicyStatement[] =>
@@ -206,11 +208,11 @@ function neverApplies(statement: PolicyStatement, key: KeyFacts): string | undef
     ),
   ];
   const values: Record<string, string> = {};
+  const absent = foreign.map((prefix) => `${prefix}:*`);
   if (key.keyAccount && ACCOUNT.test(key.keyAccount)) values['aws:ResourceAccount'] = key.keyAccount;
-  const context = requestContext(
-    values,
-    foreign.map((prefix) => `${prefix}:*`),
-  );
+  if (key.keyOrganizationId) values['aws:ResourceOrgID'] = key.keyOrganizationId;
+  else if (key.keyOrganizationId === null) absent.push('aws:ResourceOrgID', 'aws:ResourceOrgPaths');
+  const context = requestContext(values, absent);
   if (evaluateConditions(statement.Condition, context) !== 'no') return undefined;
   const blocking = entries
     .filter(

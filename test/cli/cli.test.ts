@@ -139,6 +139,7 @@ describe('config errors name the path and what was expected', () => {
       'allowedExternalAccounts: ["12345"]\n',
       /\$\.allowedExternalAccounts\[0\]: .*12-digit/,
     ],
+    ['bad organization id', 'organizationId: org-123\n', /\$\.organizationId: .*o-a1b2c3d4e5/],
   ];
   it.each(cases)('%s', async (name, yaml, pattern) => {
     const cfg = file(`${name.replace(/\W+/g, '-')}.yaml`, yaml);

@@ -2,7 +2,9 @@
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { runCli } from '../../src/cli/main.js';
+import { render } from '../../src/index.js';
 import { FORMATS } from '../../src/reporters/index.js';
+import { scanFixtures } from '../helpers/iac-scan.js';
 import { memoryIo } from '../helpers/io.js';
 import { validateXml } from '../helpers/xmllint.js';
 import { OcsfReportSchema } from '../reporters/ocsf-schema.js';
@@ -26,6 +28,17 @@ const check: Record<string, (text: string) => void> = {
 describe('--format junit|github|gitlab|ocsf', () => {
   it('are registered formats', () => {
     expect(FORMATS).toEqual(expect.arrayContaining(['junit', 'github', 'gitlab', 'ocsf', 'sarif']));
+  });
+
+  it('the library render() takes the repository root too', async () => {
+    const { report } = await scanFixtures(['cloudformation-yaml/no-key.yaml']);
+    const root = fileURLToPath(new URL('../../', import.meta.url));
+    const issues = JSON.parse(render(report, 'gitlab', { cwd: IAC, baseDir: root })) as {
+      location: { path: string };
+    }[];
+    expect(issues.length).toBeGreaterThan(0);
+    for (const issue of issues)
+      expect(issue.location.path).toBe('test/fixtures/iac/cloudformation-yaml/no-key.yaml');
   });
 
   for (const format of Object.keys(check)) {

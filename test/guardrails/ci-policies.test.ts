@@ -30,6 +30,8 @@ const readTemplate = (path: string): unknown =>
 const EXPECTED: Record<string, string[]> = {
   'cluster-compliant.json': [],
   'cluster-compliant-short-form.yaml': [],
+  'cluster-slurm-continuous.json': [],
+  'cluster-legacy-mode.json': ['provisioning-mode'],
   'key-asymmetric-without-rotation.json': [],
   'cluster-no-root-cmk.json': ['root-volume-cmk'],
   'cluster-no-storage-config.json': ['root-volume-cmk'],
@@ -44,6 +46,7 @@ const EXPECTED: Record<string, string[]> = {
 const GUARD_RULES: Record<string, string[]> = {
   'root-volume-cmk': ['hyperpod_root_volume_cmk', 'hyperpod_no_aws_managed_keys'],
   'secondary-volume-cmk': ['hyperpod_secondary_volume_cmk', 'hyperpod_no_aws_managed_keys'],
+  'provisioning-mode': ['hyperpod_continuous_provisioning'],
   'key-rotation': ['kms_key_rotation_enabled'],
 };
 
@@ -85,6 +88,7 @@ describe('the Guard rules in cfn-guard', () => {
   it.each(Object.entries(EXPECTED))('%s', (file, expected) => {
     const result = runCfnGuard(binary, rulesFile, new URL(file, FIXTURES).pathname);
     expect(Object.keys(result.rules).sort()).toEqual([
+      'hyperpod_continuous_provisioning',
       'hyperpod_no_aws_managed_keys',
       'hyperpod_root_volume_cmk',
       'hyperpod_secondary_volume_cmk',
@@ -126,10 +130,11 @@ describe('the Rego policy', () => {
     expect(rego).toMatch(/^package main$/m);
     expect(rego).toMatch(/^import rego\.v1$/m);
     const denies = [...rego.matchAll(/^deny contains msg if \{$/gm)];
-    expect(denies).toHaveLength(4);
+    expect(denies).toHaveLength(5);
     for (const id of [
       'hyperpod-root-volume-cmk',
       'hyperpod-secondary-volume-cmk',
+      'hyperpod-cmk-provisioning-mode',
       'kms-key-rotation-enabled',
     ])
       expect(rego).toContain(`(${id})`);

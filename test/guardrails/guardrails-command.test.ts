@@ -58,9 +58,11 @@ describe('guardrails --demo', () => {
       'budget/kms-budget-111111111111.yaml',
     ])
       expect(written).toContain(path);
-    expect(written.filter((p) => p.startsWith('key-policies/')).length).toBe(20);
+    expect(written.filter((p) => p.startsWith('key-policies/')).length).toBe(22);
     const readme = read('README.md');
     expect(readme).toMatch(/No IAM condition key lets a policy require a customer managed key/);
+    expect(readme).toContain('EKS and Slurm clusters');
+    expect(readme).not.toMatch(/rebuil[dt] on EKS|EKS-only/);
     for (const path of written.filter((p) =>
       /^(scp|tag-policy|ci\/|detection\/(cloudformation|terraform))/.test(p),
     ))
@@ -87,7 +89,7 @@ describe('guardrails --demo', () => {
     expect(tags.length).toBeLessThanOrEqual(10_000);
     expect(JSON.parse(tags).tags.hyperpod.tag_value['@@assign']).toEqual(['true']);
     const manifest = JSON.parse(read('manifest.json'));
-    expect(manifest.keyPolicies).toHaveLength(20);
+    expect(manifest.keyPolicies).toHaveLength(22);
     expect(manifest.skipped).toEqual([
       {
         what: 'instance group nova-customization/nova-rig',

@@ -6,7 +6,9 @@
  * The EventBridge paths run the same handler source with the emulator's clients.
  */
 import { readFileSync } from 'node:fs';
+import { createServer, request, type Server } from 'node:http';
 import { createRequire } from 'node:module';
+import type { AddressInfo } from 'node:net';
 import { ConfigServiceClient } from '@aws-sdk/client-config-service';
 import { CreateRoleCommand, IAMClient, PutRolePolicyCommand } from '@aws-sdk/client-iam';
 import {
@@ -38,13 +40,56 @@ const KEY_TAGS = { hyperpod: 'true' };
 const role = (name: string) => `arn:aws:iam::${MOTO_ACCOUNT}:role/${name}`;
 
 let moto: MotoServer;
+/**
+ * moto drops NodeProvisioningMode from DescribeCluster, and a key is honoured only in Continuous
+ * mode: this proxy in front of moto puts back the mode every test cluster was created with, so
+ * the Lambda (which reads an absent mode as the legacy one, as AWS means it) sees what AWS shows.
+ */
+let proxy: Server;
+let endpoint: string;
+function startModeProxy(target: string): Promise<Server> {
+  const upstream = new URL(target);
+  const server = createServer((incoming, outgoing) => {
+    const forward = request(
+      {
+        host: upstream.hostname,
+        port: upstream.port,
+        path: incoming.url,
+        method: incoming.method,
+        headers: incoming.headers,
+      },
+      (response) => {
+        const chunks: Buffer[] = [];
+        response.on('data', (chunk: Buffer) => chunks.push(chunk));
+        response.on('end', () => {
+          let body = Buffer.concat(chunks);
+          if (
+            String(incoming.headers['x-amz-target'] ?? '').endsWith('.DescribeCluster') &&
+            response.statusCode === 200
+          ) {
+            const described = JSON.parse(body.toString('utf8')) as Record<string, unknown>;
+            described.NodeProvisioningMode ??= 'Continuous';
+            body = Buffer.from(JSON.stringify(described));
+          }
+          const headers = { ...response.headers, 'content-length': String(body.length) };
+          outgoing.writeHead(response.statusCode ?? 500, headers);
+          outgoing.end(body);
+        });
+      },
+    );
+    incoming.pipe(forward);
+  });
+  return new Promise((resolve) => server.listen(0, '127.0.0.1', () => resolve(server)));
+}
 let keyArn: string;
 let keyId: string;
 const client = <T>(Client: new (config: object) => T): T =>
-  new Client({ region: REGION, endpoint: moto.endpoint, credentials: MOTO_CREDENTIALS });
+  new Client({ region: REGION, endpoint, credentials: MOTO_CREDENTIALS });
 
 beforeAll(async () => {
   moto = await startMoto();
+  proxy = await startModeProxy(moto.endpoint);
+  endpoint = `http://127.0.0.1:${(proxy.address() as AddressInfo).port}`;
   const iam = client(IAMClient);
   const kms = client(KMSClient);
   const sagemaker = client(SageMakerClient);
@@ -133,6 +178,7 @@ beforeAll(async () => {
 }, 120_000);
 
 afterAll(async () => {
+  proxy?.close();
   await moto?.stop();
 });
 
@@ -140,7 +186,7 @@ describe('the bundled Lambda on a Config scheduled notification', () => {
   it('reports one evaluation per cluster: COMPLIANT and NON_COMPLIANT with the failing rule', async () => {
     const saved = { ...process.env };
     Object.assign(process.env, {
-      AWS_ENDPOINT_URL: moto.endpoint,
+      AWS_ENDPOINT_URL: endpoint,
       AWS_ACCESS_KEY_ID: MOTO_CREDENTIALS.accessKeyId,
       AWS_SECRET_ACCESS_KEY: MOTO_CREDENTIALS.secretAccessKey,
       AWS_REGION: REGION,

@@ -12,7 +12,7 @@ describe('demo --live', () => {
     expect(await runCli(['demo', '--live', '--format', 'json'], io)).toBe(0);
     const report = JSON.parse(io.out()) as Report;
     expect(report.scan.source).toBe('live');
-    expect(report.summary.clusters).toBe(10);
+    expect(report.summary.clusters).toBe(11);
     expect(report.scan.accounts).toEqual(['111111111111', '222222222222', '333333333333']);
     const err = io.err();
     expect(err).toContain('restricted instance groups are not modelled by the emulator');

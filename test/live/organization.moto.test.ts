@@ -28,13 +28,15 @@ let other: MotoAccount;
 let inventory: Inventory;
 let keyArns: string[];
 let crossKey: { arn: string; keyId: string };
+let organizationId: string;
 const recorder = recordCalls();
 
 beforeAll(async () => {
   const url = motoUrl();
   management = await MotoAccount.create(url);
   const orgs = management.client(OrganizationsClient);
-  await orgs.send(new CreateOrganizationCommand({ FeatureSet: 'ALL' }));
+  const created = await orgs.send(new CreateOrganizationCommand({ FeatureSet: 'ALL' }));
+  organizationId = created.Organization!.Id!;
   const ids: string[] = [];
   for (const name of ['ml-prod', 'ml-research']) {
     const out = await orgs.send(
@@ -127,6 +129,16 @@ describe('scan --org', () => {
     const assumed = recorder.calls.filter((c) => c.operation === 'AssumeRole').map((c) => c.account);
     expect(new Set(assumed)).toEqual(new Set([member.id, other.id]));
     expect(recorder.calls.filter((c) => c.operation === 'ListAccounts').length).toBeGreaterThanOrEqual(1);
+  });
+
+  it("records each account's organization (DescribeOrganization), for aws:PrincipalOrgID", () => {
+    expect(inventory.accounts.map((a) => a.organizationId)).toEqual([
+      organizationId,
+      organizationId,
+      organizationId,
+    ]);
+    expect(inventory.gaps.filter((g) => g.operation === 'DescribeOrganization')).toEqual([]);
+    expect(recorder.calls.filter((c) => c.operation === 'DescribeOrganization')).toHaveLength(3);
   });
 
   it('reads every cluster past the first page of ListClusters', () => {

@@ -3,10 +3,13 @@
  * a CMK defined alongside (PASS), alias/aws/sagemaker (FAIL), no key (FAIL), a key that depends on
  * an input the files do not give (UNKNOWN naming it), a weak key (FAIL), a restricted group (N/A).
  */
+import { cpSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import type { Finding } from '../../src/model/finding.js';
 import { InventorySchema, isUnresolved } from '../../src/model/inventory.js';
-import { scanFixtures as scan } from '../helpers/iac-scan.js';
+import { IAC_FIXTURES, scanFixtures as scan } from '../helpers/iac-scan.js';
 
 const findingsOf = (findings: readonly Finding[], ruleId: string, type?: string) =>
   findings.filter((f) => f.ruleId === ruleId && (type === undefined || f.resource.type === type));
@@ -300,5 +303,37 @@ describe('a resource type that looks like a HyperPod cluster and is not read', (
       ],
     ]);
     expect(report.issues).toHaveLength(2);
+  });
+});
+
+describe.each(FORMATS)('$format: keys outside Continuous mode', ({ format, paths }) => {
+  it('the pass fixture without NodeProvisioningMode: its keys are ignored, the volumes FAIL', async () => {
+    // The same files, in a copy whose NodeProvisioningMode line (legacy mode when absent) is gone.
+    const dir = mkdtempSync(join(tmpdir(), 'hyperpod-cmk-legacy-'));
+    cpSync(join(IAC_FIXTURES, paths.pass), join(dir, paths.pass), { recursive: true });
+    let removed = 0;
+    for (const entry of readdirSync(join(dir, paths.pass.split('/')[0]!), {
+      recursive: true,
+      withFileTypes: true,
+    })) {
+      if (!entry.isFile()) continue;
+      const file = join(entry.parentPath, entry.name);
+      const text = readFileSync(file, 'utf8');
+      const legacy = text.replace(/^.*(NodeProvisioningMode|node_provisioning_mode).*Continuous.*\n/gm, '');
+      removed += text.length - legacy.length;
+      writeFileSync(file, legacy);
+    }
+    expect(removed, format).toBeGreaterThan(0);
+    const { report } = await scan([paths.pass], { cwd: dir });
+    for (const rule of ['hyperpod-root-volume-cmk', 'hyperpod-secondary-volume-cmk'])
+      expect([only(report.findings, rule).status, only(report.findings, rule).messageId]).toEqual([
+        'FAIL',
+        'keyIgnored',
+      ]);
+    expect(only(report.findings, 'hyperpod-cmk-provisioning-mode')).toMatchObject({
+      status: 'FAIL',
+      messageId: 'keyIgnored',
+    });
+    expect(report.clusters[0]!.status).toBe('non-compliant');
   });
 });

@@ -161,3 +161,31 @@ describe('principalAccess', () => {
     ).toEqual([]);
   });
 });
+
+// aws:PrincipalOrgID of a principal of the key's own account is the key account's organization.
+// https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_condition-keys.html#condition-keys-principalorgid
+describe('principalAccess with the organization of the key account', () => {
+  const ORG = 'o-a1b2c3d4e5';
+  const doc = policy(
+    stmt({ AWS: EXEC }, 'kms:Decrypt', { Condition: { StringEquals: { 'aws:PrincipalOrgID': ORG } } }),
+    stmt({ AWS: `arn:aws:iam::${B}:role/x` }, 'kms:Decrypt', {
+      Condition: { StringEquals: { 'aws:PrincipalOrgID': ORG } },
+    }),
+  );
+  const actionsOf = (organization: string | null | undefined) =>
+    Object.fromEntries(
+      principalAccess(doc, KEY, A, organization).map((entry) => [entry.name, entry.actions]),
+    );
+  it.each([
+    // the organization matches: granted; another one or none: not; unknown: counted (maybe)
+    [ORG, ['kms:Decrypt']],
+    ['o-zzzzzzzzzz', []],
+    [null, []],
+    [undefined, ['kms:Decrypt']],
+  ] as const)('key account in %s', (organization, own) => {
+    const actions = actionsOf(organization);
+    expect(actions[EXEC]).toEqual(own);
+    // another account's principal may be in any organization
+    expect(actions[`arn:aws:iam::${B}:role/x`]).toEqual(['kms:Decrypt']);
+  });
+});

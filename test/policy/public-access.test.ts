@@ -471,8 +471,8 @@ const rows: [string, string, PolicyStatement[], Verdict][] = [
   ],
 ];
 
-const verdictOf = (doc: PolicyDocument, index: number): Verdict | undefined => {
-  const analysis = publicAccess(doc, { keyArn: KEY, keyAccount: A });
+const verdictOf = (doc: PolicyDocument, index: number, organization?: string | null): Verdict | undefined => {
+  const analysis = publicAccess(doc, { keyArn: KEY, keyAccount: A, keyOrganizationId: organization });
   if (analysis.public.some((s) => s.index === index)) return 'public';
   if (analysis.ignored.some((s) => s.index === index)) return 'ignored';
   const restricted = analysis.restricted.find((s) => s.index === index);
@@ -487,6 +487,23 @@ describe("publicAccess: AWS Config's definition of a public key policy", () => {
     // The root statement is never a wildcard grant.
     expect(verdictOf(doc, 0)).toBeUndefined();
   });
+
+  // aws:ResourceOrgID is the organization of the key's account.
+  // https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_condition-keys.html#condition-keys-resourceorgid
+  it.each([
+    [ORG, 'o-zzzzzzzzzz', 'ignored'],
+    [ORG, ORG, 'public'],
+    [null, ORG, 'ignored'],
+    [undefined, 'o-zzzzzzzzzz', 'public'],
+  ] as const)(
+    'key in organization %s, a condition on aws:ResourceOrgID %s: %s',
+    (organization, value, expected) => {
+      const doc: PolicyDocument = {
+        Statement: [root, when({ StringEquals: { 'aws:ResourceOrgID': value } })],
+      };
+      expect(verdictOf(doc, 1, organization)).toBe(expected);
+    },
+  );
 
   it('says which definition it applies', () => {
     const analysis = publicAccess({ Statement: [open()] });

@@ -255,6 +255,21 @@ ruleTester(rule, {
       ],
     })),
     {
+      name: "never applies: aws:ResourceOrgID naming another organization than the key account's",
+      inventory: inventory({
+        accounts: [{ id: '111122223333', regions: ['us-east-1'], source: 'live', organizationId: ORG }],
+        keys: [
+          key('k1', {
+            policy: policyOf(
+              rootStatement(),
+              open({ Condition: { StringEquals: { 'aws:ResourceOrgID': 'o-zzzzzzzzzz' } } }),
+            ),
+          }),
+        ],
+      }),
+      expected: [{ status: 'PASS', messageId: 'restricted', resource: K1 }],
+    },
+    {
       name: `a Deny with NotPrincipal makes an Allow "*" non-public (${NOT_PRINCIPAL})`,
       inventory: withPolicy(open({ Principal: '*', Action: 'kms:*' }), {
         Sid: 'DenyAllButAdmins',
@@ -422,6 +437,11 @@ ruleTester(rule, {
         },
       ),
       expected: [{ status: 'FAIL', messageId: 'public', data: { statements: 'AllButOne (NotPrincipal)' } }],
+    },
+    {
+      name: 'aws:ResourceOrgID of another organization, the organization not known: public',
+      inventory: openWhen({ StringEquals: { 'aws:ResourceOrgID': 'o-zzzzzzzzzz' } }),
+      expected: [{ status: 'FAIL', messageId: 'public', resource: K1 }],
     },
     describeKeyDeniedCase(),
   ],

@@ -29,7 +29,7 @@ const DEMO_NOTE =
 export const demoCommand: CommandSpec = {
   name: 'demo',
   summary:
-    'run the whole pipeline on the bundled demo estate (3 accounts, 10 clusters; no AWS account needed)',
+    'run the whole pipeline on the bundled demo estate (3 accounts, 11 clusters; no AWS account needed)',
   description:
     'Evaluates a bundled snapshot of a realistic HyperPod estate with the bundled demo config, at the time the ' +
     'snapshot was taken (--now moves the clock). Exits 0 unless --fail-on is given.',

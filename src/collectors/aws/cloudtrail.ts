@@ -15,7 +15,7 @@ import {
   GetEventSelectorsCommand,
   GetTrailStatusCommand,
   type LookupAttribute,
-  LookupEventsCommand,
+  paginateLookupEvents,
 } from '@aws-sdk/client-cloudtrail';
 import type { Gap, Trail, TrailEvent } from '../../model/inventory.js';
 import type { ScanContext } from './context.js';
@@ -243,26 +243,16 @@ export class RegionEvents {
   private async run(attribute: LookupAttribute): Promise<void> {
     if (this.failure) return;
     const client = this.ctx.session.for('cloudtrail', this.account, this.region);
-    let token: string | undefined;
+    const input = { LookupAttributes: [attribute], StartTime: this.since, EndTime: this.until };
     try {
-      do {
-        const page = await client.send(
-          new LookupEventsCommand({
-            LookupAttributes: [attribute],
-            StartTime: this.since,
-            EndTime: this.until,
-            MaxResults: 50,
-            ...(token ? { NextToken: token } : {}),
-          }),
-        );
+      for await (const page of paginateLookupEvents({ client, pageSize: 50 }, input)) {
         for (const event of page.Events ?? []) {
           const mapped = trailEventOf(event, this.account, this.region);
           if (!mapped || this.seen.has(mapped.eventId)) continue;
           this.seen.add(mapped.eventId);
           this.events.push(mapped);
         }
-        token = page.NextToken || undefined;
-      } while (token);
+      }
     } catch (error) {
       this.failure ??= this.ctx.failed(
         { service: 'cloudtrail', operation: 'LookupEvents', account: this.account, region: this.region },

@@ -9,8 +9,8 @@ import {
   GetRoleCommand,
   GetRolePolicyCommand,
   type IAMClient,
-  ListAttachedRolePoliciesCommand,
-  ListRolePoliciesCommand,
+  paginateListAttachedRolePolicies,
+  paginateListRolePolicies,
 } from '@aws-sdk/client-iam';
 import type { ExecutionRole, PolicyStatement } from '../../model/inventory.js';
 import { PolicyDocumentSchema } from '../../model/inventory.js';
@@ -112,48 +112,31 @@ export class IamCollector {
     roleName: string,
     context: (operation: string) => { service: string; operation: string; account: string; resource: string },
   ): Promise<PolicyStatement[] | undefined> {
-    const tagged = <T>(operation: string, promise: Promise<T>): Promise<T> =>
-      promise.catch((error: unknown) => {
+    const tagged = <T>(operation: string, work: () => Promise<T>): Promise<T> =>
+      work().catch((error: unknown) => {
         throw Object.assign(error as object, { operation });
       });
     const attached: string[] = [];
     const inline: string[] = [];
     const listAttached = async () => {
-      let marker: string | undefined;
-      do {
-        const page = await tagged(
-          'ListAttachedRolePolicies',
-          client.send(
-            new ListAttachedRolePoliciesCommand({
-              RoleName: roleName,
-              ...(marker ? { Marker: marker } : {}),
-            }),
-          ),
-        );
-        for (const policy of page.AttachedPolicies ?? [])
-          if (policy.PolicyArn) attached.push(policy.PolicyArn);
-        marker = page.IsTruncated ? page.Marker : undefined;
-      } while (marker);
+      const pages = paginateListAttachedRolePolicies({ client }, { RoleName: roleName });
+      await tagged('ListAttachedRolePolicies', async () => {
+        for await (const page of pages)
+          for (const policy of page.AttachedPolicies ?? [])
+            if (policy.PolicyArn) attached.push(policy.PolicyArn);
+      });
     };
     const listInline = async () => {
-      let marker: string | undefined;
-      do {
-        const page = await tagged(
-          'ListRolePolicies',
-          client.send(
-            new ListRolePoliciesCommand({ RoleName: roleName, ...(marker ? { Marker: marker } : {}) }),
-          ),
-        );
-        inline.push(...(page.PolicyNames ?? []));
-        marker = page.IsTruncated ? page.Marker : undefined;
-      } while (marker);
+      const pages = paginateListRolePolicies({ client }, { RoleName: roleName });
+      await tagged('ListRolePolicies', async () => {
+        for await (const page of pages) inline.push(...(page.PolicyNames ?? []));
+      });
     };
     await Promise.all([listAttached(), listInline()]);
     const documents = await Promise.all([
       ...attached.map((arn) => this.managedPolicy(client, arn)),
       ...inline.map(async (name) => {
-        const out = await tagged(
-          'GetRolePolicy',
+        const out = await tagged('GetRolePolicy', () =>
           client.send(new GetRolePolicyCommand({ RoleName: roleName, PolicyName: name })),
         );
         return kmsStatements(out.PolicyDocument);

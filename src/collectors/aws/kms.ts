@@ -17,10 +17,10 @@ import {
   type GrantListEntry,
   type KMSClient,
   type KeyMetadata as KmsKeyMetadata,
-  ListAliasesCommand,
-  ListGrantsCommand,
-  ListKeysCommand,
-  ListResourceTagsCommand,
+  paginateListAliases,
+  paginateListGrants,
+  paginateListKeys,
+  paginateListResourceTags,
 } from '@aws-sdk/client-kms';
 import type {
   Gap,
@@ -225,18 +225,13 @@ export class KmsCollector {
     const awsManaged = 'code' in table ? new Set<string>() : table.awsManaged;
     const arns: string[] = [];
     try {
-      let marker: string | undefined;
-      do {
-        const page = await client.send(
-          new ListKeysCommand({ Limit: this.ctx.pageSize(1000), ...(marker ? { Marker: marker } : {}) }),
-        );
+      for await (const page of paginateListKeys({ client, pageSize: this.ctx.pageSize(1000) }, {})) {
         for (const entry of page.Keys ?? []) {
           const keyId = entry.KeyId ?? (entry.KeyArn ? keyIdOfArn(entry.KeyArn) : undefined);
           if (!keyId || awsManaged.has(keyId)) continue;
           arns.push(entry.KeyArn ?? keyArnOf(this.ctx.partition, region, account, keyId));
         }
-        marker = page.Truncated ? page.NextMarker : undefined;
-      } while (marker);
+      }
     } catch (error) {
       this.ctx.failed({ service: 'kms', operation: 'ListKeys', account, region }, error);
       return;
@@ -292,11 +287,7 @@ export class KmsCollector {
     const client = this.ctx.session.for('kms', account, region);
     const table: AliasTable = { targetOf: new Map(), aliasesOf: new Map(), awsManaged: new Set() };
     try {
-      let marker: string | undefined;
-      do {
-        const page = await client.send(
-          new ListAliasesCommand({ Limit: this.ctx.pageSize(100), ...(marker ? { Marker: marker } : {}) }),
-        );
+      for await (const page of paginateListAliases({ client, pageSize: this.ctx.pageSize(100) }, {})) {
         for (const alias of page.Aliases ?? []) {
           if (!alias.AliasName) continue;
           table.targetOf.set(alias.AliasName, alias.TargetKeyId);
@@ -306,8 +297,7 @@ export class KmsCollector {
           table.aliasesOf.set(alias.TargetKeyId, list);
           if (alias.AliasName.startsWith('alias/aws/')) table.awsManaged.add(alias.TargetKeyId);
         }
-        marker = page.Truncated ? page.NextMarker : undefined;
-      } while (marker);
+      }
       return table;
     } catch (error) {
       return this.ctx.failed({ service: 'kms', operation: 'ListAliases', account, region }, error);
@@ -328,18 +318,9 @@ export class KmsCollector {
     const client = this.ctx.session.for('kms', account, region);
     const tags: Tags = {};
     try {
-      let marker: string | undefined;
-      do {
-        const page = await client.send(
-          new ListResourceTagsCommand({
-            KeyId: arn,
-            Limit: this.ctx.pageSize(50),
-            ...(marker ? { Marker: marker } : {}),
-          }),
-        );
+      const pages = paginateListResourceTags({ client, pageSize: this.ctx.pageSize(50) }, { KeyId: arn });
+      for await (const page of pages)
         for (const tag of page.Tags ?? []) if (tag.TagKey) tags[tag.TagKey] = tag.TagValue ?? '';
-        marker = page.Truncated ? page.NextMarker : undefined;
-      } while (marker);
       return tags;
     } catch (error) {
       return this.ctx.failed(
@@ -481,18 +462,8 @@ export class KmsCollector {
   private async grants(client: KMSClient, arn: string, context: GapContext): Promise<Grant[] | undefined> {
     const grants: Grant[] = [];
     try {
-      let marker: string | undefined;
-      do {
-        const page = await client.send(
-          new ListGrantsCommand({
-            KeyId: arn,
-            Limit: this.ctx.pageSize(100),
-            ...(marker ? { Marker: marker } : {}),
-          }),
-        );
-        for (const entry of page.Grants ?? []) grants.push(grantOf(entry));
-        marker = page.Truncated ? page.NextMarker : undefined;
-      } while (marker);
+      const pages = paginateListGrants({ client, pageSize: this.ctx.pageSize(100) }, { KeyId: arn });
+      for await (const page of pages) for (const entry of page.Grants ?? []) grants.push(grantOf(entry));
       return grants;
     } catch (error) {
       this.ctx.failed(context, error);

@@ -1,5 +1,5 @@
 /** Organizations: the member accounts, from the management account or a delegated administrator. */
-import { DescribeOrganizationCommand, ListAccountsCommand } from '@aws-sdk/client-organizations';
+import { DescribeOrganizationCommand, paginateListAccounts } from '@aws-sdk/client-organizations';
 import type { AwsSession } from './clients.js';
 import type { ScanContext } from './context.js';
 import { errorName } from './errors.js';
@@ -19,9 +19,7 @@ export async function listOrgAccounts(
 ): Promise<OrgAccount[]> {
   const client = session.for('organizations', account, region);
   const accounts: OrgAccount[] = [];
-  let token: string | undefined;
-  do {
-    const page = await client.send(new ListAccountsCommand({ ...(token ? { NextToken: token } : {}) }));
+  for await (const page of paginateListAccounts({ client }, {})) {
     for (const entry of page.Accounts ?? []) {
       if (!entry.Id) continue;
       accounts.push({
@@ -30,8 +28,7 @@ export async function listOrgAccounts(
         state: String(entry.State ?? entry.Status ?? 'ACTIVE'),
       });
     }
-    token = page.NextToken || undefined;
-  } while (token);
+  }
   return accounts;
 }
 

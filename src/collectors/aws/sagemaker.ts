@@ -6,8 +6,8 @@ import {
   type ClusterInstanceStorageConfig,
   DescribeClusterCommand,
   type DescribeClusterResponse,
-  ListClustersCommand,
   ListTagsCommand,
+  paginateListClusters,
 } from '@aws-sdk/client-sagemaker';
 import type { Cluster, EbsVolume, InstanceGroup, Tags } from '../../model/inventory.js';
 import type { ScanContext } from './context.js';
@@ -35,20 +35,16 @@ export async function listClusters(
 ): Promise<ClusterListing[]> {
   const client = ctx.session.for('sagemaker', account, region);
   const clusters: ClusterListing[] = [];
-  let token: string | undefined;
-  do {
-    const page = await client.send(
-      new ListClustersCommand({ MaxResults: ctx.pageSize(100), ...(token ? { NextToken: token } : {}) }),
-    );
+  // A page may be short or empty while more follow (MaxResults caps clusters evaluated, not
+  // matched): the paginator keeps going while NextToken is set.
+  for await (const page of paginateListClusters({ client, pageSize: ctx.pageSize(100) }, {})) {
     if (!Array.isArray(page.ClusterSummaries))
       throw new IncompleteResponseError('ListClusters returned a page without ClusterSummaries');
     for (const summary of page.ClusterSummaries) {
       if (summary.ClusterArn)
         clusters.push({ arn: summary.ClusterArn, name: summary.ClusterName ?? summary.ClusterArn });
     }
-    // A page may be short or empty while more follow (MaxResults caps clusters evaluated, not matched).
-    token = page.NextToken || undefined;
-  } while (token);
+  }
   return clusters;
 }
 

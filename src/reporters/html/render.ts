@@ -45,7 +45,9 @@ h3{font-size:13px;margin:14px 0 6px;color:var(--muted);text-transform:uppercase;
 .tile .value{font-size:26px;font-weight:650;margin:2px 0}
 .tile .sub{color:var(--muted);font-size:12px}
 .good{color:var(--ok)}.fair{color:var(--warn)}.poor{color:var(--bad)}
-.grid2{display:grid;grid-template-columns:repeat(auto-fit,minmax(420px,1fr));gap:18px}
+.grid2{display:grid;grid-template-columns:repeat(auto-fit,minmax(min(420px,100%),1fr));gap:18px}
+.grid2>section{min-width:0}
+.chart{overflow-x:auto}
 table{border-collapse:collapse;width:100%}
 th,td{text-align:left;padding:6px 8px;border-bottom:1px solid var(--line);vertical-align:top}
 th{font-size:12px;color:var(--muted);font-weight:600;background:#fafbfc}
@@ -63,6 +65,7 @@ td.num,th.num{text-align:right;font-variant-numeric:tabular-nums}
 .filters select,.filters input{font:inherit;padding:4px 6px;border:1px solid var(--line);border-radius:6px;background:#fff;min-width:140px}
 .remedy{color:var(--muted);font-size:12px;margin-top:4px}
 details summary{cursor:pointer;color:var(--info);font-size:12px}
+pre{overflow-wrap:break-word}
 pre{white-space:pre-wrap;background:#f6f8fa;border:1px solid var(--line);border-radius:6px;padding:8px;margin:6px 0 0;font-size:12px}
 .note{color:var(--muted);font-size:12px}
 .empty{color:var(--muted);font-style:italic}
@@ -72,6 +75,24 @@ svg text{font:11px system-ui,sans-serif;fill:var(--muted)}
 .keymap .groups{display:flex;flex-wrap:wrap;gap:4px}
 .keymap .ig{border:1px solid var(--line);border-radius:4px;padding:1px 6px;font-size:12px;background:#fafbfc}
 footer{color:var(--muted);font-size:12px;text-align:center;padding:10px 0 30px}
+@media screen and (max-width:640px){
+ header{padding:14px 16px}
+ main{padding:12px}
+ section{padding:12px}
+ table:not(#findings){display:block;overflow-x:auto;max-width:100%}
+ .chart svg{min-width:600px}
+ #findings,#findings tbody,#findings tr,#findings td{display:block}
+ #findings tr[hidden]{display:none}
+ #findings thead{display:none}
+ #findings tr{border-bottom:1px solid var(--line);padding:8px 0}
+ #findings td{border:0;padding:2px 0;overflow-wrap:break-word}
+ #findings td:nth-child(-n+2){display:inline-block;margin-right:6px}
+ #findings td.num{text-align:left;color:var(--muted);font-size:12px}
+ #findings td.num:not(:empty)::before{content:"age: "}
+ .rule{min-width:0}
+ .filters label{flex:1 1 140px}
+ .filters select,.filters input{min-width:0;width:100%}
+}
 @media print{
  body{background:#fff;font-size:11px}
  header{background:#fff;color:#000;border-bottom:2px solid #000;padding:8px 0}
@@ -413,8 +434,8 @@ export function renderDashboard(data: DashboardData): string {
 ${tiles(data)}
 ${notes.length ? `<section class="noprint"><p class="note">${notes.map(e).join('<br>')}</p></section>` : ''}
 <div class="grid2">
-<section><h2>Compliance trend</h2>${trendChart(k.compliance?.trend ?? [])}</section>
-<section><h2>Time to remediate</h2>${mttrChart(data)}${ageTable(data)}</section>
+<section><h2>Compliance trend</h2><div class="chart">${trendChart(k.compliance?.trend ?? [])}</div></section>
+<section><h2>Time to remediate</h2><div class="chart">${mttrChart(data)}</div>${ageTable(data)}</section>
 </div>
 ${findingsSection(data)}
 ${keyMap(data.keys)}

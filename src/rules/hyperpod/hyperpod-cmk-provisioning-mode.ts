@@ -45,18 +45,18 @@ export default defineRule({
       'developer guide is taken to win. So an EKS or Slurm cluster in Continuous mode passes, and a cluster ' +
       'without it (the legacy mode, whatever its orchestrator) fails: a key configured there is not honoured and ' +
       'its volumes stay on an AWS owned key. Restricted instance groups do not support customer managed keys in ' +
-      'any mode.',
+      'any mode. Switching an existing cluster: the UpdateCluster request accepts NodeProvisioningMode ' +
+      '(UpdateClusterRequest in @aws-sdk/client-sagemaker 3.1142.0, which this tool ships), but an older copy of ' +
+      'the Slurm continuous-provisioning guide said existing clusters "cannot be migrated to continuous ' +
+      'provisioning at this time" and the current copy drops that sentence, so whether AWS accepts the switch is ' +
+      'not settled by the docs. Either way the volumes of groups created before the switch keep the key they were ' +
+      'created with (KMS key transition is not supported): new instance groups carry the keys.',
     remediation: {
       summary:
-        'Create clusters, EKS- or Slurm-orchestrated, with NodeProvisioningMode: Continuous. For an existing ' +
-        'cluster, the UpdateCluster request accepts NodeProvisioningMode (UpdateClusterRequest in ' +
-        '@aws-sdk/client-sagemaker 3.1142.0), but AWS docs disagree on whether a legacy-mode cluster may switch: ' +
-        'an older copy of the Slurm continuous-provisioning guide said existing clusters "cannot be migrated to ' +
-        'continuous provisioning at this time", the current copy drops that sentence. Try update-cluster; if it is ' +
-        'refused, create a new cluster in Continuous mode and move the workload. The volumes of groups created ' +
-        'before the switch keep the key they were created with (keys cannot change): add new instance groups that ' +
-        'name customer managed keys and delete the old ones. Restricted instance groups cannot use customer ' +
-        'managed keys at all.',
+        'Set NodeProvisioningMode: Continuous (EKS or Slurm). For an existing cluster, try update-cluster ' +
+        '--node-provisioning-mode Continuous (the API accepts it; AWS docs disagree on whether an existing cluster ' +
+        'may switch), else create a new cluster in that mode; then add instance groups that name customer managed ' +
+        'keys and delete the old ones. Restricted instance groups cannot use customer managed keys.',
       cli:
         'aws sagemaker update-cluster --cluster-name <name> --node-provisioning-mode Continuous\n' +
         '# if the cluster cannot switch: aws sagemaker create-cluster --cluster-name <new-name> --node-provisioning-mode Continuous ...',

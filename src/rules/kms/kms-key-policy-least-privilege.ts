@@ -1,4 +1,5 @@
 import { matchesAny } from '../../policy/glob.js';
+import { organizationOf } from '../../policy/organization.js';
 import { accountOf, roleNameOf, sameIamArn } from '../../policy/principal.js';
 import { type PrincipalAccess, principalAccess } from '../../policy/principals-analysis.js';
 import { defineRule, type RuleContext } from '../define-rule.js';
@@ -108,7 +109,12 @@ export default defineRule({
         const resource = keyResource(key);
         const found = violations(
           context,
-          principalAccess(policy, key.arn, key.account),
+          principalAccess(
+            policy,
+            key.arn,
+            key.account,
+            organizationOf(context.inventory.accounts, key.account, context.config.organizationId),
+          ),
           consumingRoles(context, key),
         );
         if (found.length === 0)

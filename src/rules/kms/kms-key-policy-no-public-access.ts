@@ -1,3 +1,4 @@
+import { organizationOf } from '../../policy/organization.js';
 import { PUBLIC_ACCESS_DEFINITION, publicAccess } from '../../policy/public-access.js';
 import { defineRule } from '../define-rule.js';
 import { eachKey, KEY_COMMON_MESSAGES, keyLabel, keyResource, withKeyPolicy } from '../helpers.js';
@@ -25,7 +26,8 @@ export default defineRule({
       '`ArnLike` read it as a wildcard, and any wildcard value (`o-*`, `arn:aws:iam::111122223333:role/*`, ' +
       '`AROA...:*`) is public, as AWS Config counts it. A statement that can never apply to a KMS request on ' +
       "the key grants nothing: a condition on another service's key (`s3:x-amz-acl`, `ec2:...`) without " +
-      'IfExists, aws:ResourceAccount naming another account, no KMS action, a Resource that is not the key. ' +
+      'IfExists, aws:ResourceAccount naming another account (or aws:ResourceOrgID another organization, where the ' +
+      "scan read the key account's organization or the config names it), no KMS action, a Resource that is not the key. " +
       'A Deny with NotPrincipal (everyone but the principals named), or a Deny to "*" whose every condition ' +
       'is a negated test of a fixed-value key, closes what it covers. A grant restricted only by aws:SourceIp, ' +
       'aws:SourceVpc or aws:SourceVpce is not public by this definition and passes, but the message says so: ' +
@@ -65,7 +67,15 @@ export default defineRule({
     yield* eachKey(context, (key) =>
       withKeyPolicy(context, key, (policy) => {
         const resource = keyResource(key);
-        const analysis = publicAccess(policy, { keyArn: key.arn, keyAccount: key.account });
+        const analysis = publicAccess(policy, {
+          keyArn: key.arn,
+          keyAccount: key.account,
+          keyOrganizationId: organizationOf(
+            context.inventory.accounts,
+            key.account,
+            context.config.organizationId,
+          ),
+        });
         const evidence = {
           definition: analysis.definition.name,
           statements: analysis.public,

@@ -1,4 +1,5 @@
 import { matchesAny } from '../../policy/glob.js';
+import { organizationOf } from '../../policy/organization.js';
 import { principalAccess } from '../../policy/principals-analysis.js';
 import { defineRule } from '../define-rule.js';
 import { eachKey, KEY_COMMON_MESSAGES, keyLabel, keyResource, withKeyPolicy } from '../helpers.js';
@@ -46,9 +47,12 @@ export default defineRule({
       withKeyPolicy(context, key, (policy) => {
         const resource = keyResource(key);
         const label = keyLabel(key);
-        const accesses = principalAccess(policy, key.arn, key.account).filter(
-          (access) => !access.ownAccountRoot,
-        );
+        const accesses = principalAccess(
+          policy,
+          key.arn,
+          key.account,
+          organizationOf(context.inventory.accounts, key.account, context.config.organizationId),
+        ).filter((access) => !access.ownAccountRoot);
         const mixed = accesses.filter((access) => access.admin.length > 0 && access.usage.length > 0);
         if (mixed.length > 0) {
           return {

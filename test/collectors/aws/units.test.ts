@@ -226,7 +226,7 @@ describe('docs/iam-policy.json', () => {
     'client-sts': 'sts',
     'client-ec2': 'ec2',
   };
-  /** Every `new XCommand(` in the collectors, as the IAM action it needs. */
+  /** Every `new XCommand(` and `paginateX(` in the collectors, as the IAM action it needs. */
   const used = new Set<string>();
   for (const file of readdirSync(dir).filter((f) => f.endsWith('.ts'))) {
     const text = readFileSync(new URL(file, dir), 'utf8');
@@ -234,10 +234,13 @@ describe('docs/iam-policy.json', () => {
       const names = block[1]!
         .split(',')
         .map((n) => n.trim())
-        .filter((n) => n.endsWith('Command') && !n.startsWith('type '));
-      for (const name of names)
-        if (new RegExp(`new ${name}\\(`).test(text))
-          used.add(`${service[block[2]!]}:${name.replace(/Command$/, '')}`);
+        .filter((n) => !n.startsWith('type '));
+      for (const name of names) {
+        const command = /^(\w+)Command$/.exec(name)?.[1];
+        const paginated = /^paginate(\w+)$/.exec(name)?.[1];
+        if (command && new RegExp(`new ${name}\\(`).test(text)) used.add(`${service[block[2]!]}:${command}`);
+        if (paginated && new RegExp(`${name}\\(`).test(text)) used.add(`${service[block[2]!]}:${paginated}`);
+      }
     }
   }
 
