@@ -17,7 +17,7 @@ import {
 } from '../engine/evaluate.js';
 import { createBaseline, parseBaseline, serializeBaseline } from '../model/baseline.js';
 import { parseIsoTime } from '../model/dates.js';
-import { SEVERITIES, type Severity } from '../model/finding.js';
+import { SEVERITIES, type Severity, type SourceIssue } from '../model/finding.js';
 import type { Report } from '../model/report.js';
 import { FORMATS, formatForPath, REPORTERS, ReportUnavailable } from '../reporters/index.js';
 import { RULES } from '../rules/registry.js';
@@ -37,6 +37,8 @@ export interface ReportOptions {
   failOn: Severity | 'none';
   unknown: UnknownMode;
   config?: string;
+  /** --no-config: ignore a config file in the working directory. */
+  noConfig?: boolean;
   now?: Date;
   limit: number;
   /** --base-dir: the repository root that CI formats (SARIF, GitHub, GitLab, JUnit) make paths relative to. */
@@ -149,6 +151,10 @@ export const reportOptions = (
     env: 'HYPERPOD_CMK_CONFIG',
   },
   {
+    flags: '--no-config',
+    description: `ignore ${DEFAULT_CONFIG_FILE} in the working directory and use the defaults (CI on untrusted changes)`,
+  },
+  {
     flags: '--now <time>',
     description: 'the clock, ISO-8601: audit the past, or make a run reproducible',
     parse: parseNow,
@@ -191,6 +197,7 @@ export function reportOptionsFrom(options: Record<string, unknown>): ReportOptio
     failOn: (options.failOn as Severity | 'none' | undefined) ?? 'low',
     unknown: (options.unknown as UnknownMode | undefined) ?? 'fail',
     ...(typeof options.config === 'string' ? { config: options.config } : {}),
+    ...(options.config === false ? { noConfig: true } : {}),
     ...(options.now instanceof Date ? { now: options.now } : {}),
     limit: typeof options.limit === 'number' ? options.limit : 10,
     ...(typeof options.baseDir === 'string' ? { baseDir: options.baseDir } : {}),
@@ -266,7 +273,7 @@ export function readInput(io: Io, path: string, what: string): string {
 /** The config: --config FILE, else hyperpod-cmk.yaml in the working directory, else `fallback`, else defaults. */
 export function loadConfig(
   io: Io,
-  options: Pick<ReportOptions, 'config'>,
+  options: Pick<ReportOptions, 'config' | 'noConfig'>,
   fallback?: { path: string; text: string },
 ): ResolvedConfig {
   const ruleIds = RULES.map((rule) => rule.meta.id);
@@ -276,11 +283,54 @@ export function loadConfig(
     return parsed.value;
   };
   if (options.config) return load(readInput(io, options.config, 'config'), options.config);
+  if (options.noConfig) return resolveConfig();
   const local = absolute(io, DEFAULT_CONFIG_FILE);
-  if (io.exists(local)) return load(io.readFile(local), DEFAULT_CONFIG_FILE);
+  if (io.exists(local)) {
+    const config = load(io.readFile(local), DEFAULT_CONFIG_FILE);
+    const notice = weakeningNotice(config);
+    if (notice) CONFIG_NOTICES.set(config, notice);
+    return config;
+  }
   if (fallback) return load(fallback.text, fallback.path);
   return resolveConfig();
 }
+
+const CONFIG_NOTICES = new WeakMap<ResolvedConfig, SourceIssue>();
+
+/**
+ * What a config file picked up from the working directory (not named with --config) does to the
+ * verdicts: rules turned off or given another severity, suppressions. In a scanned repository that
+ * file comes with the change under review, so the report names it.
+ */
+function weakeningNotice(config: ResolvedConfig): SourceIssue | undefined {
+  const off = Object.entries(config.rules)
+    .filter(([, setting]) => setting === 'off' || (typeof setting === 'object' && setting.enabled === false))
+    .map(([id]) => id);
+  const severity = Object.entries(config.rules)
+    .filter(([, setting]) =>
+      typeof setting === 'string' ? setting !== 'off' : setting.severity !== undefined,
+    )
+    .map(([id]) => id);
+  const parts = [
+    ...(off.length ? [`turns off ${off.join(', ')}`] : []),
+    ...(severity.length ? [`changes the severity of ${severity.join(', ')}`] : []),
+    ...(config.suppressions.length ? [`suppresses findings (${config.suppressions.length} rules)`] : []),
+  ];
+  if (parts.length === 0) return undefined;
+  return {
+    code: 'config.local',
+    severity: 'warning',
+    message: `${DEFAULT_CONFIG_FILE}, found in the working directory, ${parts.join('; ')}`,
+    hint: `in CI on changes you do not trust, pass --no-config, or --config FILE from a trusted place`,
+    location: { file: DEFAULT_CONFIG_FILE },
+  };
+}
+
+/** The notice for a config that loadConfig found in the working directory and that weakens the verdicts. */
+export const configNotices = (config: ResolvedConfig): SourceIssue[] => {
+  const notice = CONFIG_NOTICES.get(config);
+  return notice ? [notice] : [];
+};
 
 /**
  * --rule/--skip-rule as a selection for the engine. Ids and globs (picomatch) are matched against

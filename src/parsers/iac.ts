@@ -20,13 +20,14 @@ import {
 import { cloudFormationSkips, type InlineSkip, terraformSkips } from './common/inline-skips.js';
 import { internalIssue } from './common/issues.js';
 import { decodeText, mayRead, readBounded } from './common/safe-read.js';
-import { DocumentError, loadJson, loadYaml, type SNode, treeValue } from './common/source-tree.js';
+import { DocumentError, loadJson, loadYaml, plainOf, type SNode, treeValue } from './common/source-tree.js';
 import { ACCOUNT, REGION, type Val } from './common/value.js';
 import { type DiscoveredFile, discover, displayPath, IAC_MARKERS, readSource } from './discover.js';
 import { DEFAULT_MAX_FILE_BYTES } from './limits.js';
 import { initHcl, parseHcl } from './terraform/hcl.js';
 import { scanTerraform, type TfVarFile, tfvarsValues } from './terraform/index.js';
 import type { TfFile, TfModuleDir } from './terraform/module.js';
+import { tfJsonToHcl } from './terraform/tf-json.js';
 import { asPlan, planInventory, type TerraformPlan } from './terraform-plan/plan.js';
 
 export { DEFAULT_MAX_FILE_BYTES };
@@ -177,24 +178,40 @@ function parseFileUnguarded(
   roots: readonly string[] | undefined,
   skips?: InlineSkip[],
 ): Parsed {
-  if (file.format === 'tf-json') {
-    issues.push(
-      issueAt(file.file, {
-        code: 'tf.json_unsupported',
-        severity: 'error',
-        message: 'Terraform JSON configuration (.tf.json) is not scanned',
-        hint: 'scan a plan of it instead: terraform show -json PLAN > plan.json',
-      }),
-    );
-    return { kind: 'none' };
-  }
   const read = readSource(file, maxBytes, roots);
   if (!read.ok) {
     if (read.iacLike) issues.push(issueAt(file.file, read.issue));
     return { kind: 'none' };
   }
-  const { text } = read;
-  if (file.format === 'hcl' || file.format === 'tfvars') {
+  let { text } = read;
+  if (file.format === 'tf-json') {
+    // Terraform's JSON syntax: turned into the native syntax, then read like any .tf file.
+    let hcl: string | undefined;
+    try {
+      hcl = tfJsonToHcl(plainOf(loadJson(text)));
+    } catch (error) {
+      issues.push(
+        issueAt(
+          file.file,
+          { code: 'tf.parse', severity: 'error', message: (error as Error).message },
+          error instanceof DocumentError ? error.line : undefined,
+        ),
+      );
+      return { kind: 'none' };
+    }
+    if (hcl === undefined) {
+      issues.push(
+        issueAt(file.file, {
+          code: 'tf.parse',
+          severity: 'error',
+          message: 'Terraform JSON configuration must be a JSON object',
+        }),
+      );
+      return { kind: 'none' };
+    }
+    text = hcl;
+  }
+  if (file.format === 'hcl' || file.format === 'tfvars' || file.format === 'tf-json') {
     let parsed: ReturnType<typeof parseHcl>;
     try {
       parsed = parseHcl(text);
@@ -303,7 +320,7 @@ function loadDirectory(
   let names: string[];
   try {
     names = readdirSync(absDir)
-      .filter((name) => name.endsWith('.tf'))
+      .filter((name) => name.endsWith('.tf') || name.endsWith('.tf.json'))
       .sort();
   } catch {
     return undefined;
@@ -318,7 +335,7 @@ function loadDirectory(
       continue;
     }
     const parsed = parseFile(
-      { absPath, file: displayPath(cwd, absPath), format: 'hcl', size },
+      { absPath, file: displayPath(cwd, absPath), format: name.endsWith('.json') ? 'tf-json' : 'hcl', size },
       maxBytes,
       issues,
       roots,
@@ -341,7 +358,9 @@ export async function scanIac(options: IacScanOptions): Promise<Result<IacScanRe
     });
   const issues: SourceIssue[] = [...discovery.issues];
   if (
-    discovery.files.some((file) => file.format === 'hcl' || file.format === 'tfvars') ||
+    discovery.files.some(
+      (file) => file.format === 'hcl' || file.format === 'tfvars' || file.format === 'tf-json',
+    ) ||
     (options.varFiles?.length ?? 0) > 0
   )
     await initHcl();

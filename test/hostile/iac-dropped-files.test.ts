@@ -109,15 +109,42 @@ describe('what cannot be read is an issue', () => {
     expect(run.code).toBe(3);
   });
 
-  it('Terraform JSON (.tf.json) is an error naming the way to scan it', async () => {
+  it('Terraform JSON (.tf.json) is read and judged like the same .tf; a broken one is a parse error', async () => {
+    const cluster = {
+      cluster_name: ['$', '{local.name}'].join(''),
+      node_provisioning_mode: 'Continuous',
+      orchestrator: { eks: { cluster_arn: 'arn:aws:eks:us-east-1:111122223333:cluster/ml' } },
+      instance_groups: [
+        {
+          instance_group_name: 'workers',
+          instance_type: 'ml.g5.8xlarge',
+          instance_count: 1,
+          execution_role: 'arn:aws:iam::111122223333:role/hyperpod-workers',
+          life_cycle_config: {
+            source_s3_uri: 's3://hyperpod-lifecycle-111122223333',
+            on_create: 'on_create.sh',
+          },
+          instance_storage_configs: [
+            { ebs_volume_config: { root_volume: true } },
+            { ebs_volume_config: { volume_size_in_gb: 500 } },
+          ],
+        },
+      ],
+    };
     repo.write(
-      'main.tf.json',
-      JSON.stringify({ resource: { awscc_sagemaker_cluster: { this: { cluster_name: 'x' } } } }),
+      'json/main.tf.json',
+      JSON.stringify({
+        '//': 'generated',
+        locals: { name: 'wide' },
+        resource: { awscc_sagemaker_cluster: { this: cluster } },
+      }),
     );
-    repo.write('small.yaml', TEMPLATE);
+    repo.write('broken/main.tf.json', '{"resource": ');
     const run = await scanRepo(repo.repo, ['.']);
-    expect(issueTriples(run.report)).toEqual([['tf.json_unsupported', 'error', 'main.tf.json']]);
-    expect(run.code).toBe(1); // the FAIL of small.yaml wins over the incomplete scan;
+    expect(clusterVerdicts(run.report)).toEqual({
+      'json/main.tf.json#awscc_sagemaker_cluster.this': await standaloneVerdict('main.tf', TF),
+    });
+    expect(issueTriples(run.report)).toEqual([['tf.parse', 'error', 'broken/main.tf.json']]);
   });
 
   it.each([

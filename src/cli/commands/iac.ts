@@ -5,6 +5,7 @@ import { runPipeline } from '../../pipeline.js';
 import { RULES } from '../../rules/registry.js';
 import {
   absolute,
+  configNotices,
   emitReport,
   exitCode,
   gatingOptions,
@@ -176,6 +177,7 @@ export const iacCommand: CommandSpec = {
     progress.done();
     if (!scanned.ok) throw inputError(scanned.error);
     const { inventory, issues, counts, filesSeen, skips } = scanned.value;
+    issues.push(...configNotices(config));
     const found = Object.values(counts).reduce((a, b) => a + b, 0);
     if (found === 0) {
       issues.push({

@@ -5,11 +5,12 @@
  * history beyond LookupEvents' 90 days. A file that cannot be read or parsed is an issue naming
  * the file; the other files still count.
  */
-import { readdirSync, readFileSync, statSync } from 'node:fs';
+import { readdirSync, statSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import { gunzipSync } from 'node:zlib';
 import type { SourceIssue } from '../../model/finding.js';
 import type { TrailEvent } from '../../model/inventory.js';
+import { insideRoots, readBounded, realPathOf } from '../common/safe-read.js';
 
 /** A decompressed log file larger than this is refused (CloudTrail delivers files of a few MB). */
 export const MAX_LOG_BYTES = 256 * 1024 * 1024;
@@ -130,24 +131,81 @@ export interface CloudTrailDirResult {
   issues: SourceIssue[];
 }
 
-/** Reads every `.json` and `.json.gz` file under `dir`, recursively; unreadable files are issues. */
-export function readCloudTrailDir(dir: string): CloudTrailDirResult {
+export interface CloudTrailDirLimits {
+  /** Largest file, and largest decompressed file, read. */
+  maxFileBytes: number;
+  /** Log files read at most; the rest is an issue. */
+  maxFiles: number;
+  /** Decompressed bytes read at most, across all files. */
+  maxTotalBytes: number;
+}
+
+export const DEFAULT_CLOUDTRAIL_LIMITS: CloudTrailDirLimits = {
+  maxFileBytes: MAX_LOG_BYTES,
+  maxFiles: 100_000,
+  maxTotalBytes: 2 * 1024 * 1024 * 1024,
+};
+
+/**
+ * Reads every `.json` and `.json.gz` file under `dir`, recursively; unreadable files are issues.
+ * Symbolic links are resolved: a directory reached twice (a link back into the tree) is walked
+ * once, and nothing outside `dir` is read. Files are read through the scanner's bounded read (no
+ * FIFO or device is opened), and the files, bytes and decompressed bytes read are limited.
+ */
+export function readCloudTrailDir(
+  dir: string,
+  limits: CloudTrailDirLimits = DEFAULT_CLOUDTRAIL_LIMITS,
+): CloudTrailDirResult {
   const result: CloudTrailDirResult = { events: [], files: 0, issues: [] };
   const issue = (file: string, code: string, message: string): void => {
     result.issues.push({ code, severity: 'warning', message: `${file}: ${message}`, location: { file } });
   };
-  const walk = (path: string): void => {
+  const roots = [realPathOf(dir) ?? dir];
+  const seenDirs = new Set<string>();
+  let totalBytes = 0;
+  let stopped = false;
+  const stop = (message: string) => {
+    if (stopped) return;
+    stopped = true;
+    result.issues.push({
+      code: 'cloudtrail.budget',
+      severity: 'error',
+      message,
+      hint: 'pass a directory that holds only the period you need',
+      location: { file: dir },
+    });
+  };
+  // Depth-first, in name order, without recursion (a deep tree cannot exhaust the stack).
+  const stack: string[] = [dir];
+  while (stack.length > 0 && !stopped) {
+    const path = stack.pop()!;
+    const shownDir = relative(dir, path) || path;
+    const real = realPathOf(path);
+    if (!real || !insideRoots(real, roots)) {
+      issue(
+        shownDir,
+        'cloudtrail.outside',
+        'a link to a directory outside the CloudTrail directory: not read',
+      );
+      continue;
+    }
+    if (seenDirs.has(real)) {
+      issue(
+        shownDir,
+        'cloudtrail.symlink_loop',
+        'a directory already read (a symbolic link loop): not read again',
+      );
+      continue;
+    }
+    seenDirs.add(real);
     let entries: string[];
     try {
       entries = readdirSync(path).sort();
     } catch (error) {
-      issue(
-        relative(dir, path) || path,
-        'cloudtrail.unreadable',
-        `cannot list (${(error as NodeJS.ErrnoException).code})`,
-      );
-      return;
+      issue(shownDir, 'cloudtrail.unreadable', `cannot list (${(error as NodeJS.ErrnoException).code})`);
+      continue;
     }
+    const subdirectories: string[] = [];
     for (const name of entries) {
       const full = join(path, name);
       let isDir: boolean;
@@ -157,34 +215,57 @@ export function readCloudTrailDir(dir: string): CloudTrailDirResult {
         continue;
       }
       if (isDir) {
-        walk(full);
+        subdirectories.push(full);
         continue;
       }
       const gz = name.endsWith('.json.gz');
       if (!gz && !name.endsWith('.json')) continue;
       const shown = relative(dir, full);
+      if (result.files >= limits.maxFiles) {
+        stop(`more than ${limits.maxFiles} log files: the rest were not read`);
+        break;
+      }
       result.files++;
+      const read = readBounded(full, { roots, maxBytes: limits.maxFileBytes });
+      if (!read.ok) {
+        issue(
+          shown,
+          read.refusal === 'outside' ? 'cloudtrail.outside' : 'cloudtrail.unreadable',
+          read.refusal === 'too_large'
+            ? `larger than ${limits.maxFileBytes} bytes: not read`
+            : read.refusal === 'outside'
+              ? 'a link to a file outside the CloudTrail directory: not read'
+              : `cannot be read (${read.detail})`,
+        );
+        continue;
+      }
       let text: string;
       try {
-        const bytes = readFileSync(full);
-        text = (gz ? gunzipSync(bytes, { maxOutputLength: MAX_LOG_BYTES }) : bytes).toString('utf8');
+        text = (
+          gz ? gunzipSync(read.buffer, { maxOutputLength: limits.maxFileBytes }) : read.buffer
+        ).toString('utf8');
       } catch (error) {
         const e = error as NodeJS.ErrnoException;
         issue(
           shown,
           'cloudtrail.unreadable',
-          gz && e.code?.startsWith('Z_')
-            ? `not a valid gzip file (${e.message})`
-            : `cannot be read (${e.code ?? e.message})`,
+          e.code === 'ERR_BUFFER_TOO_LARGE'
+            ? `decompresses to more than ${limits.maxFileBytes} bytes: not read`
+            : `not a valid gzip file (${e.code ?? e.message})`,
         );
         continue;
+      }
+      totalBytes += text.length;
+      if (totalBytes > limits.maxTotalBytes) {
+        stop(`more than ${limits.maxTotalBytes} bytes of log files: the rest were not read`);
+        break;
       }
       const parsed = parseCloudTrailLog(text, shown);
       if (!parsed.ok) {
         result.issues.push(parsed.issue);
         continue;
       }
-      result.events.push(...parsed.value.events);
+      for (const event of parsed.value.events) result.events.push(event);
       if (parsed.value.skipped > 0)
         issue(
           shown,
@@ -192,7 +273,7 @@ export function readCloudTrailDir(dir: string): CloudTrailDirResult {
           `${parsed.value.skipped} records without an event id, time, Region or account were skipped`,
         );
     }
-  };
-  walk(dir);
+    for (const sub of subdirectories.reverse()) stack.push(sub);
+  }
   return result;
 }
