@@ -108,7 +108,7 @@ export interface MigrationPlan {
   generatedAt: string;
   source: string;
   clusters: ClusterPlan[];
-  /** Clusters already compliant (or compliant by exception): nothing planned. */
+  /** Clusters with no failure (compliant, by exception, or unknown): nothing planned. */
   compliant: string[];
 }
 
@@ -251,9 +251,20 @@ export function planMigrations(input: PlanInput): Result<MigrationPlan, PlanProb
   if (!admins.ok) return err(admins.error);
   const keys = new Map(inventory.keys.map((key) => [key.arn, key]));
   const aliases = new Set(inventory.keys.flatMap((key) => key.aliases));
-  const open = findings.filter((f) => (f.status === 'FAIL' || f.status === 'UNKNOWN') && !f.suppressed);
+  // A plan acts on failures; what could not be judged (UNKNOWN) calls for data, not for a change.
+  const open = findings.filter((f) => f.status === 'FAIL' && !f.suppressed);
+  // Except where the key's own policy could not be read: a key nobody can inspect is not one the
+  // plan can vouch for, and a new key with a known policy settles it.
+  const unreadable = new Set(
+    inventory.keys
+      .filter((key) => key.policy === undefined || isUnresolved(key.policy))
+      .map((key) => key.arn),
+  );
   const byResource = new Map<string, Finding[]>();
-  for (const finding of open) {
+  for (const finding of [
+    ...open,
+    ...findings.filter((f) => f.status === 'UNKNOWN' && !f.suppressed && unreadable.has(f.resource.id)),
+  ]) {
     const list = byResource.get(finding.resource.id) ?? [];
     list.push(finding);
     byResource.set(finding.resource.id, list);
@@ -278,7 +289,7 @@ export function planMigrations(input: PlanInput): Result<MigrationPlan, PlanProb
       ...keysOfGroup(group, keys).flatMap((key) => byResource.get(key.arn) ?? []),
     ];
     const all = [...clusterFindings, ...cluster.instanceGroups.flatMap(failingOf)];
-    if (all.length === 0) {
+    if (!all.some((f) => f.status === 'FAIL')) {
       compliant.push(cluster.name);
       continue;
     }
