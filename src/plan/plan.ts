@@ -316,9 +316,12 @@ interface ClusterContext {
 function planCluster(cluster: Cluster, ctx: ClusterContext): ClusterPlan {
   const { config } = ctx;
   const tags = cluster.tags && !isUnresolved(cluster.tags) ? cluster.tags : undefined;
+  const notCollected = cluster.notCollected?.includes('NodeProvisioningMode') === true;
   const mode = isUnresolved(cluster.nodeProvisioningMode)
     ? `unknown (${cluster.nodeProvisioningMode.unresolved})`
-    : (cluster.nodeProvisioningMode ?? 'legacy (NodeProvisioningMode not set)');
+    : notCollected && cluster.nodeProvisioningMode === null
+      ? 'unknown (the source did not carry NodeProvisioningMode)'
+      : (cluster.nodeProvisioningMode ?? 'legacy (NodeProvisioningMode not set)');
   const orchestrator = isUnresolved(cluster.orchestrator) ? 'unknown' : cluster.orchestrator;
   const continuous = cluster.nodeProvisioningMode === 'Continuous';
   const dir = `${safe(cluster.account)}-${safe(cluster.region)}-${safe(cluster.name)}`;
@@ -474,6 +477,11 @@ function planCluster(cluster: Cluster, ctx: ClusterContext): ClusterPlan {
           .join(' ')}`,
       };
   }
+  if (!continuous && mode.startsWith('unknown'))
+    notes.push(
+      `Whether the cluster is in Continuous mode is ${mode}: check with \`aws sagemaker describe-cluster --cluster-name ${cluster.name} --query NodeProvisioningMode\`. ` +
+        'If it is Continuous, replace the groups in place of a new cluster (run `hyperpod-cmk plan` again on a scan that reads the mode).',
+    );
   if (!continuous) {
     notes.push(
       `The cluster is in ${mode} mode. HyperPod honours customer managed keys only in Continuous mode (${CMK_DOC}); ` +
