@@ -6,6 +6,7 @@
 import { collectCommand } from './commands/collect.js';
 import { demoCommand } from './commands/demo.js';
 import { evaluateCommand } from './commands/evaluate.js';
+import { fixCommand } from './commands/fix.js';
 import { guardrailsCommand } from './commands/guardrails.js';
 import { historyCommand } from './commands/history.js';
 import { iacCommand } from './commands/iac.js';
@@ -35,6 +36,7 @@ export const COMMANDS: CommandSpec[] = [
   policyCommand,
   registerCommand,
   planCommand,
+  fixCommand,
 ];
 
 export async function runCli(
