@@ -75,14 +75,12 @@ async function run(session: AwsSession, fix: Fix): Promise<void> {
         .send(new EnableKeyCommand({ KeyId: keyIdOf(fix.keyArn) }));
       return;
     case 'enable-key-rotation':
-      await session
-        .for('kms', fix.account, fix.region)
-        .send(
-          new EnableKeyRotationCommand({
-            KeyId: keyIdOf(fix.keyArn),
-            RotationPeriodInDays: fix.periodInDays,
-          }),
-        );
+      await session.for('kms', fix.account, fix.region).send(
+        new EnableKeyRotationCommand({
+          KeyId: keyIdOf(fix.keyArn),
+          RotationPeriodInDays: fix.periodInDays,
+        }),
+      );
       return;
     case 'tag-key':
       await session.for('kms', fix.account, fix.region).send(
