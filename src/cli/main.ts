@@ -5,6 +5,7 @@
  */
 import { collectCommand } from './commands/collect.js';
 import { demoCommand } from './commands/demo.js';
+import { driftCommand } from './commands/drift.js';
 import { evaluateCommand } from './commands/evaluate.js';
 import { fixCommand } from './commands/fix.js';
 import { guardrailsCommand } from './commands/guardrails.js';
@@ -37,6 +38,7 @@ export const COMMANDS: CommandSpec[] = [
   registerCommand,
   planCommand,
   fixCommand,
+  driftCommand,
 ];
 
 export async function runCli(
