@@ -68,6 +68,9 @@ function sameKey(
   return false;
 }
 
+/** A CloudFormation pseudo parameter as templates write it inside strings: `${AWS::Region}`. */
+const pseudo = (name: string) => `\${AWS::${name}}`;
+
 const canonicalPolicy = (policy: PolicyDocument, catalog: string[]): string =>
   JSON.stringify(
     [...accessModel(policy, catalog).entries()]
@@ -214,9 +217,9 @@ export function detectDrift(code: Inventory, deployed: Inventory): DriftReport {
         const [, partition = 'aws', , region = '', account = ''] = liveKey.arn.split(':');
         const concrete = JSON.parse(
           JSON.stringify(cp)
-            .replaceAll('${AWS::AccountId}', account)
-            .replaceAll('${AWS::Region}', region)
-            .replaceAll('${AWS::Partition}', partition),
+            .replaceAll(pseudo('AccountId'), account)
+            .replaceAll(pseudo('Region'), region)
+            .replaceAll(pseudo('Partition'), partition),
         ) as PolicyDocument;
         const catalog = actionCatalog([concrete, lp]);
         if (canonicalPolicy(concrete, catalog) !== canonicalPolicy(lp, catalog))
