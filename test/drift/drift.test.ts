@@ -136,4 +136,37 @@ describe('drift', () => {
       ['key-rotation', 'drift'],
     ]);
   });
+
+  it('a template policy written with ${AWS::AccountId} has the same effect as the deployed one: no policy drift', async () => {
+    const symbolic = JSON.parse(
+      JSON.stringify(genaiKey.policy).replaceAll('111111111111', '${AWS::AccountId}'),
+    );
+    const template = {
+      AWSTemplateFormatVersion: '2010-09-09',
+      Resources: {
+        Key: {
+          Type: 'AWS::KMS::Key',
+          Properties: { EnableKeyRotation: true, KeyPolicy: { 'Fn::Sub': JSON.stringify(symbolic) } },
+        },
+        Alias: {
+          Type: 'AWS::KMS::Alias',
+          Properties: { AliasName: 'alias/hyperpod/genai-batch', TargetKeyId: { Ref: 'Key' } },
+        },
+        Cluster: {
+          Type: 'AWS::SageMaker::Cluster',
+          Properties: {
+            ClusterName: 'genai-batch',
+            NodeProvisioningMode: 'Continuous',
+            Orchestrator: { Eks: { ClusterArn: 'arn:aws:eks:us-east-1:111111111111:cluster/ml' } },
+            InstanceGroups: [
+              groupSpec('inference-g5', 'alias/hyperpod/genai-batch', 'alias/hyperpod/genai-batch'),
+            ],
+          },
+        },
+      },
+    };
+    const { code, report } = await drift('symbolic.template', template);
+    expect(report.items.filter((i: { kind: string }) => i.kind === 'key-policy')).toEqual([]);
+    expect(code).toBe(0);
+  });
 });
