@@ -137,9 +137,9 @@ describe('drift', () => {
     ]);
   });
 
-  it('a template policy written with ${AWS::AccountId} has the same effect as the deployed one: no policy drift', async () => {
+  it('a template policy written with the AccountId pseudo parameter has the same effect as the deployed one: no policy drift', async () => {
     const symbolic = JSON.parse(
-      JSON.stringify(genaiKey.policy).replaceAll('111111111111', '${AWS::AccountId}'),
+      JSON.stringify(genaiKey.policy).replaceAll('111111111111', `\${AWS::AccountId}`),
     );
     const template = {
       AWSTemplateFormatVersion: '2010-09-09',
