@@ -5,7 +5,9 @@
  */
 import { collectCommand } from './commands/collect.js';
 import { demoCommand } from './commands/demo.js';
+import { driftCommand } from './commands/drift.js';
 import { evaluateCommand } from './commands/evaluate.js';
+import { fixCommand } from './commands/fix.js';
 import { guardrailsCommand } from './commands/guardrails.js';
 import { historyCommand } from './commands/history.js';
 import { iacCommand } from './commands/iac.js';
@@ -35,6 +37,8 @@ export const COMMANDS: CommandSpec[] = [
   policyCommand,
   registerCommand,
   planCommand,
+  fixCommand,
+  driftCommand,
 ];
 
 export async function runCli(

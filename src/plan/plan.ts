@@ -108,7 +108,7 @@ export interface MigrationPlan {
   generatedAt: string;
   source: string;
   clusters: ClusterPlan[];
-  /** Clusters already compliant (or compliant by exception): nothing planned. */
+  /** Clusters with no failure (compliant, by exception, or unknown): nothing planned. */
   compliant: string[];
 }
 
@@ -251,9 +251,20 @@ export function planMigrations(input: PlanInput): Result<MigrationPlan, PlanProb
   if (!admins.ok) return err(admins.error);
   const keys = new Map(inventory.keys.map((key) => [key.arn, key]));
   const aliases = new Set(inventory.keys.flatMap((key) => key.aliases));
-  const open = findings.filter((f) => (f.status === 'FAIL' || f.status === 'UNKNOWN') && !f.suppressed);
+  // A plan acts on failures; what could not be judged (UNKNOWN) calls for data, not for a change.
+  const open = findings.filter((f) => f.status === 'FAIL' && !f.suppressed);
+  // Except where the key's own policy could not be read: a key nobody can inspect is not one the
+  // plan can vouch for, and a new key with a known policy settles it.
+  const unreadable = new Set(
+    inventory.keys
+      .filter((key) => key.policy === undefined || isUnresolved(key.policy))
+      .map((key) => key.arn),
+  );
   const byResource = new Map<string, Finding[]>();
-  for (const finding of open) {
+  for (const finding of [
+    ...open,
+    ...findings.filter((f) => f.status === 'UNKNOWN' && !f.suppressed && unreadable.has(f.resource.id)),
+  ]) {
     const list = byResource.get(finding.resource.id) ?? [];
     list.push(finding);
     byResource.set(finding.resource.id, list);
@@ -278,7 +289,7 @@ export function planMigrations(input: PlanInput): Result<MigrationPlan, PlanProb
       ...keysOfGroup(group, keys).flatMap((key) => byResource.get(key.arn) ?? []),
     ];
     const all = [...clusterFindings, ...cluster.instanceGroups.flatMap(failingOf)];
-    if (all.length === 0) {
+    if (!all.some((f) => f.status === 'FAIL')) {
       compliant.push(cluster.name);
       continue;
     }
@@ -305,9 +316,12 @@ interface ClusterContext {
 function planCluster(cluster: Cluster, ctx: ClusterContext): ClusterPlan {
   const { config } = ctx;
   const tags = cluster.tags && !isUnresolved(cluster.tags) ? cluster.tags : undefined;
+  const notCollected = cluster.notCollected?.includes('NodeProvisioningMode') === true;
   const mode = isUnresolved(cluster.nodeProvisioningMode)
     ? `unknown (${cluster.nodeProvisioningMode.unresolved})`
-    : (cluster.nodeProvisioningMode ?? 'legacy (NodeProvisioningMode not set)');
+    : notCollected && cluster.nodeProvisioningMode === null
+      ? 'unknown (the source did not carry NodeProvisioningMode)'
+      : (cluster.nodeProvisioningMode ?? 'legacy (NodeProvisioningMode not set)');
   const orchestrator = isUnresolved(cluster.orchestrator) ? 'unknown' : cluster.orchestrator;
   const continuous = cluster.nodeProvisioningMode === 'Continuous';
   const dir = `${safe(cluster.account)}-${safe(cluster.region)}-${safe(cluster.name)}`;
@@ -463,6 +477,11 @@ function planCluster(cluster: Cluster, ctx: ClusterContext): ClusterPlan {
           .join(' ')}`,
       };
   }
+  if (!continuous && mode.startsWith('unknown'))
+    notes.push(
+      `Whether the cluster is in Continuous mode is ${mode}: check with \`aws sagemaker describe-cluster --cluster-name ${cluster.name} --query NodeProvisioningMode\`. ` +
+        'If it is Continuous, replace the groups in place of a new cluster (run `hyperpod-cmk plan` again on a scan that reads the mode).',
+    );
   if (!continuous) {
     notes.push(
       `The cluster is in ${mode} mode. HyperPod honours customer managed keys only in Continuous mode (${CMK_DOC}); ` +

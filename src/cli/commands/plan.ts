@@ -2,6 +2,7 @@ import { evaluate } from '../../engine/evaluate.js';
 import { applyPlan } from '../../plan/apply.js';
 import { planMigrations } from '../../plan/plan.js';
 import { renderPlan } from '../../plan/render.js';
+import { updateClusterProblems } from '../../plan/validate.js';
 import { visible } from '../../reporters/control-characters.js';
 import { textTable } from '../../reporters/text-table.js';
 import { absolute } from '../common.js';
@@ -54,6 +55,16 @@ export const planCommand: CommandSpec = {
         message: planned.error.message,
         ...(planned.error.hint ? { hint: planned.error.hint } : {}),
       });
+    // Every update-cluster input is checked against the request shape before it is written.
+    for (const entry of planned.value.clusters)
+      for (const group of entry.groups) {
+        const r = group.replacement;
+        if (!r) continue;
+        for (const problem of [...updateClusterProblems(r.addInput), ...updateClusterProblems(r.deleteInput)])
+          io.stderr.write(
+            `hyperpod-cmk: warning: ${visible(entry.cluster.name)}/${visible(r.name)}: ${visible(problem)} (complete it from describe-cluster before running)\n`,
+          );
+      }
     const after = evaluate(applyPlan(estate.inventory, planned.value), {
       config: estate.config,
       now: estate.now,

@@ -1,0 +1,81 @@
+import { detectDrift } from '../../drift/drift.js';
+import { visible } from '../../reporters/control-characters.js';
+import { mdCell } from '../../reporters/markdown.js';
+import { writeOutput } from '../common.js';
+import { inputError } from '../errors.js';
+import { readEstate, sourceOptions } from '../inventory-source.js';
+import type { CommandSpec } from '../spec.js';
+
+const USAGE = 'hyperpod-cmk drift infra/ --from inventory.json';
+
+export const driftCommand: CommandSpec = {
+  name: 'drift',
+  summary: 'where the deployed clusters and keys differ from their infrastructure-as-code',
+  description:
+    'Scans the IaC PATHs as `iac` does and compares each cluster it defines with the deployed cluster of the same ' +
+    'name (and account and Region where the code names them), from a snapshot (--from) or a live scan: the key of ' +
+    'each volume, the provisioning mode, instance groups on one side only, and the rotation and policy (by effect) ' +
+    'of the keys the code defines. Exit 1 when something drifted, 0 when nothing did, 3 when only unknowns remain.',
+  args: [
+    {
+      name: 'paths',
+      description: 'infrastructure-as-code files or directories',
+      required: true,
+      variadic: true,
+    },
+  ],
+  options: [
+    {
+      flags: '--format <format>',
+      description: 'output format',
+      choices: ['markdown', 'json'],
+      default: 'markdown',
+    },
+    { flags: '-o, --output <file>', description: 'write to a file instead of stdout' },
+    ...sourceOptions({ iac: false, live: true }).filter((option) => option.flags !== '--demo'),
+  ],
+  examples: [
+    'hyperpod-cmk drift infra/ --from inventory.json',
+    'hyperpod-cmk drift stack.yaml --region us-east-1',
+  ],
+  async run(args, raw, io) {
+    const code = await readEstate(
+      { iac: [...args], ...(typeof raw.config === 'string' ? { config: raw.config } : {}) },
+      io,
+      { iac: true, live: false },
+      USAGE,
+    );
+    if (code.inventory.clusters.length === 0)
+      throw inputError({
+        code: 'input.no_clusters',
+        input: args.join(' '),
+        message: 'defines no HyperPod cluster to compare',
+        hint: USAGE,
+      });
+    const deployed = await readEstate(raw, io, { iac: false, live: true }, USAGE);
+    const report = detectDrift(code.inventory, deployed.inventory);
+    const format = raw.format === 'json' ? 'json' : 'markdown';
+    const cell = (t: string) => visible(mdCell(t));
+    const text =
+      format === 'json'
+        ? `${JSON.stringify(report, null, 2)}\n`
+        : [
+            `### Drift: ${report.items.filter((i) => i.status === 'drift').length} difference(s), ${report.items.filter((i) => i.status === 'unknown').length} unknown, ${report.matched} cluster(s) matched`,
+            '',
+            ...(report.items.length === 0
+              ? ['The deployed clusters and keys match their code.']
+              : [
+                  '| status | what | cluster / key | group | code | deployed |',
+                  '|---|---|---|---|---|---|',
+                  ...report.items.map(
+                    (i) =>
+                      `| ${i.status} | ${i.kind} | ${cell(i.cluster || i.key || '')} | ${cell(i.group ?? '')} | ${cell(i.code)} | ${cell(i.deployed)} |`,
+                  ),
+                ]),
+            '',
+          ].join('\n');
+    writeOutput(io, text, { format, ...(typeof raw.output === 'string' ? { output: raw.output } : {}) });
+    if (report.items.some((i) => i.status === 'drift')) return 1;
+    return report.items.length > 0 ? 3 : 0;
+  },
+};

@@ -1,0 +1,238 @@
+/**
+ * Drift: where the deployed estate differs from its infrastructure-as-code in what matters here:
+ * the key of each volume, the provisioning mode, instance groups present on one side only, and
+ * keys whose rotation or policy (by effect, as `policy diff` compares them) differ from their
+ * template. Clusters match by name, and by account and Region where the code names them. Pure.
+ */
+import type { Cluster, EbsVolume, Inventory, Key, PolicyDocument } from '../model/inventory.js';
+import { isUnresolved } from '../model/inventory.js';
+import { accessModel, actionCatalog } from '../policy-diff/access-model.js';
+
+export type DriftKind =
+  | 'cluster-not-deployed'
+  | 'group-not-deployed'
+  | 'group-not-in-code'
+  | 'provisioning-mode'
+  | 'volume-key'
+  | 'key-rotation'
+  | 'key-policy';
+
+export interface DriftItem {
+  kind: DriftKind;
+  cluster: string;
+  group?: string;
+  key?: string;
+  code: string;
+  deployed: string;
+  /** `unknown`: the code's value cannot be known before apply, so drift cannot be decided. */
+  status: 'drift' | 'unknown';
+}
+
+export interface DriftReport {
+  schemaVersion: 1;
+  matched: number;
+  items: DriftItem[];
+}
+
+const text = (value: unknown): string =>
+  value === null || value === undefined
+    ? 'not set'
+    : isUnresolved(value)
+      ? `unknown (${value.unresolved})`
+      : String(value);
+
+function keyOf(volume: EbsVolume | undefined, keys: ReadonlyMap<string, Key>): Key | undefined {
+  return volume?.resolution?.status === 'resolved' ? keys.get(volume.resolution.keyArn) : undefined;
+}
+
+/** Whether the code's key reference and the deployed one name the same key; undefined when unknowable. */
+function sameKey(
+  code: EbsVolume | undefined,
+  deployed: EbsVolume | undefined,
+  codeKeys: ReadonlyMap<string, Key>,
+  liveKeys: ReadonlyMap<string, Key>,
+): boolean | undefined {
+  const codeRef = code?.kmsKeyId ?? null;
+  const liveRef = deployed?.kmsKeyId ?? null;
+  if (codeRef !== null && isUnresolved(codeRef)) return undefined;
+  if (codeRef === null || liveRef === null || isUnresolved(liveRef)) return codeRef === liveRef;
+  if (codeRef === liveRef) return true;
+  const live = keyOf(deployed, liveKeys);
+  const names = new Set([liveRef, ...(live ? [live.arn, live.keyId ?? '', ...live.aliases] : [])]);
+  const codeKey = keyOf(code, codeKeys);
+  const codeNames = [codeRef, ...(codeKey ? codeKey.aliases : [])];
+  if (codeNames.some((name) => names.has(name) || [...names].some((n) => n.endsWith(`:${name}`))))
+    return true;
+  // A key defined in the code without an alias cannot be told apart from another before apply.
+  if (codeKey && codeKey.aliases.length === 0) return undefined;
+  return false;
+}
+
+/** A CloudFormation pseudo parameter as templates write it inside strings: `${AWS::Region}`. */
+const pseudo = (name: string) => `\${AWS::${name}}`;
+
+const canonicalPolicy = (policy: PolicyDocument, catalog: string[]): string =>
+  JSON.stringify(
+    [...accessModel(policy, catalog).entries()]
+      .map(([principal, actions]) => [
+        principal,
+        [...actions.entries()].sort(([a], [b]) => a.localeCompare(b)),
+      ])
+      .sort(([a], [b]) => String(a).localeCompare(String(b))),
+  );
+
+export function detectDrift(code: Inventory, deployed: Inventory): DriftReport {
+  const items: DriftItem[] = [];
+  const codeKeys = new Map(code.keys.map((k) => [k.arn, k]));
+  const liveKeys = new Map(deployed.keys.map((k) => [k.arn, k]));
+  const fits = (c: Cluster, d: Cluster) =>
+    c.name === d.name &&
+    (!/^\d{12}$/.test(c.account) || c.account === d.account) &&
+    (!/^[a-z]{2}(-[a-z]+)+-\d$/.test(c.region) || c.region === d.region);
+  const matchedLive = new Set<Cluster>();
+  let matched = 0;
+  const keyPairs = new Map<Key, Key>();
+  for (const cluster of [...code.clusters].sort((a, b) => a.name.localeCompare(b.name))) {
+    const candidates = deployed.clusters.filter((d) => fits(cluster, d));
+    if (candidates.length !== 1) {
+      items.push({
+        kind: 'cluster-not-deployed',
+        cluster: cluster.name,
+        code: cluster.location?.file ?? cluster.id,
+        deployed:
+          candidates.length === 0
+            ? 'no cluster of that name'
+            : `${candidates.length} clusters of that name: give the account and Region in the code`,
+        status: candidates.length === 0 ? 'drift' : 'unknown',
+      });
+      continue;
+    }
+    const live = candidates[0]!;
+    matchedLive.add(live);
+    matched++;
+    const liveMode = live.notCollected?.includes('NodeProvisioningMode')
+      ? undefined
+      : live.nodeProvisioningMode;
+    if (isUnresolved(cluster.nodeProvisioningMode) || liveMode === undefined) {
+      if (text(cluster.nodeProvisioningMode) !== text(liveMode))
+        items.push({
+          kind: 'provisioning-mode',
+          cluster: cluster.name,
+          code: text(cluster.nodeProvisioningMode),
+          deployed: liveMode === undefined ? 'not collected' : text(liveMode),
+          status: 'unknown',
+        });
+    } else if (cluster.nodeProvisioningMode !== liveMode)
+      items.push({
+        kind: 'provisioning-mode',
+        cluster: cluster.name,
+        code: text(cluster.nodeProvisioningMode),
+        deployed: text(liveMode),
+        status: 'drift',
+      });
+    const liveGroups = new Map(live.instanceGroups.map((g) => [g.name, g]));
+    for (const group of cluster.instanceGroups) {
+      const liveGroup = liveGroups.get(group.name);
+      if (!liveGroup) {
+        items.push({
+          kind: 'group-not-deployed',
+          cluster: cluster.name,
+          group: group.name,
+          code: 'defined',
+          deployed: 'absent',
+          status: 'drift',
+        });
+        continue;
+      }
+      liveGroups.delete(group.name);
+      if (isUnresolved(group.volumes) || isUnresolved(liveGroup.volumes)) continue;
+      for (const role of ['root', 'secondary'] as const) {
+        const c = group.volumes.find((v) => v.role === role);
+        const d = liveGroup.volumes.find((v) => v.role === role);
+        const same = sameKey(c, d, codeKeys, liveKeys);
+        if (same === true) {
+          const ck = keyOf(c, codeKeys);
+          const lk = keyOf(d, liveKeys);
+          if (ck && lk) keyPairs.set(ck, lk);
+          continue;
+        }
+        items.push({
+          kind: 'volume-key',
+          cluster: cluster.name,
+          group: group.name,
+          code: `${role}: ${text(c?.kmsKeyId ?? null)}`,
+          deployed: `${role}: ${text(d?.kmsKeyId ?? null)}`,
+          status: same === undefined ? 'unknown' : 'drift',
+        });
+      }
+    }
+    for (const name of liveGroups.keys())
+      items.push({
+        kind: 'group-not-in-code',
+        cluster: cluster.name,
+        group: name,
+        code: 'absent',
+        deployed: 'present',
+        status: 'drift',
+      });
+  }
+  for (const [codeKey, liveKey] of keyPairs) {
+    const label = liveKey.aliases[0] ?? liveKey.arn;
+    const codeRotation = codeKey.rotation?.enabled;
+    const liveRotation = liveKey.rotation?.enabled;
+    if (codeRotation !== undefined && liveRotation !== undefined && !isUnresolved(liveRotation)) {
+      if (isUnresolved(codeRotation))
+        items.push({
+          kind: 'key-rotation',
+          cluster: '',
+          key: label,
+          code: text(codeRotation),
+          deployed: text(liveRotation),
+          status: 'unknown',
+        });
+      else if (codeRotation !== liveRotation)
+        items.push({
+          kind: 'key-rotation',
+          cluster: '',
+          key: label,
+          code: text(codeRotation),
+          deployed: text(liveRotation),
+          status: 'drift',
+        });
+    }
+    const cp = codeKey.policy;
+    const lp = liveKey.policy;
+    if (cp && lp && !isUnresolved(lp)) {
+      if (isUnresolved(cp))
+        items.push({
+          kind: 'key-policy',
+          cluster: '',
+          key: label,
+          code: text(cp),
+          deployed: 'deployed policy',
+          status: 'unknown',
+        });
+      else {
+        // The template writes the deploying account, Region and partition symbolically.
+        const [, partition = 'aws', , region = '', account = ''] = liveKey.arn.split(':');
+        const concrete = JSON.parse(
+          JSON.stringify(cp)
+            .replaceAll(pseudo('AccountId'), account)
+            .replaceAll(pseudo('Region'), region)
+            .replaceAll(pseudo('Partition'), partition),
+        ) as PolicyDocument;
+        const catalog = actionCatalog([concrete, lp]);
+        if (canonicalPolicy(concrete, catalog) !== canonicalPolicy(lp, catalog))
+          items.push({
+            kind: 'key-policy',
+            cluster: '',
+            key: label,
+            code: 'the template policy',
+            deployed: `a policy with another effect (hyperpod-cmk policy diff shows how)`,
+            status: 'drift',
+          });
+      }
+    }
+  }
+  return { schemaVersion: 1, matched, items };
+}
