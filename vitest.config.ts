@@ -1,4 +1,4 @@
-import { readdirSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import picomatch from 'picomatch';
 import { defineConfig } from 'vitest/config';
@@ -22,7 +22,7 @@ const UNIT = [
   'test/docs/**',
   'test/helpers/**',
 ];
-/** Files in a unit folder that still need a browser, a server or a child process. */
+/** Files in a unit folder that still need a browser, a server or a child process (or mock modules, below). */
 const NOT_UNIT = ['**/*.browser.test.ts', '**/*.moto.test.ts'];
 
 function testFiles(dir: string): string[] {
@@ -36,7 +36,9 @@ function testFiles(dir: string): string[] {
 const isUnit = picomatch(UNIT);
 const isNotUnit = picomatch(NOT_UNIT);
 const files = testFiles('test');
-const unit = files.filter((file) => isUnit(file) && !isNotUnit(file));
+/** Module mocks need a module registry of their own, which the unit tier (no isolation) does not give. */
+const mocksModules = (file: string) => readFileSync(file, 'utf8').includes('vi.mock(');
+const unit = files.filter((file) => isUnit(file) && !isNotUnit(file) && !mocksModules(file));
 const integration = files.filter((file) => !unit.includes(file));
 
 export default defineConfig({

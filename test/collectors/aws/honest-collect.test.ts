@@ -3,6 +3,7 @@
  * GetCallerIdentity is retried and never blamed on credentials, a response without the field that
  * carries its data is a gap, and an organization with no account to scan is an input error.
  */
+import { SageMakerClient } from '@aws-sdk/client-sagemaker';
 import { describe, expect, it, vi } from 'vitest';
 import type { AwsSession } from '../../../src/collectors/aws/clients.js';
 import { ScanContext } from '../../../src/collectors/aws/context.js';
@@ -107,7 +108,9 @@ function sagemakerContext(responses: Record<string, unknown>) {
     if (name in responses) return responses[name];
     throw new Error(`unexpected ${name}`);
   });
-  const session = { for: () => ({ send }) } as unknown as AwsSession;
+  // A real client (the SDK's paginators check the class) whose requests never leave the test.
+  const client = Object.assign(new SageMakerClient({ region: 'us-east-1' }), { send });
+  const session = { for: () => client } as unknown as AwsSession;
   return new ScanContext(session, 'aws', true, undefined, undefined);
 }
 
