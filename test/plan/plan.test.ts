@@ -65,24 +65,12 @@ describe('plan on the demo estate', () => {
       .map((c) => c.name)
       .sort();
     expect(planned.clusters.map((c) => c.cluster.name).sort()).toEqual(nonCompliant);
-    expect(planned.compliant.sort()).toEqual(['bio-foundation', 'llm-pretrain-prod']);
+    expect(planned.compliant.sort()).toEqual(['bio-foundation', 'llm-pretrain-prod', 'slurm-continuous']);
   });
 
   it('the tool judges the result of each plan compliant', () => {
     for (const entry of planned.clusters) {
       const result = after.compliance.clusters.find((c) => c.id === entry.cluster.id)!;
-      if (entry.cluster.name === 'slurm-legacy') {
-        // The new cluster is Slurm in Continuous mode, which AWS now supports at creation
-        // (shared/aws-facts.md §1.10); the provisioning-mode rule on this branch still refuses
-        // Slurm, and that is the only thing left.
-        const left = after.findings.filter(
-          (f) => f.resource.cluster === 'slurm-legacy' && f.status === 'FAIL',
-        );
-        expect(left.map((f) => [f.ruleId, f.messageId])).toEqual([
-          ['hyperpod-cmk-provisioning-mode', left[0]!.messageId],
-        ]);
-        continue;
-      }
       expect([entry.cluster.name, result.status, result.failing, result.unknown]).toEqual([
         entry.cluster.name,
         'compliant',
