@@ -6,7 +6,7 @@
  */
 import { stringify } from 'yaml';
 import { hclString, hclValue } from '../guardrails/hcl.js';
-import { visible } from '../reporters/control-characters.js';
+import { escapeControl, markdownText } from '../reporters/escape.js';
 import type { ClusterPlan, GroupPlan, InPlaceStep, MigrationPlan } from './plan.js';
 import { UPDATE_CLUSTER_DOC } from './plan.js';
 
@@ -188,19 +188,19 @@ export function terraformKeys(plan: ClusterPlan): string {
 }
 
 const step = (n: number, s: InPlaceStep) =>
-  `${n}. ${visible(s.title)}\n\n   \`\`\`sh\n   ${visible(s.command)}\n   ${visible(s.check)}\n   \`\`\`\n`;
+  `${n}. ${escapeControl(s.title)}\n\n   \`\`\`sh\n   ${escapeControl(s.command)}\n   ${escapeControl(s.check)}\n   \`\`\`\n`;
 
 function groupLine(group: GroupPlan): string {
   const reasons = group.reasons.length > 0 ? ` (${group.reasons.join(', ')})` : '';
-  return `| ${visible(group.name)} | ${group.action}${group.replacement ? ` → ${visible(group.replacement.name)}` : ''} | ${visible(group.why)}${reasons} |`;
+  return `| ${escapeControl(group.name)} | ${group.action}${group.replacement ? ` → ${escapeControl(group.replacement.name)}` : ''} | ${escapeControl(group.why)}${reasons} |`;
 }
 
 export function runbook(plan: ClusterPlan, files: ReadonlyMap<string, string>): string {
   const c = plan.cluster;
   const out: string[] = [];
-  out.push(`# Migration plan: ${visible(c.name)}`, '');
+  out.push(`# Migration plan: ${escapeControl(c.name)}`, '');
   out.push(
-    `Account ${c.account}, Region ${c.region}, orchestrator ${c.orchestrator}, provisioning mode ${visible(c.mode)}. ` +
+    `Account ${c.account}, Region ${c.region}, orchestrator ${c.orchestrator}, provisioning mode ${escapeControl(c.mode)}. ` +
       `Failing or unknown now: ${plan.failing.join(', ') || 'nothing'}. Path: **${plan.path}**.`,
     '',
   );
@@ -210,7 +210,7 @@ export function runbook(plan: ClusterPlan, files: ReadonlyMap<string, string>): 
       `${plan.estimate.groupsReplaced} instance group(s) replaced.`,
     '',
   );
-  for (const note of plan.notes) out.push(`> ${visible(note)}`, '');
+  for (const note of plan.notes) out.push(`> ${escapeControl(note)}`, '');
   out.push('| instance group | action | why |', '|---|---|---|', ...plan.groups.map(groupLine), '');
   let n = 1;
   out.push(
@@ -259,7 +259,7 @@ export function runbook(plan: ClusterPlan, files: ReadonlyMap<string, string>): 
       );
     for (const group of plan.groups.filter((g) => g.rolePolicy))
       out.push(
-        `${n++}. Scope ${visible(group.rolePolicy!.roleName)}'s KMS permissions to the new key (by its tags), then remove its statement that allows KMS on every key:`,
+        `${n++}. Scope ${escapeControl(group.rolePolicy!.roleName)}'s KMS permissions to the new key (by its tags), then remove its statement that allows KMS on every key:`,
         '',
         '   ```sh',
         `   aws iam put-role-policy --role-name ${group.rolePolicy!.roleName} --policy-name ${group.rolePolicy!.policyName} --policy-document file://iam/${fileSafe(group.rolePolicy!.policyName)}.json`,
@@ -307,7 +307,7 @@ export function runbook(plan: ClusterPlan, files: ReadonlyMap<string, string>): 
     }
   }
   for (const group of plan.groups.filter((g) => g.action === 'restricted' || g.action === 'blocked'))
-    out.push(`- ${visible(group.name)} (${group.action}): ${visible(group.why)}.`);
+    out.push(`- ${escapeControl(group.name)} (${group.action}): ${escapeControl(group.why)}.`);
   out.push(
     '',
     `Finally: \`hyperpod-cmk scan --region ${c.region}\` (or \`evaluate\` on a fresh snapshot) shows ${c.name} compliant. The old keys stay; once no group uses them, schedule their deletion through your key-retirement process.`,
@@ -366,18 +366,18 @@ export function renderPlan(plan: MigrationPlan, projected: ReadonlyMap<string, s
   const readme = [
     '# Migration plans',
     '',
-    `From ${visible(plan.source)}, ${plan.generatedAt}. Nothing has been applied: each folder holds one cluster's runbook (RUNBOOK.md) and its artefacts.`,
+    `From ${escapeControl(plan.source)}, ${plan.generatedAt}. Nothing has been applied: each folder holds one cluster's runbook (RUNBOOK.md) and its artefacts.`,
     '',
     '| cluster | account | Region | path | keys added | KMS / month | groups replaced | after the plan |',
     '|---|---|---|---|---|---|---|---|',
     ...plan.clusters.map(
       (c) =>
-        `| [${visible(c.cluster.name)}](${c.dir}/RUNBOOK.md) | ${c.cluster.account} | ${c.cluster.region} | ${c.path} | ${c.estimate.keysAdded + c.estimate.replicaKeysAdded} | ${usd(c.estimate.kmsUsdPerMonth)} | ${c.estimate.groupsReplaced} | ${projected.get(c.cluster.id) ?? 'not judged'} |`,
+        `| [${markdownText(c.cluster.name)}](${c.dir}/RUNBOOK.md) | ${c.cluster.account} | ${c.cluster.region} | ${c.path} | ${c.estimate.keysAdded + c.estimate.replicaKeysAdded} | ${usd(c.estimate.kmsUsdPerMonth)} | ${c.estimate.groupsReplaced} | ${projected.get(c.cluster.id) ?? 'not judged'} |`,
     ),
     '',
     `Total: ${total.keys} keys, about ${usd(total.usd)} a month of key storage, ${total.groups} instance groups replaced.`,
     '',
-    `Already compliant, nothing planned: ${plan.compliant.map(visible).join(', ') || 'none'}.`,
+    `Already compliant, nothing planned: ${plan.compliant.map((name) => markdownText(name)).join(', ') || 'none'}.`,
     '',
     '"After the plan" is what hyperpod-cmk judges the estate to be once every step has run (the new keys as the templates create them).',
     '',

@@ -1,10 +1,9 @@
 /** `policy diff` as Markdown for a pull-request comment. Pure. */
-import { visible } from '../reporters/control-characters.js';
-import { mdCell } from '../reporters/markdown.js';
+import { markdownCode, markdownText } from '../reporters/escape.js';
 import type { AccessChange, PolicyDiff } from './diff.js';
 
-const cell = (text: string) => visible(mdCell(text));
-const code = (text: string) => `\`${cell(text).replace(/`/g, "'")}\``;
+const cell = markdownText;
+const code = markdownCode;
 
 const CHANGE_WORDS: Record<AccessChange['change'], Record<AccessChange['scope'], string>> = {
   'allow-added': { gained: 'gains', lost: 'gains', conditions: 'is also allowed' },

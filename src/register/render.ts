@@ -1,6 +1,7 @@
 /** The key register as Markdown, CSV and HTML: one set of columns, each format's own escaping. Pure. */
-import { visible } from '../reporters/control-characters.js';
+
 import { csvCell } from '../reporters/csv.js';
+import { escapeControl } from '../reporters/escape.js';
 import { escapeHtml } from '../reporters/html/render.js';
 import { mdCell } from '../reporters/markdown.js';
 import type { Known, RegisterEntry } from './build.js';
@@ -100,7 +101,7 @@ export interface RegisterMeta {
 }
 
 export function renderRegisterMarkdown(entries: readonly RegisterEntry[], meta: RegisterMeta): string {
-  const cell = (text: string) => visible(mdCell(text));
+  const cell = (text: string) => escapeControl(mdCell(text));
   const lines = [
     '# Key register',
     '',
@@ -116,13 +117,13 @@ export function renderRegisterMarkdown(entries: readonly RegisterEntry[], meta: 
 export function renderRegisterCsv(entries: readonly RegisterEntry[]): string {
   const rows = [
     REGISTER_COLUMNS.map((c) => csvCell(c.header)).join(','),
-    ...entries.map((entry) => REGISTER_COLUMNS.map((c) => csvCell(visible(c.value(entry)))).join(',')),
+    ...entries.map((entry) => REGISTER_COLUMNS.map((c) => csvCell(escapeControl(c.value(entry)))).join(',')),
   ];
   return `${rows.join('\r\n')}\r\n`;
 }
 
 export function renderRegisterHtml(entries: readonly RegisterEntry[], meta: RegisterMeta): string {
-  const e = (text: string) => escapeHtml(visible(text));
+  const e = (text: string) => escapeHtml(escapeControl(text));
   const head = REGISTER_COLUMNS.map((c) => `<th scope="col">${e(c.header)}</th>`).join('');
   const body = entries
     .map((entry) => `<tr>${REGISTER_COLUMNS.map((c) => `<td>${e(c.value(entry))}</td>`).join('')}</tr>`)

@@ -80,7 +80,7 @@ describe('policy diff OLD NEW', () => {
     const out = io.out();
     expect(out).toContain('### Key policy change: **widens access**');
     expect(out).toContain(
-      '`arn:aws:iam::111122223333:role/analyst\\u001b[31m` | gains | kms:Decrypt | always |',
+      '| ⚠ | `arn:aws:iam::111122223333:role/analyst\\x1b[31m` | gains | kms:Decrypt | always |',
     );
     expect(out).not.toMatch(/[\u0000-\u0008\u000b-\u001f]/);
   });

@@ -1,5 +1,5 @@
 import { detectDrift } from '../../drift/drift.js';
-import { visible } from '../../reporters/control-characters.js';
+import { escapeControl } from '../../reporters/escape.js';
 import { mdCell } from '../../reporters/markdown.js';
 import { writeOutput } from '../common.js';
 import { inputError } from '../errors.js';
@@ -55,7 +55,7 @@ export const driftCommand: CommandSpec = {
     const deployed = await readEstate(raw, io, { iac: false, live: true }, USAGE);
     const report = detectDrift(code.inventory, deployed.inventory);
     const format = raw.format === 'json' ? 'json' : 'markdown';
-    const cell = (t: string) => visible(mdCell(t));
+    const cell = (t: string) => escapeControl(mdCell(t));
     const text =
       format === 'json'
         ? `${JSON.stringify(report, null, 2)}\n`

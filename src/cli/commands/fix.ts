@@ -1,5 +1,5 @@
 import { describeFix, planFixes } from '../../remediation/fixes.js';
-import { visible } from '../../reporters/control-characters.js';
+import { escapeControl } from '../../reporters/escape.js';
 import { textTable } from '../../reporters/text-table.js';
 import { inputError } from '../errors.js';
 import { readEstate, sourceOptions } from '../inventory-source.js';
@@ -13,7 +13,7 @@ function parseTag(value: string, previous: unknown): Record<string, string> {
     throw inputError({
       code: 'usage.tag',
       input: '--tag',
-      message: `"${visible(value)}" is not NAME=VALUE`,
+      message: `"${escapeControl(value)}" is not NAME=VALUE`,
       hint: 'e.g. --tag owner=ml-platform',
     });
   return { ...((previous as Record<string, string> | undefined) ?? {}), [match[1]!.trim()]: match[2]! };
@@ -57,12 +57,12 @@ export const fixCommand: CommandSpec = {
       estate.config,
       (raw.tag as Record<string, string> | undefined) ?? {},
     );
-    if (fixes.length === 0) io.stdout.write(`Nothing to fix in ${visible(estate.label)}.\n`);
+    if (fixes.length === 0) io.stdout.write(`Nothing to fix in ${escapeControl(estate.label)}.\n`);
     if (!apply && fixes.length > 0) {
       io.stdout.write(
         `${textTable(
           ['FIX', 'CHANGE'],
-          fixes.map((fix) => [fix.kind, visible(describeFix(fix))]),
+          fixes.map((fix) => [fix.kind, escapeControl(describeFix(fix))]),
           [22, 140],
         )}\n\n` +
           `Dry run: nothing was changed. ${fixes.length} fix(es) above; run again with --apply to make them.\n`,
@@ -81,15 +81,15 @@ export const fixCommand: CommandSpec = {
           ['FIX', 'CHANGE', 'RESULT'],
           outcomes.map((o) => [
             o.fix.kind,
-            visible(describeFix(o.fix)),
-            visible(o.status + (o.message ? `: ${o.message}` : '')),
+            escapeControl(describeFix(o.fix)),
+            escapeControl(o.status + (o.message ? `: ${o.message}` : '')),
           ]),
           [22, 100, 60],
         )}\n\n${outcomes.length - failed} of ${outcomes.length} fix(es) applied.\n`,
       );
     }
     for (const item of skipped)
-      io.stdout.write(`not fixed: ${visible(item.resource)}: ${visible(item.reason)}\n`);
+      io.stdout.write(`not fixed: ${escapeControl(item.resource)}: ${escapeControl(item.reason)}\n`);
     return failed > 0 ? 1 : 0;
   },
 };

@@ -3,7 +3,7 @@ import { applyPlan } from '../../plan/apply.js';
 import { planMigrations } from '../../plan/plan.js';
 import { renderPlan } from '../../plan/render.js';
 import { updateClusterProblems } from '../../plan/validate.js';
-import { visible } from '../../reporters/control-characters.js';
+import { escapeControl } from '../../reporters/escape.js';
 import { textTable } from '../../reporters/text-table.js';
 import { absolute } from '../common.js';
 import { inputError } from '../errors.js';
@@ -62,7 +62,7 @@ export const planCommand: CommandSpec = {
         if (!r) continue;
         for (const problem of [...updateClusterProblems(r.addInput), ...updateClusterProblems(r.deleteInput)])
           io.stderr.write(
-            `hyperpod-cmk: warning: ${visible(entry.cluster.name)}/${visible(r.name)}: ${visible(problem)} (complete it from describe-cluster before running)\n`,
+            `hyperpod-cmk: warning: ${escapeControl(entry.cluster.name)}/${escapeControl(r.name)}: ${escapeControl(problem)} (complete it from describe-cluster before running)\n`,
           );
       }
     const after = evaluate(applyPlan(estate.inventory, planned.value), {
@@ -90,20 +90,20 @@ export const planCommand: CommandSpec = {
       }
     }
     const rows = planned.value.clusters.map((c) => [
-      visible(c.cluster.name),
+      escapeControl(c.cluster.name),
       c.cluster.account,
       c.cluster.region,
       c.path,
       String(c.estimate.keysAdded + c.estimate.replicaKeysAdded),
       `$${c.estimate.kmsUsdPerMonth.toFixed(2)}`,
       String(c.estimate.groupsReplaced),
-      visible(projected.get(c.cluster.id) ?? ''),
+      escapeControl(projected.get(c.cluster.id) ?? ''),
     ]);
     io.stdout.write(
       `${textTable(['CLUSTER', 'ACCOUNT', 'REGION', 'PATH', 'KEYS', 'KMS/MONTH', 'REPLACED', 'AFTER THE PLAN'], rows, [30, 12, 14, 14, 4, 9, 8, 60])}\n`,
     );
     io.stdout.write(
-      `\n${planned.value.clusters.length} plan(s) written to ${raw.out} from ${visible(estate.label)}; ` +
+      `\n${planned.value.clusters.length} plan(s) written to ${raw.out} from ${escapeControl(estate.label)}; ` +
         `${planned.value.compliant.length} cluster(s) already compliant. Read ${raw.out}/README.md. Nothing was applied.\n`,
     );
     return 0;
