@@ -234,7 +234,7 @@ describe('the handler on CloudTrail events (EventBridge)', () => {
         account: MOTO_ACCOUNT,
         region: REGION,
         now: () => new Date('2026-11-27T12:00:00Z'),
-        endpoint: moto.endpoint,
+        endpoint,
         credentials: async () => MOTO_CREDENTIALS,
       }),
       configService: client(ConfigServiceClient),
@@ -298,7 +298,7 @@ describe("the Lambda's collector: the live collector scoped to one account and R
       account: MOTO_ACCOUNT,
       region: REGION,
       now: () => new Date('2026-11-27T12:00:00Z'),
-      endpoint: moto.endpoint,
+      endpoint,
       credentials: async () => MOTO_CREDENTIALS,
     });
 
