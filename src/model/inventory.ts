@@ -187,6 +187,12 @@ export const InstanceGroupSchema = z
     instanceType: maybe(z.string()).optional(),
     instanceCount: maybe(z.number()).optional(),
     status: z.string().optional(),
+    lifeCycleConfig: z
+      .object({ sourceS3Uri: z.string(), onCreate: z.string(), onInitComplete: z.string().optional() })
+      .strict()
+      .optional()
+      .describe('LifeCycleConfig when known in full: what a replacement group must copy'),
+    threadsPerCore: z.number().int().min(1).max(2).optional(),
     volumes: z
       .union([z.array(EbsVolumeSchema), UnresolvedSchema])
       .describe('EBS entries of InstanceStorageConfigs; [] when the group configures none'),

@@ -392,8 +392,8 @@ function planCluster(cluster: Cluster, ctx: ClusterContext): ClusterPlan {
     const volumes = Array.isArray(group.volumes) ? group.volumes : [];
     const secondary = secondaryOf(volumes);
     const copy: string[] = [
-      'LifeCycleConfig',
-      'ThreadsPerCore',
+      ...(group.lifeCycleConfig ? [] : ['LifeCycleConfig']),
+      ...(group.threadsPerCore ? [] : ['ThreadsPerCore']),
       'OnStartDeepHealthChecks',
       'OverrideVpcConfig',
       'TrainingPlanArn',
@@ -404,6 +404,18 @@ function planCluster(cluster: Cluster, ctx: ClusterContext): ClusterPlan {
       InstanceCount: typeof group.instanceCount === 'number' ? group.instanceCount : 1,
       ExecutionRole: group.executionRole,
       ...(typeof group.instanceType === 'string' ? { InstanceType: group.instanceType as never } : {}),
+      ...(group.lifeCycleConfig
+        ? {
+            LifeCycleConfig: {
+              SourceS3Uri: group.lifeCycleConfig.sourceS3Uri,
+              OnCreate: group.lifeCycleConfig.onCreate,
+              ...(group.lifeCycleConfig.onInitComplete
+                ? { OnInitComplete: group.lifeCycleConfig.onInitComplete }
+                : {}),
+            },
+          }
+        : {}),
+      ...(group.threadsPerCore ? { ThreadsPerCore: group.threadsPerCore } : {}),
       InstanceStorageConfigs: [
         { EbsVolumeConfig: { RootVolume: true, VolumeKmsKeyId: key.alias } },
         ...(secondary

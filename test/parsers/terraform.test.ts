@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { isUnresolved } from '../../src/model/inventory.js';
 import { scanIac } from '../../src/parsers/iac.js';
+import { scanFixtures } from '../helpers/iac-scan.js';
 
 let dir: string;
 beforeEach(() => {
@@ -123,4 +124,20 @@ describe('Terraform', () => {
     });
     expect(cluster.nodeProvisioningMode).toMatchObject({ inputs: ['var.missing'] });
   });
+});
+
+describe('what a replacement group copies, read from IaC', () => {
+  it.each([['cli-json/pass/create-cluster.json'], ['terraform-plan/pass.json']])(
+    '%s: the lifecycle config of each group, in both spellings',
+    async (path) => {
+      const { inventory } = await scanFixtures([path]);
+      const groups = inventory.clusters.flatMap((cluster) => cluster.instanceGroups);
+      expect(groups.length).toBeGreaterThan(0);
+      for (const group of groups)
+        expect(group.lifeCycleConfig).toEqual({
+          sourceS3Uri: 's3://hyperpod-lifecycle-111122223333',
+          onCreate: 'on_create.sh',
+        });
+    },
+  );
 });

@@ -69,8 +69,24 @@ interface GroupDetails {
   ExecutionRole?: string | undefined;
   InstanceType?: string | undefined;
   CurrentCount?: number | undefined;
+  LifeCycleConfig?:
+    | { SourceS3Uri?: string | undefined; OnCreate?: string | undefined; OnInitComplete?: string | undefined }
+    | undefined;
+  ThreadsPerCore?: number | undefined;
   Status?: string | undefined;
   InstanceStorageConfigs?: ClusterInstanceStorageConfig[] | undefined;
+}
+
+/** LifeCycleConfig as the inventory keeps it: only when both required parts are there. */
+function lifeCycleOf(config: GroupDetails['LifeCycleConfig']): Pick<InstanceGroup, 'lifeCycleConfig'> {
+  if (!config?.SourceS3Uri || !config.OnCreate) return {};
+  return {
+    lifeCycleConfig: {
+      sourceS3Uri: config.SourceS3Uri,
+      onCreate: config.OnCreate,
+      ...(config.OnInitComplete ? { onInitComplete: config.OnInitComplete } : {}),
+    },
+  };
 }
 
 function group(clusterId: string, details: GroupDetails, kind: InstanceGroup['kind']): InstanceGroup {
@@ -83,6 +99,10 @@ function group(clusterId: string, details: GroupDetails, kind: InstanceGroup['ki
     ...(details.InstanceType ? { instanceType: details.InstanceType } : {}),
     ...(details.CurrentCount !== undefined ? { instanceCount: details.CurrentCount } : {}),
     ...(details.Status ? { status: details.Status } : {}),
+    ...lifeCycleOf(details.LifeCycleConfig),
+    ...(details.ThreadsPerCore === 1 || details.ThreadsPerCore === 2
+      ? { threadsPerCore: details.ThreadsPerCore }
+      : {}),
     volumes: volumesOf(details.InstanceStorageConfigs),
   };
 }

@@ -216,6 +216,17 @@ function buildGroup(
   const count = asNumber(field(spec, 'InstanceCount'));
   if (count instanceof Unknown) group.instanceCount = unresolvedOf(count);
   else if (count !== undefined) group.instanceCount = count;
+  // What a replacement group copies, when the source states it in full (never a guess).
+  const lifeCycle = field(spec, 'LifeCycleConfig');
+  if (isObject(lifeCycle)) {
+    const sourceS3Uri = textOf(field(lifeCycle, 'SourceS3Uri') ?? null);
+    const onCreate = textOf(field(lifeCycle, 'OnCreate') ?? null);
+    const onInitComplete = textOf(field(lifeCycle, 'OnInitComplete') ?? null);
+    if (sourceS3Uri !== undefined && onCreate !== undefined)
+      group.lifeCycleConfig = { sourceS3Uri, onCreate, ...(onInitComplete ? { onInitComplete } : {}) };
+  }
+  const threads = asNumber(field(spec, 'ThreadsPerCore'));
+  if (threads === 1 || threads === 2) group.threadsPerCore = threads;
   return group;
 }
 

@@ -5,7 +5,7 @@ import { managementLogging, trailEventOf } from '../../../src/collectors/aws/clo
 import { classifyError } from '../../../src/collectors/aws/errors.js';
 import { kmsStatements, mentionsKms } from '../../../src/collectors/aws/iam.js';
 import { parseKeyRef } from '../../../src/collectors/aws/kms.js';
-import { volumesOf } from '../../../src/collectors/aws/sagemaker.js';
+import { clusterFromDescription, volumesOf } from '../../../src/collectors/aws/sagemaker.js';
 import { closestRegion, KNOWN_REGIONS } from '../../../src/model/regions.js';
 import { policyActions } from '../../helpers/iam-policy.js';
 
@@ -108,6 +108,38 @@ describe('volumesOf', () => {
       { role: 'root', kmsKeyId: 'alias/a' },
       { role: 'secondary', kmsKeyId: null, sizeInGB: 10 },
     ]);
+  });
+});
+
+describe('clusterFromDescription', () => {
+  const arn = 'arn:aws:sagemaker:us-east-1:111122223333:cluster/abcdefghijkl';
+  const describe = (groups: object[]) =>
+    clusterFromDescription(
+      { ClusterArn: arn, ClusterName: 'c', ClusterStatus: 'InService', InstanceGroups: groups as never },
+      { arn, name: 'c' },
+      '111122223333',
+      'us-east-1',
+      true,
+    ).instanceGroups;
+  it('keeps the lifecycle config and threads per core a replacement group must copy', () => {
+    const [full, partial] = describe([
+      {
+        InstanceGroupName: 'full',
+        ExecutionRole: 'arn:aws:iam::111122223333:role/x',
+        LifeCycleConfig: { SourceS3Uri: 's3://sagemaker-b/lc/', OnCreate: 'on_create.sh' },
+        ThreadsPerCore: 2,
+      },
+      {
+        InstanceGroupName: 'partial',
+        LifeCycleConfig: { SourceS3Uri: 's3://sagemaker-b/lc/' },
+        ThreadsPerCore: 7,
+      },
+    ]);
+    expect(full!.lifeCycleConfig).toEqual({ sourceS3Uri: 's3://sagemaker-b/lc/', onCreate: 'on_create.sh' });
+    expect(full!.threadsPerCore).toBe(2);
+    // Half a lifecycle config, or a thread count AWS does not allow, is not kept: a plan must not copy it.
+    expect(partial!.lifeCycleConfig).toBeUndefined();
+    expect(partial!.threadsPerCore).toBeUndefined();
   });
 });
 
