@@ -21,6 +21,11 @@ const UNIT = [
   'test/collectors/**',
   'test/docs/**',
   'test/helpers/**',
+  'test/policy-diff/**',
+  'test/register/**',
+  'test/drift/**',
+  'test/plan/**',
+  'test/remediation/**',
 ];
 /** Files in a unit folder that still need a browser, a server or a child process (or mock modules, below). */
 const NOT_UNIT = ['**/*.browser.test.ts', '**/*.moto.test.ts'];
