@@ -2,7 +2,8 @@
  * Drift: where the deployed estate differs from its infrastructure-as-code in what matters here:
  * the key of each volume, the provisioning mode, instance groups present on one side only, and
  * keys whose rotation or policy (by effect, as `policy diff` compares them) differ from their
- * template. Clusters match by name, and by account and Region where the code names them. Pure.
+ * template. Clusters match by name (or by the value of a chosen tag), and by account and Region where
+ * the code names them. Pure.
  */
 import type { Cluster, EbsVolume, Inventory, Key, PolicyDocument } from '../model/inventory.js';
 import { isUnresolved } from '../model/inventory.js';
@@ -81,12 +82,31 @@ const canonicalPolicy = (policy: PolicyDocument, catalog: string[]): string =>
       .sort(([a], [b]) => String(a).localeCompare(String(b))),
   );
 
-export function detectDrift(code: Inventory, deployed: Inventory): DriftReport {
+export interface DriftOptions {
+  /**
+   * Match a cluster of the code to the deployed cluster that carries the same value of this tag
+   * (e.g. a stack or deployment id), for code whose cluster names are generated or renamed. A
+   * cluster of the code without the tag is matched by name.
+   */
+  matchTag?: string;
+}
+
+export function detectDrift(code: Inventory, deployed: Inventory, options: DriftOptions = {}): DriftReport {
   const items: DriftItem[] = [];
   const codeKeys = new Map(code.keys.map((k) => [k.arn, k]));
   const liveKeys = new Map(deployed.keys.map((k) => [k.arn, k]));
+  const tagOf = (c: Cluster): string | undefined =>
+    options.matchTag !== undefined && c.tags && !isUnresolved(c.tags) ? c.tags[options.matchTag] : undefined;
+  const notFound = (c: Cluster) => {
+    const tag = tagOf(c);
+    return tag === undefined ? 'no cluster of that name' : `no cluster tagged ${options.matchTag}=${tag}`;
+  };
+  const sameIdentity = (c: Cluster, d: Cluster) => {
+    const tag = tagOf(c);
+    return tag === undefined ? c.name === d.name : tagOf(d) === tag;
+  };
   const fits = (c: Cluster, d: Cluster) =>
-    c.name === d.name &&
+    sameIdentity(c, d) &&
     (!/^\d{12}$/.test(c.account) || c.account === d.account) &&
     (!/^[a-z]{2}(-[a-z]+)+-\d$/.test(c.region) || c.region === d.region);
   const matchedLive = new Set<Cluster>();
@@ -101,8 +121,8 @@ export function detectDrift(code: Inventory, deployed: Inventory): DriftReport {
         code: cluster.location?.file ?? cluster.id,
         deployed:
           candidates.length === 0
-            ? 'no cluster of that name'
-            : `${candidates.length} clusters of that name: give the account and Region in the code`,
+            ? notFound(cluster)
+            : `${candidates.length} clusters match: give the account and Region in the code`,
         status: candidates.length === 0 ? 'drift' : 'unknown',
       });
       continue;

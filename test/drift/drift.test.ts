@@ -79,6 +79,33 @@ describe('drift', () => {
     });
   });
 
+  it('--match-tag: a renamed cluster matches the deployed one by tag, and a missing tag value is named', async () => {
+    const renamed = {
+      ...input([groupSpec('inference-g5', genaiKey.arn, genaiKey.arn)]),
+      ClusterName: 'genai-batch-v2',
+      Tags: [{ Key: 'project', Value: 'genai-batch' }],
+    };
+    const byName = await drift('renamed-by-name', renamed);
+    expect(byName.report.items[0]).toMatchObject({
+      kind: 'cluster-not-deployed',
+      deployed: 'no cluster of that name',
+    });
+    const byTag = await drift('renamed-by-tag', renamed, '--match-tag', 'project');
+    expect(byTag.report.matched).toBe(1);
+    expect(byTag.report.items.map((i: { kind: string }) => i.kind)).not.toContain('cluster-not-deployed');
+    const elsewhere = await drift(
+      'renamed-other-tag',
+      { ...renamed, Tags: [{ Key: 'project', Value: 'nowhere' }] },
+      '--match-tag',
+      'project',
+    );
+    expect(elsewhere.code).toBe(1);
+    expect(elsewhere.report.items[0]).toMatchObject({
+      kind: 'cluster-not-deployed',
+      deployed: 'no cluster tagged project=nowhere',
+    });
+  });
+
   it('a cluster the code defines that is not deployed', async () => {
     const { code, report } = await drift('missing', {
       ...input([groupSpec('g', genaiKey.arn, null)]),

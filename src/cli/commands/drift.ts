@@ -32,6 +32,11 @@ export const driftCommand: CommandSpec = {
       default: 'markdown',
     },
     { flags: '-o, --output <file>', description: 'write to a file instead of stdout' },
+    {
+      flags: '--match-tag <key>',
+      description:
+        'match a cluster of the code to the deployed cluster with the same value of this tag (default: by name)',
+    },
     ...sourceOptions({ iac: false, live: true }).filter((option) => option.flags !== '--demo'),
   ],
   examples: [
@@ -53,7 +58,11 @@ export const driftCommand: CommandSpec = {
         hint: USAGE,
       });
     const deployed = await readEstate(raw, io, { iac: false, live: true }, USAGE);
-    const report = detectDrift(code.inventory, deployed.inventory);
+    const report = detectDrift(
+      code.inventory,
+      deployed.inventory,
+      typeof raw.matchTag === 'string' ? { matchTag: raw.matchTag } : {},
+    );
     const format = raw.format === 'json' ? 'json' : 'markdown';
     const cell = (t: string) => escapeControl(mdCell(t));
     const text =
