@@ -62,6 +62,11 @@ describe('Terraform expressions over budget are UNKNOWN for what they feed', () 
       'a backtracking regular expression',
       'replace("aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa!", "/(a+)+$/", "")',
     ],
+    [
+      'a regular expression of many quantifiers (polynomial backtracking)',
+      'replace("aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa!", "/a*a*a*a*a*a*a*a*a*a*b/", "")',
+    ],
+    ['one quantifier on a long subject', 'replace(local.s13, "/a+b/", "")'],
     ['equality of two exponential values', 'local.l60 == local.l59 ? "a" : "b"'],
   ])('%s', async (_name, key) => {
     repo.write('locals.tf', LOCALS);
@@ -157,5 +162,22 @@ describe('one file or module that trips the scanner loses only its own results',
     ]);
     expect(run.output).not.toContain('boom');
     expect(run.code).toBe(1);
+  });
+});
+
+describe('regular expressions a template may still use', () => {
+  it('a replace without quantifiers is evaluated, and its result judged', async () => {
+    repo.write(
+      'main.tf',
+      clusterTf('c', {
+        key: 'replace("arn:aws:kms:us-east-1:111122223333:key/X1111111-2222-3333-4444-555555555555", "/X/", "1")',
+      }),
+    );
+    const run = await scanRepo(repo.repo, ['.']);
+    expect(issueTriples(run.report)).toEqual([]);
+    const keys = run
+      .report!.findings.filter((f) => f.ruleId === 'hyperpod-key-exists')
+      .map((f) => f.evidence.keyReference ?? f.message);
+    expect(JSON.stringify(keys)).toContain('key/11111111-2222-3333-4444-555555555555');
   });
 });

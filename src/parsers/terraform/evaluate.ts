@@ -597,9 +597,12 @@ function call(expr: Extract<Expr, { t: 'call' }>, scope: Scope, depth: number): 
       if (text === undefined || from === undefined || to === undefined || isSym(a))
         return new Unknown(expr.text, 'not known strings');
       if (from.length > 2 && from.startsWith('/') && from.endsWith('/')) {
-        // JavaScript's regular expressions backtrack (Terraform's RE2 does not): a pattern that
-        // can take exponential time, or a long subject, is not evaluated.
-        if (text.length > 65_536 || BACKTRACKING.test(from))
+        // JavaScript's regular expressions backtrack (Terraform's RE2 does not): only a pattern
+        // whose work is bounded by its subject is run. Without a quantifier or alternation it is
+        // linear; with one, quadratic at worst, so on a short subject only; with more (a*a*a*b,
+        // (a+)+, a|a...), or a back-reference, it could take exponential time and is not run.
+        const repeats = quantifiers(from.slice(1, -1));
+        if (text.length > (repeats === 0 ? 65_536 : 4_096) || repeats > 1 || BACKTRACKING.test(from))
           return overBudget(expr, scope, 'a regular expression that could take too long');
         try {
           return text.replace(new RegExp(from.slice(1, -1), 'g'), to.replace(/\$\{(\d+)\}/g, '$$$1'));
@@ -700,6 +703,17 @@ function call(expr: Extract<Expr, { t: 'call' }>, scope: Scope, depth: number): 
 
 /** A quantified group that itself holds a quantifier or an alternation: (a+)+, (a|aa)*, (.*a){20}. */
 const BACKTRACKING = /\([^)]*[+*?|}][^)]*\)\s*[+*{?]|\\[1-9]/;
+
+/** How many quantifiers and alternations a regular expression source holds (escaped ones aside). */
+function quantifiers(source: string): number {
+  let count = 0;
+  for (let i = 0; i < source.length; i++) {
+    const char = source[i];
+    if (char === '\\') i++;
+    else if (char === '*' || char === '+' || char === '?' || char === '{' || char === '|') count++;
+  }
+  return count;
+}
 
 /** A JSON string that embeds symbolic values (e.g. a role ARN known after apply) stays symbolic. */
 function stringWithSyms(text: string, value: Val): Val {
