@@ -232,14 +232,22 @@ export function repositoryRoot(
       });
     return dir;
   }
-  let dir = inputs[0] !== undefined ? absolute(io, inputs[0]) : io.cwd;
+  return gitWorkTree(io, inputs[0] !== undefined ? absolute(io, inputs[0]) : io.cwd) ?? io.cwd;
+}
+
+/**
+ * The nearest directory at or above `start` that holds `.git` (a directory, or the file of a
+ * worktree or submodule): the repository root that CI paths and IaC fingerprints are relative to.
+ */
+export function gitWorkTree(io: Io, start: string): string | undefined {
+  let dir = start;
   for (let depth = 0; depth < 256; depth++) {
     if (io.exists(join(dir, '.git'))) return dir;
     const parent = dirname(dir);
-    if (parent === dir) break;
+    if (parent === dir) return undefined;
     dir = parent;
   }
-  return io.cwd;
+  return undefined;
 }
 
 export const absolute = (io: Io, path: string): string => (isAbsolute(path) ? path : resolve(io.cwd, path));

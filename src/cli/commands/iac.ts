@@ -1,4 +1,4 @@
-import { dirname, isAbsolute, join, relative, sep } from 'node:path';
+import { dirname, isAbsolute, relative, sep } from 'node:path';
 import { resolveInlineSkips } from '../../engine/inline-suppressions.js';
 import { DEFAULT_MAX_FILE_BYTES } from '../../parsers/limits.js';
 import { runPipeline } from '../../pipeline.js';
@@ -9,6 +9,7 @@ import {
   emitReport,
   exitCode,
   gatingOptions,
+  gitWorkTree,
   loadConfig,
   reportOptions,
   reportOptionsFrom,
@@ -74,10 +75,7 @@ export function fingerprintRoot(io: Io, paths: readonly string[]): string {
   for (const dir of dirs.slice(1))
     while (relative(common, dir).startsWith('..') || isAbsolute(relative(common, dir)))
       common = dirname(common);
-  for (let dir = common; ; dir = dirname(dir)) {
-    if (io.exists(join(dir, '.git'))) return dir;
-    if (dirname(dir) === dir) return common;
-  }
+  return gitWorkTree(io, common) ?? common;
 }
 
 /** Resource id -> the id its fingerprint is computed from (`<file>#<rest>`, the file made relative to the root). */
