@@ -1,6 +1,6 @@
 import type { Gap, Trail } from '../../model/inventory.js';
 import { defineRule, type RuleContext } from '../define-rule.js';
-import { gapReason, isLiveSource } from '../helpers.js';
+import { gapReason, isLiveSource } from '../text.js';
 
 export default defineRule({
   meta: {

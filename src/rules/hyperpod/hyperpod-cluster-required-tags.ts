@@ -1,6 +1,7 @@
 import { isUnresolved } from '../../model/inventory.js';
 import { defineRule } from '../define-rule.js';
-import { clusterResource, gapReason, UNRESOLVED_MESSAGE, unresolvedVerdict } from '../helpers.js';
+import { clusterResource, UNRESOLVED_MESSAGE, unresolvedVerdict } from '../resources.js';
+import { gapReason } from '../text.js';
 
 export default defineRule({
   meta: {

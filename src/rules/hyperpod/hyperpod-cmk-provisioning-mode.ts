@@ -1,6 +1,7 @@
 import { type Cluster, isUnresolved } from '../../model/inventory.js';
 import { defineRule, type Verdict } from '../define-rule.js';
-import { clusterResource, keyedVolumes, UNRESOLVED_MESSAGE, unresolvedVerdict } from '../helpers.js';
+import { keyedVolumes } from '../key-references.js';
+import { clusterResource, UNRESOLVED_MESSAGE, unresolvedVerdict } from '../resources.js';
 
 /** The orchestrator as people name it; it does not decide anything here (EKS and Slurm both support Continuous). */
 function orchestratorLabel(orchestrator: Cluster['orchestrator']): string {

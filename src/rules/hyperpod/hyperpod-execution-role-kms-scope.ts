@@ -4,7 +4,9 @@ import { coveredActions, toList, USAGE_ACTIONS } from '../../policy/actions.js';
 import { conditionKeys, parseOperator } from '../../policy/conditions.js';
 import { globMatch, hasWildcard } from '../../policy/glob.js';
 import { defineRule } from '../define-rule.js';
-import { eachGroup, gapReason, groupResource, UNRESOLVED_MESSAGE, unresolvedVerdict } from '../helpers.js';
+import { eachGroup } from '../iteration.js';
+import { groupResource, UNRESOLVED_MESSAGE, unresolvedVerdict } from '../resources.js';
+import { gapReason } from '../text.js';
 
 /**
  * A Resource that covers every key of an account or more: `*`, `arn:aws:kms:*:*:key/*`,

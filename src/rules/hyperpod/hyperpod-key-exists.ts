@@ -1,14 +1,8 @@
 import { isUnresolved } from '../../model/inventory.js';
 import { defineRule, type Verdict } from '../define-rule.js';
-import {
-  eachGroup,
-  groupResource,
-  isAwsManagedAlias,
-  keyedVolumes,
-  keyRegionCheck,
-  UNRESOLVED_MESSAGE,
-  unresolvedVerdict,
-} from '../helpers.js';
+import { eachGroup } from '../iteration.js';
+import { isAwsManagedAlias, keyedVolumes, keyRegionCheck } from '../key-references.js';
+import { groupResource, UNRESOLVED_MESSAGE, unresolvedVerdict } from '../resources.js';
 
 export default defineRule({
   meta: {

@@ -10,16 +10,10 @@ import {
 import { organizationOf } from '../../policy/organization.js';
 import { accountOf, type Caller } from '../../policy/principal.js';
 import { defineRule, type RuleContext, type Verdict } from '../define-rule.js';
-import {
-  eachGroup,
-  gapReason,
-  groupResource,
-  isAwsManagedAlias,
-  keyedVolumes,
-  keyLabel,
-  UNRESOLVED_MESSAGE,
-  unresolvedVerdict,
-} from '../helpers.js';
+import { eachGroup } from '../iteration.js';
+import { isAwsManagedAlias, keyedVolumes, keyLabel } from '../key-references.js';
+import { groupResource, UNRESOLVED_MESSAGE, unresolvedVerdict } from '../resources.js';
+import { gapReason } from '../text.js';
 
 type KeyJudgement = {
   status: 'PASS' | 'FAIL' | 'UNKNOWN';

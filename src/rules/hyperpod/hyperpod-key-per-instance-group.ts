@@ -2,17 +2,15 @@ import type { ResourceRef } from '../../model/finding.js';
 import type { Cluster, Key } from '../../model/inventory.js';
 import { isUnresolved } from '../../model/inventory.js';
 import { defineRule, type Verdict } from '../define-rule.js';
+import { eachGroup } from '../iteration.js';
 import {
   describeKeyRef,
-  eachGroup,
   groupKeys,
-  groupResource,
   groupsNamingSameKey,
   keyLabel,
-  UNRESOLVED_MESSAGE,
   undeterminedKeyReason,
-  unresolvedVerdict,
-} from '../helpers.js';
+} from '../key-references.js';
+import { groupResource, UNRESOLVED_MESSAGE, unresolvedVerdict } from '../resources.js';
 
 const projectOf = (cluster: Cluster): string | undefined =>
   cluster.tags && !isUnresolved(cluster.tags) ? cluster.tags.project : undefined;

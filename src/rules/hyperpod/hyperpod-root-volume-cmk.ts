@@ -1,12 +1,8 @@
 import { isUnresolved } from '../../model/inventory.js';
 import { defineRule } from '../define-rule.js';
-import {
-  eachGroup,
-  groupResource,
-  unresolvedVerdict,
-  VOLUME_KEY_MESSAGES,
-  volumeKeyVerdict,
-} from '../helpers.js';
+import { eachGroup } from '../iteration.js';
+import { VOLUME_KEY_MESSAGES, volumeKeyVerdict } from '../key-references.js';
+import { groupResource, unresolvedVerdict } from '../resources.js';
 
 export default defineRule({
   meta: {

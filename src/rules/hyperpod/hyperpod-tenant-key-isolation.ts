@@ -3,17 +3,15 @@ import type { Cluster, InstanceGroup } from '../../model/inventory.js';
 import { isUnresolved } from '../../model/inventory.js';
 import { matchesAny } from '../../policy/glob.js';
 import { defineRule, type Verdict } from '../define-rule.js';
+import { eachGroup } from '../iteration.js';
 import {
   describeKeyRef,
-  eachGroup,
   groupKeys,
-  groupResource,
   groupsNamingSameKey,
   keyLabel,
-  UNRESOLVED_MESSAGE,
   undeterminedKeyReason,
-  unresolvedVerdict,
-} from '../helpers.js';
+} from '../key-references.js';
+import { groupResource, UNRESOLVED_MESSAGE, unresolvedVerdict } from '../resources.js';
 
 export default defineRule({
   meta: {

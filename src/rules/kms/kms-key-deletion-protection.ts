@@ -1,14 +1,10 @@
 import type { Key } from '../../model/inventory.js';
 import { isUnresolved } from '../../model/inventory.js';
 import { defineRule, type Verdict } from '../define-rule.js';
-import {
-  eachKey,
-  isIacSource,
-  KEY_COMMON_MESSAGES,
-  keyLabel,
-  keyResource,
-  unresolvedVerdict,
-} from '../helpers.js';
+import { eachKey, KEY_COMMON_MESSAGES } from '../iteration.js';
+import { keyLabel } from '../key-references.js';
+import { keyResource, unresolvedVerdict } from '../resources.js';
+import { isIacSource } from '../text.js';
 
 const RETAIN = new Set(['Retain', 'RetainExceptOnCreate']);
 

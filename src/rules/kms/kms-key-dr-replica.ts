@@ -1,6 +1,8 @@
 import { isUnresolved } from '../../model/inventory.js';
 import { defineRule } from '../define-rule.js';
-import { eachKey, KEY_COMMON_MESSAGES, keyLabel, keyResource, unresolvedVerdict } from '../helpers.js';
+import { eachKey, KEY_COMMON_MESSAGES } from '../iteration.js';
+import { keyLabel } from '../key-references.js';
+import { keyResource, unresolvedVerdict } from '../resources.js';
 
 export default defineRule({
   meta: {

@@ -1,16 +1,10 @@
 import type { Grant } from '../../model/inventory.js';
 import { isRoleOrItsSession } from '../../policy/principal.js';
 import { defineRule } from '../define-rule.js';
-import {
-  consumingRoles,
-  countOf,
-  eachKey,
-  KEY_COMMON_MESSAGES,
-  keyLabel,
-  keyPartNotCollected,
-  keyResource,
-  liveOnly,
-} from '../helpers.js';
+import { consumingRoles, eachKey, KEY_COMMON_MESSAGES, keyPartNotCollected, liveOnly } from '../iteration.js';
+import { keyLabel } from '../key-references.js';
+import { keyResource } from '../resources.js';
+import { countOf } from '../text.js';
 
 const isServicePrincipal = (principal: string) => /^[a-z0-9.-]+\.amazonaws\.com(\.cn)?$/.test(principal);
 

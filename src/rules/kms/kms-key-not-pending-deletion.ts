@@ -1,14 +1,9 @@
 import { daysFrom } from '../../model/dates.js';
 import { isUnresolved } from '../../model/inventory.js';
 import { defineRule } from '../define-rule.js';
-import {
-  eachKey,
-  KEY_COMMON_MESSAGES,
-  keyLabel,
-  keyResource,
-  liveOnly,
-  unresolvedVerdict,
-} from '../helpers.js';
+import { eachKey, KEY_COMMON_MESSAGES, liveOnly } from '../iteration.js';
+import { keyLabel } from '../key-references.js';
+import { keyResource, unresolvedVerdict } from '../resources.js';
 
 export default defineRule({
   meta: {

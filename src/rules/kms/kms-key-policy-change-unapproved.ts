@@ -1,18 +1,12 @@
 import type { TrailEvent } from '../../model/inventory.js';
 import { matchesAny } from '../../policy/glob.js';
 import { roleArnOfSession, rolePatternWithoutPath } from '../../policy/principal.js';
+import { keyEventsInWindow, PARTIAL_WINDOW_MESSAGE, partialWindowVerdict } from '../cloudtrail-window.js';
 import { defineRule } from '../define-rule.js';
-import {
-  countOf,
-  eachKey,
-  KEY_COMMON_MESSAGES,
-  keyEventsInWindow,
-  keyLabel,
-  keyResource,
-  liveOnly,
-  PARTIAL_WINDOW_MESSAGE,
-  partialWindowVerdict,
-} from '../helpers.js';
+import { eachKey, KEY_COMMON_MESSAGES, liveOnly } from '../iteration.js';
+import { keyLabel } from '../key-references.js';
+import { keyResource } from '../resources.js';
+import { countOf } from '../text.js';
 
 const WATCHED = new Set(['PutKeyPolicy', 'ScheduleKeyDeletion', 'DisableKey', 'CreateGrant']);
 

@@ -3,14 +3,9 @@ import { organizationOf } from '../../policy/organization.js';
 import { accountOf, roleNameOf, sameIamArn } from '../../policy/principal.js';
 import { type PrincipalAccess, principalAccess } from '../../policy/principals-analysis.js';
 import { defineRule, type RuleContext } from '../define-rule.js';
-import {
-  consumingRoles,
-  eachKey,
-  KEY_COMMON_MESSAGES,
-  keyLabel,
-  keyResource,
-  withKeyPolicy,
-} from '../helpers.js';
+import { consumingRoles, eachKey, KEY_COMMON_MESSAGES, withKeyPolicy } from '../iteration.js';
+import { keyLabel } from '../key-references.js';
+import { keyResource } from '../resources.js';
 
 interface Violation {
   principal: string;

@@ -1,7 +1,9 @@
 import { organizationOf } from '../../policy/organization.js';
 import { PUBLIC_ACCESS_DEFINITION, publicAccess } from '../../policy/public-access.js';
 import { defineRule } from '../define-rule.js';
-import { eachKey, KEY_COMMON_MESSAGES, keyLabel, keyResource, withKeyPolicy } from '../helpers.js';
+import { eachKey, KEY_COMMON_MESSAGES, withKeyPolicy } from '../iteration.js';
+import { keyLabel } from '../key-references.js';
+import { keyResource } from '../resources.js';
 
 const label = (entry: { index: number; sid?: string | undefined }) =>
   entry.sid ?? `statement ${entry.index + 1}`;

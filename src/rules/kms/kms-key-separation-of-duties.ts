@@ -2,7 +2,9 @@ import { matchesAny } from '../../policy/glob.js';
 import { organizationOf } from '../../policy/organization.js';
 import { principalAccess } from '../../policy/principals-analysis.js';
 import { defineRule } from '../define-rule.js';
-import { eachKey, KEY_COMMON_MESSAGES, keyLabel, keyResource, withKeyPolicy } from '../helpers.js';
+import { eachKey, KEY_COMMON_MESSAGES, withKeyPolicy } from '../iteration.js';
+import { keyLabel } from '../key-references.js';
+import { keyResource } from '../resources.js';
 
 export default defineRule({
   meta: {

@@ -1,16 +1,14 @@
-import { defineRule } from '../define-rule.js';
 import {
-  countOf,
-  eachKey,
   isAccessDenied,
-  KEY_COMMON_MESSAGES,
   keyEventsInWindow,
-  keyLabel,
-  keyResource,
-  liveOnly,
   PARTIAL_WINDOW_MESSAGE,
   partialWindowVerdict,
-} from '../helpers.js';
+} from '../cloudtrail-window.js';
+import { defineRule } from '../define-rule.js';
+import { eachKey, KEY_COMMON_MESSAGES, liveOnly } from '../iteration.js';
+import { keyLabel } from '../key-references.js';
+import { keyResource } from '../resources.js';
+import { countOf } from '../text.js';
 
 export default defineRule({
   meta: {

@@ -1,0 +1,15 @@
+/** Words for messages (gap reasons, counts) and where data came from (live or IaC). */
+import { isIacSource } from '../model/inventory.js';
+
+export const isLiveSource = (source: string): boolean => source === 'live' || source === 'snapshot';
+export { isIacSource };
+
+/** A gap's reason as a sentence fragment for messages. */
+export function gapReason(gaps: readonly { code: string; operation: string; message: string }[]): string {
+  const gap = gaps[0];
+  return gap ? `${gap.operation} failed (${gap.code}): ${gap.message}` : 'not collected';
+}
+
+/** "1 grant", "3 grants": counts in messages read as English. */
+export const countOf = (count: number, singular: string, plural = `${singular}s`): string =>
+  `${count} ${count === 1 ? singular : plural}`;
