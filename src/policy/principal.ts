@@ -155,7 +155,7 @@ export function isRoleOrItsSession(roleArn: string, principal: string): boolean 
   return name !== undefined && roleNameOf(roleArn) === name && accountOf(roleArn) === accountOf(principal);
 }
 
-const ROLE_PATTERN_WITH_PATH = /^(arn:[^:]+:iam::[^:]+:role\/).+\/([^/]+)$/;
+const ROLE_PREFIX = /^arn:[^:]+:iam::[^:]+:role\//;
 
 /**
  * A role ARN pattern with its path removed, to compare with the role behind a session (whose ARN
@@ -164,9 +164,15 @@ const ROLE_PATTERN_WITH_PATH = /^(arn:[^:]+:iam::[^:]+:role\/).+\/([^/]+)$/;
  * under a path (`role/security/*`) cannot be judged without the path, and gives undefined.
  */
 export function rolePatternWithoutPath(pattern: string): string | undefined {
-  const match = ROLE_PATTERN_WITH_PATH.exec(pattern);
-  if (!match || /[*?]/.test(match[2]!)) return undefined;
-  return `${match[1]}${match[2]}`;
+  // Split at the role prefix and the last slash rather than with a backtracking regex.
+  const prefix = ROLE_PREFIX.exec(pattern)?.[0];
+  if (!prefix) return undefined;
+  const rest = pattern.slice(prefix.length);
+  const slash = rest.lastIndexOf('/');
+  if (slash <= 0) return undefined;
+  const name = rest.slice(slash + 1);
+  if (name === '' || /[*?]/.test(name)) return undefined;
+  return `${prefix}${name}`;
 }
 
 export function roleNameOf(arn: string): string | undefined {
