@@ -1,9 +1,8 @@
 /** The key register as Markdown, CSV and HTML: one set of columns, each format's own escaping. Pure. */
 
 import { csvCell } from '../reporters/csv.js';
-import { escapeControl } from '../reporters/escape.js';
+import { escapeControl, markdownText } from '../reporters/escape.js';
 import { escapeHtml } from '../reporters/html/render.js';
-import { mdCell } from '../reporters/markdown.js';
 import type { Known, RegisterEntry } from './build.js';
 
 const isUnknown = <T>(value: Known<T>): value is { unknown: string } =>
@@ -101,7 +100,7 @@ export interface RegisterMeta {
 }
 
 export function renderRegisterMarkdown(entries: readonly RegisterEntry[], meta: RegisterMeta): string {
-  const cell = (text: string) => escapeControl(mdCell(text));
+  const cell = markdownText;
   const lines = [
     '# Key register',
     '',

@@ -4,8 +4,7 @@ import { SEVERITIES } from '../model/finding.js';
 import type { Report } from '../model/report.js';
 import { markdownCode, markdownText } from './escape.js';
 
-/** A value as Markdown text (links, images, code, HTML, cell borders escaped). */
-export const mdCell = markdownText;
+const mdCell = markdownText;
 const code = markdownCode;
 const pctOrNa = (pct: number | null) => (pct === null ? 'n/a' : `${pct}%`);
 

@@ -1,6 +1,5 @@
 import { detectDrift } from '../../drift/drift.js';
-import { escapeControl } from '../../reporters/escape.js';
-import { mdCell } from '../../reporters/markdown.js';
+import { markdownText } from '../../reporters/escape.js';
 import { writeOutput } from '../common.js';
 import { inputError } from '../errors.js';
 import { readEstate, sourceOptions } from '../inventory-source.js';
@@ -64,7 +63,7 @@ export const driftCommand: CommandSpec = {
       typeof raw.matchTag === 'string' ? { matchTag: raw.matchTag } : {},
     );
     const format = raw.format === 'json' ? 'json' : 'markdown';
-    const cell = (t: string) => escapeControl(mdCell(t));
+    const cell = markdownText;
     const text =
       format === 'json'
         ? `${JSON.stringify(report, null, 2)}\n`
