@@ -24,7 +24,7 @@ import {
   Unknown,
   type Val,
 } from '../common/value.js';
-import { evaluate } from './evaluate.js';
+import { evaluate } from './expressions.js';
 import {
   CLUSTER_RESOURCE_TYPES,
   ModuleInstance,

@@ -12,7 +12,6 @@
 import { resolve } from 'node:path';
 import type { SourceIssue } from '../../model/finding.js';
 import type { Cluster, ExecutionRole, Key, Location, PolicyStatement } from '../../model/inventory.js';
-import { partitionOf } from '../cloudformation/stack.js';
 import {
   awsProviderClusterSpec,
   buildCluster,
@@ -34,17 +33,18 @@ import {
   isObject,
   isSym,
   locate,
-  NO_VALUE,
   PARTITION,
+  partitionOf,
   REGION,
   Sym,
+  safeJson,
   textOf,
   toPlain,
   Unknown,
   type Val,
   type ValObject,
 } from '../common/value.js';
-import { applySteps, evaluate, type Scope, type Step } from './evaluate.js';
+import { applySteps, evaluate, type Scope, type Step } from './expressions.js';
 import type { Attribute, Block, Body, Expr } from './hcl.js';
 
 export interface TfFile {
@@ -902,14 +902,6 @@ export class ModuleInstance {
   }
 }
 
-function safeJson(text: string): unknown {
-  try {
-    return JSON.parse(text);
-  } catch {
-    return undefined;
-  }
-}
-
 function containsSym(value: unknown, depth = 0): boolean {
   if (depth > 64) return false;
   if (value instanceof Sym) return true;
@@ -918,5 +910,3 @@ function containsSym(value: unknown, depth = 0): boolean {
     return Object.values(value).some((item) => containsSym(item, depth + 1));
   return false;
 }
-
-export { NO_VALUE };
