@@ -101,142 +101,177 @@ export function ref(scope: IntrinsicScope, name: string, node: SNode): Val {
   return scope.reference(name, node);
 }
 
-function intrinsic(scope: IntrinsicScope, name: string, argument: SNode, node: SNode): Val {
-  const args = argument.kind === 'seq' ? argument.items : [argument];
-  const evaluateArg = (arg: SNode | undefined) => evaluate(scope, arg ?? nullNode);
-  switch (name) {
-    case 'Ref': {
-      const target = scalarText(argument);
-      return target === undefined ? new Unknown(render(node), 'Ref needs a name') : ref(scope, target, node);
-    }
-    case 'Condition': {
-      const target = scalarText(argument);
-      return target === undefined
-        ? new Unknown(render(node), 'Condition needs a name')
-        : scope.condition(target);
-    }
-    case 'Fn::GetAtt': {
-      let [resource, attribute] = args.map((arg) => textOf(evaluate(scope, arg)));
-      if (argument.kind === 'scalar' && resource?.includes('.')) {
-        const dot = resource.indexOf('.');
-        attribute = resource.slice(dot + 1);
-        resource = resource.slice(0, dot);
-      }
-      if (!resource || !attribute)
-        return new Unknown(render(node), 'GetAtt needs a resource and an attribute');
-      return scope.getAtt(resource, attribute, node);
-    }
-    case 'Fn::Sub':
-      return sub(scope, argument, node);
-    case 'Fn::If': {
-      const [conditionNode, whenTrue, whenFalse] = args;
-      const conditionName = scalarText(conditionNode);
-      if (!conditionName || !whenTrue || !whenFalse)
-        return new Unknown(render(node), 'Fn::If needs [condition, then, else]');
-      const result = scope.condition(conditionName);
-      if (result instanceof Unknown)
-        return new Unknown(
-          render(node),
-          `it depends on condition ${conditionName}: ${result.reason}`,
-          result.inputs,
-        );
-      return evaluate(scope, result ? whenTrue : whenFalse);
-    }
-    case 'Fn::Equals': {
-      const a = evaluateArg(args[0]);
-      const b = evaluateArg(args[1]);
-      if (a instanceof Unknown) return withExpression(a, node);
-      if (b instanceof Unknown) return withExpression(b, node);
-      if (isSym(a) || isSym(b)) {
-        if (isSym(a) && isSym(b) && a.text === b.text) return true;
-        return new Unknown(render(node), 'it compares a value known only at deploy time', []);
-      }
-      return stringForm(a) === stringForm(b);
-    }
-    case 'Fn::Not': {
-      const value = evaluateArg(args[0]);
-      if (value instanceof Unknown) return withExpression(value, node);
-      return !(value === true || value === 'true');
-    }
-    case 'Fn::And':
-    case 'Fn::Or': {
-      const isAnd = name === 'Fn::And';
-      let unknown: Unknown | undefined;
-      const inputs: string[] = [];
-      for (const arg of args) {
-        const value = evaluate(scope, arg);
-        if (value instanceof Unknown) {
-          unknown ??= value;
-          inputs.push(...value.inputs);
-          continue;
-        }
-        const truth = value === true || value === 'true';
-        if (isAnd && !truth) return false;
-        if (!isAnd && truth) return true;
-      }
-      if (unknown) return new Unknown(render(node), unknown.reason, inputs);
-      return isAnd;
-    }
-    case 'Fn::Join': {
-      const [delimiterNode, listNode] = args;
-      const delimiter = textOf(evaluateArg(delimiterNode)) ?? '';
-      const list = evaluateArg(listNode);
-      if (list instanceof Unknown) return withExpression(list, node);
-      if (!Array.isArray(list)) return new Unknown(render(node), 'Fn::Join needs a list');
-      return concat(list, delimiter, node);
-    }
-    case 'Fn::Select': {
-      const index = Number(textOf(evaluateArg(args[0])));
-      const list = evaluateArg(args[1]);
-      if (list instanceof Unknown) return withExpression(list, node);
-      if (!Array.isArray(list) || !Number.isInteger(index) || index < 0 || index >= list.length)
-        return new Unknown(render(node), 'the index is outside the list');
-      return list[index]!;
-    }
-    case 'Fn::Split': {
-      const delimiter = textOf(evaluateArg(args[0]));
-      const value = evaluateArg(args[1]);
-      if (value instanceof Unknown) return withExpression(value, node);
-      if (typeof value !== 'string' || delimiter === undefined)
-        return new Unknown(render(node), 'it splits a value known only at deploy time');
-      return value.split(delimiter);
-    }
-    case 'Fn::FindInMap': {
-      const keys = args.slice(0, 3).map((arg) => evaluate(scope, arg));
-      const unknown = keys.find((key) => key instanceof Unknown) as Unknown | undefined;
-      const fallback = getEntry(args[3], 'DefaultValue');
-      if (unknown) return new Unknown(render(node), unknown.reason, unknown.inputs);
-      const texts = keys.map((key) => textOf(key));
-      if (texts.some((text) => text === undefined))
-        return fallback
-          ? evaluate(scope, fallback)
-          : new Unknown(render(node), 'a map key is known only at deploy time');
-      const found = getEntry(getEntry(getEntry(scope.mappings, texts[0]!), texts[1]!), texts[2]!);
-      if (found) return evaluate(scope, found);
-      return fallback
-        ? evaluate(scope, fallback)
-        : new Unknown(render(node), 'the mapping has no such entry');
-    }
-    case 'Fn::ImportValue': {
-      const exportName = textOf(evaluate(scope, argument)) ?? render(argument);
-      return new Unknown(render(node), `an export of another stack (${exportName})`, [exportName]);
-    }
-    case 'Fn::Base64':
-      return evaluate(scope, argument);
-    case 'Fn::Length': {
-      const list = evaluate(scope, argument);
-      return Array.isArray(list)
-        ? list.length
-        : new Unknown(render(node), 'the length of a list known only at deploy time');
-    }
-    case 'Fn::ToJsonString': {
-      const value = evaluate(scope, argument);
-      if (value instanceof Unknown) return withExpression(value, node);
-      return JSON.stringify(toPlain(value));
-    }
-    default:
-      return new Unknown(render(node), `${name} is evaluated by CloudFormation at deploy time`);
+/** One intrinsic function: its argument as written, and the node that calls it (for messages). */
+type Intrinsic = (scope: IntrinsicScope, argument: SNode, node: SNode) => Val;
+
+const argumentsOf = (argument: SNode): SNode[] => (argument.kind === 'seq' ? argument.items : [argument]);
+const evaluateArg = (scope: IntrinsicScope, arg: SNode | undefined) => evaluate(scope, arg ?? nullNode);
+
+const refIntrinsic: Intrinsic = (scope, argument, node) => {
+  const target = scalarText(argument);
+  return target === undefined ? new Unknown(render(node), 'Ref needs a name') : ref(scope, target, node);
+};
+
+const conditionIntrinsic: Intrinsic = (scope, argument, node) => {
+  const target = scalarText(argument);
+  return target === undefined ? new Unknown(render(node), 'Condition needs a name') : scope.condition(target);
+};
+
+const getAtt: Intrinsic = (scope, argument, node) => {
+  let [resource, attribute] = argumentsOf(argument).map((arg) => textOf(evaluate(scope, arg)));
+  if (argument.kind === 'scalar' && resource?.includes('.')) {
+    const dot = resource.indexOf('.');
+    attribute = resource.slice(dot + 1);
+    resource = resource.slice(0, dot);
   }
+  if (!resource || !attribute) return new Unknown(render(node), 'GetAtt needs a resource and an attribute');
+  return scope.getAtt(resource, attribute, node);
+};
+
+const ifIntrinsic: Intrinsic = (scope, argument, node) => {
+  const [conditionNode, whenTrue, whenFalse] = argumentsOf(argument);
+  const conditionName = scalarText(conditionNode);
+  if (!conditionName || !whenTrue || !whenFalse)
+    return new Unknown(render(node), 'Fn::If needs [condition, then, else]');
+  const result = scope.condition(conditionName);
+  if (result instanceof Unknown)
+    return new Unknown(
+      render(node),
+      `it depends on condition ${conditionName}: ${result.reason}`,
+      result.inputs,
+    );
+  return evaluate(scope, result ? whenTrue : whenFalse);
+};
+
+const equals: Intrinsic = (scope, argument, node) => {
+  const args = argumentsOf(argument);
+  const a = evaluateArg(scope, args[0]);
+  const b = evaluateArg(scope, args[1]);
+  if (a instanceof Unknown) return withExpression(a, node);
+  if (b instanceof Unknown) return withExpression(b, node);
+  if (isSym(a) || isSym(b)) {
+    if (isSym(a) && isSym(b) && a.text === b.text) return true;
+    return new Unknown(render(node), 'it compares a value known only at deploy time', []);
+  }
+  return stringForm(a) === stringForm(b);
+};
+
+const not: Intrinsic = (scope, argument, node) => {
+  const value = evaluateArg(scope, argumentsOf(argument)[0]);
+  if (value instanceof Unknown) return withExpression(value, node);
+  return !(value === true || value === 'true');
+};
+
+/** Fn::And and Fn::Or: a known deciding operand decides, even beside an unknown one. */
+const logical =
+  (isAnd: boolean): Intrinsic =>
+  (scope, argument, node) => {
+    let unknown: Unknown | undefined;
+    const inputs: string[] = [];
+    for (const arg of argumentsOf(argument)) {
+      const value = evaluate(scope, arg);
+      if (value instanceof Unknown) {
+        unknown ??= value;
+        inputs.push(...value.inputs);
+        continue;
+      }
+      const truth = value === true || value === 'true';
+      if (isAnd && !truth) return false;
+      if (!isAnd && truth) return true;
+    }
+    if (unknown) return new Unknown(render(node), unknown.reason, inputs);
+    return isAnd;
+  };
+
+const join: Intrinsic = (scope, argument, node) => {
+  const [delimiterNode, listNode] = argumentsOf(argument);
+  const delimiter = textOf(evaluateArg(scope, delimiterNode)) ?? '';
+  const list = evaluateArg(scope, listNode);
+  if (list instanceof Unknown) return withExpression(list, node);
+  if (!Array.isArray(list)) return new Unknown(render(node), 'Fn::Join needs a list');
+  return concat(list, delimiter, node);
+};
+
+const select: Intrinsic = (scope, argument, node) => {
+  const args = argumentsOf(argument);
+  const index = Number(textOf(evaluateArg(scope, args[0])));
+  const list = evaluateArg(scope, args[1]);
+  if (list instanceof Unknown) return withExpression(list, node);
+  if (!Array.isArray(list) || !Number.isInteger(index) || index < 0 || index >= list.length)
+    return new Unknown(render(node), 'the index is outside the list');
+  return list[index]!;
+};
+
+const split: Intrinsic = (scope, argument, node) => {
+  const args = argumentsOf(argument);
+  const delimiter = textOf(evaluateArg(scope, args[0]));
+  const value = evaluateArg(scope, args[1]);
+  if (value instanceof Unknown) return withExpression(value, node);
+  if (typeof value !== 'string' || delimiter === undefined)
+    return new Unknown(render(node), 'it splits a value known only at deploy time');
+  return value.split(delimiter);
+};
+
+const findInMap: Intrinsic = (scope, argument, node) => {
+  const args = argumentsOf(argument);
+  const keys = args.slice(0, 3).map((arg) => evaluate(scope, arg));
+  const unknown = keys.find((key) => key instanceof Unknown) as Unknown | undefined;
+  const fallback = getEntry(args[3], 'DefaultValue');
+  if (unknown) return new Unknown(render(node), unknown.reason, unknown.inputs);
+  const texts = keys.map((key) => textOf(key));
+  if (texts.some((text) => text === undefined))
+    return fallback
+      ? evaluate(scope, fallback)
+      : new Unknown(render(node), 'a map key is known only at deploy time');
+  const found = getEntry(getEntry(getEntry(scope.mappings, texts[0]!), texts[1]!), texts[2]!);
+  if (found) return evaluate(scope, found);
+  return fallback ? evaluate(scope, fallback) : new Unknown(render(node), 'the mapping has no such entry');
+};
+
+const importValue: Intrinsic = (scope, argument, node) => {
+  const exportName = textOf(evaluate(scope, argument)) ?? render(argument);
+  return new Unknown(render(node), `an export of another stack (${exportName})`, [exportName]);
+};
+
+const length: Intrinsic = (scope, argument, node) => {
+  const list = evaluate(scope, argument);
+  return Array.isArray(list)
+    ? list.length
+    : new Unknown(render(node), 'the length of a list known only at deploy time');
+};
+
+const toJsonString: Intrinsic = (scope, argument, node) => {
+  const value = evaluate(scope, argument);
+  if (value instanceof Unknown) return withExpression(value, node);
+  return JSON.stringify(toPlain(value));
+};
+
+/** The intrinsic functions evaluated, by name; any other `Fn::` is evaluated by CloudFormation at deploy time. */
+export const INTRINSICS: Readonly<Record<string, Intrinsic>> = Object.freeze({
+  Ref: refIntrinsic,
+  Condition: conditionIntrinsic,
+  'Fn::GetAtt': getAtt,
+  'Fn::Sub': sub,
+  'Fn::If': ifIntrinsic,
+  'Fn::Equals': equals,
+  'Fn::Not': not,
+  'Fn::And': logical(true),
+  'Fn::Or': logical(false),
+  'Fn::Join': join,
+  'Fn::Select': select,
+  'Fn::Split': split,
+  'Fn::FindInMap': findInMap,
+  'Fn::ImportValue': importValue,
+  'Fn::Base64': (scope, argument) => evaluate(scope, argument),
+  'Fn::Length': length,
+  'Fn::ToJsonString': toJsonString,
+});
+
+function intrinsic(scope: IntrinsicScope, name: string, argument: SNode, node: SNode): Val {
+  // An own entry only: `Fn::` names come from the template, never from Object.prototype.
+  const run = Object.hasOwn(INTRINSICS, name) ? INTRINSICS[name] : undefined;
+  if (run) return run(scope, argument, node);
+  return new Unknown(render(node), `${name} is evaluated by CloudFormation at deploy time`);
 }
 
 function concat(parts: readonly Val[], delimiter: string, node: SNode): Val {
