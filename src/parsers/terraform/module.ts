@@ -14,7 +14,6 @@ import type { SourceIssue } from '../../model/finding.js';
 import { pushOnce } from '../common/issues.js';
 import {
   ACCOUNT,
-  isObject,
   PARTITION,
   partitionOf,
   REGION,
@@ -35,6 +34,7 @@ import {
   type TfFile,
   type TfModuleDir,
 } from './declarations.js';
+import { expandInstances } from './expansion.js';
 import { applySteps, evaluate, type Scope, type Step } from './expressions.js';
 import type { Block, Expr } from './hcl.js';
 import { KEY_TYPES, type ModuleOutput, type ModuleView, moduleInventory } from './inventory.js';
@@ -64,9 +64,6 @@ export const CLUSTER_RESOURCE_TYPES: ReadonlySet<string> = new Set([
   'awscc_sagemaker_cluster',
   'aws_sagemaker_cluster',
 ]);
-
-/** Instances of one count or for_each that are evaluated, at most; more is an issue. */
-export const MAX_INSTANCES = 1_000;
 
 /** Evaluation steps one root module (with its children) may take: a few seconds of work. */
 export const MAX_MODULE_STEPS = 20_000_000;
@@ -348,7 +345,7 @@ export class ModuleInstance implements ModuleView, DataSourceModule {
       });
       return undefined;
     }
-    const expansions = this.expansions(declared, scope);
+    const expansions = expandInstances(declared, scope, this.context.issues);
     const instances: ModuleInstance[] = [];
     for (const expansion of expansions instanceof Unknown ? [{ suffix: '', extra: {} }] : expansions) {
       const inner = this.scope(declared.file, expansion.extra);
@@ -371,57 +368,9 @@ export class ModuleInstance implements ModuleView, DataSourceModule {
     return instances;
   }
 
-  /** count / for_each: one entry per instance, with count.index or each.key/each.value. */
-  private expansions(
-    declared: Declared<Block>,
-    scope: Scope,
-  ): { suffix: string; extra: Record<string, Val> }[] | Unknown {
-    const body = declared.item.body;
-    const count = body.attributes.get('count');
-    if (count) {
-      const n = evaluate(count.expr, scope);
-      if (typeof n !== 'number' || !Number.isFinite(n) || n < 0)
-        return n instanceof Unknown ? n : new Unknown(count.expr.text, 'count is not a whole number');
-      this.capped(declared, 'count', n);
-      return Array.from({ length: Math.min(Math.floor(n), MAX_INSTANCES) }, (_, i) => ({
-        suffix: `[${i}]`,
-        extra: { count: { index: i } },
-      }));
-    }
-    const forEach = body.attributes.get('for_each');
-    if (forEach) {
-      const collection = evaluate(forEach.expr, scope);
-      if (collection instanceof Unknown) return collection;
-      const entries: [string, Val][] = Array.isArray(collection)
-        ? collection.map((item) => [textOf(item) ?? JSON.stringify(toPlain(item)), item])
-        : isObject(collection)
-          ? Object.entries(collection)
-          : [];
-      this.capped(declared, 'for_each', entries.length);
-      return entries.slice(0, MAX_INSTANCES).map(([key, value]) => ({
-        suffix: `[${JSON.stringify(key)}]`,
-        extra: { each: { key, value } },
-      }));
-    }
-    return [{ suffix: '', extra: {} }];
-  }
-
-  /** A count or for_each over the cap: only the first instances are judged, and the scan says so. */
-  private capped(declared: Declared<Block>, what: 'count' | 'for_each', n: number): void {
-    if (n <= MAX_INSTANCES) return;
-    const [type, name] = declared.item.labels;
-    pushOnce(this.context.issues, {
-      code: 'tf.instances_capped',
-      severity: 'error',
-      message: `${declared.item.type === 'module' ? `module.${type}` : `${type}.${name}`}: ${what} makes ${n} instances; only the first ${MAX_INSTANCES} are evaluated`,
-      hint: 'the scan is incomplete for the rest; scan a plan (terraform show -json) to judge every instance',
-      location: declaredAt(declared.file, declared.item.line),
-    });
-  }
-
   private instances(declared: Declared<Block>): Instance[] | Unknown {
     const [type, name] = declared.item.labels;
-    const expansions = this.expansions(declared, this.scope(declared.file, {}));
+    const expansions = expandInstances(declared, this.scope(declared.file, {}), this.context.issues);
     if (expansions instanceof Unknown) return expansions;
     return expansions.map((expansion) => ({
       address: `${this.prefix}${type}.${name}${expansion.suffix}`,
