@@ -144,6 +144,13 @@ describe('what the table does not evaluate is UNKNOWN', () => {
     });
   });
 
+  it('can() without an argument is UNKNOWN, not an internal error', () => {
+    expect(run('can()')).toEqual({
+      value: { unknown: 'can()', reason: 'can() needs an expression to try', inputs: [] },
+      reports: [],
+    });
+  });
+
   it('an UNKNOWN argument makes the call UNKNOWN, with its reason and inputs', () => {
     expect(run('upper(var.unset)').value).toEqual({
       unknown: 'upper(var.unset)',

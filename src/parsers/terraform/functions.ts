@@ -433,7 +433,11 @@ export const LAZY_FUNCTIONS: Readonly<Record<string, LazyTerraformFunction>> = O
     }
     return new Unknown(expr.text, 'none of the alternatives of try() can be evaluated');
   },
-  can: ({ expr, evaluate }) => !(evaluate(expr.args[0]!) instanceof Unknown),
+  can: ({ expr, evaluate }) => {
+    const [arg] = expr.args;
+    if (!arg) return new Unknown(expr.text, 'can() needs an expression to try');
+    return !(evaluate(arg) instanceof Unknown);
+  },
 });
 
 /** The table's entry for a name, never an inherited property (`constructor`, `toString`, ...). */
