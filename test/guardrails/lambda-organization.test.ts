@@ -33,7 +33,7 @@ function depsFor(account: string, logs: Record<string, unknown>[], overrides: Pa
   const deps: HandlerDeps = {
     collector: { collect: async () => compliantEstate() },
     configService: {
-      send: async (command: never) => {
+      send: async (command: unknown) => {
         if (command instanceof PutEvaluationsCommand)
           sent.push({
             account,
@@ -141,7 +141,7 @@ describe('assumedRoleCredentials', () => {
     return {
       calls,
       sts: {
-        send: async (command: never) => {
+        send: async (command: unknown) => {
           const input = (command as AssumeRoleCommand).input;
           calls.push(`${input.RoleArn} ${input.RoleSessionName}`);
           const expiration = expirations[Math.min(calls.length - 1, expirations.length - 1)];
