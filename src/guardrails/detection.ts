@@ -252,7 +252,9 @@ export function detectionTemplate(options: DetectionOptions, form: DetectionForm
   const names = org
     ? {
         function: sub(ORG_NAMES.function),
-        logGroup: sub(`/aws/lambda/${ORG_NAMES.function}`),
+        // Unnamed: the log group is retained when an account leaves the OU, and a fixed name would
+        // make the stack fail when the account comes back.
+        logGroup: undefined,
         configRule: sub(ORG_NAMES.configRule),
       }
     : {
@@ -441,7 +443,7 @@ export function detectionTemplate(options: DetectionOptions, form: DetectionForm
         Type: 'AWS::Logs::LogGroup',
         DeletionPolicy: 'Retain',
         UpdateReplacePolicy: 'Retain',
-        Properties: { LogGroupName: names.logGroup, RetentionInDays: 365 },
+        Properties: { ...(names.logGroup ? { LogGroupName: names.logGroup } : {}), RetentionInDays: 365 },
       },
       FunctionRole: {
         Type: 'AWS::IAM::Role',
@@ -699,6 +701,28 @@ variable "topic_kms_key_arn" {
   type        = string
   default     = ""
 }
+
+variable "history_database_secret_arn" {
+  description = "Optional Secrets Manager secret holding the PostgreSQL connection URL of a shared history; the Lambda may read this secret only"
+  type        = string
+  default     = ""
+  validation {
+    condition     = can(regex(${hclString(PARAMETER_PATTERNS.optionalSecretArn)}, var.history_database_secret_arn))
+    error_message = "Empty, or a Secrets Manager secret ARN."
+  }
+}
+
+variable "subnet_ids" {
+  description = "Optional subnets for the Lambda (to reach the database); give security_group_ids with them"
+  type        = list(string)
+  default     = []
+}
+
+variable "security_group_ids" {
+  description = "Optional security groups for the Lambda in subnet_ids"
+  type        = list(string)
+  default     = []
+}
 `;
   const statements: Record<string, unknown>[] = [
     {
@@ -784,6 +808,22 @@ resource "aws_iam_role_policy" "topic_key" {
   })
 }
 
+resource "aws_iam_role_policy" "history_secret" {
+  count = var.history_database_secret_arn == "" ? 0 : 1
+  name  = "read-history-secret"
+  role  = aws_iam_role.detection.id
+  policy = jsonencode({
+    Version   = "2012-10-17"
+    Statement = [{ Effect = "Allow", Action = "secretsmanager:GetSecretValue", Resource = var.history_database_secret_arn }]
+  })
+}
+
+resource "aws_iam_role_policy_attachment" "vpc" {
+  count      = length(var.subnet_ids) == 0 ? 0 : 1
+  role       = aws_iam_role.detection.name
+  policy_arn = "arn:\${data.aws_partition.current.partition}:iam::aws:policy/service-role/AWSLambdaVPCAccessExecutionRole"
+}
+
 resource "aws_lambda_function" "detection" {
   function_name    = "\${var.name}-detection"
   description      = "hyperpod-cmk rule engine: Config rule and CloudTrail event handler"
@@ -805,16 +845,33 @@ resource "aws_lambda_function" "detection" {
     target_arn = aws_sns_topic.alerts.arn
   }
 
-  environment {
-    variables = {
-      HYPERPOD_CMK_CONFIG      = ${hclString(env.HYPERPOD_CMK_CONFIG!)}
-      HYPERPOD_CMK_KEY_TAGS    = ${hclString(env.HYPERPOD_CMK_KEY_TAGS!)}
-      ALERT_TOPIC_ARN          = aws_sns_topic.alerts.arn
-      COMPLIANCE_RESOURCE_TYPE = var.compliance_resource_type
+  dynamic "vpc_config" {
+    for_each = length(var.subnet_ids) == 0 ? [] : [1]
+    content {
+      subnet_ids         = var.subnet_ids
+      security_group_ids = var.security_group_ids
     }
   }
 
-  depends_on = [aws_iam_role_policy.detection]
+  environment {
+    # An empty HYPERPOD_CMK_DB_SECRET_ARN means no history, as the handler reads it.
+    variables = {
+      HYPERPOD_CMK_CONFIG        = ${hclString(env.HYPERPOD_CMK_CONFIG!)}
+      HYPERPOD_CMK_KEY_TAGS      = ${hclString(env.HYPERPOD_CMK_KEY_TAGS!)}
+      ALERT_TOPIC_ARN            = aws_sns_topic.alerts.arn
+      COMPLIANCE_RESOURCE_TYPE   = var.compliance_resource_type
+      ${HISTORY_SECRET_ENV} = var.history_database_secret_arn
+    }
+  }
+
+  lifecycle {
+    precondition {
+      condition     = (length(var.subnet_ids) == 0) == (length(var.security_group_ids) == 0)
+      error_message = "subnet_ids and security_group_ids are given together, or neither."
+    }
+  }
+
+  depends_on = [aws_iam_role_policy.detection, aws_iam_role_policy_attachment.vpc]
 }
 
 resource "aws_lambda_permission" "config" {

@@ -132,6 +132,8 @@ export function organizationReadme(): string[] {
     '```',
     '',
     '   The first evaluations arrive after the first periodic run (up to `EvaluationFrequency` after deployment).',
+    '   With the organization rule (below), AWS Config names the rule in each account',
+    '   `OrgConfigRule-hyperpod-cmk-hyperpod-clusters-<suffix>`: filter on that name instead.',
     '',
     '#### One rule per account, or an organization Config rule',
     '',

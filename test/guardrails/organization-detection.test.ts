@@ -232,6 +232,19 @@ describe('the organization Config rule', () => {
     expect(member.Resources.FunctionRole.Properties.RoleName).toEqual({ 'Fn::Sub': ORG_NAMES.functionRole });
   });
 
+  it('retains logs without a fixed name, so an account that leaves and rejoins the OU deploys again', () => {
+    expect(member.Resources.FunctionLogGroup).toEqual({
+      Type: 'AWS::Logs::LogGroup',
+      DeletionPolicy: 'Retain',
+      UpdateReplacePolicy: 'Retain',
+      Properties: { RetentionInDays: 365 },
+    });
+    const account: Template = detectionTemplate({ config, keyTags: {} }, 'account');
+    expect(account.Resources.FunctionLogGroup.Properties.LogGroupName).toEqual({
+      'Fn::Sub': '/aws/lambda/${AWS::StackName}-detection',
+    });
+  });
+
   it('lets only the central function assume evaluation roles, and only inside the organization', () => {
     const statements = member.Resources.FunctionRole.Properties.Policies[0].PolicyDocument.Statement;
     const central = statements.find(
