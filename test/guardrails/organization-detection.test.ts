@@ -19,6 +19,7 @@ import { generateGuardrails } from '../../src/guardrails/index.js';
 import {
   codeBucketTemplate,
   ORGANIZATION_RULE_LAMBDA_ARN,
+  organizationDetection,
   organizationRuleTemplate,
   stackSetTemplate,
   TEMPLATE_BODY_MAX_BYTES,
@@ -84,6 +85,28 @@ describe('the organization files', () => {
       unit: 'bytes',
     });
     expect(member.size!.value).toBeLessThanOrEqual(51_200);
+  });
+});
+
+describe('the TemplateBody limit', () => {
+  it('refuses a member template CloudFormation would not take, naming the limit and the fix', () => {
+    // More than the Lambda environment takes too; organizationDetection checks its own limit regardless.
+    const suppressions = Array.from({ length: 400 }, (_, i) => ({
+      rule: '*',
+      resource: `arn:aws:sagemaker:us-east-1:111122223333:cluster/cluster-${i}`,
+      reason: 'accepted while the cluster is migrated to a customer managed key',
+    }));
+    const result = organizationDetection({
+      config: resolveConfig({ keyAdmins: [ADMIN_ROLE], suppressions }),
+      keyTags: {},
+    });
+    expect(result.ok).toBe(false);
+    if (result.ok) return;
+    expect(result.error.code).toBe('guardrails.stackset_template_too_large');
+    expect(result.error.message).toMatch(
+      /^the member template would be \d+ bytes, over CloudFormation's TemplateBody limit of 51200$/,
+    );
+    expect(result.error.hint).toBe('shorten suppressions and tenancy lists in the config');
   });
 });
 
