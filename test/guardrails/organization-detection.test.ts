@@ -73,6 +73,13 @@ describe('the organization files', () => {
     expect(plain.files.map((f) => f.path)).toContain('detection/cloudformation/detection.yaml');
     expect(plain.organization).toBe(false);
     expect(org.organization).toBe(true);
+    const readme = (files: { path: string; content: string }[]) =>
+      files.find((f) => f.path === 'README.md')!.content;
+    expect(readme(plain.files)).not.toContain('### `detection/organization/`');
+    expect(readme(plain.files)).not.toContain('#### What it costs');
+    expect(readme(org.files)).toContain(
+      '### `detection/organization/`: detection in every account of the organization',
+    );
   });
 
   it('embed the member template in the StackSet as it is written, within the TemplateBody limit', () => {
