@@ -2,7 +2,14 @@
  * The rule test harness, after ESLint's RuleTester: each rule's test file is a table of cases.
  * It refuses an invalid case without expected findings and duplicate cases, deep-freezes the
  * inventory (a rule that mutates its input throws), runs the rule through the real engine, and
- * requires that the table covers every status the rule declares it can produce.
+ * requires that the tables cover every status the rule declares it can produce and every source
+ * in its `meta.sources` (a finding on a resource from each source).
+ *
+ * Each expected finding is paired with one of the rule's verdicts (by status, message id, and the
+ * resource id and severity when given; in the order the rule yields them), and the verdict's `data`
+ * must equal the expected `data` exactly: every key, every value, nothing more. `data` is required
+ * when the message template has `{{placeholders}}`; a case that gives no `data` states that the
+ * verdict carries none. A verdict whose data leaves a placeholder of its template unfilled fails.
  */
 import { describe, expect, it } from 'vitest';
 import { type Config, ConfigSchema, resolveConfig } from '../../src/config/schema.js';
@@ -18,6 +25,10 @@ export interface ExpectedVerdict {
   messageId: string;
   /** The resource id; may be omitted when the case yields a single finding. */
   resource?: string;
+  /**
+   * The verdict's data, exactly. Required when the message template has placeholders; left out,
+   * it says that the verdict carries no data.
+   */
   data?: Record<string, string | number>;
   severity?: Severity;
   /** A predicate on the evidence, for facts the message does not carry. */
@@ -40,20 +51,46 @@ export interface RuleCases {
   invalid: RuleCase[];
   /** The statuses this rule can produce; the tables must show each one. */
   covers: readonly Status[];
-  /**
-   * When true, the tables must also show a resource (cluster, key, account) from every source the
-   * rule declares in `meta.sources`, so that each source's shape is exercised.
-   */
-  coversSources?: boolean;
 }
 
-/** The sources of the resources a case's inventory holds. */
-function sourcesOf(inventory: Inventory): Set<string> {
-  return new Set(
-    [...inventory.accounts, ...inventory.clusters, ...inventory.keys, ...inventory.roles].map(
-      (r) => r.source,
-    ),
-  );
+/** The `{{name}}` placeholders of a message template. */
+export function placeholdersOf(template: string): string[] {
+  return [...template.matchAll(/\{\{\s*(\w+)\s*\}\}/g)].map((m) => m[1]!);
+}
+
+/**
+ * The source of each resource a finding can be about, by resource id: accounts, clusters, their
+ * instance groups (and the `/instance-group/*` stand-in for unknown groups) and keys.
+ */
+function sourcesById(inventory: Inventory): Map<string, string> {
+  const sources = new Map<string, string>();
+  for (const account of inventory.accounts) sources.set(account.id, account.source);
+  for (const key of inventory.keys) sources.set(key.arn, key.source);
+  for (const cluster of inventory.clusters) {
+    sources.set(cluster.id, cluster.source);
+    sources.set(`${cluster.id}/instance-group/*`, cluster.source);
+    for (const group of cluster.instanceGroups) sources.set(group.id, cluster.source);
+  }
+  return sources;
+}
+
+/** The sources of the resources a case expects findings on. */
+function sourcesShown(c: RuleCase): string[] {
+  const sources = sourcesById(c.inventory);
+  const shown: string[] = [];
+  for (const e of c.expected) {
+    if (e.resource !== undefined) {
+      const source = sources.get(e.resource);
+      if (source) shown.push(source);
+    }
+  }
+  // A case with one finding may leave out its resource: when every resource the rule can judge
+  // in it comes from one source, that is the source shown.
+  if (c.expected.length === 1 && c.expected[0]!.resource === undefined) {
+    const all = new Set(sources.values());
+    if (all.size === 1) shown.push(...all);
+  }
+  return shown;
 }
 
 export function deepFreeze<T>(value: T): T {
@@ -87,8 +124,14 @@ export function validateCases(rule: Rule, cases: RuleCases): void {
       if (kind === 'valid' && bad)
         throw new Error(`${rule.meta.id}: valid case "${c.name}" expects a FAIL or UNKNOWN`);
       for (const e of c.expected) {
-        if (!(e.messageId in rule.meta.messages))
+        const template = rule.meta.messages[e.messageId];
+        if (template === undefined)
           throw new Error(`${rule.meta.id}: case "${c.name}" expects unknown messageId "${e.messageId}"`);
+        const placeholders = placeholdersOf(template);
+        if (placeholders.length > 0 && e.data === undefined)
+          throw new Error(
+            `${rule.meta.id}: case "${c.name}" expects ${e.messageId} without data; its message needs ${placeholders.join(', ')}`,
+          );
       }
       const parsed = InventorySchema.safeParse(c.inventory);
       if (!parsed.success)
@@ -101,12 +144,12 @@ export function validateCases(rule: Rule, cases: RuleCases): void {
   const seen = new Set([...cases.valid, ...cases.invalid].flatMap((c) => c.expected.map((e) => e.status)));
   const missing = cases.covers.filter((status) => !seen.has(status));
   if (missing.length > 0) throw new Error(`${rule.meta.id}: no case shows ${missing.join(', ')}`);
-  if (cases.coversSources) {
-    const shown = new Set([...cases.valid, ...cases.invalid].flatMap((c) => [...sourcesOf(c.inventory)]));
-    const unshown = rule.meta.sources.filter((source) => !shown.has(source));
-    if (unshown.length > 0)
-      throw new Error(`${rule.meta.id}: no case has a resource from source ${unshown.join(', ')}`);
-  }
+  const shown = new Set([...cases.valid, ...cases.invalid].flatMap(sourcesShown));
+  const unshown = rule.meta.sources.filter((source) => !shown.has(source));
+  if (unshown.length > 0)
+    throw new Error(
+      `${rule.meta.id}: no case expects a finding on a resource from source ${unshown.join(', ')}`,
+    );
 }
 
 /**
@@ -125,12 +168,25 @@ export function verdictsOf(rule: Rule, inventory: Inventory, config: Config = {}
   ];
 }
 
-function runCase(rule: Rule, c: RuleCase): Finding[] {
+/** A finding with the data of the verdict it was made from (findings carry the formatted message only). */
+interface Judged {
+  finding: Finding;
+  data: Record<string, string | number>;
+}
+
+function runCase(rule: Rule, c: RuleCase): Judged[] {
   const inventory = deepFreeze(structuredClone(c.inventory));
   const config = resolveConfig(c.config ?? {});
   // Run the rule itself first: an exception must fail the test, not become an UNKNOWN finding.
-  [...rule.check({ inventory, index: indexInventory(inventory), config, now: new Date(c.now ?? NOW) })];
-  return evaluate(inventory, { rules: [rule], config, now: new Date(c.now ?? NOW) }).findings;
+  const verdicts = [
+    ...rule.check({ inventory, index: indexInventory(inventory), config, now: new Date(c.now ?? NOW) }),
+  ];
+  const { findings } = evaluate(inventory, { rules: [rule], config, now: new Date(c.now ?? NOW) });
+  // The engine makes one finding per verdict, in order.
+  expect(findings.map((f) => [f.messageId, f.resource.id])).toEqual(
+    verdicts.map((v) => [v.messageId, v.resource.id]),
+  );
+  return findings.map((finding, i) => ({ finding, data: verdicts[i]!.data ?? {} }));
 }
 
 function matches(finding: Finding, e: ExpectedVerdict): boolean {
@@ -140,31 +196,45 @@ function matches(finding: Finding, e: ExpectedVerdict): boolean {
   return true;
 }
 
+/**
+ * Runs one case through the real engine and asserts that its findings are exactly those expected:
+ * as many, each paired with an expected finding, each verdict's data equal to the expected data.
+ */
+export function checkCase(rule: Rule, c: RuleCase): void {
+  const judged = runCase(rule, c);
+  const summary = judged.map(
+    ({ finding: f, data }) =>
+      `${f.status} ${f.messageId} ${f.resource.id}: ${f.message} ${JSON.stringify(data)}`,
+  );
+  expect(judged.length, `findings were:\n${summary.join('\n')}`).toBe(c.expected.length);
+  for (const { finding, data } of judged) {
+    const template = rule.meta.messages[finding.messageId] ?? '';
+    const unfilled = placeholdersOf(template).filter((name) => data[name] === undefined);
+    expect(unfilled, `${finding.messageId} on ${finding.resource.id} leaves placeholders unfilled`).toEqual(
+      [],
+    );
+  }
+  const unmatched = [...judged];
+  for (const e of c.expected) {
+    const index = unmatched.findIndex(({ finding }) => matches(finding, e));
+    expect(
+      index,
+      `no finding matches ${JSON.stringify({ ...e, evidence: undefined })}; findings were:\n${summary.join('\n')}`,
+    ).toBeGreaterThanOrEqual(0);
+    const [{ finding, data }] = unmatched.splice(index, 1) as [Judged];
+    expect(data, `data of ${finding.status} ${finding.messageId} on ${finding.resource.id}`).toStrictEqual(
+      e.data ?? {},
+    );
+    if (e.evidence)
+      expect(e.evidence(finding.evidence), `evidence: ${JSON.stringify(finding.evidence)}`).toBe(true);
+  }
+}
+
 export function ruleTester(rule: Rule, cases: RuleCases): void {
   describe(rule.meta.id, () => {
     it('has a well-formed table of cases', () => validateCases(rule, cases));
     for (const c of [...cases.valid, ...cases.invalid]) {
-      it(c.name, () => {
-        const findings = runCase(rule, c);
-        const summary = findings.map((f) => `${f.status} ${f.messageId} ${f.resource.id}: ${f.message}`);
-        expect(findings.length, `findings were:\n${summary.join('\n')}`).toBe(c.expected.length);
-        const unmatched = [...findings];
-        for (const e of c.expected) {
-          const index = unmatched.findIndex((f) => matches(f, e));
-          expect(
-            index,
-            `no finding matches ${JSON.stringify({ ...e, evidence: undefined })}; findings were:\n${summary.join('\n')}`,
-          ).toBeGreaterThanOrEqual(0);
-          const [finding] = unmatched.splice(index, 1);
-          for (const [name, value] of Object.entries(e.data ?? {})) {
-            expect(finding!.message, `message should carry ${name}=${value}`).toContain(String(value));
-          }
-          if (e.evidence)
-            expect(e.evidence(finding!.evidence), `evidence: ${JSON.stringify(finding!.evidence)}`).toBe(
-              true,
-            );
-        }
-      });
+      it(c.name, () => checkCase(rule, c));
     }
   });
 }

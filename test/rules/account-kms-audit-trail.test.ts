@@ -26,7 +26,6 @@ describe('account-kms-audit-trail on IaC', () => {
 
 ruleTester(rule, {
   covers: ['PASS', 'FAIL', 'UNKNOWN'],
-  coversSources: true,
   valid: [
     {
       name: 'a logging multi-Region trail with management events',

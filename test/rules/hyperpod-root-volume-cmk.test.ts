@@ -52,7 +52,6 @@ const iacWithKey = (options = {}) => {
 
 ruleTester(rule, {
   covers: ['PASS', 'FAIL', 'NOT_APPLICABLE', 'UNKNOWN'],
-  coversSources: true,
   valid: [
     {
       name: 'a snapshot evaluated offline judges as the live scan did',

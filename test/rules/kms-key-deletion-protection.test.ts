@@ -24,7 +24,6 @@ const RETAIN = { deletionPolicy: 'Retain', updateReplacePolicy: 'Retain' };
 
 ruleTester(rule, {
   covers: ['PASS', 'FAIL', 'NOT_APPLICABLE', 'UNKNOWN'],
-  coversSources: true,
   valid: [
     {
       name: 'a live key is judged by kms-key-not-pending-deletion',

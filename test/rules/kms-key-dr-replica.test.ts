@@ -28,7 +28,6 @@ describe('kms-key-dr-replica without DR regions in config', () => {
 
 ruleTester(rule, {
   covers: ['PASS', 'FAIL', 'NOT_APPLICABLE', 'UNKNOWN'],
-  coversSources: true,
   valid: [
     {
       name: 'multi-Region primary with a replica in the DR region',

@@ -25,7 +25,6 @@ const estateWithState = (keyState: string) =>
 
 ruleTester(rule, {
   covers: ['PASS', 'FAIL', 'NOT_APPLICABLE', 'UNKNOWN'],
-  coversSources: true,
   valid: [
     {
       name: 'enabled key used by a cluster',

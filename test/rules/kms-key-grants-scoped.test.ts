@@ -36,7 +36,6 @@ const { grants: _grants, ...grantless } = key('k1');
 
 ruleTester(rule, {
   covers: ['PASS', 'FAIL', 'NOT_APPLICABLE', 'UNKNOWN'],
-  coversSources: true,
   valid: [
     {
       name: 'a key without grants',

@@ -35,7 +35,6 @@ const sharedEstate = (meta: KeyMetadata) =>
 
 ruleTester(rule, {
   covers: ['PASS', 'FAIL', 'NOT_APPLICABLE', 'UNKNOWN'],
-  coversSources: true,
   valid: [
     {
       name: 'enabled key is not pending deletion',

@@ -24,7 +24,6 @@ const EDITORS = { approvedPolicyEditors: ['arn:aws:iam::*:role/platform-deployer
 
 ruleTester(rule, {
   covers: ['PASS', 'FAIL', 'NOT_APPLICABLE', 'UNKNOWN'],
-  coversSources: true,
   valid: [
     {
       name: 'no changes in the window',

@@ -60,7 +60,6 @@ const OUTSIDER = roleArn('ml-research', OTHER_ACCOUNT);
 
 ruleTester(rule, {
   covers: ['PASS', 'FAIL', 'NOT_APPLICABLE', 'UNKNOWN'],
-  coversSources: true,
   valid: [
     {
       name: 'only the consuming execution role may use the key',

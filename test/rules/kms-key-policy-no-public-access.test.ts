@@ -141,7 +141,6 @@ const NETWORK_ONLY: [string, string, PolicyStatement['Condition'], string][] = [
 
 ruleTester(rule, {
   covers: ['PASS', 'FAIL', 'NOT_APPLICABLE', 'UNKNOWN'],
-  coversSources: true,
   valid: [
     {
       name: 'policy names only the account, an admin and the execution role',

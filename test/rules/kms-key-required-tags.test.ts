@@ -31,7 +31,6 @@ const { tags: _tags, ...untagged } = key('k1');
 
 ruleTester(rule, {
   covers: ['PASS', 'FAIL', 'NOT_APPLICABLE', 'UNKNOWN'],
-  coversSources: true,
   valid: [
     {
       name: 'owner and project set, and the project matches the cluster',

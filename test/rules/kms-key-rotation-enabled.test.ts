@@ -20,7 +20,6 @@ const { rotation: _rotation, ...uncollected } = key('k1');
 
 ruleTester(rule, {
   covers: ['PASS', 'FAIL', 'NOT_APPLICABLE', 'UNKNOWN'],
-  coversSources: true,
   valid: [
     {
       name: 'yearly automatic rotation',

@@ -66,7 +66,6 @@ const { policy: _policy, ...policyless } = key('k1');
 
 ruleTester(rule, {
   covers: ['PASS', 'FAIL', 'NOT_APPLICABLE', 'UNKNOWN'],
-  coversSources: true,
   valid: [
     {
       name: 'a separate admin and a separate execution role',

@@ -19,7 +19,6 @@ const withSpec = (keySpec: string, keyUsage: string) =>
 
 ruleTester(rule, {
   covers: ['PASS', 'FAIL', 'NOT_APPLICABLE', 'UNKNOWN'],
-  coversSources: true,
   valid: [
     {
       name: 'symmetric encryption key',

@@ -20,7 +20,6 @@ const WINDOW_START = '2026-10-28T12:00:00.000Z'; // NOW minus 30 days
 
 ruleTester(rule, {
   covers: ['PASS', 'FAIL', 'NOT_APPLICABLE', 'UNKNOWN'],
-  coversSources: true,
   valid: [
     {
       name: 'no denied calls in the window',

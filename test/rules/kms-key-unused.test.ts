@@ -33,7 +33,6 @@ describe('kms-key-unused without a key selector in config', () => {
 
 ruleTester(rule, {
   covers: ['PASS', 'FAIL', 'NOT_APPLICABLE', 'UNKNOWN'],
-  coversSources: true,
   valid: [
     {
       name: 'a selected key used by two volumes',
