@@ -74,23 +74,12 @@ function sourcesById(inventory: Inventory): Map<string, string> {
   return sources;
 }
 
-/** The sources of the resources a case expects findings on. */
-function sourcesShown(c: RuleCase): string[] {
+/** The sources of the resources the rule's findings are about in a case. */
+function sourcesShown(rule: Rule, c: RuleCase): string[] {
   const sources = sourcesById(c.inventory);
-  const shown: string[] = [];
-  for (const e of c.expected) {
-    if (e.resource !== undefined) {
-      const source = sources.get(e.resource);
-      if (source) shown.push(source);
-    }
-  }
-  // A case with one finding may leave out its resource: when every resource the rule can judge
-  // in it comes from one source, that is the source shown.
-  if (c.expected.length === 1 && c.expected[0]!.resource === undefined) {
-    const all = new Set(sources.values());
-    if (all.size === 1) shown.push(...all);
-  }
-  return shown;
+  return verdictsOf(rule, c.inventory, c.config, c.now)
+    .map((verdict) => sources.get(verdict.resource.id))
+    .filter((source) => source !== undefined);
 }
 
 export function deepFreeze<T>(value: T): T {
@@ -144,7 +133,7 @@ export function validateCases(rule: Rule, cases: RuleCases): void {
   const seen = new Set([...cases.valid, ...cases.invalid].flatMap((c) => c.expected.map((e) => e.status)));
   const missing = cases.covers.filter((status) => !seen.has(status));
   if (missing.length > 0) throw new Error(`${rule.meta.id}: no case shows ${missing.join(', ')}`);
-  const shown = new Set([...cases.valid, ...cases.invalid].flatMap(sourcesShown));
+  const shown = new Set([...cases.valid, ...cases.invalid].flatMap((c) => sourcesShown(rule, c)));
   const unshown = rule.meta.sources.filter((source) => !shown.has(source));
   if (unshown.length > 0)
     throw new Error(

@@ -69,7 +69,7 @@ ruleTester(rule, {
           }),
         ],
       },
-      expected: [{ status: 'PASS', messageId: 'trail' }],
+      expected: [{ status: 'PASS', messageId: 'trail', data: { trail: 'audit' } }],
     },
     {
       name: 'a snapshot account with a good trail',
@@ -77,7 +77,7 @@ ruleTester(rule, {
         accounts: [{ id: ACCOUNT, regions: [REGION], source: 'snapshot' }],
         trails: [trail()],
       }),
-      expected: [{ status: 'PASS', messageId: 'trail' }],
+      expected: [{ status: 'PASS', messageId: 'trail', data: { trail: 'audit' } }],
     },
     {
       name: 'only the live accounts of a mixed inventory are judged',
@@ -88,7 +88,7 @@ ruleTester(rule, {
         ],
         trails: [trail()],
       }),
-      expected: [{ status: 'PASS', messageId: 'trail', resource: ACCOUNT }],
+      expected: [{ status: 'PASS', messageId: 'trail', resource: ACCOUNT, data: { trail: 'audit' } }],
     },
   ],
   invalid: [
@@ -100,24 +100,42 @@ ruleTester(rule, {
           status: 'FAIL',
           messageId: 'noTrail',
           resource: ACCOUNT,
-          data: { account: ACCOUNT, why: 'no trails' },
+          data: { account: '111122223333', why: 'no trails' },
         },
       ],
     },
     {
       name: 'a single-Region trail',
       inventory: withTrails(trail({ isMultiRegion: false })),
-      expected: [{ status: 'FAIL', messageId: 'noTrail', data: { why: 'audit: single-Region' } }],
+      expected: [
+        {
+          status: 'FAIL',
+          messageId: 'noTrail',
+          data: { account: '111122223333', why: 'audit: single-Region' },
+        },
+      ],
     },
     {
       name: 'a trail that is not logging',
       inventory: withTrails(trail({ isLogging: false })),
-      expected: [{ status: 'FAIL', messageId: 'noTrail', data: { why: 'audit: not logging' } }],
+      expected: [
+        {
+          status: 'FAIL',
+          messageId: 'noTrail',
+          data: { account: '111122223333', why: 'audit: not logging' },
+        },
+      ],
     },
     {
       name: 'a trail without management events',
       inventory: withTrails(trail({ logsManagementEvents: false })),
-      expected: [{ status: 'FAIL', messageId: 'noTrail', data: { why: 'audit: no management events' } }],
+      expected: [
+        {
+          status: 'FAIL',
+          messageId: 'noTrail',
+          data: { account: '111122223333', why: 'audit: no management events' },
+        },
+      ],
     },
     {
       name: 'a trail that excludes KMS events',
@@ -126,7 +144,7 @@ ruleTester(rule, {
         {
           status: 'FAIL',
           messageId: 'noTrail',
-          data: { why: 'audit: excludes KMS events' },
+          data: { account: '111122223333', why: 'audit: excludes KMS events' },
           evidence: (e) => Array.isArray(e.trails) && e.trails.length === 1,
         },
       ],
@@ -141,7 +159,10 @@ ruleTester(rule, {
         {
           status: 'FAIL',
           messageId: 'noTrail',
-          data: { why: 'regional: single-Region, not logging; data: no management events' },
+          data: {
+            account: '111122223333',
+            why: 'regional: single-Region, not logging; data: no management events',
+          },
         },
       ],
     },
@@ -155,8 +176,13 @@ ruleTester(rule, {
         trails: [trail()],
       }),
       expected: [
-        { status: 'PASS', messageId: 'trail', resource: ACCOUNT },
-        { status: 'FAIL', messageId: 'noTrail', resource: OTHER_ACCOUNT, data: { why: 'no trails' } },
+        { status: 'PASS', messageId: 'trail', resource: ACCOUNT, data: { trail: 'audit' } },
+        {
+          status: 'FAIL',
+          messageId: 'noTrail',
+          resource: OTHER_ACCOUNT,
+          data: { account: '444455556666', why: 'no trails' },
+        },
       ],
     },
     {
@@ -167,7 +193,11 @@ ruleTester(rule, {
           status: 'UNKNOWN',
           messageId: 'notCollected',
           resource: ACCOUNT,
-          data: { reason: 'DescribeTrails failed (aws.access_denied)' },
+          data: {
+            account: '111122223333',
+            reason:
+              'DescribeTrails failed (aws.access_denied): User is not authorized to perform: cloudtrail:DescribeTrails',
+          },
         },
       ],
     },
@@ -177,7 +207,17 @@ ruleTester(rule, {
         ...withTrails(trail({ isLogging: false })),
         gaps: [gap({ service: 'cloudtrail', operation: 'GetTrailStatus', resource: TRAIL_ARN })],
       },
-      expected: [{ status: 'UNKNOWN', messageId: 'notCollected', data: { reason: 'GetTrailStatus failed' } }],
+      expected: [
+        {
+          status: 'UNKNOWN',
+          messageId: 'notCollected',
+          data: {
+            account: '111122223333',
+            reason:
+              'GetTrailStatus failed (aws.access_denied): User is not authorized to perform: cloudtrail:GetTrailStatus',
+          },
+        },
+      ],
     },
     {
       name: 'a multi-Region trail whose event selectors could not be read',
@@ -186,7 +226,15 @@ ruleTester(rule, {
         gaps: [gap({ service: 'cloudtrail', operation: 'GetEventSelectors', resource: TRAIL_ARN })],
       },
       expected: [
-        { status: 'UNKNOWN', messageId: 'notCollected', data: { reason: 'GetEventSelectors failed' } },
+        {
+          status: 'UNKNOWN',
+          messageId: 'notCollected',
+          data: {
+            account: '111122223333',
+            reason:
+              'GetEventSelectors failed (aws.access_denied): User is not authorized to perform: cloudtrail:GetEventSelectors',
+          },
+        },
       ],
     },
     {
@@ -196,7 +244,11 @@ ruleTester(rule, {
         gaps: [gap({ service: 'cloudtrail', operation: 'GetTrailStatus', resource: TRAIL_ARN })],
       },
       expected: [
-        { status: 'FAIL', messageId: 'noTrail', data: { why: 'not logging, no management events' } },
+        {
+          status: 'FAIL',
+          messageId: 'noTrail',
+          data: { account: '111122223333', why: 'audit: not logging, no management events' },
+        },
       ],
     },
     {
@@ -205,7 +257,13 @@ ruleTester(rule, {
         ...withTrails(trail({ isMultiRegion: false, isLogging: false })),
         gaps: [gap({ service: 'cloudtrail', operation: 'GetTrailStatus', resource: TRAIL_ARN })],
       },
-      expected: [{ status: 'FAIL', messageId: 'noTrail', data: { why: 'single-Region' } }],
+      expected: [
+        {
+          status: 'FAIL',
+          messageId: 'noTrail',
+          data: { account: '111122223333', why: 'audit: single-Region, not logging' },
+        },
+      ],
     },
   ],
 });

@@ -42,15 +42,15 @@ ruleTester(rule, {
     {
       name: 'pending deletion is left to kms-key-not-pending-deletion',
       inventory: estateWithState('PendingDeletion'),
-      expected: [{ status: 'NOT_APPLICABLE', messageId: 'pendingDeletion' }],
+      expected: [{ status: 'NOT_APPLICABLE', messageId: 'pendingDeletion', data: { key: 'alias/k1' } }],
     },
     {
       name: 'pending replica deletion is left to kms-key-not-pending-deletion',
       inventory: estateWithState('PendingReplicaDeletion'),
-      expected: [{ status: 'NOT_APPLICABLE', messageId: 'pendingDeletion' }],
+      expected: [{ status: 'NOT_APPLICABLE', messageId: 'pendingDeletion', data: { key: 'alias/k1' } }],
     },
     awsManagedKeyCase(),
-    ...healthyKeyFromEachSource('enabled'),
+    ...healthyKeyFromEachSource('enabled', (key) => ({ key })),
   ],
   invalid: [
     {
@@ -61,7 +61,7 @@ ruleTester(rule, {
           status: 'FAIL',
           messageId: 'notEnabled',
           resource: K1,
-          data: { state: 'Disabled', groups: 'c1/workers' },
+          data: { key: 'alias/k1', state: 'Disabled', groups: 'c1/workers' },
           evidence: (e) => e.keyState === 'Disabled',
         },
       ],
@@ -73,14 +73,20 @@ ruleTester(rule, {
         {
           status: 'FAIL',
           messageId: 'notEnabled',
-          data: { key: K1, state: 'PendingImport', groups: 'none' },
+          data: { key: 'arn:aws:kms:us-east-1:111122223333:key/k1', state: 'PendingImport', groups: 'none' },
         },
       ],
     },
     {
       name: 'key in a disconnected custom key store is Unavailable',
       inventory: inventory({ keys: [withState('Unavailable')] }),
-      expected: [{ status: 'FAIL', messageId: 'notEnabled', data: { state: 'Unavailable' } }],
+      expected: [
+        {
+          status: 'FAIL',
+          messageId: 'notEnabled',
+          data: { key: 'alias/k1', state: 'Unavailable', groups: 'none' },
+        },
+      ],
     },
     {
       name: 'Terraform key with is_enabled = false',
@@ -91,7 +97,14 @@ ruleTester(rule, {
           }),
         ],
       }),
-      expected: [{ status: 'FAIL', messageId: 'notEnabled', resource: 'infra/main.tf#aws_kms_key.off' }],
+      expected: [
+        {
+          status: 'FAIL',
+          messageId: 'notEnabled',
+          resource: 'infra/main.tf#aws_kms_key.off',
+          data: { key: 'infra/main.tf#aws_kms_key.off', state: 'Disabled', groups: 'none' },
+        },
+      ],
     },
     {
       name: 'CloudFormation Enabled from an unset parameter',
@@ -105,7 +118,17 @@ ruleTester(rule, {
           }),
         ],
       }),
-      expected: [{ status: 'UNKNOWN', messageId: 'unresolved', data: { expression: '!Ref KeyEnabled' } }],
+      expected: [
+        {
+          status: 'UNKNOWN',
+          messageId: 'unresolved',
+          data: {
+            what: 'the key state',
+            expression: '!Ref KeyEnabled',
+            reason: 'parameter KeyEnabled has no value',
+          },
+        },
+      ],
     },
     describeKeyDeniedCase(),
   ],
