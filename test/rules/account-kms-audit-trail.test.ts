@@ -100,7 +100,7 @@ ruleTester(rule, {
           status: 'FAIL',
           messageId: 'noTrail',
           resource: ACCOUNT,
-          data: { account: '111122223333', why: 'no trails' },
+          data: { account: ACCOUNT, why: 'no trails' },
         },
       ],
     },
@@ -111,7 +111,7 @@ ruleTester(rule, {
         {
           status: 'FAIL',
           messageId: 'noTrail',
-          data: { account: '111122223333', why: 'audit: single-Region' },
+          data: { account: ACCOUNT, why: 'audit: single-Region' },
         },
       ],
     },
@@ -122,7 +122,7 @@ ruleTester(rule, {
         {
           status: 'FAIL',
           messageId: 'noTrail',
-          data: { account: '111122223333', why: 'audit: not logging' },
+          data: { account: ACCOUNT, why: 'audit: not logging' },
         },
       ],
     },
@@ -133,7 +133,7 @@ ruleTester(rule, {
         {
           status: 'FAIL',
           messageId: 'noTrail',
-          data: { account: '111122223333', why: 'audit: no management events' },
+          data: { account: ACCOUNT, why: 'audit: no management events' },
         },
       ],
     },
@@ -144,7 +144,7 @@ ruleTester(rule, {
         {
           status: 'FAIL',
           messageId: 'noTrail',
-          data: { account: '111122223333', why: 'audit: excludes KMS events' },
+          data: { account: ACCOUNT, why: 'audit: excludes KMS events' },
           evidence: (e) => Array.isArray(e.trails) && e.trails.length === 1,
         },
       ],
@@ -160,7 +160,7 @@ ruleTester(rule, {
           status: 'FAIL',
           messageId: 'noTrail',
           data: {
-            account: '111122223333',
+            account: ACCOUNT,
             why: 'regional: single-Region, not logging; data: no management events',
           },
         },
@@ -194,7 +194,7 @@ ruleTester(rule, {
           messageId: 'notCollected',
           resource: ACCOUNT,
           data: {
-            account: '111122223333',
+            account: ACCOUNT,
             reason:
               'DescribeTrails failed (aws.access_denied): User is not authorized to perform: cloudtrail:DescribeTrails',
           },
@@ -212,7 +212,7 @@ ruleTester(rule, {
           status: 'UNKNOWN',
           messageId: 'notCollected',
           data: {
-            account: '111122223333',
+            account: ACCOUNT,
             reason:
               'GetTrailStatus failed (aws.access_denied): User is not authorized to perform: cloudtrail:GetTrailStatus',
           },
@@ -230,7 +230,7 @@ ruleTester(rule, {
           status: 'UNKNOWN',
           messageId: 'notCollected',
           data: {
-            account: '111122223333',
+            account: ACCOUNT,
             reason:
               'GetEventSelectors failed (aws.access_denied): User is not authorized to perform: cloudtrail:GetEventSelectors',
           },
@@ -247,7 +247,7 @@ ruleTester(rule, {
         {
           status: 'FAIL',
           messageId: 'noTrail',
-          data: { account: '111122223333', why: 'audit: not logging, no management events' },
+          data: { account: ACCOUNT, why: 'audit: not logging, no management events' },
         },
       ],
     },
@@ -261,7 +261,7 @@ ruleTester(rule, {
         {
           status: 'FAIL',
           messageId: 'noTrail',
-          data: { account: '111122223333', why: 'audit: single-Region, not logging' },
+          data: { account: ACCOUNT, why: 'audit: single-Region, not logging' },
         },
       ],
     },

@@ -73,7 +73,7 @@ ruleTester(rule, {
         {
           status: 'FAIL',
           messageId: 'notEnabled',
-          data: { key: 'arn:aws:kms:us-east-1:111122223333:key/k1', state: 'PendingImport', groups: 'none' },
+          data: { key: K1, state: 'PendingImport', groups: 'none' },
         },
       ],
     },

@@ -133,12 +133,7 @@ ruleTester(rule, {
           status: 'FAIL',
           messageId: 'unexpected',
           resource: K1,
-          data: {
-            key: 'alias/k1',
-            count: 1,
-            grants: '1 grant',
-            grantees: 'arn:aws:iam::111122223333:role/data-scientist',
-          },
+          data: { key: 'alias/k1', count: 1, grants: '1 grant', grantees: roleArn('data-scientist') },
           evidence: (e) =>
             JSON.stringify(e.grants).includes('"grantId":"g-ds"') &&
             JSON.stringify(e.consumingRoles) === JSON.stringify([EXEC_ROLE]),
@@ -160,8 +155,7 @@ ruleTester(rule, {
             key: 'alias/k1',
             count: 2,
             grants: '2 grants',
-            grantees:
-              'arn:aws:iam::111122223333:role/hyperpod-exec-old, arn:aws:sts::111122223333:assumed-role/hyperpod-exec-old/SageMaker',
+            grantees: `${roleArn('hyperpod-exec-old')}, arn:aws:sts::111122223333:assumed-role/hyperpod-exec-old/SageMaker`,
           },
         },
       ],
@@ -259,12 +253,7 @@ ruleTester(rule, {
         {
           status: 'FAIL',
           messageId: 'unexpected',
-          data: {
-            key: 'alias/k1',
-            count: 1,
-            grants: '1 grant',
-            grantees: 'arn:aws:iam::111122223333:role/hyperpod-exec',
-          },
+          data: { key: 'alias/k1', count: 1, grants: '1 grant', grantees: EXEC_ROLE },
         },
       ],
     },

@@ -103,8 +103,7 @@ ruleTester(rule, {
             key: 'alias/k1',
             count: 1,
             unapprovedChanges: '1 unapproved change',
-            changes:
-              'PutKeyPolicy by arn:aws:sts::111122223333:assumed-role/Developer/alice at 2026-11-20T10:00:00.000Z',
+            changes: `PutKeyPolicy by ${ALICE} at 2026-11-20T10:00:00.000Z`,
           },
           evidence: (e) => Array.isArray(e.events) && e.events.length === 1,
         },

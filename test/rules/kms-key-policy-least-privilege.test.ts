@@ -300,7 +300,7 @@ ruleTester(rule, {
           messageId: 'excessive',
           data: {
             key: 'alias/k1',
-            violations: 'arn:aws:iam::444455556666:root is in an account not allowed by config (kms:Decrypt)',
+            violations: `arn:aws:iam::${OTHER_ACCOUNT}:root is in an account not allowed by config (kms:Decrypt)`,
           },
         },
       ],
@@ -385,8 +385,7 @@ ruleTester(rule, {
           messageId: 'excessive',
           data: {
             key: 'alias/k1',
-            violations:
-              'arn:aws:iam::111122223333:role/analytics-reader is neither an execution role of a group using the key nor an allowed key user (kms:Encrypt)',
+            violations: `${ANALYST} is neither an execution role of a group using the key nor an allowed key user (kms:Encrypt)`,
           },
         },
       ],

@@ -449,6 +449,7 @@ ruleTester(rule, {
           messageId: 'unresolved',
           data: {
             what: 'the key policy',
+            // biome-ignore lint/suspicious/noTemplateCurlyInString: a CloudFormation !Sub expression
             expression: '!Sub ${PolicyJson}',
             reason: 'parameter PolicyJson has no value',
           },

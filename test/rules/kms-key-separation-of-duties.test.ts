@@ -75,7 +75,7 @@ ruleTester(rule, {
           status: 'PASS',
           messageId: 'separated',
           resource: K1,
-          data: { key: 'alias/k1', admins: 'arn:aws:iam::111122223333:role/KeyAdmin' },
+          data: { key: 'alias/k1', admins: ADMIN_ROLE },
         },
       ],
     },
@@ -83,24 +83,12 @@ ruleTester(rule, {
       name: 'the configured admin (by glob) administers the key',
       inventory: compliantEstate(),
       config: { keyAdmins: ['arn:aws:iam::*:role/Key*'] },
-      expected: [
-        {
-          status: 'PASS',
-          messageId: 'separated',
-          data: { key: 'alias/k1', admins: 'arn:aws:iam::111122223333:role/KeyAdmin' },
-        },
-      ],
+      expected: [{ status: 'PASS', messageId: 'separated', data: { key: 'alias/k1', admins: ADMIN_ROLE } }],
     },
     {
       name: 'an admin with kms:* and a Deny on every usage action',
       inventory: withPolicy(allow(ADMIN_ROLE, 'kms:*'), deny(ADMIN_ROLE, USAGE), ...HYPERPOD),
-      expected: [
-        {
-          status: 'PASS',
-          messageId: 'separated',
-          data: { key: 'alias/k1', admins: 'arn:aws:iam::111122223333:role/KeyAdmin' },
-        },
-      ],
+      expected: [{ status: 'PASS', messageId: 'separated', data: { key: 'alias/k1', admins: ADMIN_ROLE } }],
     },
     {
       name: "the console's admin statement with CreateGrant denied",
@@ -125,7 +113,7 @@ ruleTester(rule, {
           status: 'FAIL',
           messageId: 'mixed',
           resource: K1,
-          data: { key: 'alias/k1', principals: 'arn:aws:iam::111122223333:role/KeyAdmin' },
+          data: { key: 'alias/k1', principals: ADMIN_ROLE },
           evidence: (e) => JSON.stringify(e.principals).includes('"usage":["kms:Decrypt"]'),
         },
       ],
@@ -137,7 +125,7 @@ ruleTester(rule, {
         {
           status: 'FAIL',
           messageId: 'mixed',
-          data: { key: 'alias/k1', principals: 'arn:aws:iam::111122223333:role/KeyAdmin' },
+          data: { key: 'alias/k1', principals: ADMIN_ROLE },
           evidence: (e) => JSON.stringify(e.principals).includes('"usage":["kms:CreateGrant"]'),
         },
       ],
@@ -145,24 +133,12 @@ ruleTester(rule, {
     {
       name: 'the admin holds kms:*',
       inventory: withPolicy(allow(ADMIN_ROLE, 'kms:*'), ...HYPERPOD),
-      expected: [
-        {
-          status: 'FAIL',
-          messageId: 'mixed',
-          data: { key: 'alias/k1', principals: 'arn:aws:iam::111122223333:role/KeyAdmin' },
-        },
-      ],
+      expected: [{ status: 'FAIL', messageId: 'mixed', data: { key: 'alias/k1', principals: ADMIN_ROLE } }],
     },
     {
       name: 'the execution role can change the key policy',
       inventory: withPolicy(adminStatement(), ...HYPERPOD, allow(EXEC_ROLE, 'kms:PutKeyPolicy')),
-      expected: [
-        {
-          status: 'FAIL',
-          messageId: 'mixed',
-          data: { key: 'alias/k1', principals: 'arn:aws:iam::111122223333:role/hyperpod-exec' },
-        },
-      ],
+      expected: [{ status: 'FAIL', messageId: 'mixed', data: { key: 'alias/k1', principals: EXEC_ROLE } }],
     },
     {
       name: 'a Deny on only some usage actions leaves the admin mixed',

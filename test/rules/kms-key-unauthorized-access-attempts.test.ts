@@ -84,13 +84,7 @@ ruleTester(rule, {
           status: 'FAIL',
           messageId: 'attempts',
           resource: K1,
-          data: {
-            key: 'alias/k1',
-            count: 1,
-            deniedCalls: '1 denied call',
-            days: 30,
-            principals: 'arn:aws:sts::111122223333:assumed-role/data-scientist/alice',
-          },
+          data: { key: 'alias/k1', count: 1, deniedCalls: '1 denied call', days: 30, principals: INTRUDER },
           evidence: (e) =>
             JSON.stringify(e.byPrincipal) === JSON.stringify({ [INTRUDER]: 1 }) &&
             Array.isArray(e.events) &&
@@ -163,8 +157,7 @@ ruleTester(rule, {
             count: 3,
             deniedCalls: '3 denied calls',
             days: 30,
-            principals:
-              'arn:aws:sts::111122223333:assumed-role/data-scientist/alice, arn:aws:iam::111122223333:role/etl',
+            principals: `${INTRUDER}, ${roleArn('etl')}`,
           },
           evidence: (e) =>
             JSON.stringify(e.byPrincipal) === JSON.stringify({ [INTRUDER]: 2, [roleArn('etl')]: 1 }),
