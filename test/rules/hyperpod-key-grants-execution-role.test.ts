@@ -116,6 +116,22 @@ ruleTester(rule, {
       ],
     },
     {
+      name: 'two keys that both grant: the PASS names both',
+      inventory: estate(undefined, {
+        role: null,
+        volumes: (k) => [rootVolume(k.arn), secondaryVolume(keyArn('k2'))],
+        extraKeys: [key('k2')],
+      }),
+      expected: [
+        {
+          status: 'PASS',
+          messageId: 'granted',
+          resource: GROUP,
+          data: { key: 'alias/k1, alias/k2', role: EXEC_ROLE },
+        },
+      ],
+    },
+    {
       name: "the HyperPod guide's key policy (Resource is the key ARN)",
       inventory: estate([
         rootStatement(),
