@@ -195,6 +195,51 @@ describe('a case compares the data of each finding exactly', () => {
   });
 });
 
+describe('a rule answers only NOT_APPLICABLE on a resource from a source it does not declare', () => {
+  const liveOnly = (status: 'FAIL' | 'NOT_APPLICABLE') =>
+    defineRule({
+      meta: {
+        ...rootVolumeRule.meta,
+        id: 'hyperpod-live-only',
+        sources: ['live'],
+        messages: { m: 'judged' },
+      },
+      *check(context) {
+        for (const c of context.inventory.clusters)
+          yield { resource: { type: 'cluster', id: c.id }, status, messageId: 'm' } as const;
+      },
+    });
+  const snapshotCluster = () => {
+    const estate = compliantEstate();
+    return { ...estate, clusters: estate.clusters.map((c) => ({ ...c, source: 'snapshot' as const })) };
+  };
+  it('fails a FAIL on a snapshot cluster when the rule declares live only', () => {
+    expect(() =>
+      checkCase(liveOnly('FAIL'), {
+        name: 'x',
+        inventory: snapshotCluster(),
+        expected: [{ status: 'FAIL', messageId: 'm' }],
+      }),
+    ).toThrow(/from snapshot, which hyperpod-live-only does not declare in meta.sources/);
+  });
+  it('accepts NOT_APPLICABLE there, and any status on a declared source', () => {
+    expect(() =>
+      checkCase(liveOnly('NOT_APPLICABLE'), {
+        name: 'x',
+        inventory: snapshotCluster(),
+        expected: [{ status: 'NOT_APPLICABLE', messageId: 'm' }],
+      }),
+    ).not.toThrow();
+    expect(() =>
+      checkCase(liveOnly('FAIL'), {
+        name: 'x',
+        inventory: compliantEstate(),
+        expected: [{ status: 'FAIL', messageId: 'm' }],
+      }),
+    ).not.toThrow();
+  });
+});
+
 describe('deep freezing', () => {
   it('makes a rule that mutates its input throw', () => {
     const mutating = defineRule({

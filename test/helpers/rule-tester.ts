@@ -3,7 +3,8 @@
  * It refuses an invalid case without expected findings and duplicate cases, deep-freezes the
  * inventory (a rule that mutates its input throws), runs the rule through the real engine, and
  * requires that the tables cover every status the rule declares it can produce and every source
- * in its `meta.sources` (a finding on a resource from each source).
+ * in its `meta.sources` (a finding on a resource from each source). `meta.sources` is held both
+ * ways: on a resource from a source it does not declare, a rule may only answer NOT_APPLICABLE.
  *
  * Each expected finding is paired with one of the rule's verdicts (by status, message id, and the
  * resource id and severity when given; in the order the rule yields them), and the verdict's `data`
@@ -15,7 +16,7 @@ import { describe, expect, it } from 'vitest';
 import { type Config, ConfigSchema, resolveConfig } from '../../src/config/schema.js';
 import { evaluate } from '../../src/engine/evaluate.js';
 import type { Finding, Severity, Status } from '../../src/model/finding.js';
-import { type Inventory, InventorySchema } from '../../src/model/inventory.js';
+import { type Inventory, InventorySchema, type Source } from '../../src/model/inventory.js';
 import { indexInventory } from '../../src/model/inventory-index.js';
 import type { Rule, Verdict } from '../../src/rules/define-rule.js';
 import { NOW } from './inventory.js';
@@ -202,6 +203,17 @@ export function checkCase(rule: Rule, c: RuleCase): void {
     expect(unfilled, `${finding.messageId} on ${finding.resource.id} leaves placeholders unfilled`).toEqual(
       [],
     );
+  }
+  // `meta.sources` is what the rule can judge: on a resource from any other source it answers
+  // NOT_APPLICABLE (or nothing), never a verdict it has no business giving.
+  const sources = sourcesById(c.inventory);
+  for (const { finding } of judged) {
+    const source = sources.get(finding.resource.id);
+    if (source === undefined || rule.meta.sources.includes(source as Source)) continue;
+    expect(
+      finding.status,
+      `${finding.messageId} on ${finding.resource.id}, from ${source}, which ${rule.meta.id} does not declare in meta.sources`,
+    ).toBe('NOT_APPLICABLE');
   }
   const unmatched = [...judged];
   for (const e of c.expected) {
