@@ -90,6 +90,15 @@ describe('the rule tester refuses malformed tables', () => {
       /from source snapshot,/,
     );
   });
+  it('several expected findings, one of them without its resource', () => {
+    expect(() =>
+      validateCases(rootVolumeRule, {
+        covers: [],
+        valid: [{ name: 'x', inventory: compliantEstate(), expected: [{ ...PASS, resource: GROUP }, PASS] }],
+        invalid: [],
+      }),
+    ).toThrow(/expects several findings: each must name its resource/);
+  });
   it('an expected finding without data when its message has placeholders', () => {
     expect(() =>
       validateCases(rootVolumeRule, {

@@ -6,9 +6,10 @@
  * in its `meta.sources` (a finding on a resource from each source). `meta.sources` is held both
  * ways: on a resource from a source it does not declare, a rule may only answer NOT_APPLICABLE.
  *
- * Each expected finding is paired with one of the rule's verdicts (by status, message id, and the
- * resource id and severity when given; in the order the rule yields them), and the verdict's `data`
- * must equal the expected `data` exactly: every key, every value, nothing more. `data` is required
+ * Each expected finding is paired with one of the rule's verdicts by status, message id, resource
+ * id (which a case expecting several findings must give for each) and severity when given; the
+ * verdict's `data` must equal the expected `data` exactly: every key, every value, nothing more
+ * (a count is a number, not the words around it). `data` is required
  * when the message template has `{{placeholders}}`; a case that gives no `data` states that the
  * verdict carries none. A verdict whose data leaves a placeholder of its template unfilled fails.
  */
@@ -24,7 +25,7 @@ import { NOW } from './inventory.js';
 export interface ExpectedVerdict {
   status: Status;
   messageId: string;
-  /** The resource id; may be omitted when the case yields a single finding. */
+  /** The resource id; may be omitted only when the case expects a single finding. */
   resource?: string;
   /**
    * The verdict's data, exactly. Required when the message template has placeholders; left out,
@@ -108,6 +109,10 @@ export function validateCases(rule: Rule, cases: RuleCases): void {
       bodies.add(body);
       if (c.expected.length === 0)
         throw new Error(`${rule.meta.id}: ${kind} case "${c.name}" has no expected findings`);
+      if (c.expected.length > 1 && c.expected.some((e) => e.resource === undefined))
+        throw new Error(
+          `${rule.meta.id}: case "${c.name}" expects several findings: each must name its resource`,
+        );
       const bad = c.expected.some((e) => e.status === 'FAIL' || e.status === 'UNKNOWN');
       if (kind === 'invalid' && !bad)
         throw new Error(`${rule.meta.id}: invalid case "${c.name}" expects no FAIL or UNKNOWN`);
