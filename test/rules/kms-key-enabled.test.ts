@@ -62,7 +62,8 @@ ruleTester(rule, {
           messageId: 'notEnabled',
           resource: K1,
           data: { key: 'alias/k1', state: 'Disabled', groups: 'c1/workers' },
-          evidence: (e) => e.keyState === 'Disabled',
+          // The group uses the key for its root and secondary volumes: it is named once.
+          evidence: (e) => e.keyState === 'Disabled' && JSON.stringify(e.groups) === '["c1/workers"]',
         },
       ],
     },
