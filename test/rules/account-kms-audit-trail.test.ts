@@ -220,6 +220,41 @@ ruleTester(rule, {
       ],
     },
     {
+      // The live collector leaves out a trail whose status or event selectors it could not read:
+      // only the gap says that there is one, and it may be the trail that logs KMS events.
+      name: 'a trail left out of the inventory because its status could not be read',
+      inventory: {
+        ...withTrails(),
+        gaps: [gap({ service: 'cloudtrail', operation: 'GetTrailStatus', resource: TRAIL_ARN })],
+      },
+      expected: [
+        {
+          status: 'UNKNOWN',
+          messageId: 'notCollected',
+          data: {
+            account: ACCOUNT,
+            reason:
+              'GetTrailStatus failed (aws.access_denied): User is not authorized to perform: cloudtrail:GetTrailStatus',
+          },
+        },
+      ],
+    },
+    {
+      name: 'a trail of another account left out of the inventory does not hide this one',
+      inventory: {
+        ...withTrails(),
+        gaps: [
+          gap({
+            service: 'cloudtrail',
+            operation: 'GetEventSelectors',
+            account: OTHER_ACCOUNT,
+            resource: `arn:aws:cloudtrail:us-east-1:${OTHER_ACCOUNT}:trail/audit`,
+          }),
+        ],
+      },
+      expected: [{ status: 'FAIL', messageId: 'noTrail', data: { account: ACCOUNT, why: 'no trails' } }],
+    },
+    {
       name: 'a multi-Region trail whose event selectors could not be read',
       inventory: {
         ...withTrails(trail({ logsManagementEvents: false })),
