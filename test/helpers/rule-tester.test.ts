@@ -78,7 +78,7 @@ describe('the rule tester refuses malformed tables', () => {
       invalid: [],
     };
     expect(() => validateCases(rootVolumeRule, table)).toThrow(
-      /no case expects a finding on a resource from source snapshot, cloudformation, terraform, terraform-plan, cli-json/,
+      /no case has a resource from source snapshot, cloudformation, terraform, terraform-plan, cli-json with a finding on it/,
     );
     // A resource of the source in the inventory is not enough: a finding must be about it.
     const withSnapshotKey = {

@@ -143,7 +143,7 @@ export function validateCases(rule: Rule, cases: RuleCases): void {
   const unshown = rule.meta.sources.filter((source) => !shown.has(source));
   if (unshown.length > 0)
     throw new Error(
-      `${rule.meta.id}: no case expects a finding on a resource from source ${unshown.join(', ')}`,
+      `${rule.meta.id}: no case has a resource from source ${unshown.join(', ')} with a finding on it`,
     );
 }
 
