@@ -233,7 +233,8 @@ export default defineRule({
         resource,
         status: worst.status,
         messageId: worst.messageId,
-        data: worst.data,
+        // A PASS speaks for every key of the group, so it names them all.
+        data: passed ? { ...worst.data, key: judgements.map((j) => j.data.key).join(', ') } : worst.data,
         // A PASS needs only the keys it judged; anything else shows each key's reasoning.
         evidence: { executionRole: roleArn, keys: passed ? judgements.map((j) => j.key) : judgements },
       };
