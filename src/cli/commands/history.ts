@@ -59,15 +59,15 @@ export const historyCommand: CommandSpec = {
       since = parsed.value;
     }
     const store = await openForReading(io, raw);
-    let scans: ReturnType<typeof store.scans>;
-    const path = store.path;
+    let scans: Awaited<ReturnType<typeof store.scans>>;
+    const path = store.location;
     try {
-      scans = store.scans({
+      scans = await store.scans({
         ...(since !== undefined ? { since } : {}),
         ...(now ? { until: now.getTime() } : {}),
       });
     } finally {
-      store.close();
+      await store.close();
     }
     const rows = scans.map((s) => ({
       id: s.id,

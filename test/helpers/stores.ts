@@ -1,0 +1,56 @@
+/**
+ * The history backends the store contract suite runs against, each with the same expectations:
+ * a fresh, empty history target of each kind, and raw SQL on it (to damage it by hand).
+ */
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import Database from 'better-sqlite3';
+import type { HistoryStore, OpenOptions } from '../../src/store/store.js';
+import { openHistory } from '../../src/store/store.js';
+import { adminQuery, freshDatabase, postgresUrl } from './postgres.js';
+
+export interface Backend {
+  name: 'sqlite' | 'postgres';
+  /** A target for a history that does not exist yet (a new file, an empty database). */
+  fresh(): Promise<string>;
+  /** Runs SQL statements on the history behind the target, outside the store. */
+  exec(target: string, sql: string): Promise<void>;
+  /** The start of the hint for a history changed by hand. */
+  damagedHint: string;
+}
+
+let dir: string | undefined;
+let files = 0;
+
+export const sqliteBackend: Backend = {
+  name: 'sqlite',
+  fresh: async () => {
+    dir ??= mkdtempSync(join(tmpdir(), 'hpcmk-stores-'));
+    return join(dir, `h-${++files}.db`);
+  },
+  exec: async (target, sql) => {
+    const db = new Database(target);
+    db.exec(sql);
+    db.close();
+  },
+  damagedHint: 'the file was changed by hand or is damaged',
+};
+
+export const postgresBackend: Backend = {
+  name: 'postgres',
+  fresh: () => freshDatabase(postgresUrl()),
+  exec: async (target, sql) => {
+    await adminQuery(target, sql);
+  },
+  damagedHint: 'the database was changed by hand or is damaged',
+};
+
+export const BACKENDS: readonly Backend[] = [sqliteBackend, postgresBackend];
+
+/** Opens a history or throws with the store's message. */
+export async function open(target: string, options: OpenOptions = { create: true }): Promise<HistoryStore> {
+  const opened = await openHistory(target, options);
+  if (!opened.ok) throw new Error(`${opened.error.input}: ${opened.error.message}`);
+  return opened.value;
+}
