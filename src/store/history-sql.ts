@@ -35,6 +35,29 @@ export interface Sql {
 
 const first = async <T>(rows: Promise<T[]>): Promise<T | undefined> => (await rows)[0];
 
+/**
+ * Inserts rows in multi-row statements of at most ~4000 values (`head VALUES (...), (...) tail`),
+ * returning what `tail` returns. Rows must not repeat a conflict key within one call.
+ */
+async function insertMany<T = never>(
+  db: Sql,
+  head: string,
+  rows: readonly (readonly SqlValue[])[],
+  tail = '',
+): Promise<T[]> {
+  const width = rows[0]?.length ?? 1;
+  const per = Math.max(1, Math.floor(4000 / width));
+  const tuple = `(${Array.from({ length: width }, () => '?').join(', ')})`;
+  const out: T[] = [];
+  for (let i = 0; i < rows.length; i += per) {
+    const chunk = rows.slice(i, i + per);
+    const sql = `${head} VALUES ${chunk.map(() => tuple).join(', ')} ${tail}`;
+    if (tail.includes('RETURNING')) out.push(...(await db.all<T>(sql, chunk.flat())));
+    else await db.run(sql, chunk.flat());
+  }
+  return out;
+}
+
 /** Ids in `IN (...)` lists of at most this many placeholders (SQLite allows 32766, PostgreSQL 65535). */
 const CHUNK = 500;
 
@@ -157,98 +180,129 @@ export async function writeScan(db: Sql, record: ScanRecord, hooks: SaveHooks = 
     scope: string;
   }>('SELECT id, rid, name, cluster, scope FROM resources'))
     knownResources.set(row.rid, row);
-  const resourceId = async (
-    rid: string,
-    type: string,
-    name: string,
-    cluster: string | null,
-    account: string | null,
-    region: string | null,
-    resourceScope: string,
-  ): Promise<number> => {
-    const known = knownResources.get(rid);
-    if (!known) {
-      const row = await first(
-        db.all<{ id: number }>(
-          'INSERT INTO resources (rid, type, name, cluster, account, region, scope) VALUES (?, ?, ?, ?, ?, ?, ?) RETURNING id',
-          [rid, type, name, cluster, account, region, resourceScope],
-        ),
-      );
-      knownResources.set(rid, { id: row!.id, name, cluster, scope: resourceScope });
-      return row!.id;
-    }
-    if (known.name !== name || known.cluster !== cluster || known.scope !== resourceScope)
-      await db.run('UPDATE resources SET name = ?, cluster = ?, scope = ? WHERE id = ?', [
-        name,
-        cluster,
-        resourceScope,
-        known.id,
-      ]);
-    return known.id;
-  };
-  const stateIds = new Map<string, number>();
-  const tally = new Map<number, number>();
-  for (const resource of record.resources) {
+  const described = record.resources.map((resource) => {
     const where =
       resource.type === 'kms-key'
         ? { account: resource.account, region: resource.region }
         : resource.type === 'account'
           ? { account: resource.account, region: null }
           : { account: resource.state.account, region: resource.state.region };
-    const id = await resourceId(
-      resource.rid,
-      resource.type,
-      resource.name,
-      resource.type === 'instance-group' ? (resource.cluster ?? null) : null,
-      where.account,
-      where.region,
-      resource.scope,
-    );
-    if (resource.type === 'account') continue;
+    const cluster = resource.type === 'instance-group' ? (resource.cluster ?? null) : null;
+    return { resource, cluster, ...where };
+  });
+  const added = new Map<string, SqlValue[]>();
+  for (const { resource, cluster, account, region } of described)
+    if (!knownResources.has(resource.rid) && !added.has(resource.rid))
+      added.set(resource.rid, [
+        resource.rid,
+        resource.type,
+        resource.name,
+        cluster,
+        account,
+        region,
+        resource.scope,
+      ]);
+  for (const row of await insertMany<{
+    id: number;
+    rid: string;
+    name: string;
+    cluster: string | null;
+    scope: string;
+  }>(
+    db,
+    'INSERT INTO resources (rid, type, name, cluster, account, region, scope)',
+    [...added.values()],
+    'RETURNING id, rid, name, cluster, scope',
+  ))
+    knownResources.set(row.rid, row);
+
+  // Each distinct state once: known ones in a few reads, new ones in a few writes.
+  const stateOf = new Map<string, { type: string; body: string }>();
+  const hashes = described.map(({ resource }) => {
+    if (resource.type === 'account') return '';
     const body = JSON.stringify(resource.state);
     const hash = createHash('sha256').update(`${resource.type}\u0000${body}`).digest('hex');
-    let stateId =
-      stateIds.get(hash) ??
-      (await first(db.all<{ id: number }>('SELECT id FROM states WHERE hash = ?', [hash])))?.id;
-    if (stateId === undefined)
-      stateId = (await first(
-        db.all<{ id: number }>('INSERT INTO states (type, hash, body) VALUES (?, ?, ?) RETURNING id', [
-          resource.type,
-          hash,
-          body,
-        ]),
-      ))!.id;
-    stateIds.set(hash, stateId);
-    await db.run(
-      `INSERT INTO observations (scan_id, resource_id, state_id) VALUES (?, ?, ?)
-       ON CONFLICT (scan_id, resource_id) DO UPDATE SET state_id = excluded.state_id`,
-      [scanId, id, stateId],
-    );
-    if (resource.type === 'kms-key')
-      await db.run(
-        `INSERT INTO key_spans (resource_id, state_id, first_at, last_at) VALUES (?, ?, ?, ?)
-         ON CONFLICT (resource_id, state_id) DO UPDATE SET
-           first_at = CASE WHEN excluded.first_at < key_spans.first_at THEN excluded.first_at ELSE key_spans.first_at END,
-           last_at = CASE WHEN excluded.last_at > key_spans.last_at THEN excluded.last_at ELSE key_spans.last_at END`,
-        [id, stateId, scan.at, scan.at],
-      );
+    if (!stateOf.has(hash)) stateOf.set(hash, { type: resource.type, body });
+    return hash;
+  });
+  const stateIds = new Map<string, number>();
+  const wanted = [...stateOf.keys()];
+  for (let i = 0; i < wanted.length; i += CHUNK) {
+    const chunk = wanted.slice(i, i + CHUNK);
+    for (const row of await db.all<{ id: number; hash: string }>(
+      `SELECT id, hash FROM states WHERE hash IN (${chunk.map(() => '?').join(', ')})`,
+      chunk,
+    ))
+      stateIds.set(row.hash, row.id);
+  }
+  for (const row of await insertMany<{ id: number; hash: string }>(
+    db,
+    'INSERT INTO states (type, hash, body)',
+    wanted
+      .filter((hash) => !stateIds.has(hash))
+      .map((hash) => [stateOf.get(hash)!.type, hash, stateOf.get(hash)!.body]),
+    'RETURNING id, hash',
+  ))
+    stateIds.set(row.hash, row.id);
+
+  const observations = new Map<number, number>();
+  const keySpans = new Map<string, [number, number]>();
+  const tally = new Map<number, number>();
+  for (const [index, { resource, cluster }] of described.entries()) {
+    const known = knownResources.get(resource.rid)!;
+    if (known.name !== resource.name || known.cluster !== cluster || known.scope !== resource.scope) {
+      await db.run('UPDATE resources SET name = ?, cluster = ?, scope = ? WHERE id = ?', [
+        resource.name,
+        cluster,
+        resource.scope,
+        known.id,
+      ]);
+      knownResources.set(resource.rid, { id: known.id, name: resource.name, cluster, scope: resource.scope });
+    }
+    if (resource.type === 'account') continue;
+    const stateId = stateIds.get(hashes[index]!)!;
+    observations.set(known.id, stateId);
+    if (resource.type === 'kms-key') keySpans.set(`${known.id}|${stateId}`, [known.id, stateId]);
     else tally.set(stateId, (tally.get(stateId) ?? 0) + 1);
   }
-  for (const [stateId, count] of tally)
-    await db.run('INSERT INTO scan_tallies (scan_id, state_id, count) VALUES (?, ?, ?)', [
-      scanId,
-      stateId,
-      count,
-    ]);
+  await insertMany(
+    db,
+    'INSERT INTO observations (scan_id, resource_id, state_id)',
+    [...observations].map(([resourceId, stateId]) => [scanId, resourceId, stateId]),
+  );
+  await insertMany(
+    db,
+    'INSERT INTO key_spans (resource_id, state_id, first_at, last_at)',
+    [...keySpans.values()].map(([resourceId, stateId]) => [resourceId, stateId, scan.at, scan.at]),
+    `ON CONFLICT (resource_id, state_id) DO UPDATE SET
+       first_at = CASE WHEN excluded.first_at < key_spans.first_at THEN excluded.first_at ELSE key_spans.first_at END,
+       last_at = CASE WHEN excluded.last_at > key_spans.last_at THEN excluded.last_at ELSE key_spans.last_at END`,
+  );
+  await insertMany(
+    db,
+    'INSERT INTO scan_tallies (scan_id, state_id, count)',
+    [...tally].map(([stateId, count]) => [scanId, stateId, count]),
+  );
 
   await hooks.midSave?.();
 
-  for (const e of record.events)
-    await db.run(
-      `INSERT INTO access_denied (event_id, event_time, at_ms, account, region, key, principal, event_name,
-         error_code) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (event_id) DO NOTHING`,
-      [e.eventId, e.eventTime, e.at, e.account, e.region, e.key, e.principal, e.eventName, e.errorCode],
-    );
+  const events = new Map(record.events.map((e) => [e.eventId, e]));
+  await insertMany(
+    db,
+    'INSERT INTO access_denied (event_id, event_time, at_ms, account, region, key, principal, event_name, error_code)',
+    [...events.values()].map((e) => [
+      e.eventId,
+      e.eventTime,
+      e.at,
+      e.account,
+      e.region,
+      e.key,
+      e.principal,
+      e.eventName,
+      e.errorCode,
+    ]),
+    'ON CONFLICT (event_id) DO NOTHING',
+  );
 
   if (!lifecycleApplied) return { scanId, duplicate: false, lifecycleApplied, opened: 0, closed: 0 };
 

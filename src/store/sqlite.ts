@@ -193,6 +193,8 @@ function sqliteSql(db: Db): Sql {
   const prepare = (sql: string) => {
     let statement = statements.get(sql);
     if (!statement) {
+      // Multi-row statements vary in length: keep the cache bounded.
+      if (statements.size >= 500) statements.clear();
       statement = db.prepare(sql);
       statements.set(sql, statement);
     }

@@ -151,17 +151,19 @@ describe.each(BACKENDS)('history store contract ($name)', (backend) => {
     const holderDone = finished(holder);
     await printed(holder, 'MID');
     // The second scan sees the same failing findings; it must wait for the first to commit.
-    const second = run([target, '1', '1', '400']);
+    const proc = child([target, '1', '1', '400', 'ready']);
+    const second = finished(proc);
+    await printed(proc, 'READY');
     const waited = await Promise.race([
       second.then(() => false),
-      new Promise<boolean>((resolve) => setTimeout(() => resolve(true), 2_000)),
+      new Promise<boolean>((resolve) => setTimeout(() => resolve(true), 3_000)),
     ]);
     expect(waited).toBe(true);
     holder.stdin.write('go\n');
     const [a, b] = await Promise.all([holderDone, second]);
     expect([a.code, a.stderr, b.code, b.stderr]).toEqual([0, '', 0, '']);
     expect(a.stdout).toBe('MID\nSAVED 1\n');
-    expect(b.stdout).toBe('SAVED 2\n');
+    expect(b.stdout).toBe('READY\nSAVED 2\n');
 
     const store = await open(target, { create: false });
     const data = await store.load();
