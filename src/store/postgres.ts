@@ -423,6 +423,8 @@ export class PostgresHistory implements HistoryStore {
           return ok(copied);
         });
       } catch (error) {
+        // A source that refused a row (an invalid dump line) says why itself.
+        if (error instanceof Error && 'detail' in error) return err((error as { detail: InputError }).detail);
         if (isConnectionLost(error) || this.lost)
           return err(
             storeError(

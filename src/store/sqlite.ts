@@ -321,7 +321,8 @@ export class SqliteHistory implements HistoryStore {
           return ok(await insertRows(this.sql, rows));
         });
       } catch (error) {
-        if (error instanceof HistoryUnreadable) return err(error.detail);
+        // A source that refused a row (an invalid dump line) says why itself.
+        if (error instanceof Error && 'detail' in error) return err((error as { detail: InputError }).detail);
         return err(storeError(this.location, `cannot import: ${describeError(error).message}`, IMPORT_HINT));
       }
     });
