@@ -269,7 +269,7 @@ describe('a PostgreSQL history that cannot be used', () => {
       expect(JSON.parse(r.out)).toMatchObject({ schemaVersion: 1 });
       expect(r.err).toMatch(
         new RegExp(
-          `^hyperpod-cmk: ${escape(redactTarget(through.toString()))}: lost the connection to the database while saving: .+; nothing of this scan was saved\\n  hint: the report itself is complete; save again later, or pass --no-save\\n$`,
+          `^hyperpod-cmk: ${regexSafe(redactTarget(through.toString()))}: lost the connection to the database while saving: .+; nothing of this scan was saved\\n  hint: the report itself is complete; save again later, or pass --no-save\\n$`,
         ),
       );
       expect(r.err).not.toContain(PG_PASSWORD);
@@ -312,4 +312,4 @@ describe('a PostgreSQL history that cannot be used', () => {
   });
 });
 
-const escape = (text: string) => text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+const regexSafe = (text: string) => text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
