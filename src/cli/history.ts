@@ -27,10 +27,12 @@ export const saveOptions: OptionSpec[] = [
 export const readOptions: OptionSpec[] = [{ flags: '--db <target>', description: DB_DESCRIPTION }];
 
 /**
- * A history target as given: a `postgres://` URL as it is, a path (or `sqlite:PATH`) made absolute.
+ * A history target as given: a URL (`postgres://...`) as it is, a path (or `sqlite:PATH`) made
+ * absolute.
  */
 export function historyTarget(io: Io, given: string): string {
-  if (/^postgres(ql)?:\/\//i.test(given)) return given;
+  // A URL (postgres://, or one this version cannot open, which the store refuses by name).
+  if (/^[a-z][a-z0-9+.-]+:\/\//i.test(given)) return given;
   if (given.toLowerCase().startsWith('sqlite:'))
     return `sqlite:${absolute(io, given.slice('sqlite:'.length))}`;
   return absolute(io, given);

@@ -117,10 +117,11 @@ export const sqlitePath = (target: string): string =>
 
 /**
  * A database URL fit to print: its password replaced by `***` (`postgres://ana:***@db/history`),
- * and any password given as a query parameter too. A target that is not a URL is returned as is.
+ * and any password given as a query parameter too, whatever the scheme. A target that is not a
+ * URL (a file path) is returned as is.
  */
 export function redactTarget(target: string): string {
-  if (!isPostgresTarget(target)) return target;
+  if (!/^[a-z][a-z0-9+.-]+:\/\//i.test(target)) return target;
   try {
     const url = new URL(target);
     if (url.password) url.password = '***';
