@@ -7,6 +7,11 @@
  * The SQL is written once. What the two dialects spell differently is a token that `migrationSql`
  * replaces from the dialect table below: `{{autoid}}` (an id never reused), `{{id}}` (a generated
  * id) and `{{without_rowid}}`; and every INTEGER is 64 bits in PostgreSQL (epoch ms do not fit 32).
+ *
+ * A new column (say `scans.shard`): a migration here (`ALTER TABLE scans ADD COLUMN shard TEXT`,
+ * which both dialects accept), its name in HISTORY_COLUMNS (history-sql.ts) so that export and
+ * import carry it, and its type in dump.ts, optional there since older dumps lack it (a check when
+ * dump.ts loads keeps the two lists in step).
  */
 export interface Migration {
   version: number;
