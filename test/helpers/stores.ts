@@ -6,6 +6,7 @@ import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
+import type { ScanRecord } from '../../src/history/types.js';
 import type { HistoryStore, OpenOptions } from '../../src/store/store.js';
 import { openHistory } from '../../src/store/store.js';
 import { adminQuery, freshDatabase, postgresUrl } from './postgres.js';
@@ -53,4 +54,24 @@ export async function open(target: string, options: OpenOptions = { create: true
   const opened = await openHistory(target, options);
   if (!opened.ok) throw new Error(`${opened.error.input}: ${opened.error.message}`);
   return opened.value;
+}
+
+/**
+ * The part of a scan that covers one account: what a scan of that account alone would save
+ * (its resources, findings and scope; its own report id). Scans of different accounts saved at
+ * once must give the same history in any order.
+ */
+export function oneAccount(record: ScanRecord, account: string): ScanRecord {
+  const mine = (scope: string) => scope === `aws:${account}` || scope.startsWith(`aws:${account}:`);
+  return {
+    scan: {
+      ...record.scan,
+      reportId: `${record.scan.reportId}-${account}`,
+      accounts: [account],
+      scope: record.scan.scope.filter(mine),
+    },
+    resources: record.resources.filter((r) => mine(r.scope)),
+    findings: record.findings.filter((f) => mine(f.scope)),
+    events: record.events.filter((e) => e.account === account),
+  };
 }

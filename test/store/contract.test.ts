@@ -10,7 +10,7 @@ import { describe, expect, it } from 'vitest';
 import type { HistoryData } from '../../src/history/types.js';
 import { MIGRATIONS, SCHEMA_VERSION } from '../../src/store/schema.js';
 import { openHistory, redactTarget } from '../../src/store/store.js';
-import { BACKENDS, open } from '../helpers/stores.js';
+import { BACKENDS, oneAccount, open } from '../helpers/stores.js';
 import { syntheticRecord } from '../helpers/synthetic.js';
 
 const CHILD = fileURLToPath(new URL('../fixtures/save-child.ts', import.meta.url));
@@ -115,6 +115,49 @@ describe.each(BACKENDS)('history store contract ($name)', (backend) => {
     }
     expectOneLifecyclePerFinding(data);
   }, 90_000);
+
+  it('three processes saving scans of three accounts at once give the history of saving them one by one', async () => {
+    const accounts = ['111111111111', '222222222222', '333333333333'];
+    const reference = await open(await backend.fresh());
+    for (const account of accounts)
+      for (const day of [0, 2, 4])
+        expect((await reference.save(oneAccount(syntheticRecord({ day, groups: 240 }), account))).ok).toBe(
+          true,
+        );
+    const expected = await reference.load();
+    await reference.close();
+
+    const target = await backend.fresh();
+    await (await open(target)).close();
+    const results = await Promise.all(accounts.map((a) => run([target, '0', '3', '240', `account=${a}`])));
+    expect(results.map((r) => [r.code, r.stderr])).toEqual(accounts.map(() => [0, '']));
+    const store = await open(target, { create: false });
+    const data = await store.load();
+    await store.close();
+
+    const byFingerprint = (h: HistoryData) =>
+      [...h.findings].sort((a, b) => a.fingerprint.localeCompare(b.fingerprint));
+    expect(data.findings.length).toBe(expected.findings.length);
+    expect(byFingerprint(data)).toEqual(byFingerprint(expected));
+    const episodes = (h: HistoryData) => h.findings.reduce((n, f) => n + f.episodes.length, 0);
+    expect(episodes(data)).toBe(episodes(expected));
+    expect(episodes(data)).toBeGreaterThan(10);
+    const scansOf = (h: HistoryData) =>
+      h.scans
+        .map(({ id, ...scan }) => ({
+          ...scan,
+          groups: groupsOf(h, id, 'instance-group'),
+          clusters: groupsOf(h, id, 'cluster'),
+        }))
+        .sort((a, b) => a.at - b.at || a.reportId.localeCompare(b.reportId));
+    expect(scansOf(data)).toEqual(scansOf(expected));
+    const byArn = (h: HistoryData) => [...h.keys].sort((a, b) => a.arn.localeCompare(b.arn));
+    expect(byArn(data)).toEqual(byArn(expected));
+    const current = (h: HistoryData) =>
+      h.current.map(({ scanId: _s, ...r }) => r).sort((a, b) => a.rid.localeCompare(b.rid));
+    expect(current(data)).toEqual(current(expected));
+    expectOneLifecyclePerFinding(data);
+  }, 120_000);
 
   it('saves the same scan once when four processes save it at the same time', async () => {
     const target = await backend.fresh();
