@@ -61,13 +61,18 @@ interface PgError {
   message?: string;
 }
 
+/** How long one statement may take (a save waiting for another's lock included). */
+const QUERY_TIMEOUT_MS = 300_000;
+
+const isTimeout = (error: unknown): boolean => /Query read timeout/i.test((error as PgError).message ?? '');
+
 /** The connection is gone (the server ended it, the network cut it, or it never answered). */
 function isConnectionLost(error: unknown): boolean {
   const { code = '', message = '' } = error as PgError;
   return (
     code.startsWith('08') ||
     ['57P01', '57P02', '57P03', 'ECONNRESET', 'EPIPE', 'ETIMEDOUT', 'ECONNREFUSED'].includes(code) ||
-    /Connection terminated|not queryable|Query read timeout|connection is closed/i.test(message)
+    /Connection terminated|not queryable|connection is closed/i.test(message)
   );
 }
 
@@ -160,7 +165,7 @@ export async function openPostgresHistory(
       connectionString: target,
       connectionTimeoutMillis: options.connectTimeoutMs ?? 10_000,
       // A server that stops answering mid-statement must not hang the scan.
-      query_timeout: 300_000,
+      query_timeout: QUERY_TIMEOUT_MS,
       application_name: 'hyperpod-cmk',
       types,
     });
@@ -301,6 +306,9 @@ export class PostgresHistory implements HistoryStore {
       await this.client.query('COMMIT');
       return value;
     } catch (error) {
+      // A statement that timed out may still run on the server: the connection is given up (the
+      // server rolls the transaction back when it closes) rather than waiting for a ROLLBACK.
+      if (isTimeout(error)) this.lost ??= error as Error;
       if (!this.lost) await this.client.query('ROLLBACK').catch(() => undefined);
       throw error;
     }
@@ -327,6 +335,14 @@ export class PostgresHistory implements HistoryStore {
           }),
         );
       } catch (error) {
+        if (isTimeout(error))
+          return err(
+            storeError(
+              this.location,
+              `the database did not answer within ${QUERY_TIMEOUT_MS / 60_000} minutes (another save holding the history that long, or a stalled server); nothing of this scan was saved`,
+              SAVE_HINT,
+            ),
+          );
         const lost = isConnectionLost(error) || this.lost !== undefined;
         if (lost && committing)
           return err(
@@ -361,7 +377,7 @@ export class PostgresHistory implements HistoryStore {
         }
       } catch (error) {
         if (error instanceof HistoryUnreadable) throw error;
-        if (isConnectionLost(error) || this.lost)
+        if (isConnectionLost(error) || isTimeout(error) || this.lost)
           throw new HistoryUnreadable(
             storeError(
               this.location,
