@@ -6,21 +6,15 @@
  * same results from the copy as from the original.
  */
 import { DumpInvalid, dumpHeader, dumpLine, parseDump } from '../../store/dump.js';
-import type { HistoryStore } from '../../store/store.js';
+import type { HistoryStore, TableRow } from '../../store/store.js';
 import { TOOL_VERSION } from '../../version.js';
 import { absolute } from '../common.js';
 import { formatInputError, inputError } from '../errors.js';
-import { dbPath, historyTarget, openForReading } from '../history.js';
+import { dbPath, historyTarget, openForReading, readOptions } from '../history.js';
 import type { Io } from '../io.js';
 import type { CommandSpec } from '../spec.js';
 
 const isDump = (target: string) => /\.jsonl$/i.test(target);
-
-const DB_OPTION = {
-  flags: '--db <target>',
-  description:
-    'the history: a SQLite file or a postgres:// URL (default: $HYPERPOD_CMK_DB, else the per-user file)',
-};
 
 /** Opens a history to copy into: created when missing, refused unless empty (by the store). */
 async function openTarget(target: string): Promise<HistoryStore> {
@@ -30,11 +24,7 @@ async function openTarget(target: string): Promise<HistoryStore> {
   return opened.value;
 }
 
-async function copyInto(
-  io: Io,
-  source: AsyncIterable<import('../../store/store.js').TableRow>,
-  target: HistoryStore,
-) {
+async function copyInto(io: Io, source: AsyncIterable<TableRow>, target: HistoryStore) {
   try {
     const copied = await target.importRows(source);
     if (!copied.ok) {
@@ -71,7 +61,7 @@ export const historyExportCommand: CommandSpec = {
       description:
         'FILE.jsonl (a portable dump), a SQLite file (PATH or sqlite:PATH), or postgres://USER@HOST/DATABASE',
     },
-    DB_OPTION,
+    ...readOptions,
   ],
   examples: [
     'hyperpod-cmk history export --to history.jsonl',
@@ -125,7 +115,7 @@ export const historyImportCommand: CommandSpec = {
       description:
         'FILE.jsonl (written by `history export`), a SQLite file, or postgres://USER@HOST/DATABASE',
     },
-    DB_OPTION,
+    ...readOptions,
   ],
   examples: [
     'hyperpod-cmk history import --from history.jsonl --db postgres://scanner@db.internal/hyperpod_cmk',
