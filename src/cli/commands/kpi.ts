@@ -156,9 +156,9 @@ export const kpiCommand: CommandSpec = {
     const store = await openForReading(io, raw);
     let history: HistoryData;
     try {
-      history = store.load({ since: window.since, until: window.until });
+      history = await store.load({ since: window.since, until: window.until });
     } finally {
-      store.close();
+      await store.close();
     }
     const issues: SourceIssue[] = [];
     let extraEvents: AccessDeniedEvent[] = [];

@@ -75,11 +75,11 @@ export const reportCommand: CommandSpec = {
     } else {
       const window = kpiWindow(io, raw);
       const store = await openForReading(io, raw);
-      let history: ReturnType<typeof store.load>;
+      let history: Awaited<ReturnType<typeof store.load>>;
       try {
-        history = store.load(window);
+        history = await store.load(window);
       } finally {
-        store.close();
+        await store.close();
       }
       const extra =
         typeof raw.cloudtrailDir === 'string' ? cloudTrailEvents(io, raw.cloudtrailDir, history) : undefined;
