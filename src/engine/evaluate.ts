@@ -130,16 +130,36 @@ export function evaluate(inventory: Inventory, options: EvaluateOptions = {}): E
   const findings: Finding[] = [];
   const threshold = options.minSeverity ? severityRank(options.minSeverity) : 0;
 
+  const add = (rule: Rule, verdict: Verdict) => {
+    const finding = toFinding(rule, verdict, config, now, options, index);
+    if (severityRank(finding.severity) >= threshold) findings.push(finding);
+  };
   for (const rule of rules) {
-    let verdicts: Verdict[];
+    // Each verdict becomes a finding as the rule yields it, so that verdicts die young instead of
+    // a whole rule's worth being held (and copied by the garbage collector) first. A rule that
+    // throws part-way has its findings taken back: it stands as one UNKNOWN, as if it had judged nothing.
+    const start = findings.length;
+    const crashed = (error: unknown) => {
+      findings.length = start;
+      add(rule, crashFinding(rule, error));
+    };
+    let verdicts: Iterator<Verdict>;
     try {
-      verdicts = [...rule.check(context)];
+      verdicts = rule.check(context)[Symbol.iterator]();
     } catch (error) {
-      verdicts = [crashFinding(rule, error)];
+      crashed(error);
+      continue;
     }
-    for (const verdict of verdicts) {
-      const finding = toFinding(rule, verdict, config, now, options, index);
-      if (severityRank(finding.severity) >= threshold) findings.push(finding);
+    for (;;) {
+      let next: IteratorResult<Verdict>;
+      try {
+        next = verdicts.next();
+      } catch (error) {
+        crashed(error);
+        break;
+      }
+      if (next.done) break;
+      add(rule, next.value);
     }
   }
 
