@@ -89,12 +89,7 @@ const keyRef = (id: string) => keyArn(id, id === 'other' ? OTHER_ACCOUNT : ACCOU
 
 function volumesFor(...ids: string[]) {
   const [first, second] = ids;
-  return [
-    rootVolume(first === 'other' ? keyRef('other', OTHER_ACCOUNT) : keyRef(first!)),
-    ...(second
-      ? [secondaryVolume(second === 'other' ? keyRef('other', OTHER_ACCOUNT) : keyRef(second))]
-      : []),
-  ];
+  return [rootVolume(keyRef(first!)), ...(second ? [secondaryVolume(keyRef(second))] : [])];
 }
 
 /** Every role against every key (and pairs of keys), each combination in several groups. */
