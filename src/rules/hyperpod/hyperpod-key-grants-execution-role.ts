@@ -265,11 +265,15 @@ export default defineRule({
         unresolvedKey ??
         judgements[0]!;
       if ('resource' in worst) return worst;
+      // A PASS speaks for every key of the group, so it names them all (one key: the judgement's data says it).
+      const namesEveryKey = worst.status === 'PASS' && judgements.length > 1;
       return {
         resource,
         status: worst.status,
         messageId: worst.messageId,
-        data: worst.data,
+        data: namesEveryKey
+          ? { ...worst.data, key: judgements.map((j) => j.data.key).join(', ') }
+          : worst.data,
         // A PASS needs only the keys it judged; anything else shows each key's reasoning.
         evidence: evidenceOf(roleArn, judgements),
       };
