@@ -10,7 +10,7 @@ import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import Database from 'better-sqlite3';
 import { ensureDirectory } from '../files/directories.js';
-import { applyScan, type KnownFinding, pickCurrent } from '../history/lifecycle.js';
+import { applyScan, type KnownFinding, pickCurrent, type RoundSoFar } from '../history/lifecycle.js';
 import { newestCoverage } from '../history/memory.js';
 import type {
   AccessDeniedEvent,
@@ -265,6 +265,10 @@ interface ScanRow {
   inputs: string;
   scope: string;
   incomplete: string | null;
+  /** Absent in histories written before schema 3 (read as they are). */
+  round?: string | null;
+  shard_index?: number | null;
+  shard_count?: number | null;
   tool_version: string;
   summary: string;
 }
@@ -289,6 +293,11 @@ const toScan = (row: ScanRow): ScanEntry => ({
   inputs: listColumn(row, 'inputs'),
   scope: listColumn(row, 'scope'),
   ...(row.incomplete && row.incomplete !== '[]' ? { incomplete: JSON.parse(row.incomplete) } : {}),
+  ...(typeof row.round === 'string' &&
+  typeof row.shard_index === 'number' &&
+  typeof row.shard_count === 'number'
+    ? { shard: { index: row.shard_index, count: row.shard_count, round: row.round } }
+    : {}),
   toolVersion: row.tool_version,
   summary: JSON.parse(row.summary),
 });
@@ -357,7 +366,8 @@ export class HistoryStore {
       db
         .prepare(
           `INSERT INTO scans (report_id, source, started_at, finished_at, at_ms, accounts, regions, inputs, scope,
-             incomplete, tool_version, summary, saved_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+             incomplete, round, shard_index, shard_count, tool_version, summary, saved_at)
+           VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
         )
         .run(
           scan.reportId,
@@ -370,6 +380,9 @@ export class HistoryStore {
           JSON.stringify(scan.inputs),
           JSON.stringify(scan.scope),
           JSON.stringify(scan.incomplete ?? []),
+          scan.shard?.round ?? null,
+          scan.shard?.index ?? null,
+          scan.shard?.count ?? null,
           scan.toolVersion,
           JSON.stringify(scan.summary),
           new Date().toISOString(),
@@ -526,7 +539,7 @@ export class HistoryStore {
         ...(row.open ? { open: row.open as Severity } : {}),
       });
     }
-    const changes = applyScan(known, record);
+    const changes = applyScan(known, record, scan.shard ? this.roundSoFar(scan.shard, scanId) : undefined);
 
     const upsertFinding = db.prepare(
       `INSERT INTO findings (fingerprint, rule_id, rid, resource_type, name, account, region, project, owner, scope,
@@ -614,6 +627,42 @@ export class HistoryStore {
       lifecycleApplied,
       opened: changes.opened.length,
       closed: changes.closed.length,
+    };
+  }
+
+  /** What the other saved shards of a round saw, for the lifecycle of the shard being saved. */
+  private roundSoFar(shard: NonNullable<ScanRecord['scan']['shard']>, scanId: number): RoundSoFar {
+    const db = this.db;
+    const scans = db
+      .prepare(
+        'SELECT id, shard_index, scope, accounts FROM scans WHERE round = ? AND shard_count = ? AND id <> ?',
+      )
+      .all(shard.round, shard.count, scanId) as {
+      id: number;
+      shard_index: number;
+      scope: string;
+      accounts: string;
+    }[];
+    const ids = JSON.stringify(scans.map((s) => s.id));
+    const seen = db
+      .prepare('SELECT fingerprint, rid FROM findings WHERE last_scan_id IN (SELECT value FROM json_each(?))')
+      .all(ids) as { fingerprint: string; rid: string }[];
+    const observed = db
+      .prepare(
+        `SELECT DISTINCT r.rid FROM observations o JOIN resources r ON r.id = o.resource_id
+         WHERE o.scan_id IN (SELECT value FROM json_each(?))`,
+      )
+      .pluck()
+      .all(ids) as string[];
+    return {
+      shards: new Set(scans.map((s) => s.shard_index)),
+      scope: scans.flatMap((s) => JSON.parse(s.scope) as string[]),
+      seen: seen.map((f) => f.fingerprint),
+      rids: [
+        ...observed,
+        ...seen.map((f) => f.rid),
+        ...scans.flatMap((s) => JSON.parse(s.accounts) as string[]),
+      ],
     };
   }
 

@@ -28,6 +28,7 @@ import {
 } from '../../model/inventory.js';
 import { globalRegion, partitionOf } from '../../model/regions.js';
 import { err, ok, type Result } from '../../model/result.js';
+import { type Shard, shardLabel, shardOf } from '../../model/shard.js';
 import { AwsSession, type CallRecorder, isAwsEndpoint } from './clients.js';
 import { collectTrails, RegionEvents } from './cloudtrail.js';
 import { type ProgressListener, ScanContext } from './context.js';
@@ -48,6 +49,11 @@ export interface CollectOptions {
   accounts?: readonly string[];
   /** Every ACTIVE account of the organization (Organizations ListAccounts). */
   org?: boolean;
+  /**
+   * With `org`: only the accounts of this shard (model/shard.ts), chosen right after the listing,
+   * so that no account of another shard is called at all.
+   */
+  shard?: Shard;
   roleName?: string;
   externalId?: string;
   profile?: string;
@@ -226,8 +232,10 @@ async function run(
   if (options.org) {
     try {
       const listed = await listOrgAccounts(session, identity.account, globalRegion(partition));
+      const shard = options.shard;
+      const inShard = shard ? listed.filter((a) => shardOf(a.id, shard.count) === shard.index) : listed;
       scope = [];
-      for (const account of listed) {
+      for (const account of inShard) {
         if (account.state === 'ACTIVE')
           scope.push({ id: account.id, ...(account.name ? { name: account.name } : {}) });
         else
@@ -238,7 +246,14 @@ async function run(
           });
       }
       // An organization scan that examines no account would report nothing as compliant.
-      if (scope.length === 0)
+      if (scope.length === 0 && shard && listed.some((a) => a.state === 'ACTIVE'))
+        issues.push({
+          code: 'aws.shard_empty',
+          severity: 'warning',
+          message: `shard ${shardLabel(shard)} holds none of the organization's ACTIVE accounts: nothing to scan in it (it still completes its round)`,
+          hint: 'fewer shards (a smaller N) give each shard some accounts',
+        });
+      else if (scope.length === 0)
         return err({
           code: 'aws.org_empty',
           input: '--org',
