@@ -229,11 +229,13 @@ async function run(
 
   // Which accounts.
   let scope: AccountScope[];
+  let orgAccounts: AccountScope[] = [];
   if (options.org) {
     try {
       const listed = await listOrgAccounts(session, identity.account, globalRegion(partition));
       const shard = options.shard;
       const inShard = shard ? listed.filter((a) => shardOf(a.id, shard.count) === shard.index) : listed;
+      orgAccounts = listed.filter((a) => a.state === 'ACTIVE');
       scope = [];
       for (const account of inShard) {
         if (account.state === 'ACTIVE')
@@ -277,6 +279,18 @@ async function run(
     ).map((id) => ({ id }));
   }
   const others = scope.filter((account) => account.id !== identity.account);
+  /** Accounts of other shards: not scanned, but a key there that a cluster of this shard uses is read. */
+  const otherShards = new Set<string>();
+  if (options.shard && options.roleName) {
+    // The key is read through the account's role, with its CloudTrail events, as the unsharded scan
+    // reads it; the role is assumed only when such a key is met.
+    const inShard = new Set(scope.map((account) => account.id));
+    for (const account of orgAccounts)
+      if (!inShard.has(account.id) && account.id !== identity.account) {
+        otherShards.add(account.id);
+        session.deferRole(account.id, roleArnFor(partition, account.id, options.roleName), homeRegion, options.externalId);
+      }
+  }
   if (others.length > 0 && !options.roleName)
     return err({
       code: 'usage.role_name',
@@ -301,8 +315,9 @@ async function run(
   const waitingKeys = new Map<string, string[]>();
 
   function eventsOfKey(key: Key): void {
-    if (!cloudtrail || key.metadata?.keyManager !== 'CUSTOMER') return;
     const where = `${key.account}|${key.region}`;
+    if (otherShards.has(key.account) && !scannedRegions.has(where)) startEvents(key.account, key.region);
+    if (!cloudtrail || key.metadata?.keyManager !== 'CUSTOMER') return;
     const events = regionEvents.get(where);
     if (events) events.addKey(key.arn);
     else waitingKeys.set(where, [...(waitingKeys.get(where) ?? []), key.arn]);
