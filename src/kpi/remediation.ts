@@ -186,7 +186,9 @@ export function remediationKpi(
       // A total order: the same findings list the same way however (and in how many scans) they were saved.
       .sort(
         (a, b) =>
-          b.ageDays - a.ageDays || a.ruleId.localeCompare(b.ruleId) || a.fingerprint.localeCompare(b.fingerprint),
+          b.ageDays - a.ageDays ||
+          a.ruleId.localeCompare(b.ruleId) ||
+          a.fingerprint.localeCompare(b.fingerprint),
       ),
   };
 }

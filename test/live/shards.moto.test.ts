@@ -124,7 +124,10 @@ beforeAll(async () => {
   const owner = members.find((m) => shardOfMember(m) !== shardOfMember(user))!;
   recorded = shardOfMember(user);
   keyOwner = owner.id;
-  const cross = await owner.key({ alias: 'alias/shared/cross', tags: { owner: 'platform', project: 'shared' } });
+  const cross = await owner.key({
+    alias: 'alias/shared/cross',
+    tags: { owner: 'platform', project: 'shared' },
+  });
   const limit = pLimit(8);
   await Promise.all(
     members.map((member, i) =>
@@ -213,14 +216,15 @@ describe('scan --org --shard K/N', () => {
     expect(one.report.compliance!.now.overall.clusters.pct).not.toBeNull();
   });
 
-  it("scans no account of another shard: there it only reads the key its own cluster uses", () => {
+  it('scans no account of another shard: there it only reads the key its own cluster uses', () => {
     const ofOtherShards = new Set(
       [management.id, ...members.map((m) => m.id)].filter((id) => shardOf(id, SHARDS) !== recorded),
     );
     const listing = new Set(['sts:GetCallerIdentity', 'organizations:ListAccounts']);
     const elsewhere = shardCalls.filter(
       (c) =>
-        ofOtherShards.has(c.account) && !(c.account === management.id && listing.has(`${c.service}:${c.operation}`)),
+        ofOtherShards.has(c.account) &&
+        !(c.account === management.id && listing.has(`${c.service}:${c.operation}`)),
     );
     // Only in the key's account, and only KMS reads of that key (and its aliases) through the audit role.
     expect([...new Set(elsewhere.map((c) => c.account))]).toEqual([keyOwner]);
@@ -235,7 +239,9 @@ describe('scan --org --shard K/N', () => {
     ]);
     expect(elsewhere.filter((c) => c.operation === 'DescribeKey')).toHaveLength(1);
     expect(shardCalls.filter((c) => c.operation === 'ListAccounts').length).toBeGreaterThanOrEqual(1);
-    const listedClusters = new Set(shardCalls.filter((c) => c.operation === 'ListClusters').map((c) => c.account));
+    const listedClusters = new Set(
+      shardCalls.filter((c) => c.operation === 'ListClusters').map((c) => c.account),
+    );
     expect(listedClusters).toEqual(new Set(shards.get(recorded)!.scan.accounts));
   });
 
@@ -261,8 +267,7 @@ describe('scan --org --shard K/N', () => {
         message:
           'the latest round of the sharded organization scan, r2, is missing shard 3/4: the accounts of that shard ' +
           'are not in it, so it is incomplete and its compliance is not a percentage',
-        hint:
-          'run `hyperpod-cmk scan --org --round r2` with --shard 3/4 (the same --role-name and Regions), saving to this history',
+        hint: 'run `hyperpod-cmk scan --org --round r2` with --shard 3/4 (the same --role-name and Regions), saving to this history',
       },
     ]);
     const table = await cli(['kpi', '--now', LATER, '--db', history]);

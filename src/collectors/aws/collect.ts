@@ -288,7 +288,12 @@ async function run(
     for (const account of orgAccounts)
       if (!inShard.has(account.id) && account.id !== identity.account) {
         otherShards.add(account.id);
-        session.deferRole(account.id, roleArnFor(partition, account.id, options.roleName), homeRegion, options.externalId);
+        session.deferRole(
+          account.id,
+          roleArnFor(partition, account.id, options.roleName),
+          homeRegion,
+          options.externalId,
+        );
       }
   }
   if (others.length > 0 && !options.roleName)
