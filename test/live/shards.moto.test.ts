@@ -9,7 +9,7 @@
  * The sharded history is a parameter: $HYPERPOD_CMK_TEST_SHARDED_DB (a file path or any --db
  * target, e.g. a PostgreSQL URL) else a file in a temporary directory.
  */
-import { copyFileSync, mkdtempSync, rmSync } from 'node:fs';
+import { copyFileSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import {
@@ -17,9 +17,12 @@ import {
   CreateOrganizationCommand,
   OrganizationsClient,
 } from '@aws-sdk/client-organizations';
+import Ajv2020 from 'ajv/dist/2020.js';
+import addFormats from 'ajv-formats';
 import pLimit from 'p-limit';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runCli } from '../../src/cli/main.js';
+import { scanRecord } from '../../src/history/record.js';
 import type { KpiReport } from '../../src/kpi/index.js';
 import type { Report } from '../../src/model/report.js';
 import { shardOf } from '../../src/model/shard.js';
@@ -27,6 +30,13 @@ import { MotoAccount, withAwsEnv } from '../helpers/aws-estate.js';
 import { recordCalls } from '../helpers/iam-policy.js';
 import { memoryIo } from '../helpers/io.js';
 import { motoUrl } from '../helpers/moto.js';
+
+const ajv = new Ajv2020.default({ allErrors: true, strict: false });
+addFormats.default(ajv);
+const published = (name: string) =>
+  ajv.compile(
+    JSON.parse(readFileSync(new URL(`../../schemas/${name}.schema.json`, import.meta.url), 'utf8')),
+  );
 
 const MEMBERS = 32;
 const SHARDS = 4;
@@ -176,7 +186,9 @@ describe('scan --org --shard K/N', () => {
     expect(full.scan.accounts.slice().sort()).toEqual(all);
     const union = [...shards.values()].flatMap((r) => r.scan.accounts).sort();
     expect(union).toEqual(all);
+    const validReport = published('report');
     for (const [index, report] of shards) {
+      expect(validReport(report), JSON.stringify(validReport.errors)).toBe(true);
       expect(report.scan.shard).toEqual({ index, count: SHARDS, round: 'r1' });
       for (const account of report.scan.accounts) expect(shardOf(account, SHARDS)).toBe(index);
       expect(report.clusters.length).toBeGreaterThan(0);
@@ -238,6 +250,11 @@ describe('scan --org --shard K/N', () => {
       'sts:AssumeRole',
     ]);
     expect(elsewhere.filter((c) => c.operation === 'DescribeKey')).toHaveLength(1);
+    // It records that key, but does not cover the key's account: whether it is gone is for its round.
+    const record = scanRecord(shards.get(recorded)!);
+    expect(record.resources.some((r) => r.type === 'kms-key' && r.account === keyOwner)).toBe(true);
+    expect(record.scan.scope.filter((s) => s.startsWith(`aws:${keyOwner}`))).toEqual([]);
+    expect(scanRecord(full).scan.scope).toContain(`aws:${keyOwner}:us-east-1`);
     expect(shardCalls.filter((c) => c.operation === 'ListAccounts').length).toBeGreaterThanOrEqual(1);
     const listedClusters = new Set(
       shardCalls.filter((c) => c.operation === 'ListClusters').map((c) => c.account),
@@ -255,6 +272,8 @@ describe('scan --org --shard K/N', () => {
     }
     const { code, report, err } = await kpi(history, LATER);
     expect(code, err).toBe(3);
+    const validKpi = published('kpi');
+    expect(validKpi(report), JSON.stringify(validKpi.errors)).toBe(true);
     expect(report.compliance!.now.incomplete).toEqual({ id: 'r2', shards: SHARDS, missing: [3] });
     expect(report.compliance!.now.overall.clusters.pct).toBeNull();
     const latest = report.compliance!.trend.at(-1)!;
