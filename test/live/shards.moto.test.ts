@@ -262,6 +262,34 @@ describe('scan --org --shard K/N', () => {
     expect(listedClusters).toEqual(new Set(shards.get(recorded)!.scan.accounts));
   });
 
+  it('scans nothing, and says so, in a shard that holds no account', async () => {
+    const all = [management.id, ...members.map((m) => m.id)];
+    const empty = Array.from({ length: 256 }, (_, i) => i + 1).find((k) =>
+      all.every((id) => shardOf(id, 256) !== k),
+    )!;
+    const recorder = recordCalls();
+    let report: Report;
+    try {
+      report = await scan(join(dir, 'empty.db'), NOW, ['--shard', `${empty}/256`, '--round', 'e']);
+    } finally {
+      recorder.stop();
+    }
+    expect(report.scan.accounts).toEqual([]);
+    expect(report.scan.shard).toEqual({ index: empty, count: 256, round: 'e' });
+    expect(report.issues.filter((i) => i.code === 'aws.shard_empty')).toEqual([
+      {
+        code: 'aws.shard_empty',
+        severity: 'warning',
+        message: `shard ${empty}/256 holds none of the organization's ACTIVE accounts: nothing to scan in it (it still completes its round)`,
+        hint: 'fewer shards (a smaller N) give each shard some accounts',
+      },
+    ]);
+    expect([...new Set(recorder.calls.map((c) => `${c.service}:${c.operation}`))].sort()).toEqual([
+      'organizations:ListAccounts',
+      'sts:GetCallerIdentity',
+    ]);
+  });
+
   it('puts the same account in the same shard in every run, and a missing shard makes the round incomplete', async () => {
     const history = join(dir, 'incomplete.db');
     // After an unsharded scan: a later round with a shard missing is what kpi reports on.
