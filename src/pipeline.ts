@@ -5,6 +5,7 @@ import { buildReport } from './engine/report.js';
 import type { SourceIssue } from './model/finding.js';
 import type { Inventory } from './model/inventory.js';
 import type { Report } from './model/report.js';
+import type { ShardOfRound } from './model/shard.js';
 import type { Rule } from './rules/define-rule.js';
 
 export interface PipelineOptions {
@@ -15,6 +16,8 @@ export interface PipelineOptions {
   startedAt?: Date;
   issues?: readonly SourceIssue[];
   inputs?: readonly string[];
+  /** The shard of an organization scan (`scan --org --shard K/N`), recorded in the report. */
+  shard?: ShardOfRound;
   rules?: readonly Rule[];
   /** Rule selection, severity threshold, baseline, fingerprint ids and inline skips (see EvaluateOptions). */
   evaluate?: Omit<EvaluateOptions, 'config' | 'now' | 'rules'>;
@@ -40,6 +43,7 @@ export function runPipeline(inventory: Inventory, options: PipelineOptions = {})
     finishedAt: now,
     ...(options.issues ? { issues: options.issues } : {}),
     ...(options.inputs ? { inputs: options.inputs } : {}),
+    ...(options.shard ? { shard: options.shard } : {}),
   });
   return { evaluation, report };
 }

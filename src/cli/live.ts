@@ -8,6 +8,14 @@ import type { ProgressCounts } from '../collectors/aws/context.js';
 import type { ResolvedConfig } from '../config/schema.js';
 import { isRuleEnabled } from '../engine/evaluate.js';
 import { closestRegion, isKnownRegion } from '../model/regions.js';
+import {
+  defaultRound,
+  MAX_SHARDS,
+  parseRound,
+  parseShard,
+  type Shard,
+  type ShardOfRound,
+} from '../model/shard.js';
 import { ruleNeeds } from '../rules/define-rule.js';
 import { RULES } from '../rules/registry.js';
 import { inputError } from './errors.js';
@@ -156,6 +164,59 @@ export const scopeOptions: OptionSpec[] = [
   },
 ];
 
+export const SHARD_ENV = 'HYPERPOD_CMK_SHARD';
+export const ROUND_ENV = 'HYPERPOD_CMK_ROUND';
+
+/** `scan --org --shard K/N --round ID`: one stable slice of the organization, saved as part of a round. */
+export const shardOptions: OptionSpec[] = [
+  {
+    flags: '--shard <K/N>',
+    description:
+      `with --org, scan only the K-th of N stable slices of the accounts (an account is in slice sha256(id) mod N + 1; ` +
+      `N at most ${MAX_SHARDS}): run the N shards in parallel and their history adds up to one scan`,
+    env: SHARD_ENV,
+    parse: (value) => {
+      const shard = parseShard(value);
+      if (!shard.ok) throw inputError(shard.error);
+      return shard.value;
+    },
+  },
+  {
+    flags: '--round <id>',
+    description:
+      'the run the shard belongs to, shared by its N shards (default: $GITHUB_RUN_ID, else $CI_PIPELINE_ID, else the UTC day)',
+    env: ROUND_ENV,
+    parse: (value) => {
+      const round = parseRound(value);
+      if (!round.ok) throw inputError(round.error);
+      return round.value;
+    },
+  },
+];
+
+/** The shard and round of a sharded scan (undefined when unsharded); bad combinations are input errors. */
+export function shardFrom(raw: Record<string, unknown>, io: Io, now: Date): ShardOfRound | undefined {
+  const shard = raw.shard as Shard | undefined;
+  if (!shard) {
+    if (typeof raw.round === 'string')
+      throw inputError({
+        code: 'usage.round',
+        input: '--round',
+        message: `has no effect without --shard (or $${SHARD_ENV})`,
+        hint: 'pass --shard K/N with --round, or drop --round (and $' + ROUND_ENV + ') for an unsharded scan',
+      });
+    return undefined;
+  }
+  if (!raw.org)
+    throw inputError({
+      code: 'usage.shard',
+      input: '--shard',
+      message: `(or $${SHARD_ENV}) slices the accounts of an organization and needs --org`,
+      hint: 'e.g. scan --org --role-name HyperPodCmkAudit --shard 2/8; drop --shard to scan --accounts or this account',
+    });
+  return { ...shard, round: typeof raw.round === 'string' ? raw.round : defaultRound(io.env, now) };
+}
+
 /** The collector options from the parsed flags and the config; throws an input error for bad combinations. */
 export function collectOptionsFrom(
   raw: Record<string, unknown>,
@@ -200,6 +261,7 @@ export function collectOptionsFrom(
     ...(raw.allRegions ? { allRegions: true } : {}),
     ...(raw.accounts ? { accounts: raw.accounts as string[] } : {}),
     ...(raw.org ? { org: true } : {}),
+    ...(raw.org && raw.shard ? { shard: raw.shard as Shard } : {}),
     ...(typeof raw.roleName === 'string' ? { roleName: raw.roleName } : {}),
     ...(typeof raw.externalId === 'string' ? { externalId: raw.externalId } : {}),
     ...(typeof raw.profile === 'string' && raw.profile ? { profile: raw.profile } : {}),

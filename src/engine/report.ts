@@ -4,6 +4,7 @@ import type { SourceIssue } from '../model/finding.js';
 import type { Inventory, Unresolved } from '../model/inventory.js';
 import { isUnresolved } from '../model/inventory.js';
 import { type KeySummary, REPORT_SCHEMA_VERSION, type Report } from '../model/report.js';
+import type { ShardOfRound } from '../model/shard.js';
 import { TOOL_VERSION } from '../version.js';
 import type { Evaluation } from './evaluate.js';
 
@@ -14,13 +15,17 @@ export interface ReportInput {
   finishedAt: Date;
   issues?: readonly SourceIssue[];
   inputs?: readonly string[];
+  shard?: ShardOfRound;
 }
 
 /** A scan id that is stable for the same inputs and clock, so reports of the same run agree. */
 function scanId(input: ReportInput): string {
+  const { shard } = input;
   return createHash('sha256')
     .update(
-      `${input.inventory.source}|${input.startedAt.toISOString()}|${input.inventory.generatedAt}|${(input.inputs ?? []).join(',')}`,
+      `${input.inventory.source}|${input.startedAt.toISOString()}|${input.inventory.generatedAt}|${(input.inputs ?? []).join(',')}` +
+        // The shards of a round may share a clock: each is a scan of its own.
+        (shard ? `|shard:${shard.index}/${shard.count}@${shard.round}` : ''),
     )
     .digest('hex')
     .slice(0, 16);
@@ -91,6 +96,7 @@ export function buildReport(input: ReportInput): Report {
       accounts: inventory.accounts.map((account) => account.id),
       regions: [...regions].sort(),
       ...(input.inputs ? { inputs: [...input.inputs] } : {}),
+      ...(input.shard ? { shard: { ...input.shard } } : {}),
     },
     summary: evaluation.summary,
     clusters: evaluation.compliance.clusters,

@@ -5,6 +5,11 @@
  * fingerprint is missing from a later scan that covers its scope closes as `resource-gone` when
  * the resource itself is missing (a deleted cluster is not a remediation), else `not-evaluated`.
  * A fingerprint seen failing again after a fix opens a new episode (a regression).
+ *
+ * A shard of a round (`scan --org --shard K/N`) judges by absence only as the round: while shards
+ * are missing, no finding is closed for being unseen (another shard may see it: a key of one
+ * shard's account used by a cluster of another); the shard that completes the round closes what
+ * none of the round's shards saw, in the scopes they cover together.
  */
 import type { Severity, Status } from '../model/finding.js';
 import type { FindingObservation, Resolution, ScanRecord } from './types.js';
@@ -25,9 +30,25 @@ export interface LifecycleChanges {
   closed: { fingerprint: string; resolution: Resolution }[];
 }
 
+/** What the other shards of a record's round saved before it (the store reads it; see `roundSoFar`). */
+export interface RoundSoFar {
+  /** Shard indices of the round already saved. */
+  shards: ReadonlySet<number>;
+  /** The scopes they cover. */
+  scope: Iterable<string>;
+  /** Fingerprints they saw. */
+  seen: Iterable<string>;
+  /** Resources they saw. */
+  rids: Iterable<string>;
+}
+
 const isProblem = (status: Status) => status === 'FAIL' || status === 'UNKNOWN';
 
-export function applyScan(known: ReadonlyMap<string, KnownFinding>, record: ScanRecord): LifecycleChanges {
+export function applyScan(
+  known: ReadonlyMap<string, KnownFinding>,
+  record: ScanRecord,
+  round?: RoundSoFar,
+): LifecycleChanges {
   const changes: LifecycleChanges = { upserts: [], opened: [], closed: [] };
   const seen = new Set<string>();
   const presentRids = new Set<string>(record.resources.map((r) => r.rid));
@@ -46,6 +67,15 @@ export function applyScan(known: ReadonlyMap<string, KnownFinding>, record: Scan
       });
   }
   const covered = new Set(record.scan.scope);
+  const shard = record.scan.shard;
+  if (shard) {
+    const saved = new Set(round?.shards ?? []);
+    saved.add(shard.index);
+    if (saved.size < shard.count) return changes;
+    for (const scope of round?.scope ?? []) covered.add(scope);
+    for (const fingerprint of round?.seen ?? []) seen.add(fingerprint);
+    for (const rid of round?.rids ?? []) presentRids.add(rid);
+  }
   for (const finding of known.values()) {
     if (!finding.open || seen.has(finding.fingerprint) || !covered.has(finding.scope)) continue;
     changes.closed.push({

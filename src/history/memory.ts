@@ -3,7 +3,10 @@
  * scan records in time order. The HTML reporter uses it for a single report (a history of one),
  * and tests use it as an oracle for the store.
  */
-import { applyScan, type KnownFinding, pickCurrent } from './lifecycle.js';
+
+import type { ShardOfRound } from '../model/shard.js';
+import { applyScan, type KnownFinding, pickCurrent, type RoundSoFar } from './lifecycle.js';
+import { coverageTimes, roundKey } from './rounds.js';
 import type {
   AccessDeniedEvent,
   ComplianceTally,
@@ -26,6 +29,10 @@ export function historyFromRecords(records: readonly ScanRecord[]): HistoryData 
   const known = new Map<string, Tracked>();
   const keys = new Map<string, KeyTimeline & { scope: string; bodies: Map<string, number> }>();
   const events = new Map<string, AccessDeniedEvent>();
+  const rounds = new Map<
+    string,
+    { shards: Set<number>; scope: Set<string>; seen: Set<string>; rids: Set<string> }
+  >();
 
   ordered.forEach((record, index) => {
     const id = index + 1;
@@ -60,7 +67,30 @@ export function historyFromRecords(records: readonly ScanRecord[]): HistoryData 
     }
     tallies.push(...counts.values());
 
-    const changes = applyScan(known, record);
+    const shard = record.scan.shard;
+    let round: RoundSoFar | undefined;
+    if (shard) {
+      const key = roundKey(shard);
+      const soFar = rounds.get(key) ?? {
+        shards: new Set(),
+        scope: new Set(),
+        seen: new Set(),
+        rids: new Set(),
+      };
+      rounds.set(key, soFar);
+      round = {
+        shards: new Set(soFar.shards),
+        scope: [...soFar.scope],
+        seen: [...soFar.seen],
+        rids: [...soFar.rids],
+      };
+      soFar.shards.add(shard.index);
+      for (const scope of record.scan.scope) soFar.scope.add(scope);
+      for (const o of record.findings) soFar.seen.add(o.fingerprint);
+      for (const o of record.findings) soFar.rids.add(o.rid);
+      for (const r of record.resources) soFar.rids.add(r.rid);
+    }
+    const changes = applyScan(known, record, round);
     for (const o of changes.upserts) {
       const tracked = known.get(o.fingerprint);
       if (tracked) {
@@ -131,12 +161,17 @@ export function historyFromRecords(records: readonly ScanRecord[]): HistoryData 
   };
 }
 
-/** For each scope, the time of the newest scan that covers it. */
+/**
+ * For each scope, the time of the newest scan that covers it (for a shard, the time its round
+ * began: what any shard of the round saw is current).
+ */
 export function newestCoverage(
-  scans: readonly { at: number; scope: readonly string[] }[],
+  scans: readonly { id: number; at: number; scope: readonly string[]; shard?: ShardOfRound }[],
 ): Map<string, number> {
+  const coverage = coverageTimes(scans);
   const newest = new Map<string, number>();
   for (const scan of scans)
-    for (const scope of scan.scope) newest.set(scope, Math.max(newest.get(scope) ?? 0, scan.at));
+    for (const scope of scan.scope)
+      newest.set(scope, Math.max(newest.get(scope) ?? 0, coverage.get(scan.id) ?? scan.at));
   return newest;
 }

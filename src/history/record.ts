@@ -4,13 +4,16 @@
  * Scope: a scan can only declare a resource gone where it looked. Live and snapshot resources
  * are scoped by account and region (`aws:<account>:<region>`, accounts alone `aws:<account>`);
  * IaC resources by the set of inputs the scan read (`iac:<inputs>`), so a scan of one template
- * never closes the findings of another.
+ * never closes the findings of another. A shard of an organization scan covers only the accounts
+ * of its shard: a key of another shard's account that one of its clusters uses is recorded, but
+ * whether it is gone is for the round as a whole to say (lifecycle.ts).
  */
 import type { Finding, ResourceRef, Severity } from '../model/finding.js';
 import { severityRank } from '../model/finding.js';
 import type { Gap, Inventory, TrailEvent } from '../model/inventory.js';
 import { isIacSource } from '../model/inventory.js';
 import type { KeySummary, Report } from '../model/report.js';
+import { shardOf } from '../model/shard.js';
 import type {
   AccessDeniedEvent,
   ComplianceState,
@@ -227,7 +230,12 @@ export function scanRecord(report: Report, inventory?: Pick<Inventory, 'accounts
       for (const region of regions) scope.add(regionScope(account, region));
     }
   }
-  for (const resource of resources) scope.add(resource.scope);
+  const shard = report.scan.shard;
+  const ofOtherShard = (scopeKey: string): boolean => {
+    const account = /^aws:(\d{12})(?::|$)/.exec(scopeKey)?.[1];
+    return shard !== undefined && account !== undefined && shardOf(account, shard.count) !== shard.index;
+  };
+  for (const resource of resources) if (!ofOtherShard(resource.scope)) scope.add(resource.scope);
   const regionsOf = (account: string) =>
     inventory?.accounts.find((a) => a.id === account)?.regions ?? report.scan.regions;
   const incomplete = iac ? [] : incompleteScopes(report.gaps, regionsOf);
@@ -247,6 +255,7 @@ export function scanRecord(report: Report, inventory?: Pick<Inventory, 'accounts
       inputs,
       scope: [...scope].sort(),
       ...(incomplete.length ? { incomplete } : {}),
+      ...(shard ? { shard: { index: shard.index, count: shard.count, round: shard.round } } : {}),
       toolVersion: report.tool.version,
       summary: report.summary,
     },

@@ -5,6 +5,7 @@
  */
 import type { ResourceType, Severity, Status } from '../model/finding.js';
 import type { ComplianceStatus, KeySummary, Summary } from '../model/report.js';
+import type { ShardOfRound } from '../model/shard.js';
 
 /** How an open failure ended. Only `fixed` counts toward time to remediate. */
 export type Resolution =
@@ -52,6 +53,11 @@ export interface ScanMeta {
    * scan's compliance point is marked incomplete. Absent in scans saved before it was recorded.
    */
   incomplete?: string[];
+  /**
+   * A shard of an organization scan (`scan --org --shard K/N --round ID`): its scope holds only its
+   * own accounts, and the N shards of one round together stand for one scan (`rounds.ts`).
+   */
+  shard?: ShardOfRound;
   toolVersion: string;
   summary: Summary;
 }

@@ -2,14 +2,17 @@
  * Compliance % (DESIGN.md): a cluster or instance group is compliant when every applicable rule on
  * it, its cluster and its keys is PASS; suppressed failures make it compliant by exception, which
  * counts as compliant and is reported apart; UNKNOWN is never compliant. Now (the latest state of
- * each resource) and as a trend (one point per scan). Pure.
+ * each resource) and as a trend (one point per scan, or per round of a sharded scan: its shards
+ * together, as one scan). A round with a shard missing is incomplete, like a scan that could not
+ * collect everything: its percentages are null, and so are now's when it is the latest. Pure.
  *
  * Breakdowns: by account, region or project (the cluster's `project` tag) the resources split into
  * groups; by rule or severity each group is one rule (severity) and a resource counts as
  * compliant in it when it has no unsuppressed failure of that rule (severity).
  */
 
-import type { ComplianceState, ComplianceTally, HistoryData } from '../history/types.js';
+import { type ScanGroup, scanGroups } from '../history/rounds.js';
+import type { ComplianceState, ComplianceTally, HistoryData, ScanEntry } from '../history/types.js';
 import { SEVERITIES } from '../model/finding.js';
 import { type Dimension, groupBy, type KpiWindow, pct } from './window.js';
 
@@ -29,9 +32,19 @@ export interface ComplianceFigure {
   pct: number | null;
 }
 
+/** The round of a sharded organization scan: its id, N, and the shards not saved (1-based). */
+export interface RoundCompleteness {
+  id: string;
+  shards: number;
+  missing: number[];
+}
+
 export interface CompliancePoint {
+  /** The scan, or for a round the newest of its shards. */
   scanId: number;
   at: string;
+  /** A round of a sharded scan: the point adds up its shards (the newest save of each). */
+  round?: RoundCompleteness;
   /**
    * Scopes (`aws:<account>:<region>`) the scan could not collect in full: its figures count what it
    * saw, but its percentages are null, since what it missed may be anything.
@@ -46,6 +59,11 @@ export interface CompliancePoint {
 export interface ComplianceKpi {
   by?: Dimension;
   now: {
+    /**
+     * The latest round of a sharded scan is missing shards: the accounts of those shards may be
+     * anything now, so the percentages are null.
+     */
+    incomplete?: RoundCompleteness;
     overall: { clusters: ComplianceFigure; instanceGroups: ComplianceFigure };
     clusters: ComplianceFigure[];
     instanceGroups: ComplianceFigure[];
@@ -122,18 +140,21 @@ export function complianceKpi(history: HistoryData, window: KpiWindow, by?: Dime
     else byScan.set(tally.scanId, [tally]);
   }
   const trend: CompliancePoint[] = [];
-  for (const scan of history.scans) {
-    if (scan.at < window.since || scan.at > window.until) continue;
-    const tallies = byScan.get(scan.id) ?? [];
+  const points = scanGroups(history.scans.filter((s) => s.at >= window.since && s.at <= window.until));
+  for (const point of points) {
+    const tallies = point.scans.flatMap((scan) => byScan.get(scan.id) ?? []);
     const clusters = tallies.filter((t) => t.type === 'cluster');
     const groups = tallies.filter((t) => t.type === 'instance-group');
-    const incomplete = scan.incomplete ?? [];
+    const incomplete = [...new Set(point.scans.flatMap((scan) => scan.incomplete ?? []))].sort();
+    const round = point.round;
+    const partial = incomplete.length > 0 || (round?.missing.length ?? 0) > 0;
     const seen = (figures: ComplianceFigure[]) =>
-      incomplete.length ? figures.map((f) => ({ ...f, pct: null })) : figures;
+      partial ? figures.map((f) => ({ ...f, pct: null })) : figures;
     trend.push({
-      scanId: scan.id,
-      at: new Date(scan.at).toISOString(),
-      ...(incomplete.length ? { incomplete: [...incomplete] } : {}),
+      scanId: Math.max(...point.scans.map((scan) => scan.id)),
+      at: new Date(point.at).toISOString(),
+      ...(round ? { round: { id: round.id, shards: round.count, missing: [...round.missing] } } : {}),
+      ...(incomplete.length ? { incomplete } : {}),
       overall: {
         clusters: seen([figure('all', clusters)])[0]!,
         instanceGroups: seen([figure('all', groups)])[0]!,
@@ -144,13 +165,38 @@ export function complianceKpi(history: HistoryData, window: KpiWindow, by?: Dime
   }
   const clusters = currentOf('cluster');
   const groups = currentOf('instance-group');
+  const incomplete = latestRoundIncomplete(history.scans);
+  const now = (figures: ComplianceFigure[]) =>
+    incomplete ? figures.map((f) => ({ ...f, pct: null })) : figures;
   return {
     ...(by ? { by } : {}),
     now: {
-      overall: { clusters: figure('all', clusters), instanceGroups: figure('all', groups) },
-      clusters: complianceFigures(clusters, by),
-      instanceGroups: complianceFigures(groups, by),
+      ...(incomplete ? { incomplete } : {}),
+      overall: {
+        clusters: now([figure('all', clusters)])[0]!,
+        instanceGroups: now([figure('all', groups)])[0]!,
+      },
+      clusters: now(complianceFigures(clusters, by)),
+      instanceGroups: now(complianceFigures(groups, by)),
     },
     trend,
   };
+}
+
+/**
+ * The latest round of sharded scans when shards of it are missing. A newer round supersedes it,
+ * and so does a newer unsharded scan of at least the accounts its shards scanned (a scan of a few
+ * accounts does not make the organization's round complete).
+ */
+export function latestRoundIncomplete(scans: readonly ScanEntry[]): RoundCompleteness | undefined {
+  const groups = scanGroups(scans);
+  const index = groups.findLastIndex((group) => group.round !== undefined);
+  const latest: ScanGroup<ScanEntry> | undefined = groups[index];
+  if (!latest?.round || latest.round.missing.length === 0) return undefined;
+  const accounts = latest.scans.flatMap((scan) => scan.accounts);
+  const superseded = groups
+    .slice(index + 1)
+    .some((group) => !group.round && accounts.every((a) => group.scans[0]!.accounts.includes(a)));
+  if (superseded) return undefined;
+  return { id: latest.round.id, shards: latest.round.count, missing: [...latest.round.missing] };
 }

@@ -3,11 +3,17 @@
  * computed by pure reducers from history data.
  */
 
+import { completeRoundHint, shardList } from '../history/rounds.js';
 import type { AccessDeniedEvent, HistoryData } from '../history/types.js';
 import type { SourceIssue } from '../model/finding.js';
 import type { Gap } from '../model/inventory.js';
 import { type AttemptsKpi, attemptsKpi, mergeEvents } from './attempts.js';
-import { type ComplianceKpi, complianceKpi } from './compliance.js';
+import {
+  type ComplianceKpi,
+  complianceKpi,
+  latestRoundIncomplete,
+  type RoundCompleteness,
+} from './compliance.js';
 import type { ActualCost } from './cost.js';
 import { type CostKpi, costKpi } from './cost.js';
 import { type RemediationKpi, remediationKpi } from './remediation.js';
@@ -46,6 +52,20 @@ export interface KpiOptions {
 
 const iso = (ms: number) => new Date(ms).toISOString();
 
+/** The issue that names the missing shards of the latest round and the commands that complete it. */
+export function roundIncompleteIssue(round: RoundCompleteness): SourceIssue {
+  const plural = round.missing.length === 1 ? '' : 's';
+  return {
+    code: 'history.round_incomplete',
+    severity: 'warning',
+    message:
+      `the latest round of the sharded organization scan, ${round.id}, is missing shard${plural} ` +
+      `${shardList(round.missing, round.shards)}: the accounts of ${round.missing.length === 1 ? 'that shard' : 'those shards'} ` +
+      'are not in it, so it is incomplete and its compliance is not a percentage',
+    hint: completeRoundHint({ id: round.id, count: round.shards, missing: round.missing }),
+  };
+}
+
 export function computeKpis(history: HistoryData, options: KpiOptions): KpiReport {
   const { window, by } = options;
   const wanted = new Set<KpiName>(options.kpis?.length ? options.kpis : KPI_NAMES);
@@ -70,6 +90,8 @@ export function computeKpis(history: HistoryData, options: KpiOptions): KpiRepor
     issues: [...(options.issues ?? [])],
     gaps: [...(options.gaps ?? [])],
   };
+  const round = latestRoundIncomplete(history.scans.filter((s) => s.at <= window.until));
+  if (round) report.issues.push(roundIncompleteIssue(round));
   if (wanted.has('compliance')) report.compliance = complianceKpi(history, window, by);
   if (wanted.has('mttr') || wanted.has('age')) {
     const remediation = remediationKpi(history, window, by ?? 'severity');

@@ -183,6 +183,12 @@ export function remediationKpi(
           ageDays: round1(ageOf(episode)),
         }),
       )
-      .sort((a, b) => b.ageDays - a.ageDays || a.ruleId.localeCompare(b.ruleId)),
+      // A total order: the same findings list the same way however (and in how many scans) they were saved.
+      .sort(
+        (a, b) =>
+          b.ageDays - a.ageDays ||
+          a.ruleId.localeCompare(b.ruleId) ||
+          a.fingerprint.localeCompare(b.fingerprint),
+      ),
   };
 }

@@ -30,15 +30,37 @@ const Figure = z
   .strict();
 const Overall = z.object({ clusters: Figure, instanceGroups: Figure }).strict();
 
+const Round = z
+  .object({
+    id: z.string().describe('the round id (scan --round)'),
+    shards: z.number().int().describe('N of --shard K/N'),
+    missing: z
+      .array(z.number().int())
+      .describe('the shards (K) of the round not in history; empty when complete'),
+  })
+  .strict();
+
 const Compliance = z
   .object({
     by: Dimension.optional(),
-    now: z.object({ overall: Overall, clusters: z.array(Figure), instanceGroups: z.array(Figure) }).strict(),
+    now: z
+      .object({
+        incomplete: Round.optional().describe(
+          'the latest round of a sharded scan is missing shards: the pct are null until it is complete',
+        ),
+        overall: Overall,
+        clusters: z.array(Figure),
+        instanceGroups: z.array(Figure),
+      })
+      .strict(),
     trend: z.array(
       z
         .object({
-          scanId: z.number().int(),
+          scanId: z.number().int().describe('the scan, or the newest shard of a round'),
           at: Iso,
+          round: Round.optional().describe(
+            'a round of a sharded scan, its shards added up; its pct are null when shards are missing',
+          ),
           incomplete: z
             .array(z.string())
             .optional()

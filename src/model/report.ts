@@ -137,6 +137,19 @@ export const ScanInfoSchema = z
     accounts: z.array(z.string()),
     regions: z.array(z.string()),
     inputs: z.array(z.string()).optional().describe('files or directories read (IaC, snapshots)'),
+    shard: z
+      .object({
+        index: z.number().int().min(1).describe('K of --shard K/N (1-based)'),
+        count: z.number().int().min(1).describe('N of --shard K/N'),
+        round: z
+          .string()
+          .describe('the round (one scheduled run) whose shards together cover the organization'),
+      })
+      .strict()
+      .optional()
+      .describe(
+        'an organization scan of one shard (scan --org --shard K/N): the accounts whose sha256(account id) mod N is K - 1',
+      ),
   })
   .strict();
 export type ScanInfo = z.infer<typeof ScanInfoSchema>;

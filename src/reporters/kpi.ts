@@ -3,6 +3,7 @@
  * JSON is the KpiReport itself.
  */
 import { createColors } from 'picocolors';
+import { shardList } from '../history/rounds.js';
 import type { ComplianceFigure } from '../kpi/compliance.js';
 import type { KpiReport } from '../kpi/index.js';
 import { AGE_BUCKETS } from '../kpi/remediation.js';
@@ -37,8 +38,14 @@ export function renderKpiTable(input: KpiReport, options: { color: boolean; limi
     section('Compliance now');
     out.push(
       `  clusters ${pctText(now.overall.clusters)} · instance groups ${pctText(now.overall.instanceGroups)}`,
-      '',
     );
+    if (now.incomplete)
+      out.push(
+        c.yellow(
+          `  incomplete: round ${now.incomplete.id} is missing shard ${shardList(now.incomplete.missing, now.incomplete.shards)}`,
+        ),
+      );
+    out.push('');
     if (report.by) {
       const groups = [...new Set([...now.clusters, ...now.instanceGroups].map((f) => f.group))];
       out.push(
@@ -60,7 +67,7 @@ export function renderKpiTable(input: KpiReport, options: { color: boolean; limi
         textTable(
           ['SCAN', 'TIME', 'CLUSTERS', 'INSTANCE GROUPS'],
           shown.map((p) => [
-            `#${p.scanId}${p.incomplete?.length ? ' (incomplete)' : ''}`,
+            `#${p.scanId}${p.round ? ` (round ${p.round.id})` : ''}${p.incomplete?.length || p.round?.missing.length ? ' (incomplete)' : ''}`,
             p.at,
             pctText(p.overall.clusters),
             pctText(p.overall.instanceGroups),
@@ -73,6 +80,12 @@ export function renderKpiTable(input: KpiReport, options: { color: boolean; limi
         out.push(
           c.yellow(
             `  scan #${p.scanId} is incomplete: clusters could not be collected in ${p.incomplete!.join(', ')}`,
+          ),
+        );
+      for (const p of shown.filter((point) => point.round?.missing.length))
+        out.push(
+          c.yellow(
+            `  round ${p.round!.id} is incomplete: shard ${shardList(p.round!.missing, p.round!.shards)} not saved`,
           ),
         );
       out.push('');
@@ -210,7 +223,10 @@ export function renderKpiTable(input: KpiReport, options: { color: boolean; limi
   for (const gap of report.gaps)
     out.push(c.yellow(`gap: ${gap.code} ${gap.service}:${gap.operation}: ${gap.message}`));
   for (const issue of report.issues)
-    out.push(c.yellow(`${issue.severity}: ${issue.message} [${issue.code}]`));
+    out.push(
+      c.yellow(`${issue.severity}: ${issue.message} [${issue.code}]`),
+      ...(issue.hint ? [c.dim(`  hint: ${issue.hint}`)] : []),
+    );
   if (report.scans.count === 0 && !report.attempts?.total)
     out.push(
       c.yellow('No scan saved in this window: widen --since, or run `hyperpod-cmk scan` / `evaluate` first.'),

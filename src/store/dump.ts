@@ -38,6 +38,9 @@ const ROWS = {
     summary: text,
     saved_at: text,
     incomplete: text.optional(),
+    round: maybe(text).optional(),
+    shard_index: maybe(int).optional(),
+    shard_count: maybe(int).optional(),
   },
   resources: {
     id: int,

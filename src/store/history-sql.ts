@@ -6,7 +6,7 @@
  * store's errors. Every read has a total order, so both backends give the same history.
  */
 import { createHash } from 'node:crypto';
-import { applyScan, type KnownFinding, pickCurrent } from '../history/lifecycle.js';
+import { applyScan, type KnownFinding, pickCurrent, type RoundSoFar } from '../history/lifecycle.js';
 import { newestCoverage } from '../history/memory.js';
 import type {
   AccessDeniedEvent,
@@ -93,6 +93,10 @@ interface ScanRow {
   inputs: string;
   scope: string;
   incomplete: string | null;
+  /** NULL for unsharded scans and histories written before schema 3. */
+  round: string | null;
+  shard_index: number | null;
+  shard_count: number | null;
   tool_version: string;
   summary: string;
 }
@@ -117,9 +121,49 @@ const toScan = (row: ScanRow): ScanEntry => ({
   inputs: listColumn(row, 'inputs'),
   scope: listColumn(row, 'scope'),
   ...(row.incomplete && row.incomplete !== '[]' ? { incomplete: JSON.parse(row.incomplete) } : {}),
+  ...(row.round !== null && row.shard_index !== null && row.shard_count !== null
+    ? { shard: { index: Number(row.shard_index), count: Number(row.shard_count), round: row.round } }
+    : {}),
   toolVersion: row.tool_version,
   summary: JSON.parse(row.summary),
 });
+
+/** What the other saved shards of a round saw, for the lifecycle of the shard being saved. */
+async function roundSoFar(
+  db: Sql,
+  shard: NonNullable<ScanRecord['scan']['shard']>,
+  scanId: number,
+): Promise<RoundSoFar> {
+  const scans = await db.all<{ id: number; shard_index: number; scope: string; accounts: string }>(
+    'SELECT id, shard_index, scope, accounts FROM scans WHERE round = ? AND shard_count = ? AND id <> ? ORDER BY id',
+    [shard.round, shard.count, scanId],
+  );
+  const seen: string[] = [];
+  const rids: string[] = scans.flatMap((s) => JSON.parse(s.accounts) as string[]);
+  for (let i = 0; i < scans.length; i += CHUNK) {
+    const ids = scans.slice(i, i + CHUNK).map((s) => s.id);
+    const marks = ids.map(() => '?').join(', ');
+    for (const f of await db.all<{ fingerprint: string; rid: string }>(
+      `SELECT fingerprint, rid FROM findings WHERE last_scan_id IN (${marks}) ORDER BY id`,
+      ids,
+    )) {
+      seen.push(f.fingerprint);
+      rids.push(f.rid);
+    }
+    for (const r of await db.all<{ rid: string }>(
+      `SELECT DISTINCT r.rid FROM observations o JOIN resources r ON r.id = o.resource_id
+       WHERE o.scan_id IN (${marks}) ORDER BY r.rid`,
+      ids,
+    ))
+      rids.push(r.rid);
+  }
+  return {
+    shards: new Set(scans.map((s) => Number(s.shard_index))),
+    scope: scans.flatMap((s) => JSON.parse(s.scope) as string[]),
+    seen,
+    rids,
+  };
+}
 
 /**
  * Writes one scan. The caller holds the transaction and the history's write lock, so the reads
@@ -147,7 +191,8 @@ export async function writeScan(db: Sql, record: ScanRecord, hooks: SaveHooks = 
   const inserted = await first(
     db.all<{ id: number }>(
       `INSERT INTO scans (report_id, source, started_at, finished_at, at_ms, accounts, regions, inputs, scope,
-         incomplete, tool_version, summary, saved_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id`,
+         incomplete, round, shard_index, shard_count, tool_version, summary, saved_at)
+       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id`,
       [
         scan.reportId,
         scan.source,
@@ -159,6 +204,9 @@ export async function writeScan(db: Sql, record: ScanRecord, hooks: SaveHooks = 
         JSON.stringify(scan.inputs),
         JSON.stringify(scan.scope),
         JSON.stringify(scan.incomplete ?? []),
+        scan.shard?.round ?? null,
+        scan.shard?.index ?? null,
+        scan.shard?.count ?? null,
         scan.toolVersion,
         JSON.stringify(scan.summary),
         new Date().toISOString(),
@@ -352,7 +400,11 @@ export async function writeScan(db: Sql, record: ScanRecord, hooks: SaveHooks = 
       ...(row.open_severity ? { open: row.open_severity as Severity } : {}),
     });
   }
-  const changes = applyScan(known, record);
+  const changes = applyScan(
+    known,
+    record,
+    scan.shard ? await roundSoFar(db, scan.shard, scanId) : undefined,
+  );
 
   const ids = new Map<string, number>();
   // Findings seen again unchanged only move their last sighting: a few statements for all of them.
@@ -707,6 +759,9 @@ export const HISTORY_COLUMNS: Record<HistoryTable, readonly string[]> = {
     'summary',
     'saved_at',
     'incomplete',
+    'round',
+    'shard_index',
+    'shard_count',
   ],
   resources: ['id', 'rid', 'type', 'name', 'cluster', 'account', 'region', 'scope'],
   states: ['id', 'type', 'hash', 'body'],

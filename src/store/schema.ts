@@ -191,6 +191,16 @@ export const MIGRATIONS: readonly Migration[] = [
     description: 'scopes a scan could not collect in full (failed cluster listing or description)',
     sql: `ALTER TABLE scans ADD COLUMN incomplete TEXT NOT NULL DEFAULT '[]';`,
   },
+  {
+    version: 3,
+    description: 'the shard of a sharded organization scan and the round it belongs to (NULL: unsharded)',
+    sql: `
+      ALTER TABLE scans ADD COLUMN round TEXT;
+      ALTER TABLE scans ADD COLUMN shard_index INTEGER;
+      ALTER TABLE scans ADD COLUMN shard_count INTEGER;
+      CREATE INDEX scans_round ON scans (round) WHERE round IS NOT NULL;
+    `,
+  },
 ];
 
 export const SCHEMA_VERSION = MIGRATIONS[MIGRATIONS.length - 1]!.version;

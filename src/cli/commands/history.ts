@@ -1,4 +1,7 @@
+import { latestRoundIncomplete } from '../../kpi/compliance.js';
+import { roundIncompleteIssue } from '../../kpi/index.js';
 import { parseSince } from '../../kpi/window.js';
+import { shardLabel } from '../../model/shard.js';
 import { csvCell } from '../../reporters/csv.js';
 import { terminalSafe } from '../../reporters/escape.js';
 import { textTable } from '../../reporters/text-table.js';
@@ -23,6 +26,8 @@ const HISTORY_COLUMNS = [
   'unknown',
   'suppressed',
   'toolVersion',
+  'round',
+  'shard',
 ] as const;
 
 export const historyCommand: CommandSpec = {
@@ -92,10 +97,18 @@ export const historyCommand: CommandSpec = {
       unknown: s.summary.unknown,
       suppressed: s.summary.suppressed,
       toolVersion: s.toolVersion,
+      round: s.shard?.round ?? null,
+      shard: s.shard ? shardLabel(s.shard) : null,
     }));
+    const incompleteRound = latestRoundIncomplete(scans);
+    const roundIssue = incompleteRound ? roundIncompleteIssue(incompleteRound) : undefined;
     let text: string;
     if (raw.format === 'json')
-      text = `${JSON.stringify({ schemaVersion: 1, database: path, scans: rows }, null, 2)}\n`;
+      text = `${JSON.stringify(
+        { schemaVersion: 1, database: path, scans: rows, ...(incompleteRound ? { incompleteRound } : {}) },
+        null,
+        2,
+      )}\n`;
     else if (raw.format === 'csv') {
       const columns = HISTORY_COLUMNS;
       const lines = rows.map((r) =>
@@ -124,7 +137,7 @@ export const historyCommand: CommandSpec = {
               ],
               // Sources and inputs are file names from scanned repositories.
               terminalSafe(shown).map((r) => [
-                `#${r.id}${r.incomplete.length ? ' (incomplete)' : ''}`,
+                `#${r.id}${r.shard ? ` (shard ${r.shard} of round ${r.round})` : ''}${r.incomplete.length ? ' (incomplete)' : ''}`,
                 r.time,
                 r.source,
                 r.accounts.length ? r.accounts.join(' ') : r.inputs.join(' '),
@@ -137,7 +150,10 @@ export const historyCommand: CommandSpec = {
                 String(r.unknown),
               ]),
               [6, 24, 8, 40],
-            )}\n${shown.length < rows.length ? `… ${rows.length - shown.length} older scans (--limit 0 lists all)\n` : ''}`;
+            )}\n${shown.length < rows.length ? `… ${rows.length - shown.length} older scans (--limit 0 lists all)\n` : ''}` +
+            (roundIssue
+              ? `${terminalSafe(roundIssue.message)}\n  hint: ${terminalSafe(roundIssue.hint ?? '')}\n`
+              : '');
     }
     if (typeof raw.output === 'string') {
       io.writeFile(absolute(io, raw.output), text);

@@ -91,7 +91,9 @@ export const kpiCommand: CommandSpec = {
   summary: 'KPIs from history: compliance %, time to remediate, finding age, denied key calls, KMS cost',
   description:
     'Computes the KPIs over a window of saved scans. KPIs: compliance (now and trend), mttr, age, attempts, cost ' +
-    '(default: all). Exits 0, 2 on a usage or history error, 3 when a log file or Cost Explorer could not be read.',
+    '(default: all). The shards of a round (scan --org --shard K/N --round ID) count as one scan. Exits 0, 2 on a ' +
+    'usage or history error, 3 when a log file or Cost Explorer could not be read, or when the latest round of a ' +
+    'sharded scan is missing a shard (the issue names it).',
   args: [
     {
       name: 'kpis',
@@ -193,6 +195,6 @@ export const kpiCommand: CommandSpec = {
       io.writeFile(absolute(io, raw.output as string), text);
       io.stderr.write(`hyperpod-cmk: KPIs written to ${raw.output}\n`);
     } else io.stdout.write(text);
-    return issues.length || actual.gaps.length ? 3 : 0;
+    return report.issues.length || actual.gaps.length ? 3 : 0;
   },
 };

@@ -8,7 +8,7 @@ import {
   reportOptionsFrom,
 } from '../common.js';
 import { saveOptions, saveToHistory } from '../history.js';
-import { collectLive, collectOptionsFrom, scopeOptions } from '../live.js';
+import { collectLive, collectOptionsFrom, scopeOptions, shardFrom, shardOptions } from '../live.js';
 import type { CommandSpec } from '../spec.js';
 
 export const scanCommand: CommandSpec = {
@@ -19,10 +19,11 @@ export const scanCommand: CommandSpec = {
     'CloudTrail in one account, a list of accounts or a whole organization. What could not be read (AccessDenied, ' +
     'throttling, a disabled Region, a role that cannot be assumed) is reported as a gap, and the rules that needed ' +
     'it say UNKNOWN. The permissions it needs are in docs/iam-policy.json.',
-  options: [...scopeOptions, ...reportOptions(), ...saveOptions],
+  options: [...scopeOptions, ...shardOptions, ...reportOptions(), ...saveOptions],
   examples: [
     'hyperpod-cmk scan --region us-east-1',
     'hyperpod-cmk scan --org --role-name HyperPodCmkAudit --all-regions --format json -o report.json',
+    'hyperpod-cmk scan --org --role-name HyperPodCmkAudit --all-regions --shard 2/8 --round "$GITHUB_RUN_ID"',
     'hyperpod-cmk scan --accounts 111122223333,444455556666 --role-name HyperPodCmkAudit --region us-west-2',
   ],
   async run(_args, raw, io) {
@@ -31,6 +32,7 @@ export const scanCommand: CommandSpec = {
     const gating = gatingOptions(io, options);
     const startedAt = io.now();
     const collectOptions = collectOptionsFrom(raw, config, io);
+    const shard = shardFrom(raw, io, options.now ?? startedAt);
     const { inventory, issues } = await collectLive(io, { ...collectOptions, now: startedAt });
     const now = options.now ?? io.now();
     const { evaluation, report } = runPipeline(inventory, {
@@ -39,6 +41,7 @@ export const scanCommand: CommandSpec = {
       startedAt,
       issues,
       inputs: ['aws'],
+      ...(shard ? { shard } : {}),
       evaluate: gating,
     });
     emitReport(io, report, options);

@@ -178,6 +178,24 @@ export class AwsSession {
     this.accountCredentials.set(account, provider);
   }
 
+  /**
+   * Registers `roleArn` for `account` without assuming it: the role is assumed on the first request
+   * made for the account, if any. A shard of an organization scan reads a key of another shard's
+   * account that its clusters use this way, as the unsharded scan would, and calls nothing else there.
+   */
+  deferRole(account: string, roleArn: string, stsRegion: string, externalId: string | undefined): void {
+    if (this.accountCredentials.has(account)) return;
+    let assumed: Promise<void> | undefined;
+    const deferred: AwsCredentialIdentityProvider = async () => {
+      assumed ??= this.assumeRole(account, roleArn, stsRegion, externalId);
+      await assumed;
+      const provider = this.accountCredentials.get(account);
+      if (!provider || provider === deferred) throw new Error(`no credentials for account ${account}`);
+      return provider();
+    };
+    this.accountCredentials.set(account, deferred);
+  }
+
   /** A client of `service` for an account whose credentials are set, in `region`. */
   for<S extends ServiceName>(service: S, account: string, region: string): ClientOf<S> {
     const credentials = this.accountCredentials.get(account);

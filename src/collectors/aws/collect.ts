@@ -28,6 +28,7 @@ import {
 } from '../../model/inventory.js';
 import { globalRegion, partitionOf } from '../../model/regions.js';
 import { err, ok, type Result } from '../../model/result.js';
+import { type Shard, shardLabel, shardOf } from '../../model/shard.js';
 import { AwsSession, type CallRecorder, isAwsEndpoint } from './clients.js';
 import { collectTrails, RegionEvents } from './cloudtrail.js';
 import { type ProgressListener, ScanContext } from './context.js';
@@ -48,6 +49,11 @@ export interface CollectOptions {
   accounts?: readonly string[];
   /** Every ACTIVE account of the organization (Organizations ListAccounts). */
   org?: boolean;
+  /**
+   * With `org`: only the accounts of this shard (model/shard.ts), chosen right after the listing,
+   * so that no account of another shard is called at all.
+   */
+  shard?: Shard;
   roleName?: string;
   externalId?: string;
   profile?: string;
@@ -223,11 +229,15 @@ async function run(
 
   // Which accounts.
   let scope: AccountScope[];
+  let orgAccounts: AccountScope[] = [];
   if (options.org) {
     try {
       const listed = await listOrgAccounts(session, identity.account, globalRegion(partition));
+      const shard = options.shard;
+      const inShard = shard ? listed.filter((a) => shardOf(a.id, shard.count) === shard.index) : listed;
+      orgAccounts = listed.filter((a) => a.state === 'ACTIVE');
       scope = [];
-      for (const account of listed) {
+      for (const account of inShard) {
         if (account.state === 'ACTIVE')
           scope.push({ id: account.id, ...(account.name ? { name: account.name } : {}) });
         else
@@ -238,7 +248,14 @@ async function run(
           });
       }
       // An organization scan that examines no account would report nothing as compliant.
-      if (scope.length === 0)
+      if (scope.length === 0 && shard && listed.some((a) => a.state === 'ACTIVE'))
+        issues.push({
+          code: 'aws.shard_empty',
+          severity: 'warning',
+          message: `shard ${shardLabel(shard)} holds none of the organization's ACTIVE accounts: nothing to scan in it (it still completes its round)`,
+          hint: 'fewer shards (a smaller N) give each shard some accounts',
+        });
+      else if (scope.length === 0)
         return err({
           code: 'aws.org_empty',
           input: '--org',
@@ -262,6 +279,23 @@ async function run(
     ).map((id) => ({ id }));
   }
   const others = scope.filter((account) => account.id !== identity.account);
+  /** Accounts of other shards: not scanned, but a key there that a cluster of this shard uses is read. */
+  const otherShards = new Set<string>();
+  if (options.shard && options.roleName) {
+    // The key is read through the account's role, with its CloudTrail events, as the unsharded scan
+    // reads it; the role is assumed only when such a key is met.
+    const inShard = new Set(scope.map((account) => account.id));
+    for (const account of orgAccounts)
+      if (!inShard.has(account.id) && account.id !== identity.account) {
+        otherShards.add(account.id);
+        session.deferRole(
+          account.id,
+          roleArnFor(partition, account.id, options.roleName),
+          homeRegion,
+          options.externalId,
+        );
+      }
+  }
   if (others.length > 0 && !options.roleName)
     return err({
       code: 'usage.role_name',
@@ -286,8 +320,9 @@ async function run(
   const waitingKeys = new Map<string, string[]>();
 
   function eventsOfKey(key: Key): void {
-    if (!cloudtrail || key.metadata?.keyManager !== 'CUSTOMER') return;
     const where = `${key.account}|${key.region}`;
+    if (otherShards.has(key.account) && !scannedRegions.has(where)) startEvents(key.account, key.region);
+    if (!cloudtrail || key.metadata?.keyManager !== 'CUSTOMER') return;
     const events = regionEvents.get(where);
     if (events) events.addKey(key.arn);
     else waitingKeys.set(where, [...(waitingKeys.get(where) ?? []), key.arn]);

@@ -245,7 +245,7 @@ export function trendChart(points: readonly CompliancePoint[]): string {
       .join('');
     return line + dots;
   };
-  const incomplete = points.filter((p) => p.incomplete?.length).length;
+  const incomplete = points.filter((p) => p.incomplete?.length || p.round?.missing.length).length;
   const labels = [...new Set([0, Math.floor((points.length - 1) / 2), points.length - 1])]
     .map((i) => {
       const anchor =
