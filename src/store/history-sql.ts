@@ -400,11 +400,7 @@ export async function writeScan(db: Sql, record: ScanRecord, hooks: SaveHooks = 
       ...(row.open_severity ? { open: row.open_severity as Severity } : {}),
     });
   }
-  const changes = applyScan(
-    known,
-    record,
-    scan.shard ? await roundSoFar(db, scan.shard, scanId) : undefined,
-  );
+  const changes = applyScan(known, record, scan.shard ? await roundSoFar(db, scan.shard, scanId) : undefined);
 
   const ids = new Map<string, number>();
   // Findings seen again unchanged only move their last sighting: a few statements for all of them.

@@ -30,9 +30,9 @@ describe.each(BACKENDS)('rounds in the $name store', (backend) => {
     expect(episodesOf(await saved([...r1, shardScan(B, 1, 'r2', [])]))).toEqual([
       { openedAt: T, severity: 'medium' },
     ]);
-    expect(
-      episodesOf(await saved([...r1, shardScan(B, 1, 'r2', []), shardScan(A, 1, 'r2', [])])),
-    ).toEqual([{ openedAt: T, severity: 'medium', resolvedAt: T + DAY, resolution: 'resource-gone' }]);
+    expect(episodesOf(await saved([...r1, shardScan(B, 1, 'r2', []), shardScan(A, 1, 'r2', [])]))).toEqual([
+      { openedAt: T, severity: 'medium', resolvedAt: T + DAY, resolution: 'resource-gone' },
+    ]);
   });
 
   it('reads back the shard of each scan', async () => {
