@@ -13,27 +13,30 @@ import type { HistoryStore } from '../store/sqlite.js';
 import { absolute } from './common.js';
 import { formatInputError, inputError } from './errors.js';
 import type { Io } from './io.js';
-import type { OptionSpec } from './spec.js';
+import { defineOptions, type OptionsOf } from './spec.js';
 
 /** `--db` and `--no-save`, for commands that save what they scan. */
-export const saveOptions: OptionSpec[] = [
+export const saveOptions = defineOptions([
   {
     flags: '--db <file>',
     description: `history database (default: $${DB_ENV}, else the per-user data directory)`,
   },
   { flags: '--no-save', description: 'do not save this scan to history' },
-];
+]);
 
 /** `--db`, for commands that read history. */
-export const readOptions: OptionSpec[] = [
+export const readOptions = defineOptions([
   {
     flags: '--db <file>',
     description: `history database (default: $${DB_ENV}, else the per-user data directory)`,
   },
-];
+]);
+
+/** `--db` and `--no-save` as commander parsed them (a reader has no `save`). */
+export type HistoryFlags = Partial<OptionsOf<typeof saveOptions>>;
 
 /** The database path: --db, else $HYPERPOD_CMK_DB, else the platform default; undefined when none. */
-export function dbPath(io: Io, raw: Record<string, unknown>): string | undefined {
+export function dbPath(io: Io, raw: HistoryFlags): string | undefined {
   if (typeof raw.db === 'string') return absolute(io, raw.db);
   const fromEnv = io.env[DB_ENV];
   if (fromEnv) return absolute(io, fromEnv);
@@ -45,7 +48,7 @@ export function dbPath(io: Io, raw: Record<string, unknown>): string | undefined
 const loadStore = () => import('../store/sqlite.js');
 
 /** Opens history for reading: a missing database is an input error (exit 2) with a hint. */
-export async function openForReading(io: Io, raw: Record<string, unknown>): Promise<HistoryStore> {
+export async function openForReading(io: Io, raw: HistoryFlags): Promise<HistoryStore> {
   const path = dbPath(io, raw);
   if (!path)
     throw inputError({
@@ -84,7 +87,7 @@ export async function openForReading(io: Io, raw: Record<string, unknown>): Prom
  */
 export async function saveToHistory(
   io: Io,
-  raw: Record<string, unknown>,
+  raw: HistoryFlags,
   report: Report,
   inventory?: Pick<Inventory, 'accounts' | 'events'>,
   options: { explicitOnly?: boolean } = {},

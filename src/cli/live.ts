@@ -13,13 +13,13 @@ import { RULES } from '../rules/registry.js';
 import { inputError } from './errors.js';
 import type { Io } from './io.js';
 import { progressLine } from './progress.js';
-import type { OptionSpec } from './spec.js';
+import { defineOptions, type OptionsOf } from './spec.js';
 
 /** Matches the collector's default; kept here so that parsing flags does not load the AWS SDK. */
 const DEFAULT_CONCURRENCY = 16;
 
-function parseRegion(value: string, previous: unknown): string[] {
-  const list = Array.isArray(previous) ? [...(previous as string[])] : [];
+function parseRegion(value: string, previous: string[] | undefined): string[] {
+  const list = [...(previous ?? [])];
   for (const region of value
     .split(',')
     .map((part) => part.trim())
@@ -110,7 +110,7 @@ function parseEndpoint(value: string): string {
   return value;
 }
 
-export const scopeOptions: OptionSpec[] = [
+export const scopeOptions = defineOptions([
   {
     flags: '--profile <name>',
     description: 'AWS profile (default: the standard credential chain)',
@@ -154,15 +154,14 @@ export const scopeOptions: OptionSpec[] = [
     env: 'AWS_ENDPOINT_URL',
     parse: parseEndpoint,
   },
-];
+]);
+
+/** The scope options as commander parsed them. */
+export type ScopeFlags = OptionsOf<typeof scopeOptions>;
 
 /** The collector options from the parsed flags and the config; throws an input error for bad combinations. */
-export function collectOptionsFrom(
-  raw: Record<string, unknown>,
-  config: ResolvedConfig,
-  io: Io,
-): CollectOptions {
-  const regions = raw.region as string[] | undefined;
+export function collectOptionsFrom(raw: Partial<ScopeFlags>, config: ResolvedConfig, io: Io): CollectOptions {
+  const regions = raw.region;
   if (regions && raw.allRegions)
     throw inputError({
       code: 'usage.regions',
@@ -198,7 +197,7 @@ export function collectOptionsFrom(
   return {
     ...(regions ? { regions } : {}),
     ...(raw.allRegions ? { allRegions: true } : {}),
-    ...(raw.accounts ? { accounts: raw.accounts as string[] } : {}),
+    ...(raw.accounts ? { accounts: raw.accounts } : {}),
     ...(raw.org ? { org: true } : {}),
     ...(typeof raw.roleName === 'string' ? { roleName: raw.roleName } : {}),
     ...(typeof raw.externalId === 'string' ? { externalId: raw.externalId } : {}),

@@ -5,7 +5,7 @@ import { textTable } from '../../reporters/text-table.js';
 import { absolute, parseLimit, parseNow } from '../common.js';
 import { inputError } from '../errors.js';
 import { openForReading, readOptions } from '../history.js';
-import type { CommandSpec } from '../spec.js';
+import { defineCommand } from '../spec.js';
 
 const HISTORY_COLUMNS = [
   'id',
@@ -24,7 +24,7 @@ const HISTORY_COLUMNS = [
   'toolVersion',
 ] as const;
 
-export const historyCommand: CommandSpec = {
+export const historyCommand = defineCommand({
   name: 'history',
   summary: 'list the scans saved to history',
   options: [
@@ -50,15 +50,15 @@ export const historyCommand: CommandSpec = {
     ...readOptions,
   ],
   examples: ['hyperpod-cmk history', 'hyperpod-cmk history --since 30d --format json'],
-  async run(_args, raw, io) {
-    const now = raw.now instanceof Date ? raw.now : undefined;
+  async run(_args, flags, io) {
+    const now = flags.now instanceof Date ? flags.now : undefined;
     let since: number | undefined;
-    if (typeof raw.since === 'string') {
-      const parsed = parseSince(raw.since, now ?? io.now());
+    if (typeof flags.since === 'string') {
+      const parsed = parseSince(flags.since, now ?? io.now());
       if (!parsed.ok) throw inputError(parsed.error);
       since = parsed.value;
     }
-    const store = await openForReading(io, raw);
+    const store = await openForReading(io, flags);
     let scans: ReturnType<typeof store.scans>;
     const path = store.path;
     try {
@@ -88,16 +88,16 @@ export const historyCommand: CommandSpec = {
       toolVersion: s.toolVersion,
     }));
     let text: string;
-    if (raw.format === 'json')
+    if (flags.format === 'json')
       text = `${JSON.stringify({ schemaVersion: 1, database: path, scans: rows }, null, 2)}\n`;
-    else if (raw.format === 'csv') {
+    else if (flags.format === 'csv') {
       const columns = HISTORY_COLUMNS;
       const lines = rows.map((r) =>
         columns.map((c) => csvCell(Array.isArray(r[c]) ? (r[c] as string[]).join(' ') : r[c])).join(','),
       );
       text = `${[columns.join(','), ...lines].join('\r\n')}\r\n`;
     } else {
-      const limit = typeof raw.limit === 'number' && raw.limit > 0 ? raw.limit : rows.length;
+      const limit = typeof flags.limit === 'number' && flags.limit > 0 ? flags.limit : rows.length;
       const shown = rows.slice(-limit);
       text =
         rows.length === 0
@@ -133,10 +133,10 @@ export const historyCommand: CommandSpec = {
               [6, 24, 8, 40],
             )}\n${shown.length < rows.length ? `… ${rows.length - shown.length} older scans (--limit 0 lists all)\n` : ''}`;
     }
-    if (typeof raw.output === 'string') {
-      io.writeFile(absolute(io, raw.output), text);
-      io.stderr.write(`hyperpod-cmk: history written to ${raw.output}\n`);
+    if (typeof flags.output === 'string') {
+      io.writeFile(absolute(io, flags.output), text);
+      io.stderr.write(`hyperpod-cmk: history written to ${flags.output}\n`);
     } else io.stdout.write(text);
     return 0;
   },
-};
+});
