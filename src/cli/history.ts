@@ -2,7 +2,7 @@
  * History for the commands: `--db FILE` / $HYPERPOD_CMK_DB / the per-user default, `--no-save`, and
  * the one-line save step that evaluate (and scan) call after emitting their report:
  *
- *   const saved = await saveToHistory(io, raw, report, inventory);   // an exit code when saving failed
+ *   const saved = await saveToHistory(io, flags, report, inventory);   // an exit code when saving failed
  */
 
 import { scanRecord } from '../history/record.js';
