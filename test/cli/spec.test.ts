@@ -59,6 +59,22 @@ describe('typed options', () => {
     expect(COMMANDS.reduce((sum, spec) => sum + check(spec), 0)).toBeGreaterThan(100);
   });
 
+  it('accepts the default of every option of every command', () => {
+    const defaults = (spec: CommandSpec): number =>
+      spec.options.filter((option) => option.default !== undefined).length +
+      (spec.subcommands ?? []).reduce((sum, sub) => sum + defaults(sub), 0);
+    const check = (spec: CommandSpec) => {
+      for (const option of spec.options.filter((o) => o.default !== undefined))
+        expect(
+          () => typedOptions(spec.options, { [optionKey(option.flags)]: option.default }),
+          option.flags,
+        ).not.toThrow();
+      for (const sub of spec.subcommands ?? []) check(sub);
+    };
+    for (const spec of COMMANDS) check(spec);
+    expect(COMMANDS.reduce((sum, spec) => sum + defaults(spec), 0)).toBeGreaterThan(10);
+  });
+
   it('passes a command only its declared options, checked against their specs', () => {
     expect(
       typedOptions(SAMPLE, {
