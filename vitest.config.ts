@@ -7,7 +7,7 @@ import { defineConfig } from 'vitest/config';
  * Two tiers. `unit` is the pure core (rules, engine, policy, parsers, reporters, KPIs, collectors
  * against mocked clients): in-process, threads, no isolation, no build, no servers; `npm run
  * test:unit` runs it in seconds. `integration` is everything that starts something: moto, Chromium,
- * cfn-lint and cfn-guard, the spawned CLI, the SQLite history. Every test file lands in exactly one
+ * cfn-lint and cfn-guard, the spawned CLI, the SQLite and PostgreSQL history. Every test file lands in exactly one
  * tier: in `unit` when its folder is listed below, otherwise in `integration`, so a new slow test
  * never slows the fast tier and no test is left out of `npm test`.
  */
@@ -57,7 +57,7 @@ export default defineConfig({
         test: {
           name: 'integration',
           include: integration,
-          globalSetup: ['test/live/global-setup.ts'],
+          globalSetup: ['test/live/global-setup.ts', 'test/store/global-setup.ts'],
           pool: 'forks',
         },
       },

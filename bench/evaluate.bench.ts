@@ -1,7 +1,11 @@
 /**
  * Rule evaluation at scale: a generated inventory of 100,000 instance groups and 20,000 keys (and
- * a 10,000-group one beside it, to show that evaluation stays linear). Each size runs in its own
- * process so that its peak memory is its own. Goal: under 3 s and under 1 GiB at 100k.
+ * a 10,000-group one beside it, to show that evaluation stays linear). Each measurement runs in
+ * its own process so that its peak memory is its own. Beside each evaluation, the same inventory
+ * as a snapshot file (what `collect -o` writes) is read and validated (`parseSnapshot`): the floor
+ * no evaluation can go below, measured in the same run so that both see the same machine.
+ * Goals: at 100k, under 3 s, under 1 GiB peak RSS and under 2x the snapshot's parse + validation;
+ * at 10k, under 0.3 s; from 10k to 100k within 1.1x of linear. Each is printed MET or MISSED.
  * It measures the built package (dist/, what users run; `npm run bench` builds first), not the
  * TypeScript sources through a loader.
  */
@@ -11,6 +15,7 @@ import { resolveConfig } from '../dist/config/schema.js';
 import { evaluate } from '../dist/engine/evaluate.js';
 import type { Cluster, ExecutionRole, Inventory, Key, PolicyStatement } from '../dist/model/inventory.js';
 import { INVENTORY_SCHEMA_VERSION } from '../dist/model/inventory.js';
+import { parseSnapshot, serializeSnapshot } from '../dist/model/snapshot.js';
 
 const GROUPS_PER_CLUSTER = 10;
 const ACCOUNTS = 20;
@@ -188,7 +193,23 @@ export function generateInventory(groups: number, keys: number): Inventory {
   };
 }
 
-function measure(groups: number, keys: number): void {
+interface Measurement {
+  groups: number;
+  keys: number;
+  findings: number;
+  ms: number;
+  cpuMs: number;
+  peakRssMiB: number;
+  inventoryRssMiB: number;
+}
+
+const cpuMsSince = (start: NodeJS.CpuUsage): number => {
+  const cpu = process.cpuUsage(start);
+  return (cpu.user + cpu.system) / 1000;
+};
+
+/** Evaluates a generated inventory: wall and CPU time of `evaluate` alone, and the peak RSS. */
+function measureEvaluation(groups: number, keys: number): Measurement {
   const inventory = generateInventory(groups, keys);
   globalThis.gc?.();
   const before = process.memoryUsage().rss;
@@ -200,68 +221,98 @@ function measure(groups: number, keys: number): void {
   const cpuStart = process.cpuUsage();
   const evaluation = evaluate(inventory, { config, now: new Date('2026-11-27T00:00:00Z') });
   const ms = performance.now() - start;
-  const cpu = process.cpuUsage(cpuStart);
-  const cpuMs = (cpu.user + cpu.system) / 1000;
+  const cpuMs = cpuMsSince(cpuStart);
   const peakRss = process.resourceUsage().maxRSS * 1024;
-  process.stdout.write(
-    JSON.stringify({
-      groups,
-      keys,
-      findings: evaluation.findings.length,
-      ms: Math.round(ms),
-      cpuMs: Math.round(cpuMs),
-      peakRssMiB: Math.round(peakRss / 2 ** 20),
-      inventoryRssMiB: Math.round(before / 2 ** 20),
-    }),
-  );
+  return {
+    groups,
+    keys,
+    findings: evaluation.findings.length,
+    ms,
+    cpuMs,
+    peakRssMiB: Math.round(peakRss / 2 ** 20),
+    inventoryRssMiB: Math.round(before / 2 ** 20),
+  };
 }
+
+/** Reads and validates the same inventory as a snapshot file's text: the floor of any evaluation. */
+function measureParse(groups: number, keys: number): { ms: number; cpuMs: number; megabytes: number } {
+  let text: string | undefined = serializeSnapshot(generateInventory(groups, keys));
+  const megabytes = text.length / 1e6;
+  globalThis.gc?.();
+  const start = performance.now();
+  const cpuStart = process.cpuUsage();
+  const parsed = parseSnapshot(text, 'snapshot.json');
+  const ms = performance.now() - start;
+  const cpuMs = cpuMsSince(cpuStart);
+  text = undefined;
+  if (!parsed.ok)
+    throw new Error(`the generated snapshot does not validate: ${JSON.stringify(parsed.error)}`);
+  return { ms, cpuMs, megabytes };
+}
+
+type Mode = 'evaluate' | 'parse';
+
+function child<T>(self: string, mode: Mode, groups: number, keys: number): T {
+  const result = spawnSync(
+    process.execPath,
+    ['--expose-gc', '--import', 'tsx', self, mode, String(groups), String(keys)],
+    { encoding: 'utf8', maxBuffer: 1 << 20 },
+  );
+  if (result.status !== 0) throw new Error(result.stderr);
+  return JSON.parse(result.stdout) as T;
+}
+
+const verdict = (met: boolean) => (met ? 'MET' : 'MISSED');
+const seconds = (ms: number) => `${(ms / 1000).toFixed(2)} s`;
 
 const [, , mode, groupsArg, keysArg] = process.argv;
 const isMain = import.meta.url === `file://${process.argv[1]}`;
 if (!isMain) {
   // imported by another script
-} else if (mode === 'child') {
-  measure(Number(groupsArg), Number(keysArg));
+} else if (mode === 'evaluate') {
+  process.stdout.write(JSON.stringify(measureEvaluation(Number(groupsArg), Number(keysArg))));
+} else if (mode === 'parse') {
+  process.stdout.write(JSON.stringify(measureParse(Number(groupsArg), Number(keysArg))));
 } else {
+  const self = fileURLToPath(import.meta.url);
   const sizes: [number, number][] = [
     [10_000, 2_000],
     [100_000, 20_000],
   ];
-  const self = fileURLToPath(import.meta.url);
-  const rows = sizes.map(([groups, keys]) => {
-    const child = spawnSync(
-      process.execPath,
-      ['--expose-gc', '--import', 'tsx', self, 'child', String(groups), String(keys)],
-      { encoding: 'utf8', maxBuffer: 1 << 20 },
-    );
-    if (child.status !== 0) throw new Error(child.stderr);
-    return JSON.parse(child.stdout) as {
-      groups: number;
-      keys: number;
-      findings: number;
-      ms: number;
-      cpuMs: number;
-      peakRssMiB: number;
-      inventoryRssMiB: number;
-    };
-  });
+  const rows = sizes.map(([groups, keys]) => ({
+    evaluation: child<Measurement>(self, 'evaluate', groups, keys),
+    parse: child<ReturnType<typeof measureParse>>(self, 'parse', groups, keys),
+  }));
   process.stdout.write(
-    'evaluate: instance groups  keys    findings  wall      CPU       peak RSS  (inventory alone)  µs per group\n',
+    'evaluate: instance groups  keys    findings  wall      CPU       peak RSS  (inventory alone)  µs per group  snapshot read + validated\n',
   );
-  for (const r of rows) {
+  for (const { evaluation: r, parse } of rows) {
     process.stdout.write(
-      `          ${String(r.groups).padStart(15)}  ${String(r.keys).padStart(6)}  ${String(r.findings).padStart(8)}  ${`${(r.ms / 1000).toFixed(2)} s`.padStart(8)}  ${`${(r.cpuMs / 1000).toFixed(2)} s`.padStart(8)}  ${`${r.peakRssMiB} MiB`.padStart(8)}  ${`${r.inventoryRssMiB} MiB`.padStart(17)}  ${((r.ms * 1000) / r.groups).toFixed(1).padStart(12)}\n`,
+      `          ${String(r.groups).padStart(15)}  ${String(r.keys).padStart(6)}  ${String(r.findings).padStart(8)}  ${seconds(r.ms).padStart(8)}  ${seconds(r.cpuMs).padStart(8)}  ${`${r.peakRssMiB} MiB`.padStart(8)}  ${`${r.inventoryRssMiB} MiB`.padStart(17)}  ${((r.ms * 1000) / r.groups).toFixed(1).padStart(12)}  ${seconds(parse.ms)} wall, ${seconds(parse.cpuMs)} CPU (${parse.megabytes.toFixed(0)} MB)\n`,
     );
   }
   process.stdout.write(
     '(CPU time includes the garbage collector threads; on a loaded machine compare CPU, not wall time)\n',
   );
   const [small, large] = rows as [(typeof rows)[0], (typeof rows)[0]];
-  const scale = large.ms / small.ms / (large.groups / small.groups);
-  process.stdout.write(
-    `scaling: 10x the groups took ${(large.ms / small.ms).toFixed(1)}x the time (${scale.toFixed(2)} of linear)\n`,
-  );
-  process.stdout.write(
-    `goal at 100k: < 3 s ${large.ms < 3000 ? 'met' : 'MISSED'}, < 1 GiB ${large.peakRssMiB < 1024 ? 'met' : 'MISSED'}\n`,
-  );
+  const scale =
+    large.evaluation.ms / small.evaluation.ms / (large.evaluation.groups / small.evaluation.groups);
+  const ratio = large.evaluation.ms / large.parse.ms;
+  const cpuRatio = large.evaluation.cpuMs / large.parse.cpuMs;
+  const goals: [string, string, boolean][] = [
+    ['100k groups: wall', `${seconds(large.evaluation.ms)} (goal < 3 s)`, large.evaluation.ms < 3000],
+    [
+      '100k groups: peak RSS',
+      `${large.evaluation.peakRssMiB} MiB (goal < 1024 MiB)`,
+      large.evaluation.peakRssMiB < 1024,
+    ],
+    [
+      '100k groups: evaluation / snapshot read + validated',
+      `${ratio.toFixed(2)}x wall, ${cpuRatio.toFixed(2)}x CPU (goal < 2x)`,
+      ratio < 2,
+    ],
+    ['10k groups: wall', `${seconds(small.evaluation.ms)} (goal < 0.3 s)`, small.evaluation.ms < 300],
+    ['10k to 100k: time per group', `${scale.toFixed(2)} of linear (goal within 1.1x)`, scale <= 1.1],
+  ];
+  for (const [goal, figure, met] of goals) process.stdout.write(`goal ${goal}: ${figure} ${verdict(met)}\n`);
 }

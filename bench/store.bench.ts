@@ -9,7 +9,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { computeKpis } from '../src/kpi/index.js';
-import { openHistory } from '../src/store/sqlite.js';
+import { openHistory } from '../src/store/store.js';
 import { syntheticRecord } from '../test/helpers/synthetic.js';
 
 const SCANS = Number(process.env.SCANS ?? 365);
@@ -17,7 +17,7 @@ const GROUPS = Number(process.env.GROUPS ?? 2000);
 const dir = mkdtempSync(join(tmpdir(), 'hpcmk-bench-'));
 const path = join(dir, 'history.db');
 
-const opened = openHistory(path, { create: true });
+const opened = await openHistory(path, { create: true });
 if (!opened.ok) throw new Error(opened.error.message);
 const store = opened.value;
 
@@ -29,7 +29,7 @@ for (let day = 0; day < SCANS; day++) {
   // Collect the generator's garbage first, so that the figure is the save's own (npm run bench passes --expose-gc).
   (globalThis as { gc?: () => void }).gc?.();
   const start = performance.now();
-  const saved = store.save(record);
+  const saved = await store.save(record);
   saves.push(performance.now() - start);
   if (!saved.ok) throw new Error(saved.error.message);
   opened_ += saved.value.opened;
@@ -42,7 +42,7 @@ const pick = (q: number) => sorted[Math.min(sorted.length - 1, Math.floor(q * so
 const until = Date.parse('2026-01-01T00:00:00Z') + (SCANS - 1) * 86_400_000;
 const since = until - 365 * 86_400_000;
 const loadStart = performance.now();
-const history = store.load({ since, until });
+const history = await store.load({ since, until });
 const loadMs = performance.now() - loadStart;
 const kpiStart = performance.now();
 const kpis = computeKpis(history, { window: { since, until } });
@@ -50,7 +50,7 @@ const kpiMs = performance.now() - kpiStart;
 const byStart = performance.now();
 computeKpis(history, { window: { since, until }, by: 'account' });
 const byMs = performance.now() - byStart;
-store.close();
+await store.close();
 
 const size = (file: string) => {
   try {

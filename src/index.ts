@@ -68,8 +68,8 @@ export type { Rule, RuleContext, RuleMeta, Verdict } from './rules/define-rule.j
 export { defineRule } from './rules/define-rule.js';
 export { findRule, RULES } from './rules/registry.js';
 export { defaultDbPath } from './store/paths.js';
-export type { HistoryStore, SaveResult } from './store/sqlite.js';
-export { openHistory } from './store/sqlite.js';
+export type { HistoryStore, OpenOptions, SaveResult, TableRow, Window } from './store/store.js';
+export { HistoryUnreadable, openHistory, redactTarget } from './store/store.js';
 export { TOOL_VERSION } from './version.js';
 export { FORMATS };
 

@@ -9,43 +9,76 @@ import { scanRecord } from '../history/record.js';
 import type { Inventory } from '../model/inventory.js';
 import type { Report } from '../model/report.js';
 import { DB_ENV, defaultDbPath } from '../store/paths.js';
-import type { HistoryStore } from '../store/sqlite.js';
+import type { HistoryStore } from '../store/store.js';
 import { absolute } from './common.js';
 import { formatInputError, inputError } from './errors.js';
 import type { Io } from './io.js';
 import { defineOptions, type OptionsOf } from './spec.js';
 
+const DB_DESCRIPTION = `history database: a SQLite file, or a postgres://USER@HOST/DATABASE URL (default: $${DB_ENV}, else a file in the per-user data directory)`;
+
 /** `--db` and `--no-save`, for commands that save what they scan. */
 export const saveOptions = defineOptions([
-  {
-    flags: '--db <file>',
-    description: `history database (default: $${DB_ENV}, else the per-user data directory)`,
-  },
+  { flags: '--db <target>', description: DB_DESCRIPTION },
   { flags: '--no-save', description: 'do not save this scan to history' },
 ]);
 
 /** `--db`, for commands that read history. */
-export const readOptions = defineOptions([
-  {
-    flags: '--db <file>',
-    description: `history database (default: $${DB_ENV}, else the per-user data directory)`,
-  },
-]);
+export const readOptions = defineOptions([{ flags: '--db <target>', description: DB_DESCRIPTION }]);
 
 /** `--db` and `--no-save` as commander parsed them (a reader has no `save`). */
 export type HistoryFlags = Partial<OptionsOf<typeof saveOptions>>;
 
-/** The database path: --db, else $HYPERPOD_CMK_DB, else the platform default; undefined when none. */
+/**
+ * A history target as given: a URL (`postgres://...`) as it is, a path (or `sqlite:PATH`) made
+ * absolute.
+ */
+export function historyTarget(io: Io, given: string): string {
+  // A URL (postgres://, or one this version cannot open, which the store refuses by name).
+  if (/^[a-z][a-z0-9+.-]+:\/\//i.test(given)) return given;
+  if (given.toLowerCase().startsWith('sqlite:'))
+    return `sqlite:${absolute(io, given.slice('sqlite:'.length))}`;
+  return absolute(io, given);
+}
+
+/** The database: --db, else $HYPERPOD_CMK_DB, else the platform default; undefined when none. */
 export function dbPath(io: Io, raw: HistoryFlags): string | undefined {
-  if (typeof raw.db === 'string') return absolute(io, raw.db);
+  if (typeof raw.db === 'string') return historyTarget(io, raw.db);
   const fromEnv = io.env[DB_ENV];
-  if (fromEnv) return absolute(io, fromEnv);
+  if (fromEnv) return historyTarget(io, fromEnv);
   const fallback = defaultDbPath(io.env);
   return fallback;
 }
 
-/** The store loads the SQLite driver (a native addon): only commands that touch history pay for it. */
-const loadStore = () => import('../store/sqlite.js');
+/** The store loads its database driver: only commands that touch history pay for it. */
+const loadStore = () => import('../store/store.js');
+
+/**
+ * A store whose readers reject with the store's input error (exit 2) instead of `HistoryUnreadable`:
+ * a damaged or hand-edited history, or a lost connection, is never an "internal error".
+ */
+async function guarded(store: HistoryStore): Promise<HistoryStore> {
+  const { HistoryUnreadable } = await loadStore();
+  const guard = async <T>(read: Promise<T>): Promise<T> => {
+    try {
+      return await read;
+    } catch (error) {
+      if (error instanceof HistoryUnreadable) throw inputError(error.detail);
+      throw error;
+    }
+  };
+  return {
+    location: store.location,
+    backend: store.backend,
+    schemaVersion: () => guard(store.schemaVersion()),
+    save: (record, hooks) => store.save(record, hooks),
+    scans: (window) => guard(store.scans(window)),
+    load: (window) => guard(store.load(window)),
+    rows: () => store.rows(),
+    importRows: (rows) => store.importRows(rows),
+    close: () => store.close(),
+  };
+}
 
 /** Opens history for reading: a missing database is an input error (exit 2) with a hint. */
 export async function openForReading(io: Io, raw: HistoryFlags): Promise<HistoryStore> {
@@ -57,27 +90,11 @@ export async function openForReading(io: Io, raw: HistoryFlags): Promise<History
       message: 'no history database location (no HOME in the environment)',
       hint: `pass --db FILE or set ${DB_ENV}`,
     });
-  const { HistoryUnreadable, openHistory } = await loadStore();
+  const { openHistory } = await loadStore();
   // Readers open read-only: a history in a read-only directory, or another user's, can be read.
-  const opened = openHistory(path, { create: false, readOnly: true });
+  const opened = await openHistory(path, { create: false, readOnly: true });
   if (!opened.ok) throw inputError(opened.error);
-  const store = opened.value;
-  // A damaged or hand-edited history is the store's input error (exit 2), not an internal error.
-  const guard =
-    <A extends unknown[], T>(read: (...args: A) => T) =>
-    (...args: A): T => {
-      try {
-        return read.apply(store, args);
-      } catch (error) {
-        if (error instanceof HistoryUnreadable) {
-          throw inputError(error.detail);
-        }
-        throw error;
-      }
-    };
-  store.scans = guard(store.scans);
-  store.load = guard(store.load);
-  return store;
+  return guarded(opened.value);
 }
 
 /**
@@ -95,18 +112,18 @@ export async function saveToHistory(
   if (raw.save === false) return undefined;
   const path = options.explicitOnly
     ? typeof raw.db === 'string'
-      ? absolute(io, raw.db)
+      ? historyTarget(io, raw.db)
       : undefined
     : dbPath(io, raw);
   if (!path) return undefined;
-  const opened = (await loadStore()).openHistory(path, { create: true });
+  const opened = await (await loadStore()).openHistory(path, { create: true });
   if (!opened.ok) {
     io.stderr.write(formatInputError(opened.error));
     return 2;
   }
   const store = opened.value;
   try {
-    const saved = store.save(scanRecord(report, inventory));
+    const saved = await store.save(scanRecord(report, inventory));
     if (!saved.ok) {
       io.stderr.write(formatInputError(saved.error));
       return 2;
@@ -121,9 +138,9 @@ export async function saveToHistory(
           'it joins the compliance trend, but finding lifecycles (MTTR, ages) keep what newer scans decided\n',
       );
     else if (io.stderr.isTTY)
-      io.stderr.write(`hyperpod-cmk: saved to history as scan #${saved.value.scanId} (${path})\n`);
+      io.stderr.write(`hyperpod-cmk: saved to history as scan #${saved.value.scanId} (${store.location})\n`);
     return undefined;
   } finally {
-    store.close();
+    await store.close();
   }
 }

@@ -130,16 +130,36 @@ export function evaluate(inventory: Inventory, options: EvaluateOptions = {}): E
   const findings: Finding[] = [];
   const threshold = options.minSeverity ? severityRank(options.minSeverity) : 0;
 
+  const add = (rule: Rule, verdict: Verdict) => {
+    const finding = toFinding(rule, verdict, config, now, options, index);
+    if (severityRank(finding.severity) >= threshold) findings.push(finding);
+  };
   for (const rule of rules) {
-    let verdicts: Verdict[];
+    // Each verdict becomes a finding as the rule yields it, so that verdicts die young instead of
+    // a whole rule's worth being held (and copied by the garbage collector) first. A rule that
+    // throws part-way has its findings taken back: it stands as one UNKNOWN, as if it had judged nothing.
+    const start = findings.length;
+    const crashed = (error: unknown) => {
+      findings.length = start;
+      add(rule, crashFinding(rule, error));
+    };
+    let verdicts: Iterator<Verdict>;
     try {
-      verdicts = [...rule.check(context)];
+      verdicts = rule.check(context)[Symbol.iterator]();
     } catch (error) {
-      verdicts = [crashFinding(rule, error)];
+      crashed(error);
+      continue;
     }
-    for (const verdict of verdicts) {
-      const finding = toFinding(rule, verdict, config, now, options, index);
-      if (severityRank(finding.severity) >= threshold) findings.push(finding);
+    for (;;) {
+      let next: IteratorResult<Verdict>;
+      try {
+        next = verdicts.next();
+      } catch (error) {
+        crashed(error);
+        break;
+      }
+      if (next.done) break;
+      add(rule, next.value);
     }
   }
 
@@ -204,14 +224,20 @@ function summarize(
   findings: readonly Finding[],
   compliance: ComplianceReport,
 ): Summary {
-  const count = (status: Status) =>
-    findings.filter((f) => f.status === status && !f.suppressed && !f.baseline).length;
+  // One pass over the findings (there can be close to a million).
+  const open: Record<Status, number> = { PASS: 0, FAIL: 0, NOT_APPLICABLE: 0, UNKNOWN: 0 };
   const failBySeverity = Object.fromEntries(SEVERITIES.map((s) => [s, 0])) as Record<Severity, number>;
+  let baseline = 0;
+  let suppressed = 0;
+  let expiredSuppressions = 0;
   for (const finding of findings) {
-    if (finding.status === 'FAIL' && !finding.suppressed && !finding.baseline)
-      failBySeverity[finding.severity]++;
+    if (finding.suppressed) suppressed++;
+    if (finding.baseline) baseline++;
+    if (finding.suppressionExpired) expiredSuppressions++;
+    if (finding.suppressed || finding.baseline) continue;
+    open[finding.status]++;
+    if (finding.status === 'FAIL') failBySeverity[finding.severity]++;
   }
-  const baseline = findings.filter((f) => f.baseline).length;
   const clusters = compliance.clusters;
   const compliantClusters = clusters.filter((c) => c.status === 'compliant').length;
   const compliantByException = clusters.filter((c) => c.status === 'compliant-by-exception').length;
@@ -229,13 +255,13 @@ function summarize(
     compliantInstanceGroups: compliantGroups,
     instanceGroupCompliancePct: pct(compliantGroups, groups.length),
     keys: inventory.keys.length,
-    pass: count('PASS'),
-    fail: count('FAIL'),
-    notApplicable: count('NOT_APPLICABLE'),
-    unknown: count('UNKNOWN'),
-    suppressed: findings.filter((f) => f.suppressed).length,
+    pass: open.PASS,
+    fail: open.FAIL,
+    notApplicable: open.NOT_APPLICABLE,
+    unknown: open.UNKNOWN,
+    suppressed,
     ...(baseline > 0 ? { baseline } : {}),
-    expiredSuppressions: findings.filter((f) => f.suppressionExpired).length,
+    expiredSuppressions,
     failBySeverity,
   };
 }

@@ -17,6 +17,7 @@ import {
 import { renderKeyPolicy } from './key-policy.js';
 import { type ExtraExecutionRole, planKeyPolicies } from './key-policy-plan.js';
 import { budgetLimitUsd, estimateAccountCosts } from './kms-cost-model.js';
+import { organizationDetection } from './organization-detection.js';
 import { organizationsPolicies } from './organizations.js';
 import type { GeneratedFile, GuardrailKind, GuardrailsOutput } from './output.js';
 import type { GuardrailsProblem } from './problem.js';
@@ -39,7 +40,16 @@ export interface GuardrailsInput {
   headroomPct?: number;
   /** Overrides the derived budget limit (USD a month). */
   budgetLimitUsd?: number;
+  /** Also the organization form of detection: StackSet, code buckets, aggregator, organization rule. */
+  organization?: boolean;
 }
+
+/**
+ * Environment the templates add to the generated variables, at most: ALERT_TOPIC_ARN (an SNS ARN),
+ * COMPLIANCE_RESOURCE_TYPE, NODE_OPTIONS, HYPERPOD_CMK_DB_SECRET_ARN (a secret ARN, its name up to
+ * 512) and EVALUATION_ROLE_NAME (an IAM role name, up to 64).
+ */
+export const TEMPLATE_ENVIRONMENT_BYTES = 1_000;
 
 export type { GeneratedFile, GuardrailKind, GuardrailsOutput };
 
@@ -59,7 +69,7 @@ export function generateGuardrails(input: GuardrailsInput): Result<GuardrailsOut
   if (!org.ok) return org;
 
   const env = lambdaEnvironment({ config, keyTags });
-  const envBytes = environmentBytes(env) + 200; // + ALERT_TOPIC_ARN and COMPLIANCE_RESOURCE_TYPE
+  const envBytes = environmentBytes(env) + TEMPLATE_ENVIRONMENT_BYTES;
   if (envBytes > LAMBDA_ENV_MAX_BYTES) {
     return err({
       code: 'guardrails.lambda_environment_too_large',
@@ -132,6 +142,17 @@ export function generateGuardrails(input: GuardrailsInput): Result<GuardrailsOut
   });
   for (const [name, content] of Object.entries(detectionTerraform({ config, keyTags })))
     files.push({ path: `detection/terraform/${name}`, kind: 'detection-terraform', content });
+  if (input.organization) {
+    const organization = organizationDetection({ config, keyTags });
+    if (!organization.ok) return organization;
+    for (const file of organization.value)
+      files.push({
+        path: `detection/organization/${file.name}`,
+        kind: 'detection-organization',
+        content: file.content,
+        ...(file.size ? { size: file.size } : {}),
+      });
+  }
   for (const budget of budgets) {
     const stem = budget.account ? `kms-budget-${budget.account}` : 'kms-budget';
     files.push({
@@ -163,6 +184,7 @@ export function generateGuardrails(input: GuardrailsInput): Result<GuardrailsOut
     tagPolicy: org.value.tagPolicy,
     budgets,
     keyTags,
+    organization: input.organization === true,
   };
   files.unshift({
     path: 'README.md',

@@ -11,6 +11,7 @@ export type GuardrailKind =
   | 'tag-policy'
   | 'detection-cloudformation'
   | 'detection-terraform'
+  | 'detection-organization'
   | 'budget-cloudformation'
   | 'budget-terraform'
   | 'cfn-guard'
@@ -32,4 +33,6 @@ export interface GuardrailsOutput {
   tagPolicy: OrganizationsPolicy;
   budgets: (BudgetSpec & { cost: AccountKmsCost | undefined })[];
   keyTags: Readonly<Record<string, string>>;
+  /** Whether the organization form of the detection stack (detection/organization/) was generated. */
+  organization: boolean;
 }

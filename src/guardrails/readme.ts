@@ -2,6 +2,7 @@
 import type { ResolvedConfig } from '../config/schema.js';
 import { markdownCode, markdownText } from '../reporters/escape.js';
 import type { GuardrailsOutput } from './output.js';
+import { organizationReadme } from './readme-organization.js';
 
 /** Quoted values (names, tags, ARNs, labels from the inventory and config) as code spans or text. */
 const code = (text: string) => markdownCode(text);
@@ -176,8 +177,10 @@ export function guardrailsReadme(
     '  --capabilities CAPABILITY_IAM --parameter-overrides CodeS3Bucket=<bucket> AlertEmail=<you@example.com>',
     '```',
     '',
-    'The code is too large for an inline `ZipFile` (4 KB), so CloudFormation reads it from S3; for StackSets,',
-    'upload it to a bucket in each Region. Terraform (`detection/terraform`) zips `detection/lambda` itself',
+    'The code is too large for an inline `ZipFile` (4 KB), so CloudFormation reads it from S3; for every account',
+    'of an organization, `guardrails --org` writes a StackSet and per-Region code buckets (`detection/organization/`).',
+    'The stack also takes the optional shared-history parameters `HistoryDatabaseSecretArn`, `SubnetIds` and',
+    '`SecurityGroupIds` (see the organization section for what they do). Terraform (`detection/terraform`) zips `detection/lambda` itself',
     '(hashicorp/archive): `terraform init && terraform apply -var alert_email=you@example.com`.',
     '',
     'What detection needs and cannot do: AWS Config must be recording in the account and Region (a configuration',
@@ -188,6 +191,9 @@ export function guardrailsReadme(
     'policies allow that (`KeyMetadataReadThroughIam`). A key whose policy does not is reported "could not be',
     'verified".',
     '',
+  );
+  if (output.organization) add(...organizationReadme());
+  add(
     '### `budget/`: AWS Budgets budget for KMS',
     '',
     'A monthly cost budget filtered to the service "AWS Key Management Service", alerting by e-mail (and',

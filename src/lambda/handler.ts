@@ -10,7 +10,10 @@
  *    HyperPod key (tagged as one, or used by a cluster), alert the SNS topic.
  *
  * Configuration (environment): HYPERPOD_CMK_CONFIG (the hyperpod-cmk.yaml content as JSON),
- * HYPERPOD_CMK_KEY_TAGS (JSON object), ALERT_TOPIC_ARN, COMPLIANCE_RESOURCE_TYPE.
+ * HYPERPOD_CMK_KEY_TAGS (JSON object), ALERT_TOPIC_ARN, COMPLIANCE_RESOURCE_TYPE; optionally
+ * HYPERPOD_CMK_DB_SECRET_ARN (the shared history, history.ts) and EVALUATION_ROLE_NAME (the
+ * organization Config rule: a Config event about another account is evaluated with that
+ * account's evaluation role, cross-account.ts).
  * A broken configuration throws: the invocation fails and its event goes to the dead-letter topic.
  */
 import {
@@ -20,6 +23,8 @@ import {
 } from '@aws-sdk/client-config-service';
 import { DescribeKeyCommand, KMSClient, ListResourceTagsCommand } from '@aws-sdk/client-kms';
 import { PublishCommand, SNSClient } from '@aws-sdk/client-sns';
+import { STSClient } from '@aws-sdk/client-sts';
+import type { AwsCredentialIdentityProvider } from '@aws-sdk/types';
 import { requestHandlerOptions } from '../collectors/aws/timeouts.js';
 import { ConfigSchema, type ResolvedConfig, resolveConfig } from '../config/schema.js';
 import { evaluate } from '../engine/evaluate.js';
@@ -37,6 +42,8 @@ import { matchesAny } from '../policy/glob.js';
 import { ruleNeeds } from '../rules/define-rule.js';
 import { RULES } from '../rules/registry.js';
 import { createAwsCollector, type HyperPodCollector } from './collector.js';
+import { assumedRoleCredentials, evaluationRoleArn } from './cross-account.js';
+import { recordEvaluationHistory } from './history.js';
 
 type Sender = { send(command: never): Promise<unknown> };
 const sendWith = <T>(client: Sender, command: unknown) => client.send(command as never) as Promise<T>;
@@ -53,6 +60,16 @@ export interface HandlerDeps {
   resourceType: ComplianceResourceType;
   now: () => Date;
   log: (entry: Record<string, unknown>) => void;
+  /** The shared history's secret (HYPERPOD_CMK_DB_SECRET_ARN); every evaluation is recorded when set. */
+  historySecretArn?: string | undefined;
+  /**
+   * The organization Config rule: the dependencies for another account of the organization (its
+   * evaluation role's credentials), or why there are none. Absent: this function evaluates its own
+   * account only.
+   */
+  forAccount?:
+    | ((account: string) => { ok: true; deps: HandlerDeps } | { ok: false; reason: string })
+    | undefined;
 }
 
 export type HandlerResult =
@@ -128,6 +145,18 @@ export function createHandler(deps: HandlerDeps): (event: unknown) => Promise<Ha
 }
 
 async function configRule(deps: HandlerDeps, event: ConfigRuleEvent): Promise<HandlerResult> {
+  // An organization rule's event about a member account: evaluate that account, with its role.
+  if (event.accountId !== undefined && event.accountId !== deps.account) {
+    if (!deps.forAccount)
+      throw new Error(
+        `the Config event is about account ${JSON.stringify(event.accountId)}, but this function evaluates account ` +
+          `${deps.account} only (no EVALUATION_ROLE_NAME: deploy the member stacks with RuleScope=Organization)`,
+      );
+    const other = deps.forAccount(event.accountId);
+    if (!other.ok)
+      throw new Error(`cannot evaluate account ${JSON.stringify(event.accountId)}: ${other.reason}`);
+    return configRule(other.deps, event);
+  }
   const invoking = JSON.parse(event.invokingEvent) as {
     messageType?: string;
     notificationCreationTime?: string;
@@ -170,6 +199,13 @@ async function configRule(deps: HandlerDeps, event: ConfigRuleEvent): Promise<Ha
     await putEvaluations(deps, evaluations, event.resultToken, testMode);
   }
   deps.log({ level: 'info', message: 'evaluations reported', count: evaluations.length, testMode });
+  if (deps.historySecretArn && !testMode)
+    await recordEvaluationHistory({
+      secretArn: deps.historySecretArn,
+      account: deps.account,
+      evaluation,
+      log: deps.log,
+    });
   return {
     kind: 'config-rule',
     resourceType: fallback ? ACCOUNT_RESOURCE_TYPE : resourceType,
@@ -261,6 +297,13 @@ async function clusterChange(deps: HandlerDeps, event: CloudTrailEvent): Promise
   const evaluation = evaluateInventory(deps, inventory);
   const verdict = evaluation.compliance.clusters[0];
   if (!verdict) return { kind: 'ignored', reason: `cluster ${cluster} could not be described` };
+  if (deps.historySecretArn)
+    await recordEvaluationHistory({
+      secretArn: deps.historySecretArn,
+      account: deps.account,
+      evaluation,
+      log: deps.log,
+    });
   const compliant = verdict.status === 'compliant' || verdict.status === 'compliant-by-exception';
   let alerted = false;
   if (!compliant) {
@@ -383,21 +426,50 @@ export function depsFromEnvironment(
     retryMode: 'adaptive' as const,
     requestHandler: requestHandlerOptions(),
   };
-  const kms = new KMSClient(clientConfig);
   const resourceType =
     env.COMPLIANCE_RESOURCE_TYPE === ACCOUNT_RESOURCE_TYPE ? ACCOUNT_RESOURCE_TYPE : CLUSTER_RESOURCE_TYPE;
+  const config = resolveConfig(parsed.data);
+  const forCredentials = (target: string, credentials?: AwsCredentialIdentityProvider): HandlerDeps => {
+    const withCredentials = { ...clientConfig, ...(credentials ? { credentials } : {}) };
+    return {
+      collector: createAwsCollector({
+        account: target,
+        region,
+        now: () => new Date(),
+        ...(credentials ? { credentials } : {}),
+      }),
+      configService: new ConfigServiceClient(withCredentials),
+      sns: new SNSClient(clientConfig),
+      kms: new KMSClient(withCredentials),
+      config,
+      keyTags,
+      account: target,
+      topicArn: env.ALERT_TOPIC_ARN || undefined,
+      resourceType,
+      now: () => new Date(),
+      log: (entry) => console.log(JSON.stringify(entry)),
+      historySecretArn: env.HYPERPOD_CMK_DB_SECRET_ARN || undefined,
+    };
+  };
+  const roleName = env.EVALUATION_ROLE_NAME;
+  const members = new Map<string, HandlerDeps>();
+  const sts = roleName ? new STSClient(clientConfig) : undefined;
   return {
-    collector: createAwsCollector({ account, region, now: () => new Date() }),
-    configService: new ConfigServiceClient(clientConfig),
-    sns: new SNSClient(clientConfig),
-    kms,
-    config: resolveConfig(parsed.data),
-    keyTags,
-    account,
-    topicArn: env.ALERT_TOPIC_ARN || undefined,
-    resourceType,
-    now: () => new Date(),
-    log: (entry) => console.log(JSON.stringify(entry)),
+    ...forCredentials(account),
+    ...(roleName && sts
+      ? {
+          forAccount: (target: string) => {
+            const role = evaluationRoleArn(target, roleName, region);
+            if (!role.ok) return role;
+            let deps = members.get(target);
+            if (!deps) {
+              deps = forCredentials(target, assumedRoleCredentials(sts, role.arn));
+              members.set(target, deps);
+            }
+            return { ok: true as const, deps };
+          },
+        }
+      : {}),
   };
 }
 
@@ -421,6 +493,13 @@ export async function handler(
   event: unknown,
   context?: { invokedFunctionArn?: string },
 ): Promise<HandlerResult> {
-  cached ??= createHandler(depsFromEnvironment(process.env, accountOf(event, context?.invokedFunctionArn)));
+  // The function's own account first: an organization rule's event names a member account.
+  const own = context?.invokedFunctionArn?.split(':')[4];
+  cached ??= createHandler(
+    depsFromEnvironment(
+      process.env,
+      own && /^\d{12}$/.test(own) ? own : accountOf(event, context?.invokedFunctionArn),
+    ),
+  );
   return cached(event);
 }

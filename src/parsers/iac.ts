@@ -24,9 +24,9 @@ import { DocumentError, loadJson, loadYaml, plainOf, type SNode, treeValue } fro
 import { ACCOUNT, REGION, type Val } from './common/value.js';
 import { type DiscoveredFile, discover, displayPath, IAC_MARKERS, readSource } from './discover.js';
 import { DEFAULT_MAX_FILE_BYTES } from './limits.js';
+import type { TfFile, TfModuleDir } from './terraform/declarations.js';
 import { initHcl, parseHcl } from './terraform/hcl.js';
 import { scanTerraform, type TfVarFile, tfvarsValues } from './terraform/index.js';
-import type { TfFile, TfModuleDir } from './terraform/module.js';
 import { tfJsonToHcl } from './terraform/tf-json.js';
 import { asPlan, planInventory, type TerraformPlan } from './terraform-plan/plan.js';
 

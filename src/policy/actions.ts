@@ -87,10 +87,15 @@ function coverageOf(statement: ActionBlock): Map<string, boolean> {
   return answers;
 }
 
-function sharedCoverage(statement: ActionBlock): Map<string, boolean> {
+/** What an Action/NotAction list covers depends on its content alone: the key the memos share. */
+function contentKey(statement: ActionBlock): string {
   const negated = statement.NotAction !== undefined;
   const patterns = toList(negated ? statement.NotAction : statement.Action);
-  const cacheKey = `${negated ? '!' : ''}${patterns.join('\u0000')}`;
+  return `${negated ? '!' : ''}${patterns.join('\u0000')}`;
+}
+
+function sharedCoverage(statement: ActionBlock): Map<string, boolean> {
+  const cacheKey = contentKey(statement);
   let answers = coverage.get(cacheKey);
   if (!answers) {
     if (coverage.size > 10_000) coverage.clear();
@@ -110,6 +115,30 @@ export function statementCoversAction(statement: ActionBlock, action: string): b
         ? !toList(statement.NotAction).some((p) => actionMatches(p, action))
         : toList(statement.Action).some((p) => actionMatches(p, action));
     answers.set(action, covered);
+  }
+  return covered;
+}
+
+const catalogByContent = new Map<string, readonly boolean[]>();
+const catalogByStatement = new WeakMap<object, readonly boolean[]>();
+
+/**
+ * For each action of `ALL_KEY_ACTIONS`, in its order, whether the statement covers it: the answers
+ * of `statementCoversAction` as an array, for code that asks about the whole catalog (what a
+ * principal may do with a key) and would otherwise look each action up by name. Memoized by the
+ * list's content, like those answers.
+ */
+export function catalogCoverage(statement: ActionBlock): readonly boolean[] {
+  let covered = catalogByStatement.get(statement);
+  if (!covered) {
+    const cacheKey = contentKey(statement);
+    covered = catalogByContent.get(cacheKey);
+    if (!covered) {
+      if (catalogByContent.size > 10_000) catalogByContent.clear();
+      covered = Object.freeze(ALL_KEY_ACTIONS.map((action) => statementCoversAction(statement, action)));
+      catalogByContent.set(cacheKey, covered);
+    }
+    catalogByStatement.set(statement, covered);
   }
   return covered;
 }

@@ -7,7 +7,7 @@
  * principal may do with a key. Publicness (AWS's definition) is in public-access.ts.
  */
 import type { PolicyDocument, PolicyStatement } from '../model/inventory.js';
-import { ALL_KEY_ACTIONS, statementCoversAction, toList } from './actions.js';
+import { ALL_KEY_ACTIONS, catalogCoverage, statementCoversAction, toList } from './actions.js';
 import {
   conditionKeys,
   evaluateConditions,
@@ -280,11 +280,17 @@ export function effectiveActions(
     if (applies !== 'no') applicable.push({ statement, applies, allow });
   }
   const grants: ActionGrant[] = [];
-  for (const action of options.catalog ?? ALL_KEY_ACTIONS) {
+  const catalog = options.catalog ?? ALL_KEY_ACTIONS;
+  // Over the whole catalog, each statement's coverage is an array in the catalog's order.
+  const coverage =
+    catalog === ALL_KEY_ACTIONS ? applicable.map((entry) => catalogCoverage(entry.statement)) : undefined;
+  for (let i = 0; i < catalog.length; i++) {
+    const action = catalog[i]!;
     let allow: Tri = 'no';
     let deny: Tri = 'no';
-    for (const entry of applicable) {
-      if (!statementCoversAction(entry.statement, action)) continue;
+    for (let j = 0; j < applicable.length; j++) {
+      const entry = applicable[j]!;
+      if (!(coverage ? coverage[j]![i] : statementCoversAction(entry.statement, action))) continue;
       if (entry.allow) allow = triOr(allow, entry.applies);
       else deny = triOr(deny, entry.applies);
     }

@@ -25,6 +25,8 @@ export interface PrincipalAccess {
 }
 
 const ACCOUNT_ID = /^\d{12}$/;
+const ADMIN = new Set<string>(ADMIN_ACTIONS);
+const USAGE = new Set<string>(USAGE_ACTIONS);
 
 /**
  * Which accounts are the key's own. A deployed key knows its account. A key in a template does
@@ -124,8 +126,8 @@ function analysePrincipals(
       name,
       account,
       actions,
-      admin: actions.filter((action) => (ADMIN_ACTIONS as readonly string[]).includes(action)),
-      usage: actions.filter((action) => (USAGE_ACTIONS as readonly string[]).includes(action)),
+      admin: actions.filter((action) => ADMIN.has(action)),
+      usage: actions.filter((action) => USAGE.has(action)),
       all: actions.length === ALL_KEY_ACTIONS.length,
       ownAccountRoot: ref.kind === 'account' && isOwn(ref.account),
       external: account !== undefined && !isOwn(account),

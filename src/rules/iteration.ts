@@ -132,6 +132,11 @@ export function consumingRoles(context: RuleContext, key: Key): string[] {
   return [...roles];
 }
 
+/** The instance groups whose volumes use a key, as "cluster/group", each named once. */
+export function groupsUsingKey(context: RuleContext, key: Key): string[] {
+  return [...new Set(context.index.usesOfKey(key.arn).map((use) => `${use.cluster.name}/${use.group.name}`))];
+}
+
 /** Rules that read CloudTrail or grants judge live keys only. */
 export function liveOnly(key: Key, messageId = 'notLive'): Verdict | undefined {
   return isLiveSource(key.source)

@@ -10,6 +10,10 @@ export function gapReason(gaps: readonly { code: string; operation: string; mess
   return gap ? `${gap.operation} failed (${gap.code}): ${gap.message}` : 'not collected';
 }
 
+/** A policy statement as people find it: its Sid, else its position ("statement 2"); `index` counts from 0. */
+export const statementLabel = (statement: { index: number; sid?: string | undefined }): string =>
+  statement.sid ?? `statement ${statement.index + 1}`;
+
 /** "1 grant", "3 grants": counts in messages read as English. */
 export const countOf = (count: number, singular: string, plural = `${singular}s`): string =>
   `${count} ${count === 1 ? singular : plural}`;

@@ -1,80 +1,42 @@
 /**
- * The history store: one SQLite file (better-sqlite3, WAL), the only module that touches the
- * database driver. A scan is saved in one IMMEDIATE transaction, so a crash or kill mid-save
- * leaves the previous history intact and never half a scan; concurrent savers queue on the write
- * lock (busy timeout, then retries) and all land.
+ * The SQLite history: one file (better-sqlite3, WAL), the only module that touches that driver. A
+ * scan is saved in one IMMEDIATE transaction, so a crash or kill mid-save leaves the previous
+ * history intact and never half a scan; concurrent savers queue on the write lock (busy timeout,
+ * then retries) and all land. The driver is synchronous: the store's promises resolve at once.
  */
-import { createHash } from 'node:crypto';
 import { chmodSync, copyFileSync, existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import Database from 'better-sqlite3';
 import { ensureDirectory } from '../files/directories.js';
-import { applyScan, type KnownFinding, pickCurrent } from '../history/lifecycle.js';
-import { newestCoverage } from '../history/memory.js';
-import type {
-  AccessDeniedEvent,
-  ComplianceState,
-  ComplianceTally,
-  CurrentResource,
-  Episode,
-  FindingEntry,
-  HistoryData,
-  KeyState,
-  KeyTimeline,
-  Resolution,
-  ScanEntry,
-  ScanRecord,
-} from '../history/types.js';
-import type { Severity, Status } from '../model/finding.js';
+import type { HistoryData, ScanEntry, ScanRecord } from '../history/types.js';
 import type { InputError } from '../model/input-error.js';
 import { err, ok, type Result } from '../model/result.js';
-import { APPLICATION_ID, MIGRATIONS, type Migration, SCHEMA_VERSION } from './schema.js';
+import {
+  HISTORY_TABLES,
+  insertRows,
+  isEmpty,
+  readHistory,
+  readScans,
+  type Sql,
+  type SqlValue,
+  writeScan,
+} from './history-sql.js';
+import { APPLICATION_ID, MIGRATIONS, type Migration, migrationSql } from './schema.js';
+import {
+  type HistoryStore,
+  HistoryUnreadable,
+  type OpenOptions,
+  type SaveHooks,
+  type SaveResult,
+  storeError,
+  type TableRow,
+  type Window,
+} from './store.js';
 
-export interface OpenOptions {
-  /** Create the file (and its directory) when missing; otherwise a missing file is an error. */
-  create: boolean;
-  /**
-   * Open for reading only (history, kpi, report): nothing is written, so a history in a read-only
-   * directory, or one owned by another user, can still be read. An older schema is read as it is.
-   */
-  readOnly?: boolean;
-  /** How long a writer waits for another writer's lock, in ms (default 30 s). */
-  busyTimeoutMs?: number;
-  /** For tests of the migration runner. */
-  migrations?: readonly Migration[];
-}
-
-export interface SaveResult {
-  scanId: number;
-  /** The same scan (same report id) was saved before: nothing was written. */
-  duplicate: boolean;
-  /** False when the scan is older than a saved scan of the same scope: it joins the trend only. */
-  lifecycleApplied: boolean;
-  opened: number;
-  closed: number;
-}
-
-export interface SaveHooks {
-  /** Called inside the transaction once the scan's observations are written (crash tests). */
-  midSave?: () => void;
-}
-
-export interface Window {
-  /** Epoch ms, inclusive; default: the beginning. */
-  since?: number;
-  /** Epoch ms, inclusive; default: the end. */
-  until?: number;
-}
+export { HistoryUnreadable };
 
 type Db = Database.Database;
-
-const storeError = (path: string, message: string, hint?: string): InputError => ({
-  code: 'history.unavailable',
-  input: path,
-  message,
-  ...(hint ? { hint } : {}),
-});
 
 /**
  * better-sqlite3 loads its native addon on first use: installed with --ignore-scripts (or for
@@ -99,17 +61,6 @@ export const NATIVE_BUILD_MISSING: InputError = {
 
 const DAMAGED_HINT =
   'the file was changed by hand or is damaged: restore it from a backup, or pass --db a new file to start a new history';
-
-/**
- * History that cannot be read as hyperpod-cmk wrote it (a table or column missing, a value that is
- * not what was stored): thrown by the readers, carrying the input error the CLI prints (exit 2).
- */
-export class HistoryUnreadable extends Error {
-  constructor(readonly detail: InputError) {
-    super(detail.message);
-    this.name = 'HistoryUnreadable';
-  }
-}
 
 function describeError(error: unknown): { code: string; message: string } {
   const e = error as { code?: string; message?: string };
@@ -153,7 +104,7 @@ function migrate(
     db.transaction(() => {
       // Another process may have migrated while this one waited for the lock.
       if ((db.pragma('user_version', { simple: true }) as number) >= migration.version) return;
-      db.exec(migration.sql);
+      db.exec(migrationSql(migration.sql, 'sqlite'));
       db.pragma(`application_id = ${APPLICATION_ID}`);
       db.pragma(`user_version = ${migration.version}`);
     }).immediate();
@@ -188,7 +139,8 @@ function openReadOnly(path: string, timeout: number): { db: Db; cleanup?: () => 
   }
 }
 
-export function openHistory(path: string, options: OpenOptions): Result<HistoryStore, InputError> {
+/** Opens (or creates) the SQLite history at `path`. Prefer `openHistory` (store.ts), which also takes URLs. */
+export function openSqliteHistory(path: string, options: OpenOptions): Result<SqliteHistory, InputError> {
   if (!options.create && !existsSync(path))
     return err(
       storeError(
@@ -219,7 +171,7 @@ export function openHistory(path: string, options: OpenOptions): Result<HistoryS
       cleanup?.();
       return migrated;
     }
-    return ok(new HistoryStore(db, path, cleanup));
+    return ok(new SqliteHistory(db, path, cleanup));
   } catch (error) {
     db?.close();
     if (isMissingNativeBuild(error)) return err(NATIVE_BUILD_MISSING);
@@ -233,97 +185,90 @@ export function openHistory(path: string, options: OpenOptions): Result<HistoryS
   }
 }
 
-interface FindingRow {
-  id: number;
-  fingerprint: string;
-  rule_id: string;
-  rid: string;
-  resource_type: string;
-  name: string;
-  account: string | null;
-  region: string | null;
-  project: string | null;
-  owner: string | null;
-  scope: string;
-  severity: string;
-  status: string;
-  suppressed: number;
-  message: string;
-  first_seen_at: number;
-  last_seen_at: number;
-}
-
-interface ScanRow {
-  id: number;
-  report_id: string;
-  source: string;
-  started_at: string;
-  finished_at: string;
-  at_ms: number;
-  accounts: string;
-  regions: string;
-  inputs: string;
-  scope: string;
-  incomplete: string | null;
-  tool_version: string;
-  summary: string;
-}
-
-/** A JSON list column as written by save(); anything else means the file was edited. */
-function listColumn(row: ScanRow, column: 'accounts' | 'regions' | 'inputs' | 'scope'): string[] {
-  const value: unknown = JSON.parse(row[column]);
-  if (!Array.isArray(value) || value.some((item) => typeof item !== 'string'))
-    throw new Error(`scan #${row.id}: ${column} is not a list of strings`);
-  return value;
-}
-
-const toScan = (row: ScanRow): ScanEntry => ({
-  id: row.id,
-  reportId: row.report_id,
-  source: row.source,
-  startedAt: row.started_at,
-  finishedAt: row.finished_at,
-  at: row.at_ms,
-  accounts: listColumn(row, 'accounts'),
-  regions: listColumn(row, 'regions'),
-  inputs: listColumn(row, 'inputs'),
-  scope: listColumn(row, 'scope'),
-  ...(row.incomplete && row.incomplete !== '[]' ? { incomplete: JSON.parse(row.incomplete) } : {}),
-  toolVersion: row.tool_version,
-  summary: JSON.parse(row.summary),
-});
-
 const MAX_BUSY_RETRIES = 5;
 
-export class HistoryStore {
+/** The shared SQL on a better-sqlite3 connection (prepared once per statement). */
+function sqliteSql(db: Db): Sql {
+  const statements = new Map<string, Database.Statement>();
+  const prepare = (sql: string) => {
+    let statement = statements.get(sql);
+    if (!statement) {
+      // Multi-row statements vary in length: keep the cache bounded.
+      if (statements.size >= 500) statements.clear();
+      statement = db.prepare(sql);
+      statements.set(sql, statement);
+    }
+    return statement;
+  };
+  return {
+    all: async <T>(sql: string, params: readonly SqlValue[] = []) => prepare(sql).all(...params) as T[],
+    run: async (sql: string, params: readonly SqlValue[] = []) => {
+      prepare(sql).run(...params);
+    },
+  };
+}
+
+export class SqliteHistory implements HistoryStore {
+  readonly backend = 'sqlite';
+  private readonly sql: Sql;
+  /** One operation at a time on the one connection (a save's statements are awaited one by one). */
+  private queue: Promise<unknown> = Promise.resolve();
+
   /** @internal Use `openHistory`: the driver's types stay out of the public declarations. */
   constructor(
     private readonly db: Db,
-    readonly path: string,
+    readonly location: string,
     /** Removes the private copy a read-only history was read from. */
     private readonly cleanup?: () => void,
-  ) {}
+  ) {
+    this.sql = sqliteSql(db);
+  }
 
-  get schemaVersion(): number {
+  private exclusive<T>(task: () => Promise<T>): Promise<T> {
+    const run = this.queue.then(task, task);
+    this.queue = run.catch(() => undefined);
+    return run;
+  }
+
+  async schemaVersion(): Promise<number> {
     return this.db.pragma('user_version', { simple: true }) as number;
   }
 
-  close(): void {
+  async close(): Promise<void> {
+    await this.queue;
     this.db.close();
     this.cleanup?.();
   }
 
-  /** Saves one scan in one transaction; retries when another writer holds the lock too long. */
-  save(record: ScanRecord, hooks: SaveHooks = {}): Result<SaveResult, InputError> {
+  /** Runs `task` in an IMMEDIATE transaction (the write lock), retrying while another writer holds it. */
+  private async writing<T>(task: () => Promise<T>): Promise<T> {
     for (let attempt = 0; ; attempt++) {
       try {
-        return ok(this.db.transaction(() => this.write(record, hooks)).immediate());
+        this.db.exec('BEGIN IMMEDIATE');
+      } catch (error) {
+        if (describeError(error).code === 'SQLITE_BUSY' && attempt < MAX_BUSY_RETRIES) continue;
+        throw error;
+      }
+      try {
+        const value = await task();
+        this.db.exec('COMMIT');
+        return value;
+      } catch (error) {
+        if (this.db.inTransaction) this.db.exec('ROLLBACK');
+        throw error;
+      }
+    }
+  }
+
+  save(record: ScanRecord, hooks: SaveHooks = {}): Promise<Result<SaveResult, InputError>> {
+    return this.exclusive(async () => {
+      try {
+        return ok(await this.writing(() => writeScan(this.sql, record, hooks)));
       } catch (error) {
         const { code, message } = describeError(error);
-        if (code === 'SQLITE_BUSY' && attempt < MAX_BUSY_RETRIES) continue;
         return err(
           storeError(
-            this.path,
+            this.location,
             code === 'SQLITE_BUSY'
               ? 'the history database stayed locked by another process'
               : code === 'SQLITE_FULL'
@@ -333,517 +278,54 @@ export class HistoryStore {
           ),
         );
       }
-    }
+    });
   }
 
-  private write(record: ScanRecord, hooks: SaveHooks): SaveResult {
-    const db = this.db;
-    const { scan } = record;
-    // A scan older than a saved scan of an overlapping scope joins the trend but cannot rewrite
-    // the lifecycle that newer scans already decided.
-    const existing = db
-      .prepare('SELECT id FROM scans WHERE report_id = ? AND at_ms = ?')
-      .pluck()
-      .get(scan.reportId, scan.at) as number | undefined;
-    if (existing !== undefined)
-      return { scanId: existing, duplicate: true, lifecycleApplied: false, opened: 0, closed: 0 };
-    const newer = db.prepare('SELECT scope FROM scans WHERE at_ms > ?').all(scan.at) as { scope: string }[];
-    const scope = new Set(scan.scope);
-    const lifecycleApplied = !newer.some((row) =>
-      (JSON.parse(row.scope) as string[]).some((s) => scope.has(s)),
-    );
-
-    const scanId = Number(
-      db
-        .prepare(
-          `INSERT INTO scans (report_id, source, started_at, finished_at, at_ms, accounts, regions, inputs, scope,
-             incomplete, tool_version, summary, saved_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-        )
-        .run(
-          scan.reportId,
-          scan.source,
-          scan.startedAt,
-          scan.finishedAt,
-          scan.at,
-          JSON.stringify(scan.accounts),
-          JSON.stringify(scan.regions),
-          JSON.stringify(scan.inputs),
-          JSON.stringify(scan.scope),
-          JSON.stringify(scan.incomplete ?? []),
-          scan.toolVersion,
-          JSON.stringify(scan.summary),
-          new Date().toISOString(),
-        ).lastInsertRowid,
-    );
-
-    // Known resources in one read; only new or renamed ones are written.
-    const knownResources = new Map<
-      string,
-      { id: number; name: string; cluster: string | null; scope: string }
-    >();
-    for (const row of db
-      .prepare('SELECT id, rid, name, cluster, scope FROM resources')
-      .iterate() as Iterable<{
-      id: number;
-      rid: string;
-      name: string;
-      cluster: string | null;
-      scope: string;
-    }>)
-      knownResources.set(row.rid, row);
-    const insertResource = db.prepare(
-      'INSERT INTO resources (rid, type, name, cluster, account, region, scope) VALUES (?, ?, ?, ?, ?, ?, ?)',
-    );
-    const renameResource = db.prepare('UPDATE resources SET name = ?, cluster = ?, scope = ? WHERE id = ?');
-    const upsertResource = {
-      get: (
-        rid: string,
-        type: string,
-        name: string,
-        cluster: string | null,
-        account: string | null,
-        region: string | null,
-        scope: string,
-      ): { id: number } => {
-        const known = knownResources.get(rid);
-        if (!known)
-          return {
-            id: Number(insertResource.run(rid, type, name, cluster, account, region, scope).lastInsertRowid),
-          };
-        if (known.name !== name || known.cluster !== cluster || known.scope !== scope)
-          renameResource.run(name, cluster, scope, known.id);
-        return { id: known.id };
-      },
-    };
-    const findState = db.prepare('SELECT id FROM states WHERE hash = ?').pluck();
-    const insertState = db.prepare('INSERT INTO states (type, hash, body) VALUES (?, ?, ?)');
-    const insertObservation = db.prepare(
-      'INSERT OR REPLACE INTO observations (scan_id, resource_id, state_id) VALUES (?, ?, ?)',
-    );
-    const stateIds = new Map<string, number>();
-    const tally = new Map<number, number>();
-    const keySpan = db.prepare(
-      `INSERT INTO key_spans (resource_id, state_id, first_at, last_at) VALUES (?, ?, ?, ?)
-       ON CONFLICT (resource_id, state_id) DO UPDATE SET first_at = min(first_at, excluded.first_at),
-         last_at = max(last_at, excluded.last_at)`,
-    );
-    for (const resource of record.resources) {
-      const where =
-        resource.type === 'kms-key'
-          ? { account: resource.account, region: resource.region }
-          : resource.type === 'account'
-            ? { account: resource.account, region: null }
-            : { account: resource.state.account, region: resource.state.region };
-      const { id: resourceId } = upsertResource.get(
-        resource.rid,
-        resource.type,
-        resource.name,
-        resource.type === 'instance-group' ? (resource.cluster ?? null) : null,
-        where.account,
-        where.region,
-        resource.scope,
-      ) as { id: number };
-      if (resource.type === 'account') continue;
-      const body = JSON.stringify(resource.state);
-      const hash = createHash('sha256').update(`${resource.type}\u0000${body}`).digest('hex');
-      let stateId = stateIds.get(hash) ?? (findState.get(hash) as number | undefined);
-      if (stateId === undefined) stateId = Number(insertState.run(resource.type, hash, body).lastInsertRowid);
-      stateIds.set(hash, stateId);
-      insertObservation.run(scanId, resourceId, stateId);
-      if (resource.type === 'kms-key') keySpan.run(resourceId, stateId, scan.at, scan.at);
-      else tally.set(stateId, (tally.get(stateId) ?? 0) + 1);
-    }
-    const insertTally = db.prepare('INSERT INTO scan_tallies (scan_id, state_id, count) VALUES (?, ?, ?)');
-    for (const [stateId, count] of tally) insertTally.run(scanId, stateId, count);
-
-    hooks.midSave?.();
-
-    const insertEvent = db.prepare(
-      `INSERT OR IGNORE INTO access_denied (event_id, event_time, at_ms, account, region, key, principal, event_name,
-         error_code) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-    );
-    for (const e of record.events)
-      insertEvent.run(
-        e.eventId,
-        e.eventTime,
-        e.at,
-        e.account,
-        e.region,
-        e.key,
-        e.principal,
-        e.eventName,
-        e.errorCode,
-      );
-
-    if (!lifecycleApplied) return { scanId, duplicate: false, lifecycleApplied, opened: 0, closed: 0 };
-
-    const known = new Map<string, KnownFinding & { id: number }>();
-    const knownRows = db
-      .prepare(
-        `SELECT f.id, f.fingerprint, f.rid, f.scope, f.status, f.severity, f.suppressed, f.name, f.project, f.owner,
-           f.message, e.severity AS open
-         FROM findings f LEFT JOIN episodes e ON e.finding_id = f.id AND e.resolved_at IS NULL`,
-      )
-      .all() as {
-      id: number;
-      fingerprint: string;
-      rid: string;
-      scope: string;
-      status: Status;
-      severity: string;
-      suppressed: number;
-      name: string;
-      project: string | null;
-      owner: string | null;
-      message: string;
-      open: string | null;
-    }[];
-    const before = new Map(
-      knownRows.map((row) => [row.fingerprint, `${row.status}|${row.severity}|${row.suppressed}`]),
-    );
-    const unchanged = new Map(
-      knownRows.map((row) => [
-        row.fingerprint,
-        JSON.stringify([
-          row.scope,
-          row.status,
-          row.severity,
-          row.suppressed,
-          row.name,
-          row.project,
-          row.owner,
-          row.message,
-        ]),
-      ]),
-    );
-    for (const row of knownRows) {
-      known.set(row.fingerprint, {
-        id: row.id,
-        fingerprint: row.fingerprint,
-        rid: row.rid,
-        scope: row.scope,
-        status: row.status,
-        ...(row.open ? { open: row.open as Severity } : {}),
-      });
-    }
-    const changes = applyScan(known, record);
-
-    const upsertFinding = db.prepare(
-      `INSERT INTO findings (fingerprint, rule_id, rid, resource_type, name, account, region, project, owner, scope,
-         severity, status, suppressed, message, first_seen_at, last_seen_at, first_scan_id, last_scan_id)
-       VALUES (@fingerprint, @ruleId, @rid, @resourceType, @name, @account, @region, @project, @owner, @scope,
-         @severity, @status, @suppressed, @message, @at, @at, @scanId, @scanId)
-       ON CONFLICT (fingerprint) DO UPDATE SET name = excluded.name, project = excluded.project,
-         owner = excluded.owner, scope = excluded.scope, severity = excluded.severity, status = excluded.status,
-         suppressed = excluded.suppressed, message = excluded.message, last_seen_at = excluded.last_seen_at,
-         last_scan_id = excluded.last_scan_id
-       RETURNING id`,
-    );
-    const recordChange = db.prepare(
-      'INSERT INTO finding_changes (finding_id, at_ms, scan_id, status, severity, suppressed) VALUES (?, ?, ?, ?, ?, ?)',
-    );
-    const ids = new Map<string, number>();
-    // Findings seen again unchanged only move their last sighting: one statement for all of them.
-    const seenAgain: number[] = [];
-    for (const o of changes.upserts) {
-      const knownRow = known.get(o.fingerprint);
-      const same =
-        knownRow !== undefined &&
-        unchanged.get(o.fingerprint) ===
-          JSON.stringify([
-            o.scope,
-            o.status,
-            o.severity,
-            o.suppressed ? 1 : 0,
-            o.name,
-            o.project ?? null,
-            o.owner ?? null,
-            o.message,
-          ]);
-      if (same) {
-        seenAgain.push(knownRow.id);
-        continue;
+  /** Runs a reader in one read transaction (one snapshot), turning what a damaged file throws into the store's error. */
+  private reading<T>(read: () => Promise<T>): Promise<T> {
+    return this.exclusive(async () => {
+      try {
+        this.db.exec('BEGIN');
+        try {
+          return await read();
+        } finally {
+          if (this.db.inTransaction) this.db.exec('COMMIT');
+        }
+      } catch (error) {
+        if (error instanceof HistoryUnreadable) throw error;
+        const { message } = describeError(error);
+        throw new HistoryUnreadable(storeError(this.location, `cannot be read: ${message}`, DAMAGED_HINT));
       }
-      const row = upsertFinding.get({
-        fingerprint: o.fingerprint,
-        ruleId: o.ruleId,
-        rid: o.rid,
-        resourceType: o.resourceType,
-        name: o.name,
-        account: o.account ?? null,
-        region: o.region ?? null,
-        project: o.project ?? null,
-        owner: o.owner ?? null,
-        scope: o.scope,
-        severity: o.severity,
-        status: o.status,
-        suppressed: o.suppressed ? 1 : 0,
-        message: o.message,
-        at: scan.at,
-        scanId,
-      }) as { id: number };
-      ids.set(o.fingerprint, row.id);
-      const state = `${o.status}|${o.severity}|${o.suppressed ? 1 : 0}`;
-      if (before.get(o.fingerprint) !== state)
-        recordChange.run(row.id, scan.at, scanId, o.status, o.severity, o.suppressed ? 1 : 0);
-    }
-    if (seenAgain.length)
-      db.prepare(
-        'UPDATE findings SET last_seen_at = ?, last_scan_id = ? WHERE id IN (SELECT value FROM json_each(?))',
-      ).run(scan.at, scanId, JSON.stringify(seenAgain));
-    const findingId = (fingerprint: string) => ids.get(fingerprint) ?? known.get(fingerprint)!.id;
-    const openEpisode = db.prepare(
-      'INSERT INTO episodes (finding_id, opened_at, opened_scan_id, severity) VALUES (?, ?, ?, ?)',
-    );
-    for (const { fingerprint, severity } of changes.opened)
-      openEpisode.run(findingId(fingerprint), scan.at, scanId, severity);
-    const closeEpisode = db.prepare(
-      `UPDATE episodes SET resolved_at = ?, resolved_scan_id = ?, resolution = ?
-       WHERE finding_id = ? AND resolved_at IS NULL`,
-    );
-    for (const { fingerprint, resolution } of changes.closed)
-      closeEpisode.run(scan.at, scanId, resolution, findingId(fingerprint));
-    // Open episodes follow their finding's current severity.
-    db.prepare(
-      `UPDATE episodes SET severity = (SELECT severity FROM findings WHERE findings.id = episodes.finding_id)
-       WHERE resolved_at IS NULL AND finding_id IN (SELECT id FROM findings WHERE last_scan_id = ?)`,
-    ).run(scanId);
-    return {
-      scanId,
-      duplicate: false,
-      lifecycleApplied,
-      opened: changes.opened.length,
-      closed: changes.closed.length,
-    };
+    });
   }
 
-  /** Runs a reader, turning what a damaged or hand-edited file makes it throw into the store's error. */
-  private reading<T>(read: () => T): T {
-    try {
-      return read();
-    } catch (error) {
-      if (error instanceof HistoryUnreadable) throw error;
-      const { message } = describeError(error);
-      throw new HistoryUnreadable(storeError(this.path, `cannot be read: ${message}`, DAMAGED_HINT));
-    }
+  scans(window: Window = {}): Promise<ScanEntry[]> {
+    return this.reading(() => readScans(this.sql, window));
   }
 
-  /** Scans placed in the window, oldest first. */
-  scans(window: Window = {}): ScanEntry[] {
-    return this.reading(() => this.readScans(window));
+  load(window: Window = {}): Promise<HistoryData> {
+    return this.reading(() => readHistory(this.sql, window));
   }
 
-  private readScans(window: Window): ScanEntry[] {
-    const rows = this.db
-      .prepare('SELECT * FROM scans WHERE at_ms >= ? AND at_ms <= ? ORDER BY at_ms, id')
-      .all(window.since ?? Number.MIN_SAFE_INTEGER, window.until ?? Number.MAX_SAFE_INTEGER) as ScanRow[];
-    return rows.map(toScan);
+  async *rows(): AsyncIterable<TableRow> {
+    for (const { name, order } of HISTORY_TABLES)
+      for (const row of this.db.prepare(`SELECT * FROM ${name} ORDER BY ${order}`).iterate())
+        yield { table: name, row: row as Record<string, SqlValue> };
   }
 
-  /** Everything the KPI reducers need, for scans up to `until` (trend points from `since`). */
-  load(window: Window = {}): HistoryData {
-    return this.reading(() => this.readAll(window));
-  }
-
-  private readAll(window: Window): HistoryData {
-    const db = this.db;
-    const since = window.since ?? Number.MIN_SAFE_INTEGER;
-    const until = window.until ?? Number.MAX_SAFE_INTEGER;
-    const upToUntil = this.readScans({ until });
-    const scans = upToUntil.filter((s) => s.at >= since);
-
-    // Each distinct state is parsed once, however many scans share it.
-    const parsed = new Map<number, ComplianceState>();
-    const stateOf = (id: number, body: string) => {
-      let state = parsed.get(id);
-      if (!state) {
-        state = JSON.parse(body) as ComplianceState;
-        parsed.set(id, state);
+  importRows(rows: AsyncIterable<TableRow>): Promise<Result<{ rows: number; scans: number }, InputError>> {
+    return this.exclusive(async () => {
+      try {
+        return await this.writing(async () => {
+          if (!(await isEmpty(this.sql))) return err(notEmpty(this.location));
+          return ok(await insertRows(this.sql, rows));
+        });
+      } catch (error) {
+        // A source that refused a row (an invalid dump line) says why itself.
+        if (error instanceof Error && 'detail' in error) return err((error as { detail: InputError }).detail);
+        return err(storeError(this.location, `cannot import: ${describeError(error).message}`, IMPORT_HINT));
       }
-      return state;
-    };
-    const tallies: ComplianceTally[] = (
-      db
-        .prepare(
-          `SELECT t.scan_id, t.state_id, st.type, st.body, t.count AS n
-           FROM scan_tallies t JOIN scans sc ON sc.id = t.scan_id JOIN states st ON st.id = t.state_id
-           WHERE sc.at_ms >= ? AND sc.at_ms <= ? AND st.type IN ('cluster', 'instance-group')`,
-        )
-        .all(since, until) as {
-        scan_id: number;
-        state_id: number;
-        type: 'cluster' | 'instance-group';
-        body: string;
-        n: number;
-      }[]
-    ).map((row) => ({
-      scanId: row.scan_id,
-      type: row.type,
-      state: stateOf(row.state_id, row.body),
-      count: row.n,
-    }));
-
-    const resourcesOf = db.prepare(
-      `SELECT r.rid, r.type, r.name, r.cluster, r.scope, st.body
-       FROM observations o JOIN resources r ON r.id = o.resource_id JOIN states st ON st.id = o.state_id
-       WHERE o.scan_id = ? AND r.type IN ('cluster', 'instance-group')`,
-    );
-    const allScopes = new Set(upToUntil.flatMap((s) => s.scope));
-    const newestFirst = [...upToUntil].reverse().map((scan) => ({
-      scope: scan.scope,
-      resources: () =>
-        (
-          resourcesOf.all(scan.id) as {
-            rid: string;
-            type: 'cluster' | 'instance-group';
-            name: string;
-            cluster: string | null;
-            scope: string;
-            body: string;
-          }[]
-        ).map((row) => ({
-          rid: row.rid,
-          type: row.type,
-          name: row.name,
-          ...(row.cluster ? { cluster: row.cluster } : {}),
-          scope: row.scope,
-          scanId: scan.id,
-          state: JSON.parse(row.body) as ComplianceState,
-        })),
-    }));
-    const current: CurrentResource[] = pickCurrent(newestFirst, allScopes).map(({ scope: _s, ...r }) => r);
-
-    const newestCover = newestCoverage(upToUntil);
-    const keys = new Map<string, KeyTimeline & { scope: string }>();
-    const keyRows = db
-      .prepare(
-        `SELECT r.rid, r.account, r.region, r.scope, st.body, k.first_at, min(k.last_at, ?) AS last_at
-         FROM key_spans k JOIN resources r ON r.id = k.resource_id JOIN states st ON st.id = k.state_id
-         WHERE k.first_at <= ? ORDER BY k.first_at`,
-      )
-      .all(until, until) as {
-      rid: string;
-      account: string;
-      region: string;
-      scope: string;
-      body: string;
-      first_at: number;
-      last_at: number;
-    }[];
-    for (const row of keyRows) {
-      const timeline = keys.get(row.rid) ?? {
-        arn: row.rid,
-        account: row.account,
-        region: row.region,
-        scope: row.scope,
-        spans: [],
-        current: false,
-      };
-      timeline.spans.push({
-        state: JSON.parse(row.body) as KeyState,
-        firstAt: row.first_at,
-        lastAt: row.last_at,
-      });
-      keys.set(row.rid, timeline);
-    }
-
-    const episodes = new Map<number, Episode[]>();
-    for (const row of db
-      .prepare(
-        'SELECT finding_id, opened_at, resolved_at, resolution, severity FROM episodes WHERE opened_at <= ? ORDER BY opened_at',
-      )
-      .iterate(until) as Iterable<{
-      finding_id: number;
-      opened_at: number;
-      resolved_at: number | null;
-      resolution: string | null;
-      severity: string;
-    }>) {
-      const list = episodes.get(row.finding_id) ?? [];
-      const resolved = row.resolved_at !== null && row.resolved_at <= until;
-      list.push({
-        openedAt: row.opened_at,
-        severity: row.severity as Severity,
-        ...(resolved ? { resolvedAt: row.resolved_at!, resolution: row.resolution as Resolution } : {}),
-      });
-      episodes.set(row.finding_id, list);
-    }
-    // Status, severity and suppression as they were at `until`.
-    const asOf = new Map<number, { status: string; severity: string; suppressed: number }>();
-    for (const row of db
-      .prepare(
-        `SELECT finding_id, status, severity, suppressed FROM finding_changes WHERE at_ms <= ?
-         ORDER BY finding_id, at_ms, scan_id`,
-      )
-      .iterate(until) as Iterable<{
-      finding_id: number;
-      status: string;
-      severity: string;
-      suppressed: number;
-    }>)
-      asOf.set(row.finding_id, row);
-    const findings: FindingEntry[] = (
-      db.prepare('SELECT * FROM findings WHERE first_seen_at <= ?').all(until) as FindingRow[]
-    )
-      .map((latest) => ({ ...latest, ...asOf.get(latest.id) }))
-      .map((row) => ({
-        fingerprint: row.fingerprint,
-        ruleId: row.rule_id,
-        rid: row.rid,
-        resourceType: row.resource_type as FindingEntry['resourceType'],
-        name: row.name,
-        ...(row.account ? { account: row.account } : {}),
-        ...(row.region ? { region: row.region } : {}),
-        ...(row.project ? { project: row.project } : {}),
-        ...(row.owner ? { owner: row.owner } : {}),
-        severity: row.severity as Severity,
-        status: row.status as Status,
-        suppressed: row.suppressed === 1,
-        message: row.message,
-        firstSeenAt: row.first_seen_at,
-        lastSeenAt: row.last_seen_at,
-        episodes: episodes.get(row.id) ?? [],
-      }));
-
-    const events = (
-      db
-        .prepare('SELECT * FROM access_denied WHERE at_ms >= ? AND at_ms <= ? ORDER BY at_ms')
-        .all(since, until) as {
-        event_id: string;
-        event_time: string;
-        at_ms: number;
-        account: string;
-        region: string;
-        key: string;
-        principal: string;
-        event_name: string;
-        error_code: string;
-      }[]
-    ).map(
-      (row): AccessDeniedEvent => ({
-        eventId: row.event_id,
-        eventTime: row.event_time,
-        at: row.at_ms,
-        account: row.account,
-        region: row.region,
-        key: row.key,
-        principal: row.principal,
-        eventName: row.event_name,
-        errorCode: row.error_code,
-      }),
-    );
-
-    return {
-      scans,
-      tallies,
-      current,
-      keys: [...keys.values()].map(({ scope, ...timeline }) => ({
-        ...timeline,
-        current: Math.max(...timeline.spans.map((s) => s.lastAt)) >= (newestCover.get(scope) ?? 0),
-      })),
-      findings,
-      events,
-    };
+    });
   }
 
   /** `PRAGMA integrity_check` is "ok". */
@@ -852,4 +334,11 @@ export class HistoryStore {
   }
 }
 
-export { SCHEMA_VERSION };
+export const IMPORT_HINT = 'nothing was imported; check that the source is a hyperpod-cmk history export';
+
+export const notEmpty = (location: string): InputError =>
+  storeError(
+    location,
+    'already holds scans: a history is imported only into an empty one',
+    'import into a new file or an empty database, then point --db at it',
+  );

@@ -140,3 +140,40 @@ describe('suppressions', () => {
     expect(find(findings, 'kms-key-stub-one', K1.id).suppressed?.reason).toBe('first');
   });
 });
+
+describe('the summary', () => {
+  it('counts open findings by status and failures by severity, suppressed, baselined and expired apart', () => {
+    const config: Config = {
+      rules: { 'account-stub': 'low' },
+      suppressions: [
+        { rule: 'kms-key-stub-one', resource: K1.id, reason: REASON },
+        { rule: 'kms-key-stub-two', resource: '*', reason: REASON, expires: '2026-01-01' },
+      ],
+    };
+    const baseline = new Set([find(run(config).findings, 'kms-key-stub-one', K2.id).fingerprint]);
+    const { findings, summary } = evaluate(compliantEstate(), {
+      rules,
+      config: resolveConfig(config),
+      now: new Date(NOW),
+      baseline,
+    });
+    expect(findings.map((f) => [f.ruleId, f.status, f.severity, !!f.suppressed, !!f.baseline])).toEqual([
+      ['kms-key-stub-one', 'FAIL', 'high', true, false],
+      ['kms-key-stub-one', 'FAIL', 'high', false, true],
+      ['kms-key-stub-one', 'PASS', 'high', false, false],
+      ['kms-key-stub-two', 'UNKNOWN', 'high', false, false],
+      ['kms-key-stub-two', 'NOT_APPLICABLE', 'high', false, false],
+      ['account-stub', 'FAIL', 'low', false, false],
+    ]);
+    expect(summary).toMatchObject({
+      pass: 1,
+      fail: 1,
+      notApplicable: 1,
+      unknown: 1,
+      suppressed: 1,
+      baseline: 1,
+      expiredSuppressions: 1,
+      failBySeverity: { critical: 0, high: 0, medium: 0, low: 1 },
+    });
+  });
+});

@@ -146,6 +146,7 @@ describe('guardrails --demo', () => {
       'aws_config_config_rule',
       'aws_iam_role',
       'aws_iam_role_policy',
+      'aws_iam_role_policy_attachment',
       'aws_lambda_function',
       'aws_lambda_permission',
       'aws_sns_topic',
@@ -153,6 +154,18 @@ describe('guardrails --demo', () => {
     ]);
     const variables = main.resource.aws_lambda_function!.detection![0]!.environment![0]!.variables;
     expect(JSON.parse(variables.HYPERPOD_CMK_CONFIG!).keyAdmins).toEqual(['arn:aws:iam::*:role/KeyAdmin']);
+    // The optional history: the secret only when given, the VPC only with subnets.
+    // biome-ignore lint/suspicious/noTemplateCurlyInString: an HCL interpolation, as hcl2json returns it
+    expect(variables.HYPERPOD_CMK_DB_SECRET_ARN).toBe('${var.history_database_secret_arn}');
+    const text = read('detection/terraform/main.tf');
+    expect(text).toContain('count = var.history_database_secret_arn == "" ? 0 : 1');
+    expect(text).toContain(
+      'Statement = [{ Effect = "Allow", Action = "secretsmanager:GetSecretValue", Resource = var.history_database_secret_arn }]',
+    );
+    expect(text).toContain('for_each = length(var.subnet_ids) == 0 ? [] : [1]');
+    expect(text).toContain(
+      'condition     = (length(var.subnet_ids) == 0) == (length(var.security_group_ids) == 0)',
+    );
     for (const path of written.filter((p) => p.endsWith('.tf')))
       await expect(parseHcl(path, read(path))).resolves.toBeTypeOf('object');
   });

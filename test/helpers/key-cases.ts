@@ -44,7 +44,10 @@ export const describeKeyDeniedCase = (config?: Config): RuleCase => ({
       status: 'UNKNOWN',
       messageId: 'notCollected',
       resource: keyArn('k1'),
-      data: { what: 'the metadata of alias/k1', reason: 'DescribeKey failed (aws.access_denied)' },
+      data: {
+        what: 'the metadata of alias/k1',
+        reason: 'DescribeKey failed (aws.access_denied): User is not authorized to perform: kms:DescribeKey',
+      },
     },
   ],
 });
@@ -62,14 +65,19 @@ export const iacNotApplicableCases = (messageId: string): RuleCase[] =>
 
 /**
  * The healthy baseline key (`k1`, or a key defined in a template) from each source but live,
- * which the rule must judge the same way: `expected` is the one verdict they all get.
+ * which the rule must judge the same way: `expected` is the one verdict they all get, with the
+ * data `data` gives for the key's label (its alias, or the `<file>#<id>` of a key in a template).
  */
-export const healthyKeyFromEachSource = (messageId: string, config?: Config): RuleCase[] => [
+export const healthyKeyFromEachSource = (
+  messageId: string,
+  data: (keyLabel: string) => Record<string, string | number>,
+  config?: Config,
+): RuleCase[] => [
   {
     name: 'a healthy key read from a snapshot',
     inventory: inventory({ keys: [key('k1', { source: 'snapshot' })] }),
     ...withConfig(config),
-    expected: [{ status: 'PASS', messageId, resource: keyArn('k1') }],
+    expected: [{ status: 'PASS', messageId, resource: keyArn('k1'), data: data('alias/k1') }],
   },
   ...(['cloudformation', 'terraform', 'terraform-plan'] as const).map((source) => {
     const defined = source === 'cloudformation' ? iacKey('HyperPodKey') : iacKey('aws_kms_key.k', source);
@@ -77,7 +85,7 @@ export const healthyKeyFromEachSource = (messageId: string, config?: Config): Ru
       name: `a healthy key defined in ${source}`,
       inventory: iacInventory(source, { keys: [defined] }),
       ...withConfig(config),
-      expected: [{ status: 'PASS' as const, messageId, resource: defined.arn }],
+      expected: [{ status: 'PASS' as const, messageId, resource: defined.arn, data: data(defined.arn) }],
     };
   }),
 ];

@@ -26,7 +26,6 @@ describe('account-kms-audit-trail on IaC', () => {
 
 ruleTester(rule, {
   covers: ['PASS', 'FAIL', 'UNKNOWN'],
-  coversSources: true,
   valid: [
     {
       name: 'a logging multi-Region trail with management events',
@@ -70,7 +69,7 @@ ruleTester(rule, {
           }),
         ],
       },
-      expected: [{ status: 'PASS', messageId: 'trail' }],
+      expected: [{ status: 'PASS', messageId: 'trail', data: { trail: 'audit' } }],
     },
     {
       name: 'a snapshot account with a good trail',
@@ -78,7 +77,7 @@ ruleTester(rule, {
         accounts: [{ id: ACCOUNT, regions: [REGION], source: 'snapshot' }],
         trails: [trail()],
       }),
-      expected: [{ status: 'PASS', messageId: 'trail' }],
+      expected: [{ status: 'PASS', messageId: 'trail', data: { trail: 'audit' } }],
     },
     {
       name: 'only the live accounts of a mixed inventory are judged',
@@ -89,7 +88,7 @@ ruleTester(rule, {
         ],
         trails: [trail()],
       }),
-      expected: [{ status: 'PASS', messageId: 'trail', resource: ACCOUNT }],
+      expected: [{ status: 'PASS', messageId: 'trail', resource: ACCOUNT, data: { trail: 'audit' } }],
     },
   ],
   invalid: [
@@ -108,17 +107,35 @@ ruleTester(rule, {
     {
       name: 'a single-Region trail',
       inventory: withTrails(trail({ isMultiRegion: false })),
-      expected: [{ status: 'FAIL', messageId: 'noTrail', data: { why: 'audit: single-Region' } }],
+      expected: [
+        {
+          status: 'FAIL',
+          messageId: 'noTrail',
+          data: { account: ACCOUNT, why: 'audit: single-Region' },
+        },
+      ],
     },
     {
       name: 'a trail that is not logging',
       inventory: withTrails(trail({ isLogging: false })),
-      expected: [{ status: 'FAIL', messageId: 'noTrail', data: { why: 'audit: not logging' } }],
+      expected: [
+        {
+          status: 'FAIL',
+          messageId: 'noTrail',
+          data: { account: ACCOUNT, why: 'audit: not logging' },
+        },
+      ],
     },
     {
       name: 'a trail without management events',
       inventory: withTrails(trail({ logsManagementEvents: false })),
-      expected: [{ status: 'FAIL', messageId: 'noTrail', data: { why: 'audit: no management events' } }],
+      expected: [
+        {
+          status: 'FAIL',
+          messageId: 'noTrail',
+          data: { account: ACCOUNT, why: 'audit: no management events' },
+        },
+      ],
     },
     {
       name: 'a trail that excludes KMS events',
@@ -127,7 +144,7 @@ ruleTester(rule, {
         {
           status: 'FAIL',
           messageId: 'noTrail',
-          data: { why: 'audit: excludes KMS events' },
+          data: { account: ACCOUNT, why: 'audit: excludes KMS events' },
           evidence: (e) => Array.isArray(e.trails) && e.trails.length === 1,
         },
       ],
@@ -142,7 +159,10 @@ ruleTester(rule, {
         {
           status: 'FAIL',
           messageId: 'noTrail',
-          data: { why: 'regional: single-Region, not logging; data: no management events' },
+          data: {
+            account: ACCOUNT,
+            why: 'regional: single-Region, not logging; data: no management events',
+          },
         },
       ],
     },
@@ -156,8 +176,13 @@ ruleTester(rule, {
         trails: [trail()],
       }),
       expected: [
-        { status: 'PASS', messageId: 'trail', resource: ACCOUNT },
-        { status: 'FAIL', messageId: 'noTrail', resource: OTHER_ACCOUNT, data: { why: 'no trails' } },
+        { status: 'PASS', messageId: 'trail', resource: ACCOUNT, data: { trail: 'audit' } },
+        {
+          status: 'FAIL',
+          messageId: 'noTrail',
+          resource: OTHER_ACCOUNT,
+          data: { account: '444455556666', why: 'no trails' },
+        },
       ],
     },
     {
@@ -168,7 +193,11 @@ ruleTester(rule, {
           status: 'UNKNOWN',
           messageId: 'notCollected',
           resource: ACCOUNT,
-          data: { reason: 'DescribeTrails failed (aws.access_denied)' },
+          data: {
+            account: ACCOUNT,
+            reason:
+              'DescribeTrails failed (aws.access_denied): User is not authorized to perform: cloudtrail:DescribeTrails',
+          },
         },
       ],
     },
@@ -178,7 +207,52 @@ ruleTester(rule, {
         ...withTrails(trail({ isLogging: false })),
         gaps: [gap({ service: 'cloudtrail', operation: 'GetTrailStatus', resource: TRAIL_ARN })],
       },
-      expected: [{ status: 'UNKNOWN', messageId: 'notCollected', data: { reason: 'GetTrailStatus failed' } }],
+      expected: [
+        {
+          status: 'UNKNOWN',
+          messageId: 'notCollected',
+          data: {
+            account: ACCOUNT,
+            reason:
+              'GetTrailStatus failed (aws.access_denied): User is not authorized to perform: cloudtrail:GetTrailStatus',
+          },
+        },
+      ],
+    },
+    {
+      // The live collector leaves out a trail whose status or event selectors it could not read:
+      // only the gap says that there is one, and it may be the trail that logs KMS events.
+      name: 'a trail left out of the inventory because its status could not be read',
+      inventory: {
+        ...withTrails(),
+        gaps: [gap({ service: 'cloudtrail', operation: 'GetTrailStatus', resource: TRAIL_ARN })],
+      },
+      expected: [
+        {
+          status: 'UNKNOWN',
+          messageId: 'notCollected',
+          data: {
+            account: ACCOUNT,
+            reason:
+              'GetTrailStatus failed (aws.access_denied): User is not authorized to perform: cloudtrail:GetTrailStatus',
+          },
+        },
+      ],
+    },
+    {
+      name: 'a trail of another account left out of the inventory does not hide this one',
+      inventory: {
+        ...withTrails(),
+        gaps: [
+          gap({
+            service: 'cloudtrail',
+            operation: 'GetEventSelectors',
+            account: OTHER_ACCOUNT,
+            resource: `arn:aws:cloudtrail:us-east-1:${OTHER_ACCOUNT}:trail/audit`,
+          }),
+        ],
+      },
+      expected: [{ status: 'FAIL', messageId: 'noTrail', data: { account: ACCOUNT, why: 'no trails' } }],
     },
     {
       name: 'a multi-Region trail whose event selectors could not be read',
@@ -187,7 +261,15 @@ ruleTester(rule, {
         gaps: [gap({ service: 'cloudtrail', operation: 'GetEventSelectors', resource: TRAIL_ARN })],
       },
       expected: [
-        { status: 'UNKNOWN', messageId: 'notCollected', data: { reason: 'GetEventSelectors failed' } },
+        {
+          status: 'UNKNOWN',
+          messageId: 'notCollected',
+          data: {
+            account: ACCOUNT,
+            reason:
+              'GetEventSelectors failed (aws.access_denied): User is not authorized to perform: cloudtrail:GetEventSelectors',
+          },
+        },
       ],
     },
     {
@@ -197,7 +279,11 @@ ruleTester(rule, {
         gaps: [gap({ service: 'cloudtrail', operation: 'GetTrailStatus', resource: TRAIL_ARN })],
       },
       expected: [
-        { status: 'FAIL', messageId: 'noTrail', data: { why: 'not logging, no management events' } },
+        {
+          status: 'FAIL',
+          messageId: 'noTrail',
+          data: { account: ACCOUNT, why: 'audit: not logging, no management events' },
+        },
       ],
     },
     {
@@ -206,7 +292,13 @@ ruleTester(rule, {
         ...withTrails(trail({ isMultiRegion: false, isLogging: false })),
         gaps: [gap({ service: 'cloudtrail', operation: 'GetTrailStatus', resource: TRAIL_ARN })],
       },
-      expected: [{ status: 'FAIL', messageId: 'noTrail', data: { why: 'single-Region' } }],
+      expected: [
+        {
+          status: 'FAIL',
+          messageId: 'noTrail',
+          data: { account: ACCOUNT, why: 'audit: single-Region, not logging' },
+        },
+      ],
     },
   ],
 });

@@ -47,7 +47,14 @@ ruleTester(rule, {
           iacCluster('Cluster', [], { tags: { owner: 'a', project: 'b', 'data-sensitivity': 'c' } }),
         ],
       }),
-      expected: [{ status: 'PASS', messageId: 'tagged', resource: iacId('Cluster') }],
+      expected: [
+        {
+          status: 'PASS',
+          messageId: 'tagged',
+          resource: iacId('Cluster'),
+          data: { tags: 'owner, project, data-sensitivity' },
+        },
+      ],
     },
     {
       name: 'Terraform plan: tags known in the plan',
@@ -65,7 +72,12 @@ ruleTester(rule, {
         'terraform-plan',
       ),
       expected: [
-        { status: 'PASS', messageId: 'tagged', resource: `${PLAN_FILE}#awscc_sagemaker_cluster.main` },
+        {
+          status: 'PASS',
+          messageId: 'tagged',
+          resource: `${PLAN_FILE}#awscc_sagemaker_cluster.main`,
+          data: { tags: 'owner, project, data-sensitivity' },
+        },
       ],
     },
   ],
@@ -114,7 +126,9 @@ ruleTester(rule, {
         {
           status: 'UNKNOWN',
           messageId: 'notCollected',
-          data: { reason: 'ListTags failed (aws.access_denied)' },
+          data: {
+            reason: 'ListTags failed (aws.access_denied): not authorized to perform sagemaker:ListTags',
+          },
         },
       ],
     },
@@ -138,14 +152,21 @@ ruleTester(rule, {
           status: 'UNKNOWN',
           messageId: 'unresolved',
           resource: `${TF_FILE}#awscc_sagemaker_cluster.main`,
-          data: { expression: 'var.tags' },
+          data: { what: 'the cluster tags', expression: 'var.tags', reason: 'tags has no value' },
         },
       ],
     },
     {
       name: 'CloudFormation cluster without Tags',
       inventory: iacInventory({ clusters: [iacCluster('Cluster', [], { tags: {} })] }),
-      expected: [{ status: 'FAIL', messageId: 'missing', resource: iacId('Cluster') }],
+      expected: [
+        {
+          status: 'FAIL',
+          messageId: 'missing',
+          resource: iacId('Cluster'),
+          data: { missing: 'owner, project, data-sensitivity' },
+        },
+      ],
     },
     {
       name: 'snapshot: a cluster without the data-sensitivity tag',
@@ -157,7 +178,14 @@ ruleTester(rule, {
     {
       name: 'create-cluster input without Tags',
       inventory: iacInventory({ clusters: [iacCluster('ml', [], { tags: {} }, CLI_JSON)] }, 'cli-json'),
-      expected: [{ status: 'FAIL', messageId: 'missing', resource: `${CLI_FILE}#ml` }],
+      expected: [
+        {
+          status: 'FAIL',
+          messageId: 'missing',
+          resource: `${CLI_FILE}#ml`,
+          data: { missing: 'owner, project, data-sensitivity' },
+        },
+      ],
     },
   ],
 });

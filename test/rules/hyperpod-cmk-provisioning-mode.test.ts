@@ -46,6 +46,7 @@ ruleTester(rule, {
           resource: C1,
           evidence: (e) =>
             e.nodeProvisioningMode === 'Continuous' && (e.groupsWithKeys as string[]).join() === 'workers',
+          data: { orchestrator: 'EKS' },
         },
       ],
     },
@@ -64,7 +65,13 @@ ruleTester(rule, {
     {
       name: 'a cluster without an Orchestrator (Slurm by default) in Continuous mode',
       inventory: one([keyed('workers')], { orchestrator: 'none' }),
-      expected: [{ status: 'PASS', messageId: 'continuous', data: { orchestrator: 'Slurm, the default' } }],
+      expected: [
+        {
+          status: 'PASS',
+          messageId: 'continuous',
+          data: { orchestrator: 'Slurm, the default orchestrator' },
+        },
+      ],
     },
     {
       name: 'Continuous mode decides even when the orchestrator is unknown',
@@ -74,17 +81,24 @@ ruleTester(rule, {
     {
       name: 'Orchestrator not collected does not matter in Continuous mode',
       inventory: one([keyed('workers')], { notCollected: ['Orchestrator'] }),
-      expected: [{ status: 'PASS', messageId: 'continuous' }],
+      expected: [{ status: 'PASS', messageId: 'continuous', data: { orchestrator: 'EKS' } }],
     },
     {
       name: 'EKS in Continuous mode with a restricted group that names no key',
       inventory: one([keyed('workers'), plain('nova', { kind: 'restricted' })], {}),
-      expected: [{ status: 'PASS', messageId: 'continuous' }],
+      expected: [{ status: 'PASS', messageId: 'continuous', data: { orchestrator: 'EKS' } }],
     },
     {
       name: 'CloudFormation: EKS in Continuous mode',
       inventory: iacInventory({ clusters: [iacCluster('Cluster', [keyed('workers')])] }),
-      expected: [{ status: 'PASS', messageId: 'continuous', resource: iacId('Cluster') }],
+      expected: [
+        {
+          status: 'PASS',
+          messageId: 'continuous',
+          resource: iacId('Cluster'),
+          data: { orchestrator: 'EKS' },
+        },
+      ],
     },
     {
       name: 'Terraform plan: EKS in Continuous mode',
@@ -93,7 +107,12 @@ ruleTester(rule, {
         'terraform-plan',
       ),
       expected: [
-        { status: 'PASS', messageId: 'continuous', resource: `${PLAN_FILE}#awscc_sagemaker_cluster.main` },
+        {
+          status: 'PASS',
+          messageId: 'continuous',
+          resource: `${PLAN_FILE}#awscc_sagemaker_cluster.main`,
+          data: { orchestrator: 'EKS' },
+        },
       ],
     },
   ],
@@ -106,7 +125,7 @@ ruleTester(rule, {
     {
       name: 'EKS cluster with NodeProvisioningMode unset',
       inventory: one([plain('workers')], { nodeProvisioningMode: null }),
-      expected: [{ status: 'FAIL', messageId: 'legacyMode', data: { orchestrator: 'EKS' } }],
+      expected: [{ status: 'FAIL', messageId: 'legacyMode', data: { orchestrator: 'EKS', mode: 'unset' } }],
     },
     {
       name: 'a cluster without orchestrator',
@@ -115,7 +134,7 @@ ruleTester(rule, {
         {
           status: 'FAIL',
           messageId: 'legacyMode',
-          data: { orchestrator: 'Slurm, the default orchestrator' },
+          data: { orchestrator: 'Slurm, the default orchestrator', mode: 'unset' },
         },
       ],
     },
@@ -133,7 +152,13 @@ ruleTester(rule, {
     {
       name: 'keys on an EKS cluster with the mode unset',
       inventory: one([keyed('workers')], { nodeProvisioningMode: null }),
-      expected: [{ status: 'FAIL', messageId: 'keyIgnored', data: { groups: 'workers' } }],
+      expected: [
+        {
+          status: 'FAIL',
+          messageId: 'keyIgnored',
+          data: { groups: 'workers', why: 'the cluster (EKS) is not in Continuous mode' },
+        },
+      ],
     },
     {
       name: 'a key on a restricted instance group of a Continuous EKS cluster',
@@ -142,14 +167,20 @@ ruleTester(rule, {
         {
           status: 'FAIL',
           messageId: 'keyIgnored',
-          data: { groups: 'nova', why: 'restricted instance groups' },
+          data: { groups: 'nova', why: 'restricted instance groups do not support customer managed keys' },
         },
       ],
     },
     {
       name: 'an AWS managed key on a Slurm cluster is still a key it cannot use',
       inventory: one([group('workers', { volumes: [rootVolume('alias/aws/sagemaker', null)] })], slurm),
-      expected: [{ status: 'FAIL', messageId: 'keyIgnored' }],
+      expected: [
+        {
+          status: 'FAIL',
+          messageId: 'keyIgnored',
+          data: { groups: 'workers', why: 'the cluster (Slurm) is not in Continuous mode' },
+        },
+      ],
     },
     {
       name: 'an emulator that drops NodeProvisioningMode: unknown for EKS',
@@ -157,12 +188,24 @@ ruleTester(rule, {
         nodeProvisioningMode: null,
         notCollected: ['NodeProvisioningMode'],
       }),
-      expected: [{ status: 'UNKNOWN', messageId: 'notCollected', data: { what: 'NodeProvisioningMode' } }],
+      expected: [
+        {
+          status: 'UNKNOWN',
+          messageId: 'notCollected',
+          data: { what: 'NodeProvisioningMode', reason: 'the source does not report it' },
+        },
+      ],
     },
     {
       name: 'NodeProvisioningMode not collected on a Slurm cluster: unknown, as on EKS',
       inventory: one([keyed('workers')], { ...slurm, notCollected: ['NodeProvisioningMode'] }),
-      expected: [{ status: 'UNKNOWN', messageId: 'notCollected', data: { what: 'NodeProvisioningMode' } }],
+      expected: [
+        {
+          status: 'UNKNOWN',
+          messageId: 'notCollected',
+          data: { what: 'NodeProvisioningMode', reason: 'the source does not report it' },
+        },
+      ],
     },
     {
       name: 'CloudFormation: NodeProvisioningMode from a parameter on EKS',
@@ -178,7 +221,7 @@ ruleTester(rule, {
           status: 'UNKNOWN',
           messageId: 'unresolved',
           resource: iacId('Cluster'),
-          data: { expression: '!Ref Mode' },
+          data: { what: 'NodeProvisioningMode', expression: '!Ref Mode', reason: 'Mode has no value' },
         },
       ],
     },
@@ -192,7 +235,13 @@ ruleTester(rule, {
           }),
         ],
       }),
-      expected: [{ status: 'UNKNOWN', messageId: 'unresolved', data: { expression: '!Ref Mode' } }],
+      expected: [
+        {
+          status: 'UNKNOWN',
+          messageId: 'unresolved',
+          data: { what: 'NodeProvisioningMode', expression: '!Ref Mode', reason: 'Mode has no value' },
+        },
+      ],
     },
     {
       name: 'Terraform: a Slurm cluster (awscc, no orchestrator) without node_provisioning_mode',
@@ -214,14 +263,24 @@ ruleTester(rule, {
           status: 'FAIL',
           messageId: 'keyIgnored',
           resource: `${TF_FILE}#awscc_sagemaker_cluster.main`,
-          data: { why: 'the cluster (Slurm, the default orchestrator) is not in Continuous mode' },
+          data: {
+            groups: 'workers',
+            why: 'the cluster (Slurm, the default orchestrator) is not in Continuous mode',
+          },
         },
       ],
     },
     {
       name: 'snapshot: EKS with the mode unset',
       inventory: asSnapshot(one([plain('workers')], { nodeProvisioningMode: null })),
-      expected: [{ status: 'FAIL', messageId: 'legacyMode', resource: C1 }],
+      expected: [
+        {
+          status: 'FAIL',
+          messageId: 'legacyMode',
+          resource: C1,
+          data: { orchestrator: 'EKS', mode: 'unset' },
+        },
+      ],
     },
     {
       name: 'create-cluster input: a Slurm cluster with keys',
@@ -239,7 +298,12 @@ ruleTester(rule, {
         'cli-json',
       ),
       expected: [
-        { status: 'FAIL', messageId: 'keyIgnored', resource: `${CLI_FILE}#ml`, data: { groups: 'workers' } },
+        {
+          status: 'FAIL',
+          messageId: 'keyIgnored',
+          resource: `${CLI_FILE}#ml`,
+          data: { groups: 'workers', why: 'the cluster (Slurm) is not in Continuous mode' },
+        },
       ],
     },
   ],

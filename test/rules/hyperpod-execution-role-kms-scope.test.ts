@@ -163,28 +163,80 @@ ruleTester(rule, {
       name: 'every key of every account and region',
       inventory: withRole(allow('arn:aws:kms:*:*:key/*', { Action: 'kms:*' })),
       expected: [
-        { status: 'FAIL', messageId: 'wide', data: { actions: USAGE_ACTIONS.join(', '), statements: 'Kms' } },
+        {
+          status: 'FAIL',
+          messageId: 'wide',
+          data: {
+            role: 'arn:aws:iam::111122223333:role/hyperpod-exec',
+            actions: USAGE_ACTIONS.join(', '),
+            statements: 'Kms',
+          },
+        },
       ],
     },
     {
       name: 'every key of the account',
       inventory: withRole(allow(`arn:aws:kms:${REGION}:${ACCOUNT}:key/*`)),
-      expected: [{ status: 'FAIL', messageId: 'wide' }],
+      expected: [
+        {
+          status: 'FAIL',
+          messageId: 'wide',
+          data: {
+            role: 'arn:aws:iam::111122223333:role/hyperpod-exec',
+            actions:
+              'kms:Decrypt, kms:GenerateDataKey, kms:GenerateDataKeyWithoutPlaintext, kms:GenerateDataKeyPair, kms:GenerateDataKeyPairWithoutPlaintext, kms:CreateGrant',
+            statements: 'Kms',
+          },
+        },
+      ],
     },
     {
       name: 'every KMS resource of the account',
       inventory: withRole(allow(`arn:aws:kms:${REGION}:${ACCOUNT}:*`)),
-      expected: [{ status: 'FAIL', messageId: 'wide' }],
+      expected: [
+        {
+          status: 'FAIL',
+          messageId: 'wide',
+          data: {
+            role: 'arn:aws:iam::111122223333:role/hyperpod-exec',
+            actions:
+              'kms:Decrypt, kms:GenerateDataKey, kms:GenerateDataKeyWithoutPlaintext, kms:GenerateDataKeyPair, kms:GenerateDataKeyPairWithoutPlaintext, kms:CreateGrant',
+            statements: 'Kms',
+          },
+        },
+      ],
     },
     {
       name: 'every multi-Region key',
       inventory: withRole(allow(`arn:aws:kms:${REGION}:${ACCOUNT}:key/mrk-*`)),
-      expected: [{ status: 'FAIL', messageId: 'wide' }],
+      expected: [
+        {
+          status: 'FAIL',
+          messageId: 'wide',
+          data: {
+            role: 'arn:aws:iam::111122223333:role/hyperpod-exec',
+            actions:
+              'kms:Decrypt, kms:GenerateDataKey, kms:GenerateDataKeyWithoutPlaintext, kms:GenerateDataKeyPair, kms:GenerateDataKeyPairWithoutPlaintext, kms:CreateGrant',
+            statements: 'Kms',
+          },
+        },
+      ],
     },
     {
       name: 'the key ARN beside "*" is still every key',
       inventory: withRole(allow([k1.arn, '*'])),
-      expected: [{ status: 'FAIL', messageId: 'wide' }],
+      expected: [
+        {
+          status: 'FAIL',
+          messageId: 'wide',
+          data: {
+            role: 'arn:aws:iam::111122223333:role/hyperpod-exec',
+            actions:
+              'kms:Decrypt, kms:GenerateDataKey, kms:GenerateDataKeyWithoutPlaintext, kms:GenerateDataKeyPair, kms:GenerateDataKeyPairWithoutPlaintext, kms:CreateGrant',
+            statements: 'Kms',
+          },
+        },
+      ],
     },
     {
       name: 'NotResource: every key but one',
@@ -193,17 +245,50 @@ ruleTester(rule, {
         Action: USAGE,
         NotResource: `arn:aws:kms:${REGION}:${ACCOUNT}:key/other`,
       }),
-      expected: [{ status: 'FAIL', messageId: 'wide' }],
+      expected: [
+        {
+          status: 'FAIL',
+          messageId: 'wide',
+          data: {
+            role: 'arn:aws:iam::111122223333:role/hyperpod-exec',
+            actions:
+              'kms:Decrypt, kms:GenerateDataKey, kms:GenerateDataKeyWithoutPlaintext, kms:GenerateDataKeyPair, kms:GenerateDataKeyPairWithoutPlaintext, kms:CreateGrant',
+            statements: 'statement 1',
+          },
+        },
+      ],
     },
     {
       name: 'Action "*" on Resource "*" (administrator access)',
       inventory: withRole({ Effect: 'Allow', Action: '*', Resource: '*' }),
-      expected: [{ status: 'FAIL', messageId: 'wide', data: { actions: 'kms:Encrypt, kms:Decrypt' } }],
+      expected: [
+        {
+          status: 'FAIL',
+          messageId: 'wide',
+          data: {
+            role: 'arn:aws:iam::111122223333:role/hyperpod-exec',
+            actions:
+              'kms:Encrypt, kms:Decrypt, kms:ReEncryptFrom, kms:ReEncryptTo, kms:GenerateDataKey, kms:GenerateDataKeyWithoutPlaintext, kms:GenerateDataKeyPair, kms:GenerateDataKeyPairWithoutPlaintext, kms:GenerateMac, kms:VerifyMac, kms:Sign, kms:Verify, kms:DeriveSharedSecret, kms:CreateGrant',
+            statements: 'statement 1',
+          },
+        },
+      ],
     },
     {
       name: 'NotAction leaving KMS on every key',
       inventory: withRole({ Effect: 'Allow', NotAction: 'iam:*', Resource: '*' }),
-      expected: [{ status: 'FAIL', messageId: 'wide' }],
+      expected: [
+        {
+          status: 'FAIL',
+          messageId: 'wide',
+          data: {
+            role: 'arn:aws:iam::111122223333:role/hyperpod-exec',
+            actions:
+              'kms:Encrypt, kms:Decrypt, kms:ReEncryptFrom, kms:ReEncryptTo, kms:GenerateDataKey, kms:GenerateDataKeyWithoutPlaintext, kms:GenerateDataKeyPair, kms:GenerateDataKeyPairWithoutPlaintext, kms:GenerateMac, kms:VerifyMac, kms:Sign, kms:Verify, kms:DeriveSharedSecret, kms:CreateGrant',
+            statements: 'statement 1',
+          },
+        },
+      ],
     },
     {
       name: 'kms:ViaService does not narrow the keys',
@@ -212,33 +297,88 @@ ruleTester(rule, {
           Condition: { StringEquals: { 'kms:ViaService': 'sagemaker.us-east-1.amazonaws.com' } },
         }),
       ),
-      expected: [{ status: 'FAIL', messageId: 'wide' }],
+      expected: [
+        {
+          status: 'FAIL',
+          messageId: 'wide',
+          data: {
+            role: 'arn:aws:iam::111122223333:role/hyperpod-exec',
+            actions:
+              'kms:Decrypt, kms:GenerateDataKey, kms:GenerateDataKeyWithoutPlaintext, kms:GenerateDataKeyPair, kms:GenerateDataKeyPairWithoutPlaintext, kms:CreateGrant',
+            statements: 'Kms',
+          },
+        },
+      ],
     },
     {
       name: 'a negated tag condition does not narrow (untagged keys pass)',
       inventory: withRole(
         allow('*', { Condition: { StringNotEquals: { 'aws:ResourceTag/tenant': 'globex' } } }),
       ),
-      expected: [{ status: 'FAIL', messageId: 'wide' }],
+      expected: [
+        {
+          status: 'FAIL',
+          messageId: 'wide',
+          data: {
+            role: 'arn:aws:iam::111122223333:role/hyperpod-exec',
+            actions:
+              'kms:Decrypt, kms:GenerateDataKey, kms:GenerateDataKeyWithoutPlaintext, kms:GenerateDataKeyPair, kms:GenerateDataKeyPairWithoutPlaintext, kms:CreateGrant',
+            statements: 'Kms',
+          },
+        },
+      ],
     },
     {
       name: 'a tag condition with IfExists does not narrow (untagged keys pass)',
       inventory: withRole(
         allow('*', { Condition: { StringEqualsIfExists: { 'aws:ResourceTag/project': 'llm' } } }),
       ),
-      expected: [{ status: 'FAIL', messageId: 'wide' }],
+      expected: [
+        {
+          status: 'FAIL',
+          messageId: 'wide',
+          data: {
+            role: 'arn:aws:iam::111122223333:role/hyperpod-exec',
+            actions:
+              'kms:Decrypt, kms:GenerateDataKey, kms:GenerateDataKeyWithoutPlaintext, kms:GenerateDataKeyPair, kms:GenerateDataKeyPairWithoutPlaintext, kms:CreateGrant',
+            statements: 'Kms',
+          },
+        },
+      ],
     },
     {
       name: 'a tag condition with a wildcard value does not narrow',
       inventory: withRole(allow('*', { Condition: { StringLike: { 'aws:ResourceTag/project': '*' } } })),
-      expected: [{ status: 'FAIL', messageId: 'wide' }],
+      expected: [
+        {
+          status: 'FAIL',
+          messageId: 'wide',
+          data: {
+            role: 'arn:aws:iam::111122223333:role/hyperpod-exec',
+            actions:
+              'kms:Decrypt, kms:GenerateDataKey, kms:GenerateDataKeyWithoutPlaintext, kms:GenerateDataKeyPair, kms:GenerateDataKeyPairWithoutPlaintext, kms:CreateGrant',
+            statements: 'Kms',
+          },
+        },
+      ],
     },
     {
       name: 'ForAllValues on aliases does not narrow (keys without aliases pass)',
       inventory: withRole(
         allow('*', { Condition: { 'ForAllValues:StringEquals': { 'kms:ResourceAliases': 'alias/k1' } } }),
       ),
-      expected: [{ status: 'FAIL', messageId: 'wide' }],
+      expected: [
+        {
+          status: 'FAIL',
+          messageId: 'wide',
+          data: {
+            role: 'arn:aws:iam::111122223333:role/hyperpod-exec',
+            actions:
+              'kms:Decrypt, kms:GenerateDataKey, kms:GenerateDataKeyWithoutPlaintext, kms:GenerateDataKeyPair, kms:GenerateDataKeyPairWithoutPlaintext, kms:CreateGrant',
+            statements: 'Kms',
+          },
+        },
+      ],
     },
     {
       name: 'a Deny on other keys under a condition does not confine',
@@ -248,7 +388,18 @@ ruleTester(rule, {
         NotResource: [k1.arn],
         Condition: { StringEquals: { 'aws:RequestedRegion': 'us-west-2' } },
       }),
-      expected: [{ status: 'FAIL', messageId: 'wide' }],
+      expected: [
+        {
+          status: 'FAIL',
+          messageId: 'wide',
+          data: {
+            role: 'arn:aws:iam::111122223333:role/hyperpod-exec',
+            actions:
+              'kms:Decrypt, kms:GenerateDataKey, kms:GenerateDataKeyWithoutPlaintext, kms:GenerateDataKeyPair, kms:GenerateDataKeyPairWithoutPlaintext, kms:CreateGrant',
+            statements: 'Kms',
+          },
+        },
+      ],
     },
     {
       name: 'a Deny with a wildcard NotResource does not confine',
@@ -257,7 +408,18 @@ ruleTester(rule, {
         Action: 'kms:*',
         NotResource: `arn:aws:kms:${REGION}:${ACCOUNT}:key/*`,
       }),
-      expected: [{ status: 'FAIL', messageId: 'wide' }],
+      expected: [
+        {
+          status: 'FAIL',
+          messageId: 'wide',
+          data: {
+            role: 'arn:aws:iam::111122223333:role/hyperpod-exec',
+            actions:
+              'kms:Decrypt, kms:GenerateDataKey, kms:GenerateDataKeyWithoutPlaintext, kms:GenerateDataKeyPair, kms:GenerateDataKeyPairWithoutPlaintext, kms:CreateGrant',
+            statements: 'Kms',
+          },
+        },
+      ],
     },
     {
       name: 'a Deny that confines Decrypt leaves the other actions wide',
@@ -266,7 +428,12 @@ ruleTester(rule, {
         {
           status: 'FAIL',
           messageId: 'wide',
-          data: { actions: 'kms:GenerateDataKey, kms:GenerateDataKeyWithoutPlaintext' },
+          data: {
+            role: 'arn:aws:iam::111122223333:role/hyperpod-exec',
+            actions:
+              'kms:GenerateDataKey, kms:GenerateDataKeyWithoutPlaintext, kms:GenerateDataKeyPair, kms:GenerateDataKeyPairWithoutPlaintext, kms:CreateGrant',
+            statements: 'Kms',
+          },
           evidence: (e) => !JSON.stringify(e).includes('kms:Decrypt'),
         },
       ],
@@ -274,7 +441,18 @@ ruleTester(rule, {
     {
       name: 'several wide statements are all named',
       inventory: withRole(allow('*', { Sid: 'One' }), allow('arn:aws:kms:*:*:key/*', { Sid: 'Two' })),
-      expected: [{ status: 'FAIL', messageId: 'wide', data: { statements: 'One, Two' } }],
+      expected: [
+        {
+          status: 'FAIL',
+          messageId: 'wide',
+          data: {
+            role: 'arn:aws:iam::111122223333:role/hyperpod-exec',
+            actions:
+              'kms:Decrypt, kms:GenerateDataKey, kms:GenerateDataKeyWithoutPlaintext, kms:GenerateDataKeyPair, kms:GenerateDataKeyPairWithoutPlaintext, kms:CreateGrant',
+            statements: 'One, Two',
+          },
+        },
+      ],
     },
     {
       name: 'the role policies could not be read',
@@ -296,7 +474,11 @@ ruleTester(rule, {
         {
           status: 'UNKNOWN',
           messageId: 'notCollected',
-          data: { role: EXEC_ROLE, reason: 'ListRolePolicies failed (aws.access_denied)' },
+          data: {
+            role: EXEC_ROLE,
+            reason:
+              'ListRolePolicies failed (aws.access_denied): not authorized to perform iam:ListRolePolicies',
+          },
         },
       ],
     },
@@ -305,7 +487,13 @@ ruleTester(rule, {
       inventory: inventory({
         clusters: [cluster('c1', [group('workers', { volumes: [rootVolume(k1.arn)] })])],
       }),
-      expected: [{ status: 'UNKNOWN', messageId: 'notCollected', data: { reason: 'not collected' } }],
+      expected: [
+        {
+          status: 'UNKNOWN',
+          messageId: 'notCollected',
+          data: { role: 'arn:aws:iam::111122223333:role/hyperpod-exec', reason: 'not collected' },
+        },
+      ],
     },
     {
       name: 'Terraform: execution role from a variable',
@@ -327,7 +515,15 @@ ruleTester(rule, {
         'terraform',
       ),
       expected: [
-        { status: 'UNKNOWN', messageId: 'unresolved', data: { expression: 'var.execution_role_arn' } },
+        {
+          status: 'UNKNOWN',
+          messageId: 'unresolved',
+          data: {
+            what: 'the execution role',
+            expression: 'var.execution_role_arn',
+            reason: 'execution_role_arn has no value',
+          },
+        },
       ],
     },
     {
@@ -345,7 +541,7 @@ ruleTester(rule, {
           status: 'FAIL',
           messageId: 'wide',
           resource: `${iacId('Cluster')}/instance-group/workers`,
-          data: { role: iacId('ExecRole') },
+          data: { role: iacId('ExecRole'), actions: 'kms:CreateGrant', statements: 'statement 1' },
         },
       ],
     },
@@ -354,7 +550,14 @@ ruleTester(rule, {
       inventory: asSnapshot(
         inventory({ clusters: [cluster('c1', [group('workers', { volumes: [rootVolume(k1.arn)] })])] }),
       ),
-      expected: [{ status: 'UNKNOWN', messageId: 'notCollected', resource: GROUP }],
+      expected: [
+        {
+          status: 'UNKNOWN',
+          messageId: 'notCollected',
+          resource: GROUP,
+          data: { role: 'arn:aws:iam::111122223333:role/hyperpod-exec', reason: 'not collected' },
+        },
+      ],
     },
     {
       name: 'Terraform plan: the role policy of the plan on every key',
@@ -377,6 +580,12 @@ ruleTester(rule, {
           status: 'FAIL',
           messageId: 'wide',
           resource: `${PLAN_FILE}#awscc_sagemaker_cluster.main/instance-group/workers`,
+          data: {
+            role: 'infra/plan.json#aws_iam_role.exec',
+            actions:
+              'kms:Decrypt, kms:GenerateDataKey, kms:GenerateDataKeyWithoutPlaintext, kms:GenerateDataKeyPair, kms:GenerateDataKeyPairWithoutPlaintext, kms:CreateGrant',
+            statements: 'Kms',
+          },
         },
       ],
     },

@@ -86,13 +86,25 @@ ruleTester(rule, {
         keys: [iacKey('GroupKey')],
       }),
       expected: [
-        { status: 'PASS', messageId: 'exists', resource: `${iacId('Cluster')}/instance-group/workers` },
+        {
+          status: 'PASS',
+          messageId: 'exists',
+          resource: `${iacId('Cluster')}/instance-group/workers`,
+          data: { keys: 'infra/hyperpod.yaml#GroupKey' },
+        },
       ],
     },
     {
       name: 'snapshot: every key resolves',
       inventory: asSnapshot(compliantEstate()),
-      expected: [{ status: 'PASS', messageId: 'exists', resource: GROUP }],
+      expected: [
+        {
+          status: 'PASS',
+          messageId: 'exists',
+          resource: GROUP,
+          data: { keys: 'arn:aws:kms:us-east-1:111122223333:key/k1' },
+        },
+      ],
     },
     {
       name: 'Terraform plan: the key resource of the plan',
@@ -131,7 +143,12 @@ ruleTester(rule, {
           status: 'FAIL',
           messageId: 'otherRegion',
           resource: GROUP,
-          data: { volume: 'secondary', keyRegion: 'us-west-2', clusterRegion: 'us-east-1' },
+          data: {
+            volume: 'secondary',
+            key: 'arn:aws:kms:us-west-2:111122223333:key/west',
+            keyRegion: 'us-west-2',
+            clusterRegion: 'us-east-1',
+          },
         },
       ],
     },
@@ -143,7 +160,18 @@ ruleTester(rule, {
           'arn:aws:kms:ap-southeast-2:111122223333:key/mrk-1234abcd12ab34cd56ef1234567890ab',
         ),
       ]),
-      expected: [{ status: 'FAIL', messageId: 'otherRegion', data: { keyRegion: 'ap-southeast-2' } }],
+      expected: [
+        {
+          status: 'FAIL',
+          messageId: 'otherRegion',
+          data: {
+            volume: 'root',
+            key: 'arn:aws:kms:ap-southeast-2:111122223333:key/mrk-1234abcd12ab34cd56ef1234567890ab',
+            keyRegion: 'ap-southeast-2',
+            clusterRegion: 'us-east-1',
+          },
+        },
+      ],
     },
     {
       name: 'create-cluster input in a known Region (--region): a key ARN of another Region fails',
@@ -174,7 +202,12 @@ ruleTester(rule, {
         {
           status: 'FAIL',
           messageId: 'otherRegion',
-          data: { keyRegion: 'eu-west-1', clusterRegion: 'us-east-1' },
+          data: {
+            volume: 'root',
+            key: 'arn:aws:kms:eu-west-1:111122223333:alias/workers',
+            keyRegion: 'eu-west-1',
+            clusterRegion: 'us-east-1',
+          },
         },
       ],
     },
@@ -202,14 +235,25 @@ ruleTester(rule, {
         {
           status: 'UNKNOWN',
           messageId: 'regionUnknown',
-          data: { keyRegion: 'us-west-2', clusterRegion: IAC_REGION },
+          data: {
+            volume: 'root',
+            key: 'aws_kms_key.west.arn',
+            keyRegion: 'us-west-2',
+            clusterRegion: IAC_REGION,
+          },
         },
       ],
     },
     {
       name: 'alias that no longer exists',
       inventory: c1([notFound('root', 'alias/retired')]),
-      expected: [{ status: 'FAIL', messageId: 'notFound', data: { volume: 'root', key: 'alias/retired' } }],
+      expected: [
+        {
+          status: 'FAIL',
+          messageId: 'notFound',
+          data: { volume: 'root', key: 'alias/retired', reason: "Key 'alias/retired' does not exist" },
+        },
+      ],
     },
     {
       name: 'deleted secondary key beside a good root key',
@@ -217,36 +261,78 @@ ruleTester(rule, {
         rootVolume(k1.arn),
         notFound('secondary', 'arn:aws:kms:us-east-1:111122223333:key/gone'),
       ]),
-      expected: [{ status: 'FAIL', messageId: 'notFound', data: { volume: 'secondary' } }],
+      expected: [
+        {
+          status: 'FAIL',
+          messageId: 'notFound',
+          data: {
+            volume: 'secondary',
+            key: 'arn:aws:kms:us-east-1:111122223333:key/gone',
+            reason: "Key 'arn:aws:kms:us-east-1:111122223333:key/gone' does not exist",
+          },
+        },
+      ],
     },
     {
       name: 'a missing key outweighs an unknown one listed before it',
       inventory: c1([denied('root', 'alias/secret'), notFound('secondary', 'alias/retired')]),
-      expected: [{ status: 'FAIL', messageId: 'notFound', data: { key: 'alias/retired' } }],
+      expected: [
+        {
+          status: 'FAIL',
+          messageId: 'notFound',
+          data: { volume: 'secondary', key: 'alias/retired', reason: "Key 'alias/retired' does not exist" },
+        },
+      ],
     },
     {
       name: 'a missing key outweighs an unresolvable one listed before it',
       inventory: c1([fromParameter('root'), notFound('secondary', 'alias/retired')]),
-      expected: [{ status: 'FAIL', messageId: 'notFound' }],
+      expected: [
+        {
+          status: 'FAIL',
+          messageId: 'notFound',
+          data: { volume: 'secondary', key: 'alias/retired', reason: "Key 'alias/retired' does not exist" },
+        },
+      ],
     },
     {
       name: 'DescribeKey denied: unknown, never a pass',
       inventory: c1([rootVolume(k1.arn), denied('secondary', 'alias/secret')]),
       expected: [
-        { status: 'UNKNOWN', messageId: 'unknown', data: { key: 'alias/secret', reason: 'AccessDenied' } },
+        {
+          status: 'UNKNOWN',
+          messageId: 'unknown',
+          data: { volume: 'secondary', key: 'alias/secret', reason: 'kms:DescribeKey AccessDenied' },
+        },
       ],
     },
     {
       name: 'a reference nobody resolved',
       inventory: c1([{ role: 'root', kmsKeyId: 'arn:aws:kms:us-east-1:444455556666:key/x' }]),
-      expected: [{ status: 'UNKNOWN', messageId: 'unknown', data: { reason: 'not resolved' } }],
+      expected: [
+        {
+          status: 'UNKNOWN',
+          messageId: 'unknown',
+          data: { volume: 'root', key: 'arn:aws:kms:us-east-1:444455556666:key/x', reason: 'not resolved' },
+        },
+      ],
     },
     {
       name: 'CloudFormation: key from an unset parameter',
       inventory: iacInventory({
         clusters: [iacCluster('Cluster', [group('workers', { volumes: [fromParameter('root')] })])],
       }),
-      expected: [{ status: 'UNKNOWN', messageId: 'unresolved', data: { expression: '!Ref KmsKeyArn' } }],
+      expected: [
+        {
+          status: 'UNKNOWN',
+          messageId: 'unresolved',
+          data: {
+            what: 'the root volume key',
+            expression: '!Ref KmsKeyArn',
+            reason: 'KmsKeyArn has no value',
+          },
+        },
+      ],
     },
     {
       name: 'CloudFormation: literal key ARN of a key outside the template',
@@ -266,7 +352,15 @@ ruleTester(rule, {
         ],
       }),
       expected: [
-        { status: 'UNKNOWN', messageId: 'unknown', data: { reason: 'not defined in the scanned files' } },
+        {
+          status: 'UNKNOWN',
+          messageId: 'unknown',
+          data: {
+            volume: 'root',
+            key: 'arn:aws:kms:us-east-1:111122223333:key/outside',
+            reason: 'the key is not defined in the scanned files',
+          },
+        },
       ],
     },
     {
@@ -276,7 +370,17 @@ ruleTester(rule, {
           iacCluster('Cluster', [group('workers', { volumes: unresolved('!If [UseCmk, ...]', ['UseCmk']) })]),
         ],
       }),
-      expected: [{ status: 'UNKNOWN', messageId: 'unresolved' }],
+      expected: [
+        {
+          status: 'UNKNOWN',
+          messageId: 'unresolved',
+          data: {
+            what: 'the storage configuration',
+            expression: '!If [UseCmk, ...]',
+            reason: 'UseCmk has no value',
+          },
+        },
+      ],
     },
     {
       name: 'create-cluster input: a literal key ARN cannot be checked offline',
@@ -304,7 +408,16 @@ ruleTester(rule, {
         'cli-json',
       ),
       expected: [
-        { status: 'UNKNOWN', messageId: 'unknown', resource: `${CLI_FILE}#ml/instance-group/workers` },
+        {
+          status: 'UNKNOWN',
+          messageId: 'unknown',
+          resource: `${CLI_FILE}#ml/instance-group/workers`,
+          data: {
+            volume: 'root',
+            key: 'arn:aws:kms:us-east-1:111122223333:key/k7',
+            reason: 'defined outside the scanned files',
+          },
+        },
       ],
     },
     {
@@ -331,7 +444,11 @@ ruleTester(rule, {
           status: 'UNKNOWN',
           messageId: 'unresolved',
           resource: `${TF_FILE}#awscc_sagemaker_cluster.main/instance-group/workers`,
-          data: { expression: 'var.kms_key_arn' },
+          data: {
+            what: 'the root volume key',
+            expression: 'var.kms_key_arn',
+            reason: 'kms_key_arn has no value',
+          },
         },
       ],
     },

@@ -45,6 +45,7 @@ import {
   secondaryVolume,
 } from '../helpers/inventory.js';
 import { ruleTester } from '../helpers/rule-tester.js';
+import { organizationCases } from './hyperpod-key-grants-execution-role.org.js';
 
 const GROUP = `${clusterArn('c1')}/instance-group/workers`;
 const VIA = `sagemaker.${REGION}.amazonaws.com`;
@@ -111,7 +112,23 @@ ruleTester(rule, {
       name: 'key policy grants the role directly, IAM not needed',
       inventory: estate(undefined, { role: null }),
       expected: [
-        { status: 'PASS', messageId: 'granted', resource: GROUP, data: { role: EXEC_ROLE, key: 'alias/k1' } },
+        { status: 'PASS', messageId: 'granted', resource: GROUP, data: { key: 'alias/k1', role: EXEC_ROLE } },
+      ],
+    },
+    {
+      name: 'two keys that both grant: the PASS names both',
+      inventory: estate(undefined, {
+        role: null,
+        volumes: (k) => [rootVolume(k.arn), secondaryVolume(keyArn('k2'))],
+        extraKeys: [key('k2')],
+      }),
+      expected: [
+        {
+          status: 'PASS',
+          messageId: 'granted',
+          resource: GROUP,
+          data: { key: 'alias/k1, alias/k2', role: EXEC_ROLE },
+        },
       ],
     },
     {
@@ -121,33 +138,63 @@ ruleTester(rule, {
         { ...createGrantStatement(), Resource: keyArn('k1') },
         { ...describeKeyStatement(), Resource: keyArn('k1') },
       ]),
-      expected: [{ status: 'PASS', messageId: 'granted' }],
+      expected: [
+        {
+          status: 'PASS',
+          messageId: 'granted',
+          data: { key: 'alias/k1', role: 'arn:aws:iam::111122223333:role/hyperpod-exec' },
+        },
+      ],
     },
     {
       name: 'root delegation, and the role IAM policy allows both via SageMaker',
       inventory: estate(delegationOnly, {
         role: { kmsStatements: [identityFor(keyArn('k1'), { StringEquals: { 'kms:ViaService': VIA } })] },
       }),
-      expected: [{ status: 'PASS', messageId: 'granted' }],
+      expected: [
+        {
+          status: 'PASS',
+          messageId: 'granted',
+          data: { key: 'alias/k1', role: 'arn:aws:iam::111122223333:role/hyperpod-exec' },
+        },
+      ],
     },
     {
       name: 'delegation through a bare account id',
       inventory: estate([{ ...rootStatement(), Principal: { AWS: ACCOUNT } }], {
         role: { kmsStatements: [identityFor('*')] },
       }),
-      expected: [{ status: 'PASS', messageId: 'granted' }],
+      expected: [
+        {
+          status: 'PASS',
+          messageId: 'granted',
+          data: { key: 'alias/k1', role: 'arn:aws:iam::111122223333:role/hyperpod-exec' },
+        },
+      ],
     },
     {
       name: 'the role among a list of principals',
       inventory: estate([both({ Principal: { AWS: [`arn:aws:iam::${ACCOUNT}:role/other`, EXEC_ROLE] } })]),
-      expected: [{ status: 'PASS', messageId: 'granted' }],
+      expected: [
+        {
+          status: 'PASS',
+          messageId: 'granted',
+          data: { key: 'alias/k1', role: 'arn:aws:iam::111122223333:role/hyperpod-exec' },
+        },
+      ],
     },
     {
       name: 'Principal "*" restricted to the role by aws:PrincipalArn',
       inventory: estate([
         both({ Principal: '*', Condition: { ArnEquals: { 'aws:PrincipalArn': EXEC_ROLE } } }),
       ]),
-      expected: [{ status: 'PASS', messageId: 'granted' }],
+      expected: [
+        {
+          status: 'PASS',
+          messageId: 'granted',
+          data: { key: 'alias/k1', role: 'arn:aws:iam::111122223333:role/hyperpod-exec' },
+        },
+      ],
     },
     {
       name: '{"AWS": "*"} restricted to the account by kms:CallerAccount',
@@ -157,7 +204,13 @@ ruleTester(rule, {
           Condition: { StringEquals: { 'kms:CallerAccount': ACCOUNT, 'kms:ViaService': VIA } },
         }),
       ]),
-      expected: [{ status: 'PASS', messageId: 'granted' }],
+      expected: [
+        {
+          status: 'PASS',
+          messageId: 'granted',
+          data: { key: 'alias/k1', role: 'arn:aws:iam::111122223333:role/hyperpod-exec' },
+        },
+      ],
     },
     {
       name: 'a role with a path, named with its path',
@@ -165,31 +218,61 @@ ruleTester(rule, {
         const arn = `arn:aws:iam::${ACCOUNT}:role/ml/hyperpod-exec`;
         return estate([both({ Principal: { AWS: arn } })], { group: { executionRole: arn }, role: null });
       })(),
-      expected: [{ status: 'PASS', messageId: 'granted' }],
+      expected: [
+        {
+          status: 'PASS',
+          messageId: 'granted',
+          data: { key: 'alias/k1', role: 'arn:aws:iam::111122223333:role/ml/hyperpod-exec' },
+        },
+      ],
     },
     {
       name: 'the role by its current unique id',
       inventory: estate([both({ Principal: { AWS: ROLE_ID } })]),
-      expected: [{ status: 'PASS', messageId: 'granted' }],
+      expected: [
+        {
+          status: 'PASS',
+          messageId: 'granted',
+          data: { key: 'alias/k1', role: 'arn:aws:iam::111122223333:role/hyperpod-exec' },
+        },
+      ],
     },
     {
       name: 'wildcard actions kms:Create* and kms:Describe*',
       inventory: estate([both({ Action: ['kms:Create*', 'kms:Describe*'] })]),
-      expected: [{ status: 'PASS', messageId: 'granted' }],
+      expected: [
+        {
+          status: 'PASS',
+          messageId: 'granted',
+          data: { key: 'alias/k1', role: 'arn:aws:iam::111122223333:role/hyperpod-exec' },
+        },
+      ],
     },
     {
       name: 'NotAction that leaves CreateGrant and DescribeKey',
       inventory: estate([
         { ...both(), Action: undefined, NotAction: ['kms:Decrypt', 'kms:Encrypt'] } as PolicyStatement,
       ]),
-      expected: [{ status: 'PASS', messageId: 'granted' }],
+      expected: [
+        {
+          status: 'PASS',
+          messageId: 'granted',
+          data: { key: 'alias/k1', role: 'arn:aws:iam::111122223333:role/hyperpod-exec' },
+        },
+      ],
     },
     {
       name: 'kms:ViaService for every region by StringLike',
       inventory: estate([
         both({ Condition: { StringLike: { 'kms:ViaService': 'sagemaker.*.amazonaws.com' } } }),
       ]),
-      expected: [{ status: 'PASS', messageId: 'granted' }],
+      expected: [
+        {
+          status: 'PASS',
+          messageId: 'granted',
+          data: { key: 'alias/k1', role: 'arn:aws:iam::111122223333:role/hyperpod-exec' },
+        },
+      ],
     },
     {
       name: 'grant operations limited to what HyperPod asks for',
@@ -205,14 +288,26 @@ ruleTester(rule, {
           },
         },
       ]),
-      expected: [{ status: 'PASS', messageId: 'granted' }],
+      expected: [
+        {
+          status: 'PASS',
+          messageId: 'granted',
+          data: { key: 'alias/k1', role: 'arn:aws:iam::111122223333:role/hyperpod-exec' },
+        },
+      ],
     },
     {
       name: 'encryption context with IfExists: HyperPod sends none, so it holds',
       inventory: estate([
         both({ Condition: { StringEqualsIfExists: { 'kms:EncryptionContext:tenant': 'acme' } } }),
       ]),
-      expected: [{ status: 'PASS', messageId: 'granted' }],
+      expected: [
+        {
+          status: 'PASS',
+          messageId: 'granted',
+          data: { key: 'alias/k1', role: 'arn:aws:iam::111122223333:role/hyperpod-exec' },
+        },
+      ],
     },
     {
       name: 'a Deny outside SageMaker does not touch HyperPod (StringNotEquals on kms:ViaService)',
@@ -220,7 +315,13 @@ ruleTester(rule, {
         ...(goodPolicy().Statement as PolicyStatement[]),
         deny({ Condition: { StringNotEquals: { 'kms:ViaService': VIA } } }),
       ]),
-      expected: [{ status: 'PASS', messageId: 'granted' }],
+      expected: [
+        {
+          status: 'PASS',
+          messageId: 'granted',
+          data: { key: 'alias/k1', role: 'arn:aws:iam::111122223333:role/hyperpod-exec' },
+        },
+      ],
     },
     {
       name: 'a Deny on requests without TLS does not touch HyperPod (KMS speaks only TLS)',
@@ -228,7 +329,13 @@ ruleTester(rule, {
         ...(goodPolicy().Statement as PolicyStatement[]),
         deny({ Condition: { Bool: { 'aws:SecureTransport': 'false' } } }),
       ]),
-      expected: [{ status: 'PASS', messageId: 'granted' }],
+      expected: [
+        {
+          status: 'PASS',
+          messageId: 'granted',
+          data: { key: 'alias/k1', role: 'arn:aws:iam::111122223333:role/hyperpod-exec' },
+        },
+      ],
     },
     {
       name: 'a Deny on grants for non-AWS resources does not touch HyperPod',
@@ -236,7 +343,13 @@ ruleTester(rule, {
         ...(goodPolicy().Statement as PolicyStatement[]),
         deny({ Action: 'kms:CreateGrant', Condition: { Bool: { 'kms:GrantIsForAWSResource': 'false' } } }),
       ]),
-      expected: [{ status: 'PASS', messageId: 'granted' }],
+      expected: [
+        {
+          status: 'PASS',
+          messageId: 'granted',
+          data: { key: 'alias/k1', role: 'arn:aws:iam::111122223333:role/hyperpod-exec' },
+        },
+      ],
     },
     {
       name: 'a Deny on grants that allow Encrypt does not touch HyperPod',
@@ -249,7 +362,13 @@ ruleTester(rule, {
           },
         }),
       ]),
-      expected: [{ status: 'PASS', messageId: 'granted' }],
+      expected: [
+        {
+          status: 'PASS',
+          messageId: 'granted',
+          data: { key: 'alias/k1', role: 'arn:aws:iam::111122223333:role/hyperpod-exec' },
+        },
+      ],
     },
     {
       name: 'a Deny with NotPrincipal naming the role and its account exempts the role',
@@ -262,14 +381,26 @@ ruleTester(rule, {
           Resource: '*',
         },
       ]),
-      expected: [{ status: 'PASS', messageId: 'granted' }],
+      expected: [
+        {
+          status: 'PASS',
+          messageId: 'granted',
+          data: { key: 'alias/k1', role: 'arn:aws:iam::111122223333:role/hyperpod-exec' },
+        },
+      ],
     },
     {
       name: "root delegation and an IAM policy scoped by the key's tags, which the key carries",
       inventory: estate(delegationOnly, {
         role: { kmsStatements: [identityFor('*', { StringEquals: { 'aws:ResourceTag/project': 'llm' } })] },
       }),
-      expected: [{ status: 'PASS', messageId: 'granted' }],
+      expected: [
+        {
+          status: 'PASS',
+          messageId: 'granted',
+          data: { key: 'alias/k1', role: 'arn:aws:iam::111122223333:role/hyperpod-exec' },
+        },
+      ],
     },
     {
       name: 'cross-account key: the key policy names the role and the role IAM policy allows',
@@ -277,7 +408,13 @@ ruleTester(rule, {
         [rootStatement(OTHER_ACCOUNT), both()],
         inOtherAccount({ kmsStatements: [identityFor(keyArn('k1', OTHER_ACCOUNT))] }),
       ),
-      expected: [{ status: 'PASS', messageId: 'granted' }],
+      expected: [
+        {
+          status: 'PASS',
+          messageId: 'granted',
+          data: { key: 'alias/k1', role: 'arn:aws:iam::111122223333:role/hyperpod-exec' },
+        },
+      ],
     },
     {
       name: 'cross-account key: the key policy names the role account and the role IAM policy allows',
@@ -285,7 +422,13 @@ ruleTester(rule, {
         [rootStatement(OTHER_ACCOUNT), rootStatement(ACCOUNT)],
         inOtherAccount({ kmsStatements: [identityFor('*', { StringEquals: { 'kms:ViaService': VIA } })] }),
       ),
-      expected: [{ status: 'PASS', messageId: 'granted' }],
+      expected: [
+        {
+          status: 'PASS',
+          messageId: 'granted',
+          data: { key: 'alias/k1', role: 'arn:aws:iam::111122223333:role/hyperpod-exec' },
+        },
+      ],
     },
     {
       name: 'no customer managed key: no storage config, the AWS managed key, a key that does not exist',
@@ -335,7 +478,12 @@ ruleTester(rule, {
         roles: [iacRole('ExecRole', [])],
       }),
       expected: [
-        { status: 'PASS', messageId: 'granted', resource: `${iacId('Cluster')}/instance-group/workers` },
+        {
+          status: 'PASS',
+          messageId: 'granted',
+          resource: `${iacId('Cluster')}/instance-group/workers`,
+          data: { key: 'infra/hyperpod.yaml#Key', role: 'infra/hyperpod.yaml#ExecRole' },
+        },
       ],
     },
     {
@@ -368,12 +516,25 @@ ruleTester(rule, {
         },
         'terraform',
       ),
-      expected: [{ status: 'PASS', messageId: 'granted' }],
+      expected: [
+        {
+          status: 'PASS',
+          messageId: 'granted',
+          data: { key: 'infra/main.tf#aws_kms_key.workers', role: 'infra/main.tf#aws_iam_role.exec' },
+        },
+      ],
     },
     {
       name: 'snapshot: key policy grants the role directly',
       inventory: asSnapshot(estate(undefined)),
-      expected: [{ status: 'PASS', messageId: 'granted', resource: GROUP }],
+      expected: [
+        {
+          status: 'PASS',
+          messageId: 'granted',
+          resource: GROUP,
+          data: { key: 'alias/k1', role: 'arn:aws:iam::111122223333:role/hyperpod-exec' },
+        },
+      ],
     },
     {
       name: 'Terraform plan: known account and region, the key policy names the role by ARN',
@@ -403,9 +564,14 @@ ruleTester(rule, {
           status: 'PASS',
           messageId: 'granted',
           resource: `${PLAN_FILE}#awscc_sagemaker_cluster.main/instance-group/workers`,
+          data: {
+            key: 'infra/plan.json#aws_kms_key.workers',
+            role: 'arn:aws:iam::111122223333:role/hyperpod-exec',
+          },
         },
       ],
     },
+    ...organizationCases.valid,
   ],
   invalid: [
     {
@@ -415,14 +581,24 @@ ruleTester(rule, {
         {
           status: 'FAIL',
           messageId: 'notGranted',
-          data: { role: EXEC_ROLE, action: 'kms:CreateGrant', key: 'alias/k1' },
+          data: { key: 'alias/k1', role: EXEC_ROLE, action: 'kms:CreateGrant' },
         },
       ],
     },
     {
       name: 'CreateGrant allowed, DescribeKey not',
       inventory: estate([rootStatement(), createGrantStatement()], { role: { kmsStatements: [] } }),
-      expected: [{ status: 'FAIL', messageId: 'notGranted', data: { action: 'kms:DescribeKey' } }],
+      expected: [
+        {
+          status: 'FAIL',
+          messageId: 'notGranted',
+          data: {
+            key: 'alias/k1',
+            role: 'arn:aws:iam::111122223333:role/hyperpod-exec',
+            action: 'kms:DescribeKey',
+          },
+        },
+      ],
     },
     {
       name: 'DescribeKey allowed only for grants for AWS resources, which DescribeKey never is',
@@ -434,26 +610,66 @@ ruleTester(rule, {
           },
         }),
       ]),
-      expected: [{ status: 'FAIL', messageId: 'notGranted', data: { action: 'kms:DescribeKey' } }],
+      expected: [
+        {
+          status: 'FAIL',
+          messageId: 'notGranted',
+          data: {
+            key: 'alias/k1',
+            role: 'arn:aws:iam::111122223333:role/hyperpod-exec',
+            action: 'kms:DescribeKey',
+          },
+        },
+      ],
     },
     {
       name: 'kms:ViaService for another region',
       inventory: estate([
         both({ Condition: { StringEquals: { 'kms:ViaService': 'sagemaker.us-west-2.amazonaws.com' } } }),
       ]),
-      expected: [{ status: 'FAIL', messageId: 'notGranted', data: { action: 'kms:CreateGrant' } }],
+      expected: [
+        {
+          status: 'FAIL',
+          messageId: 'notGranted',
+          data: {
+            key: 'alias/k1',
+            role: 'arn:aws:iam::111122223333:role/hyperpod-exec',
+            action: 'kms:CreateGrant',
+          },
+        },
+      ],
     },
     {
       name: 'a cluster in another region than the policy names',
       inventory: estate(undefined, { cluster: { region: 'eu-west-1' } }),
-      expected: [{ status: 'FAIL', messageId: 'notGranted' }],
+      expected: [
+        {
+          status: 'FAIL',
+          messageId: 'notGranted',
+          data: {
+            key: 'alias/k1',
+            role: 'arn:aws:iam::111122223333:role/hyperpod-exec',
+            action: 'kms:CreateGrant',
+          },
+        },
+      ],
     },
     {
       name: 'kms:ViaService for EC2, not SageMaker',
       inventory: estate([
         both({ Condition: { StringEquals: { 'kms:ViaService': `ec2.${REGION}.amazonaws.com` } } }),
       ]),
-      expected: [{ status: 'FAIL', messageId: 'notGranted' }],
+      expected: [
+        {
+          status: 'FAIL',
+          messageId: 'notGranted',
+          data: {
+            key: 'alias/k1',
+            role: 'arn:aws:iam::111122223333:role/hyperpod-exec',
+            action: 'kms:CreateGrant',
+          },
+        },
+      ],
     },
     {
       name: 'grants only for non-AWS resources',
@@ -461,14 +677,34 @@ ruleTester(rule, {
         describeKeyStatement(),
         both({ Action: 'kms:CreateGrant', Condition: { Bool: { 'kms:GrantIsForAWSResource': 'false' } } }),
       ]),
-      expected: [{ status: 'FAIL', messageId: 'notGranted', data: { action: 'kms:CreateGrant' } }],
+      expected: [
+        {
+          status: 'FAIL',
+          messageId: 'notGranted',
+          data: {
+            key: 'alias/k1',
+            role: 'arn:aws:iam::111122223333:role/hyperpod-exec',
+            action: 'kms:CreateGrant',
+          },
+        },
+      ],
     },
     {
       name: 'kms:CallerAccount of another account',
       inventory: estate([
         both({ Principal: '*', Condition: { StringEquals: { 'kms:CallerAccount': OTHER_ACCOUNT } } }),
       ]),
-      expected: [{ status: 'FAIL', messageId: 'notGranted' }],
+      expected: [
+        {
+          status: 'FAIL',
+          messageId: 'notGranted',
+          data: {
+            key: 'alias/k1',
+            role: 'arn:aws:iam::111122223333:role/hyperpod-exec',
+            action: 'kms:CreateGrant',
+          },
+        },
+      ],
     },
     {
       name: 'scoped by an encryption context HyperPod never sends',
@@ -481,7 +717,12 @@ ruleTester(rule, {
         {
           status: 'FAIL',
           messageId: 'encryptionContext',
-          data: { action: 'kms:CreateGrant', conditions: 'kms:EncryptionContext:aws:ebs:id' },
+          data: {
+            key: 'alias/k1',
+            role: 'arn:aws:iam::111122223333:role/hyperpod-exec',
+            action: 'kms:CreateGrant',
+            conditions: 'kms:EncryptionContext:aws:ebs:id',
+          },
         },
       ],
     },
@@ -491,13 +732,33 @@ ruleTester(rule, {
         both({ Condition: { 'ForAnyValue:StringEquals': { 'kms:EncryptionContextKeys': 'tenant' } } }),
       ]),
       expected: [
-        { status: 'FAIL', messageId: 'encryptionContext', data: { conditions: 'kms:EncryptionContextKeys' } },
+        {
+          status: 'FAIL',
+          messageId: 'encryptionContext',
+          data: {
+            key: 'alias/k1',
+            role: 'arn:aws:iam::111122223333:role/hyperpod-exec',
+            action: 'kms:CreateGrant',
+            conditions: 'kms:EncryptionContextKeys',
+          },
+        },
       ],
     },
     {
       name: 'requires an encryption context to be present (Null false)',
       inventory: estate([both({ Condition: { Null: { 'kms:EncryptionContextKeys': 'false' } } })]),
-      expected: [{ status: 'FAIL', messageId: 'encryptionContext' }],
+      expected: [
+        {
+          status: 'FAIL',
+          messageId: 'encryptionContext',
+          data: {
+            key: 'alias/k1',
+            role: 'arn:aws:iam::111122223333:role/hyperpod-exec',
+            action: 'kms:CreateGrant',
+            conditions: 'kms:EncryptionContextKeys',
+          },
+        },
+      ],
     },
     {
       name: 'root delegation whose statement is scoped by encryption context',
@@ -507,7 +768,18 @@ ruleTester(rule, {
           role: { kmsStatements: [identityFor('*')] },
         },
       ),
-      expected: [{ status: 'FAIL', messageId: 'encryptionContext' }],
+      expected: [
+        {
+          status: 'FAIL',
+          messageId: 'encryptionContext',
+          data: {
+            key: 'alias/k1',
+            role: 'arn:aws:iam::111122223333:role/hyperpod-exec',
+            action: 'kms:CreateGrant',
+            conditions: 'kms:EncryptionContext:tenant',
+          },
+        },
+      ],
     },
     {
       name: 'an explicit Deny on CreateGrant to everyone',
@@ -515,7 +787,17 @@ ruleTester(rule, {
         ...(goodPolicy().Statement as PolicyStatement[]),
         deny({ Action: 'kms:CreateGrant' }),
       ]),
-      expected: [{ status: 'FAIL', messageId: 'explicitDeny', data: { action: 'kms:CreateGrant' } }],
+      expected: [
+        {
+          status: 'FAIL',
+          messageId: 'explicitDeny',
+          data: {
+            key: 'alias/k1',
+            role: 'arn:aws:iam::111122223333:role/hyperpod-exec',
+            action: 'kms:CreateGrant',
+          },
+        },
+      ],
     },
     {
       name: 'a Deny to everyone but the admins (StringNotEquals aws:PrincipalArn)',
@@ -525,7 +807,17 @@ ruleTester(rule, {
           Condition: { StringNotEquals: { 'aws:PrincipalArn': [`arn:aws:iam::${ACCOUNT}:role/KeyAdmin`] } },
         }),
       ]),
-      expected: [{ status: 'FAIL', messageId: 'explicitDeny' }],
+      expected: [
+        {
+          status: 'FAIL',
+          messageId: 'explicitDeny',
+          data: {
+            key: 'alias/k1',
+            role: 'arn:aws:iam::111122223333:role/hyperpod-exec',
+            action: 'kms:CreateGrant',
+          },
+        },
+      ],
     },
     {
       name: 'a Deny without encryption context (Null true) stops HyperPod',
@@ -533,7 +825,17 @@ ruleTester(rule, {
         ...(goodPolicy().Statement as PolicyStatement[]),
         deny({ Condition: { Null: { 'kms:EncryptionContextKeys': 'true' } } }),
       ]),
-      expected: [{ status: 'FAIL', messageId: 'explicitDeny' }],
+      expected: [
+        {
+          status: 'FAIL',
+          messageId: 'explicitDeny',
+          data: {
+            key: 'alias/k1',
+            role: 'arn:aws:iam::111122223333:role/hyperpod-exec',
+            action: 'kms:CreateGrant',
+          },
+        },
+      ],
     },
     {
       name: 'a Deny on grants that allow Decrypt stops HyperPod',
@@ -544,14 +846,34 @@ ruleTester(rule, {
           Condition: { 'ForAnyValue:StringEquals': { 'kms:GrantOperations': 'Decrypt' } },
         }),
       ]),
-      expected: [{ status: 'FAIL', messageId: 'explicitDeny', data: { action: 'kms:CreateGrant' } }],
+      expected: [
+        {
+          status: 'FAIL',
+          messageId: 'explicitDeny',
+          data: {
+            key: 'alias/k1',
+            role: 'arn:aws:iam::111122223333:role/hyperpod-exec',
+            action: 'kms:CreateGrant',
+          },
+        },
+      ],
     },
     {
       name: 'a Deny in the role IAM policy wins over the key policy',
       inventory: estate(undefined, {
         role: { kmsStatements: [{ Effect: 'Deny', Action: 'kms:CreateGrant', Resource: '*' }] },
       }),
-      expected: [{ status: 'FAIL', messageId: 'explicitDeny' }],
+      expected: [
+        {
+          status: 'FAIL',
+          messageId: 'explicitDeny',
+          data: {
+            key: 'alias/k1',
+            role: 'arn:aws:iam::111122223333:role/hyperpod-exec',
+            action: 'kms:CreateGrant',
+          },
+        },
+      ],
     },
     {
       name: 'grant operations limited to ones that leave out Decrypt',
@@ -564,32 +886,92 @@ ruleTester(rule, {
           },
         }),
       ]),
-      expected: [{ status: 'FAIL', messageId: 'notGranted', data: { action: 'kms:CreateGrant' } }],
+      expected: [
+        {
+          status: 'FAIL',
+          messageId: 'notGranted',
+          data: {
+            key: 'alias/k1',
+            role: 'arn:aws:iam::111122223333:role/hyperpod-exec',
+            action: 'kms:CreateGrant',
+          },
+        },
+      ],
     },
     {
       name: 'another role is named',
       inventory: estate([both({ Principal: { AWS: `arn:aws:iam::${ACCOUNT}:role/hyperpod-exec-old` } })]),
-      expected: [{ status: 'FAIL', messageId: 'notGranted' }],
+      expected: [
+        {
+          status: 'FAIL',
+          messageId: 'notGranted',
+          data: {
+            key: 'alias/k1',
+            role: 'arn:aws:iam::111122223333:role/hyperpod-exec',
+            action: 'kms:CreateGrant',
+          },
+        },
+      ],
     },
     {
       name: 'the unique id of a deleted role of the same name',
       inventory: estate([both({ Principal: { AWS: 'AROADELETEDEXECROLE01' } })]),
-      expected: [{ status: 'FAIL', messageId: 'notGranted' }],
+      expected: [
+        {
+          status: 'FAIL',
+          messageId: 'notGranted',
+          data: {
+            key: 'alias/k1',
+            role: 'arn:aws:iam::111122223333:role/hyperpod-exec',
+            action: 'kms:CreateGrant',
+          },
+        },
+      ],
     },
     {
       name: 'the same role name in another account',
       inventory: estate([both({ Principal: { AWS: `arn:aws:iam::${OTHER_ACCOUNT}:role/hyperpod-exec` } })]),
-      expected: [{ status: 'FAIL', messageId: 'notGranted' }],
+      expected: [
+        {
+          status: 'FAIL',
+          messageId: 'notGranted',
+          data: {
+            key: 'alias/k1',
+            role: 'arn:aws:iam::111122223333:role/hyperpod-exec',
+            action: 'kms:CreateGrant',
+          },
+        },
+      ],
     },
     {
       name: 'the SageMaker service principal instead of the role',
       inventory: estate([both({ Principal: { Service: 'sagemaker.amazonaws.com' } })]),
-      expected: [{ status: 'FAIL', messageId: 'notGranted' }],
+      expected: [
+        {
+          status: 'FAIL',
+          messageId: 'notGranted',
+          data: {
+            key: 'alias/k1',
+            role: 'arn:aws:iam::111122223333:role/hyperpod-exec',
+            action: 'kms:CreateGrant',
+          },
+        },
+      ],
     },
     {
       name: 'root delegation and an IAM policy that grants nothing',
       inventory: estate(delegationOnly, { role: { kmsStatements: [] } }),
-      expected: [{ status: 'FAIL', messageId: 'notGranted', data: { action: 'kms:CreateGrant' } }],
+      expected: [
+        {
+          status: 'FAIL',
+          messageId: 'notGranted',
+          data: {
+            key: 'alias/k1',
+            role: 'arn:aws:iam::111122223333:role/hyperpod-exec',
+            action: 'kms:CreateGrant',
+          },
+        },
+      ],
     },
     {
       name: 'root delegation and an IAM policy for another region',
@@ -600,7 +982,17 @@ ruleTester(rule, {
           ],
         },
       }),
-      expected: [{ status: 'FAIL', messageId: 'notGranted' }],
+      expected: [
+        {
+          status: 'FAIL',
+          messageId: 'notGranted',
+          data: {
+            key: 'alias/k1',
+            role: 'arn:aws:iam::111122223333:role/hyperpod-exec',
+            action: 'kms:CreateGrant',
+          },
+        },
+      ],
     },
     {
       name: 'root delegation and an IAM policy scoped to a tag the key does not carry',
@@ -609,12 +1001,32 @@ ruleTester(rule, {
           kmsStatements: [identityFor('*', { StringEquals: { 'aws:ResourceTag/project': 'vision' } })],
         },
       }),
-      expected: [{ status: 'FAIL', messageId: 'notGranted' }],
+      expected: [
+        {
+          status: 'FAIL',
+          messageId: 'notGranted',
+          data: {
+            key: 'alias/k1',
+            role: 'arn:aws:iam::111122223333:role/hyperpod-exec',
+            action: 'kms:CreateGrant',
+          },
+        },
+      ],
     },
     {
       name: 'cross-account key names the role, but the role IAM policy grants nothing',
       inventory: estate([rootStatement(OTHER_ACCOUNT), both()], inOtherAccount({ kmsStatements: [] })),
-      expected: [{ status: 'FAIL', messageId: 'notGranted' }],
+      expected: [
+        {
+          status: 'FAIL',
+          messageId: 'notGranted',
+          data: {
+            key: 'alias/k1',
+            role: 'arn:aws:iam::111122223333:role/hyperpod-exec',
+            action: 'kms:CreateGrant',
+          },
+        },
+      ],
     },
     {
       name: 'cross-account key whose policy names only its own account',
@@ -622,7 +1034,17 @@ ruleTester(rule, {
         [rootStatement(OTHER_ACCOUNT)],
         inOtherAccount({ kmsStatements: [identityFor('*')] }),
       ),
-      expected: [{ status: 'FAIL', messageId: 'notGranted' }],
+      expected: [
+        {
+          status: 'FAIL',
+          messageId: 'notGranted',
+          data: {
+            key: 'alias/k1',
+            role: 'arn:aws:iam::111122223333:role/hyperpod-exec',
+            action: 'kms:CreateGrant',
+          },
+        },
+      ],
     },
     {
       name: 'two keys: the secondary key does not grant',
@@ -635,7 +1057,11 @@ ruleTester(rule, {
         {
           status: 'FAIL',
           messageId: 'notGranted',
-          data: { key: 'alias/k2' },
+          data: {
+            key: 'alias/k2',
+            role: 'arn:aws:iam::111122223333:role/hyperpod-exec',
+            action: 'kms:CreateGrant',
+          },
           evidence: (e) =>
             (e.keys as { key: string; status: string }[]).map((j) => `${j.key}:${j.status}`).join() ===
             `${keyArn('k1')}:PASS,${keyArn('k2')}:FAIL`,
@@ -648,7 +1074,17 @@ ruleTester(rule, {
         both({ Principal: { AWS: `arn:aws:sts::${ACCOUNT}:assumed-role/hyperpod-exec/alice` } }),
       ]),
       expected: [
-        { status: 'UNKNOWN', messageId: 'undetermined', data: { reason: 'session name is not known' } },
+        {
+          status: 'UNKNOWN',
+          messageId: 'undetermined',
+          data: {
+            key: 'alias/k1',
+            role: 'arn:aws:iam::111122223333:role/hyperpod-exec',
+            action: 'kms:CreateGrant',
+            reason:
+              'statement "HyperPod" names one session of the caller\'s role, and the session name is not known',
+          },
+        },
       ],
     },
     {
@@ -667,7 +1103,12 @@ ruleTester(rule, {
         {
           status: 'UNKNOWN',
           messageId: 'undetermined',
-          data: { reason: 'NotPrincipal of statement "OnlyHyperPod" names the caller but not its account' },
+          data: {
+            key: 'alias/k1',
+            role: 'arn:aws:iam::111122223333:role/hyperpod-exec',
+            action: 'kms:CreateGrant',
+            reason: 'NotPrincipal of statement "OnlyHyperPod" names the caller but not its account',
+          },
         },
       ],
     },
@@ -682,7 +1123,12 @@ ruleTester(rule, {
         {
           status: 'UNKNOWN',
           messageId: 'undetermined',
-          data: { action: 'kms:CreateGrant', reason: 'aws:PrincipalOrgID' },
+          data: {
+            key: 'alias/k1',
+            role: 'arn:aws:iam::111122223333:role/hyperpod-exec',
+            action: 'kms:CreateGrant',
+            reason: 'it depends on condition keys that cannot be evaluated: aws:PrincipalOrgID',
+          },
         },
       ],
     },
@@ -692,7 +1138,18 @@ ruleTester(rule, {
         ...(goodPolicy().Statement as PolicyStatement[]),
         deny({ Condition: { StringNotEquals: { 'aws:PrincipalOrgID': 'o-a1b2c3d4e5' } } }),
       ]),
-      expected: [{ status: 'UNKNOWN', messageId: 'undetermined', data: { reason: 'aws:PrincipalOrgID' } }],
+      expected: [
+        {
+          status: 'UNKNOWN',
+          messageId: 'undetermined',
+          data: {
+            key: 'alias/k1',
+            role: 'arn:aws:iam::111122223333:role/hyperpod-exec',
+            action: 'kms:CreateGrant',
+            reason: 'it depends on condition keys that cannot be evaluated: aws:PrincipalOrgID',
+          },
+        },
+      ],
     },
     {
       name: 'grant operations limited to a part of what HyperPod may ask for',
@@ -711,7 +1168,13 @@ ruleTester(rule, {
         {
           status: 'UNKNOWN',
           messageId: 'undetermined',
-          data: { reason: 'constrains the grant HyperPod creates (kms:GrantOperations)' },
+          data: {
+            key: 'alias/k1',
+            role: 'arn:aws:iam::111122223333:role/hyperpod-exec',
+            action: 'kms:CreateGrant',
+            reason:
+              'the key policy constrains the grant HyperPod creates (kms:GrantOperations), and what HyperPod sends with CreateGrant (grant constraints, grantee, operations) is not documented',
+          },
         },
       ],
     },
@@ -732,9 +1195,11 @@ ruleTester(rule, {
           status: 'UNKNOWN',
           messageId: 'undetermined',
           data: {
+            key: 'alias/k1',
+            role: 'arn:aws:iam::111122223333:role/hyperpod-exec',
             action: 'kms:CreateGrant',
             reason:
-              'the key policy constrains the grant HyperPod creates (kms:GrantConstraintType), and what HyperPod sends with CreateGrant',
+              'the key policy constrains the grant HyperPod creates (kms:GrantConstraintType), and what HyperPod sends with CreateGrant (grant constraints, grantee, operations) is not documented',
           },
         },
       ],
@@ -746,7 +1211,17 @@ ruleTester(rule, {
         deny({ Action: 'kms:CreateGrant', Condition: { Null: { 'kms:GrantConstraintType': 'true' } } }),
       ]),
       expected: [
-        { status: 'UNKNOWN', messageId: 'undetermined', data: { reason: '(kms:GrantConstraintType)' } },
+        {
+          status: 'UNKNOWN',
+          messageId: 'undetermined',
+          data: {
+            key: 'alias/k1',
+            role: 'arn:aws:iam::111122223333:role/hyperpod-exec',
+            action: 'kms:CreateGrant',
+            reason:
+              'the key policy constrains the grant HyperPod creates (kms:GrantConstraintType), and what HyperPod sends with CreateGrant (grant constraints, grantee, operations) is not documented',
+          },
+        },
       ],
     },
     {
@@ -762,7 +1237,17 @@ ruleTester(rule, {
         }),
       ]),
       expected: [
-        { status: 'UNKNOWN', messageId: 'undetermined', data: { reason: '(kms:GranteePrincipal)' } },
+        {
+          status: 'UNKNOWN',
+          messageId: 'undetermined',
+          data: {
+            key: 'alias/k1',
+            role: 'arn:aws:iam::111122223333:role/hyperpod-exec',
+            action: 'kms:CreateGrant',
+            reason:
+              'the key policy constrains the grant HyperPod creates (kms:GranteePrincipal), and what HyperPod sends with CreateGrant (grant constraints, grantee, operations) is not documented',
+          },
+        },
       ],
     },
     {
@@ -772,14 +1257,30 @@ ruleTester(rule, {
         {
           status: 'UNKNOWN',
           messageId: 'undetermined',
-          data: { reason: "delegates to IAM and the role's IAM policies could not be read" },
+          data: {
+            key: 'alias/k1',
+            role: 'arn:aws:iam::111122223333:role/hyperpod-exec',
+            action: 'kms:CreateGrant',
+            reason: "the key policy delegates to IAM and the role's IAM policies could not be read",
+          },
         },
       ],
     },
     {
       name: 'root delegation and the role is not in the inventory',
       inventory: estate(delegationOnly, { role: null }),
-      expected: [{ status: 'UNKNOWN', messageId: 'undetermined', data: { reason: 'were not collected' } }],
+      expected: [
+        {
+          status: 'UNKNOWN',
+          messageId: 'undetermined',
+          data: {
+            key: 'alias/k1',
+            role: 'arn:aws:iam::111122223333:role/hyperpod-exec',
+            action: 'kms:CreateGrant',
+            reason: "the key policy delegates to IAM and the role's IAM policies were not collected",
+          },
+        },
+      ],
     },
     {
       name: 'cross-account key names the role account, and the role IAM policies could not be read',
@@ -788,7 +1289,17 @@ ruleTester(rule, {
         inOtherAccount({ policiesCollected: false }),
       ),
       expected: [
-        { status: 'UNKNOWN', messageId: 'undetermined', data: { reason: 'the key is in another account' } },
+        {
+          status: 'UNKNOWN',
+          messageId: 'undetermined',
+          data: {
+            key: 'alias/k1',
+            role: 'arn:aws:iam::111122223333:role/hyperpod-exec',
+            action: 'kms:CreateGrant',
+            reason:
+              "the key is in another account, so IAM must allow it too, and the role's IAM policies could not be read",
+          },
+        },
       ],
     },
     {
@@ -816,7 +1327,10 @@ ruleTester(rule, {
         {
           status: 'UNKNOWN',
           messageId: 'notCollected',
-          data: { reason: 'GetKeyPolicy failed (aws.access_denied)' },
+          data: {
+            what: 'the key policy of alias/k1',
+            reason: 'GetKeyPolicy failed (aws.access_denied): not authorized to perform kms:GetKeyPolicy',
+          },
         },
       ],
     },
@@ -839,7 +1353,7 @@ ruleTester(rule, {
         {
           status: 'UNKNOWN',
           messageId: 'notCollected',
-          data: { what: 'alias/secret', reason: 'AccessDenied' },
+          data: { what: 'the key alias/secret', reason: 'kms:DescribeKey AccessDenied' },
         },
       ],
     },
@@ -859,7 +1373,15 @@ ruleTester(rule, {
         keys: [iacKey('Key', { policy: unresolved('!If [Strict, ..., ...]', ['Strict']) })],
       }),
       expected: [
-        { status: 'UNKNOWN', messageId: 'unresolved', data: { expression: '!If [Strict, ..., ...]' } },
+        {
+          status: 'UNKNOWN',
+          messageId: 'unresolved',
+          data: {
+            what: 'the key policy of infra/hyperpod.yaml#Key',
+            expression: '!If [Strict, ..., ...]',
+            reason: 'Strict has no value',
+          },
+        },
       ],
     },
     {
@@ -873,7 +1395,17 @@ ruleTester(rule, {
           ]),
         ],
       }),
-      expected: [{ status: 'UNKNOWN', messageId: 'unresolved', data: { expression: '!Ref KmsKeyArn' } }],
+      expected: [
+        {
+          status: 'UNKNOWN',
+          messageId: 'unresolved',
+          data: {
+            what: 'the root volume key',
+            expression: '!Ref KmsKeyArn',
+            reason: 'KmsKeyArn has no value',
+          },
+        },
+      ],
     },
     {
       name: 'CloudFormation: the execution role from a parameter',
@@ -889,7 +1421,15 @@ ruleTester(rule, {
         keys: [iacKey('Key')],
       }),
       expected: [
-        { status: 'UNKNOWN', messageId: 'unresolved', data: { expression: '!Ref ExecutionRoleArn' } },
+        {
+          status: 'UNKNOWN',
+          messageId: 'unresolved',
+          data: {
+            what: 'the execution role',
+            expression: '!Ref ExecutionRoleArn',
+            reason: 'ExecutionRoleArn has no value',
+          },
+        },
       ],
     },
     {
@@ -903,7 +1443,18 @@ ruleTester(rule, {
         keys: [iacKey('Key', { policy: policyOf(both({ Principal: { AWS: iacId('ExecRole') } })) })],
         roles: [iacRole('ExecRole', [])],
       }),
-      expected: [{ status: 'UNKNOWN', messageId: 'undetermined', data: { reason: 'kms:ViaService' } }],
+      expected: [
+        {
+          status: 'UNKNOWN',
+          messageId: 'undetermined',
+          data: {
+            key: 'infra/hyperpod.yaml#Key',
+            role: 'infra/hyperpod.yaml#ExecRole',
+            action: 'kms:CreateGrant',
+            reason: 'it depends on condition keys that cannot be evaluated: kms:ViaService',
+          },
+        },
+      ],
     },
     {
       name: 'CloudFormation: the key policy names another role of the template',
@@ -921,7 +1472,16 @@ ruleTester(rule, {
         roles: [iacRole('ExecRole', [])],
       }),
       expected: [
-        { status: 'FAIL', messageId: 'notGranted', resource: `${iacId('Cluster')}/instance-group/workers` },
+        {
+          status: 'FAIL',
+          messageId: 'notGranted',
+          resource: `${iacId('Cluster')}/instance-group/workers`,
+          data: {
+            key: 'infra/hyperpod.yaml#Key',
+            role: 'infra/hyperpod.yaml#ExecRole',
+            action: 'kms:CreateGrant',
+          },
+        },
       ],
     },
     {
@@ -954,9 +1514,13 @@ ruleTester(rule, {
           status: 'UNKNOWN',
           messageId: 'notCollected',
           resource: `${CLI_FILE}#ml/instance-group/workers`,
-          data: { reason: 'defined outside the scanned files' },
+          data: {
+            what: 'the key arn:aws:kms:us-east-1:111122223333:key/k1',
+            reason: 'defined outside the scanned files',
+          },
         },
       ],
     },
+    ...organizationCases.invalid,
   ],
 });

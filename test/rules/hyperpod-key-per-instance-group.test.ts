@@ -74,7 +74,12 @@ ruleTester(rule, {
           resource: gid('c1', 'controller'),
           data: { keys: 'alias/k1, alias/k2' },
         },
-        { status: 'PASS', messageId: 'dedicated', resource: gid('c1', 'workers') },
+        {
+          status: 'PASS',
+          messageId: 'dedicated',
+          resource: gid('c1', 'workers'),
+          data: { keys: 'alias/k3' },
+        },
       ],
     },
     {
@@ -116,14 +121,31 @@ ruleTester(rule, {
         keys: [iacKey('ControllerKey'), iacKey('WorkersKey')],
       }),
       expected: [
-        { status: 'PASS', messageId: 'dedicated', resource: `${iacId('Cluster')}/instance-group/controller` },
-        { status: 'PASS', messageId: 'dedicated', resource: `${iacId('Cluster')}/instance-group/workers` },
+        {
+          status: 'PASS',
+          messageId: 'dedicated',
+          resource: `${iacId('Cluster')}/instance-group/controller`,
+          data: { keys: 'infra/hyperpod.yaml#ControllerKey' },
+        },
+        {
+          status: 'PASS',
+          messageId: 'dedicated',
+          resource: `${iacId('Cluster')}/instance-group/workers`,
+          data: { keys: 'infra/hyperpod.yaml#WorkersKey' },
+        },
       ],
     },
     {
       name: 'snapshot: one key per group',
       inventory: asSnapshot(compliantEstate()),
-      expected: [{ status: 'PASS', messageId: 'dedicated', resource: gid('c1', 'workers') }],
+      expected: [
+        {
+          status: 'PASS',
+          messageId: 'dedicated',
+          resource: gid('c1', 'workers'),
+          data: { keys: 'alias/k1' },
+        },
+      ],
     },
     {
       name: 'Terraform: one key per group through for_each',
@@ -150,11 +172,13 @@ ruleTester(rule, {
           status: 'PASS',
           messageId: 'dedicated',
           resource: `${TF_FILE}#awscc_sagemaker_cluster.main/instance-group/controller`,
+          data: { keys: 'infra/main.tf#aws_kms_key.group["controller"]' },
         },
         {
           status: 'PASS',
           messageId: 'dedicated',
           resource: `${TF_FILE}#awscc_sagemaker_cluster.main/instance-group/workers`,
+          data: { keys: 'infra/main.tf#aws_kms_key.group["workers"]' },
         },
       ],
     },
@@ -184,7 +208,7 @@ ruleTester(rule, {
           messageId: 'shared',
           severity: 'medium',
           resource: gid('c1', 'workers'),
-          data: { others: 'c1/controller' },
+          data: { key: 'alias/k1', others: 'c1/controller' },
         },
       ],
     },
@@ -203,14 +227,14 @@ ruleTester(rule, {
           messageId: 'sharedAcrossClusters',
           severity: 'high',
           resource: gid('c1', 'workers'),
-          data: { others: 'c2/workers' },
+          data: { key: 'alias/k1', others: 'c2/workers' },
         },
         {
           status: 'FAIL',
           messageId: 'sharedAcrossClusters',
           severity: 'high',
           resource: gid('c2', 'workers'),
-          data: { others: 'c1/workers' },
+          data: { key: 'alias/k1', others: 'c1/workers' },
         },
       ],
     },
@@ -224,8 +248,20 @@ ruleTester(rule, {
         keys: [k1],
       }),
       expected: [
-        { status: 'FAIL', messageId: 'sharedAcrossClusters', severity: 'high', resource: gid('c1', 'a') },
-        { status: 'FAIL', messageId: 'sharedAcrossClusters', severity: 'high', resource: gid('c2', 'b') },
+        {
+          status: 'FAIL',
+          messageId: 'sharedAcrossClusters',
+          severity: 'high',
+          resource: gid('c1', 'a'),
+          data: { key: 'alias/k1', others: 'c2/b' },
+        },
+        {
+          status: 'FAIL',
+          messageId: 'sharedAcrossClusters',
+          severity: 'high',
+          resource: gid('c2', 'b'),
+          data: { key: 'alias/k1', others: 'c1/a' },
+        },
       ],
     },
     {
@@ -240,8 +276,18 @@ ruleTester(rule, {
         keys: [k1, k2, k3],
       }),
       expected: [
-        { status: 'FAIL', messageId: 'shared', resource: gid('c1', 'a'), data: { key: 'alias/k2' } },
-        { status: 'FAIL', messageId: 'shared', resource: gid('c1', 'b'), data: { key: 'alias/k2' } },
+        {
+          status: 'FAIL',
+          messageId: 'shared',
+          resource: gid('c1', 'a'),
+          data: { key: 'alias/k2', others: 'c1/b' },
+        },
+        {
+          status: 'FAIL',
+          messageId: 'shared',
+          resource: gid('c1', 'b'),
+          data: { key: 'alias/k2', others: 'c1/a' },
+        },
       ],
     },
     {
@@ -257,11 +303,19 @@ ruleTester(rule, {
         ],
         keys: [k1],
       }),
-      expected: ['g1', 'g2', 'g3', 'g4', 'g5', 'g6', 'g7'].map((name) => ({
+      // Each group shares the key with six others: the first five named, in order, and "1 more".
+      expected: ['g1', 'g2', 'g3', 'g4', 'g5', 'g6', 'g7'].map((name, _i, all) => ({
         status: 'FAIL' as const,
         messageId: 'shared',
         resource: gid('c1', name),
-        data: { others: 'and 1 more' },
+        data: {
+          key: 'alias/k1',
+          others: `${all
+            .filter((other) => other !== name)
+            .slice(0, 5)
+            .map((other) => `c1/${other}`)
+            .join(', ')} and 1 more`,
+        },
         evidence: (evidence: Record<string, unknown>) => (evidence.sharedWith as string[]).length === 6,
       })),
     },
@@ -277,8 +331,18 @@ ruleTester(rule, {
         keys: [(({ metadata: _m, ...rest }) => rest)(key('x', { account: OTHER_ACCOUNT }))],
       }),
       expected: [
-        { status: 'FAIL', messageId: 'shared', resource: gid('c1', 'a') },
-        { status: 'FAIL', messageId: 'shared', resource: gid('c1', 'b') },
+        {
+          status: 'FAIL',
+          messageId: 'shared',
+          resource: gid('c1', 'a'),
+          data: { key: 'alias/x', others: 'c1/b' },
+        },
+        {
+          status: 'FAIL',
+          messageId: 'shared',
+          resource: gid('c1', 'b'),
+          data: { key: 'alias/x', others: 'c1/a' },
+        },
       ],
     },
     {
@@ -306,7 +370,7 @@ ruleTester(rule, {
         {
           status: 'UNKNOWN',
           messageId: 'undetermined',
-          data: { key: 'alias/secret', reason: 'AccessDenied' },
+          data: { key: 'alias/secret', reason: 'kms:DescribeKey AccessDenied' },
         },
       ],
     },
@@ -316,7 +380,14 @@ ruleTester(rule, {
         clusters: [cluster('c1', [group('a', { volumes: [rootVolume(keyArn('elsewhere'))] })])],
       }),
       expected: [
-        { status: 'UNKNOWN', messageId: 'undetermined', data: { reason: 'is not in the inventory' } },
+        {
+          status: 'UNKNOWN',
+          messageId: 'undetermined',
+          data: {
+            key: 'arn:aws:kms:us-east-1:111122223333:key/elsewhere',
+            reason: 'arn:aws:kms:us-east-1:111122223333:key/elsewhere is not in the inventory',
+          },
+        },
       ],
     },
     {
@@ -331,8 +402,18 @@ ruleTester(rule, {
         keys: [iacKey('Key')],
       }),
       expected: [
-        { status: 'FAIL', messageId: 'shared', resource: `${iacId('Cluster')}/instance-group/controller` },
-        { status: 'FAIL', messageId: 'shared', resource: `${iacId('Cluster')}/instance-group/workers` },
+        {
+          status: 'FAIL',
+          messageId: 'shared',
+          resource: `${iacId('Cluster')}/instance-group/controller`,
+          data: { key: 'infra/hyperpod.yaml#Key', others: 'Cluster/workers' },
+        },
+        {
+          status: 'FAIL',
+          messageId: 'shared',
+          resource: `${iacId('Cluster')}/instance-group/workers`,
+          data: { key: 'infra/hyperpod.yaml#Key', others: 'Cluster/controller' },
+        },
       ],
     },
     {
@@ -352,7 +433,12 @@ ruleTester(rule, {
           resource: `${iacId('Cluster')}/instance-group/controller`,
           data: { key: '!Ref KmsKeyArn', others: 'Cluster/workers' },
         },
-        { status: 'FAIL', messageId: 'shared', resource: `${iacId('Cluster')}/instance-group/workers` },
+        {
+          status: 'FAIL',
+          messageId: 'shared',
+          resource: `${iacId('Cluster')}/instance-group/workers`,
+          data: { key: '!Ref KmsKeyArn', others: 'Cluster/controller' },
+        },
       ],
     },
     {
@@ -370,12 +456,13 @@ ruleTester(rule, {
           status: 'UNKNOWN',
           messageId: 'undetermined',
           resource: `${iacId('Cluster')}/instance-group/controller`,
-          data: { key: '!Ref ControllerKey' },
+          data: { key: '!Ref ControllerKey', reason: 'ControllerKey has no value' },
         },
         {
           status: 'UNKNOWN',
           messageId: 'undetermined',
           resource: `${iacId('Cluster')}/instance-group/workers`,
+          data: { key: '!Ref WorkersKey', reason: 'WorkersKey has no value' },
         },
       ],
     },
@@ -386,7 +473,17 @@ ruleTester(rule, {
           iacCluster('Cluster', [group('workers', { volumes: unresolved('!If [UseCmk, ...]', ['UseCmk']) })]),
         ],
       }),
-      expected: [{ status: 'UNKNOWN', messageId: 'unresolved', data: { expression: '!If [UseCmk, ...]' } }],
+      expected: [
+        {
+          status: 'UNKNOWN',
+          messageId: 'unresolved',
+          data: {
+            what: 'the storage configuration',
+            expression: '!If [UseCmk, ...]',
+            reason: 'UseCmk has no value',
+          },
+        },
+      ],
     },
     {
       name: 'Terraform plan: one key resource for two groups',
@@ -411,11 +508,19 @@ ruleTester(rule, {
           status: 'FAIL',
           messageId: 'shared',
           resource: `${PLAN_FILE}#awscc_sagemaker_cluster.main/instance-group/controller`,
+          data: {
+            key: 'infra/plan.json#aws_kms_key.cluster',
+            others: 'awscc_sagemaker_cluster.main/workers',
+          },
         },
         {
           status: 'FAIL',
           messageId: 'shared',
           resource: `${PLAN_FILE}#awscc_sagemaker_cluster.main/instance-group/workers`,
+          data: {
+            key: 'infra/plan.json#aws_kms_key.cluster',
+            others: 'awscc_sagemaker_cluster.main/controller',
+          },
         },
       ],
     },
@@ -449,9 +554,14 @@ ruleTester(rule, {
           status: 'FAIL',
           messageId: 'shared',
           resource: `${CLI_FILE}#ml/instance-group/controller`,
-          data: { key: keyArn('shared') },
+          data: { key: keyArn('shared'), others: 'ml/workers' },
         },
-        { status: 'FAIL', messageId: 'shared', resource: `${CLI_FILE}#ml/instance-group/workers` },
+        {
+          status: 'FAIL',
+          messageId: 'shared',
+          resource: `${CLI_FILE}#ml/instance-group/workers`,
+          data: { key: 'arn:aws:kms:us-east-1:111122223333:key/shared', others: 'ml/controller' },
+        },
       ],
     },
   ],

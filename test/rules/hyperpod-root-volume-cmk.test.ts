@@ -3,6 +3,7 @@ import rule from '../../src/rules/hyperpod/hyperpod-root-volume-cmk.js';
 import {
   asSnapshot,
   CLI_JSON,
+  IAC_REGION,
   iacCluster,
   iacId,
   iacInventory,
@@ -52,39 +53,51 @@ const iacWithKey = (options = {}) => {
 
 ruleTester(rule, {
   covers: ['PASS', 'FAIL', 'NOT_APPLICABLE', 'UNKNOWN'],
-  coversSources: true,
   valid: [
     {
       name: 'a snapshot evaluated offline judges as the live scan did',
       inventory: asSnapshot(compliantEstate()),
-      expected: [{ status: 'PASS', messageId: 'cmk', resource: GROUP }],
+      expected: [
+        { status: 'PASS', messageId: 'cmk', resource: GROUP, data: { volume: 'root', key: 'alias/k1' } },
+      ],
     },
     {
       name: 'CloudFormation: the root volume names a key defined in the same template',
       inventory: iacWithKey(),
       expected: [
-        { status: 'PASS', messageId: 'cmk', resource: `${iacId('Cluster')}/instance-group/workers` },
+        {
+          status: 'PASS',
+          messageId: 'cmk',
+          resource: `${iacId('Cluster')}/instance-group/workers`,
+          data: { volume: 'root', key: 'infra/hyperpod.yaml#GroupKey' },
+        },
       ],
     },
     {
       name: 'Terraform: the root volume references aws_kms_key in the same module',
       inventory: iacWithKey(TERRAFORM),
-      expected: [{ status: 'PASS', messageId: 'cmk' }],
+      expected: [
+        { status: 'PASS', messageId: 'cmk', data: { volume: 'root', key: 'infra/main.tf#GroupKey' } },
+      ],
     },
     {
       name: 'Terraform plan: the key is resolved through the configuration',
       inventory: iacWithKey(TERRAFORM_PLAN),
-      expected: [{ status: 'PASS', messageId: 'cmk' }],
+      expected: [
+        { status: 'PASS', messageId: 'cmk', data: { volume: 'root', key: 'infra/plan.json#GroupKey' } },
+      ],
     },
     {
       name: 'root volume under a customer managed key',
       inventory: compliantEstate(),
-      expected: [{ status: 'PASS', messageId: 'cmk', resource: GROUP, data: { key: 'alias/k1' } }],
+      expected: [
+        { status: 'PASS', messageId: 'cmk', resource: GROUP, data: { volume: 'root', key: 'alias/k1' } },
+      ],
     },
     {
       name: 'root key given as an alias that resolved to a customer managed key',
       inventory: c1([rootVolume('alias/k1', k1.arn)]),
-      expected: [{ status: 'PASS', messageId: 'cmk' }],
+      expected: [{ status: 'PASS', messageId: 'cmk', data: { volume: 'root', key: 'alias/k1' } }],
     },
     {
       name: 'restricted instance group is not applicable',
@@ -109,7 +122,7 @@ ruleTester(rule, {
     {
       name: 'a key on a Slurm cluster in the legacy mode is ignored',
       inventory: compliantEstate({ cluster: { orchestrator: 'slurm', nodeProvisioningMode: null } }),
-      expected: [{ status: 'FAIL', messageId: 'keyIgnored', data: { key: keyArn('k1') } }],
+      expected: [{ status: 'FAIL', messageId: 'keyIgnored', data: { volume: 'root', key: keyArn('k1') } }],
     },
     {
       name: 'a customer managed key on a cluster whose mode the source does not report: unknown',
@@ -118,7 +131,7 @@ ruleTester(rule, {
         {
           status: 'UNKNOWN',
           messageId: 'modeUnknown',
-          data: { key: keyArn('k1'), reason: 'was not reported by the source' },
+          data: { volume: 'root', key: keyArn('k1'), reason: 'was not reported by the source' },
         },
       ],
     },
@@ -141,7 +154,11 @@ ruleTester(rule, {
         {
           status: 'UNKNOWN',
           messageId: 'modeUnknown',
-          data: { key: '!GetAtt GroupKey.Arn', reason: '!Ref Mode' },
+          data: {
+            volume: 'root',
+            key: '!GetAtt GroupKey.Arn',
+            reason: 'cannot be known from the source: !Ref Mode (Mode has no value)',
+          },
         },
       ],
     },
@@ -154,7 +171,7 @@ ruleTester(rule, {
           }),
         ],
       }),
-      expected: [{ status: 'FAIL', messageId: 'awsManaged' }],
+      expected: [{ status: 'FAIL', messageId: 'awsManaged', data: { volume: 'root', key: 'alias/aws/ebs' } }],
     },
     {
       name: 'a key ARN of another Region cannot encrypt the volume',
@@ -170,7 +187,12 @@ ruleTester(rule, {
         {
           status: 'FAIL',
           messageId: 'otherRegion',
-          data: { keyRegion: 'us-west-2', clusterRegion: 'us-east-1' },
+          data: {
+            volume: 'root',
+            key: 'arn:aws:kms:us-west-2:111122223333:key/west',
+            keyRegion: 'us-west-2',
+            clusterRegion: 'us-east-1',
+          },
         },
       ],
     },
@@ -190,7 +212,18 @@ ruleTester(rule, {
           ]),
         ],
       }),
-      expected: [{ status: 'FAIL', messageId: 'otherRegion', data: { keyRegion: 'eu-west-1' } }],
+      expected: [
+        {
+          status: 'FAIL',
+          messageId: 'otherRegion',
+          data: {
+            volume: 'root',
+            key: 'arn:aws:kms:eu-west-1:111122223333:key/mrk-1234abcd12ab34cd56ef1234567890ab',
+            keyRegion: 'eu-west-1',
+            clusterRegion: 'us-east-1',
+          },
+        },
+      ],
     },
     {
       name: 'an alias ARN of another Region',
@@ -209,7 +242,18 @@ ruleTester(rule, {
         ],
         keys: [key('k1', { region: 'us-west-2' })],
       }),
-      expected: [{ status: 'FAIL', messageId: 'otherRegion', data: { keyRegion: 'us-west-2' } }],
+      expected: [
+        {
+          status: 'FAIL',
+          messageId: 'otherRegion',
+          data: {
+            volume: 'root',
+            key: 'arn:aws:kms:us-west-2:111122223333:alias/hyperpod',
+            keyRegion: 'us-west-2',
+            clusterRegion: 'us-east-1',
+          },
+        },
+      ],
     },
     {
       name: 'Terraform in a known Region: a literal key ARN of another Region fails',
@@ -240,7 +284,12 @@ ruleTester(rule, {
         {
           status: 'FAIL',
           messageId: 'otherRegion',
-          data: { keyRegion: 'us-west-2', clusterRegion: 'us-east-1' },
+          data: {
+            volume: 'root',
+            key: 'arn:aws:kms:us-west-2:111122223333:key/outside',
+            keyRegion: 'us-west-2',
+            clusterRegion: 'us-east-1',
+          },
         },
       ],
     },
@@ -257,7 +306,18 @@ ruleTester(rule, {
           keys: [k],
         });
       })(),
-      expected: [{ status: 'UNKNOWN', messageId: 'regionUnknown', data: { keyRegion: 'us-west-2' } }],
+      expected: [
+        {
+          status: 'UNKNOWN',
+          messageId: 'regionUnknown',
+          data: {
+            volume: 'root',
+            key: '!GetAtt GroupKey.Arn',
+            keyRegion: 'us-west-2',
+            clusterRegion: IAC_REGION,
+          },
+        },
+      ],
     },
     {
       name: 'create-cluster input without a root EbsVolumeConfig',
@@ -285,7 +345,15 @@ ruleTester(rule, {
         ],
       }),
       expected: [
-        { status: 'UNKNOWN', messageId: 'keyUnknown', data: { reason: 'defined outside the scanned files' } },
+        {
+          status: 'UNKNOWN',
+          messageId: 'keyUnknown',
+          data: {
+            volume: 'root',
+            key: 'arn:aws:kms:us-east-1:111122223333:key/external',
+            reason: 'defined outside the scanned files',
+          },
+        },
       ],
     },
     {
@@ -299,7 +367,17 @@ ruleTester(rule, {
           ]),
         ],
       }),
-      expected: [{ status: 'UNKNOWN', messageId: 'unresolved', data: { expression: '!Ref RootKeyArn' } }],
+      expected: [
+        {
+          status: 'UNKNOWN',
+          messageId: 'unresolved',
+          data: {
+            what: 'the root volume key',
+            expression: '!Ref RootKeyArn',
+            reason: 'RootKeyArn has no value',
+          },
+        },
+      ],
     },
     {
       name: 'no storage config: the root volume uses an AWS owned key',
@@ -314,7 +392,9 @@ ruleTester(rule, {
     {
       name: 'AWS managed key by alias',
       inventory: c1([rootVolume('alias/aws/sagemaker', null)]),
-      expected: [{ status: 'FAIL', messageId: 'awsManaged', data: { key: 'alias/aws/sagemaker' } }],
+      expected: [
+        { status: 'FAIL', messageId: 'awsManaged', data: { volume: 'root', key: 'alias/aws/sagemaker' } },
+      ],
     },
     {
       name: 'AWS managed key by ARN, recognised from DescribeKey metadata',
@@ -322,7 +402,13 @@ ruleTester(rule, {
         clusters: [cluster('c1', [group('workers', { volumes: [rootVolume(keyArn('aws1'))] })])],
         keys: [key('aws1', { metadata: { ...k1.metadata!, keyManager: 'AWS' } })],
       }),
-      expected: [{ status: 'FAIL', messageId: 'awsManaged' }],
+      expected: [
+        {
+          status: 'FAIL',
+          messageId: 'awsManaged',
+          data: { volume: 'root', key: 'arn:aws:kms:us-east-1:111122223333:key/aws1' },
+        },
+      ],
     },
     {
       name: 'key that does not exist',
@@ -333,7 +419,7 @@ ruleTester(rule, {
           resolution: { status: 'not-found', message: 'Alias not found' },
         },
       ]),
-      expected: [{ status: 'FAIL', messageId: 'keyNotFound' }],
+      expected: [{ status: 'FAIL', messageId: 'keyNotFound', data: { volume: 'root', key: 'alias/gone' } }],
     },
     {
       name: 'DescribeKey denied: whether the key is customer managed is unknown',
@@ -349,7 +435,11 @@ ruleTester(rule, {
         },
       ]),
       expected: [
-        { status: 'UNKNOWN', messageId: 'keyUnknown', data: { reason: 'kms:DescribeKey AccessDenied' } },
+        {
+          status: 'UNKNOWN',
+          messageId: 'keyUnknown',
+          data: { volume: 'root', key: 'alias/secret', reason: 'kms:DescribeKey AccessDenied' },
+        },
       ],
     },
     {
@@ -364,7 +454,17 @@ ruleTester(rule, {
           },
         },
       ]),
-      expected: [{ status: 'UNKNOWN', messageId: 'unresolved', data: { expression: '!Ref KmsKeyArn' } }],
+      expected: [
+        {
+          status: 'UNKNOWN',
+          messageId: 'unresolved',
+          data: {
+            what: 'the root volume key',
+            expression: '!Ref KmsKeyArn',
+            reason: 'parameter KmsKeyArn has no value',
+          },
+        },
+      ],
     },
     {
       name: 'instance groups that cannot be known yield one UNKNOWN for the cluster',
@@ -384,6 +484,11 @@ ruleTester(rule, {
           status: 'UNKNOWN',
           messageId: 'unresolved',
           resource: 'arn:aws:sagemaker:us-east-1:111122223333:cluster/c2/instance-group/*',
+          data: {
+            what: 'the instance groups',
+            expression: '!If [UseGpu, ...]',
+            reason: 'condition UseGpu depends on parameter Gpu',
+          },
         },
       ],
     },

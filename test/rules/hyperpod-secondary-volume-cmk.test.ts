@@ -45,7 +45,7 @@ ruleTester(rule, {
     {
       name: 'secondary key given as an alias ARN that resolved',
       inventory: c1([secondaryVolume('arn:aws:kms:us-east-1:111122223333:alias/k1', k1.arn)]),
-      expected: [{ status: 'PASS', messageId: 'cmk' }],
+      expected: [{ status: 'PASS', messageId: 'cmk', data: { volume: 'secondary', key: 'alias/k1' } }],
     },
     {
       name: 'no secondary volume: not applicable, whatever the root',
@@ -65,7 +65,14 @@ ruleTester(rule, {
         ],
         keys: [iacKey('GroupKey')],
       }),
-      expected: [{ status: 'PASS', messageId: 'cmk', resource: IAC_GROUP }],
+      expected: [
+        {
+          status: 'PASS',
+          messageId: 'cmk',
+          resource: IAC_GROUP,
+          data: { volume: 'secondary', key: 'infra/hyperpod.yaml#GroupKey' },
+        },
+      ],
     },
     {
       name: 'Terraform: secondary key from a resource in the same module',
@@ -88,13 +95,16 @@ ruleTester(rule, {
           status: 'PASS',
           messageId: 'cmk',
           resource: `${TF_FILE}#awscc_sagemaker_cluster.main/instance-group/workers`,
+          data: { volume: 'secondary', key: 'infra/main.tf#aws_kms_key.workers' },
         },
       ],
     },
     {
       name: 'snapshot: secondary volume under a customer managed key',
       inventory: asSnapshot(compliantEstate()),
-      expected: [{ status: 'PASS', messageId: 'cmk', resource: GROUP }],
+      expected: [
+        { status: 'PASS', messageId: 'cmk', resource: GROUP, data: { volume: 'secondary', key: 'alias/k1' } },
+      ],
     },
   ],
   invalid: [
@@ -112,7 +122,12 @@ ruleTester(rule, {
         {
           status: 'FAIL',
           messageId: 'otherRegion',
-          data: { keyRegion: 'us-east-1', clusterRegion: 'eu-central-1' },
+          data: {
+            volume: 'secondary',
+            key: 'arn:aws:kms:us-east-1:111122223333:key/k1',
+            keyRegion: 'us-east-1',
+            clusterRegion: 'eu-central-1',
+          },
         },
       ],
     },
@@ -131,7 +146,13 @@ ruleTester(rule, {
     {
       name: 'secondary volume under the AWS managed alias',
       inventory: c1([secondaryVolume('alias/aws/sagemaker', null)]),
-      expected: [{ status: 'FAIL', messageId: 'awsManaged', data: { key: 'alias/aws/sagemaker' } }],
+      expected: [
+        {
+          status: 'FAIL',
+          messageId: 'awsManaged',
+          data: { volume: 'secondary', key: 'alias/aws/sagemaker' },
+        },
+      ],
     },
     {
       name: 'secondary volume under an AWS managed key named by ARN',
@@ -139,12 +160,18 @@ ruleTester(rule, {
         clusters: [cluster('c1', [group('workers', { volumes: [secondaryVolume(keyArn('ebs'))] })])],
         keys: [key('ebs', { aliases: ['alias/aws/ebs'], metadata: { ...k1.metadata!, keyManager: 'AWS' } })],
       }),
-      expected: [{ status: 'FAIL', messageId: 'awsManaged' }],
+      expected: [
+        {
+          status: 'FAIL',
+          messageId: 'awsManaged',
+          data: { volume: 'secondary', key: 'arn:aws:kms:us-east-1:111122223333:key/ebs' },
+        },
+      ],
     },
     {
       name: 'a root CMK does not cover a secondary volume without one',
       inventory: c1([rootVolume(k1.arn), secondaryVolume(null)]),
-      expected: [{ status: 'FAIL', messageId: 'awsOwned' }],
+      expected: [{ status: 'FAIL', messageId: 'awsOwned', data: { size: 500 } }],
     },
     {
       name: 'secondary key that does not exist',
@@ -156,7 +183,9 @@ ruleTester(rule, {
           resolution: { status: 'not-found', message: 'Alias alias/deleted is not found' },
         },
       ]),
-      expected: [{ status: 'FAIL', messageId: 'keyNotFound', data: { key: 'alias/deleted' } }],
+      expected: [
+        { status: 'FAIL', messageId: 'keyNotFound', data: { volume: 'secondary', key: 'alias/deleted' } },
+      ],
     },
     {
       name: 'DescribeKey on the secondary key denied',
@@ -173,7 +202,15 @@ ruleTester(rule, {
         },
       ]),
       expected: [
-        { status: 'UNKNOWN', messageId: 'keyUnknown', data: { reason: 'kms:DescribeKey AccessDenied' } },
+        {
+          status: 'UNKNOWN',
+          messageId: 'keyUnknown',
+          data: {
+            volume: 'secondary',
+            key: 'arn:aws:kms:us-east-1:444455556666:key/shared',
+            reason: 'kms:DescribeKey AccessDenied',
+          },
+        },
       ],
     },
     {
@@ -186,7 +223,11 @@ ruleTester(rule, {
         {
           status: 'UNKNOWN',
           messageId: 'keyUnknown',
-          data: { reason: 'the key metadata was not collected' },
+          data: {
+            volume: 'secondary',
+            key: 'arn:aws:kms:us-east-1:111122223333:key/k9',
+            reason: 'the key metadata was not collected',
+          },
         },
       ],
     },
@@ -208,7 +249,11 @@ ruleTester(rule, {
           status: 'UNKNOWN',
           messageId: 'unresolved',
           resource: IAC_GROUP,
-          data: { expression: '!Ref DataKeyArn' },
+          data: {
+            what: 'the secondary volume key',
+            expression: '!Ref DataKeyArn',
+            reason: 'DataKeyArn has no value',
+          },
         },
       ],
     },
@@ -221,14 +266,24 @@ ruleTester(rule, {
           ]),
         ],
       }),
-      expected: [{ status: 'UNKNOWN', messageId: 'unresolved', data: { expression: '!If [Encrypt, ...]' } }],
+      expected: [
+        {
+          status: 'UNKNOWN',
+          messageId: 'unresolved',
+          data: {
+            what: 'the storage configuration',
+            expression: '!If [Encrypt, ...]',
+            reason: 'Encrypt has no value',
+          },
+        },
+      ],
     },
     {
       name: 'CloudFormation: secondary volume without a key',
       inventory: iacInventory({
         clusters: [iacCluster('Cluster', [group('workers', { volumes: [secondaryVolume(null)] })])],
       }),
-      expected: [{ status: 'FAIL', messageId: 'awsOwned', resource: IAC_GROUP }],
+      expected: [{ status: 'FAIL', messageId: 'awsOwned', resource: IAC_GROUP, data: { size: 500 } }],
     },
     {
       name: 'cluster-level unresolved instance groups and one known group',
@@ -245,11 +300,13 @@ ruleTester(rule, {
           status: 'UNKNOWN',
           messageId: 'unresolved',
           resource: 'arn:aws:sagemaker:us-east-1:111122223333:cluster/c2/instance-group/*',
+          data: { what: 'the instance groups', expression: '!If [Big, ...]', reason: 'Big has no value' },
         },
         {
           status: 'PASS',
           messageId: 'cmk',
           resource: 'arn:aws:sagemaker:us-east-1:111122223333:cluster/c2/instance-group/known',
+          data: { volume: 'secondary', key: 'alias/k1' },
         },
       ],
     },
@@ -273,6 +330,7 @@ ruleTester(rule, {
           status: 'FAIL',
           messageId: 'awsOwned',
           resource: `${PLAN_FILE}#awscc_sagemaker_cluster.main/instance-group/workers`,
+          data: { size: 500 },
         },
       ],
     },
@@ -292,7 +350,12 @@ ruleTester(rule, {
         'cli-json',
       ),
       expected: [
-        { status: 'FAIL', messageId: 'awsManaged', resource: `${CLI_FILE}#ml/instance-group/workers` },
+        {
+          status: 'FAIL',
+          messageId: 'awsManaged',
+          resource: `${CLI_FILE}#ml/instance-group/workers`,
+          data: { volume: 'secondary', key: 'alias/aws/sagemaker' },
+        },
       ],
     },
     {
@@ -322,7 +385,11 @@ ruleTester(rule, {
         'cli-json',
       ),
       expected: [
-        { status: 'UNKNOWN', messageId: 'keyUnknown', data: { reason: 'defined outside the scanned files' } },
+        {
+          status: 'UNKNOWN',
+          messageId: 'keyUnknown',
+          data: { volume: 'secondary', key: 'alias/data', reason: 'defined outside the scanned files' },
+        },
       ],
     },
   ],

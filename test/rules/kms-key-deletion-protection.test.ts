@@ -24,7 +24,6 @@ const RETAIN = { deletionPolicy: 'Retain', updateReplacePolicy: 'Retain' };
 
 ruleTester(rule, {
   covers: ['PASS', 'FAIL', 'NOT_APPLICABLE', 'UNKNOWN'],
-  coversSources: true,
   valid: [
     {
       name: 'a live key is judged by kms-key-not-pending-deletion',
@@ -52,28 +51,60 @@ ruleTester(rule, {
     {
       name: 'CloudFormation Retain on delete and replace, 30-day window',
       inventory: cfn({ ...RETAIN, pendingWindowInDays: 30 }),
-      expected: [{ status: 'PASS', messageId: 'protected', resource: CFN_ID, data: { window: '30-day' } }],
+      expected: [
+        {
+          status: 'PASS',
+          messageId: 'protected',
+          resource: CFN_ID,
+          data: { key: 'infra/hyperpod.yaml#HyperPodKey', window: '30' },
+        },
+      ],
     },
     {
       name: 'CloudFormation RetainExceptOnCreate with the default window',
       inventory: cfn({ deletionPolicy: 'RetainExceptOnCreate', updateReplacePolicy: 'Retain' }),
-      expected: [{ status: 'PASS', messageId: 'protected', data: { window: '30-day' } }],
+      expected: [
+        {
+          status: 'PASS',
+          messageId: 'protected',
+          data: { key: 'infra/hyperpod.yaml#HyperPodKey', window: '30' },
+        },
+      ],
     },
     {
       name: 'a window at the configured minimum',
       inventory: cfn({ ...RETAIN, pendingWindowInDays: 14 }),
       config: { deletion: { minWindowDays: 14 } },
-      expected: [{ status: 'PASS', messageId: 'protected', data: { window: '14-day' } }],
+      expected: [
+        {
+          status: 'PASS',
+          messageId: 'protected',
+          data: { key: 'infra/hyperpod.yaml#HyperPodKey', window: '14' },
+        },
+      ],
     },
     {
       name: 'Terraform prevent_destroy with a 30-day window',
       inventory: tf({ preventDestroy: true, pendingWindowInDays: 30 }),
-      expected: [{ status: 'PASS', messageId: 'protected', resource: TF_ID }],
+      expected: [
+        {
+          status: 'PASS',
+          messageId: 'protected',
+          resource: TF_ID,
+          data: { key: 'infra/main.tf#aws_kms_key.hyperpod', window: '30' },
+        },
+      ],
     },
     {
       name: 'Terraform plan whose parser found prevent_destroy in the configuration',
       inventory: tf({ preventDestroy: true }, 'terraform-plan'),
-      expected: [{ status: 'PASS', messageId: 'protected' }],
+      expected: [
+        {
+          status: 'PASS',
+          messageId: 'protected',
+          data: { key: 'infra/main.tf#aws_kms_key.hyperpod', window: '30' },
+        },
+      ],
     },
   ],
   invalid: [
@@ -85,7 +116,10 @@ ruleTester(rule, {
           status: 'FAIL',
           messageId: 'unprotected',
           resource: CFN_ID,
-          data: { problems: 'DeletionPolicy is not set (Delete); UpdateReplacePolicy is not set (Delete)' },
+          data: {
+            key: 'infra/hyperpod.yaml#HyperPodKey',
+            problems: 'DeletionPolicy is not set (Delete); UpdateReplacePolicy is not set (Delete)',
+          },
         },
       ],
     },
@@ -93,7 +127,11 @@ ruleTester(rule, {
       name: 'CloudFormation DeletionPolicy Delete',
       inventory: cfn({ deletionPolicy: 'Delete', updateReplacePolicy: 'Retain' }),
       expected: [
-        { status: 'FAIL', messageId: 'unprotected', data: { problems: 'DeletionPolicy is Delete' } },
+        {
+          status: 'FAIL',
+          messageId: 'unprotected',
+          data: { key: 'infra/hyperpod.yaml#HyperPodKey', problems: 'DeletionPolicy is Delete' },
+        },
       ],
     },
     {
@@ -103,7 +141,10 @@ ruleTester(rule, {
         {
           status: 'FAIL',
           messageId: 'unprotected',
-          data: { problems: 'UpdateReplacePolicy is not set (Delete)' },
+          data: {
+            key: 'infra/hyperpod.yaml#HyperPodKey',
+            problems: 'UpdateReplacePolicy is not set (Delete)',
+          },
         },
       ],
     },
@@ -114,7 +155,7 @@ ruleTester(rule, {
         {
           status: 'FAIL',
           messageId: 'unprotected',
-          data: { problems: 'a 7-day deletion window (minimum 30)' },
+          data: { key: 'infra/hyperpod.yaml#HyperPodKey', problems: 'a 7-day deletion window (minimum 30)' },
           evidence: (e) => e.pendingWindowInDays === 7,
         },
       ],
@@ -127,7 +168,10 @@ ruleTester(rule, {
         {
           status: 'FAIL',
           messageId: 'unprotected',
-          data: { problems: 'a 10-day deletion window (minimum 14)' },
+          data: {
+            key: 'infra/main.tf#aws_kms_key.hyperpod',
+            problems: 'a 10-day deletion window (minimum 14)',
+          },
         },
       ],
     },
@@ -138,7 +182,10 @@ ruleTester(rule, {
         {
           status: 'FAIL',
           messageId: 'unprotected',
-          data: { problems: 'lifecycle.prevent_destroy is not set' },
+          data: {
+            key: 'infra/main.tf#aws_kms_key.hyperpod',
+            problems: 'lifecycle.prevent_destroy is not set',
+          },
         },
       ],
     },
@@ -149,7 +196,10 @@ ruleTester(rule, {
         {
           status: 'FAIL',
           messageId: 'unprotected',
-          data: { problems: 'a 7-day deletion window (minimum 30); lifecycle.prevent_destroy is not set' },
+          data: {
+            key: 'infra/main.tf#aws_kms_key.hyperpod',
+            problems: 'a 7-day deletion window (minimum 30); lifecycle.prevent_destroy is not set',
+          },
         },
       ],
     },
@@ -162,7 +212,13 @@ ruleTester(rule, {
         updateReplacePolicy: 'Retain',
         pendingWindowInDays: 7,
       }),
-      expected: [{ status: 'FAIL', messageId: 'unprotected', data: { problems: 'a 7-day deletion window' } }],
+      expected: [
+        {
+          status: 'FAIL',
+          messageId: 'unprotected',
+          data: { key: 'infra/hyperpod.yaml#HyperPodKey', problems: 'a 7-day deletion window (minimum 30)' },
+        },
+      ],
     },
     {
       name: 'PendingWindowInDays from an unset parameter',
@@ -174,7 +230,11 @@ ruleTester(rule, {
         {
           status: 'UNKNOWN',
           messageId: 'unresolved',
-          data: { what: 'the deletion window', expression: '!Ref Window' },
+          data: {
+            what: 'the deletion window',
+            expression: '!Ref Window',
+            reason: 'parameter Window has no value',
+          },
         },
       ],
     },
@@ -186,19 +246,46 @@ ruleTester(rule, {
         ]),
         updateReplacePolicy: 'Retain',
       }),
-      expected: [{ status: 'UNKNOWN', messageId: 'unresolved', data: { what: 'DeletionPolicy' } }],
+      expected: [
+        {
+          status: 'UNKNOWN',
+          messageId: 'unresolved',
+          data: {
+            what: 'DeletionPolicy',
+            expression: '!If [IsProd, Retain, Delete]',
+            reason: 'condition IsProd depends on Env',
+          },
+        },
+      ],
     },
     {
       name: 'prevent_destroy that cannot be known',
       inventory: tf({
         preventDestroy: unresolved('var.protect', 'variable protect has no value', ['protect']),
       }),
-      expected: [{ status: 'UNKNOWN', messageId: 'unresolved', data: { what: 'lifecycle.prevent_destroy' } }],
+      expected: [
+        {
+          status: 'UNKNOWN',
+          messageId: 'unresolved',
+          data: {
+            what: 'lifecycle.prevent_destroy',
+            expression: 'var.protect',
+            reason: 'variable protect has no value',
+          },
+        },
+      ],
     },
     {
       name: 'a Terraform plan does not record lifecycle.prevent_destroy',
       inventory: tf({ pendingWindowInDays: 30 }, 'terraform-plan'),
-      expected: [{ status: 'UNKNOWN', messageId: 'planLifecycle', resource: TF_ID }],
+      expected: [
+        {
+          status: 'UNKNOWN',
+          messageId: 'planLifecycle',
+          resource: TF_ID,
+          data: { key: 'infra/main.tf#aws_kms_key.hyperpod' },
+        },
+      ],
     },
   ],
 });

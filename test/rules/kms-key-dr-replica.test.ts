@@ -28,13 +28,19 @@ describe('kms-key-dr-replica without DR regions in config', () => {
 
 ruleTester(rule, {
   covers: ['PASS', 'FAIL', 'NOT_APPLICABLE', 'UNKNOWN'],
-  coversSources: true,
   valid: [
     {
       name: 'multi-Region primary with a replica in the DR region',
       inventory: withMetadata(primary(['us-west-2', 'eu-west-1'])),
       config: DR,
-      expected: [{ status: 'PASS', messageId: 'replicated', resource: K1, data: { dr: 'us-west-2' } }],
+      expected: [
+        {
+          status: 'PASS',
+          messageId: 'replicated',
+          resource: K1,
+          data: { key: 'alias/mrk-1', dr: 'us-west-2' },
+        },
+      ],
     },
     {
       name: 'replica key whose primary is in the DR region',
@@ -58,7 +64,7 @@ ruleTester(rule, {
           status: 'PASS',
           messageId: 'replicated',
           resource: keyArn('mrk-1', undefined, 'us-west-2'),
-          data: { dr: 'us-east-1' },
+          data: { key: 'alias/mrk-1', dr: 'us-east-1' },
         },
       ],
     },
@@ -74,7 +80,7 @@ ruleTester(rule, {
         keys: [key('mrk-1', { source: 'snapshot', metadata: primary(['us-west-2']) })],
       }),
       config: DR,
-      expected: [{ status: 'PASS', messageId: 'replicated' }],
+      expected: [{ status: 'PASS', messageId: 'replicated', data: { key: 'alias/mrk-1', dr: 'us-west-2' } }],
     },
     {
       name: 'CloudFormation multi-Region key replicated to the DR region',
@@ -86,7 +92,14 @@ ruleTester(rule, {
         ],
       }),
       config: DR,
-      expected: [{ status: 'PASS', messageId: 'replicated', resource: 'infra/hyperpod.yaml#HyperPodKey' }],
+      expected: [
+        {
+          status: 'PASS',
+          messageId: 'replicated',
+          resource: 'infra/hyperpod.yaml#HyperPodKey',
+          data: { key: 'infra/hyperpod.yaml#HyperPodKey', dr: 'us-west-2' },
+        },
+      ],
     },
     awsManagedKeyCase(DR),
   ],
@@ -96,7 +109,12 @@ ruleTester(rule, {
       inventory: compliantEstate(),
       config: DR,
       expected: [
-        { status: 'FAIL', messageId: 'singleRegion', resource: keyArn('k1'), data: { dr: 'us-west-2' } },
+        {
+          status: 'FAIL',
+          messageId: 'singleRegion',
+          resource: keyArn('k1'),
+          data: { key: 'alias/k1', dr: 'us-west-2' },
+        },
       ],
     },
     {
@@ -107,7 +125,7 @@ ruleTester(rule, {
         {
           status: 'FAIL',
           messageId: 'noReplica',
-          data: { dr: 'us-west-2', replicas: 'replicas: eu-west-1' },
+          data: { key: 'alias/mrk-1', dr: 'us-west-2', replicas: 'eu-west-1' },
           evidence: (e) => JSON.stringify(e.replicaRegions) === '["eu-west-1"]',
         },
       ],
@@ -116,7 +134,13 @@ ruleTester(rule, {
       name: 'multi-Region key without replicas',
       inventory: withMetadata(primary([])),
       config: DR,
-      expected: [{ status: 'FAIL', messageId: 'noReplica', data: { replicas: 'replicas: none' } }],
+      expected: [
+        {
+          status: 'FAIL',
+          messageId: 'noReplica',
+          data: { key: 'alias/mrk-1', dr: 'us-west-2', replicas: 'none' },
+        },
+      ],
     },
     {
       name: 'Terraform key without multi_region',
@@ -124,7 +148,14 @@ ruleTester(rule, {
         keys: [iacKey('aws_kms_key.k', 'terraform', { metadata: metadata({ multiRegion: undefined }) })],
       }),
       config: DR,
-      expected: [{ status: 'FAIL', messageId: 'singleRegion', resource: 'infra/main.tf#aws_kms_key.k' }],
+      expected: [
+        {
+          status: 'FAIL',
+          messageId: 'singleRegion',
+          resource: 'infra/main.tf#aws_kms_key.k',
+          data: { key: 'infra/main.tf#aws_kms_key.k', dr: 'us-west-2' },
+        },
+      ],
     },
     {
       name: 'Terraform plan key with multi_region from an unset variable',
@@ -138,7 +169,17 @@ ruleTester(rule, {
         ],
       }),
       config: DR,
-      expected: [{ status: 'UNKNOWN', messageId: 'unresolved', data: { what: 'MultiRegion' } }],
+      expected: [
+        {
+          status: 'UNKNOWN',
+          messageId: 'unresolved',
+          data: {
+            what: 'MultiRegion',
+            expression: 'var.multi_region',
+            reason: 'variable multi_region has no value',
+          },
+        },
+      ],
     },
     describeKeyDeniedCase(DR),
   ],

@@ -25,7 +25,6 @@ const estateWithState = (keyState: string) =>
 
 ruleTester(rule, {
   covers: ['PASS', 'FAIL', 'NOT_APPLICABLE', 'UNKNOWN'],
-  coversSources: true,
   valid: [
     {
       name: 'enabled key used by a cluster',
@@ -43,15 +42,15 @@ ruleTester(rule, {
     {
       name: 'pending deletion is left to kms-key-not-pending-deletion',
       inventory: estateWithState('PendingDeletion'),
-      expected: [{ status: 'NOT_APPLICABLE', messageId: 'pendingDeletion' }],
+      expected: [{ status: 'NOT_APPLICABLE', messageId: 'pendingDeletion', data: { key: 'alias/k1' } }],
     },
     {
       name: 'pending replica deletion is left to kms-key-not-pending-deletion',
       inventory: estateWithState('PendingReplicaDeletion'),
-      expected: [{ status: 'NOT_APPLICABLE', messageId: 'pendingDeletion' }],
+      expected: [{ status: 'NOT_APPLICABLE', messageId: 'pendingDeletion', data: { key: 'alias/k1' } }],
     },
     awsManagedKeyCase(),
-    ...healthyKeyFromEachSource('enabled'),
+    ...healthyKeyFromEachSource('enabled', (key) => ({ key })),
   ],
   invalid: [
     {
@@ -62,8 +61,9 @@ ruleTester(rule, {
           status: 'FAIL',
           messageId: 'notEnabled',
           resource: K1,
-          data: { state: 'Disabled', groups: 'c1/workers' },
-          evidence: (e) => e.keyState === 'Disabled',
+          data: { key: 'alias/k1', state: 'Disabled', groups: 'c1/workers' },
+          // The group uses the key for its root and secondary volumes: it is named once.
+          evidence: (e) => e.keyState === 'Disabled' && JSON.stringify(e.groups) === '["c1/workers"]',
         },
       ],
     },
@@ -81,7 +81,13 @@ ruleTester(rule, {
     {
       name: 'key in a disconnected custom key store is Unavailable',
       inventory: inventory({ keys: [withState('Unavailable')] }),
-      expected: [{ status: 'FAIL', messageId: 'notEnabled', data: { state: 'Unavailable' } }],
+      expected: [
+        {
+          status: 'FAIL',
+          messageId: 'notEnabled',
+          data: { key: 'alias/k1', state: 'Unavailable', groups: 'none' },
+        },
+      ],
     },
     {
       name: 'Terraform key with is_enabled = false',
@@ -92,7 +98,14 @@ ruleTester(rule, {
           }),
         ],
       }),
-      expected: [{ status: 'FAIL', messageId: 'notEnabled', resource: 'infra/main.tf#aws_kms_key.off' }],
+      expected: [
+        {
+          status: 'FAIL',
+          messageId: 'notEnabled',
+          resource: 'infra/main.tf#aws_kms_key.off',
+          data: { key: 'infra/main.tf#aws_kms_key.off', state: 'Disabled', groups: 'none' },
+        },
+      ],
     },
     {
       name: 'CloudFormation Enabled from an unset parameter',
@@ -106,7 +119,17 @@ ruleTester(rule, {
           }),
         ],
       }),
-      expected: [{ status: 'UNKNOWN', messageId: 'unresolved', data: { expression: '!Ref KeyEnabled' } }],
+      expected: [
+        {
+          status: 'UNKNOWN',
+          messageId: 'unresolved',
+          data: {
+            what: 'the key state',
+            expression: '!Ref KeyEnabled',
+            reason: 'parameter KeyEnabled has no value',
+          },
+        },
+      ],
     },
     describeKeyDeniedCase(),
   ],

@@ -36,7 +36,6 @@ const { grants: _grants, ...grantless } = key('k1');
 
 ruleTester(rule, {
   covers: ['PASS', 'FAIL', 'NOT_APPLICABLE', 'UNKNOWN'],
-  coversSources: true,
   valid: [
     {
       name: 'a key without grants',
@@ -50,12 +49,16 @@ ruleTester(rule, {
         grant('sagemaker.amazonaws.com'),
         grant('ebs.us-east-1.amazonaws.com', { operations: ['Decrypt'] }),
       ),
-      expected: [{ status: 'PASS', messageId: 'scoped', data: { count: '3 grants' } }],
+      expected: [
+        { status: 'PASS', messageId: 'scoped', data: { key: 'alias/k1', count: 3, grants: '3 grants' } },
+      ],
     },
     {
       name: 'a grant to a session of the consuming role',
       inventory: withGrants(grant('arn:aws:sts::111122223333:assumed-role/hyperpod-exec/SageMaker')),
-      expected: [{ status: 'PASS', messageId: 'scoped', data: { count: '1 grant' } }],
+      expected: [
+        { status: 'PASS', messageId: 'scoped', data: { key: 'alias/k1', count: 1, grants: '1 grant' } },
+      ],
     },
     {
       name: 'a grant to a session of a consuming role that has a path',
@@ -63,7 +66,9 @@ ruleTester(rule, {
         group: { executionRole: roleArn('service-role/hyperpod-exec') },
         key: { grants: [grant('arn:aws:sts::111122223333:assumed-role/hyperpod-exec/SageMaker')] },
       }),
-      expected: [{ status: 'PASS', messageId: 'scoped' }],
+      expected: [
+        { status: 'PASS', messageId: 'scoped', data: { key: 'alias/k1', count: 1, grants: '1 grant' } },
+      ],
     },
     {
       name: 'a grant to the consuming role shown by its unique id',
@@ -71,7 +76,9 @@ ruleTester(rule, {
         ...withGrants(grant('AROAEXAMPLEEXEC000001')),
         roles: [role(EXEC_ROLE, { roleId: 'AROAEXAMPLEEXEC000001' })],
       },
-      expected: [{ status: 'PASS', messageId: 'scoped' }],
+      expected: [
+        { status: 'PASS', messageId: 'scoped', data: { key: 'alias/k1', count: 1, grants: '1 grant' } },
+      ],
     },
     {
       name: 'a grant created with GranteeServicePrincipal (no GranteePrincipal) goes to an AWS service',
@@ -81,7 +88,9 @@ ruleTester(rule, {
         retiringServicePrincipal: 'sagemaker.amazonaws.com',
         operations: ['Decrypt'],
       }),
-      expected: [{ status: 'PASS', messageId: 'scoped', data: { count: '2 grants' } }],
+      expected: [
+        { status: 'PASS', messageId: 'scoped', data: { key: 'alias/k1', count: 2, grants: '2 grants' } },
+      ],
     },
     {
       name: 'the grants EBS makes for attached volumes (ec2-infrastructure sessions of the key account)',
@@ -97,17 +106,21 @@ ruleTester(rule, {
         ),
         grant('ec2.us-east-1.amazonaws.com', { operations: ['Decrypt', 'GenerateDataKeyWithoutPlaintext'] }),
       ),
-      expected: [{ status: 'PASS', messageId: 'scoped', data: { count: '5 grants' } }],
+      expected: [
+        { status: 'PASS', messageId: 'scoped', data: { key: 'alias/k1', count: 5, grants: '5 grants' } },
+      ],
     },
     {
       name: 'snapshot key with grants to its execution role',
       inventory: compliantEstate({ key: { source: 'snapshot', grants: [grant(EXEC_ROLE)] } }),
-      expected: [{ status: 'PASS', messageId: 'scoped' }],
+      expected: [
+        { status: 'PASS', messageId: 'scoped', data: { key: 'alias/k1', count: 1, grants: '1 grant' } },
+      ],
     },
     {
       name: 'AWS managed key is not governed',
       inventory: inventory({ keys: [awsManagedKey('aws1', 'ebs', { grants: [grant(roleArn('anyone'))] })] }),
-      expected: [{ status: 'NOT_APPLICABLE', messageId: 'awsManaged' }],
+      expected: [{ status: 'NOT_APPLICABLE', messageId: 'awsManaged', data: { key: 'alias/aws/ebs' } }],
     },
     ...iacNotApplicableCases('notLive'),
   ],
@@ -120,7 +133,7 @@ ruleTester(rule, {
           status: 'FAIL',
           messageId: 'unexpected',
           resource: K1,
-          data: { count: '1 grant', grantees: roleArn('data-scientist') },
+          data: { key: 'alias/k1', count: 1, grants: '1 grant', grantees: roleArn('data-scientist') },
           evidence: (e) =>
             JSON.stringify(e.grants).includes('"grantId":"g-ds"') &&
             JSON.stringify(e.consumingRoles) === JSON.stringify([EXEC_ROLE]),
@@ -139,7 +152,9 @@ ruleTester(rule, {
           status: 'FAIL',
           messageId: 'unexpected',
           data: {
-            count: '2 grants',
+            key: 'alias/k1',
+            count: 2,
+            grants: '2 grants',
             grantees: `${roleArn('hyperpod-exec-old')}, arn:aws:sts::111122223333:assumed-role/hyperpod-exec-old/SageMaker`,
           },
         },
@@ -152,7 +167,12 @@ ruleTester(rule, {
         {
           status: 'FAIL',
           messageId: 'unexpected',
-          data: { grantees: 'arn:aws:iam::444455556666:role/hyperpod-exec' },
+          data: {
+            key: 'alias/k1',
+            count: 1,
+            grants: '1 grant',
+            grantees: 'arn:aws:iam::444455556666:role/hyperpod-exec',
+          },
         },
       ],
     },
@@ -162,7 +182,13 @@ ruleTester(rule, {
         ...withGrants(grant('AROAEXAMPLEDELETED001')),
         roles: [role(EXEC_ROLE, { roleId: 'AROAEXAMPLEEXEC000001' })],
       },
-      expected: [{ status: 'FAIL', messageId: 'unexpected', data: { grantees: 'AROAEXAMPLEDELETED001' } }],
+      expected: [
+        {
+          status: 'FAIL',
+          messageId: 'unexpected',
+          data: { key: 'alias/k1', count: 1, grants: '1 grant', grantees: 'AROAEXAMPLEDELETED001' },
+        },
+      ],
     },
     {
       name: 'an ec2-infrastructure session of another account: that account encrypts volumes under the key',
@@ -180,7 +206,9 @@ ruleTester(rule, {
           status: 'FAIL',
           messageId: 'unexpected',
           data: {
-            count: '1 grant',
+            key: 'alias/k1',
+            count: 1,
+            grants: '1 grant',
             grantees: 'arn:aws:sts::444455556666:assumed-role/aws:ec2-infrastructure/i-0123456789abcdef0',
           },
           evidence: (e) => JSON.stringify(e.grants).includes('g-foreign-ebs'),
@@ -198,7 +226,9 @@ ruleTester(rule, {
           status: 'FAIL',
           messageId: 'unexpected',
           data: {
-            count: '2 grants',
+            key: 'alias/k1',
+            count: 2,
+            grants: '2 grants',
             grantees:
               'arn:aws:sts::111122223333:assumed-role/ec2-infrastructure/i-5d476fab, arn:aws:iam::111122223333:role/aws-service-role/ebs.amazonaws.com',
           },
@@ -209,13 +239,23 @@ ruleTester(rule, {
       name: 'a grant whose grantee ListGrants does not report is unknown, not passed',
       inventory: withGrants(grant(EXEC_ROLE), { grantId: 'g-blank', operations: ['Decrypt'] }),
       expected: [
-        { status: 'UNKNOWN', messageId: 'noGrantee', data: { grants: '1 grant', grantIds: 'g-blank' } },
+        {
+          status: 'UNKNOWN',
+          messageId: 'noGrantee',
+          data: { key: 'alias/k1', grants: '1 grant', grantIds: 'g-blank' },
+        },
       ],
     },
     {
       name: 'grants on a key no scanned instance group uses',
       inventory: inventory({ keys: [key('k1', { grants: [grant(EXEC_ROLE)] })] }),
-      expected: [{ status: 'FAIL', messageId: 'unexpected', data: { grantees: EXEC_ROLE } }],
+      expected: [
+        {
+          status: 'FAIL',
+          messageId: 'unexpected',
+          data: { key: 'alias/k1', count: 1, grants: '1 grant', grantees: EXEC_ROLE },
+        },
+      ],
     },
     {
       name: 'ListGrants denied: the gap reason is given',
@@ -232,7 +272,7 @@ ruleTester(rule, {
           resource: K1,
           data: {
             what: 'the grants on alias/k1',
-            reason: 'ListGrants failed (aws.access_denied): not authorized',
+            reason: 'ListGrants failed (aws.access_denied): not authorized to perform kms:ListGrants',
           },
         },
       ],

@@ -35,7 +35,6 @@ const sharedEstate = (meta: KeyMetadata) =>
 
 ruleTester(rule, {
   covers: ['PASS', 'FAIL', 'NOT_APPLICABLE', 'UNKNOWN'],
-  coversSources: true,
   valid: [
     {
       name: 'enabled key is not pending deletion',
@@ -47,12 +46,12 @@ ruleTester(rule, {
       inventory: inventory({
         keys: [key('k1', { source: 'snapshot', metadata: metadata({ keyState: 'Disabled' }) })],
       }),
-      expected: [{ status: 'PASS', messageId: 'notPending' }],
+      expected: [{ status: 'PASS', messageId: 'notPending', data: { key: 'alias/k1' } }],
     },
     {
       name: 'AWS managed key is not governed',
       inventory: inventory({ keys: [awsManagedKey('aws1')] }),
-      expected: [{ status: 'NOT_APPLICABLE', messageId: 'awsManaged' }],
+      expected: [{ status: 'NOT_APPLICABLE', messageId: 'awsManaged', data: { key: 'alias/aws/ebs' } }],
     },
     {
       name: 'a key in a template cannot be pending deletion',
@@ -71,7 +70,13 @@ ruleTester(rule, {
           status: 'FAIL',
           messageId: 'pending',
           resource: K1,
-          data: { date: '2026-12-04T12:00:00.000Z', days: '7 days', groups: 'c1/workers' },
+          data: {
+            key: 'alias/k1',
+            date: '2026-12-04T12:00:00.000Z',
+            days: 7,
+            when: '7 days from now',
+            groups: 'c1/workers',
+          },
           evidence: (e) =>
             e.keyState === 'PendingDeletion' &&
             e.deletionDate === '2026-12-04T12:00:00.000Z' &&
@@ -87,7 +92,13 @@ ruleTester(rule, {
         {
           status: 'FAIL',
           messageId: 'pending',
-          data: { days: '3 days', groups: 'c1/workers, c2/gpu, c2/cpu' },
+          data: {
+            key: 'alias/k1',
+            date: '2026-12-04T12:00:00.000Z',
+            days: 3,
+            when: '3 days from now',
+            groups: 'c1/workers, c2/gpu, c2/cpu',
+          },
           evidence: (e) => JSON.stringify(e.clusters) === '["c1","c2"]',
         },
       ],
@@ -102,8 +113,10 @@ ruleTester(rule, {
           messageId: 'pendingPast',
           resource: K1,
           data: {
-            date: 'was due for deletion on 2026-12-04T12:00:00.000Z, 6 days ago',
-            stale: 'the snapshot is stale or the key is gone',
+            key: 'alias/k1',
+            date: '2026-12-04T12:00:00.000Z',
+            days: 6,
+            when: '6 days ago',
             groups: 'c1/workers',
           },
         },
@@ -117,7 +130,13 @@ ruleTester(rule, {
         {
           status: 'FAIL',
           messageId: 'pendingPast',
-          data: { when: '2026-12-04T12:00:00.000Z, earlier today' },
+          data: {
+            key: 'alias/k1',
+            date: '2026-12-04T12:00:00.000Z',
+            days: 0,
+            when: 'earlier today',
+            groups: 'c1/workers',
+          },
         },
       ],
     },
@@ -125,7 +144,19 @@ ruleTester(rule, {
       name: 'a deletion one day away is "1 day from now"',
       inventory: compliantEstate({ key: { metadata: pending } }),
       now: '2026-12-03T12:00:00.000Z',
-      expected: [{ status: 'FAIL', messageId: 'pending', data: { when: '(1 day from now)' } }],
+      expected: [
+        {
+          status: 'FAIL',
+          messageId: 'pending',
+          data: {
+            key: 'alias/k1',
+            date: '2026-12-04T12:00:00.000Z',
+            days: 1,
+            when: '1 day from now',
+            groups: 'c1/workers',
+          },
+        },
+      ],
     },
     {
       name: 'pending deletion without a deletion date',
@@ -134,7 +165,12 @@ ruleTester(rule, {
         {
           status: 'FAIL',
           messageId: 'pending',
-          data: { date: 'an unknown date', groups: 'no scanned instance groups' },
+          data: {
+            key: 'alias/k1',
+            date: 'an unknown date',
+            when: 'date not reported',
+            groups: 'no scanned instance groups',
+          },
         },
       ],
     },
@@ -152,7 +188,7 @@ ruleTester(rule, {
         {
           status: 'FAIL',
           messageId: 'replicaPending',
-          data: { window: '14-day', groups: 'c1/workers, c2/gpu, c2/cpu' },
+          data: { key: 'alias/k1', window: 14, groups: 'c1/workers, c2/gpu, c2/cpu' },
         },
       ],
     },
@@ -168,7 +204,10 @@ ruleTester(rule, {
         {
           status: 'UNKNOWN',
           messageId: 'notCollected',
-          data: { reason: 'DescribeKey failed (aws.throttled): Rate exceeded' },
+          data: {
+            what: 'the metadata of alias/k1',
+            reason: 'DescribeKey failed (aws.throttled): Rate exceeded',
+          },
         },
       ],
     },

@@ -60,7 +60,6 @@ const OUTSIDER = roleArn('ml-research', OTHER_ACCOUNT);
 
 ruleTester(rule, {
   covers: ['PASS', 'FAIL', 'NOT_APPLICABLE', 'UNKNOWN'],
-  coversSources: true,
   valid: [
     {
       name: 'only the consuming execution role may use the key',
@@ -70,30 +69,30 @@ ruleTester(rule, {
     {
       name: 'a consuming role may hold the console "Allow use of the key" statement',
       inventory: estate(allow(EXEC_ROLE, USE)),
-      expected: [{ status: 'PASS', messageId: 'leastPrivilege' }],
+      expected: [{ status: 'PASS', messageId: 'leastPrivilege', data: { key: 'alias/k1' } }],
     },
     {
       name: 'an allowed key user matched by a glob',
       inventory: estate(allow(ANALYST, ['kms:Decrypt', 'kms:DescribeKey'])),
       config: { allowedKeyUsers: ['arn:aws:iam::111122223333:role/analytics-*'] },
-      expected: [{ status: 'PASS', messageId: 'leastPrivilege' }],
+      expected: [{ status: 'PASS', messageId: 'leastPrivilege', data: { key: 'alias/k1' } }],
     },
     {
       name: 'an allowed external account root',
       inventory: estate(allow(`arn:aws:iam::${OTHER_ACCOUNT}:root`, ['kms:Decrypt', 'kms:CreateGrant'])),
       config: { allowedExternalAccounts: [OTHER_ACCOUNT] },
-      expected: [{ status: 'PASS', messageId: 'leastPrivilege' }],
+      expected: [{ status: 'PASS', messageId: 'leastPrivilege', data: { key: 'alias/k1' } }],
     },
     {
       name: 'a role in an allowed external account',
       inventory: estate(allow(OUTSIDER, 'kms:Decrypt')),
       config: { allowedExternalAccounts: [OTHER_ACCOUNT] },
-      expected: [{ status: 'PASS', messageId: 'leastPrivilege' }],
+      expected: [{ status: 'PASS', messageId: 'leastPrivilege', data: { key: 'alias/k1' } }],
     },
     {
       name: 'a Deny on the same principal takes the grant away',
       inventory: estate(allow(ANALYST, 'kms:Decrypt'), { ...allow(ANALYST, 'kms:*'), Effect: 'Deny' }),
-      expected: [{ status: 'PASS', messageId: 'leastPrivilege' }],
+      expected: [{ status: 'PASS', messageId: 'leastPrivilege', data: { key: 'alias/k1' } }],
     },
     {
       name: 'a Deny to everyone but the execution role takes usage away from others',
@@ -104,13 +103,13 @@ ruleTester(rule, {
         Resource: '*',
         Condition: { ArnNotEquals: { 'aws:PrincipalArn': [EXEC_ROLE] } },
       }),
-      expected: [{ status: 'PASS', messageId: 'leastPrivilege' }],
+      expected: [{ status: 'PASS', messageId: 'leastPrivilege', data: { key: 'alias/k1' } }],
     },
     {
       name: 'a configured key admin may hold kms:* (separation of duties judges that)',
       inventory: estate(allow(ADMIN_ROLE, 'kms:*')),
       config: { keyAdmins: ['arn:aws:iam::111122223333:role/KeyAdmin'] },
-      expected: [{ status: 'PASS', messageId: 'leastPrivilege' }],
+      expected: [{ status: 'PASS', messageId: 'leastPrivilege', data: { key: 'alias/k1' } }],
     },
     {
       name: 'the consuming role named by its unique id',
@@ -122,12 +121,12 @@ ruleTester(rule, {
         }),
         roles: [role(EXEC_ROLE, { roleId: 'AROAEXAMPLEEXEC000001' })],
       },
-      expected: [{ status: 'PASS', messageId: 'leastPrivilege' }],
+      expected: [{ status: 'PASS', messageId: 'leastPrivilege', data: { key: 'alias/k1' } }],
     },
     {
       name: 'the consuming role named by an assumed-role session',
       inventory: estate(allow('arn:aws:sts::111122223333:assumed-role/hyperpod-exec/node-1', 'kms:Decrypt')),
-      expected: [{ status: 'PASS', messageId: 'leastPrivilege' }],
+      expected: [{ status: 'PASS', messageId: 'leastPrivilege', data: { key: 'alias/k1' } }],
     },
     {
       name: 'a consuming role with a path in its ARN',
@@ -135,7 +134,7 @@ ruleTester(rule, {
         group: { executionRole: roleArn('service-role/hyperpod-exec') },
         key: { policy: goodPolicy([roleArn('service-role/hyperpod-exec')]) },
       }),
-      expected: [{ status: 'PASS', messageId: 'leastPrivilege' }],
+      expected: [{ status: 'PASS', messageId: 'leastPrivilege', data: { key: 'alias/k1' } }],
     },
     {
       name: 'a service principal that config allows',
@@ -146,19 +145,19 @@ ruleTester(rule, {
         Resource: '*',
       }),
       config: { allowedKeyUsers: ['logs.*.amazonaws.com'] },
-      expected: [{ status: 'PASS', messageId: 'leastPrivilege' }],
+      expected: [{ status: 'PASS', messageId: 'leastPrivilege', data: { key: 'alias/k1' } }],
     },
     {
       name: 'AWS managed key is not governed',
       inventory: inventory({
         keys: [awsManagedKey('aws1', 'ebs', { policy: policyOf(allow('*', 'kms:*')) })],
       }),
-      expected: [{ status: 'NOT_APPLICABLE', messageId: 'awsManaged' }],
+      expected: [{ status: 'NOT_APPLICABLE', messageId: 'awsManaged', data: { key: 'alias/aws/ebs' } }],
     },
     {
       name: 'snapshot key used by its execution role',
       inventory: compliantEstate({ key: { source: 'snapshot' } }),
-      expected: [{ status: 'PASS', messageId: 'leastPrivilege' }],
+      expected: [{ status: 'PASS', messageId: 'leastPrivilege', data: { key: 'alias/k1' } }],
     },
     {
       name: 'CloudFormation key and cluster in the same template, account ids written literally',
@@ -167,7 +166,12 @@ ruleTester(rule, {
         clusters: [iacCluster('infra/hyperpod.yaml#HyperPodKey')],
       }),
       expected: [
-        { status: 'PASS', messageId: 'leastPrivilege', resource: 'infra/hyperpod.yaml#HyperPodKey' },
+        {
+          status: 'PASS',
+          messageId: 'leastPrivilege',
+          resource: 'infra/hyperpod.yaml#HyperPodKey',
+          data: { key: 'infra/hyperpod.yaml#HyperPodKey' },
+        },
       ],
     },
     {
@@ -183,7 +187,9 @@ ruleTester(rule, {
         ],
         clusters: [iacCluster('infra/hyperpod.yaml#HyperPodKey')],
       }),
-      expected: [{ status: 'PASS', messageId: 'leastPrivilege' }],
+      expected: [
+        { status: 'PASS', messageId: 'leastPrivilege', data: { key: 'infra/hyperpod.yaml#HyperPodKey' } },
+      ],
     },
   ],
   invalid: [
@@ -194,7 +200,11 @@ ruleTester(rule, {
         {
           status: 'FAIL',
           messageId: 'excessive',
-          data: { violations: `${ANALYST} kms:* but is not a key admin` },
+          data: {
+            key: 'alias/k1',
+            violations:
+              'arn:aws:iam::111122223333:role/analytics-reader kms:* but is not a key admin (kms:*)',
+          },
           evidence: (e) => JSON.stringify(e.violations).includes('"problem":"full-access"'),
         },
       ],
@@ -202,13 +212,31 @@ ruleTester(rule, {
     {
       name: 'kms:* to the consuming execution role',
       inventory: estate(allow(EXEC_ROLE, 'kms:*')),
-      expected: [{ status: 'FAIL', messageId: 'excessive', data: { violations: `${EXEC_ROLE} kms:*` } }],
+      expected: [
+        {
+          status: 'FAIL',
+          messageId: 'excessive',
+          data: {
+            key: 'alias/k1',
+            violations: 'arn:aws:iam::111122223333:role/hyperpod-exec kms:* but is not a key admin (kms:*)',
+          },
+        },
+      ],
     },
     {
       name: 'kms:* to an admin that config does not name',
       inventory: estate(allow(ADMIN_ROLE, 'kms:*')),
       config: { keyAdmins: ['arn:aws:iam::111122223333:role/SecurityAdmin'] },
-      expected: [{ status: 'FAIL', messageId: 'excessive', data: { violations: `${ADMIN_ROLE} kms:*` } }],
+      expected: [
+        {
+          status: 'FAIL',
+          messageId: 'excessive',
+          data: {
+            key: 'alias/k1',
+            violations: 'arn:aws:iam::111122223333:role/KeyAdmin kms:* but is not a key admin (kms:*)',
+          },
+        },
+      ],
     },
     {
       name: 'usage granted to a role no instance group uses',
@@ -217,7 +245,11 @@ ruleTester(rule, {
         {
           status: 'FAIL',
           messageId: 'excessive',
-          data: { violations: `${ANALYST} is neither an execution role of a group using the key` },
+          data: {
+            key: 'alias/k1',
+            violations:
+              'arn:aws:iam::111122223333:role/analytics-reader is neither an execution role of a group using the key nor an allowed key user (kms:Decrypt)',
+          },
         },
       ],
     },
@@ -232,14 +264,32 @@ ruleTester(rule, {
         Condition: { Bool: { 'kms:GrantIsForAWSResource': 'true' } },
       }),
       expected: [
-        { status: 'FAIL', messageId: 'excessive', data: { violations: `${roleArn('old-exec')} is neither` } },
+        {
+          status: 'FAIL',
+          messageId: 'excessive',
+          data: {
+            key: 'alias/k1',
+            violations:
+              'arn:aws:iam::111122223333:role/old-exec is neither an execution role of a group using the key nor an allowed key user (kms:CreateGrant)',
+          },
+        },
       ],
     },
     {
       name: 'an allowed key user glob that does not match',
       inventory: estate(allow(ANALYST, 'kms:Decrypt')),
       config: { allowedKeyUsers: ['arn:aws:iam::111122223333:role/reporting-*'] },
-      expected: [{ status: 'FAIL', messageId: 'excessive', data: { violations: ANALYST } }],
+      expected: [
+        {
+          status: 'FAIL',
+          messageId: 'excessive',
+          data: {
+            key: 'alias/k1',
+            violations:
+              'arn:aws:iam::111122223333:role/analytics-reader is neither an execution role of a group using the key nor an allowed key user (kms:Decrypt)',
+          },
+        },
+      ],
     },
     {
       name: 'another account root not allowed by config',
@@ -249,6 +299,7 @@ ruleTester(rule, {
           status: 'FAIL',
           messageId: 'excessive',
           data: {
+            key: 'alias/k1',
             violations: `arn:aws:iam::${OTHER_ACCOUNT}:root is in an account not allowed by config (kms:Decrypt)`,
           },
         },
@@ -262,7 +313,11 @@ ruleTester(rule, {
         {
           status: 'FAIL',
           messageId: 'excessive',
-          data: { violations: 'is in an account not allowed by config' },
+          data: {
+            key: 'alias/k1',
+            violations:
+              'arn:aws:iam::444455556666:root is in an account not allowed by config (kms:GenerateDataKey)',
+          },
         },
       ],
     },
@@ -273,7 +328,11 @@ ruleTester(rule, {
         {
           status: 'FAIL',
           messageId: 'excessive',
-          data: { violations: `${OUTSIDER} is in an account not allowed` },
+          data: {
+            key: 'alias/k1',
+            violations:
+              'arn:aws:iam::444455556666:role/ml-research is in an account not allowed by config (kms:Decrypt)',
+          },
         },
       ],
     },
@@ -283,7 +342,15 @@ ruleTester(rule, {
         allow('*', 'kms:Decrypt', { Condition: { StringEquals: { 'aws:PrincipalOrgID': 'o-a1b2c3d4e5' } } }),
       ),
       expected: [
-        { status: 'FAIL', messageId: 'excessive', data: { violations: '* is any principal (kms:Decrypt)' } },
+        {
+          status: 'FAIL',
+          messageId: 'excessive',
+          data: {
+            key: 'alias/k1',
+            violations:
+              'arn:aws:iam::111122223333:role/KeyAdmin is neither an execution role of a group using the key nor an allowed key user (kms:Decrypt); * is any principal (kms:Decrypt)',
+          },
+        },
       ],
     },
     {
@@ -298,7 +365,11 @@ ruleTester(rule, {
         {
           status: 'FAIL',
           messageId: 'excessive',
-          data: { violations: 'logs.us-east-1.amazonaws.com is neither' },
+          data: {
+            key: 'alias/k1',
+            violations:
+              'logs.us-east-1.amazonaws.com is neither an execution role of a group using the key nor an allowed key user (kms:Decrypt)',
+          },
         },
       ],
     },
@@ -313,6 +384,7 @@ ruleTester(rule, {
           status: 'FAIL',
           messageId: 'excessive',
           data: {
+            key: 'alias/k1',
             violations: `${ANALYST} is neither an execution role of a group using the key nor an allowed key user (kms:Encrypt)`,
           },
         },
@@ -327,7 +399,11 @@ ruleTester(rule, {
         {
           status: 'FAIL',
           messageId: 'excessive',
-          data: { violations: 'and 2 more' },
+          data: {
+            key: 'alias/k1',
+            violations:
+              'arn:aws:iam::111122223333:role/user-a is neither an execution role of a group using the key nor an allowed key user (kms:Decrypt); arn:aws:iam::111122223333:role/user-b is neither an execution role of a group using the key nor an allowed key user (kms:Decrypt); arn:aws:iam::111122223333:role/user-c is neither an execution role of a group using the key nor an allowed key user (kms:Decrypt); arn:aws:iam::111122223333:role/user-d is neither an execution role of a group using the key nor an allowed key user (kms:Decrypt); and 2 more',
+          },
           evidence: (e) => Array.isArray(e.violations) && e.violations.length === 6,
         },
       ],
@@ -341,7 +417,18 @@ ruleTester(rule, {
           }),
         ],
       }),
-      expected: [{ status: 'FAIL', messageId: 'excessive', resource: 'infra/main.tf#aws_kms_key.k' }],
+      expected: [
+        {
+          status: 'FAIL',
+          messageId: 'excessive',
+          resource: 'infra/main.tf#aws_kms_key.k',
+          data: {
+            key: 'infra/main.tf#aws_kms_key.k',
+            violations:
+              'arn:aws:iam::111122223333:role/hyperpod-exec is neither an execution role of a group using the key nor an allowed key user (kms:CreateGrant); arn:aws:iam::111122223333:role/ci kms:* but is not a key admin (kms:*)',
+          },
+        },
+      ],
     },
     {
       name: 'CloudFormation key granting kms:* to a vendor account next to its own roles',
@@ -360,14 +447,27 @@ ruleTester(rule, {
         {
           status: 'FAIL',
           messageId: 'excessive',
-          data: { violations: 'arn:aws:iam::999988887777:root is in an account not allowed by config' },
+          data: {
+            key: 'infra/hyperpod.yaml#HyperPodKey',
+            violations: 'arn:aws:iam::999988887777:root is in an account not allowed by config (kms:Decrypt)',
+          },
         },
       ],
     },
     {
       name: 'Terraform plan key granting usage to nobody that consumes it',
       inventory: iacInventory('terraform-plan', { keys: [iacKey('aws_kms_key.k', 'terraform-plan')] }),
-      expected: [{ status: 'FAIL', messageId: 'excessive', data: { violations: `${EXEC_ROLE} is neither` } }],
+      expected: [
+        {
+          status: 'FAIL',
+          messageId: 'excessive',
+          data: {
+            key: 'infra/main.tf#aws_kms_key.k',
+            violations:
+              'arn:aws:iam::111122223333:role/hyperpod-exec is neither an execution role of a group using the key nor an allowed key user (kms:CreateGrant)',
+          },
+        },
+      ],
     },
     {
       name: 'GetKeyPolicy denied',
@@ -375,7 +475,17 @@ ruleTester(rule, {
         keys: [policyless],
         gaps: [gap({ operation: 'GetKeyPolicy', resource: K1 })],
       }),
-      expected: [{ status: 'UNKNOWN', messageId: 'notCollected', data: { reason: 'GetKeyPolicy failed' } }],
+      expected: [
+        {
+          status: 'UNKNOWN',
+          messageId: 'notCollected',
+          data: {
+            what: 'the key policy of alias/k1',
+            reason:
+              'GetKeyPolicy failed (aws.access_denied): User is not authorized to perform: kms:GetKeyPolicy',
+          },
+        },
+      ],
     },
     {
       name: 'key policy from an unresolvable expression',
@@ -386,7 +496,13 @@ ruleTester(rule, {
           }),
         ],
       }),
-      expected: [{ status: 'UNKNOWN', messageId: 'unresolved' }],
+      expected: [
+        {
+          status: 'UNKNOWN',
+          messageId: 'unresolved',
+          data: { what: 'the key policy', expression: '!GetAtt Policy.Document', reason: 'not a literal' },
+        },
+      ],
     },
     describeKeyDeniedCase(),
   ],

@@ -141,7 +141,6 @@ const NETWORK_ONLY: [string, string, PolicyStatement['Condition'], string][] = [
 
 ruleTester(rule, {
   covers: ['PASS', 'FAIL', 'NOT_APPLICABLE', 'UNKNOWN'],
-  coversSources: true,
   valid: [
     {
       name: 'policy names only the account, an admin and the execution role',
@@ -151,12 +150,12 @@ ruleTester(rule, {
     {
       name: 'wildcard restricted to the organization',
       inventory: openWhen({ StringEquals: { 'aws:PrincipalOrgID': 'o-a1b2c3d4e5' } }),
-      expected: [{ status: 'PASS', messageId: 'restricted' }],
+      expected: [{ status: 'PASS', messageId: 'restricted', data: { key: 'alias/k1' } }],
     },
     {
       name: 'wildcard restricted to one account (aws:PrincipalAccount)',
       inventory: openWhen({ StringEquals: { 'aws:PrincipalAccount': '111122223333' } }),
-      expected: [{ status: 'PASS', messageId: 'restricted' }],
+      expected: [{ status: 'PASS', messageId: 'restricted', data: { key: 'alias/k1' } }],
     },
     {
       name: 'the aws/ebs pattern: kms:CallerAccount with kms:ViaService',
@@ -166,27 +165,27 @@ ruleTester(rule, {
           'kms:ViaService': 'ec2.us-east-1.amazonaws.com',
         },
       }),
-      expected: [{ status: 'PASS', messageId: 'restricted' }],
+      expected: [{ status: 'PASS', messageId: 'restricted', data: { key: 'alias/k1' } }],
     },
     {
       name: 'wildcard restricted by aws:SourceAccount',
       inventory: openWhen({ StringEquals: { 'aws:SourceAccount': '111122223333' } }),
-      expected: [{ status: 'PASS', messageId: 'restricted' }],
+      expected: [{ status: 'PASS', messageId: 'restricted', data: { key: 'alias/k1' } }],
     },
     {
       name: 'wildcard restricted to resources of the organization (aws:SourceOrgID)',
       inventory: openWhen({ StringEquals: { 'aws:SourceOrgID': 'o-a1b2c3d4e5' } }),
-      expected: [{ status: 'PASS', messageId: 'restricted' }],
+      expected: [{ status: 'PASS', messageId: 'restricted', data: { key: 'alias/k1' } }],
     },
     {
       name: 'wildcard restricted to one service principal',
       inventory: openWhen({ StringEquals: { 'aws:PrincipalServiceName': 'cloudtrail.amazonaws.com' } }),
-      expected: [{ status: 'PASS', messageId: 'restricted' }],
+      expected: [{ status: 'PASS', messageId: 'restricted', data: { key: 'alias/k1' } }],
     },
     {
       name: 'condition operator and key names are case-insensitive',
       inventory: openWhen({ stringequals: { 'AWS:PRINCIPALORGID': 'o-a1b2c3d4e5' } }),
-      expected: [{ status: 'PASS', messageId: 'restricted' }],
+      expected: [{ status: 'PASS', messageId: 'restricted', data: { key: 'alias/k1' } }],
     },
     {
       name: 'a restricting condition ANDed with a non-restricting one still restricts',
@@ -194,7 +193,7 @@ ruleTester(rule, {
         StringEquals: { 'aws:PrincipalOrgID': 'o-a1b2c3d4e5' },
         Bool: { 'aws:SecureTransport': 'true' },
       }),
-      expected: [{ status: 'PASS', messageId: 'restricted' }],
+      expected: [{ status: 'PASS', messageId: 'restricted', data: { key: 'alias/k1' } }],
     },
     {
       name: 'a Deny for everyone outside the organization closes an open Allow',
@@ -206,7 +205,7 @@ ruleTester(rule, {
         Resource: '*',
         Condition: { StringNotEqualsIfExists: { 'aws:PrincipalOrgID': 'o-a1b2c3d4e5' } },
       }),
-      expected: [{ status: 'PASS', messageId: 'restricted' }],
+      expected: [{ status: 'PASS', messageId: 'restricted', data: { key: 'alias/k1' } }],
     },
     {
       name: 'a wildcard Deny is not a grant',
@@ -217,18 +216,20 @@ ruleTester(rule, {
         Action: 'kms:ScheduleKeyDeletion',
         Resource: '*',
       }),
-      expected: [{ status: 'PASS', messageId: 'restricted' }],
+      expected: [{ status: 'PASS', messageId: 'restricted', data: { key: 'alias/k1' } }],
     },
     {
       name: 'AWS managed key is not governed',
       inventory: inventory({ keys: [awsManagedKey('aws1', 'ebs', { policy: policyOf(open()) })] }),
-      expected: [{ status: 'NOT_APPLICABLE', messageId: 'awsManaged' }],
+      expected: [{ status: 'NOT_APPLICABLE', messageId: 'awsManaged', data: { key: 'alias/aws/ebs' } }],
     },
-    ...healthyKeyFromEachSource('restricted'),
+    ...healthyKeyFromEachSource('restricted', (key) => ({ key })),
     ...RESTRICTING.map(([name, doc, condition]) => ({
       name: `not public: ${name} (${doc})`,
       inventory: openWhen(condition),
-      expected: [{ status: 'PASS' as const, messageId: 'restricted', resource: K1 }],
+      expected: [
+        { status: 'PASS' as const, messageId: 'restricted', resource: K1, data: { key: 'alias/k1' } },
+      ],
     })),
     ...NEVER_APPLIES.map(([name, doc, condition]) => ({
       name: `never applies to KMS, so grants nothing: ${name} (${doc})`,
@@ -238,6 +239,7 @@ ruleTester(rule, {
           status: 'PASS' as const,
           messageId: 'restricted',
           resource: K1,
+          data: { key: 'alias/k1' },
           evidence: (e: Record<string, unknown>) => Array.isArray(e.ignored) && e.ignored.length === 1,
         },
       ],
@@ -250,7 +252,7 @@ ruleTester(rule, {
           status: 'PASS' as const,
           messageId: 'networkOnly',
           resource: K1,
-          data: { statements: 'Open', keys: keyName },
+          data: { key: 'alias/k1', statements: 'Open', keys: keyName },
         },
       ],
     })),
@@ -267,7 +269,7 @@ ruleTester(rule, {
           }),
         ],
       }),
-      expected: [{ status: 'PASS', messageId: 'restricted', resource: K1 }],
+      expected: [{ status: 'PASS', messageId: 'restricted', resource: K1, data: { key: 'alias/k1' } }],
     },
     {
       name: `a Deny with NotPrincipal makes an Allow "*" non-public (${NOT_PRINCIPAL})`,
@@ -278,7 +280,7 @@ ruleTester(rule, {
         Action: 'kms:*',
         Resource: '*',
       }),
-      expected: [{ status: 'PASS', messageId: 'restricted', resource: K1 }],
+      expected: [{ status: 'PASS', messageId: 'restricted', resource: K1, data: { key: 'alias/k1' } }],
     },
   ],
   invalid: [
@@ -290,7 +292,7 @@ ruleTester(rule, {
           status: 'FAIL',
           messageId: 'public',
           resource: K1,
-          data: { statements: 'Open (Principal *)' },
+          data: { key: 'alias/k1', statements: 'Open (Principal *)' },
           evidence: (e) => Array.isArray(e.statements) && e.statements.length === 1,
         },
       ],
@@ -300,7 +302,13 @@ ruleTester(rule, {
       inventory: withPolicy(
         open({ Sid: undefined, Principal: { AWS: ['arn:aws:iam::111122223333:role/x', '*'] } }),
       ),
-      expected: [{ status: 'FAIL', messageId: 'public', data: { statements: 'statement 2 (Principal *)' } }],
+      expected: [
+        {
+          status: 'FAIL',
+          messageId: 'public',
+          data: { key: 'alias/k1', statements: 'statement 2 (Principal *)' },
+        },
+      ],
     },
     {
       name: 'NotPrincipal grants to everyone it does not name',
@@ -311,32 +319,48 @@ ruleTester(rule, {
         Action: 'kms:Decrypt',
         Resource: '*',
       }),
-      expected: [{ status: 'FAIL', messageId: 'public', data: { statements: 'AllButOne (NotPrincipal)' } }],
+      expected: [
+        {
+          status: 'FAIL',
+          messageId: 'public',
+          data: { key: 'alias/k1', statements: 'AllButOne (NotPrincipal)' },
+        },
+      ],
     },
     {
       name: 'a negated operator does not restrict',
       inventory: openWhen({ StringNotEquals: { 'aws:PrincipalOrgID': 'o-a1b2c3d4e5' } }),
-      expected: [{ status: 'FAIL', messageId: 'public' }],
+      expected: [
+        { status: 'FAIL', messageId: 'public', data: { key: 'alias/k1', statements: 'Open (Principal *)' } },
+      ],
     },
     {
       name: 'IfExists lets callers without the key through',
       inventory: openWhen({ StringEqualsIfExists: { 'aws:PrincipalAccount': '111122223333' } }),
-      expected: [{ status: 'FAIL', messageId: 'public' }],
+      expected: [
+        { status: 'FAIL', messageId: 'public', data: { key: 'alias/k1', statements: 'Open (Principal *)' } },
+      ],
     },
     {
       name: 'ForAllValues holds when the key is absent',
       inventory: openWhen({ 'ForAllValues:StringEquals': { 'aws:PrincipalOrgID': ['o-a1b2c3d4e5'] } }),
-      expected: [{ status: 'FAIL', messageId: 'public' }],
+      expected: [
+        { status: 'FAIL', messageId: 'public', data: { key: 'alias/k1', statements: 'Open (Principal *)' } },
+      ],
     },
     {
       name: 'a Null test does not name callers',
       inventory: openWhen({ Null: { 'aws:PrincipalOrgID': 'false' } }),
-      expected: [{ status: 'FAIL', messageId: 'public' }],
+      expected: [
+        { status: 'FAIL', messageId: 'public', data: { key: 'alias/k1', statements: 'Open (Principal *)' } },
+      ],
     },
     {
       name: 'kms:ViaService alone lets any account call through the service',
       inventory: openWhen({ StringEquals: { 'kms:ViaService': 'sagemaker.us-east-1.amazonaws.com' } }),
-      expected: [{ status: 'FAIL', messageId: 'public' }],
+      expected: [
+        { status: 'FAIL', messageId: 'public', data: { key: 'alias/k1', statements: 'Open (Principal *)' } },
+      ],
     },
     {
       name: 'a Deny that does not cover every action the open Allow grants',
@@ -347,7 +371,9 @@ ruleTester(rule, {
         Resource: '*',
         Condition: { StringNotEquals: { 'aws:PrincipalOrgID': 'o-a1b2c3d4e5' } },
       }),
-      expected: [{ status: 'FAIL', messageId: 'public', data: { statements: 'Open (Principal *)' } }],
+      expected: [
+        { status: 'FAIL', messageId: 'public', data: { key: 'alias/k1', statements: 'Open (Principal *)' } },
+      ],
     },
     {
       name: 'a Deny with an extra condition leaves outsiders a way in',
@@ -361,7 +387,9 @@ ruleTester(rule, {
           Bool: { 'aws:SecureTransport': 'false' },
         },
       }),
-      expected: [{ status: 'FAIL', messageId: 'public' }],
+      expected: [
+        { status: 'FAIL', messageId: 'public', data: { key: 'alias/k1', statements: 'Open (Principal *)' } },
+      ],
     },
     {
       name: 'two open statements are both named',
@@ -370,18 +398,25 @@ ruleTester(rule, {
         {
           status: 'FAIL',
           messageId: 'public',
-          data: { statements: 'Open (Principal *), Open2 (Principal *)' },
+          data: { key: 'alias/k1', statements: 'Open (Principal *), Open2 (Principal *)' },
         },
       ],
     },
     {
-      name: 'CloudFormation policy open to everyone',
+      name: 'Terraform plan policy open to everyone',
       inventory: iacInventory('terraform-plan', {
         keys: [
           iacKey('aws_kms_key.k', 'terraform-plan', { policy: policyOf(rootStatement('unknown'), open()) }),
         ],
       }),
-      expected: [{ status: 'FAIL', messageId: 'public', resource: 'infra/main.tf#aws_kms_key.k' }],
+      expected: [
+        {
+          status: 'FAIL',
+          messageId: 'public',
+          resource: 'infra/main.tf#aws_kms_key.k',
+          data: { key: 'infra/main.tf#aws_kms_key.k', statements: 'Open (Principal *)' },
+        },
+      ],
     },
     {
       name: 'GetKeyPolicy denied',
@@ -390,7 +425,11 @@ ruleTester(rule, {
         {
           status: 'UNKNOWN',
           messageId: 'notCollected',
-          data: { reason: 'GetKeyPolicy failed (aws.access_denied)' },
+          data: {
+            what: 'the key policy of alias/k1',
+            reason:
+              'GetKeyPolicy failed (aws.access_denied): User is not authorized to perform: kms:GetKeyPolicy',
+          },
         },
       ],
     },
@@ -404,7 +443,18 @@ ruleTester(rule, {
           }),
         ],
       }),
-      expected: [{ status: 'UNKNOWN', messageId: 'unresolved', data: { what: 'the key policy' } }],
+      expected: [
+        {
+          status: 'UNKNOWN',
+          messageId: 'unresolved',
+          data: {
+            what: 'the key policy',
+            // biome-ignore lint/suspicious/noTemplateCurlyInString: a CloudFormation !Sub expression
+            expression: '!Sub ${PolicyJson}',
+            reason: 'parameter PolicyJson has no value',
+          },
+        },
+      ],
     },
     ...NOT_RESTRICTING.map(([name, doc, condition]) => ({
       name: `public: ${name} (${doc})`,
@@ -414,7 +464,7 @@ ruleTester(rule, {
           status: 'FAIL' as const,
           messageId: 'public',
           resource: K1,
-          data: { statements: 'Open (Principal *)' },
+          data: { key: 'alias/k1', statements: 'Open (Principal *)' },
         },
       ],
     })),
@@ -436,12 +486,25 @@ ruleTester(rule, {
           Resource: '*',
         },
       ),
-      expected: [{ status: 'FAIL', messageId: 'public', data: { statements: 'AllButOne (NotPrincipal)' } }],
+      expected: [
+        {
+          status: 'FAIL',
+          messageId: 'public',
+          data: { key: 'alias/k1', statements: 'AllButOne (NotPrincipal)' },
+        },
+      ],
     },
     {
       name: 'aws:ResourceOrgID of another organization, the organization not known: public',
       inventory: openWhen({ StringEquals: { 'aws:ResourceOrgID': 'o-zzzzzzzzzz' } }),
-      expected: [{ status: 'FAIL', messageId: 'public', resource: K1 }],
+      expected: [
+        {
+          status: 'FAIL',
+          messageId: 'public',
+          resource: K1,
+          data: { key: 'alias/k1', statements: 'Open (Principal *)' },
+        },
+      ],
     },
     describeKeyDeniedCase(),
   ],

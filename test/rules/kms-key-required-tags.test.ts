@@ -31,26 +31,32 @@ const { tags: _tags, ...untagged } = key('k1');
 
 ruleTester(rule, {
   covers: ['PASS', 'FAIL', 'NOT_APPLICABLE', 'UNKNOWN'],
-  coversSources: true,
   valid: [
     {
       name: 'owner and project set, and the project matches the cluster',
       inventory: compliantEstate(),
-      expected: [{ status: 'PASS', messageId: 'tagged', resource: K1, data: { tags: 'owner, project' } }],
+      expected: [
+        {
+          status: 'PASS',
+          messageId: 'tagged',
+          resource: K1,
+          data: { key: 'alias/k1', tags: 'owner, project' },
+        },
+      ],
     },
     {
       name: 'tags required by config',
       inventory: tagged({ 'cost-center': '42', project: 'llm' }),
       config: { requiredTags: { keys: ['cost-center'] } },
-      expected: [{ status: 'PASS', messageId: 'tagged', data: { tags: 'cost-center' } }],
+      expected: [{ status: 'PASS', messageId: 'tagged', data: { key: 'alias/k1', tags: 'cost-center' } }],
     },
     {
       name: 'a cluster without a project tag cannot disagree',
       inventory: usedBy('llm', undefined),
-      expected: [{ status: 'PASS', messageId: 'tagged' }],
+      expected: [{ status: 'PASS', messageId: 'tagged', data: { key: 'alias/k1', tags: 'owner, project' } }],
     },
     awsManagedKeyCase(),
-    ...healthyKeyFromEachSource('tagged'),
+    ...healthyKeyFromEachSource('tagged', (key) => ({ key, tags: 'owner, project' })),
   ],
   invalid: [
     {
@@ -61,7 +67,7 @@ ruleTester(rule, {
           status: 'FAIL',
           messageId: 'missing',
           resource: K1,
-          data: { missing: 'project' },
+          data: { key: 'alias/k1', missing: 'project' },
           evidence: (e) => JSON.stringify(e.tags) === '{"owner":"ml-platform"}',
         },
       ],
@@ -69,23 +75,29 @@ ruleTester(rule, {
     {
       name: 'no tags at all',
       inventory: tagged({}),
-      expected: [{ status: 'FAIL', messageId: 'missing', data: { missing: 'owner, project' } }],
+      expected: [
+        { status: 'FAIL', messageId: 'missing', data: { key: 'alias/k1', missing: 'owner, project' } },
+      ],
     },
     {
       name: 'a blank value counts as missing',
       inventory: tagged({ owner: '  ', project: 'llm' }),
-      expected: [{ status: 'FAIL', messageId: 'missing', data: { missing: 'owner' } }],
+      expected: [{ status: 'FAIL', messageId: 'missing', data: { key: 'alias/k1', missing: 'owner' } }],
     },
     {
       name: 'tag keys are case-sensitive',
       inventory: tagged({ Owner: 'ml-platform', Project: 'llm' }),
-      expected: [{ status: 'FAIL', messageId: 'missing', data: { missing: 'owner, project' } }],
+      expected: [
+        { status: 'FAIL', messageId: 'missing', data: { key: 'alias/k1', missing: 'owner, project' } },
+      ],
     },
     {
       name: 'a tag config requires is missing',
       inventory: tagged({ owner: 'ml-platform', project: 'llm' }),
       config: { requiredTags: { keys: ['owner', 'data-sensitivity'] } },
-      expected: [{ status: 'FAIL', messageId: 'missing', data: { missing: 'data-sensitivity' } }],
+      expected: [
+        { status: 'FAIL', messageId: 'missing', data: { key: 'alias/k1', missing: 'data-sensitivity' } },
+      ],
     },
     {
       name: "the key's project differs from a cluster that uses it",
@@ -94,7 +106,7 @@ ruleTester(rule, {
         {
           status: 'FAIL',
           messageId: 'projectMismatch',
-          data: { project: 'project=llm', others: 'vision', clusters: 'c2' },
+          data: { key: 'alias/k1', project: 'llm', others: 'vision', clusters: 'c2' },
           evidence: (e) =>
             JSON.stringify(e.clusterProjects) === '["vision"]' && JSON.stringify(e.clusters) === '["c2"]',
         },
@@ -107,7 +119,7 @@ ruleTester(rule, {
         {
           status: 'FAIL',
           messageId: 'projectMismatch',
-          data: { others: 'vision, speech', clusters: 'c1, c2, c3' },
+          data: { key: 'alias/k1', project: 'llm', others: 'vision, speech', clusters: 'c1, c2, c3' },
         },
       ],
     },
@@ -116,7 +128,14 @@ ruleTester(rule, {
       inventory: iacInventory('terraform-plan', {
         keys: [iacKey('aws_kms_key.k', 'terraform-plan', { tags: { owner: 'ml-platform' } })],
       }),
-      expected: [{ status: 'FAIL', messageId: 'missing', resource: 'infra/main.tf#aws_kms_key.k' }],
+      expected: [
+        {
+          status: 'FAIL',
+          messageId: 'missing',
+          resource: 'infra/main.tf#aws_kms_key.k',
+          data: { key: 'infra/main.tf#aws_kms_key.k', missing: 'project' },
+        },
+      ],
     },
     {
       name: 'ListResourceTags denied',
@@ -128,7 +147,11 @@ ruleTester(rule, {
         {
           status: 'UNKNOWN',
           messageId: 'notCollected',
-          data: { what: 'the tags of alias/k1', reason: 'ListResourceTags failed' },
+          data: {
+            what: 'the tags of alias/k1',
+            reason:
+              'ListResourceTags failed (aws.access_denied): User is not authorized to perform: kms:ListResourceTags',
+          },
         },
       ],
     },
@@ -141,7 +164,17 @@ ruleTester(rule, {
           }),
         ],
       }),
-      expected: [{ status: 'UNKNOWN', messageId: 'unresolved', data: { what: 'the key tags' } }],
+      expected: [
+        {
+          status: 'UNKNOWN',
+          messageId: 'unresolved',
+          data: {
+            what: 'the key tags',
+            expression: '!If [Prod, ...]',
+            reason: 'condition Prod depends on Env',
+          },
+        },
+      ],
     },
     describeKeyDeniedCase(),
   ],

@@ -20,7 +20,6 @@ const { rotation: _rotation, ...uncollected } = key('k1');
 
 ruleTester(rule, {
   covers: ['PASS', 'FAIL', 'NOT_APPLICABLE', 'UNKNOWN'],
-  coversSources: true,
   valid: [
     {
       name: 'yearly automatic rotation',
@@ -30,7 +29,7 @@ ruleTester(rule, {
           status: 'PASS',
           messageId: 'rotating',
           resource: K1,
-          data: { period: '365 days' },
+          data: { key: 'alias/k1', period: 365 },
           evidence: (e) => e.periodInDays === 365 && e.assumedDefault === false,
         },
       ],
@@ -42,7 +41,7 @@ ruleTester(rule, {
         {
           status: 'PASS',
           messageId: 'rotating',
-          data: { period: '365' },
+          data: { key: 'alias/k1', period: 365 },
           evidence: (e) => e.periodInDays === null && e.assumedDefault === true,
         },
       ],
@@ -51,7 +50,7 @@ ruleTester(rule, {
       name: 'period equal to the configured maximum',
       inventory: rotating({ enabled: true, periodInDays: 180 }),
       config: { rotation: { maxDays: 180 } },
-      expected: [{ status: 'PASS', messageId: 'rotating', data: { period: '180' } }],
+      expected: [{ status: 'PASS', messageId: 'rotating', data: { key: 'alias/k1', period: 180 } }],
     },
     {
       name: 'key pending deletion reads rotation false, which means nothing',
@@ -60,7 +59,7 @@ ruleTester(rule, {
           key('k1', { rotation: { enabled: false }, metadata: metadata({ keyState: 'PendingDeletion' }) }),
         ],
       }),
-      expected: [{ status: 'NOT_APPLICABLE', messageId: 'pendingDeletion' }],
+      expected: [{ status: 'NOT_APPLICABLE', messageId: 'pendingDeletion', data: { key: 'alias/k1' } }],
     },
     {
       name: 'a multi-Region primary waiting for its replicas to be deleted',
@@ -76,14 +75,14 @@ ruleTester(rule, {
           }),
         ],
       }),
-      expected: [{ status: 'NOT_APPLICABLE', messageId: 'pendingDeletion' }],
+      expected: [{ status: 'NOT_APPLICABLE', messageId: 'pendingDeletion', data: { key: 'alias/k1' } }],
     },
     {
       name: 'snapshot key rotating every 90 days',
       inventory: inventory({
         keys: [key('k1', { source: 'snapshot', rotation: { enabled: true, periodInDays: 90 } })],
       }),
-      expected: [{ status: 'PASS', messageId: 'rotating', data: { period: '90' } }],
+      expected: [{ status: 'PASS', messageId: 'rotating', data: { key: 'alias/k1', period: 90 } }],
     },
     {
       name: 'CloudFormation EnableKeyRotation true without RotationPeriodInDays',
@@ -96,6 +95,7 @@ ruleTester(rule, {
           messageId: 'rotating',
           resource: 'infra/hyperpod.yaml#HyperPodKey',
           evidence: (e) => e.assumedDefault === true,
+          data: { key: 'infra/hyperpod.yaml#HyperPodKey', period: 365 },
         },
       ],
     },
@@ -104,7 +104,9 @@ ruleTester(rule, {
       inventory: iacInventory('terraform-plan', {
         keys: [iacKey('aws_kms_key.k', 'terraform-plan', { rotation: { enabled: true, periodInDays: 180 } })],
       }),
-      expected: [{ status: 'PASS', messageId: 'rotating', data: { period: '180' } }],
+      expected: [
+        { status: 'PASS', messageId: 'rotating', data: { key: 'infra/main.tf#aws_kms_key.k', period: 180 } },
+      ],
     },
     awsManagedKeyCase(),
   ],
@@ -119,18 +121,25 @@ ruleTester(rule, {
       inventory: iacInventory('terraform', {
         keys: [iacKey('aws_kms_key.k', 'terraform', { rotation: { enabled: false } })],
       }),
-      expected: [{ status: 'FAIL', messageId: 'disabled', resource: 'infra/main.tf#aws_kms_key.k' }],
+      expected: [
+        {
+          status: 'FAIL',
+          messageId: 'disabled',
+          resource: 'infra/main.tf#aws_kms_key.k',
+          data: { key: 'infra/main.tf#aws_kms_key.k' },
+        },
+      ],
     },
     {
       name: 'period above the default maximum',
       inventory: rotating({ enabled: true, periodInDays: 730 }),
-      expected: [{ status: 'FAIL', messageId: 'tooSlow', data: { period: '730', max: '365' } }],
+      expected: [{ status: 'FAIL', messageId: 'tooSlow', data: { key: 'alias/k1', period: 730, max: 365 } }],
     },
     {
       name: 'period above a configured maximum',
       inventory: rotating({ enabled: true, periodInDays: 365 }),
       config: { rotation: { maxDays: 180 } },
-      expected: [{ status: 'FAIL', messageId: 'tooSlow', data: { period: '365', max: '180' } }],
+      expected: [{ status: 'FAIL', messageId: 'tooSlow', data: { key: 'alias/k1', period: 365, max: 180 } }],
     },
     {
       name: 'absent period assumed 365 is above a configured maximum',
@@ -140,7 +149,7 @@ ruleTester(rule, {
         {
           status: 'FAIL',
           messageId: 'tooSlow',
-          data: { period: '365', max: '90' },
+          data: { key: 'alias/k1', period: 365, max: 90 },
           evidence: (e) => e.assumedDefault === true,
         },
       ],
@@ -150,12 +159,16 @@ ruleTester(rule, {
       inventory: inventory({
         keys: [key('k1', { rotation: { enabled: false }, metadata: metadata({ origin: 'EXTERNAL' }) })],
       }),
-      expected: [{ status: 'FAIL', messageId: 'unsupported', data: { spec: 'origin EXTERNAL' } }],
+      expected: [
+        { status: 'FAIL', messageId: 'unsupported', data: { key: 'alias/k1', spec: 'origin EXTERNAL' } },
+      ],
     },
     {
       name: 'CloudHSM key store key cannot rotate automatically',
       inventory: inventory({ keys: [{ ...uncollected, metadata: metadata({ origin: 'AWS_CLOUDHSM' }) }] }),
-      expected: [{ status: 'FAIL', messageId: 'unsupported', data: { spec: 'origin AWS_CLOUDHSM' } }],
+      expected: [
+        { status: 'FAIL', messageId: 'unsupported', data: { key: 'alias/k1', spec: 'origin AWS_CLOUDHSM' } },
+      ],
     },
     {
       name: 'asymmetric key: GetKeyRotationStatus is unsupported, and the key cannot rotate',
@@ -170,7 +183,7 @@ ruleTester(rule, {
           }),
         ],
       }),
-      expected: [{ status: 'FAIL', messageId: 'unsupported', data: { spec: 'RSA_2048' } }],
+      expected: [{ status: 'FAIL', messageId: 'unsupported', data: { key: 'alias/k1', spec: 'RSA_2048' } }],
     },
     {
       name: 'HMAC key cannot rotate automatically',
@@ -179,7 +192,7 @@ ruleTester(rule, {
           { ...uncollected, metadata: metadata({ keySpec: 'HMAC_256', keyUsage: 'GENERATE_VERIFY_MAC' }) },
         ],
       }),
-      expected: [{ status: 'FAIL', messageId: 'unsupported', data: { spec: 'HMAC_256' } }],
+      expected: [{ status: 'FAIL', messageId: 'unsupported', data: { key: 'alias/k1', spec: 'HMAC_256' } }],
     },
     {
       name: 'GetKeyRotationStatus denied',
@@ -191,7 +204,11 @@ ruleTester(rule, {
         {
           status: 'UNKNOWN',
           messageId: 'notCollected',
-          data: { reason: 'GetKeyRotationStatus failed (aws.access_denied)' },
+          data: {
+            what: 'the rotation status of alias/k1',
+            reason:
+              'GetKeyRotationStatus failed (aws.access_denied): User is not authorized to perform: kms:GetKeyRotationStatus',
+          },
         },
       ],
     },
@@ -204,7 +221,17 @@ ruleTester(rule, {
           }),
         ],
       }),
-      expected: [{ status: 'UNKNOWN', messageId: 'unresolved', data: { what: 'EnableKeyRotation' } }],
+      expected: [
+        {
+          status: 'UNKNOWN',
+          messageId: 'unresolved',
+          data: {
+            what: 'EnableKeyRotation',
+            expression: '!Ref Rotate',
+            reason: 'parameter Rotate has no value',
+          },
+        },
+      ],
     },
     {
       name: 'rotation period from an unset variable',
@@ -218,7 +245,17 @@ ruleTester(rule, {
           }),
         ],
       }),
-      expected: [{ status: 'UNKNOWN', messageId: 'unresolved', data: { expression: 'var.rotation_days' } }],
+      expected: [
+        {
+          status: 'UNKNOWN',
+          messageId: 'unresolved',
+          data: {
+            what: 'the rotation period',
+            expression: 'var.rotation_days',
+            reason: 'variable has no value',
+          },
+        },
+      ],
     },
     describeKeyDeniedCase(),
   ],

@@ -66,31 +66,43 @@ const { policy: _policy, ...policyless } = key('k1');
 
 ruleTester(rule, {
   covers: ['PASS', 'FAIL', 'NOT_APPLICABLE', 'UNKNOWN'],
-  coversSources: true,
   valid: [
     {
       name: 'a separate admin and a separate execution role',
       inventory: compliantEstate(),
-      expected: [{ status: 'PASS', messageId: 'separated', resource: K1, data: { admins: ADMIN_ROLE } }],
+      expected: [
+        {
+          status: 'PASS',
+          messageId: 'separated',
+          resource: K1,
+          data: { key: 'alias/k1', admins: ADMIN_ROLE },
+        },
+      ],
     },
     {
       name: 'the configured admin (by glob) administers the key',
       inventory: compliantEstate(),
       config: { keyAdmins: ['arn:aws:iam::*:role/Key*'] },
-      expected: [{ status: 'PASS', messageId: 'separated', data: { admins: ADMIN_ROLE } }],
+      expected: [{ status: 'PASS', messageId: 'separated', data: { key: 'alias/k1', admins: ADMIN_ROLE } }],
     },
     {
       name: 'an admin with kms:* and a Deny on every usage action',
       inventory: withPolicy(allow(ADMIN_ROLE, 'kms:*'), deny(ADMIN_ROLE, USAGE), ...HYPERPOD),
-      expected: [{ status: 'PASS', messageId: 'separated', data: { admins: ADMIN_ROLE } }],
+      expected: [{ status: 'PASS', messageId: 'separated', data: { key: 'alias/k1', admins: ADMIN_ROLE } }],
     },
     {
       name: "the console's admin statement with CreateGrant denied",
       inventory: withPolicy(consoleAdmin(), deny(ADMIN_ROLE, 'kms:CreateGrant'), ...HYPERPOD),
-      expected: [{ status: 'PASS', messageId: 'separated' }],
+      expected: [
+        {
+          status: 'PASS',
+          messageId: 'separated',
+          data: { key: 'alias/k1', admins: 'arn:aws:iam::111122223333:role/KeyAdmin' },
+        },
+      ],
     },
     awsManagedKeyCase(),
-    ...healthyKeyFromEachSource('separated'),
+    ...healthyKeyFromEachSource('separated', (key) => ({ key, admins: ADMIN_ROLE })),
   ],
   invalid: [
     {
@@ -101,7 +113,7 @@ ruleTester(rule, {
           status: 'FAIL',
           messageId: 'mixed',
           resource: K1,
-          data: { principals: ADMIN_ROLE },
+          data: { key: 'alias/k1', principals: ADMIN_ROLE },
           evidence: (e) => JSON.stringify(e.principals).includes('"usage":["kms:Decrypt"]'),
         },
       ],
@@ -113,7 +125,7 @@ ruleTester(rule, {
         {
           status: 'FAIL',
           messageId: 'mixed',
-          data: { principals: ADMIN_ROLE },
+          data: { key: 'alias/k1', principals: ADMIN_ROLE },
           evidence: (e) => JSON.stringify(e.principals).includes('"usage":["kms:CreateGrant"]'),
         },
       ],
@@ -121,12 +133,12 @@ ruleTester(rule, {
     {
       name: 'the admin holds kms:*',
       inventory: withPolicy(allow(ADMIN_ROLE, 'kms:*'), ...HYPERPOD),
-      expected: [{ status: 'FAIL', messageId: 'mixed', data: { principals: ADMIN_ROLE } }],
+      expected: [{ status: 'FAIL', messageId: 'mixed', data: { key: 'alias/k1', principals: ADMIN_ROLE } }],
     },
     {
       name: 'the execution role can change the key policy',
       inventory: withPolicy(adminStatement(), ...HYPERPOD, allow(EXEC_ROLE, 'kms:PutKeyPolicy')),
-      expected: [{ status: 'FAIL', messageId: 'mixed', data: { principals: EXEC_ROLE } }],
+      expected: [{ status: 'FAIL', messageId: 'mixed', data: { key: 'alias/k1', principals: EXEC_ROLE } }],
     },
     {
       name: 'a Deny on only some usage actions leaves the admin mixed',
@@ -140,6 +152,7 @@ ruleTester(rule, {
           status: 'FAIL',
           messageId: 'mixed',
           evidence: (e) => JSON.stringify(e.principals).includes('kms:CreateGrant'),
+          data: { key: 'alias/k1', principals: 'arn:aws:iam::111122223333:role/KeyAdmin' },
         },
       ],
     },
@@ -151,7 +164,7 @@ ruleTester(rule, {
     {
       name: 'an operator that can disable the key but not change its policy is not an admin',
       inventory: withPolicy(allow(ADMIN_ROLE, ['kms:DisableKey', 'kms:EnableKey']), ...HYPERPOD),
-      expected: [{ status: 'FAIL', messageId: 'noAdmin' }],
+      expected: [{ status: 'FAIL', messageId: 'noAdmin', data: { key: 'alias/k1' } }],
     },
     {
       name: 'the configured admins are absent from the policy',
@@ -163,13 +176,20 @@ ruleTester(rule, {
           messageId: 'noConfiguredAdmin',
           evidence: (e) =>
             JSON.stringify(e.keyAdmins) === '["arn:aws:iam::111122223333:role/SecurityKeyAdmin"]',
+          data: { key: 'alias/k1' },
         },
       ],
     },
     {
       name: 'a wildcard principal with kms:*',
       inventory: withPolicy(adminStatement(), { ...allow('*', 'kms:*'), Principal: '*' }),
-      expected: [{ status: 'FAIL', messageId: 'mixed', data: { principals: '*' } }],
+      expected: [
+        {
+          status: 'FAIL',
+          messageId: 'mixed',
+          data: { key: 'alias/k1', principals: 'arn:aws:iam::111122223333:role/KeyAdmin, *' },
+        },
+      ],
     },
     {
       name: 'Terraform plan key whose admin also encrypts',
@@ -183,12 +203,29 @@ ruleTester(rule, {
           }),
         ],
       }),
-      expected: [{ status: 'FAIL', messageId: 'mixed', resource: 'infra/main.tf#aws_kms_key.k' }],
+      expected: [
+        {
+          status: 'FAIL',
+          messageId: 'mixed',
+          resource: 'infra/main.tf#aws_kms_key.k',
+          data: { key: 'infra/main.tf#aws_kms_key.k', principals: 'arn:aws:iam::111122223333:role/KeyAdmin' },
+        },
+      ],
     },
     {
       name: 'GetKeyPolicy denied',
       inventory: inventory({ keys: [policyless], gaps: [gap({ operation: 'GetKeyPolicy', resource: K1 })] }),
-      expected: [{ status: 'UNKNOWN', messageId: 'notCollected', data: { reason: 'GetKeyPolicy failed' } }],
+      expected: [
+        {
+          status: 'UNKNOWN',
+          messageId: 'notCollected',
+          data: {
+            what: 'the key policy of alias/k1',
+            reason:
+              'GetKeyPolicy failed (aws.access_denied): User is not authorized to perform: kms:GetKeyPolicy',
+          },
+        },
+      ],
     },
     {
       name: 'key policy from an unresolvable expression',
@@ -197,7 +234,13 @@ ruleTester(rule, {
           iacKey('HyperPodKey', 'cloudformation', { policy: unresolved('!Ref PolicyParam', 'no value') }),
         ],
       }),
-      expected: [{ status: 'UNKNOWN', messageId: 'unresolved' }],
+      expected: [
+        {
+          status: 'UNKNOWN',
+          messageId: 'unresolved',
+          data: { what: 'the key policy', expression: '!Ref PolicyParam', reason: 'no value' },
+        },
+      ],
     },
     describeKeyDeniedCase(),
   ],

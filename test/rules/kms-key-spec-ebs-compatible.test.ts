@@ -19,28 +19,48 @@ const withSpec = (keySpec: string, keyUsage: string) =>
 
 ruleTester(rule, {
   covers: ['PASS', 'FAIL', 'NOT_APPLICABLE', 'UNKNOWN'],
-  coversSources: true,
   valid: [
     {
       name: 'symmetric encryption key',
       inventory: compliantEstate(),
-      expected: [{ status: 'PASS', messageId: 'compatible', resource: K1, data: { key: 'alias/k1' } }],
+      expected: [
+        {
+          status: 'PASS',
+          messageId: 'compatible',
+          resource: K1,
+          data: { key: 'alias/k1', spec: 'SYMMETRIC_DEFAULT', usage: 'ENCRYPT_DECRYPT' },
+        },
+      ],
     },
     awsManagedKeyCase(),
-    ...healthyKeyFromEachSource('compatible'),
+    ...healthyKeyFromEachSource('compatible', (key) => ({
+      key,
+      spec: 'SYMMETRIC_DEFAULT',
+      usage: 'ENCRYPT_DECRYPT',
+    })),
   ],
   invalid: [
     {
       name: 'RSA signing key',
       inventory: withSpec('RSA_2048', 'SIGN_VERIFY'),
       expected: [
-        { status: 'FAIL', messageId: 'incompatible', data: { spec: 'RSA_2048', usage: 'SIGN_VERIFY' } },
+        {
+          status: 'FAIL',
+          messageId: 'incompatible',
+          data: { key: 'alias/k1', spec: 'RSA_2048', usage: 'SIGN_VERIFY' },
+        },
       ],
     },
     {
       name: 'RSA key for encryption is still asymmetric',
       inventory: withSpec('RSA_4096', 'ENCRYPT_DECRYPT'),
-      expected: [{ status: 'FAIL', messageId: 'incompatible', data: { spec: 'RSA_4096' } }],
+      expected: [
+        {
+          status: 'FAIL',
+          messageId: 'incompatible',
+          data: { key: 'alias/k1', spec: 'RSA_4096', usage: 'ENCRYPT_DECRYPT' },
+        },
+      ],
     },
     {
       name: 'HMAC key',
@@ -49,19 +69,31 @@ ruleTester(rule, {
         {
           status: 'FAIL',
           messageId: 'incompatible',
-          data: { spec: 'HMAC_256', usage: 'GENERATE_VERIFY_MAC' },
+          data: { key: 'alias/k1', spec: 'HMAC_256', usage: 'GENERATE_VERIFY_MAC' },
         },
       ],
     },
     {
       name: 'symmetric spec with a non-encryption usage',
       inventory: withSpec('SYMMETRIC_DEFAULT', 'GENERATE_VERIFY_MAC'),
-      expected: [{ status: 'FAIL', messageId: 'incompatible', data: { usage: 'GENERATE_VERIFY_MAC' } }],
+      expected: [
+        {
+          status: 'FAIL',
+          messageId: 'incompatible',
+          data: { key: 'alias/k1', spec: 'SYMMETRIC_DEFAULT', usage: 'GENERATE_VERIFY_MAC' },
+        },
+      ],
     },
     {
       name: 'ECC key agreement key',
       inventory: withSpec('ECC_NIST_P256', 'KEY_AGREEMENT'),
-      expected: [{ status: 'FAIL', messageId: 'incompatible', data: { spec: 'ECC_NIST_P256' } }],
+      expected: [
+        {
+          status: 'FAIL',
+          messageId: 'incompatible',
+          data: { key: 'alias/k1', spec: 'ECC_NIST_P256', usage: 'KEY_AGREEMENT' },
+        },
+      ],
     },
     {
       name: 'Terraform key declared as an HMAC key',
@@ -72,7 +104,14 @@ ruleTester(rule, {
           }),
         ],
       }),
-      expected: [{ status: 'FAIL', messageId: 'incompatible', resource: 'infra/main.tf#aws_kms_key.mac' }],
+      expected: [
+        {
+          status: 'FAIL',
+          messageId: 'incompatible',
+          resource: 'infra/main.tf#aws_kms_key.mac',
+          data: { key: 'infra/main.tf#aws_kms_key.mac', spec: 'HMAC_512', usage: 'GENERATE_VERIFY_MAC' },
+        },
+      ],
     },
     {
       name: 'KeySpec from an unset parameter',
@@ -87,7 +126,11 @@ ruleTester(rule, {
         {
           status: 'UNKNOWN',
           messageId: 'unresolved',
-          data: { what: 'the key spec', expression: '!Ref KeySpec' },
+          data: {
+            what: 'the key spec',
+            expression: '!Ref KeySpec',
+            reason: 'parameter KeySpec has no value',
+          },
         },
       ],
     },
@@ -100,7 +143,17 @@ ruleTester(rule, {
           }),
         ],
       }),
-      expected: [{ status: 'UNKNOWN', messageId: 'unresolved', data: { what: 'the key usage' } }],
+      expected: [
+        {
+          status: 'UNKNOWN',
+          messageId: 'unresolved',
+          data: {
+            what: 'the key usage',
+            expression: '!Ref KeyUsage',
+            reason: 'parameter KeyUsage has no value',
+          },
+        },
+      ],
     },
     describeKeyDeniedCase(),
   ],

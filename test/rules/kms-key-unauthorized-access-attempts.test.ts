@@ -20,14 +20,13 @@ const WINDOW_START = '2026-10-28T12:00:00.000Z'; // NOW minus 30 days
 
 ruleTester(rule, {
   covers: ['PASS', 'FAIL', 'NOT_APPLICABLE', 'UNKNOWN'],
-  coversSources: true,
   valid: [
     {
       name: 'no denied calls in the window',
       inventory: withEvents(
         trailEvent({ eventName: 'Decrypt', keyRef: K1, principalArn: roleArn('hyperpod-exec') }),
       ),
-      expected: [{ status: 'PASS', messageId: 'none', resource: K1, data: { days: '30 days' } }],
+      expected: [{ status: 'PASS', messageId: 'none', resource: K1, data: { key: 'alias/k1', days: 30 } }],
     },
     {
       name: 'other errors are not access denials',
@@ -35,30 +34,30 @@ ruleTester(rule, {
         denied({ errorCode: 'DisabledException' }),
         denied({ errorCode: 'NotFoundException' }),
       ),
-      expected: [{ status: 'PASS', messageId: 'none' }],
+      expected: [{ status: 'PASS', messageId: 'none', data: { key: 'alias/k1', days: 30 } }],
     },
     {
       name: 'a denial just before the window starts',
       inventory: withEvents(denied({ eventTime: '2026-10-28T11:59:59.999Z' })),
-      expected: [{ status: 'PASS', messageId: 'none' }],
+      expected: [{ status: 'PASS', messageId: 'none', data: { key: 'alias/k1', days: 30 } }],
     },
     {
       name: 'a denial after the scan clock (--now) is not counted',
       inventory: withEvents(denied({ eventTime: '2026-11-25T00:00:00.000Z' })),
       now: '2026-11-24T00:00:00.000Z',
-      expected: [{ status: 'PASS', messageId: 'none' }],
+      expected: [{ status: 'PASS', messageId: 'none', data: { key: 'alias/k1', days: 30 } }],
     },
     {
       name: 'a shorter lookback window leaves an older denial out',
       inventory: withEvents(denied({ eventTime: '2026-11-15T00:00:00.000Z' })),
       config: { cloudtrail: { lookbackDays: 7 } },
-      expected: [{ status: 'PASS', messageId: 'none', data: { days: '7 days' } }],
+      expected: [{ status: 'PASS', messageId: 'none', data: { key: 'alias/k1', days: 7 } }],
     },
     {
       name: 'denials below the threshold',
       inventory: withEvents(denied(), denied()),
       config: { cloudtrail: { accessDeniedThreshold: 3 } },
-      expected: [{ status: 'PASS', messageId: 'none' }],
+      expected: [{ status: 'PASS', messageId: 'none', data: { key: 'alias/k1', days: 30 } }],
     },
     {
       name: 'a denial on another key, or on the same alias in another region, does not count',
@@ -66,12 +65,12 @@ ruleTester(rule, {
         denied({ keyRef: keyArn('k9') }),
         denied({ keyRef: 'alias/k1', region: 'us-west-2' }),
       ),
-      expected: [{ status: 'PASS', messageId: 'none' }],
+      expected: [{ status: 'PASS', messageId: 'none', data: { key: 'alias/k1', days: 30 } }],
     },
     {
       name: 'snapshot key with no denials',
       inventory: inventory({ keys: [key('k1', { source: 'snapshot' })] }),
-      expected: [{ status: 'PASS', messageId: 'none' }],
+      expected: [{ status: 'PASS', messageId: 'none', data: { key: 'alias/k1', days: 30 } }],
     },
     awsManagedKeyCase(),
     ...iacNotApplicableCases('notLive'),
@@ -85,7 +84,7 @@ ruleTester(rule, {
           status: 'FAIL',
           messageId: 'attempts',
           resource: K1,
-          data: { count: '1 denied call', days: '30 days', principals: INTRUDER },
+          data: { key: 'alias/k1', count: 1, deniedCalls: '1 denied call', days: 30, principals: INTRUDER },
           evidence: (e) =>
             JSON.stringify(e.byPrincipal) === JSON.stringify({ [INTRUDER]: 1 }) &&
             Array.isArray(e.events) &&
@@ -96,18 +95,54 @@ ruleTester(rule, {
     {
       name: 'the AccessDeniedException spelling',
       inventory: withEvents(denied({ errorCode: 'AccessDeniedException', eventName: 'CreateGrant' })),
-      expected: [{ status: 'FAIL', messageId: 'attempts', data: { count: '1 denied' } }],
+      expected: [
+        {
+          status: 'FAIL',
+          messageId: 'attempts',
+          data: {
+            key: 'alias/k1',
+            count: 1,
+            deniedCalls: '1 denied call',
+            days: 30,
+            principals: 'arn:aws:sts::111122223333:assumed-role/data-scientist/alice',
+          },
+        },
+      ],
     },
     {
       name: 'a denial exactly at the start of the window',
       inventory: withEvents(denied({ eventTime: WINDOW_START })),
-      expected: [{ status: 'FAIL', messageId: 'attempts' }],
+      expected: [
+        {
+          status: 'FAIL',
+          messageId: 'attempts',
+          data: {
+            key: 'alias/k1',
+            count: 1,
+            deniedCalls: '1 denied call',
+            days: 30,
+            principals: 'arn:aws:sts::111122223333:assumed-role/data-scientist/alice',
+          },
+        },
+      ],
     },
     {
       name: 'a denial at the scan clock (--now) itself',
       inventory: withEvents(denied({ eventTime: '2026-11-24T00:00:00.000Z' })),
       now: '2026-11-24T00:00:00.000Z',
-      expected: [{ status: 'FAIL', messageId: 'attempts' }],
+      expected: [
+        {
+          status: 'FAIL',
+          messageId: 'attempts',
+          data: {
+            key: 'alias/k1',
+            count: 1,
+            deniedCalls: '1 denied call',
+            days: 30,
+            principals: 'arn:aws:sts::111122223333:assumed-role/data-scientist/alice',
+          },
+        },
+      ],
     },
     {
       name: 'denials at the threshold, by two principals',
@@ -117,7 +152,13 @@ ruleTester(rule, {
         {
           status: 'FAIL',
           messageId: 'attempts',
-          data: { count: '3 denied', principals: `${INTRUDER}, ${roleArn('etl')}` },
+          data: {
+            key: 'alias/k1',
+            count: 3,
+            deniedCalls: '3 denied calls',
+            days: 30,
+            principals: `${INTRUDER}, ${roleArn('etl')}`,
+          },
           evidence: (e) =>
             JSON.stringify(e.byPrincipal) === JSON.stringify({ [INTRUDER]: 2, [roleArn('etl')]: 1 }),
         },
@@ -130,12 +171,36 @@ ruleTester(rule, {
         denied({ keyRef: 'k1' }),
         denied({ keyRef: 'arn:aws:kms:us-east-1:111122223333:alias/k1' }),
       ),
-      expected: [{ status: 'FAIL', messageId: 'attempts', data: { count: '3 denied' } }],
+      expected: [
+        {
+          status: 'FAIL',
+          messageId: 'attempts',
+          data: {
+            key: 'alias/k1',
+            count: 3,
+            deniedCalls: '3 denied calls',
+            days: 30,
+            principals: 'arn:aws:sts::111122223333:assumed-role/data-scientist/alice',
+          },
+        },
+      ],
     },
     {
       name: 'a denied caller CloudTrail could not name',
       inventory: withEvents(denied({ principalArn: undefined })),
-      expected: [{ status: 'FAIL', messageId: 'attempts', data: { principals: 'unknown principal' } }],
+      expected: [
+        {
+          status: 'FAIL',
+          messageId: 'attempts',
+          data: {
+            key: 'alias/k1',
+            count: 1,
+            deniedCalls: '1 denied call',
+            days: 30,
+            principals: 'unknown principal',
+          },
+        },
+      ],
     },
     {
       name: 'CloudTrail events not collected: the gap reason is given',
@@ -176,10 +241,11 @@ ruleTester(rule, {
           messageId: 'partialWindow',
           resource: K1,
           data: {
+            key: 'alias/k1',
+            days: 30,
             collectedFrom: '2026-11-20T12:00:00.000Z',
             collectedTo: '2026-11-27T12:00:00.000Z',
             missing: '2026-10-28T12:00:00.000Z to 2026-11-20T12:00:00.000Z',
-            days: '30',
           },
         },
       ],
@@ -193,6 +259,9 @@ ruleTester(rule, {
           status: 'UNKNOWN',
           messageId: 'partialWindow',
           data: {
+            key: 'alias/k1',
+            days: 30,
+            collectedFrom: '2026-08-29T12:00:00.000Z',
             collectedTo: '2026-11-27T12:00:00.000Z',
             missing: '2026-11-27T12:00:00.000Z to 2026-12-10T00:00:00.000Z',
           },
@@ -216,7 +285,13 @@ ruleTester(rule, {
         {
           status: 'UNKNOWN',
           messageId: 'partialWindow',
-          data: { missing: '2026-11-26T12:00:00.000Z to 2026-11-27T12:00:00.000Z' },
+          data: {
+            key: 'alias/k1',
+            days: 30,
+            collectedFrom: '2026-08-29T12:00:00.000Z',
+            collectedTo: '2026-11-26T12:00:00.000Z',
+            missing: '2026-11-26T12:00:00.000Z to 2026-11-27T12:00:00.000Z',
+          },
         },
       ],
     },
@@ -228,7 +303,19 @@ ruleTester(rule, {
           { account: '111122223333', region: 'us-east-1', since: '2026-11-20T12:00:00.000Z' },
         ],
       },
-      expected: [{ status: 'FAIL', messageId: 'attempts', data: { count: '1 denied call' } }],
+      expected: [
+        {
+          status: 'FAIL',
+          messageId: 'attempts',
+          data: {
+            key: 'alias/k1',
+            count: 1,
+            deniedCalls: '1 denied call',
+            days: 30,
+            principals: 'arn:aws:sts::111122223333:assumed-role/data-scientist/alice',
+          },
+        },
+      ],
     },
     describeKeyDeniedCase(),
   ],

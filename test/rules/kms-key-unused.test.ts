@@ -33,19 +33,32 @@ describe('kms-key-unused without a key selector in config', () => {
 
 ruleTester(rule, {
   covers: ['PASS', 'FAIL', 'NOT_APPLICABLE', 'UNKNOWN'],
-  coversSources: true,
   valid: [
     {
       name: 'a selected key used by two volumes',
       inventory: compliantEstate({ key: { tags: SELECTED } }),
       config: SELECT,
-      expected: [{ status: 'PASS', messageId: 'used', resource: keyArn('k1'), data: { count: '2 volumes' } }],
+      expected: [
+        {
+          status: 'PASS',
+          messageId: 'used',
+          resource: keyArn('k1'),
+          data: { key: 'alias/k1', count: 2, volumes: '2 volumes' },
+        },
+      ],
     },
     {
       name: 'a key the selector does not pick is not judged',
       inventory: { ...compliantEstate({ key: { tags: SELECTED } }), keys: [selected('k1'), key('k2')] },
       config: SELECT,
-      expected: [{ status: 'PASS', messageId: 'used', resource: keyArn('k1') }],
+      expected: [
+        {
+          status: 'PASS',
+          messageId: 'used',
+          resource: keyArn('k1'),
+          data: { key: 'alias/k1', count: 2, volumes: '2 volumes' },
+        },
+      ],
     },
     {
       name: 'a used key whose tags could not be read cannot be unused',
@@ -60,7 +73,14 @@ ruleTester(rule, {
         ],
       },
       config: SELECT,
-      expected: [{ status: 'PASS', messageId: 'used', resource: keyArn('k1'), data: { count: '1 volume' } }],
+      expected: [
+        {
+          status: 'PASS',
+          messageId: 'used',
+          resource: keyArn('k1'),
+          data: { key: 'alias/k1', count: 1, volumes: '1 volume' },
+        },
+      ],
     },
     {
       name: 'an unused key already scheduled for deletion',
@@ -68,19 +88,23 @@ ruleTester(rule, {
         keys: [selected('k2', { metadata: { ...key('k2').metadata!, keyState: 'PendingDeletion' } })],
       }),
       config: SELECT,
-      expected: [{ status: 'NOT_APPLICABLE', messageId: 'pendingDeletion', resource: K2 }],
+      expected: [
+        { status: 'NOT_APPLICABLE', messageId: 'pendingDeletion', resource: K2, data: { key: 'alias/k2' } },
+      ],
     },
     {
       name: 'AWS managed key is not governed',
       inventory: inventory({ keys: [awsManagedKey('aws1')] }),
       config: SELECT,
-      expected: [{ status: 'NOT_APPLICABLE', messageId: 'awsManaged' }],
+      expected: [{ status: 'NOT_APPLICABLE', messageId: 'awsManaged', data: { key: 'alias/aws/ebs' } }],
     },
     {
       name: 'a selected snapshot key in use',
       inventory: compliantEstate({ key: { tags: SELECTED, source: 'snapshot' } }),
       config: SELECT,
-      expected: [{ status: 'PASS', messageId: 'used' }],
+      expected: [
+        { status: 'PASS', messageId: 'used', data: { key: 'alias/k1', count: 2, volumes: '2 volumes' } },
+      ],
     },
     {
       name: 'a CloudFormation key used by the cluster in the same template',
@@ -99,7 +123,14 @@ ruleTester(rule, {
         ],
       }),
       config: SELECT,
-      expected: [{ status: 'PASS', messageId: 'used', resource: 'infra/hyperpod.yaml#HyperPodKey' }],
+      expected: [
+        {
+          status: 'PASS',
+          messageId: 'used',
+          resource: 'infra/hyperpod.yaml#HyperPodKey',
+          data: { key: 'infra/hyperpod.yaml#HyperPodKey', count: 1, volumes: '1 volume' },
+        },
+      ],
     },
   ],
   invalid: [
@@ -123,7 +154,7 @@ ruleTester(rule, {
         keys: [selected('k2', { tags: { ...SELECTED, team: 'research' } }), selected('k3')],
       }),
       config: { keySelector: { tags: { hyperpod: 'true', team: 'research' } } },
-      expected: [{ status: 'FAIL', messageId: 'unused', resource: K2 }],
+      expected: [{ status: 'FAIL', messageId: 'unused', resource: K2, data: { key: 'alias/k2' } }],
     },
     {
       name: 'a Terraform key defined but used by no cluster',
@@ -131,7 +162,14 @@ ruleTester(rule, {
         keys: [iacKey('aws_kms_key.spare', 'terraform', { tags: SELECTED })],
       }),
       config: SELECT,
-      expected: [{ status: 'FAIL', messageId: 'unused', resource: 'infra/main.tf#aws_kms_key.spare' }],
+      expected: [
+        {
+          status: 'FAIL',
+          messageId: 'unused',
+          resource: 'infra/main.tf#aws_kms_key.spare',
+          data: { key: 'infra/main.tf#aws_kms_key.spare' },
+        },
+      ],
     },
     {
       name: 'an unused key whose tags could not be read may be selected',
@@ -145,7 +183,11 @@ ruleTester(rule, {
           status: 'UNKNOWN',
           messageId: 'notCollected',
           resource: K2,
-          data: { what: 'the tags of alias/k2', reason: 'ListResourceTags failed (aws.access_denied)' },
+          data: {
+            what: 'the tags of alias/k2',
+            reason:
+              'ListResourceTags failed (aws.access_denied): User is not authorized to perform: kms:ListResourceTags',
+          },
         },
       ],
     },
@@ -157,7 +199,13 @@ ruleTester(rule, {
         ],
       }),
       config: SELECT,
-      expected: [{ status: 'UNKNOWN', messageId: 'unresolved', data: { what: 'the key tags' } }],
+      expected: [
+        {
+          status: 'UNKNOWN',
+          messageId: 'unresolved',
+          data: { what: 'the key tags', expression: 'var.tags', reason: 'known after apply' },
+        },
+      ],
     },
     {
       name: 'DescribeKey denied',
@@ -166,7 +214,17 @@ ruleTester(rule, {
         gaps: [gap({ operation: 'DescribeKey', resource: K2 })],
       }),
       config: SELECT,
-      expected: [{ status: 'UNKNOWN', messageId: 'notCollected', data: { reason: 'DescribeKey failed' } }],
+      expected: [
+        {
+          status: 'UNKNOWN',
+          messageId: 'notCollected',
+          data: {
+            what: 'the metadata of alias/k2',
+            reason:
+              'DescribeKey failed (aws.access_denied): User is not authorized to perform: kms:DescribeKey',
+          },
+        },
+      ],
     },
   ],
 });

@@ -2,12 +2,9 @@
  * History that does not flatter: a finding that stops applying is not a remediation, a group with
  * nothing fixed has no time to remediate (null, not 0), and a scan that could not list or describe
  * clusters somewhere never closes the findings it did not see there nor shows 100% for that scan.
- * Each case runs through the SQLite store and the in-memory builder alike.
+ * Each case runs through every store backend (SQLite, PostgreSQL) and the in-memory builder alike.
  */
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { afterAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { resolveConfig } from '../../src/config/schema.js';
 import { historyFromRecords } from '../../src/history/memory.js';
 import { incompleteScopes, scanRecord } from '../../src/history/record.js';
@@ -16,11 +13,8 @@ import { computeKpis } from '../../src/kpi/index.js';
 import type { Gap, Inventory } from '../../src/model/inventory.js';
 import { runPipeline } from '../../src/pipeline.js';
 import { renderKpiCsv, renderKpiTable } from '../../src/reporters/kpi.js';
-import { openHistory } from '../../src/store/sqlite.js';
 import { ACCOUNT, cluster, compliantEstate } from '../helpers/inventory.js';
-
-const dir = mkdtempSync(join(tmpdir(), 'hpcmk-honest-'));
-afterAll(() => rmSync(dir, { recursive: true, force: true }));
+import { BACKENDS, type Backend, open } from '../helpers/stores.js';
 
 const DAY = 86_400_000;
 const T0 = Date.parse('2026-10-01T00:00:00.000Z');
@@ -33,16 +27,16 @@ function record(day: number, inv: Inventory): ScanRecord {
   return scanRecord(runPipeline(dated, { config, now: at(day) }).report, dated);
 }
 
-let databases = 0;
-function sqlite(records: readonly ScanRecord[]): HistoryData {
-  const opened = openHistory(join(dir, `h-${++databases}.db`), { create: true });
-  if (!opened.ok) throw new Error(opened.error.message);
-  for (const r of records) expect(opened.value.save(r).ok).toBe(true);
-  const data = opened.value.load({});
-  opened.value.close();
-  return data;
-}
-const memory = (records: readonly ScanRecord[]) => historyFromRecords(records);
+const stored =
+  (backend: Backend) =>
+  async (records: readonly ScanRecord[]): Promise<HistoryData> => {
+    const store = await open(await backend.fresh());
+    for (const r of records) expect((await store.save(r)).ok).toBe(true);
+    const data = await store.load({});
+    await store.close();
+    return data;
+  };
+const memory = async (records: readonly ScanRecord[]) => historyFromRecords(records);
 
 const kpis = (history: HistoryData, day: number) =>
   computeKpis(history, { window: { since: T0, until: at(day).getTime() } });
@@ -72,11 +66,16 @@ const listFailed: Gap = {
   message: 'ThrottlingException: Rate exceeded',
 };
 
-describe.each([
-  ['sqlite', sqlite],
+const SOURCES: [string, (records: readonly ScanRecord[]) => Promise<HistoryData>][] = [
+  ...BACKENDS.map((b): [string, (records: readonly ScanRecord[]) => Promise<HistoryData>] => [
+    b.name,
+    stored(b),
+  ]),
   ['memory', memory],
-])('honest history (%s)', (_name, load) => {
-  it('a finding that turns NOT_APPLICABLE is closed as not-applicable, never as a fix', () => {
+];
+
+describe.each(SOURCES)('honest history (%s)', (_name, load) => {
+  it('a finding that turns NOT_APPLICABLE is closed as not-applicable, never as a fix', async () => {
     const rotationOff = compliantEstate({ key: { rotation: { enabled: false } } });
     const k1 = rotationOff.keys[0]!;
     const pending = {
@@ -92,7 +91,7 @@ describe.each([
         },
       ],
     };
-    const history = load([record(0, rotationOff), record(4, pending)]);
+    const history = await load([record(0, rotationOff), record(4, pending)]);
     const rotation = history.findings.find((f) => f.ruleId === 'kms-key-rotation-enabled')!;
     expect(rotation.episodes).toEqual([
       {
@@ -114,9 +113,9 @@ describe.each([
     });
   });
 
-  it('MTTR of a group with nothing fixed is null in JSON, empty in CSV and a dash in the table', () => {
+  it('MTTR of a group with nothing fixed is null in JSON, empty in CSV and a dash in the table', async () => {
     const rotationOff = compliantEstate({ key: { rotation: { enabled: false } } });
-    const history = load([record(0, rotationOff), record(3, rotationOff)]);
+    const history = await load([record(0, rotationOff), record(3, rotationOff)]);
     const report = kpis(history, 3);
     expect(report.remediation!.mttr).toEqual([
       {
@@ -136,9 +135,9 @@ describe.each([
     expect(table).toMatch(/\nall\s+0\s+—\s+—\s+0\s+0\s+0\n/);
   });
 
-  it('a failed ListClusters keeps that Region out of scope: its findings stay open with their ages', () => {
+  it('a failed ListClusters keeps that Region out of scope: its findings stay open with their ages', async () => {
     const west = (f: { region?: string }) => f.region === WEST;
-    const history = load([
+    const history = await load([
       record(0, westEstate()),
       record(5, westEstate([listFailed], false)),
       record(9, westEstate()),
@@ -172,7 +171,7 @@ describe.each([
     );
   });
 
-  it('a failed DescribeCluster keeps its Region incomplete: the groups it could not see stay open', () => {
+  it('a failed DescribeCluster keeps its Region incomplete: the groups it could not see stay open', async () => {
     const describeFailed: Gap = {
       code: 'aws.access_denied',
       service: 'sagemaker',
@@ -182,7 +181,7 @@ describe.each([
       resource: `arn:aws:sagemaker:${WEST}:${ACCOUNT}:cluster/west`,
       message: 'AccessDeniedException: denied',
     };
-    const history = load([record(0, westEstate()), record(5, westEstate([describeFailed], false))]);
+    const history = await load([record(0, westEstate()), record(5, westEstate([describeFailed], false))]);
     const westOpen = kpis(history, 6).remediation!.open.filter((o) => o.region === WEST);
     expect(westOpen.length).toBeGreaterThan(0);
     expect(new Set(westOpen.map((o) => o.openedAt))).toEqual(new Set([at(0).toISOString()]));

@@ -1,53 +1,61 @@
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { afterAll, describe, expect, it } from 'vitest';
+/**
+ * The scripted history (test/helpers/history.ts) through every store backend and the in-memory
+ * builder, with the same exact expectations.
+ */
+import { describe, expect, it } from 'vitest';
 import { historyFromRecords } from '../../src/history/memory.js';
 import { scanRecord } from '../../src/history/record.js';
 import type { HistoryData, ScanRecord } from '../../src/history/types.js';
 import { computeKpis } from '../../src/kpi/index.js';
-import { openHistory } from '../../src/store/sqlite.js';
 import { at, DAY, scenarioReport, scenarioScans, T0 } from '../helpers/history.js';
-
-const dir = mkdtempSync(join(tmpdir(), 'hpcmk-scenario-'));
-afterAll(() => rmSync(dir, { recursive: true, force: true }));
+import { BACKENDS, type Backend, open } from '../helpers/stores.js';
 
 const records: ScanRecord[] = scenarioScans().map((scan) => scanRecord(scenarioReport(scan), scan.inventory));
 
-let databases = 0;
-function fromSqlite(until: number): HistoryData {
-  const path = join(dir, `h-${++databases}.db`);
-  const store = openHistory(path, { create: true });
-  if (!store.ok) throw new Error(store.error.message);
-  for (const record of records) {
-    const saved = store.value.save(record);
-    expect(saved.ok).toBe(true);
-  }
-  const data = store.value.load({ until });
-  store.value.close();
-  return data;
+/** The scenario saved once per backend, read as of `until`. */
+function fromStore(backend: Backend) {
+  let target: Promise<string> | undefined;
+  const saved = async () => {
+    const t = await backend.fresh();
+    const store = await open(t);
+    for (const record of records) {
+      const result = await store.save(record);
+      expect(result.ok).toBe(true);
+    }
+    await store.close();
+    return t;
+  };
+  return async (until: number): Promise<HistoryData> => {
+    target ??= saved();
+    const store = await open(await target, { create: false, readOnly: true });
+    const data = await store.load({ until });
+    await store.close();
+    return data;
+  };
 }
 
-function fromMemory(until: number): HistoryData {
+async function fromMemory(until: number): Promise<HistoryData> {
   return historyFromRecords(records.filter((r) => r.scan.at <= until));
 }
+
+const SOURCES: [string, (until: number) => Promise<HistoryData>][] = [
+  ...BACKENDS.map((b): [string, (until: number) => Promise<HistoryData>] => [b.name, fromStore(b)]),
+  ['memory', fromMemory],
+];
 
 const K1 = 'arn:aws:kms:us-east-1:111122223333:key/k1';
 const K2 = 'arn:aws:kms:us-east-1:111122223333:key/k2';
 const P1 = 'arn:aws:sts::111122223333:assumed-role/sandbox/mallory';
 const P2 = 'arn:aws:sts::111122223333:assumed-role/ci/runner';
 
-describe.each([
-  ['sqlite', fromSqlite],
-  ['memory', fromMemory],
-])('history scenario (%s)', (_name, load) => {
-  const kpisAt = (day: number, since = T0) => {
+describe.each(SOURCES)('history scenario (%s)', (_name, load) => {
+  const kpisAt = async (day: number, since = T0) => {
     const until = at(day).getTime();
-    return computeKpis(load(until), { window: { since, until } });
+    return computeKpis(await load(until), { window: { since, until } });
   };
 
-  it('traces compliance per scan: 100, 50 (one by exception), 50, 0 (suppression expired), 0, 100', () => {
-    const k = kpisAt(20);
+  it('traces compliance per scan: 100, 50 (one by exception), 50, 0 (suppression expired), 0, 100', async () => {
+    const k = await kpisAt(20);
     const trend = k.compliance!.trend;
     expect(trend.map((p) => p.at)).toEqual([0, 2, 5, 9, 12, 20].map((d) => at(d).toISOString()));
     expect(trend.map((p) => p.overall.clusters.pct)).toEqual([100, 50, 50, 0, 0, 100]);
@@ -56,15 +64,19 @@ describe.each([
     expect(trend.map((p) => p.overall.instanceGroups.pct)).toEqual([100, 50, 50, 0, 0, 100]);
   });
 
-  it('judges compliance now from the latest state: the deleted cluster no longer counts', () => {
-    expect(kpisAt(12).compliance!.now.overall.clusters).toMatchObject({
+  it('judges compliance now from the latest state: the deleted cluster no longer counts', async () => {
+    expect((await kpisAt(12)).compliance!.now.overall.clusters).toMatchObject({
       total: 1,
       compliant: 0,
       nonCompliant: 1,
       pct: 0,
     });
-    expect(kpisAt(20).compliance!.now.overall.clusters).toMatchObject({ total: 1, compliant: 1, pct: 100 });
-    expect(kpisAt(5).compliance!.now.overall.clusters).toMatchObject({
+    expect((await kpisAt(20)).compliance!.now.overall.clusters).toMatchObject({
+      total: 1,
+      compliant: 1,
+      pct: 100,
+    });
+    expect((await kpisAt(5)).compliance!.now.overall.clusters).toMatchObject({
       total: 2,
       compliant: 0,
       byException: 1,
@@ -72,8 +84,8 @@ describe.each([
     });
   });
 
-  it('measures time to remediate per severity; a deleted resource is closed apart, not remediated', () => {
-    const mttr = kpisAt(20).remediation!.mttr;
+  it('measures time to remediate per severity; a deleted resource is closed apart, not remediated', async () => {
+    const mttr = (await kpisAt(20)).remediation!.mttr;
     expect(mttr).toEqual([
       {
         group: 'medium',
@@ -104,14 +116,14 @@ describe.each([
       },
     ]);
     // Before the fix of k1's tags, only the rotation fix counts.
-    expect(kpisAt(12).remediation!.mttr.find((m) => m.group === 'all')).toMatchObject({
+    expect((await kpisAt(12)).remediation!.mttr.find((m) => m.group === 'all')).toMatchObject({
       fixed: 1,
       meanDays: 7,
     });
   });
 
-  it('ages open findings from their first FAIL; suppressed ones apart until the suppression expires', () => {
-    const day5 = kpisAt(5).remediation!;
+  it('ages open findings from their first FAIL; suppressed ones apart until the suppression expires', async () => {
+    const day5 = (await kpisAt(5)).remediation!;
     expect(day5.age.find((a) => a.group === 'medium')).toMatchObject({
       open: 1,
       oldestDays: 3,
@@ -125,7 +137,7 @@ describe.each([
     });
     expect(day5.age.find((a) => a.group === 'low')).toMatchObject({ open: 0, suppressed: 1 });
 
-    const day12 = kpisAt(12).remediation!;
+    const day12 = (await kpisAt(12)).remediation!;
     expect(day12.age.find((a) => a.group === 'all')).toMatchObject({
       open: 1,
       oldestDays: 10,
@@ -135,11 +147,11 @@ describe.each([
     expect(day12.open.map((o) => [o.ruleId, o.resource, o.ageDays, o.openedAt])).toEqual([
       ['kms-key-required-tags', `alias/k1 (${K1})`, 10, at(2).toISOString()],
     ]);
-    expect(kpisAt(20).remediation!.open).toEqual([]);
+    expect((await kpisAt(20)).remediation!.open).toEqual([]);
   });
 
-  it('counts denied key calls once each, per key and principal, resolving aliases and key ids', () => {
-    const a = kpisAt(20).attempts!;
+  it('counts denied key calls once each, per key and principal, resolving aliases and key ids', async () => {
+    const a = (await kpisAt(20)).attempts!;
     expect(a.total).toBe(3);
     expect(a.byKey.map((k) => [k.name, k.attempts, k.counterparts])).toEqual([
       [K1, 2, [P1]],
@@ -154,11 +166,11 @@ describe.each([
       { start: at(4).toISOString(), attempts: 1 },
     ]);
     // A window that starts after the first two attempts.
-    expect(kpisAt(20, at(3).getTime()).attempts!.total).toBe(1);
+    expect((await kpisAt(20, at(3).getTime())).attempts!.total).toBe(1);
   });
 
-  it('bills keys from creation (or first sighting) until they disappear', () => {
-    const cost = kpisAt(20, at(20).getTime() - 90 * DAY).cost!;
+  it('bills keys from creation (or first sighting) until they disappear', async () => {
+    const cost = (await kpisAt(20, at(20).getTime() - 90 * DAY)).cost!;
     const k1 = cost.keys.find((k) => k.arn === K1)!;
     const k2 = cost.keys.find((k) => k.arn === K2)!;
     // k1: created 2026-10-01, still there on day 20 (2026-11-21): 51 days.
@@ -168,45 +180,42 @@ describe.each([
   });
 });
 
-describe('history scenario, store specifics', () => {
-  it('gives the same history from SQLite as in memory', () => {
+describe.each(BACKENDS)('history scenario, store specifics ($name)', (backend) => {
+  it('gives the same history as in memory', async () => {
     const until = at(20).getTime();
-    const sqlite = fromSqlite(until);
-    const memory = fromMemory(until);
+    const stored = await fromStore(backend)(until);
+    const memory = await fromMemory(until);
     const byFingerprint = (h: HistoryData) =>
       [...h.findings].sort((a, b) => a.fingerprint.localeCompare(b.fingerprint));
-    expect(byFingerprint(sqlite)).toEqual(byFingerprint(memory));
-    expect(sqlite.events).toEqual(memory.events);
-    expect([...sqlite.current].sort((a, b) => a.rid.localeCompare(b.rid))).toEqual(
+    expect(byFingerprint(stored)).toEqual(byFingerprint(memory));
+    expect(stored.events).toEqual(memory.events);
+    expect([...stored.current].sort((a, b) => a.rid.localeCompare(b.rid))).toEqual(
       [...memory.current].sort((a, b) => a.rid.localeCompare(b.rid)),
     );
   });
 
-  it('saves the same scan only once', () => {
-    const store = openHistory(join(dir, 'twice.db'), { create: true });
-    if (!store.ok) throw new Error(store.error.message);
-    const first = store.value.save(records[1]!);
-    const again = store.value.save(records[1]!);
+  it('saves the same scan only once', async () => {
+    const store = await open(await backend.fresh());
+    const first = await store.save(records[1]!);
+    const again = await store.save(records[1]!);
     expect(first.ok && first.value.duplicate).toBe(false);
     expect(again.ok && again.value).toMatchObject({
       duplicate: true,
       scanId: first.ok ? first.value.scanId : -1,
     });
-    expect(store.value.scans()).toHaveLength(1);
-    store.value.close();
+    expect(await store.scans()).toHaveLength(1);
+    await store.close();
   });
 
-  it('keeps a scan older than the newest in the trend but out of the lifecycle', () => {
-    const path = join(dir, 'late.db');
-    const store = openHistory(path, { create: true });
-    if (!store.ok) throw new Error(store.error.message);
+  it('keeps a scan older than the newest in the trend but out of the lifecycle', async () => {
+    const store = await open(await backend.fresh());
     const [first, second, third] = records;
-    expect(store.value.save(first!).ok).toBe(true);
-    expect(store.value.save(third!).ok).toBe(true);
-    const late = store.value.save(second!);
+    expect((await store.save(first!)).ok).toBe(true);
+    expect((await store.save(third!)).ok).toBe(true);
+    const late = await store.save(second!);
     expect(late.ok && late.value.lifecycleApplied).toBe(false);
-    const data = store.value.load();
-    store.value.close();
+    const data = await store.load();
+    await store.close();
     expect(data.scans.map((s) => s.at)).toEqual([at(0), at(2), at(5)].map((d) => d.getTime()));
     // The rotation failure opened at day 5 (the first scan applied that saw it), not day 2.
     const rotation = data.findings.find((f) => f.ruleId === 'kms-key-rotation-enabled')!;

@@ -1,6 +1,7 @@
 /**
- * A history that was edited by hand or damaged gives the store's error (exit 2, naming the file and
- * the fix), never "internal error"; and a history in a read-only directory can still be read.
+ * A history that was edited by hand or damaged gives the store's error (exit 2, naming the history
+ * and the fix), never "internal error", on every backend; and a SQLite history in a read-only
+ * directory can still be read.
  */
 import { spawnSync } from 'node:child_process';
 import {
@@ -16,13 +17,13 @@ import {
 } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import Database from 'better-sqlite3';
 import { afterAll, describe, expect, it } from 'vitest';
 import { runCli } from '../../src/cli/main.js';
 import { scanRecord } from '../../src/history/record.js';
-import { openHistory } from '../../src/store/sqlite.js';
+import { redactTarget } from '../../src/store/store.js';
 import { at, scenarioReport, scenarioScans } from '../helpers/history.js';
 import { memoryIo } from '../helpers/io.js';
+import { BACKENDS, open } from '../helpers/stores.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'hpcmk-store-errors-'));
 afterAll(() => {
@@ -31,22 +32,14 @@ afterAll(() => {
   rmSync(dir, { recursive: true, force: true });
 });
 
+/** The scenario saved to a new history at `target`. */
+async function seed(target: string): Promise<string> {
+  const store = await open(target);
+  for (const scan of scenarioScans()) await store.save(scanRecord(scenarioReport(scan), scan.inventory));
+  await store.close();
+  return target;
+}
 const seeded = join(dir, 'seeded.db');
-{
-  const opened = openHistory(seeded, { create: true });
-  if (!opened.ok) throw new Error(opened.error.message);
-  for (const scan of scenarioScans()) opened.value.save(scanRecord(scenarioReport(scan), scan.inventory));
-  opened.value.close();
-}
-
-function damaged(name: string, sql: string): string {
-  const path = join(dir, `${name}.db`);
-  copyFileSync(seeded, path);
-  const db = new Database(path);
-  db.exec(sql);
-  db.close();
-  return path;
-}
 
 async function cli(args: string[]) {
   const io = memoryIo({ cwd: dir });
@@ -56,7 +49,7 @@ async function cli(args: string[]) {
 
 const NOW = at(20).toISOString();
 
-describe('a damaged or hand-edited history', () => {
+describe.each(BACKENDS)('a damaged or hand-edited history ($name)', (backend) => {
   const cases: [string, string][] = [
     ['a summary that is not JSON', `UPDATE scans SET summary = '{broken' WHERE id = 2`],
     ['a scope that is not a list', `UPDATE scans SET scope = '42'`],
@@ -64,7 +57,8 @@ describe('a damaged or hand-edited history', () => {
     ['a renamed column', 'ALTER TABLE findings RENAME COLUMN first_seen_at TO first_seen'],
   ];
   it.each(cases)('%s: the store error, exit 2, for every reader', async (name, sql) => {
-    const path = damaged(name.replace(/\W+/g, '-'), sql);
+    const path = await seed(await backend.fresh());
+    await backend.exec(path, sql);
     for (const args of [
       ['kpi', '--db', path, '--now', NOW],
       ['history', '--db', path],
@@ -74,15 +68,17 @@ describe('a damaged or hand-edited history', () => {
       if (name === 'a dropped table' && args[0] === 'history') continue; // history lists scans only
       if (name === 'a renamed column' && args[0] === 'history') continue;
       expect(r.code, `${name}: ${args[0]}`).toBe(2);
-      expect(r.err).toContain(`hyperpod-cmk: ${path}: cannot be read:`);
-      expect(r.err).toContain('hint: the file was changed by hand or is damaged');
+      expect(r.err).toContain(`hyperpod-cmk: ${redactTarget(path)}: cannot be read:`);
+      expect(r.err).toContain(`hint: ${backend.damagedHint}`);
       expect(r.err).not.toContain('internal error');
     }
   });
+});
 
+describe('a damaged SQLite file', () => {
   it('a file whose pages are garbage is named as damaged or not a database', async () => {
     const path = join(dir, 'garbage.db');
-    copyFileSync(seeded, path);
+    copyFileSync(await seed(seeded), path);
     const bytes = Buffer.alloc(4096, 0x41);
     const fd = openSync(path, 'r+');
     writeSync(fd, bytes, 0, bytes.length, 4096);
@@ -95,11 +91,11 @@ describe('a damaged or hand-edited history', () => {
 });
 
 describe('a history in a read-only directory', () => {
-  it('can be read by kpi, history and report, and nothing is written beside it', () => {
+  it('can be read by kpi, history and report, and nothing is written beside it', async () => {
     const ro = join(dir, 'read-only');
     mkdirSync(ro);
     const path = join(ro, 'history.db');
-    copyFileSync(seeded, path);
+    copyFileSync(await seed(join(dir, 'seeded-ro.db')), path);
     chmodSync(path, 0o444);
     chmodSync(ro, 0o555);
     chmodSync(dir, 0o755);

@@ -142,11 +142,17 @@ export const guardrailsCommand = defineCommand({
       parse: parseNumber('--budget-limit', 1),
     },
     { flags: '--now <time>', description: 'the clock for the cost model, ISO-8601', parse: parseNow },
+    {
+      flags: '--org',
+      description:
+        'also write the organization form of detection (detection/organization/): a service-managed StackSet, per-Region code buckets, an organization Config aggregator and an organization Config rule',
+    },
   ],
   examples: [
     'hyperpod-cmk guardrails --from inventory.json --out guardrails/',
     'hyperpod-cmk guardrails --demo --out /tmp/guardrails',
     'hyperpod-cmk guardrails --iac infra/ --out guardrails/',
+    'hyperpod-cmk guardrails --from inventory.json --org --out guardrails/',
     'hyperpod-cmk collect --org --role-name HyperPodCmkAudit -o inventory.json && hyperpod-cmk guardrails --from inventory.json --out guardrails/',
     'hyperpod-cmk guardrails --out guardrails/ --execution-role arn:aws:iam::111122223333:role/hyperpod-exec --region us-east-1',
   ],
@@ -192,6 +198,7 @@ export const guardrailsCommand = defineCommand({
       extraExecutionRoles: roles.map((arn) => ({ arn, region: region! })),
       headroomPct: flags.budgetHeadroom ?? 25,
       ...(typeof flags.budgetLimit === 'number' ? { budgetLimitUsd: flags.budgetLimit } : {}),
+      organization: flags.org === true,
     });
     if (!generated.ok) {
       const { code, message, hint, problems } = generated.error;

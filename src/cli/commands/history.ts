@@ -6,6 +6,7 @@ import { absolute, parseLimit, parseNow } from '../common.js';
 import { inputError } from '../errors.js';
 import { openForReading, readOptions } from '../history.js';
 import { defineCommand } from '../spec.js';
+import { historyExportCommand, historyImportCommand } from './history-transfer.js';
 
 const HISTORY_COLUMNS = [
   'id',
@@ -49,7 +50,12 @@ export const historyCommand = defineCommand({
     },
     ...readOptions,
   ],
-  examples: ['hyperpod-cmk history', 'hyperpod-cmk history --since 30d --format json'],
+  examples: [
+    'hyperpod-cmk history',
+    'hyperpod-cmk history --since 30d --format json',
+    'hyperpod-cmk history export --db history.db --to postgres://scanner@db.internal/hyperpod_cmk',
+  ],
+  subcommands: [historyExportCommand, historyImportCommand],
   async run(_args, flags, io) {
     const now = flags.now instanceof Date ? flags.now : undefined;
     let since: number | undefined;
@@ -59,15 +65,15 @@ export const historyCommand = defineCommand({
       since = parsed.value;
     }
     const store = await openForReading(io, flags);
-    let scans: ReturnType<typeof store.scans>;
-    const path = store.path;
+    let scans: Awaited<ReturnType<typeof store.scans>>;
+    const path = store.location;
     try {
-      scans = store.scans({
+      scans = await store.scans({
         ...(since !== undefined ? { since } : {}),
         ...(now ? { until: now.getTime() } : {}),
       });
     } finally {
-      store.close();
+      await store.close();
     }
     const rows = scans.map((s) => ({
       id: s.id,

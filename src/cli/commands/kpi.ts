@@ -157,9 +157,9 @@ export const kpiCommand = defineCommand({
     const store = await openForReading(io, flags);
     let history: HistoryData;
     try {
-      history = store.load({ since: window.since, until: window.until });
+      history = await store.load({ since: window.since, until: window.until });
     } finally {
-      store.close();
+      await store.close();
     }
     const issues: SourceIssue[] = [];
     let extraEvents: AccessDeniedEvent[] = [];

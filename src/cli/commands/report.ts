@@ -75,11 +75,11 @@ export const reportCommand = defineCommand({
     } else {
       const window = kpiWindow(io, flags);
       const store = await openForReading(io, flags);
-      let history: ReturnType<typeof store.load>;
+      let history: Awaited<ReturnType<typeof store.load>>;
       try {
-        history = store.load(window);
+        history = await store.load(window);
       } finally {
-        store.close();
+        await store.close();
       }
       const extra =
         typeof flags.cloudtrailDir === 'string'

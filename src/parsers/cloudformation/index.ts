@@ -18,15 +18,9 @@ import { type Cluster, isUnresolved } from '../../model/inventory.js';
 import { err, ok, type Result } from '../../model/result.js';
 import { internalIssue, pushOnce } from '../common/issues.js';
 import { getEntry, type SMap, scalarText } from '../common/source-tree.js';
-import {
-  type CfnContext,
-  type CfnOptions,
-  type ParamInput,
-  Stack,
-  type StackOutput,
-  templateUrlCandidates,
-} from './stack.js';
-import type { CfnParameterFile, CfnTemplate } from './template.js';
+import type { StackOutput } from './inventory.js';
+import { type CfnContext, type CfnOptions, type ParamInput, Stack } from './stack.js';
+import { type CfnParameterFile, type CfnTemplate, templateUrlCandidates } from './template.js';
 
 interface TemplateSummary {
   file: string;

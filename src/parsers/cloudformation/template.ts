@@ -2,6 +2,7 @@
  * Recognising a CloudFormation template (YAML, JSON, CDK `*.template.json`) and a CloudFormation
  * parameter file, from an already loaded document.
  */
+import { posix } from 'node:path';
 import { getEntry, type SMap, type SNode, scalarText } from '../common/source-tree.js';
 
 export interface CfnTemplate {
@@ -96,4 +97,21 @@ export function asParameterFile(root: SNode, file: string, absPath: string): Cfn
     values.set(key, { value, line: parameters.keyLines.get(key) ?? node.line });
   }
   return { kind: 'cfn-parameters', file, absPath, values };
+}
+
+/** The file a TemplateURL names: the last path segment of any URL-like string in it. */
+export function templateBasename(node: SNode): string | undefined {
+  const names = templateUrlCandidates(node);
+  return names[0] ? posix.basename(names[0]) : undefined;
+}
+
+/** Every string in a TemplateURL expression that looks like a template path or URL. */
+export function templateUrlCandidates(node: SNode, depth = 0): string[] {
+  if (depth > 10) return [];
+  if (node.kind === 'scalar')
+    return typeof node.value === 'string' && /\.(ya?ml|json|template)(\?.*)?$/i.test(node.value)
+      ? [node.value.replace(/\?.*$/, '')]
+      : [];
+  if (node.kind === 'seq') return node.items.flatMap((item) => templateUrlCandidates(item, depth + 1));
+  return [...node.entries.values()].flatMap((item) => templateUrlCandidates(item, depth + 1));
 }

@@ -148,6 +148,15 @@ export function asNumber(value: Val | undefined): number | Unknown | undefined {
   return undefined;
 }
 
+/** A string parsed as JSON, or undefined when it is not JSON. */
+export function safeJson(text: string): unknown {
+  try {
+    return JSON.parse(text);
+  } catch {
+    return undefined;
+  }
+}
+
 /** Truncates an expression for messages. */
 export function clip(text: string, max = 160): string {
   const flat = text.replace(/\s+/g, ' ').trim();
@@ -162,3 +171,11 @@ export const ACCOUNT = '${AWS::AccountId}';
 export const REGION = '${AWS::Region}';
 // biome-ignore lint/suspicious/noTemplateCurlyInString: a CloudFormation placeholder, not a template
 export const PARTITION = '${AWS::Partition}';
+
+/** The partition of a region (`aws`, `aws-cn`, `aws-us-gov`); undefined when no region is given. */
+export function partitionOf(region: string | undefined): string | undefined {
+  if (!region) return undefined;
+  if (region.startsWith('cn-')) return 'aws-cn';
+  if (region.startsWith('us-gov-')) return 'aws-us-gov';
+  return 'aws';
+}

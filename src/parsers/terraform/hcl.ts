@@ -2,7 +2,7 @@
  * Terraform's HCL native syntax, parsed with tree-sitter (`web-tree-sitter` running the
  * `tree-sitter-hcl` Terraform grammar as WebAssembly: no native build, every line and column kept,
  * and broken files still yield the position of the first error). The concrete syntax tree becomes
- * the small AST below, which `evaluate.ts` evaluates.
+ * the small AST below, which `expressions.ts` evaluates.
  */
 import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';

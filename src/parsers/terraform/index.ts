@@ -24,16 +24,10 @@ import {
   Unknown,
   type Val,
 } from '../common/value.js';
-import { evaluate } from './evaluate.js';
-import {
-  CLUSTER_RESOURCE_TYPES,
-  ModuleInstance,
-  type ModuleOutput,
-  type TfContext,
-  type TfFile,
-  type TfModuleDir,
-  type TfOptions,
-} from './module.js';
+import type { TfFile, TfModuleDir } from './declarations.js';
+import { evaluate } from './expressions.js';
+import type { ModuleOutput } from './inventory.js';
+import { CLUSTER_RESOURCE_TYPES, ModuleInstance, type TfContext, type TfOptions } from './module.js';
 
 export interface TfVarFile {
   file: string;

@@ -37,6 +37,7 @@ export default defineRule({
     },
   },
   *check(context) {
+    const unlisted = unlistedTrailGaps(context);
     for (const account of context.inventory.accounts) {
       if (!isLiveSource(account.source)) continue;
       const resource = { type: 'account' as const, id: account.id, account: account.id };
@@ -59,6 +60,8 @@ export default defineRule({
         ...context.index.serviceGaps('cloudtrail', account.id, undefined, 'DescribeTrails'),
         // A multi-Region trail whose failing settings could not be read might be the good one.
         ...trails.filter((t) => t.isMultiRegion).flatMap((t) => unreadSettings(context, t)),
+        // A trail whose settings could not be read at all is not in the inventory; it might be the good one.
+        ...(unlisted.get(account.id) ?? []).filter((gap) => !trails.some((t) => t.arn === gap.resource)),
       ];
       if (gaps.length > 0) {
         yield {
@@ -89,6 +92,22 @@ export default defineRule({
     }
   },
 });
+
+/**
+ * By account, the gaps of trails the collector could not read the status or event selectors of:
+ * it leaves such a trail out of the inventory, so only the gap says that it exists.
+ */
+function unlistedTrailGaps(context: RuleContext): Map<string, Gap[]> {
+  const byAccount = new Map<string, Gap[]>();
+  for (const gap of context.inventory.gaps) {
+    if (gap.service !== 'cloudtrail' || gap.resource === undefined || gap.account === undefined) continue;
+    if (gap.operation !== 'GetTrailStatus' && gap.operation !== 'GetEventSelectors') continue;
+    const gaps = byAccount.get(gap.account);
+    if (gaps) gaps.push(gap);
+    else byAccount.set(gap.account, [gap]);
+  }
+  return byAccount;
+}
 
 /**
  * The gaps that hid the settings a trail fails on: its logging status (GetTrailStatus) or its

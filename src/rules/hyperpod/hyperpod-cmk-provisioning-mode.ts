@@ -1,6 +1,6 @@
 import { type Cluster, isUnresolved } from '../../model/inventory.js';
 import { defineRule, type Verdict } from '../define-rule.js';
-import { keyedVolumes } from '../key-references.js';
+import { keyedVolumes, provisioningModeOf } from '../key-references.js';
 import { clusterResource, UNRESOLVED_MESSAGE, unresolvedVerdict } from '../resources.js';
 
 /** The orchestrator as people name it; it does not decide anything here (EKS and Slurm both support Continuous). */
@@ -16,17 +16,16 @@ function orchestratorLabel(orchestrator: Cluster['orchestrator']): string {
  * say (an IaC reference, update-cluster input that leaves it as it is, an emulator that drops it).
  */
 export function provisioningModeUnknown(cluster: Cluster): Verdict | undefined {
+  if (provisioningModeOf(cluster).mode !== 'unknown') return undefined;
   const resource = clusterResource(cluster);
   if (isUnresolved(cluster.nodeProvisioningMode))
     return unresolvedVerdict(resource, 'NodeProvisioningMode', cluster.nodeProvisioningMode);
-  if (cluster.notCollected?.includes('NodeProvisioningMode'))
-    return {
-      resource,
-      status: 'UNKNOWN',
-      messageId: 'notCollected',
-      data: { what: 'NodeProvisioningMode', reason: 'the source does not report it' },
-    };
-  return undefined;
+  return {
+    resource,
+    status: 'UNKNOWN',
+    messageId: 'notCollected',
+    data: { what: 'NodeProvisioningMode', reason: 'the source does not report it' },
+  };
 }
 
 export default defineRule({

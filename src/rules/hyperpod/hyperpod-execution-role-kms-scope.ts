@@ -6,7 +6,7 @@ import { globMatch, hasWildcard } from '../../policy/glob.js';
 import { defineRule } from '../define-rule.js';
 import { eachGroup } from '../iteration.js';
 import { groupResource, UNRESOLVED_MESSAGE, unresolvedVerdict } from '../resources.js';
-import { gapReason } from '../text.js';
+import { gapReason, statementLabel } from '../text.js';
 
 /**
  * A Resource that covers every key of an account or more: `*`, `arn:aws:kms:*:*:key/*`,
@@ -127,7 +127,7 @@ export default defineRule({
           data: {
             role: roleArn,
             actions: actions.join(', '),
-            statements: wide.map((entry) => entry.sid ?? `statement ${entry.index + 1}`).join(', '),
+            statements: wide.map(statementLabel).join(', '),
           },
           evidence: { role: roleArn, statements: wide },
         };

@@ -22,6 +22,9 @@ type KeyJudgement = {
   evidence: Record<string, unknown>;
 };
 
+/** A key's judgement with the key's ARN, shared by the groups that run the same role against it. */
+type SharedJudgement = KeyJudgement & { key: string };
+
 const ACTIONS = [
   { action: 'kms:CreateGrant', context: hyperPodCreateGrantContext },
   { action: 'kms:DescribeKey', context: hyperPodDescribeKeyContext },
@@ -181,6 +184,41 @@ export default defineRule({
     },
   },
   *check(context) {
+    // What a key says of a role is judged once per key, role and region, however many groups run
+    // that role against that key in that region: the judgement reads nothing else of the group.
+    // Groups with one key share the judgement's data and evidence too (findings never mutate them).
+    const judged = new Map<Key, Map<string, SharedJudgement>>();
+    const judge = (key: Key, roleArn: string, region: string): SharedJudgement => {
+      let byCaller = judged.get(key);
+      if (!byCaller) {
+        byCaller = new Map();
+        judged.set(key, byCaller);
+      }
+      const caller = `${roleArn}\u0000${region}`;
+      let judgement = byCaller.get(caller);
+      if (!judgement) {
+        judgement = { key: key.arn, ...judgeKey(context, key, roleArn, region) };
+        byCaller.set(caller, judgement);
+      }
+      return judgement;
+    };
+    const oneKeyEvidence = new WeakMap<SharedJudgement, Record<string, unknown>>();
+    const evidenceOf = (roleArn: string, judgements: SharedJudgement[]): Record<string, unknown> => {
+      const passed = judgements.every((j) => j.status === 'PASS');
+      const make = () => ({
+        executionRole: roleArn,
+        keys: passed ? judgements.map((j) => j.key) : judgements,
+      });
+      if (judgements.length !== 1) return make();
+      // One judgement per key, role and region: its role is this group's role.
+      const [only] = judgements as [SharedJudgement];
+      let evidence = oneKeyEvidence.get(only);
+      if (!evidence) {
+        evidence = Object.freeze(make());
+        oneKeyEvidence.set(only, evidence);
+      }
+      return evidence;
+    };
     yield* eachGroup(context, (cluster, group): Verdict | undefined => {
       const resource = groupResource(cluster, group);
       if (isUnresolved(group.volumes))
@@ -219,23 +257,25 @@ export default defineRule({
       if (isUnresolved(group.executionRole))
         return unresolvedVerdict(resource, 'the execution role', group.executionRole);
       const roleArn = group.executionRole;
-      const judgements: (KeyJudgement & { key: string })[] = [];
-      for (const key of keys.values())
-        judgements.push({ key: key.arn, ...judgeKey(context, key, roleArn, cluster.region) });
+      const judgements: SharedJudgement[] = [];
+      for (const key of keys.values()) judgements.push(judge(key, roleArn, cluster.region));
       const worst =
         judgements.find((j) => j.status === 'FAIL') ??
         judgements.find((j) => j.status === 'UNKNOWN') ??
         unresolvedKey ??
         judgements[0]!;
       if ('resource' in worst) return worst;
-      const passed = worst.status === 'PASS';
+      // A PASS speaks for every key of the group, so it names them all (one key: the judgement's data says it).
+      const namesEveryKey = worst.status === 'PASS' && judgements.length > 1;
       return {
         resource,
         status: worst.status,
         messageId: worst.messageId,
-        data: worst.data,
+        data: namesEveryKey
+          ? { ...worst.data, key: judgements.map((j) => j.data.key).join(', ') }
+          : worst.data,
         // A PASS needs only the keys it judged; anything else shows each key's reasoning.
-        evidence: { executionRole: roleArn, keys: passed ? judgements.map((j) => j.key) : judgements },
+        evidence: evidenceOf(roleArn, judgements),
       };
     });
   },

@@ -1,7 +1,7 @@
 import { isUnresolved } from '../../model/inventory.js';
 import { defineRule } from '../define-rule.js';
 import { eachKey, KEY_COMMON_MESSAGES } from '../iteration.js';
-import { keyLabel } from '../key-references.js';
+import { KMS_ARN_REGION, keyLabel } from '../key-references.js';
 import { keyResource, unresolvedVerdict } from '../resources.js';
 
 export default defineRule({
@@ -49,7 +49,7 @@ export default defineRule({
       if (!metadata.multiRegion)
         return { resource, status: 'FAIL', messageId: 'singleRegion', data: { key: label, dr } };
       const regions = new Set(metadata.replicaRegions ?? []);
-      const primaryRegion = metadata.primaryKeyArn?.split(':')[3];
+      const primaryRegion = metadata.primaryKeyArn && KMS_ARN_REGION.exec(metadata.primaryKeyArn)?.[1];
       if (regions.has(dr) || primaryRegion === dr)
         return { resource, status: 'PASS', messageId: 'replicated', data: { key: label, dr } };
       return {

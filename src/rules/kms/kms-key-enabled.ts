@@ -1,6 +1,6 @@
 import { isUnresolved } from '../../model/inventory.js';
 import { defineRule } from '../define-rule.js';
-import { eachKey, KEY_COMMON_MESSAGES } from '../iteration.js';
+import { eachKey, groupsUsingKey, KEY_COMMON_MESSAGES } from '../iteration.js';
 import { keyLabel } from '../key-references.js';
 import { keyResource, unresolvedVerdict } from '../resources.js';
 
@@ -46,12 +46,12 @@ export default defineRule({
       }
       if (state === 'Enabled')
         return { resource, status: 'PASS', messageId: 'enabled', data: { key: keyLabel(key) } };
-      const groups = context.index.usesOfKey(key.arn).map((use) => `${use.cluster.name}/${use.group.name}`);
+      const groups = groupsUsingKey(context, key);
       return {
         resource,
         status: 'FAIL',
         messageId: 'notEnabled',
-        data: { key: keyLabel(key), state, groups: [...new Set(groups)].join(', ') || 'none' },
+        data: { key: keyLabel(key), state, groups: groups.join(', ') || 'none' },
         evidence: { keyState: state, groups },
       };
     });

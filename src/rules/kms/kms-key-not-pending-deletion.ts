@@ -1,9 +1,10 @@
 import { daysFrom } from '../../model/dates.js';
 import { isUnresolved } from '../../model/inventory.js';
 import { defineRule } from '../define-rule.js';
-import { eachKey, KEY_COMMON_MESSAGES, liveOnly } from '../iteration.js';
+import { eachKey, groupsUsingKey, KEY_COMMON_MESSAGES, liveOnly } from '../iteration.js';
 import { keyLabel } from '../key-references.js';
 import { keyResource, unresolvedVerdict } from '../resources.js';
+import { countOf } from '../text.js';
 
 export default defineRule({
   meta: {
@@ -50,9 +51,7 @@ export default defineRule({
           return unresolvedVerdict(resource, 'the key state', metadata.keyState);
         const uses = context.index.usesOfKey(key.arn);
         const clusters = [...new Set(uses.map((use) => use.cluster.name))];
-        const groups =
-          [...new Set(uses.map((use) => `${use.cluster.name}/${use.group.name}`))].join(', ') ||
-          'no scanned instance groups';
+        const groups = groupsUsingKey(context, key).join(', ') || 'no scanned instance groups';
         const evidence = {
           keyState: metadata.keyState,
           deletionDate: metadata.deletionDate ?? null,
@@ -69,7 +68,6 @@ export default defineRule({
               evidence,
             };
           const { days, past } = daysFrom(due, context.now.getTime());
-          const plural = (n: number) => `${n} day${n === 1 ? '' : 's'}`;
           return {
             resource,
             status: 'FAIL',
@@ -81,10 +79,10 @@ export default defineRule({
               when: past
                 ? days === 0
                   ? 'earlier today'
-                  : `${plural(days)} ago`
+                  : `${countOf(days, 'day')} ago`
                 : days === 0
                   ? 'today'
-                  : `${plural(days)} from now`,
+                  : `${countOf(days, 'day')} from now`,
               groups,
             },
             evidence,

@@ -4,9 +4,7 @@ import { defineRule } from '../define-rule.js';
 import { eachKey, KEY_COMMON_MESSAGES, withKeyPolicy } from '../iteration.js';
 import { keyLabel } from '../key-references.js';
 import { keyResource } from '../resources.js';
-
-const label = (entry: { index: number; sid?: string | undefined }) =>
-  entry.sid ?? `statement ${entry.index + 1}`;
+import { statementLabel } from '../text.js';
 
 export default defineRule({
   meta: {
@@ -91,7 +89,9 @@ export default defineRule({
             messageId: 'public',
             data: {
               key: keyLabel(key),
-              statements: analysis.public.map((entry) => `${label(entry)} (${entry.reason})`).join(', '),
+              statements: analysis.public
+                .map((entry) => `${statementLabel(entry)} (${entry.reason})`)
+                .join(', '),
             },
             evidence,
           };
@@ -103,7 +103,7 @@ export default defineRule({
             messageId: 'networkOnly',
             data: {
               key: keyLabel(key),
-              statements: network.map(label).join(', '),
+              statements: network.map(statementLabel).join(', '),
               keys: [...new Set(network.flatMap((entry) => entry.by))].join(', '),
             },
             evidence,

@@ -1,0 +1,337 @@
+/**
+ * CloudFormation's intrinsic functions (Ref, Fn::GetAtt, Fn::Sub, Fn::If, Fn::Join, ...) and
+ * pseudo parameters, evaluated over a template's nodes. What they refer to (parameters, resources,
+ * conditions, mappings, nested stack outputs) comes from an `IntrinsicScope`: the stack being
+ * evaluated. What the files cannot tell becomes an `Unknown` naming the missing inputs.
+ */
+import type { Location } from '../../model/inventory.js';
+import { getEntry, type SNode, scalarText } from '../common/source-tree.js';
+import {
+  isSym,
+  locate,
+  NO_VALUE,
+  partitionOf,
+  Sym,
+  textOf,
+  toPlain,
+  Unknown,
+  type Val,
+  type ValObject,
+} from '../common/value.js';
+import { render } from './render.js';
+
+/** What intrinsic functions resolve against: the stack whose template is evaluated. */
+export interface IntrinsicScope {
+  /** The region and account the scan was told, for pseudo parameters. */
+  readonly options: { region?: string; account?: string };
+  /** The template's Mappings section, for Fn::FindInMap. */
+  readonly mappings: SNode | undefined;
+  /** How deep the evaluation in progress is nested (shared by every evaluation of this stack). */
+  readonly evaluation: { depth: number };
+  /** A Ref to a name that is not a pseudo parameter: a parameter or a resource of the template. */
+  reference(name: string, node: SNode): Val;
+  getAtt(logicalId: string, attribute: string, node: SNode): Val;
+  condition(name: string): boolean | Unknown;
+  location(line: number | undefined): Location;
+}
+
+const MAX_EVAL_DEPTH = 200;
+
+export const PSEUDO: ReadonlySet<string> = new Set([
+  'AWS::Region',
+  'AWS::AccountId',
+  'AWS::Partition',
+  'AWS::URLSuffix',
+  'AWS::StackName',
+  'AWS::StackId',
+  'AWS::NotificationARNs',
+]);
+
+/** A node that evaluates to null: the argument an intrinsic function was not given. */
+export const nullNode: SNode = { kind: 'scalar', value: null, line: 0 };
+
+/** A template node as the deployed stack would see it. */
+export function evaluate(scope: IntrinsicScope, node: SNode): Val {
+  if (++scope.evaluation.depth > MAX_EVAL_DEPTH) {
+    scope.evaluation.depth--;
+    return new Unknown(render(node), `nested more than ${MAX_EVAL_DEPTH} levels deep`);
+  }
+  try {
+    return evaluateNode(scope, node);
+  } finally {
+    scope.evaluation.depth--;
+  }
+}
+
+function evaluateNode(scope: IntrinsicScope, node: SNode): Val {
+  if (node.kind === 'scalar') return node.value;
+  if (node.kind === 'seq') {
+    const items: Val[] = [];
+    for (const item of node.items) {
+      const value = evaluate(scope, item);
+      if (value !== NO_VALUE) items.push(value);
+    }
+    return locate(items, scope.location(node.line));
+  }
+  if (node.entries.size === 1) {
+    const [[key, argument]] = [...node.entries] as [[string, SNode]];
+    if (key === 'Ref' || key === 'Condition' || key.startsWith('Fn::'))
+      return intrinsic(scope, key, argument, node);
+  }
+  const object: ValObject = {};
+  for (const [key, value] of node.entries) {
+    const evaluated = evaluate(scope, value);
+    if (evaluated !== NO_VALUE) object[key] = evaluated;
+  }
+  return locate(object, scope.location(node.line));
+}
+
+/** `Ref` of a name: AWS::NoValue, a pseudo parameter, or what the scope says the name is. */
+export function ref(scope: IntrinsicScope, name: string, node: SNode): Val {
+  if (name === 'AWS::NoValue') return NO_VALUE;
+  if (PSEUDO.has(name)) {
+    const { region, account } = scope.options;
+    if (name === 'AWS::Region' && region) return region;
+    if (name === 'AWS::AccountId' && account) return account;
+    if (name === 'AWS::Partition' && region) return partitionOf(region)!;
+    if (name === 'AWS::URLSuffix' && region)
+      return region.startsWith('cn-') ? 'amazonaws.com.cn' : 'amazonaws.com';
+    return new Sym(`\${${name}}`);
+  }
+  return scope.reference(name, node);
+}
+
+/** One intrinsic function: its argument as written, and the node that calls it (for messages). */
+type Intrinsic = (scope: IntrinsicScope, argument: SNode, node: SNode) => Val;
+
+const argumentsOf = (argument: SNode): SNode[] => (argument.kind === 'seq' ? argument.items : [argument]);
+const evaluateArg = (scope: IntrinsicScope, arg: SNode | undefined) => evaluate(scope, arg ?? nullNode);
+
+const refIntrinsic: Intrinsic = (scope, argument, node) => {
+  const target = scalarText(argument);
+  return target === undefined ? new Unknown(render(node), 'Ref needs a name') : ref(scope, target, node);
+};
+
+const conditionIntrinsic: Intrinsic = (scope, argument, node) => {
+  const target = scalarText(argument);
+  return target === undefined ? new Unknown(render(node), 'Condition needs a name') : scope.condition(target);
+};
+
+const getAtt: Intrinsic = (scope, argument, node) => {
+  let [resource, attribute] = argumentsOf(argument).map((arg) => textOf(evaluate(scope, arg)));
+  if (argument.kind === 'scalar' && resource?.includes('.')) {
+    const dot = resource.indexOf('.');
+    attribute = resource.slice(dot + 1);
+    resource = resource.slice(0, dot);
+  }
+  if (!resource || !attribute) return new Unknown(render(node), 'GetAtt needs a resource and an attribute');
+  return scope.getAtt(resource, attribute, node);
+};
+
+const ifIntrinsic: Intrinsic = (scope, argument, node) => {
+  const [conditionNode, whenTrue, whenFalse] = argumentsOf(argument);
+  const conditionName = scalarText(conditionNode);
+  if (!conditionName || !whenTrue || !whenFalse)
+    return new Unknown(render(node), 'Fn::If needs [condition, then, else]');
+  const result = scope.condition(conditionName);
+  if (result instanceof Unknown)
+    return new Unknown(
+      render(node),
+      `it depends on condition ${conditionName}: ${result.reason}`,
+      result.inputs,
+    );
+  return evaluate(scope, result ? whenTrue : whenFalse);
+};
+
+const equals: Intrinsic = (scope, argument, node) => {
+  const args = argumentsOf(argument);
+  const a = evaluateArg(scope, args[0]);
+  const b = evaluateArg(scope, args[1]);
+  if (a instanceof Unknown) return withExpression(a, node);
+  if (b instanceof Unknown) return withExpression(b, node);
+  if (isSym(a) || isSym(b)) {
+    if (isSym(a) && isSym(b) && a.text === b.text) return true;
+    return new Unknown(render(node), 'it compares a value known only at deploy time', []);
+  }
+  return stringForm(a) === stringForm(b);
+};
+
+const not: Intrinsic = (scope, argument, node) => {
+  const value = evaluateArg(scope, argumentsOf(argument)[0]);
+  if (value instanceof Unknown) return withExpression(value, node);
+  return !(value === true || value === 'true');
+};
+
+/** Fn::And and Fn::Or: a known deciding operand decides, even beside an unknown one. */
+const logical =
+  (isAnd: boolean): Intrinsic =>
+  (scope, argument, node) => {
+    let unknown: Unknown | undefined;
+    const inputs: string[] = [];
+    for (const arg of argumentsOf(argument)) {
+      const value = evaluate(scope, arg);
+      if (value instanceof Unknown) {
+        unknown ??= value;
+        inputs.push(...value.inputs);
+        continue;
+      }
+      const truth = value === true || value === 'true';
+      if (isAnd && !truth) return false;
+      if (!isAnd && truth) return true;
+    }
+    if (unknown) return new Unknown(render(node), unknown.reason, inputs);
+    return isAnd;
+  };
+
+const join: Intrinsic = (scope, argument, node) => {
+  const [delimiterNode, listNode] = argumentsOf(argument);
+  const delimiter = textOf(evaluateArg(scope, delimiterNode)) ?? '';
+  const list = evaluateArg(scope, listNode);
+  if (list instanceof Unknown) return withExpression(list, node);
+  if (!Array.isArray(list)) return new Unknown(render(node), 'Fn::Join needs a list');
+  return concat(list, delimiter, node);
+};
+
+const select: Intrinsic = (scope, argument, node) => {
+  const args = argumentsOf(argument);
+  const index = Number(textOf(evaluateArg(scope, args[0])));
+  const list = evaluateArg(scope, args[1]);
+  if (list instanceof Unknown) return withExpression(list, node);
+  if (!Array.isArray(list) || !Number.isInteger(index) || index < 0 || index >= list.length)
+    return new Unknown(render(node), 'the index is outside the list');
+  return list[index]!;
+};
+
+const split: Intrinsic = (scope, argument, node) => {
+  const args = argumentsOf(argument);
+  const delimiter = textOf(evaluateArg(scope, args[0]));
+  const value = evaluateArg(scope, args[1]);
+  if (value instanceof Unknown) return withExpression(value, node);
+  if (typeof value !== 'string' || delimiter === undefined)
+    return new Unknown(render(node), 'it splits a value known only at deploy time');
+  return value.split(delimiter);
+};
+
+const findInMap: Intrinsic = (scope, argument, node) => {
+  const args = argumentsOf(argument);
+  const keys = args.slice(0, 3).map((arg) => evaluate(scope, arg));
+  const unknown = keys.find((key) => key instanceof Unknown) as Unknown | undefined;
+  const fallback = getEntry(args[3], 'DefaultValue');
+  if (unknown) return new Unknown(render(node), unknown.reason, unknown.inputs);
+  const texts = keys.map((key) => textOf(key));
+  if (texts.some((text) => text === undefined))
+    return fallback
+      ? evaluate(scope, fallback)
+      : new Unknown(render(node), 'a map key is known only at deploy time');
+  const found = getEntry(getEntry(getEntry(scope.mappings, texts[0]!), texts[1]!), texts[2]!);
+  if (found) return evaluate(scope, found);
+  return fallback ? evaluate(scope, fallback) : new Unknown(render(node), 'the mapping has no such entry');
+};
+
+const importValue: Intrinsic = (scope, argument, node) => {
+  const exportName = textOf(evaluate(scope, argument)) ?? render(argument);
+  return new Unknown(render(node), `an export of another stack (${exportName})`, [exportName]);
+};
+
+const length: Intrinsic = (scope, argument, node) => {
+  const list = evaluate(scope, argument);
+  return Array.isArray(list)
+    ? list.length
+    : new Unknown(render(node), 'the length of a list known only at deploy time');
+};
+
+const toJsonString: Intrinsic = (scope, argument, node) => {
+  const value = evaluate(scope, argument);
+  if (value instanceof Unknown) return withExpression(value, node);
+  return JSON.stringify(toPlain(value));
+};
+
+/** The intrinsic functions evaluated, by name; any other `Fn::` is evaluated by CloudFormation at deploy time. */
+export const INTRINSICS: Readonly<Record<string, Intrinsic>> = Object.freeze({
+  Ref: refIntrinsic,
+  Condition: conditionIntrinsic,
+  'Fn::GetAtt': getAtt,
+  'Fn::Sub': sub,
+  'Fn::If': ifIntrinsic,
+  'Fn::Equals': equals,
+  'Fn::Not': not,
+  'Fn::And': logical(true),
+  'Fn::Or': logical(false),
+  'Fn::Join': join,
+  'Fn::Select': select,
+  'Fn::Split': split,
+  'Fn::FindInMap': findInMap,
+  'Fn::ImportValue': importValue,
+  'Fn::Base64': (scope, argument) => evaluate(scope, argument),
+  'Fn::Length': length,
+  'Fn::ToJsonString': toJsonString,
+});
+
+function intrinsic(scope: IntrinsicScope, name: string, argument: SNode, node: SNode): Val {
+  // An own entry only: `Fn::` names come from the template, never from Object.prototype.
+  const run = Object.hasOwn(INTRINSICS, name) ? INTRINSICS[name] : undefined;
+  if (run) return run(scope, argument, node);
+  return new Unknown(render(node), `${name} is evaluated by CloudFormation at deploy time`);
+}
+
+function concat(parts: readonly Val[], delimiter: string, node: SNode): Val {
+  let symbolic: Sym | undefined;
+  const texts: string[] = [];
+  for (const part of parts) {
+    if (part instanceof Unknown) return withExpression(part, node);
+    if (part instanceof Sym) symbolic = part;
+    const text = textOf(part);
+    if (text === undefined) return new Unknown(render(node), 'it joins a value that is not a string');
+    texts.push(text);
+  }
+  const joined = texts.join(delimiter);
+  if (!symbolic) return joined;
+  if (parts.length === 1) return symbolic;
+  return new Sym(joined);
+}
+
+function sub(scope: IntrinsicScope, argument: SNode, node: SNode): Val {
+  let template: string | undefined;
+  const variables = new Map<string, Val>();
+  if (argument.kind === 'seq') {
+    template = scalarText(argument.items[0]);
+    const vars = argument.items[1];
+    if (vars?.kind === 'map')
+      for (const [key, value] of vars.entries) variables.set(key, evaluate(scope, value));
+  } else template = scalarText(argument);
+  if (template === undefined) return new Unknown(render(node), 'Fn::Sub needs a string');
+  const parts: Val[] = [];
+  const pattern = /\$\{([^}]*)\}/g;
+  let last = 0;
+  for (let match = pattern.exec(template); match; match = pattern.exec(template)) {
+    parts.push(template.slice(last, match.index));
+    last = match.index + match[0].length;
+    const name = match[1]!.trim();
+    if (name.startsWith('!')) {
+      parts.push(`\${${name.slice(1)}}`);
+      continue;
+    }
+    if (variables.has(name)) parts.push(variables.get(name)!);
+    else if (name.includes('.') && !PSEUDO.has(name)) {
+      const dot = name.indexOf('.');
+      parts.push(scope.getAtt(name.slice(0, dot), name.slice(dot + 1), node));
+    } else parts.push(ref(scope, name, node));
+  }
+  parts.push(template.slice(last));
+  // A Sub of exactly one reference is that reference (it may name a key or role).
+  return concat(
+    parts.filter((part) => part !== ''),
+    '',
+    node,
+  );
+}
+
+function withExpression(value: Unknown, node: SNode): Unknown {
+  return new Unknown(render(node), value.reason, value.inputs);
+}
+
+function stringForm(value: Val): string {
+  if (typeof value === 'string') return value;
+  if (typeof value === 'number' || typeof value === 'boolean') return String(value);
+  return JSON.stringify(toPlain(value));
+}

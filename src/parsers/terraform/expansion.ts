@@ -1,0 +1,74 @@
+/**
+ * count and for_each: the instances a resource or module block makes, each with its address
+ * suffix and the values (`count.index`, `each.key`, `each.value`) its expressions see. Past
+ * MAX_INSTANCES only the first are evaluated, and the scan says so.
+ */
+import type { SourceIssue } from '../../model/finding.js';
+import { pushOnce } from '../common/issues.js';
+import { isObject, textOf, toPlain, Unknown, type Val } from '../common/value.js';
+import { type Declared, declaredAt } from './declarations.js';
+import { evaluate, type Scope } from './expressions.js';
+import type { Block } from './hcl.js';
+
+/** Instances of one count or for_each that are evaluated, at most; more is an issue. */
+export const MAX_INSTANCES = 1_000;
+
+/** One instance: `[0]` or `["key"]` after the block's address, and what count/each are in it. */
+export interface Expansion {
+  suffix: string;
+  extra: Record<string, Val>;
+}
+
+/** count / for_each: one entry per instance, with count.index or each.key/each.value. */
+export function expandInstances(
+  declared: Declared<Block>,
+  scope: Scope,
+  issues: SourceIssue[],
+): Expansion[] | Unknown {
+  const body = declared.item.body;
+  const count = body.attributes.get('count');
+  if (count) {
+    const n = evaluate(count.expr, scope);
+    if (typeof n !== 'number' || !Number.isFinite(n) || n < 0)
+      return n instanceof Unknown ? n : new Unknown(count.expr.text, 'count is not a whole number');
+    capped(declared, 'count', n, issues);
+    return Array.from({ length: Math.min(Math.floor(n), MAX_INSTANCES) }, (_, i) => ({
+      suffix: `[${i}]`,
+      extra: { count: { index: i } },
+    }));
+  }
+  const forEach = body.attributes.get('for_each');
+  if (forEach) {
+    const collection = evaluate(forEach.expr, scope);
+    if (collection instanceof Unknown) return collection;
+    const entries: [string, Val][] = Array.isArray(collection)
+      ? collection.map((item) => [textOf(item) ?? JSON.stringify(toPlain(item)), item])
+      : isObject(collection)
+        ? Object.entries(collection)
+        : [];
+    capped(declared, 'for_each', entries.length, issues);
+    return entries.slice(0, MAX_INSTANCES).map(([key, value]) => ({
+      suffix: `[${JSON.stringify(key)}]`,
+      extra: { each: { key, value } },
+    }));
+  }
+  return [{ suffix: '', extra: {} }];
+}
+
+/** A count or for_each over the cap: only the first instances are judged, and the scan says so. */
+function capped(
+  declared: Declared<Block>,
+  what: 'count' | 'for_each',
+  n: number,
+  issues: SourceIssue[],
+): void {
+  if (n <= MAX_INSTANCES) return;
+  const [type, name] = declared.item.labels;
+  pushOnce(issues, {
+    code: 'tf.instances_capped',
+    severity: 'error',
+    message: `${declared.item.type === 'module' ? `module.${type}` : `${type}.${name}`}: ${what} makes ${n} instances; only the first ${MAX_INSTANCES} are evaluated`,
+    hint: 'the scan is incomplete for the rest; scan a plan (terraform show -json) to judge every instance',
+    location: declaredAt(declared.file, declared.item.line),
+  });
+}

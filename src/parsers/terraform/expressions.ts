@@ -1,0 +1,305 @@
+/**
+ * Evaluates Terraform expressions as far as the configuration pins them down: literals, strings
+ * with interpolations, collections, conditionals, operators, for expressions, splats and calls of
+ * the built-in functions (`functions.ts`). A reference to something known only after apply, or an
+ * input that is not set, is an `Unknown` carrying the expression as written; never a guess. Each
+ * top-level expression works within its budget (`budget.ts`).
+ */
+import {
+  isObject,
+  isSym,
+  locate,
+  Sym,
+  textOf,
+  toPlain,
+  Unknown,
+  type Val,
+  type ValObject,
+} from '../common/value.js';
+import {
+  type BudgetScope,
+  charge,
+  concatenate,
+  inExpression,
+  MAX_LIST,
+  MAX_VALUE_NODES,
+  overBudget,
+  sizeWithin,
+  withBudget,
+} from './budget.js';
+import { firstUnknown, functionNamed, lazyFunctionNamed, truthy } from './functions.js';
+import type { Expr } from './hcl.js';
+
+export type Step = { attr: string } | { index: Val };
+
+export interface Scope extends BudgetScope {
+  /** A reference: `var.x`, `local.y`, `aws_kms_key.k.arn`, `module.m.out`, `each.value`, ... */
+  reference(root: string, steps: Step[], expr: Expr): Val;
+  /** A file's text for file(), relative to the module directory; undefined when it cannot be read. */
+  readFile(path: string): string | undefined;
+  /** The file the expressions come from, for the locations of the objects they build. */
+  readonly file: string;
+}
+
+const MAX_DEPTH = 200;
+
+/** A scope that adds the variables of a for expression. */
+function withVariables(scope: Scope, variables: Record<string, Val>): Scope {
+  return {
+    reference: (root, steps, expr) =>
+      root in variables ? applySteps(variables[root]!, steps, expr) : scope.reference(root, steps, expr),
+    readFile: (path) => scope.readFile(path),
+    file: scope.file,
+    ...(scope.budget ? { budget: scope.budget } : {}),
+    ...(scope.overBudget ? { overBudget: (e: Expr, what: string) => scope.overBudget!(e, what) } : {}),
+  };
+}
+
+export function evaluate(expr: Expr, scope: Scope, depth = 0): Val {
+  if (inExpression()) return evaluateStep(expr, scope, depth);
+  // A top-level expression: it gets its own budget, out of what is left for the whole evaluation.
+  return withBudget(expr, scope, () => evaluateStep(expr, scope, depth));
+}
+
+function evaluateStep(expr: Expr, scope: Scope, depth: number): Val {
+  if (depth > MAX_DEPTH) return new Unknown(expr.text, `nested more than ${MAX_DEPTH} levels deep`);
+  if (!charge(1)) return overBudget(expr, scope, 'the expression takes too many steps');
+  switch (expr.t) {
+    case 'lit':
+      return expr.v;
+    case 'tmpl': {
+      if (expr.parts.length === 1 && typeof expr.parts[0] !== 'string') {
+        // "${x}" alone is x itself, whatever its type.
+        return evaluate(expr.parts[0]!, scope, depth + 1);
+      }
+      const values = expr.parts.map((part) =>
+        typeof part === 'string' ? part : evaluate(part, scope, depth + 1),
+      );
+      return concatenate(values, expr, scope);
+    }
+    case 'tuple':
+      return locate(
+        expr.items.map((item) => evaluate(item, scope, depth + 1)),
+        { file: scope.file, line: expr.line },
+      );
+    case 'object': {
+      const out: ValObject = {};
+      for (const { key, value } of expr.entries) {
+        const k = evaluate(key, scope, depth + 1);
+        if (k instanceof Unknown)
+          return new Unknown(expr.text, `an object key is not known: ${k.reason}`, k.inputs);
+        const name = textOf(k);
+        if (name === undefined) continue;
+        out[name] = evaluate(value, scope, depth + 1);
+      }
+      return locate(out, { file: scope.file, line: expr.line });
+    }
+    case 'var':
+    case 'attr':
+    case 'index': {
+      const chain = traversal(expr);
+      if (!chain) {
+        if (expr.t === 'var') return new Unknown(expr.text, 'not a reference');
+        const base = evaluate((expr as { obj: Expr }).obj, scope, depth + 1);
+        const step: Step =
+          expr.t === 'attr' ? { attr: expr.name } : { index: evaluate(expr.key, scope, depth + 1) };
+        return applySteps(base, [step], expr);
+      }
+      const steps: Step[] = chain.steps.map((step) =>
+        'attr' in step ? step : { index: evaluate(step.index, scope, depth + 1) },
+      );
+      return scope.reference(chain.root, steps, expr);
+    }
+    case 'splat': {
+      const base = evaluate(expr.obj, scope, depth + 1);
+      if (base instanceof Unknown) return base;
+      const list: Val[] = Array.isArray(base) ? base : base === null ? [] : [base];
+      return list.map((item) => {
+        let value: Val = item;
+        for (const step of expr.path)
+          value = applySteps(
+            value,
+            ['attr' in step ? step : { index: evaluate(step.index, scope, depth + 1) }],
+            expr,
+          );
+        return value;
+      });
+    }
+    case 'call':
+      return call(expr, scope, depth);
+    case 'cond': {
+      const test = evaluate(expr.test, scope, depth + 1);
+      if (test instanceof Unknown) return new Unknown(expr.text, test.reason, test.inputs);
+      if (isSym(test))
+        return new Unknown(expr.text, `the condition is known only after apply (${test.text})`, []);
+      return evaluate(truthy(test) ? expr.then : expr.else, scope, depth + 1);
+    }
+    case 'unary': {
+      const operand = evaluate(expr.operand, scope, depth + 1);
+      if (operand instanceof Unknown) return new Unknown(expr.text, operand.reason, operand.inputs);
+      if (expr.op === '!')
+        return typeof operand === 'boolean' ? !operand : new Unknown(expr.text, 'not a boolean');
+      return typeof operand === 'number' ? -operand : new Unknown(expr.text, 'not a number');
+    }
+    case 'binary':
+      return binary(expr, scope, depth);
+    case 'for':
+      return forExpression(expr, scope, depth);
+    case 'unsupported':
+      return new Unknown(expr.text, expr.why);
+  }
+}
+
+/** `a.b[0].c` as a root name and steps, or undefined when the root is not a plain name. */
+export function traversal(
+  expr: Expr,
+): { root: string; steps: ({ attr: string } | { index: Expr })[] } | undefined {
+  const steps: ({ attr: string } | { index: Expr })[] = [];
+  let current: Expr = expr;
+  for (;;) {
+    if (current.t === 'var') return { root: current.name, steps: steps.reverse() };
+    if (current.t === 'attr') {
+      steps.push({ attr: current.name });
+      current = current.obj;
+    } else if (current.t === 'index') {
+      steps.push({ index: current.key });
+      current = current.obj;
+    } else return undefined;
+  }
+}
+
+export function applySteps(value: Val, steps: readonly Step[], expr: Expr): Val {
+  let current = value;
+  for (const step of steps) {
+    if (current instanceof Unknown) return current;
+    if (current instanceof Sym) {
+      const suffix = 'attr' in step ? `.${step.attr}` : `[${JSON.stringify(toPlain(step.index))}]`;
+      current = new Sym(
+        current.text + suffix,
+        current.target && 'attr' in step ? { ...current.target, attribute: step.attr } : current.target,
+      );
+      continue;
+    }
+    if ('attr' in step) {
+      if (isObject(current)) current = step.attr in current ? current[step.attr]! : null;
+      else if (current === null) return new Unknown(expr.text, `it reads ${step.attr} of a null value`);
+      else return new Unknown(expr.text, `it reads attribute ${step.attr} of a value that has none`);
+    } else {
+      const index = step.index;
+      if (index instanceof Unknown) return new Unknown(expr.text, index.reason, index.inputs);
+      if (Array.isArray(current)) {
+        const n = typeof index === 'number' ? index : Number(textOf(index));
+        current = Number.isInteger(n) && n >= 0 && n < current.length ? current[n]! : null;
+      } else if (isObject(current)) {
+        const key = textOf(index);
+        current = key !== undefined && key in current ? current[key]! : null;
+      } else return new Unknown(expr.text, 'it indexes a value that is not a collection');
+    }
+  }
+  return current;
+}
+
+function binary(expr: Extract<Expr, { t: 'binary' }>, scope: Scope, depth: number): Val {
+  const left = evaluate(expr.left, scope, depth + 1);
+  // && and || short-circuit on a known side.
+  if (expr.op === '&&' && left === false) return false;
+  if (expr.op === '||' && left === true) return true;
+  const right = evaluate(expr.right, scope, depth + 1);
+  if (expr.op === '&&' && right === false) return false;
+  if (expr.op === '||' && right === true) return true;
+  for (const side of [left, right])
+    if (side instanceof Unknown) return new Unknown(expr.text, side.reason, side.inputs);
+  if (expr.op === '==' || expr.op === '!=') {
+    if (isSym(left) || isSym(right)) {
+      if (isSym(left) && isSym(right) && left.text === right.text) return expr.op === '==';
+      return new Unknown(expr.text, 'it compares a value known only after apply');
+    }
+    if (!sizeWithin(left, MAX_VALUE_NODES) || !sizeWithin(right, MAX_VALUE_NODES))
+      return overBudget(expr, scope, 'it compares values that are too large');
+    const equal = JSON.stringify(toPlain(left)) === JSON.stringify(toPlain(right));
+    return expr.op === '==' ? equal : !equal;
+  }
+  if (expr.op === '&&' || expr.op === '||') {
+    if (typeof left !== 'boolean' || typeof right !== 'boolean')
+      return new Unknown(expr.text, 'not booleans');
+    return expr.op === '&&' ? left && right : left || right;
+  }
+  const a = typeof left === 'string' ? Number(left) : left;
+  const b = typeof right === 'string' ? Number(right) : right;
+  if (typeof a !== 'number' || typeof b !== 'number' || Number.isNaN(a) || Number.isNaN(b))
+    return new Unknown(expr.text, 'arithmetic on values that are not numbers');
+  switch (expr.op) {
+    case '+':
+      return a + b;
+    case '-':
+      return a - b;
+    case '*':
+      return a * b;
+    case '/':
+      return a / b;
+    case '%':
+      return a % b;
+    case '<':
+      return a < b;
+    case '>':
+      return a > b;
+    case '<=':
+      return a <= b;
+    case '>=':
+      return a >= b;
+    default:
+      return new Unknown(expr.text, `operator ${expr.op} is not evaluated`);
+  }
+}
+
+function forExpression(expr: Extract<Expr, { t: 'for' }>, scope: Scope, depth: number): Val {
+  const collection = evaluate(expr.collection, scope, depth + 1);
+  if (collection instanceof Unknown) return new Unknown(expr.text, collection.reason, collection.inputs);
+  let pairs: [Val, Val][];
+  if (Array.isArray(collection)) pairs = collection.map((item, index) => [index, item]);
+  else if (isObject(collection)) pairs = Object.entries(collection);
+  else return new Unknown(expr.text, 'it iterates over a value that is not a collection');
+  if (pairs.length > MAX_LIST) return overBudget(expr, scope, `it iterates over more than ${MAX_LIST} items`);
+  const tuple: Val[] = [];
+  const object: ValObject = {};
+  for (const [key, value] of pairs) {
+    if (!charge(1)) return overBudget(expr, scope, 'the expression takes too many steps');
+    const variables: Record<string, Val> = { [expr.valueVar]: value };
+    if (expr.keyVar) variables[expr.keyVar] = key;
+    const inner = withVariables(scope, variables);
+    if (expr.cond) {
+      const keep = evaluate(expr.cond, inner, depth + 1);
+      if (keep instanceof Unknown) return new Unknown(expr.text, keep.reason, keep.inputs);
+      if (keep !== true) continue;
+    }
+    const item = evaluate(expr.value, inner, depth + 1);
+    if (expr.kind === 'tuple') tuple.push(item);
+    else {
+      const k = expr.key ? evaluate(expr.key, inner, depth + 1) : key;
+      const name = textOf(k);
+      if (k instanceof Unknown || name === undefined)
+        return new Unknown(expr.text, 'a key of the result is not known');
+      if (expr.group) {
+        const list = (object[name] as Val[] | undefined) ?? [];
+        list.push(item);
+        object[name] = list;
+      } else object[name] = item;
+    }
+  }
+  return expr.kind === 'tuple' ? tuple : object;
+}
+
+function call(expr: Extract<Expr, { t: 'call' }>, scope: Scope, depth: number): Val {
+  const name = expr.name.replace(/^provider::[^:]+::/, '');
+  const lazy = lazyFunctionNamed(name);
+  if (lazy) return lazy({ expr, evaluate: (arg) => evaluate(arg, scope, depth + 1) });
+  let args = expr.args.map((arg) => evaluate(arg, scope, depth + 1));
+  if (expr.expand && args.length > 0) {
+    const last = args[args.length - 1]!;
+    if (last instanceof Unknown) return new Unknown(expr.text, last.reason, last.inputs);
+    if (Array.isArray(last)) args = [...args.slice(0, -1), ...last];
+  }
+  const run = functionNamed(name);
+  if (!run) return new Unknown(expr.text, `function ${expr.name}() is not evaluated`);
+  return run({ expr, args, unknown: firstUnknown(args, expr), scope });
+}

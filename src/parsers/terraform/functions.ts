@@ -1,0 +1,460 @@
+/**
+ * Terraform's built-in functions that configurations use for keys and policies (jsonencode,
+ * merge, lookup, concat, format, try, ...), one small named function per built-in. A function
+ * that is not in the table is not evaluated: its call is UNKNOWN, never a guess.
+ *
+ * Every function charges the expression's budget (`budget.ts`) for the work it does: a function
+ * that would build a huge string, list or value, or run a regular expression that could
+ * backtrack, is UNKNOWN with an issue.
+ *
+ * A new function: one entry in `FUNCTIONS` (or `LAZY_FUNCTIONS` when it must see its arguments
+ * before they are evaluated) and a case in test/parsers/terraform-functions.test.ts.
+ */
+import { parse as parseYaml } from 'yaml';
+import { isObject, isSym, Sym, textOf, toPlain, Unknown, type Val, type ValObject } from '../common/value.js';
+import {
+  type BudgetScope,
+  charge,
+  concatenate,
+  MAX_LIST,
+  MAX_STRING,
+  MAX_VALUE_NODES,
+  overBudget,
+  sizeWithin,
+} from './budget.js';
+import type { Expr } from './hcl.js';
+
+export type CallExpr = Extract<Expr, { t: 'call' }>;
+
+/** What a built-in function may use of the scope it is called in. */
+export interface FunctionScope extends BudgetScope {
+  /** A file's text for file(), relative to the module directory; undefined when it cannot be read. */
+  readFile(path: string): string | undefined;
+}
+
+/** A call of a built-in function, its arguments evaluated. */
+export interface FunctionCall {
+  /** The call as written (its text names the expression in UNKNOWN values). */
+  readonly expr: CallExpr;
+  /** The arguments, evaluated, with a final `...` argument spread. */
+  readonly args: readonly Val[];
+  /** The first argument that is UNKNOWN, as an UNKNOWN of the whole call. */
+  readonly unknown: Unknown | undefined;
+  readonly scope: FunctionScope;
+}
+
+export type TerraformFunction = (call: FunctionCall) => Val;
+
+/** A call of a built-in that looks at its arguments before any is reduced to UNKNOWN (try, can). */
+export interface LazyCall {
+  readonly expr: CallExpr;
+  evaluate(arg: Expr): Val;
+}
+
+export type LazyTerraformFunction = (call: LazyCall) => Val;
+
+export function truthy(value: Val): boolean {
+  return value === true || value === 'true';
+}
+
+function asList(value: Val): Val[] | undefined {
+  if (Array.isArray(value)) return value;
+  return undefined;
+}
+
+/** The first UNKNOWN among values, as an UNKNOWN of the expression. */
+export function firstUnknown(values: readonly Val[], expr: Expr): Unknown | undefined {
+  for (const value of values)
+    if (value instanceof Unknown) return new Unknown(expr.text, value.reason, value.inputs);
+  return undefined;
+}
+
+/** A function of known arguments only: any UNKNOWN argument makes the call UNKNOWN. */
+const strict =
+  (run: TerraformFunction): TerraformFunction =>
+  (call) =>
+    call.unknown ?? run(call);
+
+/** A function of one known string (not a value known only after apply). */
+const onString = (transform: (text: string) => Val): TerraformFunction =>
+  strict(({ expr, args: [a] }) => {
+    const text = textOf(a ?? null);
+    if (text === undefined || isSym(a)) return new Unknown(expr.text, 'not a known string');
+    return transform(text);
+  });
+
+const passThrough: TerraformFunction = ({ args: [a] }) => a ?? null;
+
+const toList: TerraformFunction = strict(({ args: [a] }) =>
+  Array.isArray(a) ? a : isObject(a) ? Object.values(a) : [],
+);
+
+const affix = (test: (text: string, affix: string) => boolean): TerraformFunction =>
+  strict(({ expr, args: [a, b] }) => {
+    const text = textOf(a ?? null);
+    const other = textOf(b ?? null) ?? '';
+    if (text === undefined || isSym(a)) return new Unknown(expr.text, 'not a known string');
+    return test(text, other);
+  });
+
+const extreme = (pick: (...numbers: number[]) => number): TerraformFunction =>
+  strict(({ args }) => pick(...args.map((arg) => Number(textOf(arg)))));
+
+const jsonencode: TerraformFunction = strict(({ expr, args: [a], scope }) => {
+  if (!sizeWithin(a ?? null, MAX_VALUE_NODES))
+    return overBudget(expr, scope, 'it encodes a value that is too large');
+  return stringWithSyms(JSON.stringify(toPlain(a ?? null)), a ?? null);
+});
+
+const jsondecode: TerraformFunction = strict(({ expr, args: [a] }) => {
+  try {
+    return JSON.parse(textOf(a ?? null) ?? 'null') as Val;
+  } catch {
+    return new Unknown(expr.text, 'the argument is not JSON');
+  }
+});
+
+const yamldecode: TerraformFunction = strict(({ expr, args: [a] }) => {
+  try {
+    return parseYaml(textOf(a ?? null) ?? '', { maxAliasCount: 100 }) as Val;
+  } catch {
+    return new Unknown(expr.text, 'the argument is not YAML');
+  }
+});
+
+const file: TerraformFunction = strict(({ expr, args: [a], scope }) => {
+  const path = textOf(a ?? null);
+  const text = path === undefined ? undefined : scope.readFile(path);
+  return text ?? new Unknown(expr.text, `file ${path ?? '?'} cannot be read`);
+});
+
+const templatefile: TerraformFunction = ({ expr }) =>
+  new Unknown(expr.text, 'templatefile() is not evaluated');
+
+const merge: TerraformFunction = strict(({ args }) => {
+  const out: ValObject = {};
+  for (const arg of args) if (isObject(arg)) Object.assign(out, arg);
+  return out;
+});
+
+const concat: TerraformFunction = strict(({ expr, args, scope }) => {
+  const total = args.reduce<number>((n, arg) => n + (asList(arg)?.length ?? 0), 0);
+  if (total > MAX_LIST || !charge(total))
+    return overBudget(expr, scope, `it builds a list of ${total} items`);
+  return args.flatMap((arg) => asList(arg) ?? []);
+});
+
+const flatten: TerraformFunction = strict(({ expr, args: [a], scope }) => {
+  if (!sizeWithin(a ?? [], MAX_VALUE_NODES))
+    return overBudget(expr, scope, 'it flattens a value that is too large');
+  const flat = (value: Val): Val[] => (Array.isArray(value) ? value.flatMap(flat) : [value]);
+  return flat(a ?? []);
+});
+
+const compact: TerraformFunction = strict(({ args: [a] }) =>
+  (asList(a ?? []) ?? []).filter((item) => item !== null && item !== ''),
+);
+
+const distinct: TerraformFunction = strict(({ expr, args: [a], scope }) => {
+  if (!sizeWithin(a ?? [], MAX_VALUE_NODES)) return overBudget(expr, scope, 'the list is too large');
+  const seen = new Set<string>();
+  return (asList(a ?? []) ?? []).filter((item) => {
+    const k = JSON.stringify(toPlain(item));
+    if (seen.has(k)) return false;
+    seen.add(k);
+    return true;
+  });
+});
+
+/** lookup(map, key, default): a known key of a known map is found even when the default is UNKNOWN. */
+const lookup: TerraformFunction = ({ expr, args: [a, b, c] }) => {
+  if (a instanceof Unknown) return new Unknown(expr.text, a.reason, a.inputs);
+  const key = textOf(b ?? null);
+  if (isObject(a) && key !== undefined && key in a) return a[key]!;
+  if (b instanceof Unknown) return new Unknown(expr.text, b.reason, b.inputs);
+  return c === undefined ? new Unknown(expr.text, `the map has no key ${key}`) : c;
+};
+
+const element: TerraformFunction = strict(({ args: [a, b] }) => {
+  const list = asList(a ?? []);
+  const n = Number(textOf(b ?? 0));
+  return list && list.length > 0 ? list[((n % list.length) + list.length) % list.length]! : null;
+});
+
+const one: TerraformFunction = strict(({ expr, args: [a] }) => {
+  const list = asList(a ?? []) ?? [];
+  return list.length === 0
+    ? null
+    : list.length === 1
+      ? list[0]!
+      : new Unknown(expr.text, 'one() of more than one element');
+});
+
+const keys: TerraformFunction = strict(({ args: [a] }) => (isObject(a) ? Object.keys(a).sort() : []));
+
+const values: TerraformFunction = strict(({ args: [a] }) =>
+  isObject(a)
+    ? Object.keys(a)
+        .sort()
+        .map((k) => a[k]!)
+    : [],
+);
+
+const length: TerraformFunction = strict(({ args: [a] }) =>
+  Array.isArray(a) ? a.length : isObject(a) ? Object.keys(a).length : typeof a === 'string' ? a.length : 0,
+);
+
+const contains: TerraformFunction = strict(({ expr, args: [a, b], scope }) => {
+  if (!sizeWithin(a ?? [], MAX_VALUE_NODES) || !sizeWithin(b ?? null, MAX_VALUE_NODES))
+    return overBudget(expr, scope, 'the list is too large');
+  return (asList(a ?? []) ?? []).some(
+    (item) => JSON.stringify(toPlain(item)) === JSON.stringify(toPlain(b ?? null)),
+  );
+});
+
+const zipmap: TerraformFunction = strict(({ args: [a, b] }) => {
+  const names = asList(a ?? []) ?? [];
+  const items = asList(b ?? []) ?? [];
+  const out: ValObject = {};
+  names.forEach((key, i) => {
+    const k = textOf(key);
+    if (k !== undefined) out[k] = items[i] ?? null;
+  });
+  return out;
+});
+
+/** coalesce(...): the first argument that is neither null nor empty; an UNKNOWN before it makes it UNKNOWN. */
+const coalesce: TerraformFunction = ({ expr, args }) => {
+  for (const arg of args) {
+    if (arg instanceof Unknown) return new Unknown(expr.text, arg.reason, arg.inputs);
+    if (arg !== null && arg !== '') return arg;
+  }
+  return null;
+};
+
+const coalescelist: TerraformFunction = ({ expr, args }) => {
+  for (const arg of args) {
+    if (arg instanceof Unknown) return new Unknown(expr.text, arg.reason, arg.inputs);
+    if (Array.isArray(arg) && arg.length > 0) return arg;
+  }
+  return [];
+};
+
+const tostring: TerraformFunction = strict(({ expr, args: [a] }) =>
+  a === null ? null : isSym(a) ? a : (textOf(a ?? null) ?? new Unknown(expr.text, 'not a string')),
+);
+
+const tonumber: TerraformFunction = strict(({ args: [a] }) =>
+  a === null ? null : Number(textOf(a ?? null)),
+);
+
+const tobool: TerraformFunction = strict(({ args: [a] }) => (a === null ? null : truthy(a ?? null)));
+
+const join: TerraformFunction = strict(({ expr, args: [a, b], scope }) => {
+  const list = asList(b ?? []) ?? [];
+  const inner = firstUnknown(list, expr);
+  if (inner) return inner;
+  if (list.length > MAX_LIST) return overBudget(expr, scope, `it joins more than ${MAX_LIST} items`);
+  return concatenate(
+    list.flatMap((item, i) => (i === 0 ? [item] : [textOf(a ?? '') ?? '', item])),
+    expr,
+    scope,
+  );
+});
+
+const split: TerraformFunction = strict(({ expr, args: [a, b] }) => {
+  const text = textOf(b ?? null);
+  if (text === undefined || isSym(b))
+    return new Unknown(expr.text, 'it splits a value known only after apply');
+  return text.split(textOf(a ?? '') ?? '');
+});
+
+/** A quantified group that itself holds a quantifier or an alternation: (a+)+, (a|aa)*, (.*a){20}. */
+const BACKTRACKING = /\([^)]*[+*?|}][^)]*\)\s*[+*{?]|\\[1-9]/;
+
+/** How many quantifiers and alternations a regular expression source holds (escaped ones aside). */
+function quantifiers(source: string): number {
+  let count = 0;
+  for (let i = 0; i < source.length; i++) {
+    const char = source[i];
+    if (char === '\\') i++;
+    else if (char === '*' || char === '+' || char === '?' || char === '{' || char === '|') count++;
+  }
+  return count;
+}
+
+const replace: TerraformFunction = strict(({ expr, args: [a, b, c], scope }) => {
+  const text = textOf(a ?? null);
+  const from = textOf(b ?? null);
+  const to = textOf(c ?? null);
+  if (text === undefined || from === undefined || to === undefined || isSym(a))
+    return new Unknown(expr.text, 'not known strings');
+  if (from.length > 2 && from.startsWith('/') && from.endsWith('/')) {
+    // JavaScript's regular expressions backtrack (Terraform's RE2 does not): only a pattern
+    // whose work is bounded by its subject is run. Without a quantifier or alternation it is
+    // linear; with one, quadratic at worst, so on a short subject only; with more (a*a*a*b,
+    // (a+)+, a|a...), or a back-reference, it could take exponential time and is not run.
+    const repeats = quantifiers(from.slice(1, -1));
+    if (text.length > (repeats === 0 ? 65_536 : 4_096) || repeats > 1 || BACKTRACKING.test(from))
+      return overBudget(expr, scope, 'a regular expression that could take too long');
+    try {
+      return text.replace(new RegExp(from.slice(1, -1), 'g'), to.replace(/\$\{(\d+)\}/g, '$$$1'));
+    } catch {
+      return new Unknown(expr.text, 'an invalid regular expression');
+    }
+  }
+  const pieces = text.split(from);
+  const built = text.length + (pieces.length - 1) * (to.length - from.length);
+  if (built > MAX_STRING)
+    return overBudget(expr, scope, `it builds a string longer than ${MAX_STRING} characters`);
+  return pieces.join(to);
+});
+
+const format: TerraformFunction = strict(({ expr, args, scope }) => {
+  const template = textOf(args[0] ?? null);
+  if (template === undefined) return new Unknown(expr.text, 'the format is not a string');
+  let i = 1;
+  const parts: Val[] = [];
+  let last = 0;
+  const pattern = /%(%|[-+ #0]*\d*(?:\.\d+)?[sdvqft])/g;
+  for (let match = pattern.exec(template); match; match = pattern.exec(template)) {
+    parts.push(template.slice(last, match.index));
+    last = match.index + match[0].length;
+    if (match[1] === '%') parts.push('%');
+    else {
+      const value = args[i++] ?? null;
+      parts.push(
+        match[1]!.endsWith('q')
+          ? JSON.stringify(textOf(value) ?? '')
+          : isSym(value)
+            ? value
+            : (textOf(value) ?? JSON.stringify(toPlain(value))),
+      );
+    }
+  }
+  parts.push(template.slice(last));
+  return concatenate(parts, expr, scope);
+});
+
+const substr: TerraformFunction = strict(({ expr, args: [a, b, c] }) => {
+  const text = textOf(a ?? null);
+  if (text === undefined || isSym(a)) return new Unknown(expr.text, 'not a known string');
+  const offset = Number(b);
+  const count = Number(c);
+  return count < 0 ? text.slice(offset) : text.slice(offset, offset + count);
+});
+
+const range: TerraformFunction = strict(({ expr, args, scope }) => {
+  const numbers = args.map((arg) => Number(textOf(arg)));
+  const [start, end, step] =
+    numbers.length === 1 ? [0, numbers[0]!, 1] : [numbers[0]!, numbers[1]!, numbers[2] ?? 1];
+  if (![start, end, step].every(Number.isFinite) || step === 0)
+    return new Unknown(expr.text, 'range() of values that are not finite numbers');
+  const count = Math.max(0, Math.ceil((end - start) / step));
+  if (count > MAX_LIST || !charge(count)) return overBudget(expr, scope, `range() of ${count} numbers`);
+  const out: number[] = [];
+  for (let n = start; step > 0 ? n < end : n > end; n += step) out.push(n);
+  return out;
+});
+
+const sort: TerraformFunction = strict(({ args: [a] }) =>
+  [...(asList(a ?? []) ?? [])].sort((x, y) => String(textOf(x)).localeCompare(String(textOf(y)))),
+);
+
+const reverse: TerraformFunction = strict(({ args: [a] }) => [...(asList(a ?? []) ?? [])].reverse());
+
+const alltrue: TerraformFunction = strict(({ args: [a] }) => (asList(a ?? []) ?? []).every(truthy));
+
+const anytrue: TerraformFunction = strict(({ args: [a] }) => (asList(a ?? []) ?? []).some(truthy));
+
+const sum: TerraformFunction = strict(({ args: [a] }) =>
+  (asList(a ?? []) ?? []).reduce<number>((total, item) => total + Number(textOf(item)), 0),
+);
+
+/** The built-in functions evaluated, by name (a `provider::x::` prefix is dropped before lookup). */
+export const FUNCTIONS: Readonly<Record<string, TerraformFunction>> = Object.freeze({
+  jsonencode,
+  jsondecode,
+  yamldecode,
+  file,
+  templatefile,
+  merge,
+  concat,
+  flatten,
+  compact,
+  distinct,
+  lookup,
+  element,
+  one,
+  keys,
+  values,
+  length,
+  contains,
+  zipmap,
+  coalesce,
+  coalescelist,
+  tolist: toList,
+  toset: toList,
+  tomap: passThrough,
+  toobject: passThrough,
+  tostring,
+  tonumber,
+  tobool,
+  nonsensitive: passThrough,
+  sensitive: passThrough,
+  lower: onString((text) => text.toLowerCase()),
+  upper: onString((text) => text.toUpperCase()),
+  trimspace: onString((text) => text.trim()),
+  title: onString((text) => text.replace(/\b\w/g, (ch) => ch.toUpperCase())),
+  join,
+  split,
+  replace,
+  format,
+  substr,
+  startswith: affix((text, prefix) => text.startsWith(prefix)),
+  endswith: affix((text, suffix) => text.endsWith(suffix)),
+  max: extreme(Math.max),
+  min: extreme(Math.min),
+  abs: strict(({ args: [a] }) => Math.abs(Number(textOf(a ?? 0)))),
+  range,
+  sort,
+  reverse,
+  alltrue,
+  anytrue,
+  sum,
+});
+
+/** Built-ins that see their arguments as written: an argument that cannot be evaluated is their subject. */
+export const LAZY_FUNCTIONS: Readonly<Record<string, LazyTerraformFunction>> = Object.freeze({
+  try: ({ expr, evaluate }) => {
+    for (const arg of expr.args) {
+      const value = evaluate(arg);
+      if (!(value instanceof Unknown)) return value;
+    }
+    return new Unknown(expr.text, 'none of the alternatives of try() can be evaluated');
+  },
+  can: ({ expr, evaluate }) => {
+    const [arg] = expr.args;
+    if (!arg) return new Unknown(expr.text, 'can() needs an expression to try');
+    return !(evaluate(arg) instanceof Unknown);
+  },
+});
+
+/** The table's entry for a name, never an inherited property (`constructor`, `toString`, ...). */
+export function functionNamed(name: string): TerraformFunction | undefined {
+  return Object.hasOwn(FUNCTIONS, name) ? FUNCTIONS[name] : undefined;
+}
+
+export function lazyFunctionNamed(name: string): LazyTerraformFunction | undefined {
+  return Object.hasOwn(LAZY_FUNCTIONS, name) ? LAZY_FUNCTIONS[name] : undefined;
+}
+
+/** A JSON string that embeds symbolic values (e.g. a role ARN known after apply) stays symbolic. */
+function stringWithSyms(text: string, value: Val): Val {
+  const hasSym = (v: Val, depth = 0): boolean =>
+    depth < 64 &&
+    (isSym(v) ||
+      (Array.isArray(v) && v.some((item) => hasSym(item, depth + 1))) ||
+      (isObject(v) && Object.values(v).some((item) => hasSym(item, depth + 1))));
+  return hasSym(value) ? new Sym(text) : text;
+}

@@ -1,0 +1,279 @@
+/**
+ * The inventory a Terraform root module (with its local child modules) defines: keys with their
+ * aliases and key policies, execution roles with the KMS statements of their policies, and
+ * clusters, built once every key and alias of the module family is known. The modules evaluate;
+ * this file only reads their resources' evaluated bodies.
+ */
+import type { SourceIssue } from '../../model/finding.js';
+import type { Cluster, ExecutionRole, Key, PolicyStatement } from '../../model/inventory.js';
+import {
+  awsProviderClusterSpec,
+  buildCluster,
+  looksLikeHyperPodCluster,
+  resolveKeyReference,
+  TERRAFORM_CLUSTER_TYPES,
+  unsupportedClusterIssue,
+  type VolumeKey,
+} from '../common/cluster-builder.js';
+import {
+  buildKey,
+  defaultKeyPolicy,
+  kmsStatementsOf,
+  terraformKeyProperties,
+} from '../common/key-builder.js';
+import { isObject, isSym, textOf, toPlain, Unknown, type Val, type ValObject } from '../common/value.js';
+import { bodyValue, type Declared, declaredAt, type Instance, idOf } from './declarations.js';
+import type { Block } from './hcl.js';
+
+export interface ModuleOutput {
+  clusters: Cluster[];
+  keys: Key[];
+  roles: ExecutionRole[];
+  /** The module directories whose clusters this evaluation judged. */
+  judged?: string[];
+}
+
+export const KEY_TYPES: ReadonlySet<string> = new Set([
+  'aws_kms_key',
+  'awscc_kms_key',
+  'aws_kms_replica_key',
+]);
+const ALIAS_TYPES: ReadonlySet<string> = new Set(['aws_kms_alias', 'awscc_kms_alias']);
+
+/** What building the inventory needs of a module instance: its resources and its children. */
+export interface ModuleView {
+  readonly absDir: string;
+  readonly account: string;
+  readonly region: string;
+  readonly partition: string;
+  readonly issues: SourceIssue[];
+  /** The instances of the module's local child modules. */
+  childModules(): ModuleView[];
+  /** Visits every instance of the module's resources of the types asked for. */
+  eachResource(
+    types: (type: string) => boolean,
+    visit: (declared: Declared<Block>, type: string, instance: Instance) => void,
+  ): void;
+  /** An attribute the configuration fixes (a role's ARN from its name), if it does. */
+  knownAttribute(
+    declared: Declared<Block>,
+    type: string,
+    attribute: string,
+    target: { id: string; type: string },
+  ): Val | undefined;
+}
+
+/** Shared by a root module and its children: keys, aliases, roles and what they produce. */
+class Family {
+  readonly keyIds = new Set<string>();
+  readonly aliasToKey = new Map<string, string>();
+  readonly aliasResourceToKey = new Map<string, string>();
+  readonly keyAliases = new Map<string, string[]>();
+  readonly keyPolicies = new Map<string, Val>();
+  readonly roles = new Map<string, { arn: string; name?: string; statements: PolicyStatement[] }>();
+  readonly policies = new Map<string, PolicyStatement[]>();
+  readonly output: ModuleOutput = { clusters: [], keys: [], roles: [], judged: [] };
+}
+
+/** The keys, roles and clusters a root module and its children define. */
+export function moduleInventory(root: ModuleView): ModuleOutput {
+  const family = new Family();
+  collect(root, family);
+  emitKeys(root, family);
+  emitClusters(root, family);
+  for (const role of family.roles.values())
+    if (role.statements.length > 0)
+      family.output.roles.push({
+        arn: role.arn,
+        account: root.account,
+        source: 'terraform',
+        kmsStatements: role.statements,
+        policiesCollected: true,
+      });
+  return family.output;
+}
+
+/** Pass 1: keys, aliases, key policies and roles across this module and its children. */
+function collect(module: ModuleView, family: Family): void {
+  for (const child of module.childModules()) collect(child, family);
+  module.eachResource(
+    (type) => KEY_TYPES.has(type),
+    (declared, _type, instance) => family.keyIds.add(idOf(declared.file, instance.address)),
+  );
+  module.eachResource(
+    (type) => ALIAS_TYPES.has(type) || type === 'aws_kms_key_policy',
+    (declared, type, instance) => {
+      const props = bodyValue(declared.item.body, instance.scope);
+      if (props instanceof Unknown) return;
+      const target = props.target_key_id ?? props.key_id;
+      if (!isSym(target) || !target.target || !KEY_TYPES.has(target.target.type)) return;
+      if (type === 'aws_kms_key_policy') {
+        family.keyPolicies.set(target.target.id, props.policy ?? null);
+        return;
+      }
+      const alias = textOf(props.name ?? props.alias_name ?? null);
+      if (!alias) return;
+      family.aliasToKey.set(alias, target.target.id);
+      family.aliasResourceToKey.set(idOf(declared.file, instance.address), target.target.id);
+      family.keyAliases.set(target.target.id, [...(family.keyAliases.get(target.target.id) ?? []), alias]);
+    },
+  );
+  module.eachResource(
+    (type) => type === 'aws_iam_policy',
+    (declared, _type, instance) => {
+      const props = bodyValue(declared.item.body, instance.scope);
+      if (props instanceof Unknown) return;
+      family.policies.set(
+        idOf(declared.file, instance.address),
+        kmsStatementsOf(toPlain(props.policy ?? null)),
+      );
+    },
+  );
+  module.eachResource(
+    (type) => type === 'aws_iam_role',
+    (declared, _type, instance) => {
+      const props = bodyValue(declared.item.body, instance.scope);
+      if (props instanceof Unknown) return;
+      const target = { id: idOf(declared.file, instance.address), type: 'aws_iam_role' };
+      const arn =
+        textOf(module.knownAttribute(declared, 'aws_iam_role', 'arn', target) ?? null) ??
+        `${instance.address}.arn`;
+      const statements: PolicyStatement[] = [];
+      if (Array.isArray(props.inline_policy))
+        for (const policy of props.inline_policy)
+          if (isObject(policy)) statements.push(...kmsStatementsOf(toPlain(policy.policy ?? null)));
+      const name = textOf(props.name ?? null);
+      family.roles.set(idOf(declared.file, instance.address), {
+        arn,
+        ...(name ? { name } : {}),
+        statements,
+      });
+    },
+  );
+  module.eachResource(
+    (type) => type === 'aws_iam_role_policy' || type === 'aws_iam_role_policy_attachment',
+    (declared, type, instance) => {
+      const props = bodyValue(declared.item.body, instance.scope);
+      if (props instanceof Unknown) return;
+      const role = roleOf(family, props.role ?? null);
+      if (!role) return;
+      if (type === 'aws_iam_role_policy')
+        role.statements.push(...kmsStatementsOf(toPlain(props.policy ?? null)));
+      else {
+        const policy = props.policy_arn;
+        if (isSym(policy) && policy.target)
+          role.statements.push(...(family.policies.get(policy.target.id) ?? []));
+      }
+    },
+  );
+}
+
+function roleOf(family: Family, value: Val) {
+  if (isSym(value) && value.target) return family.roles.get(value.target.id);
+  const name = textOf(value);
+  if (name === undefined) return undefined;
+  for (const role of family.roles.values()) if (role.name === name) return role;
+  return undefined;
+}
+
+function emitKeys(module: ModuleView, family: Family): void {
+  for (const child of module.childModules()) emitKeys(child, family);
+  module.eachResource(
+    (type) => KEY_TYPES.has(type),
+    (declared, type, instance) => {
+      const id = idOf(declared.file, instance.address);
+      const props = bodyValue(declared.item.body, instance.scope);
+      const p: ValObject = props instanceof Unknown ? {} : props;
+      const lifecycle =
+        Array.isArray(p.lifecycle) && isObject(p.lifecycle[0] ?? null) ? (p.lifecycle[0] as ValObject) : {};
+      const policy = family.keyPolicies.has(id) ? family.keyPolicies.get(id)! : (p.policy ?? p.key_policy);
+      const primary = p.primary_key_arn;
+      const key = buildKey(
+        {
+          id,
+          location: declaredAt(declared.file, declared.item.line),
+          source: 'terraform',
+          account: module.account,
+          region: module.region,
+          ...terraformKeyProperties(p),
+          ...(policy !== undefined ? { policy } : {}),
+          preventDestroy: lifecycle.prevent_destroy ?? false,
+          ...(type === 'aws_kms_replica_key'
+            ? {
+                replica: {
+                  primaryKeyArn:
+                    isSym(primary) && primary.target
+                      ? primary.target.id
+                      : (textOf(primary ?? null) ?? 'unknown'),
+                },
+              }
+            : {}),
+          aliases: family.keyAliases.get(id) ?? [],
+        },
+        defaultKeyPolicy(module.account, module.partition),
+      );
+      if (props instanceof Unknown) key.policy = props.toUnresolved();
+      if (type === 'aws_kms_replica_key') {
+        const primaryKey = family.output.keys.find((k) => k.arn === key.metadata?.primaryKeyArn);
+        key.rotation = primaryKey?.rotation
+          ? { ...primaryKey.rotation }
+          : {
+              enabled: {
+                unresolved: 'primary_key_arn',
+                reason: 'a replica rotates with its primary key, which is not in the scanned files',
+              },
+            };
+      }
+      family.output.keys.push(key);
+    },
+  );
+}
+
+function resolveKey(family: Family, value: Val): VolumeKey {
+  return resolveKeyReference(value, {
+    keyTypes: KEY_TYPES,
+    aliasToKey: family.aliasToKey,
+    aliasResourceToKey: family.aliasResourceToKey,
+  });
+}
+
+function emitClusters(module: ModuleView, family: Family): void {
+  for (const child of module.childModules()) emitClusters(child, family);
+  family.output.judged?.push(module.absDir);
+  module.eachResource(
+    (type) => TERRAFORM_CLUSTER_TYPES.has(type) || looksLikeHyperPodCluster(type),
+    (declared, type, instance) => {
+      if (!TERRAFORM_CLUSTER_TYPES.has(type)) {
+        module.issues.push(
+          unsupportedClusterIssue(
+            type,
+            instance.address,
+            declaredAt(declared.file, declared.item.line),
+            'tf',
+          ),
+        );
+        return;
+      }
+      const props = bodyValue(declared.item.body, instance.scope);
+      const values: ValObject = props instanceof Unknown ? {} : props;
+      const spec = type === 'aws_sagemaker_cluster' ? awsProviderClusterSpec(values) : values;
+      const id = idOf(declared.file, instance.address);
+      const cluster = buildCluster(
+        {
+          id,
+          name: spec.cluster_name ?? instance.address,
+          location: declaredAt(declared.file, declared.item.line),
+          spec,
+          ...(props instanceof Unknown ? { groupsUnknown: props } : {}),
+        },
+        {
+          source: 'terraform',
+          account: module.account,
+          region: module.region,
+          resolveKey: (value) => resolveKey(family, value),
+        },
+      );
+      family.output.clusters.push(cluster);
+    },
+  );
+}

@@ -1,0 +1,807 @@
+/**
+ * What every history backend does, written once: saving a scan (the findings lifecycle included)
+ * and reading history back, as SQL that SQLite and PostgreSQL both accept. The adapters
+ * (`sqlite.ts`, `postgres.ts`) only run it: they open the database, migrate it, hold the
+ * transaction and the write lock, adapt the placeholders (`?` here) and turn driver errors into the
+ * store's errors. Every read has a total order, so both backends give the same history.
+ */
+import { createHash } from 'node:crypto';
+import { applyScan, type KnownFinding, pickCurrent } from '../history/lifecycle.js';
+import { newestCoverage } from '../history/memory.js';
+import type {
+  AccessDeniedEvent,
+  ComplianceState,
+  ComplianceTally,
+  CurrentResource,
+  Episode,
+  FindingEntry,
+  HistoryData,
+  KeyState,
+  KeyTimeline,
+  Resolution,
+  ScanEntry,
+  ScanRecord,
+} from '../history/types.js';
+import type { Severity, Status } from '../model/finding.js';
+import type { SaveHooks, SaveResult, Window } from './store.js';
+
+export type SqlValue = string | number | null;
+
+/** One connection (inside a transaction when saving), as an adapter runs the shared SQL on it. */
+export interface Sql {
+  all<T>(sql: string, params?: readonly SqlValue[]): Promise<T[]>;
+  run(sql: string, params?: readonly SqlValue[]): Promise<void>;
+}
+
+const first = async <T>(rows: Promise<T[]>): Promise<T | undefined> => (await rows)[0];
+
+/**
+ * Inserts rows in multi-row statements of at most ~4000 values (`head VALUES (...), (...) tail`),
+ * returning what `tail` returns. Rows must not repeat a conflict key within one call.
+ */
+async function insertMany<T = never>(
+  db: Sql,
+  head: string,
+  rows: readonly (readonly SqlValue[])[],
+  tail = '',
+): Promise<T[]> {
+  const width = rows[0]?.length ?? 1;
+  const per = Math.max(1, Math.floor(4000 / width));
+  const tuple = `(${Array.from({ length: width }, () => '?').join(', ')})`;
+  const out: T[] = [];
+  for (let i = 0; i < rows.length; i += per) {
+    const chunk = rows.slice(i, i + per);
+    const sql = `${head} VALUES ${chunk.map(() => tuple).join(', ')} ${tail}`;
+    if (tail.includes('RETURNING')) out.push(...(await db.all<T>(sql, chunk.flat())));
+    else await db.run(sql, chunk.flat());
+  }
+  return out;
+}
+
+/** Ids in `IN (...)` lists of at most this many placeholders (SQLite allows 32766, PostgreSQL 65535). */
+const CHUNK = 500;
+
+interface FindingRow {
+  id: number;
+  fingerprint: string;
+  rule_id: string;
+  rid: string;
+  resource_type: string;
+  name: string;
+  account: string | null;
+  region: string | null;
+  project: string | null;
+  owner: string | null;
+  scope: string;
+  severity: string;
+  status: string;
+  suppressed: number;
+  message: string;
+  first_seen_at: number;
+  last_seen_at: number;
+}
+
+interface ScanRow {
+  id: number;
+  report_id: string;
+  source: string;
+  started_at: string;
+  finished_at: string;
+  at_ms: number;
+  accounts: string;
+  regions: string;
+  inputs: string;
+  scope: string;
+  incomplete: string | null;
+  tool_version: string;
+  summary: string;
+}
+
+/** A JSON list column as written by save(); anything else means the database was edited. */
+function listColumn(row: ScanRow, column: 'accounts' | 'regions' | 'inputs' | 'scope'): string[] {
+  const value: unknown = JSON.parse(row[column]);
+  if (!Array.isArray(value) || value.some((item) => typeof item !== 'string'))
+    throw new Error(`scan #${row.id}: ${column} is not a list of strings`);
+  return value;
+}
+
+const toScan = (row: ScanRow): ScanEntry => ({
+  id: row.id,
+  reportId: row.report_id,
+  source: row.source,
+  startedAt: row.started_at,
+  finishedAt: row.finished_at,
+  at: row.at_ms,
+  accounts: listColumn(row, 'accounts'),
+  regions: listColumn(row, 'regions'),
+  inputs: listColumn(row, 'inputs'),
+  scope: listColumn(row, 'scope'),
+  ...(row.incomplete && row.incomplete !== '[]' ? { incomplete: JSON.parse(row.incomplete) } : {}),
+  toolVersion: row.tool_version,
+  summary: JSON.parse(row.summary),
+});
+
+/**
+ * Writes one scan. The caller holds the transaction and the history's write lock, so the reads
+ * here (known resources, known findings, newer scans) cannot change before the writes land: two
+ * scans saved at once are applied one after the other, each finding keeping one lifecycle.
+ */
+export async function writeScan(db: Sql, record: ScanRecord, hooks: SaveHooks = {}): Promise<SaveResult> {
+  const { scan } = record;
+  const existing = await first(
+    db.all<{ id: number }>('SELECT id FROM scans WHERE report_id = ? AND at_ms = ?', [
+      scan.reportId,
+      scan.at,
+    ]),
+  );
+  if (existing !== undefined)
+    return { scanId: existing.id, duplicate: true, lifecycleApplied: false, opened: 0, closed: 0 };
+  // A scan older than a saved scan of an overlapping scope joins the trend but cannot rewrite
+  // the lifecycle that newer scans already decided.
+  const newer = await db.all<{ scope: string }>('SELECT scope FROM scans WHERE at_ms > ?', [scan.at]);
+  const scope = new Set(scan.scope);
+  const lifecycleApplied = !newer.some((row) =>
+    (JSON.parse(row.scope) as string[]).some((s) => scope.has(s)),
+  );
+
+  const inserted = await first(
+    db.all<{ id: number }>(
+      `INSERT INTO scans (report_id, source, started_at, finished_at, at_ms, accounts, regions, inputs, scope,
+         incomplete, tool_version, summary, saved_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id`,
+      [
+        scan.reportId,
+        scan.source,
+        scan.startedAt,
+        scan.finishedAt,
+        scan.at,
+        JSON.stringify(scan.accounts),
+        JSON.stringify(scan.regions),
+        JSON.stringify(scan.inputs),
+        JSON.stringify(scan.scope),
+        JSON.stringify(scan.incomplete ?? []),
+        scan.toolVersion,
+        JSON.stringify(scan.summary),
+        new Date().toISOString(),
+      ],
+    ),
+  );
+  const scanId = inserted!.id;
+
+  // Known resources in one read; only new or renamed ones are written.
+  const knownResources = new Map<
+    string,
+    { id: number; name: string; cluster: string | null; scope: string }
+  >();
+  for (const row of await db.all<{
+    id: number;
+    rid: string;
+    name: string;
+    cluster: string | null;
+    scope: string;
+  }>('SELECT id, rid, name, cluster, scope FROM resources'))
+    knownResources.set(row.rid, row);
+  const described = record.resources.map((resource) => {
+    const where =
+      resource.type === 'kms-key'
+        ? { account: resource.account, region: resource.region }
+        : resource.type === 'account'
+          ? { account: resource.account, region: null }
+          : { account: resource.state.account, region: resource.state.region };
+    const cluster = resource.type === 'instance-group' ? (resource.cluster ?? null) : null;
+    return { resource, cluster, ...where };
+  });
+  const added = new Map<string, SqlValue[]>();
+  for (const { resource, cluster, account, region } of described)
+    if (!knownResources.has(resource.rid) && !added.has(resource.rid))
+      added.set(resource.rid, [
+        resource.rid,
+        resource.type,
+        resource.name,
+        cluster,
+        account,
+        region,
+        resource.scope,
+      ]);
+  for (const row of await insertMany<{
+    id: number;
+    rid: string;
+    name: string;
+    cluster: string | null;
+    scope: string;
+  }>(
+    db,
+    'INSERT INTO resources (rid, type, name, cluster, account, region, scope)',
+    [...added.values()],
+    'RETURNING id, rid, name, cluster, scope',
+  ))
+    knownResources.set(row.rid, row);
+
+  // Each distinct state once: known ones in a few reads, new ones in a few writes.
+  const stateOf = new Map<string, { type: string; body: string }>();
+  const hashes = described.map(({ resource }) => {
+    if (resource.type === 'account') return '';
+    const body = JSON.stringify(resource.state);
+    const hash = createHash('sha256').update(`${resource.type}\u0000${body}`).digest('hex');
+    if (!stateOf.has(hash)) stateOf.set(hash, { type: resource.type, body });
+    return hash;
+  });
+  const stateIds = new Map<string, number>();
+  const wanted = [...stateOf.keys()];
+  for (let i = 0; i < wanted.length; i += CHUNK) {
+    const chunk = wanted.slice(i, i + CHUNK);
+    for (const row of await db.all<{ id: number; hash: string }>(
+      `SELECT id, hash FROM states WHERE hash IN (${chunk.map(() => '?').join(', ')})`,
+      chunk,
+    ))
+      stateIds.set(row.hash, row.id);
+  }
+  for (const row of await insertMany<{ id: number; hash: string }>(
+    db,
+    'INSERT INTO states (type, hash, body)',
+    wanted
+      .filter((hash) => !stateIds.has(hash))
+      .map((hash) => [stateOf.get(hash)!.type, hash, stateOf.get(hash)!.body]),
+    'RETURNING id, hash',
+  ))
+    stateIds.set(row.hash, row.id);
+
+  const observations = new Map<number, number>();
+  const keySpans = new Map<string, [number, number]>();
+  const tally = new Map<number, number>();
+  for (const [index, { resource, cluster }] of described.entries()) {
+    const known = knownResources.get(resource.rid)!;
+    if (known.name !== resource.name || known.cluster !== cluster || known.scope !== resource.scope) {
+      await db.run('UPDATE resources SET name = ?, cluster = ?, scope = ? WHERE id = ?', [
+        resource.name,
+        cluster,
+        resource.scope,
+        known.id,
+      ]);
+      knownResources.set(resource.rid, { id: known.id, name: resource.name, cluster, scope: resource.scope });
+    }
+    if (resource.type === 'account') continue;
+    const stateId = stateIds.get(hashes[index]!)!;
+    observations.set(known.id, stateId);
+    if (resource.type === 'kms-key') keySpans.set(`${known.id}|${stateId}`, [known.id, stateId]);
+    else tally.set(stateId, (tally.get(stateId) ?? 0) + 1);
+  }
+  await insertMany(
+    db,
+    'INSERT INTO observations (scan_id, resource_id, state_id)',
+    [...observations].map(([resourceId, stateId]) => [scanId, resourceId, stateId]),
+  );
+  await insertMany(
+    db,
+    'INSERT INTO key_spans (resource_id, state_id, first_at, last_at)',
+    [...keySpans.values()].map(([resourceId, stateId]) => [resourceId, stateId, scan.at, scan.at]),
+    `ON CONFLICT (resource_id, state_id) DO UPDATE SET
+       first_at = CASE WHEN excluded.first_at < key_spans.first_at THEN excluded.first_at ELSE key_spans.first_at END,
+       last_at = CASE WHEN excluded.last_at > key_spans.last_at THEN excluded.last_at ELSE key_spans.last_at END`,
+  );
+  await insertMany(
+    db,
+    'INSERT INTO scan_tallies (scan_id, state_id, count)',
+    [...tally].map(([stateId, count]) => [scanId, stateId, count]),
+  );
+
+  await hooks.midSave?.();
+
+  const events = new Map(record.events.map((e) => [e.eventId, e]));
+  await insertMany(
+    db,
+    'INSERT INTO access_denied (event_id, event_time, at_ms, account, region, key, principal, event_name, error_code)',
+    [...events.values()].map((e) => [
+      e.eventId,
+      e.eventTime,
+      e.at,
+      e.account,
+      e.region,
+      e.key,
+      e.principal,
+      e.eventName,
+      e.errorCode,
+    ]),
+    'ON CONFLICT (event_id) DO NOTHING',
+  );
+
+  if (!lifecycleApplied) return { scanId, duplicate: false, lifecycleApplied, opened: 0, closed: 0 };
+
+  const knownRows = await db.all<{
+    id: number;
+    fingerprint: string;
+    rid: string;
+    scope: string;
+    status: Status;
+    severity: string;
+    suppressed: number;
+    name: string;
+    project: string | null;
+    owner: string | null;
+    message: string;
+    open_severity: string | null;
+  }>(
+    `SELECT f.id, f.fingerprint, f.rid, f.scope, f.status, f.severity, f.suppressed, f.name, f.project, f.owner,
+       f.message, e.severity AS open_severity
+     FROM findings f LEFT JOIN episodes e ON e.finding_id = f.id AND e.resolved_at IS NULL
+     ORDER BY f.id`,
+  );
+  const known = new Map<string, KnownFinding & { id: number }>();
+  const before = new Map<string, string>();
+  const unchanged = new Map<string, string>();
+  for (const row of knownRows) {
+    before.set(row.fingerprint, `${row.status}|${row.severity}|${row.suppressed}`);
+    unchanged.set(
+      row.fingerprint,
+      JSON.stringify([
+        row.scope,
+        row.status,
+        row.severity,
+        row.suppressed,
+        row.name,
+        row.project,
+        row.owner,
+        row.message,
+      ]),
+    );
+    known.set(row.fingerprint, {
+      id: row.id,
+      fingerprint: row.fingerprint,
+      rid: row.rid,
+      scope: row.scope,
+      status: row.status,
+      ...(row.open_severity ? { open: row.open_severity as Severity } : {}),
+    });
+  }
+  const changes = applyScan(known, record);
+
+  const ids = new Map<string, number>();
+  // Findings seen again unchanged only move their last sighting: a few statements for all of them.
+  const seenAgain: number[] = [];
+  for (const o of changes.upserts) {
+    const knownRow = known.get(o.fingerprint);
+    const same =
+      knownRow !== undefined &&
+      unchanged.get(o.fingerprint) ===
+        JSON.stringify([
+          o.scope,
+          o.status,
+          o.severity,
+          o.suppressed ? 1 : 0,
+          o.name,
+          o.project ?? null,
+          o.owner ?? null,
+          o.message,
+        ]);
+    if (same) {
+      seenAgain.push(knownRow.id);
+      continue;
+    }
+    const suppressed = o.suppressed ? 1 : 0;
+    const row = await first(
+      db.all<{ id: number }>(
+        `INSERT INTO findings (fingerprint, rule_id, rid, resource_type, name, account, region, project, owner, scope,
+           severity, status, suppressed, message, first_seen_at, last_seen_at, first_scan_id, last_scan_id)
+         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+         ON CONFLICT (fingerprint) DO UPDATE SET name = excluded.name, project = excluded.project,
+           owner = excluded.owner, scope = excluded.scope, severity = excluded.severity, status = excluded.status,
+           suppressed = excluded.suppressed, message = excluded.message, last_seen_at = excluded.last_seen_at,
+           last_scan_id = excluded.last_scan_id
+         RETURNING id`,
+        [
+          o.fingerprint,
+          o.ruleId,
+          o.rid,
+          o.resourceType,
+          o.name,
+          o.account ?? null,
+          o.region ?? null,
+          o.project ?? null,
+          o.owner ?? null,
+          o.scope,
+          o.severity,
+          o.status,
+          suppressed,
+          o.message,
+          scan.at,
+          scan.at,
+          scanId,
+          scanId,
+        ],
+      ),
+    );
+    ids.set(o.fingerprint, row!.id);
+    if (before.get(o.fingerprint) !== `${o.status}|${o.severity}|${suppressed}`)
+      await db.run(
+        'INSERT INTO finding_changes (finding_id, at_ms, scan_id, status, severity, suppressed) VALUES (?, ?, ?, ?, ?, ?)',
+        [row!.id, scan.at, scanId, o.status, o.severity, suppressed],
+      );
+  }
+  for (let i = 0; i < seenAgain.length; i += CHUNK) {
+    const chunk = seenAgain.slice(i, i + CHUNK);
+    await db.run(
+      `UPDATE findings SET last_seen_at = ?, last_scan_id = ? WHERE id IN (${chunk.map(() => '?').join(', ')})`,
+      [scan.at, scanId, ...chunk],
+    );
+  }
+  const findingId = (fingerprint: string) => ids.get(fingerprint) ?? known.get(fingerprint)!.id;
+  for (const { fingerprint, severity } of changes.opened)
+    await db.run(
+      'INSERT INTO episodes (finding_id, opened_at, opened_scan_id, severity) VALUES (?, ?, ?, ?)',
+      [findingId(fingerprint), scan.at, scanId, severity],
+    );
+  for (const { fingerprint, resolution } of changes.closed)
+    await db.run(
+      `UPDATE episodes SET resolved_at = ?, resolved_scan_id = ?, resolution = ?
+       WHERE finding_id = ? AND resolved_at IS NULL`,
+      [scan.at, scanId, resolution, findingId(fingerprint)],
+    );
+  // Open episodes follow their finding's current severity.
+  await db.run(
+    `UPDATE episodes SET severity = (SELECT severity FROM findings WHERE findings.id = episodes.finding_id)
+     WHERE resolved_at IS NULL AND finding_id IN (SELECT id FROM findings WHERE last_scan_id = ?)`,
+    [scanId],
+  );
+  return {
+    scanId,
+    duplicate: false,
+    lifecycleApplied,
+    opened: changes.opened.length,
+    closed: changes.closed.length,
+  };
+}
+
+const MIN = Number.MIN_SAFE_INTEGER;
+const MAX = Number.MAX_SAFE_INTEGER;
+
+/** Scans placed in the window, oldest first. */
+export async function readScans(db: Sql, window: Window = {}): Promise<ScanEntry[]> {
+  const rows = await db.all<ScanRow>(
+    'SELECT * FROM scans WHERE at_ms >= ? AND at_ms <= ? ORDER BY at_ms, id',
+    [window.since ?? MIN, window.until ?? MAX],
+  );
+  return rows.map(toScan);
+}
+
+/** Everything the KPI reducers need, for scans up to `until` (trend points from `since`). */
+export async function readHistory(db: Sql, window: Window = {}): Promise<HistoryData> {
+  const since = window.since ?? MIN;
+  const until = window.until ?? MAX;
+  const upToUntil = await readScans(db, { until });
+  const scans = upToUntil.filter((s) => s.at >= since);
+
+  // Each distinct state is parsed once, however many scans share it.
+  const parsed = new Map<number, ComplianceState>();
+  const stateOf = (id: number, body: string) => {
+    let state = parsed.get(id);
+    if (!state) {
+      state = JSON.parse(body) as ComplianceState;
+      parsed.set(id, state);
+    }
+    return state;
+  };
+  const tallies: ComplianceTally[] = (
+    await db.all<{
+      scan_id: number;
+      state_id: number;
+      type: 'cluster' | 'instance-group';
+      body: string;
+      n: number;
+    }>(
+      `SELECT t.scan_id, t.state_id, st.type, st.body, t.count AS n
+       FROM scan_tallies t JOIN scans sc ON sc.id = t.scan_id JOIN states st ON st.id = t.state_id
+       WHERE sc.at_ms >= ? AND sc.at_ms <= ? AND st.type IN ('cluster', 'instance-group')
+       ORDER BY t.scan_id, t.state_id`,
+      [since, until],
+    )
+  ).map((row) => ({
+    scanId: row.scan_id,
+    type: row.type,
+    state: stateOf(row.state_id, row.body),
+    count: row.n,
+  }));
+
+  // The resources of each scan, newest scan first, read until every scope is covered.
+  const resourcesOf = async (scanId: number) =>
+    (
+      await db.all<{
+        rid: string;
+        type: 'cluster' | 'instance-group';
+        name: string;
+        cluster: string | null;
+        scope: string;
+        body: string;
+      }>(
+        `SELECT r.rid, r.type, r.name, r.cluster, r.scope, st.body
+         FROM observations o JOIN resources r ON r.id = o.resource_id JOIN states st ON st.id = o.state_id
+         WHERE o.scan_id = ? AND r.type IN ('cluster', 'instance-group') ORDER BY r.id`,
+        [scanId],
+      )
+    ).map((row) => ({
+      rid: row.rid,
+      type: row.type,
+      name: row.name,
+      ...(row.cluster ? { cluster: row.cluster } : {}),
+      scope: row.scope,
+      scanId,
+      state: JSON.parse(row.body) as ComplianceState,
+    }));
+  const allScopes = new Set(upToUntil.flatMap((s) => s.scope));
+  const newestFirst = [...upToUntil].reverse();
+  // pickCurrent stops at the first scans that cover every scope: read only those.
+  const covered = new Set<string>();
+  const needed: typeof newestFirst = [];
+  for (const scan of newestFirst) {
+    if (covered.size >= allScopes.size && [...allScopes].every((s) => covered.has(s))) break;
+    needed.push(scan);
+    for (const s of scan.scope) covered.add(s);
+  }
+  const resources = new Map<number, Awaited<ReturnType<typeof resourcesOf>>>();
+  for (const scan of needed) resources.set(scan.id, await resourcesOf(scan.id));
+  const current: CurrentResource[] = pickCurrent(
+    newestFirst.map((scan) => ({ scope: scan.scope, resources: () => resources.get(scan.id) ?? [] })),
+    allScopes,
+  ).map(({ scope: _s, ...r }) => r);
+
+  const newestCover = newestCoverage(upToUntil);
+  const keys = new Map<string, KeyTimeline & { scope: string }>();
+  const keyRows = await db.all<{
+    rid: string;
+    account: string;
+    region: string;
+    scope: string;
+    body: string;
+    first_at: number;
+    last_at: number;
+  }>(
+    `SELECT r.rid, r.account, r.region, r.scope, st.body, k.first_at,
+       CASE WHEN k.last_at < ? THEN k.last_at ELSE ? END AS last_at
+     FROM key_spans k JOIN resources r ON r.id = k.resource_id JOIN states st ON st.id = k.state_id
+     WHERE k.first_at <= ? ORDER BY k.first_at, k.resource_id, k.state_id`,
+    [until, until, until],
+  );
+  for (const row of keyRows) {
+    const timeline = keys.get(row.rid) ?? {
+      arn: row.rid,
+      account: row.account,
+      region: row.region,
+      scope: row.scope,
+      spans: [],
+      current: false,
+    };
+    timeline.spans.push({
+      state: JSON.parse(row.body) as KeyState,
+      firstAt: row.first_at,
+      lastAt: row.last_at,
+    });
+    keys.set(row.rid, timeline);
+  }
+
+  const episodes = new Map<number, Episode[]>();
+  for (const row of await db.all<{
+    finding_id: number;
+    opened_at: number;
+    resolved_at: number | null;
+    resolution: string | null;
+    severity: string;
+  }>(
+    'SELECT finding_id, opened_at, resolved_at, resolution, severity FROM episodes WHERE opened_at <= ? ORDER BY opened_at, id',
+    [until],
+  )) {
+    const list = episodes.get(row.finding_id) ?? [];
+    const resolved = row.resolved_at !== null && row.resolved_at <= until;
+    list.push({
+      openedAt: row.opened_at,
+      severity: row.severity as Severity,
+      ...(resolved ? { resolvedAt: row.resolved_at!, resolution: row.resolution as Resolution } : {}),
+    });
+    episodes.set(row.finding_id, list);
+  }
+  // Status, severity and suppression as they were at `until`.
+  const asOf = new Map<number, { status: string; severity: string; suppressed: number }>();
+  for (const row of await db.all<{
+    finding_id: number;
+    status: string;
+    severity: string;
+    suppressed: number;
+  }>(
+    `SELECT finding_id, status, severity, suppressed FROM finding_changes WHERE at_ms <= ?
+     ORDER BY finding_id, at_ms, scan_id`,
+    [until],
+  ))
+    asOf.set(row.finding_id, row);
+  const findings: FindingEntry[] = (
+    await db.all<FindingRow>('SELECT * FROM findings WHERE first_seen_at <= ? ORDER BY id', [until])
+  )
+    .map((latest) => ({ ...latest, ...asOf.get(latest.id) }))
+    .map((row) => ({
+      fingerprint: row.fingerprint,
+      ruleId: row.rule_id,
+      rid: row.rid,
+      resourceType: row.resource_type as FindingEntry['resourceType'],
+      name: row.name,
+      ...(row.account ? { account: row.account } : {}),
+      ...(row.region ? { region: row.region } : {}),
+      ...(row.project ? { project: row.project } : {}),
+      ...(row.owner ? { owner: row.owner } : {}),
+      severity: row.severity as Severity,
+      status: row.status as Status,
+      suppressed: row.suppressed === 1,
+      message: row.message,
+      firstSeenAt: row.first_seen_at,
+      lastSeenAt: row.last_seen_at,
+      episodes: episodes.get(row.id) ?? [],
+    }));
+
+  const events = (
+    await db.all<{
+      event_id: string;
+      event_time: string;
+      at_ms: number;
+      account: string;
+      region: string;
+      key: string;
+      principal: string;
+      event_name: string;
+      error_code: string;
+    }>('SELECT * FROM access_denied WHERE at_ms >= ? AND at_ms <= ? ORDER BY at_ms, event_id', [since, until])
+  ).map(
+    (row): AccessDeniedEvent => ({
+      eventId: row.event_id,
+      eventTime: row.event_time,
+      at: row.at_ms,
+      account: row.account,
+      region: row.region,
+      key: row.key,
+      principal: row.principal,
+      eventName: row.event_name,
+      errorCode: row.error_code,
+    }),
+  );
+
+  return {
+    scans,
+    tallies,
+    current,
+    keys: [...keys.values()].map(({ scope, ...timeline }) => ({
+      ...timeline,
+      current: Math.max(...timeline.spans.map((s) => s.lastAt)) >= (newestCover.get(scope) ?? 0),
+    })),
+    findings,
+    events,
+  };
+}
+
+/**
+ * The tables of a history in the order a copy fills them (every row after those it refers to),
+ * with the columns that order their rows: what `history export` and `history import` move.
+ */
+export const HISTORY_TABLES = [
+  { name: 'scans', order: 'id' },
+  { name: 'resources', order: 'id' },
+  { name: 'states', order: 'id' },
+  { name: 'observations', order: 'scan_id, resource_id' },
+  { name: 'scan_tallies', order: 'scan_id, state_id' },
+  { name: 'key_spans', order: 'resource_id, state_id' },
+  { name: 'findings', order: 'id' },
+  { name: 'finding_changes', order: 'finding_id, at_ms, scan_id, status, severity, suppressed' },
+  { name: 'episodes', order: 'id' },
+  { name: 'access_denied', order: 'event_id' },
+] as const;
+
+export type HistoryTable = (typeof HISTORY_TABLES)[number]['name'];
+
+/** The columns of each table at the current schema: what an import may write, nothing else. */
+export const HISTORY_COLUMNS: Record<HistoryTable, readonly string[]> = {
+  scans: [
+    'id',
+    'report_id',
+    'source',
+    'started_at',
+    'finished_at',
+    'at_ms',
+    'accounts',
+    'regions',
+    'inputs',
+    'scope',
+    'tool_version',
+    'summary',
+    'saved_at',
+    'incomplete',
+  ],
+  resources: ['id', 'rid', 'type', 'name', 'cluster', 'account', 'region', 'scope'],
+  states: ['id', 'type', 'hash', 'body'],
+  observations: ['scan_id', 'resource_id', 'state_id'],
+  scan_tallies: ['scan_id', 'state_id', 'count'],
+  key_spans: ['resource_id', 'state_id', 'first_at', 'last_at'],
+  findings: [
+    'id',
+    'fingerprint',
+    'rule_id',
+    'rid',
+    'resource_type',
+    'name',
+    'account',
+    'region',
+    'project',
+    'owner',
+    'scope',
+    'severity',
+    'status',
+    'suppressed',
+    'message',
+    'first_seen_at',
+    'last_seen_at',
+    'first_scan_id',
+    'last_scan_id',
+  ],
+  finding_changes: ['finding_id', 'at_ms', 'scan_id', 'status', 'severity', 'suppressed'],
+  episodes: [
+    'id',
+    'finding_id',
+    'opened_at',
+    'opened_scan_id',
+    'resolved_at',
+    'resolved_scan_id',
+    'resolution',
+    'severity',
+  ],
+  access_denied: [
+    'event_id',
+    'event_time',
+    'at_ms',
+    'account',
+    'region',
+    'key',
+    'principal',
+    'event_name',
+    'error_code',
+  ],
+};
+
+/** True when the history holds nothing yet (the only history an import may fill). */
+export async function isEmpty(db: Sql): Promise<boolean> {
+  for (const { name } of HISTORY_TABLES) {
+    const row = await first(db.all<{ one: number }>(`SELECT 1 AS one FROM ${name} LIMIT 1`));
+    if (row) return false;
+  }
+  return true;
+}
+
+/**
+ * Inserts rows of history tables as they come, in multi-row statements. Throws on a table or
+ * column this schema does not have (the rows come from a file): the caller rolls back.
+ */
+export async function insertRows(
+  db: Sql,
+  rows: AsyncIterable<{ table: HistoryTable; row: Record<string, SqlValue> }>,
+): Promise<{ rows: number; scans: number }> {
+  let batch: { table: HistoryTable; columns: string[]; values: SqlValue[][] } | undefined;
+  let count = 0;
+  let scans = 0;
+  const flush = async () => {
+    if (!batch || batch.values.length === 0) return;
+    const tuple = `(${batch.columns.map(() => '?').join(', ')})`;
+    await db.run(
+      `INSERT INTO ${batch.table} (${batch.columns.join(', ')}) VALUES ${batch.values.map(() => tuple).join(', ')}`,
+      batch.values.flat(),
+    );
+    batch = undefined;
+  };
+  for await (const { table, row } of rows) {
+    const known = HISTORY_COLUMNS[table];
+    if (!known) throw new Error(`no table "${table}" in a history`);
+    const columns = Object.keys(row);
+    for (const column of columns)
+      if (!known.includes(column)) throw new Error(`no column "${column}" in table ${table}`);
+    if (!batch || batch.table !== table || batch.columns.join() !== columns.join()) {
+      await flush();
+      batch = { table, columns, values: [] };
+    }
+    batch.values.push(columns.map((c) => row[c] ?? null));
+    if (batch.values.length * columns.length >= 4000) await flush();
+    count++;
+    if (table === 'scans') scans++;
+  }
+  await flush();
+  return { rows: count, scans };
+}

@@ -1,0 +1,207 @@
+/**
+ * Terraform's built-in functions, one table entry each: every entry of FUNCTIONS and
+ * LAZY_FUNCTIONS runs here on arguments that pin down its result; a function not in the table,
+ * or named like a property every object inherits, is UNKNOWN; an UNKNOWN argument makes the call
+ * UNKNOWN with the argument's reason and inputs; work over the budget is UNKNOWN and reported.
+ */
+import { beforeAll, describe, expect, it } from 'vitest';
+import { Sym, Unknown, type Val } from '../../src/parsers/common/value.js';
+import { OVER_BUDGET } from '../../src/parsers/terraform/budget.js';
+import { evaluate, type Scope } from '../../src/parsers/terraform/expressions.js';
+import { FUNCTIONS, LAZY_FUNCTIONS } from '../../src/parsers/terraform/functions.js';
+import { type Expr, initHcl, parseHcl } from '../../src/parsers/terraform/hcl.js';
+
+beforeAll(async () => {
+  await initHcl();
+});
+
+function expression(text: string): Expr {
+  const parsed = parseHcl(`x = ${text}\n`);
+  if (!parsed.ok) throw new Error(`${text}: ${parsed.message}`);
+  const attribute = parsed.body.attributes.get('x');
+  if (!attribute) throw new Error(`${text}: no attribute`);
+  return attribute.expr;
+}
+
+/** Evaluates an expression with `var.name` set from `variables` (unset: UNKNOWN) and `file()` reading `files`. */
+function run(text: string, options: { budget?: { steps: number } } = {}) {
+  const reports: string[] = [];
+  const files: Record<string, string> = { 'policy.json': '{"Version":"2012-10-17"}' };
+  const variables: Record<string, Val> = { arn: new Sym('aws_kms_key.k.arn') };
+  const scope: Scope = {
+    file: 'main.tf',
+    reference: (root, steps, expr) => {
+      const first = steps[0];
+      const name = first && 'attr' in first ? first.attr : '';
+      if (root === 'var' && name in variables) return variables[name]!;
+      return new Unknown(expr.text, `${root}.${name} has no value`, [`${root}.${name}`]);
+    },
+    readFile: (path) => files[path],
+    overBudget: (_expr, what) => reports.push(what),
+    ...(options.budget ? { budget: options.budget } : {}),
+  };
+  return { value: plain(evaluate(expression(text), scope)), reports };
+}
+
+/** A value as data, UNKNOWN and symbolic values included, to compare exactly. */
+function plain(value: Val): unknown {
+  if (value instanceof Unknown)
+    return { unknown: value.expression, reason: value.reason, inputs: [...value.inputs] };
+  if (value instanceof Sym) return { sym: value.text };
+  if (Array.isArray(value)) return value.map(plain);
+  if (value !== null && typeof value === 'object')
+    return Object.fromEntries(Object.entries(value).map(([key, item]) => [key, plain(item)]));
+  return value;
+}
+
+/** One call per function of the table, and exactly what it yields. */
+const CASES: Record<string, [string, unknown]> = {
+  jsonencode: ['jsonencode({ a = 1, b = [true, null] })', '{"a":1,"b":[true,null]}'],
+  jsondecode: ['jsondecode("{\\"k\\": [1, 2]}")', { k: [1, 2] }],
+  yamldecode: ['yamldecode("a: 1\\nb: [x, y]")', { a: 1, b: ['x', 'y'] }],
+  file: ['file("policy.json")', '{"Version":"2012-10-17"}'],
+  templatefile: [
+    'templatefile("t.tpl", {})',
+    { unknown: 'templatefile("t.tpl", {})', reason: 'templatefile() is not evaluated', inputs: [] },
+  ],
+  merge: ['merge({ a = 1, b = 2 }, { b = 3 })', { a: 1, b: 3 }],
+  concat: ['concat(["a"], ["b", "c"])', ['a', 'b', 'c']],
+  flatten: ['flatten([["a", ["b"]], "c"])', ['a', 'b', 'c']],
+  compact: ['compact(["a", "", null, "b"])', ['a', 'b']],
+  distinct: ['distinct(["a", "b", "a"])', ['a', 'b']],
+  lookup: ['lookup({ a = "x" }, "b", "d")', 'd'],
+  element: ['element(["a", "b", "c"], 4)', 'b'],
+  one: ['one(["only"])', 'only'],
+  keys: ['keys({ b = 1, a = 2 })', ['a', 'b']],
+  values: ['values({ b = 1, a = 2 })', [2, 1]],
+  length: ['length({ a = 1, b = 2 })', 2],
+  contains: ['contains(["a", "b"], "b")', true],
+  zipmap: ['zipmap(["a", "b"], [1, 2])', { a: 1, b: 2 }],
+  coalesce: ['coalesce("", null, "x")', 'x'],
+  coalescelist: ['coalescelist([], ["a"])', ['a']],
+  tolist: ['tolist({ a = 1 })', [1]],
+  toset: ['toset(["a"])', ['a']],
+  tomap: ['tomap({ a = 1 })', { a: 1 }],
+  toobject: ['toobject({ a = 1 })', { a: 1 }],
+  tostring: ['tostring(12)', '12'],
+  tonumber: ['tonumber("42")', 42],
+  tobool: ['tobool("true")', true],
+  nonsensitive: ['nonsensitive("s")', 's'],
+  sensitive: ['sensitive("s")', 's'],
+  lower: ['lower("AbC")', 'abc'],
+  upper: ['upper("AbC")', 'ABC'],
+  trimspace: ['trimspace("  x ")', 'x'],
+  title: ['title("hello world")', 'Hello World'],
+  join: ['join("-", ["a", "b"])', 'a-b'],
+  split: ['split(",", "a,b")', ['a', 'b']],
+  replace: ['replace("a-b-c", "-", "+")', 'a+b+c'],
+  format: ['format("%s:%d %q", "a", 1, "b")', 'a:1 "b"'],
+  substr: ['substr("abcdef", 1, 3)', 'bcd'],
+  startswith: ['startswith("abc", "ab")', true],
+  endswith: ['endswith("abc", "ab")', false],
+  max: ['max(1, 5, 3)', 5],
+  min: ['min(4, 2, 3)', 2],
+  abs: ['abs(-3)', 3],
+  range: ['range(1, 7, 2)', [1, 3, 5]],
+  sort: ['sort(["b", "c", "a"])', ['a', 'b', 'c']],
+  reverse: ['reverse(["a", "b"])', ['b', 'a']],
+  alltrue: ['alltrue([true, "true", false])', false],
+  anytrue: ['anytrue([false, true])', true],
+  sum: ['sum([1, 2, 3])', 6],
+  try: ['try(var.unset, "fallback")', 'fallback'],
+  can: ['can(var.unset)', false],
+};
+
+describe('the function table', () => {
+  it('every function of the table has a case, and every case a function', () => {
+    expect(Object.keys(CASES).sort()).toEqual(
+      [...Object.keys(FUNCTIONS), ...Object.keys(LAZY_FUNCTIONS)].sort(),
+    );
+  });
+
+  it.each(Object.entries(CASES))('%s', (_name, [text, expected]) => {
+    expect(run(text)).toEqual({ value: expected, reports: [] });
+  });
+
+  it('a provider:: prefix is dropped before the lookup', () => {
+    expect(run('provider::aws::upper("a")').value).toBe('A');
+  });
+});
+
+describe('what the table does not evaluate is UNKNOWN', () => {
+  it.each([
+    'nosuch("a")',
+    'constructor("a")',
+    'toString()',
+    'hasOwnProperty("x")',
+    'valueOf()',
+    'provider::aws::arn_parse("arn")',
+  ])('%s', (text) => {
+    const name = text.slice(0, text.indexOf('('));
+    expect(run(text)).toEqual({
+      value: { unknown: text, reason: `function ${name}() is not evaluated`, inputs: [] },
+      reports: [],
+    });
+  });
+
+  it('can() without an argument is UNKNOWN, not an internal error', () => {
+    expect(run('can()')).toEqual({
+      value: { unknown: 'can()', reason: 'can() needs an expression to try', inputs: [] },
+      reports: [],
+    });
+  });
+
+  it('an UNKNOWN argument makes the call UNKNOWN, with its reason and inputs', () => {
+    expect(run('upper(var.unset)').value).toEqual({
+      unknown: 'upper(var.unset)',
+      reason: 'var.unset has no value',
+      inputs: ['var.unset'],
+    });
+  });
+
+  it('a value known only after apply stays symbolic where it is passed through, and is not a known string', () => {
+    expect(run('jsonencode({ Resource = var.arn })').value).toEqual({
+      sym: '{"Resource":"aws_kms_key.k.arn"}',
+    });
+    expect(run('lower(var.arn)').value).toEqual({
+      unknown: 'lower(var.arn)',
+      reason: 'not a known string',
+      inputs: [],
+    });
+  });
+
+  it('lookup finds a known key even when the default is UNKNOWN; a missing key falls to it', () => {
+    expect(run('lookup({ a = "x" }, "a", var.unset)').value).toBe('x');
+    expect(run('lookup({ a = "x" }, "b", var.unset)').value).toEqual({
+      unknown: 'var.unset',
+      reason: 'var.unset has no value',
+      inputs: ['var.unset'],
+    });
+  });
+});
+
+describe('functions charge the expression budget', () => {
+  it.each([
+    ['range(1000000000)', 'range() of 1000000000 numbers'],
+    [
+      'replace("aaaaaaaaaaaaaaaaaaaaaaaaaaaaa!", "/(a+)+$/", "")',
+      'a regular expression that could take too long',
+    ],
+    ['concat(range(60000), range(60000))', 'it builds a list of 120000 items'],
+  ])('%s', (text, what) => {
+    expect(run(text)).toEqual({
+      value: { unknown: text, reason: `${what}: ${OVER_BUDGET}, so it is not evaluated`, inputs: [] },
+      reports: [what],
+    });
+  });
+
+  it('a regular expression with one quantifier on a short subject is run', () => {
+    expect(run('replace("key/X1-X2", "/X[0-9]/", "k")').value).toBe('key/k-k');
+  });
+
+  it('what a function does is charged to the evaluation it belongs to', () => {
+    const budget = { steps: 1_000_000 };
+    run('range(50000)', { budget });
+    expect(budget.steps).toBeLessThan(1_000_000 - 50_000);
+  });
+});

@@ -1,0 +1,49 @@
+/**
+ * What `--db` names: a path or `sqlite:PATH` (SQLite), a `postgres://` or `postgresql://` URL
+ * (PostgreSQL), any other URL refused; and every URL printed with its password hidden.
+ */
+import { describe, expect, it } from 'vitest';
+import { runCli } from '../../src/cli/main.js';
+import { isPostgresTarget, redactTarget, sqlitePath } from '../../src/store/store.js';
+import { memoryIo } from '../helpers/io.js';
+
+describe('history targets', () => {
+  it.each([
+    ['postgres://ana:s3cret@db.internal:5432/history', 'postgres://ana:***@db.internal:5432/history'],
+    ['postgresql://ana:p%40ss%3Aword@db/history', 'postgresql://ana:***@db/history'],
+    ['POSTGRES://ana:s3cret@db/history', 'postgres://ana:***@db/history'],
+    ['postgres://ana@db/history', 'postgres://ana@db/history'],
+    [
+      'postgres://db/history?sslmode=require&password=s3cret',
+      'postgres://db/history?sslmode=require&password=***',
+    ],
+    ['mysql://root:s3cret@db/history', 'mysql://root:***@db/history'],
+    ['postgres://ana:s3cret@[::1/history', 'postgres://***@[::1/history'],
+    ['/home/ana/history.db', '/home/ana/history.db'],
+    ['sqlite:/home/ana/history.db', 'sqlite:/home/ana/history.db'],
+  ])('%s is printed as %s', (target, printed) => {
+    expect(redactTarget(target)).toBe(printed);
+    expect(redactTarget(target)).not.toContain('s3cret');
+  });
+
+  it('tells PostgreSQL URLs from SQLite paths', () => {
+    expect(
+      ['postgres://h/d', 'postgresql://h/d', 'Postgres://h/d', 'sqlite:/a.db', '/a.db', 'postgres.db'].map(
+        isPostgresTarget,
+      ),
+    ).toEqual([true, true, true, false, false, false]);
+    expect(sqlitePath('sqlite:/a/b.db')).toBe('/a/b.db');
+    expect(sqlitePath('SQLite:rel.db')).toBe('rel.db');
+    expect(sqlitePath('/a/b.db')).toBe('/a/b.db');
+  });
+
+  it('refuses a URL of another database, password hidden, exit 2, without creating a file', async () => {
+    const io = memoryIo({ cwd: '/nonexistent-cwd' });
+    const code = await runCli(['history', '--db', 'mysql://root:s3cret@db/history'], io);
+    expect(code).toBe(2);
+    expect(io.err()).toBe(
+      'hyperpod-cmk: mysql://root:***@db/history: is not a history database this version can open\n' +
+        '  hint: pass --db a file path, sqlite:PATH or postgres://USER@HOST/DATABASE\n',
+    );
+  });
+});
