@@ -23,7 +23,7 @@ import { FORMATS, formatForPath, REPORTERS, ReportUnavailable } from '../reporte
 import { RULES } from '../rules/registry.js';
 import { inputError } from './errors.js';
 import { type Io, useColor } from './io.js';
-import type { OptionSpec } from './spec.js';
+import { defineOptions, type OptionsOf } from './spec.js';
 
 export interface ReportOptions {
   /** The format of stdout (and of a lone `-o PATH` given with `--format`); default table. */
@@ -84,118 +84,116 @@ export interface ReportOptionDefaults {
   failOn?: Severity | 'none';
 }
 
-export const reportOptions = (
-  formats: readonly string[] = FORMATS,
-  defaults: ReportOptionDefaults = {},
-): OptionSpec[] => [
-  {
-    flags: '--format <format>',
-    description: 'format of the report on stdout (default: table)',
-    choices: formats,
-    env: 'HYPERPOD_CMK_FORMAT',
-  },
-  {
-    flags: '-o, --output <[format=]file>',
-    description:
-      'also write the report to a file, in the format its name ends with (.json .sarif .csv .md .html ...) or ' +
-      'as FORMAT=FILE; repeatable; the table stays on stdout (a lone -o FILE with --format takes that format, unless its name says another)',
-    repeatable: true,
-    env: 'HYPERPOD_CMK_OUTPUT',
-  },
-  {
-    flags: '--fail-on <severity>',
-    description: 'exit 1 when a finding at or above this severity fails; none: report only, exit 0',
-    choices: [...SEVERITIES, 'none'],
-    default: defaults.failOn ?? 'low',
-    env: 'HYPERPOD_CMK_FAIL_ON',
-  },
-  {
-    flags: '--unknown <mode>',
-    description:
-      'how UNKNOWN results count: fail (exit 3 when nothing failed but something is unknown) or warn (reported, exit unaffected)',
-    choices: UNKNOWN_MODES,
-    default: defaults.unknown ?? 'fail',
-    env: 'HYPERPOD_CMK_UNKNOWN',
-  },
-  {
-    flags: '--rule <id>',
-    description:
-      'run only these rules: ids or globs such as "kms-*" (repeatable); a rule the config turns off runs when named by its exact id',
-    repeatable: true,
-    env: 'HYPERPOD_CMK_RULE',
-  },
-  {
-    flags: '--skip-rule <id>',
-    description: 'do not run these rules: ids or globs (repeatable); wins over --rule',
-    repeatable: true,
-    env: 'HYPERPOD_CMK_SKIP_RULE',
-  },
-  {
-    flags: '--severity <severity>',
-    description: 'report only findings at or above this severity (after config severity overrides)',
-    choices: SEVERITIES,
-    env: 'HYPERPOD_CMK_SEVERITY',
-  },
-  {
-    flags: '--baseline <file>',
-    description: 'findings recorded in this baseline file are reported as baseline and do not fail the run',
-    env: 'HYPERPOD_CMK_BASELINE',
-  },
-  {
-    flags: '--create-baseline <file>',
-    description: "record this run's FAIL and UNKNOWN findings (not suppressed) in a baseline file",
-  },
-  {
-    flags: '--config <file>',
-    description: `config file (default: ${DEFAULT_CONFIG_FILE} if present)`,
-    env: 'HYPERPOD_CMK_CONFIG',
-  },
-  {
-    flags: '--no-config',
-    description: `ignore ${DEFAULT_CONFIG_FILE} in the working directory and use the defaults (CI on untrusted changes)`,
-  },
-  {
-    flags: '--now <time>',
-    description: 'the clock, ISO-8601: audit the past, or make a run reproducible',
-    parse: parseNow,
-  },
-  {
-    flags: '--limit <n>',
-    description: 'resources listed per rule in the table format (0: all)',
-    default: 10,
-    parse: parseLimit,
-    env: 'HYPERPOD_CMK_LIMIT',
-  },
-  {
-    flags: '--quiet',
-    description: 'table: the summary and the failures only',
-    env: 'HYPERPOD_CMK_QUIET',
-  },
-  {
-    flags: '--compact',
-    description: 'table: no remediation text',
-    env: 'HYPERPOD_CMK_COMPACT',
-  },
-  {
-    flags: '--base-dir <dir>',
-    description:
-      'repository root for the paths in sarif, github, gitlab and junit reports (default: the git work tree of the first path scanned, else the working directory)',
-    env: 'HYPERPOD_CMK_BASE_DIR',
-  },
-];
+export const reportOptions = (formats: readonly string[] = FORMATS, defaults: ReportOptionDefaults = {}) =>
+  defineOptions([
+    {
+      flags: '--format <format>',
+      description: 'format of the report on stdout (default: table)',
+      choices: formats,
+      env: 'HYPERPOD_CMK_FORMAT',
+    },
+    {
+      flags: '-o, --output <[format=]file>',
+      description:
+        'also write the report to a file, in the format its name ends with (.json .sarif .csv .md .html ...) or ' +
+        'as FORMAT=FILE; repeatable; the table stays on stdout (a lone -o FILE with --format takes that format, unless its name says another)',
+      repeatable: true,
+      env: 'HYPERPOD_CMK_OUTPUT',
+    },
+    {
+      flags: '--fail-on <severity>',
+      description: 'exit 1 when a finding at or above this severity fails; none: report only, exit 0',
+      choices: [...SEVERITIES, 'none'],
+      default: defaults.failOn ?? 'low',
+      env: 'HYPERPOD_CMK_FAIL_ON',
+    },
+    {
+      flags: '--unknown <mode>',
+      description:
+        'how UNKNOWN results count: fail (exit 3 when nothing failed but something is unknown) or warn (reported, exit unaffected)',
+      choices: UNKNOWN_MODES,
+      default: defaults.unknown ?? 'fail',
+      env: 'HYPERPOD_CMK_UNKNOWN',
+    },
+    {
+      flags: '--rule <id>',
+      description:
+        'run only these rules: ids or globs such as "kms-*" (repeatable); a rule the config turns off runs when named by its exact id',
+      repeatable: true,
+      env: 'HYPERPOD_CMK_RULE',
+    },
+    {
+      flags: '--skip-rule <id>',
+      description: 'do not run these rules: ids or globs (repeatable); wins over --rule',
+      repeatable: true,
+      env: 'HYPERPOD_CMK_SKIP_RULE',
+    },
+    {
+      flags: '--severity <severity>',
+      description: 'report only findings at or above this severity (after config severity overrides)',
+      choices: SEVERITIES,
+      env: 'HYPERPOD_CMK_SEVERITY',
+    },
+    {
+      flags: '--baseline <file>',
+      description: 'findings recorded in this baseline file are reported as baseline and do not fail the run',
+      env: 'HYPERPOD_CMK_BASELINE',
+    },
+    {
+      flags: '--create-baseline <file>',
+      description: "record this run's FAIL and UNKNOWN findings (not suppressed) in a baseline file",
+    },
+    {
+      flags: '--config <file>',
+      description: `config file (default: ${DEFAULT_CONFIG_FILE} if present)`,
+      env: 'HYPERPOD_CMK_CONFIG',
+    },
+    {
+      flags: '--no-config',
+      description: `ignore ${DEFAULT_CONFIG_FILE} in the working directory and use the defaults (CI on untrusted changes)`,
+    },
+    {
+      flags: '--now <time>',
+      description: 'the clock, ISO-8601: audit the past, or make a run reproducible',
+      parse: parseNow,
+    },
+    {
+      flags: '--limit <n>',
+      description: 'resources listed per rule in the table format (0: all)',
+      default: 10,
+      parse: parseLimit,
+      env: 'HYPERPOD_CMK_LIMIT',
+    },
+    {
+      flags: '--quiet',
+      description: 'table: the summary and the failures only',
+      env: 'HYPERPOD_CMK_QUIET',
+    },
+    {
+      flags: '--compact',
+      description: 'table: no remediation text',
+      env: 'HYPERPOD_CMK_COMPACT',
+    },
+    {
+      flags: '--base-dir <dir>',
+      description:
+        'repository root for the paths in sarif, github, gitlab and junit reports (default: the git work tree of the first path scanned, else the working directory)',
+      env: 'HYPERPOD_CMK_BASE_DIR',
+    },
+  ]);
 
-const stringList = (value: unknown): string[] =>
-  Array.isArray(value) ? value.filter((item): item is string => typeof item === 'string') : [];
+/** The report options as commander parsed them (a command may declare only some: `collect` has --config). */
+export type ReportFlags = Partial<OptionsOf<ReturnType<typeof reportOptions>>>;
 
-export function reportOptionsFrom(options: Record<string, unknown>): ReportOptions {
-  const outputs = typeof options.output === 'string' ? [options.output] : stringList(options.output);
+export function reportOptionsFrom(options: ReportFlags): ReportOptions {
+  const outputs = options.output ?? [];
   return {
-    format: String(options.format ?? 'table'),
+    format: options.format ?? 'table',
     formatGiven: typeof options.format === 'string',
     outputs,
     ...(outputs.length === 1 ? { output: outputs[0]! } : {}),
-    failOn: (options.failOn as Severity | 'none' | undefined) ?? 'low',
-    unknown: (options.unknown as UnknownMode | undefined) ?? 'fail',
+    failOn: options.failOn ?? 'low',
+    unknown: options.unknown ?? 'fail',
     ...(typeof options.config === 'string' ? { config: options.config } : {}),
     ...(options.config === false ? { noConfig: true } : {}),
     ...(options.now instanceof Date ? { now: options.now } : {}),
@@ -203,9 +201,9 @@ export function reportOptionsFrom(options: Record<string, unknown>): ReportOptio
     ...(typeof options.baseDir === 'string' ? { baseDir: options.baseDir } : {}),
     quiet: options.quiet === true,
     compact: options.compact === true,
-    rules: stringList(options.rule),
-    skipRules: stringList(options.skipRule),
-    ...(typeof options.severity === 'string' ? { severity: options.severity as Severity } : {}),
+    rules: options.rule ?? [],
+    skipRules: options.skipRule ?? [],
+    ...(typeof options.severity === 'string' ? { severity: options.severity } : {}),
     ...(typeof options.baseline === 'string' ? { baseline: options.baseline } : {}),
     ...(typeof options.createBaseline === 'string' ? { createBaseline: options.createBaseline } : {}),
   };

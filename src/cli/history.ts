@@ -2,7 +2,7 @@
  * History for the commands: `--db FILE` / $HYPERPOD_CMK_DB / the per-user default, `--no-save`, and
  * the one-line save step that evaluate (and scan) call after emitting their report:
  *
- *   const saved = await saveToHistory(io, raw, report, inventory);   // an exit code when saving failed
+ *   const saved = await saveToHistory(io, flags, report, inventory);   // an exit code when saving failed
  */
 
 import { scanRecord } from '../history/record.js';
@@ -13,18 +13,21 @@ import type { HistoryStore } from '../store/store.js';
 import { absolute } from './common.js';
 import { formatInputError, inputError } from './errors.js';
 import type { Io } from './io.js';
-import type { OptionSpec } from './spec.js';
+import { defineOptions, type OptionsOf } from './spec.js';
 
 const DB_DESCRIPTION = `history database: a SQLite file, or a postgres://USER@HOST/DATABASE URL (default: $${DB_ENV}, else a file in the per-user data directory)`;
 
 /** `--db` and `--no-save`, for commands that save what they scan. */
-export const saveOptions: OptionSpec[] = [
+export const saveOptions = defineOptions([
   { flags: '--db <target>', description: DB_DESCRIPTION },
   { flags: '--no-save', description: 'do not save this scan to history' },
-];
+]);
 
 /** `--db`, for commands that read history. */
-export const readOptions: OptionSpec[] = [{ flags: '--db <target>', description: DB_DESCRIPTION }];
+export const readOptions = defineOptions([{ flags: '--db <target>', description: DB_DESCRIPTION }]);
+
+/** `--db` and `--no-save` as commander parsed them (a reader has no `save`). */
+export type HistoryFlags = Partial<OptionsOf<typeof saveOptions>>;
 
 /**
  * A history target as given: a URL (`postgres://...`) as it is, a path (or `sqlite:PATH`) made
@@ -39,7 +42,7 @@ export function historyTarget(io: Io, given: string): string {
 }
 
 /** The database: --db, else $HYPERPOD_CMK_DB, else the platform default; undefined when none. */
-export function dbPath(io: Io, raw: Record<string, unknown>): string | undefined {
+export function dbPath(io: Io, raw: HistoryFlags): string | undefined {
   if (typeof raw.db === 'string') return historyTarget(io, raw.db);
   const fromEnv = io.env[DB_ENV];
   if (fromEnv) return historyTarget(io, fromEnv);
@@ -78,7 +81,7 @@ async function guarded(store: HistoryStore): Promise<HistoryStore> {
 }
 
 /** Opens history for reading: a missing database is an input error (exit 2) with a hint. */
-export async function openForReading(io: Io, raw: Record<string, unknown>): Promise<HistoryStore> {
+export async function openForReading(io: Io, raw: HistoryFlags): Promise<HistoryStore> {
   const path = dbPath(io, raw);
   if (!path)
     throw inputError({
@@ -101,7 +104,7 @@ export async function openForReading(io: Io, raw: Record<string, unknown>): Prom
  */
 export async function saveToHistory(
   io: Io,
-  raw: Record<string, unknown>,
+  raw: HistoryFlags,
   report: Report,
   inventory?: Pick<Inventory, 'accounts' | 'events'>,
   options: { explicitOnly?: boolean } = {},

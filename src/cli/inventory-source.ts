@@ -13,8 +13,8 @@ import { DEMO_CONFIG_URL } from './commands/demo.js';
 import { loadConfig, parseNow, readInput } from './common.js';
 import { inputError } from './errors.js';
 import type { Io } from './io.js';
-import { collectLive, collectOptionsFrom, scopeOptions } from './live.js';
-import type { OptionSpec } from './spec.js';
+import { collectLive, collectOptionsFrom, type ScopeFlags, scopeOptions } from './live.js';
+import { defineOptions, type OptionsOf } from './spec.js';
 
 export interface EstateSource {
   inventory: Inventory;
@@ -25,24 +25,30 @@ export interface EstateSource {
   issues: SourceIssue[];
 }
 
-export const sourceOptions = (kinds: { iac: boolean; live: boolean }): OptionSpec[] => [
-  { flags: '--from <file>', description: 'inventory snapshot (from `collect -o FILE` or `demo --export`)' },
-  { flags: '--demo', description: 'use the bundled demo estate (and its config unless --config is given)' },
-  ...(kinds.iac
-    ? [{ flags: '--iac <path...>', description: 'infrastructure-as-code to read the clusters and keys from' }]
-    : []),
-  { flags: '--config <file>', description: 'config file (default: hyperpod-cmk.yaml if present)' },
-  { flags: '--now <time>', description: 'the clock, ISO-8601', parse: parseNow },
-  ...(kinds.live ? scopeOptions : []),
-];
+const iacOption = defineOptions([
+  { flags: '--iac <path...>', description: 'infrastructure-as-code to read the clusters and keys from' },
+]);
+
+export const sourceOptions = (kinds: { iac: boolean; live: boolean }) =>
+  defineOptions([
+    { flags: '--from <file>', description: 'inventory snapshot (from `collect -o FILE` or `demo --export`)' },
+    { flags: '--demo', description: 'use the bundled demo estate (and its config unless --config is given)' },
+    ...(kinds.iac ? iacOption : []),
+    { flags: '--config <file>', description: 'config file (default: hyperpod-cmk.yaml if present)' },
+    { flags: '--now <time>', description: 'the clock, ISO-8601', parse: parseNow },
+    ...(kinds.live ? scopeOptions : []),
+  ]);
+
+/** The source options as commander parsed them (`--iac` and the scope only where the command has them). */
+export type SourceFlags = Partial<OptionsOf<ReturnType<typeof sourceOptions>> & ScopeFlags>;
 
 export async function readEstate(
-  raw: Record<string, unknown>,
+  raw: SourceFlags,
   io: Io,
   kinds: { iac: boolean; live: boolean },
   usage: string,
 ): Promise<EstateSource> {
-  const iacPaths = (raw.iac as string[] | undefined) ?? [];
+  const iacPaths = raw.iac ?? [];
   const given = [
     typeof raw.from === 'string' && '--from',
     raw.demo === true && '--demo',

@@ -21,13 +21,13 @@ import { RULES } from '../rules/registry.js';
 import { inputError } from './errors.js';
 import type { Io } from './io.js';
 import { progressLine } from './progress.js';
-import type { OptionSpec } from './spec.js';
+import { defineOptions, type OptionsOf } from './spec.js';
 
 /** Matches the collector's default; kept here so that parsing flags does not load the AWS SDK. */
 const DEFAULT_CONCURRENCY = 16;
 
-function parseRegion(value: string, previous: unknown): string[] {
-  const list = Array.isArray(previous) ? [...(previous as string[])] : [];
+function parseRegion(value: string, previous: string[] | undefined): string[] {
+  const list = [...(previous ?? [])];
   for (const region of value
     .split(',')
     .map((part) => part.trim())
@@ -118,7 +118,7 @@ function parseEndpoint(value: string): string {
   return value;
 }
 
-export const scopeOptions: OptionSpec[] = [
+export const scopeOptions = defineOptions([
   {
     flags: '--profile <name>',
     description: 'AWS profile (default: the standard credential chain)',
@@ -162,20 +162,23 @@ export const scopeOptions: OptionSpec[] = [
     env: 'AWS_ENDPOINT_URL',
     parse: parseEndpoint,
   },
-];
+]);
+
+/** The scope options as commander parsed them. */
+export type ScopeFlags = OptionsOf<typeof scopeOptions>;
 
 export const SHARD_ENV = 'HYPERPOD_CMK_SHARD';
 export const ROUND_ENV = 'HYPERPOD_CMK_ROUND';
 
 /** `scan --org --shard K/N --round ID`: one stable slice of the organization, saved as part of a round. */
-export const shardOptions: OptionSpec[] = [
+export const shardOptions = defineOptions([
   {
     flags: '--shard <K/N>',
     description:
       `with --org, scan only the K-th of N stable slices of the accounts (an account is in slice sha256(id) mod N + 1; ` +
       `N at most ${MAX_SHARDS}): run the N shards in parallel and their history adds up to one scan`,
     env: SHARD_ENV,
-    parse: (value) => {
+    parse: (value: string): Shard => {
       const shard = parseShard(value);
       if (!shard.ok) throw inputError(shard.error);
       return shard.value;
@@ -186,17 +189,24 @@ export const shardOptions: OptionSpec[] = [
     description:
       'the run the shard belongs to, shared by its N shards (default: $GITHUB_RUN_ID, else $CI_PIPELINE_ID, else the UTC day)',
     env: ROUND_ENV,
-    parse: (value) => {
+    parse: (value: string): string => {
       const round = parseRound(value);
       if (!round.ok) throw inputError(round.error);
       return round.value;
     },
   },
-];
+]);
+
+/** The shard options as commander parsed them. */
+export type ShardFlags = OptionsOf<typeof shardOptions>;
 
 /** The shard and round of a sharded scan (undefined when unsharded); bad combinations are input errors. */
-export function shardFrom(raw: Record<string, unknown>, io: Io, now: Date): ShardOfRound | undefined {
-  const shard = raw.shard as Shard | undefined;
+export function shardFrom(
+  raw: Partial<ShardFlags> & Pick<Partial<ScopeFlags>, 'org'>,
+  io: Io,
+  now: Date,
+): ShardOfRound | undefined {
+  const shard = raw.shard;
   if (!shard) {
     if (typeof raw.round === 'string')
       throw inputError({
@@ -219,11 +229,11 @@ export function shardFrom(raw: Record<string, unknown>, io: Io, now: Date): Shar
 
 /** The collector options from the parsed flags and the config; throws an input error for bad combinations. */
 export function collectOptionsFrom(
-  raw: Record<string, unknown>,
+  raw: Partial<ScopeFlags> & Partial<ShardFlags>,
   config: ResolvedConfig,
   io: Io,
 ): CollectOptions {
-  const regions = raw.region as string[] | undefined;
+  const regions = raw.region;
   if (regions && raw.allRegions)
     throw inputError({
       code: 'usage.regions',
@@ -259,9 +269,9 @@ export function collectOptionsFrom(
   return {
     ...(regions ? { regions } : {}),
     ...(raw.allRegions ? { allRegions: true } : {}),
-    ...(raw.accounts ? { accounts: raw.accounts as string[] } : {}),
+    ...(raw.accounts ? { accounts: raw.accounts } : {}),
     ...(raw.org ? { org: true } : {}),
-    ...(raw.org && raw.shard ? { shard: raw.shard as Shard } : {}),
+    ...(raw.org && raw.shard ? { shard: raw.shard } : {}),
     ...(typeof raw.roleName === 'string' ? { roleName: raw.roleName } : {}),
     ...(typeof raw.externalId === 'string' ? { externalId: raw.externalId } : {}),
     ...(typeof raw.profile === 'string' && raw.profile ? { profile: raw.profile } : {}),

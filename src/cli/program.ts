@@ -10,6 +10,10 @@ export interface ProgramResult {
   code?: number;
 }
 
+/** The values a repeatable option without `parse` collected so far (its own earlier lists). */
+const collected = (previous: unknown): string[] =>
+  Array.isArray(previous) ? previous.filter((item): item is string => typeof item === 'string') : [];
+
 const TRUE_WORDS = new Set(['1', 'true', 'yes', 'on']);
 const FALSE_WORDS = new Set(['0', 'false', 'no', 'off']);
 
@@ -39,9 +43,7 @@ function fromEnvironment(spec: OptionSpec, name: string, text: string): unknown 
   let value: unknown;
   for (const item of text.split(',').map((part) => part.trim())) {
     if (item === '') continue;
-    value = spec.parse
-      ? parseOne(item, value)
-      : [...((value as string[] | undefined) ?? []), parseOne(item, undefined)];
+    value = spec.parse ? parseOne(item, value) : [...collected(value), parseOne(item, undefined)];
   }
   return value ?? [];
 }
@@ -72,9 +74,12 @@ function toOption(spec: OptionSpec, env: Io['env']): Option {
         });
       const before = first ? undefined : previous;
       if (spec.parse) return spec.parse(value, before);
-      return spec.repeatable ? [...((before as string[] | undefined) ?? []), value] : value;
+      return spec.repeatable ? [...collected(before), value] : value;
     });
-  } else if (spec.parse) option.argParser(spec.parse as (value: string, previous: unknown) => unknown);
+  } else if (spec.parse) {
+    const parse = spec.parse;
+    option.argParser((value: string, previous: unknown) => parse(value, previous));
+  }
   const fromEnv = spec.env ? env[spec.env] : undefined;
   if (spec.env && fromEnv !== undefined && fromEnv !== '') {
     option.default(fromEnvironment(spec, spec.env, fromEnv), `$${spec.env}`);
@@ -98,10 +103,8 @@ function addCommand(parent: Command, spec: CommandSpec, io: Io, result: ProgramR
   for (const sub of spec.subcommands ?? []) addCommand(command, sub, io, result);
   const run = spec.run;
   if (run) {
-    command.action(async (...params: unknown[]) => {
-      const cmd = params[params.length - 1] as Command;
-      const args = cmd.args.flat();
-      result.code = await run(args, cmd.opts(), io);
+    command.action(async () => {
+      result.code = await run(command.args.flat(), command.opts(), io);
     });
   }
 }

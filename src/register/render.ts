@@ -1,8 +1,7 @@
 /** The key register as Markdown, CSV and HTML: one set of columns, each format's own escaping. Pure. */
 
 import { csvCell } from '../reporters/csv.js';
-import { escapeControl, markdownText } from '../reporters/escape.js';
-import { escapeHtml } from '../reporters/html/render.js';
+import { escapeControl, html, markdownText } from '../reporters/escape.js';
 import type { Known, RegisterEntry } from './build.js';
 
 const isUnknown = <T>(value: Known<T>): value is { unknown: string } =>
@@ -122,12 +121,14 @@ export function renderRegisterCsv(entries: readonly RegisterEntry[]): string {
 }
 
 export function renderRegisterHtml(entries: readonly RegisterEntry[], meta: RegisterMeta): string {
-  const e = (text: string) => escapeHtml(escapeControl(text));
-  const head = REGISTER_COLUMNS.map((c) => `<th scope="col">${e(c.header)}</th>`).join('');
-  const body = entries
-    .map((entry) => `<tr>${REGISTER_COLUMNS.map((c) => `<td>${e(c.value(entry))}</td>`).join('')}</tr>`)
-    .join('\n');
-  return `<!doctype html>
+  // Control and bidi characters as visible escapes; `html` escapes the markup.
+  const e = escapeControl;
+  const head = REGISTER_COLUMNS.map((c) => html`<th scope="col">${e(c.header)}</th>`);
+  const body = entries.map(
+    (entry, i) =>
+      html`${i ? '\n' : ''}<tr>${REGISTER_COLUMNS.map((c) => html`<td>${e(c.value(entry))}</td>`)}</tr>`,
+  );
+  return html`<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
 <meta http-equiv="Content-Security-Policy" content="default-src 'none'; style-src 'unsafe-inline'">
 <title>Key register</title>
@@ -139,5 +140,5 @@ export function renderRegisterHtml(entries: readonly RegisterEntry[], meta: Regi
 ${body}
 </tbody></table></div>
 </body></html>
-`;
+`.toString();
 }

@@ -119,3 +119,107 @@ export function markdownCode(value: unknown): string {
   const pad = text.startsWith('`') || text.endsWith('`') ? ' ' : '';
   return `${fence}${pad}${text}${pad}${fence}`;
 }
+
+/**
+ * HTML: one tagged template, `html`, builds every HTML page the tool writes. Every value
+ * interpolated into it is escaped (`& < > " '`, so it is inert in text and in a quoted attribute)
+ * unless it is an `Html` fragment: the result of another `html` call, or of the helpers below that
+ * make a value safe for one context (a URL, JSON in a script). A value a renderer forgets to escape
+ * is escaped anyway; to put markup in a page, it must be built with `html`.
+ *
+ * The template refuses, when it runs, the contexts where escaping is not enough: a value right after
+ * `=` (an unquoted attribute), inside an event-handler (`on...=`), `style` or `href`/`src` attribute
+ * (use `safeUrl`), and inside `<script>` or `<style>` (use `scriptJson`).
+ */
+export class Html {
+  readonly #text: string;
+  constructor(text: string) {
+    this.#text = text;
+  }
+  toString(): string {
+    return this.#text;
+  }
+}
+
+/** What `html` accepts: escaped text, numbers, fragments, lists of them; nothing for null, undefined and false. */
+export type HtmlValue = Html | string | number | boolean | null | undefined | readonly HtmlValue[];
+
+const HTML_ESCAPES: Record<string, string> = {
+  '&': '&amp;',
+  '<': '&lt;',
+  '>': '&gt;',
+  '"': '&quot;',
+  "'": '&#39;',
+};
+
+/** Text as HTML: `& < > " '` as entities, so it is inert in an element or a quoted attribute. */
+export const escapeHtml = (value: unknown): string =>
+  String(value ?? '').replace(/[&<>"']/g, (char) => HTML_ESCAPES[char]!);
+
+/** An attribute whose value a tenant's text must never set, whatever its escaping. */
+const UNSAFE_ATTRIBUTE =
+  /\s(?:on[a-z]+|style|href|src|srcset|action|formaction|xlink:href)\s*=\s*["']?[^"'>]*$/i;
+
+function checkContext(before: string, value: HtmlValue): void {
+  if (value instanceof Html || value === null || value === undefined || value === false) return;
+  if (/=\s*$/.test(before))
+    throw new Error(`html: a value in an unquoted attribute (after "${before.slice(-40)}"): quote it`);
+  if (UNSAFE_ATTRIBUTE.test(before))
+    throw new Error(
+      `html: a value in a URL, style or event-handler attribute (after "${before.slice(-40)}"): use safeUrl`,
+    );
+  const lower = before.toLowerCase();
+  for (const element of ['script', 'style'])
+    if (lower.lastIndexOf(`<${element}`) > lower.lastIndexOf(`</${element}`))
+      throw new Error(`html: a value inside <${element}>: use scriptJson`);
+}
+
+function htmlOf(value: HtmlValue): string {
+  if (value instanceof Html) return value.toString();
+  if (value === null || value === undefined || value === false) return '';
+  if (Array.isArray(value)) return value.map((item: HtmlValue) => htmlOf(item)).join('');
+  return escapeHtml(value);
+}
+
+/** The tagged template: `html\`<td>${name}</td>\`` escapes `name`; nested `html` fragments stay markup. */
+export function html(strings: TemplateStringsArray, ...values: readonly HtmlValue[]): Html {
+  let out = strings[0]!;
+  let before = strings[0]!;
+  for (const [i, value] of values.entries()) {
+    checkContext(before, value);
+    out += htmlOf(value) + strings[i + 1]!;
+    before += `\u0000${strings[i + 1]!}`;
+  }
+  return new Html(out);
+}
+
+/** Markup the tool itself wrote as a constant (its stylesheet, its script): never a value from a report. */
+export const trustedHtml = (constant: string): Html => new Html(constant);
+
+/**
+ * A URL for an `href`: only http and https (never `javascript:`, `data:`, `vbscript:`, or a relative
+ * path that a viewer could resolve to a local file), escaped for a quoted attribute; anything else
+ * is `#`.
+ */
+export function safeUrl(value: string): Html {
+  let url: URL | undefined;
+  try {
+    url = new URL(value);
+  } catch {
+    url = undefined;
+  }
+  if (!url || (url.protocol !== 'http:' && url.protocol !== 'https:')) return new Html('#');
+  return new Html(escapeHtml(url.href));
+}
+
+/**
+ * Data for an inline `<script type="application/json">`: JSON in which `<` (so no `</script` or
+ * `<!--` can end or change the script element), `>`, `&`, and the line and paragraph separators
+ * U+2028, U+2029 are written as `\u` escapes: the same data, read back with `JSON.parse`.
+ */
+export function scriptJson(value: unknown): Html {
+  const json = JSON.stringify(value) ?? 'null';
+  return new Html(
+    json.replace(/[<>&\u2028\u2029]/g, (char) => `\\u${char.charCodeAt(0).toString(16).padStart(4, '0')}`),
+  );
+}

@@ -2,7 +2,7 @@
  * `hyperpod-cmk iac` on bad input: every problem is a typed issue with file and line (or a clear
  * exit 2 for a usage error), the other files are still scanned, and nothing hangs or crashes.
  */
-import { execFileSync, spawnSync } from 'node:child_process';
+import { execFileSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, rmSync, symlinkSync, unlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -340,19 +340,12 @@ describe('hyperpod-cmk iac: discovery', () => {
     expect(secondary.message).toContain('not-exported');
   });
 
-  it('the installed binary runs a scan end to end', () => {
-    const bin = fileURLToPath(new URL('../../bin/hyperpod-cmk.js', import.meta.url));
-    const result = spawnSync(
-      process.execPath,
-      [bin, 'iac', 'cloudformation-yaml/pass.yaml', '--format', 'sarif'],
-      {
-        cwd: FIXTURES,
-        encoding: 'utf8',
-        env: { ...process.env, NO_COLOR: '1' },
-      },
-    );
-    expect(result.status).toBe(0);
-    const log = JSON.parse(result.stdout);
+  it('runs a scan end to end to SARIF, from the working directory', async () => {
+    // The installed binary itself is spawned in cli.test.ts; this is the same run in-process.
+    const io = memoryIo({ cwd: FIXTURES, env: { NO_COLOR: '1' } });
+    const code = await runCli(['iac', 'cloudformation-yaml/pass.yaml', '--format', 'sarif'], io);
+    expect({ code, err: io.err() }).toEqual({ code: 0, err: '' });
+    const log = JSON.parse(io.out());
     expect(log.version).toBe('2.1.0');
     expect(log.runs[0].results).toEqual([]);
   });

@@ -1,17 +1,16 @@
 /**
- * Bad input to the live commands, end to end through the real binary: each is one line on stderr
- * naming the input (plus its hint), exit code 2, and no stack trace.
+ * Bad input to the live commands, end to end through the entry point (`runCli` with an in-memory
+ * io): each is one line on stderr naming the input (plus its hint), exit code 2, and no stack
+ * trace. The real binary is spawned in cli.test.ts.
  */
-import { spawnSync } from 'node:child_process';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import { progressReporter } from '../../src/cli/live.js';
 import { runCli } from '../../src/cli/main.js';
 import { memoryIo } from '../helpers/io.js';
 
-const BIN = new URL('../../bin/hyperpod-cmk.js', import.meta.url).pathname;
 const home = mkdtempSync(join(tmpdir(), 'hyperpod-cmk-aws-'));
 const configFile = join(home, 'config');
 writeFileSync(configFile, '[profile real]\nregion = us-east-1\n');
@@ -20,20 +19,28 @@ writeFileSync(
   '[real]\naws_access_key_id = AKIAEXAMPLE\naws_secret_access_key = secret\n',
 );
 
-function run(args: string[], env: Record<string, string> = {}) {
-  const result = spawnSync(process.execPath, [BIN, ...args], {
-    encoding: 'utf8',
-    timeout: 60_000,
-    env: {
-      PATH: process.env.PATH ?? '',
-      HOME: home,
-      AWS_CONFIG_FILE: configFile,
-      AWS_SHARED_CREDENTIALS_FILE: join(home, 'credentials'),
-      AWS_EC2_METADATA_DISABLED: 'true',
-      ...env,
-    },
-  });
-  return { code: result.status, stderr: result.stderr, stdout: result.stdout };
+/**
+ * A live command with only these AWS settings: the io's environment, and (since the AWS SDK reads
+ * its credential chain from the process) the process's AWS variables for the time of the call.
+ */
+async function run(args: string[], env: Record<string, string> = {}) {
+  const settings: Record<string, string> = {
+    HOME: home,
+    AWS_CONFIG_FILE: configFile,
+    AWS_SHARED_CREDENTIALS_FILE: join(home, 'credentials'),
+    AWS_EC2_METADATA_DISABLED: 'true',
+    ...env,
+  };
+  for (const name of Object.keys(process.env).filter((name) => name.startsWith('AWS_')))
+    vi.stubEnv(name, undefined);
+  for (const [name, value] of Object.entries(settings)) vi.stubEnv(name, value);
+  try {
+    const io = memoryIo({ env: settings });
+    const code = await runCli(args, io);
+    return { code, stderr: io.err(), stdout: io.out() };
+  } finally {
+    vi.unstubAllEnvs();
+  }
 }
 
 /** The same command through the entry point in this process (the flag checks need no AWS). */
@@ -58,17 +65,17 @@ function expectOneLineError(
 }
 
 describe('live commands refuse bad input with one line and exit 2', () => {
-  it('an unknown profile', () => {
+  it('an unknown profile', async () => {
     expectOneLineError(
-      run(['scan', '--profile', 'nope', '--region', 'us-east-1']),
+      await run(['scan', '--profile', 'nope', '--region', 'us-east-1']),
       '--profile nope',
       /no such profile/,
     );
   });
 
-  it('a Region typo, with the likely Region', () => {
+  it('a Region typo, with the likely Region', async () => {
     expectOneLineError(
-      run(['scan', '--region', 'us-est-1']),
+      await run(['scan', '--region', 'us-est-1']),
       '--region',
       /"us-est-1" is not an AWS Region \(did you mean us-east-1\?\)/,
     );
@@ -82,16 +89,16 @@ describe('live commands refuse bad input with one line and exit 2', () => {
     );
   });
 
-  it('an unreachable endpoint', () => {
-    const result = run(['scan', '--region', 'us-east-1', '--endpoint-url', 'http://127.0.0.1:9'], {
+  it('an unreachable endpoint', async () => {
+    const result = await run(['scan', '--region', 'us-east-1', '--endpoint-url', 'http://127.0.0.1:9'], {
       AWS_ACCESS_KEY_ID: 'AKIAEXAMPLE',
       AWS_SECRET_ACCESS_KEY: 'secret',
     });
     expectOneLineError(result, 'endpoint http://127.0.0.1:9', /cannot be reached/);
   });
 
-  it('no credentials at all', () => {
-    const result = run(['scan', '--region', 'us-east-1', '--endpoint-url', 'http://127.0.0.1:9'], {
+  it('no credentials at all', async () => {
+    const result = await run(['scan', '--region', 'us-east-1', '--endpoint-url', 'http://127.0.0.1:9'], {
       AWS_CONFIG_FILE: join(home, 'none'),
       AWS_SHARED_CREDENTIALS_FILE: join(home, 'none'),
     });

@@ -1,12 +1,12 @@
 import { DEFAULT_CONFIG_FILE } from '../../config/load.js';
 import { serializeSnapshot } from '../../model/snapshot.js';
 import { escapeControl } from '../../reporters/escape.js';
-import { absolute, loadConfig, reportOptionsFrom } from '../common.js';
+import { absolute, loadConfig } from '../common.js';
 import { inputError } from '../errors.js';
 import { collectLive, collectOptionsFrom, scopeOptions } from '../live.js';
-import type { CommandSpec } from '../spec.js';
+import { defineCommand } from '../spec.js';
 
-export const collectCommand: CommandSpec = {
+export const collectCommand = defineCommand({
   name: 'collect',
   summary: 'collect the live inventory into a snapshot file, for `evaluate FILE` later or elsewhere',
   description:
@@ -25,31 +25,31 @@ export const collectCommand: CommandSpec = {
     'hyperpod-cmk collect --region us-east-1 -o inventory.json',
     'hyperpod-cmk evaluate inventory.json --format markdown',
   ],
-  async run(_args, raw, io) {
-    const config = loadConfig(io, reportOptionsFrom(raw));
+  async run(_args, flags, io) {
+    const config = loadConfig(io, flags.config === undefined ? {} : { config: flags.config });
     const now = io.now();
-    const { inventory, issues } = await collectLive(io, { ...collectOptionsFrom(raw, config, io), now });
+    const { inventory, issues } = await collectLive(io, { ...collectOptionsFrom(flags, config, io), now });
     for (const issue of issues)
       io.stderr.write(`hyperpod-cmk: ${issue.severity}: ${escapeControl(issue.message)}\n`);
     const text = serializeSnapshot(inventory);
-    if (typeof raw.output === 'string') {
+    if (typeof flags.output === 'string') {
       try {
-        io.writeFile(absolute(io, raw.output), text);
+        io.writeFile(absolute(io, flags.output), text);
       } catch (error) {
         throw inputError({
           code: 'output.unwritable',
-          input: raw.output,
+          input: flags.output,
           message: `cannot write the snapshot: ${(error as Error).message}`,
         });
       }
       const groups = inventory.clusters.reduce((n, cluster) => n + cluster.instanceGroups.length, 0);
       io.stderr.write(
         `hyperpod-cmk: ${inventory.accounts.length} accounts, ${inventory.clusters.length} clusters, ${groups} instance groups, ` +
-          `${inventory.keys.length} keys, ${inventory.gaps.length} gaps written to ${raw.output}\n`,
+          `${inventory.keys.length} keys, ${inventory.gaps.length} gaps written to ${flags.output}\n`,
       );
     } else {
       io.stdout.write(text);
     }
     return inventory.gaps.length > 0 ? 3 : 0;
   },
-};
+});

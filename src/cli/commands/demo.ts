@@ -16,7 +16,7 @@ import {
   reportOptionsFrom,
 } from '../common.js';
 import { saveToHistory } from '../history.js';
-import type { CommandSpec } from '../spec.js';
+import { defineCommand } from '../spec.js';
 
 /** The demo's config ships in the package, next to dist/ and src/. */
 export const DEMO_CONFIG_URL = new URL('../../../demo/hyperpod-cmk.yaml', import.meta.url);
@@ -26,7 +26,7 @@ const DEMO_NOTE =
   'Demo: thirteen weekly scans of the bundled demo estate (scripted changes: keys rotated in week 3, a Slurm pilot ' +
   'deleted in week 9, genai-batch created in week 7, a key scheduled for deletion in week 11).';
 
-export const demoCommand: CommandSpec = {
+export const demoCommand = defineCommand({
   name: 'demo',
   summary:
     'run the whole pipeline on the bundled demo estate (3 accounts, 11 clusters; no AWS account needed)',
@@ -57,14 +57,14 @@ export const demoCommand: CommandSpec = {
     'hyperpod-cmk demo --live',
     'hyperpod-cmk demo --format html -o demo.html',
   ],
-  async run(_args, raw, io) {
-    const options = reportOptionsFrom(raw);
+  async run(_args, flags, io) {
+    const options = reportOptionsFrom(flags);
     // Seeding the emulator needs the AWS SDK: only `demo --live` loads it.
-    if (raw.live === true) return (await import('./demo-live.js')).runLiveDemo(io, options);
+    if (flags.live === true) return (await import('./demo-live.js')).runLiveDemo(io, options);
     const inventory = demoEstate();
-    if (typeof raw.export === 'string') {
-      io.writeFile(absolute(io, raw.export), serializeSnapshot(inventory));
-      io.stderr.write(`hyperpod-cmk: demo estate written to ${raw.export}\n`);
+    if (typeof flags.export === 'string') {
+      io.writeFile(absolute(io, flags.export), serializeSnapshot(inventory));
+      io.stderr.write(`hyperpod-cmk: demo estate written to ${flags.export}\n`);
     }
     // The demo brings its own config; a hyperpod-cmk.yaml in the working directory does not apply.
     const config = loadConfig(
@@ -75,7 +75,7 @@ export const demoCommand: CommandSpec = {
     // A quarter of weekly scans ending at the clock, the last one being the demo estate itself:
     // only the dashboard and a demo history need the earlier weeks.
     const html = planOutputs(options).some((output) => output.format === 'html');
-    const withHistory = html || typeof raw.db === 'string';
+    const withHistory = html || typeof flags.db === 'string';
     const gating = gatingOptions(io, options);
     const weeks = withHistory ? demoHistory() : [{ inventory }];
     const runs = weeks.map((week, i) => {
@@ -95,10 +95,10 @@ export const demoCommand: CommandSpec = {
       },
     });
     for (const run of runs) {
-      const saveFailed = await saveToHistory(io, raw, run.report, run.inventory, { explicitOnly: true });
+      const saveFailed = await saveToHistory(io, flags, run.report, run.inventory, { explicitOnly: true });
       if (saveFailed !== undefined) return saveFailed;
     }
     if (options.failOn === 'none') return 0;
     return exitCode(evaluation, inventory.gaps.length, options);
   },
-};
+});

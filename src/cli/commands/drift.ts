@@ -3,11 +3,11 @@ import { markdownText } from '../../reporters/escape.js';
 import { writeOutput } from '../common.js';
 import { inputError } from '../errors.js';
 import { readEstate, sourceOptions } from '../inventory-source.js';
-import type { CommandSpec } from '../spec.js';
+import { defineCommand } from '../spec.js';
 
 const USAGE = 'hyperpod-cmk drift infra/ --from inventory.json';
 
-export const driftCommand: CommandSpec = {
+export const driftCommand = defineCommand({
   name: 'drift',
   summary: 'where the deployed clusters and keys differ from their infrastructure-as-code',
   description:
@@ -42,9 +42,9 @@ export const driftCommand: CommandSpec = {
     'hyperpod-cmk drift infra/ --from inventory.json',
     'hyperpod-cmk drift stack.yaml --region us-east-1',
   ],
-  async run(args, raw, io) {
+  async run(args, flags, io) {
     const code = await readEstate(
-      { iac: [...args], ...(typeof raw.config === 'string' ? { config: raw.config } : {}) },
+      { iac: [...args], ...(typeof flags.config === 'string' ? { config: flags.config } : {}) },
       io,
       { iac: true, live: false },
       USAGE,
@@ -56,13 +56,13 @@ export const driftCommand: CommandSpec = {
         message: 'defines no HyperPod cluster to compare',
         hint: USAGE,
       });
-    const deployed = await readEstate(raw, io, { iac: false, live: true }, USAGE);
+    const deployed = await readEstate(flags, io, { iac: false, live: true }, USAGE);
     const report = detectDrift(
       code.inventory,
       deployed.inventory,
-      typeof raw.matchTag === 'string' ? { matchTag: raw.matchTag } : {},
+      typeof flags.matchTag === 'string' ? { matchTag: flags.matchTag } : {},
     );
-    const format = raw.format === 'json' ? 'json' : 'markdown';
+    const format = flags.format === 'json' ? 'json' : 'markdown';
     const cell = markdownText;
     const text =
       format === 'json'
@@ -82,8 +82,8 @@ export const driftCommand: CommandSpec = {
                 ]),
             '',
           ].join('\n');
-    writeOutput(io, text, { format, ...(typeof raw.output === 'string' ? { output: raw.output } : {}) });
+    writeOutput(io, text, { format, ...(typeof flags.output === 'string' ? { output: flags.output } : {}) });
     if (report.items.some((i) => i.status === 'drift')) return 1;
     return report.items.length > 0 ? 3 : 0;
   },
-};
+});

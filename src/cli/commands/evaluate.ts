@@ -11,9 +11,9 @@ import {
 } from '../common.js';
 import { inputError } from '../errors.js';
 import { saveOptions, saveToHistory } from '../history.js';
-import type { CommandSpec } from '../spec.js';
+import { defineCommand } from '../spec.js';
 
-export const evaluateCommand: CommandSpec = {
+export const evaluateCommand = defineCommand({
   name: 'evaluate',
   summary: 'evaluate an inventory snapshot (from `collect -o FILE`) offline',
   args: [{ name: 'file', description: 'inventory snapshot JSON', required: true }],
@@ -22,8 +22,8 @@ export const evaluateCommand: CommandSpec = {
     'hyperpod-cmk evaluate inventory.json --format json -o report.json',
     'hyperpod-cmk evaluate inventory.json --now 2026-11-01T00:00:00Z --db audit.db',
   ],
-  async run([file], raw, io) {
-    const options = reportOptionsFrom(raw);
+  async run([file], flags, io) {
+    const options = reportOptionsFrom(flags);
     const parsed = parseSnapshot(readInput(io, file!, 'inventory snapshot'), file!);
     if (!parsed.ok) throw inputError(parsed.error);
     const config = loadConfig(io, options);
@@ -36,7 +36,7 @@ export const evaluateCommand: CommandSpec = {
       evaluate: gating,
     });
     emitReport(io, report, options);
-    const saveFailed = await saveToHistory(io, raw, report, parsed.value);
+    const saveFailed = await saveToHistory(io, flags, report, parsed.value);
     return saveFailed ?? exitCode(evaluation, parsed.value.gaps.length, options);
   },
-};
+});

@@ -3,11 +3,11 @@ import { escapeControl } from '../../reporters/escape.js';
 import { textTable } from '../../reporters/text-table.js';
 import { inputError } from '../errors.js';
 import { readEstate, sourceOptions } from '../inventory-source.js';
-import type { CommandSpec } from '../spec.js';
+import { defineCommand } from '../spec.js';
 
 const USAGE = 'hyperpod-cmk fix --region us-east-1            # then, after reading it: --apply';
 
-function parseTag(value: string, previous: unknown): Record<string, string> {
+function parseTag(value: string, previous: Record<string, string> | undefined): Record<string, string> {
   const match = /^([^=]+)=(.+)$/.exec(value);
   if (!match)
     throw inputError({
@@ -16,10 +16,10 @@ function parseTag(value: string, previous: unknown): Record<string, string> {
       message: `"${escapeControl(value)}" is not NAME=VALUE`,
       hint: 'e.g. --tag owner=ml-platform',
     });
-  return { ...((previous as Record<string, string> | undefined) ?? {}), [match[1]!.trim()]: match[2]! };
+  return { ...previous, [match[1]!.trim()]: match[2]! };
 }
 
-export const fixCommand: CommandSpec = {
+export const fixCommand = defineCommand({
   name: 'fix',
   summary:
     'the safe, reversible fixes: rotation, cancel a scheduled deletion (and re-enable), missing required tags',
@@ -42,21 +42,17 @@ export const fixCommand: CommandSpec = {
     'hyperpod-cmk fix --region us-east-1 --tag owner=ml-platform --tag project=llm --apply',
     'hyperpod-cmk fix --from inventory.json',
   ],
-  async run(_args, raw, io) {
-    const apply = raw.apply === true;
-    if (apply && typeof raw.from === 'string')
+  async run(_args, flags, io) {
+    const apply = flags.apply === true;
+    if (apply && typeof flags.from === 'string')
       throw inputError({
         code: 'usage.apply',
         input: '--apply',
         message: 'applies to a live scan only: a snapshot may be out of date',
         hint: USAGE,
       });
-    const estate = await readEstate(raw, io, { iac: false, live: true }, USAGE);
-    const { fixes, skipped } = planFixes(
-      estate.inventory,
-      estate.config,
-      (raw.tag as Record<string, string> | undefined) ?? {},
-    );
+    const estate = await readEstate(flags, io, { iac: false, live: true }, USAGE);
+    const { fixes, skipped } = planFixes(estate.inventory, estate.config, flags.tag ?? {});
     if (fixes.length === 0) io.stdout.write(`Nothing to fix in ${escapeControl(estate.label)}.\n`);
     if (!apply && fixes.length > 0) {
       io.stdout.write(
@@ -72,8 +68,10 @@ export const fixCommand: CommandSpec = {
     if (apply && fixes.length > 0) {
       const { applyFixes } = await import('../../remediation/apply.js');
       const outcomes = await applyFixes(fixes, {
-        ...(typeof raw.profile === 'string' && raw.profile ? { profile: raw.profile } : {}),
-        ...(typeof raw.endpointUrl === 'string' && raw.endpointUrl ? { endpoint: raw.endpointUrl } : {}),
+        ...(typeof flags.profile === 'string' && flags.profile ? { profile: flags.profile } : {}),
+        ...(typeof flags.endpointUrl === 'string' && flags.endpointUrl
+          ? { endpoint: flags.endpointUrl }
+          : {}),
       });
       failed = outcomes.filter((o) => o.status === 'failed').length;
       io.stdout.write(
@@ -92,4 +90,4 @@ export const fixCommand: CommandSpec = {
       io.stdout.write(`not fixed: ${escapeControl(item.resource)}: ${escapeControl(item.reason)}\n`);
     return failed > 0 ? 1 : 0;
   },
-};
+});

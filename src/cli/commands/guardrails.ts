@@ -9,7 +9,7 @@ import { textTable } from '../../reporters/text-table.js';
 import { absolute, loadConfig, parseNow, readInput } from '../common.js';
 import { inputError } from '../errors.js';
 import type { Io } from '../io.js';
-import type { CommandSpec } from '../spec.js';
+import { defineCommand } from '../spec.js';
 import { DEMO_CONFIG_URL } from './demo.js';
 
 /** The detection Lambda, bundled at build time from src/lambda (scripts/bundle-lambda.mjs). */
@@ -28,11 +28,15 @@ interface InventoryChoice {
  * Where the inventory comes from. A live scan (issue 3) and IaC paths (issue 4) plug in here: each
  * returns an `Inventory` like the snapshot and the demo do, and nothing downstream changes.
  */
-async function chooseInventory(raw: Record<string, unknown>, io: Io, now: Date): Promise<InventoryChoice> {
-  const iacPaths = (raw.iac as string[] | undefined) ?? [];
+async function chooseInventory(
+  flags: { iac?: string[] | undefined; from?: string | undefined; demo?: boolean | undefined },
+  io: Io,
+  now: Date,
+): Promise<InventoryChoice> {
+  const iacPaths = flags.iac ?? [];
   const sources = [
-    typeof raw.from === 'string' && '--from',
-    raw.demo === true && '--demo',
+    typeof flags.from === 'string' && '--from',
+    flags.demo === true && '--demo',
     iacPaths.length > 0 && '--iac',
   ].filter(Boolean);
   if (sources.length > 1) {
@@ -60,16 +64,16 @@ async function chooseInventory(raw: Record<string, unknown>, io: Io, now: Date):
       demo: false,
     };
   }
-  if (typeof raw.from === 'string') {
-    const parsed = parseSnapshot(readInput(io, raw.from, 'inventory snapshot'), raw.from);
+  if (typeof flags.from === 'string') {
+    const parsed = parseSnapshot(readInput(io, flags.from, 'inventory snapshot'), flags.from);
     if (!parsed.ok) throw inputError(parsed.error);
-    return { inventory: parsed.value, label: `the inventory snapshot ${raw.from}`, demo: false };
+    return { inventory: parsed.value, label: `the inventory snapshot ${flags.from}`, demo: false };
   }
-  if (raw.demo === true) return { inventory: demoEstate(), label: 'the bundled demo estate', demo: true };
+  if (flags.demo === true) return { inventory: demoEstate(), label: 'the bundled demo estate', demo: true };
   return { inventory: emptyInventory('snapshot', now.toISOString()), label: 'the config alone', demo: false };
 }
 
-function parseKeyTag(value: string, previous: unknown): Record<string, string> {
+function parseKeyTag(value: string, previous: Record<string, string> | undefined): Record<string, string> {
   const match = /^([^=]+)=(.*)$/.exec(value);
   if (!match || !match[1]!.trim()) {
     throw inputError({
@@ -79,7 +83,7 @@ function parseKeyTag(value: string, previous: unknown): Record<string, string> {
       hint: 'e.g. --key-tag hyperpod=approved',
     });
   }
-  return { ...((previous as Record<string, string> | undefined) ?? {}), [match[1]!.trim()]: match[2]! };
+  return { ...previous, [match[1]!.trim()]: match[2]! };
 }
 
 function parseNumber(flag: string, min: number) {
@@ -96,7 +100,7 @@ function parseNumber(flag: string, min: number) {
   };
 }
 
-export const guardrailsCommand: CommandSpec = {
+export const guardrailsCommand = defineCommand({
   name: 'guardrails',
   summary:
     'write key policies, SCPs, a Config rule stack, EventBridge rules, a tag policy, a budget and CI policies',
@@ -152,8 +156,9 @@ export const guardrailsCommand: CommandSpec = {
     'hyperpod-cmk collect --org --role-name HyperPodCmkAudit -o inventory.json && hyperpod-cmk guardrails --from inventory.json --out guardrails/',
     'hyperpod-cmk guardrails --out guardrails/ --execution-role arn:aws:iam::111122223333:role/hyperpod-exec --region us-east-1',
   ],
-  async run(_args, raw, io) {
-    if (typeof raw.out !== 'string' || raw.out === '') {
+  async run(_args, flags, io) {
+    const outDir = flags.out;
+    if (outDir === undefined || outDir === '') {
       throw inputError({
         code: 'usage.out',
         input: '--out',
@@ -161,8 +166,8 @@ export const guardrailsCommand: CommandSpec = {
         hint: 'hyperpod-cmk guardrails --out guardrails/',
       });
     }
-    const roles = (raw.executionRole as string[] | undefined) ?? [];
-    const region = typeof raw.region === 'string' ? raw.region : undefined;
+    const roles = flags.executionRole ?? [];
+    const region = flags.region;
     if (roles.length > 0 && (!region || !REGION.test(region))) {
       throw inputError({
         code: 'usage.region',
@@ -171,10 +176,10 @@ export const guardrailsCommand: CommandSpec = {
         hint: 'e.g. --region us-east-1',
       });
     }
-    const clock = raw.now instanceof Date ? raw.now : undefined;
-    const choice = await chooseInventory(raw, io, clock ?? io.now());
+    const clock = flags.now;
+    const choice = await chooseInventory(flags, io, clock ?? io.now());
     const now = clock ?? (choice.demo ? new Date(DEMO_TIME) : io.now());
-    const configPath = typeof raw.config === 'string' ? raw.config : undefined;
+    const configPath = flags.config;
     const config = loadConfig(
       io,
       configPath ? { config: configPath } : {},
@@ -189,11 +194,11 @@ export const guardrailsCommand: CommandSpec = {
       config,
       sourceLabel: choice.label,
       now,
-      ...(raw.keyTag ? { keyTags: raw.keyTag as Record<string, string> } : {}),
+      ...(flags.keyTag ? { keyTags: flags.keyTag } : {}),
       extraExecutionRoles: roles.map((arn) => ({ arn, region: region! })),
-      headroomPct: typeof raw.budgetHeadroom === 'number' ? raw.budgetHeadroom : 25,
-      ...(typeof raw.budgetLimit === 'number' ? { budgetLimitUsd: raw.budgetLimit } : {}),
-      organization: raw.org === true,
+      headroomPct: flags.budgetHeadroom ?? 25,
+      ...(typeof flags.budgetLimit === 'number' ? { budgetLimitUsd: flags.budgetLimit } : {}),
+      organization: flags.org === true,
     });
     if (!generated.ok) {
       const { code, message, hint, problems } = generated.error;
@@ -215,7 +220,7 @@ export const guardrailsCommand: CommandSpec = {
         hint: 'run `npm run build` in the hyperpod-cmk checkout',
       });
     }
-    const out = absolute(io, raw.out);
+    const out = absolute(io, outDir);
     const write = (path: string, text: string) => {
       try {
         // Paths hold snapshot values (account, Region, key id, names): kept inside --out, never through a symlink.
@@ -223,7 +228,7 @@ export const guardrailsCommand: CommandSpec = {
       } catch (error) {
         throw inputError({
           code: 'output.unwritable',
-          input: raw.out as string,
+          input: outDir,
           message: `cannot write ${path}: ${(error as Error).message}`,
         });
       }
@@ -243,12 +248,12 @@ export const guardrailsCommand: CommandSpec = {
     io.stdout.write(`${textTable(['FILE', 'KIND', 'SIZE / LIMIT'], rows, [110, 26, 30])}\n`);
     const { plan } = generated.value;
     io.stdout.write(
-      `\n${rows.length} files written to ${raw.out} from ${choice.label}: ` +
+      `\n${rows.length} files written to ${flags.out} from ${choice.label}: ` +
         `${plan.policies.filter((p) => p.kind === 'existing').length} key policies for existing keys, ` +
-        `${plan.policies.filter((p) => p.kind === 'proposed').length} for proposed keys. Read ${raw.out}/README.md before deploying.\n`,
+        `${plan.policies.filter((p) => p.kind === 'proposed').length} for proposed keys. Read ${flags.out}/README.md before deploying.\n`,
     );
     for (const item of plan.skipped)
       io.stderr.write(`hyperpod-cmk: not covered: ${escapeControl(`${item.what}: ${item.reason}`)}\n`);
     return 0;
   },
-};
+});

@@ -12,7 +12,7 @@ import { absolute } from '../common.js';
 import { formatInputError, inputError } from '../errors.js';
 import { dbPath, historyTarget, openForReading, readOptions } from '../history.js';
 import type { Io } from '../io.js';
-import type { CommandSpec } from '../spec.js';
+import { defineCommand } from '../spec.js';
 
 const isDump = (target: string) => /\.jsonl$/i.test(target);
 
@@ -50,7 +50,7 @@ async function* lines(text: string): AsyncIterable<string> {
   }
 }
 
-export const historyExportCommand: CommandSpec = {
+export const historyExportCommand = defineCommand({
   name: 'export',
   summary: 'copy the history to a JSON Lines dump, a SQLite file or a PostgreSQL database',
   description:
@@ -67,18 +67,18 @@ export const historyExportCommand: CommandSpec = {
     'hyperpod-cmk history export --to history.jsonl',
     'hyperpod-cmk history export --db history.db --to postgres://scanner@db.internal/hyperpod_cmk',
   ],
-  async run(_args, raw, io) {
-    if (typeof raw.to !== 'string')
+  async run(_args, flags, io) {
+    if (typeof flags.to !== 'string')
       throw inputError({
         code: 'usage.missing',
         input: '--to',
         message: 'is required',
         hint: 'pass --to FILE.jsonl, a SQLite file or a postgres:// URL',
       });
-    const source = await openForReading(io, raw);
+    const source = await openForReading(io, flags);
     try {
-      if (isDump(raw.to)) {
-        const file = absolute(io, raw.to);
+      if (isDump(flags.to)) {
+        const file = absolute(io, flags.to);
         const parts = [dumpHeader(await source.schemaVersion(), TOOL_VERSION)];
         let scans = 0;
         for await (const row of source.rows()) {
@@ -86,11 +86,11 @@ export const historyExportCommand: CommandSpec = {
           if (row.table === 'scans') scans++;
         }
         io.writeFile(file, parts.join(''));
-        io.stderr.write(`hyperpod-cmk: exported ${scans} scans (${parts.length - 1} rows) to ${raw.to}\n`);
+        io.stderr.write(`hyperpod-cmk: exported ${scans} scans (${parts.length - 1} rows) to ${flags.to}\n`);
         return 0;
       }
-      const target = historyTarget(io, raw.to);
-      if (target === dbPath(io, raw))
+      const target = historyTarget(io, flags.to);
+      if (target === dbPath(io, flags))
         throw inputError({
           code: 'usage.same',
           input: '--to',
@@ -102,9 +102,9 @@ export const historyExportCommand: CommandSpec = {
       await source.close();
     }
   },
-};
+});
 
-export const historyImportCommand: CommandSpec = {
+export const historyImportCommand = defineCommand({
   name: 'import',
   summary: 'fill an empty history (--db) from a JSON Lines dump, a SQLite file or a PostgreSQL database',
   description:
@@ -120,15 +120,15 @@ export const historyImportCommand: CommandSpec = {
   examples: [
     'hyperpod-cmk history import --from history.jsonl --db postgres://scanner@db.internal/hyperpod_cmk',
   ],
-  async run(_args, raw, io) {
-    if (typeof raw.from !== 'string')
+  async run(_args, flags, io) {
+    if (typeof flags.from !== 'string')
       throw inputError({
         code: 'usage.missing',
         input: '--from',
         message: 'is required',
         hint: 'pass --from FILE.jsonl, a SQLite file or a postgres:// URL',
       });
-    const targetPath = dbPath(io, raw);
+    const targetPath = dbPath(io, flags);
     if (!targetPath)
       throw inputError({
         code: 'history.no_location',
@@ -136,15 +136,15 @@ export const historyImportCommand: CommandSpec = {
         message: 'no history database location (no HOME in the environment)',
         hint: 'pass --db',
       });
-    if (isDump(raw.from)) {
-      const file = absolute(io, raw.from);
+    if (isDump(flags.from)) {
+      const file = absolute(io, flags.from);
       let text: string;
       try {
         text = io.readFile(file);
       } catch (error) {
         throw inputError({
           code: 'history.dump_unreadable',
-          input: raw.from,
+          input: flags.from,
           message: `cannot be read: ${(error as Error).message}`,
           hint: 'pass --from a file written by `history export --to FILE.jsonl`',
         });
@@ -152,13 +152,13 @@ export const historyImportCommand: CommandSpec = {
       const { SCHEMA_VERSION } = await import('../../store/schema.js');
       const target = await openTarget(targetPath);
       try {
-        return await copyInto(io, parseDump(raw.from, lines(text), SCHEMA_VERSION), target);
+        return await copyInto(io, parseDump(flags.from, lines(text), SCHEMA_VERSION), target);
       } catch (error) {
         if (error instanceof DumpInvalid) throw inputError(error.detail);
         throw error;
       }
     }
-    const sourceTarget = historyTarget(io, raw.from);
+    const sourceTarget = historyTarget(io, flags.from);
     if (sourceTarget === targetPath)
       throw inputError({
         code: 'usage.same',
@@ -166,11 +166,11 @@ export const historyImportCommand: CommandSpec = {
         message: 'is the history being imported into',
         hint: 'pass another source',
       });
-    const source = await openForReading(io, { db: raw.from });
+    const source = await openForReading(io, { db: flags.from });
     try {
       return await copyInto(io, source.rows(), await openTarget(targetPath));
     } finally {
       await source.close();
     }
   },
-};
+});

@@ -8,7 +8,7 @@ import { textTable } from '../../reporters/text-table.js';
 import { absolute, parseLimit, parseNow } from '../common.js';
 import { inputError } from '../errors.js';
 import { openForReading, readOptions } from '../history.js';
-import type { CommandSpec } from '../spec.js';
+import { defineCommand } from '../spec.js';
 import { historyExportCommand, historyImportCommand } from './history-transfer.js';
 
 const HISTORY_COLUMNS = [
@@ -30,7 +30,7 @@ const HISTORY_COLUMNS = [
   'shard',
 ] as const;
 
-export const historyCommand: CommandSpec = {
+export const historyCommand = defineCommand({
   name: 'history',
   summary: 'list the scans saved to history',
   options: [
@@ -61,15 +61,15 @@ export const historyCommand: CommandSpec = {
     'hyperpod-cmk history export --db history.db --to postgres://scanner@db.internal/hyperpod_cmk',
   ],
   subcommands: [historyExportCommand, historyImportCommand],
-  async run(_args, raw, io) {
-    const now = raw.now instanceof Date ? raw.now : undefined;
+  async run(_args, flags, io) {
+    const now = flags.now instanceof Date ? flags.now : undefined;
     let since: number | undefined;
-    if (typeof raw.since === 'string') {
-      const parsed = parseSince(raw.since, now ?? io.now());
+    if (typeof flags.since === 'string') {
+      const parsed = parseSince(flags.since, now ?? io.now());
       if (!parsed.ok) throw inputError(parsed.error);
       since = parsed.value;
     }
-    const store = await openForReading(io, raw);
+    const store = await openForReading(io, flags);
     let scans: Awaited<ReturnType<typeof store.scans>>;
     const path = store.location;
     try {
@@ -103,20 +103,20 @@ export const historyCommand: CommandSpec = {
     const incompleteRound = latestRoundIncomplete(scans);
     const roundIssue = incompleteRound ? roundIncompleteIssue(incompleteRound) : undefined;
     let text: string;
-    if (raw.format === 'json')
+    if (flags.format === 'json')
       text = `${JSON.stringify(
         { schemaVersion: 1, database: path, scans: rows, ...(incompleteRound ? { incompleteRound } : {}) },
         null,
         2,
       )}\n`;
-    else if (raw.format === 'csv') {
+    else if (flags.format === 'csv') {
       const columns = HISTORY_COLUMNS;
       const lines = rows.map((r) =>
         columns.map((c) => csvCell(Array.isArray(r[c]) ? (r[c] as string[]).join(' ') : r[c])).join(','),
       );
       text = `${[columns.join(','), ...lines].join('\r\n')}\r\n`;
     } else {
-      const limit = typeof raw.limit === 'number' && raw.limit > 0 ? raw.limit : rows.length;
+      const limit = typeof flags.limit === 'number' && flags.limit > 0 ? flags.limit : rows.length;
       const shown = rows.slice(-limit);
       text =
         rows.length === 0
@@ -155,10 +155,10 @@ export const historyCommand: CommandSpec = {
               ? `${terminalSafe(roundIssue.message)}\n  hint: ${terminalSafe(roundIssue.hint ?? '')}\n`
               : '');
     }
-    if (typeof raw.output === 'string') {
-      io.writeFile(absolute(io, raw.output), text);
-      io.stderr.write(`hyperpod-cmk: history written to ${raw.output}\n`);
+    if (typeof flags.output === 'string') {
+      io.writeFile(absolute(io, flags.output), text);
+      io.stderr.write(`hyperpod-cmk: history written to ${flags.output}\n`);
     } else io.stdout.write(text);
     return 0;
   },
-};
+});

@@ -17,12 +17,7 @@ import {
 import { inputError } from '../errors.js';
 import type { Io } from '../io.js';
 import { progressLine } from '../progress.js';
-import type { CommandSpec } from '../spec.js';
-
-const collect = (value: string, previous: unknown): string[] => [
-  ...((previous as string[] | undefined) ?? []),
-  value,
-];
+import { defineCommand } from '../spec.js';
 
 function parseMegabytes(value: string): number {
   const n = Number(value);
@@ -90,7 +85,7 @@ export function fingerprintIds(io: Io, paths: readonly string[]): (resourceId: s
   };
 }
 
-export const iacCommand: CommandSpec = {
+export const iacCommand = defineCommand({
   name: 'iac',
   summary: 'scan CloudFormation, CDK, Terraform (HCL and plans) and create-cluster input before deployment',
   description:
@@ -111,19 +106,16 @@ export const iacCommand: CommandSpec = {
     {
       flags: '--exclude <glob>',
       description: 'skip paths matching this glob (repeatable), e.g. "examples/**"',
-      parse: collect,
       repeatable: true,
     },
     {
       flags: '--parameters <file>',
       description: 'CloudFormation parameter file for the templates that declare its parameters (repeatable)',
-      parse: collect,
       repeatable: true,
     },
     {
       flags: '--var-file <file>',
       description: 'Terraform variable file for the root modules that declare its variables (repeatable)',
-      parse: collect,
       repeatable: true,
     },
     {
@@ -151,8 +143,8 @@ export const iacCommand: CommandSpec = {
     'hyperpod-cmk iac terraform/ --var-file prod.tfvars --fail-on high',
     'terraform show -json plan.out > plan.json && hyperpod-cmk iac plan.json',
   ],
-  async run(paths, raw, io) {
-    const options = reportOptionsFrom(raw);
+  async run(paths, flags, io) {
+    const options = reportOptionsFrom(flags);
     const config = loadConfig(io, options);
     const gating = gatingOptions(io, options);
     const startedAt = io.now();
@@ -164,12 +156,12 @@ export const iacCommand: CommandSpec = {
       onProgress: (done, total) => progress.update(() => `reading: ${done}/${total} files`),
       paths,
       cwd: io.cwd,
-      exclude: (raw.exclude as string[] | undefined) ?? [],
-      parameters: (raw.parameters as string[] | undefined) ?? [],
-      varFiles: (raw.varFile as string[] | undefined) ?? [],
-      ...(typeof raw.maxFileSize === 'number' ? { maxFileBytes: raw.maxFileSize } : {}),
-      ...(typeof raw.region === 'string' ? { region: raw.region } : {}),
-      ...(typeof raw.account === 'string' ? { account: raw.account } : {}),
+      exclude: flags.exclude ?? [],
+      parameters: flags.parameters ?? [],
+      varFiles: flags.varFile ?? [],
+      ...(typeof flags.maxFileSize === 'number' ? { maxFileBytes: flags.maxFileSize } : {}),
+      ...(typeof flags.region === 'string' ? { region: flags.region } : {}),
+      ...(typeof flags.account === 'string' ? { account: flags.account } : {}),
       generatedAt: now.toISOString(),
     });
     progress.done();
@@ -207,4 +199,4 @@ export const iacCommand: CommandSpec = {
     const errors = issues.filter((issue) => issue.severity === 'error').length;
     return exitCode(evaluation, inventory.gaps.length + errors, options);
   },
-};
+});

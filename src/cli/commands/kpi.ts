@@ -11,12 +11,12 @@ import { absolute, parseLimit, parseNow } from '../common.js';
 import { inputError } from '../errors.js';
 import { openForReading, readOptions } from '../history.js';
 import { type Io, useColor } from '../io.js';
-import type { CommandSpec } from '../spec.js';
+import { defineCommand } from '../spec.js';
 
 /** The window from --since and --now (default: the last 90 days up to now). */
-export function kpiWindow(io: Io, raw: Record<string, unknown>): KpiWindow {
-  const now = raw.now instanceof Date ? raw.now : io.now();
-  const since = parseSince(typeof raw.since === 'string' ? raw.since : DEFAULT_SINCE, now);
+export function kpiWindow(io: Io, flags: { now?: Date | undefined; since?: string | undefined }): KpiWindow {
+  const now = flags.now ?? io.now();
+  const since = parseSince(flags.since ?? DEFAULT_SINCE, now);
   if (!since.ok) throw inputError(since.error);
   return { since: since.value, until: now.getTime() };
 }
@@ -86,7 +86,7 @@ async function actualCosts(
   return { actual, gaps };
 }
 
-export const kpiCommand: CommandSpec = {
+export const kpiCommand = defineCommand({
   name: 'kpi',
   summary: 'KPIs from history: compliance %, time to remediate, finding age, denied key calls, KMS cost',
   description:
@@ -143,9 +143,9 @@ export const kpiCommand: CommandSpec = {
     'hyperpod-cmk kpi attempts --cloudtrail-dir ./AWSLogs --since 1y',
     'hyperpod-cmk kpi cost --by project --cost-explorer',
   ],
-  async run(args, raw, io) {
-    const kpis = args.length ? args : [...KPI_NAMES];
-    const unknown = kpis.filter((k) => !KPI_NAMES.includes(k as KpiName));
+  async run(args, flags, io) {
+    const isKpi = (name: string): name is KpiName => KPI_NAMES.some((known) => known === name);
+    const unknown = args.filter((name) => !isKpi(name));
     if (unknown.length)
       throw inputError({
         code: 'usage.kpi',
@@ -153,9 +153,10 @@ export const kpiCommand: CommandSpec = {
         message: 'no such KPI',
         hint: `one of ${KPI_NAMES.join(', ')}`,
       });
-    const window = kpiWindow(io, raw);
-    const by = raw.by as Dimension | undefined;
-    const store = await openForReading(io, raw);
+    const kpis = args.length ? args.filter(isKpi) : [...KPI_NAMES];
+    const window = kpiWindow(io, flags);
+    const by = flags.by;
+    const store = await openForReading(io, flags);
     let history: HistoryData;
     try {
       history = await store.load({ since: window.since, until: window.until });
@@ -164,37 +165,37 @@ export const kpiCommand: CommandSpec = {
     }
     const issues: SourceIssue[] = [];
     let extraEvents: AccessDeniedEvent[] = [];
-    if (typeof raw.cloudtrailDir === 'string') {
-      const read = cloudTrailEvents(io, raw.cloudtrailDir, history);
+    if (typeof flags.cloudtrailDir === 'string') {
+      const read = cloudTrailEvents(io, flags.cloudtrailDir, history);
       extraEvents = read.events;
       issues.push(...read.issues);
     }
     let actual: { actual: ActualCost[]; gaps: Gap[] } = { actual: [], gaps: [] };
-    if (raw.costExplorer === true && kpis.includes('cost'))
-      actual = await actualCosts(window, by, typeof raw.profile === 'string' ? raw.profile : undefined);
+    if (flags.costExplorer === true && kpis.includes('cost'))
+      actual = await actualCosts(window, by, typeof flags.profile === 'string' ? flags.profile : undefined);
     const report: KpiReport = computeKpis(history, {
       window,
       ...(by ? { by } : {}),
-      kpis: kpis as KpiName[],
+      kpis,
       extraEvents,
-      ...(raw.costExplorer === true ? { actualCost: actual.actual } : {}),
+      ...(flags.costExplorer === true ? { actualCost: actual.actual } : {}),
       issues,
       gaps: actual.gaps,
     });
-    const toFile = typeof raw.output === 'string';
+    const output = flags.output;
     const text =
-      raw.format === 'json'
+      flags.format === 'json'
         ? `${JSON.stringify(report, null, 2)}\n`
-        : raw.format === 'csv'
+        : flags.format === 'csv'
           ? renderKpiCsv(report)
           : renderKpiTable(report, {
-              color: !toFile && useColor(io),
-              limit: typeof raw.limit === 'number' ? raw.limit : 10,
+              color: output === undefined && useColor(io),
+              limit: flags.limit,
             });
-    if (toFile) {
-      io.writeFile(absolute(io, raw.output as string), text);
-      io.stderr.write(`hyperpod-cmk: KPIs written to ${raw.output}\n`);
+    if (output !== undefined) {
+      io.writeFile(absolute(io, output), text);
+      io.stderr.write(`hyperpod-cmk: KPIs written to ${output}\n`);
     } else io.stdout.write(text);
     return report.issues.length || actual.gaps.length ? 3 : 0;
   },
-};
+});

@@ -8,11 +8,11 @@ import { textTable } from '../../reporters/text-table.js';
 import { absolute } from '../common.js';
 import { inputError } from '../errors.js';
 import { readEstate, sourceOptions } from '../inventory-source.js';
-import type { CommandSpec } from '../spec.js';
+import { defineCommand } from '../spec.js';
 
 const USAGE = 'hyperpod-cmk plan --from inventory.json --out plan/';
 
-export const planCommand: CommandSpec = {
+export const planCommand = defineCommand({
   name: 'plan',
   summary:
     'write a migration plan per non-compliant cluster: keys to create, update-cluster inputs, a runbook',
@@ -31,15 +31,15 @@ export const planCommand: CommandSpec = {
     'hyperpod-cmk plan --iac infra/ --out plan/',
     'hyperpod-cmk plan --region us-east-1 --out plan/',
   ],
-  async run(_args, raw, io) {
-    if (typeof raw.out !== 'string' || raw.out === '')
+  async run(_args, flags, io) {
+    if (typeof flags.out !== 'string' || flags.out === '')
       throw inputError({
         code: 'usage.out',
         input: '--out',
         message: 'missing: where should the plan be written?',
         hint: USAGE,
       });
-    const estate = await readEstate(raw, io, { iac: true, live: true }, USAGE);
+    const estate = await readEstate(flags, io, { iac: true, live: true }, USAGE);
     const { findings } = evaluate(estate.inventory, { config: estate.config, now: estate.now });
     const planned = planMigrations({
       inventory: estate.inventory,
@@ -51,7 +51,7 @@ export const planCommand: CommandSpec = {
     if (!planned.ok)
       throw inputError({
         code: planned.error.code,
-        input: typeof raw.config === 'string' ? raw.config : 'the config',
+        input: typeof flags.config === 'string' ? flags.config : 'the config',
         message: planned.error.message,
         ...(planned.error.hint ? { hint: planned.error.hint } : {}),
       });
@@ -77,14 +77,14 @@ export const planCommand: CommandSpec = {
           : `${c.status}: ${[...c.failing, ...c.unknown].join(', ')}`,
       ]),
     );
-    const out = absolute(io, raw.out);
+    const out = absolute(io, flags.out);
     for (const file of renderPlan(planned.value, projected)) {
       try {
         io.writeFile(`${out}/${file.path}`, file.content);
       } catch (error) {
         throw inputError({
           code: 'output.unwritable',
-          input: raw.out,
+          input: flags.out,
           message: `cannot write ${file.path}: ${(error as Error).message}`,
         });
       }
@@ -103,9 +103,9 @@ export const planCommand: CommandSpec = {
       `${textTable(['CLUSTER', 'ACCOUNT', 'REGION', 'PATH', 'KEYS', 'KMS/MONTH', 'REPLACED', 'AFTER THE PLAN'], rows, [30, 12, 14, 14, 4, 9, 8, 60])}\n`,
     );
     io.stdout.write(
-      `\n${planned.value.clusters.length} plan(s) written to ${raw.out} from ${escapeControl(estate.label)}; ` +
-        `${planned.value.compliant.length} cluster(s) already compliant. Read ${raw.out}/README.md. Nothing was applied.\n`,
+      `\n${planned.value.clusters.length} plan(s) written to ${flags.out} from ${escapeControl(estate.label)}; ` +
+        `${planned.value.compliant.length} cluster(s) already compliant. Read ${flags.out}/README.md. Nothing was applied.\n`,
     );
     return 0;
   },
-};
+});

@@ -7,7 +7,7 @@ import { syntheticKey } from '../../policy-diff/synthetic-key.js';
 import { loadConfig, parseNow, readInput, writeOutput } from '../common.js';
 import { inputError } from '../errors.js';
 import type { Io } from '../io.js';
-import type { CommandSpec } from '../spec.js';
+import { defineCommand, defineOptions, type OptionsOf } from '../spec.js';
 
 const REGION = /^[a-z]{2}(-[a-z]+)+-\d$/;
 const KEY_ARN = /^arn:aws[a-z-]*:kms:[a-z0-9-]+:\d{12}:key\/[A-Za-z0-9-]+$/;
@@ -52,9 +52,49 @@ interface Sides {
   inventory?: Inventory;
 }
 
-async function chooseSides(args: readonly string[], raw: Record<string, unknown>, io: Io): Promise<Sides> {
-  const keyArn = typeof raw.key === 'string' ? raw.key : undefined;
-  const region = typeof raw.region === 'string' ? raw.region : undefined;
+const diffOptions = defineOptions([
+  {
+    flags: '--format <format>',
+    description: 'output format',
+    choices: ['markdown', 'json'],
+    default: 'markdown',
+  },
+  { flags: '-o, --output <file>', description: 'write to a file instead of stdout' },
+  {
+    flags: '--key <arn>',
+    description: "compare the key's current policy (read live, or from --from) with NEW",
+  },
+  {
+    flags: '--from <file>',
+    description: 'with --key: read the key, its clusters and roles from this inventory snapshot',
+  },
+  {
+    flags: '--execution-role <arn...>',
+    description:
+      'execution roles that must keep kms:CreateGrant via SageMaker (default: from the inventory or the old policy)',
+  },
+  {
+    flags: '--region <region>',
+    description: "the key's Region when only files are compared (for kms:ViaService)",
+  },
+  {
+    flags: '--config <file>',
+    description: 'config file (keyAdmins, allowedKeyUsers... for the rule verdicts)',
+  },
+  { flags: '--now <time>', description: 'the clock for the rule verdicts, ISO-8601', parse: parseNow },
+  { flags: '--profile <name>', description: 'AWS profile for --key', env: 'AWS_PROFILE' },
+  {
+    flags: '--endpoint-url <url>',
+    description: 'AWS endpoint for --key (an emulator)',
+    env: 'AWS_ENDPOINT_URL',
+  },
+]);
+
+type DiffFlags = OptionsOf<typeof diffOptions>;
+
+async function chooseSides(args: readonly string[], flags: DiffFlags, io: Io): Promise<Sides> {
+  const keyArn = typeof flags.key === 'string' ? flags.key : undefined;
+  const region = typeof flags.region === 'string' ? flags.region : undefined;
   if (keyArn !== undefined && !KEY_ARN.test(keyArn))
     throw inputError({
       code: 'usage.key',
@@ -94,25 +134,25 @@ async function chooseSides(args: readonly string[], raw: Record<string, unknown>
   let key: Key | undefined;
   let inventory: Inventory | undefined;
   let where: string;
-  if (typeof raw.from === 'string') {
-    const parsed = parseSnapshot(readInput(io, raw.from, 'inventory snapshot'), raw.from);
+  if (typeof flags.from === 'string') {
+    const parsed = parseSnapshot(readInput(io, flags.from, 'inventory snapshot'), flags.from);
     if (!parsed.ok) throw inputError(parsed.error);
     inventory = parsed.value;
     key = inventory.keys.find((candidate) => candidate.arn === keyArn);
-    where = raw.from;
+    where = flags.from;
     if (!key)
       throw inputError({
         code: 'input.key_not_found',
         input: '--key',
-        message: `${keyArn} is not a key of the snapshot ${raw.from}`,
+        message: `${keyArn} is not a key of the snapshot ${flags.from}`,
         hint: 'pass the ARN of a key the snapshot holds (hyperpod-cmk evaluate lists them)',
       });
   } else {
     const { readKey } = await import('../../collectors/aws/key.js');
     const read = await readKey({
       keyArn,
-      ...(typeof raw.profile === 'string' && raw.profile ? { profile: raw.profile } : {}),
-      ...(typeof raw.endpointUrl === 'string' && raw.endpointUrl ? { endpoint: raw.endpointUrl } : {}),
+      ...(typeof flags.profile === 'string' && flags.profile ? { profile: flags.profile } : {}),
+      ...(typeof flags.endpointUrl === 'string' && flags.endpointUrl ? { endpoint: flags.endpointUrl } : {}),
     });
     where = 'AWS';
     if (!read.key)
@@ -134,7 +174,7 @@ async function chooseSides(args: readonly string[], raw: Record<string, unknown>
   return { before: key.policy, after, key, ...(inventory ? { inventory } : {}) };
 }
 
-const diffCommand: CommandSpec = {
+const diffCommand = defineCommand({
   name: 'diff',
   summary:
     'what a key-policy change does: who gains or loses which KMS actions, lockout, CreateGrant, rule verdicts',
@@ -150,68 +190,32 @@ const diffCommand: CommandSpec = {
       variadic: true,
     },
   ],
-  options: [
-    {
-      flags: '--format <format>',
-      description: 'output format',
-      choices: ['markdown', 'json'],
-      default: 'markdown',
-    },
-    { flags: '-o, --output <file>', description: 'write to a file instead of stdout' },
-    {
-      flags: '--key <arn>',
-      description: "compare the key's current policy (read live, or from --from) with NEW",
-    },
-    {
-      flags: '--from <file>',
-      description: 'with --key: read the key, its clusters and roles from this inventory snapshot',
-    },
-    {
-      flags: '--execution-role <arn...>',
-      description:
-        'execution roles that must keep kms:CreateGrant via SageMaker (default: from the inventory or the old policy)',
-    },
-    {
-      flags: '--region <region>',
-      description: "the key's Region when only files are compared (for kms:ViaService)",
-    },
-    {
-      flags: '--config <file>',
-      description: 'config file (keyAdmins, allowedKeyUsers... for the rule verdicts)',
-    },
-    { flags: '--now <time>', description: 'the clock for the rule verdicts, ISO-8601', parse: parseNow },
-    { flags: '--profile <name>', description: 'AWS profile for --key', env: 'AWS_PROFILE' },
-    {
-      flags: '--endpoint-url <url>',
-      description: 'AWS endpoint for --key (an emulator)',
-      env: 'AWS_ENDPOINT_URL',
-    },
-  ],
+  options: diffOptions,
   examples: [
     'hyperpod-cmk policy diff main/key-policy.json pr/key-policy.json',
     'hyperpod-cmk policy diff --key arn:aws:kms:us-east-1:111122223333:key/1234abcd-12ab-34cd-56ef-1234567890ab new.json',
     'hyperpod-cmk policy diff --from inventory.json --key arn:aws:kms:... new.json --format json',
   ],
-  async run(args, raw, io) {
-    const sides = await chooseSides(args, raw, io);
-    const configPath = typeof raw.config === 'string' ? raw.config : undefined;
+  async run(args, flags, io) {
+    const sides = await chooseSides(args, flags, io);
+    const configPath = typeof flags.config === 'string' ? flags.config : undefined;
     const config = loadConfig(io, configPath ? { config: configPath } : {});
     const diff = diffKeyPolicies({
       ...sides,
-      executionRoles: (raw.executionRole as string[] | undefined) ?? [],
+      executionRoles: flags.executionRole ?? [],
       config,
-      now: raw.now instanceof Date ? raw.now : io.now(),
+      now: flags.now instanceof Date ? flags.now : io.now(),
     });
-    const format = raw.format === 'json' ? 'json' : 'markdown';
+    const format = flags.format === 'json' ? 'json' : 'markdown';
     const text = format === 'json' ? `${JSON.stringify(diff, null, 2)}\n` : renderPolicyDiffMarkdown(diff);
-    writeOutput(io, text, { format, ...(typeof raw.output === 'string' ? { output: raw.output } : {}) });
+    writeOutput(io, text, { format, ...(typeof flags.output === 'string' ? { output: flags.output } : {}) });
     return diff.widens ? 1 : 0;
   },
-};
+});
 
-export const policyCommand: CommandSpec = {
+export const policyCommand = defineCommand({
   name: 'policy',
   summary: 'key-policy tools: `policy diff` reports what a change does',
   options: [],
   subcommands: [diffCommand],
-};
+});

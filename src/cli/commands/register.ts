@@ -3,11 +3,11 @@ import { buildRegister, REGISTER_SCHEMA_VERSION } from '../../register/build.js'
 import { renderRegisterCsv, renderRegisterHtml, renderRegisterMarkdown } from '../../register/render.js';
 import { writeOutput } from '../common.js';
 import { readEstate, sourceOptions } from '../inventory-source.js';
-import type { CommandSpec } from '../spec.js';
+import { defineCommand } from '../spec.js';
 
 const USAGE = 'hyperpod-cmk register --from inventory.json --format csv -o keys.csv';
 
-export const registerCommand: CommandSpec = {
+export const registerCommand = defineCommand({
   name: 'register',
   summary:
     'the key register: every governed key, its owner, state, rotation, protection, users, clusters and findings',
@@ -31,12 +31,12 @@ export const registerCommand: CommandSpec = {
     'hyperpod-cmk register --demo --format html -o register.html',
     'hyperpod-cmk register --org --role-name HyperPodCmkAudit --all-regions --format csv -o keys.csv',
   ],
-  async run(_args, raw, io) {
-    const estate = await readEstate(raw, io, { iac: false, live: true }, USAGE);
+  async run(_args, flags, io) {
+    const estate = await readEstate(flags, io, { iac: false, live: true }, USAGE);
     const { findings } = evaluate(estate.inventory, { config: estate.config, now: estate.now });
     const entries = buildRegister(estate.inventory, findings);
     const meta = { generatedAt: estate.inventory.generatedAt, source: estate.label };
-    const format = String(raw.format ?? 'markdown');
+    const format = String(flags.format ?? 'markdown');
     const text =
       format === 'csv'
         ? renderRegisterCsv(entries)
@@ -45,7 +45,7 @@ export const registerCommand: CommandSpec = {
           : format === 'json'
             ? `${JSON.stringify({ schemaVersion: REGISTER_SCHEMA_VERSION, ...meta, keys: entries }, null, 2)}\n`
             : renderRegisterMarkdown(entries, meta);
-    writeOutput(io, text, { format, ...(typeof raw.output === 'string' ? { output: raw.output } : {}) });
+    writeOutput(io, text, { format, ...(typeof flags.output === 'string' ? { output: flags.output } : {}) });
     return 0;
   },
-};
+});

@@ -6,10 +6,10 @@ import { renderDashboard } from '../../reporters/html/render.js';
 import { absolute, parseNow, readInput } from '../common.js';
 import { inputError } from '../errors.js';
 import { openForReading, readOptions } from '../history.js';
-import type { CommandSpec } from '../spec.js';
+import { defineCommand } from '../spec.js';
 import { cloudTrailEvents, kpiWindow } from './kpi.js';
 
-export const reportCommand: CommandSpec = {
+export const reportCommand = defineCommand({
   name: 'report',
   summary: 'write the self-contained HTML dashboard from history (or from one saved JSON report)',
   description:
@@ -39,8 +39,8 @@ export const reportCommand: CommandSpec = {
     'hyperpod-cmk report --html q3.html --since 2026-07-01 --now 2026-09-30T23:59:59Z',
     'hyperpod-cmk report --html scan.html --report report.json',
   ],
-  async run(_args, raw, io) {
-    if (typeof raw.html !== 'string')
+  async run(_args, flags, io) {
+    if (typeof flags.html !== 'string')
       throw inputError({
         code: 'usage.html',
         input: '--html',
@@ -49,15 +49,15 @@ export const reportCommand: CommandSpec = {
       });
     let html: string;
     let issues = 0;
-    if (typeof raw.report === 'string') {
+    if (typeof flags.report === 'string') {
       let parsed: unknown;
       try {
-        parsed = JSON.parse(readInput(io, raw.report, 'JSON report'));
+        parsed = JSON.parse(readInput(io, flags.report, 'JSON report'));
       } catch (error) {
         if (!(error instanceof SyntaxError)) throw error;
         throw inputError({
           code: 'report.parse',
-          input: raw.report,
+          input: flags.report,
           message: `not valid JSON: ${error.message}`,
           hint: 'pass a report written with --format json',
         });
@@ -66,15 +66,15 @@ export const reportCommand: CommandSpec = {
       if (!report.ok)
         throw inputError({
           code: 'report.invalid',
-          input: raw.report,
+          input: flags.report,
           message: 'not a hyperpod-cmk JSON report (schemaVersion 1)',
           hint: 'pass a report written with --format json',
           problems: report.error,
         });
       html = renderDashboard(dashboardFromReport(report.value));
     } else {
-      const window = kpiWindow(io, raw);
-      const store = await openForReading(io, raw);
+      const window = kpiWindow(io, flags);
+      const store = await openForReading(io, flags);
       let history: Awaited<ReturnType<typeof store.load>>;
       try {
         history = await store.load(window);
@@ -82,7 +82,9 @@ export const reportCommand: CommandSpec = {
         await store.close();
       }
       const extra =
-        typeof raw.cloudtrailDir === 'string' ? cloudTrailEvents(io, raw.cloudtrailDir, history) : undefined;
+        typeof flags.cloudtrailDir === 'string'
+          ? cloudTrailEvents(io, flags.cloudtrailDir, history)
+          : undefined;
       issues = extra?.issues.length ?? 0;
       const kpis = computeKpis(history, {
         window,
@@ -90,8 +92,8 @@ export const reportCommand: CommandSpec = {
       });
       html = renderDashboard(dashboardFromHistory(history, kpis, window));
     }
-    io.writeFile(absolute(io, raw.html), html);
-    io.stderr.write(`hyperpod-cmk: dashboard written to ${raw.html}\n`);
+    io.writeFile(absolute(io, flags.html), html);
+    io.stderr.write(`hyperpod-cmk: dashboard written to ${flags.html}\n`);
     return issues ? 3 : 0;
   },
-};
+});

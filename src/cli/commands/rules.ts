@@ -2,7 +2,7 @@ import { textTable } from '../../reporters/text-table.js';
 import type { Rule } from '../../rules/define-rule.js';
 import { findRule, RULES } from '../../rules/registry.js';
 import { inputError } from '../errors.js';
-import type { CommandSpec } from '../spec.js';
+import { defineCommand } from '../spec.js';
 
 /** The catalog as data: what `rules --format json` prints and docs are generated from. */
 export const ruleCatalogEntry = (rule: Rule) => ({
@@ -42,7 +42,7 @@ export function explainRule(rule: Rule): string {
   return `${lines.join('\n')}\n`;
 }
 
-const explainCommand: CommandSpec = {
+const explainCommand = defineCommand({
   name: 'explain',
   summary: 'show one rule: rationale, remediation (CLI, CloudFormation, Terraform), frameworks',
   args: [{ name: 'id', description: 'rule id', required: true }],
@@ -69,9 +69,9 @@ const explainCommand: CommandSpec = {
     );
     return 0;
   },
-};
+});
 
-export const rulesCommand: CommandSpec = {
+export const rulesCommand = defineCommand({
   name: 'rules',
   summary: 'list the rule catalog',
   options: [
@@ -101,4 +101,4 @@ export const rulesCommand: CommandSpec = {
     }
     return 0;
   },
-};
+});

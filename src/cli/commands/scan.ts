@@ -9,9 +9,9 @@ import {
 } from '../common.js';
 import { saveOptions, saveToHistory } from '../history.js';
 import { collectLive, collectOptionsFrom, scopeOptions, shardFrom, shardOptions } from '../live.js';
-import type { CommandSpec } from '../spec.js';
+import { defineCommand } from '../spec.js';
 
-export const scanCommand: CommandSpec = {
+export const scanCommand = defineCommand({
   name: 'scan',
   summary: 'audit live AWS accounts: collect HyperPod clusters and their keys, evaluate, report',
   description:
@@ -26,13 +26,13 @@ export const scanCommand: CommandSpec = {
     'hyperpod-cmk scan --org --role-name HyperPodCmkAudit --all-regions --shard 2/8 --round "$GITHUB_RUN_ID"',
     'hyperpod-cmk scan --accounts 111122223333,444455556666 --role-name HyperPodCmkAudit --region us-west-2',
   ],
-  async run(_args, raw, io) {
-    const options = reportOptionsFrom(raw);
+  async run(_args, flags, io) {
+    const options = reportOptionsFrom(flags);
     const config = loadConfig(io, options);
     const gating = gatingOptions(io, options);
     const startedAt = io.now();
-    const collectOptions = collectOptionsFrom(raw, config, io);
-    const shard = shardFrom(raw, io, options.now ?? startedAt);
+    const collectOptions = collectOptionsFrom(flags, config, io);
+    const shard = shardFrom(flags, io, options.now ?? startedAt);
     const { inventory, issues } = await collectLive(io, { ...collectOptions, now: startedAt });
     const now = options.now ?? io.now();
     const { evaluation, report } = runPipeline(inventory, {
@@ -45,7 +45,7 @@ export const scanCommand: CommandSpec = {
       evaluate: gating,
     });
     emitReport(io, report, options);
-    const saveFailed = await saveToHistory(io, raw, report, inventory);
+    const saveFailed = await saveToHistory(io, flags, report, inventory);
     return saveFailed ?? exitCode(evaluation, inventory.gaps.length, options);
   },
-};
+});

@@ -1,8 +1,9 @@
 /**
  * The HTML dashboard: one self-contained file. Inline CSS, one inline script allowed by its hash in
  * a Content-Security-Policy that forbids every network fetch, inline SVG charts, no fonts or
- * images to load. Every value from the report is escaped (resource names come from user
- * accounts). Without JavaScript everything shows, unfiltered; printed, the filters hide and the
+ * images to load. Every page is built with the `html` tagged template (reporters/escape.ts), which
+ * escapes every value it is given (resource names come from user accounts) unless it is markup
+ * built with `html` itself. Without JavaScript everything shows, unfiltered; printed, the filters hide and the
  * remediation details open.
  */
 import { createHash } from 'node:crypto';
@@ -10,18 +11,11 @@ import type { CompliancePoint } from '../../kpi/compliance.js';
 import { AGE_BUCKETS } from '../../kpi/remediation.js';
 import { SEVERITIES } from '../../model/finding.js';
 import { TOOL_VERSION } from '../../version.js';
+import { escapeHtml, type Html, html, trustedHtml } from '../escape.js';
 import type { DashboardData, DashboardFinding, DashboardKey } from './data.js';
 
-const ESCAPES: Record<string, string> = {
-  '&': '&amp;',
-  '<': '&lt;',
-  '>': '&gt;',
-  '"': '&quot;',
-  "'": '&#39;',
-};
-export const escapeHtml = (value: unknown): string =>
-  String(value ?? '').replace(/[&<>"']/g, (c) => ESCAPES[c]!);
-const e = escapeHtml;
+/** Kept for the modules that import it from here; the escaping lives in reporters/escape.ts. */
+export { escapeHtml };
 
 const usd = (n: number) =>
   `$${n.toLocaleString('en-US', { minimumFractionDigits: 2, maximumFractionDigits: 2 })}`;
@@ -138,13 +132,13 @@ function tone(pct: number | null): string {
 /** A percentage, or n/a when there was nothing to measure (never a green 100% of nothing). */
 const pctValue = (pct: number | null) => (pct === null ? 'n/a' : `${pct}%`);
 
-function tile(label: string, value: string, sub: string, cls = ''): string {
-  return `<div class="tile"><div class="label">${e(label)}</div><div class="value ${cls}">${e(value)}</div><div class="sub">${e(sub)}</div></div>`;
+function tile(label: string, value: string, sub: string, cls = ''): Html {
+  return html`<div class="tile"><div class="label">${label}</div><div class="value ${cls}">${value}</div><div class="sub">${sub}</div></div>`;
 }
 
-function tiles(data: DashboardData): string {
+function tiles(data: DashboardData): Html {
   const k = data.kpis;
-  const out: string[] = [];
+  const out: Html[] = [];
   if (k.compliance) {
     const c = k.compliance.now.overall.clusters;
     const g = k.compliance.now.overall.instanceGroups;
@@ -203,12 +197,12 @@ function tiles(data: DashboardData): string {
         `${k.cost.keys.length} keys · ${usd(k.cost.totalUsd)} in window`,
       ),
     );
-  return `<section class="tiles" aria-label="Key figures">${out.join('')}</section>`;
+  return html`<section class="tiles" aria-label="Key figures">${out}</section>`;
 }
 
 /** A line chart of compliance % per scan: clusters and instance groups. */
-export function trendChart(points: readonly CompliancePoint[]): string {
-  if (points.length === 0) return '<p class="empty">No scan in the window.</p>';
+export function trendChart(points: readonly CompliancePoint[]): Html {
+  if (points.length === 0) return html`<p class="empty">No scan in the window.</p>`;
   const W = 640;
   const H = 220;
   const left = 40;
@@ -221,12 +215,10 @@ export function trendChart(points: readonly CompliancePoint[]): string {
   const x = (t: number) =>
     t1 === t0 ? left + (W - left - right) / 2 : left + ((t - t0) / (t1 - t0)) * (W - left - right);
   const y = (pct: number) => top + (1 - pct / 100) * (H - top - bottom);
-  const grid = [0, 25, 50, 75, 100]
-    .map(
-      (v) =>
-        `<line x1="${left}" x2="${W - right}" y1="${y(v)}" y2="${y(v)}" stroke="#e5e8eb"/><text x="${left - 6}" y="${y(v) + 4}" text-anchor="end">${v}%</text>`,
-    )
-    .join('');
+  const grid = [0, 25, 50, 75, 100].map(
+    (v) =>
+      html`<line x1="${left}" x2="${W - right}" y1="${y(v)}" y2="${y(v)}" stroke="#e5e8eb"/><text x="${left - 6}" y="${y(v) + 4}" text-anchor="end">${v}%</text>`,
+  );
   // Scans with no percentage (incomplete, or nothing examined) are not plotted: no point at 100%.
   const series = (pick: (p: CompliancePoint) => number | null, color: string, name: string) => {
     const coords = points.flatMap((p, i) => {
@@ -235,89 +227,82 @@ export function trendChart(points: readonly CompliancePoint[]): string {
     });
     const line =
       coords.length > 1
-        ? `<polyline fill="none" stroke="${color}" stroke-width="2" points="${coords.map(([a, b]) => `${a.toFixed(1)},${b.toFixed(1)}`).join(' ')}"/>`
+        ? html`<polyline fill="none" stroke="${color}" stroke-width="2" points="${coords.map(([a, b]) => `${a.toFixed(1)},${b.toFixed(1)}`).join(' ')}"/>`
         : '';
-    const dots = coords
-      .map(
-        ([a, b, value, at]) =>
-          `<circle cx="${a.toFixed(1)}" cy="${b.toFixed(1)}" r="3" fill="${color}"><title>${e(name)} ${e(value)}% · ${e(at)}</title></circle>`,
-      )
-      .join('');
-    return line + dots;
+    const dots = coords.map(
+      ([a, b, value, at]) =>
+        html`<circle cx="${a.toFixed(1)}" cy="${b.toFixed(1)}" r="3" fill="${color}"><title>${name} ${value}% · ${at}</title></circle>`,
+    );
+    return [line, dots];
   };
   const incomplete = points.filter((p) => p.incomplete?.length || p.round?.missing.length).length;
-  const labels = [...new Set([0, Math.floor((points.length - 1) / 2), points.length - 1])]
-    .map((i) => {
-      const anchor =
-        points.length === 1 ? 'middle' : i === 0 ? 'start' : i === points.length - 1 ? 'end' : 'middle';
-      return `<text x="${x(times[i]!)}" y="${H - 8}" text-anchor="${anchor}">${e(date(points[i]!.at))}</text>`;
-    })
-    .join('');
-  return `<svg viewBox="0 0 ${W} ${H}" width="100%" role="img" aria-label="Compliance trend">${grid}${series((p) => p.overall.clusters.pct, '#0969da', 'clusters')}${series((p) => p.overall.instanceGroups.pct, '#8250df', 'instance groups')}${labels}</svg>
-<div class="legend"><span><i style="background:#0969da"></i>clusters</span><span><i style="background:#8250df"></i>instance groups</span><span>${points.length} scan${points.length === 1 ? '' : 's'}</span>${incomplete ? `<span>${incomplete} incomplete (not plotted)</span>` : ''}</div>`;
+  const labels = [...new Set([0, Math.floor((points.length - 1) / 2), points.length - 1])].map((i) => {
+    const anchor =
+      points.length === 1 ? 'middle' : i === 0 ? 'start' : i === points.length - 1 ? 'end' : 'middle';
+    return html`<text x="${x(times[i]!)}" y="${H - 8}" text-anchor="${anchor}">${date(points[i]!.at)}</text>`;
+  });
+  return html`<svg viewBox="0 0 ${W} ${H}" width="100%" role="img" aria-label="Compliance trend">${grid}${series((p) => p.overall.clusters.pct, '#0969da', 'clusters')}${series((p) => p.overall.instanceGroups.pct, '#8250df', 'instance groups')}${labels}</svg>
+<div class="legend"><span><i style="background:#0969da"></i>clusters</span><span><i style="background:#8250df"></i>instance groups</span><span>${points.length} scan${points.length === 1 ? '' : 's'}</span>${incomplete ? html`<span>${incomplete} incomplete (not plotted)</span>` : ''}</div>`;
 }
 
 /** Bars of mean and median days to remediate, per severity. */
-export function mttrChart(data: DashboardData): string {
+export function mttrChart(data: DashboardData): Html {
   const figures = (data.kpis.remediation?.mttr ?? []).filter((m) => m.group !== 'all');
   const fixed = figures.flatMap((m) =>
     m.meanDays === null || m.medianDays === null
       ? []
       : [{ group: m.group, fixed: m.fixed, meanDays: m.meanDays, medianDays: m.medianDays }],
   );
-  if (fixed.length === 0) return '<p class="empty">No failure has been fixed in the window yet.</p>';
+  if (fixed.length === 0) return html`<p class="empty">No failure has been fixed in the window yet.</p>`;
   const W = 640;
   const rowH = 34;
   const left = 90;
   const H = fixed.length * rowH + 24;
   const max = Math.max(1, ...fixed.map((m) => Math.max(m.meanDays, m.medianDays)));
   const width = (v: number) => (v / max) * (W - left - 80);
-  const rows = fixed
-    .map((m, i) => {
-      const y0 = i * rowH + 4;
-      return `<text x="${left - 8}" y="${y0 + 17}" text-anchor="end">${e(m.group)}</text>
-<rect x="${left}" y="${y0}" width="${width(m.meanDays).toFixed(1)}" height="12" fill="#0969da"><title>mean ${e(m.meanDays)} d</title></rect>
-<text x="${(left + width(m.meanDays) + 4).toFixed(1)}" y="${y0 + 10}">${e(m.meanDays)} d</text>
-<rect x="${left}" y="${y0 + 14}" width="${width(m.medianDays).toFixed(1)}" height="12" fill="#8250df"><title>median ${e(m.medianDays)} d</title></rect>
-<text x="${(left + width(m.medianDays) + 4).toFixed(1)}" y="${y0 + 24}">${e(m.medianDays)} d · ${e(m.fixed)} fixed</text>`;
-    })
-    .join('');
-  return `<svg viewBox="0 0 ${W} ${H}" width="100%" role="img" aria-label="Time to remediate by severity">${rows}</svg>
+  const rows = fixed.map((m, i) => {
+    const y0 = i * rowH + 4;
+    return html`<text x="${left - 8}" y="${y0 + 17}" text-anchor="end">${m.group}</text>
+<rect x="${left}" y="${y0}" width="${width(m.meanDays).toFixed(1)}" height="12" fill="#0969da"><title>mean ${m.meanDays} d</title></rect>
+<text x="${(left + width(m.meanDays) + 4).toFixed(1)}" y="${y0 + 10}">${m.meanDays} d</text>
+<rect x="${left}" y="${y0 + 14}" width="${width(m.medianDays).toFixed(1)}" height="12" fill="#8250df"><title>median ${m.medianDays} d</title></rect>
+<text x="${(left + width(m.medianDays) + 4).toFixed(1)}" y="${y0 + 24}">${m.medianDays} d · ${m.fixed} fixed</text>`;
+  });
+  return html`<svg viewBox="0 0 ${W} ${H}" width="100%" role="img" aria-label="Time to remediate by severity">${rows}</svg>
 <div class="legend"><span><i style="background:#0969da"></i>mean</span><span><i style="background:#8250df"></i>median</span></div>`;
 }
 
-function ageTable(data: DashboardData): string {
+function ageTable(data: DashboardData): Html {
   const age = data.kpis.remediation?.age ?? [];
-  if (age.length === 0) return '';
-  const head = AGE_BUCKETS.map((b) => `<th class="num">${e(b.label)}</th>`).join('');
-  const rows = age
-    .map(
-      (a) =>
-        `<tr><td>${e(a.group)}</td><td class="num">${a.open}</td>${AGE_BUCKETS.map((b) => `<td class="num">${a.buckets[b.label]}</td>`).join('')}<td class="num">${a.open ? days(a.oldestDays) : '–'}</td><td class="num">${a.suppressed}</td></tr>`,
-    )
-    .join('');
-  return `<h3>Open failures by age</h3><table><thead><tr><th>Severity</th><th class="num">Open</th>${head}<th class="num">Oldest</th><th class="num">Suppressed</th></tr></thead><tbody>${rows}</tbody></table>`;
+  if (age.length === 0) return html``;
+  const head = AGE_BUCKETS.map((b) => html`<th class="num">${b.label}</th>`);
+  const rows = age.map(
+    (a) =>
+      html`<tr><td>${a.group}</td><td class="num">${a.open}</td>${AGE_BUCKETS.map((b) => html`<td class="num">${a.buckets[b.label]}</td>`)}<td class="num">${a.open ? days(a.oldestDays) : '–'}</td><td class="num">${a.suppressed}</td></tr>`,
+  );
+  return html`<h3>Open failures by age</h3><table><thead><tr><th>Severity</th><th class="num">Open</th>${head}<th class="num">Oldest</th><th class="num">Suppressed</th></tr></thead><tbody>${rows}</tbody></table>`;
 }
 
-function options(values: readonly string[]): string {
-  return values.map((v) => `<option value="${e(v)}">${e(v)}</option>`).join('');
+function options(values: readonly string[]): Html[] {
+  return values.map((v) => html`<option value="${v}">${v}</option>`);
 }
 
-function findingRow(f: DashboardFinding): string {
+function findingRow(f: DashboardFinding): Html {
   const cli = f.remediationCli
-    ? `<details><summary>CLI</summary><pre>${e(f.remediationCli)}</pre></details>`
+    ? html`<details><summary>CLI</summary><pre>${f.remediationCli}</pre></details>`
     : '';
-  return `<tr data-severity="${e(f.severity)}" data-status="${e(f.state === 'open' ? f.status : f.state)}" data-account="${e(f.account)}" data-rule="${e(f.ruleId)}">
-<td><span class="badge sev-${e(f.severity)}">${e(f.severity)}</span></td>
-<td><span class="badge ${f.state === 'open' ? `st-${e(f.status)}` : `state-${e(f.state)}`}">${e(f.state === 'open' ? f.status : f.state)}</span></td>
-<td class="mono rule">${e(f.ruleId)}</td>
-<td><div class="mono">${e(f.resource)}</div><div class="note">${e(f.account)}${f.region ? ` · ${e(f.region)}` : ''}</div></td>
-<td>${e(f.message)}${f.note ? `<div class="note">${e(f.note)}</div>` : ''}<div class="remedy"><b>Remediation:</b> ${e(f.remediation)}</div>${cli}</td>
-<td class="num">${f.ageDays !== undefined ? e(days(f.ageDays)) : f.firstFailedAt ? e(date(f.firstFailedAt)) : ''}</td>
+  const shown = f.state === 'open' ? f.status : f.state;
+  return html`<tr data-severity="${f.severity}" data-status="${shown}" data-account="${f.account}" data-rule="${f.ruleId}">
+<td><span class="badge sev-${f.severity}">${f.severity}</span></td>
+<td><span class="badge ${f.state === 'open' ? `st-${f.status}` : `state-${f.state}`}">${shown}</span></td>
+<td class="mono rule">${f.ruleId}</td>
+<td><div class="mono">${f.resource}</div><div class="note">${f.account}${f.region ? ` · ${f.region}` : ''}</div></td>
+<td>${f.message}${f.note ? html`<div class="note">${f.note}</div>` : ''}<div class="remedy"><b>Remediation:</b> ${f.remediation}</div>${cli}</td>
+<td class="num">${f.ageDays !== undefined ? days(f.ageDays) : f.firstFailedAt ? date(f.firstFailedAt) : ''}</td>
 </tr>`;
 }
 
-function findingsSection(data: DashboardData): string {
+function findingsSection(data: DashboardData): Html {
   const f = data.findings;
   const sorted = [...f].sort(
     (a, b) =>
@@ -329,7 +314,7 @@ function findingsSection(data: DashboardData): string {
   );
   const statuses = [...new Set(f.map((x) => (x.state === 'open' ? x.status : x.state)))].sort();
   const uniq = (pick: (x: DashboardFinding) => string) => [...new Set(f.map(pick).filter(Boolean))].sort();
-  const filters = `<div class="filters noprint" role="search">
+  const filters = html`<div class="filters noprint" role="search">
 <label>Severity<select data-filter="severity"><option value="">all</option>${options(SEVERITIES.filter((s) => f.some((x) => x.severity === s)))}</select></label>
 <label>Status<select data-filter="status"><option value="">all</option>${options(statuses)}</select></label>
 <label>Account<select data-filter="account"><option value="">all</option>${options(uniq((x) => x.account))}</select></label>
@@ -337,70 +322,66 @@ function findingsSection(data: DashboardData): string {
 <label>Search<input data-filter="q" type="search" placeholder="resource, message…"></label>
 <span class="note"><span id="shown">${f.length}</span> of ${f.length} shown</span>
 </div>`;
+  const rows = sorted.map((finding, i) => html`${i ? '\n' : ''}${findingRow(finding)}`);
   const body = sorted.length
-    ? sorted.map(findingRow).join('\n')
-    : '<tr><td colspan="6" class="empty">No failing or unknown finding.</td></tr>';
-  return `<section id="findings-section"><h2>Findings</h2>${filters}
+    ? rows
+    : html`<tr><td colspan="6" class="empty">No failing or unknown finding.</td></tr>`;
+  return html`<section id="findings-section"><h2>Findings</h2>${filters}
 <table id="findings"><thead><tr><th>Severity</th><th>Status</th><th>Rule</th><th>Resource</th><th>What and how to fix</th><th class="num">Age</th></tr></thead><tbody>
 ${body}
-</tbody></table>${data.passed !== undefined ? `<p class="note">${data.passed} checks passed and are not listed.</p>` : ''}</section>`;
+</tbody></table>${data.passed !== undefined ? html`<p class="note">${data.passed} checks passed and are not listed.</p>` : ''}</section>`;
 }
 
-function keyMap(keys: readonly DashboardKey[]): string {
+function keyMap(keys: readonly DashboardKey[]): Html {
   if (keys.length === 0)
-    return '<section><h2>Key-to-cluster map</h2><p class="empty">No key in the scan.</p></section>';
-  const rows = keys
-    .map((k) => {
-      const groups = [...new Map(k.usedBy.map((u) => [`${u.cluster}/${u.instanceGroup}`, u])).values()];
-      const volumes = (u: { cluster: string; instanceGroup: string }) =>
-        k.usedBy
-          .filter((v) => v.cluster === u.cluster && v.instanceGroup === u.instanceGroup)
-          .map((v) => v.volume)
-          .join('+');
-      const badge =
-        groups.length === 0
-          ? '<span class="badge state-suppressed">unused</span>'
-          : groups.length === 1
-            ? '<span class="badge single">one group</span>'
-            : `<span class="badge shared">shared by ${groups.length} groups${k.clusters > 1 ? ` in ${k.clusters} clusters` : ''}</span>`;
-      return `<tr><td><div><b>${e(k.alias ?? k.arn)}</b></div><div class="mono note">${e(k.arn)}</div></td>
-<td>${e(k.account)}<div class="note">${e(k.region)}</div></td>
-<td>${e(k.keyManager === 'AWS' ? 'AWS managed' : (k.keyState ?? ''))}</td>
-<td>${badge}<div class="groups">${groups.map((u) => `<span class="ig">${e(u.cluster)} / ${e(u.instanceGroup)} <span class="note">${e(volumes(u))}</span></span>`).join('')}</div></td>
+    return html`<section><h2>Key-to-cluster map</h2><p class="empty">No key in the scan.</p></section>`;
+  const rows = keys.map((k, i) => {
+    const groups = [...new Map(k.usedBy.map((u) => [`${u.cluster}/${u.instanceGroup}`, u])).values()];
+    const volumes = (u: { cluster: string; instanceGroup: string }) =>
+      k.usedBy
+        .filter((v) => v.cluster === u.cluster && v.instanceGroup === u.instanceGroup)
+        .map((v) => v.volume)
+        .join('+');
+    const badge =
+      groups.length === 0
+        ? html`<span class="badge state-suppressed">unused</span>`
+        : groups.length === 1
+          ? html`<span class="badge single">one group</span>`
+          : html`<span class="badge shared">shared by ${groups.length} groups${k.clusters > 1 ? ` in ${k.clusters} clusters` : ''}</span>`;
+    return html`${i ? '\n' : ''}<tr><td><div><b>${k.alias ?? k.arn}</b></div><div class="mono note">${k.arn}</div></td>
+<td>${k.account}<div class="note">${k.region}</div></td>
+<td>${k.keyManager === 'AWS' ? 'AWS managed' : (k.keyState ?? '')}</td>
+<td>${badge}<div class="groups">${groups.map((u) => html`<span class="ig">${u.cluster} / ${u.instanceGroup} <span class="note">${volumes(u)}</span></span>`)}</div></td>
 <td class="num">${k.monthlyUsd !== undefined ? usd(k.monthlyUsd) : ''}</td></tr>`;
-    })
-    .join('\n');
-  return `<section class="keymap"><h2>Key-to-cluster map</h2><p class="note">Which instance groups each key encrypts. AWS recommends one key per instance group: a shared key keeps grants alive for every group that uses it.</p>
+  });
+  return html`<section class="keymap"><h2>Key-to-cluster map</h2><p class="note">Which instance groups each key encrypts. AWS recommends one key per instance group: a shared key keeps grants alive for every group that uses it.</p>
 <table><thead><tr><th>Key</th><th>Account</th><th>State</th><th>Instance groups (volumes)</th><th class="num">Per month</th></tr></thead><tbody>${rows}</tbody></table></section>`;
 }
 
-function attemptsSection(data: DashboardData): string {
+function attemptsSection(data: DashboardData): Html {
   const a = data.kpis.attempts;
-  if (!a) return '';
+  if (!a) return html``;
   if (a.total === 0)
-    return '<section><h2>Denied key calls</h2><p class="empty">No AccessDenied call on a HyperPod key in the window.</p></section>';
+    return html`<section><h2>Denied key calls</h2><p class="empty">No AccessDenied call on a HyperPod key in the window.</p></section>`;
   const list = (items: typeof a.byKey, what: string) =>
-    `<table><thead><tr><th>${what}</th><th class="num">Denied</th><th>Last</th></tr></thead><tbody>${items
+    html`<table><thead><tr><th>${what}</th><th class="num">Denied</th><th>Last</th></tr></thead><tbody>${items
       .slice(0, 15)
       .map(
         (i) =>
-          `<tr><td class="mono">${e(i.name)}<div class="note">${e(i.counterparts.slice(0, 3).join(', '))}${i.counterparts.length > 3 ? ' …' : ''}</div></td><td class="num">${i.attempts}</td><td>${e(date(i.lastAt))}</td></tr>`,
-      )
-      .join('')}</tbody></table>`;
-  return `<section><h2>Denied key calls (${a.total})</h2><div class="grid2"><div><h3>Per key</h3>${list(a.byKey, 'Key')}</div><div><h3>Per principal</h3>${list(a.byPrincipal, 'Principal')}</div></div></section>`;
+          html`<tr><td class="mono">${i.name}<div class="note">${i.counterparts.slice(0, 3).join(', ')}${i.counterparts.length > 3 ? ' …' : ''}</div></td><td class="num">${i.attempts}</td><td>${date(i.lastAt)}</td></tr>`,
+      )}</tbody></table>`;
+  return html`<section><h2>Denied key calls (${a.total})</h2><div class="grid2"><div><h3>Per key</h3>${list(a.byKey, 'Key')}</div><div><h3>Per principal</h3>${list(a.byPrincipal, 'Principal')}</div></div></section>`;
 }
 
-function costSection(data: DashboardData): string {
+function costSection(data: DashboardData): Html {
   const c = data.kpis.cost;
-  if (!c) return '';
+  if (!c) return html``;
   const groups = (title: string, list: typeof c.byProject) =>
-    `<div><h3>${title}</h3><table><thead><tr><th>${title.replace('Per ', '')}</th><th class="num">Keys</th><th class="num">Per month</th><th class="num">In window</th></tr></thead><tbody>${list
-      .map(
-        (g) =>
-          `<tr><td>${e(g.group)}</td><td class="num">${g.keys}</td><td class="num">${usd(g.monthlyRunRateUsd)}</td><td class="num">${usd(g.totalUsd)}</td></tr>`,
-      )
-      .join('')}</tbody></table></div>`;
-  return `<section><h2>KMS cost (estimate)</h2><p class="note">From the KMS price list: $1 per customer managed key-month (+$1 for each of the first two rotations), $0.03 per 10,000 requests after 20,000 free per account and month. Window ${e(date(c.window.since))} to ${e(date(c.window.until))}.</p><div class="grid2">${groups('Per project', c.byProject)}${groups('Per owner', c.byOwner)}</div></section>`;
+    html`<div><h3>${title}</h3><table><thead><tr><th>${title.replace('Per ', '')}</th><th class="num">Keys</th><th class="num">Per month</th><th class="num">In window</th></tr></thead><tbody>${list.map(
+      (g) =>
+        html`<tr><td>${g.group}</td><td class="num">${g.keys}</td><td class="num">${usd(g.monthlyRunRateUsd)}</td><td class="num">${usd(g.totalUsd)}</td></tr>`,
+    )}</tbody></table></div>`;
+  return html`<section><h2>KMS cost (estimate)</h2><p class="note">From the KMS price list: $1 per customer managed key-month (+$1 for each of the first two rotations), $0.03 per 10,000 requests after 20,000 free per account and month. Window ${date(c.window.since)} to ${date(c.window.until)}.</p><div class="grid2">${groups('Per project', c.byProject)}${groups('Per owner', c.byOwner)}</div></section>`;
 }
 
 export function renderDashboard(data: DashboardData): string {
@@ -417,22 +398,22 @@ export function renderDashboard(data: DashboardData): string {
     ...data.notes,
     ...(data.gaps ? [`${data.gaps} gaps: some data could not be collected (see the JSON report).`] : []),
   ];
-  return `<!doctype html>
+  return html`<!doctype html>
 <html lang="en">
 <head>
 <meta charset="utf-8">
 <meta name="viewport" content="width=device-width, initial-scale=1">
 <meta http-equiv="Content-Security-Policy" content="default-src 'none'; style-src 'unsafe-inline'; script-src 'sha256-${SCRIPT_HASH}'; img-src data:; base-uri 'none'; form-action 'none'">
 <meta name="referrer" content="no-referrer">
-<meta name="generator" content="hyperpod-cmk ${e(TOOL_VERSION)}">
-<title>${e(data.title)} · ${e(date(data.generatedAt))}</title>
-<style>${CSS}</style>
+<meta name="generator" content="hyperpod-cmk ${TOOL_VERSION}">
+<title>${data.title} · ${date(data.generatedAt)}</title>
+<style>${trustedHtml(CSS)}</style>
 </head>
 <body>
-<header><h1>${e(data.title)}</h1><p>${e(subtitle)}</p></header>
+<header><h1>${data.title}</h1><p>${subtitle}</p></header>
 <main>
 ${tiles(data)}
-${notes.length ? `<section class="noprint"><p class="note">${notes.map(e).join('<br>')}</p></section>` : ''}
+${notes.length ? html`<section class="noprint"><p class="note">${notes.map((note, i) => html`${i ? html`<br>` : ''}${note}`)}</p></section>` : ''}
 <div class="grid2">
 <section><h2>Compliance trend</h2><div class="chart">${trendChart(k.compliance?.trend ?? [])}</div></section>
 <section><h2>Time to remediate</h2><div class="chart">${mttrChart(data)}</div>${ageTable(data)}</section>
@@ -442,9 +423,9 @@ ${keyMap(data.keys)}
 ${attemptsSection(data)}
 ${costSection(data)}
 </main>
-<footer>hyperpod-cmk ${e(TOOL_VERSION)} · self-contained report: it loads nothing from the network</footer>
-<script>${SCRIPT}</script>
+<footer>hyperpod-cmk ${TOOL_VERSION} · self-contained report: it loads nothing from the network</footer>
+<script>${trustedHtml(SCRIPT)}</script>
 </body>
 </html>
-`;
+`.toString();
 }
