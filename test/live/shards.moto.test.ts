@@ -6,8 +6,9 @@
  * incomplete and names the shard; the same account is in the same shard in every run; a shard
  * makes no call to the accounts of other shards.
  *
- * The sharded history is a parameter: $HYPERPOD_CMK_TEST_SHARDED_DB (a file path or any --db
- * target, e.g. a PostgreSQL URL) else a file in a temporary directory.
+ * The shards save into a real PostgreSQL (the test server, a fresh database), the unsharded scan
+ * into a SQLite file: the same report and KPIs from both backends. $HYPERPOD_CMK_TEST_SHARDED_DB
+ * (a file path or any --db target) replaces the PostgreSQL database.
  */
 import { copyFileSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -30,6 +31,7 @@ import { MotoAccount, withAwsEnv } from '../helpers/aws-estate.js';
 import { recordCalls } from '../helpers/iam-policy.js';
 import { memoryIo } from '../helpers/io.js';
 import { motoUrl } from '../helpers/moto.js';
+import { freshDatabase, postgresUrl } from '../helpers/postgres.js';
 
 const ajv = new Ajv2020.default({ allErrors: true, strict: false });
 addFormats.default(ajv);
@@ -44,8 +46,8 @@ const NOW = '2026-11-27T12:00:00.000Z';
 const LATER = '2026-11-28T12:00:00.000Z';
 
 const dir = mkdtempSync(join(tmpdir(), 'hpcmk-shards-'));
-/** Where the shards save: one history for all of them. */
-const shardedDb = process.env.HYPERPOD_CMK_TEST_SHARDED_DB || join(dir, 'sharded.db');
+/** Where the shards save: one history for all of them (a PostgreSQL database, set in beforeAll). */
+let shardedDb: string;
 const fullDb = join(dir, 'unsharded.db');
 
 let url: string;
@@ -115,6 +117,7 @@ function findingsOf(reports: readonly Report[]) {
 }
 
 beforeAll(async () => {
+  shardedDb = process.env.HYPERPOD_CMK_TEST_SHARDED_DB || (await freshDatabase(postgresUrl(), 'shards'));
   url = motoUrl();
   management = await MotoAccount.create(url);
   const orgs = management.client(OrganizationsClient);
