@@ -33,6 +33,17 @@ export interface Sql {
   run(sql: string, params?: readonly SqlValue[]): Promise<void>;
 }
 
+/**
+ * Parameters as every backend can store them: PostgreSQL text refuses U+0000, which a tenant's
+ * name or tag may hold, so both backends keep it as U+FFFD (the rest of the text unchanged) rather
+ * than one of them failing the whole save.
+ */
+export function storable(params: readonly SqlValue[]): SqlValue[] {
+  return params.map((value) =>
+    typeof value === 'string' && value.includes('\u0000') ? value.replaceAll('\u0000', '\uFFFD') : value,
+  );
+}
+
 const first = async <T>(rows: Promise<T[]>): Promise<T | undefined> => (await rows)[0];
 
 /**

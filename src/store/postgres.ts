@@ -22,6 +22,7 @@ import {
   readScans,
   type Sql,
   type SqlValue,
+  storable,
   writeScan,
 } from './history-sql.js';
 import { APPLICATION_ID, MIGRATIONS, type Migration, migrationSql } from './schema.js';
@@ -85,9 +86,9 @@ const numbered = (sql: string): string => {
 function pgSql(client: pg.Client): Sql {
   return {
     all: async <T>(sql: string, params: readonly SqlValue[] = []) =>
-      (await client.query(numbered(sql), params as SqlValue[])).rows as T[],
+      (await client.query(numbered(sql), storable(params))).rows as T[],
     run: async (sql: string, params: readonly SqlValue[] = []) => {
-      await client.query(numbered(sql), params as SqlValue[]);
+      await client.query(numbered(sql), storable(params));
     },
   };
 }

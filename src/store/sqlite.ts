@@ -20,6 +20,7 @@ import {
   readScans,
   type Sql,
   type SqlValue,
+  storable,
   writeScan,
 } from './history-sql.js';
 import { APPLICATION_ID, MIGRATIONS, type Migration, migrationSql } from './schema.js';
@@ -201,9 +202,10 @@ function sqliteSql(db: Db): Sql {
     return statement;
   };
   return {
-    all: async <T>(sql: string, params: readonly SqlValue[] = []) => prepare(sql).all(...params) as T[],
+    all: async <T>(sql: string, params: readonly SqlValue[] = []) =>
+      prepare(sql).all(...storable(params)) as T[],
     run: async (sql: string, params: readonly SqlValue[] = []) => {
-      prepare(sql).run(...params);
+      prepare(sql).run(...storable(params));
     },
   };
 }

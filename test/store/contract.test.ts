@@ -96,6 +96,24 @@ describe.each(BACKENDS)('history store contract ($name)', (backend) => {
     }
   });
 
+  it('keeps a name or message holding U+0000 (which PostgreSQL text refuses) as U+FFFD, the same in every backend', async () => {
+    const record = syntheticRecord({ day: 0, groups: 8, failRate: 1 });
+    const hostile = {
+      ...record,
+      resources: record.resources.map((r, i) => (i === 0 ? { ...r, name: `team\u0000a${r.name}` } : r)),
+      findings: record.findings.map((f, i) =>
+        i === 0 ? { ...f, name: 'x\u0000y', message: 'a\u0000b\u0000c' } : f,
+      ),
+    };
+    const store = await open(await backend.fresh());
+    expect((await store.save(hostile)).ok).toBe(true);
+    const data = await store.load();
+    await store.close();
+    const first = data.findings.find((f) => f.fingerprint === hostile.findings[0]!.fingerprint)!;
+    expect([first.name, first.message]).toEqual(['x\uFFFDy', 'a\uFFFDb\uFFFDc']);
+    expect(JSON.stringify(data)).not.toContain('\\u0000');
+  });
+
   it('lands every scan whole when two processes save at the same time', async () => {
     const target = await backend.fresh();
     const [a, b] = await Promise.all([run([target, '0', '4', '300']), run([target, '1', '4', '300'])]);
