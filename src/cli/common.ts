@@ -19,7 +19,13 @@ import { createBaseline, parseBaseline, serializeBaseline } from '../model/basel
 import { parseIsoTime } from '../model/dates.js';
 import { SEVERITIES, type Severity, type SourceIssue } from '../model/finding.js';
 import type { Report } from '../model/report.js';
-import { FORMATS, formatForPath, REPORTERS, ReportUnavailable } from '../reporters/index.js';
+import {
+  FORMATS,
+  formatForPath,
+  REPORTERS,
+  ReportUnavailable,
+  STREAMING_REPORTERS,
+} from '../reporters/index.js';
 import { RULES } from '../rules/registry.js';
 import { inputError } from './errors.js';
 import { type Io, useColor } from './io.js';
@@ -481,7 +487,7 @@ export function emitReport(
   } = {},
 ): void {
   const planned = planOutputs(options);
-  const rendered = planned.map((output) => {
+  const rendered = planned.map((output): string | Iterable<string> => {
     const custom = extras.renderers?.[output.format];
     if (custom) return custom();
     const reporter = REPORTERS[output.format];
@@ -494,16 +500,20 @@ export function emitReport(
       });
     const toTerminal = output.path === undefined;
     const width = toTerminal ? terminalWidth(io) : undefined;
+    const renderOptions = {
+      color: toTerminal && useColor(io),
+      limit: options.limit,
+      cwd: io.cwd,
+      baseDir: repositoryRoot(io, options, report.scan.inputs),
+      quiet: options.quiet,
+      compact: options.compact,
+      ...(width ? { width } : {}),
+    };
+    // To a file, a format that renders in pieces is streamed there while it is written.
+    const streaming = toTerminal ? undefined : STREAMING_REPORTERS[output.format];
+    if (streaming) return { [Symbol.iterator]: () => streaming(report, renderOptions)[Symbol.iterator]() };
     try {
-      return reporter(report, {
-        color: toTerminal && useColor(io),
-        limit: options.limit,
-        cwd: io.cwd,
-        baseDir: repositoryRoot(io, options, report.scan.inputs),
-        quiet: options.quiet,
-        compact: options.compact,
-        ...(width ? { width } : {}),
-      });
+      return reporter(report, renderOptions);
     } catch (error) {
       if (!(error instanceof ReportUnavailable)) throw error;
       throw inputError({
@@ -514,7 +524,8 @@ export function emitReport(
       });
     }
   });
-  // Everything is rendered before anything is written: a format that cannot be made leaves no partial set.
+  // Everything is rendered before anything is written (a streamed format cannot fail to be made):
+  // a format that cannot be made leaves no partial set.
   for (const [i, output] of planned.entries())
     writeOutput(io, rendered[i]!, { format: output.format, ...(output.path ? { output: output.path } : {}) });
   if (options.createBaseline !== undefined) {
@@ -527,8 +538,12 @@ export function emitReport(
   }
 }
 
-/** Writes rendered output to --output (saying so on stderr) or stdout. */
-export function writeOutput(io: Io, text: string, options: Pick<ReportOptions, 'format' | 'output'>): void {
+/** Writes rendered output to --output (saying so on stderr) or stdout; text in pieces is streamed to a file. */
+export function writeOutput(
+  io: Io,
+  text: string | Iterable<string>,
+  options: Pick<ReportOptions, 'format' | 'output'>,
+): void {
   if (options.output !== undefined) {
     const path = absolute(io, options.output);
     try {
@@ -542,7 +557,7 @@ export function writeOutput(io: Io, text: string, options: Pick<ReportOptions, '
     }
     io.stderr.write(`hyperpod-cmk: ${options.format} report written to ${options.output}\n`);
   } else {
-    io.stdout.write(text);
+    io.stdout.write(typeof text === 'string' ? text : [...text].join(''));
   }
 }
 
