@@ -55,7 +55,7 @@ function hostileInventoryReport(): Report {
     { ...base, clusters: [...base.clusters, ...clusters], keys: [...base.keys, ...keys] },
     {
       now: new Date('2026-11-27T12:00:00Z'),
-      config: resolveConfig({ requiredTags: ['owner', 'cost-center'] }),
+      config: resolveConfig({ requiredTags: { clusters: ['owner', 'cost-center'], keys: ['owner'] } }),
     },
   ).report;
 }
