@@ -5,6 +5,9 @@
  * lookups of its keys and execution roles, each key read starts its CloudTrail lookup. The
  * session bounds the requests in flight, so the code can start work freely. Each distinct key,
  * role, alias list and managed policy is read once, however many instance groups share it.
+ * Accounts are collected a bounded number at a time (`accountsInFlight`), each response turned
+ * into inventory as it arrives and each account's clients released when it is done, so that an
+ * organization's scan holds its result and the accounts in flight, not every account at once.
  *
  * What could not be read is data: a `Gap` per failed call, and an account, Region or resource
  * that failed never stops the others. Only a scan that cannot start at all (no credentials, an
