@@ -509,9 +509,10 @@ export function emitReport(
       compact: options.compact,
       ...(width ? { width } : {}),
     };
-    // To a file, a format that renders in pieces is streamed there while it is written.
+    // To a file, a format that renders in pieces is streamed there: its pieces are made (lazily)
+    // while they are written.
     const streaming = toTerminal ? undefined : STREAMING_REPORTERS[output.format];
-    if (streaming) return { [Symbol.iterator]: () => streaming(report, renderOptions)[Symbol.iterator]() };
+    if (streaming) return streaming(report, renderOptions);
     try {
       return reporter(report, renderOptions);
     } catch (error) {
