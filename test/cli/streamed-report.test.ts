@@ -66,7 +66,9 @@ function largeEstate() {
 }
 
 describe('evaluate --format json -o', () => {
-  it('streams the report in bounded buffers, the same report as --format json on stdout', async () => {
+  it('streams the report in bounded buffers, the same report as --format json on stdout', {
+    timeout: 120_000,
+  }, async () => {
     const root = tmp();
     writeFileSync(join(root, 'estate.json'), serializeSnapshot(largeEstate()));
     const io = memoryIo({ cwd: root });
@@ -94,7 +96,9 @@ describe('evaluate --format json -o', () => {
     expect(readdirSync(root).sort()).toEqual(['estate.json', 'out.json']);
   });
 
-  it('a write that fails part-way leaves the previous report and no temporary file', async () => {
+  it('a write that fails part-way leaves the previous report and no temporary file', {
+    timeout: 60_000,
+  }, async () => {
     const root = tmp();
     writeFileSync(join(root, 'estate.json'), serializeSnapshot(largeEstate()));
     writeFileSync(join(root, 'out.json'), 'previous\n');
