@@ -19,7 +19,13 @@ import { createBaseline, parseBaseline, serializeBaseline } from '../model/basel
 import { parseIsoTime } from '../model/dates.js';
 import { SEVERITIES, type Severity, type SourceIssue } from '../model/finding.js';
 import type { Report } from '../model/report.js';
-import { FORMATS, formatForPath, REPORTERS, ReportUnavailable } from '../reporters/index.js';
+import {
+  FORMATS,
+  formatForPath,
+  REPORTERS,
+  ReportUnavailable,
+  STREAMING_REPORTERS,
+} from '../reporters/index.js';
 import { RULES } from '../rules/registry.js';
 import { inputError } from './errors.js';
 import { type Io, useColor } from './io.js';
@@ -479,7 +485,7 @@ export function emitReport(
   } = {},
 ): void {
   const planned = planOutputs(options);
-  const rendered = planned.map((output) => {
+  const rendered = planned.map((output): string | Iterable<string> => {
     const custom = extras.renderers?.[output.format];
     if (custom) return custom();
     const reporter = REPORTERS[output.format];
@@ -492,16 +498,21 @@ export function emitReport(
       });
     const toTerminal = output.path === undefined;
     const width = toTerminal ? terminalWidth(io) : undefined;
+    const renderOptions = {
+      color: toTerminal && useColor(io),
+      limit: options.limit,
+      cwd: io.cwd,
+      baseDir: repositoryRoot(io, options, report.scan.inputs),
+      quiet: options.quiet,
+      compact: options.compact,
+      ...(width ? { width } : {}),
+    };
+    // To a file, a format that renders in pieces is streamed there: its pieces are made (lazily)
+    // while they are written.
+    const streaming = toTerminal ? undefined : STREAMING_REPORTERS[output.format];
+    if (streaming) return streaming(report, renderOptions);
     try {
-      return reporter(report, {
-        color: toTerminal && useColor(io),
-        limit: options.limit,
-        cwd: io.cwd,
-        baseDir: repositoryRoot(io, options, report.scan.inputs),
-        quiet: options.quiet,
-        compact: options.compact,
-        ...(width ? { width } : {}),
-      });
+      return reporter(report, renderOptions);
     } catch (error) {
       if (!(error instanceof ReportUnavailable)) throw error;
       throw inputError({
@@ -512,7 +523,8 @@ export function emitReport(
       });
     }
   });
-  // Everything is rendered before anything is written: a format that cannot be made leaves no partial set.
+  // Everything is rendered before anything is written (a streamed format cannot fail to be made):
+  // a format that cannot be made leaves no partial set.
   for (const [i, output] of planned.entries())
     writeOutput(io, rendered[i]!, { format: output.format, ...(output.path ? { output: output.path } : {}) });
   if (options.createBaseline !== undefined) {
@@ -525,8 +537,12 @@ export function emitReport(
   }
 }
 
-/** Writes rendered output to --output (saying so on stderr) or stdout. */
-export function writeOutput(io: Io, text: string, options: Pick<ReportOptions, 'format' | 'output'>): void {
+/** Writes rendered output to --output (saying so on stderr) or stdout; text in pieces is streamed to a file. */
+export function writeOutput(
+  io: Io,
+  text: string | Iterable<string>,
+  options: Pick<ReportOptions, 'format' | 'output'>,
+): void {
   if (options.output !== undefined) {
     const path = absolute(io, options.output);
     try {
@@ -540,7 +556,7 @@ export function writeOutput(io: Io, text: string, options: Pick<ReportOptions, '
     }
     io.stderr.write(`hyperpod-cmk: ${options.format} report written to ${options.output}\n`);
   } else {
-    io.stdout.write(text);
+    io.stdout.write(typeof text === 'string' ? text : [...text].join(''));
   }
 }
 

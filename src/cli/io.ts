@@ -1,6 +1,6 @@
 /** What a command may touch of the outside world, injected so commands run in tests without a process. */
 import { readFileSync, statSync } from 'node:fs';
-import { type WriteOptions, writeFileAtomic } from '../files/write.js';
+import { type FileContent, type WriteOptions, writeFileAtomic } from '../files/write.js';
 import { escapeTerminalOutput } from '../reporters/escape.js';
 
 export interface Io {
@@ -11,8 +11,11 @@ export interface Io {
   cwd: string;
   now(): Date;
   readFile(path: string): string;
-  /** Atomically (temporary file + rename); with `within`, never outside it nor through a symlink. */
-  writeFile(path: string, text: string, options?: WriteOptions): void;
+  /**
+   * Atomically (temporary file + rename); with `within`, never outside it nor through a symlink.
+   * Text in pieces (an iterable) is streamed to the file, never joined whole.
+   */
+  writeFile(path: string, text: FileContent, options?: WriteOptions): void;
   exists(path: string): boolean;
 }
 

@@ -6,7 +6,10 @@
  * written through. With `within`, the path must stay inside that directory, and no directory
  * between it and the file may be a symlink (a pull request or an earlier run could have planted
  * one pointing anywhere): such a path is refused. A target that is a device, FIFO or socket (`-o
- * /dev/stdout`) is written in place: there is nothing there to truncate.
+ * /dev/stdout`) is written in place: there is nothing there to truncate. The content may be a
+ * stream of pieces (a large JSON report): they are written as they come, in buffers of
+ * `STREAM_BUFFER_BYTES`, so the whole text is never held at once; the temporary file and rename
+ * apply the same, and a piece that fails to be made (it throws) leaves the previous file.
  */
 import { randomBytes } from 'node:crypto';
 import {
@@ -20,7 +23,6 @@ import {
   type Stats,
   statSync,
   unlinkSync,
-  writeFileSync,
   writeSync,
 } from 'node:fs';
 import { basename, dirname, isAbsolute, join, relative, resolve, sep } from 'node:path';
@@ -67,7 +69,40 @@ function ensureConfinedDirectory(root: string, dir: string): void {
   }
 }
 
-export function writeFileAtomic(path: string, text: string | Uint8Array, options: WriteOptions = {}): void {
+/** What a file is written from: its text, its bytes, or its text in pieces. */
+export type FileContent = string | Uint8Array | Iterable<string>;
+
+/** How much streamed text is gathered before it is written. */
+export const STREAM_BUFFER_BYTES = 1 << 20;
+
+/** Writes all of `bytes` to `fd`. */
+function writeAll(fd: number, bytes: Uint8Array): void {
+  let offset = 0;
+  while (offset < bytes.length) offset += writeSync(fd, bytes, offset, bytes.length - offset);
+}
+
+/** Writes the content to `fd`: at once, or piece by piece in bounded buffers. */
+function writeContent(fd: number, content: FileContent): void {
+  if (typeof content === 'string' || content instanceof Uint8Array) {
+    writeAll(fd, typeof content === 'string' ? Buffer.from(content, 'utf8') : content);
+    return;
+  }
+  let pending: string[] = [];
+  let length = 0;
+  for (const piece of content) {
+    pending.push(piece);
+    // UTF-16 code units: at most 3 bytes each in UTF-8, so the buffer stays within 3x the bound.
+    length += piece.length;
+    if (length >= STREAM_BUFFER_BYTES) {
+      writeAll(fd, Buffer.from(pending.join(''), 'utf8'));
+      pending = [];
+      length = 0;
+    }
+  }
+  if (length > 0) writeAll(fd, Buffer.from(pending.join(''), 'utf8'));
+}
+
+export function writeFileAtomic(path: string, text: FileContent, options: WriteOptions = {}): void {
   const target = resolve(path);
   const dir = dirname(target);
   if (options.within !== undefined) {
@@ -91,7 +126,12 @@ export function writeFileAtomic(path: string, text: string | Uint8Array, options
       followed = undefined;
     }
     if (followed && (followed.isCharacterDevice() || followed.isFIFO() || followed.isSocket())) {
-      writeFileSync(target, text);
+      const fd = openSync(target, 'w');
+      try {
+        writeContent(fd, text);
+      } finally {
+        closeSync(fd);
+      }
       return;
     }
   }
@@ -102,9 +142,7 @@ export function writeFileAtomic(path: string, text: string | Uint8Array, options
   try {
     try {
       if (existing?.isFile()) fchmodSync(fd, existing.mode & 0o7777);
-      const bytes = typeof text === 'string' ? Buffer.from(text, 'utf8') : text;
-      let offset = 0;
-      while (offset < bytes.length) offset += writeSync(fd, bytes, offset, bytes.length - offset);
+      writeContent(fd, text);
       fsyncSync(fd);
     } finally {
       closeSync(fd);

@@ -6,7 +6,7 @@ import { renderGithub } from './github.js';
 import { renderGitlab } from './gitlab.js';
 import { dashboardFromReport } from './html/data.js';
 import { renderDashboard } from './html/render.js';
-import { renderJson } from './json.js';
+import { renderJson, renderJsonChunks } from './json.js';
 import { renderJunit } from './junit.js';
 import type { PathContext } from './locations.js';
 import { renderMarkdown } from './markdown.js';
@@ -39,6 +39,16 @@ export const REPORTERS: Record<string, Reporter> = {
   github: (report, options) => renderGithub(report, options),
   gitlab: (report, options) => renderGitlab(report, options),
   ocsf: (report) => renderOcsf(report),
+};
+
+/**
+ * Formats that can also render in pieces, the same bytes as their reporter: a report written to a
+ * file (`-o`) is streamed there, never held whole as one string.
+ */
+export const STREAMING_REPORTERS: Partial<
+  Record<string, (report: Report, options: RenderOptions) => Iterable<string>>
+> = {
+  json: (report) => renderJsonChunks(report),
 };
 
 export { ReportUnavailable } from './unavailable.js';

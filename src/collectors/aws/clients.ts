@@ -145,16 +145,19 @@ export class AwsSession {
     stsRegion: string,
     externalId: string | undefined,
   ): Promise<void> {
-    const sts = this.client('sts', account, stsRegion, this.baseCredentials(stsRegion));
     const fetch = async (): Promise<AwsCredentialIdentity> => {
-      const out = await sts.send(
-        new AssumeRoleCommand({
-          RoleArn: roleArn,
-          RoleSessionName: 'hyperpod-cmk-scan',
-          DurationSeconds: 3600,
-          ...(externalId ? { ExternalId: externalId } : {}),
-        }),
-      );
+      // A client for this call only: an organization's worth of STS clients is never held.
+      const sts = this.client('sts', account, stsRegion, this.baseCredentials(stsRegion));
+      const out = await sts
+        .send(
+          new AssumeRoleCommand({
+            RoleArn: roleArn,
+            RoleSessionName: 'hyperpod-cmk-scan',
+            DurationSeconds: 3600,
+            ...(externalId ? { ExternalId: externalId } : {}),
+          }),
+        )
+        .finally(() => this.release(`sts|${account}|${stsRegion}`));
       const c = out.Credentials;
       if (!c?.AccessKeyId || !c.SecretAccessKey) throw new Error('AssumeRole returned no credentials');
       return {
@@ -205,6 +208,23 @@ export class AwsSession {
 
   hasAccount(account: string): boolean {
     return this.accountCredentials.has(account);
+  }
+
+  /**
+   * Ends and forgets the clients of an account whose collection is over (their sockets, their
+   * middleware), keeping its credentials: a later call for it (a key another account uses) makes
+   * a new client. A scan of many accounts thus holds the clients of the accounts in flight only.
+   */
+  releaseAccount(account: string): void {
+    for (const cacheKey of [...this.clients.keys()])
+      if (cacheKey.split('|')[1] === account) this.release(cacheKey);
+  }
+
+  private release(cacheKey: string): void {
+    const client = this.clients.get(cacheKey) as { destroy(): void } | undefined;
+    if (!client) return;
+    this.clients.delete(cacheKey);
+    client.destroy();
   }
 
   /** Ends the keep-alive sockets so the process can exit. */

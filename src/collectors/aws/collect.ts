@@ -5,6 +5,9 @@
  * lookups of its keys and execution roles, each key read starts its CloudTrail lookup. The
  * session bounds the requests in flight, so the code can start work freely. Each distinct key,
  * role, alias list and managed policy is read once, however many instance groups share it.
+ * Accounts are collected a bounded number at a time (`accountsInFlight`), each response turned
+ * into inventory as it arrives and each account's clients released when it is done, so that an
+ * organization's scan holds its result and the accounts in flight, not every account at once.
  *
  * What could not be read is data: a `Gap` per failed call, and an account, Region or resource
  * that failed never stops the others. Only a scan that cannot start at all (no credentials, an
@@ -14,6 +17,7 @@
 import { STSClient } from '@aws-sdk/client-sts';
 import type { AwsCredentialIdentityProvider } from '@aws-sdk/types';
 import { loadSharedConfigFiles } from '@smithy/core/config';
+import pLimit from 'p-limit';
 import type { SourceIssue } from '../../model/finding.js';
 import type { InputError } from '../../model/input-error.js';
 import {
@@ -106,6 +110,14 @@ export interface CollectResult {
 
 export const DEFAULT_CONCURRENCY = 16;
 export const DEFAULT_MAX_ATTEMPTS = 8;
+
+/**
+ * Accounts collected at once: as many as requests may be in flight, so that the session's gate
+ * stays full (each account has several independent calls from its start) while an organization
+ * of any size holds the clients and partial results of this many accounts only.
+ */
+export const accountsInFlight = (options: Pick<CollectOptions, 'concurrency'>): number =>
+  Math.max(1, options.concurrency ?? DEFAULT_CONCURRENCY);
 
 /** Whether a named profile exists in the shared config or credentials file (the SDK's own loader). */
 async function profileExists(profile: string): Promise<boolean> {
@@ -404,7 +416,35 @@ async function run(
     noteUnreadTrails(ctx, account, found);
   }
 
-  async function scanAccount(account: AccountScope): Promise<void> {
+  /**
+   * Assumes the audit role in an account; on failure records the gaps that make its account-level
+   * rules UNKNOWN, and returns false.
+   */
+  async function assumeAccount(account: AccountScope): Promise<boolean> {
+    if (account.id === identity.account) return true;
+    const roleArn = roleArnFor(partition, account.id, options.roleName!);
+    try {
+      await session.assumeRole(account.id, roleArn, homeRegion!, options.externalId);
+      return true;
+    } catch (error) {
+      const { name, message } = classifyError(error);
+      const text = `cannot assume ${roleArn}: ${name}: ${message}`;
+      ctx.missing(
+        { service: 'sts', operation: 'AssumeRole', account: account.id, resource: roleArn },
+        'aws.assume_role_failed',
+        text,
+      );
+      // The account-level rules must say UNKNOWN, not judge an account they never saw.
+      ctx.missing(
+        { service: 'cloudtrail', operation: 'DescribeTrails', account: account.id },
+        'aws.assume_role_failed',
+        text,
+      );
+      return false;
+    }
+  }
+
+  async function scanAccount(account: AccountScope, assumed: boolean): Promise<void> {
     const entry: Account = {
       id: account.id,
       ...(account.name ? { name: account.name } : {}),
@@ -413,27 +453,7 @@ async function run(
     };
     accounts.push(entry);
     try {
-      if (account.id !== identity.account) {
-        const roleArn = roleArnFor(partition, account.id, options.roleName!);
-        try {
-          await session.assumeRole(account.id, roleArn, homeRegion!, options.externalId);
-        } catch (error) {
-          const { name, message } = classifyError(error);
-          const text = `cannot assume ${roleArn}: ${name}: ${message}`;
-          ctx.missing(
-            { service: 'sts', operation: 'AssumeRole', account: account.id, resource: roleArn },
-            'aws.assume_role_failed',
-            text,
-          );
-          // The account-level rules must say UNKNOWN, not judge an account they never saw.
-          ctx.missing(
-            { service: 'cloudtrail', operation: 'DescribeTrails', account: account.id },
-            'aws.assume_role_failed',
-            text,
-          );
-          return;
-        }
-      }
+      if (!assumed) return;
       let regions = options.regions ? [...options.regions] : [homeRegion!];
       if (options.allRegions) {
         try {
@@ -458,7 +478,10 @@ async function run(
           scanRegion(account.id, region).finally(() => ctx.tick((p) => p.regions.done++)),
         ),
       ]);
+      // Its CloudTrail lookups too, before its clients go.
+      await Promise.all(regions.map((region) => regionEvents.get(`${account.id}|${region}`)?.settle()));
     } finally {
+      session.releaseAccount(account.id);
       ctx.tick((p) => p.accounts.done++);
     }
   }
@@ -466,7 +489,13 @@ async function run(
   ctx.tick((p) => {
     p.accounts.total = scope.length;
   });
-  await Promise.all(scope.map(scanAccount));
+  // Every role is assumed first, so that a key or role one account names in another is known to be
+  // in the scan. Then the accounts are collected a bounded number at a time, each turned into
+  // inventory and its clients released before the next starts: memory stays flat in the number of
+  // accounts, while the session's gate keeps as many requests in flight as before.
+  const accountLimit = pLimit(accountsInFlight(options));
+  const assumed = await Promise.all(scope.map((account) => accountLimit(() => assumeAccount(account))));
+  await Promise.all(scope.map((account, i) => accountLimit(() => scanAccount(account, assumed[i]!))));
 
   const eventsCollected: Inventory['eventsCollected'] = [];
   const events: Inventory['events'] = [];

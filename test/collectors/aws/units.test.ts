@@ -94,6 +94,27 @@ describe('AwsSession', () => {
     expect(await handler.configProvider).toMatchObject({ requestTimeout: 1234, throwOnRequestTimeout: true });
     session.destroy();
   });
+
+  it("releaseAccount ends and forgets that account's clients only, and keeps its credentials", () => {
+    const session = new AwsSession({ concurrency: 1, maxAttempts: 1, lookupEventsPerSecond: 2 });
+    session.useBaseCredentials('111122223333', 'us-east-1');
+    session.useBaseCredentials('444455556666', 'us-east-1');
+    const kms = session.for('kms', '111122223333', 'us-east-1');
+    const iam = session.for('iam', '111122223333', 'us-east-1');
+    const other = session.for('kms', '444455556666', 'us-east-1');
+    expect(session.for('kms', '111122223333', 'us-east-1')).toBe(kms);
+    const ended: string[] = [];
+    for (const [name, client] of Object.entries({ kms, iam, other }))
+      client.destroy = () => void ended.push(name);
+    session.releaseAccount('111122223333');
+    expect(ended.sort()).toEqual(['iam', 'kms']);
+    expect(session.hasAccount('111122223333')).toBe(true);
+    // A later call for the account gets a new client; the other account's stays.
+    expect(session.for('kms', '111122223333', 'us-east-1')).not.toBe(kms);
+    expect(session.for('kms', '444455556666', 'us-east-1')).toBe(other);
+    session.destroy();
+    expect(ended.sort()).toEqual(['iam', 'kms', 'other']);
+  });
 });
 
 describe('volumesOf', () => {

@@ -1,0 +1,133 @@
+/**
+ * `evaluate FILE --format json -o out.json` end to end, as users run it: the spawned CLI (dist/)
+ * reads the snapshot, evaluates it, and streams the JSON report to the file. The inventories are
+ * evaluate.bench.ts's generator (10,000 groups / 2,000 keys, and 100,000 groups / 20,000 keys),
+ * written as snapshots first. Goals: under 0.3 s at 10k; under 3 s and 1 GiB peak RSS at 100k.
+ * Peak RSS and CPU time are the CLI process's own (getrusage at exit, through a preloaded hook); the
+ * summary table the CLI prints beside the file goes to /dev/null. The 100k size runs once (a run
+ * is minutes on a loaded machine); compare CPU time, not wall time, when the machine is busy.
+ *
+ * Evaluation's own speed is evaluate.bench.ts's figure; this one adds reading and writing.
+ */
+import { spawnSync } from 'node:child_process';
+import {
+  closeSync,
+  mkdtempSync,
+  openSync,
+  readFileSync,
+  readSync,
+  rmSync,
+  statSync,
+  writeFileSync,
+} from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { serializeSnapshot } from '../dist/model/snapshot.js';
+import { generateInventory } from './evaluate.bench.js';
+
+const SIZES: { groups: number; keys: number; runs: number; goalSeconds: number; goalMiB?: number }[] = [
+  { groups: 10_000, keys: 2_000, runs: 3, goalSeconds: 0.3 },
+  { groups: 100_000, keys: 20_000, runs: 1, goalSeconds: 3, goalMiB: 1024 },
+];
+const NOW = '2026-11-27T00:00:00Z';
+
+const cli = fileURLToPath(new URL('../bin/hyperpod-cmk.js', import.meta.url));
+const dir = mkdtempSync(join(tmpdir(), 'hyperpod-cmk-bench-'));
+const rssFile = join(dir, 'rss');
+// Written by the CLI process itself as it exits: its peak resident set, in KiB.
+const hook = join(dir, 'peak-rss.mjs');
+writeFileSync(
+  hook,
+  `import { writeFileSync } from 'node:fs';\nprocess.on('exit', () => { const u = process.resourceUsage(); writeFileSync(${JSON.stringify(rssFile)}, JSON.stringify([u.maxRSS, u.userCPUTime + u.systemCPUTime])); });\n`,
+);
+const config = join(dir, 'config.yaml');
+writeFileSync(config, 'keyAdmins: ["arn:aws:iam::*:role/KeyAdmin"]\ndrRegions:\n  us-east-1: us-west-2\n');
+
+interface Run {
+  seconds: number;
+  cpuSeconds: number;
+  peakMiB: number;
+}
+
+function runOnce(snapshot: string, out: string): Run {
+  rmSync(out, { force: true });
+  const start = performance.now();
+  const child = spawnSync(
+    process.execPath,
+    [
+      '--import',
+      hook,
+      cli,
+      'evaluate',
+      snapshot,
+      '--config',
+      config,
+      '--now',
+      NOW,
+      '--format',
+      'json',
+      '-o',
+      out,
+    ],
+    { encoding: 'utf8', stdio: ['ignore', 'ignore', 'pipe'], maxBuffer: 1 << 24 },
+  );
+  const seconds = (performance.now() - start) / 1000;
+  // 0: all passed; 1: findings at or above --fail-on (the generated estate has failures).
+  if (child.status !== 0 && child.status !== 1)
+    throw new Error(`evaluate exited ${child.status}: ${child.stderr}`);
+  const [maxRssKiB, cpuMicros] = JSON.parse(readFileSync(rssFile, 'utf8')) as [number, number];
+  return { seconds, cpuSeconds: cpuMicros / 1e6, peakMiB: maxRssKiB / 1024 };
+}
+
+/** The findings in a report file, counted line by line (a 1 GiB report is more than one string holds). */
+function countFindings(path: string): number {
+  const fd = openSync(path, 'r');
+  const buffer = Buffer.alloc(1 << 24);
+  let count = 0;
+  let carry = '';
+  try {
+    for (let read = readSync(fd, buffer); read > 0; read = readSync(fd, buffer)) {
+      const text = carry + buffer.toString('latin1', 0, read);
+      count += (text.match(/\n {6}"fingerprint": /g) ?? []).length;
+      carry = text.slice(-21); // shorter than the pattern: no match is counted twice
+    }
+  } finally {
+    closeSync(fd);
+  }
+  return count;
+}
+
+const median = (values: number[]) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)]!;
+const line = (label: string, value: string) => process.stdout.write(`${label.padEnd(44)} ${value}\n`);
+const verdict = (met: boolean) => (met ? 'MET' : 'MISSED');
+
+try {
+  for (const size of SIZES) {
+    const snapshot = join(dir, `inventory-${size.groups}.json`);
+    writeFileSync(snapshot, serializeSnapshot(generateInventory(size.groups, size.keys)));
+    const out = join(dir, `report-${size.groups}.json`);
+    const runs = Array.from({ length: size.runs }, () => runOnce(snapshot, out));
+    const seconds = median(runs.map((r) => r.seconds));
+    const peak = Math.max(...runs.map((r) => r.peakMiB));
+    const report = statSync(out).size;
+    const findings = countFindings(out);
+    line(
+      `evaluate ${size.groups.toLocaleString('en')} groups, ${size.keys.toLocaleString('en')} keys`,
+      `snapshot ${(statSync(snapshot).size / 2 ** 20).toFixed(0)} MiB -> report ${(report / 2 ** 20).toFixed(0)} MiB, ${findings.toLocaleString('en')} findings`,
+    );
+    line(
+      '  wall, spawned CLI end to end (median)',
+      `${seconds.toFixed(2)} s  [${runs.map((r) => r.seconds.toFixed(2)).join(', ')}]  goal < ${size.goalSeconds} s: ${verdict(seconds < size.goalSeconds)}`,
+    );
+    line('  CPU time of the CLI (median)', `${median(runs.map((r) => r.cpuSeconds)).toFixed(2)} s`);
+    line(
+      '  peak RSS of the CLI (max of runs)',
+      `${peak.toFixed(0)} MiB${size.goalMiB ? `  goal < ${size.goalMiB} MiB: ${verdict(peak < size.goalMiB)}` : ''}`,
+    );
+    rmSync(snapshot, { force: true });
+    rmSync(out, { force: true });
+  }
+} finally {
+  rmSync(dir, { recursive: true, force: true });
+}
