@@ -18,9 +18,10 @@ import {
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { runCli } from '../../src/cli/main.js';
 import { resolveConfig } from '../../src/config/schema.js';
+import { generateGuardrails } from '../../src/guardrails/index.js';
 import { createHandler, type HandlerDeps, type HandlerResult } from '../../src/lambda/handler.js';
 import { closeHistory, connectionUrl, LAMBDA_SOURCE } from '../../src/lambda/history.js';
-import type { Inventory } from '../../src/model/inventory.js';
+import { emptyInventory, type Inventory } from '../../src/model/inventory.js';
 import { redactTarget } from '../../src/store/store.js';
 import {
   ACCOUNT,
@@ -484,4 +485,32 @@ describe('the built bundle', () => {
     const rows = await adminQuery<{ source: string; scope: string }>(db, 'SELECT source, scope FROM scans');
     expect(rows).toEqual([{ source: LAMBDA_SOURCE, scope: '[]' }]);
   });
+});
+
+describe('the generated guardrails README', () => {
+  const readme = (organization: boolean) => {
+    const result = generateGuardrails({
+      inventory: emptyInventory('snapshot', NOW),
+      config: resolveConfig({ keyAdmins: [ADMIN_ROLE] }),
+      sourceLabel: 'the config alone',
+      now: new Date(NOW),
+      organization,
+    });
+    if (!result.ok) throw new Error(result.error.message);
+    return result.value.files.find((f) => f.path === 'README.md')!.content;
+  };
+
+  it.each([false, true])(
+    'organization %s: says what the history secret holds and what is recorded',
+    (org) => {
+      const text = readme(org);
+      expect(text).not.toMatch(/not configured in this build|not wired|does not write the history/);
+      expect(text).toContain('Amazon RDS');
+      expect(text).toContain(`\`${LAMBDA_SOURCE}\``);
+      if (org) {
+        expect(text).toContain('`postgres://USER:PASSWORD@HOST:5432/DATABASE`');
+        expect(text).toContain('marked incomplete for its');
+      }
+    },
+  );
 });
