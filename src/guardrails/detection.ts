@@ -194,8 +194,8 @@ export const ORG_NAMES = {
 
 /**
  * The optional PostgreSQL history: parameters, conditions and a rule that subnets and security
- * groups come together. The Lambda reads the connection URL from the secret at run time; the
- * store itself is wired in src/lambda/history.ts.
+ * groups come together. The Lambda reads the connection from the secret at run time and records
+ * its evaluations there (src/lambda/history.ts).
  */
 const historyParameters = {
   HistoryDatabaseSecretArn: {

@@ -22,12 +22,13 @@ import {
   PutEvaluationsCommand,
 } from '@aws-sdk/client-config-service';
 import { DescribeKeyCommand, KMSClient, ListResourceTagsCommand } from '@aws-sdk/client-kms';
+import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { PublishCommand, SNSClient } from '@aws-sdk/client-sns';
 import { STSClient } from '@aws-sdk/client-sts';
 import type { AwsCredentialIdentityProvider } from '@aws-sdk/types';
 import { requestHandlerOptions } from '../collectors/aws/timeouts.js';
 import { ConfigSchema, type ResolvedConfig, resolveConfig } from '../config/schema.js';
-import { evaluate } from '../engine/evaluate.js';
+import { type Evaluation, evaluate } from '../engine/evaluate.js';
 import {
   ACCOUNT_RESOURCE_TYPE,
   accountEvaluation,
@@ -62,6 +63,8 @@ export interface HandlerDeps {
   log: (entry: Record<string, unknown>) => void;
   /** The shared history's secret (HYPERPOD_CMK_DB_SECRET_ARN); every evaluation is recorded when set. */
   historySecretArn?: string | undefined;
+  /** Reads that secret (Secrets Manager, with the function's own credentials). */
+  secrets?: Sender | undefined;
   /**
    * The organization Config rule: the dependencies for another account of the organization (its
    * evaluation role's credentials), or why there are none. Absent: this function evaluates its own
@@ -171,8 +174,10 @@ async function configRule(deps: HandlerDeps, event: ConfigRuleEvent): Promise<Ha
   const orderingTimestamp = invoking.notificationCreationTime
     ? new Date(invoking.notificationCreationTime)
     : deps.now();
+  const startedAt = deps.now();
   const inventory = await deps.collector.collect();
   const evaluation = evaluateInventory(deps, inventory);
+  const finishedAt = deps.now();
   for (const gap of inventory.gaps) deps.log({ level: 'warn', message: 'not collected', gap });
 
   const previous =
@@ -199,13 +204,7 @@ async function configRule(deps: HandlerDeps, event: ConfigRuleEvent): Promise<Ha
     await putEvaluations(deps, evaluations, event.resultToken, testMode);
   }
   deps.log({ level: 'info', message: 'evaluations reported', count: evaluations.length, testMode });
-  if (deps.historySecretArn && !testMode)
-    await recordEvaluationHistory({
-      secretArn: deps.historySecretArn,
-      account: deps.account,
-      evaluation,
-      log: deps.log,
-    });
+  if (!testMode) await recordHistory(deps, { inventory, evaluation, startedAt, finishedAt });
   return {
     kind: 'config-rule',
     resourceType: fallback ? ACCOUNT_RESOURCE_TYPE : resourceType,
@@ -214,6 +213,25 @@ async function configRule(deps: HandlerDeps, event: ConfigRuleEvent): Promise<Ha
     ...(fallback ? { fallback } : {}),
     gaps: inventory.gaps.length,
   };
+}
+
+/** Records an evaluation in the shared history when configured; never throws (history.ts logs). */
+async function recordHistory(
+  deps: HandlerDeps,
+  scan: { inventory: Inventory; evaluation: Evaluation; startedAt: Date; finishedAt: Date; cluster?: string },
+): Promise<void> {
+  if (!deps.historySecretArn) return;
+  if (!deps.secrets) {
+    deps.log({ level: 'error', message: 'history not recorded: no Secrets Manager client' });
+    return;
+  }
+  await recordEvaluationHistory({
+    secretArn: deps.historySecretArn,
+    secrets: deps.secrets,
+    account: deps.account,
+    ...scan,
+    log: deps.log,
+  });
 }
 
 async function putEvaluations(
@@ -293,17 +311,12 @@ async function clusterChange(deps: HandlerDeps, event: CloudTrailEvent): Promise
     stringField(detail.responseElements, 'clusterArn', 'ClusterArn') ??
     stringField(detail.requestParameters, 'clusterName', 'ClusterName');
   if (!cluster) return { kind: 'ignored', reason: `${detail.eventName} names no cluster` };
+  const startedAt = deps.now();
   const inventory = await deps.collector.collect({ clusters: [cluster] });
   const evaluation = evaluateInventory(deps, inventory);
+  const finishedAt = deps.now();
   const verdict = evaluation.compliance.clusters[0];
   if (!verdict) return { kind: 'ignored', reason: `cluster ${cluster} could not be described` };
-  if (deps.historySecretArn)
-    await recordEvaluationHistory({
-      secretArn: deps.historySecretArn,
-      account: deps.account,
-      evaluation,
-      log: deps.log,
-    });
   const compliant = verdict.status === 'compliant' || verdict.status === 'compliant-by-exception';
   let alerted = false;
   if (!compliant) {
@@ -325,6 +338,7 @@ async function clusterChange(deps: HandlerDeps, event: CloudTrailEvent): Promise
       ].join('\n'),
     );
   }
+  await recordHistory(deps, { inventory, evaluation, startedAt, finishedAt, cluster: verdict.id });
   return {
     kind: 'cluster-change',
     cluster: verdict.id,
@@ -429,6 +443,9 @@ export function depsFromEnvironment(
   const resourceType =
     env.COMPLIANCE_RESOURCE_TYPE === ACCOUNT_RESOURCE_TYPE ? ACCOUNT_RESOURCE_TYPE : CLUSTER_RESOURCE_TYPE;
   const config = resolveConfig(parsed.data);
+  const historySecretArn = env.HYPERPOD_CMK_DB_SECRET_ARN || undefined;
+  // The history secret is the function's own: read with its own credentials, for every account.
+  const secrets = historySecretArn ? new SecretsManagerClient(clientConfig) : undefined;
   const forCredentials = (target: string, credentials?: AwsCredentialIdentityProvider): HandlerDeps => {
     const withCredentials = { ...clientConfig, ...(credentials ? { credentials } : {}) };
     return {
@@ -448,7 +465,8 @@ export function depsFromEnvironment(
       resourceType,
       now: () => new Date(),
       log: (entry) => console.log(JSON.stringify(entry)),
-      historySecretArn: env.HYPERPOD_CMK_DB_SECRET_ARN || undefined,
+      historySecretArn,
+      secrets,
     };
   };
   const roleName = env.EVALUATION_ROLE_NAME;

@@ -9,7 +9,6 @@ import { describe, expect, it } from 'vitest';
 import { resolveConfig } from '../../src/config/schema.js';
 import { assumedRoleCredentials, evaluationRoleArn } from '../../src/lambda/cross-account.js';
 import { createHandler, depsFromEnvironment, type HandlerDeps } from '../../src/lambda/handler.js';
-import { HISTORY_NOT_CONFIGURED } from '../../src/lambda/history.js';
 import {
   ACCOUNT,
   ADMIN_ROLE,
@@ -184,30 +183,44 @@ describe('assumedRoleCredentials', () => {
 });
 
 describe('the shared history', () => {
-  const historyLogs = (logs: Record<string, unknown>[]) =>
-    logs.filter((entry) => entry.message === HISTORY_NOT_CONFIGURED);
   const secret = 'arn:aws:secretsmanager:us-east-1:111122223333:secret:hyperpod-cmk-db-AbCdEf';
+  /** A Secrets Manager fake that records which secrets are read and answers a secret string that is no connection. */
+  const secretsFake = (asked: string[]) => ({
+    send: async (command: unknown) => {
+      asked.push((command as { input: { SecretId: string } }).input.SecretId);
+      return { SecretString: 'not a connection' };
+    },
+  });
+  const historyLogs = (logs: Record<string, unknown>[]) =>
+    logs.filter((entry) => String(entry.message).startsWith('history not recorded'));
 
-  it('is called for every periodic evaluation when the secret is set, and says it is not in this build', async () => {
+  it('is read for every periodic evaluation when the secret is set; a failure is logged, the evaluations still put', async () => {
     const logs: Record<string, unknown>[] = [];
-    const { deps } = depsFor(ACCOUNT, logs, { historySecretArn: secret });
-    await createHandler(deps)(configEvent(ACCOUNT));
+    const asked: string[] = [];
+    const { deps, sent } = depsFor(ACCOUNT, logs, { historySecretArn: secret, secrets: secretsFake(asked) });
+    const result = await createHandler(deps)(configEvent(ACCOUNT));
+    expect(result).toMatchObject({ kind: 'config-rule' });
+    expect(sent).toEqual([{ account: ACCOUNT, token: `token-${ACCOUNT}`, resources: [clusterArn('c1')] }]);
+    expect(asked).toEqual([secret]);
     expect(historyLogs(logs)).toEqual([
       {
-        level: 'warn',
-        message: HISTORY_NOT_CONFIGURED,
+        level: 'error',
+        message:
+          'history not recorded: the history secret is not a PostgreSQL connection (the secret is neither a postgres:// URL nor JSON)',
+        hint: expect.stringContaining('postgres:// (or postgresql://) connection URL'),
         secretArn: secret,
         account: ACCOUNT,
-        findings: expect.any(Number),
       },
     ]);
   });
 
-  it('is not called without the secret, nor for a test-mode run', async () => {
+  it('is not read without the secret, nor for a test-mode run', async () => {
     const logs: Record<string, unknown>[] = [];
-    await createHandler(depsFor(ACCOUNT, logs).deps)(configEvent(ACCOUNT));
-    const test = depsFor(ACCOUNT, logs, { historySecretArn: secret });
+    const asked: string[] = [];
+    await createHandler(depsFor(ACCOUNT, logs, { secrets: secretsFake(asked) }).deps)(configEvent(ACCOUNT));
+    const test = depsFor(ACCOUNT, logs, { historySecretArn: secret, secrets: secretsFake(asked) });
     await createHandler(test.deps)(configEvent(ACCOUNT, JSON.stringify({ testMode: 'true' })));
+    expect(asked).toEqual([]);
     expect(historyLogs(logs)).toEqual([]);
   });
 });
@@ -222,6 +235,7 @@ describe('depsFromEnvironment', () => {
     const alone = depsFromEnvironment(base, ACCOUNT);
     expect(alone.forAccount).toBeUndefined();
     expect(alone.historySecretArn).toBeUndefined();
+    expect(alone.secrets).toBeUndefined();
     const central = depsFromEnvironment(
       {
         ...base,
@@ -232,9 +246,12 @@ describe('depsFromEnvironment', () => {
     );
     expect(central.account).toBe(ACCOUNT);
     expect(central.historySecretArn).toBe('arn:aws:secretsmanager:eu-west-1:111122223333:secret:db-AbCdEf');
+    expect(central.secrets).toBeDefined();
     const member = central.forAccount!(OTHER_ACCOUNT);
     expect(member.ok && member.deps.account).toBe(OTHER_ACCOUNT);
     expect(member.ok && member.deps.forAccount).toBeUndefined();
+    // The history secret is the function's own: read with its own credentials for every account.
+    expect(member.ok && member.deps.secrets).toBe(central.secrets);
     // One set of clients per member account, reused across invocations.
     const again = central.forAccount!(OTHER_ACCOUNT);
     expect(again.ok && member.ok && again.deps === member.deps).toBe(true);
