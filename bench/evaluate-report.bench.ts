@@ -69,6 +69,9 @@ function runOnce(snapshot: string, out: string): Run {
       'json',
       '-o',
       out,
+      // read, evaluate, write the report: not a save into the user's own history
+      '--no-save',
+      '--quiet',
     ],
     { encoding: 'utf8', stdio: ['ignore', 'ignore', 'pipe'], maxBuffer: 1 << 24 },
   );
