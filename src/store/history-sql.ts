@@ -23,7 +23,7 @@ import type {
   ScanRecord,
 } from '../history/types.js';
 import type { Severity, Status } from '../model/finding.js';
-import type { SaveHooks, SaveResult, Window } from './store.js';
+import type { SaveHooks, SaveResult, Window } from './save-types.js';
 
 export type SqlValue = string | number | null;
 

@@ -15,6 +15,7 @@ import type { HistoryData, ScanEntry, ScanRecord } from '../history/types.js';
 import type { InputError } from '../model/input-error.js';
 import { err, type Result } from '../model/result.js';
 import type { HistoryTable, SqlValue } from './history-sql.js';
+import type { SaveHooks, SaveResult, Window } from './save-types.js';
 import type { Migration } from './schema.js';
 
 export interface OpenOptions {
@@ -36,27 +37,7 @@ export interface OpenOptions {
   migrations?: readonly Migration[];
 }
 
-export interface SaveResult {
-  scanId: number;
-  /** The same scan (same report id) was saved before: nothing was written. */
-  duplicate: boolean;
-  /** False when the scan is older than a saved scan of the same scope: it joins the trend only. */
-  lifecycleApplied: boolean;
-  opened: number;
-  closed: number;
-}
-
-export interface SaveHooks {
-  /** Called inside the transaction once the scan's observations are written (crash tests). */
-  midSave?: () => void | Promise<void>;
-}
-
-export interface Window {
-  /** Epoch ms, inclusive; default: the beginning. */
-  since?: number;
-  /** Epoch ms, inclusive; default: the end. */
-  until?: number;
-}
+export type { SaveHooks, SaveResult, Window } from './save-types.js';
 
 /** One row of a history table, as `history export` writes it and `history import` reads it. */
 export interface TableRow {
