@@ -29,6 +29,25 @@ export const CLUSTER_EVENTS = ['CreateCluster', 'UpdateCluster'] as const;
 export const KEY_EVENTS = ['ScheduleKeyDeletion', 'DisableKey', 'PutKeyPolicy'] as const;
 
 /** The resolved config back in file form, for the Lambda's HYPERPOD_CMK_CONFIG. */
+
+/** The Config rule's parameters every detection template takes: how often it runs, and what it reports on. */
+export function configRuleParameters(complianceDescription: string): Record<string, Record<string, unknown>> {
+  return {
+    EvaluationFrequency: {
+      Type: 'String',
+      Default: 'TwentyFour_Hours',
+      AllowedValues: [...FREQUENCIES],
+      Description: 'How often AWS Config runs the rule',
+    },
+    ComplianceResourceType: {
+      Type: 'String',
+      Default: CLUSTER_RESOURCE_TYPE,
+      AllowedValues: [CLUSTER_RESOURCE_TYPE, ACCOUNT_RESOURCE_TYPE],
+      Description: complianceDescription,
+    },
+  };
+}
+
 export function configForLambda(config: ResolvedConfig): Config {
   return {
     requiredTags: { clusters: [...config.requiredClusterTags], keys: [...config.requiredKeyTags] },
@@ -391,20 +410,10 @@ export function detectionTemplate(options: DetectionOptions, form: DetectionForm
         AllowedPattern: PARAMETER_PATTERNS.s3Key,
       },
       ...orgParameters,
-      EvaluationFrequency: {
-        Type: 'String',
-        Default: 'TwentyFour_Hours',
-        AllowedValues: [...FREQUENCIES],
-        Description: 'How often AWS Config runs the rule',
-      },
-      ComplianceResourceType: {
-        Type: 'String',
-        Default: CLUSTER_RESOURCE_TYPE,
-        AllowedValues: [CLUSTER_RESOURCE_TYPE, ACCOUNT_RESOURCE_TYPE],
-        Description:
-          'Report one evaluation per cluster (AWS::SageMaker::Cluster), or one for the account. The Lambda falls back ' +
+      ...configRuleParameters(
+        'Report one evaluation per cluster (AWS::SageMaker::Cluster), or one for the account. The Lambda falls back ' +
           'to the account by itself if Config refuses the cluster type.',
-      },
+      ),
       AlertEmail: {
         Type: 'String',
         Default: '',

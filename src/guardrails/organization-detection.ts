@@ -24,11 +24,10 @@
  * needs no further bucket; CloudFormation takes up to 51,200 bytes of TemplateBody, checked here.
  */
 import { err, ok, type Result } from '../model/result.js';
-import { ACCOUNT_RESOURCE_TYPE, CLUSTER_RESOURCE_TYPE } from './config-evaluations.js';
 import {
+  configRuleParameters,
   type DetectionOptions,
   detectionCloudFormation,
-  FREQUENCIES,
   ORG_NAMES,
   PARAMETER_PATTERNS,
   yamlText,
@@ -152,18 +151,7 @@ export function stackSetTemplate(memberTemplateBody: string) {
           'Account: every member stack has its own Config rule. Organization: deploy organization-rule.yaml in each ' +
           'Region instead (the member stacks then create the evaluation roles)',
       },
-      EvaluationFrequency: {
-        Type: 'String',
-        Default: 'TwentyFour_Hours',
-        AllowedValues: [...FREQUENCIES],
-        Description: 'How often AWS Config runs the rule',
-      },
-      ComplianceResourceType: {
-        Type: 'String',
-        Default: CLUSTER_RESOURCE_TYPE,
-        AllowedValues: [CLUSTER_RESOURCE_TYPE, ACCOUNT_RESOURCE_TYPE],
-        Description: 'One evaluation per cluster, or one per account',
-      },
+      ...configRuleParameters('One evaluation per cluster, or one per account'),
       AlertEmail: {
         Type: 'String',
         Default: '',
@@ -341,18 +329,7 @@ export function organizationRuleTemplate() {
         Description: 'The NamePrefix given to the StackSet',
         AllowedPattern: PARAMETER_PATTERNS.namePrefix,
       },
-      EvaluationFrequency: {
-        Type: 'String',
-        Default: 'TwentyFour_Hours',
-        AllowedValues: [...FREQUENCIES],
-        Description: 'How often AWS Config runs the rule',
-      },
-      ComplianceResourceType: {
-        Type: 'String',
-        Default: CLUSTER_RESOURCE_TYPE,
-        AllowedValues: [CLUSTER_RESOURCE_TYPE, ACCOUNT_RESOURCE_TYPE],
-        Description: 'One evaluation per cluster, or one per account',
-      },
+      ...configRuleParameters('One evaluation per cluster, or one per account'),
       ExcludedAccounts: {
         Type: 'CommaDelimitedList',
         Default: '',
