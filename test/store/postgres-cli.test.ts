@@ -5,6 +5,7 @@
  * exist, or a connection lost mid-save, is exit 2 with a message naming the database with its
  * password hidden, and nothing of that scan in the database.
  */
+
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -13,6 +14,7 @@ import { stringify } from 'yaml';
 import { runCli } from '../../src/cli/main.js';
 import { scanRecord } from '../../src/history/record.js';
 import { serializeSnapshot } from '../../src/model/snapshot.js';
+import { SCHEMA_VERSION } from '../../src/store/schema.js';
 import { redactTarget } from '../../src/store/store.js';
 import { cutProxy } from '../helpers/cut-proxy.js';
 import { at, SCENARIO_CONFIG, scenarioReport, scenarioScans } from '../helpers/history.js';
@@ -109,7 +111,7 @@ describe('a PostgreSQL history through the CLI', () => {
     expect(JSON.parse(lines[0]!)).toMatchObject({
       kind: 'hyperpod-cmk-history',
       dumpVersion: 1,
-      schemaVersion: 2,
+      schemaVersion: SCHEMA_VERSION,
     });
     expect(lines.filter((l) => l.startsWith('{"table":"scans"'))).toHaveLength(6);
     const back = join(dir, 'back.db');
@@ -154,8 +156,8 @@ describe('a PostgreSQL history through the CLI', () => {
       ['no header', lines.slice(1), ':1: does not start with a hyperpod-cmk-history header'],
       [
         'a newer schema',
-        [lines[0]!.replace('"schemaVersion":2', '"schemaVersion":99'), ...lines.slice(1)],
-        ':1: was exported from a newer hyperpod-cmk (history schema 99, this version knows 2)',
+        [lines[0]!.replace(`"schemaVersion":${SCHEMA_VERSION}`, '"schemaVersion":99'), ...lines.slice(1)],
+        `:1: was exported from a newer hyperpod-cmk (history schema 99, this version knows ${SCHEMA_VERSION})`,
       ],
       ['not JSON', [...lines.slice(0, 5), '{"table":', ...lines.slice(5)], ':6: is not JSON'],
     ];
