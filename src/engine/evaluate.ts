@@ -2,7 +2,6 @@
  * The pure core: inventory + rules + config + clock -> findings, compliance and a summary.
  * A rule that throws becomes a visible UNKNOWN finding, never a silent pass.
  */
-import { hash } from 'node:crypto';
 import { type ResolvedConfig, resolveConfig } from '../config/schema.js';
 import type { Finding, ResourceRef, Severity, Status, Suppression } from '../model/finding.js';
 import { SEVERITIES, severityRank } from '../model/finding.js';
@@ -10,10 +9,11 @@ import type { Inventory } from '../model/inventory.js';
 import { type InventoryIndex, indexInventory } from '../model/inventory-index.js';
 import type { Summary } from '../model/report.js';
 import { globMatch } from '../policy/glob.js';
-import { formatMessage, type Rule, type Verdict } from '../rules/define-rule.js';
+import type { Rule, Verdict } from '../rules/define-rule.js';
 import { RULES } from '../rules/registry.js';
 import { type ComplianceReport, rollUpCompliance } from './compliance.js';
 import type { InlineSuppression } from './inline-suppressions.js';
+import { lazyFinding } from './lazy-finding.js';
 import { unknownRemediation } from './missing-data.js';
 
 export interface EvaluateOptions {
@@ -62,9 +62,7 @@ export interface Evaluation {
   summary: Summary;
 }
 
-export function fingerprint(ruleId: string, resourceId: string): string {
-  return hash('sha256', `${ruleId}\u0000${resourceId}`).slice(0, 32);
-}
+export { fingerprint } from './lazy-finding.js';
 
 const NO_EVIDENCE: Record<string, unknown> = Object.freeze({});
 
@@ -175,29 +173,21 @@ function toFinding(
   options: EvaluateOptions,
   index: InventoryIndex,
 ): Finding {
-  const template =
-    verdict.messageId === 'ruleError'
-      ? 'the rule failed to run: {{error}}'
-      : rule.meta.messages[verdict.messageId];
-  const message =
-    template === undefined
-      ? `${verdict.messageId} (no message template)`
-      : formatMessage(template, verdict.data);
   const resource: ResourceRef = verdict.resource;
-  const finding: Finding = {
-    ruleId: rule.meta.id,
+  // The message text and the fingerprint are made when first read (see lazyFinding).
+  const finding = lazyFinding({
+    rule,
     status: verdict.status,
     severity: severityFor(rule, verdict, config),
     messageId: verdict.messageId,
-    message,
+    data: verdict.data,
     // An UNKNOWN is fixed by getting the missing data, not by the rule's fix for a failure.
     remediation:
       verdict.status === 'UNKNOWN' ? unknownRemediation(verdict, index) : rule.meta.remediation.summary,
-    fingerprint: fingerprint(rule.meta.id, options.fingerprintId?.(resource.id) ?? resource.id),
     resource,
     evidence: verdict.evidence ?? NO_EVIDENCE,
-    suppressed: null,
-  };
+    fingerprintId: options.fingerprintId,
+  });
   if (finding.status !== 'FAIL' && finding.status !== 'UNKNOWN') return finding;
   const inline = options.inlineSuppressions?.get(resource.id)?.find((skip) => skip.ruleId === rule.meta.id);
   if (inline) {
