@@ -66,11 +66,12 @@ export { fingerprint } from './lazy-finding.js';
 
 const NO_EVIDENCE: Record<string, unknown> = Object.freeze({});
 
-function severityFor(rule: Rule, verdict: Verdict, config: ResolvedConfig): Severity {
+/** The severity the config sets for every finding of a rule, if it sets one. */
+function configuredSeverity(rule: Rule, config: ResolvedConfig): Severity | undefined {
   const setting = config.rules[rule.meta.id];
   if (typeof setting === 'string' && setting !== 'off') return setting;
   if (typeof setting === 'object' && setting.severity) return setting.severity;
-  return verdict.severity ?? rule.meta.severity;
+  return undefined;
 }
 
 export function isRuleEnabled(rule: Rule, config: ResolvedConfig): boolean {
@@ -128,18 +129,19 @@ export function evaluate(inventory: Inventory, options: EvaluateOptions = {}): E
   const findings: Finding[] = [];
   const threshold = options.minSeverity ? severityRank(options.minSeverity) : 0;
 
-  const add = (rule: Rule, verdict: Verdict) => {
-    const finding = toFinding(rule, verdict, config, now, options, index);
-    if (severityRank(finding.severity) >= threshold) findings.push(finding);
+  const add = (rule: Rule, severity: Severity | undefined, verdict: Verdict) => {
+    const finding = toFinding(rule, verdict, severity, config, now, options, index);
+    if (threshold === 0 || severityRank(finding.severity) >= threshold) findings.push(finding);
   };
   for (const rule of rules) {
+    const severity = configuredSeverity(rule, config);
     // Each verdict becomes a finding as the rule yields it, so that verdicts die young instead of
     // a whole rule's worth being held (and copied by the garbage collector) first. A rule that
     // throws part-way has its findings taken back: it stands as one UNKNOWN, as if it had judged nothing.
     const start = findings.length;
     const crashed = (error: unknown) => {
       findings.length = start;
-      add(rule, crashFinding(rule, error));
+      add(rule, severity, crashFinding(rule, error));
     };
     let verdicts: Iterator<Verdict>;
     try {
@@ -157,7 +159,7 @@ export function evaluate(inventory: Inventory, options: EvaluateOptions = {}): E
         break;
       }
       if (next.done) break;
-      add(rule, next.value);
+      add(rule, severity, next.value);
     }
   }
 
@@ -168,6 +170,7 @@ export function evaluate(inventory: Inventory, options: EvaluateOptions = {}): E
 function toFinding(
   rule: Rule,
   verdict: Verdict,
+  severity: Severity | undefined,
   config: ResolvedConfig,
   now: Date,
   options: EvaluateOptions,
@@ -175,19 +178,18 @@ function toFinding(
 ): Finding {
   const resource: ResourceRef = verdict.resource;
   // The message text and the fingerprint are made when first read (see lazyFinding).
-  const finding = lazyFinding({
+  const finding = lazyFinding(
     rule,
-    status: verdict.status,
-    severity: severityFor(rule, verdict, config),
-    messageId: verdict.messageId,
-    data: verdict.data,
+    verdict.status,
+    severity ?? verdict.severity ?? rule.meta.severity,
+    verdict.messageId,
+    verdict.data,
     // An UNKNOWN is fixed by getting the missing data, not by the rule's fix for a failure.
-    remediation:
-      verdict.status === 'UNKNOWN' ? unknownRemediation(verdict, index) : rule.meta.remediation.summary,
+    verdict.status === 'UNKNOWN' ? unknownRemediation(verdict, index) : rule.meta.remediation.summary,
     resource,
-    evidence: verdict.evidence ?? NO_EVIDENCE,
-    fingerprintId: options.fingerprintId,
-  });
+    verdict.evidence ?? NO_EVIDENCE,
+    options.fingerprintId,
+  );
   if (finding.status !== 'FAIL' && finding.status !== 'UNKNOWN') return finding;
   const inline = options.inlineSuppressions?.get(resource.id)?.find((skip) => skip.ruleId === rule.meta.id);
   if (inline) {

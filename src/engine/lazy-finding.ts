@@ -82,42 +82,61 @@ const FINGERPRINT: PropertyDescriptor = {
   configurable: true,
 };
 
-export interface FindingParts {
-  rule: Rule;
-  status: Status;
-  severity: Severity;
-  messageId: string;
-  data: Record<string, string | number> | undefined;
-  remediation: string;
-  resource: ResourceRef;
-  evidence: Record<string, unknown>;
-  fingerprintId: ((resourceId: string) => string) | undefined;
-}
-
-/** A finding (not suppressed) whose message and fingerprint are made when first read. */
-export function lazyFinding(parts: FindingParts): Finding {
+/**
+ * Builds the finding on `this`: called with `new`, so that V8 sizes every finding to hold all its
+ * properties in the object itself (an object literal would hold four and put the rest in a second
+ * allocation). Its prototype is `Object.prototype`: what it makes are plain objects.
+ */
+function FindingShape(
+  this: LazyFinding,
+  rule: Rule,
+  status: Status,
+  severity: Severity,
+  messageId: string,
+  deferred: Deferred,
+  remediation: string,
+  resource: ResourceRef,
+  evidence: Record<string, unknown>,
+): void {
   // Keys are added in the order of a plain finding's: ruleId, status, severity, messageId, message,
   // remediation, fingerprint, resource, evidence, suppressed.
-  const finding = {
-    ruleId: parts.rule.meta.id,
-    status: parts.status,
-    severity: parts.severity,
-    messageId: parts.messageId,
-  } as LazyFinding;
-  Object.defineProperty(finding, DEFERRED, {
-    value: {
-      rule: parts.rule,
-      data: parts.data,
-      fingerprintId: parts.fingerprintId,
-      message: undefined,
-      fingerprint: undefined,
-    } satisfies Deferred,
-  });
-  Object.defineProperty(finding, 'message', MESSAGE);
-  finding.remediation = parts.remediation;
-  Object.defineProperty(finding, 'fingerprint', FINGERPRINT);
-  finding.resource = parts.resource;
-  finding.evidence = parts.evidence;
-  finding.suppressed = null;
-  return finding;
+  this.ruleId = rule.meta.id;
+  this.status = status;
+  this.severity = severity;
+  this.messageId = messageId;
+  Object.defineProperty(this, 'message', MESSAGE);
+  this.remediation = remediation;
+  Object.defineProperty(this, 'fingerprint', FINGERPRINT);
+  this.resource = resource;
+  this.evidence = evidence;
+  this.suppressed = null;
+  Object.defineProperty(this, DEFERRED, { value: deferred });
+}
+FindingShape.prototype = Object.prototype;
+
+type FindingConstructor = new (...args: Parameters<typeof FindingShape>) => LazyFinding;
+
+/** A finding (not suppressed) whose message and fingerprint are made when first read. */
+export function lazyFinding(
+  rule: Rule,
+  status: Status,
+  severity: Severity,
+  messageId: string,
+  data: Record<string, string | number> | undefined,
+  remediation: string,
+  resource: ResourceRef,
+  evidence: Record<string, unknown>,
+  fingerprintId: ((resourceId: string) => string) | undefined,
+): Finding {
+  const deferred: Deferred = { rule, data, fingerprintId, message: undefined, fingerprint: undefined };
+  return new (FindingShape as unknown as FindingConstructor)(
+    rule,
+    status,
+    severity,
+    messageId,
+    deferred,
+    remediation,
+    resource,
+    evidence,
+  );
 }
