@@ -2,7 +2,6 @@
  * The pure core: inventory + rules + config + clock -> findings, compliance and a summary.
  * A rule that throws becomes a visible UNKNOWN finding, never a silent pass.
  */
-import { hash } from 'node:crypto';
 import { type ResolvedConfig, resolveConfig } from '../config/schema.js';
 import type { Finding, ResourceRef, Severity, Status, Suppression } from '../model/finding.js';
 import { SEVERITIES, severityRank } from '../model/finding.js';
@@ -10,10 +9,11 @@ import type { Inventory } from '../model/inventory.js';
 import { type InventoryIndex, indexInventory } from '../model/inventory-index.js';
 import type { Summary } from '../model/report.js';
 import { globMatch } from '../policy/glob.js';
-import { formatMessage, type Rule, type Verdict } from '../rules/define-rule.js';
+import type { Rule, Verdict } from '../rules/define-rule.js';
 import { RULES } from '../rules/registry.js';
 import { type ComplianceReport, rollUpCompliance } from './compliance.js';
 import type { InlineSuppression } from './inline-suppressions.js';
+import { lazyFinding } from './lazy-finding.js';
 import { unknownRemediation } from './missing-data.js';
 
 export interface EvaluateOptions {
@@ -62,17 +62,16 @@ export interface Evaluation {
   summary: Summary;
 }
 
-export function fingerprint(ruleId: string, resourceId: string): string {
-  return hash('sha256', `${ruleId}\u0000${resourceId}`).slice(0, 32);
-}
+export { fingerprint } from './lazy-finding.js';
 
 const NO_EVIDENCE: Record<string, unknown> = Object.freeze({});
 
-function severityFor(rule: Rule, verdict: Verdict, config: ResolvedConfig): Severity {
+/** The severity the config sets for every finding of a rule, if it sets one. */
+function configuredSeverity(rule: Rule, config: ResolvedConfig): Severity | undefined {
   const setting = config.rules[rule.meta.id];
   if (typeof setting === 'string' && setting !== 'off') return setting;
   if (typeof setting === 'object' && setting.severity) return setting.severity;
-  return verdict.severity ?? rule.meta.severity;
+  return undefined;
 }
 
 export function isRuleEnabled(rule: Rule, config: ResolvedConfig): boolean {
@@ -130,18 +129,19 @@ export function evaluate(inventory: Inventory, options: EvaluateOptions = {}): E
   const findings: Finding[] = [];
   const threshold = options.minSeverity ? severityRank(options.minSeverity) : 0;
 
-  const add = (rule: Rule, verdict: Verdict) => {
-    const finding = toFinding(rule, verdict, config, now, options, index);
-    if (severityRank(finding.severity) >= threshold) findings.push(finding);
+  const add = (rule: Rule, severity: Severity | undefined, verdict: Verdict) => {
+    const finding = toFinding(rule, verdict, severity, config, now, options, index);
+    if (threshold === 0 || severityRank(finding.severity) >= threshold) findings.push(finding);
   };
   for (const rule of rules) {
+    const severity = configuredSeverity(rule, config);
     // Each verdict becomes a finding as the rule yields it, so that verdicts die young instead of
     // a whole rule's worth being held (and copied by the garbage collector) first. A rule that
     // throws part-way has its findings taken back: it stands as one UNKNOWN, as if it had judged nothing.
     const start = findings.length;
     const crashed = (error: unknown) => {
       findings.length = start;
-      add(rule, crashFinding(rule, error));
+      add(rule, severity, crashFinding(rule, error));
     };
     let verdicts: Iterator<Verdict>;
     try {
@@ -159,7 +159,7 @@ export function evaluate(inventory: Inventory, options: EvaluateOptions = {}): E
         break;
       }
       if (next.done) break;
-      add(rule, next.value);
+      add(rule, severity, next.value);
     }
   }
 
@@ -170,34 +170,26 @@ export function evaluate(inventory: Inventory, options: EvaluateOptions = {}): E
 function toFinding(
   rule: Rule,
   verdict: Verdict,
+  severity: Severity | undefined,
   config: ResolvedConfig,
   now: Date,
   options: EvaluateOptions,
   index: InventoryIndex,
 ): Finding {
-  const template =
-    verdict.messageId === 'ruleError'
-      ? 'the rule failed to run: {{error}}'
-      : rule.meta.messages[verdict.messageId];
-  const message =
-    template === undefined
-      ? `${verdict.messageId} (no message template)`
-      : formatMessage(template, verdict.data);
   const resource: ResourceRef = verdict.resource;
-  const finding: Finding = {
-    ruleId: rule.meta.id,
-    status: verdict.status,
-    severity: severityFor(rule, verdict, config),
-    messageId: verdict.messageId,
-    message,
+  // The message text and the fingerprint are made when first read (see lazyFinding).
+  const finding = lazyFinding(
+    rule,
+    verdict.status,
+    severity ?? verdict.severity ?? rule.meta.severity,
+    verdict.messageId,
+    verdict.data,
     // An UNKNOWN is fixed by getting the missing data, not by the rule's fix for a failure.
-    remediation:
-      verdict.status === 'UNKNOWN' ? unknownRemediation(verdict, index) : rule.meta.remediation.summary,
-    fingerprint: fingerprint(rule.meta.id, options.fingerprintId?.(resource.id) ?? resource.id),
+    verdict.status === 'UNKNOWN' ? unknownRemediation(verdict, index) : rule.meta.remediation.summary,
     resource,
-    evidence: verdict.evidence ?? NO_EVIDENCE,
-    suppressed: null,
-  };
+    verdict.evidence ?? NO_EVIDENCE,
+    options.fingerprintId,
+  );
   if (finding.status !== 'FAIL' && finding.status !== 'UNKNOWN') return finding;
   const inline = options.inlineSuppressions?.get(resource.id)?.find((skip) => skip.ruleId === rule.meta.id);
   if (inline) {

@@ -1,0 +1,94 @@
+import { describe, expect, it } from 'vitest';
+import { resolveConfig } from '../../src/config/schema.js';
+import { evaluate, fingerprint } from '../../src/engine/evaluate.js';
+import type { Verdict } from '../../src/rules/define-rule.js';
+import { compliantEstate, keyArn, NOW } from '../helpers/inventory.js';
+import { fail, pass, stubRule } from './stub-rules.js';
+
+const now = new Date(NOW);
+const K1 = { type: 'kms-key' as const, id: keyArn('k1') };
+const K2 = { type: 'kms-key' as const, id: keyArn('k2') };
+const KEYS = [
+  'ruleId',
+  'status',
+  'severity',
+  'messageId',
+  'message',
+  'remediation',
+  'fingerprint',
+  'resource',
+  'evidence',
+  'suppressed',
+];
+
+/** A verdict whose data counts how often the message template reads it. */
+function counted(resource: Verdict['resource']): { verdict: Verdict; reads: () => number } {
+  let reads = 0;
+  const data = {
+    get what() {
+      reads++;
+      return resource.id;
+    },
+  } as unknown as Record<string, string>;
+  return { verdict: { resource, status: 'FAIL', messageId: 'bad', data }, reads: () => reads };
+}
+
+describe('findings made by the engine', () => {
+  it('format the message only when it is first read, and once', () => {
+    const { verdict, reads } = counted(K1);
+    const [finding] = evaluate(compliantEstate(), {
+      rules: [stubRule('kms-key-lazy', [verdict])],
+      now,
+    }).findings;
+    expect(reads()).toBe(0);
+    expect(finding?.message).toBe(`${K1.id} is broken`);
+    expect(finding?.message).toBe(`${K1.id} is broken`);
+    expect(reads()).toBe(1);
+  });
+
+  it('have the plain finding keys, in order, and the same JSON as a plain object', () => {
+    const config = resolveConfig({ suppressions: [{ rule: 'kms-key-plain', resource: K2.id, reason: 'r' }] });
+    const { findings } = evaluate(compliantEstate(), {
+      rules: [stubRule('kms-key-plain', [pass(K1), fail(K2)])],
+      config,
+      now,
+      fingerprintId: (id) => `rel/${id}`,
+    });
+    expect(findings.map((f) => Object.keys(f))).toEqual([KEYS, KEYS]);
+    const [passed, failed] = findings as [(typeof findings)[0], (typeof findings)[0]];
+    expect(passed.fingerprint).toBe(fingerprint('kms-key-plain', `rel/${K1.id}`));
+    expect(failed.suppressed).toEqual({ reason: 'r', expires: null });
+    const plain = {
+      ruleId: 'kms-key-plain',
+      status: 'FAIL',
+      severity: 'high',
+      messageId: 'bad',
+      message: `${K2.id} is broken`,
+      remediation: 'fix kms-key-plain',
+      fingerprint: fingerprint('kms-key-plain', `rel/${K2.id}`),
+      resource: K2,
+      evidence: {},
+      suppressed: { reason: 'r', expires: null },
+    };
+    expect(JSON.stringify(failed)).toBe(JSON.stringify(plain));
+    // A copy made by spreading is a plain object with the strings in it.
+    const copy = { ...failed };
+    expect(Object.getOwnPropertyDescriptor(copy, 'message')?.value).toBe(plain.message);
+    expect(copy).toStrictEqual(plain);
+    expect(structuredClone(failed)).toStrictEqual(plain);
+  });
+
+  it('take a message or fingerprint written over them', () => {
+    const [finding] = evaluate(compliantEstate(), {
+      rules: [stubRule('kms-key-set', [fail(K1)])],
+      now,
+    }).findings;
+    if (!finding) throw new Error('no finding');
+    finding.message = 'rewritten';
+    finding.fingerprint = 'f'.repeat(32);
+    expect(JSON.parse(JSON.stringify(finding))).toMatchObject({
+      message: 'rewritten',
+      fingerprint: 'f'.repeat(32),
+    });
+  });
+});
