@@ -7,7 +7,7 @@ import { createColors } from 'picocolors';
 import type { Finding, Severity } from '../model/finding.js';
 import { SEVERITIES } from '../model/finding.js';
 import type { Report } from '../model/report.js';
-import { terminalSafe } from './escape.js';
+import { escapeControl, terminalSafe } from './escape.js';
 import { textTable, visibleLength } from './text-table.js';
 
 /** A compliance percentage; n/a when nothing was examined (a scan of nothing is not 100%). */
@@ -81,9 +81,10 @@ function findingBlock(
 ): string[] {
   const lines: string[] = [];
   for (const [ruleId, list] of group(findings, (f) => f.ruleId)) {
-    lines.push(`  ${c.bold(ruleId)} ${c.dim(`(${list.length})`)}`);
+    lines.push(`  ${c.bold(escapeControl(ruleId))} ${c.dim(`(${list.length})`)}`);
     const shown = limit > 0 ? list.slice(0, limit) : list;
-    for (const f of shown) {
+    // Only the findings shown are escaped: a large estate's report is never copied whole.
+    for (const f of shown.map((finding) => terminalSafe(finding))) {
       lines.push(`    ${mark} ${resourceLabel(f)}`);
       lines.push(`      ${f.message}`);
       // What an UNKNOWN needs differs per finding (a permission, an input): shown with each one.
@@ -106,7 +107,7 @@ function findingBlock(
       lines.push(
         c.dim(`    … and ${list.length - shown.length} more (--limit 0 or --format json lists all)`),
       );
-    const remediation = list[0]?.remediation;
+    const remediation = list[0]?.remediation === undefined ? undefined : escapeControl(list[0].remediation);
     if (remediation && !compact && list[0]?.status === 'FAIL')
       lines.push(`    ${c.green('→')} ${remediation}`);
     lines.push('');
@@ -115,8 +116,9 @@ function findingBlock(
 }
 
 export function renderTable(input: Report, options: TableOptions): string {
-  // Names, tags, messages and file names come from tenants and pull requests: escaped once, here.
-  const report = terminalSafe(input);
+  // Names, tags, messages and file names come from tenants and pull requests: escaped here, all of
+  // the report but its findings, and each finding as it is shown (findingBlock).
+  const report: Report = { ...terminalSafe({ ...input, findings: [] }), findings: input.findings };
   const c = createColors(options.color);
   const s = report.summary;
   const out: string[] = [];

@@ -32,6 +32,36 @@ describe('table', () => {
     expect(text).toContain('suppression expired on 2026-01-01: pilot');
     expect(text).toContain('GAPS (1)');
   });
+  it('escapes what tenants wrote in the findings it shows, and reads no finding it does not show', () => {
+    const hostile = {
+      ...report,
+      findings: report.findings.map((f) => ({
+        ...f,
+        message: `${f.message} \u001b[2J\u202eevil\u0007`,
+        resource: {
+          ...f.resource,
+          id: `${f.resource.id}\u001b]0;title\u0007`,
+          cluster: `c\u001b]0;title\u0007`,
+        },
+        ...(f.remediation ? { remediation: `${f.remediation}\u009b31m` } : {}),
+      })),
+    };
+    const shown = render(hostile, 'table', { limit: 1 });
+    expect(shown).not.toMatch(/[\u0000-\u0009\u000b-\u001f\u007f-\u009f\u202a-\u202e]/);
+    expect(shown).toContain('\\x1b[2J\\u202eevil\\x07');
+    expect(shown).toContain('\\x1b]0;title\\x07');
+    // A finding past the limit is never copied: a message that throws when read proves it.
+    const first = hostile.findings.find((f) => f.status === 'FAIL' && !f.suppressed)!;
+    const unread = [1, 2, 3].map((n) =>
+      Object.defineProperty({ ...first, fingerprint: `${first.fingerprint}-${n}` }, 'message', {
+        enumerable: true,
+        get: () => {
+          throw new Error(`read finding ${n}`);
+        },
+      }),
+    );
+    expect(() => render({ ...hostile, findings: [first, ...unread] }, 'table', { limit: 1 })).not.toThrow();
+  });
   it('colours only when asked', () => {
     expect(text).not.toMatch(/\u001b\[/);
     expect(render(report, 'table', { color: true, limit: 10 })).toMatch(/\u001b\[31m/);
