@@ -26,7 +26,7 @@ import type { ScanRecord } from '../history/types.js';
 import type { Inventory } from '../model/inventory.js';
 import { err, ok, type Result } from '../model/result.js';
 import { openPostgresHistory } from '../store/postgres.js';
-import { type HistoryStore, redactTarget } from '../store/store.js';
+import { type HistoryStore, passwordHider, redactTarget } from '../store/store.js';
 
 /** The source the Lambda's scans carry in the history (`history` shows it). */
 export const LAMBDA_SOURCE = 'detection-lambda';
@@ -140,21 +140,6 @@ export async function closeHistory(): Promise<void> {
   await open?.store.close().catch(() => undefined);
 }
 
-/** Hides every occurrence of the password in a text meant for the log. */
-const hide = (text: string, url: string | undefined): string => {
-  if (!url) return text;
-  let password = '';
-  try {
-    password = decodeURIComponent(new URL(url).password);
-  } catch {
-    return text;
-  }
-  let out = text;
-  for (const secret of new Set([password, encodeURIComponent(password)]))
-    if (secret.length >= 3) out = out.split(secret).join('***');
-  return out;
-};
-
 async function open(
   input: HistoryRecordInput,
 ): Promise<Result<{ store: HistoryStore; url: string }, Record<string, unknown>>> {
@@ -187,8 +172,8 @@ async function open(
     return err({
       message: 'history not recorded: cannot open the history database',
       database: redactTarget(url.value),
-      error: hide(opened.error.message, url.value),
-      ...(opened.error.hint ? { hint: hide(opened.error.hint, url.value) } : {}),
+      error: opened.error.message,
+      ...(opened.error.hint ? { hint: opened.error.hint } : {}),
     });
   cached = { secretArn: input.secretArn, store: opened.value, url: url.value };
   return ok(cached);
@@ -228,7 +213,7 @@ export async function recordEvaluationHistory(input: HistoryRecordInput): Promis
       lastError = {
         message: 'history not recorded: cannot save the evaluation',
         database: history.location,
-        error: hide(saved.error.message, url),
+        error: passwordHider(url)(saved.error.message),
       };
       // The connection may have died between invocations: start again from the secret, once.
       await closeHistory();

@@ -30,6 +30,7 @@ import {
   type HistoryStore,
   HistoryUnreadable,
   type OpenOptions,
+  passwordHider,
   redactTarget,
   type SaveHooks,
   type SaveResult,
@@ -153,8 +154,7 @@ export async function openPostgresHistory(
       ),
     );
   }
-  const password = url.password ? decodeURIComponent(url.password) : '';
-  const hide = (text: string) => (password ? text.split(password).join('***') : text);
+  const hide = passwordHider(target);
   const scrub = (e: InputError): InputError => ({
     ...e,
     message: hide(e.message),

@@ -115,6 +115,37 @@ export function redactTarget(target: string): string {
   }
 }
 
+/**
+ * Hides a database URL's password (given in the URL or as a `password` query parameter) wherever a
+ * driver or server message repeats it, decoded or percent-encoded. A target without one is left as is.
+ */
+export function passwordHider(target: string): (text: string) => string {
+  let secrets: string[] = [];
+  try {
+    const url = new URL(target);
+    const given = [
+      url.password,
+      ...[...url.searchParams].filter(([k]) => /^pass(word)?$/i.test(k)).map(([, v]) => v),
+    ];
+    secrets = [
+      ...new Set(given.flatMap((p) => (p ? [p, safeDecode(p), encodeURIComponent(safeDecode(p))] : []))),
+    ];
+  } catch {
+    return (text) => text;
+  }
+  // Longest first, so that a password containing another form of itself is hidden whole.
+  secrets.sort((a, b) => b.length - a.length);
+  return (text) => secrets.reduce((out, secret) => out.split(secret).join('***'), text);
+}
+
+function safeDecode(text: string): string {
+  try {
+    return decodeURIComponent(text);
+  } catch {
+    return text;
+  }
+}
+
 /** Opens the history at `target`: a path or `sqlite:PATH` (SQLite), or a `postgres://` URL. */
 export async function openHistory(
   target: string,

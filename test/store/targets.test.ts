@@ -4,7 +4,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import { runCli } from '../../src/cli/main.js';
-import { isPostgresTarget, redactTarget, sqlitePath } from '../../src/store/store.js';
+import { isPostgresTarget, passwordHider, redactTarget, sqlitePath } from '../../src/store/store.js';
 import { memoryIo } from '../helpers/io.js';
 
 describe('history targets', () => {
@@ -45,5 +45,18 @@ describe('history targets', () => {
       'hyperpod-cmk: mysql://root:***@db/history: is not a history database this version can open\n' +
         '  hint: pass --db a file path, sqlite:PATH or postgres://USER@HOST/DATABASE\n',
     );
+  });
+
+  it.each([
+    [
+      'postgres://ana:p%40ss%2Fw0rd@db/h',
+      'auth failed for p@ss/w0rd (p%40ss%2Fw0rd)',
+      'auth failed for *** (***)',
+    ],
+    ['postgres://db/h?password=qu3ry-secret', 'bad password qu3ry-secret', 'bad password ***'],
+    ['postgres://ana@db/h', 'no password here', 'no password here'],
+    ['not a url', 'not a url', 'not a url'],
+  ])('hides the password of %s in a driver message, decoded or encoded', (target, text, hidden) => {
+    expect(passwordHider(target)(text)).toBe(hidden);
   });
 });
