@@ -26,7 +26,7 @@ import type { ScanRecord } from '../history/types.js';
 import type { Inventory } from '../model/inventory.js';
 import { err, ok, type Result } from '../model/result.js';
 import { openPostgresHistory } from '../store/postgres.js';
-import { type HistoryStore, passwordHider, redactTarget } from '../store/store.js';
+import { type HistoryStore, redactTarget } from '../store/store.js';
 
 /** The source the Lambda's scans carry in the history (`history` shows it). */
 export const LAMBDA_SOURCE = 'detection-lambda';
@@ -196,7 +196,7 @@ export async function recordEvaluationHistory(input: HistoryRecordInput): Promis
     for (let attempt = 0; attempt < 2; attempt++) {
       const store = await open(input);
       if (!store.ok) return fail(store.error);
-      const { store: history, url } = store.value;
+      const { store: history } = store.value;
       const saved = await history
         .save(record)
         .catch((error: unknown) => err({ message: (error as Error).message }));
@@ -213,7 +213,7 @@ export async function recordEvaluationHistory(input: HistoryRecordInput): Promis
       lastError = {
         message: 'history not recorded: cannot save the evaluation',
         database: history.location,
-        error: passwordHider(url)(saved.error.message),
+        error: saved.error.message,
       };
       // The connection may have died between invocations: start again from the secret, once.
       await closeHistory();

@@ -38,9 +38,9 @@ const ROWS = {
     summary: text,
     saved_at: text,
     incomplete: text.optional(),
-    round: maybe(text).optional(),
-    shard_index: maybe(int).optional(),
-    shard_count: maybe(int).optional(),
+    round: maybe(text),
+    shard_index: maybe(int),
+    shard_count: maybe(int),
   },
   resources: {
     id: int,

@@ -34,6 +34,7 @@ import {
   redactTarget,
   type SaveHooks,
   type SaveResult,
+  safeDecode,
   storeError,
   type TableRow,
   type Window,
@@ -98,8 +99,8 @@ function pgSql(client: pg.Client): Sql {
 function connectError(url: URL | undefined, location: string, error: unknown): InputError {
   const { code = '', message = String(error) } = error as PgError;
   const host = url ? `${url.hostname || 'localhost'}:${url.port || '5432'}` : 'the server';
-  const user = url ? decodeURIComponent(url.username) : '';
-  const database = url ? decodeURIComponent(url.pathname.replace(/^\//, '')) : '';
+  const user = url ? safeDecode(url.username) : '';
+  const database = url ? safeDecode(url.pathname.replace(/^\//, '')) : '';
   if (code === 'ECONNREFUSED')
     return storeError(
       location,

@@ -108,7 +108,7 @@ export function redactTarget(target: string): string {
     if (url.password) url.password = '***';
     for (const key of [...url.searchParams.keys()])
       if (/^pass(word)?$/i.test(key)) url.searchParams.set(key, '***');
-    return url.toString().replace('%2A%2A%2A', '***');
+    return url.toString().replaceAll('%2A%2A%2A', '***');
   } catch {
     // Not even a URL: show only its scheme and host part without anything before an @.
     return target.replace(/\/\/[^@/]*@/, '//***@');
@@ -129,7 +129,8 @@ export function passwordHider(target: string): (text: string) => string {
     ];
     secrets = [
       ...new Set(given.flatMap((p) => (p ? [p, safeDecode(p), encodeURIComponent(safeDecode(p))] : []))),
-    ];
+      // shorter, hiding it would garble every message
+    ].filter((secret) => secret.length >= 3);
   } catch {
     return (text) => text;
   }
@@ -138,7 +139,8 @@ export function passwordHider(target: string): (text: string) => string {
   return (text) => secrets.reduce((out, secret) => out.split(secret).join('***'), text);
 }
 
-function safeDecode(text: string): string {
+/** `decodeURIComponent`, or the text as it is when its `%` escapes are malformed. */
+export function safeDecode(text: string): string {
   try {
     return decodeURIComponent(text);
   } catch {

@@ -56,7 +56,24 @@ describe('history targets', () => {
     ['postgres://db/h?password=qu3ry-secret', 'bad password qu3ry-secret', 'bad password ***'],
     ['postgres://ana@db/h', 'no password here', 'no password here'],
     ['not a url', 'not a url', 'not a url'],
+    [
+      'postgres://ana:pw@db/h',
+      'a two-letter password is not hidden: pw',
+      'a two-letter password is not hidden: pw',
+    ],
   ])('hides the password of %s in a driver message, decoded or encoded', (target, text, hidden) => {
     expect(passwordHider(target)(text)).toBe(hidden);
   });
+
+  it.each(['postgres://u%zz:pw@127.0.0.1:1/db', 'postgres://u:pw@127.0.0.1:1/d%zz'])(
+    'a --db URL with a malformed %% escape (%s) is exit 2 with the URL, never an internal error',
+    async (target) => {
+      const io = memoryIo();
+      const code = await runCli(['history', '--db', target], io);
+      expect(code).toBe(2);
+      expect(io.err()).toContain('hyperpod-cmk: postgres://');
+      expect(io.err()).not.toContain('internal error');
+      expect(io.err()).not.toContain(':pw@');
+    },
+  );
 });

@@ -85,7 +85,7 @@ export const historyExportCommand = defineCommand({
           parts.push(dumpLine(row));
           if (row.table === 'scans') scans++;
         }
-        io.writeFile(file, parts.join(''));
+        io.writeFile(file, parts);
         io.stderr.write(`hyperpod-cmk: exported ${scans} scans (${parts.length - 1} rows) to ${flags.to}\n`);
         return 0;
       }
