@@ -168,6 +168,16 @@ function checkContext(before: string, value: HtmlValue): void {
     throw new Error(
       `html: a value in a URL, style or event-handler attribute (after "${before.slice(-40)}"): use safeUrl`,
     );
+  // Inside a tag, only a quoted attribute value is text: elsewhere a space or `=` in the value (which
+  // escaping leaves alone) would add attributes of its own.
+  const tagStart = before.lastIndexOf('<');
+  if (
+    tagStart > before.lastIndexOf('>') &&
+    !/["']/.test(before.slice(tagStart).replace(/"[^"]*"|'[^']*'/g, ''))
+  )
+    throw new Error(
+      `html: a value inside a tag but outside a quoted attribute value (after "${before.slice(-40)}"): quote it`,
+    );
   const lower = before.toLowerCase();
   for (const element of ['script', 'style'])
     if (lower.lastIndexOf(`<${element}`) > lower.lastIndexOf(`</${element}`))

@@ -31,12 +31,19 @@ describe('the html tagged template', () => {
     expect(html`<tr>${['<a>', 'b'].map(cell)}</tr>`.toString()).toBe('<tr><td>&lt;a&gt;</td><td>b</td></tr>');
     expect(html`<p>${'<b>bold</b>'}</p>`.toString()).toBe('<p>&lt;b&gt;bold&lt;/b&gt;</p>');
     expect(html`<p>${0}${null}${undefined}${false}${7.5}</p>`.toString()).toBe('<p>07.5</p>');
+    // Quoted attribute values inside a tag are text, escaped.
+    expect(html`<i title="${'a" b'}" data-x='${"c'"}'>${1}</i>`.toString()).toBe(
+      '<i title="a&quot; b" data-x=\'c&#39;\'>1</i>',
+    );
     // A string that happens to be the text of a fragment is still escaped: only the object is trusted.
     expect(html`${html`<i>x</i>`.toString()}`.toString()).toBe('&lt;i&gt;x&lt;/i&gt;');
   });
 
   it.each([
     ['an unquoted attribute', () => html`<td class=${'x onmouseover=alert(1)'}>`],
+    ['a tag, as attributes of its own', () => html`<div ${'x onmouseover=alert(1)'}>`],
+    ['the end of an unquoted attribute value', () => html`<td class=a${'x onmouseover=alert(1)'}>`],
+    ['a tag after a quoted attribute', () => html`<td class="a" ${'onmouseover=alert(1)'}>`],
     ['an event handler', () => html`<td onclick="${'alert(1)'}">`],
     ['a style attribute', () => html`<td style="color:${'red;background:url(x)'}">`],
     ['an href', () => html`<a href="${'javascript:alert(1)'}">`],
