@@ -26,7 +26,10 @@ const RULE_ERROR_TEMPLATE = 'the rule failed to run: {{error}}';
 /** What a finding's message and fingerprint are made from, and the two once made. */
 interface Deferred {
   readonly rule: Rule;
-  readonly data: Record<string, string | number> | undefined;
+  readonly data: Readonly<Record<string, string | number>> | undefined;
+  /** As the rule gave them: the finding's own fields may be overwritten before the strings are made. */
+  readonly messageId: string;
+  readonly resourceId: string;
   /** The resource id a fingerprint is computed from (see `EvaluateOptions.fingerprintId`). */
   readonly fingerprintId: ((resourceId: string) => string) | undefined;
   message: string | undefined;
@@ -40,12 +43,12 @@ function messageOf(finding: LazyFinding): string {
   const deferred = finding[DEFERRED];
   if (deferred.message === undefined) {
     const template =
-      finding.messageId === 'ruleError'
+      deferred.messageId === 'ruleError'
         ? RULE_ERROR_TEMPLATE
-        : deferred.rule.meta.messages[finding.messageId];
+        : deferred.rule.meta.messages[deferred.messageId];
     deferred.message =
       template === undefined
-        ? `${finding.messageId} (no message template)`
+        ? `${deferred.messageId} (no message template)`
         : formatMessage(template, deferred.data);
   }
   return deferred.message;
@@ -54,8 +57,8 @@ function messageOf(finding: LazyFinding): string {
 function fingerprintOf(finding: LazyFinding): string {
   const deferred = finding[DEFERRED];
   deferred.fingerprint ??= fingerprint(
-    finding.ruleId,
-    deferred.fingerprintId?.(finding.resource.id) ?? finding.resource.id,
+    deferred.rule.meta.id,
+    deferred.fingerprintId?.(deferred.resourceId) ?? deferred.resourceId,
   );
   return deferred.fingerprint;
 }
@@ -128,7 +131,17 @@ export function lazyFinding(
   evidence: Record<string, unknown>,
   fingerprintId: ((resourceId: string) => string) | undefined,
 ): Finding {
-  const deferred: Deferred = { rule, data, fingerprintId, message: undefined, fingerprint: undefined };
+  const deferred: Deferred = {
+    rule,
+    // Frozen: the message is made from it later, so a rule that changed it after yielding would
+    // change a finding already made (in strict code, the change throws and the rule stands UNKNOWN).
+    data: data === undefined ? undefined : Object.freeze(data),
+    messageId,
+    resourceId: resource.id,
+    fingerprintId,
+    message: undefined,
+    fingerprint: undefined,
+  };
   return new (FindingShape as unknown as FindingConstructor)(
     rule,
     status,

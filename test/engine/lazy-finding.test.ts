@@ -46,6 +46,24 @@ describe('findings made by the engine', () => {
     expect(reads()).toBe(1);
   });
 
+  it('make message and fingerprint from what the rule gave, whatever is changed before they are read', () => {
+    const resource = { ...K1 };
+    const verdict: Verdict = { resource, status: 'FAIL', messageId: 'bad', data: { what: 'k1' } };
+    const [finding] = evaluate(compliantEstate(), {
+      rules: [stubRule('kms-key-moved', [verdict])],
+      now,
+    }).findings;
+    const mutable = finding as { ruleId: string; messageId: string };
+    mutable.ruleId = 'kms-key-other';
+    mutable.messageId = 'ok';
+    resource.id = 'other';
+    expect(() => {
+      (verdict.data as Record<string, string>).what = 'changed';
+    }).toThrow(TypeError);
+    expect(finding?.message).toBe('k1 is broken');
+    expect(finding?.fingerprint).toBe(fingerprint('kms-key-moved', K1.id));
+  });
+
   it('have the plain finding keys, in order, and the same JSON as a plain object', () => {
     const config = resolveConfig({ suppressions: [{ rule: 'kms-key-plain', resource: K2.id, reason: 'r' }] });
     const { findings } = evaluate(compliantEstate(), {
