@@ -29,10 +29,8 @@ export function historyFromRecords(records: readonly ScanRecord[]): HistoryData 
   const known = new Map<string, Tracked>();
   const keys = new Map<string, KeyTimeline & { scope: string; bodies: Map<string, number> }>();
   const events = new Map<string, AccessDeniedEvent>();
-  const rounds = new Map<
-    string,
-    { shards: Set<number>; scope: Set<string>; seen: Set<string>; rids: Set<string> }
-  >();
+  /** Per round, what each shard's newest save covered and saw (a shard saved again replaces its entry). */
+  const rounds = new Map<string, Map<number, { scope: readonly string[]; seen: string[]; rids: string[] }>>();
 
   ordered.forEach((record, index) => {
     const id = index + 1;
@@ -71,24 +69,20 @@ export function historyFromRecords(records: readonly ScanRecord[]): HistoryData 
     let round: RoundSoFar | undefined;
     if (shard) {
       const key = roundKey(shard);
-      const soFar = rounds.get(key) ?? {
-        shards: new Set(),
-        scope: new Set(),
-        seen: new Set(),
-        rids: new Set(),
-      };
-      rounds.set(key, soFar);
+      const saved = rounds.get(key) ?? new Map();
+      rounds.set(key, saved);
+      const others = [...saved].filter(([index]) => index !== shard.index).map(([, entry]) => entry);
       round = {
-        shards: new Set(soFar.shards),
-        scope: [...soFar.scope],
-        seen: [...soFar.seen],
-        rids: [...soFar.rids],
+        shards: new Set([...saved.keys()].filter((index) => index !== shard.index)),
+        scope: others.flatMap((o) => o.scope),
+        seen: others.flatMap((o) => o.seen),
+        rids: others.flatMap((o) => o.rids),
       };
-      soFar.shards.add(shard.index);
-      for (const scope of record.scan.scope) soFar.scope.add(scope);
-      for (const o of record.findings) soFar.seen.add(o.fingerprint);
-      for (const o of record.findings) soFar.rids.add(o.rid);
-      for (const r of record.resources) soFar.rids.add(r.rid);
+      saved.set(shard.index, {
+        scope: record.scan.scope,
+        seen: record.findings.map((o) => o.fingerprint),
+        rids: [...record.findings.map((o) => o.rid), ...record.resources.map((r) => r.rid)],
+      });
     }
     const changes = applyScan(known, record, round);
     for (const o of changes.upserts) {

@@ -145,10 +145,14 @@ async function roundSoFar(
   shard: NonNullable<ScanRecord['scan']['shard']>,
   scanId: number,
 ): Promise<RoundSoFar> {
-  const scans = await db.all<{ id: number; shard_index: number; scope: string; accounts: string }>(
-    'SELECT id, shard_index, scope, accounts FROM scans WHERE round = ? AND shard_count = ? AND id <> ? ORDER BY id',
-    [shard.round, shard.count, scanId],
-  );
+  // The newest save of each other shard of the round: a shard saved again counts by its newest save.
+  const newest = new Map<number, { id: number; shard_index: number; scope: string; accounts: string }>();
+  for (const row of await db.all<{ id: number; shard_index: number; scope: string; accounts: string }>(
+    'SELECT id, shard_index, scope, accounts FROM scans WHERE round = ? AND shard_count = ? AND id <> ? AND shard_index <> ? ORDER BY id',
+    [shard.round, shard.count, scanId, shard.index],
+  ))
+    newest.set(Number(row.shard_index), row);
+  const scans = [...newest.values()];
   const seen: string[] = [];
   const rids: string[] = scans.flatMap((s) => JSON.parse(s.accounts) as string[]);
   for (let i = 0; i < scans.length; i += CHUNK) {

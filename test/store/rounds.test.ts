@@ -35,6 +35,14 @@ describe.each(BACKENDS)('rounds in the $name store', (backend) => {
     ]);
   });
 
+  it('counts a shard saved again in its round by its newest save: what that save no longer sees closes', async () => {
+    const records = [...r1, shardScan(A, 0.5, 'r1', [])];
+    const episodes = episodesOf(await saved(records));
+    expect(episodes).toEqual(episodesOf(historyFromRecords(records)));
+    expect(episodes).toHaveLength(1);
+    expect(episodes?.[0]).toMatchObject({ openedAt: T, resolvedAt: T + DAY / 2 });
+  });
+
   it('reads back the shard of each scan', async () => {
     expect((await saved(r1)).scans.map((s) => s.shard)).toEqual(r1.map((r) => r.scan.shard));
   });
