@@ -14,7 +14,12 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { parse as parseYaml } from 'yaml';
 import { runCli } from '../../src/cli/main.js';
 import { resolveConfig } from '../../src/config/schema.js';
-import { detectionTemplate, ORG_NAMES, PARAMETER_PATTERNS } from '../../src/guardrails/detection.js';
+import {
+  detectionCloudFormation,
+  detectionTemplate,
+  ORG_NAMES,
+  PARAMETER_PATTERNS,
+} from '../../src/guardrails/detection.js';
 import { generateGuardrails } from '../../src/guardrails/index.js';
 import {
   codeBucketTemplate,
@@ -111,9 +116,27 @@ describe('the TemplateBody limit', () => {
     if (result.ok) return;
     expect(result.error.code).toBe('guardrails.stackset_template_too_large');
     expect(result.error.message).toMatch(
-      /^the member template would be \d+ bytes, over CloudFormation's TemplateBody limit of 51200$/,
+      /^member.yaml would be \d+ bytes, over CloudFormation's TemplateBody limit of 51200$/,
     );
     expect(result.error.hint).toBe('shorten suppressions and tenancy lists in the config');
+  });
+
+  it('refuses a StackSet template over the limit even when the member template inside it fits', () => {
+    const suppressions = Array.from({ length: 150 }, (_, i) => ({
+      rule: '*',
+      resource: `arn:aws:sagemaker:us-east-1:111122223333:cluster/cluster-${i}`,
+      reason: 'accepted while the cluster is migrated to a customer managed key',
+    }));
+    const config = resolveConfig({ keyAdmins: [ADMIN_ROLE], suppressions });
+    expect(Buffer.byteLength(detectionCloudFormation({ config, keyTags: {} }, 'organization'))).toBeLessThan(
+      51_200,
+    );
+    const result = organizationDetection({ config, keyTags: {} });
+    expect(result.ok).toBe(false);
+    if (result.ok) return;
+    expect(result.error.message).toMatch(
+      /^stackset.yaml would be \d+ bytes, over CloudFormation's TemplateBody limit of 51200$/,
+    );
   });
 });
 
