@@ -208,7 +208,9 @@ export function shardFrom(
 ): ShardOfRound | undefined {
   const shard = raw.shard;
   if (!shard) {
-    if (typeof raw.round === 'string')
+    // A round from the environment alone (exported for a whole CI job) does not refuse unsharded scans.
+    const roundFromEnv = raw.round !== undefined && raw.round === io.env[ROUND_ENV]?.trim();
+    if (raw.round !== undefined && !roundFromEnv)
       throw inputError({
         code: 'usage.round',
         input: '--round',
@@ -224,7 +226,7 @@ export function shardFrom(
       message: `(or $${SHARD_ENV}) slices the accounts of an organization and needs --org`,
       hint: 'e.g. scan --org --role-name HyperPodCmkAudit --shard 2/8; drop --shard to scan --accounts or this account',
     });
-  return { ...shard, round: typeof raw.round === 'string' ? raw.round : defaultRound(io.env, now) };
+  return { ...shard, round: raw.round ?? defaultRound(io.env, now) };
 }
 
 /** The collector options from the parsed flags and the config; throws an input error for bad combinations. */

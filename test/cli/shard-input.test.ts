@@ -59,6 +59,14 @@ describe('scan --shard', () => {
     expect(withoutOrg.err).toContain('needs --org');
   });
 
+  it('lets an unsharded scan run when only the environment names a round (exported for a whole CI job)', async () => {
+    const fromEnv = await scan(['--no-cloudtrail'], { HYPERPOD_CMK_ROUND: 'r1' });
+    expect(fromEnv.err).not.toContain('round');
+    const flag = await scan(['--round', 'r2'], { HYPERPOD_CMK_ROUND: 'r1' });
+    expect(flag.code).toBe(2);
+    expect(flag.err.split('\n')[0]).toContain('--round: has no effect without --shard');
+  });
+
   it('is refused when given twice', async () => {
     const run = await scan(['--org', '--role-name', 'Audit', '--shard', '1/2', '--shard', '2/2']);
     expect(run.code).toBe(2);
