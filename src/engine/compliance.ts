@@ -14,117 +14,145 @@ export interface ComplianceReport {
   instanceGroups: InstanceGroupCompliance[];
 }
 
-/** The rule ids a resource's findings fail, leave unknown, or fail but suppressed. */
-interface Tally {
-  failing: Set<string>;
-  unknown: Set<string>;
-  excepted: Set<string>;
+/**
+ * Tallies in bit sets: each rule id that fails or is unknown somewhere gets a bit, and each
+ * resource with such findings gets a slot of three bit sets in one array (failing, unknown,
+ * excepted: the rule ids its findings fail, leave unknown, or fail but suppressed). At 100,000
+ * instance groups this is one array instead of hundreds of thousands of Sets, and the sorted
+ * rule-id lists are made once per combination of bits, shared by every resource that has it.
+ */
+class Tallies {
+  /** The rule ids that have a bit, by bit. */
+  readonly ids: string[] = [];
+  private readonly bitOf = new Map<string, number>();
+  /** 32-bit words per bit set; fixed before the first slot is made. */
+  private words = 0;
+  /** Slot `s` holds its failing words at s * 3 * words, then its unknown words, then excepted. */
+  private bits = new Uint32Array(0);
+  private slots = 0;
+  private readonly lists = new Map<string, RuleIds>();
+
+  /** Gives every rule id a bit; called for each FAIL or UNKNOWN finding before any slot is made. */
+  register(ruleId: string): void {
+    if (this.bitOf.has(ruleId)) return;
+    this.bitOf.set(ruleId, this.ids.length);
+    this.ids.push(ruleId);
+  }
+
+  private get stride(): number {
+    return 3 * this.words;
+  }
+
+  /** A new, empty slot. */
+  slot(): number {
+    if (this.words === 0) this.words = Math.max(1, Math.ceil(this.ids.length / 32));
+    const needed = (this.slots + 1) * this.stride;
+    if (needed > this.bits.length) {
+      const grown = new Uint32Array(Math.max(needed, this.bits.length * 2, 1024));
+      grown.set(this.bits);
+      this.bits = grown;
+    }
+    return this.slots++;
+  }
+
+  add(slot: number, finding: Finding): void {
+    if (finding.status !== 'FAIL' && finding.status !== 'UNKNOWN') return;
+    const bit = this.bitOf.get(finding.ruleId)!;
+    // A suppressed UNKNOWN is an accepted gap: an exception, as the exit code and summary treat it.
+    const set = finding.suppressed ? 2 : finding.status === 'FAIL' ? 0 : 1;
+    this.bits[slot * this.stride + set * this.words + (bit >>> 5)]! |= 1 << (bit & 31);
+  }
+
+  /** The union of some slots' bit sets (-1 and repeated slots are skipped), in `into`. */
+  union(slots: Iterable<number>, into: Uint32Array): Uint32Array {
+    into.fill(0);
+    for (const slot of slots) {
+      if (slot < 0) continue;
+      const base = slot * this.stride;
+      for (let i = 0; i < into.length; i++) into[i]! |= this.bits[base + i]!;
+    }
+    return into;
+  }
+
+  scratch(): Uint32Array {
+    return new Uint32Array(Math.max(1, this.stride));
+  }
+
+  status(union: Uint32Array): ComplianceStatus {
+    if (this.any(union, 0)) return 'non-compliant';
+    if (this.any(union, 1)) return 'unknown';
+    return this.any(union, 2) ? 'compliant-by-exception' : 'compliant';
+  }
+
+  private any(union: Uint32Array, set: number): boolean {
+    for (let i = set * this.words; i < (set + 1) * this.words; i++) if (union[i] !== 0) return true;
+    return false;
+  }
+
+  /** The sorted rule ids of a union: shared, frozen lists, one per combination of bits. */
+  ruleIds(union: Uint32Array): RuleIds {
+    const cacheKey = union.join(',');
+    let ids = this.lists.get(cacheKey);
+    if (!ids) {
+      ids = {
+        failing: this.idsOf(union, 0),
+        unknown: this.idsOf(union, 1),
+        excepted: this.idsOf(union, 2),
+      };
+      this.lists.set(cacheKey, ids);
+    }
+    return ids;
+  }
+
+  private idsOf(union: Uint32Array, set: number): string[] {
+    const ids: string[] = [];
+    for (let bit = 0; bit < this.ids.length; bit++) {
+      if ((union[set * this.words + (bit >>> 5)]! >>> (bit & 31)) & 1) ids.push(this.ids[bit]!);
+    }
+    return Object.freeze(ids.sort()) as string[];
+  }
 }
 
-const newTally = (): Tally => ({ failing: new Set(), unknown: new Set(), excepted: new Set() });
-
-function add(tally: Tally, finding: Finding): void {
-  if (finding.status !== 'FAIL' && finding.status !== 'UNKNOWN') return;
-  // A suppressed UNKNOWN is an accepted gap: an exception, as the exit code and summary treat it.
-  if (finding.suppressed) tally.excepted.add(finding.ruleId);
-  else (finding.status === 'FAIL' ? tally.failing : tally.unknown).add(finding.ruleId);
-}
-
-const RANK: Record<ComplianceStatus, number> = {
-  compliant: 0,
-  'compliant-by-exception': 1,
-  unknown: 2,
-  'non-compliant': 3,
-};
-const BY_RANK: ComplianceStatus[] = ['compliant', 'compliant-by-exception', 'unknown', 'non-compliant'];
-
-function statusOf(tally: Tally | undefined): ComplianceStatus {
-  if (!tally) return 'compliant';
-  if (tally.failing.size > 0) return 'non-compliant';
-  if (tally.unknown.size > 0) return 'unknown';
-  return tally.excepted.size > 0 ? 'compliant-by-exception' : 'compliant';
-}
-
-/** The combined status of several resources: the worst of theirs (tallies are never merged per group). */
-const worst = (tallies: Iterable<Tally | undefined>): ComplianceStatus => {
-  let rank = 0;
-  for (const tally of tallies) rank = Math.max(rank, RANK[statusOf(tally)]);
-  return BY_RANK[rank]!;
-};
-
-/** The rule ids behind a group's status (history breaks compliance down by rule and severity). */
+/** The rule ids behind a resource's status (history breaks compliance down by rule and severity). */
 interface RuleIds {
   failing: string[];
   unknown: string[];
   excepted: string[];
 }
 
-const NO_RULE_IDS: RuleIds = Object.freeze({
-  failing: Object.freeze([]) as unknown as string[],
-  unknown: Object.freeze([]) as unknown as string[],
-  excepted: Object.freeze([]) as unknown as string[],
-});
-const sortedOf = new WeakMap<Tally, RuleIds>();
-
-const isEmpty = (tally: Tally | undefined): boolean =>
-  !tally || (tally.failing.size === 0 && tally.unknown.size === 0 && tally.excepted.size === 0);
-
-/**
- * The rule ids of several tallies together. Most groups have nothing failing, and most of the
- * rest one tally that says it all: those share their arrays rather than build new ones.
- */
-function ruleIds(tallies: readonly (Tally | undefined)[]): RuleIds {
-  const nonEmpty = tallies.filter((tally): tally is Tally => !isEmpty(tally));
-  if (nonEmpty.length === 0) return NO_RULE_IDS;
-  if (nonEmpty.length === 1) {
-    const [tally] = nonEmpty as [Tally];
-    let ids = sortedOf.get(tally);
-    if (!ids) {
-      ids = {
-        failing: [...tally.failing].sort(),
-        unknown: [...tally.unknown].sort(),
-        excepted: [...tally.excepted].sort(),
-      };
-      sortedOf.set(tally, ids);
-    }
-    return ids;
-  }
-  const union = newTally();
-  for (const tally of nonEmpty) {
-    for (const id of tally.failing) union.failing.add(id);
-    for (const id of tally.unknown) union.unknown.add(id);
-    for (const id of tally.excepted) union.excepted.add(id);
-  }
-  return {
-    failing: [...union.failing].sort(),
-    unknown: [...union.unknown].sort(),
-    excepted: [...union.excepted].sort(),
-  };
-}
-
-function tallyInto(map: Map<string, Tally>, id: string, finding: Finding): void {
-  let tally = map.get(id);
-  if (!tally) {
-    tally = newTally();
-    map.set(id, tally);
-  }
-  add(tally, finding);
-}
+const judged = (finding: Finding) => finding.status === 'FAIL' || finding.status === 'UNKNOWN';
 
 export function rollUpCompliance(inventory: Inventory, findings: readonly Finding[]): ComplianceReport {
-  const byCluster = new Map<string, Tally>();
-  const byGroup = new Map<string, Tally>();
-  const byKey = new Map<string, Tally>();
+  const tallies = new Tallies();
+  let last: string | undefined;
+  for (const finding of findings) {
+    // Findings come rule by rule: most share the last one's rule id.
+    if (judged(finding) && finding.ruleId !== last) {
+      tallies.register(finding.ruleId);
+      last = finding.ruleId;
+    }
+  }
+  const byCluster = new Map<string, number>();
+  const byGroup = new Map<string, number>();
+  const byKey = new Map<string, number>();
+  const tallyInto = (map: Map<string, number>, id: string, finding: Finding) => {
+    let slot = map.get(id);
+    if (slot === undefined) {
+      slot = tallies.slot();
+      map.set(id, slot);
+    }
+    tallies.add(slot, finding);
+  };
   // A rule that crashed judged nothing: its error finding stands against every cluster and group
   // (account rules excepted, as account findings never count towards cluster compliance).
-  let everywhere: Tally | undefined;
+  let everywhere = -1;
   for (const finding of findings) {
-    if (finding.status !== 'FAIL' && finding.status !== 'UNKNOWN') continue;
+    if (!judged(finding)) continue;
     const { type, id } = finding.resource;
     if (finding.messageId === 'ruleError' && id.startsWith('rule:')) {
       if (type === 'account') continue;
-      everywhere ??= newTally();
-      add(everywhere, finding);
+      if (everywhere < 0) everywhere = tallies.slot();
+      tallies.add(everywhere, finding);
     } else if (type === 'cluster') tallyInto(byCluster, id, finding);
     else if (type === 'instance-group') {
       // The stand-in for instance groups that could not be known belongs to the cluster.
@@ -136,45 +164,45 @@ export function rollUpCompliance(inventory: Inventory, findings: readonly Findin
 
   const clusters: ClusterCompliance[] = [];
   const instanceGroups: InstanceGroupCompliance[] = [];
+  const groupUnion = tallies.scratch();
+  const clusterUnion = tallies.scratch();
+  const groupSlots: number[] = [];
   for (const cluster of inventory.clusters) {
-    const clusterTally = byCluster.get(cluster.id);
-    const parts = new Set<Tally>();
-    if (clusterTally) parts.add(clusterTally);
-    if (everywhere) parts.add(everywhere);
+    const clusterSlot = byCluster.get(cluster.id) ?? -1;
+    // The cluster's union: its own findings, the crashed rules', and every part of every group.
+    tallies.union([clusterSlot, everywhere], clusterUnion);
     for (const group of cluster.instanceGroups) {
-      const groupParts: (Tally | undefined)[] = [everywhere, clusterTally, byGroup.get(group.id)];
+      groupSlots.length = 0;
+      groupSlots.push(everywhere, clusterSlot, byGroup.get(group.id) ?? -1);
       if (!isUnresolved(group.volumes)) {
         for (const volume of group.volumes) {
-          if (volume.resolution?.status === 'resolved') groupParts.push(byKey.get(volume.resolution.keyArn));
+          if (volume.resolution?.status === 'resolved')
+            groupSlots.push(byKey.get(volume.resolution.keyArn) ?? -1);
         }
       }
-      for (const part of groupParts) if (part) parts.add(part);
+      tallies.union(groupSlots, groupUnion);
+      for (let i = 0; i < groupUnion.length; i++) clusterUnion[i]! |= groupUnion[i]!;
       instanceGroups.push({
         id: group.id,
         cluster: cluster.id,
         name: group.name,
         account: cluster.account,
         region: cluster.region,
-        status: worst(groupParts),
-        ...ruleIds(groupParts),
+        status: tallies.status(groupUnion),
+        ...tallies.ruleIds(groupUnion),
       });
     }
-    const union = newTally();
-    for (const part of parts) {
-      for (const id of part.failing) union.failing.add(id);
-      for (const id of part.unknown) union.unknown.add(id);
-      for (const id of part.excepted) union.excepted.add(id);
-    }
+    const ids = tallies.ruleIds(clusterUnion);
     clusters.push({
       id: cluster.id,
       name: cluster.name,
       account: cluster.account,
       region: cluster.region,
-      status: statusOf(union),
+      status: tallies.status(clusterUnion),
       instanceGroups: cluster.instanceGroups.length,
-      failing: [...union.failing].sort(),
-      unknown: [...union.unknown].sort(),
-      excepted: [...union.excepted].sort(),
+      failing: ids.failing,
+      unknown: ids.unknown,
+      excepted: ids.excepted,
       ...(cluster.tags && !isUnresolved(cluster.tags) ? { tags: cluster.tags } : {}),
     });
   }

@@ -8,8 +8,8 @@
  * `message` and `fingerprint` are own, enumerable accessor properties at their usual place among
  * the keys, so that everything a consumer does with a plain finding still works the same: reading
  * a field, `JSON.stringify` (same keys, same order, same bytes), spreading it into a new object,
- * `Object.keys`, comparing it to a plain object. What they are computed from is kept under a
- * non-enumerable symbol, out of sight of all of those. The accessors are shared by every finding,
+ * `Object.keys`, comparing it to a plain object. What they are computed from is kept in private
+ * fields of the finding itself (see `Deferred`), out of sight of all of those. The accessors are shared by every finding,
  * so all findings keep one shape.
  */
 import { hash } from 'node:crypto';
@@ -23,63 +23,98 @@ export function fingerprint(ruleId: string, resourceId: string): string {
 /** The template of a rule crash: the engine's own, not any rule's. */
 const RULE_ERROR_TEMPLATE = 'the rule failed to run: {{error}}';
 
-/** What a finding's message and fingerprint are made from, and the two once made. */
-interface Deferred {
-  readonly rule: Rule;
-  readonly data: Readonly<Record<string, string | number>> | undefined;
-  /** As the rule gave them: the finding's own fields may be overwritten before the strings are made. */
-  readonly messageId: string;
-  readonly resourceId: string;
-  /** The resource id a fingerprint is computed from (see `EvaluateOptions.fingerprintId`). */
-  readonly fingerprintId: ((resourceId: string) => string) | undefined;
-  message: string | undefined;
-  fingerprint: string | undefined;
-}
-
-const DEFERRED = Symbol('deferred');
-type LazyFinding = Finding & { [DEFERRED]: Deferred };
-
-function messageOf(finding: LazyFinding): string {
-  const deferred = finding[DEFERRED];
-  if (deferred.message === undefined) {
-    const template =
-      deferred.messageId === 'ruleError'
-        ? RULE_ERROR_TEMPLATE
-        : deferred.rule.meta.messages[deferred.messageId];
-    deferred.message =
-      template === undefined
-        ? `${deferred.messageId} (no message template)`
-        : formatMessage(template, deferred.data);
+/**
+ * Gives an object the private fields of a subclass: a base constructor that returns another
+ * object makes `super()` hand that object to the subclass, which then adds its private fields to
+ * it. Private fields are what keeps the deferred inputs out of sight: JSON.stringify, Object.keys,
+ * spreading and deep equality never see them, and they cost no second object per finding.
+ */
+class Stamped {
+  constructor(target: object) {
+    // biome-ignore lint/correctness/noConstructorReturn: the point: the subclass's fields go onto `target`
+    return target;
   }
-  return deferred.message;
 }
 
-function fingerprintOf(finding: LazyFinding): string {
-  const deferred = finding[DEFERRED];
-  deferred.fingerprint ??= fingerprint(
-    deferred.rule.meta.id,
-    deferred.fingerprintId?.(deferred.resourceId) ?? deferred.resourceId,
-  );
-  return deferred.fingerprint;
+/**
+ * What a finding's message and fingerprint are made from, as the rule gave them (the finding's
+ * own fields may be overwritten before the strings are made), and the two strings once made.
+ */
+class Deferred extends Stamped {
+  #rule: Rule;
+  #data: Readonly<Record<string, string | number>> | undefined;
+  #messageId: string;
+  #resourceId: string;
+  /** The resource id a fingerprint is computed from (see `EvaluateOptions.fingerprintId`). */
+  #fingerprintId: ((resourceId: string) => string) | undefined;
+  #message: string | undefined = undefined;
+  #fingerprint: string | undefined = undefined;
+
+  constructor(
+    finding: Finding,
+    rule: Rule,
+    data: Readonly<Record<string, string | number>> | undefined,
+    messageId: string,
+    resourceId: string,
+    fingerprintId: ((resourceId: string) => string) | undefined,
+  ) {
+    super(finding);
+    this.#rule = rule;
+    this.#data = data;
+    this.#messageId = messageId;
+    this.#resourceId = resourceId;
+    this.#fingerprintId = fingerprintId;
+  }
+
+  static message(finding: object): string {
+    const deferred = finding as Deferred;
+    if (deferred.#message === undefined) {
+      const messageId = deferred.#messageId;
+      const template =
+        messageId === 'ruleError' ? RULE_ERROR_TEMPLATE : deferred.#rule.meta.messages[messageId];
+      deferred.#message =
+        template === undefined
+          ? `${messageId} (no message template)`
+          : formatMessage(template, deferred.#data);
+    }
+    return deferred.#message;
+  }
+
+  static setMessage(finding: object, value: string): void {
+    (finding as Deferred).#message = value;
+  }
+
+  static fingerprint(finding: object): string {
+    const deferred = finding as Deferred;
+    deferred.#fingerprint ??= fingerprint(
+      deferred.#rule.meta.id,
+      deferred.#fingerprintId?.(deferred.#resourceId) ?? deferred.#resourceId,
+    );
+    return deferred.#fingerprint;
+  }
+
+  static setFingerprint(finding: object, value: string): void {
+    (finding as Deferred).#fingerprint = value;
+  }
 }
 
 const MESSAGE: PropertyDescriptor = {
-  get(this: LazyFinding) {
-    return messageOf(this);
+  get(this: Finding) {
+    return Deferred.message(this);
   },
-  set(this: LazyFinding, value: string) {
-    this[DEFERRED].message = value;
+  set(this: Finding, value: string) {
+    Deferred.setMessage(this, value);
   },
   enumerable: true,
   configurable: true,
 };
 
 const FINGERPRINT: PropertyDescriptor = {
-  get(this: LazyFinding) {
-    return fingerprintOf(this);
+  get(this: Finding) {
+    return Deferred.fingerprint(this);
   },
-  set(this: LazyFinding, value: string) {
-    this[DEFERRED].fingerprint = value;
+  set(this: Finding, value: string) {
+    Deferred.setFingerprint(this, value);
   },
   enumerable: true,
   configurable: true,
@@ -91,12 +126,11 @@ const FINGERPRINT: PropertyDescriptor = {
  * allocation). Its prototype is `Object.prototype`: what it makes are plain objects.
  */
 function FindingShape(
-  this: LazyFinding,
+  this: Finding,
   rule: Rule,
   status: Status,
   severity: Severity,
   messageId: string,
-  deferred: Deferred,
   remediation: string,
   resource: ResourceRef,
   evidence: Record<string, unknown>,
@@ -113,11 +147,10 @@ function FindingShape(
   this.resource = resource;
   this.evidence = evidence;
   this.suppressed = null;
-  Object.defineProperty(this, DEFERRED, { value: deferred });
 }
 FindingShape.prototype = Object.prototype;
 
-type FindingConstructor = new (...args: Parameters<typeof FindingShape>) => LazyFinding;
+type FindingConstructor = new (...args: Parameters<typeof FindingShape>) => Finding;
 
 /** A finding (not suppressed) whose message and fingerprint are made when first read. */
 export function lazyFinding(
@@ -131,25 +164,18 @@ export function lazyFinding(
   evidence: Record<string, unknown>,
   fingerprintId: ((resourceId: string) => string) | undefined,
 ): Finding {
-  const deferred: Deferred = {
-    rule,
-    // Frozen: the message is made from it later, so a rule that changed it after yielding would
-    // change a finding already made (in strict code, the change throws and the rule stands UNKNOWN).
-    data: data === undefined ? undefined : Object.freeze(data),
-    messageId,
-    resourceId: resource.id,
-    fingerprintId,
-    message: undefined,
-    fingerprint: undefined,
-  };
-  return new (FindingShape as unknown as FindingConstructor)(
+  const finding = new (FindingShape as unknown as FindingConstructor)(
     rule,
     status,
     severity,
     messageId,
-    deferred,
     remediation,
     resource,
     evidence,
   );
+  // Frozen: the message is made from it later, so a rule that changed it after yielding would
+  // change a finding already made (in strict code, the change throws and the rule stands UNKNOWN).
+  const frozen = data === undefined ? undefined : Object.freeze(data);
+  new Deferred(finding, rule, frozen, messageId, resource.id, fingerprintId);
+  return finding;
 }
