@@ -9,12 +9,44 @@ import type { Verdict } from './define-rule.js';
  * resource instead of one per finding is most of the difference between fitting in memory or not.
  * Findings never mutate them.
  */
-export const resourceRefs = new WeakMap<object, ResourceRef>();
+/**
+ * The shared reference rides on its resource in a private field (a base constructor that returns
+ * the resource lets the subclass add its field to it): invisible to JSON.stringify, Object.keys,
+ * spreading and equality, and, unlike a WeakMap entry, no extra work for the garbage collector,
+ * which otherwise revisits every entry of a weak map on each young-generation collection. A
+ * resource that cannot take a field (not extensible) keeps its reference in a weak map instead.
+ */
+class Holder {
+  constructor(owner: object) {
+    // biome-ignore lint/correctness/noConstructorReturn: the point: the subclass's field goes onto `owner`
+    return owner;
+  }
+}
+
+class RefOf extends Holder {
+  #ref: ResourceRef;
+  private constructor(owner: object, ref: ResourceRef) {
+    super(owner);
+    this.#ref = ref;
+  }
+
+  static get(owner: object): ResourceRef | undefined {
+    return #ref in owner ? (owner as RefOf).#ref : undefined;
+  }
+
+  static set(owner: object, ref: ResourceRef): void {
+    new RefOf(owner, ref);
+  }
+}
+
+const refsOfSealed = new WeakMap<object, ResourceRef>();
+
 export function sharedRef(owner: object, build: () => ResourceRef): ResourceRef {
-  let ref = resourceRefs.get(owner);
+  let ref = RefOf.get(owner) ?? refsOfSealed.get(owner);
   if (!ref) {
     ref = Object.freeze(build());
-    resourceRefs.set(owner, ref);
+    if (Object.isExtensible(owner)) RefOf.set(owner, ref);
+    else refsOfSealed.set(owner, ref);
   }
   return ref;
 }
