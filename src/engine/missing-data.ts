@@ -29,12 +29,17 @@ function fromEvidence(evidence: Record<string, unknown> | undefined): {
   const gaps: Gap[] = [];
   const unresolved: Unresolved[] = [];
   let budget = 1_000;
+  // Asked for every UNKNOWN finding: walks the values in place, without an array of them per object.
   const visit = (value: unknown, depth: number): void => {
     if (budget-- <= 0 || typeof value !== 'object' || value === null) return;
     if (isGap(value)) gaps.push(value);
     else if (isUnresolved(value)) unresolved.push(value);
-    else if (depth < 6)
-      for (const item of Array.isArray(value) ? value : Object.values(value)) visit(item, depth + 1);
+    else if (depth >= 6) return;
+    else if (Array.isArray(value)) for (const item of value) visit(item, depth + 1);
+    else {
+      const record = value as Record<string, unknown>;
+      for (const name in record) if (Object.hasOwn(record, name)) visit(record[name], depth + 1);
+    }
   };
   visit(evidence, 0);
   return { gaps, unresolved };

@@ -42,6 +42,8 @@ export interface InventoryIndex {
 }
 
 const lower = (value: string) => value.toLowerCase();
+const NO_GAPS: readonly Gap[] = Object.freeze([]);
+const NO_USES: readonly KeyUse[] = Object.freeze([]);
 const ALIAS_ARN = /^arn:aws[a-z-]*:kms:([^:]+):(\d{12}):(alias\/.+)$/;
 
 export function indexInventory(inventory: Inventory): InventoryIndex {
@@ -74,6 +76,11 @@ export function indexInventory(inventory: Inventory): InventoryIndex {
     roles.set(lower(role.arn), role);
     if (role.roleId) roles.set(role.roleId, role);
   }
+  // IAM ARNs compare case-insensitively. Most lookups name a role by its ARN as collected: those
+  // are answered without lower-casing the ARN asked for, with the role the lower-cased lookup gives.
+  const roleByArn = new Map<string, ExecutionRole | undefined>();
+  for (const role of inventory.roles)
+    roleByArn.set(role.arn, roles.get(role.arn) ?? roles.get(lower(role.arn)));
 
   const gapsByResource = new Map<string, Gap[]>();
   const gapsByService = new Map<string, Gap[]>();
@@ -128,12 +135,13 @@ export function indexInventory(inventory: Inventory): InventoryIndex {
     keyOfVolume: (volume) =>
       volume.resolution?.status === 'resolved' ? keys.get(volume.resolution.keyArn) : undefined,
     key: (arn) => keys.get(arn),
-    usesOfKey: (arn) => uses.get(arn) ?? [],
-    role: (arnOrId) => roles.get(arnOrId) ?? roles.get(lower(arnOrId)),
-    gapsFor: (resource, operation) =>
-      (gapsByResource.get(resource) ?? []).filter(
-        (gap) => operation === undefined || gap.operation === operation,
-      ),
+    usesOfKey: (arn) => uses.get(arn) ?? NO_USES,
+    role: (arnOrId) => roleByArn.get(arnOrId) ?? roles.get(arnOrId) ?? roles.get(lower(arnOrId)),
+    gapsFor: (resource, operation) => {
+      const gaps = gapsByResource.get(resource);
+      if (gaps === undefined) return NO_GAPS;
+      return operation === undefined ? gaps.slice() : gaps.filter((gap) => gap.operation === operation);
+    },
     serviceGaps: (service, account, region, operation) =>
       [
         ...(gapsByService.get(`${service}|${account}`) ?? []),
