@@ -21,11 +21,35 @@ const isGap = (value: unknown): value is Gap =>
   typeof (value as Gap).service === 'string' &&
   typeof (value as Gap).operation === 'string';
 
-/** Gaps and unresolved values found in the evidence (a few levels deep, a bounded number of values). */
-function fromEvidence(evidence: Record<string, unknown> | undefined): {
+interface Found {
   gaps: Gap[];
   unresolved: Unresolved[];
-} {
+}
+
+/**
+ * What frozen evidence holds, by the evidence object: rules share one frozen evidence object
+ * between the findings that say the same thing (an UNKNOWN judgement of a key for a role, say), and
+ * what cannot change need not be walked again. Per index, so per evaluation.
+ */
+const foundIn = new WeakMap<InventoryIndex, Map<object, Found>>();
+
+function fromSharedEvidence(evidence: Record<string, unknown> | undefined, index: InventoryIndex): Found {
+  if (evidence === undefined || !Object.isFrozen(evidence)) return fromEvidence(evidence);
+  let cache = foundIn.get(index);
+  if (!cache) {
+    cache = new Map();
+    foundIn.set(index, cache);
+  }
+  let found = cache.get(evidence);
+  if (!found) {
+    found = fromEvidence(evidence);
+    cache.set(evidence, found);
+  }
+  return found;
+}
+
+/** Gaps and unresolved values found in the evidence (a few levels deep, a bounded number of values). */
+function fromEvidence(evidence: Record<string, unknown> | undefined): Found {
   const gaps: Gap[] = [];
   const unresolved: Unresolved[] = [];
   let budget = 1_000;
@@ -115,7 +139,7 @@ export function unknownRemediation(verdict: Verdict, index: InventoryIndex): str
   const missing = evidence?.missing;
   if (Array.isArray(missing) && missing.every((m) => typeof m === 'string') && missing.length)
     return `Look up CloudTrail events for the whole lookback window: collect again (\`hyperpod-cmk scan\` or \`collect\`) so that ${missing.join(' and ')} is covered, or lower cloudtrail.lookbackDays to the window that was looked up.`;
-  const found = fromEvidence(evidence);
+  const found = fromSharedEvidence(evidence, index);
   const gaps = found.gaps.length ? found.gaps : gapsAbout(verdict.resource, index);
   const sentences = gapSentences(gaps);
   // A live value left unresolved by a failed call is explained by the call; IaC values by their inputs.

@@ -76,11 +76,18 @@ export function indexInventory(inventory: Inventory): InventoryIndex {
     roles.set(lower(role.arn), role);
     if (role.roleId) roles.set(role.roleId, role);
   }
-  // IAM ARNs compare case-insensitively. Most lookups name a role by its ARN as collected: those
-  // are answered without lower-casing the ARN asked for, with the role the lower-cased lookup gives.
-  const roleByArn = new Map<string, ExecutionRole | undefined>();
-  for (const role of inventory.roles)
-    roleByArn.set(role.arn, roles.get(role.arn) ?? roles.get(lower(role.arn)));
+  // IAM ARNs compare case-insensitively. Each name asked for is looked up once per evaluation,
+  // found or not (groups name their role as written, and many groups share a role): no name is
+  // lower-cased twice.
+  const roleLookups = new Map<string, ExecutionRole | null>();
+  const roleNamed = (arnOrId: string): ExecutionRole | undefined => {
+    let role = roleLookups.get(arnOrId);
+    if (role === undefined) {
+      role = roles.get(arnOrId) ?? roles.get(lower(arnOrId)) ?? null;
+      roleLookups.set(arnOrId, role);
+    }
+    return role ?? undefined;
+  };
 
   const gapsByResource = new Map<string, Gap[]>();
   const gapsByService = new Map<string, Gap[]>();
@@ -136,7 +143,7 @@ export function indexInventory(inventory: Inventory): InventoryIndex {
       volume.resolution?.status === 'resolved' ? keys.get(volume.resolution.keyArn) : undefined,
     key: (arn) => keys.get(arn),
     usesOfKey: (arn) => uses.get(arn) ?? NO_USES,
-    role: (arnOrId) => roleByArn.get(arnOrId) ?? roles.get(arnOrId) ?? roles.get(lower(arnOrId)),
+    role: roleNamed,
     gapsFor: (resource, operation) => {
       const gaps = gapsByResource.get(resource);
       if (gaps === undefined) return NO_GAPS;

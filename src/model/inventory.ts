@@ -49,6 +49,8 @@ export type Unresolved = z.infer<typeof UnresolvedSchema>;
 export function isUnresolved(value: unknown): value is Unresolved {
   return (
     typeof value === 'object' &&
+    // Lists (volumes, statements) are asked about most often, and never are one.
+    !Array.isArray(value) &&
     value !== null &&
     typeof (value as { unresolved?: unknown }).unresolved === 'string' &&
     typeof (value as { reason?: unknown }).reason === 'string'

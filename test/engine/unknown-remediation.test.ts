@@ -6,15 +6,18 @@
  */
 import { describe, expect, it } from 'vitest';
 import { evaluate } from '../../src/engine/evaluate.js';
-import type { Inventory } from '../../src/model/inventory.js';
+import { IAM_POLICY_DOC } from '../../src/engine/missing-data.js';
+import type { Gap, Inventory } from '../../src/model/inventory.js';
 import { runPipeline } from '../../src/pipeline.js';
 import { dashboardFromReport } from '../../src/reporters/html/data.js';
 import { renderDashboard } from '../../src/reporters/html/render.js';
 import { renderMarkdown } from '../../src/reporters/markdown.js';
 import { renderSarif } from '../../src/reporters/sarif.js';
 import { renderTable } from '../../src/reporters/table.js';
+import type { RuleContext, Verdict } from '../../src/rules/define-rule.js';
 import { RULES } from '../../src/rules/registry.js';
 import { cluster, compliantEstate, gap, group, inventory, keyArn, unresolved } from '../helpers/inventory.js';
+import { stubRule } from './stub-rules.js';
 
 const summaryOf = (ruleId: string) => RULES.find((r) => r.meta.id === ruleId)!.meta.remediation.summary;
 const NOW = new Date('2026-11-27T12:00:00.000Z');
@@ -188,5 +191,54 @@ describe('every format that prints remediation prints the UNKNOWN one', () => {
   it('JSON field', () => {
     const f = report.findings.find((x) => x.ruleId === 'kms-key-policy-no-public-access')!;
     expect(f.remediation.startsWith(wanted)).toBe(true);
+  });
+});
+
+describe('UNKNOWN remediation from evidence shared between findings', () => {
+  const denied = (operation: string) => gap({ operation, resource: K1 });
+  const groups = ['g1', 'g2', 'g3'].map((name) => ({
+    type: 'instance-group' as const,
+    id: `arn:aws:sagemaker:us-east-1:111111111111:cluster/c1/instance-group/${name}`,
+  }));
+  const unknownOn = (resource: (typeof groups)[number], evidence: Record<string, unknown>): Verdict => ({
+    resource,
+    status: 'UNKNOWN',
+    messageId: 'unknown',
+    data: { what: resource.id },
+    evidence,
+  });
+  const remediations = (verdicts: (context: RuleContext) => Verdict[]) =>
+    evaluate(compliantEstate(), {
+      now: NOW,
+      rules: [stubRule('kms-key-shared-evidence', verdicts)],
+    }).findings.map((f) => f.remediation);
+
+  it('frozen evidence shared by several findings gives each the remediation its gaps call for', () => {
+    const shared = Object.freeze({ gaps: [denied('GetKeyPolicy')] });
+    const other = Object.freeze({ gaps: [denied('ListGrants')] });
+    const [a, b, c] = remediations(() => [
+      unknownOn(groups[0]!, shared),
+      unknownOn(groups[1]!, other),
+      unknownOn(groups[2]!, shared),
+    ]);
+    expect(a).toBe(
+      `Grant the scanning role kms:GetKeyPolicy (${IAM_POLICY_DOC} lists every permission the scan needs), then scan again.`,
+    );
+    expect(b).toBe(
+      `Grant the scanning role kms:ListGrants (${IAM_POLICY_DOC} lists every permission the scan needs), then scan again.`,
+    );
+    expect(c).toBe(a);
+  });
+
+  it('evidence that is not frozen is read as it is when each finding is made', () => {
+    const evidence: { gaps: Gap[] } = { gaps: [denied('GetKeyPolicy')] };
+    const [first, second] = remediations(function* () {
+      yield unknownOn(groups[0]!, evidence);
+      evidence.gaps = [denied('DescribeKey')];
+      yield unknownOn(groups[1]!, evidence);
+    } as unknown as (context: RuleContext) => Verdict[]);
+    expect(first).toContain('kms:GetKeyPolicy');
+    expect(second).toContain('kms:DescribeKey');
+    expect(second).not.toContain('kms:GetKeyPolicy');
   });
 });
