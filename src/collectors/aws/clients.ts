@@ -98,6 +98,10 @@ interface MiddlewareContext {
 export class AwsSession {
   readonly limit: LimitFunction;
   private readonly clients = new Map<string, unknown>();
+  /** Calls in flight per client (retries and paginated pages each count while they run). */
+  private readonly inFlight = new Map<object, number>();
+  /** Released clients with calls still in flight: ended when the last one settles. */
+  private readonly retiring = new Set<object>();
   private readonly accountCredentials = new Map<string, AwsCredentialIdentityProvider>();
   private base: STSClient | undefined;
 
@@ -220,18 +224,41 @@ export class AwsSession {
       if (cacheKey.split('|')[1] === account) this.release(cacheKey);
   }
 
+  /**
+   * Forgets a client and ends it, once no call is in flight on it: another account's scan may be
+   * reading this account's keys through it (a key shared across accounts), and ending it then
+   * would cut that read.
+   */
   private release(cacheKey: string): void {
     const client = this.clients.get(cacheKey) as { destroy(): void } | undefined;
     if (!client) return;
     this.clients.delete(cacheKey);
-    client.destroy();
+    if (this.inFlight.has(client)) this.retiring.add(client);
+    else client.destroy();
+  }
+
+  private started(client: object): void {
+    this.inFlight.set(client, (this.inFlight.get(client) ?? 0) + 1);
+  }
+
+  private settled(client: object): void {
+    const left = (this.inFlight.get(client) ?? 1) - 1;
+    if (left > 0) {
+      this.inFlight.set(client, left);
+      return;
+    }
+    this.inFlight.delete(client);
+    if (this.retiring.delete(client)) (client as { destroy(): void }).destroy();
   }
 
   /** Ends the keep-alive sockets so the process can exit. */
   destroy(): void {
     for (const client of this.clients.values()) (client as { destroy(): void }).destroy();
+    for (const client of this.retiring) (client as { destroy(): void }).destroy();
     this.base?.destroy();
     this.clients.clear();
+    this.retiring.clear();
+    this.inFlight.clear();
   }
 
   private client<S extends ServiceName>(
@@ -292,7 +319,8 @@ export class AwsSession {
         const call = describe(context);
         recorder?.call(call);
         for (const observer of callObservers) observer.call(call);
-        return this.limit(() => next(args));
+        this.started(client);
+        return this.limit(() => next(args)).finally(() => this.settled(client));
       },
       { step: 'initialize', priority: 'high', name: 'hyperpodCmkGate' },
     );

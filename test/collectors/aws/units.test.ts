@@ -1,4 +1,7 @@
 import { readdirSync, readFileSync } from 'node:fs';
+import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { DescribeKeyCommand } from '@aws-sdk/client-kms';
 import { describe, expect, it } from 'vitest';
 import { AwsSession, isAwsEndpoint } from '../../../src/collectors/aws/clients.js';
 import { managementLogging, trailEventOf } from '../../../src/collectors/aws/cloudtrail.js';
@@ -115,6 +118,57 @@ describe('AwsSession', () => {
     session.destroy();
     expect(ended.sort()).toEqual(['iam', 'kms', 'other']);
   });
+});
+
+describe('releasing an account whose client another account is reading through', () => {
+  it('ends the client only when the read in flight on it has settled, and the read succeeds', async () => {
+    // A KMS endpoint that answers DescribeKey only when told to: the read is in flight meanwhile.
+    let answer: (() => void) | undefined;
+    const requested = new Promise<void>((arrived) => {
+      server.on('request', (request: IncomingMessage, response: ServerResponse) => {
+        request.resume();
+        answer = () => {
+          response.writeHead(200, { 'content-type': 'application/x-amz-json-1.1' });
+          response.end(JSON.stringify({ KeyMetadata: { KeyId: 'k1', Arn: KEY } }));
+        };
+        arrived();
+      });
+    });
+    await new Promise<void>((listening) => server.listen(0, '127.0.0.1', listening));
+    const { port } = server.address() as AddressInfo;
+    const session = new AwsSession({
+      concurrency: 4,
+      maxAttempts: 1,
+      lookupEventsPerSecond: 2,
+      endpoint: `http://127.0.0.1:${port}`,
+      credentials: async () => ({ accessKeyId: 'AKIDEXAMPLE', secretAccessKey: 'secret' }),
+    });
+    try {
+      session.useBaseCredentials('444455556666', 'us-east-1');
+      const kms = session.for('kms', '444455556666', 'us-east-1');
+      const ended: string[] = [];
+      const destroy = kms.destroy.bind(kms);
+      kms.destroy = () => {
+        ended.push('kms');
+        destroy();
+      };
+      const read = kms.send(new DescribeKeyCommand({ KeyId: KEY }));
+      await requested;
+      // The account that owns the key is done: its clients go, but not under a read in flight.
+      session.releaseAccount('444455556666');
+      expect(ended).toEqual([]);
+      expect(session.for('kms', '444455556666', 'us-east-1')).not.toBe(kms);
+      answer!();
+      expect((await read).KeyMetadata?.Arn).toBe(KEY);
+      expect(ended).toEqual(['kms']);
+    } finally {
+      session.destroy();
+      server.closeAllConnections();
+      await new Promise((closed) => server.close(closed));
+    }
+  });
+  const KEY = 'arn:aws:kms:us-east-1:444455556666:key/k1';
+  const server = createServer();
 });
 
 describe('volumesOf', () => {
