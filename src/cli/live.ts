@@ -230,11 +230,7 @@ export function shardFrom(
 }
 
 /** The collector options from the parsed flags and the config; throws an input error for bad combinations. */
-export function collectOptionsFrom(
-  raw: Partial<ScopeFlags> & Partial<ShardFlags>,
-  config: ResolvedConfig,
-  io: Io,
-): CollectOptions {
+export function collectOptionsFrom(raw: Partial<ScopeFlags>, config: ResolvedConfig, io: Io): CollectOptions {
   const regions = raw.region;
   if (regions && raw.allRegions)
     throw inputError({
@@ -273,7 +269,6 @@ export function collectOptionsFrom(
     ...(raw.allRegions ? { allRegions: true } : {}),
     ...(raw.accounts ? { accounts: raw.accounts } : {}),
     ...(raw.org ? { org: true } : {}),
-    ...(raw.org && raw.shard ? { shard: raw.shard } : {}),
     ...(typeof raw.roleName === 'string' ? { roleName: raw.roleName } : {}),
     ...(typeof raw.externalId === 'string' ? { externalId: raw.externalId } : {}),
     ...(typeof raw.profile === 'string' && raw.profile ? { profile: raw.profile } : {}),

@@ -33,7 +33,12 @@ export const scanCommand = defineCommand({
     const startedAt = io.now();
     const collectOptions = collectOptionsFrom(flags, config, io);
     const shard = shardFrom(flags, io, options.now ?? startedAt);
-    const { inventory, issues } = await collectLive(io, { ...collectOptions, now: startedAt });
+    // The shard the collector scans is the one the report and history record: one value, one route.
+    const { inventory, issues } = await collectLive(io, {
+      ...collectOptions,
+      ...(shard ? { shard } : {}),
+      now: startedAt,
+    });
     const now = options.now ?? io.now();
     const { evaluation, report } = runPipeline(inventory, {
       config,
