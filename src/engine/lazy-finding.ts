@@ -36,59 +36,64 @@ class Stamped {
   }
 }
 
+/** The rule that made a finding and how its fingerprint's resource id is made: shared by a rule's findings. */
+interface RuleRun {
+  readonly rule: Rule;
+  /** The resource id a fingerprint is computed from (see `EvaluateOptions.fingerprintId`). */
+  readonly fingerprintId: ((resourceId: string) => string) | undefined;
+}
+
 /**
  * What a finding's message and fingerprint are made from, as the rule gave them (the finding's
  * own fields may be overwritten before the strings are made), and the two strings once made.
+ * Five fields on every finding, so kept few: the rule and fingerprint id ride together, and the
+ * message takes the place of the data it is made from.
  */
 class Deferred extends Stamped {
-  #rule: Rule;
-  #data: Readonly<Record<string, string | number>> | undefined;
+  #run: RuleRun;
+  /** The message parameters until the message is made, then the message. */
+  #text: Readonly<Record<string, string | number>> | string | undefined;
   #messageId: string;
   #resourceId: string;
-  /** The resource id a fingerprint is computed from (see `EvaluateOptions.fingerprintId`). */
-  #fingerprintId: ((resourceId: string) => string) | undefined;
-  #message: string | undefined = undefined;
   #fingerprint: string | undefined = undefined;
 
   constructor(
     finding: Finding,
-    rule: Rule,
+    run: RuleRun,
     data: Readonly<Record<string, string | number>> | undefined,
     messageId: string,
     resourceId: string,
-    fingerprintId: ((resourceId: string) => string) | undefined,
   ) {
     super(finding);
-    this.#rule = rule;
-    this.#data = data;
+    this.#run = run;
+    this.#text = data;
     this.#messageId = messageId;
     this.#resourceId = resourceId;
-    this.#fingerprintId = fingerprintId;
   }
 
   static message(finding: object): string {
     const deferred = finding as Deferred;
-    if (deferred.#message === undefined) {
-      const messageId = deferred.#messageId;
-      const template =
-        messageId === 'ruleError' ? RULE_ERROR_TEMPLATE : deferred.#rule.meta.messages[messageId];
-      deferred.#message =
-        template === undefined
-          ? `${messageId} (no message template)`
-          : formatMessage(template, deferred.#data);
-    }
-    return deferred.#message;
+    const text = deferred.#text;
+    if (typeof text === 'string') return text;
+    const messageId = deferred.#messageId;
+    const template =
+      messageId === 'ruleError' ? RULE_ERROR_TEMPLATE : deferred.#run.rule.meta.messages[messageId];
+    const message =
+      template === undefined ? `${messageId} (no message template)` : formatMessage(template, text);
+    deferred.#text = message;
+    return message;
   }
 
   static setMessage(finding: object, value: string): void {
-    (finding as Deferred).#message = value;
+    (finding as Deferred).#text = value;
   }
 
   static fingerprint(finding: object): string {
     const deferred = finding as Deferred;
+    const { rule, fingerprintId } = deferred.#run;
     deferred.#fingerprint ??= fingerprint(
-      deferred.#rule.meta.id,
-      deferred.#fingerprintId?.(deferred.#resourceId) ?? deferred.#resourceId,
+      rule.meta.id,
+      fingerprintId?.(deferred.#resourceId) ?? deferred.#resourceId,
     );
     return deferred.#fingerprint;
   }
@@ -176,6 +181,13 @@ export function lazyFinding(
   // Frozen: the message is made from it later, so a rule that changed it after yielding would
   // change a finding already made (in strict code, the change throws and the rule stands UNKNOWN).
   const frozen = data === undefined ? undefined : Object.freeze(data);
-  new Deferred(finding, rule, frozen, messageId, resource.id, fingerprintId);
+  new Deferred(finding, runOf(rule, fingerprintId), frozen, messageId, resource.id);
   return finding;
+}
+
+/** The last rule run made: findings come rule by rule, so nearly every finding reuses it. */
+let lastRun: RuleRun | undefined;
+function runOf(rule: Rule, fingerprintId: ((resourceId: string) => string) | undefined): RuleRun {
+  if (lastRun?.rule !== rule || lastRun.fingerprintId !== fingerprintId) lastRun = { rule, fingerprintId };
+  return lastRun;
 }
