@@ -833,15 +833,23 @@ export async function isEmpty(db: Sql): Promise<boolean> {
   return true;
 }
 
+/** A batch of imported rows is written once it holds this many values... */
+export const IMPORT_BATCH_VALUES = 4000;
+/** ...or this many bytes of them (text as UTF-8, a number as 8), whichever comes first. */
+export const IMPORT_BATCH_BYTES = 4 * 1024 * 1024;
+
+const valueBytes = (value: SqlValue): number => (typeof value === 'string' ? Buffer.byteLength(value) : 8);
+
 /**
- * Inserts rows of history tables as they come, in multi-row statements. Throws on a table or
- * column this schema does not have (the rows come from a file): the caller rolls back.
+ * Inserts rows of history tables as they come, in multi-row statements bounded by count and by
+ * bytes (a row larger than the byte bound goes alone). Throws on a table or column this schema
+ * does not have (the rows come from a file): the caller rolls back.
  */
 export async function insertRows(
   db: Sql,
   rows: AsyncIterable<{ table: HistoryTable; row: Record<string, SqlValue> }>,
 ): Promise<{ rows: number; scans: number }> {
-  let batch: { table: HistoryTable; columns: string[]; values: SqlValue[][] } | undefined;
+  let batch: { table: HistoryTable; columns: string[]; values: SqlValue[][]; bytes: number } | undefined;
   let count = 0;
   let scans = 0;
   const flush = async () => {
@@ -859,12 +867,19 @@ export async function insertRows(
     const columns = Object.keys(row);
     for (const column of columns)
       if (!known.includes(column)) throw new Error(`no column "${column}" in table ${table}`);
-    if (!batch || batch.table !== table || batch.columns.join() !== columns.join()) {
+    const values = columns.map((c) => row[c] ?? null);
+    const bytes = values.reduce<number>((sum, value) => sum + valueBytes(value), 0);
+    if (
+      batch &&
+      (batch.table !== table ||
+        batch.columns.join() !== columns.join() ||
+        (batch.values.length + 1) * columns.length > IMPORT_BATCH_VALUES ||
+        batch.bytes + bytes > IMPORT_BATCH_BYTES)
+    )
       await flush();
-      batch = { table, columns, values: [] };
-    }
-    batch.values.push(columns.map((c) => row[c] ?? null));
-    if (batch.values.length * columns.length >= 4000) await flush();
+    batch ??= { table, columns, values: [], bytes: 0 };
+    batch.values.push(values);
+    batch.bytes += bytes;
     count++;
     if (table === 'scans') scans++;
   }
