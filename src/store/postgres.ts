@@ -67,8 +67,14 @@ interface PgError {
 /** How many rows `rows()` fetches from its cursor at a time. */
 const FETCH_ROWS = 1000;
 
-/** How long one statement may take (a save waiting for another's lock included). */
+/** How long one statement may take by default (a save waiting for another's lock included). */
 const QUERY_TIMEOUT_MS = 300_000;
+
+/** "5 minutes", "30 seconds", "1.5 seconds". */
+const duration = (ms: number): string =>
+  ms % 60_000 === 0
+    ? `${ms / 60_000} minute${ms === 60_000 ? '' : 's'}`
+    : `${ms / 1000} second${ms === 1000 ? '' : 's'}`;
 
 const isTimeout = (error: unknown): boolean => /Query read timeout/i.test((error as PgError).message ?? '');
 
@@ -170,14 +176,14 @@ export async function openPostgresHistory(
       connectionString: target,
       connectionTimeoutMillis: options.connectTimeoutMs ?? 10_000,
       // A server that stops answering mid-statement must not hang the scan.
-      query_timeout: QUERY_TIMEOUT_MS,
+      query_timeout: options.queryTimeoutMs ?? QUERY_TIMEOUT_MS,
       application_name: 'hyperpod-cmk',
       types,
     });
   } catch (error) {
     return err(scrub(connectError(url, location, error)));
   }
-  const store = new PostgresHistory(client, location, hide);
+  const store = new PostgresHistory(client, location, hide, options.queryTimeoutMs ?? QUERY_TIMEOUT_MS);
   try {
     await client.connect();
   } catch (error) {
@@ -206,6 +212,8 @@ export class PostgresHistory implements HistoryStore {
     readonly location: string,
     /** Hides the URL's password in a driver message. */
     private readonly hide: (text: string) => string,
+    /** How long one statement may take (the client's `query_timeout`). */
+    private readonly queryTimeoutMs: number = QUERY_TIMEOUT_MS,
   ) {
     this.sql = pgSql(client);
     // Without a listener, a connection the server ends would crash the process.
@@ -341,13 +349,14 @@ export class PostgresHistory implements HistoryStore {
         );
       } catch (error) {
         if (isTimeout(error))
-          return err(
-            storeError(
+          return err({
+            ...storeError(
               this.location,
-              `the database did not answer within ${QUERY_TIMEOUT_MS / 60_000} minutes (another save holding the history that long, or a stalled server); nothing of this scan was saved`,
+              `the database did not answer within ${duration(this.queryTimeoutMs)} (another save holding the history that long, or a stalled server); nothing of this scan was saved`,
               SAVE_HINT,
             ),
-          );
+            code: 'history.timeout',
+          });
         const lost = isConnectionLost(error) || this.lost !== undefined;
         if (lost && committing)
           return err(

@@ -35,6 +35,11 @@ export interface OpenOptions {
   busyTimeoutMs?: number;
   /** How long connecting may take, in ms (default 10 s; PostgreSQL). */
   connectTimeoutMs?: number;
+  /**
+   * How long one statement may take, a save waiting for another's lock included, in ms (default
+   * 5 minutes; PostgreSQL). A statement that takes longer fails the save with `history.timeout`.
+   */
+  queryTimeoutMs?: number;
   /** For tests of the migration runner. */
   migrations?: readonly Migration[];
 }
