@@ -8,6 +8,7 @@
 import { createHash } from 'node:crypto';
 import { applyScan, type KnownFinding, pickCurrent, type RoundSoFar } from '../history/lifecycle.js';
 import { newestCoverage } from '../history/memory.js';
+import { groupsSince } from '../history/rounds.js';
 import type {
   AccessDeniedEvent,
   ComplianceState,
@@ -525,12 +526,19 @@ export async function readScans(db: Sql, window: Window = {}): Promise<ScanEntry
   return rows.map(toScan);
 }
 
-/** Everything the KPI reducers need, for scans up to `until` (trend points from `since`). */
+/**
+ * Everything the KPI reducers need, for scans up to `until` (trend points from `since`: the scans
+ * at or after it, and the earlier shards of a round whose newest shard is).
+ */
 export async function readHistory(db: Sql, window: Window = {}): Promise<HistoryData> {
   const since = window.since ?? MIN;
   const until = window.until ?? MAX;
   const upToUntil = await readScans(db, { until });
-  const scans = upToUntil.filter((s) => s.at >= since);
+  // Grouped first, then the window: a round in it brings its shards saved before `since`.
+  const members = new Set(groupsSince(upToUntil, since).flatMap((group) => group.scans.map((s) => s.id)));
+  const scans = upToUntil.filter((s) => s.at >= since || members.has(s.id));
+  const scanIds = new Set(scans.map((s) => s.id));
+  const earliest = scans[0]?.at ?? since;
 
   // Each distinct state is parsed once, however many scans share it.
   const parsed = new Map<number, ComplianceState>();
@@ -554,14 +562,16 @@ export async function readHistory(db: Sql, window: Window = {}): Promise<History
        FROM scan_tallies t JOIN scans sc ON sc.id = t.scan_id JOIN states st ON st.id = t.state_id
        WHERE sc.at_ms >= ? AND sc.at_ms <= ? AND st.type IN ('cluster', 'instance-group')
        ORDER BY t.scan_id, t.state_id`,
-      [since, until],
+      [Math.min(earliest, since), until],
     )
-  ).map((row) => ({
-    scanId: row.scan_id,
-    type: row.type,
-    state: stateOf(row.state_id, row.body),
-    count: row.n,
-  }));
+  )
+    .filter((row) => scanIds.has(row.scan_id))
+    .map((row) => ({
+      scanId: row.scan_id,
+      type: row.type,
+      state: stateOf(row.state_id, row.body),
+      count: row.n,
+    }));
 
   // The resources of each scan, newest scan first, read until every scope is covered.
   const resourcesOf = async (scanId: number) =>
