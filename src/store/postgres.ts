@@ -327,8 +327,15 @@ export class PostgresHistory implements HistoryStore {
     }
   }
 
+  /** Rejects with `HistoryUnreadable`. */
   async schemaVersion(): Promise<number> {
-    return this.exclusive(() => this.version());
+    return this.exclusive(async () => {
+      try {
+        return await this.version();
+      } catch (error) {
+        throw this.unreadable(error);
+      }
+    });
   }
 
   async close(): Promise<void> {

@@ -24,6 +24,7 @@ import {
 } from '../../src/store/history-sql.js';
 import { MIGRATIONS, migrationSql, SCHEMA_VERSION } from '../../src/store/schema.js';
 import { historyIdentity, redactTarget, sameHistory, type TableRow } from '../../src/store/store.js';
+import { cutProxy } from '../helpers/cut-proxy.js';
 import { scenarioReport, scenarioScans } from '../helpers/history.js';
 import { memoryIo } from '../helpers/io.js';
 import { adminQuery, freshDatabase, PG_PASSWORD, postgresUrl } from '../helpers/postgres.js';
@@ -265,6 +266,30 @@ describe('a source that fails mid-copy is named as the source', () => {
     );
     expect(r.err).not.toContain(PG_PASSWORD);
     expect(await scanCount(target)).toBe(0);
+  }, 60_000);
+});
+
+describe('a PostgreSQL source whose connection is cut mid-export', () => {
+  it('is named (password hidden) with the fix, to a dump and to a SQLite file, never an internal error', async () => {
+    const source = await history(await freshDatabase(postgresUrl(), 'cutsrc'));
+    const proxy = await cutProxy(Number(new URL(postgresUrl()).port), 'access_denied ORDER BY');
+    const through = new URL(source);
+    through.port = String(proxy.port);
+    try {
+      for (const to of [file('cut.jsonl'), file('cut.db')]) {
+        const r = await cli(['history', 'export', '--db', through.toString(), '--to', to]);
+        expect(r.code, to).toBe(2);
+        expect(r.err, to).toMatch(
+          new RegExp(
+            `^hyperpod-cmk: ${redactTarget(through.toString()).replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}: lost the connection to the database: .+\n  hint: check that the server is up and reachable, then run the command again\n$`,
+          ),
+        );
+        expect(r.err, to).not.toContain(PG_PASSWORD);
+      }
+      expect(proxy.cuts()).toBe(2);
+    } finally {
+      await proxy.close();
+    }
   }, 60_000);
 });
 
