@@ -14,7 +14,7 @@ import { MAX_DUMP_LINE } from './dump.js';
 
 const READ_BYTES = 1 << 20;
 const NEWLINE = 0x0a;
-const HINT = 'pass --from a file written by `hyperpod-cmk history export --to FILE.jsonl`';
+const HINT = 'pass --from a file written by `history export --to FILE.jsonl`';
 
 export interface DumpFile {
   /** The file's lines, without their line ends (`\n` or `\r\n`); closes the file when done. */

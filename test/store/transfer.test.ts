@@ -85,7 +85,7 @@ describe('history import reads a dump line by line', () => {
     const r = await cli(['history', 'import', '--from', fifo, '--db', target]);
     expect([r.code, r.err]).toEqual([
       2,
-      `hyperpod-cmk: ${fifo}: is not a regular file (a device, socket or pipe)\n  hint: pass --from a file written by \`hyperpod-cmk history export --to FILE.jsonl\`\n`,
+      `hyperpod-cmk: ${fifo}: is not a regular file (a device, socket or pipe)\n  hint: pass --from a file written by \`history export --to FILE.jsonl\`\n`,
     ]);
     expect(existsSync(target)).toBe(false);
   });
