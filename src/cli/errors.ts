@@ -1,15 +1,13 @@
-import type { InputError } from '../model/input-error.js';
+import { type InputError, InputRejected } from '../model/input-error.js';
 import { escapeControl } from '../reporters/escape.js';
 
-/** An input error on its way to the entry point, which prints it and exits 2. */
-export class CliInputError extends Error {
-  constructor(readonly detail: InputError) {
-    super(detail.message);
-    this.name = 'CliInputError';
-  }
-}
+/**
+ * An input error on its way to the entry point, which prints it and exits 2: the model's one
+ * thrown input error, so a store's or a dump's refusal reaches the entry the same way.
+ */
+export { InputRejected as CliInputError };
 
-export const inputError = (detail: InputError): CliInputError => new CliInputError(detail);
+export const inputError = (detail: InputError): InputRejected => new InputRejected(detail);
 
 /** The one-line (plus problems) form of an input error, as printed on stderr. */
 export function formatInputError(detail: InputError): string {

@@ -9,7 +9,7 @@ import { scanRecord } from '../history/record.js';
 import type { Inventory } from '../model/inventory.js';
 import type { Report } from '../model/report.js';
 import { DB_ENV, defaultDbPath } from '../store/paths.js';
-import type { HistoryStore } from '../store/store.js';
+import { type HistoryStore, isUrlTarget } from '../store/store.js';
 import { absolute } from './common.js';
 import { formatInputError, inputError } from './errors.js';
 import type { Io } from './io.js';
@@ -35,7 +35,7 @@ export type HistoryFlags = Partial<OptionsOf<typeof saveOptions>>;
  */
 export function historyTarget(io: Io, given: string): string {
   // A URL (postgres://, or one this version cannot open, which the store refuses by name).
-  if (/^[a-z][a-z0-9+.-]+:\/\//i.test(given)) return given;
+  if (isUrlTarget(given)) return given;
   if (given.toLowerCase().startsWith('sqlite:'))
     return `sqlite:${absolute(io, given.slice('sqlite:'.length))}`;
   return absolute(io, given);
@@ -53,33 +53,6 @@ export function dbPath(io: Io, raw: HistoryFlags): string | undefined {
 /** The store loads its database driver: only commands that touch history pay for it. */
 const loadStore = () => import('../store/store.js');
 
-/**
- * A store whose readers reject with the store's input error (exit 2) instead of `HistoryUnreadable`:
- * a damaged or hand-edited history, or a lost connection, is never an "internal error".
- */
-async function guarded(store: HistoryStore): Promise<HistoryStore> {
-  const { HistoryUnreadable } = await loadStore();
-  const guard = async <T>(read: Promise<T>): Promise<T> => {
-    try {
-      return await read;
-    } catch (error) {
-      if (error instanceof HistoryUnreadable) throw inputError(error.detail);
-      throw error;
-    }
-  };
-  return {
-    location: store.location,
-    backend: store.backend,
-    schemaVersion: () => guard(store.schemaVersion()),
-    save: (record, hooks) => store.save(record, hooks),
-    scans: (window) => guard(store.scans(window)),
-    load: (window) => guard(store.load(window)),
-    rows: () => store.rows(),
-    importRows: (rows) => store.importRows(rows),
-    close: () => store.close(),
-  };
-}
-
 /** Opens history for reading: a missing database is an input error (exit 2) with a hint. */
 export async function openForReading(io: Io, raw: HistoryFlags): Promise<HistoryStore> {
   const path = dbPath(io, raw);
@@ -94,7 +67,8 @@ export async function openForReading(io: Io, raw: HistoryFlags): Promise<History
   // Readers open read-only: a history in a read-only directory, or another user's, can be read.
   const opened = await openHistory(path, { create: false, readOnly: true });
   if (!opened.ok) throw inputError(opened.error);
-  return guarded(opened.value);
+  // Its readers reject with `HistoryUnreadable`: the thrown input error the entry prints (exit 2).
+  return opened.value;
 }
 
 /**

@@ -72,6 +72,15 @@ export function scanGroups<S extends Placed>(scans: readonly S[]): ScanGroup<S>[
     .sort((a, b) => a.at - b.at || lastId(a) - lastId(b));
 }
 
+/**
+ * The points of a window: scans (those up to the window's end: the caller's) grouped first, then
+ * the groups whose point (their newest scan) is at or after `since`. A round whose last shard is
+ * in the window is judged on all its shards, those saved before `since` included.
+ */
+export function groupsSince<S extends Placed>(scans: readonly S[], since: number): ScanGroup<S>[] {
+  return scanGroups(scans).filter((group) => group.at >= since);
+}
+
 const lastId = (group: ScanGroup<Placed>): number => Math.max(...group.scans.map((s) => s.id));
 
 /** "3/8, 5/8" */

@@ -130,7 +130,28 @@ export function complianceFigures(items: readonly Counted[], by?: Dimension): Co
   return [...groups.entries()].map(([group, list]) => figure(group, list));
 }
 
-export function complianceKpi(history: HistoryData, window: KpiWindow, by?: Dimension): ComplianceKpi {
+/**
+ * The points in time of the history up to the window's end, grouped before any window applies (a
+ * round straddling `since` is judged on all its shards), and the latest round when it is missing
+ * shards: computed once, for the trend, now and the KPI report's issue.
+ */
+export interface Rounds {
+  groups: ScanGroup<ScanEntry>[];
+  latestIncomplete?: RoundCompleteness;
+}
+
+export function roundsUntil(scans: readonly ScanEntry[], until: number): Rounds {
+  const groups = scanGroups(scans.filter((s) => s.at <= until));
+  const latestIncomplete = latestRoundIncomplete(groups);
+  return { groups, ...(latestIncomplete ? { latestIncomplete } : {}) };
+}
+
+export function complianceKpi(
+  history: HistoryData,
+  window: KpiWindow,
+  by?: Dimension,
+  rounds: Rounds = roundsUntil(history.scans, window.until),
+): ComplianceKpi {
   const currentOf = (type: ComplianceScope) =>
     history.current.filter((r) => r.type === type).map((r) => ({ state: r.state, count: 1 }));
   const byScan = new Map<number, ComplianceTally[]>();
@@ -140,7 +161,7 @@ export function complianceKpi(history: HistoryData, window: KpiWindow, by?: Dime
     else byScan.set(tally.scanId, [tally]);
   }
   const trend: CompliancePoint[] = [];
-  const points = scanGroups(history.scans.filter((s) => s.at >= window.since && s.at <= window.until));
+  const points = rounds.groups.filter((group) => group.at >= window.since);
   for (const point of points) {
     const tallies = point.scans.flatMap((scan) => byScan.get(scan.id) ?? []);
     const clusters = tallies.filter((t) => t.type === 'cluster');
@@ -165,7 +186,7 @@ export function complianceKpi(history: HistoryData, window: KpiWindow, by?: Dime
   }
   const clusters = currentOf('cluster');
   const groups = currentOf('instance-group');
-  const incomplete = latestRoundIncomplete(history.scans);
+  const incomplete = rounds.latestIncomplete;
   const now = (figures: ComplianceFigure[]) =>
     incomplete ? figures.map((f) => ({ ...f, pct: null })) : figures;
   return {
@@ -188,10 +209,11 @@ export function complianceKpi(history: HistoryData, window: KpiWindow, by?: Dime
  * and so does a newer unsharded scan of at least the accounts its shards scanned (a scan of a few
  * accounts does not make the organization's round complete).
  */
-export function latestRoundIncomplete(scans: readonly ScanEntry[]): RoundCompleteness | undefined {
-  const groups = scanGroups(scans);
+export function latestRoundIncomplete(
+  groups: readonly ScanGroup<Pick<ScanEntry, 'id' | 'at' | 'shard' | 'accounts'>>[],
+): RoundCompleteness | undefined {
   const index = groups.findLastIndex((group) => group.round !== undefined);
-  const latest: ScanGroup<ScanEntry> | undefined = groups[index];
+  const latest = groups[index];
   if (!latest?.round || latest.round.missing.length === 0) return undefined;
   const accounts = latest.scans.flatMap((scan) => scan.accounts);
   const superseded = groups

@@ -8,12 +8,7 @@ import type { AccessDeniedEvent, HistoryData } from '../history/types.js';
 import type { SourceIssue } from '../model/finding.js';
 import type { Gap } from '../model/inventory.js';
 import { type AttemptsKpi, attemptsKpi, mergeEvents } from './attempts.js';
-import {
-  type ComplianceKpi,
-  complianceKpi,
-  latestRoundIncomplete,
-  type RoundCompleteness,
-} from './compliance.js';
+import { type ComplianceKpi, complianceKpi, type RoundCompleteness, roundsUntil } from './compliance.js';
 import type { ActualCost } from './cost.js';
 import { type CostKpi, costKpi } from './cost.js';
 import { type RemediationKpi, remediationKpi } from './remediation.js';
@@ -90,9 +85,10 @@ export function computeKpis(history: HistoryData, options: KpiOptions): KpiRepor
     issues: [...(options.issues ?? [])],
     gaps: [...(options.gaps ?? [])],
   };
-  const round = latestRoundIncomplete(history.scans.filter((s) => s.at <= window.until));
-  if (round) report.issues.push(roundIncompleteIssue(round));
-  if (wanted.has('compliance')) report.compliance = complianceKpi(history, window, by);
+  // Rounds are grouped once, before the window applies, for the issue and the compliance KPI.
+  const rounds = roundsUntil(history.scans, window.until);
+  if (rounds.latestIncomplete) report.issues.push(roundIncompleteIssue(rounds.latestIncomplete));
+  if (wanted.has('compliance')) report.compliance = complianceKpi(history, window, by, rounds);
   if (wanted.has('mttr') || wanted.has('age')) {
     const remediation = remediationKpi(history, window, by ?? 'severity');
     report.remediation = {

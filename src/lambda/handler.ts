@@ -65,6 +65,8 @@ export interface HandlerDeps {
   historySecretArn?: string | undefined;
   /** Reads that secret (Secrets Manager, with the function's own credentials). */
   secrets?: Sender | undefined;
+  /** How long one statement of a history save may take (ms); default history.ts's bound. */
+  historyQueryTimeoutMs?: number | undefined;
   /**
    * The organization Config rule: the dependencies for another account of the organization (its
    * evaluation role's credentials), or why there are none. Absent: this function evaluates its own
@@ -231,6 +233,7 @@ async function recordHistory(
     account: deps.account,
     ...scan,
     log: deps.log,
+    ...(deps.historyQueryTimeoutMs !== undefined ? { queryTimeoutMs: deps.historyQueryTimeoutMs } : {}),
   });
 }
 

@@ -15,6 +15,10 @@
  *   does not see there is gone). A cluster-change evaluation saw one cluster: its scan declares no
  *   scope covered (nothing else is declared gone or fixed) and marks the account and Region
  *   incomplete (its trend point has no percentage); its cluster is still the newest picture of it.
+ * - A save has its own bound (`HISTORY_QUERY_TIMEOUT_MS` per statement, a wait for another
+ *   save's lock included; connecting `HISTORY_CONNECT_TIMEOUT_MS`), far below the function's
+ *   300 s: a hung or locked database fails the save, logged with the bound, and is not tried a
+ *   second time, so it cannot eat the invocation (the Config evaluations are put before).
  * - Nothing here throws: a failure is one error log line (the database shown with its password
  *   hidden), and the Config evaluations are reported whatever happens here.
  */
@@ -27,6 +31,11 @@ import type { Inventory } from '../model/inventory.js';
 import { err, ok, type Result } from '../model/result.js';
 import { openPostgresHistory } from '../store/postgres.js';
 import { type HistoryStore, redactTarget } from '../store/store.js';
+
+/** How long one statement of a history save may take in the Lambda (the function has 300 s). */
+export const HISTORY_QUERY_TIMEOUT_MS = 30_000;
+/** How long connecting to the history database may take in the Lambda. */
+export const HISTORY_CONNECT_TIMEOUT_MS = 10_000;
 
 /** The source the Lambda's scans carry in the history (`history` shows it). */
 export const LAMBDA_SOURCE = 'detection-lambda';
@@ -49,8 +58,10 @@ export interface HistoryRecordInput {
   /** A cluster-change evaluation: only this cluster was looked at. */
   cluster?: string;
   log: (entry: Record<string, unknown>) => void;
-  /** How long connecting may take (ms); default the store's. */
+  /** How long connecting may take (ms); default `HISTORY_CONNECT_TIMEOUT_MS`. */
   connectTimeoutMs?: number;
+  /** How long one statement of the save may take (ms); default `HISTORY_QUERY_TIMEOUT_MS`. */
+  queryTimeoutMs?: number;
 }
 
 export type RecordOutcome =
@@ -166,7 +177,8 @@ async function open(
     });
   const opened = await openPostgresHistory(url.value, {
     create: true,
-    ...(input.connectTimeoutMs !== undefined ? { connectTimeoutMs: input.connectTimeoutMs } : {}),
+    connectTimeoutMs: input.connectTimeoutMs ?? HISTORY_CONNECT_TIMEOUT_MS,
+    queryTimeoutMs: input.queryTimeoutMs ?? HISTORY_QUERY_TIMEOUT_MS,
   });
   if (!opened.ok)
     return err({
@@ -199,7 +211,7 @@ export async function recordEvaluationHistory(input: HistoryRecordInput): Promis
       const { store: history } = store.value;
       const saved = await history
         .save(record)
-        .catch((error: unknown) => err({ message: (error as Error).message }));
+        .catch((error: unknown) => err({ code: 'history.unavailable', message: (error as Error).message }));
       if (saved.ok) {
         input.log({
           level: 'info',
@@ -215,8 +227,11 @@ export async function recordEvaluationHistory(input: HistoryRecordInput): Promis
         database: history.location,
         error: saved.error.message,
       };
-      // The connection may have died between invocations: start again from the secret, once.
       await closeHistory();
+      // A database that did not answer in time would only take as long again.
+      if (saved.error.code === 'history.timeout')
+        return fail({ ...lastError, timeoutMs: input.queryTimeoutMs ?? HISTORY_QUERY_TIMEOUT_MS });
+      // The connection may have died between invocations: start again from the secret, once.
     }
     return fail(lastError);
   } catch (error) {

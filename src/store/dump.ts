@@ -3,15 +3,16 @@
  * FILE.jsonl`): JSON Lines, a header line, then one line per table row in the order an import
  * inserts them. Every line is validated against `HistoryDumpLineSchema` (published as
  * schemas/history-dump.schema.json) before anything is written, so a hand-edited or foreign file
- * is refused with the line and the field at fault. Pure: the CLI reads and writes the file.
+ * is refused with the line and the field at fault. Pure: dump-file.ts reads the file line by line,
+ * the CLI writes it.
  *
  *   {"kind":"hyperpod-cmk-history","dumpVersion":1,"schemaVersion":2,"toolVersion":"0.1.0"}
  *   {"table":"scans","row":{"id":1,"report_id":"...",...}}
  */
 import { z } from 'zod';
-import type { InputError } from '../model/input-error.js';
+import { type InputError, InputRejected } from '../model/input-error.js';
 import { schemaProblems } from '../model/validate.js';
-import { HISTORY_COLUMNS, type HistoryTable } from './history-sql.js';
+import { HISTORY_COLUMNS, HISTORY_TABLES, type HistoryTable } from './history-sql.js';
 import type { TableRow } from './store.js';
 
 export const DUMP_KIND = 'hyperpod-cmk-history';
@@ -134,14 +135,40 @@ for (const [table, columns] of Object.entries(ROWS))
 export const dumpHeader = (schemaVersion: number, toolVersion: string): string =>
   `${JSON.stringify({ kind: DUMP_KIND, dumpVersion: DUMP_VERSION, schemaVersion, toolVersion })}\n`;
 
-export const dumpLine = (row: TableRow): string => `${JSON.stringify(row)}\n`;
-
-/** The largest line a dump may hold (a scan's summary or a state's body), in characters. */
+/**
+ * The largest line a dump may hold (a scan's summary or a state's body), in UTF-8 bytes without its
+ * line end: `history export` writes no longer line, and `history import` reads no longer one.
+ */
 export const MAX_DUMP_LINE = 16 * 1024 * 1024;
 
 /**
+ * One row as a dump line. A row whose line would be longer than `MAX_DUMP_LINE` (which `history
+ * import` would refuse) is refused here, naming the row in `source`: the dump is not written,
+ * rather than written in a form that cannot be read back.
+ */
+export function dumpLine(row: TableRow, source: string): string {
+  const line = JSON.stringify(row);
+  // UTF-8 takes at most 3 bytes per UTF-16 unit: only a line that could be over is measured.
+  const bytes = line.length * 3 > MAX_DUMP_LINE ? Buffer.byteLength(line) : line.length;
+  if (bytes > MAX_DUMP_LINE) {
+    const order = HISTORY_TABLES.find((t) => t.name === row.table)?.order ?? 'id';
+    const key = order
+      .split(', ')
+      .map((column) => `${column} ${String(row.row[column])}`)
+      .join(', ');
+    throw new InputRejected({
+      code: 'history.dump_line_too_long',
+      input: source,
+      message: `its ${row.table} row (${key}) takes ${bytes} bytes as a dump line, over the ${MAX_DUMP_LINE} bytes (16 MiB) \`history import\` reads: nothing was exported`,
+      hint: 'export it to a SQLite file or a PostgreSQL database instead (--to FILE.db or --to postgres://...): they hold rows of any size',
+    });
+  }
+  return `${line}\n`;
+}
+
+/**
  * Reads the lines of a dump (as they come from the file), validating each: the header first, then
- * rows. Throws `DumpInvalid` at the first bad line, naming the file, the line and the field.
+ * rows. Throws `InputRejected` at the first bad line, naming the file, the line and the field.
  */
 export async function* parseDump(
   file: string,
@@ -154,7 +181,7 @@ export async function* parseDump(
     number++;
     if (line.trim() === '') continue;
     const bad = (message: string, problems?: InputError['problems']): never => {
-      throw new DumpInvalid({
+      throw new InputRejected({
         code: 'history.dump_invalid',
         input: `${file}:${number}`,
         message,
@@ -162,7 +189,10 @@ export async function* parseDump(
         ...(problems ? { problems } : {}),
       });
     };
-    if (line.length > MAX_DUMP_LINE) bad(`the line is longer than ${MAX_DUMP_LINE} characters`);
+    if (line.length > MAX_DUMP_LINE && Buffer.byteLength(line) > MAX_DUMP_LINE)
+      bad(
+        `the line is ${Buffer.byteLength(line)} bytes long; a dump line may be at most ${MAX_DUMP_LINE} bytes (16 MiB)`,
+      );
     let value: unknown;
     try {
       value = JSON.parse(line);
@@ -194,18 +224,10 @@ export async function* parseDump(
     yield parsed.data as TableRow;
   }
   if (!header)
-    throw new DumpInvalid({
+    throw new InputRejected({
       code: 'history.dump_invalid',
       input: file,
       message: 'is empty',
       hint: 'a dump is written by `hyperpod-cmk history export --to FILE.jsonl`',
     });
-}
-
-/** A dump line that is not what `history export` writes. */
-export class DumpInvalid extends Error {
-  constructor(readonly detail: InputError) {
-    super(detail.message);
-    this.name = 'DumpInvalid';
-  }
 }

@@ -8,6 +8,7 @@
 import { createHash } from 'node:crypto';
 import { applyScan, type KnownFinding, pickCurrent, type RoundSoFar } from '../history/lifecycle.js';
 import { newestCoverage } from '../history/memory.js';
+import { groupsSince } from '../history/rounds.js';
 import type {
   AccessDeniedEvent,
   ComplianceState,
@@ -525,12 +526,19 @@ export async function readScans(db: Sql, window: Window = {}): Promise<ScanEntry
   return rows.map(toScan);
 }
 
-/** Everything the KPI reducers need, for scans up to `until` (trend points from `since`). */
+/**
+ * Everything the KPI reducers need, for scans up to `until` (trend points from `since`: the scans
+ * at or after it, and the earlier shards of a round whose newest shard is).
+ */
 export async function readHistory(db: Sql, window: Window = {}): Promise<HistoryData> {
   const since = window.since ?? MIN;
   const until = window.until ?? MAX;
   const upToUntil = await readScans(db, { until });
-  const scans = upToUntil.filter((s) => s.at >= since);
+  // Grouped first, then the window: a round in it brings its shards saved before `since`.
+  const members = new Set(groupsSince(upToUntil, since).flatMap((group) => group.scans.map((s) => s.id)));
+  const scans = upToUntil.filter((s) => s.at >= since || members.has(s.id));
+  const scanIds = new Set(scans.map((s) => s.id));
+  const earliest = scans[0]?.at ?? since;
 
   // Each distinct state is parsed once, however many scans share it.
   const parsed = new Map<number, ComplianceState>();
@@ -554,14 +562,16 @@ export async function readHistory(db: Sql, window: Window = {}): Promise<History
        FROM scan_tallies t JOIN scans sc ON sc.id = t.scan_id JOIN states st ON st.id = t.state_id
        WHERE sc.at_ms >= ? AND sc.at_ms <= ? AND st.type IN ('cluster', 'instance-group')
        ORDER BY t.scan_id, t.state_id`,
-      [since, until],
+      [Math.min(earliest, since), until],
     )
-  ).map((row) => ({
-    scanId: row.scan_id,
-    type: row.type,
-    state: stateOf(row.state_id, row.body),
-    count: row.n,
-  }));
+  )
+    .filter((row) => scanIds.has(row.scan_id))
+    .map((row) => ({
+      scanId: row.scan_id,
+      type: row.type,
+      state: stateOf(row.state_id, row.body),
+      count: row.n,
+    }));
 
   // The resources of each scan, newest scan first, read until every scope is covered.
   const resourcesOf = async (scanId: number) =>
@@ -833,15 +843,23 @@ export async function isEmpty(db: Sql): Promise<boolean> {
   return true;
 }
 
+/** A batch of imported rows is written once it holds this many values... */
+export const IMPORT_BATCH_VALUES = 4000;
+/** ...or this many bytes of them (text as UTF-8, a number as 8), whichever comes first. */
+export const IMPORT_BATCH_BYTES = 4 * 1024 * 1024;
+
+const valueBytes = (value: SqlValue): number => (typeof value === 'string' ? Buffer.byteLength(value) : 8);
+
 /**
- * Inserts rows of history tables as they come, in multi-row statements. Throws on a table or
- * column this schema does not have (the rows come from a file): the caller rolls back.
+ * Inserts rows of history tables as they come, in multi-row statements bounded by count and by
+ * bytes (a row larger than the byte bound goes alone). Throws on a table or column this schema
+ * does not have (the rows come from a file): the caller rolls back.
  */
 export async function insertRows(
   db: Sql,
   rows: AsyncIterable<{ table: HistoryTable; row: Record<string, SqlValue> }>,
 ): Promise<{ rows: number; scans: number }> {
-  let batch: { table: HistoryTable; columns: string[]; values: SqlValue[][] } | undefined;
+  let batch: { table: HistoryTable; columns: string[]; values: SqlValue[][]; bytes: number } | undefined;
   let count = 0;
   let scans = 0;
   const flush = async () => {
@@ -859,12 +877,19 @@ export async function insertRows(
     const columns = Object.keys(row);
     for (const column of columns)
       if (!known.includes(column)) throw new Error(`no column "${column}" in table ${table}`);
-    if (!batch || batch.table !== table || batch.columns.join() !== columns.join()) {
+    const values = columns.map((c) => row[c] ?? null);
+    const bytes = values.reduce<number>((sum, value) => sum + valueBytes(value), 0);
+    if (
+      batch &&
+      (batch.table !== table ||
+        batch.columns.join() !== columns.join() ||
+        (batch.values.length + 1) * columns.length > IMPORT_BATCH_VALUES ||
+        batch.bytes + bytes > IMPORT_BATCH_BYTES)
+    )
       await flush();
-      batch = { table, columns, values: [] };
-    }
-    batch.values.push(columns.map((c) => row[c] ?? null));
-    if (batch.values.length * columns.length >= 4000) await flush();
+    batch ??= { table, columns, values: [], bytes: 0 };
+    batch.values.push(values);
+    batch.bytes += bytes;
     count++;
     if (table === 'scans') scans++;
   }

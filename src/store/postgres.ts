@@ -12,7 +12,7 @@
  */
 import pg from 'pg';
 import type { HistoryData, ScanEntry, ScanRecord } from '../history/types.js';
-import type { InputError } from '../model/input-error.js';
+import { type InputError, InputRejected } from '../model/input-error.js';
 import { err, ok, type Result } from '../model/result.js';
 import {
   HISTORY_TABLES,
@@ -64,8 +64,17 @@ interface PgError {
   message?: string;
 }
 
-/** How long one statement may take (a save waiting for another's lock included). */
+/** How many rows `rows()` fetches from its cursor at a time. */
+const FETCH_ROWS = 1000;
+
+/** How long one statement may take by default (a save waiting for another's lock included). */
 const QUERY_TIMEOUT_MS = 300_000;
+
+/** "5 minutes", "30 seconds", "1.5 seconds". */
+const duration = (ms: number): string =>
+  ms % 60_000 === 0
+    ? `${ms / 60_000} minute${ms === 60_000 ? '' : 's'}`
+    : `${ms / 1000} second${ms === 1000 ? '' : 's'}`;
 
 const isTimeout = (error: unknown): boolean => /Query read timeout/i.test((error as PgError).message ?? '');
 
@@ -167,14 +176,14 @@ export async function openPostgresHistory(
       connectionString: target,
       connectionTimeoutMillis: options.connectTimeoutMs ?? 10_000,
       // A server that stops answering mid-statement must not hang the scan.
-      query_timeout: QUERY_TIMEOUT_MS,
+      query_timeout: options.queryTimeoutMs ?? QUERY_TIMEOUT_MS,
       application_name: 'hyperpod-cmk',
       types,
     });
   } catch (error) {
     return err(scrub(connectError(url, location, error)));
   }
-  const store = new PostgresHistory(client, location, hide);
+  const store = new PostgresHistory(client, location, hide, options.queryTimeoutMs ?? QUERY_TIMEOUT_MS);
   try {
     await client.connect();
   } catch (error) {
@@ -203,6 +212,8 @@ export class PostgresHistory implements HistoryStore {
     readonly location: string,
     /** Hides the URL's password in a driver message. */
     private readonly hide: (text: string) => string,
+    /** How long one statement may take (the client's `query_timeout`). */
+    private readonly queryTimeoutMs: number = QUERY_TIMEOUT_MS,
   ) {
     this.sql = pgSql(client);
     // Without a listener, a connection the server ends would crash the process.
@@ -316,8 +327,15 @@ export class PostgresHistory implements HistoryStore {
     }
   }
 
+  /** Rejects with `HistoryUnreadable`. */
   async schemaVersion(): Promise<number> {
-    return this.exclusive(() => this.version());
+    return this.exclusive(async () => {
+      try {
+        return await this.version();
+      } catch (error) {
+        throw this.unreadable(error);
+      }
+    });
   }
 
   async close(): Promise<void> {
@@ -338,13 +356,14 @@ export class PostgresHistory implements HistoryStore {
         );
       } catch (error) {
         if (isTimeout(error))
-          return err(
-            storeError(
+          return err({
+            ...storeError(
               this.location,
-              `the database did not answer within ${QUERY_TIMEOUT_MS / 60_000} minutes (another save holding the history that long, or a stalled server); nothing of this scan was saved`,
+              `the database did not answer within ${duration(this.queryTimeoutMs)} (another save holding the history that long, or a stalled server); nothing of this scan was saved`,
               SAVE_HINT,
             ),
-          );
+            code: 'history.timeout',
+          });
         const lost = isConnectionLost(error) || this.lost !== undefined;
         if (lost && committing)
           return err(
@@ -367,6 +386,18 @@ export class PostgresHistory implements HistoryStore {
     });
   }
 
+  /** What a reader rejects with when a read failed: the connection lost, or a damaged database. */
+  private unreadable(error: unknown): HistoryUnreadable {
+    if (error instanceof HistoryUnreadable) return error;
+    if (isConnectionLost(error) || isTimeout(error) || this.lost)
+      return new HistoryUnreadable(
+        storeError(this.location, `lost the connection to the database: ${this.describe(error)}`, LOST_HINT),
+      );
+    return new HistoryUnreadable(
+      storeError(this.location, `cannot be read: ${this.describe(error)}`, DAMAGED_HINT),
+    );
+  }
+
   /** Runs a reader on one snapshot, turning what a damaged database or a lost connection throws into the store's error. */
   private reading<T>(read: () => Promise<T>): Promise<T> {
     return this.exclusive(async () => {
@@ -378,18 +409,7 @@ export class PostgresHistory implements HistoryStore {
           if (!this.lost) await this.client.query('ROLLBACK').catch(() => undefined);
         }
       } catch (error) {
-        if (error instanceof HistoryUnreadable) throw error;
-        if (isConnectionLost(error) || isTimeout(error) || this.lost)
-          throw new HistoryUnreadable(
-            storeError(
-              this.location,
-              `lost the connection to the database: ${this.describe(error)}`,
-              LOST_HINT,
-            ),
-          );
-        throw new HistoryUnreadable(
-          storeError(this.location, `cannot be read: ${this.describe(error)}`, DAMAGED_HINT),
-        );
+        throw this.unreadable(error);
       }
     });
   }
@@ -402,21 +422,33 @@ export class PostgresHistory implements HistoryStore {
     return this.reading(() => readHistory(this.sql, window));
   }
 
-  /** Every row, a page at a time, from one snapshot. */
+  /**
+   * Every row, from one snapshot, through a server-side cursor per table (`DECLARE ... CURSOR`,
+   * `FETCH`): each row is read once, in order, and no more than `FETCH_ROWS` rows are held at a
+   * time, however large the history. Rejects with `HistoryUnreadable`.
+   */
   async *rows(): AsyncIterable<TableRow> {
-    const PAGE = 5000;
-    await this.client.query('BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY');
     try {
-      for (const { name, order } of HISTORY_TABLES)
-        for (let offset = 0; ; offset += PAGE) {
-          const page = await this.sql.all<Record<string, SqlValue>>(
-            `SELECT * FROM ${name} ORDER BY ${order} LIMIT ${PAGE} OFFSET ${offset}`,
+      await this.client.query('BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY');
+      try {
+        for (const { name, order } of HISTORY_TABLES) {
+          await this.client.query(
+            `DECLARE history_rows NO SCROLL CURSOR FOR SELECT * FROM ${name} ORDER BY ${order}`,
           );
-          for (const row of page) yield { table: name, row };
-          if (page.length < PAGE) break;
+          for (;;) {
+            const fetched = await this.client.query<Record<string, SqlValue>>(
+              `FETCH ${FETCH_ROWS} FROM history_rows`,
+            );
+            for (const row of fetched.rows) yield { table: name, row };
+            if (fetched.rows.length < FETCH_ROWS) break;
+          }
+          await this.client.query('CLOSE history_rows');
         }
-    } finally {
-      if (!this.lost) await this.client.query('ROLLBACK').catch(() => undefined);
+      } finally {
+        if (!this.lost) await this.client.query('ROLLBACK').catch(() => undefined);
+      }
+    } catch (error) {
+      throw this.unreadable(error);
     }
   }
 
@@ -442,7 +474,7 @@ export class PostgresHistory implements HistoryStore {
         });
       } catch (error) {
         // A source that refused a row (an invalid dump line) says why itself.
-        if (error instanceof Error && 'detail' in error) return err((error as { detail: InputError }).detail);
+        if (error instanceof InputRejected) return err(error.detail);
         if (isConnectionLost(error) || this.lost)
           return err(
             storeError(

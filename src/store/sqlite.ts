@@ -10,7 +10,7 @@ import { dirname, join } from 'node:path';
 import Database from 'better-sqlite3';
 import { ensureDirectory } from '../files/directories.js';
 import type { HistoryData, ScanEntry, ScanRecord } from '../history/types.js';
-import type { InputError } from '../model/input-error.js';
+import { type InputError, InputRejected } from '../model/input-error.js';
 import { err, ok, type Result } from '../model/result.js';
 import {
   HISTORY_TABLES,
@@ -309,10 +309,17 @@ export class SqliteHistory implements HistoryStore {
     return this.reading(() => readHistory(this.sql, window));
   }
 
+  /** Every row, table by table, as the driver steps through them. Rejects with `HistoryUnreadable`. */
   async *rows(): AsyncIterable<TableRow> {
-    for (const { name, order } of HISTORY_TABLES)
-      for (const row of this.db.prepare(`SELECT * FROM ${name} ORDER BY ${order}`).iterate())
-        yield { table: name, row: row as Record<string, SqlValue> };
+    try {
+      for (const { name, order } of HISTORY_TABLES)
+        for (const row of this.db.prepare(`SELECT * FROM ${name} ORDER BY ${order}`).iterate())
+          yield { table: name, row: row as Record<string, SqlValue> };
+    } catch (error) {
+      throw new HistoryUnreadable(
+        storeError(this.location, `cannot be read: ${describeError(error).message}`, DAMAGED_HINT),
+      );
+    }
   }
 
   importRows(rows: AsyncIterable<TableRow>): Promise<Result<{ rows: number; scans: number }, InputError>> {
@@ -324,7 +331,7 @@ export class SqliteHistory implements HistoryStore {
         });
       } catch (error) {
         // A source that refused a row (an invalid dump line) says why itself.
-        if (error instanceof Error && 'detail' in error) return err((error as { detail: InputError }).detail);
+        if (error instanceof InputRejected) return err(error.detail);
         return err(storeError(this.location, `cannot import: ${describeError(error).message}`, IMPORT_HINT));
       }
     });

@@ -11,8 +11,10 @@
  * schema version, errors). To add a backend: implement `HistoryStore` with `writeScan`,
  * `readScans` and `readHistory` over its connection, and add its target form here.
  */
+import { realpathSync } from 'node:fs';
+import { basename, dirname, join, resolve } from 'node:path';
 import type { HistoryData, ScanEntry, ScanRecord } from '../history/types.js';
-import type { InputError } from '../model/input-error.js';
+import { type InputError, InputRejected } from '../model/input-error.js';
 import { err, type Result } from '../model/result.js';
 import type { HistoryTable, SqlValue } from './history-sql.js';
 import type { SaveHooks, SaveResult, Window } from './save-types.js';
@@ -33,6 +35,11 @@ export interface OpenOptions {
   busyTimeoutMs?: number;
   /** How long connecting may take, in ms (default 10 s; PostgreSQL). */
   connectTimeoutMs?: number;
+  /**
+   * How long one statement may take, a save waiting for another's lock included, in ms (default
+   * 5 minutes; PostgreSQL). A statement that takes longer fails the save with `history.timeout`.
+   */
+  queryTimeoutMs?: number;
   /** For tests of the migration runner. */
   migrations?: readonly Migration[];
 }
@@ -81,14 +88,15 @@ export const storeError = (input: string, message: string, hint?: string): Input
 /**
  * History that cannot be read as hyperpod-cmk wrote it (a table or column missing, a value that is
  * not what was stored, the connection lost): what the readers reject with, carrying the input error
- * the CLI prints (exit 2).
+ * the CLI prints (exit 2). The model's one thrown input error, under the name readers know.
  */
-export class HistoryUnreadable extends Error {
-  constructor(readonly detail: InputError) {
-    super(detail.message);
-    this.name = 'HistoryUnreadable';
-  }
-}
+export { InputRejected as HistoryUnreadable };
+
+/**
+ * A target written as a URL (`scheme://...`). A scheme of one letter is not one: `C://x` is a
+ * Windows path.
+ */
+export const isUrlTarget = (target: string): boolean => /^[a-z][a-z0-9+.-]+:\/\//i.test(target);
 
 export const isPostgresTarget = (target: string): boolean => /^postgres(ql)?:\/\//i.test(target);
 
@@ -102,7 +110,7 @@ export const sqlitePath = (target: string): string =>
  * URL (a file path) is returned as is.
  */
 export function redactTarget(target: string): string {
-  if (!/^[a-z][a-z0-9+.-]+:\/\//i.test(target)) return target;
+  if (!isUrlTarget(target)) return target;
   try {
     const url = new URL(target);
     if (url.password) url.password = '***';
@@ -148,6 +156,46 @@ export function safeDecode(text: string): string {
   }
 }
 
+/**
+ * What a history target designates, for telling whether two targets are one history: a SQLite
+ * file by its real absolute path (`sqlite:` prefix, `.`, `..`, trailing slashes and symlinks
+ * resolved; `target` already absolute, as the CLI makes it); a PostgreSQL database by user, host,
+ * port (5432 by default), database and the other parameters in order, never by password (nor
+ * the scheme's spelling, `postgres` or `postgresql`).
+ */
+export function historyIdentity(target: string): string {
+  if (isPostgresTarget(target)) {
+    let url: URL;
+    try {
+      url = new URL(target);
+    } catch {
+      return target;
+    }
+    const user = safeDecode(url.username);
+    const database = safeDecode(url.pathname.replace(/^\//, '')) || user;
+    const params = [...url.searchParams]
+      .filter(([key]) => !/^pass(word)?$/i.test(key))
+      .sort(([a, av], [b, bv]) => (a === b ? (av < bv ? -1 : av > bv ? 1 : 0) : a < b ? -1 : 1));
+    const query = new URLSearchParams(params).toString();
+    return `postgres://${encodeURIComponent(user)}@${url.hostname.toLowerCase()}:${url.port || '5432'}/${encodeURIComponent(database)}${query ? `?${query}` : ''}`;
+  }
+  if (isUrlTarget(target)) return target;
+  const path = resolve(sqlitePath(target));
+  try {
+    return realpathSync(path);
+  } catch {
+    // Not there yet: its directory may still be reached through a link.
+    try {
+      return join(realpathSync(dirname(path)), basename(path));
+    } catch {
+      return path;
+    }
+  }
+}
+
+/** Whether two targets are one history (see `historyIdentity`). */
+export const sameHistory = (a: string, b: string): boolean => historyIdentity(a) === historyIdentity(b);
+
 /** Opens the history at `target`: a path or `sqlite:PATH` (SQLite), or a `postgres://` URL. */
 export async function openHistory(
   target: string,
@@ -157,7 +205,7 @@ export async function openHistory(
     const { openPostgresHistory } = await import('./postgres.js');
     return openPostgresHistory(target, options);
   }
-  if (/^[a-z][a-z0-9+.-]+:\/\//i.test(target))
+  if (isUrlTarget(target))
     return err(
       storeError(
         redactTarget(target),

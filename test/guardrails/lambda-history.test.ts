@@ -15,14 +15,22 @@ import {
   type GetSecretValueCommand,
   SecretsManagerClient,
 } from '@aws-sdk/client-secrets-manager';
+import pg from 'pg';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { runCli } from '../../src/cli/main.js';
 import { resolveConfig } from '../../src/config/schema.js';
 import { generateGuardrails } from '../../src/guardrails/index.js';
 import { createHandler, type HandlerDeps, type HandlerResult } from '../../src/lambda/handler.js';
-import { closeHistory, connectionUrl, LAMBDA_SOURCE } from '../../src/lambda/history.js';
+import {
+  closeHistory,
+  connectionUrl,
+  HISTORY_CONNECT_TIMEOUT_MS,
+  HISTORY_QUERY_TIMEOUT_MS,
+  LAMBDA_SOURCE,
+} from '../../src/lambda/history.js';
 import { emptyInventory, type Inventory } from '../../src/model/inventory.js';
-import { redactTarget } from '../../src/store/store.js';
+import { APPLICATION_ID } from '../../src/store/schema.js';
+import { openHistory, redactTarget } from '../../src/store/store.js';
 import {
   ACCOUNT,
   ADMIN_ROLE,
@@ -345,6 +353,46 @@ describe('a history that cannot be written is logged, and the evaluations are st
     expect(logged).toHaveLength(2);
     expect(JSON.stringify(logged)).not.toContain(password);
   });
+
+  it('a database that does not answer: the save gives up at its own bound, logged with it, password hidden, not tried again', async () => {
+    const url = await freshDatabase(postgresUrl(), 'locked');
+    const ready = await openHistory(url, { create: true });
+    if (!ready.ok) throw new Error(ready.error.message);
+    await ready.value.close();
+    // Another session holds the history's write lock and never lets go: every save waits on it.
+    const holder = new pg.Client({ connectionString: url });
+    await holder.connect();
+    try {
+      await holder.query('SELECT pg_advisory_lock($1)', [APPLICATION_ID]);
+      const arn = await secret('history-locked', url);
+      const logs: Record<string, unknown>[] = [];
+      const { deps, put } = depsFor(arn, logs);
+      deps.historyQueryTimeoutMs = 1500;
+      const started = Date.now();
+      await createHandler(deps)(configEvent);
+      expect(Date.now() - started).toBeLessThan(20_000);
+      expect(put).toEqual(ALL_PUT);
+      expect(historyLogs(logs)).toEqual([
+        {
+          level: 'error',
+          message: 'history not recorded: cannot save the evaluation',
+          database: redactTarget(url),
+          error:
+            'the database did not answer within 1.5 seconds (another save holding the history that long, or a stalled server); nothing of this scan was saved',
+          timeoutMs: 1500,
+          secretArn: arn,
+          account: ACCOUNT,
+        },
+      ]);
+      // Not tried a second time (a retry reads the secret again).
+      expect(reads).toEqual([arn]);
+      expect(JSON.stringify(logs)).not.toContain(PG_PASSWORD);
+    } finally {
+      await holder.end();
+    }
+    // The bound the function runs with leaves most of its 300 s to the evaluation.
+    expect(2 * (HISTORY_QUERY_TIMEOUT_MS + HISTORY_CONNECT_TIMEOUT_MS)).toBeLessThan(300_000 / 2);
+  }, 60_000);
 
   it('a wrong password: authentication failed, the password hidden', async () => {
     const db = new URL(await freshDatabase(postgresUrl(), 'wrongpw'));

@@ -153,6 +153,52 @@ describe('KPIs over rounds', () => {
     expect(computeKpis(historyFromRecords([...incomplete, full]), { window }).issues).toEqual([]);
   });
 
+  it('judges a round straddling the start of the window on all its shards, not on those inside it', () => {
+    // r1: A's shard the day before the window, B's shard inside it: one complete point.
+    const records = [shardScan(A, 0, 'r1', [], 'compliant'), shardScan(B, 2, 'r1', [], 'compliant')];
+    const report = computeKpis(historyFromRecords(records), {
+      window: { since: T + DAY, until: T + 10 * DAY },
+      kpis: ['compliance'],
+    });
+    expect(report.compliance!.trend.map((p) => [p.scanId, p.round, p.overall.clusters])).toEqual([
+      [
+        2,
+        { id: 'r1', shards: 2, missing: [] },
+        { group: 'all', total: 2, compliant: 2, byException: 0, unknown: 0, nonCompliant: 0, pct: 100 },
+      ],
+    ]);
+    expect(report.compliance!.now.incomplete).toBeUndefined();
+    expect(report.issues).toEqual([]);
+    // A round whose newest shard is before the window is no point of it.
+    const before = computeKpis(historyFromRecords(records), {
+      window: { since: T + 3 * DAY, until: T + 10 * DAY },
+      kpis: ['compliance'],
+    });
+    expect(before.compliance!.trend).toEqual([]);
+  });
+
+  it('judges the latest round as of the end of the window, once, for now and the issue alike', () => {
+    // r2's second shard is saved after the window's end: at its end, r2 misses it.
+    const records = [
+      shardScan(A, 0, 'r1', [], 'compliant'),
+      shardScan(B, 0, 'r1', [], 'compliant'),
+      shardScan(A, 5, 'r2', [], 'compliant'),
+      shardScan(B, 7, 'r2', [], 'compliant'),
+    ];
+    const report = computeKpis(historyFromRecords(records), {
+      window: { since: T - DAY, until: T + 6 * DAY },
+      kpis: ['compliance'],
+    });
+    const missing = { id: 'r2', shards: 2, missing: [2] };
+    expect(report.compliance!.now.incomplete).toEqual(missing);
+    expect(report.compliance!.now.overall.clusters.pct).toBeNull();
+    expect(report.issues.map((i) => i.code)).toEqual(['history.round_incomplete']);
+    expect(report.compliance!.trend.map((p) => p.round)).toEqual([
+      { id: 'r1', shards: 2, missing: [] },
+      missing,
+    ]);
+  });
+
   it('groups scans by round id and N, unsharded scans alone', () => {
     const groups = scanGroups([
       { id: 1, at: 1, shard: { index: 1, count: 2, round: 'r' } },

@@ -2,9 +2,19 @@
  * What `--db` names: a path or `sqlite:PATH` (SQLite), a `postgres://` or `postgresql://` URL
  * (PostgreSQL), any other URL refused; and every URL printed with its password hidden.
  */
+import { readdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { historyTarget } from '../../src/cli/history.js';
 import { runCli } from '../../src/cli/main.js';
-import { isPostgresTarget, passwordHider, redactTarget, sqlitePath } from '../../src/store/store.js';
+import {
+  HistoryUnreadable,
+  isPostgresTarget,
+  isUrlTarget,
+  passwordHider,
+  redactTarget,
+  sqlitePath,
+} from '../../src/store/store.js';
 import { memoryIo } from '../helpers/io.js';
 
 describe('history targets', () => {
@@ -76,4 +86,25 @@ describe('history targets', () => {
       expect(io.err()).not.toContain(':pw@');
     },
   );
+
+  it('is told a URL by one test, and refused by one class of thrown input error', async () => {
+    const { InputRejected } = await import('../../src/model/input-error.js');
+    const { CliInputError } = await import('../../src/cli/errors.js');
+    const dump = await import('../../src/store/dump.js');
+    expect(HistoryUnreadable).toBe(InputRejected);
+    expect(CliInputError).toBe(InputRejected);
+    expect(Object.keys(dump)).not.toContain('DumpInvalid');
+    // One test of "is a URL", a one-letter scheme (a Windows drive) not one, wherever targets are read.
+    expect(
+      ['postgres://h/d', 'mysql://h/d', 'a+b.c-d://x', 'c://x', '/a.db', 'sqlite:/a.db'].map(isUrlTarget),
+    ).toEqual([true, true, true, false, false, false]);
+    expect(historyTarget(memoryIo({ cwd: '/w' }), 'c://x')).toBe('/w/c:/x');
+    expect(historyTarget(memoryIo({ cwd: '/w' }), 'mysql://h/d')).toBe('mysql://h/d');
+    const sources = readdirSync('src', { recursive: true, encoding: 'utf8' })
+      .filter((f) => f.endsWith('.ts'))
+      .map((f) => readFileSync(join('src', f), 'utf8'));
+    const count = (pattern: RegExp) => sources.reduce((n, text) => n + (text.match(pattern)?.length ?? 0), 0);
+    expect(count(/\[a-z\]\[a-z0-9\+\.-\]\+:/g)).toBe(1);
+    expect(count(/class \w+ extends Error \{\s*constructor\(readonly detail: InputError\)/g)).toBe(1);
+  });
 });

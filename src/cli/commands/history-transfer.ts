@@ -5,8 +5,9 @@
  * ids, in one transaction, into a history that holds nothing yet: `history` and `kpi` give the
  * same results from the copy as from the original.
  */
-import { DumpInvalid, dumpHeader, dumpLine, parseDump } from '../../store/dump.js';
-import type { HistoryStore, TableRow } from '../../store/store.js';
+import { InputRejected } from '../../model/input-error.js';
+import { dumpHeader, dumpLine, parseDump } from '../../store/dump.js';
+import { type HistoryStore, sameHistory, storeError, type TableRow } from '../../store/store.js';
 import { TOOL_VERSION } from '../../version.js';
 import { absolute } from '../common.js';
 import { formatInputError, inputError } from '../errors.js';
@@ -24,6 +25,25 @@ async function openTarget(target: string): Promise<HistoryStore> {
   return opened.value;
 }
 
+/**
+ * The rows of a source, any failure to read them (a lost connection, a damaged table, a file that
+ * cannot be read) an input error naming the source, never the target it was being copied into.
+ */
+async function* fromSource(rows: AsyncIterable<TableRow>, source: string): AsyncIterable<TableRow> {
+  try {
+    yield* rows;
+  } catch (error) {
+    if (error instanceof InputRejected) throw error;
+    throw new InputRejected(
+      storeError(
+        source,
+        `cannot be read: ${(error as Error).message ?? String(error)}`,
+        'nothing was copied; check that the source is a hyperpod-cmk history (or a dump of one) and that it can be read, then run the command again',
+      ),
+    );
+  }
+}
+
 async function copyInto(io: Io, source: AsyncIterable<TableRow>, target: HistoryStore) {
   try {
     const copied = await target.importRows(source);
@@ -37,16 +57,6 @@ async function copyInto(io: Io, source: AsyncIterable<TableRow>, target: History
     return 0;
   } finally {
     await target.close();
-  }
-}
-
-async function* lines(text: string): AsyncIterable<string> {
-  let start = 0;
-  while (start < text.length) {
-    const end = text.indexOf('\n', start);
-    const stop = end === -1 ? text.length : end;
-    yield text.slice(start, stop).replace(/\r$/, '');
-    start = stop + 1;
   }
 }
 
@@ -81,8 +91,8 @@ export const historyExportCommand = defineCommand({
         const file = absolute(io, flags.to);
         const parts = [dumpHeader(await source.schemaVersion(), TOOL_VERSION)];
         let scans = 0;
-        for await (const row of source.rows()) {
-          parts.push(dumpLine(row));
+        for await (const row of fromSource(source.rows(), source.location)) {
+          parts.push(dumpLine(row, source.location));
           if (row.table === 'scans') scans++;
         }
         io.writeFile(file, parts);
@@ -90,14 +100,15 @@ export const historyExportCommand = defineCommand({
         return 0;
       }
       const target = historyTarget(io, flags.to);
-      if (target === dbPath(io, flags))
+      const from = dbPath(io, flags);
+      if (from !== undefined && sameHistory(target, from))
         throw inputError({
           code: 'usage.same',
           input: '--to',
           message: 'is the history being exported',
           hint: 'pass another target',
         });
-      return await copyInto(io, source.rows(), await openTarget(target));
+      return await copyInto(io, fromSource(source.rows(), source.location), await openTarget(target));
     } finally {
       await source.close();
     }
@@ -137,29 +148,20 @@ export const historyImportCommand = defineCommand({
         hint: 'pass --db',
       });
     if (isDump(flags.from)) {
-      const file = absolute(io, flags.from);
-      let text: string;
+      // The file is opened (and refused unless a regular file) before the target is created.
+      const { openDumpFile } = await import('../../store/dump-file.js');
+      const dump = await openDumpFile(absolute(io, flags.from), flags.from);
       try {
-        text = io.readFile(file);
-      } catch (error) {
-        throw inputError({
-          code: 'history.dump_unreadable',
-          input: flags.from,
-          message: `cannot be read: ${(error as Error).message}`,
-          hint: 'pass --from a file written by `history export --to FILE.jsonl`',
-        });
-      }
-      const { SCHEMA_VERSION } = await import('../../store/schema.js');
-      const target = await openTarget(targetPath);
-      try {
-        return await copyInto(io, parseDump(flags.from, lines(text), SCHEMA_VERSION), target);
-      } catch (error) {
-        if (error instanceof DumpInvalid) throw inputError(error.detail);
-        throw error;
+        const { SCHEMA_VERSION } = await import('../../store/schema.js');
+        const target = await openTarget(targetPath);
+        const rows = parseDump(flags.from, dump.lines(), SCHEMA_VERSION);
+        return await copyInto(io, fromSource(rows, flags.from), target);
+      } finally {
+        await dump.close();
       }
     }
     const sourceTarget = historyTarget(io, flags.from);
-    if (sourceTarget === targetPath)
+    if (sameHistory(sourceTarget, targetPath))
       throw inputError({
         code: 'usage.same',
         input: '--from',
@@ -168,7 +170,7 @@ export const historyImportCommand = defineCommand({
       });
     const source = await openForReading(io, { db: flags.from });
     try {
-      return await copyInto(io, source.rows(), await openTarget(targetPath));
+      return await copyInto(io, fromSource(source.rows(), source.location), await openTarget(targetPath));
     } finally {
       await source.close();
     }

@@ -1,3 +1,4 @@
+import { scanGroups } from '../../history/rounds.js';
 import { latestRoundIncomplete } from '../../kpi/compliance.js';
 import { roundIncompleteIssue } from '../../kpi/index.js';
 import { parseSince } from '../../kpi/window.js';
@@ -70,16 +71,15 @@ export const historyCommand = defineCommand({
       since = parsed.value;
     }
     const store = await openForReading(io, flags);
-    let scans: Awaited<ReturnType<typeof store.scans>>;
+    let upToNow: Awaited<ReturnType<typeof store.scans>>;
     const path = store.location;
     try {
-      scans = await store.scans({
-        ...(since !== undefined ? { since } : {}),
-        ...(now ? { until: now.getTime() } : {}),
-      });
+      upToNow = await store.scans(now ? { until: now.getTime() } : {});
     } finally {
       await store.close();
     }
+    // The listing is the window; the latest round is judged on all its shards, grouped first.
+    const scans = since === undefined ? upToNow : upToNow.filter((s) => s.at >= since);
     const rows = scans.map((s) => ({
       id: s.id,
       time: s.finishedAt,
@@ -100,7 +100,7 @@ export const historyCommand = defineCommand({
       round: s.shard?.round ?? null,
       shard: s.shard ? shardLabel(s.shard) : null,
     }));
-    const incompleteRound = latestRoundIncomplete(scans);
+    const incompleteRound = latestRoundIncomplete(scanGroups(upToNow));
     const roundIssue = incompleteRound ? roundIncompleteIssue(incompleteRound) : undefined;
     let text: string;
     if (flags.format === 'json')
