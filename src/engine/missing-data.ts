@@ -66,8 +66,14 @@ function fromEvidence(evidence: Record<string, unknown> | undefined): Found {
     }
   };
   visit(evidence, 0);
-  return { gaps, unresolved };
+  // Most evidence holds neither: those share one answer (kept per evidence object, see above).
+  return gaps.length === 0 && unresolved.length === 0 ? NOTHING_FOUND : { gaps, unresolved };
 }
+
+const NOTHING_FOUND: Found = Object.freeze({
+  gaps: Object.freeze([]) as unknown as Gap[],
+  unresolved: Object.freeze([]) as unknown as Unresolved[],
+});
 
 /** The gaps the inventory holds about a resource, its key and its cluster. */
 function gapsAbout(resource: ResourceRef, index: InventoryIndex): Gap[] {
