@@ -55,9 +55,17 @@ class Tallies {
     return this.slots++;
   }
 
+  private lastRuleId: string | undefined;
+  private lastBit = 0;
+
   add(slot: number, finding: Finding): void {
     if (finding.status !== 'FAIL' && finding.status !== 'UNKNOWN') return;
-    const bit = this.bitOf.get(finding.ruleId)!;
+    // Findings come rule by rule: most have the last one's rule id.
+    if (finding.ruleId !== this.lastRuleId) {
+      this.lastRuleId = finding.ruleId;
+      this.lastBit = this.bitOf.get(finding.ruleId)!;
+    }
+    const bit = this.lastBit;
     // A suppressed UNKNOWN is an accepted gap: an exception, as the exit code and summary treat it.
     const set = finding.suppressed ? 2 : finding.status === 'FAIL' ? 0 : 1;
     this.bits[slot * this.stride + set * this.words + (bit >>> 5)]! |= 1 << (bit & 31);
