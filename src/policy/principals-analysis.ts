@@ -1,32 +1,195 @@
 /**
  * Who a key policy lets do what: the principals it names, each with the key actions it grants
  * them once conditions and Deny statements are taken into account.
+ *
+ * An organisation's estate has tens of thousands of keys whose policies say much the same thing
+ * to a few thousand principals, and two rules ask this of every key. So the analysis is lean:
+ * each statement's actions are a bit set over the catalog (shared by content), each principal is
+ * parsed once per evaluation, request contexts are built once per caller, and the results (the
+ * action lists, each principal's access, the list of them) are frozen and shared by every key
+ * that gets the same answer. It answers exactly as `effectiveActions` of evaluate.ts does with
+ * `includeDelegation` for account principals (test/policy/principals-analysis.test.ts compares
+ * them over a corpus of policies).
  */
-import type { PolicyDocument } from '../model/inventory.js';
-import { ADMIN_ACTIONS, ALL_KEY_ACTIONS, USAGE_ACTIONS } from './actions.js';
-import { requestContext, withPrincipalOrganization } from './conditions.js';
-import { allowedPrincipals, effectiveActions } from './evaluate.js';
-import { type Caller, describePrincipal, type PrincipalRef, roleArnOfSession } from './principal.js';
+import type { PolicyDocument, PolicyStatement } from '../model/inventory.js';
+import {
+  ADMIN_ACTIONS,
+  ALL_KEY_ACTIONS,
+  type CatalogMask,
+  catalogMask,
+  toList,
+  USAGE_ACTIONS,
+} from './actions.js';
+import {
+  evaluateConditions,
+  type RequestContext,
+  requestContext,
+  type Tri,
+  triAnd,
+  withPrincipalOrganization,
+} from './conditions.js';
+import { globMatch } from './glob.js';
+import {
+  type Caller,
+  describePrincipal,
+  matchPrincipal,
+  type PrincipalRef,
+  parsePrincipal,
+  roleArnOfSession,
+} from './principal.js';
 
 export interface PrincipalAccess {
-  ref: PrincipalRef;
+  readonly ref: PrincipalRef;
   /** The principal as written, for messages and matching against config patterns. */
-  name: string;
+  readonly name: string;
   /** The account the principal belongs to, when it is an IAM principal or an account. */
-  account: string | undefined;
-  actions: string[];
-  admin: string[];
-  usage: string[];
-  all: boolean;
+  readonly account: string | undefined;
+  readonly actions: readonly string[];
+  readonly admin: readonly string[];
+  readonly usage: readonly string[];
+  readonly all: boolean;
   /** The account root (or bare account id) of the key's own account: delegation to IAM. */
-  ownAccountRoot: boolean;
+  readonly ownAccountRoot: boolean;
   /** The principal belongs to an account other than the key's. */
-  external: boolean;
+  readonly external: boolean;
 }
 
 const ACCOUNT_ID = /^\d{12}$/;
 const ADMIN = new Set<string>(ADMIN_ACTIONS);
 const USAGE = new Set<string>(USAGE_ACTIONS);
+
+/** A principal as parsed, with its name (one object per distinct principal in an evaluation). */
+interface Named {
+  readonly ref: PrincipalRef;
+  readonly name: string;
+}
+
+interface ActionSets {
+  readonly actions: readonly string[];
+  readonly admin: readonly string[];
+  readonly usage: readonly string[];
+  readonly all: boolean;
+}
+
+interface CachedAnalysis {
+  readonly keyArn: string;
+  readonly keyAccount: string;
+  readonly keyOrganizationId: string | null | undefined;
+  readonly accesses: readonly PrincipalAccess[];
+  readonly next: CachedAnalysis | undefined;
+}
+
+/**
+ * What one evaluation learns once and reuses for every key: parsed principals, request contexts,
+ * the shared results, and each policy's analysis. Make one per evaluation (`accessMemo`): nothing
+ * in it outlives the object it is attached to.
+ */
+export interface AccessMemo {
+  readonly principals: Map<string, Map<string, Named>>;
+  readonly contexts: Map<string, RequestContext>;
+  readonly actionSets: Map<number, ActionSets>;
+  readonly accesses: Map<string, { access: PrincipalAccess; id: number }>;
+  readonly accessIds: Map<PrincipalAccess, number>;
+  readonly lists: Map<string, readonly PrincipalAccess[]>;
+  readonly analyses: Map<PolicyDocument, CachedAnalysis>;
+}
+
+export function createAccessMemo(): AccessMemo {
+  return {
+    principals: new Map(),
+    contexts: new Map(),
+    actionSets: new Map(),
+    accesses: new Map(),
+    accessIds: new Map(),
+    lists: new Map(),
+    analyses: new Map(),
+  };
+}
+
+const memos = new WeakMap<object, AccessMemo>();
+
+/** The memo of one evaluation, attached to an object that lives as long as it (the inventory index). */
+export function accessMemo(owner: object): AccessMemo {
+  let memo = memos.get(owner);
+  if (!memo) {
+    memo = createAccessMemo();
+    memos.set(owner, memo);
+  }
+  return memo;
+}
+
+const ANY: Named = Object.freeze({ ref: Object.freeze({ kind: 'any' }) as PrincipalRef, name: '*' });
+
+function named(memo: AccessMemo, value: unknown, type: string): Named {
+  // Only text is memoised; anything else is parsed as it comes (and judged as evaluate.ts judges it).
+  if (typeof value !== 'string') {
+    const ref = parsePrincipal(value as string, type);
+    return { ref, name: describePrincipal(ref) };
+  }
+  let byValue = memo.principals.get(type);
+  if (!byValue) {
+    byValue = new Map();
+    memo.principals.set(type, byValue);
+  }
+  let entry = byValue.get(value);
+  if (!entry) {
+    const ref = Object.freeze(parsePrincipal(value, type));
+    entry = Object.freeze({ ref, name: describePrincipal(ref) });
+    byValue.set(value, entry);
+  }
+  return entry;
+}
+
+/** The principals a statement's Principal (or NotPrincipal) names, in order, as principalsOf reads them. */
+function namedIn(memo: AccessMemo, principal: PolicyStatement['Principal']): readonly Named[] {
+  if (principal === undefined) return [];
+  if (principal === '*') return [ANY];
+  const found: Named[] = [];
+  for (const [type, values] of Object.entries(principal)) {
+    for (const value of toList(values)) found.push(named(memo, value, type));
+  }
+  return found;
+}
+
+/** A statement as the analysis reads it: parsed once per policy. */
+interface ParsedStatement {
+  readonly statement: PolicyStatement;
+  readonly allow: boolean;
+  readonly notPrincipal: readonly Named[] | undefined;
+  readonly principal: readonly Named[];
+  readonly actions: CatalogMask;
+  /** Whether its Resource/NotResource covers the key. */
+  readonly coversKey: boolean;
+}
+
+const statementsOf = (doc: PolicyDocument): readonly PolicyStatement[] =>
+  Array.isArray(doc.Statement) ? doc.Statement : [doc.Statement];
+
+function resourceApplies(statement: PolicyStatement, resource: string): boolean {
+  if (statement.NotResource !== undefined) return !anyGlob(toList(statement.NotResource), resource);
+  if (statement.Resource === undefined) return true;
+  return anyGlob(toList(statement.Resource), resource);
+}
+
+function anyGlob(patterns: readonly string[], value: string): boolean {
+  for (const pattern of patterns) if (globMatch(pattern, value)) return true;
+  return false;
+}
+
+function parseStatements(memo: AccessMemo, policy: PolicyDocument, keyArn: string): ParsedStatement[] {
+  const parsed: ParsedStatement[] = [];
+  for (const statement of statementsOf(policy)) {
+    parsed.push({
+      statement,
+      allow: statement.Effect === 'Allow',
+      notPrincipal: statement.NotPrincipal === undefined ? undefined : namedIn(memo, statement.NotPrincipal),
+      principal: namedIn(memo, statement.Principal),
+      actions: catalogMask(statement),
+      coversKey: resourceApplies(statement, keyArn),
+    });
+  }
+  return parsed;
+}
 
 /**
  * Which accounts are the key's own. A deployed key knows its account. A key in a template does
@@ -34,17 +197,23 @@ const USAGE = new Set<string>(USAGE_ACTIONS);
  * names symbolically (`${AWS::AccountId}`, `data.aws_caller_identity...`), or, when the template
  * writes account ids literally, the account of the roles and users its policy names.
  */
-function ownAccountTest(policy: PolicyDocument, keyAccount: string): (account: string) => boolean {
+function ownAccountTest(
+  statements: readonly ParsedStatement[],
+  keyAccount: string,
+): (account: string) => boolean {
   if (ACCOUNT_ID.test(keyAccount)) return (account) => account === keyAccount;
   const named = new Set<string>();
-  for (const { ref } of allowedPrincipals(policy)) {
-    if ((ref.kind === 'iam' || ref.kind === 'assumed-role') && ACCOUNT_ID.test(ref.account))
-      named.add(ref.account);
+  for (const parsed of statements) {
+    if (!parsed.allow) continue;
+    for (const { ref } of parsed.principal) {
+      if ((ref.kind === 'iam' || ref.kind === 'assumed-role') && ACCOUNT_ID.test(ref.account))
+        named.add(ref.account);
+    }
   }
   return (account) => account === keyAccount || !ACCOUNT_ID.test(account) || named.has(account);
 }
 
-function callerFor(ref: PrincipalRef, keyAccount: string): Caller | undefined {
+function callerFor(ref: PrincipalRef, keyAccount: string): Caller {
   switch (ref.kind) {
     case 'iam':
       return { kind: 'iam', arn: ref.arn, account: ref.account };
@@ -64,74 +233,226 @@ function callerFor(ref: PrincipalRef, keyAccount: string): Caller | undefined {
   }
 }
 
-const analysed = new WeakMap<PolicyDocument, Map<string, PrincipalAccess[]>>();
+const EMPTY_CONTEXT_KEY = '\u0000';
 
-/** Memoized per policy object and key: several rules ask the same question of the same key. */
+/** The request context of a caller: what KMS knows of the principal (built once per caller and organization). */
+function contextFor(
+  memo: AccessMemo,
+  ref: PrincipalRef,
+  caller: Caller,
+  own: boolean,
+  keyOrganizationId: string | null | undefined,
+): RequestContext {
+  const known = caller.kind === 'iam' && ref.kind !== 'any';
+  // For a role session, aws:PrincipalArn is the role's ARN.
+  const principalArn = known ? (roleArnOfSession(caller.arn) ?? caller.arn) : '';
+  const account = known ? caller.account : '';
+  // A principal of the key's own account is in the key account's organization.
+  const organization = known && own ? keyOrganizationId : undefined;
+  const cacheKey = known
+    ? `${principalArn}\u0000${account}\u0000${organization === undefined ? '?' : organization === null ? '-' : `=${organization}`}`
+    : EMPTY_CONTEXT_KEY;
+  let context = memo.contexts.get(cacheKey);
+  if (!context) {
+    const base = requestContext(
+      known
+        ? { 'aws:PrincipalArn': principalArn, 'aws:PrincipalAccount': account, 'kms:CallerAccount': account }
+        : {},
+    );
+    context = withPrincipalOrganization(base, organization);
+    memo.contexts.set(cacheKey, context);
+  }
+  return context;
+}
+
+/** What the caller may do with the key, as `effectiveActions` answers it: a bit set over the catalog. */
+function grantedMask(
+  statements: readonly ParsedStatement[],
+  caller: Caller,
+  includeDelegation: boolean,
+  context: () => RequestContext,
+): { low: number; high: number } {
+  let allowLow = 0;
+  let allowHigh = 0;
+  let denyLow = 0;
+  let denyHigh = 0;
+  for (const parsed of statements) {
+    let direct: Tri;
+    let delegated = false;
+    if (parsed.notPrincipal !== undefined) {
+      // NotPrincipal applies to everyone it does not name (see principalFit in evaluate.ts).
+      let exempt = false;
+      let named = false;
+      for (const { ref } of parsed.notPrincipal) {
+        const match = matchPrincipal(ref, caller);
+        if (match === 'delegated') exempt = true;
+        else if (match === 'match' || match === 'maybe') named = true;
+      }
+      direct = exempt ? 'no' : named ? 'maybe' : 'yes';
+    } else {
+      let match = false;
+      let maybe = false;
+      for (const { ref } of parsed.principal) {
+        const fit = matchPrincipal(ref, caller);
+        if (fit === 'match') match = true;
+        else if (fit === 'maybe') maybe = true;
+        else if (fit === 'delegated') delegated = true;
+      }
+      direct = match ? 'yes' : maybe ? 'maybe' : 'no';
+    }
+    // Through the account root a statement surely applies, but an Allow that way counts only with
+    // includeDelegation; by name, as surely as the name fits.
+    const viaAccount = direct !== 'yes' && delegated && (!parsed.allow || includeDelegation);
+    const principal: Tri = viaAccount ? 'yes' : direct;
+    if (principal === 'no' || !parsed.coversKey) continue;
+    const condition = parsed.statement.Condition;
+    const applies =
+      condition === undefined ? principal : triAnd(evaluateConditions(condition, context()), principal);
+    if (applies === 'no') continue;
+    if (parsed.allow) {
+      allowLow |= parsed.actions.low;
+      allowHigh |= parsed.actions.high;
+    } else if (applies === 'yes') {
+      denyLow |= parsed.actions.low;
+      denyHigh |= parsed.actions.high;
+    }
+  }
+  return { low: allowLow & ~denyLow, high: allowHigh & ~denyHigh };
+}
+
+/** A bit set over the catalog as one number (the catalog has fewer than 53 actions). */
+const maskKey = (low: number, high: number): number => (high >>> 0) * 2 ** 32 + (low >>> 0);
+
+function actionSets(memo: AccessMemo, cacheKey: number, low: number, high: number): ActionSets {
+  let sets = memo.actionSets.get(cacheKey);
+  if (!sets) {
+    const actions: string[] = [];
+    for (let i = 0; i < ALL_KEY_ACTIONS.length; i++) {
+      const bit = i < 32 ? (low >>> i) & 1 : (high >>> (i - 32)) & 1;
+      if (bit) actions.push(ALL_KEY_ACTIONS[i]!);
+    }
+    sets = Object.freeze({
+      actions: Object.freeze(actions),
+      admin: Object.freeze(actions.filter((action) => ADMIN.has(action))),
+      usage: Object.freeze(actions.filter((action) => USAGE.has(action))),
+      all: actions.length === ALL_KEY_ACTIONS.length,
+    });
+    memo.actionSets.set(cacheKey, sets);
+  }
+  return sets;
+}
+
+/** One principal's access, shared by every key whose policy gives that principal the same. */
+function sharedAccess(
+  memo: AccessMemo,
+  principal: Named,
+  actionsKey: number,
+  sets: ActionSets,
+  ownAccountRoot: boolean,
+  external: boolean,
+): PrincipalAccess {
+  const { ref, name } = principal;
+  // The principal's name and kind determine its parsed form; the rest is what the key grants it.
+  const cacheKey = `${actionsKey}\u0000${ownAccountRoot ? 1 : 0}${external ? 1 : 0}\u0000${ref.kind}\u0000${name}`;
+  let entry = memo.accesses.get(cacheKey);
+  if (!entry) {
+    const account =
+      ref.kind === 'iam' || ref.kind === 'assumed-role' || ref.kind === 'account' ? ref.account : undefined;
+    const access: PrincipalAccess = Object.freeze({
+      ref,
+      name,
+      account,
+      actions: sets.actions,
+      admin: sets.admin,
+      usage: sets.usage,
+      all: sets.all,
+      ownAccountRoot,
+      external,
+    });
+    entry = { access, id: memo.accesses.size };
+    memo.accesses.set(cacheKey, entry);
+    memo.accessIds.set(access, entry.id);
+  }
+  return entry.access;
+}
+
+/**
+ * Every principal an Allow statement names (NotPrincipal counts as `*`), each once with what the
+ * policy lets it do with the key. Memoised per policy object and key in `memo`: several rules ask
+ * the same question of the same key. Without a memo, nothing is kept.
+ */
 export function principalAccess(
   policy: PolicyDocument,
   keyArn: string,
   keyAccount: string,
   /** The organization of the key's account (its principals' aws:PrincipalOrgID), when known. */
   keyOrganizationId?: string | null,
-): PrincipalAccess[] {
-  let byKey = analysed.get(policy);
-  if (!byKey) {
-    byKey = new Map();
-    analysed.set(policy, byKey);
+  memo?: AccessMemo,
+): readonly PrincipalAccess[] {
+  if (!memo) return analysePrincipals(createAccessMemo(), policy, keyArn, keyAccount, keyOrganizationId);
+  const first = memo.analyses.get(policy);
+  for (let cached = first; cached; cached = cached.next) {
+    if (
+      cached.keyArn === keyArn &&
+      cached.keyAccount === keyAccount &&
+      cached.keyOrganizationId === keyOrganizationId
+    )
+      return cached.accesses;
   }
-  const cacheKey = `${keyArn}|${keyAccount}|${keyOrganizationId}`;
-  let result = byKey.get(cacheKey);
-  if (!result) {
-    result = analysePrincipals(policy, keyArn, keyAccount, keyOrganizationId);
-    byKey.set(cacheKey, result);
-  }
-  return result;
+  const accesses = analysePrincipals(memo, policy, keyArn, keyAccount, keyOrganizationId);
+  memo.analyses.set(policy, { keyArn, keyAccount, keyOrganizationId, accesses, next: first });
+  return accesses;
 }
 
 function analysePrincipals(
+  memo: AccessMemo,
   policy: PolicyDocument,
   keyArn: string,
   keyAccount: string,
   keyOrganizationId: string | null | undefined,
-): PrincipalAccess[] {
-  const seen = new Map<string, PrincipalAccess>();
-  const isOwn = ownAccountTest(policy, keyAccount);
-  for (const { ref } of allowedPrincipals(policy)) {
-    const name = describePrincipal(ref);
-    if (seen.has(name)) continue;
+): readonly PrincipalAccess[] {
+  const statements = parseStatements(memo, policy, keyArn);
+  const isOwn = ownAccountTest(statements, keyAccount);
+  const seen = new Set<string>();
+  const found: PrincipalAccess[] = [];
+  const visit = (principal: Named) => {
+    const { ref, name } = principal;
+    if (seen.has(name)) return;
+    seen.add(name);
     const caller = callerFor(ref, keyAccount);
-    if (!caller) continue;
-    const base = requestContext(
-      caller.kind === 'iam' && ref.kind !== 'any'
-        ? {
-            // For a role session, aws:PrincipalArn is the role's ARN.
-            'aws:PrincipalArn': roleArnOfSession(caller.arn) ?? caller.arn,
-            'aws:PrincipalAccount': caller.account,
-            'kms:CallerAccount': caller.account,
-          }
-        : {},
+    const own = caller.kind === 'iam' && isOwn(caller.account);
+    let context: RequestContext | undefined;
+    const mask = grantedMask(
+      statements,
+      caller,
+      ref.kind === 'account',
+      () => (context ??= contextFor(memo, ref, caller, own, keyOrganizationId)),
     );
-    // A principal of the key's own account is in the key account's organization.
-    const context =
-      caller.kind === 'iam' && ref.kind !== 'any' && isOwn(caller.account)
-        ? withPrincipalOrganization(base, keyOrganizationId)
-        : base;
-    const actions = effectiveActions(policy, caller, keyArn, context, {
-      includeDelegation: ref.kind === 'account',
-    }).map((grant) => grant.action);
     const account =
       ref.kind === 'iam' || ref.kind === 'assumed-role' || ref.kind === 'account' ? ref.account : undefined;
-    seen.set(name, {
-      ref,
-      name,
-      account,
-      actions,
-      admin: actions.filter((action) => ADMIN.has(action)),
-      usage: actions.filter((action) => USAGE.has(action)),
-      all: actions.length === ALL_KEY_ACTIONS.length,
-      ownAccountRoot: ref.kind === 'account' && isOwn(ref.account),
-      external: account !== undefined && !isOwn(account),
-    });
+    const actionsKey = maskKey(mask.low, mask.high);
+    found.push(
+      sharedAccess(
+        memo,
+        principal,
+        actionsKey,
+        actionSets(memo, actionsKey, mask.low, mask.high),
+        ref.kind === 'account' && isOwn(ref.account),
+        account !== undefined && !isOwn(account),
+      ),
+    );
+  };
+  for (const parsed of statements) {
+    if (!parsed.allow) continue;
+    if (parsed.notPrincipal !== undefined) visit(ANY);
+    for (const principal of parsed.principal) visit(principal);
   }
-  return [...seen.values()];
+  let listKey = '';
+  for (const access of found) listKey += `${memo.accessIds.get(access)},`;
+  let list = memo.lists.get(listKey);
+  if (!list) {
+    list = Object.freeze(found);
+    memo.lists.set(listKey, list);
+  }
+  return list;
 }

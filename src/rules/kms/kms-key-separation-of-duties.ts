@@ -1,6 +1,6 @@
 import { matchesAny } from '../../policy/glob.js';
 import { organizationOf } from '../../policy/organization.js';
-import { principalAccess } from '../../policy/principals-analysis.js';
+import { accessMemo, principalAccess } from '../../policy/principals-analysis.js';
 import { defineRule } from '../define-rule.js';
 import { eachKey, KEY_COMMON_MESSAGES, withKeyPolicy } from '../iteration.js';
 import { keyLabel } from '../key-references.js';
@@ -45,6 +45,7 @@ export default defineRule({
   },
   *check(context) {
     const { keyAdmins } = context.config;
+    const memo = accessMemo(context.index);
     yield* eachKey(context, (key) =>
       withKeyPolicy(context, key, (policy) => {
         const resource = keyResource(key);
@@ -54,6 +55,7 @@ export default defineRule({
           key.arn,
           key.account,
           organizationOf(context.inventory.accounts, key.account, context.config.organizationId),
+          memo,
         ).filter((access) => !access.ownAccountRoot);
         const mixed = accesses.filter((access) => access.admin.length > 0 && access.usage.length > 0);
         if (mixed.length > 0) {
