@@ -92,6 +92,8 @@ export interface AccessMemo {
   readonly accessIds: Map<PrincipalAccess, number>;
   readonly lists: Map<string, readonly PrincipalAccess[]>;
   readonly analyses: Map<PolicyDocument, CachedAnalysis>;
+  /** Condition blocks by content, judged once per request context. */
+  readonly conditions: Map<RequestContext, Map<string, Tri>>;
 }
 
 export function createAccessMemo(): AccessMemo {
@@ -103,6 +105,7 @@ export function createAccessMemo(): AccessMemo {
     accessIds: new Map(),
     lists: new Map(),
     analyses: new Map(),
+    conditions: new Map(),
   };
 }
 
@@ -265,8 +268,62 @@ function contextFor(
   return context;
 }
 
+/**
+ * A condition block's content as text that no other content shares (every name and value is
+ * length-prefixed), or undefined for a block with anything but text, numbers and booleans, or
+ * with inherited properties: those are judged each time.
+ */
+export function conditionContentKey(condition: Readonly<Record<string, unknown>>): string | undefined {
+  let text = '';
+  for (const operator in condition) {
+    if (!Object.hasOwn(condition, operator)) return undefined;
+    const keys = condition[operator];
+    if (typeof keys !== 'object' || keys === null || Array.isArray(keys)) return undefined;
+    text += `${operator.length}:${operator}{`;
+    for (const key in keys) {
+      if (!Object.hasOwn(keys, key)) return undefined;
+      const value = (keys as Record<string, unknown>)[key];
+      text += `${key.length}:${key}=`;
+      if (typeof value === 'string') text += `s${value.length}:${value}`;
+      else if (typeof value === 'boolean' || typeof value === 'number') text += `${typeof value}:${value};`;
+      else if (Array.isArray(value)) {
+        text += `a${value.length}[`;
+        for (const item of value) {
+          if (typeof item !== 'string') return undefined;
+          text += `${item.length}:${item}`;
+        }
+        text += ']';
+      } else return undefined;
+    }
+    text += '}';
+  }
+  return text;
+}
+
+/** `evaluateConditions`, memoised by the block's content and the context (both fixed in an evaluation). */
+function conditionsHold(
+  memo: AccessMemo,
+  condition: Record<string, Record<string, unknown>>,
+  context: RequestContext,
+): Tri {
+  const cacheKey = conditionContentKey(condition);
+  if (cacheKey === undefined) return evaluateConditions(condition, context);
+  let byContent = memo.conditions.get(context);
+  if (!byContent) {
+    byContent = new Map();
+    memo.conditions.set(context, byContent);
+  }
+  let result = byContent.get(cacheKey);
+  if (result === undefined) {
+    result = evaluateConditions(condition, context);
+    byContent.set(cacheKey, result);
+  }
+  return result;
+}
+
 /** What the caller may do with the key, as `effectiveActions` answers it: a bit set over the catalog. */
 function grantedMask(
+  memo: AccessMemo,
   statements: readonly ParsedStatement[],
   caller: Caller,
   includeDelegation: boolean,
@@ -307,7 +364,7 @@ function grantedMask(
     if (principal === 'no' || !parsed.coversKey) continue;
     const condition = parsed.statement.Condition;
     const applies =
-      condition === undefined ? principal : triAnd(evaluateConditions(condition, context()), principal);
+      condition === undefined ? principal : triAnd(conditionsHold(memo, condition, context()), principal);
     if (applies === 'no') continue;
     if (parsed.allow) {
       allowLow |= parsed.actions.low;
@@ -423,6 +480,7 @@ function analysePrincipals(
     const own = caller.kind === 'iam' && isOwn(caller.account);
     let context: RequestContext | undefined;
     const mask = grantedMask(
+      memo,
       statements,
       caller,
       ref.kind === 'account',

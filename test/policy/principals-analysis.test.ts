@@ -4,7 +4,11 @@ import { ADMIN_ACTIONS, ALL_KEY_ACTIONS, USAGE_ACTIONS } from '../../src/policy/
 import { requestContext, withPrincipalOrganization } from '../../src/policy/conditions.js';
 import { allowedPrincipals, effectiveActions } from '../../src/policy/evaluate.js';
 import { type Caller, describePrincipal, roleArnOfSession } from '../../src/policy/principal.js';
-import { createAccessMemo, principalAccess } from '../../src/policy/principals-analysis.js';
+import {
+  conditionContentKey,
+  createAccessMemo,
+  principalAccess,
+} from '../../src/policy/principals-analysis.js';
 
 const A = '111122223333';
 const B = '444455556666';
@@ -318,6 +322,8 @@ describe('principalAccess agrees with effectiveActions', () => {
     { ArnLike: { 'aws:PrincipalArn': `arn:aws:iam::${A}:role/*` } },
     { StringNotEquals: { 'aws:PrincipalAccount': B } },
     { Bool: { 'aws:SecureTransport': 'false' } },
+    { StringEquals: { 'kms:CallerAccount': [A, B] }, ArnEquals: { 'aws:PrincipalArn': [EXEC, ADMIN] } },
+    { StringNotEquals: { 'aws:PrincipalOrgID': ['o-a1b2c3d4e5'] } },
   ];
   const resources: Partial<PolicyStatement>[] = [
     { Resource: '*' },
@@ -385,5 +391,38 @@ describe('principalAccess agrees with effectiveActions', () => {
     expect(Object.isFrozen(first) && Object.isFrozen(first[0]) && Object.isFrozen(first[0]!.actions)).toBe(
       true,
     );
+  });
+});
+
+describe('conditionContentKey', () => {
+  it('gives different contents different keys, whatever characters they hold', () => {
+    const blocks: Record<string, Record<string, unknown>>[] = [
+      { StringEquals: { a: ['b', 'c'] } },
+      { StringEquals: { a: 'b1:c' } },
+      { StringEquals: { a: ['b1:c'] } },
+      { StringEquals: { a: 'b' } },
+      { StringEquals: { a: ['b'] } },
+      { StringEquals: { a: true } },
+      { StringEquals: { a: 'true' } },
+      { StringEquals: { a: 1 } },
+      { StringEquals: { a: '1' } },
+      { StringEquals: { a: 'b', c: 'd' } },
+      { StringEquals: { a: 'b' }, StringLike: { c: 'd' } },
+      { 'StringEquals{1:a=s1:b}': {} },
+      { StringEquals: {} },
+      {},
+    ];
+    const keys = blocks.map((block) => conditionContentKey(block));
+    expect(keys.every((key) => typeof key === 'string')).toBe(true);
+    expect(new Set(keys).size).toBe(blocks.length);
+    expect(conditionContentKey({ StringEquals: { a: 'b' } })).toBe(keys[3]);
+  });
+
+  it('leaves blocks with other values to be judged each time', () => {
+    expect(conditionContentKey({ StringEquals: { a: null } })).toBeUndefined();
+    expect(conditionContentKey({ StringEquals: { a: [1] } })).toBeUndefined();
+    expect(conditionContentKey({ StringEquals: { a: { b: 'c' } } })).toBeUndefined();
+    expect(conditionContentKey({ StringEquals: 'a' })).toBeUndefined();
+    expect(conditionContentKey(Object.create({ StringEquals: { a: 'b' } }))).toBeUndefined();
   });
 });
