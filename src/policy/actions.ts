@@ -154,8 +154,9 @@ export interface CatalogMask {
   readonly high: number;
 }
 
-// A bit set of one number pair, and (in principals-analysis.ts) of one exact double: 53 bits.
-if (ALL_KEY_ACTIONS.length > 53) throw new Error('the KMS action catalog outgrew CatalogMask');
+// A bit set of one number pair; principals-analysis.ts also keys memos on it as one exact double
+// with two more bits (53 in all).
+if (ALL_KEY_ACTIONS.length > 51) throw new Error('the KMS action catalog outgrew CatalogMask');
 
 /**
  * The masks by list content, as a trie over the list's entries (no key is built: this is asked of

@@ -88,7 +88,8 @@ export interface AccessMemo {
   readonly principals: Map<string, Map<string, Named>>;
   readonly contexts: Map<string, RequestContext>;
   readonly actionSets: Map<number, ActionSets>;
-  readonly accesses: Map<string, { access: PrincipalAccess; id: number }>;
+  /** By principal, then by what the key grants it (see sharedAccess). */
+  readonly accesses: Map<Named, Map<number, PrincipalAccess>>;
   readonly accessIds: Map<PrincipalAccess, number>;
   readonly lists: Map<string, readonly PrincipalAccess[]>;
   readonly analyses: Map<PolicyDocument, CachedAnalysis>;
@@ -377,7 +378,7 @@ function grantedMask(
   return { low: allowLow & ~denyLow, high: allowHigh & ~denyHigh };
 }
 
-/** A bit set over the catalog as one number (the catalog has fewer than 53 actions). */
+/** A bit set over the catalog as one number (exact: the catalog has at most 51 actions, see actions.ts). */
 const maskKey = (low: number, high: number): number => (high >>> 0) * 2 ** 32 + (low >>> 0);
 
 function actionSets(memo: AccessMemo, cacheKey: number, low: number, high: number): ActionSets {
@@ -409,13 +410,18 @@ function sharedAccess(
   external: boolean,
 ): PrincipalAccess {
   const { ref, name } = principal;
-  // The principal's name and kind determine its parsed form; the rest is what the key grants it.
-  const cacheKey = `${actionsKey}\u0000${ownAccountRoot ? 1 : 0}${external ? 1 : 0}\u0000${ref.kind}\u0000${name}`;
-  let entry = memo.accesses.get(cacheKey);
-  if (!entry) {
+  let byGrant = memo.accesses.get(principal);
+  if (!byGrant) {
+    byGrant = new Map();
+    memo.accesses.set(principal, byGrant);
+  }
+  // Exact: the actions' bit set has at most 51 bits.
+  const cacheKey = actionsKey * 4 + (ownAccountRoot ? 2 : 0) + (external ? 1 : 0);
+  let access = byGrant.get(cacheKey);
+  if (!access) {
     const account =
       ref.kind === 'iam' || ref.kind === 'assumed-role' || ref.kind === 'account' ? ref.account : undefined;
-    const access: PrincipalAccess = Object.freeze({
+    access = Object.freeze({
       ref,
       name,
       account,
@@ -426,11 +432,10 @@ function sharedAccess(
       ownAccountRoot,
       external,
     });
-    entry = { access, id: memo.accesses.size };
-    memo.accesses.set(cacheKey, entry);
-    memo.accessIds.set(access, entry.id);
+    byGrant.set(cacheKey, access);
+    memo.accessIds.set(access, memo.accessIds.size);
   }
-  return entry.access;
+  return access;
 }
 
 /**
