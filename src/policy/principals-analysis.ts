@@ -92,7 +92,11 @@ export interface AccessMemo {
   readonly accesses: Map<Named, Map<number, PrincipalAccess>>;
   readonly accessIds: Map<PrincipalAccess, number>;
   readonly lists: Map<string, readonly PrincipalAccess[]>;
-  readonly analyses: Map<PolicyDocument, CachedAnalysis>;
+  /**
+   * Each policy's analysis: one entry for the usual policy of one key, a map by key ARN once a
+   * second key shares the policy object (IaC may give one document to thousands of keys).
+   */
+  readonly analyses: Map<PolicyDocument, CachedAnalysis | Map<string, CachedAnalysis>>;
   /** Condition blocks by content, judged once per request context. */
   readonly conditions: Map<RequestContext, Map<string, Tri>>;
 }
@@ -301,6 +305,8 @@ export function conditionContentKey(condition: Readonly<Record<string, unknown>>
   return text;
 }
 
+const MAX_CONDITION_KEY = 4096;
+
 /** `evaluateConditions`, memoised by the block's content and the context (both fixed in an evaluation). */
 function conditionsHold(
   memo: AccessMemo,
@@ -308,7 +314,9 @@ function conditionsHold(
   context: RequestContext,
 ): Tri {
   const cacheKey = conditionContentKey(condition);
-  if (cacheKey === undefined) return evaluateConditions(condition, context);
+  // A block too large to be a common one is judged each time rather than kept as text.
+  if (cacheKey === undefined || cacheKey.length > MAX_CONDITION_KEY)
+    return evaluateConditions(condition, context);
   let byContent = memo.conditions.get(context);
   if (!byContent) {
     byContent = new Map();
@@ -452,17 +460,26 @@ export function principalAccess(
   memo?: AccessMemo,
 ): readonly PrincipalAccess[] {
   if (!memo) return analysePrincipals(createAccessMemo(), policy, keyArn, keyAccount, keyOrganizationId);
-  const first = memo.analyses.get(policy);
+  const held = memo.analyses.get(policy);
+  // The chain holds the analyses of one key ARN under other accounts or organizations: a handful.
+  const first = held instanceof Map ? held.get(keyArn) : held?.keyArn === keyArn ? held : undefined;
   for (let cached = first; cached; cached = cached.next) {
-    if (
-      cached.keyArn === keyArn &&
-      cached.keyAccount === keyAccount &&
-      cached.keyOrganizationId === keyOrganizationId
-    )
+    if (cached.keyAccount === keyAccount && cached.keyOrganizationId === keyOrganizationId)
       return cached.accesses;
   }
   const accesses = analysePrincipals(memo, policy, keyArn, keyAccount, keyOrganizationId);
-  memo.analyses.set(policy, { keyArn, keyAccount, keyOrganizationId, accesses, next: first });
+  const entry: CachedAnalysis = { keyArn, keyAccount, keyOrganizationId, accesses, next: first };
+  if (held === undefined || (!(held instanceof Map) && held.keyArn === keyArn))
+    memo.analyses.set(policy, entry);
+  else if (held instanceof Map) held.set(keyArn, entry);
+  else
+    memo.analyses.set(
+      policy,
+      new Map([
+        [held.keyArn, held],
+        [keyArn, entry],
+      ]),
+    );
   return accesses;
 }
 

@@ -426,3 +426,34 @@ describe('conditionContentKey', () => {
     expect(conditionContentKey(Object.create({ StringEquals: { a: 'b' } }))).toBeUndefined();
   });
 });
+
+describe('principalAccess memo with one policy object for many keys', () => {
+  it('answers each key, account and organization for itself', () => {
+    const memo = createAccessMemo();
+    const doc = policy(
+      stmt({ AWS: EXEC }, 'kms:Decrypt', {
+        Condition: { StringEquals: { 'aws:PrincipalOrgID': 'o-a1b2c3d4e5' } },
+      }),
+      stmt({ AWS: `arn:aws:iam::${A}:root` }, 'kms:*', { Resource: KEY }),
+    );
+    const asks: [string, string, string | null | undefined][] = [
+      [KEY, A, 'o-a1b2c3d4e5'],
+      [`${KEY}2`, A, 'o-a1b2c3d4e5'],
+      [KEY, A, null],
+      [`${KEY}3`, 'unknown', undefined],
+      [`${KEY}2`, B, 'o-a1b2c3d4e5'],
+      [KEY, A, 'o-a1b2c3d4e5'],
+      ...Array.from(
+        { length: 200 },
+        (_, i) => [`${KEY}-${i}`, A, 'o-a1b2c3d4e5'] as [string, string, string],
+      ),
+    ];
+    for (const [keyArn, keyAccount, org] of asks)
+      expect(principalAccess(doc, keyArn, keyAccount, org, memo), `${keyArn} ${keyAccount} ${org}`).toEqual(
+        principalAccess(doc, keyArn, keyAccount, org),
+      );
+    // The root statement names KEY only: another key's root gets nothing from it.
+    expect(principalAccess(doc, `${KEY}2`, A, null, memo).find((a) => a.ownAccountRoot)?.actions).toEqual([]);
+    expect(principalAccess(doc, KEY, A, null, memo).find((a) => a.ownAccountRoot)?.all).toBe(true);
+  });
+});
