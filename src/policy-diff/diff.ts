@@ -247,7 +247,7 @@ function administration(input: PolicyDiffInput): AdministrationCheck {
     );
   const before = admins(input.before);
   const after = admins(input.after);
-  const policyChangers = (map: Map<string, string[]>) =>
+  const policyChangers = (map: Map<string, readonly string[]>) =>
     [...map.entries()]
       .filter(([, actions]) => actions.includes('kms:PutKeyPolicy'))
       .map(([name]) => name)

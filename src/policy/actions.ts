@@ -87,11 +87,16 @@ function coverageOf(statement: ActionBlock): Map<string, boolean> {
   return answers;
 }
 
-/** What an Action/NotAction list covers depends on its content alone: the key the memos share. */
+/**
+ * What an Action/NotAction list covers depends on its content alone: the key the memos share. A
+ * single pattern and a list are written apart, and a list as JSON, so that no two different lists
+ * share a key (a pattern may itself hold any character, a separator included).
+ */
 function contentKey(statement: ActionBlock): string {
   const negated = statement.NotAction !== undefined;
-  const patterns = toList(negated ? statement.NotAction : statement.Action);
-  return `${negated ? '!' : ''}${patterns.join('\u0000')}`;
+  const patterns = negated ? statement.NotAction : statement.Action;
+  if (typeof patterns === 'string') return `${negated ? '!' : '='}${patterns}`;
+  return `${negated ? '!' : '='}${JSON.stringify(toList(patterns))}`;
 }
 
 function sharedCoverage(statement: ActionBlock): Map<string, boolean> {
@@ -141,6 +146,74 @@ export function catalogCoverage(statement: ActionBlock): readonly boolean[] {
     catalogByStatement.set(statement, covered);
   }
   return covered;
+}
+
+/** The actions of `ALL_KEY_ACTIONS` a statement covers, as a bit set: bit i of `low` (i < 32) or of `high` (i - 32). */
+export interface CatalogMask {
+  readonly low: number;
+  readonly high: number;
+}
+
+// A bit set of one number pair; principals-analysis.ts also keys memos on it as one exact double
+// with two more bits (53 in all).
+if (ALL_KEY_ACTIONS.length > 51) throw new Error('the KMS action catalog outgrew CatalogMask');
+
+/**
+ * The masks by list content, as a trie over the list's entries (no key is built: this is asked of
+ * every statement of every key policy), one for Action and one for NotAction.
+ */
+interface MaskNode {
+  mask?: CatalogMask;
+  /** The node of the list as a single string rather than a list of one. */
+  single?: CatalogMask;
+  next?: Map<unknown, MaskNode>;
+}
+const MAX_MASK_NODES = 10_000;
+let maskNodes = 0;
+let maskRoots: { action: MaskNode; notAction: MaskNode } = { action: {}, notAction: {} };
+
+function child(node: MaskNode, entry: unknown): MaskNode {
+  node.next ??= new Map();
+  let next = node.next.get(entry);
+  if (!next) {
+    next = {};
+    node.next.set(entry, next);
+    maskNodes++;
+  }
+  return next;
+}
+
+function computeMask(statement: ActionBlock): CatalogMask {
+  let low = 0;
+  let high = 0;
+  for (let i = 0; i < ALL_KEY_ACTIONS.length; i++) {
+    if (!statementCoversAction(statement, ALL_KEY_ACTIONS[i]!)) continue;
+    if (i < 32) low |= 1 << i;
+    else high |= 1 << (i - 32);
+  }
+  return Object.freeze({ low, high });
+}
+
+/**
+ * `catalogCoverage` as a bit set, memoized by the list's content only (nothing is kept per
+ * statement object), for code that combines the coverage of many statements.
+ */
+export function catalogMask(statement: ActionBlock): CatalogMask {
+  if (maskNodes > MAX_MASK_NODES) {
+    maskRoots = { action: {}, notAction: {} };
+    maskNodes = 0;
+  }
+  const negated = statement.NotAction !== undefined;
+  const patterns = negated ? statement.NotAction : statement.Action;
+  let node = negated ? maskRoots.notAction : maskRoots.action;
+  if (typeof patterns === 'string') {
+    node = child(node, patterns);
+    node.single ??= computeMask(statement);
+    return node.single;
+  }
+  for (const pattern of toList(patterns)) node = child(node, pattern);
+  node.mask ??= computeMask(statement);
+  return node.mask;
 }
 
 /** The catalog actions a statement covers. */

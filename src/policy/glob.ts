@@ -54,24 +54,25 @@ function matchGlob(pattern: string, value: string, work?: GlobWork): boolean {
 export function globMatch(
   pattern: string,
   value: string,
-  options: { ignoreCase?: boolean; work?: GlobWork } = {},
+  options?: { ignoreCase?: boolean; work?: GlobWork },
 ): boolean {
   if (pattern === '*') return true;
-  if (options.ignoreCase) {
+  if (options?.ignoreCase) {
     pattern = pattern.toLowerCase();
     value = value.toLowerCase();
   }
   if (!hasWildcard(pattern)) return pattern === value;
-  return matchGlob(pattern, value, options.work);
+  return matchGlob(pattern, value, options?.work);
 }
 
 /** Matches `value` against a list of glob patterns (exact strings match themselves). */
 export function matchesAny(
   value: string,
   patterns: readonly string[],
-  options: { ignoreCase?: boolean } = {},
+  options?: { ignoreCase?: boolean },
 ): boolean {
-  return patterns.some((pattern) => globMatch(pattern, value, options));
+  for (const pattern of patterns) if (globMatch(pattern, value, options)) return true;
+  return false;
 }
 
 /**

@@ -129,8 +129,35 @@ const SYMBOLIC_ACCOUNT = '${AWS::AccountId}';
 export const sameAccount = (a: string, b: string): boolean =>
   a === b || a === SYMBOLIC_ACCOUNT || b === SYMBOLIC_ACCOUNT;
 
+/** Whether two strings are equal ignoring case, without building lower-cased copies when both are ASCII. */
+function equalsIgnoreCase(a: string, b: string): boolean {
+  if (a === b) return true;
+  let ascii = true;
+  if (a.length === b.length) {
+    for (let i = 0; i < a.length; i++) {
+      let x = a.charCodeAt(i);
+      let y = b.charCodeAt(i);
+      if (x > 127 || y > 127) {
+        ascii = false;
+        break;
+      }
+      if (x === y) continue;
+      if (x >= 65 && x <= 90) x += 32;
+      if (y >= 65 && y <= 90) y += 32;
+      if (x !== y) return false;
+    }
+    if (ascii) return true;
+  } else {
+    // Strings of different lengths can lower-case alike only through characters beyond ASCII.
+    for (let i = 0; i < a.length && ascii; i++) if (a.charCodeAt(i) > 127) ascii = false;
+    for (let i = 0; i < b.length && ascii; i++) if (b.charCodeAt(i) > 127) ascii = false;
+    if (ascii) return false;
+  }
+  return a.toLowerCase() === b.toLowerCase();
+}
+
 export function sameIamArn(a: string, b: string): boolean {
-  if (a.toLowerCase() === b.toLowerCase()) return true;
+  if (equalsIgnoreCase(a, b)) return true;
   // IaC may write the account or partition symbolically on one side only.
   if (!a.includes('${') && !b.includes('${')) return false;
   const x = IAM_ARN.exec(a);

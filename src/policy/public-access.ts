@@ -30,7 +30,7 @@
  * aws:PrincipalOrgPaths, aws:SourceOrgID, aws:SourceOrgPaths, aws:PrincipalServiceName.
  */
 import type { PolicyDocument, PolicyStatement } from '../model/inventory.js';
-import { coveredActions, statementCoversAction, toList } from './actions.js';
+import { catalogMask, coveredActions, statementCoversAction, toList } from './actions.js';
 import {
   conditionKeys,
   evaluateConditions,
@@ -187,7 +187,8 @@ const ACCOUNT = /^(\d{12}|\$\{AWS::AccountId\})$/;
 /** Why a statement can never apply to a KMS request on this key, or undefined when it may. */
 function neverApplies(statement: PolicyStatement, key: KeyFacts): string | undefined {
   const literalKms = statement.NotAction === undefined && toList(statement.Action).some(isKmsAction);
-  if (coveredActions(statement).length === 0 && !literalKms) return 'it allows no KMS action';
+  const actions = catalogMask(statement);
+  if (actions.low === 0 && actions.high === 0 && !literalKms) return 'it allows no KMS action';
   if (key.keyArn && CONCRETE_KEY_ARN.test(key.keyArn)) {
     const arn = key.keyArn;
     const matches = (patterns: readonly string[]) => patterns.some((p) => globMatch(p, arn));

@@ -5,7 +5,12 @@
  */
 import { describe, expect, it } from 'vitest';
 import type { PolicyDocument, PolicyStatement } from '../../src/model/inventory.js';
-import { ALL_KEY_ACTIONS, catalogCoverage, statementCoversAction } from '../../src/policy/actions.js';
+import {
+  ALL_KEY_ACTIONS,
+  catalogCoverage,
+  catalogMask,
+  statementCoversAction,
+} from '../../src/policy/actions.js';
 import { requestContext } from '../../src/policy/conditions.js';
 import { effectiveActions } from '../../src/policy/evaluate.js';
 import type { Caller } from '../../src/policy/principal.js';
@@ -79,5 +84,28 @@ describe('effectiveActions over the default catalog', () => {
       granted += byArray.length;
     }
     expect(granted).toBeGreaterThan(0);
+  });
+});
+
+describe('coverage memoized by content', () => {
+  it('never takes a pattern holding a separator for a list', () => {
+    const decrypt = ALL_KEY_ACTIONS.indexOf('kms:Decrypt');
+    // The list first, then one pattern whose text is the list joined: that pattern names no action.
+    expect(catalogCoverage({ Action: ['kms:Decrypt', 'kms:Encrypt'] })[decrypt]).toBe(true);
+    expect(catalogCoverage({ Action: 'kms:Decrypt\u0000kms:Encrypt' }).filter(Boolean)).toHaveLength(0);
+    expect(statementCoversAction({ Action: ['kms:Decrypt\u0000kms:Encrypt'] }, 'kms:Decrypt')).toBe(false);
+    expect(catalogCoverage({ Action: ['kms:Decrypt\u0000kms:Encrypt'] }).filter(Boolean)).toHaveLength(0);
+    // A single pattern and the list of it cover the same.
+    expect(catalogMask({ Action: 'kms:Decrypt' })).toEqual(catalogMask({ Action: ['kms:Decrypt'] }));
+  });
+
+  it('catalogMask is catalogCoverage as bits', () => {
+    for (const block of blocks) {
+      const mask = catalogMask(block);
+      const bits = ALL_KEY_ACTIONS.map(
+        (_, i) => (i < 32 ? (mask.low >>> i) & 1 : (mask.high >>> (i - 32)) & 1) === 1,
+      );
+      expect(bits, JSON.stringify(block)).toEqual(catalogCoverage(block));
+    }
   });
 });

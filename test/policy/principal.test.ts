@@ -171,6 +171,22 @@ describe('ARN helpers', () => {
   });
 
   it.each([
+    // As String.prototype.toLowerCase reads them: beyond ASCII, the Kelvin sign lower-cases to k,
+    // and a dotted capital I to two characters.
+    [`${ROLE}K`, `${ROLE}\u212a`, true],
+    [`${ROLE}i\u0307`, `${ROLE}\u0130`, true],
+    [`${ROLE}\u00e9`, `${ROLE}\u00c9`, true],
+    [`${ROLE}\u00e9`, `${ROLE}e`, false],
+    [`${ROLE}a`, `${ROLE}b`, false],
+    [`${ROLE}A`, `${ROLE}a`, true],
+    [ROLE, `${ROLE}x`, false],
+    ['', '', true],
+  ])('sameIamArn %s %s compares as lower-cased text', (a, b, expected) => {
+    expect(sameIamArn(a, b)).toBe(expected);
+    expect(sameIamArn(b, a)).toBe(expected);
+  });
+
+  it.each([
     ['*', '*'],
     ['111122223333', 'arn:aws:iam::111122223333:root'],
     [ROLE, ROLE],

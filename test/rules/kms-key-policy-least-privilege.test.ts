@@ -194,6 +194,67 @@ ruleTester(rule, {
   ],
   invalid: [
     {
+      // What a principal may do is judged once for every key; whether it consumes the key, per key.
+      name: 'keys whose policies say the same thing are judged by the groups that use each',
+      inventory: (() => {
+        const shared = policyOf(
+          ...(goodPolicy().Statement as PolicyStatement[]),
+          allow(ANALYST, 'kms:Decrypt'),
+        );
+        return inventory({
+          keys: ['k1', 'k2', 'k3'].map((id) => key(id, { policy: structuredClone(shared) })),
+          clusters: [
+            cluster('c1', [
+              group('workers', { volumes: [rootVolume(keyArn('k1'))] }),
+              group('readers', { executionRole: ANALYST, volumes: [rootVolume(keyArn('k2'))] }),
+            ]),
+          ],
+        });
+      })(),
+      expected: [
+        {
+          status: 'FAIL',
+          messageId: 'excessive',
+          resource: keyArn('k1'),
+          data: {
+            key: 'alias/k1',
+            violations:
+              'arn:aws:iam::111122223333:role/analytics-reader is neither an execution role of a group using the key nor an allowed key user (kms:Decrypt)',
+          },
+          evidence: (e) =>
+            JSON.stringify(e) ===
+            JSON.stringify({
+              violations: [{ principal: ANALYST, problem: 'not-a-consumer', actions: ['kms:Decrypt'] }],
+            }),
+        },
+        {
+          status: 'FAIL',
+          messageId: 'excessive',
+          resource: keyArn('k2'),
+          data: {
+            key: 'alias/k2',
+            violations:
+              'arn:aws:iam::111122223333:role/hyperpod-exec is neither an execution role of a group using the key nor an allowed key user (kms:CreateGrant)',
+          },
+          evidence: (e) =>
+            JSON.stringify(e) ===
+            JSON.stringify({
+              violations: [{ principal: EXEC_ROLE, problem: 'not-a-consumer', actions: ['kms:CreateGrant'] }],
+            }),
+        },
+        {
+          status: 'FAIL',
+          messageId: 'excessive',
+          resource: keyArn('k3'),
+          data: {
+            key: 'alias/k3',
+            violations:
+              'arn:aws:iam::111122223333:role/hyperpod-exec is neither an execution role of a group using the key nor an allowed key user (kms:CreateGrant); arn:aws:iam::111122223333:role/analytics-reader is neither an execution role of a group using the key nor an allowed key user (kms:Decrypt)',
+          },
+        },
+      ],
+    },
+    {
       name: 'kms:* to a role that is not a key admin',
       inventory: estate(allow(ANALYST, 'kms:*')),
       expected: [

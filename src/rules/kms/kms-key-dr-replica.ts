@@ -48,10 +48,13 @@ export default defineRule({
         return unresolvedVerdict(resource, 'MultiRegion', metadata.multiRegion);
       if (!metadata.multiRegion)
         return { resource, status: 'FAIL', messageId: 'singleRegion', data: { key: label, dr } };
-      const regions = new Set(metadata.replicaRegions ?? []);
-      const primaryRegion = metadata.primaryKeyArn && KMS_ARN_REGION.exec(metadata.primaryKeyArn)?.[1];
-      if (regions.has(dr) || primaryRegion === dr)
+      const replicas = metadata.replicaRegions ?? [];
+      if (
+        replicas.includes(dr) ||
+        (metadata.primaryKeyArn && KMS_ARN_REGION.exec(metadata.primaryKeyArn)?.[1] === dr)
+      )
         return { resource, status: 'PASS', messageId: 'replicated', data: { key: label, dr } };
+      const regions = new Set(replicas);
       return {
         resource,
         status: 'FAIL',

@@ -1,5 +1,5 @@
 import type { Grant } from '../../model/inventory.js';
-import { isRoleOrItsSession } from '../../policy/principal.js';
+import { accountOf, roleNameOf, sameIamArn } from '../../policy/principal.js';
 import { defineRule } from '../define-rule.js';
 import { consumingRoles, eachKey, KEY_COMMON_MESSAGES, keyPartNotCollected, liveOnly } from '../iteration.js';
 import { keyLabel } from '../key-references.js';
@@ -22,14 +22,22 @@ type GranteeKind =
   | { kind: 'principal'; grantee: string }
   | { kind: 'none' };
 
+const NO_GRANTEE: GranteeKind = Object.freeze({ kind: 'none' });
+
 function granteeOf(grant: Grant): GranteeKind {
   if (grant.granteeServicePrincipal) return { kind: 'service', grantee: grant.granteeServicePrincipal };
   const grantee = grant.granteePrincipal;
-  if (grantee === undefined || grantee === '') return { kind: 'none' };
+  if (grantee === undefined || grantee === '') return NO_GRANTEE;
   if (isServicePrincipal(grantee)) return { kind: 'service', grantee };
   const ebs = EC2_INFRASTRUCTURE.exec(grantee);
   if (ebs) return { kind: 'ebs', grantee, account: ebs[1]! };
   return { kind: 'principal', grantee };
+}
+
+/** A principal ARN's role name and account, read once per evaluation for each ARN. */
+interface RoleParts {
+  name: string | undefined;
+  account: string | undefined;
 }
 
 export default defineRule({
@@ -73,6 +81,43 @@ export default defineRule({
     },
   },
   *check(context) {
+    // Grantees and execution roles repeat across keys: each is read once per evaluation.
+    const grantees = new Map<string, GranteeKind>();
+    const kindOf = (grant: Grant): GranteeKind => {
+      if (grant.granteeServicePrincipal || !grant.granteePrincipal) return granteeOf(grant);
+      let kind = grantees.get(grant.granteePrincipal);
+      if (!kind) {
+        kind = granteeOf(grant);
+        grantees.set(grant.granteePrincipal, kind);
+      }
+      return kind;
+    };
+    const parts = new Map<string, RoleParts>();
+    const partsOf = (arn: string): RoleParts => {
+      let found = parts.get(arn);
+      if (!found) {
+        found = { name: roleNameOf(arn), account: accountOf(arn) };
+        parts.set(arn, found);
+      }
+      return found;
+    };
+    // isRoleOrItsSession, with each ARN's parts read once.
+    const isRoleOrItsSession = (roleArn: string, principal: string): boolean => {
+      if (sameIamArn(roleArn, principal)) return true;
+      const { name, account } = partsOf(principal);
+      if (name === undefined) return false;
+      const role = partsOf(roleArn);
+      return role.name === name && role.account === account;
+    };
+    const counts = new Map<number, string>();
+    const grantCount = (count: number): string => {
+      let text = counts.get(count);
+      if (text === undefined) {
+        text = countOf(count, 'grant');
+        counts.set(count, text);
+      }
+      return text;
+    };
     yield* eachKey(
       context,
       (key) => {
@@ -81,17 +126,21 @@ export default defineRule({
         if (!key.grants) return keyPartNotCollected(context, key, `the grants on ${label}`, 'ListGrants');
         if (key.grants.length === 0)
           return { resource, status: 'PASS', messageId: 'noGrants', data: { key: label } };
-        const roles = consumingRoles(context, key);
-        const consumes = (grantee: string) =>
-          roles.some(
-            (consumer) =>
-              isRoleOrItsSession(consumer, grantee) || context.index.role(consumer)?.roleId === grantee,
-          );
+        const uses = context.index.usesOfKey(key.arn);
+        const consumes = (grantee: string) => {
+          for (const use of uses) {
+            const consumer = use.group.executionRole;
+            if (typeof consumer !== 'string') continue;
+            if (isRoleOrItsSession(consumer, grantee) || context.index.role(consumer)?.roleId === grantee)
+              return true;
+          }
+          return false;
+        };
         const keyAccount = /^\d{12}$/.test(key.account) ? key.account : undefined;
         const unexpected: Grant[] = [];
         const unreported: Grant[] = [];
         for (const grant of key.grants) {
-          const grantee = granteeOf(grant);
+          const grantee = kindOf(grant);
           if (grantee.kind === 'none') unreported.push(grant);
           else if (grantee.kind === 'principal' && !consumes(grantee.grantee)) unexpected.push(grant);
           else if (grantee.kind === 'ebs' && grantee.account !== keyAccount) unexpected.push(grant);
@@ -103,7 +152,7 @@ export default defineRule({
             messageId: 'noGrantee',
             data: {
               key: label,
-              grants: countOf(unreported.length, 'grant'),
+              grants: grantCount(unreported.length),
               grantIds: unreported.map((grant) => grant.grantId).join(', '),
             },
           };
@@ -112,9 +161,9 @@ export default defineRule({
             resource,
             status: 'PASS',
             messageId: 'scoped',
-            data: { key: label, count: key.grants.length, grants: countOf(key.grants.length, 'grant') },
+            data: { key: label, count: key.grants.length, grants: grantCount(key.grants.length) },
           };
-        const grantees = [...new Set(unexpected.map((grant) => grant.granteePrincipal ?? ''))];
+        const granteeNames = [...new Set(unexpected.map((grant) => grant.granteePrincipal ?? ''))];
         return {
           resource,
           status: 'FAIL',
@@ -122,8 +171,8 @@ export default defineRule({
           data: {
             key: label,
             count: unexpected.length,
-            grants: countOf(unexpected.length, 'grant'),
-            grantees: grantees.join(', '),
+            grants: grantCount(unexpected.length),
+            grantees: granteeNames.join(', '),
           },
           evidence: {
             grants: unexpected.map(({ grantId, granteePrincipal, operations, creationDate }) => ({
@@ -132,7 +181,7 @@ export default defineRule({
               operations,
               creationDate,
             })),
-            consumingRoles: roles,
+            consumingRoles: consumingRoles(context, key),
           },
         };
       },

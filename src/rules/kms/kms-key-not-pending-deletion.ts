@@ -49,6 +49,9 @@ export default defineRule({
         const metadata = key.metadata!;
         if (isUnresolved(metadata.keyState))
           return unresolvedVerdict(resource, 'the key state', metadata.keyState);
+        if (metadata.keyState !== 'PendingDeletion' && metadata.keyState !== 'PendingReplicaDeletion')
+          return { resource, status: 'PASS', messageId: 'notPending', data: { key: keyLabel(key) } };
+        // Who loses data is worked out only for a key on its way out.
         const uses = context.index.usesOfKey(key.arn);
         const clusters = [...new Set(uses.map((use) => use.cluster.name))];
         const groups = groupsUsingKey(context, key).join(', ') || 'no scanned instance groups';
@@ -88,17 +91,14 @@ export default defineRule({
             evidence,
           };
         }
-        if (metadata.keyState === 'PendingReplicaDeletion') {
-          const window = metadata.pendingDeletionWindowInDays ?? '?';
-          return {
-            resource,
-            status: 'FAIL',
-            messageId: 'replicaPending',
-            data: { key: keyLabel(key), window, groups },
-            evidence,
-          };
-        }
-        return { resource, status: 'PASS', messageId: 'notPending', data: { key: keyLabel(key) } };
+        const window = metadata.pendingDeletionWindowInDays ?? '?';
+        return {
+          resource,
+          status: 'FAIL',
+          messageId: 'replicaPending',
+          data: { key: keyLabel(key), window, groups },
+          evidence,
+        };
       },
       { sourceCheck: (key) => liveOnly(key) },
     );

@@ -1,61 +1,68 @@
+import type { Key } from '../../model/inventory.js';
 import { matchesAny } from '../../policy/glob.js';
 import { organizationOf } from '../../policy/organization.js';
 import { accountOf, roleNameOf, sameIamArn } from '../../policy/principal.js';
-import { type PrincipalAccess, principalAccess } from '../../policy/principals-analysis.js';
+import { accessMemo, type PrincipalAccess, principalAccess } from '../../policy/principals-analysis.js';
 import { defineRule, type RuleContext } from '../define-rule.js';
-import { consumingRoles, eachKey, KEY_COMMON_MESSAGES, withKeyPolicy } from '../iteration.js';
+import { eachKey, KEY_COMMON_MESSAGES, withKeyPolicy } from '../iteration.js';
 import { keyLabel } from '../key-references.js';
 import { keyResource } from '../resources.js';
 
 interface Violation {
-  principal: string;
-  problem: 'full-access' | 'cross-account' | 'not-a-consumer' | 'wildcard';
-  actions: string[];
+  readonly principal: string;
+  readonly problem: 'full-access' | 'cross-account' | 'not-a-consumer' | 'wildcard';
+  readonly actions: readonly string[];
 }
 
-function isConsumer(context: RuleContext, access: PrincipalAccess, roles: readonly string[]): boolean {
+/** Whether a principal is the execution role of a group whose volumes use the key. */
+function isConsumer(context: RuleContext, access: PrincipalAccess, key: Key): boolean {
   const ref = access.ref;
-  if (ref.kind === 'iam' || ref.kind === 'other')
-    return roles.some((role) => sameIamArn(role, ref.kind === 'iam' ? ref.arn : ref.value));
-  if (ref.kind === 'assumed-role') {
-    return roles.some(
-      (role) => accountOf(role) === ref.account && roleNameOf(role) === ref.roleName.toLowerCase(),
-    );
+  for (const use of context.index.usesOfKey(key.arn)) {
+    const role = use.group.executionRole;
+    if (typeof role !== 'string') continue;
+    if (ref.kind === 'iam' || ref.kind === 'other') {
+      if (sameIamArn(role, ref.kind === 'iam' ? ref.arn : ref.value)) return true;
+    } else if (ref.kind === 'assumed-role') {
+      if (accountOf(role) === ref.account && roleNameOf(role) === ref.roleName.toLowerCase()) return true;
+    } else if (ref.kind === 'unique-id') {
+      // A role's unique id: what the policy shows for a role given by id, or recreated since.
+      if (role === ref.id || context.index.role(role)?.roleId === ref.id) return true;
+    } else return false;
   }
-  // A role's unique id: what the policy shows for a role given by id, or recreated since.
-  if (ref.kind === 'unique-id')
-    return roles.some((role) => role === ref.id || context.index.role(role)?.roleId === ref.id);
   return false;
 }
 
-function violations(context: RuleContext, accesses: PrincipalAccess[], roles: string[]): Violation[] {
+/**
+ * What a principal's access means for this rule, whatever the key: no violation, a violation, or
+ * one unless the principal consumes the key. Judged once per shared access and evaluation (it
+ * depends on the access and the config only), with the violation object shared by every key.
+ */
+type Judgement =
+  | { readonly kind: 'none' }
+  | { readonly kind: 'always' | 'unlessConsumer'; readonly violation: Violation; readonly id: number };
+
+const NO_VIOLATION: Judgement = Object.freeze({ kind: 'none' });
+
+function judge(context: RuleContext, access: PrincipalAccess, id: number): Judgement {
   const { keyAdmins, allowedKeyUsers, allowedExternalAccounts } = context.config;
-  const found: Violation[] = [];
-  for (const access of accesses) {
-    if (access.ownAccountRoot) continue;
-    const admin = matchesAny(access.name, keyAdmins, { ignoreCase: true });
-    const allowedUser = matchesAny(access.name, allowedKeyUsers, { ignoreCase: true });
-    if (access.all && !admin) {
-      found.push({ principal: access.name, problem: 'full-access', actions: ['kms:*'] });
-      continue;
-    }
-    if (access.usage.length === 0) continue;
-    if (access.ref.kind === 'any') {
-      found.push({ principal: '*', problem: 'wildcard', actions: access.usage });
-      continue;
-    }
-    const consumer = isConsumer(context, access, roles);
-    if (consumer || allowedUser || admin) continue;
-    if (access.external) {
-      // An account config allows may be named in key policies, and so may its principals.
-      if (access.account !== undefined && allowedExternalAccounts.includes(access.account)) continue;
-      found.push({ principal: access.name, problem: 'cross-account', actions: access.usage });
-      continue;
-    }
-    found.push({ principal: access.name, problem: 'not-a-consumer', actions: access.usage });
-  }
-  return found;
+  if (access.ownAccountRoot) return NO_VIOLATION;
+  const admin = matchesAny(access.name, keyAdmins, { ignoreCase: true });
+  const violation = (problem: Violation['problem'], principal: string, actions: readonly string[]) =>
+    Object.freeze({ principal, problem, actions });
+  if (access.all && !admin)
+    return { kind: 'always', violation: violation('full-access', access.name, ALL_ACTIONS), id };
+  if (access.usage.length === 0) return NO_VIOLATION;
+  if (access.ref.kind === 'any')
+    return { kind: 'always', violation: violation('wildcard', '*', access.usage), id };
+  if (admin || matchesAny(access.name, allowedKeyUsers, { ignoreCase: true })) return NO_VIOLATION;
+  // An account config allows may be named in key policies, and so may its principals.
+  if (access.external && access.account !== undefined && allowedExternalAccounts.includes(access.account))
+    return NO_VIOLATION;
+  const problem = access.external ? 'cross-account' : 'not-a-consumer';
+  return { kind: 'unlessConsumer', violation: violation(problem, access.name, access.usage), id };
 }
+
+const ALL_ACTIONS: readonly string[] = Object.freeze(['kms:*']);
 
 const PROBLEM_WORDS: Record<Violation['problem'], string> = {
   'full-access': 'kms:* but is not a key admin',
@@ -99,37 +106,61 @@ export default defineRule({
     },
   },
   *check(context) {
+    const memo = accessMemo(context.index);
+    const judgements = new Map<PrincipalAccess, Judgement>();
+    const judgementOf = (access: PrincipalAccess): Judgement => {
+      let judgement = judgements.get(access);
+      if (!judgement) {
+        judgement = judge(context, access, judgements.size);
+        judgements.set(access, judgement);
+      }
+      return judgement;
+    };
+    // Keys whose policies say the same thing share their message text and evidence.
+    const failures = new Map<string, { text: string; evidence: Record<string, unknown> }>();
     yield* eachKey(context, (key) =>
       withKeyPolicy(context, key, (policy) => {
         const resource = keyResource(key);
-        const found = violations(
-          context,
-          principalAccess(
-            policy,
-            key.arn,
-            key.account,
-            organizationOf(context.inventory.accounts, key.account, context.config.organizationId),
-          ),
-          consumingRoles(context, key),
+        const accesses = principalAccess(
+          policy,
+          key.arn,
+          key.account,
+          organizationOf(context.inventory.accounts, key.account, context.config.organizationId),
+          memo,
         );
-        if (found.length === 0)
+        let found: Violation[] | undefined;
+        let foundKey = '';
+        for (const access of accesses) {
+          const judgement = judgementOf(access);
+          if (judgement.kind === 'none') continue;
+          if (judgement.kind === 'unlessConsumer' && isConsumer(context, access, key)) continue;
+          if (found === undefined) found = [];
+          found.push(judgement.violation);
+          foundKey += `${judgement.id},`;
+        }
+        if (found === undefined)
           return { resource, status: 'PASS', messageId: 'leastPrivilege', data: { key: keyLabel(key) } };
-        const text = found
-          .slice(0, 4)
-          .map(
-            (v) =>
-              `${v.principal} ${PROBLEM_WORDS[v.problem]} (${v.actions.slice(0, 3).join(', ')}${v.actions.length > 3 ? ', ...' : ''})`,
-          )
-          .join('; ');
+        let failure = failures.get(foundKey);
+        if (!failure) {
+          const text = found
+            .slice(0, 4)
+            .map(
+              (v) =>
+                `${v.principal} ${PROBLEM_WORDS[v.problem]} (${v.actions.slice(0, 3).join(', ')}${v.actions.length > 3 ? ', ...' : ''})`,
+            )
+            .join('; ');
+          failure = {
+            text: text + (found.length > 4 ? `; and ${found.length - 4} more` : ''),
+            evidence: Object.freeze({ violations: Object.freeze(found) }),
+          };
+          failures.set(foundKey, failure);
+        }
         return {
           resource,
           status: 'FAIL',
           messageId: 'excessive',
-          data: {
-            key: keyLabel(key),
-            violations: text + (found.length > 4 ? `; and ${found.length - 4} more` : ''),
-          },
-          evidence: { violations: found },
+          data: { key: keyLabel(key), violations: failure.text },
+          evidence: failure.evidence,
         };
       }),
     );

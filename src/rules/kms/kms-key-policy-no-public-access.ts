@@ -6,6 +6,14 @@ import { keyLabel } from '../key-references.js';
 import { keyResource } from '../resources.js';
 import { statementLabel } from '../text.js';
 
+/** The evidence of every policy with no wildcard grant at all, shared by their findings. */
+const NOTHING_PUBLIC: Record<string, unknown> = Object.freeze({
+  definition: PUBLIC_ACCESS_DEFINITION.name,
+  statements: Object.freeze([]),
+  restricted: Object.freeze([]),
+  ignored: Object.freeze([]),
+});
+
 export default defineRule({
   meta: {
     id: 'kms-key-policy-no-public-access',
@@ -76,12 +84,15 @@ export default defineRule({
             context.config.organizationId,
           ),
         });
-        const evidence = {
-          definition: analysis.definition.name,
-          statements: analysis.public,
-          restricted: analysis.restricted,
-          ignored: analysis.ignored,
-        };
+        const evidence =
+          analysis.public.length === 0 && analysis.restricted.length === 0 && analysis.ignored.length === 0
+            ? NOTHING_PUBLIC
+            : {
+                definition: analysis.definition.name,
+                statements: analysis.public,
+                restricted: analysis.restricted,
+                ignored: analysis.ignored,
+              };
         if (analysis.public.length > 0)
           return {
             resource,

@@ -1,8 +1,14 @@
-import { isUnresolved } from '../../model/inventory.js';
+import { type Cluster, isUnresolved } from '../../model/inventory.js';
 import { defineRule } from '../define-rule.js';
 import { eachKey, KEY_COMMON_MESSAGES, keyPartNotCollected } from '../iteration.js';
 import { keyLabel } from '../key-references.js';
 import { keyResource, unresolvedVerdict } from '../resources.js';
+
+/** The project a cluster's tags name, when it is not `project`. */
+function otherProject(tags: Cluster['tags'], project: string): string | undefined {
+  const clusterProject = tags && !isUnresolved(tags) ? tags.project : undefined;
+  return clusterProject && clusterProject !== project ? clusterProject : undefined;
+}
 
 export default defineRule({
   meta: {
@@ -35,6 +41,7 @@ export default defineRule({
   },
   *check(context) {
     const required = context.config.requiredKeyTags;
+    const requiredText = required.join(', ');
     yield* eachKey(context, (key) => {
       const resource = keyResource(key);
       const label = keyLabel(key);
@@ -52,13 +59,16 @@ export default defineRule({
           evidence: { tags },
         };
       const project = tags.project;
-      if (project) {
+      // The sets are made only for a key some cluster of another project uses.
+      if (
+        project &&
+        context.index.usesOfKey(key.arn).some((use) => otherProject(use.cluster.tags, project))
+      ) {
         const others = new Set<string>();
         const clusters = new Set<string>();
         for (const use of context.index.usesOfKey(key.arn)) {
-          const clusterTags = use.cluster.tags;
-          const clusterProject = clusterTags && !isUnresolved(clusterTags) ? clusterTags.project : undefined;
-          if (clusterProject && clusterProject !== project) {
+          const clusterProject = otherProject(use.cluster.tags, project);
+          if (clusterProject) {
             others.add(clusterProject);
             clusters.add(use.cluster.name);
           }
@@ -77,7 +87,7 @@ export default defineRule({
         resource,
         status: 'PASS',
         messageId: 'tagged',
-        data: { key: label, tags: required.join(', ') },
+        data: { key: label, tags: requiredText },
       };
     });
   },

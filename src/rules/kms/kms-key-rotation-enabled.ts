@@ -39,6 +39,20 @@ export default defineRule({
   },
   *check(context) {
     const max = context.config.rotationMaxDays;
+    // Keys that rotate alike share their evidence.
+    const evidenceByPeriod = new Map<number | undefined, Record<string, unknown>>();
+    const evidenceOf = (periodInDays: number | undefined): Record<string, unknown> => {
+      let evidence = evidenceByPeriod.get(periodInDays);
+      if (!evidence) {
+        evidence = Object.freeze({
+          rotationEnabled: true,
+          periodInDays: periodInDays ?? null,
+          assumedDefault: periodInDays === undefined,
+        });
+        evidenceByPeriod.set(periodInDays, evidence);
+      }
+      return evidence;
+    };
     yield* eachKey(context, (key) => {
       const resource = keyResource(key);
       const label = keyLabel(key);
@@ -72,11 +86,7 @@ export default defineRule({
       if (isUnresolved(periodInDays)) return unresolvedVerdict(resource, 'the rotation period', periodInDays);
       // AWS reports no period for keys rotated before periods existed, and moto none at all: the default is 365.
       const period = periodInDays ?? 365;
-      const evidence = {
-        rotationEnabled: true,
-        periodInDays: periodInDays ?? null,
-        assumedDefault: periodInDays === undefined,
-      };
+      const evidence = evidenceOf(periodInDays);
       if (period > max)
         return {
           resource,

@@ -1,6 +1,6 @@
 import { matchesAny } from '../../policy/glob.js';
 import { organizationOf } from '../../policy/organization.js';
-import { principalAccess } from '../../policy/principals-analysis.js';
+import { accessMemo, type PrincipalAccess, principalAccess } from '../../policy/principals-analysis.js';
 import { defineRule } from '../define-rule.js';
 import { eachKey, KEY_COMMON_MESSAGES, withKeyPolicy } from '../iteration.js';
 import { keyLabel } from '../key-references.js';
@@ -45,6 +45,38 @@ export default defineRule({
   },
   *check(context) {
     const { keyAdmins } = context.config;
+    const memo = accessMemo(context.index);
+    // The judgement depends on the list of accesses (shared by keys whose policies say the same)
+    // and the config only: made once per list, with its evidence shared by those keys.
+    const judgements = new Map<readonly PrincipalAccess[], Judgement>();
+    const judge = (all: readonly PrincipalAccess[]): Judgement => {
+      const accesses = all.filter((access) => !access.ownAccountRoot);
+      const mixed = accesses.filter((access) => access.admin.length > 0 && access.usage.length > 0);
+      if (mixed.length > 0)
+        return {
+          status: 'FAIL',
+          messageId: 'mixed',
+          principals: mixed.map((access) => access.name).join(', '),
+          evidence: Object.freeze({
+            principals: Object.freeze(
+              mixed.map(({ name, admin, usage }) => Object.freeze({ principal: name, admin, usage })),
+            ),
+          }),
+        };
+      const admins = accesses.filter(
+        (access) =>
+          access.admin.includes('kms:PutKeyPolicy') || access.admin.includes('kms:ScheduleKeyDeletion'),
+      );
+      if (keyAdmins.length > 0) {
+        const configured = admins.filter((access) =>
+          matchesAny(access.name, keyAdmins, { ignoreCase: true }),
+        );
+        if (configured.length === 0)
+          return { status: 'FAIL', messageId: 'noConfiguredAdmin', evidence: { keyAdmins } };
+      }
+      if (admins.length === 0) return { status: 'FAIL', messageId: 'noAdmin' };
+      return { status: 'PASS', messageId: 'separated', admins: admins.map((a) => a.name).join(', ') };
+    };
     yield* eachKey(context, (key) =>
       withKeyPolicy(context, key, (policy) => {
         const resource = keyResource(key);
@@ -54,45 +86,53 @@ export default defineRule({
           key.arn,
           key.account,
           organizationOf(context.inventory.accounts, key.account, context.config.organizationId),
-        ).filter((access) => !access.ownAccountRoot);
-        const mixed = accesses.filter((access) => access.admin.length > 0 && access.usage.length > 0);
-        if (mixed.length > 0) {
-          return {
-            resource,
-            status: 'FAIL',
-            messageId: 'mixed',
-            data: { key: label, principals: mixed.map((access) => access.name).join(', ') },
-            evidence: {
-              principals: mixed.map(({ name, admin, usage }) => ({ principal: name, admin, usage })),
-            },
-          };
-        }
-        const admins = accesses.filter(
-          (access) =>
-            access.admin.includes('kms:PutKeyPolicy') || access.admin.includes('kms:ScheduleKeyDeletion'),
+          memo,
         );
-        if (keyAdmins.length > 0) {
-          const configured = admins.filter((access) =>
-            matchesAny(access.name, keyAdmins, { ignoreCase: true }),
-          );
-          if (configured.length === 0)
+        let judgement = judgements.get(accesses);
+        if (!judgement) {
+          judgement = judge(accesses);
+          judgements.set(accesses, judgement);
+        }
+        switch (judgement.messageId) {
+          case 'mixed':
             return {
               resource,
-              status: 'FAIL',
-              messageId: 'noConfiguredAdmin',
+              status: judgement.status,
+              messageId: judgement.messageId,
+              data: { key: label, principals: judgement.principals },
+              evidence: judgement.evidence,
+            };
+          case 'noConfiguredAdmin':
+            return {
+              resource,
+              status: judgement.status,
+              messageId: judgement.messageId,
               data: { key: label },
-              evidence: { keyAdmins },
+              evidence: judgement.evidence,
+            };
+          case 'noAdmin':
+            return {
+              resource,
+              status: judgement.status,
+              messageId: judgement.messageId,
+              data: { key: label },
+            };
+          case 'separated':
+            return {
+              resource,
+              status: judgement.status,
+              messageId: judgement.messageId,
+              data: { key: label, admins: judgement.admins },
             };
         }
-        if (admins.length === 0)
-          return { resource, status: 'FAIL', messageId: 'noAdmin', data: { key: label } };
-        return {
-          resource,
-          status: 'PASS',
-          messageId: 'separated',
-          data: { key: label, admins: admins.map((a) => a.name).join(', ') },
-        };
       }),
     );
   },
 });
+
+/** What the rule finds of a list of accesses, whatever the key. */
+type Judgement =
+  | { status: 'FAIL'; messageId: 'mixed'; principals: string; evidence: Record<string, unknown> }
+  | { status: 'FAIL'; messageId: 'noConfiguredAdmin'; evidence: Record<string, unknown> }
+  | { status: 'FAIL'; messageId: 'noAdmin' }
+  | { status: 'PASS'; messageId: 'separated'; admins: string };
