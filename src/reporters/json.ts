@@ -121,20 +121,26 @@ function* batchedElements(value: unknown[], inner: string): Generator<string> {
   }
   let size = FIRST_BATCH;
   let i = 0;
+  // Each element is read once, as JSON.stringify of the whole array would: the one that ended a
+  // run (it has toJSON) is kept for the next turn.
+  let readAhead: { element: unknown } | undefined;
   while (i < value.length) {
     const separator = i === 0 ? `\n${inner}` : `,\n${inner}`;
-    const element = value[i];
+    const element = readAhead ? readAhead.element : value[i];
+    readAhead = undefined;
     if (hasToJson(element)) {
       yield separator;
       yield leafText(element, String(i), inner) ?? 'null';
       i++;
       continue;
     }
-    // Each element is read once, as JSON.stringify of the whole array would.
     const run: unknown[] = [element];
     for (i++; i < value.length && run.length < size; i++) {
       const next = value[i];
-      if (hasToJson(next)) break;
+      if (hasToJson(next)) {
+        readAhead = { element: next };
+        break;
+      }
       run.push(next);
     }
     let held: unknown = run;

@@ -144,7 +144,7 @@ describe('streamed JSON report', () => {
       Object.defineProperty(array, i, {
         get: () => {
           reads.push(i);
-          return i % 7 ? { i } : undefined;
+          return i % 7 ? { i } : i % 2 ? new Date(i) : undefined;
         },
         enumerable: true,
       });
