@@ -87,7 +87,7 @@ export async function readEstate(
   }
   const config = loadConfig(io, options);
   if (typeof raw.from === 'string') {
-    const parsed = parseSnapshot(readInput(io, raw.from, 'inventory snapshot'), raw.from);
+    const parsed = parseSnapshot(() => readInput(io, raw.from!, 'inventory snapshot'), raw.from);
     if (!parsed.ok) throw inputError(parsed.error);
     return {
       inventory: parsed.value,

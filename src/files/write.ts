@@ -7,9 +7,10 @@
  * between it and the file may be a symlink (a pull request or an earlier run could have planted
  * one pointing anywhere): such a path is refused. A target that is a device, FIFO or socket (`-o
  * /dev/stdout`) is written in place: there is nothing there to truncate. The content may be a
- * stream of pieces (a large JSON report): they are written as they come, in buffers of
- * `STREAM_BUFFER_BYTES`, so the whole text is never held at once; the temporary file and rename
- * apply the same, and a piece that fails to be made (it throws) leaves the previous file.
+ * stream of pieces (a large JSON report): they are encoded as they come into one reused buffer of
+ * `STREAM_BUFFER_BYTES`, written each time it fills, so the whole text is never held at once (a
+ * long string is written the same way, never copied whole into bytes); the temporary file and
+ * rename apply the same, and a piece that fails to be made (it throws) leaves the previous file.
  */
 import { randomBytes } from 'node:crypto';
 import {
@@ -72,7 +73,7 @@ function ensureConfinedDirectory(root: string, dir: string): void {
 /** What a file is written from: its text, its bytes, or its text in pieces. */
 export type FileContent = string | Uint8Array | Iterable<string>;
 
-/** How much streamed text is gathered before it is written. */
+/** The buffer text is encoded into before it is written: every write but a file's last is about this size. */
 export const STREAM_BUFFER_BYTES = 1 << 20;
 
 /** Writes all of `bytes` to `fd`. */
@@ -81,25 +82,94 @@ function writeAll(fd: number, bytes: Uint8Array): void {
   while (offset < bytes.length) offset += writeSync(fd, bytes, offset, bytes.length - offset);
 }
 
-/** Writes the content to `fd`: at once, or piece by piece in bounded buffers. */
-function writeContent(fd: number, content: FileContent): void {
-  if (typeof content === 'string' || content instanceof Uint8Array) {
-    writeAll(fd, typeof content === 'string' ? Buffer.from(content, 'utf8') : content);
-    return;
+const isHighSurrogate = (unit: number): boolean => unit >= 0xd800 && unit <= 0xdbff;
+
+/**
+ * Text encoded as UTF-8 into one reused buffer, written to `fd` whenever the next piece does not
+ * fit: the same bytes as `Buffer.from(pieces.join(''))`, without ever holding the joined text or
+ * more than one buffer of bytes. A pair of surrogates is never encoded in halves (each half alone
+ * would become U+FFFD): a piece that ends in a high surrogate keeps it for the next piece, and a
+ * piece longer than the buffer is encoded in slices that are cut between code points.
+ */
+class Utf8Stream {
+  private readonly buffer: Buffer;
+  private used = 0;
+  /** A high surrogate that ended the last piece, completed (or not) by the next one. */
+  private pendingHigh = '';
+
+  constructor(
+    private readonly fd: number,
+    capacity: number = STREAM_BUFFER_BYTES,
+  ) {
+    this.buffer = Buffer.allocUnsafe(capacity);
   }
-  let pending: string[] = [];
-  let length = 0;
-  for (const piece of content) {
-    pending.push(piece);
-    // UTF-16 code units: at most 3 bytes each in UTF-8, so the buffer stays within 3x the bound.
-    length += piece.length;
-    if (length >= STREAM_BUFFER_BYTES) {
-      writeAll(fd, Buffer.from(pending.join(''), 'utf8'));
-      pending = [];
-      length = 0;
+
+  write(piece: string): void {
+    let text = this.pendingHigh === '' ? piece : this.pendingHigh + piece;
+    this.pendingHigh = '';
+    if (text.length > 0 && isHighSurrogate(text.charCodeAt(text.length - 1))) {
+      this.pendingHigh = text.slice(-1);
+      text = text.slice(0, -1);
+    }
+    this.encode(text);
+  }
+
+  /** Writes what is still buffered (a last lone high surrogate becomes U+FFFD, as in Buffer.from). */
+  end(): void {
+    if (this.pendingHigh !== '') this.encode(this.pendingHigh);
+    this.pendingHigh = '';
+    this.flush();
+  }
+
+  /** Encodes text that does not end inside a surrogate pair. */
+  private encode(text: string): void {
+    // UTF-8 takes at least one byte and at most three per UTF-16 code unit.
+    const room = this.buffer.length - this.used;
+    if (text.length * 3 > room && (text.length > room || Buffer.byteLength(text, 'utf8') > room)) {
+      this.flush();
+      if (text.length * 3 > this.buffer.length && Buffer.byteLength(text, 'utf8') > this.buffer.length) {
+        this.encodeInSlices(text);
+        return;
+      }
+    }
+    this.used += this.buffer.write(text, this.used, 'utf8');
+  }
+
+  /** Text longer than the buffer, in slices of at most a third of it, never between two surrogates. */
+  private encodeInSlices(text: string): void {
+    const slice = Math.floor(this.buffer.length / 3);
+    let start = 0;
+    while (start < text.length) {
+      let end = Math.min(start + slice, text.length);
+      if (end < text.length && isHighSurrogate(text.charCodeAt(end - 1))) end--;
+      this.encode(text.slice(start, end));
+      start = end;
     }
   }
-  if (length > 0) writeAll(fd, Buffer.from(pending.join(''), 'utf8'));
+
+  private flush(): void {
+    if (this.used === 0) return;
+    writeAll(this.fd, this.buffer.subarray(0, this.used));
+    this.used = 0;
+  }
+}
+
+/** Writes the content to `fd`: bytes at once, text through one bounded buffer. */
+function writeContent(fd: number, content: FileContent): void {
+  if (content instanceof Uint8Array) {
+    writeAll(fd, content);
+    return;
+  }
+  if (typeof content === 'string') {
+    // A short text takes a buffer of its size at most (three bytes a code unit).
+    const stream = new Utf8Stream(fd, Math.min(STREAM_BUFFER_BYTES, Math.max(3, 3 * content.length)));
+    stream.write(content);
+    stream.end();
+    return;
+  }
+  const stream = new Utf8Stream(fd);
+  for (const piece of content) stream.write(piece);
+  stream.end();
 }
 
 export function writeFileAtomic(path: string, text: FileContent, options: WriteOptions = {}): void {

@@ -6,9 +6,9 @@ export function renderJson(report: Report): string {
 
 /**
  * The same bytes as `renderJson`, in pieces, for a writer that streams them to a file: the header
- * members one by one, then each element of the report's arrays (findings, clusters, keys...) on
- * its own, so that no string ever holds the whole report. Each piece is what `JSON.stringify(value,
- * null, 2)` makes of it, indented to its depth.
+ * members one by one, then the elements of the report's arrays (findings, clusters, keys...) a
+ * batch at a time, so that no string ever holds the whole report. Each piece is what
+ * `JSON.stringify(value, null, 2)` makes of it, indented to its depth.
  */
 export function* renderJsonChunks(report: Report): Generator<string> {
   yield* memberChunks(report, '', '', STREAMED_DEPTH) ?? [];
@@ -18,6 +18,16 @@ export function* renderJsonChunks(report: Report): Generator<string> {
 /** Levels serialised piece by piece: the report's members, then their elements. */
 const STREAMED_DEPTH = 2;
 const INDENT = '  ';
+
+/**
+ * The text a batch of array elements aims at, in UTF-16 code units: large enough that one native
+ * JSON.stringify call serialises many findings, small enough that a piece stays a fraction of the
+ * writer's buffer. The element count of the next batch is adjusted to what the last one made.
+ */
+export const BATCH_TARGET_LENGTH = 1 << 15;
+/** The most elements in one batch, and how many the first batch of an array takes. */
+const MAX_BATCH = 4096;
+const FIRST_BATCH = 8;
 
 const hasToJson = (value: unknown): boolean =>
   value !== null &&
@@ -74,11 +84,13 @@ function* containerChunks(
       return;
     }
     yield '[';
-    for (let i = 0; i < value.length; i++) {
-      yield `${i === 0 ? '' : ','}\n${inner}`;
-      // What JSON.stringify cannot represent is null in an array.
-      yield* memberChunks(value[i], String(i), inner, depth - 1) ?? ['null'];
-    }
+    if (depth === 1) yield* batchedElements(value, inner);
+    else
+      for (let i = 0; i < value.length; i++) {
+        yield `${i === 0 ? '' : ','}\n${inner}`;
+        // What JSON.stringify cannot represent is null in an array.
+        yield* memberChunks(value[i], String(i), inner, depth - 1) ?? ['null'];
+      }
     yield `\n${indent}]`;
     return;
   }
@@ -91,4 +103,53 @@ function* containerChunks(
     yield* member;
   }
   yield first ? '{}' : `\n${indent}}`;
+}
+
+/**
+ * The elements of a non-empty array whose elements are leaves, each after its separator: runs of
+ * elements serialised by one JSON.stringify call each, already at their indentation (the run is
+ * nested in holder arrays as deep as the elements sit, and the holders' brackets are cut off). An
+ * element with `toJSON` is serialised on its own, so that its `toJSON` receives its own index.
+ */
+function* batchedElements(value: unknown[], inner: string): Generator<string> {
+  const holders = inner.length / INDENT.length - 1;
+  let open = '';
+  let close = '';
+  for (let level = 0; level <= holders; level++) {
+    open += `[\n${INDENT.repeat(level + 1)}`;
+    close = `\n${INDENT.repeat(level)}]${close}`;
+  }
+  let size = FIRST_BATCH;
+  let i = 0;
+  // Each element is read once, as JSON.stringify of the whole array would: the one that ended a
+  // run (it has toJSON) is kept for the next turn.
+  let readAhead: { element: unknown } | undefined;
+  while (i < value.length) {
+    const separator = i === 0 ? `\n${inner}` : `,\n${inner}`;
+    const element = readAhead ? readAhead.element : value[i];
+    readAhead = undefined;
+    if (hasToJson(element)) {
+      yield separator;
+      yield leafText(element, String(i), inner) ?? 'null';
+      i++;
+      continue;
+    }
+    const run: unknown[] = [element];
+    for (i++; i < value.length && run.length < size; i++) {
+      const next = value[i];
+      if (hasToJson(next)) {
+        readAhead = { element: next };
+        break;
+      }
+      run.push(next);
+    }
+    let held: unknown = run;
+    for (let level = 0; level < holders; level++) held = [held];
+    const text = JSON.stringify(held, null, INDENT);
+    yield separator;
+    yield text.slice(open.length, text.length - close.length);
+    // Aim the next run at the target length, from what this run's elements made on average.
+    const perElement = Math.max(1, (text.length - open.length - close.length) / run.length);
+    size = Math.min(MAX_BATCH, Math.max(1, Math.floor(BATCH_TARGET_LENGTH / perElement)));
+  }
 }

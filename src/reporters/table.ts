@@ -116,9 +116,12 @@ function findingBlock(
 }
 
 export function renderTable(input: Report, options: TableOptions): string {
-  // Names, tags, messages and file names come from tenants and pull requests: escaped here, all of
-  // the report but its findings, and each finding as it is shown (findingBlock).
-  const report: Report = { ...terminalSafe({ ...input, findings: [] }), findings: input.findings };
+  // Names, tags, messages and file names come from tenants and pull requests: escaped here, what the
+  // table shows of the report but its findings (never the instance groups and keys, the clusters
+  // only without --quiet: an organisation has 100,000s), and each finding as it is shown (findingBlock).
+  const shown = { ...input, findings: [], instanceGroups: [], keys: [] };
+  if (options.quiet) shown.clusters = [];
+  const report: Report = { ...terminalSafe(shown), findings: input.findings };
   const c = createColors(options.color);
   const s = report.summary;
   const out: string[] = [];
@@ -174,11 +177,11 @@ export function renderTable(input: Report, options: TableOptions): string {
     out.push(paintSeverity(c, severity, ` ${severity.toUpperCase()} (${list.length}) `));
     out.push(...findingBlock(c, list, options.limit, c.red('✗'), compact));
   }
-  const unknown = report.findings.filter((f) => f.status === 'UNKNOWN' && !f.suppressed && !f.baseline);
   if (options.quiet) {
     if (open.length === 0) out.push(c.green('No failures.'));
     return finish(out, options.width);
   }
+  const unknown = report.findings.filter((f) => f.status === 'UNKNOWN' && !f.suppressed && !f.baseline);
   if (unknown.length > 0) {
     out.push(
       c.yellow(c.bold(` UNKNOWN (${unknown.length}) `)) +

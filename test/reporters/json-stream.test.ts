@@ -11,7 +11,7 @@ import { resolveConfig } from '../../src/config/schema.js';
 import { DEMO_TIME, demoEstate } from '../../src/demo/estate.js';
 import type { Report } from '../../src/model/report.js';
 import { runPipeline } from '../../src/pipeline.js';
-import { renderJson, renderJsonChunks } from '../../src/reporters/json.js';
+import { BATCH_TARGET_LENGTH, renderJson, renderJsonChunks } from '../../src/reporters/json.js';
 import { hostileReport } from '../helpers/hostile.js';
 import { cluster, compliantEstate, group, key, rootVolume } from '../helpers/inventory.js';
 import { canonicalReport } from './fixture.js';
@@ -89,21 +89,69 @@ describe('streamed JSON report', () => {
     expect(streamed(report)).not.toMatch(/[\u0000-\u0009\u000b-\u001f]/);
   });
 
-  it('yields each finding as its own piece, never the whole findings array at once', () => {
+  it('yields the findings in bounded batches, many per piece, never the whole findings array at once', () => {
     const [, report] = reports[0]!;
     const chunks = [...renderJsonChunks(report)];
     expect(report.findings.length).toBeGreaterThan(100);
-    expect(chunks.length).toBeGreaterThan(report.findings.length);
-    const longestFinding = Math.max(
-      ...report.findings.map((finding) => JSON.stringify(finding, null, 2).replaceAll('\n', '\n    ').length),
-    );
+    const findingsText = JSON.stringify({ findings: report.findings }, null, 2).length;
+    expect(findingsText).toBeGreaterThan(4 * BATCH_TARGET_LENGTH);
     const longestChunk = Math.max(...chunks.map((chunk) => chunk.length));
-    const totalFindings = report.findings.reduce((sum, f) => sum + JSON.stringify(f, null, 2).length, 0);
-    expect(longestChunk).toBeLessThan(totalFindings / 10);
-    // Every finding is one piece, exactly as it sits in the report.
-    for (const finding of report.findings.slice(0, 50))
-      expect(chunks).toContain(JSON.stringify(finding, null, 2).replaceAll('\n', '\n    '));
-    expect(longestFinding).toBeGreaterThan(0);
+    // A batch aims at the target; it may overshoot it by the elements of one batch at most.
+    expect(longestChunk).toBeLessThan(findingsText / 3);
+    // Many findings per JSON.stringify call: far fewer pieces than findings.
+    expect(chunks.length).toBeLessThan(report.findings.length / 2);
+  });
+
+  it('batches a large array into pieces near the target length, and the same bytes', () => {
+    const findings = Array.from({ length: 5_000 }, (_, i) => ({
+      id: i,
+      // Lengths vary, so that the batch size is adjusted as it goes.
+      text: `é🔑\u2028"${'x'.repeat(i % 97)}`,
+      list: i % 3 ? [] : [i, { nested: [i] }],
+    }));
+    const value = { head: 1, findings, tail: [] };
+    const chunks = [...renderJsonChunks(value as unknown as Report)];
+    expect(chunks.join('')).toBe(`${JSON.stringify(value, null, 2)}\n`);
+    expect(chunks.length).toBeLessThan(200);
+    expect(Math.max(...chunks.map((chunk) => chunk.length))).toBeLessThan(4 * BATCH_TARGET_LENGTH);
+  });
+
+  it('an element with toJSON in a batched array is serialised on its own, with its own index', () => {
+    const seen: string[] = [];
+    const withKey = (text: string) => ({
+      toJSON(key: string) {
+        seen.push(key);
+        return `${text}@${key}`;
+      },
+    });
+    const value = {
+      a: [1, { b: 2 }, withKey('x'), 3, 4, withKey('y'), { toJSON: () => undefined }, new Date(0), 5],
+      b: [withKey('only')],
+      c: Array.from({ length: 300 }, (_, i) => (i % 50 === 49 ? withKey(`k${i}`) : { i })),
+    };
+    const expected = `${JSON.stringify(value, null, 2)}\n`;
+    const keysOfStringify = [...seen];
+    seen.length = 0;
+    expect(streamed(value as unknown as Report)).toBe(expected);
+    expect(seen).toEqual(keysOfStringify);
+    expect(seen.slice(0, 3)).toEqual(['2', '5', '0']);
+  });
+
+  it('reads each element of a batched array once, in order', () => {
+    const reads: number[] = [];
+    const array: unknown[] = [];
+    for (let i = 0; i < 40; i++)
+      Object.defineProperty(array, i, {
+        get: () => {
+          reads.push(i);
+          return i % 7 ? { i } : i % 2 ? new Date(i) : undefined;
+        },
+        enumerable: true,
+      });
+    const text = streamed({ a: array } as unknown as Report);
+    expect(reads).toEqual(Array.from({ length: 40 }, (_, i) => i));
+    reads.length = 0;
+    expect(text).toBe(`${JSON.stringify({ a: array }, null, 2)}\n`);
   });
 
   const special: [string, unknown][] = [
@@ -128,6 +176,23 @@ describe('streamed JSON report', () => {
     ['deep nesting below the streamed depth', { a: [{ b: [{ c: [{ d: 'e\nf' }] }] }] }],
     ['nasty keys', Object.fromEntries(NASTY.map((text, i) => [text, [i, { [text]: text }]]))],
     ['numeric-like keys keep JSON.stringify order', { b: 1, 2: 'two', a: [3], 1: 'one' }],
+    [
+      'undefined, functions and symbols as batched elements and as their members',
+      { a: [undefined, { x: undefined, y: () => 1, z: Symbol('s'), w: 1 }, () => 1, Symbol('s'), {}, []] },
+    ],
+    [
+      'unicode and lone surrogates in batched elements',
+      {
+        a: ['\ud800', 'a\udfffb', '\ud83d\udd11', { '\udc00': '\ud83d' }, 'e\u0301\u2028\u2029\u0000\u007f'],
+      },
+    ],
+    ['empty arrays as and inside batched elements', { a: [[], {}, [[]], { b: [] }], c: [] }],
+    ['a batch of one element and of nulls', { a: [null], b: [null, null, 0, false, ''] }],
+    [
+      'the whole value an array: elements taken apart, their arrays batched deeper',
+      [[1, [2, { c: [3, { d: 4 }] }]], { e: [5, [6], { f: 'g' }] }, [], 7, null],
+    ],
+    ['an array whose elements have toJSON only', { a: [new Date(0), new Date(1)] }],
   ];
   it.each(special)('matches JSON.stringify where it is special: %s', (_, value) => {
     expect(streamed(value as Report)).toBe(`${JSON.stringify(value, null, 2)}\n`);

@@ -5,12 +5,14 @@ import {
   exitCode,
   gatingOptions,
   loadConfig,
+  type ReportOptions,
   readInput,
   reportOptions,
   reportOptionsFrom,
 } from '../common.js';
 import { inputError } from '../errors.js';
 import { saveOptions, saveToHistory } from '../history.js';
+import type { Io } from '../io.js';
 import { defineCommand } from '../spec.js';
 
 export const evaluateCommand = defineCommand({
@@ -24,19 +26,31 @@ export const evaluateCommand = defineCommand({
   ],
   async run([file], flags, io) {
     const options = reportOptionsFrom(flags);
-    const parsed = parseSnapshot(readInput(io, file!, 'inventory snapshot'), file!);
-    if (!parsed.ok) throw inputError(parsed.error);
-    const config = loadConfig(io, options);
-    const gating = gatingOptions(io, options);
-    const now = options.now ?? io.now();
-    const { evaluation, report } = runPipeline(parsed.value, {
-      config,
-      now,
-      inputs: [file!],
-      evaluate: gating,
-    });
+    const { evaluation, report, kept } = evaluateSnapshot(io, file!, options);
     emitReport(io, report, options);
-    const saveFailed = await saveToHistory(io, flags, report, parsed.value);
-    return saveFailed ?? exitCode(evaluation, parsed.value.gaps.length, options);
+    const saveFailed = await saveToHistory(io, flags, report, kept);
+    return saveFailed ?? exitCode(evaluation, kept.gaps.length, options);
   },
 });
+
+/**
+ * Reads, validates and evaluates the snapshot. Of the inventory, only what history saves and the
+ * exit code reads is kept: an organisation's inventory is hundreds of MiB that writing the report
+ * does not need.
+ */
+function evaluateSnapshot(io: Io, file: string, options: ReportOptions) {
+  // The text is read, parsed and let go inside parseSnapshot.
+  const parsed = parseSnapshot(() => readInput(io, file, 'inventory snapshot'), file);
+  if (!parsed.ok) throw inputError(parsed.error);
+  const config = loadConfig(io, options);
+  const gating = gatingOptions(io, options);
+  const now = options.now ?? io.now();
+  const { evaluation, report } = runPipeline(parsed.value, {
+    config,
+    now,
+    inputs: [file],
+    evaluate: gating,
+  });
+  const { accounts, events, gaps } = parsed.value;
+  return { evaluation, report, kept: { accounts, events, gaps } };
+}

@@ -65,7 +65,7 @@ async function chooseInventory(
     };
   }
   if (typeof flags.from === 'string') {
-    const parsed = parseSnapshot(readInput(io, flags.from, 'inventory snapshot'), flags.from);
+    const parsed = parseSnapshot(() => readInput(io, flags.from!, 'inventory snapshot'), flags.from);
     if (!parsed.ok) throw inputError(parsed.error);
     return { inventory: parsed.value, label: `the inventory snapshot ${flags.from}`, demo: false };
   }

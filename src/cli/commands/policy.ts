@@ -135,7 +135,7 @@ async function chooseSides(args: readonly string[], flags: DiffFlags, io: Io): P
   let inventory: Inventory | undefined;
   let where: string;
   if (typeof flags.from === 'string') {
-    const parsed = parseSnapshot(readInput(io, flags.from, 'inventory snapshot'), flags.from);
+    const parsed = parseSnapshot(() => readInput(io, flags.from!, 'inventory snapshot'), flags.from);
     if (!parsed.ok) throw inputError(parsed.error);
     inventory = parsed.value;
     key = inventory.keys.find((candidate) => candidate.arn === keyArn);
