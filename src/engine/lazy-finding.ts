@@ -45,13 +45,13 @@ interface RuleRun {
 
 /**
  * What a finding's message and fingerprint are made from, as the rule gave them (the finding's
- * own fields may be overwritten before the strings are made), and the two strings once made.
- * Five fields on every finding, so kept few: the rule and fingerprint id ride together, and the
- * message takes the place of the data it is made from.
+ * own fields may be overwritten before the strings are made), and the fingerprint once made.
+ * Five fields on every finding, so kept few: the rule and fingerprint id ride together, and a
+ * message assigned to the finding takes the place of the data it would be made from.
  */
 class Deferred extends Stamped {
   #run: RuleRun;
-  /** The message parameters until the message is made, then the message. */
+  /** The message parameters, or the message if one was assigned. */
   #text: Readonly<Record<string, string | number>> | string | undefined;
   #messageId: string;
   #resourceId: string;
@@ -71,6 +71,11 @@ class Deferred extends Stamped {
     this.#resourceId = resourceId;
   }
 
+  /**
+   * Made on each read, not kept: a report reads each message once (the JSON report, at 880,000
+   * findings, would otherwise end up holding every message it wrote), and making one again costs
+   * less than holding it. A message assigned to the finding is kept.
+   */
   static message(finding: object): string {
     const deferred = finding as Deferred;
     const text = deferred.#text;
@@ -78,10 +83,7 @@ class Deferred extends Stamped {
     const messageId = deferred.#messageId;
     const template =
       messageId === 'ruleError' ? RULE_ERROR_TEMPLATE : deferred.#run.rule.meta.messages[messageId];
-    const message =
-      template === undefined ? `${messageId} (no message template)` : formatMessage(template, text);
-    deferred.#text = message;
-    return message;
+    return template === undefined ? `${messageId} (no message template)` : formatMessage(template, text);
   }
 
   static setMessage(finding: object, value: string): void {
