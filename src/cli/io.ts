@@ -1,6 +1,11 @@
 /** What a command may touch of the outside world, injected so commands run in tests without a process. */
 import { readFileSync, statSync } from 'node:fs';
-import { type FileContent, type WriteOptions, writeFileAtomic } from '../files/write.js';
+import {
+  type FileContent,
+  type WriteOptions,
+  writeFileAtomic,
+  writeFileAtomicStreamed,
+} from '../files/write.js';
 import { escapeTerminalOutput } from '../reporters/escape.js';
 
 export interface Io {
@@ -16,6 +21,8 @@ export interface Io {
    * Text in pieces (an iterable) is streamed to the file, never joined whole.
    */
   writeFile(path: string, text: FileContent, options?: WriteOptions): void;
+  /** `writeFile` for text whose pieces arrive over time (rows read from a database), never held whole. */
+  writeFileStreamed(path: string, pieces: AsyncIterable<string>, options?: WriteOptions): Promise<void>;
   exists(path: string): boolean;
 }
 
@@ -30,6 +37,7 @@ export function processIo(): Io {
     // its CPU time on Node 20 (a 160 MB snapshot: 1.3 s instead of 2.2 s).
     readFile: (path) => readFileSync(path).toString('utf8'),
     writeFile: (path, text, options) => writeFileAtomic(path, text, options),
+    writeFileStreamed: (path, pieces, options) => writeFileAtomicStreamed(path, pieces, options),
     exists: (path) => {
       try {
         statSync(path);

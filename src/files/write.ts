@@ -172,7 +172,18 @@ function writeContent(fd: number, content: FileContent): void {
   stream.end();
 }
 
-export function writeFileAtomic(path: string, text: FileContent, options: WriteOptions = {}): void {
+/** A file being written: its descriptor, then either `commit` (it takes the target's place) or `abort`. */
+interface OpenTarget {
+  fd: number;
+  commit(): void;
+  abort(): void;
+}
+
+/**
+ * Opens where `path` is written: a temporary file beside it that `commit` syncs and renames over
+ * it (or, for a character device, FIFO or socket the user named, the target itself).
+ */
+function openTarget(path: string, options: WriteOptions): OpenTarget {
   const target = resolve(path);
   const dir = dirname(target);
   if (options.within !== undefined) {
@@ -197,33 +208,78 @@ export function writeFileAtomic(path: string, text: FileContent, options: WriteO
     }
     if (followed && (followed.isCharacterDevice() || followed.isFIFO() || followed.isSocket())) {
       const fd = openSync(target, 'w');
-      try {
-        writeContent(fd, text);
-      } finally {
-        closeSync(fd);
-      }
-      return;
+      return { fd, commit: () => closeSync(fd), abort: () => closeSync(fd) };
     }
   }
 
   const temporary = join(dir, `.${basename(target)}.${process.pid}.${randomBytes(6).toString('hex')}.tmp`);
   // `wx`: O_CREAT | O_EXCL, which never follows a symlink planted at the temporary name.
   const fd = openSync(temporary, 'wx', 0o666);
-  try {
-    try {
-      if (existing?.isFile()) fchmodSync(fd, existing.mode & 0o7777);
-      writeContent(fd, text);
-      fsyncSync(fd);
-    } finally {
-      closeSync(fd);
-    }
-    renameSync(temporary, target);
-  } catch (error) {
+  let open = true;
+  const close = () => {
+    if (!open) return;
+    open = false;
+    closeSync(fd);
+  };
+  const abort = () => {
+    close();
     try {
       unlinkSync(temporary);
     } catch {
       // Already renamed or never created: nothing to clean up.
     }
+  };
+  try {
+    if (existing?.isFile()) fchmodSync(fd, existing.mode & 0o7777);
+  } catch (error) {
+    abort();
     throw error;
   }
+  return {
+    fd,
+    commit: () => {
+      try {
+        fsyncSync(fd);
+        close();
+        renameSync(temporary, target);
+      } catch (error) {
+        abort();
+        throw error;
+      }
+    },
+    abort,
+  };
+}
+
+export function writeFileAtomic(path: string, text: FileContent, options: WriteOptions = {}): void {
+  const out = openTarget(path, options);
+  try {
+    writeContent(out.fd, text);
+  } catch (error) {
+    out.abort();
+    throw error;
+  }
+  out.commit();
+}
+
+/**
+ * `writeFileAtomic` for text that arrives in pieces over time (rows read from a database): each
+ * piece is encoded into the bounded buffer as it comes, so that the whole text is never held. If
+ * the pieces fail part-way, the target is left as it was.
+ */
+export async function writeFileAtomicStreamed(
+  path: string,
+  pieces: AsyncIterable<string>,
+  options: WriteOptions = {},
+): Promise<void> {
+  const out = openTarget(path, options);
+  try {
+    const stream = new Utf8Stream(out.fd);
+    for await (const piece of pieces) stream.write(piece);
+    stream.end();
+  } catch (error) {
+    out.abort();
+    throw error;
+  }
+  out.commit();
 }

@@ -1,7 +1,7 @@
 /** An in-memory Io for running commands in tests without a process. */
 import { readFileSync, statSync } from 'node:fs';
 import type { Io } from '../../src/cli/io.js';
-import { writeFileAtomic } from '../../src/files/write.js';
+import { writeFileAtomic, writeFileAtomicStreamed } from '../../src/files/write.js';
 
 export interface MemoryIo extends Io {
   out(): string;
@@ -33,6 +33,7 @@ export function memoryIo(
     readFile: (path) => files.get(path) ?? readFileSync(path, 'utf8'),
     // The real writer, so that tests through this io see what the CLI does on disk.
     writeFile: (path, text, writeOptions) => writeFileAtomic(path, text, writeOptions),
+    writeFileStreamed: (path, pieces, writeOptions) => writeFileAtomicStreamed(path, pieces, writeOptions),
     exists: (path) => {
       if (files.has(path)) return true;
       try {

@@ -21,7 +21,7 @@ import { join, relative } from 'node:path';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { runCli } from '../../src/cli/main.js';
 import { resolveConfig } from '../../src/config/schema.js';
-import { writeFileAtomic } from '../../src/files/write.js';
+import { writeFileAtomic, writeFileAtomicStreamed } from '../../src/files/write.js';
 import { generateGuardrails } from '../../src/guardrails/index.js';
 import { pathSegment } from '../../src/guardrails/paths.js';
 import { serializeSnapshot } from '../../src/model/snapshot.js';
@@ -230,6 +230,35 @@ describe('-o writes whole reports or nothing', () => {
     expect(statSync(target).ino).not.toBe(before);
     expect(statSync(target).mode & 0o777).toBe(0o600);
     expect(readdirSync(root)).toEqual(['report.txt']);
+  });
+
+  it('text whose pieces arrive over time is written whole, a surrogate pair split between pieces included', async () => {
+    const root = tmp('hostile-streamed-');
+    const target = join(root, 'history.jsonl');
+    async function* rows() {
+      yield '{"a":"caf\u00e9 ';
+      await new Promise((later) => setTimeout(later, 1));
+      yield 'rocket \ud83d';
+      yield '\ude80"}\n';
+      yield 'x'.repeat(3 << 20);
+      yield '\n';
+    }
+    await writeFileAtomicStreamed(target, rows());
+    expect(readFileSync(target, 'utf8')).toBe(`{"a":"caf\u00e9 rocket \u{1f680}"}\n${'x'.repeat(3 << 20)}\n`);
+    expect(readdirSync(root)).toEqual(['history.jsonl']);
+  });
+
+  it('pieces that fail part-way leave the previous file intact and no temporary file', async () => {
+    const root = tmp('hostile-streamed-fail-');
+    const target = join(root, 'history.jsonl');
+    writeFileSync(target, 'previous dump\n');
+    async function* rows() {
+      yield 'x'.repeat(2 << 20);
+      throw new Error('the source lost its connection');
+    }
+    await expect(writeFileAtomicStreamed(target, rows())).rejects.toThrow('the source lost its connection');
+    expect(readFileSync(target, 'utf8')).toBe('previous dump\n');
+    expect(readdirSync(root)).toEqual(['history.jsonl']);
   });
 
   it('-o to a device (/dev/null, /dev/stdout) is written in place', () => {

@@ -89,14 +89,21 @@ export const historyExportCommand = defineCommand({
     try {
       if (isDump(flags.to)) {
         const file = absolute(io, flags.to);
-        const parts = [dumpHeader(await source.schemaVersion(), TOOL_VERSION)];
+        const header = dumpHeader(await source.schemaVersion(), TOOL_VERSION);
         let scans = 0;
-        for await (const row of fromSource(source.rows(), source.location)) {
-          parts.push(dumpLine(row, source.location));
-          if (row.table === 'scans') scans++;
+        let rows = 0;
+        // Each row is written as it is read: the dump is never held whole, and a source that fails
+        // part-way leaves the target as it was.
+        async function* lines(): AsyncGenerator<string> {
+          yield header;
+          for await (const row of fromSource(source.rows(), source.location)) {
+            yield dumpLine(row, source.location);
+            rows++;
+            if (row.table === 'scans') scans++;
+          }
         }
-        io.writeFile(file, parts);
-        io.stderr.write(`hyperpod-cmk: exported ${scans} scans (${parts.length - 1} rows) to ${flags.to}\n`);
+        await io.writeFileStreamed(file, lines());
+        io.stderr.write(`hyperpod-cmk: exported ${scans} scans (${rows} rows) to ${flags.to}\n`);
         return 0;
       }
       const target = historyTarget(io, flags.to);
