@@ -1,7 +1,7 @@
 import type { Key } from '../../model/inventory.js';
 import { isUnresolved } from '../../model/inventory.js';
 import { withPrincipalOrganization } from '../../policy/conditions.js';
-import { encryptionContextScopedStatements, keyAccess } from '../../policy/evaluate.js';
+import { encryptionContextScopedStatements, keyAccess, type StatementHit } from '../../policy/evaluate.js';
 import {
   HYPERPOD_UNDOCUMENTED_GRANT_KEYS,
   hyperPodCreateGrantContext,
@@ -13,29 +13,55 @@ import { defineRule, type RuleContext, type Verdict } from '../define-rule.js';
 import { eachGroup } from '../iteration.js';
 import { isAwsManagedAlias, keyedVolumes, keyLabel } from '../key-references.js';
 import { groupResource, UNRESOLVED_MESSAGE, unresolvedVerdict } from '../resources.js';
+import { SharedValues } from '../shared-values.js';
 import { gapReason } from '../text.js';
 
+/**
+ * What a key says of a role, as the finding's evidence shows it (in this property order). One per
+ * key, role and region, shared by the groups that run the same role against the same key.
+ */
 type KeyJudgement = {
+  key: string;
   status: 'PASS' | 'FAIL' | 'UNKNOWN';
   messageId: string;
   data: Record<string, string>;
   evidence: Record<string, unknown>;
 };
 
-/** A key's judgement with the key's ARN, shared by the groups that run the same role against it. */
-type SharedJudgement = KeyJudgement & { key: string };
-
 const ACTIONS = [
   { action: 'kms:CreateGrant', context: hyperPodCreateGrantContext },
   { action: 'kms:DescribeKey', context: hyperPodDescribeKeyContext },
 ] as const;
 
-function judgeKey(context: RuleContext, key: Key, roleArn: string, region: string): KeyJudgement {
+/** What one evaluation's judgements share: the callers' organizations and the values findings repeat. */
+interface Judge {
+  context: RuleContext;
+  shared: SharedValues;
+  organizations: Map<string, string | null | undefined>;
+}
+
+function organizationFor(judge: Judge, account: string): string | null | undefined {
+  const { organizations, context } = judge;
+  if (organizations.has(account)) return organizations.get(account);
+  const organization = organizationOf(context.inventory.accounts, account, context.config.organizationId);
+  organizations.set(account, organization);
+  return organization;
+}
+
+/** Policy hits as the evidence lists them: equal hits (and lists of them) are one shared object. */
+function sharedHits(shared: SharedValues, hits: readonly StatementHit[]): readonly StatementHit[] {
+  const list: StatementHit[] = [];
+  for (const hit of hits) list.push(shared.record(hit));
+  return shared.list(list);
+}
+
+function judgeKey(judge: Judge, key: Key, roleArn: string, region: string): KeyJudgement {
+  const { context, shared } = judge;
   const label = keyLabel(key);
-  const base = { key: label, role: roleArn };
   if (key.policy === undefined) {
     const gaps = context.index.gapsFor(key.arn, 'GetKeyPolicy');
     return {
+      key: key.arn,
       status: 'UNKNOWN',
       messageId: 'notCollected',
       data: { what: `the key policy of ${label}`, reason: gapReason(gaps) },
@@ -44,6 +70,7 @@ function judgeKey(context: RuleContext, key: Key, roleArn: string, region: strin
   }
   if (isUnresolved(key.policy)) {
     return {
+      key: key.arn,
       status: 'UNKNOWN',
       messageId: 'unresolved',
       data: {
@@ -59,7 +86,7 @@ function judgeKey(context: RuleContext, key: Key, roleArn: string, region: strin
   const caller: Caller = { kind: 'iam', arn: roleArn, account, roleId: role?.roleId };
   const identityStatements = role?.policiesCollected ? role.kmsStatements : undefined;
   const resourceTags = key.tags && !isUnresolved(key.tags) ? key.tags : undefined;
-  const organization = organizationOf(context.inventory.accounts, account, context.config.organizationId);
+  const organization = organizationFor(judge, account);
   for (const { action, context: makeContext } of ACTIONS) {
     const access = keyAccess({
       caller,
@@ -74,25 +101,43 @@ function judgeKey(context: RuleContext, key: Key, roleArn: string, region: strin
       identityStatements,
     });
     if (access.result === 'yes') continue;
-    const evidence = {
+    const evidence = shared.record({
       action,
       path: access.path,
-      keyPolicyHits: access.keyPolicy.hits,
-      identityHits: access.identity?.hits ?? null,
-    };
+      keyPolicyHits: sharedHits(shared, access.keyPolicy.hits),
+      identityHits: access.identity ? sharedHits(shared, access.identity.hits) : null,
+    });
     if (access.result === 'no') {
       const scoped = encryptionContextScopedStatements(key.policy, caller, action);
       if (access.explicitDeny)
-        return { status: 'FAIL', messageId: 'explicitDeny', data: { ...base, action }, evidence };
+        return {
+          key: key.arn,
+          status: 'FAIL',
+          messageId: 'explicitDeny',
+          data: { key: label, role: roleArn, action },
+          evidence,
+        };
       if (scoped.length > 0) {
         return {
+          key: key.arn,
           status: 'FAIL',
           messageId: 'encryptionContext',
-          data: { ...base, action, conditions: [...new Set(scoped.flatMap((s) => s.keys))].join(', ') },
+          data: {
+            key: label,
+            role: roleArn,
+            action,
+            conditions: shared.text([...new Set(scoped.flatMap((s) => s.keys))].join(', ')),
+          },
           evidence: { ...evidence, scopedStatements: scoped },
         };
       }
-      return { status: 'FAIL', messageId: 'notGranted', data: { ...base, action }, evidence };
+      return {
+        key: key.arn,
+        status: 'FAIL',
+        messageId: 'notGranted',
+        data: { key: label, role: roleArn, action },
+        evidence,
+      };
     }
     if (access.result === 'maybe') {
       const reasons = [
@@ -104,11 +149,23 @@ function judgeKey(context: RuleContext, key: Key, roleArn: string, region: strin
         ...grantKeyReasons(action, access.unknownKeys),
         ...access.unknownPrincipals,
       ];
-      const reason = reasons.join('; ') || 'the policies do not decide it';
-      return { status: 'UNKNOWN', messageId: 'undetermined', data: { ...base, action, reason }, evidence };
+      const reason = shared.text(reasons.join('; ') || 'the policies do not decide it');
+      return {
+        key: key.arn,
+        status: 'UNKNOWN',
+        messageId: 'undetermined',
+        data: { key: label, role: roleArn, action, reason },
+        evidence,
+      };
     }
   }
-  return { status: 'PASS', messageId: 'granted', data: base, evidence: ALL_GRANTED };
+  return {
+    key: key.arn,
+    status: 'PASS',
+    messageId: 'granted',
+    data: { key: label, role: roleArn },
+    evidence: ALL_GRANTED,
+  };
 }
 
 const UNDOCUMENTED = new Set<string>(HYPERPOD_UNDOCUMENTED_GRANT_KEYS.map((key) => key.toLowerCase()));
@@ -184,40 +241,38 @@ export default defineRule({
     },
   },
   *check(context) {
+    const judge: Judge = { context, shared: new SharedValues(), organizations: new Map() };
     // What a key says of a role is judged once per key, role and region, however many groups run
     // that role against that key in that region: the judgement reads nothing else of the group.
-    // Groups with one key share the judgement's data and evidence too (findings never mutate them).
-    const judged = new Map<Key, Map<string, SharedJudgement>>();
-    const judge = (key: Key, roleArn: string, region: string): SharedJudgement => {
-      let byCaller = judged.get(key);
-      if (!byCaller) {
-        byCaller = new Map();
-        judged.set(key, byCaller);
+    // Groups with one key share the judgement's evidence too (findings never mutate it).
+    const judged = new Map<Key, Map<string, Judged>>();
+    const judgedOf = (key: Key, roleArn: string, region: string): Judged => {
+      let byRole = judged.get(key);
+      if (!byRole) {
+        byRole = new Map();
+        judged.set(key, byRole);
       }
-      const caller = `${roleArn}\u0000${region}`;
-      let judgement = byCaller.get(caller);
-      if (!judgement) {
-        judgement = { key: key.arn, ...judgeKey(context, key, roleArn, region) };
-        byCaller.set(caller, judgement);
+      // Keyed by role; a key's groups nearly always share one region, any other gets its own entry.
+      let entry = byRole.get(roleArn);
+      if (entry && entry.region !== region) {
+        const otherRegion = `${roleArn}\u0000${region}`;
+        entry = byRole.get(otherRegion);
+        if (!entry) {
+          entry = { region, judgement: judgeKey(judge, key, roleArn, region), oneKeyEvidence: undefined };
+          byRole.set(otherRegion, entry);
+        }
+      } else if (!entry) {
+        entry = { region, judgement: judgeKey(judge, key, roleArn, region), oneKeyEvidence: undefined };
+        byRole.set(roleArn, entry);
       }
-      return judgement;
+      return entry;
     };
-    const oneKeyEvidence = new WeakMap<SharedJudgement, Record<string, unknown>>();
-    const evidenceOf = (roleArn: string, judgements: SharedJudgement[]): Record<string, unknown> => {
+    const evidenceOf = (roleArn: string, judgements: KeyJudgement[]): Record<string, unknown> => {
       const passed = judgements.every((j) => j.status === 'PASS');
-      const make = () => ({
+      return {
         executionRole: roleArn,
         keys: passed ? judgements.map((j) => j.key) : judgements,
-      });
-      if (judgements.length !== 1) return make();
-      // One judgement per key, role and region: its role is this group's role.
-      const [only] = judgements as [SharedJudgement];
-      let evidence = oneKeyEvidence.get(only);
-      if (!evidence) {
-        evidence = Object.freeze(make());
-        oneKeyEvidence.set(only, evidence);
-      }
-      return evidence;
+      };
     };
     yield* eachGroup(context, (cluster, group): Verdict | undefined => {
       const resource = groupResource(cluster, group);
@@ -257,8 +312,22 @@ export default defineRule({
       if (isUnresolved(group.executionRole))
         return unresolvedVerdict(resource, 'the execution role', group.executionRole);
       const roleArn = group.executionRole;
-      const judgements: SharedJudgement[] = [];
-      for (const key of keys.values()) judgements.push(judge(key, roleArn, cluster.region));
+      if (keys.size === 1 && unresolvedKey === undefined) {
+        // One key: the verdict is its judgement, and its evidence is shared by the groups that share it.
+        const key = keys.values().next().value as Key;
+        const entry = judgedOf(key, roleArn, cluster.region);
+        const judgement = entry.judgement;
+        entry.oneKeyEvidence ??= Object.freeze(evidenceOf(roleArn, [judgement]));
+        return {
+          resource,
+          status: judgement.status,
+          messageId: judgement.messageId,
+          data: judgement.data,
+          evidence: entry.oneKeyEvidence,
+        };
+      }
+      const judgements: KeyJudgement[] = [];
+      for (const key of keys.values()) judgements.push(judgedOf(key, roleArn, cluster.region).judgement);
       const worst =
         judgements.find((j) => j.status === 'FAIL') ??
         judgements.find((j) => j.status === 'UNKNOWN') ??
@@ -280,3 +349,10 @@ export default defineRule({
     });
   },
 });
+
+/** A judgement with what groups of one key share: the region it was judged in, and their evidence. */
+interface Judged {
+  region: string;
+  judgement: KeyJudgement;
+  oneKeyEvidence: Record<string, unknown> | undefined;
+}
