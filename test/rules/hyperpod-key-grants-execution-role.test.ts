@@ -403,6 +403,20 @@ ruleTester(rule, {
       ],
     },
     {
+      name: "the key policy scopes the role's calls by a tag the key carries",
+      inventory: estate([
+        rootStatement(),
+        both({ Condition: { StringEquals: { 'kms:ViaService': VIA, 'aws:ResourceTag/project': 'llm' } } }),
+      ]),
+      expected: [
+        {
+          status: 'PASS',
+          messageId: 'granted',
+          data: { key: 'alias/k1', role: 'arn:aws:iam::111122223333:role/hyperpod-exec' },
+        },
+      ],
+    },
+    {
       name: 'cross-account key: the key policy names the role and the role IAM policy allows',
       inventory: estate(
         [rootStatement(OTHER_ACCOUNT), both()],
@@ -577,6 +591,20 @@ ruleTester(rule, {
     {
       name: 'no statement for the role, and no delegation',
       inventory: estate([adminStatement()]),
+      expected: [
+        {
+          status: 'FAIL',
+          messageId: 'notGranted',
+          data: { key: 'alias/k1', role: EXEC_ROLE, action: 'kms:CreateGrant' },
+        },
+      ],
+    },
+    {
+      name: "the key policy scopes the role's calls by a tag the key does not carry",
+      inventory: estate(
+        [rootStatement(), both({ Condition: { StringEquals: { 'aws:ResourceTag/project': 'vision' } } })],
+        { role: { kmsStatements: [] } },
+      ),
       expected: [
         {
           status: 'FAIL',

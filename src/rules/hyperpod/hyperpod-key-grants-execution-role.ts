@@ -1,7 +1,18 @@
-import type { Key } from '../../model/inventory.js';
+import type { Key, PolicyStatement } from '../../model/inventory.js';
 import { isUnresolved } from '../../model/inventory.js';
-import { withPrincipalOrganization } from '../../policy/conditions.js';
-import { encryptionContextScopedStatements, keyAccess, type StatementHit } from '../../policy/evaluate.js';
+import {
+  conditionKeys,
+  type RequestContext,
+  withPrincipalOrganization,
+  withResourceTags,
+} from '../../policy/conditions.js';
+import {
+  encryptionContextScopedStatements,
+  type KeyAccess,
+  keyAccess,
+  type StatementHit,
+  statementsOf,
+} from '../../policy/evaluate.js';
 import {
   HYPERPOD_UNDOCUMENTED_GRANT_KEYS,
   hyperPodCreateGrantContext,
@@ -11,7 +22,7 @@ import { organizationOf } from '../../policy/organization.js';
 import { accountOf, type Caller } from '../../policy/principal.js';
 import { defineRule, type RuleContext, type Verdict } from '../define-rule.js';
 import { eachGroup } from '../iteration.js';
-import { isAwsManagedAlias, keyedVolumes, keyLabel } from '../key-references.js';
+import { isAwsManagedAlias, keyLabel } from '../key-references.js';
 import { groupResource, UNRESOLVED_MESSAGE, unresolvedVerdict } from '../resources.js';
 import { SharedValues } from '../shared-values.js';
 import { gapReason } from '../text.js';
@@ -33,12 +44,42 @@ const ACTIONS = [
   { action: 'kms:DescribeKey', context: hyperPodDescribeKeyContext },
 ] as const;
 
-/** What one evaluation's judgements share: the callers' organizations and the values findings repeat. */
+/** What one evaluation's judgements share: callers' contexts, and the values findings repeat. */
 interface Judge {
   context: RuleContext;
   shared: SharedValues;
   organizations: Map<string, string | null | undefined>;
+  /** Per role ARN: the request contexts of HyperPod's calls (in ACTIONS order), without the key's tags. */
+  callers: Map<string, CallerContexts>;
+  /** Per policy document or statement list: whether a condition reads aws:ResourceTag. */
+  readsTags: Map<object, boolean>;
+  hits: Map<string, StatementHit>;
+  hitLists: Map<string, SharedHits>;
+  evidence: Map<string, Record<string, unknown>>;
 }
+
+interface CallerContexts {
+  account: string;
+  region: string;
+  contexts: readonly RequestContext[];
+}
+
+interface SharedHits {
+  /** A content key no other list of hits has. */
+  content: string;
+  hits: readonly StatementHit[];
+}
+
+const newJudge = (context: RuleContext): Judge => ({
+  context,
+  shared: new SharedValues(),
+  organizations: new Map(),
+  callers: new Map(),
+  readsTags: new Map(),
+  hits: new Map(),
+  hitLists: new Map(),
+  evidence: new Map(),
+});
 
 function organizationFor(judge: Judge, account: string): string | null | undefined {
   const { organizations, context } = judge;
@@ -48,11 +89,83 @@ function organizationFor(judge: Judge, account: string): string | null | undefin
   return organization;
 }
 
-/** Policy hits as the evidence lists them: equal hits (and lists of them) are one shared object. */
-function sharedHits(shared: SharedValues, hits: readonly StatementHit[]): readonly StatementHit[] {
-  const list: StatementHit[] = [];
-  for (const hit of hits) list.push(shared.record(hit));
-  return shared.list(list);
+/**
+ * The contexts of HyperPod's calls with a role: built once per role (its account and region
+ * nearly always the same wherever it runs; any other is built afresh), the organization added
+ * once to that shared context rather than to each key's copy of it.
+ */
+function callerContexts(judge: Judge, roleArn: string, account: string, region: string) {
+  const entry = judge.callers.get(roleArn);
+  if (entry && entry.account === account && entry.region === region) return entry.contexts;
+  const organization = organizationFor(judge, account);
+  const contexts = ACTIONS.map(({ context: make }) =>
+    withPrincipalOrganization(make({ roleArn, account, region }), organization),
+  );
+  if (!entry) judge.callers.set(roleArn, { account, region, contexts });
+  return contexts;
+}
+
+const RESOURCE_TAG_KEY = /^aws:resourcetag\//i;
+
+/** Whether any statement's condition reads a resource tag: only then do the key's tags matter. */
+function readsResourceTags(judge: Judge, owner: object, statements: readonly PolicyStatement[]): boolean {
+  let answer = judge.readsTags.get(owner);
+  if (answer === undefined) {
+    answer = statements.some((statement) =>
+      conditionKeys(statement.Condition).some(({ key }) => RESOURCE_TAG_KEY.test(key)),
+    );
+    judge.readsTags.set(owner, answer);
+  }
+  return answer;
+}
+
+/**
+ * Policy hits as the evidence lists them: equal hits, and equal lists of them, are one shared
+ * frozen object. Content keys: the sid (any text) comes last, after fields that are numbers or
+ * fixed words, and each hit's key is prefixed by its length, so no two contents share a key.
+ */
+function sharedHits(judge: Judge, hits: readonly StatementHit[]): SharedHits {
+  let content = '';
+  for (const hit of hits) {
+    const one = `${hit.index}|${hit.effect}|${hit.applies}|${hit.via}|${hit.sid === undefined ? '-' : `+${hit.sid}`}`;
+    content += `${one.length}:${one}`;
+  }
+  let list = judge.hitLists.get(content);
+  if (!list) {
+    const shared: StatementHit[] = [];
+    for (const hit of hits) {
+      const one = `${hit.index}|${hit.effect}|${hit.applies}|${hit.via}|${hit.sid === undefined ? '-' : `+${hit.sid}`}`;
+      let canonical = judge.hits.get(one);
+      if (!canonical) {
+        canonical = Object.freeze(hit);
+        judge.hits.set(one, canonical);
+      }
+      shared.push(canonical);
+    }
+    list = { content, hits: Object.freeze(shared) };
+    judge.hitLists.set(content, list);
+  }
+  return list;
+}
+
+/** The evidence of a call that is not surely allowed: one shared object per action, path and hits. */
+function callEvidence(judge: Judge, action: string, access: KeyAccess): Record<string, unknown> {
+  const keyPolicyHits = sharedHits(judge, access.keyPolicy.hits);
+  const identityHits = access.identity ? sharedHits(judge, access.identity.hits) : undefined;
+  const content =
+    `${action}|${access.path}|${keyPolicyHits.content.length}:${keyPolicyHits.content}|` +
+    (identityHits ? `+${identityHits.content}` : '-');
+  let evidence = judge.evidence.get(content);
+  if (!evidence) {
+    evidence = Object.freeze({
+      action,
+      path: access.path,
+      keyPolicyHits: keyPolicyHits.hits,
+      identityHits: identityHits?.hits ?? null,
+    });
+    judge.evidence.set(content, evidence);
+  }
+  return evidence;
 }
 
 function judgeKey(judge: Judge, key: Key, roleArn: string, region: string): KeyJudgement {
@@ -81,34 +194,36 @@ function judgeKey(judge: Judge, key: Key, roleArn: string, region: string): KeyJ
       evidence: { unresolved: key.policy },
     };
   }
+  const policy = key.policy;
   const role = context.index.role(roleArn);
   const account = accountOf(roleArn) ?? key.account;
   const caller: Caller = { kind: 'iam', arn: roleArn, account, roleId: role?.roleId };
   const identityStatements = role?.policiesCollected ? role.kmsStatements : undefined;
-  const resourceTags = key.tags && !isUnresolved(key.tags) ? key.tags : undefined;
-  const organization = organizationFor(judge, account);
-  for (const { action, context: makeContext } of ACTIONS) {
+  // The key's tags matter only to a condition on aws:ResourceTag (conditions.ts reads them nowhere else).
+  const resourceTags =
+    key.tags &&
+    !isUnresolved(key.tags) &&
+    (readsResourceTags(judge, policy, statementsOf(policy)) ||
+      (identityStatements !== undefined && readsResourceTags(judge, identityStatements, identityStatements)))
+      ? key.tags
+      : undefined;
+  const contexts = callerContexts(judge, roleArn, account, region);
+  for (let i = 0; i < ACTIONS.length; i++) {
+    const action = ACTIONS[i]!.action;
+    const callContext = contexts[i]!;
     const access = keyAccess({
       caller,
       action,
       resource: key.arn,
-      context: withPrincipalOrganization(
-        makeContext({ roleArn, account, region, resourceTags }),
-        organization,
-      ),
-      keyPolicy: key.policy,
+      context: resourceTags ? withResourceTags(callContext, resourceTags) : callContext,
+      keyPolicy: policy,
       keyAccount: key.account,
       identityStatements,
     });
     if (access.result === 'yes') continue;
-    const evidence = shared.record({
-      action,
-      path: access.path,
-      keyPolicyHits: sharedHits(shared, access.keyPolicy.hits),
-      identityHits: access.identity ? sharedHits(shared, access.identity.hits) : null,
-    });
+    const evidence = callEvidence(judge, action, access);
     if (access.result === 'no') {
-      const scoped = encryptionContextScopedStatements(key.policy, caller, action);
+      const scoped = encryptionContextScopedStatements(policy, caller, action);
       if (access.explicitDeny)
         return {
           key: key.arn,
@@ -241,7 +356,7 @@ export default defineRule({
     },
   },
   *check(context) {
-    const judge: Judge = { context, shared: new SharedValues(), organizations: new Map() };
+    const judge = newJudge(context);
     // What a key says of a role is judged once per key, role and region, however many groups run
     // that role against that key in that region: the judgement reads nothing else of the group.
     // Groups with one key share the judgement's evidence too (findings never mutate it).
@@ -278,9 +393,10 @@ export default defineRule({
       const resource = groupResource(cluster, group);
       if (isUnresolved(group.volumes))
         return unresolvedVerdict(resource, 'the storage configuration', group.volumes);
-      const keys = new Map<string, Key>();
+      // A group has a volume or two: a short list beats a map per group.
+      const keys: Key[] = [];
       let unresolvedKey: Verdict | undefined;
-      for (const volume of keyedVolumes(group.volumes)) {
+      for (const volume of group.volumes) {
         if (volume.kmsKeyId === null) continue;
         if (isUnresolved(volume.kmsKeyId)) {
           unresolvedKey ??= unresolvedVerdict(resource, `the ${volume.role} volume key`, volume.kmsKeyId);
@@ -289,7 +405,11 @@ export default defineRule({
         if (isAwsManagedAlias(volume.kmsKeyId) || volume.resolution?.status === 'not-found') continue;
         const key = context.index.keyOfVolume(volume);
         if (key) {
-          if (key.metadata?.keyManager !== 'AWS') keys.set(key.arn, key);
+          if (key.metadata?.keyManager !== 'AWS') {
+            const at = keys.findIndex((known) => known.arn === key.arn);
+            if (at < 0) keys.push(key);
+            else keys[at] = key;
+          }
           continue;
         }
         // A key that could not be resolved or described may be customer managed: its policy is unknown.
@@ -307,15 +427,15 @@ export default defineRule({
           evidence: { volumeKmsKeyId: volume.kmsKeyId },
         };
       }
-      if (keys.size === 0) return unresolvedKey ?? { resource, status: 'NOT_APPLICABLE', messageId: 'noCmk' };
+      if (keys.length === 0)
+        return unresolvedKey ?? { resource, status: 'NOT_APPLICABLE', messageId: 'noCmk' };
       if (group.executionRole === null) return { resource, status: 'UNKNOWN', messageId: 'noRole' };
       if (isUnresolved(group.executionRole))
         return unresolvedVerdict(resource, 'the execution role', group.executionRole);
       const roleArn = group.executionRole;
-      if (keys.size === 1 && unresolvedKey === undefined) {
+      if (keys.length === 1 && unresolvedKey === undefined) {
         // One key: the verdict is its judgement, and its evidence is shared by the groups that share it.
-        const key = keys.values().next().value as Key;
-        const entry = judgedOf(key, roleArn, cluster.region);
+        const entry = judgedOf(keys[0]!, roleArn, cluster.region);
         const judgement = entry.judgement;
         entry.oneKeyEvidence ??= Object.freeze(evidenceOf(roleArn, [judgement]));
         return {
@@ -327,7 +447,7 @@ export default defineRule({
         };
       }
       const judgements: KeyJudgement[] = [];
-      for (const key of keys.values()) judgements.push(judgedOf(key, roleArn, cluster.region).judgement);
+      for (const key of keys) judgements.push(judgedOf(key, roleArn, cluster.region).judgement);
       const worst =
         judgements.find((j) => j.status === 'FAIL') ??
         judgements.find((j) => j.status === 'UNKNOWN') ??
