@@ -4,9 +4,11 @@
  * At organisation scale a rule makes a finding per instance group, and most of them say the same
  * thing in the same words: every object a finding keeps survives to the end of the evaluation
  * (and is copied by the garbage collector on the way), so findings that say the same thing share
- * one frozen object. Findings never mutate their data or evidence. An interner lives for one
+ * one frozen object. Findings never mutate their data or evidence. A `SharedValues` lives for one
  * evaluation (made in `check`), so nothing it holds outlives the inventory it was built from.
  */
+import type { Verdict } from './define-rule.js';
+
 export class SharedValues {
   readonly #byContent = new Map<string, object>();
   readonly #texts = new Map<string, string>();
@@ -14,20 +16,52 @@ export class SharedValues {
   #nextId = 0;
 
   /**
-   * The frozen record equal to `record`: property names, their order and their values (primitives
-   * by value; objects, which should be shared values themselves, by identity).
+   * The verdict with its data and evidence replaced by the shared copies of equal values. The
+   * verdict must be the caller's own (it is changed in place).
+   */
+  verdict(verdict: Verdict): Verdict {
+    if (verdict.data) verdict.data = this.record(verdict.data);
+    if (verdict.evidence) verdict.evidence = this.record(verdict.evidence);
+    return verdict;
+  }
+
+  /**
+   * A frozen record equal to `record`: the same property names in the same order, and the same
+   * values (primitives by value, lists by content, any other object by identity). The record
+   * itself is left as it is: the first of its content is copied.
    */
   record<T extends object>(record: T): Readonly<T> {
     let content = '{';
-    for (const name in record) content += `${JSON.stringify(name)}:${this.#part(record[name])},`;
-    return this.#share(content, record);
+    const values: unknown[] = [];
+    for (const name in record) {
+      const value = this.#value(record[name]);
+      values.push(value);
+      content += `${JSON.stringify(name)}:${this.#part(value)},`;
+    }
+    const seen = this.#byContent.get(content);
+    if (seen) return seen as T;
+    const copy: Record<string, unknown> = {};
+    let i = 0;
+    for (const name in record) copy[name] = values[i++];
+    Object.freeze(copy);
+    this.#byContent.set(content, copy);
+    return copy as T;
   }
 
-  /** The frozen list equal to `items` (primitives by value, objects by identity). */
+  /** A frozen list equal to `items` (primitives by value, lists by content, other objects by identity). */
   list<T>(items: readonly T[]): readonly T[] {
     let content = '[';
-    for (const item of items) content += `${this.#part(item)},`;
-    return this.#share(content, items);
+    const values: T[] = [];
+    for (const item of items) {
+      const value = this.#value(item) as T;
+      values.push(value);
+      content += `${this.#part(value)},`;
+    }
+    const seen = this.#byContent.get(content);
+    if (seen) return seen as T[];
+    Object.freeze(values);
+    this.#byContent.set(content, values);
+    return values;
   }
 
   /** The one copy of a string built per finding (a reason, a list of names) that many findings carry. */
@@ -38,12 +72,8 @@ export class SharedValues {
     return value;
   }
 
-  #share<T extends object>(content: string, value: T): Readonly<T> {
-    const seen = this.#byContent.get(content);
-    if (seen) return seen as T;
-    Object.freeze(value);
-    this.#byContent.set(content, value);
-    return value;
+  #value(value: unknown): unknown {
+    return Array.isArray(value) ? this.list(value) : value;
   }
 
   /** A value's part of a content key: JSON escapes every control character, so no part can forge a separator. */

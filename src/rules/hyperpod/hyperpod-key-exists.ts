@@ -3,6 +3,7 @@ import { defineRule, type Verdict } from '../define-rule.js';
 import { eachGroup } from '../iteration.js';
 import { isAwsManagedAlias, keyedVolumes, keyRegionCheck } from '../key-references.js';
 import { groupResource, UNRESOLVED_MESSAGE, unresolvedVerdict } from '../resources.js';
+import { SharedValues } from '../shared-values.js';
 
 export default defineRule({
   meta: {
@@ -46,6 +47,8 @@ export default defineRule({
     },
   },
   *check(context) {
+    // Most groups say the same of the same keys: their findings share one data and evidence object.
+    const shared = new SharedValues();
     yield* eachGroup(context, function* (cluster, group) {
       const resource = groupResource(cluster, group);
       if (isUnresolved(group.volumes)) {
@@ -131,13 +134,13 @@ export default defineRule({
       const keys = volumes.map((volume) =>
         volume.resolution?.status === 'resolved' ? volume.resolution.keyArn : '',
       );
-      yield {
+      yield shared.verdict({
         resource,
         status: 'PASS',
         messageId: 'exists',
         data: { keys: [...new Set(keys)].join(', ') },
         evidence: { keys },
-      };
+      });
     });
   },
 });
