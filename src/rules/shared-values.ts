@@ -9,11 +9,46 @@
  */
 import type { Verdict } from './define-rule.js';
 
+/** A trie of values: each step is one property name or one value (Map keys: SameValueZero). */
+interface Node {
+  next: Map<unknown, Node> | undefined;
+  shared: object | undefined;
+}
+
+const newNode = (): Node => ({ next: undefined, shared: undefined });
+
+function step(node: Node, key: unknown): Node {
+  node.next ??= new Map();
+  let child = node.next.get(key);
+  if (!child) {
+    child = newNode();
+    node.next.set(key, child);
+  }
+  return child;
+}
+
+/** How many of the last shared records a record is compared with before it is looked up. */
+const RECENT = 4;
+
+/** Whether `record` has `names` in this order and the values of `shared`, each the same (===). */
+function sameRecord(record: object, shared: Record<string, unknown>, names: readonly string[]): boolean {
+  let i = 0;
+  for (const name in record) {
+    if (names[i] !== name || (record as Record<string, unknown>)[name] !== shared[name]) return false;
+    i++;
+  }
+  return i === names.length;
+}
+
 export class SharedValues {
-  readonly #byContent = new Map<string, object>();
+  // Content is looked up value by value in tries, not as one built string: the strings a finding
+  // carries mostly come from the inventory, whose hashes V8 computes once and keeps.
+  readonly #records = newNode();
+  readonly #lists = newNode();
   readonly #texts = new Map<string, string>();
-  readonly #ids = new WeakMap<object, number>();
-  #nextId = 0;
+  /** The records shared last, with their property names: neighbouring groups mostly say the same. */
+  readonly #recent: { record: Record<string, unknown>; names: string[] }[] = [];
+  #nextRecent = 0;
 
   /**
    * The verdict with its data and evidence replaced by the shared copies of equal values. The
@@ -31,37 +66,33 @@ export class SharedValues {
    * itself is left as it is: the first of its content is copied.
    */
   record<T extends object>(record: T): Readonly<T> {
-    let content = '{';
-    const values: unknown[] = [];
+    for (const recent of this.#recent)
+      if (sameRecord(record, recent.record, recent.names)) return recent.record as T;
+    let node = this.#records;
+    let copy: Record<string, unknown> | undefined;
     for (const name in record) {
       const value = this.#value(record[name]);
-      values.push(value);
-      content += `${JSON.stringify(name)}:${this.#part(value)},`;
+      node = step(step(node, name), value);
     }
-    const seen = this.#byContent.get(content);
-    if (seen) return seen as T;
-    const copy: Record<string, unknown> = {};
-    let i = 0;
-    for (const name in record) copy[name] = values[i++];
-    Object.freeze(copy);
-    this.#byContent.set(content, copy);
-    return copy as T;
+    if (!node.shared) {
+      copy = {};
+      for (const name in record) copy[name] = this.#value(record[name]);
+      node.shared = Object.freeze(copy);
+    }
+    const shared = node.shared as Record<string, unknown>;
+    this.#recent[this.#nextRecent] = { record: shared, names: Object.keys(shared) };
+    this.#nextRecent = (this.#nextRecent + 1) % RECENT;
+    return shared as T;
   }
 
   /** A frozen list equal to `items` (primitives by value, lists by content, other objects by identity). */
   list<T>(items: readonly T[]): readonly T[] {
-    let content = '[';
-    const values: T[] = [];
-    for (const item of items) {
-      const value = this.#value(item) as T;
-      values.push(value);
-      content += `${this.#part(value)},`;
-    }
-    const seen = this.#byContent.get(content);
-    if (seen) return seen as T[];
-    Object.freeze(values);
-    this.#byContent.set(content, values);
-    return values;
+    let node = step(this.#lists, items.length);
+    for (const item of items) node = step(node, this.#value(item));
+    if (node.shared) return node.shared as T[];
+    const copy = items.map((item) => this.#value(item) as T);
+    node.shared = Object.freeze(copy);
+    return copy;
   }
 
   /** The one copy of a string built per finding (a reason, a list of names) that many findings carry. */
@@ -74,29 +105,5 @@ export class SharedValues {
 
   #value(value: unknown): unknown {
     return Array.isArray(value) ? this.list(value) : value;
-  }
-
-  /** A value's part of a content key: JSON escapes every control character, so no part can forge a separator. */
-  #part(value: unknown): string {
-    if (value === null) return 'null';
-    switch (typeof value) {
-      case 'string':
-        return JSON.stringify(value);
-      case 'number':
-      case 'boolean':
-      case 'bigint':
-        return `${typeof value}:${String(value)}`;
-      case 'undefined':
-        return 'undefined';
-      default: {
-        const object = value as object;
-        let id = this.#ids.get(object);
-        if (id === undefined) {
-          id = this.#nextId++;
-          this.#ids.set(object, id);
-        }
-        return `#${id}`;
-      }
-    }
   }
 }
