@@ -47,29 +47,28 @@ export default defineRule({
     const sharingOf = (key: Key): KeySharing => {
       let entry = sharing.get(key);
       if (!entry) {
-        const positions = new Map<string, number>();
+        const ids: string[] = [];
         const names: string[] = [];
-        const clusters = new Set<string>();
-        const projects = new Set<string | undefined>();
+        let positions: Map<string, number> | undefined;
+        let wide = false;
+        let first: { cluster: string; project: string | undefined } | undefined;
         for (const use of context.index.usesOfKey(key.arn)) {
           const name = `${use.cluster.name}/${use.group.name}`;
-          const at = positions.get(use.group.id);
+          const at = positions ? positions.get(use.group.id) : ids.indexOf(use.group.id);
           // A group named twice keeps its first place and its last name.
-          if (at === undefined) {
-            positions.set(use.group.id, names.length);
+          if (at === undefined || at < 0) {
+            positions?.set(use.group.id, ids.length);
+            ids.push(use.group.id);
             names.push(name);
+            // Past a few groups, a map finds a group's place faster than a scan.
+            if (!positions && ids.length > 16) positions = new Map(ids.map((id, i) => [id, i]));
           } else names[at] = name;
-          clusters.add(use.cluster.id);
-          projects.add(projectOf(use.cluster));
+          // The key spans clusters or projects when any use differs from the first in either.
+          const project = projectOf(use.cluster);
+          if (!first) first = { cluster: use.cluster.id, project };
+          else if (first.cluster !== use.cluster.id || first.project !== project) wide = true;
         }
-        entry = {
-          label: keyLabel(key),
-          positions,
-          names,
-          wide: clusters.size > 1 || projects.size > 1,
-          verdicts: new Map(),
-          fiveOthers: undefined,
-        };
+        entry = { label: keyLabel(key), ids, positions, names, wide, verdicts: [], fiveOthers: undefined };
         sharing.set(key, entry);
       }
       return entry;
@@ -99,7 +98,8 @@ export default defineRule({
       for (const key of keys) {
         const entry = sharingOf(key);
         if (entry.names.length <= 1) continue;
-        return { resource, ...sharedKeyVerdict(entry, key, entry.positions.get(group.id)) };
+        const at = entry.positions ? entry.positions.get(group.id) : entry.ids.indexOf(group.id);
+        return { resource, ...sharedKeyVerdict(entry, key, at === undefined || at < 0 ? undefined : at) };
       }
       for (const volume of undetermined ?? []) {
         const others = groupsNamingSameKey(cluster, group, volume).map(
@@ -108,9 +108,8 @@ export default defineRule({
         if (others.length > 0)
           return {
             resource,
-            ...shared(describeKeyRef(volume), others, others.length, false, {
-              keyReference: volume.kmsKeyId,
-            }),
+            ...shared(sharedData(describeKeyRef(volume), others, others.length), false),
+            evidence: { keyReference: volume.kmsKeyId, sharedWithCount: others.length, sharedWith: others },
           };
       }
       const unknown = undetermined?.[0];
@@ -137,8 +136,10 @@ type SharedVerdict = Omit<Verdict, 'resource'>;
 
 interface KeySharing {
   label: string;
-  /** Group id -> its place in `names`. */
-  positions: Map<string, number>;
+  /** The id of every group whose volumes use the key, in the index's order. */
+  ids: string[];
+  /** Group id -> its place in `ids`, for keys of many groups. */
+  positions: Map<string, number> | undefined;
   /** "cluster/group" for every group whose volumes use the key, in the index's order. */
   names: string[];
   /** The key spans clusters or projects. */
@@ -147,7 +148,7 @@ interface KeySharing {
    * The verdicts its groups share: what a group's finding says depends only on its place among
    * the key's groups, and all places past the listed ones say the same (by place; -1: none).
    */
-  verdicts: Map<number, SharedVerdict>;
+  verdicts: (SharedVerdict | undefined)[];
   /** The data of the groups past the first five, which all name the same five others. */
   fiveOthers: Record<string, string> | undefined;
 }
@@ -156,22 +157,25 @@ interface KeySharing {
 function sharedKeyVerdict(entry: KeySharing, key: Key, position: number | undefined): SharedVerdict {
   // Past MAX_LISTED the group is not among those listed: every such group lists the same others.
   const place = position === undefined || position >= MAX_LISTED ? -1 : position;
-  let verdict = entry.verdicts.get(place);
+  let verdict = entry.verdicts[place + 1];
   if (!verdict) {
     const others: string[] = [];
     for (let i = 0; i < entry.names.length && others.length < MAX_LISTED; i++)
       if (i !== place) others.push(entry.names[i]!);
-    const made = shared(entry.label, others, entry.names.length - 1, entry.wide, { keyArn: key.arn });
+    const count = entry.names.length - 1;
     // Every group past the first five names the same five others in its data: one object for them all.
-    let data = made.data;
-    if (place < 0 || place >= 5) {
-      entry.fiveOthers ??= data;
+    let data: Record<string, string>;
+    if (place >= 0 && place < 5) data = sharedData(entry.label, others, count);
+    else {
+      entry.fiveOthers ??= sharedData(entry.label, others, count);
       data = entry.fiveOthers;
     }
     Object.freeze(others);
-    const frozen: SharedVerdict = Object.freeze({ ...made, data, evidence: Object.freeze(made.evidence) });
-    entry.verdicts.set(place, frozen);
-    verdict = frozen;
+    verdict = Object.freeze({
+      ...shared(data, entry.wide),
+      evidence: Object.freeze({ keyArn: key.arn, sharedWithCount: count, sharedWith: others }),
+    });
+    entry.verdicts[place + 1] = verdict;
   }
   return verdict;
 }
@@ -179,18 +183,18 @@ function sharedKeyVerdict(entry: KeySharing, key: Key, position: number | undefi
 /** Other groups named in a finding's evidence; the count says how many there are in all. */
 const MAX_LISTED = 50;
 
-function shared(
-  key: string,
-  others: string[],
-  count: number,
-  wide: boolean,
-  evidence: Record<string, unknown>,
-): SharedVerdict & { data: Record<string, string>; evidence: Record<string, unknown> } {
+function sharedData(key: string, others: readonly string[], count: number): Record<string, string> {
+  return Object.freeze({
+    key,
+    others: others.slice(0, 5).join(', ') + (count > 5 ? ` and ${count - 5} more` : ''),
+  });
+}
+
+function shared(data: Record<string, string>, wide: boolean): SharedVerdict {
   return {
     status: 'FAIL',
     messageId: wide ? 'sharedAcrossClusters' : 'shared',
     severity: wide ? 'high' : 'medium',
-    data: { key, others: others.slice(0, 5).join(', ') + (count > 5 ? ` and ${count - 5} more` : '') },
-    evidence: { ...evidence, sharedWithCount: count, sharedWith: others },
+    data,
   };
 }
