@@ -32,12 +32,13 @@ const RECENT = 4;
 
 /** Whether `record` has `names` in this order and the values of `shared`, each the same (===). */
 function sameRecord(record: object, shared: Record<string, unknown>, names: readonly string[]): boolean {
-  let i = 0;
-  for (const name in record) {
+  const own = Object.keys(record);
+  if (own.length !== names.length) return false;
+  for (let i = 0; i < own.length; i++) {
+    const name = own[i]!;
     if (names[i] !== name || (record as Record<string, unknown>)[name] !== shared[name]) return false;
-    i++;
   }
-  return i === names.length;
+  return true;
 }
 
 export class SharedValues {
