@@ -324,7 +324,12 @@ ruleTester(rule, {
     {
       name: 'a key of 60 groups lists at most 50 others, each group leaving itself out wherever it stands',
       inventory: inventory({
-        clusters: [cluster('c1', SIXTY.map((name) => group(name, { volumes: [rootVolume(k1.arn)] })))],
+        clusters: [
+          cluster(
+            'c1',
+            SIXTY.map((name) => group(name, { volumes: [rootVolume(k1.arn)] })),
+          ),
+        ],
         keys: [k1],
       }),
       expected: SIXTY.map((name) => {
