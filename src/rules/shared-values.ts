@@ -30,13 +30,17 @@ function step(node: Node, key: unknown): Node {
 /** How many of the last shared records a record is compared with before it is looked up. */
 const RECENT = 4;
 
-/** Whether `record` has `names` in this order and the values of `shared`, each the same (===). */
-function sameRecord(record: object, shared: Record<string, unknown>, names: readonly string[]): boolean {
-  const own = Object.keys(record);
+/** Whether a record of these own property names (in order) has the values of `shared`, each the same (===). */
+function sameRecord(
+  record: Record<string, unknown>,
+  own: readonly string[],
+  shared: Record<string, unknown>,
+  names: readonly string[],
+): boolean {
   if (own.length !== names.length) return false;
   for (let i = 0; i < own.length; i++) {
     const name = own[i]!;
-    if (names[i] !== name || (record as Record<string, unknown>)[name] !== shared[name]) return false;
+    if (names[i] !== name || record[name] !== shared[name]) return false;
   }
   return true;
 }
@@ -67,21 +71,20 @@ export class SharedValues {
    * itself is left as it is: the first of its content is copied.
    */
   record<T extends object>(record: T): Readonly<T> {
+    const own = Object.keys(record);
     for (const recent of this.#recent)
-      if (sameRecord(record, recent.record, recent.names)) return recent.record as T;
+      if (sameRecord(record as Record<string, unknown>, own, recent.record, recent.names))
+        return recent.record as T;
+    const values = record as Record<string, unknown>;
     let node = this.#records;
-    let copy: Record<string, unknown> | undefined;
-    for (const name in record) {
-      const value = this.#value(record[name]);
-      node = step(step(node, name), value);
-    }
+    for (const name of own) node = step(step(node, name), this.#value(values[name]));
     if (!node.shared) {
-      copy = {};
-      for (const name in record) copy[name] = this.#value(record[name]);
+      const copy: Record<string, unknown> = {};
+      for (const name of own) copy[name] = this.#value(values[name]);
       node.shared = Object.freeze(copy);
     }
     const shared = node.shared as Record<string, unknown>;
-    this.#recent[this.#nextRecent] = { record: shared, names: Object.keys(shared) };
+    this.#recent[this.#nextRecent] = { record: shared, names: own };
     this.#nextRecent = (this.#nextRecent + 1) % RECENT;
     return shared as T;
   }
