@@ -614,6 +614,33 @@ ruleTester(rule, {
       ],
     },
     {
+      name: 'one role and key in clusters of two regions: each judged with its own region',
+      inventory: inventory({
+        clusters: [
+          cluster('c1', [group('workers', { volumes: [rootVolume(keyArn('k1'))] })]),
+          cluster('c2', [group('workers', { volumes: [rootVolume(keyArn('k1'))] })], { region: 'eu-west-1' }),
+          cluster('c3', [group('workers', { volumes: [rootVolume(keyArn('k1'))] })]),
+        ],
+        keys: [key('k1', { policy: policyOf(both()) })],
+        roles: [role(EXEC_ROLE, { roleId: ROLE_ID, kmsStatements: [] })],
+      }),
+      expected: [
+        { status: 'PASS', messageId: 'granted', resource: GROUP, data: { key: 'alias/k1', role: EXEC_ROLE } },
+        {
+          status: 'FAIL',
+          messageId: 'notGranted',
+          resource: `${clusterArn('c2', ACCOUNT, 'eu-west-1')}/instance-group/workers`,
+          data: { key: 'alias/k1', role: EXEC_ROLE, action: 'kms:CreateGrant' },
+        },
+        {
+          status: 'PASS',
+          messageId: 'granted',
+          resource: `${clusterArn('c3')}/instance-group/workers`,
+          data: { key: 'alias/k1', role: EXEC_ROLE },
+        },
+      ],
+    },
+    {
       name: 'CreateGrant allowed, DescribeKey not',
       inventory: estate([rootStatement(), createGrantStatement()], { role: { kmsStatements: [] } }),
       expected: [
