@@ -130,29 +130,47 @@ interface Member {
 
 type KeyState = { state: 'present'; members: readonly Member[] } | { state: 'absent' } | { state: 'unknown' };
 
+/**
+ * The key states of a context's known values, built once per values list or bounds (contexts are
+ * shared by many evaluations) rather than once per condition evaluated.
+ */
+const presentStates = new WeakMap<object, KeyState>();
+
+function presentState(source: readonly string[] | BoundedValues): KeyState {
+  let state = presentStates.get(source);
+  if (!state) {
+    if (isBounded(source)) {
+      const certain = new Set(source.certain);
+      state = {
+        state: 'present',
+        members: source.possible.map((value) => ({ value, certain: certain.has(value) })),
+      };
+    } else state = { state: 'present', members: source.map((value) => ({ value, certain: true })) };
+    presentStates.set(source, state);
+  }
+  return state;
+}
+
+const isBounded = (source: readonly string[] | BoundedValues): source is BoundedValues =>
+  !Array.isArray(source);
+
+const ABSENT: KeyState = { state: 'absent' };
+const UNKNOWN: KeyState = { state: 'unknown' };
+
 function lookup(context: RequestContext, key: string): KeyState {
   const lower = key.toLowerCase();
   const values = context.values.get(lower);
-  if (values) return { state: 'present', members: values.map((value) => ({ value, certain: true })) };
+  if (values) return presentState(values);
   const bounds = context.bounded?.get(lower);
-  if (bounds) {
-    const certain = new Set(bounds.certain);
-    return {
-      state: 'present',
-      members: bounds.possible.map((value) => ({ value, certain: certain.has(value) })),
-    };
-  }
+  if (bounds) return presentState(bounds);
   if (context.resourceTags && lower.startsWith(RESOURCE_TAG)) {
     const tag = context.resourceTags.get(lower.slice(RESOURCE_TAG.length));
-    return tag === undefined
-      ? { state: 'absent' }
-      : { state: 'present', members: [{ value: tag, certain: true }] };
+    return tag === undefined ? ABSENT : { state: 'present', members: [{ value: tag, certain: true }] };
   }
   for (const absent of context.absent) {
-    if (absent === lower || (absent.endsWith('*') && lower.startsWith(absent.slice(0, -1))))
-      return { state: 'absent' };
+    if (absent === lower || (absent.endsWith('*') && lower.startsWith(absent.slice(0, -1)))) return ABSENT;
   }
-  return { state: 'unknown' };
+  return UNKNOWN;
 }
 
 interface Operator {
@@ -355,8 +373,17 @@ export function evaluateConditionKey(
   value: unknown,
   context: RequestContext,
 ): Tri {
+  return evaluateConditionValues(operator, key, conditionValues(value), context);
+}
+
+/** `evaluateConditionKey` with the condition's values already a list of strings (as `conditionKeys` gives them). */
+function evaluateConditionValues(
+  operator: string,
+  key: string,
+  values: readonly string[],
+  context: RequestContext,
+): Tri {
   const parsed = parseOperator(operator);
-  const values = conditionValues(value);
   if (
     context.principalOrgId &&
     key.toLowerCase() === PRINCIPAL_ORG_PATHS &&
@@ -444,7 +471,7 @@ export function evaluateConditions(
   if (!condition) return 'yes';
   let result: Tri = 'yes';
   for (const { operator, key, values } of conditionKeys(condition)) {
-    result = triAnd(result, evaluateConditionKey(operator, key, values, context));
+    result = triAnd(result, evaluateConditionValues(operator, key, values, context));
     if (result === 'no') return 'no';
   }
   return result;

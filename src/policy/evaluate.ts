@@ -64,31 +64,52 @@ interface PrincipalFit {
   doubt?: string;
 }
 
+/** How the refs of a Principal (or NotPrincipal) name the caller, in one pass without arrays. */
+function namedHow(
+  refs: readonly PrincipalRef[],
+  caller: Caller,
+): { match: boolean; delegated: boolean; maybe: boolean } {
+  let match = false;
+  let delegated = false;
+  let maybe = false;
+  for (const ref of refs) {
+    const how = matchPrincipal(ref, caller);
+    if (how === 'match') match = true;
+    else if (how === 'delegated') delegated = true;
+    else if (how === 'maybe') maybe = true;
+  }
+  return { match, delegated, maybe };
+}
+
+const FIT_NONE: PrincipalFit = Object.freeze({ direct: 'no', delegated: false });
+const FIT_DIRECT: PrincipalFit = Object.freeze({ direct: 'yes', delegated: false });
+const FIT_DIRECT_AND_DELEGATED: PrincipalFit = Object.freeze({ direct: 'yes', delegated: true });
+const FIT_DELEGATED: PrincipalFit = Object.freeze({ direct: 'no', delegated: true });
+
 function principalFit(statement: PolicyStatement, caller: Caller): PrincipalFit {
   if (statement.NotPrincipal !== undefined) {
     // NotPrincipal applies to everyone it does not name. IAM checks the account, then the role,
     // then the session: naming the caller's account exempts it; naming only the role or a session
     // may not (the IAM guide says to name the account as well), so that exemption is uncertain.
-    const named = principalsOf(statement.NotPrincipal).map((ref) => matchPrincipal(ref, caller));
-    if (named.includes('delegated')) return { direct: 'no', delegated: false };
-    if (named.includes('match') || named.includes('maybe'))
+    const named = namedHow(principalsOf(statement.NotPrincipal), caller);
+    if (named.delegated) return FIT_NONE;
+    if (named.match || named.maybe)
       return {
         direct: 'maybe',
         delegated: false,
         doubt: `NotPrincipal of ${label(statement)} names the caller but not its account`,
       };
-    return { direct: 'yes', delegated: false };
+    return FIT_DIRECT;
   }
-  const matches = principalsOf(statement.Principal).map((ref) => matchPrincipal(ref, caller));
-  const delegated = matches.includes('delegated');
-  if (matches.includes('match')) return { direct: 'yes', delegated };
-  if (matches.includes('maybe'))
+  const named = namedHow(principalsOf(statement.Principal), caller);
+  if (named.match) return named.delegated ? FIT_DIRECT_AND_DELEGATED : FIT_DIRECT;
+  if (named.maybe)
     return {
       direct: 'maybe',
-      delegated,
+      delegated: named.delegated,
       doubt: `${label(statement)} names one session of the caller's role, and the session name is not known`,
     };
-  return { direct: 'no', delegated };
+  return named.delegated ? FIT_DELEGATED : FIT_NONE;
 }
 
 const label = (statement: PolicyStatement): string =>
@@ -141,14 +162,14 @@ export function evaluateStatements(
     unknownKeys: [],
     unknownPrincipals: [],
   };
-  statements.forEach((statement, index) => {
-    const fit: PrincipalFit =
-      kind === 'identity' ? { direct: 'yes', delegated: false } : principalFit(statement, request.caller);
-    if (fit.direct === 'no' && !fit.delegated) return;
-    if (!statementCoversAction(statement, request.action)) return;
-    if (!resourceApplies(statement, request.resource)) return;
+  for (let index = 0; index < statements.length; index++) {
+    const statement = statements[index]!;
+    const fit: PrincipalFit = kind === 'identity' ? FIT_DIRECT : principalFit(statement, request.caller);
+    if (fit.direct === 'no' && !fit.delegated) continue;
+    if (!statementCoversAction(statement, request.action)) continue;
+    if (!resourceApplies(statement, request.resource)) continue;
     const conditions = evaluateConditions(statement.Condition, request.context);
-    if (conditions === 'no') return;
+    if (conditions === 'no') continue;
     if (conditions === 'maybe')
       decision.unknownKeys.push(...unknownConditionKeys(statement, request.context));
     // Through the account root the statement surely applies (subject to conditions); by name, as surely as the name fits.
@@ -159,11 +180,11 @@ export function evaluateStatements(
     decision.hits.push({ index, sid: statement.Sid, effect: statement.Effect, applies, via });
     if (statement.Effect === 'Deny') {
       decision.deny = triOr(decision.deny, applies);
-      return;
+      continue;
     }
     if (fit.direct !== 'no') decision.allow = triOr(decision.allow, triAnd(conditions, fit.direct));
     if (fit.delegated) decision.delegate = triOr(decision.delegate, conditions);
-  });
+  }
   if (decision.unknownKeys.length > 1) decision.unknownKeys = [...new Set(decision.unknownKeys)];
   if (decision.unknownPrincipals.length > 1)
     decision.unknownPrincipals = [...new Set(decision.unknownPrincipals)];

@@ -496,6 +496,36 @@ ruleTester(rule, {
       ],
     },
     {
+      name: 'a role missing from the inventory is unknown for a live group and outside the source for an IaC one',
+      inventory: {
+        ...inventory({ clusters: [cluster('c1', [group('workers', { volumes: [rootVolume(k1.arn)] })])] }),
+        clusters: [
+          cluster('c1', [group('workers', { volumes: [rootVolume(k1.arn)] })]),
+          iacCluster('Cluster', [group('workers', { executionRole: EXEC_ROLE })]),
+          cluster('c2', [group('workers', { volumes: [rootVolume(k1.arn)] })]),
+        ],
+      },
+      expected: [
+        {
+          status: 'UNKNOWN',
+          messageId: 'notCollected',
+          resource: GROUP,
+          data: { role: EXEC_ROLE, reason: 'not collected' },
+        },
+        {
+          status: 'NOT_APPLICABLE',
+          messageId: 'roleOutsideSource',
+          resource: `${iacId('Cluster')}/instance-group/workers`,
+        },
+        {
+          status: 'UNKNOWN',
+          messageId: 'notCollected',
+          resource: `${clusterArn('c2')}/instance-group/workers`,
+          data: { role: EXEC_ROLE, reason: 'not collected' },
+        },
+      ],
+    },
+    {
       name: 'Terraform: execution role from a variable',
       inventory: iacInventory(
         {

@@ -403,6 +403,20 @@ ruleTester(rule, {
       ],
     },
     {
+      name: "the key policy scopes the role's calls by a tag the key carries",
+      inventory: estate([
+        rootStatement(),
+        both({ Condition: { StringEquals: { 'kms:ViaService': VIA, 'aws:ResourceTag/project': 'llm' } } }),
+      ]),
+      expected: [
+        {
+          status: 'PASS',
+          messageId: 'granted',
+          data: { key: 'alias/k1', role: 'arn:aws:iam::111122223333:role/hyperpod-exec' },
+        },
+      ],
+    },
+    {
       name: 'cross-account key: the key policy names the role and the role IAM policy allows',
       inventory: estate(
         [rootStatement(OTHER_ACCOUNT), both()],
@@ -582,6 +596,47 @@ ruleTester(rule, {
           status: 'FAIL',
           messageId: 'notGranted',
           data: { key: 'alias/k1', role: EXEC_ROLE, action: 'kms:CreateGrant' },
+        },
+      ],
+    },
+    {
+      name: "the key policy scopes the role's calls by a tag the key does not carry",
+      inventory: estate(
+        [rootStatement(), both({ Condition: { StringEquals: { 'aws:ResourceTag/project': 'vision' } } })],
+        { role: { kmsStatements: [] } },
+      ),
+      expected: [
+        {
+          status: 'FAIL',
+          messageId: 'notGranted',
+          data: { key: 'alias/k1', role: EXEC_ROLE, action: 'kms:CreateGrant' },
+        },
+      ],
+    },
+    {
+      name: 'one role and key in clusters of two regions: each judged with its own region',
+      inventory: inventory({
+        clusters: [
+          cluster('c1', [group('workers', { volumes: [rootVolume(keyArn('k1'))] })]),
+          cluster('c2', [group('workers', { volumes: [rootVolume(keyArn('k1'))] })], { region: 'eu-west-1' }),
+          cluster('c3', [group('workers', { volumes: [rootVolume(keyArn('k1'))] })]),
+        ],
+        keys: [key('k1', { policy: policyOf(both()) })],
+        roles: [role(EXEC_ROLE, { roleId: ROLE_ID, kmsStatements: [] })],
+      }),
+      expected: [
+        { status: 'PASS', messageId: 'granted', resource: GROUP, data: { key: 'alias/k1', role: EXEC_ROLE } },
+        {
+          status: 'FAIL',
+          messageId: 'notGranted',
+          resource: `${clusterArn('c2', ACCOUNT, 'eu-west-1')}/instance-group/workers`,
+          data: { key: 'alias/k1', role: EXEC_ROLE, action: 'kms:CreateGrant' },
+        },
+        {
+          status: 'PASS',
+          messageId: 'granted',
+          resource: `${clusterArn('c3')}/instance-group/workers`,
+          data: { key: 'alias/k1', role: EXEC_ROLE },
         },
       ],
     },

@@ -41,6 +41,8 @@ const fromParameter = (name: string): EbsVolume => ({
   kmsKeyId: unresolved(`!Ref ${name}`, [name]),
 });
 
+const SIXTY = Array.from({ length: 60 }, (_, i) => `g${String(i).padStart(2, '0')}`);
+
 ruleTester(rule, {
   covers: ['PASS', 'FAIL', 'NOT_APPLICABLE', 'UNKNOWN'],
   valid: [
@@ -318,6 +320,31 @@ ruleTester(rule, {
         },
         evidence: (evidence: Record<string, unknown>) => (evidence.sharedWith as string[]).length === 6,
       })),
+    },
+    {
+      name: 'a key of 60 groups lists at most 50 others, each group leaving itself out wherever it stands',
+      inventory: inventory({
+        clusters: [
+          cluster(
+            'c1',
+            SIXTY.map((name) => group(name, { volumes: [rootVolume(k1.arn)] })),
+          ),
+        ],
+        keys: [k1],
+      }),
+      expected: SIXTY.map((name) => {
+        const others = SIXTY.filter((other) => other !== name).map((other) => `c1/${other}`);
+        return {
+          status: 'FAIL' as const,
+          messageId: 'shared',
+          resource: gid('c1', name),
+          data: { key: 'alias/k1', others: `${others.slice(0, 5).join(', ')} and 54 more` },
+          evidence: (evidence: Record<string, unknown>) =>
+            evidence.keyArn === k1.arn &&
+            evidence.sharedWithCount === 59 &&
+            JSON.stringify(evidence.sharedWith) === JSON.stringify(others.slice(0, 50)),
+        };
+      }),
     },
     {
       name: 'a key of unknown manager (DescribeKey failed) is judged like a customer managed key',

@@ -3,7 +3,7 @@ import { isIacSource, isUnresolved } from '../../model/inventory.js';
 import { coveredActions, toList, USAGE_ACTIONS } from '../../policy/actions.js';
 import { conditionKeys, parseOperator } from '../../policy/conditions.js';
 import { globMatch, hasWildcard } from '../../policy/glob.js';
-import { defineRule } from '../define-rule.js';
+import { defineRule, type RuleContext, type Verdict } from '../define-rule.js';
 import { eachGroup } from '../iteration.js';
 import { groupResource, UNRESOLVED_MESSAGE, unresolvedVerdict } from '../resources.js';
 import { gapReason, statementLabel } from '../text.js';
@@ -101,45 +101,75 @@ export default defineRule({
     },
   },
   *check(context) {
+    // A role reads the same wherever it runs: judged once per role ARN, the judgement (its data
+    // and evidence included) shared by every group that runs it.
+    const judged = new Map<string, RoleJudgement>();
     yield* eachGroup(context, (cluster, group) => {
       const resource = groupResource(cluster, group);
       if (group.executionRole === null) return { resource, status: 'NOT_APPLICABLE', messageId: 'noRole' };
       if (isUnresolved(group.executionRole))
         return unresolvedVerdict(resource, 'the execution role', group.executionRole);
       const roleArn = group.executionRole;
-      const role = context.index.role(roleArn);
-      if (!role?.policiesCollected) {
-        if (!role && isIacSource(cluster.source))
-          return { resource, status: 'NOT_APPLICABLE', messageId: 'roleOutsideSource' };
-        const reason = gapReason(context.index.gapsFor(roleArn));
-        return { resource, status: 'UNKNOWN', messageId: 'notCollected', data: { role: roleArn, reason } };
+      let judgement = judged.get(roleArn);
+      if (!judgement) {
+        judgement = judgeRole(context, roleArn);
+        judged.set(roleArn, judgement);
       }
-      const confined = confinedActions(role.kmsStatements);
-      const wide = role.kmsStatements
-        .map((statement, index) => ({ index, sid: statement.Sid, actions: wideUsage(statement, confined) }))
-        .filter((entry) => entry.actions.length > 0);
-      if (wide.length > 0) {
-        const actions = [...new Set(wide.flatMap((entry) => entry.actions))];
-        return {
-          resource,
-          status: 'FAIL',
-          messageId: 'wide',
-          data: {
-            role: roleArn,
-            actions: actions.join(', '),
-            statements: wide.map(statementLabel).join(', '),
-          },
-          evidence: { role: roleArn, statements: wide },
-        };
-      }
-      const usesKms = role.kmsStatements.some(
-        (statement) => statement.Effect === 'Allow' && coveredActions(statement, USAGE_ACTIONS).length > 0,
-      );
-      return {
-        resource,
-        status: usesKms ? 'PASS' : 'NOT_APPLICABLE',
-        messageId: usesKms ? 'scoped' : 'noKmsStatements',
-      };
+      // A role that is not in the inventory is for a live scan to judge when the group comes from IaC.
+      if (judgement.missing && isIacSource(cluster.source))
+        return { resource, status: 'NOT_APPLICABLE', messageId: 'roleOutsideSource' };
+      return { resource, ...judgement.verdict };
     });
   },
 });
+
+interface RoleJudgement {
+  /** The inventory holds no role of this ARN. */
+  missing: boolean;
+  verdict: Omit<Verdict, 'resource'>;
+}
+
+function judgeRole(context: RuleContext, roleArn: string): RoleJudgement {
+  const role = context.index.role(roleArn);
+  if (!role?.policiesCollected) {
+    const reason = gapReason(context.index.gapsFor(roleArn));
+    return {
+      missing: !role,
+      verdict: {
+        status: 'UNKNOWN',
+        messageId: 'notCollected',
+        data: Object.freeze({ role: roleArn, reason }),
+      },
+    };
+  }
+  const confined = confinedActions(role.kmsStatements);
+  const wide = role.kmsStatements
+    .map((statement, index) => ({ index, sid: statement.Sid, actions: wideUsage(statement, confined) }))
+    .filter((entry) => entry.actions.length > 0);
+  if (wide.length > 0) {
+    const actions = [...new Set(wide.flatMap((entry) => entry.actions))];
+    return {
+      missing: false,
+      verdict: {
+        status: 'FAIL',
+        messageId: 'wide',
+        data: Object.freeze({
+          role: roleArn,
+          actions: actions.join(', '),
+          statements: wide.map(statementLabel).join(', '),
+        }),
+        evidence: Object.freeze({ role: roleArn, statements: wide }),
+      },
+    };
+  }
+  const usesKms = role.kmsStatements.some(
+    (statement) => statement.Effect === 'Allow' && coveredActions(statement, USAGE_ACTIONS).length > 0,
+  );
+  return {
+    missing: false,
+    verdict: {
+      status: usesKms ? 'PASS' : 'NOT_APPLICABLE',
+      messageId: usesKms ? 'scoped' : 'noKmsStatements',
+    },
+  };
+}

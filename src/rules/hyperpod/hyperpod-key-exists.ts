@@ -3,6 +3,7 @@ import { defineRule, type Verdict } from '../define-rule.js';
 import { eachGroup } from '../iteration.js';
 import { isAwsManagedAlias, keyedVolumes, keyRegionCheck } from '../key-references.js';
 import { groupResource, UNRESOLVED_MESSAGE, unresolvedVerdict } from '../resources.js';
+import { SharedValues } from '../shared-values.js';
 
 export default defineRule({
   meta: {
@@ -46,6 +47,12 @@ export default defineRule({
     },
   },
   *check(context) {
+    // Most groups say the same of the same keys: their findings share one data and evidence object.
+    const shared = new SharedValues();
+    const passes = new Map<
+      readonly string[],
+      { data: Record<string, string>; evidence: Record<string, unknown> }
+    >();
     yield* eachGroup(context, function* (cluster, group) {
       const resource = groupResource(cluster, group);
       if (isUnresolved(group.volumes)) {
@@ -131,13 +138,17 @@ export default defineRule({
       const keys = volumes.map((volume) =>
         volume.resolution?.status === 'resolved' ? volume.resolution.keyArn : '',
       );
-      yield {
-        resource,
-        status: 'PASS',
-        messageId: 'exists',
-        data: { keys: [...new Set(keys)].join(', ') },
-        evidence: { keys },
-      };
+      // Groups whose volumes name the same keys say the same: one data and evidence for them all.
+      const list = shared.list(keys);
+      let said = passes.get(list);
+      if (!said) {
+        said = {
+          data: Object.freeze({ keys: [...new Set(keys)].join(', ') }),
+          evidence: Object.freeze({ keys: list }),
+        };
+        passes.set(list, said);
+      }
+      yield { resource, status: 'PASS', messageId: 'exists', data: said.data, evidence: said.evidence };
     });
   },
 });

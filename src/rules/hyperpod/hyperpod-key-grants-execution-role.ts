@@ -1,7 +1,18 @@
-import type { Key } from '../../model/inventory.js';
+import type { Key, PolicyStatement } from '../../model/inventory.js';
 import { isUnresolved } from '../../model/inventory.js';
-import { withPrincipalOrganization } from '../../policy/conditions.js';
-import { encryptionContextScopedStatements, keyAccess } from '../../policy/evaluate.js';
+import {
+  conditionKeys,
+  type RequestContext,
+  withPrincipalOrganization,
+  withResourceTags,
+} from '../../policy/conditions.js';
+import {
+  encryptionContextScopedStatements,
+  type KeyAccess,
+  keyAccess,
+  type StatementHit,
+  statementsOf,
+} from '../../policy/evaluate.js';
 import {
   HYPERPOD_UNDOCUMENTED_GRANT_KEYS,
   hyperPodCreateGrantContext,
@@ -11,31 +22,159 @@ import { organizationOf } from '../../policy/organization.js';
 import { accountOf, type Caller } from '../../policy/principal.js';
 import { defineRule, type RuleContext, type Verdict } from '../define-rule.js';
 import { eachGroup } from '../iteration.js';
-import { isAwsManagedAlias, keyedVolumes, keyLabel } from '../key-references.js';
+import { isAwsManagedAlias, keyLabel } from '../key-references.js';
 import { groupResource, UNRESOLVED_MESSAGE, unresolvedVerdict } from '../resources.js';
+import { SharedValues } from '../shared-values.js';
 import { gapReason } from '../text.js';
 
+/**
+ * What a key says of a role, as the finding's evidence shows it (in this property order). One per
+ * key, role and region, shared by the groups that run the same role against the same key.
+ */
 type KeyJudgement = {
+  key: string;
   status: 'PASS' | 'FAIL' | 'UNKNOWN';
   messageId: string;
   data: Record<string, string>;
   evidence: Record<string, unknown>;
 };
 
-/** A key's judgement with the key's ARN, shared by the groups that run the same role against it. */
-type SharedJudgement = KeyJudgement & { key: string };
-
 const ACTIONS = [
   { action: 'kms:CreateGrant', context: hyperPodCreateGrantContext },
   { action: 'kms:DescribeKey', context: hyperPodDescribeKeyContext },
 ] as const;
 
-function judgeKey(context: RuleContext, key: Key, roleArn: string, region: string): KeyJudgement {
+/** What one evaluation's judgements share: callers' contexts, and the values findings repeat. */
+interface Judge {
+  context: RuleContext;
+  shared: SharedValues;
+  organizations: Map<string, string | null | undefined>;
+  /** Per role ARN: the request contexts of HyperPod's calls (in ACTIONS order), without the key's tags. */
+  callers: Map<string, CallerContexts>;
+  /** Per policy document or statement list: whether a condition reads aws:ResourceTag. */
+  readsTags: Map<object, boolean>;
+  hits: Map<string, StatementHit>;
+  hitLists: Map<string, SharedHits>;
+  evidence: Map<string, Record<string, unknown>>;
+}
+
+interface CallerContexts {
+  account: string;
+  region: string;
+  contexts: readonly RequestContext[];
+}
+
+interface SharedHits {
+  /** A content key no other list of hits has. */
+  content: string;
+  hits: readonly StatementHit[];
+}
+
+const newJudge = (context: RuleContext): Judge => ({
+  context,
+  shared: new SharedValues(),
+  organizations: new Map(),
+  callers: new Map(),
+  readsTags: new Map(),
+  hits: new Map(),
+  hitLists: new Map(),
+  evidence: new Map(),
+});
+
+function organizationFor(judge: Judge, account: string): string | null | undefined {
+  const { organizations, context } = judge;
+  if (organizations.has(account)) return organizations.get(account);
+  const organization = organizationOf(context.inventory.accounts, account, context.config.organizationId);
+  organizations.set(account, organization);
+  return organization;
+}
+
+/**
+ * The contexts of HyperPod's calls with a role: built once per role (its account and region
+ * nearly always the same wherever it runs; any other is built afresh), the organization added
+ * once to that shared context rather than to each key's copy of it.
+ */
+function callerContexts(judge: Judge, roleArn: string, account: string, region: string) {
+  const entry = judge.callers.get(roleArn);
+  if (entry && entry.account === account && entry.region === region) return entry.contexts;
+  const organization = organizationFor(judge, account);
+  const contexts = ACTIONS.map(({ context: make }) =>
+    withPrincipalOrganization(make({ roleArn, account, region }), organization),
+  );
+  if (!entry) judge.callers.set(roleArn, { account, region, contexts });
+  return contexts;
+}
+
+const RESOURCE_TAG_KEY = /^aws:resourcetag\//i;
+
+/** Whether any statement's condition reads a resource tag: only then do the key's tags matter. */
+function readsResourceTags(judge: Judge, owner: object, statements: readonly PolicyStatement[]): boolean {
+  let answer = judge.readsTags.get(owner);
+  if (answer === undefined) {
+    answer = statements.some((statement) =>
+      conditionKeys(statement.Condition).some(({ key }) => RESOURCE_TAG_KEY.test(key)),
+    );
+    judge.readsTags.set(owner, answer);
+  }
+  return answer;
+}
+
+/**
+ * Policy hits as the evidence lists them: equal hits, and equal lists of them, are one shared
+ * frozen object. Content keys: the sid (any text) comes last, after fields that are numbers or
+ * fixed words, and each hit's key is prefixed by its length, so no two contents share a key.
+ */
+function sharedHits(judge: Judge, hits: readonly StatementHit[]): SharedHits {
+  let content = '';
+  for (const hit of hits) {
+    const one = `${hit.index}|${hit.effect}|${hit.applies}|${hit.via}|${hit.sid === undefined ? '-' : `+${hit.sid}`}`;
+    content += `${one.length}:${one}`;
+  }
+  let list = judge.hitLists.get(content);
+  if (!list) {
+    const shared: StatementHit[] = [];
+    for (const hit of hits) {
+      const one = `${hit.index}|${hit.effect}|${hit.applies}|${hit.via}|${hit.sid === undefined ? '-' : `+${hit.sid}`}`;
+      let canonical = judge.hits.get(one);
+      if (!canonical) {
+        canonical = Object.freeze(hit);
+        judge.hits.set(one, canonical);
+      }
+      shared.push(canonical);
+    }
+    list = { content, hits: Object.freeze(shared) };
+    judge.hitLists.set(content, list);
+  }
+  return list;
+}
+
+/** The evidence of a call that is not surely allowed: one shared object per action, path and hits. */
+function callEvidence(judge: Judge, action: string, access: KeyAccess): Record<string, unknown> {
+  const keyPolicyHits = sharedHits(judge, access.keyPolicy.hits);
+  const identityHits = access.identity ? sharedHits(judge, access.identity.hits) : undefined;
+  const content =
+    `${action}|${access.path}|${keyPolicyHits.content.length}:${keyPolicyHits.content}|` +
+    (identityHits ? `+${identityHits.content}` : '-');
+  let evidence = judge.evidence.get(content);
+  if (!evidence) {
+    evidence = Object.freeze({
+      action,
+      path: access.path,
+      keyPolicyHits: keyPolicyHits.hits,
+      identityHits: identityHits?.hits ?? null,
+    });
+    judge.evidence.set(content, evidence);
+  }
+  return evidence;
+}
+
+function judgeKey(judge: Judge, key: Key, roleArn: string, region: string): KeyJudgement {
+  const { context, shared } = judge;
   const label = keyLabel(key);
-  const base = { key: label, role: roleArn };
   if (key.policy === undefined) {
     const gaps = context.index.gapsFor(key.arn, 'GetKeyPolicy');
     return {
+      key: key.arn,
       status: 'UNKNOWN',
       messageId: 'notCollected',
       data: { what: `the key policy of ${label}`, reason: gapReason(gaps) },
@@ -44,6 +183,7 @@ function judgeKey(context: RuleContext, key: Key, roleArn: string, region: strin
   }
   if (isUnresolved(key.policy)) {
     return {
+      key: key.arn,
       status: 'UNKNOWN',
       messageId: 'unresolved',
       data: {
@@ -54,45 +194,65 @@ function judgeKey(context: RuleContext, key: Key, roleArn: string, region: strin
       evidence: { unresolved: key.policy },
     };
   }
+  const policy = key.policy;
   const role = context.index.role(roleArn);
   const account = accountOf(roleArn) ?? key.account;
   const caller: Caller = { kind: 'iam', arn: roleArn, account, roleId: role?.roleId };
   const identityStatements = role?.policiesCollected ? role.kmsStatements : undefined;
-  const resourceTags = key.tags && !isUnresolved(key.tags) ? key.tags : undefined;
-  const organization = organizationOf(context.inventory.accounts, account, context.config.organizationId);
-  for (const { action, context: makeContext } of ACTIONS) {
+  // The key's tags matter only to a condition on aws:ResourceTag (conditions.ts reads them nowhere else).
+  const resourceTags =
+    key.tags &&
+    !isUnresolved(key.tags) &&
+    (readsResourceTags(judge, policy, statementsOf(policy)) ||
+      (identityStatements !== undefined && readsResourceTags(judge, identityStatements, identityStatements)))
+      ? key.tags
+      : undefined;
+  const contexts = callerContexts(judge, roleArn, account, region);
+  for (let i = 0; i < ACTIONS.length; i++) {
+    const action = ACTIONS[i]!.action;
+    const callContext = contexts[i]!;
     const access = keyAccess({
       caller,
       action,
       resource: key.arn,
-      context: withPrincipalOrganization(
-        makeContext({ roleArn, account, region, resourceTags }),
-        organization,
-      ),
-      keyPolicy: key.policy,
+      context: resourceTags ? withResourceTags(callContext, resourceTags) : callContext,
+      keyPolicy: policy,
       keyAccount: key.account,
       identityStatements,
     });
     if (access.result === 'yes') continue;
-    const evidence = {
-      action,
-      path: access.path,
-      keyPolicyHits: access.keyPolicy.hits,
-      identityHits: access.identity?.hits ?? null,
-    };
+    const evidence = callEvidence(judge, action, access);
     if (access.result === 'no') {
-      const scoped = encryptionContextScopedStatements(key.policy, caller, action);
+      const scoped = encryptionContextScopedStatements(policy, caller, action);
       if (access.explicitDeny)
-        return { status: 'FAIL', messageId: 'explicitDeny', data: { ...base, action }, evidence };
+        return {
+          key: key.arn,
+          status: 'FAIL',
+          messageId: 'explicitDeny',
+          data: { key: label, role: roleArn, action },
+          evidence,
+        };
       if (scoped.length > 0) {
         return {
+          key: key.arn,
           status: 'FAIL',
           messageId: 'encryptionContext',
-          data: { ...base, action, conditions: [...new Set(scoped.flatMap((s) => s.keys))].join(', ') },
+          data: {
+            key: label,
+            role: roleArn,
+            action,
+            conditions: shared.text([...new Set(scoped.flatMap((s) => s.keys))].join(', ')),
+          },
           evidence: { ...evidence, scopedStatements: scoped },
         };
       }
-      return { status: 'FAIL', messageId: 'notGranted', data: { ...base, action }, evidence };
+      return {
+        key: key.arn,
+        status: 'FAIL',
+        messageId: 'notGranted',
+        data: { key: label, role: roleArn, action },
+        evidence,
+      };
     }
     if (access.result === 'maybe') {
       const reasons = [
@@ -104,11 +264,23 @@ function judgeKey(context: RuleContext, key: Key, roleArn: string, region: strin
         ...grantKeyReasons(action, access.unknownKeys),
         ...access.unknownPrincipals,
       ];
-      const reason = reasons.join('; ') || 'the policies do not decide it';
-      return { status: 'UNKNOWN', messageId: 'undetermined', data: { ...base, action, reason }, evidence };
+      const reason = shared.text(reasons.join('; ') || 'the policies do not decide it');
+      return {
+        key: key.arn,
+        status: 'UNKNOWN',
+        messageId: 'undetermined',
+        data: { key: label, role: roleArn, action, reason },
+        evidence,
+      };
     }
   }
-  return { status: 'PASS', messageId: 'granted', data: base, evidence: ALL_GRANTED };
+  return {
+    key: key.arn,
+    status: 'PASS',
+    messageId: 'granted',
+    data: { key: label, role: roleArn },
+    evidence: ALL_GRANTED,
+  };
 }
 
 const UNDOCUMENTED = new Set<string>(HYPERPOD_UNDOCUMENTED_GRANT_KEYS.map((key) => key.toLowerCase()));
@@ -184,48 +356,47 @@ export default defineRule({
     },
   },
   *check(context) {
+    const judge = newJudge(context);
     // What a key says of a role is judged once per key, role and region, however many groups run
     // that role against that key in that region: the judgement reads nothing else of the group.
-    // Groups with one key share the judgement's data and evidence too (findings never mutate them).
-    const judged = new Map<Key, Map<string, SharedJudgement>>();
-    const judge = (key: Key, roleArn: string, region: string): SharedJudgement => {
-      let byCaller = judged.get(key);
-      if (!byCaller) {
-        byCaller = new Map();
-        judged.set(key, byCaller);
+    // Groups with one key share the judgement's evidence too (findings never mutate it).
+    const judged = new Map<Key, Map<string, Judged>>();
+    const judgedOf = (key: Key, roleArn: string, region: string): Judged => {
+      let byRole = judged.get(key);
+      if (!byRole) {
+        byRole = new Map();
+        judged.set(key, byRole);
       }
-      const caller = `${roleArn}\u0000${region}`;
-      let judgement = byCaller.get(caller);
-      if (!judgement) {
-        judgement = { key: key.arn, ...judgeKey(context, key, roleArn, region) };
-        byCaller.set(caller, judgement);
+      // Keyed by role; a key's groups nearly always share one region, any other gets its own entry.
+      let entry = byRole.get(roleArn);
+      if (entry && entry.region !== region) {
+        const otherRegion = `${roleArn}\u0000${region}`;
+        entry = byRole.get(otherRegion);
+        if (!entry) {
+          entry = { region, judgement: judgeKey(judge, key, roleArn, region), oneKeyEvidence: undefined };
+          byRole.set(otherRegion, entry);
+        }
+      } else if (!entry) {
+        entry = { region, judgement: judgeKey(judge, key, roleArn, region), oneKeyEvidence: undefined };
+        byRole.set(roleArn, entry);
       }
-      return judgement;
+      return entry;
     };
-    const oneKeyEvidence = new WeakMap<SharedJudgement, Record<string, unknown>>();
-    const evidenceOf = (roleArn: string, judgements: SharedJudgement[]): Record<string, unknown> => {
+    const evidenceOf = (roleArn: string, judgements: KeyJudgement[]): Record<string, unknown> => {
       const passed = judgements.every((j) => j.status === 'PASS');
-      const make = () => ({
+      return {
         executionRole: roleArn,
         keys: passed ? judgements.map((j) => j.key) : judgements,
-      });
-      if (judgements.length !== 1) return make();
-      // One judgement per key, role and region: its role is this group's role.
-      const [only] = judgements as [SharedJudgement];
-      let evidence = oneKeyEvidence.get(only);
-      if (!evidence) {
-        evidence = Object.freeze(make());
-        oneKeyEvidence.set(only, evidence);
-      }
-      return evidence;
+      };
     };
     yield* eachGroup(context, (cluster, group): Verdict | undefined => {
       const resource = groupResource(cluster, group);
       if (isUnresolved(group.volumes))
         return unresolvedVerdict(resource, 'the storage configuration', group.volumes);
-      const keys = new Map<string, Key>();
+      // A group has a volume or two: a short list beats a map per group.
+      const keys: Key[] = [];
       let unresolvedKey: Verdict | undefined;
-      for (const volume of keyedVolumes(group.volumes)) {
+      for (const volume of group.volumes) {
         if (volume.kmsKeyId === null) continue;
         if (isUnresolved(volume.kmsKeyId)) {
           unresolvedKey ??= unresolvedVerdict(resource, `the ${volume.role} volume key`, volume.kmsKeyId);
@@ -234,7 +405,11 @@ export default defineRule({
         if (isAwsManagedAlias(volume.kmsKeyId) || volume.resolution?.status === 'not-found') continue;
         const key = context.index.keyOfVolume(volume);
         if (key) {
-          if (key.metadata?.keyManager !== 'AWS') keys.set(key.arn, key);
+          if (key.metadata?.keyManager !== 'AWS') {
+            const at = keys.findIndex((known) => known.arn === key.arn);
+            if (at < 0) keys.push(key);
+            else keys[at] = key;
+          }
           continue;
         }
         // A key that could not be resolved or described may be customer managed: its policy is unknown.
@@ -252,13 +427,27 @@ export default defineRule({
           evidence: { volumeKmsKeyId: volume.kmsKeyId },
         };
       }
-      if (keys.size === 0) return unresolvedKey ?? { resource, status: 'NOT_APPLICABLE', messageId: 'noCmk' };
+      if (keys.length === 0)
+        return unresolvedKey ?? { resource, status: 'NOT_APPLICABLE', messageId: 'noCmk' };
       if (group.executionRole === null) return { resource, status: 'UNKNOWN', messageId: 'noRole' };
       if (isUnresolved(group.executionRole))
         return unresolvedVerdict(resource, 'the execution role', group.executionRole);
       const roleArn = group.executionRole;
-      const judgements: SharedJudgement[] = [];
-      for (const key of keys.values()) judgements.push(judge(key, roleArn, cluster.region));
+      if (keys.length === 1 && unresolvedKey === undefined) {
+        // One key: the verdict is its judgement, and its evidence is shared by the groups that share it.
+        const entry = judgedOf(keys[0]!, roleArn, cluster.region);
+        const judgement = entry.judgement;
+        entry.oneKeyEvidence ??= Object.freeze(evidenceOf(roleArn, [judgement]));
+        return {
+          resource,
+          status: judgement.status,
+          messageId: judgement.messageId,
+          data: judgement.data,
+          evidence: entry.oneKeyEvidence,
+        };
+      }
+      const judgements: KeyJudgement[] = [];
+      for (const key of keys) judgements.push(judgedOf(key, roleArn, cluster.region).judgement);
       const worst =
         judgements.find((j) => j.status === 'FAIL') ??
         judgements.find((j) => j.status === 'UNKNOWN') ??
@@ -280,3 +469,10 @@ export default defineRule({
     });
   },
 });
+
+/** A judgement with what groups of one key share: the region it was judged in, and their evidence. */
+interface Judged {
+  region: string;
+  judgement: KeyJudgement;
+  oneKeyEvidence: Record<string, unknown> | undefined;
+}

@@ -1,12 +1,11 @@
-import type { ResourceRef } from '../../model/finding.js';
-import type { Cluster, Key } from '../../model/inventory.js';
+import type { Cluster, EbsVolume, Key } from '../../model/inventory.js';
 import { isUnresolved } from '../../model/inventory.js';
 import { defineRule, type Verdict } from '../define-rule.js';
 import { eachGroup } from '../iteration.js';
 import {
   describeKeyRef,
-  groupKeys,
   groupsNamingSameKey,
+  isAwsManagedAlias,
   keyLabel,
   undeterminedKeyReason,
 } from '../key-references.js';
@@ -44,20 +43,33 @@ export default defineRule({
   },
   *check(context) {
     // Who uses each key, worked out once per key rather than once per group that uses it.
-    const sharing = new Map<string, KeySharing>();
+    const sharing = new Map<Key, KeySharing>();
     const sharingOf = (key: Key): KeySharing => {
-      let entry = sharing.get(key.arn);
+      let entry = sharing.get(key);
       if (!entry) {
-        const groups = new Map<string, string>();
-        const clusters = new Set<string>();
-        const projects = new Set<string | undefined>();
+        const ids: string[] = [];
+        const names: string[] = [];
+        let positions: Map<string, number> | undefined;
+        let wide = false;
+        let first: { cluster: string; project: string | undefined } | undefined;
         for (const use of context.index.usesOfKey(key.arn)) {
-          groups.set(use.group.id, `${use.cluster.name}/${use.group.name}`);
-          clusters.add(use.cluster.id);
-          projects.add(projectOf(use.cluster));
+          const name = `${use.cluster.name}/${use.group.name}`;
+          const at = positions ? positions.get(use.group.id) : ids.indexOf(use.group.id);
+          // A group named twice keeps its first place and its last name.
+          if (at === undefined || at < 0) {
+            positions?.set(use.group.id, ids.length);
+            ids.push(use.group.id);
+            names.push(name);
+            // Past a few groups, a map finds a group's place faster than a scan.
+            if (!positions && ids.length > 16) positions = new Map(ids.map((id, i) => [id, i]));
+          } else names[at] = name;
+          // The key spans clusters or projects when any use differs from the first in either.
+          const project = projectOf(use.cluster);
+          if (!first) first = { cluster: use.cluster.id, project };
+          else if (first.cluster !== use.cluster.id || first.project !== project) wide = true;
         }
-        entry = { groups, wide: clusters.size > 1 || projects.size > 1 };
-        sharing.set(key.arn, entry);
+        entry = { label: keyLabel(key), ids, positions, names, wide, verdicts: [], fiveOthers: undefined };
+        sharing.set(key, entry);
       }
       return entry;
     };
@@ -66,27 +78,41 @@ export default defineRule({
       const resource = groupResource(cluster, group);
       if (isUnresolved(group.volumes))
         return unresolvedVerdict(resource, 'the storage configuration', group.volumes);
-      const { keys, undetermined } = groupKeys(context, group);
-      for (const key of keys) {
-        const { groups, wide } = sharingOf(key);
-        if (groups.size <= 1) continue;
-        const others: string[] = [];
-        for (const [id, name] of groups) {
-          if (others.length === MAX_LISTED) break;
-          if (id !== group.id) others.push(name);
+      // The group's keys as groupKeys (key-references.ts) sorts them, without a map per group.
+      const keys: Key[] = [];
+      let undetermined: EbsVolume[] | undefined;
+      for (const volume of group.volumes) {
+        if (volume.kmsKeyId === null) continue;
+        if (typeof volume.kmsKeyId === 'string' && isAwsManagedAlias(volume.kmsKeyId)) continue;
+        if (volume.resolution?.status === 'not-found') continue;
+        const key = context.index.keyOfVolume(volume);
+        if (!key) {
+          undetermined ??= [];
+          undetermined.push(volume);
+        } else if (key.metadata?.keyManager !== 'AWS') {
+          const at = keys.findIndex((known) => known.arn === key.arn);
+          if (at < 0) keys.push(key);
+          else keys[at] = key;
         }
-        return shared(resource, keyLabel(key), others, groups.size - 1, wide, { keyArn: key.arn });
       }
-      for (const volume of undetermined) {
+      for (const key of keys) {
+        const entry = sharingOf(key);
+        if (entry.names.length <= 1) continue;
+        const at = entry.positions ? entry.positions.get(group.id) : entry.ids.indexOf(group.id);
+        return { resource, ...sharedKeyVerdict(entry, key, at === undefined || at < 0 ? undefined : at) };
+      }
+      for (const volume of undetermined ?? []) {
         const others = groupsNamingSameKey(cluster, group, volume).map(
           (other) => `${cluster.name}/${other.name}`,
         );
         if (others.length > 0)
-          return shared(resource, describeKeyRef(volume), others, others.length, false, {
-            keyReference: volume.kmsKeyId,
-          });
+          return {
+            resource,
+            ...shared(sharedData(describeKeyRef(volume), others, others.length), false),
+            evidence: { keyReference: volume.kmsKeyId, sharedWithCount: others.length, sharedWith: others },
+          };
       }
-      const [unknown] = undetermined;
+      const unknown = undetermined?.[0];
       if (unknown)
         return {
           resource,
@@ -106,30 +132,69 @@ export default defineRule({
   },
 });
 
+type SharedVerdict = Omit<Verdict, 'resource'>;
+
 interface KeySharing {
-  /** Group id -> "cluster/group", for every group whose volumes use the key. */
-  groups: Map<string, string>;
+  label: string;
+  /** The id of every group whose volumes use the key, in the index's order. */
+  ids: string[];
+  /** Group id -> its place in `ids`, for keys of many groups. */
+  positions: Map<string, number> | undefined;
+  /** "cluster/group" for every group whose volumes use the key, in the index's order. */
+  names: string[];
   /** The key spans clusters or projects. */
   wide: boolean;
+  /**
+   * The verdicts its groups share: what a group's finding says depends only on its place among
+   * the key's groups, and all places past the listed ones say the same (by place; -1: none).
+   */
+  verdicts: (SharedVerdict | undefined)[];
+  /** The data of the groups past the first five, which all name the same five others. */
+  fiveOthers: Record<string, string> | undefined;
+}
+
+/** The FAIL of a group whose key serves other groups too, shared by the groups it reads alike. */
+function sharedKeyVerdict(entry: KeySharing, key: Key, position: number | undefined): SharedVerdict {
+  // Past MAX_LISTED the group is not among those listed: every such group lists the same others.
+  const place = position === undefined || position >= MAX_LISTED ? -1 : position;
+  let verdict = entry.verdicts[place + 1];
+  if (!verdict) {
+    const others: string[] = [];
+    for (let i = 0; i < entry.names.length && others.length < MAX_LISTED; i++)
+      if (i !== place) others.push(entry.names[i]!);
+    const count = entry.names.length - 1;
+    // Every group past the first five names the same five others in its data: one object for them all.
+    let data: Record<string, string>;
+    if (place >= 0 && place < 5) data = sharedData(entry.label, others, count);
+    else {
+      entry.fiveOthers ??= sharedData(entry.label, others, count);
+      data = entry.fiveOthers;
+    }
+    Object.freeze(others);
+    verdict = Object.freeze({
+      ...shared(data, entry.wide),
+      evidence: Object.freeze({ keyArn: key.arn, sharedWithCount: count, sharedWith: others }),
+    });
+    entry.verdicts[place + 1] = verdict;
+  }
+  return verdict;
 }
 
 /** Other groups named in a finding's evidence; the count says how many there are in all. */
 const MAX_LISTED = 50;
 
-function shared(
-  resource: ResourceRef,
-  key: string,
-  others: string[],
-  count: number,
-  wide: boolean,
-  evidence: Record<string, unknown>,
-): Verdict {
+function sharedData(key: string, others: readonly string[], count: number): Record<string, string> {
+  return Object.freeze({
+    key,
+    others: others.slice(0, 5).join(', ') + (count > 5 ? ` and ${count - 5} more` : ''),
+  });
+}
+
+function shared(data: Record<string, string>, wide: boolean): SharedVerdict {
   return {
-    resource,
     status: 'FAIL',
     messageId: wide ? 'sharedAcrossClusters' : 'shared',
     severity: wide ? 'high' : 'medium',
-    data: { key, others: others.slice(0, 5).join(', ') + (count > 5 ? ` and ${count - 5} more` : '') },
-    evidence: { ...evidence, sharedWithCount: count, sharedWith: others },
+    data,
   };
 }

@@ -3,6 +3,7 @@ import { defineRule } from '../define-rule.js';
 import { eachGroup } from '../iteration.js';
 import { VOLUME_KEY_MESSAGES, volumeKeyVerdict } from '../key-references.js';
 import { groupResource, unresolvedVerdict } from '../resources.js';
+import { SharedValues } from '../shared-values.js';
 
 export default defineRule({
   meta: {
@@ -44,6 +45,8 @@ export default defineRule({
     },
   },
   *check(context) {
+    // Most groups say the same of the same key: their findings share one data and evidence object.
+    const shared = new SharedValues();
     yield* eachGroup(context, (cluster, group) => {
       const resource = groupResource(cluster, group);
       if (group.kind === 'restricted') return { resource, status: 'NOT_APPLICABLE', messageId: 'restricted' };
@@ -51,7 +54,7 @@ export default defineRule({
         return unresolvedVerdict(resource, 'the storage configuration', group.volumes);
       const root = group.volumes.find((volume) => volume.role === 'root');
       if (!root || root.kmsKeyId === null) return { resource, status: 'FAIL', messageId: 'awsOwned' };
-      return volumeKeyVerdict(context, cluster, resource, root);
+      return shared.verdict(volumeKeyVerdict(context, cluster, resource, root));
     });
   },
 });

@@ -3,6 +3,7 @@ import { defineRule } from '../define-rule.js';
 import { eachGroup } from '../iteration.js';
 import { VOLUME_KEY_MESSAGES, volumeKeyVerdict } from '../key-references.js';
 import { groupResource, unresolvedVerdict } from '../resources.js';
+import { SharedValues } from '../shared-values.js';
 
 export default defineRule({
   meta: {
@@ -38,6 +39,8 @@ export default defineRule({
     },
   },
   *check(context) {
+    // Most groups say the same of the same key: their findings share one data and evidence object.
+    const shared = new SharedValues();
     yield* eachGroup(context, (cluster, group) => {
       const resource = groupResource(cluster, group);
       if (group.kind === 'restricted') return { resource, status: 'NOT_APPLICABLE', messageId: 'restricted' };
@@ -47,9 +50,9 @@ export default defineRule({
       if (!secondary) return { resource, status: 'NOT_APPLICABLE', messageId: 'noSecondary' };
       if (secondary.kmsKeyId === null) {
         const size = typeof secondary.sizeInGB === 'number' ? secondary.sizeInGB : '?';
-        return { resource, status: 'FAIL', messageId: 'awsOwned', data: { size } };
+        return shared.verdict({ resource, status: 'FAIL', messageId: 'awsOwned', data: { size } });
       }
-      return volumeKeyVerdict(context, cluster, resource, secondary);
+      return shared.verdict(volumeKeyVerdict(context, cluster, resource, secondary));
     });
   },
 });
