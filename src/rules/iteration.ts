@@ -1,6 +1,8 @@
 /** Iteration over the inventory's instance groups and keys, with the verdicts every group or key rule shares. */
 import type { Cluster, InstanceGroup, Key, PolicyDocument } from '../model/inventory.js';
 import { isUnresolved } from '../model/inventory.js';
+import { organizationOf } from '../policy/organization.js';
+import { accessMemo, type PrincipalAccess, principalAccess } from '../policy/principals-analysis.js';
 import type { RuleContext, Verdict } from './define-rule.js';
 import { isAwsManagedAlias, keyLabel } from './key-references.js';
 import {
@@ -121,6 +123,25 @@ export function withKeyPolicy(
     return keyPartNotCollected(context, key, `the key policy of ${keyLabel(key)}`, 'GetKeyPolicy');
   if (isUnresolved(key.policy)) return unresolvedVerdict(resource, 'the key policy', key.policy);
   return visit(key.policy);
+}
+
+/**
+ * Who the key policy lets do what with the key (see `principalAccess`), judged with the
+ * organisation of the key's account and the evaluation's memo: keys whose policies say the same
+ * share the answer.
+ */
+export function keyPolicyAccesses(
+  context: RuleContext,
+  key: Key,
+  policy: PolicyDocument,
+): readonly PrincipalAccess[] {
+  return principalAccess(
+    policy,
+    key.arn,
+    key.account,
+    organizationOf(context.inventory.accounts, key.account, context.config.organizationId),
+    accessMemo(context.index),
+  );
 }
 
 /** Execution roles of the instance groups that use a key (as written: ARN, unique id or IaC reference). */

@@ -1,10 +1,9 @@
 import type { Key } from '../../model/inventory.js';
 import { matchesAny } from '../../policy/glob.js';
-import { organizationOf } from '../../policy/organization.js';
 import { accountOf, roleNameOf, sameIamArn } from '../../policy/principal.js';
-import { accessMemo, type PrincipalAccess, principalAccess } from '../../policy/principals-analysis.js';
+import type { PrincipalAccess } from '../../policy/principals-analysis.js';
 import { defineRule, type RuleContext } from '../define-rule.js';
-import { eachKey, KEY_COMMON_MESSAGES, withKeyPolicy } from '../iteration.js';
+import { eachKey, KEY_COMMON_MESSAGES, keyPolicyAccesses, withKeyPolicy } from '../iteration.js';
 import { keyLabel } from '../key-references.js';
 import { keyResource } from '../resources.js';
 
@@ -106,7 +105,6 @@ export default defineRule({
     },
   },
   *check(context) {
-    const memo = accessMemo(context.index);
     const judgements = new Map<PrincipalAccess, Judgement>();
     const judgementOf = (access: PrincipalAccess): Judgement => {
       let judgement = judgements.get(access);
@@ -121,13 +119,7 @@ export default defineRule({
     yield* eachKey(context, (key) =>
       withKeyPolicy(context, key, (policy) => {
         const resource = keyResource(key);
-        const accesses = principalAccess(
-          policy,
-          key.arn,
-          key.account,
-          organizationOf(context.inventory.accounts, key.account, context.config.organizationId),
-          memo,
-        );
+        const accesses = keyPolicyAccesses(context, key, policy);
         let found: Violation[] | undefined;
         let foundKey = '';
         for (const access of accesses) {

@@ -1,8 +1,7 @@
 import { matchesAny } from '../../policy/glob.js';
-import { organizationOf } from '../../policy/organization.js';
-import { accessMemo, type PrincipalAccess, principalAccess } from '../../policy/principals-analysis.js';
+import type { PrincipalAccess } from '../../policy/principals-analysis.js';
 import { defineRule } from '../define-rule.js';
-import { eachKey, KEY_COMMON_MESSAGES, withKeyPolicy } from '../iteration.js';
+import { eachKey, KEY_COMMON_MESSAGES, keyPolicyAccesses, withKeyPolicy } from '../iteration.js';
 import { keyLabel } from '../key-references.js';
 import { keyResource } from '../resources.js';
 
@@ -45,7 +44,6 @@ export default defineRule({
   },
   *check(context) {
     const { keyAdmins } = context.config;
-    const memo = accessMemo(context.index);
     // The judgement depends on the list of accesses (shared by keys whose policies say the same)
     // and the config only: made once per list, with its evidence shared by those keys.
     const judgements = new Map<readonly PrincipalAccess[], Judgement>();
@@ -81,50 +79,22 @@ export default defineRule({
       withKeyPolicy(context, key, (policy) => {
         const resource = keyResource(key);
         const label = keyLabel(key);
-        const accesses = principalAccess(
-          policy,
-          key.arn,
-          key.account,
-          organizationOf(context.inventory.accounts, key.account, context.config.organizationId),
-          memo,
-        );
+        const accesses = keyPolicyAccesses(context, key, policy);
         let judgement = judgements.get(accesses);
         if (!judgement) {
           judgement = judge(accesses);
           judgements.set(accesses, judgement);
         }
-        switch (judgement.messageId) {
-          case 'mixed':
-            return {
-              resource,
-              status: judgement.status,
-              messageId: judgement.messageId,
-              data: { key: label, principals: judgement.principals },
-              evidence: judgement.evidence,
-            };
-          case 'noConfiguredAdmin':
-            return {
-              resource,
-              status: judgement.status,
-              messageId: judgement.messageId,
-              data: { key: label },
-              evidence: judgement.evidence,
-            };
-          case 'noAdmin':
-            return {
-              resource,
-              status: judgement.status,
-              messageId: judgement.messageId,
-              data: { key: label },
-            };
-          case 'separated':
-            return {
-              resource,
-              status: judgement.status,
-              messageId: judgement.messageId,
-              data: { key: label, admins: judgement.admins },
-            };
-        }
+        const data: Record<string, string> = { key: label };
+        if (judgement.messageId === 'mixed') data.principals = judgement.principals;
+        else if (judgement.messageId === 'separated') data.admins = judgement.admins;
+        return {
+          resource,
+          status: judgement.status,
+          messageId: judgement.messageId,
+          data,
+          ...('evidence' in judgement ? { evidence: judgement.evidence } : {}),
+        };
       }),
     );
   },
