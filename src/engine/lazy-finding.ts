@@ -1,9 +1,9 @@
 /**
  * The finding the engine builds: a plain `Finding` object whose message text and fingerprint are
- * computed the first time they are read, not when the finding is made. An organisation-scale
- * evaluation makes close to a million findings, and a reporter may read neither string (the
- * summary, the exit code, a table of failures); those two strings were most of what a finding cost
- * to build and keep.
+ * computed when they are read, not when the finding is made, and not kept. An organisation-scale
+ * evaluation makes close to a million findings; a reporter may read neither string (the summary,
+ * the exit code, a table of failures), and one that writes them all (the JSON report) reads each
+ * once. Those two strings were most of what a finding cost to build and keep.
  *
  * `message` and `fingerprint` are own, enumerable accessor properties at their usual place among
  * the keys, so that everything a consumer does with a plain finding still works the same: reading
@@ -45,7 +45,7 @@ interface RuleRun {
 
 /**
  * What a finding's message and fingerprint are made from, as the rule gave them (the finding's
- * own fields may be overwritten before the strings are made), and the fingerprint once made.
+ * own fields may be overwritten before the strings are made), or the strings assigned to it.
  * Five fields on every finding, so kept few: the rule and fingerprint id ride together, and a
  * message assigned to the finding takes the place of the data it would be made from.
  */
@@ -55,6 +55,7 @@ class Deferred extends Stamped {
   #text: Readonly<Record<string, string | number>> | string | undefined;
   #messageId: string;
   #resourceId: string;
+  /** A fingerprint assigned to the finding (none is kept when made). */
   #fingerprint: string | undefined = undefined;
 
   constructor(
@@ -90,14 +91,12 @@ class Deferred extends Stamped {
     (finding as Deferred).#text = value;
   }
 
+  /** Made on each read and not kept, as the message is (reading it takes one SHA-256 of a short text). */
   static fingerprint(finding: object): string {
     const deferred = finding as Deferred;
+    if (deferred.#fingerprint !== undefined) return deferred.#fingerprint;
     const { rule, fingerprintId } = deferred.#run;
-    deferred.#fingerprint ??= fingerprint(
-      rule.meta.id,
-      fingerprintId?.(deferred.#resourceId) ?? deferred.#resourceId,
-    );
-    return deferred.#fingerprint;
+    return fingerprint(rule.meta.id, fingerprintId?.(deferred.#resourceId) ?? deferred.#resourceId);
   }
 
   static setFingerprint(finding: object, value: string): void {
