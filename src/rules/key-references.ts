@@ -185,39 +185,7 @@ export function keyVerdict(
       data: { ...data, keyRegion: region.keyRegion, clusterRegion: region.clusterRegion },
       evidence,
     };
-  return { resource, status: 'PASS', messageId: 'cmk', ...passParts(context, key, volume.role, ref) };
-}
-
-type PassParts = { data: Record<string, string>; evidence: Record<string, unknown> };
-/** Per evaluation (its index), per key: the data and evidence of a PASS, by volume role and reference. */
-const passPartsOf = new WeakMap<object, Map<Key, Map<string, PassParts>>>();
-
-/**
- * The data and evidence of a volume's PASS: the same for every volume of that role that names the
- * key the same way, so made once per evaluation and shared (findings never mutate them). At
- * 100,000 instance groups most volumes pass, on a few thousand keys.
- */
-function passParts(context: RuleContext, key: Key, role: string, ref: string): PassParts {
-  let byKey = passPartsOf.get(context.index);
-  if (!byKey) {
-    byKey = new Map();
-    passPartsOf.set(context.index, byKey);
-  }
-  let byRef = byKey.get(key);
-  if (!byRef) {
-    byRef = new Map();
-    byKey.set(key, byRef);
-  }
-  const name = `${role}\u0000${ref}`;
-  let parts = byRef.get(name);
-  if (!parts) {
-    parts = {
-      data: Object.freeze({ volume: role, key: keyLabel(key) }),
-      evidence: Object.freeze({ volumeKmsKeyId: ref, keyArn: key.arn }),
-    };
-    byRef.set(name, parts);
-  }
-  return parts;
+  return { resource, status: 'PASS', messageId: 'cmk', data: { ...data, key: keyLabel(key) }, evidence };
 }
 
 /** The keys of an instance group, as far as they can be known. */
