@@ -14,6 +14,7 @@
  */
 import { hash } from 'node:crypto';
 import type { Finding, ResourceRef, Severity, Status } from '../model/finding.js';
+import { Stamped } from '../model/stamped.js';
 import { formatMessage, type Rule } from '../rules/define-rule.js';
 
 export function fingerprint(ruleId: string, resourceId: string): string {
@@ -22,19 +23,6 @@ export function fingerprint(ruleId: string, resourceId: string): string {
 
 /** The template of a rule crash: the engine's own, not any rule's. */
 const RULE_ERROR_TEMPLATE = 'the rule failed to run: {{error}}';
-
-/**
- * Gives an object the private fields of a subclass: a base constructor that returns another
- * object makes `super()` hand that object to the subclass, which then adds its private fields to
- * it. Private fields are what keeps the deferred inputs out of sight: JSON.stringify, Object.keys,
- * spreading and deep equality never see them, and they cost no second object per finding.
- */
-class Stamped {
-  constructor(target: object) {
-    // biome-ignore lint/correctness/noConstructorReturn: the point: the subclass's fields go onto `target`
-    return target;
-  }
-}
 
 /** The rule that made a finding and how its fingerprint's resource id is made: shared by a rule's findings. */
 interface RuleRun {

@@ -1,29 +1,21 @@
 /** Resource references (one shared object per resource) and the verdicts for data a source could not know. */
 import type { ResourceRef } from '../model/finding.js';
 import type { Cluster, InstanceGroup, Key, Unresolved } from '../model/inventory.js';
+import { Stamped } from '../model/stamped.js';
 import type { Verdict } from './define-rule.js';
 
-/*
+/**
  * Resource references are built once per resource and shared by every finding about it: at
  * 100,000 instance groups the engine makes close to a million findings, and one object per
  * resource instead of one per finding is most of the difference between fitting in memory or not.
  * Findings never mutate them.
+ *
+ * The shared reference rides on its resource in a private field (see `Stamped`): invisible to
+ * JSON.stringify, Object.keys, spreading and equality, and, unlike a WeakMap entry, no work for the
+ * garbage collector, which revisits every entry of a weak map on each young-generation collection.
+ * A resource that cannot take a field (not extensible) keeps its reference in a weak map instead.
  */
-/**
- * The shared reference rides on its resource in a private field (a base constructor that returns
- * the resource lets the subclass add its field to it): invisible to JSON.stringify, Object.keys,
- * spreading and equality, and, unlike a WeakMap entry, no extra work for the garbage collector,
- * which otherwise revisits every entry of a weak map on each young-generation collection. A
- * resource that cannot take a field (not extensible) keeps its reference in a weak map instead.
- */
-class Holder {
-  constructor(owner: object) {
-    // biome-ignore lint/correctness/noConstructorReturn: the point: the subclass's field goes onto `owner`
-    return owner;
-  }
-}
-
-class RefOf extends Holder {
+class RefOf extends Stamped {
   #ref: ResourceRef;
   private constructor(owner: object, ref: ResourceRef) {
     super(owner);
