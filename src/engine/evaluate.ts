@@ -13,7 +13,7 @@ import type { Rule, Verdict } from '../rules/define-rule.js';
 import { RULES } from '../rules/registry.js';
 import { type ComplianceReport, rollUpCompliance } from './compliance.js';
 import type { InlineSuppression } from './inline-suppressions.js';
-import { lazyFinding } from './lazy-finding.js';
+import { lazyFinding, type RuleRun } from './lazy-finding.js';
 import { unknownRemediation } from './missing-data.js';
 
 export interface EvaluateOptions {
@@ -129,19 +129,20 @@ export function evaluate(inventory: Inventory, options: EvaluateOptions = {}): E
   const findings: Finding[] = [];
   const threshold = options.minSeverity ? severityRank(options.minSeverity) : 0;
 
-  const add = (rule: Rule, severity: Severity | undefined, verdict: Verdict) => {
-    const finding = toFinding(rule, verdict, severity, config, now, options, index);
+  const add = (run: RuleRun, severity: Severity | undefined, verdict: Verdict) => {
+    const finding = toFinding(run, verdict, severity, config, now, options, index);
     if (threshold === 0 || severityRank(finding.severity) >= threshold) findings.push(finding);
   };
   for (const rule of rules) {
     const severity = configuredSeverity(rule, config);
+    const run: RuleRun = { rule, fingerprintId: options.fingerprintId };
     // Each verdict becomes a finding as the rule yields it, so that verdicts die young instead of
     // a whole rule's worth being held (and copied by the garbage collector) first. A rule that
     // throws part-way has its findings taken back: it stands as one UNKNOWN, as if it had judged nothing.
     const start = findings.length;
     const crashed = (error: unknown) => {
       findings.length = start;
-      add(rule, severity, crashFinding(rule, error));
+      add(run, severity, crashFinding(rule, error));
     };
     let verdicts: Iterator<Verdict>;
     try {
@@ -159,7 +160,7 @@ export function evaluate(inventory: Inventory, options: EvaluateOptions = {}): E
         break;
       }
       if (next.done) break;
-      add(rule, severity, next.value);
+      add(run, severity, next.value);
     }
   }
 
@@ -168,7 +169,7 @@ export function evaluate(inventory: Inventory, options: EvaluateOptions = {}): E
 }
 
 function toFinding(
-  rule: Rule,
+  run: RuleRun,
   verdict: Verdict,
   severity: Severity | undefined,
   config: ResolvedConfig,
@@ -176,10 +177,11 @@ function toFinding(
   options: EvaluateOptions,
   index: InventoryIndex,
 ): Finding {
+  const { rule } = run;
   const resource: ResourceRef = verdict.resource;
-  // The message text and the fingerprint are made when first read (see lazyFinding).
+  // The message text and the fingerprint are made when read (see lazyFinding).
   const finding = lazyFinding(
-    rule,
+    run,
     verdict.status,
     severity ?? verdict.severity ?? rule.meta.severity,
     verdict.messageId,
@@ -188,7 +190,6 @@ function toFinding(
     verdict.status === 'UNKNOWN' ? unknownRemediation(verdict, index) : rule.meta.remediation.summary,
     resource,
     verdict.evidence ?? NO_EVIDENCE,
-    options.fingerprintId,
   );
   if (finding.status !== 'FAIL' && finding.status !== 'UNKNOWN') return finding;
   const inline = options.inlineSuppressions?.get(resource.id)?.find((skip) => skip.ruleId === rule.meta.id);

@@ -24,8 +24,8 @@ export function fingerprint(ruleId: string, resourceId: string): string {
 /** The template of a rule crash: the engine's own, not any rule's. */
 const RULE_ERROR_TEMPLATE = 'the rule failed to run: {{error}}';
 
-/** The rule that made a finding and how its fingerprint's resource id is made: shared by a rule's findings. */
-interface RuleRun {
+/** The rule that made a finding and how its fingerprint's resource id is made: one per rule per evaluation. */
+export interface RuleRun {
   readonly rule: Rule;
   /** The resource id a fingerprint is computed from (see `EvaluateOptions.fingerprintId`). */
   readonly fingerprintId: ((resourceId: string) => string) | undefined;
@@ -148,7 +148,7 @@ type FindingConstructor = new (...args: Parameters<typeof FindingShape>) => Find
 
 /** A finding (not suppressed) whose message and fingerprint are made when first read. */
 export function lazyFinding(
-  rule: Rule,
+  run: RuleRun,
   status: Status,
   severity: Severity,
   messageId: string,
@@ -156,10 +156,9 @@ export function lazyFinding(
   remediation: string,
   resource: ResourceRef,
   evidence: Record<string, unknown>,
-  fingerprintId: ((resourceId: string) => string) | undefined,
 ): Finding {
   const finding = new (FindingShape as unknown as FindingConstructor)(
-    rule,
+    run.rule,
     status,
     severity,
     messageId,
@@ -170,13 +169,6 @@ export function lazyFinding(
   // Frozen: the message is made from it later, so a rule that changed it after yielding would
   // change a finding already made (in strict code, the change throws and the rule stands UNKNOWN).
   const frozen = data === undefined ? undefined : Object.freeze(data);
-  new Deferred(finding, runOf(rule, fingerprintId), frozen, messageId, resource.id);
+  new Deferred(finding, run, frozen, messageId, resource.id);
   return finding;
-}
-
-/** The last rule run made: findings come rule by rule, so nearly every finding reuses it. */
-let lastRun: RuleRun | undefined;
-function runOf(rule: Rule, fingerprintId: ((resourceId: string) => string) | undefined): RuleRun {
-  if (lastRun?.rule !== rule || lastRun.fingerprintId !== fingerprintId) lastRun = { rule, fingerprintId };
-  return lastRun;
 }
