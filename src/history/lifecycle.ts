@@ -44,6 +44,13 @@ export interface RoundSoFar {
 
 const isProblem = (status: Status) => status === 'FAIL' || status === 'UNKNOWN';
 
+/** The last entry of each fingerprint, in the order of those last entries. */
+function lastOfEach<T extends { fingerprint: string }>(entries: readonly T[]): T[] {
+  const last = new Map<string, number>();
+  for (const [i, entry] of entries.entries()) last.set(entry.fingerprint, i);
+  return entries.filter((entry, i) => last.get(entry.fingerprint) === i);
+}
+
 export function applyScan(
   known: ReadonlyMap<string, KnownFinding>,
   record: ScanRecord,
@@ -52,11 +59,9 @@ export function applyScan(
   const changes: LifecycleChanges = { upserts: [], opened: [], closed: [] };
   const seen = new Set<string>();
   const presentRids = new Set<string>(record.resources.map((r) => r.rid));
-  for (const observation of record.findings) {
-    seen.add(observation.fingerprint);
-    presentRids.add(observation.rid);
+  const observe = (observation: FindingObservation) => {
     const before = known.get(observation.fingerprint);
-    if (!before && !isProblem(observation.status)) continue;
+    if (!before && !isProblem(observation.status)) return;
     changes.upserts.push(observation);
     if (observation.status === 'FAIL' && !before?.open)
       changes.opened.push({ fingerprint: observation.fingerprint, severity: observation.severity });
@@ -65,6 +70,20 @@ export function applyScan(
         fingerprint: observation.fingerprint,
         resolution: observation.status === 'PASS' ? 'fixed' : 'not-applicable',
       });
+  };
+  let repeated = false;
+  for (const observation of record.findings) {
+    if (seen.has(observation.fingerprint)) repeated = true;
+    seen.add(observation.fingerprint);
+    presentRids.add(observation.rid);
+    observe(observation);
+  }
+  // A fingerprint reported twice in one scan is one finding: its last report stands alone.
+  if (repeated) {
+    changes.upserts = [];
+    changes.opened = [];
+    changes.closed = [];
+    for (const observation of lastOfEach(record.findings)) observe(observation);
   }
   const covered = new Set(record.scan.scope);
   const shard = record.scan.shard;

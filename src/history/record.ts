@@ -14,6 +14,7 @@ import type { Gap, Inventory, TrailEvent } from '../model/inventory.js';
 import { isIacSource } from '../model/inventory.js';
 import type { KeySummary, Report } from '../model/report.js';
 import { shardOf } from '../model/shard.js';
+import { Stamped } from '../model/stamped.js';
 import type {
   AccessDeniedEvent,
   ComplianceState,
@@ -109,18 +110,102 @@ export function incompleteScopes(
   return [...incomplete].sort();
 }
 
+/**
+ * An observation's message is its finding's, made when read and not kept: an organisation's scan
+ * has close to a million findings, and history stores the message only of the findings it writes
+ * (failing or unknown ones, and those it knew before), so most messages are never made, and none
+ * is held by the record. An own, enumerable accessor at the message's place among the keys: the
+ * observation reads, spreads, compares and serialises as a plain one. A message assigned to it is kept.
+ */
+class MessageOf extends Stamped {
+  /** The finding whose message it is, or the message assigned to the observation. */
+  #source: Pick<Finding, 'message'> | string;
+
+  private constructor(observation: object, finding: Pick<Finding, 'message'>) {
+    super(observation);
+    this.#source = finding;
+  }
+
+  static define(observation: FindingObservation, finding: Pick<Finding, 'message'>): void {
+    Object.defineProperty(observation, 'message', MESSAGE);
+    new MessageOf(observation, finding);
+  }
+
+  static read(observation: object): string {
+    const source = (observation as MessageOf).#source;
+    return typeof source === 'string' ? source : source.message;
+  }
+
+  static assign(observation: object, value: string): void {
+    (observation as MessageOf).#source = value;
+  }
+}
+
+const MESSAGE: PropertyDescriptor = {
+  get(this: FindingObservation) {
+    return MessageOf.read(this);
+  },
+  set(this: FindingObservation, value: string) {
+    MessageOf.assign(this, value);
+  },
+  enumerable: true,
+  configurable: true,
+};
+
+const NOT_OWNED: Tagged = Object.freeze({});
+
+/**
+ * Builds an observation on `this`: called with `new`, so that V8 gives every observation room for
+ * all its properties in the object itself (one allocation each; a scan may have a million). Keys
+ * in the order of the `FindingObservation` type; its prototype is `Object.prototype`.
+ */
+function ObservationShape(
+  this: FindingObservation,
+  finding: Finding,
+  scope: string,
+  name: string,
+  owned: Tagged,
+): void {
+  const r = finding.resource;
+  this.fingerprint = finding.fingerprint;
+  this.ruleId = finding.ruleId;
+  this.rid = r.id;
+  this.resourceType = r.type;
+  this.status = finding.status;
+  this.severity = finding.severity;
+  this.suppressed = finding.suppressed !== null;
+  MessageOf.define(this, finding);
+  this.scope = scope;
+  if (r.account) this.account = r.account;
+  if (r.region) this.region = r.region;
+  this.name = name;
+  if (owned.project) this.project = owned.project;
+  if (owned.owner) this.owner = owned.owner;
+}
+ObservationShape.prototype = Object.prototype;
+
+type ObservationConstructor = new (...args: Parameters<typeof ObservationShape>) => FindingObservation;
+
 export function scanRecord(report: Report, inventory?: Pick<Inventory, 'accounts' | 'events'>): ScanRecord {
   const iac = isIacSource(report.scan.source);
   const inputs = [...(report.scan.inputs ?? [])].sort();
   const iacScope = `iac:${inputs.join('|')}`;
-  const scopeOf = (account: string | undefined, region: string | undefined): string =>
-    iac
-      ? iacScope
-      : account && region
-        ? regionScope(account, region)
-        : account
-          ? accountScope(account)
-          : iacScope;
+  // One string per scope, shared by the resources and findings in it (a scan may have a million findings).
+  const scopes = new Map<string, Map<string | undefined, string>>();
+  const scopeOf = (account: string | undefined, region: string | undefined): string => {
+    if (iac || !account) return iacScope;
+    let ofAccount = scopes.get(account);
+    if (!ofAccount) {
+      ofAccount = new Map();
+      scopes.set(account, ofAccount);
+    }
+    let scope = ofAccount.get(region);
+    if (scope === undefined) {
+      scope = region ? regionScope(account, region) : accountScope(account);
+      ofAccount.set(region, scope);
+    }
+    return scope;
+  };
 
   // The severity each failing rule was reported at, for compliance breakdowns by severity.
   const ruleSeverity = new Map<string, Severity>();
@@ -197,25 +282,30 @@ export function scanRecord(report: Report, inventory?: Pick<Inventory, 'accounts
   }
 
   const aliasOf = keyAliases(report);
+  // A resource's findings share one name (the engine shares one reference per resource).
+  let lastRef: ResourceRef | undefined;
+  let lastName = '';
+  const names = new Map<ResourceRef, string>();
+  const nameOf = (r: ResourceRef): string => {
+    if (r === lastRef) return lastName;
+    let name = names.get(r);
+    if (name === undefined) {
+      name = resourceName(r, aliasOf);
+      names.set(r, name);
+    }
+    lastRef = r;
+    lastName = name;
+    return name;
+  };
   const findings: FindingObservation[] = report.findings.map((f: Finding) => {
     const r = f.resource;
-    const owned = tagsOf.get(r.id) ?? (r.keyArn ? tagsOf.get(r.keyArn) : undefined) ?? {};
-    const name = resourceName(r, aliasOf);
-    return {
-      fingerprint: f.fingerprint,
-      ruleId: f.ruleId,
-      rid: r.id,
-      resourceType: r.type,
-      status: f.status,
-      severity: f.severity,
-      suppressed: f.suppressed !== null,
-      message: f.message,
-      scope: scopeOf(r.account, r.region),
-      ...(r.account ? { account: r.account } : {}),
-      ...(r.region ? { region: r.region } : {}),
-      name,
-      ...owned,
-    };
+    const owned = tagsOf.get(r.id) ?? (r.keyArn ? tagsOf.get(r.keyArn) : undefined) ?? NOT_OWNED;
+    return new (ObservationShape as unknown as ObservationConstructor)(
+      f,
+      scopeOf(r.account, r.region),
+      nameOf(r),
+      owned,
+    );
   });
 
   // What the scan looked at: each account in each region it scanned, plus wherever it found something.

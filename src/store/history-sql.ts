@@ -16,6 +16,7 @@ import type {
   CurrentResource,
   Episode,
   FindingEntry,
+  FindingObservation,
   HistoryData,
   KeyState,
   KeyTimeline,
@@ -72,6 +73,33 @@ async function insertMany<T = never>(
 
 /** Ids in `IN (...)` lists of at most this many placeholders (SQLite allows 32766, PostgreSQL 65535). */
 const CHUNK = 500;
+
+/** A finding as saved, as the lifecycle knows it (`open`: its open episode's severity). */
+interface KnownRow extends KnownFinding {
+  id: number;
+  severity: string;
+  suppressed: number;
+  open_severity: string | null;
+}
+
+/** The texts a finding was saved with. */
+interface SavedTexts {
+  id: number;
+  name: string;
+  project: string | null;
+  owner: string | null;
+  message: string;
+}
+
+/** Whether a finding's status, severity or suppression differs from what was saved (a change to record). */
+const changedState = (row: KnownRow, o: FindingObservation): boolean =>
+  row.status !== o.status || row.severity !== o.severity || Number(row.suppressed) !== (o.suppressed ? 1 : 0);
+
+const sameTexts = (saved: SavedTexts, o: FindingObservation): boolean =>
+  saved.name === o.name &&
+  saved.project === (o.project ?? null) &&
+  saved.owner === (o.owner ?? null) &&
+  saved.message === o.message;
 
 interface FindingRow {
   id: number;
@@ -370,116 +398,89 @@ export async function writeScan(db: Sql, record: ScanRecord, hooks: SaveHooks = 
 
   if (!lifecycleApplied) return { scanId, duplicate: false, lifecycleApplied, opened: 0, closed: 0 };
 
-  const knownRows = await db.all<{
-    id: number;
-    fingerprint: string;
-    rid: string;
-    scope: string;
-    status: Status;
-    severity: string;
-    suppressed: number;
-    name: string;
-    project: string | null;
-    owner: string | null;
-    message: string;
-    open_severity: string | null;
-  }>(
-    `SELECT f.id, f.fingerprint, f.rid, f.scope, f.status, f.severity, f.suppressed, f.name, f.project, f.owner,
-       f.message, e.severity AS open_severity
+  // Every finding saved before, with its open episode's severity: what the lifecycle needs of it.
+  // An organisation's history holds hundreds of thousands, so their texts are not read here (see below).
+  const known = new Map<string, KnownRow>();
+  for (const row of await db.all<KnownRow>(
+    `SELECT f.id, f.fingerprint, f.rid, f.scope, f.status, f.severity, f.suppressed, e.severity AS open_severity
      FROM findings f LEFT JOIN episodes e ON e.finding_id = f.id AND e.resolved_at IS NULL
      ORDER BY f.id`,
-  );
-  const known = new Map<string, KnownFinding & { id: number }>();
-  const before = new Map<string, string>();
-  const unchanged = new Map<string, string>();
-  for (const row of knownRows) {
-    before.set(row.fingerprint, `${row.status}|${row.severity}|${row.suppressed}`);
-    unchanged.set(
-      row.fingerprint,
-      JSON.stringify([
-        row.scope,
-        row.status,
-        row.severity,
-        row.suppressed,
-        row.name,
-        row.project,
-        row.owner,
-        row.message,
-      ]),
-    );
-    known.set(row.fingerprint, {
-      id: row.id,
-      fingerprint: row.fingerprint,
-      rid: row.rid,
-      scope: row.scope,
-      status: row.status,
-      ...(row.open_severity ? { open: row.open_severity as Severity } : {}),
-    });
+  )) {
+    if (row.open_severity) row.open = row.open_severity as Severity;
+    known.set(row.fingerprint, row);
   }
   const changes = applyScan(known, record, scan.shard ? await roundSoFar(db, scan.shard, scanId) : undefined);
 
-  const ids = new Map<string, number>();
-  // Findings seen again unchanged only move their last sighting: a few statements for all of them.
+  // Findings seen again exactly as saved only move their last sighting; the rest are written in
+  // multi-row statements (an organisation's first scan opens hundreds of thousands of findings).
+  // Whether one is as saved takes its saved texts, read a chunk at a time for the findings whose
+  // status, severity, suppression and scope are as saved.
   const seenAgain: number[] = [];
+  const upserts: FindingObservation[] = [];
+  const alike: { row: KnownRow; observation: FindingObservation }[] = [];
   for (const o of changes.upserts) {
-    const knownRow = known.get(o.fingerprint);
-    const same =
-      knownRow !== undefined &&
-      unchanged.get(o.fingerprint) ===
-        JSON.stringify([
-          o.scope,
-          o.status,
-          o.severity,
-          o.suppressed ? 1 : 0,
-          o.name,
-          o.project ?? null,
-          o.owner ?? null,
-          o.message,
-        ]);
-    if (same) {
-      seenAgain.push(knownRow.id);
-      continue;
-    }
-    const suppressed = o.suppressed ? 1 : 0;
-    const row = await first(
-      db.all<{ id: number }>(
-        `INSERT INTO findings (fingerprint, rule_id, rid, resource_type, name, account, region, project, owner, scope,
-           severity, status, suppressed, message, first_seen_at, last_seen_at, first_scan_id, last_scan_id)
-         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
-         ON CONFLICT (fingerprint) DO UPDATE SET name = excluded.name, project = excluded.project,
-           owner = excluded.owner, scope = excluded.scope, severity = excluded.severity, status = excluded.status,
-           suppressed = excluded.suppressed, message = excluded.message, last_seen_at = excluded.last_seen_at,
-           last_scan_id = excluded.last_scan_id
-         RETURNING id`,
-        [
-          o.fingerprint,
-          o.ruleId,
-          o.rid,
-          o.resourceType,
-          o.name,
-          o.account ?? null,
-          o.region ?? null,
-          o.project ?? null,
-          o.owner ?? null,
-          o.scope,
-          o.severity,
-          o.status,
-          suppressed,
-          o.message,
-          scan.at,
-          scan.at,
-          scanId,
-          scanId,
-        ],
-      ),
-    );
-    ids.set(o.fingerprint, row!.id);
-    if (before.get(o.fingerprint) !== `${o.status}|${o.severity}|${suppressed}`)
-      await db.run(
-        'INSERT INTO finding_changes (finding_id, at_ms, scan_id, status, severity, suppressed) VALUES (?, ?, ?, ?, ?, ?)',
-        [row!.id, scan.at, scanId, o.status, o.severity, suppressed],
-      );
+    const row = known.get(o.fingerprint);
+    if (row !== undefined && !changedState(row, o) && row.scope === o.scope)
+      alike.push({ row, observation: o });
+    else upserts.push(o);
   }
+  for (let i = 0; i < alike.length; i += CHUNK) {
+    const chunk = alike.slice(i, i + CHUNK);
+    const texts = new Map<number, SavedTexts>();
+    for (const row of await db.all<SavedTexts>(
+      `SELECT id, name, project, owner, message FROM findings WHERE id IN (${chunk.map(() => '?').join(', ')})`,
+      chunk.map(({ row }) => row.id),
+    ))
+      texts.set(Number(row.id), row);
+    for (const { row, observation } of chunk) {
+      const saved = texts.get(Number(row.id));
+      if (saved !== undefined && sameTexts(saved, observation)) seenAgain.push(row.id);
+      else upserts.push(observation);
+    }
+  }
+  const ids = new Map<string, number>();
+  for (const row of await insertMany<{ id: number; fingerprint: string }>(
+    db,
+    `INSERT INTO findings (fingerprint, rule_id, rid, resource_type, name, account, region, project, owner, scope,
+       severity, status, suppressed, message, first_seen_at, last_seen_at, first_scan_id, last_scan_id)`,
+    upserts.map((o) => [
+      o.fingerprint,
+      o.ruleId,
+      o.rid,
+      o.resourceType,
+      o.name,
+      o.account ?? null,
+      o.region ?? null,
+      o.project ?? null,
+      o.owner ?? null,
+      o.scope,
+      o.severity,
+      o.status,
+      o.suppressed ? 1 : 0,
+      o.message,
+      scan.at,
+      scan.at,
+      scanId,
+      scanId,
+    ]),
+    `ON CONFLICT (fingerprint) DO UPDATE SET name = excluded.name, project = excluded.project,
+       owner = excluded.owner, scope = excluded.scope, severity = excluded.severity, status = excluded.status,
+       suppressed = excluded.suppressed, message = excluded.message, last_seen_at = excluded.last_seen_at,
+       last_scan_id = excluded.last_scan_id
+     RETURNING id, fingerprint`,
+  ))
+    ids.set(row.fingerprint, Number(row.id));
+  // A finding whose status, severity or suppression changed (or that is new) records the change.
+  await insertMany(
+    db,
+    'INSERT INTO finding_changes (finding_id, at_ms, scan_id, status, severity, suppressed)',
+    upserts
+      .filter((o) => {
+        const row = known.get(o.fingerprint);
+        return row === undefined || changedState(row, o);
+      })
+      .map((o) => [ids.get(o.fingerprint)!, scan.at, scanId, o.status, o.severity, o.suppressed ? 1 : 0]),
+  );
   for (let i = 0; i < seenAgain.length; i += CHUNK) {
     const chunk = seenAgain.slice(i, i + CHUNK);
     await db.run(
@@ -488,17 +489,27 @@ export async function writeScan(db: Sql, record: ScanRecord, hooks: SaveHooks = 
     );
   }
   const findingId = (fingerprint: string) => ids.get(fingerprint) ?? known.get(fingerprint)!.id;
-  for (const { fingerprint, severity } of changes.opened)
-    await db.run(
-      'INSERT INTO episodes (finding_id, opened_at, opened_scan_id, severity) VALUES (?, ?, ?, ?)',
-      [findingId(fingerprint), scan.at, scanId, severity],
-    );
-  for (const { fingerprint, resolution } of changes.closed)
-    await db.run(
-      `UPDATE episodes SET resolved_at = ?, resolved_scan_id = ?, resolution = ?
-       WHERE finding_id = ? AND resolved_at IS NULL`,
-      [scan.at, scanId, resolution, findingId(fingerprint)],
-    );
+  await insertMany(
+    db,
+    'INSERT INTO episodes (finding_id, opened_at, opened_scan_id, severity)',
+    changes.opened.map(({ fingerprint, severity }) => [findingId(fingerprint), scan.at, scanId, severity]),
+  );
+  // Episodes closed the same way are closed together, a chunk of findings at a time.
+  const closedBy = new Map<Resolution, number[]>();
+  for (const { fingerprint, resolution } of changes.closed) {
+    const list = closedBy.get(resolution) ?? [];
+    list.push(findingId(fingerprint));
+    closedBy.set(resolution, list);
+  }
+  for (const [resolution, findingIds] of closedBy)
+    for (let i = 0; i < findingIds.length; i += CHUNK) {
+      const chunk = findingIds.slice(i, i + CHUNK);
+      await db.run(
+        `UPDATE episodes SET resolved_at = ?, resolved_scan_id = ?, resolution = ?
+         WHERE resolved_at IS NULL AND finding_id IN (${chunk.map(() => '?').join(', ')})`,
+        [scan.at, scanId, resolution, ...chunk],
+      );
+    }
   // Open episodes follow their finding's current severity.
   await db.run(
     `UPDATE episodes SET severity = (SELECT severity FROM findings WHERE findings.id = episodes.finding_id)
