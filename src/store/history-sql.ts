@@ -33,6 +33,12 @@ export type SqlValue = string | number | null;
 export interface Sql {
   all<T>(sql: string, params?: readonly SqlValue[]): Promise<T[]>;
   run(sql: string, params?: readonly SqlValue[]): Promise<void>;
+  /**
+   * Inserts rows (`head VALUES (...) tail`), returning what a `RETURNING` in `tail` returns, in no
+   * particular order. Rows must not repeat a conflict key. Each backend inserts its fastest way (an
+   * organisation's first scan writes hundreds of thousands of rows): see `insertInStatements`.
+   */
+  insert<T>(head: string, rows: readonly (readonly SqlValue[])[], tail?: string): Promise<T[]>;
 }
 
 /**
@@ -50,10 +56,10 @@ const first = async <T>(rows: Promise<T[]>): Promise<T | undefined> => (await ro
 
 /**
  * Inserts rows in multi-row statements of at most ~4000 values (`head VALUES (...), (...) tail`),
- * returning what `tail` returns. Rows must not repeat a conflict key within one call.
+ * returning what `tail` returns: one round trip for many rows, the way for a server (PostgreSQL).
  */
-async function insertMany<T = never>(
-  db: Sql,
+export async function insertInStatements<T>(
+  db: Pick<Sql, 'all' | 'run'>,
   head: string,
   rows: readonly (readonly SqlValue[])[],
   tail = '',
@@ -70,6 +76,14 @@ async function insertMany<T = never>(
   }
   return out;
 }
+
+/** The statement that inserts one row: `head VALUES (?, ...) tail`. */
+export function rowStatement(head: string, width: number, tail = ''): string {
+  return `${head} VALUES (${Array.from({ length: width }, () => '?').join(', ')}) ${tail}`;
+}
+
+const insertMany = <T = never>(db: Sql, head: string, rows: readonly (readonly SqlValue[])[], tail = '') =>
+  rows.length === 0 ? Promise.resolve([] as T[]) : db.insert<T>(head, rows, tail);
 
 /** Ids in `IN (...)` lists of at most this many placeholders (SQLite allows 32766, PostgreSQL 65535). */
 const CHUNK = 500;

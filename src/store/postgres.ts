@@ -16,6 +16,7 @@ import { type InputError, InputRejected } from '../model/input-error.js';
 import { err, ok, type Result } from '../model/result.js';
 import {
   HISTORY_TABLES,
+  insertInStatements,
   insertRows,
   isEmpty,
   readHistory,
@@ -100,6 +101,9 @@ function pgSql(client: pg.Client): Sql {
       (await client.query(numbered(sql), storable(params))).rows as T[],
     run: async (sql: string, params: readonly SqlValue[] = []) => {
       await client.query(numbered(sql), storable(params));
+    },
+    insert(head, rows, tail) {
+      return insertInStatements(this, head, rows, tail);
     },
   };
 }

@@ -194,6 +194,7 @@ describe('history import batches', () => {
           statements.push([...params]);
           db.prepare(text).run(...params);
         },
+        insert: () => Promise.reject(new Error('imports write through run')),
       },
     };
   }
