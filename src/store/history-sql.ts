@@ -524,10 +524,12 @@ export async function writeScan(db: Sql, record: ScanRecord, hooks: SaveHooks = 
         [scan.at, scanId, resolution, ...chunk],
       );
     }
-  // Open episodes follow their finding's current severity.
+  // Open episodes follow their finding's current severity (rewritten only where it differs: an
+  // organisation has hundreds of thousands of open episodes, nearly all as they were).
   await db.run(
     `UPDATE episodes SET severity = (SELECT severity FROM findings WHERE findings.id = episodes.finding_id)
-     WHERE resolved_at IS NULL AND finding_id IN (SELECT id FROM findings WHERE last_scan_id = ?)`,
+     WHERE resolved_at IS NULL AND finding_id IN (SELECT id FROM findings WHERE last_scan_id = ?)
+       AND severity <> (SELECT severity FROM findings WHERE findings.id = episodes.finding_id)`,
     [scanId],
   );
   return {

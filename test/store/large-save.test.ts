@@ -34,7 +34,7 @@ function nextDay(first: ScanRecord): ScanRecord {
 }
 
 describe.each(BACKENDS)('a save of more findings than one statement holds ($name)', (backend) => {
-  it('lands every finding, change and episode of two scans of 1,300 findings', async () => {
+  it('lands every finding, change and episode of three scans of 1,300 findings', async () => {
     const store = await open(await backend.fresh());
     try {
       const first = allFailing(0);
@@ -68,6 +68,34 @@ describe.each(BACKENDS)('a save of more findings than one statement holds ($name
             ...(i < 600 ? { resolvedAt: second.scan.at, resolution: 'fixed' } : {}),
           },
         ]);
+      }
+
+      // A third scan raises the severity of 100 failing findings: their open episodes follow, no other does.
+      const thirdAt = second.scan.at + DAY;
+      const thirdIso = new Date(thirdAt).toISOString();
+      const third: ScanRecord = {
+        ...second,
+        scan: {
+          ...second.scan,
+          reportId: `${first.scan.reportId}-third`,
+          startedAt: thirdIso,
+          finishedAt: thirdIso,
+          at: thirdAt,
+        },
+        findings: second.findings.map((f, i) =>
+          i >= 1000 && i < 1100 ? { ...f, severity: 'critical' } : { ...f },
+        ),
+      };
+      expect(await store.save(third)).toEqual({
+        ok: true,
+        value: { scanId: 3, duplicate: false, lifecycleApplied: true, opened: 0, closed: 0 },
+      });
+      const after = new Map((await store.load()).findings.map((f) => [f.fingerprint, f]));
+      for (const [i, observation] of third.findings.entries()) {
+        const episodes = after.get(observation.fingerprint)!.episodes;
+        expect(episodes.length, `finding ${i}`).toBe(1);
+        const severity = i >= 1000 && i < 1100 ? 'critical' : first.findings[i]!.severity;
+        expect(episodes[0]!.severity, `finding ${i}`).toBe(severity);
       }
 
       // As of the first scan, every finding was failing: the changes were recorded by scan.
