@@ -7,6 +7,10 @@
  * summary table the CLI prints beside the file goes to /dev/null. The 100k size runs once (a run
  * is minutes on a loaded machine); compare CPU time, not wall time, when the machine is busy.
  *
+ * Each size is then run twice more saving the scan to a history (as `evaluate` and `scan` do unless
+ * `--no-save`): into a new history, and the next day's scan into the same one. The issue's goal for
+ * them is the same 1 GiB; their time is printed beside the run without history.
+ *
  * Evaluation's own speed is evaluate.bench.ts's figure; this one adds reading and writing.
  */
 import { spawnSync } from 'node:child_process';
@@ -31,6 +35,7 @@ const SIZES: { groups: number; keys: number; runs: number; goalSeconds: number; 
   { groups: 100_000, keys: 20_000, runs: 1, goalSeconds: 3, goalMiB: 1024 },
 ];
 const NOW = '2026-11-27T00:00:00Z';
+const NEXT_DAY = '2026-11-28T00:00:00Z';
 
 const cli = fileURLToPath(new URL('../bin/hyperpod-cmk.js', import.meta.url));
 const dir = mkdtempSync(join(tmpdir(), 'hyperpod-cmk-bench-'));
@@ -50,7 +55,11 @@ interface Run {
   peakMiB: number;
 }
 
-function runOnce(snapshot: string, out: string): Run {
+/**
+ * One run of the CLI. Without `history` it does not save (read, evaluate, write the report: not a
+ * save into the user's own history); with it, it saves the scan there, as `evaluate` does by default.
+ */
+function runOnce(snapshot: string, out: string, history?: { db: string; now: string }): Run {
   rmSync(out, { force: true });
   const start = performance.now();
   const child = spawnSync(
@@ -64,13 +73,12 @@ function runOnce(snapshot: string, out: string): Run {
       '--config',
       config,
       '--now',
-      NOW,
+      history?.now ?? NOW,
       '--format',
       'json',
       '-o',
       out,
-      // read, evaluate, write the report: not a save into the user's own history
-      '--no-save',
+      ...(history ? ['--db', history.db] : ['--no-save']),
       '--quiet',
     ],
     { encoding: 'utf8', stdio: ['ignore', 'ignore', 'pipe'], maxBuffer: 1 << 24 },
@@ -128,8 +136,24 @@ try {
       '  peak RSS of the CLI (max of runs)',
       `${peak.toFixed(0)} MiB${size.goalMiB ? `  goal < ${size.goalMiB} MiB: ${verdict(peak < size.goalMiB)}` : ''}`,
     );
+    // The same with the scan saved to history, as `evaluate` and `scan` do by default: first into a
+    // new history (every failing finding is new), then the next day's scan into it (each is known).
+    const db = join(dir, `history-${size.groups}.db`);
+    const first = runOnce(snapshot, out, { db, now: NOW });
+    const next = runOnce(snapshot, out, { db, now: NEXT_DAY });
+    for (const [label, run] of [
+      ['  with history: first save (new history)', first],
+      ['  with history: the next scan saved into it', next],
+    ] as const)
+      line(
+        label,
+        `${run.seconds.toFixed(2)} s (CPU ${run.cpuSeconds.toFixed(2)} s), peak ${run.peakMiB.toFixed(0)} MiB` +
+          (size.goalMiB ? `  goal < ${size.goalMiB} MiB: ${verdict(run.peakMiB < size.goalMiB)}` : ''),
+      );
+    line('  history database after two scans', `${(statSync(db).size / 2 ** 20).toFixed(0)} MiB`);
     rmSync(snapshot, { force: true });
     rmSync(out, { force: true });
+    for (const file of [db, `${db}-wal`, `${db}-shm`]) rmSync(file, { force: true });
   }
 } finally {
   rmSync(dir, { recursive: true, force: true });
