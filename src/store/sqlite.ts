@@ -154,6 +154,7 @@ export function openSqliteHistory(path: string, options: OpenOptions): Result<Sq
   let db: Db | undefined;
   try {
     let cleanup: (() => void) | undefined;
+    let created = false;
     if (options.readOnly) {
       const opened = openReadOnly(path, options.busyTimeoutMs ?? 30_000);
       db = opened.db;
@@ -163,6 +164,7 @@ export function openSqliteHistory(path: string, options: OpenOptions): Result<Sq
       const isNew = !existsSync(path);
       db = new Database(path, { timeout: options.busyTimeoutMs ?? 30_000 });
       if (isNew) chmodSync(path, 0o600);
+      created = isNew;
       db.pragma('journal_mode = WAL');
       db.pragma('synchronous = NORMAL');
       db.pragma('foreign_keys = ON');
@@ -173,7 +175,7 @@ export function openSqliteHistory(path: string, options: OpenOptions): Result<Sq
       cleanup?.();
       return migrated;
     }
-    return ok(new SqliteHistory(db, path, cleanup));
+    return ok(new SqliteHistory(db, path, cleanup, created));
   } catch (error) {
     db?.close();
     if (isMissingNativeBuild(error)) return err(NATIVE_BUILD_MISSING);
@@ -232,9 +234,14 @@ export class SqliteHistory implements HistoryStore {
     readonly location: string,
     /** Removes the private copy a read-only history was read from. */
     private readonly cleanup?: () => void,
+    /** This open created the file (it did not exist). */
+    private readonly created = false,
   ) {
     this.sql = sqliteSql(db);
   }
+
+  /** Set when an import into a file this open created failed: closing removes the file. */
+  private discardOnClose = false;
 
   private exclusive<T>(task: () => Promise<T>): Promise<T> {
     const run = this.queue.then(task, task);
@@ -250,6 +257,10 @@ export class SqliteHistory implements HistoryStore {
     await this.queue;
     this.db.close();
     this.cleanup?.();
+    // A failed import leaves no empty history behind where there was none.
+    if (this.discardOnClose)
+      for (const suffix of ['', '-wal', '-shm', '-journal'])
+        rmSync(`${this.location}${suffix}`, { force: true });
   }
 
   /** Runs `task` in an IMMEDIATE transaction (the write lock), retrying while another writer holds it. */
@@ -334,17 +345,26 @@ export class SqliteHistory implements HistoryStore {
 
   importRows(rows: AsyncIterable<TableRow>): Promise<Result<{ rows: number; scans: number }, InputError>> {
     return this.exclusive(async () => {
-      try {
-        return await this.writing(async () => {
-          if (!(await isEmpty(this.sql))) return err(notEmpty(this.location));
-          return ok(await insertRows(this.sql, rows));
-        });
-      } catch (error) {
-        // A source that refused a row (an invalid dump line) says why itself.
-        if (error instanceof InputRejected) return err(error.detail);
-        return err(storeError(this.location, `cannot import: ${describeError(error).message}`, IMPORT_HINT));
-      }
+      const imported = await this.importing(rows);
+      // Nothing was imported: a file this open created is removed when the history is closed.
+      if (!imported.ok && this.created) this.discardOnClose = true;
+      return imported;
     });
+  }
+
+  private async importing(
+    rows: AsyncIterable<TableRow>,
+  ): Promise<Result<{ rows: number; scans: number }, InputError>> {
+    try {
+      return await this.writing(async () => {
+        if (!(await isEmpty(this.sql))) return err(notEmpty(this.location));
+        return ok(await insertRows(this.sql, rows));
+      });
+    } catch (error) {
+      // A source that refused a row (an invalid dump line) says why itself.
+      if (error instanceof InputRejected) return err(error.detail);
+      return err(storeError(this.location, `cannot import: ${describeError(error).message}`, IMPORT_HINT));
+    }
   }
 
   /** `PRAGMA integrity_check` is "ok". */

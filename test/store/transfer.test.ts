@@ -23,7 +23,13 @@ import {
   type SqlValue,
 } from '../../src/store/history-sql.js';
 import { MIGRATIONS, migrationSql, SCHEMA_VERSION } from '../../src/store/schema.js';
-import { historyIdentity, redactTarget, sameHistory, type TableRow } from '../../src/store/store.js';
+import {
+  historyIdentity,
+  openHistory,
+  redactTarget,
+  sameHistory,
+  type TableRow,
+} from '../../src/store/store.js';
 import { cutProxy } from '../helpers/cut-proxy.js';
 import { scenarioReport, scenarioScans } from '../helpers/history.js';
 import { memoryIo } from '../helpers/io.js';
@@ -101,9 +107,32 @@ describe('history import reads a dump line by line', () => {
       `hyperpod-cmk: ${dump}:3: the line is ${long} bytes long; a dump line may be at most ${MAX_DUMP_LINE} bytes (16 MiB)\n` +
         '  hint: a dump is written by `hyperpod-cmk history export --to FILE.jsonl`, whose lines are never longer; nothing was imported\n',
     );
-    const db = new Database(target, { readonly: true });
+    // The import created the file, and takes it back: no empty history is left where there was none.
+    expect(['', '-wal', '-shm'].map((suffix) => existsSync(`${target}${suffix}`))).toEqual([
+      false,
+      false,
+      false,
+    ]);
+
+    // Into a history that was there, empty: it stays, as it was.
+    const existing = file('existing-empty.db');
+    const opened = await openHistory(existing, { create: true });
+    if (!opened.ok) throw new Error(opened.error.message);
+    await opened.value.close();
+    const again = await cli(['history', 'import', '--from', dump, '--db', existing]);
+    expect(again.code).toBe(2);
+    const db = new Database(existing, { readonly: true });
     expect(db.prepare('SELECT count(*) AS n FROM states').get()).toEqual({ n: 0 });
     db.close();
+
+    // A dump that imports leaves its history, of course.
+    const good = file('good.jsonl');
+    writeFileSync(good, `${header}\n${stateLine(1, 100)}\n`);
+    const kept = file('kept.db');
+    expect((await cli(['history', 'import', '--from', good, '--db', kept])).code).toBe(0);
+    const back = new Database(kept, { readonly: true });
+    expect(back.prepare('SELECT count(*) AS n FROM states').get()).toEqual({ n: 1 });
+    back.close();
   }, 60_000);
 
   it('counts a long line to its end without a newline at the end of the file, and reads a line of exactly 16 MiB', async () => {
@@ -266,7 +295,8 @@ describe('a source that fails mid-copy is named as the source', () => {
       `hyperpod-cmk: ${redactTarget(source)}: cannot be read: relation "access_denied" does not exist\n  hint: the database was changed by hand or is damaged: restore it from a backup, or pass --db a new database to start a new history\n`,
     );
     expect(r.err).not.toContain(PG_PASSWORD);
-    expect(await scanCount(target)).toBe(0);
+    // The SQLite file the export created is taken back: no empty history is left behind.
+    expect(existsSync(target)).toBe(false);
   }, 60_000);
 });
 
