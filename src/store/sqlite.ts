@@ -346,8 +346,9 @@ export class SqliteHistory implements HistoryStore {
   importRows(rows: AsyncIterable<TableRow>): Promise<Result<{ rows: number; scans: number }, InputError>> {
     return this.exclusive(async () => {
       const imported = await this.importing(rows);
-      // Nothing was imported: a file this open created is removed when the history is closed.
-      if (!imported.ok && this.created) this.discardOnClose = true;
+      // Nothing was imported: a file this open created is removed when the history is closed,
+      // unless another process has saved into it since (then it is that process's history).
+      if (!imported.ok && this.created && (await isEmpty(this.sql))) this.discardOnClose = true;
       return imported;
     });
   }

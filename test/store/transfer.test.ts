@@ -125,6 +125,21 @@ describe('history import reads a dump line by line', () => {
     expect(db.prepare('SELECT count(*) AS n FROM states').get()).toEqual({ n: 0 });
     db.close();
 
+    // A file the import created but another process saved a scan into before the import began:
+    // the import is refused (not empty), and the file, now that process's history, stays.
+    const raced = file('raced.db');
+    const importer = await openHistory(raced, { create: true });
+    if (!importer.ok) throw new Error(importer.error.message);
+    await history(raced, 1);
+    const refused = await importer.value.importRows(
+      (async function* () {
+        yield { table: 'states', row: { id: 1, type: 'cluster', hash: 'h', body: '{}' } } as TableRow;
+      })(),
+    );
+    expect(refused.ok).toBe(false);
+    await importer.value.close();
+    expect(await scanCount(raced)).toBe(1);
+
     // A dump that imports leaves its history, of course.
     const good = file('good.jsonl');
     writeFileSync(good, `${header}\n${stateLine(1, 100)}\n`);
