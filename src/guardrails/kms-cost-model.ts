@@ -13,6 +13,7 @@
  */
 import type { Key, Unresolved } from '../model/inventory.js';
 import { isUnresolved } from '../model/inventory.js';
+import { maxOf } from '../model/many.js';
 import { monthlyStorageUsd, requestCostUsd } from '../pricing/kms.js';
 
 export { KMS_PRICING, requestCostUsd } from '../pricing/kms.js';
@@ -94,7 +95,7 @@ export function keyStorageCost(key: Key, now: Date, horizonDays = 365): KeyCost 
 
 /** The busiest month a key's collected usage shows, or 0 when none was collected. */
 export const peakMonthlyRequests = (key: Key): number =>
-  Math.max(0, ...(key.usage ?? []).map((entry) => entry.requests));
+  Math.max(0, maxOf((key.usage ?? []).map((entry) => entry.requests)));
 
 export interface AccountKmsCost {
   account: string;

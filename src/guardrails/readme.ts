@@ -1,5 +1,6 @@
 /** The README written next to the generated guardrails: what each file is, enforces, and cannot. */
 import type { ResolvedConfig } from '../config/schema.js';
+import { pushAll } from '../model/many.js';
 import { markdownCode, markdownText } from '../reporters/escape.js';
 import type { GuardrailsOutput } from './output.js';
 import { organizationReadme } from './readme-organization.js';
@@ -19,7 +20,7 @@ export function guardrailsReadme(
   const admins = options.config.keyAdmins.map(code).join(', ');
   const editors = options.config.approvedPolicyEditors.map(code).join(', ') || 'none';
   const lines: string[] = [];
-  const add = (...text: string[]) => lines.push(...text);
+  const add = (...text: string[]) => pushAll(lines, text);
 
   add(
     '# HyperPod CMK guardrails',

@@ -4,6 +4,7 @@
  * and tests use it as an oracle for the store.
  */
 
+import { maxOf, pushAll } from '../model/many.js';
 import type { ShardOfRound } from '../model/shard.js';
 import { applyScan, type KnownFinding, pickCurrent, type RoundSoFar } from './lifecycle.js';
 import { coverageTimes, roundKey } from './rounds.js';
@@ -63,7 +64,7 @@ export function historyFromRecords(records: readonly ScanRecord[]): HistoryData 
         } else timeline.spans[spanIndex]!.lastAt = at;
       }
     }
-    tallies.push(...counts.values());
+    pushAll(tallies, counts.values());
 
     const shard = record.scan.shard;
     let round: RoundSoFar | undefined;
@@ -148,7 +149,7 @@ export function historyFromRecords(records: readonly ScanRecord[]): HistoryData 
     current,
     keys: [...keys.values()].map(({ bodies: _b, scope, ...timeline }) => ({
       ...timeline,
-      current: Math.max(...timeline.spans.map((s) => s.lastAt)) >= (newestCover.get(scope) ?? 0),
+      current: maxOf(timeline.spans.map((s) => s.lastAt)) >= (newestCover.get(scope) ?? 0),
     })),
     findings: [...known.values()].map((t) => t.entry),
     events: [...events.values()].sort((a, b) => a.at - b.at),

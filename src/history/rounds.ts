@@ -7,6 +7,8 @@
  * shard missing is incomplete: its compliance is never a percentage, and the KPIs name the missing
  * shards with the command that completes the round.
  */
+
+import { maxOf, minOf } from '../model/many.js';
 import { type Shard, type ShardOfRound, shardLabel } from '../model/shard.js';
 
 interface Placed {
@@ -58,8 +60,8 @@ export function scanGroups<S extends Placed>(scans: readonly S[]): ScanGroup<S>[
       const first = members[0]!;
       const group: ScanGroup<S> = {
         scans: members,
-        at: Math.max(...members.map((s) => s.at)),
-        startedAt: Math.min(...members.map((s) => s.at)),
+        at: maxOf(members.map((s) => s.at)),
+        startedAt: minOf(members.map((s) => s.at)),
       };
       if (first.shard) {
         const present = new Set(members.map((s) => s.shard!.index));
@@ -81,7 +83,7 @@ export function groupsSince<S extends Placed>(scans: readonly S[], since: number
   return scanGroups(scans).filter((group) => group.at >= since);
 }
 
-const lastId = (group: ScanGroup<Placed>): number => Math.max(...group.scans.map((s) => s.id));
+const lastId = (group: ScanGroup<Placed>): number => maxOf(group.scans.map((s) => s.id));
 
 /** "3/8, 5/8" */
 export const shardList = (missing: readonly number[], count: number): string =>

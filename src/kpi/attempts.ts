@@ -4,6 +4,7 @@
  * scans' inventories and from exported log files are merged by event id. Pure.
  */
 import type { AccessDeniedEvent, KeyTimeline } from '../history/types.js';
+import { maxOf } from '../model/many.js';
 import { DAY_MS, type Dimension, groupBy, type KpiWindow } from './window.js';
 
 export interface AttemptCount {
@@ -42,7 +43,7 @@ function counts(
       name,
       attempts: list.length,
       counterparts: [...new Set(list.map(other))].sort(),
-      lastAt: new Date(Math.max(...list.map((e) => e.at))).toISOString(),
+      lastAt: new Date(maxOf(list.map((e) => e.at))).toISOString(),
     }))
     .sort((a, b) => b.attempts - a.attempts || a.name.localeCompare(b.name));
 }

@@ -14,6 +14,7 @@
 import { type ScanGroup, scanGroups } from '../history/rounds.js';
 import type { ComplianceState, ComplianceTally, HistoryData, ScanEntry } from '../history/types.js';
 import { SEVERITIES } from '../model/finding.js';
+import { maxOf } from '../model/many.js';
 import { type Dimension, groupBy, type KpiWindow, pct } from './window.js';
 
 export type ComplianceScope = 'cluster' | 'instance-group';
@@ -172,7 +173,7 @@ export function complianceKpi(
     const seen = (figures: ComplianceFigure[]) =>
       partial ? figures.map((f) => ({ ...f, pct: null })) : figures;
     trend.push({
-      scanId: Math.max(...point.scans.map((scan) => scan.id)),
+      scanId: maxOf(point.scans.map((scan) => scan.id)),
       at: new Date(point.at).toISOString(),
       ...(round ? { round: { id: round.id, shards: round.count, missing: [...round.missing] } } : {}),
       ...(incomplete.length ? { incomplete } : {}),

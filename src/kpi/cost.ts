@@ -13,6 +13,7 @@
  */
 
 import type { KeyState, KeyTimeline } from '../history/types.js';
+import { minOf } from '../model/many.js';
 import { KMS_PRICING, monthlyStorageUsd, requestCostUsd } from '../pricing/kms.js';
 import { type Dimension, groupBy, type KpiWindow, round2 } from './window.js';
 
@@ -87,7 +88,7 @@ function requestShares(requests: Map<string, number>): Map<string, number> {
 }
 
 export function costKpi(keys: readonly KeyTimeline[], window: KpiWindow, by?: Dimension): CostKpi {
-  const firstScan = Math.min(...keys.flatMap((k) => k.spans.map((s) => s.firstAt)));
+  const firstScan = minOf(keys.flatMap((k) => k.spans.map((s) => s.firstAt)));
   const since = Number.isFinite(window.since)
     ? window.since
     : Number.isFinite(firstScan)

@@ -13,6 +13,7 @@
 
 import type { Episode, FindingEntry, HistoryData } from '../history/types.js';
 import { SEVERITIES, type Severity, type Status } from '../model/finding.js';
+import { maxOf } from '../model/many.js';
 import { DAY_MS, type Dimension, groupBy, type KpiWindow, mean, median, round1 } from './window.js';
 
 export interface MttrFigure {
@@ -152,7 +153,7 @@ export function remediationKpi(
       group,
       open: active.length,
       buckets,
-      oldestDays: round1(Math.max(0, ...active.map((o) => ageOf(o.episode)))),
+      oldestDays: round1(Math.max(0, maxOf(active.map((o) => ageOf(o.episode))))),
       suppressed: list.length - active.length,
     };
   };

@@ -8,6 +8,7 @@ import { join } from 'node:path';
 import type { SourceIssue } from '../model/finding.js';
 import type { InputError } from '../model/input-error.js';
 import { emptyInventory, type Inventory, type Source } from '../model/inventory.js';
+import { pushAll } from '../model/many.js';
 import { err, ok, type Result } from '../model/result.js';
 import { asCliInput, type CliInput, cliInputCluster } from './cli-json/cli-input.js';
 import { CloudFormationScan } from './cloudformation/index.js';
@@ -126,7 +127,8 @@ function parseDocument(
           resources.line,
         ),
       );
-    skips?.push(...cloudFormationSkips(template, text, file.format === 'json' ? 'json' : 'yaml', issues));
+    if (skips)
+      pushAll(skips, cloudFormationSkips(template, text, file.format === 'json' ? 'json' : 'yaml', issues));
     return { kind: 'cfn-template', template };
   }
   const plan = asPlan(root, file.file);
@@ -239,7 +241,7 @@ function parseFileUnguarded(
         kind: 'tfvars',
         vars: { file: file.file, absPath: file.absPath, values: tfvarsValues(parsed.body, file.file) },
       };
-    skips?.push(...terraformSkips(text, file.file, issues));
+    if (skips) pushAll(skips, terraformSkips(text, file.file, issues));
     return { kind: 'tf', file: { file: file.file, absPath: file.absPath, body: parsed.body } };
   }
   if (file.format === 'tfvars-json') {
@@ -402,9 +404,9 @@ export async function scanIac(options: IacScanOptions): Promise<Result<IacScanRe
     else if (parsed.kind === 'tf-plan') {
       plans++;
       const part = planInventory(parsed.plan, pseudo);
-      inventory.clusters.push(...part.clusters);
-      inventory.keys.push(...part.keys);
-      issues.push(...part.issues);
+      pushAll(inventory.clusters, part.clusters);
+      pushAll(inventory.keys, part.keys);
+      pushAll(issues, part.issues);
     } else if (parsed.kind === 'cli-input') {
       inputs++;
       inventory.clusters.push(
@@ -425,7 +427,7 @@ export async function scanIac(options: IacScanOptions): Promise<Result<IacScanRe
 
   const cfn = cloudFormation.finish(parameterFiles);
   if (!cfn.ok) return cfn;
-  issues.push(...cfn.value.issues);
+  pushAll(issues, cfn.value.issues);
   const tf = scanTerraform({
     files: tfFiles,
     varFiles,
@@ -441,11 +443,11 @@ export async function scanIac(options: IacScanOptions): Promise<Result<IacScanRe
     },
   });
   if (!tf.ok) return tf;
-  issues.push(...tf.value.issues);
+  pushAll(issues, tf.value.issues);
   for (const part of [cfn.value, tf.value]) {
-    inventory.clusters.push(...part.clusters);
-    inventory.keys.push(...part.keys);
-    inventory.roles.push(...part.roles);
+    pushAll(inventory.clusters, part.clusters);
+    pushAll(inventory.keys, part.keys);
+    pushAll(inventory.roles, part.roles);
   }
   resolveAcrossFiles(inventory);
 

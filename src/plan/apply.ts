@@ -7,6 +7,7 @@
  */
 import type { Cluster, InstanceGroup, Inventory, Key, PolicyStatement } from '../model/inventory.js';
 import { isUnresolved } from '../model/inventory.js';
+import { pushAll } from '../model/many.js';
 import type { MigrationPlan, PlannedKey } from './plan.js';
 
 export const plannedKeyArn = (key: PlannedKey): string =>
@@ -91,7 +92,7 @@ export function applyPlan(inventory: Inventory, plan: MigrationPlan): Inventory 
         groups.push(group);
         continue;
       }
-      keys.push(...plannedKey(replacement.key));
+      pushAll(keys, plannedKey(replacement.key));
       const arn = plannedKeyArn(replacement.key);
       const volumes = (replacement.addInput.InstanceGroups?.[0]?.InstanceStorageConfigs ?? []).flatMap(
         (config) =>

@@ -20,6 +20,7 @@ import type {
   PolicyDocument,
 } from '../model/inventory.js';
 import { isUnresolved } from '../model/inventory.js';
+import { pushAll } from '../model/many.js';
 import { err, ok, type Result } from '../model/result.js';
 import { monthlyStorageUsd } from '../pricing/kms.js';
 
@@ -342,7 +343,7 @@ function planCluster(cluster: Cluster, ctx: ClusterContext): ClusterPlan {
       const steps = reviveSteps(key);
       if (steps.length > 0) {
         revived.add(key.arn);
-        preSteps.push(...steps);
+        pushAll(preSteps, steps);
       }
     }
     if (group.kind === 'restricted') {
@@ -366,7 +367,7 @@ function planCluster(cluster: Cluster, ctx: ClusterContext): ClusterPlan {
         for (const rule of reasons) {
           if (rule === 'kms-key-not-pending-deletion' || rule === 'kms-key-enabled') continue; // pre-steps
           if (ctx.failingOf(group).some((f) => f.ruleId === rule && f.resource.id === key.arn))
-            inPlace.push(...IN_PLACE[rule]!(key, { config, clusterTags: tags }));
+            pushAll(inPlace, IN_PLACE[rule]!(key, { config, clusterTags: tags }));
         }
       }
       groups.push({

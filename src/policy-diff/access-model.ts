@@ -10,6 +10,7 @@
  * showing a reviewer something, never towards hiding it.
  */
 import type { PolicyDocument, PolicyStatement } from '../model/inventory.js';
+import { pushAll } from '../model/many.js';
 import { ALL_KEY_ACTIONS, coveredActions, toList } from '../policy/actions.js';
 import { conditionKeys, parseOperator } from '../policy/conditions.js';
 import { statementsOf } from '../policy/evaluate.js';
@@ -186,7 +187,7 @@ export function accessModel(policy: PolicyDocument, catalog: readonly string[]):
           access = { allow: [], deny: [] };
           byAction.set(action, access);
         }
-        access[side].push(...dnf);
+        pushAll(access[side], dnf);
       }
     }
   }

@@ -7,6 +7,7 @@
  * principal may do with a key. Publicness (AWS's definition) is in public-access.ts.
  */
 import type { PolicyDocument, PolicyStatement } from '../model/inventory.js';
+import { pushAll } from '../model/many.js';
 import { ALL_KEY_ACTIONS, catalogCoverage, statementCoversAction, toList } from './actions.js';
 import {
   conditionKeys,
@@ -171,7 +172,7 @@ export function evaluateStatements(
     const conditions = evaluateConditions(statement.Condition, request.context);
     if (conditions === 'no') continue;
     if (conditions === 'maybe')
-      decision.unknownKeys.push(...unknownConditionKeys(statement, request.context));
+      pushAll(decision.unknownKeys, unknownConditionKeys(statement, request.context));
     // Through the account root the statement surely applies (subject to conditions); by name, as surely as the name fits.
     const viaAccount = fit.direct !== 'yes' && fit.delegated;
     const applies = viaAccount ? conditions : triAnd(conditions, fit.direct);

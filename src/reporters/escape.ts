@@ -12,6 +12,7 @@
  * A backslash is left alone: `\x1b` typed by a tenant reads the same as an escaped ESC, which is
  * harmless, and escaping every backslash would garble Windows paths and regexes.
  */
+import { maxOf } from '../model/many.js';
 
 const CONTROL_AND_BIDI =
   /[\u0000-\u001f\u007f-\u009f\u061c\u200e\u200f\u2028\u2029\u202a-\u202e\u2066-\u2069]/g;
@@ -114,7 +115,7 @@ export function markdownText(value: unknown): string {
  */
 export function markdownCode(value: unknown): string {
   const text = escapeControl(String(value ?? '')).replace(/\|/g, '\\|');
-  const longest = Math.max(0, ...(text.match(/`+/g) ?? []).map((run) => run.length));
+  const longest = Math.max(0, maxOf((text.match(/`+/g) ?? []).map((run) => run.length)));
   const fence = '`'.repeat(longest + 1);
   const pad = text.startsWith('`') || text.endsWith('`') ? ' ' : '';
   return `${fence}${pad}${text}${pad}${fence}`;

@@ -6,6 +6,7 @@
 import { createColors } from 'picocolors';
 import type { Finding, Severity } from '../model/finding.js';
 import { SEVERITIES } from '../model/finding.js';
+import { pushAll } from '../model/many.js';
 import type { Report } from '../model/report.js';
 import { escapeControl, terminalSafe } from './escape.js';
 import { textTable, visibleLength } from './text-table.js';
@@ -175,7 +176,7 @@ export function renderTable(input: Report, options: TableOptions): string {
     const list = open.filter((f) => f.severity === severity);
     if (list.length === 0) continue;
     out.push(paintSeverity(c, severity, ` ${severity.toUpperCase()} (${list.length}) `));
-    out.push(...findingBlock(c, list, options.limit, c.red('✗'), compact));
+    pushAll(out, findingBlock(c, list, options.limit, c.red('✗'), compact));
   }
   if (options.quiet) {
     if (open.length === 0) out.push(c.green('No failures.'));
@@ -187,19 +188,19 @@ export function renderTable(input: Report, options: TableOptions): string {
       c.yellow(c.bold(` UNKNOWN (${unknown.length}) `)) +
         c.dim(' could not be judged: fix access or inputs and scan again'),
     );
-    out.push(...findingBlock(c, unknown, options.limit, c.yellow('?'), compact));
+    pushAll(out, findingBlock(c, unknown, options.limit, c.yellow('?'), compact));
   }
   const baseline = report.findings.filter((f) => f.baseline);
   if (baseline.length > 0) {
     out.push(
       c.dim(c.bold(` BASELINE (${baseline.length}) `)) + c.dim(' recorded in the baseline: not failing'),
     );
-    out.push(...findingBlock(c, baseline, options.limit, c.dim('='), compact));
+    pushAll(out, findingBlock(c, baseline, options.limit, c.dim('='), compact));
   }
   const suppressed = report.findings.filter((f) => f.suppressed);
   if (suppressed.length > 0) {
     out.push(c.dim(c.bold(` SUPPRESSED (${suppressed.length}) `)));
-    out.push(...findingBlock(c, suppressed, options.limit, c.dim('~'), compact));
+    pushAll(out, findingBlock(c, suppressed, options.limit, c.dim('~'), compact));
   }
   if (report.gaps.length > 0) {
     out.push(c.yellow(c.bold(` GAPS (${report.gaps.length}) `)) + c.dim(' data that could not be collected'));

@@ -1,4 +1,6 @@
 /** Aligned plain-text columns for terminal output (no borders, so it reads and copies cleanly). */
+import { maxOf } from '../model/many.js';
+
 const ANSI = /\u001b\[[0-9;]*m/g;
 export const visibleLength = (text: string): number => text.replace(ANSI, '').length;
 
@@ -13,7 +15,7 @@ export function textTable(
     return `${text.replace(ANSI, '').slice(0, max - 1)}…`;
   };
   const cells = [header, ...rows].map((row) => row.map(clip));
-  const widths = header.map((_, i) => Math.max(...cells.map((row) => visibleLength(row[i] ?? ''))));
+  const widths = header.map((_, i) => maxOf(cells.map((row) => visibleLength(row[i] ?? ''))));
   return cells
     .map((row) =>
       row

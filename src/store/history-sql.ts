@@ -25,6 +25,7 @@ import type {
   ScanRecord,
 } from '../history/types.js';
 import type { Severity, Status } from '../model/finding.js';
+import { maxOf, pushAll } from '../model/many.js';
 import type { SaveHooks, SaveResult, Window } from './save-types.js';
 
 export type SqlValue = string | number | null;
@@ -71,7 +72,7 @@ export async function insertInStatements<T>(
   for (let i = 0; i < rows.length; i += per) {
     const chunk = rows.slice(i, i + per);
     const sql = `${head} VALUES ${chunk.map(() => tuple).join(', ')} ${tail}`;
-    if (tail.includes('RETURNING')) out.push(...(await db.all<T>(sql, chunk.flat())));
+    if (tail.includes('RETURNING')) pushAll(out, await db.all<T>(sql, chunk.flat()));
     else await db.run(sql, chunk.flat());
   }
   return out;
@@ -764,7 +765,7 @@ export async function readHistory(db: Sql, window: Window = {}): Promise<History
     current,
     keys: [...keys.values()].map(({ scope, ...timeline }) => ({
       ...timeline,
-      current: Math.max(...timeline.spans.map((s) => s.lastAt)) >= (newestCover.get(scope) ?? 0),
+      current: maxOf(timeline.spans.map((s) => s.lastAt)) >= (newestCover.get(scope) ?? 0),
     })),
     findings,
     events,

@@ -11,6 +11,7 @@ import Database from 'better-sqlite3';
 import { ensureDirectory } from '../files/directories.js';
 import type { HistoryData, ScanEntry, ScanRecord } from '../history/types.js';
 import { type InputError, InputRejected } from '../model/input-error.js';
+import { pushAll } from '../model/many.js';
 import { err, ok, type Result } from '../model/result.js';
 import {
   HISTORY_TABLES,
@@ -215,7 +216,7 @@ function sqliteSql(db: Db): Sql {
     insert: async <T>(head: string, rows: readonly (readonly SqlValue[])[], tail = '') => {
       const statement = prepare(rowStatement(head, rows[0]?.length ?? 1, tail));
       const out: T[] = [];
-      if (statement.reader) for (const row of rows) out.push(...(statement.all(storable(row)) as T[]));
+      if (statement.reader) for (const row of rows) pushAll(out, statement.all(storable(row)) as T[]);
       else for (const row of rows) statement.run(storable(row));
       return out;
     },

@@ -1,5 +1,6 @@
 import { dirname, isAbsolute, relative, sep } from 'node:path';
 import { resolveInlineSkips } from '../../engine/inline-suppressions.js';
+import { pushAll } from '../../model/many.js';
 import { DEFAULT_MAX_FILE_BYTES } from '../../parsers/limits.js';
 import { runPipeline } from '../../pipeline.js';
 import { RULES } from '../../rules/registry.js';
@@ -167,7 +168,7 @@ export const iacCommand = defineCommand({
     progress.done();
     if (!scanned.ok) throw inputError(scanned.error);
     const { inventory, issues, counts, filesSeen, skips } = scanned.value;
-    issues.push(...configNotices(config));
+    pushAll(issues, configNotices(config));
     const found = Object.values(counts).reduce((a, b) => a + b, 0);
     if (found === 0) {
       issues.push({
@@ -185,7 +186,7 @@ export const iacCommand = defineCommand({
       skips,
       RULES.map((rule) => rule.meta.id),
     );
-    issues.push(...inline.issues);
+    pushAll(issues, inline.issues);
     const fingerprintId = fingerprintIds(io, paths);
     const { evaluation, report } = runPipeline(inventory, {
       config,

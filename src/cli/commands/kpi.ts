@@ -5,6 +5,7 @@ import { computeKpis, KPI_NAMES, type KpiName, type KpiReport } from '../../kpi/
 import { DEFAULT_SINCE, DIMENSIONS, type Dimension, type KpiWindow, parseSince } from '../../kpi/window.js';
 import type { SourceIssue } from '../../model/finding.js';
 import type { Gap } from '../../model/inventory.js';
+import { pushAll } from '../../model/many.js';
 import { readCloudTrailDir } from '../../parsers/cloudtrail/log-files.js';
 import { renderKpiCsv, renderKpiTable } from '../../reporters/kpi.js';
 import { absolute, parseLimit, parseNow } from '../common.js';
@@ -168,7 +169,7 @@ export const kpiCommand = defineCommand({
     if (typeof flags.cloudtrailDir === 'string') {
       const read = cloudTrailEvents(io, flags.cloudtrailDir, history);
       extraEvents = read.events;
-      issues.push(...read.issues);
+      pushAll(issues, read.issues);
     }
     let actual: { actual: ActualCost[]; gaps: Gap[] } = { actual: [], gaps: [] };
     if (flags.costExplorer === true && kpis.includes('cost'))

@@ -30,6 +30,7 @@ import {
   type Key,
   type Trail,
 } from '../../model/inventory.js';
+import { pushAll } from '../../model/many.js';
 import { globalRegion, partitionOf } from '../../model/regions.js';
 import { err, ok, type Result } from '../../model/result.js';
 import { type Shard, shardLabel, shardOf } from '../../model/shard.js';
@@ -412,7 +413,7 @@ async function run(
       return;
     }
     const found = await collectTrails(ctx, account, region);
-    trails.push(...found);
+    pushAll(trails, found);
     noteUnreadTrails(ctx, account, found);
   }
 
@@ -504,7 +505,7 @@ async function run(
     if (!settled.complete) continue;
     const [account, region] = where.split('|') as [string, string];
     eventsCollected.push({ account, region, since: since.toISOString(), until: now.toISOString() });
-    events.push(...lookups.events);
+    pushAll(events, lookups.events);
   }
   if (!faithful && clusters.some((cluster) => (cluster.notCollected ?? []).length > 0)) {
     issues.push({

@@ -14,6 +14,7 @@ import {
 } from '@aws-sdk/client-iam';
 import type { ExecutionRole, PolicyStatement } from '../../model/inventory.js';
 import { PolicyDocumentSchema } from '../../model/inventory.js';
+import { pushAll } from '../../model/many.js';
 import { globalRegion } from '../../model/regions.js';
 import { ALL_KEY_ACTIONS, statementCoversAction } from '../../policy/actions.js';
 import type { ScanContext } from './context.js';
@@ -129,7 +130,7 @@ export class IamCollector {
     const listInline = async () => {
       const pages = paginateListRolePolicies({ client }, { RoleName: roleName });
       await tagged('ListRolePolicies', async () => {
-        for await (const page of pages) inline.push(...(page.PolicyNames ?? []));
+        for await (const page of pages) pushAll(inline, page.PolicyNames ?? []);
       });
     };
     await Promise.all([listAttached(), listInline()]);

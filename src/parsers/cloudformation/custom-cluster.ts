@@ -5,6 +5,7 @@
  * rebuilt from that JSON; what the code not in the scan decides is UNKNOWN.
  */
 import type { Cluster, Location } from '../../model/inventory.js';
+import { pushAll } from '../../model/many.js';
 import { buildCluster, type ClusterBuildContext, type ClusterDefinition } from '../common/cluster-builder.js';
 import { getEntry, type SMap, type SNode, scalarText } from '../common/source-tree.js';
 import {
@@ -109,7 +110,7 @@ export function customCluster(
       continue;
     }
     if (groups.length > 0 || !stack.fromDefault(entry.node)) allDefaultsEmpty = false;
-    (isRig ? restricted : regular).push(...groups);
+    pushAll(isRig ? restricted : regular, groups);
   }
   definition.spec = { InstanceGroups: regular, RestrictedInstanceGroups: restricted };
   if (unknown) definition.groupsUnknown = unknown;

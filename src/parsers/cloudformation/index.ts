@@ -15,6 +15,7 @@ import { dirname, posix, resolve } from 'node:path';
 import type { SourceIssue } from '../../model/finding.js';
 import type { InputError } from '../../model/input-error.js';
 import { type Cluster, isUnresolved } from '../../model/inventory.js';
+import { maxOf, pushAll } from '../../model/many.js';
 import { err, ok, type Result } from '../../model/result.js';
 import { internalIssue, pushOnce } from '../common/issues.js';
 import { getEntry, type SMap, scalarText } from '../common/source-tree.js';
@@ -190,9 +191,9 @@ export class CloudFormationScan {
     const judged = new Set<string>();
     const append = (result: StackOutput) => {
       for (const id of result.judged ?? []) judged.add(id);
-      output.clusters.push(...result.clusters);
-      output.keys.push(...result.keys);
-      output.roles.push(...result.roles);
+      pushAll(output.clusters, result.clusters);
+      pushAll(output.keys, result.keys);
+      pushAll(output.roles, result.roles);
       for (const [name, keyId] of result.keyExports ?? [])
         exports.set(name, [...(exports.get(name) ?? []), keyId]);
     };
@@ -270,6 +271,6 @@ function nearestTemplates<T extends { absPath: string }>(file: CfnParameterFile,
     while (n < a.length && n < b.length && a[n] === b[n]) n++;
     return n;
   };
-  const best = Math.max(...candidates.map(shared));
+  const best = maxOf(candidates.map(shared));
   return candidates.filter((template) => shared(template) === best);
 }

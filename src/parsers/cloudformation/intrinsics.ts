@@ -5,6 +5,7 @@
  * evaluated. What the files cannot tell becomes an `Unknown` naming the missing inputs.
  */
 import type { Location } from '../../model/inventory.js';
+import { pushAll } from '../../model/many.js';
 import { getEntry, type SNode, scalarText } from '../common/source-tree.js';
 import {
   isSym,
@@ -172,7 +173,7 @@ const logical =
       const value = evaluate(scope, arg);
       if (value instanceof Unknown) {
         unknown ??= value;
-        inputs.push(...value.inputs);
+        pushAll(inputs, value.inputs);
         continue;
       }
       const truth = value === true || value === 'true';

@@ -6,6 +6,7 @@
  */
 import type { SourceIssue } from '../../model/finding.js';
 import type { Cluster, ExecutionRole, Key, PolicyStatement } from '../../model/inventory.js';
+import { pushAll } from '../../model/many.js';
 import {
   buildCluster,
   type ClusterBuildContext,
@@ -100,7 +101,7 @@ function collect(stack: StackView, family: Family): void {
     const policies = stack.properties(resource).Policies;
     if (Array.isArray(policies))
       for (const policy of policies)
-        if (isObject(policy)) statements.push(...kmsStatementsOf(toPlain(policy.PolicyDocument ?? null)));
+        if (isObject(policy)) pushAll(statements, kmsStatementsOf(toPlain(policy.PolicyDocument ?? null)));
     family.roles.set(stack.idPrefix + logicalId, { arn, statements });
   }
   for (const [, resource] of stack.resourcesOfType(
@@ -111,7 +112,8 @@ function collect(stack: StackView, family: Family): void {
     if (statements.length === 0 || !Array.isArray(props.Roles)) continue;
     for (const role of props.Roles) {
       if (!isSym(role) || !role.target) continue;
-      family.roles.get(role.target.id)?.statements.push(...statements);
+      const target = family.roles.get(role.target.id);
+      if (target) pushAll(target.statements, statements);
     }
   }
 }

@@ -13,6 +13,7 @@
  */
 import type { InlineSkip } from '../../engine/inline-suppressions.js';
 import type { SourceIssue } from '../../model/finding.js';
+import { pushAll } from '../../model/many.js';
 import type { CfnTemplate } from '../cloudformation/template.js';
 import { getEntry, type SNode, scalarText } from './source-tree.js';
 
@@ -205,7 +206,7 @@ export function cloudFormationSkips(
       indent: indentOf(lines[line - 1] ?? ''),
     }));
     heads.sort((a, b) => a.line - b.line);
-    skips.push(...commentSkips(text, template.file, heads, 'yaml', issues));
+    pushAll(skips, commentSkips(text, template.file, heads, 'yaml', issues));
   }
   return skips;
 }

@@ -4,6 +4,8 @@
  * produces, and data "aws_kms_key" / "aws_kms_alias" by the key or alias they name. Every other
  * data source is read from AWS when Terraform plans: UNKNOWN.
  */
+
+import { pushAll } from '../../model/many.js';
 import {
   ACCOUNT,
   isObject,
@@ -81,7 +83,7 @@ export function policyDocument(body: Body, scope: Scope, depth = 0): Val {
     for (const doc of docs) {
       const parsed = safeJson(textOf(doc) ?? '');
       if (isObject(parsed as Val) && Array.isArray((parsed as ValObject).Statement))
-        statements.push(...((parsed as ValObject).Statement as Val[]));
+        pushAll(statements, (parsed as ValObject).Statement as Val[]);
     }
   }
   for (const block of body.blocks.filter((b) => b.type === 'statement')) {

@@ -7,6 +7,7 @@
 import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { Language, type Node, Parser } from 'web-tree-sitter';
+import { minOf } from '../../model/many.js';
 
 export type Expr =
   | { t: 'lit'; v: null | boolean | number | string; line: number; text: string }
@@ -370,7 +371,7 @@ function convertTemplate(node: Node, source: string, depth: number): Expr {
       .join('')
       .split('\n')
       .filter((l) => l.trim());
-    const indent = Math.min(...lines.map((l) => /^[ \t]*/.exec(l)![0].length));
+    const indent = minOf(lines.map((l) => /^[ \t]*/.exec(l)![0].length));
     if (Number.isFinite(indent) && indent > 0)
       for (let i = 0; i < parts.length; i++) {
         const part = parts[i];

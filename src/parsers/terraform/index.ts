@@ -12,6 +12,7 @@ import { basename, dirname } from 'node:path';
 import type { SourceIssue } from '../../model/finding.js';
 import type { InputError } from '../../model/input-error.js';
 import type { Cluster, InstanceGroup, Unresolved } from '../../model/inventory.js';
+import { pushAll } from '../../model/many.js';
 import { err, ok, type Result } from '../../model/result.js';
 import { internalIssue, pushOnce } from '../common/issues.js';
 import {
@@ -136,9 +137,9 @@ export function scanTerraform(
       return;
     }
     for (const dir of result.judged ?? []) judged.add(dir);
-    output.clusters.push(...result.clusters);
-    output.keys.push(...result.keys);
-    output.roles.push(...result.roles);
+    pushAll(output.clusters, result.clusters);
+    pushAll(output.keys, result.keys);
+    pushAll(output.roles, result.roles);
   };
   for (const root of roots) evaluateAsRoot(root);
 
@@ -182,7 +183,7 @@ export function scanTerraform(
         });
       continue;
     }
-    output.clusters.push(...orphanClusters(varFile));
+    pushAll(output.clusters, orphanClusters(varFile));
   }
   return ok({ ...output, issues });
 }

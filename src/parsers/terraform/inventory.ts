@@ -6,6 +6,7 @@
  */
 import type { SourceIssue } from '../../model/finding.js';
 import type { Cluster, ExecutionRole, Key, PolicyStatement } from '../../model/inventory.js';
+import { pushAll } from '../../model/many.js';
 import {
   awsProviderClusterSpec,
   buildCluster,
@@ -141,7 +142,7 @@ function collect(module: ModuleView, family: Family): void {
       const statements: PolicyStatement[] = [];
       if (Array.isArray(props.inline_policy))
         for (const policy of props.inline_policy)
-          if (isObject(policy)) statements.push(...kmsStatementsOf(toPlain(policy.policy ?? null)));
+          if (isObject(policy)) pushAll(statements, kmsStatementsOf(toPlain(policy.policy ?? null)));
       const name = textOf(props.name ?? null);
       family.roles.set(idOf(declared.file, instance.address), {
         arn,
@@ -158,11 +159,11 @@ function collect(module: ModuleView, family: Family): void {
       const role = roleOf(family, props.role ?? null);
       if (!role) return;
       if (type === 'aws_iam_role_policy')
-        role.statements.push(...kmsStatementsOf(toPlain(props.policy ?? null)));
+        pushAll(role.statements, kmsStatementsOf(toPlain(props.policy ?? null)));
       else {
         const policy = props.policy_arn;
         if (isSym(policy) && policy.target)
-          role.statements.push(...(family.policies.get(policy.target.id) ?? []));
+          pushAll(role.statements, family.policies.get(policy.target.id) ?? []);
       }
     },
   );

@@ -11,6 +11,7 @@
  */
 import { resolve } from 'node:path';
 import type { SourceIssue } from '../../model/finding.js';
+import { pushAll } from '../../model/many.js';
 import { pushOnce } from '../common/issues.js';
 import {
   ACCOUNT,
@@ -406,7 +407,7 @@ export class ModuleInstance implements ModuleView, DataSourceModule {
 
   childModules(): ModuleInstance[] {
     const out: ModuleInstance[] = [];
-    for (const [name, declared] of this.index.modules) out.push(...(this.child(name, declared) ?? []));
+    for (const [name, declared] of this.index.modules) pushAll(out, this.child(name, declared) ?? []);
     return out;
   }
 }

@@ -10,6 +10,7 @@ import { computeKpis, type KpiReport } from '../../kpi/index.js';
 import { DAY_MS, type KpiWindow } from '../../kpi/window.js';
 import type { Severity, Status } from '../../model/finding.js';
 import type { Inventory } from '../../model/inventory.js';
+import { maxOf, minOf } from '../../model/many.js';
 import type { Report } from '../../model/report.js';
 import { findRule, RULES } from '../../rules/registry.js';
 
@@ -278,7 +279,7 @@ export function dashboardFromScans(
   const records = scans.map((s) => scanRecord(s.report, s.inventory));
   const history = historyFromRecords(records);
   const ats = records.map((r) => r.scan.at);
-  const window: KpiWindow = { since: Math.min(...ats), until: Math.max(...ats) };
+  const window: KpiWindow = { since: minOf(ats), until: maxOf(ats) };
   const data = dashboardFromHistory(history, computeKpis(history, { window }), window);
   const last = scans[scans.length - 1]!.report;
   return { ...data, source: last.scan.source, passed: last.summary.pass, gaps: last.gaps.length };

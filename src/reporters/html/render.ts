@@ -10,6 +10,7 @@ import { createHash } from 'node:crypto';
 import type { CompliancePoint } from '../../kpi/compliance.js';
 import { AGE_BUCKETS } from '../../kpi/remediation.js';
 import { SEVERITIES } from '../../model/finding.js';
+import { maxOf, minOf } from '../../model/many.js';
 import { TOOL_VERSION } from '../../version.js';
 import { escapeHtml, type Html, html, trustedHtml } from '../escape.js';
 import type { DashboardData, DashboardFinding, DashboardKey } from './data.js';
@@ -210,8 +211,8 @@ export function trendChart(points: readonly CompliancePoint[]): Html {
   const top = 12;
   const bottom = 28;
   const times = points.map((p) => Date.parse(p.at));
-  const t0 = Math.min(...times);
-  const t1 = Math.max(...times);
+  const t0 = minOf(times);
+  const t1 = maxOf(times);
   const x = (t: number) =>
     t1 === t0 ? left + (W - left - right) / 2 : left + ((t - t0) / (t1 - t0)) * (W - left - right);
   const y = (pct: number) => top + (1 - pct / 100) * (H - top - bottom);
@@ -258,7 +259,7 @@ export function mttrChart(data: DashboardData): Html {
   const rowH = 34;
   const left = 90;
   const H = fixed.length * rowH + 24;
-  const max = Math.max(1, ...fixed.map((m) => Math.max(m.meanDays, m.medianDays)));
+  const max = Math.max(1, maxOf(fixed.map((m) => Math.max(m.meanDays, m.medianDays))));
   const width = (v: number) => (v / max) * (W - left - 80);
   const rows = fixed.map((m, i) => {
     const y0 = i * rowH + 4;

@@ -1,0 +1,32 @@
+/**
+ * Arrays of any length. Spreading an array into a call (`Math.max(...values)`, `list.push(...more)`)
+ * puts every element on the stack as an argument, and throws "Maximum call stack size exceeded"
+ * past about a hundred thousand of them: an organisation's history, a generated template or a
+ * hostile repository easily holds that many episodes, spans, lines or resources. These loop instead.
+ */
+
+/** The largest of the values; -Infinity when there are none (as `Math.max()`). */
+export function maxOf(values: Iterable<number>): number {
+  let max = Number.NEGATIVE_INFINITY;
+  for (const value of values) {
+    if (Number.isNaN(value)) return Number.NaN;
+    if (value > max) max = value;
+  }
+  return max;
+}
+
+/** The smallest of the values; Infinity when there are none (as `Math.min()`). */
+export function minOf(values: Iterable<number>): number {
+  let min = Number.POSITIVE_INFINITY;
+  for (const value of values) {
+    if (Number.isNaN(value)) return Number.NaN;
+    if (value < min) min = value;
+  }
+  return min;
+}
+
+/** Appends every item to `target` (as `target.push(...items)`, for any number of items). */
+export function pushAll<T>(target: T[], items: Iterable<T>): T[] {
+  for (const item of items) target.push(item);
+  return target;
+}
