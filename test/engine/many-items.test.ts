@@ -40,7 +40,8 @@ describe('maxOf, minOf and pushAll', () => {
             ? [join(dir, entry.name)]
             : [],
       );
-    const spread = /Math\.(?:max|min)\((?:[^()]*,\s*)?\.\.\.|\.(?:push|unshift)\(\.\.\.|\.splice\([^)]*\.\.\.|String\.from(?:CharCode|CodePoint)\(\.\.\./;
+    const spread =
+      /Math\.(?:max|min)\((?:[^()]*,\s*)?\.\.\.|\.(?:push|unshift)\(\.\.\.|\.splice\([^)]*\.\.\.|String\.from(?:CharCode|CodePoint)\(\.\.\./;
     const offenders = files('src').flatMap((file) =>
       readFileSync(file, 'utf8')
         .split('\n')
