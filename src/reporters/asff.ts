@@ -16,6 +16,7 @@
 import type { Finding } from '../model/finding.js';
 import type { Report } from '../model/report.js';
 import { findRule } from '../rules/registry.js';
+import { lazyArrayChunks } from './json.js';
 import { ReportUnavailable } from './unavailable.js';
 
 export const ASFF_SCHEMA_VERSION = '2018-10-08';
@@ -82,8 +83,18 @@ export interface AsffFinding {
 }
 
 export function toAsff(report: Report): AsffFinding[] {
-  const time = report.scan.finishedAt;
-  const findings = report.findings.filter((f) => f.status !== 'NOT_APPLICABLE');
+  return [...asffFindings(report)];
+}
+
+/** The findings ASFF reports (all but NOT_APPLICABLE): each must have an account and a Region. */
+const reported = (report: Report) => report.findings.filter((f) => f.status !== 'NOT_APPLICABLE');
+
+/**
+ * The ASFF findings of a report, made one at a time (an organisation's report has close to a
+ * million). Refuses the report first, before any is made, when a finding lacks an account or Region.
+ */
+function asffFindings(report: Report): Iterable<AsffFinding> {
+  const findings = reported(report);
   // An account finding has no Region of its own: it is filed in the first Region scanned.
   const regionOf = (f: Finding) =>
     f.resource.region ?? (f.resource.type === 'account' ? report.scan.regions[0] : undefined);
@@ -97,83 +108,97 @@ export function toAsff(report: Report): AsffFinding[] {
       'for infrastructure-as-code, give `iac` the --account and --region it deploys to, or use --format sarif',
     );
   }
-  return findings.map((f): AsffFinding => {
-    const rule = findRule(f.ruleId);
-    const account = f.resource.account!;
-    const region = regionOf(f)!;
-    const partition = partitionOf(f.resource.id);
-    const requirements = Object.entries(rule?.meta.frameworks ?? {}).flatMap(([framework, controls]) =>
-      (controls ?? []).map((control) => clip(`${framework} ${control}`, 128)),
-    );
-    const details: Record<string, string> = {};
-    if (f.resource.cluster) details.Cluster = clip(f.resource.cluster, 1023);
-    if (f.resource.instanceGroup) details.InstanceGroup = clip(f.resource.instanceGroup, 1023);
-    if (f.resource.keyArn && f.resource.type !== 'kms-key') details.KeyArn = clip(f.resource.keyArn, 1023);
-    const passed = f.status === 'PASS';
-    return {
-      SchemaVersion: ASFF_SCHEMA_VERSION,
-      Id: `hyperpod-cmk/${f.fingerprint}`,
-      ProductArn: `arn:${partition}:securityhub:${region}:${account}:product/${account}/default`,
-      ProductName: 'hyperpod-cmk',
-      CompanyName: 'hyperpod-cmk',
-      GeneratorId: `hyperpod-cmk/${f.ruleId}`,
-      AwsAccountId: account,
-      Region: region,
-      Types: ['Software and Configuration Checks/AWS Security Best Practices'],
-      CreatedAt: time,
-      UpdatedAt: time,
-      Severity: { Label: passed ? 'INFORMATIONAL' : SEVERITY[f.severity], Original: f.severity },
-      Title: clip(
-        `${rule?.meta.title ?? f.ruleId}: ${f.resource.instanceGroup ? `${f.resource.cluster}/${f.resource.instanceGroup}` : (f.resource.cluster ?? f.resource.id)}`,
-        256,
-      ),
-      Description: clip(f.message, 1024),
-      Remediation: {
-        Recommendation: {
-          Text: clip(f.remediation, 512),
-          ...(rule?.meta.references[0] ? { Url: rule.meta.references[0] } : {}),
-        },
+  return (function* () {
+    for (const f of findings) yield asffFinding(report, f, regionOf(f)!);
+  })();
+}
+
+function asffFinding(report: Report, f: Finding, region: string): AsffFinding {
+  const time = report.scan.finishedAt;
+  const rule = findRule(f.ruleId);
+  const account = f.resource.account!;
+  const partition = partitionOf(f.resource.id);
+  const requirements = Object.entries(rule?.meta.frameworks ?? {}).flatMap(([framework, controls]) =>
+    (controls ?? []).map((control) => clip(`${framework} ${control}`, 128)),
+  );
+  const details: Record<string, string> = {};
+  if (f.resource.cluster) details.Cluster = clip(f.resource.cluster, 1023);
+  if (f.resource.instanceGroup) details.InstanceGroup = clip(f.resource.instanceGroup, 1023);
+  if (f.resource.keyArn && f.resource.type !== 'kms-key') details.KeyArn = clip(f.resource.keyArn, 1023);
+  const passed = f.status === 'PASS';
+  return {
+    SchemaVersion: ASFF_SCHEMA_VERSION,
+    Id: `hyperpod-cmk/${f.fingerprint}`,
+    ProductArn: `arn:${partition}:securityhub:${region}:${account}:product/${account}/default`,
+    ProductName: 'hyperpod-cmk',
+    CompanyName: 'hyperpod-cmk',
+    GeneratorId: `hyperpod-cmk/${f.ruleId}`,
+    AwsAccountId: account,
+    Region: region,
+    Types: ['Software and Configuration Checks/AWS Security Best Practices'],
+    CreatedAt: time,
+    UpdatedAt: time,
+    Severity: { Label: passed ? 'INFORMATIONAL' : SEVERITY[f.severity], Original: f.severity },
+    Title: clip(
+      `${rule?.meta.title ?? f.ruleId}: ${f.resource.instanceGroup ? `${f.resource.cluster}/${f.resource.instanceGroup}` : (f.resource.cluster ?? f.resource.id)}`,
+      256,
+    ),
+    Description: clip(f.message, 1024),
+    Remediation: {
+      Recommendation: {
+        Text: clip(f.remediation, 512),
+        ...(rule?.meta.references[0] ? { Url: rule.meta.references[0] } : {}),
       },
-      ProductFields: {
-        'hyperpod-cmk/RuleId': f.ruleId,
-        'hyperpod-cmk/MessageId': f.messageId,
-        'hyperpod-cmk/Fingerprint': f.fingerprint,
-        'hyperpod-cmk/Status': f.status,
-        ProviderName: 'hyperpod-cmk',
-        ProviderVersion: report.tool.version,
+    },
+    ProductFields: {
+      'hyperpod-cmk/RuleId': f.ruleId,
+      'hyperpod-cmk/MessageId': f.messageId,
+      'hyperpod-cmk/Fingerprint': f.fingerprint,
+      'hyperpod-cmk/Status': f.status,
+      ProviderName: 'hyperpod-cmk',
+      ProviderVersion: report.tool.version,
+    },
+    Resources: [
+      {
+        Type: resourceType(f),
+        Id: clip(resourceId(f, partition), 512),
+        Partition: partition,
+        Region: region,
+        ...(Object.keys(details).length > 0 ? { Details: { Other: details } } : {}),
       },
-      Resources: [
-        {
-          Type: resourceType(f),
-          Id: clip(resourceId(f, partition), 512),
-          Partition: partition,
-          Region: region,
-          ...(Object.keys(details).length > 0 ? { Details: { Other: details } } : {}),
-        },
-      ],
-      Compliance: {
-        Status: COMPLIANCE[f.status as keyof typeof COMPLIANCE],
-        ...(requirements.length > 0 ? { RelatedRequirements: requirements.slice(0, 32) } : {}),
-      },
-      // Security Hub itself resolves a finding whose compliance status is PASSED.
-      Workflow: { Status: f.suppressed ? 'SUPPRESSED' : 'NEW' },
-      RecordState: 'ACTIVE',
-      ...(f.suppressed
-        ? {
-            Note: {
-              Text: clip(
-                `Suppressed: ${f.suppressed.reason}${f.suppressed.expires ? ` (until ${f.suppressed.expires})` : ''}`,
-                512,
-              ),
-              UpdatedBy: 'hyperpod-cmk',
-              UpdatedAt: time,
-            },
-          }
-        : {}),
-    };
-  });
+    ],
+    Compliance: {
+      Status: COMPLIANCE[f.status as keyof typeof COMPLIANCE],
+      ...(requirements.length > 0 ? { RelatedRequirements: requirements.slice(0, 32) } : {}),
+    },
+    // Security Hub itself resolves a finding whose compliance status is PASSED.
+    Workflow: { Status: f.suppressed ? 'SUPPRESSED' : 'NEW' },
+    RecordState: 'ACTIVE',
+    ...(f.suppressed
+      ? {
+          Note: {
+            Text: clip(
+              `Suppressed: ${f.suppressed.reason}${f.suppressed.expires ? ` (until ${f.suppressed.expires})` : ''}`,
+              512,
+            ),
+            UpdatedBy: 'hyperpod-cmk',
+            UpdatedAt: time,
+          },
+        }
+      : {}),
+  };
 }
 
 export function renderAsff(report: Report): string {
   return `${JSON.stringify({ Findings: toAsff(report) }, null, 2)}\n`;
+}
+
+/**
+ * The same bytes as `renderAsff`, in pieces, for a writer that streams them to a file: the ASFF
+ * findings are made and serialised a batch at a time (at 100,000 instance groups their text is
+ * longer than a JavaScript string can be). Refuses the report before the first piece, as
+ * `renderAsff` does.
+ */
+export function renderAsffChunks(report: Report): Iterable<string> {
+  return lazyArrayChunks(asffFindings(report), 1, '{\n  "Findings": ', '\n}\n');
 }

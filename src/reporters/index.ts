@@ -1,6 +1,6 @@
 /** The reporters by format name. Formats added by later work register here. */
 import type { Report } from '../model/report.js';
-import { renderAsff } from './asff.js';
+import { renderAsff, renderAsffChunks } from './asff.js';
 import { renderCsv } from './csv.js';
 import { renderGithub } from './github.js';
 import { renderGitlab } from './gitlab.js';
@@ -10,7 +10,7 @@ import { renderJson, renderJsonChunks } from './json.js';
 import { renderJunit } from './junit.js';
 import type { PathContext } from './locations.js';
 import { renderMarkdown } from './markdown.js';
-import { renderOcsf } from './ocsf.js';
+import { renderOcsf, renderOcsfChunks } from './ocsf.js';
 import { renderSarif } from './sarif.js';
 import { renderTable } from './table.js';
 
@@ -49,6 +49,8 @@ export const STREAMING_REPORTERS: Partial<
   Record<string, (report: Report, options: RenderOptions) => Iterable<string>>
 > = {
   json: (report) => renderJsonChunks(report),
+  asff: (report) => renderAsffChunks(report),
+  ocsf: (report) => renderOcsfChunks(report),
 };
 
 export { ReportUnavailable } from './unavailable.js';

@@ -153,3 +153,42 @@ function* batchedElements(value: unknown[], inner: string): Generator<string> {
     size = Math.min(MAX_BATCH, Math.max(1, Math.floor(BATCH_TARGET_LENGTH / perElement)));
   }
 }
+
+/** Elements of a lazily made array serialised by one JSON.stringify call. */
+const LAZY_BATCH = 256;
+
+/**
+ * The text `JSON.stringify(document, null, 2)` makes of a document whose one large array is made
+ * an element at a time (`items`), in pieces: `before` is the document's text up to the array,
+ * `after` its text after it, `level` the array's depth in the document (0: the document is the
+ * array). The elements are made and serialised a batch at a time, so that neither they nor their
+ * text are ever held whole: an organisation's report in some formats is longer than a JavaScript
+ * string can be. Elements must serialise to a value (no undefined, functions or symbols).
+ */
+export function* lazyArrayChunks(
+  items: Iterable<unknown>,
+  level: number,
+  before: string,
+  after: string,
+): Generator<string> {
+  const pad = INDENT.repeat(level);
+  yield before;
+  let first = true;
+  let batch: unknown[] = [];
+  const flush = (): string => {
+    // The batch as an array at its depth, its brackets cut off: the elements as they sit in the whole.
+    const text = JSON.stringify(batch, null, INDENT);
+    batch = [];
+    const indented = pad === '' ? text : text.replaceAll('\n', `\n${pad}`);
+    const elements = indented.slice(1, -(2 + pad.length));
+    const piece = `${first ? '[' : ','}${elements}`;
+    first = false;
+    return piece;
+  };
+  for (const item of items) {
+    batch.push(item);
+    if (batch.length >= LAZY_BATCH) yield flush();
+  }
+  if (batch.length > 0) yield flush();
+  yield first ? `[]${after}` : `\n${pad}]${after}`;
+}

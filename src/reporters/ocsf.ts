@@ -18,6 +18,7 @@ import type { Finding, Severity } from '../model/finding.js';
 import type { Report } from '../model/report.js';
 import { findRule } from '../rules/registry.js';
 import { ruleDocsUrl } from '../version.js';
+import { lazyArrayChunks } from './json.js';
 
 export const OCSF_VERSION = '1.3.0';
 
@@ -178,13 +179,25 @@ function event(report: Report, f: Finding & { status: 'PASS' | 'FAIL' | 'UNKNOWN
 }
 
 export function toOcsf(report: Report): OcsfComplianceFinding[] {
-  return report.findings.flatMap((f) =>
-    f.status === 'NOT_APPLICABLE'
-      ? []
-      : [event(report, f as Finding & { status: 'PASS' | 'FAIL' | 'UNKNOWN' })],
-  );
+  return [...ocsfEvents(report)];
+}
+
+/** The events of a report (all findings but NOT_APPLICABLE ones), made one at a time. */
+function* ocsfEvents(report: Report): Generator<OcsfComplianceFinding> {
+  for (const f of report.findings)
+    if (f.status !== 'NOT_APPLICABLE')
+      yield event(report, f as Finding & { status: 'PASS' | 'FAIL' | 'UNKNOWN' });
 }
 
 export function renderOcsf(report: Report): string {
   return `${JSON.stringify(toOcsf(report), null, 2)}\n`;
+}
+
+/**
+ * The same bytes as `renderOcsf`, in pieces, for a writer that streams them to a file: the events
+ * are made and serialised a batch at a time, never held whole (an organisation's report has close
+ * to a million, more than memory holds as OCSF objects).
+ */
+export function renderOcsfChunks(report: Report): Iterable<string> {
+  return lazyArrayChunks(ocsfEvents(report), 0, '', '\n');
 }

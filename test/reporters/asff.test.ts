@@ -5,7 +5,8 @@ import addFormats from 'ajv-formats';
 import { describe, expect, it } from 'vitest';
 import { runCli } from '../../src/cli/main.js';
 import type { Report } from '../../src/model/report.js';
-import { type AsffFinding, toAsff } from '../../src/reporters/asff.js';
+import { type AsffFinding, renderAsff, renderAsffChunks, toAsff } from '../../src/reporters/asff.js';
+import { ReportUnavailable } from '../../src/reporters/unavailable.js';
 import { memoryIo } from '../helpers/io.js';
 import { canonicalReport } from './fixture.js';
 
@@ -70,6 +71,36 @@ describe('asff', () => {
     expect(asff.Note?.Text).toContain('tags land with PLAT-1');
     expect(asff.Description).toHaveLength(1024);
     expect(validate({ Findings: toAsff(long) })).toBe(true);
+  });
+
+  it('streams to a file in pieces, the same bytes as the whole: none, one batch, several and a part', async () => {
+    const report = JSON.parse((await demo('json')).out) as Report;
+    const judged = report.findings.filter((f) => f.status !== 'NOT_APPLICABLE');
+    // 0, 1, 256 (one full batch), 257, 600 findings: an empty list, exact batches and a last part.
+    for (const count of [0, 1, 256, 257, 600]) {
+      const findings = Array.from({ length: count }, (_, i) => ({
+        ...judged[i % judged.length]!,
+        fingerprint: `fp${i}`,
+      }));
+      const sized = { ...report, findings };
+      const chunks = [...renderAsffChunks(sized)];
+      expect(chunks.join(''), `${count} findings`).toBe(renderAsff(sized));
+      expect(chunks.length, `${count} findings`).toBe(Math.ceil(count / 256) + 2);
+      expect((JSON.parse(chunks.join('')) as { Findings: AsffFinding[] }).Findings.map((f) => f.Id)).toEqual(
+        findings.map((f) => `hyperpod-cmk/${f.fingerprint}`),
+      );
+    }
+  });
+
+  it('refuses a report without accounts before the first piece is made', () => {
+    const report = canonicalReport();
+    const unplaced = {
+      ...report,
+      findings: report.findings.map((f, i) =>
+        i === 0 ? { ...f, status: 'FAIL' as const, resource: { ...f.resource, account: undefined } } : f,
+      ),
+    } as Report;
+    expect(() => renderAsffChunks(unplaced)).toThrow(ReportUnavailable);
   });
 
   it('refuses a report whose findings have no AWS account (IaC), naming the fix', async () => {

@@ -11,7 +11,12 @@ import { resolveConfig } from '../../src/config/schema.js';
 import { DEMO_TIME, demoEstate } from '../../src/demo/estate.js';
 import type { Report } from '../../src/model/report.js';
 import { runPipeline } from '../../src/pipeline.js';
-import { BATCH_TARGET_LENGTH, renderJson, renderJsonChunks } from '../../src/reporters/json.js';
+import {
+  BATCH_TARGET_LENGTH,
+  lazyArrayChunks,
+  renderJson,
+  renderJsonChunks,
+} from '../../src/reporters/json.js';
 import { hostileReport } from '../helpers/hostile.js';
 import { cluster, compliantEstate, group, key, rootVolume } from '../helpers/inventory.js';
 import { canonicalReport } from './fixture.js';
@@ -196,5 +201,43 @@ describe('streamed JSON report', () => {
   ];
   it.each(special)('matches JSON.stringify where it is special: %s', (_, value) => {
     expect(streamed(value as Report)).toBe(`${JSON.stringify(value, null, 2)}\n`);
+  });
+});
+
+describe('lazily made arrays, streamed', () => {
+  const element = (i: number) => ({
+    id: i,
+    text: `line\nbreak "quoted" ${'é'.repeat(i % 3)}`,
+    nested: { list: [i, [i + 1, { deep: true }]], empty: [], none: {} },
+  });
+  const documents: [string, (items: unknown[]) => unknown, number, string, string][] = [
+    ['a top-level array', (items) => items, 0, '', '\n'],
+    ['an array in an object', (items) => ({ Findings: items }), 1, '{\n  "Findings": ', '\n}\n'],
+    [
+      'an array two levels down, between members',
+      (items) => ({ a: 1, runs: { results: items } }),
+      2,
+      '{\n  "a": 1,\n  "runs": {\n    "results": ',
+      '\n  }\n}\n',
+    ],
+  ];
+
+  it('are the bytes of JSON.stringify, for none, one, a batch, a batch and one, and many', () => {
+    for (const [name, wrap, level, before, after] of documents)
+      for (const count of [0, 1, 256, 257, 600]) {
+        const items = Array.from({ length: count }, (_, i) => element(i));
+        const made: number[] = [];
+        const lazily = (function* () {
+          for (const [i, item] of items.entries()) {
+            made.push(i);
+            yield item;
+          }
+        })();
+        const pieces = [...lazyArrayChunks(lazily, level, before, after)];
+        expect(pieces.join(''), `${name}, ${count}`).toBe(`${JSON.stringify(wrap(items), null, 2)}\n`);
+        expect(made, `${name}, ${count}`).toEqual(items.map((_, i) => i));
+        // The text before, a piece per batch, and the close.
+        expect(pieces.length, `${name}, ${count}`).toBe(Math.ceil(count / 256) + 2);
+      }
   });
 });

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { DEMO_TIME, demoEstate } from '../../src/demo/estate.js';
 import { runPipeline } from '../../src/pipeline.js';
-import { OCSF_VERSION, renderOcsf } from '../../src/reporters/ocsf.js';
+import { OCSF_VERSION, renderOcsf, renderOcsfChunks } from '../../src/reporters/ocsf.js';
 import { findRule } from '../../src/rules/registry.js';
 import { scanFixtures } from '../helpers/iac-scan.js';
 import { canonicalReport } from './fixture.js';
@@ -27,6 +27,21 @@ describe('OCSF Compliance Finding reporter', () => {
       { ...event, surprise: 1 },
     ];
     for (const bad of broken) expect(ComplianceFindingSchema.safeParse(bad).success).toBe(false);
+  });
+
+  it('streams to a file in pieces, the same bytes as the whole, for none, some and many events', () => {
+    const report = canonicalReport();
+    const judged = report.findings.filter((f) => f.status !== 'NOT_APPLICABLE');
+    for (const count of [0, 1, 300, 700]) {
+      const findings = Array.from({ length: count }, (_, i) => ({
+        ...judged[i % judged.length]!,
+        fingerprint: `fp${i}`,
+      }));
+      const sized = { ...report, findings };
+      const streamed = [...renderOcsfChunks(sized)].join('');
+      expect(streamed, `${count} findings`).toBe(renderOcsf(sized));
+      expect(parse(streamed), `${count} findings`).toHaveLength(count);
+    }
   });
 
   it('writes one valid event per PASS, FAIL and UNKNOWN finding, with exact ids', () => {
