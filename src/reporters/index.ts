@@ -11,7 +11,7 @@ import { renderJunit } from './junit.js';
 import type { PathContext } from './locations.js';
 import { renderMarkdown } from './markdown.js';
 import { renderOcsf, renderOcsfChunks } from './ocsf.js';
-import { renderSarif } from './sarif.js';
+import { renderSarif, renderSarifChunks } from './sarif.js';
 import { renderTable } from './table.js';
 
 export interface RenderOptions extends PathContext {
@@ -51,6 +51,7 @@ export const STREAMING_REPORTERS: Partial<
   json: (report) => renderJsonChunks(report),
   asff: (report) => renderAsffChunks(report),
   ocsf: (report) => renderOcsfChunks(report),
+  sarif: (report, options) => renderSarifChunks(report, undefined, options),
 };
 
 export { ReportUnavailable } from './unavailable.js';

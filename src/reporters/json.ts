@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import type { Report } from '../model/report.js';
 
 export function renderJson(report: Report): string {
@@ -191,4 +192,23 @@ export function* lazyArrayChunks(
   }
   if (batch.length > 0) yield flush();
   yield first ? `[]${after}` : `\n${pad}]${after}`;
+}
+
+/**
+ * `lazyArrayChunks` for a document whose large array is built in by `document(placeholder)`: the
+ * document's text around the placeholder (a string of random bytes, which no value in the document
+ * can hold by chance or by design) is what comes before and after the array, and the placeholder's
+ * line gives the array's depth. The same bytes as the document with the array in it.
+ */
+export function lazyArrayInDocument(
+  document: (placeholder: string) => unknown,
+  items: Iterable<unknown>,
+): Generator<string> {
+  const placeholder = `\u0000${randomUUID()}`;
+  const text = JSON.stringify(document(placeholder), null, INDENT);
+  const quoted = JSON.stringify(placeholder);
+  const at = text.indexOf(quoted);
+  const lineStart = text.lastIndexOf('\n', at) + 1;
+  const level = /^ */.exec(text.slice(lineStart, at))![0].length / INDENT.length;
+  return lazyArrayChunks(items, level, text.slice(0, at), `${text.slice(at + quoted.length)}\n`);
 }

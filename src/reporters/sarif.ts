@@ -16,6 +16,7 @@ import type { Report } from '../model/report.js';
 import type { Rule } from '../rules/define-rule.js';
 import { RULES } from '../rules/registry.js';
 import { ruleDocsUrl } from '../version.js';
+import { lazyArrayInDocument } from './json.js';
 import { type PathContext, repoRelative, scanScope } from './locations.js';
 
 export const SARIF_SCHEMA = 'https://json.schemastore.org/sarif-2.1.0.json';
@@ -167,10 +168,35 @@ export function renderSarif(
   rules: readonly Rule[] = RULES,
   context: PathContext = {},
 ): string {
+  return `${JSON.stringify(sarifLog(report, rules, context, [...sarifResults(report, rules, context)]), null, 2)}\n`;
+}
+
+/**
+ * The same bytes as `renderSarif`, in pieces, for a writer that streams them to a file: the
+ * results are made and serialised a batch at a time, never held whole (an organisation's SARIF
+ * log is about as long as a JavaScript string can be).
+ */
+export function renderSarifChunks(
+  report: Report,
+  rules: readonly Rule[] = RULES,
+  context: PathContext = {},
+): Iterable<string> {
+  return lazyArrayInDocument(
+    (placeholder) => sarifLog(report, rules, context, placeholder),
+    sarifResults(report, rules, context),
+  );
+}
+
+/** The results (FAIL and UNKNOWN findings), made one at a time. */
+function* sarifResults(report: Report, rules: readonly Rule[], context: PathContext): Generator<unknown> {
   const index = new Map(rules.map((rule, i) => [rule.meta.id, i]));
-  const results = report.findings
-    .filter((finding) => finding.status === 'FAIL' || finding.status === 'UNKNOWN')
-    .map((finding) => result(finding, index.get(finding.ruleId) ?? -1, context));
+  for (const finding of report.findings)
+    if (finding.status === 'FAIL' || finding.status === 'UNKNOWN')
+      yield result(finding, index.get(finding.ruleId) ?? -1, context);
+}
+
+/** The SARIF log, its results as given. */
+function sarifLog(report: Report, rules: readonly Rule[], context: PathContext, results: unknown) {
   const root = context.baseDir
     ? { uri: pathToFileURL(context.baseDir.endsWith('/') ? context.baseDir : `${context.baseDir}/`).href }
     : {};
@@ -205,5 +231,5 @@ export function renderSarif(
       },
     ],
   };
-  return `${JSON.stringify(log, null, 2)}\n`;
+  return log;
 }

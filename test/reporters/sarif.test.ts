@@ -10,8 +10,9 @@ import { resolveConfig } from '../../src/config/schema.js';
 import { DEMO_TIME, demoEstate } from '../../src/demo/estate.js';
 import { scanIac } from '../../src/parsers/iac.js';
 import { runPipeline } from '../../src/pipeline.js';
-import { renderSarif } from '../../src/reporters/sarif.js';
+import { renderSarif, renderSarifChunks } from '../../src/reporters/sarif.js';
 import { RULES } from '../../src/rules/registry.js';
+import { hostileReport } from '../helpers/hostile.js';
 import { memoryIo } from '../helpers/io.js';
 import { canonicalReport } from './fixture.js';
 
@@ -59,6 +60,28 @@ describe('SARIF 2.1.0 reporter', () => {
     const valid = validate(log);
     expect(validate.errors ?? []).toEqual([]);
     expect(valid).toBe(true);
+  });
+
+  it('streams to a file in pieces, the same bytes as the whole: IaC, hostile values, none and many results', async () => {
+    const { report } = await sarifOf(['cloudformation-yaml', 'terraform/weak-key']);
+    const context = {
+      cwd: `${FIXTURES}iac`,
+      baseDir: fileURLToPath(new URL('../../', import.meta.url)).replace(/\/$/, ''),
+    };
+    expect([...renderSarifChunks(report, RULES, context)].join('')).toBe(renderSarif(report, RULES, context));
+    const hostile = hostileReport();
+    expect([...renderSarifChunks(hostile)].join('')).toBe(renderSarif(hostile));
+    const judged = report.findings.filter((f) => f.status === 'FAIL' || f.status === 'UNKNOWN');
+    for (const count of [0, 1, 700]) {
+      const findings = Array.from({ length: count }, (_, i) => ({
+        ...judged[i % judged.length]!,
+        fingerprint: `fp${i}`,
+      }));
+      const sized = { ...report, findings };
+      const streamed = [...renderSarifChunks(sized)].join('');
+      expect(streamed, `${count} results`).toBe(renderSarif(sized));
+      expect(JSON.parse(streamed).runs[0].results, `${count} results`).toHaveLength(count);
+    }
   });
 
   it('the schema check itself rejects a malformed log', () => {
