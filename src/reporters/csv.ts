@@ -1,4 +1,5 @@
 /** One row per finding, RFC 4180 quoting, for spreadsheets and ticket imports. */
+import type { Finding } from '../model/finding.js';
 import type { Report } from '../model/report.js';
 
 export const CSV_COLUMNS = [
@@ -30,33 +31,50 @@ export function csvCell(value: unknown): string {
 }
 
 export function renderCsv(report: Report): string {
-  const rows = [CSV_COLUMNS.join(',')];
+  return [...renderCsvChunks(report)].join('');
+}
+
+/** Rows joined into one piece. */
+const CSV_BATCH = 1024;
+
+/**
+ * The same bytes as `renderCsv`, in pieces, for a writer that streams them to a file: the header,
+ * then the rows a batch at a time (an organisation's CSV is nearly as long as a JavaScript string can be).
+ */
+export function* renderCsvChunks(report: Report): Generator<string> {
+  yield `${CSV_COLUMNS.join(',')}\r\n`;
+  let rows: string[] = [];
   for (const f of report.findings) {
-    const r = f.resource;
-    rows.push(
-      [
-        f.ruleId,
-        f.status,
-        f.severity,
-        r.type,
-        r.id,
-        r.account,
-        r.region,
-        r.cluster,
-        r.instanceGroup,
-        r.keyArn,
-        r.location?.file,
-        r.location?.line,
-        f.message,
-        f.remediation,
-        f.suppressed ? 'yes' : 'no',
-        f.suppressed?.reason ?? f.suppressionExpired?.reason,
-        f.suppressed?.expires ?? f.suppressionExpired?.expires,
-        f.fingerprint,
-      ]
-        .map(csvCell)
-        .join(','),
-    );
+    rows.push(csvRow(f));
+    if (rows.length < CSV_BATCH) continue;
+    yield `${rows.join('\r\n')}\r\n`;
+    rows = [];
   }
-  return `${rows.join('\r\n')}\r\n`;
+  if (rows.length > 0) yield `${rows.join('\r\n')}\r\n`;
+}
+
+function csvRow(f: Finding): string {
+  const r = f.resource;
+  return [
+    f.ruleId,
+    f.status,
+    f.severity,
+    r.type,
+    r.id,
+    r.account,
+    r.region,
+    r.cluster,
+    r.instanceGroup,
+    r.keyArn,
+    r.location?.file,
+    r.location?.line,
+    f.message,
+    f.remediation,
+    f.suppressed ? 'yes' : 'no',
+    f.suppressed?.reason ?? f.suppressionExpired?.reason,
+    f.suppressed?.expires ?? f.suppressionExpired?.expires,
+    f.fingerprint,
+  ]
+    .map(csvCell)
+    .join(',');
 }

@@ -1,7 +1,7 @@
 /** The reporters by format name. Formats added by later work register here. */
 import type { Report } from '../model/report.js';
 import { renderAsff, renderAsffChunks } from './asff.js';
-import { renderCsv } from './csv.js';
+import { renderCsv, renderCsvChunks } from './csv.js';
 import { renderGithub } from './github.js';
 import { renderGitlab } from './gitlab.js';
 import { dashboardFromReport } from './html/data.js';
@@ -52,6 +52,7 @@ export const STREAMING_REPORTERS: Partial<
   asff: (report) => renderAsffChunks(report),
   ocsf: (report) => renderOcsfChunks(report),
   sarif: (report, options) => renderSarifChunks(report, undefined, options),
+  csv: (report) => renderCsvChunks(report),
 };
 
 export { ReportUnavailable } from './unavailable.js';

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { render } from '../../src/index.js';
-import { CSV_COLUMNS } from '../../src/reporters/csv.js';
+import { CSV_COLUMNS, renderCsvChunks } from '../../src/reporters/csv.js';
 import { parse as parseCsv } from './csv-parse.js';
 import { canonicalReport } from './fixture.js';
 
@@ -77,6 +77,22 @@ describe('csv', () => {
     const tagRow = rows.find((r) => r[0] === 'hyperpod-cluster-required-tags' && r[4]?.includes('legacy'));
     expect(tagRow?.[1]).toBe('FAIL');
     expect(text.endsWith('\r\n')).toBe(true);
+  });
+  it('streams to a file a batch of rows at a time: the header, then whole rows, the same as the whole', () => {
+    for (const count of [0, 1, 1024, 1025, 2500]) {
+      const findings = Array.from({ length: count }, (_, i) => ({
+        ...report.findings[i % report.findings.length]!,
+        fingerprint: `fp${i}`,
+      }));
+      const sized = { ...report, findings };
+      const pieces = [...renderCsvChunks(sized)];
+      expect(pieces.length, `${count} findings`).toBe(1 + Math.ceil(count / 1024));
+      expect(pieces.every((piece) => piece.endsWith('\r\n'))).toBe(true);
+      const rows = parseCsv(pieces.join(''));
+      expect(rows.length, `${count} findings`).toBe(count + 1);
+      expect(rows.slice(1).map((row) => row.at(-1))).toEqual(findings.map((f) => f.fingerprint));
+      expect(pieces.join('')).toBe(render(sized, 'csv'));
+    }
   });
   it('defuses cells a spreadsheet would run as formulas', () => {
     const rows = parseCsv(text);
