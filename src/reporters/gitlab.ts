@@ -17,6 +17,7 @@ import { createHash } from 'node:crypto';
 import type { Finding, Severity, SourceIssue } from '../model/finding.js';
 import type { Location } from '../model/inventory.js';
 import type { Report } from '../model/report.js';
+import { lazyArrayChunks } from './json.js';
 import { displayFile, type PathContext } from './locations.js';
 
 export type CodeQualitySeverity = 'info' | 'minor' | 'major' | 'critical' | 'blocker';
@@ -83,12 +84,26 @@ function issueEntry(issue: SourceIssue, context: PathContext): CodeQualityIssue 
 }
 
 export function toCodeQuality(report: Report, context: PathContext = {}): CodeQualityIssue[] {
-  return [
-    ...report.issues.map((issue) => issueEntry(issue, context)),
-    ...report.findings.flatMap((finding) => findingIssue(finding, context) ?? []),
-  ];
+  return [...codeQualityIssues(report, context)];
+}
+
+/** The entries of the report: its input issues, then its findings', made one at a time. */
+function* codeQualityIssues(report: Report, context: PathContext): Generator<CodeQualityIssue> {
+  for (const issue of report.issues) yield issueEntry(issue, context);
+  for (const finding of report.findings) {
+    const entry = findingIssue(finding, context);
+    if (entry) yield entry;
+  }
 }
 
 export function renderGitlab(report: Report, context: PathContext = {}): string {
   return `${JSON.stringify(toCodeQuality(report, context), null, 2)}\n`;
+}
+
+/**
+ * The same bytes as `renderGitlab`, in pieces, for a writer that streams them to a file: the
+ * entries made and serialised a batch at a time, never held whole.
+ */
+export function renderGitlabChunks(report: Report, context: PathContext = {}): Iterable<string> {
+  return lazyArrayChunks(codeQualityIssues(report, context), 0, '', '\n');
 }

@@ -3,7 +3,7 @@ import type { Report } from '../model/report.js';
 import { renderAsff, renderAsffChunks } from './asff.js';
 import { renderCsv, renderCsvChunks } from './csv.js';
 import { renderGithub } from './github.js';
-import { renderGitlab } from './gitlab.js';
+import { renderGitlab, renderGitlabChunks } from './gitlab.js';
 import { dashboardFromReport } from './html/data.js';
 import { renderDashboard } from './html/render.js';
 import { renderJson, renderJsonChunks } from './json.js';
@@ -53,6 +53,7 @@ export const STREAMING_REPORTERS: Partial<
   ocsf: (report) => renderOcsfChunks(report),
   sarif: (report, options) => renderSarifChunks(report, undefined, options),
   csv: (report) => renderCsvChunks(report),
+  gitlab: (report, options) => renderGitlabChunks(report, options),
 };
 
 export { ReportUnavailable } from './unavailable.js';

@@ -10,7 +10,7 @@ import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { z } from 'zod';
 import type { Report } from '../../src/model/report.js';
-import { renderGitlab } from '../../src/reporters/gitlab.js';
+import { renderGitlab, renderGitlabChunks } from '../../src/reporters/gitlab.js';
 import { scanFixtures } from '../helpers/iac-scan.js';
 import { canonicalReport } from './fixture.js';
 
@@ -107,6 +107,25 @@ describe('GitLab Code Quality reporter', () => {
       severity: 'major',
       location: { path: 'test/fixtures/iac/bad.yaml', lines: { begin: 7 } },
     });
+  });
+
+  it('streams to a file in pieces, the same bytes as the whole, for no, some and many entries', () => {
+    const report = canonicalReport();
+    const failing = report.findings.filter((f) => f.status === 'FAIL' || f.status === 'UNKNOWN');
+    for (const count of [0, 1, 700]) {
+      const findings = Array.from({ length: count }, (_, i) => ({
+        ...failing[i % failing.length]!,
+        fingerprint: `fp${i}`,
+      }));
+      for (const issues of [[], report.issues]) {
+        const sized = { ...report, findings, issues };
+        const streamed = [...renderGitlabChunks(sized)].join('');
+        expect(streamed, `${count} findings`).toBe(renderGitlab(sized));
+        expect(CodeQualityReport.parse(JSON.parse(streamed)), `${count} findings`).toHaveLength(
+          count + issues.length,
+        );
+      }
+    }
   });
 
   it('keeps suppressed findings as info with the reason; live findings are valid without a file', () => {
