@@ -7,7 +7,7 @@ import { renderGitlab, renderGitlabChunks } from './gitlab.js';
 import { dashboardFromReport } from './html/data.js';
 import { renderDashboard } from './html/render.js';
 import { renderJson, renderJsonChunks } from './json.js';
-import { renderJunit } from './junit.js';
+import { renderJunit, renderJunitChunks } from './junit.js';
 import type { PathContext } from './locations.js';
 import { renderMarkdown } from './markdown.js';
 import { renderOcsf, renderOcsfChunks } from './ocsf.js';
@@ -54,6 +54,7 @@ export const STREAMING_REPORTERS: Partial<
   sarif: (report, options) => renderSarifChunks(report, undefined, options),
   csv: (report) => renderCsvChunks(report),
   gitlab: (report, options) => renderGitlabChunks(report, options),
+  junit: (report, options) => renderJunitChunks(report, options),
 };
 
 export { ReportUnavailable } from './unavailable.js';

@@ -79,10 +79,36 @@ interface Counts {
   skipped: number;
 }
 
-const suite = (name: string, counts: Counts, timestamp: string, cases: string[]) =>
-  `  <testsuite name="${attr(name)}" tests="${counts.tests}" failures="${counts.failures}" errors="${counts.errors}" skipped="${counts.skipped}" timestamp="${attr(timestamp)}">\n${cases.join('\n')}\n  </testsuite>`;
+/** Test cases joined into one piece. */
+const CASE_BATCH = 512;
+
+/** A test suite in pieces: its cases made and joined a batch at a time. */
+function* suiteChunks<T>(
+  name: string,
+  counts: Counts,
+  timestamp: string,
+  items: readonly T[],
+  testCase: (item: T) => string,
+): Generator<string> {
+  yield `  <testsuite name="${attr(name)}" tests="${counts.tests}" failures="${counts.failures}" errors="${counts.errors}" skipped="${counts.skipped}" timestamp="${attr(timestamp)}">\n`;
+  for (let i = 0; i < items.length; i += CASE_BATCH)
+    yield `${i === 0 ? '' : '\n'}${items
+      .slice(i, i + CASE_BATCH)
+      .map(testCase)
+      .join('\n')}`;
+  yield '\n  </testsuite>\n';
+}
 
 export function renderJunit(report: Report, context: PathContext = {}): string {
+  return [...renderJunitChunks(report, context)].join('');
+}
+
+/**
+ * The JUnit report in pieces, for a writer that streams them to a file (and joined, the report):
+ * the counts first, as the header needs them, then each suite's cases a batch at a time, so that
+ * the whole text (350 MB for an organisation) is never one string.
+ */
+export function* renderJunitChunks(report: Report, context: PathContext = {}): Generator<string> {
   const byRule = new Map<string, Finding[]>();
   for (const finding of report.findings) {
     const list = byRule.get(finding.ruleId) ?? [];
@@ -91,48 +117,35 @@ export function renderJunit(report: Report, context: PathContext = {}): string {
   }
   const timestamp = report.scan.startedAt.replace(/Z$/, '');
   const total: Counts = { tests: 0, failures: 0, errors: 0, skipped: 0 };
-  const suites: string[] = [];
-  for (const [ruleId, findings] of byRule) {
-    const counts: Counts = {
+  const add = (counts: Counts) => {
+    for (const key of Object.keys(total) as (keyof Counts)[]) total[key] += counts[key];
+    return counts;
+  };
+  const suites: [string, Counts][] = [...byRule].map(([ruleId, findings]) => [
+    ruleId,
+    add({
       tests: findings.length,
       failures: findings.filter((f) => f.status === 'FAIL' && !f.suppressed).length,
       errors: 0,
       skipped: findings.filter((f) => f.suppressed || f.status === 'UNKNOWN' || f.status === 'NOT_APPLICABLE')
         .length,
-    };
-    for (const key of Object.keys(total) as (keyof Counts)[]) total[key] += counts[key];
-    suites.push(
-      suite(
-        ruleId,
-        counts,
-        timestamp,
-        findings.map((f) => testcase(f, context)),
-      ),
-    );
-  }
-  if (report.issues.length > 0) {
-    const errors = report.issues.filter((issue) => issue.severity === 'error').length;
-    const counts: Counts = {
-      tests: report.issues.length,
-      failures: 0,
-      errors,
-      skipped: report.issues.length - errors,
-    };
-    for (const key of Object.keys(total) as (keyof Counts)[]) total[key] += counts[key];
-    suites.push(
-      suite(
-        'inputs',
-        counts,
-        timestamp,
-        report.issues.map((issue) => issueCase(issue, context)),
-      ),
-    );
-  }
-  return [
-    '<?xml version="1.0" encoding="UTF-8"?>',
-    `<testsuites name="hyperpod-cmk" tests="${total.tests}" failures="${total.failures}" errors="${total.errors}">`,
-    ...suites,
-    '</testsuites>',
-    '',
-  ].join('\n');
+    }),
+  ]);
+  const issueErrors = report.issues.filter((issue) => issue.severity === 'error').length;
+  const issueCounts =
+    report.issues.length > 0
+      ? add({
+          tests: report.issues.length,
+          failures: 0,
+          errors: issueErrors,
+          skipped: report.issues.length - issueErrors,
+        })
+      : undefined;
+  yield '<?xml version="1.0" encoding="UTF-8"?>\n';
+  yield `<testsuites name="hyperpod-cmk" tests="${total.tests}" failures="${total.failures}" errors="${total.errors}">\n`;
+  for (const [ruleId, counts] of suites)
+    yield* suiteChunks(ruleId, counts, timestamp, byRule.get(ruleId)!, (f) => testcase(f, context));
+  if (issueCounts)
+    yield* suiteChunks('inputs', issueCounts, timestamp, report.issues, (issue) => issueCase(issue, context));
+  yield '</testsuites>\n';
 }

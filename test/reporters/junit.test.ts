@@ -2,7 +2,7 @@ import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import type { Finding } from '../../src/model/finding.js';
 import type { Report } from '../../src/model/report.js';
-import { renderJunit, xml } from '../../src/reporters/junit.js';
+import { renderJunit, renderJunitChunks, xml } from '../../src/reporters/junit.js';
 import { hostileReport } from '../helpers/hostile.js';
 import { scanFixtures } from '../helpers/iac-scan.js';
 import { validateXml, xpath } from '../helpers/xmllint.js';
@@ -19,6 +19,20 @@ function expectValid(text: string) {
 const count = (text: string, expression: string) => Number(xpath(text, `count(${expression})`));
 
 describe('JUnit XML reporter', () => {
+  it('streams to a file in pieces: the counts first, then each suite a batch of cases at a time', () => {
+    const report = canonicalReport();
+    const one = report.findings.find((f) => f.status === 'FAIL')!;
+    const findings = Array.from({ length: 1300 }, (_, i) => ({ ...one, fingerprint: `fp${i}` }));
+    const sized = { ...report, findings, issues: [] };
+    const pieces = [...renderJunitChunks(sized)];
+    // The declaration, the testsuites element, the suite's start, 3 batches of cases, its end, the close.
+    expect(pieces.length).toBe(8);
+    expect(pieces[1]).toBe('<testsuites name="hyperpod-cmk" tests="1300" failures="1300" errors="0">\n');
+    expect(pieces.slice(3, 6).map((piece) => piece.match(/<testcase /g)?.length)).toEqual([512, 512, 276]);
+    expect(pieces.join('')).toBe(renderJunit(sized));
+    expectValid(pieces.join(''));
+  });
+
   it('the schema check itself rejects a malformed report', () => {
     expect(
       validateXml('<testsuites><testsuite name="x"><testcase/></testsuite></testsuites>', XSD).valid,
