@@ -7,12 +7,14 @@
 import { stringify } from 'yaml';
 import { hclString, hclValue } from '../guardrails/hcl.js';
 import { escapeControl, markdownText } from '../reporters/escape.js';
+import { lazyArrayInDocument } from '../reporters/json.js';
 import type { ClusterPlan, GroupPlan, InPlaceStep, MigrationPlan } from './plan.js';
 import { UPDATE_CLUSTER_DOC } from './plan.js';
 
 export interface PlanFile {
   path: string;
-  content: string;
+  /** The text, or its pieces (plan.json of an organisation is longer than one string can be). */
+  content: string | Iterable<string>;
 }
 
 const json = (value: unknown) => `${JSON.stringify(value, null, 2)}\n`;
@@ -316,9 +318,17 @@ export function runbook(plan: ClusterPlan, files: ReadonlyMap<string, string>): 
   return out.join('\n');
 }
 
-export function renderPlan(plan: MigrationPlan, projected: ReadonlyMap<string, string>): PlanFile[] {
-  const files: PlanFile[] = [];
+/**
+ * The plan's files, each made when the writer asks for it: an organisation's plan is gigabytes
+ * (ten thousand clusters' keys, templates and runbooks), which are written one file at a time,
+ * never all held.
+ */
+export function* renderPlan(
+  plan: MigrationPlan,
+  projected: ReadonlyMap<string, string>,
+): Generator<PlanFile> {
   for (const cluster of plan.clusters) {
+    const files: PlanFile[] = [];
     const dir = cluster.dir;
     const names = new Map<string, string>();
     if (cluster.keys.length > 0) {
@@ -354,6 +364,7 @@ export function renderPlan(plan: MigrationPlan, projected: ReadonlyMap<string, s
         content: json(group.rolePolicy!.document),
       });
     files.push({ path: `${dir}/RUNBOOK.md`, content: runbook(cluster, names) });
+    yield* files;
   }
   const total = plan.clusters.reduce(
     (sum, c) => ({
@@ -382,7 +393,10 @@ export function renderPlan(plan: MigrationPlan, projected: ReadonlyMap<string, s
     '"After the plan" is what hyperpod-cmk judges the estate to be once every step has run (the new keys as the templates create them).',
     '',
   ].join('\n');
-  files.push({ path: 'README.md', content: readme });
-  files.push({ path: 'plan.json', content: json(plan) });
-  return files;
+  yield { path: 'README.md', content: readme };
+  // The whole plan, its clusters serialised a batch at a time: the same bytes as JSON.stringify.
+  yield {
+    path: 'plan.json',
+    content: lazyArrayInDocument((placeholder) => ({ ...plan, clusters: placeholder }), plan.clusters),
+  };
 }

@@ -14,6 +14,7 @@ import { emptyInventory } from '../../src/model/inventory.js';
 import { scanIac } from '../../src/parsers/iac.js';
 import { applyPlan } from '../../src/plan/apply.js';
 import { type MigrationPlan, planMigrations } from '../../src/plan/plan.js';
+import { type PlanFile, renderPlan } from '../../src/plan/render.js';
 import { updateClusterProblems } from '../../src/plan/validate.js';
 import { RULES } from '../../src/rules/registry.js';
 import {
@@ -58,6 +59,25 @@ describe('plan on the demo estate', () => {
   const planned = plan(estate, demoConfig);
   const before = evaluate(estate, { config: demoConfig, now });
   const after = evaluate(applyPlan(estate, planned), { config: demoConfig, now });
+
+  it('renders its files one at a time, plan.json in pieces that are JSON.stringify of the plan', () => {
+    const files = renderPlan(planned, new Map());
+    const first = files.next();
+    expect(first.done).toBe(false);
+    const all = [first.value as PlanFile, ...files];
+    const planJson = all.find((file) => file.path === 'plan.json')!;
+    expect(typeof planJson.content).not.toBe('string');
+    expect([...(planJson.content as Iterable<string>)].join('')).toBe(
+      `${JSON.stringify(planned, null, 2)}\n`,
+    );
+    expect(all.filter((file) => file.path.endsWith('/RUNBOOK.md'))).toHaveLength(planned.clusters.length);
+    const none = [...renderPlan({ ...planned, clusters: [] }, new Map())].find(
+      (file) => file.path === 'plan.json',
+    )!;
+    expect([...(none.content as Iterable<string>)].join('')).toBe(
+      `${JSON.stringify({ ...planned, clusters: [] }, null, 2)}\n`,
+    );
+  });
 
   it('plans every non-compliant cluster and none of the compliant ones', () => {
     const nonCompliant = before.compliance.clusters
