@@ -119,29 +119,28 @@ function readsResourceTags(judge: Judge, owner: object, statements: readonly Pol
   return answer;
 }
 
+/** A hit's content key: the sid (any text) last, after fields that are numbers or fixed words. */
+const hitKey = (hit: StatementHit): string =>
+  `${hit.index}|${hit.effect}|${hit.applies}|${hit.via}|${hit.sid === undefined ? '-' : `+${hit.sid}`}`;
+
 /**
  * Policy hits as the evidence lists them: equal hits, and equal lists of them, are one shared
- * frozen object. Content keys: the sid (any text) comes last, after fields that are numbers or
- * fixed words, and each hit's key is prefixed by its length, so no two contents share a key.
+ * frozen object. A list's key joins its hits' keys, each prefixed by its length, so no two
+ * contents share a key.
  */
 function sharedHits(judge: Judge, hits: readonly StatementHit[]): SharedHits {
-  let content = '';
-  for (const hit of hits) {
-    const one = `${hit.index}|${hit.effect}|${hit.applies}|${hit.via}|${hit.sid === undefined ? '-' : `+${hit.sid}`}`;
-    content += `${one.length}:${one}`;
-  }
+  const keys = hits.map(hitKey);
+  const content = keys.map((one) => `${one.length}:${one}`).join('');
   let list = judge.hitLists.get(content);
   if (!list) {
-    const shared: StatementHit[] = [];
-    for (const hit of hits) {
-      const one = `${hit.index}|${hit.effect}|${hit.applies}|${hit.via}|${hit.sid === undefined ? '-' : `+${hit.sid}`}`;
-      let canonical = judge.hits.get(one);
+    const shared = hits.map((hit, i) => {
+      let canonical = judge.hits.get(keys[i]!);
       if (!canonical) {
         canonical = Object.freeze(hit);
-        judge.hits.set(one, canonical);
+        judge.hits.set(keys[i]!, canonical);
       }
-      shared.push(canonical);
-    }
+      return canonical;
+    });
     list = { content, hits: Object.freeze(shared) };
     judge.hitLists.set(content, list);
   }
@@ -223,15 +222,8 @@ function judgeKey(judge: Judge, key: Key, roleArn: string, region: string): KeyJ
     if (access.result === 'yes') continue;
     const evidence = callEvidence(judge, action, access);
     if (access.result === 'no') {
-      const scoped = encryptionContextScopedStatements(policy, caller, action);
-      if (access.explicitDeny)
-        return {
-          key: key.arn,
-          status: 'FAIL',
-          messageId: 'explicitDeny',
-          data: { key: label, role: roleArn, action },
-          evidence,
-        };
+      // An explicit Deny is the reason, whatever else the policy scopes.
+      const scoped = access.explicitDeny ? [] : encryptionContextScopedStatements(policy, caller, action);
       if (scoped.length > 0) {
         return {
           key: key.arn,
@@ -249,7 +241,7 @@ function judgeKey(judge: Judge, key: Key, roleArn: string, region: string): KeyJ
       return {
         key: key.arn,
         status: 'FAIL',
-        messageId: 'notGranted',
+        messageId: access.explicitDeny ? 'explicitDeny' : 'notGranted',
         data: { key: label, role: roleArn, action },
         evidence,
       };
