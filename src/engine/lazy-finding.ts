@@ -14,7 +14,7 @@
  */
 import { hash } from 'node:crypto';
 import type { Finding, ResourceRef, Severity, Status } from '../model/finding.js';
-import { Stamped } from '../model/stamped.js';
+import { madeWhenRead, Stamped } from '../model/stamped.js';
 import { formatMessage, type Rule } from '../rules/define-rule.js';
 
 export function fingerprint(ruleId: string, resourceId: string): string {
@@ -95,27 +95,8 @@ class Deferred extends Stamped {
   }
 }
 
-const MESSAGE: PropertyDescriptor = {
-  get(this: Finding) {
-    return Deferred.message(this);
-  },
-  set(this: Finding, value: string) {
-    Deferred.setMessage(this, value);
-  },
-  enumerable: true,
-  configurable: true,
-};
-
-const FINGERPRINT: PropertyDescriptor = {
-  get(this: Finding) {
-    return Deferred.fingerprint(this);
-  },
-  set(this: Finding, value: string) {
-    Deferred.setFingerprint(this, value);
-  },
-  enumerable: true,
-  configurable: true,
-};
+const MESSAGE = madeWhenRead(Deferred.message, Deferred.setMessage);
+const FINGERPRINT = madeWhenRead(Deferred.fingerprint, Deferred.setFingerprint);
 
 /**
  * Builds the finding on `this`: called with `new`, so that V8 sizes every finding to hold all its

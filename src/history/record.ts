@@ -14,7 +14,7 @@ import type { Gap, Inventory, TrailEvent } from '../model/inventory.js';
 import { isIacSource } from '../model/inventory.js';
 import type { KeySummary, Report } from '../model/report.js';
 import { shardOf } from '../model/shard.js';
-import { Stamped } from '../model/stamped.js';
+import { madeWhenRead, Stamped } from '../model/stamped.js';
 import type {
   AccessDeniedEvent,
   ComplianceState,
@@ -141,16 +141,7 @@ class MessageOf extends Stamped {
   }
 }
 
-const MESSAGE: PropertyDescriptor = {
-  get(this: FindingObservation) {
-    return MessageOf.read(this);
-  },
-  set(this: FindingObservation, value: string) {
-    MessageOf.assign(this, value);
-  },
-  enumerable: true,
-  configurable: true,
-};
+const MESSAGE = madeWhenRead(MessageOf.read, MessageOf.assign);
 
 const NOT_OWNED: Tagged = Object.freeze({});
 

@@ -12,3 +12,25 @@ export class Stamped {
     return target;
   }
 }
+
+/**
+ * An own, enumerable accessor for a text made when read (from what a `Stamped` subclass keeps on
+ * the object), and kept as given when assigned: defined on each object at its place among the
+ * keys, so that the object reads, spreads, compares and serialises as a plain one. One descriptor
+ * is shared by every object that has the property.
+ */
+export function madeWhenRead(
+  read: (owner: object) => string,
+  assign: (owner: object, value: string) => void,
+): PropertyDescriptor {
+  return {
+    get(this: object) {
+      return read(this);
+    },
+    set(this: object, value: string) {
+      assign(this, value);
+    },
+    enumerable: true,
+    configurable: true,
+  };
+}
