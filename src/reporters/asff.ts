@@ -16,7 +16,7 @@
 import type { Finding } from '../model/finding.js';
 import type { Report } from '../model/report.js';
 import { findRule } from '../rules/registry.js';
-import { lazyArrayChunks } from './json.js';
+import { lazyArrayInDocument } from './json.js';
 import { ReportUnavailable } from './unavailable.js';
 
 export const ASFF_SCHEMA_VERSION = '2018-10-08';
@@ -86,15 +86,13 @@ export function toAsff(report: Report): AsffFinding[] {
   return [...asffFindings(report)];
 }
 
-/** The findings ASFF reports (all but NOT_APPLICABLE): each must have an account and a Region. */
-const reported = (report: Report) => report.findings.filter((f) => f.status !== 'NOT_APPLICABLE');
-
 /**
  * The ASFF findings of a report, made one at a time (an organisation's report has close to a
  * million). Refuses the report first, before any is made, when a finding lacks an account or Region.
  */
 function asffFindings(report: Report): Iterable<AsffFinding> {
-  const findings = reported(report);
+  // NOT_APPLICABLE results are left out: Security Hub has no status for them.
+  const findings = report.findings.filter((f) => f.status !== 'NOT_APPLICABLE');
   // An account finding has no Region of its own: it is filed in the first Region scanned.
   const regionOf = (f: Finding) =>
     f.resource.region ?? (f.resource.type === 'account' ? report.scan.regions[0] : undefined);
@@ -200,5 +198,5 @@ export function renderAsff(report: Report): string {
  * `renderAsff` does.
  */
 export function renderAsffChunks(report: Report): Iterable<string> {
-  return lazyArrayChunks(asffFindings(report), 1, '{\n  "Findings": ', '\n}\n');
+  return lazyArrayInDocument((placeholder) => ({ Findings: placeholder }), asffFindings(report));
 }

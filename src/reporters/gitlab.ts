@@ -17,7 +17,7 @@ import { createHash } from 'node:crypto';
 import type { Finding, Severity, SourceIssue } from '../model/finding.js';
 import type { Location } from '../model/inventory.js';
 import type { Report } from '../model/report.js';
-import { lazyArrayChunks } from './json.js';
+import { lazyArrayInDocument } from './json.js';
 import { displayFile, type PathContext } from './locations.js';
 
 export type CodeQualitySeverity = 'info' | 'minor' | 'major' | 'critical' | 'blocker';
@@ -105,5 +105,5 @@ export function renderGitlab(report: Report, context: PathContext = {}): string 
  * entries made and serialised a batch at a time, never held whole.
  */
 export function renderGitlabChunks(report: Report, context: PathContext = {}): Iterable<string> {
-  return lazyArrayChunks(codeQualityIssues(report, context), 0, '', '\n');
+  return lazyArrayInDocument((placeholder) => placeholder, codeQualityIssues(report, context));
 }

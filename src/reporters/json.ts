@@ -166,7 +166,7 @@ const LAZY_BATCH = 256;
  * text are ever held whole: an organisation's report in some formats is longer than a JavaScript
  * string can be. Elements must serialise to a value (no undefined, functions or symbols).
  */
-export function* lazyArrayChunks(
+function* lazyArrayChunks(
   items: Iterable<unknown>,
   level: number,
   before: string,

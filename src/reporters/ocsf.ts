@@ -18,7 +18,7 @@ import type { Finding, Severity } from '../model/finding.js';
 import type { Report } from '../model/report.js';
 import { findRule } from '../rules/registry.js';
 import { ruleDocsUrl } from '../version.js';
-import { lazyArrayChunks } from './json.js';
+import { lazyArrayInDocument } from './json.js';
 
 export const OCSF_VERSION = '1.3.0';
 
@@ -199,5 +199,5 @@ export function renderOcsf(report: Report): string {
  * to a million, more than memory holds as OCSF objects).
  */
 export function renderOcsfChunks(report: Report): Iterable<string> {
-  return lazyArrayChunks(ocsfEvents(report), 0, '', '\n');
+  return lazyArrayInDocument((placeholder) => placeholder, ocsfEvents(report));
 }

@@ -13,7 +13,7 @@ import type { Report } from '../../src/model/report.js';
 import { runPipeline } from '../../src/pipeline.js';
 import {
   BATCH_TARGET_LENGTH,
-  lazyArrayChunks,
+  lazyArrayInDocument,
   renderJson,
   renderJsonChunks,
 } from '../../src/reporters/json.js';
@@ -210,20 +210,16 @@ describe('lazily made arrays, streamed', () => {
     text: `line\nbreak "quoted" ${'é'.repeat(i % 3)}`,
     nested: { list: [i, [i + 1, { deep: true }]], empty: [], none: {} },
   });
-  const documents: [string, (items: unknown[]) => unknown, number, string, string][] = [
-    ['a top-level array', (items) => items, 0, '', '\n'],
-    ['an array in an object', (items) => ({ Findings: items }), 1, '{\n  "Findings": ', '\n}\n'],
-    [
-      'an array two levels down, between members',
-      (items) => ({ a: 1, runs: { results: items } }),
-      2,
-      '{\n  "a": 1,\n  "runs": {\n    "results": ',
-      '\n  }\n}\n',
-    ],
+  // Each document with its large array in it; the array may sit at any depth, between members.
+  const documents: [string, (items: unknown) => unknown][] = [
+    ['a top-level array', (items) => items],
+    ['an array in an object', (items) => ({ Findings: items })],
+    ['an array two levels down, between members', (items) => ({ a: 1, runs: { results: items, b: [2] } })],
+    ['an array inside an array', (items) => [{ run: [items] }, 'x']],
   ];
 
   it('are the bytes of JSON.stringify, for none, one, a batch, a batch and one, and many', () => {
-    for (const [name, wrap, level, before, after] of documents)
+    for (const [name, wrap] of documents)
       for (const count of [0, 1, 256, 257, 600]) {
         const items = Array.from({ length: count }, (_, i) => element(i));
         const made: number[] = [];
@@ -233,7 +229,7 @@ describe('lazily made arrays, streamed', () => {
             yield item;
           }
         })();
-        const pieces = [...lazyArrayChunks(lazily, level, before, after)];
+        const pieces = [...lazyArrayInDocument(wrap, lazily)];
         expect(pieces.join(''), `${name}, ${count}`).toBe(`${JSON.stringify(wrap(items), null, 2)}\n`);
         expect(made, `${name}, ${count}`).toEqual(items.map((_, i) => i));
         // The text before, a piece per batch, and the close.
