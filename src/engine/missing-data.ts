@@ -75,18 +75,16 @@ const NOTHING_FOUND: Found = Object.freeze({
   unresolved: Object.freeze([]) as unknown as Unresolved[],
 });
 
-const NO_GAPS: readonly Gap[] = Object.freeze([]);
-
 /** The gaps the inventory holds about a resource, its key and its cluster. */
 function gapsAbout(resource: ResourceRef, index: InventoryIndex): readonly Gap[] {
   // Asked for every UNKNOWN finding (hundreds of thousands in a large estate), nearly all about
   // resources with no gaps: no sets, and no array at all when there are none.
   const own = index.gapsFor(resource.id);
   const key = resource.keyArn;
-  const ofKey = key && key !== resource.id ? index.gapsFor(key) : NO_GAPS;
+  const ofKey = key && key !== resource.id ? index.gapsFor(key) : NOTHING_FOUND.gaps;
   const at = resource.id.indexOf('/instance-group/');
   const cluster = at > 0 ? resource.id.slice(0, at) : undefined;
-  const ofCluster = cluster !== undefined && cluster !== key ? index.gapsFor(cluster) : NO_GAPS;
+  const ofCluster = cluster !== undefined && cluster !== key ? index.gapsFor(cluster) : NOTHING_FOUND.gaps;
   if (ofKey.length === 0 && ofCluster.length === 0) return own;
   return [...own, ...ofKey, ...ofCluster];
 }

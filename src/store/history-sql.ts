@@ -426,8 +426,9 @@ export async function writeScan(db: Sql, record: ScanRecord, hooks: SaveHooks = 
   }
   const changes = applyScan(known, record, scan.shard ? await roundSoFar(db, scan.shard, scanId) : undefined);
 
-  // Findings seen again exactly as saved only move their last sighting; the rest are written in
-  // multi-row statements (an organisation's first scan opens hundreds of thousands of findings).
+  // Findings seen again exactly as saved only move their last sighting; the rest are written
+  // through `insert`, each backend's fastest way (an organisation's first scan opens hundreds of
+  // thousands of findings).
   // Whether one is as saved takes its saved texts, read a chunk at a time for the findings whose
   // status, severity, suppression and scope are as saved.
   const seenAgain: number[] = [];
