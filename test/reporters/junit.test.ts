@@ -29,7 +29,6 @@ describe('JUnit XML reporter', () => {
     expect(pieces.length).toBe(8);
     expect(pieces[1]).toBe('<testsuites name="hyperpod-cmk" tests="1300" failures="1300" errors="0">\n');
     expect(pieces.slice(3, 6).map((piece) => piece.match(/<testcase /g)?.length)).toEqual([512, 512, 276]);
-    expect(pieces.join('')).toBe(renderJunit(sized));
     expectValid(pieces.join(''));
   });
 

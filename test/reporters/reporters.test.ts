@@ -91,7 +91,6 @@ describe('csv', () => {
       const rows = parseCsv(pieces.join(''));
       expect(rows.length, `${count} findings`).toBe(count + 1);
       expect(rows.slice(1).map((row) => row.at(-1))).toEqual(findings.map((f) => f.fingerprint));
-      expect(pieces.join('')).toBe(render(sized, 'csv'));
     }
   });
   it('defuses cells a spreadsheet would run as formulas', () => {
