@@ -20,7 +20,7 @@ export interface KnownFinding {
   scope: string;
   status: Status;
   /** The open episode's severity, when the finding is failing now. */
-  open?: Severity;
+  open?: Severity | undefined;
 }
 
 export interface LifecycleChanges {

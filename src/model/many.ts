@@ -30,3 +30,19 @@ export function pushAll<T>(target: T[], items: Iterable<T>): T[] {
   for (const item of items) target.push(item);
   return target;
 }
+
+/**
+ * `items.map(fn)`, each result made when it is read: a consumer that writes them one by one (rows
+ * into a database) never holds all of them, nor whatever each one carries (a message made for it).
+ */
+export function* mapEach<T, U>(items: Iterable<T>, fn: (item: T) => U): Generator<U, void, undefined> {
+  for (const item of items) yield fn(item);
+}
+
+/** `items.filter(keep)`, each item tested when it is read (see `mapEach`). */
+export function* filterEach<T>(
+  items: Iterable<T>,
+  keep: (item: T) => boolean,
+): Generator<T, void, undefined> {
+  for (const item of items) if (keep(item)) yield item;
+}

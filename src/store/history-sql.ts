@@ -25,7 +25,7 @@ import type {
   ScanRecord,
 } from '../history/types.js';
 import type { Severity, Status } from '../model/finding.js';
-import { maxOf, pushAll } from '../model/many.js';
+import { filterEach, mapEach, maxOf, pushAll } from '../model/many.js';
 import type { SaveHooks, SaveResult, Window } from './save-types.js';
 
 export type SqlValue = string | number | null;
@@ -36,10 +36,12 @@ export interface Sql {
   run(sql: string, params?: readonly SqlValue[]): Promise<void>;
   /**
    * Inserts rows (`head VALUES (...) tail`), returning what a `RETURNING` in `tail` returns, in no
-   * particular order. Rows must not repeat a conflict key. Each backend inserts its fastest way (an
-   * organisation's first scan writes hundreds of thousands of rows): see `insertInStatements`.
+   * particular order. Rows must not repeat a conflict key and all have the first row's width. Each
+   * backend inserts its fastest way (an organisation's first scan writes hundreds of thousands of
+   * rows): see `insertInStatements`. Rows are taken from `rows` as they are written, so a generator
+   * makes each row (and its message text) only when it is written, never all of them at once.
    */
-  insert<T>(head: string, rows: readonly (readonly SqlValue[])[], tail?: string): Promise<T[]>;
+  insert<T>(head: string, rows: Iterable<readonly SqlValue[]>, tail?: string): Promise<T[]>;
 }
 
 /**
@@ -62,19 +64,28 @@ const first = async <T>(rows: Promise<T[]>): Promise<T | undefined> => (await ro
 export async function insertInStatements<T>(
   db: Pick<Sql, 'all' | 'run'>,
   head: string,
-  rows: readonly (readonly SqlValue[])[],
+  rows: Iterable<readonly SqlValue[]>,
   tail = '',
 ): Promise<T[]> {
-  const width = rows[0]?.length ?? 1;
-  const per = Math.max(1, Math.floor(4000 / width));
-  const tuple = `(${Array.from({ length: width }, () => '?').join(', ')})`;
   const out: T[] = [];
-  for (let i = 0; i < rows.length; i += per) {
-    const chunk = rows.slice(i, i + per);
+  let per = 0;
+  let tuple = '';
+  let chunk: (readonly SqlValue[])[] = [];
+  const flush = async () => {
     const sql = `${head} VALUES ${chunk.map(() => tuple).join(', ')} ${tail}`;
     if (tail.includes('RETURNING')) pushAll(out, await db.all<T>(sql, chunk.flat()));
     else await db.run(sql, chunk.flat());
+    chunk = [];
+  };
+  for (const row of rows) {
+    if (per === 0) {
+      per = Math.max(1, Math.floor(4000 / row.length));
+      tuple = `(${Array.from({ length: row.length }, () => '?').join(', ')})`;
+    }
+    chunk.push(row);
+    if (chunk.length === per) await flush();
   }
+  if (chunk.length > 0) await flush();
   return out;
 }
 
@@ -83,9 +94,6 @@ export function rowStatement(head: string, width: number, tail = ''): string {
   return `${head} VALUES (${Array.from({ length: width }, () => '?').join(', ')}) ${tail}`;
 }
 
-const insertMany = <T = never>(db: Sql, head: string, rows: readonly (readonly SqlValue[])[], tail = '') =>
-  rows.length === 0 ? Promise.resolve([] as T[]) : db.insert<T>(head, rows, tail);
-
 /** Ids in `IN (...)` lists of at most this many placeholders (SQLite allows 32766, PostgreSQL 65535). */
 const CHUNK = 500;
 
@@ -93,8 +101,61 @@ const CHUNK = 500;
 interface KnownRow extends KnownFinding {
   id: number;
   severity: string;
+  /** 1 when suppressed, else 0. */
   suppressed: number;
-  open_severity: string | null;
+}
+
+/** Known findings read per statement: a page at a time, never every row of an organisation's history at once. */
+const KNOWN_PAGE = 10_000;
+
+/**
+ * Every finding saved before, keyed by fingerprint, each held compactly: an organisation's history
+ * holds hundreds of thousands, and a row as the driver returns it is a dozen fresh strings. Read a
+ * page at a time; the few distinct texts (status, severity, scope) are shared, and a resource id
+ * that the scan being saved also has is that scan's string (`rids`).
+ */
+async function readKnown(db: Sql, rids: ReadonlyMap<string, string>): Promise<Map<string, KnownRow>> {
+  const known = new Map<string, KnownRow>();
+  const shared = new Map<string, string>();
+  const share = (text: string): string => {
+    const seen = shared.get(text);
+    if (seen !== undefined) return seen;
+    shared.set(text, text);
+    return text;
+  };
+  let after = 0;
+  for (;;) {
+    const rows = await db.all<{
+      id: number;
+      fingerprint: string;
+      rid: string;
+      scope: string;
+      status: Status;
+      severity: string;
+      suppressed: number | boolean;
+      open_severity: Severity | null;
+    }>(
+      `SELECT f.id, f.fingerprint, f.rid, f.scope, f.status, f.severity, f.suppressed, e.severity AS open_severity
+       FROM findings f LEFT JOIN episodes e ON e.finding_id = f.id AND e.resolved_at IS NULL
+       WHERE f.id > ? ORDER BY f.id LIMIT ${KNOWN_PAGE}`,
+      [after],
+    );
+    for (const row of rows) {
+      const kept: KnownRow = {
+        id: Number(row.id),
+        fingerprint: row.fingerprint,
+        rid: rids.get(row.rid) ?? row.rid,
+        scope: share(row.scope),
+        status: share(row.status) as Status,
+        severity: share(row.severity),
+        suppressed: Number(row.suppressed),
+        open: row.open_severity ? (share(row.open_severity) as Severity) : undefined,
+      };
+      known.set(kept.fingerprint, kept);
+    }
+    if (rows.length < KNOWN_PAGE) return known;
+    after = Number(rows[rows.length - 1]!.id);
+  }
 }
 
 /** The texts a finding was saved with. */
@@ -108,7 +169,7 @@ interface SavedTexts {
 
 /** Whether a finding's status, severity or suppression differs from what was saved (a change to record). */
 const changedState = (row: KnownRow, o: FindingObservation): boolean =>
-  row.status !== o.status || row.severity !== o.severity || Number(row.suppressed) !== (o.suppressed ? 1 : 0);
+  row.status !== o.status || row.severity !== o.severity || row.suppressed !== (o.suppressed ? 1 : 0);
 
 const sameTexts = (saved: SavedTexts, o: FindingObservation): boolean =>
   saved.name === o.name &&
@@ -309,14 +370,13 @@ export async function writeScan(db: Sql, record: ScanRecord, hooks: SaveHooks = 
         region,
         resource.scope,
       ]);
-  for (const row of await insertMany<{
+  for (const row of await db.insert<{
     id: number;
     rid: string;
     name: string;
     cluster: string | null;
     scope: string;
   }>(
-    db,
     'INSERT INTO resources (rid, type, name, cluster, account, region, scope)',
     [...added.values()],
     'RETURNING id, rid, name, cluster, scope',
@@ -342,8 +402,7 @@ export async function writeScan(db: Sql, record: ScanRecord, hooks: SaveHooks = 
     ))
       stateIds.set(row.hash, row.id);
   }
-  for (const row of await insertMany<{ id: number; hash: string }>(
-    db,
+  for (const row of await db.insert<{ id: number; hash: string }>(
     'INSERT INTO states (type, hash, body)',
     wanted
       .filter((hash) => !stateIds.has(hash))
@@ -372,32 +431,28 @@ export async function writeScan(db: Sql, record: ScanRecord, hooks: SaveHooks = 
     if (resource.type === 'kms-key') keySpans.set(`${known.id}|${stateId}`, [known.id, stateId]);
     else tally.set(stateId, (tally.get(stateId) ?? 0) + 1);
   }
-  await insertMany(
-    db,
+  await db.insert(
     'INSERT INTO observations (scan_id, resource_id, state_id)',
-    [...observations].map(([resourceId, stateId]) => [scanId, resourceId, stateId]),
+    mapEach(observations, ([resourceId, stateId]) => [scanId, resourceId, stateId]),
   );
-  await insertMany(
-    db,
+  await db.insert(
     'INSERT INTO key_spans (resource_id, state_id, first_at, last_at)',
-    [...keySpans.values()].map(([resourceId, stateId]) => [resourceId, stateId, scan.at, scan.at]),
+    mapEach(keySpans.values(), ([resourceId, stateId]) => [resourceId, stateId, scan.at, scan.at]),
     `ON CONFLICT (resource_id, state_id) DO UPDATE SET
        first_at = CASE WHEN excluded.first_at < key_spans.first_at THEN excluded.first_at ELSE key_spans.first_at END,
        last_at = CASE WHEN excluded.last_at > key_spans.last_at THEN excluded.last_at ELSE key_spans.last_at END`,
   );
-  await insertMany(
-    db,
+  await db.insert(
     'INSERT INTO scan_tallies (scan_id, state_id, count)',
-    [...tally].map(([stateId, count]) => [scanId, stateId, count]),
+    mapEach(tally, ([stateId, count]) => [scanId, stateId, count]),
   );
 
   await hooks.midSave?.();
 
   const events = new Map(record.events.map((e) => [e.eventId, e]));
-  await insertMany(
-    db,
+  await db.insert(
     'INSERT INTO access_denied (event_id, event_time, at_ms, account, region, key, principal, event_name, error_code)',
-    [...events.values()].map((e) => [
+    mapEach(events.values(), (e) => [
       e.eventId,
       e.eventTime,
       e.at,
@@ -415,15 +470,7 @@ export async function writeScan(db: Sql, record: ScanRecord, hooks: SaveHooks = 
 
   // Every finding saved before, with its open episode's severity: what the lifecycle needs of it.
   // An organisation's history holds hundreds of thousands, so their texts are not read here (see below).
-  const known = new Map<string, KnownRow>();
-  for (const row of await db.all<KnownRow>(
-    `SELECT f.id, f.fingerprint, f.rid, f.scope, f.status, f.severity, f.suppressed, e.severity AS open_severity
-     FROM findings f LEFT JOIN episodes e ON e.finding_id = f.id AND e.resolved_at IS NULL
-     ORDER BY f.id`,
-  )) {
-    if (row.open_severity) row.open = row.open_severity as Severity;
-    known.set(row.fingerprint, row);
-  }
+  const known = await readKnown(db, new Map(record.resources.map((r) => [r.rid, r.rid])));
   const changes = applyScan(known, record, scan.shard ? await roundSoFar(db, scan.shard, scanId) : undefined);
 
   // Findings seen again exactly as saved only move their last sighting; the rest are written
@@ -433,33 +480,35 @@ export async function writeScan(db: Sql, record: ScanRecord, hooks: SaveHooks = 
   // status, severity, suppression and scope are as saved.
   const seenAgain: number[] = [];
   const upserts: FindingObservation[] = [];
-  const alike: { row: KnownRow; observation: FindingObservation }[] = [];
-  for (const o of changes.upserts) {
-    const row = known.get(o.fingerprint);
-    if (row !== undefined && !changedState(row, o) && row.scope === o.scope)
-      alike.push({ row, observation: o });
-    else upserts.push(o);
-  }
-  for (let i = 0; i < alike.length; i += CHUNK) {
-    const chunk = alike.slice(i, i + CHUNK);
+  let alike: { row: KnownRow; observation: FindingObservation }[] = [];
+  const sortAlike = async () => {
+    if (alike.length === 0) return;
     const texts = new Map<number, SavedTexts>();
     for (const row of await db.all<SavedTexts>(
-      `SELECT id, name, project, owner, message FROM findings WHERE id IN (${chunk.map(() => '?').join(', ')})`,
-      chunk.map(({ row }) => row.id),
+      `SELECT id, name, project, owner, message FROM findings WHERE id IN (${alike.map(() => '?').join(', ')})`,
+      alike.map(({ row }) => row.id),
     ))
       texts.set(Number(row.id), row);
-    for (const { row, observation } of chunk) {
-      const saved = texts.get(Number(row.id));
+    for (const { row, observation } of alike) {
+      const saved = texts.get(row.id);
       if (saved !== undefined && sameTexts(saved, observation)) seenAgain.push(row.id);
       else upserts.push(observation);
     }
+    alike = [];
+  };
+  for (const o of changes.upserts) {
+    const row = known.get(o.fingerprint);
+    if (row !== undefined && !changedState(row, o) && row.scope === o.scope) {
+      alike.push({ row, observation: o });
+      if (alike.length === CHUNK) await sortAlike();
+    } else upserts.push(o);
   }
+  await sortAlike();
   const ids = new Map<string, number>();
-  for (const row of await insertMany<{ id: number; fingerprint: string }>(
-    db,
+  for (const row of await db.insert<{ id: number; fingerprint: string }>(
     `INSERT INTO findings (fingerprint, rule_id, rid, resource_type, name, account, region, project, owner, scope,
        severity, status, suppressed, message, first_seen_at, last_seen_at, first_scan_id, last_scan_id)`,
-    upserts.map((o) => [
+    mapEach(upserts, (o) => [
       o.fingerprint,
       o.ruleId,
       o.rid,
@@ -487,15 +536,15 @@ export async function writeScan(db: Sql, record: ScanRecord, hooks: SaveHooks = 
   ))
     ids.set(row.fingerprint, Number(row.id));
   // A finding whose status, severity or suppression changed (or that is new) records the change.
-  await insertMany(
-    db,
+  await db.insert(
     'INSERT INTO finding_changes (finding_id, at_ms, scan_id, status, severity, suppressed)',
-    upserts
-      .filter((o) => {
+    mapEach(
+      filterEach(upserts, (o) => {
         const row = known.get(o.fingerprint);
         return row === undefined || changedState(row, o);
-      })
-      .map((o) => [ids.get(o.fingerprint)!, scan.at, scanId, o.status, o.severity, o.suppressed ? 1 : 0]),
+      }),
+      (o) => [ids.get(o.fingerprint)!, scan.at, scanId, o.status, o.severity, o.suppressed ? 1 : 0],
+    ),
   );
   for (let i = 0; i < seenAgain.length; i += CHUNK) {
     const chunk = seenAgain.slice(i, i + CHUNK);
@@ -505,10 +554,14 @@ export async function writeScan(db: Sql, record: ScanRecord, hooks: SaveHooks = 
     );
   }
   const findingId = (fingerprint: string) => ids.get(fingerprint) ?? known.get(fingerprint)!.id;
-  await insertMany(
-    db,
+  await db.insert(
     'INSERT INTO episodes (finding_id, opened_at, opened_scan_id, severity)',
-    changes.opened.map(({ fingerprint, severity }) => [findingId(fingerprint), scan.at, scanId, severity]),
+    mapEach(changes.opened, ({ fingerprint, severity }) => [
+      findingId(fingerprint),
+      scan.at,
+      scanId,
+      severity,
+    ]),
   );
   // Episodes closed the same way are closed together, a chunk of findings at a time.
   const closedBy = new Map<Resolution, number[]>();

@@ -213,11 +213,14 @@ function sqliteSql(db: Db): Sql {
     },
     // One prepared statement run per row: in SQLite (no round trips) that costs about half of what
     // multi-row statements do, and it needs no statement per chunk size.
-    insert: async <T>(head: string, rows: readonly (readonly SqlValue[])[], tail = '') => {
-      const statement = prepare(rowStatement(head, rows[0]?.length ?? 1, tail));
+    insert: async <T>(head: string, rows: Iterable<readonly SqlValue[]>, tail = '') => {
       const out: T[] = [];
-      if (statement.reader) for (const row of rows) pushAll(out, statement.all(storable(row)) as T[]);
-      else for (const row of rows) statement.run(storable(row));
+      let statement: Database.Statement | undefined;
+      for (const row of rows) {
+        statement ??= prepare(rowStatement(head, row.length, tail));
+        if (statement.reader) pushAll(out, statement.all(storable(row)) as T[]);
+        else statement.run(storable(row));
+      }
       return out;
     },
   };

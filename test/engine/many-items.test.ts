@@ -8,7 +8,7 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { maxOf, minOf, pushAll } from '../../src/model/many.js';
+import { filterEach, mapEach, maxOf, minOf, pushAll } from '../../src/model/many.js';
 
 const MANY = 300_000;
 
@@ -29,6 +29,26 @@ describe('maxOf, minOf and pushAll', () => {
     expect(minOf([])).toBe(Math.min());
     expect(maxOf([1, Number.NaN, 3])).toBeNaN();
     expect(minOf(new Set([2, 1]))).toBe(1);
+  });
+
+  it('mapEach and filterEach make each result only when it is read, in order', () => {
+    const made: number[] = [];
+    const rows = mapEach(
+      filterEach([1, 2, 3, 4, 5], (n) => n % 2 === 1),
+      (n) => {
+        made.push(n);
+        return [n, n * 10];
+      },
+    );
+    expect(made).toEqual([]);
+    const iterator = rows[Symbol.iterator]();
+    expect(iterator.next()).toEqual({ done: false, value: [1, 10] });
+    expect(made).toEqual([1]);
+    expect([...iterator]).toEqual([
+      [3, 30],
+      [5, 50],
+    ]);
+    expect(made).toEqual([1, 3, 5]);
   });
 
   it('are what src uses: no array is spread into Math.max, Math.min, push, unshift, splice or String.fromCharCode', () => {

@@ -107,4 +107,57 @@ describe.each(BACKENDS)('a save of more findings than one statement holds ($name
       await store.close();
     }
   });
+
+  it('knows every saved finding when history holds more than one page of them (10,010)', async () => {
+    const store = await open(await backend.fresh());
+    try {
+      const first = syntheticRecord({ day: 0, groups: 1001, failRate: 1 });
+      expect(first.findings.length).toBe(10_010);
+      expect(await store.save(first)).toEqual({
+        ok: true,
+        value: { scanId: 1, duplicate: false, lifecycleApplied: true, opened: 10_010, closed: 0 },
+      });
+      // The next day (findings are known by id order, a page of 10,000 at a time): the first 5 and
+      // the last 6 fixed, one of the second page not reported (its resource still is) and one
+      // reworded; the rest as they were.
+      const at = first.scan.at + DAY;
+      const iso = new Date(at).toISOString();
+      const missing = first.findings[10_003]!.fingerprint;
+      const next: ScanRecord = {
+        ...first,
+        scan: { ...first.scan, reportId: 'next', startedAt: iso, finishedAt: iso, at },
+        findings: first.findings
+          .map((f, i) =>
+            i < 5 || i >= 10_004
+              ? { ...f, status: 'PASS' as const, message: 'passed' }
+              : i === 10_001
+                ? { ...f, message: 'reworded' }
+                : { ...f },
+          )
+          .filter((f) => f.fingerprint !== missing),
+      };
+      expect(await store.save(next)).toEqual({
+        ok: true,
+        value: { scanId: 2, duplicate: false, lifecycleApplied: true, opened: 0, closed: 12 },
+      });
+      const saved = new Map((await store.load()).findings.map((f) => [f.fingerprint, f]));
+      expect(saved.size).toBe(10_010);
+      const resolutions = new Map<string, number>();
+      for (const [i, f] of first.findings.entries()) {
+        const finding = saved.get(f.fingerprint)!;
+        const resolution = finding.episodes[0]!.resolution ?? 'open';
+        resolutions.set(resolution, (resolutions.get(resolution) ?? 0) + 1);
+        if (i === 10_003) expect(finding.lastSeenAt).toBe(first.scan.at);
+        else expect(finding.lastSeenAt, `finding ${i}`).toBe(at);
+      }
+      expect(Object.fromEntries(resolutions)).toEqual({ fixed: 11, 'not-evaluated': 1, open: 9_998 });
+      expect(saved.get(missing)!.episodes[0]!.resolution).toBe('not-evaluated');
+      expect(saved.get(first.findings[10_001]!.fingerprint)!.message).toBe('reworded');
+      expect(saved.get(first.findings[10_001]!.fingerprint)!.status).toBe('FAIL');
+      expect(saved.get(first.findings[10_009]!.fingerprint)!.status).toBe('PASS');
+      expect(saved.get(first.findings[9_000]!.fingerprint)!.message).toBe(first.findings[9_000]!.message);
+    } finally {
+      await store.close();
+    }
+  });
 });
