@@ -273,29 +273,38 @@ export function scanRecord(report: Report, inventory?: Pick<Inventory, 'accounts
   }
 
   const aliasOf = keyAliases(report);
-  // A resource's findings share one name (the engine shares one reference per resource).
+  // What an observation takes from its resource (scope, name, owner tags), made once per resource:
+  // the engine shares one reference among a resource's findings, and a scan may have a million.
+  interface Place {
+    scope: string;
+    name: string;
+    owned: Tagged;
+  }
   let lastRef: ResourceRef | undefined;
-  let lastName = '';
-  const names = new Map<ResourceRef, string>();
-  const nameOf = (r: ResourceRef): string => {
-    if (r === lastRef) return lastName;
-    let name = names.get(r);
-    if (name === undefined) {
-      name = resourceName(r, aliasOf);
-      names.set(r, name);
+  let lastPlace: Place | undefined;
+  const places = new Map<ResourceRef, Place>();
+  const placeOf = (r: ResourceRef): Place => {
+    if (r === lastRef) return lastPlace!;
+    let place = places.get(r);
+    if (place === undefined) {
+      place = {
+        scope: scopeOf(r.account, r.region),
+        name: resourceName(r, aliasOf),
+        owned: tagsOf.get(r.id) ?? (r.keyArn ? tagsOf.get(r.keyArn) : undefined) ?? NOT_OWNED,
+      };
+      places.set(r, place);
     }
     lastRef = r;
-    lastName = name;
-    return name;
+    lastPlace = place;
+    return place;
   };
   const findings: FindingObservation[] = report.findings.map((f: Finding) => {
-    const r = f.resource;
-    const owned = tagsOf.get(r.id) ?? (r.keyArn ? tagsOf.get(r.keyArn) : undefined) ?? NOT_OWNED;
+    const place = placeOf(f.resource);
     return new (ObservationShape as unknown as ObservationConstructor)(
       f,
-      scopeOf(r.account, r.region),
-      nameOf(r),
-      owned,
+      place.scope,
+      place.name,
+      place.owned,
     );
   });
 
