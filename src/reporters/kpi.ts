@@ -19,8 +19,12 @@ const pctText = (f: ComplianceFigure) =>
   `${f.pct === null ? NONE : `${f.pct}%`} (${f.compliant + f.byException}/${f.total}${f.byException ? `, ${f.byException} by exception` : ''}${f.unknown ? `, ${f.unknown} unknown` : ''})`;
 
 export function renderKpiTable(input: KpiReport, options: { color: boolean; limit: number }): string {
-  // Projects, owners, principals and key names come from tenants: escaped once, here.
-  const report = terminalSafe(input);
+  // Projects, owners, principals and key names come from tenants: escaped once, here. The table
+  // prints no list of open failures (JSON and CSV do; an organisation has hundreds of thousands),
+  // so that list is not copied to be escaped.
+  const report = terminalSafe(
+    input.remediation ? { ...input, remediation: { ...input.remediation, open: [] } } : input,
+  );
   const c = createColors(options.color);
   const limit = options.limit > 0 ? options.limit : Number.POSITIVE_INFINITY;
   const out: string[] = [];

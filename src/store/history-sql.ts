@@ -105,8 +105,23 @@ interface KnownRow extends KnownFinding {
   suppressed: number;
 }
 
-/** Known findings read per statement: a page at a time, never every row of an organisation's history at once. */
-const KNOWN_PAGE = 10_000;
+/**
+ * One string for each distinct text read: a driver returns a fresh string for every value of every
+ * row, and what history reads of an organisation repeats the same few (statuses, Regions, rule ids,
+ * a resource's id for each of its findings) hundreds of thousands of times.
+ */
+function sharedTexts(): <T extends string>(text: T) => T {
+  const shared = new Map<string, string>();
+  return <T extends string>(text: T): T => {
+    const seen = shared.get(text);
+    if (seen !== undefined) return seen as T;
+    shared.set(text, text);
+    return text;
+  };
+}
+
+/** Rows read per statement where a table may hold hundreds of thousands: never every row at once. */
+const PAGE = 10_000;
 
 /**
  * Every finding saved before, keyed by fingerprint, each held compactly: an organisation's history
@@ -116,13 +131,7 @@ const KNOWN_PAGE = 10_000;
  */
 async function readKnown(db: Sql, rids: ReadonlyMap<string, string>): Promise<Map<string, KnownRow>> {
   const known = new Map<string, KnownRow>();
-  const shared = new Map<string, string>();
-  const share = (text: string): string => {
-    const seen = shared.get(text);
-    if (seen !== undefined) return seen;
-    shared.set(text, text);
-    return text;
-  };
+  const share = sharedTexts();
   let after = 0;
   for (;;) {
     const rows = await db.all<{
@@ -137,7 +146,7 @@ async function readKnown(db: Sql, rids: ReadonlyMap<string, string>): Promise<Ma
     }>(
       `SELECT f.id, f.fingerprint, f.rid, f.scope, f.status, f.severity, f.suppressed, e.severity AS open_severity
        FROM findings f LEFT JOIN episodes e ON e.finding_id = f.id AND e.resolved_at IS NULL
-       WHERE f.id > ? ORDER BY f.id LIMIT ${KNOWN_PAGE}`,
+       WHERE f.id > ? ORDER BY f.id LIMIT ${PAGE}`,
       [after],
     );
     for (const row of rows) {
@@ -146,14 +155,14 @@ async function readKnown(db: Sql, rids: ReadonlyMap<string, string>): Promise<Ma
         fingerprint: row.fingerprint,
         rid: rids.get(row.rid) ?? row.rid,
         scope: share(row.scope),
-        status: share(row.status) as Status,
+        status: share(row.status),
         severity: share(row.severity),
         suppressed: Number(row.suppressed),
-        open: row.open_severity ? (share(row.open_severity) as Severity) : undefined,
+        open: row.open_severity ? share(row.open_severity) : undefined,
       };
       known.set(kept.fingerprint, kept);
     }
-    if (rows.length < KNOWN_PAGE) return known;
+    if (rows.length < PAGE) return known;
     after = Number(rows[rows.length - 1]!.id);
   }
 }
@@ -655,31 +664,42 @@ export async function readHistory(db: Sql, window: Window = {}): Promise<History
       count: row.n,
     }));
 
-  // The resources of each scan, newest scan first, read until every scope is covered.
-  const resourcesOf = async (scanId: number) =>
-    (
-      await db.all<{
-        rid: string;
-        type: 'cluster' | 'instance-group';
-        name: string;
-        cluster: string | null;
-        scope: string;
-        body: string;
-      }>(
-        `SELECT r.rid, r.type, r.name, r.cluster, r.scope, st.body
-         FROM observations o JOIN resources r ON r.id = o.resource_id JOIN states st ON st.id = o.state_id
-         WHERE o.scan_id = ? AND r.type IN ('cluster', 'instance-group') ORDER BY r.id`,
-        [scanId],
-      )
-    ).map((row) => ({
+  // The resources of each scan, newest scan first, read until every scope is covered. A scan of an
+  // organisation has a hundred thousand, in a few hundred distinct states: each state is read and
+  // parsed once (`stateOf`), not once per resource.
+  const resourcesOf = async (scanId: number) => {
+    const rows = await db.all<{
+      rid: string;
+      type: 'cluster' | 'instance-group';
+      name: string;
+      cluster: string | null;
+      scope: string;
+      state_id: number;
+    }>(
+      `SELECT r.rid, r.type, r.name, r.cluster, r.scope, o.state_id
+       FROM observations o JOIN resources r ON r.id = o.resource_id
+       WHERE o.scan_id = ? AND r.type IN ('cluster', 'instance-group') ORDER BY r.id`,
+      [scanId],
+    );
+    const unread = [...new Set(rows.map((row) => Number(row.state_id)).filter((id) => !parsed.has(id)))];
+    for (let i = 0; i < unread.length; i += CHUNK) {
+      const chunk = unread.slice(i, i + CHUNK);
+      for (const row of await db.all<{ id: number; body: string }>(
+        `SELECT id, body FROM states WHERE id IN (${chunk.map(() => '?').join(', ')})`,
+        chunk,
+      ))
+        stateOf(Number(row.id), row.body);
+    }
+    return rows.map((row) => ({
       rid: row.rid,
       type: row.type,
       name: row.name,
       ...(row.cluster ? { cluster: row.cluster } : {}),
       scope: row.scope,
       scanId,
-      state: JSON.parse(row.body) as ComplianceState,
+      state: parsed.get(Number(row.state_id))!,
     }));
+  };
   const allScopes = new Set(upToUntil.flatMap((s) => s.scope));
   const newestFirst = [...upToUntil].reverse();
   // pickCurrent stops at the first scans that cover every scope: read only those.
@@ -731,6 +751,7 @@ export async function readHistory(db: Sql, window: Window = {}): Promise<History
     keys.set(row.rid, timeline);
   }
 
+  const share = sharedTexts();
   const episodes = new Map<number, Episode[]>();
   for (const row of await db.all<{
     finding_id: number;
@@ -746,46 +767,62 @@ export async function readHistory(db: Sql, window: Window = {}): Promise<History
     const resolved = row.resolved_at !== null && row.resolved_at <= until;
     list.push({
       openedAt: row.opened_at,
-      severity: row.severity as Severity,
-      ...(resolved ? { resolvedAt: row.resolved_at!, resolution: row.resolution as Resolution } : {}),
+      severity: share(row.severity as Severity),
+      ...(resolved ? { resolvedAt: row.resolved_at!, resolution: share(row.resolution as Resolution) } : {}),
     });
     episodes.set(row.finding_id, list);
   }
-  // Status, severity and suppression as they were at `until`.
-  const asOf = new Map<number, { status: string; severity: string; suppressed: number }>();
+  // Status, severity and suppression as they were at `until`: each finding's last change up to then.
+  const asOf = new Map<number, { status: Status; severity: Severity; suppressed: boolean }>();
   for (const row of await db.all<{
     finding_id: number;
-    status: string;
-    severity: string;
+    status: Status;
+    severity: Severity;
     suppressed: number;
   }>(
     `SELECT finding_id, status, severity, suppressed FROM finding_changes WHERE at_ms <= ?
      ORDER BY finding_id, at_ms, scan_id`,
     [until],
   ))
-    asOf.set(row.finding_id, row);
-  const findings: FindingEntry[] = (
-    await db.all<FindingRow>('SELECT * FROM findings WHERE first_seen_at <= ? ORDER BY id', [until])
-  )
-    .map((latest) => ({ ...latest, ...asOf.get(latest.id) }))
-    .map((row) => ({
-      fingerprint: row.fingerprint,
-      ruleId: row.rule_id,
-      rid: row.rid,
-      resourceType: row.resource_type as FindingEntry['resourceType'],
-      name: row.name,
-      ...(row.account ? { account: row.account } : {}),
-      ...(row.region ? { region: row.region } : {}),
-      ...(row.project ? { project: row.project } : {}),
-      ...(row.owner ? { owner: row.owner } : {}),
-      severity: row.severity as Severity,
-      status: row.status as Status,
+    asOf.set(row.finding_id, {
+      status: share(row.status),
+      severity: share(row.severity),
       suppressed: row.suppressed === 1,
-      message: row.message,
-      firstSeenAt: row.first_seen_at,
-      lastSeenAt: row.last_seen_at,
-      episodes: episodes.get(row.id) ?? [],
-    }));
+    });
+  // A page of findings at a time, each made once with the texts it shares with others shared.
+  const findings: FindingEntry[] = [];
+  for (let after = 0; ; ) {
+    const rows = await db.all<Omit<FindingRow, 'scope'>>(
+      `SELECT id, fingerprint, rule_id, rid, resource_type, name, account, region, project, owner, severity,
+         status, suppressed, message, first_seen_at, last_seen_at
+       FROM findings WHERE first_seen_at <= ? AND id > ? ORDER BY id LIMIT ${PAGE}`,
+      [until, after],
+    );
+    for (const row of rows) {
+      const then = asOf.get(row.id);
+      const entry = {
+        fingerprint: row.fingerprint,
+        ruleId: share(row.rule_id),
+        rid: share(row.rid),
+        resourceType: share(row.resource_type) as FindingEntry['resourceType'],
+        name: share(row.name),
+      } as FindingEntry;
+      if (row.account) entry.account = share(row.account);
+      if (row.region) entry.region = share(row.region);
+      if (row.project) entry.project = share(row.project);
+      if (row.owner) entry.owner = share(row.owner);
+      entry.severity = then?.severity ?? share(row.severity as Severity);
+      entry.status = then?.status ?? share(row.status as Status);
+      entry.suppressed = then ? then.suppressed : row.suppressed === 1;
+      entry.message = row.message;
+      entry.firstSeenAt = row.first_seen_at;
+      entry.lastSeenAt = row.last_seen_at;
+      entry.episodes = episodes.get(row.id) ?? [];
+      findings.push(entry);
+    }
+    if (rows.length < PAGE) break;
+    after = rows[rows.length - 1]!.id;
+  }
 
   const events = (
     await db.all<{

@@ -111,7 +111,17 @@ describe.each(BACKENDS)('a save of more findings than one statement holds ($name
   it('knows every saved finding when history holds more than one page of them (10,010)', async () => {
     const store = await open(await backend.fresh());
     try {
-      const first = syntheticRecord({ day: 0, groups: 1001, failRate: 1 });
+      const generated = syntheticRecord({ day: 0, groups: 1001, failRate: 1 });
+      // Every instance group and cluster in a state of its own: 1,252 distinct states, more than
+      // one statement reads.
+      const first: ScanRecord = {
+        ...generated,
+        resources: generated.resources.map((r, i) =>
+          r.type === 'kms-key' || r.type === 'account'
+            ? r
+            : { ...r, state: { ...r.state, owner: `team-${i}` } },
+        ),
+      };
       expect(first.findings.length).toBe(10_010);
       expect(await store.save(first)).toEqual({
         ok: true,
@@ -140,8 +150,24 @@ describe.each(BACKENDS)('a save of more findings than one statement holds ($name
         ok: true,
         value: { scanId: 2, duplicate: false, lifecycleApplied: true, opened: 0, closed: 12 },
       });
-      const saved = new Map((await store.load()).findings.map((f) => [f.fingerprint, f]));
+      const loaded = await store.load();
+      const saved = new Map(loaded.findings.map((f) => [f.fingerprint, f]));
       expect(saved.size).toBe(10_010);
+      const states = new Map(
+        next.resources.flatMap((r) =>
+          r.type === 'cluster' || r.type === 'instance-group' ? [[r.rid, r.state] as const] : [],
+        ),
+      );
+      expect(states.size).toBe(1_252);
+      expect(loaded.current.length).toBe(1_252);
+      for (const resource of loaded.current)
+        expect(resource.state, resource.rid).toEqual(states.get(resource.rid));
+      // A window after the scans: no tally reads a state, and the current resources still have theirs.
+      const later = await store.load({ since: at + DAY });
+      expect(later.tallies).toEqual([]);
+      expect(later.current.length).toBe(1_252);
+      for (const resource of later.current)
+        expect(resource.state, resource.rid).toEqual(states.get(resource.rid));
       const resolutions = new Map<string, number>();
       for (const [i, f] of first.findings.entries()) {
         const finding = saved.get(f.fingerprint)!;
