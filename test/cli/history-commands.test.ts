@@ -130,6 +130,22 @@ describe('evaluate saves to history; history, kpi and report read it', () => {
     expect(html).toContain('6 scans since');
     expect((html.match(/<circle /g) ?? []).length).toBe(12); // 6 scans x 2 series
     expect(html).toContain('resource deleted (not a remediation)');
+
+    // --limit: how many findings it lists, the most pressing first; not a number is a usage error.
+    const rows = (text: string) => (text.match(/<tr data-severity=/g) ?? []).length;
+    const all = rows(html);
+    expect(all).toBeGreaterThan(2);
+    const limited = join(dir, 'limited.html');
+    expect(
+      (await cli(['report', '--html', limited, '--db', db, '--now', at(20).toISOString(), '--limit', '2']))
+        .code,
+    ).toBe(0);
+    const two = readFileSync(limited, 'utf8');
+    expect(rows(two)).toBe(2);
+    expect(two).toContain(`Listed: the 2 most pressing of ${all} findings`);
+    const bad = await cli(['report', '--html', limited, '--db', db, '--limit', 'some']);
+    expect(bad.code).toBe(2);
+    expect(bad.err.split('\n')[0]).toBe('hyperpod-cmk: --limit: "some" is not a whole number');
   });
 
   it('renders a saved JSON report with report --report, and rejects a file that is not one', async () => {

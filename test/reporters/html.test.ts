@@ -3,7 +3,7 @@ import { DEMO_TIME, demoEstate } from '../../src/demo/estate.js';
 import { render } from '../../src/index.js';
 import { runPipeline } from '../../src/pipeline.js';
 import { dashboardFromReport } from '../../src/reporters/html/data.js';
-import { escapeHtml, renderDashboard } from '../../src/reporters/html/render.js';
+import { DASHBOARD_FINDINGS, escapeHtml, renderDashboard } from '../../src/reporters/html/render.js';
 import { hostileReport } from '../helpers/hostile.js';
 
 describe('HTML dashboard', () => {
@@ -37,6 +37,43 @@ describe('HTML dashboard', () => {
       'multi-tenant-shared/tenant-b-gpu',
     ]);
     expect(html).toContain('shared by 2 groups');
+  });
+
+  it('lists the most pressing findings up to its limit, says how many more there are, and all with 0', () => {
+    const data = dashboardFromReport(demo);
+    const total = data.findings.length;
+    expect(total).toBeGreaterThan(6);
+    const rowsOf = (html: string) =>
+      [...html.matchAll(/<tr data-severity="([a-z]+)" data-status="([A-Za-z]+)"/g)].map(
+        ([, severity, status]) => ({
+          severity,
+          status,
+        }),
+      );
+    const expectedOrder = [...data.findings]
+      .sort(
+        (a, b) =>
+          ['open', 'suppressed', 'resolved'].indexOf(a.state) -
+            ['open', 'suppressed', 'resolved'].indexOf(b.state) ||
+          ['critical', 'high', 'medium', 'low'].indexOf(a.severity) -
+            ['critical', 'high', 'medium', 'low'].indexOf(b.severity),
+      )
+      .map((f) => f.severity);
+
+    const limited = renderDashboard(data, { findings: 5 });
+    expect(rowsOf(limited).map((r) => r.severity)).toEqual(expectedOrder.slice(0, 5));
+    expect(limited).toContain(`<span id="shown">5</span> of 5 shown`);
+    expect(limited).toContain(
+      `Listed: the 5 most pressing of ${total} findings (open first, then by severity).`,
+    );
+
+    for (const html of [renderDashboard(data, { findings: 0 }), renderDashboard(data, { findings: total })]) {
+      expect(rowsOf(html)).toHaveLength(total);
+      expect(html).toContain(`<span id="shown">${total}</span> of ${total} shown`);
+      expect(html).not.toContain('most pressing of');
+    }
+    expect(DASHBOARD_FINDINGS).toBe(5000);
+    expect(rowsOf(renderDashboard(data))).toHaveLength(total);
   });
 
   it('escapes every value that comes from an account', () => {

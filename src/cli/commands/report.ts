@@ -2,8 +2,8 @@ import { computeKpis } from '../../kpi/index.js';
 import { ReportSchema } from '../../model/report.js';
 import { validate } from '../../model/validate.js';
 import { dashboardFromHistory, dashboardFromReport } from '../../reporters/html/data.js';
-import { renderDashboard } from '../../reporters/html/render.js';
-import { absolute, parseNow, readInput } from '../common.js';
+import { DASHBOARD_FINDINGS, renderDashboard } from '../../reporters/html/render.js';
+import { absolute, parseLimit, parseNow, readInput } from '../common.js';
 import { inputError } from '../errors.js';
 import { openForReading, readOptions } from '../history.js';
 import { defineCommand } from '../spec.js';
@@ -32,6 +32,12 @@ export const reportCommand = defineCommand({
     {
       flags: '--cloudtrail-dir <dir>',
       description: 'also count denied calls in exported CloudTrail log files (.json, .json.gz)',
+    },
+    {
+      flags: '--limit <n>',
+      description: 'findings the dashboard lists, the most pressing first (0: all)',
+      default: DASHBOARD_FINDINGS,
+      parse: parseLimit,
     },
   ],
   examples: [
@@ -71,7 +77,7 @@ export const reportCommand = defineCommand({
           hint: 'pass a report written with --format json',
           problems: report.error,
         });
-      html = renderDashboard(dashboardFromReport(report.value));
+      html = renderDashboard(dashboardFromReport(report.value), { findings: flags.limit });
     } else {
       const window = kpiWindow(io, flags);
       const store = await openForReading(io, flags);
@@ -90,7 +96,7 @@ export const reportCommand = defineCommand({
         window,
         ...(extra ? { extraEvents: extra.events, issues: extra.issues } : {}),
       });
-      html = renderDashboard(dashboardFromHistory(history, kpis, window));
+      html = renderDashboard(dashboardFromHistory(history, kpis, window), { findings: flags.limit });
     }
     io.writeFile(absolute(io, flags.html), html);
     io.stderr.write(`hyperpod-cmk: dashboard written to ${flags.html}\n`);

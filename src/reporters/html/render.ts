@@ -303,9 +303,16 @@ function findingRow(f: DashboardFinding): Html {
 </tr>`;
 }
 
-function findingsSection(data: DashboardData): Html {
-  const f = data.findings;
-  const sorted = [...f].sort(
+/**
+ * Findings the dashboard lists unless told otherwise: the most pressing first. An organisation has
+ * hundreds of thousands (1.7 KB of HTML each: at 200,000 a 360 MB page no browser shows usably,
+ * and close to the longest string JavaScript can make); the JSON report and `kpi` have every one.
+ */
+export const DASHBOARD_FINDINGS = 5000;
+
+function findingsSection(data: DashboardData, limit: number): Html {
+  const all = data.findings;
+  const sorted = [...all].sort(
     (a, b) =>
       ['open', 'suppressed', 'resolved'].indexOf(a.state) -
         ['open', 'suppressed', 'resolved'].indexOf(b.state) ||
@@ -313,6 +320,8 @@ function findingsSection(data: DashboardData): Html {
       a.ruleId.localeCompare(b.ruleId) ||
       a.resource.localeCompare(b.resource),
   );
+  if (limit > 0 && sorted.length > limit) sorted.length = limit;
+  const f = sorted;
   const statuses = [...new Set(f.map((x) => (x.state === 'open' ? x.status : x.state)))].sort();
   const uniq = (pick: (x: DashboardFinding) => string) => [...new Set(f.map(pick).filter(Boolean))].sort();
   const filters = html`<div class="filters noprint" role="search">
@@ -330,7 +339,11 @@ function findingsSection(data: DashboardData): Html {
   return html`<section id="findings-section"><h2>Findings</h2>${filters}
 <table id="findings"><thead><tr><th>Severity</th><th>Status</th><th>Rule</th><th>Resource</th><th>What and how to fix</th><th class="num">Age</th></tr></thead><tbody>
 ${body}
-</tbody></table>${data.passed !== undefined ? html`<p class="note">${data.passed} checks passed and are not listed.</p>` : ''}</section>`;
+</tbody></table>${
+    sorted.length < all.length
+      ? html`<p class="note">Listed: the ${sorted.length} most pressing of ${all.length} findings (open first, then by severity). Every one: <code>hyperpod-cmk report --html FILE --limit 0</code>, or the JSON report.</p>`
+      : ''
+  }${data.passed !== undefined ? html`<p class="note">${data.passed} checks passed and are not listed.</p>` : ''}</section>`;
 }
 
 function keyMap(keys: readonly DashboardKey[]): Html {
@@ -385,7 +398,11 @@ function costSection(data: DashboardData): Html {
   return html`<section><h2>KMS cost (estimate)</h2><p class="note">From the KMS price list: $1 per customer managed key-month (+$1 for each of the first two rotations), $0.03 per 10,000 requests after 20,000 free per account and month. Window ${date(c.window.since)} to ${date(c.window.until)}.</p><div class="grid2">${groups('Per project', c.byProject)}${groups('Per owner', c.byOwner)}</div></section>`;
 }
 
-export function renderDashboard(data: DashboardData): string {
+/**
+ * The dashboard as one HTML page. `findings`: how many findings it lists, the most pressing first
+ * (0: all; default `DASHBOARD_FINDINGS`).
+ */
+export function renderDashboard(data: DashboardData, options: { findings?: number } = {}): string {
   const k = data.kpis;
   const subtitle = [
     data.mode === 'history'
@@ -419,7 +436,7 @@ ${notes.length ? html`<section class="noprint"><p class="note">${notes.map((note
 <section><h2>Compliance trend</h2><div class="chart">${trendChart(k.compliance?.trend ?? [])}</div></section>
 <section><h2>Time to remediate</h2><div class="chart">${mttrChart(data)}</div>${ageTable(data)}</section>
 </div>
-${findingsSection(data)}
+${findingsSection(data, options.findings ?? DASHBOARD_FINDINGS)}
 ${keyMap(data.keys)}
 ${attemptsSection(data)}
 ${costSection(data)}
