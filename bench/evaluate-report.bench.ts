@@ -9,7 +9,8 @@
  *
  * Each size is then run twice more saving the scan to a history (as `evaluate` and `scan` do unless
  * `--no-save`): into a new history, and the next day's scan into the same one. The issue's goal for
- * them is the same 1 GiB; their time is printed beside the run without history.
+ * them is the same 1 GiB; their time is printed beside the run without history. Last, that history
+ * of two scans is read back: `kpi` (every KPI, as a table) and `report --html` (the dashboard).
  *
  * Evaluation's own speed is evaluate.bench.ts's figure; this one adds reading and writing.
  */
@@ -36,6 +37,7 @@ const SIZES: { groups: number; keys: number; runs: number; goalSeconds: number; 
 ];
 const NOW = '2026-11-27T00:00:00Z';
 const NEXT_DAY = '2026-11-28T00:00:00Z';
+const THIRD_DAY = '2026-11-29T00:00:00Z';
 
 const cli = fileURLToPath(new URL('../bin/hyperpod-cmk.js', import.meta.url));
 const dir = mkdtempSync(join(tmpdir(), 'hyperpod-cmk-bench-'));
@@ -61,32 +63,34 @@ interface Run {
  */
 function runOnce(snapshot: string, out: string, history?: { db: string; now: string }): Run {
   rmSync(out, { force: true });
+  return runCli([
+    'evaluate',
+    snapshot,
+    '--config',
+    config,
+    '--now',
+    history?.now ?? NOW,
+    '--format',
+    'json',
+    '-o',
+    out,
+    ...(history ? ['--db', history.db] : ['--no-save']),
+    '--quiet',
+  ]);
+}
+
+/** The spawned CLI: its wall time, and its own CPU time and peak RSS (written by the hook as it exits). */
+function runCli(args: string[]): Run {
   const start = performance.now();
-  const child = spawnSync(
-    process.execPath,
-    [
-      '--import',
-      hook,
-      cli,
-      'evaluate',
-      snapshot,
-      '--config',
-      config,
-      '--now',
-      history?.now ?? NOW,
-      '--format',
-      'json',
-      '-o',
-      out,
-      ...(history ? ['--db', history.db] : ['--no-save']),
-      '--quiet',
-    ],
-    { encoding: 'utf8', stdio: ['ignore', 'ignore', 'pipe'], maxBuffer: 1 << 24 },
-  );
+  const child = spawnSync(process.execPath, ['--import', hook, cli, ...args], {
+    encoding: 'utf8',
+    stdio: ['ignore', 'ignore', 'pipe'],
+    maxBuffer: 1 << 24,
+  });
   const seconds = (performance.now() - start) / 1000;
   // 0: all passed; 1: findings at or above --fail-on (the generated estate has failures).
   if (child.status !== 0 && child.status !== 1)
-    throw new Error(`evaluate exited ${child.status}: ${child.stderr}`);
+    throw new Error(`${args[0]} exited ${child.status}: ${child.stderr}`);
   const [maxRssKiB, cpuMicros] = JSON.parse(readFileSync(rssFile, 'utf8')) as [number, number];
   return { seconds, cpuSeconds: cpuMicros / 1e6, peakMiB: maxRssKiB / 1024 };
 }
@@ -151,6 +155,19 @@ try {
           (size.goalMiB ? `  goal < ${size.goalMiB} MiB: ${verdict(run.peakMiB < size.goalMiB)}` : ''),
       );
     line('  history database after two scans', `${(statSync(db).size / 2 ** 20).toFixed(0)} MiB`);
+    // Reading that history back: every KPI (the table), and the HTML dashboard.
+    const dashboard = join(dir, 'dashboard.html');
+    for (const [label, args] of [
+      ['  kpi (every KPI, the table) of that history', ['kpi', '--db', db, '--now', THIRD_DAY]],
+      ['  report --html of that history', ['report', '--html', dashboard, '--db', db, '--now', THIRD_DAY]],
+    ] as const) {
+      const run = runCli([...args]);
+      line(
+        label,
+        `${run.seconds.toFixed(2)} s (CPU ${run.cpuSeconds.toFixed(2)} s), peak ${run.peakMiB.toFixed(0)} MiB`,
+      );
+    }
+    rmSync(dashboard, { force: true });
     rmSync(snapshot, { force: true });
     rmSync(out, { force: true });
     for (const file of [db, `${db}-wal`, `${db}-shm`]) rmSync(file, { force: true });
