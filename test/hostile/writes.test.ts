@@ -171,6 +171,24 @@ describe('symlinks planted in --out', () => {
     expect(readdirSync(outside)).toEqual([]);
   });
 
+  it('plan: a symlinked cluster directory inside --out is refused, and nothing is written where it points', async () => {
+    const root = tmp('hostile-symlink-plan-');
+    const outside = join(root, 'outside');
+    mkdirSync(outside);
+    mkdirSync(join(root, 'out'));
+    // An earlier run's directory for a cluster, replaced by a link (or committed as one to a repository).
+    symlinkSync(outside, join(root, 'out', '111111111111-us-east-1-genai-batch'));
+    const io = memoryIo({ cwd: root });
+    const code = await runCli(['plan', '--demo', '--out', 'out'], io);
+    expect(code).toBe(2);
+    expect(io.err().split('\n')[0]).toMatch(
+      new RegExp(
+        `^hyperpod-cmk: out: cannot write 111111111111-us-east-1-genai-batch/[^ ]+: ${join(root, 'out', '111111111111-us-east-1-genai-batch').replace(/[.*+?^${}()|[\]\\]/g, '\\$&')} is a symlink; refusing to write through it$`,
+      ),
+    );
+    expect(readdirSync(outside)).toEqual([]);
+  });
+
   it('a symlinked file inside --out is replaced by the file, and its target is left alone', async () => {
     const root = tmp('hostile-symlink-file-');
     const victim = join(root, 'victim.txt');
@@ -228,6 +246,11 @@ describe('-o writes whole reports or nothing', () => {
     writeFileAtomic(target, 'new\n');
     expect(readFileSync(target, 'utf8')).toBe('new\n');
     expect(statSync(target).ino).not.toBe(before);
+    expect(statSync(target).mode & 0o777).toBe(0o600);
+    expect(readdirSync(root)).toEqual(['report.txt']);
+    // Not flushed to disk first (a directory of many generated files): replaced the same way.
+    writeFileAtomic(target, 'newer\n', { within: root, durable: false });
+    expect(readFileSync(target, 'utf8')).toBe('newer\n');
     expect(statSync(target).mode & 0o777).toBe(0o600);
     expect(readdirSync(root)).toEqual(['report.txt']);
   });

@@ -1,3 +1,4 @@
+import { join } from 'node:path';
 import { evaluate } from '../../engine/evaluate.js';
 import { applyPlan } from '../../plan/apply.js';
 import { planMigrations } from '../../plan/plan.js';
@@ -80,7 +81,9 @@ export const planCommand = defineCommand({
     const out = absolute(io, flags.out);
     for (const file of renderPlan(planned.value, projected)) {
       try {
-        io.writeFile(`${out}/${file.path}`, file.content);
+        // Paths hold snapshot values (account, Region, cluster and group names): kept inside --out,
+        // never through a symlink planted there (by an earlier run, or in a repository).
+        io.writeFile(join(out, file.path), file.content, { within: out, durable: false });
       } catch (error) {
         throw inputError({
           code: 'output.unwritable',
