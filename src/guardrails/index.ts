@@ -113,11 +113,15 @@ export function generateGuardrails(input: GuardrailsInput): Result<GuardrailsOut
         ];
 
   const files: GeneratedFile[] = [];
+  // A key policy's text is made when read, and not kept: an organisation has a policy per key and
+  // per proposed key (120,000 files, 680 MB of text, at 100,000 instance groups), written one by one.
   for (const policy of plan.policies) {
     files.push({
       path: policy.file,
       kind: 'key-policy',
-      content: renderKeyPolicy(policy.policy),
+      get content() {
+        return renderKeyPolicy(policy.policy);
+      },
       size: { value: policy.bytes, limit: 32_768, unit: 'bytes' },
     });
   }

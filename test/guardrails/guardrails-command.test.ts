@@ -4,7 +4,7 @@
  * they claim when the policy evaluator runs them; bad input is a one-line message and exit 2.
  */
 import { execFileSync } from 'node:child_process';
-import { mkdtempSync, readdirSync, readFileSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parse as parseHcl } from '@cdktf/hcl2json';
@@ -19,9 +19,10 @@ import {
   requestCostUsd,
 } from '../../src/guardrails/kms-cost-model.js';
 import type { PolicyDocument } from '../../src/model/inventory.js';
+import { serializeSnapshot } from '../../src/model/snapshot.js';
 import { requestContext } from '../../src/policy/conditions.js';
 import { evaluatePolicy } from '../../src/policy/evaluate.js';
-import { key, NOW } from '../helpers/inventory.js';
+import { inventory, key, NOW } from '../helpers/inventory.js';
 import { memoryIo } from '../helpers/io.js';
 
 const files = (dir: string) =>
@@ -267,6 +268,53 @@ describe('the SCPs, run through the policy evaluator', () => {
       'identity',
     );
     expect(evaluation.deny).toBe('yes');
+  });
+});
+
+describe('an estate with more files than the table lists', () => {
+  it('lists the first 200, says how many more manifest.json has, and writes every one', async () => {
+    const cwd = mkdtempSync(join(tmpdir(), 'guardrails-many-'));
+    const keys = Array.from({ length: 250 }, (_, i) => key(`k${String(i).padStart(3, '0')}`));
+    writeFileSync(join(cwd, 'estate.json'), serializeSnapshot(inventory({ keys })));
+    writeFileSync(join(cwd, 'c.yaml'), 'keyAdmins: ["arn:aws:iam::111122223333:role/KeyAdmin"]\n');
+    const io = memoryIo({ cwd });
+    const code = await runCli(
+      ['guardrails', '--from', 'estate.json', '--config', 'c.yaml', '--out', 'g', '--now', NOW],
+      io,
+    );
+    expect(io.err()).toBe('');
+    expect(code).toBe(0);
+    const manifest = JSON.parse(readFileSync(join(cwd, 'g', 'manifest.json'), 'utf8')) as {
+      files: { path: string; kind: string }[];
+    };
+    expect(manifest.files.filter((f) => f.kind === 'key-policy')).toHaveLength(250);
+    const onDisk = files(join(cwd, 'g'));
+    // Every file the manifest lists, the manifest itself, the detection Lambda and its package.json.
+    expect(onDisk).toEqual(
+      [
+        ...manifest.files.map((f) => f.path),
+        'manifest.json',
+        'detection/lambda/index.js',
+        'detection/lambda/package.json',
+      ].sort(),
+    );
+    const lines = io.out().split('\n');
+    const rows = lines.slice(
+      1,
+      lines.findIndex((line) => line.startsWith('… and ')),
+    );
+    expect(rows).toHaveLength(200);
+    expect(rows.map((row) => row.split(/\s+/)[0])).toEqual(manifest.files.slice(0, 200).map((f) => f.path));
+    const more = manifest.files.length + 2 - 200;
+    expect(lines).toContain(`… and ${more} more files: g/manifest.json lists every one`);
+    expect(io.out()).toContain(
+      `\n${manifest.files.length + 2} files written to g from the inventory snapshot estate.json: 250 key policies for existing keys, 0 for proposed keys.`,
+    );
+    // Each key policy as the plan made it.
+    const policy = JSON.parse(
+      readFileSync(join(cwd, 'g', manifest.files.find((f) => f.kind === 'key-policy')!.path), 'utf8'),
+    );
+    expect(policy.Version).toBe('2012-10-17');
   });
 });
 

@@ -16,6 +16,8 @@ import { DEMO_CONFIG_URL } from './demo.js';
 export const LAMBDA_BUNDLE_URL = new URL('../../../dist/guardrails-lambda/index.js', import.meta.url);
 
 const REGION = /^[a-z]{2}(-[a-z]+)+-\d$/;
+/** Files the command's table lists; manifest.json lists every file (an organisation has a key policy per key). */
+const LISTED_FILES = 200;
 
 interface InventoryChoice {
   inventory: Inventory;
@@ -224,7 +226,7 @@ export const guardrailsCommand = defineCommand({
     const write = (path: string, text: string) => {
       try {
         // Paths hold snapshot values (account, Region, key id, names): kept inside --out, never through a symlink.
-        io.writeFile(join(out, path), text, { within: out });
+        io.writeFile(join(out, path), text, { within: out, durable: false });
       } catch (error) {
         throw inputError({
           code: 'output.unwritable',
@@ -237,18 +239,27 @@ export const guardrailsCommand = defineCommand({
     write('detection/lambda/index.js', io.readFile(bundlePath));
     write('detection/lambda/package.json', '{ "type": "commonjs" }\n');
 
-    const rows = terminalSafe(generated.value.files).map((file) => [
-      file.path,
-      file.kind,
-      file.size
-        ? `${file.size.value.toLocaleString('en-US')} / ${file.size.limit.toLocaleString('en-US')} ${file.size.unit}`
-        : '',
-    ]);
-    rows.push(['detection/lambda/index.js', 'detection-lambda', '']);
+    // The table lists the first files (README and key policies first); manifest.json lists every one.
+    const files = generated.value.files;
+    const listed = files
+      .slice(0, LISTED_FILES)
+      .map(({ path, kind, size }) => [
+        path,
+        kind,
+        size
+          ? `${size.value.toLocaleString('en-US')} / ${size.limit.toLocaleString('en-US')} ${size.unit}`
+          : '',
+      ]);
+    const rows = terminalSafe(listed);
+    if (files.length <= LISTED_FILES) rows.push(['detection/lambda/index.js', 'detection-lambda', '']);
     io.stdout.write(`${textTable(['FILE', 'KIND', 'SIZE / LIMIT'], rows, [110, 26, 30])}\n`);
+    if (files.length > LISTED_FILES)
+      io.stdout.write(
+        `… and ${files.length + 1 - LISTED_FILES} more files: ${flags.out}/manifest.json lists every one\n`,
+      );
     const { plan } = generated.value;
     io.stdout.write(
-      `\n${rows.length} files written to ${flags.out} from ${choice.label}: ` +
+      `\n${files.length + 1} files written to ${flags.out} from ${choice.label}: ` +
         `${plan.policies.filter((p) => p.kind === 'existing').length} key policies for existing keys, ` +
         `${plan.policies.filter((p) => p.kind === 'proposed').length} for proposed keys. Read ${flags.out}/README.md before deploying.\n`,
     );
