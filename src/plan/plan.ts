@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 /**
  * Migration plans: for each non-compliant cluster, what to do to bring it onto customer managed
  * keys, in order, with the artefacts (keys to create, update-cluster inputs) filled in from the
@@ -295,6 +296,15 @@ export function planMigrations(input: PlanInput): Result<MigrationPlan, PlanProb
       continue;
     }
     plans.push(planCluster(cluster, { keys, aliases, usesOfKey, clusterFindings, failingOf, config }));
+  }
+  // Two clusters whose names are made file-safe alike (`team/a` and `team_a`, or an IaC cluster
+  // named like a deployed one) would share a folder, the second overwriting the first's files:
+  // each later one takes a hash of its id as well.
+  const taken = new Set<string>();
+  for (const plan of plans) {
+    if (taken.has(plan.dir))
+      plan.dir = `${plan.dir}-${createHash('sha256').update(plan.cluster.id).digest('hex').slice(0, 8)}`;
+    taken.add(plan.dir);
   }
   return ok({
     schemaVersion: 1,

@@ -214,6 +214,22 @@ describe('plan: what each situation calls for', () => {
     expect(entry!.groups[0]!.action).toBe('fix-in-place');
   });
 
+  it('two clusters whose names are made file-safe alike get folders of their own', () => {
+    const onDefault = () => [group('g', { volumes: [secondaryVolume(null, null, 200)] })];
+    const inv = inventoryOf({ clusters: [cluster('team/a', onDefault()), cluster('team_a', onDefault())] });
+    const planned = plan(inv, config);
+    const dirs = planned.clusters.map((c) => c.dir);
+    expect(dirs).toHaveLength(2);
+    expect(new Set(dirs).size).toBe(2);
+    expect(dirs[0]).toBe('111122223333-us-east-1-team_a');
+    expect(dirs[1]).toMatch(/^111122223333-us-east-1-team_a-[0-9a-f]{8}$/);
+    const paths = [...renderPlan(planned, new Map())].map((file) => file.path);
+    expect(new Set(paths).size).toBe(paths.length);
+    expect(paths.filter((path) => path.endsWith('/RUNBOOK.md')).sort()).toEqual(
+      dirs.map((d) => `${d}/RUNBOOK.md`).sort(),
+    );
+  });
+
   it('a group on the AWS owned default is replaced by one on a key of its own', () => {
     const inv = inventoryOf({
       clusters: [cluster('c', [group('g', { volumes: [secondaryVolume(null, null, 200)] })])],
