@@ -21,6 +21,16 @@ const json = (value: unknown) => `${JSON.stringify(value, null, 2)}\n`;
 const tagParameter = (name: string) => `Tag${name.replace(/[^A-Za-z0-9]/g, '')}`;
 const tfVariable = (name: string) => `tag_${name.replace(/[^A-Za-z0-9]/g, '_').toLowerCase()}`;
 const fileSafe = (value: string) => value.replace(/[^A-Za-z0-9._-]/g, '_');
+
+/**
+ * A template as CloudFormation reads YAML: every value written out where it stands. A value used
+ * twice (the same statement's actions in two keys' policies) would otherwise become a YAML anchor
+ * and alias, which CloudFormation refuses ("YAML aliases are not allowed in CloudFormation
+ * templates"; it supports YAML 1.1 without aliases or hash merges, see its template-formats
+ * guide), though a linter that resolves them passes the template.
+ */
+const cloudFormationYaml = (template: unknown): string =>
+  stringify(template, { lineWidth: 0, aliasDuplicateObjects: false });
 const usd = (n: number) => `$${n.toFixed(2)}`;
 
 export function cloudFormationKeys(plan: ClusterPlan): string {
@@ -76,7 +86,7 @@ export function cloudFormationKeys(plan: ClusterPlan): string {
     Resources: resources,
     Outputs: outputs,
   };
-  return stringify(template, { lineWidth: 0 });
+  return cloudFormationYaml(template);
 }
 
 export function cloudFormationReplicas(plan: ClusterPlan, region: string): string {
@@ -110,7 +120,7 @@ export function cloudFormationReplicas(plan: ClusterPlan, region: string): strin
       ]),
     ),
   };
-  return stringify(template, { lineWidth: 0 });
+  return cloudFormationYaml(template);
 }
 
 export function terraformKeys(plan: ClusterPlan): string {

@@ -23,6 +23,7 @@ import { serializeSnapshot } from '../../src/model/snapshot.js';
 import { requestContext } from '../../src/policy/conditions.js';
 import { evaluatePolicy } from '../../src/policy/evaluate.js';
 import { inventory, key, NOW } from '../helpers/inventory.js';
+import { filesEndingWith, refusedInTemplates } from '../helpers/cloudformation-yaml.js';
 import { memoryIo } from '../helpers/io.js';
 
 const files = (dir: string) =>
@@ -41,6 +42,12 @@ describe('guardrails --demo', () => {
     written = files(out);
   });
   const read = (path: string) => readFileSync(join(out, path), 'utf8');
+
+  it('writes CloudFormation that CloudFormation reads: no YAML anchor, alias or merge key', () => {
+    const templates = filesEndingWith(out, '.yaml');
+    expect(templates.length).toBeGreaterThanOrEqual(2);
+    expect(refusedInTemplates(out, templates)).toEqual({});
+  });
 
   it('writes every kind of guardrail and a README', () => {
     expect(code).toBe(0);

@@ -28,6 +28,11 @@ import {
   rootVolume,
   secondaryVolume,
 } from '../helpers/inventory.js';
+import {
+  filesEndingWith,
+  refusedInTemplates,
+  yamlRefusedByCloudFormation,
+} from '../helpers/cloudformation-yaml.js';
 import { memoryIo } from '../helpers/io.js';
 
 const now = new Date(DEMO_TIME);
@@ -344,6 +349,13 @@ describe('plan --out: the files, fed back through the tool', () => {
     const io = memoryIo();
     expect(await runCli(['plan', '--demo', '--out', dir], io)).toBe(0);
     expect(io.out()).toContain('genai-batch');
+  });
+
+  it('every CloudFormation template is one CloudFormation reads: no YAML anchor, alias or merge key', () => {
+    const templates = filesEndingWith(dir, '.cfn.yaml');
+    expect(templates.length).toBeGreaterThanOrEqual(10);
+    expect(refusedInTemplates(dir, templates)).toEqual({});
+    expect(yamlRefusedByCloudFormation('a: &x [1]\nb: *x\nc:\n  <<: {d: 1}\n')).toEqual(['&x', '*x', '<<']);
   });
 
   it('each plan folder scanned by `iac`: the replacement groups pass the volume rules on their new keys', async () => {
