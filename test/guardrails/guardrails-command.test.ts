@@ -22,8 +22,8 @@ import type { PolicyDocument } from '../../src/model/inventory.js';
 import { serializeSnapshot } from '../../src/model/snapshot.js';
 import { requestContext } from '../../src/policy/conditions.js';
 import { evaluatePolicy } from '../../src/policy/evaluate.js';
-import { inventory, key, NOW } from '../helpers/inventory.js';
 import { filesEndingWith, refusedInTemplates } from '../helpers/cloudformation-yaml.js';
+import { inventory, key, NOW } from '../helpers/inventory.js';
 import { memoryIo } from '../helpers/io.js';
 
 const files = (dir: string) =>

@@ -18,6 +18,11 @@ import { type PlanFile, renderPlan } from '../../src/plan/render.js';
 import { updateClusterProblems } from '../../src/plan/validate.js';
 import { RULES } from '../../src/rules/registry.js';
 import {
+  filesEndingWith,
+  refusedInTemplates,
+  yamlRefusedByCloudFormation,
+} from '../helpers/cloudformation-yaml.js';
+import {
   ADMIN_ROLE,
   cluster,
   EXEC_ROLE,
@@ -28,11 +33,6 @@ import {
   rootVolume,
   secondaryVolume,
 } from '../helpers/inventory.js';
-import {
-  filesEndingWith,
-  refusedInTemplates,
-  yamlRefusedByCloudFormation,
-} from '../helpers/cloudformation-yaml.js';
 import { memoryIo } from '../helpers/io.js';
 
 const now = new Date(DEMO_TIME);
