@@ -45,7 +45,7 @@ export const collectCommand = defineCommand({
       const groups = inventory.clusters.reduce((n, cluster) => n + cluster.instanceGroups.length, 0);
       io.stderr.write(
         `hyperpod-cmk: ${inventory.accounts.length} accounts, ${inventory.clusters.length} clusters, ${groups} instance groups, ` +
-          `${inventory.keys.length} keys, ${inventory.gaps.length} gaps written to ${flags.output}\n`,
+          `${inventory.keys.length} keys, ${inventory.gaps.length} gaps written to ${escapeControl(flags.output)}\n`,
       );
     } else {
       io.stdout.write(text);

@@ -3,6 +3,7 @@ import { DEMO_TIME, demoEstate } from '../../demo/estate.js';
 import { demoHistory } from '../../demo/history.js';
 import { serializeSnapshot } from '../../model/snapshot.js';
 import { runPipeline } from '../../pipeline.js';
+import { escapeControl } from '../../reporters/escape.js';
 import { dashboardFromScans } from '../../reporters/html/data.js';
 import { renderDashboard } from '../../reporters/html/render.js';
 import {
@@ -64,7 +65,7 @@ export const demoCommand = defineCommand({
     const inventory = demoEstate();
     if (typeof flags.export === 'string') {
       io.writeFile(absolute(io, flags.export), serializeSnapshot(inventory));
-      io.stderr.write(`hyperpod-cmk: demo estate written to ${flags.export}\n`);
+      io.stderr.write(`hyperpod-cmk: demo estate written to ${escapeControl(flags.export)}\n`);
     }
     // The demo brings its own config; a hyperpod-cmk.yaml in the working directory does not apply.
     const config = loadConfig(

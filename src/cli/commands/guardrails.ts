@@ -255,13 +255,13 @@ export const guardrailsCommand = defineCommand({
     io.stdout.write(`${textTable(['FILE', 'KIND', 'SIZE / LIMIT'], rows, [110, 26, 30])}\n`);
     if (files.length > LISTED_FILES)
       io.stdout.write(
-        `… and ${files.length + 1 - LISTED_FILES} more files: ${flags.out}/manifest.json lists every one\n`,
+        `… and ${files.length + 1 - LISTED_FILES} more files: ${escapeControl(outDir)}/manifest.json lists every one\n`,
       );
     const { plan } = generated.value;
     io.stdout.write(
-      `\n${files.length + 1} files written to ${flags.out} from ${choice.label}: ` +
+      `\n${files.length + 1} files written to ${escapeControl(outDir)} from ${escapeControl(choice.label)}: ` +
         `${plan.policies.filter((p) => p.kind === 'existing').length} key policies for existing keys, ` +
-        `${plan.policies.filter((p) => p.kind === 'proposed').length} for proposed keys. Read ${flags.out}/README.md before deploying.\n`,
+        `${plan.policies.filter((p) => p.kind === 'proposed').length} for proposed keys. Read ${escapeControl(outDir)}/README.md before deploying.\n`,
     );
     for (const item of plan.skipped)
       io.stderr.write(`hyperpod-cmk: not covered: ${escapeControl(`${item.what}: ${item.reason}`)}\n`);

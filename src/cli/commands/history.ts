@@ -4,7 +4,7 @@ import { roundIncompleteIssue } from '../../kpi/index.js';
 import { parseSince } from '../../kpi/window.js';
 import { shardLabel } from '../../model/shard.js';
 import { csvCell } from '../../reporters/csv.js';
-import { terminalSafe } from '../../reporters/escape.js';
+import { escapeControl, terminalSafe } from '../../reporters/escape.js';
 import { textTable } from '../../reporters/text-table.js';
 import { absolute, parseLimit, parseNow } from '../common.js';
 import { inputError } from '../errors.js';
@@ -157,7 +157,7 @@ export const historyCommand = defineCommand({
     }
     if (typeof flags.output === 'string') {
       io.writeFile(absolute(io, flags.output), text);
-      io.stderr.write(`hyperpod-cmk: history written to ${flags.output}\n`);
+      io.stderr.write(`hyperpod-cmk: history written to ${escapeControl(flags.output)}\n`);
     } else io.stdout.write(text);
     return 0;
   },

@@ -7,6 +7,7 @@ import type { SourceIssue } from '../../model/finding.js';
 import type { Gap } from '../../model/inventory.js';
 import { pushAll } from '../../model/many.js';
 import { readCloudTrailDir } from '../../parsers/cloudtrail/log-files.js';
+import { escapeControl } from '../../reporters/escape.js';
 import { renderKpiCsv, renderKpiTable } from '../../reporters/kpi.js';
 import { absolute, parseLimit, parseNow } from '../common.js';
 import { inputError } from '../errors.js';
@@ -195,7 +196,7 @@ export const kpiCommand = defineCommand({
             });
     if (output !== undefined) {
       io.writeFile(absolute(io, output), text);
-      io.stderr.write(`hyperpod-cmk: KPIs written to ${output}\n`);
+      io.stderr.write(`hyperpod-cmk: KPIs written to ${escapeControl(output)}\n`);
     } else io.stdout.write(text);
     return report.issues.length || actual.gaps.length ? 3 : 0;
   },

@@ -106,8 +106,8 @@ export const planCommand = defineCommand({
       `${textTable(['CLUSTER', 'ACCOUNT', 'REGION', 'PATH', 'KEYS', 'KMS/MONTH', 'REPLACED', 'AFTER THE PLAN'], rows, [30, 12, 14, 14, 4, 9, 8, 60])}\n`,
     );
     io.stdout.write(
-      `\n${planned.value.clusters.length} plan(s) written to ${flags.out} from ${escapeControl(estate.label)}; ` +
-        `${planned.value.compliant.length} cluster(s) already compliant. Read ${flags.out}/README.md. Nothing was applied.\n`,
+      `\n${planned.value.clusters.length} plan(s) written to ${escapeControl(flags.out)} from ${escapeControl(estate.label)}; ` +
+        `${planned.value.compliant.length} cluster(s) already compliant. Read ${escapeControl(flags.out)}/README.md. Nothing was applied.\n`,
     );
     return 0;
   },
