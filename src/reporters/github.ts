@@ -93,11 +93,44 @@ function issueCommand(issue: SourceIssue, context: PathContext): string {
   );
 }
 
+/**
+ * Annotations GitHub shows per step of each kind (error, warning, notice); it drops the rest in the
+ * order they were written, though they stay in the log (actions/toolkit docs/problem-matchers.md:
+ * 10 of each kind per step, 50 per job).
+ */
+export const SHOWN_PER_KIND = 10;
+
+/**
+ * Where a finding's annotation goes among the others, so that the ones GitHub shows are the ones
+ * that matter most: failures by severity, then what could not be judged, then what is suppressed.
+ */
+function urgency(finding: Finding): number {
+  if (finding.suppressed) return 6;
+  if (finding.status === 'UNKNOWN') return 5;
+  return SEVERITY_ORDER[finding.severity];
+}
+
+const SEVERITY_ORDER: Record<Severity, number> = { critical: 1, high: 2, medium: 3, low: 4 };
+
 export function renderGithub(report: Report, context: PathContext = {}): string {
+  const issues = [...report.issues].sort(
+    (a, b) => Number(a.severity !== 'error') - Number(b.severity !== 'error'),
+  );
+  const findings = report.findings
+    .filter((f) => f.status === 'FAIL' || f.status === 'UNKNOWN')
+    .sort((a, b) => urgency(a) - urgency(b));
   const lines = [
-    ...report.issues.map((issue) => issueCommand(issue, context)),
-    ...report.findings.flatMap((finding) => findingCommand(finding, context) ?? []),
+    ...issues.map((issue) => issueCommand(issue, context)),
+    ...findings.flatMap((finding) => findingCommand(finding, context) ?? []),
   ];
+  const written = { error: 0, warning: 0, notice: 0 };
+  for (const line of lines) written[/^::(error|warning|notice)/.exec(line)![1] as Command]++;
+  if (Object.values(written).some((count) => count > SHOWN_PER_KIND))
+    lines.push(
+      `hyperpod-cmk: GitHub shows ${SHOWN_PER_KIND} annotations of each kind per step: this step wrote ` +
+        `${written.error} errors, ${written.warning} warnings and ${written.notice} notices, the most severe ` +
+        'first; every one is in this log (--format sarif sends them to code scanning)',
+    );
   const s = report.summary;
   lines.push(
     `hyperpod-cmk: ${s.fail} failed, ${s.unknown} unknown, ${s.pass} passed, ${s.suppressed} suppressed` +

@@ -124,4 +124,54 @@ describe('GitHub Actions annotations', () => {
     expect(command.message.startsWith(`${finding.resource.cluster}`)).toBe(true);
     expect(command.message).toContain(evil.replace('\u001b', '\\u001b'));
   });
+
+  it('writes the most severe first, so the 10 of each kind GitHub shows matter most, and says when there are more', () => {
+    const base = canonicalReport();
+    const failure = base.findings.find((f) => f.status === 'FAIL' && !f.suppressed)!;
+    const unknown = base.findings.find((f) => f.status === 'UNKNOWN' && !f.suppressed)!;
+    const at = (i: number) => ({ ...failure.resource, id: `${failure.resource.id}-${i}` });
+    // Written in the worst order: low, then what could not be judged, medium, high, critical last;
+    // annotated failures by severity, then what could not be judged.
+    const findings = [
+      ...Array.from({ length: 3 }, (_, i) => ({ ...failure, severity: 'low' as const, resource: at(i) })),
+      ...Array.from({ length: 4 }, (_, i) => ({ ...unknown, resource: at(10 + i) })),
+      ...Array.from({ length: 2 }, (_, i) => ({
+        ...failure,
+        severity: 'medium' as const,
+        resource: at(20 + i),
+      })),
+      ...Array.from({ length: 5 }, (_, i) => ({
+        ...failure,
+        severity: 'high' as const,
+        resource: at(30 + i),
+      })),
+      ...Array.from({ length: 8 }, (_, i) => ({
+        ...failure,
+        severity: 'critical' as const,
+        resource: at(40 + i),
+      })),
+    ];
+    const lines = renderGithub({ ...base, issues: [], findings })
+      .trimEnd()
+      .split('\n');
+    const titles = lines.slice(0, -2).map((line) => parse(line)!.properties.title);
+    const rule = failure.ruleId;
+    expect(titles).toEqual([
+      ...Array<string>(8).fill(`${rule} (critical)`),
+      ...Array<string>(5).fill(`${rule} (high)`),
+      ...Array<string>(2).fill(`${rule} (medium)`),
+      ...Array<string>(3).fill(`${rule} (low)`),
+      ...Array<string>(4).fill(`${unknown.ruleId} (could not be judged)`),
+    ]);
+    expect(lines.at(-2)).toBe(
+      'hyperpod-cmk: GitHub shows 10 annotations of each kind per step: this step wrote 13 errors, 6 warnings and 3 notices, the most severe first; every one is in this log (--format sarif sends them to code scanning)',
+    );
+    expect(lines.at(-1)).toMatch(/^hyperpod-cmk: \d+ failed/);
+    // Ten of each kind or fewer: no such line.
+    const few = renderGithub({ ...base, issues: [], findings: findings.slice(0, 9) })
+      .trimEnd()
+      .split('\n');
+    expect(few).toHaveLength(10);
+    expect(few.some((line) => line.includes('GitHub shows'))).toBe(false);
+  });
 });
