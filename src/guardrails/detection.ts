@@ -11,8 +11,9 @@
  * CloudFormation takes it from S3 (the README gives the upload step) and Terraform zips the
  * directory itself (hashicorp/archive).
  */
-import { stringify } from 'yaml';
+
 import type { Config, ResolvedConfig } from '../config/schema.js';
+import { cloudFormationYaml } from './cloudformation-yaml.js';
 import { ACCOUNT_RESOURCE_TYPE, CLUSTER_RESOURCE_TYPE } from './config-evaluations.js';
 import { hclList, hclString, hclValue } from './hcl.js';
 
@@ -639,7 +640,7 @@ export function detectionTemplate(options: DetectionOptions, form: DetectionForm
 }
 
 export const yamlText = (template: object, header: string): string =>
-  `${header}\n${stringify(template, { lineWidth: 0, aliasDuplicateObjects: false })}`;
+  `${header}\n${cloudFormationYaml(template)}`;
 
 export function detectionCloudFormation(options: DetectionOptions, form: DetectionForm = 'account'): string {
   return yamlText(

@@ -4,7 +4,7 @@
  * groups), the execution-role policies; at the root a README with the estimate and plan.json.
  * Pure: returns paths and contents.
  */
-import { stringify } from 'yaml';
+import { cloudFormationYaml } from '../guardrails/cloudformation-yaml.js';
 import { hclString, hclValue } from '../guardrails/hcl.js';
 import { escapeControl, markdownText } from '../reporters/escape.js';
 import { lazyArrayInDocument } from '../reporters/json.js';
@@ -22,15 +22,6 @@ const tagParameter = (name: string) => `Tag${name.replace(/[^A-Za-z0-9]/g, '')}`
 const tfVariable = (name: string) => `tag_${name.replace(/[^A-Za-z0-9]/g, '_').toLowerCase()}`;
 const fileSafe = (value: string) => value.replace(/[^A-Za-z0-9._-]/g, '_');
 
-/**
- * A template as CloudFormation reads YAML: every value written out where it stands. A value used
- * twice (the same statement's actions in two keys' policies) would otherwise become a YAML anchor
- * and alias, which CloudFormation refuses ("YAML aliases are not allowed in CloudFormation
- * templates"; it supports YAML 1.1 without aliases or hash merges, see its template-formats
- * guide), though a linter that resolves them passes the template.
- */
-const cloudFormationYaml = (template: unknown): string =>
-  stringify(template, { lineWidth: 0, aliasDuplicateObjects: false });
 const usd = (n: number) => `$${n.toFixed(2)}`;
 
 export function cloudFormationKeys(plan: ClusterPlan): string {

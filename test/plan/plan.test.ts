@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { UpdateClusterCommandInput } from '@aws-sdk/client-sagemaker';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { parse } from 'yaml';
+import { parse, parseDocument } from 'yaml';
 import { runCli } from '../../src/cli/main.js';
 import { parseConfig } from '../../src/config/load.js';
 import { type ResolvedConfig, resolveConfig } from '../../src/config/schema.js';
@@ -217,6 +217,41 @@ describe('plan: what each situation calls for', () => {
       `aws kms enable-key --key-id ${k.arn} --region us-east-1`,
     ]);
     expect(entry!.groups[0]!.action).toBe('fix-in-place');
+  });
+
+  it('a tag value YAML 1.1 reads as something else (on, 12:30, 2026-01-01) stays the string CloudFormation is given', () => {
+    const inv = inventoryOf({
+      clusters: [
+        cluster('c', [group('g', { volumes: [secondaryVolume(null, null, 200)] })], {
+          tags: { owner: 'on', project: '12:30' },
+        }),
+      ],
+    });
+    const planned = plan(inv, config);
+    const template = [...renderPlan(planned, new Map())].find((file) =>
+      file.path.endsWith('/keys.cfn.yaml'),
+    )!;
+    // CloudFormation parses YAML 1.1: read it that way.
+    const parsed = parseDocument(String(template.content), { version: '1.1' }).toJS() as {
+      AWSTemplateFormatVersion: unknown;
+      Resources: Record<
+        string,
+        {
+          Type: string;
+          Properties: { Tags?: { Key: string; Value: unknown }[]; KeyPolicy?: { Version: unknown } };
+        }
+      >;
+    };
+    expect(parsed.AWSTemplateFormatVersion).toBe('2010-09-09');
+    const keys = Object.values(parsed.Resources).filter((r) => r.Type === 'AWS::KMS::Key');
+    expect(keys).toHaveLength(1);
+    expect(keys[0]!.Properties.KeyPolicy!.Version).toBe('2012-10-17');
+    expect(keys[0]!.Properties.Tags).toEqual(
+      expect.arrayContaining([
+        { Key: 'owner', Value: 'on' },
+        { Key: 'project', Value: '12:30' },
+      ]),
+    );
   });
 
   it('two clusters whose names are made file-safe alike get folders of their own', () => {
