@@ -6,7 +6,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import { evaluate, INTRINSICS, type IntrinsicScope } from '../../src/parsers/cloudformation/intrinsics.js';
-import { loadYaml } from '../../src/parsers/common/source-tree.js';
+import { loadYaml, plainOf } from '../../src/parsers/common/source-tree.js';
 import { Sym, Unknown, type Val } from '../../src/parsers/common/value.js';
 
 /** Env = prod; condition IsProd = true; any other name UNKNOWN; GetAtt of anything symbolic. */
@@ -110,5 +110,27 @@ describe('what the table does not evaluate, or cannot know, is UNKNOWN', () => {
 
   it('a pseudo parameter the scan was not told is symbolic', () => {
     expect(run('!Ref AWS::AccountId')).toEqual({ sym: ACCOUNT_PLACEHOLDER });
+  });
+});
+
+describe('YAML as CloudFormation reads it (YAML 1.1)', () => {
+  it('a plain yes, no, on or off is a boolean, as CloudFormation reads it; quoted, or y and n, it is text', () => {
+    expect(
+      plainOf(
+        loadYaml(
+          'EnableKeyRotation: yes\nMultiRegion: Off\nEnabled: ON\nPending: no\nquoted: "yes"\nsingle: \'off\'\nshort: y\nword: yesterday\nplain: true\n',
+        ),
+      ),
+    ).toEqual({
+      EnableKeyRotation: true,
+      MultiRegion: false,
+      Enabled: true,
+      Pending: false,
+      quoted: 'yes',
+      single: 'off',
+      short: 'y',
+      word: 'yesterday',
+      plain: true,
+    });
   });
 });

@@ -75,11 +75,22 @@ const SHORT_TAGS: Record<string, string> = {
  * The short-form tags, declared so the parser keeps them on the nodes without a warning per tag
  * (a warning costs an Error with its stack trace: most of the parse time of a large template).
  */
-const CUSTOM_TAGS = Object.keys(SHORT_TAGS).flatMap((tag) => [
-  { tag, identify: (): boolean => false, resolve: (value: string) => value },
-  { tag, collection: 'seq' as const, identify: (): boolean => false, resolve: (value: unknown) => value },
-  { tag, collection: 'map' as const, identify: (): boolean => false, resolve: (value: unknown) => value },
-]);
+const CUSTOM_TAGS = [
+  ...Object.keys(SHORT_TAGS).flatMap((tag) => [
+    { tag, identify: (): boolean => false, resolve: (value: string) => value },
+    { tag, collection: 'seq' as const, identify: (): boolean => false, resolve: (value: unknown) => value },
+    { tag, collection: 'map' as const, identify: (): boolean => false, resolve: (value: unknown) => value },
+  ]),
+  // CloudFormation reads YAML 1.1, where a plain yes, no, on or off is a boolean too
+  // (`EnableKeyRotation: yes` turns rotation on); YAML 1.2 reads them as text. Quoted, they stay text.
+  {
+    tag: 'tag:yaml.org,2002:bool',
+    default: true,
+    test: /^(?:yes|Yes|YES|no|No|NO|on|On|ON|off|Off|OFF)$/,
+    identify: (): boolean => false,
+    resolve: (value: string): boolean => /^(?:yes|on)$/i.test(value),
+  },
+];
 
 const mapNode = (line: number): SMap => ({ kind: 'map', entries: new Map(), keyLines: new Map(), line });
 
