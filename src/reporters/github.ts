@@ -55,6 +55,12 @@ function place(location: Location | undefined, context: PathContext) {
   return { file, line: location.line, col: location.line ? location.column : undefined };
 }
 
+/** The kind of annotation a finding is written as (FAIL and UNKNOWN only; suppressed ones are notices). */
+function levelOf(finding: Finding): Command {
+  if (finding.suppressed) return 'notice';
+  return finding.status === 'FAIL' ? LEVEL[finding.severity] : 'warning';
+}
+
 function findingCommand(finding: Finding, context: PathContext): string | undefined {
   const r = finding.resource;
   const subject = r.instanceGroup ? `${r.cluster}/${r.instanceGroup}` : (r.cluster ?? r.id);
@@ -65,20 +71,20 @@ function findingCommand(finding: Finding, context: PathContext): string | undefi
     if (finding.status !== 'FAIL' && finding.status !== 'UNKNOWN') return undefined;
     const until = finding.suppressed.expires ? ` until ${finding.suppressed.expires}` : '';
     return command(
-      'notice',
+      levelOf(finding),
       { ...at, title: `${finding.ruleId} (suppressed)` },
       `${subject}: ${finding.message}\nSuppressed${until}: ${finding.suppressed.reason}${outside}`,
     );
   }
   if (finding.status === 'FAIL')
     return command(
-      LEVEL[finding.severity],
+      levelOf(finding),
       { ...at, title: `${finding.ruleId} (${finding.severity})` },
       `${subject}: ${finding.message}\nRemediation: ${finding.remediation}${outside}`,
     );
   if (finding.status === 'UNKNOWN')
     return command(
-      'warning',
+      levelOf(finding),
       { ...at, title: `${finding.ruleId} (could not be judged)` },
       `${subject}: ${finding.message}\n${finding.remediation}${outside}`,
     );
@@ -124,7 +130,8 @@ export function renderGithub(report: Report, context: PathContext = {}): string 
     ...findings.flatMap((finding) => findingCommand(finding, context) ?? []),
   ];
   const written = { error: 0, warning: 0, notice: 0 };
-  for (const line of lines) written[/^::(error|warning|notice)/.exec(line)![1] as Command]++;
+  for (const issue of issues) written[issue.severity === 'error' ? 'error' : 'warning']++;
+  for (const finding of findings) written[levelOf(finding)]++;
   if (Object.values(written).some((count) => count > SHOWN_PER_KIND))
     lines.push(
       `hyperpod-cmk: GitHub shows ${SHOWN_PER_KIND} annotations of each kind per step: this step wrote ` +

@@ -241,6 +241,8 @@ export const guardrailsCommand = defineCommand({
 
     // The table lists the first files (README and key policies first); manifest.json lists every one.
     const files = generated.value.files;
+    // The generated files and the detection Lambda (its package.json is not counted).
+    const written = files.length + 1;
     const listed = files
       .slice(0, LISTED_FILES)
       .map(({ path, kind, size }) => [
@@ -255,11 +257,11 @@ export const guardrailsCommand = defineCommand({
     io.stdout.write(`${textTable(['FILE', 'KIND', 'SIZE / LIMIT'], rows, [110, 26, 30])}\n`);
     if (files.length > LISTED_FILES)
       io.stdout.write(
-        `… and ${files.length + 1 - LISTED_FILES} more files: ${escapeControl(outDir)}/manifest.json lists every one\n`,
+        `… and ${written - LISTED_FILES} more files: ${escapeControl(outDir)}/manifest.json lists every one\n`,
       );
     const { plan } = generated.value;
     io.stdout.write(
-      `\n${files.length + 1} files written to ${escapeControl(outDir)} from ${escapeControl(choice.label)}: ` +
+      `\n${written} files written to ${escapeControl(outDir)} from ${escapeControl(choice.label)}: ` +
         `${plan.policies.filter((p) => p.kind === 'existing').length} key policies for existing keys, ` +
         `${plan.policies.filter((p) => p.kind === 'proposed').length} for proposed keys. Read ${escapeControl(outDir)}/README.md before deploying.\n`,
     );
