@@ -13,7 +13,7 @@ import type { Rule, Verdict } from '../rules/define-rule.js';
 import { RULES } from '../rules/registry.js';
 import { type ComplianceReport, rollUpCompliance } from './compliance.js';
 import type { InlineSuppression } from './inline-suppressions.js';
-import { lazyFinding, type RuleRun } from './lazy-finding.js';
+import { lazyFinding, type RuleRun, ruleRun } from './lazy-finding.js';
 import { unknownRemediation } from './missing-data.js';
 
 export interface EvaluateOptions {
@@ -135,7 +135,7 @@ export function evaluate(inventory: Inventory, options: EvaluateOptions = {}): E
   };
   for (const rule of rules) {
     const severity = configuredSeverity(rule, config);
-    const run: RuleRun = { rule, fingerprintId: options.fingerprintId };
+    const run = ruleRun(rule, options.fingerprintId);
     // Each verdict becomes a finding as the rule yields it, so that verdicts die young instead of
     // a whole rule's worth being held (and copied by the garbage collector) first. A rule that
     // throws part-way has its findings taken back: it stands as one UNKNOWN, as if it had judged nothing.

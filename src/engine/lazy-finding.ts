@@ -32,35 +32,69 @@ export interface RuleRun {
   readonly rule: Rule;
   /** The resource id a fingerprint is computed from (see `EvaluateOptions.fingerprintId`). */
   readonly fingerprintId: ((resourceId: string) => string) | undefined;
+  /** The run's messages, by message id (see `messageSource`). */
+  readonly messages: Map<string, MessageSource>;
+}
+
+export function ruleRun(rule: Rule, fingerprintId: ((resourceId: string) => string) | undefined): RuleRun {
+  return { rule, fingerprintId, messages: new Map() };
+}
+
+/**
+ * A rule run's message: one per run and message id, shared by every finding that says it, so that
+ * a finding keeps one reference for both (and the template is looked up once).
+ */
+interface MessageSource {
+  readonly run: RuleRun;
+  readonly messageId: string;
+  readonly template: string | undefined;
+}
+
+function messageSource(run: RuleRun, messageId: string): MessageSource {
+  let source = run.messages.get(messageId);
+  if (!source) {
+    const messages = run.rule.meta.messages;
+    const template =
+      messageId === 'ruleError'
+        ? RULE_ERROR_TEMPLATE
+        : Object.hasOwn(messages, messageId) && typeof messages[messageId] === 'string'
+          ? messages[messageId]
+          : undefined;
+    source = Object.freeze({ run, messageId, template });
+    run.messages.set(messageId, source);
+  }
+  return source;
+}
+
+/** A fingerprint assigned to a finding, told apart from the resource id it takes the place of. */
+class AssignedFingerprint {
+  constructor(readonly value: string) {}
 }
 
 /**
  * What a finding's message and fingerprint are made from, as the rule gave them (the finding's
  * own fields may be overwritten before the strings are made), or the strings assigned to it.
- * Five fields on every finding, so kept few: the rule and fingerprint id ride together, and a
- * message assigned to the finding takes the place of the data it would be made from.
+ * Three fields on every finding (close to a million of them), so kept few: the rule run and
+ * message id ride together, a message assigned takes the place of the data it would be made
+ * from, and a fingerprint assigned that of the resource id.
  */
 class Deferred extends Stamped {
-  #run: RuleRun;
+  #source: MessageSource;
   /** The message parameters, or the message if one was assigned. */
   #text: Readonly<Record<string, string | number>> | string | undefined;
-  #messageId: string;
-  #resourceId: string;
-  /** A fingerprint assigned to the finding (none is kept when made). */
-  #fingerprint: string | undefined = undefined;
+  /** The resource id the fingerprint is made from, or the fingerprint if one was assigned. */
+  #key: string | AssignedFingerprint;
 
   constructor(
     finding: Finding,
-    run: RuleRun,
+    source: MessageSource,
     data: Readonly<Record<string, string | number>> | undefined,
-    messageId: string,
     resourceId: string,
   ) {
     super(finding);
-    this.#run = run;
+    this.#source = source;
     this.#text = data;
-    this.#messageId = messageId;
-    this.#resourceId = resourceId;
+    this.#key = resourceId;
   }
 
   /**
@@ -72,9 +106,7 @@ class Deferred extends Stamped {
     const deferred = finding as Deferred;
     const text = deferred.#text;
     if (typeof text === 'string') return text;
-    const messageId = deferred.#messageId;
-    const template =
-      messageId === 'ruleError' ? RULE_ERROR_TEMPLATE : deferred.#run.rule.meta.messages[messageId];
+    const { template, messageId } = deferred.#source;
     return template === undefined ? `${messageId} (no message template)` : formatMessage(template, text);
   }
 
@@ -85,13 +117,14 @@ class Deferred extends Stamped {
   /** Made on each read and not kept, as the message is (reading it takes one SHA-256 of a short text). */
   static fingerprint(finding: object): string {
     const deferred = finding as Deferred;
-    if (deferred.#fingerprint !== undefined) return deferred.#fingerprint;
-    const { rule, fingerprintId } = deferred.#run;
-    return fingerprint(rule.meta.id, fingerprintId?.(deferred.#resourceId) ?? deferred.#resourceId);
+    const key = deferred.#key;
+    if (key instanceof AssignedFingerprint) return key.value;
+    const { rule, fingerprintId } = deferred.#source.run;
+    return fingerprint(rule.meta.id, fingerprintId?.(key) ?? key);
   }
 
   static setFingerprint(finding: object, value: string): void {
-    (finding as Deferred).#fingerprint = value;
+    (finding as Deferred).#key = new AssignedFingerprint(value);
   }
 }
 
@@ -153,6 +186,6 @@ export function lazyFinding(
   // Frozen: the message is made from it later, so a rule that changed it after yielding would
   // change a finding already made (in strict code, the change throws and the rule stands UNKNOWN).
   const frozen = data === undefined ? undefined : Object.freeze(data);
-  new Deferred(finding, run, frozen, messageId, resource.id);
+  new Deferred(finding, messageSource(run, messageId), frozen, resource.id);
   return finding;
 }

@@ -79,6 +79,7 @@ const NOTHING_FOUND: Found = Object.freeze({
 function gapsAbout(resource: ResourceRef, index: InventoryIndex): readonly Gap[] {
   // Asked for every UNKNOWN finding (hundreds of thousands in a large estate), nearly all about
   // resources with no gaps: no sets, and no array at all when there are none.
+  if (!index.hasResourceGaps) return NOTHING_FOUND.gaps;
   const own = index.gapsFor(resource.id);
   const key = resource.keyArn;
   const ofKey = key && key !== resource.id ? index.gapsFor(key) : NOTHING_FOUND.gaps;

@@ -23,6 +23,8 @@ export interface KeyUse {
 
 export interface InventoryIndex {
   readonly groupCount: number;
+  /** Whether any gap is about one resource: when none is, `gapsFor` answers none for every resource. */
+  readonly hasResourceGaps: boolean;
   /** The key a volume's reference resolved to, when it is in the inventory. */
   keyOfVolume(volume: EbsVolume): Key | undefined;
   key(arn: string): Key | undefined;
@@ -139,6 +141,7 @@ export function indexInventory(inventory: Inventory): InventoryIndex {
 
   return {
     groupCount,
+    hasResourceGaps: gapsByResource.size > 0,
     keyOfVolume: (volume) =>
       volume.resolution?.status === 'resolved' ? keys.get(volume.resolution.keyArn) : undefined,
     key: (arn) => keys.get(arn),

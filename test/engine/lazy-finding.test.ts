@@ -97,6 +97,26 @@ describe('findings made by the engine', () => {
     expect(structuredClone(failed)).toStrictEqual(plain);
   });
 
+  it('say a message id the rule has no template for, even one named like a property every object has', () => {
+    const ids = ['missing', 'toString', 'constructor', '__proto__', 'hasOwnProperty'];
+    const { findings } = evaluate(compliantEstate(), {
+      rules: [
+        stubRule(
+          'kms-key-untemplated',
+          ids.map((messageId, i) => ({ resource: i % 2 ? K2 : K1, status: 'FAIL', messageId })),
+        ),
+      ],
+      now,
+    });
+    expect(findings.map((finding) => finding.message)).toEqual(
+      ids.map((messageId) => `${messageId} (no message template)`),
+    );
+    // Findings of one rule and message share what the message is made from; each keeps its own resource.
+    expect(findings.map((finding) => finding.fingerprint)).toEqual(
+      ids.map((_, i) => fingerprint('kms-key-untemplated', i % 2 ? K2.id : K1.id)),
+    );
+  });
+
   it('take a message or fingerprint written over them', () => {
     const [finding] = evaluate(compliantEstate(), {
       rules: [stubRule('kms-key-set', [fail(K1)])],
@@ -109,5 +129,8 @@ describe('findings made by the engine', () => {
       message: 'rewritten',
       fingerprint: 'f'.repeat(32),
     });
+    finding.fingerprint = 'e'.repeat(32);
+    expect(finding.fingerprint).toBe('e'.repeat(32));
+    expect(finding.message).toBe('rewritten');
   });
 });
