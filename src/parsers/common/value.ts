@@ -129,23 +129,55 @@ export function toPlain(value: Val): unknown {
 export const isAbsent = (value: Val | undefined): value is undefined | null | NoValue =>
   value === undefined || value === null || value === NO_VALUE;
 
-/** A boolean as templates write it: true, "true", "True". */
+/**
+ * A value a property cannot take, as unknown: the service refuses it or converts it in ways the
+ * source does not show, so what the deployed resource would have cannot be told. Never the
+ * property's default, which would pass or fail a check on a value nobody wrote. A reference to a
+ * resource is known once deployed.
+ */
+function notA(kind: string, value: Val): Unknown {
+  if (value instanceof Sym) return new Unknown(clip(value.text), 'a reference known only once deployed');
+  const written = typeof value === 'string' ? value : JSON.stringify(toPlainShallow(value));
+  return new Unknown(clip(written ?? String(value)), `not ${kind}, so what would be deployed cannot be told`);
+}
+
+/** A value as JSON for a message, its nested symbols and unknowns as their text. */
+function toPlainShallow(value: Val): unknown {
+  if (value instanceof Sym) return value.text;
+  if (value instanceof Unknown) return value.expression;
+  if (value === NO_VALUE) return null;
+  if (Array.isArray(value)) return value.slice(0, 8).map(toPlainShallow);
+  if (isObject(value))
+    return Object.fromEntries(
+      Object.keys(value)
+        .slice(0, 8)
+        .map((k) => [k, toPlainShallow(value[k]!)]),
+    );
+  return value;
+}
+
+/**
+ * A boolean as templates write it: true, "true", "True" (YAML 1.1's yes/no/on/off are booleans
+ * once loaded, see source-tree.ts). Absent: undefined. Anything else: an Unknown (see `notA`).
+ */
 export function asBoolean(value: Val | undefined): boolean | Unknown | undefined {
   if (value instanceof Unknown) return value;
   if (typeof value === 'boolean') return value;
+  if (isAbsent(value)) return undefined;
   if (typeof value === 'string') {
     if (/^true$/i.test(value)) return true;
     if (/^false$/i.test(value)) return false;
   }
-  return undefined;
+  return notA('a boolean (true or false)', value);
 }
 
-/** A number as templates write it: 30, "30". */
+/** A number as templates write it: 30, "30". Absent: undefined. Anything else: an Unknown (see `notA`). */
 export function asNumber(value: Val | undefined): number | Unknown | undefined {
   if (value instanceof Unknown) return value;
   if (typeof value === 'number') return value;
+  if (isAbsent(value)) return undefined;
   if (typeof value === 'string' && /^-?\d+(\.\d+)?$/.test(value.trim())) return Number(value);
-  return undefined;
+  return notA('a number', value);
 }
 
 /** A string parsed as JSON, or undefined when it is not JSON. */

@@ -1,0 +1,178 @@
+/**
+ * A property written with a value of the wrong type (EnableKeyRotation: maybe, RootVolume: 3) is
+ * what the source cannot tell, so the checks that read it are UNKNOWN, saying the value and why:
+ * never the property's default, which would FAIL a key for not rotating, or PASS a key as enabled,
+ * on a value nobody wrote.
+ */
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterEach, describe, expect, it } from 'vitest';
+import type { Finding } from '../../src/model/finding.js';
+import { scanIac } from '../../src/parsers/iac.js';
+import { runPipeline } from '../../src/pipeline.js';
+
+const NOW = new Date('2026-11-27T12:00:00Z');
+const dirs: string[] = [];
+afterEach(() => {
+  for (const dir of dirs.splice(0)) rmSync(dir, { recursive: true, force: true });
+});
+
+async function scanText(file: string, text: string) {
+  const dir = mkdtempSync(join(tmpdir(), 'hpcmk-types-'));
+  dirs.push(dir);
+  writeFileSync(join(dir, file), text);
+  const result = await scanIac({ paths: [file], cwd: dir, generatedAt: NOW.toISOString() });
+  if (!result.ok) throw new Error(`${result.error.input}: ${result.error.message}`);
+  const { report } = runPipeline(result.value.inventory, { now: NOW, issues: result.value.issues });
+  return report;
+}
+
+const only = (findings: readonly Finding[], ruleId: string): Finding => {
+  const found = findings.filter((finding) => finding.ruleId === ruleId);
+  expect(found).toHaveLength(1);
+  return found[0]!;
+};
+
+function template(key: string, volume: string, keyAttributes = ''): string {
+  return `AWSTemplateFormatVersion: '2010-09-09'
+Resources:
+  WorkersKey:
+    Type: AWS::KMS::Key${keyAttributes}
+    Properties:
+${key
+  .split('\n')
+  .map((line) => `      ${line}`)
+  .join('\n')}
+  Cluster:
+    Type: AWS::SageMaker::Cluster
+    Properties:
+      ClusterName: typed
+      NodeProvisioningMode: Continuous
+      Orchestrator:
+        Eks:
+          ClusterArn: arn:aws:eks:us-east-1:111122223333:cluster/ml
+      InstanceGroups:
+        - InstanceGroupName: workers
+          InstanceType: ml.g5.8xlarge
+          InstanceCount: 1
+          ExecutionRole: arn:aws:iam::111122223333:role/hyperpod-workers
+          LifeCycleConfig:
+            SourceS3Uri: s3://hyperpod-lifecycle-111122223333
+            OnCreate: on_create.sh
+          InstanceStorageConfigs:
+            - EbsVolumeConfig:
+${volume
+  .split('\n')
+  .map((line) => `                ${line}`)
+  .join('\n')}
+`;
+}
+
+const ROOT = 'RootVolume: true\nVolumeKmsKeyId: !GetAtt WorkersKey.Arn';
+
+describe('a property with a value of the wrong type', () => {
+  it('EnableKeyRotation: maybe is UNKNOWN, not a key that does not rotate', async () => {
+    const report = await scanText('t.yaml', template('EnableKeyRotation: maybe', ROOT));
+    expect(only(report.findings, 'kms-key-rotation-enabled')).toMatchObject({
+      status: 'UNKNOWN',
+      messageId: 'unresolved',
+      message:
+        'EnableKeyRotation cannot be known from the source: maybe (not a boolean (true or false), so what would be deployed cannot be told)',
+    });
+    // The written forms stay what they were: quoted "true" rotates, yes is YAML 1.1's true.
+    for (const written of ['"true"', 'yes', 'True']) {
+      const ok = await scanText('t.yaml', template(`EnableKeyRotation: ${written}`, ROOT));
+      expect(only(ok.findings, 'kms-key-rotation-enabled').status).toBe('PASS');
+    }
+    const off = await scanText('t.yaml', template('EnableKeyRotation: "false"', ROOT));
+    expect(only(off.findings, 'kms-key-rotation-enabled').status).toBe('FAIL');
+  });
+
+  it('Enabled: 2 is UNKNOWN, not an enabled key', async () => {
+    const report = await scanText('t.yaml', template('EnableKeyRotation: true\nEnabled: 2', ROOT));
+    expect(only(report.findings, 'kms-key-enabled')).toMatchObject({ status: 'UNKNOWN' });
+    expect(only(report.findings, 'kms-key-enabled').message).toContain(
+      '2 (not a boolean (true or false), so what would be deployed cannot be told)',
+    );
+    const absent = await scanText('t.yaml', template('EnableKeyRotation: true', ROOT));
+    expect(only(absent.findings, 'kms-key-enabled').status).toBe('PASS');
+  });
+
+  it('a list where a boolean goes is UNKNOWN, shown as JSON', async () => {
+    const report = await scanText('t.yaml', template('EnableKeyRotation: [true]', ROOT));
+    expect(only(report.findings, 'kms-key-rotation-enabled')).toMatchObject({
+      status: 'UNKNOWN',
+      message: expect.stringContaining(': [true] (not a boolean'),
+    });
+  });
+
+  it('RootVolume: maybe leaves the volumes unknown, not a secondary volume', async () => {
+    const report = await scanText(
+      't.yaml',
+      template('EnableKeyRotation: true', 'RootVolume: maybe\nVolumeKmsKeyId: !GetAtt WorkersKey.Arn'),
+    );
+    expect(only(report.findings, 'hyperpod-root-volume-cmk')).toMatchObject({
+      status: 'UNKNOWN',
+      messageId: 'unresolved',
+    });
+    expect(only(report.findings, 'hyperpod-root-volume-cmk').message).toContain('maybe (not a boolean');
+  });
+
+  it('PendingWindowInDays: thirty is UNKNOWN, not the default window', async () => {
+    const retained = '\n    DeletionPolicy: Retain\n    UpdateReplacePolicy: Retain';
+    const report = await scanText(
+      't.yaml',
+      template('EnableKeyRotation: true\nPendingWindowInDays: thirty', ROOT, retained),
+    );
+    const deletion = only(report.findings, 'kms-key-deletion-protection');
+    expect(deletion.status).toBe('UNKNOWN');
+    expect(deletion.message).toBe(
+      'the deletion window cannot be known from the source: thirty (not a number, so what would be deployed cannot be told)',
+    );
+    const written = await scanText(
+      't.yaml',
+      template('EnableKeyRotation: true\nPendingWindowInDays: "30"', ROOT, retained),
+    );
+    expect(only(written.findings, 'kms-key-deletion-protection').status).toBe('PASS');
+  });
+
+  it('Terraform: enable_key_rotation = "maybe" is UNKNOWN; "true" rotates', async () => {
+    const tf = (rotation: string) => `resource "aws_kms_key" "workers" {
+  enable_key_rotation = ${rotation}
+}
+
+resource "awscc_sagemaker_cluster" "this" {
+  cluster_name           = "typed"
+  node_provisioning_mode = "Continuous"
+  orchestrator = {
+    eks = { cluster_arn = "arn:aws:eks:us-east-1:111122223333:cluster/ml" }
+  }
+  instance_groups = [
+    {
+      instance_group_name = "workers"
+      instance_type       = "ml.g5.8xlarge"
+      instance_count      = 1
+      execution_role      = "arn:aws:iam::111122223333:role/hyperpod-workers"
+      life_cycle_config   = { source_s3_uri = "s3://hyperpod-lifecycle-111122223333", on_create = "on_create.sh" }
+      instance_storage_configs = [
+        { ebs_volume_config = { root_volume = true, volume_kms_key_id = aws_kms_key.workers.arn } },
+      ]
+    }
+  ]
+}
+`;
+    const report = await scanText('main.tf', tf('"maybe"'));
+    expect(only(report.findings, 'kms-key-rotation-enabled')).toMatchObject({
+      status: 'UNKNOWN',
+      message: expect.stringContaining(': maybe (not a boolean (true or false)'),
+    });
+    const quoted = await scanText('main.tf', tf('"true"'));
+    expect(only(quoted.findings, 'kms-key-rotation-enabled').status).toBe('PASS');
+    const unset = await scanText('main.tf', tf('null'));
+    expect(only(unset.findings, 'kms-key-rotation-enabled')).toMatchObject({
+      status: 'FAIL',
+      messageId: 'disabled',
+    });
+  });
+});
