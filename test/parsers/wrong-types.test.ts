@@ -137,6 +137,47 @@ describe('a property with a value of the wrong type', () => {
     expect(only(written.findings, 'kms-key-deletion-protection').status).toBe('PASS');
   });
 
+  it('NodeProvisioningMode: continuous (not the one value the API takes) is UNKNOWN, not the legacy mode', async () => {
+    const text = template('EnableKeyRotation: true', ROOT).replace(
+      'NodeProvisioningMode: Continuous',
+      'NodeProvisioningMode: continuous',
+    );
+    const report = await scanText('t.yaml', text);
+    expect(only(report.findings, 'hyperpod-cmk-provisioning-mode').status).toBe('UNKNOWN');
+    expect(only(report.findings, 'hyperpod-root-volume-cmk')).toMatchObject({
+      status: 'UNKNOWN',
+      messageId: 'modeUnknown',
+    });
+    expect(only(report.findings, 'hyperpod-root-volume-cmk').message).toContain(
+      'continuous (not a provisioning mode: Continuous is the only value CreateCluster takes)',
+    );
+    // Absent is the legacy mode, where the key is ignored.
+    const legacy = await scanText(
+      't.yaml',
+      template('EnableKeyRotation: true', ROOT).replace('      NodeProvisioningMode: Continuous\n', ''),
+    );
+    expect(only(legacy.findings, 'hyperpod-root-volume-cmk')).toMatchObject({
+      status: 'FAIL',
+      messageId: 'keyIgnored',
+    });
+  });
+
+  it('KeySpec: [SYMMETRIC_DEFAULT] is UNKNOWN, not the default spec', async () => {
+    const report = await scanText(
+      't.yaml',
+      template('EnableKeyRotation: true\nKeySpec: [SYMMETRIC_DEFAULT]', ROOT),
+    );
+    expect(only(report.findings, 'kms-key-spec-ebs-compatible').status).toBe('UNKNOWN');
+    expect(only(report.findings, 'kms-key-spec-ebs-compatible').message).toContain(
+      '["SYMMETRIC_DEFAULT"] (not a text, so what would be deployed cannot be told)',
+    );
+    const written = await scanText(
+      't.yaml',
+      template('EnableKeyRotation: true\nKeySpec: SYMMETRIC_DEFAULT', ROOT),
+    );
+    expect(only(written.findings, 'kms-key-spec-ebs-compatible').status).toBe('PASS');
+  });
+
   it('Terraform: enable_key_rotation = "maybe" is UNKNOWN; "true" rotates', async () => {
     const tf = (rotation: string) => `resource "aws_kms_key" "workers" {
   enable_key_rotation = ${rotation}

@@ -19,6 +19,8 @@ import type {
 import {
   asBoolean,
   asNumber,
+  asText,
+  clip,
   isAbsent,
   isObject,
   locate,
@@ -153,9 +155,20 @@ function orchestratorOf(value: Val | undefined): Cluster['orchestrator'] {
   return 'none';
 }
 
+/**
+ * Continuous is the only value CreateCluster takes (absent: the legacy mode). Any other value
+ * written (continuous, Continous) would be refused on deploy: what the cluster would run in
+ * cannot be told from the source, which is UNKNOWN, not the legacy mode's FAIL.
+ */
 function provisioningModeOf(value: Val | undefined): Cluster['nodeProvisioningMode'] {
-  if (value instanceof Unknown) return unresolvedOf(value);
-  return textOf(value ?? null) === 'Continuous' ? 'Continuous' : null;
+  const text = asText(value);
+  if (text instanceof Unknown) return unresolvedOf(text);
+  if (text === undefined) return null;
+  if (text === 'Continuous') return 'Continuous';
+  return {
+    unresolved: clip(text),
+    reason: 'not a provisioning mode: Continuous is the only value CreateCluster takes',
+  };
 }
 
 /** Tags as a `[{Key, Value}]` list (CloudFormation, API, awscc) or a `{ key: value }` map. */

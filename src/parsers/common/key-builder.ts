@@ -17,6 +17,7 @@ import { tagsOf } from './cluster-builder.js';
 import {
   asBoolean,
   asNumber,
+  asText,
   findUnknown,
   isAbsent,
   isObject,
@@ -90,8 +91,9 @@ export function policyOf(value: Val, expression: string): PolicyDocument | Unres
 }
 
 const maybeString = (value: Val | undefined, fallback: string): string | Unresolved => {
-  if (value instanceof Unknown) return value.toUnresolved();
-  return textOf(value ?? null) ?? fallback;
+  const text = asText(value);
+  if (text instanceof Unknown) return text.toUnresolved();
+  return text ?? fallback;
 };
 
 const maybeBoolean = (value: Val | undefined, fallback: boolean): boolean | Unresolved => {

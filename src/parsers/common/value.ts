@@ -180,6 +180,16 @@ export function asNumber(value: Val | undefined): number | Unknown | undefined {
   return notA('a number', value);
 }
 
+/**
+ * A text as templates write it (a number or boolean reads as its text, a reference as written).
+ * Absent: undefined. A list or a map: an Unknown (see `notA`).
+ */
+export function asText(value: Val | undefined): string | Unknown | undefined {
+  if (value instanceof Unknown) return value;
+  if (isAbsent(value)) return undefined;
+  return textOf(value) ?? notA('a text', value);
+}
+
 /** A string parsed as JSON, or undefined when it is not JSON. */
 export function safeJson(text: string): unknown {
   try {
