@@ -13,6 +13,7 @@ import { type HistoryStore, isUrlTarget } from '../store/store.js';
 import { absolute } from './common.js';
 import { formatInputError, inputError } from './errors.js';
 import type { Io } from './io.js';
+import { collectGarbage, LARGE_REPORT_FINDINGS } from './memory.js';
 import { defineOptions, type OptionsOf } from './spec.js';
 
 const DB_DESCRIPTION = `history database: a SQLite file, or a postgres://USER@HOST/DATABASE URL (default: $${DB_ENV}, else a file in the per-user data directory)`;
@@ -97,6 +98,8 @@ export async function saveToHistory(
   }
   const store = opened.value;
   try {
+    // What writing the report let go of is collected before the save makes its own (see memory.ts).
+    if (report.findings.length >= LARGE_REPORT_FINDINGS) collectGarbage();
     const saved = await store.save(scanRecord(report, inventory));
     if (!saved.ok) {
       io.stderr.write(formatInputError(saved.error));

@@ -25,7 +25,7 @@ import type {
   ScanRecord,
 } from '../history/types.js';
 import type { Severity, Status } from '../model/finding.js';
-import { filterEach, mapEach, maxOf, pushAll } from '../model/many.js';
+import { filterEach, mapEach, maxOf } from '../model/many.js';
 import type { SaveHooks, SaveResult, Window } from './save-types.js';
 
 export type SqlValue = string | number | null;
@@ -35,13 +35,19 @@ export interface Sql {
   all<T>(sql: string, params?: readonly SqlValue[]): Promise<T[]>;
   run(sql: string, params?: readonly SqlValue[]): Promise<void>;
   /**
-   * Inserts rows (`head VALUES (...) tail`), returning what a `RETURNING` in `tail` returns, in no
-   * particular order. Rows must not repeat a conflict key and all have the first row's width. Each
-   * backend inserts its fastest way (an organisation's first scan writes hundreds of thousands of
-   * rows): see `insertInStatements`. Rows are taken from `rows` as they are written, so a generator
-   * makes each row (and its message text) only when it is written, never all of them at once.
+   * Inserts rows (`head VALUES (...) tail`), handing what a `RETURNING` in `tail` returns to
+   * `returned` as it comes, in no particular order. Rows must not repeat a conflict key and all
+   * have the first row's width. Each backend inserts its fastest way (an organisation's first scan
+   * writes hundreds of thousands of rows): see `insertInStatements`. Rows are taken from `rows` as
+   * they are written, so a generator makes each row (and its message text) only when it is
+   * written, and what comes back is never gathered: neither side is ever held whole.
    */
-  insert<T>(head: string, rows: Iterable<readonly SqlValue[]>, tail?: string): Promise<T[]>;
+  insert<T>(
+    head: string,
+    rows: Iterable<readonly SqlValue[]>,
+    tail?: string,
+    returned?: (row: T) => void,
+  ): Promise<void>;
 }
 
 /**
@@ -59,21 +65,22 @@ const first = async <T>(rows: Promise<T[]>): Promise<T | undefined> => (await ro
 
 /**
  * Inserts rows in multi-row statements of at most ~4000 values (`head VALUES (...), (...) tail`),
- * returning what `tail` returns: one round trip for many rows, the way for a server (PostgreSQL).
+ * handing what `tail` returns to `returned`: one round trip for many rows, the way for a server
+ * (PostgreSQL).
  */
 export async function insertInStatements<T>(
   db: Pick<Sql, 'all' | 'run'>,
   head: string,
   rows: Iterable<readonly SqlValue[]>,
   tail = '',
-): Promise<T[]> {
-  const out: T[] = [];
+  returned?: (row: T) => void,
+): Promise<void> {
   let per = 0;
   let tuple = '';
   let chunk: (readonly SqlValue[])[] = [];
   const flush = async () => {
     const sql = `${head} VALUES ${chunk.map(() => tuple).join(', ')} ${tail}`;
-    if (tail.includes('RETURNING')) pushAll(out, await db.all<T>(sql, chunk.flat()));
+    if (returned) for (const row of await db.all<T>(sql, chunk.flat())) returned(row);
     else await db.run(sql, chunk.flat());
     chunk = [];
   };
@@ -86,7 +93,6 @@ export async function insertInStatements<T>(
     if (chunk.length === per) await flush();
   }
   if (chunk.length > 0) await flush();
-  return out;
 }
 
 /** The statement that inserts one row: `head VALUES (?, ...) tail`. */
@@ -379,46 +385,48 @@ export async function writeScan(db: Sql, record: ScanRecord, hooks: SaveHooks = 
         region,
         resource.scope,
       ]);
-  for (const row of await db.insert<{
-    id: number;
-    rid: string;
-    name: string;
-    cluster: string | null;
-    scope: string;
-  }>(
+  await db.insert<{ id: number; rid: string; name: string; cluster: string | null; scope: string }>(
     'INSERT INTO resources (rid, type, name, cluster, account, region, scope)',
-    [...added.values()],
+    added.values(),
     'RETURNING id, rid, name, cluster, scope',
-  ))
-    knownResources.set(row.rid, row);
+    (row) => knownResources.set(row.rid, row),
+  );
+  added.clear();
 
-  // Each distinct state once: known ones in a few reads, new ones in a few writes.
-  const stateOf = new Map<string, { type: string; body: string }>();
-  const hashes = described.map(({ resource }) => {
-    if (resource.type === 'account') return '';
-    const body = JSON.stringify(resource.state);
-    const hash = createHash('sha256').update(`${resource.type}\u0000${body}`).digest('hex');
-    if (!stateOf.has(hash)) stateOf.set(hash, { type: resource.type, body });
-    return hash;
-  });
+  // Each distinct state once: known ones in a few reads, new ones in a few writes, a chunk of
+  // resources at a time, so that only a chunk's state texts are held (an organisation's are
+  // hundreds of MiB of JSON); the hashes are kept to find each resource's state id.
+  const hashes: string[] = [];
   const stateIds = new Map<string, number>();
-  const wanted = [...stateOf.keys()];
-  for (let i = 0; i < wanted.length; i += CHUNK) {
-    const chunk = wanted.slice(i, i + CHUNK);
+  for (let i = 0; i < described.length; i += CHUNK) {
+    const fresh = new Map<string, { type: string; body: string }>();
+    for (const { resource } of described.slice(i, i + CHUNK)) {
+      if (resource.type === 'account') {
+        hashes.push('');
+        continue;
+      }
+      const body = JSON.stringify(resource.state);
+      const hash = createHash('sha256').update(`${resource.type}\u0000${body}`).digest('hex');
+      hashes.push(hash);
+      if (!stateIds.has(hash) && !fresh.has(hash)) fresh.set(hash, { type: resource.type, body });
+    }
+    if (fresh.size === 0) continue;
+    const asked = [...fresh.keys()];
     for (const row of await db.all<{ id: number; hash: string }>(
-      `SELECT id, hash FROM states WHERE hash IN (${chunk.map(() => '?').join(', ')})`,
-      chunk,
+      `SELECT id, hash FROM states WHERE hash IN (${asked.map(() => '?').join(', ')})`,
+      asked,
     ))
       stateIds.set(row.hash, row.id);
+    await db.insert<{ id: number; hash: string }>(
+      'INSERT INTO states (type, hash, body)',
+      mapEach(
+        filterEach(fresh, ([hash]) => !stateIds.has(hash)),
+        ([hash, { type, body }]) => [type, hash, body],
+      ),
+      'RETURNING id, hash',
+      (row) => stateIds.set(row.hash, row.id),
+    );
   }
-  for (const row of await db.insert<{ id: number; hash: string }>(
-    'INSERT INTO states (type, hash, body)',
-    wanted
-      .filter((hash) => !stateIds.has(hash))
-      .map((hash) => [stateOf.get(hash)!.type, hash, stateOf.get(hash)!.body]),
-    'RETURNING id, hash',
-  ))
-    stateIds.set(row.hash, row.id);
 
   const observations = new Map<number, number>();
   const keySpans = new Map<string, [number, number]>();
@@ -514,7 +522,7 @@ export async function writeScan(db: Sql, record: ScanRecord, hooks: SaveHooks = 
   }
   await sortAlike();
   const ids = new Map<string, number>();
-  for (const row of await db.insert<{ id: number; fingerprint: string }>(
+  await db.insert<{ id: number; fingerprint: string }>(
     `INSERT INTO findings (fingerprint, rule_id, rid, resource_type, name, account, region, project, owner, scope,
        severity, status, suppressed, message, first_seen_at, last_seen_at, first_scan_id, last_scan_id)`,
     mapEach(upserts, (o) => [
@@ -542,8 +550,8 @@ export async function writeScan(db: Sql, record: ScanRecord, hooks: SaveHooks = 
        suppressed = excluded.suppressed, message = excluded.message, last_seen_at = excluded.last_seen_at,
        last_scan_id = excluded.last_scan_id
      RETURNING id, fingerprint`,
-  ))
-    ids.set(row.fingerprint, Number(row.id));
+    (row) => ids.set(row.fingerprint, Number(row.id)),
+  );
   // A finding whose status, severity or suppression changed (or that is new) records the change.
   await db.insert(
     'INSERT INTO finding_changes (finding_id, at_ms, scan_id, status, severity, suppressed)',

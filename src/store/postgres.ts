@@ -102,8 +102,8 @@ function pgSql(client: pg.Client): Sql {
     run: async (sql: string, params: readonly SqlValue[] = []) => {
       await client.query(numbered(sql), storable(params));
     },
-    insert(head, rows, tail) {
-      return insertInStatements(this, head, rows, tail);
+    insert(head, rows, tail, returned) {
+      return insertInStatements(this, head, rows, tail, returned);
     },
   };
 }

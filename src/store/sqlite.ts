@@ -11,7 +11,6 @@ import Database from 'better-sqlite3';
 import { ensureDirectory } from '../files/directories.js';
 import type { HistoryData, ScanEntry, ScanRecord } from '../history/types.js';
 import { type InputError, InputRejected } from '../model/input-error.js';
-import { pushAll } from '../model/many.js';
 import { err, ok, type Result } from '../model/result.js';
 import {
   HISTORY_TABLES,
@@ -213,15 +212,20 @@ function sqliteSql(db: Db): Sql {
     },
     // One prepared statement run per row: in SQLite (no round trips) that costs about half of what
     // multi-row statements do, and it needs no statement per chunk size.
-    insert: async <T>(head: string, rows: Iterable<readonly SqlValue[]>, tail = '') => {
-      const out: T[] = [];
+    insert: async <T>(
+      head: string,
+      rows: Iterable<readonly SqlValue[]>,
+      tail = '',
+      returned?: (row: T) => void,
+    ) => {
       let statement: Database.Statement | undefined;
       for (const row of rows) {
         statement ??= prepare(rowStatement(head, row.length, tail));
-        if (statement.reader) pushAll(out, statement.all(storable(row)) as T[]);
-        else statement.run(storable(row));
+        if (statement.reader) {
+          const answer = statement.all(storable(row)) as T[];
+          if (returned) for (const one of answer) returned(one);
+        } else statement.run(storable(row));
       }
-      return out;
     },
   };
 }

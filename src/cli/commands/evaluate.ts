@@ -13,6 +13,7 @@ import {
 import { inputError } from '../errors.js';
 import { saveOptions, saveToHistory } from '../history.js';
 import type { Io } from '../io.js';
+import { collectGarbage, LARGE_SNAPSHOT_CHARS } from '../memory.js';
 import { defineCommand } from '../spec.js';
 
 export const evaluateCommand = defineCommand({
@@ -39,9 +40,15 @@ export const evaluateCommand = defineCommand({
  * does not need.
  */
 function evaluateSnapshot(io: Io, file: string, options: ReportOptions) {
-  // The text is read, parsed and let go inside parseSnapshot.
-  const parsed = parseSnapshot(() => readInput(io, file, 'inventory snapshot'), file);
+  // The text is read, parsed and let go inside parseSnapshot; a large one is collected at once.
+  let chars = 0;
+  const parsed = parseSnapshot(() => {
+    const text = readInput(io, file, 'inventory snapshot');
+    chars = text.length;
+    return text;
+  }, file);
   if (!parsed.ok) throw inputError(parsed.error);
+  if (chars >= LARGE_SNAPSHOT_CHARS) collectGarbage();
   const config = loadConfig(io, options);
   const gating = gatingOptions(io, options);
   const now = options.now ?? io.now();
