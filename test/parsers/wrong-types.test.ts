@@ -4,9 +4,10 @@
  * never the property's default, which would FAIL a key for not rotating, or PASS a key as enabled,
  * on a value nobody wrote.
  */
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { Finding } from '../../src/model/finding.js';
 import { scanIac } from '../../src/parsers/iac.js';
@@ -34,39 +35,26 @@ const only = (findings: readonly Finding[], ruleId: string): Finding => {
   return found[0]!;
 };
 
+const FIXTURES = fileURLToPath(new URL('../fixtures/iac/', import.meta.url));
+/** The weak-key fixture (a key and a cluster whose root volume uses it), with other key properties and volume. */
+const WEAK_KEY_YAML = readFileSync(join(FIXTURES, 'cloudformation-yaml/weak-key.yaml'), 'utf8');
+const WEAK_KEY_TF = readFileSync(join(FIXTURES, 'terraform/weak-key/main.tf'), 'utf8');
+
+const indent = (text: string, by: string) =>
+  text
+    .split('\n')
+    .map((line) => by + line)
+    .join('\n');
+
 function template(key: string, volume: string, keyAttributes = ''): string {
-  return `AWSTemplateFormatVersion: '2010-09-09'
-Resources:
-  WorkersKey:
-    Type: AWS::KMS::Key${keyAttributes}
-    Properties:
-${key
-  .split('\n')
-  .map((line) => `      ${line}`)
-  .join('\n')}
-  Cluster:
-    Type: AWS::SageMaker::Cluster
-    Properties:
-      ClusterName: typed
-      NodeProvisioningMode: Continuous
-      Orchestrator:
-        Eks:
-          ClusterArn: arn:aws:eks:us-east-1:111122223333:cluster/ml
-      InstanceGroups:
-        - InstanceGroupName: workers
-          InstanceType: ml.g5.8xlarge
-          InstanceCount: 1
-          ExecutionRole: arn:aws:iam::111122223333:role/hyperpod-workers
-          LifeCycleConfig:
-            SourceS3Uri: s3://hyperpod-lifecycle-111122223333
-            OnCreate: on_create.sh
-          InstanceStorageConfigs:
-            - EbsVolumeConfig:
-${volume
-  .split('\n')
-  .map((line) => `                ${line}`)
-  .join('\n')}
-`;
+  const replaced = WEAK_KEY_YAML.replace('      PendingWindowInDays: 7', indent(key, '      '))
+    .replace(
+      '                RootVolume: true\n                VolumeKmsKeyId: !GetAtt WorkersKey.Arn',
+      indent(volume, '                '),
+    )
+    .replace('    Type: AWS::KMS::Key\n', `    Type: AWS::KMS::Key${keyAttributes}\n`);
+  expect(replaced).not.toContain('PendingWindowInDays: 7');
+  return replaced;
 }
 
 const ROOT = 'RootVolume: true\nVolumeKmsKeyId: !GetAtt WorkersKey.Arn';
@@ -179,30 +167,8 @@ describe('a property with a value of the wrong type', () => {
   });
 
   it('Terraform: enable_key_rotation = "maybe" is UNKNOWN; "true" rotates', async () => {
-    const tf = (rotation: string) => `resource "aws_kms_key" "workers" {
-  enable_key_rotation = ${rotation}
-}
-
-resource "awscc_sagemaker_cluster" "this" {
-  cluster_name           = "typed"
-  node_provisioning_mode = "Continuous"
-  orchestrator = {
-    eks = { cluster_arn = "arn:aws:eks:us-east-1:111122223333:cluster/ml" }
-  }
-  instance_groups = [
-    {
-      instance_group_name = "workers"
-      instance_type       = "ml.g5.8xlarge"
-      instance_count      = 1
-      execution_role      = "arn:aws:iam::111122223333:role/hyperpod-workers"
-      life_cycle_config   = { source_s3_uri = "s3://hyperpod-lifecycle-111122223333", on_create = "on_create.sh" }
-      instance_storage_configs = [
-        { ebs_volume_config = { root_volume = true, volume_kms_key_id = aws_kms_key.workers.arn } },
-      ]
-    }
-  ]
-}
-`;
+    const tf = (rotation: string) =>
+      WEAK_KEY_TF.replace('deletion_window_in_days = 7', `enable_key_rotation = ${rotation}`);
     const report = await scanText('main.tf', tf('"maybe"'));
     expect(only(report.findings, 'kms-key-rotation-enabled')).toMatchObject({
       status: 'UNKNOWN',
