@@ -107,6 +107,48 @@ describe('a property with a value of the wrong type', () => {
     expect(only(report.findings, 'hyperpod-root-volume-cmk').message).toContain('maybe (not a boolean');
   });
 
+  it('VolumeKmsKeyId: [ARN] is UNKNOWN, not a volume on the AWS owned key', async () => {
+    const arn = 'arn:aws:kms:us-east-1:111122223333:key/00000000-0000-4000-8000-000000000001';
+    const report = await scanText(
+      't.yaml',
+      template('EnableKeyRotation: true', `RootVolume: true\nVolumeKmsKeyId: [${arn}]`),
+    );
+    expect(only(report.findings, 'hyperpod-root-volume-cmk')).toMatchObject({
+      status: 'UNKNOWN',
+      messageId: 'unresolved',
+    });
+    expect(only(report.findings, 'hyperpod-root-volume-cmk').message).toContain(
+      `["${arn}"] (not a text, so what would be deployed cannot be told)`,
+    );
+    const none = await scanText('t.yaml', template('EnableKeyRotation: true', 'RootVolume: true'));
+    expect(only(none.findings, 'hyperpod-root-volume-cmk')).toMatchObject({
+      status: 'FAIL',
+      messageId: 'awsOwned',
+    });
+  });
+
+  it('a tag value that is a list leaves the tags unknown, not a tag with an empty value', async () => {
+    const report = await scanText(
+      't.yaml',
+      template('EnableKeyRotation: true\nTags:\n  - Key: owner\n    Value: [ml]', ROOT),
+    );
+    expect(only(report.findings, 'kms-key-required-tags')).toMatchObject({
+      status: 'UNKNOWN',
+      message: expect.stringContaining('["ml"] (not a text'),
+    });
+    const written = await scanText(
+      't.yaml',
+      template(
+        'EnableKeyRotation: true\nTags:\n  - Key: owner\n    Value: ml\n  - Key: project\n    Value: llm',
+        ROOT,
+      ),
+    );
+    expect(only(written.findings, 'kms-key-required-tags')).toMatchObject({
+      status: 'PASS',
+      messageId: 'tagged',
+    });
+  });
+
   it('PendingWindowInDays: thirty is UNKNOWN, not the default window', async () => {
     const retained = '\n    DeletionPolicy: Retain\n    UpdateReplacePolicy: Retain';
     const report = await scanText(

@@ -177,11 +177,13 @@ export function tagsOf(value: Val | undefined): Tags | Unresolved | undefined {
   if (isAbsent(value)) return {};
   if (value instanceof Unknown) return unresolvedOf(value);
   const tags: Tags = {};
+  // A key or value that is a list or a map is no tag anyone can tell (see asText): the tags are unknown.
   const put = (key: Val | undefined, tagValue: Val | undefined): Unresolved | undefined => {
-    if (key instanceof Unknown) return unresolvedOf(key);
-    if (tagValue instanceof Unknown) return unresolvedOf(tagValue);
-    const k = textOf(key ?? null);
-    if (k !== undefined) tags[k] = textOf(tagValue ?? null) ?? '';
+    const k = asText(key);
+    if (k instanceof Unknown) return unresolvedOf(k);
+    const v = asText(tagValue);
+    if (v instanceof Unknown) return unresolvedOf(v);
+    if (k !== undefined) tags[k] = v ?? '';
     return undefined;
   };
   if (Array.isArray(value)) {
@@ -302,8 +304,9 @@ export interface KeyDirectory {
  * resource or alias name), an AWS managed key, or a key defined elsewhere.
  */
 export function resolveKeyReference(value: Val, directory: KeyDirectory): VolumeKey {
-  if (value instanceof Unknown) return { kmsKeyId: value.toUnresolved() };
-  const text = textOf(value);
+  // A list or a map where a key goes (see asText) names no key anyone can tell: not the AWS owned key.
+  const text = asText(value);
+  if (text instanceof Unknown) return { kmsKeyId: text.toUnresolved() };
   if (text === undefined) return { kmsKeyId: null };
   const resolved = (keyArn: string): VolumeKey => ({
     kmsKeyId: text,
