@@ -26,7 +26,7 @@ async function scanText(file: string, text: string) {
   const result = await scanIac({ paths: [file], cwd: dir, generatedAt: NOW.toISOString() });
   if (!result.ok) throw new Error(`${result.error.input}: ${result.error.message}`);
   const { report } = runPipeline(result.value.inventory, { now: NOW, issues: result.value.issues });
-  return report;
+  return Object.assign(report, { inventory: result.value.inventory });
 }
 
 const only = (findings: readonly Finding[], ruleId: string): Finding => {
@@ -146,6 +146,64 @@ describe('a property with a value of the wrong type', () => {
     expect(only(written.findings, 'kms-key-required-tags')).toMatchObject({
       status: 'PASS',
       messageId: 'tagged',
+    });
+  });
+
+  it('InstanceStorageConfigs written as a map, not a list, leaves the volumes unknown', async () => {
+    const text = template('EnableKeyRotation: true', ROOT).replace(
+      '          InstanceStorageConfigs:\n            - EbsVolumeConfig:',
+      '          InstanceStorageConfigs:\n              EbsVolumeConfig:',
+    );
+    expect(text).not.toContain('- EbsVolumeConfig');
+    const report = await scanText('t.yaml', text);
+    expect(only(report.findings, 'hyperpod-root-volume-cmk')).toMatchObject({
+      status: 'UNKNOWN',
+      messageId: 'unresolved',
+    });
+    expect(only(report.findings, 'hyperpod-root-volume-cmk').message).toContain(
+      '(not a list of storage configs, so what would be deployed cannot be told)',
+    );
+  });
+
+  it('InstanceGroups written as a map, or an entry that is no map, leaves the groups unknown, not none', async () => {
+    const asMap = template('EnableKeyRotation: true', ROOT).replace(
+      '        - InstanceGroupName: workers',
+      '          workers:\n          InstanceGroupName: workers',
+    );
+    const report = await scanText('t.yaml', asMap);
+    const groups = report.findings.filter((finding) => finding.ruleId === 'hyperpod-root-volume-cmk');
+    expect(groups.map((finding) => [finding.resource.id, finding.status])).toEqual([
+      ['t.yaml#Cluster/instance-group/*', 'UNKNOWN'],
+    ]);
+    expect(groups[0]!.message).toContain('(not a list of instance groups (InstanceGroups)');
+    expect(report.inventory.clusters[0]!.instanceGroups).toEqual([]);
+
+    const entry = template('EnableKeyRotation: true', ROOT).replace(
+      '      InstanceGroups:\n',
+      '      InstanceGroups:\n        - workers\n',
+    );
+    const mixed = await scanText('t.yaml', entry);
+    // The group written as a map is judged; the entry that is none makes the rest unknown.
+    expect(
+      mixed.findings
+        .filter((finding) => finding.ruleId === 'hyperpod-root-volume-cmk')
+        .map((finding) => [finding.resource.id, finding.status]),
+    ).toEqual([
+      ['t.yaml#Cluster/instance-group/*', 'UNKNOWN'],
+      ['t.yaml#Cluster/instance-group/workers', 'PASS'],
+    ]);
+  });
+
+  it('Orchestrator: eks (text, not a map) is unknown, not no orchestrator', async () => {
+    const text = template('EnableKeyRotation: true', ROOT).replace(
+      '      Orchestrator:\n        Eks:\n          ClusterArn: arn:aws:eks:us-east-1:111122223333:cluster/ml\n',
+      '      Orchestrator: eks\n',
+    );
+    expect(text).toContain('Orchestrator: eks');
+    const report = await scanText('t.yaml', text);
+    expect(report.inventory.clusters[0]!.orchestrator).toEqual({
+      unresolved: 'eks',
+      reason: 'not an orchestrator (a map with Eks or Slurm), so what would be deployed cannot be told',
     });
   });
 

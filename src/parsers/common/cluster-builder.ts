@@ -26,6 +26,7 @@ import {
   locate,
   locationOf,
   NO_VALUE,
+  notA,
   Sym,
   textOf,
   Unknown,
@@ -110,14 +111,21 @@ export function buildCluster(definition: ClusterDefinition, context: ClusterBuil
       groupsUnresolved ??= unresolvedOf(list);
       continue;
     }
-    if (!Array.isArray(list)) continue;
+    // A value that is no list, or an entry that is no map, is groups nobody can tell (never none).
+    if (!Array.isArray(list)) {
+      groupsUnresolved ??= unresolvedOf(notA(`a list of instance groups (${property})`, list));
+      continue;
+    }
     for (const item of list) {
       if (item === NO_VALUE) continue;
       if (item instanceof Unknown) {
         groupsUnresolved ??= unresolvedOf(item);
         continue;
       }
-      if (!isObject(item)) continue;
+      if (!isObject(item)) {
+        groupsUnresolved ??= unresolvedOf(notA(`an instance group (a map, in ${property})`, item));
+        continue;
+      }
       groups.push(buildGroup(item, kind, definition, context));
     }
   }
@@ -145,7 +153,8 @@ export function buildCluster(definition: ClusterDefinition, context: ClusterBuil
 
 function orchestratorOf(value: Val | undefined): Cluster['orchestrator'] {
   if (value instanceof Unknown) return unresolvedOf(value);
-  if (!isObject(value)) return 'none';
+  if (isAbsent(value)) return 'none';
+  if (!isObject(value)) return unresolvedOf(notA('an orchestrator (a map with Eks or Slurm)', value));
   const eks = field(value, 'Eks');
   const slurm = field(value, 'Slurm');
   if (eks instanceof Unknown) return unresolvedOf(eks);
@@ -252,16 +261,18 @@ function volumesOf(
 ): InstanceGroup['volumes'] {
   if (isAbsent(configs)) return [];
   if (configs instanceof Unknown) return unresolvedOf(configs);
-  if (!Array.isArray(configs)) return [];
+  // Storage that is no list, or entries that are no maps, is storage nobody can tell: not "no volume
+  // names a key", which the volume rules would fail as the AWS owned key.
+  if (!Array.isArray(configs)) return unresolvedOf(notA('a list of storage configs', configs));
   const volumes: EbsVolume[] = [];
   for (const config of configs) {
     if (config === NO_VALUE) continue;
     if (config instanceof Unknown) return unresolvedOf(config);
-    if (!isObject(config)) continue;
+    if (!isObject(config)) return unresolvedOf(notA('a storage config (a map)', config));
     const ebs = field(config, 'EbsVolumeConfig');
     if (isAbsent(ebs)) continue;
     if (ebs instanceof Unknown) return unresolvedOf(ebs);
-    if (!isObject(ebs)) continue;
+    if (!isObject(ebs)) return unresolvedOf(notA('an EBS volume config (a map)', ebs));
     const root = asBoolean(field(ebs, 'RootVolume'));
     if (root instanceof Unknown) return unresolvedOf(root);
     const location = locationOf(ebs) ?? locationOf(config) ?? groupLocation;

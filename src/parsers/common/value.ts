@@ -135,7 +135,7 @@ export const isAbsent = (value: Val | undefined): value is undefined | null | No
  * property's default, which would pass or fail a check on a value nobody wrote. A reference to a
  * resource is known once deployed.
  */
-function notA(kind: string, value: Val): Unknown {
+export function notA(kind: string, value: Val): Unknown {
   if (value instanceof Sym) return new Unknown(clip(value.text), 'a reference known only once deployed');
   const written = typeof value === 'string' ? value : JSON.stringify(toPlainShallow(value));
   return new Unknown(clip(written ?? String(value)), `not ${kind}, so what would be deployed cannot be told`);
