@@ -207,6 +207,16 @@ describe('a property with a value of the wrong type', () => {
     });
   });
 
+  it('Tags written as text, or a tag entry that is text, leave the tags unknown, not none', async () => {
+    for (const tags of ['Tags: owner=ml', 'Tags:\n  - owner']) {
+      const report = await scanText('t.yaml', template(`EnableKeyRotation: true\n${tags}`, ROOT));
+      expect(only(report.findings, 'kms-key-required-tags')).toMatchObject({
+        status: 'UNKNOWN',
+        message: expect.stringContaining('so what would be deployed cannot be told'),
+      });
+    }
+  });
+
   it('PendingWindowInDays: thirty is UNKNOWN, not the default window', async () => {
     const retained = '\n    DeletionPolicy: Retain\n    UpdateReplacePolicy: Retain';
     const report = await scanText(

@@ -198,7 +198,8 @@ export function tagsOf(value: Val | undefined): Tags | Unresolved | undefined {
   if (Array.isArray(value)) {
     for (const entry of value) {
       if (entry instanceof Unknown) return unresolvedOf(entry);
-      if (!isObject(entry)) continue;
+      if (entry === NO_VALUE) continue;
+      if (!isObject(entry)) return unresolvedOf(notA('a tag (a map of Key and Value)', entry));
       const problem = put(field(entry, 'Key'), field(entry, 'Value'));
       if (problem) return problem;
     }
@@ -211,7 +212,7 @@ export function tagsOf(value: Val | undefined): Tags | Unresolved | undefined {
     }
     return tags;
   }
-  return undefined;
+  return unresolvedOf(notA('tags (a list of Key and Value, or a map)', value));
 }
 
 function buildGroup(
