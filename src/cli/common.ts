@@ -2,6 +2,7 @@
  * What the report-producing commands (evaluate, demo, scan, iac) share: the common options, the
  * config and clock, rendering to stdout or --output, and the exit code.
  */
+
 import { dirname, isAbsolute, join, resolve } from 'node:path';
 import picomatch from 'picomatch';
 import { DEFAULT_CONFIG_FILE, parseConfig } from '../config/load.js';
@@ -29,6 +30,7 @@ import {
 import { RULES } from '../rules/registry.js';
 import { inputError } from './errors.js';
 import { type Io, useColor } from './io.js';
+import { collectGarbage, LARGE_REPORT_FINDINGS } from './memory.js';
 import { defineOptions, type OptionsOf } from './spec.js';
 
 export interface ReportOptions {
@@ -484,6 +486,8 @@ export function emitReport(
     resourceId?: (id: string) => string;
   } = {},
 ): void {
+  // What evaluating a large estate let go of is collected before the report is made (memory.ts).
+  if (report.findings.length >= LARGE_REPORT_FINDINGS) collectGarbage();
   const planned = planOutputs(options);
   const rendered = planned.map((output): string | Iterable<string> => {
     const custom = extras.renderers?.[output.format];
