@@ -10,6 +10,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { Finding } from '../../src/model/finding.js';
+import { notA, Sym, type Val } from '../../src/parsers/common/value.js';
 import { scanIac } from '../../src/parsers/iac.js';
 import { runPipeline } from '../../src/pipeline.js';
 
@@ -58,6 +59,27 @@ function template(key: string, volume: string, keyAttributes = ''): string {
 }
 
 const ROOT = 'RootVolume: true\nVolumeKmsKeyId: !GetAtt WorkersKey.Arn';
+
+describe('notA: how a value of the wrong type reads in a message', () => {
+  it('shows the value as written, 8 items and 3 levels of it at most, clipped', () => {
+    expect(notA('a boolean', 'maybe').expression).toBe('maybe');
+    expect(notA('a number', [1, 'two', true]).expression).toBe('[1,"two",true]');
+    expect(notA('a text', { a: { b: { c: { d: 1 } } } }).expression).toBe('{"a":{"b":{"c":"…"}}}');
+    expect(
+      notA(
+        'a text',
+        Array.from({ length: 20 }, (_, i) => i),
+      ).expression,
+    ).toBe('[0,1,2,3,4,5,6,7]');
+    // A wide, deep value (a million leaves) is looked at only as far as it is shown.
+    let wide: Val = 1;
+    for (let level = 0; level < 20; level++) wide = Array.from({ length: 8 }, () => wide);
+    const listOf = (item: string) => `[${Array(8).fill(item).join(',')}]`;
+    const shown = listOf(listOf(listOf('"…"')));
+    expect(notA('a text', wide).expression).toBe(`${shown.slice(0, 159)}…`);
+    expect(notA('a text', new Sym('Role.Arn')).reason).toBe('a reference known only once deployed');
+  });
+});
 
 describe('a property with a value of the wrong type', () => {
   it('EnableKeyRotation: maybe is UNKNOWN, not a key that does not rotate', async () => {

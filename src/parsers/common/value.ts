@@ -141,17 +141,22 @@ export function notA(kind: string, value: Val): Unknown {
   return new Unknown(clip(written ?? String(value)), `not ${kind}, so what would be deployed cannot be told`);
 }
 
-/** A value as JSON for a message, its nested symbols and unknowns as their text. */
-function toPlainShallow(value: Val): unknown {
+/**
+ * A value as JSON for a message, its nested symbols and unknowns as their text: the first 8 items of
+ * a list or map, 3 levels deep (a message shows 160 characters of it; a hostile value can be
+ * millions of nodes).
+ */
+function toPlainShallow(value: Val, depth = 0): unknown {
   if (value instanceof Sym) return value.text;
   if (value instanceof Unknown) return value.expression;
   if (value === NO_VALUE) return null;
-  if (Array.isArray(value)) return value.slice(0, 8).map(toPlainShallow);
+  if ((Array.isArray(value) || isObject(value)) && depth >= 3) return '…';
+  if (Array.isArray(value)) return value.slice(0, 8).map((item) => toPlainShallow(item, depth + 1));
   if (isObject(value))
     return Object.fromEntries(
       Object.keys(value)
         .slice(0, 8)
-        .map((k) => [k, toPlainShallow(value[k]!)]),
+        .map((k) => [k, toPlainShallow(value[k]!, depth + 1)]),
     );
   return value;
 }
