@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { DEMO_TIME, demoEstate } from '../../src/demo/estate.js';
 import { render } from '../../src/index.js';
+import { SEVERITIES } from '../../src/model/finding.js';
 import { runPipeline } from '../../src/pipeline.js';
 import { dashboardFromReport } from '../../src/reporters/html/data.js';
 import { DASHBOARD_FINDINGS, escapeHtml, renderDashboard } from '../../src/reporters/html/render.js';
@@ -74,6 +75,29 @@ describe('HTML dashboard', () => {
     }
     expect(DASHBOARD_FINDINGS).toBe(5000);
     expect(rowsOf(renderDashboard(data))).toHaveLength(total);
+  });
+
+  it('makes entries only for the findings a report dashboard lists, with the same page as from all of them', () => {
+    const all = dashboardFromReport(demo, { findings: 0 });
+    const total = all.findings.length;
+    const listed = dashboardFromReport(demo, { findings: 5 });
+    expect(listed.findings).toHaveLength(5);
+    const failures = demo.findings.filter((f) => f.status === 'FAIL' && !f.suppressed);
+    expect(listed.listedOf).toEqual({
+      total,
+      openFailures: Object.fromEntries(
+        SEVERITIES.map((s) => [s, failures.filter((f) => f.severity === s).length]),
+      ),
+    });
+    // The page (the counts, the note, the rows, the filters) is what the whole list rendered at 5 gives.
+    expect(renderDashboard(listed, { findings: 5 })).toBe(renderDashboard(all, { findings: 5 }));
+    expect(renderDashboard(listed, { findings: 5 })).toContain(
+      `Listed: the 5 most pressing of ${total} findings`,
+    );
+    // Listing all of them (or more) keeps no count apart.
+    expect(dashboardFromReport(demo, { findings: total }).listedOf).toBeUndefined();
+    expect(all.listedOf).toBeUndefined();
+    expect(dashboardFromReport(demo).findings).toHaveLength(total);
   });
 
   it('escapes every value that comes from an account', () => {

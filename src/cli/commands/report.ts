@@ -78,7 +78,9 @@ export const reportCommand = defineCommand({
           hint: 'pass a report written with --format json',
           problems: report.error,
         });
-      html = renderDashboard(dashboardFromReport(report.value), { findings: flags.limit });
+      html = renderDashboard(dashboardFromReport(report.value, { findings: flags.limit }), {
+        findings: flags.limit,
+      });
     } else {
       const window = kpiWindow(io, flags);
       const store = await openForReading(io, flags);

@@ -8,7 +8,7 @@ import { keyAliases, resourceName, scanRecord } from '../../history/record.js';
 import type { AccessDeniedEvent, HistoryData, KeyState, Resolution } from '../../history/types.js';
 import { computeKpis, type KpiReport } from '../../kpi/index.js';
 import { DAY_MS, type KpiWindow } from '../../kpi/window.js';
-import type { Severity, Status } from '../../model/finding.js';
+import { SEVERITIES, type Severity, type Status } from '../../model/finding.js';
 import type { Inventory } from '../../model/inventory.js';
 import { maxOf, minOf } from '../../model/many.js';
 import type { Report } from '../../model/report.js';
@@ -53,6 +53,12 @@ export interface DashboardData {
   regions: string[];
   kpis: KpiReport;
   findings: DashboardFinding[];
+  /**
+   * How many findings there are when `findings` holds only the most pressing of them (a report's
+   * dashboard is built for the findings it lists), and how many of all are open failures, by
+   * severity. Absent: `findings` holds every one.
+   */
+  listedOf?: { total: number; openFailures: Readonly<Record<Severity, number>> };
   keys: DashboardKey[];
   passed?: number;
   gaps: number;
@@ -138,8 +144,33 @@ function evidenceEvents(report: Report): AccessDeniedEvent[] {
   return events;
 }
 
-/** The dashboard of one report: KPIs of a history of one scan, every failing or unknown finding. */
-export function dashboardFromReport(report: Report, options: { lookbackDays?: number } = {}): DashboardData {
+/**
+ * Findings the dashboard lists unless told otherwise: the most pressing first. An organisation has
+ * hundreds of thousands (1.7 KB of HTML each: at 200,000 a 360 MB page no browser shows usably,
+ * and close to the longest string JavaScript can make); the JSON report and `kpi` have every one.
+ */
+export const DASHBOARD_FINDINGS = 5000;
+
+/** The order the dashboard lists findings in: open first, then by severity, rule and resource. */
+const STATES: readonly DashboardFinding['state'][] = ['open', 'suppressed', 'resolved'];
+export const byPressing = (
+  a: Pick<DashboardFinding, 'state' | 'severity' | 'ruleId' | 'resource'>,
+  b: Pick<DashboardFinding, 'state' | 'severity' | 'ruleId' | 'resource'>,
+): number =>
+  STATES.indexOf(a.state) - STATES.indexOf(b.state) ||
+  SEVERITIES.indexOf(a.severity) - SEVERITIES.indexOf(b.severity) ||
+  a.ruleId.localeCompare(b.ruleId) ||
+  a.resource.localeCompare(b.resource);
+
+/**
+ * The dashboard of one report: KPIs of a history of one scan, and its failing or unknown findings,
+ * the `findings` most pressing of them (0: all; default `DASHBOARD_FINDINGS`). Only those are made
+ * into dashboard entries, each with its message: an organisation has hundreds of thousands.
+ */
+export function dashboardFromReport(
+  report: Report,
+  options: { lookbackDays?: number; findings?: number } = {},
+): DashboardData {
   const record = scanRecord(report);
   record.events = evidenceEvents(report);
   const history = historyFromRecords([record]);
@@ -147,31 +178,47 @@ export function dashboardFromReport(report: Report, options: { lookbackDays?: nu
   const window: KpiWindow = { since: until - (options.lookbackDays ?? 30) * DAY_MS, until };
   const kpis = computeKpis(history, { window });
   const aliasOf = keyAliases(report);
-  const findings: DashboardFinding[] = report.findings
+  // Ranked by what the list shows of them, and only the listed ones made into entries.
+  const openFailures = Object.fromEntries(SEVERITIES.map((s) => [s, 0])) as Record<Severity, number>;
+  const ranked = report.findings
     .filter((f) => f.status === 'FAIL' || f.status === 'UNKNOWN')
     .map((f) => {
+      const state: DashboardFinding['state'] = f.suppressed ? 'suppressed' : 'open';
+      if (state === 'open' && f.status === 'FAIL') openFailures[f.severity]++;
       const r = f.resource;
-      const resource = resourceName(r, aliasOf);
       const where = r.location ? ` (${r.location.file}${r.location.line ? `:${r.location.line}` : ''})` : '';
       return {
-        ruleId: f.ruleId,
+        finding: f,
+        state,
         severity: f.severity,
-        status: f.status,
-        state: f.suppressed ? 'suppressed' : 'open',
-        account: r.account ?? '',
-        region: r.region ?? '',
-        resource: resource + where,
-        message: f.message,
-        ...remediationOf(f.ruleId, f.status, f.remediation),
-        ...(f.suppressed
-          ? {
-              note: `suppressed: ${f.suppressed.reason}${f.suppressed.expires ? ` (until ${f.suppressed.expires})` : ''}`,
-            }
-          : f.suppressionExpired
-            ? { note: `suppression expired ${f.suppressionExpired.expires}: ${f.suppressionExpired.reason}` }
-            : {}),
+        ruleId: f.ruleId,
+        resource: resourceName(r, aliasOf) + where,
       };
-    });
+    })
+    .sort(byPressing);
+  const limit = options.findings ?? DASHBOARD_FINDINGS;
+  const listed = limit > 0 && ranked.length > limit ? ranked.slice(0, limit) : ranked;
+  const findings: DashboardFinding[] = listed.map(({ finding: f, state, resource }) => {
+    const r = f.resource;
+    return {
+      ruleId: f.ruleId,
+      severity: f.severity,
+      status: f.status,
+      state,
+      account: r.account ?? '',
+      region: r.region ?? '',
+      resource,
+      message: f.message,
+      ...remediationOf(f.ruleId, f.status, f.remediation),
+      ...(f.suppressed
+        ? {
+            note: `suppressed: ${f.suppressed.reason}${f.suppressed.expires ? ` (until ${f.suppressed.expires})` : ''}`,
+          }
+        : f.suppressionExpired
+          ? { note: `suppression expired ${f.suppressionExpired.expires}: ${f.suppressionExpired.reason}` }
+          : {}),
+    };
+  });
   return {
     title: 'HyperPod CMK governance',
     mode: 'report',
@@ -181,6 +228,7 @@ export function dashboardFromReport(report: Report, options: { lookbackDays?: nu
     regions: report.scan.regions,
     kpis,
     findings,
+    ...(listed.length < ranked.length ? { listedOf: { total: ranked.length, openFailures } } : {}),
     keys: keysOf(
       (report.keys ?? []).map(({ arn, account, region, ...state }) => ({ arn, account, region, state })),
       kpis.cost,

@@ -13,7 +13,13 @@ import { SEVERITIES } from '../../model/finding.js';
 import { maxOf, minOf } from '../../model/many.js';
 import { TOOL_VERSION } from '../../version.js';
 import { escapeHtml, type Html, html, trustedHtml } from '../escape.js';
-import type { DashboardData, DashboardFinding, DashboardKey } from './data.js';
+import {
+  byPressing,
+  DASHBOARD_FINDINGS,
+  type DashboardData,
+  type DashboardFinding,
+  type DashboardKey,
+} from './data.js';
 
 /** Kept for the modules that import it from here; the escaping lives in reporters/escape.ts. */
 export { escapeHtml };
@@ -159,15 +165,17 @@ function tiles(data: DashboardData): Html {
     );
   }
   const open = data.findings.filter((f) => f.state === 'open' && f.status === 'FAIL');
-  const bySeverity = SEVERITIES.map((s) => [s, open.filter((f) => f.severity === s).length] as const).filter(
-    ([, n]) => n > 0,
-  );
+  // Counted over every finding, listed or not.
+  const openOf = (s: (typeof SEVERITIES)[number]) =>
+    data.listedOf ? data.listedOf.openFailures[s] : open.filter((f) => f.severity === s).length;
+  const bySeverity = SEVERITIES.map((s) => [s, openOf(s)] as const).filter(([, n]) => n > 0);
+  const openCount = data.listedOf ? bySeverity.reduce((sum, [, n]) => sum + n, 0) : open.length;
   out.push(
     tile(
       'Open failures',
-      String(open.length),
+      String(openCount),
       bySeverity.length ? bySeverity.map(([s, n]) => `${n} ${s}`).join(' · ') : 'none',
-      open.length ? 'poor' : 'good',
+      openCount ? 'poor' : 'good',
     ),
   );
   const mttr = k.remediation?.mttr.find((m) => m.group === 'all');
@@ -303,23 +311,13 @@ function findingRow(f: DashboardFinding): Html {
 </tr>`;
 }
 
-/**
- * Findings the dashboard lists unless told otherwise: the most pressing first. An organisation has
- * hundreds of thousands (1.7 KB of HTML each: at 200,000 a 360 MB page no browser shows usably,
- * and close to the longest string JavaScript can make); the JSON report and `kpi` have every one.
- */
-export const DASHBOARD_FINDINGS = 5000;
+export { DASHBOARD_FINDINGS };
 
 function findingsSection(data: DashboardData, limit: number): Html {
   const all = data.findings;
-  const sorted = [...all].sort(
-    (a, b) =>
-      ['open', 'suppressed', 'resolved'].indexOf(a.state) -
-        ['open', 'suppressed', 'resolved'].indexOf(b.state) ||
-      SEVERITIES.indexOf(a.severity) - SEVERITIES.indexOf(b.severity) ||
-      a.ruleId.localeCompare(b.ruleId) ||
-      a.resource.localeCompare(b.resource),
-  );
+  // How many there are in all: a report's dashboard holds only those it lists (`listedOf`).
+  const total = data.listedOf?.total ?? all.length;
+  const sorted = [...all].sort(byPressing);
   if (limit > 0 && sorted.length > limit) sorted.length = limit;
   const f = sorted;
   const statuses = [...new Set(f.map((x) => (x.state === 'open' ? x.status : x.state)))].sort();
@@ -340,8 +338,8 @@ function findingsSection(data: DashboardData, limit: number): Html {
 <table id="findings"><thead><tr><th>Severity</th><th>Status</th><th>Rule</th><th>Resource</th><th>What and how to fix</th><th class="num">Age</th></tr></thead><tbody>
 ${body}
 </tbody></table>${
-    sorted.length < all.length
-      ? html`<p class="note">Listed: the ${sorted.length} most pressing of ${all.length} findings (open first, then by severity). Every one: <code>hyperpod-cmk report --html FILE --limit 0</code>, or the JSON report.</p>`
+    sorted.length < total
+      ? html`<p class="note">Listed: the ${sorted.length} most pressing of ${total} findings (open first, then by severity). Every one: <code>hyperpod-cmk report --html FILE --limit 0</code>, or the JSON report.</p>`
       : ''
   }${data.passed !== undefined ? html`<p class="note">${data.passed} checks passed and are not listed.</p>` : ''}</section>`;
 }
