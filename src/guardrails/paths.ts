@@ -27,6 +27,9 @@ export function pathSegment(value: string, kind: PathSegmentKind): string {
     .replace(/[^A-Za-z0-9._-]/g, '_')
     .replace(/^\.+|\.{2,}/g, (dots) => '_'.repeat(dots.length))
     .slice(0, 64);
-  const hash = createHash('sha256').update(value).digest('hex').slice(0, 8);
-  return `${cleaned || '_'}-${hash}`;
+  return `${cleaned || '_'}-${shortHash(value)}`;
 }
+
+/** Eight hex digits of a value's SHA-256: what tells apart two names made alike. */
+export const shortHash = (value: string): string =>
+  createHash('sha256').update(value).digest('hex').slice(0, 8);

@@ -1,4 +1,3 @@
-import { createHash } from 'node:crypto';
 /**
  * Migration plans: for each non-compliant cluster, what to do to bring it onto customer managed
  * keys, in order, with the artefacts (keys to create, update-cluster inputs) filled in from the
@@ -11,6 +10,7 @@ import type { ResolvedConfig } from '../config/schema.js';
 import { resolveKeyAdmins } from '../guardrails/key-admins.js';
 import { keyPolicy } from '../guardrails/key-policy.js';
 import { checkKeyAdmins } from '../guardrails/key-policy-plan.js';
+import { pathSegment, shortHash } from '../guardrails/paths.js';
 import type { Finding } from '../model/finding.js';
 import type {
   Cluster,
@@ -297,14 +297,17 @@ export function planMigrations(input: PlanInput): Result<MigrationPlan, PlanProb
     }
     plans.push(planCluster(cluster, { keys, aliases, usesOfKey, clusterFindings, failingOf, config }));
   }
-  // Two clusters whose names are made file-safe alike (`team/a` and `team_a`, or an IaC cluster
-  // named like a deployed one) would share a folder, the second overwriting the first's files:
-  // each later one takes a hash of its id as well.
+  // Names made file-safe never meet (pathSegment appends a hash of what it changed), but two
+  // clusters of one account, Region and name do (IaC files that deploy one name to a symbolic
+  // account or Region): each later one takes a hash of its id, and a number if even that is taken
+  // (names are a tenant's to choose), rather than overwrite the first's files.
   const taken = new Set<string>();
   for (const plan of plans) {
-    if (taken.has(plan.dir))
-      plan.dir = `${plan.dir}-${createHash('sha256').update(plan.cluster.id).digest('hex').slice(0, 8)}`;
-    taken.add(plan.dir);
+    let dir = plan.dir;
+    if (taken.has(dir)) dir = `${plan.dir}-${shortHash(plan.cluster.id)}`;
+    for (let n = 2; taken.has(dir); n++) dir = `${plan.dir}-${shortHash(plan.cluster.id)}-${n}`;
+    taken.add(dir);
+    plan.dir = dir;
   }
   return ok({
     schemaVersion: 1,
@@ -335,7 +338,7 @@ function planCluster(cluster: Cluster, ctx: ClusterContext): ClusterPlan {
       : (cluster.nodeProvisioningMode ?? 'legacy (NodeProvisioningMode not set)');
   const orchestrator = isUnresolved(cluster.orchestrator) ? 'unknown' : cluster.orchestrator;
   const continuous = cluster.nodeProvisioningMode === 'Continuous';
-  const dir = `${safe(cluster.account)}-${safe(cluster.region)}-${safe(cluster.name)}`;
+  const dir = `${pathSegment(cluster.account, 'account')}-${pathSegment(cluster.region, 'region')}-${pathSegment(cluster.name, 'name')}`;
   const notes: string[] = [];
   const preSteps: InPlaceStep[] = [];
   const inPlace: InPlaceStep[] = [];
@@ -555,8 +558,6 @@ function planCluster(cluster: Cluster, ctx: ClusterContext): ClusterPlan {
     notes,
   };
 }
-
-const safe = (value: string) => value.replace(/[^A-Za-z0-9._-]/g, '_');
 
 function dedupe(steps: InPlaceStep[]): InPlaceStep[] {
   const seen = new Set<string>();

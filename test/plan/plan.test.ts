@@ -9,6 +9,7 @@ import { parseConfig } from '../../src/config/load.js';
 import { type ResolvedConfig, resolveConfig } from '../../src/config/schema.js';
 import { DEMO_TIME, demoEstate } from '../../src/demo/estate.js';
 import { evaluate } from '../../src/engine/evaluate.js';
+import { shortHash } from '../../src/guardrails/paths.js';
 import type { Inventory } from '../../src/model/inventory.js';
 import { emptyInventory } from '../../src/model/inventory.js';
 import { scanIac } from '../../src/parsers/iac.js';
@@ -254,20 +255,35 @@ describe('plan: what each situation calls for', () => {
     );
   });
 
-  it('two clusters whose names are made file-safe alike get folders of their own', () => {
+  it('two clusters whose names are made file-safe alike, or are alike, get folders of their own', () => {
     const onDefault = () => [group('g', { volumes: [secondaryVolume(null, null, 200)] })];
-    const inv = inventoryOf({ clusters: [cluster('team/a', onDefault()), cluster('team_a', onDefault())] });
-    const planned = plan(inv, config);
-    const dirs = planned.clusters.map((c) => c.dir);
-    expect(dirs).toHaveLength(2);
-    expect(new Set(dirs).size).toBe(2);
-    expect(dirs[0]).toBe('111122223333-us-east-1-team_a');
-    expect(dirs[1]).toMatch(/^111122223333-us-east-1-team_a-[0-9a-f]{8}$/);
-    const paths = [...renderPlan(planned, new Map())].map((file) => file.path);
-    expect(new Set(paths).size).toBe(paths.length);
-    expect(paths.filter((path) => path.endsWith('/RUNBOOK.md')).sort()).toEqual(
-      dirs.map((d) => `${d}/RUNBOOK.md`).sort(),
-    );
+    const folders = (...clusters: ReturnType<typeof cluster>[]) => {
+      const planned = plan(inventoryOf({ clusters }), config);
+      const paths = [...renderPlan(planned, new Map())].map((file) => file.path);
+      // No file is written twice, and each cluster has its own runbook.
+      expect(new Set(paths).size).toBe(paths.length);
+      const dirs = planned.clusters.map((c) => c.dir);
+      expect(paths.filter((path) => path.endsWith('/RUNBOOK.md')).sort()).toEqual(
+        dirs.map((d) => `${d}/RUNBOOK.md`).sort(),
+      );
+      return dirs;
+    };
+    const prefix = '111122223333-us-east-1';
+    // A name that is not a file name as it stands takes a hash of itself (pathSegment).
+    expect(folders(cluster('team/a', onDefault()), cluster('team_a', onDefault())).sort()).toEqual([
+      `${prefix}-team_a`,
+      `${prefix}-team_a-${shortHash('team/a')}`,
+    ]);
+    // One name twice (two IaC files deploying it where account and Region stay symbolic): the later
+    // takes a hash of its id; a tenant's name that already holds that takes its own id's hash too.
+    const first = cluster('dup', onDefault(), { id: 'stack-a.yaml#Cluster' });
+    const second = cluster('dup', onDefault(), { id: 'stack-b.yaml#Cluster' });
+    const crafted = cluster(`dup-${shortHash(second.id)}`, onDefault());
+    expect(folders(first, crafted, second).sort()).toEqual([
+      `${prefix}-dup`,
+      `${prefix}-dup-${shortHash(second.id)}`,
+      `${prefix}-dup-${shortHash(second.id)}-${shortHash(crafted.id)}`,
+    ]);
   });
 
   it('a group on the AWS owned default is replaced by one on a key of its own', () => {
