@@ -2,7 +2,6 @@
  * What the report-producing commands (evaluate, demo, scan, iac) share: the common options, the
  * config and clock, rendering to stdout or --output, and the exit code.
  */
-
 import { dirname, isAbsolute, join, resolve } from 'node:path';
 import picomatch from 'picomatch';
 import { DEFAULT_CONFIG_FILE, parseConfig } from '../config/load.js';

@@ -11,7 +11,6 @@
  * CloudFormation takes it from S3 (the README gives the upload step) and Terraform zips the
  * directory itself (hashicorp/archive).
  */
-
 import type { Config, ResolvedConfig } from '../config/schema.js';
 import { cloudFormationYaml } from './cloudformation-yaml.js';
 import { ACCOUNT_RESOURCE_TYPE, CLUSTER_RESOURCE_TYPE } from './config-evaluations.js';

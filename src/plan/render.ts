@@ -21,7 +21,6 @@ const json = (value: unknown) => `${JSON.stringify(value, null, 2)}\n`;
 const tagParameter = (name: string) => `Tag${name.replace(/[^A-Za-z0-9]/g, '')}`;
 const tfVariable = (name: string) => `tag_${name.replace(/[^A-Za-z0-9]/g, '_').toLowerCase()}`;
 const fileSafe = (value: string) => value.replace(/[^A-Za-z0-9._-]/g, '_');
-
 const usd = (n: number) => `$${n.toFixed(2)}`;
 
 export function cloudFormationKeys(plan: ClusterPlan): string {

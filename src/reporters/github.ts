@@ -91,9 +91,12 @@ function findingCommand(finding: Finding, context: PathContext): string | undefi
   return undefined;
 }
 
+/** The kind of annotation a source issue is written as. */
+const issueLevel = (issue: SourceIssue): Command => (issue.severity === 'error' ? 'error' : 'warning');
+
 function issueCommand(issue: SourceIssue, context: PathContext): string {
   return command(
-    issue.severity === 'error' ? 'error' : 'warning',
+    issueLevel(issue),
     { ...place(issue.location, context), title: issue.code },
     `${issue.message}${issue.hint ? `\nhint: ${issue.hint}` : ''}`,
   );
@@ -119,8 +122,9 @@ function urgency(finding: Finding): number {
 const SEVERITY_ORDER: Record<Severity, number> = { critical: 1, high: 2, medium: 3, low: 4 };
 
 export function renderGithub(report: Report, context: PathContext = {}): string {
+  // Errors first, as failures come before what could not be judged.
   const issues = [...report.issues].sort(
-    (a, b) => Number(a.severity !== 'error') - Number(b.severity !== 'error'),
+    (a, b) => Number(issueLevel(a) !== 'error') - Number(issueLevel(b) !== 'error'),
   );
   const findings = report.findings
     .filter((f) => f.status === 'FAIL' || f.status === 'UNKNOWN')
@@ -130,7 +134,7 @@ export function renderGithub(report: Report, context: PathContext = {}): string 
     ...findings.flatMap((finding) => findingCommand(finding, context) ?? []),
   ];
   const written = { error: 0, warning: 0, notice: 0 };
-  for (const issue of issues) written[issue.severity === 'error' ? 'error' : 'warning']++;
+  for (const issue of issues) written[issueLevel(issue)]++;
   for (const finding of findings) written[levelOf(finding)]++;
   if (Object.values(written).some((count) => count > SHOWN_PER_KIND))
     lines.push(
