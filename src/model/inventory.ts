@@ -336,7 +336,15 @@ export const ExecutionRoleSchema = z
     kmsStatements: z
       .array(PolicyStatementSchema)
       .describe('the statements of attached and inline policies that mention kms actions'),
-    policiesCollected: z.boolean().describe('false when the role policies could not be read'),
+    policiesCollected: z
+      .boolean()
+      .describe('false when the role policies could not be read, or not all of them (see unreadPolicies)'),
+    unreadPolicies: z
+      .array(z.string())
+      .optional()
+      .describe(
+        'IaC: the policies attached to the role whose statements the scanned files do not give (defined elsewhere, or depending on inputs), each with why; kmsStatements holds those of the others',
+      ),
   })
   .strict();
 export type ExecutionRole = z.infer<typeof ExecutionRoleSchema>;

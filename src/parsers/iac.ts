@@ -516,7 +516,7 @@ function resolveAcrossFiles(inventory: Inventory): void {
 
 /** Resource types the CloudFormation evaluator reads; every other resource keeps only its Type. */
 const CFN_RELEVANT =
-  /^(AWS::SageMaker::Cluster|AWS::KMS::(Key|Alias|ReplicaKey)|AWS::IAM::(Role|Policy|ManagedPolicy)|AWS::Lambda::Function|AWS::Serverless::Function|AWS::CloudFormation::(Stack|CustomResource)|Custom::.*)$/;
+  /^(AWS::SageMaker::Cluster|AWS::KMS::(Key|Alias|ReplicaKey)|AWS::IAM::(Role|Policy|ManagedPolicy|RolePolicy)|AWS::Lambda::Function|AWS::Serverless::Function|AWS::CloudFormation::(Stack|CustomResource)|Custom::.*)$/;
 
 /** Drops the bodies of resources that cannot matter, so a large CDK app's templates stay small in memory. */
 function pruneTemplate(template: CfnTemplate): CfnTemplate {

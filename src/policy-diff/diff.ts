@@ -12,6 +12,7 @@ import { ADMIN_ACTIONS } from '../policy/actions.js';
 import type { Tri } from '../policy/conditions.js';
 import { keyAccess } from '../policy/evaluate.js';
 import { hyperPodCreateGrantContext } from '../policy/hyperpod.js';
+import { identityOf } from '../policy/identity-policies.js';
 import { sameIamArn } from '../policy/principal.js';
 import { principalAccess } from '../policy/principals-analysis.js';
 import { RULES } from '../rules/registry.js';
@@ -217,7 +218,7 @@ function executionRoleChecks(input: PolicyDiffInput, inventory: Inventory): Exec
       }),
       keyPolicy: policy,
       keyAccount: key.account,
-      identityStatements: known?.policiesCollected ? known.kmsStatements : undefined,
+      ...identityOf(known),
     }).result;
   };
   if (roles.size === 0) {

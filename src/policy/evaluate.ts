@@ -197,6 +197,12 @@ export interface KeyAccessInput extends AccessRequest {
   keyAccount: string;
   /** The caller's identity-policy statements; undefined when they could not be read. */
   identityStatements: readonly PolicyStatement[] | undefined;
+  /**
+   * False when `identityStatements` are those of some of the caller's policies only (IaC that
+   * attaches policies it does not define): what they allow or deny stands, what they do not allow
+   * may be allowed by the others.
+   */
+  identityComplete?: boolean;
 }
 
 export interface KeyAccess {
@@ -236,7 +242,11 @@ export function keyAccess(input: KeyAccessInput): KeyAccess {
     input.identityStatements && identityMatters
       ? evaluateStatements(input.identityStatements, input, 'identity')
       : undefined;
-  const identityAllow: Tri = identity ? identity.allow : 'maybe';
+  const identityAllow: Tri = !identity
+    ? 'maybe'
+    : identity.allow === 'no' && input.identityComplete === false
+      ? 'maybe'
+      : identity.allow;
   const deny = triOr(keyPolicy.deny, identity?.deny ?? 'no');
 
   let allow: Tri;
@@ -251,7 +261,8 @@ export function keyAccess(input: KeyAccessInput): KeyAccess {
   if (keyPolicy.allow !== 'no' && !crossAccount) path = 'key-policy';
   else if (keyPolicy.delegate !== 'no' || keyPolicy.allow !== 'no') path = 'iam-delegation';
   const needsIdentity =
-    identity === undefined && (crossAccount || (keyPolicy.allow !== 'yes' && keyPolicy.delegate !== 'no'));
+    (identity === undefined || identityAllow !== identity.allow) &&
+    (crossAccount || (keyPolicy.allow !== 'yes' && keyPolicy.delegate !== 'no'));
   return {
     result,
     path,

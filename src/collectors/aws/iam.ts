@@ -13,40 +13,28 @@ import {
   paginateListRolePolicies,
 } from '@aws-sdk/client-iam';
 import type { ExecutionRole, PolicyStatement } from '../../model/inventory.js';
-import { PolicyDocumentSchema } from '../../model/inventory.js';
 import { pushAll } from '../../model/many.js';
 import { globalRegion } from '../../model/regions.js';
-import { ALL_KEY_ACTIONS, statementCoversAction } from '../../policy/actions.js';
+import { kmsStatementsIn } from '../../policy/identity-policies.js';
 import type { ScanContext } from './context.js';
 
 const ROLE_ARN = /^arn:(aws[a-z-]*):iam::(\d{12}):role\/(.+)$/;
 
-/** Whether a statement covers any KMS key action (`kms:...`, `kms:Create*`, `*`, or a NotAction that leaves one in). */
-export const mentionsKms = (statement: PolicyStatement): boolean =>
-  ALL_KEY_ACTIONS.some((action) => statementCoversAction(statement, action));
-
-/** The KMS statements of a policy document as IAM returns it (URL-encoded JSON). */
+/** The KMS statements of a policy document as IAM returns it (URL-encoded JSON); undefined when it is not one. */
 export function kmsStatements(encoded: string | undefined): PolicyStatement[] | undefined {
   if (!encoded) return [];
   let raw: unknown;
   try {
     raw = JSON.parse(decodeURIComponent(encoded));
   } catch {
-    try {
-      raw = JSON.parse(encoded);
-    } catch {
-      return undefined;
-    }
+    raw = encoded;
   }
-  const parsed = PolicyDocumentSchema.safeParse(raw);
-  if (!parsed.success) return undefined;
-  const statements = Array.isArray(parsed.data.Statement) ? parsed.data.Statement : [parsed.data.Statement];
-  return statements.filter(mentionsKms);
+  return kmsStatementsIn(raw);
 }
 
 export class IamCollector {
   private readonly lookups = new Map<string, Promise<void>>();
-  private readonly managed = new Map<string, Promise<PolicyStatement[]>>();
+  private readonly managed = new Map<string, Promise<PolicyStatement[] | undefined>>();
   private readonly collected: ExecutionRole[] = [];
 
   constructor(private readonly ctx: ScanContext) {}
@@ -135,23 +123,32 @@ export class IamCollector {
     };
     await Promise.all([listAttached(), listInline()]);
     const documents = await Promise.all([
-      ...attached.map((arn) => this.managedPolicy(client, arn)),
+      ...attached.map(async (arn) => ({
+        what: `managed policy ${arn}`,
+        operation: 'GetPolicyVersion',
+        statements: await this.managedPolicy(client, arn),
+      })),
       ...inline.map(async (name) => {
         const out = await tagged('GetRolePolicy', () =>
           client.send(new GetRolePolicyCommand({ RoleName: roleName, PolicyName: name })),
         );
-        return kmsStatements(out.PolicyDocument);
+        return {
+          what: `inline policy ${name}`,
+          operation: 'GetRolePolicy',
+          statements: kmsStatements(out.PolicyDocument),
+        };
       }),
     ]);
-    if (documents.some((statements) => statements === undefined)) {
+    const unread = documents.find((document) => document.statements === undefined);
+    if (unread) {
       this.ctx.missing(
-        context('GetRolePolicy'),
+        context(unread.operation),
         'aws.invalid_response',
-        'a policy document is not valid JSON',
+        `the document of ${unread.what} is not a valid IAM policy`,
       );
       return undefined;
     }
-    return documents.flatMap((statements) => statements ?? []);
+    return documents.flatMap((document) => document.statements ?? []);
   }
 
   /** A managed policy's default version, once per policy ARN. */
@@ -163,15 +160,15 @@ export class IamCollector {
           throw Object.assign(error as object, { operation: 'GetPolicy' });
         });
         const version = policy.Policy?.DefaultVersionId;
-        if (!version) return [];
+        if (!version) return undefined;
         const out = await client
           .send(new GetPolicyVersionCommand({ PolicyArn: arn, VersionId: version }))
           .catch((error: unknown) => {
             throw Object.assign(error as object, { operation: 'GetPolicyVersion' });
           });
-        return kmsStatements(out.PolicyVersion?.Document) ?? [];
+        return kmsStatements(out.PolicyVersion?.Document);
       })();
-      this.managed.set(arn, lookup as Promise<PolicyStatement[]>);
+      this.managed.set(arn, lookup);
     }
     return lookup;
   }

@@ -5,8 +5,7 @@
  * resolved resources.
  */
 import type { SourceIssue } from '../../model/finding.js';
-import type { Cluster, ExecutionRole, Key, PolicyStatement } from '../../model/inventory.js';
-import { pushAll } from '../../model/many.js';
+import type { Cluster, ExecutionRole, Key } from '../../model/inventory.js';
 import {
   buildCluster,
   type ClusterBuildContext,
@@ -15,9 +14,19 @@ import {
   resolveKeyReference,
   unsupportedClusterIssue,
 } from '../common/cluster-builder.js';
-import { buildKey, defaultKeyPolicy, kmsStatementsOf } from '../common/key-builder.js';
+import { buildKey, defaultKeyPolicy } from '../common/key-builder.js';
+import { type ReadPolicy, RolePolicies, readPolicy } from '../common/role-builder.js';
 import { getEntry, type SMap, type SNode, scalarText } from '../common/source-tree.js';
-import { isObject, isSym, textOf, toPlain, Unknown, type Val, type ValObject } from '../common/value.js';
+import {
+  clip,
+  isAbsent,
+  isObject,
+  isSym,
+  textOf,
+  Unknown,
+  type Val,
+  type ValObject,
+} from '../common/value.js';
 import { type ClusterStack, customCluster } from './custom-cluster.js';
 
 export interface StackOutput {
@@ -51,7 +60,9 @@ class Family {
   readonly aliasResourceToKey = new Map<string, string>();
   readonly keyAliases = new Map<string, string[]>();
   readonly keys: { stack: StackView; logicalId: string; resource: SMap }[] = [];
-  readonly roles = new Map<string, { arn: string; statements: PolicyStatement[] }>();
+  readonly roles = new Map<string, { arn: string; policies: RolePolicies }>();
+  /** Managed policies the stacks define, by resource id. */
+  readonly policies = new Map<string, ReadPolicy>();
   readonly output: StackOutput = { clusters: [], keys: [], roles: [], judged: [] };
 }
 
@@ -63,14 +74,7 @@ export function stackInventory(root: StackView): StackOutput {
   emitClusters(root, family);
   family.output.keyExports = keyExports(root, family);
   for (const role of family.roles.values())
-    if (role.statements.length > 0)
-      family.output.roles.push({
-        arn: role.arn,
-        account: root.account,
-        source: 'cloudformation',
-        kmsStatements: role.statements,
-        policiesCollected: true,
-      });
+    family.output.roles.push(role.policies.toRole(role.arn, root.account, 'cloudformation'));
   return family.output;
 }
 
@@ -95,28 +99,58 @@ function collect(stack: StackView, family: Family): void {
     list.push(alias);
     family.keyAliases.set(target.target.id, list);
   }
+  const policies = new Map<string, ReadPolicy>();
+  const attachments: { roles: Val; read: ReadPolicy; what: string }[] = [];
+  for (const [logicalId, resource, type] of stack.resourcesOfType((type) => POLICY_TYPES.has(type))) {
+    const props = stack.properties(resource);
+    const read = readPolicy(props.PolicyDocument);
+    const what = `${type === 'AWS::IAM::RolePolicy' ? 'role policy' : 'policy'} ${logicalId}`;
+    if (type === 'AWS::IAM::ManagedPolicy') policies.set(stack.idPrefix + logicalId, read);
+    // AWS::IAM::RolePolicy names one role; the others a list of them.
+    const roles: Val | undefined = type === 'AWS::IAM::RolePolicy' ? [props.RoleName ?? null] : props.Roles;
+    if (roles !== undefined) attachments.push({ roles, read, what });
+  }
   for (const [logicalId, resource] of stack.resourcesOfType((type) => type === 'AWS::IAM::Role')) {
     const arn = textOf(stack.getAtt(logicalId, 'Arn', resource)) ?? `\${${logicalId}.Arn}`;
-    const statements: PolicyStatement[] = [];
-    const policies = stack.properties(resource).Policies;
-    if (Array.isArray(policies))
-      for (const policy of policies)
-        if (isObject(policy)) pushAll(statements, kmsStatementsOf(toPlain(policy.PolicyDocument ?? null)));
-    family.roles.set(stack.idPrefix + logicalId, { arn, statements });
-  }
-  for (const [, resource] of stack.resourcesOfType(
-    (type) => type === 'AWS::IAM::Policy' || type === 'AWS::IAM::ManagedPolicy',
-  )) {
+    const role = new RolePolicies();
     const props = stack.properties(resource);
-    const statements = kmsStatementsOf(toPlain(props.PolicyDocument ?? null));
-    if (statements.length === 0 || !Array.isArray(props.Roles)) continue;
-    for (const role of props.Roles) {
+    if (props.Policies !== undefined && !isAbsent(props.Policies)) {
+      if (!Array.isArray(props.Policies)) role.addUnreadList('Policies', props.Policies);
+      else
+        for (const policy of props.Policies) {
+          if (isAbsent(policy)) continue;
+          const name = isObject(policy) ? textOf(policy.PolicyName ?? null) : undefined;
+          role.add(
+            isObject(policy) ? readPolicy(policy.PolicyDocument) : { unread: 'it is not a policy' },
+            `inline policy ${clip(name ?? '(unnamed)', 80)}`,
+          );
+        }
+    }
+    if (props.ManagedPolicyArns !== undefined && !isAbsent(props.ManagedPolicyArns)) {
+      if (!Array.isArray(props.ManagedPolicyArns))
+        role.addUnreadList('ManagedPolicyArns', props.ManagedPolicyArns);
+      else
+        for (const arn of props.ManagedPolicyArns)
+          if (!isAbsent(arn)) role.addManaged(arn, (id) => policies.get(id) ?? family.policies.get(id));
+    }
+    family.roles.set(stack.idPrefix + logicalId, { arn, policies: role });
+  }
+  for (const [id, read] of policies) family.policies.set(id, read);
+  for (const { roles, read, what } of attachments) {
+    if (!Array.isArray(roles)) continue;
+    for (const role of roles) {
       if (!isSym(role) || !role.target) continue;
-      const target = family.roles.get(role.target.id);
-      if (target) pushAll(target.statements, statements);
+      family.roles.get(role.target.id)?.policies.add(read, what);
     }
   }
 }
+
+/** Resources that attach a policy document to roles they name. */
+const POLICY_TYPES: ReadonlySet<string> = new Set([
+  'AWS::IAM::Policy',
+  'AWS::IAM::ManagedPolicy',
+  'AWS::IAM::RolePolicy',
+]);
 
 function emitKeys(family: Family): void {
   const byId = new Map<string, Key>();

@@ -20,7 +20,6 @@ import {
   asText,
   findUnknown,
   isAbsent,
-  isObject,
   textOf,
   toPlain,
   Unknown,
@@ -169,30 +168,6 @@ export function buildKey(definition: KeyDefinition, defaultPolicy: PolicyDocumen
   }
   key.deletionProtection = protection;
   return key;
-}
-
-/** Statements of an identity policy that mention KMS actions (or every action). */
-export function kmsStatementsOf(document: unknown): NonNullable<ReturnType<typeof statementsOf>> {
-  return (statementsOf(document) ?? []).filter((statement) => {
-    const actions = ([] as unknown[]).concat(statement.Action ?? [], statement.NotAction ?? []);
-    return actions.some((action) => typeof action === 'string' && (/^kms:/i.test(action) || action === '*'));
-  });
-}
-
-function statementsOf(document: unknown) {
-  let plain = document;
-  if (typeof plain === 'string') {
-    try {
-      plain = JSON.parse(plain);
-    } catch {
-      return undefined;
-    }
-  }
-  if (!isObject(plain as Val)) return undefined;
-  const parsed = PolicyDocumentSchema.safeParse(plain);
-  if (!parsed.success) return undefined;
-  const statement = parsed.data.Statement;
-  return Array.isArray(statement) ? statement : [statement];
 }
 
 /** The arguments of a Terraform key (aws_kms_key, awscc_kms_key, aws_kms_replica_key), as a key definition. */

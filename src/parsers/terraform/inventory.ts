@@ -5,8 +5,7 @@
  * this file only reads their resources' evaluated bodies.
  */
 import type { SourceIssue } from '../../model/finding.js';
-import type { Cluster, ExecutionRole, Key, PolicyStatement } from '../../model/inventory.js';
-import { pushAll } from '../../model/many.js';
+import type { Cluster, ExecutionRole, Key } from '../../model/inventory.js';
 import {
   awsProviderClusterSpec,
   buildCluster,
@@ -16,13 +15,18 @@ import {
   unsupportedClusterIssue,
   type VolumeKey,
 } from '../common/cluster-builder.js';
+import { buildKey, defaultKeyPolicy, terraformKeyProperties } from '../common/key-builder.js';
+import { type ReadPolicy, RolePolicies, readPolicy } from '../common/role-builder.js';
 import {
-  buildKey,
-  defaultKeyPolicy,
-  kmsStatementsOf,
-  terraformKeyProperties,
-} from '../common/key-builder.js';
-import { isObject, isSym, textOf, toPlain, Unknown, type Val, type ValObject } from '../common/value.js';
+  clip,
+  isAbsent,
+  isObject,
+  isSym,
+  textOf,
+  Unknown,
+  type Val,
+  type ValObject,
+} from '../common/value.js';
 import { bodyValue, type Declared, declaredAt, type Instance, idOf } from './declarations.js';
 import type { Block } from './hcl.js';
 
@@ -71,8 +75,9 @@ class Family {
   readonly aliasResourceToKey = new Map<string, string>();
   readonly keyAliases = new Map<string, string[]>();
   readonly keyPolicies = new Map<string, Val>();
-  readonly roles = new Map<string, { arn: string; name?: string; statements: PolicyStatement[] }>();
-  readonly policies = new Map<string, PolicyStatement[]>();
+  readonly roles = new Map<string, { arn: string; name?: string; policies: RolePolicies }>();
+  /** Managed policies (aws_iam_policy) the modules define, by resource id. */
+  readonly policies = new Map<string, ReadPolicy>();
   readonly output: ModuleOutput = { clusters: [], keys: [], roles: [], judged: [] };
 }
 
@@ -83,14 +88,7 @@ export function moduleInventory(root: ModuleView): ModuleOutput {
   emitKeys(root, family);
   emitClusters(root, family);
   for (const role of family.roles.values())
-    if (role.statements.length > 0)
-      family.output.roles.push({
-        arn: role.arn,
-        account: root.account,
-        source: 'terraform',
-        kmsStatements: role.statements,
-        policiesCollected: true,
-      });
+    family.output.roles.push(role.policies.toRole(role.arn, root.account, 'terraform'));
   return family.output;
 }
 
@@ -123,10 +121,11 @@ function collect(module: ModuleView, family: Family): void {
     (type) => type === 'aws_iam_policy',
     (declared, _type, instance) => {
       const props = bodyValue(declared.item.body, instance.scope);
-      if (props instanceof Unknown) return;
       family.policies.set(
         idOf(declared.file, instance.address),
-        kmsStatementsOf(toPlain(props.policy ?? null)),
+        props instanceof Unknown
+          ? { unread: `${clip(props.expression, 80)}: ${props.reason}` }
+          : readPolicy(props.policy),
       );
     },
   );
@@ -134,40 +133,63 @@ function collect(module: ModuleView, family: Family): void {
     (type) => type === 'aws_iam_role',
     (declared, _type, instance) => {
       const props = bodyValue(declared.item.body, instance.scope);
-      if (props instanceof Unknown) return;
       const target = { id: idOf(declared.file, instance.address), type: 'aws_iam_role' };
       const arn =
         textOf(module.knownAttribute(declared, 'aws_iam_role', 'arn', target) ?? null) ??
         `${instance.address}.arn`;
-      const statements: PolicyStatement[] = [];
+      const policies = new RolePolicies();
+      if (props instanceof Unknown) {
+        policies.add({ unread: `${clip(props.expression, 80)}: ${props.reason}` }, "the role's arguments");
+        family.roles.set(target.id, { arn, policies });
+        return;
+      }
       if (Array.isArray(props.inline_policy))
         for (const policy of props.inline_policy)
-          if (isObject(policy)) pushAll(statements, kmsStatementsOf(toPlain(policy.policy ?? null)));
+          if (isObject(policy))
+            policies.add(
+              readPolicy(policy.policy),
+              `inline policy ${clip(textOf(policy.name ?? null) ?? '(unnamed)', 80)}`,
+            );
+      const managed = props.managed_policy_arns;
+      if (managed !== undefined && !isAbsent(managed)) {
+        if (!Array.isArray(managed)) policies.addUnreadList('managed_policy_arns', managed);
+        else
+          for (const policyArn of managed)
+            if (!isAbsent(policyArn)) policies.addManaged(policyArn, (id) => family.policies.get(id));
+      }
       const name = textOf(props.name ?? null);
-      family.roles.set(idOf(declared.file, instance.address), {
-        arn,
-        ...(name ? { name } : {}),
-        statements,
-      });
+      family.roles.set(target.id, { arn, ...(name ? { name } : {}), policies });
     },
   );
   module.eachResource(
-    (type) => type === 'aws_iam_role_policy' || type === 'aws_iam_role_policy_attachment',
+    (type) => ROLE_POLICY_TYPES.has(type),
     (declared, type, instance) => {
       const props = bodyValue(declared.item.body, instance.scope);
       if (props instanceof Unknown) return;
-      const role = roleOf(family, props.role ?? null);
-      if (!role) return;
-      if (type === 'aws_iam_role_policy')
-        pushAll(role.statements, kmsStatementsOf(toPlain(props.policy ?? null)));
-      else {
-        const policy = props.policy_arn;
-        if (isSym(policy) && policy.target)
-          pushAll(role.statements, family.policies.get(policy.target.id) ?? []);
+      // aws_iam_policy_attachment attaches to a list of roles; the others to one.
+      const roles: Val[] =
+        type === 'aws_iam_policy_attachment'
+          ? Array.isArray(props.roles)
+            ? props.roles
+            : []
+          : [props.role ?? null];
+      const what = instance.address;
+      for (const named of roles) {
+        const role = roleOf(family, named);
+        if (!role) continue;
+        if (type === 'aws_iam_role_policy') role.policies.add(readPolicy(props.policy), what);
+        else role.policies.addManaged(props.policy_arn ?? null, (id) => family.policies.get(id));
       }
     },
   );
 }
+
+/** Resources that attach a policy to roles: inline, or a managed policy by ARN. */
+const ROLE_POLICY_TYPES: ReadonlySet<string> = new Set([
+  'aws_iam_role_policy',
+  'aws_iam_role_policy_attachment',
+  'aws_iam_policy_attachment',
+]);
 
 function roleOf(family: Family, value: Val) {
   if (isSym(value) && value.target) return family.roles.get(value.target.id);

@@ -6,7 +6,7 @@ import { globMatch, hasWildcard } from '../../policy/glob.js';
 import { defineRule, type RuleContext, type Verdict } from '../define-rule.js';
 import { eachGroup } from '../iteration.js';
 import { groupResource, UNRESOLVED_MESSAGE, unresolvedVerdict } from '../resources.js';
-import { gapReason, statementLabel } from '../text.js';
+import { rolePoliciesReason, statementLabel } from '../text.js';
 
 /**
  * A Resource that covers every key of an account or more: `*`, `arn:aws:kms:*:*:key/*`,
@@ -131,19 +131,10 @@ interface RoleJudgement {
 
 function judgeRole(context: RuleContext, roleArn: string): RoleJudgement {
   const role = context.index.role(roleArn);
-  if (!role?.policiesCollected) {
-    const reason = gapReason(context.index.gapsFor(roleArn));
-    return {
-      missing: !role,
-      verdict: {
-        status: 'UNKNOWN',
-        messageId: 'notCollected',
-        data: Object.freeze({ role: roleArn, reason }),
-      },
-    };
-  }
-  const confined = confinedActions(role.kmsStatements);
-  const wide = role.kmsStatements
+  // A wide statement that was read is wide whatever the policies not read say.
+  const statements = role?.kmsStatements ?? [];
+  const confined = confinedActions(statements);
+  const wide = statements
     .map((statement, index) => ({ index, sid: statement.Sid, actions: wideUsage(statement, confined) }))
     .filter((entry) => entry.actions.length > 0);
   if (wide.length > 0) {
@@ -158,7 +149,23 @@ function judgeRole(context: RuleContext, roleArn: string): RoleJudgement {
           actions: actions.join(', '),
           statements: wide.map(statementLabel).join(', '),
         }),
-        evidence: Object.freeze({ role: roleArn, statements: wide }),
+        evidence: Object.freeze({
+          role: roleArn,
+          statements: wide,
+          ...(role?.unreadPolicies ? { unreadPolicies: role.unreadPolicies } : {}),
+        }),
+      },
+    };
+  }
+  if (!role?.policiesCollected) {
+    const reason = rolePoliciesReason(role, context.index.gapsFor(roleArn));
+    return {
+      missing: !role,
+      verdict: {
+        status: 'UNKNOWN',
+        messageId: 'notCollected',
+        data: Object.freeze({ role: roleArn, reason }),
+        ...(role?.unreadPolicies ? { evidence: Object.freeze({ unreadPolicies: role.unreadPolicies }) } : {}),
       },
     };
   }

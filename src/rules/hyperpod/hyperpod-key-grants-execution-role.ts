@@ -1,4 +1,4 @@
-import type { Key, PolicyStatement } from '../../model/inventory.js';
+import type { ExecutionRole, Key, PolicyStatement } from '../../model/inventory.js';
 import { isUnresolved } from '../../model/inventory.js';
 import {
   conditionKeys,
@@ -18,6 +18,7 @@ import {
   hyperPodCreateGrantContext,
   hyperPodDescribeKeyContext,
 } from '../../policy/hyperpod.js';
+import { identityOf } from '../../policy/identity-policies.js';
 import { organizationOf } from '../../policy/organization.js';
 import { accountOf, type Caller } from '../../policy/principal.js';
 import { defineRule, type RuleContext, type Verdict } from '../define-rule.js';
@@ -197,7 +198,7 @@ function judgeKey(judge: Judge, key: Key, roleArn: string, region: string): KeyJ
   const role = context.index.role(roleArn);
   const account = accountOf(roleArn) ?? key.account;
   const caller: Caller = { kind: 'iam', arn: roleArn, account, roleId: role?.roleId };
-  const identityStatements = role?.policiesCollected ? role.kmsStatements : undefined;
+  const { identityStatements, identityComplete } = identityOf(role);
   // The key's tags matter only to a condition on aws:ResourceTag (conditions.ts reads them nowhere else).
   const resourceTags =
     key.tags &&
@@ -218,6 +219,7 @@ function judgeKey(judge: Judge, key: Key, roleArn: string, region: string): KeyJ
       keyPolicy: policy,
       keyAccount: key.account,
       identityStatements,
+      identityComplete,
     });
     if (access.result === 'yes') continue;
     const evidence = callEvidence(judge, action, access);
@@ -250,7 +252,7 @@ function judgeKey(judge: Judge, key: Key, roleArn: string, region: string): KeyJ
       const reasons = [
         ...(access.needsIdentity
           ? [
-              `${account === key.account ? 'the key policy delegates to IAM' : 'the key is in another account, so IAM must allow it too,'} and the role's IAM policies ${role ? 'could not be read' : 'were not collected'}`,
+              `${account === key.account ? 'the key policy delegates to IAM' : 'the key is in another account, so IAM must allow it too,'} and ${identityGap(role)}`,
             ]
           : []),
         ...grantKeyReasons(action, access.unknownKeys),
@@ -273,6 +275,15 @@ function judgeKey(judge: Judge, key: Key, roleArn: string, region: string): KeyJ
     data: { key: label, role: roleArn },
     evidence: ALL_GRANTED,
   };
+}
+
+/** Why the role's IAM policies were not read, as the reason of an UNKNOWN says it. */
+function identityGap(role: ExecutionRole | undefined): string {
+  if (!role) return "the role's IAM policies were not collected";
+  const unread = role.unreadPolicies;
+  if (unread && unread.length > 0)
+    return `not all of the role's IAM policies are in the scanned files (${unread.join('; ')})`;
+  return "the role's IAM policies could not be read";
 }
 
 const UNDOCUMENTED = new Set<string>(HYPERPOD_UNDOCUMENTED_GRANT_KEYS.map((key) => key.toLowerCase()));

@@ -1,0 +1,129 @@
+/**
+ * What IaC says of an execution role's IAM policies (CloudFormation AWS::IAM::Role with its
+ * Policies, ManagedPolicyArns, AWS::IAM::Policy / ManagedPolicy / RolePolicy; Terraform
+ * aws_iam_role with inline_policy and managed_policy_arns, aws_iam_role_policy,
+ * aws_iam_role_policy_attachment, aws_iam_policy_attachment): the KMS statements of every policy
+ * the files define, and, named, every policy attached to the role whose statements they do not
+ * give. A role with any such policy is not wholly known: its `policiesCollected` is false, so that
+ * no rule reads the absence of a statement as the absence of a permission.
+ */
+import type { ExecutionRole, PolicyStatement, Source } from '../../model/inventory.js';
+import { pushAll } from '../../model/many.js';
+import { awsManagedPolicy } from '../../policy/aws-managed-policies.js';
+import { asStatement, mentionsKms } from '../../policy/identity-policies.js';
+import {
+  clip,
+  findUnknown,
+  isAbsent,
+  isObject,
+  isSym,
+  safeJson,
+  textOf,
+  toPlain,
+  Unknown,
+  type Val,
+} from './value.js';
+
+/** A policy's KMS statements, or why they cannot be known from the files. */
+export type ReadPolicy = PolicyStatement[] | { unread: string };
+
+/** At most this many unread policies are named; a count says how many more there are. */
+const MAX_NAMED = 10;
+
+export class RolePolicies {
+  readonly statements: PolicyStatement[] = [];
+  /** Policies attached to the role whose statements the files do not give, each named with why. */
+  readonly unread: string[] = [];
+
+  /** A policy attached to the role, as read (see `readPolicy`), named `what` if it cannot be. */
+  add(read: ReadPolicy, what: string): void {
+    if (Array.isArray(read)) pushAll(this.statements, read);
+    else this.unread.push(`${what} (${read.unread})`);
+  }
+
+  /**
+   * A managed policy attached by ARN: one the files define (`inFile` reads it by its resource id),
+   * one of AWS's whose KMS statements are known (see aws-managed-policies.ts), or else unread.
+   */
+  addManaged(arn: Val, inFile: (resourceId: string) => ReadPolicy | undefined): void {
+    if (arn instanceof Unknown) {
+      this.unread.push(`managed policy ${clip(arn.expression, 80)} (${arn.reason})`);
+      return;
+    }
+    const text = textOf(arn);
+    const defined = isSym(arn) ? arn.target?.id : undefined;
+    const read = defined === undefined ? undefined : inFile(defined);
+    if (read) {
+      this.add(read, `managed policy ${clip(text ?? '', 80)}`);
+      return;
+    }
+    if (text === undefined) {
+      this.unread.push('a managed policy ARN that is not a text');
+      return;
+    }
+    const managed = awsManagedPolicy(text);
+    if (managed) pushAll(this.statements, managed.kmsStatements);
+    else this.unread.push(`managed policy ${clip(text, 80)} (not defined in the scanned files)`);
+  }
+
+  /** A property of the role that attaches policies but cannot be read as a list. */
+  addUnreadList(property: string, value: Val): void {
+    const why = value instanceof Unknown ? value.reason : 'it is not a list';
+    this.unread.push(`the policies of ${property} (${why})`);
+  }
+
+  /** The role as the inventory holds it. */
+  toRole(arn: string, account: string, source: Source): ExecutionRole {
+    const named = this.unread.slice(0, MAX_NAMED);
+    if (this.unread.length > MAX_NAMED) named.push(`and ${this.unread.length - MAX_NAMED} more`);
+    return {
+      arn,
+      account,
+      source,
+      kmsStatements: this.statements,
+      policiesCollected: this.unread.length === 0,
+      ...(named.length > 0 ? { unreadPolicies: named } : {}),
+    };
+  }
+}
+
+/**
+ * The KMS statements of an identity policy document as the files write it (an object, or its JSON
+ * text), or why they cannot be known: the document is missing, not a policy, or depends on an
+ * input in a statement that may concern KMS. A statement that depends on an input but surely
+ * concerns no KMS action (its actions are known and none is a key action) is left out as any
+ * other such statement is.
+ */
+export function readPolicy(document: Val | undefined): ReadPolicy {
+  if (document === undefined || isAbsent(document)) return { unread: 'it has no policy document' };
+  if (document instanceof Unknown) return { unread: `${clip(document.expression, 80)}: ${document.reason}` };
+  // A JSON text (Terraform's jsonencode of values that name resources is known by name).
+  let written: Val = isSym(document) ? document.text : document;
+  if (typeof written === 'string') {
+    const parsed = safeJson(written);
+    if (parsed === undefined) return { unread: 'its document is not valid JSON' };
+    written = parsed as Val;
+  }
+  if (!isObject(written)) return { unread: 'its document is not a policy document' };
+  const listed = written.Statement;
+  if (listed instanceof Unknown)
+    return { unread: `its statements are ${clip(listed.expression, 80)}: ${listed.reason}` };
+  if (listed === undefined || listed === null || typeof listed !== 'object')
+    return { unread: 'its document is not a policy document' };
+  const statements: PolicyStatement[] = [];
+  for (const item of Array.isArray(listed) ? listed : [listed]) {
+    if (item instanceof Unknown)
+      return { unread: `a statement is ${clip(item.expression, 80)}: ${item.reason}` };
+    const statement = asStatement(toPlain(item));
+    const unknown = findUnknown(item);
+    if (unknown) {
+      const actions: (Val | undefined)[] = isObject(item) ? [item.Effect, item.Action, item.NotAction] : [];
+      const actionsKnown = actions.every((value) => value === undefined || !findUnknown(value));
+      if (actionsKnown && statement && !mentionsKms(statement)) continue;
+      return { unread: `a statement depends on ${clip(unknown.expression, 80)}: ${unknown.reason}` };
+    }
+    if (!statement) return { unread: 'a statement is not a policy statement' };
+    if (mentionsKms(statement)) statements.push(statement);
+  }
+  return statements;
+}

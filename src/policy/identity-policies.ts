@@ -1,0 +1,67 @@
+/**
+ * The KMS statements of IAM identity policies (what an execution role's own policies allow), read
+ * alike from what IAM returns and from what IaC defines: only the statements that can allow or
+ * deny some KMS action are kept.
+ */
+import { type ExecutionRole, type PolicyStatement, PolicyStatementSchema } from '../model/inventory.js';
+import { ALL_KEY_ACTIONS, statementCoversAction } from './actions.js';
+
+/** Whether a statement covers any KMS key action (`kms:...`, `kms:Create*`, `*`, or a NotAction that leaves one in). */
+export const mentionsKms = (statement: PolicyStatement): boolean =>
+  ALL_KEY_ACTIONS.some((action) => statementCoversAction(statement, action));
+
+/**
+ * The statements of a policy document (an object, or its JSON text), each as it was written, or
+ * undefined when it is not a policy document.
+ */
+export function statementsIn(document: unknown): unknown[] | undefined {
+  let plain = document;
+  if (typeof plain === 'string') {
+    try {
+      plain = JSON.parse(plain);
+    } catch {
+      return undefined;
+    }
+  }
+  if (typeof plain !== 'object' || plain === null || Array.isArray(plain)) return undefined;
+  const statement = (plain as { Statement?: unknown }).Statement;
+  if (statement === undefined || statement === null || typeof statement !== 'object') return undefined;
+  return Array.isArray(statement) ? statement : [statement];
+}
+
+/** A statement as a policy statement, or undefined when it is not one. */
+export function asStatement(statement: unknown): PolicyStatement | undefined {
+  const parsed = PolicyStatementSchema.safeParse(statement);
+  return parsed.success ? parsed.data : undefined;
+}
+
+/**
+ * The KMS statements of a policy document, or undefined when it is not a policy document or one
+ * of its statements is not a statement (what it allows cannot be told).
+ */
+export function kmsStatementsIn(document: unknown): PolicyStatement[] | undefined {
+  const statements = statementsIn(document);
+  if (!statements) return undefined;
+  const kms: PolicyStatement[] = [];
+  for (const written of statements) {
+    const statement = asStatement(written);
+    if (!statement) return undefined;
+    if (mentionsKms(statement)) kms.push(statement);
+  }
+  return kms;
+}
+
+/**
+ * A role's identity statements as `keyAccess` reads them: all of them when its policies were read,
+ * those of the policies IaC defines when it defines only some (`complete` false), none when its
+ * policies could not be read or the role is not known.
+ */
+export function identityOf(role: ExecutionRole | undefined): {
+  identityStatements: readonly PolicyStatement[] | undefined;
+  identityComplete: boolean;
+} {
+  if (role?.policiesCollected) return { identityStatements: role.kmsStatements, identityComplete: true };
+  if (role?.unreadPolicies !== undefined)
+    return { identityStatements: role.kmsStatements, identityComplete: false };
+  return { identityStatements: undefined, identityComplete: false };
+}
