@@ -1,16 +1,26 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import {
+  GetPolicyCommand,
+  GetPolicyVersionCommand,
+  GetRoleCommand,
+  IAMClient,
+  ListAttachedRolePoliciesCommand,
+  ListRolePoliciesCommand,
+} from '@aws-sdk/client-iam';
 import { DescribeKeyCommand } from '@aws-sdk/client-kms';
+import { mockClient } from 'aws-sdk-client-mock';
 import { describe, expect, it } from 'vitest';
 import { AwsSession, isAwsEndpoint } from '../../../src/collectors/aws/clients.js';
 import { managementLogging, trailEventOf } from '../../../src/collectors/aws/cloudtrail.js';
+import { ScanContext } from '../../../src/collectors/aws/context.js';
 import { classifyError } from '../../../src/collectors/aws/errors.js';
-import { kmsStatements } from '../../../src/collectors/aws/iam.js';
-import { mentionsKms } from '../../../src/policy/identity-policies.js';
+import { IamCollector, kmsStatements } from '../../../src/collectors/aws/iam.js';
 import { parseKeyRef } from '../../../src/collectors/aws/kms.js';
 import { clusterFromDescription, volumesOf } from '../../../src/collectors/aws/sagemaker.js';
 import { closestRegion, KNOWN_REGIONS } from '../../../src/model/regions.js';
+import { mentionsKms } from '../../../src/policy/identity-policies.js';
 import { policyActions } from '../../helpers/iam-policy.js';
 
 describe('parseKeyRef', () => {
@@ -294,6 +304,58 @@ describe('IAM statements', () => {
       ),
     ).toEqual([{ Effect: 'Allow', Action: 'kms:*' }]);
     expect(kmsStatements('not json')).toBeUndefined();
+    // Raw JSON (not URL-encoded) with a % in it is read too; a statement that is not one is not a policy.
+    expect(
+      kmsStatements('{"Statement":[{"Effect":"Allow","Action":"kms:Decrypt","Resource":"*","Sid":"100%"}]}'),
+    ).toEqual([{ Effect: 'Allow', Action: 'kms:Decrypt', Resource: '*', Sid: '100%' }]);
+    expect(kmsStatements('{"Statement":[{"Effect":"Perhaps","Action":"kms:*"}]}')).toBeUndefined();
+  });
+
+  it('a managed policy whose document is not a policy leaves the role uncollected, with a gap naming it', async () => {
+    const iam = mockClient(IAMClient);
+    const ROLE = 'arn:aws:iam::111122223333:role/hyperpod-exec';
+    const BROKEN = 'arn:aws:iam::111122223333:policy/broken';
+    iam.on(GetRoleCommand).resolves({
+      Role: {
+        RoleName: 'hyperpod-exec',
+        RoleId: 'AROAEXAMPLE',
+        Arn: ROLE,
+        Path: '/',
+        CreateDate: new Date(),
+      },
+    });
+    iam.on(ListAttachedRolePoliciesCommand).resolves({
+      AttachedPolicies: [{ PolicyArn: BROKEN, PolicyName: 'broken' }],
+      IsTruncated: false,
+    });
+    iam.on(ListRolePoliciesCommand).resolves({ PolicyNames: [], IsTruncated: false });
+    iam.on(GetPolicyCommand).resolves({ Policy: { Arn: BROKEN, DefaultVersionId: 'v1' } });
+    iam
+      .on(GetPolicyVersionCommand)
+      .resolves({ PolicyVersion: { Document: encodeURIComponent('{"Statement": 7}') } });
+    const session = { hasAccount: () => true, for: () => new IAMClient({ region: 'us-east-1' }) };
+    const ctx = new ScanContext(session as unknown as AwsSession, 'aws', true, undefined, undefined);
+    const collector = new IamCollector(ctx);
+    await collector.role(ROLE);
+    iam.restore();
+    expect(collector.roles()).toEqual([
+      {
+        arn: ROLE,
+        roleId: 'AROAEXAMPLE',
+        account: '111122223333',
+        source: 'live',
+        kmsStatements: [],
+        policiesCollected: false,
+      },
+    ]);
+    expect(ctx.gaps).toMatchObject([
+      {
+        operation: 'GetPolicyVersion',
+        resource: ROLE,
+        code: 'aws.invalid_response',
+        message: `the document of managed policy ${BROKEN} is not a valid IAM policy`,
+      },
+    ]);
   });
 });
 
