@@ -406,6 +406,7 @@ export async function scanIac(options: IacScanOptions): Promise<Result<IacScanRe
       const part = planInventory(parsed.plan, pseudo);
       pushAll(inventory.clusters, part.clusters);
       pushAll(inventory.keys, part.keys);
+      pushAll(inventory.roles, part.roles);
       pushAll(issues, part.issues);
     } else if (parsed.kind === 'cli-input') {
       inputs++;

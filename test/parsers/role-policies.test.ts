@@ -14,7 +14,7 @@ import type { Finding } from '../../src/model/finding.js';
 import type { ExecutionRole } from '../../src/model/inventory.js';
 import { InventorySchema } from '../../src/model/inventory.js';
 import { readPolicy } from '../../src/parsers/common/role-builder.js';
-import { Sym, Unknown } from '../../src/parsers/common/value.js';
+import { ACCOUNT, Sym, Unknown } from '../../src/parsers/common/value.js';
 import { scanIac } from '../../src/parsers/iac.js';
 import { runPipeline } from '../../src/pipeline.js';
 import { awsManagedPolicy } from '../../src/policy/aws-managed-policies.js';
@@ -474,5 +474,149 @@ describe('the catalogue of AWS managed policies', () => {
         Resource: '*',
       },
     ]);
+  });
+});
+
+describe('Terraform plan execution roles', () => {
+  /** A plan that creates a key (default policy: it delegates to IAM), a role, what `attach` attaches to it, and a cluster using both. */
+  function plan(attach: {
+    address: string;
+    type: string;
+    after: object;
+    afterUnknown: object;
+    expressions: object;
+  }) {
+    const change = (address: string, type: string, after: object, afterUnknown: object) => ({
+      address,
+      mode: 'managed',
+      type,
+      name: address.split('.')[1],
+      change: { actions: ['create'], before: null, after, after_unknown: afterUnknown },
+    });
+    const configured = (address: string, type: string, expressions: object) => ({
+      address,
+      mode: 'managed',
+      type,
+      name: address.split('.')[1],
+      expressions,
+    });
+    return JSON.stringify({
+      format_version: '1.2',
+      resource_changes: [
+        change(
+          'aws_kms_key.workers',
+          'aws_kms_key',
+          { enable_key_rotation: true },
+          { arn: true, id: true, key_id: true },
+        ),
+        change(
+          'aws_iam_role.workers',
+          'aws_iam_role',
+          { name: 'hyperpod-workers' },
+          // Computed when the configuration leaves them out: not unread policies.
+          { arn: true, id: true, unique_id: true, inline_policy: true, managed_policy_arns: true },
+        ),
+        change(attach.address, attach.type, attach.after, attach.afterUnknown),
+        change(
+          'awscc_sagemaker_cluster.this',
+          'awscc_sagemaker_cluster',
+          {
+            cluster_name: 'roles',
+            node_provisioning_mode: 'Continuous',
+            orchestrator: { eks: { cluster_arn: 'arn:aws:eks:us-east-1:111122223333:cluster/ml' } },
+            instance_groups: [
+              {
+                instance_group_name: 'workers',
+                instance_type: 'ml.g5.8xlarge',
+                instance_count: 1,
+                life_cycle_config: { source_s3_uri: 's3://sagemaker-lifecycle', on_create: 'on_create.sh' },
+                instance_storage_configs: [{ ebs_volume_config: { root_volume: true } }],
+              },
+            ],
+          },
+          {
+            instance_groups: [
+              {
+                execution_role: true,
+                instance_storage_configs: [{ ebs_volume_config: { volume_kms_key_id: true } }],
+              },
+            ],
+          },
+        ),
+      ],
+      configuration: {
+        root_module: {
+          resources: [
+            configured('aws_kms_key.workers', 'aws_kms_key', {
+              enable_key_rotation: { constant_value: true },
+            }),
+            configured('aws_iam_role.workers', 'aws_iam_role', {
+              name: { constant_value: 'hyperpod-workers' },
+            }),
+            configured(attach.address, attach.type, attach.expressions),
+            configured('awscc_sagemaker_cluster.this', 'awscc_sagemaker_cluster', {
+              instance_groups: {
+                references: [
+                  'aws_iam_role.workers.arn',
+                  'aws_iam_role.workers',
+                  'aws_kms_key.workers.arn',
+                  'aws_kms_key.workers',
+                ],
+              },
+            }),
+          ],
+        },
+      },
+    });
+  }
+  const roleReference = { role: { references: ['aws_iam_role.workers.id', 'aws_iam_role.workers'] } };
+
+  it('a role the plan creates is the group execution role it references, judged on its policies', async () => {
+    const { findings, roles } = await scanFiles({
+      'plan.json': plan({
+        address: 'aws_iam_role_policy.key',
+        type: 'aws_iam_role_policy',
+        after: {
+          name: 'key',
+          policy: JSON.stringify({
+            Statement: [{ Effect: 'Allow', Action: ['kms:CreateGrant', 'kms:DescribeKey'], Resource: '*' }],
+          }),
+        },
+        afterUnknown: { id: true, role: true },
+        expressions: { ...roleReference, policy: { constant_value: 'the policy' } },
+      }),
+    });
+    expect(roles).toEqual([
+      {
+        arn: 'aws_iam_role.workers.arn',
+        account: ACCOUNT,
+        source: 'terraform-plan',
+        kmsStatements: [{ Effect: 'Allow', Action: ['kms:CreateGrant', 'kms:DescribeKey'], Resource: '*' }],
+        policiesCollected: true,
+      },
+    ]);
+    expect(verdict(only(findings, 'hyperpod-key-grants-execution-role'))).toEqual(['PASS', 'granted']);
+    expect(verdict(only(findings, 'hyperpod-execution-role-kms-scope'))).toEqual(['FAIL', 'wide']);
+  });
+
+  it('a policy attached by an ARN outside the plan: UNKNOWN naming it', async () => {
+    const { findings, roles } = await scanFiles({
+      'plan.json': plan({
+        address: 'aws_iam_role_policy_attachment.outside',
+        type: 'aws_iam_role_policy_attachment',
+        after: { policy_arn: 'arn:aws:iam::111122223333:policy/hyperpod-kms' },
+        afterUnknown: { id: true, role: true },
+        expressions: {
+          ...roleReference,
+          policy_arn: { constant_value: 'arn:aws:iam::111122223333:policy/hyperpod-kms' },
+        },
+      }),
+    });
+    expect(roleOf(roles).unreadPolicies).toEqual([
+      'managed policy arn:aws:iam::111122223333:policy/hyperpod-kms (not defined in the scanned files)',
+    ]);
+    const grants = only(findings, 'hyperpod-key-grants-execution-role');
+    expect(verdict(grants)).toEqual(['UNKNOWN', 'undetermined']);
+    expect(grants.message).toContain('arn:aws:iam::111122223333:policy/hyperpod-kms');
   });
 });

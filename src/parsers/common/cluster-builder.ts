@@ -70,6 +70,8 @@ export interface ClusterBuildContext {
    * An Unknown value is passed too: a source may still tell which key it must be (a plan's references).
    */
   resolveKey(value: Val): VolumeKey;
+  /** The role an ExecutionRole known only after apply names, when the source can tell (a plan's references). */
+  resolveRole?(value: Unknown): string | undefined;
 }
 
 export interface ClusterDefinition {
@@ -229,7 +231,10 @@ function buildGroup(
     id: `${definition.id}/instance-group/${name}`,
     name,
     kind,
-    executionRole: role instanceof Unknown ? unresolvedOf(role) : (textOf(role ?? null) ?? null),
+    executionRole:
+      role instanceof Unknown
+        ? (context.resolveRole?.(role) ?? unresolvedOf(role))
+        : (textOf(role ?? null) ?? null),
     volumes: volumesOf(field(spec, 'InstanceStorageConfigs'), location, context),
     location,
   };

@@ -6,7 +6,7 @@
  * uses that key; otherwise it stays UNKNOWN with the references it could be.
  */
 import type { SourceIssue } from '../../model/finding.js';
-import type { Cluster, Key } from '../../model/inventory.js';
+import type { Cluster, ExecutionRole, Key } from '../../model/inventory.js';
 import {
   awsProviderClusterSpec,
   buildCluster,
@@ -30,6 +30,7 @@ import {
   type Val,
   type ValObject,
 } from '../common/value.js';
+import { planRoles } from './roles.js';
 
 export interface TerraformPlan {
   kind: 'tf-plan';
@@ -143,7 +144,7 @@ const baseAddress = (reference: string) => reference.replace(/\.(arn|id|key_id)$
 export function planInventory(
   plan: TerraformPlan,
   options: PlanOptions,
-): { clusters: Cluster[]; keys: Key[]; issues: SourceIssue[] } {
+): { clusters: Cluster[]; keys: Key[]; roles: ExecutionRole[]; issues: SourceIssue[] } {
   const { file, root } = plan;
   const account = options.account ?? ACCOUNT;
   const providers = getEntry(getEntry(root, 'configuration'), 'provider_config');
@@ -261,6 +262,7 @@ export function planInventory(
     keys.push(key);
   }
 
+  const roles = planRoles(resources, references, account);
   const clusters: Cluster[] = [];
   const issues: SourceIssue[] = [];
   for (const resource of resources.values()) {
@@ -347,11 +349,18 @@ export function planInventory(
           location: { file, line: locationOf(resource.values)?.line ?? resource.line },
           spec,
         },
-        { source: 'terraform-plan', account, region, resolveKey },
+        {
+          source: 'terraform-plan',
+          account,
+          region,
+          resolveKey,
+          resolveRole: () =>
+            roles.namedBy(GROUP_ATTRIBUTES.flatMap((attribute) => refs?.get(attribute) ?? [])),
+        },
       ),
     );
   }
-  return { clusters, keys, issues };
+  return { clusters, keys, roles: roles.roles, issues };
 }
 
 /** The attributes (awscc) and blocks (hashicorp/aws) whose references may name volume keys. */
