@@ -354,6 +354,43 @@ resource "aws_iam_role_policy_attachment" "instance" {
     expect(verdict(only(findings, 'hyperpod-execution-role-kms-scope'))).toEqual(['PASS', 'scoped']);
   });
 
+  it('an AWS managed policy looked up by ARN (data "aws_iam_policy") is read from the catalogue; by name, unread', async () => {
+    const byArn = await scanFiles({
+      'main.tf': `${cluster}${grants}
+resource "aws_iam_role_policy_attachment" "key" {
+  role       = aws_iam_role.workers.name
+  policy_arn = aws_iam_policy.key.arn
+}
+
+data "aws_iam_policy" "instance" {
+  arn = "arn:aws:iam::aws:policy/AmazonSageMakerClusterInstanceRolePolicy"
+}
+
+resource "aws_iam_role_policy_attachment" "instance" {
+  role       = aws_iam_role.workers.name
+  policy_arn = data.aws_iam_policy.instance.arn
+}
+`,
+    });
+    expect(roleOf(byArn.roles)).toMatchObject({ policiesCollected: true });
+    expect(verdict(only(byArn.findings, 'hyperpod-execution-role-kms-scope'))).toEqual(['PASS', 'scoped']);
+    const byName = await scanFiles({
+      'main.tf': `${cluster}
+data "aws_iam_policy" "instance" {
+  name = "AmazonSageMakerClusterInstanceRolePolicy"
+}
+
+resource "aws_iam_role_policy_attachment" "instance" {
+  role       = aws_iam_role.workers.name
+  policy_arn = data.aws_iam_policy.instance.arn
+}
+`,
+    });
+    expect(roleOf(byName.roles).unreadPolicies).toEqual([
+      'managed policy data.aws_iam_policy.instance.arn (data.aws_iam_policy.instance is read from AWS when Terraform plans)',
+    ]);
+  });
+
   it('a policy attached from outside the module: UNKNOWN naming it, where it was a FAIL', async () => {
     const { findings, roles } = await scanFiles({
       'main.tf': `${cluster}

@@ -1,8 +1,9 @@
 /**
  * Terraform data sources a configuration reads: the caller's account, region and partition (as
  * the scan was told, or symbolic), data "aws_iam_policy_document" rendered as the JSON policy it
- * produces, and data "aws_kms_key" / "aws_kms_alias" by the key or alias they name. Every other
- * data source is read from AWS when Terraform plans: UNKNOWN.
+ * produces, data "aws_kms_key" / "aws_kms_alias" by the key or alias they name, and the `arn` of
+ * data "aws_iam_policy" by the ARN it is looked up by. Every other data source is read from AWS
+ * when Terraform plans: UNKNOWN.
  */
 
 import { pushAll } from '../../model/many.js';
@@ -58,6 +59,11 @@ export function dataReference(module: DataSourceModule, steps: Step[], expr: Exp
   if (type === 'aws_kms_key' && ['arn', 'id', 'key_id'].includes(attribute ?? '')) {
     const keyId = declared.item.body.attributes.get('key_id');
     if (keyId) return evaluate(keyId.expr, scope);
+  }
+  // A policy looked up by its ARN has that ARN (by name, it could be one of several policies).
+  if (type === 'aws_iam_policy' && attribute === 'arn') {
+    const arn = declared.item.body.attributes.get('arn');
+    if (arn) return evaluate(arn.expr, scope);
   }
   if (
     type === 'aws_kms_alias' &&
