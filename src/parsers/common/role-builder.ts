@@ -27,6 +27,11 @@ import {
 /** A policy's KMS statements, or why they cannot be known from the files. */
 export type ReadPolicy = PolicyStatement[] | { unread: string };
 
+/** An input a policy depends on, as why it cannot be read: the expression, clipped, and its reason. */
+export const dependsOn = (unknown: Unknown, prefix = ''): { unread: string } => ({
+  unread: `${prefix}${clip(unknown.expression, 80)}: ${unknown.reason}`,
+});
+
 /** At most this many unread policies are named; a count says how many more there are. */
 const MAX_NAMED = 10;
 
@@ -96,7 +101,7 @@ export class RolePolicies {
  */
 export function readPolicy(document: Val | undefined): ReadPolicy {
   if (document === undefined || isAbsent(document)) return { unread: 'it has no policy document' };
-  if (document instanceof Unknown) return { unread: `${clip(document.expression, 80)}: ${document.reason}` };
+  if (document instanceof Unknown) return dependsOn(document);
   // A JSON text (Terraform's jsonencode of values that name resources is known by name).
   let written: Val = isSym(document) ? document.text : document;
   if (typeof written === 'string') {
@@ -106,21 +111,19 @@ export function readPolicy(document: Val | undefined): ReadPolicy {
   }
   if (!isObject(written)) return { unread: 'its document is not a policy document' };
   const listed = written.Statement;
-  if (listed instanceof Unknown)
-    return { unread: `its statements are ${clip(listed.expression, 80)}: ${listed.reason}` };
+  if (listed instanceof Unknown) return dependsOn(listed, 'its statements are ');
   if (listed === undefined || listed === null || typeof listed !== 'object')
     return { unread: 'its document is not a policy document' };
   const statements: PolicyStatement[] = [];
   for (const item of Array.isArray(listed) ? listed : [listed]) {
-    if (item instanceof Unknown)
-      return { unread: `a statement is ${clip(item.expression, 80)}: ${item.reason}` };
+    if (item instanceof Unknown) return dependsOn(item, 'a statement is ');
     const statement = asStatement(toPlain(item));
     const unknown = findUnknown(item);
     if (unknown) {
       const actions: (Val | undefined)[] = isObject(item) ? [item.Effect, item.Action, item.NotAction] : [];
       const actionsKnown = actions.every((value) => value === undefined || !findUnknown(value));
       if (actionsKnown && statement && !mentionsKms(statement)) continue;
-      return { unread: `a statement depends on ${clip(unknown.expression, 80)}: ${unknown.reason}` };
+      return dependsOn(unknown, 'a statement depends on ');
     }
     if (!statement) return { unread: 'a statement is not a policy statement' };
     if (mentionsKms(statement)) statements.push(statement);

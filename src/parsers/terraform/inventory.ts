@@ -16,7 +16,7 @@ import {
   type VolumeKey,
 } from '../common/cluster-builder.js';
 import { buildKey, defaultKeyPolicy, terraformKeyProperties } from '../common/key-builder.js';
-import { type ReadPolicy, RolePolicies, readPolicy } from '../common/role-builder.js';
+import { dependsOn, type ReadPolicy, RolePolicies, readPolicy } from '../common/role-builder.js';
 import {
   clip,
   isAbsent,
@@ -123,9 +123,7 @@ function collect(module: ModuleView, family: Family): void {
       const props = bodyValue(declared.item.body, instance.scope);
       family.policies.set(
         idOf(declared.file, instance.address),
-        props instanceof Unknown
-          ? { unread: `${clip(props.expression, 80)}: ${props.reason}` }
-          : readPolicy(props.policy),
+        props instanceof Unknown ? dependsOn(props) : readPolicy(props.policy),
       );
     },
   );
@@ -139,7 +137,7 @@ function collect(module: ModuleView, family: Family): void {
         `${instance.address}.arn`;
       const policies = new RolePolicies();
       if (props instanceof Unknown) {
-        policies.add({ unread: `${clip(props.expression, 80)}: ${props.reason}` }, "the role's arguments");
+        policies.add(dependsOn(props), "the role's arguments");
         family.roles.set(target.id, { arn, policies });
         return;
       }
