@@ -473,6 +473,8 @@ describe('readPolicy', () => {
     expect(readPolicy({ Statement: [{ Effect: 'Maybe', Action: 'kms:*' }] })).toEqual({
       unread: 'a statement is not a policy statement',
     });
+    const deep = `{"Statement":[{"Effect":"Allow","Action":${'['.repeat(200_000)}${']'.repeat(200_000)},"Resource":"*"}]}`;
+    expect(readPolicy(deep)).toEqual({ unread: 'its document is nested deeper than 32 levels' });
     expect(readPolicy(new Unknown('var.policy', 'var.policy has no value'))).toEqual({
       unread: 'var.policy: var.policy has no value',
     });

@@ -107,6 +107,9 @@ export function readPolicy(document: Val | undefined): ReadPolicy {
   if (typeof written === 'string') {
     const parsed = safeJson(written);
     if (parsed === undefined) return { unread: 'its document is not valid JSON' };
+    // A policy is a few levels deep; a document in a string was not bounded as the files were.
+    if (deeperThan(parsed, MAX_POLICY_DEPTH))
+      return { unread: `its document is nested deeper than ${MAX_POLICY_DEPTH} levels` };
     written = parsed as Val;
   }
   if (!isObject(written)) return { unread: 'its document is not a policy document' };
@@ -129,4 +132,16 @@ export function readPolicy(document: Val | undefined): ReadPolicy {
     if (mentionsKms(statement)) statements.push(statement);
   }
   return statements;
+}
+
+/** Policy documents nest statements, conditions and their values: 8 levels at most; more is not a policy. */
+const MAX_POLICY_DEPTH = 32;
+
+/** Whether parsed JSON nests deeper than `max` levels (looking no deeper than that). */
+function deeperThan(value: unknown, max: number): boolean {
+  if (typeof value !== 'object' || value === null) return false;
+  if (max === 0) return true;
+  for (const item of Array.isArray(value) ? value : Object.values(value))
+    if (deeperThan(item, max - 1)) return true;
+  return false;
 }
