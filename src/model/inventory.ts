@@ -339,6 +339,20 @@ export const ExecutionRoleSchema = z
     policiesCollected: z
       .boolean()
       .describe('false when the role policies could not be read, or not all of them (see unreadPolicies)'),
+    permissionsBoundary: z
+      .object({
+        policyArn: z.string().describe('the managed policy set as the boundary, as written'),
+        kmsStatements: z
+          .array(PolicyStatementSchema)
+          .optional()
+          .describe("the boundary's statements that concern KMS; absent when it could not be read"),
+        reason: z.string().optional().describe('why the boundary could not be read'),
+      })
+      .strict()
+      .optional()
+      .describe(
+        'the permissions boundary the role has, if any: it limits what its policies and key policies that name it allow',
+      ),
     unreadPolicies: z
       .array(z.string())
       .optional()

@@ -203,6 +203,14 @@ export interface KeyAccessInput extends AccessRequest {
    * may be allowed by the others.
    */
   identityComplete?: boolean;
+  /**
+   * The caller's permissions boundary, when it has one: the boundary's KMS statements, or null
+   * when they could not be read. A boundary limits what a key policy grants a role's ARN as it
+   * limits the role's own policies: "Resource-based policies that grant permissions to an IAM
+   * role ARN are limited by an implicit deny in a permissions boundary or session policy" (IAM
+   * User Guide, Permissions boundaries for IAM entities).
+   */
+  boundaryStatements?: readonly PolicyStatement[] | null;
 }
 
 export interface KeyAccess {
@@ -212,6 +220,11 @@ export interface KeyAccess {
   explicitDeny: boolean;
   /** True when the answer depended on identity policies we could not read. */
   needsIdentity: boolean;
+  /** Whether the key policy and the caller's IAM policies allow it, before the permissions boundary and any Deny. */
+  policiesAllow: Tri;
+  /** What the caller's permissions boundary allows: `no` when it stops what the policies allow, `maybe` when it could not be read. */
+  boundaryAllow: Tri;
+  boundary: PolicyDecision | undefined;
   keyPolicy: PolicyDecision;
   identity: PolicyDecision | undefined;
   unknownKeys: string[];
@@ -247,7 +260,12 @@ export function keyAccess(input: KeyAccessInput): KeyAccess {
     : identity.allow === 'no' && input.identityComplete === false
       ? 'maybe'
       : identity.allow;
-  const deny = triOr(keyPolicy.deny, identity?.deny ?? 'no');
+  const boundary = input.boundaryStatements
+    ? evaluateStatements(input.boundaryStatements, input, 'identity')
+    : undefined;
+  const boundaryAllow: Tri =
+    input.boundaryStatements === undefined ? 'yes' : boundary ? boundary.allow : 'maybe';
+  const deny = triOr(triOr(keyPolicy.deny, identity?.deny ?? 'no'), boundary?.deny ?? 'no');
 
   let allow: Tri;
   if (crossAccount) {
@@ -256,7 +274,7 @@ export function keyAccess(input: KeyAccessInput): KeyAccess {
   } else {
     allow = triOr(keyPolicy.allow, triAnd(keyPolicy.delegate, identityAllow));
   }
-  const result = triAnd(allow, triNot(deny));
+  const result = triAnd(triAnd(allow, boundaryAllow), triNot(deny));
   let path: KeyAccess['path'] = 'none';
   if (keyPolicy.allow !== 'no' && !crossAccount) path = 'key-policy';
   else if (keyPolicy.delegate !== 'no' || keyPolicy.allow !== 'no') path = 'iam-delegation';
@@ -268,11 +286,20 @@ export function keyAccess(input: KeyAccessInput): KeyAccess {
     path,
     explicitDeny: deny === 'yes',
     needsIdentity,
+    policiesAllow: allow,
+    boundaryAllow,
+    boundary,
     keyPolicy,
     identity,
     unknownKeys:
-      identity && identity.unknownKeys.length > 0
-        ? [...new Set([...keyPolicy.unknownKeys, ...identity.unknownKeys])]
+      (identity && identity.unknownKeys.length > 0) || (boundary && boundary.unknownKeys.length > 0)
+        ? [
+            ...new Set([
+              ...keyPolicy.unknownKeys,
+              ...(identity?.unknownKeys ?? []),
+              ...(boundary?.unknownKeys ?? []),
+            ]),
+          ]
         : keyPolicy.unknownKeys,
     unknownPrincipals: keyPolicy.unknownPrincipals,
   };

@@ -54,14 +54,18 @@ export function kmsStatementsIn(document: unknown): PolicyStatement[] | undefine
 /**
  * A role's identity statements as `keyAccess` reads them: all of them when its policies were read,
  * those of the policies IaC defines when it defines only some (`complete` false), none when its
- * policies could not be read or the role is not known.
+ * policies could not be read or the role is not known; and its permissions boundary's, if it has one.
  */
 export function identityOf(role: ExecutionRole | undefined): {
   identityStatements: readonly PolicyStatement[] | undefined;
   identityComplete: boolean;
+  boundaryStatements?: readonly PolicyStatement[] | null;
 } {
-  if (role?.policiesCollected) return { identityStatements: role.kmsStatements, identityComplete: true };
+  const boundary = role?.permissionsBoundary;
+  const limits = boundary ? { boundaryStatements: boundary.kmsStatements ?? null } : {};
+  if (role?.policiesCollected)
+    return { identityStatements: role.kmsStatements, identityComplete: true, ...limits };
   if (role?.unreadPolicies !== undefined)
-    return { identityStatements: role.kmsStatements, identityComplete: false };
-  return { identityStatements: undefined, identityComplete: false };
+    return { identityStatements: role.kmsStatements, identityComplete: false, ...limits };
+  return { identityStatements: undefined, identityComplete: false, ...limits };
 }

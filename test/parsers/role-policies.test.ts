@@ -294,6 +294,57 @@ ${attachesItself ? '      Roles: [!Ref WorkersRole]\n' : ''}      PolicyDocument
   });
 });
 
+describe('permissions boundaries in IaC', () => {
+  it('CloudFormation: an AWS managed boundary without KMS stops what the role policy allows', async () => {
+    const { findings, roles } = await scanFiles({
+      'stack.yaml': template(`${GRANTS}
+      PermissionsBoundary: arn:aws:iam::aws:policy/AmazonS3FullAccess`),
+    });
+    expect(roleOf(roles).permissionsBoundary).toEqual({
+      policyArn: 'arn:aws:iam::aws:policy/AmazonS3FullAccess',
+      kmsStatements: [],
+    });
+    expect(verdict(only(findings, 'hyperpod-key-grants-execution-role'))).toEqual([
+      'FAIL',
+      'outsideBoundary',
+    ]);
+  });
+
+  it('CloudFormation: a boundary the stack defines is read; one defined elsewhere leaves the grant UNKNOWN', async () => {
+    const defined = await scanFiles({
+      'stack.yaml': template(
+        `${GRANTS}
+      PermissionsBoundary: !Ref Boundary`,
+        `  Boundary:
+    Type: AWS::IAM::ManagedPolicy
+    Properties:
+      PolicyDocument:
+        Statement:
+          - Effect: Allow
+            Action: kms:*
+            Resource: !GetAtt WorkersKey.Arn`,
+      ),
+    });
+    expect(verdict(only(defined.findings, 'hyperpod-key-grants-execution-role'))).toEqual([
+      'PASS',
+      'granted',
+    ]);
+    const elsewhere = await scanFiles({
+      'stack.yaml': template(`${GRANTS}
+      PermissionsBoundary: arn:aws:iam::111122223333:policy/boundary`),
+    });
+    expect(roleOf(elsewhere.roles).permissionsBoundary).toEqual({
+      policyArn: 'arn:aws:iam::111122223333:policy/boundary',
+      reason: 'not defined in the scanned files',
+    });
+    const grants = only(elsewhere.findings, 'hyperpod-key-grants-execution-role');
+    expect(verdict(grants)).toEqual(['UNKNOWN', 'undetermined']);
+    expect(grants.message).toContain(
+      "the role's permissions boundary arn:aws:iam::111122223333:policy/boundary could not be read (not defined in the scanned files)",
+    );
+  });
+});
+
 describe('Terraform execution roles', () => {
   const cluster = `
 resource "aws_kms_key" "workers" {
@@ -389,6 +440,27 @@ resource "aws_iam_role_policy_attachment" "instance" {
     expect(roleOf(byName.roles).unreadPolicies).toEqual([
       'managed policy data.aws_iam_policy.instance.arn (data.aws_iam_policy.instance is read from AWS when Terraform plans)',
     ]);
+  });
+
+  it('permissions_boundary: PowerUserAccess lets every KMS action through', async () => {
+    const { findings, roles } = await scanFiles({
+      'main.tf': `${cluster.replace(
+        'name               = "hyperpod-workers"',
+        'name               = "hyperpod-workers"\n  permissions_boundary = "arn:aws:iam::aws:policy/PowerUserAccess"',
+      )}${grants}
+resource "aws_iam_role_policy_attachment" "key" {
+  role       = aws_iam_role.workers.name
+  policy_arn = aws_iam_policy.key.arn
+}
+`,
+    });
+    expect(roleOf(roles).permissionsBoundary).toEqual({
+      policyArn: 'arn:aws:iam::aws:policy/PowerUserAccess',
+      kmsStatements: [
+        { Effect: 'Allow', NotAction: ['iam:*', 'organizations:*', 'account:*'], Resource: '*' },
+      ],
+    });
+    expect(verdict(only(findings, 'hyperpod-key-grants-execution-role'))).toEqual(['PASS', 'granted']);
   });
 
   it('a policy attached from outside the module: UNKNOWN naming it, where it was a FAIL', async () => {

@@ -76,16 +76,22 @@ export class IamCollector {
     }
     const client = this.ctx.session.for('iam', account, globalRegion(partition));
     let roleId: string | undefined;
+    let boundaryArn: string | undefined;
     try {
-      roleId = (await client.send(new GetRoleCommand({ RoleName: roleName }))).Role?.RoleId;
+      const role = (await client.send(new GetRoleCommand({ RoleName: roleName }))).Role;
+      roleId = role?.RoleId;
+      boundaryArn = role?.PermissionsBoundary?.PermissionsBoundaryArn;
     } catch (error) {
       this.ctx.failed(context('GetRole'), error);
       return;
     }
-    const statements = await this.statements(client, roleName, context).catch((error: unknown) => {
-      this.ctx.failed(context((error as { operation?: string }).operation ?? 'ListRolePolicies'), error);
-      return undefined;
-    });
+    const [statements, permissionsBoundary] = await Promise.all([
+      this.statements(client, roleName, context).catch((error: unknown) => {
+        this.ctx.failed(context((error as { operation?: string }).operation ?? 'ListRolePolicies'), error);
+        return undefined;
+      }),
+      boundaryArn ? this.boundary(client, boundaryArn, context) : undefined,
+    ]);
     this.collected.push({
       arn: roleArn,
       ...(roleId ? { roleId } : {}),
@@ -93,7 +99,29 @@ export class IamCollector {
       source: 'live',
       kmsStatements: statements ?? [],
       policiesCollected: statements !== undefined,
+      ...(permissionsBoundary ? { permissionsBoundary } : {}),
     });
+  }
+
+  /** The role's permissions boundary, a managed policy read as attached ones are; why not, when it cannot be. */
+  private async boundary(
+    client: IAMClient,
+    policyArn: string,
+    context: (operation: string) => { service: string; operation: string; account: string; resource: string },
+  ): Promise<NonNullable<ExecutionRole['permissionsBoundary']>> {
+    try {
+      const kmsStatements = await this.managedPolicy(client, policyArn);
+      if (kmsStatements) return { policyArn, kmsStatements };
+      const gap = this.ctx.missing(
+        context('GetPolicyVersion'),
+        'aws.invalid_response',
+        `the document of permissions boundary ${policyArn} is not a valid IAM policy`,
+      );
+      return { policyArn, reason: gap.message };
+    } catch (error) {
+      const gap = this.ctx.failed(context((error as { operation?: string }).operation ?? 'GetPolicy'), error);
+      return { policyArn, reason: `${gap.operation} failed (${gap.code})` };
+    }
   }
 
   private async statements(

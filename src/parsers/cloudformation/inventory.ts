@@ -133,6 +133,7 @@ function collect(stack: StackView, family: Family): void {
         for (const arn of props.ManagedPolicyArns)
           if (!isAbsent(arn)) role.addManaged(arn, (id) => policies.get(id) ?? family.policies.get(id));
     }
+    role.setBoundary(props.PermissionsBoundary ?? null, (id) => policies.get(id) ?? family.policies.get(id));
     family.roles.set(stack.idPrefix + logicalId, { arn, policies: role });
   }
   for (const [id, read] of policies) family.policies.set(id, read);

@@ -39,6 +39,8 @@ export class RolePolicies {
   readonly statements: PolicyStatement[] = [];
   /** Policies attached to the role whose statements the files do not give, each named with why. */
   readonly unread: string[] = [];
+  /** The role's permissions boundary, if it has one. */
+  boundary: ExecutionRole['permissionsBoundary'];
 
   /** A policy attached to the role, as read (see `readPolicy`), named `what` if it cannot be. */
   add(read: ReadPolicy, what: string): void {
@@ -71,6 +73,23 @@ export class RolePolicies {
     else this.unread.push(`managed policy ${clip(text, 80)} (not defined in the scanned files)`);
   }
 
+  /** The role's permissions boundary: a managed policy, read as `addManaged` reads one. */
+  setBoundary(arn: Val, inFile: (resourceId: string) => ReadPolicy | undefined): void {
+    if (isAbsent(arn)) return;
+    if (arn instanceof Unknown) {
+      this.boundary = { policyArn: clip(arn.expression, 200), reason: arn.reason };
+      return;
+    }
+    const text = textOf(arn);
+    const policyArn = clip(text ?? '(not a text)', 200);
+    const defined = isSym(arn) ? arn.target?.id : undefined;
+    const read =
+      (defined === undefined ? undefined : inFile(defined)) ?? awsManagedPolicy(text ?? '')?.kmsStatements;
+    if (read === undefined) this.boundary = { policyArn, reason: 'not defined in the scanned files' };
+    else if (Array.isArray(read)) this.boundary = { policyArn, kmsStatements: read };
+    else this.boundary = { policyArn, reason: read.unread };
+  }
+
   /** A property of the role that attaches policies but cannot be read as a list. */
   addUnreadList(property: string, value: Val): void {
     const why = value instanceof Unknown ? value.reason : 'it is not a list';
@@ -87,6 +106,7 @@ export class RolePolicies {
       source,
       kmsStatements: this.statements,
       policiesCollected: this.unread.length === 0,
+      ...(this.boundary ? { permissionsBoundary: this.boundary } : {}),
       ...(named.length > 0 ? { unreadPolicies: named } : {}),
     };
   }

@@ -12,7 +12,7 @@
  */
 import type { ExecutionRole } from '../../model/inventory.js';
 import { type ReadPolicy, RolePolicies, readPolicy } from '../common/role-builder.js';
-import { isAbsent, isObject, textOf, Unknown, type Val, type ValObject } from '../common/value.js';
+import { isAbsent, isObject, Sym, textOf, Unknown, type Val, type ValObject } from '../common/value.js';
 
 /** What reading roles needs of a plan resource. */
 export interface PlannedResource {
@@ -87,6 +87,18 @@ export function planRoles(
         configured.get('managed_policy_arns') ?? [],
         policies,
       );
+    if (configured?.has('permissions_boundary')) {
+      // A boundary the plan creates is known only after apply: it is the policy the attribute references.
+      const value = p.permissions_boundary ?? null;
+      const ref =
+        value instanceof Unknown
+          ? (configured.get('permissions_boundary') ?? []).map(referenced).find((r) => policies.has(r))
+          : undefined;
+      role.policies.setBoundary(
+        ref ? new Sym(`${ref}.arn`, { id: ref, type: 'aws_iam_policy' }) : value,
+        (id) => policies.get(id),
+      );
+    }
     roles.set(resource.address, role);
   }
   // A reference names a role by its address, or by its configuration's when it has one instance.

@@ -155,6 +155,7 @@ function collect(module: ModuleView, family: Family): void {
           for (const policyArn of managed)
             if (!isAbsent(policyArn)) policies.addManaged(policyArn, (id) => family.policies.get(id));
       }
+      policies.setBoundary(props.permissions_boundary ?? null, (id) => family.policies.get(id));
       const name = textOf(props.name ?? null);
       family.roles.set(target.id, { arn, ...(name ? { name } : {}), policies });
     },

@@ -97,6 +97,9 @@ export default defineRule({
       noRole: 'the instance group has no execution role',
       roleOutsideSource: 'the execution role is not defined in the scanned files; a live scan judges it',
       notCollected: 'the IAM policies of {{role}} could not be read: {{reason}}',
+      boundaryNotCollected:
+        'execution role {{role}} may {{actions}} on every key ({{statements}}) unless its permissions boundary ' +
+        '{{boundary}}, which could not be read, confines it',
       unresolved: UNRESOLVED_MESSAGE,
     },
   },
@@ -134,11 +137,39 @@ function judgeRole(context: RuleContext, roleArn: string): RoleJudgement {
   // A wide statement that was read is wide whatever the policies not read say.
   const statements = role?.kmsStatements ?? [];
   const confined = confinedActions(statements);
+  // A permissions boundary lets the role do on every key only what it too allows on every key.
+  const boundary = role?.permissionsBoundary;
+  const boundaryWide = boundary?.kmsStatements
+    ? new Set(
+        boundary.kmsStatements.flatMap((statement) =>
+          wideUsage(statement, confinedActions(boundary.kmsStatements!)),
+        ),
+      )
+    : undefined;
   const wide = statements
-    .map((statement, index) => ({ index, sid: statement.Sid, actions: wideUsage(statement, confined) }))
+    .map((statement, index) => ({
+      index,
+      sid: statement.Sid,
+      actions: wideUsage(statement, confined).filter((action) => !boundaryWide || boundaryWide.has(action)),
+    }))
     .filter((entry) => entry.actions.length > 0);
   if (wide.length > 0) {
     const actions = [...new Set(wide.flatMap((entry) => entry.actions))];
+    if (boundary && !boundary.kmsStatements)
+      return {
+        missing: false,
+        verdict: {
+          status: 'UNKNOWN',
+          messageId: 'boundaryNotCollected',
+          data: Object.freeze({
+            role: roleArn,
+            actions: actions.join(', '),
+            statements: wide.map(statementLabel).join(', '),
+            boundary: boundary.policyArn,
+          }),
+          evidence: Object.freeze({ role: roleArn, statements: wide, permissionsBoundary: boundary }),
+        },
+      };
     return {
       missing: false,
       verdict: {

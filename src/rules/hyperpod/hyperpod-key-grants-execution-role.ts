@@ -152,9 +152,11 @@ function sharedHits(judge: Judge, hits: readonly StatementHit[]): SharedHits {
 function callEvidence(judge: Judge, action: string, access: KeyAccess): Record<string, unknown> {
   const keyPolicyHits = sharedHits(judge, access.keyPolicy.hits);
   const identityHits = access.identity ? sharedHits(judge, access.identity.hits) : undefined;
+  const boundaryHits = access.boundary ? sharedHits(judge, access.boundary.hits) : undefined;
   const content =
     `${action}|${access.path}|${keyPolicyHits.content.length}:${keyPolicyHits.content}|` +
-    (identityHits ? `+${identityHits.content}` : '-');
+    (identityHits ? `+${identityHits.content.length}:${identityHits.content}` : '-') +
+    (boundaryHits ? `|+${boundaryHits.content}` : access.boundaryAllow === 'maybe' ? '|?' : '');
   let evidence = judge.evidence.get(content);
   if (!evidence) {
     evidence = Object.freeze({
@@ -162,6 +164,9 @@ function callEvidence(judge: Judge, action: string, access: KeyAccess): Record<s
       path: access.path,
       keyPolicyHits: keyPolicyHits.hits,
       identityHits: identityHits?.hits ?? null,
+      // Only for a role with a permissions boundary: what it allows of the call.
+      ...(boundaryHits ? { boundaryHits: boundaryHits.hits } : {}),
+      ...(access.boundaryAllow !== 'yes' || boundaryHits ? { boundary: access.boundaryAllow } : {}),
     });
     judge.evidence.set(content, evidence);
   }
@@ -198,13 +203,16 @@ function judgeKey(judge: Judge, key: Key, roleArn: string, region: string): KeyJ
   const role = context.index.role(roleArn);
   const account = accountOf(roleArn) ?? key.account;
   const caller: Caller = { kind: 'iam', arn: roleArn, account, roleId: role?.roleId };
-  const { identityStatements, identityComplete } = identityOf(role);
+  const identity = identityOf(role);
+  const { identityStatements, boundaryStatements } = identity;
   // The key's tags matter only to a condition on aws:ResourceTag (conditions.ts reads them nowhere else).
   const resourceTags =
     key.tags &&
     !isUnresolved(key.tags) &&
     (readsResourceTags(judge, policy, statementsOf(policy)) ||
-      (identityStatements !== undefined && readsResourceTags(judge, identityStatements, identityStatements)))
+      (identityStatements !== undefined &&
+        readsResourceTags(judge, identityStatements, identityStatements)) ||
+      (boundaryStatements && readsResourceTags(judge, boundaryStatements, boundaryStatements)))
       ? key.tags
       : undefined;
   const contexts = callerContexts(judge, roleArn, account, region);
@@ -218,8 +226,7 @@ function judgeKey(judge: Judge, key: Key, roleArn: string, region: string): KeyJ
       context: resourceTags ? withResourceTags(callContext, resourceTags) : callContext,
       keyPolicy: policy,
       keyAccount: key.account,
-      identityStatements,
-      identityComplete,
+      ...identity,
     });
     if (access.result === 'yes') continue;
     const evidence = callEvidence(judge, action, access);
@@ -240,6 +247,15 @@ function judgeKey(judge: Judge, key: Key, roleArn: string, region: string): KeyJ
           evidence: { ...evidence, scopedStatements: scoped },
         };
       }
+      // Allowed by the policies, but not within the role's permissions boundary.
+      if (!access.explicitDeny && access.boundaryAllow === 'no' && access.policiesAllow !== 'no')
+        return {
+          key: key.arn,
+          status: 'FAIL',
+          messageId: 'outsideBoundary',
+          data: { key: label, role: roleArn, action, boundary: role?.permissionsBoundary?.policyArn ?? '' },
+          evidence,
+        };
       return {
         key: key.arn,
         status: 'FAIL',
@@ -254,6 +270,9 @@ function judgeKey(judge: Judge, key: Key, roleArn: string, region: string): KeyJ
           ? [
               `${account === key.account ? 'the key policy delegates to IAM' : 'the key is in another account, so IAM must allow it too,'} and ${identityGap(role)}`,
             ]
+          : []),
+        ...(access.boundaryAllow === 'maybe' && boundaryStatements === null && access.policiesAllow !== 'no'
+          ? [boundaryGap(role)]
           : []),
         ...grantKeyReasons(action, access.unknownKeys),
         ...access.unknownPrincipals,
@@ -284,6 +303,12 @@ function identityGap(role: ExecutionRole | undefined): string {
   if (unread && unread.length > 0)
     return `not all of the role's IAM policies are in the scanned files (${unread.join('; ')})`;
   return "the role's IAM policies could not be read";
+}
+
+/** Why the role's permissions boundary was not read. */
+function boundaryGap(role: ExecutionRole | undefined): string {
+  const boundary = role?.permissionsBoundary;
+  return `the role's permissions boundary ${boundary?.policyArn ?? ''} could not be read${boundary?.reason ? ` (${boundary.reason})` : ''}, and it limits what the policies allow`;
 }
 
 const UNDOCUMENTED = new Set<string>(HYPERPOD_UNDOCUMENTED_GRANT_KEYS.map((key) => key.toLowerCase()));
@@ -349,6 +374,8 @@ export default defineRule({
       notGranted:
         '{{role}} is not allowed {{action}} on {{key}} as HyperPod calls it (via SageMaker, for an AWS resource)',
       explicitDeny: 'an explicit Deny stops {{role}} from {{action}} on {{key}}',
+      outsideBoundary:
+        'the policies allow {{role}} {{action}} on {{key}}, but its permissions boundary {{boundary}} does not',
       encryptionContext:
         '{{role}} may call {{action}} on {{key}} only with encryption context ({{conditions}}), which HyperPod never sends',
       undetermined: 'whether {{role}} may call {{action}} on {{key}} is unknown: {{reason}}',

@@ -311,6 +311,67 @@ describe('IAM statements', () => {
     expect(kmsStatements('{"Statement":[{"Effect":"Perhaps","Action":"kms:*"}]}')).toBeUndefined();
   });
 
+  it("reads the role's permissions boundary as a managed policy; one it cannot read says why", async () => {
+    const iam = mockClient(IAMClient);
+    const ROLE = 'arn:aws:iam::111122223333:role/hyperpod-exec';
+    const BOUNDARY = 'arn:aws:iam::111122223333:policy/boundary';
+    iam.on(GetRoleCommand).resolves({
+      Role: {
+        RoleName: 'hyperpod-exec',
+        RoleId: 'AROAEXAMPLE',
+        Arn: ROLE,
+        Path: '/',
+        CreateDate: new Date(),
+        PermissionsBoundary: {
+          PermissionsBoundaryType: 'PermissionsBoundaryPolicy',
+          PermissionsBoundaryArn: BOUNDARY,
+        },
+      },
+    });
+    iam.on(ListAttachedRolePoliciesCommand).resolves({ AttachedPolicies: [], IsTruncated: false });
+    iam.on(ListRolePoliciesCommand).resolves({ PolicyNames: [], IsTruncated: false });
+    iam.on(GetPolicyCommand).resolves({ Policy: { Arn: BOUNDARY, DefaultVersionId: 'v2' } });
+    iam.on(GetPolicyVersionCommand).resolves({
+      PolicyVersion: {
+        Document: encodeURIComponent(
+          JSON.stringify({
+            Statement: [
+              { Effect: 'Allow', Action: 'kms:Decrypt', Resource: '*' },
+              { Effect: 'Allow', Action: 's3:*', Resource: '*' },
+            ],
+          }),
+        ),
+      },
+    });
+    const session = { hasAccount: () => true, for: () => new IAMClient({ region: 'us-east-1' }) };
+    const read = async () => {
+      const ctx = new ScanContext(session as unknown as AwsSession, 'aws', true, undefined, undefined);
+      const collector = new IamCollector(ctx);
+      await collector.role(ROLE);
+      return { role: collector.roles()[0], gaps: ctx.gaps };
+    };
+    const readable = await read();
+    expect(readable.role?.permissionsBoundary).toEqual({
+      policyArn: BOUNDARY,
+      kmsStatements: [{ Effect: 'Allow', Action: 'kms:Decrypt', Resource: '*' }],
+    });
+    expect(readable.gaps).toEqual([]);
+    iam
+      .on(GetPolicyCommand)
+      .rejects(
+        Object.assign(new Error('not authorized to perform: iam:GetPolicy'), { name: 'AccessDenied' }),
+      );
+    const denied = await read();
+    iam.restore();
+    expect(denied.role).toMatchObject({
+      policiesCollected: true,
+      permissionsBoundary: { policyArn: BOUNDARY, reason: 'GetPolicy failed (aws.access_denied)' },
+    });
+    expect(denied.gaps).toMatchObject([
+      { operation: 'GetPolicy', resource: ROLE, code: 'aws.access_denied' },
+    ]);
+  });
+
   it('a managed policy whose document is not a policy leaves the role uncollected, with a gap naming it', async () => {
     const iam = mockClient(IAMClient);
     const ROLE = 'arn:aws:iam::111122223333:role/hyperpod-exec';

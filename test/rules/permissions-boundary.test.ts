@@ -1,0 +1,188 @@
+/**
+ * A permissions boundary limits an execution role whichever way it is granted a key: through its own
+ * policies, and through a key policy that names the role's ARN ("Resource-based policies that grant
+ * permissions to an IAM role ARN are limited by an implicit deny in a permissions boundary", IAM
+ * User Guide). A boundary that could not be read leaves what it limits UNKNOWN.
+ */
+import { describe, expect, it } from 'vitest';
+import { evaluate } from '../../src/engine/evaluate.js';
+import type { ExecutionRole, PolicyStatement } from '../../src/model/inventory.js';
+import { keyAccess } from '../../src/policy/evaluate.js';
+import { hyperPodCreateGrantContext } from '../../src/policy/hyperpod.js';
+import scope from '../../src/rules/hyperpod/hyperpod-execution-role-kms-scope.js';
+import grants from '../../src/rules/hyperpod/hyperpod-key-grants-execution-role.js';
+import {
+  ACCOUNT,
+  adminStatement,
+  cluster,
+  EXEC_ROLE,
+  goodPolicy,
+  group,
+  inventory,
+  key,
+  keyArn,
+  policyOf,
+  REGION,
+  role,
+  rootStatement,
+  rootVolume,
+} from '../helpers/inventory.js';
+
+const BOUNDARY = `arn:aws:iam::${ACCOUNT}:policy/workload-boundary`;
+const allow = (action: string | string[], resource: string | string[] = '*'): PolicyStatement => ({
+  Effect: 'Allow',
+  Action: action,
+  Resource: resource,
+});
+
+function judge(ruleId: 'grants' | 'scope', execRole: Partial<ExecutionRole>, keyPolicy = goodPolicy()) {
+  const k = key('k1', { policy: keyPolicy });
+  const estate = inventory({
+    clusters: [cluster('c1', [group('workers', { volumes: [rootVolume(k.arn)] })])],
+    keys: [k],
+    roles: [role(EXEC_ROLE, execRole)],
+  });
+  const { findings } = evaluate(estate, {
+    rules: [ruleId === 'grants' ? grants : scope],
+    now: new Date('2026-11-27T12:00:00Z'),
+  });
+  expect(findings).toHaveLength(1);
+  return findings[0]!;
+}
+
+const verdict = (finding: { status: string; messageId: string }) => [finding.status, finding.messageId];
+
+describe('hyperpod-key-grants-execution-role with a permissions boundary', () => {
+  it('a key policy that names the role: the boundary must allow the calls too', () => {
+    const none = judge('grants', { permissionsBoundary: { policyArn: BOUNDARY, kmsStatements: [] } });
+    expect(verdict(none)).toEqual(['FAIL', 'outsideBoundary']);
+    expect(none.message).toBe(
+      `the policies allow ${EXEC_ROLE} kms:CreateGrant on alias/k1, but its permissions boundary ${BOUNDARY} does not`,
+    );
+    expect(none.evidence).toMatchObject({
+      executionRole: EXEC_ROLE,
+      keys: [{ evidence: { action: 'kms:CreateGrant', boundary: 'no', boundaryHits: [] } }],
+    });
+    const both = judge('grants', {
+      permissionsBoundary: {
+        policyArn: BOUNDARY,
+        kmsStatements: [allow(['kms:CreateGrant', 'kms:DescribeKey'])],
+      },
+    });
+    expect(verdict(both)).toEqual(['PASS', 'granted']);
+    const grantOnly = judge('grants', {
+      permissionsBoundary: { policyArn: BOUNDARY, kmsStatements: [allow('kms:CreateGrant')] },
+    });
+    expect(verdict(grantOnly)).toEqual(['FAIL', 'outsideBoundary']);
+    expect(grantOnly.message).toContain('kms:DescribeKey');
+  });
+
+  it('through delegation to IAM: the role policy allows, the boundary does not', () => {
+    const finding = judge(
+      'grants',
+      {
+        kmsStatements: [allow(['kms:CreateGrant', 'kms:DescribeKey'], keyArn('k1'))],
+        permissionsBoundary: { policyArn: BOUNDARY, kmsStatements: [allow('s3:*')] },
+      },
+      policyOf(rootStatement(), adminStatement()),
+    );
+    expect(verdict(finding)).toEqual(['FAIL', 'outsideBoundary']);
+  });
+
+  it('a Deny in the boundary is an explicit Deny', () => {
+    const finding = judge('grants', {
+      permissionsBoundary: {
+        policyArn: BOUNDARY,
+        kmsStatements: [allow('kms:*'), { Effect: 'Deny', Action: 'kms:CreateGrant', Resource: '*' }],
+      },
+    });
+    expect(verdict(finding)).toEqual(['FAIL', 'explicitDeny']);
+  });
+
+  it('nothing grants the call: notGranted, whatever the boundary says', () => {
+    const finding = judge(
+      'grants',
+      { permissionsBoundary: { policyArn: BOUNDARY, kmsStatements: [] } },
+      policyOf(rootStatement(), adminStatement()),
+    );
+    expect(verdict(finding)).toEqual(['FAIL', 'notGranted']);
+  });
+
+  it('a boundary that could not be read: UNKNOWN, saying so', () => {
+    const finding = judge('grants', {
+      permissionsBoundary: { policyArn: BOUNDARY, reason: 'GetPolicyVersion failed (aws.access_denied)' },
+    });
+    expect(verdict(finding)).toEqual(['UNKNOWN', 'undetermined']);
+    expect(finding.message).toBe(
+      `whether ${EXEC_ROLE} may call kms:CreateGrant on alias/k1 is unknown: the role's permissions boundary ` +
+        `${BOUNDARY} could not be read (GetPolicyVersion failed (aws.access_denied)), and it limits what the policies allow`,
+    );
+  });
+
+  it('keyAccess: no boundary changes nothing; a boundary is applied after the policies', () => {
+    const request = {
+      caller: { kind: 'iam' as const, arn: EXEC_ROLE, account: ACCOUNT },
+      action: 'kms:CreateGrant',
+      resource: keyArn('k1'),
+      context: hyperPodCreateGrantContext({ roleArn: EXEC_ROLE, account: ACCOUNT, region: REGION }),
+      keyPolicy: goodPolicy(),
+      keyAccount: ACCOUNT,
+      identityStatements: [],
+    };
+    expect(keyAccess(request)).toMatchObject({ result: 'yes', policiesAllow: 'yes', boundaryAllow: 'yes' });
+    expect(keyAccess({ ...request, boundaryStatements: [] })).toMatchObject({
+      result: 'no',
+      policiesAllow: 'yes',
+      boundaryAllow: 'no',
+      explicitDeny: false,
+    });
+    expect(keyAccess({ ...request, boundaryStatements: null })).toMatchObject({
+      result: 'maybe',
+      boundaryAllow: 'maybe',
+    });
+  });
+});
+
+describe('hyperpod-execution-role-kms-scope with a permissions boundary', () => {
+  const wide = [allow(['kms:CreateGrant', 'kms:Decrypt'])];
+
+  it('a boundary that scopes KMS to the group key confines a wide statement', () => {
+    const finding = judge('scope', {
+      kmsStatements: wide,
+      permissionsBoundary: { policyArn: BOUNDARY, kmsStatements: [allow('kms:*', keyArn('k1'))] },
+    });
+    expect(verdict(finding)).toEqual(['PASS', 'scoped']);
+  });
+
+  it('a boundary that is wide too, or only partly scoped, leaves the wide actions it lets through', () => {
+    expect(
+      verdict(
+        judge('scope', {
+          kmsStatements: wide,
+          permissionsBoundary: { policyArn: BOUNDARY, kmsStatements: [allow('*')] },
+        }),
+      ),
+    ).toEqual(['FAIL', 'wide']);
+    const partly = judge('scope', {
+      kmsStatements: wide,
+      permissionsBoundary: {
+        policyArn: BOUNDARY,
+        kmsStatements: [allow('kms:Decrypt'), allow('kms:CreateGrant', keyArn('k1'))],
+      },
+    });
+    expect(verdict(partly)).toEqual(['FAIL', 'wide']);
+    expect(partly.message).toBe(`execution role ${EXEC_ROLE} may kms:Decrypt on every key (statement 1)`);
+  });
+
+  it('a wide statement under a boundary that could not be read is UNKNOWN', () => {
+    const finding = judge('scope', {
+      kmsStatements: wide,
+      permissionsBoundary: { policyArn: BOUNDARY, reason: 'not defined in the scanned files' },
+    });
+    expect(verdict(finding)).toEqual(['UNKNOWN', 'boundaryNotCollected']);
+    expect(finding.message).toBe(
+      `execution role ${EXEC_ROLE} may kms:Decrypt, kms:CreateGrant on every key (statement 1) unless its ` +
+        `permissions boundary ${BOUNDARY}, which could not be read, confines it`,
+    );
+  });
+});
