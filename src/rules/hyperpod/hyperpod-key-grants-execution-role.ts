@@ -360,7 +360,8 @@ export default defineRule({
         'Add key policy statements that allow the execution role kms:CreateGrant with kms:ViaService = ' +
         'sagemaker.<region>.amazonaws.com and kms:GrantIsForAWSResource = true, and kms:DescribeKey via SageMaker; ' +
         'remove kms:EncryptionContext conditions from them (or, where the policy delegates to IAM, grant the same in ' +
-        "the role's IAM policy). `hyperpod-cmk guardrails` writes such a policy.",
+        "the role's IAM policy), and allow both in the role's permissions boundary if it has one. " +
+        '`hyperpod-cmk guardrails` writes such a policy.',
       cli: 'aws kms put-key-policy --key-id <key> --policy-name default --policy file://key-policy.json',
     },
     references: [
