@@ -294,6 +294,33 @@ ${attachesItself ? '      Roles: [!Ref WorkersRole]\n' : ''}      PolicyDocument
   });
 });
 
+describe('CloudFormation inline policies under a condition', () => {
+  it('a policy the template adds only when a parameter says so is unread, naming the parameter', async () => {
+    const { roles, findings } = await scanFiles({
+      'stack.yaml': template(`      Policies:
+        - !If
+          - WithKms
+          - PolicyName: kms
+            PolicyDocument:
+              Statement:
+                - Effect: Allow
+                  Action: [kms:CreateGrant, kms:DescribeKey]
+                  Resource: '*'
+          - !Ref AWS::NoValue`).replace(
+        'Resources:',
+        "Parameters:\n  Kms: { Type: String }\nConditions:\n  WithKms: !Equals [!Ref Kms, 'yes']\nResources:",
+      ),
+    });
+    expect(roleOf(roles).unreadPolicies).toEqual([
+      expect.stringMatching(/^inline policy \(unnamed\) \(.*Kms/),
+    ]);
+    expect(verdict(only(findings, 'hyperpod-key-grants-execution-role'))).toEqual([
+      'UNKNOWN',
+      'undetermined',
+    ]);
+  });
+});
+
 describe('permissions boundaries in IaC', () => {
   it('CloudFormation: an AWS managed boundary without KMS stops what the role policy allows', async () => {
     const { findings, roles } = await scanFiles({
@@ -506,6 +533,30 @@ resource "aws_iam_policy_attachment" "key" {
     expect(verdict(only(attached.findings, 'hyperpod-key-grants-execution-role'))).toEqual([
       'PASS',
       'granted',
+    ]);
+  });
+
+  it('inline policies the scanner cannot evaluate (a dynamic block) are unread, by name', async () => {
+    const { roles } = await scanFiles({
+      'main.tf': `${cluster.replace(
+        'name               = "hyperpod-workers"',
+        `name               = "hyperpod-workers"
+  dynamic "inline_policy" {
+    for_each = var.policies
+    content {
+      name   = inline_policy.key
+      policy = inline_policy.value
+    }
+  }`,
+      )}
+variable "policies" {
+  type = map(string)
+}
+`,
+    });
+    expect(roleOf(roles).policiesCollected).toBe(false);
+    expect(roleOf(roles).unreadPolicies).toEqual([
+      'the policies of inline_policy (dynamic blocks are not evaluated)',
     ]);
   });
 

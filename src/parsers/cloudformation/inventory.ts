@@ -15,7 +15,7 @@ import {
   unsupportedClusterIssue,
 } from '../common/cluster-builder.js';
 import { buildKey, defaultKeyPolicy } from '../common/key-builder.js';
-import { type ReadPolicy, RolePolicies, readPolicy } from '../common/role-builder.js';
+import { dependsOn, type ReadPolicy, RolePolicies, readPolicy } from '../common/role-builder.js';
 import { getEntry, type SMap, type SNode, scalarText } from '../common/source-tree.js';
 import {
   clip,
@@ -121,7 +121,11 @@ function collect(stack: StackView, family: Family): void {
           if (isAbsent(policy)) continue;
           const name = isObject(policy) ? textOf(policy.PolicyName ?? null) : undefined;
           role.add(
-            isObject(policy) ? readPolicy(policy.PolicyDocument) : { unread: 'it is not a policy' },
+            isObject(policy)
+              ? readPolicy(policy.PolicyDocument)
+              : policy instanceof Unknown
+                ? dependsOn(policy)
+                : { unread: 'it is not a policy' },
             `inline policy ${clip(name ?? '(unnamed)', 80)}`,
           );
         }

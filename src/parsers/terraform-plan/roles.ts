@@ -11,8 +11,8 @@
  * sets them.
  */
 import type { ExecutionRole } from '../../model/inventory.js';
-import { type ReadPolicy, RolePolicies, readPolicy } from '../common/role-builder.js';
-import { isAbsent, isObject, Sym, textOf, Unknown, type Val, type ValObject } from '../common/value.js';
+import { dependsOn, type ReadPolicy, RolePolicies, readPolicy } from '../common/role-builder.js';
+import { clip, isAbsent, isObject, Sym, textOf, Unknown, type Val, type ValObject } from '../common/value.js';
 
 /** What reading roles needs of a plan resource. */
 export interface PlannedResource {
@@ -76,7 +76,12 @@ export function planRoles(
           if (isObject(policy))
             role.policies.add(
               readPolicy(policy.policy),
-              `inline policy ${textOf(policy.name ?? null) ?? '(unnamed)'}`,
+              `inline policy ${clip(textOf(policy.name ?? null) ?? '(unnamed)', 80)}`,
+            );
+          else if (!isAbsent(policy))
+            role.policies.add(
+              policy instanceof Unknown ? dependsOn(policy) : { unread: 'it is not a block' },
+              'an inline policy',
             );
       if (inline instanceof Unknown) role.policies.addUnreadList('inline_policy', inline);
     }

@@ -141,12 +141,19 @@ function collect(module: ModuleView, family: Family): void {
         family.roles.set(target.id, { arn, policies });
         return;
       }
-      if (Array.isArray(props.inline_policy))
+      if (props.inline_policy instanceof Unknown)
+        policies.addUnreadList('inline_policy', props.inline_policy);
+      else if (Array.isArray(props.inline_policy))
         for (const policy of props.inline_policy)
           if (isObject(policy))
             policies.add(
               readPolicy(policy.policy),
               `inline policy ${clip(textOf(policy.name ?? null) ?? '(unnamed)', 80)}`,
+            );
+          else if (!isAbsent(policy))
+            policies.add(
+              policy instanceof Unknown ? dependsOn(policy) : { unread: 'it is not a block' },
+              'an inline policy',
             );
       const managed = props.managed_policy_arns;
       if (managed !== undefined && !isAbsent(managed)) {
