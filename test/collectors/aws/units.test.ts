@@ -311,10 +311,10 @@ describe('IAM statements', () => {
     expect(kmsStatements('{"Statement":[{"Effect":"Perhaps","Action":"kms:*"}]}')).toBeUndefined();
   });
 
-  it("reads the role's permissions boundary as a managed policy; one it cannot read says why", async () => {
+  const ROLE = 'arn:aws:iam::111122223333:role/hyperpod-exec';
+  /** IAM as it answers for ROLE (GetRole's role plus `role`), with `attached` managed policies and no inline one. */
+  function mockRole(role: object, attached: string[] = []) {
     const iam = mockClient(IAMClient);
-    const ROLE = 'arn:aws:iam::111122223333:role/hyperpod-exec';
-    const BOUNDARY = 'arn:aws:iam::111122223333:policy/boundary';
     iam.on(GetRoleCommand).resolves({
       Role: {
         RoleName: 'hyperpod-exec',
@@ -322,14 +322,33 @@ describe('IAM statements', () => {
         Arn: ROLE,
         Path: '/',
         CreateDate: new Date(),
-        PermissionsBoundary: {
-          PermissionsBoundaryType: 'PermissionsBoundaryPolicy',
-          PermissionsBoundaryArn: BOUNDARY,
-        },
+        ...role,
       },
     });
-    iam.on(ListAttachedRolePoliciesCommand).resolves({ AttachedPolicies: [], IsTruncated: false });
+    iam.on(ListAttachedRolePoliciesCommand).resolves({
+      AttachedPolicies: attached.map((PolicyArn) => ({ PolicyArn })),
+      IsTruncated: false,
+    });
     iam.on(ListRolePoliciesCommand).resolves({ PolicyNames: [], IsTruncated: false });
+    return iam;
+  }
+  /** ROLE as the IAM collector reads it, with the gaps it records. */
+  async function readRole() {
+    const session = { hasAccount: () => true, for: () => new IAMClient({ region: 'us-east-1' }) };
+    const ctx = new ScanContext(session as unknown as AwsSession, 'aws', true, undefined, undefined);
+    const collector = new IamCollector(ctx);
+    await collector.role(ROLE);
+    return { role: collector.roles()[0], gaps: ctx.gaps };
+  }
+
+  it("reads the role's permissions boundary as a managed policy; one it cannot read says why", async () => {
+    const BOUNDARY = 'arn:aws:iam::111122223333:policy/boundary';
+    const iam = mockRole({
+      PermissionsBoundary: {
+        PermissionsBoundaryType: 'PermissionsBoundaryPolicy',
+        PermissionsBoundaryArn: BOUNDARY,
+      },
+    });
     iam.on(GetPolicyCommand).resolves({ Policy: { Arn: BOUNDARY, DefaultVersionId: 'v2' } });
     iam.on(GetPolicyVersionCommand).resolves({
       PolicyVersion: {
@@ -343,14 +362,7 @@ describe('IAM statements', () => {
         ),
       },
     });
-    const session = { hasAccount: () => true, for: () => new IAMClient({ region: 'us-east-1' }) };
-    const read = async () => {
-      const ctx = new ScanContext(session as unknown as AwsSession, 'aws', true, undefined, undefined);
-      const collector = new IamCollector(ctx);
-      await collector.role(ROLE);
-      return { role: collector.roles()[0], gaps: ctx.gaps };
-    };
-    const readable = await read();
+    const readable = await readRole();
     expect(readable.role?.permissionsBoundary).toEqual({
       policyArn: BOUNDARY,
       kmsStatements: [{ Effect: 'Allow', Action: 'kms:Decrypt', Resource: '*' }],
@@ -361,7 +373,7 @@ describe('IAM statements', () => {
       .rejects(
         Object.assign(new Error('not authorized to perform: iam:GetPolicy'), { name: 'AccessDenied' }),
       );
-    const denied = await read();
+    const denied = await readRole();
     iam.restore();
     expect(denied.role).toMatchObject({
       policiesCollected: true,
@@ -373,43 +385,23 @@ describe('IAM statements', () => {
   });
 
   it('a managed policy whose document is not a policy leaves the role uncollected, with a gap naming it', async () => {
-    const iam = mockClient(IAMClient);
-    const ROLE = 'arn:aws:iam::111122223333:role/hyperpod-exec';
     const BROKEN = 'arn:aws:iam::111122223333:policy/broken';
-    iam.on(GetRoleCommand).resolves({
-      Role: {
-        RoleName: 'hyperpod-exec',
-        RoleId: 'AROAEXAMPLE',
-        Arn: ROLE,
-        Path: '/',
-        CreateDate: new Date(),
-      },
-    });
-    iam.on(ListAttachedRolePoliciesCommand).resolves({
-      AttachedPolicies: [{ PolicyArn: BROKEN, PolicyName: 'broken' }],
-      IsTruncated: false,
-    });
-    iam.on(ListRolePoliciesCommand).resolves({ PolicyNames: [], IsTruncated: false });
+    const iam = mockRole({}, [BROKEN]);
     iam.on(GetPolicyCommand).resolves({ Policy: { Arn: BROKEN, DefaultVersionId: 'v1' } });
     iam
       .on(GetPolicyVersionCommand)
       .resolves({ PolicyVersion: { Document: encodeURIComponent('{"Statement": 7}') } });
-    const session = { hasAccount: () => true, for: () => new IAMClient({ region: 'us-east-1' }) };
-    const ctx = new ScanContext(session as unknown as AwsSession, 'aws', true, undefined, undefined);
-    const collector = new IamCollector(ctx);
-    await collector.role(ROLE);
+    const { role, gaps } = await readRole();
     iam.restore();
-    expect(collector.roles()).toEqual([
-      {
-        arn: ROLE,
-        roleId: 'AROAEXAMPLE',
-        account: '111122223333',
-        source: 'live',
-        kmsStatements: [],
-        policiesCollected: false,
-      },
-    ]);
-    expect(ctx.gaps).toMatchObject([
+    expect(role).toEqual({
+      arn: ROLE,
+      roleId: 'AROAEXAMPLE',
+      account: '111122223333',
+      source: 'live',
+      kmsStatements: [],
+      policiesCollected: false,
+    });
+    expect(gaps).toMatchObject([
       {
         operation: 'GetPolicyVersion',
         resource: ROLE,
