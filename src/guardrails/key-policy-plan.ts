@@ -10,6 +10,7 @@ import { isUnresolved } from '../model/inventory.js';
 import { indexInventory } from '../model/inventory-index.js';
 import { err, ok, type Result } from '../model/result.js';
 import { matchesAny } from '../policy/glob.js';
+import { callsOutsideBoundary } from '../policy/identity-policies.js';
 import { principalAccess } from '../policy/principals-analysis.js';
 import { adminPatternProblem, type KeyAdminSet, resolveKeyAdmins } from './key-admins.js';
 import { KEY_POLICY_MAX_BYTES, keyPolicy, keyPolicyBytes } from './key-policy.js';
@@ -185,6 +186,20 @@ export function planKeyPolicies(
       notes.push(
         `serves ${groups.length} instance groups: AWS recommends one key per instance group (see the proposed keys)`,
       );
+    for (const arn of [...roles].sort()) {
+      const role = index.role(arn);
+      if (!role?.permissionsBoundary) continue;
+      // A boundary limits what a key policy grants the role's ARN: this policy alone may not be enough.
+      const stopped = callsOutsideBoundary(role, key.arn, key.region);
+      if (stopped === undefined)
+        notes.push(
+          `execution role ${arn} has a permissions boundary (${role.permissionsBoundary.policyArn}) that could not be read: check that it allows kms:CreateGrant and kms:DescribeKey on this key`,
+        );
+      else if (stopped.length > 0)
+        notes.push(
+          `execution role ${arn} has a permissions boundary (${role.permissionsBoundary.policyArn}) that does not allow ${stopped.join(' or ')} on this key: allow it there too, or this policy will not let HyperPod use the key`,
+        );
+    }
     if (groups.length === 0) notes.push('no instance group uses this key: only admins are named');
     const metadata = key.metadata!;
     const dropped = droppedPrincipals(key, [...roles], config);

@@ -121,3 +121,9 @@ export function hyperPodDescribeKeyContext(caller: HyperPodCaller): RequestConte
     requestContext(callerKeys(caller), [...NO_ENCRYPTION_CONTEXT, ...GRANT_KEYS]),
   );
 }
+
+/** The calls HyperPod makes on an instance group's key with its execution role, with their request contexts. */
+export const HYPERPOD_KEY_CALLS = [
+  { action: 'kms:CreateGrant', context: hyperPodCreateGrantContext },
+  { action: 'kms:DescribeKey', context: hyperPodDescribeKeyContext },
+] as const;

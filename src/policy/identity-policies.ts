@@ -5,6 +5,8 @@
  */
 import { type ExecutionRole, type PolicyStatement, PolicyStatementSchema } from '../model/inventory.js';
 import { ALL_KEY_ACTIONS, statementCoversAction } from './actions.js';
+import { evaluateStatements } from './evaluate.js';
+import { HYPERPOD_KEY_CALLS } from './hyperpod.js';
 
 /** Whether a statement covers any KMS key action (`kms:...`, `kms:Create*`, `*`, or a NotAction that leaves one in). */
 export const mentionsKms = (statement: PolicyStatement): boolean =>
@@ -68,4 +70,33 @@ export function identityOf(role: ExecutionRole | undefined): {
   if (role?.unreadPolicies !== undefined)
     return { identityStatements: role.kmsStatements, identityComplete: false, ...limits };
   return { identityStatements: undefined, identityComplete: false, ...limits };
+}
+
+/**
+ * The calls HyperPod makes on a key that a role's permissions boundary stops (it does not allow
+ * them, or denies them): none when the role has no boundary, undefined when it could not be read.
+ */
+export function callsOutsideBoundary(
+  role: ExecutionRole,
+  keyArn: string,
+  region: string,
+): string[] | undefined {
+  const boundary = role.permissionsBoundary;
+  if (!boundary) return [];
+  const statements = boundary.kmsStatements;
+  if (!statements) return undefined;
+  const caller = { kind: 'iam' as const, arn: role.arn, account: role.account };
+  return HYPERPOD_KEY_CALLS.filter(({ action, context }) => {
+    const decision = evaluateStatements(
+      statements,
+      {
+        caller,
+        action,
+        resource: keyArn,
+        context: context({ roleArn: role.arn, account: role.account, region }),
+      },
+      'identity',
+    );
+    return decision.allow === 'no' || decision.deny === 'yes';
+  }).map(({ action }) => action);
 }

@@ -296,3 +296,39 @@ describe('bad input', () => {
     expect(problem({ keyAdmins: [EXEC_ROLE] }).code).toBe('config.admin_is_execution_role');
   });
 });
+
+describe('execution roles with a permissions boundary', () => {
+  const BOUNDARY = `arn:aws:iam::${ACCOUNT}:policy/boundary`;
+  const estate = (boundary: NonNullable<Parameters<typeof role>[1]>['permissionsBoundary']) =>
+    inventory({
+      clusters: [cluster('c1', [group('workers', { volumes: [rootVolume(keyArn('k1'))] })])],
+      keys: [key('k1')],
+      roles: [role(EXEC_ROLE, { permissionsBoundary: boundary })],
+    });
+  const notesOf = (inv: Inventory) => plan(inv, { keyAdmins: [ADMIN_ROLE] }).policies[0]!.notes;
+
+  it('a boundary that stops HyperPod, or could not be read, is noted beside the policy; one that allows it is not', () => {
+    expect(notesOf(estate({ policyArn: BOUNDARY, kmsStatements: [] }))).toEqual([
+      `execution role ${EXEC_ROLE} has a permissions boundary (${BOUNDARY}) that does not allow kms:CreateGrant or kms:DescribeKey on this key: allow it there too, or this policy will not let HyperPod use the key`,
+    ]);
+    expect(
+      notesOf(
+        estate({
+          policyArn: BOUNDARY,
+          kmsStatements: [{ Effect: 'Allow', Action: 'kms:DescribeKey', Resource: '*' }],
+        }),
+      ),
+    ).toEqual([expect.stringContaining('that does not allow kms:CreateGrant on this key')]);
+    expect(notesOf(estate({ policyArn: BOUNDARY, reason: 'not defined in the scanned files' }))).toEqual([
+      `execution role ${EXEC_ROLE} has a permissions boundary (${BOUNDARY}) that could not be read: check that it allows kms:CreateGrant and kms:DescribeKey on this key`,
+    ]);
+    expect(
+      notesOf(
+        estate({
+          policyArn: BOUNDARY,
+          kmsStatements: [{ Effect: 'Allow', Action: 'kms:*', Resource: keyArn('k1') }],
+        }),
+      ),
+    ).toEqual([]);
+  });
+});

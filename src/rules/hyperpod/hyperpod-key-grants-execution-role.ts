@@ -13,11 +13,7 @@ import {
   type StatementHit,
   statementsOf,
 } from '../../policy/evaluate.js';
-import {
-  HYPERPOD_UNDOCUMENTED_GRANT_KEYS,
-  hyperPodCreateGrantContext,
-  hyperPodDescribeKeyContext,
-} from '../../policy/hyperpod.js';
+import { HYPERPOD_KEY_CALLS, HYPERPOD_UNDOCUMENTED_GRANT_KEYS } from '../../policy/hyperpod.js';
 import { identityOf } from '../../policy/identity-policies.js';
 import { organizationOf } from '../../policy/organization.js';
 import { accountOf, type Caller } from '../../policy/principal.js';
@@ -40,10 +36,7 @@ type KeyJudgement = {
   evidence: Record<string, unknown>;
 };
 
-const ACTIONS = [
-  { action: 'kms:CreateGrant', context: hyperPodCreateGrantContext },
-  { action: 'kms:DescribeKey', context: hyperPodDescribeKeyContext },
-] as const;
+const ACTIONS = HYPERPOD_KEY_CALLS;
 
 /** What one evaluation's judgements share: callers' contexts, and the values findings repeat. */
 interface Judge {
