@@ -10,6 +10,16 @@ export function gapReason(gaps: readonly { code: string; operation: string; mess
   return gap ? `${gap.operation} failed (${gap.code}): ${gap.message}` : 'not collected';
 }
 
+/** A text from data for a message, cut at `max` characters: a tenant's names are not bounded. */
+export const shortened = (text: string, max = 200): string =>
+  text.length > max ? `${text.slice(0, max - 1)}…` : text;
+
+/** Up to `max` items, each shortened, joined by "; ", then how many more there are. */
+export function someOf(items: readonly string[], max = 10): string {
+  const named = items.slice(0, max).map((item) => shortened(item));
+  return named.join('; ') + (items.length > max ? `; and ${items.length - max} more` : '');
+}
+
 /** Why a role's IAM policies are not all known: the policies the scanned files do not give, or the gap that stopped their reading. */
 export function rolePoliciesReason(
   role: { unreadPolicies?: readonly string[] | undefined } | undefined,
@@ -17,7 +27,7 @@ export function rolePoliciesReason(
 ): string {
   const unread = role?.unreadPolicies;
   return unread && unread.length > 0
-    ? `policies attached to it are not in the scanned files: ${unread.join('; ')}`
+    ? `policies attached to it are not in the scanned files: ${someOf(unread)}`
     : gapReason(gaps);
 }
 

@@ -186,3 +186,31 @@ describe('hyperpod-execution-role-kms-scope with a permissions boundary', () => 
     );
   });
 });
+
+describe("a role's unread policies and boundary, as a snapshot from anyone may hold them", () => {
+  it('messages name ten of them, each shortened, and count the rest', () => {
+    const unreadPolicies = Array.from({ length: 1000 }, (_, i) => `policy-${i} ${'x'.repeat(10_000)}`);
+    const grants = judge(
+      'grants',
+      { policiesCollected: false, unreadPolicies, kmsStatements: [] },
+      policyOf(rootStatement(), adminStatement()),
+    );
+    expect(verdict(grants)).toEqual(['UNKNOWN', 'undetermined']);
+    expect(grants.message).toContain('policy-9 ');
+    expect(grants.message).not.toContain('policy-10 ');
+    expect(grants.message).toContain('; and 990 more)');
+    expect(grants.message.length).toBeLessThan(2_500);
+    const scoped = judge('scope', { policiesCollected: false, unreadPolicies, kmsStatements: [] });
+    expect(verdict(scoped)).toEqual(['UNKNOWN', 'notCollected']);
+    expect(scoped.message.length).toBeLessThan(2_500);
+    expect((scoped.evidence as { unreadPolicies: string[] }).unreadPolicies).toHaveLength(10);
+    const boundary = judge('grants', {
+      permissionsBoundary: {
+        policyArn: `arn:aws:iam::${ACCOUNT}:policy/${'b'.repeat(1_000_000)}`,
+        kmsStatements: [],
+      },
+    });
+    expect(verdict(boundary)).toEqual(['FAIL', 'outsideBoundary']);
+    expect(boundary.message.length).toBeLessThan(400);
+  });
+});

@@ -6,7 +6,7 @@ import { globMatch, hasWildcard } from '../../policy/glob.js';
 import { defineRule, type RuleContext, type Verdict } from '../define-rule.js';
 import { eachGroup } from '../iteration.js';
 import { groupResource, UNRESOLVED_MESSAGE, unresolvedVerdict } from '../resources.js';
-import { rolePoliciesReason, statementLabel } from '../text.js';
+import { rolePoliciesReason, shortened, statementLabel } from '../text.js';
 
 /**
  * A Resource that covers every key of an account or more: `*`, `arn:aws:kms:*:*:key/*`,
@@ -165,9 +165,13 @@ function judgeRole(context: RuleContext, roleArn: string): RoleJudgement {
             role: roleArn,
             actions: actions.join(', '),
             statements: wide.map(statementLabel).join(', '),
-            boundary: boundary.policyArn,
+            boundary: shortened(boundary.policyArn),
           }),
-          evidence: Object.freeze({ role: roleArn, statements: wide, permissionsBoundary: boundary }),
+          evidence: Object.freeze({
+            role: roleArn,
+            statements: wide,
+            permissionsBoundary: boundary.policyArn,
+          }),
         },
       };
     return {
@@ -183,7 +187,7 @@ function judgeRole(context: RuleContext, roleArn: string): RoleJudgement {
         evidence: Object.freeze({
           role: roleArn,
           statements: wide,
-          ...(role?.unreadPolicies ? { unreadPolicies: role.unreadPolicies } : {}),
+          ...(role?.unreadPolicies ? { unreadPolicies: role.unreadPolicies.slice(0, 10) } : {}),
         }),
       },
     };
@@ -196,7 +200,9 @@ function judgeRole(context: RuleContext, roleArn: string): RoleJudgement {
         status: 'UNKNOWN',
         messageId: 'notCollected',
         data: Object.freeze({ role: roleArn, reason }),
-        ...(role?.unreadPolicies ? { evidence: Object.freeze({ unreadPolicies: role.unreadPolicies }) } : {}),
+        ...(role?.unreadPolicies
+          ? { evidence: Object.freeze({ unreadPolicies: role.unreadPolicies.slice(0, 10) }) }
+          : {}),
       },
     };
   }

@@ -22,7 +22,7 @@ import { eachGroup } from '../iteration.js';
 import { isAwsManagedAlias, keyLabel } from '../key-references.js';
 import { groupResource, UNRESOLVED_MESSAGE, unresolvedVerdict } from '../resources.js';
 import { SharedValues } from '../shared-values.js';
-import { gapReason } from '../text.js';
+import { gapReason, shortened, someOf } from '../text.js';
 
 /**
  * What a key says of a role, as the finding's evidence shows it (in this property order). One per
@@ -246,7 +246,12 @@ function judgeKey(judge: Judge, key: Key, roleArn: string, region: string): KeyJ
           key: key.arn,
           status: 'FAIL',
           messageId: 'outsideBoundary',
-          data: { key: label, role: roleArn, action, boundary: role?.permissionsBoundary?.policyArn ?? '' },
+          data: {
+            key: label,
+            role: roleArn,
+            action,
+            boundary: shortened(role?.permissionsBoundary?.policyArn ?? ''),
+          },
           evidence,
         };
       return {
@@ -294,14 +299,14 @@ function identityGap(role: ExecutionRole | undefined): string {
   if (!role) return "the role's IAM policies were not collected";
   const unread = role.unreadPolicies;
   if (unread && unread.length > 0)
-    return `not all of the role's IAM policies are in the scanned files (${unread.join('; ')})`;
+    return `not all of the role's IAM policies are in the scanned files (${someOf(unread)})`;
   return "the role's IAM policies could not be read";
 }
 
 /** Why the role's permissions boundary was not read. */
 function boundaryGap(role: ExecutionRole | undefined): string {
   const boundary = role?.permissionsBoundary;
-  return `the role's permissions boundary ${boundary?.policyArn ?? ''} could not be read${boundary?.reason ? ` (${boundary.reason})` : ''}, and it limits what the policies allow`;
+  return `the role's permissions boundary ${shortened(boundary?.policyArn ?? '')} could not be read${boundary?.reason ? ` (${shortened(boundary.reason)})` : ''}, and it limits what the policies allow`;
 }
 
 const UNDOCUMENTED = new Set<string>(HYPERPOD_UNDOCUMENTED_GRANT_KEYS.map((key) => key.toLowerCase()));
