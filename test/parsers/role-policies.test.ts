@@ -294,6 +294,22 @@ ${attachesItself ? '      Roles: [!Ref WorkersRole]\n' : ''}      PolicyDocument
   });
 });
 
+describe('many policies defined elsewhere', () => {
+  it('each is in the inventory; messages name ten and count the rest', async () => {
+    const arns = Array.from(
+      { length: 25 },
+      (_, i) => `        - arn:aws:iam::111122223333:policy/extra-${i}`,
+    ).join('\n');
+    const { roles, findings } = await scanFiles({
+      'stack.yaml': template(`      ManagedPolicyArns:
+${arns}`),
+    });
+    expect(roleOf(roles).unreadPolicies).toHaveLength(25);
+    const grants = only(findings, 'hyperpod-key-grants-execution-role');
+    expect(grants.message).toContain('policy/extra-9 (not defined in the scanned files); and 15 more)');
+  });
+});
+
 describe('CloudFormation inline policies under a condition', () => {
   it('a policy the template adds only when a parameter says so is unread, naming the parameter', async () => {
     const { roles, findings } = await scanFiles({

@@ -32,9 +32,6 @@ export const dependsOn = (unknown: Unknown, prefix = ''): { unread: string } => 
   unread: `${prefix}${clip(unknown.expression, 80)}: ${unknown.reason}`,
 });
 
-/** At most this many unread policies are named; a count says how many more there are. */
-const MAX_NAMED = 10;
-
 export class RolePolicies {
   readonly statements: PolicyStatement[] = [];
   /** Policies attached to the role whose statements the files do not give, each named with why. */
@@ -96,10 +93,8 @@ export class RolePolicies {
     this.unread.push(`the policies of ${property} (${why})`);
   }
 
-  /** The role as the inventory holds it. */
+  /** The role as the inventory holds it (messages name ten unread policies at most, and count the rest). */
   toRole(arn: string, account: string, source: Source): ExecutionRole {
-    const named = this.unread.slice(0, MAX_NAMED);
-    if (this.unread.length > MAX_NAMED) named.push(`and ${this.unread.length - MAX_NAMED} more`);
     return {
       arn,
       account,
@@ -107,7 +102,7 @@ export class RolePolicies {
       kmsStatements: this.statements,
       policiesCollected: this.unread.length === 0,
       ...(this.boundary ? { permissionsBoundary: this.boundary } : {}),
-      ...(named.length > 0 ? { unreadPolicies: named } : {}),
+      ...(this.unread.length > 0 ? { unreadPolicies: this.unread } : {}),
     };
   }
 }
