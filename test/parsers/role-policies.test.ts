@@ -576,6 +576,22 @@ variable "policies" {
     ]);
   });
 
+  it('aws_iam_role_policy_attachments_exclusive attaches the policies it lists', async () => {
+    const { findings, roles } = await scanFiles({
+      'main.tf': `${cluster}${grants}
+resource "aws_iam_role_policy_attachments_exclusive" "workers" {
+  role_name   = aws_iam_role.workers.name
+  policy_arns = [aws_iam_policy.key.arn, "arn:aws:iam::111122223333:policy/elsewhere"]
+}
+`,
+    });
+    expect(roleOf(roles).kmsStatements).toHaveLength(1);
+    expect(roleOf(roles).unreadPolicies).toEqual([
+      'managed policy arn:aws:iam::111122223333:policy/elsewhere (not defined in the scanned files)',
+    ]);
+    expect(verdict(only(findings, 'hyperpod-key-grants-execution-role'))).toEqual(['PASS', 'granted']);
+  });
+
   it('a role with no policy at all is in the inventory, whole: FAIL notGranted against a delegating key', async () => {
     const { findings, roles } = await scanFiles({ 'main.tf': cluster });
     expect(roleOf(roles)).toMatchObject({ policiesCollected: true, kmsStatements: [] });
@@ -773,6 +789,23 @@ describe('Terraform plan execution roles', () => {
         policiesCollected: true,
       },
     ]);
+    expect(verdict(only(findings, 'hyperpod-key-grants-execution-role'))).toEqual(['PASS', 'granted']);
+    expect(verdict(only(findings, 'hyperpod-execution-role-kms-scope'))).toEqual(['FAIL', 'wide']);
+  });
+
+  it('aws_iam_role_policy_attachments_exclusive in a plan attaches what it lists', async () => {
+    const { findings } = await scanFiles({
+      'plan.json': plan({
+        address: 'aws_iam_role_policy_attachments_exclusive.workers',
+        type: 'aws_iam_role_policy_attachments_exclusive',
+        after: { policy_arns: ['arn:aws:iam::aws:policy/AdministratorAccess'] },
+        afterUnknown: { role_name: true },
+        expressions: {
+          role_name: { references: ['aws_iam_role.workers.name', 'aws_iam_role.workers'] },
+          policy_arns: { constant_value: ['arn:aws:iam::aws:policy/AdministratorAccess'] },
+        },
+      }),
+    });
     expect(verdict(only(findings, 'hyperpod-key-grants-execution-role'))).toEqual(['PASS', 'granted']);
     expect(verdict(only(findings, 'hyperpod-execution-role-kms-scope'))).toEqual(['FAIL', 'wide']);
   });

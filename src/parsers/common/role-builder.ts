@@ -2,7 +2,8 @@
  * What IaC says of an execution role's IAM policies (CloudFormation AWS::IAM::Role with its
  * Policies, ManagedPolicyArns, AWS::IAM::Policy / ManagedPolicy / RolePolicy; Terraform
  * aws_iam_role with inline_policy and managed_policy_arns, aws_iam_role_policy,
- * aws_iam_role_policy_attachment, aws_iam_policy_attachment): the KMS statements of every policy
+ * aws_iam_role_policy_attachment, aws_iam_role_policy_attachments_exclusive,
+ * aws_iam_policy_attachment): the KMS statements of every policy
  * the files define, and, named, every policy attached to the role whose statements they do not
  * give. A role with any such policy is not wholly known: its `policiesCollected` is false, so that
  * no rule reads the absence of a statement as the absence of a permission.

@@ -1,7 +1,7 @@
 /**
  * The IAM roles a Terraform plan creates or keeps (aws_iam_role with inline_policy and
  * managed_policy_arns, aws_iam_role_policy, aws_iam_role_policy_attachment,
- * aws_iam_policy_attachment, aws_iam_policy), each with the KMS statements of its policies as
+ * aws_iam_role_policy_attachments_exclusive, aws_iam_policy_attachment, aws_iam_policy), each with the KMS statements of its policies as
  * role-builder.ts reads them. A role created by the plan has an ARN known only after apply: it
  * is known by its address (`aws_iam_role.workers.arn`), which is also what an instance group that
  * references it names (see `roleNamedBy`).
@@ -134,7 +134,11 @@ export function planRoles(
       );
     else if (resource.type === 'aws_iam_role_policy_attachment')
       attachTo(roleOf(p.role ?? null, configured?.get('role') ?? []));
-    else if (resource.type === 'aws_iam_policy_attachment') {
+    else if (resource.type === 'aws_iam_role_policy_attachments_exclusive') {
+      const role = roleOf(p.role_name ?? null, configured?.get('role_name') ?? []);
+      if (role)
+        attachManaged(role.policies, p.policy_arns ?? null, configured?.get('policy_arns') ?? [], policies);
+    } else if (resource.type === 'aws_iam_policy_attachment') {
       const named = Array.isArray(p.roles) ? p.roles : [];
       const refs = configured?.get('roles') ?? [];
       const attached = new Set<PlanRole>();

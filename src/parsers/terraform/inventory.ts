@@ -178,13 +178,18 @@ function collect(module: ModuleView, family: Family): void {
           ? Array.isArray(props.roles)
             ? props.roles
             : []
-          : [props.role ?? null];
+          : [props.role ?? props.role_name ?? null];
       const what = instance.address;
       for (const named of roles) {
         const role = roleOf(family, named);
         if (!role) continue;
         if (type === 'aws_iam_role_policy') role.policies.add(readPolicy(props.policy), what);
-        else role.policies.addManaged(props.policy_arn ?? null, (id) => family.policies.get(id));
+        else if (type === 'aws_iam_role_policy_attachments_exclusive') {
+          // The role's managed policies are exactly these.
+          const arns = props.policy_arns;
+          if (!Array.isArray(arns)) role.policies.addUnreadList(`policy_arns of ${what}`, arns ?? null);
+          else for (const arn of arns) role.policies.addManaged(arn, (id) => family.policies.get(id));
+        } else role.policies.addManaged(props.policy_arn ?? null, (id) => family.policies.get(id));
       }
     },
   );
@@ -194,6 +199,7 @@ function collect(module: ModuleView, family: Family): void {
 const ROLE_POLICY_TYPES: ReadonlySet<string> = new Set([
   'aws_iam_role_policy',
   'aws_iam_role_policy_attachment',
+  'aws_iam_role_policy_attachments_exclusive',
   'aws_iam_policy_attachment',
 ]);
 
