@@ -56,6 +56,23 @@ ruleTester(rule, {
       expected: [{ status: 'PASS', messageId: 'scoped', resource: GROUP }],
     },
     {
+      name: 'Resource "*" confined by a permissions boundary that allows KMS on the key only',
+      inventory: inventory({
+        clusters: [cluster('c1', [group('workers', { volumes: [rootVolume(k1.arn)] })])],
+        keys: [k1],
+        roles: [
+          role(EXEC_ROLE, {
+            kmsStatements: [allow('*')],
+            permissionsBoundary: {
+              policyArn: `arn:aws:iam::${ACCOUNT}:policy/boundary`,
+              kmsStatements: [{ Effect: 'Allow', Action: 'kms:*', Resource: k1.arn }],
+            },
+          }),
+        ],
+      }),
+      expected: [{ status: 'PASS', messageId: 'scoped' }],
+    },
+    {
       name: 'a list of key ARNs',
       inventory: withRole(allow([k1.arn, `arn:aws:kms:${REGION}:${ACCOUNT}:key/k2`])),
       expected: [{ status: 'PASS', messageId: 'scoped' }],
@@ -450,6 +467,61 @@ ruleTester(rule, {
             actions:
               'kms:Decrypt, kms:GenerateDataKey, kms:GenerateDataKeyWithoutPlaintext, kms:GenerateDataKeyPair, kms:GenerateDataKeyPairWithoutPlaintext, kms:CreateGrant',
             statements: 'One, Two',
+          },
+        },
+      ],
+    },
+    {
+      name: 'a wide statement under a permissions boundary that could not be read',
+      inventory: inventory({
+        clusters: [cluster('c1', [group('workers', { volumes: [rootVolume(k1.arn)] })])],
+        keys: [k1],
+        roles: [
+          role(EXEC_ROLE, {
+            kmsStatements: [allow('*', { Action: 'kms:Decrypt' })],
+            permissionsBoundary: {
+              policyArn: `arn:aws:iam::${ACCOUNT}:policy/boundary`,
+              reason: 'not defined in the scanned files',
+            },
+          }),
+        ],
+      }),
+      expected: [
+        {
+          status: 'UNKNOWN',
+          messageId: 'boundaryNotCollected',
+          data: {
+            role: EXEC_ROLE,
+            actions: 'kms:Decrypt',
+            statements: 'Kms',
+            boundary: `arn:aws:iam::${ACCOUNT}:policy/boundary`,
+          },
+        },
+      ],
+    },
+    {
+      name: 'some policies not in the scanned files, and no wide statement among those read',
+      inventory: inventory({
+        clusters: [cluster('c1', [group('workers', { volumes: [rootVolume(k1.arn)] })])],
+        keys: [k1],
+        roles: [
+          role(EXEC_ROLE, {
+            policiesCollected: false,
+            kmsStatements: [allow(k1.arn)],
+            unreadPolicies: [
+              'managed policy arn:aws:iam::111122223333:policy/extra (not defined in the scanned files)',
+            ],
+          }),
+        ],
+      }),
+      expected: [
+        {
+          status: 'UNKNOWN',
+          messageId: 'notCollected',
+          data: {
+            role: EXEC_ROLE,
+            reason:
+              'policies attached to it are not in the scanned files: managed policy arn:aws:iam::111122223333:policy/extra (not defined in the scanned files)',
           },
         },
       ],

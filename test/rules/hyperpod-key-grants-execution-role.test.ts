@@ -1014,6 +1014,50 @@ ruleTester(rule, {
       ],
     },
     {
+      name: 'the key policy names the role, but its permissions boundary allows no KMS action',
+      inventory: estate(undefined, {
+        role: {
+          permissionsBoundary: { policyArn: `arn:aws:iam::${ACCOUNT}:policy/boundary`, kmsStatements: [] },
+        },
+      }),
+      expected: [
+        {
+          status: 'FAIL',
+          messageId: 'outsideBoundary',
+          data: {
+            key: 'alias/k1',
+            role: EXEC_ROLE,
+            action: 'kms:CreateGrant',
+            boundary: `arn:aws:iam::${ACCOUNT}:policy/boundary`,
+          },
+        },
+      ],
+    },
+    {
+      name: 'root delegation, an IAM policy that grants, and a boundary that allows only CreateGrant',
+      inventory: estate(delegationOnly, {
+        role: {
+          kmsStatements: [identityFor(keyArn('k1'))],
+          permissionsBoundary: {
+            policyArn: `arn:aws:iam::${ACCOUNT}:policy/boundary`,
+            kmsStatements: [{ Effect: 'Allow', Action: 'kms:CreateGrant', Resource: '*' }],
+          },
+        },
+      }),
+      expected: [
+        {
+          status: 'FAIL',
+          messageId: 'outsideBoundary',
+          data: {
+            key: 'alias/k1',
+            role: EXEC_ROLE,
+            action: 'kms:DescribeKey',
+            boundary: `arn:aws:iam::${ACCOUNT}:policy/boundary`,
+          },
+        },
+      ],
+    },
+    {
       name: 'root delegation and an IAM policy that grants nothing',
       inventory: estate(delegationOnly, { role: { kmsStatements: [] } }),
       expected: [
@@ -1301,6 +1345,54 @@ ruleTester(rule, {
             action: 'kms:CreateGrant',
             reason:
               'the key policy constrains the grant HyperPod creates (kms:GranteePrincipal), and what HyperPod sends with CreateGrant (grant constraints, grantee, operations) is not documented',
+          },
+        },
+      ],
+    },
+    {
+      name: 'the key policy names the role, and its permissions boundary could not be read',
+      inventory: estate(undefined, {
+        role: {
+          permissionsBoundary: {
+            policyArn: `arn:aws:iam::${ACCOUNT}:policy/boundary`,
+            reason: 'GetPolicy failed (aws.access_denied)',
+          },
+        },
+      }),
+      expected: [
+        {
+          status: 'UNKNOWN',
+          messageId: 'undetermined',
+          data: {
+            key: 'alias/k1',
+            role: EXEC_ROLE,
+            action: 'kms:CreateGrant',
+            reason: `the role's permissions boundary arn:aws:iam::${ACCOUNT}:policy/boundary could not be read (GetPolicy failed (aws.access_denied)), and it limits what the policies allow`,
+          },
+        },
+      ],
+    },
+    {
+      name: 'root delegation, an IAM policy read in part that does not grant, and the rest not in the files',
+      inventory: estate(delegationOnly, {
+        role: {
+          policiesCollected: false,
+          kmsStatements: [],
+          unreadPolicies: [
+            'managed policy arn:aws:iam::111122223333:policy/kms (not defined in the scanned files)',
+          ],
+        },
+      }),
+      expected: [
+        {
+          status: 'UNKNOWN',
+          messageId: 'undetermined',
+          data: {
+            key: 'alias/k1',
+            role: EXEC_ROLE,
+            action: 'kms:CreateGrant',
+            reason:
+              "the key policy delegates to IAM and not all of the role's IAM policies are in the scanned files (managed policy arn:aws:iam::111122223333:policy/kms (not defined in the scanned files))",
           },
         },
       ],
