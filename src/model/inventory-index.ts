@@ -44,6 +44,17 @@ export interface InventoryIndex {
 }
 
 const lower = (value: string) => value.toLowerCase();
+
+/**
+ * A literal role ARN as IaC writes the role it defines when the deploying account and partition are
+ * not given (`arn:${AWS::Partition}:iam::${AWS::AccountId}:role/<name>`), lower-cased: an instance
+ * group may name by literal ARN a role the same files define by name.
+ */
+function symbolicRoleArn(arn: string): string {
+  const match = /^arn:[^:]+:iam::\d{12}:(role\/.+)$/i.exec(arn);
+  return match ? lower(`arn:\${AWS::Partition}:iam::\${AWS::AccountId}:${match[1]}`) : '';
+}
+
 const NO_GAPS: readonly Gap[] = Object.freeze([]);
 const NO_USES: readonly KeyUse[] = Object.freeze([]);
 const ALIAS_ARN = /^arn:aws[a-z-]*:kms:([^:]+):(\d{12}):(alias\/.+)$/;
@@ -85,7 +96,7 @@ export function indexInventory(inventory: Inventory): InventoryIndex {
   const roleNamed = (arnOrId: string): ExecutionRole | undefined => {
     let role = roleLookups.get(arnOrId);
     if (role === undefined) {
-      role = roles.get(arnOrId) ?? roles.get(lower(arnOrId)) ?? null;
+      role = roles.get(arnOrId) ?? roles.get(lower(arnOrId)) ?? roles.get(symbolicRoleArn(arnOrId)) ?? null;
       roleLookups.set(arnOrId, role);
     }
     return role ?? undefined;

@@ -14,7 +14,7 @@ import type { Finding } from '../../src/model/finding.js';
 import type { ExecutionRole } from '../../src/model/inventory.js';
 import { InventorySchema } from '../../src/model/inventory.js';
 import { readPolicy } from '../../src/parsers/common/role-builder.js';
-import { ACCOUNT, Sym, Unknown } from '../../src/parsers/common/value.js';
+import { ACCOUNT, PARTITION, Sym, Unknown } from '../../src/parsers/common/value.js';
 import { scanIac } from '../../src/parsers/iac.js';
 import { runPipeline } from '../../src/pipeline.js';
 import { awsManagedPolicy } from '../../src/policy/aws-managed-policies.js';
@@ -118,6 +118,18 @@ describe('CloudFormation execution roles', () => {
     expect(role.policiesCollected).toBe(true);
     expect(role.unreadPolicies).toBeUndefined();
     expect(role.kmsStatements).toHaveLength(1);
+    expect(verdict(only(findings, 'hyperpod-key-grants-execution-role'))).toEqual(['PASS', 'granted']);
+    expect(verdict(only(findings, 'hyperpod-execution-role-kms-scope'))).toEqual(['PASS', 'scoped']);
+  });
+
+  it('a group that names by literal ARN the role the same template defines by name is judged on that role', async () => {
+    const { findings, roles } = await scanFiles({
+      'stack.yaml': template(GRANTS).replace(
+        'ExecutionRole: !GetAtt WorkersRole.Arn',
+        'ExecutionRole: arn:aws:iam::111122223333:role/hyperpod-workers',
+      ),
+    });
+    expect(roleOf(roles).arn).toBe(`arn:${PARTITION}:iam::${ACCOUNT}:role/hyperpod-workers`);
     expect(verdict(only(findings, 'hyperpod-key-grants-execution-role'))).toEqual(['PASS', 'granted']);
     expect(verdict(only(findings, 'hyperpod-execution-role-kms-scope'))).toEqual(['PASS', 'scoped']);
   });
