@@ -7,14 +7,16 @@
  *
  * AWS adds permissions to its managed policies and never removes them ("Services do not remove
  * permissions from an AWS managed policy", IAM User Guide, AWS managed policies). Each entry names
- * the version it was read from in the AWS Managed Policy Reference
- * (https://docs.aws.amazon.com/aws-managed-policy/latest/reference/<name>.html); a policy that
- * gained a KMS permission after that would need its entry updated.
+ * the version it was read from: the AWS Managed Policy Reference
+ * (https://docs.aws.amazon.com/aws-managed-policy/latest/reference/<name>.html), or for a policy whose
+ * page shows no full document, AWS's policy data as GetPolicyVersion returns it. A policy that gained
+ * a KMS permission after that would need its entry updated; docs/iac-scanning.md lists them (a test
+ * keeps the two alike).
  */
 import type { PolicyStatement } from '../model/inventory.js';
 
 interface ManagedPolicy {
-  /** The policy version and the date the reference shows it was last edited. */
+  /** The policy version read, and its date. */
   readonly version: string;
   /** Its statements that can allow or deny a KMS action, as AWS writes them. */
   readonly kmsStatements: readonly PolicyStatement[];

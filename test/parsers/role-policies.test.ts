@@ -6,7 +6,7 @@
  * FAIL), and the absence of a wide statement in the part that was read is never read as none at
  * all (no false PASS).
  */
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
@@ -17,7 +17,7 @@ import { readPolicy } from '../../src/parsers/common/role-builder.js';
 import { ACCOUNT, PARTITION, Sym, Unknown } from '../../src/parsers/common/value.js';
 import { scanIac } from '../../src/parsers/iac.js';
 import { runPipeline } from '../../src/pipeline.js';
-import { awsManagedPolicy } from '../../src/policy/aws-managed-policies.js';
+import { awsManagedPolicy, KNOWN_AWS_MANAGED_POLICIES } from '../../src/policy/aws-managed-policies.js';
 
 const NOW = new Date('2026-11-27T12:00:00Z');
 const dirs: string[] = [];
@@ -662,6 +662,16 @@ describe('readPolicy', () => {
 });
 
 describe('the catalogue of AWS managed policies', () => {
+  it('is the list docs/iac-scanning.md gives', () => {
+    const docs = readFileSync(new URL('../../docs/iac-scanning.md', import.meta.url), 'utf8');
+    const section = docs.slice(
+      docs.indexOf('**an AWS managed policy the project knows**'),
+      docs.indexOf('**anything else**'),
+    );
+    const named = [...section.matchAll(/`((?:service-role\/)?[A-Z][A-Za-z0-9_]+)`/g)].map((m) => m[1]);
+    expect(new Set(named)).toEqual(new Set(KNOWN_AWS_MANAGED_POLICIES));
+  });
+
   it('knows a policy by its ARN in any partition, path included, and nothing else', () => {
     expect(
       awsManagedPolicy('arn:aws:iam::aws:policy/AmazonSageMakerClusterInstanceRolePolicy')?.kmsStatements,

@@ -150,7 +150,7 @@ export function readPolicy(document: Val | undefined): ReadPolicy {
   return statements;
 }
 
-/** Policy documents nest statements, conditions and their values: 8 levels at most; more is not a policy. */
+/** A policy nests a few levels (statements, a condition, its keys, their values); 32 is far past any. */
 const MAX_POLICY_DEPTH = 32;
 
 /** Whether parsed JSON nests deeper than `max` levels (looking no deeper than that). */
