@@ -118,6 +118,27 @@ export const AccountSchema = z
       .describe(
         'the organization the account belongs to (aws:PrincipalOrgID); null: in no organization; absent: not known',
       ),
+    serviceControlPolicies: z
+      .array(
+        z
+          .object({
+            target: z.string().describe('the root, an organizational unit, or the account itself'),
+            policies: z.array(
+              z
+                .object({
+                  id: z.string(),
+                  name: z.string().optional(),
+                  kmsStatements: z.array(PolicyStatementSchema),
+                })
+                .strict(),
+            ),
+          })
+          .strict(),
+      )
+      .optional()
+      .describe(
+        "the service control policies that apply to the account's principals, by level from the root down to the account (each level must allow a call, any Deny denies it); absent: not read (only the management account or a delegated administrator can), or the account is the management account, which SCPs do not limit",
+      ),
     source: SourceSchema,
   })
   .strict();

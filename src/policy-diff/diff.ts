@@ -12,7 +12,7 @@ import { ADMIN_ACTIONS } from '../policy/actions.js';
 import type { Tri } from '../policy/conditions.js';
 import { keyAccess } from '../policy/evaluate.js';
 import { hyperPodCreateGrantContext } from '../policy/hyperpod.js';
-import { identityOf } from '../policy/identity-policies.js';
+import { identityOf, scpLevelsOf } from '../policy/identity-policies.js';
 import { sameIamArn } from '../policy/principal.js';
 import { principalAccess } from '../policy/principals-analysis.js';
 import { RULES } from '../rules/registry.js';
@@ -204,6 +204,10 @@ function executionRoleChecks(input: PolicyDiffInput, inventory: Inventory): Exec
   const roles = new Map<string, ExecutionRoleCheck['source']>();
   for (const role of input.executionRoles ?? []) roles.set(role, 'option');
   for (const role of consumingRoles(inventory, key.arn)) if (!roles.has(role)) roles.set(role, 'inventory');
+  const scpsOf = (account: string) => {
+    const scpLevels = scpLevelsOf(inventory.accounts, ACCOUNT_ID.test(account) ? account : key.account);
+    return scpLevels ? { scpLevels } : {};
+  };
   const check = (role: string, policy: PolicyDocument): Tri => {
     const account = role.split(':')[4] ?? '';
     const known = inventory.roles.find((entry) => sameIamArn(entry.arn, role));
@@ -219,6 +223,7 @@ function executionRoleChecks(input: PolicyDiffInput, inventory: Inventory): Exec
       keyPolicy: policy,
       keyAccount: key.account,
       ...identityOf(known),
+      ...scpsOf(account),
     }).result;
   };
   if (roles.size === 0) {

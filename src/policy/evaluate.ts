@@ -211,6 +211,13 @@ export interface KeyAccessInput extends AccessRequest {
    * User Guide, Permissions boundaries for IAM entities).
    */
   boundaryStatements?: readonly PolicyStatement[] | null;
+  /**
+   * The service control policies over the caller's account, by level from the root down (each
+   * level's KMS statements), when they were read: every level must allow the call and any Deny
+   * denies it, whatever a key policy grants ("SCPs affect all users and roles in attached accounts",
+   * and limit even permissions a resource-based policy grants; AWS Organizations User Guide).
+   */
+  scpLevels?: readonly (readonly PolicyStatement[])[];
 }
 
 export interface KeyAccess {
@@ -224,6 +231,8 @@ export interface KeyAccess {
   policiesAllow: Tri;
   /** What the caller's permissions boundary allows: `no` when it stops what the policies allow, `maybe` when it could not be read. */
   boundaryAllow: Tri;
+  /** What the service control policies over the caller's account allow (`yes` when they were not read). */
+  scpAllow: Tri;
   boundary: PolicyDecision | undefined;
   keyPolicy: PolicyDecision;
   identity: PolicyDecision | undefined;
@@ -265,7 +274,16 @@ export function keyAccess(input: KeyAccessInput): KeyAccess {
     : undefined;
   const boundaryAllow: Tri =
     input.boundaryStatements === undefined ? 'yes' : boundary ? boundary.allow : 'maybe';
-  const deny = triOr(triOr(keyPolicy.deny, identity?.deny ?? 'no'), boundary?.deny ?? 'no');
+  let scpAllow: Tri = 'yes';
+  let scpDeny: Tri = 'no';
+  const scpKeys: string[] = [];
+  for (const level of input.scpLevels ?? []) {
+    const decision = evaluateStatements(level, input, 'identity');
+    scpAllow = triAnd(scpAllow, decision.allow);
+    scpDeny = triOr(scpDeny, decision.deny);
+    pushAll(scpKeys, decision.unknownKeys);
+  }
+  const deny = triOr(triOr(keyPolicy.deny, identity?.deny ?? 'no'), triOr(boundary?.deny ?? 'no', scpDeny));
 
   let allow: Tri;
   if (crossAccount) {
@@ -274,7 +292,7 @@ export function keyAccess(input: KeyAccessInput): KeyAccess {
   } else {
     allow = triOr(keyPolicy.allow, triAnd(keyPolicy.delegate, identityAllow));
   }
-  const result = triAnd(triAnd(allow, boundaryAllow), triNot(deny));
+  const result = triAnd(triAnd(allow, triAnd(boundaryAllow, scpAllow)), triNot(deny));
   let path: KeyAccess['path'] = 'none';
   if (keyPolicy.allow !== 'no' && !crossAccount) path = 'key-policy';
   else if (keyPolicy.delegate !== 'no' || keyPolicy.allow !== 'no') path = 'iam-delegation';
@@ -288,16 +306,20 @@ export function keyAccess(input: KeyAccessInput): KeyAccess {
     needsIdentity,
     policiesAllow: allow,
     boundaryAllow,
+    scpAllow,
     boundary,
     keyPolicy,
     identity,
     unknownKeys:
-      (identity && identity.unknownKeys.length > 0) || (boundary && boundary.unknownKeys.length > 0)
+      (identity && identity.unknownKeys.length > 0) ||
+      (boundary && boundary.unknownKeys.length > 0) ||
+      scpKeys.length > 0
         ? [
             ...new Set([
               ...keyPolicy.unknownKeys,
               ...(identity?.unknownKeys ?? []),
               ...(boundary?.unknownKeys ?? []),
+              ...scpKeys,
             ]),
           ]
         : keyPolicy.unknownKeys,

@@ -3,7 +3,12 @@
  * alike from what IAM returns and from what IaC defines: only the statements that can allow or
  * deny some KMS action are kept.
  */
-import { type ExecutionRole, type PolicyStatement, PolicyStatementSchema } from '../model/inventory.js';
+import {
+  type Account,
+  type ExecutionRole,
+  type PolicyStatement,
+  PolicyStatementSchema,
+} from '../model/inventory.js';
 import { ALL_KEY_ACTIONS, statementCoversAction } from './actions.js';
 import { evaluateStatements } from './evaluate.js';
 import { HYPERPOD_KEY_CALLS } from './hyperpod.js';
@@ -99,4 +104,17 @@ export function callsOutsideBoundary(
     );
     return decision.allow === 'no' || decision.deny === 'yes';
   }).map(({ action }) => action);
+}
+
+/**
+ * The KMS statements of each level of the service control policies over an account (root first),
+ * as `keyAccess` reads them; undefined when they were not read (or the account is not known).
+ */
+export function scpLevelsOf(
+  accounts: readonly Account[],
+  account: string,
+): readonly (readonly PolicyStatement[])[] | undefined {
+  return accounts
+    .find((entry) => entry.id === account)
+    ?.serviceControlPolicies?.map((level) => level.policies.flatMap((policy) => policy.kmsStatements));
 }

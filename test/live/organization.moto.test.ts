@@ -5,8 +5,11 @@
  * the KMS page size, so KMS paging is tested against recorded response shapes in test/collectors.)
  */
 import {
+  AttachPolicyCommand,
   CreateAccountCommand,
   CreateOrganizationCommand,
+  CreatePolicyCommand,
+  ListRootsCommand,
   OrganizationsClient,
 } from '@aws-sdk/client-organizations';
 import pLimit from 'p-limit';
@@ -29,6 +32,8 @@ let inventory: Inventory;
 let keyArns: string[];
 let crossKey: { arn: string; keyId: string };
 let organizationId: string;
+let guardId: string;
+let rootId: string;
 const recorder = recordCalls();
 
 beforeAll(async () => {
@@ -44,6 +49,24 @@ beforeAll(async () => {
     );
     ids.push(out.CreateAccountStatus!.AccountId!);
   }
+  // A service control policy on the first member, beside the FullAWSAccess every target has.
+  const guard = await orgs.send(
+    new CreatePolicyCommand({
+      Name: 'guard-keys',
+      Description: 'keys are not deleted',
+      Type: 'SERVICE_CONTROL_POLICY',
+      Content: JSON.stringify({
+        Version: '2012-10-17',
+        Statement: [
+          { Effect: 'Deny', Action: 'kms:ScheduleKeyDeletion', Resource: '*' },
+          { Effect: 'Allow', Action: 's3:*', Resource: '*' },
+        ],
+      }),
+    }),
+  );
+  guardId = guard.Policy!.PolicySummary!.Id!;
+  await orgs.send(new AttachPolicyCommand({ PolicyId: guardId, TargetId: ids[0] }));
+  rootId = (await orgs.send(new ListRootsCommand({}))).Roots![0]!.Id!;
   orgs.destroy();
   member = await MotoAccount.create(url, ids[0]);
   other = await MotoAccount.create(url, ids[1]);
@@ -138,7 +161,37 @@ describe('scan --org', () => {
       organizationId,
     ]);
     expect(inventory.gaps.filter((g) => g.operation === 'DescribeOrganization')).toEqual([]);
-    expect(recorder.calls.filter((c) => c.operation === 'DescribeOrganization')).toHaveLength(3);
+    // One from each account, and one more with the organization's credentials for its management account.
+    expect(recorder.calls.filter((c) => c.operation === 'DescribeOrganization')).toHaveLength(4);
+  });
+
+  it('reads the service control policies over each member, root first; none for the management account', () => {
+    const full = {
+      id: 'p-FullAWSAccess',
+      name: 'FullAWSAccess',
+      kmsStatements: [{ Effect: 'Allow', Action: '*', Resource: '*' }],
+    };
+    const byId = new Map(inventory.accounts.map((a) => [a.id, a.serviceControlPolicies]));
+    expect(byId.get(management.id)).toBeUndefined();
+    const levels = byId.get(member.id)!;
+    expect(levels.map((level) => level.target)).toEqual([rootId, member.id]);
+    expect(levels[0]!.policies).toEqual([full]);
+    expect([...levels[1]!.policies].sort((a, b) => a.id.localeCompare(b.id))).toEqual(
+      [
+        full,
+        {
+          id: guardId,
+          name: 'guard-keys',
+          kmsStatements: [{ Effect: 'Deny', Action: 'kms:ScheduleKeyDeletion', Resource: '*' }],
+        },
+      ].sort((a, b) => a.id.localeCompare(b.id)),
+    );
+    expect(byId.get(other.id)?.map((level) => level.policies)).toEqual([[full], [full]]);
+    expect(inventory.gaps.filter((g) => g.service === 'organizations')).toEqual([]);
+    // Each policy, and each target's list, is read once however many accounts it is over.
+    const described = recorder.calls.filter((c) => c.operation === 'DescribePolicy');
+    expect(described).toHaveLength(2);
+    expect(recorder.calls.filter((c) => c.operation === 'ListPoliciesForTarget')).toHaveLength(3);
   });
 
   it('reads every cluster past the first page of ListClusters', () => {

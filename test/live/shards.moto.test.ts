@@ -235,7 +235,15 @@ describe('scan --org --shard K/N', () => {
     const ofOtherShards = new Set(
       [management.id, ...members.map((m) => m.id)].filter((id) => shardOf(id, SHARDS) !== recorded),
     );
-    const listing = new Set(['sts:GetCallerIdentity', 'organizations:ListAccounts']);
+    // The organization's own reads, with its credentials: the accounts, and the SCPs over them.
+    const listing = new Set([
+      'sts:GetCallerIdentity',
+      'organizations:ListAccounts',
+      'organizations:DescribeOrganization',
+      'organizations:ListParents',
+      'organizations:ListPoliciesForTarget',
+      'organizations:DescribePolicy',
+    ]);
     const elsewhere = shardCalls.filter(
       (c) =>
         ofOtherShards.has(c.account) &&

@@ -1058,6 +1058,72 @@ ruleTester(rule, {
       ],
     },
     {
+      name: "the key policy names the role, but the service control policies over the role's account allow no KMS",
+      inventory: {
+        ...estate(undefined),
+        accounts: [
+          {
+            id: ACCOUNT,
+            regions: [REGION],
+            source: 'live',
+            serviceControlPolicies: [
+              {
+                target: 'r-root',
+                policies: [
+                  { id: 'p-FullAWSAccess', kmsStatements: [{ Effect: 'Allow', Action: '*', Resource: '*' }] },
+                ],
+              },
+              {
+                target: ACCOUNT,
+                policies: [{ id: 'p-storage-only', name: 'storage-only', kmsStatements: [] }],
+              },
+            ],
+          },
+        ],
+      },
+      expected: [
+        {
+          status: 'FAIL',
+          messageId: 'outsideScp',
+          data: { key: 'alias/k1', role: EXEC_ROLE, action: 'kms:CreateGrant', account: ACCOUNT },
+        },
+      ],
+    },
+    {
+      name: "a Deny on CreateGrant in a service control policy over the role's account",
+      inventory: {
+        ...estate(undefined),
+        accounts: [
+          {
+            id: ACCOUNT,
+            regions: [REGION],
+            source: 'live',
+            serviceControlPolicies: [
+              {
+                target: 'r-root',
+                policies: [
+                  {
+                    id: 'p-guard',
+                    kmsStatements: [
+                      { Effect: 'Allow', Action: '*', Resource: '*' },
+                      { Effect: 'Deny', Action: 'kms:CreateGrant', Resource: '*' },
+                    ],
+                  },
+                ],
+              },
+            ],
+          },
+        ],
+      },
+      expected: [
+        {
+          status: 'FAIL',
+          messageId: 'explicitDeny',
+          data: { key: 'alias/k1', role: EXEC_ROLE, action: 'kms:CreateGrant' },
+        },
+      ],
+    },
+    {
       name: 'root delegation and an IAM policy that grants nothing',
       inventory: estate(delegationOnly, { role: { kmsStatements: [] } }),
       expected: [

@@ -98,7 +98,7 @@ describe('hyperpod-key-grants-execution-role with a permissions boundary', () =>
     expect(verdict(finding)).toEqual(['FAIL', 'notGranted']);
   });
 
-  it('keyAccess: no boundary changes nothing; a boundary is applied after the policies', () => {
+  it('keyAccess: no boundary changes nothing; a boundary and SCPs are applied after the policies', () => {
     const request = {
       caller: { kind: 'iam' as const, arn: EXEC_ROLE, account: ACCOUNT },
       action: 'kms:CreateGrant',
@@ -119,6 +119,21 @@ describe('hyperpod-key-grants-execution-role with a permissions boundary', () =>
       result: 'maybe',
       boundaryAllow: 'maybe',
     });
+    // Service control policies: every level must allow, and any Deny denies.
+    const all = { Effect: 'Allow' as const, Action: '*', Resource: '*' };
+    expect(keyAccess({ ...request, scpLevels: [[all], [all]] })).toMatchObject({
+      result: 'yes',
+      scpAllow: 'yes',
+    });
+    expect(keyAccess({ ...request, scpLevels: [[all], []] })).toMatchObject({
+      result: 'no',
+      policiesAllow: 'yes',
+      scpAllow: 'no',
+      explicitDeny: false,
+    });
+    expect(
+      keyAccess({ ...request, scpLevels: [[all, { Effect: 'Deny', Action: 'kms:Create*', Resource: '*' }]] }),
+    ).toMatchObject({ result: 'no', scpAllow: 'yes', explicitDeny: true });
   });
 });
 

@@ -41,7 +41,12 @@ import { enabledRegions } from './ec2.js';
 import { classifyError, errorMessage, errorName, isUnreachable } from './errors.js';
 import { IamCollector } from './iam.js';
 import { KmsCollector } from './kms.js';
-import { describeOrganization, listOrgAccounts } from './organizations.js';
+import {
+  describeOrganization,
+  listOrgAccounts,
+  managementAccount,
+  ServiceControlPolicies,
+} from './organizations.js';
 import { type ClusterListing, collectCluster, listClusters } from './sagemaker.js';
 import { callerIdentity, isRetryable, roleArnFor } from './sts.js';
 
@@ -309,6 +314,15 @@ async function run(
         );
       }
   }
+  // The service control policies over the accounts: read with the organization's credentials, for
+  // every account but the management account (SCPs do not limit it).
+  let scps: ServiceControlPolicies | undefined;
+  let management: string | undefined;
+  if (options.org && scope.length > 0) {
+    management = await managementAccount(ctx, identity.account, globalRegion(partition));
+    if (management !== undefined)
+      scps = new ServiceControlPolicies(ctx, identity.account, globalRegion(partition));
+  }
   if (others.length > 0 && !options.roleName)
     return err({
       code: 'usage.role_name',
@@ -474,6 +488,10 @@ async function run(
         describeOrganization(ctx, account.id, globalRegion(partition)).then((organizationId) => {
           if (organizationId !== undefined) entry.organizationId = organizationId;
         }),
+        account.id !== management &&
+          scps?.forAccount(account.id).then((levels) => {
+            if (levels) entry.serviceControlPolicies = levels;
+          }),
         readTrails(account.id, regions[0] ?? homeRegion!),
         ...regions.map((region) =>
           scanRegion(account.id, region).finally(() => ctx.tick((p) => p.regions.done++)),

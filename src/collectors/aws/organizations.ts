@@ -1,5 +1,16 @@
-/** Organizations: the member accounts, from the management account or a delegated administrator. */
-import { DescribeOrganizationCommand, paginateListAccounts } from '@aws-sdk/client-organizations';
+/**
+ * Organizations: the member accounts, and the service control policies over each, from the
+ * management account or a delegated administrator.
+ */
+import {
+  DescribeOrganizationCommand,
+  DescribePolicyCommand,
+  ListParentsCommand,
+  paginateListAccounts,
+  paginateListPoliciesForTarget,
+} from '@aws-sdk/client-organizations';
+import type { Account, PolicyStatement } from '../../model/inventory.js';
+import { kmsStatementsIn } from '../../policy/identity-policies.js';
 import type { AwsSession } from './clients.js';
 import type { ScanContext } from './context.js';
 import { errorName } from './errors.js';
@@ -61,3 +72,148 @@ export async function describeOrganization(
 }
 
 const ORGANIZATION_ID = /^o-[a-z0-9]{10,32}$/;
+
+/** The organization's management account, as DescribeOrganization names it; undefined (a gap) when it cannot be read. */
+export async function managementAccount(
+  ctx: ScanContext,
+  account: string,
+  region: string,
+): Promise<string | undefined> {
+  try {
+    const client = ctx.session.for('organizations', account, region);
+    const id = (await client.send(new DescribeOrganizationCommand({}))).Organization?.MasterAccountId;
+    if (id && /^\d{12}$/.test(id)) return id;
+    ctx.missing(
+      { service: 'organizations', operation: 'DescribeOrganization', account },
+      'aws.invalid_response',
+      'DescribeOrganization answered without the management account: service control policies not read',
+    );
+  } catch (error) {
+    ctx.failed({ service: 'organizations', operation: 'DescribeOrganization', account }, error);
+  }
+  return undefined;
+}
+
+/** Levels of organizational units an account can be nested in, the root included (AWS allows five OUs). */
+const MAX_LEVELS = 8;
+
+type ScpLevels = NonNullable<Account['serviceControlPolicies']>;
+
+/**
+ * The service control policies over member accounts, read with the organization's management (or
+ * delegated administrator) credentials: each account's chain of parents up to the root
+ * (ListParents), the SCPs attached at each level (ListPoliciesForTarget), and each policy once
+ * (DescribePolicy), keeping its KMS statements. What cannot be read is a gap, and the account's
+ * SCPs are then left out (they are not applied), never guessed.
+ */
+export class ServiceControlPolicies {
+  private readonly parents = new Map<string, Promise<{ id: string; root: boolean } | undefined>>();
+  private readonly attached = new Map<string, Promise<{ id: string; name?: string }[] | undefined>>();
+  private readonly documents = new Map<string, Promise<PolicyStatement[] | undefined>>();
+
+  constructor(
+    private readonly ctx: ScanContext,
+    /** The account whose credentials read them (gaps are about it). */
+    private readonly reader: string,
+    private readonly region: string,
+  ) {}
+
+  /** Asked for each call: the session may have ended an earlier client of the account. */
+  private get client() {
+    return this.ctx.session.for('organizations', this.reader, this.region);
+  }
+
+  /** The levels over an account, root first; undefined when they could not all be read, or SCPs are off. */
+  async forAccount(account: string): Promise<ScpLevels | undefined> {
+    const chain = [account];
+    for (let child = account; ; child = chain[chain.length - 1]!) {
+      const parent = await this.parentOf(child);
+      if (!parent) return undefined;
+      chain.push(parent.id);
+      if (parent.root) break;
+      if (chain.length > MAX_LEVELS) {
+        this.missing('ListParents', account, `no root within ${MAX_LEVELS} levels above the account`);
+        return undefined;
+      }
+    }
+    const levels: ScpLevels = [];
+    for (const target of chain.reverse()) {
+      const policies = await this.attachedTo(target);
+      if (!policies) return undefined;
+      const read: ScpLevels[number]['policies'] = [];
+      for (const policy of policies) {
+        const kmsStatements = await this.statementsOf(policy.id);
+        if (!kmsStatements) return undefined;
+        read.push({ ...policy, kmsStatements });
+      }
+      levels.push({ target, policies: read });
+    }
+    return levels;
+  }
+
+  private parentOf(child: string) {
+    return once(this.parents, child, async () => {
+      try {
+        const out = await this.client.send(new ListParentsCommand({ ChildId: child }));
+        const parent = out.Parents?.[0];
+        if (parent?.Id) return { id: parent.Id, root: parent.Type === 'ROOT' };
+        this.missing('ListParents', child, 'ListParents answered without a parent');
+      } catch (error) {
+        this.ctx.failed(this.context('ListParents', child), error);
+      }
+      return undefined;
+    });
+  }
+
+  private attachedTo(target: string) {
+    return once(this.attached, target, async () => {
+      const policies: { id: string; name?: string }[] = [];
+      try {
+        const pages = paginateListPoliciesForTarget(
+          { client: this.client },
+          { TargetId: target, Filter: 'SERVICE_CONTROL_POLICY' },
+        );
+        for await (const page of pages)
+          for (const policy of page.Policies ?? [])
+            if (policy.Id) policies.push({ id: policy.Id, ...(policy.Name ? { name: policy.Name } : {}) });
+        return policies;
+      } catch (error) {
+        // SCPs not enabled in the organization: none applies, and that is not a gap.
+        if (errorName(error) !== 'PolicyTypeNotEnabledException')
+          this.ctx.failed(this.context('ListPoliciesForTarget', target), error);
+        return undefined;
+      }
+    });
+  }
+
+  private statementsOf(policyId: string) {
+    return once(this.documents, policyId, async () => {
+      try {
+        const out = await this.client.send(new DescribePolicyCommand({ PolicyId: policyId }));
+        const statements = kmsStatementsIn(out.Policy?.Content ?? '');
+        if (statements) return statements;
+        this.missing('DescribePolicy', policyId, 'the service control policy is not a valid policy');
+      } catch (error) {
+        this.ctx.failed(this.context('DescribePolicy', policyId), error);
+      }
+      return undefined;
+    });
+  }
+
+  private context(operation: string, resource: string) {
+    return { service: 'organizations', operation, account: this.reader, resource };
+  }
+
+  private missing(operation: string, resource: string, message: string): void {
+    this.ctx.missing(this.context(operation, resource), 'aws.invalid_response', message);
+  }
+}
+
+function once<T>(cache: Map<string, Promise<T>>, key: string, read: () => Promise<T>): Promise<T> {
+  let pending = cache.get(key);
+  if (!pending) {
+    pending = read();
+    cache.set(key, pending);
+  }
+  return pending;
+}

@@ -14,7 +14,7 @@ import {
   statementsOf,
 } from '../../policy/evaluate.js';
 import { HYPERPOD_KEY_CALLS, HYPERPOD_UNDOCUMENTED_GRANT_KEYS } from '../../policy/hyperpod.js';
-import { identityOf } from '../../policy/identity-policies.js';
+import { identityOf, scpLevelsOf } from '../../policy/identity-policies.js';
 import { organizationOf } from '../../policy/organization.js';
 import { accountOf, type Caller } from '../../policy/principal.js';
 import { defineRule, type RuleContext, type Verdict } from '../define-rule.js';
@@ -47,6 +47,8 @@ interface Judge {
   callers: Map<string, CallerContexts>;
   /** Per policy document or statement list: whether a condition reads aws:ResourceTag. */
   readsTags: Map<object, boolean>;
+  /** Per account id: the statements of each level of the service control policies over it, if read. */
+  scps: Map<string, readonly (readonly PolicyStatement[])[] | undefined>;
   hits: Map<string, StatementHit>;
   hitLists: Map<string, SharedHits>;
   evidence: Map<string, Record<string, unknown>>;
@@ -70,10 +72,18 @@ const newJudge = (context: RuleContext): Judge => ({
   organizations: new Map(),
   callers: new Map(),
   readsTags: new Map(),
+  scps: new Map(),
   hits: new Map(),
   hitLists: new Map(),
   evidence: new Map(),
 });
+
+/** The service control policies over an account, level by level, when the scan read them: once per account. */
+function scpsOver(judge: Judge, account: string): readonly (readonly PolicyStatement[])[] | undefined {
+  if (!judge.scps.has(account))
+    judge.scps.set(account, scpLevelsOf(judge.context.inventory.accounts, account));
+  return judge.scps.get(account);
+}
 
 function organizationFor(judge: Judge, account: string): string | null | undefined {
   const { organizations, context } = judge;
@@ -149,7 +159,8 @@ function callEvidence(judge: Judge, action: string, access: KeyAccess): Record<s
   const content =
     `${action}|${access.path}|${keyPolicyHits.content.length}:${keyPolicyHits.content}|` +
     (identityHits ? `+${identityHits.content.length}:${identityHits.content}` : '-') +
-    (boundaryHits ? `|+${boundaryHits.content}` : access.boundaryAllow === 'maybe' ? '|?' : '');
+    (boundaryHits ? `|+${boundaryHits.content}` : access.boundaryAllow === 'maybe' ? '|?' : '') +
+    (access.scpAllow === 'yes' ? '' : `|scp:${access.scpAllow}`);
   let evidence = judge.evidence.get(content);
   if (!evidence) {
     evidence = Object.freeze({
@@ -160,6 +171,7 @@ function callEvidence(judge: Judge, action: string, access: KeyAccess): Record<s
       // Only for a role with a permissions boundary: what it allows of the call.
       ...(boundaryHits ? { boundaryHits: boundaryHits.hits } : {}),
       ...(access.boundaryAllow !== 'yes' || boundaryHits ? { boundary: access.boundaryAllow } : {}),
+      ...(access.scpAllow !== 'yes' ? { serviceControlPolicies: access.scpAllow } : {}),
     });
     judge.evidence.set(content, evidence);
   }
@@ -209,6 +221,7 @@ function judgeKey(judge: Judge, key: Key, roleArn: string, region: string): KeyJ
       ? key.tags
       : undefined;
   const contexts = callerContexts(judge, roleArn, account, region);
+  const scpLevels = scpsOver(judge, account);
   for (let i = 0; i < ACTIONS.length; i++) {
     const action = ACTIONS[i]!.action;
     const callContext = contexts[i]!;
@@ -220,6 +233,7 @@ function judgeKey(judge: Judge, key: Key, roleArn: string, region: string): KeyJ
       keyPolicy: policy,
       keyAccount: key.account,
       ...identity,
+      ...(scpLevels ? { scpLevels } : {}),
     });
     if (access.result === 'yes') continue;
     const evidence = callEvidence(judge, action, access);
@@ -240,6 +254,20 @@ function judgeKey(judge: Judge, key: Key, roleArn: string, region: string): KeyJ
           evidence: { ...evidence, scopedStatements: scoped },
         };
       }
+      // Allowed by the policies, but not within the organization's service control policies.
+      if (
+        !access.explicitDeny &&
+        access.scpAllow === 'no' &&
+        access.boundaryAllow !== 'no' &&
+        access.policiesAllow !== 'no'
+      )
+        return {
+          key: key.arn,
+          status: 'FAIL',
+          messageId: 'outsideScp',
+          data: { key: label, role: roleArn, action, account },
+          evidence,
+        };
       // Allowed by the policies, but not within the role's permissions boundary.
       if (!access.explicitDeny && access.boundaryAllow === 'no' && access.policiesAllow !== 'no')
         return {
@@ -358,7 +386,8 @@ export default defineRule({
         'Add key policy statements that allow the execution role kms:CreateGrant with kms:ViaService = ' +
         'sagemaker.<region>.amazonaws.com and kms:GrantIsForAWSResource = true, and kms:DescribeKey via SageMaker; ' +
         'remove kms:EncryptionContext conditions from them (or, where the policy delegates to IAM, grant the same in ' +
-        "the role's IAM policy), and allow both in the role's permissions boundary if it has one. " +
+        "the role's IAM policy), and allow both in the role's permissions boundary if it has one, and in the " +
+        "organization's service control policies over its account. " +
         '`hyperpod-cmk guardrails` writes such a policy.',
       cli: 'aws kms put-key-policy --key-id <key> --policy-name default --policy file://key-policy.json',
     },
@@ -375,6 +404,8 @@ export default defineRule({
       explicitDeny: 'an explicit Deny stops {{role}} from {{action}} on {{key}}',
       outsideBoundary:
         'the policies allow {{role}} {{action}} on {{key}}, but its permissions boundary {{boundary}} does not',
+      outsideScp:
+        'the policies allow {{role}} {{action}} on {{key}}, but the service control policies over account {{account}} do not',
       encryptionContext:
         '{{role}} may call {{action}} on {{key}} only with encryption context ({{conditions}}), which HyperPod never sends',
       undetermined: 'whether {{role}} may call {{action}} on {{key}} is unknown: {{reason}}',
