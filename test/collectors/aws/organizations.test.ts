@@ -1,7 +1,14 @@
-import { describe, expect, it } from 'vitest';
+import {
+  DescribePolicyCommand,
+  ListParentsCommand,
+  ListPoliciesForTargetCommand,
+  OrganizationsClient,
+} from '@aws-sdk/client-organizations';
+import { mockClient } from 'aws-sdk-client-mock';
+import { afterEach, describe, expect, it } from 'vitest';
 import type { AwsSession } from '../../../src/collectors/aws/clients.js';
 import { ScanContext } from '../../../src/collectors/aws/context.js';
-import { describeOrganization } from '../../../src/collectors/aws/organizations.js';
+import { describeOrganization, ServiceControlPolicies } from '../../../src/collectors/aws/organizations.js';
 
 const ACCOUNT = '111122223333';
 const awsError = (name: string, message = name) => Object.assign(new Error(message), { name });
@@ -56,5 +63,159 @@ describe('describeOrganization: an account in an organization, in none, or unrea
     await expect(describeOrganization(ctx, ACCOUNT, 'us-east-1')).resolves.toBe(expected);
     expect(ctx.gaps.map((g) => [g.code, g.operation])).toEqual(gaps);
     for (const g of ctx.gaps) expect(g).toMatchObject({ service: 'organizations', account: ACCOUNT });
+  });
+});
+
+// https://docs.aws.amazon.com/organizations/latest/APIReference/API_ListParents.html,
+// API_ListPoliciesForTarget.html, API_DescribePolicy.html
+describe('ServiceControlPolicies: the levels over an account, or a gap and none', () => {
+  const OU = 'ou-ab12-cdef3456';
+  const ROOT = 'r-ab12';
+  const FULL = '{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"*","Resource":"*"}]}';
+  const GUARD =
+    '{"Statement":[{"Effect":"Deny","Action":"kms:*","Resource":"*","Condition":{"StringNotEquals":{"aws:RequestedRegion":"us-east-1"}}},{"Effect":"Allow","Action":"s3:*","Resource":"*"}]}';
+  type Answer = (input: Record<string, string>) => unknown;
+  /** Organizations as `answers` says, by operation; `calls` lists what it was sent. */
+  function organization(answers: {
+    ListParents: Answer;
+    ListPoliciesForTarget: Answer;
+    DescribePolicy: Answer;
+  }) {
+    const mock = mockClient(OrganizationsClient);
+    mocks.push(mock);
+    const calls: string[] = [];
+    const answer = (operation: string, reply: Answer) => async (input: Record<string, string>) => {
+      calls.push(`${operation} ${Object.values(input)[0]}`);
+      return reply(input);
+    };
+    mock.on(ListParentsCommand).callsFake(answer('ListParents', answers.ListParents));
+    mock
+      .on(ListPoliciesForTargetCommand)
+      .callsFake(answer('ListPoliciesForTarget', answers.ListPoliciesForTarget));
+    mock.on(DescribePolicyCommand).callsFake(answer('DescribePolicy', answers.DescribePolicy));
+    const session = { for: () => new OrganizationsClient({ region: 'us-east-1' }) } as unknown as AwsSession;
+    const ctx = new ScanContext(session, 'aws', true, undefined, undefined);
+    return { ctx, calls, scps: new ServiceControlPolicies(ctx, ACCOUNT, 'us-east-1') };
+  }
+  const mocks: { restore(): void }[] = [];
+  afterEach(() => {
+    for (const mock of mocks.splice(0)) mock.restore();
+  });
+  const parents = (input: Record<string, string>) =>
+    input.ChildId === ROOT
+      ? { Parents: [] }
+      : input.ChildId === OU
+        ? { Parents: [{ Id: ROOT, Type: 'ROOT' }] }
+        : { Parents: [{ Id: OU, Type: 'ORGANIZATIONAL_UNIT' }] };
+  const attached = (input: Record<string, string>) => ({
+    Policies: [
+      { Id: 'p-FullAWSAccess', Name: 'FullAWSAccess' },
+      ...(input.TargetId === OU ? [{ Id: 'p-guard', Name: 'region-guard' }] : []),
+    ],
+  });
+  const documents = (input: Record<string, string>) => ({
+    Policy: { Content: input.PolicyId === 'p-guard' ? GUARD : FULL },
+  });
+
+  it('reads the chain up to the root, each level, each policy once, keeping KMS statements', async () => {
+    const { ctx, calls, scps } = organization({
+      ListParents: parents,
+      ListPoliciesForTarget: attached,
+      DescribePolicy: documents,
+    });
+    const [one, two] = await Promise.all([scps.forAccount('444455556666'), scps.forAccount('777788889999')]);
+    const full = {
+      id: 'p-FullAWSAccess',
+      name: 'FullAWSAccess',
+      kmsStatements: [{ Effect: 'Allow', Action: '*', Resource: '*' }],
+    };
+    expect(one).toEqual([
+      { target: ROOT, policies: [full] },
+      {
+        target: OU,
+        policies: [
+          full,
+          {
+            id: 'p-guard',
+            name: 'region-guard',
+            kmsStatements: [
+              {
+                Effect: 'Deny',
+                Action: 'kms:*',
+                Resource: '*',
+                Condition: { StringNotEquals: { 'aws:RequestedRegion': 'us-east-1' } },
+              },
+            ],
+          },
+        ],
+      },
+      { target: '444455556666', policies: [full] },
+    ]);
+    expect(two?.map((level) => level.target)).toEqual([ROOT, OU, '777788889999']);
+    expect(ctx.gaps).toEqual([]);
+    // The OU and the root, their lists and the two policies, once for both accounts.
+    expect(calls.filter((call) => call.startsWith('ListParents')).sort()).toEqual([
+      'ListParents 444455556666',
+      'ListParents 777788889999',
+      `ListParents ${OU}`,
+    ]);
+    expect(calls.filter((call) => call.startsWith('DescribePolicy')).sort()).toEqual([
+      'DescribePolicy p-FullAWSAccess',
+      'DescribePolicy p-guard',
+    ]);
+  });
+
+  it('a level that cannot be read leaves the SCPs out, with a gap; SCPs not enabled leave them out, without one', async () => {
+    const denied = organization({
+      ListParents: parents,
+      ListPoliciesForTarget: (input) => {
+        if (input.TargetId === OU) throw awsError('AccessDeniedException');
+        return attached(input);
+      },
+      DescribePolicy: documents,
+    });
+    expect(await denied.scps.forAccount('444455556666')).toBeUndefined();
+    expect(denied.ctx.gaps).toMatchObject([
+      {
+        code: 'aws.access_denied',
+        service: 'organizations',
+        operation: 'ListPoliciesForTarget',
+        resource: OU,
+      },
+    ]);
+    const off = organization({
+      ListParents: parents,
+      ListPoliciesForTarget: () => {
+        throw awsError('PolicyTypeNotEnabledException');
+      },
+      DescribePolicy: documents,
+    });
+    expect(await off.scps.forAccount('444455556666')).toBeUndefined();
+    expect(off.ctx.gaps).toEqual([]);
+    const broken = organization({
+      ListParents: parents,
+      ListPoliciesForTarget: attached,
+      DescribePolicy: () => ({ Policy: { Content: '{"Statement": "all"}' } }),
+    });
+    expect(await broken.scps.forAccount('444455556666')).toBeUndefined();
+    expect(broken.ctx.gaps).toMatchObject([
+      {
+        code: 'aws.invalid_response',
+        operation: 'DescribePolicy',
+        message: 'the service control policy is not a valid policy',
+      },
+    ]);
+  });
+
+  it('a chain of parents that never reaches a root is a gap, not a loop', async () => {
+    const { ctx, scps } = organization({
+      ListParents: () => ({ Parents: [{ Id: OU, Type: 'ORGANIZATIONAL_UNIT' }] }),
+      ListPoliciesForTarget: attached,
+      DescribePolicy: documents,
+    });
+    expect(await scps.forAccount('444455556666')).toBeUndefined();
+    expect(ctx.gaps).toMatchObject([
+      { operation: 'ListParents', message: 'no root within 8 levels above the account' },
+    ]);
   });
 });
