@@ -56,7 +56,12 @@ function callerKeys({ roleArn, account, region }: Omit<HyperPodCaller, 'resource
     // KMS endpoints accept only TLS, so every KMS request is a secure transport.
     'aws:SecureTransport': true,
   };
-  if (known(region)) keys['kms:ViaService'] = `sagemaker.${region}.amazonaws.com`;
+  if (known(region)) {
+    keys['kms:ViaService'] = `sagemaker.${region}.amazonaws.com`;
+    // Keys are Regional: HyperPod calls KMS in the cluster's Region, where its keys are (a region
+    // guard in an SCP or key policy reads this).
+    keys['aws:RequestedRegion'] = region;
+  }
   if (known(account)) {
     keys['kms:CallerAccount'] = account;
     keys['aws:PrincipalAccount'] = account;

@@ -116,6 +116,39 @@ ruleTester(rule, {
       ],
     },
     {
+      name: "a region guard in the SCPs over the role's account, and the cluster in an allowed Region",
+      inventory: {
+        ...estate(undefined),
+        accounts: [
+          {
+            id: ACCOUNT,
+            regions: [REGION],
+            source: 'live',
+            serviceControlPolicies: [
+              {
+                target: 'r-root',
+                policies: [
+                  {
+                    id: 'p-regions',
+                    kmsStatements: [
+                      { Effect: 'Allow', Action: '*', Resource: '*' },
+                      {
+                        Effect: 'Deny',
+                        NotAction: ['iam:*', 'sts:*'],
+                        Resource: '*',
+                        Condition: { StringNotEquals: { 'aws:RequestedRegion': [REGION] } },
+                      },
+                    ],
+                  },
+                ],
+              },
+            ],
+          },
+        ],
+      },
+      expected: [{ status: 'PASS', messageId: 'granted', data: { key: 'alias/k1', role: EXEC_ROLE } }],
+    },
+    {
       name: 'two keys that both grant: the PASS names both',
       inventory: estate(undefined, {
         role: null,
