@@ -104,6 +104,13 @@ const inOtherAccount = (execRole: Partial<ExecutionRole>): EstateOptions => ({
   role: execRole,
 });
 const delegationOnly = [rootStatement(), adminStatement()];
+/** The estate whose key policy names the role, its account under these service control policies. */
+const underScps = (
+  levels: NonNullable<Inventory['accounts'][number]['serviceControlPolicies']>,
+): Inventory => ({
+  ...estate(undefined),
+  accounts: [{ id: ACCOUNT, regions: [REGION], source: 'live', serviceControlPolicies: levels }],
+});
 
 ruleTester(rule, {
   covers: ['PASS', 'FAIL', 'NOT_APPLICABLE', 'UNKNOWN'],
@@ -117,35 +124,25 @@ ruleTester(rule, {
     },
     {
       name: "a region guard in the SCPs over the role's account, and the cluster in an allowed Region",
-      inventory: {
-        ...estate(undefined),
-        accounts: [
-          {
-            id: ACCOUNT,
-            regions: [REGION],
-            source: 'live',
-            serviceControlPolicies: [
-              {
-                target: 'r-root',
-                policies: [
-                  {
-                    id: 'p-regions',
-                    kmsStatements: [
-                      { Effect: 'Allow', Action: '*', Resource: '*' },
-                      {
-                        Effect: 'Deny',
-                        NotAction: ['iam:*', 'sts:*'],
-                        Resource: '*',
-                        Condition: { StringNotEquals: { 'aws:RequestedRegion': [REGION] } },
-                      },
-                    ],
-                  },
-                ],
-              },
-            ],
-          },
-        ],
-      },
+      inventory: underScps([
+        {
+          target: 'r-root',
+          policies: [
+            {
+              id: 'p-regions',
+              kmsStatements: [
+                { Effect: 'Allow', Action: '*', Resource: '*' },
+                {
+                  Effect: 'Deny',
+                  NotAction: ['iam:*', 'sts:*'],
+                  Resource: '*',
+                  Condition: { StringNotEquals: { 'aws:RequestedRegion': [REGION] } },
+                },
+              ],
+            },
+          ],
+        },
+      ]),
       expected: [{ status: 'PASS', messageId: 'granted', data: { key: 'alias/k1', role: EXEC_ROLE } }],
     },
     {
@@ -1092,28 +1089,18 @@ ruleTester(rule, {
     },
     {
       name: "the key policy names the role, but the service control policies over the role's account allow no KMS",
-      inventory: {
-        ...estate(undefined),
-        accounts: [
-          {
-            id: ACCOUNT,
-            regions: [REGION],
-            source: 'live',
-            serviceControlPolicies: [
-              {
-                target: 'r-root',
-                policies: [
-                  { id: 'p-FullAWSAccess', kmsStatements: [{ Effect: 'Allow', Action: '*', Resource: '*' }] },
-                ],
-              },
-              {
-                target: ACCOUNT,
-                policies: [{ id: 'p-storage-only', name: 'storage-only', kmsStatements: [] }],
-              },
-            ],
-          },
-        ],
-      },
+      inventory: underScps([
+        {
+          target: 'r-root',
+          policies: [
+            { id: 'p-FullAWSAccess', kmsStatements: [{ Effect: 'Allow', Action: '*', Resource: '*' }] },
+          ],
+        },
+        {
+          target: ACCOUNT,
+          policies: [{ id: 'p-storage-only', name: 'storage-only', kmsStatements: [] }],
+        },
+      ]),
       expected: [
         {
           status: 'FAIL',
@@ -1124,30 +1111,20 @@ ruleTester(rule, {
     },
     {
       name: "a Deny on CreateGrant in a service control policy over the role's account",
-      inventory: {
-        ...estate(undefined),
-        accounts: [
-          {
-            id: ACCOUNT,
-            regions: [REGION],
-            source: 'live',
-            serviceControlPolicies: [
-              {
-                target: 'r-root',
-                policies: [
-                  {
-                    id: 'p-guard',
-                    kmsStatements: [
-                      { Effect: 'Allow', Action: '*', Resource: '*' },
-                      { Effect: 'Deny', Action: 'kms:CreateGrant', Resource: '*' },
-                    ],
-                  },
-                ],
-              },
-            ],
-          },
-        ],
-      },
+      inventory: underScps([
+        {
+          target: 'r-root',
+          policies: [
+            {
+              id: 'p-guard',
+              kmsStatements: [
+                { Effect: 'Allow', Action: '*', Resource: '*' },
+                { Effect: 'Deny', Action: 'kms:CreateGrant', Resource: '*' },
+              ],
+            },
+          ],
+        },
+      ]),
       expected: [
         {
           status: 'FAIL',

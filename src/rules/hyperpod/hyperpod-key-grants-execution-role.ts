@@ -254,41 +254,21 @@ function judgeKey(judge: Judge, key: Key, roleArn: string, region: string): KeyJ
           evidence: { ...evidence, scopedStatements: scoped },
         };
       }
-      // Allowed by the policies, but not within the organization's service control policies.
-      if (
-        !access.explicitDeny &&
-        access.scpAllow === 'no' &&
-        access.boundaryAllow !== 'no' &&
-        access.policiesAllow !== 'no'
-      )
-        return {
-          key: key.arn,
-          status: 'FAIL',
-          messageId: 'outsideScp',
-          data: { key: label, role: roleArn, action, account },
-          evidence,
-        };
-      // Allowed by the policies, but not within the role's permissions boundary.
-      if (!access.explicitDeny && access.boundaryAllow === 'no' && access.policiesAllow !== 'no')
-        return {
-          key: key.arn,
-          status: 'FAIL',
-          messageId: 'outsideBoundary',
-          data: {
-            key: label,
-            role: roleArn,
-            action,
-            boundary: shortened(role?.permissionsBoundary?.policyArn ?? ''),
-          },
-          evidence,
-        };
-      return {
+      const fail = (messageId: string, data: Record<string, string>): KeyJudgement => ({
         key: key.arn,
         status: 'FAIL',
-        messageId: access.explicitDeny ? 'explicitDeny' : 'notGranted',
-        data: { key: label, role: roleArn, action },
+        messageId,
+        data: { key: label, role: roleArn, action, ...data },
         evidence,
-      };
+      });
+      // Allowed by the policies, but not within what the organization's SCPs or the role's
+      // permissions boundary let through (an explicit Deny anywhere is its own reason).
+      const allowedByPolicies = !access.explicitDeny && access.policiesAllow !== 'no';
+      if (allowedByPolicies && access.scpAllow === 'no' && access.boundaryAllow !== 'no')
+        return fail('outsideScp', { account });
+      if (allowedByPolicies && access.boundaryAllow === 'no')
+        return fail('outsideBoundary', { boundary: shortened(role?.permissionsBoundary?.policyArn ?? '') });
+      return fail(access.explicitDeny ? 'explicitDeny' : 'notGranted', {});
     }
     if (access.result === 'maybe') {
       const reasons = [
