@@ -12,6 +12,7 @@
  */
 import type { Evaluation } from '../engine/evaluate.js';
 import type { ClusterCompliance } from '../model/report.js';
+import { shortened } from '../model/text.js';
 
 export type ComplianceType = 'COMPLIANT' | 'NON_COMPLIANT' | 'NOT_APPLICABLE';
 export const CLUSTER_RESOURCE_TYPE = 'AWS::SageMaker::Cluster';
@@ -28,8 +29,7 @@ export interface ConfigEvaluation {
 
 export const ANNOTATION_MAX = 256;
 
-const clip = (text: string, max = ANNOTATION_MAX) =>
-  text.length <= max ? text : `${text.slice(0, max - 1)}…`;
+const clip = (text: string, max = ANNOTATION_MAX) => shortened(text, max);
 
 export function clusterAnnotation(cluster: ClusterCompliance): string | undefined {
   switch (cluster.status) {

@@ -9,6 +9,7 @@ import type { Cluster, InstanceGroup, Inventory, Key, PolicyDocument } from '../
 import { isUnresolved } from '../model/inventory.js';
 import { indexInventory } from '../model/inventory-index.js';
 import { err, ok, type Result } from '../model/result.js';
+import { shortened } from '../model/text.js';
 import { matchesAny } from '../policy/glob.js';
 import { callsOutsideBoundary } from '../policy/identity-policies.js';
 import { principalAccess } from '../policy/principals-analysis.js';
@@ -191,13 +192,14 @@ export function planKeyPolicies(
       if (!role?.permissionsBoundary) continue;
       // A boundary limits what a key policy grants the role's ARN: this policy alone may not be enough.
       const stopped = callsOutsideBoundary(role, key.arn, key.region);
+      const boundary = `execution role ${arn} has a permissions boundary (${shortened(role.permissionsBoundary.policyArn)})`;
       if (stopped === undefined)
         notes.push(
-          `execution role ${arn} has a permissions boundary (${role.permissionsBoundary.policyArn}) that could not be read: check that it allows kms:CreateGrant and kms:DescribeKey on this key`,
+          `${boundary} that could not be read: check that it allows kms:CreateGrant and kms:DescribeKey on this key`,
         );
       else if (stopped.length > 0)
         notes.push(
-          `execution role ${arn} has a permissions boundary (${role.permissionsBoundary.policyArn}) that does not allow ${stopped.join(' or ')} on this key: allow it there too, or this policy will not let HyperPod use the key`,
+          `${boundary} that does not allow ${stopped.join(' or ')} on this key: allow it there too, or this policy will not let HyperPod use the key`,
         );
     }
     if (groups.length === 0) notes.push('no instance group uses this key: only admins are named');

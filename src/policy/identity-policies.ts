@@ -21,7 +21,7 @@ export const mentionsKms = (statement: PolicyStatement): boolean =>
  * The statements of a policy document (an object, or its JSON text), each as it was written, or
  * undefined when it is not a policy document.
  */
-export function statementsIn(document: unknown): unknown[] | undefined {
+function statementsIn(document: unknown): unknown[] | undefined {
   let plain = document;
   if (typeof plain === 'string') {
     try {

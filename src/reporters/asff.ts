@@ -15,6 +15,7 @@
  */
 import type { Finding } from '../model/finding.js';
 import type { Report } from '../model/report.js';
+import { shortened as clip } from '../model/text.js';
 import { findRule } from '../rules/registry.js';
 import { lazyArrayInDocument } from './json.js';
 import { ReportUnavailable } from './unavailable.js';
@@ -23,9 +24,6 @@ export const ASFF_SCHEMA_VERSION = '2018-10-08';
 
 const ACCOUNT = /^\d{12}$/;
 const REGION = /^[a-z]{2}(-[a-z]+)+-\d$/;
-
-const clip = (text: string, max: number): string =>
-  text.length <= max ? text : `${text.slice(0, max - 1)}…`;
 
 const SEVERITY = { critical: 'CRITICAL', high: 'HIGH', medium: 'MEDIUM', low: 'LOW' } as const;
 const COMPLIANCE = { PASS: 'PASSED', FAIL: 'FAILED', UNKNOWN: 'NOT_AVAILABLE' } as const;

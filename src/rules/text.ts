@@ -1,5 +1,6 @@
 /** Words for messages (gap reasons, counts) and where data came from (live or IaC). */
 import { isIacSource } from '../model/inventory.js';
+import { shortened } from '../model/text.js';
 
 export const isLiveSource = (source: string): boolean => source === 'live' || source === 'snapshot';
 export { isIacSource };
@@ -9,10 +10,6 @@ export function gapReason(gaps: readonly { code: string; operation: string; mess
   const gap = gaps[0];
   return gap ? `${gap.operation} failed (${gap.code}): ${gap.message}` : 'not collected';
 }
-
-/** A text from data for a message, cut at `max` characters: a tenant's names are not bounded. */
-export const shortened = (text: string, max = 200): string =>
-  text.length > max ? `${text.slice(0, max - 1)}…` : text;
 
 /** Up to `max` items, each shortened, joined by "; ", then how many more there are. */
 export function someOf(items: readonly string[], max = 10): string {

@@ -6,6 +6,7 @@
  */
 import type { Cluster, Location } from '../../model/inventory.js';
 import { pushAll } from '../../model/many.js';
+import { shortened } from '../../model/text.js';
 import { buildCluster, type ClusterBuildContext, type ClusterDefinition } from '../common/cluster-builder.js';
 import { getEntry, type SMap, type SNode, scalarText } from '../common/source-tree.js';
 import {
@@ -190,4 +191,4 @@ function parseGroupSettings(value: Val, origin: Location): Val[] | Unknown {
   return groups;
 }
 
-const clipText = (text: string) => (text.length > 80 ? `${text.slice(0, 79)}…` : text);
+const clipText = (text: string) => shortened(text, 80);

@@ -15,18 +15,9 @@ import {
   unsupportedClusterIssue,
 } from '../common/cluster-builder.js';
 import { buildKey, defaultKeyPolicy } from '../common/key-builder.js';
-import { dependsOn, type ReadPolicy, RolePolicies, readPolicy } from '../common/role-builder.js';
+import { type ReadPolicy, RolePolicies, readPolicy } from '../common/role-builder.js';
 import { getEntry, type SMap, type SNode, scalarText } from '../common/source-tree.js';
-import {
-  clip,
-  isAbsent,
-  isObject,
-  isSym,
-  textOf,
-  Unknown,
-  type Val,
-  type ValObject,
-} from '../common/value.js';
+import { isAbsent, isObject, isSym, textOf, Unknown, type Val, type ValObject } from '../common/value.js';
 import { type ClusterStack, customCluster } from './custom-cluster.js';
 
 export interface StackOutput {
@@ -114,22 +105,7 @@ function collect(stack: StackView, family: Family): void {
     const arn = textOf(stack.getAtt(logicalId, 'Arn', resource)) ?? `\${${logicalId}.Arn}`;
     const role = new RolePolicies();
     const props = stack.properties(resource);
-    if (props.Policies !== undefined && !isAbsent(props.Policies)) {
-      if (!Array.isArray(props.Policies)) role.addUnreadList('Policies', props.Policies);
-      else
-        for (const policy of props.Policies) {
-          if (isAbsent(policy)) continue;
-          const name = isObject(policy) ? textOf(policy.PolicyName ?? null) : undefined;
-          role.add(
-            isObject(policy)
-              ? readPolicy(policy.PolicyDocument)
-              : policy instanceof Unknown
-                ? dependsOn(policy)
-                : { unread: 'it is not a policy' },
-            `inline policy ${clip(name ?? '(unnamed)', 80)}`,
-          );
-        }
-    }
+    role.addInline('Policies', props.Policies, { name: 'PolicyName', document: 'PolicyDocument' });
     if (props.ManagedPolicyArns !== undefined && !isAbsent(props.ManagedPolicyArns)) {
       if (!Array.isArray(props.ManagedPolicyArns))
         role.addUnreadList('ManagedPolicyArns', props.ManagedPolicyArns);

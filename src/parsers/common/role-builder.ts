@@ -47,45 +47,45 @@ export class RolePolicies {
   }
 
   /**
+   * Inline policies as a list of blocks, each with its name and document under `keys` (CloudFormation
+   * `Policies`: PolicyName, PolicyDocument; Terraform `inline_policy`: name, policy).
+   */
+  addInline(property: string, list: Val | undefined, keys: { name: string; document: string }): void {
+    if (list === undefined || isAbsent(list)) return;
+    if (!Array.isArray(list)) {
+      this.addUnreadList(property, list);
+      return;
+    }
+    for (const policy of list) {
+      if (isAbsent(policy)) continue;
+      const name = isObject(policy) ? textOf(policy[keys.name] ?? null) : undefined;
+      this.add(
+        isObject(policy)
+          ? readPolicy(policy[keys.document])
+          : policy instanceof Unknown
+            ? dependsOn(policy)
+            : { unread: 'it is not a policy' },
+        `inline policy ${clip(name ?? '(unnamed)', 80)}`,
+      );
+    }
+  }
+
+  /**
    * A managed policy attached by ARN: one the files define (`inFile` reads it by its resource id),
    * one of AWS's whose KMS statements are known (see aws-managed-policies.ts), or else unread.
    */
   addManaged(arn: Val, inFile: (resourceId: string) => ReadPolicy | undefined): void {
-    if (arn instanceof Unknown) {
-      this.unread.push(`managed policy ${clip(arn.expression, 80)} (${arn.reason})`);
-      return;
-    }
-    const text = textOf(arn);
-    const defined = isSym(arn) ? arn.target?.id : undefined;
-    const read = defined === undefined ? undefined : inFile(defined);
-    if (read) {
-      this.add(read, `managed policy ${clip(text ?? '', 80)}`);
-      return;
-    }
-    if (text === undefined) {
-      this.unread.push('a managed policy ARN that is not a text');
-      return;
-    }
-    const managed = awsManagedPolicy(text);
-    if (managed) pushAll(this.statements, managed.kmsStatements);
-    else this.unread.push(`managed policy ${clip(text, 80)} (not defined in the scanned files)`);
+    const { label, read } = managedPolicy(arn, inFile);
+    this.add(read, `managed policy ${label}`);
   }
 
   /** The role's permissions boundary: a managed policy, read as `addManaged` reads one. */
   setBoundary(arn: Val, inFile: (resourceId: string) => ReadPolicy | undefined): void {
     if (isAbsent(arn)) return;
-    if (arn instanceof Unknown) {
-      this.boundary = { policyArn: clip(arn.expression, 200), reason: arn.reason };
-      return;
-    }
-    const text = textOf(arn);
-    const policyArn = clip(text ?? '(not a text)', 200);
-    const defined = isSym(arn) ? arn.target?.id : undefined;
-    const read =
-      (defined === undefined ? undefined : inFile(defined)) ?? awsManagedPolicy(text ?? '')?.kmsStatements;
-    if (read === undefined) this.boundary = { policyArn, reason: 'not defined in the scanned files' };
-    else if (Array.isArray(read)) this.boundary = { policyArn, kmsStatements: read };
-    else this.boundary = { policyArn, reason: read.unread };
+    const { label, read } = managedPolicy(arn, inFile);
+    this.boundary = Array.isArray(read)
+      ? { policyArn: label, kmsStatements: read }
+      : { policyArn: label, reason: read.unread };
   }
 
   /** A property of the role that attaches policies but cannot be read as a list. */
@@ -106,6 +106,23 @@ export class RolePolicies {
       ...(this.unread.length > 0 ? { unreadPolicies: this.unread } : {}),
     };
   }
+}
+
+/**
+ * A managed policy named by ARN, as a label for messages and what is known of it: the files' own
+ * policy (a reference to it), an AWS managed policy of the catalogue, or why it is unread.
+ */
+function managedPolicy(
+  arn: Val,
+  inFile: (resourceId: string) => ReadPolicy | undefined,
+): { label: string; read: ReadPolicy } {
+  if (arn instanceof Unknown) return { label: clip(arn.expression, 80), read: { unread: arn.reason } };
+  const text = textOf(arn);
+  if (text === undefined) return { label: '(not a text)', read: { unread: 'an ARN must be a text' } };
+  const label = clip(text, 80);
+  const defined = isSym(arn) ? arn.target?.id : undefined;
+  const read = (defined === undefined ? undefined : inFile(defined)) ?? awsManagedPolicy(text)?.kmsStatements;
+  return { label, read: read ?? { unread: 'not defined in the scanned files' } };
 }
 
 /**

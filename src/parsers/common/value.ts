@@ -14,6 +14,7 @@
  *   is removed.
  */
 import type { Location, Unresolved } from '../../model/inventory.js';
+import { shortened } from '../../model/text.js';
 
 export class Unknown {
   constructor(
@@ -207,7 +208,7 @@ export function safeJson(text: string): unknown {
 /** Truncates an expression for messages. */
 export function clip(text: string, max = 160): string {
   const flat = text.replace(/\s+/g, ' ').trim();
-  return flat.length > max ? `${flat.slice(0, max - 1)}…` : flat;
+  return shortened(flat, max);
 }
 
 // The deploying account, region and partition when the IaC does not pin them down: the

@@ -30,7 +30,7 @@ import {
   type Val,
   type ValObject,
 } from '../common/value.js';
-import { planRoles } from './roles.js';
+import { configAddress, planRoles } from './roles.js';
 
 export interface TerraformPlan {
   kind: 'tf-plan';
@@ -210,7 +210,7 @@ export function planInventory(
     }
     if (resource.type === 'aws_kms_alias' || resource.type === 'awscc_kms_alias') {
       const name = textOf(resource.values.name ?? resource.values.alias_name ?? null);
-      const refs = references.get(resource.address.replace(/\[[^\]]*\]$/, ''))?.get('target_key_id') ?? [];
+      const refs = references.get(configAddress(resource.address))?.get('target_key_id') ?? [];
       const target = textOf(resource.values.target_key_id ?? null);
       const keyRef = refs.map(baseAddress).find((ref) => keyAddresses.has(ref));
       const keyId = keyRef ? idOf(keyRef) : target ? keyByArn.get(target) : undefined;
@@ -276,8 +276,7 @@ export function planInventory(
     }
     const values: ValObject = isObject(resource.values) ? resource.values : {};
     const spec = resource.type === 'aws_sagemaker_cluster' ? awsProviderClusterSpec(values) : values;
-    const configAddress = resource.address.replace(/\[[^\]]*\]$/, '');
-    const refs = references.get(configAddress);
+    const refs = references.get(configAddress(resource.address));
     const resolveKey = (value: Val): VolumeKey => {
       if (value instanceof Unknown) {
         const candidates = [

@@ -1,18 +1,19 @@
 /**
- * The IAM roles a Terraform plan creates or keeps (aws_iam_role with inline_policy and
- * managed_policy_arns, aws_iam_role_policy, aws_iam_role_policy_attachment,
- * aws_iam_role_policy_attachments_exclusive, aws_iam_policy_attachment, aws_iam_policy), each with the KMS statements of its policies as
- * role-builder.ts reads them. A role created by the plan has an ARN known only after apply: it
- * is known by its address (`aws_iam_role.workers.arn`), which is also what an instance group that
- * references it names (see `roleNamedBy`).
+ * The IAM roles a Terraform plan creates or keeps (aws_iam_role with inline_policy,
+ * managed_policy_arns and permissions_boundary, aws_iam_role_policy,
+ * aws_iam_role_policy_attachment, aws_iam_role_policy_attachments_exclusive,
+ * aws_iam_policy_attachment, aws_iam_policy), each with the KMS statements of its policies as
+ * role-builder.ts reads them. A role created by the plan has an ARN known only after apply: it is
+ * known by its address (`aws_iam_role.workers.arn`), and an instance group that references it is
+ * judged on it (see `PlanRoles.namedBy`).
  *
  * `inline_policy` and `managed_policy_arns` are computed when the configuration leaves them out
  * (the plan then marks them known only after apply): they are read only when the configuration
  * sets them.
  */
 import type { ExecutionRole } from '../../model/inventory.js';
-import { dependsOn, type ReadPolicy, RolePolicies, readPolicy } from '../common/role-builder.js';
-import { clip, isAbsent, isObject, Sym, textOf, Unknown, type Val, type ValObject } from '../common/value.js';
+import { type ReadPolicy, RolePolicies, readPolicy } from '../common/role-builder.js';
+import { isAbsent, isObject, Sym, textOf, Unknown, type Val, type ValObject } from '../common/value.js';
 
 /** What reading roles needs of a plan resource. */
 export interface PlannedResource {
@@ -69,22 +70,8 @@ export function planRoles(
       name: textOf(p.name ?? null),
       policies: new RolePolicies(),
     };
-    if (configured?.has('inline_policy')) {
-      const inline = p.inline_policy;
-      if (Array.isArray(inline))
-        for (const policy of inline)
-          if (isObject(policy))
-            role.policies.add(
-              readPolicy(policy.policy),
-              `inline policy ${clip(textOf(policy.name ?? null) ?? '(unnamed)', 80)}`,
-            );
-          else if (!isAbsent(policy))
-            role.policies.add(
-              policy instanceof Unknown ? dependsOn(policy) : { unread: 'it is not a block' },
-              'an inline policy',
-            );
-      if (inline instanceof Unknown) role.policies.addUnreadList('inline_policy', inline);
-    }
+    if (configured?.has('inline_policy'))
+      role.policies.addInline('inline_policy', p.inline_policy, { name: 'name', document: 'policy' });
     if (configured?.has('managed_policy_arns'))
       attachManaged(
         role.policies,

@@ -17,16 +17,7 @@ import {
 } from '../common/cluster-builder.js';
 import { buildKey, defaultKeyPolicy, terraformKeyProperties } from '../common/key-builder.js';
 import { dependsOn, type ReadPolicy, RolePolicies, readPolicy } from '../common/role-builder.js';
-import {
-  clip,
-  isAbsent,
-  isObject,
-  isSym,
-  textOf,
-  Unknown,
-  type Val,
-  type ValObject,
-} from '../common/value.js';
+import { isAbsent, isObject, isSym, textOf, Unknown, type Val, type ValObject } from '../common/value.js';
 import { bodyValue, type Declared, declaredAt, type Instance, idOf } from './declarations.js';
 import type { Block } from './hcl.js';
 
@@ -141,20 +132,7 @@ function collect(module: ModuleView, family: Family): void {
         family.roles.set(target.id, { arn, policies });
         return;
       }
-      if (props.inline_policy instanceof Unknown)
-        policies.addUnreadList('inline_policy', props.inline_policy);
-      else if (Array.isArray(props.inline_policy))
-        for (const policy of props.inline_policy)
-          if (isObject(policy))
-            policies.add(
-              readPolicy(policy.policy),
-              `inline policy ${clip(textOf(policy.name ?? null) ?? '(unnamed)', 80)}`,
-            );
-          else if (!isAbsent(policy))
-            policies.add(
-              policy instanceof Unknown ? dependsOn(policy) : { unread: 'it is not a block' },
-              'an inline policy',
-            );
+      policies.addInline('inline_policy', props.inline_policy, { name: 'name', document: 'policy' });
       const managed = props.managed_policy_arns;
       if (managed !== undefined && !isAbsent(managed)) {
         if (!Array.isArray(managed)) policies.addUnreadList('managed_policy_arns', managed);

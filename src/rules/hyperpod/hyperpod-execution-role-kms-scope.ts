@@ -1,12 +1,13 @@
 import type { PolicyStatement } from '../../model/inventory.js';
 import { isIacSource, isUnresolved } from '../../model/inventory.js';
+import { shortened } from '../../model/text.js';
 import { coveredActions, toList, USAGE_ACTIONS } from '../../policy/actions.js';
 import { conditionKeys, parseOperator } from '../../policy/conditions.js';
 import { globMatch, hasWildcard } from '../../policy/glob.js';
 import { defineRule, type RuleContext, type Verdict } from '../define-rule.js';
 import { eachGroup } from '../iteration.js';
 import { groupResource, UNRESOLVED_MESSAGE, unresolvedVerdict } from '../resources.js';
-import { rolePoliciesReason, shortened, statementLabel } from '../text.js';
+import { rolePoliciesReason, statementLabel } from '../text.js';
 
 /**
  * A Resource that covers every key of an account or more: `*`, `arn:aws:kms:*:*:key/*`,

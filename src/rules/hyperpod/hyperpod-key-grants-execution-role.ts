@@ -1,5 +1,6 @@
 import type { ExecutionRole, Key, PolicyStatement } from '../../model/inventory.js';
 import { isUnresolved } from '../../model/inventory.js';
+import { shortened } from '../../model/text.js';
 import {
   conditionKeys,
   type RequestContext,
@@ -22,7 +23,7 @@ import { eachGroup } from '../iteration.js';
 import { isAwsManagedAlias, keyLabel } from '../key-references.js';
 import { groupResource, UNRESOLVED_MESSAGE, unresolvedVerdict } from '../resources.js';
 import { SharedValues } from '../shared-values.js';
-import { gapReason, shortened, someOf } from '../text.js';
+import { gapReason, someOf } from '../text.js';
 
 /**
  * What a key says of a role, as the finding's evidence shows it (in this property order). One per
