@@ -41,10 +41,11 @@ import { enabledRegions } from './ec2.js';
 import { classifyError, errorMessage, errorName, isUnreachable } from './errors.js';
 import { IamCollector } from './iam.js';
 import { KmsCollector } from './kms.js';
+import { once } from './once.js';
 import {
   describeOrganization,
   listOrgAccounts,
-  managementAccount,
+  type Membership,
   ServiceControlPolicies,
 } from './organizations.js';
 import { type ClusterListing, collectCluster, listClusters } from './sagemaker.js';
@@ -314,14 +315,25 @@ async function run(
         );
       }
   }
+  // Each account's organization, read once (the caller's serves the SCPs below too).
+  const memberships = new Map<string, Promise<Membership>>();
+  const membershipOf = (account: string) =>
+    once(memberships, account, () => describeOrganization(ctx, account, globalRegion(partition)));
   // The service control policies over the accounts: read with the organization's credentials, for
   // every account but the management account (SCPs do not limit it).
   let scps: ServiceControlPolicies | undefined;
   let management: string | undefined;
   if (options.org && scope.length > 0) {
-    management = await managementAccount(ctx, identity.account, globalRegion(partition));
+    const organization = await membershipOf(identity.account);
+    management = organization.management;
     if (management !== undefined)
       scps = new ServiceControlPolicies(ctx, identity.account, globalRegion(partition));
+    else if (organization.id)
+      ctx.missing(
+        { service: 'organizations', operation: 'DescribeOrganization', account: identity.account },
+        'aws.invalid_response',
+        'DescribeOrganization answered without the management account: service control policies not read',
+      );
   }
   if (others.length > 0 && !options.roleName)
     return err({
@@ -485,8 +497,8 @@ async function run(
         p.regions.total += regions.length;
       });
       await Promise.all([
-        describeOrganization(ctx, account.id, globalRegion(partition)).then((organizationId) => {
-          if (organizationId !== undefined) entry.organizationId = organizationId;
+        membershipOf(account.id).then(({ id }) => {
+          if (id !== undefined) entry.organizationId = id;
         }),
         account.id !== management &&
           scps?.forAccount(account.id).then((levels) => {

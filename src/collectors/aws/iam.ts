@@ -17,6 +17,7 @@ import { pushAll } from '../../model/many.js';
 import { globalRegion } from '../../model/regions.js';
 import { kmsStatementsIn } from '../../policy/identity-policies.js';
 import type { ScanContext } from './context.js';
+import { once } from './once.js';
 
 const ROLE_ARN = /^arn:(aws[a-z-]*):iam::(\d{12}):role\/(.+)$/;
 
@@ -45,12 +46,7 @@ export class IamCollector {
 
   /** Reads an execution role once; failures become gaps about the role ARN. */
   role(roleArn: string): Promise<void> {
-    let lookup = this.lookups.get(roleArn);
-    if (!lookup) {
-      lookup = this.read(roleArn);
-      this.lookups.set(roleArn, lookup);
-    }
-    return lookup;
+    return once(this.lookups, roleArn, () => this.read(roleArn));
   }
 
   private async read(roleArn: string): Promise<void> {
@@ -181,23 +177,18 @@ export class IamCollector {
 
   /** A managed policy's default version, once per policy ARN. */
   private managedPolicy(client: IAMClient, arn: string): Promise<PolicyStatement[] | undefined> {
-    let lookup = this.managed.get(arn);
-    if (!lookup) {
-      lookup = (async () => {
-        const policy = await client.send(new GetPolicyCommand({ PolicyArn: arn })).catch((error: unknown) => {
-          throw Object.assign(error as object, { operation: 'GetPolicy' });
+    return once(this.managed, arn, async () => {
+      const policy = await client.send(new GetPolicyCommand({ PolicyArn: arn })).catch((error: unknown) => {
+        throw Object.assign(error as object, { operation: 'GetPolicy' });
+      });
+      const version = policy.Policy?.DefaultVersionId;
+      if (!version) return undefined;
+      const out = await client
+        .send(new GetPolicyVersionCommand({ PolicyArn: arn, VersionId: version }))
+        .catch((error: unknown) => {
+          throw Object.assign(error as object, { operation: 'GetPolicyVersion' });
         });
-        const version = policy.Policy?.DefaultVersionId;
-        if (!version) return undefined;
-        const out = await client
-          .send(new GetPolicyVersionCommand({ PolicyArn: arn, VersionId: version }))
-          .catch((error: unknown) => {
-            throw Object.assign(error as object, { operation: 'GetPolicyVersion' });
-          });
-        return kmsStatements(out.PolicyVersion?.Document);
-      })();
-      this.managed.set(arn, lookup);
-    }
-    return lookup;
+      return kmsStatements(out.PolicyVersion?.Document);
+    });
   }
 }

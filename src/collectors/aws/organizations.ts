@@ -14,6 +14,7 @@ import { kmsStatementsIn } from '../../policy/identity-policies.js';
 import type { AwsSession } from './clients.js';
 import type { ScanContext } from './context.js';
 import { errorName } from './errors.js';
+import { once } from './once.js';
 
 export interface OrgAccount {
   id: string;
@@ -43,56 +44,45 @@ export async function listOrgAccounts(
   return accounts;
 }
 
+/** An account's organization, as DescribeOrganization (callable from any member account) says it. */
+export interface Membership {
+  /** The organization's id; `null` when the account is in no organization; `undefined` when it could not be read (a gap). */
+  id: string | null | undefined;
+  /** The organization's management account, when the answer names it. */
+  management?: string;
+}
+
 /**
- * The organization an account belongs to (Organizations DescribeOrganization, callable from any
- * member account): its id, `null` when the account is in no organization, `undefined` when it could
- * not be read (the failure is a gap, so conditions on aws:PrincipalOrgID stay undetermined).
+ * The organization an account belongs to (Organizations DescribeOrganization): its id, so that
+ * conditions on aws:PrincipalOrgID can be decided (a failure is a gap, and they stay undetermined),
+ * and its management account, which service control policies do not limit.
  */
 export async function describeOrganization(
   ctx: ScanContext,
   account: string,
   region: string,
-): Promise<string | null | undefined> {
+): Promise<Membership> {
   try {
     const client = ctx.session.for('organizations', account, region);
     const { Organization } = await client.send(new DescribeOrganizationCommand({}));
     const id = Organization?.Id;
-    if (id && ORGANIZATION_ID.test(id)) return id;
+    const management = Organization?.MasterAccountId;
+    if (id && ORGANIZATION_ID.test(id))
+      return { id, ...(management && /^\d{12}$/.test(management) ? { management } : {}) };
     ctx.missing(
       { service: 'organizations', operation: 'DescribeOrganization', account },
       'aws.invalid_response',
       'DescribeOrganization answered without a valid organization id',
     );
-    return undefined;
+    return { id: undefined };
   } catch (error) {
-    if (errorName(error) === 'AWSOrganizationsNotInUseException') return null;
+    if (errorName(error) === 'AWSOrganizationsNotInUseException') return { id: null };
     ctx.failed({ service: 'organizations', operation: 'DescribeOrganization', account }, error);
-    return undefined;
+    return { id: undefined };
   }
 }
 
 const ORGANIZATION_ID = /^o-[a-z0-9]{10,32}$/;
-
-/** The organization's management account, as DescribeOrganization names it; undefined (a gap) when it cannot be read. */
-export async function managementAccount(
-  ctx: ScanContext,
-  account: string,
-  region: string,
-): Promise<string | undefined> {
-  try {
-    const client = ctx.session.for('organizations', account, region);
-    const id = (await client.send(new DescribeOrganizationCommand({}))).Organization?.MasterAccountId;
-    if (id && /^\d{12}$/.test(id)) return id;
-    ctx.missing(
-      { service: 'organizations', operation: 'DescribeOrganization', account },
-      'aws.invalid_response',
-      'DescribeOrganization answered without the management account: service control policies not read',
-    );
-  } catch (error) {
-    ctx.failed({ service: 'organizations', operation: 'DescribeOrganization', account }, error);
-  }
-  return undefined;
-}
 
 /** Levels of organizational units an account can be nested in, the root included (AWS allows five OUs). */
 const MAX_LEVELS = 8;
@@ -207,13 +197,4 @@ export class ServiceControlPolicies {
   private missing(operation: string, resource: string, message: string): void {
     this.ctx.missing(this.context(operation, resource), 'aws.invalid_response', message);
   }
-}
-
-function once<T>(cache: Map<string, Promise<T>>, key: string, read: () => Promise<T>): Promise<T> {
-  let pending = cache.get(key);
-  if (!pending) {
-    pending = read();
-    cache.set(key, pending);
-  }
-  return pending;
 }

@@ -8,7 +8,11 @@ import { mockClient } from 'aws-sdk-client-mock';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { AwsSession } from '../../../src/collectors/aws/clients.js';
 import { ScanContext } from '../../../src/collectors/aws/context.js';
-import { describeOrganization, ServiceControlPolicies } from '../../../src/collectors/aws/organizations.js';
+import {
+  describeOrganization,
+  type Membership,
+  ServiceControlPolicies,
+} from '../../../src/collectors/aws/organizations.js';
 
 const ACCOUNT = '111122223333';
 const awsError = (name: string, message = name) => Object.assign(new Error(message), { name });
@@ -21,8 +25,25 @@ function contextAnswering(answer: () => Promise<unknown>): ScanContext {
 
 // https://docs.aws.amazon.com/organizations/latest/APIReference/API_DescribeOrganization.html
 describe('describeOrganization: an account in an organization, in none, or unreadable', () => {
-  const rows: [string, () => Promise<unknown>, string | null | undefined, [string, string][]][] = [
-    ['in an organization', async () => ({ Organization: { Id: 'o-a1b2c3d4e5' } }), 'o-a1b2c3d4e5', []],
+  const rows: [string, () => Promise<unknown>, Membership, [string, string][]][] = [
+    [
+      'in an organization',
+      async () => ({ Organization: { Id: 'o-a1b2c3d4e5' } }),
+      { id: 'o-a1b2c3d4e5' },
+      [],
+    ],
+    [
+      'with its management account',
+      async () => ({ Organization: { Id: 'o-a1b2c3d4e5', MasterAccountId: '999988887777' } }),
+      { id: 'o-a1b2c3d4e5', management: '999988887777' },
+      [],
+    ],
+    [
+      'with a management account that is no account id',
+      async () => ({ Organization: { Id: 'o-a1b2c3d4e5', MasterAccountId: '9999\u001b[31m' } }),
+      { id: 'o-a1b2c3d4e5' },
+      [],
+    ],
     [
       'in no organization (AWSOrganizationsNotInUseException)',
       async () => {
@@ -31,7 +52,7 @@ describe('describeOrganization: an account in an organization, in none, or unrea
           "Your account isn't a member of an organization.",
         );
       },
-      null,
+      { id: null },
       [],
     ],
     [
@@ -39,7 +60,7 @@ describe('describeOrganization: an account in an organization, in none, or unrea
       async () => {
         throw awsError('AccessDeniedException');
       },
-      undefined,
+      { id: undefined },
       [['aws.access_denied', 'DescribeOrganization']],
     ],
     [
@@ -47,20 +68,25 @@ describe('describeOrganization: an account in an organization, in none, or unrea
       async () => {
         throw awsError('TooManyRequestsException');
       },
-      undefined,
+      { id: undefined },
       [['aws.throttled', 'DescribeOrganization']],
     ],
     [
       'an answer without a valid id',
       async () => ({ Organization: { Id: 'not-an-org\u001b[31m' } }),
-      undefined,
+      { id: undefined },
       [['aws.invalid_response', 'DescribeOrganization']],
     ],
-    ['an empty answer', async () => ({}), undefined, [['aws.invalid_response', 'DescribeOrganization']]],
+    [
+      'an empty answer',
+      async () => ({}),
+      { id: undefined },
+      [['aws.invalid_response', 'DescribeOrganization']],
+    ],
   ];
   it.each(rows)('%s', async (_name, answer, expected, gaps) => {
     const ctx = contextAnswering(answer);
-    await expect(describeOrganization(ctx, ACCOUNT, 'us-east-1')).resolves.toBe(expected);
+    await expect(describeOrganization(ctx, ACCOUNT, 'us-east-1')).resolves.toEqual(expected);
     expect(ctx.gaps.map((g) => [g.code, g.operation])).toEqual(gaps);
     for (const g of ctx.gaps) expect(g).toMatchObject({ service: 'organizations', account: ACCOUNT });
   });
