@@ -54,6 +54,34 @@ describe('parseSnapshot', () => {
     ['an element in every array', serializeSnapshot(fullEstate())],
     ['the demo estate', serializeSnapshot(demoEstate())],
     [
+      'a permissions boundary, unread policies and service control policies',
+      serializeSnapshot({
+        ...fullEstate(),
+        roles: [
+          role(undefined, {
+            policiesCollected: false,
+            unreadPolicies: [
+              'managed policy arn:aws:iam::111122223333:policy/x (not defined in the scanned files)',
+            ],
+            permissionsBoundary: {
+              policyArn: 'arn:aws:iam::111122223333:policy/b',
+              reason: 'GetPolicy failed',
+            },
+          }),
+        ],
+        accounts: [
+          {
+            id: '111122223333',
+            regions: ['us-east-1'],
+            source: 'live',
+            serviceControlPolicies: [
+              { target: 'r-ab12', policies: [{ id: 'p-FullAWSAccess', kmsStatements: [] }] },
+            ],
+          },
+        ],
+      }),
+    ],
+    [
       'keys in another order than the schema',
       JSON.stringify(Object.fromEntries(Object.entries(fullEstate()).reverse())),
     ],
@@ -81,6 +109,21 @@ describe('parseSnapshot', () => {
       }),
     ],
     ['a null element', edited((raw) => arrayOf(raw, 'roles').push(null))],
+    [
+      'service control policies that are not levels, a boundary with an unknown key, unread policies not texts',
+      edited((raw) => {
+        Object.assign(arrayOf(raw, 'accounts')[0]!, {
+          serviceControlPolicies: [
+            { target: 'r-ab12', policies: [{ name: 'no id', kmsStatements: 'all' }] },
+            'root',
+          ],
+        });
+        Object.assign(arrayOf(raw, 'roles')[0]!, {
+          permissionsBoundary: { policyArn: 'arn:aws:iam::111122223333:policy/b', statements: [] },
+          unreadPolicies: [7, null],
+        });
+      }),
+    ],
     [
       'an invalid element and an unknown top-level key',
       edited((raw) => {
