@@ -105,6 +105,26 @@ export type PolicyDocument = z.infer<typeof PolicyDocumentSchema>;
 // ---------------------------------------------------------------------------------------------
 // Accounts, gaps
 
+/** Organization policies (SCPs or RCPs) over an account, by level from the root down, their KMS statements kept. */
+const OrganizationPolicyLevelsSchema = z
+  .array(
+    z
+      .object({
+        target: z.string().describe('the root, an organizational unit, or the account itself'),
+        policies: z.array(
+          z
+            .object({
+              id: z.string(),
+              name: z.string().optional(),
+              kmsStatements: z.array(PolicyStatementSchema),
+            })
+            .strict(),
+        ),
+      })
+      .strict(),
+  )
+  .optional();
+
 export const AccountSchema = z
   .object({
     id: z.string().regex(/^(\d{12}|unknown)$/, 'a 12-digit AWS account id, or "unknown" for IaC'),
@@ -118,27 +138,12 @@ export const AccountSchema = z
       .describe(
         'the organization the account belongs to (aws:PrincipalOrgID); null: in no organization; absent: not known',
       ),
-    serviceControlPolicies: z
-      .array(
-        z
-          .object({
-            target: z.string().describe('the root, an organizational unit, or the account itself'),
-            policies: z.array(
-              z
-                .object({
-                  id: z.string(),
-                  name: z.string().optional(),
-                  kmsStatements: z.array(PolicyStatementSchema),
-                })
-                .strict(),
-            ),
-          })
-          .strict(),
-      )
-      .optional()
-      .describe(
-        "the service control policies that apply to the account's principals, by level from the root down to the account (each level must allow a call, any Deny denies it); absent: not read (only the management account or a delegated administrator can), or the account is the management account, which SCPs do not limit",
-      ),
+    serviceControlPolicies: OrganizationPolicyLevelsSchema.describe(
+      "the service control policies that apply to the account's principals, by level from the root down to the account (each level must allow a call, any Deny denies it); absent: not read (only the management account or a delegated administrator can), or the account is the management account, which SCPs do not limit",
+    ),
+    resourceControlPolicies: OrganizationPolicyLevelsSchema.describe(
+      "the resource control policies that apply to the account's resources (its KMS keys), by level from the root down to the account (each level must allow a call on them, any Deny denies it, whoever calls); absent: not read, the organization has not enabled them, or the account is the management account, which RCPs do not limit",
+    ),
     source: SourceSchema,
   })
   .strict();

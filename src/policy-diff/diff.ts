@@ -9,10 +9,11 @@ import type { Status } from '../model/finding.js';
 import type { InstanceGroup, Inventory, Key, PolicyDocument } from '../model/inventory.js';
 import { emptyInventory } from '../model/inventory.js';
 import { ADMIN_ACTIONS } from '../policy/actions.js';
-import type { Tri } from '../policy/conditions.js';
+import { type Tri, withPrincipalOrganization } from '../policy/conditions.js';
 import { keyAccess } from '../policy/evaluate.js';
 import { hyperPodCreateGrantContext } from '../policy/hyperpod.js';
-import { identityOf, scpLevelsOf } from '../policy/identity-policies.js';
+import { identityOf, rcpLevelsOf, scpLevelsOf } from '../policy/identity-policies.js';
+import { organizationOf } from '../policy/organization.js';
 import { sameIamArn } from '../policy/principal.js';
 import { principalAccess } from '../policy/principals-analysis.js';
 import { RULES } from '../rules/registry.js';
@@ -208,22 +209,26 @@ function executionRoleChecks(input: PolicyDiffInput, inventory: Inventory): Exec
     const scpLevels = scpLevelsOf(inventory.accounts, ACCOUNT_ID.test(account) ? account : key.account);
     return scpLevels ? { scpLevels } : {};
   };
+  // The resource control policies over the key's account, the same for every role.
+  const rcpLevels = rcpLevelsOf(inventory.accounts, key.account);
   const check = (role: string, policy: PolicyDocument): Tri => {
     const account = role.split(':')[4] ?? '';
+    const roleAccount = ACCOUNT_ID.test(account) ? account : key.account;
     const known = inventory.roles.find((entry) => sameIamArn(entry.arn, role));
     return keyAccess({
-      caller: { kind: 'iam', arn: role, account: ACCOUNT_ID.test(account) ? account : key.account },
+      caller: { kind: 'iam', arn: role, account: roleAccount },
       action: 'kms:CreateGrant',
       resource: key.arn,
-      context: hyperPodCreateGrantContext({
-        roleArn: role,
-        account: ACCOUNT_ID.test(account) ? account : key.account,
-        region: key.region,
-      }),
+      // The role's organization too, as the rule has it (conditions on aws:PrincipalOrgID).
+      context: withPrincipalOrganization(
+        hyperPodCreateGrantContext({ roleArn: role, account: roleAccount, region: key.region }),
+        organizationOf(inventory.accounts, roleAccount, input.config.organizationId),
+      ),
       keyPolicy: policy,
       keyAccount: key.account,
       ...identityOf(known),
       ...scpsOf(account),
+      ...(rcpLevels ? { rcpLevels } : {}),
     }).result;
   };
   if (roles.size === 0) {

@@ -52,6 +52,11 @@ export interface PolicyDecision {
   unknownKeys: string[];
   /** Principals that may or may not cover the caller (a session name, a NotPrincipal), the other source of `maybe`. */
   unknownPrincipals: string[];
+  /**
+   * The part of `allow` given by statements that name the caller only as a role session (an
+   * assumed-role ARN): what a permissions boundary does not limit.
+   */
+  sessionAllow: Tri;
 }
 
 /**
@@ -63,29 +68,40 @@ interface PrincipalFit {
   delegated: boolean;
   /** Why `direct` is `maybe`, for messages. */
   doubt?: string;
+  /** The statement names the caller only as a role session (an assumed-role ARN). */
+  session?: boolean;
 }
 
 /** How the refs of a Principal (or NotPrincipal) name the caller, in one pass without arrays. */
 function namedHow(
   refs: readonly PrincipalRef[],
   caller: Caller,
-): { match: boolean; delegated: boolean; maybe: boolean } {
+): { match: boolean; delegated: boolean; maybe: boolean; sessionOnly: boolean } {
   let match = false;
   let delegated = false;
   let maybe = false;
+  // Whether every ref that matches (or may) is an assumed-role session ARN.
+  let sessionOnly = true;
   for (const ref of refs) {
     const how = matchPrincipal(ref, caller);
     if (how === 'match') match = true;
     else if (how === 'delegated') delegated = true;
     else if (how === 'maybe') maybe = true;
+    if ((how === 'match' || how === 'maybe') && ref.kind !== 'assumed-role') sessionOnly = false;
   }
-  return { match, delegated, maybe };
+  return { match, delegated, maybe, sessionOnly };
 }
 
 const FIT_NONE: PrincipalFit = Object.freeze({ direct: 'no', delegated: false });
 const FIT_DIRECT: PrincipalFit = Object.freeze({ direct: 'yes', delegated: false });
 const FIT_DIRECT_AND_DELEGATED: PrincipalFit = Object.freeze({ direct: 'yes', delegated: true });
 const FIT_DELEGATED: PrincipalFit = Object.freeze({ direct: 'no', delegated: true });
+const FIT_SESSION: PrincipalFit = Object.freeze({ direct: 'yes', delegated: false, session: true });
+const FIT_SESSION_AND_DELEGATED: PrincipalFit = Object.freeze({
+  direct: 'yes',
+  delegated: true,
+  session: true,
+});
 
 function principalFit(statement: PolicyStatement, caller: Caller): PrincipalFit {
   if (statement.NotPrincipal !== undefined) {
@@ -103,12 +119,16 @@ function principalFit(statement: PolicyStatement, caller: Caller): PrincipalFit 
     return FIT_DIRECT;
   }
   const named = namedHow(principalsOf(statement.Principal), caller);
-  if (named.match) return named.delegated ? FIT_DIRECT_AND_DELEGATED : FIT_DIRECT;
+  if (named.match) {
+    if (named.sessionOnly) return named.delegated ? FIT_SESSION_AND_DELEGATED : FIT_SESSION;
+    return named.delegated ? FIT_DIRECT_AND_DELEGATED : FIT_DIRECT;
+  }
   if (named.maybe)
     return {
       direct: 'maybe',
       delegated: named.delegated,
       doubt: `${label(statement)} names one session of the caller's role, and the session name is not known`,
+      session: true,
     };
   return named.delegated ? FIT_DELEGATED : FIT_NONE;
 }
@@ -162,6 +182,7 @@ export function evaluateStatements(
     hits: [],
     unknownKeys: [],
     unknownPrincipals: [],
+    sessionAllow: 'no',
   };
   for (let index = 0; index < statements.length; index++) {
     const statement = statements[index]!;
@@ -183,7 +204,10 @@ export function evaluateStatements(
       decision.deny = triOr(decision.deny, applies);
       continue;
     }
-    if (fit.direct !== 'no') decision.allow = triOr(decision.allow, triAnd(conditions, fit.direct));
+    if (fit.direct !== 'no') {
+      decision.allow = triOr(decision.allow, triAnd(conditions, fit.direct));
+      if (fit.session) decision.sessionAllow = triOr(decision.sessionAllow, triAnd(conditions, fit.direct));
+    }
     if (fit.delegated) decision.delegate = triOr(decision.delegate, conditions);
   }
   if (decision.unknownKeys.length > 1) decision.unknownKeys = [...new Set(decision.unknownKeys)];
@@ -208,7 +232,9 @@ export interface KeyAccessInput extends AccessRequest {
    * when they could not be read. A boundary limits what a key policy grants a role's ARN as it
    * limits the role's own policies: "Resource-based policies that grant permissions to an IAM
    * role ARN are limited by an implicit deny in a permissions boundary or session policy" (IAM
-   * User Guide, Permissions boundaries for IAM entities).
+   * User Guide, Permissions boundaries for IAM entities); what it grants a session by the session's
+   * ARN, in the same account, is not (`PolicyDecision.sessionAllow`). An explicit Deny in the
+   * boundary stops either.
    */
   boundaryStatements?: readonly PolicyStatement[] | null;
   /**
@@ -218,6 +244,16 @@ export interface KeyAccessInput extends AccessRequest {
    * and limit even permissions a resource-based policy grants; AWS Organizations User Guide).
    */
   scpLevels?: readonly (readonly PolicyStatement[])[];
+  /**
+   * The resource control policies over the key's account, by level from the root down (each
+   * level's KMS statements), when they were read: as SCPs bound what the caller's account may do,
+   * RCPs bound what may be done to the account's resources, whoever calls ("RCPs can be used to
+   * centrally set the maximum permissions on AWS resources in your organization", AWS KMS
+   * Developer Guide, Resource control policies in AWS KMS). They never affect kms:RetireGrant; nor
+   * do they limit AWS managed keys, whose policies no customer writes (callers judge customer
+   * managed keys only).
+   */
+  rcpLevels?: readonly (readonly PolicyStatement[])[];
 }
 
 export interface KeyAccess {
@@ -233,6 +269,10 @@ export interface KeyAccess {
   boundaryAllow: Tri;
   /** What the service control policies over the caller's account allow (`yes` when they were not read). */
   scpAllow: Tri;
+  /** What the resource control policies over the key's account allow (`yes` when they were not read). */
+  rcpAllow: Tri;
+  /** Where an explicit Deny is: the key policy, the caller's policies or its boundary; the SCPs; the RCPs. */
+  denies: { policies: Tri; scp: Tri; rcp: Tri };
   boundary: PolicyDecision | undefined;
   keyPolicy: PolicyDecision;
   identity: PolicyDecision | undefined;
@@ -274,16 +314,15 @@ export function keyAccess(input: KeyAccessInput): KeyAccess {
     : undefined;
   const boundaryAllow: Tri =
     input.boundaryStatements === undefined ? 'yes' : boundary ? boundary.allow : 'maybe';
-  let scpAllow: Tri = 'yes';
-  let scpDeny: Tri = 'no';
-  const scpKeys: string[] = [];
-  for (const level of input.scpLevels ?? []) {
-    const decision = evaluateStatements(level, input, 'identity');
-    scpAllow = triAnd(scpAllow, decision.allow);
-    scpDeny = triOr(scpDeny, decision.deny);
-    pushAll(scpKeys, decision.unknownKeys);
-  }
-  const deny = triOr(triOr(keyPolicy.deny, identity?.deny ?? 'no'), triOr(boundary?.deny ?? 'no', scpDeny));
+  const scps = organizationCeiling(input.scpLevels, input, 'identity');
+  const rcps =
+    input.action.toLowerCase() === 'kms:retiregrant'
+      ? organizationCeiling(undefined, input, 'resource')
+      : organizationCeiling(input.rcpLevels, input, 'resource');
+  const scpAllow = scps.allow;
+  const rcpAllow = rcps.allow;
+  const policiesDeny = triOr(triOr(keyPolicy.deny, identity?.deny ?? 'no'), boundary?.deny ?? 'no');
+  const deny = triOr(policiesDeny, triOr(scps.deny, rcps.deny));
 
   let allow: Tri;
   if (crossAccount) {
@@ -292,7 +331,14 @@ export function keyAccess(input: KeyAccessInput): KeyAccess {
   } else {
     allow = triOr(keyPolicy.allow, triAnd(keyPolicy.delegate, identityAllow));
   }
-  const result = triAnd(triAnd(allow, triAnd(boundaryAllow, scpAllow)), triNot(deny));
+  // A permissions boundary limits what the key policy grants the role (by its ARN or account),
+  // not what it grants a session of it by the session's ARN, in the same account: "Resource-based
+  // policies that grant permissions to the session principal are not limited by an implicit deny
+  // in the boundary" (IAM User Guide, Permissions boundaries for IAM entities).
+  const withinBoundary = crossAccount
+    ? triAnd(allow, boundaryAllow)
+    : triOr(triAnd(allow, boundaryAllow), keyPolicy.sessionAllow);
+  const result = triAnd(triAnd(withinBoundary, triAnd(scpAllow, rcpAllow)), triNot(deny));
   let path: KeyAccess['path'] = 'none';
   if (keyPolicy.allow !== 'no' && !crossAccount) path = 'key-policy';
   else if (keyPolicy.delegate !== 'no' || keyPolicy.allow !== 'no') path = 'iam-delegation';
@@ -307,24 +353,57 @@ export function keyAccess(input: KeyAccessInput): KeyAccess {
     policiesAllow: allow,
     boundaryAllow,
     scpAllow,
+    rcpAllow,
+    denies: { policies: policiesDeny, scp: scps.deny, rcp: rcps.deny },
     boundary,
     keyPolicy,
     identity,
     unknownKeys:
       (identity && identity.unknownKeys.length > 0) ||
       (boundary && boundary.unknownKeys.length > 0) ||
-      scpKeys.length > 0
+      scps.unknownKeys.length > 0 ||
+      rcps.unknownKeys.length > 0
         ? [
             ...new Set([
               ...keyPolicy.unknownKeys,
               ...(identity?.unknownKeys ?? []),
               ...(boundary?.unknownKeys ?? []),
-              ...scpKeys,
+              ...scps.unknownKeys,
+              ...rcps.unknownKeys,
             ]),
           ]
         : keyPolicy.unknownKeys,
     unknownPrincipals: keyPolicy.unknownPrincipals,
   };
+}
+
+const LET_THROUGH = Object.freeze({
+  allow: 'yes',
+  deny: 'no',
+  unknownKeys: Object.freeze([]) as unknown as string[],
+} as const);
+
+/**
+ * What an organization's policies over an account (SCPs or RCPs, by level from the root down) let
+ * through: every level must allow the request, and a Deny at any level denies it. No levels (not
+ * read, or none apply): everything is let through.
+ */
+function organizationCeiling(
+  levels: readonly (readonly PolicyStatement[])[] | undefined,
+  request: AccessRequest,
+  kind: 'resource' | 'identity',
+): { readonly allow: Tri; readonly deny: Tri; readonly unknownKeys: readonly string[] } {
+  if (levels === undefined || levels.length === 0) return LET_THROUGH;
+  let allow: Tri = 'yes';
+  let deny: Tri = 'no';
+  const unknownKeys: string[] = [];
+  for (const level of levels) {
+    const decision = evaluateStatements(level, request, kind);
+    allow = triAnd(allow, decision.allow);
+    deny = triOr(deny, decision.deny);
+    pushAll(unknownKeys, decision.unknownKeys);
+  }
+  return { allow, deny, unknownKeys };
 }
 
 export interface ActionGrant {

@@ -114,7 +114,19 @@ export function scpLevelsOf(
   accounts: readonly Account[],
   account: string,
 ): readonly (readonly PolicyStatement[])[] | undefined {
-  return accounts
-    .find((entry) => entry.id === account)
-    ?.serviceControlPolicies?.map((level) => level.policies.flatMap((policy) => policy.kmsStatements));
+  return levelsOf(accounts.find((entry) => entry.id === account)?.serviceControlPolicies);
 }
+
+/**
+ * The KMS statements of each level of the resource control policies over an account's resources
+ * (root first), as `keyAccess` reads them; undefined when they were not read or none apply.
+ */
+export function rcpLevelsOf(
+  accounts: readonly Account[],
+  account: string,
+): readonly (readonly PolicyStatement[])[] | undefined {
+  return levelsOf(accounts.find((entry) => entry.id === account)?.resourceControlPolicies);
+}
+
+const levelsOf = (levels: Account['serviceControlPolicies']) =>
+  levels?.map((level) => level.policies.flatMap((policy) => policy.kmsStatements));

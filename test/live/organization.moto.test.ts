@@ -33,6 +33,7 @@ let keyArns: string[];
 let crossKey: { arn: string; keyId: string };
 let organizationId: string;
 let guardId: string;
+let perimeterId: string;
 let rootId: string;
 const recorder = recordCalls();
 
@@ -66,6 +67,31 @@ beforeAll(async () => {
   );
   guardId = guard.Policy!.PolicySummary!.Id!;
   await orgs.send(new AttachPolicyCommand({ PolicyId: guardId, TargetId: ids[0] }));
+  // A resource control policy on the second member: its keys only for the organization's principals.
+  const perimeter = await orgs.send(
+    new CreatePolicyCommand({
+      Name: 'identity-perimeter',
+      Description: 'keys only for principals of the organization',
+      Type: 'RESOURCE_CONTROL_POLICY',
+      Content: JSON.stringify({
+        Version: '2012-10-17',
+        Statement: [
+          {
+            Effect: 'Deny',
+            Principal: '*',
+            Action: 'kms:*',
+            Resource: '*',
+            Condition: {
+              StringNotEqualsIfExists: { 'aws:PrincipalOrgID': organizationId },
+              Bool: { 'aws:PrincipalIsAWSService': 'false' },
+            },
+          },
+        ],
+      }),
+    }),
+  );
+  perimeterId = perimeter.Policy!.PolicySummary!.Id!;
+  await orgs.send(new AttachPolicyCommand({ PolicyId: perimeterId, TargetId: ids[1] }));
   rootId = (await orgs.send(new ListRootsCommand({}))).Roots![0]!.Id!;
   orgs.destroy();
   member = await MotoAccount.create(url, ids[0]);
@@ -188,10 +214,49 @@ describe('scan --org', () => {
     );
     expect(byId.get(other.id)?.map((level) => level.policies)).toEqual([[full], [full]]);
     expect(inventory.gaps.filter((g) => g.service === 'organizations')).toEqual([]);
-    // Each policy, and each target's list, is read once however many accounts it is over.
+    // Each policy, and each target's list of each type, is read once however many accounts it is
+    // over: FullAWSAccess, the guard, RCPFullAWSAccess and the perimeter; the root and two members.
     const described = recorder.calls.filter((c) => c.operation === 'DescribePolicy');
-    expect(described).toHaveLength(2);
-    expect(recorder.calls.filter((c) => c.operation === 'ListPoliciesForTarget')).toHaveLength(3);
+    expect(described).toHaveLength(4);
+    expect(recorder.calls.filter((c) => c.operation === 'ListPoliciesForTarget')).toHaveLength(6);
+    expect(recorder.calls.filter((c) => c.operation === 'ListParents')).toHaveLength(2);
+  });
+
+  it('reads the resource control policies over each member, root first; none for the management account', () => {
+    const full = {
+      id: 'p-RCPFullAWSAccess',
+      name: 'RCPFullAWSAccess',
+      kmsStatements: [{ Effect: 'Allow', Principal: '*', Action: '*', Resource: '*' }],
+    };
+    const byId = new Map(inventory.accounts.map((a) => [a.id, a.resourceControlPolicies]));
+    expect(byId.get(management.id)).toBeUndefined();
+    expect(byId.get(member.id)).toEqual([
+      { target: rootId, policies: [full] },
+      { target: member.id, policies: [full] },
+    ]);
+    const levels = byId.get(other.id)!;
+    expect(levels.map((level) => level.target)).toEqual([rootId, other.id]);
+    expect([...levels[1]!.policies].sort((a, b) => a.id.localeCompare(b.id))).toEqual(
+      [
+        full,
+        {
+          id: perimeterId,
+          name: 'identity-perimeter',
+          kmsStatements: [
+            {
+              Effect: 'Deny',
+              Principal: '*',
+              Action: 'kms:*',
+              Resource: '*',
+              Condition: {
+                StringNotEqualsIfExists: { 'aws:PrincipalOrgID': organizationId },
+                Bool: { 'aws:PrincipalIsAWSService': 'false' },
+              },
+            },
+          ],
+        },
+      ].sort((a, b) => a.id.localeCompare(b.id)),
+    );
   });
 
   it('reads every cluster past the first page of ListClusters', () => {

@@ -77,6 +77,17 @@ describe('parseSnapshot', () => {
             serviceControlPolicies: [
               { target: 'r-ab12', policies: [{ id: 'p-FullAWSAccess', kmsStatements: [] }] },
             ],
+            resourceControlPolicies: [
+              {
+                target: 'r-ab12',
+                policies: [
+                  {
+                    id: 'p-RCPFullAWSAccess',
+                    kmsStatements: [{ Effect: 'Allow', Principal: '*', Action: '*', Resource: '*' }],
+                  },
+                ],
+              },
+            ],
           },
         ],
       }),
@@ -110,13 +121,14 @@ describe('parseSnapshot', () => {
     ],
     ['a null element', edited((raw) => arrayOf(raw, 'roles').push(null))],
     [
-      'service control policies that are not levels, a boundary with an unknown key, unread policies not texts',
+      'service and resource control policies that are not levels, a boundary with an unknown key, unread policies not texts',
       edited((raw) => {
         Object.assign(arrayOf(raw, 'accounts')[0]!, {
           serviceControlPolicies: [
             { target: 'r-ab12', policies: [{ name: 'no id', kmsStatements: 'all' }] },
             'root',
           ],
+          resourceControlPolicies: { 'r-ab12': [] },
         });
         Object.assign(arrayOf(raw, 'roles')[0]!, {
           permissionsBoundary: { policyArn: 'arn:aws:iam::111122223333:policy/b', statements: [] },

@@ -3,6 +3,7 @@ import { resolveConfig } from '../../src/config/schema.js';
 import type { PolicyDocument, PolicyStatement } from '../../src/model/inventory.js';
 import { type AccessChange, diffKeyPolicies } from '../../src/policy-diff/diff.js';
 import { syntheticKey } from '../../src/policy-diff/synthetic-key.js';
+import { inventory } from '../helpers/inventory.js';
 
 const ACCOUNT = '111122223333';
 const ROOT = `arn:aws:iam::${ACCOUNT}:root`;
@@ -330,6 +331,55 @@ describe('policy diff: execution roles and administration', () => {
   it('a named role is checked even when the old policy did not let it', () => {
     const result = diff(BASE, BASE, [OTHER]);
     expect(result.executionRoles).toEqual([{ role: OTHER, source: 'option', before: 'no', after: 'no' }]);
+  });
+
+  it("the RCPs over the key's account bound what either policy gives the role", () => {
+    const key = syntheticKey([BASE, BASE], { region: 'us-east-1' });
+    const everything: PolicyStatement = { Effect: 'Allow', Principal: '*', Action: '*', Resource: '*' };
+    const run = (perimeterOrg: string) =>
+      diffKeyPolicies({
+        before: BASE,
+        after: policy(admin, describe_),
+        key,
+        inventory: inventory({
+          keys: [key],
+          accounts: [
+            {
+              id: ACCOUNT,
+              regions: ['us-east-1'],
+              source: 'live',
+              organizationId: 'o-a1b2c3d4e5',
+              resourceControlPolicies: [
+                {
+                  target: 'r-ab12',
+                  policies: [
+                    {
+                      id: 'p-perimeter',
+                      kmsStatements: [
+                        everything,
+                        {
+                          Effect: 'Deny',
+                          Principal: '*',
+                          Action: 'kms:*',
+                          Resource: '*',
+                          Condition: { StringNotEqualsIfExists: { 'aws:PrincipalOrgID': perimeterOrg } },
+                        },
+                      ],
+                    },
+                  ],
+                },
+              ],
+            },
+          ],
+        }),
+        executionRoles: [EXEC],
+        config: resolveConfig(),
+        now: new Date('2026-11-27T12:00:00Z'),
+      }).executionRoles;
+    // The role's organization is the perimeter's: the old policy lets it, the new one does not.
+    expect(run('o-a1b2c3d4e5')).toEqual([{ role: EXEC, source: 'option', before: 'yes', after: 'no' }]);
+    // Another organization's perimeter: the RCPs deny it under either policy.
+    expect(run('o-zzzzzzzzzz')).toEqual([{ role: EXEC, source: 'option', before: 'no', after: 'no' }]);
   });
 
   it('a CreateGrant limited to EC2 does not let the role create grants via SageMaker', () => {

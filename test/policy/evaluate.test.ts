@@ -498,6 +498,43 @@ describe('keyAccess: as KMS decides it', () => {
     expect(access.unknownKeys).toEqual(['aws:CalledVia']);
   });
 
+  it("RCPs over the key's account: every level must allow, a Deny denies, kms:RetireGrant is never limited", () => {
+    const everything: PolicyStatement = { Effect: 'Allow', Principal: '*', Action: '*', Resource: '*' };
+    const noKms: PolicyStatement = { Effect: 'Deny', Principal: '*', Action: 'kms:*', Resource: '*' };
+    const ask = (action: string, rcpLevels: PolicyStatement[][] | undefined) =>
+      keyAccess({
+        caller: role,
+        action,
+        resource: KEY,
+        context: requestContext({ 'aws:PrincipalAccount': A }),
+        keyPolicy: policy(allow({ AWS: ROLE }, { Action: 'kms:*' })),
+        keyAccount: A,
+        identityStatements: undefined,
+        ...(rcpLevels ? { rcpLevels } : {}),
+      });
+    expect(ask('kms:CreateGrant', undefined)).toMatchObject({ result: 'yes', rcpAllow: 'yes' });
+    expect(ask('kms:CreateGrant', [[everything], [everything]])).toMatchObject({
+      result: 'yes',
+      rcpAllow: 'yes',
+    });
+    // A level with nothing that allows KMS: implicitly denied, though the key policy allows.
+    expect(ask('kms:CreateGrant', [[everything], []])).toMatchObject({
+      result: 'no',
+      rcpAllow: 'no',
+      policiesAllow: 'yes',
+      explicitDeny: false,
+    });
+    expect(ask('kms:CreateGrant', [[everything, noKms], [everything]])).toMatchObject({
+      result: 'no',
+      explicitDeny: true,
+      denies: { policies: 'no', scp: 'no', rcp: 'yes' },
+    });
+    expect(ask('kms:RetireGrant', [[everything, noKms], []])).toMatchObject({
+      result: 'yes',
+      rcpAllow: 'yes',
+    });
+  });
+
   it('an IaC caller (no region, account or ARN) leaves kms:ViaService and aws:PrincipalArn undetermined', () => {
     const access = keyAccess({
       caller: { kind: 'iam', arn: 'template.yaml#ExecRole', account: 'unknown' },

@@ -112,6 +112,71 @@ const underScps = (
   accounts: [{ id: ACCOUNT, regions: [REGION], source: 'live', serviceControlPolicies: levels }],
 });
 
+const ORG = 'o-a1b2c3d4e5';
+/** AWS's own RCP: attached at every level once RCPs are enabled, and it cannot be detached. */
+type OrganizationPolicy = { id: string; name?: string; kmsStatements: PolicyStatement[] };
+const RCP_FULL: OrganizationPolicy = {
+  id: 'p-RCPFullAWSAccess',
+  name: 'RCPFullAWSAccess',
+  kmsStatements: [{ Effect: 'Allow', Principal: '*', Action: '*', Resource: '*' }],
+};
+/** The identity perimeter of AWS's RCP examples: KMS only for principals of the organization `org`. */
+const perimeter = (org: string): OrganizationPolicy => ({
+  id: 'p-perimeter',
+  name: 'identity-perimeter',
+  kmsStatements: [
+    {
+      Effect: 'Deny',
+      Principal: '*',
+      Action: 'kms:*',
+      Resource: '*',
+      Condition: {
+        StringNotEqualsIfExists: { 'aws:PrincipalOrgID': org },
+        Bool: { 'aws:PrincipalIsAWSService': 'false' },
+      },
+    },
+  ],
+});
+/**
+ * The estate whose key policy names the role, the key's account under these resource control
+ * policies (root, then the account), the role's account in organization `roleOrg` (undefined: not
+ * known). The key sits in `keyAccount` (the role's own by default).
+ */
+const underRcps = (
+  accountLevel: OrganizationPolicy[],
+  roleOrg: string | undefined,
+  keyAccount = ACCOUNT,
+): Inventory => {
+  const arn = keyArn('k1', keyAccount);
+  const base = estate(undefined, {
+    key: {
+      account: keyAccount,
+      arn,
+      ...(keyAccount === ACCOUNT ? {} : { policy: policyOf(rootStatement(keyAccount), both()) }),
+    },
+    volumes: () => [rootVolume(arn)],
+  });
+  const levels = [
+    { target: 'r-root', policies: [RCP_FULL] },
+    { target: keyAccount, policies: [RCP_FULL, ...accountLevel] },
+  ];
+  return {
+    ...base,
+    accounts: [
+      {
+        id: ACCOUNT,
+        regions: [REGION],
+        source: 'live',
+        ...(roleOrg === undefined ? {} : { organizationId: roleOrg }),
+        ...(keyAccount === ACCOUNT ? { resourceControlPolicies: levels } : {}),
+      },
+      ...(keyAccount === ACCOUNT
+        ? []
+        : [{ id: keyAccount, regions: [REGION], source: 'live' as const, resourceControlPolicies: levels }]),
+    ],
+  };
+};
+
 ruleTester(rule, {
   covers: ['PASS', 'FAIL', 'NOT_APPLICABLE', 'UNKNOWN'],
   valid: [
@@ -143,6 +208,11 @@ ruleTester(rule, {
           ],
         },
       ]),
+      expected: [{ status: 'PASS', messageId: 'granted', data: { key: 'alias/k1', role: EXEC_ROLE } }],
+    },
+    {
+      name: "an identity perimeter in the RCPs over the key's account, and the role in the organization",
+      inventory: underRcps([perimeter(ORG)], ORG),
       expected: [{ status: 'PASS', messageId: 'granted', data: { key: 'alias/k1', role: EXEC_ROLE } }],
     },
     {
@@ -1110,6 +1180,65 @@ ruleTester(rule, {
       ],
     },
     {
+      name: "the RCPs' identity perimeter names another organization than the role's",
+      inventory: underRcps([perimeter('o-zzzzzzzzzz')], ORG),
+      expected: [
+        {
+          status: 'FAIL',
+          messageId: 'organizationDeny',
+          data: {
+            key: 'alias/k1',
+            role: EXEC_ROLE,
+            action: 'kms:CreateGrant',
+            policies: 'resource control policies',
+            account: ACCOUNT,
+          },
+        },
+      ],
+    },
+    {
+      name: "a key in another account: the RCPs over the key's account apply, not the role's",
+      inventory: underRcps([perimeter('o-zzzzzzzzzz')], ORG, OTHER_ACCOUNT),
+      expected: [
+        {
+          status: 'FAIL',
+          messageId: 'organizationDeny',
+          data: {
+            key: 'alias/k1',
+            role: EXEC_ROLE,
+            action: 'kms:CreateGrant',
+            policies: 'resource control policies',
+            account: OTHER_ACCOUNT,
+          },
+        },
+      ],
+    },
+    {
+      name: "RCPs over the key's account that let no KMS call through (no Allow at the account's level)",
+      inventory: {
+        ...underRcps([], ORG),
+        accounts: [
+          {
+            id: ACCOUNT,
+            regions: [REGION],
+            source: 'live',
+            organizationId: ORG,
+            resourceControlPolicies: [
+              { target: 'r-root', policies: [RCP_FULL] },
+              { target: ACCOUNT, policies: [{ id: 'p-s3-only', kmsStatements: [] }] },
+            ],
+          },
+        ],
+      },
+      expected: [
+        {
+          status: 'FAIL',
+          messageId: 'outsideRcp',
+          data: { key: 'alias/k1', role: EXEC_ROLE, action: 'kms:CreateGrant', account: ACCOUNT },
+        },
+      ],
+    },
+    {
       name: "a Deny on CreateGrant in a service control policy over the role's account",
       inventory: underScps([
         {
@@ -1125,6 +1254,46 @@ ruleTester(rule, {
           ],
         },
       ]),
+      expected: [
+        {
+          status: 'FAIL',
+          messageId: 'organizationDeny',
+          data: {
+            key: 'alias/k1',
+            role: EXEC_ROLE,
+            action: 'kms:CreateGrant',
+            policies: 'service control policies',
+            account: ACCOUNT,
+          },
+        },
+      ],
+    },
+    {
+      name: 'a Deny in the key policy and in the SCPs: the key policy is the reason given',
+      inventory: {
+        ...estate([rootStatement(), adminStatement(), both(), deny({ Action: 'kms:CreateGrant' })]),
+        accounts: [
+          {
+            id: ACCOUNT,
+            regions: [REGION],
+            source: 'live',
+            serviceControlPolicies: [
+              {
+                target: 'r-root',
+                policies: [
+                  {
+                    id: 'p-guard',
+                    kmsStatements: [
+                      { Effect: 'Allow', Action: '*', Resource: '*' },
+                      { Effect: 'Deny', Action: 'kms:CreateGrant', Resource: '*' },
+                    ],
+                  },
+                ],
+              },
+            ],
+          },
+        ],
+      },
       expected: [
         {
           status: 'FAIL',
@@ -1240,6 +1409,22 @@ ruleTester(rule, {
           evidence: (e) =>
             (e.keys as { key: string; status: string }[]).map((j) => `${j.key}:${j.status}`).join() ===
             `${keyArn('k1')}:PASS,${keyArn('k2')}:FAIL`,
+        },
+      ],
+    },
+    {
+      name: "an identity perimeter in the RCPs, and the role's organization not known",
+      inventory: underRcps([perimeter(ORG)], undefined),
+      expected: [
+        {
+          status: 'UNKNOWN',
+          messageId: 'undetermined',
+          data: {
+            key: 'alias/k1',
+            role: EXEC_ROLE,
+            action: 'kms:CreateGrant',
+            reason: 'it depends on condition keys that cannot be evaluated: aws:PrincipalOrgID',
+          },
         },
       ],
     },

@@ -137,6 +137,70 @@ describe('hyperpod-key-grants-execution-role with a permissions boundary', () =>
   });
 });
 
+describe('a key policy that grants a session of the role, by its session ARN', () => {
+  const SESSION = `arn:aws:sts::${ACCOUNT}:assumed-role/hyperpod-exec/hyperpod-session`;
+  const sessionGrant: PolicyStatement = {
+    Sid: 'Session',
+    Effect: 'Allow',
+    Principal: { AWS: SESSION },
+    Action: ['kms:CreateGrant', 'kms:DescribeKey'],
+    Resource: '*',
+  };
+  const request = (
+    caller: string,
+    keyPolicy = policyOf(rootStatement(), adminStatement(), sessionGrant),
+  ) => ({
+    caller: { kind: 'iam' as const, arn: caller, account: ACCOUNT },
+    action: 'kms:CreateGrant',
+    resource: keyArn('k1'),
+    context: hyperPodCreateGrantContext({ roleArn: EXEC_ROLE, account: ACCOUNT, region: REGION }),
+    keyPolicy,
+    keyAccount: ACCOUNT,
+    identityStatements: [],
+  });
+
+  it('is not limited by the implicit deny of a boundary; an explicit Deny in it still stops the call', () => {
+    // That session calling: the key policy grants it, and the boundary (no KMS at all) does not limit that.
+    expect(keyAccess({ ...request(SESSION), boundaryStatements: [] })).toMatchObject({
+      result: 'yes',
+      boundaryAllow: 'no',
+    });
+    expect(
+      keyAccess({
+        ...request(SESSION),
+        boundaryStatements: [allow('kms:*'), { Effect: 'Deny', Action: 'kms:CreateGrant', Resource: '*' }],
+      }),
+    ).toMatchObject({ result: 'no', explicitDeny: true });
+    // The role named by its ARN is limited by it, as before.
+    expect(
+      keyAccess({
+        ...request(
+          SESSION,
+          policyOf(rootStatement(), adminStatement(), { ...sessionGrant, Principal: { AWS: EXEC_ROLE } }),
+        ),
+        boundaryStatements: [],
+      }),
+    ).toMatchObject({ result: 'no', boundaryAllow: 'no' });
+    // Another session of the role: the grant does not name it.
+    expect(
+      keyAccess({
+        ...request(`arn:aws:sts::${ACCOUNT}:assumed-role/hyperpod-exec/other`),
+        boundaryStatements: [],
+      }),
+    ).toMatchObject({ result: 'no' });
+  });
+
+  it('the role whose session name is not known: UNKNOWN, not a FAIL for the boundary', () => {
+    const finding = judge(
+      'grants',
+      { permissionsBoundary: { policyArn: BOUNDARY, kmsStatements: [] } },
+      policyOf(rootStatement(), adminStatement(), sessionGrant),
+    );
+    expect(verdict(finding)).toEqual(['UNKNOWN', 'undetermined']);
+    expect(keyAccess({ ...request(EXEC_ROLE), boundaryStatements: [] })).toMatchObject({ result: 'maybe' });
+  });
+});
+
 describe('hyperpod-execution-role-kms-scope with a permissions boundary', () => {
   const wide = [allow(['kms:CreateGrant', 'kms:Decrypt'])];
 

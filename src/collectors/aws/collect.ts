@@ -46,7 +46,7 @@ import {
   describeOrganization,
   listOrgAccounts,
   type Membership,
-  ServiceControlPolicies,
+  OrganizationPolicies,
 } from './organizations.js';
 import { type ClusterListing, collectCluster, listClusters } from './sagemaker.js';
 import { callerIdentity, isRetryable, roleArnFor } from './sts.js';
@@ -315,24 +315,25 @@ async function run(
         );
       }
   }
-  // Each account's organization, read once (the caller's serves the SCPs below too).
+  // Each account's organization, read once (the caller's serves the SCPs and RCPs below too).
   const memberships = new Map<string, Promise<Membership>>();
   const membershipOf = (account: string) =>
     once(memberships, account, () => describeOrganization(ctx, account, globalRegion(partition)));
-  // The service control policies over the accounts: read with the organization's credentials, for
-  // every account but the management account (SCPs do not limit it).
-  let scps: ServiceControlPolicies | undefined;
+  // The service control and resource control policies over the accounts: read with the
+  // organization's credentials, for every account but the management account (neither SCPs nor
+  // RCPs limit it or its resources).
+  let orgPolicies: OrganizationPolicies | undefined;
   let management: string | undefined;
   if (options.org && scope.length > 0) {
     const organization = await membershipOf(identity.account);
     management = organization.management;
     if (management !== undefined)
-      scps = new ServiceControlPolicies(ctx, identity.account, globalRegion(partition));
+      orgPolicies = new OrganizationPolicies(ctx, identity.account, globalRegion(partition));
     else if (organization.id)
       ctx.missing(
         { service: 'organizations', operation: 'DescribeOrganization', account: identity.account },
         'aws.invalid_response',
-        'DescribeOrganization answered without the management account: service control policies not read',
+        'DescribeOrganization answered without the management account: service control and resource control policies not read',
       );
   }
   if (others.length > 0 && !options.roleName)
@@ -501,8 +502,12 @@ async function run(
           if (id !== undefined) entry.organizationId = id;
         }),
         account.id !== management &&
-          scps?.forAccount(account.id).then((levels) => {
+          orgPolicies?.forAccount(account.id, 'SERVICE_CONTROL_POLICY').then((levels) => {
             if (levels) entry.serviceControlPolicies = levels;
+          }),
+        account.id !== management &&
+          orgPolicies?.forAccount(account.id, 'RESOURCE_CONTROL_POLICY').then((levels) => {
+            if (levels) entry.resourceControlPolicies = levels;
           }),
         readTrails(account.id, regions[0] ?? homeRegion!),
         ...regions.map((region) =>

@@ -1,6 +1,6 @@
 /**
- * Organizations: the member accounts, and the service control policies over each, from the
- * management account or a delegated administrator.
+ * Organizations: the member accounts, and the service control and resource control policies over
+ * each, from the management account or a delegated administrator.
  */
 import {
   DescribeOrganizationCommand,
@@ -87,16 +87,25 @@ const ORGANIZATION_ID = /^o-[a-z0-9]{10,32}$/;
 /** Levels of organizational units an account can be nested in, the root included (AWS allows five OUs). */
 const MAX_LEVELS = 8;
 
-type ScpLevels = NonNullable<Account['serviceControlPolicies']>;
+type PolicyLevels = NonNullable<Account['serviceControlPolicies']>;
+
+/** The organization policies read over accounts: each type's filter and name. */
+export type OrganizationPolicyType = 'SERVICE_CONTROL_POLICY' | 'RESOURCE_CONTROL_POLICY';
+const TYPE_NAMES: Record<OrganizationPolicyType, string> = {
+  SERVICE_CONTROL_POLICY: 'service control policy',
+  RESOURCE_CONTROL_POLICY: 'resource control policy',
+};
 
 /**
- * The service control policies over member accounts, read with the organization's management (or
- * delegated administrator) credentials: each account's chain of parents up to the root
- * (ListParents), the SCPs attached at each level (ListPoliciesForTarget), and each policy once
- * (DescribePolicy), keeping its KMS statements. What cannot be read is a gap, and the account's
- * SCPs are then left out (they are not applied), never guessed.
+ * The service control policies (SCPs) and resource control policies (RCPs) over member accounts,
+ * read with the organization's management (or delegated administrator) credentials: each account's
+ * chain of parents up to the root (ListParents, once for both types), the policies of a type
+ * attached at each level (ListPoliciesForTarget), and each policy once (DescribePolicy), keeping
+ * its KMS statements. What cannot be read is a gap, and the account's policies of that type are
+ * then left out (they are not applied), never guessed; a type the organization has not enabled
+ * applies to no account, which is no gap.
  */
-export class ServiceControlPolicies {
+export class OrganizationPolicies {
   private readonly parents = new Map<string, Promise<{ id: string; root: boolean } | undefined>>();
   private readonly attached = new Map<string, Promise<{ id: string; name?: string }[] | undefined>>();
   private readonly documents = new Map<string, Promise<PolicyStatement[] | undefined>>();
@@ -113,8 +122,11 @@ export class ServiceControlPolicies {
     return this.ctx.session.for('organizations', this.reader, this.region);
   }
 
-  /** The levels over an account, root first; undefined when they could not all be read, or SCPs are off. */
-  async forAccount(account: string): Promise<ScpLevels | undefined> {
+  /**
+   * The levels of policies of a type over an account, root first; undefined when they could not
+   * all be read, or the type is not enabled in the organization.
+   */
+  async forAccount(account: string, type: OrganizationPolicyType): Promise<PolicyLevels | undefined> {
     const chain = [account];
     for (let child = account; ; child = chain[chain.length - 1]!) {
       const parent = await this.parentOf(child);
@@ -126,13 +138,13 @@ export class ServiceControlPolicies {
         return undefined;
       }
     }
-    const levels: ScpLevels = [];
+    const levels: PolicyLevels = [];
     for (const target of chain.reverse()) {
-      const policies = await this.attachedTo(target);
+      const policies = await this.attachedTo(target, type);
       if (!policies) return undefined;
-      const read: ScpLevels[number]['policies'] = [];
+      const read: PolicyLevels[number]['policies'] = [];
       for (const policy of policies) {
-        const kmsStatements = await this.statementsOf(policy.id);
+        const kmsStatements = await this.statementsOf(policy.id, type);
         if (!kmsStatements) return undefined;
         read.push({ ...policy, kmsStatements });
       }
@@ -155,20 +167,20 @@ export class ServiceControlPolicies {
     });
   }
 
-  private attachedTo(target: string) {
-    return once(this.attached, target, async () => {
+  private attachedTo(target: string, type: OrganizationPolicyType) {
+    return once(this.attached, `${type} ${target}`, async () => {
       const policies: { id: string; name?: string }[] = [];
       try {
         const pages = paginateListPoliciesForTarget(
           { client: this.client },
-          { TargetId: target, Filter: 'SERVICE_CONTROL_POLICY' },
+          { TargetId: target, Filter: type },
         );
         for await (const page of pages)
           for (const policy of page.Policies ?? [])
             if (policy.Id) policies.push({ id: policy.Id, ...(policy.Name ? { name: policy.Name } : {}) });
         return policies;
       } catch (error) {
-        // SCPs not enabled in the organization: none applies, and that is not a gap.
+        // The type not enabled in the organization: none applies, and that is not a gap.
         if (errorName(error) !== 'PolicyTypeNotEnabledException')
           this.ctx.failed(this.context('ListPoliciesForTarget', target), error);
         return undefined;
@@ -176,13 +188,13 @@ export class ServiceControlPolicies {
     });
   }
 
-  private statementsOf(policyId: string) {
+  private statementsOf(policyId: string, type: OrganizationPolicyType) {
     return once(this.documents, policyId, async () => {
       try {
         const out = await this.client.send(new DescribePolicyCommand({ PolicyId: policyId }));
         const statements = kmsStatementsIn(out.Policy?.Content ?? '');
         if (statements) return statements;
-        this.missing('DescribePolicy', policyId, 'the service control policy is not a valid policy');
+        this.missing('DescribePolicy', policyId, `the ${TYPE_NAMES[type]} is not a valid policy`);
       } catch (error) {
         this.ctx.failed(this.context('DescribePolicy', policyId), error);
       }

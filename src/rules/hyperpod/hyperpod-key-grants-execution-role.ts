@@ -15,7 +15,7 @@ import {
   statementsOf,
 } from '../../policy/evaluate.js';
 import { HYPERPOD_KEY_CALLS, HYPERPOD_UNDOCUMENTED_GRANT_KEYS } from '../../policy/hyperpod.js';
-import { identityOf, scpLevelsOf } from '../../policy/identity-policies.js';
+import { identityOf, rcpLevelsOf, scpLevelsOf } from '../../policy/identity-policies.js';
 import { organizationOf } from '../../policy/organization.js';
 import { accountOf, type Caller } from '../../policy/principal.js';
 import { defineRule, type RuleContext, type Verdict } from '../define-rule.js';
@@ -50,6 +50,8 @@ interface Judge {
   readsTags: Map<object, boolean>;
   /** Per account id: the statements of each level of the service control policies over it, if read. */
   scps: Map<string, readonly (readonly PolicyStatement[])[] | undefined>;
+  /** Per account id: the statements of each level of the resource control policies over its resources, if read. */
+  rcps: Map<string, readonly (readonly PolicyStatement[])[] | undefined>;
   hits: Map<string, StatementHit>;
   hitLists: Map<string, SharedHits>;
   evidence: Map<string, Record<string, unknown>>;
@@ -74,6 +76,7 @@ const newJudge = (context: RuleContext): Judge => ({
   callers: new Map(),
   readsTags: new Map(),
   scps: new Map(),
+  rcps: new Map(),
   hits: new Map(),
   hitLists: new Map(),
   evidence: new Map(),
@@ -84,6 +87,13 @@ function scpsOver(judge: Judge, account: string): readonly (readonly PolicyState
   if (!judge.scps.has(account))
     judge.scps.set(account, scpLevelsOf(judge.context.inventory.accounts, account));
   return judge.scps.get(account);
+}
+
+/** The resource control policies over an account's keys, level by level, when the scan read them: once per account. */
+function rcpsOver(judge: Judge, account: string): readonly (readonly PolicyStatement[])[] | undefined {
+  if (!judge.rcps.has(account))
+    judge.rcps.set(account, rcpLevelsOf(judge.context.inventory.accounts, account));
+  return judge.rcps.get(account);
 }
 
 function organizationFor(judge: Judge, account: string): string | null | undefined {
@@ -161,7 +171,8 @@ function callEvidence(judge: Judge, action: string, access: KeyAccess): Record<s
     `${action}|${access.path}|${keyPolicyHits.content.length}:${keyPolicyHits.content}|` +
     (identityHits ? `+${identityHits.content.length}:${identityHits.content}` : '-') +
     (boundaryHits ? `|+${boundaryHits.content}` : access.boundaryAllow === 'maybe' ? '|?' : '') +
-    (access.scpAllow === 'yes' ? '' : `|scp:${access.scpAllow}`);
+    (access.scpAllow === 'yes' ? '' : `|scp:${access.scpAllow}`) +
+    (access.rcpAllow === 'yes' ? '' : `|rcp:${access.rcpAllow}`);
   let evidence = judge.evidence.get(content);
   if (!evidence) {
     evidence = Object.freeze({
@@ -173,6 +184,7 @@ function callEvidence(judge: Judge, action: string, access: KeyAccess): Record<s
       ...(boundaryHits ? { boundaryHits: boundaryHits.hits } : {}),
       ...(access.boundaryAllow !== 'yes' || boundaryHits ? { boundary: access.boundaryAllow } : {}),
       ...(access.scpAllow !== 'yes' ? { serviceControlPolicies: access.scpAllow } : {}),
+      ...(access.rcpAllow !== 'yes' ? { resourceControlPolicies: access.rcpAllow } : {}),
     });
     judge.evidence.set(content, evidence);
   }
@@ -223,6 +235,8 @@ function judgeKey(judge: Judge, key: Key, roleArn: string, region: string): KeyJ
       : undefined;
   const contexts = callerContexts(judge, roleArn, account, region);
   const scpLevels = scpsOver(judge, account);
+  // The keys judged here are customer managed (an AWS managed key is `noCmk`): RCPs limit them.
+  const rcpLevels = rcpsOver(judge, key.account);
   for (let i = 0; i < ACTIONS.length; i++) {
     const action = ACTIONS[i]!.action;
     const callContext = contexts[i]!;
@@ -235,6 +249,7 @@ function judgeKey(judge: Judge, key: Key, roleArn: string, region: string): KeyJ
       keyAccount: key.account,
       ...identity,
       ...(scpLevels ? { scpLevels } : {}),
+      ...(rcpLevels ? { rcpLevels } : {}),
     });
     if (access.result === 'yes') continue;
     const evidence = callEvidence(judge, action, access);
@@ -262,13 +277,22 @@ function judgeKey(judge: Judge, key: Key, roleArn: string, region: string): KeyJ
         data: { key: label, role: roleArn, action, ...data },
         evidence,
       });
-      // Allowed by the policies, but not within what the organization's SCPs or the role's
-      // permissions boundary let through (an explicit Deny anywhere is its own reason).
+      // Allowed by the policies, but not within what the organization's SCPs or RCPs or the
+      // role's permissions boundary let through (an explicit Deny anywhere is its own reason).
       const allowedByPolicies = !access.explicitDeny && access.policiesAllow !== 'no';
       if (allowedByPolicies && access.scpAllow === 'no' && access.boundaryAllow !== 'no')
         return fail('outsideScp', { account });
+      if (allowedByPolicies && access.rcpAllow === 'no' && access.boundaryAllow !== 'no')
+        return fail('outsideRcp', { account: key.account });
       if (allowedByPolicies && access.boundaryAllow === 'no')
         return fail('outsideBoundary', { boundary: shortened(role?.permissionsBoundary?.policyArn ?? '') });
+      // A Deny in the organization's policies alone: say which, and over which account.
+      if (access.explicitDeny && access.denies.policies !== 'yes') {
+        if (access.denies.scp === 'yes')
+          return fail('organizationDeny', { policies: 'service control policies', account });
+        if (access.denies.rcp === 'yes')
+          return fail('organizationDeny', { policies: 'resource control policies', account: key.account });
+      }
       return fail(access.explicitDeny ? 'explicitDeny' : 'notGranted', {});
     }
     if (access.result === 'maybe') {
@@ -368,7 +392,7 @@ export default defineRule({
         'sagemaker.<region>.amazonaws.com and kms:GrantIsForAWSResource = true, and kms:DescribeKey via SageMaker; ' +
         'remove kms:EncryptionContext conditions from them (or, where the policy delegates to IAM, grant the same in ' +
         "the role's IAM policy), and allow both in the role's permissions boundary if it has one, and in the " +
-        "organization's service control policies over its account. " +
+        "organization's service control policies over its account and resource control policies over the key's account. " +
         '`hyperpod-cmk guardrails` writes such a policy.',
       cli: 'aws kms put-key-policy --key-id <key> --policy-name default --policy file://key-policy.json',
     },
@@ -383,10 +407,14 @@ export default defineRule({
       notGranted:
         '{{role}} is not allowed {{action}} on {{key}} as HyperPod calls it (via SageMaker, for an AWS resource)',
       explicitDeny: 'an explicit Deny stops {{role}} from {{action}} on {{key}}',
+      organizationDeny:
+        'a Deny in the {{policies}} over account {{account}} stops {{role}} from {{action}} on {{key}}',
       outsideBoundary:
         'the policies allow {{role}} {{action}} on {{key}}, but its permissions boundary {{boundary}} does not',
       outsideScp:
         'the policies allow {{role}} {{action}} on {{key}}, but the service control policies over account {{account}} do not',
+      outsideRcp:
+        "the policies allow {{role}} {{action}} on {{key}}, but the resource control policies over the key's account {{account}} do not",
       encryptionContext:
         '{{role}} may call {{action}} on {{key}} only with encryption context ({{conditions}}), which HyperPod never sends',
       undetermined: 'whether {{role}} may call {{action}} on {{key}} is unknown: {{reason}}',

@@ -11,7 +11,7 @@ import { ScanContext } from '../../../src/collectors/aws/context.js';
 import {
   describeOrganization,
   type Membership,
-  ServiceControlPolicies,
+  OrganizationPolicies,
 } from '../../../src/collectors/aws/organizations.js';
 
 const ACCOUNT = '111122223333';
@@ -94,7 +94,7 @@ describe('describeOrganization: an account in an organization, in none, or unrea
 
 // https://docs.aws.amazon.com/organizations/latest/APIReference/API_ListParents.html,
 // API_ListPoliciesForTarget.html, API_DescribePolicy.html
-describe('ServiceControlPolicies: the levels over an account, or a gap and none', () => {
+describe('OrganizationPolicies: the SCP or RCP levels over an account, or a gap and none', () => {
   const OU = 'ou-ab12-cdef3456';
   const ROOT = 'r-ab12';
   const FULL = '{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"*","Resource":"*"}]}';
@@ -111,7 +111,11 @@ describe('ServiceControlPolicies: the levels over an account, or a gap and none'
     mocks.push(mock);
     const calls: string[] = [];
     const answer = (operation: string, reply: Answer) => async (input: Record<string, string>) => {
-      calls.push(`${operation} ${Object.values(input)[0]}`);
+      calls.push(
+        `${operation} ${Object.values(input)
+          .filter((value) => value !== undefined)
+          .join(' ')}`,
+      );
       return reply(input);
     };
     mock.on(ListParentsCommand).callsFake(answer('ListParents', answers.ListParents));
@@ -121,7 +125,7 @@ describe('ServiceControlPolicies: the levels over an account, or a gap and none'
     mock.on(DescribePolicyCommand).callsFake(answer('DescribePolicy', answers.DescribePolicy));
     const session = { for: () => new OrganizationsClient({ region: 'us-east-1' }) } as unknown as AwsSession;
     const ctx = new ScanContext(session, 'aws', true, undefined, undefined);
-    return { ctx, calls, scps: new ServiceControlPolicies(ctx, ACCOUNT, 'us-east-1') };
+    return { ctx, calls, scps: new OrganizationPolicies(ctx, ACCOUNT, 'us-east-1') };
   }
   const mocks: { restore(): void }[] = [];
   afterEach(() => {
@@ -149,7 +153,10 @@ describe('ServiceControlPolicies: the levels over an account, or a gap and none'
       ListPoliciesForTarget: attached,
       DescribePolicy: documents,
     });
-    const [one, two] = await Promise.all([scps.forAccount('444455556666'), scps.forAccount('777788889999')]);
+    const [one, two] = await Promise.all([
+      scps.forAccount('444455556666', 'SERVICE_CONTROL_POLICY'),
+      scps.forAccount('777788889999', 'SERVICE_CONTROL_POLICY'),
+    ]);
     const full = {
       id: 'p-FullAWSAccess',
       name: 'FullAWSAccess',
@@ -200,7 +207,7 @@ describe('ServiceControlPolicies: the levels over an account, or a gap and none'
       },
       DescribePolicy: documents,
     });
-    expect(await denied.scps.forAccount('444455556666')).toBeUndefined();
+    expect(await denied.scps.forAccount('444455556666', 'SERVICE_CONTROL_POLICY')).toBeUndefined();
     expect(denied.ctx.gaps).toMatchObject([
       {
         code: 'aws.access_denied',
@@ -216,14 +223,14 @@ describe('ServiceControlPolicies: the levels over an account, or a gap and none'
       },
       DescribePolicy: documents,
     });
-    expect(await off.scps.forAccount('444455556666')).toBeUndefined();
+    expect(await off.scps.forAccount('444455556666', 'SERVICE_CONTROL_POLICY')).toBeUndefined();
     expect(off.ctx.gaps).toEqual([]);
     const broken = organization({
       ListParents: parents,
       ListPoliciesForTarget: attached,
       DescribePolicy: () => ({ Policy: { Content: '{"Statement": "all"}' } }),
     });
-    expect(await broken.scps.forAccount('444455556666')).toBeUndefined();
+    expect(await broken.scps.forAccount('444455556666', 'SERVICE_CONTROL_POLICY')).toBeUndefined();
     expect(broken.ctx.gaps).toMatchObject([
       {
         code: 'aws.invalid_response',
@@ -233,13 +240,106 @@ describe('ServiceControlPolicies: the levels over an account, or a gap and none'
     ]);
   });
 
+  it('reads RCPs as SCPs: the chain once for both, each type by its own filter, an invalid RCP named as one', async () => {
+    const RCP =
+      '{"Version":"2012-10-17","Statement":[{"Effect":"Deny","Principal":"*","Action":"kms:*","Resource":"*","Condition":{"StringNotEqualsIfExists":{"aws:PrincipalOrgID":"o-a1b2c3d4e5"},"Bool":{"aws:PrincipalIsAWSService":"false"}}},{"Effect":"Deny","Principal":"*","Action":"s3:*","Resource":"*"}]}';
+    const { ctx, calls, scps } = organization({
+      ListParents: parents,
+      ListPoliciesForTarget: (input) =>
+        input.Filter === 'RESOURCE_CONTROL_POLICY'
+          ? {
+              Policies: [
+                { Id: 'p-RCPFullAWSAccess', Name: 'RCPFullAWSAccess' },
+                ...(input.TargetId === ROOT ? [{ Id: 'p-perimeter', Name: 'perimeter' }] : []),
+              ],
+            }
+          : attached(input),
+      DescribePolicy: (input) =>
+        input.PolicyId === 'p-perimeter'
+          ? { Policy: { Content: RCP } }
+          : input.PolicyId === 'p-RCPFullAWSAccess'
+            ? {
+                Policy: {
+                  Content:
+                    '{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":"*","Action":"*","Resource":"*"}]}',
+                },
+              }
+            : documents(input),
+    });
+    const [rcps, ownScps] = await Promise.all([
+      scps.forAccount('444455556666', 'RESOURCE_CONTROL_POLICY'),
+      scps.forAccount('444455556666', 'SERVICE_CONTROL_POLICY'),
+    ]);
+    const rcpFull = {
+      id: 'p-RCPFullAWSAccess',
+      name: 'RCPFullAWSAccess',
+      kmsStatements: [{ Effect: 'Allow', Principal: '*', Action: '*', Resource: '*' }],
+    };
+    expect(rcps).toEqual([
+      {
+        target: ROOT,
+        policies: [
+          rcpFull,
+          {
+            id: 'p-perimeter',
+            name: 'perimeter',
+            kmsStatements: [
+              {
+                Effect: 'Deny',
+                Principal: '*',
+                Action: 'kms:*',
+                Resource: '*',
+                Condition: {
+                  StringNotEqualsIfExists: { 'aws:PrincipalOrgID': 'o-a1b2c3d4e5' },
+                  Bool: { 'aws:PrincipalIsAWSService': 'false' },
+                },
+              },
+            ],
+          },
+        ],
+      },
+      { target: OU, policies: [rcpFull] },
+      { target: '444455556666', policies: [rcpFull] },
+    ]);
+    expect(ownScps?.map((level) => level.policies.map((policy) => policy.id))).toEqual([
+      ['p-FullAWSAccess'],
+      ['p-FullAWSAccess', 'p-guard'],
+      ['p-FullAWSAccess'],
+    ]);
+    expect(ctx.gaps).toEqual([]);
+    expect(calls.filter((call) => call.startsWith('ListParents')).sort()).toEqual([
+      'ListParents 444455556666',
+      `ListParents ${OU}`,
+    ]);
+    expect(calls.filter((call) => call.startsWith('ListPoliciesForTarget')).sort()).toEqual(
+      [
+        `ListPoliciesForTarget ${ROOT} RESOURCE_CONTROL_POLICY`,
+        `ListPoliciesForTarget ${ROOT} SERVICE_CONTROL_POLICY`,
+        `ListPoliciesForTarget ${OU} RESOURCE_CONTROL_POLICY`,
+        `ListPoliciesForTarget ${OU} SERVICE_CONTROL_POLICY`,
+        'ListPoliciesForTarget 444455556666 RESOURCE_CONTROL_POLICY',
+        'ListPoliciesForTarget 444455556666 SERVICE_CONTROL_POLICY',
+      ].sort(),
+    );
+
+    const broken = organization({
+      ListParents: parents,
+      ListPoliciesForTarget: attached,
+      DescribePolicy: () => ({ Policy: { Content: '[]' } }),
+    });
+    expect(await broken.scps.forAccount('444455556666', 'RESOURCE_CONTROL_POLICY')).toBeUndefined();
+    expect(broken.ctx.gaps).toMatchObject([
+      { operation: 'DescribePolicy', message: 'the resource control policy is not a valid policy' },
+    ]);
+  });
+
   it('a chain of parents that never reaches a root is a gap, not a loop', async () => {
     const { ctx, scps } = organization({
       ListParents: () => ({ Parents: [{ Id: OU, Type: 'ORGANIZATIONAL_UNIT' }] }),
       ListPoliciesForTarget: attached,
       DescribePolicy: documents,
     });
-    expect(await scps.forAccount('444455556666')).toBeUndefined();
+    expect(await scps.forAccount('444455556666', 'SERVICE_CONTROL_POLICY')).toBeUndefined();
     expect(ctx.gaps).toMatchObject([
       { operation: 'ListParents', message: 'no root within 8 levels above the account' },
     ]);
