@@ -99,8 +99,12 @@ export async function saveToHistory(
   const store = opened.value;
   try {
     // What writing the report let go of is collected before the save makes its own (see memory.ts).
-    if (report.findings.length >= LARGE_REPORT_FINDINGS) collectGarbage();
-    const saved = await store.save(scanRecord(report, inventory));
+    const large = report.findings.length >= LARGE_REPORT_FINDINGS;
+    if (large) collectGarbage();
+    const saved = await store.save(
+      scanRecord(report, inventory),
+      large ? { betweenPhases: collectGarbage } : {},
+    );
     if (!saved.ok) {
       io.stderr.write(formatInputError(saved.error));
       return 2;

@@ -485,6 +485,7 @@ export async function writeScan(db: Sql, record: ScanRecord, hooks: SaveHooks = 
 
   if (!lifecycleApplied) return { scanId, duplicate: false, lifecycleApplied, opened: 0, closed: 0 };
 
+  hooks.betweenPhases?.();
   // Every finding saved before, with its open episode's severity: what the lifecycle needs of it.
   // An organisation's history holds hundreds of thousands, so their texts are not read here (see below).
   const known = await readKnown(db, new Map(record.resources.map((r) => [r.rid, r.rid])));

@@ -12,6 +12,12 @@ export interface SaveResult {
 export interface SaveHooks {
   /** Called inside the transaction once the scan's observations are written (crash tests). */
   midSave?: () => void | Promise<void>;
+  /**
+   * Called between the save's phases, when what the last one made is garbage: the resources' state
+   * texts once they are written, before every finding saved before is read. A large run collects
+   * garbage there (src/cli/memory.ts), so that the peak is what the save holds.
+   */
+  betweenPhases?: () => void;
 }
 
 export interface Window {

@@ -187,3 +187,34 @@ describe.each(BACKENDS)('a save of more findings than one statement holds ($name
     }
   });
 });
+
+describe.each(BACKENDS)('a save calls betweenPhases once, between its phases ($name)', (backend) => {
+  it('after the observations and before the findings; never for a duplicate or an older scan', async () => {
+    const store = await open(await backend.fresh());
+    try {
+      const calls: string[] = [];
+      const hooks = {
+        midSave: () => {
+          calls.push('midSave');
+        },
+        betweenPhases: () => {
+          calls.push('betweenPhases');
+        },
+      };
+      const first = allFailing(1);
+      expect(await store.save(first, hooks)).toMatchObject({ ok: true, value: { opened: 1300 } });
+      expect(calls).toEqual(['midSave', 'betweenPhases']);
+      calls.length = 0;
+      // The same scan again: nothing written, no phase.
+      expect(await store.save(first, hooks)).toMatchObject({ ok: true, value: { duplicate: true } });
+      // A scan older than the one saved joins the trend only: no lifecycle phase to collect before.
+      expect(await store.save(allFailing(0), hooks)).toMatchObject({
+        ok: true,
+        value: { duplicate: false, lifecycleApplied: false },
+      });
+      expect(calls).toEqual(['midSave']);
+    } finally {
+      await store.close();
+    }
+  });
+});
