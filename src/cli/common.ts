@@ -22,6 +22,7 @@ import type { Report } from '../model/report.js';
 import {
   FORMATS,
   formatForPath,
+  JSON_FORMATS,
   REPORTERS,
   ReportUnavailable,
   STREAMING_REPORTERS,
@@ -103,7 +104,7 @@ export const reportOptions = (formats: readonly string[] = FORMATS, defaults: Re
       flags: '-o, --output <[format=]file>',
       description:
         'also write the report to a file, in the format its name ends with (.json .sarif .csv .md .html ...) or ' +
-        'as FORMAT=FILE; repeatable; the table stays on stdout (a lone -o FILE with --format takes that format, unless its name says another)',
+        'as FORMAT=FILE; repeatable; the table stays on stdout (a lone -o FILE with --format takes that format, unless its name says another; .json suits every JSON format)',
       repeatable: true,
       env: 'HYPERPOD_CMK_OUTPUT',
     },
@@ -137,7 +138,8 @@ export const reportOptions = (formats: readonly string[] = FORMATS, defaults: Re
     },
     {
       flags: '--severity <severity>',
-      description: 'report only findings at or above this severity (after config severity overrides)',
+      description:
+        'report only findings at or above this severity (after config severity overrides); compliance is still judged on every rule; not saved to history',
       choices: SEVERITIES,
       env: 'HYPERPOD_CMK_SEVERITY',
     },
@@ -368,12 +370,35 @@ export function ruleSelection(options: Pick<ReportOptions, 'rules' | 'skipRules'
   };
   const include = matcherOf(options.rules, '--rule');
   const exclude = matcherOf(options.skipRules, '--skip-rule');
+  // A selection that leaves no rule would judge nothing, and every cluster would read compliant.
+  if (!ids.some((id) => (include?.(id) ?? true) && !(exclude?.(id) ?? false)))
+    throw inputError({
+      code: 'usage.rule',
+      input: [
+        ...options.rules.map((pattern) => `--rule ${pattern}`),
+        ...options.skipRules.map((pattern) => `--skip-rule ${pattern}`),
+      ].join(' '),
+      message: 'selects no rule: nothing would be judged',
+      hint: '`hyperpod-cmk rules` lists the rule ids; --skip-rule removes rules from those --rule selects',
+    });
   const named = new Set(options.rules.filter((pattern) => ids.includes(pattern)));
   return {
     ...(include ? { include: (id: string) => include(id) } : {}),
     ...(named.size > 0 ? { named } : {}),
     ...(exclude ? { exclude: (id: string) => exclude(id) } : {}),
   };
+}
+
+/**
+ * The flags that narrow what a run judges or reports (--rule, --skip-rule, --severity), as typed:
+ * such a run is not a whole scan, and history does not record it (see `saveToHistory`).
+ */
+export function narrowingFlags(options: Pick<ReportOptions, 'rules' | 'skipRules' | 'severity'>): string[] {
+  return [
+    ...options.rules.map((pattern) => `--rule ${pattern}`),
+    ...options.skipRules.map((pattern) => `--skip-rule ${pattern}`),
+    ...(options.severity ? [`--severity ${options.severity}`] : []),
+  ];
 }
 
 /** What the gating options ask of the engine: rule selection, severity threshold and baseline. */
@@ -412,13 +437,17 @@ const FORMAT_PREFIX = /^([a-z][a-z0-9-]*)=(.*)$/;
 export function planOutputs(options: ReportOptions, formats: readonly string[] = FORMATS): PlannedOutput[] {
   const known = (format: string) => formats.includes(format) && REPORTERS[format] !== undefined;
   // A lone `-o PATH` whose name says no other format takes --format's (`--format json -o out.txt`).
+  // A `.json` name says no other format than a JSON one (`--format gitlab -o gl-code-quality.json`).
   const loneName = options.outputs.length === 1 ? options.outputs[0]! : undefined;
   const loneFormat = loneName === undefined ? undefined : formatForPath(loneName);
   const lone =
     options.formatGiven &&
     loneName !== undefined &&
     !FORMAT_PREFIX.test(loneName) &&
-    (loneFormat === undefined || loneFormat === options.format || !known(loneFormat));
+    (loneFormat === undefined ||
+      loneFormat === options.format ||
+      !known(loneFormat) ||
+      (loneFormat === 'json' && JSON_FORMATS.has(options.format)));
   const planned: PlannedOutput[] = [];
   const paths = new Set<string>();
   for (const value of options.outputs) {
@@ -513,9 +542,9 @@ export function emitReport(
     // To a file, a format that renders in pieces is streamed there: its pieces are made (lazily)
     // while they are written.
     const streaming = toTerminal ? undefined : STREAMING_REPORTERS[output.format];
-    if (streaming) return streaming(report, renderOptions);
     try {
-      return reporter(report, renderOptions);
+      // A streamed format refuses a report it cannot represent when asked, before any piece is made.
+      return streaming ? streaming(report, renderOptions) : reporter(report, renderOptions);
     } catch (error) {
       if (!(error instanceof ReportUnavailable)) throw error;
       throw inputError({
@@ -526,8 +555,8 @@ export function emitReport(
       });
     }
   });
-  // Everything is rendered before anything is written (a streamed format cannot fail to be made):
-  // a format that cannot be made leaves no partial set.
+  // Everything is rendered (or, streamed, accepted) before anything is written: a format that
+  // cannot be made leaves no partial set.
   for (const [i, output] of planned.entries())
     writeOutput(io, rendered[i]!, { format: output.format, ...(output.path ? { output: output.path } : {}) });
   if (options.createBaseline !== undefined) {

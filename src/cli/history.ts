@@ -82,7 +82,7 @@ export async function saveToHistory(
   raw: HistoryFlags,
   report: Report,
   inventory?: Pick<Inventory, 'accounts' | 'events'>,
-  options: { explicitOnly?: boolean } = {},
+  options: { explicitOnly?: boolean; narrowedBy?: readonly string[] } = {},
 ): Promise<number | undefined> {
   if (raw.save === false) return undefined;
   const path = options.explicitOnly
@@ -91,6 +91,15 @@ export async function saveToHistory(
       : undefined
     : dbPath(io, raw);
   if (!path) return undefined;
+  // A run that judged some rules, or reported some severities, would close in history every
+  // finding it left out as fixed, and its compliance would stand in the trend for the whole scan.
+  if (options.narrowedBy && options.narrowedBy.length > 0) {
+    io.stderr.write(
+      `hyperpod-cmk: not saved to history: ${options.narrowedBy.join(' ')} narrows what this run judges or reports, ` +
+        'and history records whole scans (run without it to save one; --no-save silences this)\n',
+    );
+    return undefined;
+  }
   const opened = await (await loadStore()).openHistory(path, { create: true });
   if (!opened.ok) {
     io.stderr.write(formatInputError(opened.error));

@@ -126,12 +126,13 @@ export function evaluate(inventory: Inventory, options: EvaluateOptions = {}): E
   const rules = (options.rules ?? RULES).filter((rule) => isRuleSelected(rule, config, options.selection));
   const index = indexInventory(inventory);
   const context = { inventory, index, config, now };
+  // Every finding the rules make: compliance is judged on all of them (a cluster is compliant
+  // when every applicable rule passes), whatever --severity leaves in the report.
   const findings: Finding[] = [];
   const threshold = options.minSeverity ? severityRank(options.minSeverity) : 0;
 
   const add = (run: RuleRun, severity: Severity | undefined, verdict: Verdict) => {
-    const finding = toFinding(run, verdict, severity, config, now, options, index);
-    if (threshold === 0 || severityRank(finding.severity) >= threshold) findings.push(finding);
+    findings.push(toFinding(run, verdict, severity, config, now, options, index));
   };
   for (const rule of rules) {
     const severity = configuredSeverity(rule, config);
@@ -165,7 +166,10 @@ export function evaluate(inventory: Inventory, options: EvaluateOptions = {}): E
   }
 
   const compliance = rollUpCompliance(inventory, findings);
-  return { findings, compliance, summary: summarize(inventory, findings, compliance) };
+  // The report holds the findings at or above --severity; the summary counts those.
+  const reported =
+    threshold === 0 ? findings : findings.filter((finding) => severityRank(finding.severity) >= threshold);
+  return { findings: reported, compliance, summary: summarize(inventory, reported, compliance) };
 }
 
 function toFinding(

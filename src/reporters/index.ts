@@ -74,7 +74,11 @@ export const FORMAT_EXTENSIONS: Record<string, readonly string[]> = {
   asff: ['.asff', '.asff.json'],
   junit: ['.junit', '.junit.xml', '.xml'],
   ocsf: ['.ocsf', '.ocsf.json'],
+  gitlab: ['.gitlab', '.gitlab.json'],
 };
+
+/** Formats whose output is one JSON document: a file named `.json` suits any of them. */
+export const JSON_FORMATS: ReadonlySet<string> = new Set(['json', 'sarif', 'asff', 'ocsf', 'gitlab']);
 
 /** The registered format a file name's ending names, if any. */
 export function formatForPath(path: string): string | undefined {

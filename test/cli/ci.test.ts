@@ -164,6 +164,28 @@ describe('check selection: --rule, --skip-rule, --severity', () => {
     expect(skipped.report!.findings.some((f) => f.ruleId.startsWith('hyperpod-'))).toBe(false);
   });
 
+  it.each(['json', 'sarif', 'junit', 'ocsf'])(
+    '--now makes the %s report the same bytes whenever it runs (its start included)',
+    async (format) => {
+      const repo = checkout('repo');
+      const at = async (clock: string) => {
+        const io = memoryIo({ cwd: repo, now: new Date(clock) });
+        await runCli(['iac', 'infra', '--format', format, '--now', NOW], io);
+        return io.out();
+      };
+      const first = await at('2026-12-07T04:00:00Z');
+      expect(first.length).toBeGreaterThan(0);
+      expect(await at('2026-12-08T09:30:01Z')).toBe(first);
+      if (format === 'json') {
+        const { scan } = JSON.parse(first) as Report;
+        expect([scan.startedAt, scan.finishedAt]).toEqual([
+          '2026-11-27T12:00:00.000Z',
+          '2026-11-27T12:00:00.000Z',
+        ]);
+      }
+    },
+  );
+
   it('an id or glob that matches no rule is a usage error naming it (exit 2)', async () => {
     const repo = checkout('repo');
     const typo = await run(['iac', 'infra', '--rule', 'kms-key-rotaton-enabled'], { cwd: repo });
@@ -173,6 +195,17 @@ describe('check selection: --rule, --skip-rule, --severity', () => {
     expect(glob.code).toBe(2);
     expect(glob.err).toContain('--skip-rule nothing-*: matches no rule');
     expect(typo.out).toBe('');
+  });
+
+  it.each([
+    [['--skip-rule', '*'], '--skip-rule *: selects no rule'],
+    [['--rule', 'kms-*', '--skip-rule', 'kms-*'], '--rule kms-* --skip-rule kms-*: selects no rule'],
+  ])('%j leaves no rule: a usage error (exit 2), not a compliant estate', async (args, message) => {
+    const repo = checkout('repo');
+    const result = await run(['iac', 'infra', ...args], { cwd: repo });
+    expect(result.code).toBe(2);
+    expect(result.err).toContain(message);
+    expect(result.out).toBe('');
   });
 
   it('--severity reports only findings at or above it, and only those gate', async () => {
@@ -591,6 +624,47 @@ describe('several outputs in one run', () => {
     expect((JSON.parse(readFileSync(join(repo, 'report.json'), 'utf8')) as Report).schemaVersion).toBe(1);
     expect(result.out.split('\n')[0]).toContain('rule');
     expect(result.code).toBe(1);
+  });
+
+  it.each([
+    ['gitlab', 'gl-code-quality-report.json', (doc: unknown) => Array.isArray(doc) && 'check_name' in doc[0]],
+    ['asff', 'asff.json', (doc: unknown) => Array.isArray((doc as { Findings?: unknown }).Findings)],
+    ['ocsf', 'ocsf.json', (doc: unknown) => Array.isArray(doc) && 'class_uid' in doc[0]],
+    ['sarif', 'scan.json', (doc: unknown) => (doc as { version?: string }).version === '2.1.0'],
+  ])(
+    '--format %s with a lone -o named .json writes that format there (a JSON document); stdout gets the table',
+    async (format, file, isFormat) => {
+      const repo = checkout('repo');
+      const result = await run(
+        [
+          'iac',
+          'infra',
+          '--format',
+          format,
+          '-o',
+          file,
+          '--account',
+          '111122223333',
+          '--region',
+          'us-east-1',
+        ],
+        { cwd: repo },
+      );
+      expect(result.err).toContain(`${format} report written to ${file}`);
+      expect(isFormat(JSON.parse(readFileSync(join(repo, file), 'utf8')))).toBe(true);
+      expect(result.out).toContain('CLUSTER ');
+    },
+  );
+
+  it('a .gitlab.json name says GitLab Code Quality whatever --format is', async () => {
+    const repo = checkout('repo');
+    const result = await run(['iac', 'infra', '-o', 'quality.gitlab.json'], { cwd: repo });
+    const doc = JSON.parse(readFileSync(join(repo, 'quality.gitlab.json'), 'utf8')) as {
+      check_name: string;
+    }[];
+    expect(doc.length).toBeGreaterThan(0);
+    expect(typeof doc[0]!.check_name).toBe('string');
+    expect(result.err).toContain('gitlab report written to quality.gitlab.json');
   });
 
   it('--format with several -o is the format of stdout', async () => {

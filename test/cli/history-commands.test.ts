@@ -264,3 +264,58 @@ describe('where history goes', () => {
     expect(noHtml.err).toContain('--html: missing');
   });
 });
+
+describe('a run narrowed by --severity, --rule or --skip-rule', () => {
+  const day = snapshots[3]!;
+  const evaluateTo = (store: string, extra: string[]) =>
+    cli([
+      'evaluate',
+      day.file,
+      '--config',
+      config,
+      '--now',
+      at(day.day).toISOString(),
+      '--db',
+      store,
+      '--format',
+      'json',
+      ...extra,
+    ]);
+
+  it('judges compliance on every rule whatever --severity reports, and is not saved to history', async () => {
+    const store = join(dir, 'narrowed.db');
+    const whole = JSON.parse((await evaluateTo(join(dir, 'whole.db'), [])).out);
+    const narrowed = await evaluateTo(store, ['--severity', 'critical']);
+    const report = JSON.parse(narrowed.out);
+    // The same clusters compliant or not: a cluster with a failing medium rule is not compliant.
+    expect(report.summary.clusterCompliancePct).toBe(whole.summary.clusterCompliancePct);
+    expect(report.clusters).toEqual(whole.clusters);
+    expect(report.findings.every((f: { severity: string }) => f.severity === 'critical')).toBe(true);
+    expect(report.findings.length).toBeLessThan(whole.findings.length);
+    expect(narrowed.err).toBe(
+      'hyperpod-cmk: not saved to history: --severity critical narrows what this run judges or reports, ' +
+        'and history records whole scans (run without it to save one; --no-save silences this)\n',
+    );
+    expect(existsSync(store)).toBe(false);
+    // The whole run of the same scan is saved afterwards, not refused as a duplicate.
+    const after = await evaluateTo(store, []);
+    expect(after.err).toBe('');
+    const listed = JSON.parse((await cli(['history', '--db', store, '--format', 'json'])).out);
+    expect(listed.scans).toHaveLength(1);
+  });
+
+  it.each([
+    [['--rule', 'kms-*'], '--rule kms-*'],
+    [
+      ['--skip-rule', 'hyperpod-*', '--rule', 'kms-key-rotation-enabled'],
+      '--rule kms-key-rotation-enabled --skip-rule hyperpod-*',
+    ],
+  ])('%j is not saved either', async (extra, named) => {
+    const store = join(dir, `narrowed-${named.length}.db`);
+    const result = await evaluateTo(store, extra);
+    expect(result.err).toContain(`not saved to history: ${named} narrows`);
+    expect(existsSync(store)).toBe(false);
+    const quiet = await evaluateTo(store, [...extra, '--no-save']);
+    expect(quiet.err).toBe('');
+  });
+});

@@ -1,4 +1,6 @@
-import { readFileSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import type { AwsSecurityFinding } from '@aws-sdk/client-securityhub';
 import Ajv2020 from 'ajv/dist/2020.js';
 import addFormats from 'ajv-formats';
@@ -109,6 +111,19 @@ describe('asff', () => {
     expect(await runCli(['iac', fixtures, '--format', 'asff'], io)).toBe(2);
     expect(io.err()).toMatch(/--format asff: .* has no AWS account and Region/);
     expect(io.err()).toMatch(/--account and --region/);
+    // The same to a file (a streamed format): the same usage error, no internal error, no file.
+    const dir = mkdtempSync(join(tmpdir(), 'asff-'));
+    try {
+      for (const output of ['r.asff', 'asff=r.json']) {
+        const toFile = memoryIo({ cwd: dir });
+        expect(await runCli(['iac', fixtures, '-o', output], toFile)).toBe(2);
+        expect(toFile.err()).toMatch(/^hyperpod-cmk: --format asff: .* has no AWS account and Region/);
+        expect(toFile.err()).not.toMatch(/internal error/);
+        expect(readdirSync(dir)).toEqual([]);
+      }
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
     const given = memoryIo();
     expect([0, 1, 3]).toContain(
       await runCli(

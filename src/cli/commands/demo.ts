@@ -12,6 +12,7 @@ import {
   exitCode,
   gatingOptions,
   loadConfig,
+  narrowingFlags,
   planOutputs,
   reportOptions,
   reportOptionsFrom,
@@ -96,7 +97,10 @@ export const demoCommand = defineCommand({
       },
     });
     for (const run of runs) {
-      const saveFailed = await saveToHistory(io, flags, run.report, run.inventory, { explicitOnly: true });
+      const saveFailed = await saveToHistory(io, flags, run.report, run.inventory, {
+        explicitOnly: true,
+        narrowedBy: narrowingFlags(options),
+      });
       if (saveFailed !== undefined) return saveFailed;
     }
     if (options.failOn === 'none') return 0;

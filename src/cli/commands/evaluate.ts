@@ -5,6 +5,7 @@ import {
   exitCode,
   gatingOptions,
   loadConfig,
+  narrowingFlags,
   type ReportOptions,
   readInput,
   reportOptions,
@@ -29,7 +30,7 @@ export const evaluateCommand = defineCommand({
     const options = reportOptionsFrom(flags);
     const { evaluation, report, kept } = evaluateSnapshot(io, file!, options);
     emitReport(io, report, options);
-    const saveFailed = await saveToHistory(io, flags, report, kept);
+    const saveFailed = await saveToHistory(io, flags, report, kept, { narrowedBy: narrowingFlags(options) });
     return saveFailed ?? exitCode(evaluation, kept.gaps.length, options);
   },
 });

@@ -148,8 +148,9 @@ export const iacCommand = defineCommand({
     const options = reportOptionsFrom(flags);
     const config = loadConfig(io, options);
     const gating = gatingOptions(io, options);
-    const startedAt = io.now();
-    const now = options.now ?? startedAt;
+    // --now is the run's clock, its start included: the same files and --now make the same report.
+    const now = options.now ?? io.now();
+    const startedAt = now;
     const progress = progressLine(io);
     // The parsers load a WebAssembly HCL grammar: only `iac` pays for it.
     const { scanIac } = await import('../../parsers/iac.js');

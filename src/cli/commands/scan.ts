@@ -4,6 +4,7 @@ import {
   exitCode,
   gatingOptions,
   loadConfig,
+  narrowingFlags,
   reportOptions,
   reportOptionsFrom,
 } from '../common.js';
@@ -50,7 +51,9 @@ export const scanCommand = defineCommand({
       evaluate: gating,
     });
     emitReport(io, report, options);
-    const saveFailed = await saveToHistory(io, flags, report, inventory);
+    const saveFailed = await saveToHistory(io, flags, report, inventory, {
+      narrowedBy: narrowingFlags(options),
+    });
     return saveFailed ?? exitCode(evaluation, inventory.gaps.length, options);
   },
 });
