@@ -18,7 +18,12 @@ const daysOrNone = (days: number | null) => (days === null ? NONE : `${days} d`)
 const pctText = (f: ComplianceFigure) =>
   `${f.pct === null ? NONE : `${f.pct}%`} (${f.compliant + f.byException}/${f.total}${f.byException ? `, ${f.byException} by exception` : ''}${f.unknown ? `, ${f.unknown} unknown` : ''})`;
 
-export function renderKpiTable(input: KpiReport, options: { color: boolean; limit: number }): string {
+/** `cut`: long cells are cut to fit a terminal (stdout is one); in a log or a file nothing is cut. */
+export function renderKpiTable(
+  input: KpiReport,
+  options: { color: boolean; limit: number; cut?: boolean },
+): string {
+  const cut = options.cut === true;
   // Projects, owners, principals and key names come from tenants: escaped once, here. The table
   // prints no list of open failures (JSON and CSV do; an organisation has hundreds of thousands),
   // so that list is not copied to be escaped.
@@ -60,6 +65,8 @@ export function renderKpiTable(input: KpiReport, options: { color: boolean; limi
             const ig = now.instanceGroups.find((f) => f.group === g);
             return [g, cl ? pctText(cl) : '–', ig ? pctText(ig) : '–'];
           }),
+          [],
+          cut,
         ),
         '',
       );
@@ -76,6 +83,8 @@ export function renderKpiTable(input: KpiReport, options: { color: boolean; limi
             pctText(p.overall.clusters),
             pctText(p.overall.instanceGroups),
           ]),
+          [],
+          cut,
         ),
       );
       if (shown.length < trend.length)
@@ -118,6 +127,8 @@ export function renderKpiTable(input: KpiReport, options: { color: boolean; limi
           String(m.notApplicable),
           String(m.notEvaluated),
         ]),
+        [],
+        cut,
       ),
       '',
     );
@@ -134,6 +145,8 @@ export function renderKpiTable(input: KpiReport, options: { color: boolean; limi
           a.open ? `${a.oldestDays} d` : '–',
           String(a.suppressed),
         ]),
+        [],
+        cut,
       ),
       '',
     );
@@ -150,6 +163,7 @@ export function renderKpiTable(input: KpiReport, options: { color: boolean; limi
             .slice(0, limit)
             .map((k) => [k.name, String(k.attempts), k.counterparts.join(', '), k.lastAt]),
           [70, 6, 80, 24],
+          cut,
         ),
         '',
         textTable(
@@ -158,6 +172,7 @@ export function renderKpiTable(input: KpiReport, options: { color: boolean; limi
             .slice(0, limit)
             .map((p) => [p.name, String(p.attempts), String(p.counterparts.length), p.lastAt]),
           [90, 6, 5, 24],
+          cut,
         ),
       );
       if (a.byGroup)
@@ -166,6 +181,8 @@ export function renderKpiTable(input: KpiReport, options: { color: boolean; limi
           textTable(
             [a.byGroup.by.toUpperCase(), 'DENIED'],
             a.byGroup.groups.map((g) => [g.group, String(g.attempts)]),
+            [],
+            cut,
           ),
         );
     }
@@ -181,6 +198,8 @@ export function renderKpiTable(input: KpiReport, options: { color: boolean; limi
       textTable(
         [name, 'KEYS', 'PER MONTH', 'IN WINDOW'],
         list.map((g) => [g.group, String(g.keys), usd(g.monthlyRunRateUsd), usd(g.totalUsd)]),
+        [],
+        cut,
       );
     out.push(groups('PROJECT', k.byProject), '', groups('OWNER', k.byOwner), '');
     if (k.byGroup) out.push(groups(k.byGroup.by.toUpperCase(), k.byGroup.groups), '');
@@ -199,6 +218,7 @@ export function renderKpiTable(input: KpiReport, options: { color: boolean; limi
             usd(key.monthlyRunRateUsd),
           ]),
         [60],
+        cut,
       ),
     );
     if (k.keys.length > limit)
@@ -216,6 +236,8 @@ export function renderKpiTable(input: KpiReport, options: { color: boolean; limi
             ...actual.months.map((m) => usd(g.months[m.month] ?? 0)),
             usd(g.totalUsd),
           ]),
+          [],
+          cut,
         ),
       );
       if (actual.months.some((m) => m.estimated))

@@ -165,6 +165,7 @@ export function renderTable(input: Report, options: TableOptions): string {
         ['CLUSTER', 'ACCOUNT', 'REGION', 'STATUS', 'GROUPS', 'FAILING RULES (? = unknown)'],
         rows,
         [40, 12, 14, 14, 6, 0],
+        options.width !== undefined,
       ),
     );
     out.push('');
@@ -179,6 +180,8 @@ export function renderTable(input: Report, options: TableOptions): string {
     pushAll(out, findingBlock(c, list, options.limit, c.red('✗'), compact));
   }
   if (options.quiet) {
+    // What could not be read stays: it is why a run exits 3.
+    pushAll(out, gapsAndIssues(c, report, options.limit));
     if (open.length === 0) out.push(c.green('No failures.'));
     return finish(out, options.width);
   }
@@ -202,30 +205,39 @@ export function renderTable(input: Report, options: TableOptions): string {
     out.push(c.dim(c.bold(` SUPPRESSED (${suppressed.length}) `)));
     pushAll(out, findingBlock(c, suppressed, options.limit, c.dim('~'), compact));
   }
+  pushAll(out, gapsAndIssues(c, report, options.limit));
+  if (open.length === 0 && unknown.length === 0) out.push(c.green('No failures.'));
+  return finish(out, options.width);
+}
+
+/** The data that could not be collected and the inputs that could not be read: why a run exits 3. */
+function gapsAndIssues(c: Colors, report: Report, limit: number): string[] {
+  const lines: string[] = [];
   if (report.gaps.length > 0) {
-    out.push(c.yellow(c.bold(` GAPS (${report.gaps.length}) `)) + c.dim(' data that could not be collected'));
-    for (const gap of report.gaps.slice(0, options.limit > 0 ? options.limit * 3 : undefined)) {
-      out.push(
+    lines.push(
+      c.yellow(c.bold(` GAPS (${report.gaps.length}) `)) + c.dim(' data that could not be collected'),
+    );
+    for (const gap of report.gaps.slice(0, limit > 0 ? limit * 3 : undefined)) {
+      lines.push(
         `  ${gap.code} ${gap.service}:${gap.operation} ${[gap.account, gap.region, gap.resource].filter(Boolean).join(' ')}: ${gap.message}`,
       );
     }
-    out.push('');
+    lines.push('');
   }
   if (report.issues.length > 0) {
-    out.push(c.yellow(c.bold(` INPUT ISSUES (${report.issues.length}) `)));
+    lines.push(c.yellow(c.bold(` INPUT ISSUES (${report.issues.length}) `)));
     for (const issue of report.issues) {
       const where = issue.location
         ? `${issue.location.file}${issue.location.line ? `:${issue.location.line}` : ''}: `
         : '';
-      out.push(
+      lines.push(
         `  ${issue.severity === 'error' ? c.red('error') : c.yellow('warning')} ${where}${issue.message} [${issue.code}]`,
       );
-      if (issue.hint) out.push(c.dim(`    ${issue.hint}`));
+      if (issue.hint) lines.push(c.dim(`    ${issue.hint}`));
     }
-    out.push('');
+    lines.push('');
   }
-  if (open.length === 0 && unknown.length === 0) out.push(c.green('No failures.'));
-  return finish(out, options.width);
+  return lines;
 }
 
 /** Joins the lines, each cut to `width` with an ellipsis (colour kept up to the cut, then reset). */

@@ -4,13 +4,18 @@ import { maxOf } from '../model/many.js';
 const ANSI = /\u001b\[[0-9;]*m/g;
 export const visibleLength = (text: string): number => text.replace(ANSI, '').length;
 
+/**
+ * `maxWidths` cut long cells (with an ellipsis) only when `cut`: on a terminal, where a row must
+ * fit the screen. In a CI log or a file nothing is cut: two ARNs that differ at their end stay two.
+ */
 export function textTable(
   header: readonly string[],
   rows: readonly (readonly string[])[],
-  maxWidths: readonly number[] = [],
+  maxWidths: readonly number[],
+  cut: boolean,
 ): string {
   const clip = (text: string, index: number) => {
-    const max = maxWidths[index];
+    const max = cut ? maxWidths[index] : undefined;
     if (!max || visibleLength(text) <= max) return text;
     return `${text.replace(ANSI, '').slice(0, max - 1)}…`;
   };

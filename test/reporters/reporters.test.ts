@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { render } from '../../src/index.js';
 import { CSV_COLUMNS, renderCsvChunks } from '../../src/reporters/csv.js';
+import { renderTable } from '../../src/reporters/table.js';
 import { parse as parseCsv } from './csv-parse.js';
 import { canonicalReport } from './fixture.js';
 
@@ -61,6 +62,42 @@ describe('table', () => {
       }),
     );
     expect(() => render({ ...hostile, findings: [first, ...unread] }, 'table', { limit: 1 })).not.toThrow();
+  });
+  it('--quiet keeps the gaps and input issues: they are why a run exits 3', () => {
+    const withIssue = {
+      ...report,
+      issues: [
+        {
+          code: 'iac.parse_error',
+          severity: 'error' as const,
+          message: 'not valid YAML',
+          location: { file: 'infra/broken.yaml', line: 3 },
+        },
+      ],
+    };
+    const quiet = renderTable(withIssue, { color: false, limit: 10, quiet: true });
+    expect(quiet).toContain('GAPS (1)');
+    expect(quiet).toContain('aws.access_denied cloudtrail:DescribeTrails 111122223333: not authorized');
+    expect(quiet).toContain('INPUT ISSUES (1)');
+    expect(quiet).toContain('error infra/broken.yaml:3: not valid YAML [iac.parse_error]');
+    expect(quiet).not.toContain(' UNKNOWN (1) ');
+    expect(quiet).not.toContain('CLUSTER ');
+  });
+  it('cuts long cells only on a terminal (a width): in a log two long names stay two', () => {
+    const long = (suffix: string) => `training-cluster-prod-us-east-1-team-alpha-${suffix}`;
+    const named = {
+      ...report,
+      clusters: [
+        { ...report.clusters[0]!, name: long('one') },
+        { ...report.clusters[0]!, name: long('two') },
+      ],
+    };
+    const log = renderTable(named, { color: false, limit: 10 });
+    expect(log).toContain(long('one'));
+    expect(log).toContain(long('two'));
+    const terminal = renderTable(named, { color: false, limit: 10, width: 200 });
+    expect(terminal).not.toContain(long('one'));
+    expect(terminal).toContain('training-cluster-prod-us-east-1-team-al…');
   });
   it('colours only when asked', () => {
     expect(text).not.toMatch(/\u001b\[/);

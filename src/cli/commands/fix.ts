@@ -60,6 +60,7 @@ export const fixCommand = defineCommand({
           ['FIX', 'CHANGE'],
           fixes.map((fix) => [fix.kind, escapeControl(describeFix(fix))]),
           [22, 140],
+          io.stdout.isTTY === true,
         )}\n\n` +
           `Dry run: nothing was changed. ${fixes.length} fix(es) above; run again with --apply to make them.\n`,
       );
@@ -83,6 +84,7 @@ export const fixCommand = defineCommand({
             escapeControl(o.status + (o.message ? `: ${o.message}` : '')),
           ]),
           [22, 100, 60],
+          io.stdout.isTTY === true,
         )}\n\n${outcomes.length - failed} of ${outcomes.length} fix(es) applied.\n`,
       );
     }

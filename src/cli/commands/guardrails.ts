@@ -254,7 +254,9 @@ export const guardrailsCommand = defineCommand({
       ]);
     const rows = terminalSafe(listed);
     if (files.length <= LISTED_FILES) rows.push(['detection/lambda/index.js', 'detection-lambda', '']);
-    io.stdout.write(`${textTable(['FILE', 'KIND', 'SIZE / LIMIT'], rows, [110, 26, 30])}\n`);
+    io.stdout.write(
+      `${textTable(['FILE', 'KIND', 'SIZE / LIMIT'], rows, [110, 26, 30], io.stdout.isTTY === true)}\n`,
+    );
     if (files.length > LISTED_FILES)
       io.stdout.write(
         `… and ${written - LISTED_FILES} more files: ${escapeControl(outDir)}/manifest.json lists every one\n`,

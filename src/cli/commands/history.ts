@@ -150,6 +150,7 @@ export const historyCommand = defineCommand({
                 String(r.unknown),
               ]),
               [6, 24, 8, 40],
+              io.stdout.isTTY === true,
             )}\n${shown.length < rows.length ? `… ${rows.length - shown.length} older scans (--limit 0 lists all)\n` : ''}` +
             (roundIssue
               ? `${terminalSafe(roundIssue.message)}\n  hint: ${terminalSafe(roundIssue.hint ?? '')}\n`

@@ -193,6 +193,7 @@ export const kpiCommand = defineCommand({
           : renderKpiTable(report, {
               color: output === undefined && useColor(io),
               limit: flags.limit,
+              cut: output === undefined && io.stdout.isTTY === true,
             });
     if (output !== undefined) {
       io.writeFile(absolute(io, output), text);

@@ -103,7 +103,7 @@ export const planCommand = defineCommand({
       escapeControl(projected.get(c.cluster.id) ?? ''),
     ]);
     io.stdout.write(
-      `${textTable(['CLUSTER', 'ACCOUNT', 'REGION', 'PATH', 'KEYS', 'KMS/MONTH', 'REPLACED', 'AFTER THE PLAN'], rows, [30, 12, 14, 14, 4, 9, 8, 60])}\n`,
+      `${textTable(['CLUSTER', 'ACCOUNT', 'REGION', 'PATH', 'KEYS', 'KMS/MONTH', 'REPLACED', 'AFTER THE PLAN'], rows, [30, 12, 14, 14, 4, 9, 8, 60], io.stdout.isTTY === true)}\n`,
     );
     io.stdout.write(
       `\n${planned.value.clusters.length} plan(s) written to ${escapeControl(flags.out)} from ${escapeControl(estate.label)}; ` +

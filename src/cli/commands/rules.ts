@@ -96,7 +96,7 @@ export const rulesCommand = defineCommand({
     } else {
       const rows = RULES.map((r) => [r.meta.id, r.meta.severity, r.meta.resourceType, r.meta.title]);
       io.stdout.write(
-        `${textTable(['RULE', 'SEVERITY', 'RESOURCE', 'SECURE CONDITION'], rows, [40, 8, 14, 90])}\n`,
+        `${textTable(['RULE', 'SEVERITY', 'RESOURCE', 'SECURE CONDITION'], rows, [40, 8, 14, 90], io.stdout.isTTY === true)}\n`,
       );
     }
     return 0;
