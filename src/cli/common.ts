@@ -310,6 +310,17 @@ export function loadConfig(
   return resolveConfig();
 }
 
+/**
+ * The config a problem with it is named by: the --config file, else hyperpod-cmk.yaml when the
+ * working directory has one, else that there is none (the fix is to write one, or to name it).
+ */
+export function configInputLabel(io: Io, configPath: string | undefined): string {
+  if (configPath) return configPath;
+  return io.exists(absolute(io, DEFAULT_CONFIG_FILE))
+    ? DEFAULT_CONFIG_FILE
+    : `the config (no --config given, and no ${DEFAULT_CONFIG_FILE} in ${io.cwd})`;
+}
+
 const CONFIG_NOTICES = new WeakMap<ResolvedConfig, SourceIssue>();
 
 /**

@@ -49,10 +49,13 @@ export function processIo(): Io {
   };
 }
 
-/** Colour on a TTY only, never with NO_COLOR; FORCE_COLOR forces it (for tests of the coloured output). */
+/** Colour on a TTY only, never with NO_COLOR; FORCE_COLOR forces it (FORCE_COLOR=0 forbids it). */
 export function useColor(io: Io, stream: 'stdout' | 'stderr' = 'stdout'): boolean {
   if (io.env.NO_COLOR !== undefined && io.env.NO_COLOR !== '') return false;
-  if (io.env.FORCE_COLOR !== undefined && io.env.FORCE_COLOR !== '0') return true;
+  // FORCE_COLOR forces colour on, FORCE_COLOR=0 (or false) off, as Node and chalk read it.
+  const force = io.env.FORCE_COLOR;
+  if (force === '0' || force === 'false') return false;
+  if (force !== undefined) return true;
   return io[stream].isTTY === true && io.env.TERM !== 'dumb';
 }
 

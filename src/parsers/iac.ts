@@ -21,7 +21,15 @@ import {
 import { cloudFormationSkips, type InlineSkip, terraformSkips } from './common/inline-skips.js';
 import { internalIssue } from './common/issues.js';
 import { decodeText, mayRead, readBounded } from './common/safe-read.js';
-import { DocumentError, loadJson, loadYaml, plainOf, type SNode, treeValue } from './common/source-tree.js';
+import {
+  DocumentError,
+  loadJson,
+  loadYaml,
+  plainOf,
+  type Scalar,
+  type SNode,
+  treeValue,
+} from './common/source-tree.js';
 import { ACCOUNT, REGION, type Val } from './common/value.js';
 import { type DiscoveredFile, discover, displayPath, IAC_MARKERS, readSource } from './discover.js';
 import { DEFAULT_MAX_FILE_BYTES } from './limits.js';
@@ -137,6 +145,9 @@ function parseDocument(
   if (parameters) return { kind: 'cfn-parameters', parameters };
   const input = asCliInput(root, file.file);
   if (input) return { kind: 'cli-input', input };
+  // This tool's own reports (`-o hyperpod-cmk.json` in the scanned tree) quote rule remediation that
+  // names InstanceGroups: they are no IaC, passed over as any other JSON that is not.
+  if (isOwnReport(root)) return { kind: 'none' };
   // A document that names a cluster or a template version but fits no format is not passed over quietly.
   const marker = CLUSTER_MARKERS.exec(text.slice(0, 1_048_576));
   if (marker)
@@ -149,6 +160,40 @@ function parseDocument(
       }),
     );
   return { kind: 'none' };
+}
+
+/** A scalar entry of a map, when it is one. */
+const scalarAt = (node: SNode | undefined, key: string): Scalar | undefined => {
+  const entry = node?.kind === 'map' ? node.entries.get(key) : undefined;
+  return entry?.kind === 'scalar' ? entry.value : undefined;
+};
+
+/**
+ * A report this tool wrote: its JSON report (`schemaVersion`, `tool.name` hyperpod-cmk, `scan`,
+ * `findings`) or its SARIF log (every run's driver hyperpod-cmk). Nothing else has that shape.
+ */
+function isOwnReport(root: SNode): boolean {
+  if (root.kind !== 'map') return false;
+  const tool = root.entries.get('tool');
+  if (
+    typeof scalarAt(root, 'schemaVersion') === 'number' &&
+    scalarAt(tool, 'name') === 'hyperpod-cmk' &&
+    root.entries.get('scan')?.kind === 'map' &&
+    root.entries.get('findings')?.kind === 'seq'
+  )
+    return true;
+  const runs = root.entries.get('runs');
+  return (
+    scalarAt(root, 'version') === '2.1.0' &&
+    runs?.kind === 'seq' &&
+    runs.items.length > 0 &&
+    runs.items.every((run) => {
+      const driver = run.kind === 'map' ? run.entries.get('tool') : undefined;
+      return (
+        scalarAt(driver?.kind === 'map' ? driver.entries.get('driver') : undefined, 'name') === 'hyperpod-cmk'
+      );
+    })
+  );
 }
 
 /** Text that says a document defines or describes a cluster. */

@@ -186,6 +186,25 @@ describe('check selection: --rule, --skip-rule, --severity', () => {
     },
   );
 
+  it("a scan of '.' passes over the reports an earlier scan wrote there (JSON and SARIF), not over look-alikes", async () => {
+    const repo = checkout('repo');
+    const first = await run(['iac', '.', '-o', 'hyperpod-cmk.json', '-o', 'hyperpod-cmk.sarif'], {
+      cwd: repo,
+    });
+    const again = await iacJson(['.'], repo);
+    expect(again.code).toBe(first.code);
+    expect(again.report!.issues).toEqual([]);
+    // A document that only borrows the report's name is still reported.
+    writeFileSync(
+      join(repo, 'fake.json'),
+      JSON.stringify({ tool: { name: 'hyperpod-cmk' }, InstanceGroups: [{ InstanceGroupName: 'g' }] }),
+    );
+    const fake = await iacJson(['.'], repo);
+    expect(fake.report!.issues.map((issue) => [issue.code, issue.location?.file])).toEqual([
+      ['iac.unrecognized', 'fake.json'],
+    ]);
+  });
+
   it('an id or glob that matches no rule is a usage error naming it (exit 2)', async () => {
     const repo = checkout('repo');
     const typo = await run(['iac', 'infra', '--rule', 'kms-key-rotaton-enabled'], { cwd: repo });

@@ -3,6 +3,7 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { useColor } from '../../src/cli/io.js';
 import { runCli } from '../../src/cli/main.js';
 import { serializeSnapshot } from '../../src/model/snapshot.js';
 import { compliantEstate, key } from '../helpers/inventory.js';
@@ -184,6 +185,18 @@ describe('colour', () => {
     expect((await run(['demo'])).out).not.toMatch(/\u001b\[/);
     expect((await run(['demo'], { FORCE_COLOR: '1' })).out).toMatch(/\u001b\[/);
     expect((await run(['demo'], { FORCE_COLOR: '1', NO_COLOR: '1' })).out).not.toMatch(/\u001b\[/);
+  });
+
+  it('FORCE_COLOR=0 or false turns it off even on a TTY; TERM=dumb too', () => {
+    const tty = (env: Record<string, string>) => {
+      const io = memoryIo({ env });
+      return { ...io, stdout: { write: io.stdout.write, isTTY: true } };
+    };
+    expect(useColor(tty({}))).toBe(true);
+    expect(useColor(tty({ FORCE_COLOR: '0' }))).toBe(false);
+    expect(useColor(tty({ FORCE_COLOR: 'false' }))).toBe(false);
+    expect(useColor(tty({ TERM: 'dumb' }))).toBe(false);
+    expect(useColor(memoryIo({ env: { FORCE_COLOR: '2' } }))).toBe(true);
   });
 });
 

@@ -343,6 +343,16 @@ describe('bad input', () => {
     expect(result.err).toMatch(/hint: add `keyAdmins:/);
   });
 
+  it('with no config at all, says there is none rather than naming a file that does not exist', async () => {
+    const result = await run(['--out', 'g']);
+    expect(result.code).toBe(2);
+    expect(result.err).toContain(
+      `hyperpod-cmk: the config (no --config given, and no hyperpod-cmk.yaml in ${result.cwd}): the config names no keyAdmins`,
+    );
+    const local = await run(['--out', 'g'], { 'hyperpod-cmk.yaml': 'version: 1\n' });
+    expect(local.err).toMatch(/^hyperpod-cmk: hyperpod-cmk\.yaml: the config names no keyAdmins/);
+  });
+
   it('refuses a missing snapshot, two inventories, a missing --out and a role without a Region', async () => {
     expect((await run(['--out', 'g', '--from', 'nope.json'])).err).toMatch(/nope\.json: no such file/);
     expect((await run(['--out', 'g', '--from', 'x.json', '--demo'])).code).toBe(2);

@@ -141,6 +141,14 @@ describe('stderr', () => {
     line.done();
     expect(io.err()).toBe('\r\u001b[Kscanning \\x1b]0;x\\x07 \\x0d\\x1b[K\r\u001b[K');
   });
+
+  it('no progress line on a terminal that cannot move the cursor (TERM=dumb)', () => {
+    const io = memoryIo({ env: { TERM: 'dumb' } });
+    const line = progressLine(terminalGuard({ ...io, stderr: { write: io.stderr.write, isTTY: true } }));
+    line.update(() => 'scanning');
+    line.done();
+    expect(io.err()).toBe('');
+  });
 });
 
 describe('Markdown', () => {

@@ -6,7 +6,7 @@ import { emptyInventory, type Inventory } from '../../model/inventory.js';
 import { parseSnapshot } from '../../model/snapshot.js';
 import { escapeControl, terminalSafe } from '../../reporters/escape.js';
 import { textTable } from '../../reporters/text-table.js';
-import { absolute, loadConfig, parseNow, readInput } from '../common.js';
+import { absolute, configInputLabel, loadConfig, parseNow, readInput } from '../common.js';
 import { inputError } from '../errors.js';
 import type { Io } from '../io.js';
 import { defineCommand } from '../spec.js';
@@ -189,7 +189,7 @@ export const guardrailsCommand = defineCommand({
         ? { path: 'demo/hyperpod-cmk.yaml', text: io.readFile(fileURLToPath(DEMO_CONFIG_URL)) }
         : undefined,
     );
-    const configLabel = configPath ?? (choice.demo ? 'the demo config' : 'hyperpod-cmk.yaml');
+    const configLabel = choice.demo && !configPath ? 'the demo config' : configInputLabel(io, configPath);
 
     const generated = generateGuardrails({
       inventory: choice.inventory,

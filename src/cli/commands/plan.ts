@@ -6,7 +6,7 @@ import { renderPlan } from '../../plan/render.js';
 import { updateClusterProblems } from '../../plan/validate.js';
 import { escapeControl } from '../../reporters/escape.js';
 import { textTable } from '../../reporters/text-table.js';
-import { absolute } from '../common.js';
+import { absolute, configInputLabel } from '../common.js';
 import { inputError } from '../errors.js';
 import { readEstate, sourceOptions } from '../inventory-source.js';
 import { defineCommand } from '../spec.js';
@@ -52,7 +52,7 @@ export const planCommand = defineCommand({
     if (!planned.ok)
       throw inputError({
         code: planned.error.code,
-        input: typeof flags.config === 'string' ? flags.config : 'the config',
+        input: configInputLabel(io, typeof flags.config === 'string' ? flags.config : undefined),
         message: planned.error.message,
         ...(planned.error.hint ? { hint: planned.error.hint } : {}),
       });
