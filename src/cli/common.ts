@@ -18,6 +18,7 @@ import {
 import { createBaseline, parseBaseline, serializeBaseline } from '../model/baseline.js';
 import { parseIsoTime } from '../model/dates.js';
 import { SEVERITIES, type Severity, type SourceIssue } from '../model/finding.js';
+import type { Gap } from '../model/inventory.js';
 import type { Report } from '../model/report.js';
 import {
   FORMATS,
@@ -504,10 +505,16 @@ export function planOutputs(options: ReportOptions, formats: readonly string[] =
   return planned;
 }
 
-/** The terminal's width, when stdout is one. */
+/**
+ * The terminal's width, when stdout is one: what the terminal says, else $COLUMNS (a pseudo-terminal
+ * that reports no size, as some CI runners and `script` make).
+ */
 const terminalWidth = (io: Io): number | undefined => {
+  if (!io.stdout.isTTY) return undefined;
   const columns = io.stdout.columns;
-  return io.stdout.isTTY && typeof columns === 'number' && columns > 20 ? columns : undefined;
+  if (typeof columns === 'number' && columns > 20) return columns;
+  const fromEnv = Number(io.env.COLUMNS);
+  return Number.isInteger(fromEnv) && fromEnv > 20 ? fromEnv : undefined;
 };
 
 /**
@@ -605,8 +612,11 @@ export function writeOutput(
 
 export function exitCode(
   evaluation: Evaluation,
-  gaps: number,
+  gaps: number | readonly Gap[],
   options: Pick<ReportOptions, 'failOn' | 'unknown'>,
 ): number {
-  return exitCodeFor(evaluation, gaps, options.failOn, options.unknown);
+  // A gap the user asked for (--no-cloudtrail: code `skipped`) is no failure to read: the rules
+  // that needed the data are UNKNOWN, and --unknown decides what those do to the exit code.
+  const count = typeof gaps === 'number' ? gaps : gaps.filter((gap) => gap.code !== 'skipped').length;
+  return exitCodeFor(evaluation, count, options.failOn, options.unknown);
 }

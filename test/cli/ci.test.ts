@@ -745,4 +745,15 @@ describe('the table in a terminal', () => {
     for (const line of lines.filter((l) => visible(l).endsWith('…') && l.includes('\u001b[')))
       expect(line.endsWith('\u001b[0m')).toBe(true);
   });
+
+  it('a terminal that reports no width takes $COLUMNS', async () => {
+    const repo = checkout('repo');
+    const io = memoryIo({ cwd: repo, env: { COLUMNS: '60' } });
+    Object.assign(io.stdout, { isTTY: true, columns: 0 });
+    expect(await runCli(['iac', 'infra', '--now', NOW], io)).toBe(1);
+    const lines = io.out().trimEnd().split('\n');
+    const visible = (line: string) => line.replace(/\u001b\[[0-9;]*m/g, '');
+    expect(Math.max(...lines.map((line) => visible(line).length))).toBeLessThanOrEqual(60);
+    expect(lines.some((line) => visible(line).endsWith('…'))).toBe(true);
+  });
 });

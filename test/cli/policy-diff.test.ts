@@ -85,6 +85,34 @@ describe('policy diff OLD NEW', () => {
     expect(out).not.toMatch(/[\u0000-\u0008\u000b-\u001f]/);
   });
 
+  it('--execution-role before the files takes one role each time, not the files', async () => {
+    const other = `arn:aws:iam::${ACCOUNT}:role/other-exec`;
+    const io = memoryIo();
+    const code = await runCli(
+      [
+        'policy',
+        'diff',
+        '--execution-role',
+        EXEC,
+        '--execution-role',
+        other,
+        file('r1.json', base),
+        file('r2.json', rewritten),
+        '--format',
+        'json',
+      ],
+      io,
+    );
+    expect(io.err()).toBe('');
+    expect(code).toBe(0);
+    const roles = (JSON.parse(io.out()) as { executionRoles: { role: string; source: string }[] })
+      .executionRoles;
+    expect(roles.map((r) => [r.role, r.source])).toEqual([
+      [EXEC, 'option'],
+      [other, 'option'],
+    ]);
+  });
+
   it('a narrowing: exit 0', async () => {
     const io = memoryIo();
     expect(await runCli(['policy', 'diff', file('c2.json', widened), file('a2.json', base)], io)).toBe(0);

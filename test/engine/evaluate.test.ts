@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { exitCode } from '../../src/cli/common.js';
 import { resolveConfig } from '../../src/config/schema.js';
 import { type Evaluation, evaluate, exitCodeFor, fingerprint } from '../../src/engine/evaluate.js';
 import type { Severity } from '../../src/model/finding.js';
@@ -168,6 +169,22 @@ describe('exitCodeFor', () => {
         'warn',
       ),
     ).toBe(1);
+  });
+  it('a gap the user asked for (--no-cloudtrail) is no failure to read: only --unknown decides', () => {
+    const unknownOnly = evaluation(stubRule('kms-key-stub-unknown', [unknown(K1)]));
+    const gap = (code: string) => ({
+      code,
+      service: 'cloudtrail',
+      operation: 'LookupEvents',
+      account: '111122223333',
+      region: 'us-east-1',
+      message: 'CloudTrail lookups were skipped (--no-cloudtrail)',
+    });
+    const options = { failOn: 'low' as const, unknown: 'warn' as const };
+    expect(exitCode(clean, [gap('skipped')], options)).toBe(0);
+    expect(exitCode(unknownOnly, [gap('skipped')], options)).toBe(0);
+    expect(exitCode(unknownOnly, [gap('skipped')], { ...options, unknown: 'fail' })).toBe(3);
+    expect(exitCode(clean, [gap('skipped'), gap('aws.access_denied')], options)).toBe(3);
   });
   it('ignores findings in the baseline, and counts them apart', () => {
     const rules = [failing('high'), stubRule('kms-key-stub-unknown', [unknown(K2)])];

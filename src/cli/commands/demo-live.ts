@@ -72,7 +72,7 @@ export async function runLiveDemo(io: Io, options: ReportOptions): Promise<numbe
     ];
     io.stderr.write(lines.join('\n'));
     if (options.failOn === 'none') return 0;
-    return exitCode(evaluation, inventory.gaps.length, options);
+    return exitCode(evaluation, inventory.gaps, options);
   } finally {
     await moto.stop();
   }

@@ -31,7 +31,7 @@ export const evaluateCommand = defineCommand({
     const { evaluation, report, kept } = evaluateSnapshot(io, file!, options);
     emitReport(io, report, options);
     const saveFailed = await saveToHistory(io, flags, report, kept, { narrowedBy: narrowingFlags(options) });
-    return saveFailed ?? exitCode(evaluation, kept.gaps.length, options);
+    return saveFailed ?? exitCode(evaluation, kept.gaps, options);
   },
 });
 

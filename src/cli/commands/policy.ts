@@ -69,9 +69,10 @@ const diffOptions = defineOptions([
     description: 'with --key: read the key, its clusters and roles from this inventory snapshot',
   },
   {
-    flags: '--execution-role <arn...>',
+    flags: '--execution-role <arn>',
     description:
-      'execution roles that must keep kms:CreateGrant via SageMaker (default: from the inventory or the old policy)',
+      'an execution role that must keep kms:CreateGrant via SageMaker (repeatable; default: from the inventory or the old policy)',
+    repeatable: true,
   },
   {
     flags: '--region <region>',

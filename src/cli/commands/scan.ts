@@ -54,6 +54,6 @@ export const scanCommand = defineCommand({
     const saveFailed = await saveToHistory(io, flags, report, inventory, {
       narrowedBy: narrowingFlags(options),
     });
-    return saveFailed ?? exitCode(evaluation, inventory.gaps.length, options);
+    return saveFailed ?? exitCode(evaluation, inventory.gaps, options);
   },
 });
