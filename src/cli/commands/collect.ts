@@ -43,9 +43,11 @@ export const collectCommand = defineCommand({
         });
       }
       const groups = inventory.clusters.reduce((n, cluster) => n + cluster.instanceGroups.length, 0);
+      const count = (n: number, noun: string) => `${n} ${noun}${n === 1 ? '' : 's'}`;
       io.stderr.write(
-        `hyperpod-cmk: ${inventory.accounts.length} accounts, ${inventory.clusters.length} clusters, ${groups} instance groups, ` +
-          `${inventory.keys.length} keys, ${inventory.gaps.length} gaps written to ${escapeControl(flags.output)}\n`,
+        `hyperpod-cmk: ${count(inventory.accounts.length, 'account')}, ${count(inventory.clusters.length, 'cluster')}, ` +
+          `${count(groups, 'instance group')}, ${count(inventory.keys.length, 'key')}, ${count(inventory.gaps.length, 'gap')} ` +
+          `written to ${escapeControl(flags.output)}\n`,
       );
     } else {
       io.stdout.write(text);
