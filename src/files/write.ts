@@ -3,7 +3,8 @@
  * `collect -o` and `demo --export`, history and KPI exports): into a temporary file in the same
  * directory, flushed, then renamed over the target. A write that fails (disk full, killed) leaves
  * the previous file or nothing, never a truncated report; a symlink at the target is replaced, not
- * written through. With `within`, the path must stay inside that directory, and no directory
+ * written through, nor is a directory that a checkout links out of itself (files/tree.ts). With
+ * `within`, the path must stay inside that directory, and no directory
  * between it and the file may be a symlink (a pull request or an earlier run could have planted
  * one pointing anywhere): such a path is refused. A target that is a device, FIFO or socket (`-o
  * /dev/stdout`) is written in place: there is nothing there to truncate. The content may be a
@@ -28,6 +29,7 @@ import {
 } from 'node:fs';
 import { basename, dirname, isAbsolute, join, relative, resolve, sep } from 'node:path';
 import { ensureDirectory } from './directories.js';
+import { linkedOutOfTree } from './tree.js';
 
 export interface WriteOptions {
   /** The directory the file must stay inside (the user's `--out`), symlinked subdirectories refused. */
@@ -201,6 +203,14 @@ function openTarget(path: string, options: WriteOptions): OpenTarget {
       throw failure('EACCES', `${path} is outside ${options.within}; refusing to write it`);
     ensureConfinedDirectory(root, dir);
   } else {
+    // A directory on the way that a checkout links out of itself (`reports -> ../elsewhere`,
+    // planted by a pull request) is not written through: the user named a path inside the tree.
+    const escaped = linkedOutOfTree(dir, process.cwd());
+    if (escaped)
+      throw failure(
+        'ELOOP',
+        `${path} leads out of ${escaped.tree} through a symbolic link (to ${escaped.real}); refusing to write through it (name the real path to write there)`,
+      );
     ensureDirectory(dir);
   }
 

@@ -8,7 +8,7 @@ import { lstatSync, readdirSync, realpathSync, statSync } from 'node:fs';
 import { basename, isAbsolute, relative, resolve, sep } from 'node:path';
 import picomatch from 'picomatch';
 import type { SourceIssue } from '../model/finding.js';
-import { decodeText, insideRoots, readBounded, scanRoots } from './common/safe-read.js';
+import { decodeText, insideRoots, linkedOutOfTree, readBounded, scanRoots } from './common/safe-read.js';
 
 export type FileFormat = 'yaml' | 'json' | 'hcl' | 'tfvars' | 'tfvars-json' | 'tf-json';
 
@@ -239,6 +239,17 @@ export function discover(paths: readonly string[], options: DiscoverOptions): Di
 
   for (const path of paths) {
     const absPath = resolve(options.cwd, path);
+    const escaped = linkedOutOfTree(path, options.cwd);
+    if (escaped) {
+      result.issues.push({
+        code: 'input.outside_root',
+        severity: 'error',
+        message: `a symbolic link out of ${displayPath(options.cwd, escaped.tree) || '.'} (to ${escaped.real}): not read`,
+        hint: 'scan the directory it points to by its own path if you mean to, or replace the link with the files',
+        location: { file: path },
+      });
+      continue;
+    }
     let stats: import('node:fs').Stats;
     try {
       stats = statSync(absPath);

@@ -65,6 +65,38 @@ describe('symbolic links out of the scanned tree', () => {
     expect(run.code).toBe(1);
   });
 
+  it('a scanned path that is itself a link out of its tree (the repository, or the working directory) is refused', async () => {
+    repo.writeOutside('stacks/secret.yaml', clusterTemplate({ name: SECRET }));
+    repo.writeOutside('secret.yaml', clusterTemplate({ name: SECRET }));
+    repo.link('infra', join(repo.outside, 'stacks'));
+    repo.link('stack.yaml', join(repo.outside, 'secret.yaml'));
+    repo.link('everything', '/');
+    // From inside the working directory: `iac infra`, `iac stack.yaml`, `iac everything`.
+    const run = await scanRepo(repo.repo, ['infra', 'stack.yaml', 'everything']);
+    expect(run.output).not.toContain(SECRET);
+    expect(issueTriples(run.report)).toEqual([
+      ['iac.none_found', 'error', undefined],
+      ['input.outside_root', 'error', 'everything'],
+      ['input.outside_root', 'error', 'infra'],
+      ['input.outside_root', 'error', 'stack.yaml'],
+    ]);
+    expect(run.millis).toBeLessThan(10_000);
+    expect(run.code).toBe(3);
+    // From above the checkout (the CI recipe `iac pr/infra`): the repository is the tree.
+    repo.write('.git/HEAD', 'ref: refs/heads/main\n');
+    const fromAbove = await scanRepo(join(repo.repo, '..'), ['repo/infra']);
+    expect(fromAbove.output).not.toContain(SECRET);
+    expect(issueTriples(fromAbove.report)).toContainEqual(['input.outside_root', 'error', 'repo/infra']);
+  });
+
+  it('a scanned link that stays in its tree is followed', async () => {
+    repo.write('real/stack.yaml', GOOD);
+    repo.link('infra', join(repo.repo, 'real'));
+    const run = await scanRepo(repo.repo, ['infra']);
+    expect(issueTriples(run.report)).toEqual([]);
+    expect(Object.keys(clusterVerdicts(run.report))).toEqual(['infra/stack.yaml#Cluster']);
+  });
+
   it('scanning both directories follows the link between them (it stays inside the roots)', async () => {
     repo.writeOutside('stacks/shared.yaml', clusterTemplate({ name: 'shared' }));
     repo.link('stacks', join(repo.outside, 'stacks'));

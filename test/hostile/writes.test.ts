@@ -223,6 +223,29 @@ describe('symlinks planted in --out', () => {
 });
 
 describe('-o writes whole reports or nothing', () => {
+  it('-o through a directory the checkout links out of itself is refused; nothing is written there', async () => {
+    const base = tmp('hostile-outlink-');
+    const repo = join(base, 'repo');
+    const elsewhere = join(base, 'elsewhere');
+    mkdirSync(join(repo, '.git'), { recursive: true });
+    mkdirSync(elsewhere);
+    writeFileSync(join(repo, 'estate.json'), serializeSnapshot(compliantEstate()));
+    symlinkSync('../elsewhere', join(repo, 'reports'));
+    for (const output of ['reports/scan.sarif', 'reports/new/scan.sarif']) {
+      const io = memoryIo({ cwd: repo });
+      expect(await runCli(['evaluate', 'estate.json', '-o', output, '--no-save'], io)).toBe(2);
+      expect(io.err()).toContain(`hyperpod-cmk: ${output}: cannot write the report:`);
+      expect(io.err()).toContain('through a symbolic link');
+    }
+    expect(readdirSync(elsewhere)).toEqual([]);
+    // A link that stays in the checkout is written through.
+    mkdirSync(join(repo, 'out'));
+    symlinkSync('out', join(repo, 'latest'));
+    const io = memoryIo({ cwd: repo });
+    expect(await runCli(['evaluate', 'estate.json', '-o', 'latest/scan.sarif', '--no-save'], io)).toBe(0);
+    expect(readdirSync(join(repo, 'out'))).toEqual(['scan.sarif']);
+  });
+
   it('a write that fails leaves the previous report intact and no temporary file', async () => {
     const root = tmp('hostile-atomic-');
     writeFileSync(join(root, 'estate.json'), serializeSnapshot(compliantEstate()));

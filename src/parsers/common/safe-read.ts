@@ -7,10 +7,13 @@
  * they are opened for reading (a FIFO would block the scan forever).
  *
  * Files the user names on the command line (`--parameters`, `--var-file`, a path to scan) are
- * their own root: the user chose them.
+ * their own root: the user chose them. Unless the name is a symbolic link out of the repository (or
+ * working directory) it sits in: `iac pr/infra` where the pull request made `infra` a link to `/`
+ * names the link, not what it points to (`linkedOutOfTree`).
  */
 import { closeSync, constants, fstatSync, openSync, readSync, realpathSync, statSync } from 'node:fs';
 import { dirname, isAbsolute, relative, resolve, sep } from 'node:path';
+import { linkedOutOfTree } from '../../files/tree.js';
 
 export type ReadRefusal =
   /** The real path leaves every scanned root. */
@@ -36,10 +39,14 @@ const isWithin = (root: string, path: string): boolean => {
 };
 
 /** The real directories a scan may read from: each scanned directory, or the directory of a scanned file. */
+export { linkedOutOfTree };
+
 export function scanRoots(paths: readonly string[], cwd: string): string[] {
   const roots: string[] = [];
   for (const path of paths) {
     const absPath = resolve(cwd, path);
+    // A path that links out of its tree is refused (discover says so): it adds no root.
+    if (linkedOutOfTree(path, cwd)) continue;
     try {
       const real = realpathSync(absPath);
       roots.push(statSync(real).isDirectory() ? real : dirname(real));
