@@ -64,6 +64,9 @@ export function displayPath(cwd: string, absPath: string): string {
   return shown.split(sep).join('/');
 }
 
+/** Directories nested deeper than this below a scanned path are not walked (an issue says so). */
+export const MAX_DIR_DEPTH = 64;
+
 export function discover(paths: readonly string[], options: DiscoverOptions): Discovery {
   const roots = scanRoots(paths, options.cwd);
   const result: Discovery = { files: [], issues: [], missing: [], skipped: 0, roots };
@@ -126,11 +129,26 @@ export function discover(paths: readonly string[], options: DiscoverOptions): Di
   };
 
   const walk = (root: string) => {
-    const stack: { dir: string; inCdkOut: boolean }[] = [
-      { dir: root, inCdkOut: basename(root) === 'cdk.out' },
+    const stack: { dir: string; inCdkOut: boolean; depth: number }[] = [
+      { dir: root, inCdkOut: basename(root) === 'cdk.out', depth: 0 },
     ];
+    let tooDeep = false;
     while (stack.length > 0) {
-      const { dir, inCdkOut } = stack.pop()!;
+      const { dir, inCdkOut, depth } = stack.pop()!;
+      if (depth > MAX_DIR_DEPTH) {
+        // Resolving a path costs a system call per directory in it: a tree thousands deep would
+        // take minutes. No repository's IaC sits that deep; the rest is said, not walked.
+        if (!tooDeep)
+          result.issues.push({
+            code: 'input.too_deep',
+            severity: 'error',
+            message: `directories nested more than ${MAX_DIR_DEPTH} deep: not walked further, and what they hold was not scanned`,
+            hint: 'scan the deep directory by its own path, or exclude it with --exclude',
+            location: { file: displayPath(options.cwd, dir) },
+          });
+        tooDeep = true;
+        continue;
+      }
       let real: string;
       try {
         real = realpathSync(dir);
@@ -214,7 +232,7 @@ export function discover(paths: readonly string[], options: DiscoverOptions): Di
           const childInCdkOut = inCdkOut || entry.name === 'cdk.out';
           if (childInCdkOut && entry.name.startsWith('asset.')) continue;
           if (isExcluded(displayPath(options.cwd, absPath))) continue;
-          stack.push({ dir: absPath, inCdkOut: childInCdkOut });
+          stack.push({ dir: absPath, inCdkOut: childInCdkOut, depth: depth + 1 });
         } else if (isFile) {
           if (!size && formatOf(entry.name)) {
             try {

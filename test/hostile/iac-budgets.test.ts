@@ -128,6 +128,21 @@ describe('the walk has a budget', () => {
   });
 });
 
+describe('a tree nested thousands of directories deep', () => {
+  it('is walked 64 deep and said, quickly; the template at the bottom is named as not scanned', () => {
+    const deep = Array.from({ length: 1300 }, () => 'd').join('/');
+    repo.write(`${deep}/stack.yaml`, clusterTemplate({ name: 'bottom' }));
+    repo.write('top.yaml', clusterTemplate({ name: 'top' }));
+    const started = Date.now();
+    const found = discover(['.'], { cwd: repo.repo, exclude: [] });
+    expect(Date.now() - started).toBeLessThan(5_000);
+    expect(found.files.map((file) => file.file)).toEqual(['top.yaml']);
+    expect(found.issues.map((issue) => [issue.code, issue.severity, issue.location?.file])).toEqual([
+      ['input.too_deep', 'error', Array.from({ length: 65 }, () => 'd').join('/')],
+    ]);
+  });
+});
+
 describe('one file or module that trips the scanner loses only its own results', () => {
   it('a Terraform module whose evaluation throws is an error; the other module keeps its verdict', async () => {
     const original = ModuleInstance.evaluateRoot.bind(ModuleInstance);
