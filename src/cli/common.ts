@@ -19,7 +19,9 @@ import { createBaseline, parseBaseline, serializeBaseline } from '../model/basel
 import { parseIsoTime } from '../model/dates.js';
 import { SEVERITIES, type Severity, type SourceIssue } from '../model/finding.js';
 import type { Gap } from '../model/inventory.js';
+import { mapEach } from '../model/many.js';
 import type { Report } from '../model/report.js';
+import { escapeTerminalOutput } from '../reporters/escape.js';
 import {
   FORMATS,
   formatForPath,
@@ -575,8 +577,17 @@ export function emitReport(
   });
   // Everything is rendered (or, streamed, accepted) before anything is written: a format that
   // cannot be made leaves no partial set.
-  for (const [i, output] of planned.entries())
-    writeOutput(io, rendered[i]!, { format: output.format, ...(output.path ? { output: output.path } : {}) });
+  for (const [i, output] of planned.entries()) {
+    let text = rendered[i]!;
+    // On a terminal in colour, what the guard lets through as colour must be the table's own: a
+    // format made without colour (CSV, HTML, Markdown...) has its escape sequences all shown as text.
+    if (output.path === undefined && !renderedInColour(output.format, io) && useColor(io))
+      text =
+        typeof text === 'string'
+          ? escapeTerminalOutput(text, { color: false, progress: false })
+          : mapEach(text, (piece) => escapeTerminalOutput(piece, { color: false, progress: false }));
+    writeOutput(io, text, { format: output.format, ...(output.path ? { output: output.path } : {}) });
+  }
   if (options.createBaseline !== undefined) {
     const baseline = createBaseline(report.findings, {
       createdAt: report.scan.finishedAt,
@@ -586,6 +597,9 @@ export function emitReport(
     writeOutput(io, serializeBaseline(baseline), { format: 'baseline', output: options.createBaseline });
   }
 }
+
+/** Whether a format, written to the terminal, is made in colour (the table, when colour is on). */
+const renderedInColour = (format: string, io: Io): boolean => format === 'table' && useColor(io);
 
 /** Writes rendered output to --output (saying so on stderr) or stdout; text in pieces is streamed to a file. */
 export function writeOutput(

@@ -106,6 +106,16 @@ describe('reports on the terminal', () => {
     }
   });
 
+  it('in colour too, markdown, CSV and HTML carry no escape sequence of their input (conceal, colours)', async () => {
+    for (const format of ['markdown', 'csv', 'html']) {
+      const { out } = await run(['evaluate', 'estate.json', '--now', NOW, '--format', format], {
+        FORCE_COLOR: '1',
+      });
+      expect([format, RAW.test(out.replace(/\r\n/g, '\n'))]).toEqual([format, false]);
+      expect([format, out.includes('ok\\x1b[8mhidden')]).toEqual([format, true]);
+    }
+  });
+
   it('JSON keeps every hostile value exactly, as valid JSON escapes', async () => {
     const { out } = await run(['evaluate', 'estate.json', '--now', NOW, '--format', 'json']);
     expect(out).not.toMatch(RAW);

@@ -15,6 +15,7 @@ import {
   reportOptions,
   reportOptionsFrom,
 } from '../common.js';
+import { escapeControl } from '../../reporters/escape.js';
 import { inputError } from '../errors.js';
 import type { Io } from '../io.js';
 import { progressLine } from '../progress.js';
@@ -179,7 +180,7 @@ export const iacCommand = defineCommand({
         hint: 'point the scan at the directory that holds your templates, .tf files, plan JSON or cluster config',
       });
       io.stderr.write(
-        `hyperpod-cmk: no infrastructure-as-code found in ${paths.join(', ')} (${filesSeen} files looked at)\n`,
+        `hyperpod-cmk: no infrastructure-as-code found in ${paths.map((path) => escapeControl(path)).join(', ')} (${filesSeen} files looked at)\n`,
       );
     }
     const inline = resolveInlineSkips(
