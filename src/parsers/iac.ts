@@ -27,6 +27,7 @@ import {
   loadYaml,
   plainOf,
   type Scalar,
+  type SMap,
   type SNode,
   treeValue,
 } from './common/source-tree.js';
@@ -135,6 +136,7 @@ function parseDocument(
           resources.line,
         ),
       );
+    pushAll(issues, deployTimeResources(template.root, file.file));
     if (skips)
       pushAll(skips, cloudFormationSkips(template, text, file.format === 'json' ? 'json' : 'yaml', issues));
     return { kind: 'cfn-template', template };
@@ -160,6 +162,78 @@ function parseDocument(
       }),
     );
   return { kind: 'none' };
+}
+
+const PROCESSED_HINT =
+  'scan the processed template (aws cloudformation get-template --template-stage Processed --stack-name STACK), or write the resources out';
+
+/** Whether a node holds a `Fn::Transform` (AWS::Include) anywhere within it. */
+function holdsTransform(node: SNode | undefined, depth = 0): boolean {
+  if (!node || depth > 64) return false;
+  if (node.kind === 'map')
+    return (
+      node.entries.has('Fn::Transform') ||
+      [...node.entries.values()].some((child) => holdsTransform(child, depth + 1))
+    );
+  return node.kind === 'seq' && node.items.some((child) => holdsTransform(child, depth + 1));
+}
+
+/**
+ * What in a template CloudFormation makes only when the stack deploys, so the scan cannot see it:
+ * `Fn::ForEach` (AWS::LanguageExtensions) and `Fn::Transform` (AWS::Include) making resources, an
+ * AWS::Include transform of the whole template, `Fn::Transform` within a cluster's properties,
+ * and a resource that is not a map. Each is an error naming it, never a silent gap.
+ */
+function deployTimeResources(root: SMap, file: string): SourceIssue[] {
+  const issues: SourceIssue[] = [];
+  const issue = (message: string, line: number | undefined, hint = PROCESSED_HINT) =>
+    issues.push(issueAt(file, { code: 'cfn.deploy_time', severity: 'error', message, hint }, line));
+  const transform = root.entries.get('Transform');
+  const names =
+    transform?.kind === 'scalar'
+      ? [String(transform.value)]
+      : transform?.kind === 'seq'
+        ? transform.items.map((item) =>
+            item.kind === 'scalar' ? String(item.value) : String(scalarAt(item, 'Name') ?? ''),
+          )
+        : transform?.kind === 'map'
+          ? [String(scalarAt(transform, 'Name') ?? '')]
+          : [];
+  if (names.includes('AWS::Include'))
+    issue(
+      'the template is transformed by AWS::Include when it deploys: what the include adds is not scanned',
+      transform?.line,
+    );
+  const resources = root.entries.get('Resources');
+  if (resources?.kind !== 'map') return issues;
+  for (const [id, node] of resources.entries) {
+    const line = resources.keyLines.get(id);
+    if (id.startsWith('Fn::ForEach::'))
+      issue(
+        `${id} makes resources when the stack deploys (AWS::LanguageExtensions): the resources it makes are not scanned`,
+        line,
+      );
+    else if (id === 'Fn::Transform')
+      issue(
+        'Fn::Transform (AWS::Include) adds resources when the stack deploys: the resources it adds are not scanned',
+        line,
+      );
+    else if (node.kind !== 'map')
+      issue(
+        `resource ${id} is not a map of Type and Properties: not scanned`,
+        line,
+        'write the resource as a map (Type: ..., Properties: ...)',
+      );
+    else if (
+      scalarAt(node, 'Type') === 'AWS::SageMaker::Cluster' &&
+      holdsTransform(node.entries.get('Properties'))
+    )
+      issue(
+        `cluster ${id} takes properties from Fn::Transform (AWS::Include) when the stack deploys: what the include adds is not scanned`,
+        line,
+      );
+  }
+  return issues;
 }
 
 /** A scalar entry of a map, when it is one. */

@@ -181,3 +181,55 @@ describe('Terraform: a module with a cluster is always judged', () => {
     expect(issueTriples(run.report)).toEqual([]);
   });
 });
+
+describe('CloudFormation that makes clusters only when the stack deploys is named, never passed over', () => {
+  const header = "AWSTemplateFormatVersion: '2010-09-09'\n";
+  const cluster = `    Type: AWS::SageMaker::Cluster
+    Properties:
+      ClusterName: made
+      InstanceGroups:
+        - InstanceGroupName: g1
+          InstanceType: ml.c5.xlarge
+          InstanceCount: 1
+          ExecutionRole: arn:aws:iam::111122223333:role/exec
+          LifeCycleConfig: { SourceS3Uri: s3://sagemaker-b/lc, OnCreate: on_create.sh }
+`;
+  it.each([
+    [
+      'Fn::ForEach (AWS::LanguageExtensions)',
+      `${header}Transform: AWS::LanguageExtensions\nResources:\n  Fn::ForEach::Clusters:\n    - Name\n    - [a, b]\n    - Cluster\${Name}:\n${cluster
+        .split('\n')
+        .map((line) => (line ? `    ${line}` : line))
+        .join('\n')}`,
+      'Fn::ForEach::Clusters makes resources when the stack deploys (AWS::LanguageExtensions): the resources it makes are not scanned',
+    ],
+    [
+      'Fn::Transform under Resources',
+      `${header}Resources:\n  Fn::Transform:\n    Name: AWS::Include\n    Parameters: { Location: s3://bucket/clusters.yaml }\n  Key:\n    Type: AWS::KMS::Key\n`,
+      'Fn::Transform (AWS::Include) adds resources when the stack deploys: the resources it adds are not scanned',
+    ],
+    [
+      'Fn::Transform in a cluster',
+      `${header}Resources:\n  Cluster:\n    Type: AWS::SageMaker::Cluster\n    Properties:\n      ClusterName: c\n      Fn::Transform:\n        Name: AWS::Include\n        Parameters: { Location: s3://bucket/groups.yaml }\n`,
+      'cluster Cluster takes properties from Fn::Transform (AWS::Include) when the stack deploys: what the include adds is not scanned',
+    ],
+    [
+      'an AWS::Include transform of the template',
+      `${header}Transform:\n  Name: AWS::Include\n  Parameters: { Location: s3://bucket/all.yaml }\nResources:\n  Key:\n    Type: AWS::KMS::Key\n`,
+      'the template is transformed by AWS::Include when it deploys: what the include adds is not scanned',
+    ],
+    [
+      'a resource that is not a map',
+      `${header}Resources:\n  Cluster: AWS::SageMaker::Cluster\n  Key:\n    Type: AWS::KMS::Key\n`,
+      'resource Cluster is not a map of Type and Properties: not scanned',
+    ],
+  ])('%s: an error naming it (exit 3, not 0)', async (_, template, message) => {
+    repo.write('stack.yaml', template);
+    const run = await scanRepo(repo.repo, ['.', '--fail-on', 'critical']);
+    const issues = run.report!.issues.filter((issue) => issue.code === 'cfn.deploy_time');
+    expect(issues.map((issue) => [issue.severity, issue.location?.file, issue.message])).toEqual([
+      ['error', 'stack.yaml', message],
+    ]);
+    expect(run.code).toBe(3);
+  });
+});
