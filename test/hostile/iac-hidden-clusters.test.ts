@@ -233,3 +233,28 @@ describe('CloudFormation that makes clusters only when the stack deploys is name
     expect(run.code).toBe(3);
   });
 });
+
+describe('Terraform: a module from outside the scanned files that is given a cluster is named', () => {
+  it.each([
+    'git::https://example.com/hyperpod.git?ref=v1',
+    'terraform-aws-modules/hyperpod/aws',
+    's3::https://bucket.s3.amazonaws.com/hyperpod.zip',
+    '/opt/modules/hyperpod',
+  ])('source %s: an error naming the module (exit 3, not 0); a remote VPC module is not', async (source) => {
+    repo.write(
+      'main.tf',
+      `module "training" {\n  source = "${source}"\n  cluster_name = "t"\n  instance_groups = [{ name = "g1", instance_type = "ml.c5.xlarge" }]\n}\n` +
+        'module "vpc" {\n  source = "terraform-aws-modules/vpc/aws"\n  cidr = "10.0.0.0/16"\n}\n',
+    );
+    const run = await scanRepo(repo.repo, ['.', '--fail-on', 'critical']);
+    const issues = run.report!.issues.filter((issue) => issue.code === 'tf.module_not_scanned');
+    expect(issues.map((issue) => [issue.severity, issue.location?.file, issue.message])).toEqual([
+      [
+        'error',
+        'main.tf',
+        `module training is given instance_groups but its source (${source}) is not in the scanned files: the cluster it makes is not scanned`,
+      ],
+    ]);
+    expect(run.code).toBe(3);
+  });
+});

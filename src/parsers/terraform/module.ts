@@ -12,6 +12,7 @@
 import { resolve } from 'node:path';
 import type { SourceIssue } from '../../model/finding.js';
 import { pushAll } from '../../model/many.js';
+import { shortened } from '../../model/text.js';
 import { pushOnce } from '../common/issues.js';
 import {
   ACCOUNT,
@@ -70,6 +71,9 @@ export const CLUSTER_RESOURCE_TYPES: ReadonlySet<string> = new Set([
 export const MAX_MODULE_STEPS = 20_000_000;
 
 const MAX_MODULE_DEPTH = 8;
+
+/** Module arguments that say the module makes a HyperPod cluster. */
+const CLUSTER_ARGUMENT = /instance_groups?|hyperpod|sagemaker_cluster|cluster_instance/i;
 
 export class ModuleInstance implements ModuleView, DataSourceModule {
   private readonly index: ModuleIndex;
@@ -315,7 +319,20 @@ export class ModuleInstance implements ModuleView, DataSourceModule {
     const scope = this.scope(declared.file, {});
     const sourceAttr = declared.item.body.attributes.get('source');
     const source = sourceAttr ? textOf(evaluate(sourceAttr.expr, scope)) : undefined;
-    if (!source || !(source.startsWith('./') || source.startsWith('../'))) return undefined;
+    if (!source || !(source.startsWith('./') || source.startsWith('../'))) {
+      // A module from a registry, git, a bucket or an absolute path is not in the scanned files.
+      // Given what a cluster is made of, it surely makes one: said, not passed over.
+      const given = [...declared.item.body.attributes.keys()].filter((key) => CLUSTER_ARGUMENT.test(key));
+      if (given.length > 0)
+        pushOnce(this.context.issues, {
+          code: 'tf.module_not_scanned',
+          severity: 'error',
+          message: `module ${name} is given ${given.join(', ')} but its source (${source ? shortened(source) : 'not known'}) is not in the scanned files: the cluster it makes is not scanned`,
+          hint: 'vendor the module into the repository (terraform get, then scan .terraform/modules), or scan a plan: terraform show -json plan.out',
+          location: declaredAt(declared.file, declared.item.line),
+        });
+      return undefined;
+    }
     const absDir = resolve(this.index.dir.absDir, source);
     if (this.chain.includes(absDir) || this.chain.length >= MAX_MODULE_DEPTH) {
       pushOnce(this.context.issues, {
