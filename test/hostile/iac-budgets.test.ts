@@ -196,3 +196,40 @@ describe('regular expressions a template may still use', () => {
     expect(JSON.stringify(keys)).toContain('key/11111111-2222-3333-4444-555555555555');
   });
 });
+
+describe('a long value repeated into every finding', () => {
+  const group = (key: string) =>
+    `{InstanceGroupName: g, InstanceType: ml.p5.48xlarge, InstanceCount: 1, ExecutionRole: 'arn:aws:iam::111122223333:role/x', InstanceStorageConfigs: [{EbsVolumeConfig: {RootVolume: true, VolumeKmsKeyId: '${key}'}}]}`;
+
+  it('a key reference longer than any KMS accepts is UNKNOWN, shortened, and the report stays small', async () => {
+    const key = `arn:aws:kms:us-east-1:111122223333:key/${'a'.repeat(100_000)}`;
+    repo.write(
+      'a.yaml',
+      `AWSTemplateFormatVersion: '2010-09-09'\nMetadata:\n  g: &g ${group(key)}\nResources:\n  C:\n    Type: AWS::SageMaker::Cluster\n    Properties:\n      ClusterName: c\n      InstanceGroups: [${Array.from({ length: 300 }, () => '*g').join(', ')}]\n`,
+    );
+    const run = await scanRepo(repo.repo, ['.']);
+    expect(run.output.length).toBeLessThan(20_000_000);
+    const root = run.report!.findings.filter((f) => f.ruleId === 'hyperpod-key-exists');
+    expect(root.length).toBeGreaterThan(0);
+    expect(new Set(root.map((f) => f.status))).toEqual(new Set(['UNKNOWN']));
+    expect(root[0]!.message).toContain(
+      'longer than any key id, key ARN or alias AWS accepts (2,048 characters)',
+    );
+  });
+
+  it('a long parameter joined thousands of times is UNKNOWN, not a text of hundreds of MB', async () => {
+    repo.write(
+      'b.yaml',
+      `AWSTemplateFormatVersion: '2010-09-09'\nParameters:\n  P: {Type: String, Default: ${'a'.repeat(100_000)}}\nResources:\n  C:\n    Type: AWS::SageMaker::Cluster\n    Properties:\n      ClusterName: c\n      InstanceGroups:\n        - ${group("!Join ['', [PLACEHOLDER]]").replace("'!Join ['', [PLACEHOLDER]]'", `!Join ['', [${Array.from({ length: 4000 }, () => '!Ref P').join(', ')}]]`)}\n`,
+    );
+    const started = Date.now();
+    const run = await scanRepo(repo.repo, ['.']);
+    expect(Date.now() - started).toBeLessThan(15_000);
+    const root = run.report!.findings.filter((f) => f.ruleId === 'hyperpod-key-exists');
+    expect(root.map((f) => f.status)).toEqual(['UNKNOWN']);
+    expect(root[0]!.message).toContain(
+      'it makes a text longer than a template can be (1,048,576 characters)',
+    );
+    expect(run.output.length).toBeLessThan(5_000_000);
+  });
+});

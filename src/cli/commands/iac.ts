@@ -3,6 +3,7 @@ import { resolveInlineSkips } from '../../engine/inline-suppressions.js';
 import { pushAll } from '../../model/many.js';
 import { DEFAULT_MAX_FILE_BYTES } from '../../parsers/limits.js';
 import { runPipeline } from '../../pipeline.js';
+import { escapeControl } from '../../reporters/escape.js';
 import { RULES } from '../../rules/registry.js';
 import {
   absolute,
@@ -15,7 +16,6 @@ import {
   reportOptions,
   reportOptionsFrom,
 } from '../common.js';
-import { escapeControl } from '../../reporters/escape.js';
 import { inputError } from '../errors.js';
 import type { Io } from '../io.js';
 import { progressLine } from '../progress.js';

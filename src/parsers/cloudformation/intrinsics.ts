@@ -275,14 +275,26 @@ function intrinsic(scope: IntrinsicScope, name: string, argument: SNode, node: S
   return new Unknown(render(node), `${name} is evaluated by CloudFormation at deploy time`);
 }
 
+/** The longest text a join or substitution makes: CloudFormation's limit on a template's size. */
+const MAX_JOINED_CHARS = 1_048_576;
+
 function concat(parts: readonly Val[], delimiter: string, node: SNode): Val {
   let symbolic: Sym | undefined;
   const texts: string[] = [];
+  let length = 0;
   for (const part of parts) {
     if (part instanceof Unknown) return withExpression(part, node);
     if (part instanceof Sym) symbolic = part;
     const text = textOf(part);
     if (text === undefined) return new Unknown(render(node), 'it joins a value that is not a string');
+    length += text.length + delimiter.length;
+    // A template is at most 1 MB: a joined value longer than that is an amplification (a long
+    // parameter joined thousands of times), not anything CloudFormation deploys.
+    if (length > MAX_JOINED_CHARS)
+      return new Unknown(
+        render(node),
+        `it makes a text longer than a template can be (${MAX_JOINED_CHARS.toLocaleString('en')} characters)`,
+      );
     texts.push(text);
   }
   const joined = texts.join(delimiter);

@@ -16,6 +16,7 @@ import type {
   Tags,
   Unresolved,
 } from '../../model/inventory.js';
+import { shortened } from '../../model/text.js';
 import {
   asBoolean,
   asNumber,
@@ -316,6 +317,9 @@ export interface KeyDirectory {
   aliasResourceToKey: ReadonlyMap<string, string>;
 }
 
+/** The longest KeyId KMS accepts (a key id, key ARN, alias name or alias ARN). */
+const MAX_KEY_ID_CHARS = 2048;
+
 /**
  * What a VolumeKmsKeyId value names: a key defined in the files (directly, or through an alias
  * resource or alias name), an AWS managed key, or a key defined elsewhere.
@@ -325,6 +329,15 @@ export function resolveKeyReference(value: Val, directory: KeyDirectory): Volume
   const text = asText(value);
   if (text instanceof Unknown) return { kmsKeyId: text.toUnresolved() };
   if (text === undefined) return { kmsKeyId: null };
+  // No key id, ARN or alias is longer (KMS's KeyId parameter): a longer text would be copied into
+  // every finding about every group that names it, to no purpose.
+  if (text.length > MAX_KEY_ID_CHARS)
+    return {
+      kmsKeyId: new Unknown(
+        shortened(text),
+        `longer than any key id, key ARN or alias AWS accepts (${MAX_KEY_ID_CHARS.toLocaleString('en')} characters)`,
+      ).toUnresolved(),
+    };
   const resolved = (keyArn: string): VolumeKey => ({
     kmsKeyId: text,
     resolution: { status: 'resolved', keyArn },
