@@ -315,3 +315,51 @@ describe('a property with a value of the wrong type', () => {
     });
   });
 });
+
+describe('a plan whose resource changes cannot be read', () => {
+  const plan = () =>
+    JSON.parse(readFileSync(join(FIXTURES, 'terraform-plan/no-key.json'), 'utf8')) as {
+      planned_values: { root_module: { resources: unknown[] } };
+      resource_changes: { address?: unknown; change: Record<string, unknown> }[] | unknown;
+    };
+  const changes = (doc: ReturnType<typeof plan>) =>
+    doc.resource_changes as { address?: unknown; change: Record<string, unknown> }[];
+
+  it.each([
+    [
+      'after: null on a create',
+      (doc: ReturnType<typeof plan>) => Object.assign(changes(doc)[0]!.change, { after: null }),
+    ],
+    [
+      'after_unknown: true',
+      (doc: ReturnType<typeof plan>) => Object.assign(changes(doc)[0]!.change, { after_unknown: true }),
+    ],
+  ])(
+    '%s: the cluster is known only after apply, its groups UNKNOWN (not a cluster with none)',
+    async (_, edit) => {
+      const doc = plan();
+      doc.planned_values.root_module.resources = [];
+      edit(doc);
+      const report = await scanText('plan.json', JSON.stringify(doc));
+      expect(report.inventory.clusters).toHaveLength(1);
+      expect(only(report.findings, 'hyperpod-root-volume-cmk').status).toBe('UNKNOWN');
+      expect(report.summary.instanceGroups).toBe(0);
+      expect(report.clusters.map((cluster) => cluster.status)).toEqual(['unknown']);
+    },
+  );
+
+  it('a change without an address, and resource_changes that is no list, are errors naming them', async () => {
+    const noAddress = plan();
+    delete changes(noAddress)[0]!.address;
+    const first = await scanText('plan.json', JSON.stringify(noAddress));
+    expect(first.issues.map((issue) => [issue.code, issue.severity, issue.message])).toEqual([
+      ['tf.plan_malformed', 'error', 'a resource change without an address: not read'],
+    ]);
+    const notList = plan();
+    notList.resource_changes = { 0: changes(notList)[0] };
+    const second = await scanText('plan.json', JSON.stringify(notList));
+    expect(second.issues.map((issue) => [issue.code, issue.message])).toEqual([
+      ['tf.plan_malformed', 'resource_changes is not a list: the changes it holds are not read'],
+    ]);
+  });
+});

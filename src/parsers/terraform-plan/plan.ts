@@ -7,6 +7,7 @@
  */
 import type { SourceIssue } from '../../model/finding.js';
 import type { Cluster, ExecutionRole, Key } from '../../model/inventory.js';
+import { shortened } from '../../model/text.js';
 import {
   awsProviderClusterSpec,
   buildCluster,
@@ -64,9 +65,26 @@ export interface PlanOptions {
   account?: string;
 }
 
+/** The attributes of a cluster resource (either provider) the inventory is built from. */
+const CLUSTER_ATTRIBUTES = [
+  'cluster_name',
+  'instance_groups',
+  'instance_group',
+  'restricted_instance_groups',
+  'node_provisioning_mode',
+  'node_recovery',
+  'orchestrator',
+  'tags',
+  'tags_all',
+  'vpc_config',
+  'cluster_role',
+];
+
 /** Overlays `after_unknown` on `after`: every path marked true becomes an Unknown naming it. */
 function withUnknowns(after: Val, unknown: Val, path: string): Val {
   if (unknown === true) return new Unknown(path, 'known only after apply', [path]);
+  // Unknown as a whole: what is unknown within it adds nothing.
+  if (after instanceof Unknown) return after;
   if (Array.isArray(unknown)) {
     const list: Val[] = Array.isArray(after) ? [...after] : [];
     unknown.forEach((flag, i) => {
@@ -160,12 +178,30 @@ export function planInventory(
   collectPlanned(getEntry(getEntry(root, 'planned_values'), 'root_module'), file, resources);
   collectPlanned(getEntry(getEntry(root, 'values'), 'root_module'), file, resources);
   const changes = getEntry(root, 'resource_changes');
+  // What a plan holds that cannot be read is said, never passed over (a cluster could be in it).
+  const planIssues: SourceIssue[] = [];
+  const malformed = (message: string, line: number | undefined) =>
+    planIssues.push({
+      code: 'tf.plan_malformed',
+      severity: 'error',
+      message,
+      hint: 'write the plan with terraform show -json PLANFILE, unedited',
+      location: { file, ...(line !== undefined ? { line } : {}) },
+    });
+  if (changes !== undefined && changes.kind !== 'seq')
+    malformed('resource_changes is not a list: the changes it holds are not read', changes.line);
   if (changes?.kind === 'seq')
     for (const change of changes.items) {
       const address = scalarText(getEntry(change, 'address'));
       const body = getEntry(change, 'change');
       const actions = getEntry(body, 'actions');
-      if (!address || !body) continue;
+      if (!address || !body) {
+        malformed(
+          `a resource change without ${address ? 'a change' : 'an address'}${address ? ` (${shortened(address)})` : ''}: not read`,
+          change.line,
+        );
+        continue;
+      }
       if (
         actions?.kind === 'seq' &&
         actions.items.length === 1 &&
@@ -176,11 +212,13 @@ export function planInventory(
       }
       const after = getEntry(body, 'after');
       const afterUnknown = getEntry(body, 'after_unknown');
-      const values = withUnknowns(
-        after ? treeValue(after, file) : {},
-        afterUnknown ? treeValue(afterUnknown, file) : {},
-        address,
-      );
+      // A resource that is not deleted but has no values after apply (`after: null`) is known only
+      // after apply as a whole, as one whose `after_unknown` is `true`.
+      const afterValues =
+        after && !(after.kind === 'scalar' && after.value === null)
+          ? treeValue(after, file)
+          : new Unknown(address, 'its values are known only after apply', [address]);
+      const values = withUnknowns(afterValues, afterUnknown ? treeValue(afterUnknown, file) : {}, address);
       resources.set(address, {
         address,
         type: scalarText(getEntry(change, 'type')) ?? '',
@@ -264,7 +302,7 @@ export function planInventory(
 
   const roles = planRoles(resources, references, account);
   const clusters: Cluster[] = [];
-  const issues: SourceIssue[] = [];
+  const issues: SourceIssue[] = planIssues;
   for (const resource of resources.values()) {
     if (resource.mode !== 'managed') continue;
     if (!TERRAFORM_CLUSTER_TYPES.has(resource.type)) {
@@ -274,7 +312,18 @@ export function planInventory(
         );
       continue;
     }
-    const values: ValObject = isObject(resource.values) ? resource.values : {};
+    // A cluster known only after apply as a whole: every attribute is, not absent (absent groups
+    // would read as a cluster with none to judge).
+    const values: ValObject = isObject(resource.values)
+      ? resource.values
+      : Object.fromEntries(
+          CLUSTER_ATTRIBUTES.map((attribute) => [
+            attribute,
+            resource.values instanceof Unknown
+              ? resource.values
+              : new Unknown(resource.address, 'its values in the plan are not an object', [resource.address]),
+          ]),
+        );
     const spec = resource.type === 'aws_sagemaker_cluster' ? awsProviderClusterSpec(values) : values;
     const refs = references.get(configAddress(resource.address));
     const resolveKey = (value: Val): VolumeKey => {
