@@ -49,8 +49,9 @@ const SKIP_DIRS = new Set(['node_modules', '.terraform', '.git', '.terragrunt-ca
 
 export function formatOf(name: string): FileFormat | undefined {
   const lower = name.toLowerCase();
-  if (lower.endsWith('.tf')) return 'hcl';
-  if (lower.endsWith('.tf.json')) return 'tf-json';
+  // OpenTofu reads .tofu files as Terraform reads .tf (and .tofu.json as .tf.json).
+  if (lower.endsWith('.tf') || lower.endsWith('.tofu')) return 'hcl';
+  if (lower.endsWith('.tf.json') || lower.endsWith('.tofu.json')) return 'tf-json';
   if (lower.endsWith('.tfvars.json')) return 'tfvars-json';
   if (/\.tfvars(\.(example|sample|template|tmpl))?$/.test(lower)) return 'tfvars';
   if (lower.endsWith('.yaml') || lower.endsWith('.yml') || lower.endsWith('.template')) return 'yaml';

@@ -4,6 +4,7 @@
  * classifier gives up on, Terraform JSON, and YAML too deep to parse are each an input issue.
  */
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { formatOf } from '../../src/parsers/discover.js';
 import {
   clusterTemplate,
   clusterTf,
@@ -164,5 +165,13 @@ describe('what cannot be read is an issue', () => {
       ['cfn.parse', 'nested deeper than 500 levels', 'deep.yaml'],
     ]);
     expect(Object.keys(clusterVerdicts(run.report))).toEqual(['small.yaml#Cluster']);
+  });
+});
+
+describe('OpenTofu files', () => {
+  it('a .tofu file is read as a .tf file (and .tofu.json as .tf.json)', () => {
+    expect(formatOf('main.tofu')).toBe('hcl');
+    expect(formatOf('main.tofu.json')).toBe('tf-json');
+    expect(formatOf('main.tf')).toBe('hcl');
   });
 });

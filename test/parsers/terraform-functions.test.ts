@@ -123,6 +123,11 @@ describe('the function table', () => {
     expect(run(text)).toEqual({ value: expected, reports: [] });
   });
 
+  it('toset keeps each element once, strings in lexical order, as a Terraform set', () => {
+    expect(run('toset(["b", "a", "b", "a"])')).toEqual({ value: ['a', 'b'], reports: [] });
+    expect(run('length(toset(["x", "x"]))')).toEqual({ value: 1, reports: [] });
+  });
+
   it('a provider:: prefix is dropped before the lookup', () => {
     expect(run('provider::aws::upper("a")').value).toBe('A');
   });

@@ -363,3 +363,41 @@ describe('a plan whose resource changes cannot be read', () => {
     ]);
   });
 });
+
+describe('a key named by an attribute it does not have', () => {
+  const template = (reference: string) => `AWSTemplateFormatVersion: '2010-09-09'
+Resources:
+  Key:
+    Type: AWS::KMS::Key
+    Properties:
+      EnableKeyRotation: true
+  Cluster:
+    Type: AWS::SageMaker::Cluster
+    Properties:
+      ClusterName: c
+      NodeProvisioningMode: Continuous
+      InstanceGroups:
+        - InstanceGroupName: g
+          InstanceType: ml.c5.xlarge
+          InstanceCount: 1
+          ExecutionRole: arn:aws:iam::111122223333:role/exec
+          LifeCycleConfig: { SourceS3Uri: s3://sagemaker-b/lc, OnCreate: on_create.sh }
+          InstanceStorageConfigs:
+            - EbsVolumeConfig: { RootVolume: true, VolumeKmsKeyId: ${reference} }
+`;
+  it.each([
+    ['!GetAtt Key.Arn', 'PASS'],
+    ['!GetAtt Key.KeyId', 'PASS'],
+    ['!Ref Key', 'PASS'],
+  ])('%s names the key', async (reference, status) => {
+    const report = await scanText('stack.yaml', template(reference));
+    expect(only(report.findings, 'hyperpod-key-exists').status).toBe(status);
+  });
+
+  it('!GetAtt Key.Bogus names no key: UNKNOWN saying why, never the key', async () => {
+    const report = await scanText('stack.yaml', template('!GetAtt Key.Bogus'));
+    const finding = only(report.findings, 'hyperpod-key-exists');
+    expect(finding.status).toBe('UNKNOWN');
+    expect(finding.message).toContain('Bogus of AWS::KMS::Key is not a key id or ARN: no key is named');
+  });
+});

@@ -317,6 +317,19 @@ export interface KeyDirectory {
   aliasResourceToKey: ReadonlyMap<string, string>;
 }
 
+/** What of a key names it where a key id goes: its ARN or key id (`Fn::GetAtt`), or its Ref. */
+const KEY_ATTRIBUTES: ReadonlySet<string> = new Set(['Arn', 'KeyId', 'arn', 'key_id', 'id']);
+
+/** What of an alias resource names its key: its name or ARN, or its target's id or ARN. */
+const ALIAS_ATTRIBUTES: ReadonlySet<string> = new Set([
+  'name',
+  'arn',
+  'id',
+  'target_key_arn',
+  'target_key_id',
+  'alias_name',
+]);
+
 /** The longest KeyId KMS accepts (a key id, key ARN, alias name or alias ARN). */
 const MAX_KEY_ID_CHARS = 2048;
 
@@ -343,9 +356,20 @@ export function resolveKeyReference(value: Val, directory: KeyDirectory): Volume
     resolution: { status: 'resolved', keyArn },
   });
   if (value instanceof Sym && value.target) {
-    if (directory.keyTypes.has(value.target.type)) return resolved(value.target.id);
-    const viaAlias = directory.aliasResourceToKey.get(value.target.id);
-    if (viaAlias) return resolved(viaAlias);
+    const { type, attribute, id } = value.target;
+    if (directory.keyTypes.has(type)) {
+      // A key's Ref, ARN or key id names it; any other attribute is none a key has (CloudFormation
+      // refuses the template), not the key.
+      if (attribute === undefined || KEY_ATTRIBUTES.has(attribute)) return resolved(id);
+      return {
+        kmsKeyId: new Unknown(
+          shortened(text),
+          `${shortened(attribute, 64)} of ${type} is not a key id or ARN: no key is named`,
+        ).toUnresolved(),
+      };
+    }
+    const viaAlias = directory.aliasResourceToKey.get(id);
+    if (viaAlias && (attribute === undefined || ALIAS_ATTRIBUTES.has(attribute))) return resolved(viaAlias);
   }
   const aliasName = /(?:^|:)(alias\/[\w/-]+)$/.exec(text)?.[1];
   const aliased = aliasName ? directory.aliasToKey.get(aliasName) : undefined;

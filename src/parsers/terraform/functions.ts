@@ -166,6 +166,15 @@ const distinct: TerraformFunction = strict(({ expr, args: [a], scope }) => {
   });
 });
 
+/** toset(list): its distinct elements, strings in lexical order (as Terraform orders a set of strings). */
+const toset: TerraformFunction = (call) => {
+  const list = toList(call);
+  if (!Array.isArray(list)) return list;
+  const unique = distinct({ ...call, args: [list] });
+  if (!Array.isArray(unique) || !unique.every((item) => typeof item === 'string')) return unique;
+  return [...(unique as string[])].sort((a, b) => (a < b ? -1 : a > b ? 1 : 0));
+};
+
 /** lookup(map, key, default): a known key of a known map is found even when the default is UNKNOWN. */
 const lookup: TerraformFunction = ({ expr, args: [a, b, c] }) => {
   if (a instanceof Unknown) return new Unknown(expr.text, a.reason, a.inputs);
@@ -394,7 +403,7 @@ export const FUNCTIONS: Readonly<Record<string, TerraformFunction>> = Object.fre
   coalesce,
   coalescelist,
   tolist: toList,
-  toset: toList,
+  toset,
   tomap: passThrough,
   toobject: passThrough,
   tostring,
