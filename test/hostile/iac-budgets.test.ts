@@ -233,3 +233,33 @@ describe('a long value repeated into every finding', () => {
     expect(run.output.length).toBeLessThan(5_000_000);
   });
 });
+
+describe('the Terraform evaluation budget is the whole scan’s, not each root module’s', () => {
+  it('roots that each spend their budget leave none to the roots after them, which are UNKNOWN and said', async () => {
+    // Each root spends its whole budget: 22 clusters, each tagged with a local that runs over an
+    // expression's million steps.
+    const root = (name: string) =>
+      Array.from(
+        { length: 22 },
+        (_, i) =>
+          `resource "awscc_sagemaker_cluster" "c${i}" {\n  cluster_name = "${name}-${i}"\n` +
+          `  tags = { n = length([for a in range(1000) : [for b in range(990) : a + b]]) }\n}\n`,
+      ).join('');
+    const roots = ['r0', 'r1', 'r2', 'r3', 'r4'];
+    for (const name of roots) repo.write(`${name}/main.tf`, root(name));
+    const run = await scanRepo(repo.repo, ['.']);
+    const budget = run.report!.issues.filter((issue) => issue.code === 'tf.evaluation_budget');
+    const rootsWith = (start: string) => [
+      ...new Set(
+        budget
+          .filter((issue) => issue.message.startsWith(start))
+          .map((issue) => issue.location!.file!.split('/')[0]!),
+      ),
+    ];
+    // Three roots spend the scan's 60 million steps (each its 20 million); the two after them get
+    // none: no expression of theirs runs at all, and every one says so.
+    expect(rootsWith('the expression takes too many steps').sort()).toEqual(['r0', 'r1', 'r2']);
+    expect(rootsWith('the module takes too many steps').sort()).toEqual(roots);
+    expect(run.report!.clusters).toHaveLength(110);
+  }, 120_000);
+});

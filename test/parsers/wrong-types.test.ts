@@ -401,3 +401,27 @@ Resources:
     expect(finding.message).toContain('Bogus of AWS::KMS::Key is not a key id or ARN: no key is named');
   });
 });
+
+describe('.tf.json with arrays where Terraform takes them', () => {
+  const cluster = {
+    cluster_name: 'c',
+    node_provisioning_mode: 'Continuous',
+    instance_groups: [
+      {
+        instance_group_name: 'g',
+        instance_type: 'ml.c5.xlarge',
+        instance_count: 1,
+        execution_role: 'arn:aws:iam::111122223333:role/exec',
+        life_cycle_config: { source_s3_uri: 's3://sagemaker-b/lc', on_create: 'on_create.sh' },
+      },
+    ],
+  };
+  it.each([
+    ['an array of resource types', { resource: [{ awscc_sagemaker_cluster: { c: cluster } }] }],
+    ['an array of names', { resource: { awscc_sagemaker_cluster: [{ c: cluster }] } }],
+  ])('%s: the cluster is read', async (_, doc) => {
+    const report = await scanText('main.tf.json', JSON.stringify(doc));
+    expect(report.inventory.clusters.map((c) => c.name)).toEqual(['c']);
+    expect(report.summary.instanceGroups).toBe(1);
+  });
+});

@@ -28,7 +28,13 @@ import {
 import type { TfFile, TfModuleDir } from './declarations.js';
 import { evaluate } from './expressions.js';
 import type { ModuleOutput } from './inventory.js';
-import { CLUSTER_RESOURCE_TYPES, ModuleInstance, type TfContext, type TfOptions } from './module.js';
+import {
+  CLUSTER_RESOURCE_TYPES,
+  MAX_SCAN_STEPS,
+  ModuleInstance,
+  type TfContext,
+  type TfOptions,
+} from './module.js';
 
 export interface TfVarFile {
   file: string;
@@ -65,6 +71,7 @@ export function scanTerraform(
   const context: TfContext = {
     options: input.options,
     issues,
+    scanBudget: { steps: MAX_SCAN_STEPS },
     displayPath: input.displayPath,
     mayRead: input.mayRead,
     readFile: input.readFile,

@@ -59,6 +59,12 @@ export interface TfContext {
   mayRead(absPath: string): boolean;
   /** A file's text for file(), through the scan's bounded read; undefined when refused or unreadable. */
   readFile(absPath: string): string | undefined;
+  /**
+   * Steps left for the whole scan, every root module together: each root takes at most
+   * MAX_MODULE_STEPS of them, so hundreds of small roots that each spend theirs cannot add up to
+   * minutes. Absent: each root has its own.
+   */
+  scanBudget?: { steps: number };
 }
 
 /** Resource types that define a HyperPod cluster. */
@@ -69,6 +75,8 @@ export const CLUSTER_RESOURCE_TYPES: ReadonlySet<string> = new Set([
 
 /** Evaluation steps one root module (with its children) may take: a few seconds of work. */
 export const MAX_MODULE_STEPS = 20_000_000;
+/** Evaluation steps a whole scan may take, every root module together: a few times one module's. */
+export const MAX_SCAN_STEPS = 60_000_000;
 
 const MAX_MODULE_DEPTH = 8;
 
@@ -106,8 +114,16 @@ export class ModuleInstance implements ModuleView, DataSourceModule {
   }
 
   static evaluateRoot(context: TfContext, dir: TfModuleDir, variables: Map<string, Val>): ModuleOutput {
-    const budget = { steps: MAX_MODULE_STEPS };
-    return moduleInventory(new ModuleInstance(context, dir, '', variables, [dir.absDir], budget, undefined));
+    const scan = context.scanBudget;
+    const granted = Math.max(0, Math.min(MAX_MODULE_STEPS, scan?.steps ?? MAX_MODULE_STEPS));
+    const budget = { steps: granted };
+    try {
+      return moduleInventory(
+        new ModuleInstance(context, dir, '', variables, [dir.absDir], budget, undefined),
+      );
+    } finally {
+      if (scan) scan.steps -= granted - Math.max(budget.steps, 0);
+    }
   }
 
   get absDir(): string {

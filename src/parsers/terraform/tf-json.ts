@@ -66,6 +66,12 @@ function body(value: Json, lines: string[]): void {
 
 function block(type: string, labels: number, value: Json, given: string[], lines: string[]): void {
   if (given.length < labels) {
+    // Terraform's JSON syntax takes an array of objects wherever it takes an object of labels
+    // (`"resource": [{"aws_kms_key": {...}}]`, `"aws_kms_key": [{"k": {...}}]`).
+    if (Array.isArray(value)) {
+      for (const item of value) block(type, labels, item, given, lines);
+      return;
+    }
     if (!isObject(value)) return;
     for (const [label, inner] of Object.entries(value))
       if (label !== '//') block(type, labels, inner, [...given, label], lines);
