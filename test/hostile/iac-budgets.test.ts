@@ -263,3 +263,22 @@ describe('the Terraform evaluation budget is the whole scan’s, not each root m
     expect(run.report!.clusters).toHaveLength(110);
   }, 120_000);
 });
+
+describe('one expression the evaluator cannot finish costs only what it feeds', () => {
+  it('a document nested 200,000 deep, and a variable whose default is itself: every cluster of the module stays, no internal error', async () => {
+    const cluster = (name: string, tags: string) =>
+      `resource "awscc_sagemaker_cluster" "${name}" {\n  cluster_name = "${name}"\n  tags = ${tags}\n` +
+      '  instance_groups = [{ instance_group_name = "g1", instance_type = "ml.c5.xlarge", instance_count = 1, execution_role = "arn:aws:iam::111122223333:role/x" }]\n}\n';
+    repo.write(
+      'main.tf',
+      `locals { x = jsondecode("${'['.repeat(200_000)}${']'.repeat(200_000)}") }\n` +
+        'variable "v" {\n  default = var.v\n}\n' +
+        cluster('good', '{ owner = "a" }') +
+        cluster('deep', '{ x = jsonencode(local.x) }') +
+        cluster('self', '{ y = var.v }'),
+    );
+    const run = await scanRepo(repo.repo, ['.']);
+    expect(run.report!.issues.map((issue) => issue.code)).not.toContain('iac.internal');
+    expect(run.report!.clusters.map((cluster) => cluster.name).sort()).toEqual(['deep', 'good', 'self']);
+  });
+});

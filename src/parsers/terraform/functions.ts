@@ -106,9 +106,29 @@ const jsonencode: TerraformFunction = strict(({ expr, args: [a], scope }) => {
   return stringWithSyms(JSON.stringify(toPlain(a ?? null)), a ?? null);
 });
 
+/** How deep a decoded document may nest: deeper, every walk of the value would overflow the stack. */
+const MAX_DECODED_DEPTH = 200;
+
+/** Whether a plain decoded value nests no deeper than `max` (walked without recursion). */
+function depthWithin(value: unknown, max: number): boolean {
+  const stack: [unknown, number][] = [[value, 0]];
+  while (stack.length > 0) {
+    const [item, depth] = stack.pop()!;
+    if (item === null || typeof item !== 'object') continue;
+    if (depth >= max) return false;
+    for (const child of Object.values(item)) stack.push([child, depth + 1]);
+  }
+  return true;
+}
+
+const decoded = (value: unknown, expr: Expr): Val =>
+  depthWithin(value, MAX_DECODED_DEPTH)
+    ? (value as Val)
+    : new Unknown(expr.text, `the document nests deeper than ${MAX_DECODED_DEPTH} levels`);
+
 const jsondecode: TerraformFunction = strict(({ expr, args: [a] }) => {
   try {
-    return JSON.parse(textOf(a ?? null) ?? 'null') as Val;
+    return decoded(JSON.parse(textOf(a ?? null) ?? 'null'), expr);
   } catch {
     return new Unknown(expr.text, 'the argument is not JSON');
   }
@@ -116,7 +136,7 @@ const jsondecode: TerraformFunction = strict(({ expr, args: [a] }) => {
 
 const yamldecode: TerraformFunction = strict(({ expr, args: [a] }) => {
   try {
-    return parseYaml(textOf(a ?? null) ?? '', { maxAliasCount: 100 }) as Val;
+    return decoded(parseYaml(textOf(a ?? null) ?? '', { maxAliasCount: 100 }), expr);
   } catch {
     return new Unknown(expr.text, 'the argument is not YAML');
   }

@@ -204,11 +204,25 @@ export class ModuleInstance implements ModuleView, DataSourceModule {
     return new Unknown(expr.text, `${root} is not declared in this module`, [root]);
   }
 
+  /** The variables whose default is being evaluated (see `variable`). */
+  private readonly defaulting = new Set<string>();
+
   private variable(name: string, expr: Expr): Val {
     if (this.inputs.has(name)) return this.inputs.get(name)!;
     const declared = this.index.variables.get(name);
     const fallback = declared?.item.body.attributes.get('default');
-    if (declared && fallback) return evaluate(fallback.expr, this.scope(declared.file, {}));
+    if (declared && fallback) {
+      // Terraform allows no reference in a default; one that reaches back to the variable would
+      // otherwise recurse until the stack ran out.
+      if (this.defaulting.has(name))
+        return new Unknown(expr.text, `the default of variable ${name} refers to itself`, [`var.${name}`]);
+      this.defaulting.add(name);
+      try {
+        return evaluate(fallback.expr, this.scope(declared.file, {}));
+      } finally {
+        this.defaulting.delete(name);
+      }
+    }
     if (!declared) return new Unknown(expr.text, `variable ${name} is not declared`, [`var.${name}`]);
     return new Unknown(`var.${name}`, `variable ${name} has no default and no value was given`, [
       `var.${name}`,
