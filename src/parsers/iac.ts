@@ -178,6 +178,22 @@ function holdsTransform(node: SNode | undefined, depth = 0): boolean {
   return node.kind === 'seq' && node.items.some((child) => holdsTransform(child, depth + 1));
 }
 
+/** Whether a StackSet's properties hold, in a TemplateBody, a template with a cluster in it. */
+function mentionsCluster(properties: SNode | undefined): boolean {
+  const body = properties?.kind === 'map' ? properties.entries.get('TemplateBody') : undefined;
+  if (!body) return false;
+  const stack: [SNode, number][] = [[body, 0]];
+  while (stack.length > 0) {
+    const [node, depth] = stack.pop()!;
+    if (node.kind === 'scalar') {
+      if (typeof node.value === 'string' && node.value.includes('AWS::SageMaker::Cluster')) return true;
+    } else if (depth < 64)
+      for (const child of node.kind === 'map' ? node.entries.values() : node.items)
+        stack.push([child, depth + 1]);
+  }
+  return false;
+}
+
 /**
  * What in a template CloudFormation makes only when the stack deploys, so the scan cannot see it:
  * `Fn::ForEach` (AWS::LanguageExtensions) and `Fn::Transform` (AWS::Include) making resources, an
@@ -223,6 +239,15 @@ function deployTimeResources(root: SMap, file: string): SourceIssue[] {
         `resource ${id} is not a map of Type and Properties: not scanned`,
         line,
         'write the resource as a map (Type: ..., Properties: ...)',
+      );
+    else if (
+      scalarAt(node, 'Type') === 'AWS::CloudFormation::StackSet' &&
+      mentionsCluster(node.entries.get('Properties'))
+    )
+      issue(
+        `StackSet ${id} deploys an inline TemplateBody that defines a HyperPod cluster: that cluster is not scanned`,
+        line,
+        'keep the template in a file of its own (TemplateURL), which the scan reads',
       );
     else if (
       scalarAt(node, 'Type') === 'AWS::SageMaker::Cluster' &&

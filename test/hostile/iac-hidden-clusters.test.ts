@@ -258,3 +258,42 @@ describe('Terraform: a module from outside the scanned files that is given a clu
     expect(run.code).toBe(3);
   });
 });
+
+describe('a cluster in a template written inline is named, not passed over', () => {
+  const inline =
+    "AWSTemplateFormatVersion: '2010-09-09'\\nResources:\\n  C:\\n    Type: AWS::SageMaker::Cluster\\n";
+  it('a CloudFormation StackSet whose TemplateBody defines a cluster', async () => {
+    repo.write(
+      'set.yaml',
+      `AWSTemplateFormatVersion: '2010-09-09'\nResources:\n  Set:\n    Type: AWS::CloudFormation::StackSet\n    Properties:\n      StackSetName: s\n      PermissionModel: SELF_MANAGED\n      TemplateBody: "${inline}"\n`,
+    );
+    const run = await scanRepo(repo.repo, ['.', '--fail-on', 'critical']);
+    expect(run.report!.issues.map((issue) => [issue.code, issue.location?.file, issue.message])).toEqual([
+      [
+        'cfn.deploy_time',
+        'set.yaml',
+        'StackSet Set deploys an inline TemplateBody that defines a HyperPod cluster: that cluster is not scanned',
+      ],
+    ]);
+    expect(run.code).toBe(3);
+  });
+
+  it.each(['aws_cloudformation_stack', 'aws_cloudformation_stack_set'])(
+    'a Terraform %s whose template_body defines a cluster',
+    async (type) => {
+      repo.write(
+        'main.tf',
+        `resource "${type}" "s" {\n  name = "s"\n  template_body = <<EOT\n${inline.replaceAll('\\n', '\n')}EOT\n}\n`,
+      );
+      const run = await scanRepo(repo.repo, ['.', '--fail-on', 'critical']);
+      expect(run.report!.issues.map((issue) => [issue.code, issue.location?.file, issue.message])).toEqual([
+        [
+          'tf.inline_template',
+          'main.tf',
+          `a ${type} whose inline template_body defines a HyperPod cluster: that cluster is not scanned`,
+        ],
+      ]);
+      expect(run.code).toBe(3);
+    },
+  );
+});

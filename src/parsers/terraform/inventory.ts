@@ -15,6 +15,7 @@ import {
   unsupportedClusterIssue,
   type VolumeKey,
 } from '../common/cluster-builder.js';
+import { pushOnce } from '../common/issues.js';
 import { buildKey, defaultKeyPolicy, terraformKeyProperties } from '../common/key-builder.js';
 import { dependsOn, type ReadPolicy, RolePolicies, readPolicy } from '../common/role-builder.js';
 import { isAbsent, isObject, isSym, textOf, Unknown, type Val, type ValObject } from '../common/value.js';
@@ -250,9 +251,32 @@ function resolveKey(family: Family, value: Val): VolumeKey {
   });
 }
 
+/** Resources that deploy a CloudFormation template, which may be written inline (template_body). */
+const STACK_TYPES: ReadonlySet<string> = new Set([
+  'aws_cloudformation_stack',
+  'aws_cloudformation_stack_set',
+  'awscc_cloudformation_stack',
+  'awscc_cloudformation_stack_set',
+]);
+
 function emitClusters(module: ModuleView, family: Family): void {
   for (const child of module.childModules()) emitClusters(child, family);
   family.output.judged?.push(module.absDir);
+  // A cluster in a template written inside the .tf file is in no file the scan reads: said.
+  module.eachResource(
+    (type) => STACK_TYPES.has(type),
+    (declared, type) => {
+      const body = declared.item.body.attributes.get('template_body');
+      if (body && /AWS::SageMaker::Cluster/.test(body.expr.text))
+        pushOnce(module.issues, {
+          code: 'tf.inline_template',
+          severity: 'error',
+          message: `a ${type} whose inline template_body defines a HyperPod cluster: that cluster is not scanned`,
+          hint: 'keep the template in a file of its own (template_body = file("cluster.yaml")), which the scan reads',
+          location: declaredAt(declared.file, declared.item.line),
+        });
+    },
+  );
   module.eachResource(
     (type) => TERRAFORM_CLUSTER_TYPES.has(type) || looksLikeHyperPodCluster(type),
     (declared, type, instance) => {
