@@ -282,3 +282,21 @@ describe('one expression the evaluator cannot finish costs only what it feeds', 
     expect(run.report!.clusters.map((cluster) => cluster.name).sort()).toEqual(['deep', 'good', 'self']);
   });
 });
+
+describe('a .tf file larger than any hand-written configuration', () => {
+  it('is over the 2 MiB limit for HCL by default (an error naming it), and read with --max-file-size', async () => {
+    const big = `locals {\n  x = <<EOT\n${'a'.repeat(2.5 * 1_048_576)}\nEOT\n}\n${clusterTf('big')}`;
+    repo.write('main.tf', big);
+    const run = await scanRepo(repo.repo, ['.']);
+    expect(issueTriples(run.report)).toEqual([
+      ['iac.none_found', 'error', undefined],
+      ['input.too_large', 'error', 'main.tf'],
+    ]);
+    expect(run.report!.issues.find((issue) => issue.code === 'input.too_large')!.message).toBe(
+      '2.5 MiB is over the 2 MiB limit: not scanned',
+    );
+    const raised = await scanRepo(repo.repo, ['.', '--max-file-size', '4']);
+    expect(issueTriples(raised.report)).toEqual([]);
+    expect(raised.report!.clusters).toHaveLength(1);
+  }, 60_000);
+});

@@ -1,7 +1,7 @@
 import { dirname, isAbsolute, relative, sep } from 'node:path';
 import { resolveInlineSkips } from '../../engine/inline-suppressions.js';
 import { pushAll } from '../../model/many.js';
-import { DEFAULT_MAX_FILE_BYTES } from '../../parsers/limits.js';
+import { DEFAULT_MAX_FILE_BYTES, DEFAULT_MAX_HCL_BYTES } from '../../parsers/limits.js';
 import { runPipeline } from '../../pipeline.js';
 import { escapeControl } from '../../reporters/escape.js';
 import { RULES } from '../../rules/registry.js';
@@ -134,7 +134,7 @@ export const iacCommand = defineCommand({
     },
     {
       flags: '--max-file-size <MiB>',
-      description: `skip files larger than this (default ${DEFAULT_MAX_FILE_BYTES / 1_048_576})`,
+      description: `skip files larger than this (default ${DEFAULT_MAX_FILE_BYTES / 1_048_576}; ${DEFAULT_MAX_HCL_BYTES / 1_048_576} for .tf and .tfvars)`,
       parse: parseMegabytes,
     },
   ],
