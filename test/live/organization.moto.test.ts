@@ -21,6 +21,7 @@ import { MotoAccount, withAwsEnv } from '../helpers/aws-estate.js';
 import { actionsOutsidePolicy, recordCalls } from '../helpers/iam-policy.js';
 import { memoryIo } from '../helpers/io.js';
 import { motoUrl } from '../helpers/moto.js';
+import { identityPerimeterStatement } from '../helpers/organization-policies.js';
 
 const CLUSTERS = 105; // ListClusters pages hold 100
 const KEYS = 24;
@@ -75,18 +76,7 @@ beforeAll(async () => {
       Type: 'RESOURCE_CONTROL_POLICY',
       Content: JSON.stringify({
         Version: '2012-10-17',
-        Statement: [
-          {
-            Effect: 'Deny',
-            Principal: '*',
-            Action: 'kms:*',
-            Resource: '*',
-            Condition: {
-              StringNotEqualsIfExists: { 'aws:PrincipalOrgID': organizationId },
-              Bool: { 'aws:PrincipalIsAWSService': 'false' },
-            },
-          },
-        ],
+        Statement: [identityPerimeterStatement(organizationId)],
       }),
     }),
   );
@@ -242,18 +232,7 @@ describe('scan --org', () => {
         {
           id: perimeterId,
           name: 'identity-perimeter',
-          kmsStatements: [
-            {
-              Effect: 'Deny',
-              Principal: '*',
-              Action: 'kms:*',
-              Resource: '*',
-              Condition: {
-                StringNotEqualsIfExists: { 'aws:PrincipalOrgID': organizationId },
-                Bool: { 'aws:PrincipalIsAWSService': 'false' },
-              },
-            },
-          ],
+          kmsStatements: [identityPerimeterStatement(organizationId)],
         },
       ].sort((a, b) => a.id.localeCompare(b.id)),
     );

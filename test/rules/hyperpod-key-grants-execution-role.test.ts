@@ -44,6 +44,7 @@ import {
   rootVolume,
   secondaryVolume,
 } from '../helpers/inventory.js';
+import { identityPerimeterStatement } from '../helpers/organization-policies.js';
 import { ruleTester } from '../helpers/rule-tester.js';
 import { organizationCases } from './hyperpod-key-grants-execution-role.org.js';
 
@@ -124,18 +125,7 @@ const RCP_FULL: OrganizationPolicy = {
 const perimeter = (org: string): OrganizationPolicy => ({
   id: 'p-perimeter',
   name: 'identity-perimeter',
-  kmsStatements: [
-    {
-      Effect: 'Deny',
-      Principal: '*',
-      Action: 'kms:*',
-      Resource: '*',
-      Condition: {
-        StringNotEqualsIfExists: { 'aws:PrincipalOrgID': org },
-        Bool: { 'aws:PrincipalIsAWSService': 'false' },
-      },
-    },
-  ],
+  kmsStatements: [identityPerimeterStatement(org)],
 });
 /**
  * The estate whose key policy names the role, the key's account under these resource control

@@ -13,6 +13,7 @@ import {
   type Membership,
   OrganizationPolicies,
 } from '../../../src/collectors/aws/organizations.js';
+import { identityPerimeterStatement } from '../../helpers/organization-policies.js';
 
 const ACCOUNT = '111122223333';
 const awsError = (name: string, message = name) => Object.assign(new Error(message), { name });
@@ -283,18 +284,7 @@ describe('OrganizationPolicies: the SCP or RCP levels over an account, or a gap 
           {
             id: 'p-perimeter',
             name: 'perimeter',
-            kmsStatements: [
-              {
-                Effect: 'Deny',
-                Principal: '*',
-                Action: 'kms:*',
-                Resource: '*',
-                Condition: {
-                  StringNotEqualsIfExists: { 'aws:PrincipalOrgID': 'o-a1b2c3d4e5' },
-                  Bool: { 'aws:PrincipalIsAWSService': 'false' },
-                },
-              },
-            ],
+            kmsStatements: [identityPerimeterStatement('o-a1b2c3d4e5')],
           },
         ],
       },
