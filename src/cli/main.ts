@@ -56,12 +56,10 @@ export async function runCli(
     await program.parseAsync([...argv], { from: 'user' });
   } catch (error) {
     if (error instanceof CommanderError) {
-      if (
-        error.code === 'commander.helpDisplayed' ||
-        error.code === 'commander.version' ||
-        error.code === 'commander.help'
-      )
-        return 0;
+      // Help asked for (--help, help) is 0; help shown because a command needs a subcommand that
+      // was not given (`policy`) is a usage error, as every other one.
+      if (error.code === 'commander.helpDisplayed' || error.code === 'commander.version') return 0;
+      if (error.code === 'commander.help') return error.exitCode === 0 ? 0 : 2;
       // commander has already printed the one-line usage error.
       return 2;
     }

@@ -180,6 +180,19 @@ describe('rules', () => {
   });
 });
 
+describe('a command that needs a subcommand', () => {
+  it('without one is a usage error (exit 2, the usage on stderr); help asked for is 0', async () => {
+    for (const args of [['policy'], []]) {
+      const io = memoryIo();
+      expect([args, await runCli(args, io)]).toEqual([args, 2]);
+      expect(io.err()).toMatch(/^Usage: hyperpod-cmk /);
+      expect(io.out()).toBe('');
+    }
+    for (const args of [['--help'], ['policy', '--help'], ['help', 'policy']])
+      expect([args, await runCli(args, memoryIo())]).toEqual([args, 0]);
+  });
+});
+
 describe('colour', () => {
   it('only when forced or on a TTY, never with NO_COLOR', async () => {
     expect((await run(['demo'])).out).not.toMatch(/\u001b\[/);
