@@ -364,6 +364,11 @@ describe('a plan whose resource changes cannot be read', () => {
   });
 });
 
+// biome-ignore lint/suspicious/noTemplateCurlyInString: CloudFormation's own placeholders
+const OWN_ARN = '!Sub "arn:${AWS::Partition}:kms:${AWS::Region}:${AWS::AccountId}:key/${Key}"';
+// biome-ignore lint/suspicious/noTemplateCurlyInString: CloudFormation's own placeholders
+const OTHER_ARN = '!Sub "arn:aws:kms:eu-west-1:999999999999:key/${Key}"';
+
 describe('a key named by an attribute it does not have', () => {
   const template = (reference: string) => `AWSTemplateFormatVersion: '2010-09-09'
 Resources:
@@ -389,7 +394,10 @@ Resources:
     ['!GetAtt Key.Arn', 'PASS'],
     ['!GetAtt Key.KeyId', 'PASS'],
     ['!Ref Key', 'PASS'],
-  ])('%s names the key', async (reference, status) => {
+    [OWN_ARN, 'PASS'],
+    // Another account's key of that id is not this stack's key.
+    [OTHER_ARN, 'UNKNOWN'],
+  ])('%s names the key (or not)', async (reference, status) => {
     const report = await scanText('stack.yaml', template(reference));
     expect(only(report.findings, 'hyperpod-key-exists').status).toBe(status);
   });

@@ -282,9 +282,21 @@ function concat(parts: readonly Val[], delimiter: string, node: SNode): Val {
   let symbolic: Sym | undefined;
   const texts: string[] = [];
   let length = 0;
+  // A key's id (its Ref, or GetAtt KeyId) within the text: `!Sub arn:...:key/${Key}` is its ARN.
+  let keyIds = 0;
+  let keyId: Sym | undefined;
   for (const part of parts) {
     if (part instanceof Unknown) return withExpression(part, node);
     if (part instanceof Sym) symbolic = part;
+    if (
+      part instanceof Sym &&
+      part.target &&
+      KMS_KEY_TYPES.has(part.target.type) &&
+      (part.target.attribute === undefined || part.target.attribute === 'KeyId')
+    ) {
+      keyIds++;
+      keyId = part;
+    }
     const text = textOf(part);
     if (text === undefined) return new Unknown(render(node), 'it joins a value that is not a string');
     length += text.length + delimiter.length;
@@ -300,8 +312,16 @@ function concat(parts: readonly Val[], delimiter: string, node: SNode): Val {
   const joined = texts.join(delimiter);
   if (!symbolic) return joined;
   if (parts.length === 1) return symbolic;
+  // The ARN of a key of this stack, written out: the key itself, as `!GetAtt Key.Arn` would be.
+  if (keyIds === 1 && keyId?.target && OWN_KEY_ARN.test(joined) && joined.endsWith(`key/${keyId.text}`))
+    return new Sym(joined, { ...keyId.target, attribute: 'Arn' });
   return new Sym(joined);
 }
+
+const KMS_KEY_TYPES: ReadonlySet<string> = new Set(['AWS::KMS::Key', 'AWS::KMS::ReplicaKey']);
+/** A key ARN in this stack's partition, Region and account (each as a pseudo parameter), ending in an id. */
+const OWN_KEY_ARN =
+  /^arn:(?:aws[a-z-]*|\$\{AWS::Partition\}):kms:\$\{AWS::Region\}:\$\{AWS::AccountId\}:key\/[^/:]+$/;
 
 function sub(scope: IntrinsicScope, argument: SNode, node: SNode): Val {
   let template: string | undefined;
