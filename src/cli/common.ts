@@ -388,10 +388,7 @@ export function ruleSelection(options: Pick<ReportOptions, 'rules' | 'skipRules'
   if (!ids.some((id) => (include?.(id) ?? true) && !(exclude?.(id) ?? false)))
     throw inputError({
       code: 'usage.rule',
-      input: [
-        ...options.rules.map((pattern) => `--rule ${pattern}`),
-        ...options.skipRules.map((pattern) => `--skip-rule ${pattern}`),
-      ].join(' '),
+      input: narrowingFlags(options).join(' '),
       message: 'selects no rule: nothing would be judged',
       hint: '`hyperpod-cmk rules` lists the rule ids; --skip-rule removes rules from those --rule selects',
     });
@@ -579,9 +576,10 @@ export function emitReport(
   // cannot be made leaves no partial set.
   for (const [i, output] of planned.entries()) {
     let text = rendered[i]!;
-    // On a terminal in colour, what the guard lets through as colour must be the table's own: a
-    // format made without colour (CSV, HTML, Markdown...) has its escape sequences all shown as text.
-    if (output.path === undefined && !renderedInColour(output.format, io) && useColor(io))
+    // On a terminal in colour, what the guard lets through as colour must be the table's own (the
+    // one format made in colour): any other (CSV, HTML, Markdown...) has its escape sequences all
+    // shown as text.
+    if (output.path === undefined && output.format !== 'table' && useColor(io))
       text =
         typeof text === 'string'
           ? escapeTerminalOutput(text, { color: false, progress: false })
@@ -597,9 +595,6 @@ export function emitReport(
     writeOutput(io, serializeBaseline(baseline), { format: 'baseline', output: options.createBaseline });
   }
 }
-
-/** Whether a format, written to the terminal, is made in colour (the table, when colour is on). */
-const renderedInColour = (format: string, io: Io): boolean => format === 'table' && useColor(io);
 
 /** Writes rendered output to --output (saying so on stderr) or stdout; text in pieces is streamed to a file. */
 export function writeOutput(

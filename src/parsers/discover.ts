@@ -7,8 +7,9 @@
 import { lstatSync, readdirSync, realpathSync, statSync } from 'node:fs';
 import { basename, isAbsolute, relative, resolve, sep } from 'node:path';
 import picomatch from 'picomatch';
+import { linkedOutOfTree } from '../files/tree.js';
 import type { SourceIssue } from '../model/finding.js';
-import { decodeText, insideRoots, linkedOutOfTree, readBounded, scanRoots } from './common/safe-read.js';
+import { decodeText, insideRoots, readBounded, scanRoots } from './common/safe-read.js';
 
 export type FileFormat = 'yaml' | 'json' | 'hcl' | 'tfvars' | 'tfvars-json' | 'tf-json';
 

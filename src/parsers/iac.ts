@@ -23,6 +23,7 @@ import { internalIssue } from './common/issues.js';
 import { decodeText, mayRead, readBounded } from './common/safe-read.js';
 import {
   DocumentError,
+  getEntry,
   loadJson,
   loadYaml,
   plainOf,
@@ -167,32 +168,29 @@ function parseDocument(
 const PROCESSED_HINT =
   'scan the processed template (aws cloudformation get-template --template-stage Processed --stack-name STACK), or write the resources out';
 
-/** Whether a node holds a `Fn::Transform` (AWS::Include) anywhere within it. */
-function holdsTransform(node: SNode | undefined, depth = 0): boolean {
-  if (!node || depth > 64) return false;
-  if (node.kind === 'map')
-    return (
-      node.entries.has('Fn::Transform') ||
-      [...node.entries.values()].some((child) => holdsTransform(child, depth + 1))
-    );
-  return node.kind === 'seq' && node.items.some((child) => holdsTransform(child, depth + 1));
-}
-
-/** Whether a StackSet's properties hold, in a TemplateBody, a template with a cluster in it. */
-function mentionsCluster(properties: SNode | undefined): boolean {
-  const body = properties?.kind === 'map' ? properties.entries.get('TemplateBody') : undefined;
-  if (!body) return false;
-  const stack: [SNode, number][] = [[body, 0]];
+/** Whether any node within `node` (itself included, 64 levels deep at most) satisfies `test`. */
+function anyNode(node: SNode | undefined, test: (node: SNode) => boolean): boolean {
+  const stack: [SNode, number][] = node ? [[node, 0]] : [];
   while (stack.length > 0) {
-    const [node, depth] = stack.pop()!;
-    if (node.kind === 'scalar') {
-      if (typeof node.value === 'string' && node.value.includes('AWS::SageMaker::Cluster')) return true;
-    } else if (depth < 64)
-      for (const child of node.kind === 'map' ? node.entries.values() : node.items)
-        stack.push([child, depth + 1]);
+    const [at, depth] = stack.pop()!;
+    if (test(at)) return true;
+    if (depth < 64 && at.kind !== 'scalar')
+      for (const child of at.kind === 'map' ? at.entries.values() : at.items) stack.push([child, depth + 1]);
   }
   return false;
 }
+
+/** Whether a node holds a `Fn::Transform` (AWS::Include) anywhere within it. */
+const holdsTransform = (node: SNode | undefined): boolean =>
+  anyNode(node, (at) => at.kind === 'map' && at.entries.has('Fn::Transform'));
+
+/** Whether a StackSet's properties hold, in a TemplateBody, a template with a cluster in it. */
+const mentionsCluster = (properties: SNode | undefined): boolean =>
+  anyNode(
+    properties?.kind === 'map' ? properties.entries.get('TemplateBody') : undefined,
+    (at) =>
+      at.kind === 'scalar' && typeof at.value === 'string' && at.value.includes('AWS::SageMaker::Cluster'),
+  );
 
 /**
  * What in a template CloudFormation makes only when the stack deploys, so the scan cannot see it:
@@ -263,7 +261,7 @@ function deployTimeResources(root: SMap, file: string): SourceIssue[] {
 
 /** A scalar entry of a map, when it is one. */
 const scalarAt = (node: SNode | undefined, key: string): Scalar | undefined => {
-  const entry = node?.kind === 'map' ? node.entries.get(key) : undefined;
+  const entry = getEntry(node, key);
   return entry?.kind === 'scalar' ? entry.value : undefined;
 };
 

@@ -39,8 +39,6 @@ const isWithin = (root: string, path: string): boolean => {
 };
 
 /** The real directories a scan may read from: each scanned directory, or the directory of a scanned file. */
-export { linkedOutOfTree };
-
 export function scanRoots(paths: readonly string[], cwd: string): string[] {
   const roots: string[] = [];
   for (const path of paths) {
