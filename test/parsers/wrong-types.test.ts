@@ -343,6 +343,8 @@ describe('a plan whose resource changes cannot be read', () => {
       const report = await scanText('plan.json', JSON.stringify(doc));
       expect(report.inventory.clusters).toHaveLength(1);
       expect(only(report.findings, 'hyperpod-root-volume-cmk').status).toBe('UNKNOWN');
+      // Its provisioning mode is as unknown as the rest: not a FAIL for a mode left unset.
+      expect(only(report.findings, 'hyperpod-cmk-provisioning-mode').status).toBe('UNKNOWN');
       expect(report.summary.instanceGroups).toBe(0);
       expect(report.clusters.map((cluster) => cluster.status)).toEqual(['unknown']);
     },

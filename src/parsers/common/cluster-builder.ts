@@ -432,6 +432,18 @@ const mapBlocks = (value: Val | undefined, map: (block: ValObject) => Val): Val 
  * `root_volume` and no `node_provisioning_mode`: read as written, its volumes name no key (an AWS
  * owned key) and its mode is the legacy one. Should a later version add them, they are read.
  */
+/**
+ * The properties of a cluster known only as a whole (a plan's `after_unknown: true`, a body that
+ * cannot be evaluated): every property read is that Unknown, so every check that reads one is
+ * UNKNOWN, never judged on a property taken for absent.
+ */
+export function unknownSpec(unknown: Unknown): ValObject {
+  return new Proxy({} as ValObject, {
+    has: () => true,
+    get: (_target, key) => (typeof key === 'string' ? unknown : undefined),
+  });
+}
+
 export function awsProviderClusterSpec(values: ValObject): ValObject {
   const group = (block: ValObject): ValObject => {
     const { instance_storage_config: storage, ...rest } = block;

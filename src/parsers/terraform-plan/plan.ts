@@ -14,6 +14,7 @@ import {
   literalKeyResolution,
   looksLikeHyperPodCluster,
   TERRAFORM_CLUSTER_TYPES,
+  unknownSpec,
   unsupportedClusterIssue,
   type VolumeKey,
 } from '../common/cluster-builder.js';
@@ -64,21 +65,6 @@ export interface PlanOptions {
   region?: string;
   account?: string;
 }
-
-/** The attributes of a cluster resource (either provider) the inventory is built from. */
-const CLUSTER_ATTRIBUTES = [
-  'cluster_name',
-  'instance_groups',
-  'instance_group',
-  'restricted_instance_groups',
-  'node_provisioning_mode',
-  'node_recovery',
-  'orchestrator',
-  'tags',
-  'tags_all',
-  'vpc_config',
-  'cluster_role',
-];
 
 /** Overlays `after_unknown` on `after`: every path marked true becomes an Unknown naming it. */
 function withUnknowns(after: Val, unknown: Val, path: string): Val {
@@ -314,17 +300,16 @@ export function planInventory(
     }
     // A cluster known only after apply as a whole: every attribute is, not absent (absent groups
     // would read as a cluster with none to judge).
-    const values: ValObject = isObject(resource.values)
-      ? resource.values
-      : Object.fromEntries(
-          CLUSTER_ATTRIBUTES.map((attribute) => [
-            attribute,
-            resource.values instanceof Unknown
-              ? resource.values
-              : new Unknown(resource.address, 'its values in the plan are not an object', [resource.address]),
-          ]),
-        );
-    const spec = resource.type === 'aws_sagemaker_cluster' ? awsProviderClusterSpec(values) : values;
+    const values: ValObject = isObject(resource.values) ? resource.values : {};
+    const spec = !isObject(resource.values)
+      ? unknownSpec(
+          resource.values instanceof Unknown
+            ? resource.values
+            : new Unknown(resource.address, 'its values in the plan are not an object', [resource.address]),
+        )
+      : resource.type === 'aws_sagemaker_cluster'
+        ? awsProviderClusterSpec(values)
+        : values;
     const refs = references.get(configAddress(resource.address));
     const resolveKey = (value: Val): VolumeKey => {
       if (value instanceof Unknown) {

@@ -12,6 +12,7 @@ import {
   looksLikeHyperPodCluster,
   resolveKeyReference,
   TERRAFORM_CLUSTER_TYPES,
+  unknownSpec,
   unsupportedClusterIssue,
   type VolumeKey,
 } from '../common/cluster-builder.js';
@@ -292,8 +293,12 @@ function emitClusters(module: ModuleView, family: Family): void {
         return;
       }
       const props = bodyValue(declared.item.body, instance.scope);
-      const values: ValObject = props instanceof Unknown ? {} : props;
-      const spec = type === 'aws_sagemaker_cluster' ? awsProviderClusterSpec(values) : values;
+      const spec =
+        props instanceof Unknown
+          ? unknownSpec(props)
+          : type === 'aws_sagemaker_cluster'
+            ? awsProviderClusterSpec(props)
+            : props;
       const id = idOf(declared.file, instance.address);
       const cluster = buildCluster(
         {
