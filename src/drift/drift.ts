@@ -8,6 +8,8 @@
 import type { Cluster, EbsVolume, Inventory, Key, PolicyDocument } from '../model/inventory.js';
 import { isUnresolved } from '../model/inventory.js';
 import { accessModel, actionCatalog } from '../policy-diff/access-model.js';
+import { isAwsManagedAlias } from '../rules/key-references.js';
+import { isLiveSource } from '../rules/text.js';
 
 export type DriftKind =
   | 'cluster-not-deployed'
@@ -64,9 +66,25 @@ function sameKey(
   const codeNames = [codeRef, ...(codeKey ? codeKey.aliases : [])];
   if (codeNames.some((name) => names.has(name) || [...names].some((n) => n.endsWith(`:${name}`))))
     return true;
+  // An AWS managed key and a customer managed one are never the same key.
+  const codeManager = managerOf(codeRef, codeKey);
+  const liveManager = managerOf(liveRef, live);
+  if (codeManager !== undefined && liveManager !== undefined && codeManager !== liveManager) return false;
   // A key defined in the code without an alias cannot be told apart from another before apply.
   if (codeKey && codeKey.aliases.length === 0) return undefined;
   return false;
+}
+
+/**
+ * Who manages the key a volume names, when that is known: `alias/aws/...` names only AWS managed
+ * keys (only AWS can create them), DescribeKey says it of a deployed key, and a key the code defines
+ * (AWS::KMS::Key, aws_kms_key) is always the customer's.
+ */
+function managerOf(ref: string, key: Key | undefined): 'AWS' | 'CUSTOMER' | undefined {
+  if (isAwsManagedAlias(ref)) return 'AWS';
+  const manager = key?.metadata?.keyManager;
+  if (manager === 'AWS' || manager === 'CUSTOMER') return manager;
+  return key && !isLiveSource(key.source) ? 'CUSTOMER' : undefined;
 }
 
 /** A CloudFormation pseudo parameter as templates write it inside strings: `${AWS::Region}`. */
@@ -165,7 +183,18 @@ export function detectDrift(code: Inventory, deployed: Inventory, options: Drift
         continue;
       }
       liveGroups.delete(group.name);
-      if (isUnresolved(group.volumes) || isUnresolved(liveGroup.volumes)) continue;
+      // Storage the code leaves to deploy time (or the scan could not read) decides nothing.
+      if (isUnresolved(group.volumes) || isUnresolved(liveGroup.volumes)) {
+        items.push({
+          kind: 'volume-key',
+          cluster: cluster.name,
+          group: group.name,
+          code: isUnresolved(group.volumes) ? text(group.volumes) : 'storage as written',
+          deployed: isUnresolved(liveGroup.volumes) ? text(liveGroup.volumes) : 'storage as deployed',
+          status: 'unknown',
+        });
+        continue;
+      }
       for (const role of ['root', 'secondary'] as const) {
         const c = group.volumes.find((v) => v.role === role);
         const d = liveGroup.volumes.find((v) => v.role === role);
@@ -200,7 +229,16 @@ export function detectDrift(code: Inventory, deployed: Inventory, options: Drift
     const label = liveKey.aliases[0] ?? liveKey.arn;
     const codeRotation = codeKey.rotation?.enabled;
     const liveRotation = liveKey.rotation?.enabled;
-    if (codeRotation !== undefined && liveRotation !== undefined && !isUnresolved(liveRotation)) {
+    if (codeRotation !== undefined && (liveRotation === undefined || isUnresolved(liveRotation)))
+      items.push({
+        kind: 'key-rotation',
+        cluster: '',
+        key: label,
+        code: text(codeRotation),
+        deployed: 'not collected',
+        status: 'unknown',
+      });
+    else if (codeRotation !== undefined && liveRotation !== undefined) {
       if (isUnresolved(codeRotation))
         items.push({
           kind: 'key-rotation',
@@ -222,7 +260,16 @@ export function detectDrift(code: Inventory, deployed: Inventory, options: Drift
     }
     const cp = codeKey.policy;
     const lp = liveKey.policy;
-    if (cp && lp && !isUnresolved(lp)) {
+    if (cp && (!lp || isUnresolved(lp)))
+      items.push({
+        kind: 'key-policy',
+        cluster: '',
+        key: label,
+        code: isUnresolved(cp) ? text(cp) : 'the template policy',
+        deployed: 'not collected',
+        status: 'unknown',
+      });
+    else if (cp && lp && !isUnresolved(lp)) {
       if (isUnresolved(cp))
         items.push({
           kind: 'key-policy',

@@ -34,7 +34,8 @@ async function drift(name: string, doc: object, ...extra: string[]) {
   const file = join(dir, `${name}.json`);
   writeFileSync(file, JSON.stringify(doc));
   const io = memoryIo();
-  const code = await runCli(['drift', file, '--from', snapshot, '--format', 'json', ...extra], io);
+  const from = extra[0] === '--from' ? [] : ['--from', snapshot];
+  const code = await runCli(['drift', file, ...from, '--format', 'json', ...extra], io);
   return { code, report: code === 2 ? undefined : JSON.parse(io.out()), err: io.err() };
 }
 
@@ -195,5 +196,135 @@ describe('drift', () => {
     const { code, report } = await drift('symbolic.template', template);
     expect(report.items.filter((i: { kind: string }) => i.kind === 'key-policy')).toEqual([]);
     expect(code).toBe(0);
+  });
+
+  it('a key the code defines against an AWS managed key deployed: drift, not unknown (they are never the same key)', async () => {
+    const template = {
+      AWSTemplateFormatVersion: '2010-09-09',
+      Resources: {
+        Key: { Type: 'AWS::KMS::Key', Properties: { EnableKeyRotation: true } },
+        Cluster: {
+          Type: 'AWS::SageMaker::Cluster',
+          Properties: {
+            ClusterName: 'recsys-train',
+            NodeProvisioningMode: 'Continuous',
+            Orchestrator: { Eks: { ClusterArn: 'arn:aws:eks:us-west-2:222222222222:cluster/ml' } },
+            InstanceGroups: [
+              {
+                ...groupSpec('train-g5', 'placeholder', null),
+                InstanceType: 'ml.g5.48xlarge',
+                InstanceStorageConfigs: [
+                  { EbsVolumeConfig: { RootVolume: true, VolumeKmsKeyId: { Ref: 'Key' } } },
+                  {
+                    EbsVolumeConfig: {
+                      VolumeSizeInGB: 500,
+                      VolumeKmsKeyId: { 'Fn::GetAtt': ['Key', 'Arn'] },
+                    },
+                  },
+                ],
+              },
+            ],
+          },
+        },
+      },
+    };
+    const { code, report } = await drift('cmk-vs-aws-managed.template', template);
+    expect(code).toBe(1);
+    expect(
+      report.items.map((i: { kind: string; group?: string; status: string; deployed: string }) => [
+        i.kind,
+        i.group,
+        i.status,
+        i.deployed,
+      ]),
+    ).toEqual([
+      ['volume-key', 'train-g5', 'drift', 'root: alias/aws/sagemaker'],
+      ['volume-key', 'train-g5', 'drift', 'secondary: alias/aws/sagemaker'],
+    ]);
+  });
+
+  it('storage the code leaves to deploy time is an unknown item, not skipped', async () => {
+    const template = {
+      AWSTemplateFormatVersion: '2010-09-09',
+      Parameters: { Storage: { Type: 'String' } },
+      Resources: {
+        Cluster: {
+          Type: 'AWS::SageMaker::Cluster',
+          Properties: {
+            ClusterName: 'genai-batch',
+            NodeProvisioningMode: 'Continuous',
+            Orchestrator: { Eks: { ClusterArn: 'arn:aws:eks:us-east-1:111111111111:cluster/ml' } },
+            InstanceGroups: [
+              {
+                ...groupSpec('inference-g5', genaiKey.arn, null),
+                InstanceStorageConfigs: { Ref: 'Storage' },
+              },
+            ],
+          },
+        },
+      },
+    };
+    const { code, report } = await drift('storage-unknown.template', template);
+    expect(report.items).toEqual([
+      {
+        kind: 'volume-key',
+        cluster: 'genai-batch',
+        group: 'inference-g5',
+        code: expect.stringMatching(/^unknown \(.*Storage.*\)$/),
+        deployed: 'storage as deployed',
+        status: 'unknown',
+      },
+    ]);
+    expect(code).toBe(3);
+  });
+
+  it('a deployed key whose rotation and policy were not collected: unknown items, not silence', async () => {
+    const blind = demoEstate();
+    const key = blind.keys.find((k) => k.arn === genaiKey.arn)!;
+    delete key.rotation;
+    delete key.policy;
+    const blindSnapshot = join(dir, 'blind.json');
+    writeFileSync(blindSnapshot, JSON.stringify(blind));
+    const template = {
+      AWSTemplateFormatVersion: '2010-09-09',
+      Resources: {
+        Key: { Type: 'AWS::KMS::Key', Properties: { EnableKeyRotation: true, KeyPolicy: genaiKey.policy } },
+        Alias: {
+          Type: 'AWS::KMS::Alias',
+          Properties: { AliasName: 'alias/hyperpod/genai-batch', TargetKeyId: { Ref: 'Key' } },
+        },
+        Cluster: {
+          Type: 'AWS::SageMaker::Cluster',
+          Properties: {
+            ClusterName: 'genai-batch',
+            NodeProvisioningMode: 'Continuous',
+            Orchestrator: { Eks: { ClusterArn: 'arn:aws:eks:us-east-1:111111111111:cluster/ml' } },
+            InstanceGroups: [
+              groupSpec('inference-g5', 'alias/hyperpod/genai-batch', 'alias/hyperpod/genai-batch'),
+            ],
+          },
+        },
+      },
+    };
+    const { code, report } = await drift('blind.template', template, '--from', blindSnapshot);
+    expect(report.items).toEqual([
+      {
+        kind: 'key-rotation',
+        cluster: '',
+        key: 'alias/hyperpod/genai-batch',
+        code: 'true',
+        deployed: 'not collected',
+        status: 'unknown',
+      },
+      {
+        kind: 'key-policy',
+        cluster: '',
+        key: 'alias/hyperpod/genai-batch',
+        code: 'the template policy',
+        deployed: 'not collected',
+        status: 'unknown',
+      },
+    ]);
+    expect(code).toBe(3);
   });
 });
