@@ -153,9 +153,14 @@ const HTML_ESCAPES: Record<string, string> = {
   "'": '&#39;',
 };
 
-/** Text as HTML: `& < > " '` as entities, so it is inert in an element or a quoted attribute. */
+/**
+ * Text as HTML: `& < > " '` as entities, so it is inert in an element or a quoted attribute, and
+ * control and bidi characters as visible escapes (`\x1b`, `\u202e`), as in Markdown: a browser
+ * honours a tenant's right-to-left override as a terminal would, and shows a name reordered.
+ * Line feeds stay (the page's own multi-line text).
+ */
 export const escapeHtml = (value: unknown): string =>
-  String(value ?? '').replace(/[&<>"']/g, (char) => HTML_ESCAPES[char]!);
+  escapeControlKeepNewlines(String(value ?? '').replace(/[&<>"']/g, (char) => HTML_ESCAPES[char]!));
 
 /** An attribute whose value a tenant's text must never set, whatever its escaping. */
 const UNSAFE_ATTRIBUTE =

@@ -26,6 +26,15 @@ describe('the html tagged template', () => {
     expect(escapeHtml(`<a href="x">'&'</a>`)).toBe('&lt;a href=&quot;x&quot;&gt;&#39;&amp;&#39;&lt;/a&gt;');
   });
 
+  it('shows control and bidi characters as visible escapes, as Markdown does, and keeps line feeds', () => {
+    expect(escapeHtml('evil\u202ecod.exe')).toBe('evil\\u202ecod.exe');
+    expect(escapeHtml('a\u001b[31mred\u0007\rb')).toBe('a\\x1b[31mred\\x07\\x0db');
+    expect(escapeHtml('line one\nline two\r\n')).toBe('line one\nline two\r\n');
+    expect(html`<td title="${'x\u2066y'}">${'<\u0000>'}</td>`.toString()).toBe(
+      '<td title="x\\u2066y">&lt;\\x00&gt;</td>',
+    );
+  });
+
   it('keeps fragments built with html, escapes plain strings that look like markup, and joins lists', () => {
     const cell = (text: string) => html`<td>${text}</td>`;
     expect(html`<tr>${['<a>', 'b'].map(cell)}</tr>`.toString()).toBe('<tr><td>&lt;a&gt;</td><td>b</td></tr>');
