@@ -582,7 +582,7 @@ export function planOutput(
  * The terminal's width, when stdout is one: what the terminal says, else $COLUMNS (a pseudo-terminal
  * that reports no size, as some CI runners and `script` make).
  */
-const terminalWidth = (io: Io): number | undefined => {
+export const terminalWidth = (io: Io): number | undefined => {
   if (!io.stdout.isTTY) return undefined;
   const columns = io.stdout.columns;
   if (typeof columns === 'number' && columns > 20) return columns;

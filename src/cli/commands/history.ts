@@ -5,8 +5,8 @@ import { parseSince } from '../../kpi/window.js';
 import { shardLabel } from '../../model/shard.js';
 import { csvCell } from '../../reporters/csv.js';
 import { terminalSafe } from '../../reporters/escape.js';
-import { textTable } from '../../reporters/text-table.js';
-import { outputOptions, parseLimit, parseNow, planOutput, writeOutput } from '../common.js';
+import { fittedTable } from '../../reporters/text-table.js';
+import { outputOptions, parseLimit, parseNow, planOutput, terminalWidth, writeOutput } from '../common.js';
 import { inputError } from '../errors.js';
 import { openForReading, readOptions } from '../history.js';
 import { defineCommand } from '../spec.js';
@@ -118,7 +118,7 @@ export const historyCommand = defineCommand({
       text =
         rows.length === 0
           ? `No scan saved${since !== undefined ? ' in this window' : ''} in ${path}.\n`
-          : `${textTable(
+          : `${fittedTable(
               [
                 'SCAN',
                 'TIME',
@@ -147,7 +147,7 @@ export const historyCommand = defineCommand({
                 String(r.unknown),
               ]),
               [6, 24, 8, 40],
-              io.stdout.isTTY === true,
+              output.path === undefined ? terminalWidth(io) : undefined,
             )}\n${shown.length < rows.length ? `… ${rows.length - shown.length} older scans (--limit 0 lists all)\n` : ''}` +
             (roundIssue
               ? `${terminalSafe(roundIssue.message)}\n  hint: ${terminalSafe(roundIssue.hint ?? '')}\n`

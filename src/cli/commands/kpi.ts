@@ -8,7 +8,15 @@ import type { Gap } from '../../model/inventory.js';
 import { pushAll } from '../../model/many.js';
 import { readCloudTrailDir } from '../../parsers/cloudtrail/log-files.js';
 import { renderKpiCsv, renderKpiTable } from '../../reporters/kpi.js';
-import { absolute, outputOptions, parseLimit, parseNow, planOutput, writeOutput } from '../common.js';
+import {
+  absolute,
+  outputOptions,
+  parseLimit,
+  parseNow,
+  planOutput,
+  terminalWidth,
+  writeOutput,
+} from '../common.js';
 import { inputError } from '../errors.js';
 import { openForReading, readOptions } from '../history.js';
 import { type Io, useColor } from '../io.js';
@@ -188,7 +196,7 @@ export const kpiCommand = defineCommand({
           : renderKpiTable(report, {
               color: output.path === undefined && useColor(io),
               limit: flags.limit,
-              cut: output.path === undefined && io.stdout.isTTY === true,
+              width: output.path === undefined ? terminalWidth(io) : undefined,
             });
     writeOutput(io, text, {
       format: output.format,

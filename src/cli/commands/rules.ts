@@ -1,8 +1,9 @@
-import { textTable } from '../../reporters/text-table.js';
+import { fittedTable } from '../../reporters/text-table.js';
 import { ruleCatalog, ruleCatalogEntry } from '../../rules/catalog.js';
 import type { Rule } from '../../rules/define-rule.js';
 import { findRule, RULES } from '../../rules/registry.js';
 import { TOOL_VERSION } from '../../version.js';
+import { terminalWidth } from '../common.js';
 import { inputError } from '../errors.js';
 import { defineCommand } from '../spec.js';
 
@@ -83,7 +84,7 @@ export const rulesCommand = defineCommand({
     } else {
       const rows = RULES.map((r) => [r.meta.id, r.meta.severity, r.meta.resourceType, r.meta.title]);
       io.stdout.write(
-        `${textTable(['RULE', 'SEVERITY', 'RESOURCE', 'SECURE CONDITION'], rows, [40, 8, 14, 90], io.stdout.isTTY === true)}\n`,
+        `${fittedTable(['RULE', 'SEVERITY', 'RESOURCE', 'SECURE CONDITION'], rows, [40, 8, 14, 90], terminalWidth(io))}\n`,
       );
     }
     return 0;
