@@ -687,7 +687,7 @@ export function writeOutput(
       throw inputError({
         code: 'output.unwritable',
         input: options.output,
-        message: `cannot write the report: ${(error as Error).message}`,
+        message: `cannot write the ${options.what ?? 'report'}: ${(error as Error).message}`,
       });
     }
     io.stderr.write(

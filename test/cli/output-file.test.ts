@@ -167,10 +167,18 @@ describe('a name the command cannot honour is a usage error (exit 2), nothing wr
 
   it('a file that cannot be written is named, never an internal error', async () => {
     writeFileSync(join(dir, 'plain-file'), '');
-    for (const command of ['kpi', 'history'] as const) {
-      const result = await cli([...COMMANDS[command]!(), '-o', 'plain-file/out.json']);
-      expect(result.code).toBe(2);
-      expect(result.err).toMatch(/^hyperpod-cmk: plain-file\/out\.json: cannot write the report: /);
+    const cases = [
+      [[...COMMANDS.kpi!(), '-o', 'plain-file/out.json'], 'KPIs'],
+      [[...COMMANDS.history!(), '-o', 'plain-file/out.json'], 'history'],
+      [['demo', '--export', 'plain-file/out.json'], 'demo estate'],
+      [['report', '--db', join(dir, 'demo.db'), '--now', NOW, '--html', 'plain-file/out.json'], 'dashboard'],
+    ] as const;
+    for (const [args, what] of cases) {
+      const result = await cli(args);
+      expect([result.code, result.err]).toEqual([
+        2,
+        `hyperpod-cmk: plain-file/out.json: cannot write the ${what}: ${join(dir, 'plain-file')} is not a directory\n`,
+      ]);
     }
   });
 });
