@@ -12,6 +12,7 @@ import { BaselineSchema } from '../src/model/baseline.js';
 import { InventorySchema } from '../src/model/inventory.js';
 import { ReportSchema } from '../src/model/report.js';
 import { PolicyDiffSchema } from '../src/policy-diff/schema.js';
+import { RuleCatalogSchema } from '../src/rules/catalog.js';
 import type { Rule } from '../src/rules/define-rule.js';
 import { RULES } from '../src/rules/registry.js';
 import { HistoryDumpLineSchema } from '../src/store/dump.js';
@@ -184,6 +185,12 @@ export function generatedFiles(): Record<string, string> {
       PolicyDiffSchema,
       'urn:hyperpod-cmk:schema:policy-diff',
       'hyperpod-cmk policy diff (policy diff --format json), schemaVersion 1',
+      'output',
+    ),
+    'schemas/rules.schema.json': jsonSchema(
+      RuleCatalogSchema,
+      'urn:hyperpod-cmk:schema:rules',
+      'hyperpod-cmk rule catalog (rules --format json), schemaVersion 1',
       'output',
     ),
     'schemas/report.schema.json': jsonSchema(

@@ -16,7 +16,7 @@ describe('demo', () => {
     const catalog = new Set(RULES.map((r) => r.meta.id));
     const io = memoryIo();
     await runCli(['rules', '--format', 'json'], io);
-    const listed = (JSON.parse(io.out()) as { id: string }[]).map((r) => r.id);
+    const listed = (JSON.parse(io.out()) as { rules: { id: string }[] }).rules.map((r) => r.id);
     expect(new Set(listed)).toEqual(catalog);
     expect(listed).toHaveLength(RULES.length);
     for (const id of catalog) {

@@ -9,6 +9,8 @@ import { describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
 import { runCli } from '../src/cli/main.js';
 import { demoEstate } from '../src/demo/estate.js';
+import { RULES } from '../src/rules/registry.js';
+import { TOOL_VERSION } from '../src/version.js';
 import { memoryIo } from './helpers/io.js';
 
 const schema = (name: string) =>
@@ -18,6 +20,7 @@ addFormats.default(ajv);
 const validateReport = ajv.compile(schema('report'));
 const validateInventory = ajv.compile(schema('inventory'));
 const validateConfig = ajv.compile(schema('config'));
+const validateRules = ajv.compile(schema('rules'));
 
 describe('published JSON Schemas', () => {
   it('the demo JSON report is valid against schemas/report.schema.json', async () => {
@@ -42,6 +45,36 @@ describe('published JSON Schemas', () => {
       expect(paths).toContain('/findings/0/status');
       expect(paths).toContain('/summary');
     });
+  });
+
+  it('rules --format json is versioned and valid against schemas/rules.schema.json', async () => {
+    const io = memoryIo();
+    expect(await runCli(['rules', '--format', 'json'], io)).toBe(0);
+    const catalog = JSON.parse(io.out());
+    expect(validateRules(catalog)).toBe(true);
+    expect(validateRules.errors ?? []).toEqual([]);
+    expect({ ...catalog, rules: catalog.rules.length }).toEqual({
+      schemaVersion: 1,
+      kind: 'hyperpod-cmk-rules',
+      tool: { name: 'hyperpod-cmk', version: TOOL_VERSION },
+      rules: 24,
+    });
+    expect(catalog.rules.map((rule: { id: string }) => rule.id)).toEqual(RULES.map((rule) => rule.meta.id));
+    expect(catalog.rules.find((rule: { id: string }) => rule.id === 'kms-key-enabled')).toMatchObject({
+      severity: 'critical',
+      resourceType: 'kms-key',
+      frameworks: { 'NIST-800-53': ['SC-12', 'CP-10'], SOC2: ['A1.2'] },
+    });
+    // The contract holds: a bare list, a severity off the scale, an unknown field are refused.
+    expect(validateRules(catalog.rules)).toBe(false);
+    const broken = structuredClone(catalog);
+    broken.rules[0].severity = 'urgent';
+    broken.rules[1].owner = 'someone';
+    expect(validateRules(broken)).toBe(false);
+    expect((validateRules.errors ?? []).map((e) => e.instancePath)).toEqual([
+      '/rules/0/severity',
+      '/rules/1',
+    ]);
   });
 
   it('the demo estate is a valid inventory snapshot', () => {

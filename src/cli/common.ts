@@ -24,6 +24,7 @@ import type { Report } from '../model/report.js';
 import { escapeTerminalOutput } from '../reporters/escape.js';
 import {
   FORMATS,
+  formatExtensions,
   formatForPath,
   JSON_FORMATS,
   REPORTERS,
@@ -191,6 +192,25 @@ export const reportOptions = (formats: readonly string[] = FORMATS, defaults: Re
       description:
         'repository root for the paths in sarif, github, gitlab and junit reports (default: the git work tree of the first path scanned, else the working directory)',
       env: 'HYPERPOD_CMK_BASE_DIR',
+    },
+  ]);
+
+/**
+ * --format and -o of a command with one output (kpi, history, register, policy diff, drift): -o
+ * writes it to a file instead of stdout, in the format its name says (planOutput).
+ */
+export const outputOptions = <const F extends readonly string[]>(formats: F, defaultFormat: F[number]) =>
+  defineOptions([
+    {
+      flags: '--format <format>',
+      description: `output format (default: ${defaultFormat})`,
+      choices: formats,
+    },
+    {
+      flags: '-o, --output <[format=]file>',
+      description:
+        `write to this file instead of stdout, in the format its name ends with (${formats.map((format) => formatExtensions(format)[0]).join(' ')}) ` +
+        'or as FORMAT=FILE; a name that says another format than --format is a usage error',
     },
   ]);
 
@@ -439,6 +459,58 @@ export interface PlannedOutput {
 
 const FORMAT_PREFIX = /^([a-z][a-z0-9-]*)=(.*)$/;
 
+/** One -o value: `FORMAT=PATH` names its format (`prefixed`); a `PATH` may say one by its name (`named`). */
+interface OutputValue {
+  value: string;
+  path: string;
+  prefixed?: string;
+  named?: string;
+}
+
+/** Reads one -o value; a `FORMAT=` that is not one of `formats`, or no file name, is a usage error. */
+function outputValue(value: string, formats: readonly string[]): OutputValue {
+  const prefixed = FORMAT_PREFIX.exec(value);
+  const path = prefixed ? prefixed[2]! : value;
+  if (prefixed && !formats.includes(prefixed[1]!))
+    throw inputError({
+      code: 'usage.output',
+      input: `--output ${value}`,
+      message: `unknown format "${prefixed[1]}"`,
+      hint: `one of ${formats.join(', ')}`,
+    });
+  if (path === '')
+    throw inputError({ code: 'usage.output', input: `--output ${value}`, message: 'no file name' });
+  if (prefixed) return { value, path, prefixed: prefixed[1]! };
+  const named = formatForPath(value);
+  return { value, path, ...(named ? { named } : {}) };
+}
+
+/**
+ * Whether a file name says no other format than `format`: it says none, says that one, or ends
+ * `.json` and `format` writes one JSON document (`--format gitlab -o gl-code-quality.json`).
+ */
+const nameSuits = (output: OutputValue, format: string): boolean =>
+  output.named === undefined ||
+  output.named === format ||
+  (output.named === 'json' && JSON_FORMATS.has(format));
+
+/** The usage error of a file name that says none of `formats`: it says none, or one not written here. */
+function unsaidFormat(output: OutputValue, formats: readonly string[]) {
+  if (output.named === undefined)
+    return inputError({
+      code: 'usage.output',
+      input: `--output ${output.value}`,
+      message: 'its name does not say which format to write',
+      hint: `write FORMAT=${output.value} (one of ${formats.join(', ')}), or give it one of their extensions`,
+    });
+  return inputError({
+    code: 'usage.output',
+    input: `--output ${output.value}`,
+    message: `its name says ${output.named}, and this command writes ${formats.join(', ')}`,
+    hint: `give it the ending of one of those (${formats.map((format) => formatExtensions(format)[0]).join(' ')}), or write FORMAT=${output.value}`,
+  });
+}
+
 /**
  * Where the report goes: `-o FORMAT=PATH` and `-o PATH` (format from the name) to files, and a
  * report to stdout: the --format one, or the table when the files take the other formats. A lone
@@ -446,58 +518,27 @@ const FORMAT_PREFIX = /^([a-z][a-z0-9-]*)=(.*)$/;
  * `--format json -o report.json` always did).
  */
 export function planOutputs(options: ReportOptions, formats: readonly string[] = FORMATS): PlannedOutput[] {
-  const known = (format: string) => formats.includes(format) && REPORTERS[format] !== undefined;
-  // A lone `-o PATH` whose name says no other format takes --format's (`--format json -o out.txt`).
-  // A `.json` name says no other format than a JSON one (`--format gitlab -o gl-code-quality.json`).
-  const loneName = options.outputs.length === 1 ? options.outputs[0]! : undefined;
-  const loneFormat = loneName === undefined ? undefined : formatForPath(loneName);
+  const values = options.outputs.map((value) => outputValue(value, formats));
   const lone =
     options.formatGiven &&
-    loneName !== undefined &&
-    !FORMAT_PREFIX.test(loneName) &&
-    (loneFormat === undefined ||
-      loneFormat === options.format ||
-      !known(loneFormat) ||
-      (loneFormat === 'json' && JSON_FORMATS.has(options.format)));
+    values.length === 1 &&
+    values[0]!.prefixed === undefined &&
+    nameSuits(values[0]!, options.format);
   const planned: PlannedOutput[] = [];
   const paths = new Set<string>();
-  for (const value of options.outputs) {
-    const prefixed = FORMAT_PREFIX.exec(value);
-    let format: string | undefined;
-    let path = value;
-    if (prefixed) {
-      format = prefixed[1]!;
-      path = prefixed[2]!;
-      if (!known(format))
-        throw inputError({
-          code: 'usage.output',
-          input: `--output ${value}`,
-          message: `unknown format "${format}"`,
-          hint: `one of ${formats.join(', ')}`,
-        });
-    } else {
-      const byName = formatForPath(value);
-      if (lone) format = options.format;
-      else format = byName !== undefined && known(byName) ? byName : undefined;
-      if (format === undefined)
-        throw inputError({
-          code: 'usage.output',
-          input: `--output ${value}`,
-          message: 'its name does not say which format to write',
-          hint: `write FORMAT=${value} (one of ${formats.join(', ')}), or give it one of their extensions`,
-        });
-    }
-    if (path === '')
-      throw inputError({ code: 'usage.output', input: `--output ${value}`, message: 'no file name' });
-    if (paths.has(path))
+  for (const output of values) {
+    const byName = output.named !== undefined && formats.includes(output.named) ? output.named : undefined;
+    const format = output.prefixed ?? (lone ? options.format : byName);
+    if (format === undefined) throw unsaidFormat(output, formats);
+    if (paths.has(output.path))
       throw inputError({
         code: 'usage.output',
-        input: `--output ${path}`,
+        input: `--output ${output.path}`,
         message: 'given more than once',
         hint: 'write each report to its own file',
       });
-    paths.add(path);
-    planned.push({ format, path });
+    paths.add(output.path);
+    planned.push({ format, path: output.path });
   }
   if (planned.length === 0) planned.push({ format: options.format });
   else planned.push({ format: options.formatGiven && !lone ? options.format : 'table' });
@@ -505,10 +546,43 @@ export function planOutputs(options: ReportOptions, formats: readonly string[] =
 }
 
 /**
+ * Where a command with one output (kpi, history, register, policy diff, drift) writes it: stdout,
+ * or with -o that file instead, its format chosen as a report command's lone -o chooses it
+ * (planOutputs): `FORMAT=PATH` names it; else --format, when the name says no other; else the
+ * format the name says; else the command's default. Where a report command writes two outputs (a
+ * name that says another format than --format: that one to the file, --format's to stdout), this
+ * one output cannot honour both: a usage error, as is a name saying a format the command does not
+ * write. Nothing is guessed.
+ */
+export function planOutput(
+  flags: { format?: string | undefined; output?: string | undefined },
+  formats: readonly string[],
+  defaultFormat: string,
+): PlannedOutput {
+  const format = flags.format ?? defaultFormat;
+  if (flags.output === undefined) return { format };
+  const output = outputValue(flags.output, formats);
+  const said = output.prefixed ?? output.named;
+  // A name that says no format, or none other than --format's, takes --format's (or the default).
+  const suits =
+    output.prefixed === undefined && flags.format !== undefined && nameSuits(output, flags.format);
+  if (said === undefined || suits) return { format, path: output.path };
+  if (flags.format !== undefined && said !== flags.format && formats.includes(said))
+    throw inputError({
+      code: 'usage.output',
+      input: `--output ${output.value}`,
+      message: `${output.prefixed ? 'it' : 'its name'} says ${said} but --format says ${flags.format}`,
+      hint: `drop --format, or write --output ${flags.format}=${output.path}`,
+    });
+  if (!formats.includes(said)) throw unsaidFormat(output, formats);
+  return { format: said, path: output.path };
+}
+
+/**
  * The terminal's width, when stdout is one: what the terminal says, else $COLUMNS (a pseudo-terminal
  * that reports no size, as some CI runners and `script` make).
  */
-const terminalWidth = (io: Io): number | undefined => {
+export const terminalWidth = (io: Io): number | undefined => {
   if (!io.stdout.isTTY) return undefined;
   const columns = io.stdout.columns;
   if (typeof columns === 'number' && columns > 20) return columns;
@@ -596,11 +670,14 @@ export function emitReport(
   }
 }
 
-/** Writes rendered output to --output (saying so on stderr) or stdout; text in pieces is streamed to a file. */
+/**
+ * Writes rendered output to --output (saying on stderr that `what`, default "FORMAT report", was
+ * written there) or stdout; text in pieces is streamed to a file.
+ */
 export function writeOutput(
   io: Io,
   text: string | Iterable<string>,
-  options: Pick<ReportOptions, 'format' | 'output'>,
+  options: Pick<ReportOptions, 'format' | 'output'> & { what?: string },
 ): void {
   if (options.output !== undefined) {
     const path = absolute(io, options.output);
@@ -610,10 +687,12 @@ export function writeOutput(
       throw inputError({
         code: 'output.unwritable',
         input: options.output,
-        message: `cannot write the report: ${(error as Error).message}`,
+        message: `cannot write the ${options.what ?? 'report'}: ${(error as Error).message}`,
       });
     }
-    io.stderr.write(`hyperpod-cmk: ${options.format} report written to ${options.output}\n`);
+    io.stderr.write(
+      `hyperpod-cmk: ${options.what ?? `${options.format} report`} written to ${options.output}\n`,
+    );
   } else {
     io.stdout.write(typeof text === 'string' ? text : [...text].join(''));
   }

@@ -80,12 +80,16 @@ export const FORMAT_EXTENSIONS: Record<string, readonly string[]> = {
 /** Formats whose output is one JSON document: a file named `.json` suits any of them. */
 export const JSON_FORMATS: ReadonlySet<string> = new Set(['json', 'sarif', 'asff', 'ocsf', 'gitlab']);
 
+/** The file name endings that name a format (`.md`, `.markdown`; `.<format>` when it has no entry). */
+export const formatExtensions = (format: string): readonly string[] =>
+  FORMAT_EXTENSIONS[format] ?? [`.${format}`];
+
 /** The registered format a file name's ending names, if any. */
 export function formatForPath(path: string): string | undefined {
   const name = path.toLowerCase();
   let best: { format: string; length: number } | undefined;
   for (const format of Object.keys(REPORTERS))
-    for (const ending of FORMAT_EXTENSIONS[format] ?? [`.${format}`])
+    for (const ending of formatExtensions(format))
       if (name.endsWith(ending) && ending.length > (best?.length ?? 0))
         best = { format, length: ending.length };
   return best?.format;

@@ -9,7 +9,7 @@ import type { KpiReport } from '../kpi/index.js';
 import { AGE_BUCKETS } from '../kpi/remediation.js';
 import { csvCell } from './csv.js';
 import { terminalSafe } from './escape.js';
-import { textTable } from './text-table.js';
+import { fittedTable } from './text-table.js';
 
 const usd = (n: number) => `$${n.toFixed(2)}`;
 /** A figure that does not exist (nothing fixed, nothing examined) shows as a dash, never as 0. */
@@ -18,12 +18,17 @@ const daysOrNone = (days: number | null) => (days === null ? NONE : `${days} d`)
 const pctText = (f: ComplianceFigure) =>
   `${f.pct === null ? NONE : `${f.pct}%`} (${f.compliant + f.byException}/${f.total}${f.byException ? `, ${f.byException} by exception` : ''}${f.unknown ? `, ${f.unknown} unknown` : ''})`;
 
-/** `cut`: long cells are cut to fit a terminal (stdout is one); in a log or a file nothing is cut. */
+/**
+ * `width`: the terminal's, when stdout is one: each table is fitted to it (long cells and lines cut
+ * with an ellipsis); the lines between them wrap, so that no hint is cut. In a log or a file
+ * nothing is cut.
+ */
 export function renderKpiTable(
   input: KpiReport,
-  options: { color: boolean; limit: number; cut?: boolean },
+  options: { color: boolean; limit: number; width?: number | undefined },
 ): string {
-  const cut = options.cut === true;
+  const table = (header: readonly string[], rows: readonly (readonly string[])[], maxWidths: number[]) =>
+    fittedTable(header, rows, maxWidths, options.width);
   // Projects, owners, principals and key names come from tenants: escaped once, here. The table
   // prints no list of open failures (JSON and CSV do; an organisation has hundreds of thousands),
   // so that list is not copied to be escaped.
@@ -58,7 +63,7 @@ export function renderKpiTable(
     if (report.by) {
       const groups = [...new Set([...now.clusters, ...now.instanceGroups].map((f) => f.group))];
       out.push(
-        textTable(
+        table(
           [report.by ? report.by.toUpperCase() : 'SCOPE', 'CLUSTERS', 'INSTANCE GROUPS'],
           groups.map((g) => {
             const cl = now.clusters.find((f) => f.group === g);
@@ -66,7 +71,6 @@ export function renderKpiTable(
             return [g, cl ? pctText(cl) : '–', ig ? pctText(ig) : '–'];
           }),
           [],
-          cut,
         ),
         '',
       );
@@ -75,7 +79,7 @@ export function renderKpiTable(
       section('Compliance trend (overall, per scan)');
       const shown = trend.slice(-Math.min(limit * 2, trend.length));
       out.push(
-        textTable(
+        table(
           ['SCAN', 'TIME', 'CLUSTERS', 'INSTANCE GROUPS'],
           shown.map((p) => [
             `#${p.scanId}${p.round ? ` (round ${p.round.id})` : ''}${p.incomplete?.length || p.round?.missing.length ? ' (incomplete)' : ''}`,
@@ -84,7 +88,6 @@ export function renderKpiTable(
             pctText(p.overall.instanceGroups),
           ]),
           [],
-          cut,
         ),
       );
       if (shown.length < trend.length)
@@ -108,7 +111,7 @@ export function renderKpiTable(
   if (report.remediation?.mttr.length) {
     section(`Time to remediate (first FAIL to fixed, by ${report.remediation.by})`);
     out.push(
-      textTable(
+      table(
         [
           'GROUP',
           'FIXED',
@@ -128,7 +131,6 @@ export function renderKpiTable(
           String(m.notEvaluated),
         ]),
         [],
-        cut,
       ),
       '',
     );
@@ -136,7 +138,7 @@ export function renderKpiTable(
   if (report.remediation?.age.length) {
     section('Open failures by age');
     out.push(
-      textTable(
+      table(
         ['GROUP', 'OPEN', ...AGE_BUCKETS.map((b) => b.label), 'OLDEST', 'SUPPRESSED'],
         report.remediation.age.map((a) => [
           a.group,
@@ -146,7 +148,6 @@ export function renderKpiTable(
           String(a.suppressed),
         ]),
         [],
-        cut,
       ),
       '',
     );
@@ -157,32 +158,29 @@ export function renderKpiTable(
     section(`Denied key calls: ${a.total}`);
     if (a.total > 0) {
       out.push(
-        textTable(
+        table(
           ['KEY', 'DENIED', 'PRINCIPALS', 'LAST'],
           a.byKey
             .slice(0, limit)
             .map((k) => [k.name, String(k.attempts), k.counterparts.join(', '), k.lastAt]),
           [70, 6, 80, 24],
-          cut,
         ),
         '',
-        textTable(
+        table(
           ['PRINCIPAL', 'DENIED', 'KEYS', 'LAST'],
           a.byPrincipal
             .slice(0, limit)
             .map((p) => [p.name, String(p.attempts), String(p.counterparts.length), p.lastAt]),
           [90, 6, 5, 24],
-          cut,
         ),
       );
       if (a.byGroup)
         out.push(
           '',
-          textTable(
+          table(
             [a.byGroup.by.toUpperCase(), 'DENIED'],
             a.byGroup.groups.map((g) => [g.group, String(g.attempts)]),
             [],
-            cut,
           ),
         );
     }
@@ -195,16 +193,15 @@ export function renderKpiTable(
       `KMS cost (estimate): ${usd(k.totalUsd)} in the window · ${usd(k.monthlyRunRateUsd)} per month now`,
     );
     const groups = (name: string, list: typeof k.byProject) =>
-      textTable(
+      table(
         [name, 'KEYS', 'PER MONTH', 'IN WINDOW'],
         list.map((g) => [g.group, String(g.keys), usd(g.monthlyRunRateUsd), usd(g.totalUsd)]),
         [],
-        cut,
       );
     out.push(groups('PROJECT', k.byProject), '', groups('OWNER', k.byOwner), '');
     if (k.byGroup) out.push(groups(k.byGroup.by.toUpperCase(), k.byGroup.groups), '');
     out.push(
-      textTable(
+      table(
         ['KEY', 'KEY-MONTHS', 'STORAGE', 'REQUESTS', 'REQUEST COST', 'TOTAL', 'PER MONTH'],
         k.keys
           .slice(0, limit)
@@ -218,7 +215,6 @@ export function renderKpiTable(
             usd(key.monthlyRunRateUsd),
           ]),
         [60],
-        cut,
       ),
     );
     if (k.keys.length > limit)
@@ -229,7 +225,7 @@ export function renderKpiTable(
         c.bold(`Actual KMS spend (Cost Explorer, by ${actual.groupedBy}): ${usd(actual.totalUsd)}`),
       );
       out.push(
-        textTable(
+        table(
           ['GROUP', ...actual.months.map((m) => `${m.month}${m.estimated ? '*' : ''}`), 'TOTAL'],
           actual.groups.map((g) => [
             g.group,
@@ -237,7 +233,6 @@ export function renderKpiTable(
             usd(g.totalUsd),
           ]),
           [],
-          cut,
         ),
       );
       if (actual.months.some((m) => m.estimated))

@@ -9,7 +9,7 @@ import { SEVERITIES } from '../model/finding.js';
 import { pushAll } from '../model/many.js';
 import type { Report } from '../model/report.js';
 import { escapeControl, terminalSafe } from './escape.js';
-import { textTable, visibleLength } from './text-table.js';
+import { fitWidth, textTable } from './text-table.js';
 
 /** A compliance percentage; n/a when nothing was examined (a scan of nothing is not 100%). */
 const pctOrNa = (pct: number | null) => (pct === null ? 'n/a: nothing examined' : `${pct}%`);
@@ -242,34 +242,5 @@ function gapsAndIssues(c: Colors, report: Report, limit: number): string[] {
 
 /** Joins the lines, each cut to `width` with an ellipsis (colour kept up to the cut, then reset). */
 function finish(lines: readonly string[], width: number | undefined): string {
-  const text = lines.join('\n').trimEnd();
-  if (!width) return `${text}\n`;
-  return `${text
-    .split('\n')
-    .map((line) => clipLine(line, width))
-    .join('\n')}\n`;
-}
-
-const ANSI_AT = /^\u001b\[[0-9;]*m/;
-
-export function clipLine(line: string, width: number): string {
-  if (visibleLength(line) <= width) return line;
-  let out = '';
-  let shown = 0;
-  let coloured = false;
-  for (let i = 0; i < line.length; ) {
-    const sequence = ANSI_AT.exec(line.slice(i));
-    if (sequence) {
-      out += sequence[0];
-      coloured = true;
-      i += sequence[0].length;
-      continue;
-    }
-    const char = String.fromCodePoint(line.codePointAt(i)!);
-    if (shown === width - 1) break;
-    out += char;
-    shown++;
-    i += char.length;
-  }
-  return `${out}…${coloured ? '\u001b[0m' : ''}`;
+  return `${fitWidth(lines.join('\n').trimEnd(), width)}\n`;
 }

@@ -30,3 +30,51 @@ export function textTable(
     )
     .join('\n');
 }
+
+/**
+ * A table for a screen `width` columns wide, as the report table is fitted: long cells cut to
+ * `maxWidths`, then each line cut to the width with an ellipsis. Without a width (not a terminal:
+ * a CI log, a file) nothing is cut.
+ */
+export function fittedTable(
+  header: readonly string[],
+  rows: readonly (readonly string[])[],
+  maxWidths: readonly number[],
+  width: number | undefined,
+): string {
+  return fitWidth(textTable(header, rows, maxWidths, width !== undefined), width);
+}
+
+/** Each line of `text` cut to `width`; without a width, the text as it is. */
+export function fitWidth(text: string, width: number | undefined): string {
+  if (!width) return text;
+  return text
+    .split('\n')
+    .map((line) => clipLine(line, width))
+    .join('\n');
+}
+
+const ANSI_AT = /^\u001b\[[0-9;]*m/;
+
+/** A line cut to `width` with an ellipsis (colour kept up to the cut, then reset). */
+export function clipLine(line: string, width: number): string {
+  if (visibleLength(line) <= width) return line;
+  let out = '';
+  let shown = 0;
+  let coloured = false;
+  for (let i = 0; i < line.length; ) {
+    const sequence = ANSI_AT.exec(line.slice(i));
+    if (sequence) {
+      out += sequence[0];
+      coloured = true;
+      i += sequence[0].length;
+      continue;
+    }
+    const char = String.fromCodePoint(line.codePointAt(i)!);
+    if (shown === width - 1) break;
+    out += char;
+    shown++;
+    i += char.length;
+  }
+  return `${out}…${coloured ? '\u001b[0m' : ''}`;
+}

@@ -8,7 +8,16 @@ import type { ResourceRef, ResourceType, Severity, Status } from '../model/findi
 import type { Inventory, Source } from '../model/inventory.js';
 import type { InventoryIndex } from '../model/inventory-index.js';
 
-export type Framework = 'PCI-DSS-4.0.1' | 'HIPAA' | 'SOC2' | 'NIST-800-53' | 'CIS-AWS-3.0' | 'ISO-27001-2022';
+/** The compliance frameworks a rule's controls are mapped to. */
+export const FRAMEWORKS = [
+  'PCI-DSS-4.0.1',
+  'HIPAA',
+  'SOC2',
+  'NIST-800-53',
+  'CIS-AWS-3.0',
+  'ISO-27001-2022',
+] as const;
+export type Framework = (typeof FRAMEWORKS)[number];
 
 export interface RuleMeta {
   /** Stable id, equal to the rule's file name. */

@@ -3,11 +3,9 @@ import { DEMO_TIME, demoEstate } from '../../demo/estate.js';
 import { demoHistory } from '../../demo/history.js';
 import { serializeSnapshot } from '../../model/snapshot.js';
 import { runPipeline } from '../../pipeline.js';
-import { escapeControl } from '../../reporters/escape.js';
 import { dashboardFromScans } from '../../reporters/html/data.js';
 import { renderDashboard } from '../../reporters/html/render.js';
 import {
-  absolute,
   emitReport,
   exitCode,
   gatingOptions,
@@ -16,6 +14,7 @@ import {
   planOutputs,
   reportOptions,
   reportOptionsFrom,
+  writeOutput,
 } from '../common.js';
 import { saveToHistory } from '../history.js';
 import { defineCommand } from '../spec.js';
@@ -65,8 +64,11 @@ export const demoCommand = defineCommand({
     if (flags.live === true) return (await import('./demo-live.js')).runLiveDemo(io, options);
     const inventory = demoEstate();
     if (typeof flags.export === 'string') {
-      io.writeFile(absolute(io, flags.export), serializeSnapshot(inventory));
-      io.stderr.write(`hyperpod-cmk: demo estate written to ${escapeControl(flags.export)}\n`);
+      writeOutput(io, serializeSnapshot(inventory), {
+        format: 'inventory',
+        output: flags.export,
+        what: 'demo estate',
+      });
     }
     // The demo brings its own config; a hyperpod-cmk.yaml in the working directory does not apply.
     const config = loadConfig(

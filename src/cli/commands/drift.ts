@@ -1,10 +1,11 @@
 import { detectDrift } from '../../drift/drift.js';
 import { markdownText } from '../../reporters/escape.js';
-import { writeOutput } from '../common.js';
+import { outputOptions, planOutput, writeOutput } from '../common.js';
 import { inputError } from '../errors.js';
 import { readEstate, sourceOptions } from '../inventory-source.js';
 import { defineCommand } from '../spec.js';
 
+const DRIFT_FORMATS = ['markdown', 'json'] as const;
 const USAGE = 'hyperpod-cmk drift infra/ --from inventory.json';
 
 export const driftCommand = defineCommand({
@@ -24,13 +25,7 @@ export const driftCommand = defineCommand({
     },
   ],
   options: [
-    {
-      flags: '--format <format>',
-      description: 'output format',
-      choices: ['markdown', 'json'],
-      default: 'markdown',
-    },
-    { flags: '-o, --output <file>', description: 'write to a file instead of stdout' },
+    ...outputOptions(DRIFT_FORMATS, 'markdown'),
     {
       flags: '--match-tag <key>',
       description:
@@ -43,6 +38,7 @@ export const driftCommand = defineCommand({
     'hyperpod-cmk drift stack.yaml --region us-east-1',
   ],
   async run(args, flags, io) {
+    const output = planOutput(flags, DRIFT_FORMATS, 'markdown');
     const code = await readEstate(
       { iac: [...args], ...(typeof flags.config === 'string' ? { config: flags.config } : {}) },
       io,
@@ -62,10 +58,9 @@ export const driftCommand = defineCommand({
       deployed.inventory,
       typeof flags.matchTag === 'string' ? { matchTag: flags.matchTag } : {},
     );
-    const format = flags.format === 'json' ? 'json' : 'markdown';
     const cell = markdownText;
     const text =
-      format === 'json'
+      output.format === 'json'
         ? `${JSON.stringify(report, null, 2)}\n`
         : [
             `### Drift: ${report.items.filter((i) => i.status === 'drift').length} difference(s), ${report.items.filter((i) => i.status === 'unknown').length} unknown, ${report.matched} cluster(s) matched`,
@@ -82,7 +77,7 @@ export const driftCommand = defineCommand({
                 ]),
             '',
           ].join('\n');
-    writeOutput(io, text, { format, ...(typeof flags.output === 'string' ? { output: flags.output } : {}) });
+    writeOutput(io, text, { format: output.format, ...(output.path ? { output: output.path } : {}) });
     if (report.items.some((i) => i.status === 'drift')) return 1;
     return report.items.length > 0 ? 3 : 0;
   },

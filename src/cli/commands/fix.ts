@@ -1,6 +1,7 @@
 import { describeFix, planFixes } from '../../remediation/fixes.js';
 import { escapeControl } from '../../reporters/escape.js';
-import { textTable } from '../../reporters/text-table.js';
+import { fittedTable } from '../../reporters/text-table.js';
+import { terminalWidth } from '../common.js';
 import { inputError } from '../errors.js';
 import { readEstate, sourceOptions } from '../inventory-source.js';
 import { defineCommand } from '../spec.js';
@@ -56,11 +57,11 @@ export const fixCommand = defineCommand({
     if (fixes.length === 0) io.stdout.write(`Nothing to fix in ${escapeControl(estate.label)}.\n`);
     if (!apply && fixes.length > 0) {
       io.stdout.write(
-        `${textTable(
+        `${fittedTable(
           ['FIX', 'CHANGE'],
           fixes.map((fix) => [fix.kind, escapeControl(describeFix(fix))]),
           [22, 140],
-          io.stdout.isTTY === true,
+          terminalWidth(io),
         )}\n\n` +
           `Dry run: nothing was changed. ${fixes.length} fix(es) above; run again with --apply to make them.\n`,
       );
@@ -76,7 +77,7 @@ export const fixCommand = defineCommand({
       });
       failed = outcomes.filter((o) => o.status === 'failed').length;
       io.stdout.write(
-        `${textTable(
+        `${fittedTable(
           ['FIX', 'CHANGE', 'RESULT'],
           outcomes.map((o) => [
             o.fix.kind,
@@ -84,7 +85,7 @@ export const fixCommand = defineCommand({
             escapeControl(o.status + (o.message ? `: ${o.message}` : '')),
           ]),
           [22, 100, 60],
-          io.stdout.isTTY === true,
+          terminalWidth(io),
         )}\n\n${outcomes.length - failed} of ${outcomes.length} fix(es) applied.\n`,
       );
     }

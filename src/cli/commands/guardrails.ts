@@ -5,8 +5,8 @@ import { generateGuardrails } from '../../guardrails/index.js';
 import { emptyInventory, type Inventory } from '../../model/inventory.js';
 import { parseSnapshot } from '../../model/snapshot.js';
 import { escapeControl, terminalSafe } from '../../reporters/escape.js';
-import { textTable } from '../../reporters/text-table.js';
-import { absolute, configInputLabel, loadConfig, parseNow, readInput } from '../common.js';
+import { fittedTable } from '../../reporters/text-table.js';
+import { absolute, configInputLabel, loadConfig, parseNow, readInput, terminalWidth } from '../common.js';
 import { inputError } from '../errors.js';
 import type { Io } from '../io.js';
 import { defineCommand } from '../spec.js';
@@ -255,7 +255,7 @@ export const guardrailsCommand = defineCommand({
     const rows = terminalSafe(listed);
     if (files.length <= LISTED_FILES) rows.push(['detection/lambda/index.js', 'detection-lambda', '']);
     io.stdout.write(
-      `${textTable(['FILE', 'KIND', 'SIZE / LIMIT'], rows, [110, 26, 30], io.stdout.isTTY === true)}\n`,
+      `${fittedTable(['FILE', 'KIND', 'SIZE / LIMIT'], rows, [110, 26, 30], terminalWidth(io))}\n`,
     );
     if (files.length > LISTED_FILES)
       io.stdout.write(

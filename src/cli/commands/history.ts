@@ -4,13 +4,15 @@ import { roundIncompleteIssue } from '../../kpi/index.js';
 import { parseSince } from '../../kpi/window.js';
 import { shardLabel } from '../../model/shard.js';
 import { csvCell } from '../../reporters/csv.js';
-import { escapeControl, terminalSafe } from '../../reporters/escape.js';
-import { textTable } from '../../reporters/text-table.js';
-import { absolute, parseLimit, parseNow } from '../common.js';
+import { terminalSafe } from '../../reporters/escape.js';
+import { fittedTable } from '../../reporters/text-table.js';
+import { outputOptions, parseLimit, parseNow, planOutput, terminalWidth, writeOutput } from '../common.js';
 import { inputError } from '../errors.js';
 import { openForReading, readOptions } from '../history.js';
 import { defineCommand } from '../spec.js';
 import { historyExportCommand, historyImportCommand } from './history-transfer.js';
+
+const HISTORY_FORMATS = ['table', 'json', 'csv'] as const;
 
 const HISTORY_COLUMNS = [
   'id',
@@ -41,13 +43,7 @@ export const historyCommand = defineCommand({
       description: 'the clock, ISO-8601 (scans after it are not listed)',
       parse: parseNow,
     },
-    {
-      flags: '--format <format>',
-      description: 'output format',
-      choices: ['table', 'json', 'csv'],
-      default: 'table',
-    },
-    { flags: '-o, --output <file>', description: 'write to a file instead of stdout' },
+    ...outputOptions(HISTORY_FORMATS, 'table'),
     {
       flags: '--limit <n>',
       description: 'newest scans shown in the table format (0: all)',
@@ -63,6 +59,7 @@ export const historyCommand = defineCommand({
   ],
   subcommands: [historyExportCommand, historyImportCommand],
   async run(_args, flags, io) {
+    const output = planOutput(flags, HISTORY_FORMATS, 'table');
     const now = flags.now instanceof Date ? flags.now : undefined;
     let since: number | undefined;
     if (typeof flags.since === 'string') {
@@ -103,13 +100,13 @@ export const historyCommand = defineCommand({
     const incompleteRound = latestRoundIncomplete(scanGroups(upToNow));
     const roundIssue = incompleteRound ? roundIncompleteIssue(incompleteRound) : undefined;
     let text: string;
-    if (flags.format === 'json')
+    if (output.format === 'json')
       text = `${JSON.stringify(
         { schemaVersion: 1, database: path, scans: rows, ...(incompleteRound ? { incompleteRound } : {}) },
         null,
         2,
       )}\n`;
-    else if (flags.format === 'csv') {
+    else if (output.format === 'csv') {
       const columns = HISTORY_COLUMNS;
       const lines = rows.map((r) =>
         columns.map((c) => csvCell(Array.isArray(r[c]) ? (r[c] as string[]).join(' ') : r[c])).join(','),
@@ -121,7 +118,7 @@ export const historyCommand = defineCommand({
       text =
         rows.length === 0
           ? `No scan saved${since !== undefined ? ' in this window' : ''} in ${path}.\n`
-          : `${textTable(
+          : `${fittedTable(
               [
                 'SCAN',
                 'TIME',
@@ -150,16 +147,17 @@ export const historyCommand = defineCommand({
                 String(r.unknown),
               ]),
               [6, 24, 8, 40],
-              io.stdout.isTTY === true,
+              output.path === undefined ? terminalWidth(io) : undefined,
             )}\n${shown.length < rows.length ? `… ${rows.length - shown.length} older scans (--limit 0 lists all)\n` : ''}` +
             (roundIssue
               ? `${terminalSafe(roundIssue.message)}\n  hint: ${terminalSafe(roundIssue.hint ?? '')}\n`
               : '');
     }
-    if (typeof flags.output === 'string') {
-      io.writeFile(absolute(io, flags.output), text);
-      io.stderr.write(`hyperpod-cmk: history written to ${escapeControl(flags.output)}\n`);
-    } else io.stdout.write(text);
+    writeOutput(io, text, {
+      format: output.format,
+      what: 'history',
+      ...(output.path ? { output: output.path } : {}),
+    });
     return 0;
   },
 });

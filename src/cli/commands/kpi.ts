@@ -7,13 +7,22 @@ import type { SourceIssue } from '../../model/finding.js';
 import type { Gap } from '../../model/inventory.js';
 import { pushAll } from '../../model/many.js';
 import { readCloudTrailDir } from '../../parsers/cloudtrail/log-files.js';
-import { escapeControl } from '../../reporters/escape.js';
 import { renderKpiCsv, renderKpiTable } from '../../reporters/kpi.js';
-import { absolute, parseLimit, parseNow } from '../common.js';
+import {
+  absolute,
+  outputOptions,
+  parseLimit,
+  parseNow,
+  planOutput,
+  terminalWidth,
+  writeOutput,
+} from '../common.js';
 import { inputError } from '../errors.js';
 import { openForReading, readOptions } from '../history.js';
 import { type Io, useColor } from '../io.js';
 import { defineCommand } from '../spec.js';
+
+const KPI_FORMATS = ['table', 'json', 'csv'] as const;
 
 /** The window from --since and --now (default: the last 90 days up to now). */
 export function kpiWindow(io: Io, flags: { now?: Date | undefined; since?: string | undefined }): KpiWindow {
@@ -111,13 +120,7 @@ export const kpiCommand = defineCommand({
       default: DEFAULT_SINCE,
     },
     { flags: '--by <dimension>', description: 'breakdown', choices: DIMENSIONS },
-    {
-      flags: '--format <format>',
-      description: 'output format',
-      choices: ['table', 'json', 'csv'],
-      default: 'table',
-    },
-    { flags: '-o, --output <file>', description: 'write to a file instead of stdout' },
+    ...outputOptions(KPI_FORMATS, 'table'),
     { flags: '--now <time>', description: 'the clock, ISO-8601: the window ends here', parse: parseNow },
     ...readOptions,
     {
@@ -156,6 +159,7 @@ export const kpiCommand = defineCommand({
         hint: `one of ${KPI_NAMES.join(', ')}`,
       });
     const kpis = args.length ? args.filter(isKpi) : [...KPI_NAMES];
+    const output = planOutput(flags, KPI_FORMATS, 'table');
     const window = kpiWindow(io, flags);
     const by = flags.by;
     const store = await openForReading(io, flags);
@@ -184,21 +188,21 @@ export const kpiCommand = defineCommand({
       issues,
       gaps: actual.gaps,
     });
-    const output = flags.output;
     const text =
-      flags.format === 'json'
+      output.format === 'json'
         ? `${JSON.stringify(report, null, 2)}\n`
-        : flags.format === 'csv'
+        : output.format === 'csv'
           ? renderKpiCsv(report)
           : renderKpiTable(report, {
-              color: output === undefined && useColor(io),
+              color: output.path === undefined && useColor(io),
               limit: flags.limit,
-              cut: output === undefined && io.stdout.isTTY === true,
+              width: output.path === undefined ? terminalWidth(io) : undefined,
             });
-    if (output !== undefined) {
-      io.writeFile(absolute(io, output), text);
-      io.stderr.write(`hyperpod-cmk: KPIs written to ${escapeControl(output)}\n`);
-    } else io.stdout.write(text);
+    writeOutput(io, text, {
+      format: output.format,
+      what: 'KPIs',
+      ...(output.path ? { output: output.path } : {}),
+    });
     return report.issues.length || actual.gaps.length ? 3 : 0;
   },
 });

@@ -5,8 +5,8 @@ import { planMigrations } from '../../plan/plan.js';
 import { renderPlan } from '../../plan/render.js';
 import { updateClusterProblems } from '../../plan/validate.js';
 import { escapeControl } from '../../reporters/escape.js';
-import { textTable } from '../../reporters/text-table.js';
-import { absolute, configInputLabel } from '../common.js';
+import { fittedTable } from '../../reporters/text-table.js';
+import { absolute, configInputLabel, terminalWidth } from '../common.js';
 import { inputError } from '../errors.js';
 import { readEstate, sourceOptions } from '../inventory-source.js';
 import { defineCommand } from '../spec.js';
@@ -103,7 +103,7 @@ export const planCommand = defineCommand({
       escapeControl(projected.get(c.cluster.id) ?? ''),
     ]);
     io.stdout.write(
-      `${textTable(['CLUSTER', 'ACCOUNT', 'REGION', 'PATH', 'KEYS', 'KMS/MONTH', 'REPLACED', 'AFTER THE PLAN'], rows, [30, 12, 14, 14, 4, 9, 8, 60], io.stdout.isTTY === true)}\n`,
+      `${fittedTable(['CLUSTER', 'ACCOUNT', 'REGION', 'PATH', 'KEYS', 'KMS/MONTH', 'REPLACED', 'AFTER THE PLAN'], rows, [30, 12, 14, 14, 4, 9, 8, 60], terminalWidth(io))}\n`,
     );
     io.stdout.write(
       `\n${planned.value.clusters.length} plan(s) written to ${escapeControl(flags.out)} from ${escapeControl(estate.label)}; ` +

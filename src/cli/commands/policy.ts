@@ -4,7 +4,7 @@ import { parseSnapshot } from '../../model/snapshot.js';
 import { diffKeyPolicies } from '../../policy-diff/diff.js';
 import { renderPolicyDiffMarkdown } from '../../policy-diff/render.js';
 import { syntheticKey } from '../../policy-diff/synthetic-key.js';
-import { loadConfig, parseNow, readInput, writeOutput } from '../common.js';
+import { loadConfig, outputOptions, parseNow, planOutput, readInput, writeOutput } from '../common.js';
 import { inputError } from '../errors.js';
 import type { Io } from '../io.js';
 import { defineCommand, defineOptions, type OptionsOf } from '../spec.js';
@@ -52,14 +52,10 @@ interface Sides {
   inventory?: Inventory;
 }
 
+const DIFF_FORMATS = ['markdown', 'json'] as const;
+
 const diffOptions = defineOptions([
-  {
-    flags: '--format <format>',
-    description: 'output format',
-    choices: ['markdown', 'json'],
-    default: 'markdown',
-  },
-  { flags: '-o, --output <file>', description: 'write to a file instead of stdout' },
+  ...outputOptions(DIFF_FORMATS, 'markdown'),
   {
     flags: '--key <arn>',
     description: "compare the key's current policy (read live, or from --from) with NEW",
@@ -198,6 +194,7 @@ const diffCommand = defineCommand({
     'hyperpod-cmk policy diff --from inventory.json --key arn:aws:kms:... new.json --format json',
   ],
   async run(args, flags, io) {
+    const output = planOutput(flags, DIFF_FORMATS, 'markdown');
     const sides = await chooseSides(args, flags, io);
     const configPath = typeof flags.config === 'string' ? flags.config : undefined;
     const config = loadConfig(io, configPath ? { config: configPath } : {});
@@ -207,9 +204,9 @@ const diffCommand = defineCommand({
       config,
       now: flags.now instanceof Date ? flags.now : io.now(),
     });
-    const format = flags.format === 'json' ? 'json' : 'markdown';
-    const text = format === 'json' ? `${JSON.stringify(diff, null, 2)}\n` : renderPolicyDiffMarkdown(diff);
-    writeOutput(io, text, { format, ...(typeof flags.output === 'string' ? { output: flags.output } : {}) });
+    const text =
+      output.format === 'json' ? `${JSON.stringify(diff, null, 2)}\n` : renderPolicyDiffMarkdown(diff);
+    writeOutput(io, text, { format: output.format, ...(output.path ? { output: output.path } : {}) });
     return diff.widens ? 1 : 0;
   },
 });

@@ -1,10 +1,9 @@
 import { computeKpis } from '../../kpi/index.js';
 import { ReportSchema } from '../../model/report.js';
 import { validate } from '../../model/validate.js';
-import { escapeControl } from '../../reporters/escape.js';
 import { dashboardFromHistory, dashboardFromReport } from '../../reporters/html/data.js';
 import { DASHBOARD_FINDINGS, renderDashboard } from '../../reporters/html/render.js';
-import { absolute, parseLimit, parseNow, readInput } from '../common.js';
+import { parseLimit, parseNow, readInput, writeOutput } from '../common.js';
 import { inputError } from '../errors.js';
 import { openForReading, readOptions } from '../history.js';
 import { defineCommand } from '../spec.js';
@@ -101,8 +100,7 @@ export const reportCommand = defineCommand({
       });
       html = renderDashboard(dashboardFromHistory(history, kpis, window), { findings: flags.limit });
     }
-    io.writeFile(absolute(io, flags.html), html);
-    io.stderr.write(`hyperpod-cmk: dashboard written to ${escapeControl(flags.html)}\n`);
+    writeOutput(io, html, { format: 'html', output: flags.html, what: 'dashboard' });
     return issues ? 3 : 0;
   },
 });

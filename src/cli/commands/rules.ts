@@ -1,23 +1,11 @@
-import { textTable } from '../../reporters/text-table.js';
+import { fittedTable } from '../../reporters/text-table.js';
+import { ruleCatalog, ruleCatalogEntry } from '../../rules/catalog.js';
 import type { Rule } from '../../rules/define-rule.js';
 import { findRule, RULES } from '../../rules/registry.js';
+import { TOOL_VERSION } from '../../version.js';
+import { terminalWidth } from '../common.js';
 import { inputError } from '../errors.js';
 import { defineCommand } from '../spec.js';
-
-/** The catalog as data: what `rules --format json` prints and docs are generated from. */
-export const ruleCatalogEntry = (rule: Rule) => ({
-  id: rule.meta.id,
-  title: rule.meta.title,
-  severity: rule.meta.severity,
-  resourceType: rule.meta.resourceType,
-  sources: rule.meta.sources,
-  rationale: rule.meta.rationale,
-  remediation: rule.meta.remediation,
-  references: rule.meta.references,
-  frameworks: rule.meta.frameworks,
-  config: rule.meta.config ?? [],
-  messages: rule.meta.messages,
-});
 
 export function explainRule(rule: Rule): string {
   const m = rule.meta;
@@ -77,7 +65,7 @@ export const rulesCommand = defineCommand({
   options: [
     {
       flags: '--format <format>',
-      description: 'output format',
+      description: 'output format; json is versioned (schemaVersion 1, schemas/rules.schema.json)',
       choices: ['table', 'json', 'markdown'],
       default: 'table',
     },
@@ -85,7 +73,7 @@ export const rulesCommand = defineCommand({
   subcommands: [explainCommand],
   async run(_args, options, io) {
     if (options.format === 'json') {
-      io.stdout.write(`${JSON.stringify(RULES.map(ruleCatalogEntry), null, 2)}\n`);
+      io.stdout.write(`${JSON.stringify(ruleCatalog(RULES, TOOL_VERSION), null, 2)}\n`);
     } else if (options.format === 'markdown') {
       const rows = RULES.map(
         (r) => `| \`${r.meta.id}\` | ${r.meta.severity} | ${r.meta.resourceType} | ${r.meta.title} |`,
@@ -96,7 +84,7 @@ export const rulesCommand = defineCommand({
     } else {
       const rows = RULES.map((r) => [r.meta.id, r.meta.severity, r.meta.resourceType, r.meta.title]);
       io.stdout.write(
-        `${textTable(['RULE', 'SEVERITY', 'RESOURCE', 'SECURE CONDITION'], rows, [40, 8, 14, 90], io.stdout.isTTY === true)}\n`,
+        `${fittedTable(['RULE', 'SEVERITY', 'RESOURCE', 'SECURE CONDITION'], rows, [40, 8, 14, 90], terminalWidth(io))}\n`,
       );
     }
     return 0;
