@@ -366,6 +366,92 @@ describe('a plan whose resource changes cannot be read', () => {
   });
 });
 
+describe('a CloudFormation cluster whose Properties are known only as a whole', () => {
+  const template = (properties: string) => `AWSTemplateFormatVersion: '2010-09-09'
+Parameters:
+  Variant:
+    Type: String
+Conditions:
+  IsLarge: !Equals [!Ref Variant, large]
+Resources:
+  Cluster:
+    Type: AWS::SageMaker::Cluster
+    Properties: ${properties}
+`;
+  const IF = '!If [IsLarge, {ClusterName: big, NodeProvisioningMode: Continuous}, {ClusterName: small}]';
+  const INCLUDE = '{Name: AWS::Include, Parameters: {Location: s3://b/cluster.yaml}}';
+  const INCLUDED = {
+    unresolved: `!Transform ${INCLUDE}`,
+    reason:
+      'not written here, and what Fn::Transform (AWS::Include) adds when the stack deploys is not scanned',
+    inputs: ['s3://b/cluster.yaml'],
+  };
+
+  it.each([
+    [
+      IF,
+      {
+        unresolved: IF,
+        reason: 'it depends on condition IsLarge: condition IsLarge depends on Variant, which is not known',
+        inputs: ['Variant'],
+      },
+      IF,
+    ],
+    [
+      `{'Fn::Transform': ${INCLUDE}}`,
+      {
+        unresolved: `!Transform ${INCLUDE}`,
+        reason: 'Fn::Transform is evaluated by CloudFormation at deploy time',
+      },
+      `!Transform ${INCLUDE}`,
+    ],
+    // Beside a Fn::Transform, what is written is read; what the include may add is unknown.
+    [`{ClusterName: c, 'Fn::Transform': ${INCLUDE}}`, INCLUDED, 'c'],
+    [
+      'just-text',
+      {
+        unresolved: 'just-text',
+        reason: 'not a map of properties, so what would be deployed cannot be told',
+      },
+      'just-text',
+    ],
+  ])(
+    'Properties: %s makes every property not written UNKNOWN, its mode and tags too (not unset)',
+    async (properties, unresolved, name) => {
+      const report = await scanText('stack.yaml', template(properties));
+      expect(report.inventory.clusters).toEqual([
+        expect.objectContaining({
+          name,
+          nodeProvisioningMode: unresolved,
+          orchestrator: unresolved,
+          tags: unresolved,
+          instanceGroups: [],
+          instanceGroupsUnresolved: unresolved,
+        }),
+      ]);
+      // Before, the mode read as unset (the legacy mode: FAIL) and the tags as none (FAIL).
+      expect(only(report.findings, 'hyperpod-cmk-provisioning-mode')).toMatchObject({
+        status: 'UNKNOWN',
+        message: `NodeProvisioningMode cannot be known from the source: ${unresolved.unresolved} (${unresolved.reason})`,
+      });
+      expect(only(report.findings, 'hyperpod-cluster-required-tags').status).toBe('UNKNOWN');
+      expect(only(report.findings, 'hyperpod-root-volume-cmk')).toMatchObject({
+        status: 'UNKNOWN',
+        resource: expect.objectContaining({ id: 'stack.yaml#Cluster/instance-group/*' }),
+      });
+      expect(report.clusters.map((c) => c.status)).toEqual(['unknown']);
+    },
+  );
+
+  it('Properties left out, or !Ref AWS::NoValue, are none: the legacy mode, judged as written', async () => {
+    for (const properties of ['!Ref AWS::NoValue', '{}']) {
+      const report = await scanText('stack.yaml', template(properties));
+      expect(report.inventory.clusters[0]!.nodeProvisioningMode).toBeNull();
+      expect(only(report.findings, 'hyperpod-cmk-provisioning-mode').status).toBe('FAIL');
+    }
+  });
+});
+
 // biome-ignore lint/suspicious/noTemplateCurlyInString: CloudFormation's own placeholders
 const OWN_ARN = '!Sub "arn:${AWS::Partition}:kms:${AWS::Region}:${AWS::AccountId}:key/${Key}"';
 // biome-ignore lint/suspicious/noTemplateCurlyInString: CloudFormation's own placeholders

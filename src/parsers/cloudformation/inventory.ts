@@ -12,13 +12,24 @@ import {
   type ClusterDefinition,
   looksLikeHyperPodCluster,
   resolveKeyReference,
+  unknownSpec,
   unsupportedClusterIssue,
 } from '../common/cluster-builder.js';
 import { buildKey, defaultKeyPolicy } from '../common/key-builder.js';
 import { type ReadPolicy, RolePolicies, readPolicy } from '../common/role-builder.js';
 import { getEntry, type SMap, type SNode, scalarText } from '../common/source-tree.js';
-import { isAbsent, isObject, isSym, textOf, Unknown, type Val, type ValObject } from '../common/value.js';
+import {
+  isAbsent,
+  isObject,
+  isSym,
+  notA,
+  textOf,
+  Unknown,
+  type Val,
+  type ValObject,
+} from '../common/value.js';
 import { type ClusterStack, customCluster } from './custom-cluster.js';
+import { render } from './render.js';
 
 export interface StackOutput {
   clusters: Cluster[];
@@ -221,14 +232,26 @@ function emitClusters(stack: StackView, family: Family): void {
     defined = true;
     const node = getEntry(resource, 'Properties');
     const value = node ? stack.evaluate(node) : {};
-    const spec = isObject(value) ? value : {};
+    // Properties known only as a whole (an undecidable `!If`, a `Fn::Transform`), or not a map: every
+    // property is unknown, never taken for absent (an unset NodeProvisioningMode is the legacy mode).
+    // Beside a `Fn::Transform`, what is written is read and every other property is unknown.
+    const transform = node?.kind === 'map' ? node.entries.get('Fn::Transform') : undefined;
+    const spec =
+      value instanceof Unknown
+        ? unknownSpec(value)
+        : isObject(value)
+          ? transform
+            ? unknownSpec(included(transform), value)
+            : value
+          : isAbsent(value)
+            ? {}
+            : unknownSpec(notA('a map of properties', value));
     const definition: ClusterDefinition = {
       id: stack.idPrefix + logicalId,
       name: spec.ClusterName ?? logicalId,
       location: stack.location(stack.template.resourceLines.get(logicalId)),
       spec,
     };
-    if (value instanceof Unknown) definition.groupsUnknown = value;
     family.output.clusters.push(buildCluster(definition, buildContext(stack, family)));
   }
   // A type that looks like a HyperPod cluster and is not read is an input issue, never a silent
@@ -274,6 +297,16 @@ function emitClusters(stack: StackView, family: Family): void {
         ),
       );
   }
+}
+
+/** What a `Fn::Transform` (AWS::Include) among a resource's properties adds: known only at deploy time. */
+function included(transform: SNode): Unknown {
+  const location = scalarText(getEntry(getEntry(transform, 'Parameters'), 'Location'));
+  return new Unknown(
+    `!Transform ${render(transform)}`,
+    'not written here, and what Fn::Transform (AWS::Include) adds when the stack deploys is not scanned',
+    location ? [location] : [],
+  );
 }
 
 /** Outputs exported for other stacks (`Fn::ImportValue`) that name one of the root stack's keys. */

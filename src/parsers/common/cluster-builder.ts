@@ -425,6 +425,21 @@ const mapBlocks = (value: Val | undefined, map: (block: ValObject) => Val): Val 
 };
 
 /**
+ * The properties of a cluster known only as a whole (a plan's `after_unknown: true`, a body that
+ * cannot be evaluated): every property read is that Unknown, so every check that reads one is
+ * UNKNOWN, never judged on a property taken for absent. With `written`, the properties written
+ * beside what adds the rest at deploy time (a CloudFormation `Fn::Transform` among them) are read
+ * as written, and only the others are that Unknown.
+ */
+export function unknownSpec(unknown: Unknown, written: ValObject = {}): ValObject {
+  return new Proxy(written, {
+    has: () => true,
+    get: (target, key) =>
+      typeof key !== 'string' ? Reflect.get(target, key) : Object.hasOwn(target, key) ? target[key] : unknown,
+  });
+}
+
+/**
  * The hashicorp/aws `aws_sagemaker_cluster` resource in the CreateCluster shape. It writes nested
  * blocks (`instance_group`, `instance_storage_config`, `ebs_volume_config`, `orchestrator { eks }`)
  * where awscc writes attributes (`instance_groups`, `instance_storage_configs`). Its documented
@@ -432,18 +447,6 @@ const mapBlocks = (value: Val | undefined, map: (block: ValObject) => Val): Val 
  * `root_volume` and no `node_provisioning_mode`: read as written, its volumes name no key (an AWS
  * owned key) and its mode is the legacy one. Should a later version add them, they are read.
  */
-/**
- * The properties of a cluster known only as a whole (a plan's `after_unknown: true`, a body that
- * cannot be evaluated): every property read is that Unknown, so every check that reads one is
- * UNKNOWN, never judged on a property taken for absent.
- */
-export function unknownSpec(unknown: Unknown): ValObject {
-  return new Proxy({} as ValObject, {
-    has: () => true,
-    get: (_target, key) => (typeof key === 'string' ? unknown : undefined),
-  });
-}
-
 export function awsProviderClusterSpec(values: ValObject): ValObject {
   const group = (block: ValObject): ValObject => {
     const { instance_storage_config: storage, ...rest } = block;
