@@ -284,8 +284,11 @@ function volumesOf(
     if (root instanceof Unknown) return unresolvedOf(root);
     const location = locationOf(ebs) ?? locationOf(config) ?? groupLocation;
     const keyValue = field(ebs, 'VolumeKmsKeyId');
+    const keyText = textOf(keyValue ?? null);
+    const unusable = keyText === undefined ? undefined : unusableKeyId(keyText);
     let key: VolumeKey;
     if (isAbsent(keyValue) || keyValue === '') key = { kmsKeyId: null };
+    else if (unusable) key = { kmsKeyId: unusable.toUnresolved() };
     else key = context.resolveKey(keyValue);
     const volume: EbsVolume = {
       role: root === true ? 'root' : 'secondary',
@@ -334,6 +337,39 @@ const ALIAS_ATTRIBUTES: ReadonlySet<string> = new Set([
 const MAX_KEY_ID_CHARS = 2048;
 
 /**
+ * A text AWS takes up to `max` characters of (a key id, a cluster or instance group name), when it
+ * is longer: an Unknown showing it shortened, saying so. Kept whole, such a text would be copied
+ * into every finding about every resource that names it (a template's size times the findings),
+ * to no purpose.
+ */
+export function overLimit(text: string, max: number, what: string): Unknown | undefined {
+  if (text.length <= max) return undefined;
+  return new Unknown(
+    shortened(text, Math.min(200, max + 1)),
+    `longer than ${what} (${max.toLocaleString('en')} characters)`,
+  );
+}
+
+/**
+ * A VolumeKmsKeyId that can name no key, whatever the files define: longer than any KeyId, or a key
+ * ARN's resource part alone (`key/1234abcd-...`, as `!Sub key/${Key}` writes it). KMS takes a key
+ * id, a key ARN, an alias name (`alias/...`) or an alias ARN (DescribeKey's KeyId; the
+ * CloudFormation schema's VolumeKmsKeyId pattern admits those four), and `key/<id>` is none of them:
+ * what such a volume would be encrypted with cannot be told, so its key is unknown, never the key
+ * whose id it holds.
+ */
+function unusableKeyId(text: string): Unknown | undefined {
+  const tooLong = overLimit(text, MAX_KEY_ID_CHARS, 'any key id, key ARN or alias AWS accepts');
+  if (tooLong) return tooLong;
+  if (text.startsWith('key/'))
+    return new Unknown(
+      clip(text),
+      'not a key id, key ARN, alias name or alias ARN, the forms KMS takes: no key is named',
+    );
+  return undefined;
+}
+
+/**
  * What a VolumeKmsKeyId value names: a key defined in the files (directly, or through an alias
  * resource or alias name), an AWS managed key, or a key defined elsewhere.
  */
@@ -342,15 +378,6 @@ export function resolveKeyReference(value: Val, directory: KeyDirectory): Volume
   const text = asText(value);
   if (text instanceof Unknown) return { kmsKeyId: text.toUnresolved() };
   if (text === undefined) return { kmsKeyId: null };
-  // No key id, ARN or alias is longer (KMS's KeyId parameter): a longer text would be copied into
-  // every finding about every group that names it, to no purpose.
-  if (text.length > MAX_KEY_ID_CHARS)
-    return {
-      kmsKeyId: new Unknown(
-        shortened(text),
-        `longer than any key id, key ARN or alias AWS accepts (${MAX_KEY_ID_CHARS.toLocaleString('en')} characters)`,
-      ).toUnresolved(),
-    };
   const resolved = (keyArn: string): VolumeKey => ({
     kmsKeyId: text,
     resolution: { status: 'resolved', keyArn },
