@@ -562,6 +562,7 @@ export async function scanIac(options: IacScanOptions): Promise<Result<IacScanRe
         cliInputCluster(parsed.input, {
           account: options.account ?? ACCOUNT,
           region: options.region ?? REGION,
+          issues,
         }),
       );
     }

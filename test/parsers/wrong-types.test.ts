@@ -542,6 +542,7 @@ Resources:
     expect([finding.status, finding.message]).toEqual([status, message]);
   });
 
+  // biome-ignore lint/suspicious/noTemplateCurlyInString: CloudFormation's own placeholders
   it("!Sub 'key/${Key}' alone is no form KMS takes (key id, key ARN, alias name, alias ARN): UNKNOWN, not the key", async () => {
     // biome-ignore lint/suspicious/noTemplateCurlyInString: CloudFormation's own placeholders
     const report = await scanText('stack.yaml', template("!Sub 'key/${Key}'"));

@@ -39,6 +39,12 @@ export interface StackOutput {
   keyExports?: Map<string, string>;
   /** The templates (absolute paths) whose clusters this evaluation judged. */
   judged?: string[];
+  /**
+   * Problems with what the clusters of this evaluation write (a name longer than CreateCluster
+   * takes): reported when the evaluation is (a template evaluated on its own and then through its
+   * parent reports them once, with the ids its clusters are reported under).
+   */
+  issues?: SourceIssue[];
 }
 
 export const KEY_TYPES: ReadonlySet<string> = new Set(['AWS::KMS::Key', 'AWS::KMS::ReplicaKey']);
@@ -65,7 +71,7 @@ class Family {
   readonly roles = new Map<string, { arn: string; policies: RolePolicies }>();
   /** Managed policies the stacks define, by resource id. */
   readonly policies = new Map<string, ReadPolicy>();
-  readonly output: StackOutput = { clusters: [], keys: [], roles: [], judged: [] };
+  readonly output: StackOutput = { clusters: [], keys: [], roles: [], judged: [], issues: [] };
 }
 
 /** The keys, roles and clusters a root stack and its nested stacks define. */
@@ -213,6 +219,7 @@ function buildContext(stack: StackView, family: Family): ClusterBuildContext {
     source: 'cloudformation' as const,
     account: stack.account,
     region: stack.region,
+    issues: family.output.issues ?? stack.issues,
     resolveKey: (value: Val) =>
       resolveKeyReference(value, {
         keyTypes: KEY_TYPES,

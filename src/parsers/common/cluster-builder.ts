@@ -66,6 +66,8 @@ export interface ClusterBuildContext {
   source: Source;
   account: string;
   region: string;
+  /** Where problems with what the source writes go (a name longer than CreateCluster takes). */
+  issues: SourceIssue[];
   /**
    * Resolves a VolumeKmsKeyId value to what it names: a key in the files, AWS managed, or outside.
    * An Unknown value is passed too: a source may still tell which key it must be (a plan's references).
@@ -101,8 +103,18 @@ export function buildCluster(definition: ClusterDefinition, context: ClusterBuil
   const { spec, missing = {} } = definition;
   let groupsUnresolved: Unresolved | undefined = definition.groupsUnknown?.toUnresolved();
   const groups: InstanceGroup[] = [];
+  // Groups of one name (a YAML alias repeated) make one issue about it.
+  const tooLongReported = new Set<string>();
   const nameText = textOf(definition.name);
-  const name = nameText ?? (definition.name instanceof Unknown ? definition.name.expression : definition.id);
+  let name = nameText ?? (definition.name instanceof Unknown ? definition.name.expression : definition.id);
+  if (nameText !== undefined) {
+    const checked = checkName(nameText, definition.name instanceof Sym);
+    name = checked.shown;
+    if (checked.tooLong)
+      context.issues.push(
+        nameTooLong('ClusterName', `cluster ${definition.id}`, checked.tooLong, definition.location),
+      );
+  }
 
   for (const [property, kind] of [
     ['InstanceGroups', 'regular'],
@@ -129,7 +141,7 @@ export function buildCluster(definition: ClusterDefinition, context: ClusterBuil
         groupsUnresolved ??= unresolvedOf(notA(`an instance group (a map, in ${property})`, item));
         continue;
       }
-      groups.push(buildGroup(item, kind, definition, context));
+      groups.push(buildGroup(item, kind, definition, context, tooLongReported));
     }
   }
 
@@ -223,13 +235,21 @@ function buildGroup(
   kind: InstanceGroupKind,
   definition: ClusterDefinition,
   context: ClusterBuildContext,
+  tooLongReported: Set<string>,
 ): InstanceGroup {
   const rawName = field(spec, 'InstanceGroupName');
-  const name = textOf(rawName ?? null) ?? (rawName instanceof Unknown ? rawName.expression : '(unnamed)');
+  const nameText = textOf(rawName ?? null);
+  const checked = nameText === undefined ? undefined : checkName(nameText, rawName instanceof Sym);
+  const name = checked?.shown ?? (rawName instanceof Unknown ? rawName.expression : '(unnamed)');
   const location = locationOf(spec) ?? definition.location;
+  const id = `${definition.id}/instance-group/${name}`;
+  if (checked?.tooLong && !tooLongReported.has(id)) {
+    tooLongReported.add(id);
+    context.issues.push(nameTooLong('InstanceGroupName', `instance group ${id}`, checked.tooLong, location));
+  }
   const role = field(spec, 'ExecutionRole') ?? definition.defaultExecutionRole;
   const group: InstanceGroup = {
-    id: `${definition.id}/instance-group/${name}`,
+    id,
     name,
     kind,
     executionRole:
@@ -337,15 +357,59 @@ const ALIAS_ATTRIBUTES: ReadonlySet<string> = new Set([
 const MAX_KEY_ID_CHARS = 2048;
 
 /**
+ * The longest ClusterName and InstanceGroupName CreateCluster takes: 1 to 63 characters, letters,
+ * digits and hyphens (SageMaker API Reference: CreateCluster, ClusterInstanceGroupSpecification,
+ * ClusterRestrictedInstanceGroupSpecification).
+ */
+export const MAX_NAME_CHARS = 63;
+
+/**
+ * A cluster or instance group name as the inventory shows it. One longer than CreateCluster takes
+ * is shortened, as a key id longer than KMS takes is (`overLimit`): a group's name is in its id, and
+ * so in every finding about it. A reference (`!Sub ${AWS::StackName}-...`) is surely too long only
+ * when its text outside the `${...}` placeholders is (a Terraform reference's text is its address,
+ * which says nothing of its value): one that may fit is shown as written, but never longer than a
+ * key reference is shown.
+ */
+export function checkName(
+  text: string,
+  symbolic: boolean,
+): { shown: string; tooLong?: { length: number; exact: boolean } } {
+  const certain = !symbolic ? text.length : text.includes('${') ? text.replace(/\$\{[^}]*\}/g, '').length : 0;
+  if (certain <= MAX_NAME_CHARS) return { shown: shortened(text, SHOWN_CHARS) };
+  const over = overLimit(text, MAX_NAME_CHARS, 'a name CreateCluster takes')!;
+  return { shown: over.expression, tooLong: { length: certain, exact: !symbolic } };
+}
+
+/** The issue for a name longer than CreateCluster takes, naming the resource. */
+export function nameTooLong(
+  property: 'ClusterName' | 'InstanceGroupName',
+  resource: string,
+  tooLong: { length: number; exact: boolean },
+  location: Location,
+): SourceIssue {
+  return {
+    code: 'iac.name_too_long',
+    severity: 'error',
+    message: `${resource}: its ${property} is ${tooLong.exact ? '' : 'at least '}${tooLong.length.toLocaleString('en')} characters, longer than the ${MAX_NAME_CHARS} CreateCluster takes (shown shortened)`,
+    hint: `CreateCluster refuses it: shorten ${property} to at most ${MAX_NAME_CHARS} letters, digits and hyphens`,
+    location,
+  };
+}
+
+/** The most of a text too long for AWS that the inventory keeps: what a message shows of a value. */
+const SHOWN_CHARS = 200;
+
+/**
  * A text AWS takes up to `max` characters of (a key id, a cluster or instance group name), when it
- * is longer: an Unknown showing it shortened, saying so. Kept whole, such a text would be copied
- * into every finding about every resource that names it (a template's size times the findings),
- * to no purpose.
+ * is longer: an Unknown showing it cut just past the limit, saying so. Kept whole, such a text
+ * would be copied into every finding about every resource that names it (a template's size times
+ * the findings), to no purpose.
  */
 export function overLimit(text: string, max: number, what: string): Unknown | undefined {
   if (text.length <= max) return undefined;
   return new Unknown(
-    shortened(text, Math.min(200, max + 1)),
+    shortened(text, Math.min(SHOWN_CHARS, max + 1)),
     `longer than ${what} (${max.toLocaleString('en')} characters)`,
   );
 }
