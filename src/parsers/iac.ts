@@ -7,7 +7,7 @@ import { readdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import type { SourceIssue } from '../model/finding.js';
 import type { InputError } from '../model/input-error.js';
-import { emptyInventory, type Inventory, type Source } from '../model/inventory.js';
+import { emptyInventory, type Inventory, resourceSources, type Source } from '../model/inventory.js';
 import { pushAll } from '../model/many.js';
 import { err, ok, type Result } from '../model/result.js';
 import { asCliInput, type CliInput, cliInputCluster } from './cli-json/cli-input.js';
@@ -601,15 +601,17 @@ export async function scanIac(options: IacScanOptions): Promise<Result<IacScanRe
   }
   resolveAcrossFiles(inventory);
 
-  // The inventory's source is the format most of what was found came from.
-  const tally = new Map<Source, number>();
-  for (const item of [...inventory.clusters, ...inventory.keys])
-    tally.set(item.source, (tally.get(item.source) ?? 0) + 1);
-  const dominant = [...tally].sort((a, b) => b[1] - a[1])[0]?.[0];
-  if (dominant) inventory.source = dominant;
-  else if (tfFiles.length > 0 || varFiles.length > 0) inventory.source = 'terraform';
-  else if (plans > 0) inventory.source = 'terraform-plan';
-  else if (inputs > 0) inventory.source = 'cli-json';
+  // The inventory's source is the format of everything found, or `iac` when it came from several
+  // (each resource keeps its own); with nothing found, the format of the files read.
+  const read: Source[] = [];
+  if (templates > 0) read.push('cloudformation');
+  if (tfFiles.length > 0 || varFiles.length > 0) read.push('terraform');
+  if (plans > 0) read.push('terraform-plan');
+  if (inputs > 0) read.push('cli-json');
+  const found = resourceSources(inventory);
+  const formats = found.length > 0 ? found : read;
+  if (formats.length > 1) inventory.source = 'iac';
+  else if (formats[0]) inventory.source = formats[0];
   const accountId = options.account && /^\d{12}$/.test(options.account) ? options.account : 'unknown';
   if (inventory.clusters.length > 0 || inventory.keys.length > 0)
     inventory.accounts.push({
