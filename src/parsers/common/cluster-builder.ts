@@ -361,7 +361,7 @@ const MAX_KEY_ID_CHARS = 2048;
  * digits and hyphens (SageMaker API Reference: CreateCluster, ClusterInstanceGroupSpecification,
  * ClusterRestrictedInstanceGroupSpecification).
  */
-export const MAX_NAME_CHARS = 63;
+const MAX_NAME_CHARS = 63;
 
 /**
  * A cluster or instance group name as the inventory shows it. One longer than CreateCluster takes
@@ -406,7 +406,7 @@ const SHOWN_CHARS = 200;
  * would be copied into every finding about every resource that names it (a template's size times
  * the findings), to no purpose.
  */
-export function overLimit(text: string, max: number, what: string): Unknown | undefined {
+function overLimit(text: string, max: number, what: string): Unknown | undefined {
   if (text.length <= max) return undefined;
   return new Unknown(
     shortened(text, Math.min(SHOWN_CHARS, max + 1)),
