@@ -2,7 +2,7 @@
 import { createHash } from 'node:crypto';
 import type { SourceIssue } from '../model/finding.js';
 import type { Inventory, Unresolved } from '../model/inventory.js';
-import { isUnresolved } from '../model/inventory.js';
+import { isUnresolved, resourceSources } from '../model/inventory.js';
 import { type KeySummary, REPORT_SCHEMA_VERSION, type Report } from '../model/report.js';
 import type { ShardOfRound } from '../model/shard.js';
 import { TOOL_VERSION } from '../version.js';
@@ -91,6 +91,7 @@ export function buildReport(input: ReportInput): Report {
     scan: {
       id: scanId(input),
       source: inventory.source,
+      ...(inventory.source === 'iac' ? { sources: resourceSources(inventory) } : {}),
       startedAt: input.startedAt.toISOString(),
       finishedAt: input.finishedAt.toISOString(),
       accounts: inventory.accounts.map((account) => account.id),

@@ -20,8 +20,23 @@ export const SourceSchema = z.enum([
   'cli-json',
 ]);
 export type Source = z.infer<typeof SourceSchema>;
-export const IAC_SOURCES: readonly Source[] = ['cloudformation', 'terraform', 'terraform-plan', 'cli-json'];
-export const isIacSource = (source: Source): boolean => IAC_SOURCES.includes(source);
+
+/**
+ * Where an inventory as a whole, its accounts and the scan that made it came from: the one source
+ * of everything in it, or `iac` when one scan read infrastructure-as-code of more than one format
+ * (CloudFormation and Terraform in one repository). Each cluster, key and role keeps its own source.
+ */
+export const ScanSourceSchema = z.enum([...SourceSchema.options, 'iac']);
+export type ScanSource = z.infer<typeof ScanSourceSchema>;
+
+export const IAC_SOURCES: readonly ScanSource[] = [
+  'cloudformation',
+  'terraform',
+  'terraform-plan',
+  'cli-json',
+  'iac',
+];
+export const isIacSource = (source: ScanSource): boolean => IAC_SOURCES.includes(source);
 
 export const LocationSchema = z
   .object({
@@ -144,7 +159,7 @@ export const AccountSchema = z
     resourceControlPolicies: OrganizationPolicyLevelsSchema.describe(
       "the resource control policies that apply to the account's resources (its KMS keys), by level from the root down to the account (each level must allow a call on them, any Deny denies it, whoever calls); absent: not read, the organization has not enabled them, or the account is the management account, which RCPs do not limit",
     ),
-    source: SourceSchema,
+    source: ScanSourceSchema,
   })
   .strict();
 export type Account = z.infer<typeof AccountSchema>;
@@ -433,7 +448,7 @@ export const InventorySchema = z
   .object({
     schemaVersion: z.literal(INVENTORY_SCHEMA_VERSION),
     generatedAt: IsoTime.describe('ISO-8601 time the data was collected'),
-    source: SourceSchema,
+    source: ScanSourceSchema,
     accounts: z.array(AccountSchema),
     clusters: z.array(ClusterSchema),
     keys: z.array(KeySchema),
@@ -457,7 +472,15 @@ export const InventorySchema = z
   .strict();
 export type Inventory = z.infer<typeof InventorySchema>;
 
-export function emptyInventory(source: Source, generatedAt: string): Inventory {
+/** The sources of an inventory's clusters, keys and roles, in the order of `SourceSchema`. */
+export function resourceSources(inventory: Pick<Inventory, 'clusters' | 'keys' | 'roles'>): Source[] {
+  const found = new Set<Source>();
+  for (const list of [inventory.clusters, inventory.keys, inventory.roles])
+    for (const resource of list) found.add(resource.source);
+  return SourceSchema.options.filter((source) => found.has(source));
+}
+
+export function emptyInventory(source: ScanSource, generatedAt: string): Inventory {
   return {
     schemaVersion: INVENTORY_SCHEMA_VERSION,
     generatedAt,

@@ -5,7 +5,14 @@
  */
 import { z } from 'zod';
 import { FindingSchema, SEVERITIES, SourceIssueSchema } from './finding.js';
-import { GapSchema, KeyUsageCountSchema, SourceSchema, TagsSchema, VolumeRoleSchema } from './inventory.js';
+import {
+  GapSchema,
+  KeyUsageCountSchema,
+  ScanSourceSchema,
+  SourceSchema,
+  TagsSchema,
+  VolumeRoleSchema,
+} from './inventory.js';
 
 export const REPORT_SCHEMA_VERSION = 1;
 
@@ -131,7 +138,13 @@ export type KeySummary = z.infer<typeof KeySummarySchema>;
 export const ScanInfoSchema = z
   .object({
     id: z.string(),
-    source: SourceSchema,
+    source: ScanSourceSchema,
+    sources: z
+      .array(SourceSchema)
+      .optional()
+      .describe(
+        'the formats the resources of a scan of several (source iac) came from, e.g. cloudformation and terraform',
+      ),
     startedAt: z.string(),
     finishedAt: z.string(),
     accounts: z.array(z.string()),
@@ -153,6 +166,10 @@ export const ScanInfoSchema = z
   })
   .strict();
 export type ScanInfo = z.infer<typeof ScanInfoSchema>;
+
+/** The scan's source as a reader says it: `cloudformation + terraform` for a scan of both. */
+export const scanSourceLabel = (scan: Pick<ScanInfo, 'source' | 'sources'>): string =>
+  scan.sources && scan.sources.length > 0 ? scan.sources.join(' + ') : scan.source;
 
 export const ReportSchema = z
   .object({

@@ -3,11 +3,11 @@
  * (a file that cannot be read or parsed becomes a SourceIssue and the others are still scanned),
  * recognises its format, and hands each format's files to its parser.
  */
-import { readdirSync, statSync } from 'node:fs';
-import { join } from 'node:path';
+import { readdirSync, type Stats, statSync } from 'node:fs';
+import { join, resolve } from 'node:path';
 import type { SourceIssue } from '../model/finding.js';
 import type { InputError } from '../model/input-error.js';
-import { emptyInventory, type Inventory, type Source } from '../model/inventory.js';
+import { emptyInventory, type Inventory, resourceSources, type Source } from '../model/inventory.js';
 import { pushAll } from '../model/many.js';
 import { err, ok, type Result } from '../model/result.js';
 import { asCliInput, type CliInput, cliInputCluster } from './cli-json/cli-input.js';
@@ -20,7 +20,7 @@ import {
 } from './cloudformation/template.js';
 import { cloudFormationSkips, type InlineSkip, terraformSkips } from './common/inline-skips.js';
 import { internalIssue } from './common/issues.js';
-import { decodeText, mayRead, readBounded } from './common/safe-read.js';
+import { decodeText, isPseudoFile, mayRead, readBounded, realPathOf } from './common/safe-read.js';
 import {
   DocumentError,
   getEntry,
@@ -408,6 +408,68 @@ function parseFileUnguarded(
   return parseDocument(file, text, issues, skips);
 }
 
+/**
+ * Why a file named with --parameters or --var-file cannot be read, said before anything is walked
+ * or parsed: it does not exist, it is a directory, a kernel pseudo-file or device
+ * (`/proc/self/environ`, `/dev/stdin`), a pipe or a socket, or it cannot be looked at.
+ */
+function explicitRefusal(path: string, cwd: string, what: 'parameters' | 'var-file'): InputError | undefined {
+  const flag = `--${what}`;
+  const absPath = resolve(cwd, path);
+  const regularFile = `give ${flag} a regular file (save the ${what === 'parameters' ? 'parameters' : 'variables'} to one first)`;
+  let stats: Stats;
+  try {
+    stats = statSync(absPath);
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code ?? 'error';
+    return code === 'ENOENT'
+      ? {
+          code: 'input.missing',
+          input: path,
+          message: 'no such file',
+          hint: `check the path given to ${flag}`,
+        }
+      : {
+          code: 'input.unreadable',
+          input: path,
+          message: `cannot be read (${code})`,
+          hint: `check the path given to ${flag} and its permissions`,
+        };
+  }
+  if (stats.isDirectory())
+    return {
+      code: 'input.not_a_file',
+      input: path,
+      message: 'a directory, not a file',
+      hint: `give ${flag} the file itself, not the directory that holds it`,
+    };
+  const real = realPathOf(absPath);
+  if (real !== undefined && isPseudoFile(real))
+    return {
+      code: 'input.not_a_file',
+      input: path,
+      message:
+        'not a regular file but a kernel pseudo-file or device (under /proc, /sys or /dev): never read',
+      hint: regularFile,
+    };
+  if (!stats.isFile())
+    return {
+      code: 'input.not_a_file',
+      input: path,
+      message: 'not a regular file but a pipe, socket or device: never read',
+      hint: regularFile,
+    };
+  const read = readBounded(absPath, { roots: undefined, maxBytes: 1, head: 1 });
+  if (!read.ok && read.refusal === 'unreadable')
+    return {
+      code: 'input.unreadable',
+      input: path,
+      message: `cannot be read (${read.detail})`,
+      hint: `check the permissions of the file given to ${flag}`,
+    };
+  return undefined;
+}
+
 /** Parses a file the user named with --parameters or --var-file: unusable input is an InputError. */
 function explicitFile(
   path: string,
@@ -415,6 +477,8 @@ function explicitFile(
   maxBytes: number,
   what: 'parameters' | 'var-file',
 ): Result<Parsed, InputError> {
+  const refused = explicitRefusal(path, cwd, what);
+  if (refused) return err(refused);
   const discovery = discover([path], { cwd, exclude: [] });
   const file = discovery.files[0];
   if (discovery.missing.length > 0 || !file)
@@ -435,6 +499,7 @@ function explicitFile(
         : 'json';
   // The user named this file: it is read wherever it is (but still bounded, and never a FIFO or device).
   const parsed = parseFile({ ...file, format }, maxBytes, issues, undefined);
+
   if (what === 'parameters' && parsed.kind !== 'cfn-parameters')
     return err({
       code: 'input.parameters',
@@ -562,6 +627,7 @@ export async function scanIac(options: IacScanOptions): Promise<Result<IacScanRe
         cliInputCluster(parsed.input, {
           account: options.account ?? ACCOUNT,
           region: options.region ?? REGION,
+          issues,
         }),
       );
     }
@@ -600,15 +666,17 @@ export async function scanIac(options: IacScanOptions): Promise<Result<IacScanRe
   }
   resolveAcrossFiles(inventory);
 
-  // The inventory's source is the format most of what was found came from.
-  const tally = new Map<Source, number>();
-  for (const item of [...inventory.clusters, ...inventory.keys])
-    tally.set(item.source, (tally.get(item.source) ?? 0) + 1);
-  const dominant = [...tally].sort((a, b) => b[1] - a[1])[0]?.[0];
-  if (dominant) inventory.source = dominant;
-  else if (tfFiles.length > 0 || varFiles.length > 0) inventory.source = 'terraform';
-  else if (plans > 0) inventory.source = 'terraform-plan';
-  else if (inputs > 0) inventory.source = 'cli-json';
+  // The inventory's source is the format of everything found, or `iac` when it came from several
+  // (each resource keeps its own); with nothing found, the format of the files read.
+  const read: Source[] = [];
+  if (templates > 0) read.push('cloudformation');
+  if (tfFiles.length > 0 || varFiles.length > 0) read.push('terraform');
+  if (plans > 0) read.push('terraform-plan');
+  if (inputs > 0) read.push('cli-json');
+  const found = resourceSources(inventory);
+  const formats = found.length > 0 ? found : read;
+  if (formats.length > 1) inventory.source = 'iac';
+  else if (formats[0]) inventory.source = formats[0];
   const accountId = options.account && /^\d{12}$/.test(options.account) ? options.account : 'unknown';
   if (inventory.clusters.length > 0 || inventory.keys.length > 0)
     inventory.accounts.push({

@@ -1,7 +1,7 @@
 /** Markdown for pull-request comments and wikis: summary, clusters, then failures by severity. */
 import type { Finding } from '../model/finding.js';
 import { SEVERITIES } from '../model/finding.js';
-import type { Report } from '../model/report.js';
+import { type Report, scanSourceLabel } from '../model/report.js';
 import { markdownCode, markdownText } from './escape.js';
 
 const mdCell = markdownText;
@@ -33,7 +33,7 @@ export function renderMarkdown(report: Report): string {
     '',
   );
   lines.push(
-    `Source: ${mdCell(report.scan.source)} · scanned ${mdCell(report.scan.finishedAt)} · hyperpod-cmk ${mdCell(report.tool.version)}`,
+    `Source: ${mdCell(scanSourceLabel(report.scan))} · scanned ${mdCell(report.scan.finishedAt)} · hyperpod-cmk ${mdCell(report.tool.version)}`,
     '',
   );
   if (report.clusters.length > 0) {

@@ -7,7 +7,7 @@ import { createColors } from 'picocolors';
 import type { Finding, Severity } from '../model/finding.js';
 import { SEVERITIES } from '../model/finding.js';
 import { pushAll } from '../model/many.js';
-import type { Report } from '../model/report.js';
+import { type Report, scanSourceLabel } from '../model/report.js';
 import { escapeControl, terminalSafe } from './escape.js';
 import { fitWidth, textTable } from './text-table.js';
 
@@ -130,7 +130,7 @@ export function renderTable(input: Report, options: TableOptions): string {
   out.push(
     c.bold(`hyperpod-cmk ${report.tool.version}`) +
       c.dim(
-        ` · ${report.scan.source} · ${accounts} account${accounts === 1 ? '' : 's'} · ${report.scan.regions.length} region${report.scan.regions.length === 1 ? '' : 's'} · ${report.scan.finishedAt}`,
+        ` · ${scanSourceLabel(report.scan)} · ${accounts} account${accounts === 1 ? '' : 's'} · ${report.scan.regions.length} region${report.scan.regions.length === 1 ? '' : 's'} · ${report.scan.finishedAt}`,
       ),
   );
   out.push('');

@@ -194,6 +194,55 @@ describe('hyperpod-cmk iac: bad input', () => {
     const region = await iac(['no-key.yaml', '--region', 'mars-1']);
     expect(region.code).toBe(2);
   });
+
+  it('--parameters and --var-file naming a pseudo-file, a device, a pipe or a directory say which, not "no such file" (exit 2)', async () => {
+    copyOf(GOOD, 'no-key.yaml');
+    write('params/prod.json', JSON.stringify([{ ParameterKey: 'Nope', ParameterValue: 'x' }]));
+    execFileSync('mkfifo', [join(dir, 'vars.tfvars')]);
+    const said = (flag: string, path: string, message: string, hint: string) => [
+      flag,
+      path,
+      `hyperpod-cmk: ${path}: ${message}\n  hint: ${hint}\n`,
+    ];
+    const PSEUDO =
+      'not a regular file but a kernel pseudo-file or device (under /proc, /sys or /dev): never read';
+    for (const [flag, path, err] of [
+      said(
+        '--parameters',
+        '/proc/self/environ',
+        PSEUDO,
+        'give --parameters a regular file (save the parameters to one first)',
+      ),
+      said(
+        '--var-file',
+        '/proc/self/environ',
+        PSEUDO,
+        'give --var-file a regular file (save the variables to one first)',
+      ),
+      said(
+        '--parameters',
+        '/dev/null',
+        PSEUDO,
+        'give --parameters a regular file (save the parameters to one first)',
+      ),
+      said(
+        '--var-file',
+        'vars.tfvars',
+        'not a regular file but a pipe, socket or device: never read',
+        'give --var-file a regular file (save the variables to one first)',
+      ),
+      said(
+        '--parameters',
+        'params',
+        'a directory, not a file',
+        'give --parameters the file itself, not the directory that holds it',
+      ),
+      said('--parameters', 'nope.json', 'no such file', 'check the path given to --parameters'),
+    ]) {
+      const run = await iac(['no-key.yaml', flag!, path!]);
+      expect([run.code, run.err, run.report], `${flag} ${path}`).toEqual([2, err, undefined]);
+    }
+  });
 });
 
 describe('hyperpod-cmk iac: discovery', () => {

@@ -217,6 +217,32 @@ describe('a long value repeated into every finding', () => {
     );
   });
 
+  it('a cluster and group name longer than CreateCluster takes is an issue, shortened, and the report stays small', async () => {
+    const name = 'n'.repeat(100_000);
+    const named = `{InstanceGroupName: ${name}, InstanceType: ml.p5.48xlarge, InstanceCount: 1, ExecutionRole: 'arn:aws:iam::111122223333:role/x'}`;
+    repo.write(
+      'a.yaml',
+      `AWSTemplateFormatVersion: '2010-09-09'\nMetadata:\n  g: &g ${named}\nResources:\n  C:\n    Type: AWS::SageMaker::Cluster\n    Properties:\n      ClusterName: ${name}\n      InstanceGroups: [${Array.from({ length: 300 }, () => '*g').join(', ')}]\n`,
+    );
+    const run = await scanRepo(repo.repo, ['.']);
+    expect(run.output.length).toBeLessThan(5_000_000);
+    const shown = `${'n'.repeat(63)}…`;
+    // One issue for the cluster, one for the name the 300 groups share.
+    expect(run.report!.issues.map((issue) => [issue.code, issue.message])).toEqual([
+      [
+        'iac.name_too_long',
+        'cluster a.yaml#C: its ClusterName is 100,000 characters, longer than the 63 CreateCluster takes (shown shortened)',
+      ],
+      [
+        'iac.name_too_long',
+        `instance group a.yaml#C/instance-group/${shown}: its InstanceGroupName is 100,000 characters, longer than the 63 CreateCluster takes (shown shortened)`,
+      ],
+    ]);
+    const ids = new Set(run.report!.findings.map((f) => f.resource.id));
+    expect([...ids].sort()).toEqual(['a.yaml#C', `a.yaml#C/instance-group/${shown}`]);
+    expect(run.code).toBe(1);
+  });
+
   it('a long parameter joined thousands of times is UNKNOWN, not a text of hundreds of MB', async () => {
     repo.write(
       'b.yaml',

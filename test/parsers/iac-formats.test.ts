@@ -6,7 +6,9 @@
 import { cpSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import Ajv2020 from 'ajv/dist/2020.js';
 import { describe, expect, it } from 'vitest';
+import { render } from '../../src/index.js';
 import type { Finding } from '../../src/model/finding.js';
 import { InventorySchema, isUnresolved } from '../../src/model/inventory.js';
 import { IAC_FIXTURES, scanFixtures as scan } from '../helpers/iac-scan.js';
@@ -335,5 +337,44 @@ describe.each(FORMATS)('$format: keys outside Continuous mode', ({ format, paths
       messageId: 'keyIgnored',
     });
     expect(report.clusters[0]!.status).toBe('non-compliant');
+  });
+});
+
+describe('CloudFormation and Terraform scanned in one run', () => {
+  const schema = (name: string) =>
+    JSON.parse(readFileSync(new URL(`../../schemas/${name}.schema.json`, import.meta.url), 'utf8'));
+  const ajv = new Ajv2020.default({ allErrors: true, strict: false });
+  const validReport = ajv.compile(schema('report'));
+  const validInventory = ajv.compile(schema('inventory'));
+
+  it('each resource keeps its own source; the scan says both (iac, and its sources), not the larger one', async () => {
+    const { report, inventory } = await scan(['cloudformation-yaml/no-key.yaml', 'terraform/pass']);
+    expect(
+      inventory.clusters.map((c) => [c.id, c.source]).sort((a, b) => a[0]!.localeCompare(b[0]!)),
+    ).toEqual([
+      ['cloudformation-yaml/no-key.yaml#Cluster', 'cloudformation'],
+      ['terraform/pass/main.tf#awscc_sagemaker_cluster.this', 'terraform'],
+    ]);
+    expect(new Set(inventory.keys.map((k) => k.source))).toEqual(new Set(['terraform']));
+    expect([inventory.source, inventory.accounts.map((a) => a.source)]).toEqual(['iac', ['iac']]);
+    expect([report.scan.source, report.scan.sources]).toEqual(['iac', ['cloudformation', 'terraform']]);
+    // The published schemas take it (an added value, an added optional field: schemaVersion 1 still).
+    expect(validReport(JSON.parse(render(report, 'json')))).toBe(true);
+    expect(validInventory(JSON.parse(JSON.stringify(inventory)))).toBe(true);
+    expect(render(report, 'table').split('\n')[0]).toContain(' · cloudformation + terraform · ');
+    expect(render(report, 'markdown')).toContain('Source: cloudformation + terraform · scanned');
+    // SARIF and history keep treating it as IaC.
+    expect(JSON.parse(render(report, 'sarif')).runs[0].automationDetails.id).toMatch(/^hyperpod-cmk\/iac\//);
+  });
+
+  it('one format alone is that format, with no list', async () => {
+    const { report, inventory } = await scan(['cloudformation-yaml/no-key.yaml']);
+    expect([inventory.source, inventory.accounts.map((a) => a.source)]).toEqual([
+      'cloudformation',
+      ['cloudformation'],
+    ]);
+    expect(report.scan.source).toBe('cloudformation');
+    expect('sources' in report.scan).toBe(false);
+    expect(render(report, 'markdown')).toContain('Source: cloudformation · scanned');
   });
 });

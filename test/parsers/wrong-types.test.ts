@@ -20,11 +20,11 @@ afterEach(() => {
   for (const dir of dirs.splice(0)) rmSync(dir, { recursive: true, force: true });
 });
 
-async function scanText(file: string, text: string) {
+async function scanText(file: string, text: string, deploying: { region?: string; account?: string } = {}) {
   const dir = mkdtempSync(join(tmpdir(), 'hpcmk-types-'));
   dirs.push(dir);
   writeFileSync(join(dir, file), text);
-  const result = await scanIac({ paths: [file], cwd: dir, generatedAt: NOW.toISOString() });
+  const result = await scanIac({ paths: [file], cwd: dir, generatedAt: NOW.toISOString(), ...deploying });
   if (!result.ok) throw new Error(`${result.error.input}: ${result.error.message}`);
   const { report } = runPipeline(result.value.inventory, { now: NOW, issues: result.value.issues });
   return Object.assign(report, { inventory: result.value.inventory });
@@ -366,10 +366,114 @@ describe('a plan whose resource changes cannot be read', () => {
   });
 });
 
+describe('a CloudFormation cluster whose Properties are known only as a whole', () => {
+  const template = (properties: string) => `AWSTemplateFormatVersion: '2010-09-09'
+Parameters:
+  Variant:
+    Type: String
+Conditions:
+  IsLarge: !Equals [!Ref Variant, large]
+Resources:
+  Cluster:
+    Type: AWS::SageMaker::Cluster
+    Properties: ${properties}
+`;
+  const IF = '!If [IsLarge, {ClusterName: big, NodeProvisioningMode: Continuous}, {ClusterName: small}]';
+  const INCLUDE = '{Name: AWS::Include, Parameters: {Location: s3://b/cluster.yaml}}';
+  const INCLUDED = {
+    unresolved: `!Transform ${INCLUDE}`,
+    reason:
+      'not written here, and what Fn::Transform (AWS::Include) adds when the stack deploys is not scanned',
+    inputs: ['s3://b/cluster.yaml'],
+  };
+
+  it.each([
+    [
+      IF,
+      {
+        unresolved: IF,
+        reason: 'it depends on condition IsLarge: condition IsLarge depends on Variant, which is not known',
+        inputs: ['Variant'],
+      },
+      IF,
+    ],
+    [
+      `{'Fn::Transform': ${INCLUDE}}`,
+      {
+        unresolved: `!Transform ${INCLUDE}`,
+        reason: 'Fn::Transform is evaluated by CloudFormation at deploy time',
+      },
+      `!Transform ${INCLUDE}`,
+    ],
+    // Beside a Fn::Transform, what is written is read; what the include may add is unknown.
+    [`{ClusterName: c, 'Fn::Transform': ${INCLUDE}}`, INCLUDED, 'c'],
+    [
+      'just-text',
+      {
+        unresolved: 'just-text',
+        reason: 'not a map of properties, so what would be deployed cannot be told',
+      },
+      'just-text',
+    ],
+  ])(
+    'Properties: %s makes every property not written UNKNOWN, its mode and tags too (not unset)',
+    async (properties, unresolved, name) => {
+      const report = await scanText('stack.yaml', template(properties));
+      expect(report.inventory.clusters).toEqual([
+        expect.objectContaining({
+          name,
+          nodeProvisioningMode: unresolved,
+          orchestrator: unresolved,
+          tags: unresolved,
+          instanceGroups: [],
+          instanceGroupsUnresolved: unresolved,
+        }),
+      ]);
+      // Before, the mode read as unset (the legacy mode: FAIL) and the tags as none (FAIL).
+      expect(only(report.findings, 'hyperpod-cmk-provisioning-mode')).toMatchObject({
+        status: 'UNKNOWN',
+        message: `NodeProvisioningMode cannot be known from the source: ${unresolved.unresolved} (${unresolved.reason})`,
+      });
+      expect(only(report.findings, 'hyperpod-cluster-required-tags').status).toBe('UNKNOWN');
+      expect(only(report.findings, 'hyperpod-root-volume-cmk')).toMatchObject({
+        status: 'UNKNOWN',
+        resource: expect.objectContaining({ id: 'stack.yaml#Cluster/instance-group/*' }),
+      });
+      expect(report.clusters.map((c) => c.status)).toEqual(['unknown']);
+    },
+  );
+
+  it('Properties left out, or !Ref AWS::NoValue, are none: the legacy mode, judged as written', async () => {
+    for (const properties of ['!Ref AWS::NoValue', '{}']) {
+      const report = await scanText('stack.yaml', template(properties));
+      expect(report.inventory.clusters[0]!.nodeProvisioningMode).toBeNull();
+      expect(only(report.findings, 'hyperpod-cmk-provisioning-mode').status).toBe('FAIL');
+    }
+  });
+});
+
 // biome-ignore lint/suspicious/noTemplateCurlyInString: CloudFormation's own placeholders
 const OWN_ARN = '!Sub "arn:${AWS::Partition}:kms:${AWS::Region}:${AWS::AccountId}:key/${Key}"';
 // biome-ignore lint/suspicious/noTemplateCurlyInString: CloudFormation's own placeholders
 const OTHER_ARN = '!Sub "arn:aws:kms:eu-west-1:999999999999:key/${Key}"';
+/** The key's ARN joined from the pseudo parameters, as the HyperPod samples write it. */
+const JOINED_ARN =
+  "!Join ['', ['arn:', !Ref 'AWS::Partition', ':kms:', !Ref 'AWS::Region', ':', !Ref 'AWS::AccountId', ':key/', !Ref Key]]";
+/** The same, in long form (CDK synth). */
+const JOINED_ARN_JSON =
+  "{'Fn::Join': ['', ['arn:', {Ref: 'AWS::Partition'}, ':kms:', {Ref: 'AWS::Region'}, ':', {Ref: 'AWS::AccountId'}, ':key/', {Ref: Key}]]}";
+/** Joined on ':' around a partial made by another Sub or Join. */
+const COLON_JOIN_SUB =
+  // biome-ignore lint/suspicious/noTemplateCurlyInString: CloudFormation's own placeholders
+  "!Join [':', [arn, !Ref 'AWS::Partition', kms, !Ref 'AWS::Region', !Ref 'AWS::AccountId', !Sub 'key/${Key}']]";
+const COLON_JOIN_JOIN =
+  "!Join [':', [arn, !Ref 'AWS::Partition', kms, !Ref 'AWS::Region', !Ref 'AWS::AccountId', !Join ['/', [key, !GetAtt Key.KeyId]]]]";
+// biome-ignore lint/suspicious/noTemplateCurlyInString: CloudFormation's own placeholders
+const LITERAL_ACCOUNT_ARN = "!Sub 'arn:aws:kms:us-east-1:111122223333:key/${Key}'";
+const OTHER_ACCOUNT_JOIN =
+  // biome-ignore lint/suspicious/noTemplateCurlyInString: CloudFormation's own placeholders
+  "!Join [':', [arn, aws, kms, us-east-1, '999999999999', !Sub 'key/${Key}']]";
+const DEPLOYING = { region: 'us-east-1', account: '111122223333' };
 
 describe('a key named by an attribute it does not have', () => {
   const template = (reference: string) => `AWSTemplateFormatVersion: '2010-09-09'
@@ -402,6 +506,63 @@ Resources:
   ])('%s names the key (or not)', async (reference, status) => {
     const report = await scanText('stack.yaml', template(reference));
     expect(only(report.findings, 'hyperpod-key-exists').status).toBe(status);
+  });
+
+  const RESOLVES = 'every volume key resolves: stack.yaml#Key';
+  const outside = (arn: string) =>
+    `root volume key ${arn} could not be resolved: defined outside the scanned files`;
+  it.each([
+    [JOINED_ARN, {}, 'PASS', RESOLVES],
+    [JOINED_ARN, DEPLOYING, 'PASS', RESOLVES],
+    [JOINED_ARN_JSON, DEPLOYING, 'PASS', RESOLVES],
+    [COLON_JOIN_SUB, {}, 'PASS', RESOLVES],
+    [COLON_JOIN_SUB, DEPLOYING, 'PASS', RESOLVES],
+    [COLON_JOIN_JOIN, {}, 'PASS', RESOLVES],
+    // --region and --account make the pseudo parameters literal: the ARN is still the stack's own.
+    [OWN_ARN, DEPLOYING, 'PASS', RESOLVES],
+    [LITERAL_ACCOUNT_ARN, DEPLOYING, 'PASS', RESOLVES],
+    // A literal account that the scan was not told is the deploying one may be another's.
+    [
+      LITERAL_ACCOUNT_ARN,
+      {},
+      'UNKNOWN',
+      // biome-ignore lint/suspicious/noTemplateCurlyInString: CloudFormation's own placeholders
+      outside('arn:aws:kms:us-east-1:111122223333:key/${Key}'),
+    ],
+    [
+      OTHER_ACCOUNT_JOIN,
+      DEPLOYING,
+      'UNKNOWN',
+      // biome-ignore lint/suspicious/noTemplateCurlyInString: CloudFormation's own placeholders
+      outside('arn:aws:kms:us-east-1:999999999999:key/${Key}'),
+    ],
+  ])('%s (deploying to %j) names the key, or not', async (reference, deploying, status, message) => {
+    const report = await scanText('stack.yaml', template(reference), deploying);
+    const finding = only(report.findings, 'hyperpod-key-exists');
+    expect([finding.status, finding.message]).toEqual([status, message]);
+  });
+
+  // biome-ignore lint/suspicious/noTemplateCurlyInString: CloudFormation's own placeholders
+  it("!Sub 'key/${Key}' alone is no form KMS takes (key id, key ARN, alias name, alias ARN): UNKNOWN, not the key", async () => {
+    // biome-ignore lint/suspicious/noTemplateCurlyInString: CloudFormation's own placeholders
+    const report = await scanText('stack.yaml', template("!Sub 'key/${Key}'"));
+    const unresolved = {
+      // biome-ignore lint/suspicious/noTemplateCurlyInString: CloudFormation's own placeholders
+      unresolved: 'key/${Key}',
+      reason: 'not a key id, key ARN, alias name or alias ARN, the forms KMS takes: no key is named',
+    };
+    expect(report.inventory.clusters[0]!.instanceGroups[0]!.volumes).toEqual([
+      { role: 'root', kmsKeyId: unresolved, location: { file: 'stack.yaml', line: 19 } },
+    ]);
+    const message = `the root volume key cannot be known from the source: ${unresolved.unresolved} (${unresolved.reason})`;
+    for (const ruleId of ['hyperpod-key-exists', 'hyperpod-root-volume-cmk']) {
+      const finding = only(report.findings, ruleId);
+      expect([finding.status, finding.message]).toEqual([
+        'UNKNOWN',
+        expect.stringContaining(unresolved.reason),
+      ]);
+    }
+    expect(only(report.findings, 'hyperpod-key-exists').message).toBe(message);
   });
 
   it('!GetAtt Key.Bogus names no key: UNKNOWN saying why, never the key', async () => {

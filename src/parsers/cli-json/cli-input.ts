@@ -8,6 +8,7 @@ import {
   buildCluster,
   type ClusterBuildContext,
   type ClusterDefinition,
+  checkName,
   literalKeyResolution,
 } from '../common/cluster-builder.js';
 import { getEntry, type SNode, scalarText, treeValue } from '../common/source-tree.js';
@@ -56,7 +57,8 @@ export function cliInputCluster(
   const clusterName = scalarText(getEntry(input.root, 'ClusterName'));
   const stem = (input.file.split('/').pop() ?? input.file).replace(/\.(json|ya?ml)$/i, '');
   const definition: ClusterDefinition = {
-    id: `${input.file}#${clusterName ?? 'cluster'}`,
+    // The name as shown (buildCluster says when it is longer than CreateCluster takes).
+    id: `${input.file}#${clusterName === undefined ? 'cluster' : checkName(clusterName, false).shown}`,
     name: clusterName ?? stem,
     location: { file: input.file, line: input.root.line },
     spec,

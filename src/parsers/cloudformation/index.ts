@@ -194,6 +194,7 @@ export class CloudFormationScan {
       pushAll(output.clusters, result.clusters);
       pushAll(output.keys, result.keys);
       pushAll(output.roles, result.roles);
+      pushAll(this.issues, result.issues ?? []);
       for (const [name, keyId] of result.keyExports ?? [])
         exports.set(name, [...(exports.get(name) ?? []), keyId]);
     };

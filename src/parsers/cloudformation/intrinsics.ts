@@ -8,10 +8,13 @@ import type { Location } from '../../model/inventory.js';
 import { pushAll } from '../../model/many.js';
 import { getEntry, type SNode, scalarText } from '../common/source-tree.js';
 import {
+  ACCOUNT,
   isSym,
   locate,
   NO_VALUE,
+  PARTITION,
   partitionOf,
+  REGION,
   Sym,
   textOf,
   toPlain,
@@ -190,7 +193,7 @@ const join: Intrinsic = (scope, argument, node) => {
   const list = evaluateArg(scope, listNode);
   if (list instanceof Unknown) return withExpression(list, node);
   if (!Array.isArray(list)) return new Unknown(render(node), 'Fn::Join needs a list');
-  return concat(list, delimiter, node);
+  return concat(scope, list, delimiter, node);
 };
 
 const select: Intrinsic = (scope, argument, node) => {
@@ -278,24 +281,27 @@ function intrinsic(scope: IntrinsicScope, name: string, argument: SNode, node: S
 /** The longest text a join or substitution makes: CloudFormation's limit on a template's size. */
 const MAX_JOINED_CHARS = 1_048_576;
 
-function concat(parts: readonly Val[], delimiter: string, node: SNode): Val {
+/**
+ * The text `Fn::Join` and `Fn::Sub` make of their parts. A text made around one reference to a
+ * resource holds it (`key/${Key}` holds the key's Ref), however deep the joins go, so that a key ARN
+ * written out around the key's id, in one Sub or in joins within joins, names the key as
+ * `!GetAtt Key.Arn` does.
+ */
+function concat(scope: IntrinsicScope, parts: readonly Val[], delimiter: string, node: SNode): Val {
   let symbolic: Sym | undefined;
   const texts: string[] = [];
   let length = 0;
-  // A key's id (its Ref, or GetAtt KeyId) within the text: `!Sub arn:...:key/${Key}` is its ARN.
-  let keyIds = 0;
-  let keyId: Sym | undefined;
+  let references = 0;
+  let reference: Sym | undefined;
   for (const part of parts) {
     if (part instanceof Unknown) return withExpression(part, node);
-    if (part instanceof Sym) symbolic = part;
-    if (
-      part instanceof Sym &&
-      part.target &&
-      KMS_KEY_TYPES.has(part.target.type) &&
-      (part.target.attribute === undefined || part.target.attribute === 'KeyId')
-    ) {
-      keyIds++;
-      keyId = part;
+    if (part instanceof Sym) {
+      symbolic = part;
+      const held = part.target ? part : part.holds;
+      if (held) {
+        references++;
+        reference = held;
+      }
     }
     const text = textOf(part);
     if (text === undefined) return new Unknown(render(node), 'it joins a value that is not a string');
@@ -312,16 +318,37 @@ function concat(parts: readonly Val[], delimiter: string, node: SNode): Val {
   const joined = texts.join(delimiter);
   if (!symbolic) return joined;
   if (parts.length === 1) return symbolic;
+  if (references !== 1 || !reference) return new Sym(joined);
   // The ARN of a key of this stack, written out: the key itself, as `!GetAtt Key.Arn` would be.
-  if (keyIds === 1 && keyId?.target && OWN_KEY_ARN.test(joined) && joined.endsWith(`key/${keyId.text}`))
-    return new Sym(joined, { ...keyId.target, attribute: 'Arn' });
-  return new Sym(joined);
+  if (isKeyId(reference) && isOwnKeyArn(joined, reference.text, scope.options))
+    return new Sym(joined, { ...reference.target!, attribute: 'Arn' });
+  return new Sym(joined, undefined, reference);
 }
 
 const KMS_KEY_TYPES: ReadonlySet<string> = new Set(['AWS::KMS::Key', 'AWS::KMS::ReplicaKey']);
-/** A key ARN in this stack's partition, Region and account (each as a pseudo parameter), ending in an id. */
-const OWN_KEY_ARN =
-  /^arn:(?:aws[a-z-]*|\$\{AWS::Partition\}):kms:\$\{AWS::Region\}:\$\{AWS::AccountId\}:key\/[^/:]+$/;
+
+/** A key of this stack by its id: its Ref, or `!GetAtt Key.KeyId`. */
+const isKeyId = (reference: Sym): boolean =>
+  reference.target !== undefined &&
+  KMS_KEY_TYPES.has(reference.target.type) &&
+  (reference.target.attribute === undefined || reference.target.attribute === 'KeyId');
+
+/**
+ * Whether a text is the ARN of the key with this id in the stack's own partition, Region and
+ * account: each written as its pseudo parameter, or as the value the scan was told it has
+ * (`--region`, `--account`), which is what the pseudo parameter then evaluates to. Another
+ * account's or Region's ARN of that id is not this stack's key.
+ */
+function isOwnKeyArn(text: string, keyId: string, options: IntrinsicScope['options']): boolean {
+  const either = (placeholder: string, known: string | undefined, otherwise?: string) =>
+    `(?:${escapeRegExp(placeholder)}|${known !== undefined ? escapeRegExp(known) : (otherwise ?? '(?!)')})`;
+  const partition = either(PARTITION, partitionOf(options.region), 'aws[a-z-]*');
+  const region = either(REGION, options.region);
+  const account = either(ACCOUNT, options.account);
+  return new RegExp(`^arn:${partition}:kms:${region}:${account}:key/${escapeRegExp(keyId)}$`).test(text);
+}
+
+const escapeRegExp = (text: string) => text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
 
 function sub(scope: IntrinsicScope, argument: SNode, node: SNode): Val {
   let template: string | undefined;
@@ -353,6 +380,7 @@ function sub(scope: IntrinsicScope, argument: SNode, node: SNode): Val {
   parts.push(template.slice(last));
   // A Sub of exactly one reference is that reference (it may name a key or role).
   return concat(
+    scope,
     parts.filter((part) => part !== ''),
     '',
     node,

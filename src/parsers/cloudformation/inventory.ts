@@ -12,13 +12,24 @@ import {
   type ClusterDefinition,
   looksLikeHyperPodCluster,
   resolveKeyReference,
+  unknownSpec,
   unsupportedClusterIssue,
 } from '../common/cluster-builder.js';
 import { buildKey, defaultKeyPolicy } from '../common/key-builder.js';
 import { type ReadPolicy, RolePolicies, readPolicy } from '../common/role-builder.js';
 import { getEntry, type SMap, type SNode, scalarText } from '../common/source-tree.js';
-import { isAbsent, isObject, isSym, textOf, Unknown, type Val, type ValObject } from '../common/value.js';
+import {
+  isAbsent,
+  isObject,
+  isSym,
+  notA,
+  textOf,
+  Unknown,
+  type Val,
+  type ValObject,
+} from '../common/value.js';
 import { type ClusterStack, customCluster } from './custom-cluster.js';
+import { render } from './render.js';
 
 export interface StackOutput {
   clusters: Cluster[];
@@ -28,6 +39,12 @@ export interface StackOutput {
   keyExports?: Map<string, string>;
   /** The templates (absolute paths) whose clusters this evaluation judged. */
   judged?: string[];
+  /**
+   * Problems with what the clusters of this evaluation write (a name longer than CreateCluster
+   * takes): reported when the evaluation is (a template evaluated on its own and then through its
+   * parent reports them once, with the ids its clusters are reported under).
+   */
+  issues?: SourceIssue[];
 }
 
 export const KEY_TYPES: ReadonlySet<string> = new Set(['AWS::KMS::Key', 'AWS::KMS::ReplicaKey']);
@@ -54,7 +71,7 @@ class Family {
   readonly roles = new Map<string, { arn: string; policies: RolePolicies }>();
   /** Managed policies the stacks define, by resource id. */
   readonly policies = new Map<string, ReadPolicy>();
-  readonly output: StackOutput = { clusters: [], keys: [], roles: [], judged: [] };
+  readonly output: StackOutput = { clusters: [], keys: [], roles: [], judged: [], issues: [] };
 }
 
 /** The keys, roles and clusters a root stack and its nested stacks define. */
@@ -202,6 +219,7 @@ function buildContext(stack: StackView, family: Family): ClusterBuildContext {
     source: 'cloudformation' as const,
     account: stack.account,
     region: stack.region,
+    issues: family.output.issues ?? stack.issues,
     resolveKey: (value: Val) =>
       resolveKeyReference(value, {
         keyTypes: KEY_TYPES,
@@ -221,14 +239,26 @@ function emitClusters(stack: StackView, family: Family): void {
     defined = true;
     const node = getEntry(resource, 'Properties');
     const value = node ? stack.evaluate(node) : {};
-    const spec = isObject(value) ? value : {};
+    // Properties known only as a whole (an undecidable `!If`, a `Fn::Transform`), or not a map: every
+    // property is unknown, never taken for absent (an unset NodeProvisioningMode is the legacy mode).
+    // Beside a `Fn::Transform`, what is written is read and every other property is unknown.
+    const transform = node?.kind === 'map' ? node.entries.get('Fn::Transform') : undefined;
+    const spec =
+      value instanceof Unknown
+        ? unknownSpec(value)
+        : isObject(value)
+          ? transform
+            ? unknownSpec(included(transform), value)
+            : value
+          : isAbsent(value)
+            ? {}
+            : unknownSpec(notA('a map of properties', value));
     const definition: ClusterDefinition = {
       id: stack.idPrefix + logicalId,
       name: spec.ClusterName ?? logicalId,
       location: stack.location(stack.template.resourceLines.get(logicalId)),
       spec,
     };
-    if (value instanceof Unknown) definition.groupsUnknown = value;
     family.output.clusters.push(buildCluster(definition, buildContext(stack, family)));
   }
   // A type that looks like a HyperPod cluster and is not read is an input issue, never a silent
@@ -274,6 +304,16 @@ function emitClusters(stack: StackView, family: Family): void {
         ),
       );
   }
+}
+
+/** What a `Fn::Transform` (AWS::Include) among a resource's properties adds: known only at deploy time. */
+function included(transform: SNode): Unknown {
+  const location = scalarText(getEntry(getEntry(transform, 'Parameters'), 'Location'));
+  return new Unknown(
+    `!Transform ${render(transform)}`,
+    'not written here, and what Fn::Transform (AWS::Include) adds when the stack deploys is not scanned',
+    location ? [location] : [],
+  );
 }
 
 /** Outputs exported for other stacks (`Fn::ImportValue`) that name one of the root stack's keys. */

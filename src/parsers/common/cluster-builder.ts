@@ -66,6 +66,8 @@ export interface ClusterBuildContext {
   source: Source;
   account: string;
   region: string;
+  /** Where problems with what the source writes go (a name longer than CreateCluster takes). */
+  issues: SourceIssue[];
   /**
    * Resolves a VolumeKmsKeyId value to what it names: a key in the files, AWS managed, or outside.
    * An Unknown value is passed too: a source may still tell which key it must be (a plan's references).
@@ -101,8 +103,18 @@ export function buildCluster(definition: ClusterDefinition, context: ClusterBuil
   const { spec, missing = {} } = definition;
   let groupsUnresolved: Unresolved | undefined = definition.groupsUnknown?.toUnresolved();
   const groups: InstanceGroup[] = [];
+  // Groups of one name (a YAML alias repeated) make one issue about it.
+  const tooLongReported = new Set<string>();
   const nameText = textOf(definition.name);
-  const name = nameText ?? (definition.name instanceof Unknown ? definition.name.expression : definition.id);
+  let name = nameText ?? (definition.name instanceof Unknown ? definition.name.expression : definition.id);
+  if (nameText !== undefined) {
+    const checked = checkName(nameText, definition.name instanceof Sym);
+    name = checked.shown;
+    if (checked.tooLong)
+      context.issues.push(
+        nameTooLong('ClusterName', `cluster ${definition.id}`, checked.tooLong, definition.location),
+      );
+  }
 
   for (const [property, kind] of [
     ['InstanceGroups', 'regular'],
@@ -129,7 +141,7 @@ export function buildCluster(definition: ClusterDefinition, context: ClusterBuil
         groupsUnresolved ??= unresolvedOf(notA(`an instance group (a map, in ${property})`, item));
         continue;
       }
-      groups.push(buildGroup(item, kind, definition, context));
+      groups.push(buildGroup(item, kind, definition, context, tooLongReported));
     }
   }
 
@@ -223,13 +235,21 @@ function buildGroup(
   kind: InstanceGroupKind,
   definition: ClusterDefinition,
   context: ClusterBuildContext,
+  tooLongReported: Set<string>,
 ): InstanceGroup {
   const rawName = field(spec, 'InstanceGroupName');
-  const name = textOf(rawName ?? null) ?? (rawName instanceof Unknown ? rawName.expression : '(unnamed)');
+  const nameText = textOf(rawName ?? null);
+  const checked = nameText === undefined ? undefined : checkName(nameText, rawName instanceof Sym);
+  const name = checked?.shown ?? (rawName instanceof Unknown ? rawName.expression : '(unnamed)');
   const location = locationOf(spec) ?? definition.location;
+  const id = `${definition.id}/instance-group/${name}`;
+  if (checked?.tooLong && !tooLongReported.has(id)) {
+    tooLongReported.add(id);
+    context.issues.push(nameTooLong('InstanceGroupName', `instance group ${id}`, checked.tooLong, location));
+  }
   const role = field(spec, 'ExecutionRole') ?? definition.defaultExecutionRole;
   const group: InstanceGroup = {
-    id: `${definition.id}/instance-group/${name}`,
+    id,
     name,
     kind,
     executionRole:
@@ -284,8 +304,11 @@ function volumesOf(
     if (root instanceof Unknown) return unresolvedOf(root);
     const location = locationOf(ebs) ?? locationOf(config) ?? groupLocation;
     const keyValue = field(ebs, 'VolumeKmsKeyId');
+    const keyText = textOf(keyValue ?? null);
+    const unusable = keyText === undefined ? undefined : unusableKeyId(keyText);
     let key: VolumeKey;
     if (isAbsent(keyValue) || keyValue === '') key = { kmsKeyId: null };
+    else if (unusable) key = { kmsKeyId: unusable.toUnresolved() };
     else key = context.resolveKey(keyValue);
     const volume: EbsVolume = {
       role: root === true ? 'root' : 'secondary',
@@ -334,6 +357,83 @@ const ALIAS_ATTRIBUTES: ReadonlySet<string> = new Set([
 const MAX_KEY_ID_CHARS = 2048;
 
 /**
+ * The longest ClusterName and InstanceGroupName CreateCluster takes: 1 to 63 characters, letters,
+ * digits and hyphens (SageMaker API Reference: CreateCluster, ClusterInstanceGroupSpecification,
+ * ClusterRestrictedInstanceGroupSpecification).
+ */
+const MAX_NAME_CHARS = 63;
+
+/**
+ * A cluster or instance group name as the inventory shows it. One longer than CreateCluster takes
+ * is shortened, as a key id longer than KMS takes is (`overLimit`): a group's name is in its id, and
+ * so in every finding about it. A reference (`!Sub ${AWS::StackName}-...`) is surely too long only
+ * when its text outside the `${...}` placeholders is (a Terraform reference's text is its address,
+ * which says nothing of its value): one that may fit is shown as written, but never longer than a
+ * key reference is shown.
+ */
+export function checkName(
+  text: string,
+  symbolic: boolean,
+): { shown: string; tooLong?: { length: number; exact: boolean } } {
+  const certain = !symbolic ? text.length : text.includes('${') ? text.replace(/\$\{[^}]*\}/g, '').length : 0;
+  if (certain <= MAX_NAME_CHARS) return { shown: shortened(text, SHOWN_CHARS) };
+  const over = overLimit(text, MAX_NAME_CHARS, 'a name CreateCluster takes')!;
+  return { shown: over.expression, tooLong: { length: certain, exact: !symbolic } };
+}
+
+/** The issue for a name longer than CreateCluster takes, naming the resource. */
+export function nameTooLong(
+  property: 'ClusterName' | 'InstanceGroupName',
+  resource: string,
+  tooLong: { length: number; exact: boolean },
+  location: Location,
+): SourceIssue {
+  return {
+    code: 'iac.name_too_long',
+    severity: 'error',
+    message: `${resource}: its ${property} is ${tooLong.exact ? '' : 'at least '}${tooLong.length.toLocaleString('en')} characters, longer than the ${MAX_NAME_CHARS} CreateCluster takes (shown shortened)`,
+    hint: `CreateCluster refuses it: shorten ${property} to at most ${MAX_NAME_CHARS} letters, digits and hyphens`,
+    location,
+  };
+}
+
+/** The most of a text too long for AWS that the inventory keeps: what a message shows of a value. */
+const SHOWN_CHARS = 200;
+
+/**
+ * A text AWS takes up to `max` characters of (a key id, a cluster or instance group name), when it
+ * is longer: an Unknown showing it cut just past the limit, saying so. Kept whole, such a text
+ * would be copied into every finding about every resource that names it (a template's size times
+ * the findings), to no purpose.
+ */
+function overLimit(text: string, max: number, what: string): Unknown | undefined {
+  if (text.length <= max) return undefined;
+  return new Unknown(
+    shortened(text, Math.min(SHOWN_CHARS, max + 1)),
+    `longer than ${what} (${max.toLocaleString('en')} characters)`,
+  );
+}
+
+/**
+ * A VolumeKmsKeyId that can name no key, whatever the files define: longer than any KeyId, or a key
+ * ARN's resource part alone (`key/1234abcd-...`, as `!Sub key/${Key}` writes it). KMS takes a key
+ * id, a key ARN, an alias name (`alias/...`) or an alias ARN (DescribeKey's KeyId; the
+ * CloudFormation schema's VolumeKmsKeyId pattern admits those four), and `key/<id>` is none of them:
+ * what such a volume would be encrypted with cannot be told, so its key is unknown, never the key
+ * whose id it holds.
+ */
+function unusableKeyId(text: string): Unknown | undefined {
+  const tooLong = overLimit(text, MAX_KEY_ID_CHARS, 'any key id, key ARN or alias AWS accepts');
+  if (tooLong) return tooLong;
+  if (text.startsWith('key/'))
+    return new Unknown(
+      clip(text),
+      'not a key id, key ARN, alias name or alias ARN, the forms KMS takes: no key is named',
+    );
+  return undefined;
+}
+
+/**
  * What a VolumeKmsKeyId value names: a key defined in the files (directly, or through an alias
  * resource or alias name), an AWS managed key, or a key defined elsewhere.
  */
@@ -342,15 +442,6 @@ export function resolveKeyReference(value: Val, directory: KeyDirectory): Volume
   const text = asText(value);
   if (text instanceof Unknown) return { kmsKeyId: text.toUnresolved() };
   if (text === undefined) return { kmsKeyId: null };
-  // No key id, ARN or alias is longer (KMS's KeyId parameter): a longer text would be copied into
-  // every finding about every group that names it, to no purpose.
-  if (text.length > MAX_KEY_ID_CHARS)
-    return {
-      kmsKeyId: new Unknown(
-        shortened(text),
-        `longer than any key id, key ARN or alias AWS accepts (${MAX_KEY_ID_CHARS.toLocaleString('en')} characters)`,
-      ).toUnresolved(),
-    };
   const resolved = (keyArn: string): VolumeKey => ({
     kmsKeyId: text,
     resolution: { status: 'resolved', keyArn },
@@ -425,6 +516,21 @@ const mapBlocks = (value: Val | undefined, map: (block: ValObject) => Val): Val 
 };
 
 /**
+ * The properties of a cluster known only as a whole (a plan's `after_unknown: true`, a body that
+ * cannot be evaluated): every property read is that Unknown, so every check that reads one is
+ * UNKNOWN, never judged on a property taken for absent. With `written`, the properties written
+ * beside what adds the rest at deploy time (a CloudFormation `Fn::Transform` among them) are read
+ * as written, and only the others are that Unknown.
+ */
+export function unknownSpec(unknown: Unknown, written: ValObject = {}): ValObject {
+  return new Proxy(written, {
+    has: () => true,
+    get: (target, key) =>
+      typeof key !== 'string' ? Reflect.get(target, key) : Object.hasOwn(target, key) ? target[key] : unknown,
+  });
+}
+
+/**
  * The hashicorp/aws `aws_sagemaker_cluster` resource in the CreateCluster shape. It writes nested
  * blocks (`instance_group`, `instance_storage_config`, `ebs_volume_config`, `orchestrator { eks }`)
  * where awscc writes attributes (`instance_groups`, `instance_storage_configs`). Its documented
@@ -432,18 +538,6 @@ const mapBlocks = (value: Val | undefined, map: (block: ValObject) => Val): Val 
  * `root_volume` and no `node_provisioning_mode`: read as written, its volumes name no key (an AWS
  * owned key) and its mode is the legacy one. Should a later version add them, they are read.
  */
-/**
- * The properties of a cluster known only as a whole (a plan's `after_unknown: true`, a body that
- * cannot be evaluated): every property read is that Unknown, so every check that reads one is
- * UNKNOWN, never judged on a property taken for absent.
- */
-export function unknownSpec(unknown: Unknown): ValObject {
-  return new Proxy({} as ValObject, {
-    has: () => true,
-    get: (_target, key) => (typeof key === 'string' ? unknown : undefined),
-  });
-}
-
 export function awsProviderClusterSpec(values: ValObject): ValObject {
   const group = (block: ValObject): ValObject => {
     const { instance_storage_config: storage, ...rest } = block;

@@ -55,9 +55,13 @@ export function scanRoots(paths: readonly string[], cwd: string): string[] {
   return roots;
 }
 
+/** Whether a real (already resolved) path is a kernel pseudo-file or a device: under /proc, /sys or /dev. */
+export const isPseudoFile = (realPath: string): boolean =>
+  PSEUDO_ROOTS.some((pseudo) => isWithin(pseudo, realPath));
+
 /** Whether a real (already resolved) path is inside one of the roots, and not a pseudo-file. */
 export function insideRoots(realPath: string, roots: readonly string[]): boolean {
-  if (PSEUDO_ROOTS.some((pseudo) => isWithin(pseudo, realPath))) return false;
+  if (isPseudoFile(realPath)) return false;
   return roots.some((root) => isWithin(root, realPath));
 }
 
@@ -92,7 +96,7 @@ export function readBounded(absPath: string, limits: ReadLimits): BoundedRead {
   } catch (error) {
     return { ok: false, refusal: 'unreadable', detail: errnoOf(error) };
   }
-  if (PSEUDO_ROOTS.some((pseudo) => isWithin(pseudo, realPath)))
+  if (isPseudoFile(realPath))
     return { ok: false, refusal: 'special', detail: 'a device or kernel pseudo-file' };
   if (limits.roots && !insideRoots(realPath, limits.roots))
     return { ok: false, refusal: 'outside', detail: 'its real path is outside the scanned directories' };

@@ -43,6 +43,11 @@ export class Sym {
   constructor(
     readonly text: string,
     readonly target?: ResourceTarget,
+    /**
+     * The one reference to a resource within a text made around it (`key/${Key}` holds `${Key}`),
+     * so that a text joined around this one in turn still knows what it holds.
+     */
+    readonly holds?: Sym,
   ) {}
 }
 

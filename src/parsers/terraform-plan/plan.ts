@@ -386,6 +386,7 @@ export function planInventory(
           source: 'terraform-plan',
           account,
           region,
+          issues,
           resolveKey,
           resolveRole: () =>
             roles.namedBy(GROUP_ATTRIBUTES.flatMap((attribute) => refs?.get(attribute) ?? [])),

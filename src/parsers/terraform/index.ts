@@ -14,6 +14,7 @@ import type { InputError } from '../../model/input-error.js';
 import type { Cluster, InstanceGroup, Unresolved } from '../../model/inventory.js';
 import { pushAll } from '../../model/many.js';
 import { err, ok, type Result } from '../../model/result.js';
+import { checkName, nameTooLong } from '../common/cluster-builder.js';
 import { internalIssue, pushOnce } from '../common/issues.js';
 import {
   ACCOUNT,
@@ -190,7 +191,7 @@ export function scanTerraform(
         });
       continue;
     }
-    pushAll(output.clusters, orphanClusters(varFile));
+    pushAll(output.clusters, orphanClusters(varFile, issues));
   }
   return ok({ ...output, issues });
 }
@@ -205,7 +206,7 @@ function require_resolve(path: string): string {
 }
 
 /** Instance groups described by a variable file whose configuration is not in the scan. */
-function orphanClusters(varFile: TfVarFile): Cluster[] {
+function orphanClusters(varFile: TfVarFile, issues: SourceIssue[]): Cluster[] {
   const groupsVars = [
     ['instance_groups', 'regular'],
     ['restricted_instance_groups', 'restricted'],
@@ -217,19 +218,22 @@ function orphanClusters(varFile: TfVarFile): Cluster[] {
     reason: `${basename(varFile.file)} holds variable values for a Terraform configuration that is not in the scanned files; the configuration decides this`,
     inputs: [`${dir === '.' ? '' : `${dir}/`}*.tf`],
   });
-  const clusterName =
-    textOf(varFile.values.get('hyperpod_cluster_name')?.value ?? null) ?? basename(dirname(varFile.absPath));
+  const written = textOf(varFile.values.get('hyperpod_cluster_name')?.value ?? null);
   const id = `${varFile.file}#var.${groupsVars.find(([name]) => varFile.values.has(name))![0]}`;
   const firstLine = Math.min(
     ...groupsVars.map(([name]) => varFile.values.get(name)?.line ?? Number.POSITIVE_INFINITY),
   );
+  const location = { file: varFile.file, line: Number.isFinite(firstLine) ? firstLine : 1 };
+  const clusterName = written === undefined ? undefined : checkName(written, false);
+  if (clusterName?.tooLong)
+    issues.push(nameTooLong('ClusterName', `cluster ${id}`, clusterName.tooLong, location));
   const cluster: Cluster = {
     id,
-    name: clusterName,
+    name: clusterName?.shown ?? basename(dirname(varFile.absPath)),
     account: ACCOUNT,
     region: textOf(varFile.values.get('aws_region')?.value ?? null) ?? REGION,
     source: 'terraform',
-    location: { file: varFile.file, line: Number.isFinite(firstLine) ? firstLine : 1 },
+    location,
     orchestrator: missing('the orchestrator'),
     nodeProvisioningMode: missing('NodeProvisioningMode'),
     tags: missing('the cluster tags'),
@@ -246,15 +250,22 @@ function orphanClusters(varFile: TfVarFile): Cluster[] {
         : [];
     for (const [key, item] of items) {
       if (!isObject(item)) continue;
-      const groupName = key ?? textOf(item.name ?? item.instance_group_name ?? null) ?? '(unnamed)';
+      const written = key ?? textOf(item.name ?? item.instance_group_name ?? null);
+      const checked = written === undefined ? undefined : checkName(written, false);
+      const groupName = checked?.shown ?? '(unnamed)';
+      const groupLocation = locationOf(item) ?? { file: varFile.file, line: entry.line };
       const group: InstanceGroup = {
         id: `${id}/instance-group/${groupName}`,
         name: groupName,
         kind,
         executionRole: missing('the execution role'),
         volumes: missing(`the EBS volumes and keys of ${groupName}`),
-        location: locationOf(item) ?? { file: varFile.file, line: entry.line },
+        location: groupLocation,
       };
+      if (checked?.tooLong)
+        issues.push(
+          nameTooLong('InstanceGroupName', `instance group ${group.id}`, checked.tooLong, groupLocation),
+        );
       const type = textOf(item.instance_type ?? null);
       if (type) group.instanceType = type;
       const count = asNumber(item.instance_count ?? undefined);

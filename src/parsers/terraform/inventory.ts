@@ -312,6 +312,7 @@ function emitClusters(module: ModuleView, family: Family): void {
           source: 'terraform',
           account: module.account,
           region: module.region,
+          issues: module.issues,
           resolveKey: (value) => resolveKey(family, value),
         },
       );

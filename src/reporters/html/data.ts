@@ -11,7 +11,7 @@ import { DAY_MS, type KpiWindow } from '../../kpi/window.js';
 import { SEVERITIES, type Severity, type Status } from '../../model/finding.js';
 import type { Inventory } from '../../model/inventory.js';
 import { maxOf, minOf } from '../../model/many.js';
-import type { Report } from '../../model/report.js';
+import { type Report, scanSourceLabel } from '../../model/report.js';
 import { findRule, RULES } from '../../rules/registry.js';
 
 export type FindingState = 'open' | 'suppressed' | 'resolved';
@@ -223,7 +223,7 @@ export function dashboardFromReport(
     title: 'HyperPod CMK governance',
     mode: 'report',
     generatedAt: report.scan.finishedAt,
-    source: report.scan.source,
+    source: scanSourceLabel(report.scan),
     accounts: report.scan.accounts,
     regions: report.scan.regions,
     kpis,
