@@ -174,8 +174,11 @@ describe('hyperpod-cmk iac: bad input', () => {
     write('chart/templates/deploy.yaml', 'apiVersion: v1\nkind: {{ .Values.kind }}\n  bad: [\n');
     const { code, report, err } = await iac(['.']);
     expect(code).toBe(3);
-    expect(err).toContain('no infrastructure-as-code found in .');
+    expect(err).toContain('no infrastructure-as-code found in . (3 files looked at)');
     expect(report!.issues.map((i) => i.code)).toEqual(['iac.none_found']);
+    const one = await iac(['README.md']);
+    expect(one.err).toContain('no infrastructure-as-code found in README.md (1 file looked at)');
+    expect(one.report!.issues[0]!.message).toMatch(/\(1 file looked at\)$/);
   });
 
   it('a path that does not exist, or a parameter file for no template, is a usage error (exit 2)', async () => {

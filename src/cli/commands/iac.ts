@@ -173,14 +173,15 @@ export const iacCommand = defineCommand({
     pushAll(issues, configNotices(config));
     const found = Object.values(counts).reduce((a, b) => a + b, 0);
     if (found === 0) {
+      const looked = `${filesSeen} file${filesSeen === 1 ? '' : 's'} looked at`;
       issues.push({
         code: 'iac.none_found',
         severity: 'error',
-        message: `no CloudFormation, Terraform, plan or create-cluster input found in ${paths.join(', ')} (${filesSeen} files looked at)`,
+        message: `no CloudFormation, Terraform, plan or create-cluster input found in ${paths.join(', ')} (${looked})`,
         hint: 'point the scan at the directory that holds your templates, .tf files, plan JSON or cluster config',
       });
       io.stderr.write(
-        `hyperpod-cmk: no infrastructure-as-code found in ${paths.map((path) => escapeControl(path)).join(', ')} (${filesSeen} files looked at)\n`,
+        `hyperpod-cmk: no infrastructure-as-code found in ${paths.map((path) => escapeControl(path)).join(', ')} (${looked})\n`,
       );
     }
     const inline = resolveInlineSkips(
