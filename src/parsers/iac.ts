@@ -667,7 +667,8 @@ export async function scanIac(options: IacScanOptions): Promise<Result<IacScanRe
   resolveAcrossFiles(inventory);
 
   // The inventory's source is the format of everything found, or `iac` when it came from several
-  // (each resource keeps its own); with nothing found, the format of the files read.
+  // (each resource keeps its own); with nothing found, the format of the files read, and `iac`
+  // when no file was read as any format.
   const read: Source[] = [];
   if (templates > 0) read.push('cloudformation');
   if (tfFiles.length > 0 || varFiles.length > 0) read.push('terraform');
@@ -675,8 +676,7 @@ export async function scanIac(options: IacScanOptions): Promise<Result<IacScanRe
   if (inputs > 0) read.push('cli-json');
   const found = resourceSources(inventory);
   const formats = found.length > 0 ? found : read;
-  if (formats.length > 1) inventory.source = 'iac';
-  else if (formats[0]) inventory.source = formats[0];
+  inventory.source = formats.length === 1 ? formats[0]! : 'iac';
   const accountId = options.account && /^\d{12}$/.test(options.account) ? options.account : 'unknown';
   if (inventory.clusters.length > 0 || inventory.keys.length > 0)
     inventory.accounts.push({

@@ -179,6 +179,8 @@ describe('hyperpod-cmk iac: bad input', () => {
     const one = await iac(['README.md']);
     expect(one.err).toContain('no infrastructure-as-code found in README.md (1 file looked at)');
     expect(one.report!.issues[0]!.message).toMatch(/\(1 file looked at\)$/);
+    // Nothing was read as any format: the scan is labelled IaC, not one format it never saw.
+    expect(one.report!.scan.source).toBe('iac');
   });
 
   it('a path that does not exist, or a parameter file for no template, is a usage error (exit 2)', async () => {
