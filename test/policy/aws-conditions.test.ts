@@ -154,3 +154,19 @@ describe('a malformed condition is undetermined, never a guess', () => {
     expect(evaluateConditions('StringEquals' as never, ctx)).toBe('maybe');
   });
 });
+
+describe('policy variables in hostile text: one pass, whatever a tenant writes', () => {
+  const ctx = requestContext({ 'kms:ViaService': 'sagemaker.us-east-1.amazonaws.com' }, [
+    'aws:PrincipalTag/x',
+  ]);
+  it.each([
+    ['an opening without a close', '${'.repeat(50_000), 'no'],
+    ['empty variables, unknown', '${}'.repeat(50_000), 'maybe'],
+    ['nested openings', `${'${'.repeat(50_000)}}`, 'maybe'],
+    ['an absent variable first', `${v('aws:PrincipalTag/x')}${'${}'.repeat(50_000)}`, 'no'],
+  ] as const)('%s', (_name, value, expected) => {
+    const started = Date.now();
+    expect(evaluateConditionKey('StringLike', 'kms:ViaService', value, ctx)).toBe(expected);
+    expect(Date.now() - started).toBeLessThan(2_000);
+  });
+});
