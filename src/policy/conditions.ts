@@ -9,7 +9,10 @@
  * Semantics follow the IAM reference: operators on several keys AND together, several values
  * for one key OR together; a missing key fails positive operators and satisfies negated ones;
  * `...IfExists` is satisfied by a missing key; `ForAllValues:` is satisfied by a missing or empty
- * key; `ForAnyValue:` is not; `Null` tests presence.
+ * key; `ForAnyValue:` is not; `Null` tests presence. Policy variables in string, ARN and Bool values
+ * are substituted from the context (`substituteVariables`) when the policy's Version makes them
+ * variables; a variable on an unknown key is `maybe`, like the key itself.
+ * https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_elements_condition_operators.html
  */
 import { arnMatch, globMatch, LITERAL_QUESTION, LITERAL_STAR, literalText } from './glob.js';
 import { matchesCidr } from './ip.js';
