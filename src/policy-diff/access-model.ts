@@ -171,6 +171,9 @@ export function actionCatalog(policies: readonly PolicyDocument[]): string[] {
 export function accessModel(policy: PolicyDocument, catalog: readonly string[]): AccessModel {
   const raw = new Map<string, Map<string, { allow: Conjunction[]; deny: Conjunction[] }>>();
   for (const statement of statementsOf(policy)) {
+    // A key policy statement without Resource has no effect (KMS PutKeyPolicy).
+    // https://docs.aws.amazon.com/kms/latest/APIReference/API_PutKeyPolicy.html
+    if (statement.Resource === undefined && statement.NotResource === undefined) continue;
     const actions = coveredActions(statement, catalog);
     if (actions.length === 0) continue;
     const dnf = statementDnf(statement);

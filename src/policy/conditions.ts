@@ -9,9 +9,13 @@
  * Semantics follow the IAM reference: operators on several keys AND together, several values
  * for one key OR together; a missing key fails positive operators and satisfies negated ones;
  * `...IfExists` is satisfied by a missing key; `ForAllValues:` is satisfied by a missing or empty
- * key; `ForAnyValue:` is not; `Null` tests presence.
+ * key; `ForAnyValue:` is not; `Null` tests presence. Policy variables in string, ARN and Bool values
+ * are substituted from the context (`substituteVariables`) when the policy's Version makes them
+ * variables; a variable on an unknown key is `maybe`, like the key itself.
+ * https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_elements_condition_operators.html
  */
-import { arnMatch, globMatch } from './glob.js';
+import { arnMatch, globMatch, LITERAL_QUESTION, LITERAL_STAR, literalText } from './glob.js';
+import { matchesCidr } from './ip.js';
 
 export type Tri = 'yes' | 'no' | 'maybe';
 
@@ -175,6 +179,8 @@ function lookup(context: RequestContext, key: string): KeyState {
 
 interface Operator {
   negated: boolean;
+  /** Whether policy variables are substituted in its values (string, ARN and Bool operators). */
+  variables: boolean;
   /** Does one request value match one condition value? `maybe` for values we cannot compare. */
   compare: (requestValue: string, conditionValue: string) => Tri;
 }
@@ -193,13 +199,65 @@ export function hasPolicyVariable(value: string): boolean {
   return false;
 }
 const IAC_PLACEHOLDER_HEAD = /^[A-Za-z]+::/;
-const guardVariables =
-  (compare: (a: string, b: string) => boolean) =>
-  (a: string, b: string): Tri => {
-    if (hasPolicyVariable(b)) return 'maybe';
-    if (compare(a, b)) return 'yes';
-    return PLACEHOLDER.test(a) && couldEqual(a, b) ? 'maybe' : 'no';
-  };
+
+/**
+ * A text with its policy variables substituted from the request context: `text` (a literal `*` or
+ * `?` from `${*}`, `${?}` or from a substituted value stays literal, see glob.ts), `unknown` when a
+ * variable names a key whose value is not known, `invalid` when it names a key the request does not
+ * carry and gives no default (or a multivalued key): "any attempt to match it fails".
+ * https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_variables.html
+ */
+export type Substituted =
+  | { readonly kind: 'text'; readonly text: string }
+  | { readonly kind: 'unknown'; readonly keys: readonly string[] }
+  | { readonly kind: 'invalid' };
+
+/** A value's characters as a pattern's literal ones: a substituted value is never a wildcard. */
+const literally = (value: string): string =>
+  value.replaceAll('*', LITERAL_STAR).replaceAll('?', LITERAL_QUESTION);
+
+/** `'default'` after the comma of `${key, 'default'}`. */
+const DEFAULT_VALUE = /^'([^']*)'$/;
+
+/**
+ * Substitutes the policy variables of `value` that start at or after `from` (a Resource takes them
+ * only in its resource part, after the fifth colon); one pass over the text, so hostile text such
+ * as `${${${...` costs its length.
+ */
+export function substituteVariables(value: string, context: RequestContext, from = 0): Substituted {
+  if (!value.includes('${')) return { kind: 'text', text: value };
+  let text = '';
+  const unknown: string[] = [];
+  let at = 0;
+  let close = -1;
+  for (let open = value.indexOf('${', from); open >= 0; open = value.indexOf('${', at)) {
+    if (close < open) close = value.indexOf('}', open + 2);
+    if (close < 0) break;
+    const inner = value.slice(open + 2, close);
+    text += value.slice(at, open);
+    at = close + 1;
+    if (inner === '*') text += LITERAL_STAR;
+    else if (inner === '?') text += LITERAL_QUESTION;
+    else if (inner === '$') text += '$';
+    else if (IAC_PLACEHOLDER_HEAD.test(inner)) text += value.slice(open, at);
+    else {
+      const comma = inner.indexOf(',');
+      const name = (comma < 0 ? inner : inner.slice(0, comma)).trim();
+      const fallback = comma < 0 ? undefined : DEFAULT_VALUE.exec(inner.slice(comma + 1).trim())?.[1];
+      const state = lookup(context, name);
+      if (state.state === 'unknown' || (state.state === 'present' && state.members.some((m) => !m.certain))) {
+        unknown.push(name);
+        continue;
+      }
+      if (state.state === 'present' && state.members.length === 1) text += literally(state.members[0]!.value);
+      else if (state.state === 'present' && state.members.length > 1) return { kind: 'invalid' };
+      else if (fallback !== undefined) text += literally(fallback);
+      else return { kind: 'invalid' };
+    }
+  }
+  if (unknown.length > 0) return { kind: 'unknown', keys: unknown };
+  return { kind: 'text', text: text + value.slice(at) };
+}
 
 /**
  * IaC writes what it cannot know before deployment as `${AWS::Region}`, `${AWS::AccountId}`,
@@ -207,6 +265,21 @@ const guardVariables =
  * may equal a literal condition value once deployed.
  */
 const PLACEHOLDER = /\$\{AWS::[A-Za-z]+\}/;
+
+/** A comparison that, failing, may still hold once the request value's IaC placeholders are deployed. */
+const placeholders =
+  (compare: (a: string, b: string) => Tri) =>
+  (a: string, b: string): Tri => {
+    const result = compare(a, b);
+    if (result !== 'no') return result;
+    return PLACEHOLDER.test(a) && couldEqual(a, literalText(b)) ? 'maybe' : 'no';
+  };
+
+/** Operators that take no policy variable: a value that holds one cannot be judged. */
+const noVariables =
+  (compare: (a: string, b: string) => Tri) =>
+  (a: string, b: string): Tri =>
+    hasPolicyVariable(b) ? 'maybe' : compare(a, b);
 
 /**
  * Whether a request value with placeholders could equal a condition value (which may hold
@@ -224,7 +297,10 @@ function couldEqual(requestValue: string, conditionValue: string): boolean {
   const bTail = b.tail ?? conditionValue.toLowerCase();
   return agree(b.tail === undefined ? bTail : b.head, a.head, 'start') && agree(bTail, a.tail ?? '', 'end');
 }
-const like = (a: string, b: string) => globMatch(b, a);
+const equal = (a: string, b: string): Tri => bool(a === literalText(b));
+const equalIgnoringCase = (a: string, b: string): Tri =>
+  bool(a.toLowerCase() === literalText(b).toLowerCase());
+const like = (a: string, b: string): Tri => bool(globMatch(b, a));
 /**
  * `ArnLike` and `ArnEquals` (which IAM applies alike): part by part, a `*` never crossing the colon
  * between two parts. A pattern that is not a six-part ARN cannot be judged.
@@ -233,58 +309,97 @@ const arnCompare = (a: string, b: string): Tri => {
   const matched = arnMatch(b, a);
   return matched === undefined ? 'maybe' : bool(matched);
 };
-/** Like guardVariables, for a comparison that may itself be undetermined. */
-const guardArn = (a: string, b: string): Tri => {
-  if (hasPolicyVariable(b)) return 'maybe';
-  const result = arnCompare(a, b);
-  if (result !== 'no') return result;
-  return PLACEHOLDER.test(a) && couldEqual(a, b) ? 'maybe' : 'no';
-};
-const numeric = (op: (a: number, b: number) => boolean) => (a: string, b: string) => {
-  const x = Number(a);
-  const y = Number(b);
-  return Number.isNaN(x) || Number.isNaN(y) ? false : op(x, y);
-};
-const date = (op: (a: number, b: number) => boolean) => (a: string, b: string) => {
-  const x = Date.parse(a);
-  const y = Date.parse(b);
-  return Number.isNaN(x) || Number.isNaN(y) ? false : op(x, y);
+
+/** An integer or a decimal, as the numeric operators take them; anything else is no number. */
+const NUMBER = /^[+-]?(?:\d+(?:\.\d*)?|\.\d+)$/;
+const parseNumber = (value: string): number | undefined => (NUMBER.test(value) ? Number(value) : undefined);
+const numeric =
+  (op: (a: number, b: number) => boolean) =>
+  (a: string, b: string): Tri => {
+    const x = parseNumber(a);
+    const y = parseNumber(b);
+    return x === undefined || y === undefined ? 'no' : bool(op(x, y));
+  };
+
+/**
+ * A date as the date operators take it: a W3C profile of ISO 8601 (`2026`, `2026-11`, `2026-11-27`,
+ * `2026-11-27T12:00Z`, `2026-11-27T12:00:00.5+01:00`; a time without a zone is UTC) or epoch
+ * seconds. `ambiguous` for a run of more than ten digits (epoch seconds past the year 2286, or
+ * milliseconds); undefined for anything else.
+ * https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_elements_condition_operators.html#Conditions_Date
+ */
+const W3C_DATE =
+  /^(\d{4})(?:-(\d{2})(?:-(\d{2})(?:[Tt](\d{2}):(\d{2})(?::(\d{2})(?:\.(\d+))?)?([Zz]|[+-]\d{2}:\d{2})?)?)?)?$/;
+export function parseDate(value: string): number | 'ambiguous' | undefined {
+  const w3c = W3C_DATE.exec(value);
+  if (w3c) {
+    const [, year, month = '1', day = '1', hour = '0', minute = '0', second = '0', fraction = '0', zone] =
+      w3c as unknown as string[];
+    const fields = [Number(month), Number(day), Number(hour), Number(minute), Number(second)];
+    const [mo, d, h, mi, se] = fields as [number, number, number, number, number];
+    if (mo < 1 || mo > 12 || d < 1 || d > 31 || h > 23 || mi > 59 || se > 60) return undefined;
+    let time = Date.UTC(Number(year), mo - 1, d, h, mi, se) + Math.round(Number(`0.${fraction}`) * 1000);
+    if (zone && zone.toUpperCase() !== 'Z') {
+      const sign = zone[0] === '-' ? -1 : 1;
+      time -= sign * (Number(zone.slice(1, 3)) * 60 + Number(zone.slice(4, 6))) * 60_000;
+    }
+    return time;
+  }
+  if (/^\d+$/.test(value)) return value.length > 10 ? 'ambiguous' : Number(value) * 1000;
+  return undefined;
+}
+const date =
+  (op: (a: number, b: number) => boolean) =>
+  (a: string, b: string): Tri => {
+    const x = parseDate(a);
+    const y = parseDate(b);
+    if (x === undefined || y === undefined) return 'no';
+    if (x === 'ambiguous' || y === 'ambiguous') return 'maybe';
+    return bool(op(x, y));
+  };
+
+/** An address in a CIDR range (a bare address is /32, or /128); a request value that is no address cannot be judged. */
+const ipCompare = (a: string, b: string): Tri => {
+  const matched = matchesCidr(a, b);
+  return matched === undefined ? 'maybe' : bool(matched);
 };
 
+const string = (compare: (a: string, b: string) => Tri) => placeholders(compare);
 const OPERATORS: Record<string, Operator> = {
-  stringequals: { negated: false, compare: guardVariables((a, b) => a === b) },
-  stringnotequals: { negated: true, compare: guardVariables((a, b) => a === b) },
-  stringequalsignorecase: {
+  stringequals: { negated: false, variables: true, compare: string(equal) },
+  stringnotequals: { negated: true, variables: true, compare: string(equal) },
+  stringequalsignorecase: { negated: false, variables: true, compare: string(equalIgnoringCase) },
+  stringnotequalsignorecase: { negated: true, variables: true, compare: string(equalIgnoringCase) },
+  stringlike: { negated: false, variables: true, compare: string(like) },
+  stringnotlike: { negated: true, variables: true, compare: string(like) },
+  arnequals: { negated: false, variables: true, compare: string(arnCompare) },
+  arnlike: { negated: false, variables: true, compare: string(arnCompare) },
+  arnnotequals: { negated: true, variables: true, compare: string(arnCompare) },
+  arnnotlike: { negated: true, variables: true, compare: string(arnCompare) },
+  numericequals: { negated: false, variables: false, compare: noVariables(numeric((a, b) => a === b)) },
+  numericnotequals: { negated: true, variables: false, compare: noVariables(numeric((a, b) => a === b)) },
+  numericlessthan: { negated: false, variables: false, compare: noVariables(numeric((a, b) => a < b)) },
+  numericlessthanequals: {
     negated: false,
-    compare: guardVariables((a, b) => a.toLowerCase() === b.toLowerCase()),
+    variables: false,
+    compare: noVariables(numeric((a, b) => a <= b)),
   },
-  stringnotequalsignorecase: {
-    negated: true,
-    compare: guardVariables((a, b) => a.toLowerCase() === b.toLowerCase()),
+  numericgreaterthan: { negated: false, variables: false, compare: noVariables(numeric((a, b) => a > b)) },
+  numericgreaterthanequals: {
+    negated: false,
+    variables: false,
+    compare: noVariables(numeric((a, b) => a >= b)),
   },
-  stringlike: { negated: false, compare: guardVariables(like) },
-  stringnotlike: { negated: true, compare: guardVariables(like) },
-  arnequals: { negated: false, compare: guardArn },
-  arnlike: { negated: false, compare: guardArn },
-  arnnotequals: { negated: true, compare: guardArn },
-  arnnotlike: { negated: true, compare: guardArn },
-  numericequals: { negated: false, compare: guardVariables(numeric((a, b) => a === b)) },
-  numericnotequals: { negated: true, compare: guardVariables(numeric((a, b) => a === b)) },
-  numericlessthan: { negated: false, compare: guardVariables(numeric((a, b) => a < b)) },
-  numericlessthanequals: { negated: false, compare: guardVariables(numeric((a, b) => a <= b)) },
-  numericgreaterthan: { negated: false, compare: guardVariables(numeric((a, b) => a > b)) },
-  numericgreaterthanequals: { negated: false, compare: guardVariables(numeric((a, b) => a >= b)) },
-  dateequals: { negated: false, compare: guardVariables(date((a, b) => a === b)) },
-  datenotequals: { negated: true, compare: guardVariables(date((a, b) => a === b)) },
-  datelessthan: { negated: false, compare: guardVariables(date((a, b) => a < b)) },
-  datelessthanequals: { negated: false, compare: guardVariables(date((a, b) => a <= b)) },
-  dategreaterthan: { negated: false, compare: guardVariables(date((a, b) => a > b)) },
-  dategreaterthanequals: { negated: false, compare: guardVariables(date((a, b) => a >= b)) },
-  bool: { negated: false, compare: guardVariables((a, b) => a.toLowerCase() === b.toLowerCase()) },
-  binaryequals: { negated: false, compare: guardVariables((a, b) => a === b) },
-  // IP conditions need the caller's address, which no inventory knows.
-  ipaddress: { negated: false, compare: () => 'maybe' },
-  notipaddress: { negated: true, compare: () => 'maybe' },
+  dateequals: { negated: false, variables: false, compare: noVariables(date((a, b) => a === b)) },
+  datenotequals: { negated: true, variables: false, compare: noVariables(date((a, b) => a === b)) },
+  datelessthan: { negated: false, variables: false, compare: noVariables(date((a, b) => a < b)) },
+  datelessthanequals: { negated: false, variables: false, compare: noVariables(date((a, b) => a <= b)) },
+  dategreaterthan: { negated: false, variables: false, compare: noVariables(date((a, b) => a > b)) },
+  dategreaterthanequals: { negated: false, variables: false, compare: noVariables(date((a, b) => a >= b)) },
+  bool: { negated: false, variables: true, compare: string(equalIgnoringCase) },
+  binaryequals: { negated: false, variables: false, compare: noVariables(equal) },
+  ipaddress: { negated: false, variables: false, compare: noVariables(ipCompare) },
+  notipaddress: { negated: true, variables: false, compare: noVariables(ipCompare) },
 };
 
 export interface ParsedOperator {
@@ -328,17 +443,64 @@ function parseOperatorName(name: string): ParsedOperator {
     set,
     ifExists,
     negated: op?.negated ?? false,
-    known: base === 'null' || op !== undefined,
+    // "You can add IfExists to the end of any condition operator name except the Null condition."
+    known: base === 'null' ? !ifExists : op !== undefined,
   };
 }
 
-const conditionValues = (value: unknown): string[] =>
-  (Array.isArray(value) ? value : [value]).map((item) => String(item));
+/**
+ * A condition's values as a policy may write them: a string, number or boolean, or a non-empty list
+ * of them. Undefined for anything else (an object, null, a nested list): no AWS policy holds one, and
+ * what it would mean cannot be told.
+ */
+function conditionValues(value: unknown): string[] | undefined {
+  const items: readonly unknown[] = Array.isArray(value) ? value : [value];
+  if (items.length === 0) return undefined;
+  const values: string[] = [];
+  for (const item of items) {
+    if (typeof item !== 'string' && typeof item !== 'number' && typeof item !== 'boolean') return undefined;
+    values.push(String(item));
+  }
+  return values;
+}
+
+/** How the evaluation reads a policy: whether `${...}` are policy variables (they are from Version 2012-10-17 on). */
+export interface ConditionOptions {
+  readonly variables?: boolean;
+}
+
+/** A condition's values once its policy variables are substituted. */
+interface Patterns {
+  readonly values: readonly string[];
+  /** Some value names a variable whose value is not known: it may match. */
+  readonly undetermined: boolean;
+  /** Some value names a variable the request does not carry: the statement is invalid. */
+  readonly invalid: boolean;
+}
+
+function patternsOf(
+  op: Operator,
+  values: readonly string[],
+  context: RequestContext,
+  options: ConditionOptions | undefined,
+): Patterns {
+  if (!op.variables || options?.variables === false) return { values, undetermined: false, invalid: false };
+  const resolved: string[] = [];
+  let undetermined = false;
+  let invalid = false;
+  for (const value of values) {
+    const substituted = substituteVariables(value, context);
+    if (substituted.kind === 'text') resolved.push(substituted.text);
+    else if (substituted.kind === 'unknown') undetermined = true;
+    else invalid = true;
+  }
+  return { values: resolved, undetermined, invalid };
+}
 
 /** Does one request value match any of the condition values (before negation)? */
-function matchesAnyValue(op: Operator, requestValue: string, values: readonly string[]): Tri {
-  let result: Tri = 'no';
-  for (const value of values) result = triOr(result, op.compare(requestValue, value));
+function matchesAnyValue(op: Operator, requestValue: string, patterns: Patterns): Tri {
+  let result: Tri = patterns.undetermined ? 'maybe' : 'no';
+  for (const value of patterns.values) result = triOr(result, op.compare(requestValue, value));
   return result;
 }
 
@@ -372,8 +534,10 @@ export function evaluateConditionKey(
   key: string,
   value: unknown,
   context: RequestContext,
+  options?: ConditionOptions,
 ): Tri {
-  return evaluateConditionValues(operator, key, conditionValues(value), context);
+  const values = conditionValues(value);
+  return values ? evaluateConditionValues(operator, key, values, context, options) : 'maybe';
 }
 
 /** `evaluateConditionKey` with the condition's values already a list of strings (as `conditionKeys` gives them). */
@@ -382,8 +546,10 @@ function evaluateConditionValues(
   key: string,
   values: readonly string[],
   context: RequestContext,
+  options: ConditionOptions | undefined,
 ): Tri {
   const parsed = parseOperator(operator);
+  if (!parsed.known) return 'maybe';
   if (
     context.principalOrgId &&
     key.toLowerCase() === PRINCIPAL_ORG_PATHS &&
@@ -395,10 +561,15 @@ function evaluateConditionValues(
   const members = state.state === 'present' ? state.members : [];
   const surelyPresent = members.some((member) => member.certain);
   if (parsed.base === 'null') {
-    // {"Null": {"k": "true"}} holds when k is absent; "false" when present.
+    // {"Null": {"k": "true"}} holds when k is absent; "false" when present; any other value never.
+    // https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_elements_condition_operators.html#Conditions_Null
     const test = (present: boolean): Tri => {
       let result: Tri = 'no';
-      for (const v of values) result = triOr(result, bool((v.toLowerCase() === 'true') === !present));
+      for (const v of values) {
+        const written = v.toLowerCase();
+        if (written === 'true' || written === 'false')
+          result = triOr(result, bool((written === 'true') === !present));
+      }
       return result;
     };
     return surelyPresent ? test(true) : members.length === 0 ? test(false) : merge(test(true), test(false));
@@ -413,16 +584,22 @@ function evaluateConditionValues(
         ? 'no'
         : bool(parsed.ifExists || op.negated);
   if (members.length === 0) return whenAbsent;
-  const hit = (requestValue: string) => matchesAnyValue(op, requestValue, values);
-  const satisfies = (requestValue: string) => (op.negated ? triNot(hit(requestValue)) : hit(requestValue));
+  const patterns = patternsOf(op, values, context, options);
   let result: Tri;
-  if (parsed.set === 'ForAllValues') result = forAll(members, satisfies);
-  else if (parsed.set === 'ForAnyValue') result = forAny(members, satisfies);
-  else if (!op.negated) result = forAny(members, hit);
-  else {
-    // A negated operator on a multivalued key without a set operator reads two ways (some value
-    // differs; no value matches); IAM asks for a set operator there, so where they differ it is unknown.
-    result = merge(forAny(members, satisfies), triNot(forAny(members, hit)));
+  if (patterns.invalid && op.negated) {
+    // A variable the request does not carry makes the statement invalid: it does not apply.
+    result = 'no';
+  } else {
+    const hit = (requestValue: string) => matchesAnyValue(op, requestValue, patterns);
+    const satisfies = (requestValue: string) => (op.negated ? triNot(hit(requestValue)) : hit(requestValue));
+    if (parsed.set === 'ForAllValues') result = forAll(members, satisfies);
+    else if (parsed.set === 'ForAnyValue') result = forAny(members, satisfies);
+    else if (!op.negated) result = forAny(members, hit);
+    else {
+      // A negated operator on a multivalued key without a set operator reads two ways (some value
+      // differs; no value matches); IAM asks for a set operator there, so where they differ it is unknown.
+      result = merge(forAny(members, satisfies), triNot(forAny(members, hit)));
+    }
   }
   return surelyPresent ? result : merge(result, whenAbsent);
 }
@@ -467,11 +644,15 @@ function organizationPathTest(
 export function evaluateConditions(
   condition: Record<string, Record<string, unknown>> | undefined,
   context: RequestContext,
+  options?: ConditionOptions,
 ): Tri {
-  if (!condition) return 'yes';
+  if (condition === undefined) return 'yes';
   let result: Tri = 'yes';
-  for (const { operator, key, values } of conditionKeys(condition)) {
-    result = triAnd(result, evaluateConditionValues(operator, key, values, context));
+  for (const entry of conditionKeys(condition)) {
+    const outcome = entry.malformed
+      ? 'maybe'
+      : evaluateConditionValues(entry.operator, entry.key, entry.values, context, options);
+    result = triAnd(result, outcome);
     if (result === 'no') return 'no';
   }
   return result;
@@ -483,18 +664,37 @@ export interface ConditionEntry {
   operator: string;
   key: string;
   values: string[];
+  /** The entry is not one a policy can hold (keys that are not an object, a value that is an object...): undetermined. */
+  malformed?: true;
 }
+
+const isRecord = (value: unknown): value is Record<string, unknown> =>
+  typeof value === 'object' && value !== null && !Array.isArray(value);
+
+const MALFORMED_BLOCK: readonly ConditionEntry[] = Object.freeze([
+  Object.freeze({ operator: '', key: '', values: [], malformed: true as const }),
+]);
 
 /** Condition keys a block uses, with their operators, for diagnosis and messages. */
 export function conditionKeys(
   condition: Record<string, Record<string, unknown>> | undefined,
 ): readonly ConditionEntry[] {
-  if (!condition) return [];
+  if (condition === undefined) return [];
+  if (!isRecord(condition)) return MALFORMED_BLOCK;
   let entries = flattened.get(condition);
   if (!entries) {
-    entries = Object.entries(condition).flatMap(([operator, keys]) =>
-      Object.entries(keys).map(([key, value]) => ({ operator, key, values: conditionValues(value) })),
-    );
+    const found: ConditionEntry[] = [];
+    for (const [operator, keys] of Object.entries(condition)) {
+      if (!isRecord(keys)) {
+        found.push({ operator, key: '', values: [], malformed: true });
+        continue;
+      }
+      for (const [key, value] of Object.entries(keys)) {
+        const values = conditionValues(value);
+        found.push(values ? { operator, key, values } : { operator, key, values: [], malformed: true });
+      }
+    }
+    entries = found;
     flattened.set(condition, entries);
   }
   return entries;

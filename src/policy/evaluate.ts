@@ -8,7 +8,7 @@
  */
 import type { PolicyDocument, PolicyStatement } from '../model/inventory.js';
 import { pushAll } from '../model/many.js';
-import { ALL_KEY_ACTIONS, catalogCoverage, statementCoversAction, toList } from './actions.js';
+import { ALL_KEY_ACTIONS, catalogCoverage, statementCoversAction } from './actions.js';
 import {
   conditionKeys,
   evaluateConditions,
@@ -18,11 +18,34 @@ import {
   triNot,
   triOr,
 } from './conditions.js';
-import { globMatch } from './glob.js';
-import { type Caller, matchPrincipal, type PrincipalRef, principalsOf, sameAccount } from './principal.js';
+import {
+  type Caller,
+  matchPrincipal,
+  notPrincipalApplies,
+  type PrincipalRef,
+  principalsOf,
+  sameAccount,
+} from './principal.js';
+import {
+  hasVariables,
+  type ResourceOptions,
+  statementProblem,
+  statementResource,
+  statementsOf,
+} from './statements.js';
 
-export const statementsOf = (doc: PolicyDocument): PolicyStatement[] =>
-  Array.isArray(doc.Statement) ? doc.Statement : [doc.Statement];
+export { statementsOf };
+
+/** How a policy is read: its Resource and policy variables (statements.ts), and what is known of the caller. */
+export interface EvaluationOptions extends ResourceOptions {
+  /**
+   * The caller has a permissions boundary: a Deny with NotPrincipal then applies to it whatever the
+   * NotPrincipal names ("The NotPrincipal element with a Deny effect will always deny any IAM
+   * principal that has a permissions boundary policy attached").
+   * https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_elements_notprincipal.html
+   */
+  readonly permissionsBoundary?: boolean;
+}
 
 export interface AccessRequest {
   caller: Caller;
@@ -57,6 +80,8 @@ export interface PolicyDecision {
    * assumed-role ARN): what a permissions boundary does not limit.
    */
   sessionAllow: Tri;
+  /** Statements that are not valid policy statements (each makes what it would allow or deny `maybe`). */
+  invalidStatements: string[];
 }
 
 /**
@@ -103,20 +128,23 @@ const FIT_SESSION_AND_DELEGATED: PrincipalFit = Object.freeze({
   session: true,
 });
 
-function principalFit(statement: PolicyStatement, caller: Caller): PrincipalFit {
+function principalFit(
+  statement: PolicyStatement,
+  caller: Caller,
+  options: EvaluationOptions = {},
+): PrincipalFit {
   if (statement.NotPrincipal !== undefined) {
-    // NotPrincipal applies to everyone it does not name. IAM checks the account, then the role,
-    // then the session: naming the caller's account exempts it; naming only the role or a session
-    // may not (the IAM guide says to name the account as well), so that exemption is uncertain.
-    const named = namedHow(principalsOf(statement.NotPrincipal), caller);
-    if (named.delegated) return FIT_NONE;
-    if (named.match || named.maybe)
-      return {
-        direct: 'maybe',
-        delegated: false,
-        doubt: `NotPrincipal of ${label(statement)} names the caller but not its account`,
-      };
-    return FIT_DIRECT;
+    // NotPrincipal applies to everyone it does not exempt (principal.ts).
+    if (options.permissionsBoundary && statement.Effect === 'Deny' && caller.kind === 'iam')
+      return FIT_DIRECT;
+    const fit = notPrincipalApplies(principalsOf(statement.NotPrincipal), caller);
+    if (fit.applies === 'yes') return FIT_DIRECT;
+    if (fit.applies === 'no') return FIT_NONE;
+    return {
+      direct: 'maybe',
+      delegated: false,
+      doubt: `NotPrincipal of ${label(statement)} ${DOUBTS[fit.doubt!]}`,
+    };
   }
   const named = namedHow(principalsOf(statement.Principal), caller);
   if (named.match) {
@@ -133,6 +161,12 @@ function principalFit(statement: PolicyStatement, caller: Caller): PrincipalFit 
   return named.delegated ? FIT_DELEGATED : FIT_NONE;
 }
 
+const DOUBTS = {
+  account: 'names the caller but not its account',
+  role: "names the caller's session but not its role and account",
+  session: "names a session of the caller's role, and the session name is not known",
+} as const;
+
 const label = (statement: PolicyStatement): string =>
   statement.Sid ? `statement "${statement.Sid}"` : 'a statement';
 
@@ -142,18 +176,15 @@ const principalCovers = (statement: PolicyStatement, caller: Caller): boolean =>
   return fit.direct !== 'no' || fit.delegated;
 };
 
-function resourceApplies(statement: PolicyStatement, resource: string): boolean {
-  const matches = (patterns: readonly string[]) => patterns.some((p) => globMatch(p, resource));
-  if (statement.NotResource !== undefined) return !matches(toList(statement.NotResource));
-  if (statement.Resource === undefined) return true;
-  return matches(toList(statement.Resource));
-}
-
-function unknownConditionKeys(statement: PolicyStatement, context: RequestContext): string[] {
+function unknownConditionKeys(
+  statement: PolicyStatement,
+  context: RequestContext,
+  options: EvaluationOptions,
+): string[] {
   return conditionKeys(statement.Condition)
     .filter(
-      ({ operator, key, values }) =>
-        evaluateConditions({ [operator]: { [key]: values } }, context) === 'maybe',
+      ({ operator, key, values, malformed }) =>
+        !malformed && evaluateConditions({ [operator]: { [key]: values } }, context, options) === 'maybe',
     )
     .map(({ key }) => key);
 }
@@ -166,14 +197,21 @@ export function evaluatePolicy(
   doc: PolicyDocument,
   request: AccessRequest,
   kind: 'resource' | 'identity',
+  options: EvaluationOptions = {},
 ): PolicyDecision {
-  return evaluateStatements(statementsOf(doc), request, kind);
+  return evaluateStatements(statementsOf(doc), request, kind, { variables: hasVariables(doc), ...options });
 }
 
+/**
+ * Evaluates statements for one request (see evaluatePolicy). Statements given without their
+ * document are read as of Version 2012-10-17 (policy variables substituted) unless `options` say
+ * otherwise.
+ */
 export function evaluateStatements(
   statements: readonly PolicyStatement[],
   request: AccessRequest,
   kind: 'resource' | 'identity',
+  options: EvaluationOptions = {},
 ): PolicyDecision {
   const decision: PolicyDecision = {
     allow: 'no',
@@ -183,17 +221,32 @@ export function evaluateStatements(
     unknownKeys: [],
     unknownPrincipals: [],
     sessionAllow: 'no',
+    invalidStatements: [],
   };
   for (let index = 0; index < statements.length; index++) {
     const statement = statements[index]!;
-    const fit: PrincipalFit = kind === 'identity' ? FIT_DIRECT : principalFit(statement, request.caller);
+    const problem = statementProblem(statement);
+    if (problem !== undefined) {
+      // What AWS would refuse to store cannot be read: it may allow, or deny, as its Effect says.
+      const effect: unknown = (statement as { Effect?: unknown } | null)?.Effect;
+      decision.invalidStatements.push(`statement ${index + 1} is not a valid policy statement: ${problem}`);
+      if (effect !== 'Deny') decision.allow = triOr(decision.allow, 'maybe');
+      if (effect !== 'Allow') decision.deny = triOr(decision.deny, 'maybe');
+      continue;
+    }
+    const fit: PrincipalFit =
+      kind === 'identity' ? FIT_DIRECT : principalFit(statement, request.caller, options);
     if (fit.direct === 'no' && !fit.delegated) continue;
     if (!statementCoversAction(statement, request.action)) continue;
-    if (!resourceApplies(statement, request.resource)) continue;
-    const conditions = evaluateConditions(statement.Condition, request.context);
+    const resourceKeys: string[] = [];
+    const resource = statementResource(statement, request.resource, request.context, options, resourceKeys);
+    if (resource === 'no') continue;
+    const conditions = triAnd(evaluateConditions(statement.Condition, request.context, options), resource);
     if (conditions === 'no') continue;
-    if (conditions === 'maybe')
-      pushAll(decision.unknownKeys, unknownConditionKeys(statement, request.context));
+    if (conditions === 'maybe') {
+      pushAll(decision.unknownKeys, resourceKeys);
+      pushAll(decision.unknownKeys, unknownConditionKeys(statement, request.context, options));
+    }
     // Through the account root the statement surely applies (subject to conditions); by name, as surely as the name fits.
     const viaAccount = fit.direct !== 'yes' && fit.delegated;
     const applies = viaAccount ? conditions : triAnd(conditions, fit.direct);
@@ -278,21 +331,26 @@ export interface KeyAccess {
   identity: PolicyDecision | undefined;
   unknownKeys: string[];
   unknownPrincipals: string[];
+  /** Statements of the key policy, the caller's policies or its boundary that are not valid policy statements. */
+  invalidStatements: string[];
 }
 
 /** Whether the caller may perform the action on the key, as KMS decides it. */
 const hasDeny = new WeakMap<readonly PolicyStatement[], boolean>();
+/** Whether some statement may deny: a Deny, or one whose Effect cannot be read. */
 const anyDeny = (statements: readonly PolicyStatement[]): boolean => {
   let answer = hasDeny.get(statements);
   if (answer === undefined) {
-    answer = statements.some((statement) => statement.Effect === 'Deny');
+    answer = statements.some((statement) => (statement as { Effect?: unknown } | null)?.Effect !== 'Allow');
     hasDeny.set(statements, answer);
   }
   return answer;
 };
 
 export function keyAccess(input: KeyAccessInput): KeyAccess {
-  const keyPolicy = evaluatePolicy(input.keyPolicy, input, 'resource');
+  const keyPolicy = evaluatePolicy(input.keyPolicy, input, 'resource', {
+    permissionsBoundary: input.boundaryStatements !== undefined,
+  });
   const crossAccount = input.caller.kind === 'iam' && !sameAccount(input.caller.account, input.keyAccount);
   // The caller's IAM policies matter across accounts, through delegation, or for an explicit Deny;
   // when the key policy alone allows and they hold no Deny, they cannot change the answer.
@@ -374,6 +432,15 @@ export function keyAccess(input: KeyAccessInput): KeyAccess {
           ]
         : keyPolicy.unknownKeys,
     unknownPrincipals: keyPolicy.unknownPrincipals,
+    invalidStatements:
+      (identity && identity.invalidStatements.length > 0) ||
+      (boundary && boundary.invalidStatements.length > 0)
+        ? [
+            ...keyPolicy.invalidStatements.map((problem) => `key policy ${problem}`),
+            ...(identity?.invalidStatements ?? []).map((problem) => `IAM policy ${problem}`),
+            ...(boundary?.invalidStatements ?? []).map((problem) => `permissions boundary ${problem}`),
+          ]
+        : keyPolicy.invalidStatements.map((problem) => `key policy ${problem}`),
   };
 }
 
@@ -398,7 +465,8 @@ function organizationCeiling(
   let deny: Tri = 'no';
   const unknownKeys: string[] = [];
   for (const level of levels) {
-    const decision = evaluateStatements(level, request, kind);
+    // An SCP or RCP statement without Resource is read as applying to every resource.
+    const decision = evaluateStatements(level, request, kind, { resourceRequired: false });
     allow = triAnd(allow, decision.allow);
     deny = triOr(deny, decision.deny);
     pushAll(unknownKeys, decision.unknownKeys);
@@ -427,7 +495,11 @@ export function effectiveActions(
   // Principal, resource and conditions do not depend on the action: judge each statement once,
   // then combine per action (the same answer evaluatePolicy gives, 40-odd times cheaper).
   const applicable: { statement: PolicyStatement; applies: Tri; allow: boolean }[] = [];
+  const reading: EvaluationOptions = { variables: hasVariables(doc) };
   for (const statement of statementsOf(doc)) {
+    // A statement AWS would refuse is left out here, as in principals-analysis.ts (the documents
+    // the rules read are validated first); evaluatePolicy answers `maybe` for it.
+    if (statementProblem(statement) !== undefined) continue;
     const fit = principalFit(statement, caller);
     const allow = statement.Effect === 'Allow';
     // Through the account root a statement surely applies, but an Allow that way counts only with
@@ -436,8 +508,12 @@ export function effectiveActions(
       fit.direct !== 'yes' && fit.delegated && (!allow || options.includeDelegation === true);
     const principal: Tri = viaAccount ? 'yes' : fit.direct;
     if (principal === 'no') continue;
-    if (!resourceApplies(statement, keyArn)) continue;
-    const applies = triAnd(evaluateConditions(statement.Condition, context), principal);
+    const resource = statementResource(statement, keyArn, context, reading);
+    if (resource === 'no') continue;
+    const applies = triAnd(
+      triAnd(evaluateConditions(statement.Condition, context, reading), principal),
+      resource,
+    );
     if (applies !== 'no') applicable.push({ statement, applies, allow });
   }
   const grants: ActionGrant[] = [];
@@ -465,7 +541,7 @@ export function effectiveActions(
 export function allowedPrincipals(doc: PolicyDocument): { ref: PrincipalRef; statement: number }[] {
   const refs: { ref: PrincipalRef; statement: number }[] = [];
   statementsOf(doc).forEach((statement, index) => {
-    if (statement.Effect !== 'Allow') return;
+    if (statementProblem(statement) !== undefined || statement.Effect !== 'Allow') return;
     if (statement.NotPrincipal !== undefined) refs.push({ ref: { kind: 'any' }, statement: index });
     for (const ref of principalsOf(statement.Principal)) refs.push({ ref, statement: index });
   });
@@ -482,6 +558,7 @@ export function encryptionContextScopedStatements(
 ): { index: number; sid?: string | undefined; keys: string[] }[] {
   const found: { index: number; sid?: string | undefined; keys: string[] }[] = [];
   statementsOf(doc).forEach((statement, index) => {
+    if (statementProblem(statement) !== undefined) return;
     if (statement.Effect !== 'Allow' || !statementCoversAction(statement, action)) return;
     if (!principalCovers(statement, caller)) return;
     const keys = conditionKeys(statement.Condition)

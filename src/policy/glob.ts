@@ -10,6 +10,28 @@
 
 export const hasWildcard = (value: string): boolean => value.includes('*') || value.includes('?');
 
+/**
+ * A `*` or `?` that stands for itself in a pattern: what the policy variables `${*}` and `${?}`
+ * write, and any character of a variable's value (a substituted value is never a wildcard).
+ * https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_variables.html#policy-vars-specialchars
+ * Two private-use characters carry them through the matcher; `literalText` turns them back.
+ */
+export const LITERAL_STAR = '\ue02a';
+export const LITERAL_QUESTION = '\ue03f';
+const LITERAL_STAR_CODE = 0xe02a;
+const LITERAL_QUESTION_CODE = 0xe03f;
+
+/** The character a pattern character must equal in the value: a literal `*`/`?` is the character itself. */
+const plainCode = (code: number): number =>
+  code === LITERAL_STAR_CODE ? 42 : code === LITERAL_QUESTION_CODE ? 63 : code;
+
+const hasLiterals = (pattern: string): boolean =>
+  pattern.includes(LITERAL_STAR) || pattern.includes(LITERAL_QUESTION);
+
+/** A pattern's text with its literal `*` and `?` written as themselves. */
+export const literalText = (pattern: string): string =>
+  hasLiterals(pattern) ? pattern.replaceAll(LITERAL_STAR, '*').replaceAll(LITERAL_QUESTION, '?') : pattern;
+
 /** Counts the comparison steps of the matches it is passed to (tests use it to bound the work). */
 export interface GlobWork {
   steps: number;
@@ -33,7 +55,7 @@ function matchGlob(pattern: string, value: string, work?: GlobWork): boolean {
       }
       star = p;
       resume = v;
-    } else if (p < pattern.length && (char === 63 /* ? */ || char === value.charCodeAt(v))) {
+    } else if (p < pattern.length && (char === 63 /* ? */ || plainCode(char) === value.charCodeAt(v))) {
       p++;
       v++;
     } else if (star >= 0) {
@@ -61,7 +83,7 @@ export function globMatch(
     pattern = pattern.toLowerCase();
     value = value.toLowerCase();
   }
-  if (!hasWildcard(pattern)) return pattern === value;
+  if (!hasWildcard(pattern)) return literalText(pattern) === value;
   return matchGlob(pattern, value, options?.work);
 }
 

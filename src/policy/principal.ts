@@ -7,6 +7,7 @@
  */
 import type { PolicyStatement } from '../model/inventory.js';
 import { toList } from './actions.js';
+import type { Tri } from './conditions.js';
 
 export type PrincipalRef =
   | { kind: 'any' }
@@ -117,6 +118,51 @@ export function matchPrincipal(ref: PrincipalRef, caller: Caller): PrincipalMatc
       return caller.kind === 'iam' && caller.arn === ref.value ? 'match' : 'none';
   }
 }
+
+/**
+ * Whether a statement with NotPrincipal applies to the caller: to everyone it does not exempt. IAM
+ * checks a caller as its account, then its user or role, then its role session, and each must be
+ * named for the caller to be exempt: naming the account does not exempt the account's other
+ * principals ("all principals except the user named Bob in AWS account 444455556666 are explicitly
+ * denied", with both Bob and the account named), and a role session is exempt only when its
+ * session ARN is named with the role and the account ("you must list the role session name of every
+ * user and every instance ID that will be assuming the role"). Where the documentation says only
+ * that a missing account or role "might" deny, the answer is `maybe`; so too when the caller's
+ * session name is not known. NotPrincipal "*" exempts everyone.
+ * https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_elements_notprincipal.html
+ * https://repost.aws/knowledge-center/explicit-deny-principle-elements-s3
+ */
+export function notPrincipalApplies(
+  refs: readonly PrincipalRef[],
+  caller: Caller,
+): { applies: Tri; doubt?: 'account' | 'role' | 'session' } {
+  if (refs.some((ref) => ref.kind === 'any')) return { applies: 'no' };
+  if (caller.kind === 'service')
+    return {
+      applies: refs.some((ref) => ref.kind === 'service' && ref.service === caller.service) ? 'no' : 'yes',
+    };
+  const accountNamed = refs.some((ref) => ref.kind === 'account' && sameAccount(ref.account, caller.account));
+  if (ACCOUNT_ROOT.test(caller.arn)) return { applies: accountNamed ? 'no' : 'yes' };
+  let named = false;
+  let session: 'named' | 'maybe' | 'none' = 'none';
+  for (const ref of refs) {
+    const how = matchPrincipal(ref, caller);
+    if (ref.kind === 'assumed-role') {
+      if (how === 'match') session = 'named';
+      else if (how === 'maybe' && session === 'none') session = 'maybe';
+    } else if (how === 'match') named = true;
+  }
+  if (IAM_ARN.exec(caller.arn)?.[2] === 'user') {
+    if (!named) return { applies: 'yes' };
+    return accountNamed ? { applies: 'no' } : { applies: 'maybe', doubt: 'account' };
+  }
+  // A role acts only through its sessions.
+  if (session === 'none') return { applies: 'yes' };
+  if (!named || !accountNamed) return { applies: 'maybe', doubt: named ? 'account' : 'role' };
+  return session === 'named' ? { applies: 'no' } : { applies: 'maybe', doubt: 'session' };
+}
+
+const ACCOUNT_ROOT = new RegExp(`^arn:${PARTITION}:iam::${ACCOUNT}:root$`);
 
 /** IAM ARNs compare with the name case-insensitively (IAM names are unique regardless of case). */
 // biome-ignore lint/suspicious/noTemplateCurlyInString: the IaC placeholder for the deploying account

@@ -21,6 +21,7 @@ import {
   USAGE_ACTIONS,
 } from './actions.js';
 import {
+  type ConditionOptions,
   evaluateConditions,
   type RequestContext,
   requestContext,
@@ -28,15 +29,22 @@ import {
   triAnd,
   withPrincipalOrganization,
 } from './conditions.js';
-import { globMatch } from './glob.js';
 import {
   type Caller,
   describePrincipal,
   matchPrincipal,
+  notPrincipalApplies,
   type PrincipalRef,
   parsePrincipal,
   roleArnOfSession,
 } from './principal.js';
+import {
+  hasVariables,
+  resourceHasVariables,
+  statementProblem,
+  statementResource,
+  statementsOf,
+} from './statements.js';
 
 export interface PrincipalAccess {
   readonly ref: PrincipalRef;
@@ -163,37 +171,34 @@ function namedIn(memo: AccessMemo, principal: PolicyStatement['Principal']): rea
 interface ParsedStatement {
   readonly statement: PolicyStatement;
   readonly allow: boolean;
-  readonly notPrincipal: readonly Named[] | undefined;
+  readonly notPrincipal: readonly PrincipalRef[] | undefined;
   readonly principal: readonly Named[];
   readonly actions: CatalogMask;
-  /** Whether its Resource/NotResource covers the key. */
-  readonly coversKey: boolean;
+  /** Whether its Resource/NotResource covers the key; `depends` on the caller for a policy variable. */
+  readonly coversKey: Tri | 'depends';
 }
 
-const statementsOf = (doc: PolicyDocument): readonly PolicyStatement[] =>
-  Array.isArray(doc.Statement) ? doc.Statement : [doc.Statement];
-
-function resourceApplies(statement: PolicyStatement, resource: string): boolean {
-  if (statement.NotResource !== undefined) return !anyGlob(toList(statement.NotResource), resource);
-  if (statement.Resource === undefined) return true;
-  return anyGlob(toList(statement.Resource), resource);
-}
-
-function anyGlob(patterns: readonly string[], value: string): boolean {
-  for (const pattern of patterns) if (globMatch(pattern, value)) return true;
-  return false;
-}
+const NO_CONTEXT = requestContext({});
 
 function parseStatements(memo: AccessMemo, policy: PolicyDocument, keyArn: string): ParsedStatement[] {
   const parsed: ParsedStatement[] = [];
+  const variables = hasVariables(policy);
   for (const statement of statementsOf(policy)) {
+    // A statement AWS would refuse is left out, as effectiveActions leaves it out.
+    if (statementProblem(statement) !== undefined) continue;
     parsed.push({
       statement,
       allow: statement.Effect === 'Allow',
-      notPrincipal: statement.NotPrincipal === undefined ? undefined : namedIn(memo, statement.NotPrincipal),
+      notPrincipal:
+        statement.NotPrincipal === undefined
+          ? undefined
+          : namedIn(memo, statement.NotPrincipal).map((entry) => entry.ref),
       principal: namedIn(memo, statement.Principal),
       actions: catalogMask(statement),
-      coversKey: resourceApplies(statement, keyArn),
+      coversKey:
+        variables && resourceHasVariables(statement)
+          ? 'depends'
+          : statementResource(statement, keyArn, NO_CONTEXT, { variables }),
     });
   }
   return parsed;
@@ -312,11 +317,14 @@ function conditionsHold(
   memo: AccessMemo,
   condition: Record<string, Record<string, unknown>>,
   context: RequestContext,
+  options: ConditionOptions,
 ): Tri {
-  const cacheKey = conditionContentKey(condition);
+  const content = conditionContentKey(condition);
   // A block too large to be a common one is judged each time rather than kept as text.
-  if (cacheKey === undefined || cacheKey.length > MAX_CONDITION_KEY)
-    return evaluateConditions(condition, context);
+  if (content === undefined || content.length > MAX_CONDITION_KEY)
+    return evaluateConditions(condition, context, options);
+  // Policy variables are read only from Version 2012-10-17 on: the same block may read two ways.
+  const cacheKey = options.variables === false ? `L${content}` : `V${content}`;
   let byContent = memo.conditions.get(context);
   if (!byContent) {
     byContent = new Map();
@@ -324,7 +332,7 @@ function conditionsHold(
   }
   let result = byContent.get(cacheKey);
   if (result === undefined) {
-    result = evaluateConditions(condition, context);
+    result = evaluateConditions(condition, context, options);
     byContent.set(cacheKey, result);
   }
   return result;
@@ -337,6 +345,8 @@ function grantedMask(
   caller: Caller,
   includeDelegation: boolean,
   context: () => RequestContext,
+  options: ConditionOptions,
+  keyArn: string,
 ): { low: number; high: number } {
   let allowLow = 0;
   let allowHigh = 0;
@@ -346,15 +356,8 @@ function grantedMask(
     let direct: Tri;
     let delegated = false;
     if (parsed.notPrincipal !== undefined) {
-      // NotPrincipal applies to everyone it does not name (see principalFit in evaluate.ts).
-      let exempt = false;
-      let named = false;
-      for (const { ref } of parsed.notPrincipal) {
-        const match = matchPrincipal(ref, caller);
-        if (match === 'delegated') exempt = true;
-        else if (match === 'match' || match === 'maybe') named = true;
-      }
-      direct = exempt ? 'no' : named ? 'maybe' : 'yes';
+      // NotPrincipal applies to everyone it does not exempt (see principalFit in evaluate.ts).
+      direct = notPrincipalApplies(parsed.notPrincipal, caller).applies;
     } else {
       let match = false;
       let maybe = false;
@@ -370,10 +373,19 @@ function grantedMask(
     // includeDelegation; by name, as surely as the name fits.
     const viaAccount = direct !== 'yes' && delegated && (!parsed.allow || includeDelegation);
     const principal: Tri = viaAccount ? 'yes' : direct;
-    if (principal === 'no' || !parsed.coversKey) continue;
+    if (principal === 'no' || parsed.coversKey === 'no') continue;
+    const covers =
+      parsed.coversKey === 'depends'
+        ? statementResource(parsed.statement, keyArn, context(), options)
+        : parsed.coversKey;
+    if (covers === 'no') continue;
     const condition = parsed.statement.Condition;
-    const applies =
-      condition === undefined ? principal : triAnd(conditionsHold(memo, condition, context()), principal);
+    const applies = triAnd(
+      condition === undefined
+        ? principal
+        : triAnd(conditionsHold(memo, condition, context(), options), principal),
+      covers,
+    );
     if (applies === 'no') continue;
     if (parsed.allow) {
       allowLow |= parsed.actions.low;
@@ -491,6 +503,7 @@ function analysePrincipals(
   keyOrganizationId: string | null | undefined,
 ): readonly PrincipalAccess[] {
   const statements = parseStatements(memo, policy, keyArn);
+  const reading: ConditionOptions = { variables: hasVariables(policy) };
   const isOwn = ownAccountTest(statements, keyAccount);
   const seen = new Set<string>();
   const found: PrincipalAccess[] = [];
@@ -507,6 +520,8 @@ function analysePrincipals(
       caller,
       ref.kind === 'account',
       () => (context ??= contextFor(memo, ref, caller, own, keyOrganizationId)),
+      reading,
+      keyArn,
     );
     const account =
       ref.kind === 'iam' || ref.kind === 'assumed-role' || ref.kind === 'account' ? ref.account : undefined;

@@ -39,6 +39,7 @@ import {
   requestContext,
 } from './conditions.js';
 import { globMatch, hasWildcard } from './glob.js';
+import { hasVariables, statementProblem, statementResource, statementsOf } from './statements.js';
 
 export const PUBLIC_ACCESS_DEFINITION = {
   name: "AWS Config's kms-key-policy-no-public-access (Security Hub KMS.5)",
@@ -119,9 +120,6 @@ export interface KeyFacts {
   keyOrganizationId?: string | null | undefined;
 }
 
-const statementsOf = (doc: PolicyDocument): PolicyStatement[] =>
-  Array.isArray(doc.Statement) ? doc.Statement : [doc.Statement];
-
 const LIKE_OPERATORS = new Set(['stringlike', 'arnlike', 'arnequals']);
 const LITERAL_OPERATORS = new Set(['stringequals', 'stringequalsignorecase']);
 const NEGATED_LIKE = new Set(['stringnotlike', 'arnnotlike', 'arnnotequals']);
@@ -184,20 +182,24 @@ function outsiderTest(operator: string, key: string, values: readonly string[]):
 const CONCRETE_KEY_ARN = /^arn:aws[a-z-]*:kms:[a-z0-9-]+:\d{12}:key\/[^*?$]+$/;
 const ACCOUNT = /^(\d{12}|\$\{AWS::AccountId\})$/;
 
+const NO_CONTEXT = requestContext({});
+
 /** Why a statement can never apply to a KMS request on this key, or undefined when it may. */
-function neverApplies(statement: PolicyStatement, key: KeyFacts): string | undefined {
+function neverApplies(statement: PolicyStatement, key: KeyFacts, variables: boolean): string | undefined {
   const literalKms = statement.NotAction === undefined && toList(statement.Action).some(isKmsAction);
   const actions = catalogMask(statement);
   if (actions.low === 0 && actions.high === 0 && !literalKms) return 'it allows no KMS action';
-  if (key.keyArn && CONCRETE_KEY_ARN.test(key.keyArn)) {
-    const arn = key.keyArn;
-    const matches = (patterns: readonly string[]) => patterns.some((p) => globMatch(p, arn));
-    const applies =
-      statement.NotResource !== undefined
-        ? !matches(toList(statement.NotResource))
-        : statement.Resource === undefined || matches(toList(statement.Resource));
-    if (!applies) return 'its Resource is not this key';
-  }
+  // "If either of the required Resource or Action elements are missing from a key policy statement,
+  // the policy statement has no effect." (KMS PutKeyPolicy)
+  if (statement.Resource === undefined && statement.NotResource === undefined)
+    return 'it has no Resource, and KMS gives a key policy statement without one no effect';
+  // A Resource with a policy variable that may name this key may apply.
+  if (
+    key.keyArn &&
+    CONCRETE_KEY_ARN.test(key.keyArn) &&
+    statementResource(statement, key.keyArn, NO_CONTEXT, { variables }) === 'no'
+  )
+    return 'its Resource is not this key';
   const entries = conditionKeys(statement.Condition);
   if (entries.length === 0) return undefined;
   // A KMS request carries global (aws:) and KMS (kms:) keys only: keys of other services are absent.
@@ -214,11 +216,11 @@ function neverApplies(statement: PolicyStatement, key: KeyFacts): string | undef
   if (key.keyOrganizationId) values['aws:ResourceOrgID'] = key.keyOrganizationId;
   else if (key.keyOrganizationId === null) absent.push('aws:ResourceOrgID', 'aws:ResourceOrgPaths');
   const context = requestContext(values, absent);
-  if (evaluateConditions(statement.Condition, context) !== 'no') return undefined;
+  if (evaluateConditions(statement.Condition, context, { variables }) !== 'no') return undefined;
   const blocking = entries
     .filter(
-      ({ operator, key: name, values: v }) =>
-        evaluateConditions({ [operator]: { [name]: v } }, context) === 'no',
+      ({ operator, key: name, values: v, malformed }) =>
+        !malformed && evaluateConditions({ [operator]: { [name]: v } }, context, { variables }) === 'no',
     )
     .map(({ operator, key: name }) => `${operator} ${name}`);
   return `its condition (${blocking.join(', ')}) is never true for a KMS request on this key`;
@@ -260,9 +262,14 @@ interface Closer {
  * A Deny statement that refuses every caller outside fixed values for the actions it covers, with
  * how it restricts them; undefined for any other statement.
  */
-function closerOf(statement: PolicyStatement, index: number, key: KeyFacts): Closer | undefined {
-  if (statement.Effect !== 'Deny') return undefined;
-  if (neverApplies(statement, key) !== undefined) return undefined;
+function closerOf(
+  statement: PolicyStatement,
+  index: number,
+  key: KeyFacts,
+  variables: boolean,
+): Closer | undefined {
+  if (statementProblem(statement) !== undefined || statement.Effect !== 'Deny') return undefined;
+  if (neverApplies(statement, key, variables) !== undefined) return undefined;
   // It must cover the key whatever its ARN: `*` (a key policy's usual Resource), or this key.
   if (statement.NotResource !== undefined) return undefined;
   const resources = toList(statement.Resource);
@@ -301,7 +308,8 @@ function grantedActions(allow: PolicyStatement): string[] {
 /** Judges every statement of a key policy by AWS's definition of public access. */
 export function publicAccess(doc: PolicyDocument, key: KeyFacts = {}): PublicAccessAnalysis {
   const statements = statementsOf(doc);
-  const closers = statements.flatMap((statement, index) => closerOf(statement, index, key) ?? []);
+  const variables = hasVariables(doc);
+  const closers = statements.flatMap((statement, index) => closerOf(statement, index, key, variables) ?? []);
   const analysis: PublicAccessAnalysis = {
     definition: PUBLIC_ACCESS_DEFINITION,
     public: [],
@@ -309,11 +317,18 @@ export function publicAccess(doc: PolicyDocument, key: KeyFacts = {}): PublicAcc
     ignored: [],
   };
   statements.forEach((statement, index) => {
+    // A statement AWS would refuse cannot be read: it may open the key, so it counts as open.
+    const problem = statementProblem(statement);
+    if (problem !== undefined) {
+      if ((statement as { Effect?: unknown } | null)?.Effect !== 'Deny')
+        analysis.public.push({ index, reason: `not a valid policy statement: ${problem}` });
+      return;
+    }
     if (statement.Effect !== 'Allow') return;
     const reason = wildcardPrincipal(statement);
     if (!reason) return;
     const sid = statement.Sid;
-    const why = neverApplies(statement, key);
+    const why = neverApplies(statement, key, variables);
     if (why) {
       analysis.ignored.push({ index, sid, why });
       return;

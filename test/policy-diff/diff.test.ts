@@ -147,6 +147,12 @@ describe('policy diff: rewrites that change nothing report no effect', () => {
       name: 'a redundant narrower statement added',
       after: policy(admin, grant, describe_, { ...describe_, Sid: 'X', Condition: VIA }),
     },
+    {
+      // "If either of the required Resource or Action elements are missing from a key policy
+      // statement, the policy statement has no effect." (KMS PutKeyPolicy)
+      name: 'an Allow to "*" without Resource added (KMS gives it no effect)',
+      after: policy(admin, grant, describe_, { Effect: 'Allow', Principal: '*', Action: 'kms:*' }),
+    },
   ];
   it.each(cases)('$name', ({ after }) => {
     const result = diff(BASE, after);

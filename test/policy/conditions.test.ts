@@ -234,7 +234,8 @@ table('unknown keys, unknown operators and policy variables are undetermined', [
   ['ForAllValues:StringEquals', 'aws:PrincipalOrgPaths', 'o-abc123/*', 'maybe'],
   ['ForAnyValue:StringEquals', 'aws:PrincipalOrgPaths', 'o-abc123/*', 'maybe'],
   ['StringEqual', 'kms:ViaService', 'sagemaker.us-east-1.amazonaws.com', 'maybe'],
-  ['StringEquals', 'aws:PrincipalArn', v('aws:PrincipalArn'), 'maybe'],
+  // a variable whose key the context does not know
+  ['StringEquals', 'aws:PrincipalArn', v('aws:username'), 'maybe'],
   ['StringLike', 'kms:ViaService', `sagemaker.${v('aws:RequestedRegion')}.amazonaws.com`, 'maybe'],
   // a variable among literal values: a literal match still decides
   ['StringEquals', 'kms:ViaService', ['sagemaker.us-east-1.amazonaws.com', v('x')], 'yes'],
@@ -366,7 +367,16 @@ table('ARN operators, part by part', [
   ['ArnNotLike', 'aws:PrincipalArn', 'arn:aws:iam::111122223333:role/*', 'no'],
   ['ArnLike', 'aws:SourceVpce', 'arn:aws:iam::*:role/*', 'no'],
   ['ArnLikeIfExists', 'aws:SourceVpce', 'arn:aws:iam::*:role/*', 'yes'],
-  ['ArnLike', 'aws:PrincipalArn', v('aws:PrincipalArn'), 'maybe'],
+  ['ArnLike', 'aws:PrincipalArn', v('aws:username'), 'maybe'],
+]);
+
+// A variable whose key the context knows is substituted, as IAM does when it evaluates the policy.
+// https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_variables.html
+table('policy variables the context knows', [
+  ['StringEquals', 'aws:PrincipalArn', v('aws:PrincipalArn'), 'yes'],
+  ['ArnLike', 'aws:PrincipalArn', v('aws:PrincipalArn'), 'yes'],
+  ['StringNotEquals', 'aws:PrincipalArn', v('aws:PrincipalArn'), 'no'],
+  ['StringLike', 'kms:ViaService', `sagemaker.${v('aws:RequestedRegion')}.amazonaws.com`, 'maybe'],
 ]);
 
 describe('ARN operators on a request ARN with extra colons', () => {

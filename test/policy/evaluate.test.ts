@@ -172,17 +172,37 @@ describe('evaluatePolicy (one request, one policy)', () => {
         'resource',
         { allow: 'yes', delegate: 'no', deny: 'yes' },
       ],
+      // A role acts through sessions, and a NotPrincipal exempts a session only when it names it
+      // with the role and the account (IAM User Guide, NotPrincipal; AWS Knowledge Center,
+      // explicit-deny-principle-elements-s3).
       [
-        'a Deny with NotPrincipal naming the account exempts the role',
+        'a Deny with NotPrincipal naming the role and its account, but no session, denies the role',
         policy(allow({ AWS: ROLE }), denyExcept({ AWS: [ROLE, `arn:aws:iam::${A}:root`] })),
         'resource',
-        { allow: 'yes', delegate: 'no', deny: 'no' },
+        { allow: 'yes', delegate: 'no', deny: 'yes' },
       ],
       [
-        'a Deny with NotPrincipal naming only the role may still apply (IAM checks the account first)',
-        policy(allow({ AWS: ROLE }), denyExcept({ AWS: ROLE })),
+        'a Deny with NotPrincipal naming a session of the role, and the role and account: the session may be exempt',
+        policy(
+          allow({ AWS: ROLE }),
+          denyExcept({
+            AWS: [ROLE, `arn:aws:iam::${A}:root`, `arn:aws:sts::${A}:assumed-role/hyperpod-exec/SageMaker`],
+          }),
+        ),
         'resource',
         { allow: 'yes', delegate: 'no', deny: 'maybe' },
+      ],
+      [
+        'a Deny with NotPrincipal naming only the role denies it (no session, no account)',
+        policy(allow({ AWS: ROLE }), denyExcept({ AWS: ROLE })),
+        'resource',
+        { allow: 'yes', delegate: 'no', deny: 'yes' },
+      ],
+      [
+        'a Deny with NotPrincipal naming only the account denies its roles',
+        policy(allow({ AWS: ROLE }), denyExcept({ AWS: `arn:aws:iam::${A}:root` })),
+        'resource',
+        { allow: 'yes', delegate: 'no', deny: 'yes' },
       ],
       [
         'a Deny with NotPrincipal naming someone else applies',
@@ -240,7 +260,10 @@ describe('evaluatePolicy (one request, one policy)', () => {
 
   it('names the principal that made the answer undetermined', () => {
     const decision = evaluatePolicy(
-      policy({ ...denyExcept({ AWS: ROLE }), Sid: 'OnlyRole' }),
+      policy({
+        ...denyExcept({ AWS: [ROLE, `arn:aws:sts::${A}:assumed-role/hyperpod-exec/SageMaker`] }),
+        Sid: 'OnlyRole',
+      }),
       { caller: role, action: 'kms:CreateGrant', resource: KEY, context: grantCtx() },
       'resource',
     );

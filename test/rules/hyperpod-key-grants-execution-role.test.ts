@@ -461,25 +461,6 @@ ruleTester(rule, {
       ],
     },
     {
-      name: 'a Deny with NotPrincipal naming the role and its account exempts the role',
-      inventory: estate([
-        ...(goodPolicy().Statement as PolicyStatement[]),
-        {
-          Effect: 'Deny',
-          NotPrincipal: { AWS: [EXEC_ROLE, `arn:aws:iam::${ACCOUNT}:root`] },
-          Action: 'kms:*',
-          Resource: '*',
-        },
-      ]),
-      expected: [
-        {
-          status: 'PASS',
-          messageId: 'granted',
-          data: { key: 'alias/k1', role: 'arn:aws:iam::111122223333:role/hyperpod-exec' },
-        },
-      ],
-    },
-    {
       name: "root delegation and an IAM policy scoped by the key's tags, which the key carries",
       inventory: estate(delegationOnly, {
         role: { kmsStatements: [identityFor('*', { StringEquals: { 'aws:ResourceTag/project': 'llm' } })] },
@@ -1438,13 +1419,45 @@ ruleTester(rule, {
       ],
     },
     {
-      name: 'a Deny with NotPrincipal naming only the role may still deny it',
+      // HyperPod calls as a session of the role, and NotPrincipal exempts a session only when it
+      // names that session too (IAM User Guide, NotPrincipal; AWS Knowledge Center,
+      // explicit-deny-principle-elements-s3).
+      name: 'a Deny with NotPrincipal naming the role and its account, but no session, denies HyperPod',
+      inventory: estate([
+        ...(goodPolicy().Statement as PolicyStatement[]),
+        {
+          Effect: 'Deny',
+          NotPrincipal: { AWS: [EXEC_ROLE, `arn:aws:iam::${ACCOUNT}:root`] },
+          Action: 'kms:*',
+          Resource: '*',
+        },
+      ]),
+      expected: [
+        {
+          status: 'FAIL',
+          messageId: 'explicitDeny',
+          data: {
+            key: 'alias/k1',
+            role: 'arn:aws:iam::111122223333:role/hyperpod-exec',
+            action: 'kms:CreateGrant',
+          },
+        },
+      ],
+    },
+    {
+      name: 'a Deny with NotPrincipal naming the account, the role and one of its sessions may exempt HyperPod',
       inventory: estate([
         ...(goodPolicy().Statement as PolicyStatement[]),
         {
           Sid: 'OnlyHyperPod',
           Effect: 'Deny',
-          NotPrincipal: { AWS: EXEC_ROLE },
+          NotPrincipal: {
+            AWS: [
+              EXEC_ROLE,
+              `arn:aws:iam::${ACCOUNT}:root`,
+              `arn:aws:sts::${ACCOUNT}:assumed-role/hyperpod-exec/SageMaker`,
+            ],
+          },
           Action: 'kms:*',
           Resource: '*',
         },
@@ -1457,7 +1470,32 @@ ruleTester(rule, {
             key: 'alias/k1',
             role: 'arn:aws:iam::111122223333:role/hyperpod-exec',
             action: 'kms:CreateGrant',
-            reason: 'NotPrincipal of statement "OnlyHyperPod" names the caller but not its account',
+            reason:
+              'NotPrincipal of statement "OnlyHyperPod" names a session of the caller\'s role, and the session name is not known',
+          },
+        },
+      ],
+    },
+    {
+      name: 'a Deny with NotPrincipal naming only the role denies it (no session, no account)',
+      inventory: estate([
+        ...(goodPolicy().Statement as PolicyStatement[]),
+        {
+          Sid: 'OnlyHyperPod',
+          Effect: 'Deny',
+          NotPrincipal: { AWS: EXEC_ROLE },
+          Action: 'kms:*',
+          Resource: '*',
+        },
+      ]),
+      expected: [
+        {
+          status: 'FAIL',
+          messageId: 'explicitDeny',
+          data: {
+            key: 'alias/k1',
+            role: 'arn:aws:iam::111122223333:role/hyperpod-exec',
+            action: 'kms:CreateGrant',
           },
         },
       ],

@@ -307,6 +307,7 @@ function judgeKey(judge: Judge, key: Key, roleArn: string, region: string): KeyJ
           : []),
         ...grantKeyReasons(action, access.unknownKeys),
         ...access.unknownPrincipals,
+        ...access.invalidStatements,
       ];
       const reason = shared.text(reasons.join('; ') || 'the policies do not decide it');
       return {

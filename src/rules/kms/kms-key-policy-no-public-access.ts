@@ -35,7 +35,8 @@ export default defineRule({
       '`AROA...:*`) is public, as AWS Config counts it. A statement that can never apply to a KMS request on ' +
       "the key grants nothing: a condition on another service's key (`s3:x-amz-acl`, `ec2:...`) without " +
       'IfExists, aws:ResourceAccount naming another account (or aws:ResourceOrgID another organization, where the ' +
-      "scan read the key account's organization or the config names it), no KMS action, a Resource that is not the key. " +
+      "scan read the key account's organization or the config names it), no KMS action, a Resource that is not the key, " +
+      'or no Resource at all (KMS gives a key policy statement without one no effect). ' +
       'A Deny with NotPrincipal (everyone but the principals named), or a Deny to "*" whose every condition ' +
       'is a negated test of a fixed-value key, closes what it covers. A grant restricted only by aws:SourceIp, ' +
       'aws:SourceVpc or aws:SourceVpce is not public by this definition and passes, but the message says so: ' +
@@ -55,6 +56,7 @@ export default defineRule({
       'https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_elements_notprincipal.html',
       'https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_variables.html',
       'https://docs.aws.amazon.com/kms/latest/developerguide/key-policy-overview.html',
+      'https://docs.aws.amazon.com/kms/latest/APIReference/API_PutKeyPolicy.html',
     ],
     frameworks: {
       'NIST-800-53': ['AC-3', 'AC-6', 'SC-12'],
