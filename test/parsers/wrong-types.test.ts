@@ -573,6 +573,72 @@ Resources:
   });
 });
 
+describe('a Terraform key ARN written out around the key id', () => {
+  const config = (reference: string, provider = '') => `${provider}
+data "aws_partition" "p" {}
+data "aws_region" "r" {}
+data "aws_caller_identity" "me" {}
+resource "aws_kms_key" "k" {
+  enable_key_rotation = true
+}
+resource "awscc_sagemaker_cluster" "c" {
+  cluster_name           = "c"
+  node_provisioning_mode = "Continuous"
+  instance_groups = [{
+    instance_group_name = "g"
+    instance_type       = "ml.c5.xlarge"
+    instance_count      = 1
+    execution_role      = "arn:aws:iam::111122223333:role/exec"
+    life_cycle_config   = { source_s3_uri = "s3://sagemaker-b/lc", on_create = "on_create.sh" }
+    instance_storage_configs = [{ ebs_volume_config = { root_volume = true, volume_kms_key_id = ${reference} } }]
+  }]
+}
+`;
+  const DATA_ARN =
+    '"arn:${data.aws_partition.p.partition}:kms:${data.aws_region.r.name}:${data.aws_caller_identity.me.account_id}:key/${aws_kms_key.k.key_id}"';
+  const FORMAT_ARN =
+    'format("arn:%s:kms:%s:%s:key/%s", data.aws_partition.p.partition, data.aws_region.r.name, data.aws_caller_identity.me.account_id, aws_kms_key.k.id)';
+  const JOIN_ARN =
+    'join(":", ["arn", data.aws_partition.p.partition, "kms", data.aws_region.r.name, data.aws_caller_identity.me.account_id, "key/${aws_kms_key.k.key_id}"])';
+  const LITERAL_ARN = '"arn:aws:kms:us-east-1:111122223333:key/${aws_kms_key.k.key_id}"';
+  const OTHER_ACCOUNT_ARN = '"arn:aws:kms:us-east-1:999999999999:key/${aws_kms_key.k.key_id}"';
+  const PROVIDER = 'provider "aws" {\n  region = "us-east-1"\n}';
+  const RESOLVES = 'every volume key resolves: main.tf#aws_kms_key.k';
+  const outside = (arn: string) =>
+    `root volume key ${arn} could not be resolved: defined outside the scanned files`;
+  it.each([
+    [DATA_ARN, '', {}, 'PASS', RESOLVES],
+    [FORMAT_ARN, '', {}, 'PASS', RESOLVES],
+    [JOIN_ARN, '', {}, 'PASS', RESOLVES],
+    [DATA_ARN, PROVIDER, { account: '111122223333' }, 'PASS', RESOLVES],
+    // A literal Region and account are the deploying ones only when the scan knows them to be.
+    [LITERAL_ARN, PROVIDER, { account: '111122223333' }, 'PASS', RESOLVES],
+    [LITERAL_ARN, '', { region: 'us-east-1', account: '111122223333' }, 'PASS', RESOLVES],
+    [LITERAL_ARN, '', {}, 'UNKNOWN', outside('arn:aws:kms:us-east-1:111122223333:key/aws_kms_key.k.key_id')],
+    [
+      OTHER_ACCOUNT_ARN,
+      PROVIDER,
+      { account: '111122223333' },
+      'UNKNOWN',
+      outside('arn:aws:kms:us-east-1:999999999999:key/aws_kms_key.k.key_id'),
+    ],
+  ])(
+    '%s (%s, deploying to %j) names the key, or not',
+    async (reference, provider, deploying, status, message) => {
+      const report = await scanText('main.tf', config(reference, provider), deploying);
+      const finding = only(report.findings, 'hyperpod-key-exists');
+      expect([finding.status, finding.message]).toEqual([status, message]);
+    },
+  );
+
+  it('"key/${aws_kms_key.k.key_id}" alone is no form KMS takes: UNKNOWN, not the key', async () => {
+    const report = await scanText('main.tf', config('"key/${aws_kms_key.k.key_id}"'));
+    const finding = only(report.findings, 'hyperpod-key-exists');
+    expect(finding.status).toBe('UNKNOWN');
+    expect(finding.message).toContain('not a key id, key ARN, alias name or alias ARN, the forms KMS takes');
+  });
+});
+
 describe('.tf.json with arrays where Terraform takes them', () => {
   const cluster = {
     cluster_name: 'c',

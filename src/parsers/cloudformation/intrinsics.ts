@@ -8,13 +8,11 @@ import type { Location } from '../../model/inventory.js';
 import { pushAll } from '../../model/many.js';
 import { getEntry, type SNode, scalarText } from '../common/source-tree.js';
 import {
-  ACCOUNT,
+  isOwnKeyArn,
   isSym,
   locate,
   NO_VALUE,
-  PARTITION,
   partitionOf,
-  REGION,
   Sym,
   textOf,
   toPlain,
@@ -332,23 +330,6 @@ const isKeyId = (reference: Sym): boolean =>
   reference.target !== undefined &&
   KMS_KEY_TYPES.has(reference.target.type) &&
   (reference.target.attribute === undefined || reference.target.attribute === 'KeyId');
-
-/**
- * Whether a text is the ARN of the key with this id in the stack's own partition, Region and
- * account: each written as its pseudo parameter, or as the value the scan was told it has
- * (`--region`, `--account`), which is what the pseudo parameter then evaluates to. Another
- * account's or Region's ARN of that id is not this stack's key.
- */
-function isOwnKeyArn(text: string, keyId: string, options: IntrinsicScope['options']): boolean {
-  const either = (placeholder: string, known: string | undefined, otherwise?: string) =>
-    `(?:${escapeRegExp(placeholder)}|${known !== undefined ? escapeRegExp(known) : (otherwise ?? '(?!)')})`;
-  const partition = either(PARTITION, partitionOf(options.region), 'aws[a-z-]*');
-  const region = either(REGION, options.region);
-  const account = either(ACCOUNT, options.account);
-  return new RegExp(`^arn:${partition}:kms:${region}:${account}:key/${escapeRegExp(keyId)}$`).test(text);
-}
-
-const escapeRegExp = (text: string) => text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
 
 function sub(scope: IntrinsicScope, argument: SNode, node: SNode): Val {
   let template: string | undefined;

@@ -225,6 +225,28 @@ export const REGION = '${AWS::Region}';
 // biome-ignore lint/suspicious/noTemplateCurlyInString: a CloudFormation placeholder, not a template
 export const PARTITION = '${AWS::Partition}';
 
+/**
+ * Whether a text is the ARN of the key with this id in the deploying partition, Region and account:
+ * each written as its placeholder (a CloudFormation pseudo parameter, or a Terraform data source
+ * that reads it), or as the value the scan knows it has (`--region`, `--account`, a provider's
+ * Region), which is what the placeholder then evaluates to. Another account's or Region's ARN of
+ * that id is not the key.
+ */
+export function isOwnKeyArn(
+  text: string,
+  keyId: string,
+  known: { region?: string | undefined; account?: string | undefined },
+): boolean {
+  const either = (placeholder: string, value: string | undefined, otherwise?: string) =>
+    `(?:${escapeRegExp(placeholder)}|${value !== undefined ? escapeRegExp(value) : (otherwise ?? '(?!)')})`;
+  const partition = either(PARTITION, partitionOf(known.region), 'aws[a-z-]*');
+  const region = either(REGION, known.region);
+  const account = either(ACCOUNT, known.account);
+  return new RegExp(`^arn:${partition}:kms:${region}:${account}:key/${escapeRegExp(keyId)}$`).test(text);
+}
+
+const escapeRegExp = (text: string) => text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+
 /** The partition of a region (`aws`, `aws-cn`, `aws-us-gov`); undefined when no region is given. */
 export function partitionOf(region: string | undefined): string | undefined {
   if (!region) return undefined;

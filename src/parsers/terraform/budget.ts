@@ -89,15 +89,29 @@ export function sizeWithin(value: Val, limit: number): boolean {
   return left >= 0;
 }
 
-/** Values joined into one string (interpolation, join, format), within the string budget. */
+/**
+ * Values joined into one string (interpolation, join, format), within the string budget. A text
+ * made around one reference to a resource holds it (`key/${aws_kms_key.k.key_id}` holds the key's
+ * id), however deep the joins go, so that a key ARN written out around a key's id can be known for
+ * that key's (see `writtenKeyArn` in inventory.ts).
+ */
 export function concatenate(values: readonly Val[], expr: Expr, scope: BudgetScope): Val {
   let symbolic = false;
+  let references = 0;
+  let reference: Sym | undefined;
   const texts: string[] = [];
   let length = 0;
   for (const value of values) {
     if (value instanceof Unknown) return new Unknown(expr.text, value.reason, value.inputs);
     if (value === null) return new Unknown(expr.text, 'it interpolates a null value');
-    if (value instanceof Sym) symbolic = true;
+    if (value instanceof Sym) {
+      symbolic = true;
+      const held = value.target ? value : value.holds;
+      if (held) {
+        references++;
+        reference = held;
+      }
+    }
     const text = textOf(value);
     if (text === undefined) return new Unknown(expr.text, 'it interpolates a value that is not a string');
     length += text.length;
@@ -106,5 +120,6 @@ export function concatenate(values: readonly Val[], expr: Expr, scope: BudgetSco
     texts.push(text);
   }
   if (!charge(length >> 6)) return overBudget(expr, scope, 'the expression takes too many steps');
-  return symbolic ? new Sym(texts.join('')) : texts.join('');
+  if (!symbolic) return texts.join('');
+  return new Sym(texts.join(''), undefined, references === 1 ? reference : undefined);
 }

@@ -19,7 +19,17 @@ import {
 import { pushOnce } from '../common/issues.js';
 import { buildKey, defaultKeyPolicy, terraformKeyProperties } from '../common/key-builder.js';
 import { dependsOn, type ReadPolicy, RolePolicies, readPolicy } from '../common/role-builder.js';
-import { isAbsent, isObject, isSym, textOf, Unknown, type Val, type ValObject } from '../common/value.js';
+import {
+  isAbsent,
+  isObject,
+  isOwnKeyArn,
+  isSym,
+  Sym,
+  textOf,
+  Unknown,
+  type Val,
+  type ValObject,
+} from '../common/value.js';
 import { bodyValue, type Declared, declaredAt, type Instance, idOf } from './declarations.js';
 import type { Block } from './hcl.js';
 
@@ -244,12 +254,34 @@ function emitKeys(module: ModuleView, family: Family): void {
   );
 }
 
-function resolveKey(family: Family, value: Val): VolumeKey {
-  return resolveKeyReference(value, {
+function resolveKey(family: Family, module: ModuleView, value: Val): VolumeKey {
+  return resolveKeyReference(writtenKeyArn(value, module) ?? value, {
     keyTypes: KEY_TYPES,
     aliasToKey: family.aliasToKey,
     aliasResourceToKey: family.aliasResourceToKey,
   });
+}
+
+/** What of a key resource is its key id (the provider's `id` of a key is its key id). */
+const KEY_ID_ATTRIBUTES: ReadonlySet<string> = new Set(['key_id', 'id']);
+
+/**
+ * A key ARN written out around a key's id, with the deploying partition, Region and account as the
+ * data sources read them or as the scan knows them
+ * (`arn:${data.aws_partition.p.partition}:kms:${data.aws_region.r.name}:${data.aws_caller_identity.c.account_id}:key/${aws_kms_key.k.key_id}`):
+ * that key's ARN, as `aws_kms_key.k.arn` is. Another account's or Region's ARN of that id is not.
+ */
+function writtenKeyArn(value: Val, module: ModuleView): Sym | undefined {
+  const held = value instanceof Sym && !value.target ? value.holds : undefined;
+  const target = held?.target;
+  if (!held || !target || !KEY_TYPES.has(target.type) || !KEY_ID_ATTRIBUTES.has(target.attribute ?? ''))
+    return undefined;
+  const known = (text: string) => (text.startsWith('${') ? undefined : text);
+  const own = isOwnKeyArn((value as Sym).text, held.text, {
+    region: known(module.region),
+    account: known(module.account),
+  });
+  return own ? new Sym(target.id, { ...target, attribute: 'arn' }) : undefined;
 }
 
 /** Resources that deploy a CloudFormation template, which may be written inline (template_body). */
@@ -313,7 +345,7 @@ function emitClusters(module: ModuleView, family: Family): void {
           account: module.account,
           region: module.region,
           issues: module.issues,
-          resolveKey: (value) => resolveKey(family, value),
+          resolveKey: (value) => resolveKey(family, module, value),
         },
       );
       family.output.clusters.push(cluster);
