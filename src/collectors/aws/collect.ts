@@ -362,7 +362,8 @@ async function run(
   function eventsOfKey(key: Key): void {
     const where = `${key.account}|${key.region}`;
     if (otherShards.has(key.account) && !scannedRegions.has(where)) startEvents(key.account, key.region);
-    if (!cloudtrail || key.metadata?.keyManager !== 'CUSTOMER') return;
+    // AWS managed keys are not governed; a key whose manager DescribeKey did not report may be the customer's.
+    if (!cloudtrail || key.metadata === undefined || key.metadata.keyManager === 'AWS') return;
     const events = regionEvents.get(where);
     if (events) events.addKey(key.arn);
     else waitingKeys.set(where, [...(waitingKeys.get(where) ?? []), key.arn]);
@@ -587,7 +588,9 @@ function onlyNamed(
   wanted: readonly string[],
 ): ClusterListing[] {
   const names = new Set(wanted);
-  const kept = listed.filter((listing) => names.has(listing.name) || names.has(listing.arn));
+  const kept = listed.filter(
+    (listing) => names.has(listing.name) || (listing.arn !== undefined && names.has(listing.arn)),
+  );
   for (const name of names) {
     if (kept.some((listing) => listing.name === name || listing.arn === name)) continue;
     if (name.startsWith('arn:') && !name.includes(`:${region}:${account}:`)) continue;

@@ -30,6 +30,7 @@ import type {
   KeyResolution,
   KeyRotation,
   Tags,
+  Unresolved,
 } from '../../model/inventory.js';
 import { PolicyDocumentSchema } from '../../model/inventory.js';
 import type { ScanContext } from './context.js';
@@ -90,23 +91,65 @@ type KeyOutcome =
 
 const iso = (date: Date | undefined): string | undefined => (date ? date.toISOString() : undefined);
 
+/**
+ * A KeyMetadata member DescribeKey left out. Every member but KeyId is optional in the API model
+ * (https://docs.aws.amazon.com/kms/latest/APIReference/API_KeyMetadata.html): one that is absent
+ * is unknown, never a default that would pass a rule.
+ */
+const notReported = (member: string, reason = `DescribeKey returned no ${member}`): Unresolved => ({
+  unresolved: `KeyMetadata.${member}`,
+  reason,
+});
+
+/**
+ * The key state: KeyState, else what `Enabled` proves ("When KeyState is Enabled this value is
+ * true, otherwise it is false", API_KeyMetadata): true is Enabled, false leaves the state unknown.
+ */
+function keyStateOf(meta: KmsKeyMetadata): KeyMetadata['keyState'] {
+  if (meta.KeyState) return meta.KeyState;
+  if (meta.Enabled === true) return 'Enabled';
+  return notReported(
+    'KeyState',
+    meta.Enabled === false
+      ? 'DescribeKey returned no KeyState, and Enabled false: the key is not Enabled, in a state not reported'
+      : 'DescribeKey returned no KeyState',
+  );
+}
+
+/**
+ * Whether the key is multi-Region: MultiRegion, else its configuration or its id ("multi-Region
+ * key IDs begin with mrk-", https://docs.aws.amazon.com/kms/latest/developerguide/multi-region-keys-overview.html).
+ */
+function multiRegionOf(meta: KmsKeyMetadata): KeyMetadata['multiRegion'] {
+  if (meta.MultiRegion !== undefined) return meta.MultiRegion;
+  if (meta.MultiRegionConfiguration?.MultiRegionKeyType || meta.KeyId?.startsWith('mrk-')) return true;
+  return notReported('MultiRegion');
+}
+
 function metadataOf(meta: KmsKeyMetadata): KeyMetadata {
   const multi = meta.MultiRegionConfiguration;
+  // ReplicaKeys lists every replica of the multi-Region key, a replica's own included ("This
+  // field includes the current KMS key if it is a replica key", API_MultiRegionConfiguration):
+  // a replica's siblings hold the same key material as much as the primary's replicas do.
   const replicaRegions = (multi?.ReplicaKeys ?? []).flatMap((replica) =>
     replica.Region ? [replica.Region] : [],
   );
+  const keySpec = meta.KeySpec ?? meta.CustomerMasterKeySpec;
   return {
-    keyManager: meta.KeyManager === 'AWS' ? 'AWS' : 'CUSTOMER',
-    keyState: meta.KeyState ?? (meta.Enabled === false ? 'Disabled' : 'Enabled'),
-    keySpec: meta.KeySpec ?? meta.CustomerMasterKeySpec ?? 'SYMMETRIC_DEFAULT',
-    keyUsage: meta.KeyUsage ?? 'ENCRYPT_DECRYPT',
+    keyManager:
+      meta.KeyManager === 'AWS' || meta.KeyManager === 'CUSTOMER'
+        ? meta.KeyManager
+        : notReported('KeyManager'),
+    keyState: keyStateOf(meta),
+    keySpec: keySpec ?? notReported('KeySpec'),
+    keyUsage: meta.KeyUsage ?? notReported('KeyUsage'),
     ...(meta.Origin ? { origin: meta.Origin } : {}),
-    ...(meta.MultiRegion !== undefined ? { multiRegion: meta.MultiRegion } : {}),
+    multiRegion: multiRegionOf(meta),
     ...(multi?.MultiRegionKeyType ? { multiRegionKeyType: multi.MultiRegionKeyType } : {}),
     ...(multi?.MultiRegionKeyType === 'REPLICA' && multi.PrimaryKey?.Arn
       ? { primaryKeyArn: multi.PrimaryKey.Arn }
       : {}),
-    ...(multi?.MultiRegionKeyType === 'PRIMARY' ? { replicaRegions } : {}),
+    ...(multi?.MultiRegionKeyType ? { replicaRegions } : {}),
     ...(meta.DeletionDate ? { deletionDate: meta.DeletionDate.toISOString() } : {}),
     ...(meta.PendingDeletionWindowInDays !== undefined
       ? { pendingDeletionWindowInDays: meta.PendingDeletionWindowInDays }
@@ -135,9 +178,13 @@ export function grantOf(entry: GrantListEntry): Grant {
   };
 }
 
-/** Whether the key's rotation can be asked for: only symmetric keys with KMS-made material rotate. */
+/**
+ * Whether the key's rotation is worth asking for: only symmetric keys with KMS-made material
+ * rotate. A key whose spec DescribeKey did not report is asked too (its answer, or the gap, tells).
+ */
 const rotates = (meta: KeyMetadata): boolean =>
-  meta.keySpec === 'SYMMETRIC_DEFAULT' && (meta.origin === undefined || meta.origin === 'AWS_KMS');
+  (typeof meta.keySpec !== 'string' || meta.keySpec === 'SYMMETRIC_DEFAULT') &&
+  (meta.origin === undefined || meta.origin === 'AWS_KMS');
 
 export interface KmsOptions {
   /** Tags that select keys for the kms-key-unused rule; undefined: no selection (no ListKeys). */
@@ -210,7 +257,8 @@ export class KmsCollector {
     const lookupKey = `${owner}|${ownerRegion}|${parsed.aliasName}|${account}`;
     let lookup = this.aliasLookups.get(lookupKey);
     if (!lookup) {
-      lookup = this.describeAlias(ref, account, region);
+      // Asked in the alias's own Region: KMS resolves an alias ARN only where the alias lives.
+      lookup = this.describeAlias(ref, account, ownerRegion);
       this.aliasLookups.set(lookupKey, lookup);
     }
     return lookup;
