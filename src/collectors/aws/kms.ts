@@ -33,6 +33,8 @@ import type {
   Unresolved,
 } from '../../model/inventory.js';
 import { PolicyDocumentSchema } from '../../model/inventory.js';
+import { depthWithin } from '../../model/many.js';
+import { MAX_POLICY_DEPTH } from '../../policy/identity-policies.js';
 import type { ScanContext } from './context.js';
 import { classifyError, type GapContext, gapReasonText } from './errors.js';
 
@@ -493,6 +495,14 @@ export class KmsCollector {
         raw = JSON.parse(out.Policy ?? '');
       } catch {
         this.ctx.missing(context, 'aws.invalid_response', 'the key policy is not valid JSON');
+        return undefined;
+      }
+      if (!depthWithin(raw, MAX_POLICY_DEPTH)) {
+        this.ctx.missing(
+          context,
+          'aws.invalid_response',
+          `the key policy nests deeper than ${MAX_POLICY_DEPTH} levels: it is not an IAM policy document`,
+        );
         return undefined;
       }
       const parsed = PolicyDocumentSchema.safeParse(raw);

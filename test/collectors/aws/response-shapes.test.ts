@@ -36,6 +36,7 @@ import { collect } from '../../../src/collectors/aws/collect.js';
 import { type Config, resolveConfig } from '../../../src/config/schema.js';
 import type { Finding } from '../../../src/model/finding.js';
 import type { Inventory } from '../../../src/model/inventory.js';
+import { serializeSnapshot } from '../../../src/model/snapshot.js';
 import { runPipeline } from '../../../src/pipeline.js';
 import { findRule } from '../../../src/rules/registry.js';
 import { verdictsOf } from '../../helpers/rule-tester.js';
@@ -97,6 +98,8 @@ interface Scenario {
   /** DescribeKey answers (or errors) by the KeyId asked and the Region of the client asked. */
   describeKey: (keyId: string, region: string) => unknown;
   grants?: (keyId: string) => unknown;
+  /** GetKeyPolicy's Policy text; default: the account root may do everything. */
+  policy?: string;
   config?: Config;
 }
 
@@ -151,17 +154,19 @@ async function scan(scenario: Scenario): Promise<Scanned> {
       .resolves({ KeyRotationEnabled: true, RotationPeriodInDays: 365 });
     mocks.kms.on(GetKeyPolicyCommand).resolves({
       PolicyName: 'default',
-      Policy: JSON.stringify({
-        Version: '2012-10-17',
-        Statement: [
-          {
-            Effect: 'Allow',
-            Principal: { AWS: `arn:aws:iam::${ACCOUNT}:root` },
-            Action: 'kms:*',
-            Resource: '*',
-          },
-        ],
-      }),
+      Policy:
+        scenario.policy ??
+        JSON.stringify({
+          Version: '2012-10-17',
+          Statement: [
+            {
+              Effect: 'Allow',
+              Principal: { AWS: `arn:aws:iam::${ACCOUNT}:root` },
+              Action: 'kms:*',
+              Resource: '*',
+            },
+          ],
+        }),
     });
     mocks.kms
       .on(ListGrantsCommand)
@@ -525,5 +530,41 @@ describe('SageMaker answers that leave something out', () => {
       messageId: 'notCollected',
       data: { what: 'NodeProvisioningMode', reason: 'the source does not report it' },
     });
+  });
+});
+
+describe('hostile key policy text', () => {
+  it('a policy nested thousands of levels deep is a gap, and the snapshot can still be written', async () => {
+    // KMS allows 32 KB of policy: room for 16,000 nested arrays in a member the grammar does not know.
+    const depth = 16_000;
+    const policy = `{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":{"AWS":"arn:aws:iam::${ACCOUNT}:root"},"Action":"kms:*","Resource":"*","Extra":${'['.repeat(depth)}${']'.repeat(depth)}}]}`;
+    const scanned = await scan({
+      clusters: { [CLUSTER]: continuous([gpu([rootOn(KEY)])]) },
+      describeKey: (id) => (id === keyArn(KEY) ? described() : undefined),
+      policy,
+    });
+    expect(scanned.inventory.keys[0]?.policy).toBeUndefined();
+    expect(scanned.inventory.gaps.filter((g) => g.operation === 'GetKeyPolicy')).toEqual([
+      {
+        code: 'aws.invalid_response',
+        service: 'kms',
+        operation: 'GetKeyPolicy',
+        account: ACCOUNT,
+        region: REGION,
+        resource: keyArn(KEY),
+        message: 'the key policy nests deeper than 32 levels: it is not an IAM policy document',
+      },
+    ]);
+    expect(verdict(scanned, 'kms-key-policy-no-public-access', keyArn(KEY))).toEqual({
+      status: 'UNKNOWN',
+      messageId: 'notCollected',
+      data: {
+        what: `the key policy of ${keyArn(KEY)}`,
+        reason:
+          'GetKeyPolicy failed (aws.invalid_response): the key policy nests deeper than 32 levels: it is not an IAM policy document',
+      },
+    });
+    // `collect -o` writes the inventory with JSON.stringify, which overflowed the stack.
+    expect(() => serializeSnapshot(scanned.inventory)).not.toThrow();
   });
 });

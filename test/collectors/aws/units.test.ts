@@ -342,6 +342,15 @@ describe('CloudTrail records that are not what they should be', () => {
 });
 
 describe('IAM statements', () => {
+  it('a document nested far deeper than the policy grammar is no policy (walking it overflowed the stack)', () => {
+    const deep = (depth: number) =>
+      encodeURIComponent(
+        `{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"kms:Decrypt","Resource":"*","Extra":${'['.repeat(depth)}${']'.repeat(depth)}}]}`,
+      );
+    expect(kmsStatements(deep(16_000))).toBeUndefined();
+    expect(kmsStatements(deep(3))).toHaveLength(1);
+  });
+
   it('keeps statements that can allow KMS actions', () => {
     expect(mentionsKms({ Effect: 'Allow', Action: 'kms:Decrypt', Resource: '*' })).toBe(true);
     expect(mentionsKms({ Effect: 'Allow', Action: '*', Resource: '*' })).toBe(true);
