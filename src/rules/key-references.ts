@@ -248,7 +248,9 @@ export function groupKeys(context: RuleContext, group: InstanceGroup): GroupKeys
 
 /**
  * The other groups of a cluster that name a volume's key the same way as written: a key the
- * source cannot identify is still one key wherever one cluster names it alike.
+ * source cannot identify is still one key wherever one cluster names it alike. Restricted groups
+ * are left out: HyperPod uses no key they name ("Restricted instance groups don't support
+ * customer managed keys", https://docs.aws.amazon.com/sagemaker/latest/dg/smcluster-cmk.html).
  */
 export function groupsNamingSameKey(
   cluster: Cluster,
@@ -258,6 +260,7 @@ export function groupsNamingSameKey(
   return cluster.instanceGroups.filter(
     (other) =>
       other.id !== group.id &&
+      other.kind !== 'restricted' &&
       !isUnresolved(other.volumes) &&
       other.volumes.some((candidate) => sameKeyReference(candidate, volume)),
   );
