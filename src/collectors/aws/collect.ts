@@ -533,6 +533,26 @@ async function run(
   const accountLimit = pLimit(accountsInFlight(options));
   const assumed = await Promise.all(scope.map((account) => accountLimit(() => assumeAccount(account))));
   await Promise.all(scope.map((account, i) => accountLimit(() => scanAccount(account, assumed[i]!))));
+  // Keys whose account and Region no lookup covered: their event rules are UNKNOWN, and say why.
+  for (const [where, arns] of waitingKeys) {
+    const [account, region] = where.split('|') as [string, string];
+    const at = scope.findIndex((entry) => entry.id === account);
+    const keys = `${arns.length === 1 ? 'key' : `${arns.length} keys`} ${arns.slice(0, 3).join(', ')}${arns.length > 3 ? ', ...' : ''}`;
+    const [code, why] =
+      at < 0
+        ? [
+            'aws.cross_account',
+            `account ${account} is outside the scan: add it (--accounts or --org with --role-name)`,
+          ]
+        : assumed[at]
+          ? ['skipped', `${region} is not among the Regions scanned in ${account}`]
+          : ['aws.assume_role_failed', `the audit role of ${account} could not be assumed`];
+    ctx.missing(
+      { service: 'cloudtrail', operation: 'LookupEvents', account, region },
+      code,
+      `the Event history about the ${keys} was not looked up: ${why}`,
+    );
+  }
 
   const eventsCollected: Inventory['eventsCollected'] = [];
   const events: Inventory['events'] = [];

@@ -385,6 +385,27 @@ describe('keys of another account or Region', () => {
       messageId: 'scoped',
       data: { key: foreign, count: 1, grants: '1 grant' },
     });
+    // Its account's Event history is not read: the event rules are UNKNOWN, and a gap says why.
+    const why = `the Event history about the key ${foreign} was not looked up: account ${OTHER} is outside the scan: add it (--accounts or --org with --role-name)`;
+    expect(scanned.inventory.gaps.filter((g) => g.service === 'cloudtrail')).toEqual([
+      {
+        code: 'aws.cross_account',
+        service: 'cloudtrail',
+        operation: 'LookupEvents',
+        account: OTHER,
+        region: REGION,
+        message: why,
+      },
+    ]);
+    for (const ruleId of ['kms-key-unauthorized-access-attempts', 'kms-key-policy-change-unapproved'])
+      expect(verdict(scanned, ruleId, foreign)).toEqual({
+        status: 'UNKNOWN',
+        messageId: 'notCollected',
+        data: {
+          what: `CloudTrail events for ${OTHER}/${REGION}`,
+          reason: `LookupEvents failed (aws.cross_account): ${why}`,
+        },
+      });
   });
 
   it('an alias ARN of another account and Region is resolved in its own Region, and fails for the Region', async () => {
