@@ -19,6 +19,7 @@ import {
 } from '@aws-sdk/client-cloudtrail';
 import type { Gap, Trail, TrailEvent } from '../../model/inventory.js';
 import type { ScanContext } from './context.js';
+import { everyPage } from './pages.js';
 
 // ---------------------------------------------------------------------------------------------
 // Trails
@@ -294,7 +295,10 @@ export class RegionEvents {
     const client = this.ctx.session.for('cloudtrail', this.account, this.region);
     const input = { LookupAttributes: [attribute], StartTime: this.since, EndTime: this.until };
     try {
-      for await (const page of paginateLookupEvents({ client, pageSize: 50 }, input)) {
+      for await (const page of everyPage(
+        paginateLookupEvents({ client, pageSize: 50 }, input),
+        'LookupEvents',
+      )) {
         for (const event of page.Events ?? []) {
           const mapped = trailEventOf(event, this.account, this.region);
           if (!mapped || this.seen.has(mapped.eventId)) continue;

@@ -37,6 +37,7 @@ import { depthWithin } from '../../model/many.js';
 import { MAX_POLICY_DEPTH } from '../../policy/identity-policies.js';
 import type { ScanContext } from './context.js';
 import { classifyError, type GapContext, gapReasonText } from './errors.js';
+import { everyPage } from './pages.js';
 
 // ---------------------------------------------------------------------------------------------
 // Key references
@@ -275,7 +276,10 @@ export class KmsCollector {
     const awsManaged = 'code' in table ? new Set<string>() : table.awsManaged;
     const arns: string[] = [];
     try {
-      for await (const page of paginateListKeys({ client, pageSize: this.ctx.pageSize(1000) }, {})) {
+      for await (const page of everyPage(
+        paginateListKeys({ client, pageSize: this.ctx.pageSize(1000) }, {}),
+        'ListKeys',
+      )) {
         for (const entry of page.Keys ?? []) {
           const keyId = entry.KeyId ?? (entry.KeyArn ? keyIdOfArn(entry.KeyArn) : undefined);
           if (!keyId || awsManaged.has(keyId)) continue;
@@ -337,7 +341,10 @@ export class KmsCollector {
     const client = this.ctx.session.for('kms', account, region);
     const table: AliasTable = { targetOf: new Map(), aliasesOf: new Map(), awsManaged: new Set() };
     try {
-      for await (const page of paginateListAliases({ client, pageSize: this.ctx.pageSize(100) }, {})) {
+      for await (const page of everyPage(
+        paginateListAliases({ client, pageSize: this.ctx.pageSize(100) }, {}),
+        'ListAliases',
+      )) {
         for (const alias of page.Aliases ?? []) {
           if (!alias.AliasName) continue;
           table.targetOf.set(alias.AliasName, alias.TargetKeyId);
@@ -368,7 +375,10 @@ export class KmsCollector {
     const client = this.ctx.session.for('kms', account, region);
     const tags: Tags = {};
     try {
-      const pages = paginateListResourceTags({ client, pageSize: this.ctx.pageSize(50) }, { KeyId: arn });
+      const pages = everyPage(
+        paginateListResourceTags({ client, pageSize: this.ctx.pageSize(50) }, { KeyId: arn }),
+        'ListResourceTags',
+      );
       for await (const page of pages)
         for (const tag of page.Tags ?? []) if (tag.TagKey) tags[tag.TagKey] = tag.TagValue ?? '';
       return tags;
@@ -520,7 +530,10 @@ export class KmsCollector {
   private async grants(client: KMSClient, arn: string, context: GapContext): Promise<Grant[] | undefined> {
     const grants: Grant[] = [];
     try {
-      const pages = paginateListGrants({ client, pageSize: this.ctx.pageSize(100) }, { KeyId: arn });
+      const pages = everyPage(
+        paginateListGrants({ client, pageSize: this.ctx.pageSize(100) }, { KeyId: arn }),
+        'ListGrants',
+      );
       for await (const page of pages) for (const entry of page.Grants ?? []) grants.push(grantOf(entry));
       return grants;
     } catch (error) {

@@ -11,7 +11,8 @@ import {
 } from '@aws-sdk/client-sagemaker';
 import type { Cluster, EbsVolume, InstanceGroup, Tags } from '../../model/inventory.js';
 import type { ScanContext } from './context.js';
-import { gapReasonText, isNotFound } from './errors.js';
+import { gapReasonText, IncompleteResponseError, isNotFound } from './errors.js';
+import { everyPage } from './pages.js';
 
 export interface ClusterListing {
   /** The ARN ListClusters gave; absent from a summary without one (DescribeCluster by name gives it). */
@@ -25,11 +26,6 @@ export interface ClusterListing {
  */
 export const clusterIdOf = (listing: ClusterListing, account: string, region: string): string =>
   listing.arn ?? `sagemaker:${region}:${account}:cluster-name/${listing.name}`;
-
-/** A successful response that lacks the field that carries its data: as unknown as a failed call. */
-export class IncompleteResponseError extends Error {
-  override readonly name = 'IncompleteResponse';
-}
 
 /**
  * Every cluster in the account and Region. Throws the first error: the caller decides what it means.
@@ -46,7 +42,10 @@ export async function listClusters(
   let anonymous = 0;
   // A page may be short or empty while more follow (MaxResults caps clusters evaluated, not
   // matched): the paginator keeps going while NextToken is set.
-  for await (const page of paginateListClusters({ client, pageSize: ctx.pageSize(100) }, {})) {
+  for await (const page of everyPage(
+    paginateListClusters({ client, pageSize: ctx.pageSize(100) }, {}),
+    'ListClusters',
+  )) {
     if (!Array.isArray(page.ClusterSummaries))
       throw new IncompleteResponseError('ListClusters returned a page without ClusterSummaries');
     for (const summary of page.ClusterSummaries) {
@@ -205,6 +204,7 @@ async function tagsOf(
   const client = ctx.session.for('sagemaker', account, region);
   const tags: Tags = {};
   let token: string | undefined;
+  const seen = new Set<string>();
   try {
     do {
       const page = await client.send(
@@ -216,6 +216,11 @@ async function tagsOf(
       );
       for (const tag of page.Tags ?? []) if (tag.Key) tags[tag.Key] = tag.Value ?? '';
       token = page.NextToken || undefined;
+      if (token !== undefined && seen.has(token))
+        throw new IncompleteResponseError(
+          'ListTags returned a page token it had already returned: its pages never end',
+        );
+      if (token !== undefined) seen.add(token);
     } while (token);
     return tags;
   } catch (error) {

@@ -91,8 +91,8 @@ const awsError = (name: string, message = name) =>
   Object.assign(new Error(message), { name, $metadata: { httpStatusCode: 400 } });
 
 interface Scenario {
-  /** ListClusters summaries; default: one per described cluster. */
-  summaries?: Record<string, unknown>[];
+  /** ListClusters summaries (or each page's answer); default: one per described cluster. */
+  summaries?: Record<string, unknown>[] | (() => unknown);
   /** DescribeCluster answers by the ClusterName asked (ARN or name). */
   clusters: Record<string, Record<string, unknown>>;
   /** DescribeKey answers (or errors) by the KeyId asked and the Region of the client asked. */
@@ -133,7 +133,9 @@ async function scan(scenario: Scenario): Promise<Scanned> {
         ClusterStatus: c.ClusterStatus,
         CreationTime: NOW,
       }));
-    mocks.sagemaker.on(ListClustersCommand).resolves({ ClusterSummaries: summaries as never });
+    if (typeof summaries === 'function')
+      mocks.sagemaker.on(ListClustersCommand).callsFake(async () => summaries());
+    else mocks.sagemaker.on(ListClustersCommand).resolves({ ClusterSummaries: summaries as never });
     mocks.sagemaker.on(DescribeClusterCommand).callsFake(async (input: { ClusterName: string }) => {
       const answer = scenario.clusters[input.ClusterName];
       if (!answer) throw awsError('ResourceNotFound');
@@ -587,5 +589,79 @@ describe('hostile key policy text', () => {
     });
     // `collect -o` writes the inventory with JSON.stringify, which overflowed the stack.
     expect(() => serializeSnapshot(scanned.inventory)).not.toThrow();
+  });
+});
+
+describe('pages that never end', () => {
+  // A service that answers every page with the token it was sent would keep the paginators asking
+  // forever. The mocks give up after 50 pages, so that without the guard these tests fail, not hang.
+  const endless = <T>(page: T) => {
+    let calls = 0;
+    return () => {
+      if (++calls > 50) throw awsError('TooManyPagesInTest');
+      return page;
+    };
+  };
+
+  it('a ListGrants that repeats its NextMarker is a gap, its grants unknown, not a partial list', async () => {
+    const grantPage = endless({
+      Grants: [{ GrantId: 'g1', KeyId: keyArn(KEY), GranteePrincipal: ROLE, Operations: ['Decrypt'] }],
+      Truncated: true,
+      NextMarker: 'same',
+    });
+    const scanned = await scan({
+      clusters: { [CLUSTER]: continuous([gpu([rootOn(KEY)])]) },
+      describeKey: (id) => (id === keyArn(KEY) ? described() : undefined),
+      grants: grantPage,
+    });
+    const message =
+      'IncompleteResponse: ListGrants returned a page token it had already returned: its pages never end';
+    expect(scanned.inventory.keys[0]?.grants).toBeUndefined();
+    expect(scanned.inventory.gaps.filter((g) => g.operation === 'ListGrants')).toEqual([
+      {
+        code: 'aws.invalid_response',
+        service: 'kms',
+        operation: 'ListGrants',
+        account: ACCOUNT,
+        region: REGION,
+        resource: keyArn(KEY),
+        message,
+      },
+    ]);
+    expect(verdict(scanned, 'kms-key-grants-scoped', keyArn(KEY))).toEqual({
+      status: 'UNKNOWN',
+      messageId: 'notCollected',
+      data: {
+        what: `the grants on ${keyArn(KEY)}`,
+        reason: `ListGrants failed (aws.invalid_response): ${message}`,
+      },
+    });
+    expect(scanned.kmsCalls.filter((name) => name === 'ListGrantsCommand')).toHaveLength(2);
+  });
+
+  it('a ListClusters that repeats its NextToken is a gap for the Region', async () => {
+    const page = endless({
+      ClusterSummaries: [
+        { ClusterArn: CLUSTER, ClusterName: 'eks-continuous', ClusterStatus: 'InService', CreationTime: NOW },
+      ],
+      NextToken: 'same',
+    });
+    const scanned = await scan({
+      summaries: page,
+      clusters: { [CLUSTER]: continuous([gpu([rootOn(KEY)])]) },
+      describeKey: (id) => (id === keyArn(KEY) ? described() : undefined),
+    });
+    expect(scanned.inventory.clusters).toEqual([]);
+    expect(scanned.inventory.gaps.filter((g) => g.service === 'sagemaker')).toEqual([
+      {
+        code: 'aws.invalid_response',
+        service: 'sagemaker',
+        operation: 'ListClusters',
+        account: ACCOUNT,
+        region: REGION,
+        message:
+          'IncompleteResponse: ListClusters returned a page token it had already returned: its pages never end',
+      },
+    ]);
   });
 });
