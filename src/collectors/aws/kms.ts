@@ -486,7 +486,13 @@ export class KmsCollector {
       const out = await client.send(new GetKeyRotationStatusCommand({ KeyId: arn }));
       const nextRotationDate = iso(out.NextRotationDate);
       return {
-        enabled: out.KeyRotationEnabled === true,
+        // Optional in the response model: absent, whether the key rotates is not known.
+        enabled:
+          out.KeyRotationEnabled ??
+          ({
+            unresolved: 'GetKeyRotationStatus.KeyRotationEnabled',
+            reason: 'GetKeyRotationStatus returned no KeyRotationEnabled',
+          } satisfies Unresolved),
         ...(out.RotationPeriodInDays !== undefined ? { periodInDays: out.RotationPeriodInDays } : {}),
         ...(nextRotationDate ? { nextRotationDate } : {}),
       };

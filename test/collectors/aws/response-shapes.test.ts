@@ -98,6 +98,8 @@ interface Scenario {
   /** DescribeKey answers (or errors) by the KeyId asked and the Region of the client asked. */
   describeKey: (keyId: string, region: string) => unknown;
   grants?: (keyId: string) => unknown;
+  /** GetKeyRotationStatus's answer; default: enabled, every 365 days. */
+  rotation?: Record<string, unknown>;
   /** GetKeyPolicy's Policy text; default: the account root may do everything. */
   policy?: string;
   config?: Config;
@@ -153,7 +155,7 @@ async function scan(scenario: Scenario): Promise<Scanned> {
       });
     mocks.kms
       .on(GetKeyRotationStatusCommand)
-      .resolves({ KeyRotationEnabled: true, RotationPeriodInDays: 365 });
+      .resolves(scenario.rotation ?? { KeyRotationEnabled: true, RotationPeriodInDays: 365 });
     mocks.kms.on(GetKeyPolicyCommand).resolves({
       PolicyName: 'default',
       Policy:
@@ -296,6 +298,25 @@ describe('DescribeKey with its optional KeyMetadata members left out', () => {
       status: 'UNKNOWN',
       messageId: 'unresolved',
       data: { what: 'the key state', expression: 'KeyMetadata.KeyState', reason },
+    });
+  });
+});
+
+describe('GetKeyRotationStatus without KeyRotationEnabled', () => {
+  it('is unknown, not a key that does not rotate', async () => {
+    const scanned = await scan({
+      clusters: { [CLUSTER]: continuous([gpu([rootOn(KEY)])]) },
+      describeKey: (id) => (id === keyArn(KEY) ? described() : undefined),
+      rotation: { KeyId: keyArn(KEY) },
+    });
+    expect(verdict(scanned, 'kms-key-rotation-enabled', keyArn(KEY))).toEqual({
+      status: 'UNKNOWN',
+      messageId: 'unresolved',
+      data: {
+        what: 'EnableKeyRotation',
+        expression: 'GetKeyRotationStatus.KeyRotationEnabled',
+        reason: 'GetKeyRotationStatus returned no KeyRotationEnabled',
+      },
     });
   });
 });
