@@ -96,17 +96,27 @@ export async function collectTrails(ctx: ScanContext, account: string, region: s
         }),
       ]);
       if (!status || !selectors) return undefined;
+      // Both are optional in their response models: absent, the trail's fitness is not known, and
+      // reading either as false would fail the account on data that never came.
+      if (trail.IsMultiRegionTrail === undefined || status.IsLogging === undefined) {
+        const [operation, member] =
+          trail.IsMultiRegionTrail === undefined
+            ? ['DescribeTrails', 'IsMultiRegionTrail']
+            : ['GetTrailStatus', 'IsLogging'];
+        ctx.missing(context(operation), 'aws.invalid_response', `${operation} returned no ${member}`);
+        return undefined;
+      }
       const logging = managementLogging(selectors.EventSelectors, selectors.AdvancedEventSelectors);
       return {
         arn,
         name: trail.Name,
         account,
         homeRegion: trail.HomeRegion ?? region,
-        isMultiRegion: trail.IsMultiRegionTrail === true,
+        isMultiRegion: trail.IsMultiRegionTrail,
         ...(trail.IsOrganizationTrail !== undefined
           ? { isOrganizationTrail: trail.IsOrganizationTrail }
           : {}),
-        isLogging: status.IsLogging === true,
+        isLogging: status.IsLogging,
         logsManagementEvents: logging.logsManagementEvents,
         excludesKmsEvents: logging.excludesKmsEvents,
       };

@@ -628,7 +628,8 @@ function noteUnreadTrails(ctx: ScanContext, account: string, found: readonly Tra
     (entry) =>
       entry.account === account &&
       entry.service === 'cloudtrail' &&
-      (entry.operation === 'GetTrailStatus' || entry.operation === 'GetEventSelectors'),
+      entry.resource !== undefined &&
+      ['GetTrailStatus', 'GetEventSelectors', 'DescribeTrails'].includes(entry.operation),
   );
   if (unread.length === 0) return;
   const good = found.some(

@@ -6,7 +6,13 @@
  * cannot encrypt EBS, ListClusters and DescribeCluster answers that leave out an ARN, a group
  * name or the instance group list. Each case states the findings the shape must give.
  */
-import { CloudTrailClient, DescribeTrailsCommand, LookupEventsCommand } from '@aws-sdk/client-cloudtrail';
+import {
+  CloudTrailClient,
+  DescribeTrailsCommand,
+  GetEventSelectorsCommand,
+  GetTrailStatusCommand,
+  LookupEventsCommand,
+} from '@aws-sdk/client-cloudtrail';
 import {
   GetRoleCommand,
   IAMClient,
@@ -98,6 +104,8 @@ interface Scenario {
   /** DescribeKey answers (or errors) by the KeyId asked and the Region of the client asked. */
   describeKey: (keyId: string, region: string) => unknown;
   grants?: (keyId: string) => unknown;
+  /** DescribeTrails' trails, with the GetTrailStatus answer for each; default: none. */
+  trails?: { trailList: Record<string, unknown>[]; status: Record<string, unknown> };
   /** GetKeyRotationStatus's answer; default: enabled, every 365 days. */
   rotation?: Record<string, unknown>;
   /** GetKeyPolicy's Policy text; default: the account root may do everything. */
@@ -184,7 +192,13 @@ async function scan(scenario: Scenario): Promise<Scanned> {
     });
     mocks.iam.on(ListAttachedRolePoliciesCommand).resolves({ AttachedPolicies: [], IsTruncated: false });
     mocks.iam.on(ListRolePoliciesCommand).resolves({ PolicyNames: [], IsTruncated: false });
-    mocks.cloudtrail.on(DescribeTrailsCommand).resolves({ trailList: [] });
+    mocks.cloudtrail.on(DescribeTrailsCommand).resolves({ trailList: scenario.trails?.trailList ?? [] });
+    mocks.cloudtrail.on(GetTrailStatusCommand).resolves(scenario.trails?.status ?? {});
+    mocks.cloudtrail.on(GetEventSelectorsCommand).resolves({
+      AdvancedEventSelectors: [
+        { Name: 'mgmt', FieldSelectors: [{ Field: 'eventCategory', Equals: ['Management'] }] },
+      ],
+    });
     mocks.cloudtrail.on(LookupEventsCommand).resolves({ Events: [] });
     mocks.organizations
       .on(DescribeOrganizationCommand)
@@ -684,5 +698,35 @@ describe('pages that never end', () => {
           'IncompleteResponse: ListClusters returned a page token it had already returned: its pages never end',
       },
     ]);
+  });
+});
+
+describe('trails whose settings the answers leave out', () => {
+  // IsMultiRegionTrail (DescribeTrails) and IsLogging (GetTrailStatus) are optional in their
+  // response models: absent, the account's audit trail is unknown, not missing.
+  const trail = (extra: Record<string, unknown>) => ({
+    Name: 'org-audit',
+    TrailARN: `arn:aws:cloudtrail:${REGION}:${ACCOUNT}:trail/org-audit`,
+    HomeRegion: REGION,
+    ...extra,
+  });
+  it.each([
+    ['IsMultiRegionTrail', trail({}), { IsLogging: true }, 'DescribeTrails'],
+    ['IsLogging', trail({ IsMultiRegionTrail: true }), {}, 'GetTrailStatus'],
+  ])('a trail without %s', async (member, listed, status, operation) => {
+    const scanned = await scan({
+      clusters: { [CLUSTER]: continuous([gpu([rootOn(KEY)])]) },
+      describeKey: (id) => (id === keyArn(KEY) ? described() : undefined),
+      trails: { trailList: [listed], status },
+    });
+    expect(scanned.inventory.trails).toEqual([]);
+    expect(verdict(scanned, 'account-kms-audit-trail', ACCOUNT)).toEqual({
+      status: 'UNKNOWN',
+      messageId: 'notCollected',
+      data: {
+        account: ACCOUNT,
+        reason: `DescribeTrails failed (aws.invalid_response): trail arn:aws:cloudtrail:${REGION}:${ACCOUNT}:trail/org-audit could not be read in full: ${operation}: ${operation} returned no ${member}`,
+      },
+    });
   });
 });
