@@ -96,6 +96,17 @@ export async function collectTrails(ctx: ScanContext, account: string, region: s
         }),
       ]);
       if (!status || !selectors) return undefined;
+      // A trail always has selectors: one made without any has the default selector, which
+      // GetEventSelectors returns (https://docs.aws.amazon.com/awscloudtrail/latest/APIReference/API_GetEventSelectors.html).
+      // An answer with neither list says nothing of what the trail logs.
+      if (selectors.EventSelectors === undefined && selectors.AdvancedEventSelectors === undefined) {
+        ctx.missing(
+          context('GetEventSelectors'),
+          'aws.invalid_response',
+          'GetEventSelectors returned neither EventSelectors nor AdvancedEventSelectors',
+        );
+        return undefined;
+      }
       // Both are optional in their response models: absent, the trail's fitness is not known, and
       // reading either as false would fail the account on data that never came.
       if (trail.IsMultiRegionTrail === undefined || status.IsLogging === undefined) {

@@ -105,7 +105,11 @@ interface Scenario {
   describeKey: (keyId: string, region: string) => unknown;
   grants?: (keyId: string) => unknown;
   /** DescribeTrails' trails, with the GetTrailStatus answer for each; default: none. */
-  trails?: { trailList: Record<string, unknown>[]; status: Record<string, unknown> };
+  trails?: {
+    trailList: Record<string, unknown>[];
+    status: Record<string, unknown>;
+    selectors?: Record<string, unknown>;
+  };
   /** GetKeyRotationStatus's answer; default: enabled, every 365 days. */
   rotation?: Record<string, unknown>;
   /** GetKeyPolicy's Policy text; default: the account root may do everything. */
@@ -194,11 +198,13 @@ async function scan(scenario: Scenario): Promise<Scanned> {
     mocks.iam.on(ListRolePoliciesCommand).resolves({ PolicyNames: [], IsTruncated: false });
     mocks.cloudtrail.on(DescribeTrailsCommand).resolves({ trailList: scenario.trails?.trailList ?? [] });
     mocks.cloudtrail.on(GetTrailStatusCommand).resolves(scenario.trails?.status ?? {});
-    mocks.cloudtrail.on(GetEventSelectorsCommand).resolves({
-      AdvancedEventSelectors: [
-        { Name: 'mgmt', FieldSelectors: [{ Field: 'eventCategory', Equals: ['Management'] }] },
-      ],
-    });
+    mocks.cloudtrail.on(GetEventSelectorsCommand).resolves(
+      scenario.trails?.selectors ?? {
+        AdvancedEventSelectors: [
+          { Name: 'mgmt', FieldSelectors: [{ Field: 'eventCategory', Equals: ['Management'] }] },
+        ],
+      },
+    );
     mocks.cloudtrail.on(LookupEventsCommand).resolves({ Events: [] });
     mocks.organizations
       .on(DescribeOrganizationCommand)
@@ -711,13 +717,30 @@ describe('trails whose settings the answers leave out', () => {
     ...extra,
   });
   it.each([
-    ['IsMultiRegionTrail', trail({}), { IsLogging: true }, 'DescribeTrails'],
-    ['IsLogging', trail({ IsMultiRegionTrail: true }), {}, 'GetTrailStatus'],
-  ])('a trail without %s', async (member, listed, status, operation) => {
+    [
+      'IsMultiRegionTrail',
+      trail({}),
+      { IsLogging: true },
+      {},
+      'DescribeTrails returned no IsMultiRegionTrail',
+    ],
+    ['IsLogging', trail({ IsMultiRegionTrail: true }), {}, {}, 'GetTrailStatus returned no IsLogging'],
+    [
+      'event selectors',
+      trail({ IsMultiRegionTrail: true }),
+      { IsLogging: true },
+      { TrailARN: `arn:aws:cloudtrail:${REGION}:${ACCOUNT}:trail/org-audit` },
+      'GetEventSelectors returned neither EventSelectors nor AdvancedEventSelectors',
+    ],
+  ])('a trail without %s', async (_member, listed, status, selectors, message) => {
     const scanned = await scan({
       clusters: { [CLUSTER]: continuous([gpu([rootOn(KEY)])]) },
       describeKey: (id) => (id === keyArn(KEY) ? described() : undefined),
-      trails: { trailList: [listed], status },
+      trails: {
+        trailList: [listed],
+        status,
+        ...(Object.keys(selectors).length > 0 ? { selectors } : {}),
+      },
     });
     expect(scanned.inventory.trails).toEqual([]);
     expect(verdict(scanned, 'account-kms-audit-trail', ACCOUNT)).toEqual({
@@ -725,7 +748,7 @@ describe('trails whose settings the answers leave out', () => {
       messageId: 'notCollected',
       data: {
         account: ACCOUNT,
-        reason: `DescribeTrails failed (aws.invalid_response): trail arn:aws:cloudtrail:${REGION}:${ACCOUNT}:trail/org-audit could not be read in full: ${operation}: ${operation} returned no ${member}`,
+        reason: `DescribeTrails failed (aws.invalid_response): trail arn:aws:cloudtrail:${REGION}:${ACCOUNT}:trail/org-audit could not be read in full: ${message.split(' ')[0]}: ${message}`,
       },
     });
   });
