@@ -119,13 +119,19 @@ function keyStateOf(meta: KmsKeyMetadata): KeyMetadata['keyState'] {
   );
 }
 
+/** A single-Region key's id: a UUID (a multi-Region key's is `mrk-` and 32 hex digits). */
+const SINGLE_REGION_KEY_ID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
 /**
- * Whether the key is multi-Region: MultiRegion, else its configuration or its id ("multi-Region
- * key IDs begin with mrk-", https://docs.aws.amazon.com/kms/latest/developerguide/multi-region-keys-overview.html).
+ * Whether the key is multi-Region: MultiRegion, else its configuration or its id, which tells
+ * ("multi-Region key IDs begin with mrk-", the key ID of every other key is a UUID:
+ * https://docs.aws.amazon.com/kms/latest/developerguide/multi-region-keys-overview.html). An
+ * emulator leaves MultiRegion out of keys created without it.
  */
 function multiRegionOf(meta: KmsKeyMetadata): KeyMetadata['multiRegion'] {
   if (meta.MultiRegion !== undefined) return meta.MultiRegion;
   if (meta.MultiRegionConfiguration?.MultiRegionKeyType || meta.KeyId?.startsWith('mrk-')) return true;
+  if (meta.KeyId && SINGLE_REGION_KEY_ID.test(meta.KeyId)) return false;
   return notReported('MultiRegion');
 }
 
@@ -145,7 +151,11 @@ function metadataOf(meta: KmsKeyMetadata): KeyMetadata {
         : notReported('KeyManager'),
     keyState: keyStateOf(meta),
     keySpec: keySpec ?? notReported('KeySpec'),
-    keyUsage: meta.KeyUsage ?? notReported('KeyUsage'),
+    // A symmetric encryption key has one usage, ENCRYPT_DECRYPT (key spec reference,
+    // https://docs.aws.amazon.com/kms/latest/developerguide/symm-asymm-choose-key-spec.html): an
+    // emulator leaves KeyUsage out of keys created without it.
+    keyUsage:
+      meta.KeyUsage ?? (keySpec === 'SYMMETRIC_DEFAULT' ? 'ENCRYPT_DECRYPT' : notReported('KeyUsage')),
     ...(meta.Origin ? { origin: meta.Origin } : {}),
     multiRegion: multiRegionOf(meta),
     ...(multi?.MultiRegionKeyType ? { multiRegionKeyType: multi.MultiRegionKeyType } : {}),

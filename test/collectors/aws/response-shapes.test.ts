@@ -266,7 +266,8 @@ describe('DescribeKey with its optional KeyMetadata members left out', () => {
         keyState: { unresolved: 'KeyMetadata.KeyState', reason: 'DescribeKey returned no KeyState' },
         keySpec: { unresolved: 'KeyMetadata.KeySpec', reason: 'DescribeKey returned no KeySpec' },
         keyUsage: { unresolved: 'KeyMetadata.KeyUsage', reason: 'DescribeKey returned no KeyUsage' },
-        multiRegion: { unresolved: 'KeyMetadata.MultiRegion', reason: 'DescribeKey returned no MultiRegion' },
+        // A UUID key id is a single-Region key's (a multi-Region key's id is mrk-...).
+        multiRegion: false,
       },
     ]);
     const unresolved = (what: string, member: string) => ({
@@ -280,7 +281,11 @@ describe('DescribeKey with its optional KeyMetadata members left out', () => {
       unresolved('the key state', 'KeyState'),
     );
     expect(verdict(scanned, 'kms-key-spec-ebs-compatible', K)).toEqual(unresolved('the key spec', 'KeySpec'));
-    expect(verdict(scanned, 'kms-key-dr-replica', K)).toEqual(unresolved('MultiRegion', 'MultiRegion'));
+    expect(verdict(scanned, 'kms-key-dr-replica', K)).toEqual({
+      status: 'FAIL',
+      messageId: 'singleRegion',
+      data: { key: K, dr: 'us-west-2' },
+    });
     expect(verdict(scanned, 'hyperpod-root-volume-cmk', GROUP)).toEqual({
       status: 'UNKNOWN',
       messageId: 'keyUnknown',
@@ -292,6 +297,24 @@ describe('DescribeKey with its optional KeyMetadata members left out', () => {
       status: 'PASS',
       messageId: 'rotating',
       data: { key: K, period: 365 },
+    });
+  });
+
+  it('reads what the rest proves: the usage of a symmetric key, the Regions of a key by its id', async () => {
+    // As an emulator answers for a key created without KeyUsage or MultiRegion.
+    const scanned = await scan({
+      clusters: { [CLUSTER]: continuous([gpu([rootOn(MRK)])]) },
+      describeKey: (id) =>
+        id === keyArn(MRK) ? described({ KeyUsage: undefined, MultiRegion: undefined }, MRK) : undefined,
+    });
+    expect(scanned.inventory.keys[0]?.metadata).toMatchObject({
+      keyUsage: 'ENCRYPT_DECRYPT',
+      multiRegion: true,
+    });
+    expect(verdict(scanned, 'kms-key-spec-ebs-compatible', keyArn(MRK))).toEqual({
+      status: 'PASS',
+      messageId: 'compatible',
+      data: { key: keyArn(MRK), spec: 'SYMMETRIC_DEFAULT', usage: 'ENCRYPT_DECRYPT' },
     });
   });
 
