@@ -46,3 +46,19 @@ export function* filterEach<T>(
 ): Generator<T, void, undefined> {
   for (const item of items) if (keep(item)) yield item;
 }
+
+/**
+ * Whether a plain value (parsed JSON) nests no deeper than `max` objects and arrays, walked
+ * without recursion. Deeper than a few hundred levels, every recursive walk of it (JSON.stringify
+ * writing a snapshot, a structured clone) overflows the stack.
+ */
+export function depthWithin(value: unknown, max: number): boolean {
+  const stack: [unknown, number][] = [[value, 0]];
+  while (stack.length > 0) {
+    const [item, depth] = stack.pop()!;
+    if (item === null || typeof item !== 'object') continue;
+    if (depth >= max) return false;
+    for (const child of Object.values(item)) stack.push([child, depth + 1]);
+  }
+  return true;
+}

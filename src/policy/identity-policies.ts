@@ -9,6 +9,7 @@ import {
   type PolicyStatement,
   PolicyStatementSchema,
 } from '../model/inventory.js';
+import { depthWithin } from '../model/many.js';
 import { ALL_KEY_ACTIONS, statementCoversAction } from './actions.js';
 import { evaluateStatements } from './evaluate.js';
 import { HYPERPOD_KEY_CALLS } from './hyperpod.js';
@@ -16,6 +17,15 @@ import { HYPERPOD_KEY_CALLS } from './hyperpod.js';
 /** Whether a statement covers any KMS key action (`kms:...`, `kms:Create*`, `*`, or a NotAction that leaves one in). */
 export const mentionsKms = (statement: PolicyStatement): boolean =>
   ALL_KEY_ACTIONS.some((action) => statementCoversAction(statement, action));
+
+/**
+ * How deep a policy document may nest. The IAM policy grammar nests six levels at most (document,
+ * Statement list, statement, Condition, operator, key's values); a document nested far deeper is no
+ * policy, and kept whole (statements keep members they do not know) it would overflow the stack of
+ * every recursive walk of the inventory, such as writing the snapshot.
+ * https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_grammar.html
+ */
+export const MAX_POLICY_DEPTH = 32;
 
 /**
  * The statements of a policy document (an object, or its JSON text), each as it was written, or
@@ -31,6 +41,7 @@ function statementsIn(document: unknown): unknown[] | undefined {
     }
   }
   if (typeof plain !== 'object' || plain === null || Array.isArray(plain)) return undefined;
+  if (!depthWithin(plain, MAX_POLICY_DEPTH)) return undefined;
   const statement = (plain as { Statement?: unknown }).Statement;
   if (statement === undefined || statement === null || typeof statement !== 'object') return undefined;
   return Array.isArray(statement) ? statement : [statement];

@@ -52,6 +52,9 @@ export const VOLUME_KEY_MESSAGES = {
   regionUnknown:
     '{{volume}} volume names {{key}}, a key of {{keyRegion}}, and the cluster Region is not known ({{clusterRegion}}): ' +
     'a key of another Region cannot encrypt its volumes',
+  notSymmetric:
+    '{{volume}} volume names {{key}}, a {{spec}} / {{usage}} key: EBS encrypts only with symmetric encryption ' +
+    'keys (SYMMETRIC_DEFAULT / ENCRYPT_DECRYPT), so the volume cannot be under it',
   restricted: 'restricted instance groups do not support customer managed keys',
   unresolved: UNRESOLVED_MESSAGE,
 } as const;
@@ -170,11 +173,35 @@ export function keyVerdict(
       data: { ...data, keyRegion: region.keyRegion, clusterRegion: region.clusterRegion },
       evidence,
     };
+  // "Amazon EBS does not support asymmetric KMS keys" (EC2 API reference, ModifyEbsDefaultKmsKeyId;
+  // https://docs.aws.amazon.com/ebs/latest/userguide/ebs-encryption.html): nor HMAC or signing keys,
+  // which cannot encrypt at all. A volume naming one is not encrypted under it, whoever manages it.
+  const spec = key?.metadata?.keySpec;
+  const usage = key?.metadata?.keyUsage;
+  if (
+    (typeof spec === 'string' && spec !== 'SYMMETRIC_DEFAULT') ||
+    (typeof usage === 'string' && usage !== 'ENCRYPT_DECRYPT')
+  )
+    return {
+      resource,
+      status: 'FAIL',
+      messageId: 'notSymmetric',
+      data: {
+        ...data,
+        key: key ? keyLabel(key) : ref,
+        spec: typeof spec === 'string' ? spec : 'unknown spec',
+        usage: typeof usage === 'string' ? usage : 'unknown usage',
+      },
+      evidence: { ...evidence, keySpec: spec ?? null, keyUsage: usage ?? null },
+    };
   if (managed === 'unknown' || !key) {
+    const manager = key?.metadata?.keyManager;
     const reason =
       volume.resolution?.status === 'unknown'
         ? volume.resolution.reason
-        : 'the key metadata was not collected';
+        : manager !== undefined && isUnresolved(manager)
+          ? manager.reason
+          : 'the key metadata was not collected';
     return { resource, status: 'UNKNOWN', messageId: 'keyUnknown', data: { ...data, reason }, evidence };
   }
   if (region?.status === 'unknown')
@@ -221,7 +248,9 @@ export function groupKeys(context: RuleContext, group: InstanceGroup): GroupKeys
 
 /**
  * The other groups of a cluster that name a volume's key the same way as written: a key the
- * source cannot identify is still one key wherever one cluster names it alike.
+ * source cannot identify is still one key wherever one cluster names it alike. Restricted groups
+ * are left out: HyperPod uses no key they name ("Restricted instance groups don't support
+ * customer managed keys", https://docs.aws.amazon.com/sagemaker/latest/dg/smcluster-cmk.html).
  */
 export function groupsNamingSameKey(
   cluster: Cluster,
@@ -231,6 +260,7 @@ export function groupsNamingSameKey(
   return cluster.instanceGroups.filter(
     (other) =>
       other.id !== group.id &&
+      other.kind !== 'restricted' &&
       !isUnresolved(other.volumes) &&
       other.volumes.some((candidate) => sameKeyReference(candidate, volume)),
   );

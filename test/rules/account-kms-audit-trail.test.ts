@@ -240,6 +240,34 @@ ruleTester(rule, {
       ],
     },
     {
+      // DescribeTrails listed the trail without IsMultiRegionTrail (optional in its model): the
+      // collector leaves it out with a gap about it, and it may be the trail that logs KMS events.
+      name: 'a trail left out of the inventory because DescribeTrails did not say whether it is multi-Region',
+      inventory: {
+        ...withTrails(),
+        gaps: [
+          gap({
+            service: 'cloudtrail',
+            operation: 'DescribeTrails',
+            resource: TRAIL_ARN,
+            code: 'aws.invalid_response',
+            message: 'DescribeTrails returned no IsMultiRegionTrail',
+          }),
+        ],
+      },
+      expected: [
+        {
+          status: 'UNKNOWN',
+          messageId: 'notCollected',
+          data: {
+            account: ACCOUNT,
+            reason:
+              'DescribeTrails failed (aws.invalid_response): DescribeTrails returned no IsMultiRegionTrail',
+          },
+        },
+      ],
+    },
+    {
       name: 'a trail of another account left out of the inventory does not hide this one',
       inventory: {
         ...withTrails(),

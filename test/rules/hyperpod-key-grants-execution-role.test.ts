@@ -171,6 +171,13 @@ ruleTester(rule, {
   covers: ['PASS', 'FAIL', 'NOT_APPLICABLE', 'UNKNOWN'],
   valid: [
     {
+      // "Restricted instance groups don't support customer managed keys" (smcluster-cmk.html):
+      // no grant is made for their volumes, so a policy that grants their role nothing is no fault.
+      name: 'a restricted instance group needs no grant on a key it names',
+      inventory: estate([rootStatement()], { group: { kind: 'restricted' }, role: null }),
+      expected: [{ status: 'NOT_APPLICABLE', messageId: 'restricted', resource: GROUP }],
+    },
+    {
       name: 'key policy grants the role directly, IAM not needed',
       inventory: estate(undefined, { role: null }),
       expected: [

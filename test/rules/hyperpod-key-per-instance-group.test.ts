@@ -47,6 +47,28 @@ ruleTester(rule, {
   covers: ['PASS', 'FAIL', 'NOT_APPLICABLE', 'UNKNOWN'],
   valid: [
     {
+      // HyperPod uses no key a restricted group names (smcluster-cmk.html): the key serves one group.
+      name: 'a restricted group naming the same key shares it with no one',
+      inventory: inventory({
+        clusters: [
+          cluster('c1', [
+            group('workers', { volumes: both(k1.arn) }),
+            group('nova', { kind: 'restricted', volumes: [rootVolume(k1.arn)] }),
+          ]),
+        ],
+        keys: [k1],
+      }),
+      expected: [
+        {
+          status: 'PASS',
+          messageId: 'dedicated',
+          resource: gid('c1', 'workers'),
+          data: { keys: 'alias/k1' },
+        },
+        { status: 'NOT_APPLICABLE', messageId: 'restricted', resource: gid('c1', 'nova') },
+      ],
+    },
+    {
       name: 'one key for root and secondary of one group',
       inventory: compliantEstate(),
       expected: [

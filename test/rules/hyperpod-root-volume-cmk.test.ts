@@ -107,6 +107,35 @@ ruleTester(rule, {
   ],
   invalid: [
     {
+      // "Amazon EBS does not support asymmetric KMS keys" (EC2 API reference, ModifyEbsDefaultKmsKeyId):
+      // a customer managed RSA signing key or HMAC key cannot encrypt the volume.
+      name: 'a customer managed key that is not a symmetric encryption key cannot encrypt the volume',
+      inventory: compliantEstate({
+        key: { metadata: { ...key('k1').metadata!, keySpec: 'RSA_2048', keyUsage: 'SIGN_VERIFY' } },
+      }),
+      expected: [
+        {
+          status: 'FAIL',
+          messageId: 'notSymmetric',
+          data: { volume: 'root', key: 'alias/k1', spec: 'RSA_2048', usage: 'SIGN_VERIFY' },
+          evidence: (e) => e.keySpec === 'RSA_2048' && e.keyUsage === 'SIGN_VERIFY',
+        },
+      ],
+    },
+    {
+      name: 'an HMAC key cannot encrypt the volume',
+      inventory: compliantEstate({
+        key: { metadata: { ...key('k1').metadata!, keySpec: 'HMAC_256', keyUsage: 'GENERATE_VERIFY_MAC' } },
+      }),
+      expected: [
+        {
+          status: 'FAIL',
+          messageId: 'notSymmetric',
+          data: { volume: 'root', key: 'alias/k1', spec: 'HMAC_256', usage: 'GENERATE_VERIFY_MAC' },
+        },
+      ],
+    },
+    {
       name: 'a key on an EKS cluster outside Continuous mode is ignored: the volume is on an AWS owned key',
       inventory: compliantEstate({ cluster: { nodeProvisioningMode: null } }),
       expected: [

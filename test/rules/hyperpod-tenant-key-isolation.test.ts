@@ -62,6 +62,29 @@ ruleTester(rule, {
   covers: ['PASS', 'FAIL', 'NOT_APPLICABLE', 'UNKNOWN'],
   valid: [
     {
+      // HyperPod uses no key a restricted group names (smcluster-cmk.html): it serves no tenant.
+      name: "a restricted group of another tenant naming a tenant's key",
+      inventory: inventory({
+        clusters: [
+          cluster('shared-1', [
+            group('a-train', { volumes: [rootVolume(k1.arn)] }),
+            group('b-nova', { kind: 'restricted', volumes: [rootVolume(k1.arn)] }),
+          ]),
+        ],
+        keys: [k1],
+      }),
+      config: tenancy,
+      expected: [
+        {
+          status: 'PASS',
+          messageId: 'isolated',
+          resource: gid('shared-1', 'a-train'),
+          data: { tenant: 'acme' },
+        },
+        { status: 'NOT_APPLICABLE', messageId: 'restricted', resource: gid('shared-1', 'b-nova') },
+      ],
+    },
+    {
       name: 'each tenant its own key; groups of one tenant may share',
       inventory: estate([
         ['a-train', [rootVolume(k1.arn)]],

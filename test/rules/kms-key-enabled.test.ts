@@ -49,6 +49,13 @@ ruleTester(rule, {
       inventory: estateWithState('PendingReplicaDeletion'),
       expected: [{ status: 'NOT_APPLICABLE', messageId: 'pendingDeletion', data: { key: 'alias/k1' } }],
     },
+    {
+      // "While the key state is Updating, you can use the keys in cryptographic operations"
+      // (https://docs.aws.amazon.com/kms/latest/developerguide/multi-region-update.html).
+      name: 'a multi-Region key Updating its primary Region stays usable',
+      inventory: estateWithState('Updating'),
+      expected: [{ status: 'PASS', messageId: 'updating', resource: K1, data: { key: 'alias/k1' } }],
+    },
     awsManagedKeyCase(),
     ...healthyKeyFromEachSource('enabled', (key) => ({ key })),
   ],

@@ -2,14 +2,17 @@ import type { Grant } from '../../src/model/inventory.js';
 import rule from '../../src/rules/kms/kms-key-grants-scoped.js';
 import {
   awsManagedKey,
+  cluster,
   compliantEstate,
   EXEC_ROLE,
   gap,
+  group,
   inventory,
   key,
   keyArn,
   role,
   roleArn,
+  rootVolume,
 } from '../helpers/inventory.js';
 import { describeKeyDeniedCase, iacNotApplicableCases } from '../helpers/key-cases.js';
 import { ruleTester } from '../helpers/rule-tester.js';
@@ -108,6 +111,36 @@ ruleTester(rule, {
       ),
       expected: [
         { status: 'PASS', messageId: 'scoped', data: { key: 'alias/k1', count: 5, grants: '5 grants' } },
+      ],
+    },
+    {
+      // EBS makes its grant as the account that owns the volume: a cluster of 111122223333 whose
+      // volumes use a key of 999988887777 leaves 111122223333 sessions on that key.
+      name: "another account's key: the EBS sessions of the account whose clusters use it",
+      inventory: (() => {
+        const shared = key('k1', { account: '999988887777' });
+        return inventory({
+          clusters: [cluster('c1', [group('workers', { volumes: [rootVolume(shared.arn)] })])],
+          keys: [
+            {
+              ...shared,
+              grants: [
+                grant('arn:aws:sts::111122223333:assumed-role/aws:ec2-infrastructure/i-5d476fab', {
+                  operations: ['Decrypt'],
+                  constraints: { EncryptionContextSubset: { 'aws:ebs:id': 'vol-5cccfb4e' } },
+                }),
+              ],
+            },
+          ],
+        });
+      })(),
+      expected: [
+        {
+          status: 'PASS',
+          messageId: 'scoped',
+          resource: keyArn('k1', '999988887777'),
+          data: { key: 'alias/k1', count: 1, grants: '1 grant' },
+        },
       ],
     },
     {

@@ -19,6 +19,7 @@ import {
 } from '@aws-sdk/client-cloudtrail';
 import type { Gap, Trail, TrailEvent } from '../../model/inventory.js';
 import type { ScanContext } from './context.js';
+import { everyPage } from './pages.js';
 
 // ---------------------------------------------------------------------------------------------
 // Trails
@@ -95,17 +96,38 @@ export async function collectTrails(ctx: ScanContext, account: string, region: s
         }),
       ]);
       if (!status || !selectors) return undefined;
+      // A trail always has selectors: one made without any has the default selector, which
+      // GetEventSelectors returns (https://docs.aws.amazon.com/awscloudtrail/latest/APIReference/API_GetEventSelectors.html).
+      // An answer with neither list says nothing of what the trail logs.
+      if (selectors.EventSelectors === undefined && selectors.AdvancedEventSelectors === undefined) {
+        ctx.missing(
+          context('GetEventSelectors'),
+          'aws.invalid_response',
+          'GetEventSelectors returned neither EventSelectors nor AdvancedEventSelectors',
+        );
+        return undefined;
+      }
+      // Both are optional in their response models: absent, the trail's fitness is not known, and
+      // reading either as false would fail the account on data that never came.
+      if (trail.IsMultiRegionTrail === undefined || status.IsLogging === undefined) {
+        const [operation, member] =
+          trail.IsMultiRegionTrail === undefined
+            ? ['DescribeTrails', 'IsMultiRegionTrail']
+            : ['GetTrailStatus', 'IsLogging'];
+        ctx.missing(context(operation), 'aws.invalid_response', `${operation} returned no ${member}`);
+        return undefined;
+      }
       const logging = managementLogging(selectors.EventSelectors, selectors.AdvancedEventSelectors);
       return {
         arn,
         name: trail.Name,
         account,
         homeRegion: trail.HomeRegion ?? region,
-        isMultiRegion: trail.IsMultiRegionTrail === true,
+        isMultiRegion: trail.IsMultiRegionTrail,
         ...(trail.IsOrganizationTrail !== undefined
           ? { isOrganizationTrail: trail.IsOrganizationTrail }
           : {}),
-        isLogging: status.IsLogging === true,
+        isLogging: status.IsLogging,
         logsManagementEvents: logging.logsManagementEvents,
         excludesKmsEvents: logging.excludesKmsEvents,
       };
@@ -138,46 +160,97 @@ const CHANGE_EVENTS = new Set([
 /** Looked up by name too, because their records may name the key only in requestParameters. */
 const LOOKUP_BY_NAME = ['PutKeyPolicy', 'ScheduleKeyDeletion', 'DisableKey'] as const;
 
+/**
+ * The fields of a CloudTrail record the rules read, each a non-empty string or absent. The record
+ * is text that tenants' requests fill in (a failed call's requestParameters are logged as sent): a
+ * record that is not a JSON object, or a field that is not a string, is read as absent, never
+ * carried into the inventory nor allowed to throw (one such event lost a Region's lookups).
+ */
 interface CloudTrailRecord {
-  eventID?: string;
-  eventTime?: string;
-  eventSource?: string;
-  eventName?: string;
-  awsRegion?: string;
-  recipientAccountId?: string;
-  errorCode?: string;
-  errorMessage?: string;
-  userIdentity?: { type?: string; arn?: string; invokedBy?: string };
-  requestParameters?: { keyId?: string; granteePrincipal?: string } | null;
-  responseElements?: { keyId?: string } | null;
-  resources?: { ARN?: string; type?: string }[];
+  eventID: string | undefined;
+  eventTime: string | undefined;
+  eventSource: string | undefined;
+  eventName: string | undefined;
+  awsRegion: string | undefined;
+  recipientAccountId: string | undefined;
+  errorCode: string | undefined;
+  errorMessage: string | undefined;
+  userIdentity: { type: string | undefined; arn: string | undefined; invokedBy: string | undefined };
+  requestKeyId: string | undefined;
+  granteePrincipal: string | undefined;
+  responseKeyId: string | undefined;
+  resourceArns: string[];
+}
+
+const isObject = (value: unknown): value is Record<string, unknown> =>
+  typeof value === 'object' && value !== null && !Array.isArray(value);
+const textOf = (value: unknown): string | undefined =>
+  typeof value === 'string' && value !== '' ? value : undefined;
+
+function recordOf(text: string | undefined): CloudTrailRecord {
+  let raw: unknown;
+  try {
+    raw = JSON.parse(text ?? '{}');
+  } catch {
+    raw = {};
+  }
+  const record = isObject(raw) ? raw : {};
+  const identity = isObject(record.userIdentity) ? record.userIdentity : {};
+  const request = isObject(record.requestParameters) ? record.requestParameters : {};
+  const response = isObject(record.responseElements) ? record.responseElements : {};
+  const resources = Array.isArray(record.resources) ? record.resources : [];
+  return {
+    eventID: textOf(record.eventID),
+    eventTime: textOf(record.eventTime),
+    eventSource: textOf(record.eventSource),
+    eventName: textOf(record.eventName),
+    awsRegion: textOf(record.awsRegion),
+    recipientAccountId: textOf(record.recipientAccountId),
+    errorCode: textOf(record.errorCode),
+    errorMessage: textOf(record.errorMessage),
+    userIdentity: {
+      type: textOf(identity.type),
+      arn: textOf(identity.arn),
+      invokedBy: textOf(identity.invokedBy),
+    },
+    requestKeyId: textOf(request.keyId),
+    granteePrincipal: textOf(request.granteePrincipal),
+    responseKeyId: textOf(response.keyId),
+    resourceArns: resources.flatMap((resource) => {
+      const arn = isObject(resource) ? textOf(resource.ARN) : undefined;
+      return arn ? [arn] : [];
+    }),
+  };
 }
 
 const isKeyArn = (arn: string | undefined): arn is string =>
   arn !== undefined && /:kms:[^:]*:\d{12}:key\//.test(arn);
 
+/** An ISO time from a record's eventTime; undefined when it is no time. */
+function isoOf(time: string | undefined): string | undefined {
+  if (time === undefined) return undefined;
+  const ms = Date.parse(time);
+  return Number.isNaN(ms) ? undefined : new Date(ms).toISOString();
+}
+
 /** A LookupEvents event as a TrailEvent; undefined when it is not about KMS keys or is routine use. */
 export function trailEventOf(event: Event, account: string, region: string): TrailEvent | undefined {
-  let record: CloudTrailRecord = {};
-  try {
-    record = JSON.parse(event.CloudTrailEvent ?? '{}') as CloudTrailRecord;
-  } catch {
-    record = {};
-  }
+  const record = recordOf(event.CloudTrailEvent);
   const eventName = record.eventName ?? event.EventName;
   const eventSource = record.eventSource ?? event.EventSource;
   if (!eventName || eventSource !== 'kms.amazonaws.com') return undefined;
   // Routine successful use (Decrypt, GenerateDataKey, DescribeKey...) says nothing the rules need.
   if (!record.errorCode && !CHANGE_EVENTS.has(eventName)) return undefined;
   const keyRef =
-    (record.resources ?? []).map((resource) => resource.ARN).find(isKeyArn) ??
-    record.requestParameters?.keyId ??
-    record.responseElements?.keyId ??
+    record.resourceArns.find(isKeyArn) ??
+    record.requestKeyId ??
+    record.responseKeyId ??
     (event.Resources ?? []).map((resource) => resource.ResourceName).find(isKeyArn);
-  const identity = record.userIdentity ?? {};
+  const identity = record.userIdentity;
   const eventTime =
-    event.EventTime?.toISOString() ??
-    (record.eventTime ? new Date(record.eventTime).toISOString() : undefined);
+    (event.EventTime && !Number.isNaN(event.EventTime.getTime())
+      ? event.EventTime.toISOString()
+      : undefined) ?? isoOf(record.eventTime);
   const eventId = event.EventId ?? record.eventID;
   if (!eventId || !eventTime) return undefined;
   return {
@@ -197,9 +270,7 @@ export function trailEventOf(event: Event, account: string, region: string): Tra
     ...(eventName === 'CreateGrant'
       ? { grantIsForAwsResource: identity.invokedBy !== undefined || identity.type === 'AWSService' }
       : {}),
-    ...(record.requestParameters?.granteePrincipal
-      ? { granteePrincipal: record.requestParameters.granteePrincipal }
-      : {}),
+    ...(record.granteePrincipal ? { granteePrincipal: record.granteePrincipal } : {}),
   };
 }
 
@@ -245,7 +316,10 @@ export class RegionEvents {
     const client = this.ctx.session.for('cloudtrail', this.account, this.region);
     const input = { LookupAttributes: [attribute], StartTime: this.since, EndTime: this.until };
     try {
-      for await (const page of paginateLookupEvents({ client, pageSize: 50 }, input)) {
+      for await (const page of everyPage(
+        paginateLookupEvents({ client, pageSize: 50 }, input),
+        'LookupEvents',
+      )) {
         for (const event of page.Events ?? []) {
           const mapped = trailEventOf(event, this.account, this.region);
           if (!mapped || this.seen.has(mapped.eventId)) continue;

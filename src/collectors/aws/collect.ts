@@ -362,7 +362,8 @@ async function run(
   function eventsOfKey(key: Key): void {
     const where = `${key.account}|${key.region}`;
     if (otherShards.has(key.account) && !scannedRegions.has(where)) startEvents(key.account, key.region);
-    if (!cloudtrail || key.metadata?.keyManager !== 'CUSTOMER') return;
+    // AWS managed keys are not governed; a key whose manager DescribeKey did not report may be the customer's.
+    if (!cloudtrail || key.metadata === undefined || key.metadata.keyManager === 'AWS') return;
     const events = regionEvents.get(where);
     if (events) events.addKey(key.arn);
     else waitingKeys.set(where, [...(waitingKeys.get(where) ?? []), key.arn]);
@@ -532,6 +533,26 @@ async function run(
   const accountLimit = pLimit(accountsInFlight(options));
   const assumed = await Promise.all(scope.map((account) => accountLimit(() => assumeAccount(account))));
   await Promise.all(scope.map((account, i) => accountLimit(() => scanAccount(account, assumed[i]!))));
+  // Keys whose account and Region no lookup covered: their event rules are UNKNOWN, and say why.
+  for (const [where, arns] of waitingKeys) {
+    const [account, region] = where.split('|') as [string, string];
+    const at = scope.findIndex((entry) => entry.id === account);
+    const keys = `${arns.length === 1 ? 'key' : `${arns.length} keys`} ${arns.slice(0, 3).join(', ')}${arns.length > 3 ? ', ...' : ''}`;
+    const [code, why] =
+      at < 0
+        ? [
+            'aws.cross_account',
+            `account ${account} is outside the scan: add it (--accounts or --org with --role-name)`,
+          ]
+        : assumed[at]
+          ? ['skipped', `${region} is not among the Regions scanned in ${account}`]
+          : ['aws.assume_role_failed', `the audit role of ${account} could not be assumed`];
+    ctx.missing(
+      { service: 'cloudtrail', operation: 'LookupEvents', account, region },
+      code,
+      `the Event history about the ${keys} was not looked up: ${why}`,
+    );
+  }
 
   const eventsCollected: Inventory['eventsCollected'] = [];
   const events: Inventory['events'] = [];
@@ -587,7 +608,9 @@ function onlyNamed(
   wanted: readonly string[],
 ): ClusterListing[] {
   const names = new Set(wanted);
-  const kept = listed.filter((listing) => names.has(listing.name) || names.has(listing.arn));
+  const kept = listed.filter(
+    (listing) => names.has(listing.name) || (listing.arn !== undefined && names.has(listing.arn)),
+  );
   for (const name of names) {
     if (kept.some((listing) => listing.name === name || listing.arn === name)) continue;
     if (name.startsWith('arn:') && !name.includes(`:${region}:${account}:`)) continue;
@@ -605,7 +628,8 @@ function noteUnreadTrails(ctx: ScanContext, account: string, found: readonly Tra
     (entry) =>
       entry.account === account &&
       entry.service === 'cloudtrail' &&
-      (entry.operation === 'GetTrailStatus' || entry.operation === 'GetEventSelectors'),
+      entry.resource !== undefined &&
+      ['GetTrailStatus', 'GetEventSelectors', 'DescribeTrails'].includes(entry.operation),
   );
   if (unread.length === 0) return;
   const good = found.some(

@@ -51,6 +51,11 @@ const NOT_FOUND = new Set([
   'NoSuchEntity',
 ]);
 
+/** A successful response that lacks the field that carries its data: as unknown as a failed call. */
+export class IncompleteResponseError extends Error {
+  override readonly name = 'IncompleteResponse';
+}
+
 export interface ClassifiedError {
   code: GapCode;
   /** The wire error code, e.g. AccessDeniedException. */

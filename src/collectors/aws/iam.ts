@@ -18,6 +18,7 @@ import { globalRegion } from '../../model/regions.js';
 import { kmsStatementsIn } from '../../policy/identity-policies.js';
 import type { ScanContext } from './context.js';
 import { once } from './once.js';
+import { everyPage } from './pages.js';
 
 const ROLE_ARN = /^arn:(aws[a-z-]*):iam::(\d{12}):role\/(.+)$/;
 
@@ -132,7 +133,10 @@ export class IamCollector {
     const attached: string[] = [];
     const inline: string[] = [];
     const listAttached = async () => {
-      const pages = paginateListAttachedRolePolicies({ client }, { RoleName: roleName });
+      const pages = everyPage(
+        paginateListAttachedRolePolicies({ client }, { RoleName: roleName }),
+        'ListAttachedRolePolicies',
+      );
       await tagged('ListAttachedRolePolicies', async () => {
         for await (const page of pages)
           for (const policy of page.AttachedPolicies ?? [])
@@ -140,7 +144,10 @@ export class IamCollector {
       });
     };
     const listInline = async () => {
-      const pages = paginateListRolePolicies({ client }, { RoleName: roleName });
+      const pages = everyPage(
+        paginateListRolePolicies({ client }, { RoleName: roleName }),
+        'ListRolePolicies',
+      );
       await tagged('ListRolePolicies', async () => {
         for await (const page of pages) pushAll(inline, page.PolicyNames ?? []);
       });

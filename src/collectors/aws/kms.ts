@@ -30,10 +30,14 @@ import type {
   KeyResolution,
   KeyRotation,
   Tags,
+  Unresolved,
 } from '../../model/inventory.js';
 import { PolicyDocumentSchema } from '../../model/inventory.js';
+import { depthWithin } from '../../model/many.js';
+import { MAX_POLICY_DEPTH } from '../../policy/identity-policies.js';
 import type { ScanContext } from './context.js';
 import { classifyError, type GapContext, gapReasonText } from './errors.js';
+import { everyPage } from './pages.js';
 
 // ---------------------------------------------------------------------------------------------
 // Key references
@@ -90,23 +94,75 @@ type KeyOutcome =
 
 const iso = (date: Date | undefined): string | undefined => (date ? date.toISOString() : undefined);
 
+/**
+ * A KeyMetadata member DescribeKey left out. Every member but KeyId is optional in the API model
+ * (https://docs.aws.amazon.com/kms/latest/APIReference/API_KeyMetadata.html): one that is absent
+ * is unknown, never a default that would pass a rule.
+ */
+const notReported = (member: string, reason = `DescribeKey returned no ${member}`): Unresolved => ({
+  unresolved: `KeyMetadata.${member}`,
+  reason,
+});
+
+/**
+ * The key state: KeyState, else what `Enabled` proves ("When KeyState is Enabled this value is
+ * true, otherwise it is false", API_KeyMetadata): true is Enabled, false leaves the state unknown.
+ */
+function keyStateOf(meta: KmsKeyMetadata): KeyMetadata['keyState'] {
+  if (meta.KeyState) return meta.KeyState;
+  if (meta.Enabled === true) return 'Enabled';
+  return notReported(
+    'KeyState',
+    meta.Enabled === false
+      ? 'DescribeKey returned no KeyState, and Enabled false: the key is not Enabled, in a state not reported'
+      : 'DescribeKey returned no KeyState',
+  );
+}
+
+/** A single-Region key's id: a UUID (a multi-Region key's is `mrk-` and 32 hex digits). */
+const SINGLE_REGION_KEY_ID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
+/**
+ * Whether the key is multi-Region: MultiRegion, else its configuration or its id, which tells
+ * ("multi-Region key IDs begin with mrk-", the key ID of every other key is a UUID:
+ * https://docs.aws.amazon.com/kms/latest/developerguide/multi-region-keys-overview.html). An
+ * emulator leaves MultiRegion out of keys created without it.
+ */
+function multiRegionOf(meta: KmsKeyMetadata): KeyMetadata['multiRegion'] {
+  if (meta.MultiRegion !== undefined) return meta.MultiRegion;
+  if (meta.MultiRegionConfiguration?.MultiRegionKeyType || meta.KeyId?.startsWith('mrk-')) return true;
+  if (meta.KeyId && SINGLE_REGION_KEY_ID.test(meta.KeyId)) return false;
+  return notReported('MultiRegion');
+}
+
 function metadataOf(meta: KmsKeyMetadata): KeyMetadata {
   const multi = meta.MultiRegionConfiguration;
+  // ReplicaKeys lists every replica of the multi-Region key, a replica's own included ("This
+  // field includes the current KMS key if it is a replica key", API_MultiRegionConfiguration):
+  // a replica's siblings hold the same key material as much as the primary's replicas do.
   const replicaRegions = (multi?.ReplicaKeys ?? []).flatMap((replica) =>
     replica.Region ? [replica.Region] : [],
   );
+  const keySpec = meta.KeySpec ?? meta.CustomerMasterKeySpec;
   return {
-    keyManager: meta.KeyManager === 'AWS' ? 'AWS' : 'CUSTOMER',
-    keyState: meta.KeyState ?? (meta.Enabled === false ? 'Disabled' : 'Enabled'),
-    keySpec: meta.KeySpec ?? meta.CustomerMasterKeySpec ?? 'SYMMETRIC_DEFAULT',
-    keyUsage: meta.KeyUsage ?? 'ENCRYPT_DECRYPT',
+    keyManager:
+      meta.KeyManager === 'AWS' || meta.KeyManager === 'CUSTOMER'
+        ? meta.KeyManager
+        : notReported('KeyManager'),
+    keyState: keyStateOf(meta),
+    keySpec: keySpec ?? notReported('KeySpec'),
+    // A symmetric encryption key has one usage, ENCRYPT_DECRYPT (key spec reference,
+    // https://docs.aws.amazon.com/kms/latest/developerguide/symm-asymm-choose-key-spec.html): an
+    // emulator leaves KeyUsage out of keys created without it.
+    keyUsage:
+      meta.KeyUsage ?? (keySpec === 'SYMMETRIC_DEFAULT' ? 'ENCRYPT_DECRYPT' : notReported('KeyUsage')),
     ...(meta.Origin ? { origin: meta.Origin } : {}),
-    ...(meta.MultiRegion !== undefined ? { multiRegion: meta.MultiRegion } : {}),
+    multiRegion: multiRegionOf(meta),
     ...(multi?.MultiRegionKeyType ? { multiRegionKeyType: multi.MultiRegionKeyType } : {}),
     ...(multi?.MultiRegionKeyType === 'REPLICA' && multi.PrimaryKey?.Arn
       ? { primaryKeyArn: multi.PrimaryKey.Arn }
       : {}),
-    ...(multi?.MultiRegionKeyType === 'PRIMARY' ? { replicaRegions } : {}),
+    ...(multi?.MultiRegionKeyType ? { replicaRegions } : {}),
     ...(meta.DeletionDate ? { deletionDate: meta.DeletionDate.toISOString() } : {}),
     ...(meta.PendingDeletionWindowInDays !== undefined
       ? { pendingDeletionWindowInDays: meta.PendingDeletionWindowInDays }
@@ -135,9 +191,13 @@ export function grantOf(entry: GrantListEntry): Grant {
   };
 }
 
-/** Whether the key's rotation can be asked for: only symmetric keys with KMS-made material rotate. */
+/**
+ * Whether the key's rotation is worth asking for: only symmetric keys with KMS-made material
+ * rotate. A key whose spec DescribeKey did not report is asked too (its answer, or the gap, tells).
+ */
 const rotates = (meta: KeyMetadata): boolean =>
-  meta.keySpec === 'SYMMETRIC_DEFAULT' && (meta.origin === undefined || meta.origin === 'AWS_KMS');
+  (typeof meta.keySpec !== 'string' || meta.keySpec === 'SYMMETRIC_DEFAULT') &&
+  (meta.origin === undefined || meta.origin === 'AWS_KMS');
 
 export interface KmsOptions {
   /** Tags that select keys for the kms-key-unused rule; undefined: no selection (no ListKeys). */
@@ -210,7 +270,8 @@ export class KmsCollector {
     const lookupKey = `${owner}|${ownerRegion}|${parsed.aliasName}|${account}`;
     let lookup = this.aliasLookups.get(lookupKey);
     if (!lookup) {
-      lookup = this.describeAlias(ref, account, region);
+      // Asked in the alias's own Region: KMS resolves an alias ARN only where the alias lives.
+      lookup = this.describeAlias(ref, account, ownerRegion);
       this.aliasLookups.set(lookupKey, lookup);
     }
     return lookup;
@@ -225,7 +286,10 @@ export class KmsCollector {
     const awsManaged = 'code' in table ? new Set<string>() : table.awsManaged;
     const arns: string[] = [];
     try {
-      for await (const page of paginateListKeys({ client, pageSize: this.ctx.pageSize(1000) }, {})) {
+      for await (const page of everyPage(
+        paginateListKeys({ client, pageSize: this.ctx.pageSize(1000) }, {}),
+        'ListKeys',
+      )) {
         for (const entry of page.Keys ?? []) {
           const keyId = entry.KeyId ?? (entry.KeyArn ? keyIdOfArn(entry.KeyArn) : undefined);
           if (!keyId || awsManaged.has(keyId)) continue;
@@ -287,7 +351,10 @@ export class KmsCollector {
     const client = this.ctx.session.for('kms', account, region);
     const table: AliasTable = { targetOf: new Map(), aliasesOf: new Map(), awsManaged: new Set() };
     try {
-      for await (const page of paginateListAliases({ client, pageSize: this.ctx.pageSize(100) }, {})) {
+      for await (const page of everyPage(
+        paginateListAliases({ client, pageSize: this.ctx.pageSize(100) }, {}),
+        'ListAliases',
+      )) {
         for (const alias of page.Aliases ?? []) {
           if (!alias.AliasName) continue;
           table.targetOf.set(alias.AliasName, alias.TargetKeyId);
@@ -318,7 +385,10 @@ export class KmsCollector {
     const client = this.ctx.session.for('kms', account, region);
     const tags: Tags = {};
     try {
-      const pages = paginateListResourceTags({ client, pageSize: this.ctx.pageSize(50) }, { KeyId: arn });
+      const pages = everyPage(
+        paginateListResourceTags({ client, pageSize: this.ctx.pageSize(50) }, { KeyId: arn }),
+        'ListResourceTags',
+      );
       for await (const page of pages)
         for (const tag of page.Tags ?? []) if (tag.TagKey) tags[tag.TagKey] = tag.TagValue ?? '';
       return tags;
@@ -426,7 +496,13 @@ export class KmsCollector {
       const out = await client.send(new GetKeyRotationStatusCommand({ KeyId: arn }));
       const nextRotationDate = iso(out.NextRotationDate);
       return {
-        enabled: out.KeyRotationEnabled === true,
+        // Optional in the response model: absent, whether the key rotates is not known.
+        enabled:
+          out.KeyRotationEnabled ??
+          ({
+            unresolved: 'GetKeyRotationStatus.KeyRotationEnabled',
+            reason: 'GetKeyRotationStatus returned no KeyRotationEnabled',
+          } satisfies Unresolved),
         ...(out.RotationPeriodInDays !== undefined ? { periodInDays: out.RotationPeriodInDays } : {}),
         ...(nextRotationDate ? { nextRotationDate } : {}),
       };
@@ -447,6 +523,14 @@ export class KmsCollector {
         this.ctx.missing(context, 'aws.invalid_response', 'the key policy is not valid JSON');
         return undefined;
       }
+      if (!depthWithin(raw, MAX_POLICY_DEPTH)) {
+        this.ctx.missing(
+          context,
+          'aws.invalid_response',
+          `the key policy nests deeper than ${MAX_POLICY_DEPTH} levels: it is not an IAM policy document`,
+        );
+        return undefined;
+      }
       const parsed = PolicyDocumentSchema.safeParse(raw);
       if (!parsed.success) {
         this.ctx.missing(context, 'aws.invalid_response', 'the key policy is not an IAM policy document');
@@ -462,7 +546,10 @@ export class KmsCollector {
   private async grants(client: KMSClient, arn: string, context: GapContext): Promise<Grant[] | undefined> {
     const grants: Grant[] = [];
     try {
-      const pages = paginateListGrants({ client, pageSize: this.ctx.pageSize(100) }, { KeyId: arn });
+      const pages = everyPage(
+        paginateListGrants({ client, pageSize: this.ctx.pageSize(100) }, { KeyId: arn }),
+        'ListGrants',
+      );
       for await (const page of pages) for (const entry of page.Grants ?? []) grants.push(grantOf(entry));
       return grants;
     } catch (error) {

@@ -15,6 +15,7 @@ import type { AwsSession } from './clients.js';
 import type { ScanContext } from './context.js';
 import { errorName } from './errors.js';
 import { once } from './once.js';
+import { everyPage } from './pages.js';
 
 export interface OrgAccount {
   id: string;
@@ -31,7 +32,7 @@ export async function listOrgAccounts(
 ): Promise<OrgAccount[]> {
   const client = session.for('organizations', account, region);
   const accounts: OrgAccount[] = [];
-  for await (const page of paginateListAccounts({ client }, {})) {
+  for await (const page of everyPage(paginateListAccounts({ client }, {}), 'ListAccounts')) {
     for (const entry of page.Accounts ?? []) {
       if (!entry.Id) continue;
       accounts.push({
@@ -171,9 +172,9 @@ export class OrganizationPolicies {
     return once(this.attached, `${type} ${target}`, async () => {
       const policies: { id: string; name?: string }[] = [];
       try {
-        const pages = paginateListPoliciesForTarget(
-          { client: this.client },
-          { TargetId: target, Filter: type },
+        const pages = everyPage(
+          paginateListPoliciesForTarget({ client: this.client }, { TargetId: target, Filter: type }),
+          'ListPoliciesForTarget',
         );
         for await (const page of pages)
           for (const policy of page.Policies ?? [])

@@ -11,17 +11,21 @@ import {
 } from '@aws-sdk/client-sagemaker';
 import type { Cluster, EbsVolume, InstanceGroup, Tags } from '../../model/inventory.js';
 import type { ScanContext } from './context.js';
-import { gapReasonText, isNotFound } from './errors.js';
+import { gapReasonText, IncompleteResponseError, isNotFound } from './errors.js';
+import { everyPage } from './pages.js';
 
 export interface ClusterListing {
-  arn: string;
+  /** The ARN ListClusters gave; absent from a summary without one (DescribeCluster by name gives it). */
+  arn?: string;
   name: string;
 }
 
-/** A successful response that lacks the field that carries its data: as unknown as a failed call. */
-export class IncompleteResponseError extends Error {
-  override readonly name = 'IncompleteResponse';
-}
+/**
+ * The inventory id of a cluster: its ARN, or, when neither ListClusters nor DescribeCluster gave
+ * one, a name-based id that no ARN can be mistaken for.
+ */
+export const clusterIdOf = (listing: ClusterListing, account: string, region: string): string =>
+  listing.arn ?? `sagemaker:${region}:${account}:cluster-name/${listing.name}`;
 
 /**
  * Every cluster in the account and Region. Throws the first error: the caller decides what it means.
@@ -35,16 +39,30 @@ export async function listClusters(
 ): Promise<ClusterListing[]> {
   const client = ctx.session.for('sagemaker', account, region);
   const clusters: ClusterListing[] = [];
+  let anonymous = 0;
   // A page may be short or empty while more follow (MaxResults caps clusters evaluated, not
   // matched): the paginator keeps going while NextToken is set.
-  for await (const page of paginateListClusters({ client, pageSize: ctx.pageSize(100) }, {})) {
+  for await (const page of everyPage(
+    paginateListClusters({ client, pageSize: ctx.pageSize(100) }, {}),
+    'ListClusters',
+  )) {
     if (!Array.isArray(page.ClusterSummaries))
       throw new IncompleteResponseError('ListClusters returned a page without ClusterSummaries');
     for (const summary of page.ClusterSummaries) {
+      // ClusterArn and ClusterName are both required members of ClusterSummary: a summary that
+      // lacks its ARN is still a cluster, and DescribeCluster takes its name as well as its ARN.
       if (summary.ClusterArn)
-        clusters.push({ arn: summary.ClusterArn, name: summary.ClusterName ?? summary.ClusterArn });
+        clusters.push({ arn: summary.ClusterArn, name: summary.ClusterName || summary.ClusterArn });
+      else if (summary.ClusterName) clusters.push({ name: summary.ClusterName });
+      else anonymous++;
     }
   }
+  if (anonymous > 0)
+    ctx.missing(
+      { service: 'sagemaker', operation: 'ListClusters', account, region },
+      'aws.invalid_response',
+      `ListClusters returned ${anonymous === 1 ? 'a cluster summary' : `${anonymous} cluster summaries`} with neither ClusterArn nor ClusterName: ${anonymous === 1 ? 'that cluster is' : 'those clusters are'} not scanned`,
+    );
   return clusters;
 }
 
@@ -89,8 +107,16 @@ function lifeCycleOf(config: GroupDetails['LifeCycleConfig']): Pick<InstanceGrou
   };
 }
 
-function group(clusterId: string, details: GroupDetails, kind: InstanceGroup['kind']): InstanceGroup {
-  const name = details.InstanceGroupName ?? '(unnamed)';
+function group(
+  clusterId: string,
+  details: GroupDetails,
+  kind: InstanceGroup['kind'],
+  index: number,
+): InstanceGroup {
+  // InstanceGroupName is optional in ClusterInstanceGroupDetails: groups without one are told apart
+  // by their place, so that two of them are never one resource.
+  const name =
+    details.InstanceGroupName || `(unnamed ${kind === 'restricted' ? 'restricted ' : ''}group ${index + 1})`;
   return {
     id: `${clusterId}/instance-group/${name}`,
     name,
@@ -120,6 +146,7 @@ export function clusterFromDescription(
   region: string,
   faithful: boolean,
 ): Cluster {
+  const id = response.ClusterArn ?? clusterIdOf(listing, account, region);
   const arn = response.ClusterArn ?? listing.arn;
   const notCollected: string[] = [];
   if (!faithful) {
@@ -129,9 +156,9 @@ export function clusterFromDescription(
   }
   const orchestrator = response.Orchestrator?.Eks ? 'eks' : response.Orchestrator?.Slurm ? 'slurm' : 'none';
   return {
-    id: arn,
-    arn,
-    name: response.ClusterName ?? listing.name,
+    id,
+    ...(arn ? { arn } : {}),
+    name: response.ClusterName || listing.name,
     account,
     region,
     source: 'live',
@@ -139,8 +166,8 @@ export function clusterFromDescription(
     orchestrator,
     nodeProvisioningMode: response.NodeProvisioningMode === 'Continuous' ? 'Continuous' : null,
     instanceGroups: [
-      ...(response.InstanceGroups ?? []).map((details) => group(arn, details, 'regular')),
-      ...(response.RestrictedInstanceGroups ?? []).map((details) => group(arn, details, 'restricted')),
+      ...(response.InstanceGroups ?? []).map((details, i) => group(id, details, 'regular', i)),
+      ...(response.RestrictedInstanceGroups ?? []).map((details, i) => group(id, details, 'restricted', i)),
     ],
     ...(notCollected.length > 0 ? { notCollected } : {}),
   };
@@ -155,8 +182,8 @@ function undescribedCluster(
 ): Cluster {
   const unknown = { unresolved: 'DescribeCluster', reason };
   return {
-    id: listing.arn,
-    arn: listing.arn,
+    id: clusterIdOf(listing, account, region),
+    ...(listing.arn ? { arn: listing.arn } : {}),
     name: listing.name,
     account,
     region,
@@ -177,6 +204,7 @@ async function tagsOf(
   const client = ctx.session.for('sagemaker', account, region);
   const tags: Tags = {};
   let token: string | undefined;
+  const seen = new Set<string>();
   try {
     do {
       const page = await client.send(
@@ -188,6 +216,11 @@ async function tagsOf(
       );
       for (const tag of page.Tags ?? []) if (tag.Key) tags[tag.Key] = tag.Value ?? '';
       token = page.NextToken || undefined;
+      if (token !== undefined && seen.has(token))
+        throw new IncompleteResponseError(
+          'ListTags returned a page token it had already returned: its pages never end',
+        );
+      if (token !== undefined) seen.add(token);
     } while (token);
     return tags;
   } catch (error) {
@@ -204,32 +237,64 @@ export async function collectCluster(
   listing: ClusterListing,
 ): Promise<Cluster | undefined> {
   const client = ctx.session.for('sagemaker', account, region);
-  const [described, tags] = await Promise.all([
-    client.send(new DescribeClusterCommand({ ClusterName: listing.arn })).then(
+  const describing = client
+    .send(new DescribeClusterCommand({ ClusterName: listing.arn ?? listing.name }))
+    .then(
       (response) => ({ ok: true as const, response }),
       (error: unknown) => ({ ok: false as const, error }),
-    ),
-    tagsOf(ctx, account, region, listing.arn),
-  ]);
+    );
+  // A cluster listed without its ARN has its tags read once DescribeCluster names it.
+  const tagging = listing.arn
+    ? tagsOf(ctx, account, region, listing.arn)
+    : describing.then((described) => {
+        if (!described.ok) return undefined;
+        const arn = described.response.ClusterArn;
+        if (arn) return tagsOf(ctx, account, region, arn);
+        ctx.missing(
+          {
+            service: 'sagemaker',
+            operation: 'ListTags',
+            account,
+            region,
+            resource: clusterIdOf(listing, account, region),
+          },
+          'aws.invalid_response',
+          'neither ListClusters nor DescribeCluster gave the cluster ARN that ListTags needs',
+        );
+        return undefined;
+      });
+  const [described, tags] = await Promise.all([describing, tagging]);
+  const withTags = (cluster: Cluster): Cluster => (tags ? { ...cluster, tags } : cluster);
+  const resource = clusterIdOf(listing, account, region);
   if (!described.ok) {
     if (isNotFound(described.error)) return undefined;
     const entry = ctx.failed(
-      { service: 'sagemaker', operation: 'DescribeCluster', account, region, resource: listing.arn },
+      { service: 'sagemaker', operation: 'DescribeCluster', account, region, resource },
       described.error,
     );
-    const cluster = undescribedCluster(listing, account, region, gapReasonText(entry));
-    return tags ? { ...cluster, tags } : cluster;
+    return withTags(undescribedCluster(listing, account, region, gapReasonText(entry)));
   }
-  if (!Array.isArray(described.response.InstanceGroups)) {
-    // Every cluster has at least one instance group: a description without the list is no proof of none.
+  // InstanceGroups is a required member of the response: a description without the list is no
+  // proof of none, and in a response that incomplete an absent optional member (the mode, the
+  // orchestrator) is not proof of unset either. What it does give (a mode, restricted groups) stands.
+  const complete = Array.isArray(described.response.InstanceGroups);
+  const cluster = clusterFromDescription(
+    described.response,
+    listing,
+    account,
+    region,
+    complete && ctx.faithfulEndpoint,
+  );
+  if (!complete) {
     const entry = ctx.missing(
-      { service: 'sagemaker', operation: 'DescribeCluster', account, region, resource: listing.arn },
+      { service: 'sagemaker', operation: 'DescribeCluster', account, region, resource: cluster.id },
       'aws.invalid_response',
       'DescribeCluster returned no InstanceGroups',
     );
-    const cluster = undescribedCluster(listing, account, region, gapReasonText(entry));
-    return tags ? { ...cluster, tags } : cluster;
+    return withTags({
+      ...cluster,
+      instanceGroupsUnresolved: { unresolved: 'DescribeCluster', reason: gapReasonText(entry) },
+    });
   }
-  const cluster = clusterFromDescription(described.response, listing, account, region, ctx.faithfulEndpoint);
-  return tags ? { ...cluster, tags } : cluster;
+  return withTags(cluster);
 }

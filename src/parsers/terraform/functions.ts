@@ -11,6 +11,7 @@
  * before they are evaluated) and a case in test/parsers/terraform-functions.test.ts.
  */
 import { parse as parseYaml } from 'yaml';
+import { depthWithin } from '../../model/many.js';
 import { isObject, isSym, Sym, textOf, toPlain, Unknown, type Val, type ValObject } from '../common/value.js';
 import {
   type BudgetScope,
@@ -108,18 +109,6 @@ const jsonencode: TerraformFunction = strict(({ expr, args: [a], scope }) => {
 
 /** How deep a decoded document may nest: deeper, every walk of the value would overflow the stack. */
 const MAX_DECODED_DEPTH = 200;
-
-/** Whether a plain decoded value nests no deeper than `max` (walked without recursion). */
-function depthWithin(value: unknown, max: number): boolean {
-  const stack: [unknown, number][] = [[value, 0]];
-  while (stack.length > 0) {
-    const [item, depth] = stack.pop()!;
-    if (item === null || typeof item !== 'object') continue;
-    if (depth >= max) return false;
-    for (const child of Object.values(item)) stack.push([child, depth + 1]);
-  }
-  return true;
-}
 
 const decoded = (value: unknown, expr: Expr): Val =>
   depthWithin(value, MAX_DECODED_DEPTH)

@@ -101,7 +101,8 @@ function unlistedTrailGaps(context: RuleContext): Map<string, Gap[]> {
   const byAccount = new Map<string, Gap[]>();
   for (const gap of context.inventory.gaps) {
     if (gap.service !== 'cloudtrail' || gap.resource === undefined || gap.account === undefined) continue;
-    if (gap.operation !== 'GetTrailStatus' && gap.operation !== 'GetEventSelectors') continue;
+    // DescribeTrails about one trail: the trail was listed without a setting the rule needs.
+    if (!['GetTrailStatus', 'GetEventSelectors', 'DescribeTrails'].includes(gap.operation)) continue;
     const gaps = byAccount.get(gap.account);
     if (gaps) gaps.push(gap);
     else byAccount.set(gap.account, [gap]);

@@ -386,7 +386,8 @@ export default defineRule({
       'What HyperPod puts in its CreateGrant request beyond that is not documented: a policy that requires a grant ' +
       'constraint (kms:GrantConstraintType), a grantee or retiring principal (kms:GranteePrincipal, ' +
       'kms:RetiringPrincipal), or grant operations narrower than the public examples allow (kms:GrantOperations) is ' +
-      'UNKNOWN with that reason, not a failure: only a test deployment can tell.',
+      'UNKNOWN with that reason, not a failure: only a test deployment can tell. ' +
+      'Restricted instance groups are not applicable: they do not support customer managed keys (HyperPod CMK guide), so HyperPod uses no key they name.',
     remediation: {
       summary:
         'Add key policy statements that allow the execution role kms:CreateGrant with kms:ViaService = ' +
@@ -404,6 +405,8 @@ export default defineRule({
     ],
     frameworks: { 'NIST-800-53': ['SC-12', 'AC-6'], SOC2: ['CC6.1', 'A1.2'] },
     messages: {
+      restricted:
+        'restricted instance groups do not support customer managed keys: HyperPod uses no key they name (hyperpod-cmk-provisioning-mode reports one)',
       granted: 'the key policy lets {{role}} create grants via SageMaker and describe {{key}}',
       notGranted:
         '{{role}} is not allowed {{action}} on {{key}} as HyperPod calls it (via SageMaker, for an AWS resource)',
@@ -461,6 +464,9 @@ export default defineRule({
     };
     yield* eachGroup(context, (cluster, group): Verdict | undefined => {
       const resource = groupResource(cluster, group);
+      // "Restricted instance groups don't support customer managed keys" (smcluster-cmk.html): no
+      // grant is ever made for their volumes, so their role needs none.
+      if (group.kind === 'restricted') return { resource, status: 'NOT_APPLICABLE', messageId: 'restricted' };
       if (isUnresolved(group.volumes))
         return unresolvedVerdict(resource, 'the storage configuration', group.volumes);
       // A group has a volume or two: a short list beats a map per group.

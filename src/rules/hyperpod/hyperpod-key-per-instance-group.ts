@@ -24,7 +24,8 @@ export default defineRule({
     rationale:
       "AWS strongly recommends a different key for each instance group: with a shared key, revoking one group's " +
       'grant can leave unintended permissions in place through the others, and disabling the key to contain one ' +
-      'group takes down all of them. Sharing across clusters or projects widens the blast radius further (high).',
+      'group takes down all of them. Sharing across clusters or projects widens the blast radius further (high). ' +
+      'Restricted instance groups are not applicable: they do not support customer managed keys (HyperPod CMK guide), so HyperPod uses no key they name.',
     remediation: {
       summary:
         'Create one key per instance group and move each group to a new group that uses its own key (keys cannot ' +
@@ -33,6 +34,8 @@ export default defineRule({
     references: ['https://docs.aws.amazon.com/sagemaker/latest/dg/smcluster-cmk.html'],
     frameworks: { 'NIST-800-53': ['SC-12', 'AC-6'], SOC2: ['CC6.1'] },
     messages: {
+      restricted:
+        'restricted instance groups do not support customer managed keys: HyperPod uses no key they name (hyperpod-cmk-provisioning-mode reports one)',
       dedicated: "the group's keys ({{keys}}) serve no other instance group",
       shared: 'key {{key}} also serves {{others}}',
       sharedAcrossClusters: 'key {{key}} also serves {{others}}, in other clusters or projects',
@@ -53,6 +56,8 @@ export default defineRule({
         let wide = false;
         let first: { cluster: string; project: string | undefined } | undefined;
         for (const use of context.index.usesOfKey(key.arn)) {
+          // A restricted group's key is not used (smcluster-cmk.html): it shares the key with no one.
+          if (use.group.kind === 'restricted') continue;
           const name = `${use.cluster.name}/${use.group.name}`;
           const at = positions ? positions.get(use.group.id) : ids.indexOf(use.group.id);
           // A group named twice keeps its first place and its last name.
@@ -76,6 +81,7 @@ export default defineRule({
 
     yield* eachGroup(context, (cluster, group): Verdict => {
       const resource = groupResource(cluster, group);
+      if (group.kind === 'restricted') return { resource, status: 'NOT_APPLICABLE', messageId: 'restricted' };
       if (isUnresolved(group.volumes))
         return unresolvedVerdict(resource, 'the storage configuration', group.volumes);
       // The group's keys as groupKeys (key-references.ts) sorts them, without a map per group.

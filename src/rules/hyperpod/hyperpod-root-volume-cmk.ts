@@ -15,7 +15,9 @@ export default defineRule({
     rationale:
       'Without a root EbsVolumeConfig that names a key, HyperPod encrypts the OS volume with an AWS owned key: ' +
       'invisible in your account, with no key policy, rotation, grants or CloudTrail record you can audit or revoke. ' +
-      'An AWS managed key (alias/aws/*) is visible but still not yours to restrict or disable.',
+      'An AWS managed key (alias/aws/*) is visible but still not yours to restrict or disable. ' +
+      'A key that is not a symmetric encryption key (an asymmetric, HMAC or signing key) cannot encrypt an EBS ' +
+      'volume at all ("Amazon EBS does not support asymmetric KMS keys"): the volume fails.',
     remediation: {
       summary:
         'The key of an existing instance group cannot be changed: add a new instance group whose InstanceStorageConfigs ' +
@@ -32,6 +34,7 @@ export default defineRule({
     references: [
       'https://docs.aws.amazon.com/sagemaker/latest/dg/smcluster-cmk.html',
       'https://docs.aws.amazon.com/sagemaker/latest/APIReference/API_ClusterEbsVolumeConfig.html',
+      'https://docs.aws.amazon.com/ebs/latest/userguide/ebs-encryption.html',
     ],
     frameworks: {
       'PCI-DSS-4.0.1': ['3.5.1'],

@@ -15,7 +15,9 @@ export default defineRule({
     rationale:
       'The secondary EBS volume holds datasets, checkpoints and container images at /opt/sagemaker. Its ' +
       'VolumeKmsKeyId is optional: left out, the volume is encrypted with an AWS owned key that you cannot audit, ' +
-      'rotate or revoke.',
+      'rotate or revoke. ' +
+      'A key that is not a symmetric encryption key (an asymmetric, HMAC or signing key) cannot encrypt an EBS ' +
+      'volume at all ("Amazon EBS does not support asymmetric KMS keys"): the volume fails.',
     remediation: {
       summary:
         'Create a new instance group whose secondary EbsVolumeConfig (RootVolume false or absent, VolumeSizeInGB set) ' +
@@ -25,7 +27,10 @@ export default defineRule({
       terraform:
         'instance_storage_configs = [{ ebs_volume_config = { volume_size_in_gb = 500, volume_kms_key_id = aws_kms_key.group.arn } }]',
     },
-    references: ['https://docs.aws.amazon.com/sagemaker/latest/dg/smcluster-cmk.html'],
+    references: [
+      'https://docs.aws.amazon.com/sagemaker/latest/dg/smcluster-cmk.html',
+      'https://docs.aws.amazon.com/ebs/latest/userguide/ebs-encryption.html',
+    ],
     frameworks: {
       'PCI-DSS-4.0.1': ['3.5.1'],
       HIPAA: ['164.312(a)(2)(iv)'],

@@ -24,7 +24,8 @@ export default defineRule({
     rationale:
       "In a multi-tenant cluster each tenant's data must stay under a key that only that tenant's workloads can " +
       'use, so that one tenant can be cut off (key disabled, grants revoked) or offboarded (key deleted) without ' +
-      'touching another. A shared key makes crypto-shredding one tenant impossible.',
+      'touching another. A shared key makes crypto-shredding one tenant impossible. ' +
+      'Restricted instance groups are not applicable: they do not support customer managed keys (HyperPod CMK guide), so HyperPod uses no key they name.',
     remediation: {
       summary:
         'Give each tenant its own key: create new instance groups for one of the tenants with a key of their own, ' +
@@ -33,6 +34,8 @@ export default defineRule({
     references: ['https://docs.aws.amazon.com/sagemaker/latest/dg/smcluster-cmk.html'],
     frameworks: { 'NIST-800-53': ['SC-12', 'AC-4'], SOC2: ['CC6.1'], 'ISO-27001-2022': ['A.8.24'] },
     messages: {
+      restricted:
+        'restricted instance groups do not support customer managed keys: HyperPod uses no key they name (hyperpod-cmk-provisioning-mode reports one)',
       isolated: "tenant {{tenant}}'s keys serve no other tenant",
       shared: 'key {{key}} of tenant {{tenant}} also serves tenant {{others}} ({{groups}})',
       noTenant: 'no tenant is assigned to this instance group in the config',
@@ -61,12 +64,15 @@ export default defineRule({
       const resource = groupResource(cluster, group);
       const tenant = tenantOf(cluster.name, cluster.id, group.name);
       if (!tenant) return { resource, status: 'NOT_APPLICABLE', messageId: 'noTenant' };
+      // A restricted group's key is not used (smcluster-cmk.html): it serves no tenant.
+      if (group.kind === 'restricted') return { resource, status: 'NOT_APPLICABLE', messageId: 'restricted' };
       if (isUnresolved(group.volumes))
         return unresolvedVerdict(resource, 'the storage configuration', group.volumes);
       const { keys, undetermined } = groupKeys(context, group);
       for (const key of keys) {
         const foreign = context.index
           .usesOfKey(key.arn)
+          .filter((use) => use.group.kind !== 'restricted')
           .map((use) => ({ use, tenant: tenantOf(use.cluster.name, use.cluster.id, use.group.name) }))
           .filter((entry) => entry.tenant !== undefined && entry.tenant !== tenant)
           .map((entry) => ({ cluster: entry.use.cluster, group: entry.use.group, tenant: entry.tenant! }));

@@ -57,7 +57,9 @@ export default defineRule({
       '"Examining grants"); a grant to an AWS service shows its service principal in GranteePrincipal or in ' +
       'GranteeServicePrincipal. Only AWS can assume `aws:` roles, but the session of an account other than the ' +
       "key's means volumes of that account are encrypted under your key: that cross-account use is reported like " +
-      'any other grantee. A grant whose grantee ListGrants does not report is UNKNOWN.',
+      'any other grantee, unless the account is one whose scanned instance groups use the key (a cluster of that ' +
+      "account naming another account's key: its volumes, and so their EBS grants, are that account's). A grant " +
+      'whose grantee ListGrants does not report is UNKNOWN.',
     remediation: {
       summary:
         'Revoke grants whose grantee is not an execution role of a group that uses the key, nor an AWS service.',
@@ -73,7 +75,7 @@ export default defineRule({
       ...KEY_COMMON_MESSAGES,
       scoped:
         'every grant on {{key}} ({{grants}}) goes to a consuming execution role, an AWS service or EBS in the ' +
-        "key's account",
+        "key's account or an account whose instance groups use it",
       noGrants: '{{key}} has no grants',
       unexpected: '{{grants}} on {{key}} to principals that do not consume it: {{grantees}}',
       noGrantee: 'ListGrants reports no grantee for {{grants}} on {{key}} ({{grantIds}})',
@@ -137,13 +139,17 @@ export default defineRule({
           return false;
         };
         const keyAccount = /^\d{12}$/.test(key.account) ? key.account : undefined;
+        // EBS makes its grants as the account that owns the volume: the key's own, or that of a
+        // cluster that names the key from another account (shared/aws-facts.md §6.3).
+        const volumeAccounts = (account: string) =>
+          account === keyAccount || uses.some((use) => use.cluster.account === account);
         const unexpected: Grant[] = [];
         const unreported: Grant[] = [];
         for (const grant of key.grants) {
           const grantee = kindOf(grant);
           if (grantee.kind === 'none') unreported.push(grant);
           else if (grantee.kind === 'principal' && !consumes(grantee.grantee)) unexpected.push(grant);
-          else if (grantee.kind === 'ebs' && grantee.account !== keyAccount) unexpected.push(grant);
+          else if (grantee.kind === 'ebs' && !volumeAccounts(grantee.account)) unexpected.push(grant);
         }
         if (unexpected.length === 0 && unreported.length > 0)
           return {

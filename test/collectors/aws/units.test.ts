@@ -19,6 +19,7 @@ import { classifyError } from '../../../src/collectors/aws/errors.js';
 import { IamCollector, kmsStatements } from '../../../src/collectors/aws/iam.js';
 import { parseKeyRef } from '../../../src/collectors/aws/kms.js';
 import { clusterFromDescription, volumesOf } from '../../../src/collectors/aws/sagemaker.js';
+import { TrailEventSchema } from '../../../src/model/inventory.js';
 import { closestRegion, KNOWN_REGIONS } from '../../../src/model/regions.js';
 import { mentionsKms } from '../../../src/policy/identity-policies.js';
 import { policyActions } from '../../helpers/iam-policy.js';
@@ -291,7 +292,65 @@ describe('CloudTrail', () => {
   });
 });
 
+describe('CloudTrail records that are not what they should be', () => {
+  // CloudTrailEvent is JSON text that tenants' requests fill in (a failed call's requestParameters
+  // are logged as sent): nothing in it may throw (one event lost its Region's lookups) or reach the
+  // inventory as anything but a string (the snapshot then failed its own schema).
+  const event = (text: string) => ({
+    EventId: 'e1',
+    EventName: 'PutKeyPolicy',
+    EventSource: 'kms.amazonaws.com',
+    EventTime: new Date('2026-01-01T00:00:00Z'),
+    CloudTrailEvent: text,
+  });
+  const fromLookup = {
+    eventId: 'e1',
+    eventTime: '2026-01-01T00:00:00.000Z',
+    eventSource: 'kms.amazonaws.com',
+    eventName: 'PutKeyPolicy',
+    account: '111122223333',
+    region: 'us-east-1',
+  };
+  it.each(['null', '[1]', '"text"', '42', '{"eventName":'])(
+    'a record %j is read from the lookup alone',
+    (text) => {
+      const mapped = trailEventOf(event(text), '111122223333', 'us-east-1');
+      expect(mapped).toEqual(fromLookup);
+      expect(TrailEventSchema.safeParse(mapped).success).toBe(true);
+    },
+  );
+  it('fields that are not strings are left out', () => {
+    const mapped = trailEventOf(
+      event(
+        JSON.stringify({
+          eventSource: 'kms.amazonaws.com',
+          eventName: 'PutKeyPolicy',
+          eventTime: 'not a time',
+          errorCode: 403,
+          userIdentity: { arn: ['arn:aws:iam::111122223333:role/x'], type: { a: 1 } },
+          requestParameters: { keyId: { nested: true }, granteePrincipal: 7 },
+          responseElements: 'none',
+          resources: [null, 'x', { ARN: 5 }],
+        }),
+      ),
+      '111122223333',
+      'us-east-1',
+    );
+    expect(mapped).toEqual(fromLookup);
+    expect(TrailEventSchema.safeParse(mapped).success).toBe(true);
+  });
+});
+
 describe('IAM statements', () => {
+  it('a document nested far deeper than the policy grammar is no policy (walking it overflowed the stack)', () => {
+    const deep = (depth: number) =>
+      encodeURIComponent(
+        `{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"kms:Decrypt","Resource":"*","Extra":${'['.repeat(depth)}${']'.repeat(depth)}}]}`,
+      );
+    expect(kmsStatements(deep(16_000))).toBeUndefined();
+    expect(kmsStatements(deep(3))).toHaveLength(1);
+  });
+
   it('keeps statements that can allow KMS actions', () => {
     expect(mentionsKms({ Effect: 'Allow', Action: 'kms:Decrypt', Resource: '*' })).toBe(true);
     expect(mentionsKms({ Effect: 'Allow', Action: '*', Resource: '*' })).toBe(true);
