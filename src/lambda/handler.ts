@@ -26,6 +26,7 @@ import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { PublishCommand, SNSClient } from '@aws-sdk/client-sns';
 import { STSClient } from '@aws-sdk/client-sts';
 import type { AwsCredentialIdentityProvider } from '@aws-sdk/types';
+import { everyPage } from '../collectors/aws/pages.js';
 import { requestHandlerOptions } from '../collectors/aws/timeouts.js';
 import { ConfigSchema, type ResolvedConfig, resolveConfig } from '../config/schema.js';
 import { type Evaluation, evaluate } from '../engine/evaluate.js';
@@ -254,34 +255,51 @@ async function putEvaluations(
   }
 }
 
+interface ComplianceDetailsPage {
+  EvaluationResults?: {
+    EvaluationResultIdentifier?: {
+      EvaluationResultQualifier?: { ResourceType?: string; ResourceId?: string };
+    };
+    ComplianceType?: string;
+  }[];
+  NextToken?: string;
+}
+
+/** The rule's earlier evaluations, page by page (the deps' client may be any sender, so no SDK paginator). */
+async function* complianceDetails(
+  deps: HandlerDeps,
+  ruleName: string,
+): AsyncGenerator<ComplianceDetailsPage> {
+  let token: string | undefined;
+  do {
+    const page = await sendWith<ComplianceDetailsPage>(
+      deps.configService,
+      new GetComplianceDetailsByConfigRuleCommand({
+        ConfigRuleName: ruleName,
+        ComplianceTypes: ['COMPLIANT', 'NON_COMPLIANT'],
+        NextToken: token,
+      }),
+    );
+    yield page;
+    token = page.NextToken;
+  } while (token);
+}
+
 async function previouslyEvaluated(deps: HandlerDeps, ruleName: string): Promise<string[]> {
-  const ids: string[] = [];
+  // A set: a page repeated (or a resource listed twice) names each cluster once.
+  const ids = new Set<string>();
   try {
-    let token: string | undefined;
-    do {
-      const page = await sendWith<{
-        EvaluationResults?: {
-          EvaluationResultIdentifier?: {
-            EvaluationResultQualifier?: { ResourceType?: string; ResourceId?: string };
-          };
-          ComplianceType?: string;
-        }[];
-        NextToken?: string;
-      }>(
-        deps.configService,
-        new GetComplianceDetailsByConfigRuleCommand({
-          ConfigRuleName: ruleName,
-          ComplianceTypes: ['COMPLIANT', 'NON_COMPLIANT'],
-          NextToken: token,
-        }),
-      );
+    // A page token returned twice ends the reading (everyPage throws) instead of asking forever.
+    for await (const page of everyPage(
+      complianceDetails(deps, ruleName),
+      'GetComplianceDetailsByConfigRule',
+    )) {
       for (const result of page.EvaluationResults ?? []) {
         const qualifier = result.EvaluationResultIdentifier?.EvaluationResultQualifier;
         if (qualifier?.ResourceType === CLUSTER_RESOURCE_TYPE && qualifier.ResourceId)
-          ids.push(qualifier.ResourceId);
+          ids.add(qualifier.ResourceId);
       }
-      token = page.NextToken;
-    } while (token);
+    }
   } catch (error) {
     // Not fatal: deleted clusters keep their last evaluation until the next run that can read them.
     deps.log({
@@ -290,7 +308,7 @@ async function previouslyEvaluated(deps: HandlerDeps, ruleName: string): Promise
       error: (error as Error).message,
     });
   }
-  return ids;
+  return [...ids];
 }
 
 async function publish(deps: HandlerDeps, subject: string, message: string): Promise<boolean> {

@@ -75,6 +75,47 @@ describe('Config rule evaluations', () => {
     expect(sent()[0]!.TestMode).toBe(false);
   });
 
+  it('stops reading earlier evaluations when Config returns a page token twice, and says so', async () => {
+    const earlier = {
+      EvaluationResultIdentifier: {
+        EvaluationResultQualifier: { ResourceType: 'AWS::SageMaker::Cluster', ResourceId: 'arn:gone' },
+      },
+      ComplianceType: 'NON_COMPLIANT' as const,
+    };
+    configMock
+      .on(GetComplianceDetailsByConfigRuleCommand)
+      .resolves({ EvaluationResults: [earlier], NextToken: 'again' });
+    const logged: Record<string, unknown>[] = [];
+    const handler = createHandler({
+      collector: { collect: async () => compliantEstate() },
+      configService: new ConfigServiceClient({ region: 'us-east-1' }),
+      sns: { send: async () => ({}) },
+      kms: { send: async () => ({}) },
+      config: resolveConfig({ keyAdmins: [ADMIN_ROLE] }),
+      keyTags: {},
+      account: ACCOUNT,
+      resourceType: 'AWS::SageMaker::Cluster',
+      now: () => new Date(NOW),
+      log: (entry) => logged.push(entry),
+    });
+    const result = await handler(event);
+    expect(configMock.commandCalls(GetComplianceDetailsByConfigRuleCommand)).toHaveLength(2);
+    expect(logged).toContainEqual({
+      level: 'warn',
+      message: 'could not read previous evaluations',
+      error:
+        'GetComplianceDetailsByConfigRule returned a page token it had already returned: its pages never end',
+    });
+    // What the pages read before the repeat still retires the cluster that is gone.
+    expect(
+      result.kind === 'config-rule' &&
+        result.evaluations.map((e) => [e.ComplianceResourceId, e.ComplianceType]),
+    ).toEqual([
+      [compliantEstate().clusters[0]!.id, 'COMPLIANT'],
+      ['arn:gone', 'NOT_APPLICABLE'],
+    ]);
+  });
+
   it('falls back to one account evaluation when Config refuses the cluster type', async () => {
     const error = Object.assign(new Error('Unsupported resource type'), {
       name: 'InvalidParameterValueException',
