@@ -77,6 +77,14 @@ describe('published JSON Schemas', () => {
     ]);
   });
 
+  it('rules explain --format json is the same document, holding the one rule', async () => {
+    const io = memoryIo();
+    expect(await runCli(['rules', 'explain', 'kms-key-enabled', '--format', 'json'], io)).toBe(0);
+    const document = JSON.parse(io.out());
+    expect(validateRules(document)).toBe(true);
+    expect(document.rules.map((rule: { id: string }) => rule.id)).toEqual(['kms-key-enabled']);
+  });
+
   it('the demo estate is a valid inventory snapshot', () => {
     expect(validateInventory(demoEstate())).toBe(true);
     const broken = demoEstate() as unknown as { clusters: { instanceGroups: { kind: string }[] }[] };

@@ -176,7 +176,17 @@ describe('rules', () => {
     expect(explain.out).toContain('RootVolume: true');
     expect(explain.out).toContain('PCI-DSS-4.0.1 3.5.1');
     const json = JSON.parse((await run(['rules', 'explain', 'kms-key-enabled', '--format', 'json'])).out);
-    expect(json).toMatchObject({ id: 'kms-key-enabled', severity: 'critical', resourceType: 'kms-key' });
+    expect(json).toMatchObject({
+      schemaVersion: 1,
+      kind: 'hyperpod-cmk-rules',
+      tool: { name: 'hyperpod-cmk' },
+    });
+    expect(json.rules).toHaveLength(1);
+    expect(json.rules[0]).toMatchObject({
+      id: 'kms-key-enabled',
+      severity: 'critical',
+      resourceType: 'kms-key',
+    });
   });
 });
 

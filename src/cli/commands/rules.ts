@@ -1,5 +1,5 @@
 import { fittedTable } from '../../reporters/text-table.js';
-import { ruleCatalog, ruleCatalogEntry } from '../../rules/catalog.js';
+import { ruleCatalog } from '../../rules/catalog.js';
 import type { Rule } from '../../rules/define-rule.js';
 import { findRule, RULES } from '../../rules/registry.js';
 import { TOOL_VERSION } from '../../version.js';
@@ -35,7 +35,12 @@ const explainCommand = defineCommand({
   summary: 'show one rule: rationale, remediation (CLI, CloudFormation, Terraform), frameworks',
   args: [{ name: 'id', description: 'rule id', required: true }],
   options: [
-    { flags: '--format <format>', description: 'output format', choices: ['text', 'json'], default: 'text' },
+    {
+      flags: '--format <format>',
+      description: 'output format; json is the catalog document of `rules --format json` with this rule only',
+      choices: ['text', 'json'],
+      default: 'text',
+    },
   ],
   async run([id], options, io) {
     const rule = findRule(id!);
@@ -53,7 +58,10 @@ const explainCommand = defineCommand({
       });
     }
     io.stdout.write(
-      options.format === 'json' ? `${JSON.stringify(ruleCatalogEntry(rule), null, 2)}\n` : explainRule(rule),
+      // The catalog's versioned document (schemas/rules.schema.json), holding the one rule.
+      options.format === 'json'
+        ? `${JSON.stringify(ruleCatalog([rule], TOOL_VERSION), null, 2)}\n`
+        : explainRule(rule),
     );
     return 0;
   },
