@@ -7,6 +7,7 @@ import { z } from 'zod';
 import { COMMANDS } from '../src/cli/main.js';
 import type { CommandSpec } from '../src/cli/spec.js';
 import { ConfigSchema } from '../src/config/schema.js';
+import { DriftReportSchema } from '../src/drift/drift.js';
 import { KpiReportSchema } from '../src/kpi/schema.js';
 import { BaselineSchema } from '../src/model/baseline.js';
 import { InventorySchema } from '../src/model/inventory.js';
@@ -162,6 +163,12 @@ export function generatedFiles(): Record<string, string> {
       'urn:hyperpod-cmk:schema:config',
       'hyperpod-cmk config (hyperpod-cmk.yaml)',
       'input',
+    ),
+    'schemas/drift.schema.json': jsonSchema(
+      DriftReportSchema,
+      'urn:hyperpod-cmk:schema:drift',
+      'hyperpod-cmk drift report (drift --format json), schemaVersion 1',
+      'output',
     ),
     'schemas/history-dump.schema.json': jsonSchema(
       HistoryDumpLineSchema,

@@ -2,10 +2,12 @@
  * Machine outputs validated against the published JSON Schemas with an independent validator
  * (ajv), not with the zod schemas they were generated from.
  */
-import { readFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import Ajv2020 from 'ajv/dist/2020.js';
 import addFormats from 'ajv-formats';
-import { describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
 import { runCli } from '../src/cli/main.js';
 import { demoEstate } from '../src/demo/estate.js';
@@ -21,6 +23,14 @@ const validateReport = ajv.compile(schema('report'));
 const validateInventory = ajv.compile(schema('inventory'));
 const validateConfig = ajv.compile(schema('config'));
 const validateRules = ajv.compile(schema('rules'));
+const validateDrift = ajv.compile(schema('drift'));
+
+const dir = mkdtempSync(join(tmpdir(), 'hpcmk-schemas-'));
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+/** The paths ajv names for what a document breaks. */
+const errorPaths = (validate: { errors?: { instancePath: string }[] | null }) =>
+  [...new Set((validate.errors ?? []).map((e) => e.instancePath))].sort();
 
 describe('published JSON Schemas', () => {
   it('the demo JSON report is valid against schemas/report.schema.json', async () => {
@@ -96,5 +106,48 @@ describe('published JSON Schemas', () => {
     const config = parse(readFileSync(new URL('../demo/hyperpod-cmk.yaml', import.meta.url), 'utf8'));
     expect(validateConfig(config)).toBe(true);
     expect(validateConfig({ ...config, keyAdmin: ['x'] })).toBe(false);
+  });
+
+  it('drift --format json is versioned and valid against schemas/drift.schema.json', async () => {
+    const estate = demoEstate();
+    const snapshot = join(dir, 'estate.json');
+    writeFileSync(snapshot, JSON.stringify(estate));
+    const key = estate.keys.find((k) => k.aliases.includes('alias/hyperpod/genai-batch'))!;
+    const group = (name: string, secondary: string) => ({
+      InstanceGroupName: name,
+      InstanceType: 'ml.g5.12xlarge',
+      InstanceCount: 2,
+      ExecutionRole: 'arn:aws:iam::111111111111:role/hyperpod-genai-batch',
+      InstanceStorageConfigs: [
+        { EbsVolumeConfig: { RootVolume: true, VolumeKmsKeyId: key.arn } },
+        { EbsVolumeConfig: { VolumeSizeInGB: 500, VolumeKmsKeyId: secondary } },
+      ],
+    });
+    const code = join(dir, 'genai-batch.json');
+    writeFileSync(
+      code,
+      JSON.stringify({
+        ClusterName: 'genai-batch',
+        Orchestrator: { Eks: { ClusterArn: 'arn:aws:eks:us-east-1:111111111111:cluster/ml' } },
+        InstanceGroups: [group('inference-g5', 'alias/aws/ebs'), group('extra', key.arn)],
+      }),
+    );
+    const io = memoryIo();
+    expect(await runCli(['drift', code, '--from', snapshot, '--format', 'json'], io)).toBe(1);
+    const report = JSON.parse(io.out());
+    expect(validateDrift(report), JSON.stringify(validateDrift.errors)).toBe(true);
+    expect({ ...report, items: report.items.map((item: { kind: string }) => item.kind) }).toEqual({
+      schemaVersion: 1,
+      kind: 'hyperpod-cmk-drift',
+      matched: 1,
+      items: ['provisioning-mode', 'volume-key', 'group-not-deployed'],
+    });
+    const broken = structuredClone(report);
+    broken.items[0].kind = 'renamed';
+    broken.items[1].status = 'maybe';
+    broken.items[2].severity = 'high';
+    delete broken.matched;
+    expect(validateDrift(broken)).toBe(false);
+    expect(errorPaths(validateDrift)).toEqual(['', '/items/0/kind', '/items/1/status', '/items/2']);
   });
 });

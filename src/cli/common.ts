@@ -197,13 +197,20 @@ export const reportOptions = (formats: readonly string[] = FORMATS, defaults: Re
 
 /**
  * --format and -o of a command with one output (kpi, history, register, policy diff, drift): -o
- * writes it to a file instead of stdout, in the format its name says (planOutput).
+ * writes it to a file instead of stdout, in the format its name says (planOutput). `jsonSchema`
+ * names the published schema of its json format (`schemas/<name>.schema.json`).
  */
-export const outputOptions = <const F extends readonly string[]>(formats: F, defaultFormat: F[number]) =>
+export const outputOptions = <const F extends readonly string[]>(
+  formats: F,
+  defaultFormat: F[number],
+  jsonSchema?: string,
+) =>
   defineOptions([
     {
       flags: '--format <format>',
-      description: `output format (default: ${defaultFormat})`,
+      description:
+        `output format (default: ${defaultFormat})` +
+        (jsonSchema ? `; json is versioned (schemaVersion 1, schemas/${jsonSchema}.schema.json)` : ''),
       choices: formats,
     },
     {

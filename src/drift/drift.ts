@@ -5,37 +5,63 @@
  * template. Clusters match by name (or by the value of a chosen tag), and by account and Region where
  * the code names them. Pure.
  */
+import { z } from 'zod';
 import type { Cluster, EbsVolume, Inventory, Key, PolicyDocument } from '../model/inventory.js';
 import { isUnresolved } from '../model/inventory.js';
 import { accessModel, actionCatalog } from '../policy-diff/access-model.js';
 import { isAwsManagedAlias } from '../rules/key-references.js';
 import { isLiveSource } from '../rules/text.js';
 
-export type DriftKind =
-  | 'cluster-not-deployed'
-  | 'group-not-deployed'
-  | 'group-not-in-code'
-  | 'provisioning-mode'
-  | 'volume-key'
-  | 'key-rotation'
-  | 'key-policy';
+export const DRIFT_SCHEMA_VERSION = 1;
 
-export interface DriftItem {
-  kind: DriftKind;
-  cluster: string;
-  group?: string;
-  key?: string;
-  code: string;
-  deployed: string;
-  /** `unknown`: the code's value cannot be known before apply, so drift cannot be decided. */
-  status: 'drift' | 'unknown';
-}
+export const DriftKindSchema = z.enum([
+  'cluster-not-deployed',
+  'group-not-deployed',
+  'group-not-in-code',
+  'provisioning-mode',
+  'volume-key',
+  'key-rotation',
+  'key-policy',
+]);
+export type DriftKind = z.infer<typeof DriftKindSchema>;
 
-export interface DriftReport {
-  schemaVersion: 1;
-  matched: number;
-  items: DriftItem[];
-}
+const DriftItemSchema = z
+  .object({
+    kind: DriftKindSchema,
+    cluster: z
+      .string()
+      .describe('the cluster as the code names it; empty for a key (key-rotation, key-policy)'),
+    group: z
+      .string()
+      .optional()
+      .describe('the instance group (group-not-deployed, group-not-in-code, volume-key)'),
+    key: z
+      .string()
+      .optional()
+      .describe('the deployed key, by its first alias or ARN (key-rotation, key-policy)'),
+    code: z.string().describe('what the code says'),
+    deployed: z.string().describe('what is deployed'),
+    status: z
+      .enum(['drift', 'unknown'])
+      .describe(
+        'unknown: drift cannot be decided (a value known only after apply, one not collected, several deployed clusters match)',
+      ),
+  })
+  .strict();
+export type DriftItem = z.infer<typeof DriftItemSchema>;
+
+/** What `drift --format json` prints (schemaVersion 1); schemas/drift.schema.json is generated from it. */
+export const DriftReportSchema = z
+  .object({
+    schemaVersion: z.literal(DRIFT_SCHEMA_VERSION),
+    kind: z.literal('hyperpod-cmk-drift'),
+    matched: z.number().int().describe('clusters of the code matched with exactly one deployed cluster'),
+    items: z
+      .array(DriftItemSchema)
+      .describe('the clusters of the code by name, then the keys they share with the deployed ones'),
+  })
+  .strict();
+export type DriftReport = z.infer<typeof DriftReportSchema>;
 
 const text = (value: unknown): string =>
   value === null || value === undefined
@@ -301,5 +327,5 @@ export function detectDrift(code: Inventory, deployed: Inventory, options: Drift
       }
     }
   }
-  return { schemaVersion: 1, matched, items };
+  return { schemaVersion: DRIFT_SCHEMA_VERSION, kind: 'hyperpod-cmk-drift', matched, items };
 }

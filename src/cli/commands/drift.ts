@@ -25,7 +25,7 @@ export const driftCommand = defineCommand({
     },
   ],
   options: [
-    ...outputOptions(DRIFT_FORMATS, 'markdown'),
+    ...outputOptions(DRIFT_FORMATS, 'markdown', 'drift'),
     {
       flags: '--match-tag <key>',
       description:
