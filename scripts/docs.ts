@@ -13,6 +13,7 @@ import { BaselineSchema } from '../src/model/baseline.js';
 import { InventorySchema } from '../src/model/inventory.js';
 import { ReportSchema } from '../src/model/report.js';
 import { PolicyDiffSchema } from '../src/policy-diff/schema.js';
+import { RegisterSchema } from '../src/register/build.js';
 import { RuleCatalogSchema } from '../src/rules/catalog.js';
 import type { Rule } from '../src/rules/define-rule.js';
 import { RULES } from '../src/rules/registry.js';
@@ -192,6 +193,12 @@ export function generatedFiles(): Record<string, string> {
       PolicyDiffSchema,
       'urn:hyperpod-cmk:schema:policy-diff',
       'hyperpod-cmk policy diff (policy diff --format json), schemaVersion 1',
+      'output',
+    ),
+    'schemas/register.schema.json': jsonSchema(
+      RegisterSchema,
+      'urn:hyperpod-cmk:schema:register',
+      'hyperpod-cmk key register (register --format json), schemaVersion 1',
       'output',
     ),
     'schemas/rules.schema.json': jsonSchema(

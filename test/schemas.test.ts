@@ -23,6 +23,7 @@ const validateReport = ajv.compile(schema('report'));
 const validateInventory = ajv.compile(schema('inventory'));
 const validateConfig = ajv.compile(schema('config'));
 const validateRules = ajv.compile(schema('rules'));
+const validateRegister = ajv.compile(schema('register'));
 const validateDrift = ajv.compile(schema('drift'));
 
 const dir = mkdtempSync(join(tmpdir(), 'hpcmk-schemas-'));
@@ -106,6 +107,30 @@ describe('published JSON Schemas', () => {
     const config = parse(readFileSync(new URL('../demo/hyperpod-cmk.yaml', import.meta.url), 'utf8'));
     expect(validateConfig(config)).toBe(true);
     expect(validateConfig({ ...config, keyAdmin: ['x'] })).toBe(false);
+  });
+
+  it('register --format json is versioned and valid against schemas/register.schema.json', async () => {
+    const io = memoryIo();
+    expect(await runCli(['register', '--demo', '--format', 'json'], io)).toBe(0);
+    const register = JSON.parse(io.out());
+    expect(validateRegister(register), JSON.stringify(validateRegister.errors)).toBe(true);
+    expect({ ...register, keys: register.keys.length }).toEqual({
+      schemaVersion: 1,
+      kind: 'hyperpod-cmk-register',
+      generatedAt: demoEstate().generatedAt,
+      source: 'the bundled demo estate',
+      keys: 16,
+    });
+    const broken = structuredClone(register);
+    broken.keys[0].keyManager = 'PARTNER';
+    broken.keys[1].openFindings = [{ ruleId: 'r', severity: 'urgent', status: 'FAIL', message: 'm' }];
+    broken.keys[2].colour = 'red';
+    expect(validateRegister(broken)).toBe(false);
+    expect(errorPaths(validateRegister)).toEqual([
+      '/keys/0/keyManager',
+      '/keys/1/openFindings/0/severity',
+      '/keys/2',
+    ]);
   });
 
   it('drift --format json is versioned and valid against schemas/drift.schema.json', async () => {

@@ -2,57 +2,133 @@
  * The key register auditors ask for: every governed key with its ownership, state, rotation,
  * deletion protection, who administers and uses it, what it protects, its DR replicas, its grants
  * and its open findings. Pure: an inventory and the findings of its evaluation in, rows out, in a
- * stable order (account, Region, alias, ARN) so that two registers diff line by line.
+ * stable order (account, Region, alias, ARN) so that two registers diff line by line. The zod schema
+ * of `register --format json` is here: its types are inferred from it, and it generates the
+ * published schemas/register.schema.json.
  */
-import type { Finding } from '../model/finding.js';
+import { z } from 'zod';
+import { type Finding, SeveritySchema } from '../model/finding.js';
 import type { Inventory, Key, Unresolved } from '../model/inventory.js';
-import { isUnresolved } from '../model/inventory.js';
+import { isUnresolved, SourceSchema, type VolumeRole, VolumeRoleSchema } from '../model/inventory.js';
 import { principalAccess } from '../policy/principals-analysis.js';
 
 export const REGISTER_SCHEMA_VERSION = 1;
 
-/** "unknown" with the reason, for a value the source did not give. */
-export type Known<T> = T | { unknown: string };
+const UnknownSchema = z
+  .object({
+    unknown: z.string().describe('why the value is not known: not collected, or unresolved in the code'),
+  })
+  .strict();
 
-export interface RegisterEntry {
-  arn: string;
-  alias: string;
-  aliases: string[];
-  account: string;
-  region: string;
-  source: string;
-  owner: Known<string | null>;
-  project: Known<string | null>;
-  keySpec: Known<string>;
-  keyState: Known<string>;
-  keyManager: Known<string>;
-  rotation: {
-    enabled: Known<boolean>;
-    periodInDays: Known<number | null>;
-    nextRotationDate: string | null;
-    /** When the key material last rotated: next rotation minus the period, once it has rotated; null when it never has. */
-    lastRotationDate: Known<string | null>;
-    rotations: number | null;
-  };
-  deletion: {
-    /** Scheduled deletion date (PendingDeletion). */
-    scheduledFor: string | null;
-    pendingWindowInDays: Known<number | null>;
-    /** IaC: DeletionPolicy / prevent_destroy, as written. */
-    iacProtection: string | null;
-  };
-  admins: Known<string[]>;
-  users: Known<string[]>;
-  protects: { cluster: string; account: string; region: string; instanceGroup: string; volumes: string[] }[];
-  dr: {
-    multiRegion: Known<boolean | null>;
-    type: string | null;
-    primary: string | null;
-    replicaRegions: string[];
-  };
-  grants: Known<{ count: number; grantees: string[]; operations: string[] }>;
-  openFindings: { ruleId: string; severity: string; status: string; message: string }[];
-}
+/** "unknown" with the reason, for a value the source did not give. */
+export type Known<T> = T | z.infer<typeof UnknownSchema>;
+const orUnknown = <T extends z.ZodType>(schema: T) => z.union([schema, UnknownSchema]);
+
+const Iso = z.string().describe('ISO-8601 time');
+
+const RegisterEntrySchema = z
+  .object({
+    arn: z.string(),
+    alias: z.string().describe('the first alias; empty when the key has none'),
+    aliases: z.array(z.string()),
+    account: z.string(),
+    region: z.string(),
+    source: SourceSchema,
+    owner: orUnknown(z.string().nullable()).describe('the owner tag; null when the key has none'),
+    project: orUnknown(z.string().nullable()).describe('the project tag; null when the key has none'),
+    keySpec: orUnknown(z.string()),
+    keyState: orUnknown(z.string()).describe(
+      'Enabled, Disabled, PendingDeletion, PendingReplicaDeletion, ...',
+    ),
+    keyManager: orUnknown(z.enum(['AWS', 'CUSTOMER'])),
+    rotation: z
+      .object({
+        enabled: orUnknown(z.boolean()),
+        periodInDays: orUnknown(z.number().nullable()).describe('null when the source gives no period'),
+        nextRotationDate: Iso.nullable(),
+        lastRotationDate: orUnknown(Iso.nullable()).describe(
+          'next rotation minus the period, once it has rotated; null when it never has',
+        ),
+        rotations: z.number().int().nullable(),
+      })
+      .strict(),
+    deletion: z
+      .object({
+        scheduledFor: Iso.nullable().describe('the deletion date of a key pending deletion'),
+        pendingWindowInDays: orUnknown(z.number().nullable()),
+        iacProtection: z
+          .string()
+          .nullable()
+          .describe('IaC: DeletionPolicy, UpdateReplacePolicy, prevent_destroy, as written'),
+      })
+      .strict(),
+    admins: orUnknown(z.array(z.string())).describe('principals the key policy lets administer the key'),
+    users: orUnknown(z.array(z.string())).describe('principals the key policy lets use the key'),
+    protects: z.array(
+      z
+        .object({
+          cluster: z.string(),
+          account: z.string(),
+          region: z.string(),
+          instanceGroup: z.string(),
+          volumes: z.array(VolumeRoleSchema),
+        })
+        .strict(),
+    ),
+    dr: z
+      .object({
+        multiRegion: orUnknown(z.boolean().nullable()).describe('null when DescribeKey did not say'),
+        type: z.enum(['PRIMARY', 'REPLICA']).nullable(),
+        primary: z.string().nullable(),
+        replicaRegions: z.array(z.string()),
+      })
+      .strict(),
+    grants: orUnknown(
+      z
+        .object({ count: z.number().int(), grantees: z.array(z.string()), operations: z.array(z.string()) })
+        .strict(),
+    ),
+    openFindings: z
+      .array(
+        z
+          .object({
+            ruleId: z.string(),
+            severity: SeveritySchema,
+            status: z.enum(['FAIL', 'UNKNOWN']),
+            message: z.string(),
+          })
+          .strict(),
+      )
+      .describe('failing and UNKNOWN findings on the key, suppressed ones left out'),
+  })
+  .strict();
+export type RegisterEntry = z.infer<typeof RegisterEntrySchema>;
+
+/** What `register --format json` prints (schemaVersion 1); schemas/register.schema.json is generated from it. */
+export const RegisterSchema = z
+  .object({
+    schemaVersion: z.literal(REGISTER_SCHEMA_VERSION),
+    kind: z.literal('hyperpod-cmk-register'),
+    generatedAt: Iso.describe("the inventory's time"),
+    source: z
+      .string()
+      .describe('where the inventory came from, as a reader says it: the inventory snapshot FILE, AWS, ...'),
+    keys: z.array(RegisterEntrySchema).describe('ordered by account, Region, alias and ARN'),
+  })
+  .strict();
+export type Register = z.infer<typeof RegisterSchema>;
+
+/** The register as a versioned document. */
+export const registerDocument = (
+  entries: RegisterEntry[],
+  meta: { generatedAt: string; source: string },
+): Register => ({
+  schemaVersion: REGISTER_SCHEMA_VERSION,
+  kind: 'hyperpod-cmk-register',
+  generatedAt: meta.generatedAt,
+  source: meta.source,
+  keys: entries,
+});
 
 const unknownOf = (value: Unresolved | undefined, what: string): { unknown: string } => ({
   unknown: value ? `${value.unresolved}: ${value.reason}` : `${what} not collected`,
@@ -126,7 +202,7 @@ export function buildRegister(inventory: Inventory, findings: readonly Finding[]
   for (const cluster of inventory.clusters) {
     for (const group of cluster.instanceGroups) {
       if (!Array.isArray(group.volumes)) continue;
-      const byKey = new Map<string, string[]>();
+      const byKey = new Map<string, VolumeRole[]>();
       for (const volume of group.volumes) {
         if (volume.resolution?.status !== 'resolved') continue;
         const list = byKey.get(volume.resolution.keyArn) ?? [];

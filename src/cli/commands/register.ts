@@ -1,5 +1,5 @@
 import { evaluate } from '../../engine/evaluate.js';
-import { buildRegister, REGISTER_SCHEMA_VERSION } from '../../register/build.js';
+import { buildRegister, registerDocument } from '../../register/build.js';
 import { renderRegisterCsv, renderRegisterHtml, renderRegisterMarkdown } from '../../register/render.js';
 import { outputOptions, planOutput, writeOutput } from '../common.js';
 import { readEstate, sourceOptions } from '../inventory-source.js';
@@ -17,7 +17,10 @@ export const registerCommand = defineCommand({
     'rotation and last rotation, deletion protection, admins and users from the key policy, the clusters and ' +
     'instance groups it protects, DR replicas, grants and open findings. Rows are ordered by account, Region and ' +
     'alias so that two registers diff line by line. From a snapshot (--from), the demo (--demo) or a live scan.',
-  options: [...outputOptions(REGISTER_FORMATS, 'markdown'), ...sourceOptions({ iac: false, live: true })],
+  options: [
+    ...outputOptions(REGISTER_FORMATS, 'markdown', 'register'),
+    ...sourceOptions({ iac: false, live: true }),
+  ],
   examples: [
     'hyperpod-cmk register --from inventory.json',
     'hyperpod-cmk register --demo --format html -o register.html',
@@ -35,7 +38,7 @@ export const registerCommand = defineCommand({
         : output.format === 'html'
           ? renderRegisterHtml(entries, meta)
           : output.format === 'json'
-            ? `${JSON.stringify({ schemaVersion: REGISTER_SCHEMA_VERSION, ...meta, keys: entries }, null, 2)}\n`
+            ? `${JSON.stringify(registerDocument(entries, meta), null, 2)}\n`
             : renderRegisterMarkdown(entries, meta);
     writeOutput(io, text, { format: output.format, ...(output.path ? { output: output.path } : {}) });
     return 0;
