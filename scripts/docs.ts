@@ -8,6 +8,7 @@ import { COMMANDS } from '../src/cli/main.js';
 import type { CommandSpec } from '../src/cli/spec.js';
 import { ConfigSchema } from '../src/config/schema.js';
 import { DriftReportSchema } from '../src/drift/drift.js';
+import { HistoryListingSchema } from '../src/history/listing.js';
 import { KpiReportSchema } from '../src/kpi/schema.js';
 import { BaselineSchema } from '../src/model/baseline.js';
 import { InventorySchema } from '../src/model/inventory.js';
@@ -169,6 +170,12 @@ export function generatedFiles(): Record<string, string> {
       DriftReportSchema,
       'urn:hyperpod-cmk:schema:drift',
       'hyperpod-cmk drift report (drift --format json), schemaVersion 1',
+      'output',
+    ),
+    'schemas/history.schema.json': jsonSchema(
+      HistoryListingSchema,
+      'urn:hyperpod-cmk:schema:history',
+      'hyperpod-cmk saved scans (history --format json), schemaVersion 1',
       'output',
     ),
     'schemas/history-dump.schema.json': jsonSchema(

@@ -12,8 +12,10 @@ import { parse } from 'yaml';
 import { runCli } from '../src/cli/main.js';
 import { demoEstate } from '../src/demo/estate.js';
 import { RULES } from '../src/rules/registry.js';
+import { openHistory } from '../src/store/store.js';
 import { TOOL_VERSION } from '../src/version.js';
 import { memoryIo } from './helpers/io.js';
+import { A, shardScan } from './helpers/rounds.js';
 
 const schema = (name: string) =>
   JSON.parse(readFileSync(new URL(`../schemas/${name}.schema.json`, import.meta.url), 'utf8'));
@@ -23,6 +25,7 @@ const validateReport = ajv.compile(schema('report'));
 const validateInventory = ajv.compile(schema('inventory'));
 const validateConfig = ajv.compile(schema('config'));
 const validateRules = ajv.compile(schema('rules'));
+const validateHistory = ajv.compile(schema('history'));
 const validateRegister = ajv.compile(schema('register'));
 const validateDrift = ajv.compile(schema('drift'));
 
@@ -107,6 +110,44 @@ describe('published JSON Schemas', () => {
     const config = parse(readFileSync(new URL('../demo/hyperpod-cmk.yaml', import.meta.url), 'utf8'));
     expect(validateConfig(config)).toBe(true);
     expect(validateConfig({ ...config, keyAdmin: ['x'] })).toBe(false);
+  });
+
+  it('history --format json is versioned and valid against schemas/history.schema.json', async () => {
+    const db = join(dir, 'history.db');
+    expect(
+      await runCli(['demo', '--db', db, '--format', 'json', '-o', join(dir, 'demo.json')], memoryIo()),
+    ).toBe(0);
+    // One shard of a round of two, the other not saved: the round is listed as incomplete.
+    const opened = await openHistory(db, { create: false });
+    if (!opened.ok) throw new Error(opened.error.message);
+    expect((await opened.value.save(shardScan(A, 60, 'nightly-1', []))).ok).toBe(true);
+    await opened.value.close();
+    const io = memoryIo();
+    expect(await runCli(['history', '--db', db, '--format', 'json'], io)).toBe(0);
+    const listing = JSON.parse(io.out());
+    expect(validateHistory(listing), JSON.stringify(validateHistory.errors)).toBe(true);
+    expect({ ...listing, scans: listing.scans.length }).toEqual({
+      schemaVersion: 1,
+      kind: 'hyperpod-cmk-history-scans',
+      database: db,
+      scans: 14,
+      incompleteRound: { id: 'nightly-1', shards: 2, missing: [2] },
+    });
+    expect(listing.scans.at(-1)).toMatchObject({ round: 'nightly-1', shard: '1/2', source: 'live' });
+    expect(listing.scans[0]).toMatchObject({ round: null, shard: null, incomplete: [] });
+    // The contract holds: a shard that is not K/N, a count that is text, an unknown field are refused.
+    const broken = structuredClone(listing);
+    broken.scans[0].shard = 'first';
+    broken.scans[1].fail = 'some';
+    broken.scans[2].owner = 'someone';
+    broken.incompleteRound.missing = ['2'];
+    expect(validateHistory(broken)).toBe(false);
+    expect(errorPaths(validateHistory)).toEqual([
+      '/incompleteRound/missing/0',
+      '/scans/0/shard',
+      '/scans/1/fail',
+      '/scans/2',
+    ]);
   });
 
   it('register --format json is versioned and valid against schemas/register.schema.json', async () => {

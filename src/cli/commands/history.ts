@@ -1,8 +1,8 @@
+import { historyListing, historyScan } from '../../history/listing.js';
 import { scanGroups } from '../../history/rounds.js';
 import { latestRoundIncomplete } from '../../kpi/compliance.js';
 import { roundIncompleteIssue } from '../../kpi/index.js';
 import { parseSince } from '../../kpi/window.js';
-import { shardLabel } from '../../model/shard.js';
 import { csvCell } from '../../reporters/csv.js';
 import { terminalSafe } from '../../reporters/escape.js';
 import { fittedTable } from '../../reporters/text-table.js';
@@ -43,7 +43,7 @@ export const historyCommand = defineCommand({
       description: 'the clock, ISO-8601 (scans after it are not listed)',
       parse: parseNow,
     },
-    ...outputOptions(HISTORY_FORMATS, 'table'),
+    ...outputOptions(HISTORY_FORMATS, 'table', 'history'),
     {
       flags: '--limit <n>',
       description: 'newest scans shown in the table format (0: all)',
@@ -77,35 +77,12 @@ export const historyCommand = defineCommand({
     }
     // The listing is the window; the latest round is judged on all its shards, grouped first.
     const scans = since === undefined ? upToNow : upToNow.filter((s) => s.at >= since);
-    const rows = scans.map((s) => ({
-      id: s.id,
-      time: s.finishedAt,
-      source: s.source,
-      accounts: s.accounts,
-      regions: s.regions,
-      inputs: s.inputs,
-      clusters: s.summary.clusters,
-      // Scans of nothing were saved as 100% before that was corrected: never show them so.
-      clusterCompliancePct: s.summary.clusters ? s.summary.clusterCompliancePct : null,
-      instanceGroups: s.summary.instanceGroups,
-      instanceGroupCompliancePct: s.summary.instanceGroups ? s.summary.instanceGroupCompliancePct : null,
-      incomplete: s.incomplete ?? [],
-      fail: s.summary.fail,
-      unknown: s.summary.unknown,
-      suppressed: s.summary.suppressed,
-      toolVersion: s.toolVersion,
-      round: s.shard?.round ?? null,
-      shard: s.shard ? shardLabel(s.shard) : null,
-    }));
+    const rows = scans.map(historyScan);
     const incompleteRound = latestRoundIncomplete(scanGroups(upToNow));
     const roundIssue = incompleteRound ? roundIncompleteIssue(incompleteRound) : undefined;
     let text: string;
     if (output.format === 'json')
-      text = `${JSON.stringify(
-        { schemaVersion: 1, database: path, scans: rows, ...(incompleteRound ? { incompleteRound } : {}) },
-        null,
-        2,
-      )}\n`;
+      text = `${JSON.stringify(historyListing(path, rows, incompleteRound), null, 2)}\n`;
     else if (output.format === 'csv') {
       const columns = HISTORY_COLUMNS;
       const lines = rows.map((r) =>
