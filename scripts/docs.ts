@@ -13,6 +13,7 @@ import { KpiReportSchema } from '../src/kpi/schema.js';
 import { BaselineSchema } from '../src/model/baseline.js';
 import { InventorySchema } from '../src/model/inventory.js';
 import { ReportSchema } from '../src/model/report.js';
+import { MigrationPlanSchema } from '../src/plan/schema.js';
 import { PolicyDiffSchema } from '../src/policy-diff/schema.js';
 import { RegisterSchema } from '../src/register/build.js';
 import { RuleCatalogSchema } from '../src/rules/catalog.js';
@@ -194,6 +195,12 @@ export function generatedFiles(): Record<string, string> {
       KpiReportSchema,
       'urn:hyperpod-cmk:schema:kpi',
       'hyperpod-cmk KPI report (kpi --format json), schemaVersion 1',
+      'output',
+    ),
+    'schemas/plan.schema.json': jsonSchema(
+      MigrationPlanSchema,
+      'urn:hyperpod-cmk:schema:plan',
+      'hyperpod-cmk migration plan (plan.json of plan --out DIR), schemaVersion 1',
       'output',
     ),
     'schemas/policy-diff.schema.json': jsonSchema(

@@ -28,6 +28,7 @@ const validateRules = ajv.compile(schema('rules'));
 const validateHistory = ajv.compile(schema('history'));
 const validateRegister = ajv.compile(schema('register'));
 const validateDrift = ajv.compile(schema('drift'));
+const validatePlan = ajv.compile(schema('plan'));
 
 const dir = mkdtempSync(join(tmpdir(), 'hpcmk-schemas-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
@@ -215,5 +216,38 @@ describe('published JSON Schemas', () => {
     delete broken.matched;
     expect(validateDrift(broken)).toBe(false);
     expect(errorPaths(validateDrift)).toEqual(['', '/items/0/kind', '/items/1/status', '/items/2']);
+  });
+
+  it('plan --out writes plan.json, versioned and valid against schemas/plan.schema.json', async () => {
+    const out = join(dir, 'plan');
+    expect(await runCli(['plan', '--demo', '--out', out], memoryIo())).toBe(0);
+    const plan = JSON.parse(readFileSync(join(out, 'plan.json'), 'utf8'));
+    expect(validatePlan(plan), JSON.stringify(validatePlan.errors)).toBe(true);
+    expect({ ...plan, clusters: plan.clusters.length }).toMatchObject({
+      schemaVersion: 1,
+      kind: 'hyperpod-cmk-plan',
+      source: 'the bundled demo estate',
+      clusters: 8,
+    });
+    const paths = plan.clusters.map((c: { path: string }) => c.path);
+    expect(paths).toContain('replace-groups');
+    expect(paths).toContain('new-cluster');
+    const replaced = plan.clusters.findIndex((c: { groups: { replacement?: unknown }[] }) =>
+      c.groups.some((g) => g.replacement),
+    );
+    const group = plan.clusters[replaced].groups.findIndex((g: { replacement?: unknown }) => g.replacement);
+    const broken = structuredClone(plan);
+    broken.clusters[0].path = 'teleport';
+    broken.clusters[replaced].groups[group].action = 'skip';
+    // An update-cluster input is the SDK's request: a member the API does not know is refused.
+    broken.clusters[replaced].groups[group].replacement.addInput.InstanceGroups[0].Colour = 'red';
+    expect(validatePlan(broken)).toBe(false);
+    expect(errorPaths(validatePlan)).toEqual(
+      [
+        '/clusters/0/path',
+        `/clusters/${replaced}/groups/${group}/action`,
+        `/clusters/${replaced}/groups/${group}/replacement/addInput/InstanceGroups/0`,
+      ].sort(),
+    );
   });
 });

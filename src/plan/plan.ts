@@ -5,25 +5,27 @@
  * not on a sound key of its own is replaced by a new group on a new key, and the old group deleted
  * once its work has moved. Pure: an inventory, its findings and the config in, a plan out.
  */
-import type { UpdateClusterCommandInput } from '@aws-sdk/client-sagemaker';
+import type { ClusterInstanceType } from '@aws-sdk/client-sagemaker';
 import type { ResolvedConfig } from '../config/schema.js';
 import { resolveKeyAdmins } from '../guardrails/key-admins.js';
 import { keyPolicy } from '../guardrails/key-policy.js';
 import { checkKeyAdmins } from '../guardrails/key-policy-plan.js';
 import { pathSegment, shortHash } from '../guardrails/paths.js';
 import type { Finding } from '../model/finding.js';
-import type {
-  Cluster,
-  EbsVolume,
-  InstanceGroup,
-  Inventory,
-  Key,
-  PolicyDocument,
-} from '../model/inventory.js';
+import type { Cluster, EbsVolume, InstanceGroup, Inventory, Key } from '../model/inventory.js';
 import { isUnresolved } from '../model/inventory.js';
 import { pushAll } from '../model/many.js';
 import { err, ok, type Result } from '../model/result.js';
 import { monthlyStorageUsd } from '../pricing/kms.js';
+import {
+  type ClusterPlan,
+  type GroupPlan,
+  type InPlaceStep,
+  type MigrationPlan,
+  PLAN_SCHEMA_VERSION,
+  type PlannedKey,
+  type ReplacementGroup,
+} from './schema.js';
 
 /** Where AWS says how to add and remove instance groups with update-cluster. */
 export const UPDATE_CLUSTER_DOC =
@@ -32,87 +34,14 @@ export const CMK_DOC = 'https://docs.aws.amazon.com/sagemaker/latest/dg/smcluste
 export const SLURM_CONTINUOUS_DOC =
   'https://docs.aws.amazon.com/sagemaker/latest/dg/sagemaker-hyperpod-scaling-slurm.html';
 
-export interface PlannedKey {
-  /** CloudFormation logical id and Terraform resource name. */
-  resourceName: string;
-  alias: string;
-  account: string;
-  region: string;
-  /** The group the key is for (cluster/group). */
-  forGroup: string;
-  executionRole: string;
-  multiRegion: boolean;
-  replicaRegion: string | null;
-  rotationPeriodInDays: number;
-  tags: Record<string, string>;
-  /** Required tags whose value the inventory does not know: the templates take them as parameters. */
-  tagsToFill: string[];
-  policy: PolicyDocument;
-}
-
-export type GroupAction =
-  /** Sound already: nothing to do. */
-  | 'keep'
-  /** Its key needs fixes that lose nothing and change no key: done in place. */
-  | 'fix-in-place'
-  /** Replaced by a new group on a new key, then deleted. */
-  | 'replace'
-  /** A restricted instance group: AWS supports no customer managed key there. */
-  | 'restricted'
-  /** Cannot be planned from what the inventory holds (say why). */
-  | 'blocked';
-
-export interface InPlaceStep {
-  title: string;
-  command: string;
-  /** What to check afterwards, as a command. */
-  check: string;
-}
-
-export interface GroupPlan {
-  name: string;
-  action: GroupAction;
-  /** The failing or unknown rules that call for the action. */
-  reasons: string[];
-  why: string;
-  /** The execution role's KMS permissions scoped to the group's new key (by its tags). */
-  rolePolicy?: { roleName: string; policyName: string; document: PolicyDocument };
-  replacement?: {
-    name: string;
-    key: PlannedKey;
-    /** The update-cluster input that adds the replacement group. */
-    addInput: UpdateClusterCommandInput;
-    /** The update-cluster input that deletes the old group, a later step. */
-    deleteInput: UpdateClusterCommandInput;
-    /** Settings of the old group the inventory does not hold: copy them from describe-cluster. */
-    copyFromDescribe: string[];
-  };
-}
-
-export interface ClusterPlan {
-  cluster: { id: string; name: string; account: string; region: string; orchestrator: string; mode: string };
-  /** The directory of this cluster's artefacts, relative to the plan's root. */
-  dir: string;
-  path: 'replace-groups' | 'new-cluster' | 'in-place' | 'blocked';
-  failing: string[];
-  /** Make every key the groups use usable again first: cancel deletion, enable. */
-  preSteps: InPlaceStep[];
-  keys: PlannedKey[];
-  groups: GroupPlan[];
-  inPlace: InPlaceStep[];
-  clusterTags: { missing: string[]; command: string } | null;
-  estimate: { keysAdded: number; replicaKeysAdded: number; kmsUsdPerMonth: number; groupsReplaced: number };
-  notes: string[];
-}
-
-export interface MigrationPlan {
-  schemaVersion: 1;
-  generatedAt: string;
-  source: string;
-  clusters: ClusterPlan[];
-  /** Clusters with no failure (compliant, by exception, or unknown): nothing planned. */
-  compliant: string[];
-}
+export type {
+  ClusterPlan,
+  GroupAction,
+  GroupPlan,
+  InPlaceStep,
+  MigrationPlan,
+  PlannedKey,
+} from './schema.js';
 
 export interface PlanProblem {
   code: string;
@@ -310,7 +239,8 @@ export function planMigrations(input: PlanInput): Result<MigrationPlan, PlanProb
     plan.dir = dir;
   }
   return ok({
-    schemaVersion: 1,
+    schemaVersion: PLAN_SCHEMA_VERSION,
+    kind: 'hyperpod-cmk-plan',
     generatedAt: input.generatedAt,
     source: input.source,
     clusters: plans,
@@ -413,11 +343,13 @@ function planCluster(cluster: Cluster, ctx: ClusterContext): ClusterPlan {
       'TrainingPlanArn',
       'KubernetesConfig/SlurmConfig',
     ];
-    const spec: NonNullable<UpdateClusterCommandInput['InstanceGroups']>[number] = {
+    const spec: ReplacementGroup = {
       InstanceGroupName: newName,
       InstanceCount: typeof group.instanceCount === 'number' ? group.instanceCount : 1,
       ExecutionRole: group.executionRole,
-      ...(typeof group.instanceType === 'string' ? { InstanceType: group.instanceType as never } : {}),
+      ...(typeof group.instanceType === 'string'
+        ? { InstanceType: group.instanceType as ClusterInstanceType }
+        : {}),
       ...(group.lifeCycleConfig
         ? {
             LifeCycleConfig: {

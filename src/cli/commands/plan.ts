@@ -23,7 +23,11 @@ export const planCommand = defineCommand({
     'update-cluster inputs that add each replacement group and later delete the old one, and an estimate. Judges ' +
     'the result with the rules and says whether each cluster would then be compliant. Applies nothing.',
   options: [
-    { flags: '--out <dir>', description: 'directory to write the plan into (created if missing)' },
+    {
+      flags: '--out <dir>',
+      description:
+        'directory to write the plan into (created if missing); its plan.json is versioned (schemaVersion 1, schemas/plan.schema.json)',
+    },
     ...sourceOptions({ iac: true, live: true }),
   ],
   examples: [
