@@ -120,7 +120,7 @@ export const kpiCommand = defineCommand({
       default: DEFAULT_SINCE,
     },
     { flags: '--by <dimension>', description: 'breakdown', choices: DIMENSIONS },
-    ...outputOptions(KPI_FORMATS, 'table'),
+    ...outputOptions(KPI_FORMATS, 'table', 'kpi'),
     { flags: '--now <time>', description: 'the clock, ISO-8601: the window ends here', parse: parseNow },
     ...readOptions,
     {

@@ -55,7 +55,7 @@ interface Sides {
 const DIFF_FORMATS = ['markdown', 'json'] as const;
 
 const diffOptions = defineOptions([
-  ...outputOptions(DIFF_FORMATS, 'markdown'),
+  ...outputOptions(DIFF_FORMATS, 'markdown', 'policy-diff'),
   {
     flags: '--key <arn>',
     description: "compare the key's current policy (read live, or from --from) with NEW",
