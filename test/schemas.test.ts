@@ -29,6 +29,7 @@ const validateHistory = ajv.compile(schema('history'));
 const validateRegister = ajv.compile(schema('register'));
 const validateDrift = ajv.compile(schema('drift'));
 const validatePlan = ajv.compile(schema('plan'));
+const validateDumpLine = ajv.compile(schema('history-dump'));
 
 const dir = mkdtempSync(join(tmpdir(), 'hpcmk-schemas-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
@@ -149,6 +150,21 @@ describe('published JSON Schemas', () => {
       '/scans/1/fail',
       '/scans/2',
     ]);
+  });
+
+  it('history export writes JSON Lines each valid against schemas/history-dump.schema.json', async () => {
+    const db = join(dir, 'dumped.db');
+    expect(await runCli(['demo', '--db', db, '-o', join(dir, 'dumped.txt')], memoryIo())).toBe(0);
+    const dump = join(dir, 'history.jsonl');
+    expect(await runCli(['history', 'export', '--db', db, '--to', dump], memoryIo())).toBe(0);
+    const lines = readFileSync(dump, 'utf8').trimEnd().split('\n').map((line) => JSON.parse(line));
+    const invalid = lines.filter((line) => !validateDumpLine(line));
+    expect(invalid).toEqual([]);
+    expect(lines[0]).toMatchObject({ kind: 'hyperpod-cmk-history', dumpVersion: 1 });
+    // The header, then the 1,329 rows of the demo history's 13 scans.
+    expect(lines).toHaveLength(1 + 1329);
+    // The contract holds: a header of another dump version is refused.
+    expect(validateDumpLine({ ...lines[0], dumpVersion: 2 })).toBe(false);
   });
 
   it('register --format json is versioned and valid against schemas/register.schema.json', async () => {
