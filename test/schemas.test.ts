@@ -157,7 +157,10 @@ describe('published JSON Schemas', () => {
     expect(await runCli(['demo', '--db', db, '-o', join(dir, 'dumped.txt')], memoryIo())).toBe(0);
     const dump = join(dir, 'history.jsonl');
     expect(await runCli(['history', 'export', '--db', db, '--to', dump], memoryIo())).toBe(0);
-    const lines = readFileSync(dump, 'utf8').trimEnd().split('\n').map((line) => JSON.parse(line));
+    const lines = readFileSync(dump, 'utf8')
+      .trimEnd()
+      .split('\n')
+      .map((line) => JSON.parse(line));
     const invalid = lines.filter((line) => !validateDumpLine(line));
     expect(invalid).toEqual([]);
     expect(lines[0]).toMatchObject({ kind: 'hyperpod-cmk-history', dumpVersion: 1 });
