@@ -31,7 +31,7 @@ const event = {
   configRuleName: 'hyperpod-cmk-clusters',
   accountId: ACCOUNT,
 };
-const handlerFor = (inv: Inventory) =>
+const handlerFor = (inv: Inventory, log: (entry: Record<string, unknown>) => void = () => {}) =>
   createHandler({
     collector: { collect: async () => inv },
     configService: new ConfigServiceClient({ region: 'us-east-1' }),
@@ -42,7 +42,7 @@ const handlerFor = (inv: Inventory) =>
     account: ACCOUNT,
     resourceType: 'AWS::SageMaker::Cluster',
     now: () => new Date(NOW),
-    log: () => {},
+    log,
   });
 const sent = () => configMock.commandCalls(PutEvaluationsCommand).map((call) => call.args[0].input);
 
@@ -86,18 +86,7 @@ describe('Config rule evaluations', () => {
       .on(GetComplianceDetailsByConfigRuleCommand)
       .resolves({ EvaluationResults: [earlier], NextToken: 'again' });
     const logged: Record<string, unknown>[] = [];
-    const handler = createHandler({
-      collector: { collect: async () => compliantEstate() },
-      configService: new ConfigServiceClient({ region: 'us-east-1' }),
-      sns: { send: async () => ({}) },
-      kms: { send: async () => ({}) },
-      config: resolveConfig({ keyAdmins: [ADMIN_ROLE] }),
-      keyTags: {},
-      account: ACCOUNT,
-      resourceType: 'AWS::SageMaker::Cluster',
-      now: () => new Date(NOW),
-      log: (entry) => logged.push(entry),
-    });
+    const handler = handlerFor(compliantEstate(), (entry) => logged.push(entry));
     const result = await handler(event);
     expect(configMock.commandCalls(GetComplianceDetailsByConfigRuleCommand)).toHaveLength(2);
     expect(logged).toContainEqual({

@@ -8,6 +8,7 @@ import type { Location } from '../../model/inventory.js';
 import { pushAll } from '../../model/many.js';
 import { getEntry, type SNode, scalarText } from '../common/source-tree.js';
 import {
+  heldReference,
   isOwnKeyArn,
   isSym,
   locate,
@@ -289,18 +290,9 @@ function concat(scope: IntrinsicScope, parts: readonly Val[], delimiter: string,
   let symbolic: Sym | undefined;
   const texts: string[] = [];
   let length = 0;
-  let references = 0;
-  let reference: Sym | undefined;
   for (const part of parts) {
     if (part instanceof Unknown) return withExpression(part, node);
-    if (part instanceof Sym) {
-      symbolic = part;
-      const held = part.target ? part : part.holds;
-      if (held) {
-        references++;
-        reference = held;
-      }
-    }
+    if (part instanceof Sym) symbolic = part;
     const text = textOf(part);
     if (text === undefined) return new Unknown(render(node), 'it joins a value that is not a string');
     length += text.length + delimiter.length;
@@ -316,7 +308,8 @@ function concat(scope: IntrinsicScope, parts: readonly Val[], delimiter: string,
   const joined = texts.join(delimiter);
   if (!symbolic) return joined;
   if (parts.length === 1) return symbolic;
-  if (references !== 1 || !reference) return new Sym(joined);
+  const reference = heldReference(parts);
+  if (!reference) return new Sym(joined);
   // The ARN of a key of this stack, written out: the key itself, as `!GetAtt Key.Arn` would be.
   if (isKeyId(reference) && isOwnKeyArn(joined, reference.text, scope.options))
     return new Sym(joined, { ...reference.target!, attribute: 'Arn' });

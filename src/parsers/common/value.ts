@@ -51,6 +51,21 @@ export class Sym {
   ) {}
 }
 
+/**
+ * The one reference to a resource that a text made of these parts holds (a part that is the
+ * reference, or a text around it that holds it), or undefined when they hold none or several.
+ */
+export function heldReference(parts: readonly Val[]): Sym | undefined {
+  let reference: Sym | undefined;
+  for (const part of parts) {
+    const held = part instanceof Sym ? (part.target ? part : part.holds) : undefined;
+    if (!held) continue;
+    if (reference) return undefined;
+    reference = held;
+  }
+  return reference;
+}
+
 export const NO_VALUE: unique symbol = Symbol('NoValue');
 export type NoValue = typeof NO_VALUE;
 

@@ -7,7 +7,7 @@
  *
  * Shared by the expression evaluator and the built-in functions, which charge the same budget.
  */
-import { isObject, Sym, textOf, Unknown, type Val } from '../common/value.js';
+import { heldReference, isObject, Sym, textOf, Unknown, type Val } from '../common/value.js';
 import type { Expr } from './hcl.js';
 
 export const MAX_STEPS = 1_000_000;
@@ -97,21 +97,12 @@ export function sizeWithin(value: Val, limit: number): boolean {
  */
 export function concatenate(values: readonly Val[], expr: Expr, scope: BudgetScope): Val {
   let symbolic = false;
-  let references = 0;
-  let reference: Sym | undefined;
   const texts: string[] = [];
   let length = 0;
   for (const value of values) {
     if (value instanceof Unknown) return new Unknown(expr.text, value.reason, value.inputs);
     if (value === null) return new Unknown(expr.text, 'it interpolates a null value');
-    if (value instanceof Sym) {
-      symbolic = true;
-      const held = value.target ? value : value.holds;
-      if (held) {
-        references++;
-        reference = held;
-      }
-    }
+    if (value instanceof Sym) symbolic = true;
     const text = textOf(value);
     if (text === undefined) return new Unknown(expr.text, 'it interpolates a value that is not a string');
     length += text.length;
@@ -121,5 +112,5 @@ export function concatenate(values: readonly Val[], expr: Expr, scope: BudgetSco
   }
   if (!charge(length >> 6)) return overBudget(expr, scope, 'the expression takes too many steps');
   if (!symbolic) return texts.join('');
-  return new Sym(texts.join(''), undefined, references === 1 ? reference : undefined);
+  return new Sym(texts.join(''), undefined, heldReference(values));
 }
