@@ -218,6 +218,18 @@ function deployTimeResources(root: SMap, file: string): SourceIssue[] {
       'the template is transformed by AWS::Include when it deploys: what the include adds is not scanned',
       transform?.line,
     );
+  // Any other macro processes the whole template when the stack deploys, and the processed
+  // template is what is deployed (User Guide, "Perform custom processing on CloudFormation
+  // templates with template macros",
+  // https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/template-macros.html): what it
+  // changes is not in the files. The transforms CloudFormation hosts leave a HyperPod cluster and
+  // a KMS key as written (Template Reference, Transform reference).
+  for (const name of names)
+    if (!HOSTED_TRANSFORMS.has(name))
+      issue(
+        `the template is processed by macro ${name || '(unnamed)'} when it deploys: what the macro changes is not scanned`,
+        transform?.line,
+      );
   const resources = root.entries.get('Resources');
   if (resources?.kind !== 'map') return issues;
   for (const [id, node] of resources.entries) {
@@ -258,6 +270,16 @@ function deployTimeResources(root: SMap, file: string): SourceIssue[] {
   }
   return issues;
 }
+
+/** The transforms CloudFormation hosts (Template Reference, Transform reference); AWS::Include is read above. */
+const HOSTED_TRANSFORMS: ReadonlySet<string> = new Set([
+  'AWS::Include',
+  'AWS::CodeDeployBlueGreen',
+  'AWS::LanguageExtensions',
+  'AWS::SecretsManager-2020-07-23',
+  'AWS::Serverless-2016-10-31',
+  'AWS::ServiceCatalog',
+]);
 
 /** A scalar entry of a map, when it is one. */
 const scalarAt = (node: SNode | undefined, key: string): Scalar | undefined => {

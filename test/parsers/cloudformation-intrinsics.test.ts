@@ -64,7 +64,7 @@ const CASES: Record<string, [string, unknown]> = {
       inputs: ['shared-key'],
     },
   ],
-  'Fn::Base64': ['!Base64 abc', 'abc'],
+  'Fn::Base64': ['!Base64 abc', 'YWJj'],
   'Fn::Length': ['Fn::Length: [a, b, c]', 3],
   'Fn::ToJsonString': ['Fn::ToJsonString: { a: 1 }', '{"a":1}'],
 };

@@ -66,7 +66,8 @@ export function evaluate(scope: IntrinsicScope, node: SNode): Val {
 }
 
 function evaluateNode(scope: IntrinsicScope, node: SNode): Val {
-  if (node.kind === 'scalar') return node.value;
+  if (node.kind === 'scalar')
+    return typeof node.value === 'string' ? dynamicReference(node.value) : node.value;
   if (node.kind === 'seq') {
     const items: Val[] = [];
     for (const item of node.items) {
@@ -230,6 +231,21 @@ const findInMap: Intrinsic = (scope, argument, node) => {
   return fallback ? evaluate(scope, fallback) : new Unknown(render(node), 'the mapping has no such entry');
 };
 
+/**
+ * Fn::Base64: "the Base64 representation of the input string" (User Guide, intrinsic function
+ * reference, https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/intrinsic-function-reference-base64.html),
+ * of its UTF-8 bytes. What a value known only once deployed encodes to is not known before.
+ */
+const base64: Intrinsic = (scope, argument, node) => {
+  const value = evaluate(scope, argument);
+  if (value instanceof Unknown) return withExpression(value, node);
+  if (isSym(value))
+    return new Unknown(render(node), 'the Base64 encoding of a value known only once deployed');
+  const text = textOf(value);
+  if (text === undefined) return new Unknown(render(node), 'Fn::Base64 needs a string');
+  return Buffer.from(text, 'utf8').toString('base64');
+};
+
 const importValue: Intrinsic = (scope, argument, node) => {
   const exportName = textOf(evaluate(scope, argument)) ?? render(argument);
   return new Unknown(render(node), `an export of another stack (${exportName})`, [exportName]);
@@ -264,7 +280,7 @@ export const INTRINSICS: Readonly<Record<string, Intrinsic>> = Object.freeze({
   'Fn::Split': split,
   'Fn::FindInMap': findInMap,
   'Fn::ImportValue': importValue,
-  'Fn::Base64': (scope, argument) => evaluate(scope, argument),
+  'Fn::Base64': base64,
   'Fn::Length': length,
   'Fn::ToJsonString': toJsonString,
 });
@@ -314,6 +330,10 @@ function concat(scope: IntrinsicScope, parts: readonly Val[], delimiter: string,
     texts.push(text);
   }
   const joined = texts.join(delimiter);
+  if (joined.includes(DYNAMIC_REFERENCE_START)) {
+    const resolved = dynamicReference(joined);
+    if (resolved instanceof Unknown) return resolved;
+  }
   if (!symbolic) return joined;
   if (parts.length === 1) return symbolic;
   if (references !== 1 || !reference) return new Sym(joined);
@@ -365,6 +385,28 @@ function sub(scope: IntrinsicScope, argument: SNode, node: SNode): Val {
     parts.filter((part) => part !== ''),
     '',
     node,
+  );
+}
+
+const DYNAMIC_REFERENCE_START = '{{resolve:';
+
+/**
+ * A text that holds a dynamic reference (`{{resolve:ssm:NAME}}`, `{{resolve:ssm-secure:...}}`,
+ * `{{resolve:secretsmanager:...}}`), written out or built by Fn::Sub or Fn::Join: CloudFormation
+ * reads the parameter or secret when it creates or updates the stack (User Guide, "Get values
+ * stored in other services using dynamic references",
+ * https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/dynamic-references.html), so the
+ * value is not known before. Any other text is itself.
+ */
+function dynamicReference(text: string): string | Unknown {
+  if (!text.includes(DYNAMIC_REFERENCE_START)) return text;
+  // Only a whole reference: a piece of one that Fn::Join puts together is text until joined.
+  const references = text.match(/\{\{resolve:[^}]*\}\}/g);
+  if (!references) return text;
+  return new Unknown(
+    text,
+    'a dynamic reference, resolved by CloudFormation when the stack deploys',
+    references.slice(0, 8),
   );
 }
 

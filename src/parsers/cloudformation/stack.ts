@@ -265,7 +265,24 @@ export class Stack implements IntrinsicScope, StackView {
     const output = this.template.outputs.get(name);
     const value = getEntry(output, 'Value');
     if (!value) return new Unknown(render(node), `nested stack output ${name} is not defined`, [name]);
+    // An output with a Condition is created only when the condition is true (User Guide, Outputs
+    // syntax, https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/outputs-section-structure.html).
+    const created = this.outputCreated(output!);
+    if (created !== true)
+      return new Unknown(
+        render(node),
+        created === false
+          ? `nested stack output ${name} is not created: its condition ${scalarText(getEntry(output, 'Condition'))} is false`
+          : `nested stack output ${name} exists only if ${created.reason}`,
+        created === false ? [name] : created.inputs,
+      );
     return this.evaluate(value);
+  }
+
+  /** Whether an output is created: true without a Condition, else what the condition is. */
+  outputCreated(output: SNode): boolean | Unknown {
+    const conditionName = scalarText(getEntry(output, 'Condition'));
+    return conditionName === undefined ? true : this.condition(conditionName);
   }
 
   /** The nested stack a resource deploys, when its template is in the scan. */
