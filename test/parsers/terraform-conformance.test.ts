@@ -606,6 +606,101 @@ resource "aws_sagemaker_cluster" "c" {
   });
 });
 
+describe('validation blocks', () => {
+  // https://developer.hashicorp.com/terraform/language/values/variables#custom-validation-rules
+  it('a value its validation refuses stops Terraform: UNKNOWN, naming the rule; one it accepts is the value', async () => {
+    const config = (value: string) => ({
+      'main.tf': `variable "key" {
+  type = string
+  validation {
+    condition     = startswith(var.key, "arn:")
+    error_message = "must be a key ARN"
+  }
+}
+${KEY}${clusterTf({ volumeKey: 'var.key' })}`,
+      'terraform.tfvars': `key = "${value}"\n`,
+    });
+    const refused = await scan(config('alias/aws/ebs'));
+    expect(volumes(cluster(refused))[0]!.kmsKeyId).toEqual({
+      unresolved: 'var.key',
+      reason: 'the value of variable key fails its validation ("must be a key ARN"): an error in Terraform',
+      inputs: ['var.key'],
+    });
+    const accepted = await scan(config('arn:aws:kms:us-east-1:111122223333:key/abcd'));
+    expect(volumes(cluster(accepted))[0]!.kmsKeyId).toBe('arn:aws:kms:us-east-1:111122223333:key/abcd');
+  });
+});
+
+describe('the JSON syntax (.tf.json)', () => {
+  // https://developer.hashicorp.com/terraform/language/syntax/json
+  it("quotes inside an interpolation, a provider named in a string, a dynamic block's content", async () => {
+    const scanned = await scan({
+      'main.tf.json': JSON.stringify({
+        '//': 'a comment',
+        provider: { aws: [{ region: 'us-east-1' }, { alias: 'west', region: 'us-west-2' }] },
+        locals: { keys: { workers: 'alias/workers' } },
+        resource: {
+          aws_kms_key: { k: { provider: 'aws.west', enable_key_rotation: true } },
+          // biome-ignore lint/suspicious/noTemplateCurlyInString: Terraform JSON syntax
+          aws_kms_alias: { a: { name: 'alias/workers', target_key_id: '${aws_kms_key.k.key_id}' } },
+          aws_iam_role: {
+            r: {
+              name: 'workers',
+              assume_role_policy: '{}',
+              dynamic: {
+                inline_policy: {
+                  // biome-ignore lint/suspicious/noTemplateCurlyInString: Terraform JSON syntax
+                  for_each: '${{ kms = "kms:DescribeKey" }}',
+                  content: {
+                    // biome-ignore lint/suspicious/noTemplateCurlyInString: Terraform JSON syntax
+                    name: '${inline_policy.key}',
+                    policy:
+                      // biome-ignore lint/suspicious/noTemplateCurlyInString: Terraform JSON syntax
+                      '${jsonencode({ Version = "2012-10-17", Statement = [{ Effect = "Allow", Action = inline_policy.value, Resource = "*" }] })}',
+                  },
+                },
+              },
+            },
+          },
+          awscc_sagemaker_cluster: {
+            c: {
+              cluster_name: 'c',
+              node_provisioning_mode: 'Continuous',
+              instance_groups: [
+                {
+                  instance_group_name: 'workers',
+                  instance_type: 'ml.g5.8xlarge',
+                  instance_count: 1,
+                  // biome-ignore lint/suspicious/noTemplateCurlyInString: Terraform JSON syntax
+                  execution_role: '${aws_iam_role.r.arn}',
+                  instance_storage_configs: [
+                    {
+                      ebs_volume_config: {
+                        root_volume: true,
+                        // biome-ignore lint/suspicious/noTemplateCurlyInString: Terraform JSON syntax
+                        volume_kms_key_id: '${lookup(local.keys, "workers")}',
+                      },
+                    },
+                  ],
+                },
+              ],
+            },
+          },
+        },
+      }),
+    });
+    expect(scanned.issues).toEqual([]);
+    expect(volumes(cluster(scanned))[0]).toMatchObject({
+      kmsKeyId: 'alias/workers',
+      resolution: { status: 'resolved', keyArn: 'main.tf.json#aws_kms_key.k' },
+    });
+    expect(keyNamed(scanned, 'main.tf.json#aws_kms_key.k').region).toBe('us-west-2');
+    expect(only(scanned.inventory.roles, 'role').kmsStatements).toEqual([
+      { Effect: 'Allow', Action: 'kms:DescribeKey', Resource: '*' },
+    ]);
+  });
+});
+
 describe('blocks that move, import or remove resources', () => {
   it('moved, import, removed and check blocks leave the resources as declared', async () => {
     const scanned = await scan({

@@ -16,6 +16,7 @@ import { shortened } from '../../model/text.js';
 import { pushOnce } from '../common/issues.js';
 import {
   ACCOUNT,
+  Invalid,
   PARTITION,
   partitionOf,
   REGION,
@@ -83,6 +84,17 @@ const MAX_MODULE_DEPTH = 8;
 
 /** Module arguments that say the module makes a HyperPod cluster. */
 const CLUSTER_ARGUMENT = /instance_groups?|hyperpod|sagemaker_cluster|cluster_instance/i;
+
+/**
+ * A provider configuration's address as a reference writes it (`aws.west`), or as the JSON syntax
+ * writes it, in a string (`"aws.west"`).
+ */
+function providerAddress(expr: Expr): string {
+  if (expr.t === 'lit' && typeof expr.v === 'string') return expr.v.trim();
+  if (expr.t === 'tmpl' && expr.parts.length === 1 && typeof expr.parts[0] === 'string')
+    return expr.parts[0].trim();
+  return expr.text.trim();
+}
 
 export class ModuleInstance implements ModuleView, DataSourceModule {
   private readonly index: ModuleIndex;
@@ -159,7 +171,7 @@ export class ModuleInstance implements ModuleView, DataSourceModule {
     const own = local === 'aws' ? declared.item.body.attributes.get('region') : undefined;
     if (own) return this.regionValue(evaluate(own.expr, scope));
     const provider = declared.item.body.attributes.get('provider');
-    return this.providerRegion(provider ? provider.expr.text.trim() : local);
+    return this.providerRegion(provider ? providerAddress(provider.expr) : local);
   }
 
   static evaluateRoot(context: TfContext, dir: TfModuleDir, variables: Map<string, Val>): ModuleOutput {
@@ -284,6 +296,22 @@ export class ModuleInstance implements ModuleView, DataSourceModule {
       `variable ${name}`,
     );
     this.variableCache.set(name, value);
+    // A value its validation rules refuse stops Terraform before anything is planned
+    // (https://developer.hashicorp.com/terraform/language/values/variables#custom-validation-rules):
+    // it is no value the deployment can have. A rule that cannot be decided is left to Terraform.
+    for (const block of body.blocks) {
+      const condition = block.type === 'validation' ? block.body.attributes.get('condition') : undefined;
+      if (!condition || evaluate(condition.expr, scope) !== false) continue;
+      const said = block.body.attributes.get('error_message');
+      const message = said ? textOf(evaluate(said.expr, scope)) : undefined;
+      value = new Invalid(
+        `var.${name}`,
+        `the value of variable ${name} fails its validation${message ? ` ("${message}")` : ''}: an error in Terraform`,
+        [`var.${name}`],
+      );
+      this.variableCache.set(name, value);
+      break;
+    }
     return value;
   }
 
@@ -512,8 +540,7 @@ export class ModuleInstance implements ModuleView, DataSourceModule {
     const providers = call.item.body.attributes.get('providers')?.expr;
     if (providers?.t === 'object')
       for (const { key, value } of providers.entries) {
-        const inner = key.t === 'lit' && typeof key.v === 'string' ? key.v : key.text.trim();
-        given.set(inner, this.providerRegion(value.text.trim()));
+        given.set(providerAddress(key), this.providerRegion(providerAddress(value)));
       }
     return given;
   }
