@@ -239,6 +239,97 @@ Mappings:
   });
 });
 
+describe('parameters as CloudFormation takes them', () => {
+  // User Guide, Parameters syntax: AllowedValues, MinValue/MaxValue, MinLength/MaxLength and a
+  // Number's value are checked when the stack is created; a value they refuse deploys nothing.
+  it('a value outside AllowedValues, a Number that is not one, or out of its bounds: UNKNOWN, naming the rule', async () => {
+    const scanned = await scan({
+      't.yaml': template({
+        head: `Parameters:
+  Mode: { Type: String, Default: Legacy, AllowedValues: [Continuous] }
+  Size: { Type: Number, Default: ten }
+  Window: { Type: Number, Default: 3, MinValue: 7, MaxValue: 30 }
+  Name: { Type: String, Default: ab, MinLength: 3 }
+  Good: { Type: Number, Default: 30, MinValue: 7, MaxValue: 30, AllowedValues: [7, 30] }`,
+        tags: tagLines({ mode: '!Ref Mode', size: '!Ref Size', window: '!Ref Window', name: '!Ref Name' }),
+        keyProperties: 'EnableKeyRotation: true\n      PendingWindowInDays: !Ref Good',
+      }),
+    });
+    expect(cluster(scanned).tags).toEqual({
+      unresolved: '!Ref Mode',
+      reason:
+        'CloudFormation refuses the value of parameter Mode: Legacy is not one of its AllowedValues (Continuous)',
+      inputs: ['Mode'],
+    });
+    const refused = async (parameter: string) => {
+      const one = await scan({
+        't.yaml': template({
+          head: `Parameters:
+  Size: { Type: Number, Default: ten }
+  Window: { Type: Number, Default: 3, MinValue: 7, MaxValue: 30 }
+  Name: { Type: String, Default: ab, MinLength: 3 }`,
+          tags: tagLines({ value: `!Ref ${parameter}` }),
+        }),
+      });
+      return (cluster(one).tags as { reason: string }).reason;
+    };
+    expect(await refused('Size')).toBe(
+      'CloudFormation refuses the value of parameter Size: ten is not a number',
+    );
+    expect(await refused('Window')).toBe(
+      'CloudFormation refuses the value of parameter Window: 3 is less than its MinValue (7)',
+    );
+    expect(await refused('Name')).toBe(
+      'CloudFormation refuses the value of parameter Name: ab is shorter than its MinLength (3)',
+    );
+    expect(scanned.inventory.keys[0]!.deletionProtection?.pendingWindowInDays).toBe(30);
+  });
+
+  it('UsePreviousValue in a parameter file is the value the stack already has: UNKNOWN, never the Default', async () => {
+    const scanned = await scan(
+      {
+        't.yaml': template({
+          head: 'Parameters:\n  KeyArn: { Type: String, Default: alias/aws/sagemaker }',
+          volumeKey: '!Ref KeyArn',
+        }),
+        'update.json': JSON.stringify([{ ParameterKey: 'KeyArn', UsePreviousValue: true }]),
+      },
+      { parameters: ['update.json'] },
+    );
+    expect(volumes(cluster(scanned, 'update.json#Cluster'))[0]!.kmsKeyId).toEqual({
+      unresolved: '!Ref KeyArn',
+      reason: 'parameter KeyArn keeps the value the deployed stack has (UsePreviousValue)',
+      inputs: ['KeyArn'],
+    });
+  });
+});
+
+describe('Fn::Cidr', () => {
+  // Template Reference, Fn::Cidr: count CIDR blocks of cidrBits host bits, from the start of ipBlock.
+  it('splits an IPv4 block; an IPv6 one or one whose inputs are not known is UNKNOWN', async () => {
+    const scanned = await scan({
+      't.yaml': template({
+        tags: tagLines({
+          first: '!Select [0, !Cidr [192.168.0.0/24, 6, 5]]',
+          last: '!Select [5, !Cidr [192.168.0.0/24, 6, 5]]',
+          wide: '!Select [1, !Cidr [10.0.0.0/16, 2, 8]]',
+          joined: '!Join [",", !Cidr ["10.1.0.0/16", "3", "12"]]',
+        }),
+      }),
+    });
+    expect(cluster(scanned).tags).toEqual({
+      first: '192.168.0.0/27',
+      last: '192.168.0.160/27',
+      wide: '10.0.1.0/24',
+      joined: '10.1.0.0/20,10.1.16.0/20,10.1.32.0/20',
+    });
+    const v6 = await scan({
+      't.yaml': template({ tags: tagLines({ v6: '!Select [0, !Cidr ["2001:db8::/56", 1, 64]]' }) }),
+    });
+    expect(cluster(v6).tags).toMatchObject({ reason: 'Fn::Cidr of an IPv6 block is not evaluated' });
+  });
+});
+
 describe('dynamic references', () => {
   it('{{resolve:...}} is resolved when the stack deploys: UNKNOWN, naming the reference, never the text as a key', async () => {
     const scanned = await scan({

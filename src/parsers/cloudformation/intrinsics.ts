@@ -246,6 +246,47 @@ const base64: Intrinsic = (scope, argument, node) => {
   return Buffer.from(text, 'utf8').toString('base64');
 };
 
+/**
+ * Fn::Cidr [ipBlock, count, cidrBits]: `count` consecutive blocks with `cidrBits` host bits, from
+ * the start of `ipBlock` (Template Reference, Fn::Cidr,
+ * https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/intrinsic-function-reference-cidr.html).
+ * An IPv6 block is not evaluated; a block whose host bits are set, a count outside 1 to 256 or
+ * blocks that do not fit are what CloudFormation refuses: UNKNOWN.
+ */
+const cidr: Intrinsic = (scope, argument, node) => {
+  const [blockArg, countArg, bitsArg] = argumentsOf(argument).map((arg) => evaluate(scope, arg));
+  for (const value of [blockArg, countArg, bitsArg])
+    if (value instanceof Unknown) return withExpression(value, node);
+  const block = textOf(blockArg ?? null);
+  const count = Number(textOf(countArg ?? null));
+  const bits = Number(textOf(bitsArg ?? null));
+  if (isSym(blockArg) || block === undefined)
+    return new Unknown(render(node), 'Fn::Cidr of a block known only once deployed');
+  if (block.includes(':')) return new Unknown(render(node), 'Fn::Cidr of an IPv6 block is not evaluated');
+  const match = /^(\d{1,3})\.(\d{1,3})\.(\d{1,3})\.(\d{1,3})\/(\d{1,2})$/.exec(block.trim());
+  const octets = match ? match.slice(1, 5).map(Number) : [];
+  const prefix = match ? Number(match[5]) : Number.NaN;
+  const refused = (why: string) => new Unknown(render(node), `CloudFormation refuses this Fn::Cidr: ${why}`);
+  if (!match || octets.some((octet) => octet > 255) || prefix > 32)
+    return refused(`${block} is not an IPv4 block`);
+  if (!Number.isInteger(count) || count < 1 || count > 256) return refused('the count is not 1 to 256');
+  const subnetPrefix = 32 - bits;
+  if (!Number.isInteger(bits) || bits < 0 || subnetPrefix < prefix)
+    return refused('the blocks do not fit in the block');
+  const base = octets.reduce((address, octet) => address * 256 + octet, 0);
+  const size = 2 ** bits;
+  if (base % 2 ** (32 - prefix) !== 0) return refused(`${block} has host bits set`);
+  if (count * size > 2 ** (32 - prefix)) return refused('the blocks do not fit in the block');
+  const blocks: string[] = [];
+  for (let i = 0; i < count; i++) {
+    const address = base + i * size;
+    blocks.push(
+      `${[24, 16, 8, 0].map((shift) => Math.floor(address / 2 ** shift) % 256).join('.')}/${subnetPrefix}`,
+    );
+  }
+  return locate(blocks, scope.location(node.line));
+};
+
 const importValue: Intrinsic = (scope, argument, node) => {
   const exportName = textOf(evaluate(scope, argument)) ?? render(argument);
   return new Unknown(render(node), `an export of another stack (${exportName})`, [exportName]);
@@ -281,6 +322,7 @@ export const INTRINSICS: Readonly<Record<string, Intrinsic>> = Object.freeze({
   'Fn::FindInMap': findInMap,
   'Fn::ImportValue': importValue,
   'Fn::Base64': base64,
+  'Fn::Cidr': cidr,
   'Fn::Length': length,
   'Fn::ToJsonString': toJsonString,
 });
