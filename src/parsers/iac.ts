@@ -31,6 +31,7 @@ import {
   type SMap,
   type SNode,
   treeValue,
+  unknownTagOf,
 } from './common/source-tree.js';
 import { ACCOUNT, REGION, type Val } from './common/value.js';
 import { type DiscoveredFile, discover, displayPath, IAC_MARKERS, readSource } from './discover.js';
@@ -122,6 +123,22 @@ function parseDocument(
     return { kind: 'none' };
   }
   const template = asTemplate(root, file.file, file.absPath);
+  const unknownTag = template ? unknownTagOf(root) : undefined;
+  if (unknownTag) {
+    issues.push(
+      issueAt(
+        file.file,
+        {
+          code: 'cfn.parse',
+          severity: 'error',
+          message: `YAML tag ${unknownTag.tag.replace(/^tag:yaml\.org,2002:/, '!!')} is not one CloudFormation reads: it refuses the template`,
+          hint: 'use the intrinsic function it stands for, or the processed template; the other files were still scanned',
+        },
+        unknownTag.line,
+      ),
+    );
+    return { kind: 'none' };
+  }
   if (template) {
     const resources = template.root.entries.get('Resources');
     if (resources && resources.kind !== 'map')

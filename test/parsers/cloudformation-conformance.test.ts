@@ -567,6 +567,19 @@ list: { <<: [*a, *b], w: own }
     ]);
   });
 
+  it("a tag CloudFormation does not define is an error; the core schema's !!str and !!int are read", async () => {
+    const scanned = await scan({
+      'bad.yaml': template({ tags: tagLines({ a: '!Upper c' }) }),
+      'binary.yaml': template({ tags: tagLines({ a: '!!binary aGk=' }) }),
+      'good.yaml': template({ tags: tagLines({ zero: '!!str 0123', n: '!!int "12"' }) }),
+    });
+    expect(scanned.issues.map((i) => [i.location?.file, i.message]).sort()).toEqual([
+      ['bad.yaml', 'YAML tag !Upper is not one CloudFormation reads: it refuses the template'],
+      ['binary.yaml', 'YAML tag !!binary is not one CloudFormation reads: it refuses the template'],
+    ]);
+    expect(cluster(scanned).tags).toEqual({ zero: '0123', n: '12' });
+  });
+
   it('aliases expanded past the node budget are refused at once (billion laughs)', async () => {
     const lines = ['a: &a [x, x, x, x, x, x, x, x, x, x]'];
     for (let level = 1; level <= 12; level++)

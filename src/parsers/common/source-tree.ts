@@ -180,6 +180,7 @@ export function loadYaml(text: string): SNode {
   }
   let budget = MAX_NODES;
   const aliasCache = new Map<YamlNode, SNode>();
+  let unknownTag: { tag: string; line: number } | undefined;
 
   const convert = (node: unknown, depth: number): SNode => {
     if (depth > MAX_DEPTH)
@@ -270,6 +271,7 @@ export function loadYaml(text: string): SNode {
       out = { kind: 'scalar', value: null, line };
     }
     const tag = yamlNode.tag;
+    if (tag && !(tag in SHORT_TAGS) && !CORE_TAGS.has(tag)) unknownTag ??= { tag, line };
     if (tag && tag in SHORT_TAGS) {
       const long = mapNode(line);
       const name = SHORT_TAGS[tag]!;
@@ -291,8 +293,26 @@ export function loadYaml(text: string): SNode {
     }
     return out;
   };
-  return convert(doc.contents, 0);
+  const root = convert(doc.contents, 0);
+  if (unknownTag) UNKNOWN_TAGS.set(root, unknownTag);
+  return root;
 }
+
+/** The tags of YAML's core schema, which CloudFormation reads (`!!str 0123` is text). */
+const CORE_TAGS: ReadonlySet<string> = new Set(
+  ['str', 'int', 'float', 'bool', 'null', 'map', 'seq'].map((name) => `tag:yaml.org,2002:${name}`),
+);
+
+const UNKNOWN_TAGS = new WeakMap<SNode, { tag: string; line: number }>();
+
+/**
+ * The first tag of a loaded YAML document that is neither a CloudFormation short form nor one of
+ * YAML's core schema (`!Upper`, `!!binary`, `!!timestamp`): CloudFormation refuses a template
+ * that holds one (User Guide, Template format: the `binary`, `omap`, `pairs`, `set` and
+ * `timestamp` tags are not supported, and a tag it does not define is an error).
+ */
+export const unknownTagOf = (root: SNode): { tag: string; line: number } | undefined =>
+  UNKNOWN_TAGS.get(root);
 
 const SIZES = new WeakMap<SNode, number>();
 
