@@ -31,6 +31,7 @@ import {
   type SMap,
   type SNode,
   treeValue,
+  unknownTagOf,
 } from './common/source-tree.js';
 import { ACCOUNT, REGION, type Val } from './common/value.js';
 import { type DiscoveredFile, discover, displayPath, IAC_MARKERS, readSource } from './discover.js';
@@ -122,6 +123,22 @@ function parseDocument(
     return { kind: 'none' };
   }
   const template = asTemplate(root, file.file, file.absPath);
+  const unknownTag = template ? unknownTagOf(root) : undefined;
+  if (unknownTag) {
+    issues.push(
+      issueAt(
+        file.file,
+        {
+          code: 'cfn.parse',
+          severity: 'error',
+          message: `YAML tag ${unknownTag.tag.replace(/^tag:yaml\.org,2002:/, '!!')} is not one CloudFormation reads: it refuses the template`,
+          hint: 'use the intrinsic function it stands for, or the processed template; the other files were still scanned',
+        },
+        unknownTag.line,
+      ),
+    );
+    return { kind: 'none' };
+  }
   if (template) {
     const resources = template.root.entries.get('Resources');
     if (resources && resources.kind !== 'map')
@@ -218,6 +235,18 @@ function deployTimeResources(root: SMap, file: string): SourceIssue[] {
       'the template is transformed by AWS::Include when it deploys: what the include adds is not scanned',
       transform?.line,
     );
+  // Any other macro processes the whole template when the stack deploys, and the processed
+  // template is what is deployed (User Guide, "Perform custom processing on CloudFormation
+  // templates with template macros",
+  // https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/template-macros.html): what it
+  // changes is not in the files. The transforms CloudFormation hosts leave a HyperPod cluster and
+  // a KMS key as written (Template Reference, Transform reference).
+  for (const name of names)
+    if (!HOSTED_TRANSFORMS.has(name))
+      issue(
+        `the template is processed by macro ${name || '(unnamed)'} when it deploys: what the macro changes is not scanned`,
+        transform?.line,
+      );
   const resources = root.entries.get('Resources');
   if (resources?.kind !== 'map') return issues;
   for (const [id, node] of resources.entries) {
@@ -258,6 +287,16 @@ function deployTimeResources(root: SMap, file: string): SourceIssue[] {
   }
   return issues;
 }
+
+/** The transforms CloudFormation hosts (Template Reference, Transform reference); AWS::Include is read above. */
+const HOSTED_TRANSFORMS: ReadonlySet<string> = new Set([
+  'AWS::Include',
+  'AWS::CodeDeployBlueGreen',
+  'AWS::LanguageExtensions',
+  'AWS::SecretsManager-2020-07-23',
+  'AWS::Serverless-2016-10-31',
+  'AWS::ServiceCatalog',
+]);
 
 /** A scalar entry of a map, when it is one. */
 const scalarAt = (node: SNode | undefined, key: string): Scalar | undefined => {

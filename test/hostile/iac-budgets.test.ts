@@ -68,6 +68,10 @@ describe('Terraform expressions over budget are UNKNOWN for what they feed', () 
     ],
     ['one quantifier on a long subject', 'replace(local.s13, "/a+b/", "")'],
     ['equality of two exponential values', 'local.l60 == local.l59 ? "a" : "b"'],
+    [
+      'three nested template for directives of 1000',
+      '"%{ for a in range(1000) }%{ for b in range(1000) }%{ for c in range(1000) }x%{ endfor }%{ endfor }%{ endfor }"',
+    ],
   ])('%s', async (_name, key) => {
     repo.write('locals.tf', LOCALS);
     repo.write('main.tf', clusterTf('c', { key }));
@@ -87,6 +91,26 @@ describe('Terraform expressions over budget are UNKNOWN for what they feed', () 
     const run = await scanRepo(repo.repo, ['.']);
     expect(issueTriples(run.report)).toEqual([]);
     expect(run.millis).toBeLessThan(20_000);
+  });
+});
+
+describe('dynamic blocks within dynamic blocks', () => {
+  it('four levels of 1000 make more blocks than a body may: UNKNOWN, said, in seconds and little memory', async () => {
+    const nested = (level: number): string =>
+      level === 4
+        ? 'test = "StringEquals"\n variable = "kms:ViaService"\n values = ["x"]'
+        : `dynamic "${level === 0 ? 'statement' : 'condition'}" {\n for_each = range(1000)\n content {\n${level === 0 ? 'actions = ["kms:*"]\nresources = ["*"]\nprincipals {\n type = "AWS"\n identifiers = ["*"]\n}\n' : ''}${nested(level + 1)}\n}\n}`;
+    repo.write(
+      'main.tf',
+      `data "aws_iam_policy_document" "p" {\n${nested(0)}\n}\nresource "aws_kms_key" "k" {\n  policy = data.aws_iam_policy_document.p.json\n}\n${clusterTf('c', { key: 'aws_kms_key.k.arn' })}`,
+    );
+    const run = await scanRepo(repo.repo, ['.']);
+    expect(run.millis).toBeLessThan(20_000);
+    expect([...new Set(issueTriples(run.report).map((triple) => triple.join(':')))]).toEqual([
+      'tf.evaluation_budget:error:main.tf',
+    ]);
+    const policy = run.report!.findings.find((f) => f.ruleId === 'kms-key-policy-no-public-access')!;
+    expect(policy.status).toBe('UNKNOWN');
   });
 });
 

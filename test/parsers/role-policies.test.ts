@@ -564,7 +564,7 @@ resource "aws_iam_policy_attachment" "key" {
     ]);
   });
 
-  it('inline policies the scanner cannot evaluate (a dynamic block) are unread, by name', async () => {
+  it('inline policies a dynamic block makes over a value the files do not give are unread, by name', async () => {
     const { roles } = await scanFiles({
       'main.tf': `${cluster.replace(
         'name               = "hyperpod-workers"',
@@ -584,7 +584,27 @@ variable "policies" {
     });
     expect(roleOf(roles).policiesCollected).toBe(false);
     expect(roleOf(roles).unreadPolicies).toEqual([
-      'the policies of inline_policy (dynamic blocks are not evaluated)',
+      'the policies of inline_policy (variable policies has no default and no value was given)',
+    ]);
+  });
+
+  it('inline policies a dynamic block makes over a known map are read, one per element', async () => {
+    const { roles } = await scanFiles({
+      'main.tf': `${cluster.replace(
+        'name               = "hyperpod-workers"',
+        `name               = "hyperpod-workers"
+  dynamic "inline_policy" {
+    for_each = { kms = jsonencode({ Version = "2012-10-17", Statement = [{ Effect = "Allow", Action = ["kms:CreateGrant", "kms:DescribeKey"], Resource = "*" }] }) }
+    content {
+      name   = inline_policy.key
+      policy = inline_policy.value
+    }
+  }`,
+      )}`,
+    });
+    expect(roleOf(roles).policiesCollected).toBe(true);
+    expect(roleOf(roles).kmsStatements).toEqual([
+      { Effect: 'Allow', Action: ['kms:CreateGrant', 'kms:DescribeKey'], Resource: '*' },
     ]);
   });
 

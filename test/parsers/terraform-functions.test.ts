@@ -108,8 +108,9 @@ const CASES: Record<string, [string, unknown]> = {
   alltrue: ['alltrue([true, "true", false])', false],
   anytrue: ['anytrue([false, true])', true],
   sum: ['sum([1, 2, 3])', 6],
-  try: ['try(var.unset, "fallback")', 'fallback'],
-  can: ['can(var.unset)', false],
+  // An error falls through try() and makes can() false; a value not known yet does neither (below).
+  try: ['try({ a = 1 }.b, "fallback")', 'fallback'],
+  can: ['can({ a = 1 }.b)', false],
 };
 
 describe('the function table', () => {
@@ -147,6 +148,20 @@ describe('what the table does not evaluate is UNKNOWN', () => {
       value: { unknown: text, reason: `function ${name}() is not evaluated`, inputs: [] },
       reports: [],
     });
+  });
+
+  it('try() and can() of a value not known yet are UNKNOWN: once known, it may fail or not', () => {
+    const unset = { unknown: 'var.unset', reason: 'var.unset has no value', inputs: ['var.unset'] };
+    expect(run('try(var.unset, "fallback")').value).toEqual({
+      ...unset,
+      unknown: 'try(var.unset, "fallback")',
+    });
+    expect(run('can(var.unset)').value).toEqual({ ...unset, unknown: 'can(var.unset)' });
+    expect(run('try({ a = 1 }.b, var.unset, "fallback")').value).toEqual({
+      ...unset,
+      unknown: 'try({ a = 1 }.b, var.unset, "fallback")',
+    });
+    expect(run('can({ a = 1 }.a)').value).toBe(true);
   });
 
   it('can() without an argument is UNKNOWN, not an internal error', () => {

@@ -602,8 +602,14 @@ resource "awscc_sagemaker_cluster" "c" {
     'join(":", ["arn", data.aws_partition.p.partition, "kms", data.aws_region.r.name, data.aws_caller_identity.me.account_id, "key/${aws_kms_key.k.key_id}"])';
   const LITERAL_ARN = '"arn:aws:kms:us-east-1:111122223333:key/${aws_kms_key.k.key_id}"';
   const OTHER_ACCOUNT_ARN = '"arn:aws:kms:us-east-1:999999999999:key/${aws_kms_key.k.key_id}"';
-  const PROVIDER = 'provider "aws" {\n  region = "us-east-1"\n}';
+  // The keys are hashicorp/aws resources and the cluster an awscc one: each in its provider's Region.
+  const PROVIDER =
+    'provider "aws" {\n  region = "us-east-1"\n}\nprovider "awscc" {\n  region = "us-east-1"\n}';
+  const AWS_PROVIDER_ONLY = 'provider "aws" {\n  region = "us-east-1"\n}';
   const RESOLVES = 'every volume key resolves: main.tf#aws_kms_key.k';
+  const AWSCC_REGION_UNKNOWN =
+    // biome-ignore lint/suspicious/noTemplateCurlyInString: the symbolic Region in the message
+    'root volume key main.tf#aws_kms_key.k is a key of us-east-1, and the cluster Region (${AWS::Region}) is not known: a key of another Region cannot encrypt its volumes';
   const outside = (arn: string) =>
     `root volume key ${arn} could not be resolved: defined outside the scanned files`;
   it.each([
@@ -615,6 +621,9 @@ resource "awscc_sagemaker_cluster" "c" {
     [LITERAL_ARN, PROVIDER, { account: '111122223333' }, 'PASS', RESOLVES],
     [LITERAL_ARN, '', { region: 'us-east-1', account: '111122223333' }, 'PASS', RESOLVES],
     [LITERAL_ARN, '', {}, 'UNKNOWN', outside('arn:aws:kms:us-east-1:111122223333:key/aws_kms_key.k.key_id')],
+    // The awscc provider's Region is not the aws provider's: without its own, the cluster's is the
+    // environment's, which the files do not say.
+    [LITERAL_ARN, AWS_PROVIDER_ONLY, { account: '111122223333' }, 'UNKNOWN', AWSCC_REGION_UNKNOWN],
     [
       OTHER_ACCOUNT_ARN,
       PROVIDER,

@@ -19,6 +19,7 @@ import { maxOf, pushAll } from '../../model/many.js';
 import { err, ok, type Result } from '../../model/result.js';
 import { internalIssue, pushOnce } from '../common/issues.js';
 import { getEntry, type SMap, scalarText } from '../common/source-tree.js';
+import { Unknown } from '../common/value.js';
 import type { StackOutput } from './inventory.js';
 import { type CfnContext, type CfnOptions, type ParamInput, Stack } from './stack.js';
 import { type CfnParameterFile, type CfnTemplate, templateUrlCandidates } from './template.js';
@@ -257,8 +258,15 @@ function inputsOf(file: CfnParameterFile): Map<string, ParamInput> {
   const inputs = new Map<string, ParamInput>();
   for (const [key, entry] of file.values) {
     const origin = { file: file.file, line: entry.line };
-    if (entry.usePrevious) continue;
-    inputs.set(key, { value: entry.value ?? '', origin });
+    // UsePreviousValue keeps what the deployed stack has, which the files do not hold.
+    const value = entry.usePrevious
+      ? new Unknown(
+          `!Ref ${key}`,
+          `parameter ${key} keeps the value the deployed stack has (UsePreviousValue)`,
+          [key],
+        )
+      : (entry.value ?? '');
+    inputs.set(key, { value, origin });
   }
   return inputs;
 }

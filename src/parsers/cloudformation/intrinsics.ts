@@ -67,7 +67,8 @@ export function evaluate(scope: IntrinsicScope, node: SNode): Val {
 }
 
 function evaluateNode(scope: IntrinsicScope, node: SNode): Val {
-  if (node.kind === 'scalar') return node.value;
+  if (node.kind === 'scalar')
+    return typeof node.value === 'string' ? dynamicReference(node.value) : node.value;
   if (node.kind === 'seq') {
     const items: Val[] = [];
     for (const item of node.items) {
@@ -231,6 +232,62 @@ const findInMap: Intrinsic = (scope, argument, node) => {
   return fallback ? evaluate(scope, fallback) : new Unknown(render(node), 'the mapping has no such entry');
 };
 
+/**
+ * Fn::Base64: "the Base64 representation of the input string" (User Guide, intrinsic function
+ * reference, https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/intrinsic-function-reference-base64.html),
+ * of its UTF-8 bytes. What a value known only once deployed encodes to is not known before.
+ */
+const base64: Intrinsic = (scope, argument, node) => {
+  const value = evaluate(scope, argument);
+  if (value instanceof Unknown) return withExpression(value, node);
+  if (isSym(value))
+    return new Unknown(render(node), 'the Base64 encoding of a value known only once deployed');
+  const text = textOf(value);
+  if (text === undefined) return new Unknown(render(node), 'Fn::Base64 needs a string');
+  return Buffer.from(text, 'utf8').toString('base64');
+};
+
+/**
+ * Fn::Cidr [ipBlock, count, cidrBits]: `count` consecutive blocks with `cidrBits` host bits, from
+ * the start of `ipBlock` (Template Reference, Fn::Cidr,
+ * https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/intrinsic-function-reference-cidr.html).
+ * An IPv6 block is not evaluated; a block whose host bits are set, a count outside 1 to 256 or
+ * blocks that do not fit are what CloudFormation refuses: UNKNOWN.
+ */
+const cidr: Intrinsic = (scope, argument, node) => {
+  const [blockArg, countArg, bitsArg] = argumentsOf(argument).map((arg) => evaluate(scope, arg));
+  for (const value of [blockArg, countArg, bitsArg])
+    if (value instanceof Unknown) return withExpression(value, node);
+  const block = textOf(blockArg ?? null);
+  const count = Number(textOf(countArg ?? null));
+  const bits = Number(textOf(bitsArg ?? null));
+  if (isSym(blockArg) || block === undefined)
+    return new Unknown(render(node), 'Fn::Cidr of a block known only once deployed');
+  if (block.includes(':')) return new Unknown(render(node), 'Fn::Cidr of an IPv6 block is not evaluated');
+  const match = /^(\d{1,3})\.(\d{1,3})\.(\d{1,3})\.(\d{1,3})\/(\d{1,2})$/.exec(block.trim());
+  const octets = match ? match.slice(1, 5).map(Number) : [];
+  const prefix = match ? Number(match[5]) : Number.NaN;
+  const refused = (why: string) => new Unknown(render(node), `CloudFormation refuses this Fn::Cidr: ${why}`);
+  if (!match || octets.some((octet) => octet > 255) || prefix > 32)
+    return refused(`${block} is not an IPv4 block`);
+  if (!Number.isInteger(count) || count < 1 || count > 256) return refused('the count is not 1 to 256');
+  const subnetPrefix = 32 - bits;
+  if (!Number.isInteger(bits) || bits < 0 || subnetPrefix < prefix)
+    return refused('the blocks do not fit in the block');
+  const base = octets.reduce((address, octet) => address * 256 + octet, 0);
+  const size = 2 ** bits;
+  if (base % 2 ** (32 - prefix) !== 0) return refused(`${block} has host bits set`);
+  if (count * size > 2 ** (32 - prefix)) return refused('the blocks do not fit in the block');
+  const blocks: string[] = [];
+  for (let i = 0; i < count; i++) {
+    const address = base + i * size;
+    blocks.push(
+      `${[24, 16, 8, 0].map((shift) => Math.floor(address / 2 ** shift) % 256).join('.')}/${subnetPrefix}`,
+    );
+  }
+  return locate(blocks, scope.location(node.line));
+};
+
 const importValue: Intrinsic = (scope, argument, node) => {
   const exportName = textOf(evaluate(scope, argument)) ?? render(argument);
   return new Unknown(render(node), `an export of another stack (${exportName})`, [exportName]);
@@ -265,7 +322,8 @@ export const INTRINSICS: Readonly<Record<string, Intrinsic>> = Object.freeze({
   'Fn::Split': split,
   'Fn::FindInMap': findInMap,
   'Fn::ImportValue': importValue,
-  'Fn::Base64': (scope, argument) => evaluate(scope, argument),
+  'Fn::Base64': base64,
+  'Fn::Cidr': cidr,
   'Fn::Length': length,
   'Fn::ToJsonString': toJsonString,
 });
@@ -306,6 +364,10 @@ function concat(scope: IntrinsicScope, parts: readonly Val[], delimiter: string,
     texts.push(text);
   }
   const joined = texts.join(delimiter);
+  if (joined.includes(DYNAMIC_REFERENCE_START)) {
+    const resolved = dynamicReference(joined);
+    if (resolved instanceof Unknown) return resolved;
+  }
   if (!symbolic) return joined;
   if (parts.length === 1) return symbolic;
   const reference = heldReference(parts);
@@ -358,6 +420,28 @@ function sub(scope: IntrinsicScope, argument: SNode, node: SNode): Val {
     parts.filter((part) => part !== ''),
     '',
     node,
+  );
+}
+
+const DYNAMIC_REFERENCE_START = '{{resolve:';
+
+/**
+ * A text that holds a dynamic reference (`{{resolve:ssm:NAME}}`, `{{resolve:ssm-secure:...}}`,
+ * `{{resolve:secretsmanager:...}}`), written out or built by Fn::Sub or Fn::Join: CloudFormation
+ * reads the parameter or secret when it creates or updates the stack (User Guide, "Get values
+ * stored in other services using dynamic references",
+ * https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/dynamic-references.html), so the
+ * value is not known before. Any other text is itself.
+ */
+function dynamicReference(text: string): string | Unknown {
+  if (!text.includes(DYNAMIC_REFERENCE_START)) return text;
+  // Only a whole reference: a piece of one that Fn::Join puts together is text until joined.
+  const references = text.match(/\{\{resolve:[^}]*\}\}/g);
+  if (!references) return text;
+  return new Unknown(
+    text,
+    'a dynamic reference, resolved by CloudFormation when the stack deploys',
+    references.slice(0, 8),
   );
 }
 

@@ -60,6 +60,8 @@ export interface StackView extends ClusterStack {
   resourcesOfType(types: (type: string) => boolean): [string, SMap, string][];
   /** The nested stack a resource deploys, when its template is in the scan. */
   child(logicalId: string, resource: SMap): StackView | undefined;
+  /** Whether an output is created: true without a Condition, else what the condition is. */
+  outputCreated(output: SNode): boolean | Unknown;
 }
 
 /** Shared by a root stack and its nested stacks: aliases, keys, roles and what they produce. */
@@ -322,7 +324,8 @@ function keyExports(stack: StackView, family: Family): Map<string, string> {
   for (const output of stack.template.outputs.values()) {
     const name = getEntry(getEntry(output, 'Export'), 'Name');
     const value = getEntry(output, 'Value');
-    if (!name || !value) continue;
+    // An output under a condition that is false, or not known, may export nothing.
+    if (!name || !value || stack.outputCreated(output) !== true) continue;
     const exportName = stack.evaluate(name);
     const exported = stack.evaluate(value);
     if (typeof exportName !== 'string' || !isSym(exported) || !exported.target) continue;

@@ -15,6 +15,7 @@ import { pushOnce } from '../common/issues.js';
 import { getEntry, type SMap, type SNode, scalarText } from '../common/source-tree.js';
 import {
   ACCOUNT,
+  clip,
   isObject,
   PARTITION,
   partitionOf,
@@ -151,6 +152,8 @@ export class Stack implements IntrinsicScope, StackView {
       else value = new Unknown(`!Ref ${name}`, `the default of parameter ${name} is not a value`, [name]);
     }
     if (typeof value === 'number' || typeof value === 'boolean') value = String(value);
+    if (typeof value === 'string' && !type.startsWith('List<') && type !== 'CommaDelimitedList')
+      value = this.allowed(name, declaration, type, value);
     if (type.startsWith('AWS::SSM::Parameter::Value'))
       value = new Unknown(
         `!Ref ${name}`,
@@ -160,6 +163,55 @@ export class Stack implements IntrinsicScope, StackView {
     else if (typeof value === 'string' && (type.startsWith('List<') || type === 'CommaDelimitedList'))
       value = value === '' ? [] : value.split(',').map((item) => item.trim());
     this.paramCache.set(name, value);
+    return value;
+  }
+
+  /**
+   * A parameter's value as CloudFormation takes it, or UNKNOWN naming the constraint that refuses
+   * it: a `Number` must be one, within `MinValue`/`MaxValue`; a `String` within
+   * `MinLength`/`MaxLength`; either one of its `AllowedValues` (User Guide, Parameters syntax,
+   * https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/parameters-section-structure.html).
+   * A stack whose parameter is refused is not created. (`AllowedPattern`, a Java regular
+   * expression from the template, is not run.)
+   */
+  private allowed(
+    name: string,
+    declaration: SNode | undefined,
+    type: string,
+    value: string,
+  ): string | Unknown {
+    const refuse = (why: string) =>
+      new Unknown(
+        `!Ref ${name}`,
+        `CloudFormation refuses the value of parameter ${name}: ${clip(value, 60)} ${why}`,
+        [name],
+      );
+    const bound = (key: string) => {
+      const text = scalarText(getEntry(declaration, key));
+      const n = text === undefined ? Number.NaN : Number(text);
+      return Number.isFinite(n) ? n : undefined;
+    };
+    if (type === 'Number') {
+      if (!/^\s*[-+]?(?:\d+\.?\d*|\.\d+)(?:[eE][-+]?\d+)?\s*$/.test(value)) return refuse('is not a number');
+      const n = Number(value);
+      const min = bound('MinValue');
+      const max = bound('MaxValue');
+      if (min !== undefined && n < min) return refuse(`is less than its MinValue (${min})`);
+      if (max !== undefined && n > max) return refuse(`is more than its MaxValue (${max})`);
+    } else if (type === 'String') {
+      const min = bound('MinLength');
+      const max = bound('MaxLength');
+      if (min !== undefined && value.length < min) return refuse(`is shorter than its MinLength (${min})`);
+      if (max !== undefined && value.length > max) return refuse(`is longer than its MaxLength (${max})`);
+    }
+    const allowedValues = getEntry(declaration, 'AllowedValues');
+    if (allowedValues?.kind === 'seq') {
+      const allowed = allowedValues.items.map((item) => scalarText(item) ?? '');
+      const same = (candidate: string) =>
+        candidate === value || (type === 'Number' && candidate !== '' && Number(candidate) === Number(value));
+      if (!allowed.some(same))
+        return refuse(`is not one of its AllowedValues (${clip(allowed.join(', '), 120)})`);
+    }
     return value;
   }
 
@@ -265,7 +317,24 @@ export class Stack implements IntrinsicScope, StackView {
     const output = this.template.outputs.get(name);
     const value = getEntry(output, 'Value');
     if (!value) return new Unknown(render(node), `nested stack output ${name} is not defined`, [name]);
+    // An output with a Condition is created only when the condition is true (User Guide, Outputs
+    // syntax, https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/outputs-section-structure.html).
+    const created = this.outputCreated(output!);
+    if (created !== true)
+      return new Unknown(
+        render(node),
+        created === false
+          ? `nested stack output ${name} is not created: its condition ${scalarText(getEntry(output, 'Condition'))} is false`
+          : `nested stack output ${name} exists only if ${created.reason}`,
+        created === false ? [name] : created.inputs,
+      );
     return this.evaluate(value);
+  }
+
+  /** Whether an output is created: true without a Condition, else what the condition is. */
+  outputCreated(output: SNode): boolean | Unknown {
+    const conditionName = scalarText(getEntry(output, 'Condition'));
+    return conditionName === undefined ? true : this.condition(conditionName);
   }
 
   /** The nested stack a resource deploys, when its template is in the scan. */

@@ -71,18 +71,48 @@ const SHORT_TAGS: Record<string, string> = {
   '!Transform': 'Fn::Transform',
 };
 
+/** YAML 1.1's integer forms (https://yaml.org/type/int.html), each with the value it stands for. */
+const YAML11_INT =
+  /^[-+]?(?:0b[01_]+|0[0-7_]+|0|[1-9][0-9_]*|0x[0-9a-fA-F_]+|[1-9][0-9_]*(?::[0-5]?[0-9])+)$/;
+/** YAML 1.1's float forms (https://yaml.org/type/float.html): a dot is required, and base 60 is one. */
+const YAML11_FLOAT =
+  /^(?:[-+]?(?:[0-9][0-9_]*\.[0-9_]*|\.[0-9_]+)(?:[eE][-+][0-9]+)?|[-+]?[0-9][0-9_]*(?::[0-5]?[0-9])+\.[0-9_]*|[-+]?\.(?:inf|Inf|INF)|\.(?:nan|NaN|NAN))$/;
+
+/** The number a YAML 1.1 integer or float stands for: signs, underscores, radix prefixes and base 60. */
+function yaml11Number(text: string, float: boolean): number {
+  const sign = text.startsWith('-') ? -1 : 1;
+  const digits = text.replace(/^[-+]/, '').replace(/_/g, '');
+  if (/^\.(?:inf|Inf|INF)$/.test(digits)) return sign * Number.POSITIVE_INFINITY;
+  if (/^\.(?:nan|NaN|NAN)$/.test(digits)) return Number.NaN;
+  if (digits.includes(':'))
+    return sign * digits.split(':').reduce((total, part) => total * 60 + Number(part), 0);
+  if (float) return sign * Number(digits);
+  if (digits.startsWith('0b')) return sign * Number.parseInt(digits.slice(2), 2);
+  if (digits.startsWith('0x')) return sign * Number.parseInt(digits.slice(2), 16);
+  if (digits.length > 1 && digits.startsWith('0')) return sign * Number.parseInt(digits.slice(1), 8);
+  return sign * Number(digits);
+}
+
 /**
  * The short-form tags, declared so the parser keeps them on the nodes without a warning per tag
  * (a warning costs an Error with its stack trace: most of the parse time of a large template).
  */
-const CUSTOM_TAGS = [
-  ...Object.keys(SHORT_TAGS).flatMap((tag) => [
-    { tag, identify: (): boolean => false, resolve: (value: string) => value },
-    { tag, collection: 'seq' as const, identify: (): boolean => false, resolve: (value: unknown) => value },
-    { tag, collection: 'map' as const, identify: (): boolean => false, resolve: (value: unknown) => value },
-  ]),
-  // CloudFormation reads YAML 1.1, where a plain yes, no, on or off is a boolean too
-  // (`EnableKeyRotation: yes` turns rotation on); YAML 1.2 reads them as text. Quoted, they stay text.
+const SHORT_FORM_TAGS = Object.keys(SHORT_TAGS).flatMap((tag) => [
+  { tag, identify: (): boolean => false, resolve: (value: string) => value },
+  { tag, collection: 'seq' as const, identify: (): boolean => false, resolve: (value: unknown) => value },
+  { tag, collection: 'map' as const, identify: (): boolean => false, resolve: (value: unknown) => value },
+]);
+
+/**
+ * CloudFormation "supports the YAML Version 1.1 specification" (User Guide, Template format,
+ * https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/template-formats.html), whose
+ * plain scalars resolve differently from YAML 1.2's: a plain yes, no, on or off is a boolean
+ * (`EnableKeyRotation: yes` turns rotation on); a number with a leading zero is octal (`0123` is
+ * 83), one with a digit 8 or 9 after the zero is no number at all (the account `012345678901`
+ * stays text), `1_000` is 1000, `1:20` is 80 (base 60), and a float needs a dot (`1e3` is text).
+ * Quoted, each stays text. The other scalars (null, true/false, strings) read alike in both.
+ */
+const YAML11_SCALARS = [
   {
     tag: 'tag:yaml.org,2002:bool',
     default: true,
@@ -90,6 +120,29 @@ const CUSTOM_TAGS = [
     identify: (): boolean => false,
     resolve: (value: string): boolean => /^(?:yes|on)$/i.test(value),
   },
+  {
+    tag: 'tag:yaml.org,2002:int',
+    default: true,
+    test: YAML11_INT,
+    identify: (): boolean => false,
+    resolve: (value: string): number => yaml11Number(value, false),
+  },
+  {
+    tag: 'tag:yaml.org,2002:float',
+    default: true,
+    test: YAML11_FLOAT,
+    identify: (): boolean => false,
+    resolve: (value: string): number => yaml11Number(value, true),
+  },
+];
+
+const NUMBER_TAGS: ReadonlySet<string> = new Set(['tag:yaml.org,2002:int', 'tag:yaml.org,2002:float']);
+
+/** The core schema's tags, its YAML 1.2 numbers replaced by YAML 1.1's, and the short forms. */
+const customTags = (tags: { tag: string }[]) => [
+  ...tags.filter((tag) => !NUMBER_TAGS.has(tag.tag)),
+  ...YAML11_SCALARS,
+  ...SHORT_FORM_TAGS,
 ];
 
 const mapNode = (line: number): SMap => ({ kind: 'map', entries: new Map(), keyLines: new Map(), line });
@@ -103,7 +156,7 @@ export function loadYaml(text: string): SNode {
       lineCounter,
       prettyErrors: false,
       uniqueKeys: false,
-      customTags: CUSTOM_TAGS as never,
+      customTags: customTags as never,
     });
   } catch (error) {
     // The YAML parser recurses per nesting level: a document deep enough to exhaust the stack is
@@ -117,11 +170,17 @@ export function loadYaml(text: string): SNode {
   const firstError = doc.errors[0];
   if (firstError && /call stack/i.test(firstError.message))
     throw new DocumentError(`nested deeper than ${MAX_DEPTH} levels`, undefined, 'too-deep');
+  if (firstError?.code === 'MULTIPLE_DOCS')
+    throw new DocumentError(
+      'several YAML documents in one file: a template is one document',
+      lineOf(firstError.pos?.[0]),
+    );
   if (firstError) {
     throw new DocumentError(firstError.message.split('\n')[0] ?? 'invalid YAML', lineOf(firstError.pos?.[0]));
   }
   let budget = MAX_NODES;
   const aliasCache = new Map<YamlNode, SNode>();
+  let unknownTag: { tag: string; line: number } | undefined;
 
   const convert = (node: unknown, depth: number): SNode => {
     if (depth > MAX_DEPTH)
@@ -159,24 +218,36 @@ export function loadYaml(text: string): SNode {
     let out: SNode;
     if (isMap(yamlNode)) {
       const map = mapNode(line);
+      // Keys the map sets itself: a merge never overrides them, and none may be set twice.
+      const own = new Set<string>();
       for (const pair of yamlNode.items) {
         if (!isPair(pair)) continue;
         const keyNode = pair.key;
         if (isAlias(keyNode)) continue;
         const key = isScalar(keyNode) ? String(keyNode.value) : String(keyNode);
         if (key === '<<' && pair.value !== null) {
-          // YAML merge key: copy the merged map's entries that are not set here.
+          // YAML 1.1's merge key (https://yaml.org/type/merge.html), as `aws cloudformation
+          // package` and SAM expand it: one map, or a list of maps where the earlier wins, whose
+          // entries are added unless the map sets them itself.
           const merged = convert(pair.value, depth + 1);
-          if (merged.kind === 'map')
-            for (const [k, v] of merged.entries)
-              if (!map.entries.has(k)) {
-                map.entries.set(k, v);
-                map.keyLines.set(k, merged.keyLines.get(k) ?? merged.line);
-              }
+          for (const source of merged.kind === 'map' ? [merged] : merged.kind === 'seq' ? merged.items : [])
+            if (source.kind === 'map')
+              for (const [k, v] of source.entries)
+                if (!map.entries.has(k)) {
+                  map.entries.set(k, v);
+                  map.keyLines.set(k, source.keyLines.get(k) ?? source.line);
+                }
           continue;
         }
+        const keyLine = lineOf((keyNode as YamlNode | null)?.range?.[0]);
+        // A mapping's keys are unique (YAML 1.1 and 1.2), and what CloudFormation makes of a
+        // template that repeats one is undefined (User Guide, Template format): never one of them
+        // picked silently.
+        if (own.has(key))
+          throw new DocumentError(`duplicate key ${key} (first at line ${map.keyLines.get(key)})`, keyLine);
+        own.add(key);
         map.entries.set(key, convert(pair.value, depth + 1));
-        map.keyLines.set(key, lineOf((keyNode as YamlNode | null)?.range?.[0]));
+        map.keyLines.set(key, keyLine);
       }
       out = map;
     } else if (isSeq(yamlNode)) {
@@ -200,6 +271,7 @@ export function loadYaml(text: string): SNode {
       out = { kind: 'scalar', value: null, line };
     }
     const tag = yamlNode.tag;
+    if (tag && !(tag in SHORT_TAGS) && !CORE_TAGS.has(tag)) unknownTag ??= { tag, line };
     if (tag && tag in SHORT_TAGS) {
       const long = mapNode(line);
       const name = SHORT_TAGS[tag]!;
@@ -221,8 +293,26 @@ export function loadYaml(text: string): SNode {
     }
     return out;
   };
-  return convert(doc.contents, 0);
+  const root = convert(doc.contents, 0);
+  if (unknownTag) UNKNOWN_TAGS.set(root, unknownTag);
+  return root;
 }
+
+/** The tags of YAML's core schema, which CloudFormation reads (`!!str 0123` is text). */
+const CORE_TAGS: ReadonlySet<string> = new Set(
+  ['str', 'int', 'float', 'bool', 'null', 'map', 'seq'].map((name) => `tag:yaml.org,2002:${name}`),
+);
+
+const UNKNOWN_TAGS = new WeakMap<SNode, { tag: string; line: number }>();
+
+/**
+ * The first tag of a loaded YAML document that is neither a CloudFormation short form nor one of
+ * YAML's core schema (`!Upper`, `!!binary`, `!!timestamp`): CloudFormation refuses a template
+ * that holds one (User Guide, Template format: the `binary`, `omap`, `pairs`, `set` and
+ * `timestamp` tags are not supported, and a tag it does not define is an error).
+ */
+export const unknownTagOf = (root: SNode): { tag: string; line: number } | undefined =>
+  UNKNOWN_TAGS.get(root);
 
 const SIZES = new WeakMap<SNode, number>();
 
@@ -294,6 +384,13 @@ export function loadJson(text: string): SNode {
           const [keyNode, valueNode] = property.children ?? [];
           if (!keyNode || !valueNode) continue;
           const key = String(keyNode.value);
+          // RFC 8259: names within an object SHOULD be unique, and a parser's answer to one that
+          // is not is unpredictable; CloudFormation's is undefined. Never one picked silently.
+          if (map.entries.has(key))
+            throw new DocumentError(
+              `duplicate key ${key} (first at line ${map.keyLines.get(key)})`,
+              lineOf(keyNode.offset),
+            );
           map.entries.set(key, convert(valueNode));
           map.keyLines.set(key, lineOf(keyNode.offset));
         }

@@ -32,6 +32,21 @@ export class Unknown {
   }
 }
 
+/**
+ * An expression the language itself refuses when it is evaluated (Terraform: reading an attribute
+ * an object does not have, an index past the end of a list, arithmetic on a string): the
+ * deployment would stop with that error. It is UNKNOWN like any value the files do not pin down,
+ * but `try()` falls back past it and `can()` is false for it, as the language defines.
+ */
+export class Invalid extends Unknown {}
+
+/** The same unknown under another expression (the one that contains it), keeping whether it is an error. */
+export function relabel(value: Unknown, expression: string): Unknown {
+  return value instanceof Invalid
+    ? new Invalid(expression, value.reason, value.inputs)
+    : new Unknown(expression, value.reason, value.inputs);
+}
+
 /** The resource a symbolic value names: its inventory id and type, and the attribute read. */
 export interface ResourceTarget {
   id: string;
@@ -144,6 +159,24 @@ export function toPlain(value: Val): unknown {
     return out;
   }
   return value;
+}
+
+/**
+ * A value as JSON with the keys of every map in lexical order: the form Terraform gives a map (its
+ * `jsonencode`, its iteration order), so that two maps with the same elements compare equal
+ * whatever order they were written in.
+ */
+export function canonicalJson(value: Val): string {
+  return JSON.stringify(sortedPlain(toPlain(value)));
+}
+
+function sortedPlain(value: unknown, depth = 0): unknown {
+  if (depth > 256 || value === null || typeof value !== 'object') return value;
+  if (Array.isArray(value)) return value.map((item) => sortedPlain(item, depth + 1));
+  const out: Record<string, unknown> = {};
+  for (const key of Object.keys(value).sort())
+    out[key] = sortedPlain((value as Record<string, unknown>)[key], depth + 1);
+  return out;
 }
 
 /** Whether a value is absent: not set, null or NO_VALUE. */

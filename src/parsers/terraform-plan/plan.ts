@@ -143,6 +143,55 @@ function collectReferences(
       collectReferences(getEntry(call, 'module'), `${prefix}module.${name}.`, out);
 }
 
+const REGION_NAME = /^[a-z]{2}(-[a-z]+)+-\d$/;
+
+/**
+ * The Region of each planned resource: its own `region` (hashicorp/aws 6), else the constant
+ * `region` of the provider configuration the configuration gives it (`provider_config_key`: `aws`,
+ * `aws.west`, `module.m:aws`, which a module inherits from its caller's `aws` when it declares
+ * none), else that of its provider's default configuration (`aws_...` aws's, `awscc_...` awscc's),
+ * else `--region` (the environment's), else symbolic.
+ */
+function planRegions(root: SNode, options: PlanOptions): (resource: PlanResource) => string {
+  const configuration = getEntry(root, 'configuration');
+  const providers = getEntry(configuration, 'provider_config');
+  const configKeys = new Map<string, string>();
+  const walk = (module: SNode | undefined, prefix: string, depth: number) => {
+    if (depth > 16) return;
+    const resources = getEntry(module, 'resources');
+    if (resources?.kind === 'seq')
+      for (const item of resources.items) {
+        const address = scalarText(getEntry(item, 'address'));
+        const key = scalarText(getEntry(item, 'provider_config_key'));
+        if (address && key) configKeys.set(prefix + address, key);
+      }
+    const calls = getEntry(module, 'module_calls');
+    if (calls?.kind === 'map')
+      for (const [name, call] of calls.entries)
+        walk(getEntry(call, 'module'), `${prefix}module.${name}.`, depth + 1);
+  };
+  walk(getEntry(configuration, 'root_module'), '', 0);
+  const configured = (key: string): string | undefined => {
+    const value = scalarText(
+      getEntry(getEntry(getEntry(getEntry(providers, key), 'expressions'), 'region'), 'constant_value'),
+    );
+    return value !== undefined && REGION_NAME.test(value) ? value : undefined;
+  };
+  const fallback = options.region ?? REGION;
+  return (resource) => {
+    const values = isObject(resource.values) ? resource.values : {};
+    const own = resource.type.startsWith('aws_') ? textOf(values.region ?? null) : undefined;
+    if (own !== undefined && REGION_NAME.test(own)) return own;
+    const key = configKeys.get(resource.address.replace(/\[[^\]]*\]/g, ''));
+    const local = resource.type.split('_')[0] ?? resource.type;
+    return (
+      (key ? (configured(key) ?? configured(key.replace(/^.*:/, ''))) : undefined) ??
+      configured(local) ??
+      fallback
+    );
+  };
+}
+
 const baseAddress = (reference: string) => reference.replace(/\.(arn|id|key_id)$/, '');
 
 export function planInventory(
@@ -151,15 +200,7 @@ export function planInventory(
 ): { clusters: Cluster[]; keys: Key[]; roles: ExecutionRole[]; issues: SourceIssue[] } {
   const { file, root } = plan;
   const account = options.account ?? ACCOUNT;
-  const providers = getEntry(getEntry(root, 'configuration'), 'provider_config');
-  const providerRegion = ['aws', 'awscc']
-    .map((name) =>
-      scalarText(
-        getEntry(getEntry(getEntry(getEntry(providers, name), 'expressions'), 'region'), 'constant_value'),
-      ),
-    )
-    .find((value) => value !== undefined && /^[a-z]{2}(-[a-z]+)+-\d$/.test(value));
-  const region = options.region ?? providerRegion ?? REGION;
+  const regionOf = planRegions(root, options);
   const resources = new Map<string, PlanResource>();
   collectPlanned(getEntry(getEntry(root, 'planned_values'), 'root_module'), file, resources);
   collectPlanned(getEntry(getEntry(root, 'values'), 'root_module'), file, resources);
@@ -246,11 +287,11 @@ export function planInventory(
   for (const address of keyAddresses) {
     const resource = resources.get(address)!;
     const p: ValObject = isObject(resource.values) ? resource.values : {};
-    const partition = region.startsWith('cn-')
+    const partition = regionOf(resource).startsWith('cn-')
       ? 'aws-cn'
-      : region.startsWith('us-gov-')
+      : regionOf(resource).startsWith('us-gov-')
         ? 'aws-us-gov'
-        : region.startsWith('${')
+        : regionOf(resource).startsWith('${')
           ? PARTITION
           : 'aws';
     const policyResource = [...resources.values()].find(
@@ -262,13 +303,14 @@ export function planInventory(
       policyResource && isObject(policyResource.values)
         ? policyResource.values.policy
         : (p.policy ?? p.key_policy);
+    const keyRegion = regionOf(resource);
     const key = buildKey(
       {
         id: idOf(address),
         location: { file, line: locationOf(resource.values)?.line ?? resource.line },
         source: 'terraform-plan',
         account,
-        region,
+        region: keyRegion,
         ...terraformKeyProperties(p),
         ...(policy !== undefined && policy !== null ? { policy } : {}),
         preventDestroy: new Unknown(
@@ -385,7 +427,7 @@ export function planInventory(
         {
           source: 'terraform-plan',
           account,
-          region,
+          region: regionOf(resource),
           issues,
           resolveKey,
           resolveRole: () =>

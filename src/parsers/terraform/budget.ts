@@ -7,7 +7,16 @@
  *
  * Shared by the expression evaluator and the built-in functions, which charge the same budget.
  */
-import { heldReference, isObject, Sym, textOf, Unknown, type Val } from '../common/value.js';
+import {
+  heldReference,
+  Invalid,
+  isObject,
+  relabel,
+  Sym,
+  textOf,
+  Unknown,
+  type Val,
+} from '../common/value.js';
 import type { Expr } from './hcl.js';
 
 export const MAX_STEPS = 1_000_000;
@@ -100,11 +109,14 @@ export function concatenate(values: readonly Val[], expr: Expr, scope: BudgetSco
   const texts: string[] = [];
   let length = 0;
   for (const value of values) {
-    if (value instanceof Unknown) return new Unknown(expr.text, value.reason, value.inputs);
-    if (value === null) return new Unknown(expr.text, 'it interpolates a null value');
+    if (value instanceof Unknown) return relabel(value, expr.text);
+    // An interpolated null, list or object is an error in Terraform ("Invalid template
+    // interpolation value").
+    if (value === null) return new Invalid(expr.text, 'it interpolates a null value: an error in Terraform');
     if (value instanceof Sym) symbolic = true;
     const text = textOf(value);
-    if (text === undefined) return new Unknown(expr.text, 'it interpolates a value that is not a string');
+    if (text === undefined)
+      return new Invalid(expr.text, 'it interpolates a value that is not a string: an error in Terraform');
     length += text.length;
     if (length > MAX_STRING)
       return overBudget(expr, scope, `it builds a string longer than ${MAX_STRING} characters`);

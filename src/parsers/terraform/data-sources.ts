@@ -18,7 +18,7 @@ import {
   type Val,
   type ValObject,
 } from '../common/value.js';
-import { bodyValue, type Declared, type TfFile } from './declarations.js';
+import { bodyValue, type Declared, nestedBlocks, type TfFile } from './declarations.js';
 import { applySteps, evaluate, type Scope, type Step } from './expressions.js';
 import type { Block, Body, Expr } from './hcl.js';
 
@@ -31,6 +31,8 @@ export interface DataSourceModule {
   readonly data: ReadonlyMap<string, Declared<Block>>;
   /** The scope expressions of a file of the module are evaluated in. */
   scope(file: TfFile): Scope;
+  /** The Region a resource or data source is in: its `region` argument, else its provider configuration's. */
+  regionOf(declared: Declared<Block>, scope: Scope): string;
 }
 
 /** A `data.TYPE.NAME.attribute` reference: what the configuration pins down, or UNKNOWN. */
@@ -43,8 +45,12 @@ export function dataReference(module: DataSourceModule, steps: Step[], expr: Exp
   const after = rest.slice(1);
   if (type === 'aws_caller_identity' && attribute === 'account_id')
     return applySteps(module.options.account ?? new Sym(ACCOUNT), after, expr);
-  if (type === 'aws_region' && (attribute === 'name' || attribute === 'region' || attribute === 'id'))
-    return applySteps(module.region.startsWith('${') ? new Sym(module.region) : module.region, after, expr);
+  if (type === 'aws_region' && (attribute === 'name' || attribute === 'region' || attribute === 'id')) {
+    // The Region of the data source's provider configuration (or its own region argument).
+    const declared = module.data.get(`${type}.${name}`);
+    const region = declared ? module.regionOf(declared, module.scope(declared.file)) : module.region;
+    return applySteps(region.startsWith('${') ? new Sym(region) : region, after, expr);
+  }
   if (type === 'aws_partition' && attribute === 'partition')
     return applySteps(
       module.partition.startsWith('${') ? new Sym(module.partition) : module.partition,
@@ -92,9 +98,15 @@ export function policyDocument(body: Body, scope: Scope, depth = 0): Val {
         pushAll(statements, (parsed as ValObject).Statement as Val[]);
     }
   }
-  for (const block of body.blocks.filter((b) => b.type === 'statement')) {
-    const s = bodyValue(block.body, scope, depth + 1);
+  const made = { blocks: 0 };
+  for (const block of nestedBlocks(body, scope, made).filter((b) => b.type === 'statement')) {
+    if ('unknown' in block) return block.unknown;
+    const s = bodyValue(block.body, block.scope, depth + 1, made);
     if (s instanceof Unknown) return s;
+    // A nested block that cannot be known (a dynamic one over a value known later) is part of the
+    // statement: the statement is not known without it, never read as if it had none.
+    for (const nested of ['principals', 'not_principals', 'condition'])
+      if (s[nested] instanceof Unknown) return s[nested] as Unknown;
     const statement: ValObject = {};
     const copy = (from: string, to: string) => {
       const value = s[from];

@@ -5,7 +5,7 @@
  */
 import type { SourceIssue } from '../../model/finding.js';
 import { pushOnce } from '../common/issues.js';
-import { isObject, textOf, toPlain, Unknown, type Val } from '../common/value.js';
+import { Invalid, isObject, isSym, textOf, toPlain, Unknown, type Val } from '../common/value.js';
 import { type Declared, declaredAt } from './declarations.js';
 import { evaluate, type Scope } from './expressions.js';
 import type { Block } from './hcl.js';
@@ -28,9 +28,14 @@ export function expandInstances(
   const body = declared.item.body;
   const count = body.attributes.get('count');
   if (count) {
-    const n = evaluate(count.expr, scope);
-    if (typeof n !== 'number' || !Number.isFinite(n) || n < 0)
-      return n instanceof Unknown ? n : new Unknown(count.expr.text, 'count is not a whole number');
+    // A whole number, or a string of one, which Terraform converts
+    // (https://developer.hashicorp.com/terraform/language/meta-arguments/count).
+    const value = evaluate(count.expr, scope);
+    if (value instanceof Unknown) return value;
+    if (isSym(value)) return new Unknown(count.expr.text, `count is known only after apply (${value.text})`);
+    const n = typeof value === 'string' && /^\s*\d+\s*$/.test(value) ? Number(value) : value;
+    if (typeof n !== 'number' || !Number.isInteger(n) || n < 0)
+      return new Invalid(count.expr.text, 'count is not a whole number: an error in Terraform');
     capped(declared, 'count', n, issues);
     return Array.from({ length: Math.min(Math.floor(n), MAX_INSTANCES) }, (_, i) => ({
       suffix: `[${i}]`,
@@ -39,13 +44,17 @@ export function expandInstances(
   }
   const forEach = body.attributes.get('for_each');
   if (forEach) {
+    // A map, or a set of strings (https://developer.hashicorp.com/terraform/language/meta-arguments/for_each):
+    // anything else is an error, and a value known only after apply cannot be expanded before.
     const collection = evaluate(forEach.expr, scope);
     if (collection instanceof Unknown) return collection;
+    if (isSym(collection))
+      return new Unknown(forEach.expr.text, `for_each is known only after apply (${collection.text})`);
+    if (!Array.isArray(collection) && !isObject(collection))
+      return new Invalid(forEach.expr.text, 'for_each is neither a map nor a set: an error in Terraform');
     const entries: [string, Val][] = Array.isArray(collection)
       ? collection.map((item) => [textOf(item) ?? JSON.stringify(toPlain(item)), item])
-      : isObject(collection)
-        ? Object.entries(collection)
-        : [];
+      : Object.entries(collection);
     capped(declared, 'for_each', entries.length, issues);
     return entries.slice(0, MAX_INSTANCES).map(([key, value]) => ({
       suffix: `[${JSON.stringify(key)}]`,

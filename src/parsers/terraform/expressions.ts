@@ -6,9 +6,12 @@
  * top-level expression works within its budget (`budget.ts`).
  */
 import {
+  canonicalJson,
+  Invalid,
   isObject,
   isSym,
   locate,
+  relabel,
   Sym,
   textOf,
   toPlain,
@@ -27,7 +30,7 @@ import {
   sizeWithin,
   withBudget,
 } from './budget.js';
-import { firstUnknown, functionNamed, lazyFunctionNamed, truthy } from './functions.js';
+import { firstUnknown, functionNamed, lazyFunctionNamed } from './functions.js';
 import type { Expr } from './hcl.js';
 
 export type Step = { attr: string } | { index: Val };
@@ -44,10 +47,12 @@ export interface Scope extends BudgetScope {
 const MAX_DEPTH = 200;
 
 /** A scope that adds the variables of a for expression. */
-function withVariables(scope: Scope, variables: Record<string, Val>): Scope {
+export function withVariables(scope: Scope, variables: Record<string, Val>): Scope {
   return {
     reference: (root, steps, expr) =>
-      root in variables ? applySteps(variables[root]!, steps, expr) : scope.reference(root, steps, expr),
+      Object.hasOwn(variables, root)
+        ? applySteps(variables[root]!, steps, expr)
+        : scope.reference(root, steps, expr),
     readFile: (path) => scope.readFile(path),
     file: scope.file,
     ...(scope.budget ? { budget: scope.budget } : {}),
@@ -68,9 +73,10 @@ function evaluateStep(expr: Expr, scope: Scope, depth: number): Val {
     case 'lit':
       return expr.v;
     case 'tmpl': {
-      if (expr.parts.length === 1 && typeof expr.parts[0] !== 'string') {
+      const single = expr.parts.length === 1 ? expr.parts[0] : undefined;
+      if (single !== undefined && typeof single !== 'string' && single.t !== 'tif' && single.t !== 'tfor') {
         // "${x}" alone is x itself, whatever its type.
-        return evaluate(expr.parts[0]!, scope, depth + 1);
+        return evaluate(single, scope, depth + 1);
       }
       const values = expr.parts.map((part) =>
         typeof part === 'string' ? part : evaluate(part, scope, depth + 1),
@@ -129,22 +135,40 @@ function evaluateStep(expr: Expr, scope: Scope, depth: number): Val {
       return call(expr, scope, depth);
     case 'cond': {
       const test = evaluate(expr.test, scope, depth + 1);
-      if (test instanceof Unknown) return new Unknown(expr.text, test.reason, test.inputs);
+      if (test instanceof Unknown) return relabel(test, expr.text);
       if (isSym(test))
         return new Unknown(expr.text, `the condition is known only after apply (${test.text})`, []);
-      return evaluate(truthy(test) ? expr.then : expr.else, scope, depth + 1);
+      const decided = asBool(test);
+      if (decided === undefined) return refused(expr, 'the condition is not a bool');
+      return evaluate(decided ? expr.then : expr.else, scope, depth + 1);
     }
     case 'unary': {
       const operand = evaluate(expr.operand, scope, depth + 1);
-      if (operand instanceof Unknown) return new Unknown(expr.text, operand.reason, operand.inputs);
-      if (expr.op === '!')
-        return typeof operand === 'boolean' ? !operand : new Unknown(expr.text, 'not a boolean');
-      return typeof operand === 'number' ? -operand : new Unknown(expr.text, 'not a number');
+      if (operand instanceof Unknown) return relabel(operand, expr.text);
+      if (isSym(operand)) return new Unknown(expr.text, `a value known only after apply (${operand.text})`);
+      if (expr.op === '!') {
+        const decided = asBool(operand);
+        return decided === undefined ? refused(expr, 'the operand of ! is not a bool') : !decided;
+      }
+      const number = asNumber(operand);
+      return number === undefined ? refused(expr, 'the operand of - is not a number') : -number;
     }
     case 'binary':
       return binary(expr, scope, depth);
     case 'for':
       return forExpression(expr, scope, depth);
+    case 'tif': {
+      // %{ if COND }...%{ else }...%{ endif }: the condition must be a bool.
+      const test = evaluate(expr.test, scope, depth + 1);
+      if (test instanceof Unknown) return relabel(test, expr.text);
+      if (isSym(test))
+        return new Unknown(expr.text, `the condition is known only after apply (${test.text})`, []);
+      const decided = asBool(test);
+      if (decided === undefined) return refused(expr, 'the condition of %{ if } is not a bool');
+      return templateText(evaluate(decided ? expr.whenTrue : expr.whenFalse, scope, depth + 1), expr, scope);
+    }
+    case 'tfor':
+      return templateFor(expr, scope, depth);
     case 'unsupported':
       return new Unknown(expr.text, expr.why);
   }
@@ -168,6 +192,26 @@ export function traversal(
   }
 }
 
+/** What the language refuses to evaluate: an error in Terraform, which try() and can() catch. */
+export function refused(expr: Expr, why: string): Invalid {
+  return new Invalid(expr.text, `${why}: an error in Terraform`);
+}
+
+/** A bool as Terraform converts one: true, false, "true", "false"; anything else is not one. */
+function asBool(value: Val): boolean | undefined {
+  if (typeof value === 'boolean') return value;
+  if (value === 'true' || value === 'false') return value === 'true';
+  return undefined;
+}
+
+/** A number as Terraform converts one: a number, or a string that is a number's decimal form. */
+function asNumber(value: Val): number | undefined {
+  if (typeof value === 'number') return value;
+  if (typeof value === 'string' && /^-?(?:\d+\.?\d*|\.\d+)(?:[eE][-+]?\d+)?$/.test(value.trim()))
+    return Number(value);
+  return undefined;
+}
+
 export function applySteps(value: Val, steps: readonly Step[], expr: Expr): Val {
   let current = value;
   for (const step of steps) {
@@ -180,20 +224,32 @@ export function applySteps(value: Val, steps: readonly Step[], expr: Expr): Val 
       );
       continue;
     }
+    // Reading what a value does not have is an error in Terraform ("Unsupported attribute",
+    // "Invalid index", "Attempt to get attribute from null value"), which try() and can() catch
+    // (https://developer.hashicorp.com/terraform/language/functions/try).
     if ('attr' in step) {
-      if (isObject(current)) current = step.attr in current ? current[step.attr]! : null;
-      else if (current === null) return new Unknown(expr.text, `it reads ${step.attr} of a null value`);
-      else return new Unknown(expr.text, `it reads attribute ${step.attr} of a value that has none`);
+      if (isObject(current)) {
+        if (!Object.hasOwn(current, step.attr))
+          return refused(expr, `the object has no attribute ${step.attr}`);
+        current = current[step.attr]!;
+      } else if (current === null) return refused(expr, `it reads attribute ${step.attr} of null`);
+      else return refused(expr, `it reads attribute ${step.attr} of a value that has none`);
     } else {
       const index = step.index;
-      if (index instanceof Unknown) return new Unknown(expr.text, index.reason, index.inputs);
+      if (index instanceof Unknown) return relabel(index, expr.text);
+      if (isSym(index)) return new Unknown(expr.text, `an index known only after apply (${index.text})`);
       if (Array.isArray(current)) {
         const n = typeof index === 'number' ? index : Number(textOf(index));
-        current = Number.isInteger(n) && n >= 0 && n < current.length ? current[n]! : null;
+        if (!Number.isInteger(n) || n < 0 || n >= current.length)
+          return refused(expr, `the list has no element ${textOf(index) ?? JSON.stringify(toPlain(index))}`);
+        current = current[n]!;
       } else if (isObject(current)) {
         const key = textOf(index);
-        current = key !== undefined && key in current ? current[key]! : null;
-      } else return new Unknown(expr.text, 'it indexes a value that is not a collection');
+        if (key === undefined || !Object.hasOwn(current, key))
+          return refused(expr, `the map has no element ${key ?? JSON.stringify(toPlain(index))}`);
+        current = current[key]!;
+      } else if (current === null) return refused(expr, 'it indexes null');
+      else return refused(expr, 'it indexes a value that is not a collection');
     }
   }
   return current;
@@ -207,8 +263,7 @@ function binary(expr: Extract<Expr, { t: 'binary' }>, scope: Scope, depth: numbe
   const right = evaluate(expr.right, scope, depth + 1);
   if (expr.op === '&&' && right === false) return false;
   if (expr.op === '||' && right === true) return true;
-  for (const side of [left, right])
-    if (side instanceof Unknown) return new Unknown(expr.text, side.reason, side.inputs);
+  for (const side of [left, right]) if (side instanceof Unknown) return relabel(side, expr.text);
   if (expr.op === '==' || expr.op === '!=') {
     if (isSym(left) || isSym(right)) {
       if (isSym(left) && isSym(right) && left.text === right.text) return expr.op === '==';
@@ -216,18 +271,20 @@ function binary(expr: Extract<Expr, { t: 'binary' }>, scope: Scope, depth: numbe
     }
     if (!sizeWithin(left, MAX_VALUE_NODES) || !sizeWithin(right, MAX_VALUE_NODES))
       return overBudget(expr, scope, 'it compares values that are too large');
-    const equal = JSON.stringify(toPlain(left)) === JSON.stringify(toPlain(right));
+    const equal = canonicalJson(left) === canonicalJson(right);
     return expr.op === '==' ? equal : !equal;
   }
+  if (isSym(left) || isSym(right))
+    return new Unknown(expr.text, 'it operates on a value known only after apply');
   if (expr.op === '&&' || expr.op === '||') {
-    if (typeof left !== 'boolean' || typeof right !== 'boolean')
-      return new Unknown(expr.text, 'not booleans');
-    return expr.op === '&&' ? left && right : left || right;
+    const a = asBool(left);
+    const b = asBool(right);
+    if (a === undefined || b === undefined) return refused(expr, `the operands of ${expr.op} are not bools`);
+    return expr.op === '&&' ? a && b : a || b;
   }
-  const a = typeof left === 'string' ? Number(left) : left;
-  const b = typeof right === 'string' ? Number(right) : right;
-  if (typeof a !== 'number' || typeof b !== 'number' || Number.isNaN(a) || Number.isNaN(b))
-    return new Unknown(expr.text, 'arithmetic on values that are not numbers');
+  const a = asNumber(left);
+  const b = asNumber(right);
+  if (a === undefined || b === undefined) return refused(expr, `the operands of ${expr.op} are not numbers`);
   switch (expr.op) {
     case '+':
       return a + b;
@@ -252,13 +309,50 @@ function binary(expr: Extract<Expr, { t: 'binary' }>, scope: Scope, depth: numbe
   }
 }
 
-function forExpression(expr: Extract<Expr, { t: 'for' }>, scope: Scope, depth: number): Val {
+/** What a directive's body makes: text (a lone interpolation of a number or bool reads as its text). */
+function templateText(value: Val, expr: Expr, scope: Scope): Val {
+  if (value instanceof Unknown || typeof value === 'string' || isSym(value)) return value;
+  return concatenate([value], expr, scope);
+}
+
+/** %{ for K, V in COLLECTION }...%{ endfor }: the body once per element, concatenated. */
+function templateFor(expr: Extract<Expr, { t: 'tfor' }>, scope: Scope, depth: number): Val {
   const collection = evaluate(expr.collection, scope, depth + 1);
-  if (collection instanceof Unknown) return new Unknown(expr.text, collection.reason, collection.inputs);
+  if (collection instanceof Unknown) return relabel(collection, expr.text);
   let pairs: [Val, Val][];
   if (Array.isArray(collection)) pairs = collection.map((item, index) => [index, item]);
-  else if (isObject(collection)) pairs = Object.entries(collection);
-  else return new Unknown(expr.text, 'it iterates over a value that is not a collection');
+  else if (isObject(collection))
+    pairs = Object.keys(collection)
+      .sort()
+      .map((key) => [key, collection[key]!]);
+  else if (isSym(collection))
+    return new Unknown(expr.text, `it iterates over a value known only after apply (${collection.text})`);
+  else return refused(expr, 'the %{ for } directive iterates over a value that is not a collection');
+  if (pairs.length > MAX_LIST) return overBudget(expr, scope, `it iterates over more than ${MAX_LIST} items`);
+  const pieces: Val[] = [];
+  for (const [key, value] of pairs) {
+    if (!charge(1)) return overBudget(expr, scope, 'the expression takes too many steps');
+    const variables: Record<string, Val> = { [expr.valueVar]: value };
+    if (expr.keyVar) variables[expr.keyVar] = key;
+    pieces.push(templateText(evaluate(expr.body, withVariables(scope, variables), depth + 1), expr, scope));
+  }
+  return concatenate(pieces, expr, scope);
+}
+
+function forExpression(expr: Extract<Expr, { t: 'for' }>, scope: Scope, depth: number): Val {
+  const collection = evaluate(expr.collection, scope, depth + 1);
+  if (collection instanceof Unknown) return relabel(collection, expr.text);
+  let pairs: [Val, Val][];
+  if (Array.isArray(collection)) pairs = collection.map((item, index) => [index, item]);
+  // A map's elements come in the lexical order of its keys
+  // (https://developer.hashicorp.com/terraform/language/expressions/for).
+  else if (isObject(collection))
+    pairs = Object.keys(collection)
+      .sort()
+      .map((key) => [key, collection[key]!]);
+  else if (isSym(collection))
+    return new Unknown(expr.text, `it iterates over a value known only after apply (${collection.text})`);
+  else return refused(expr, 'it iterates over a value that is not a collection');
   if (pairs.length > MAX_LIST) return overBudget(expr, scope, `it iterates over more than ${MAX_LIST} items`);
   const tuple: Val[] = [];
   const object: ValObject = {};
@@ -269,7 +363,7 @@ function forExpression(expr: Extract<Expr, { t: 'for' }>, scope: Scope, depth: n
     const inner = withVariables(scope, variables);
     if (expr.cond) {
       const keep = evaluate(expr.cond, inner, depth + 1);
-      if (keep instanceof Unknown) return new Unknown(expr.text, keep.reason, keep.inputs);
+      if (keep instanceof Unknown) return relabel(keep, expr.text);
       if (keep !== true) continue;
     }
     const item = evaluate(expr.value, inner, depth + 1);
@@ -296,7 +390,7 @@ function call(expr: Extract<Expr, { t: 'call' }>, scope: Scope, depth: number): 
   let args = expr.args.map((arg) => evaluate(arg, scope, depth + 1));
   if (expr.expand && args.length > 0) {
     const last = args[args.length - 1]!;
-    if (last instanceof Unknown) return new Unknown(expr.text, last.reason, last.inputs);
+    if (last instanceof Unknown) return relabel(last, expr.text);
     if (Array.isArray(last)) args = [...args.slice(0, -1), ...last];
   }
   const run = functionNamed(name);

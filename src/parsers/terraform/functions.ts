@@ -12,7 +12,19 @@
  */
 import { parse as parseYaml } from 'yaml';
 import { depthWithin } from '../../model/many.js';
-import { isObject, isSym, Sym, textOf, toPlain, Unknown, type Val, type ValObject } from '../common/value.js';
+import {
+  canonicalJson,
+  Invalid,
+  isObject,
+  isSym,
+  relabel,
+  Sym,
+  textOf,
+  toPlain,
+  Unknown,
+  type Val,
+  type ValObject,
+} from '../common/value.js';
 import {
   type BudgetScope,
   charge,
@@ -65,8 +77,7 @@ function asList(value: Val): Val[] | undefined {
 
 /** The first UNKNOWN among values, as an UNKNOWN of the expression. */
 export function firstUnknown(values: readonly Val[], expr: Expr): Unknown | undefined {
-  for (const value of values)
-    if (value instanceof Unknown) return new Unknown(expr.text, value.reason, value.inputs);
+  for (const value of values) if (value instanceof Unknown) return relabel(value, expr.text);
   return undefined;
 }
 
@@ -104,7 +115,8 @@ const extreme = (pick: (...numbers: number[]) => number): TerraformFunction =>
 const jsonencode: TerraformFunction = strict(({ expr, args: [a], scope }) => {
   if (!sizeWithin(a ?? null, MAX_VALUE_NODES))
     return overBudget(expr, scope, 'it encodes a value that is too large');
-  return stringWithSyms(JSON.stringify(toPlain(a ?? null)), a ?? null);
+  // Terraform writes a map's keys in lexical order.
+  return stringWithSyms(canonicalJson(a ?? null), a ?? null);
 });
 
 /** How deep a decoded document may nest: deeper, every walk of the value would overflow the stack. */
@@ -119,7 +131,7 @@ const jsondecode: TerraformFunction = strict(({ expr, args: [a] }) => {
   try {
     return decoded(JSON.parse(textOf(a ?? null) ?? 'null'), expr);
   } catch {
-    return new Unknown(expr.text, 'the argument is not JSON');
+    return fails(expr, 'the argument is not JSON');
   }
 });
 
@@ -127,7 +139,7 @@ const yamldecode: TerraformFunction = strict(({ expr, args: [a] }) => {
   try {
     return decoded(parseYaml(textOf(a ?? null) ?? '', { maxAliasCount: 100 }), expr);
   } catch {
-    return new Unknown(expr.text, 'the argument is not YAML');
+    return fails(expr, 'the argument is not YAML');
   }
 });
 
@@ -168,7 +180,7 @@ const distinct: TerraformFunction = strict(({ expr, args: [a], scope }) => {
   if (!sizeWithin(a ?? [], MAX_VALUE_NODES)) return overBudget(expr, scope, 'the list is too large');
   const seen = new Set<string>();
   return (asList(a ?? []) ?? []).filter((item) => {
-    const k = JSON.stringify(toPlain(item));
+    const k = canonicalJson(item);
     if (seen.has(k)) return false;
     seen.add(k);
     return true;
@@ -186,17 +198,19 @@ const toset: TerraformFunction = (call) => {
 
 /** lookup(map, key, default): a known key of a known map is found even when the default is UNKNOWN. */
 const lookup: TerraformFunction = ({ expr, args: [a, b, c] }) => {
-  if (a instanceof Unknown) return new Unknown(expr.text, a.reason, a.inputs);
+  if (a instanceof Unknown) return relabel(a, expr.text);
   const key = textOf(b ?? null);
   if (isObject(a) && key !== undefined && key in a) return a[key]!;
-  if (b instanceof Unknown) return new Unknown(expr.text, b.reason, b.inputs);
-  return c === undefined ? new Unknown(expr.text, `the map has no key ${key}`) : c;
+  if (b instanceof Unknown) return relabel(b, expr.text);
+  return c === undefined ? fails(expr, `the map has no key ${key}`) : c;
 };
 
-const element: TerraformFunction = strict(({ args: [a, b] }) => {
+const element: TerraformFunction = strict(({ expr, args: [a, b] }) => {
   const list = asList(a ?? []);
   const n = Number(textOf(b ?? 0));
-  return list && list.length > 0 ? list[((n % list.length) + list.length) % list.length]! : null;
+  return list && list.length > 0
+    ? list[((n % list.length) + list.length) % list.length]!
+    : fails(expr, 'element() of an empty list');
 });
 
 const one: TerraformFunction = strict(({ expr, args: [a] }) => {
@@ -205,7 +219,7 @@ const one: TerraformFunction = strict(({ expr, args: [a] }) => {
     ? null
     : list.length === 1
       ? list[0]!
-      : new Unknown(expr.text, 'one() of more than one element');
+      : fails(expr, 'one() of more than one element');
 });
 
 const keys: TerraformFunction = strict(({ args: [a] }) => (isObject(a) ? Object.keys(a).sort() : []));
@@ -225,9 +239,8 @@ const length: TerraformFunction = strict(({ args: [a] }) =>
 const contains: TerraformFunction = strict(({ expr, args: [a, b], scope }) => {
   if (!sizeWithin(a ?? [], MAX_VALUE_NODES) || !sizeWithin(b ?? null, MAX_VALUE_NODES))
     return overBudget(expr, scope, 'the list is too large');
-  return (asList(a ?? []) ?? []).some(
-    (item) => JSON.stringify(toPlain(item)) === JSON.stringify(toPlain(b ?? null)),
-  );
+  const wanted = canonicalJson(b ?? null);
+  return (asList(a ?? []) ?? []).some((item) => canonicalJson(item) === wanted);
 });
 
 const zipmap: TerraformFunction = strict(({ args: [a, b] }) => {
@@ -241,32 +254,50 @@ const zipmap: TerraformFunction = strict(({ args: [a, b] }) => {
   return out;
 });
 
-/** coalesce(...): the first argument that is neither null nor empty; an UNKNOWN before it makes it UNKNOWN. */
+/**
+ * coalesce(...): the first argument that is neither null nor empty; an UNKNOWN before it makes it
+ * UNKNOWN; none at all is an error ("no non-null, non-empty-string arguments",
+ * https://developer.hashicorp.com/terraform/language/functions/coalesce).
+ */
 const coalesce: TerraformFunction = ({ expr, args }) => {
   for (const arg of args) {
-    if (arg instanceof Unknown) return new Unknown(expr.text, arg.reason, arg.inputs);
+    if (arg instanceof Unknown) return relabel(arg, expr.text);
     if (arg !== null && arg !== '') return arg;
   }
-  return null;
+  return fails(expr, 'coalesce() of only null and empty arguments');
 };
 
 const coalescelist: TerraformFunction = ({ expr, args }) => {
   for (const arg of args) {
-    if (arg instanceof Unknown) return new Unknown(expr.text, arg.reason, arg.inputs);
+    if (arg instanceof Unknown) return relabel(arg, expr.text);
     if (Array.isArray(arg) && arg.length > 0) return arg;
   }
   return [];
 };
 
 const tostring: TerraformFunction = strict(({ expr, args: [a] }) =>
-  a === null ? null : isSym(a) ? a : (textOf(a ?? null) ?? new Unknown(expr.text, 'not a string')),
+  a === null
+    ? null
+    : isSym(a)
+      ? a
+      : (textOf(a ?? null) ?? fails(expr, 'tostring() of a value that is not a primitive')),
 );
 
-const tonumber: TerraformFunction = strict(({ args: [a] }) =>
-  a === null ? null : Number(textOf(a ?? null)),
-);
+const tonumber: TerraformFunction = strict(({ expr, args: [a] }) => {
+  if (a === null || a === undefined) return null;
+  if (isSym(a)) return new Unknown(expr.text, `a value known only after apply (${a.text})`);
+  const text = typeof a === 'number' ? String(a) : typeof a === 'string' ? a.trim() : undefined;
+  return text !== undefined && /^-?(?:\d+\.?\d*|\.\d+)(?:[eE][-+]?\d+)?$/.test(text)
+    ? Number(text)
+    : fails(expr, 'tonumber() of a value that is not a number');
+});
 
-const tobool: TerraformFunction = strict(({ args: [a] }) => (a === null ? null : truthy(a ?? null)));
+const tobool: TerraformFunction = strict(({ expr, args: [a] }) => {
+  if (a === null || a === undefined) return null;
+  if (isSym(a)) return new Unknown(expr.text, `a value known only after apply (${a.text})`);
+  if (a === true || a === false) return a;
+  return a === 'true' || a === 'false' ? a === 'true' : fails(expr, 'tobool() of a value that is not a bool');
+});
 
 const join: TerraformFunction = strict(({ expr, args: [a, b], scope }) => {
   const list = asList(b ?? []) ?? [];
@@ -444,19 +475,36 @@ export const FUNCTIONS: Readonly<Record<string, TerraformFunction>> = Object.fre
 
 /** Built-ins that see their arguments as written: an argument that cannot be evaluated is their subject. */
 export const LAZY_FUNCTIONS: Readonly<Record<string, LazyTerraformFunction>> = Object.freeze({
+  /**
+   * try(): the first argument evaluated without an error; an argument that depends on a value not
+   * known yet makes the result not known either, since it may fail once known
+   * (https://developer.hashicorp.com/terraform/language/functions/try). A value known only after
+   * apply (a resource's ARN) is what it will be.
+   */
   try: ({ expr, evaluate }) => {
     for (const arg of expr.args) {
       const value = evaluate(arg);
-      if (!(value instanceof Unknown)) return value;
+      if (value instanceof Invalid) continue;
+      if (value instanceof Unknown) return relabel(value, expr.text);
+      return value;
     }
-    return new Unknown(expr.text, 'none of the alternatives of try() can be evaluated');
+    return fails(expr, 'none of the arguments of try() can be evaluated');
   },
+  /** can(): false for an error, true for a value, not known for a value not known yet. */
   can: ({ expr, evaluate }) => {
     const [arg] = expr.args;
     if (!arg) return new Unknown(expr.text, 'can() needs an expression to try');
-    return !(evaluate(arg) instanceof Unknown);
+    const value = evaluate(arg);
+    if (value instanceof Invalid) return false;
+    if (value instanceof Unknown) return relabel(value, expr.text);
+    return true;
   },
 });
+
+/** What a function refuses: an error in Terraform, which try() and can() catch. */
+function fails(expr: Expr, why: string): Invalid {
+  return new Invalid(expr.text, `${why}: an error in Terraform`);
+}
 
 /** The table's entry for a name, never an inherited property (`constructor`, `toString`, ...). */
 export function functionNamed(name: string): TerraformFunction | undefined {

@@ -35,6 +35,16 @@ export type Expr =
       line: number;
       text: string;
     }
+  | { t: 'tif'; test: Expr; whenTrue: Expr; whenFalse: Expr; line: number; text: string }
+  | {
+      t: 'tfor';
+      keyVar?: string;
+      valueVar: string;
+      collection: Expr;
+      body: Expr;
+      line: number;
+      text: string;
+    }
   | { t: 'unsupported'; line: number; text: string; why: string };
 
 export interface Attribute {
@@ -298,8 +308,16 @@ function applyAccessor(expr: Expr, accessor: Node, source: string, depth: number
   }
   if (accessor.type === 'splat') {
     const kind = named(accessor)[0];
+    const parts = kind ? named(kind) : [];
+    // The legacy attribute-only splat (`.*`) takes only the attribute accesses that follow it: an
+    // index after them applies to the list it makes (HCL native syntax specification, "Splat
+    // Operators": `tuple.*.foo.bar[0]` is `[for v in tuple: v.foo.bar][0]`). The full splat
+    // (`[*]`) takes the whole traversal that follows.
+    const legacy = kind?.type === 'attr_splat';
+    const firstIndex = legacy ? parts.findIndex((part) => part.type !== 'get_attr') : -1;
+    const inner = firstIndex >= 0 ? parts.slice(0, firstIndex) : parts;
     const path: ({ attr: string } | { index: Expr })[] = [];
-    for (const part of kind ? named(kind) : []) {
+    for (const part of inner) {
       if (part.type === 'get_attr') path.push({ attr: named(part)[0]?.text ?? '' });
       else if (part.type === 'index') {
         const keyNode = named(part)[0];
@@ -307,20 +325,30 @@ function applyAccessor(expr: Expr, accessor: Node, source: string, depth: number
         if (key) path.push({ index: convertExpr(key, source, depth + 1) });
       }
     }
-    return { t: 'splat', obj: expr, path, line, text };
+    const splatText =
+      firstIndex >= 0
+        ? `${expr.text}${source.slice(accessor.startIndex, parts[firstIndex]!.startIndex)}`
+        : text;
+    let splat: Expr = { t: 'splat', obj: expr, path, line, text: splatText };
+    if (firstIndex >= 0)
+      for (const part of parts.slice(firstIndex)) splat = applyAccessor(splat, part, source, depth + 1);
+    return splat;
   }
   return { t: 'unsupported', line, text, why: `${accessor.type} is not evaluated` };
 }
 
+/**
+ * A quoted or heredoc template: literal text, interpolations (`${...}`) and the `%{ if }` /
+ * `%{ for }` directives, with the `~` strip markers applied (each removes the whitespace, newlines
+ * included, on its side of the interpolation or directive) and, in an indented heredoc (`<<-`),
+ * the lines' common leading whitespace removed at the start of each line
+ * (https://developer.hashicorp.com/terraform/language/expressions/strings).
+ */
 function convertTemplate(node: Node, source: string, depth: number): Expr {
   const line = lineOf(node);
   const text = node.text;
   const isHeredoc = node.type === 'heredoc_template';
-  const children: Node[] = [];
-  for (let i = 0; i < node.childCount; i++) {
-    const child = node.child(i);
-    if (child) children.push(child);
-  }
+  const children = allChildren(node);
   let start: number;
   let end: number;
   if (isHeredoc) {
@@ -335,51 +363,132 @@ function convertTemplate(node: Node, source: string, depth: number): Expr {
     start = children[0]?.endIndex ?? node.startIndex;
     end = children[children.length - 1]?.startIndex ?? node.endIndex;
   }
-  const parts: (string | Expr)[] = [];
-  let cursor = start;
-  const literal = (from: number, to: number) => {
-    if (to > from)
-      parts.push(
-        isHeredoc
-          ? source
-              .slice(from, to)
-              .replace(/\$\$\{/g, '${')
-              .replace(/%%\{/g, '%{')
-          : unescapeHcl(source.slice(from, to)),
+  const indent = isHeredoc && text.startsWith('<<-') ? heredocIndent(source.slice(start, end)) : 0;
+  const literal = (from: number, to: number): string => {
+    let raw = source.slice(from, to);
+    if (indent > 0) {
+      // Only at the start of a line: text after an interpolation on the same line keeps its spaces.
+      const atLineStart = from === start || source[from - 1] === '\n';
+      raw = raw.replace(/(^|\n)([ \t]*)/g, (whole, newline: string, spaces: string, offset: number) =>
+        offset === 0 && !newline && !atLineStart
+          ? whole
+          : newline + spaces.slice(Math.min(spaces.length, indent)),
       );
+    }
+    return isHeredoc ? raw.replace(/\$\$\{/g, '${').replace(/%%\{/g, '%{') : unescapeHcl(raw);
   };
-  for (const child of children) {
-    if (child.type === 'template_interpolation') {
-      literal(cursor, child.startIndex);
-      const inner = named(child).find((c) => c.type === 'expression');
-      parts.push(inner ? convertExpr(inner, source, depth + 1) : { t: 'lit', v: '', line, text: '' });
+  const stripsAfter = (delimiter: Node | undefined) =>
+    delimiter !== undefined && source.slice(delimiter.endIndex - 2, delimiter.endIndex) === '~}';
+  const stripsBefore = (delimiter: Node | undefined) =>
+    delimiter !== undefined && /^[$%]\{~/.test(source.slice(delimiter.startIndex, delimiter.startIndex + 3));
+
+  /** The parts of the template text from `from` to `to`, between two delimiters (or its ends). */
+  const sequence = (
+    nodes: Node[],
+    from: number,
+    to: number,
+    before: Node | undefined,
+    after: Node | undefined,
+    level: number,
+  ): Expr => {
+    if (level > MAX_DEPTH) throw new DepthError(line);
+    const parts: (string | Expr)[] = [];
+    let cursor = from;
+    let previous = before;
+    const pushLiteral = (upTo: number, next: Node | undefined) => {
+      let piece = literal(cursor, upTo);
+      if (stripsAfter(previous)) piece = piece.replace(/^\s+/, '');
+      if (stripsBefore(next)) piece = piece.replace(/\s+$/, '');
+      if (piece) parts.push(piece);
+    };
+    for (const child of nodes) {
+      if (child.startIndex < from || child.endIndex > to) continue;
+      if (child.type === 'template_interpolation') {
+        pushLiteral(child.startIndex, child);
+        const inner = named(child).find((c) => c.type === 'expression');
+        parts.push(
+          inner ? convertExpr(inner, source, depth + level + 1) : { t: 'lit', v: '', line, text: '' },
+        );
+      } else if (child.type === 'template_directive') {
+        pushLiteral(child.startIndex, child);
+        parts.push(directive(child, level + 1));
+      } else continue;
       cursor = child.endIndex;
-    } else if (child.type === 'template_directive') {
+      previous = child;
+    }
+    pushLiteral(to, after);
+    return { t: 'tmpl', parts, line, text: source.slice(from, to) };
+  };
+
+  const directive = (node: Node, level: number): Expr => {
+    const body = named(node)[0];
+    const nodeText = node.text;
+    const nodeLine = lineOf(node);
+    const parts = body ? allChildren(body) : [];
+    const find = (type: string) => parts.find((part) => part.type === type);
+    if (body?.type === 'template_if') {
+      const intro = find('template_if_intro');
+      const otherwise = find('template_else_intro');
+      const close = find('template_if_end');
+      const test = intro ? named(intro).find((c) => c.type === 'expression') : undefined;
+      if (!intro || !close || !test)
+        return { t: 'unsupported', line: nodeLine, text: nodeText, why: 'an incomplete %{ if } directive' };
+      const thenEnd = otherwise ?? close;
       return {
-        t: 'unsupported',
-        line,
-        text,
-        why: 'template directives (%{ if } / %{ for }) are not evaluated',
+        t: 'tif',
+        test: convertExpr(test, source, depth + level + 1),
+        whenTrue: sequence(parts, intro.endIndex, thenEnd.startIndex, intro, thenEnd, level + 1),
+        whenFalse: otherwise
+          ? sequence(parts, otherwise.endIndex, close.startIndex, otherwise, close, level + 1)
+          : { t: 'tmpl', parts: [], line: nodeLine, text: '' },
+        line: nodeLine,
+        text: nodeText,
       };
     }
+    if (body?.type === 'template_for') {
+      const intro = find('template_for_start');
+      const close = find('template_for_end');
+      const introParts = intro ? named(intro) : [];
+      const names = introParts.filter((c) => c.type === 'identifier').map((c) => c.text);
+      const collection = introParts.find((c) => c.type === 'expression');
+      if (!intro || !close || !collection || names.length === 0)
+        return { t: 'unsupported', line: nodeLine, text: nodeText, why: 'an incomplete %{ for } directive' };
+      return {
+        t: 'tfor',
+        ...(names.length > 1 ? { keyVar: names[0]! } : {}),
+        valueVar: names[names.length - 1]!,
+        collection: convertExpr(collection, source, depth + level + 1),
+        body: sequence(parts, intro.endIndex, close.startIndex, intro, close, level + 1),
+        line: nodeLine,
+        text: nodeText,
+      };
+    }
+    return {
+      t: 'unsupported',
+      line: nodeLine,
+      text: nodeText,
+      why: `${body?.type ?? 'a directive'} is not evaluated`,
+    };
+  };
+
+  const template = sequence(children, start, end, undefined, undefined, 0);
+  return { ...template, line, text };
+}
+
+const allChildren = (node: Node): Node[] => {
+  const out: Node[] = [];
+  for (let i = 0; i < node.childCount; i++) {
+    const child = node.child(i);
+    if (child) out.push(child);
   }
-  literal(cursor, end);
-  if (isHeredoc && text.startsWith('<<-')) {
-    // Indented heredoc: strip the common leading whitespace of the literal lines.
-    const lines = parts
-      .filter((part): part is string => typeof part === 'string')
-      .join('')
-      .split('\n')
-      .filter((l) => l.trim());
-    const indent = minOf(lines.map((l) => /^[ \t]*/.exec(l)![0].length));
-    if (Number.isFinite(indent) && indent > 0)
-      for (let i = 0; i < parts.length; i++) {
-        const part = parts[i];
-        if (typeof part === 'string')
-          parts[i] = part.replace(new RegExp(`(^|\\n)[ \\t]{0,${indent}}`, 'g'), '$1');
-      }
-  }
-  return { t: 'tmpl', parts, line, text };
+  return out;
+};
+
+/** The common leading whitespace of a heredoc's lines that are not blank. */
+function heredocIndent(body: string): number {
+  const lines = body.split('\n').filter((l) => l.trim());
+  const indent = minOf(lines.map((l) => /^[ \t]*/.exec(l)![0].length));
+  return Number.isFinite(indent) ? indent : 0;
 }
 
 function convertFor(node: Node, source: string, depth: number): Expr {

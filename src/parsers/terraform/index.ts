@@ -130,7 +130,7 @@ export function scanTerraform(
       .filter(
         (varFile) => dirname(varFile.absPath) === root.absDir && AUTO_VARS.test(basename(varFile.absPath)),
       )
-      .sort((a, b) => (a.absPath < b.absPath ? -1 : 1));
+      .sort((a, b) => autoVarsOrder(basename(a.absPath), basename(b.absPath)));
     for (const varFile of [...auto, ...input.explicitVarFiles]) {
       if (![...varFile.values.keys()].some((key) => names.has(key))) continue;
       usedVarFiles.add(varFile.absPath);
@@ -194,6 +194,17 @@ export function scanTerraform(
     pushAll(output.clusters, orphanClusters(varFile, issues));
   }
   return ok({ ...output, issues });
+}
+
+/**
+ * The order Terraform loads a root module's variable files in, later ones winning:
+ * terraform.tfvars, then terraform.tfvars.json, then every *.auto.tfvars and *.auto.tfvars.json
+ * in lexical order of their file names (then -var-file in the order given)
+ * (https://developer.hashicorp.com/terraform/language/values/variables#variable-definition-precedence).
+ */
+function autoVarsOrder(a: string, b: string): number {
+  const rank = (name: string) => (name === 'terraform.tfvars' ? 0 : name === 'terraform.tfvars.json' ? 1 : 2);
+  return rank(a) - rank(b) || (a < b ? -1 : a > b ? 1 : 0);
 }
 
 function require_resolve(path: string): string {

@@ -24,6 +24,7 @@ import {
   isObject,
   isOwnKeyArn,
   isSym,
+  partitionOf,
   Sym,
   textOf,
   Unknown,
@@ -55,6 +56,8 @@ export interface ModuleView {
   readonly region: string;
   readonly partition: string;
   readonly issues: SourceIssue[];
+  /** The Region a resource is in: its `region` argument, else its provider configuration's. */
+  regionOf(declared: Declared<Block>, scope: Instance['scope']): string;
   /** The instances of the module's local child modules. */
   childModules(): ModuleView[];
   /** Visits every instance of the module's resources of the types asked for. */
@@ -213,13 +216,14 @@ function emitKeys(module: ModuleView, family: Family): void {
         Array.isArray(p.lifecycle) && isObject(p.lifecycle[0] ?? null) ? (p.lifecycle[0] as ValObject) : {};
       const policy = family.keyPolicies.has(id) ? family.keyPolicies.get(id)! : (p.policy ?? p.key_policy);
       const primary = p.primary_key_arn;
+      const region = module.regionOf(declared, instance.scope);
       const key = buildKey(
         {
           id,
           location: declaredAt(declared.file, declared.item.line),
           source: 'terraform',
           account: module.account,
-          region: module.region,
+          region,
           ...terraformKeyProperties(p),
           ...(policy !== undefined ? { policy } : {}),
           preventDestroy: lifecycle.prevent_destroy ?? false,
@@ -235,7 +239,10 @@ function emitKeys(module: ModuleView, family: Family): void {
             : {}),
           aliases: family.keyAliases.get(id) ?? [],
         },
-        defaultKeyPolicy(module.account, module.partition),
+        defaultKeyPolicy(
+          module.account,
+          partitionOf(region.startsWith('${') ? undefined : region) ?? module.partition,
+        ),
       );
       if (props instanceof Unknown) key.policy = props.toUnresolved();
       if (type === 'aws_kms_replica_key') {
@@ -255,7 +262,7 @@ function emitKeys(module: ModuleView, family: Family): void {
 }
 
 function resolveKey(family: Family, module: ModuleView, value: Val): VolumeKey {
-  return resolveKeyReference(writtenKeyArn(value, module) ?? value, {
+  return resolveKeyReference(writtenKeyArn(value, module, family) ?? value, {
     keyTypes: KEY_TYPES,
     aliasToKey: family.aliasToKey,
     aliasResourceToKey: family.aliasResourceToKey,
@@ -271,14 +278,16 @@ const KEY_ID_ATTRIBUTES: ReadonlySet<string> = new Set(['key_id', 'id']);
  * (`arn:${data.aws_partition.p.partition}:kms:${data.aws_region.r.name}:${data.aws_caller_identity.c.account_id}:key/${aws_kms_key.k.key_id}`):
  * that key's ARN, as `aws_kms_key.k.arn` is. Another account's or Region's ARN of that id is not.
  */
-function writtenKeyArn(value: Val, module: ModuleView): Sym | undefined {
+function writtenKeyArn(value: Val, module: ModuleView, family: Family): Sym | undefined {
   const held = value instanceof Sym && !value.target ? value.holds : undefined;
   const target = held?.target;
   if (!held || !target || !KEY_TYPES.has(target.type) || !KEY_ID_ATTRIBUTES.has(target.attribute ?? ''))
     return undefined;
   const known = (text: string) => (text.startsWith('${') ? undefined : text);
+  // The ARN of the key in the key's own Region (its provider's), not the module's default one.
+  const keyRegion = family.output.keys.find((key) => key.arn === target.id)?.region ?? module.region;
   const own = isOwnKeyArn((value as Sym).text, held.text, {
-    region: known(module.region),
+    region: known(keyRegion),
     account: known(module.account),
   });
   return own ? new Sym(target.id, { ...target, attribute: 'arn' }) : undefined;
@@ -343,7 +352,7 @@ function emitClusters(module: ModuleView, family: Family): void {
         {
           source: 'terraform',
           account: module.account,
-          region: module.region,
+          region: module.regionOf(declared, instance.scope),
           issues: module.issues,
           resolveKey: (value) => resolveKey(family, module, value),
         },

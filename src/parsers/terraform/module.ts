@@ -16,6 +16,7 @@ import { shortened } from '../../model/text.js';
 import { pushOnce } from '../common/issues.js';
 import {
   ACCOUNT,
+  Invalid,
   PARTITION,
   partitionOf,
   REGION,
@@ -40,6 +41,7 @@ import { expandInstances } from './expansion.js';
 import { applySteps, evaluate, type Scope, type Step } from './expressions.js';
 import type { Block, Expr } from './hcl.js';
 import { KEY_TYPES, type ModuleOutput, type ModuleView, moduleInventory } from './inventory.js';
+import { convert, typeConstraint } from './types.js';
 
 export interface TfOptions {
   region?: string;
@@ -83,6 +85,17 @@ const MAX_MODULE_DEPTH = 8;
 /** Module arguments that say the module makes a HyperPod cluster. */
 const CLUSTER_ARGUMENT = /instance_groups?|hyperpod|sagemaker_cluster|cluster_instance/i;
 
+/**
+ * A provider configuration's address as a reference writes it (`aws.west`), or as the JSON syntax
+ * writes it, in a string (`"aws.west"`).
+ */
+function providerAddress(expr: Expr): string {
+  if (expr.t === 'lit' && typeof expr.v === 'string') return expr.v.trim();
+  if (expr.t === 'tmpl' && expr.parts.length === 1 && typeof expr.parts[0] === 'string')
+    return expr.parts[0].trim();
+  return expr.text.trim();
+}
+
 export class ModuleInstance implements ModuleView, DataSourceModule {
   private readonly index: ModuleIndex;
   private readonly localCache = new Map<string, Val>();
@@ -101,16 +114,64 @@ export class ModuleInstance implements ModuleView, DataSourceModule {
     private readonly chain: readonly string[],
     /** Evaluation steps left for the root module and all its children. */
     private readonly budget: { steps: number },
-    inheritedRegion: string | undefined,
+    /** The Regions of the provider configurations the caller gives this module (none for a root). */
+    inherited: ReadonlyMap<string, string> | undefined,
   ) {
     this.index = new ModuleIndex(dir);
     this.account = context.options.account ?? ACCOUNT;
-    this.region = context.options.region ?? inheritedRegion ?? REGION;
-    if (!context.options.region && !inheritedRegion && this.index.providerRegion) {
-      const region = evaluate(this.index.providerRegion, this.scope(this.index.dir.files[0]!, {}));
-      if (typeof region === 'string' && /^[a-z]{2}(-[a-z]+)+-\d$/.test(region)) this.region = region;
+    // A module has the default provider configurations of its caller and those its call passes
+    // in `providers`; a configuration it declares itself is its own
+    // (https://developer.hashicorp.com/terraform/language/modules/develop/providers).
+    for (const [address, region] of inherited ?? []) this.providerRegions.set(address, region);
+    for (const [address, declared] of this.index.providers) {
+      const region = declared.item.body.attributes.get('region');
+      this.providerRegions.set(
+        address,
+        region
+          ? this.regionValue(evaluate(region.expr, this.scope(declared.file, {})))
+          : this.environmentRegion,
+      );
     }
+    this.region = this.providerRegion('aws');
     this.partition = partitionOf(this.region.startsWith('${') ? undefined : this.region) ?? PARTITION;
+  }
+
+  /** The Regions of the provider configurations this module has, by address (`aws`, `aws.west`, `awscc`). */
+  private readonly providerRegions = new Map<string, string>();
+
+  /**
+   * The Region a provider configuration without its own `region` takes: the environment's
+   * (AWS_REGION, the profile), which `--region` says; else symbolic.
+   */
+  private get environmentRegion(): string {
+    return this.context.options.region ?? REGION;
+  }
+
+  /** A Region written as a value: itself when it names one; otherwise the one the scan was told, or symbolic. */
+  private regionValue(value: Val): string {
+    return typeof value === 'string' && /^[a-z]{2}(-[a-z]+)+-\d$/.test(value)
+      ? value
+      : this.environmentRegion;
+  }
+
+  /** The Region of a provider configuration by its address; the environment's when none is declared. */
+  private providerRegion(address: string): string {
+    return this.providerRegions.get(address) ?? this.environmentRegion;
+  }
+
+  /**
+   * The Region a resource or data source is in: its own `region` argument (hashicorp/aws 6, "Enhanced
+   * Region support"), else that of the provider configuration its `provider` meta-argument names,
+   * else that of the default configuration of its provider (`aws_...` is aws's, `awscc_...` awscc's)
+   * (https://developer.hashicorp.com/terraform/language/meta-arguments/resource-provider).
+   */
+  regionOf(declared: Declared<Block>, scope: Scope): string {
+    const type = declared.item.labels[0] ?? '';
+    const local = type.split('_')[0] ?? type;
+    const own = local === 'aws' ? declared.item.body.attributes.get('region') : undefined;
+    if (own) return this.regionValue(evaluate(own.expr, scope));
+    const provider = declared.item.body.attributes.get('provider');
+    return this.providerRegion(provider ? providerAddress(provider.expr) : local);
   }
 
   static evaluateRoot(context: TfContext, dir: TfModuleDir, variables: Map<string, Val>): ModuleOutput {
@@ -207,8 +268,55 @@ export class ModuleInstance implements ModuleView, DataSourceModule {
   /** The variables whose default is being evaluated (see `variable`). */
   private readonly defaulting = new Set<string>();
 
+  /** The values of the declared variables, converted to their types, once each. */
+  private readonly variableCache = new Map<string, Val>();
+
+  /**
+   * A declared variable's value (given, else its default), converted to its type constraint:
+   * optional() attributes take their defaults, primitives convert
+   * (https://developer.hashicorp.com/terraform/language/expressions/type-constraints). With
+   * `nullable = false`, a null given is the default
+   * (https://developer.hashicorp.com/terraform/language/values/variables#disallowing-null-input-values).
+   */
   private variable(name: string, expr: Expr): Val {
-    if (this.inputs.has(name)) return this.inputs.get(name)!;
+    const declared = this.index.variables.get(name);
+    if (!declared) return this.variableValue(name, expr);
+    const cached = this.variableCache.get(name);
+    if (cached !== undefined) return cached;
+    const body = declared.item.body;
+    let value = this.variableValue(name, expr);
+    const nullable = body.attributes.get('nullable');
+    if (value === null && this.inputs.has(name) && nullable?.expr.t === 'lit' && nullable.expr.v === false)
+      value = this.variableValue(name, expr, true);
+    const scope = this.scope(declared.file, {});
+    value = convert(
+      value,
+      typeConstraint(body.attributes.get('type')?.expr),
+      (e) => evaluate(e, scope),
+      `variable ${name}`,
+    );
+    this.variableCache.set(name, value);
+    // A value its validation rules refuse stops Terraform before anything is planned
+    // (https://developer.hashicorp.com/terraform/language/values/variables#custom-validation-rules):
+    // it is no value the deployment can have. A rule that cannot be decided is left to Terraform.
+    for (const block of body.blocks) {
+      const condition = block.type === 'validation' ? block.body.attributes.get('condition') : undefined;
+      if (!condition || evaluate(condition.expr, scope) !== false) continue;
+      const said = block.body.attributes.get('error_message');
+      const message = said ? textOf(evaluate(said.expr, scope)) : undefined;
+      value = new Invalid(
+        `var.${name}`,
+        `the value of variable ${name} fails its validation${message ? ` ("${message}")` : ''}: an error in Terraform`,
+        [`var.${name}`],
+      );
+      this.variableCache.set(name, value);
+      break;
+    }
+    return value;
+  }
+
+  private variableValue(name: string, expr: Expr, defaultOnly = false): Val {
+    if (!defaultOnly && this.inputs.has(name)) return this.inputs.get(name)!;
     const declared = this.index.variables.get(name);
     const fallback = declared?.item.body.attributes.get('default');
     if (declared && fallback) {
@@ -395,7 +503,12 @@ export class ModuleInstance implements ModuleView, DataSourceModule {
     }
     const expansions = expandInstances(declared, scope, this.context.issues);
     const instances: ModuleInstance[] = [];
-    for (const expansion of expansions instanceof Unknown ? [{ suffix: '', extra: {} }] : expansions) {
+    // Unknown count or for_each: the module is evaluated once, as if called, with count.index,
+    // each.key and each.value as unknown as what they come from.
+    const once = (unknown: Unknown) => [
+      { suffix: '', extra: { count: { index: unknown }, each: { key: unknown, value: unknown } } },
+    ];
+    for (const expansion of expansions instanceof Unknown ? once(expansions) : expansions) {
       const inner = this.scope(declared.file, expansion.extra);
       const inputs = new Map<string, Val>();
       for (const [key, attribute] of declared.item.body.attributes)
@@ -408,12 +521,28 @@ export class ModuleInstance implements ModuleView, DataSourceModule {
           inputs,
           [...this.chain, absDir],
           this.budget,
-          this.region.startsWith('${') ? undefined : this.region,
+          this.providersFor(declared),
         ),
       );
     }
     this.children.set(name, instances);
     return instances;
+  }
+
+  /**
+   * The provider configurations a module call gives the module: the caller's default ones, and
+   * those its `providers` map passes (`providers = { aws = aws.west }`).
+   */
+  private providersFor(call: Declared<Block>): Map<string, string> {
+    const given = new Map<string, string>();
+    for (const [address, region] of this.providerRegions)
+      if (!address.includes('.')) given.set(address, region);
+    const providers = call.item.body.attributes.get('providers')?.expr;
+    if (providers?.t === 'object')
+      for (const { key, value } of providers.entries) {
+        given.set(providerAddress(key), this.providerRegion(providerAddress(value)));
+      }
+    return given;
   }
 
   private instances(declared: Declared<Block>): Instance[] | Unknown {

@@ -32,12 +32,83 @@ const NESTED_BLOCKS = new Set([
   'precondition',
   'postcondition',
 ]);
+/** Nested blocks of one block type only: a `dynamic` block's `content`, a variable's `validation`, a check's `assert`. */
+const NESTED_IN: Readonly<Record<string, ReadonlySet<string>>> = {
+  dynamic: new Set(['content']),
+  content: new Set(['dynamic']),
+  variable: new Set(['validation']),
+  check: new Set(['assert']),
+};
 
 const isObject = (value: Json): value is { [key: string]: Json } =>
   typeof value === 'object' && value !== null && !Array.isArray(value);
 
-/** A JSON string as an HCL template string: the same escapes, `${` and `%{` kept as written. */
-const quote = (text: string) => JSON.stringify(text).replace(/\\u([0-9a-f]{4})/gi, (_, hex) => `\\u${hex}`);
+/**
+ * A JSON string as an HCL quoted template. The JSON string, once decoded, is a template
+ * (https://developer.hashicorp.com/terraform/language/syntax/json#expression-mapping): its literal
+ * text is escaped for HCL, and what is inside `${ ... }` and `%{ ... }` is an expression, copied as
+ * written (`"${lookup(var.m, \"k\")}"` in JSON is `"${lookup(var.m, "k")}"` in HCL).
+ */
+function quote(text: string): string {
+  let out = '"';
+  let literal = '';
+  const flush = () => {
+    out += JSON.stringify(literal).slice(1, -1);
+    literal = '';
+  };
+  for (let i = 0; i < text.length; i++) {
+    const two = text.slice(i, i + 2);
+    if ((two === '$$' || two === '%%') && text[i + 2] === '{') {
+      // `$${` and `%%{` are literal `${` and `%{`, escaped the same way in both syntaxes.
+      literal += text.slice(i, i + 3);
+      i += 2;
+      continue;
+    }
+    if (two === '${' || two === '%{') {
+      const end = closingBrace(text, i + 2);
+      if (end !== undefined) {
+        flush();
+        out += text.slice(i, end + 1);
+        i = end;
+        continue;
+      }
+    }
+    literal += text[i];
+  }
+  flush();
+  return `${out}"`;
+}
+
+/** The index of the `}` that closes an interpolation whose expression starts at `from` (strings in it skipped). */
+function closingBrace(text: string, from: number, depth = 0): number | undefined {
+  if (depth > 64) return undefined;
+  let braces = 1;
+  for (let i = from; i < text.length; i++) {
+    const char = text[i];
+    if (char === '"') {
+      const end = closingQuote(text, i + 1, depth + 1);
+      if (end === undefined) return undefined;
+      i = end;
+    } else if (char === '{') braces++;
+    else if (char === '}' && --braces === 0) return i;
+  }
+  return undefined;
+}
+
+/** The index of the `"` that closes a string inside an interpolation, its own interpolations skipped. */
+function closingQuote(text: string, from: number, depth: number): number | undefined {
+  for (let i = from; i < text.length; i++) {
+    const char = text[i];
+    if (char === '\\') i++;
+    else if (char === '"') return i;
+    else if ((char === '$' || char === '%') && text[i + 1] === '{') {
+      const end = closingBrace(text, i + 2, depth + 1);
+      if (end === undefined) return undefined;
+      i = end;
+    }
+  }
+  return undefined;
+}
 
 function expression(value: Json): string {
   if (value === null) return 'null';
@@ -50,11 +121,11 @@ function expression(value: Json): string {
     .join(', ')} }`;
 }
 
-function body(value: Json, lines: string[]): void {
+function body(value: Json, lines: string[], type = ''): void {
   if (!isObject(value)) return;
   for (const [key, item] of Object.entries(value)) {
     if (key === '//') continue;
-    if (NESTED_BLOCKS.has(key)) {
+    if (NESTED_BLOCKS.has(key) || NESTED_IN[type]?.has(key)) {
       for (const inner of Array.isArray(item) ? item : [item])
         block(key, key === 'dynamic' ? 1 : 0, inner, [], lines);
       continue;
@@ -79,7 +150,7 @@ function block(type: string, labels: number, value: Json, given: string[], lines
   }
   for (const instance of Array.isArray(value) ? value : [value]) {
     lines.push(`${type} ${given.map(quote).join(' ')} {`);
-    body(instance, lines);
+    body(instance, lines, type);
     lines.push('}');
   }
 }

@@ -1,0 +1,605 @@
+/**
+ * CloudFormation as the language defines it, case by case: what the CloudFormation User Guide
+ * (intrinsic functions, condition functions, pseudo parameters, template anatomy, dynamic
+ * references) and the YAML 1.1 specification CloudFormation reads say a template deploys. Each
+ * case asserts the exact inventory value; what CloudFormation resolves only when the stack
+ * deploys is UNKNOWN, naming it.
+ */
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
+import { afterEach, describe, expect, it } from 'vitest';
+import type { SourceIssue } from '../../src/model/finding.js';
+import type { Cluster, EbsVolume } from '../../src/model/inventory.js';
+import { loadYaml, plainOf } from '../../src/parsers/common/source-tree.js';
+import { scanIac } from '../../src/parsers/iac.js';
+import { runPipeline } from '../../src/pipeline.js';
+
+const NOW = new Date('2026-11-27T12:00:00Z');
+const dirs: string[] = [];
+afterEach(() => {
+  for (const dir of dirs.splice(0)) rmSync(dir, { recursive: true, force: true });
+});
+
+async function scan(files: Record<string, string>, options: { parameters?: string[] } = {}) {
+  const dir = mkdtempSync(join(tmpdir(), 'hpcmk-cfn-'));
+  dirs.push(dir);
+  for (const [name, text] of Object.entries(files)) {
+    mkdirSync(dirname(join(dir, name)), { recursive: true });
+    writeFileSync(join(dir, name), text);
+  }
+  const result = await scanIac({ paths: ['.'], cwd: dir, generatedAt: NOW.toISOString(), ...options });
+  if (!result.ok) throw new Error(`${result.error.input}: ${result.error.message}`);
+  const { report } = runPipeline(result.value.inventory, { now: NOW, issues: result.value.issues });
+  return { ...result.value, report };
+}
+
+const cluster = (scanned: { inventory: { clusters: Cluster[] } }, id?: string): Cluster => {
+  const found = id
+    ? scanned.inventory.clusters.find((c) => c.id === id)
+    : scanned.inventory.clusters.length === 1
+      ? scanned.inventory.clusters[0]
+      : undefined;
+  if (!found) throw new Error(`no cluster ${id ?? '(the only one)'}`);
+  return found;
+};
+const volumes = (c: Cluster, group = 0): EbsVolume[] => c.instanceGroups[group]!.volumes as EbsVolume[];
+const codes = (scanned: { issues: SourceIssue[] }) =>
+  scanned.issues.map((issue) => [issue.code, issue.severity, issue.location?.line]);
+
+/** A template with a key, a cluster whose one group's root volume takes `volumeKey`, and tags. */
+function template({
+  head = '',
+  volumeKey = '!GetAtt Key.Arn',
+  tags = '',
+  keyProperties = 'EnableKeyRotation: true',
+}: {
+  head?: string;
+  volumeKey?: string;
+  tags?: string;
+  keyProperties?: string;
+}): string {
+  return `AWSTemplateFormatVersion: '2010-09-09'
+${head}
+Resources:
+  Key:
+    Type: AWS::KMS::Key
+    Properties:
+      ${keyProperties}
+  Cluster:
+    Type: AWS::SageMaker::Cluster
+    Properties:
+      ClusterName: c
+      NodeProvisioningMode: Continuous
+${tags ? `      Tags:\n${tags}\n` : ''}      InstanceGroups:
+        - InstanceGroupName: workers
+          InstanceType: ml.g5.8xlarge
+          InstanceCount: 1
+          ExecutionRole: arn:aws:iam::111122223333:role/workers
+          InstanceStorageConfigs:
+            - EbsVolumeConfig:
+                RootVolume: true
+                VolumeKmsKeyId: ${volumeKey}
+`;
+}
+
+/** Tags written as `- {Key: k, Value: v}` lines from a map of key to value as written. */
+const tagLines = (tags: Record<string, string>) =>
+  Object.entries(tags)
+    .map(([k, v]) => `        - { Key: ${k}, Value: ${v} }`)
+    .join('\n');
+
+describe('intrinsic functions and condition functions', () => {
+  it('Fn::If, Fn::Equals, Fn::And, Fn::Or, Fn::Not and conditions that refer to conditions', async () => {
+    const scanned = await scan({
+      't.yaml': template({
+        head: `Parameters:
+  Env: { Type: String, Default: dev, AllowedValues: [dev, prod] }
+  Size: { Type: Number, Default: 100 }
+Conditions:
+  IsProd: !Equals [prod, !Ref Env]
+  IsDev: !Not [!Condition IsProd]
+  Big: !Equals [!Ref Size, 100]
+  DevAndBig: !And [!Condition IsDev, !Condition Big]
+  ProdOrBig: !Or [!Condition IsProd, !Condition Big]
+  Never: !And [!Condition IsProd, !Condition IsDev]`,
+        tags: tagLines({
+          and: '!If [DevAndBig, yes-and, no-and]',
+          or: '!If [ProdOrBig, yes-or, no-or]',
+          never: '!If [Never, yes-never, no-never]',
+          novalue: '!If [IsProd, x, !Ref AWS::NoValue]',
+        }),
+      }),
+    });
+    // A Tag whose Value is removed by AWS::NoValue has no value.
+    expect(cluster(scanned).tags).toEqual({
+      and: 'yes-and',
+      or: 'yes-or',
+      never: 'no-never',
+      novalue: '',
+    });
+  });
+
+  it('AWS::NoValue from Fn::If removes a list item and a map entry', async () => {
+    const scanned = await scan({
+      't.yaml': template({
+        head: 'Transform: AWS::LanguageExtensions\nConditions:\n  IsProd: !Equals [prod, dev]',
+        tags: tagLines({
+          joined: '!Join [",", [a, !If [IsProd, b, !Ref AWS::NoValue], c]]',
+          json: '!ToJsonString { a: !If [IsProd, 1, !Ref AWS::NoValue], b: [1, !If [IsProd, 2, !Ref AWS::NoValue]] }',
+        }),
+      }),
+    });
+    expect(cluster(scanned).tags).toEqual({ joined: 'a,c', json: '{"b":[1]}' });
+  });
+
+  it('Fn::GetAtt in its list, dotted and long forms names the same attribute', async () => {
+    for (const written of [
+      '!GetAtt Key.Arn',
+      '!GetAtt [Key, Arn]',
+      '{ "Fn::GetAtt": [Key, Arn] }',
+      '{ "Fn::GetAtt": Key.Arn }',
+    ]) {
+      const scanned = await scan({ 't.yaml': template({ volumeKey: written }) });
+      expect(volumes(cluster(scanned))[0]!.resolution, written).toEqual({
+        status: 'resolved',
+        keyArn: 't.yaml#Key',
+      });
+    }
+  });
+
+  it('Fn::FindInMap, with the DefaultValue of AWS::LanguageExtensions when the keys are not in the map', async () => {
+    const scanned = await scan({
+      't.yaml': template({
+        head: `Transform: AWS::LanguageExtensions
+Mappings:
+  Keys:
+    us-east-1: { Alias: alias/hyperpod }
+    '100': { Alias: alias/by-number }`,
+        tags: tagLines({
+          found: '!FindInMap [Keys, us-east-1, Alias]',
+          number: '!FindInMap [Keys, 100, Alias]',
+          fallback: '!FindInMap [Keys, eu-west-1, Alias, { DefaultValue: alias/default }]',
+        }),
+      }),
+    });
+    expect(cluster(scanned).tags).toEqual({
+      found: 'alias/hyperpod',
+      number: 'alias/by-number',
+      fallback: 'alias/default',
+    });
+  });
+
+  it('Fn::Select, Fn::Split and Fn::Join, and a CommaDelimitedList whose members are space trimmed', async () => {
+    const scanned = await scan({
+      't.yaml': template({
+        head: 'Parameters:\n  Names: { Type: CommaDelimitedList, Default: "a , b,c " }',
+        tags: tagLines({
+          select: '!Select [1, !Ref Names]',
+          selectText: '!Select ["2", !Ref Names]',
+          split: '!Select [0, !Split ["/", "x/y"]]',
+          join: '!Join [":", !Ref Names]',
+        }),
+      }),
+    });
+    expect(cluster(scanned).tags).toEqual({ select: 'b', selectText: 'c', split: 'x', join: 'a:b:c' });
+  });
+
+  it('Fn::Base64 is the Base64 encoding of its text; of a value known at deploy time, UNKNOWN', async () => {
+    const scanned = await scan({
+      't.yaml': template({ tags: tagLines({ encoded: '!Base64 "hyperpod:key"' }) }),
+    });
+    expect(cluster(scanned).tags).toEqual({ encoded: 'aHlwZXJwb2Q6a2V5' });
+    const symbolic = await scan({ 't.yaml': template({ volumeKey: '!Base64 { Ref: Key }' }) });
+    expect(volumes(cluster(symbolic))[0]!.kmsKeyId).toEqual({
+      unresolved: '!Base64 !Ref Key',
+      reason: 'the Base64 encoding of a value known only once deployed',
+    });
+  });
+
+  it('Fn::Sub with a variable map, an escaped literal and pseudo parameters', async () => {
+    const scanned = await scan({
+      't.yaml': template({
+        head: 'Parameters:\n  Env: { Type: String, Default: dev }',
+        tags: tagLines({
+          // biome-ignore lint/suspicious/noTemplateCurlyInString: CloudFormation Sub syntax
+          vars: '!Sub ["${A}-${Env}", { A: !Ref Env }]',
+          // biome-ignore lint/suspicious/noTemplateCurlyInString: CloudFormation Sub syntax
+          literal: '!Sub "${!Literal}-${Env}"',
+        }),
+      }),
+    });
+    // biome-ignore lint/suspicious/noTemplateCurlyInString: the literal CloudFormation leaves
+    expect(cluster(scanned).tags).toEqual({ vars: 'dev-dev', literal: '${Literal}-dev' });
+  });
+
+  it('a parameter file overrides a Default; an SSM parameter type is read at deploy time', async () => {
+    const scanned = await scan(
+      {
+        't.yaml': template({
+          head: `Parameters:
+  KeyArn: { Type: String, Default: alias/aws/sagemaker }
+  FromSsm: { Type: 'AWS::SSM::Parameter::Value<String>', Default: /hyperpod/key }`,
+          volumeKey: '!Ref KeyArn',
+          tags: tagLines({ ssm: '!Ref FromSsm' }),
+        }),
+        'prod.json': JSON.stringify([
+          { ParameterKey: 'KeyArn', ParameterValue: 'arn:aws:kms:us-east-1:111122223333:key/abcd' },
+        ]),
+      },
+      { parameters: ['prod.json'] },
+    );
+    const c = cluster(scanned, 'prod.json#Cluster');
+    expect(volumes(c)[0]!.kmsKeyId).toBe('arn:aws:kms:us-east-1:111122223333:key/abcd');
+    expect(c.tags).toEqual({
+      unresolved: '!Ref FromSsm',
+      reason: 'parameter FromSsm is read from SSM Parameter Store at deploy time',
+      inputs: ['FromSsm'],
+    });
+  });
+});
+
+describe('parameters as CloudFormation takes them', () => {
+  // User Guide, Parameters syntax: AllowedValues, MinValue/MaxValue, MinLength/MaxLength and a
+  // Number's value are checked when the stack is created; a value they refuse deploys nothing.
+  it('a value outside AllowedValues, a Number that is not one, or out of its bounds: UNKNOWN, naming the rule', async () => {
+    const scanned = await scan({
+      't.yaml': template({
+        head: `Parameters:
+  Mode: { Type: String, Default: Legacy, AllowedValues: [Continuous] }
+  Size: { Type: Number, Default: ten }
+  Window: { Type: Number, Default: 3, MinValue: 7, MaxValue: 30 }
+  Name: { Type: String, Default: ab, MinLength: 3 }
+  Good: { Type: Number, Default: 30, MinValue: 7, MaxValue: 30, AllowedValues: [7, 30] }`,
+        tags: tagLines({ mode: '!Ref Mode', size: '!Ref Size', window: '!Ref Window', name: '!Ref Name' }),
+        keyProperties: 'EnableKeyRotation: true\n      PendingWindowInDays: !Ref Good',
+      }),
+    });
+    expect(cluster(scanned).tags).toEqual({
+      unresolved: '!Ref Mode',
+      reason:
+        'CloudFormation refuses the value of parameter Mode: Legacy is not one of its AllowedValues (Continuous)',
+      inputs: ['Mode'],
+    });
+    const refused = async (parameter: string) => {
+      const one = await scan({
+        't.yaml': template({
+          head: `Parameters:
+  Size: { Type: Number, Default: ten }
+  Window: { Type: Number, Default: 3, MinValue: 7, MaxValue: 30 }
+  Name: { Type: String, Default: ab, MinLength: 3 }`,
+          tags: tagLines({ value: `!Ref ${parameter}` }),
+        }),
+      });
+      return (cluster(one).tags as { reason: string }).reason;
+    };
+    expect(await refused('Size')).toBe(
+      'CloudFormation refuses the value of parameter Size: ten is not a number',
+    );
+    expect(await refused('Window')).toBe(
+      'CloudFormation refuses the value of parameter Window: 3 is less than its MinValue (7)',
+    );
+    expect(await refused('Name')).toBe(
+      'CloudFormation refuses the value of parameter Name: ab is shorter than its MinLength (3)',
+    );
+    expect(scanned.inventory.keys[0]!.deletionProtection?.pendingWindowInDays).toBe(30);
+  });
+
+  it('UsePreviousValue in a parameter file is the value the stack already has: UNKNOWN, never the Default', async () => {
+    const scanned = await scan(
+      {
+        't.yaml': template({
+          head: 'Parameters:\n  KeyArn: { Type: String, Default: alias/aws/sagemaker }',
+          volumeKey: '!Ref KeyArn',
+        }),
+        'update.json': JSON.stringify([{ ParameterKey: 'KeyArn', UsePreviousValue: true }]),
+      },
+      { parameters: ['update.json'] },
+    );
+    expect(volumes(cluster(scanned, 'update.json#Cluster'))[0]!.kmsKeyId).toEqual({
+      unresolved: '!Ref KeyArn',
+      reason: 'parameter KeyArn keeps the value the deployed stack has (UsePreviousValue)',
+      inputs: ['KeyArn'],
+    });
+  });
+});
+
+describe('Fn::Cidr', () => {
+  // Template Reference, Fn::Cidr: count CIDR blocks of cidrBits host bits, from the start of ipBlock.
+  it('splits an IPv4 block; an IPv6 one or one whose inputs are not known is UNKNOWN', async () => {
+    const scanned = await scan({
+      't.yaml': template({
+        tags: tagLines({
+          first: '!Select [0, !Cidr [192.168.0.0/24, 6, 5]]',
+          last: '!Select [5, !Cidr [192.168.0.0/24, 6, 5]]',
+          wide: '!Select [1, !Cidr [10.0.0.0/16, 2, 8]]',
+          joined: '!Join [",", !Cidr ["10.1.0.0/16", "3", "12"]]',
+        }),
+      }),
+    });
+    expect(cluster(scanned).tags).toEqual({
+      first: '192.168.0.0/27',
+      last: '192.168.0.160/27',
+      wide: '10.0.1.0/24',
+      joined: '10.1.0.0/20,10.1.16.0/20,10.1.32.0/20',
+    });
+    const v6 = await scan({
+      't.yaml': template({ tags: tagLines({ v6: '!Select [0, !Cidr ["2001:db8::/56", 1, 64]]' }) }),
+    });
+    expect(cluster(v6).tags).toMatchObject({ reason: 'Fn::Cidr of an IPv6 block is not evaluated' });
+  });
+});
+
+describe('dynamic references', () => {
+  it('{{resolve:...}} is resolved when the stack deploys: UNKNOWN, naming the reference, never the text as a key', async () => {
+    const scanned = await scan({
+      't.yaml': template({ volumeKey: "'{{resolve:ssm:/hyperpod/kms-key-arn}}'" }),
+    });
+    expect(volumes(cluster(scanned))[0]!.kmsKeyId).toEqual({
+      unresolved: '{{resolve:ssm:/hyperpod/kms-key-arn}}',
+      reason: 'a dynamic reference, resolved by CloudFormation when the stack deploys',
+      inputs: ['{{resolve:ssm:/hyperpod/kms-key-arn}}'],
+    });
+    const rule = scanned.report.findings.find((f) => f.ruleId === 'hyperpod-root-volume-cmk')!;
+    expect(rule.status).toBe('UNKNOWN');
+  });
+
+  it('inside Fn::Sub or Fn::Join too, and in a tag value', async () => {
+    const scanned = await scan({
+      't.yaml': template({
+        volumeKey:
+          // biome-ignore lint/suspicious/noTemplateCurlyInString: CloudFormation Sub syntax
+          "!Sub 'arn:${AWS::Partition}:kms:${AWS::Region}:${AWS::AccountId}:key/{{resolve:ssm:/hyperpod/key-id:3}}'",
+        tags: tagLines({
+          project: '!Join ["", ["{{resolve:secretsmanager:", team, ":SecretString:project}}"]]',
+        }),
+      }),
+    });
+    const c = cluster(scanned);
+    expect(volumes(c)[0]!.kmsKeyId).toMatchObject({
+      reason: 'a dynamic reference, resolved by CloudFormation when the stack deploys',
+      inputs: ['{{resolve:ssm:/hyperpod/key-id:3}}'],
+    });
+    expect(c.tags).toMatchObject({
+      reason: 'a dynamic reference, resolved by CloudFormation when the stack deploys',
+      inputs: ['{{resolve:secretsmanager:team:SecretString:project}}'],
+    });
+  });
+});
+
+describe('Outputs', () => {
+  it('an output whose Condition is false is not created: nothing is exported under its name', async () => {
+    const scanned = await scan({
+      'keys.yaml': `AWSTemplateFormatVersion: '2010-09-09'
+Parameters:
+  Env: { Type: String, Default: dev }
+Conditions:
+  IsProd: !Equals [prod, !Ref Env]
+Resources:
+  Key:
+    Type: AWS::KMS::Key
+    Properties: { EnableKeyRotation: true }
+Outputs:
+  KeyOut:
+    Condition: IsProd
+    Value: !Ref Key
+    Export: { Name: shared-key }
+`,
+      'cluster.yaml': template({ volumeKey: '!ImportValue shared-key' }).replace(
+        / {2}Key:\n {4}Type: AWS::KMS::Key\n {4}Properties:\n {6}EnableKeyRotation: true\n/,
+        '',
+      ),
+    });
+    expect(volumes(cluster(scanned))[0]!).toMatchObject({
+      kmsKeyId: {
+        unresolved: '!ImportValue shared-key',
+        reason: 'an export of another stack (shared-key)',
+        inputs: ['shared-key'],
+      },
+    });
+  });
+
+  it('a nested stack output whose Condition is false cannot be read', async () => {
+    const scanned = await scan({
+      'parent.yaml': `AWSTemplateFormatVersion: '2010-09-09'
+Resources:
+  Keys:
+    Type: AWS::CloudFormation::Stack
+    Properties: { TemplateURL: ./child.yaml }
+  Cluster:
+    Type: AWS::SageMaker::Cluster
+    Properties:
+      ClusterName: c
+      NodeProvisioningMode: Continuous
+      InstanceGroups:
+        - InstanceGroupName: workers
+          InstanceType: ml.g5.8xlarge
+          InstanceCount: 1
+          ExecutionRole: arn:aws:iam::111122223333:role/workers
+          InstanceStorageConfigs:
+            - EbsVolumeConfig: { RootVolume: true, VolumeKmsKeyId: !GetAtt Keys.Outputs.KeyArn }
+`,
+      'child.yaml': `AWSTemplateFormatVersion: '2010-09-09'
+Conditions:
+  Never: !Equals [a, b]
+Resources:
+  Key:
+    Type: AWS::KMS::Key
+    Condition: Never
+    Properties: { EnableKeyRotation: true }
+Outputs:
+  KeyArn:
+    Condition: Never
+    Value: !GetAtt Key.Arn
+`,
+    });
+    expect(volumes(cluster(scanned))[0]!.kmsKeyId).toEqual({
+      unresolved: '!GetAtt Keys.Outputs.KeyArn',
+      reason: 'nested stack output KeyArn is not created: its condition Never is false',
+      inputs: ['KeyArn'],
+    });
+  });
+});
+
+describe('Transform', () => {
+  it('SAM (AWS::Serverless-2016-10-31) leaves a HyperPod cluster and its key as written', async () => {
+    const scanned = await scan({
+      'sam.yaml': template({
+        head: 'Transform: AWS::Serverless-2016-10-31\nGlobals:\n  Function: { Timeout: 30 }',
+        volumeKey: '!Ref Key',
+      }),
+    });
+    expect(scanned.issues).toEqual([]);
+    expect(volumes(cluster(scanned))[0]!.resolution).toEqual({ status: 'resolved', keyArn: 'sam.yaml#Key' });
+  });
+
+  it('a macro of the account rewrites the template when it deploys: an error naming it', async () => {
+    const scanned = await scan({
+      'm.yaml': template({ head: 'Transform: [AWS::Serverless-2016-10-31, Org::AddVolumes]' }),
+    });
+    expect(scanned.issues).toEqual([
+      expect.objectContaining({
+        code: 'cfn.deploy_time',
+        severity: 'error',
+        message:
+          'the template is processed by macro Org::AddVolumes when it deploys: what the macro changes is not scanned',
+        location: { file: 'm.yaml', line: 2 },
+      }),
+    ]);
+  });
+});
+
+describe('YAML as CloudFormation reads it (YAML 1.1)', () => {
+  // https://yaml.org/type/int.html and https://yaml.org/type/float.html; CloudFormation "supports
+  // the YAML Version 1.1 specification" (User Guide, Template format).
+  it('integers: octal with a leading zero, underscores, base 60, binary; digits that are no octal stay text', () => {
+    expect(
+      plainOf(
+        loadYaml(
+          [
+            'octal: 0123',
+            'account: 012345678901',
+            'octalAccount: 012345670123',
+            'under: 1_000',
+            'sexagesimal: 1:20',
+            'binary: 0b1010',
+            'hex: 0x1F',
+            'zero: 0',
+            'negative: -012',
+            'quoted: "0123"',
+          ].join('\n'),
+        ),
+      ),
+    ).toEqual({
+      octal: 83,
+      account: '012345678901',
+      octalAccount: 1402433619,
+      under: 1000,
+      sexagesimal: 80,
+      binary: 10,
+      hex: 31,
+      zero: 0,
+      negative: -10,
+      quoted: '0123',
+    });
+  });
+
+  it('floats need a dot; YAML 1.2 forms are text', () => {
+    expect(
+      plainOf(
+        loadYaml(
+          ['dot: 1.5', 'lead: .5', 'exp: 1.0e+3', 'noDot: 1e3', 'o: 0o17', 'inf: -.inf', 'time: 1:30.5'].join(
+            '\n',
+          ),
+        ),
+      ),
+    ).toEqual({ dot: 1.5, lead: 0.5, exp: 1000, noDot: '1e3', o: '0o17', inf: -Infinity, time: 90.5 });
+  });
+
+  it('a mapping key with a leading zero finds the value FindInMap asks for', async () => {
+    const scanned = await scan({
+      't.yaml': template({
+        head: `Mappings:
+  Accounts:
+    012345678901: { Project: ml }
+    '007': { Project: bond }`,
+        tags: tagLines({
+          account: "!FindInMap [Accounts, '012345678901', Project]",
+          quoted: "!FindInMap [Accounts, '007', Project]",
+        }),
+      }),
+    });
+    expect(cluster(scanned).tags).toEqual({ account: 'ml', quoted: 'bond' });
+  });
+
+  it('merge keys take one map or a list of maps, the earlier winning, and never what the map sets itself', () => {
+    expect(
+      plainOf(
+        loadYaml(`a: &a { x: from-a, y: from-a }
+b: &b { x: from-b, z: from-b }
+one: { <<: *a, y: own }
+list: { <<: [*a, *b], w: own }
+`),
+      ),
+    ).toMatchObject({
+      one: { x: 'from-a', y: 'own' },
+      list: { x: 'from-a', y: 'from-a', z: 'from-b', w: 'own' },
+    });
+  });
+
+  it('a duplicate key is an error naming both lines: what CloudFormation makes of it is undefined', async () => {
+    const scanned = await scan({
+      't.yaml': template({ keyProperties: 'EnableKeyRotation: false\n      EnableKeyRotation: true' }),
+      'j.json': JSON.stringify({ AWSTemplateFormatVersion: '2010-09-09', Resources: {} }).replace(
+        '"Resources":{}',
+        '"Resources":{},"Resources":{"K":{"Type":"AWS::KMS::Key"}}',
+      ),
+    });
+    expect(scanned.inventory.keys).toEqual([]);
+    expect(scanned.issues.map((i) => [i.code, i.severity, i.message, i.location])).toEqual([
+      [
+        'cfn.parse',
+        'error',
+        'duplicate key EnableKeyRotation (first at line 7)',
+        { file: 't.yaml', line: 8 },
+      ],
+      ['cfn.parse', 'error', 'duplicate key Resources (first at line 1)', { file: 'j.json', line: 1 }],
+    ]);
+  });
+
+  it("a tag CloudFormation does not define is an error; the core schema's !!str and !!int are read", async () => {
+    const scanned = await scan({
+      'bad.yaml': template({ tags: tagLines({ a: '!Upper c' }) }),
+      'binary.yaml': template({ tags: tagLines({ a: '!!binary aGk=' }) }),
+      'good.yaml': template({ tags: tagLines({ zero: '!!str 0123', n: '!!int "12"' }) }),
+    });
+    expect(scanned.issues.map((i) => [i.location?.file, i.message]).sort()).toEqual([
+      ['bad.yaml', 'YAML tag !Upper is not one CloudFormation reads: it refuses the template'],
+      ['binary.yaml', 'YAML tag !!binary is not one CloudFormation reads: it refuses the template'],
+    ]);
+    expect(cluster(scanned).tags).toEqual({ zero: '0123', n: '12' });
+  });
+
+  it('aliases expanded past the node budget are refused at once (billion laughs)', async () => {
+    const lines = ['a: &a [x, x, x, x, x, x, x, x, x, x]'];
+    for (let level = 1; level <= 12; level++)
+      lines.push(
+        `${String.fromCharCode(97 + level)}: &${String.fromCharCode(97 + level)} [${Array(10)
+          .fill(`*${String.fromCharCode(96 + level)}`)
+          .join(', ')}]`,
+      );
+    const started = Date.now();
+    expect(() => loadYaml(lines.join('\n'))).toThrow(/expands to more than 2000000 nodes/);
+    expect(Date.now() - started).toBeLessThan(2_000);
+  });
+});
+
+describe('the scan still reports the codes it did', () => {
+  it('a multi-document YAML template is an error naming the line of the second document', async () => {
+    const scanned = await scan({
+      'multi.yaml': `${template({})}---\nAWSTemplateFormatVersion: '2010-09-09'\nResources: {}\n`,
+    });
+    expect(codes(scanned)).toEqual([['cfn.parse', 'error', 22]]);
+    expect(scanned.issues[0]!.message).toBe('several YAML documents in one file: a template is one document');
+  });
+});

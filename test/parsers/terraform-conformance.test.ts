@@ -1,0 +1,749 @@
+/**
+ * Terraform as its language documentation defines it, case by case: variable precedence, type
+ * constraints with optional() defaults, try() and can(), splats, template directives and strip
+ * markers, provider configurations and their Regions, count and for_each, dynamic blocks. Each
+ * case asserts the exact inventory value; what Terraform knows only when it runs (an unset
+ * variable, an attribute known after apply) is UNKNOWN, never a guess.
+ */
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
+import { afterEach, describe, expect, it } from 'vitest';
+import type { Cluster, EbsVolume, Key } from '../../src/model/inventory.js';
+import { scanIac } from '../../src/parsers/iac.js';
+import { runPipeline } from '../../src/pipeline.js';
+
+const NOW = new Date('2026-11-27T12:00:00Z');
+const dirs: string[] = [];
+afterEach(() => {
+  for (const dir of dirs.splice(0)) rmSync(dir, { recursive: true, force: true });
+});
+
+async function scan(
+  files: Record<string, string>,
+  options: { varFiles?: string[]; region?: string; account?: string } = {},
+) {
+  const dir = mkdtempSync(join(tmpdir(), 'hpcmk-tf-'));
+  dirs.push(dir);
+  for (const [name, text] of Object.entries(files)) {
+    mkdirSync(dirname(join(dir, name)), { recursive: true });
+    writeFileSync(join(dir, name), text);
+  }
+  const result = await scanIac({ paths: ['.'], cwd: dir, generatedAt: NOW.toISOString(), ...options });
+  if (!result.ok) throw new Error(`${result.error.input}: ${result.error.message}`);
+  const { report } = runPipeline(result.value.inventory, { now: NOW, issues: result.value.issues });
+  return { ...result.value, report };
+}
+
+const only = <T>(items: readonly T[], what: string): T => {
+  if (items.length !== 1) throw new Error(`expected one ${what}, got ${items.length}`);
+  return items[0]!;
+};
+const cluster = (scanned: { inventory: { clusters: Cluster[] } }) =>
+  only(scanned.inventory.clusters, 'cluster');
+const volumes = (c: Cluster, group = 0): EbsVolume[] => c.instanceGroups[group]!.volumes as EbsVolume[];
+const keyNamed = (scanned: { inventory: { keys: Key[] } }, id: string): Key => {
+  const found = scanned.inventory.keys.find((k) => k.arn === id);
+  if (!found) throw new Error(`no key ${id}: ${scanned.inventory.keys.map((k) => k.arn).join(', ')}`);
+  return found;
+};
+
+/** An awscc cluster whose tags show the values of `tags` (HCL expressions) and whose one group takes `group`. */
+function clusterTf({
+  tags = {},
+  volumeKey = 'aws_kms_key.k.arn',
+  groups,
+  extra = '',
+}: {
+  tags?: Record<string, string>;
+  volumeKey?: string;
+  groups?: string;
+  extra?: string;
+}): string {
+  const tagList = Object.entries(tags)
+    .map(([k, v]) => `    { key = "${k}", value = ${v} },`)
+    .join('\n');
+  return `resource "awscc_sagemaker_cluster" "c" {
+  cluster_name           = "c"
+  node_provisioning_mode = "Continuous"
+  ${extra}
+  tags = [
+${tagList}
+  ]
+  instance_groups = ${
+    groups ??
+    `[{
+    instance_group_name = "workers"
+    instance_type       = "ml.g5.8xlarge"
+    instance_count      = 1
+    execution_role      = "arn:aws:iam::111122223333:role/workers"
+    instance_storage_configs = [{ ebs_volume_config = { root_volume = true, volume_kms_key_id = ${volumeKey} } }]
+  }]`
+  }
+}
+`;
+}
+
+const KEY = 'resource "aws_kms_key" "k" {\n  enable_key_rotation = true\n}\n';
+
+describe('variable values: defaults < terraform.tfvars < terraform.tfvars.json < *.auto.tfvars in lexical order < -var-file', () => {
+  // https://developer.hashicorp.com/terraform/language/values/variables#variable-definition-precedence
+  it('each later source wins, whatever the file names sort as', async () => {
+    const scanned = await scan(
+      {
+        'main.tf': `${['a', 'b', 'c', 'd', 'e'].map((v) => `variable "${v}" {\n  default = "default"\n}`).join('\n')}
+${KEY}${clusterTf({ tags: { a: 'var.a', b: 'var.b', c: 'var.c', d: 'var.d', e: 'var.e' } })}`,
+        'terraform.tfvars': 'a = "tfvars"\nb = "tfvars"\n',
+        'terraform.tfvars.json': JSON.stringify({ a: 'tfvars-json' }),
+        'a.auto.tfvars': 'b = "a-auto"\nc = "a-auto"\n',
+        'z.auto.tfvars.json': JSON.stringify({ c: 'z-auto', d: 'z-auto' }),
+        'prod.tfvars': 'd = "var-file"\n',
+      },
+      { varFiles: ['prod.tfvars'] },
+    );
+    expect(cluster(scanned).tags).toEqual({
+      a: 'tfvars-json',
+      b: 'a-auto',
+      c: 'z-auto',
+      d: 'var-file',
+      e: 'default',
+    });
+  });
+});
+
+describe('type constraints', () => {
+  // https://developer.hashicorp.com/terraform/language/expressions/type-constraints#optional-object-type-attributes
+  it('optional() attributes take their default when left out, in a value and in a default', async () => {
+    const scanned = await scan({
+      'main.tf': `variable "groups" {
+  type = list(object({
+    name       = string
+    kms_key_id = optional(string, "alias/hyperpod")
+    count      = optional(number, 2)
+    storage    = optional(object({ size = optional(number, 500) }), {})
+    note       = optional(string)
+  }))
+  default = [{ name = "from-default" }]
+}
+${KEY}resource "aws_kms_alias" "a" {
+  name          = "alias/hyperpod"
+  target_key_id = aws_kms_key.k.key_id
+}
+${clusterTf({
+  tags: { size: 'tostring(var.groups[0].storage.size)', note: 'tostring(var.groups[0].note == null)' },
+  groups: `[for g in var.groups : {
+    instance_group_name = g.name
+    instance_type       = "ml.g5.8xlarge"
+    instance_count      = g.count
+    execution_role      = "arn:aws:iam::111122223333:role/workers"
+    instance_storage_configs = [{ ebs_volume_config = { root_volume = true, volume_kms_key_id = g.kms_key_id } }]
+  }]`,
+})}`,
+      'terraform.tfvars': 'groups = [{ name = "workers" }]\n',
+    });
+    const c = cluster(scanned);
+    expect(c.instanceGroups.map((g) => [g.name, g.instanceCount])).toEqual([['workers', 2]]);
+    expect(volumes(c)[0]).toMatchObject({
+      kmsKeyId: 'alias/hyperpod',
+      resolution: { status: 'resolved', keyArn: 'main.tf#aws_kms_key.k' },
+    });
+    expect(c.tags).toEqual({ size: '500', note: 'true' });
+    const rule = scanned.report.findings.find((f) => f.ruleId === 'hyperpod-root-volume-cmk')!;
+    expect(rule.status).toBe('PASS');
+  });
+
+  it('values convert to the declared primitive type', async () => {
+    const scanned = await scan({
+      'main.tf': `variable "n" { type = number }
+variable "b" { type = bool }
+variable "s" { type = string }
+variable "m" { type = map(string) }
+${KEY}${clusterTf({ tags: { n: 'tostring(var.n + 1)', b: 'var.b ? "yes" : "no"', s: 'var.s', m: 'var.m.x' } })}`,
+      'terraform.tfvars': 'n = "41"\nb = "true"\ns = 5\nm = { x = 1 }\n',
+    });
+    expect(cluster(scanned).tags).toEqual({ n: '42', b: 'yes', s: '5', m: '1' });
+  });
+
+  it('nullable = false: a null a caller passes is the default', async () => {
+    const scanned = await scan({
+      'main.tf': `module "m" {
+  source = "./m"
+  key    = null
+  other  = null
+}
+`,
+      'm/main.tf': `variable "key" {
+  default  = "alias/hyperpod"
+  nullable = false
+}
+variable "other" {
+  default = "alias/unused"
+}
+${clusterTf({ volumeKey: 'var.key', tags: { other: 'tostring(var.other == null)' } })}`,
+    });
+    const c = cluster(scanned);
+    expect(volumes(c)[0]!.kmsKeyId).toBe('alias/hyperpod');
+    expect(c.tags).toEqual({ other: 'true' });
+  });
+});
+
+describe('try() and can(): errors fall through, unknown values do not', () => {
+  // https://developer.hashicorp.com/terraform/language/functions/try and .../functions/can
+  it('try() falls back past an error; past a value known only later, it is UNKNOWN', async () => {
+    const scanned = await scan({
+      'main.tf': `variable "unset" {}
+locals {
+  obj  = { k = "v" }
+  list = [{ id = "i1" }]
+}
+${KEY}${clusterTf({
+  tags: {
+    attr: 'try(local.obj.missing, "fallback")',
+    index: 'try(local.list[5].id, "fallback")',
+    key: 'try(local.obj["missing"], "fallback")',
+    nested: 'try(upper(local.obj.missing), "fallback")',
+    found: 'try(local.obj.k, "fallback")',
+  },
+})}`,
+    });
+    expect(cluster(scanned).tags).toEqual({
+      attr: 'fallback',
+      index: 'fallback',
+      key: 'fallback',
+      nested: 'fallback',
+      found: 'v',
+    });
+    const unknown = await scan({
+      'main.tf': `variable "unset" {}\n${KEY}${clusterTf({ volumeKey: 'try(var.unset, null)' })}`,
+    });
+    expect(volumes(cluster(unknown))[0]!.kmsKeyId).toEqual({
+      unresolved: 'try(var.unset, null)',
+      reason: 'variable unset has no default and no value was given',
+      inputs: ['var.unset'],
+    });
+    expect(unknown.report.findings.find((f) => f.ruleId === 'hyperpod-root-volume-cmk')!.status).toBe(
+      'UNKNOWN',
+    );
+  });
+
+  it('can() is false for an error, true for a value, and UNKNOWN for a value known only later', async () => {
+    const scanned = await scan({
+      'main.tf': `locals {\n  obj = { k = "v" }\n}\n${KEY}${clusterTf({
+        tags: { missing: 'tostring(can(local.obj.missing))', found: 'tostring(can(local.obj.k))' },
+      })}`,
+    });
+    expect(cluster(scanned).tags).toEqual({ missing: 'false', found: 'true' });
+    const unknown = await scan({
+      'main.tf': `variable "unset" {}\n${KEY}${clusterTf({ volumeKey: 'can(var.unset) ? "alias/a" : null' })}`,
+    });
+    expect(volumes(cluster(unknown))[0]!.kmsKeyId).toMatchObject({ inputs: ['var.unset'] });
+  });
+});
+
+describe('splat expressions', () => {
+  // https://developer.hashicorp.com/terraform/language/expressions/splat and the HCL native syntax
+  // specification: `tuple.*.foo.bar[0]` is `[for v in tuple: v.foo.bar][0]`.
+  it('[*] applies the whole trailing traversal to each element; the legacy .* only attributes', async () => {
+    const scanned = await scan({
+      'main.tf': `locals {\n  lst = [{ id = "i1", v = [1, 2] }, { id = "i2", v = [3] }]\n  one = { id = "single" }\n}\n${KEY}${clusterTf(
+        {
+          tags: {
+            full: 'jsonencode(local.lst[*].v[0])',
+            legacy: 'jsonencode(local.lst.*.v[0])',
+            ids: 'join(",", local.lst[*].id)',
+            single: 'jsonencode(local.one[*].id)',
+            null: 'jsonencode(null[*])',
+          },
+        },
+      )}`,
+    });
+    expect(cluster(scanned).tags).toEqual({
+      full: '[1,3]',
+      legacy: '[1,2]',
+      ids: 'i1,i2',
+      single: '["single"]',
+      null: '[]',
+    });
+  });
+});
+
+describe('string templates', () => {
+  // https://developer.hashicorp.com/terraform/language/expressions/strings#directives and
+  // #whitespace-stripping
+  it('%{ if } and %{ for } directives, and ~ strip markers', async () => {
+    const scanned = await scan({
+      'main.tf': `locals {\n  a = "A"\n  m = { k1 = "v1", k2 = "v2" }\n}\n${KEY}${clusterTf({
+        tags: {
+          if: '"x%{ if local.a == "A" }yes%{ else }no%{ endif }"',
+          else: '"%{ if local.a != "A" }yes%{ else }no%{ endif }"',
+          // biome-ignore lint/suspicious/noTemplateCurlyInString: Terraform template syntax
+          for: '"%{ for k, v in local.m }${k}=${v};%{ endfor }"',
+          // biome-ignore lint/suspicious/noTemplateCurlyInString: Terraform template syntax
+          strip: '"a ${~ "b" ~} c"',
+        },
+      })}`,
+    });
+    expect(cluster(scanned).tags).toEqual({ if: 'xyes', else: 'no', for: 'k1=v1;k2=v2;', strip: 'abc' });
+  });
+
+  it('a heredoc with directives and strip markers, flush indentation only at line starts', async () => {
+    const scanned = await scan({
+      'main.tf': `locals {
+  names = ["a", "b"]
+  doc   = <<-EOT
+    %{ for n in local.names ~}
+    - \${n}  x
+    %{ endfor ~}
+    end
+  EOT
+}
+${KEY}${clusterTf({ tags: { doc: 'local.doc' } })}`,
+    });
+    expect(cluster(scanned).tags).toEqual({ doc: '- a  x\n- b  x\nend\n' });
+  });
+
+  it('a directive on a value known only later is UNKNOWN, naming it', async () => {
+    const scanned = await scan({
+      'main.tf': `variable "unset" {}\n${KEY}${clusterTf({ volumeKey: '"%{ if var.unset }alias/a%{ endif }"' })}`,
+    });
+    expect(volumes(cluster(scanned))[0]!.kmsKeyId).toMatchObject({ inputs: ['var.unset'] });
+  });
+});
+
+describe('provider configurations: a resource is in its provider Region', () => {
+  // https://developer.hashicorp.com/terraform/language/providers/configuration#alias-multiple-provider-configurations
+  it('an aliased provider, the default one, awscc, and the region argument of hashicorp/aws 6', async () => {
+    const scanned = await scan({
+      'main.tf': `provider "aws" {
+  alias  = "west"
+  region = "us-west-2"
+}
+provider "aws" {
+  region = "us-east-1"
+}
+provider "awscc" {
+  region = "eu-west-1"
+}
+resource "aws_kms_key" "west" {
+  provider            = aws.west
+  enable_key_rotation = true
+}
+resource "aws_kms_key" "k" {
+  enable_key_rotation = true
+}
+resource "aws_kms_key" "v6" {
+  region              = "ap-south-1"
+  enable_key_rotation = true
+}
+${clusterTf({})}`,
+    });
+    expect(
+      Object.fromEntries(
+        scanned.inventory.keys.map((k) => [k.arn.replace('main.tf#aws_kms_key.', ''), k.region]),
+      ),
+    ).toEqual({ west: 'us-west-2', k: 'us-east-1', v6: 'ap-south-1' });
+    expect(cluster(scanned).region).toBe('eu-west-1');
+    // A key of us-east-1 cannot encrypt the volumes of a cluster in eu-west-1.
+    expect(scanned.report.findings.find((f) => f.ruleId === 'hyperpod-key-exists')!.status).toBe('FAIL');
+  });
+
+  it('an awscc cluster without an awscc provider Region is in the Region the environment gives', async () => {
+    const scanned = await scan({
+      'main.tf': `provider "aws" {\n  region = "us-east-1"\n}\n${KEY}${clusterTf({})}`,
+    });
+    // biome-ignore lint/suspicious/noTemplateCurlyInString: the symbolic Region
+    expect(cluster(scanned).region).toBe('${AWS::Region}');
+    expect(keyNamed(scanned, 'main.tf#aws_kms_key.k').region).toBe('us-east-1');
+    expect(scanned.report.findings.find((f) => f.ruleId === 'hyperpod-key-exists')!.status).toBe('UNKNOWN');
+    const given = await scan(
+      { 'main.tf': `provider "aws" {\n  region = "us-east-1"\n}\n${KEY}${clusterTf({})}` },
+      {
+        region: 'us-east-1',
+      },
+    );
+    expect(cluster(given).region).toBe('us-east-1');
+  });
+
+  it('a module takes the providers its call passes, and its parent default otherwise', async () => {
+    const scanned = await scan({
+      'main.tf': `provider "aws" {
+  alias  = "west"
+  region = "us-west-2"
+}
+provider "aws" {
+  region = "us-east-1"
+}
+module "west" {
+  source    = "./keys"
+  providers = { aws = aws.west }
+}
+module "east" {
+  source = "./keys"
+}
+`,
+      'keys/main.tf': 'resource "aws_kms_key" "k" {\n  enable_key_rotation = true\n}\n',
+    });
+    expect(
+      Object.fromEntries(scanned.inventory.keys.map((k) => [k.arn.replace('keys/main.tf#', ''), k.region])),
+    ).toEqual({ 'module.west.aws_kms_key.k': 'us-west-2', 'module.east.aws_kms_key.k': 'us-east-1' });
+  });
+});
+
+describe("a plan (terraform show -json): each resource in its provider configuration's Region", () => {
+  it('provider_config_key, a module inheriting the default, the region argument, awscc on its own', async () => {
+    const planned = (address: string, type: string, values: object) => ({
+      address,
+      mode: 'managed',
+      type,
+      name: address.split('.').pop(),
+      values,
+    });
+    const configured = (address: string, type: string, key: string) => ({
+      address,
+      mode: 'managed',
+      type,
+      name: address.split('.').pop(),
+      provider_config_key: key,
+    });
+    const region = (name: string) => ({ expressions: { region: { constant_value: name } } });
+    const plan = {
+      format_version: '1.2',
+      terraform_version: '1.9.8',
+      planned_values: {
+        root_module: {
+          resources: [
+            planned('aws_kms_key.west', 'aws_kms_key', { enable_key_rotation: true }),
+            planned('aws_kms_key.east', 'aws_kms_key', { enable_key_rotation: true }),
+            planned('aws_kms_key.v6', 'aws_kms_key', { enable_key_rotation: true, region: 'ap-south-1' }),
+          ],
+          child_modules: [
+            {
+              address: 'module.m',
+              resources: [planned('module.m.aws_kms_key.k', 'aws_kms_key', { enable_key_rotation: true })],
+            },
+          ],
+        },
+      },
+      configuration: {
+        provider_config: {
+          aws: { name: 'aws', ...region('us-east-1') },
+          'aws.west': { name: 'aws', alias: 'west', ...region('us-west-2') },
+        },
+        root_module: {
+          resources: [
+            configured('aws_kms_key.west', 'aws_kms_key', 'aws.west'),
+            configured('aws_kms_key.east', 'aws_kms_key', 'aws'),
+            configured('aws_kms_key.v6', 'aws_kms_key', 'aws'),
+          ],
+          module_calls: {
+            m: { module: { resources: [configured('aws_kms_key.k', 'aws_kms_key', 'module.m:aws')] } },
+          },
+        },
+      },
+    };
+    const scanned = await scan({ 'plan.json': JSON.stringify(plan, null, 1) });
+    expect(
+      Object.fromEntries(scanned.inventory.keys.map((k) => [k.arn.replace('plan.json#', ''), k.region])),
+    ).toEqual({
+      'aws_kms_key.west': 'us-west-2',
+      'aws_kms_key.east': 'us-east-1',
+      'aws_kms_key.v6': 'ap-south-1',
+      'module.m.aws_kms_key.k': 'us-east-1',
+    });
+  });
+});
+
+describe('count and for_each', () => {
+  // https://developer.hashicorp.com/terraform/language/meta-arguments/count: "count accepts a
+  // whole number"; Terraform converts the string "2" to it.
+  it('count written as a string of digits makes that many instances', async () => {
+    const scanned = await scan({ 'main.tf': 'resource "aws_kms_key" "k" {\n  count = "2"\n}\n' });
+    expect(scanned.inventory.keys.map((k) => k.arn)).toEqual([
+      'main.tf#aws_kms_key.k[0]',
+      'main.tf#aws_kms_key.k[1]',
+    ]);
+  });
+
+  it('for_each over a map of objects and over toset(); over a value known only after apply, UNKNOWN and judged once', async () => {
+    const scanned = await scan({
+      'main.tf': `locals {
+  keys = { a = { rotate = true }, b = { rotate = false } }
+}
+resource "aws_kms_key" "m" {
+  for_each            = local.keys
+  enable_key_rotation = each.value.rotate
+}
+resource "aws_kms_key" "s" {
+  for_each    = toset(["y", "x", "y"])
+  description = each.key
+}
+resource "aws_kms_key" "later" {
+  for_each = aws_kms_key.m["a"].tags_all
+}
+`,
+    });
+    expect(
+      Object.fromEntries(
+        scanned.inventory.keys.map((k) => [k.arn.replace('main.tf#aws_kms_key.', ''), k.rotation?.enabled]),
+      ),
+    ).toEqual({ 'm["a"]': true, 'm["b"]': false, 's["x"]': false, 's["y"]': false, later: false });
+  });
+
+  it('a module whose for_each is not known: each.* is UNKNOWN, naming the input', async () => {
+    const scanned = await scan({
+      'main.tf':
+        'variable "groups" {}\nmodule "m" {\n  source   = "./m"\n  for_each = var.groups\n  key      = each.value.key\n}\n',
+      'm/main.tf': `variable "key" {}\n${clusterTf({ volumeKey: 'var.key' })}`,
+    });
+    expect(volumes(cluster(scanned))[0]!.kmsKeyId).toEqual({
+      unresolved: 'var.groups',
+      reason: 'variable groups has no default and no value was given',
+      inputs: ['var.groups'],
+    });
+  });
+});
+
+describe('dynamic blocks', () => {
+  // https://developer.hashicorp.com/terraform/language/expressions/dynamic-blocks
+  it('make one nested block per element, with the iterator named by the label or by iterator', async () => {
+    const scanned = await scan({
+      'main.tf': `locals {
+  admins = ["arn:aws:iam::111122223333:role/admin-a", "arn:aws:iam::111122223333:role/admin-b"]
+}
+data "aws_iam_policy_document" "p" {
+  dynamic "statement" {
+    for_each = local.admins
+    iterator = admin
+    content {
+      sid       = "Admin\${admin.key}"
+      actions   = ["kms:Describe*"]
+      resources = ["*"]
+      principals {
+        type        = "AWS"
+        identifiers = [admin.value]
+      }
+    }
+  }
+}
+resource "aws_kms_key" "k" {
+  enable_key_rotation = true
+  policy              = data.aws_iam_policy_document.p.json
+}
+`,
+    });
+    expect(keyNamed(scanned, 'main.tf#aws_kms_key.k').policy).toEqual({
+      Version: '2012-10-17',
+      Statement: [
+        {
+          Sid: 'Admin0',
+          Effect: 'Allow',
+          Action: ['kms:Describe*'],
+          Resource: ['*'],
+          Principal: { AWS: ['arn:aws:iam::111122223333:role/admin-a'] },
+        },
+        {
+          Sid: 'Admin1',
+          Effect: 'Allow',
+          Action: ['kms:Describe*'],
+          Resource: ['*'],
+          Principal: { AWS: ['arn:aws:iam::111122223333:role/admin-b'] },
+        },
+      ],
+    });
+  });
+
+  it('a statement whose condition a dynamic block makes from a value not given is UNKNOWN, never unconditional', async () => {
+    const scanned = await scan({
+      'main.tf': `variable "vpcs" {}
+data "aws_iam_policy_document" "p" {
+  statement {
+    actions   = ["kms:Decrypt"]
+    resources = ["*"]
+    principals {
+      type        = "AWS"
+      identifiers = ["*"]
+    }
+    dynamic "condition" {
+      for_each = var.vpcs
+      content {
+        test     = "StringEquals"
+        variable = "aws:SourceVpc"
+        values   = [condition.value]
+      }
+    }
+  }
+}
+resource "aws_kms_key" "k" {
+  enable_key_rotation = true
+  policy              = data.aws_iam_policy_document.p.json
+}
+`,
+    });
+    expect(keyNamed(scanned, 'main.tf#aws_kms_key.k').policy).toMatchObject({ inputs: ['var.vpcs'] });
+    expect(scanned.report.findings.find((f) => f.ruleId === 'kms-key-policy-no-public-access')!.status).toBe(
+      'UNKNOWN',
+    );
+  });
+
+  it('over a collection known only later, UNKNOWN', async () => {
+    const scanned = await scan({
+      'main.tf': `variable "groups" {}
+resource "aws_sagemaker_cluster" "c" {
+  cluster_name = "c"
+  dynamic "instance_group" {
+    for_each = var.groups
+    content {
+      instance_group_name = instance_group.value.name
+      instance_type       = "ml.g5.8xlarge"
+      instance_count      = 1
+      execution_role      = "arn:aws:iam::111122223333:role/workers"
+    }
+  }
+}
+`,
+    });
+    expect(cluster(scanned).instanceGroupsUnresolved).toMatchObject({ inputs: ['var.groups'] });
+  });
+});
+
+describe('validation blocks', () => {
+  // https://developer.hashicorp.com/terraform/language/values/variables#custom-validation-rules
+  it('a value its validation refuses stops Terraform: UNKNOWN, naming the rule; one it accepts is the value', async () => {
+    const config = (value: string) => ({
+      'main.tf': `variable "key" {
+  type = string
+  validation {
+    condition     = startswith(var.key, "arn:")
+    error_message = "must be a key ARN"
+  }
+}
+${KEY}${clusterTf({ volumeKey: 'var.key' })}`,
+      'terraform.tfvars': `key = "${value}"\n`,
+    });
+    const refused = await scan(config('alias/aws/ebs'));
+    expect(volumes(cluster(refused))[0]!.kmsKeyId).toEqual({
+      unresolved: 'var.key',
+      reason: 'the value of variable key fails its validation ("must be a key ARN"): an error in Terraform',
+      inputs: ['var.key'],
+    });
+    const accepted = await scan(config('arn:aws:kms:us-east-1:111122223333:key/abcd'));
+    expect(volumes(cluster(accepted))[0]!.kmsKeyId).toBe('arn:aws:kms:us-east-1:111122223333:key/abcd');
+  });
+});
+
+describe('the JSON syntax (.tf.json)', () => {
+  // https://developer.hashicorp.com/terraform/language/syntax/json
+  it("quotes inside an interpolation, a provider named in a string, a dynamic block's content", async () => {
+    const scanned = await scan({
+      'main.tf.json': JSON.stringify({
+        '//': 'a comment',
+        provider: { aws: [{ region: 'us-east-1' }, { alias: 'west', region: 'us-west-2' }] },
+        locals: { keys: { workers: 'alias/workers' } },
+        resource: {
+          aws_kms_key: { k: { provider: 'aws.west', enable_key_rotation: true } },
+          // biome-ignore lint/suspicious/noTemplateCurlyInString: Terraform JSON syntax
+          aws_kms_alias: { a: { name: 'alias/workers', target_key_id: '${aws_kms_key.k.key_id}' } },
+          aws_iam_role: {
+            r: {
+              name: 'workers',
+              assume_role_policy: '{}',
+              dynamic: {
+                inline_policy: {
+                  // biome-ignore lint/suspicious/noTemplateCurlyInString: Terraform JSON syntax
+                  for_each: '${{ kms = "kms:DescribeKey" }}',
+                  content: {
+                    // biome-ignore lint/suspicious/noTemplateCurlyInString: Terraform JSON syntax
+                    name: '${inline_policy.key}',
+                    policy:
+                      // biome-ignore lint/suspicious/noTemplateCurlyInString: Terraform JSON syntax
+                      '${jsonencode({ Version = "2012-10-17", Statement = [{ Effect = "Allow", Action = inline_policy.value, Resource = "*" }] })}',
+                  },
+                },
+              },
+            },
+          },
+          awscc_sagemaker_cluster: {
+            c: {
+              cluster_name: 'c',
+              node_provisioning_mode: 'Continuous',
+              instance_groups: [
+                {
+                  instance_group_name: 'workers',
+                  instance_type: 'ml.g5.8xlarge',
+                  instance_count: 1,
+                  // biome-ignore lint/suspicious/noTemplateCurlyInString: Terraform JSON syntax
+                  execution_role: '${aws_iam_role.r.arn}',
+                  instance_storage_configs: [
+                    {
+                      ebs_volume_config: {
+                        root_volume: true,
+                        // biome-ignore lint/suspicious/noTemplateCurlyInString: Terraform JSON syntax
+                        volume_kms_key_id: '${lookup(local.keys, "workers")}',
+                      },
+                    },
+                  ],
+                },
+              ],
+            },
+          },
+        },
+      }),
+    });
+    expect(scanned.issues).toEqual([]);
+    expect(volumes(cluster(scanned))[0]).toMatchObject({
+      kmsKeyId: 'alias/workers',
+      resolution: { status: 'resolved', keyArn: 'main.tf.json#aws_kms_key.k' },
+    });
+    expect(keyNamed(scanned, 'main.tf.json#aws_kms_key.k').region).toBe('us-west-2');
+    expect(only(scanned.inventory.roles, 'role').kmsStatements).toEqual([
+      { Effect: 'Allow', Action: 'kms:DescribeKey', Resource: '*' },
+    ]);
+  });
+});
+
+describe('blocks that move, import or remove resources', () => {
+  it('moved, import, removed and check blocks leave the resources as declared', async () => {
+    const scanned = await scan({
+      'main.tf': `${KEY}moved {
+  from = aws_kms_key.old
+  to   = aws_kms_key.k
+}
+import {
+  to = aws_kms_key.k
+  id = "1234abcd-12ab-34cd-56ef-1234567890ab"
+}
+removed {
+  from = aws_kms_key.gone
+  lifecycle {
+    destroy = false
+  }
+}
+check "k" {
+  assert {
+    condition     = aws_kms_key.k.enable_key_rotation
+    error_message = "rotate"
+  }
+}
+${clusterTf({})}`,
+    });
+    expect(scanned.issues).toEqual([]);
+    expect(scanned.inventory.keys.map((k) => k.arn)).toEqual(['main.tf#aws_kms_key.k']);
+    expect(volumes(cluster(scanned))[0]!.resolution).toEqual({
+      status: 'resolved',
+      keyArn: 'main.tf#aws_kms_key.k',
+    });
+  });
+});
+
+describe('terraform.workspace', () => {
+  it('is chosen when Terraform runs: UNKNOWN', async () => {
+    const scanned = await scan({
+      'main.tf': `${KEY}${clusterTf({ volumeKey: 'terraform.workspace == "prod" ? aws_kms_key.k.arn : null' })}`,
+    });
+    expect(volumes(cluster(scanned))[0]!.kmsKeyId).toEqual({
+      unresolved: 'terraform.workspace == "prod" ? aws_kms_key.k.arn : null',
+      reason: 'the workspace is chosen when Terraform runs',
+      inputs: ['terraform.workspace'],
+    });
+  });
+});
