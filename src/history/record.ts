@@ -308,7 +308,10 @@ export function scanRecord(report: Report, inventory?: Pick<Inventory, 'accounts
     );
   });
 
-  // What the scan looked at: each account in each region it scanned, plus wherever it found something.
+  // What the scan looked at: each account in each region it scanned. A resource found elsewhere
+  // (another account's key that a cluster uses, a key of another Region) was looked at, not its
+  // account or Region: the clusters there were not listed, so nothing there is gone. Only a scan
+  // that names no account at all (an inventory without them) is taken to cover where it found things.
   const scope = new Set<string>();
   if (iac) scope.add(iacScope);
   else {
@@ -325,7 +328,8 @@ export function scanRecord(report: Report, inventory?: Pick<Inventory, 'accounts
     const account = /^aws:(\d{12})(?::|$)/.exec(scopeKey)?.[1];
     return shard !== undefined && account !== undefined && shardOf(account, shard.count) !== shard.index;
   };
-  for (const resource of resources) if (!ofOtherShard(resource.scope)) scope.add(resource.scope);
+  if (scope.size === 0)
+    for (const resource of resources) if (!ofOtherShard(resource.scope)) scope.add(resource.scope);
   const regionsOf = (account: string) =>
     inventory?.accounts.find((a) => a.id === account)?.regions ?? report.scan.regions;
   const incomplete = iac ? [] : incompleteScopes(report.gaps, regionsOf);

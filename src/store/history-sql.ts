@@ -300,6 +300,14 @@ async function roundSoFar(
   };
 }
 
+/** The scopes whose findings a scan may change: those it covers, and those of what it saw. */
+export function touchedScopes(record: ScanRecord): Set<string> {
+  const scopes = new Set(record.scan.scope);
+  for (const resource of record.resources) scopes.add(resource.scope);
+  for (const observation of record.findings) scopes.add(observation.scope);
+  return scopes;
+}
+
 /**
  * Writes one scan. The caller holds the transaction and the history's write lock, so the reads
  * here (known resources, known findings, newer scans) cannot change before the writes land: two
@@ -316,9 +324,10 @@ export async function writeScan(db: Sql, record: ScanRecord, hooks: SaveHooks = 
   if (existing !== undefined)
     return { scanId: existing.id, duplicate: true, lifecycleApplied: false, opened: 0, closed: 0 };
   // A scan older than a saved scan of an overlapping scope joins the trend but cannot rewrite
-  // the lifecycle that newer scans already decided.
+  // the lifecycle that newer scans already decided. What it touches is its scope and wherever it
+  // saw a resource or finding (another account's key): a newer scan there decided those findings.
   const newer = await db.all<{ scope: string }>('SELECT scope FROM scans WHERE at_ms > ?', [scan.at]);
-  const scope = new Set(scan.scope);
+  const scope = touchedScopes(record);
   const lifecycleApplied = !newer.some((row) =>
     (JSON.parse(row.scope) as string[]).some((s) => scope.has(s)),
   );
