@@ -198,15 +198,39 @@ export function scanRecord(report: Report, inventory?: Pick<Inventory, 'accounts
     return scope;
   };
 
-  // The severity each failing rule was reported at, for compliance breakdowns by severity.
-  const ruleSeverity = new Map<string, Severity>();
+  // The severity each rule was reported at when failing, unknown or excepted (suppressed), for
+  // compliance breakdowns by rule and severity: an UNKNOWN is never compliant there either.
+  const severities = {
+    failing: new Map<string, Severity>(),
+    unknown: new Map<string, Severity>(),
+    excepted: new Map<string, Severity>(),
+  };
   for (const f of report.findings) {
-    if (f.status !== 'FAIL' || f.suppressed) continue;
-    const seen = ruleSeverity.get(f.ruleId);
-    if (!seen || severityRank(f.severity) > severityRank(seen)) ruleSeverity.set(f.ruleId, f.severity);
+    if (f.status !== 'FAIL' && f.status !== 'UNKNOWN') continue;
+    const bySeverity = f.suppressed
+      ? severities.excepted
+      : f.status === 'FAIL'
+        ? severities.failing
+        : severities.unknown;
+    const seen = bySeverity.get(f.ruleId);
+    if (!seen || severityRank(f.severity) > severityRank(seen)) bySeverity.set(f.ruleId, f.severity);
   }
-  const failingWithSeverity = (rules: readonly string[]) =>
-    rules.map((rule) => `${rule}@${ruleSeverity.get(rule) ?? 'medium'}`);
+  const withSeverity = (rules: readonly string[], kind: keyof typeof severities) =>
+    rules.map((rule) => `${rule}@${severities[kind].get(rule) ?? 'medium'}`);
+  /** The rules behind a status, each list only when it has some (a state's text stays as it was without). */
+  const judged = (r: {
+    failing?: readonly string[] | undefined;
+    unknown?: readonly string[] | undefined;
+    excepted?: readonly string[] | undefined;
+  }) => {
+    const unknown = withSeverity(r.unknown ?? [], 'unknown');
+    const excepted = withSeverity(r.excepted ?? [], 'excepted');
+    return {
+      failing: withSeverity(r.failing ?? [], 'failing'),
+      ...(unknown.length ? { unknown } : {}),
+      ...(excepted.length ? { excepted } : {}),
+    };
+  };
 
   const resources: ResourceRecord[] = [];
   const tagsOf = new Map<string, Tagged>();
@@ -217,7 +241,7 @@ export function scanRecord(report: Report, inventory?: Pick<Inventory, 'accounts
     clusterNames.set(cluster.id, cluster.name);
     const state: ComplianceState = {
       status: cluster.status,
-      failing: failingWithSeverity(cluster.failing),
+      ...judged(cluster),
       account: cluster.account,
       region: cluster.region,
       ...owned,
@@ -241,7 +265,7 @@ export function scanRecord(report: Report, inventory?: Pick<Inventory, 'accounts
       scope: scopeOf(group.account, group.region),
       state: {
         status: group.status,
-        failing: failingWithSeverity(group.failing ?? []),
+        ...judged(group),
         account: group.account,
         region: group.region,
         ...owned,

@@ -26,6 +26,16 @@ export interface ComplianceState {
   status: ComplianceStatus;
   /** `ruleId@severity` of the unsuppressed failures that make it non-compliant. */
   failing: string[];
+  /**
+   * `ruleId@severity` of the unsuppressed UNKNOWN findings (never compliant, in a breakdown by rule
+   * or severity too). Absent when there are none, and in states saved before it was recorded.
+   */
+  unknown?: string[];
+  /**
+   * `ruleId@severity` of the suppressed failures and unknowns (compliant by exception). Absent when
+   * there are none, and in states saved before it was recorded.
+   */
+  excepted?: string[];
   account: string;
   region: string;
   project?: string;

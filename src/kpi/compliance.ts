@@ -7,8 +7,11 @@
  * collect everything: its percentages are null, and so are now's when it is the latest. Pure.
  *
  * Breakdowns: by account, region or project (the cluster's `project` tag) the resources split into
- * groups; by rule or severity each group is one rule (severity) and a resource counts as
- * compliant in it when it has no unsuppressed failure of that rule (severity).
+ * groups; by rule or severity each group is one rule (severity), with the same definition within
+ * it: a resource is non-compliant in it when it has an unsuppressed failure of that rule
+ * (severity), else unknown when it has an unsuppressed UNKNOWN of it (never compliant), else
+ * compliant by exception when it has a suppressed one, else compliant. Every rule that fails, is
+ * unknown or is excepted somewhere has its group.
  */
 
 import { type ScanGroup, scanGroups } from '../history/rounds.js';
@@ -80,10 +83,27 @@ interface Counted {
 const ruleOf = (failing: string) => failing.slice(0, failing.lastIndexOf('@'));
 const severityOf = (failing: string) => failing.slice(failing.lastIndexOf('@') + 1);
 
+type Verdict = 'compliant' | 'byException' | 'unknown' | 'nonCompliant';
+
+/**
+ * A resource's verdict on one rule or severity (`has` tells whether a `rule@severity` entry is of
+ * it): failing it is non-compliant, unknown on it is unknown (never compliant), a suppressed
+ * failure of it is compliant by exception. A state saved before the unknown and excepted rules
+ * were recorded says only its status: unknown there is unknown in every group it does not fail,
+ * and by exception likewise.
+ */
+function verdictOn(state: ComplianceState, has: (entry: string) => boolean): Verdict {
+  if (state.failing.some(has)) return 'nonCompliant';
+  if (state.unknown ? state.unknown.some(has) : state.status === 'unknown') return 'unknown';
+  if (state.excepted ? state.excepted.some(has) : state.status === 'compliant-by-exception')
+    return 'byException';
+  return 'compliant';
+}
+
 function figure(
   group: string,
   items: readonly Counted[],
-  judge?: (s: ComplianceState) => boolean,
+  judge?: (s: ComplianceState) => Verdict,
 ): ComplianceFigure {
   const f: ComplianceFigure = {
     group,
@@ -97,8 +117,7 @@ function figure(
   for (const { state, count } of items) {
     f.total += count;
     if (judge) {
-      if (judge(state)) f.compliant += count;
-      else f.nonCompliant += count;
+      f[judge(state)] += count;
       continue;
     }
     if (state.status === 'compliant') f.compliant += count;
@@ -115,14 +134,18 @@ export function complianceFigures(items: readonly Counted[], by?: Dimension): Co
   if (!by) return [figure('all', items)];
   if (by === 'severity') {
     return SEVERITIES.map((severity) =>
-      figure(severity, items, (s) => !s.failing.some((f) => severityOf(f) === severity)),
+      figure(severity, items, (s) => verdictOn(s, (f) => severityOf(f) === severity)),
     );
   }
   if (by === 'rule') {
-    const rules = new Set(items.flatMap((i) => i.state.failing.map(ruleOf)));
+    const rules = new Set(
+      items.flatMap(({ state }) =>
+        [...state.failing, ...(state.unknown ?? []), ...(state.excepted ?? [])].map(ruleOf),
+      ),
+    );
     return [...rules]
       .sort()
-      .map((rule) => figure(rule, items, (s) => !s.failing.some((f) => ruleOf(f) === rule)));
+      .map((rule) => figure(rule, items, (s) => verdictOn(s, (f) => ruleOf(f) === rule)));
   }
   const groups = groupBy(items, (i) => {
     const value = by === 'account' ? i.state.account : by === 'region' ? i.state.region : i.state.project;
