@@ -140,7 +140,7 @@ export function historyFromRecords(records: readonly ScanRecord[]): HistoryData 
           )
           .map((r) => ({ ...r, scanId: id })),
     }));
-  const current: CurrentResource[] = pickCurrent(newestFirst, allScopes).map(({ scope: _s, ...r }) => r);
+  const current: CurrentResource[] = pickCurrent(newestFirst, allScopes);
 
   const newestCover = newestCoverage(scans);
   return {

@@ -151,6 +151,8 @@ export interface CurrentResource {
   type: 'cluster' | 'instance-group';
   name: string;
   cluster?: string;
+  /** Its scope (`aws:<account>:<region>`, or `iac:<inputs>` for a resource of templates). */
+  scope: string;
   scanId: number;
   state: ComplianceState;
 }
@@ -196,6 +198,12 @@ export interface FindingEntry {
 export interface HistoryData {
   scans: ScanEntry[];
   tallies: ComplianceTally[];
+  /**
+   * A store read with a window: the scans before it that the trend's first point carries in (for
+   * each scope, the newest scan before the window that covered it) and their tallies. Absent when
+   * `scans` holds every scan (the in-memory builder), where the reducer finds them itself.
+   */
+  prior?: { scans: ScanEntry[]; tallies: ComplianceTally[] };
   current: CurrentResource[];
   keys: KeyTimeline[];
   findings: FindingEntry[];

@@ -733,7 +733,40 @@ export async function readHistory(db: Sql, window: Window = {}): Promise<History
   const current: CurrentResource[] = pickCurrent(
     newestFirst.map((scan) => ({ scope: scan.scope, resources: () => resources.get(scan.id) ?? [] })),
     allScopes,
-  ).map(({ scope: _s, ...r }) => r);
+  );
+
+  // The scans before the window whose state the trend's first point carries in: for each scope, the
+  // newest scan before `since` (not a shard of a round in the window) that covered it.
+  const priorScans: ScanEntry[] = [];
+  const seeded = new Set<string>();
+  for (const scan of newestFirst) {
+    if (scan.at >= since || scanIds.has(scan.id) || scan.scope.every((s) => seeded.has(s))) continue;
+    priorScans.push(scan);
+    for (const s of scan.scope) seeded.add(s);
+  }
+  const priorTallies: ComplianceTally[] = [];
+  for (let i = 0; i < priorScans.length; i += CHUNK) {
+    const ids = priorScans.slice(i, i + CHUNK).map((s) => s.id);
+    for (const row of await db.all<{
+      scan_id: number;
+      state_id: number;
+      type: 'cluster' | 'instance-group';
+      body: string;
+      n: number;
+    }>(
+      `SELECT t.scan_id, t.state_id, st.type, st.body, t.count AS n
+       FROM scan_tallies t JOIN states st ON st.id = t.state_id
+       WHERE t.scan_id IN (${ids.map(() => '?').join(', ')}) AND st.type IN ('cluster', 'instance-group')
+       ORDER BY t.scan_id, t.state_id`,
+      ids,
+    ))
+      priorTallies.push({
+        scanId: Number(row.scan_id),
+        type: row.type,
+        state: stateOf(Number(row.state_id), row.body),
+        count: Number(row.n),
+      });
+  }
 
   const newestCover = newestCoverage(upToUntil);
   const keys = new Map<string, KeyTimeline & { scope: string }>();
@@ -871,6 +904,7 @@ export async function readHistory(db: Sql, window: Window = {}): Promise<History
   return {
     scans,
     tallies,
+    ...(priorScans.length ? { prior: { scans: priorScans.reverse(), tallies: priorTallies } } : {}),
     current,
     keys: [...keys.values()].map(({ scope, ...timeline }) => ({
       ...timeline,
