@@ -5,6 +5,7 @@
  */
 import type { AccessDeniedEvent, KeyTimeline } from '../history/types.js';
 import { maxOf } from '../model/many.js';
+import { latestKeyState } from './cost.js';
 import { DAY_MS, type Dimension, groupBy, type KpiWindow } from './window.js';
 
 export interface AttemptCount {
@@ -91,7 +92,7 @@ export function attemptsKpi(
   if (by === 'account' || by === 'region' || by === 'project') {
     const projectOf = new Map<string, string>();
     for (const key of options.keys ?? []) {
-      const project = key.spans[key.spans.length - 1]?.state.tags?.project;
+      const project = latestKeyState(key).tags?.project;
       if (project) projectOf.set(key.arn, project);
     }
     const groups = groupBy(inWindow, (e) => {
