@@ -50,15 +50,29 @@ export interface Sql {
   ): Promise<void>;
 }
 
+/** String.prototype.isWellFormed and toWellFormed (Node 20; ES2024, past this project's lib). */
+interface WellFormed {
+  isWellFormed(): boolean;
+  toWellFormed(): string;
+}
+
 /**
- * Parameters as every backend can store them: PostgreSQL text refuses U+0000, which a tenant's
- * name or tag may hold, so both backends keep it as U+FFFD (the rest of the text unchanged) rather
- * than one of them failing the whole save.
+ * A text as every backend stores it, and gives it back: PostgreSQL text refuses U+0000, which a
+ * tenant's name or tag may hold, so both keep it as U+FFFD rather than one of them failing the
+ * whole save; and a lone UTF-16 surrogate, which UTF-8 cannot hold, is U+FFFD too (SQLite's driver
+ * wrote it as three bytes read back as three U+FFFD, PostgreSQL's as one). The rest of the text is
+ * unchanged. What a save looks up by a text it wrote (a resource by its id) is looked up by this.
  */
+export function storedText(text: string): string {
+  const kept = text.includes('\u0000') ? text.replaceAll('\u0000', '\uFFFD') : text;
+  return (kept as unknown as WellFormed).isWellFormed()
+    ? kept
+    : (kept as unknown as WellFormed).toWellFormed();
+}
+
+/** Parameters as every backend can store them (`storedText`). */
 export function storable(params: readonly SqlValue[]): SqlValue[] {
-  return params.map((value) =>
-    typeof value === 'string' && value.includes('\u0000') ? value.replaceAll('\u0000', '\uFFFD') : value,
-  );
+  return params.map((value) => (typeof value === 'string' ? storedText(value) : value));
 }
 
 const first = async <T>(rows: Promise<T[]>): Promise<T | undefined> => (await rows)[0];
@@ -383,9 +397,12 @@ export async function writeScan(db: Sql, record: ScanRecord, hooks: SaveHooks = 
     return { resource, cluster, ...where };
   });
   const added = new Map<string, SqlValue[]>();
-  for (const { resource, cluster, account, region } of described)
-    if (!knownResources.has(resource.rid) && !added.has(resource.rid))
-      added.set(resource.rid, [
+  // A resource is known by its id as stored: an id holding U+0000 or a lone surrogate comes back
+  // with U+FFFD (looked up as given, it was not found, and the save failed).
+  const ridOf = described.map(({ resource }) => storedText(resource.rid));
+  for (const [index, { resource, cluster, account, region }] of described.entries())
+    if (!knownResources.has(ridOf[index]!) && !added.has(ridOf[index]!))
+      added.set(ridOf[index]!, [
         resource.rid,
         resource.type,
         resource.name,
@@ -441,7 +458,7 @@ export async function writeScan(db: Sql, record: ScanRecord, hooks: SaveHooks = 
   const keySpans = new Map<string, [number, number]>();
   const tally = new Map<number, number>();
   for (const [index, { resource, cluster }] of described.entries()) {
-    const known = knownResources.get(resource.rid)!;
+    const known = knownResources.get(ridOf[index]!)!;
     if (known.name !== resource.name || known.cluster !== cluster || known.scope !== resource.scope) {
       await db.run('UPDATE resources SET name = ?, cluster = ?, scope = ? WHERE id = ?', [
         resource.name,
@@ -449,7 +466,12 @@ export async function writeScan(db: Sql, record: ScanRecord, hooks: SaveHooks = 
         resource.scope,
         known.id,
       ]);
-      knownResources.set(resource.rid, { id: known.id, name: resource.name, cluster, scope: resource.scope });
+      knownResources.set(ridOf[index]!, {
+        id: known.id,
+        name: resource.name,
+        cluster,
+        scope: resource.scope,
+      });
     }
     if (resource.type === 'account') continue;
     const stateId = stateIds.get(hashes[index]!)!;
@@ -770,7 +792,11 @@ export async function readHistory(db: Sql, window: Window = {}): Promise<History
 
   const newestCover = newestCoverage(upToUntil);
   const keys = new Map<string, KeyTimeline & { scope: string }>();
-  const keyRows = await db.all<{
+  // Each key state's first and last sighting up to `until`. The spans kept at save time are exact
+  // when none was seen again after `until`; read as of an earlier clock, a state's last sighting up
+  // to then is another scan's than its last (cutting it at `until` invented a sighting there: a
+  // deletion cancelled after `until` read as cancelled before it), so it is read from the scans.
+  type KeyRow = {
     rid: string;
     account: string;
     region: string;
@@ -778,13 +804,30 @@ export async function readHistory(db: Sql, window: Window = {}): Promise<History
     body: string;
     first_at: number;
     last_at: number;
-  }>(
-    `SELECT r.rid, r.account, r.region, r.scope, st.body, k.first_at,
-       CASE WHEN k.last_at < ? THEN k.last_at ELSE ? END AS last_at
-     FROM key_spans k JOIN resources r ON r.id = k.resource_id JOIN states st ON st.id = k.state_id
-     WHERE k.first_at <= ? ORDER BY k.first_at, k.resource_id, k.state_id`,
-    [until, until, until],
+  };
+  const past = await first(
+    db.all<{ one: number }>('SELECT 1 AS one FROM key_spans WHERE first_at <= ? AND last_at > ? LIMIT 1', [
+      until,
+      until,
+    ]),
   );
+  const keyRows = past
+    ? await db.all<KeyRow>(
+        `SELECT r.rid, r.account, r.region, r.scope, st.body, k.first_at, k.last_at
+         FROM (SELECT o.resource_id, o.state_id, MIN(sc.at_ms) AS first_at, MAX(sc.at_ms) AS last_at
+               FROM observations o JOIN scans sc ON sc.id = o.scan_id
+               WHERE sc.at_ms <= ? AND o.resource_id IN (SELECT id FROM resources WHERE type = 'kms-key')
+               GROUP BY o.resource_id, o.state_id) k
+         JOIN resources r ON r.id = k.resource_id JOIN states st ON st.id = k.state_id
+         ORDER BY k.first_at, k.resource_id, k.state_id`,
+        [until],
+      )
+    : await db.all<KeyRow>(
+        `SELECT r.rid, r.account, r.region, r.scope, st.body, k.first_at, k.last_at
+         FROM key_spans k JOIN resources r ON r.id = k.resource_id JOIN states st ON st.id = k.state_id
+         WHERE k.first_at <= ? ORDER BY k.first_at, k.resource_id, k.state_id`,
+        [until],
+      );
   for (const row of keyRows) {
     const timeline = keys.get(row.rid) ?? {
       arn: row.rid,
