@@ -238,10 +238,10 @@ interface ScanRow {
   inputs: string;
   scope: string;
   incomplete: string | null;
-  /** NULL for unsharded scans and histories written before schema 3. */
-  round: string | null;
-  shard_index: number | null;
-  shard_count: number | null;
+  /** NULL for unsharded scans; absent from histories of schema 1 and 2 (read as they are). */
+  round?: string | null;
+  shard_index?: number | null;
+  shard_count?: number | null;
   tool_version: string;
   summary: string;
 }
@@ -266,8 +266,9 @@ const toScan = (row: ScanRow): ScanEntry => ({
   inputs: listColumn(row, 'inputs'),
   scope: listColumn(row, 'scope'),
   ...(row.incomplete && row.incomplete !== '[]' ? { incomplete: JSON.parse(row.incomplete) } : {}),
-  ...(row.round !== null && row.shard_index !== null && row.shard_count !== null
-    ? { shard: { index: Number(row.shard_index), count: Number(row.shard_count), round: row.round } }
+  // Absent (not NULL) in a history of schema 1 or 2, which readers read as it is: no shard either.
+  ...((row.round ?? null) !== null && (row.shard_index ?? null) !== null && (row.shard_count ?? null) !== null
+    ? { shard: { index: Number(row.shard_index), count: Number(row.shard_count), round: row.round! } }
     : {}),
   toolVersion: row.tool_version,
   summary: JSON.parse(row.summary),
