@@ -6,7 +6,7 @@
  * is refused with the line and the field at fault. Pure: dump-file.ts reads the file line by line,
  * the CLI writes it.
  *
- *   {"kind":"hyperpod-cmk-history","dumpVersion":2,"schemaVersion":3,"toolVersion":"0.1.0"}
+ *   {"kind":"hyperpod-cmk-history","dumpVersion":2,"schemaVersion":4,"toolVersion":"0.1.0"}
  *   {"table":"scans","row":{"id":1,"report_id":"...",...}}
  *   ...
  *   {"kind":"hyperpod-cmk-history-end","rows":1328}
@@ -102,6 +102,7 @@ const ROWS = {
     status: StatusSchema,
     severity: SeveritySchema,
     suppressed: flag,
+    message: maybe(text),
   },
   episodes: {
     id: int,

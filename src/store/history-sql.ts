@@ -200,11 +200,12 @@ interface SavedTexts {
 const changedState = (row: KnownRow, o: FindingObservation): boolean =>
   row.status !== o.status || row.severity !== o.severity || row.suppressed !== (o.suppressed ? 1 : 0);
 
+/** Whether a finding's texts are as saved (compared as stored: U+0000 and lone surrogates are U+FFFD). */
 const sameTexts = (saved: SavedTexts, o: FindingObservation): boolean =>
-  saved.name === o.name &&
-  saved.project === (o.project ?? null) &&
-  saved.owner === (o.owner ?? null) &&
-  saved.message === o.message;
+  saved.name === storedText(o.name) &&
+  saved.project === (o.project === undefined ? null : storedText(o.project)) &&
+  saved.owner === (o.owner === undefined ? null : storedText(o.owner)) &&
+  saved.message === storedText(o.message);
 
 interface FindingRow {
   id: number;
@@ -530,6 +531,8 @@ export async function writeScan(db: Sql, record: ScanRecord, hooks: SaveHooks = 
   // status, severity, suppression and scope are as saved.
   const seenAgain: number[] = [];
   const upserts: FindingObservation[] = [];
+  /** Findings whose status, severity and suppression are as saved but whose message is not. */
+  const reworded = new Set<string>();
   let alike: { row: KnownRow; observation: FindingObservation }[] = [];
   const sortAlike = async () => {
     if (alike.length === 0) return;
@@ -542,7 +545,11 @@ export async function writeScan(db: Sql, record: ScanRecord, hooks: SaveHooks = 
     for (const { row, observation } of alike) {
       const saved = texts.get(row.id);
       if (saved !== undefined && sameTexts(saved, observation)) seenAgain.push(row.id);
-      else upserts.push(observation);
+      else {
+        upserts.push(observation);
+        if (saved === undefined || saved.message !== storedText(observation.message))
+          reworded.add(observation.fingerprint);
+      }
     }
     alike = [];
   };
@@ -585,15 +592,26 @@ export async function writeScan(db: Sql, record: ScanRecord, hooks: SaveHooks = 
      RETURNING id, fingerprint`,
     (row) => ids.set(row.fingerprint, Number(row.id)),
   );
-  // A finding whose status, severity or suppression changed (or that is new) records the change.
+  // A finding whose status, severity, suppression or message changed (or that is new) records the
+  // change, with its message: history read as of an earlier clock shows the message it had then.
   await db.insert(
-    'INSERT INTO finding_changes (finding_id, at_ms, scan_id, status, severity, suppressed)',
+    'INSERT INTO finding_changes (finding_id, at_ms, scan_id, status, severity, suppressed, message)',
     mapEach(
       filterEach(upserts, (o) => {
         const row = known.get(o.fingerprint);
-        return row === undefined || changedState(row, o);
+        return (
+          row === undefined || changedState(row, o) || row.scope !== o.scope || reworded.has(o.fingerprint)
+        );
       }),
-      (o) => [ids.get(o.fingerprint)!, scan.at, scanId, o.status, o.severity, o.suppressed ? 1 : 0],
+      (o) => [
+        ids.get(o.fingerprint)!,
+        scan.at,
+        scanId,
+        o.status,
+        o.severity,
+        o.suppressed ? 1 : 0,
+        o.message,
+      ],
     ),
   );
   for (let i = 0; i < seenAgain.length; i += CHUNK) {
@@ -884,6 +902,17 @@ export async function readHistory(db: Sql, window: Window = {}): Promise<History
       severity: share(row.severity),
       suppressed: row.suppressed === 1,
     });
+  // The message each finding seen again after `until` had then: its last change up to then that
+  // recorded one (changes saved before schema 4 did not: those keep the message last seen).
+  const messageThen = new Map<number, string>();
+  if (await hasColumn(db, 'finding_changes', 'message'))
+    for (const row of await db.all<{ finding_id: number; message: string }>(
+      `SELECT c.finding_id, c.message FROM finding_changes c JOIN findings f ON f.id = c.finding_id
+       WHERE f.last_seen_at > ? AND c.at_ms <= ? AND c.message IS NOT NULL
+       ORDER BY c.finding_id, c.at_ms, c.scan_id`,
+      [until, until],
+    ))
+      messageThen.set(Number(row.finding_id), row.message);
   // A page of findings at a time, each made once with the texts it shares with others shared.
   const findings: FindingEntry[] = [];
   for (let after = 0; ; ) {
@@ -909,7 +938,7 @@ export async function readHistory(db: Sql, window: Window = {}): Promise<History
       entry.severity = then?.severity ?? share(row.severity as Severity);
       entry.status = then?.status ?? share(row.status as Status);
       entry.suppressed = then ? then.suppressed : row.suppressed === 1;
-      entry.message = row.message;
+      entry.message = messageThen.get(Number(row.id)) ?? row.message;
       entry.firstSeenAt = row.first_seen_at;
       entry.lastSeenAt = row.last_seen_at;
       entry.episodes = episodes.get(row.id) ?? [];
@@ -1025,7 +1054,7 @@ export const HISTORY_COLUMNS: Record<HistoryTable, readonly string[]> = {
     'first_scan_id',
     'last_scan_id',
   ],
-  finding_changes: ['finding_id', 'at_ms', 'scan_id', 'status', 'severity', 'suppressed'],
+  finding_changes: ['finding_id', 'at_ms', 'scan_id', 'status', 'severity', 'suppressed', 'message'],
   episodes: [
     'id',
     'finding_id',
@@ -1048,6 +1077,16 @@ export const HISTORY_COLUMNS: Record<HistoryTable, readonly string[]> = {
     'error_code',
   ],
 };
+
+/**
+ * Whether a table's rows have a column: readers read a history of an older schema as it is (a
+ * column a later migration adds is not there). Asked of a row, in SQL both backends take without
+ * failing (a failed statement would end a PostgreSQL reader's transaction); no row, no column.
+ */
+async function hasColumn(db: Sql, table: string, column: string): Promise<boolean> {
+  const [row] = await db.all<Record<string, unknown>>(`SELECT * FROM ${table} LIMIT 1`);
+  return row !== undefined && column in row;
+}
 
 /** True when the history holds nothing yet (the only history an import may fill). */
 export async function isEmpty(db: Sql): Promise<boolean> {

@@ -1,6 +1,6 @@
 /**
  * A history written by an older hyperpod-cmk (schema 1: before incomplete scopes; schema 2: before
- * the shards of a round) reads the same as it did, on both backends: readers read it as it is
+ * the shards of a round; schema 3: before the messages of finding changes) reads the same as it did, on both backends: readers read it as it is
  * (they never migrate), and the first save migrates it forward and builds on it. The history is
  * the scripted scenario (test/helpers/history.ts), written at the old schema with the columns that
  * schema had.
@@ -17,10 +17,11 @@ import { BACKENDS, type Backend, open } from '../helpers/stores.js';
 const records: ScanRecord[] = scenarioScans().map((scan) => scanRecord(scenarioReport(scan), scan.inventory));
 const window = { since: T0, until: at(20).getTime() };
 
-/** The columns each version added to `scans` (later ones are absent before). */
-const ADDED: Record<number, readonly string[]> = {
-  2: ['incomplete'],
-  3: ['round', 'shard_index', 'shard_count'],
+/** The columns each version added (absent before it), by table. */
+const ADDED: Record<number, readonly `${string}.${string}`[]> = {
+  2: ['scans.incomplete'],
+  3: ['scans.round', 'scans.shard_index', 'scans.shard_count'],
+  4: ['finding_changes.message'],
 };
 
 const literal = (value: SqlValue): string =>
@@ -35,7 +36,7 @@ async function oldHistory(backend: Backend, version: number, firstScans: number)
     const missing = new Set(
       Object.entries(ADDED).flatMap(([v, columns]) => (Number(v) > version ? columns : [])),
     );
-    const columns = HISTORY_COLUMNS[table].filter((c) => !(table === 'scans' && missing.has(c)));
+    const columns = HISTORY_COLUMNS[table].filter((c) => !missing.has(`${table}.${c}`));
     statements.push(
       `INSERT INTO ${table} (${columns.join(', ')}) VALUES (${columns.map((c) => literal(row[c] ?? null)).join(', ')});`,
     );
@@ -57,7 +58,7 @@ async function oldHistory(backend: Backend, version: number, firstScans: number)
 }
 
 describe.each(BACKENDS)('a history of an older schema ($name)', (backend) => {
-  it.each([1, 2])(
+  it.each([1, 2, 3])(
     'schema %i: read as it is, the same KPIs; migrated by the next save, which builds on it',
     async (version) => {
       const kpisOf = async (list: readonly ScanRecord[], until: number) => {
