@@ -182,7 +182,7 @@ export function generatedFiles(): Record<string, string> {
     'schemas/history-dump.schema.json': jsonSchema(
       HistoryDumpLineSchema,
       'urn:hyperpod-cmk:schema:history-dump',
-      'hyperpod-cmk history dump (history export --to FILE.jsonl), dumpVersion 1: one line of the JSON Lines file',
+      'hyperpod-cmk history dump (history export --to FILE.jsonl), dumpVersion 2 (1 is read too): one line of the JSON Lines file',
       'output',
     ),
     'schemas/inventory.schema.json': jsonSchema(

@@ -123,7 +123,8 @@ export function historyFromRecords(records: readonly ScanRecord[]): HistoryData 
       episode.severity = tracked.entry.severity;
       tracked.open = tracked.entry.severity;
     }
-    for (const event of record.events) events.set(event.eventId, event);
+    // Each event once, as first recorded (as the stores keep it).
+    for (const event of record.events) if (!events.has(event.eventId)) events.set(event.eventId, event);
   });
 
   const allScopes = new Set(ordered.flatMap((r) => r.scan.scope));
@@ -140,7 +141,7 @@ export function historyFromRecords(records: readonly ScanRecord[]): HistoryData 
           )
           .map((r) => ({ ...r, scanId: id })),
     }));
-  const current: CurrentResource[] = pickCurrent(newestFirst, allScopes).map(({ scope: _s, ...r }) => r);
+  const current: CurrentResource[] = pickCurrent(newestFirst, allScopes);
 
   const newestCover = newestCoverage(scans);
   return {

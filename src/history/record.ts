@@ -198,15 +198,39 @@ export function scanRecord(report: Report, inventory?: Pick<Inventory, 'accounts
     return scope;
   };
 
-  // The severity each failing rule was reported at, for compliance breakdowns by severity.
-  const ruleSeverity = new Map<string, Severity>();
+  // The severity each rule was reported at when failing, unknown or excepted (suppressed), for
+  // compliance breakdowns by rule and severity: an UNKNOWN is never compliant there either.
+  const severities = {
+    failing: new Map<string, Severity>(),
+    unknown: new Map<string, Severity>(),
+    excepted: new Map<string, Severity>(),
+  };
   for (const f of report.findings) {
-    if (f.status !== 'FAIL' || f.suppressed) continue;
-    const seen = ruleSeverity.get(f.ruleId);
-    if (!seen || severityRank(f.severity) > severityRank(seen)) ruleSeverity.set(f.ruleId, f.severity);
+    if (f.status !== 'FAIL' && f.status !== 'UNKNOWN') continue;
+    const bySeverity = f.suppressed
+      ? severities.excepted
+      : f.status === 'FAIL'
+        ? severities.failing
+        : severities.unknown;
+    const seen = bySeverity.get(f.ruleId);
+    if (!seen || severityRank(f.severity) > severityRank(seen)) bySeverity.set(f.ruleId, f.severity);
   }
-  const failingWithSeverity = (rules: readonly string[]) =>
-    rules.map((rule) => `${rule}@${ruleSeverity.get(rule) ?? 'medium'}`);
+  const withSeverity = (rules: readonly string[], kind: keyof typeof severities) =>
+    rules.map((rule) => `${rule}@${severities[kind].get(rule) ?? 'medium'}`);
+  /** The rules behind a status, each list only when it has some (a state's text stays as it was without). */
+  const judged = (r: {
+    failing?: readonly string[] | undefined;
+    unknown?: readonly string[] | undefined;
+    excepted?: readonly string[] | undefined;
+  }) => {
+    const unknown = withSeverity(r.unknown ?? [], 'unknown');
+    const excepted = withSeverity(r.excepted ?? [], 'excepted');
+    return {
+      failing: withSeverity(r.failing ?? [], 'failing'),
+      ...(unknown.length ? { unknown } : {}),
+      ...(excepted.length ? { excepted } : {}),
+    };
+  };
 
   const resources: ResourceRecord[] = [];
   const tagsOf = new Map<string, Tagged>();
@@ -217,7 +241,7 @@ export function scanRecord(report: Report, inventory?: Pick<Inventory, 'accounts
     clusterNames.set(cluster.id, cluster.name);
     const state: ComplianceState = {
       status: cluster.status,
-      failing: failingWithSeverity(cluster.failing),
+      ...judged(cluster),
       account: cluster.account,
       region: cluster.region,
       ...owned,
@@ -241,7 +265,7 @@ export function scanRecord(report: Report, inventory?: Pick<Inventory, 'accounts
       scope: scopeOf(group.account, group.region),
       state: {
         status: group.status,
-        failing: failingWithSeverity(group.failing ?? []),
+        ...judged(group),
         account: group.account,
         region: group.region,
         ...owned,
@@ -308,7 +332,10 @@ export function scanRecord(report: Report, inventory?: Pick<Inventory, 'accounts
     );
   });
 
-  // What the scan looked at: each account in each region it scanned, plus wherever it found something.
+  // What the scan looked at: each account in each region it scanned. A resource found elsewhere
+  // (another account's key that a cluster uses, a key of another Region) was looked at, not its
+  // account or Region: the clusters there were not listed, so nothing there is gone. Only a scan
+  // that names no account at all (an inventory without them) is taken to cover where it found things.
   const scope = new Set<string>();
   if (iac) scope.add(iacScope);
   else {
@@ -325,7 +352,8 @@ export function scanRecord(report: Report, inventory?: Pick<Inventory, 'accounts
     const account = /^aws:(\d{12})(?::|$)/.exec(scopeKey)?.[1];
     return shard !== undefined && account !== undefined && shardOf(account, shard.count) !== shard.index;
   };
-  for (const resource of resources) if (!ofOtherShard(resource.scope)) scope.add(resource.scope);
+  if (scope.size === 0)
+    for (const resource of resources) if (!ofOtherShard(resource.scope)) scope.add(resource.scope);
   const regionsOf = (account: string) =>
     inventory?.accounts.find((a) => a.id === account)?.regions ?? report.scan.regions;
   const incomplete = iac ? [] : incompleteScopes(report.gaps, regionsOf);

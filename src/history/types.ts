@@ -26,6 +26,16 @@ export interface ComplianceState {
   status: ComplianceStatus;
   /** `ruleId@severity` of the unsuppressed failures that make it non-compliant. */
   failing: string[];
+  /**
+   * `ruleId@severity` of the unsuppressed UNKNOWN findings (never compliant, in a breakdown by rule
+   * or severity too). Absent when there are none, and in states saved before it was recorded.
+   */
+  unknown?: string[];
+  /**
+   * `ruleId@severity` of the suppressed failures and unknowns (compliant by exception). Absent when
+   * there are none, and in states saved before it was recorded.
+   */
+  excepted?: string[];
   account: string;
   region: string;
   project?: string;
@@ -141,6 +151,8 @@ export interface CurrentResource {
   type: 'cluster' | 'instance-group';
   name: string;
   cluster?: string;
+  /** Its scope (`aws:<account>:<region>`, or `iac:<inputs>` for a resource of templates). */
+  scope: string;
   scanId: number;
   state: ComplianceState;
 }
@@ -186,6 +198,12 @@ export interface FindingEntry {
 export interface HistoryData {
   scans: ScanEntry[];
   tallies: ComplianceTally[];
+  /**
+   * A store read with a window: the scans before it that the trend's first point carries in (for
+   * each scope, the newest scan before the window that covered it) and their tallies. Absent when
+   * `scans` holds every scan (the in-memory builder), where the reducer finds them itself.
+   */
+  prior?: { scans: ScanEntry[]; tallies: ComplianceTally[] };
   current: CurrentResource[];
   keys: KeyTimeline[];
   findings: FindingEntry[];

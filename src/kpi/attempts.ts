@@ -1,10 +1,14 @@
 /**
  * Unauthorized access attempts: CloudTrail calls on HyperPod keys denied with AccessDenied(Exception),
  * per key and per principal, and over time (per day, or per week beyond 60 days). Events from the
- * scans' inventories and from exported log files are merged by event id. Pure.
+ * scans' inventories and from exported log files are merged by event id; only calls on the keys
+ * history knows count (when it knows any). Pure.
  */
+
+import { keyResolver } from '../history/record.js';
 import type { AccessDeniedEvent, KeyTimeline } from '../history/types.js';
 import { maxOf } from '../model/many.js';
+import { latestKeyState } from './cost.js';
 import { DAY_MS, type Dimension, groupBy, type KpiWindow } from './window.js';
 
 export interface AttemptCount {
@@ -52,12 +56,43 @@ const startOfDay = (ms: number) => Math.floor(ms / DAY_MS) * DAY_MS;
 /** 1970-01-01 was a Thursday: Monday-based weeks are offset by 3 days. */
 const startOfWeek = (ms: number) => Math.floor((ms + 3 * DAY_MS) / (7 * DAY_MS)) * 7 * DAY_MS - 3 * DAY_MS;
 
+/**
+ * The calls on the keys history knows, each key reference (an alias or key id an event gave, which
+ * the scan that recorded it could not resolve) resolved against their aliases: CloudTrail lookups
+ * by event name return the calls on every key of the account, not only HyperPod keys. A key no
+ * longer seen by any scan is still known. When history knows no key, every call counts.
+ */
+export function onKnownKeys(
+  events: readonly AccessDeniedEvent[],
+  keys: readonly KeyTimeline[],
+): AccessDeniedEvent[] {
+  if (keys.length === 0) return [...events];
+  const resolve = keyResolver(
+    keys.map((k) => ({
+      arn: k.arn,
+      aliases: latestKeyState(k).aliases,
+      account: k.account,
+      region: k.region,
+    })),
+  );
+  const known = new Set(keys.map((k) => k.arn));
+  const kept: AccessDeniedEvent[] = [];
+  for (const event of events) {
+    const key = known.has(event.key) ? event.key : resolve(event.key, event.account, event.region);
+    if (known.has(key)) kept.push(key === event.key ? event : { ...event, key });
+  }
+  return kept;
+}
+
 export function attemptsKpi(
   events: readonly AccessDeniedEvent[],
   window: KpiWindow,
   options: { by?: Dimension; keys?: readonly KeyTimeline[] } = {},
 ): AttemptsKpi {
-  const inWindow = events.filter((e) => e.at >= window.since && e.at <= window.until);
+  const inWindow = onKnownKeys(
+    events.filter((e) => e.at >= window.since && e.at <= window.until),
+    options.keys ?? [],
+  );
   const period = window.until - window.since > 60 * DAY_MS ? 'week' : 'day';
   const bucket = period === 'day' ? startOfDay : startOfWeek;
   const step = period === 'day' ? DAY_MS : 7 * DAY_MS;
@@ -91,7 +126,7 @@ export function attemptsKpi(
   if (by === 'account' || by === 'region' || by === 'project') {
     const projectOf = new Map<string, string>();
     for (const key of options.keys ?? []) {
-      const project = key.spans[key.spans.length - 1]?.state.tags?.project;
+      const project = latestKeyState(key).tags?.project;
       if (project) projectOf.set(key.arn, project);
     }
     const groups = groupBy(inWindow, (e) => {

@@ -5,7 +5,8 @@
  *   second rotation each add $1/month, capped there ($3/month at most). AWS managed and AWS owned
  *   keys, and keys pending deletion, cost nothing for storage. A key is billed from its creation
  *   date (or first sighting) until the window ends, or until the last scan that saw it when a
- *   later scan of its account and region no longer did.
+ *   later scan of its account and region no longer did. A deletion that was cancelled (the key
+ *   seen pending deletion, then not) is billed as though never scheduled (the pricing page).
  * - Requests: $0.03 per 10,000 after 20,000 free per month, the free tier counted per account
  *   across all Regions. Only HyperPod keys' requests are known, so the free tier is shared among
  *   them in proportion to their requests: an upper bound when other keys use part of it. Months
@@ -59,11 +60,39 @@ export interface CostKpi {
 }
 
 const PENDING = new Set(['PendingDeletion', 'PendingReplicaDeletion']);
-export const isBillable = (state: KeyState): boolean =>
-  state.keyManager !== 'AWS' && !(state.keyState !== undefined && PENDING.has(state.keyState));
+const isPending = (state: KeyState): boolean => state.keyState !== undefined && PENDING.has(state.keyState);
+export const isBillable = (state: KeyState): boolean => state.keyManager !== 'AWS' && !isPending(state);
 
 export const monthlyStorageRate = (state: KeyState): number =>
   isBillable(state) ? monthlyStorageUsd(state.rotationCount ?? 0) : 0;
+
+/**
+ * A key's states in time order, each from the scan that first saw it to the next state's: history
+ * keeps each distinct state once with its first and last sighting, so a state that comes back
+ * (enabled, scheduled for deletion, enabled again) is seen at both ends and the other between.
+ */
+export function keyRuns(key: KeyTimeline): { state: KeyState; from: number; lastSeen: number }[] {
+  const sightings = key.spans
+    .flatMap((span) =>
+      span.lastAt > span.firstAt
+        ? [
+            { at: span.firstAt, state: span.state },
+            { at: span.lastAt, state: span.state },
+          ]
+        : [{ at: span.firstAt, state: span.state }],
+    )
+    .sort((a, b) => a.at - b.at);
+  const runs: { state: KeyState; from: number; lastSeen: number }[] = [];
+  for (const { at, state } of sightings) {
+    const last = runs[runs.length - 1];
+    if (last && last.state === state) last.lastSeen = at;
+    else runs.push({ state, from: at, lastSeen: at });
+  }
+  return runs;
+}
+
+/** A key's state as the newest scan that saw it saw it. */
+export const latestKeyState = (key: KeyTimeline): KeyState => keyRuns(key).at(-1)!.state;
 
 const monthOf = (ms: number) => new Date(ms).toISOString().slice(0, 7);
 
@@ -121,21 +150,27 @@ export function costKpi(keys: readonly KeyTimeline[], window: KpiWindow, by?: Di
 
   const raw = new Map<string, { total: number; runRate: number }>();
   const costs: KeyCost[] = keys.map((key) => {
-    const spans = [...key.spans].sort((a, b) => a.firstAt - b.firstAt);
-    const latest = spans[spans.length - 1]!.state;
+    const runs = keyRuns(key);
+    const latest = runs[runs.length - 1]!.state;
     let hours = 0;
     let storage = 0;
-    spans.forEach((span, i) => {
-      const created = span.state.creationDate ? Date.parse(span.state.creationDate) : Number.NaN;
-      const start = i === 0 && !Number.isNaN(created) ? Math.min(created, span.firstAt) : span.firstAt;
-      const next = spans[i + 1];
-      const end = next ? next.firstAt : key.current ? window.until : span.lastAt;
+    runs.forEach((run, i) => {
+      const created = run.state.creationDate ? Date.parse(run.state.creationDate) : Number.NaN;
+      const start = i === 0 && !Number.isNaN(created) ? Math.min(created, run.from) : run.from;
+      const next = runs[i + 1];
+      const end = next ? next.from : key.current ? window.until : run.lastSeen;
       const from = Math.max(start, since);
       const to = Math.min(end, window.until);
-      if (to <= from || !isBillable(span.state)) return;
+      // A deletion cancelled (the key seen not pending after) is billed "as though it was never
+      // scheduled for deletion" (https://aws.amazon.com/kms/pricing/).
+      const cancelled = isPending(run.state) && runs.slice(i + 1).some((later) => !isPending(later.state));
+      const rate = cancelled
+        ? monthlyStorageRate({ ...run.state, keyState: 'Enabled' })
+        : monthlyStorageRate(run.state);
+      if (to <= from || rate === 0) return;
       const h = (to - from) / HOUR_MS;
       hours += h;
-      storage += (h / KMS_PRICING.hoursPerMonth) * monthlyStorageRate(span.state);
+      storage += (h / KMS_PRICING.hoursPerMonth) * rate;
     });
     const requests = [...(usage.get(key.arn) ?? new Map<string, number>()).entries()]
       .filter(([month]) => monthSet.has(month))

@@ -17,6 +17,21 @@ export interface KpiWindow {
 
 export const DEFAULT_SINCE = '90d';
 
+/**
+ * `months` calendar months before `now`, at the same time of day: the same day of that month, or
+ * its last day when it has no such day (1 month before 31 March is 28 or 29 February, as a calendar
+ * reads it; `setUTCMonth` would roll over to 3 March, a month of 28 days).
+ */
+function monthsBefore(now: Date, months: number): number {
+  const total = now.getUTCFullYear() * 12 + now.getUTCMonth() - months;
+  const year = Math.floor(total / 12);
+  const month = total - year * 12;
+  const lastDay = new Date(Date.UTC(year, month + 1, 0)).getUTCDate();
+  const date = new Date(now.getTime());
+  date.setUTCFullYear(year, month, Math.min(now.getUTCDate(), lastDay));
+  return date.getTime();
+}
+
 /** A relative duration (`30d`, `12w`, `6m`, `1y`; months are calendar months) or an ISO-8601 date. */
 export function parseSince(value: string, now: Date): Result<number, InputError> {
   const relative = /^(\d+)\s*([dwmy])$/i.exec(value.trim());
@@ -25,10 +40,7 @@ export function parseSince(value: string, now: Date): Result<number, InputError>
     const unit = relative[2]!.toLowerCase();
     if (unit === 'd') return ok(now.getTime() - n * DAY_MS);
     if (unit === 'w') return ok(now.getTime() - n * 7 * DAY_MS);
-    const date = new Date(now.getTime());
-    if (unit === 'm') date.setUTCMonth(date.getUTCMonth() - n);
-    else date.setUTCFullYear(date.getUTCFullYear() - n);
-    return ok(date.getTime());
+    return ok(monthsBefore(now, unit === 'm' ? n : 12 * n));
   }
   const ms = parseIsoTime(value);
   if (ms !== undefined) {

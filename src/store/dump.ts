@@ -6,21 +6,38 @@
  * is refused with the line and the field at fault. Pure: dump-file.ts reads the file line by line,
  * the CLI writes it.
  *
- *   {"kind":"hyperpod-cmk-history","dumpVersion":1,"schemaVersion":2,"toolVersion":"0.1.0"}
+ *   {"kind":"hyperpod-cmk-history","dumpVersion":2,"schemaVersion":4,"toolVersion":"0.1.0"}
  *   {"table":"scans","row":{"id":1,"report_id":"...",...}}
+ *   ...
+ *   {"kind":"hyperpod-cmk-history-end","rows":1328}
  */
 import { z } from 'zod';
+import type { Resolution } from '../history/types.js';
+import { ResourceTypeSchema, SeveritySchema, StatusSchema } from '../model/finding.js';
 import { type InputError, InputRejected } from '../model/input-error.js';
 import { schemaProblems } from '../model/validate.js';
 import { HISTORY_COLUMNS, HISTORY_TABLES, type HistoryTable } from './history-sql.js';
 import type { TableRow } from './store.js';
 
 export const DUMP_KIND = 'hyperpod-cmk-history';
-export const DUMP_VERSION = 1;
+export const DUMP_END_KIND = 'hyperpod-cmk-history-end';
+/**
+ * 2: the dump ends with a line counting its rows, so a dump cut short (at a line boundary, where
+ * every line left is valid) is refused instead of imported as a smaller history. Dumps of version 1
+ * have no end line and are still read.
+ */
+export const DUMP_VERSION = 2;
 
 const int = z.number().int();
 const text = z.string();
 const maybe = <T extends z.ZodType>(type: T) => type.nullable().optional();
+const flag = z.union([z.literal(0), z.literal(1)]);
+const RESOLUTIONS = [
+  'fixed',
+  'not-applicable',
+  'resource-gone',
+  'not-evaluated',
+] as const satisfies readonly Resolution[];
 
 /** Each table's row, column by column (the columns of history-sql.ts, at the current schema). */
 const ROWS = {
@@ -46,14 +63,14 @@ const ROWS = {
   resources: {
     id: int,
     rid: text,
-    type: text,
+    type: ResourceTypeSchema,
     name: text,
     cluster: maybe(text),
     account: maybe(text),
     region: maybe(text),
     scope: text,
   },
-  states: { id: int, type: text, hash: text, body: text },
+  states: { id: int, type: z.enum(['cluster', 'instance-group', 'kms-key']), hash: text, body: text },
   observations: { scan_id: int, resource_id: int, state_id: int },
   scan_tallies: { scan_id: int, state_id: int, count: int },
   key_spans: { resource_id: int, state_id: int, first_at: int, last_at: int },
@@ -62,16 +79,16 @@ const ROWS = {
     fingerprint: text,
     rule_id: text,
     rid: text,
-    resource_type: text,
+    resource_type: ResourceTypeSchema,
     name: text,
     account: maybe(text),
     region: maybe(text),
     project: maybe(text),
     owner: maybe(text),
     scope: text,
-    severity: text,
-    status: text,
-    suppressed: int,
+    severity: SeveritySchema,
+    status: StatusSchema,
+    suppressed: flag,
     message: text,
     first_seen_at: int,
     last_seen_at: int,
@@ -82,9 +99,10 @@ const ROWS = {
     finding_id: int,
     at_ms: int,
     scan_id: int,
-    status: text,
-    severity: text,
-    suppressed: int,
+    status: StatusSchema,
+    severity: SeveritySchema,
+    suppressed: flag,
+    message: maybe(text),
   },
   episodes: {
     id: int,
@@ -93,8 +111,8 @@ const ROWS = {
     opened_scan_id: int,
     resolved_at: maybe(int),
     resolved_scan_id: maybe(int),
-    resolution: maybe(text),
-    severity: text,
+    resolution: maybe(z.enum(RESOLUTIONS)),
+    severity: SeveritySchema,
   },
   access_denied: {
     event_id: text,
@@ -111,7 +129,7 @@ const ROWS = {
 
 export const DumpHeaderSchema = z.strictObject({
   kind: z.literal(DUMP_KIND),
-  dumpVersion: z.literal(DUMP_VERSION),
+  dumpVersion: z.union([z.literal(1), z.literal(DUMP_VERSION)]),
   /** The history schema the rows were read at. */
   schemaVersion: int.positive(),
   toolVersion: text,
@@ -119,9 +137,16 @@ export const DumpHeaderSchema = z.strictObject({
 
 export type DumpHeader = z.infer<typeof DumpHeaderSchema>;
 
-/** One line of a dump: the header, or a row of one table. */
+/** The last line of a dump (dumpVersion 2): how many rows it holds. */
+export const DumpEndSchema = z.strictObject({
+  kind: z.literal(DUMP_END_KIND),
+  rows: int.nonnegative().describe('the row lines of the dump, header and end line not counted'),
+});
+
+/** One line of a dump: the header, a row of one table, or the end line. */
 export const HistoryDumpLineSchema = z.union([
   DumpHeaderSchema,
+  DumpEndSchema,
   ...(Object.entries(ROWS) as [HistoryTable, Record<string, z.ZodType>][]).map(([table, columns]) =>
     z.strictObject({ table: z.literal(table), row: z.strictObject(columns) }),
   ),
@@ -134,6 +159,120 @@ for (const [table, columns] of Object.entries(ROWS))
 
 export const dumpHeader = (schemaVersion: number, toolVersion: string): string =>
   `${JSON.stringify({ kind: DUMP_KIND, dumpVersion: DUMP_VERSION, schemaVersion, toolVersion })}\n`;
+
+/** The end line, after `rows` row lines. */
+export const dumpEnd = (rows: number): string => `${JSON.stringify({ kind: DUMP_END_KIND, rows })}\n`;
+
+/** The rows a row names, by column: each must be a row of that table earlier in the dump. */
+const REFERENCES: Partial<Record<HistoryTable, readonly (readonly [string, IdTable])[]>> = {
+  observations: [
+    ['scan_id', 'scans'],
+    ['resource_id', 'resources'],
+    ['state_id', 'states'],
+  ],
+  scan_tallies: [
+    ['scan_id', 'scans'],
+    ['state_id', 'states'],
+  ],
+  key_spans: [
+    ['resource_id', 'resources'],
+    ['state_id', 'states'],
+  ],
+  findings: [
+    ['first_scan_id', 'scans'],
+    ['last_scan_id', 'scans'],
+  ],
+  finding_changes: [
+    ['finding_id', 'findings'],
+    ['scan_id', 'scans'],
+  ],
+  episodes: [
+    ['finding_id', 'findings'],
+    ['opened_scan_id', 'scans'],
+    ['resolved_scan_id', 'scans'],
+  ],
+};
+type IdTable = 'scans' | 'resources' | 'states' | 'findings' | 'episodes';
+const ID_TABLES: readonly IdTable[] = ['scans', 'resources', 'states', 'findings', 'episodes'];
+
+/** Tables keyed by two ids, whose rows export writes in that key's order (so a repeat is out of order). */
+const PAIR_KEYS: Partial<Record<HistoryTable, readonly [string, string]>> = {
+  observations: ['scan_id', 'resource_id'],
+  scan_tallies: ['scan_id', 'state_id'],
+  key_spans: ['resource_id', 'state_id'],
+};
+
+/** The columns history writes as JSON text, and what each must hold. */
+const JSON_COLUMNS: Partial<Record<HistoryTable, readonly (readonly [string, 'list' | 'object'])[]>> = {
+  scans: [
+    ['accounts', 'list'],
+    ['regions', 'list'],
+    ['inputs', 'list'],
+    ['scope', 'list'],
+    ['incomplete', 'list'],
+    ['summary', 'object'],
+  ],
+  states: [['body', 'object']],
+};
+
+function jsonProblem(value: unknown, expected: 'list' | 'object'): boolean {
+  if (typeof value !== 'string') return false;
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(value);
+  } catch {
+    return true;
+  }
+  return expected === 'list'
+    ? !Array.isArray(parsed) || parsed.some((item) => typeof item !== 'string')
+    : parsed === null || typeof parsed !== 'object' || Array.isArray(parsed);
+}
+
+/**
+ * What the rows of a dump must agree on beyond each line's shape, checked as they come, so that a
+ * tampered line is named by its number rather than failing the import's transaction as a whole (a
+ * database constraint names no line) or imported and failing every reading after: ids not
+ * repeated, every id a row names is of a row before it, ordered pairs in order, JSON columns JSON.
+ * Only ids are held (numbers), not the rows.
+ */
+class DumpRows {
+  private readonly ids = new Map<IdTable, Set<number>>(ID_TABLES.map((t) => [t, new Set<number>()]));
+  private readonly lastPair = new Map<HistoryTable, readonly [number, number]>();
+
+  /** What is wrong with the row, or undefined. */
+  problem({ table, row }: TableRow): string | undefined {
+    for (const [column, expected] of JSON_COLUMNS[table] ?? [])
+      if (jsonProblem(row[column], expected))
+        return `its ${column} is not a JSON ${expected === 'list' ? 'list of strings' : 'object'}`;
+    for (const [column, target] of REFERENCES[table] ?? []) {
+      const id = row[column];
+      if (typeof id === 'number' && !this.ids.get(target)!.has(id))
+        return `its ${column} ${id} is not the id of a ${target} row before it`;
+    }
+    if (table === 'episodes') {
+      const set = [row.resolved_at, row.resolved_scan_id, row.resolution].filter(
+        (v) => v !== null && v !== undefined,
+      );
+      if (set.length !== 0 && set.length !== 3)
+        return 'its resolved_at, resolved_scan_id and resolution are neither all set nor all empty';
+    }
+    const pair = PAIR_KEYS[table];
+    if (pair) {
+      const key = [Number(row[pair[0]]), Number(row[pair[1]])] as const;
+      const last = this.lastPair.get(table);
+      if (last && (key[0] < last[0] || (key[0] === last[0] && key[1] <= last[1])))
+        return `repeats or comes before the ${table} row above it (${pair.join(', ')})`;
+      this.lastPair.set(table, key);
+    }
+    const ids = (ID_TABLES as readonly string[]).includes(table) ? this.ids.get(table as IdTable) : undefined;
+    if (ids) {
+      const id = Number(row.id);
+      if (ids.has(id)) return `repeats ${table} id ${id}`;
+      ids.add(id);
+    }
+    return undefined;
+  }
+}
 
 /**
  * The largest line a dump may hold (a scan's summary or a state's body), in UTF-8 bytes without its
@@ -176,10 +315,15 @@ export async function* parseDump(
   knownSchema: number,
 ): AsyncIterable<TableRow> {
   let number = 0;
+  let last = 0;
   let header: DumpHeader | undefined;
+  let end: z.infer<typeof DumpEndSchema> | undefined;
+  let count = 0;
+  const rows = new DumpRows();
   for await (const line of lines) {
     number++;
     if (line.trim() === '') continue;
+    last = number;
     const bad = (message: string, problems?: InputError['problems']): never => {
       throw new InputRejected({
         code: 'history.dump_invalid',
@@ -213,6 +357,17 @@ export async function* parseDump(
         );
       continue;
     }
+    if (end) bad('follows the end line');
+    if ((value as { kind?: unknown } | null)?.kind === DUMP_END_KIND) {
+      const parsed = DumpEndSchema.safeParse(value);
+      if (!parsed.success) bad('is not a valid end line', schemaProblems(parsed.error));
+      end = parsed.data!;
+      if (end.rows !== count)
+        bad(
+          `the end line counts ${end.rows} rows, but the dump holds ${count}: rows were added or taken out`,
+        );
+      continue;
+    }
     const parsed = HistoryDumpLineSchema.safeParse(value);
     if (!parsed.success || !('table' in parsed.data)) {
       const table = (value as { table?: unknown } | null)?.table;
@@ -221,8 +376,18 @@ export async function* parseDump(
       const row = z.strictObject({ table: z.string(), row: z.strictObject(columns!) }).safeParse(value);
       bad(`is not a valid ${String(table)} row`, row.success ? undefined : schemaProblems(row.error));
     }
+    const problem = rows.problem(parsed.data as TableRow);
+    if (problem) bad(problem);
+    count++;
     yield parsed.data as TableRow;
   }
+  if (header && header.dumpVersion >= 2 && !end)
+    throw new InputRejected({
+      code: 'history.dump_invalid',
+      input: `${file}:${last}`,
+      message: 'the dump ends here, without the end line `history export` writes: it was cut short',
+      hint: 'a dump is written by `hyperpod-cmk history export --to FILE.jsonl`; nothing was imported',
+    });
   if (!header)
     throw new InputRejected({
       code: 'history.dump_invalid',

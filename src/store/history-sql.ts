@@ -50,15 +50,29 @@ export interface Sql {
   ): Promise<void>;
 }
 
+/** String.prototype.isWellFormed and toWellFormed (Node 20; ES2024, past this project's lib). */
+interface WellFormed {
+  isWellFormed(): boolean;
+  toWellFormed(): string;
+}
+
 /**
- * Parameters as every backend can store them: PostgreSQL text refuses U+0000, which a tenant's
- * name or tag may hold, so both backends keep it as U+FFFD (the rest of the text unchanged) rather
- * than one of them failing the whole save.
+ * A text as every backend stores it, and gives it back: PostgreSQL text refuses U+0000, which a
+ * tenant's name or tag may hold, so both keep it as U+FFFD rather than one of them failing the
+ * whole save; and a lone UTF-16 surrogate, which UTF-8 cannot hold, is U+FFFD too (SQLite's driver
+ * wrote it as three bytes read back as three U+FFFD, PostgreSQL's as one). The rest of the text is
+ * unchanged. What a save looks up by a text it wrote (a resource by its id) is looked up by this.
  */
+export function storedText(text: string): string {
+  const kept = text.includes('\u0000') ? text.replaceAll('\u0000', '\uFFFD') : text;
+  return (kept as unknown as WellFormed).isWellFormed()
+    ? kept
+    : (kept as unknown as WellFormed).toWellFormed();
+}
+
+/** Parameters as every backend can store them (`storedText`). */
 export function storable(params: readonly SqlValue[]): SqlValue[] {
-  return params.map((value) =>
-    typeof value === 'string' && value.includes('\u0000') ? value.replaceAll('\u0000', '\uFFFD') : value,
-  );
+  return params.map((value) => (typeof value === 'string' ? storedText(value) : value));
 }
 
 const first = async <T>(rows: Promise<T[]>): Promise<T | undefined> => (await rows)[0];
@@ -186,11 +200,12 @@ interface SavedTexts {
 const changedState = (row: KnownRow, o: FindingObservation): boolean =>
   row.status !== o.status || row.severity !== o.severity || row.suppressed !== (o.suppressed ? 1 : 0);
 
+/** Whether a finding's texts are as saved (compared as stored: U+0000 and lone surrogates are U+FFFD). */
 const sameTexts = (saved: SavedTexts, o: FindingObservation): boolean =>
-  saved.name === o.name &&
-  saved.project === (o.project ?? null) &&
-  saved.owner === (o.owner ?? null) &&
-  saved.message === o.message;
+  saved.name === storedText(o.name) &&
+  saved.project === (o.project === undefined ? null : storedText(o.project)) &&
+  saved.owner === (o.owner === undefined ? null : storedText(o.owner)) &&
+  saved.message === storedText(o.message);
 
 interface FindingRow {
   id: number;
@@ -224,10 +239,10 @@ interface ScanRow {
   inputs: string;
   scope: string;
   incomplete: string | null;
-  /** NULL for unsharded scans and histories written before schema 3. */
-  round: string | null;
-  shard_index: number | null;
-  shard_count: number | null;
+  /** NULL for unsharded scans; absent from histories of schema 1 and 2 (read as they are). */
+  round?: string | null;
+  shard_index?: number | null;
+  shard_count?: number | null;
   tool_version: string;
   summary: string;
 }
@@ -252,8 +267,9 @@ const toScan = (row: ScanRow): ScanEntry => ({
   inputs: listColumn(row, 'inputs'),
   scope: listColumn(row, 'scope'),
   ...(row.incomplete && row.incomplete !== '[]' ? { incomplete: JSON.parse(row.incomplete) } : {}),
-  ...(row.round !== null && row.shard_index !== null && row.shard_count !== null
-    ? { shard: { index: Number(row.shard_index), count: Number(row.shard_count), round: row.round } }
+  // Absent (not NULL) in a history of schema 1 or 2, which readers read as it is: no shard either.
+  ...((row.round ?? null) !== null && (row.shard_index ?? null) !== null && (row.shard_count ?? null) !== null
+    ? { shard: { index: Number(row.shard_index), count: Number(row.shard_count), round: row.round! } }
     : {}),
   toolVersion: row.tool_version,
   summary: JSON.parse(row.summary),
@@ -300,6 +316,14 @@ async function roundSoFar(
   };
 }
 
+/** The scopes whose findings a scan may change: those it covers, and those of what it saw. */
+export function touchedScopes(record: ScanRecord): Set<string> {
+  const scopes = new Set(record.scan.scope);
+  for (const resource of record.resources) scopes.add(resource.scope);
+  for (const observation of record.findings) scopes.add(observation.scope);
+  return scopes;
+}
+
 /**
  * Writes one scan. The caller holds the transaction and the history's write lock, so the reads
  * here (known resources, known findings, newer scans) cannot change before the writes land: two
@@ -316,9 +340,10 @@ export async function writeScan(db: Sql, record: ScanRecord, hooks: SaveHooks = 
   if (existing !== undefined)
     return { scanId: existing.id, duplicate: true, lifecycleApplied: false, opened: 0, closed: 0 };
   // A scan older than a saved scan of an overlapping scope joins the trend but cannot rewrite
-  // the lifecycle that newer scans already decided.
+  // the lifecycle that newer scans already decided. What it touches is its scope and wherever it
+  // saw a resource or finding (another account's key): a newer scan there decided those findings.
   const newer = await db.all<{ scope: string }>('SELECT scope FROM scans WHERE at_ms > ?', [scan.at]);
-  const scope = new Set(scan.scope);
+  const scope = touchedScopes(record);
   const lifecycleApplied = !newer.some((row) =>
     (JSON.parse(row.scope) as string[]).some((s) => scope.has(s)),
   );
@@ -374,9 +399,12 @@ export async function writeScan(db: Sql, record: ScanRecord, hooks: SaveHooks = 
     return { resource, cluster, ...where };
   });
   const added = new Map<string, SqlValue[]>();
-  for (const { resource, cluster, account, region } of described)
-    if (!knownResources.has(resource.rid) && !added.has(resource.rid))
-      added.set(resource.rid, [
+  // A resource is known by its id as stored: an id holding U+0000 or a lone surrogate comes back
+  // with U+FFFD (looked up as given, it was not found, and the save failed).
+  const ridOf = described.map(({ resource }) => storedText(resource.rid));
+  for (const [index, { resource, cluster, account, region }] of described.entries())
+    if (!knownResources.has(ridOf[index]!) && !added.has(ridOf[index]!))
+      added.set(ridOf[index]!, [
         resource.rid,
         resource.type,
         resource.name,
@@ -432,7 +460,7 @@ export async function writeScan(db: Sql, record: ScanRecord, hooks: SaveHooks = 
   const keySpans = new Map<string, [number, number]>();
   const tally = new Map<number, number>();
   for (const [index, { resource, cluster }] of described.entries()) {
-    const known = knownResources.get(resource.rid)!;
+    const known = knownResources.get(ridOf[index]!)!;
     if (known.name !== resource.name || known.cluster !== cluster || known.scope !== resource.scope) {
       await db.run('UPDATE resources SET name = ?, cluster = ?, scope = ? WHERE id = ?', [
         resource.name,
@@ -440,7 +468,12 @@ export async function writeScan(db: Sql, record: ScanRecord, hooks: SaveHooks = 
         resource.scope,
         known.id,
       ]);
-      knownResources.set(resource.rid, { id: known.id, name: resource.name, cluster, scope: resource.scope });
+      knownResources.set(ridOf[index]!, {
+        id: known.id,
+        name: resource.name,
+        cluster,
+        scope: resource.scope,
+      });
     }
     if (resource.type === 'account') continue;
     const stateId = stateIds.get(hashes[index]!)!;
@@ -498,6 +531,8 @@ export async function writeScan(db: Sql, record: ScanRecord, hooks: SaveHooks = 
   // status, severity, suppression and scope are as saved.
   const seenAgain: number[] = [];
   const upserts: FindingObservation[] = [];
+  /** Findings whose status, severity and suppression are as saved but whose message is not. */
+  const reworded = new Set<string>();
   let alike: { row: KnownRow; observation: FindingObservation }[] = [];
   const sortAlike = async () => {
     if (alike.length === 0) return;
@@ -510,7 +545,11 @@ export async function writeScan(db: Sql, record: ScanRecord, hooks: SaveHooks = 
     for (const { row, observation } of alike) {
       const saved = texts.get(row.id);
       if (saved !== undefined && sameTexts(saved, observation)) seenAgain.push(row.id);
-      else upserts.push(observation);
+      else {
+        upserts.push(observation);
+        if (saved === undefined || saved.message !== storedText(observation.message))
+          reworded.add(observation.fingerprint);
+      }
     }
     alike = [];
   };
@@ -553,15 +592,26 @@ export async function writeScan(db: Sql, record: ScanRecord, hooks: SaveHooks = 
      RETURNING id, fingerprint`,
     (row) => ids.set(row.fingerprint, Number(row.id)),
   );
-  // A finding whose status, severity or suppression changed (or that is new) records the change.
+  // A finding whose status, severity, suppression or message changed (or that is new) records the
+  // change, with its message: history read as of an earlier clock shows the message it had then.
   await db.insert(
-    'INSERT INTO finding_changes (finding_id, at_ms, scan_id, status, severity, suppressed)',
+    'INSERT INTO finding_changes (finding_id, at_ms, scan_id, status, severity, suppressed, message)',
     mapEach(
       filterEach(upserts, (o) => {
         const row = known.get(o.fingerprint);
-        return row === undefined || changedState(row, o);
+        return (
+          row === undefined || changedState(row, o) || row.scope !== o.scope || reworded.has(o.fingerprint)
+        );
       }),
-      (o) => [ids.get(o.fingerprint)!, scan.at, scanId, o.status, o.severity, o.suppressed ? 1 : 0],
+      (o) => [
+        ids.get(o.fingerprint)!,
+        scan.at,
+        scanId,
+        o.status,
+        o.severity,
+        o.suppressed ? 1 : 0,
+        o.message,
+      ],
     ),
   );
   for (let i = 0; i < seenAgain.length; i += CHUNK) {
@@ -724,11 +774,48 @@ export async function readHistory(db: Sql, window: Window = {}): Promise<History
   const current: CurrentResource[] = pickCurrent(
     newestFirst.map((scan) => ({ scope: scan.scope, resources: () => resources.get(scan.id) ?? [] })),
     allScopes,
-  ).map(({ scope: _s, ...r }) => r);
+  );
+
+  // The scans before the window whose state the trend's first point carries in: for each scope, the
+  // newest scan before `since` (not a shard of a round in the window) that covered it.
+  const priorScans: ScanEntry[] = [];
+  const seeded = new Set<string>();
+  for (const scan of newestFirst) {
+    if (scan.at >= since || scanIds.has(scan.id) || scan.scope.every((s) => seeded.has(s))) continue;
+    priorScans.push(scan);
+    for (const s of scan.scope) seeded.add(s);
+  }
+  const priorTallies: ComplianceTally[] = [];
+  for (let i = 0; i < priorScans.length; i += CHUNK) {
+    const ids = priorScans.slice(i, i + CHUNK).map((s) => s.id);
+    for (const row of await db.all<{
+      scan_id: number;
+      state_id: number;
+      type: 'cluster' | 'instance-group';
+      body: string;
+      n: number;
+    }>(
+      `SELECT t.scan_id, t.state_id, st.type, st.body, t.count AS n
+       FROM scan_tallies t JOIN states st ON st.id = t.state_id
+       WHERE t.scan_id IN (${ids.map(() => '?').join(', ')}) AND st.type IN ('cluster', 'instance-group')
+       ORDER BY t.scan_id, t.state_id`,
+      ids,
+    ))
+      priorTallies.push({
+        scanId: Number(row.scan_id),
+        type: row.type,
+        state: stateOf(Number(row.state_id), row.body),
+        count: Number(row.n),
+      });
+  }
 
   const newestCover = newestCoverage(upToUntil);
   const keys = new Map<string, KeyTimeline & { scope: string }>();
-  const keyRows = await db.all<{
+  // Each key state's first and last sighting up to `until`. The spans kept at save time are exact
+  // when none was seen again after `until`; read as of an earlier clock, a state's last sighting up
+  // to then is another scan's than its last (cutting it at `until` invented a sighting there: a
+  // deletion cancelled after `until` read as cancelled before it), so it is read from the scans.
+  type KeyRow = {
     rid: string;
     account: string;
     region: string;
@@ -736,13 +823,30 @@ export async function readHistory(db: Sql, window: Window = {}): Promise<History
     body: string;
     first_at: number;
     last_at: number;
-  }>(
-    `SELECT r.rid, r.account, r.region, r.scope, st.body, k.first_at,
-       CASE WHEN k.last_at < ? THEN k.last_at ELSE ? END AS last_at
-     FROM key_spans k JOIN resources r ON r.id = k.resource_id JOIN states st ON st.id = k.state_id
-     WHERE k.first_at <= ? ORDER BY k.first_at, k.resource_id, k.state_id`,
-    [until, until, until],
+  };
+  const past = await first(
+    db.all<{ one: number }>('SELECT 1 AS one FROM key_spans WHERE first_at <= ? AND last_at > ? LIMIT 1', [
+      until,
+      until,
+    ]),
   );
+  const keyRows = past
+    ? await db.all<KeyRow>(
+        `SELECT r.rid, r.account, r.region, r.scope, st.body, k.first_at, k.last_at
+         FROM (SELECT o.resource_id, o.state_id, MIN(sc.at_ms) AS first_at, MAX(sc.at_ms) AS last_at
+               FROM observations o JOIN scans sc ON sc.id = o.scan_id
+               WHERE sc.at_ms <= ? AND o.resource_id IN (SELECT id FROM resources WHERE type = 'kms-key')
+               GROUP BY o.resource_id, o.state_id) k
+         JOIN resources r ON r.id = k.resource_id JOIN states st ON st.id = k.state_id
+         ORDER BY k.first_at, k.resource_id, k.state_id`,
+        [until],
+      )
+    : await db.all<KeyRow>(
+        `SELECT r.rid, r.account, r.region, r.scope, st.body, k.first_at, k.last_at
+         FROM key_spans k JOIN resources r ON r.id = k.resource_id JOIN states st ON st.id = k.state_id
+         WHERE k.first_at <= ? ORDER BY k.first_at, k.resource_id, k.state_id`,
+        [until],
+      );
   for (const row of keyRows) {
     const timeline = keys.get(row.rid) ?? {
       arn: row.rid,
@@ -798,6 +902,17 @@ export async function readHistory(db: Sql, window: Window = {}): Promise<History
       severity: share(row.severity),
       suppressed: row.suppressed === 1,
     });
+  // The message each finding seen again after `until` had then: its last change up to then that
+  // recorded one (changes saved before schema 4 did not: those keep the message last seen).
+  const messageThen = new Map<number, string>();
+  if (await hasColumn(db, 'finding_changes', 'message'))
+    for (const row of await db.all<{ finding_id: number; message: string }>(
+      `SELECT c.finding_id, c.message FROM finding_changes c JOIN findings f ON f.id = c.finding_id
+       WHERE f.last_seen_at > ? AND c.at_ms <= ? AND c.message IS NOT NULL
+       ORDER BY c.finding_id, c.at_ms, c.scan_id`,
+      [until, until],
+    ))
+      messageThen.set(Number(row.finding_id), row.message);
   // A page of findings at a time, each made once with the texts it shares with others shared.
   const findings: FindingEntry[] = [];
   for (let after = 0; ; ) {
@@ -823,7 +938,7 @@ export async function readHistory(db: Sql, window: Window = {}): Promise<History
       entry.severity = then?.severity ?? share(row.severity as Severity);
       entry.status = then?.status ?? share(row.status as Status);
       entry.suppressed = then ? then.suppressed : row.suppressed === 1;
-      entry.message = row.message;
+      entry.message = messageThen.get(Number(row.id)) ?? row.message;
       entry.firstSeenAt = row.first_seen_at;
       entry.lastSeenAt = row.last_seen_at;
       entry.episodes = episodes.get(row.id) ?? [];
@@ -862,6 +977,7 @@ export async function readHistory(db: Sql, window: Window = {}): Promise<History
   return {
     scans,
     tallies,
+    ...(priorScans.length ? { prior: { scans: priorScans.reverse(), tallies: priorTallies } } : {}),
     current,
     keys: [...keys.values()].map(({ scope, ...timeline }) => ({
       ...timeline,
@@ -938,7 +1054,7 @@ export const HISTORY_COLUMNS: Record<HistoryTable, readonly string[]> = {
     'first_scan_id',
     'last_scan_id',
   ],
-  finding_changes: ['finding_id', 'at_ms', 'scan_id', 'status', 'severity', 'suppressed'],
+  finding_changes: ['finding_id', 'at_ms', 'scan_id', 'status', 'severity', 'suppressed', 'message'],
   episodes: [
     'id',
     'finding_id',
@@ -961,6 +1077,16 @@ export const HISTORY_COLUMNS: Record<HistoryTable, readonly string[]> = {
     'error_code',
   ],
 };
+
+/**
+ * Whether a table's rows have a column: readers read a history of an older schema as it is (a
+ * column a later migration adds is not there). Asked of a row, in SQL both backends take without
+ * failing (a failed statement would end a PostgreSQL reader's transaction); no row, no column.
+ */
+async function hasColumn(db: Sql, table: string, column: string): Promise<boolean> {
+  const [row] = await db.all<Record<string, unknown>>(`SELECT * FROM ${table} LIMIT 1`);
+  return row !== undefined && column in row;
+}
 
 /** True when the history holds nothing yet (the only history an import may fill). */
 export async function isEmpty(db: Sql): Promise<boolean> {

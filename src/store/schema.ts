@@ -201,6 +201,12 @@ export const MIGRATIONS: readonly Migration[] = [
       CREATE INDEX scans_round ON scans (round) WHERE round IS NOT NULL;
     `,
   },
+  {
+    version: 4,
+    description:
+      'the message a finding had at each change (a change of message too), for history read as of an earlier clock',
+    sql: 'ALTER TABLE finding_changes ADD COLUMN message TEXT;',
+  },
 ];
 
 export const SCHEMA_VERSION = MIGRATIONS[MIGRATIONS.length - 1]!.version;

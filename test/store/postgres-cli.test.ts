@@ -110,7 +110,7 @@ describe('a PostgreSQL history through the CLI', () => {
     const lines = readFileSync(dump, 'utf8').trimEnd().split('\n');
     expect(JSON.parse(lines[0]!)).toMatchObject({
       kind: 'hyperpod-cmk-history',
-      dumpVersion: 1,
+      dumpVersion: 2,
       schemaVersion: SCHEMA_VERSION,
     });
     expect(lines.filter((l) => l.startsWith('{"table":"scans"'))).toHaveLength(6);
@@ -118,7 +118,7 @@ describe('a PostgreSQL history through the CLI', () => {
     const fromFile = await cli(['history', 'import', '--from', dump, '--db', back]);
     expect([fromFile.code, fromFile.err]).toEqual([
       0,
-      `hyperpod-cmk: copied 6 scans (${lines.length - 1} rows) into ${back}\n`,
+      `hyperpod-cmk: copied 6 scans (${lines.length - 2} rows) into ${back}\n`,
     ]);
     expect(await readings(pg)).toEqual(before);
     expect(await readings(back)).toEqual(before);

@@ -13,7 +13,7 @@ import Database from 'better-sqlite3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runCli } from '../../src/cli/main.js';
 import { scanRecord } from '../../src/history/record.js';
-import { DUMP_KIND, DUMP_VERSION, MAX_DUMP_LINE } from '../../src/store/dump.js';
+import { DUMP_END_KIND, DUMP_KIND, DUMP_VERSION, MAX_DUMP_LINE } from '../../src/store/dump.js';
 import {
   HISTORY_COLUMNS,
   IMPORT_BATCH_BYTES,
@@ -65,12 +65,15 @@ const header = JSON.stringify({
   toolVersion: '0.1.0',
 });
 
-/** A `states` row whose dump line is exactly `bytes` long. */
+/** The end line of a dump of `rows` rows. */
+const endLine = (rows: number) => JSON.stringify({ kind: DUMP_END_KIND, rows });
+
+/** A `states` row whose dump line is exactly `bytes` long (its body a JSON object: braces and spaces). */
 function stateLine(id: number, bytes: number): string {
   const empty = JSON.stringify({ table: 'states', row: { id, type: 'cluster', hash: `h${id}`, body: '' } });
   return JSON.stringify({
     table: 'states',
-    row: { id, type: 'cluster', hash: `h${id}`, body: 'x'.repeat(bytes - empty.length) },
+    row: { id, type: 'cluster', hash: `h${id}`, body: `{${' '.repeat(bytes - empty.length - 2)}}` },
   });
 }
 
@@ -142,7 +145,7 @@ describe('history import reads a dump line by line', () => {
 
     // A dump that imports leaves its history, of course.
     const good = file('good.jsonl');
-    writeFileSync(good, `${header}\n${stateLine(1, 100)}\n`);
+    writeFileSync(good, `${header}\n${stateLine(1, 100)}\n${endLine(1)}\n`);
     const kept = file('kept.db');
     expect((await cli(['history', 'import', '--from', good, '--db', kept])).code).toBe(0);
     const back = new Database(kept, { readonly: true });
@@ -159,7 +162,7 @@ describe('history import reads a dump line by line', () => {
     expect(r.err).toContain(`${dump}:2: the line is ${long} bytes long;`);
 
     const exact = file('exact.jsonl');
-    writeFileSync(exact, `${header}\r\n${stateLine(1, MAX_DUMP_LINE)}\r\n`);
+    writeFileSync(exact, `${header}\r\n${stateLine(1, MAX_DUMP_LINE)}\r\n${endLine(1)}\r\n`);
     const target = file('exact.db');
     const ok = await cli(['history', 'import', '--from', exact, '--db', target]);
     expect([ok.code, ok.err]).toEqual([0, `hyperpod-cmk: copied 0 scans (1 rows) into ${target}\n`]);

@@ -6,7 +6,7 @@
  * same results from the copy as from the original.
  */
 import { InputRejected } from '../../model/input-error.js';
-import { dumpHeader, dumpLine, parseDump } from '../../store/dump.js';
+import { dumpEnd, dumpHeader, dumpLine, parseDump } from '../../store/dump.js';
 import { type HistoryStore, sameHistory, storeError, type TableRow } from '../../store/store.js';
 import { TOOL_VERSION } from '../../version.js';
 import { absolute } from '../common.js';
@@ -101,6 +101,8 @@ export const historyExportCommand = defineCommand({
             rows++;
             if (row.table === 'scans') scans++;
           }
+          // The end line: an import refuses a dump without it (cut short) or whose count differs.
+          yield dumpEnd(rows);
         }
         await io.writeFileStreamed(file, lines());
         io.stderr.write(`hyperpod-cmk: exported ${scans} scans (${rows} rows) to ${flags.to}\n`);

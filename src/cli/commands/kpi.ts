@@ -1,6 +1,7 @@
 import type { ActualCost, CostGrouping } from '../../collectors/aws/cost-explorer.js';
 import { accessDeniedEvents, keyResolver } from '../../history/record.js';
 import type { AccessDeniedEvent, HistoryData } from '../../history/types.js';
+import { latestKeyState } from '../../kpi/cost.js';
 import { computeKpis, KPI_NAMES, type KpiName, type KpiReport } from '../../kpi/index.js';
 import { DEFAULT_SINCE, DIMENSIONS, type Dimension, type KpiWindow, parseSince } from '../../kpi/window.js';
 import type { SourceIssue } from '../../model/finding.js';
@@ -55,7 +56,7 @@ export function cloudTrailEvents(
       hint: 'pass the directory CloudTrail delivers to (AWSLogs/...)',
     });
   const keys = history.keys.map((k) => {
-    const latest = k.spans[k.spans.length - 1]!.state;
+    const latest = latestKeyState(k);
     return { arn: k.arn, aliases: latest.aliases, account: k.account, region: k.region };
   });
   const known = new Set(keys.map((k) => k.arn));

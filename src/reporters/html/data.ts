@@ -6,6 +6,7 @@
 import { historyFromRecords } from '../../history/memory.js';
 import { keyAliases, resourceName, scanRecord } from '../../history/record.js';
 import type { AccessDeniedEvent, HistoryData, KeyState, Resolution } from '../../history/types.js';
+import { latestKeyState } from '../../kpi/cost.js';
 import { computeKpis, type KpiReport } from '../../kpi/index.js';
 import { DAY_MS, type KpiWindow } from '../../kpi/window.js';
 import { SEVERITIES, type Severity, type Status } from '../../model/finding.js';
@@ -311,7 +312,7 @@ export function dashboardFromHistory(
           arn: k.arn,
           account: k.account,
           region: k.region,
-          state: k.spans[k.spans.length - 1]!.state,
+          state: latestKeyState(k),
         })),
       kpis.cost,
     ),
