@@ -163,11 +163,12 @@ describe('published JSON Schemas', () => {
       .map((line) => JSON.parse(line));
     const invalid = lines.filter((line) => !validateDumpLine(line));
     expect(invalid).toEqual([]);
-    expect(lines[0]).toMatchObject({ kind: 'hyperpod-cmk-history', dumpVersion: 1 });
-    // The header, then the 1,329 rows of the demo history's 13 scans.
-    expect(lines).toHaveLength(1 + 1329);
-    // The contract holds: a header of another dump version is refused.
-    expect(validateDumpLine({ ...lines[0], dumpVersion: 2 })).toBe(false);
+    expect(lines[0]).toMatchObject({ kind: 'hyperpod-cmk-history', dumpVersion: 2 });
+    // The header, the 1,330 rows of the demo history's 13 scans, and the line that counts them.
+    expect(lines).toHaveLength(1 + 1330 + 1);
+    expect(lines.at(-1)).toEqual({ kind: 'hyperpod-cmk-history-end', rows: 1330 });
+    // The contract holds: a header of a dump version that does not exist is refused.
+    expect(validateDumpLine({ ...lines[0], dumpVersion: 3 })).toBe(false);
   });
 
   it('register --format json is versioned and valid against schemas/register.schema.json', async () => {
