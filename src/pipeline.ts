@@ -16,6 +16,8 @@ export interface PipelineOptions {
   startedAt?: Date;
   issues?: readonly SourceIssue[];
   inputs?: readonly string[];
+  /** What identifies the input in place of `inputs` in the scan id (a snapshot's digest). */
+  inputDigest?: string;
   /** The shard of an organization scan (`scan --org --shard K/N`), recorded in the report. */
   shard?: ShardOfRound;
   rules?: readonly Rule[];
@@ -43,6 +45,7 @@ export function runPipeline(inventory: Inventory, options: PipelineOptions = {})
     finishedAt: now,
     ...(options.issues ? { issues: options.issues } : {}),
     ...(options.inputs ? { inputs: options.inputs } : {}),
+    ...(options.inputDigest ? { inputDigest: options.inputDigest } : {}),
     ...(options.shard ? { shard: options.shard } : {}),
   });
   return { evaluation, report };

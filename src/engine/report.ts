@@ -15,6 +15,11 @@ export interface ReportInput {
   finishedAt: Date;
   issues?: readonly SourceIssue[];
   inputs?: readonly string[];
+  /**
+   * What identifies the input in place of its names (a snapshot's digest): the same snapshot read
+   * through any path, or copied elsewhere, is one scan.
+   */
+  inputDigest?: string;
   shard?: ShardOfRound;
 }
 
@@ -23,7 +28,7 @@ function scanId(input: ReportInput): string {
   const { shard } = input;
   return createHash('sha256')
     .update(
-      `${input.inventory.source}|${input.startedAt.toISOString()}|${input.inventory.generatedAt}|${(input.inputs ?? []).join(',')}` +
+      `${input.inventory.source}|${input.startedAt.toISOString()}|${input.inventory.generatedAt}|${input.inputDigest ?? (input.inputs ?? []).join(',')}` +
         // The shards of a round may share a clock: each is a scan of its own.
         (shard ? `|shard:${shard.index}/${shard.count}@${shard.round}` : ''),
     )

@@ -200,8 +200,10 @@ export interface HistoryData {
   tallies: ComplianceTally[];
   /**
    * A store read with a window: the scans before it that the trend's first point carries in (for
-   * each scope, the newest scan before the window that covered it) and their tallies. Absent when
-   * `scans` holds every scan (the in-memory builder), where the reducer finds them itself.
+   * each scope, the newest scan before the window that covered it) with their tallies, and the
+   * latest round of a sharded scan and the scans after it (which say whether it is complete now),
+   * without. Absent when `scans` holds every scan (the in-memory builder), where the reducers find
+   * them themselves.
    */
   prior?: { scans: ScanEntry[]; tallies: ComplianceTally[] };
   current: CurrentResource[];

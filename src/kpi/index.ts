@@ -4,7 +4,7 @@
  */
 
 import { completeRoundHint, shardList } from '../history/rounds.js';
-import type { AccessDeniedEvent, HistoryData } from '../history/types.js';
+import type { AccessDeniedEvent, HistoryData, ScanEntry } from '../history/types.js';
 import type { SourceIssue } from '../model/finding.js';
 import type { Gap } from '../model/inventory.js';
 import { type AttemptsKpi, attemptsKpi, mergeEvents } from './attempts.js';
@@ -61,6 +61,18 @@ export function roundIncompleteIssue(round: RoundCompleteness): SourceIssue {
   };
 }
 
+/**
+ * Every scan the history gives: those of the window, and those before it that a store gives apart
+ * (`prior`: the scans the trend carries in, the latest round and the scans after it), in time order.
+ */
+function knownScans(history: HistoryData): ScanEntry[] {
+  if (!history.prior?.scans.length) return history.scans;
+  const ids = new Set(history.scans.map((scan) => scan.id));
+  return [...history.prior.scans.filter((scan) => !ids.has(scan.id)), ...history.scans].sort(
+    (a, b) => a.at - b.at || a.id - b.id,
+  );
+}
+
 export function computeKpis(history: HistoryData, options: KpiOptions): KpiReport {
   const { window, by } = options;
   const wanted = new Set<KpiName>(options.kpis?.length ? options.kpis : KPI_NAMES);
@@ -86,7 +98,7 @@ export function computeKpis(history: HistoryData, options: KpiOptions): KpiRepor
     gaps: [...(options.gaps ?? [])],
   };
   // Rounds are grouped once, before the window applies, for the issue and the compliance KPI.
-  const rounds = roundsUntil(history.scans, window.until);
+  const rounds = roundsUntil(knownScans(history), window.until);
   if (rounds.latestIncomplete) report.issues.push(roundIncompleteIssue(rounds.latestIncomplete));
   if (wanted.has('compliance')) report.compliance = complianceKpi(history, window, by, rounds);
   if (wanted.has('mttr') || wanted.has('age')) {

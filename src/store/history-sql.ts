@@ -8,7 +8,7 @@
 import { createHash } from 'node:crypto';
 import { applyScan, type KnownFinding, pickCurrent, type RoundSoFar } from '../history/lifecycle.js';
 import { newestCoverage } from '../history/memory.js';
-import { groupsSince } from '../history/rounds.js';
+import { groupsSince, scanGroups } from '../history/rounds.js';
 import type {
   AccessDeniedEvent,
   ComplianceState,
@@ -785,9 +785,25 @@ export async function readHistory(db: Sql, window: Window = {}): Promise<History
     priorScans.push(scan);
     for (const s of scan.scope) seeded.add(s);
   }
+  const seeds = new Set(priorScans.map((scan) => scan.id));
+  // The latest round up to `until`, and every scan after it, judge whether that round is complete
+  // now (a later scan of its accounts supersedes it), whatever the window's start: those before it
+  // are given too (as `prior`, without their tallies).
+  const groups = scanGroups(upToUntil);
+  const latestRound = groups.findLastIndex((group) => group.round !== undefined);
+  const inPrior = new Set(priorScans.map((scan) => scan.id));
+  if (latestRound >= 0)
+    for (const group of groups.slice(latestRound))
+      for (const scan of group.scans)
+        if (!scanIds.has(scan.id) && !inPrior.has(scan.id)) {
+          priorScans.push(scan);
+          inPrior.add(scan.id);
+        }
+  priorScans.sort((a, b) => b.at - a.at || b.id - a.id);
   const priorTallies: ComplianceTally[] = [];
-  for (let i = 0; i < priorScans.length; i += CHUNK) {
-    const ids = priorScans.slice(i, i + CHUNK).map((s) => s.id);
+  const seeding = priorScans.filter((scan) => seeds.has(scan.id));
+  for (let i = 0; i < seeding.length; i += CHUNK) {
+    const ids = seeding.slice(i, i + CHUNK).map((s) => s.id);
     for (const row of await db.all<{
       scan_id: number;
       state_id: number;

@@ -120,3 +120,28 @@ describe('compliance by rule and by severity', () => {
     ]);
   });
 });
+
+describe('suppressed, baselined, failing', () => {
+  it('a baselined failure is still a failure (non-compliant, open, not suppressed); a suppressed one is an exception', () => {
+    const rootOfC2 = runPipeline(inv, { config, now: NOW }).report.findings.find(
+      (f) => f.ruleId === 'hyperpod-root-volume-cmk' && f.status === 'FAIL',
+    )!;
+    const baselined = runPipeline(inv, {
+      config,
+      now: NOW,
+      evaluate: { baseline: new Set([rootOfC2.fingerprint]) },
+    }).report;
+    // The scan's summary counts it apart, as the gate does (it does not fail the run) ...
+    expect(baselined.summary).toMatchObject({ fail: 0, baseline: 1, suppressed: 1 });
+    // ... but compliance and history do not forgive it: c2 is non-compliant, its failure open (an
+    // UNKNOWN opens no episode: the rotation of k1 is in no age bucket).
+    const history = historyFromRecords([scanRecord(baselined, inv)]);
+    const k = computeKpis(history, { window: { since: NOW.getTime() - 86_400_000, until: NOW.getTime() } });
+    expect(k.compliance!.now.overall.clusters).toEqual(figure('all', { unknown: 1, nonCompliant: 1 }, 0));
+    expect(k.remediation!.open.map((o) => [o.ruleId, o.status, o.suppressed])).toEqual([
+      ['hyperpod-root-volume-cmk', 'FAIL', false],
+      ['kms-key-required-tags', 'FAIL', true],
+    ]);
+    expect(k.remediation!.age.find((a) => a.group === 'all')).toMatchObject({ open: 1, suppressed: 1 });
+  });
+});

@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { parseSnapshot } from '../../model/snapshot.js';
 import { runPipeline } from '../../pipeline.js';
 import {
@@ -43,9 +44,13 @@ export const evaluateCommand = defineCommand({
 function evaluateSnapshot(io: Io, file: string, options: ReportOptions) {
   // The text is read, parsed and let go inside parseSnapshot; a large one is collected at once.
   let chars = 0;
+  // The snapshot's digest identifies the scan, not the path it was read through: evaluated again
+  // at the same clock from anywhere, it is the scan history already has (saved once).
+  let digest = '';
   const parsed = parseSnapshot(() => {
     const text = readInput(io, file, 'inventory snapshot');
     chars = text.length;
+    digest = `sha256:${createHash('sha256').update(text).digest('hex')}`;
     return text;
   }, file);
   if (!parsed.ok) throw inputError(parsed.error);
@@ -57,6 +62,7 @@ function evaluateSnapshot(io: Io, file: string, options: ReportOptions) {
     config,
     now,
     inputs: [file],
+    inputDigest: digest,
     evaluate: gating,
   });
   const { accounts, events, gaps } = parsed.value;
