@@ -26,7 +26,12 @@ function expression(text: string): Expr {
 /** Evaluates an expression with `var.name` set from `variables` (unset: UNKNOWN) and `file()` reading `files`. */
 function run(text: string, options: { budget?: { steps: number } } = {}) {
   const reports: string[] = [];
-  const files: Record<string, string> = { 'policy.json': '{"Version":"2012-10-17"}' };
+  const files: Record<string, string> = {
+    'policy.json': '{"Version":"2012-10-17"}',
+    // biome-ignore lint/suspicious/noTemplateCurlyInString: a Terraform template file
+    'greet.tpl':
+      'Hello %%{a} \\n %{ for i, n in names }${n}%{ if i < length(names) - 1 }, %{ endif }%{ endfor }!\n',
+  };
   const variables: Record<string, Val> = { arn: new Sym('aws_kms_key.k.arn') };
   const scope: Scope = {
     file: 'main.tf',
@@ -60,10 +65,7 @@ const CASES: Record<string, [string, unknown]> = {
   jsondecode: ['jsondecode("{\\"k\\": [1, 2]}")', { k: [1, 2] }],
   yamldecode: ['yamldecode("a: 1\\nb: [x, y]")', { a: 1, b: ['x', 'y'] }],
   file: ['file("policy.json")', '{"Version":"2012-10-17"}'],
-  templatefile: [
-    'templatefile("t.tpl", {})',
-    { unknown: 'templatefile("t.tpl", {})', reason: 'templatefile() is not evaluated', inputs: [] },
-  ],
+  templatefile: ['templatefile("greet.tpl", { names = ["a", "b"] })', 'Hello %{a} \\n a, b!\n'],
   merge: ['merge({ a = 1, b = 2 }, { b = 3 })', { a: 1, b: 3 }],
   concat: ['concat(["a"], ["b", "c"])', ['a', 'b', 'c']],
   flatten: ['flatten([["a", ["b"]], "c"])', ['a', 'b', 'c']],
