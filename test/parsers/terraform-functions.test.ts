@@ -166,6 +166,18 @@ describe('what the table does not evaluate is UNKNOWN', () => {
     expect(run('can({ a = 1 }.a)').value).toBe(true);
   });
 
+  it('what the functions refuse is an error that try() falls back past: a negative index, a missing key, one() of two', () => {
+    for (const call of [
+      'element(["a"], -1)',
+      'lookup({ a = 1 }, "b")',
+      'one(["a", "b"])',
+      'tonumber("ten")',
+      'coalesce(null, "")',
+    ])
+      expect(run(`try(${call}, "fallback")`).value, call).toBe('fallback');
+    expect(run('element(["a", "b"], 3)').value).toBe('b');
+  });
+
   it('can() without an argument is UNKNOWN, not an internal error', () => {
     expect(run('can()')).toEqual({
       value: { unknown: 'can()', reason: 'can() needs an expression to try', inputs: [] },

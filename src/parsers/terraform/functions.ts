@@ -235,9 +235,14 @@ const lookup: TerraformFunction = ({ expr, args: [a, b, c] }) => {
   return c === undefined ? fails(expr, `the map has no key ${key}`) : c;
 };
 
+/**
+ * element(list, index): the index wraps around the end of the list; a negative one, or an empty
+ * list, is an error (https://developer.hashicorp.com/terraform/language/functions/element).
+ */
 const element: TerraformFunction = strict(({ expr, args: [a, b] }) => {
   const list = asList(a ?? []);
   const n = Number(textOf(b ?? 0));
+  if (!Number.isInteger(n) || n < 0) return fails(expr, 'element() of an index that is not a whole number');
   return list && list.length > 0
     ? list[((n % list.length) + list.length) % list.length]!
     : fails(expr, 'element() of an empty list');
