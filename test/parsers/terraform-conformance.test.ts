@@ -164,6 +164,16 @@ ${KEY}${clusterTf({ tags: { n: 'tostring(var.n + 1)', b: 'var.b ? "yes" : "no"',
     expect(cluster(scanned).tags).toEqual({ n: '42', b: 'yes', s: '5', m: '1' });
   });
 
+  it('a set has each element once, strings in lexical order; an object drops attributes its type does not declare', async () => {
+    const scanned = await scan({
+      'main.tf': `variable "names" { type = set(string) }
+variable "group" { type = object({ name = string }) }
+${KEY}${clusterTf({ tags: { names: 'join(",", var.names)', keys: 'join(",", keys(var.group))' } })}`,
+      'terraform.tfvars': 'names = ["b", "a", "b"]\ngroup = { name = "w", extra = 1 }\n',
+    });
+    expect(cluster(scanned).tags).toEqual({ names: 'a,b', keys: 'name' });
+  });
+
   it('nullable = false: a null a caller passes is the default', async () => {
     const scanned = await scan({
       'main.tf': `module "m" {
