@@ -441,6 +441,29 @@ Outputs:
   });
 });
 
+describe('nested stacks', () => {
+  it('a parameter AWS::NoValue removes is not passed: the child takes its Default', async () => {
+    const scanned = await scan({
+      'parent.yaml': `AWSTemplateFormatVersion: '2010-09-09'
+Conditions:
+  Never: !Equals [a, b]
+Resources:
+  Child:
+    Type: AWS::CloudFormation::Stack
+    Properties:
+      TemplateURL: ./child.yaml
+      Parameters:
+        KeyArn: !If [Never, arn:aws:kms:us-east-1:111122223333:key/x, !Ref AWS::NoValue]
+`,
+      'child.yaml': template({
+        head: 'Parameters:\n  KeyArn: { Type: String, Default: alias/aws/sagemaker }',
+        volumeKey: '!Ref KeyArn',
+      }),
+    });
+    expect(volumes(cluster(scanned, 'parent.yaml#Child.Cluster'))[0]!.kmsKeyId).toBe('alias/aws/sagemaker');
+  });
+});
+
 describe('Transform', () => {
   it('SAM (AWS::Serverless-2016-10-31) leaves a HyperPod cluster and its key as written', async () => {
     const scanned = await scan({
