@@ -21,7 +21,10 @@ afterEach(() => {
   for (const dir of dirs.splice(0)) rmSync(dir, { recursive: true, force: true });
 });
 
-async function scan(files: Record<string, string>, options: { parameters?: string[] } = {}) {
+async function scan(
+  files: Record<string, string>,
+  options: { parameters?: string[]; region?: string; account?: string } = {},
+) {
   const dir = mkdtempSync(join(tmpdir(), 'hpcmk-cfn-'));
   dirs.push(dir);
   for (const [name, text] of Object.entries(files)) {
@@ -168,6 +171,36 @@ Mappings:
       number: 'alias/by-number',
       fallback: 'alias/default',
     });
+  });
+
+  it('Fn::FindInMap on a key known only at deploy time is UNKNOWN, even with a DefaultValue', async () => {
+    const scanned = await scan({
+      't.yaml': template({
+        head: `Transform: AWS::LanguageExtensions
+Mappings:
+  Keys:
+    us-east-1: { Arn: arn:aws:kms:us-east-1:111122223333:key/abcd }`,
+        volumeKey: '!FindInMap [Keys, !Ref AWS::Region, Arn, { DefaultValue: alias/aws/ebs }]',
+      }),
+    });
+    expect(volumes(cluster(scanned))[0]!.kmsKeyId).toEqual({
+      unresolved: '!FindInMap [Keys, !Ref AWS::Region, Arn, {DefaultValue: alias/aws/ebs}]',
+      // biome-ignore lint/suspicious/noTemplateCurlyInString: the symbolic Region
+      reason: 'a map key is known only at deploy time (${AWS::Region})',
+    });
+    const known = await scan(
+      {
+        't.yaml': template({
+          head: `Transform: AWS::LanguageExtensions
+Mappings:
+  Keys:
+    us-east-1: { Arn: arn:aws:kms:us-east-1:111122223333:key/abcd }`,
+          volumeKey: '!FindInMap [Keys, !Ref AWS::Region, Arn, { DefaultValue: alias/aws/ebs }]',
+        }),
+      },
+      { region: 'eu-west-1' },
+    );
+    expect(volumes(cluster(known))[0]!.kmsKeyId).toBe('alias/aws/ebs');
   });
 
   it('Fn::Select, Fn::Split and Fn::Join, and a CommaDelimitedList whose members are space trimmed', async () => {

@@ -178,6 +178,21 @@ describe('what the table does not evaluate is UNKNOWN', () => {
     expect(run('element(["a", "b"], 3)').value).toBe('b');
   });
 
+  it('contains() of a value known only after apply is UNKNOWN unless the same reference is in the list', () => {
+    expect(run('contains(["us-east-1"], var.arn)').value).toMatchObject({
+      reason: 'it compares a value known only after apply',
+    });
+    expect(run('contains(["x", var.arn], var.arn)').value).toBe(true);
+  });
+
+  it('lookup() of a key known only after apply is UNKNOWN, never the default', () => {
+    expect(run('lookup({ "us-east-1" = "a" }, var.arn, "default")').value).toEqual({
+      unknown: 'lookup({ "us-east-1" = "a" }, var.arn, "default")',
+      reason: 'the key is known only after apply (aws_kms_key.k.arn)',
+      inputs: [],
+    });
+  });
+
   it('can() without an argument is UNKNOWN, not an internal error', () => {
     expect(run('can()')).toEqual({
       value: { unknown: 'can()', reason: 'can() needs an expression to try', inputs: [] },

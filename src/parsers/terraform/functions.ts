@@ -229,6 +229,9 @@ const toset: TerraformFunction = (call) => {
 /** lookup(map, key, default): a known key of a known map is found even when the default is UNKNOWN. */
 const lookup: TerraformFunction = ({ expr, args: [a, b, c] }) => {
   if (a instanceof Unknown) return relabel(a, expr.text);
+  // A key known only after apply (the Region a data source reads) may be any key: neither an
+  // element nor the default can be chosen before.
+  if (isSym(b)) return new Unknown(expr.text, `the key is known only after apply (${b.text})`);
   const key = textOf(b ?? null);
   if (isObject(a) && key !== undefined && key in a) return a[key]!;
   if (b instanceof Unknown) return relabel(b, expr.text);
@@ -275,7 +278,12 @@ const contains: TerraformFunction = strict(({ expr, args: [a, b], scope }) => {
   if (!sizeWithin(a ?? [], MAX_VALUE_NODES) || !sizeWithin(b ?? null, MAX_VALUE_NODES))
     return overBudget(expr, scope, 'the list is too large');
   const wanted = canonicalJson(b ?? null);
-  return (asList(a ?? []) ?? []).some((item) => canonicalJson(item) === wanted);
+  const list = asList(a ?? []) ?? [];
+  if (list.some((item) => canonicalJson(item) === wanted)) return true;
+  // A value known only after apply may equal any element: not known until then.
+  if (isSym(b) || list.some(isSym))
+    return new Unknown(expr.text, 'it compares a value known only after apply');
+  return false;
 });
 
 const zipmap: TerraformFunction = strict(({ args: [a, b] }) => {
