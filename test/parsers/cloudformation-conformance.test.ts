@@ -650,6 +650,39 @@ list: { <<: [*a, *b], w: own }
   });
 });
 
+describe('create-cluster input in YAML, as the AWS CLI v2 reads it (YAML 1.2)', () => {
+  // The AWS CLI v2 reads --cli-input-yaml with ruamel.yaml, YAML 1.2: a plain yes is text and a
+  // leading zero is no octal (aws/aws-cli#5245 shows the two readings apart).
+  it('RootVolume: yes is no boolean, and 010 is ten', async () => {
+    const scanned = await scan({
+      'create-cluster.yaml': `ClusterName: c
+NodeProvisioningMode: Continuous
+Orchestrator:
+  Eks:
+    ClusterArn: arn:aws:eks:us-east-1:111122223333:cluster/ml
+InstanceGroups:
+  - InstanceGroupName: workers
+    InstanceType: ml.g5.8xlarge
+    InstanceCount: 010
+    ExecutionRole: arn:aws:iam::111122223333:role/workers
+    InstanceStorageConfigs:
+      - EbsVolumeConfig:
+          RootVolume: yes
+          VolumeKmsKeyId: arn:aws:kms:us-east-1:111122223333:key/abcd
+VpcConfig:
+  SecurityGroupIds: [sg-0123456789abcdef0]
+  Subnets: [subnet-0123456789abcdef0]
+`,
+    });
+    const group = cluster(scanned).instanceGroups[0]!;
+    expect(group.instanceCount).toBe(10);
+    expect(group.volumes).toEqual({
+      unresolved: 'yes',
+      reason: 'not a boolean (true or false), so what would be deployed cannot be told',
+    });
+  });
+});
+
 describe('the scan still reports the codes it did', () => {
   it('a multi-document YAML template is an error naming the line of the second document', async () => {
     const scanned = await scan({
