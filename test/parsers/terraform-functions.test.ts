@@ -185,6 +185,11 @@ describe('what the table does not evaluate is UNKNOWN', () => {
     expect(run('contains(["x", var.arn], var.arn)').value).toBe(true);
   });
 
+  it('a for expression that makes one key twice is an error without ..., a group with it', () => {
+    expect(run('try({ for v in ["a", "a"] : v => 1 }, "duplicate")').value).toBe('duplicate');
+    expect(run('{ for v in ["a", "a", "b"] : v => v... }').value).toEqual({ a: ['a', 'a'], b: ['b'] });
+  });
+
   it('lookup() of a key known only after apply is UNKNOWN, never the default', () => {
     expect(run('lookup({ "us-east-1" = "a" }, var.arn, "default")').value).toEqual({
       unknown: 'lookup({ "us-east-1" = "a" }, var.arn, "default")',

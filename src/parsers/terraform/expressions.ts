@@ -388,14 +388,20 @@ function forExpression(expr: Extract<Expr, { t: 'for' }>, scope: Scope, depth: n
     if (expr.kind === 'tuple') tuple.push(item);
     else {
       const k = expr.key ? evaluate(expr.key, inner, depth + 1) : key;
+      if (k instanceof Unknown) return relabel(k, expr.text);
+      if (isSym(k))
+        return new Unknown(expr.text, `a key of the result is known only after apply (${k.text})`);
       const name = textOf(k);
-      if (k instanceof Unknown || name === undefined)
-        return new Unknown(expr.text, 'a key of the result is not known');
+      if (name === undefined) return refused(expr, 'a key of the result is not a string');
       if (expr.group) {
-        const list = (object[name] as Val[] | undefined) ?? [];
+        const list = (Object.hasOwn(object, name) ? object[name] : []) as Val[];
         list.push(item);
         object[name] = list;
-      } else object[name] = item;
+      } else if (Object.hasOwn(object, name))
+        // Without the grouping `...`, two elements with one key are an error
+        // (https://developer.hashicorp.com/terraform/language/expressions/for#grouping-results).
+        return refused(expr, `two elements have the key ${name} (group them with ...)`);
+      else object[name] = item;
     }
   }
   return expr.kind === 'tuple' ? tuple : object;
