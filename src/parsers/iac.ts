@@ -163,7 +163,11 @@ function parseDocument(
   if (plan) return { kind: 'tf-plan', plan };
   const parameters = asParameterFile(root, file.file, file.absPath);
   if (parameters) return { kind: 'cfn-parameters', parameters };
-  const input = asCliInput(root, file.file);
+  // The AWS CLI v2 reads --cli-input-yaml as YAML 1.2 (ruamel.yaml), where a plain yes is text and
+  // 0123 is 123: a YAML file that is CLI input is read again that way.
+  const recognised = asCliInput(root, file.file);
+  const input =
+    recognised && file.format !== 'json' ? asCliInput(loadYaml(text, '1.2'), file.file) : recognised;
   if (input) return { kind: 'cli-input', input };
   // This tool's own reports (`-o hyperpod-cmk.json` in the scanned tree) quote rule remediation that
   // names InstanceGroups: they are no IaC, passed over as any other JSON that is not.

@@ -21,7 +21,10 @@ afterEach(() => {
   for (const dir of dirs.splice(0)) rmSync(dir, { recursive: true, force: true });
 });
 
-async function scan(files: Record<string, string>, options: { parameters?: string[] } = {}) {
+async function scan(
+  files: Record<string, string>,
+  options: { parameters?: string[]; region?: string; account?: string } = {},
+) {
   const dir = mkdtempSync(join(tmpdir(), 'hpcmk-cfn-'));
   dirs.push(dir);
   for (const [name, text] of Object.entries(files)) {
@@ -168,6 +171,36 @@ Mappings:
       number: 'alias/by-number',
       fallback: 'alias/default',
     });
+  });
+
+  it('Fn::FindInMap on a key known only at deploy time is UNKNOWN, even with a DefaultValue', async () => {
+    const scanned = await scan({
+      't.yaml': template({
+        head: `Transform: AWS::LanguageExtensions
+Mappings:
+  Keys:
+    us-east-1: { Arn: arn:aws:kms:us-east-1:111122223333:key/abcd }`,
+        volumeKey: '!FindInMap [Keys, !Ref AWS::Region, Arn, { DefaultValue: alias/aws/ebs }]',
+      }),
+    });
+    expect(volumes(cluster(scanned))[0]!.kmsKeyId).toEqual({
+      unresolved: '!FindInMap [Keys, !Ref AWS::Region, Arn, {DefaultValue: alias/aws/ebs}]',
+      // biome-ignore lint/suspicious/noTemplateCurlyInString: the symbolic Region
+      reason: 'a map key is known only at deploy time (${AWS::Region})',
+    });
+    const known = await scan(
+      {
+        't.yaml': template({
+          head: `Transform: AWS::LanguageExtensions
+Mappings:
+  Keys:
+    us-east-1: { Arn: arn:aws:kms:us-east-1:111122223333:key/abcd }`,
+          volumeKey: '!FindInMap [Keys, !Ref AWS::Region, Arn, { DefaultValue: alias/aws/ebs }]',
+        }),
+      },
+      { region: 'eu-west-1' },
+    );
+    expect(volumes(cluster(known))[0]!.kmsKeyId).toBe('alias/aws/ebs');
   });
 
   it('Fn::Select, Fn::Split and Fn::Join, and a CommaDelimitedList whose members are space trimmed', async () => {
@@ -441,6 +474,29 @@ Outputs:
   });
 });
 
+describe('nested stacks', () => {
+  it('a parameter AWS::NoValue removes is not passed: the child takes its Default', async () => {
+    const scanned = await scan({
+      'parent.yaml': `AWSTemplateFormatVersion: '2010-09-09'
+Conditions:
+  Never: !Equals [a, b]
+Resources:
+  Child:
+    Type: AWS::CloudFormation::Stack
+    Properties:
+      TemplateURL: ./child.yaml
+      Parameters:
+        KeyArn: !If [Never, arn:aws:kms:us-east-1:111122223333:key/x, !Ref AWS::NoValue]
+`,
+      'child.yaml': template({
+        head: 'Parameters:\n  KeyArn: { Type: String, Default: alias/aws/sagemaker }',
+        volumeKey: '!Ref KeyArn',
+      }),
+    });
+    expect(volumes(cluster(scanned, 'parent.yaml#Child.Cluster'))[0]!.kmsKeyId).toBe('alias/aws/sagemaker');
+  });
+});
+
 describe('Transform', () => {
   it('SAM (AWS::Serverless-2016-10-31) leaves a HyperPod cluster and its key as written', async () => {
     const scanned = await scan({
@@ -591,6 +647,39 @@ list: { <<: [*a, *b], w: own }
     const started = Date.now();
     expect(() => loadYaml(lines.join('\n'))).toThrow(/expands to more than 2000000 nodes/);
     expect(Date.now() - started).toBeLessThan(2_000);
+  });
+});
+
+describe('create-cluster input in YAML, as the AWS CLI v2 reads it (YAML 1.2)', () => {
+  // The AWS CLI v2 reads --cli-input-yaml with ruamel.yaml, YAML 1.2: a plain yes is text and a
+  // leading zero is no octal (aws/aws-cli#5245 shows the two readings apart).
+  it('RootVolume: yes is no boolean, and 010 is ten', async () => {
+    const scanned = await scan({
+      'create-cluster.yaml': `ClusterName: c
+NodeProvisioningMode: Continuous
+Orchestrator:
+  Eks:
+    ClusterArn: arn:aws:eks:us-east-1:111122223333:cluster/ml
+InstanceGroups:
+  - InstanceGroupName: workers
+    InstanceType: ml.g5.8xlarge
+    InstanceCount: 010
+    ExecutionRole: arn:aws:iam::111122223333:role/workers
+    InstanceStorageConfigs:
+      - EbsVolumeConfig:
+          RootVolume: yes
+          VolumeKmsKeyId: arn:aws:kms:us-east-1:111122223333:key/abcd
+VpcConfig:
+  SecurityGroupIds: [sg-0123456789abcdef0]
+  Subnets: [subnet-0123456789abcdef0]
+`,
+    });
+    const group = cluster(scanned).instanceGroups[0]!;
+    expect(group.instanceCount).toBe(10);
+    expect(group.volumes).toEqual({
+      unresolved: 'yes',
+      reason: 'not a boolean (true or false), so what would be deployed cannot be told',
+    });
   });
 });
 

@@ -164,6 +164,16 @@ ${KEY}${clusterTf({ tags: { n: 'tostring(var.n + 1)', b: 'var.b ? "yes" : "no"',
     expect(cluster(scanned).tags).toEqual({ n: '42', b: 'yes', s: '5', m: '1' });
   });
 
+  it('a set has each element once, strings in lexical order; an object drops attributes its type does not declare', async () => {
+    const scanned = await scan({
+      'main.tf': `variable "names" { type = set(string) }
+variable "group" { type = object({ name = string }) }
+${KEY}${clusterTf({ tags: { names: 'join(",", var.names)', keys: 'join(",", keys(var.group))' } })}`,
+      'terraform.tfvars': 'names = ["b", "a", "b"]\ngroup = { name = "w", extra = 1 }\n',
+    });
+    expect(cluster(scanned).tags).toEqual({ names: 'a,b', keys: 'name' });
+  });
+
   it('nullable = false: a null a caller passes is the default', async () => {
     const scanned = await scan({
       'main.tf': `module "m" {
@@ -307,6 +317,66 @@ ${KEY}${clusterTf({ tags: { doc: 'local.doc' } })}`,
       'main.tf': `variable "unset" {}\n${KEY}${clusterTf({ volumeKey: '"%{ if var.unset }alias/a%{ endif }"' })}`,
     });
     expect(volumes(cluster(scanned))[0]!.kmsKeyId).toMatchObject({ inputs: ['var.unset'] });
+  });
+});
+
+describe('templatefile()', () => {
+  // https://developer.hashicorp.com/terraform/language/functions/templatefile
+  it('renders a key policy from a template file that sees only the variables it is given', async () => {
+    const scanned = await scan({
+      'policy.json.tftpl': `{
+  "Version": "2012-10-17",
+  "Statement": [
+%{ for i, admin in admins ~}
+    { "Sid": "Admin\${i}", "Effect": "Allow", "Principal": { "AWS": "\${admin}" }, "Action": "kms:*", "Resource": "*" }%{ if i < length(admins) - 1 },%{ endif }
+%{ endfor ~}
+  ]
+}
+`,
+      'main.tf': `resource "aws_kms_key" "k" {
+  enable_key_rotation = true
+  policy = templatefile("\${path.module}/policy.json.tftpl", {
+    admins = ["arn:aws:iam::111122223333:role/a", "arn:aws:iam::111122223333:role/b"]
+  })
+}
+resource "aws_kms_key" "missing" {
+  policy = templatefile("\${path.module}/policy.json.tftpl", {})
+}
+`,
+    });
+    expect(keyNamed(scanned, 'main.tf#aws_kms_key.k').policy).toEqual({
+      Version: '2012-10-17',
+      Statement: ['a', 'b'].map((who, i) => ({
+        Sid: `Admin${i}`,
+        Effect: 'Allow',
+        Principal: { AWS: `arn:aws:iam::111122223333:role/${who}` },
+        Action: 'kms:*',
+        Resource: '*',
+      })),
+    });
+    expect(keyNamed(scanned, 'main.tf#aws_kms_key.missing').policy).toMatchObject({
+      reason: 'the template is given no variable admins: an error in Terraform',
+    });
+  });
+
+  it('a template file that calls templatefile(), or one outside the scanned paths, is UNKNOWN', async () => {
+    const scanned = await scan({
+      // biome-ignore lint/suspicious/noTemplateCurlyInString: a Terraform template file
+      'self.tftpl': '${templatefile("self.tftpl", {})}',
+      'main.tf': `resource "aws_kms_key" "self" {
+  policy = templatefile("self.tftpl", {})
+}
+resource "aws_kms_key" "outside" {
+  policy = templatefile("/etc/passwd", {})
+}
+`,
+    });
+    expect(keyNamed(scanned, 'main.tf#aws_kms_key.self').policy).toMatchObject({
+      reason: 'templatefile() called from a template file: an error in Terraform',
+    });
+    expect(keyNamed(scanned, 'main.tf#aws_kms_key.outside').policy).toMatchObject({
+      reason: 'file /etc/passwd cannot be read',
+    });
   });
 });
 

@@ -26,7 +26,12 @@ function expression(text: string): Expr {
 /** Evaluates an expression with `var.name` set from `variables` (unset: UNKNOWN) and `file()` reading `files`. */
 function run(text: string, options: { budget?: { steps: number } } = {}) {
   const reports: string[] = [];
-  const files: Record<string, string> = { 'policy.json': '{"Version":"2012-10-17"}' };
+  const files: Record<string, string> = {
+    'policy.json': '{"Version":"2012-10-17"}',
+    // biome-ignore lint/suspicious/noTemplateCurlyInString: a Terraform template file
+    'greet.tpl':
+      'Hello %%{a} \\n %{ for i, n in names }${n}%{ if i < length(names) - 1 }, %{ endif }%{ endfor }!\n',
+  };
   const variables: Record<string, Val> = { arn: new Sym('aws_kms_key.k.arn') };
   const scope: Scope = {
     file: 'main.tf',
@@ -60,10 +65,7 @@ const CASES: Record<string, [string, unknown]> = {
   jsondecode: ['jsondecode("{\\"k\\": [1, 2]}")', { k: [1, 2] }],
   yamldecode: ['yamldecode("a: 1\\nb: [x, y]")', { a: 1, b: ['x', 'y'] }],
   file: ['file("policy.json")', '{"Version":"2012-10-17"}'],
-  templatefile: [
-    'templatefile("t.tpl", {})',
-    { unknown: 'templatefile("t.tpl", {})', reason: 'templatefile() is not evaluated', inputs: [] },
-  ],
+  templatefile: ['templatefile("greet.tpl", { names = ["a", "b"] })', 'Hello %{a} \\n a, b!\n'],
   merge: ['merge({ a = 1, b = 2 }, { b = 3 })', { a: 1, b: 3 }],
   concat: ['concat(["a"], ["b", "c"])', ['a', 'b', 'c']],
   flatten: ['flatten([["a", ["b"]], "c"])', ['a', 'b', 'c']],
@@ -162,6 +164,38 @@ describe('what the table does not evaluate is UNKNOWN', () => {
       unknown: 'try({ a = 1 }.b, var.unset, "fallback")',
     });
     expect(run('can({ a = 1 }.a)').value).toBe(true);
+  });
+
+  it('what the functions refuse is an error that try() falls back past: a negative index, a missing key, one() of two', () => {
+    for (const call of [
+      'element(["a"], -1)',
+      'lookup({ a = 1 }, "b")',
+      'one(["a", "b"])',
+      'tonumber("ten")',
+      'coalesce(null, "")',
+    ])
+      expect(run(`try(${call}, "fallback")`).value, call).toBe('fallback');
+    expect(run('element(["a", "b"], 3)').value).toBe('b');
+  });
+
+  it('contains() of a value known only after apply is UNKNOWN unless the same reference is in the list', () => {
+    expect(run('contains(["us-east-1"], var.arn)').value).toMatchObject({
+      reason: 'it compares a value known only after apply',
+    });
+    expect(run('contains(["x", var.arn], var.arn)').value).toBe(true);
+  });
+
+  it('a for expression that makes one key twice is an error without ..., a group with it', () => {
+    expect(run('try({ for v in ["a", "a"] : v => 1 }, "duplicate")').value).toBe('duplicate');
+    expect(run('{ for v in ["a", "a", "b"] : v => v... }').value).toEqual({ a: ['a', 'a'], b: ['b'] });
+  });
+
+  it('lookup() of a key known only after apply is UNKNOWN, never the default', () => {
+    expect(run('lookup({ "us-east-1" = "a" }, var.arn, "default")').value).toEqual({
+      unknown: 'lookup({ "us-east-1" = "a" }, var.arn, "default")',
+      reason: 'the key is known only after apply (aws_kms_key.k.arn)',
+      inputs: [],
+    });
   });
 
   it('can() without an argument is UNKNOWN, not an internal error', () => {

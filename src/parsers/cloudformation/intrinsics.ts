@@ -222,6 +222,10 @@ const findInMap: Intrinsic = (scope, argument, node) => {
   const unknown = keys.find((key) => key instanceof Unknown) as Unknown | undefined;
   const fallback = getEntry(args[3], 'DefaultValue');
   if (unknown) return new Unknown(render(node), unknown.reason, unknown.inputs);
+  // A key known only at deploy time (`!Ref AWS::Region` when the scan is not told the Region) may
+  // be any entry of the map: neither one entry nor the DefaultValue can be chosen before.
+  const symbolic = keys.find(isSym);
+  if (symbolic) return new Unknown(render(node), `a map key is known only at deploy time (${symbolic.text})`);
   const texts = keys.map((key) => textOf(key));
   if (texts.some((text) => text === undefined))
     return fallback

@@ -17,6 +17,7 @@ import {
   ACCOUNT,
   clip,
   isObject,
+  NO_VALUE,
   PARTITION,
   partitionOf,
   REGION,
@@ -367,12 +368,16 @@ export class Stack implements IntrinsicScope, StackView {
     const inputs = new Map<string, ParamInput>();
     const parameters = getEntry(getEntry(resource, 'Properties'), 'Parameters');
     if (parameters?.kind === 'map')
-      for (const [key, node] of parameters.entries)
+      for (const [key, node] of parameters.entries) {
+        const value = this.evaluate(node);
+        // A parameter AWS::NoValue removes is not passed: the child takes its Default.
+        if (value === NO_VALUE) continue;
         inputs.set(key, {
-          value: this.evaluate(node),
+          value,
           origin: this.originOf(node),
           ...(this.fromDefault(node) ? { fromDefault: true } : {}),
         });
+      }
     const stack = new Stack(this.context, template, `${this.idPrefix}${logicalId}.`, inputs, [
       ...this.chain,
       template.absPath,

@@ -139,16 +139,23 @@ const YAML11_SCALARS = [
 const NUMBER_TAGS: ReadonlySet<string> = new Set(['tag:yaml.org,2002:int', 'tag:yaml.org,2002:float']);
 
 /** The core schema's tags, its YAML 1.2 numbers replaced by YAML 1.1's, and the short forms. */
-const customTags = (tags: { tag: string }[]) => [
+const yaml11Tags = (tags: { tag: string }[]) => [
   ...tags.filter((tag) => !NUMBER_TAGS.has(tag.tag)),
   ...YAML11_SCALARS,
   ...SHORT_FORM_TAGS,
 ];
 
+/** The core schema's tags as YAML 1.2 reads them, and the short forms. */
+const yaml12Tags = (tags: { tag: string }[]) => [...tags, ...SHORT_FORM_TAGS];
+
 const mapNode = (line: number): SMap => ({ kind: 'map', entries: new Map(), keyLines: new Map(), line });
 
-/** Loads YAML (one document). CloudFormation tags become long-form intrinsic functions. */
-export function loadYaml(text: string): SNode {
+/**
+ * Loads YAML (one document). CloudFormation tags become long-form intrinsic functions. Plain
+ * scalars resolve as YAML 1.1 does, as CloudFormation reads templates; `version: '1.2'` resolves
+ * them as YAML 1.2's core schema does, as the AWS CLI v2 reads `--cli-input-yaml` (ruamel.yaml).
+ */
+export function loadYaml(text: string, version: '1.1' | '1.2' = '1.1'): SNode {
   const lineCounter = new LineCounter();
   let doc: Document.Parsed;
   try {
@@ -156,7 +163,7 @@ export function loadYaml(text: string): SNode {
       lineCounter,
       prettyErrors: false,
       uniqueKeys: false,
-      customTags: customTags as never,
+      customTags: (version === '1.1' ? yaml11Tags : yaml12Tags) as never,
     });
   } catch (error) {
     // The YAML parser recurses per nesting level: a document deep enough to exhaust the stack is

@@ -42,6 +42,8 @@ export interface Scope extends BudgetScope {
   readFile(path: string): string | undefined;
   /** The file the expressions come from, for the locations of the objects they build. */
   readonly file: string;
+  /** Set in a template file templatefile() renders (which may not call templatefile() again). */
+  readonly inTemplateFile?: boolean;
 }
 
 const MAX_DEPTH = 200;
@@ -49,12 +51,28 @@ const MAX_DEPTH = 200;
 /** A scope that adds the variables of a for expression. */
 export function withVariables(scope: Scope, variables: Record<string, Val>): Scope {
   return {
+    ...(scope.inTemplateFile ? { inTemplateFile: true } : {}),
     reference: (root, steps, expr) =>
       Object.hasOwn(variables, root)
         ? applySteps(variables[root]!, steps, expr)
         : scope.reference(root, steps, expr),
     readFile: (path) => scope.readFile(path),
     file: scope.file,
+    ...(scope.budget ? { budget: scope.budget } : {}),
+    ...(scope.overBudget ? { overBudget: (e: Expr, what: string) => scope.overBudget!(e, what) } : {}),
+  };
+}
+
+/** A scope that sees only these variables (a template file's): any other reference is an error. */
+function isolated(scope: Scope, variables: ValObject): Scope {
+  return {
+    reference: (root, steps, expr) =>
+      Object.hasOwn(variables, root)
+        ? applySteps(variables[root]!, steps, expr)
+        : refused(expr, `the template is given no variable ${root}`),
+    readFile: (path) => scope.readFile(path),
+    file: scope.file,
+    inTemplateFile: true,
     ...(scope.budget ? { budget: scope.budget } : {}),
     ...(scope.overBudget ? { overBudget: (e: Expr, what: string) => scope.overBudget!(e, what) } : {}),
   };
@@ -370,14 +388,20 @@ function forExpression(expr: Extract<Expr, { t: 'for' }>, scope: Scope, depth: n
     if (expr.kind === 'tuple') tuple.push(item);
     else {
       const k = expr.key ? evaluate(expr.key, inner, depth + 1) : key;
+      if (k instanceof Unknown) return relabel(k, expr.text);
+      if (isSym(k))
+        return new Unknown(expr.text, `a key of the result is known only after apply (${k.text})`);
       const name = textOf(k);
-      if (k instanceof Unknown || name === undefined)
-        return new Unknown(expr.text, 'a key of the result is not known');
+      if (name === undefined) return refused(expr, 'a key of the result is not a string');
       if (expr.group) {
-        const list = (object[name] as Val[] | undefined) ?? [];
+        const list = (Object.hasOwn(object, name) ? object[name] : []) as Val[];
         list.push(item);
         object[name] = list;
-      } else object[name] = item;
+      } else if (Object.hasOwn(object, name))
+        // Without the grouping `...`, two elements with one key are an error
+        // (https://developer.hashicorp.com/terraform/language/expressions/for#grouping-results).
+        return refused(expr, `two elements have the key ${name} (group them with ...)`);
+      else object[name] = item;
     }
   }
   return expr.kind === 'tuple' ? tuple : object;
@@ -386,7 +410,14 @@ function forExpression(expr: Extract<Expr, { t: 'for' }>, scope: Scope, depth: n
 function call(expr: Extract<Expr, { t: 'call' }>, scope: Scope, depth: number): Val {
   const name = expr.name.replace(/^provider::[^:]+::/, '');
   const lazy = lazyFunctionNamed(name);
-  if (lazy) return lazy({ expr, evaluate: (arg) => evaluate(arg, scope, depth + 1) });
+  if (lazy)
+    return lazy({
+      expr,
+      evaluate: (arg) => evaluate(arg, scope, depth + 1),
+      readFile: (path) => scope.readFile(path),
+      evaluateWith: (inner, variables) => evaluate(inner, isolated(scope, variables), depth + 1),
+      inTemplateFile: scope.inTemplateFile === true,
+    });
   let args = expr.args.map((arg) => evaluate(arg, scope, depth + 1));
   if (expr.expand && args.length > 0) {
     const last = args[args.length - 1]!;

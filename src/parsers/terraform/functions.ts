@@ -35,7 +35,7 @@ import {
   overBudget,
   sizeWithin,
 } from './budget.js';
-import type { Expr } from './hcl.js';
+import { type Expr, parseTemplateText } from './hcl.js';
 
 export type CallExpr = Extract<Expr, { t: 'call' }>;
 
@@ -62,6 +62,12 @@ export type TerraformFunction = (call: FunctionCall) => Val;
 export interface LazyCall {
   readonly expr: CallExpr;
   evaluate(arg: Expr): Val;
+  /** A file's text, relative to the module directory; undefined when it cannot be read. */
+  readFile(path: string): string | undefined;
+  /** An expression evaluated with these variables and no other reference (a template file's). */
+  evaluateWith(expr: Expr, variables: ValObject): Val;
+  /** Whether the call is in a template file templatefile() renders. */
+  readonly inTemplateFile: boolean;
 }
 
 export type LazyTerraformFunction = (call: LazyCall) => Val;
@@ -149,8 +155,32 @@ const file: TerraformFunction = strict(({ expr, args: [a], scope }) => {
   return text ?? new Unknown(expr.text, `file ${path ?? '?'} cannot be read`);
 });
 
-const templatefile: TerraformFunction = ({ expr }) =>
-  new Unknown(expr.text, 'templatefile() is not evaluated');
+/**
+ * templatefile(path, vars): the file read (inside the scanned paths only) and rendered as a
+ * template that sees only `vars` (https://developer.hashicorp.com/terraform/language/functions/templatefile).
+ */
+const templatefile: LazyTerraformFunction = ({ expr, evaluate, readFile, evaluateWith, inTemplateFile }) => {
+  // "templatefile ... cannot be called from inside a template file": Terraform refuses the recursion.
+  if (inTemplateFile) return fails(expr, 'templatefile() called from a template file');
+  const [pathArg, varsArg] = expr.args;
+  if (!pathArg || !varsArg)
+    return new Unknown(expr.text, 'templatefile() needs a path and a map of variables');
+  const path = evaluate(pathArg);
+  if (path instanceof Unknown) return relabel(path, expr.text);
+  const variables = evaluate(varsArg);
+  if (variables instanceof Unknown) return relabel(variables, expr.text);
+  const name = textOf(path);
+  if (name === undefined || isSym(path))
+    return new Unknown(expr.text, 'the template path is not a known string');
+  if (!isObject(variables)) return fails(expr, 'the variables of templatefile() are not a map');
+  const text = readFile(name);
+  if (text === undefined) return new Unknown(expr.text, `file ${name} cannot be read`);
+  const template = parseTemplateText(text);
+  if ('error' in template)
+    return fails(expr, `${name} is not a template (${template.error}, line ${template.line})`);
+  const value = evaluateWith(template, variables);
+  return value instanceof Unknown ? relabel(value, expr.text) : value;
+};
 
 const merge: TerraformFunction = strict(({ args }) => {
   const out: ValObject = {};
@@ -199,15 +229,23 @@ const toset: TerraformFunction = (call) => {
 /** lookup(map, key, default): a known key of a known map is found even when the default is UNKNOWN. */
 const lookup: TerraformFunction = ({ expr, args: [a, b, c] }) => {
   if (a instanceof Unknown) return relabel(a, expr.text);
+  // A key known only after apply (the Region a data source reads) may be any key: neither an
+  // element nor the default can be chosen before.
+  if (isSym(b)) return new Unknown(expr.text, `the key is known only after apply (${b.text})`);
   const key = textOf(b ?? null);
   if (isObject(a) && key !== undefined && key in a) return a[key]!;
   if (b instanceof Unknown) return relabel(b, expr.text);
   return c === undefined ? fails(expr, `the map has no key ${key}`) : c;
 };
 
+/**
+ * element(list, index): the index wraps around the end of the list; a negative one, or an empty
+ * list, is an error (https://developer.hashicorp.com/terraform/language/functions/element).
+ */
 const element: TerraformFunction = strict(({ expr, args: [a, b] }) => {
   const list = asList(a ?? []);
   const n = Number(textOf(b ?? 0));
+  if (!Number.isInteger(n) || n < 0) return fails(expr, 'element() of an index that is not a whole number');
   return list && list.length > 0
     ? list[((n % list.length) + list.length) % list.length]!
     : fails(expr, 'element() of an empty list');
@@ -240,7 +278,12 @@ const contains: TerraformFunction = strict(({ expr, args: [a, b], scope }) => {
   if (!sizeWithin(a ?? [], MAX_VALUE_NODES) || !sizeWithin(b ?? null, MAX_VALUE_NODES))
     return overBudget(expr, scope, 'the list is too large');
   const wanted = canonicalJson(b ?? null);
-  return (asList(a ?? []) ?? []).some((item) => canonicalJson(item) === wanted);
+  const list = asList(a ?? []) ?? [];
+  if (list.some((item) => canonicalJson(item) === wanted)) return true;
+  // A value known only after apply may equal any element: not known until then.
+  if (isSym(b) || list.some(isSym))
+    return new Unknown(expr.text, 'it compares a value known only after apply');
+  return false;
 });
 
 const zipmap: TerraformFunction = strict(({ args: [a, b] }) => {
@@ -426,7 +469,6 @@ export const FUNCTIONS: Readonly<Record<string, TerraformFunction>> = Object.fre
   jsondecode,
   yamldecode,
   file,
-  templatefile,
   merge,
   concat,
   flatten,
@@ -475,6 +517,7 @@ export const FUNCTIONS: Readonly<Record<string, TerraformFunction>> = Object.fre
 
 /** Built-ins that see their arguments as written: an argument that cannot be evaluated is their subject. */
 export const LAZY_FUNCTIONS: Readonly<Record<string, LazyTerraformFunction>> = Object.freeze({
+  templatefile,
   /**
    * try(): the first argument evaluated without an error; an argument that depends on a value not
    * known yet makes the result not known either, since it may fail once known

@@ -85,6 +85,43 @@ export async function initHcl(): Promise<void> {
 
 const MAX_DEPTH = 400;
 
+/**
+ * The text of a template file (what templatefile() reads) as a template: the syntax of a string
+ * template, with `${ ... }` interpolations and `%{ ... }` directives, and no backslash escapes
+ * (https://developer.hashicorp.com/terraform/language/functions/templatefile). Parsed as the body
+ * of a heredoc whose closing marker the text does not hold.
+ */
+export function parseTemplateText(text: string): Expr | { error: string; line: number } {
+  // A template rendered by every instance of a resource is parsed once.
+  const cached = TEMPLATES.get(text);
+  if (cached) return cached;
+  const parsed = parseTemplateUncached(text);
+  if (TEMPLATES.size >= 16) TEMPLATES.delete(TEMPLATES.keys().next().value!);
+  TEMPLATES.set(text, parsed);
+  return parsed;
+}
+
+const TEMPLATES = new Map<string, Expr | { error: string; line: number }>();
+
+function parseTemplateUncached(text: string): Expr | { error: string; line: number } {
+  let marker = 'TEMPLATEFILE';
+  while (text.includes(marker)) marker += '_';
+  const parsed = parseHcl(`template = <<${marker}\n${text}\n${marker}\n`);
+  if (!parsed.ok) return { error: parsed.message, line: Math.max(1, parsed.line - 1) };
+  const expr = parsed.body.attributes.get('template')?.expr;
+  if (!expr) return { error: 'not a template', line: 1 };
+  if (expr.t !== 'tmpl')
+    return expr.t === 'lit' && typeof expr.v === 'string' ? { ...expr, v: expr.v.replace(/\n$/, '') } : expr;
+  // The newline before the closing marker is the heredoc's, not the file's.
+  const parts = [...expr.parts];
+  const last = parts[parts.length - 1];
+  if (typeof last === 'string') {
+    if (last === '\n') parts.pop();
+    else parts[parts.length - 1] = last.replace(/\n$/, '');
+  }
+  return { ...expr, parts };
+}
+
 export function parseHcl(text: string): HclParse {
   if (!parser) throw new Error('initHcl() must be awaited before parsing HCL');
   const tree = parser.parse(text);

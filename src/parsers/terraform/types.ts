@@ -9,6 +9,7 @@
  * one Terraform refuses: UNKNOWN, never the value as written.
  */
 import {
+  canonicalJson,
   clip,
   isObject,
   isSym,
@@ -121,13 +122,17 @@ export function convert(
       if (!Array.isArray(value)) return refused(`not a ${type.kind}`);
       const items = value.map((item) => convert(item, type.element, evaluateDefault, what, depth + 1));
       if (type.kind === 'list') return items;
+      // A set has each element once; a set of strings is in lexical order (as toset() makes it).
       const seen = new Set<string>();
-      return items.filter((item) => {
-        const key = JSON.stringify(toPlain(item));
+      const unique = items.filter((item) => {
+        const key = canonicalJson(item);
         if (seen.has(key)) return false;
         seen.add(key);
         return true;
       });
+      return unique.every((item) => typeof item === 'string')
+        ? (unique as string[]).sort((a, b) => (a < b ? -1 : a > b ? 1 : 0))
+        : unique;
     }
     case 'map': {
       if (!isObject(value)) return refused('not a map');
