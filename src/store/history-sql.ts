@@ -676,6 +676,15 @@ export async function readScans(db: Sql, window: Window = {}): Promise<ScanEntry
   return rows.map(toScan);
 }
 
+/** A row of a scan's compliance tallies, with the state it counts. */
+interface TallyRow {
+  scan_id: number;
+  state_id: number;
+  type: 'cluster' | 'instance-group';
+  body: string;
+  n: number;
+}
+
 /**
  * Everything the KPI reducers need, for scans up to `until` (trend points from `since`: the scans
  * at or after it, and the earlier shards of a round whose newest shard is).
@@ -701,13 +710,7 @@ export async function readHistory(db: Sql, window: Window = {}): Promise<History
     return state;
   };
   const tallies: ComplianceTally[] = (
-    await db.all<{
-      scan_id: number;
-      state_id: number;
-      type: 'cluster' | 'instance-group';
-      body: string;
-      n: number;
-    }>(
+    await db.all<TallyRow>(
       `SELECT t.scan_id, t.state_id, st.type, st.body, t.count AS n
        FROM scan_tallies t JOIN scans sc ON sc.id = t.scan_id JOIN states st ON st.id = t.state_id
        WHERE sc.at_ms >= ? AND sc.at_ms <= ? AND st.type IN ('cluster', 'instance-group')
@@ -804,13 +807,7 @@ export async function readHistory(db: Sql, window: Window = {}): Promise<History
   const seeding = priorScans.filter((scan) => seeds.has(scan.id));
   for (let i = 0; i < seeding.length; i += CHUNK) {
     const ids = seeding.slice(i, i + CHUNK).map((s) => s.id);
-    for (const row of await db.all<{
-      scan_id: number;
-      state_id: number;
-      type: 'cluster' | 'instance-group';
-      body: string;
-      n: number;
-    }>(
+    for (const row of await db.all<TallyRow>(
       `SELECT t.scan_id, t.state_id, st.type, st.body, t.count AS n
        FROM scan_tallies t JOIN states st ON st.id = t.state_id
        WHERE t.scan_id IN (${ids.map(() => '?').join(', ')}) AND st.type IN ('cluster', 'instance-group')

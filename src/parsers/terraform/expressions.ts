@@ -333,10 +333,21 @@ function templateText(value: Val, expr: Expr, scope: Scope): Val {
   return concatenate([value], expr, scope);
 }
 
-/** %{ for K, V in COLLECTION }...%{ endfor }: the body once per element, concatenated. */
-function templateFor(expr: Extract<Expr, { t: 'tfor' }>, scope: Scope, depth: number): Val {
-  const collection = evaluate(expr.collection, scope, depth + 1);
-  if (collection instanceof Unknown) return relabel(collection, expr.text);
+/**
+ * The key and value of each element a `for` expression or `%{ for }` directive iterates over: a
+ * list's by index, a map's in the lexical order of its keys
+ * (https://developer.hashicorp.com/terraform/language/expressions/for); or the value to give instead
+ * (UNKNOWN, a refusal, over budget). `who` names the iterating construct in a refusal.
+ */
+function iterationPairs(
+  expr: Expr,
+  collectionExpr: Expr,
+  scope: Scope,
+  depth: number,
+  who: string,
+): { pairs: [Val, Val][] } | { instead: Val } {
+  const collection = evaluate(collectionExpr, scope, depth + 1);
+  if (collection instanceof Unknown) return { instead: relabel(collection, expr.text) };
   let pairs: [Val, Val][];
   if (Array.isArray(collection)) pairs = collection.map((item, index) => [index, item]);
   else if (isObject(collection))
@@ -344,9 +355,20 @@ function templateFor(expr: Extract<Expr, { t: 'tfor' }>, scope: Scope, depth: nu
       .sort()
       .map((key) => [key, collection[key]!]);
   else if (isSym(collection))
-    return new Unknown(expr.text, `it iterates over a value known only after apply (${collection.text})`);
-  else return refused(expr, 'the %{ for } directive iterates over a value that is not a collection');
-  if (pairs.length > MAX_LIST) return overBudget(expr, scope, `it iterates over more than ${MAX_LIST} items`);
+    return {
+      instead: new Unknown(expr.text, `it iterates over a value known only after apply (${collection.text})`),
+    };
+  else return { instead: refused(expr, `${who} iterates over a value that is not a collection`) };
+  if (pairs.length > MAX_LIST)
+    return { instead: overBudget(expr, scope, `it iterates over more than ${MAX_LIST} items`) };
+  return { pairs };
+}
+
+/** %{ for K, V in COLLECTION }...%{ endfor }: the body once per element, concatenated. */
+function templateFor(expr: Extract<Expr, { t: 'tfor' }>, scope: Scope, depth: number): Val {
+  const iteration = iterationPairs(expr, expr.collection, scope, depth, 'the %{ for } directive');
+  if ('instead' in iteration) return iteration.instead;
+  const { pairs } = iteration;
   const pieces: Val[] = [];
   for (const [key, value] of pairs) {
     if (!charge(1)) return overBudget(expr, scope, 'the expression takes too many steps');
@@ -358,20 +380,9 @@ function templateFor(expr: Extract<Expr, { t: 'tfor' }>, scope: Scope, depth: nu
 }
 
 function forExpression(expr: Extract<Expr, { t: 'for' }>, scope: Scope, depth: number): Val {
-  const collection = evaluate(expr.collection, scope, depth + 1);
-  if (collection instanceof Unknown) return relabel(collection, expr.text);
-  let pairs: [Val, Val][];
-  if (Array.isArray(collection)) pairs = collection.map((item, index) => [index, item]);
-  // A map's elements come in the lexical order of its keys
-  // (https://developer.hashicorp.com/terraform/language/expressions/for).
-  else if (isObject(collection))
-    pairs = Object.keys(collection)
-      .sort()
-      .map((key) => [key, collection[key]!]);
-  else if (isSym(collection))
-    return new Unknown(expr.text, `it iterates over a value known only after apply (${collection.text})`);
-  else return refused(expr, 'it iterates over a value that is not a collection');
-  if (pairs.length > MAX_LIST) return overBudget(expr, scope, `it iterates over more than ${MAX_LIST} items`);
+  const iteration = iterationPairs(expr, expr.collection, scope, depth, 'it');
+  if ('instead' in iteration) return iteration.instead;
+  const { pairs } = iteration;
   const tuple: Val[] = [];
   const object: ValObject = {};
   for (const [key, value] of pairs) {
