@@ -5,37 +5,18 @@
  * case asserts the exact inventory value; what CloudFormation resolves only when the stack
  * deploys is UNKNOWN, naming it.
  */
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { dirname, join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { SourceIssue } from '../../src/model/finding.js';
 import type { Cluster, EbsVolume } from '../../src/model/inventory.js';
 import { loadYaml, plainOf } from '../../src/parsers/common/source-tree.js';
-import { scanIac } from '../../src/parsers/iac.js';
-import { runPipeline } from '../../src/pipeline.js';
+import { removeScannedFiles, scanFiles } from '../helpers/iac-scan.js';
 
-const NOW = new Date('2026-11-27T12:00:00Z');
-const dirs: string[] = [];
-afterEach(() => {
-  for (const dir of dirs.splice(0)) rmSync(dir, { recursive: true, force: true });
-});
+afterEach(removeScannedFiles);
 
-async function scan(
+const scan = (
   files: Record<string, string>,
   options: { parameters?: string[]; region?: string; account?: string } = {},
-) {
-  const dir = mkdtempSync(join(tmpdir(), 'hpcmk-cfn-'));
-  dirs.push(dir);
-  for (const [name, text] of Object.entries(files)) {
-    mkdirSync(dirname(join(dir, name)), { recursive: true });
-    writeFileSync(join(dir, name), text);
-  }
-  const result = await scanIac({ paths: ['.'], cwd: dir, generatedAt: NOW.toISOString(), ...options });
-  if (!result.ok) throw new Error(`${result.error.input}: ${result.error.message}`);
-  const { report } = runPipeline(result.value.inventory, { now: NOW, issues: result.value.issues });
-  return { ...result.value, report };
-}
+) => scanFiles(files, options);
 
 const cluster = (scanned: { inventory: { clusters: Cluster[] } }, id?: string): Cluster => {
   const found = id

@@ -5,35 +5,16 @@
  * case asserts the exact inventory value; what Terraform knows only when it runs (an unset
  * variable, an attribute known after apply) is UNKNOWN, never a guess.
  */
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { dirname, join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { Cluster, EbsVolume, Key } from '../../src/model/inventory.js';
-import { scanIac } from '../../src/parsers/iac.js';
-import { runPipeline } from '../../src/pipeline.js';
+import { removeScannedFiles, scanFiles } from '../helpers/iac-scan.js';
 
-const NOW = new Date('2026-11-27T12:00:00Z');
-const dirs: string[] = [];
-afterEach(() => {
-  for (const dir of dirs.splice(0)) rmSync(dir, { recursive: true, force: true });
-});
+afterEach(removeScannedFiles);
 
-async function scan(
+const scan = (
   files: Record<string, string>,
   options: { varFiles?: string[]; region?: string; account?: string } = {},
-) {
-  const dir = mkdtempSync(join(tmpdir(), 'hpcmk-tf-'));
-  dirs.push(dir);
-  for (const [name, text] of Object.entries(files)) {
-    mkdirSync(dirname(join(dir, name)), { recursive: true });
-    writeFileSync(join(dir, name), text);
-  }
-  const result = await scanIac({ paths: ['.'], cwd: dir, generatedAt: NOW.toISOString(), ...options });
-  if (!result.ok) throw new Error(`${result.error.input}: ${result.error.message}`);
-  const { report } = runPipeline(result.value.inventory, { now: NOW, issues: result.value.issues });
-  return { ...result.value, report };
-}
+) => scanFiles(files, options);
 
 const only = <T>(items: readonly T[], what: string): T => {
   if (items.length !== 1) throw new Error(`expected one ${what}, got ${items.length}`);
