@@ -379,7 +379,15 @@ export const ExecutionRoleSchema = z
       .describe('the statements of attached and inline policies that mention kms actions'),
     policiesCollected: z
       .boolean()
-      .describe('false when the role policies could not be read, or not all of them (see unreadPolicies)'),
+      .describe(
+        'false when the role policies could not be read, or not all of them (see unreadPolicies), and for a role that does not exist (see notFound)',
+      ),
+    notFound: z
+      .string()
+      .optional()
+      .describe(
+        "set when IAM GetRole answered NoSuchEntity: the role does not exist (deleted, or never created), so the instance groups that name it cannot run as it; IAM's answer",
+      ),
     permissionsBoundary: z
       .object({
         policyArn: z.string().describe('the managed policy set as the boundary, as written'),

@@ -165,6 +165,35 @@ ruleTester(rule, {
   ],
   invalid: [
     {
+      // GetRole's NoSuchEntity (https://docs.aws.amazon.com/IAM/latest/APIReference/API_GetRole.html)
+      // is known data: the group names a role that does not exist.
+      name: 'the execution role does not exist',
+      inventory: inventory({
+        clusters: [cluster('c1', [group('workers', { volumes: [rootVolume(k1.arn)] })])],
+        keys: [k1],
+        roles: [
+          role(EXEC_ROLE, {
+            policiesCollected: false,
+            notFound: 'NoSuchEntity: The role with name hyperpod-exec cannot be found.',
+          }),
+        ],
+      }),
+      expected: [
+        {
+          status: 'FAIL',
+          messageId: 'roleNotFound',
+          resource: GROUP,
+          data: { role: EXEC_ROLE },
+          evidence: (e) =>
+            JSON.stringify(e) ===
+            JSON.stringify({
+              role: EXEC_ROLE,
+              getRole: 'NoSuchEntity: The role with name hyperpod-exec cannot be found.',
+            }),
+        },
+      ],
+    },
+    {
       name: "the HyperPod guide's sample policy: CreateGrant on every key",
       inventory: withRole({ Effect: 'Allow', Action: ['kms:CreateGrant', 'kms:DescribeKey'], Resource: '*' }),
       expected: [

@@ -667,6 +667,39 @@ ruleTester(rule, {
   ],
   invalid: [
     {
+      // GetRole's NoSuchEntity (https://docs.aws.amazon.com/IAM/latest/APIReference/API_GetRole.html):
+      // the key policy grants the role, but no call is ever made as a role that does not exist.
+      name: 'the execution role does not exist',
+      inventory: estate(undefined, {
+        role: {
+          kmsStatements: [],
+          policiesCollected: false,
+          notFound: 'NoSuchEntity: The role with name hyperpod-exec cannot be found.',
+        },
+      }),
+      expected: [
+        {
+          status: 'FAIL',
+          messageId: 'roleNotFound',
+          data: { key: 'alias/k1', role: EXEC_ROLE },
+          evidence: (e) =>
+            JSON.stringify(e) ===
+            JSON.stringify({
+              executionRole: EXEC_ROLE,
+              keys: [
+                {
+                  key: keyArn('k1'),
+                  status: 'FAIL',
+                  messageId: 'roleNotFound',
+                  data: { key: 'alias/k1', role: EXEC_ROLE },
+                  evidence: { getRole: 'NoSuchEntity: The role with name hyperpod-exec cannot be found.' },
+                },
+              ],
+            }),
+        },
+      ],
+    },
+    {
       name: 'no statement for the role, and no delegation',
       inventory: estate([adminStatement()]),
       expected: [

@@ -15,8 +15,10 @@ import {
 import type { ExecutionRole, PolicyStatement } from '../../model/inventory.js';
 import { pushAll } from '../../model/many.js';
 import { globalRegion } from '../../model/regions.js';
+import { shortened } from '../../model/text.js';
 import { kmsStatementsIn } from '../../policy/identity-policies.js';
 import type { ScanContext } from './context.js';
+import { classifyError, isNotFound } from './errors.js';
 import { once } from './once.js';
 import { everyPage } from './pages.js';
 
@@ -79,6 +81,22 @@ export class IamCollector {
       roleId = role?.RoleId;
       boundaryArn = role?.PermissionsBoundary?.PermissionsBoundaryArn;
     } catch (error) {
+      // NoSuchEntity is an answer, not missing data: "the request was rejected because it
+      // referenced a resource entity that does not exist"
+      // (https://docs.aws.amazon.com/IAM/latest/APIReference/API_GetRole.html). The role is kept,
+      // marked, so that the rules judging it fail it; any other error leaves it unknown.
+      if (isNotFound(error)) {
+        const { name, message } = classifyError(error);
+        this.collected.push({
+          arn: roleArn,
+          account,
+          source: 'live',
+          kmsStatements: [],
+          policiesCollected: false,
+          notFound: shortened(`${name}: ${message}`),
+        });
+        return;
+      }
       this.ctx.failed(context('GetRole'), error);
       return;
     }

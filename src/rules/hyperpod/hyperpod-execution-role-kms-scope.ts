@@ -80,15 +80,19 @@ export default defineRule({
     rationale:
       'The HyperPod guide\'s sample IAM policy allows kms:CreateGrant on Resource "*". Every node of the group runs ' +
       'as this role, so a compromised node could then create grants on, or use, any key whose policy delegates to IAM ' +
-      "in the account. Scope KMS statements to the group's key ARNs (or to a key tag).",
+      "in the account. Scope KMS statements to the group's key ARNs (or to a key tag). " +
+      'An execution role that IAM says does not exist (GetRole answers NoSuchEntity) fails: the instance group ' +
+      'names a role its nodes cannot assume.',
     remediation: {
       summary:
         'Replace Resource "*" in the execution role\'s KMS statements with the ARNs of the keys its instance groups ' +
-        'use, or add an aws:ResourceTag condition that matches only those keys.',
+        'use, or add an aws:ResourceTag condition that matches only those keys. An execution role that does not ' +
+        'exist must be created again, scoped so, before the group next scales or replaces a node.',
     },
     references: [
       'https://docs.aws.amazon.com/sagemaker/latest/dg/smcluster-cmk.html',
       'https://docs.aws.amazon.com/kms/latest/developerguide/iam-policies-best-practices.html',
+      'https://docs.aws.amazon.com/IAM/latest/APIReference/API_GetRole.html',
     ],
     frameworks: { 'NIST-800-53': ['AC-6'], SOC2: ['CC6.3'], 'PCI-DSS-4.0.1': ['7.2.1'] },
     messages: {
@@ -96,6 +100,8 @@ export default defineRule({
       wide: 'execution role {{role}} may {{actions}} on every key ({{statements}})',
       noKmsStatements: 'the execution role grants no KMS usage in its IAM policies',
       noRole: 'the instance group has no execution role',
+      roleNotFound:
+        'execution role {{role}} does not exist (IAM GetRole: NoSuchEntity): the nodes of the instance group cannot run as it',
       roleOutsideSource: 'the execution role is not defined in the scanned files; a live scan judges it',
       notCollected: 'the IAM policies of {{role}} could not be read: {{reason}}',
       boundaryNotCollected:
@@ -135,6 +141,17 @@ interface RoleJudgement {
 
 function judgeRole(context: RuleContext, roleArn: string): RoleJudgement {
   const role = context.index.role(roleArn);
+  // IAM answered that the role does not exist: known, not missing, data.
+  if (role?.notFound !== undefined)
+    return {
+      missing: false,
+      verdict: {
+        status: 'FAIL',
+        messageId: 'roleNotFound',
+        data: Object.freeze({ role: roleArn }),
+        evidence: Object.freeze({ role: roleArn, getRole: role.notFound }),
+      },
+    };
   // A wide statement that was read is wide whatever the policies not read say.
   const statements = role?.kmsStatements ?? [];
   const confined = confinedActions(statements);

@@ -194,6 +194,16 @@ function callEvidence(judge: Judge, action: string, access: KeyAccess): Record<s
 function judgeKey(judge: Judge, key: Key, roleArn: string, region: string): KeyJudgement {
   const { context, shared } = judge;
   const label = keyLabel(key);
+  const role = context.index.role(roleArn);
+  // IAM answered that the role does not exist: whatever the key policy says, no call is made as it.
+  if (role?.notFound !== undefined)
+    return {
+      key: key.arn,
+      status: 'FAIL',
+      messageId: 'roleNotFound',
+      data: { key: label, role: roleArn },
+      evidence: { getRole: role.notFound },
+    };
   if (key.policy === undefined) {
     const gaps = context.index.gapsFor(key.arn, 'GetKeyPolicy');
     return {
@@ -218,7 +228,6 @@ function judgeKey(judge: Judge, key: Key, roleArn: string, region: string): KeyJ
     };
   }
   const policy = key.policy;
-  const role = context.index.role(roleArn);
   const account = accountOf(roleArn) ?? key.account;
   const caller: Caller = { kind: 'iam', arn: roleArn, account, roleId: role?.roleId };
   const identity = identityOf(role);
@@ -387,7 +396,8 @@ export default defineRule({
       'constraint (kms:GrantConstraintType), a grantee or retiring principal (kms:GranteePrincipal, ' +
       'kms:RetiringPrincipal), or grant operations narrower than the public examples allow (kms:GrantOperations) is ' +
       'UNKNOWN with that reason, not a failure: only a test deployment can tell. ' +
-      'Restricted instance groups are not applicable: they do not support customer managed keys (HyperPod CMK guide), so HyperPod uses no key they name.',
+      'Restricted instance groups are not applicable: they do not support customer managed keys (HyperPod CMK guide), so HyperPod uses no key they name. ' +
+      'An execution role that IAM says does not exist (GetRole answers NoSuchEntity) fails: no call is made as it.',
     remediation: {
       summary:
         'Add key policy statements that allow the execution role kms:CreateGrant with kms:ViaService = ' +
@@ -402,6 +412,7 @@ export default defineRule({
       'https://docs.aws.amazon.com/sagemaker/latest/dg/smcluster-cmk.html',
       'https://docs.aws.amazon.com/kms/latest/developerguide/conditions-kms.html#conditions-kms-via-service',
       'https://docs.aws.amazon.com/kms/latest/developerguide/conditions-kms.html#conditions-kms-grant-constraint-type',
+      'https://docs.aws.amazon.com/IAM/latest/APIReference/API_GetRole.html',
     ],
     frameworks: { 'NIST-800-53': ['SC-12', 'AC-6'], SOC2: ['CC6.1', 'A1.2'] },
     messages: {
@@ -424,6 +435,8 @@ export default defineRule({
       undetermined: 'whether {{role}} may call {{action}} on {{key}} is unknown: {{reason}}',
       noCmk: 'the instance group uses no customer managed key',
       noRole: 'the instance group has no execution role',
+      roleNotFound:
+        'execution role {{role}} does not exist (IAM GetRole: NoSuchEntity): HyperPod cannot call {{key}} as it',
       notCollected: '{{what}} could not be collected: {{reason}}',
       unresolved: UNRESOLVED_MESSAGE,
     },

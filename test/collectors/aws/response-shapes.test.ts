@@ -114,6 +114,8 @@ interface Scenario {
   rotation?: Record<string, unknown>;
   /** GetKeyPolicy's Policy text; default: the account root may do everything. */
   policy?: string;
+  /** GetRole's error for the execution role; default: the role exists. */
+  getRoleError?: Error;
   config?: Config;
 }
 
@@ -191,9 +193,11 @@ async function scan(scenario: Scenario): Promise<Scanned> {
           scenario.grants?.(input.KeyId) ?? { Grants: [], Truncated: false },
       );
     mocks.kms.on(ListResourceTagsCommand).resolves({ Tags: [], Truncated: false });
-    mocks.iam.on(GetRoleCommand).resolves({
-      Role: { RoleName: 'hyperpod-exec', RoleId: 'AROAEXAMPLE', Arn: ROLE, Path: '/', CreateDate: NOW },
-    });
+    if (scenario.getRoleError) mocks.iam.on(GetRoleCommand).rejects(scenario.getRoleError);
+    else
+      mocks.iam.on(GetRoleCommand).resolves({
+        Role: { RoleName: 'hyperpod-exec', RoleId: 'AROAEXAMPLE', Arn: ROLE, Path: '/', CreateDate: NOW },
+      });
     mocks.iam.on(ListAttachedRolePoliciesCommand).resolves({ AttachedPolicies: [], IsTruncated: false });
     mocks.iam.on(ListRolePoliciesCommand).resolves({ PolicyNames: [], IsTruncated: false });
     mocks.cloudtrail.on(DescribeTrailsCommand).resolves({ trailList: scenario.trails?.trailList ?? [] });
@@ -510,6 +514,100 @@ describe('keys of another account or Region', () => {
       status: 'FAIL',
       messageId: 'notSymmetric',
       data: { volume: 'root', key: keyArn(KEY), spec: 'RSA_2048', usage: 'SIGN_VERIFY' },
+    });
+  });
+});
+
+describe('an execution role IAM does not have', () => {
+  // GetRole: "NoSuchEntity: The request was rejected because it referenced a resource entity
+  // that does not exist" (https://docs.aws.amazon.com/IAM/latest/APIReference/API_GetRole.html).
+  const keyPolicy = JSON.stringify({
+    Version: '2012-10-17',
+    Statement: [
+      {
+        Effect: 'Allow',
+        Principal: { AWS: `arn:aws:iam::${ACCOUNT}:root` },
+        Action: 'kms:*',
+        Resource: '*',
+      },
+      {
+        Effect: 'Allow',
+        Principal: { AWS: ROLE },
+        Action: ['kms:CreateGrant', 'kms:DescribeKey'],
+        Resource: '*',
+        Condition: { StringEquals: { 'kms:ViaService': `sagemaker.${REGION}.amazonaws.com` } },
+      },
+    ],
+  });
+  const scanWith = (error: Error, policy = keyPolicy) =>
+    scan({
+      clusters: { [CLUSTER]: continuous([gpu([rootOn(KEY)])]) },
+      describeKey: (id) => (id === keyArn(KEY) ? described() : undefined),
+      policy,
+      getRoleError: error,
+    });
+
+  it('NoSuchEntity is known: the role is recorded as not existing, and the rules that judge it fail', async () => {
+    const message = 'The role with name hyperpod-exec cannot be found.';
+    const scanned = await scanWith(
+      Object.assign(awsError('NoSuchEntity', message), { $metadata: { httpStatusCode: 404 } }),
+    );
+    expect(scanned.inventory.roles).toEqual([
+      {
+        arn: ROLE,
+        account: ACCOUNT,
+        source: 'live',
+        kmsStatements: [],
+        policiesCollected: false,
+        notFound: `NoSuchEntity: ${message}`,
+      },
+    ]);
+    // Not a gap: nothing is missing, and the scan is complete.
+    expect(scanned.inventory.gaps.filter((gap) => gap.service === 'iam')).toEqual([]);
+    expect(verdict(scanned, 'hyperpod-execution-role-kms-scope', GROUP)).toEqual({
+      status: 'FAIL',
+      messageId: 'roleNotFound',
+      data: { role: ROLE },
+    });
+    expect(verdict(scanned, 'hyperpod-key-grants-execution-role', GROUP)).toEqual({
+      status: 'FAIL',
+      messageId: 'roleNotFound',
+      data: { key: keyArn(KEY), role: ROLE },
+    });
+  });
+
+  it('AccessDenied on GetRole stays unknown', async () => {
+    // The default key policy delegates to IAM: the role's own policies decide, and were not read.
+    const scanned = await scanWith(
+      awsError('AccessDenied', `User is not authorized to perform: iam:GetRole on resource: ${ROLE}`),
+      JSON.stringify({
+        Version: '2012-10-17',
+        Statement: [
+          {
+            Effect: 'Allow',
+            Principal: { AWS: `arn:aws:iam::${ACCOUNT}:root` },
+            Action: 'kms:*',
+            Resource: '*',
+          },
+        ],
+      }),
+    );
+    expect(scanned.inventory.roles).toEqual([]);
+    const reason = `GetRole failed (aws.access_denied): AccessDenied: User is not authorized to perform: iam:GetRole on resource: ${ROLE}`;
+    expect(verdict(scanned, 'hyperpod-execution-role-kms-scope', GROUP)).toEqual({
+      status: 'UNKNOWN',
+      messageId: 'notCollected',
+      data: { role: ROLE, reason },
+    });
+    expect(verdict(scanned, 'hyperpod-key-grants-execution-role', GROUP)).toEqual({
+      status: 'UNKNOWN',
+      messageId: 'undetermined',
+      data: {
+        key: keyArn(KEY),
+        role: ROLE,
+        action: 'kms:CreateGrant',
+        reason: "the key policy delegates to IAM and the role's IAM policies were not collected",
+      },
     });
   });
 });
