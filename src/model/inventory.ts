@@ -284,6 +284,17 @@ export const KeyMetadataSchema = z
     keySpec: maybe(z.string()),
     keyUsage: maybe(z.string()),
     origin: maybe(z.string()).optional(),
+    expirationModel: z
+      .string()
+      .optional()
+      .describe(
+        'KEY_MATERIAL_EXPIRES or KEY_MATERIAL_DOES_NOT_EXPIRE; only keys with imported material (Origin EXTERNAL)',
+      ),
+    validTo: maybe(IsoTime)
+      .optional()
+      .describe(
+        'ISO-8601: when the imported key material expires (KMS then deletes it and the key is unusable); only with KEY_MATERIAL_EXPIRES',
+      ),
     multiRegion: maybe(z.boolean()).optional(),
     multiRegionKeyType: z.enum(['PRIMARY', 'REPLICA']).optional(),
     primaryKeyArn: z.string().optional(),

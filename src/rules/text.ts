@@ -32,6 +32,16 @@ export function rolePoliciesReason(
 export const statementLabel = (statement: { index: number; sid?: string | undefined }): string =>
   statement.sid ?? `statement ${statement.index + 1}`;
 
+/** A date's distance from now as messages say it: "today", "3 days from now", "earlier today", "1 day ago". */
+export const relativeDays = ({ days, past }: { days: number; past: boolean }): string =>
+  past
+    ? days === 0
+      ? 'earlier today'
+      : `${countOf(days, 'day')} ago`
+    : days === 0
+      ? 'today'
+      : `${countOf(days, 'day')} from now`;
+
 /** "1 grant", "3 grants": counts in messages read as English. */
 export const countOf = (count: number, singular: string, plural = `${singular}s`): string =>
   `${count} ${count === 1 ? singular : plural}`;

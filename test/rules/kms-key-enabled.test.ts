@@ -19,6 +19,23 @@ const withState = (keyState: string, overrides: Partial<Key> = {}) => {
   const base = key('k1', overrides);
   return { ...base, metadata: { ...base.metadata!, keyState } };
 };
+/**
+ * The baseline estate with k1's material imported (Origin EXTERNAL) and expiring at `validTo`:
+ * "When a key material expires, KMS deletes the key material and the KMS key becomes unusable"
+ * (https://docs.aws.amazon.com/kms/latest/APIReference/API_KeyMetadata.html).
+ */
+const importedUntil = (validTo: NonNullable<Key['metadata']>['validTo'], keyState = 'Enabled') =>
+  compliantEstate({
+    key: {
+      metadata: {
+        ...key('k1').metadata!,
+        keyState,
+        origin: 'EXTERNAL',
+        expirationModel: 'KEY_MATERIAL_EXPIRES',
+        ...(validTo !== undefined ? { validTo } : {}),
+      },
+    },
+  });
 /** The baseline estate (cluster c1, group workers on k1) with k1 in the given state. */
 const estateWithState = (keyState: string) =>
   compliantEstate({ key: { metadata: { ...key('k1').metadata!, keyState } } });
@@ -56,10 +73,114 @@ ruleTester(rule, {
       inventory: estateWithState('Updating'),
       expected: [{ status: 'PASS', messageId: 'updating', resource: K1, data: { key: 'alias/k1' } }],
     },
+    {
+      name: 'imported key material that expires beyond the window',
+      inventory: importedUntil('2027-01-26T12:00:00.000Z'),
+      expected: [
+        {
+          status: 'PASS',
+          messageId: 'materialValid',
+          resource: K1,
+          data: { key: 'alias/k1', date: '2027-01-26T12:00:00.000Z', days: 60, when: '60 days from now' },
+        },
+      ],
+    },
+    {
+      name: 'imported key material that never expires',
+      inventory: compliantEstate({
+        key: {
+          metadata: {
+            ...key('k1').metadata!,
+            origin: 'EXTERNAL',
+            expirationModel: 'KEY_MATERIAL_DOES_NOT_EXPIRE',
+          },
+        },
+      }),
+      expected: [{ status: 'PASS', messageId: 'enabled', resource: K1, data: { key: 'alias/k1' } }],
+    },
     awsManagedKeyCase(),
     ...healthyKeyFromEachSource('enabled', (key) => ({ key })),
   ],
   invalid: [
+    {
+      name: 'imported key material that expires within 30 days',
+      inventory: importedUntil('2026-12-07T12:00:00.000Z'),
+      expected: [
+        {
+          status: 'FAIL',
+          messageId: 'materialExpiring',
+          resource: K1,
+          data: {
+            key: 'alias/k1',
+            date: '2026-12-07T12:00:00.000Z',
+            days: 10,
+            when: '10 days from now',
+            groups: 'c1/workers',
+          },
+          evidence: (e) =>
+            JSON.stringify(e) ===
+            JSON.stringify({ validTo: '2026-12-07T12:00:00.000Z', groups: ['c1/workers'] }),
+        },
+      ],
+    },
+    {
+      name: 'a multi-Region key Updating whose imported material expires within 30 days',
+      inventory: importedUntil('2026-11-28T12:00:00.000Z', 'Updating'),
+      expected: [
+        {
+          status: 'FAIL',
+          messageId: 'materialExpiring',
+          resource: K1,
+          data: {
+            key: 'alias/k1',
+            date: '2026-11-28T12:00:00.000Z',
+            days: 1,
+            when: '1 day from now',
+            groups: 'c1/workers',
+          },
+        },
+      ],
+    },
+    {
+      // A snapshot evaluated after ValidTo still says Enabled: KMS has deleted the material since.
+      name: 'imported key material that has expired',
+      inventory: importedUntil('2026-11-20T12:00:00.000Z'),
+      expected: [
+        {
+          status: 'FAIL',
+          messageId: 'materialExpired',
+          resource: K1,
+          data: {
+            key: 'alias/k1',
+            date: '2026-11-20T12:00:00.000Z',
+            days: 7,
+            when: '7 days ago',
+            groups: 'c1/workers',
+          },
+        },
+      ],
+    },
+    {
+      name: 'imported key material that expires at a time DescribeKey did not report',
+      inventory: importedUntil({
+        unresolved: 'KeyMetadata.ValidTo',
+        reason:
+          'DescribeKey returned ExpirationModel KEY_MATERIAL_EXPIRES without ValidTo, when the key material expires',
+      }),
+      expected: [
+        {
+          status: 'UNKNOWN',
+          messageId: 'unresolved',
+          resource: K1,
+          data: {
+            what: 'when the imported key material expires',
+            expression: 'KeyMetadata.ValidTo',
+            reason:
+              'DescribeKey returned ExpirationModel KEY_MATERIAL_EXPIRES without ValidTo, when the key material expires',
+          },
+        },
+      ],
+    },
     {
       name: 'disabled key names the groups that can no longer scale',
       inventory: estateWithState('Disabled'),

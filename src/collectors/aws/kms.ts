@@ -135,6 +135,23 @@ function multiRegionOf(meta: KmsKeyMetadata): KeyMetadata['multiRegion'] {
   return notReported('MultiRegion');
 }
 
+/**
+ * When the imported key material expires. ValidTo "is present only for KMS keys whose Origin is
+ * EXTERNAL and the ExpirationModel is KEY_MATERIAL_EXPIRES" (API_KeyMetadata): such a key without
+ * it expires at a time not reported.
+ */
+function validToOf(meta: KmsKeyMetadata): Pick<KeyMetadata, 'validTo'> {
+  if (meta.ValidTo) return { validTo: meta.ValidTo.toISOString() };
+  if (meta.ExpirationModel === 'KEY_MATERIAL_EXPIRES')
+    return {
+      validTo: notReported(
+        'ValidTo',
+        'DescribeKey returned ExpirationModel KEY_MATERIAL_EXPIRES without ValidTo, when the key material expires',
+      ),
+    };
+  return {};
+}
+
 function metadataOf(meta: KmsKeyMetadata): KeyMetadata {
   const multi = meta.MultiRegionConfiguration;
   // ReplicaKeys lists every replica of the multi-Region key, a replica's own included ("This
@@ -157,6 +174,8 @@ function metadataOf(meta: KmsKeyMetadata): KeyMetadata {
     keyUsage:
       meta.KeyUsage ?? (keySpec === 'SYMMETRIC_DEFAULT' ? 'ENCRYPT_DECRYPT' : notReported('KeyUsage')),
     ...(meta.Origin ? { origin: meta.Origin } : {}),
+    ...(meta.ExpirationModel ? { expirationModel: meta.ExpirationModel } : {}),
+    ...validToOf(meta),
     multiRegion: multiRegionOf(meta),
     ...(multi?.MultiRegionKeyType ? { multiRegionKeyType: multi.MultiRegionKeyType } : {}),
     ...(multi?.MultiRegionKeyType === 'REPLICA' && multi.PrimaryKey?.Arn

@@ -1,8 +1,16 @@
-import { isUnresolved } from '../../model/inventory.js';
-import { defineRule } from '../define-rule.js';
+import { daysFrom } from '../../model/dates.js';
+import { isUnresolved, type Key } from '../../model/inventory.js';
+import { defineRule, type RuleContext, type Verdict } from '../define-rule.js';
 import { eachKey, groupsUsingKey, KEY_COMMON_MESSAGES } from '../iteration.js';
 import { keyLabel } from '../key-references.js';
 import { keyResource, unresolvedVerdict } from '../resources.js';
+import { relativeDays } from '../text.js';
+
+/**
+ * Imported key material that expires within this many days fails: time to import it again (with
+ * a later ValidTo, or none) before KMS deletes it. The window is this tool's choice, not AWS's.
+ */
+export const MATERIAL_EXPIRY_WINDOW_DAYS = 30;
 
 export default defineRule({
   meta: {
@@ -14,10 +22,15 @@ export default defineRule({
     rationale:
       'A disabled or unavailable key stops HyperPod from creating grants: nodes cannot be replaced, added or ' +
       'patched, and volumes cannot be attached. For a long training job that is an outage waiting for the next node failure. ' +
-      'A multi-Region key that is Updating (its primary Region changing) stays usable and returns to Enabled: it passes.',
+      'A multi-Region key that is Updating (its primary Region changing) stays usable and returns to Enabled: it passes. ' +
+      'Imported key material (Origin EXTERNAL) may expire: at its ValidTo, KMS deletes it, the key becomes unusable ' +
+      '(PendingImport) until the same material is imported again, and volumes attached meanwhile keep working only ' +
+      `until they are next attached. Material that has expired, or expires within ${MATERIAL_EXPIRY_WINDOW_DAYS} days, fails.`,
     remediation: {
       summary:
-        'Enable the key if it was disabled by mistake; if it was disabled on purpose, move the groups that use it to a new key first.',
+        'Enable the key if it was disabled by mistake; if it was disabled on purpose, move the groups that use it to a new key first. ' +
+        'For imported key material that expires, import the same material again with a later ValidTo, or with ' +
+        'ExpirationModel KEY_MATERIAL_DOES_NOT_EXPIRE.',
       cli: 'aws kms enable-key --key-id <key-arn>',
       cloudformation: 'Enabled: true',
       terraform: 'is_enabled = true',
@@ -25,6 +38,9 @@ export default defineRule({
     references: [
       'https://docs.aws.amazon.com/kms/latest/developerguide/key-state.html',
       'https://docs.aws.amazon.com/kms/latest/developerguide/multi-region-update.html',
+      'https://docs.aws.amazon.com/kms/latest/developerguide/importing-keys-delete-key-material.html',
+      'https://docs.aws.amazon.com/kms/latest/developerguide/unusable-kms-keys.html',
+      'https://docs.aws.amazon.com/kms/latest/APIReference/API_KeyMetadata.html',
     ],
     frameworks: { 'NIST-800-53': ['SC-12', 'CP-10'], SOC2: ['A1.2'] },
     messages: {
@@ -35,6 +51,13 @@ export default defineRule({
       pendingDeletion: '{{key}} is pending deletion, which kms-key-not-pending-deletion reports',
       notEnabled:
         '{{key}} is {{state}}; the instance groups that use it ({{groups}}) cannot scale, heal or patch',
+      materialValid: '{{key}} is Enabled; its imported key material expires on {{date}} ({{when}})',
+      materialExpiring:
+        '{{key}} is Enabled, but its imported key material expires on {{date}} ({{when}}): KMS then deletes it and ' +
+        'the key becomes unusable; the instance groups that use it ({{groups}}) then cannot scale, heal or patch',
+      materialExpired:
+        "{{key}}'s imported key material expired on {{date}} ({{when}}): KMS deletes expired material and the key " +
+        'becomes unusable; the instance groups that use it ({{groups}}) cannot scale, heal or patch',
     },
   },
   *check(context) {
@@ -50,13 +73,18 @@ export default defineRule({
           data: { key: keyLabel(key) },
         };
       }
-      if (state === 'Enabled')
-        return { resource, status: 'PASS', messageId: 'enabled', data: { key: keyLabel(key) } };
       // Updating is the transient state of a multi-Region key whose primary Region changes: "While
       // the key state is Updating, you can use the keys in cryptographic operations" (KMS developer
       // guide, multi-region-update.html), and Enabled is restored when the update completes.
-      if (state === 'Updating')
-        return { resource, status: 'PASS', messageId: 'updating', data: { key: keyLabel(key) } };
+      if (state === 'Enabled' || state === 'Updating') {
+        if (key.metadata!.validTo !== undefined) return materialVerdict(context, key, key.metadata!.validTo);
+        return {
+          resource,
+          status: 'PASS',
+          messageId: state === 'Enabled' ? 'enabled' : 'updating',
+          data: { key: keyLabel(key) },
+        };
+      }
       const groups = groupsUsingKey(context, key);
       return {
         resource,
@@ -68,3 +96,35 @@ export default defineRule({
     });
   },
 });
+
+/**
+ * A usable key whose imported material expires: "When a key material expires, KMS deletes the key
+ * material and the KMS key becomes unusable" (API_KeyMetadata, ValidTo), its state PendingImport
+ * (importing-keys-delete-key-material.html). Material expired past a snapshot's state still fails.
+ */
+function materialVerdict(
+  context: RuleContext,
+  key: Key,
+  validTo: NonNullable<NonNullable<Key['metadata']>['validTo']>,
+): Verdict {
+  const resource = keyResource(key);
+  if (isUnresolved(validTo))
+    return unresolvedVerdict(resource, 'when the imported key material expires', validTo);
+  const { days, past } = daysFrom(Date.parse(validTo), context.now.getTime());
+  const when = relativeDays({ days, past });
+  if (!past && days > MATERIAL_EXPIRY_WINDOW_DAYS)
+    return {
+      resource,
+      status: 'PASS',
+      messageId: 'materialValid',
+      data: { key: keyLabel(key), date: validTo, days, when },
+    };
+  const groups = groupsUsingKey(context, key);
+  return {
+    resource,
+    status: 'FAIL',
+    messageId: past ? 'materialExpired' : 'materialExpiring',
+    data: { key: keyLabel(key), date: validTo, days, when, groups: groups.join(', ') || 'none' },
+    evidence: { validTo, groups },
+  };
+}

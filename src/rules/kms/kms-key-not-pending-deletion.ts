@@ -4,7 +4,7 @@ import { defineRule } from '../define-rule.js';
 import { eachKey, groupsUsingKey, KEY_COMMON_MESSAGES, liveOnly } from '../iteration.js';
 import { keyLabel } from '../key-references.js';
 import { keyResource, unresolvedVerdict } from '../resources.js';
-import { countOf } from '../text.js';
+import { relativeDays } from '../text.js';
 
 export default defineRule({
   meta: {
@@ -79,13 +79,7 @@ export default defineRule({
               key: keyLabel(key),
               date: metadata.deletionDate!,
               days,
-              when: past
-                ? days === 0
-                  ? 'earlier today'
-                  : `${countOf(days, 'day')} ago`
-                : days === 0
-                  ? 'today'
-                  : `${countOf(days, 'day')} from now`,
+              when: relativeDays({ days, past }),
               groups,
             },
             evidence,

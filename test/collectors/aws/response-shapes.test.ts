@@ -368,6 +368,51 @@ describe('GetKeyRotationStatus without KeyRotationEnabled', () => {
   });
 });
 
+describe('imported key material that expires', () => {
+  // ValidTo: "The earliest time at which any imported key material permanently associated with
+  // this KMS key expires. When a key material expires, KMS deletes the key material and the KMS key
+  // becomes unusable" (https://docs.aws.amazon.com/kms/latest/APIReference/API_KeyMetadata.html).
+  const imported = (extra: Record<string, unknown>) =>
+    scan({
+      clusters: { [CLUSTER]: continuous([gpu([rootOn(KEY)])]) },
+      describeKey: (id) =>
+        id === keyArn(KEY)
+          ? described({ Origin: 'EXTERNAL', ExpirationModel: 'KEY_MATERIAL_EXPIRES', ...extra })
+          : undefined,
+    });
+
+  it('kms-key-enabled fails a key whose material expires within 30 days', async () => {
+    const scanned = await imported({ ValidTo: new Date('2026-11-30T09:00:00Z') });
+    expect(scanned.inventory.keys[0]?.metadata).toMatchObject({
+      origin: 'EXTERNAL',
+      expirationModel: 'KEY_MATERIAL_EXPIRES',
+      validTo: '2026-11-30T09:00:00.000Z',
+    });
+    expect(verdict(scanned, 'kms-key-enabled', keyArn(KEY))).toEqual({
+      status: 'FAIL',
+      messageId: 'materialExpiring',
+      data: {
+        key: keyArn(KEY),
+        date: '2026-11-30T09:00:00.000Z',
+        days: 10,
+        when: '10 days from now',
+        groups: 'eks-continuous/gpu',
+      },
+    });
+  });
+
+  it('an expiring key without ValidTo is unknown, not a key that never expires', async () => {
+    const scanned = await imported({});
+    const reason =
+      'DescribeKey returned ExpirationModel KEY_MATERIAL_EXPIRES without ValidTo, when the key material expires';
+    expect(verdict(scanned, 'kms-key-enabled', keyArn(KEY))).toEqual({
+      status: 'UNKNOWN',
+      messageId: 'unresolved',
+      data: { what: 'when the imported key material expires', expression: 'KeyMetadata.ValidTo', reason },
+    });
+  });
+});
+
 describe('multi-Region keys', () => {
   it('a key Updating its primary Region is usable: kms-key-enabled passes it', async () => {
     // "While the key state is Updating, you can use the keys in cryptographic operations"
