@@ -10,6 +10,7 @@ import {
   paginateListClusters,
 } from '@aws-sdk/client-sagemaker';
 import type { Cluster, EbsVolume, InstanceGroup, Tags } from '../../model/inventory.js';
+import { shortened } from '../../model/text.js';
 import type { ScanContext } from './context.js';
 import { gapReasonText, IncompleteResponseError, isNotFound } from './errors.js';
 import { everyPage } from './pages.js';
@@ -66,12 +67,29 @@ export async function listClusters(
   return clusters;
 }
 
-/** The EBS entries of InstanceStorageConfigs; FSx entries carry no key and are left out. */
-export function volumesOf(configs: readonly ClusterInstanceStorageConfig[] | undefined): EbsVolume[] {
+/**
+ * The EBS entries of InstanceStorageConfigs; FSx entries carry no key and are left out. The list
+ * is a union (shared/aws-facts.md §1.5): a member newer than this scanner's SDK arrives as
+ * `$unknown: [name, value]`, and may be storage with a key of its own, so a group with one has
+ * volumes that are unknown, never judged on the entries the SDK could name.
+ */
+export function volumesOf(
+  configs: readonly ClusterInstanceStorageConfig[] | undefined,
+): InstanceGroup['volumes'] {
   const volumes: EbsVolume[] = [];
   for (const config of configs ?? []) {
+    if (config.FsxLustreConfig || config.FsxOpenZfsConfig) continue;
     const ebs = config.EbsVolumeConfig;
-    if (!ebs) continue;
+    if (!ebs) {
+      const member = Array.isArray(config.$unknown) ? config.$unknown[0] : undefined;
+      return {
+        unresolved: 'InstanceStorageConfigs',
+        reason:
+          typeof member === 'string'
+            ? `DescribeCluster returned a storage configuration this scanner's AWS SDK does not know (${shortened(member, 100)}): what it stores, and under which key, is unknown`
+            : 'DescribeCluster returned a storage configuration with no member this scanner knows',
+      };
+    }
     const kmsKeyId = ebs.VolumeKmsKeyId ? ebs.VolumeKmsKeyId : null;
     volumes.push({
       role: ebs.RootVolume === true ? 'root' : 'secondary',

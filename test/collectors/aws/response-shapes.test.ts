@@ -697,6 +697,27 @@ describe('SageMaker answers that leave something out', () => {
     ]);
   });
 
+  it('a storage configuration the SDK cannot name is unknown, never compliant', async () => {
+    // A union member newer than the SDK arrives as `$unknown: [name, value]` (aws-facts.md §1.5).
+    const scanned = await scan({
+      clusters: {
+        [CLUSTER]: continuous([
+          gpu([rootOn(KEY), { $unknown: ['EbsVolumeConfigV2', { VolumeKmsKeyId: 'alias/other' }] }]),
+        ]),
+      },
+      describeKey: (id) => (id === keyArn(KEY) ? described() : undefined),
+    });
+    const reason =
+      "DescribeCluster returned a storage configuration this scanner's AWS SDK does not know (EbsVolumeConfigV2): what it stores, and under which key, is unknown";
+    const unknown = {
+      status: 'UNKNOWN',
+      messageId: 'unresolved',
+      data: { what: 'the storage configuration', expression: 'InstanceStorageConfigs', reason },
+    };
+    expect(verdict(scanned, 'hyperpod-root-volume-cmk', GROUP)).toEqual(unknown);
+    expect(verdict(scanned, 'hyperpod-secondary-volume-cmk', GROUP)).toEqual(unknown);
+  });
+
   it('instance groups without InstanceGroupName stay distinct resources', async () => {
     // InstanceGroupName is optional in ClusterInstanceGroupDetails.
     const scanned = await scan({

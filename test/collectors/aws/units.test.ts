@@ -196,6 +196,25 @@ describe('volumesOf', () => {
       { role: 'secondary', kmsKeyId: null, sizeInGB: 10 },
     ]);
   });
+
+  it('a storage configuration the SDK cannot name leaves the volumes unknown, naming it', () => {
+    // The SDK deserializes a union member it does not model as `$unknown: [name, value]`.
+    expect(
+      volumesOf([
+        { EbsVolumeConfig: { RootVolume: true, VolumeKmsKeyId: 'alias/a' } },
+        { $unknown: ['EbsVolumeConfigV2', { VolumeKmsKeyId: 'alias/b' }] },
+      ]),
+    ).toEqual({
+      unresolved: 'InstanceStorageConfigs',
+      reason:
+        "DescribeCluster returned a storage configuration this scanner's AWS SDK does not know (EbsVolumeConfigV2): what it stores, and under which key, is unknown",
+    });
+    // An entry with no member at all says as little.
+    expect(volumesOf([{} as never])).toEqual({
+      unresolved: 'InstanceStorageConfigs',
+      reason: 'DescribeCluster returned a storage configuration with no member this scanner knows',
+    });
+  });
 });
 
 describe('clusterFromDescription', () => {
