@@ -322,11 +322,27 @@ export class KmsCollector {
     await Promise.all(
       arns.map(async (arn) => {
         const tags = await this.tags(arn, account, region);
-        if ('code' in tags) return;
+        if ('code' in tags) {
+          this.keepUnselectable(arn, account, region, table);
+          return;
+        }
         if (Object.entries(selector).every(([name, value]) => tags[name] === value))
           await this.key(arn, account);
       }),
     );
+  }
+
+  /**
+   * A key whose tags could not be read may be one the selector governs: it is kept, without
+   * metadata, so that every rule that would judge it says UNKNOWN (the ListResourceTags gap says
+   * why) instead of leaving it out. Nothing more is read of a key that may not be HyperPod's; a
+   * volume that names it still fetches it in full.
+   */
+  private keepUnselectable(arn: string, account: string, region: string, table: AliasTable | Gap): void {
+    if (this.outcomes.has(arn) || this.found.has(arn)) return;
+    const keyId = keyIdOfArn(arn);
+    const aliases = 'code' in table ? [] : [...(table.aliasesOf.get(keyId) ?? [])].sort();
+    this.found.set(arn, { arn, keyId, account, region, source: 'live', aliases });
   }
 
   private resolutionOf(outcome: KeyOutcome): KeyResolution {

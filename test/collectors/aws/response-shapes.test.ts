@@ -26,6 +26,7 @@ import {
   KMSClient,
   ListAliasesCommand,
   ListGrantsCommand,
+  ListKeysCommand,
   ListResourceTagsCommand,
 } from '@aws-sdk/client-kms';
 import { DescribeOrganizationCommand, OrganizationsClient } from '@aws-sdk/client-organizations';
@@ -116,6 +117,10 @@ interface Scenario {
   policy?: string;
   /** GetRole's error for the execution role; default: the role exists. */
   getRoleError?: Error;
+  /** ListKeys' keys (for the key selector of config.keySelector); default: none. */
+  listKeys?: { KeyId: string; KeyArn: string }[];
+  /** ListResourceTags' answer (or error) by the key ARN asked; default: no tags. */
+  keyTags?: (keyArn: string) => unknown;
   config?: Config;
 }
 
@@ -192,7 +197,12 @@ async function scan(scenario: Scenario): Promise<Scanned> {
         async (input: { KeyId: string }) =>
           scenario.grants?.(input.KeyId) ?? { Grants: [], Truncated: false },
       );
-    mocks.kms.on(ListResourceTagsCommand).resolves({ Tags: [], Truncated: false });
+    mocks.kms.on(ListResourceTagsCommand).callsFake(async (input: { KeyId: string }) => {
+      const answer = scenario.keyTags?.(input.KeyId) ?? { Tags: [], Truncated: false };
+      if (answer instanceof Error) throw answer;
+      return answer;
+    });
+    mocks.kms.on(ListKeysCommand).resolves({ Keys: scenario.listKeys ?? [], Truncated: false });
     if (scenario.getRoleError) mocks.iam.on(GetRoleCommand).rejects(scenario.getRoleError);
     else
       mocks.iam.on(GetRoleCommand).resolves({
@@ -213,11 +223,13 @@ async function scan(scenario: Scenario): Promise<Scanned> {
     mocks.organizations
       .on(DescribeOrganizationCommand)
       .rejects(awsError('AWSOrganizationsNotInUseException'));
+    const selector = scenario.config?.keySelector?.tags;
     const result = await collect({
       regions: [REGION],
       credentials: async () => ({ accessKeyId: 'AKIA', secretAccessKey: 'secret' }),
       now: NOW,
       maxAttempts: 1,
+      ...(selector ? { keySelectorTags: selector } : {}),
     });
     if (!result.ok) throw new Error(result.error.message);
     const inventory: Inventory = result.value.inventory;
@@ -410,6 +422,46 @@ describe('imported key material that expires', () => {
       messageId: 'unresolved',
       data: { what: 'when the imported key material expires', expression: 'KeyMetadata.ValidTo', reason },
     });
+  });
+});
+
+describe('the key selector', () => {
+  it('a key whose tags cannot be read is UNKNOWN for the rules that would judge it, not left out', async () => {
+    const OTHER_KEY = 'eeee1111-2222-3333-4444-555566667777';
+    const denied = awsError(
+      'AccessDeniedException',
+      `User is not authorized to perform: kms:ListResourceTags on resource: ${keyArn(OTHER_KEY)}`,
+    );
+    const scanned = await scan({
+      clusters: { [CLUSTER]: continuous([gpu([rootOn(KEY)])]) },
+      describeKey: (id) => (id === keyArn(KEY) ? described() : undefined),
+      listKeys: [
+        { KeyId: KEY, KeyArn: keyArn(KEY) },
+        { KeyId: OTHER_KEY, KeyArn: keyArn(OTHER_KEY) },
+      ],
+      keyTags: (arn) => (arn === keyArn(OTHER_KEY) ? denied : undefined),
+      config: { keySelector: { tags: { hyperpod: 'true' } } },
+    });
+    // Kept, with nothing more read of it than its tags: it may not be HyperPod's.
+    expect(scanned.inventory.keys.find((k) => k.arn === keyArn(OTHER_KEY))).toEqual({
+      arn: keyArn(OTHER_KEY),
+      keyId: OTHER_KEY,
+      account: ACCOUNT,
+      region: REGION,
+      source: 'live',
+      aliases: [],
+    });
+    expect(scanned.kmsCalls.filter((call) => call === 'DescribeKeyCommand')).toHaveLength(1);
+    const unknown = {
+      status: 'UNKNOWN',
+      messageId: 'notCollected',
+      data: {
+        what: `the metadata of ${keyArn(OTHER_KEY)}`,
+        reason: `ListResourceTags failed (aws.access_denied): AccessDeniedException: User is not authorized to perform: kms:ListResourceTags on resource: ${keyArn(OTHER_KEY)}`,
+      },
+    };
+    for (const rule of ['kms-key-unused', 'kms-key-enabled', 'kms-key-rotation-enabled'])
+      expect(verdict(scanned, rule, keyArn(OTHER_KEY)), rule).toEqual(unknown);
   });
 });
 
