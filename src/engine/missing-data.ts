@@ -106,8 +106,27 @@ function gapSentences(gaps: readonly Gap[]): string[] {
     sentences.push(
       `Grant the scanning role ${denied.join(', ')} (${IAM_POLICY_DOC} lists every permission the scan needs), then scan again.`,
     );
+  // Calls that only the owner of a key or role may make (GetKeyPolicy and ListResourceTags are
+  // not cross-account: https://docs.aws.amazon.com/kms/latest/APIReference/API_GetKeyPolicy.html,
+  // API_ListResourceTags.html; IAM reads its own account's roles): the fix is that account in the
+  // scan, through an audit role there allowed those calls. One sentence per account.
+  const crossAccount = new Map<string, Set<string>>();
   for (const gap of gaps) {
-    if (gap.code === 'aws.access_denied') continue;
+    if (gap.code !== 'aws.cross_account') continue;
+    const account = gap.account ?? '';
+    const actions = crossAccount.get(account) ?? new Set<string>();
+    actions.add(action(gap));
+    crossAccount.set(account, actions);
+  }
+  for (const [account, actions] of crossAccount) {
+    const list = [...actions].sort().join(', ');
+    const owner = account ? `account ${account}` : 'the account that owns the resource';
+    sentences.push(
+      `${list} can be called only from ${owner}, which the scan does not cover: deploy the audit role there allowing ${list} (${IAM_POLICY_DOC} lists every permission the scan needs), add ${account ? `${account} to --accounts` : 'that account to --accounts'} (with --role-name), or scan with --org and --role-name, then scan again.`,
+    );
+  }
+  for (const gap of gaps) {
+    if (gap.code === 'aws.access_denied' || gap.code === 'aws.cross_account') continue;
     if (gap.code === 'aws.assume_role_failed' || action(gap) === 'sts:AssumeRole')
       sentences.push(
         `Deploy the audit role${gap.account ? ` in account ${gap.account}` : ''} with a trust policy that lets the scanner assume it (its permissions: ${IAM_POLICY_DOC}), then scan again.`,

@@ -42,6 +42,42 @@ describe('UNKNOWN remediation', () => {
     }
   });
 
+  it("a call only the key's own account may make names that account, the audit role and the calls", () => {
+    // GetKeyPolicy and ListResourceTags are not cross-account
+    // (https://docs.aws.amazon.com/kms/latest/APIReference/API_GetKeyPolicy.html).
+    const estate = compliantEstate();
+    const { policy: _policy, tags: _tags, ...k1 } = estate.keys[0]!;
+    const owner = '444455556666';
+    const crossAccount = (operation: string) =>
+      gap({
+        operation,
+        resource: K1,
+        account: owner,
+        code: 'aws.cross_account',
+        message: `${operation} only works from the key's own account ${owner}: add it to the scan (--accounts or --org with --role-name)`,
+      });
+    const inv = {
+      ...estate,
+      keys: [k1],
+      gaps: [crossAccount('GetKeyPolicy'), crossAccount('ListResourceTags')],
+    };
+    const unknown = findingsOf(inv).filter((f) => f.status === 'UNKNOWN');
+    expect(unknown.map((f) => f.ruleId).sort()).toEqual([
+      'hyperpod-key-grants-execution-role',
+      'kms-key-policy-least-privilege',
+      'kms-key-policy-no-public-access',
+      'kms-key-required-tags',
+      'kms-key-separation-of-duties',
+    ]);
+    const fix = (calls: string) =>
+      `${calls} can be called only from account ${owner}, which the scan does not cover: deploy the audit role there allowing ${calls} (${IAM_POLICY_DOC} lists every permission the scan needs), add ${owner} to --accounts (with --role-name), or scan with --org and --role-name, then scan again.`;
+    for (const f of unknown)
+      expect(f.remediation, f.ruleId).toBe(
+        // A rule that needed only the tags names only the call that reads them.
+        fix(f.ruleId === 'kms-key-required-tags' ? 'kms:ListResourceTags' : 'kms:GetKeyPolicy'),
+      );
+  });
+
   it('a cluster that could not be described names sagemaker:DescribeCluster', () => {
     const arn = 'arn:aws:sagemaker:us-east-1:111122223333:cluster/c9';
     const inv = inventory({
