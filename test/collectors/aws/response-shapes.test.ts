@@ -770,6 +770,26 @@ describe('SageMaker answers that leave something out', () => {
     expect(verdict(scanned, 'hyperpod-secondary-volume-cmk', GROUP)).toEqual(unknown);
   });
 
+  it('a cluster being deleted keeps its status and is judged as any other until it is gone', async () => {
+    // ClusterStatus and InstanceGroupStatus are recorded (history keeps them); AWS documents no
+    // end to Deleting nor what it leaves of the volumes, so no rule reads them (aws-facts.md §1.2).
+    const scanned = await scan({
+      clusters: {
+        [CLUSTER]: continuous([{ ...gpu([{ EbsVolumeConfig: { RootVolume: true } }]), Status: 'Deleting' }], {
+          ClusterStatus: 'Deleting',
+        }),
+      },
+      describeKey: () => undefined,
+    });
+    expect(scanned.inventory.clusters.map((c) => [c.status, c.instanceGroups.map((g) => g.status)])).toEqual([
+      ['Deleting', ['Deleting']],
+    ]);
+    expect(verdict(scanned, 'hyperpod-root-volume-cmk', GROUP)).toEqual({
+      status: 'FAIL',
+      messageId: 'awsOwned',
+    });
+  });
+
   it('instance groups without InstanceGroupName stay distinct resources', async () => {
     // InstanceGroupName is optional in ClusterInstanceGroupDetails.
     const scanned = await scan({
