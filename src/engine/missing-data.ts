@@ -146,7 +146,11 @@ function gapSentences(gaps: readonly Gap[]): string[] {
 }
 
 function unresolvedSentence(value: Unresolved, resource: ResourceRef): string {
-  const file = resource.location?.file ?? '';
+  // Only IaC resources have a file: a live value is one AWS's answer left out or in a form the
+  // scanner cannot read, which no IaC input or later deployment supplies.
+  if (resource.location === undefined)
+    return `${value.unresolved} could not be read from AWS's answer (${value.reason}): check it with the AWS CLI or console, then scan again.`;
+  const file = resource.location.file;
   const terraform = /\.(tf|tf\.json|tfvars)$/i.test(file);
   if (value.inputs?.length) {
     const how = terraform

@@ -120,6 +120,21 @@ describe('UNKNOWN remediation', () => {
     );
   });
 
+  it("a live value AWS's answer left unreadable says so, not that it is known only once deployed", () => {
+    const reason =
+      "DescribeCluster returned a storage configuration this scanner's AWS SDK does not know (EbsVolumeConfigV2): what it stores, and under which key, is unknown";
+    const inv = inventory({
+      clusters: [
+        cluster('c1', [group('workers', { volumes: unresolved('InstanceStorageConfigs', reason) })]),
+      ],
+    });
+    const f = findingsOf(inv).find((x) => x.ruleId === 'hyperpod-root-volume-cmk')!;
+    expect(f.status).toBe('UNKNOWN');
+    expect(f.remediation).toBe(
+      `InstanceStorageConfigs could not be read from AWS's answer (${reason}): check it with the AWS CLI or console, then scan again.`,
+    );
+  });
+
   it('an unresolved CloudFormation value names the parameters to supply', () => {
     const inv = inventory({
       source: 'cloudformation',
