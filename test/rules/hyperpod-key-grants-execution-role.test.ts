@@ -667,6 +667,36 @@ ruleTester(rule, {
   ],
   invalid: [
     {
+      // A permissions boundary limits what a key policy grants the role by its ARN (IAM User
+      // Guide, access_policies_boundaries): a role that could not be read may have one.
+      name: 'the key policy names the role, but the role could not be read (GetRole denied)',
+      inventory: {
+        ...estate([rootStatement(), both()], { role: null }),
+        gaps: [
+          {
+            code: 'aws.access_denied',
+            service: 'iam',
+            operation: 'GetRole',
+            resource: EXEC_ROLE,
+            message: 'denied',
+          },
+        ],
+      },
+      expected: [
+        {
+          status: 'UNKNOWN',
+          messageId: 'undetermined',
+          data: {
+            key: 'alias/k1',
+            role: EXEC_ROLE,
+            action: 'kms:CreateGrant',
+            reason:
+              'the role could not be read, so whether it has a permissions boundary, which limits what the policies allow, is unknown',
+          },
+        },
+      ],
+    },
+    {
       // GetRole's NoSuchEntity (https://docs.aws.amazon.com/IAM/latest/APIReference/API_GetRole.html):
       // the key policy grants the role, but no call is ever made as a role that does not exist.
       name: 'the execution role does not exist',

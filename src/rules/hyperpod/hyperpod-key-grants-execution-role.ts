@@ -230,7 +230,11 @@ function judgeKey(judge: Judge, key: Key, roleArn: string, region: string): KeyJ
   const policy = key.policy;
   const account = accountOf(roleArn) ?? key.account;
   const caller: Caller = { kind: 'iam', arn: roleArn, account, roleId: role?.roleId };
-  const identity = identityOf(role);
+  // A role GetRole could not read may have a permissions boundary, which limits what the key
+  // policy grants it by its ARN (https://docs.aws.amazon.com/IAM/latest/UserGuide/access_policies_boundaries.html):
+  // unknown (null), never none.
+  const unread = role === undefined && context.index.gapsFor(roleArn, 'GetRole').length > 0;
+  const identity = unread ? { ...identityOf(role), boundaryStatements: null } : identityOf(role);
   const { identityStatements, boundaryStatements } = identity;
   // The key's tags matter only to a condition on aws:ResourceTag (conditions.ts reads them nowhere else).
   const resourceTags =
@@ -348,7 +352,9 @@ function identityGap(role: ExecutionRole | undefined): string {
 
 /** Why the role's permissions boundary was not read. */
 function boundaryGap(role: ExecutionRole | undefined): string {
-  const boundary = role?.permissionsBoundary;
+  if (!role)
+    return 'the role could not be read, so whether it has a permissions boundary, which limits what the policies allow, is unknown';
+  const boundary = role.permissionsBoundary;
   return `the role's permissions boundary ${shortened(boundary?.policyArn ?? '')} could not be read${boundary?.reason ? ` (${shortened(boundary.reason)})` : ''}, and it limits what the policies allow`;
 }
 

@@ -673,6 +673,23 @@ describe('an execution role IAM does not have', () => {
     });
   });
 
+  it('AccessDenied on GetRole stays unknown where the key policy names the role: its boundary is unknown', async () => {
+    const scanned = await scanWith(
+      awsError('AccessDenied', `User is not authorized to perform: iam:GetRole on resource: ${ROLE}`),
+    );
+    expect(verdict(scanned, 'hyperpod-key-grants-execution-role', GROUP)).toEqual({
+      status: 'UNKNOWN',
+      messageId: 'undetermined',
+      data: {
+        key: keyArn(KEY),
+        role: ROLE,
+        action: 'kms:CreateGrant',
+        reason:
+          'the role could not be read, so whether it has a permissions boundary, which limits what the policies allow, is unknown',
+      },
+    });
+  });
+
   it('AccessDenied on GetRole stays unknown', async () => {
     // The default key policy delegates to IAM: the role's own policies decide, and were not read.
     const scanned = await scanWith(
@@ -703,7 +720,8 @@ describe('an execution role IAM does not have', () => {
         key: keyArn(KEY),
         role: ROLE,
         action: 'kms:CreateGrant',
-        reason: "the key policy delegates to IAM and the role's IAM policies were not collected",
+        reason:
+          "the key policy delegates to IAM and the role's IAM policies were not collected; the role could not be read, so whether it has a permissions boundary, which limits what the policies allow, is unknown",
       },
     });
   });
