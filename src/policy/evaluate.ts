@@ -101,20 +101,25 @@ interface PrincipalFit {
 function namedHow(
   refs: readonly PrincipalRef[],
   caller: Caller,
-): { match: boolean; delegated: boolean; maybe: boolean; sessionOnly: boolean } {
+): { match: boolean; delegated: boolean; maybe: boolean; sessionOnly: boolean; wildcard: boolean } {
   let match = false;
   let delegated = false;
   let maybe = false;
+  // Whether a `maybe` comes only from a `*` of another principal type than AWS.
+  let wildcard = true;
   // Whether every ref that matches (or may) is an assumed-role session ARN.
   let sessionOnly = true;
   for (const ref of refs) {
     const how = matchPrincipal(ref, caller);
     if (how === 'match') match = true;
     else if (how === 'delegated') delegated = true;
-    else if (how === 'maybe') maybe = true;
+    else if (how === 'maybe') {
+      maybe = true;
+      if (ref.kind !== 'typed-wildcard') wildcard = false;
+    }
     if ((how === 'match' || how === 'maybe') && ref.kind !== 'assumed-role') sessionOnly = false;
   }
-  return { match, delegated, maybe, sessionOnly };
+  return { match, delegated, maybe, sessionOnly, wildcard };
 }
 
 const FIT_NONE: PrincipalFit = Object.freeze({ direct: 'no', delegated: false });
@@ -138,8 +143,17 @@ function principalFit(
     if (options.permissionsBoundary && statement.Effect === 'Deny' && caller.kind === 'iam')
       return FIT_DIRECT;
     const fit = notPrincipalApplies(principalsOf(statement.NotPrincipal), caller);
-    if (fit.applies === 'yes') return FIT_DIRECT;
     if (fit.applies === 'no') return FIT_NONE;
+    // "NotPrincipal must be used with "Effect":"Deny". Using it with "Effect":"Allow" is not
+    // supported": what such a statement grants those it does not name cannot be told.
+    // https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_elements_notprincipal.html
+    if (statement.Effect === 'Allow')
+      return {
+        direct: 'maybe',
+        delegated: false,
+        doubt: `${label(statement)} uses NotPrincipal with Allow, which AWS does not support`,
+      };
+    if (fit.applies === 'yes') return FIT_DIRECT;
     return {
       direct: 'maybe',
       delegated: false,
@@ -151,6 +165,12 @@ function principalFit(
     if (named.sessionOnly) return named.delegated ? FIT_SESSION_AND_DELEGATED : FIT_SESSION;
     return named.delegated ? FIT_DIRECT_AND_DELEGATED : FIT_DIRECT;
   }
+  if (named.maybe && named.wildcard)
+    return {
+      direct: 'maybe',
+      delegated: named.delegated,
+      doubt: `${label(statement)} ${DOUBTS.wildcard}`,
+    };
   if (named.maybe)
     return {
       direct: 'maybe',
@@ -165,6 +185,7 @@ const DOUBTS = {
   account: 'names the caller but not its account',
   role: "names the caller's session but not its role and account",
   session: "names a session of the caller's role, and the session name is not known",
+  wildcard: 'names "*" of a principal type other than AWS, which AWS does not document as naming the caller',
 } as const;
 
 const label = (statement: PolicyStatement): string =>

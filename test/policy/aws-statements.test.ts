@@ -17,6 +17,7 @@ const VARIABLES = `${IAM}/reference_policies_variables.html`;
 const RESOURCE = `${IAM}/reference_policies_elements_resource.html`;
 const NOT_PRINCIPAL = `${IAM}/reference_policies_elements_notprincipal.html`;
 const GRAMMAR = `${IAM}/reference_policies_grammar.html`;
+const PRINCIPAL = `${IAM}/reference_policies_elements_principal.html`;
 const NOT_PRINCIPAL_SESSIONS = 'https://repost.aws/knowledge-center/explicit-deny-principle-elements-s3';
 const PUT_KEY_POLICY = 'https://docs.aws.amazon.com/kms/latest/APIReference/API_PutKeyPolicy.html';
 
@@ -203,6 +204,97 @@ describe(`NotPrincipal with Deny (${NOT_PRINCIPAL}, ${NOT_PRINCIPAL_SESSIONS})`,
     expect(effectiveActions(policy, role, KEY, requestContext({}))).toEqual([]);
     const [entry] = principalAccess(policy, KEY, A);
     expect(entry?.actions).toEqual([]);
+  });
+});
+
+describe(`NotPrincipal with Allow is not supported (${NOT_PRINCIPAL})`, () => {
+  const allowAllBut = (...names: string[]) => ({
+    Sid: 'AllBut',
+    Effect: 'Allow',
+    NotPrincipal: { AWS: names },
+    Action: 'kms:*',
+    Resource: '*',
+  });
+  const SUPPORTED = 'statement "AllBut" uses NotPrincipal with Allow, which AWS does not support';
+
+  it('grants those it does not name an undetermined answer, with the reason', () => {
+    const decision = evaluatePolicy(
+      doc([allowAllBut(ADMIN)], V2012),
+      {
+        caller: role,
+        action: 'kms:CreateGrant',
+        resource: KEY,
+        context: requestContext({}),
+      },
+      'resource',
+    );
+    expect({ allow: decision.allow, deny: decision.deny }).toEqual({ allow: 'maybe', deny: 'no' });
+    expect(decision.unknownPrincipals).toEqual([SUPPORTED]);
+  });
+
+  it('grants nothing to those it names', () => {
+    expect(decide([allowAllBut(ACCOUNT_ROOT, ROLE, SESSION)], { caller: session })).toEqual({
+      allow: 'no',
+      deny: 'no',
+    });
+  });
+
+  it('answers alike in effectiveActions', () => {
+    const policy = doc([allowAllBut(ADMIN)], V2012);
+    expect(effectiveActions(policy, role, KEY, requestContext({}), { catalog: ['kms:Decrypt'] })).toEqual([
+      { action: 'kms:Decrypt', result: 'maybe' },
+    ]);
+  });
+});
+
+describe(`a "*" of a principal type other than AWS is not all principals (${PRINCIPAL})`, () => {
+  const grant = (Principal: Record<string, string>) => [
+    { Effect: 'Allow', Principal, Action: 'kms:*', Resource: '*' },
+  ];
+  const sagemaker: Caller = { kind: 'service', service: 'sagemaker.amazonaws.com' };
+  const rows: [string, Record<string, string>, Caller, Tri][] = [
+    ['{"AWS": "*"}: the role', { AWS: '*' }, role, 'yes'],
+    // A service principal identifies a service, never a role.
+    ['{"Service": "*"}: the role', { Service: '*' }, role, 'no'],
+    // Which services it names is not documented.
+    ['{"Service": "*"}: a service', { Service: '*' }, sagemaker, 'maybe'],
+    // Whether an identity provider's "*" names a role's session in a key policy is not documented.
+    ['{"Federated": "*"}: the role', { Federated: '*' }, role, 'maybe'],
+    ['{"Federated": "*"}: a service', { Federated: '*' }, sagemaker, 'no'],
+  ];
+  it.each(rows)('%s', (_name, principal, caller, allow) => {
+    expect(decide(grant(principal), { caller }).allow).toBe(allow);
+  });
+
+  it('says why the answer is undetermined', () => {
+    const decision = evaluatePolicy(
+      doc(
+        [{ Sid: 'Idp', Effect: 'Allow', Principal: { Federated: '*' }, Action: 'kms:*', Resource: '*' }],
+        V2012,
+      ),
+      { caller: role, action: 'kms:CreateGrant', resource: KEY, context: requestContext({}) },
+      'resource',
+    );
+    expect(decision.unknownPrincipals).toEqual([
+      'statement "Idp" names "*" of a principal type other than AWS, which AWS does not document as naming the caller',
+    ]);
+  });
+
+  it('a Deny with {"Service": "*"} does not deny a role, and does not close the key to everyone', () => {
+    const statements = [
+      { Effect: 'Allow', Principal: '*', Action: 'kms:Decrypt', Resource: '*' },
+      { Effect: 'Deny', Principal: { Service: '*' }, Action: 'kms:*', Resource: '*' },
+    ];
+    expect(decide(statements, { action: 'kms:Decrypt' })).toEqual({ allow: 'yes', deny: 'no' });
+    expect(publicAccess(doc(statements, V2012), { keyArn: KEY, keyAccount: A }).public).toHaveLength(1);
+  });
+
+  it('a Deny with NotPrincipal {"Federated": "*"} may or may not exempt a role', () => {
+    const statements = [
+      allowRole(),
+      { Effect: 'Deny', NotPrincipal: { Federated: '*' }, Action: 'kms:*', Resource: '*' },
+    ];
+    expect(decide(statements)).toEqual({ allow: 'yes', deny: 'maybe' });
   });
 });
 

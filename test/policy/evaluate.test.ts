@@ -211,7 +211,8 @@ describe('evaluatePolicy (one request, one policy)', () => {
         { allow: 'yes', delegate: 'no', deny: 'yes' },
       ],
       [
-        'an Allow with NotPrincipal covers everyone else',
+        // "Using it with "Effect":"Allow" is not supported" (IAM User Guide, NotPrincipal).
+        'an Allow with NotPrincipal: what it grants everyone else cannot be told',
         policy({
           Effect: 'Allow',
           NotPrincipal: { AWS: `arn:aws:iam::${A}:role/admin` },
@@ -219,7 +220,7 @@ describe('evaluatePolicy (one request, one policy)', () => {
           Resource: '*',
         }),
         'resource',
-        { allow: 'yes', delegate: 'no', deny: 'no' },
+        { allow: 'maybe', delegate: 'no', deny: 'no' },
       ],
       [
         'a grant to one session of the role: the session HyperPod uses is not known',

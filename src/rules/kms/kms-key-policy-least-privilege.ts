@@ -51,8 +51,8 @@ function judge(context: RuleContext, access: PrincipalAccess, id: number): Judge
   if (access.all && !admin)
     return { kind: 'always', violation: violation('full-access', access.name, ALL_ACTIONS), id };
   if (access.usage.length === 0) return NO_VIOLATION;
-  if (access.ref.kind === 'any')
-    return { kind: 'always', violation: violation('wildcard', '*', access.usage), id };
+  if (access.ref.kind === 'any' || access.ref.kind === 'typed-wildcard')
+    return { kind: 'always', violation: violation('wildcard', access.name, access.usage), id };
   if (admin || matchesAny(access.name, allowedKeyUsers, { ignoreCase: true })) return NO_VIOLATION;
   // An account config allows may be named in key policies, and so may its principals.
   if (access.external && access.account !== undefined && allowedExternalAccounts.includes(access.account))
