@@ -17,6 +17,7 @@ import {
   triAnd,
   triNot,
   triOr,
+  withoutResourceTags,
 } from './conditions.js';
 import {
   type Caller,
@@ -369,7 +370,15 @@ const anyDeny = (statements: readonly PolicyStatement[]): boolean => {
 };
 
 export function keyAccess(input: KeyAccessInput): KeyAccess {
-  const keyPolicy = evaluatePolicy(input.keyPolicy, input, 'resource', {
+  // "In AWS KMS, the aws:ResourceTag/tag-key condition key is supported only in IAM policies ...
+  // It isn't supported in key policies": what a key policy's condition on it does is not
+  // documented, so there the key's tags are not read and the condition is undetermined.
+  // https://docs.aws.amazon.com/kms/latest/developerguide/tag-authorization.html
+  const keyPolicyRequest =
+    input.context.resourceTags === undefined
+      ? input
+      : { ...input, context: withoutResourceTags(input.context) };
+  const keyPolicy = evaluatePolicy(input.keyPolicy, keyPolicyRequest, 'resource', {
     permissionsBoundary: input.boundaryStatements !== undefined,
   });
   const crossAccount = input.caller.kind === 'iam' && !sameAccount(input.caller.account, input.keyAccount);

@@ -503,6 +503,30 @@ describe('keyAccess: as KMS decides it', () => {
     expect(ask(undefined)).toBe('maybe');
   });
 
+  // "In AWS KMS, the aws:ResourceTag/tag-key condition key is supported only in IAM policies ...
+  // It isn't supported in key policies."
+  // https://docs.aws.amazon.com/kms/latest/developerguide/tag-authorization.html
+  it('a key policy condition on the key tags is undetermined, whatever tags the key carries', () => {
+    const keyPolicy = policy(
+      allow({ AWS: ROLE }, { Condition: { StringEquals: { 'aws:ResourceTag/project': 'llm' } } }),
+    );
+    const ask = (resourceTags: Record<string, string>) => {
+      const access = keyAccess({
+        caller: role,
+        action: 'kms:CreateGrant',
+        resource: KEY,
+        context: hyperPodCreateGrantContext({ roleArn: ROLE, account: A, region: 'us-east-1', resourceTags }),
+        keyPolicy,
+        keyAccount: A,
+        identityStatements: [],
+      });
+      return { result: access.result, unknownKeys: access.unknownKeys };
+    };
+    const undetermined = { result: 'maybe', unknownKeys: ['aws:ResourceTag/project'] };
+    expect(ask({ project: 'llm' })).toEqual(undetermined);
+    expect(ask({ project: 'vision' })).toEqual(undetermined);
+  });
+
   it('aws:CalledVia is not assumed: whether SageMaker sets it is not documented', () => {
     const access = keyAccess({
       caller: role,

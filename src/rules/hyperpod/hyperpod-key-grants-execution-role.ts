@@ -12,7 +12,6 @@ import {
   type KeyAccess,
   keyAccess,
   type StatementHit,
-  statementsOf,
 } from '../../policy/evaluate.js';
 import { HYPERPOD_KEY_CALLS, HYPERPOD_UNDOCUMENTED_GRANT_KEYS } from '../../policy/hyperpod.js';
 import { identityOf, rcpLevelsOf, scpLevelsOf } from '../../policy/identity-policies.js';
@@ -223,13 +222,12 @@ function judgeKey(judge: Judge, key: Key, roleArn: string, region: string): KeyJ
   const caller: Caller = { kind: 'iam', arn: roleArn, account, roleId: role?.roleId };
   const identity = identityOf(role);
   const { identityStatements, boundaryStatements } = identity;
-  // The key's tags matter only to a condition on aws:ResourceTag (conditions.ts reads them nowhere else).
+  // The key's tags matter only to a condition on aws:ResourceTag (conditions.ts reads them nowhere
+  // else) in the role's IAM policies: KMS does not support it in key policies (keyAccess).
   const resourceTags =
     key.tags &&
     !isUnresolved(key.tags) &&
-    (readsResourceTags(judge, policy, statementsOf(policy)) ||
-      (identityStatements !== undefined &&
-        readsResourceTags(judge, identityStatements, identityStatements)) ||
+    ((identityStatements !== undefined && readsResourceTags(judge, identityStatements, identityStatements)) ||
       (boundaryStatements && readsResourceTags(judge, boundaryStatements, boundaryStatements)))
       ? key.tags
       : undefined;
