@@ -124,15 +124,15 @@ export function splitArn(value: string): string[] | undefined {
 }
 
 /**
- * `ArnLike` / `ArnEquals` as IAM applies them: each of the six colon-delimited parts of the ARN is
- * matched separately, so a `*` never crosses a colon between parts; in the resource part (which may
- * hold colons and slashes itself) it matches across them. `undefined` when the pattern is not an
- * ARN pattern of six parts (other than a bare `*`, which matches every ARN): IAM does not say what
- * it does with one. Case-sensitive, as the IAM reference says ARN operators are.
+ * `ArnLike` / `ArnEquals` as IAM applies them: "Each of the six colon-delimited components of the
+ * ARN is checked separately", so a `*` never crosses a colon between parts; in the resource part
+ * (which may hold colons and slashes itself) it matches across them. `undefined` when the pattern
+ * is not an ARN pattern of six parts, a bare `*` included: IAM documents no matching of fewer
+ * parts (unlike the Resource element, where `*` alone is every resource). Case-sensitive, as the
+ * IAM reference says ARN operators are.
  * https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_elements_condition_operators.html#Conditions_ARN
  */
 export function arnMatch(pattern: string, value: string, work?: GlobWork): boolean | undefined {
-  if (pattern === '*') return true;
   const want = splitArn(pattern);
   if (!want) return undefined;
   const have = splitArn(value);
