@@ -30,6 +30,7 @@ import {
 import {
   hasVariables,
   type ResourceOptions,
+  readingOf,
   statementProblem,
   statementResource,
   statementsOf,
@@ -226,8 +227,8 @@ export function evaluatePolicy(
 
 /**
  * Evaluates statements for one request (see evaluatePolicy). Statements given without their
- * document are read as of Version 2012-10-17 (policy variables substituted) unless `options` say
- * otherwise.
+ * document are read as of Version 2012-10-17 (policy variables substituted) unless `options` or
+ * the statement's `documentVersion` say otherwise (statements.ts, readingOf).
  */
 export function evaluateStatements(
   statements: readonly PolicyStatement[],
@@ -260,14 +261,15 @@ export function evaluateStatements(
       kind === 'identity' ? FIT_DIRECT : principalFit(statement, request.caller, options);
     if (fit.direct === 'no' && !fit.delegated) continue;
     if (!statementCoversAction(statement, request.action)) continue;
+    const reading = readingOf(statement, options);
     const resourceKeys: string[] = [];
-    const resource = statementResource(statement, request.resource, request.context, options, resourceKeys);
+    const resource = statementResource(statement, request.resource, request.context, reading, resourceKeys);
     if (resource === 'no') continue;
-    const conditions = triAnd(evaluateConditions(statement.Condition, request.context, options), resource);
+    const conditions = triAnd(evaluateConditions(statement.Condition, request.context, reading), resource);
     if (conditions === 'no') continue;
     if (conditions === 'maybe') {
       pushAll(decision.unknownKeys, resourceKeys);
-      pushAll(decision.unknownKeys, unknownConditionKeys(statement, request.context, options));
+      pushAll(decision.unknownKeys, unknownConditionKeys(statement, request.context, reading));
     }
     // Through the account root the statement surely applies (subject to conditions); by name, as surely as the name fits.
     const viaAccount = fit.direct !== 'yes' && fit.delegated;

@@ -28,6 +28,16 @@ export function statementsOf(doc: PolicyDocument): PolicyStatement[] {
  */
 export const hasVariables = (doc: PolicyDocument): boolean => isRecord(doc) && doc.Version === '2012-10-17';
 
+/**
+ * How a statement given without its document is read: as `options` say, or, when they do not say
+ * whether `${...}` are variables, as the Version of the document it was kept from says
+ * (`documentVersion`, see withDocumentVersion in identity-policies.ts).
+ */
+export function readingOf<T extends ResourceOptions>(statement: PolicyStatement, options: T): T {
+  if (options.variables !== undefined || statement.documentVersion === undefined) return options;
+  return { ...options, variables: statement.documentVersion === '2012-10-17' };
+}
+
 const isText = (value: unknown): boolean => typeof value === 'string';
 const isTextOrList = (value: unknown): boolean =>
   typeof value === 'string' || (Array.isArray(value) && value.every(isText));

@@ -7,7 +7,13 @@
 import { describe, expect, it } from 'vitest';
 import type { PolicyDocument } from '../../src/model/inventory.js';
 import { requestContext, type Tri } from '../../src/policy/conditions.js';
-import { effectiveActions, evaluatePolicy, keyAccess } from '../../src/policy/evaluate.js';
+import {
+  effectiveActions,
+  evaluatePolicy,
+  evaluateStatements,
+  keyAccess,
+} from '../../src/policy/evaluate.js';
+import { kmsStatementsIn, withDocumentVersion } from '../../src/policy/identity-policies.js';
 import type { Caller } from '../../src/policy/principal.js';
 import { principalAccess } from '../../src/policy/principals-analysis.js';
 import { publicAccess } from '../../src/policy/public-access.js';
@@ -135,6 +141,61 @@ describe(`policy variables in Resource (${VARIABLES}#policy-vars-resourceelement
   ];
   it.each(rows)('%s', (_name, statements, context, version, allow, deny) => {
     expect(decide(statements, { kind: 'identity', context, version })).toEqual({ allow, deny });
+  });
+});
+
+describe(`identity statements kept apart from their document keep its Version (${VARIABLES})`, () => {
+  const byTag = `arn:aws:kms:us-east-1:${A}:key/${v('aws:PrincipalTag/key')}`;
+  const document = (Version: string | undefined) => ({
+    ...(Version === undefined ? {} : { Version }),
+    Statement: [{ Effect: 'Allow', Action: 'kms:CreateGrant', Resource: byTag }],
+  });
+  const allow = (Version: string | undefined) =>
+    evaluateStatements(
+      kmsStatementsIn(JSON.stringify(document(Version)))!,
+      {
+        caller: role,
+        action: 'kms:CreateGrant',
+        resource: KEY,
+        context: requestContext({ 'aws:PrincipalTag/key': 'k1' }),
+      },
+      'identity',
+    ).allow;
+  it.each([
+    ['2012-10-17: the variable is substituted', '2012-10-17', 'yes'],
+    // "If you don't include the Version element ..., variables like ${aws:username} are treated as
+    // literal strings in the policy."
+    ['2008-10-17: literal text', '2008-10-17', 'no'],
+    ['no Version: literal text', undefined, 'no'],
+  ] as const)('%s', (_name, version, expected) => {
+    expect(allow(version)).toBe(expected);
+  });
+
+  it('the collected statements say the Version, and only the document says it', () => {
+    expect(kmsStatementsIn(document('2008-10-17'))).toEqual([
+      { Effect: 'Allow', Action: 'kms:CreateGrant', Resource: byTag, documentVersion: '2008-10-17' },
+    ]);
+    expect(kmsStatementsIn(document(undefined))?.[0]?.documentVersion).toBeNull();
+    expect(kmsStatementsIn(document('2012-10-17'))?.[0]).not.toHaveProperty('documentVersion');
+    const written = {
+      Effect: 'Allow' as const,
+      Action: 'kms:*',
+      Resource: '*',
+      documentVersion: '2012-10-17',
+    };
+    expect(withDocumentVersion(written, '2008-10-17')).toEqual({ ...written, documentVersion: '2008-10-17' });
+    expect(withDocumentVersion(written, '2012-10-17')).toEqual({
+      Effect: 'Allow',
+      Action: 'kms:*',
+      Resource: '*',
+    });
+  });
+
+  it('a statement of a key policy document is read as its document says, whatever it carries', () => {
+    const decision = decide([{ ...allowRole({ Resource: byTag }), documentVersion: '2008-10-17' }], {
+      context: requestContext({ 'aws:PrincipalTag/key': 'k1' }),
+    });
+    expect(decision).toEqual({ allow: 'yes', deny: 'no' });
   });
 });
 
