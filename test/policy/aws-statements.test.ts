@@ -199,6 +199,51 @@ describe(`identity statements kept apart from their document keep its Version ($
   });
 });
 
+// A role session's principal tags are its session tags, incoming transitive session tags and the
+// role's IAM tags, a session tag overriding a role tag of the same key
+// (https://docs.aws.amazon.com/IAM/latest/UserGuide/id_session-tags.html): the inventory holds no
+// role tags, and what session tags HyperPod's sessions carry is not documented.
+describe('an SCP or RCP condition on aws:PrincipalTag is undetermined', () => {
+  const tagGuard = [
+    { Effect: 'Allow', Action: '*', Resource: '*' },
+    {
+      Effect: 'Deny',
+      Action: 'kms:*',
+      Resource: '*',
+      Condition: { StringNotEquals: { 'aws:PrincipalTag/team': 'ml' } },
+    },
+  ] as const;
+  it.each([
+    ['an SCP', { scpLevels: [tagGuard] }],
+    [
+      'an RCP',
+      {
+        rcpLevels: [
+          [
+            { ...tagGuard[0], Principal: '*' },
+            { ...tagGuard[1], Principal: '*' },
+          ],
+        ],
+      },
+    ],
+  ] as const)('%s', (_name, levels) => {
+    const access = keyAccess({
+      caller: session,
+      action: 'kms:CreateGrant',
+      resource: KEY,
+      context: requestContext({ 'aws:PrincipalArn': ROLE }),
+      keyPolicy: doc([allowRole()], V2012),
+      keyAccount: A,
+      identityStatements: [],
+      ...levels,
+    });
+    expect({ result: access.result, unknownKeys: access.unknownKeys }).toEqual({
+      result: 'maybe',
+      unknownKeys: ['aws:PrincipalTag/team'],
+    });
+  });
+});
+
 describe(`NotPrincipal with Deny (${NOT_PRINCIPAL}, ${NOT_PRINCIPAL_SESSIONS})`, () => {
   const denyAllBut = (...names: string[]) => ({
     Sid: 'OnlyThese',
