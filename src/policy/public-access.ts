@@ -38,7 +38,7 @@ import {
   parseOperator,
   requestContext,
 } from './conditions.js';
-import { globMatch, hasWildcard } from './glob.js';
+import { hasWildcard, resourceMatch } from './glob.js';
 import { principalsOf } from './principal.js';
 import { hasVariables, statementProblem, statementResource, statementsOf } from './statements.js';
 
@@ -279,7 +279,7 @@ function closerOf(
     resources.includes('*') ||
     (key.keyArn !== undefined &&
       CONCRETE_KEY_ARN.test(key.keyArn) &&
-      resources.some((r) => globMatch(r, key.keyArn!)));
+      resources.some((r) => resourceMatch(r, key.keyArn!)));
   if (!coversKey) return undefined;
   const label = statement.Sid ? `Deny "${statement.Sid}"` : `Deny statement ${index + 1}`;
   const entries = conditionKeys(statement.Condition);

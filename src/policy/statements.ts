@@ -5,7 +5,7 @@
 import type { PolicyDocument, PolicyStatement } from '../model/inventory.js';
 import { toList } from './actions.js';
 import { type RequestContext, substituteVariables, type Tri, triNot, triOr } from './conditions.js';
-import { globMatch } from './glob.js';
+import { resourceMatch } from './glob.js';
 
 const isRecord = (value: unknown): value is Record<string, unknown> =>
   typeof value === 'object' && value !== null && !Array.isArray(value);
@@ -143,14 +143,14 @@ function patternCovers(
   variables: boolean,
   unknownKeys?: string[],
 ): Tri {
-  if (!variables || !pattern.includes('${')) return globMatch(pattern, resource) ? 'yes' : 'no';
+  if (!variables || !pattern.includes('${')) return resourceMatch(pattern, resource) ? 'yes' : 'no';
   const substituted = substituteVariables(pattern, context, resourcePartStart(pattern));
   if (substituted.kind === 'invalid') return 'no';
   if (substituted.kind === 'unknown') {
     if (unknownKeys) for (const key of substituted.keys) unknownKeys.push(key);
     return 'maybe';
   }
-  return globMatch(substituted.text, resource) ? 'yes' : 'no';
+  return resourceMatch(substituted.text, resource) ? 'yes' : 'no';
 }
 
 /**

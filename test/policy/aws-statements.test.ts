@@ -104,6 +104,17 @@ describe(`a key policy statement without Resource has no effect (${PUT_KEY_POLIC
   });
 });
 
+describe(`wildcards in Resource stay within their ARN segment unless they end it (${RESOURCE})`, () => {
+  const grant = (Resource: string) => [{ Effect: 'Allow', Action: 'kms:CreateGrant', Resource }];
+  it.each([
+    ['a star ending its segment', `arn:aws:kms:*:${A}:key/*`, 'yes'],
+    ['a star ending its segment reaches past colons', 'arn:aws:kms:*', 'yes'],
+    ['a star inside a segment does not', `arn:aws:kms:u*${A.slice(-1)}:key/k1`, 'no'],
+  ] as const)('%s', (_name, resource, allow) => {
+    expect(decide(grant(resource), { kind: 'identity' }).allow).toBe(allow);
+  });
+});
+
 describe(`policy variables in Resource (${VARIABLES}#policy-vars-resourceelement)`, () => {
   const tagged = (value: string | undefined) =>
     value === undefined
