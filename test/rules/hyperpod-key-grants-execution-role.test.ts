@@ -669,7 +669,8 @@ ruleTester(rule, {
             key: 'alias/k1',
             role: EXEC_ROLE,
             action: 'kms:CreateGrant',
-            reason: 'it depends on condition keys that cannot be evaluated: aws:ResourceTag/project',
+            reason:
+              "the key policy has a condition on the key's tags (aws:ResourceTag/project), which KMS supports in IAM policies only: what it does in a key policy is not documented",
           },
         },
       ],
@@ -699,7 +700,8 @@ ruleTester(rule, {
             key: 'alias/k1',
             role: EXEC_ROLE,
             action: 'kms:CreateGrant',
-            reason: 'it depends on condition keys that cannot be evaluated: aws:ResourceTag/project',
+            reason:
+              "the key policy has a condition on the key's tags (aws:ResourceTag/project), which KMS supports in IAM policies only: what it does in a key policy is not documented",
           },
         },
       ],
