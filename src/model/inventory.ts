@@ -105,6 +105,13 @@ export const PolicyStatementSchema = z
     Resource: StringOrList.optional(),
     NotResource: StringOrList.optional(),
     Condition: ConditionBlockSchema.optional(),
+    documentVersion: z
+      .string()
+      .nullable()
+      .optional()
+      .describe(
+        'statements kept apart from their document (identity policies, boundaries, SCPs, RCPs): the Version of that document when it is not 2012-10-17, null when it has none; its ${...} are then literal text, not policy variables',
+      ),
   })
   .passthrough();
 export type PolicyStatement = z.infer<typeof PolicyStatementSchema>;

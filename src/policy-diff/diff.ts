@@ -87,6 +87,7 @@ export interface RuleVerdict {
 
 export interface PolicyDiff {
   schemaVersion: typeof POLICY_DIFF_SCHEMA_VERSION;
+  kind: 'hyperpod-cmk-policy-diff';
   key: { arn: string; account: string; region: string };
   effect: 'none' | 'widens' | 'narrows' | 'widens-and-narrows';
   widens: boolean;
@@ -331,6 +332,7 @@ export function diffKeyPolicies(input: PolicyDiffInput): PolicyDiff {
   const afterInv = oneKeyInventory(input, input.after);
   return {
     schemaVersion: POLICY_DIFF_SCHEMA_VERSION,
+    kind: 'hyperpod-cmk-policy-diff',
     key: { arn: input.key.arn, account: input.key.account, region: input.key.region },
     effect: widens && narrows ? 'widens-and-narrows' : widens ? 'widens' : narrows ? 'narrows' : 'none',
     widens,

@@ -10,6 +10,7 @@ const Verdict = z
 export const PolicyDiffSchema = z
   .object({
     schemaVersion: z.literal(1),
+    kind: z.literal('hyperpod-cmk-policy-diff'),
     key: z.object({ arn: z.string(), account: z.string(), region: z.string() }).strict(),
     effect: z.enum(['none', 'widens', 'narrows', 'widens-and-narrows']),
     widens: z

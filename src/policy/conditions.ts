@@ -70,6 +70,13 @@ export function withResourceTags(
   return { ...context, resourceTags: map };
 }
 
+/** The context with the resource's tags not known: `aws:ResourceTag/*` is then unknown unless said absent. */
+export function withoutResourceTags(context: RequestContext): RequestContext {
+  if (context.resourceTags === undefined) return context;
+  const { resourceTags: _unknown, ...rest } = context;
+  return rest;
+}
+
 const RESOURCE_TAG = 'aws:resourcetag/';
 const PRINCIPAL_ORG_ID = 'aws:principalorgid';
 const PRINCIPAL_ORG_PATHS = 'aws:principalorgpaths';

@@ -17,6 +17,7 @@ import {
   triAnd,
   triNot,
   triOr,
+  withoutResourceTags,
 } from './conditions.js';
 import {
   type Caller,
@@ -29,6 +30,7 @@ import {
 import {
   hasVariables,
   type ResourceOptions,
+  readingOf,
   statementProblem,
   statementResource,
   statementsOf,
@@ -101,20 +103,25 @@ interface PrincipalFit {
 function namedHow(
   refs: readonly PrincipalRef[],
   caller: Caller,
-): { match: boolean; delegated: boolean; maybe: boolean; sessionOnly: boolean } {
+): { match: boolean; delegated: boolean; maybe: boolean; sessionOnly: boolean; wildcard: boolean } {
   let match = false;
   let delegated = false;
   let maybe = false;
+  // Whether a `maybe` comes only from a `*` of another principal type than AWS.
+  let wildcard = true;
   // Whether every ref that matches (or may) is an assumed-role session ARN.
   let sessionOnly = true;
   for (const ref of refs) {
     const how = matchPrincipal(ref, caller);
     if (how === 'match') match = true;
     else if (how === 'delegated') delegated = true;
-    else if (how === 'maybe') maybe = true;
+    else if (how === 'maybe') {
+      maybe = true;
+      if (ref.kind !== 'typed-wildcard') wildcard = false;
+    }
     if ((how === 'match' || how === 'maybe') && ref.kind !== 'assumed-role') sessionOnly = false;
   }
-  return { match, delegated, maybe, sessionOnly };
+  return { match, delegated, maybe, sessionOnly, wildcard };
 }
 
 const FIT_NONE: PrincipalFit = Object.freeze({ direct: 'no', delegated: false });
@@ -138,8 +145,17 @@ function principalFit(
     if (options.permissionsBoundary && statement.Effect === 'Deny' && caller.kind === 'iam')
       return FIT_DIRECT;
     const fit = notPrincipalApplies(principalsOf(statement.NotPrincipal), caller);
-    if (fit.applies === 'yes') return FIT_DIRECT;
     if (fit.applies === 'no') return FIT_NONE;
+    // "NotPrincipal must be used with "Effect":"Deny". Using it with "Effect":"Allow" is not
+    // supported": what such a statement grants those it does not name cannot be told.
+    // https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_elements_notprincipal.html
+    if (statement.Effect === 'Allow')
+      return {
+        direct: 'maybe',
+        delegated: false,
+        doubt: `${label(statement)} uses NotPrincipal with Allow, which AWS does not support`,
+      };
+    if (fit.applies === 'yes') return FIT_DIRECT;
     return {
       direct: 'maybe',
       delegated: false,
@@ -151,6 +167,12 @@ function principalFit(
     if (named.sessionOnly) return named.delegated ? FIT_SESSION_AND_DELEGATED : FIT_SESSION;
     return named.delegated ? FIT_DIRECT_AND_DELEGATED : FIT_DIRECT;
   }
+  if (named.maybe && named.wildcard)
+    return {
+      direct: 'maybe',
+      delegated: named.delegated,
+      doubt: `${label(statement)} ${DOUBTS.wildcard}`,
+    };
   if (named.maybe)
     return {
       direct: 'maybe',
@@ -165,6 +187,7 @@ const DOUBTS = {
   account: 'names the caller but not its account',
   role: "names the caller's session but not its role and account",
   session: "names a session of the caller's role, and the session name is not known",
+  wildcard: 'names "*" of a principal type other than AWS, which AWS does not document as naming the caller',
 } as const;
 
 const label = (statement: PolicyStatement): string =>
@@ -204,8 +227,8 @@ export function evaluatePolicy(
 
 /**
  * Evaluates statements for one request (see evaluatePolicy). Statements given without their
- * document are read as of Version 2012-10-17 (policy variables substituted) unless `options` say
- * otherwise.
+ * document are read as of Version 2012-10-17 (policy variables substituted) unless `options` or
+ * the statement's `documentVersion` say otherwise (statements.ts, readingOf).
  */
 export function evaluateStatements(
   statements: readonly PolicyStatement[],
@@ -238,14 +261,15 @@ export function evaluateStatements(
       kind === 'identity' ? FIT_DIRECT : principalFit(statement, request.caller, options);
     if (fit.direct === 'no' && !fit.delegated) continue;
     if (!statementCoversAction(statement, request.action)) continue;
+    const reading = readingOf(statement, options);
     const resourceKeys: string[] = [];
-    const resource = statementResource(statement, request.resource, request.context, options, resourceKeys);
+    const resource = statementResource(statement, request.resource, request.context, reading, resourceKeys);
     if (resource === 'no') continue;
-    const conditions = triAnd(evaluateConditions(statement.Condition, request.context, options), resource);
+    const conditions = triAnd(evaluateConditions(statement.Condition, request.context, reading), resource);
     if (conditions === 'no') continue;
     if (conditions === 'maybe') {
       pushAll(decision.unknownKeys, resourceKeys);
-      pushAll(decision.unknownKeys, unknownConditionKeys(statement, request.context, options));
+      pushAll(decision.unknownKeys, unknownConditionKeys(statement, request.context, reading));
     }
     // Through the account root the statement surely applies (subject to conditions); by name, as surely as the name fits.
     const viaAccount = fit.direct !== 'yes' && fit.delegated;
@@ -348,7 +372,15 @@ const anyDeny = (statements: readonly PolicyStatement[]): boolean => {
 };
 
 export function keyAccess(input: KeyAccessInput): KeyAccess {
-  const keyPolicy = evaluatePolicy(input.keyPolicy, input, 'resource', {
+  // "In AWS KMS, the aws:ResourceTag/tag-key condition key is supported only in IAM policies ...
+  // It isn't supported in key policies": what a key policy's condition on it does is not
+  // documented, so there the key's tags are not read and the condition is undetermined.
+  // https://docs.aws.amazon.com/kms/latest/developerguide/tag-authorization.html
+  const keyPolicyRequest =
+    input.context.resourceTags === undefined
+      ? input
+      : { ...input, context: withoutResourceTags(input.context) };
+  const keyPolicy = evaluatePolicy(input.keyPolicy, keyPolicyRequest, 'resource', {
     permissionsBoundary: input.boundaryStatements !== undefined,
   });
   const crossAccount = input.caller.kind === 'iam' && !sameAccount(input.caller.account, input.keyAccount);

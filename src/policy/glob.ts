@@ -98,6 +98,71 @@ export function matchesAny(
 }
 
 /**
+ * Whether a Resource (or NotResource) pattern covers an ARN. Wildcards are used "within the
+ * individual segments of an ARN (the parts separated by colons)", and "If the * wildcard is the
+ * last character of a resource ARN segment, it can expand to match beyond the colon boundaries":
+ * so a `*` followed by a colon or ending the pattern matches anything, while any other `*`, and
+ * `?`, never match a colon. `*` alone is every resource.
+ * https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_elements_resource.html
+ */
+export function resourceMatch(pattern: string, value: string, work?: GlobWork): boolean {
+  if (!globMatch(pattern, value, work ? { work } : undefined)) return false;
+  // Each literal colon of the pattern matches one of the value's: with as many colons on both
+  // sides no wildcard matched one, and the plain match stands (the common case, decided in linear time).
+  if (colons(pattern) >= colons(value)) return true;
+  return segmentMatch(pattern, value, work);
+}
+
+const colons = (text: string): number => {
+  let count = 0;
+  for (let i = 0; i < text.length; i++) if (text.charCodeAt(i) === 58) count++;
+  return count;
+};
+
+/**
+ * `resourceMatch` where some wildcard must match a colon: the pattern run as an automaton over
+ * the value (the set of pattern positions reached), at most O(pattern × value) steps with no
+ * backtracking, whatever the pattern.
+ */
+function segmentMatch(pattern: string, value: string, work?: GlobWork): boolean {
+  const n = pattern.length;
+  // A `*` may match a colon when it ends its segment (a colon or the end follows it).
+  const crossesColons = (p: number) => p + 1 === n || pattern.charCodeAt(p + 1) === 58;
+  let reached = new Uint8Array(n + 1);
+  let next = new Uint8Array(n + 1);
+  // Positions reachable without reading: a `*` may match nothing.
+  const close = (set: Uint8Array) => {
+    for (let p = 0; p < n; p++) if (set[p] && pattern.charCodeAt(p) === 42) set[p + 1] = 1;
+  };
+  reached[0] = 1;
+  close(reached);
+  let steps = 0;
+  for (let v = 0; v < value.length; v++) {
+    const char = value.charCodeAt(v);
+    next.fill(0);
+    let any = false;
+    for (let p = 0; p < n; p++) {
+      if (!reached[p]) continue;
+      steps++;
+      const code = pattern.charCodeAt(p);
+      if (code === 42) {
+        if (char !== 58 || crossesColons(p)) next[p] = 1;
+      } else if (code === 63 ? char !== 58 : plainCode(code) === char) next[p + 1] = 1;
+      else continue;
+      any = true;
+    }
+    if (!any) {
+      if (work) work.steps += steps;
+      return false;
+    }
+    close(next);
+    [reached, next] = [next, reached];
+  }
+  if (work) work.steps += steps;
+  return reached[n] === 1;
+}
+
+/**
  * An ARN split in its six parts (`arn:partition:service:region:account:resource`): the first five
  * colons separate, the resource keeps any further colons and slashes. An IaC placeholder such as
  * `${AWS::Region}` counts as one piece of text, whatever colons it holds. Undefined when the text
@@ -124,15 +189,15 @@ export function splitArn(value: string): string[] | undefined {
 }
 
 /**
- * `ArnLike` / `ArnEquals` as IAM applies them: each of the six colon-delimited parts of the ARN is
- * matched separately, so a `*` never crosses a colon between parts; in the resource part (which may
- * hold colons and slashes itself) it matches across them. `undefined` when the pattern is not an
- * ARN pattern of six parts (other than a bare `*`, which matches every ARN): IAM does not say what
- * it does with one. Case-sensitive, as the IAM reference says ARN operators are.
+ * `ArnLike` / `ArnEquals` as IAM applies them: "Each of the six colon-delimited components of the
+ * ARN is checked separately", so a `*` never crosses a colon between parts; in the resource part
+ * (which may hold colons and slashes itself) it matches across them. `undefined` when the pattern
+ * is not an ARN pattern of six parts, a bare `*` included: IAM documents no matching of fewer
+ * parts (unlike the Resource element, where `*` alone is every resource). Case-sensitive, as the
+ * IAM reference says ARN operators are.
  * https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_elements_condition_operators.html#Conditions_ARN
  */
 export function arnMatch(pattern: string, value: string, work?: GlobWork): boolean | undefined {
-  if (pattern === '*') return true;
   const want = splitArn(pattern);
   if (!want) return undefined;
   const have = splitArn(value);

@@ -28,10 +28,23 @@ export const mentionsKms = (statement: PolicyStatement): boolean =>
 export const MAX_POLICY_DEPTH = 32;
 
 /**
- * The statements of a policy document (an object, or its JSON text), each as it was written, or
- * undefined when it is not a policy document.
+ * A statement kept apart from its document, with the document's Version when that is not
+ * 2012-10-17 (null when it has none): policy variables exist only from 2012-10-17 on, and
+ * evaluateStatements reads `${...}` as literal text otherwise. A `documentVersion` the statement
+ * itself was written with is not kept (only the document says its Version).
+ * https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_variables.html
  */
-function statementsIn(document: unknown): unknown[] | undefined {
+export function withDocumentVersion(statement: PolicyStatement, version: unknown): PolicyStatement {
+  const { documentVersion: _written, ...read } = statement;
+  if (version === '2012-10-17') return _written === undefined ? statement : read;
+  return { ...read, documentVersion: typeof version === 'string' ? version : null };
+}
+
+/**
+ * The statements of a policy document (an object, or its JSON text), each as it was written, with
+ * the document's Version, or undefined when it is not a policy document.
+ */
+function statementsIn(document: unknown): { statements: unknown[]; version: unknown } | undefined {
   let plain = document;
   if (typeof plain === 'string') {
     try {
@@ -42,9 +55,9 @@ function statementsIn(document: unknown): unknown[] | undefined {
   }
   if (typeof plain !== 'object' || plain === null || Array.isArray(plain)) return undefined;
   if (!depthWithin(plain, MAX_POLICY_DEPTH)) return undefined;
-  const statement = (plain as { Statement?: unknown }).Statement;
+  const { Statement: statement, Version: version } = plain as { Statement?: unknown; Version?: unknown };
   if (statement === undefined || statement === null || typeof statement !== 'object') return undefined;
-  return Array.isArray(statement) ? statement : [statement];
+  return { statements: Array.isArray(statement) ? statement : [statement], version };
 }
 
 /** A statement as a policy statement, or undefined when it is not one. */
@@ -58,13 +71,13 @@ export function asStatement(statement: unknown): PolicyStatement | undefined {
  * of its statements is not a statement (what it allows cannot be told).
  */
 export function kmsStatementsIn(document: unknown): PolicyStatement[] | undefined {
-  const statements = statementsIn(document);
-  if (!statements) return undefined;
+  const read = statementsIn(document);
+  if (!read) return undefined;
   const kms: PolicyStatement[] = [];
-  for (const written of statements) {
+  for (const written of read.statements) {
     const statement = asStatement(written);
     if (!statement) return undefined;
-    if (mentionsKms(statement)) kms.push(statement);
+    if (mentionsKms(statement)) kms.push(withDocumentVersion(statement, read.version));
   }
   return kms;
 }

@@ -16,6 +16,7 @@ export type PrincipalRef =
   | { kind: 'assumed-role'; arn: string; account: string; roleName: string }
   | { kind: 'unique-id'; id: string }
   | { kind: 'service'; service: string }
+  | { kind: 'typed-wildcard'; type: string }
   | { kind: 'other'; value: string };
 
 /**
@@ -40,7 +41,10 @@ const UNIQUE_ID = /^(AROA|AIDA|ANPA|AGPA|AIPA)[A-Z0-9]{12,}$/;
 const SYMBOLIC_ROOT = /^arn:(?:\$\{[^}]*\}|\$(?!\{)|[^:$])+:iam::((?:\$\{[^}]*\}|\$(?!\{)|[^:$])+):root$/;
 
 export function parsePrincipal(value: string, type = 'AWS'): PrincipalRef {
-  if (value === '*') return { kind: 'any' };
+  // Only `"*"` and `{"AWS": "*"}` are documented as all principals; a `*` under another type
+  // (`{"Service": "*"}`, `{"Federated": "*"}`) is not.
+  // https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_elements_principal.html#principal-anonymous
+  if (value === '*') return type === 'AWS' ? { kind: 'any' } : { kind: 'typed-wildcard', type };
   if (type === 'Service') return { kind: 'service', service: value.toLowerCase() };
   if (type !== 'AWS') return { kind: 'other', value };
   if (/^\d{12}$/.test(value) || value === SYMBOLIC_ACCOUNT) return { kind: 'account', account: value };
@@ -113,6 +117,13 @@ export function matchPrincipal(ref: PrincipalRef, caller: Caller): PrincipalMatc
       return 'maybe';
     case 'unique-id':
       return caller.kind === 'iam' && caller.roleId === ref.id ? 'match' : 'none';
+    case 'typed-wildcard':
+      // A service principal identifies a service, never an IAM role or user; which services its
+      // `*` names, and whether a `*` of another type (Federated: an identity provider) names a
+      // role's session, AWS does not document.
+      // https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_elements_principal.html#principal-services
+      if (ref.type === 'Service') return caller.kind === 'service' ? 'maybe' : 'none';
+      return caller.kind === 'iam' ? 'maybe' : 'none';
     case 'other':
       // IaC may name a role symbolically (e.g. the ARN attribute of a role in the same template).
       return caller.kind === 'iam' && caller.arn === ref.value ? 'match' : 'none';
@@ -133,6 +144,18 @@ export function matchPrincipal(ref: PrincipalRef, caller: Caller): PrincipalMatc
  * https://repost.aws/knowledge-center/explicit-deny-principle-elements-s3
  */
 export function notPrincipalApplies(
+  refs: readonly PrincipalRef[],
+  caller: Caller,
+): { applies: Tri; doubt?: 'account' | 'role' | 'session' | 'wildcard' } {
+  const fit = exemption(refs, caller);
+  // A `*` of another type than AWS may or may not exempt the caller (see matchPrincipal).
+  return fit.applies === 'yes' &&
+    refs.some((ref) => ref.kind === 'typed-wildcard' && matchPrincipal(ref, caller) === 'maybe')
+    ? { applies: 'maybe', doubt: 'wildcard' }
+    : fit;
+}
+
+function exemption(
   refs: readonly PrincipalRef[],
   caller: Caller,
 ): { applies: Tri; doubt?: 'account' | 'role' | 'session' } {
@@ -287,6 +310,8 @@ export function describePrincipal(ref: PrincipalRef): string {
       return ref.id;
     case 'service':
       return ref.service;
+    case 'typed-wildcard':
+      return `{"${ref.type}": "*"}`;
     case 'other':
       return ref.value;
   }

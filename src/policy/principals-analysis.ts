@@ -240,11 +240,21 @@ function callerFor(ref: PrincipalRef, keyAccount: string): Caller {
       return { kind: 'service', service: ref.service };
     case 'other':
       return { kind: 'iam', arn: ref.value, account: keyAccount };
+    case 'typed-wildcard':
+      // Some service, or someone else no statement names (see matchPrincipal).
+      if (ref.type === 'Service') return { kind: 'service', service: '*' };
+      return OUTSIDER;
     case 'any':
       // Someone no statement names: an outsider. What a wildcard grants, it grants to them.
-      return { kind: 'iam', arn: 'arn:aws:iam::000000000000:role/any-principal', account: '000000000000' };
+      return OUTSIDER;
   }
 }
+
+const OUTSIDER: Caller = Object.freeze({
+  kind: 'iam',
+  arn: 'arn:aws:iam::000000000000:role/any-principal',
+  account: '000000000000',
+});
 
 const EMPTY_CONTEXT_KEY = '\u0000';
 
@@ -256,7 +266,7 @@ function contextFor(
   own: boolean,
   keyOrganizationId: string | null | undefined,
 ): RequestContext {
-  const known = caller.kind === 'iam' && ref.kind !== 'any';
+  const known = caller.kind === 'iam' && ref.kind !== 'any' && ref.kind !== 'typed-wildcard';
   // For a role session, aws:PrincipalArn is the role's ARN.
   const principalArn = known ? (roleArnOfSession(caller.arn) ?? caller.arn) : '';
   const account = known ? caller.account : '';

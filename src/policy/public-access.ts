@@ -38,7 +38,8 @@ import {
   parseOperator,
   requestContext,
 } from './conditions.js';
-import { globMatch, hasWildcard } from './glob.js';
+import { hasWildcard, resourceMatch } from './glob.js';
+import { principalsOf } from './principal.js';
 import { hasVariables, statementProblem, statementResource, statementsOf } from './statements.js';
 
 export const PUBLIC_ACCESS_DEFINITION = {
@@ -278,7 +279,7 @@ function closerOf(
     resources.includes('*') ||
     (key.keyArn !== undefined &&
       CONCRETE_KEY_ARN.test(key.keyArn) &&
-      resources.some((r) => globMatch(r, key.keyArn!)));
+      resources.some((r) => resourceMatch(r, key.keyArn!)));
   if (!coversKey) return undefined;
   const label = statement.Sid ? `Deny "${statement.Sid}"` : `Deny statement ${index + 1}`;
   const entries = conditionKeys(statement.Condition);
@@ -288,12 +289,9 @@ function closerOf(
     tests.includes('network') && !tests.includes('identity') ? 'network' : 'identity';
   if (statement.NotPrincipal !== undefined)
     return namesFixedPrincipals(statement.NotPrincipal) ? { statement, label, restriction } : undefined;
-  const principal = statement.Principal;
-  const everyone =
-    principal === '*' ||
-    (typeof principal === 'object' &&
-      principal !== null &&
-      Object.values(principal).some((value) => toList(value as string | string[]).includes('*')));
+  // Everyone is `"*"` or `{"AWS": "*"}`: a `*` of another type (`{"Service": "*"}`) does not
+  // name every caller (see parsePrincipal).
+  const everyone = principalsOf(statement.Principal).some((ref) => ref.kind === 'any');
   if (!everyone) return undefined;
   // An unconditional Deny to everyone closes the actions to all; a conditional one, to outsiders.
   return { statement, label, restriction: entries.length === 0 ? 'identity' : restriction };

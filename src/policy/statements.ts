@@ -5,7 +5,7 @@
 import type { PolicyDocument, PolicyStatement } from '../model/inventory.js';
 import { toList } from './actions.js';
 import { type RequestContext, substituteVariables, type Tri, triNot, triOr } from './conditions.js';
-import { globMatch } from './glob.js';
+import { resourceMatch } from './glob.js';
 
 const isRecord = (value: unknown): value is Record<string, unknown> =>
   typeof value === 'object' && value !== null && !Array.isArray(value);
@@ -27,6 +27,16 @@ export function statementsOf(doc: PolicyDocument): PolicyStatement[] {
  * https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_variables.html
  */
 export const hasVariables = (doc: PolicyDocument): boolean => isRecord(doc) && doc.Version === '2012-10-17';
+
+/**
+ * How a statement given without its document is read: as `options` say, or, when they do not say
+ * whether `${...}` are variables, as the Version of the document it was kept from says
+ * (`documentVersion`, see withDocumentVersion in identity-policies.ts).
+ */
+export function readingOf<T extends ResourceOptions>(statement: PolicyStatement, options: T): T {
+  if (options.variables !== undefined || statement.documentVersion === undefined) return options;
+  return { ...options, variables: statement.documentVersion === '2012-10-17' };
+}
 
 const isText = (value: unknown): boolean => typeof value === 'string';
 const isTextOrList = (value: unknown): boolean =>
@@ -133,14 +143,14 @@ function patternCovers(
   variables: boolean,
   unknownKeys?: string[],
 ): Tri {
-  if (!variables || !pattern.includes('${')) return globMatch(pattern, resource) ? 'yes' : 'no';
+  if (!variables || !pattern.includes('${')) return resourceMatch(pattern, resource) ? 'yes' : 'no';
   const substituted = substituteVariables(pattern, context, resourcePartStart(pattern));
   if (substituted.kind === 'invalid') return 'no';
   if (substituted.kind === 'unknown') {
     if (unknownKeys) for (const key of substituted.keys) unknownKeys.push(key);
     return 'maybe';
   }
-  return globMatch(substituted.text, resource) ? 'yes' : 'no';
+  return resourceMatch(substituted.text, resource) ? 'yes' : 'no';
 }
 
 /**

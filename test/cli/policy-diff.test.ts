@@ -140,6 +140,7 @@ describe('policy diff OLD NEW', () => {
     expect(validate(diff)).toBe(true);
     expect(diff).toMatchObject({
       schemaVersion: 1,
+      kind: 'hyperpod-cmk-policy-diff',
       key: { account: ACCOUNT, region: 'us-east-1' },
       effect: 'widens',
       executionRoles: [{ role: EXEC, source: 'old-policy', before: 'yes', after: 'yes' }],
@@ -147,6 +148,8 @@ describe('policy diff OLD NEW', () => {
     });
     diff.effect = 'maybe';
     expect(validate(diff)).toBe(false);
+    // A document of another kind is not a policy diff.
+    expect(validate({ ...JSON.parse(io.out()), kind: 'hyperpod-cmk-drift' })).toBe(false);
   });
 
   it('accepts the output of aws kms get-key-policy', async () => {

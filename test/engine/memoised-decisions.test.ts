@@ -48,23 +48,19 @@ const allowKms = (resource = '*'): PolicyStatement => ({
   Resource: resource,
 });
 const denyCreateGrant: PolicyStatement = { Effect: 'Deny', Action: 'kms:CreateGrant', Resource: '*' };
+/** A Deny on a tag of the key: KMS supports aws:ResourceTag in IAM policies only (tag-authorization.html). */
+const denyFrozen: PolicyStatement = {
+  ...denyCreateGrant,
+  Condition: { StringEquals: { 'aws:ResourceTag/frozen': 'yes' } },
+};
 
 const keys: Key[] = [
   // Names the role directly.
   key('direct'),
   // Delegates to IAM only: the role's own policies decide, so same-named roles differ.
   key('delegating', { policy: policyOf(rootStatement()) }),
-  // The same policy content as `direct`, but a Deny on a tag only this key carries.
-  key('tagged', {
-    policy: policyOf(...(goodPolicy().Statement as PolicyStatement[]), {
-      Effect: 'Deny',
-      Principal: { AWS: '*' },
-      Action: 'kms:CreateGrant',
-      Resource: '*',
-      Condition: { StringEquals: { 'aws:ResourceTag/frozen': 'yes' } },
-    }),
-    tags: { owner: 'ml-platform', project: 'llm', frozen: 'yes' },
-  }),
+  // The same policy as `direct`, but a tag only this key carries, on which EXEC's IAM policy denies.
+  key('tagged', { tags: { owner: 'ml-platform', project: 'llm', frozen: 'yes' } }),
   // Allows only with encryption context, which HyperPod never sends, and does not delegate to IAM.
   key('context', {
     policy: policyOf(describeKeyStatement(), {
@@ -124,7 +120,7 @@ function crowd(): Inventory {
     clusters,
     keys,
     roles: [
-      role(EXEC, { kmsStatements: [allowKms()] }),
+      role(EXEC, { kmsStatements: [allowKms(), denyFrozen] }),
       role(EXEC_OTHER, { kmsStatements: [allowKms(), denyCreateGrant] }),
       role(NARROW, { kmsStatements: [allowKms(keyRef('delegating'))] }),
       role(UNCOLLECTED, { policiesCollected: false, kmsStatements: [] }),
@@ -211,7 +207,7 @@ describe('memoised IAM decisions', () => {
     expect(of('c0', UNCOLLECTED, 'delegating')).toEqual(['UNKNOWN', 'undetermined']);
     expect(of('c0', NARROW, 'delegating')).toEqual(['PASS', 'granted']);
     expect(of('c0', NARROW, 'direct')).toEqual(['FAIL', 'notGranted']);
-    // The same policy content, a different key: its tag brings a Deny.
+    // The same policy content, a different key: its tag brings the Deny of the role's IAM policy.
     expect(of('c0', EXEC, 'direct')).toEqual(['PASS', 'granted']);
     expect(of('c0', EXEC, 'tagged')).toEqual(['FAIL', 'explicitDeny']);
     // The same role and key in another region.

@@ -106,6 +106,23 @@ describe('parseSnapshot', () => {
     expect(JSON.stringify(parsed.value)).toBe(JSON.stringify(expected.value));
   });
 
+  it('keeps the Version of the documents identity statements were read from; an older snapshot has none', () => {
+    const statements = [
+      { Effect: 'Allow' as const, Action: 'kms:Decrypt', Resource: '*', documentVersion: '2008-10-17' },
+      { Effect: 'Allow' as const, Action: 'kms:Encrypt', Resource: '*', documentVersion: null },
+      { Effect: 'Allow' as const, Action: 'kms:CreateGrant', Resource: '*' },
+    ];
+    const text = serializeSnapshot({
+      ...fullEstate(),
+      roles: [role(undefined, { kmsStatements: statements })],
+    });
+    const parsed = parseSnapshot(text, 'inventory.json');
+    expect(parsed.ok && parsed.value.roles[0]?.kmsStatements).toEqual(statements);
+    const wrong = text.replace('"documentVersion": null', '"documentVersion": 7');
+    expect(wrong).not.toBe(text);
+    expect(parseSnapshot(wrong, 'inventory.json').ok).toBe(false);
+  });
+
   const invalid: [string, string][] = [
     ['an invalid cluster', edited((raw) => Object.assign(arrayOf(raw, 'clusters')[1]!, { id: 7 }))],
     [

@@ -646,8 +646,9 @@ describe('readPolicy', () => {
     expect(readPolicy(document)).toEqual([statement]);
     expect(readPolicy(JSON.stringify(document))).toEqual([statement]);
     expect(readPolicy(new Sym(JSON.stringify(document)))).toEqual([statement]);
+    // A document without Version keeps that it has none: its ${...} are literal text.
     expect(readPolicy({ Statement: { Effect: 'Allow', Action: 'k*:Create*', Resource: '*' } })).toEqual([
-      { Effect: 'Allow', Action: 'k*:Create*', Resource: '*' },
+      { Effect: 'Allow', Action: 'k*:Create*', Resource: '*', documentVersion: null },
     ]);
   });
 
@@ -665,13 +666,17 @@ describe('readPolicy', () => {
     expect(readPolicy(new Unknown('var.policy', 'var.policy has no value'))).toEqual({
       unread: 'var.policy: var.policy has no value',
     });
+    // Whether its ${...} are policy variables depends on its Version.
+    expect(
+      readPolicy({ Version: new Unknown('var.version', 'var.version has no value'), Statement: [statement] }),
+    ).toEqual({ unread: 'its Version is var.version: var.version has no value' });
   });
 
   it('an input in a statement matters only when the statement may concern KMS', () => {
     const input = new Unknown('var.bucket', 'var.bucket has no value');
     expect(
       readPolicy({ Statement: [{ Effect: 'Allow', Action: 's3:GetObject', Resource: input }, statement] }),
-    ).toEqual([statement]);
+    ).toEqual([{ ...statement, documentVersion: null }]);
     expect(readPolicy({ Statement: [{ Effect: 'Allow', Action: 'kms:Decrypt', Resource: input }] })).toEqual({
       unread: 'a statement depends on var.bucket: var.bucket has no value',
     });
@@ -827,7 +832,14 @@ describe('Terraform plan execution roles', () => {
         arn: 'aws_iam_role.workers.arn',
         account: ACCOUNT,
         source: 'terraform-plan',
-        kmsStatements: [{ Effect: 'Allow', Action: ['kms:CreateGrant', 'kms:DescribeKey'], Resource: '*' }],
+        kmsStatements: [
+          {
+            Effect: 'Allow',
+            Action: ['kms:CreateGrant', 'kms:DescribeKey'],
+            Resource: '*',
+            documentVersion: null,
+          },
+        ],
         policiesCollected: true,
       },
     ]);

@@ -7,7 +7,13 @@
 import { describe, expect, it } from 'vitest';
 import type { PolicyDocument } from '../../src/model/inventory.js';
 import { requestContext, type Tri } from '../../src/policy/conditions.js';
-import { effectiveActions, evaluatePolicy, keyAccess } from '../../src/policy/evaluate.js';
+import {
+  effectiveActions,
+  evaluatePolicy,
+  evaluateStatements,
+  keyAccess,
+} from '../../src/policy/evaluate.js';
+import { kmsStatementsIn, withDocumentVersion } from '../../src/policy/identity-policies.js';
 import type { Caller } from '../../src/policy/principal.js';
 import { principalAccess } from '../../src/policy/principals-analysis.js';
 import { publicAccess } from '../../src/policy/public-access.js';
@@ -17,6 +23,7 @@ const VARIABLES = `${IAM}/reference_policies_variables.html`;
 const RESOURCE = `${IAM}/reference_policies_elements_resource.html`;
 const NOT_PRINCIPAL = `${IAM}/reference_policies_elements_notprincipal.html`;
 const GRAMMAR = `${IAM}/reference_policies_grammar.html`;
+const PRINCIPAL = `${IAM}/reference_policies_elements_principal.html`;
 const NOT_PRINCIPAL_SESSIONS = 'https://repost.aws/knowledge-center/explicit-deny-principle-elements-s3';
 const PUT_KEY_POLICY = 'https://docs.aws.amazon.com/kms/latest/APIReference/API_PutKeyPolicy.html';
 
@@ -97,6 +104,17 @@ describe(`a key policy statement without Resource has no effect (${PUT_KEY_POLIC
   });
 });
 
+describe(`wildcards in Resource stay within their ARN segment unless they end it (${RESOURCE})`, () => {
+  const grant = (Resource: string) => [{ Effect: 'Allow', Action: 'kms:CreateGrant', Resource }];
+  it.each([
+    ['a star ending its segment', `arn:aws:kms:*:${A}:key/*`, 'yes'],
+    ['a star ending its segment reaches past colons', 'arn:aws:kms:*', 'yes'],
+    ['a star inside a segment does not', `arn:aws:kms:u*${A.slice(-1)}:key/k1`, 'no'],
+  ] as const)('%s', (_name, resource, allow) => {
+    expect(decide(grant(resource), { kind: 'identity' }).allow).toBe(allow);
+  });
+});
+
 describe(`policy variables in Resource (${VARIABLES}#policy-vars-resourceelement)`, () => {
   const tagged = (value: string | undefined) =>
     value === undefined
@@ -134,6 +152,106 @@ describe(`policy variables in Resource (${VARIABLES}#policy-vars-resourceelement
   ];
   it.each(rows)('%s', (_name, statements, context, version, allow, deny) => {
     expect(decide(statements, { kind: 'identity', context, version })).toEqual({ allow, deny });
+  });
+});
+
+describe(`identity statements kept apart from their document keep its Version (${VARIABLES})`, () => {
+  const byTag = `arn:aws:kms:us-east-1:${A}:key/${v('aws:PrincipalTag/key')}`;
+  const document = (Version: string | undefined) => ({
+    ...(Version === undefined ? {} : { Version }),
+    Statement: [{ Effect: 'Allow', Action: 'kms:CreateGrant', Resource: byTag }],
+  });
+  const allow = (Version: string | undefined) =>
+    evaluateStatements(
+      kmsStatementsIn(JSON.stringify(document(Version)))!,
+      {
+        caller: role,
+        action: 'kms:CreateGrant',
+        resource: KEY,
+        context: requestContext({ 'aws:PrincipalTag/key': 'k1' }),
+      },
+      'identity',
+    ).allow;
+  it.each([
+    ['2012-10-17: the variable is substituted', '2012-10-17', 'yes'],
+    // "If you don't include the Version element ..., variables like ${aws:username} are treated as
+    // literal strings in the policy."
+    ['2008-10-17: literal text', '2008-10-17', 'no'],
+    ['no Version: literal text', undefined, 'no'],
+  ] as const)('%s', (_name, version, expected) => {
+    expect(allow(version)).toBe(expected);
+  });
+
+  it('the collected statements say the Version, and only the document says it', () => {
+    expect(kmsStatementsIn(document('2008-10-17'))).toEqual([
+      { Effect: 'Allow', Action: 'kms:CreateGrant', Resource: byTag, documentVersion: '2008-10-17' },
+    ]);
+    expect(kmsStatementsIn(document(undefined))?.[0]?.documentVersion).toBeNull();
+    expect(kmsStatementsIn(document('2012-10-17'))?.[0]).not.toHaveProperty('documentVersion');
+    const written = {
+      Effect: 'Allow' as const,
+      Action: 'kms:*',
+      Resource: '*',
+      documentVersion: '2012-10-17',
+    };
+    expect(withDocumentVersion(written, '2008-10-17')).toEqual({ ...written, documentVersion: '2008-10-17' });
+    expect(withDocumentVersion(written, '2012-10-17')).toEqual({
+      Effect: 'Allow',
+      Action: 'kms:*',
+      Resource: '*',
+    });
+  });
+
+  it('a statement of a key policy document is read as its document says, whatever it carries', () => {
+    const decision = decide([{ ...allowRole({ Resource: byTag }), documentVersion: '2008-10-17' }], {
+      context: requestContext({ 'aws:PrincipalTag/key': 'k1' }),
+    });
+    expect(decision).toEqual({ allow: 'yes', deny: 'no' });
+  });
+});
+
+// A role session's principal tags are its session tags, incoming transitive session tags and the
+// role's IAM tags, a session tag overriding a role tag of the same key
+// (https://docs.aws.amazon.com/IAM/latest/UserGuide/id_session-tags.html): the inventory holds no
+// role tags, and what session tags HyperPod's sessions carry is not documented.
+describe('an SCP or RCP condition on aws:PrincipalTag is undetermined', () => {
+  const tagGuard = [
+    { Effect: 'Allow', Action: '*', Resource: '*' },
+    {
+      Effect: 'Deny',
+      Action: 'kms:*',
+      Resource: '*',
+      Condition: { StringNotEquals: { 'aws:PrincipalTag/team': 'ml' } },
+    },
+  ] as const;
+  it.each([
+    ['an SCP', { scpLevels: [tagGuard] }],
+    [
+      'an RCP',
+      {
+        rcpLevels: [
+          [
+            { ...tagGuard[0], Principal: '*' },
+            { ...tagGuard[1], Principal: '*' },
+          ],
+        ],
+      },
+    ],
+  ] as const)('%s', (_name, levels) => {
+    const access = keyAccess({
+      caller: session,
+      action: 'kms:CreateGrant',
+      resource: KEY,
+      context: requestContext({ 'aws:PrincipalArn': ROLE }),
+      keyPolicy: doc([allowRole()], V2012),
+      keyAccount: A,
+      identityStatements: [],
+      ...levels,
+    });
+    expect({ result: access.result, unknownKeys: access.unknownKeys }).toEqual({
+      result: 'maybe',
+      unknownKeys: ['aws:PrincipalTag/team'],
+    });
   });
 });
 
@@ -203,6 +321,97 @@ describe(`NotPrincipal with Deny (${NOT_PRINCIPAL}, ${NOT_PRINCIPAL_SESSIONS})`,
     expect(effectiveActions(policy, role, KEY, requestContext({}))).toEqual([]);
     const [entry] = principalAccess(policy, KEY, A);
     expect(entry?.actions).toEqual([]);
+  });
+});
+
+describe(`NotPrincipal with Allow is not supported (${NOT_PRINCIPAL})`, () => {
+  const allowAllBut = (...names: string[]) => ({
+    Sid: 'AllBut',
+    Effect: 'Allow',
+    NotPrincipal: { AWS: names },
+    Action: 'kms:*',
+    Resource: '*',
+  });
+  const SUPPORTED = 'statement "AllBut" uses NotPrincipal with Allow, which AWS does not support';
+
+  it('grants those it does not name an undetermined answer, with the reason', () => {
+    const decision = evaluatePolicy(
+      doc([allowAllBut(ADMIN)], V2012),
+      {
+        caller: role,
+        action: 'kms:CreateGrant',
+        resource: KEY,
+        context: requestContext({}),
+      },
+      'resource',
+    );
+    expect({ allow: decision.allow, deny: decision.deny }).toEqual({ allow: 'maybe', deny: 'no' });
+    expect(decision.unknownPrincipals).toEqual([SUPPORTED]);
+  });
+
+  it('grants nothing to those it names', () => {
+    expect(decide([allowAllBut(ACCOUNT_ROOT, ROLE, SESSION)], { caller: session })).toEqual({
+      allow: 'no',
+      deny: 'no',
+    });
+  });
+
+  it('answers alike in effectiveActions', () => {
+    const policy = doc([allowAllBut(ADMIN)], V2012);
+    expect(effectiveActions(policy, role, KEY, requestContext({}), { catalog: ['kms:Decrypt'] })).toEqual([
+      { action: 'kms:Decrypt', result: 'maybe' },
+    ]);
+  });
+});
+
+describe(`a "*" of a principal type other than AWS is not all principals (${PRINCIPAL})`, () => {
+  const grant = (Principal: Record<string, string>) => [
+    { Effect: 'Allow', Principal, Action: 'kms:*', Resource: '*' },
+  ];
+  const sagemaker: Caller = { kind: 'service', service: 'sagemaker.amazonaws.com' };
+  const rows: [string, Record<string, string>, Caller, Tri][] = [
+    ['{"AWS": "*"}: the role', { AWS: '*' }, role, 'yes'],
+    // A service principal identifies a service, never a role.
+    ['{"Service": "*"}: the role', { Service: '*' }, role, 'no'],
+    // Which services it names is not documented.
+    ['{"Service": "*"}: a service', { Service: '*' }, sagemaker, 'maybe'],
+    // Whether an identity provider's "*" names a role's session in a key policy is not documented.
+    ['{"Federated": "*"}: the role', { Federated: '*' }, role, 'maybe'],
+    ['{"Federated": "*"}: a service', { Federated: '*' }, sagemaker, 'no'],
+  ];
+  it.each(rows)('%s', (_name, principal, caller, allow) => {
+    expect(decide(grant(principal), { caller }).allow).toBe(allow);
+  });
+
+  it('says why the answer is undetermined', () => {
+    const decision = evaluatePolicy(
+      doc(
+        [{ Sid: 'Idp', Effect: 'Allow', Principal: { Federated: '*' }, Action: 'kms:*', Resource: '*' }],
+        V2012,
+      ),
+      { caller: role, action: 'kms:CreateGrant', resource: KEY, context: requestContext({}) },
+      'resource',
+    );
+    expect(decision.unknownPrincipals).toEqual([
+      'statement "Idp" names "*" of a principal type other than AWS, which AWS does not document as naming the caller',
+    ]);
+  });
+
+  it('a Deny with {"Service": "*"} does not deny a role, and does not close the key to everyone', () => {
+    const statements = [
+      { Effect: 'Allow', Principal: '*', Action: 'kms:Decrypt', Resource: '*' },
+      { Effect: 'Deny', Principal: { Service: '*' }, Action: 'kms:*', Resource: '*' },
+    ];
+    expect(decide(statements, { action: 'kms:Decrypt' })).toEqual({ allow: 'yes', deny: 'no' });
+    expect(publicAccess(doc(statements, V2012), { keyArn: KEY, keyAccount: A }).public).toHaveLength(1);
+  });
+
+  it('a Deny with NotPrincipal {"Federated": "*"} may or may not exempt a role', () => {
+    const statements = [
+      allowRole(),
+      { Effect: 'Deny', NotPrincipal: { Federated: '*' }, Action: 'kms:*', Resource: '*' },
+    ];
+    expect(decide(statements)).toEqual({ allow: 'yes', deny: 'maybe' });
   });
 });
 

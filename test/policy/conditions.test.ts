@@ -359,10 +359,12 @@ table('ARN operators, part by part', [
   ['ArnLike', 'aws:PrincipalArn', 'arn:aws:iam::*:user/*', 'no'],
   ['ArnEquals', 'aws:PrincipalArn', 'arn:aws:iam::111122223333:role/hyperpod-*', 'yes'],
   ['ArnLike', 'aws:PrincipalArn', 'arn:aws:iam::1111*:role/hyperpod-exec', 'yes'],
-  // a star cannot stand for several parts: not a six-part pattern, so not judged
+  // a star cannot stand for several parts: not a six-part pattern, so not judged; nor is a bare
+  // star, which IAM documents as every resource in a Resource element but not in ARN operators
   ['ArnLike', 'aws:PrincipalArn', 'arn:aws:iam::*', 'maybe'],
   ['ArnLike', 'aws:PrincipalArn', 'arn:*:role/hyperpod-exec', 'maybe'],
-  ['ArnLike', 'aws:PrincipalArn', '*', 'yes'],
+  ['ArnLike', 'aws:PrincipalArn', '*', 'maybe'],
+  ['ArnNotLike', 'aws:PrincipalArn', '*', 'maybe'],
   ['ArnNotLike', 'aws:PrincipalArn', 'arn:aws:iam::*:user/*', 'yes'],
   ['ArnNotLike', 'aws:PrincipalArn', 'arn:aws:iam::111122223333:role/*', 'no'],
   ['ArnLike', 'aws:SourceVpce', 'arn:aws:iam::*:role/*', 'no'],

@@ -211,7 +211,8 @@ describe('evaluatePolicy (one request, one policy)', () => {
         { allow: 'yes', delegate: 'no', deny: 'yes' },
       ],
       [
-        'an Allow with NotPrincipal covers everyone else',
+        // "Using it with "Effect":"Allow" is not supported" (IAM User Guide, NotPrincipal).
+        'an Allow with NotPrincipal: what it grants everyone else cannot be told',
         policy({
           Effect: 'Allow',
           NotPrincipal: { AWS: `arn:aws:iam::${A}:role/admin` },
@@ -219,7 +220,7 @@ describe('evaluatePolicy (one request, one policy)', () => {
           Resource: '*',
         }),
         'resource',
-        { allow: 'yes', delegate: 'no', deny: 'no' },
+        { allow: 'maybe', delegate: 'no', deny: 'no' },
       ],
       [
         'a grant to one session of the role: the session HyperPod uses is not known',
@@ -500,6 +501,30 @@ describe('keyAccess: as KMS decides it', () => {
     expect(ask({ project: 'vision' })).toBe('no');
     expect(ask({})).toBe('no');
     expect(ask(undefined)).toBe('maybe');
+  });
+
+  // "In AWS KMS, the aws:ResourceTag/tag-key condition key is supported only in IAM policies ...
+  // It isn't supported in key policies."
+  // https://docs.aws.amazon.com/kms/latest/developerguide/tag-authorization.html
+  it('a key policy condition on the key tags is undetermined, whatever tags the key carries', () => {
+    const keyPolicy = policy(
+      allow({ AWS: ROLE }, { Condition: { StringEquals: { 'aws:ResourceTag/project': 'llm' } } }),
+    );
+    const ask = (resourceTags: Record<string, string>) => {
+      const access = keyAccess({
+        caller: role,
+        action: 'kms:CreateGrant',
+        resource: KEY,
+        context: hyperPodCreateGrantContext({ roleArn: ROLE, account: A, region: 'us-east-1', resourceTags }),
+        keyPolicy,
+        keyAccount: A,
+        identityStatements: [],
+      });
+      return { result: access.result, unknownKeys: access.unknownKeys };
+    };
+    const undetermined = { result: 'maybe', unknownKeys: ['aws:ResourceTag/project'] };
+    expect(ask({ project: 'llm' })).toEqual(undetermined);
+    expect(ask({ project: 'vision' })).toEqual(undetermined);
   });
 
   it('aws:CalledVia is not assumed: whether SageMaker sets it is not documented', () => {

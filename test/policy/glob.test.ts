@@ -1,5 +1,12 @@
 import { describe, expect, it } from 'vitest';
-import { arnMatch, type GlobWork, globMatch, matchesAny, splitArn } from '../../src/policy/glob.js';
+import {
+  arnMatch,
+  type GlobWork,
+  globMatch,
+  matchesAny,
+  resourceMatch,
+  splitArn,
+} from '../../src/policy/glob.js';
 
 const IAM_OPERATORS =
   'https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_elements_condition_operators.html';
@@ -110,7 +117,8 @@ describe('ArnLike: one ARN part at a time', () => {
     ['arn:aws:iam::111122223333:role/a?c', 'arn:aws:iam::111122223333:role/ac', false],
     // case-sensitive, as the IAM reference says ARN operators are
     ['arn:aws:iam::111122223333:role/Admin', 'arn:aws:iam::111122223333:role/admin', false],
-    ['*', 'arn:aws:iam::111122223333:role/a', true],
+    // one part, not six: IAM documents no meaning for it in an ARN operator
+    ['*', 'arn:aws:iam::111122223333:role/a', undefined],
     ['arn:aws:iam::111122223333:role/a', 'not-an-arn', false],
   ];
   it.each(rows)(`%j against %j: %s (${IAM_OPERATORS}#Conditions_ARN)`, (pattern, value, expected) => {
@@ -133,5 +141,44 @@ describe('ArnLike: one ARN part at a time', () => {
     const value = `arn:aws:iam::111122223333:role/${'a'.repeat(3000)}`;
     expect(arnMatch(pattern, value, work)).toBe(false);
     expect(work.steps).toBeLessThanOrEqual((pattern.length + 1) * (value.length + 1));
+  });
+});
+
+const RESOURCE = 'https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_elements_resource.html';
+const KEY_ARN = 'arn:aws:kms:us-east-1:111122223331:key/k';
+
+describe('resourceMatch: wildcards within the segments of an ARN', () => {
+  // "You can use wildcard characters (* and ?) within the individual segments of an ARN ... If the
+  // * wildcard is the last character of a resource ARN segment, it can expand to match beyond the
+  // colon boundaries."
+  const rows: [string, string, boolean][] = [
+    ['*', KEY_ARN, true],
+    ['arn:aws:kms:*:111122223331:key/*', KEY_ARN, true],
+    ['arn:aws:kms:us-*-1:111122223331:key/k', KEY_ARN, true],
+    // a star that ends its segment reaches past the colons
+    ['arn:aws:kms:*', KEY_ARN, true],
+    ['arn:aws:kms:us-*:key/k', KEY_ARN, true],
+    // a star inside a segment does not: "u*1" would have to swallow the region and the account
+    ['arn:aws:kms:u*1:key/k', KEY_ARN, false],
+    ['arn:aws:kms:u*1:key/*', KEY_ARN, false],
+    // nor does a ?
+    ['arn:aws:kms:us-east-1?111122223331:key/k', KEY_ARN, false],
+    // within the resource part, the colons of the value separate segments too
+    ['arn:aws:logs:*:*:log-group:/aws/*', 'arn:aws:logs:us-east-1:1:log-group:/aws/x:*', true],
+    ['arn:aws:logs:*:*:log-group:/a*x', 'arn:aws:logs:us-east-1:1:log-group:/aws/y:x', false],
+    ['arn:aws:kms:us-east-1:111122223331:key/K', KEY_ARN, false],
+  ];
+  it.each(rows)(`%j covers %j: %s (${RESOURCE})`, (pattern, value, expected) => {
+    expect(resourceMatch(pattern, value)).toBe(expected);
+    // A plain glob agrees wherever no wildcard must match a colon.
+    if (expected) expect(globMatch(pattern, value)).toBe(true);
+  });
+
+  it('stays bounded when a wildcard must match a colon', () => {
+    const work: GlobWork = { steps: 0 };
+    const pattern = `arn:aws:kms:${'*a'.repeat(1500)}*b:key/*`;
+    const value = `arn:aws:kms:${'a:'.repeat(1500)}b:key/k`;
+    resourceMatch(pattern, value, work);
+    expect(work.steps).toBeLessThanOrEqual(2 * (pattern.length + 1) * (value.length + 1));
   });
 });

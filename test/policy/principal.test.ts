@@ -19,7 +19,9 @@ const SESSION = 'arn:aws:sts::111122223333:assumed-role/hyperpod-exec/SageMaker'
 describe('parsePrincipal', () => {
   it.each([
     ['*', 'AWS', { kind: 'any' }],
-    ['*', 'Service', { kind: 'any' }],
+    // Only "*" and {"AWS": "*"} are all principals (IAM User Guide, Principal, All principals).
+    ['*', 'Service', { kind: 'typed-wildcard', type: 'Service' }],
+    ['*', 'Federated', { kind: 'typed-wildcard', type: 'Federated' }],
     ['111122223333', 'AWS', { kind: 'account', account: '111122223333' }],
     ['arn:aws:iam::111122223333:root', 'AWS', { kind: 'account', account: '111122223333' }],
     ['arn:aws-us-gov:iam::111122223333:root', 'AWS', { kind: 'account', account: '111122223333' }],

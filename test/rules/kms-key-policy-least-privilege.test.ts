@@ -435,6 +435,27 @@ ruleTester(rule, {
       ],
     },
     {
+      // Only "*" and {"AWS": "*"} are all principals; {"Service": "*"} is named as written.
+      // https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_elements_principal.html
+      name: 'a "*" of service principals: a wildcard, named as written',
+      inventory: estate({
+        Effect: 'Allow',
+        Principal: { Service: '*' },
+        Action: 'kms:Decrypt',
+        Resource: '*',
+      }),
+      expected: [
+        {
+          status: 'FAIL',
+          messageId: 'excessive',
+          data: {
+            key: 'alias/k1',
+            violations: '{"Service": "*"} is any principal of its type (kms:Decrypt)',
+          },
+        },
+      ],
+    },
+    {
       name: 'a Deny that takes part of the grant away leaves the rest',
       inventory: estate(allow(ANALYST, ['kms:Decrypt', 'kms:Encrypt']), {
         ...allow(ANALYST, 'kms:Decrypt'),

@@ -11,7 +11,7 @@
 import type { ExecutionRole, PolicyStatement, Source } from '../../model/inventory.js';
 import { pushAll } from '../../model/many.js';
 import { awsManagedPolicy } from '../../policy/aws-managed-policies.js';
-import { asStatement, mentionsKms } from '../../policy/identity-policies.js';
+import { asStatement, mentionsKms, withDocumentVersion } from '../../policy/identity-policies.js';
 import {
   clip,
   findUnknown,
@@ -148,6 +148,9 @@ export function readPolicy(document: Val | undefined): ReadPolicy {
   if (!isObject(written)) return { unread: 'its document is not a policy document' };
   const listed = written.Statement;
   if (listed instanceof Unknown) return dependsOn(listed, 'its statements are ');
+  // Whether its ${...} are policy variables depends on it (see withDocumentVersion).
+  const version = written.Version;
+  if (version instanceof Unknown) return dependsOn(version, 'its Version is ');
   if (listed === undefined || listed === null || typeof listed !== 'object')
     return { unread: 'its document is not a policy document' };
   const statements: PolicyStatement[] = [];
@@ -162,7 +165,8 @@ export function readPolicy(document: Val | undefined): ReadPolicy {
       return dependsOn(unknown, 'a statement depends on ');
     }
     if (!statement) return { unread: 'a statement is not a policy statement' };
-    if (mentionsKms(statement)) statements.push(statement);
+    if (mentionsKms(statement))
+      statements.push(withDocumentVersion(statement, version === undefined ? undefined : toPlain(version)));
   }
   return statements;
 }

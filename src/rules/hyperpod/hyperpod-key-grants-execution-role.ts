@@ -12,7 +12,6 @@ import {
   type KeyAccess,
   keyAccess,
   type StatementHit,
-  statementsOf,
 } from '../../policy/evaluate.js';
 import { HYPERPOD_KEY_CALLS, HYPERPOD_UNDOCUMENTED_GRANT_KEYS } from '../../policy/hyperpod.js';
 import { identityOf, rcpLevelsOf, scpLevelsOf } from '../../policy/identity-policies.js';
@@ -236,13 +235,12 @@ function judgeKey(judge: Judge, key: Key, roleArn: string, region: string): KeyJ
   const unread = role === undefined && context.index.gapsFor(roleArn, 'GetRole').length > 0;
   const identity = unread ? { ...identityOf(role), boundaryStatements: null } : identityOf(role);
   const { identityStatements, boundaryStatements } = identity;
-  // The key's tags matter only to a condition on aws:ResourceTag (conditions.ts reads them nowhere else).
+  // The key's tags matter only to a condition on aws:ResourceTag (conditions.ts reads them nowhere
+  // else) in the role's IAM policies: KMS does not support it in key policies (keyAccess).
   const resourceTags =
     key.tags &&
     !isUnresolved(key.tags) &&
-    (readsResourceTags(judge, policy, statementsOf(policy)) ||
-      (identityStatements !== undefined &&
-        readsResourceTags(judge, identityStatements, identityStatements)) ||
+    ((identityStatements !== undefined && readsResourceTags(judge, identityStatements, identityStatements)) ||
       (boundaryStatements && readsResourceTags(judge, boundaryStatements, boundaryStatements)))
       ? key.tags
       : undefined;
@@ -318,7 +316,7 @@ function judgeKey(judge: Judge, key: Key, roleArn: string, region: string): KeyJ
         ...(access.boundaryAllow === 'maybe' && boundaryStatements === null && access.policiesAllow !== 'no'
           ? [boundaryGap(role)]
           : []),
-        ...grantKeyReasons(action, access.unknownKeys),
+        ...grantKeyReasons(action, access.unknownKeys, access.keyPolicy.unknownKeys),
         ...access.unknownPrincipals,
         ...access.invalidStatements,
       ];
@@ -362,17 +360,29 @@ const UNDOCUMENTED = new Set<string>(HYPERPOD_UNDOCUMENTED_GRANT_KEYS.map((key) 
 
 /**
  * Why unknown condition keys leave the answer open. Keys that constrain the grant HyperPod
- * creates get their own reason: what HyperPod sends with CreateGrant is not documented.
+ * creates get their own reason: what HyperPod sends with CreateGrant is not documented; so do the
+ * key policy's conditions on the key's tags, which KMS does not support (keyAccess).
  */
-function grantKeyReasons(action: string, unknownKeys: readonly string[]): string[] {
+function grantKeyReasons(
+  action: string,
+  unknownKeys: readonly string[],
+  keyPolicyKeys: readonly string[],
+): string[] {
   const grant =
     action === 'kms:CreateGrant' ? unknownKeys.filter((key) => UNDOCUMENTED.has(key.toLowerCase())) : [];
-  const other = unknownKeys.filter((key) => !grant.includes(key));
+  const tags = keyPolicyKeys.filter((key) => RESOURCE_TAG_KEY.test(key));
+  const other = unknownKeys.filter((key) => !grant.includes(key) && !tags.includes(key));
   return [
     ...(grant.length > 0
       ? [
           `the key policy constrains the grant HyperPod creates (${grant.join(', ')}), and what HyperPod sends ` +
             'with CreateGrant (grant constraints, grantee, operations) is not documented',
+        ]
+      : []),
+    ...(tags.length > 0
+      ? [
+          `the key policy has a condition on the key's tags (${tags.join(', ')}), which KMS supports in IAM ` +
+            'policies only: what it does in a key policy is not documented',
         ]
       : []),
     ...(other.length > 0
@@ -402,6 +412,8 @@ export default defineRule({
       'constraint (kms:GrantConstraintType), a grantee or retiring principal (kms:GranteePrincipal, ' +
       'kms:RetiringPrincipal), or grant operations narrower than the public examples allow (kms:GrantOperations) is ' +
       'UNKNOWN with that reason, not a failure: only a test deployment can tell. ' +
+      "So is a key policy condition on the key's tags (aws:ResourceTag), which KMS supports in IAM policies only " +
+      '(AWS KMS Developer Guide, Use tags to control access to KMS keys). ' +
       'Restricted instance groups are not applicable: they do not support customer managed keys (HyperPod CMK guide), so HyperPod uses no key they name. ' +
       'An execution role that IAM says does not exist (GetRole answers NoSuchEntity) fails: no call is made as it.',
     remediation: {
@@ -418,6 +430,7 @@ export default defineRule({
       'https://docs.aws.amazon.com/sagemaker/latest/dg/smcluster-cmk.html',
       'https://docs.aws.amazon.com/kms/latest/developerguide/conditions-kms.html#conditions-kms-via-service',
       'https://docs.aws.amazon.com/kms/latest/developerguide/conditions-kms.html#conditions-kms-grant-constraint-type',
+      'https://docs.aws.amazon.com/kms/latest/developerguide/tag-authorization.html',
       'https://docs.aws.amazon.com/IAM/latest/APIReference/API_GetRole.html',
     ],
     frameworks: { 'NIST-800-53': ['SC-12', 'AC-6'], SOC2: ['CC6.1', 'A1.2'] },

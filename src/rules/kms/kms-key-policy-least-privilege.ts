@@ -9,7 +9,7 @@ import { keyResource } from '../resources.js';
 
 interface Violation {
   readonly principal: string;
-  readonly problem: 'full-access' | 'cross-account' | 'not-a-consumer' | 'wildcard';
+  readonly problem: 'full-access' | 'cross-account' | 'not-a-consumer' | 'wildcard' | 'typed-wildcard';
   readonly actions: readonly string[];
 }
 
@@ -53,6 +53,8 @@ function judge(context: RuleContext, access: PrincipalAccess, id: number): Judge
   if (access.usage.length === 0) return NO_VIOLATION;
   if (access.ref.kind === 'any')
     return { kind: 'always', violation: violation('wildcard', '*', access.usage), id };
+  if (access.ref.kind === 'typed-wildcard')
+    return { kind: 'always', violation: violation('typed-wildcard', access.name, access.usage), id };
   if (admin || matchesAny(access.name, allowedKeyUsers, { ignoreCase: true })) return NO_VIOLATION;
   // An account config allows may be named in key policies, and so may its principals.
   if (access.external && access.account !== undefined && allowedExternalAccounts.includes(access.account))
@@ -68,6 +70,7 @@ const PROBLEM_WORDS: Record<Violation['problem'], string> = {
   'cross-account': 'is in an account not allowed by config',
   'not-a-consumer': 'is neither an execution role of a group using the key nor an allowed key user',
   wildcard: 'is any principal',
+  'typed-wildcard': 'is any principal of its type',
 };
 
 export default defineRule({

@@ -178,6 +178,8 @@ describe('OrganizationPolicies: the SCP or RCP levels over an account, or a gap 
                 Action: 'kms:*',
                 Resource: '*',
                 Condition: { StringNotEquals: { 'aws:RequestedRegion': 'us-east-1' } },
+                // the SCP has no Version
+                documentVersion: null,
               },
             ],
           },

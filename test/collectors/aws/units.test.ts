@@ -380,12 +380,14 @@ describe('IAM statements', () => {
       kmsStatements(
         '%7B%22Statement%22%3A%7B%22Effect%22%3A%22Allow%22%2C%22Action%22%3A%22kms%3A*%22%7D%7D',
       ),
-    ).toEqual([{ Effect: 'Allow', Action: 'kms:*' }]);
+    ).toEqual([{ Effect: 'Allow', Action: 'kms:*', documentVersion: null }]);
     expect(kmsStatements('not json')).toBeUndefined();
     // Raw JSON (not URL-encoded) with a % in it is read too; a statement that is not one is not a policy.
     expect(
       kmsStatements('{"Statement":[{"Effect":"Allow","Action":"kms:Decrypt","Resource":"*","Sid":"100%"}]}'),
-    ).toEqual([{ Effect: 'Allow', Action: 'kms:Decrypt', Resource: '*', Sid: '100%' }]);
+    ).toEqual([
+      { Effect: 'Allow', Action: 'kms:Decrypt', Resource: '*', Sid: '100%', documentVersion: null },
+    ]);
     expect(kmsStatements('{"Statement":[{"Effect":"Perhaps","Action":"kms:*"}]}')).toBeUndefined();
   });
 
@@ -443,7 +445,7 @@ describe('IAM statements', () => {
     const readable = await readRole();
     expect(readable.role?.permissionsBoundary).toEqual({
       policyArn: BOUNDARY,
-      kmsStatements: [{ Effect: 'Allow', Action: 'kms:Decrypt', Resource: '*' }],
+      kmsStatements: [{ Effect: 'Allow', Action: 'kms:Decrypt', Resource: '*', documentVersion: null }],
     });
     expect(readable.gaps).toEqual([]);
     iam
