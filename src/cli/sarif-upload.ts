@@ -80,7 +80,7 @@ export function sarifResultNotices(report: Report, maxResults: number, where: st
     const { failed, unknown, suppressed } = count.omitted;
     return [
       `hyperpod-cmk: warning: ${where} holds the ${counted(count.written)} most urgent of ${counted(count.total)} ` +
-        `results (--sarif-max-results ${counted(maxResults)}; GitHub code scanning rejects a run of more than ` +
+        `results (--sarif-max-results ${maxResults}; GitHub code scanning rejects a run of more than ` +
         `${counted(GITHUB_MAX_RESULTS)}): left out ${counted(count.total - count.written)} ` +
         `(${counted(failed)} failed, ${counted(unknown)} unknown, ${counted(suppressed)} suppressed); ` +
         'every finding is in the JSON report (-o report.json)',
@@ -89,7 +89,7 @@ export function sarifResultNotices(report: Report, maxResults: number, where: st
   if (count.written > GITHUB_MAX_RESULTS)
     return [
       `hyperpod-cmk: warning: ${where} holds ${counted(count.written)} results: GitHub code scanning rejects ` +
-        `a run of more than ${counted(GITHUB_MAX_RESULTS)} (--sarif-max-results ${counted(GITHUB_MAX_RESULTS)} keeps the most urgent)`,
+        `a run of more than ${counted(GITHUB_MAX_RESULTS)} (--sarif-max-results ${GITHUB_MAX_RESULTS} keeps the most urgent)`,
     ];
   return [];
 }

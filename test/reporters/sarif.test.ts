@@ -452,6 +452,33 @@ describe('SARIF for code scanning: repository-relative paths, automation id, per
       );
     });
 
+    it('warns when the cap is lifted and the log holds more results than code scanning accepts', async () => {
+      const a = checkout();
+      const { report } = await sarifOf(['cloudformation-yaml']);
+      const model = report.findings.find((f) => f.status === 'FAIL' && !f.suppressed)!;
+      const plain = {
+        ...model,
+        message: 'm',
+        remediation: 'r',
+        resource: { type: model.resource.type, id: 'x' },
+      };
+      const findings: Finding[] = Array.from({ length: GITHUB_MAX_RESULTS + 1 }, (_, i) => ({
+        ...plain,
+        fingerprint: i.toString(16).padStart(32, '0'),
+      }));
+      const io = memoryIo({ cwd: a });
+      emitReport(
+        io,
+        { ...report, findings },
+        reportOptionsFrom({ output: ['all.sarif'], sarifMaxResults: Number.POSITIVE_INFINITY }),
+      );
+      expect(io.err()).toBe(
+        'hyperpod-cmk: sarif report written to all.sarif\n' +
+          'hyperpod-cmk: warning: all.sarif holds 25,001 results: GitHub code scanning rejects a run of more ' +
+          'than 25,000 (--sarif-max-results 25000 keeps the most urgent)\n',
+      );
+    });
+
     it('warns when the log is more than 10 MB gzip-compressed, as code scanning then rejects it', async () => {
       const a = checkout();
       const { report } = await sarifOf(['cloudformation-yaml']);
