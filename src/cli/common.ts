@@ -36,7 +36,7 @@ import { RULES } from '../rules/registry.js';
 import { inputError } from './errors.js';
 import { type Io, useColor } from './io.js';
 import { collectGarbage, LARGE_REPORT_FINDINGS } from './memory.js';
-import { gzipMeter, parseSarifMaxResults, sarifResultNotices, sarifSizeNotice } from './sarif-upload.js';
+import { gzipMeter, parseSarifMaxResults, sarifResultNotices } from './sarif-upload.js';
 import { defineOptions, type OptionsOf } from './spec.js';
 
 export interface ReportOptions {
@@ -681,17 +681,18 @@ export function emitReport(
         typeof text === 'string'
           ? escapeTerminalOutput(text, { color: false, progress: false })
           : mapEach(text, (piece) => escapeTerminalOutput(piece, { color: false, progress: false }));
-    const meter = output.format === 'sarif' ? gzipMeter(typeof text === 'string' ? [text] : text) : undefined;
+    // What GitHub code scanning would refuse of a SARIF log is said on stderr (sarif-upload.ts).
+    const notices =
+      output.format === 'sarif'
+        ? sarifResultNotices(report, options.sarifMaxResults, output.path ?? 'the sarif report')
+        : undefined;
+    const meter = notices?.size ? gzipMeter(typeof text === 'string' ? [text] : text) : undefined;
     writeOutput(io, meter?.pieces ?? text, {
       format: output.format,
       ...(output.path ? { output: output.path } : {}),
     });
-    if (meter) {
-      const where = output.path ?? 'the sarif report';
-      for (const line of sarifResultNotices(report, options.sarifMaxResults, where))
-        io.stderr.write(`${line}\n`);
-      if (meter.over()) io.stderr.write(`${sarifSizeNotice(where)}\n`);
-    }
+    for (const line of notices?.results ?? []) io.stderr.write(`${line}\n`);
+    if (meter?.over()) io.stderr.write(`${notices!.size}\n`);
   }
   if (options.createBaseline !== undefined) {
     const baseline = createBaseline(report.findings, {

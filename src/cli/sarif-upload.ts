@@ -71,30 +71,37 @@ export function gzipMeter(
 const counted = (n: number) => n.toLocaleString('en-US');
 
 /**
- * What the results of a SARIF log written with `maxResults` mean for code scanning, as stderr
- * lines: the results left out, or more results than code scanning accepts.
+ * What code scanning would make of a SARIF log written with `maxResults`, as stderr lines:
+ * `results`, the results left out and more results than it accepts; `size`, the line to write
+ * should the log be over its size once compressed, which only a log it would otherwise accept
+ * is measured for (an organisation's whole log is hundreds of MB, seconds to compress).
  */
-export function sarifResultNotices(report: Report, maxResults: number, where: string): string[] {
+export function sarifResultNotices(
+  report: Report,
+  maxResults: number,
+  where: string,
+): { results: string[]; size?: string } {
   const count = countSarifResults(report, maxResults);
+  const results: string[] = [];
   if (count.written < count.total) {
     const { failed, unknown, suppressed } = count.omitted;
-    return [
+    results.push(
       `hyperpod-cmk: warning: ${where} holds the ${counted(count.written)} most urgent of ${counted(count.total)} ` +
         `results (--sarif-max-results ${maxResults}; GitHub code scanning rejects a run of more than ` +
         `${counted(GITHUB_MAX_RESULTS)}): left out ${counted(count.total - count.written)} ` +
         `(${counted(failed)} failed, ${counted(unknown)} unknown, ${counted(suppressed)} suppressed); ` +
         'every finding is in the JSON report (-o report.json)',
-    ];
+    );
   }
-  if (count.written > GITHUB_MAX_RESULTS)
-    return [
+  if (count.written > GITHUB_MAX_RESULTS) {
+    results.push(
       `hyperpod-cmk: warning: ${where} holds ${counted(count.written)} results: GitHub code scanning rejects ` +
         `a run of more than ${counted(GITHUB_MAX_RESULTS)} (--sarif-max-results ${GITHUB_MAX_RESULTS} keeps the most urgent)`,
-    ];
-  return [];
+    );
+    return { results };
+  }
+  const size =
+    `hyperpod-cmk: warning: ${where} is more than ${GITHUB_MAX_GZIP_BYTES / 1_000_000} MB gzip-compressed: ` +
+    'GitHub code scanning rejects the upload; lower --sarif-max-results to write fewer results';
+  return { results, size };
 }
-
-/** The stderr line of a SARIF log over code scanning's size limit once compressed. */
-export const sarifSizeNotice = (where: string): string =>
-  `hyperpod-cmk: warning: ${where} is more than ${GITHUB_MAX_GZIP_BYTES / 1_000_000} MB gzip-compressed: ` +
-  'GitHub code scanning rejects the upload; lower --sarif-max-results to write fewer results';

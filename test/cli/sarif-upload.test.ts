@@ -1,7 +1,9 @@
 import { randomBytes } from 'node:crypto';
 import { gzipSync } from 'node:zlib';
 import { describe, expect, it } from 'vitest';
-import { GITHUB_MAX_GZIP_BYTES, gzipMeter } from '../../src/cli/sarif-upload.js';
+import { GITHUB_MAX_GZIP_BYTES, gzipMeter, sarifResultNotices } from '../../src/cli/sarif-upload.js';
+import type { Finding } from '../../src/model/finding.js';
+import { canonicalReport } from '../reporters/fixture.js';
 
 describe('gzipMeter: whether a file written in pieces is over a gzip-compressed size', () => {
   it('passes the pieces through unchanged, and measures one block as gzip does', () => {
@@ -27,5 +29,35 @@ describe('gzipMeter: whether a file written in pieces is over a gzip-compressed 
     expect(length).toBeGreaterThan((24 << 20) - line.length);
     expect(meter.over()).toBe(false);
     expect(GITHUB_MAX_GZIP_BYTES).toBe(10_000_000);
+  });
+});
+
+describe('sarifResultNotices: what code scanning would refuse of a log, for stderr', () => {
+  /** A report of `count` open failures and one suppressed, made from the canonical fixture's. */
+  function reportOf(count: number) {
+    const report = canonicalReport();
+    const model = { ...report.findings.find((f) => f.status === 'FAIL' && !f.suppressed)! };
+    const findings: Finding[] = Array.from({ length: count }, () => model);
+    findings.push({ ...model, suppressed: { reason: 'accepted', expires: null } });
+    return { ...report, findings };
+  }
+  const SIZE =
+    'hyperpod-cmk: warning: out.sarif is more than 10 MB gzip-compressed: GitHub code scanning rejects ' +
+    'the upload; lower --sarif-max-results to write fewer results';
+
+  it('nothing to say of a log within the cap; its size is measured', () => {
+    expect(sarifResultNotices(reportOf(9), 25_000, 'out.sarif')).toEqual({ results: [], size: SIZE });
+  });
+
+  it('a cap raised above 25,000 and still cutting: both what was left out and that code scanning rejects it, no size', () => {
+    expect(sarifResultNotices(reportOf(25_001), 25_001, 'out.sarif')).toEqual({
+      results: [
+        'hyperpod-cmk: warning: out.sarif holds the 25,001 most urgent of 25,002 results (--sarif-max-results ' +
+          '25001; GitHub code scanning rejects a run of more than 25,000): left out 1 (0 failed, 0 unknown, ' +
+          '1 suppressed); every finding is in the JSON report (-o report.json)',
+        'hyperpod-cmk: warning: out.sarif holds 25,001 results: GitHub code scanning rejects a run of more ' +
+          'than 25,000 (--sarif-max-results 25000 keeps the most urgent)',
+      ],
+    });
   });
 });
