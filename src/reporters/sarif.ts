@@ -21,6 +21,7 @@ import { resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import type { Finding, Severity, SourceIssue } from '../model/finding.js';
 import { isIacSource, type Location } from '../model/inventory.js';
+import { pushAll } from '../model/many.js';
 import type { Report } from '../model/report.js';
 import type { Rule } from '../rules/define-rule.js';
 import { RULES } from '../rules/registry.js';
@@ -230,9 +231,10 @@ export function countSarifResults(report: Report, maxResults: number = GITHUB_MA
 }
 
 /**
- * The findings a log holds, the most urgent first; among equals by fingerprint, so that the same
- * findings make the cut from one scan to the next whatever order the sources listed them in (an
- * alert left out of one upload would be closed, and reopened by the next).
+ * The findings a log holds, the most urgent first, each group of equals in the report's order.
+ * Where the cap cuts a group, the ones kept are those of the smallest fingerprints, so that the
+ * same findings make the cut from one scan to the next whatever order the sources listed them in
+ * (an alert left out of one upload would be closed, and opened again by the next).
  */
 function selectResults(report: Report, maxResults: number): { findings: Finding[]; count: SarifCount } {
   const buckets = Array.from({ length: BUCKETS }, (): Finding[] => []);
@@ -240,14 +242,18 @@ function selectResults(report: Report, maxResults: number): { findings: Finding[
   const findings: Finding[] = [];
   for (const bucket of buckets) {
     const room = maxResults - findings.length;
-    if (room <= 0) break;
+    if (room >= bucket.length) {
+      pushAll(findings, bucket);
+      continue;
+    }
     // A finding's fingerprint is made when read (engine/lazy-finding.ts): once each, not per
-    // comparison; the bucket is sorted as indices into them, no object made per finding.
+    // comparison; the group is sorted as indices into them, no object made per finding.
     const keys = bucket.map((finding) => finding.fingerprint);
     const order = Array.from(keys.keys()).sort((a, b) =>
       keys[a]! < keys[b]! ? -1 : keys[a]! > keys[b]! ? 1 : 0,
     );
-    for (let i = 0; i < order.length && i < room; i++) findings.push(bucket[order[i]!]!);
+    for (let i = 0; i < room; i++) findings.push(bucket[order[i]!]!);
+    break;
   }
   return {
     findings,

@@ -205,19 +205,24 @@ describe('SARIF within GitHub code scanning limits: at most --sarif-max-results 
   const fingerprints = (log: { runs: { results: { partialFingerprints: Record<string, string> }[] }[] }) =>
     log.runs[0]!.results.map((r) => r.partialFingerprints['hyperpodCmkFinding/v1']!.replace(/0+$/, ''));
 
-  it('orders every result by urgency: failures by severity, then unknown, then suppressed; among equals by fingerprint', async () => {
+  it('orders every result by urgency: failures by severity, then unknown, then suppressed; equals as the report lists them', async () => {
     const log = JSON.parse(renderSarif(await reportOf(CASES), RULES, {}, Number.POSITIVE_INFINITY));
-    expect(fingerprints(log)).toEqual(['c1', 'c2', 'd1', 'a1', 'b3', 'b1', 'b2', 'e1', 'e2']);
+    expect(fingerprints(log)).toEqual(['c2', 'c1', 'd1', 'a1', 'b3', 'b1', 'b2', 'e1', 'e2']);
     expect(log.runs[0].invocations[0].toolExecutionNotifications).toEqual([]);
-    // The sources' order does not change the log: the same findings make the cut, in the same order.
-    const reversed = await reportOf([...CASES].reverse());
-    expect(renderSarif(reversed, RULES, {}, 5)).toBe(renderSarif(await reportOf(CASES), RULES, {}, 5));
+  });
+
+  it('where the cap cuts a group of equals, keeps the smallest fingerprints, whatever order the sources listed them in', async () => {
+    for (const cases of [CASES, [...CASES].reverse()]) {
+      const report = await reportOf(cases);
+      expect(fingerprints(JSON.parse(renderSarif(report, RULES, {}, 1)))).toEqual(['c1']);
+      expect(countSarifResults(report, 1).omitted).toEqual({ failed: 3, unknown: 3, suppressed: 2 });
+    }
   });
 
   it('keeps the most urgent up to the cap and says in a notification how many it left out, and where they all are', async () => {
     const report = await reportOf(CASES);
     const log = JSON.parse(renderSarif(report, RULES, {}, 5));
-    expect(fingerprints(log)).toEqual(['c1', 'c2', 'd1', 'a1', 'b3']);
+    expect(fingerprints(log)).toEqual(['c2', 'c1', 'd1', 'a1', 'b3']);
     expect(log.runs[0].invocations[0].toolExecutionNotifications).toEqual([
       {
         level: 'warning',
@@ -240,7 +245,7 @@ describe('SARIF within GitHub code scanning limits: at most --sarif-max-results 
       written: 5,
       omitted: { failed: 0, unknown: 2, suppressed: 2 },
     });
-    expect(fingerprints(JSON.parse(renderSarif(report, RULES, {}, 2)))).toEqual(['c1', 'c2']);
+    expect(fingerprints(JSON.parse(renderSarif(report, RULES, {}, 2)))).toEqual(['c2', 'c1']);
     expect(countSarifResults(report, 2).omitted).toEqual({ failed: 2, unknown: 3, suppressed: 2 });
   });
 
@@ -407,8 +412,20 @@ describe('SARIF for code scanning: repository-relative paths, automation id, per
       expect(await runCli([...args, '-o', 'out.sarif'], capped)).toBe(0);
       const log = JSON.parse(readFileSync(join(a, 'out.sarif'), 'utf8'));
       expect(validate(log)).toBe(true);
-      expect(log.runs[0].results).toEqual(every.slice(0, 2));
-      const left = every.slice(2) as { properties: { status: string }; suppressions?: unknown }[];
+      // The two most urgent; where the cap cuts a group of equals, the smallest fingerprints.
+      type Result = {
+        properties: { status: string; severity: Severity };
+        suppressions?: unknown;
+        partialFingerprints: Record<string, string>;
+      };
+      const group = (r: Result) =>
+        `${r.suppressions ? 2 : r.properties.status === 'UNKNOWN' ? 1 : 0}${r.properties.severity}`;
+      const cut = (every as Result[]).filter((r) => group(r) === group(every[1]));
+      const before = (every as Result[]).slice(0, 2).filter((r) => group(r) !== group(every[1]));
+      const fp = (r: Result) => r.partialFingerprints['hyperpodCmkFinding/v1']!;
+      const kept = [...before, ...cut.sort((x, y) => (fp(x) < fp(y) ? -1 : 1)).slice(0, 2 - before.length)];
+      expect(log.runs[0].results).toEqual(kept);
+      const left = (every as Result[]).filter((r) => !kept.includes(r));
       const kinds = {
         failed: left.filter((r) => !r.suppressions && r.properties.status === 'FAIL').length,
         unknown: left.filter((r) => !r.suppressions && r.properties.status === 'UNKNOWN').length,
