@@ -40,8 +40,8 @@ const BLOCK = 4 << 20;
  * The pieces of a file as they are written, and whether they weigh more than `limit` bytes once
  * gzip-compressed (`over()`, once every piece has been read), as the upload-sarif action compresses
  * them (zlib's default level). The pieces are compressed a block at a time, never held whole;
- * deflate looks back 32 KiB only, so separate blocks come to a few bytes each over one stream
- * (0.8% on a 59 MB log): an estimate from above. Once over the limit, nothing more is compressed.
+ * deflate looks back 32 KiB only, so blocks compressed apart come to little more than one stream
+ * (0.8% more on a 59 MB log): an estimate from above. Once over the limit, nothing more is compressed.
  */
 export function gzipMeter(
   pieces: Iterable<string>,
