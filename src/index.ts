@@ -93,6 +93,8 @@ export function render(
     cwd?: string;
     /** The repository root (absolute) that sarif, github, gitlab and junit make paths relative to. */
     baseDir?: string;
+    /** sarif: the most results the log holds (default GitHub code scanning's 25,000; Infinity: all). */
+    sarifMaxResults?: number;
   } = {},
 ): string {
   const reporter = REPORTERS[format];
@@ -102,5 +104,6 @@ export function render(
     limit: options.limit ?? 0,
     ...(options.cwd !== undefined ? { cwd: options.cwd } : {}),
     ...(options.baseDir !== undefined ? { baseDir: options.baseDir } : {}),
+    ...(options.sarifMaxResults !== undefined ? { sarifMaxResults: options.sarifMaxResults } : {}),
   });
 }

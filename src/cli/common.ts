@@ -31,10 +31,12 @@ import {
   ReportUnavailable,
   STREAMING_REPORTERS,
 } from '../reporters/index.js';
+import { GITHUB_MAX_RESULTS } from '../reporters/sarif.js';
 import { RULES } from '../rules/registry.js';
 import { inputError } from './errors.js';
 import { type Io, useColor } from './io.js';
 import { collectGarbage, LARGE_REPORT_FINDINGS } from './memory.js';
+import { gzipMeter, parseSarifMaxResults, sarifResultNotices } from './sarif-upload.js';
 import { defineOptions, type OptionsOf } from './spec.js';
 
 export interface ReportOptions {
@@ -55,6 +57,8 @@ export interface ReportOptions {
   limit: number;
   /** --base-dir: the repository root that CI formats (SARIF, GitHub, GitLab, JUnit) make paths relative to. */
   baseDir?: string;
+  /** --sarif-max-results: the most results a SARIF log holds (Infinity: every one). */
+  sarifMaxResults: number;
   quiet: boolean;
   compact: boolean;
   rules: string[];
@@ -193,6 +197,15 @@ export const reportOptions = (formats: readonly string[] = FORMATS, defaults: Re
         'repository root for the paths in sarif, github, gitlab and junit reports (default: the git work tree of the first path scanned, else the working directory)',
       env: 'HYPERPOD_CMK_BASE_DIR',
     },
+    {
+      flags: '--sarif-max-results <n>',
+      description:
+        'sarif: the most results the log holds, the most urgent (failures by severity, then unknown, then suppressed); ' +
+        `the default is GitHub code scanning's limit per run; none (or 0): every result`,
+      default: GITHUB_MAX_RESULTS,
+      parse: parseSarifMaxResults,
+      env: 'HYPERPOD_CMK_SARIF_MAX_RESULTS',
+    },
   ]);
 
 /**
@@ -238,6 +251,8 @@ export function reportOptionsFrom(options: ReportFlags): ReportOptions {
     ...(options.now instanceof Date ? { now: options.now } : {}),
     limit: typeof options.limit === 'number' ? options.limit : 10,
     ...(typeof options.baseDir === 'string' ? { baseDir: options.baseDir } : {}),
+    sarifMaxResults:
+      typeof options.sarifMaxResults === 'number' ? options.sarifMaxResults : GITHUB_MAX_RESULTS,
     quiet: options.quiet === true,
     compact: options.compact === true,
     rules: options.rule ?? [],
@@ -635,6 +650,7 @@ export function emitReport(
       baseDir: repositoryRoot(io, options, report.scan.inputs),
       quiet: options.quiet,
       compact: options.compact,
+      sarifMaxResults: options.sarifMaxResults,
       ...(width ? { width } : {}),
     };
     // To a file, a format that renders in pieces is streamed there: its pieces are made (lazily)
@@ -665,7 +681,18 @@ export function emitReport(
         typeof text === 'string'
           ? escapeTerminalOutput(text, { color: false, progress: false })
           : mapEach(text, (piece) => escapeTerminalOutput(piece, { color: false, progress: false }));
-    writeOutput(io, text, { format: output.format, ...(output.path ? { output: output.path } : {}) });
+    // What GitHub code scanning would refuse of a SARIF log is said on stderr (sarif-upload.ts).
+    const notices =
+      output.format === 'sarif'
+        ? sarifResultNotices(report, options.sarifMaxResults, output.path ?? 'the sarif report')
+        : undefined;
+    const meter = notices?.size ? gzipMeter(typeof text === 'string' ? [text] : text) : undefined;
+    writeOutput(io, meter?.pieces ?? text, {
+      format: output.format,
+      ...(output.path ? { output: output.path } : {}),
+    });
+    for (const line of notices?.results ?? []) io.stderr.write(`${line}\n`);
+    if (meter?.over()) io.stderr.write(`${notices!.size}\n`);
   }
   if (options.createBaseline !== undefined) {
     const baseline = createBaseline(report.findings, {

@@ -17,6 +17,7 @@ import type { Finding, Severity, SourceIssue } from '../model/finding.js';
 import type { Location } from '../model/inventory.js';
 import type { Report } from '../model/report.js';
 import { type PathContext, repoRelative } from './locations.js';
+import { urgency } from './urgency.js';
 
 type Command = 'error' | 'warning' | 'notice';
 
@@ -109,18 +110,6 @@ function issueCommand(issue: SourceIssue, context: PathContext): string {
  */
 export const SHOWN_PER_KIND = 10;
 
-/**
- * Where a finding's annotation goes among the others, so that the ones GitHub shows are the ones
- * that matter most: failures by severity, then what could not be judged, then what is suppressed.
- */
-function urgency(finding: Finding): number {
-  if (finding.suppressed) return 6;
-  if (finding.status === 'UNKNOWN') return 5;
-  return SEVERITY_ORDER[finding.severity];
-}
-
-const SEVERITY_ORDER: Record<Severity, number> = { critical: 1, high: 2, medium: 3, low: 4 };
-
 export function renderGithub(report: Report, context: PathContext = {}): string {
   // Errors first, as failures come before what could not be judged.
   const issues = [...report.issues].sort(
@@ -128,6 +117,7 @@ export function renderGithub(report: Report, context: PathContext = {}): string 
   );
   const findings = report.findings
     .filter((f) => f.status === 'FAIL' || f.status === 'UNKNOWN')
+    // The ones GitHub shows are the ones that matter most (urgency.ts).
     .sort((a, b) => urgency(a) - urgency(b));
   const lines = [
     ...issues.map((issue) => issueCommand(issue, context)),

@@ -23,6 +23,8 @@ export interface RenderOptions extends PathContext {
   compact?: boolean;
   /** Table: the terminal's width; longer lines are cut with an ellipsis. */
   width?: number;
+  /** SARIF: the most results the log holds (default GitHub code scanning's limit; Infinity: all). */
+  sarifMaxResults?: number;
 }
 
 export type Reporter = (report: Report, options: RenderOptions) => string;
@@ -32,7 +34,7 @@ export const REPORTERS: Record<string, Reporter> = {
   json: (report) => renderJson(report),
   csv: (report) => renderCsv(report),
   markdown: (report) => renderMarkdown(report),
-  sarif: (report, options) => renderSarif(report, undefined, options),
+  sarif: (report, options) => renderSarif(report, undefined, options, options.sarifMaxResults),
   html: (report) => renderDashboard(dashboardFromReport(report)),
   asff: (report) => renderAsff(report),
   junit: (report, options) => renderJunit(report, options),
@@ -51,7 +53,7 @@ export const STREAMING_REPORTERS: Partial<
   json: (report) => renderJsonChunks(report),
   asff: (report) => renderAsffChunks(report),
   ocsf: (report) => renderOcsfChunks(report),
-  sarif: (report, options) => renderSarifChunks(report, undefined, options),
+  sarif: (report, options) => renderSarifChunks(report, undefined, options, options.sarifMaxResults),
   csv: (report) => renderCsvChunks(report),
   gitlab: (report, options) => renderGitlabChunks(report, options),
   junit: (report, options) => renderJunitChunks(report, options),

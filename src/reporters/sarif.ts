@@ -7,17 +7,28 @@
  * `security-severity` (a rule may raise the severity case by case). Suppressed findings stay in
  * the log, marked with an accepted suppression; fingerprints are the report's stable ones.
  * Problems reading the inputs become tool execution notifications.
+ *
+ * GitHub code scanning rejects a run of more than 25,000 results (and shows the 5,000 most severe):
+ * https://docs.github.com/en/code-security/code-scanning/troubleshooting-sarif-uploads/results-exceed-limit
+ * So a log holds at most `maxResults` results (25,000 unless asked otherwise), the most urgent
+ * (urgency.ts), and a notification says how many were left out and where the full list is. The
+ * log is one run with one tool and category: GitHub rejects a file with several runs of the same
+ * tool and category (https://github.blog/changelog/2024-05-06-code-scanning-will-stop-combining-runs-from-a-single-upload/).
+ * Its other limits are far off: 24 rules (25,000 a run), one location a result (1,000), a few
+ * tags a rule (20, which a test holds the catalog to; GitHub shows 10, so the fixed ones come first).
  */
 import { resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import type { Finding, Severity, SourceIssue } from '../model/finding.js';
 import { isIacSource, type Location } from '../model/inventory.js';
+import { pushAll } from '../model/many.js';
 import type { Report } from '../model/report.js';
 import type { Rule } from '../rules/define-rule.js';
 import { RULES } from '../rules/registry.js';
 import { ruleDocsUrl } from '../version.js';
 import { lazyArrayInDocument } from './json.js';
 import { type PathContext, repoRelative, scanScope } from './locations.js';
+import { SEVERITY_ORDER, urgency } from './urgency.js';
 
 export const SARIF_SCHEMA = 'https://json.schemastore.org/sarif-2.1.0.json';
 
@@ -163,12 +174,128 @@ export function automationId(report: Report, context: PathContext = {}): string 
   return `hyperpod-cmk/${kind}/${scope.key ? `${scope.key}/` : ''}`;
 }
 
+/**
+ * The most results a run may hold for GitHub code scanning to accept the upload
+ * (https://docs.github.com/en/code-security/code-scanning/troubleshooting-sarif-uploads/results-exceed-limit).
+ */
+export const GITHUB_MAX_RESULTS = 25_000;
+
+/**
+ * Which findings a log holds as results, in `BUCKETS` groups of equal urgency, the most urgent
+ * first: open failures by severity, then UNKNOWN by severity, then suppressed by severity.
+ */
+const BUCKETS = 12;
+const bucketOf = (finding: Finding): number => {
+  const level = urgency(finding);
+  if (level <= 4) return level - 1;
+  return (level === 5 ? 4 : 8) + SEVERITY_ORDER[finding.severity] - 1;
+};
+const kindOf = (bucket: number): keyof SarifOmitted =>
+  bucket < 4 ? 'failed' : bucket < 8 ? 'unknown' : 'suppressed';
+
+const isResult = (finding: Finding) => finding.status === 'FAIL' || finding.status === 'UNKNOWN';
+
+/** The FAIL and UNKNOWN findings left out of a log, by kind. */
+export interface SarifOmitted {
+  failed: number;
+  unknown: number;
+  suppressed: number;
+}
+
+/** How many results a log of `report` holds and leaves out with at most `maxResults` (Infinity: all). */
+export interface SarifCount {
+  total: number;
+  written: number;
+  omitted: SarifOmitted;
+}
+
+/** What was left out, given how many findings each bucket has. */
+function countOf(sizes: readonly number[], maxResults: number): SarifCount {
+  const omitted: SarifOmitted = { failed: 0, unknown: 0, suppressed: 0 };
+  let room = maxResults;
+  let total = 0;
+  for (const [bucket, size] of sizes.entries()) {
+    total += size;
+    const kept = Math.min(size, room);
+    room -= kept;
+    omitted[kindOf(bucket)] += size - kept;
+  }
+  return { total, written: Math.min(total, maxResults), omitted };
+}
+
+/** What `renderSarif` with `maxResults` writes and leaves out, counted without making the log. */
+export function countSarifResults(report: Report, maxResults: number = GITHUB_MAX_RESULTS): SarifCount {
+  const sizes = new Array<number>(BUCKETS).fill(0);
+  for (const finding of report.findings) if (isResult(finding)) sizes[bucketOf(finding)]!++;
+  return countOf(sizes, maxResults);
+}
+
+/**
+ * The findings a log holds, the most urgent first, each group of equals in the report's order.
+ * Where the cap cuts a group, the ones kept are those of the smallest fingerprints, so that the
+ * same findings make the cut from one scan to the next whatever order the sources listed them in
+ * (an alert left out of one upload would be closed, and opened again by the next).
+ */
+function selectResults(report: Report, maxResults: number): { findings: Finding[]; count: SarifCount } {
+  const buckets = Array.from({ length: BUCKETS }, (): Finding[] => []);
+  for (const finding of report.findings) if (isResult(finding)) buckets[bucketOf(finding)]!.push(finding);
+  const findings: Finding[] = [];
+  for (const bucket of buckets) {
+    const room = maxResults - findings.length;
+    if (room >= bucket.length) {
+      pushAll(findings, bucket);
+      continue;
+    }
+    // A finding's fingerprint is made when read (engine/lazy-finding.ts): once each, not per
+    // comparison; the group is sorted as indices into them, no object made per finding.
+    const keys = bucket.map((finding) => finding.fingerprint);
+    const order = Array.from(keys.keys()).sort((a, b) =>
+      keys[a]! < keys[b]! ? -1 : keys[a]! > keys[b]! ? 1 : 0,
+    );
+    for (let i = 0; i < room; i++) findings.push(bucket[order[i]!]!);
+    break;
+  }
+  return {
+    findings,
+    count: countOf(
+      buckets.map((bucket) => bucket.length),
+      maxResults,
+    ),
+  };
+}
+
+const counted = (n: number) => n.toLocaleString('en-US');
+
+/** The notification of a log that leaves results out: how many, which, and where they all are. */
+function omissionNotification(count: SarifCount, maxResults: number) {
+  const { failed, unknown, suppressed } = count.omitted;
+  return {
+    level: 'warning',
+    message: {
+      text:
+        `${counted(count.total - count.written)} of ${counted(count.total)} results are left out of this log ` +
+        `(${counted(failed)} failed, ${counted(unknown)} unknown, ${counted(suppressed)} suppressed): it holds the ` +
+        `${counted(maxResults)} most urgent (failures by severity, then unknown, then suppressed), as ` +
+        `--sarif-max-results asks (default ${counted(GITHUB_MAX_RESULTS)}: GitHub code scanning rejects a run of more). ` +
+        'Every finding is in the JSON report (--format json); --sarif-max-results none writes them all here.',
+    },
+    descriptor: { id: 'sarif.results_omitted' },
+  };
+}
+
+/**
+ * The SARIF log of `report`: at most `maxResults` results (default GitHub's limit; Infinity for
+ * every FAIL and UNKNOWN finding).
+ */
 export function renderSarif(
   report: Report,
   rules: readonly Rule[] = RULES,
   context: PathContext = {},
+  maxResults: number = GITHUB_MAX_RESULTS,
 ): string {
-  return `${JSON.stringify(sarifLog(report, rules, context, [...sarifResults(report, rules, context)]), null, 2)}\n`;
+  const { findings, count } = selectResults(report, maxResults);
+  const results = [...sarifResults(findings, rules, context)];
+  return `${JSON.stringify(sarifLog(report, rules, context, results, count, maxResults), null, 2)}\n`;
 }
 
 /**
@@ -180,23 +307,34 @@ export function renderSarifChunks(
   report: Report,
   rules: readonly Rule[] = RULES,
   context: PathContext = {},
+  maxResults: number = GITHUB_MAX_RESULTS,
 ): Iterable<string> {
+  const { findings, count } = selectResults(report, maxResults);
   return lazyArrayInDocument(
-    (placeholder) => sarifLog(report, rules, context, placeholder),
-    sarifResults(report, rules, context),
+    (placeholder) => sarifLog(report, rules, context, placeholder, count, maxResults),
+    sarifResults(findings, rules, context),
   );
 }
 
-/** The results (FAIL and UNKNOWN findings), made one at a time. */
-function* sarifResults(report: Report, rules: readonly Rule[], context: PathContext): Generator<unknown> {
+/** The results of the findings given, made one at a time. */
+function* sarifResults(
+  findings: readonly Finding[],
+  rules: readonly Rule[],
+  context: PathContext,
+): Generator<unknown> {
   const index = new Map(rules.map((rule, i) => [rule.meta.id, i]));
-  for (const finding of report.findings)
-    if (finding.status === 'FAIL' || finding.status === 'UNKNOWN')
-      yield result(finding, index.get(finding.ruleId) ?? -1, context);
+  for (const finding of findings) yield result(finding, index.get(finding.ruleId) ?? -1, context);
 }
 
 /** The SARIF log, its results as given. */
-function sarifLog(report: Report, rules: readonly Rule[], context: PathContext, results: unknown) {
+function sarifLog(
+  report: Report,
+  rules: readonly Rule[],
+  context: PathContext,
+  results: unknown,
+  count: SarifCount,
+  maxResults: number,
+) {
   const root = context.baseDir
     ? { uri: pathToFileURL(context.baseDir.endsWith('/') ? context.baseDir : `${context.baseDir}/`).href }
     : {};
@@ -222,7 +360,10 @@ function sarifLog(report: Report, rules: readonly Rule[], context: PathContext, 
             executionSuccessful: !report.issues.some((issue) => issue.severity === 'error'),
             startTimeUtc: report.scan.startedAt,
             endTimeUtc: report.scan.finishedAt,
-            toolExecutionNotifications: report.issues.map((issue) => notification(issue, context)),
+            toolExecutionNotifications: [
+              ...report.issues.map((issue) => notification(issue, context)),
+              ...(count.written < count.total ? [omissionNotification(count, maxResults)] : []),
+            ],
           },
         ],
         results,

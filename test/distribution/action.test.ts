@@ -134,6 +134,7 @@ describe('action.yml', () => {
         'baseline',
         'config',
         'upload-sarif',
+        'sarif-max-results',
         'version',
       ]),
     );
@@ -213,6 +214,7 @@ describe('action.yml', () => {
       unknown: 'warn',
       baseline: '.hyperpod-cmk-baseline.json',
       config: 'ci/hyperpod-cmk.yaml',
+      'sarif-max-results': 'none',
       version: '1.2.3',
     });
     expect(all.npxArgs).toEqual([
@@ -232,6 +234,8 @@ describe('action.yml', () => {
       '.hyperpod-cmk-baseline.json',
       '--config',
       'ci/hyperpod-cmk.yaml',
+      '--sarif-max-results',
+      'none',
     ]);
   });
 

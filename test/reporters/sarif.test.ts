@@ -1,3 +1,4 @@
+import { randomBytes } from 'node:crypto';
 import { cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -5,12 +6,19 @@ import { fileURLToPath } from 'node:url';
 import AjvDraft04Module from 'ajv-draft-04';
 import addFormatsModule from 'ajv-formats';
 import { afterEach, describe, expect, it } from 'vitest';
+import { emitReport, reportOptionsFrom } from '../../src/cli/common.js';
 import { runCli } from '../../src/cli/main.js';
 import { resolveConfig } from '../../src/config/schema.js';
 import { DEMO_TIME, demoEstate } from '../../src/demo/estate.js';
+import type { Finding, Severity } from '../../src/model/finding.js';
 import { scanIac } from '../../src/parsers/iac.js';
 import { runPipeline } from '../../src/pipeline.js';
-import { renderSarif, renderSarifChunks } from '../../src/reporters/sarif.js';
+import {
+  countSarifResults,
+  GITHUB_MAX_RESULTS,
+  renderSarif,
+  renderSarifChunks,
+} from '../../src/reporters/sarif.js';
 import { RULES } from '../../src/rules/registry.js';
 import { hostileReport } from '../helpers/hostile.js';
 import { memoryIo } from '../helpers/io.js';
@@ -167,6 +175,126 @@ describe('SARIF 2.1.0 reporter', () => {
   });
 });
 
+describe('SARIF within GitHub code scanning limits: at most --sarif-max-results results, the most urgent', () => {
+  type Case = { fp: string; status: 'FAIL' | 'UNKNOWN' | 'PASS'; severity: Severity; suppressed?: true };
+  /** One finding per case, made from a real one: its fingerprint the case's, repeated to 32 hex digits. */
+  async function reportOf(cases: readonly Case[]) {
+    const { report } = await sarifOf(['cloudformation-yaml']);
+    const model = report.findings.find((f) => f.status === 'FAIL' && !f.suppressed)!;
+    const findings: Finding[] = cases.map((c) => ({
+      ...model,
+      fingerprint: c.fp.padEnd(32, '0'),
+      status: c.status,
+      severity: c.severity,
+      suppressed: c.suppressed ? { reason: 'accepted', expires: null } : null,
+    }));
+    return { ...report, issues: [], findings };
+  }
+  const CASES: Case[] = [
+    { fp: 'a1', status: 'FAIL', severity: 'low' },
+    { fp: 'b1', status: 'UNKNOWN', severity: 'high' },
+    { fp: 'c2', status: 'FAIL', severity: 'critical' },
+    { fp: 'e1', status: 'FAIL', severity: 'critical', suppressed: true },
+    { fp: 'c1', status: 'FAIL', severity: 'critical' },
+    { fp: 'f0', status: 'PASS', severity: 'critical' },
+    { fp: 'd1', status: 'FAIL', severity: 'medium' },
+    { fp: 'b2', status: 'UNKNOWN', severity: 'low' },
+    { fp: 'b3', status: 'UNKNOWN', severity: 'critical' },
+    { fp: 'e2', status: 'UNKNOWN', severity: 'high', suppressed: true },
+  ];
+  const fingerprints = (log: { runs: { results: { partialFingerprints: Record<string, string> }[] }[] }) =>
+    log.runs[0]!.results.map((r) => r.partialFingerprints['hyperpodCmkFinding/v1']!.replace(/0+$/, ''));
+
+  it('orders every result by urgency: failures by severity, then unknown, then suppressed; equals as the report lists them', async () => {
+    const log = JSON.parse(renderSarif(await reportOf(CASES), RULES, {}, Number.POSITIVE_INFINITY));
+    expect(fingerprints(log)).toEqual(['c2', 'c1', 'd1', 'a1', 'b3', 'b1', 'b2', 'e1', 'e2']);
+    expect(log.runs[0].invocations[0].toolExecutionNotifications).toEqual([]);
+  });
+
+  it('where the cap cuts a group of equals, keeps the smallest fingerprints, whatever order the sources listed them in', async () => {
+    for (const cases of [CASES, [...CASES].reverse()]) {
+      const report = await reportOf(cases);
+      expect(fingerprints(JSON.parse(renderSarif(report, RULES, {}, 1)))).toEqual(['c1']);
+      expect(countSarifResults(report, 1).omitted).toEqual({ failed: 3, unknown: 3, suppressed: 2 });
+    }
+  });
+
+  it('keeps the most urgent up to the cap and says in a notification how many it left out, and where they all are', async () => {
+    const report = await reportOf(CASES);
+    const log = JSON.parse(renderSarif(report, RULES, {}, 5));
+    expect(fingerprints(log)).toEqual(['c2', 'c1', 'd1', 'a1', 'b3']);
+    expect(log.runs[0].invocations[0].toolExecutionNotifications).toEqual([
+      {
+        level: 'warning',
+        message: {
+          text:
+            '4 of 9 results are left out of this log (0 failed, 2 unknown, 2 suppressed): it holds the 5 most ' +
+            'urgent (failures by severity, then unknown, then suppressed), as --sarif-max-results asks (default ' +
+            '25,000: GitHub code scanning rejects a run of more). Every finding is in the JSON report ' +
+            '(--format json); --sarif-max-results none writes them all here.',
+        },
+        descriptor: { id: 'sarif.results_omitted' },
+      },
+    ]);
+    expect(log.runs[0].invocations[0].executionSuccessful).toBe(true);
+    expect(validate(log)).toBe(true);
+    expect(validate.errors ?? []).toEqual([]);
+    expect([...renderSarifChunks(report, RULES, {}, 5)].join('')).toBe(renderSarif(report, RULES, {}, 5));
+    expect(countSarifResults(report, 5)).toEqual({
+      total: 9,
+      written: 5,
+      omitted: { failed: 0, unknown: 2, suppressed: 2 },
+    });
+    expect(fingerprints(JSON.parse(renderSarif(report, RULES, {}, 2)))).toEqual(['c2', 'c1']);
+    expect(countSarifResults(report, 2).omitted).toEqual({ failed: 2, unknown: 3, suppressed: 2 });
+  });
+
+  it("keeps GitHub's 25,000 by default: one over, the least urgent is left out", async () => {
+    const { report } = await sarifOf(['cloudformation-yaml']);
+    const model = report.findings.find((f) => f.status === 'FAIL' && !f.suppressed)!;
+    // Short texts keep a log of 25,000 results quick to make and read.
+    const plain = {
+      ...model,
+      message: 'm',
+      remediation: 'r',
+      resource: { type: model.resource.type, id: 'x' },
+    };
+    const findings: Finding[] = Array.from({ length: GITHUB_MAX_RESULTS }, (_, i) => ({
+      ...plain,
+      fingerprint: i.toString(16).padStart(32, '0'),
+    }));
+    findings.push({
+      ...plain,
+      fingerprint: 'f'.repeat(32),
+      suppressed: { reason: 'accepted', expires: null },
+    });
+    const big = { ...report, issues: [], findings };
+    const log = JSON.parse(renderSarif(big));
+    const results: { partialFingerprints: Record<string, string> }[] = log.runs[0].results;
+    expect(results).toHaveLength(25_000);
+    expect(results.some((r) => r.partialFingerprints['hyperpodCmkFinding/v1'] === 'f'.repeat(32))).toBe(
+      false,
+    );
+    expect(log.runs[0].invocations[0].toolExecutionNotifications[0].message.text).toMatch(
+      /^1 of 25,001 results are left out of this log \(0 failed, 0 unknown, 1 suppressed\): it holds the 25,000 most urgent/,
+    );
+    expect(countSarifResults(big, Number.POSITIVE_INFINITY)).toEqual({
+      total: 25_001,
+      written: 25_001,
+      omitted: { failed: 0, unknown: 0, suppressed: 0 },
+    });
+  });
+
+  it('gives no rule more tags than code scanning accepts (20), the fixed ones first (it shows 10)', () => {
+    const log = JSON.parse(renderSarif(canonicalReport()));
+    for (const rule of log.runs[0].tool.driver.rules) {
+      expect(rule.properties.tags.length, rule.id).toBeLessThanOrEqual(20);
+      expect(rule.properties.tags.slice(0, 3)).toEqual(['security', 'kms', 'sagemaker-hyperpod']);
+    }
+    expect(log.runs).toHaveLength(1);
+  });
+});
+
 describe('SARIF for code scanning: repository-relative paths, automation id, per-result severity', () => {
   const REPO_ROOT = fileURLToPath(new URL('../../', import.meta.url)).replace(/\/$/, '');
 
@@ -266,6 +394,126 @@ describe('SARIF for code scanning: repository-relative paths, automation id, per
       // a different scan is a different category
       const other = await sarifFrom(a, ['infra/cfn']);
       expect(other.log.runs[0].automationDetails.id).not.toBe(id);
+    });
+
+    it('--sarif-max-results N keeps the N most urgent and says on stderr how many it left out; none keeps every one', async () => {
+      const a = checkout();
+      const all = memoryIo({ cwd: a });
+      const args = ['iac', 'infra', '--format', 'sarif', '--fail-on', 'none'];
+      expect(await runCli([...args, '--sarif-max-results', 'none'], all)).toBe(0);
+      expect(all.err()).toBe('');
+      const every = JSON.parse(all.out()).runs[0].results;
+      expect(every.length).toBeGreaterThan(3);
+      const zero = memoryIo({ cwd: a });
+      expect(await runCli([...args, '--sarif-max-results', '0'], zero)).toBe(0);
+      expect(zero.out()).toBe(all.out());
+
+      const capped = memoryIo({ cwd: a, env: { HYPERPOD_CMK_SARIF_MAX_RESULTS: '2' } });
+      expect(await runCli([...args, '-o', 'out.sarif'], capped)).toBe(0);
+      const log = JSON.parse(readFileSync(join(a, 'out.sarif'), 'utf8'));
+      expect(validate(log)).toBe(true);
+      // The two most urgent; where the cap cuts a group of equals, the smallest fingerprints.
+      type Result = {
+        properties: { status: string; severity: Severity };
+        suppressions?: unknown;
+        partialFingerprints: Record<string, string>;
+      };
+      const group = (r: Result) =>
+        `${r.suppressions ? 2 : r.properties.status === 'UNKNOWN' ? 1 : 0}${r.properties.severity}`;
+      const cut = (every as Result[]).filter((r) => group(r) === group(every[1]));
+      const before = (every as Result[]).slice(0, 2).filter((r) => group(r) !== group(every[1]));
+      const fp = (r: Result) => r.partialFingerprints['hyperpodCmkFinding/v1']!;
+      const kept = [...before, ...cut.sort((x, y) => (fp(x) < fp(y) ? -1 : 1)).slice(0, 2 - before.length)];
+      expect(log.runs[0].results).toEqual(kept);
+      const left = (every as Result[]).filter((r) => !kept.includes(r));
+      const kinds = {
+        failed: left.filter((r) => !r.suppressions && r.properties.status === 'FAIL').length,
+        unknown: left.filter((r) => !r.suppressions && r.properties.status === 'UNKNOWN').length,
+        suppressed: left.filter((r) => r.suppressions).length,
+      };
+      const notices = log.runs[0].invocations[0].toolExecutionNotifications;
+      expect(notices.at(-1).message.text).toBe(
+        `${left.length} of ${every.length} results are left out of this log (${kinds.failed} failed, ` +
+          `${kinds.unknown} unknown, ${kinds.suppressed} suppressed): it holds the 2 most urgent (failures by ` +
+          'severity, then unknown, then suppressed), as --sarif-max-results asks (default 25,000: GitHub code ' +
+          'scanning rejects a run of more). Every finding is in the JSON report (--format json); ' +
+          '--sarif-max-results none writes them all here.',
+      );
+      expect(capped.err()).toBe(
+        'hyperpod-cmk: sarif report written to out.sarif\n' +
+          `hyperpod-cmk: warning: out.sarif holds the 2 most urgent of ${every.length} results ` +
+          '(--sarif-max-results 2; GitHub code scanning rejects a run of more than 25,000): ' +
+          `left out ${left.length} (${kinds.failed} failed, ${kinds.unknown} unknown, ${kinds.suppressed} suppressed); ` +
+          'every finding is in the JSON report (-o report.json)\n',
+      );
+    });
+
+    it('--sarif-max-results that is not a whole number or none is a usage error naming it', async () => {
+      const a = checkout();
+      for (const value of ['-1', 'lots', '2.5', '']) {
+        const io = memoryIo({ cwd: a });
+        expect(
+          await runCli(['iac', 'infra', '--format', 'sarif', '--sarif-max-results', value], io),
+          value,
+        ).toBe(2);
+        expect(io.err(), value).toBe(
+          `hyperpod-cmk: --sarif-max-results: "${value}" is not a whole number or none\n` +
+            "  hint: --sarif-max-results 25000 is GitHub code scanning's limit; none (or 0) writes every result\n",
+        );
+        expect(io.out(), value).toBe('');
+      }
+      const io = memoryIo({ cwd: a, env: { HYPERPOD_CMK_SARIF_MAX_RESULTS: 'all' } });
+      expect(await runCli(['iac', 'infra', '--format', 'sarif'], io)).toBe(2);
+      expect(io.err()).toMatch(
+        /^hyperpod-cmk: \$HYPERPOD_CMK_SARIF_MAX_RESULTS: "all" is not a whole number or none\n/,
+      );
+    });
+
+    it('warns when the cap is lifted and the log holds more results than code scanning accepts', async () => {
+      const a = checkout();
+      const { report } = await sarifOf(['cloudformation-yaml']);
+      const model = report.findings.find((f) => f.status === 'FAIL' && !f.suppressed)!;
+      const plain = {
+        ...model,
+        message: 'm',
+        remediation: 'r',
+        resource: { type: model.resource.type, id: 'x' },
+      };
+      const findings: Finding[] = Array.from({ length: GITHUB_MAX_RESULTS + 1 }, (_, i) => ({
+        ...plain,
+        fingerprint: i.toString(16).padStart(32, '0'),
+      }));
+      const io = memoryIo({ cwd: a });
+      emitReport(
+        io,
+        { ...report, findings },
+        reportOptionsFrom({ output: ['all.sarif'], sarifMaxResults: Number.POSITIVE_INFINITY }),
+      );
+      expect(io.err()).toBe(
+        'hyperpod-cmk: sarif report written to all.sarif\n' +
+          'hyperpod-cmk: warning: all.sarif holds 25,001 results: GitHub code scanning rejects a run of more ' +
+          'than 25,000 (--sarif-max-results 25000 keeps the most urgent)\n',
+      );
+    });
+
+    it('warns when the log is more than 10 MB gzip-compressed, as code scanning then rejects it', async () => {
+      const a = checkout();
+      const { report } = await sarifOf(['cloudformation-yaml']);
+      const model = report.findings.find((f) => f.status === 'FAIL' && !f.suppressed)!;
+      // Messages that do not compress (random base64: 6 bits a character): 16 MB of them.
+      const findings: Finding[] = Array.from({ length: 2_000 }, (_, i) => ({
+        ...model,
+        message: randomBytes(6_000).toString('base64'),
+        fingerprint: i.toString(16).padStart(32, '0'),
+      }));
+      const io = memoryIo({ cwd: a });
+      emitReport(io, { ...report, findings }, reportOptionsFrom({ output: ['big.sarif'] }));
+      expect(io.err()).toBe(
+        'hyperpod-cmk: sarif report written to big.sarif\n' +
+          'hyperpod-cmk: warning: big.sarif is more than 10 MB gzip-compressed: GitHub code scanning rejects ' +
+          'the upload; lower --sarif-max-results to write fewer results\n',
+      );
+      expect(JSON.parse(readFileSync(join(a, 'big.sarif'), 'utf8')).runs[0].results).toHaveLength(2_000);
     });
 
     it('--base-dir (or HYPERPOD_CMK_BASE_DIR) overrides the root; a missing one is a usage error', async () => {
