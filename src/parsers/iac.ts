@@ -19,7 +19,7 @@ import {
   type CfnTemplate,
 } from './cloudformation/template.js';
 import { cloudFormationSkips, type InlineSkip, terraformSkips } from './common/inline-skips.js';
-import { internalIssue } from './common/issues.js';
+import { boundedIssue, internalIssue } from './common/issues.js';
 import { decodeText, isPseudoFile, mayRead, readBounded, realPathOf } from './common/safe-read.js';
 import {
   DocumentError,
@@ -745,7 +745,7 @@ export async function scanIac(options: IacScanOptions): Promise<Result<IacScanRe
   });
   return ok({
     inventory,
-    issues,
+    issues: issues.map(boundedIssue),
     counts,
     filesSeen: discovery.files.length + discovery.skipped,
     skips: uniqueSkips,

@@ -4,6 +4,7 @@
  * count/for_each caps, the walk's budget and the nested-stack budget are reported, never silent;
  * a file or module that trips the scanner loses only its own results.
  */
+import { createHash } from 'node:crypto';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { Stack } from '../../src/parsers/cloudformation/stack.js';
 import { discover } from '../../src/parsers/discover.js';
@@ -250,7 +251,7 @@ describe('a long value repeated into every finding', () => {
     );
     const run = await scanRepo(repo.repo, ['.']);
     expect(run.output.length).toBeLessThan(5_000_000);
-    const shown = `${'n'.repeat(63)}…`;
+    const shown = `${'n'.repeat(63)}…(sha256 ${createHash('sha256').update(name).digest('hex').slice(0, 16)})`;
     // One issue for the cluster, one for the name the 300 groups share.
     expect(run.report!.issues.map((issue) => [issue.code, issue.message])).toEqual([
       [

@@ -15,6 +15,7 @@ import { pushOnce } from '../common/issues.js';
 import { getEntry, type SMap, type SNode, scalarText } from '../common/source-tree.js';
 import {
   ACCOUNT,
+  boundedId,
   clip,
   isObject,
   NO_VALUE,
@@ -67,7 +68,7 @@ export class Stack implements IntrinsicScope, StackView {
     readonly context: CfnContext,
     readonly template: CfnTemplate,
     /** `<file>#` for a root stack, `<file>#Parent.` for a nested one: ids are this plus a logical id. */
-    readonly idPrefix: string,
+    private readonly idPrefix: string,
     private readonly inputs: Map<string, ParamInput>,
     private readonly chain: readonly string[],
   ) {}
@@ -104,6 +105,11 @@ export class Stack implements IntrinsicScope, StackView {
 
   get partition(): string {
     return partitionOf(this.context.options.region) ?? PARTITION;
+  }
+
+  /** The inventory id of a resource: the stack's prefix and its logical id, bounded (see boundedId). */
+  idOf(logicalId: string): string {
+    return this.idPrefix + boundedId(logicalId);
   }
 
   location(line: number | undefined): Location {
@@ -265,18 +271,18 @@ export class Stack implements IntrinsicScope, StackView {
     const resource = this.template.resources.get(name);
     if (resource) {
       const type = scalarText(getEntry(resource, 'Type')) ?? '';
-      const target = { id: this.idPrefix + name, type };
+      const target = { id: this.idOf(name), type };
       if (type === 'AWS::KMS::Alias') {
         const alias = textOf(
           this.evaluate(getEntry(getEntry(resource, 'Properties'), 'AliasName') ?? nullNode),
         );
-        return new Sym(alias ?? `\${${name}}`, target);
+        return new Sym(alias ?? `\${${boundedId(name)}}`, target);
       }
       if (type === 'AWS::IAM::Role') {
         const roleName = this.roleName(resource);
-        return new Sym(roleName ?? `\${${name}}`, target);
+        return new Sym(roleName ?? `\${${boundedId(name)}}`, target);
       }
-      return new Sym(`\${${name}}`, target);
+      return new Sym(`\${${boundedId(name)}}`, target);
     }
     return new Unknown(render(node), `${name} is neither a parameter nor a resource of the template`, [name]);
   }
@@ -301,7 +307,7 @@ export class Stack implements IntrinsicScope, StackView {
         [`${logicalId}.${attribute}`],
       );
     }
-    const target = { id: this.idPrefix + logicalId, type, attribute };
+    const target = { id: this.idOf(logicalId), type, attribute };
     // A key's ARN is its inventory id, so IAM statements that name it match the key.
     if (KEY_TYPES.has(type) && attribute === 'Arn') return new Sym(target.id, target);
     if (type === 'AWS::IAM::Role' && attribute === 'Arn') {
@@ -311,7 +317,7 @@ export class Stack implements IntrinsicScope, StackView {
       if (roleName)
         return new Sym(`arn:${this.partition}:iam::${this.account}:role${path}${roleName}`, target);
     }
-    return new Sym(`\${${logicalId}.${attribute}}`, target);
+    return new Sym(`\${${boundedId(logicalId)}.${boundedId(attribute)}}`, target);
   }
 
   private output(name: string, node: SNode): Val {
@@ -378,7 +384,7 @@ export class Stack implements IntrinsicScope, StackView {
           ...(this.fromDefault(node) ? { fromDefault: true } : {}),
         });
       }
-    const stack = new Stack(this.context, template, `${this.idPrefix}${logicalId}.`, inputs, [
+    const stack = new Stack(this.context, template, `${this.idOf(logicalId)}.`, inputs, [
       ...this.chain,
       template.absPath,
     ]);

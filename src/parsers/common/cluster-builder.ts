@@ -21,6 +21,7 @@ import {
   asBoolean,
   asNumber,
   asText,
+  boundedId,
   clip,
   isAbsent,
   isObject,
@@ -365,8 +366,8 @@ const MAX_NAME_CHARS = 63;
 
 /**
  * A cluster or instance group name as the inventory shows it. One longer than CreateCluster takes
- * is shortened, as a key id longer than KMS takes is (`overLimit`): a group's name is in its id, and
- * so in every finding about it. A reference (`!Sub ${AWS::StackName}-...`) is surely too long only
+ * is cut (`boundedId`: its first 63 characters, `…` and a digest of the whole, so two names with
+ * the same beginning stay two groups): a group's name is in its id, and so in every finding about it. A reference (`!Sub ${AWS::StackName}-...`) is surely too long only
  * when its text outside the `${...}` placeholders is (a Terraform reference's text is its address,
  * which says nothing of its value): one that may fit is shown as written, but never longer than a
  * key reference is shown.
@@ -376,9 +377,8 @@ export function checkName(
   symbolic: boolean,
 ): { shown: string; tooLong?: { length: number; exact: boolean } } {
   const certain = !symbolic ? text.length : text.includes('${') ? text.replace(/\$\{[^}]*\}/g, '').length : 0;
-  if (certain <= MAX_NAME_CHARS) return { shown: shortened(text, SHOWN_CHARS) };
-  const over = overLimit(text, MAX_NAME_CHARS, 'a name CreateCluster takes')!;
-  return { shown: over.expression, tooLong: { length: certain, exact: !symbolic } };
+  if (certain <= MAX_NAME_CHARS) return { shown: boundedId(text, SHOWN_CHARS) };
+  return { shown: boundedId(text, MAX_NAME_CHARS), tooLong: { length: certain, exact: !symbolic } };
 }
 
 /** The issue for a name longer than CreateCluster takes, naming the resource. */

@@ -13,8 +13,12 @@
  * - `NO_VALUE`: CloudFormation's `AWS::NoValue` (and Terraform's `null` attribute): the property
  *   is removed.
  */
+import { createHash } from 'node:crypto';
 import type { Location, Unresolved } from '../../model/inventory.js';
 import { shortened } from '../../model/text.js';
+
+/** The most of an Unknown's expression or reason the inventory keeps. */
+const MAX_UNRESOLVED_CHARS = 1_000;
 
 export class Unknown {
   constructor(
@@ -23,11 +27,17 @@ export class Unknown {
     readonly inputs: readonly string[] = [],
   ) {}
 
+  /**
+   * What the inventory keeps of it, each text bounded: an expression, a reason or an input may
+   * quote a name from the files (a logical id, an address, a parameter name) of any length, and
+   * is copied into every finding on the value.
+   */
   toUnresolved(): Unresolved {
+    const inputs = [...new Set(this.inputs.map((input) => boundedId(input)))];
     return {
-      unresolved: this.expression,
-      reason: this.reason,
-      ...(this.inputs.length > 0 ? { inputs: [...new Set(this.inputs)] } : {}),
+      unresolved: shortened(this.expression, MAX_UNRESOLVED_CHARS),
+      reason: shortened(this.reason, MAX_UNRESOLVED_CHARS),
+      ...(inputs.length > 0 ? { inputs } : {}),
     };
   }
 }
@@ -256,6 +266,27 @@ export function safeJson(text: string): unknown {
   } catch {
     return undefined;
   }
+}
+
+/**
+ * The longest identifier from the files (a logical id, a Terraform resource name or for_each key)
+ * an id shows whole: CloudFormation takes logical ids of up to 255 characters ("Resource name",
+ * https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/cloudformation-limits.html), so
+ * no deployable template reaches it.
+ */
+export const MAX_ID_CHARS = 255;
+
+/**
+ * An identifier from the files as ids and messages show it: whole up to `max` characters, else
+ * its first `max`, `…` and a digest of the whole. An id is copied into every finding about its
+ * resource, so a megabyte written as a logical id or for_each key would be copied into every
+ * finding; the digest keeps two long identifiers with the same beginning two ids, the same in
+ * every scan.
+ */
+export function boundedId(text: string, max = MAX_ID_CHARS): string {
+  if (text.length <= max) return text;
+  const digest = createHash('sha256').update(text).digest('hex').slice(0, 16);
+  return `${text.slice(0, max)}…(sha256 ${digest})`;
 }
 
 /** Truncates an expression for messages. */

@@ -22,6 +22,7 @@ import { buildKey, defaultKeyPolicy, terraformKeyProperties } from '../common/ke
 import { getEntry, type SNode, scalarText, treeValue } from '../common/source-tree.js';
 import {
   ACCOUNT,
+  boundedId,
   isObject,
   locate,
   locationOf,
@@ -257,7 +258,7 @@ export function planInventory(
   const references = new Map<string, Map<string, string[]>>();
   collectReferences(getEntry(getEntry(root, 'configuration'), 'root_module'), '', references);
 
-  const idOf = (address: string) => `${file}#${address}`;
+  const idOf = (address: string) => `${file}#${boundedId(address)}`;
   const keyAddresses = new Set(
     [...resources.values()]
       .filter((r) => r.mode === 'managed' && KEY_TYPES.has(r.type))

@@ -6,7 +6,7 @@
 import type { SourceIssue } from '../../model/finding.js';
 import { pushOnce } from '../common/issues.js';
 import { Invalid, isObject, isSym, textOf, toPlain, Unknown, type Val } from '../common/value.js';
-import { type Declared, declaredAt } from './declarations.js';
+import { type Declared, declaredAt, instanceSuffix } from './declarations.js';
 import { evaluate, type Scope } from './expressions.js';
 import type { Block } from './hcl.js';
 
@@ -57,7 +57,7 @@ export function expandInstances(
       : Object.entries(collection);
     capped(declared, 'for_each', entries.length, issues);
     return entries.slice(0, MAX_INSTANCES).map(([key, value]) => ({
-      suffix: `[${JSON.stringify(key)}]`,
+      suffix: instanceSuffix(key),
       extra: { each: { key, value } },
     }));
   }
