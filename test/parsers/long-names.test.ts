@@ -336,3 +336,73 @@ describe('two long names with the same beginning stay two resources', () => {
     expect(await ids('a.json', input(second))).toEqual([`a.json#${cut(second, 63)}`]);
   });
 });
+
+describe("a name CreateCluster's pattern refuses is an issue as a name too long is", () => {
+  // ^[a-zA-Z0-9](-*[a-zA-Z0-9])*$ for ClusterName and InstanceGroupName (SageMaker API Reference).
+  const invalid = (property: string, resource: string, what: string, line: number) => ({
+    code: 'iac.name_invalid',
+    severity: 'error',
+    message: `${resource}: its ${property} ${what}, which CreateCluster does not take`,
+    hint: `CreateCluster refuses it: write ${property} with letters, digits and hyphens only, starting and ending with a letter or digit`,
+    location: { file: 'stack.yaml', line },
+  });
+  const template = (clusterName: string, groupName: string) =>
+    fixture('cloudformation-yaml/no-key.yaml')
+      .replace('ClusterName: no-key', `ClusterName: ${clusterName}`)
+      .replace('InstanceGroupName: workers', `InstanceGroupName: ${groupName}`);
+
+  it.each([
+    ['no_key', 'has "_" at character 3', 'work.ers', 'has "." at character 5'],
+    ['-no-key', 'starts with a hyphen', 'workers-', 'ends with a hyphen'],
+    ["''", 'is empty', '"\\e[31mred"', 'has "\\u001b" at character 1'],
+    ["!Sub '${AWS::StackName}_x'", 'has "_" outside its references', "!Sub '${AWS::Region}-ok'", undefined],
+  ])('ClusterName %s (%s), InstanceGroupName %s', async (clusterName, clusterWhat, groupName, groupWhat) => {
+    const { issues, inventory, report } = await scanText('stack.yaml', template(clusterName, groupName));
+    const group = inventory.clusters[0]!.instanceGroups[0]!;
+    expect(issues).toEqual([
+      invalid('ClusterName', 'cluster stack.yaml#Cluster', clusterWhat, 4),
+      ...(groupWhat ? [invalid('InstanceGroupName', `instance group ${group.id}`, groupWhat, 13)] : []),
+    ]);
+    // Still judged, as a name too long is.
+    expect(
+      report.findings
+        .filter((f) => f.ruleId === 'hyperpod-root-volume-cmk')
+        .map((f) => [f.resource.id, f.status]),
+    ).toEqual([[group.id, 'FAIL']]);
+  });
+
+  it('names that match it are no issue: letters, digits, hyphens between them, one character', async () => {
+    expect((await scanText('stack.yaml', template('A--0b', 'x'))).issues).toEqual([]);
+  });
+
+  it('in create-cluster input and a Terraform variable file too', async () => {
+    const input = await scanText(
+      'create.json',
+      fixture('cli-json/no-key.json').replace('"no-key"', '"no key"').replace('"workers"', '"w_1"'),
+    );
+    expect(input.issues.map((issue) => [issue.code, issue.message])).toEqual([
+      [
+        'iac.name_invalid',
+        'cluster create.json#no key: its ClusterName has " " at character 3, which CreateCluster does not take',
+      ],
+      [
+        'iac.name_invalid',
+        'instance group create.json#no key/instance-group/w_1: its InstanceGroupName has "_" at character 2, which CreateCluster does not take',
+      ],
+    ]);
+    const vars = await scanText(
+      'terraform.tfvars',
+      'hyperpod_cluster_name = "my.cluster"\ninstance_groups = {\n  "gpu_a" = { instance_type = "ml.c5.xlarge", instance_count = 1 }\n}\n',
+    );
+    expect(vars.issues.map((issue) => [issue.code, issue.message])).toEqual([
+      [
+        'iac.name_invalid',
+        'cluster terraform.tfvars#var.instance_groups: its ClusterName has "." at character 3, which CreateCluster does not take',
+      ],
+      [
+        'iac.name_invalid',
+        'instance group terraform.tfvars#var.instance_groups/instance-group/gpu_a: its InstanceGroupName has "_" at character 4, which CreateCluster does not take',
+      ],
+    ]);
+  });
+});
