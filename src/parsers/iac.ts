@@ -20,7 +20,7 @@ import {
 } from './cloudformation/template.js';
 import { cloudFormationSkips, type InlineSkip, terraformSkips } from './common/inline-skips.js';
 import { boundedIssue, internalIssue } from './common/issues.js';
-import { decodeText, isPseudoFile, mayRead, readBounded, realPathOf } from './common/safe-read.js';
+import { decodeText, mayRead, readBounded, realPathOf, specialKind } from './common/safe-read.js';
 import {
   DocumentError,
   getEntry,
@@ -486,20 +486,12 @@ function explicitRefusal(path: string, cwd: string, what: 'parameters' | 'var-fi
       message: 'a directory, not a file',
       hint: `give ${flag} the file itself, not the directory that holds it`,
     };
-  const real = realPathOf(absPath);
-  if (real !== undefined && isPseudoFile(real))
+  const special = specialKind(stats, realPathOf(absPath));
+  if (special !== undefined)
     return {
       code: 'input.not_a_file',
       input: path,
-      message:
-        'not a regular file but a kernel pseudo-file or device (under /proc, /sys or /dev): never read',
-      hint: regularFile,
-    };
-  if (!stats.isFile())
-    return {
-      code: 'input.not_a_file',
-      input: path,
-      message: 'not a regular file but a pipe, socket or device: never read',
+      message: `not a regular file but ${special}: never read`,
       hint: regularFile,
     };
   const read = readBounded(absPath, { roots: undefined, maxBytes: 1, head: 1 });
@@ -612,6 +604,14 @@ export async function scanIac(options: IacScanOptions): Promise<Result<IacScanRe
       code: 'input.missing',
       input: discovery.missing[0]!,
       message: 'no such file or directory',
+      hint: 'pass the files or directories that hold your CloudFormation, Terraform or create-cluster input',
+    });
+  const notFile = discovery.notFiles[0];
+  if (notFile)
+    return err({
+      code: 'input.not_a_file',
+      input: notFile.path,
+      message: `not a regular file or directory but ${notFile.kind}: never read`,
       hint: 'pass the files or directories that hold your CloudFormation, Terraform or create-cluster input',
     });
   const issues: SourceIssue[] = [...discovery.issues];
