@@ -254,6 +254,57 @@ Mappings:
 });
 
 describe('parameters as CloudFormation takes them', () => {
+  // User Guide, Parameters: "If you set the NoEcho attribute to true, CloudFormation returns the
+  // parameter value masked as asterisks (*****) for any calls that describe the stack".
+  it('a NoEcho value, from its Default or a parameter file, is masked in the inventory, findings and every format', async () => {
+    const SECRET = 'arn:aws:kms:us-east-1:111122223333:key/SECRET-0001';
+    const head = `Parameters:
+  KeyArn: { Type: String, NoEcho: true, Default: ${SECRET} }
+  Owner: { Type: String, NoEcho: 'true' }
+  Mode: { Type: String, NoEcho: true, Default: SECRET-0003, AllowedValues: [Continuous] }
+  Plain: { Type: String, Default: shown }`;
+    const scanned = await scan(
+      {
+        't.yaml': template({
+          head,
+          volumeKey: '!Ref KeyArn',
+          tags: tagLines({ owner: '!Ref Owner', mode: '!Ref Mode', plain: '!Sub "${Plain}-${Owner}"' }),
+        }),
+        'params.json': JSON.stringify([{ ParameterKey: 'Owner', ParameterValue: 'SECRET-0002' }]),
+      },
+      // An account and Region, which Security Hub's format needs.
+      { parameters: ['params.json'], region: 'us-east-1', account: '111122223333' },
+    );
+    expect(volumes(cluster(scanned))).toEqual([
+      expect.objectContaining({
+        role: 'root',
+        kmsKeyId: '${KeyArn:*****}',
+        resolution: { status: 'unknown', reason: 'defined outside the scanned files' },
+      }),
+    ]);
+    // A refused value is not shown either.
+    expect(cluster(scanned).tags).toEqual({
+      unresolved: '!Ref Mode',
+      reason:
+        'CloudFormation refuses the value of parameter Mode: ***** is not one of its AllowedValues (Continuous)',
+      inputs: ['Mode'],
+    });
+    const { render } = await import('../../src/index.js');
+    const { FORMATS } = await import('../../src/reporters/index.js');
+    for (const format of FORMATS) expect(render(scanned.report, format), format).not.toMatch(/SECRET-000/);
+    const tags = await scan(
+      {
+        't.yaml': template({
+          head,
+          tags: tagLines({ owner: '!Ref Owner', plain: '!Sub "${Plain}-${Owner}"' }),
+        }),
+        'params.json': JSON.stringify([{ ParameterKey: 'Owner', ParameterValue: 'SECRET-0002' }]),
+      },
+      { parameters: ['params.json'] },
+    );
+    expect(cluster(tags).tags).toEqual({ owner: '${Owner:*****}', plain: 'shown-${Owner:*****}' });
+  });
+
   // User Guide, Parameters syntax: AllowedValues, MinValue/MaxValue, MinLength/MaxLength and a
   // Number's value are checked when the stack is created; a value they refuse deploys nothing.
   it('a value outside AllowedValues, a Number that is not one, or out of its bounds: UNKNOWN, naming the rule', async () => {

@@ -57,6 +57,18 @@ export interface CfnContext {
 
 const MAX_NESTING = 8;
 
+/**
+ * What CloudFormation shows of a NoEcho parameter's value: "If you set the NoEcho attribute to
+ * true, CloudFormation returns the parameter value masked as asterisks (*****) for any calls that
+ * describe the stack or stack events" (User Guide, Parameters,
+ * https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/parameters-section-structure.html).
+ */
+const MASKED = '*****';
+
+/** Whether a parameter is declared NoEcho (`true`, or the text `true` as a JSON template may write it). */
+const noEchoOf = (declaration: SNode | undefined): boolean =>
+  /^true$/i.test(scalarText(getEntry(declaration, 'NoEcho')) ?? '');
+
 export class Stack implements IntrinsicScope, StackView {
   private readonly conditionCache = new Map<string, boolean | Unknown>();
   private readonly inProgress = new Set<string>();
@@ -159,8 +171,9 @@ export class Stack implements IntrinsicScope, StackView {
       else value = new Unknown(`!Ref ${name}`, `the default of parameter ${name} is not a value`, [name]);
     }
     if (typeof value === 'number' || typeof value === 'boolean') value = String(value);
+    const noEcho = noEchoOf(declaration);
     if (typeof value === 'string' && !type.startsWith('List<') && type !== 'CommaDelimitedList')
-      value = this.allowed(name, declaration, type, value);
+      value = this.allowed(name, declaration, type, value, noEcho);
     if (type.startsWith('AWS::SSM::Parameter::Value'))
       value = new Unknown(
         `!Ref ${name}`,
@@ -169,6 +182,10 @@ export class Stack implements IntrinsicScope, StackView {
       );
     else if (typeof value === 'string' && (type.startsWith('List<') || type === 'CommaDelimitedList'))
       value = value === '' ? [] : value.split(',').map((item) => item.trim());
+    // CloudFormation masks a NoEcho parameter's value wherever it describes the stack; so does
+    // every report: the value is known by name only (what reads it is judged as a value from
+    // outside the files), and never enters the inventory.
+    if (noEcho && !(value instanceof Unknown)) value = new Sym(`\${${boundedId(name)}:${MASKED}}`);
     this.paramCache.set(name, value);
     return value;
   }
@@ -186,11 +203,12 @@ export class Stack implements IntrinsicScope, StackView {
     declaration: SNode | undefined,
     type: string,
     value: string,
+    noEcho: boolean,
   ): string | Unknown {
     const refuse = (why: string) =>
       new Unknown(
         `!Ref ${name}`,
-        `CloudFormation refuses the value of parameter ${name}: ${clip(value, 60)} ${why}`,
+        `CloudFormation refuses the value of parameter ${name}: ${noEcho ? MASKED : clip(value, 60)} ${why}`,
         [name],
       );
     const bound = (key: string) => {
