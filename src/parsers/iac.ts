@@ -27,11 +27,11 @@ import {
   loadJson,
   loadYaml,
   plainOf,
+  refusedYamlOf,
   type Scalar,
   type SMap,
   type SNode,
   treeValue,
-  unknownTagOf,
 } from './common/source-tree.js';
 import { ACCOUNT, REGION, type Val } from './common/value.js';
 import { type DiscoveredFile, discover, displayPath, IAC_MARKERS, readSource } from './discover.js';
@@ -123,18 +123,25 @@ function parseDocument(
     return { kind: 'none' };
   }
   const template = asTemplate(root, file.file, file.absPath);
-  const unknownTag = template ? unknownTagOf(root) : undefined;
-  if (unknownTag) {
+  const refused = template ? refusedYamlOf(root) : undefined;
+  if (refused) {
     issues.push(
       issueAt(
         file.file,
         {
           code: 'cfn.parse',
           severity: 'error',
-          message: `YAML tag ${unknownTag.tag.replace(/^tag:yaml\.org,2002:/, '!!')} is not one CloudFormation reads: it refuses the template`,
-          hint: 'use the intrinsic function it stands for, or the processed template; the other files were still scanned',
+          ...(refused.kind === 'tag'
+            ? {
+                message: `YAML tag ${refused.what} is not one CloudFormation reads: it refuses the template`,
+                hint: 'use the intrinsic function it stands for, or the processed template; the other files were still scanned',
+              }
+            : {
+                message: `YAML ${refused.kind === 'alias' ? `alias ${refused.what}` : 'merge key <<'} is not read by CloudFormation, which supports neither aliases nor hash merges: it refuses the template`,
+                hint: 'write the values out where they are used, or scan the template `aws cloudformation package` writes (it expands them); the other files were still scanned',
+              }),
         },
-        unknownTag.line,
+        refused.line,
       ),
     );
     return { kind: 'none' };

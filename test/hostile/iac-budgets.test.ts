@@ -228,9 +228,11 @@ describe('a long value repeated into every finding', () => {
 
   it('a key reference longer than any KMS accepts is UNKNOWN, shortened, and the report stays small', async () => {
     const key = `arn:aws:kms:us-east-1:111122223333:key/${'a'.repeat(100_000)}`;
+    // 300 groups read one parameter (CloudFormation reads no YAML alias, so none repeats a group).
+    const referring = group('KEY').replace("'KEY'", '!Ref K');
     repo.write(
       'a.yaml',
-      `AWSTemplateFormatVersion: '2010-09-09'\nMetadata:\n  g: &g ${group(key)}\nResources:\n  C:\n    Type: AWS::SageMaker::Cluster\n    Properties:\n      ClusterName: c\n      InstanceGroups: [${Array.from({ length: 300 }, () => '*g').join(', ')}]\n`,
+      `AWSTemplateFormatVersion: '2010-09-09'\nParameters:\n  K: {Type: String, Default: '${key}'}\nResources:\n  C:\n    Type: AWS::SageMaker::Cluster\n    Properties:\n      ClusterName: c\n      InstanceGroups: [${Array.from({ length: 300 }, () => referring).join(', ')}]\n`,
     );
     const run = await scanRepo(repo.repo, ['.']);
     expect(run.output.length).toBeLessThan(20_000_000);
@@ -244,10 +246,11 @@ describe('a long value repeated into every finding', () => {
 
   it('a cluster and group name longer than CreateCluster takes is an issue, shortened, and the report stays small', async () => {
     const name = 'n'.repeat(100_000);
-    const named = `{InstanceGroupName: ${name}, InstanceType: ml.p5.48xlarge, InstanceCount: 1, ExecutionRole: 'arn:aws:iam::111122223333:role/x'}`;
+    // 300 groups named by one parameter (CloudFormation reads no YAML alias, so none repeats a group).
+    const named = `{InstanceGroupName: !Ref N, InstanceType: ml.p5.48xlarge, InstanceCount: 1, ExecutionRole: 'arn:aws:iam::111122223333:role/x'}`;
     repo.write(
       'a.yaml',
-      `AWSTemplateFormatVersion: '2010-09-09'\nMetadata:\n  g: &g ${named}\nResources:\n  C:\n    Type: AWS::SageMaker::Cluster\n    Properties:\n      ClusterName: ${name}\n      InstanceGroups: [${Array.from({ length: 300 }, () => '*g').join(', ')}]\n`,
+      `AWSTemplateFormatVersion: '2010-09-09'\nParameters:\n  N: {Type: String, Default: ${name}}\nResources:\n  C:\n    Type: AWS::SageMaker::Cluster\n    Properties:\n      ClusterName: ${name}\n      InstanceGroups: [${Array.from({ length: 300 }, () => named).join(', ')}]\n`,
     );
     const run = await scanRepo(repo.repo, ['.']);
     expect(run.output.length).toBeLessThan(5_000_000);

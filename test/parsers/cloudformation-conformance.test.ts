@@ -668,6 +668,41 @@ list: { <<: [*a, *b], w: own }
     expect(cluster(scanned).tags).toEqual({ zero: '0123', n: '12' });
   });
 
+  // User Guide, Template formats: "CloudFormation doesn't support the following features: ...
+  // Aliases; Hash merges".
+  it('a YAML alias or merge key in a template is an error naming its line: CloudFormation refuses the template', async () => {
+    const hint =
+      'write the values out where they are used, or scan the template `aws cloudformation package` writes (it expands them); the other files were still scanned';
+    const scanned = await scan({
+      'alias.yaml': template({ keyProperties: 'EnableKeyRotation: &on true\n      Enabled: *on' }),
+      'merge.yaml': template({ keyProperties: 'EnableKeyRotation: true\n      <<: {Enabled: true}' }),
+      'good.yaml': template({}),
+      // Other YAML may use them: a workflow is no template.
+      '.github/workflows/ci.yaml': 'x: &x {a: 1}\ny:\n  <<: *x\n',
+    });
+    expect(
+      scanned.issues
+        .map((i) => [i.code, i.severity, i.message, i.hint, i.location])
+        .sort((a, b) => JSON.stringify(a[4]).localeCompare(JSON.stringify(b[4]))),
+    ).toEqual([
+      [
+        'cfn.parse',
+        'error',
+        'YAML alias *on is not read by CloudFormation, which supports neither aliases nor hash merges: it refuses the template',
+        hint,
+        { file: 'alias.yaml', line: 8 },
+      ],
+      [
+        'cfn.parse',
+        'error',
+        'YAML merge key << is not read by CloudFormation, which supports neither aliases nor hash merges: it refuses the template',
+        hint,
+        { file: 'merge.yaml', line: 8 },
+      ],
+    ]);
+    expect(scanned.inventory.clusters.map((c) => c.id)).toEqual(['good.yaml#Cluster']);
+  });
+
   it('aliases expanded past the node budget are refused at once (billion laughs)', async () => {
     const lines = ['a: &a [x, x, x, x, x, x, x, x, x, x]'];
     for (let level = 1; level <= 12; level++)
