@@ -369,6 +369,38 @@ describe('parameters as CloudFormation takes them', () => {
   });
 });
 
+describe('pseudo parameters of the Region scanned for', () => {
+  // A Region is in exactly one partition; the ARN reference names aws, aws-cn and aws-us-gov, and
+  // AWS's partition table the isolated ones (and the domain AWS::URLSuffix is).
+  it.each([
+    ['us-east-1', 'aws', 'amazonaws.com'],
+    ['cn-northwest-1', 'aws-cn', 'amazonaws.com.cn'],
+    ['us-gov-west-1', 'aws-us-gov', 'amazonaws.com'],
+    ['us-iso-east-1', 'aws-iso', 'c2s.ic.gov'],
+    ['us-isob-east-1', 'aws-iso-b', 'sc2s.sgov.gov'],
+    ['eu-isoe-west-1', 'aws-iso-e', 'cloud.adc-e.uk'],
+    ['us-isof-south-1', 'aws-iso-f', 'csp.hci.ic.gov'],
+    ['eusc-de-east-1', 'aws-eusc', 'amazonaws.eu'],
+  ])(
+    '%s: AWS::Partition is %s and AWS::URLSuffix %s, in ARNs the template builds',
+    async (region, partition, suffix) => {
+      const scanned = await scan(
+        {
+          't.yaml': template({
+            volumeKey: "!Sub 'arn:${AWS::Partition}:kms:${AWS::Region}:111122223333:key/k'",
+            tags: tagLines({ suffix: '!Ref AWS::URLSuffix' }),
+          }),
+        },
+        { region },
+      );
+      expect(volumes(cluster(scanned))[0]!.kmsKeyId).toBe(
+        `arn:${partition}:kms:${region}:111122223333:key/k`,
+      );
+      expect(cluster(scanned).tags).toEqual({ suffix });
+    },
+  );
+});
+
 describe('Fn::Cidr', () => {
   // Template Reference, Fn::Cidr: count CIDR blocks of cidrBits host bits, from the start of ipBlock.
   it('splits an IPv4 block; an IPv6 one or one whose inputs are not known is UNKNOWN', async () => {

@@ -116,7 +116,7 @@ export class Stack implements IntrinsicScope, StackView {
   }
 
   get partition(): string {
-    return partitionOf(this.context.options.region) ?? PARTITION;
+    return partitionOf(this.context.options.region)?.partition ?? PARTITION;
   }
 
   /** The inventory id of a resource: the stack's prefix and its logical id, bounded (see boundedId). */

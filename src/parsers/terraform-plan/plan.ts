@@ -27,6 +27,7 @@ import {
   locate,
   locationOf,
   PARTITION,
+  partitionOf,
   REGION,
   textOf,
   Unknown,
@@ -288,13 +289,7 @@ export function planInventory(
   for (const address of keyAddresses) {
     const resource = resources.get(address)!;
     const p: ValObject = isObject(resource.values) ? resource.values : {};
-    const partition = regionOf(resource).startsWith('cn-')
-      ? 'aws-cn'
-      : regionOf(resource).startsWith('us-gov-')
-        ? 'aws-us-gov'
-        : regionOf(resource).startsWith('${')
-          ? PARTITION
-          : 'aws';
+    const partition = partitionOf(regionOf(resource))?.partition ?? PARTITION;
     const policyResource = [...resources.values()].find(
       (r) =>
         r.type === 'aws_kms_key_policy' &&

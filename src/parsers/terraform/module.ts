@@ -136,7 +136,7 @@ export class ModuleInstance implements ModuleView, DataSourceModule {
       );
     }
     this.region = this.providerRegion('aws');
-    this.partition = partitionOf(this.region.startsWith('${') ? undefined : this.region) ?? PARTITION;
+    this.partition = partitionOf(this.region)?.partition ?? PARTITION;
   }
 
   /** The Regions of the provider configurations this module has, by address (`aws`, `aws.west`, `awscc`). */
