@@ -9,7 +9,14 @@ import { basename, isAbsolute, relative, resolve, sep } from 'node:path';
 import picomatch from 'picomatch';
 import { linkedOutOfTree } from '../files/tree.js';
 import type { SourceIssue } from '../model/finding.js';
-import { decodeText, insideRoots, readBounded, scanRoots } from './common/safe-read.js';
+import {
+  decodeText,
+  insideRoots,
+  readBounded,
+  realPathOf,
+  scanRoots,
+  specialKind,
+} from './common/safe-read.js';
 
 export type FileFormat = 'yaml' | 'json' | 'hcl' | 'tfvars' | 'tfvars-json' | 'tf-json';
 
@@ -40,6 +47,8 @@ export interface Discovery {
   issues: SourceIssue[];
   /** Paths the user gave that do not exist. */
   missing: string[];
+  /** Paths the user gave that are no regular file or directory, with what each is (never read). */
+  notFiles: { path: string; kind: string }[];
   /** Files looked at and passed over (not an IaC extension, or excluded). */
   skipped: number;
   /** The real directories the scan may read from (see common/safe-read.ts). */
@@ -71,7 +80,7 @@ export const MAX_DIR_DEPTH = 64;
 
 export function discover(paths: readonly string[], options: DiscoverOptions): Discovery {
   const roots = scanRoots(paths, options.cwd);
-  const result: Discovery = { files: [], issues: [], missing: [], skipped: 0, roots };
+  const result: Discovery = { files: [], issues: [], missing: [], notFiles: [], skipped: 0, roots };
   const maxEntries = options.maxEntries ?? DEFAULT_MAX_ENTRIES;
   const deadline = Date.now() + (options.maxMillis ?? DEFAULT_MAX_WALK_MILLIS);
   let entriesSeen = 0;
@@ -210,9 +219,11 @@ export function discover(paths: readonly string[], options: DiscoverOptions): Di
         let isDir = entry.isDirectory();
         let isFile = entry.isFile();
         let size = 0;
+        // What a symbolic link points to, for telling what it is.
+        let target: import('node:fs').Stats | undefined;
         if (entry.isSymbolicLink()) {
           try {
-            const target = statSync(absPath);
+            target = statSync(absPath);
             isDir = target.isDirectory();
             isFile = target.isFile();
             size = target.size;
@@ -249,7 +260,7 @@ export function discover(paths: readonly string[], options: DiscoverOptions): Di
           result.issues.push({
             code: 'input.not_a_file',
             severity: 'error',
-            message: 'not a regular file (a device, socket or pipe): not read',
+            message: `not a regular file but ${specialKind(target ?? entry, undefined) ?? 'a special file'}: not read`,
             location: { file: displayPath(options.cwd, absPath) },
           });
         }
@@ -295,16 +306,11 @@ export function discover(paths: readonly string[], options: DiscoverOptions): Di
       });
       continue;
     }
-    if (stats.isDirectory()) {
+    const special = specialKind(stats, realPathOf(absPath));
+    if (special !== undefined) result.notFiles.push({ path, kind: special });
+    else if (stats.isDirectory()) {
       if (!stopped) walk(absPath);
-    } else if (stats.isFile()) addFile(absPath, stats.size, false, true);
-    else
-      result.issues.push({
-        code: 'input.not_a_file',
-        severity: 'error',
-        message: 'not a regular file or directory (a device, socket or pipe): not read',
-        location: { file: path },
-      });
+    } else addFile(absPath, stats.size, false, true);
   }
   return result;
 }

@@ -19,19 +19,19 @@ import {
   type CfnTemplate,
 } from './cloudformation/template.js';
 import { cloudFormationSkips, type InlineSkip, terraformSkips } from './common/inline-skips.js';
-import { internalIssue } from './common/issues.js';
-import { decodeText, isPseudoFile, mayRead, readBounded, realPathOf } from './common/safe-read.js';
+import { boundedIssue, internalIssue } from './common/issues.js';
+import { decodeText, mayRead, readBounded, realPathOf, specialKind } from './common/safe-read.js';
 import {
   DocumentError,
   getEntry,
   loadJson,
   loadYaml,
   plainOf,
+  refusedYamlOf,
   type Scalar,
   type SMap,
   type SNode,
   treeValue,
-  unknownTagOf,
 } from './common/source-tree.js';
 import { ACCOUNT, REGION, type Val } from './common/value.js';
 import { type DiscoveredFile, discover, displayPath, IAC_MARKERS, readSource } from './discover.js';
@@ -123,18 +123,25 @@ function parseDocument(
     return { kind: 'none' };
   }
   const template = asTemplate(root, file.file, file.absPath);
-  const unknownTag = template ? unknownTagOf(root) : undefined;
-  if (unknownTag) {
+  const refused = template ? refusedYamlOf(root) : undefined;
+  if (refused) {
     issues.push(
       issueAt(
         file.file,
         {
           code: 'cfn.parse',
           severity: 'error',
-          message: `YAML tag ${unknownTag.tag.replace(/^tag:yaml\.org,2002:/, '!!')} is not one CloudFormation reads: it refuses the template`,
-          hint: 'use the intrinsic function it stands for, or the processed template; the other files were still scanned',
+          ...(refused.kind === 'tag'
+            ? {
+                message: `YAML tag ${refused.what} is not one CloudFormation reads: it refuses the template`,
+                hint: 'use the intrinsic function it stands for, or the processed template; the other files were still scanned',
+              }
+            : {
+                message: `YAML ${refused.kind === 'alias' ? `alias ${refused.what}` : 'merge key <<'} is not read by CloudFormation, which supports neither aliases nor hash merges: it refuses the template`,
+                hint: 'write the values out where they are used, or scan the template `aws cloudformation package` writes (it expands them); the other files were still scanned',
+              }),
         },
-        unknownTag.line,
+        refused.line,
       ),
     );
     return { kind: 'none' };
@@ -486,20 +493,12 @@ function explicitRefusal(path: string, cwd: string, what: 'parameters' | 'var-fi
       message: 'a directory, not a file',
       hint: `give ${flag} the file itself, not the directory that holds it`,
     };
-  const real = realPathOf(absPath);
-  if (real !== undefined && isPseudoFile(real))
+  const special = specialKind(stats, realPathOf(absPath));
+  if (special !== undefined)
     return {
       code: 'input.not_a_file',
       input: path,
-      message:
-        'not a regular file but a kernel pseudo-file or device (under /proc, /sys or /dev): never read',
-      hint: regularFile,
-    };
-  if (!stats.isFile())
-    return {
-      code: 'input.not_a_file',
-      input: path,
-      message: 'not a regular file but a pipe, socket or device: never read',
+      message: `not a regular file but ${special}: never read`,
       hint: regularFile,
     };
   const read = readBounded(absPath, { roots: undefined, maxBytes: 1, head: 1 });
@@ -612,6 +611,14 @@ export async function scanIac(options: IacScanOptions): Promise<Result<IacScanRe
       code: 'input.missing',
       input: discovery.missing[0]!,
       message: 'no such file or directory',
+      hint: 'pass the files or directories that hold your CloudFormation, Terraform or create-cluster input',
+    });
+  const notFile = discovery.notFiles[0];
+  if (notFile)
+    return err({
+      code: 'input.not_a_file',
+      input: notFile.path,
+      message: `not a regular file or directory but ${notFile.kind}: never read`,
       hint: 'pass the files or directories that hold your CloudFormation, Terraform or create-cluster input',
     });
   const issues: SourceIssue[] = [...discovery.issues];
@@ -745,7 +752,7 @@ export async function scanIac(options: IacScanOptions): Promise<Result<IacScanRe
   });
   return ok({
     inventory,
-    issues,
+    issues: issues.map(boundedIssue),
     counts,
     filesSeen: discovery.files.length + discovery.skipped,
     skips: uniqueSkips,

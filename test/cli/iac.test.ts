@@ -164,8 +164,13 @@ describe('hyperpod-cmk iac: bad input', () => {
     execFileSync('mkfifo', [join(dir, 'pipe.yaml')]);
     const { report } = await iac(['.']);
     expect(report!.clusters).toHaveLength(1);
+    // Named on the command line, it is a usage error, whatever else is named.
     const explicit = await iac([join(dir, 'pipe.yaml'), join(dir, 'no-key.yaml')]);
-    expect(explicit.report!.issues.map((i) => i.code)).toEqual(['input.not_a_file']);
+    expect([explicit.code, explicit.report, explicit.err]).toEqual([
+      2,
+      undefined,
+      `hyperpod-cmk: ${join(dir, 'pipe.yaml')}: not a regular file or directory but a FIFO (named pipe): never read\n  hint: pass the files or directories that hold your CloudFormation, Terraform or create-cluster input\n`,
+    ]);
   });
 
   it('a directory with no IaC says so and exits 3', async () => {
@@ -209,8 +214,7 @@ describe('hyperpod-cmk iac: bad input', () => {
       path,
       `hyperpod-cmk: ${path}: ${message}\n  hint: ${hint}\n`,
     ];
-    const PSEUDO =
-      'not a regular file but a kernel pseudo-file or device (under /proc, /sys or /dev): never read';
+    const PSEUDO = 'not a regular file but a kernel pseudo-file (under /proc, /sys or /dev): never read';
     for (const [flag, path, err] of [
       said(
         '--parameters',
@@ -227,13 +231,13 @@ describe('hyperpod-cmk iac: bad input', () => {
       said(
         '--parameters',
         '/dev/null',
-        PSEUDO,
+        'not a regular file but a character device: never read',
         'give --parameters a regular file (save the parameters to one first)',
       ),
       said(
         '--var-file',
         'vars.tfvars',
-        'not a regular file but a pipe, socket or device: never read',
+        'not a regular file but a FIFO (named pipe): never read',
         'give --var-file a regular file (save the variables to one first)',
       ),
       said(

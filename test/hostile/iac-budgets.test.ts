@@ -4,6 +4,7 @@
  * count/for_each caps, the walk's budget and the nested-stack budget are reported, never silent;
  * a file or module that trips the scanner loses only its own results.
  */
+import { createHash } from 'node:crypto';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { Stack } from '../../src/parsers/cloudformation/stack.js';
 import { discover } from '../../src/parsers/discover.js';
@@ -227,9 +228,11 @@ describe('a long value repeated into every finding', () => {
 
   it('a key reference longer than any KMS accepts is UNKNOWN, shortened, and the report stays small', async () => {
     const key = `arn:aws:kms:us-east-1:111122223333:key/${'a'.repeat(100_000)}`;
+    // 300 groups read one parameter (CloudFormation reads no YAML alias, so none repeats a group).
+    const referring = group('KEY').replace("'KEY'", '!Ref K');
     repo.write(
       'a.yaml',
-      `AWSTemplateFormatVersion: '2010-09-09'\nMetadata:\n  g: &g ${group(key)}\nResources:\n  C:\n    Type: AWS::SageMaker::Cluster\n    Properties:\n      ClusterName: c\n      InstanceGroups: [${Array.from({ length: 300 }, () => '*g').join(', ')}]\n`,
+      `AWSTemplateFormatVersion: '2010-09-09'\nParameters:\n  K: {Type: String, Default: '${key}'}\nResources:\n  C:\n    Type: AWS::SageMaker::Cluster\n    Properties:\n      ClusterName: c\n      InstanceGroups: [${Array.from({ length: 300 }, () => referring).join(', ')}]\n`,
     );
     const run = await scanRepo(repo.repo, ['.']);
     expect(run.output.length).toBeLessThan(20_000_000);
@@ -243,14 +246,15 @@ describe('a long value repeated into every finding', () => {
 
   it('a cluster and group name longer than CreateCluster takes is an issue, shortened, and the report stays small', async () => {
     const name = 'n'.repeat(100_000);
-    const named = `{InstanceGroupName: ${name}, InstanceType: ml.p5.48xlarge, InstanceCount: 1, ExecutionRole: 'arn:aws:iam::111122223333:role/x'}`;
+    // 300 groups named by one parameter (CloudFormation reads no YAML alias, so none repeats a group).
+    const named = `{InstanceGroupName: !Ref N, InstanceType: ml.p5.48xlarge, InstanceCount: 1, ExecutionRole: 'arn:aws:iam::111122223333:role/x'}`;
     repo.write(
       'a.yaml',
-      `AWSTemplateFormatVersion: '2010-09-09'\nMetadata:\n  g: &g ${named}\nResources:\n  C:\n    Type: AWS::SageMaker::Cluster\n    Properties:\n      ClusterName: ${name}\n      InstanceGroups: [${Array.from({ length: 300 }, () => '*g').join(', ')}]\n`,
+      `AWSTemplateFormatVersion: '2010-09-09'\nParameters:\n  N: {Type: String, Default: ${name}}\nResources:\n  C:\n    Type: AWS::SageMaker::Cluster\n    Properties:\n      ClusterName: ${name}\n      InstanceGroups: [${Array.from({ length: 300 }, () => named).join(', ')}]\n`,
     );
     const run = await scanRepo(repo.repo, ['.']);
     expect(run.output.length).toBeLessThan(5_000_000);
-    const shown = `${'n'.repeat(63)}…`;
+    const shown = `${'n'.repeat(63)}…(sha256 ${createHash('sha256').update(name).digest('hex').slice(0, 16)})`;
     // One issue for the cluster, one for the name the 300 groups share.
     expect(run.report!.issues.map((issue) => [issue.code, issue.message])).toEqual([
       [

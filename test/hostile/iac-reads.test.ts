@@ -4,6 +4,7 @@
  * planted secret appears nowhere in the output. FIFOs and devices are never opened for reading.
  */
 import { execFileSync } from 'node:child_process';
+import { createServer } from 'node:net';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { readBounded } from '../../src/parsers/common/safe-read.js';
@@ -214,6 +215,49 @@ describe('FIFOs and devices', () => {
       ['input.not_a_file', 'error', 'zero.tf'],
     ]);
     expect(Object.keys(clusterVerdicts(run.report))).toEqual(['good.yaml#Cluster']);
+  });
+
+  it('a scan path that is a pseudo-file, a FIFO, a device or a socket is a usage error naming it (exit 2), never read', async () => {
+    mkfifo(join(repo.repo, 'pipe.yaml'));
+    const server = createServer();
+    await new Promise<void>((done) => server.listen(join(repo.repo, 'sock.yaml'), done));
+    try {
+      for (const [path, kind] of [
+        ['/proc/self/environ', 'a kernel pseudo-file (under /proc, /sys or /dev)'],
+        ['pipe.yaml', 'a FIFO (named pipe)'],
+        ['/dev/null', 'a character device'],
+        ['sock.yaml', 'a socket'],
+      ] as const) {
+        const run = await scanRepo(repo.repo, [path]);
+        expect([run.code, run.output], path).toEqual([
+          2,
+          `hyperpod-cmk: ${path}: not a regular file or directory but ${kind}: never read\n  hint: pass the files or directories that hold your CloudFormation, Terraform or create-cluster input\n`,
+        ]);
+      }
+    } finally {
+      server.close();
+    }
+  });
+
+  it('inside a scanned directory each is an issue saying what it is, and the rest is scanned', async () => {
+    mkfifo(join(repo.repo, 'pipe.yaml'));
+    const server = createServer();
+    await new Promise<void>((done) => server.listen(join(repo.repo, 'sock.json'), done));
+    repo.link('zero.tf', '/dev/zero');
+    repo.write('good.yaml', GOOD);
+    try {
+      const run = await scanRepo(repo.repo, ['.']);
+      expect(
+        run.report!.issues.map((issue) => [issue.code, issue.location?.file, issue.message]).sort(),
+      ).toEqual([
+        ['input.not_a_file', 'pipe.yaml', 'not a regular file but a FIFO (named pipe): not read'],
+        ['input.not_a_file', 'sock.json', 'not a regular file but a socket: not read'],
+        ['input.not_a_file', 'zero.tf', 'not a regular file but a character device: not read'],
+      ]);
+      expect(Object.keys(clusterVerdicts(run.report))).toEqual(['good.yaml#Cluster']);
+    } finally {
+      server.close();
+    }
   });
 
   it('--var-file and --parameters naming a FIFO or a device are usage errors (exit 2), not a hang', async () => {

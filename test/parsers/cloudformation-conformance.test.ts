@@ -254,6 +254,57 @@ Mappings:
 });
 
 describe('parameters as CloudFormation takes them', () => {
+  // User Guide, Parameters: "If you set the NoEcho attribute to true, CloudFormation returns the
+  // parameter value masked as asterisks (*****) for any calls that describe the stack".
+  it('a NoEcho value, from its Default or a parameter file, is masked in the inventory, findings and every format', async () => {
+    const SECRET = 'arn:aws:kms:us-east-1:111122223333:key/SECRET-0001';
+    const head = `Parameters:
+  KeyArn: { Type: String, NoEcho: true, Default: ${SECRET} }
+  Owner: { Type: String, NoEcho: 'true' }
+  Mode: { Type: String, NoEcho: true, Default: SECRET-0003, AllowedValues: [Continuous] }
+  Plain: { Type: String, Default: shown }`;
+    const scanned = await scan(
+      {
+        't.yaml': template({
+          head,
+          volumeKey: '!Ref KeyArn',
+          tags: tagLines({ owner: '!Ref Owner', mode: '!Ref Mode', plain: '!Sub "${Plain}-${Owner}"' }),
+        }),
+        'params.json': JSON.stringify([{ ParameterKey: 'Owner', ParameterValue: 'SECRET-0002' }]),
+      },
+      // An account and Region, which Security Hub's format needs.
+      { parameters: ['params.json'], region: 'us-east-1', account: '111122223333' },
+    );
+    expect(volumes(cluster(scanned))).toEqual([
+      expect.objectContaining({
+        role: 'root',
+        kmsKeyId: '${KeyArn:*****}',
+        resolution: { status: 'unknown', reason: 'defined outside the scanned files' },
+      }),
+    ]);
+    // A refused value is not shown either.
+    expect(cluster(scanned).tags).toEqual({
+      unresolved: '!Ref Mode',
+      reason:
+        'CloudFormation refuses the value of parameter Mode: ***** is not one of its AllowedValues (Continuous)',
+      inputs: ['Mode'],
+    });
+    const { render } = await import('../../src/index.js');
+    const { FORMATS } = await import('../../src/reporters/index.js');
+    for (const format of FORMATS) expect(render(scanned.report, format), format).not.toMatch(/SECRET-000/);
+    const tags = await scan(
+      {
+        't.yaml': template({
+          head,
+          tags: tagLines({ owner: '!Ref Owner', plain: '!Sub "${Plain}-${Owner}"' }),
+        }),
+        'params.json': JSON.stringify([{ ParameterKey: 'Owner', ParameterValue: 'SECRET-0002' }]),
+      },
+      { parameters: ['params.json'] },
+    );
+    expect(cluster(tags).tags).toEqual({ owner: '${Owner:*****}', plain: 'shown-${Owner:*****}' });
+  });
+
   // User Guide, Parameters syntax: AllowedValues, MinValue/MaxValue, MinLength/MaxLength and a
   // Number's value are checked when the stack is created; a value they refuse deploys nothing.
   it('a value outside AllowedValues, a Number that is not one, or out of its bounds: UNKNOWN, naming the rule', async () => {
@@ -316,6 +367,38 @@ describe('parameters as CloudFormation takes them', () => {
       inputs: ['KeyArn'],
     });
   });
+});
+
+describe('pseudo parameters of the Region scanned for', () => {
+  // A Region is in exactly one partition; the ARN reference names aws, aws-cn and aws-us-gov, and
+  // AWS's partition table the isolated ones (and the domain AWS::URLSuffix is).
+  it.each([
+    ['us-east-1', 'aws', 'amazonaws.com'],
+    ['cn-northwest-1', 'aws-cn', 'amazonaws.com.cn'],
+    ['us-gov-west-1', 'aws-us-gov', 'amazonaws.com'],
+    ['us-iso-east-1', 'aws-iso', 'c2s.ic.gov'],
+    ['us-isob-east-1', 'aws-iso-b', 'sc2s.sgov.gov'],
+    ['eu-isoe-west-1', 'aws-iso-e', 'cloud.adc-e.uk'],
+    ['us-isof-south-1', 'aws-iso-f', 'csp.hci.ic.gov'],
+    ['eusc-de-east-1', 'aws-eusc', 'amazonaws.eu'],
+  ])(
+    '%s: AWS::Partition is %s and AWS::URLSuffix %s, in ARNs the template builds',
+    async (region, partition, suffix) => {
+      const scanned = await scan(
+        {
+          't.yaml': template({
+            volumeKey: "!Sub 'arn:${AWS::Partition}:kms:${AWS::Region}:111122223333:key/k'",
+            tags: tagLines({ suffix: '!Ref AWS::URLSuffix' }),
+          }),
+        },
+        { region },
+      );
+      expect(volumes(cluster(scanned))[0]!.kmsKeyId).toBe(
+        `arn:${partition}:kms:${region}:111122223333:key/k`,
+      );
+      expect(cluster(scanned).tags).toEqual({ suffix });
+    },
+  );
 });
 
 describe('Fn::Cidr', () => {
@@ -615,6 +698,41 @@ list: { <<: [*a, *b], w: own }
       ['binary.yaml', 'YAML tag !!binary is not one CloudFormation reads: it refuses the template'],
     ]);
     expect(cluster(scanned).tags).toEqual({ zero: '0123', n: '12' });
+  });
+
+  // User Guide, Template formats: "CloudFormation doesn't support the following features: ...
+  // Aliases; Hash merges".
+  it('a YAML alias or merge key in a template is an error naming its line: CloudFormation refuses the template', async () => {
+    const hint =
+      'write the values out where they are used, or scan the template `aws cloudformation package` writes (it expands them); the other files were still scanned';
+    const scanned = await scan({
+      'alias.yaml': template({ keyProperties: 'EnableKeyRotation: &on true\n      Enabled: *on' }),
+      'merge.yaml': template({ keyProperties: 'EnableKeyRotation: true\n      <<: {Enabled: true}' }),
+      'good.yaml': template({}),
+      // Other YAML may use them: a workflow is no template.
+      '.github/workflows/ci.yaml': 'x: &x {a: 1}\ny:\n  <<: *x\n',
+    });
+    expect(
+      scanned.issues
+        .map((i) => [i.code, i.severity, i.message, i.hint, i.location])
+        .sort((a, b) => JSON.stringify(a[4]).localeCompare(JSON.stringify(b[4]))),
+    ).toEqual([
+      [
+        'cfn.parse',
+        'error',
+        'YAML alias *on is not read by CloudFormation, which supports neither aliases nor hash merges: it refuses the template',
+        hint,
+        { file: 'alias.yaml', line: 8 },
+      ],
+      [
+        'cfn.parse',
+        'error',
+        'YAML merge key << is not read by CloudFormation, which supports neither aliases nor hash merges: it refuses the template',
+        hint,
+        { file: 'merge.yaml', line: 8 },
+      ],
+    ]);
+    expect(scanned.inventory.clusters.map((c) => c.id)).toEqual(['good.yaml#Cluster']);
   });
 
   it('aliases expanded past the node budget are refused at once (billion laughs)', async () => {

@@ -540,6 +540,74 @@ resource "aws_kms_key" "later" {
     ).toEqual({ 'm["a"]': true, 'm["b"]': false, 's["x"]': false, 's["y"]': false, later: false });
   });
 
+  // https://developer.hashicorp.com/terraform/language/meta-arguments/for_each: "The for_each
+  // meta-argument accepts a map or a set of strings"; a list or tuple is an error.
+  it('for_each over a list, or a set of values that are not strings, is an error naming the line; a set of strings or a map is read', async () => {
+    const scanned = await scan({
+      'main.tf': `variable "names" {
+  type    = set(string)
+  default = ["b", "a"]
+}
+variable "untyped" {
+  default = ["c"]
+}
+resource "aws_kms_key" "list" {
+  for_each = ["x", "y"]
+}
+resource "aws_kms_key" "tolist" {
+  for_each = tolist(toset(["x"]))
+}
+resource "aws_kms_key" "keys" {
+  for_each = keys({ x = 1 })
+}
+resource "aws_kms_key" "untyped" {
+  for_each = var.untyped
+}
+resource "aws_kms_key" "numbers" {
+  for_each = toset([1, 2])
+}
+resource "aws_kms_key" "set" {
+  for_each = toset(["x"])
+}
+resource "aws_kms_key" "typed" {
+  for_each = var.names
+}
+resource "aws_kms_key" "map" {
+  for_each = { m = 1 }
+}
+`,
+    });
+    const list = (address: string, line: number) => [
+      'tf.invalid_for_each',
+      'error',
+      `aws_kms_key.${address}: for_each is a list, not a set (it takes a map or a set of strings: toset() makes one): an error in Terraform`,
+      line,
+    ];
+    expect(scanned.issues.map((i) => [i.code, i.severity, i.message, i.location?.line])).toEqual([
+      list('list', 9),
+      list('tolist', 12),
+      list('keys', 15),
+      list('untyped', 18),
+      [
+        'tf.invalid_for_each',
+        'error',
+        'aws_kms_key.numbers: for_each is a set of values that are not all strings (it takes a map or a set of strings): an error in Terraform',
+        21,
+      ],
+    ]);
+    expect(scanned.inventory.keys.map((k) => k.arn.replace('main.tf#aws_kms_key.', '')).sort()).toEqual([
+      'keys',
+      'list',
+      'map["m"]',
+      'numbers',
+      'set["x"]',
+      'tolist',
+      'typed["a"]',
+      'typed["b"]',
+      'untyped',
+    ]);
+  });
+
   it('a module whose for_each is not known: each.* is UNKNOWN, naming the input', async () => {
     const scanned = await scan({
       'main.tf':

@@ -24,7 +24,8 @@ import { type CfnTemplate, templateBasename } from './template.js';
 /** What rebuilding a custom cluster needs of the stack that declares it. */
 export interface ClusterStack {
   readonly template: CfnTemplate;
-  readonly idPrefix: string;
+  /** The inventory id of one of its resources. */
+  idOf(logicalId: string): string;
   readonly account: string;
   readonly partition: string;
   evaluate(node: SNode): Val;
@@ -62,7 +63,7 @@ export function customCluster(
   const groupish = entries.some((entry) => entry.norm.includes('instancegroup'));
   if (settings.length === 0 && !(type === 'AWS::CloudFormation::Stack' && groupish)) return undefined;
 
-  const id = stack.idPrefix + logicalId;
+  const id = stack.idOf(logicalId);
   const location = stack.location(stack.template.resourceLines.get(logicalId));
   const treeValue = (pattern: RegExp) => {
     const entry = entries.find((e) => pattern.test(e.norm));

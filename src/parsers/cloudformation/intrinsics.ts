@@ -97,9 +97,9 @@ export function ref(scope: IntrinsicScope, name: string, node: SNode): Val {
     const { region, account } = scope.options;
     if (name === 'AWS::Region' && region) return region;
     if (name === 'AWS::AccountId' && account) return account;
-    if (name === 'AWS::Partition' && region) return partitionOf(region)!;
-    if (name === 'AWS::URLSuffix' && region)
-      return region.startsWith('cn-') ? 'amazonaws.com.cn' : 'amazonaws.com';
+    const partition = partitionOf(region);
+    if (name === 'AWS::Partition' && partition) return partition.partition;
+    if (name === 'AWS::URLSuffix' && partition) return partition.urlSuffix;
     return new Sym(`\${${name}}`);
   }
   return scope.reference(name, node);

@@ -19,6 +19,7 @@ import { buildKey, defaultKeyPolicy } from '../common/key-builder.js';
 import { type ReadPolicy, RolePolicies, readPolicy } from '../common/role-builder.js';
 import { getEntry, type SMap, type SNode, scalarText } from '../common/source-tree.js';
 import {
+  boundedId,
   isAbsent,
   isObject,
   isSym,
@@ -104,7 +105,7 @@ function collect(stack: StackView, family: Family): void {
     const target = props.TargetKeyId;
     if (!alias || !isSym(target) || !target.target || !KEY_TYPES.has(target.target.type)) continue;
     family.aliasToKey.set(alias, target.target.id);
-    family.aliasResourceToKey.set(stack.idPrefix + logicalId, target.target.id);
+    family.aliasResourceToKey.set(stack.idOf(logicalId), target.target.id);
     const list = family.keyAliases.get(target.target.id) ?? [];
     list.push(alias);
     family.keyAliases.set(target.target.id, list);
@@ -115,13 +116,13 @@ function collect(stack: StackView, family: Family): void {
     const props = stack.properties(resource);
     const read = readPolicy(props.PolicyDocument);
     const what = `${type === 'AWS::IAM::RolePolicy' ? 'role policy' : 'policy'} ${logicalId}`;
-    if (type === 'AWS::IAM::ManagedPolicy') policies.set(stack.idPrefix + logicalId, read);
+    if (type === 'AWS::IAM::ManagedPolicy') policies.set(stack.idOf(logicalId), read);
     // AWS::IAM::RolePolicy names one role; the others a list of them.
     const roles: Val | undefined = type === 'AWS::IAM::RolePolicy' ? [props.RoleName ?? null] : props.Roles;
     if (roles !== undefined) attachments.push({ roles, read, what });
   }
   for (const [logicalId, resource] of stack.resourcesOfType((type) => type === 'AWS::IAM::Role')) {
-    const arn = textOf(stack.getAtt(logicalId, 'Arn', resource)) ?? `\${${logicalId}.Arn}`;
+    const arn = textOf(stack.getAtt(logicalId, 'Arn', resource)) ?? `\${${boundedId(logicalId)}.Arn}`;
     const role = new RolePolicies();
     const props = stack.properties(resource);
     role.addInline('Policies', props.Policies, { name: 'PolicyName', document: 'PolicyDocument' });
@@ -133,7 +134,7 @@ function collect(stack: StackView, family: Family): void {
           if (!isAbsent(arn)) role.addManaged(arn, (id) => policies.get(id) ?? family.policies.get(id));
     }
     role.setBoundary(props.PermissionsBoundary ?? null, (id) => policies.get(id) ?? family.policies.get(id));
-    family.roles.set(stack.idPrefix + logicalId, { arn, policies: role });
+    family.roles.set(stack.idOf(logicalId), { arn, policies: role });
   }
   for (const [id, read] of policies) family.policies.set(id, read);
   for (const { roles, read, what } of attachments) {
@@ -155,7 +156,7 @@ const POLICY_TYPES: ReadonlySet<string> = new Set([
 function emitKeys(family: Family): void {
   const byId = new Map<string, Key>();
   for (const { stack, logicalId, resource } of family.keys) {
-    const id = stack.idPrefix + logicalId;
+    const id = stack.idOf(logicalId);
     const type = scalarText(getEntry(resource, 'Type'));
     const props = stack.properties(resource);
     const attribute = (name: string): Val | undefined => {
@@ -256,7 +257,7 @@ function emitClusters(stack: StackView, family: Family): void {
             ? {}
             : unknownSpec(notA('a map of properties', value));
     const definition: ClusterDefinition = {
-      id: stack.idPrefix + logicalId,
+      id: stack.idOf(logicalId),
       name: spec.ClusterName ?? logicalId,
       location: stack.location(stack.template.resourceLines.get(logicalId)),
       spec,

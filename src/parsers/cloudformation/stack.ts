@@ -15,6 +15,7 @@ import { pushOnce } from '../common/issues.js';
 import { getEntry, type SMap, type SNode, scalarText } from '../common/source-tree.js';
 import {
   ACCOUNT,
+  boundedId,
   clip,
   isObject,
   NO_VALUE,
@@ -56,6 +57,18 @@ export interface CfnContext {
 
 const MAX_NESTING = 8;
 
+/**
+ * What CloudFormation shows of a NoEcho parameter's value: "If you set the NoEcho attribute to
+ * true, CloudFormation returns the parameter value masked as asterisks (*****) for any calls that
+ * describe the stack or stack events" (User Guide, Parameters,
+ * https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/parameters-section-structure.html).
+ */
+const MASKED = '*****';
+
+/** Whether a parameter is declared NoEcho (`true`, or the text `true` as a JSON template may write it). */
+const noEchoOf = (declaration: SNode | undefined): boolean =>
+  /^true$/i.test(scalarText(getEntry(declaration, 'NoEcho')) ?? '');
+
 export class Stack implements IntrinsicScope, StackView {
   private readonly conditionCache = new Map<string, boolean | Unknown>();
   private readonly inProgress = new Set<string>();
@@ -67,7 +80,7 @@ export class Stack implements IntrinsicScope, StackView {
     readonly context: CfnContext,
     readonly template: CfnTemplate,
     /** `<file>#` for a root stack, `<file>#Parent.` for a nested one: ids are this plus a logical id. */
-    readonly idPrefix: string,
+    private readonly idPrefix: string,
     private readonly inputs: Map<string, ParamInput>,
     private readonly chain: readonly string[],
   ) {}
@@ -103,7 +116,12 @@ export class Stack implements IntrinsicScope, StackView {
   }
 
   get partition(): string {
-    return partitionOf(this.context.options.region) ?? PARTITION;
+    return partitionOf(this.context.options.region)?.partition ?? PARTITION;
+  }
+
+  /** The inventory id of a resource: the stack's prefix and its logical id, bounded (see boundedId). */
+  idOf(logicalId: string): string {
+    return this.idPrefix + boundedId(logicalId);
   }
 
   location(line: number | undefined): Location {
@@ -153,8 +171,9 @@ export class Stack implements IntrinsicScope, StackView {
       else value = new Unknown(`!Ref ${name}`, `the default of parameter ${name} is not a value`, [name]);
     }
     if (typeof value === 'number' || typeof value === 'boolean') value = String(value);
+    const noEcho = noEchoOf(declaration);
     if (typeof value === 'string' && !type.startsWith('List<') && type !== 'CommaDelimitedList')
-      value = this.allowed(name, declaration, type, value);
+      value = this.allowed(name, declaration, type, value, noEcho);
     if (type.startsWith('AWS::SSM::Parameter::Value'))
       value = new Unknown(
         `!Ref ${name}`,
@@ -163,6 +182,10 @@ export class Stack implements IntrinsicScope, StackView {
       );
     else if (typeof value === 'string' && (type.startsWith('List<') || type === 'CommaDelimitedList'))
       value = value === '' ? [] : value.split(',').map((item) => item.trim());
+    // CloudFormation masks a NoEcho parameter's value wherever it describes the stack; so does
+    // every report: the value is known by name only (what reads it is judged as a value from
+    // outside the files), and never enters the inventory.
+    if (noEcho && !(value instanceof Unknown)) value = new Sym(`\${${boundedId(name)}:${MASKED}}`);
     this.paramCache.set(name, value);
     return value;
   }
@@ -180,11 +203,12 @@ export class Stack implements IntrinsicScope, StackView {
     declaration: SNode | undefined,
     type: string,
     value: string,
+    noEcho: boolean,
   ): string | Unknown {
     const refuse = (why: string) =>
       new Unknown(
         `!Ref ${name}`,
-        `CloudFormation refuses the value of parameter ${name}: ${clip(value, 60)} ${why}`,
+        `CloudFormation refuses the value of parameter ${name}: ${noEcho ? MASKED : clip(value, 60)} ${why}`,
         [name],
       );
     const bound = (key: string) => {
@@ -265,18 +289,18 @@ export class Stack implements IntrinsicScope, StackView {
     const resource = this.template.resources.get(name);
     if (resource) {
       const type = scalarText(getEntry(resource, 'Type')) ?? '';
-      const target = { id: this.idPrefix + name, type };
+      const target = { id: this.idOf(name), type };
       if (type === 'AWS::KMS::Alias') {
         const alias = textOf(
           this.evaluate(getEntry(getEntry(resource, 'Properties'), 'AliasName') ?? nullNode),
         );
-        return new Sym(alias ?? `\${${name}}`, target);
+        return new Sym(alias ?? `\${${boundedId(name)}}`, target);
       }
       if (type === 'AWS::IAM::Role') {
         const roleName = this.roleName(resource);
-        return new Sym(roleName ?? `\${${name}}`, target);
+        return new Sym(roleName ?? `\${${boundedId(name)}}`, target);
       }
-      return new Sym(`\${${name}}`, target);
+      return new Sym(`\${${boundedId(name)}}`, target);
     }
     return new Unknown(render(node), `${name} is neither a parameter nor a resource of the template`, [name]);
   }
@@ -301,7 +325,7 @@ export class Stack implements IntrinsicScope, StackView {
         [`${logicalId}.${attribute}`],
       );
     }
-    const target = { id: this.idPrefix + logicalId, type, attribute };
+    const target = { id: this.idOf(logicalId), type, attribute };
     // A key's ARN is its inventory id, so IAM statements that name it match the key.
     if (KEY_TYPES.has(type) && attribute === 'Arn') return new Sym(target.id, target);
     if (type === 'AWS::IAM::Role' && attribute === 'Arn') {
@@ -311,7 +335,7 @@ export class Stack implements IntrinsicScope, StackView {
       if (roleName)
         return new Sym(`arn:${this.partition}:iam::${this.account}:role${path}${roleName}`, target);
     }
-    return new Sym(`\${${logicalId}.${attribute}}`, target);
+    return new Sym(`\${${boundedId(logicalId)}.${boundedId(attribute)}}`, target);
   }
 
   private output(name: string, node: SNode): Val {
@@ -378,7 +402,7 @@ export class Stack implements IntrinsicScope, StackView {
           ...(this.fromDefault(node) ? { fromDefault: true } : {}),
         });
       }
-    const stack = new Stack(this.context, template, `${this.idPrefix}${logicalId}.`, inputs, [
+    const stack = new Stack(this.context, template, `${this.idOf(logicalId)}.`, inputs, [
       ...this.chain,
       template.absPath,
     ]);

@@ -21,6 +21,7 @@ import {
   asBoolean,
   asNumber,
   asText,
+  boundedId,
   clip,
   isAbsent,
   isObject,
@@ -104,15 +105,15 @@ export function buildCluster(definition: ClusterDefinition, context: ClusterBuil
   let groupsUnresolved: Unresolved | undefined = definition.groupsUnknown?.toUnresolved();
   const groups: InstanceGroup[] = [];
   // Groups of one name (a YAML alias repeated) make one issue about it.
-  const tooLongReported = new Set<string>();
+  const nameReported = new Set<string>();
   const nameText = textOf(definition.name);
   let name = nameText ?? (definition.name instanceof Unknown ? definition.name.expression : definition.id);
   if (nameText !== undefined) {
     const checked = checkName(nameText, definition.name instanceof Sym);
     name = checked.shown;
-    if (checked.tooLong)
+    if (checked.problem)
       context.issues.push(
-        nameTooLong('ClusterName', `cluster ${definition.id}`, checked.tooLong, definition.location),
+        nameIssue('ClusterName', `cluster ${definition.id}`, checked.problem, definition.location),
       );
   }
 
@@ -141,7 +142,7 @@ export function buildCluster(definition: ClusterDefinition, context: ClusterBuil
         groupsUnresolved ??= unresolvedOf(notA(`an instance group (a map, in ${property})`, item));
         continue;
       }
-      groups.push(buildGroup(item, kind, definition, context, tooLongReported));
+      groups.push(buildGroup(item, kind, definition, context, nameReported));
     }
   }
 
@@ -235,7 +236,7 @@ function buildGroup(
   kind: InstanceGroupKind,
   definition: ClusterDefinition,
   context: ClusterBuildContext,
-  tooLongReported: Set<string>,
+  nameReported: Set<string>,
 ): InstanceGroup {
   const rawName = field(spec, 'InstanceGroupName');
   const nameText = textOf(rawName ?? null);
@@ -243,9 +244,9 @@ function buildGroup(
   const name = checked?.shown ?? (rawName instanceof Unknown ? rawName.expression : '(unnamed)');
   const location = locationOf(spec) ?? definition.location;
   const id = `${definition.id}/instance-group/${name}`;
-  if (checked?.tooLong && !tooLongReported.has(id)) {
-    tooLongReported.add(id);
-    context.issues.push(nameTooLong('InstanceGroupName', `instance group ${id}`, checked.tooLong, location));
+  if (checked?.problem && !nameReported.has(id)) {
+    nameReported.add(id);
+    context.issues.push(nameIssue('InstanceGroupName', `instance group ${id}`, checked.problem, location));
   }
   const role = field(spec, 'ExecutionRole') ?? definition.defaultExecutionRole;
   const group: InstanceGroup = {
@@ -363,36 +364,72 @@ const MAX_KEY_ID_CHARS = 2048;
  */
 const MAX_NAME_CHARS = 63;
 
+/** Why CreateCluster refuses a name: its length, or what its pattern does not take. */
+export type NameProblem =
+  | { kind: 'too_long'; length: number; exact: boolean }
+  | { kind: 'pattern'; what: string };
+
 /**
- * A cluster or instance group name as the inventory shows it. One longer than CreateCluster takes
- * is shortened, as a key id longer than KMS takes is (`overLimit`): a group's name is in its id, and
- * so in every finding about it. A reference (`!Sub ${AWS::StackName}-...`) is surely too long only
- * when its text outside the `${...}` placeholders is (a Terraform reference's text is its address,
- * which says nothing of its value): one that may fit is shown as written, but never longer than a
- * key reference is shown.
+ * A cluster or instance group name as the inventory shows it, and why CreateCluster would refuse
+ * it. One longer than CreateCluster takes is cut (`boundedId`: its first 63 characters, `…` and a
+ * digest of the whole, so two names with the same beginning stay two groups): a group's name is in
+ * its id, and so in every finding about it. A reference (`!Sub ${AWS::StackName}-...`) is surely
+ * refused only for its text outside the `${...}` placeholders, which it holds whatever they are
+ * (a Terraform reference's text is its address, which says nothing of its value): one that may
+ * fit is shown as written, but never longer than a key reference is shown.
  */
-export function checkName(
-  text: string,
-  symbolic: boolean,
-): { shown: string; tooLong?: { length: number; exact: boolean } } {
-  const certain = !symbolic ? text.length : text.includes('${') ? text.replace(/\$\{[^}]*\}/g, '').length : 0;
-  if (certain <= MAX_NAME_CHARS) return { shown: shortened(text, SHOWN_CHARS) };
-  const over = overLimit(text, MAX_NAME_CHARS, 'a name CreateCluster takes')!;
-  return { shown: over.expression, tooLong: { length: certain, exact: !symbolic } };
+export function checkName(text: string, symbolic: boolean): { shown: string; problem?: NameProblem } {
+  const literal = !symbolic ? text : text.includes('${') ? text.replace(/\$\{[^}]*\}/g, '') : '';
+  if (literal.length > MAX_NAME_CHARS)
+    return {
+      shown: boundedId(text, MAX_NAME_CHARS),
+      problem: { kind: 'too_long', length: literal.length, exact: !symbolic },
+    };
+  const shown = boundedId(text, SHOWN_CHARS);
+  const what = outsidePattern(literal, !symbolic);
+  return what === undefined ? { shown } : { shown, problem: { kind: 'pattern', what } };
 }
 
-/** The issue for a name longer than CreateCluster takes, naming the resource. */
-export function nameTooLong(
+/**
+ * What of a name the pattern of ClusterName and InstanceGroupName refuses: letters and digits,
+ * with hyphens between them (`^[a-zA-Z0-9](-*[a-zA-Z0-9])*$`,
+ * https://docs.aws.amazon.com/sagemaker/latest/APIReference/API_CreateCluster.html and
+ * https://docs.aws.amazon.com/sagemaker/latest/APIReference/API_ClusterInstanceGroupSpecification.html).
+ * Of a reference's text outside its placeholders (`whole` false), only a character can be told.
+ */
+function outsidePattern(text: string, whole: boolean): string | undefined {
+  const other = /[^a-zA-Z0-9-]/.exec(text);
+  if (other)
+    return whole
+      ? `has ${JSON.stringify(other[0])} at character ${(other.index + 1).toLocaleString('en')}`
+      : `has ${JSON.stringify(other[0])} outside its references`;
+  if (!whole) return undefined;
+  if (text === '') return 'is empty';
+  if (text.startsWith('-')) return 'starts with a hyphen';
+  if (text.endsWith('-')) return 'ends with a hyphen';
+  return undefined;
+}
+
+/** The issue for a name CreateCluster refuses, naming the resource. */
+export function nameIssue(
   property: 'ClusterName' | 'InstanceGroupName',
   resource: string,
-  tooLong: { length: number; exact: boolean },
+  problem: NameProblem,
   location: Location,
 ): SourceIssue {
+  if (problem.kind === 'too_long')
+    return {
+      code: 'iac.name_too_long',
+      severity: 'error',
+      message: `${resource}: its ${property} is ${problem.exact ? '' : 'at least '}${problem.length.toLocaleString('en')} characters, longer than the ${MAX_NAME_CHARS} CreateCluster takes (shown shortened)`,
+      hint: `CreateCluster refuses it: shorten ${property} to at most ${MAX_NAME_CHARS} letters, digits and hyphens`,
+      location,
+    };
   return {
-    code: 'iac.name_too_long',
+    code: 'iac.name_invalid',
     severity: 'error',
-    message: `${resource}: its ${property} is ${tooLong.exact ? '' : 'at least '}${tooLong.length.toLocaleString('en')} characters, longer than the ${MAX_NAME_CHARS} CreateCluster takes (shown shortened)`,
-    hint: `CreateCluster refuses it: shorten ${property} to at most ${MAX_NAME_CHARS} letters, digits and hyphens`,
+    message: `${resource}: its ${property} ${problem.what}, which CreateCluster does not take`,
+    hint: `CreateCluster refuses it: write ${property} with letters, digits and hyphens only, starting and ending with a letter or digit`,
     location,
   };
 }

@@ -11,7 +11,17 @@
  * working directory) it sits in: `iac pr/infra` where the pull request made `infra` a link to `/`
  * names the link, not what it points to (`linkedOutOfTree`).
  */
-import { closeSync, constants, fstatSync, openSync, readSync, realpathSync, statSync } from 'node:fs';
+import {
+  closeSync,
+  constants,
+  type Dirent,
+  fstatSync,
+  openSync,
+  readSync,
+  realpathSync,
+  type Stats,
+  statSync,
+} from 'node:fs';
 import { dirname, isAbsolute, relative, resolve, sep } from 'node:path';
 import { linkedOutOfTree } from '../../files/tree.js';
 
@@ -59,6 +69,24 @@ export function scanRoots(paths: readonly string[], cwd: string): string[] {
 export const isPseudoFile = (realPath: string): boolean =>
   PSEUDO_ROOTS.some((pseudo) => isWithin(pseudo, realPath));
 
+/**
+ * What a path that is neither a regular file nor a directory is, for a message that names it: a
+ * FIFO, a socket, a device, or a kernel pseudo-file (`/proc/self/environ` is a regular file to
+ * `stat`, of size 0, whatever it holds). Undefined for a regular file or directory of the disk.
+ */
+export function specialKind(
+  stats: Pick<Stats | Dirent, 'isFIFO' | 'isSocket' | 'isCharacterDevice' | 'isBlockDevice'>,
+  realPath: string | undefined,
+): string | undefined {
+  if (stats.isFIFO()) return 'a FIFO (named pipe)';
+  if (stats.isSocket()) return 'a socket';
+  if (stats.isCharacterDevice()) return 'a character device';
+  if (stats.isBlockDevice()) return 'a block device';
+  if (realPath !== undefined && isPseudoFile(realPath))
+    return 'a kernel pseudo-file (under /proc, /sys or /dev)';
+  return undefined;
+}
+
 /** Whether a real (already resolved) path is inside one of the roots, and not a pseudo-file. */
 export function insideRoots(realPath: string, roots: readonly string[]): boolean {
   if (isPseudoFile(realPath)) return false;
@@ -88,6 +116,17 @@ export interface ReadLimits {
   head?: number;
 }
 
+/** What a pseudo-file or device is, said without opening it (`stat` does not open). */
+function notRegular(realPath: string): string {
+  let kind: string | undefined;
+  try {
+    kind = specialKind(statSync(realPath), realPath);
+  } catch {
+    kind = undefined;
+  }
+  return `not a regular file but ${kind ?? 'a kernel pseudo-file (under /proc, /sys or /dev)'}`;
+}
+
 /** Reads a file under the limits above, or says why not. Never throws, never blocks on a FIFO. */
 export function readBounded(absPath: string, limits: ReadLimits): BoundedRead {
   let realPath: string;
@@ -96,8 +135,7 @@ export function readBounded(absPath: string, limits: ReadLimits): BoundedRead {
   } catch (error) {
     return { ok: false, refusal: 'unreadable', detail: errnoOf(error) };
   }
-  if (isPseudoFile(realPath))
-    return { ok: false, refusal: 'special', detail: 'a device or kernel pseudo-file' };
+  if (isPseudoFile(realPath)) return { ok: false, refusal: 'special', detail: notRegular(realPath) };
   if (limits.roots && !insideRoots(realPath, limits.roots))
     return { ok: false, refusal: 'outside', detail: 'its real path is outside the scanned directories' };
   let fd: number;
@@ -111,7 +149,11 @@ export function readBounded(absPath: string, limits: ReadLimits): BoundedRead {
   try {
     const stats = fstatSync(fd);
     if (!stats.isFile())
-      return { ok: false, refusal: 'special', detail: 'not a regular file (a device, socket or pipe)' };
+      return {
+        ok: false,
+        refusal: 'special',
+        detail: `not a regular file but ${specialKind(stats, realPath) ?? 'a special file'}`,
+      };
     const want = limits.head ?? limits.maxBytes;
     if (limits.head === undefined && stats.size > limits.maxBytes)
       return { ok: false, refusal: 'too_large', detail: 'over the size limit', size: stats.size };

@@ -187,7 +187,7 @@ export function loadYaml(text: string, version: '1.1' | '1.2' = '1.1'): SNode {
   }
   let budget = MAX_NODES;
   const aliasCache = new Map<YamlNode, SNode>();
-  let unknownTag: { tag: string; line: number } | undefined;
+  let refused: RefusedYaml | undefined;
 
   const convert = (node: unknown, depth: number): SNode => {
     if (depth > MAX_DEPTH)
@@ -200,6 +200,7 @@ export function loadYaml(text: string, version: '1.1' | '1.2' = '1.1'): SNode {
       );
     if (node === null || node === undefined) return { kind: 'scalar', value: null, line: 1 };
     if (isAlias(node)) {
+      refused ??= { kind: 'alias', what: `*${(node as Alias).source}`, line: lineOf(node.range?.[0]) };
       const target = (node as Alias).resolve(doc);
       if (!target)
         throw new DocumentError(`unknown alias *${(node as Alias).source}`, lineOf(node.range?.[0]));
@@ -233,6 +234,7 @@ export function loadYaml(text: string, version: '1.1' | '1.2' = '1.1'): SNode {
         if (isAlias(keyNode)) continue;
         const key = isScalar(keyNode) ? String(keyNode.value) : String(keyNode);
         if (key === '<<' && pair.value !== null) {
+          refused ??= { kind: 'merge', what: '<<', line: lineOf((keyNode as YamlNode | null)?.range?.[0]) };
           // YAML 1.1's merge key (https://yaml.org/type/merge.html), as `aws cloudformation
           // package` and SAM expand it: one map, or a list of maps where the earlier wins, whose
           // entries are added unless the map sets them itself.
@@ -278,7 +280,8 @@ export function loadYaml(text: string, version: '1.1' | '1.2' = '1.1'): SNode {
       out = { kind: 'scalar', value: null, line };
     }
     const tag = yamlNode.tag;
-    if (tag && !(tag in SHORT_TAGS) && !CORE_TAGS.has(tag)) unknownTag ??= { tag, line };
+    if (tag && !(tag in SHORT_TAGS) && !CORE_TAGS.has(tag))
+      refused ??= { kind: 'tag', what: tag.replace(/^tag:yaml\.org,2002:/, '!!'), line };
     if (tag && tag in SHORT_TAGS) {
       const long = mapNode(line);
       const name = SHORT_TAGS[tag]!;
@@ -301,7 +304,7 @@ export function loadYaml(text: string, version: '1.1' | '1.2' = '1.1'): SNode {
     return out;
   };
   const root = convert(doc.contents, 0);
-  if (unknownTag) UNKNOWN_TAGS.set(root, unknownTag);
+  if (refused) REFUSED_YAML.set(root, refused);
   return root;
 }
 
@@ -310,16 +313,26 @@ const CORE_TAGS: ReadonlySet<string> = new Set(
   ['str', 'int', 'float', 'bool', 'null', 'map', 'seq'].map((name) => `tag:yaml.org,2002:${name}`),
 );
 
-const UNKNOWN_TAGS = new WeakMap<SNode, { tag: string; line: number }>();
+/** What of a YAML document CloudFormation does not read, and where it first is. */
+export interface RefusedYaml {
+  kind: 'tag' | 'alias' | 'merge';
+  /** As written: `!Upper`, `!!binary`, `*base`, `<<`. */
+  what: string;
+  line: number;
+}
+
+const REFUSED_YAML = new WeakMap<SNode, RefusedYaml>();
 
 /**
- * The first tag of a loaded YAML document that is neither a CloudFormation short form nor one of
- * YAML's core schema (`!Upper`, `!!binary`, `!!timestamp`): CloudFormation refuses a template
- * that holds one (User Guide, Template format: the `binary`, `omap`, `pairs`, `set` and
- * `timestamp` tags are not supported, and a tag it does not define is an error).
+ * The first construct of a loaded YAML document that CloudFormation does not read: a tag that is
+ * neither a CloudFormation short form nor one of YAML's core schema (`!Upper`, `!!binary`,
+ * `!!timestamp`), an alias (`*base`) or a merge key (`<<`). CloudFormation refuses a template that
+ * holds one: "CloudFormation doesn't support the following features: The binary, omap, pairs, set,
+ * and timestamp tags; Aliases; Hash merges" (User Guide, Template formats,
+ * https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/template-formats.html), and a tag
+ * it does not define is an error. Other YAML (a workflow, a chart) may use them freely.
  */
-export const unknownTagOf = (root: SNode): { tag: string; line: number } | undefined =>
-  UNKNOWN_TAGS.get(root);
+export const refusedYamlOf = (root: SNode): RefusedYaml | undefined => REFUSED_YAML.get(root);
 
 const SIZES = new WeakMap<SNode, number>();
 

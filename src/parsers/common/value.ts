@@ -13,8 +13,12 @@
  * - `NO_VALUE`: CloudFormation's `AWS::NoValue` (and Terraform's `null` attribute): the property
  *   is removed.
  */
+import { createHash } from 'node:crypto';
 import type { Location, Unresolved } from '../../model/inventory.js';
 import { shortened } from '../../model/text.js';
+
+/** The most of an Unknown's expression or reason the inventory keeps. */
+const MAX_UNRESOLVED_CHARS = 1_000;
 
 export class Unknown {
   constructor(
@@ -23,11 +27,17 @@ export class Unknown {
     readonly inputs: readonly string[] = [],
   ) {}
 
+  /**
+   * What the inventory keeps of it, each text bounded: an expression, a reason or an input may
+   * quote a name from the files (a logical id, an address, a parameter name) of any length, and
+   * is copied into every finding on the value.
+   */
   toUnresolved(): Unresolved {
+    const inputs = [...new Set(this.inputs.map((input) => boundedId(input)))];
     return {
-      unresolved: this.expression,
-      reason: this.reason,
-      ...(this.inputs.length > 0 ? { inputs: [...new Set(this.inputs)] } : {}),
+      unresolved: shortened(this.expression, MAX_UNRESOLVED_CHARS),
+      reason: shortened(this.reason, MAX_UNRESOLVED_CHARS),
+      ...(inputs.length > 0 ? { inputs } : {}),
     };
   }
 }
@@ -258,6 +268,27 @@ export function safeJson(text: string): unknown {
   }
 }
 
+/**
+ * The longest identifier from the files (a logical id, a Terraform resource name or for_each key)
+ * an id shows whole: CloudFormation takes logical ids of up to 255 characters ("Resource name",
+ * https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/cloudformation-limits.html), so
+ * no deployable template reaches it.
+ */
+export const MAX_ID_CHARS = 255;
+
+/**
+ * An identifier from the files as ids and messages show it: whole up to `max` characters, else
+ * its first `max`, `…` and a digest of the whole. An id is copied into every finding about its
+ * resource, so a megabyte written as a logical id or for_each key would be copied into every
+ * finding; the digest keeps two long identifiers with the same beginning two ids, the same in
+ * every scan.
+ */
+export function boundedId(text: string, max = MAX_ID_CHARS): string {
+  if (text.length <= max) return text;
+  const digest = createHash('sha256').update(text).digest('hex').slice(0, 16);
+  return `${text.slice(0, max)}…(sha256 ${digest})`;
+}
+
 /** Truncates an expression for messages. */
 export function clip(text: string, max = 160): string {
   const flat = text.replace(/\s+/g, ' ').trim();
@@ -287,7 +318,7 @@ export function isOwnKeyArn(
 ): boolean {
   const either = (placeholder: string, value: string | undefined, otherwise?: string) =>
     `(?:${escapeRegExp(placeholder)}|${value !== undefined ? escapeRegExp(value) : (otherwise ?? '(?!)')})`;
-  const partition = either(PARTITION, partitionOf(known.region), 'aws[a-z-]*');
+  const partition = either(PARTITION, partitionOf(known.region)?.partition, 'aws[a-z-]*');
   const region = either(REGION, known.region);
   const account = either(ACCOUNT, known.account);
   return new RegExp(`^arn:${partition}:kms:${region}:${account}:key/${escapeRegExp(keyId)}$`).test(text);
@@ -295,10 +326,32 @@ export function isOwnKeyArn(
 
 const escapeRegExp = (text: string) => text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
 
-/** The partition of a region (`aws`, `aws-cn`, `aws-us-gov`); undefined when no region is given. */
-export function partitionOf(region: string | undefined): string | undefined {
+/**
+ * Each partition, the Regions in it and its domain. The ARN reference lists `aws`, `aws-cn` (China)
+ * and `aws-us-gov` (GovCloud) (https://docs.aws.amazon.com/IAM/latest/UserGuide/reference-arns.html);
+ * the isolated and sovereign partitions are those of AWS's own partition table, which the SDK
+ * resolves endpoints with (`partitions.json` of @aws-sdk/core's util-endpoints: each partition's
+ * `regionRegex` and `dnsSuffix`). The more specific patterns come first: `us-gov-`, `us-iso-` and
+ * `us-isob-` Regions would match the commercial one.
+ */
+const PARTITIONS: readonly { partition: string; regions: RegExp; urlSuffix: string }[] = [
+  { partition: 'aws-cn', regions: /^cn-\w+-\d+$/, urlSuffix: 'amazonaws.com.cn' },
+  { partition: 'aws-us-gov', regions: /^us-gov-\w+-\d+$/, urlSuffix: 'amazonaws.com' },
+  { partition: 'aws-iso', regions: /^us-iso-\w+-\d+$/, urlSuffix: 'c2s.ic.gov' },
+  { partition: 'aws-iso-b', regions: /^us-isob-\w+-\d+$/, urlSuffix: 'sc2s.sgov.gov' },
+  { partition: 'aws-iso-e', regions: /^eu-isoe-\w+-\d+$/, urlSuffix: 'cloud.adc-e.uk' },
+  { partition: 'aws-iso-f', regions: /^us-isof-\w+-\d+$/, urlSuffix: 'csp.hci.ic.gov' },
+  { partition: 'aws-eusc', regions: /^eusc-de-\w+-\d+$/, urlSuffix: 'amazonaws.eu' },
+  { partition: 'aws', regions: /^(us|eu|ap|sa|ca|me|af|il|mx)-\w+-\d+$/, urlSuffix: 'amazonaws.com' },
+];
+
+/**
+ * The partition of a Region and its domain (`AWS::URLSuffix`); undefined when no Region is given or
+ * it is in no partition known (an ARN built on it stays symbolic rather than taken for `aws`).
+ */
+export function partitionOf(
+  region: string | undefined,
+): { partition: string; urlSuffix: string } | undefined {
   if (!region) return undefined;
-  if (region.startsWith('cn-')) return 'aws-cn';
-  if (region.startsWith('us-gov-')) return 'aws-us-gov';
-  return 'aws';
+  return PARTITIONS.find((entry) => entry.regions.test(region));
 }

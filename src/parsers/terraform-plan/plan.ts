@@ -22,10 +22,12 @@ import { buildKey, defaultKeyPolicy, terraformKeyProperties } from '../common/ke
 import { getEntry, type SNode, scalarText, treeValue } from '../common/source-tree.js';
 import {
   ACCOUNT,
+  boundedId,
   isObject,
   locate,
   locationOf,
   PARTITION,
+  partitionOf,
   REGION,
   textOf,
   Unknown,
@@ -257,7 +259,7 @@ export function planInventory(
   const references = new Map<string, Map<string, string[]>>();
   collectReferences(getEntry(getEntry(root, 'configuration'), 'root_module'), '', references);
 
-  const idOf = (address: string) => `${file}#${address}`;
+  const idOf = (address: string) => `${file}#${boundedId(address)}`;
   const keyAddresses = new Set(
     [...resources.values()]
       .filter((r) => r.mode === 'managed' && KEY_TYPES.has(r.type))
@@ -287,13 +289,7 @@ export function planInventory(
   for (const address of keyAddresses) {
     const resource = resources.get(address)!;
     const p: ValObject = isObject(resource.values) ? resource.values : {};
-    const partition = regionOf(resource).startsWith('cn-')
-      ? 'aws-cn'
-      : regionOf(resource).startsWith('us-gov-')
-        ? 'aws-us-gov'
-        : regionOf(resource).startsWith('${')
-          ? PARTITION
-          : 'aws';
+    const partition = partitionOf(regionOf(resource))?.partition ?? PARTITION;
     const policyResource = [...resources.values()].find(
       (r) =>
         r.type === 'aws_kms_key_policy' &&

@@ -5,11 +5,13 @@
  */
 import type { Location } from '../../model/inventory.js';
 import {
+  boundedId,
   Invalid,
   isObject,
   isSym,
   locate,
   relabel,
+  toPlain,
   Unknown,
   type Val,
   type ValObject,
@@ -227,6 +229,19 @@ export function bodyValue(
     out[block.type] = list;
   }
   return out;
+}
+
+/**
+ * A resource's address, its type and name bounded (see boundedId): an address is in the resource's
+ * id, and so in every finding about it.
+ */
+export function resourceAddress(prefix: string, type: string, name: string, suffix = ''): string {
+  return `${prefix}${boundedId(type)}.${boundedId(name)}${suffix}`;
+}
+
+/** What follows the address of one instance of count or for_each: `[0]`, or `["key"]` with a long key bounded. */
+export function instanceSuffix(key: Val): string {
+  return `[${JSON.stringify(typeof key === 'string' ? boundedId(key) : toPlain(key))}]`;
 }
 
 /** The inventory id of a resource instance: the file it is declared in and its address. */

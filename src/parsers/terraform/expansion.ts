@@ -5,10 +5,20 @@
  */
 import type { SourceIssue } from '../../model/finding.js';
 import { pushOnce } from '../common/issues.js';
-import { Invalid, isObject, isSym, textOf, toPlain, Unknown, type Val } from '../common/value.js';
-import { type Declared, declaredAt } from './declarations.js';
+import {
+  boundedId,
+  Invalid,
+  isObject,
+  isSym,
+  textOf,
+  Unknown,
+  type Val,
+  type ValObject,
+} from '../common/value.js';
+import { type Declared, declaredAt, instanceSuffix, resourceAddress } from './declarations.js';
 import { evaluate, type Scope } from './expressions.js';
 import type { Block } from './hcl.js';
+import { isSet } from './types.js';
 
 /** Instances of one count or for_each that are evaluated, at most; more is an issue. */
 export const MAX_INSTANCES = 1_000;
@@ -50,18 +60,39 @@ export function expandInstances(
     if (collection instanceof Unknown) return collection;
     if (isSym(collection))
       return new Unknown(forEach.expr.text, `for_each is known only after apply (${collection.text})`);
-    if (!Array.isArray(collection) && !isObject(collection))
-      return new Invalid(forEach.expr.text, 'for_each is neither a map nor a set: an error in Terraform');
-    const entries: [string, Val][] = Array.isArray(collection)
-      ? collection.map((item) => [textOf(item) ?? JSON.stringify(toPlain(item)), item])
-      : Object.entries(collection);
+    const refused = !isObject(collection)
+      ? !isSet(collection)
+        ? `for_each is ${Array.isArray(collection) ? 'a list, not a set' : 'neither a map nor a set'} (it takes a map or a set of strings: toset() makes one)`
+        : collection.some((item) => typeof item !== 'string')
+          ? 'for_each is a set of values that are not all strings (it takes a map or a set of strings)'
+          : undefined
+      : undefined;
+    if (refused) {
+      pushOnce(issues, {
+        code: 'tf.invalid_for_each',
+        severity: 'error',
+        message: `${addressOf(declared)}: ${refused}: an error in Terraform`,
+        hint: 'write for_each = toset([...]) or a map; the resource is judged once, with each.key and each.value unknown',
+        location: declaredAt(declared.file, forEach.line),
+      });
+      return new Invalid(forEach.expr.text, `${refused}: an error in Terraform`);
+    }
+    const entries: [string, Val][] = isSet(collection)
+      ? collection.map((item) => [textOf(item)!, item])
+      : Object.entries(collection as ValObject);
     capped(declared, 'for_each', entries.length, issues);
     return entries.slice(0, MAX_INSTANCES).map(([key, value]) => ({
-      suffix: `[${JSON.stringify(key)}]`,
+      suffix: instanceSuffix(key),
       extra: { each: { key, value } },
     }));
   }
   return [{ suffix: '', extra: {} }];
+}
+
+/** How a message names a resource or module block: its address in its module. */
+function addressOf(declared: Declared<Block>): string {
+  const [type = '', name = ''] = declared.item.labels;
+  return declared.item.type === 'module' ? `module.${boundedId(type)}` : resourceAddress('', type, name);
 }
 
 /** A count or for_each over the cap: only the first instances are judged, and the scan says so. */
@@ -72,11 +103,10 @@ function capped(
   issues: SourceIssue[],
 ): void {
   if (n <= MAX_INSTANCES) return;
-  const [type, name] = declared.item.labels;
   pushOnce(issues, {
     code: 'tf.instances_capped',
     severity: 'error',
-    message: `${declared.item.type === 'module' ? `module.${type}` : `${type}.${name}`}: ${what} makes ${n} instances; only the first ${MAX_INSTANCES} are evaluated`,
+    message: `${addressOf(declared)}: ${what} makes ${n} instances; only the first ${MAX_INSTANCES} are evaluated`,
     hint: 'the scan is incomplete for the rest; scan a plan (terraform show -json) to judge every instance',
     location: declaredAt(declared.file, declared.item.line),
   });

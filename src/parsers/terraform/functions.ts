@@ -36,6 +36,7 @@ import {
   sizeWithin,
 } from './budget.js';
 import { type Expr, parseTemplateText } from './hcl.js';
+import { asSet, isSet } from './types.js';
 
 export type CallExpr = Extract<Expr, { t: 'call' }>;
 
@@ -104,7 +105,8 @@ const onString = (transform: (text: string) => Val): TerraformFunction =>
 const passThrough: TerraformFunction = ({ args: [a] }) => a ?? null;
 
 const toList: TerraformFunction = strict(({ args: [a] }) =>
-  Array.isArray(a) ? a : isObject(a) ? Object.values(a) : [],
+  // tolist() of a set is a list: a copy, which is no set.
+  Array.isArray(a) ? (isSet(a) ? a.slice() : a) : isObject(a) ? Object.values(a) : [],
 );
 
 const affix = (test: (text: string, affix: string) => boolean): TerraformFunction =>
@@ -222,8 +224,9 @@ const toset: TerraformFunction = (call) => {
   const list = toList(call);
   if (!Array.isArray(list)) return list;
   const unique = distinct({ ...call, args: [list] });
-  if (!Array.isArray(unique) || !unique.every((item) => typeof item === 'string')) return unique;
-  return [...(unique as string[])].sort((a, b) => (a < b ? -1 : a > b ? 1 : 0));
+  if (!Array.isArray(unique)) return unique;
+  if (!unique.every((item) => typeof item === 'string')) return asSet(unique);
+  return asSet([...(unique as string[])].sort((a, b) => (a < b ? -1 : a > b ? 1 : 0)));
 };
 
 /** lookup(map, key, default): a known key of a known map is found even when the default is UNKNOWN. */

@@ -14,7 +14,7 @@ import type { InputError } from '../../model/input-error.js';
 import type { Cluster, InstanceGroup, Unresolved } from '../../model/inventory.js';
 import { pushAll } from '../../model/many.js';
 import { err, ok, type Result } from '../../model/result.js';
-import { checkName, nameTooLong } from '../common/cluster-builder.js';
+import { checkName, nameIssue } from '../common/cluster-builder.js';
 import { internalIssue, pushOnce } from '../common/issues.js';
 import {
   ACCOUNT,
@@ -236,8 +236,8 @@ function orphanClusters(varFile: TfVarFile, issues: SourceIssue[]): Cluster[] {
   );
   const location = { file: varFile.file, line: Number.isFinite(firstLine) ? firstLine : 1 };
   const clusterName = written === undefined ? undefined : checkName(written, false);
-  if (clusterName?.tooLong)
-    issues.push(nameTooLong('ClusterName', `cluster ${id}`, clusterName.tooLong, location));
+  if (clusterName?.problem)
+    issues.push(nameIssue('ClusterName', `cluster ${id}`, clusterName.problem, location));
   const cluster: Cluster = {
     id,
     name: clusterName?.shown ?? basename(dirname(varFile.absPath)),
@@ -273,9 +273,9 @@ function orphanClusters(varFile: TfVarFile, issues: SourceIssue[]): Cluster[] {
         volumes: missing(`the EBS volumes and keys of ${groupName}`),
         location: groupLocation,
       };
-      if (checked?.tooLong)
+      if (checked?.problem)
         issues.push(
-          nameTooLong('InstanceGroupName', `instance group ${group.id}`, checked.tooLong, groupLocation),
+          nameIssue('InstanceGroupName', `instance group ${group.id}`, checked.problem, groupLocation),
         );
       const type = textOf(item.instance_type ?? null);
       if (type) group.instanceType = type;

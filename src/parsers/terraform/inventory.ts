@@ -239,10 +239,7 @@ function emitKeys(module: ModuleView, family: Family): void {
             : {}),
           aliases: family.keyAliases.get(id) ?? [],
         },
-        defaultKeyPolicy(
-          module.account,
-          partitionOf(region.startsWith('${') ? undefined : region) ?? module.partition,
-        ),
+        defaultKeyPolicy(module.account, partitionOf(region)?.partition ?? module.partition),
       );
       if (props instanceof Unknown) key.policy = props.toUnresolved();
       if (type === 'aws_kms_replica_key') {

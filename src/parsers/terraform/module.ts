@@ -16,6 +16,7 @@ import { shortened } from '../../model/text.js';
 import { pushOnce } from '../common/issues.js';
 import {
   ACCOUNT,
+  boundedId,
   Invalid,
   PARTITION,
   partitionOf,
@@ -32,8 +33,10 @@ import {
   declaredAt,
   type Instance,
   idOf,
+  instanceSuffix,
   META_ARGUMENTS,
   ModuleIndex,
+  resourceAddress,
   type TfFile,
   type TfModuleDir,
 } from './declarations.js';
@@ -133,7 +136,7 @@ export class ModuleInstance implements ModuleView, DataSourceModule {
       );
     }
     this.region = this.providerRegion('aws');
-    this.partition = partitionOf(this.region.startsWith('${') ? undefined : this.region) ?? PARTITION;
+    this.partition = partitionOf(this.region)?.partition ?? PARTITION;
   }
 
   /** The Regions of the provider configurations this module has, by address (`aws`, `aws.west`, `awscc`). */
@@ -361,7 +364,7 @@ export class ModuleInstance implements ModuleView, DataSourceModule {
     const head = rest[0];
     if (repeated && head && 'index' in head) {
       if (head.index instanceof Unknown) return new Unknown(expr.text, head.index.reason, head.index.inputs);
-      suffix = `[${JSON.stringify(toPlain(head.index))}]`;
+      suffix = instanceSuffix(head.index);
       steps = rest.slice(1);
     } else if (repeated) {
       const instances = this.instances(declared);
@@ -371,7 +374,7 @@ export class ModuleInstance implements ModuleView, DataSourceModule {
       );
       return applySteps(list, steps, expr);
     }
-    const address = `${this.prefix}${type}.${name}${suffix}`;
+    const address = resourceAddress(this.prefix, type, name, suffix);
     const target = { id: idOf(declared.file, address), type };
     const attribute = steps[0] && 'attr' in steps[0] ? steps[0].attr : undefined;
     if (attribute !== undefined) {
@@ -517,7 +520,7 @@ export class ModuleInstance implements ModuleView, DataSourceModule {
         new ModuleInstance(
           this.context,
           dir,
-          `${this.prefix}module.${name}${expansion.suffix}.`,
+          `${this.prefix}module.${boundedId(name)}${expansion.suffix}.`,
           inputs,
           [...this.chain, absDir],
           this.budget,
@@ -546,11 +549,11 @@ export class ModuleInstance implements ModuleView, DataSourceModule {
   }
 
   private instances(declared: Declared<Block>): Instance[] | Unknown {
-    const [type, name] = declared.item.labels;
+    const [type = '', name = ''] = declared.item.labels;
     const expansions = expandInstances(declared, this.scope(declared.file, {}), this.context.issues);
     if (expansions instanceof Unknown) return expansions;
     return expansions.map((expansion) => ({
-      address: `${this.prefix}${type}.${name}${expansion.suffix}`,
+      address: resourceAddress(this.prefix, type, name, expansion.suffix),
       scope: this.scope(declared.file, expansion.extra),
     }));
   }
@@ -569,7 +572,7 @@ export class ModuleInstance implements ModuleView, DataSourceModule {
       if (instances instanceof Unknown) {
         // Unknown count or for_each: judge the resource once, as if it were created.
         visit(declared, type, {
-          address: `${this.prefix}${type}.${declared.item.labels[1]}`,
+          address: resourceAddress(this.prefix, type, declared.item.labels[1]!),
           scope: this.scope(declared.file, {
             count: { index: instances },
             each: { key: instances, value: instances },

@@ -130,9 +130,11 @@ export function convert(
         seen.add(key);
         return true;
       });
-      return unique.every((item) => typeof item === 'string')
-        ? (unique as string[]).sort((a, b) => (a < b ? -1 : a > b ? 1 : 0))
-        : unique;
+      return asSet(
+        unique.every((item) => typeof item === 'string')
+          ? (unique as string[]).sort((a, b) => (a < b ? -1 : a > b ? 1 : 0))
+          : unique,
+      );
     }
     case 'map': {
       if (!isObject(value)) return refused('not a map');
@@ -163,6 +165,21 @@ export function convert(
     }
   }
 }
+
+/**
+ * The lists that are sets: what toset() and a `set(...)` type constraint make. Terraform tells a
+ * set from a list or tuple where it matters (for_each takes a map or a set of strings), and both
+ * are arrays here.
+ */
+const SETS = new WeakSet<Val[]>();
+
+/** Marks a list as a set, and returns it. */
+export function asSet(list: Val[]): Val[] {
+  SETS.add(list);
+  return list;
+}
+
+export const isSet = (value: Val | undefined): value is Val[] => Array.isArray(value) && SETS.has(value);
 
 const clipped = (value: Val): string =>
   clip(textOf(value) ?? JSON.stringify(toPlain(value)) ?? String(value));
