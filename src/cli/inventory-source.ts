@@ -14,6 +14,7 @@ import { loadConfig, parseNow, readInput } from './common.js';
 import { inputError } from './errors.js';
 import type { Io } from './io.js';
 import { collectLive, collectOptionsFrom, type ScopeFlags, scopeOptions } from './live.js';
+import { collectGarbage, LARGE_SNAPSHOT_CHARS } from './memory.js';
 import { defineOptions, type OptionsOf } from './spec.js';
 
 export interface EstateSource {
@@ -87,8 +88,15 @@ export async function readEstate(
   }
   const config = loadConfig(io, options);
   if (typeof raw.from === 'string') {
-    const parsed = parseSnapshot(() => readInput(io, raw.from!, 'inventory snapshot'), raw.from);
+    let chars = 0;
+    const parsed = parseSnapshot(() => {
+      const text = readInput(io, raw.from!, 'inventory snapshot');
+      chars = text.length;
+      return text;
+    }, raw.from);
     if (!parsed.ok) throw inputError(parsed.error);
+    // The text is let go of inside parseSnapshot; a large one is collected at once (memory.ts).
+    if (chars >= LARGE_SNAPSHOT_CHARS) collectGarbage();
     return {
       inventory: parsed.value,
       label: `the inventory snapshot ${raw.from}`,

@@ -42,7 +42,8 @@ export interface RoundSoFar {
   rids: Iterable<string>;
 }
 
-const isProblem = (status: Status) => status === 'FAIL' || status === 'UNKNOWN';
+/** What history tracks of a finding it has not seen before: a failure, or what could not be judged. */
+export const isProblem = (status: Status) => status === 'FAIL' || status === 'UNKNOWN';
 
 /** The last entry of each fingerprint, in the order of those last entries. */
 function lastOfEach<T extends { fingerprint: string }>(entries: readonly T[]): T[] {

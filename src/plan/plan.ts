@@ -176,14 +176,30 @@ export interface PlanInput {
   generatedAt: string;
 }
 
+/**
+ * A plan whose clusters may be made as they are read: `migrationPlanner` gives one whose
+ * `clusters` plans each cluster afresh every time they are iterated (the same plans in the same
+ * order each time), `planMigrations` one with every cluster made. An organisation's plan is
+ * gigabytes of objects (a key, its policy and the update-cluster inputs for each of a hundred
+ * thousand groups): its outputs are made from it a cluster at a time, never from all of it held.
+ */
+export type StreamedPlan = Omit<MigrationPlan, 'clusters'> & { clusters: Iterable<ClusterPlan> };
+
 export function planMigrations(input: PlanInput): Result<MigrationPlan, PlanProblem> {
+  const planner = migrationPlanner(input);
+  return planner.ok ? ok({ ...planner.value, clusters: [...planner.value.clusters] }) : planner;
+}
+
+/**
+ * The plan of `input`, its clusters made when they are iterated. It holds the failing findings by
+ * resource, and not the rest: the caller may let go of `input.findings`.
+ */
+export function migrationPlanner(input: PlanInput): Result<StreamedPlan, PlanProblem> {
   const { inventory, findings, config } = input;
   const admins = checkKeyAdmins(config);
   if (!admins.ok) return err(admins.error);
   const keys = new Map(inventory.keys.map((key) => [key.arn, key]));
-  const aliases = new Set(inventory.keys.flatMap((key) => key.aliases));
   // A plan acts on failures; what could not be judged (UNKNOWN) calls for data, not for a change.
-  const open = findings.filter((f) => f.status === 'FAIL' && !f.suppressed);
   // Except where the key's own policy could not be read: a key nobody can inspect is not one the
   // plan can vouch for, and a new key with a known policy settles it.
   const unreadable = new Set(
@@ -192,58 +208,59 @@ export function planMigrations(input: PlanInput): Result<MigrationPlan, PlanProb
       .map((key) => key.arn),
   );
   const byResource = new Map<string, Finding[]>();
-  for (const finding of [
-    ...open,
-    ...findings.filter((f) => f.status === 'UNKNOWN' && !f.suppressed && unreadable.has(f.resource.id)),
-  ]) {
-    const list = byResource.get(finding.resource.id) ?? [];
-    list.push(finding);
-    byResource.set(finding.resource.id, list);
-  }
-  const usesOfKey = new Map<string, string[]>();
-  for (const cluster of inventory.clusters)
-    for (const group of cluster.instanceGroups)
-      for (const key of keysOfGroup(group, keys))
-        usesOfKey.set(key.arn, [...(usesOfKey.get(key.arn) ?? []), groupId(cluster, group)]);
+  const file = (finding: Finding) => {
+    const list = byResource.get(finding.resource.id);
+    if (list) list.push(finding);
+    else byResource.set(finding.resource.id, [finding]);
+  };
+  // The failures first, then those UNKNOWNs: each resource's findings in that order.
+  for (const finding of findings) if (finding.status === 'FAIL' && !finding.suppressed) file(finding);
+  for (const finding of findings)
+    if (finding.status === 'UNKNOWN' && !finding.suppressed && unreadable.has(finding.resource.id))
+      file(finding);
+  const failingOf = (group: InstanceGroup) => [
+    ...(byResource.get(group.id) ?? []),
+    ...keysOfGroup(group, keys).flatMap((key) => byResource.get(key.arn) ?? []),
+  ];
 
-  const plans: ClusterPlan[] = [];
+  const toPlan: Cluster[] = [];
   const compliant: string[] = [];
   const clusters = [...inventory.clusters].sort(
     (a, b) =>
       a.account.localeCompare(b.account) || a.region.localeCompare(b.region) || a.name.localeCompare(b.name),
   );
   for (const cluster of clusters) {
-    const clusterFindings = byResource.get(cluster.id) ?? [];
-    const groupFindings = (group: InstanceGroup) => byResource.get(group.id) ?? [];
-    const failingOf = (group: InstanceGroup) => [
-      ...groupFindings(group),
-      ...keysOfGroup(group, keys).flatMap((key) => byResource.get(key.arn) ?? []),
-    ];
-    const all = [...clusterFindings, ...cluster.instanceGroups.flatMap(failingOf)];
-    if (!all.some((f) => f.status === 'FAIL')) {
-      compliant.push(cluster.name);
-      continue;
-    }
-    plans.push(planCluster(cluster, { keys, aliases, usesOfKey, clusterFindings, failingOf, config }));
+    const all = [...(byResource.get(cluster.id) ?? []), ...cluster.instanceGroups.flatMap(failingOf)];
+    if (all.some((f) => f.status === 'FAIL')) toPlan.push(cluster);
+    else compliant.push(cluster.name);
   }
-  // Names made file-safe never meet (pathSegment appends a hash of what it changed), but two
-  // clusters of one account, Region and name do (IaC files that deploy one name to a symbolic
-  // account or Region): each later one takes a hash of its id, and a number if even that is taken
-  // (names are a tenant's to choose), rather than overwrite the first's files.
-  const taken = new Set<string>();
-  for (const plan of plans) {
-    let dir = plan.dir;
-    if (taken.has(dir)) dir = `${plan.dir}-${shortHash(plan.cluster.id)}`;
-    for (let n = 2; taken.has(dir); n++) dir = `${plan.dir}-${shortHash(plan.cluster.id)}-${n}`;
-    taken.add(dir);
-    plan.dir = dir;
+  const inventoryAliases = inventory.keys.flatMap((key) => key.aliases);
+  function* planClusters(): Generator<ClusterPlan> {
+    // Each new key's alias is unique among the aliases known so far: the inventory's and those
+    // of the keys planned before it, so every pass starts again from the inventory's.
+    const aliases = new Set(inventoryAliases);
+    // Names made file-safe never meet (pathSegment appends a hash of what it changed), but two
+    // clusters of one account, Region and name do (IaC files that deploy one name to a symbolic
+    // account or Region): each later one takes a hash of its id, and a number if even that is taken
+    // (names are a tenant's to choose), rather than overwrite the first's files.
+    const taken = new Set<string>();
+    for (const cluster of toPlan) {
+      const clusterFindings = byResource.get(cluster.id) ?? [];
+      const plan = planCluster(cluster, { keys, aliases, clusterFindings, failingOf, config });
+      let dir = plan.dir;
+      if (taken.has(dir)) dir = `${plan.dir}-${shortHash(plan.cluster.id)}`;
+      for (let n = 2; taken.has(dir); n++) dir = `${plan.dir}-${shortHash(plan.cluster.id)}-${n}`;
+      taken.add(dir);
+      plan.dir = dir;
+      yield plan;
+    }
   }
   return ok({
     schemaVersion: PLAN_SCHEMA_VERSION,
     kind: 'hyperpod-cmk-plan',
     generatedAt: input.generatedAt,
     source: input.source,
-    clusters: plans,
+    clusters: { [Symbol.iterator]: planClusters },
     compliant,
   });
 }
@@ -251,7 +268,6 @@ export function planMigrations(input: PlanInput): Result<MigrationPlan, PlanProb
 interface ClusterContext {
   keys: ReadonlyMap<string, Key>;
   aliases: Set<string>;
-  usesOfKey: ReadonlyMap<string, string[]>;
   clusterFindings: Finding[];
   failingOf(group: InstanceGroup): Finding[];
   config: ResolvedConfig;

@@ -8,7 +8,7 @@ import { cloudFormationYaml } from '../guardrails/cloudformation-yaml.js';
 import { hclString, hclValue } from '../guardrails/hcl.js';
 import { escapeControl, markdownText } from '../reporters/escape.js';
 import { lazyArrayInDocument } from '../reporters/json.js';
-import type { ClusterPlan, GroupPlan, InPlaceStep, MigrationPlan } from './plan.js';
+import type { ClusterPlan, GroupPlan, InPlaceStep, StreamedPlan } from './plan.js';
 import { UPDATE_CLUSTER_DOC } from './plan.js';
 
 export interface PlanFile {
@@ -16,6 +16,9 @@ export interface PlanFile {
   /** The text, or its pieces (plan.json of an organisation is longer than one string can be). */
   content: string | Iterable<string>;
 }
+
+/** Characters of plan.json serialised at a time (256 clusters of ten groups would be 40 MB). */
+const PLAN_JSON_BATCH_LENGTH = 1 << 20;
 
 const json = (value: unknown) => `${JSON.stringify(value, null, 2)}\n`;
 const tagParameter = (name: string) => `Tag${name.replace(/[^A-Za-z0-9]/g, '')}`;
@@ -321,12 +324,13 @@ export function runbook(plan: ClusterPlan, files: ReadonlyMap<string, string>): 
 /**
  * The plan's files, each made when the writer asks for it: an organisation's plan is gigabytes
  * (ten thousand clusters' keys, templates and runbooks), which are written one file at a time,
- * never all held.
+ * never all held. The clusters are read twice (their files and the README, then plan.json): a
+ * plan that makes its clusters as they are read (`migrationPlanner`) is never held whole either.
  */
-export function* renderPlan(
-  plan: MigrationPlan,
-  projected: ReadonlyMap<string, string>,
-): Generator<PlanFile> {
+export function* renderPlan(plan: StreamedPlan, projected: ReadonlyMap<string, string>): Generator<PlanFile> {
+  const total = { keys: 0, usd: 0, groups: 0 };
+  // The README's line of each cluster, made as its files are: all the README keeps of a plan.
+  const rows: string[] = [];
   for (const cluster of plan.clusters) {
     const files: PlanFile[] = [];
     const dir = cluster.dir;
@@ -364,16 +368,15 @@ export function* renderPlan(
         content: json(group.rolePolicy!.document),
       });
     files.push({ path: `${dir}/RUNBOOK.md`, content: runbook(cluster, names) });
+    const c = cluster;
+    rows.push(
+      `| [${markdownText(c.cluster.name)}](${c.dir}/RUNBOOK.md) | ${c.cluster.account} | ${c.cluster.region} | ${c.path} | ${c.estimate.keysAdded + c.estimate.replicaKeysAdded} | ${usd(c.estimate.kmsUsdPerMonth)} | ${c.estimate.groupsReplaced} | ${projected.get(c.cluster.id) ?? 'not judged'} |`,
+    );
+    total.keys += c.estimate.keysAdded + c.estimate.replicaKeysAdded;
+    total.usd += c.estimate.kmsUsdPerMonth;
+    total.groups += c.estimate.groupsReplaced;
     yield* files;
   }
-  const total = plan.clusters.reduce(
-    (sum, c) => ({
-      keys: sum.keys + c.estimate.keysAdded + c.estimate.replicaKeysAdded,
-      usd: sum.usd + c.estimate.kmsUsdPerMonth,
-      groups: sum.groups + c.estimate.groupsReplaced,
-    }),
-    { keys: 0, usd: 0, groups: 0 },
-  );
   const readme = [
     '# Migration plans',
     '',
@@ -381,10 +384,7 @@ export function* renderPlan(
     '',
     '| cluster | account | Region | path | keys added | KMS / month | groups replaced | after the plan |',
     '|---|---|---|---|---|---|---|---|',
-    ...plan.clusters.map(
-      (c) =>
-        `| [${markdownText(c.cluster.name)}](${c.dir}/RUNBOOK.md) | ${c.cluster.account} | ${c.cluster.region} | ${c.path} | ${c.estimate.keysAdded + c.estimate.replicaKeysAdded} | ${usd(c.estimate.kmsUsdPerMonth)} | ${c.estimate.groupsReplaced} | ${projected.get(c.cluster.id) ?? 'not judged'} |`,
-    ),
+    ...rows,
     '',
     `Total: ${total.keys} keys, about ${usd(total.usd)} a month of key storage, ${total.groups} instance groups replaced.`,
     '',
@@ -397,6 +397,8 @@ export function* renderPlan(
   // The whole plan, its clusters serialised a batch at a time: the same bytes as JSON.stringify.
   yield {
     path: 'plan.json',
-    content: lazyArrayInDocument((placeholder) => ({ ...plan, clusters: placeholder }), plan.clusters),
+    content: lazyArrayInDocument((placeholder) => ({ ...plan, clusters: placeholder }), plan.clusters, {
+      batchLength: PLAN_JSON_BATCH_LENGTH,
+    }),
   };
 }

@@ -171,14 +171,18 @@ function* lazyArrayChunks(
   level: number,
   before: string,
   after: string,
+  batchLength: number | undefined,
 ): Generator<string> {
   const pad = INDENT.repeat(level);
   yield before;
   let first = true;
   let batch: unknown[] = [];
+  let size = batchLength === undefined ? LAZY_BATCH : 1;
   const flush = (): string => {
     // The batch as an array at its depth, its brackets cut off: the elements as they sit in the whole.
     const text = JSON.stringify(batch, null, INDENT);
+    if (batchLength !== undefined)
+      size = Math.min(LAZY_BATCH, Math.max(1, Math.floor((batchLength * batch.length) / text.length)));
     batch = [];
     const indented = pad === '' ? text : text.replaceAll('\n', `\n${pad}`);
     const elements = indented.slice(1, -(2 + pad.length));
@@ -188,7 +192,7 @@ function* lazyArrayChunks(
   };
   for (const item of items) {
     batch.push(item);
-    if (batch.length >= LAZY_BATCH) yield flush();
+    if (batch.length >= size) yield flush();
   }
   if (batch.length > 0) yield flush();
   yield first ? `[]${after}` : `\n${pad}]${after}`;
@@ -199,10 +203,14 @@ function* lazyArrayChunks(
  * document's text around the placeholder (a string of random bytes, which no value in the document
  * can hold by chance or by design) is what comes before and after the array, and the placeholder's
  * line gives the array's depth. The same bytes as the document with the array in it.
+ * `batchLength`: elements large and of varied size (a cluster's migration plan is 150 KB at ten
+ * groups) are serialised, after the first alone, as many at a time as made about that many
+ * characters in the batch before (at most `LAZY_BATCH`), not `LAZY_BATCH` at a time.
  */
 export function lazyArrayInDocument(
   document: (placeholder: string) => unknown,
   items: Iterable<unknown>,
+  options: { batchLength?: number } = {},
 ): Generator<string> {
   const placeholder = `\u0000${randomUUID()}`;
   const text = JSON.stringify(document(placeholder), null, INDENT);
@@ -210,5 +218,11 @@ export function lazyArrayInDocument(
   const at = text.indexOf(quoted);
   const lineStart = text.lastIndexOf('\n', at) + 1;
   const level = /^ */.exec(text.slice(lineStart, at))![0].length / INDENT.length;
-  return lazyArrayChunks(items, level, text.slice(0, at), `${text.slice(at + quoted.length)}\n`);
+  return lazyArrayChunks(
+    items,
+    level,
+    text.slice(0, at),
+    `${text.slice(at + quoted.length)}\n`,
+    options.batchLength,
+  );
 }

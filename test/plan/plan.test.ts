@@ -14,7 +14,7 @@ import type { Inventory } from '../../src/model/inventory.js';
 import { emptyInventory } from '../../src/model/inventory.js';
 import { scanIac } from '../../src/parsers/iac.js';
 import { applyPlan } from '../../src/plan/apply.js';
-import { type MigrationPlan, planMigrations } from '../../src/plan/plan.js';
+import { type MigrationPlan, migrationPlanner, planMigrations } from '../../src/plan/plan.js';
 import { type PlanFile, renderPlan } from '../../src/plan/render.js';
 import { updateClusterProblems } from '../../src/plan/validate.js';
 import { RULES } from '../../src/rules/registry.js';
@@ -83,6 +83,23 @@ describe('plan on the demo estate', () => {
     expect([...(none.content as Iterable<string>)].join('')).toBe(
       `${JSON.stringify({ ...planned, clusters: [] }, null, 2)}\n`,
     );
+  });
+
+  it('a planner makes the same plans, in the same order, each time its clusters are read', () => {
+    const { findings } = evaluate(estate, { config: demoConfig, now });
+    const planner = migrationPlanner({
+      inventory: estate,
+      findings,
+      config: demoConfig,
+      source: 'test',
+      generatedAt: now.toISOString(),
+    });
+    if (!planner.ok) throw new Error(planner.error.message);
+    const first = [...planner.value.clusters];
+    // Each pass starts from the inventory's aliases: a second pass does not take "-v2" names.
+    expect([...planner.value.clusters]).toEqual(first);
+    expect(first).toEqual(planned.clusters);
+    expect(first.flatMap((c) => c.keys.map((k) => k.alias)).filter((a) => /-v\d+$/.test(a))).toEqual([]);
   });
 
   it('plans every non-compliant cluster and none of the compliant ones', () => {

@@ -77,6 +77,24 @@ describe('HTML dashboard', () => {
     expect(rowsOf(renderDashboard(data))).toHaveLength(total);
   });
 
+  it("judges a fingerprint reported twice by its last report, as history does, though it keeps only a report's problems", () => {
+    const failure = demo.findings.find((f) => f.status === 'FAIL' && !f.suppressed)!;
+    const plain = (status: 'PASS' | 'FAIL') => ({
+      ...failure,
+      fingerprint: failure.fingerprint,
+      message: failure.message,
+      status,
+    });
+    const withFindings = (findings: typeof demo.findings) => ({ ...demo, findings });
+    const others = demo.findings.filter((f) => f !== failure);
+    const remediation = (findings: typeof demo.findings) =>
+      dashboardFromReport(withFindings(findings)).kpis.remediation;
+    // Failing, then passing in the same scan: the pass stands, so the failure is not open.
+    expect(remediation([...others, plain('FAIL'), plain('PASS')])).toEqual(remediation(others));
+    expect(remediation([...others, plain('PASS'), plain('FAIL')])).toEqual(remediation(demo.findings));
+    expect(remediation(others)).not.toEqual(remediation(demo.findings));
+  });
+
   it('makes entries only for the findings a report dashboard lists, with the same page as from all of them', () => {
     const all = dashboardFromReport(demo, { findings: 0 });
     const total = all.findings.length;

@@ -236,4 +236,21 @@ describe('lazily made arrays, streamed', () => {
         expect(pieces.length, `${name}, ${count}`).toBe(Math.ceil(count / 256) + 2);
       }
   });
+
+  it('with a batch length, the same bytes in batches of about that length: the first element alone', () => {
+    // Elements of 1,000 characters and more (as serialised at their depth), up to 256 at a time.
+    const large = (i: number) => ({ id: i, text: 'x'.repeat(1000 + (i % 7)) });
+    for (const [name, wrap] of documents)
+      for (const count of [0, 1, 2, 30, 1000]) {
+        const items = Array.from({ length: count }, (_, i) => large(i));
+        const pieces = [...lazyArrayInDocument(wrap, items, { batchLength: 10_000 })];
+        expect(pieces.join(''), `${name}, ${count}`).toBe(`${JSON.stringify(wrap(items), null, 2)}\n`);
+        const batches = pieces.slice(1, -1).map((piece) => piece.split('"id": ').length - 1);
+        // The first alone, then as many as made 10,000 characters before: nine of about 1,030.
+        const expected =
+          count === 0 ? [] : [1, ...Array.from({ length: Math.ceil((count - 1) / 9) }, () => 9)];
+        if (count > 1) expected[expected.length - 1] = (count - 1) % 9 || 9;
+        expect(batches, `${name}, ${count}`).toEqual(expected);
+      }
+  });
 });

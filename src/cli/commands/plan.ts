@@ -1,14 +1,17 @@
 import { join } from 'node:path';
 import { evaluate } from '../../engine/evaluate.js';
-import { applyPlan } from '../../plan/apply.js';
-import { planMigrations } from '../../plan/plan.js';
+import type { Inventory } from '../../model/inventory.js';
+import { mapEach } from '../../model/many.js';
+import { planApplier } from '../../plan/apply.js';
+import { type ClusterPlan, migrationPlanner } from '../../plan/plan.js';
 import { renderPlan } from '../../plan/render.js';
 import { updateClusterProblems } from '../../plan/validate.js';
 import { escapeControl } from '../../reporters/escape.js';
 import { fittedTable } from '../../reporters/text-table.js';
 import { absolute, configInputLabel, terminalWidth } from '../common.js';
 import { inputError } from '../errors.js';
-import { readEstate, sourceOptions } from '../inventory-source.js';
+import { type EstateSource, readEstate, sourceOptions } from '../inventory-source.js';
+import { COLLECT_EVERY_CHARS, collectEvery, collectGarbage, LARGE_REPORT_FINDINGS } from '../memory.js';
 import { defineCommand } from '../spec.js';
 
 const USAGE = 'hyperpod-cmk plan --from inventory.json --out plan/';
@@ -45,14 +48,10 @@ export const planCommand = defineCommand({
         hint: USAGE,
       });
     const estate = await readEstate(flags, io, { iac: true, live: true }, USAGE);
-    const { findings } = evaluate(estate.inventory, { config: estate.config, now: estate.now });
-    const planned = planMigrations({
-      inventory: estate.inventory,
-      findings,
-      config: estate.config,
-      source: estate.label,
-      generatedAt: estate.now.toISOString(),
-    });
+    const { planned, large } = planEstate(estate);
+    // What the evaluation let go of (every finding but the failing ones) is collected before the
+    // plan is made (memory.ts), and so is the estate after the plan once it is judged.
+    if (large) collectGarbage();
     if (!planned.ok)
       throw inputError({
         code: planned.error.code,
@@ -60,8 +59,13 @@ export const planCommand = defineCommand({
         message: planned.error.message,
         ...(planned.error.hint ? { hint: planned.error.hint } : {}),
       });
-    // Every update-cluster input is checked against the request shape before it is written.
-    for (const entry of planned.value.clusters)
+    // The plan is made a cluster at a time, three times (here, for its files, for plan.json), and
+    // never held: at 100,000 instance groups it is gigabytes. What this pass keeps is the estate
+    // after the plan and a line of the table per cluster.
+    const applier = planApplier(estate.inventory);
+    const summaries: ClusterSummary[] = [];
+    for (const entry of planned.value.clusters) {
+      // Every update-cluster input is checked against the request shape before it is written.
       for (const group of entry.groups) {
         const r = group.replacement;
         if (!r) continue;
@@ -70,24 +74,32 @@ export const planCommand = defineCommand({
             `hyperpod-cmk: warning: ${escapeControl(entry.cluster.name)}/${escapeControl(r.name)}: ${escapeControl(problem)} (complete it from describe-cluster before running)\n`,
           );
       }
-    const after = evaluate(applyPlan(estate.inventory, planned.value), {
-      config: estate.config,
-      now: estate.now,
-    });
-    const projected = new Map(
-      after.compliance.clusters.map((c) => [
-        c.id,
-        c.status === 'compliant' || c.status === 'compliant-by-exception'
-          ? c.status
-          : `${c.status}: ${[...c.failing, ...c.unknown].join(', ')}`,
-      ]),
-    );
+      applier.add(entry);
+      summaries.push({
+        id: entry.cluster.id,
+        name: entry.cluster.name,
+        account: entry.cluster.account,
+        region: entry.cluster.region,
+        path: entry.path,
+        estimate: entry.estimate,
+      });
+    }
+    const projected = judgeAfter(applier.inventory(), estate);
+    if (large) collectGarbage();
     const out = absolute(io, flags.out);
+    const made = collectEvery(COLLECT_EVERY_CHARS);
     for (const file of renderPlan(planned.value, projected)) {
+      const content =
+        typeof file.content === 'string'
+          ? file.content
+          : mapEach(file.content, (piece) => {
+              made(piece.length);
+              return piece;
+            });
       try {
         // Paths hold snapshot values (account, Region, cluster and group names): kept inside --out,
         // never through a symlink planted there (by an earlier run, or in a repository).
-        io.writeFile(join(out, file.path), file.content, { within: out, durable: false });
+        io.writeFile(join(out, file.path), content, { within: out, durable: false });
       } catch (error) {
         throw inputError({
           code: 'output.unwritable',
@@ -95,24 +107,68 @@ export const planCommand = defineCommand({
           message: `cannot write ${file.path}: ${(error as Error).message}`,
         });
       }
+      if (typeof content === 'string') made(content.length);
     }
-    const rows = planned.value.clusters.map((c) => [
-      escapeControl(c.cluster.name),
-      c.cluster.account,
-      c.cluster.region,
+    const rows = summaries.map((c) => [
+      escapeControl(c.name),
+      c.account,
+      c.region,
       c.path,
       String(c.estimate.keysAdded + c.estimate.replicaKeysAdded),
       `$${c.estimate.kmsUsdPerMonth.toFixed(2)}`,
       String(c.estimate.groupsReplaced),
-      escapeControl(projected.get(c.cluster.id) ?? ''),
+      escapeControl(projected.get(c.id) ?? ''),
     ]);
     io.stdout.write(
       `${fittedTable(['CLUSTER', 'ACCOUNT', 'REGION', 'PATH', 'KEYS', 'KMS/MONTH', 'REPLACED', 'AFTER THE PLAN'], rows, [30, 12, 14, 14, 4, 9, 8, 60], terminalWidth(io))}\n`,
     );
     io.stdout.write(
-      `\n${planned.value.clusters.length} plan(s) written to ${escapeControl(flags.out)} from ${escapeControl(estate.label)}; ` +
+      `\n${summaries.length} plan(s) written to ${escapeControl(flags.out)} from ${escapeControl(estate.label)}; ` +
         `${planned.value.compliant.length} cluster(s) already compliant. Read ${escapeControl(flags.out)}/README.md. Nothing was applied.\n`,
     );
     return 0;
   },
 });
+
+/** What the command's table says of a cluster's plan. */
+interface ClusterSummary {
+  id: string;
+  name: string;
+  account: string;
+  region: string;
+  path: ClusterPlan['path'];
+  estimate: ClusterPlan['estimate'];
+}
+
+/**
+ * The estate's plan, its clusters made as they are read, and whether the estate is large enough
+ * to collect garbage between phases. The evaluation's findings are let go of when this returns:
+ * the plan keeps only the failing ones.
+ */
+function planEstate(estate: EstateSource) {
+  const { findings } = evaluate(estate.inventory, { config: estate.config, now: estate.now });
+  const planned = migrationPlanner({
+    inventory: estate.inventory,
+    findings,
+    config: estate.config,
+    source: estate.label,
+    generatedAt: estate.now.toISOString(),
+  });
+  return { planned, large: findings.length >= LARGE_REPORT_FINDINGS };
+}
+
+/**
+ * Each planned cluster's status once the plan has run, as the rules judge the estate then; the
+ * rest of that evaluation is let go of when this returns.
+ */
+function judgeAfter(after: Inventory, estate: EstateSource): Map<string, string> {
+  const { compliance } = evaluate(after, { config: estate.config, now: estate.now });
+  return new Map(
+    compliance.clusters.map((c) => [
+      c.id,
+      c.status === 'compliant' || c.status === 'compliant-by-exception'
+        ? c.status
+        : `${c.status}: ${[...c.failing, ...c.unknown].join(', ')}`,
+    ]),
+  );
+}

@@ -3,6 +3,7 @@
  * yet) or from history (`report --html`). Pure.
  */
 
+import { isProblem } from '../../history/lifecycle.js';
 import { historyFromRecords } from '../../history/memory.js';
 import { keyAliases, resourceName, scanRecord } from '../../history/record.js';
 import type { AccessDeniedEvent, HistoryData, KeyState, Resolution } from '../../history/types.js';
@@ -164,6 +165,34 @@ export const byPressing = (
   a.resource.localeCompare(b.resource);
 
 /**
+ * The KPIs of a history of one scan: the report's. The history is let go of when this returns,
+ * before the findings are listed (an organisation's is hundreds of MiB).
+ */
+function oneScanKpis(report: Report, lookbackDays: number): KpiReport {
+  const record = scanRecord(problemsOnly(report));
+  record.events = evidenceEvents(report);
+  const until = record.scan.at;
+  const window: KpiWindow = { since: until - lookbackDays * DAY_MS, until };
+  return computeKpis(historyFromRecords([record]), { window });
+}
+
+/**
+ * The report with only the findings a history of it keeps: of a first scan, history keeps its
+ * failures and unknowns and nothing of the rest (`isProblem`), which are most of an organisation's
+ * findings and would each be made into an observation only to be passed over. Unless a fingerprint
+ * is reported twice: then the last report of it stands, whatever its status, and every finding is
+ * kept.
+ */
+function problemsOnly(report: Report): Report {
+  const fingerprints = new Set<string>();
+  for (const f of report.findings) {
+    if (fingerprints.has(f.fingerprint)) return report;
+    fingerprints.add(f.fingerprint);
+  }
+  return { ...report, findings: report.findings.filter((f) => isProblem(f.status)) };
+}
+
+/**
  * The dashboard of one report: KPIs of a history of one scan, and its failing or unknown findings,
  * the `findings` most pressing of them (0: all; default `DASHBOARD_FINDINGS`). Only those are made
  * into dashboard entries, each with its message: an organisation has hundreds of thousands.
@@ -172,12 +201,7 @@ export function dashboardFromReport(
   report: Report,
   options: { lookbackDays?: number; findings?: number } = {},
 ): DashboardData {
-  const record = scanRecord(report);
-  record.events = evidenceEvents(report);
-  const history = historyFromRecords([record]);
-  const until = record.scan.at;
-  const window: KpiWindow = { since: until - (options.lookbackDays ?? 30) * DAY_MS, until };
-  const kpis = computeKpis(history, { window });
+  const kpis = oneScanKpis(report, options.lookbackDays ?? 30);
   const aliasOf = keyAliases(report);
   // Ranked by what the list shows of them, and only the listed ones made into entries.
   const openFailures = Object.fromEntries(SEVERITIES.map((s) => [s, 0])) as Record<Severity, number>;
