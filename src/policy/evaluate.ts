@@ -296,8 +296,19 @@ export function evaluateStatements(
 export interface KeyAccessInput extends AccessRequest {
   keyPolicy: PolicyDocument;
   keyAccount: string;
-  /** The caller's identity-policy statements; undefined when they could not be read. */
-  identityStatements: readonly PolicyStatement[] | undefined;
+  /**
+   * The caller's identity-policy statements; null when IAM did not return them (a live scan that
+   * could not read the role's policies), undefined when the caller's policies are not known at all
+   * (a role outside the scanned files). Either way what they allow is unknown; what they deny is
+   * unknown only when null: a Deny among them stops what the key policy allows ("An explicit deny in
+   * any of the policies overrides the allow", IAM User Guide, Policy evaluation for requests within a
+   * single account,
+   * https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_evaluation-logic_policy-eval-basics.html;
+   * "explicitly allowed, and never denied, in a key policy, IAM policy, or grant",
+   * https://docs.aws.amazon.com/kms/latest/developerguide/key-policies.html). A role outside the
+   * files is judged, as IaC judges every role, on what the files say.
+   */
+  identityStatements: readonly PolicyStatement[] | null | undefined;
   /**
    * False when `identityStatements` are those of some of the caller's policies only (IaC that
    * attaches policies it does not define): what they allow or deny stands, what they do not allow
@@ -338,7 +349,10 @@ export interface KeyAccess {
   /** How access was (or would be) granted. */
   path: 'key-policy' | 'iam-delegation' | 'none';
   explicitDeny: boolean;
-  /** True when the answer depended on identity policies we could not read. */
+  /**
+   * True when the answer depended on identity policies we could not read: to allow (across
+   * accounts, or through delegation), or, when IAM did not return them, to deny.
+   */
   needsIdentity: boolean;
   /** Whether the key policy and the caller's IAM policies allow it, before the permissions boundary and any Deny. */
   policiesAllow: Tri;
@@ -386,14 +400,13 @@ export function keyAccess(input: KeyAccessInput): KeyAccess {
   const crossAccount = input.caller.kind === 'iam' && !sameAccount(input.caller.account, input.keyAccount);
   // The caller's IAM policies matter across accounts, through delegation, or for an explicit Deny;
   // when the key policy alone allows and they hold no Deny, they cannot change the answer.
+  const statements = input.identityStatements;
   const identityMatters =
-    crossAccount ||
-    keyPolicy.allow !== 'yes' ||
-    (input.identityStatements !== undefined && anyDeny(input.identityStatements));
+    crossAccount || keyPolicy.allow !== 'yes' || (statements != null && anyDeny(statements));
   const identity =
-    input.identityStatements && identityMatters
-      ? evaluateStatements(input.identityStatements, input, 'identity')
-      : undefined;
+    statements && identityMatters ? evaluateStatements(statements, input, 'identity') : undefined;
+  // Policies IAM did not return may hold a Deny (see identityStatements).
+  const identityDeny: Tri = statements === null ? 'maybe' : (identity?.deny ?? 'no');
   const identityAllow: Tri = !identity
     ? 'maybe'
     : identity.allow === 'no' && input.identityComplete === false
@@ -411,7 +424,7 @@ export function keyAccess(input: KeyAccessInput): KeyAccess {
       : organizationCeiling(input.rcpLevels, input, 'resource');
   const scpAllow = scps.allow;
   const rcpAllow = rcps.allow;
-  const policiesDeny = triOr(triOr(keyPolicy.deny, identity?.deny ?? 'no'), boundary?.deny ?? 'no');
+  const policiesDeny = triOr(triOr(keyPolicy.deny, identityDeny), boundary?.deny ?? 'no');
   const deny = triOr(policiesDeny, triOr(scps.deny, rcps.deny));
 
   let allow: Tri;
@@ -433,8 +446,9 @@ export function keyAccess(input: KeyAccessInput): KeyAccess {
   if (keyPolicy.allow !== 'no' && !crossAccount) path = 'key-policy';
   else if (keyPolicy.delegate !== 'no' || keyPolicy.allow !== 'no') path = 'iam-delegation';
   const needsIdentity =
-    (identity === undefined || identityAllow !== identity.allow) &&
-    (crossAccount || (keyPolicy.allow !== 'yes' && keyPolicy.delegate !== 'no'));
+    ((identity === undefined || identityAllow !== identity.allow) &&
+      (crossAccount || (keyPolicy.allow !== 'yes' && keyPolicy.delegate !== 'no'))) ||
+    (statements === null && result === 'maybe');
   return {
     result,
     path,

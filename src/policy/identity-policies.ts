@@ -84,11 +84,12 @@ export function kmsStatementsIn(document: unknown): PolicyStatement[] | undefine
 
 /**
  * A role's identity statements as `keyAccess` reads them: all of them when its policies were read,
- * those of the policies IaC defines when it defines only some (`complete` false), none when its
- * policies could not be read or the role is not known; and its permissions boundary's, if it has one.
+ * those of the policies IaC defines when it defines only some (`complete` false), null when IAM did
+ * not return them (they may deny), none when the role is not known or does not exist; and its
+ * permissions boundary's, if it has one.
  */
 export function identityOf(role: ExecutionRole | undefined): {
-  identityStatements: readonly PolicyStatement[] | undefined;
+  identityStatements: readonly PolicyStatement[] | null | undefined;
   identityComplete: boolean;
   boundaryStatements?: readonly PolicyStatement[] | null;
 } {
@@ -98,6 +99,8 @@ export function identityOf(role: ExecutionRole | undefined): {
     return { identityStatements: role.kmsStatements, identityComplete: true, ...limits };
   if (role?.unreadPolicies !== undefined)
     return { identityStatements: role.kmsStatements, identityComplete: false, ...limits };
+  if (role !== undefined && role.notFound === undefined)
+    return { identityStatements: null, identityComplete: false, ...limits };
   return { identityStatements: undefined, identityComplete: false, ...limits };
 }
 

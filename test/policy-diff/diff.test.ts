@@ -1,9 +1,9 @@
 import { describe, expect, it } from 'vitest';
 import { resolveConfig } from '../../src/config/schema.js';
-import type { PolicyDocument, PolicyStatement } from '../../src/model/inventory.js';
+import type { ExecutionRole, PolicyDocument, PolicyStatement } from '../../src/model/inventory.js';
 import { type AccessChange, diffKeyPolicies } from '../../src/policy-diff/diff.js';
 import { syntheticKey } from '../../src/policy-diff/synthetic-key.js';
-import { inventory } from '../helpers/inventory.js';
+import { cluster, group, inventory, role, rootVolume } from '../helpers/inventory.js';
 
 const ACCOUNT = '111122223333';
 const ROOT = `arn:aws:iam::${ACCOUNT}:root`;
@@ -386,6 +386,32 @@ describe('policy diff: execution roles and administration', () => {
     expect(run('o-a1b2c3d4e5')).toEqual([{ role: EXEC, source: 'option', before: 'yes', after: 'no' }]);
     // Another organization's perimeter: the RCPs deny it under either policy.
     expect(run('o-zzzzzzzzzz')).toEqual([{ role: EXEC, source: 'option', before: 'no', after: 'no' }]);
+  });
+
+  // "An explicit deny in any of the policies overrides the allow":
+  // https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_evaluation-logic_policy-eval-basics.html
+  it('a role whose IAM policies the scan could not read may be denied what the key policy gives it', () => {
+    const key = syntheticKey([BASE, BASE], { region: 'us-east-1' });
+    const run = (execRole: Partial<ExecutionRole>) =>
+      diffKeyPolicies({
+        before: BASE,
+        after: policy(admin, describe_),
+        key,
+        // The role runs a group whose volume uses the key: its record goes with the key's estate.
+        inventory: inventory({
+          clusters: [cluster('c1', [group('workers', { volumes: [rootVolume(key.arn)] })])],
+          keys: [key],
+          roles: [role(EXEC, execRole)],
+        }),
+        config: resolveConfig(),
+        now: new Date('2026-11-27T12:00:00Z'),
+      }).executionRoles;
+    expect(run({ policiesCollected: false })).toEqual([
+      { role: EXEC, source: 'inventory', before: 'maybe', after: 'no' },
+    ]);
+    expect(run({ policiesCollected: true })).toEqual([
+      { role: EXEC, source: 'inventory', before: 'yes', after: 'no' },
+    ]);
   });
 
   it('a CreateGrant limited to EC2 does not let the role create grants via SageMaker', () => {

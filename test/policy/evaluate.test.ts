@@ -291,13 +291,52 @@ describe('keyAccess: as KMS decides it', () => {
     Resource: '*',
   };
   type Expect = Partial<Pick<KeyAccess, 'result' | 'path' | 'explicitDeny' | 'needsIdentity'>>;
-  const rows: [string, PolicyStatement[], PolicyStatement[] | undefined, IamCaller, Expect][] = [
+  // The third column: the caller's IAM statements; undefined when the caller's policies are not
+  // known (a role outside the scanned files), null when they could not be read.
+  const rows: [string, PolicyStatement[], PolicyStatement[] | null | undefined, IamCaller, Expect][] = [
     [
       'key policy grants the role directly; IAM not needed',
       [createGrant],
       undefined,
       role,
       { result: 'yes', path: 'key-policy', needsIdentity: false },
+    ],
+    // "An explicit deny in any of the policies overrides the allow" (IAM User Guide, Policy
+    // evaluation for requests within a single account): policies that could not be read may hold one.
+    [
+      "key policy grants the role directly; the role's IAM policies could not be read",
+      [createGrant],
+      null,
+      role,
+      { result: 'maybe', path: 'key-policy', explicitDeny: false, needsIdentity: true },
+    ],
+    [
+      "explicit Deny in the key policy; the role's IAM policies could not be read",
+      [createGrant, deny({ Action: 'kms:CreateGrant' })],
+      null,
+      role,
+      { result: 'no', explicitDeny: true, needsIdentity: false },
+    ],
+    [
+      "no statement for the role; the role's IAM policies could not be read",
+      [root(B)],
+      null,
+      role,
+      { result: 'no', path: 'none', needsIdentity: false },
+    ],
+    [
+      "root delegation and the role's IAM policies could not be read",
+      [root()],
+      null,
+      role,
+      { result: 'maybe', path: 'iam-delegation', needsIdentity: true },
+    ],
+    [
+      "cross-account: key policy names the role, the role's IAM policies could not be read",
+      [{ ...createGrant, Principal: { AWS: X_ROLE } }],
+      null,
+      crossRole,
+      { result: 'maybe', needsIdentity: true },
     ],
     [
       'key policy grants the role directly; IAM grants nothing',

@@ -565,6 +565,48 @@ ruleTester(rule, {
       ],
     },
     {
+      // IaC is judged on the files (docs/iac-scanning.md): a policy they attach but do not define
+      // may hold a Deny, as may one another stack attaches, and neither is seen; a live scan is
+      // UNKNOWN when it cannot read a policy.
+      name: 'CloudFormation: the key policy names the role, and a managed policy of the role is not in the files',
+      inventory: iacInventory({
+        clusters: [
+          iacCluster('Cluster', [
+            group('workers', { executionRole: iacId('ExecRole'), volumes: [rootVolume(iacId('Key'))] }),
+          ]),
+        ],
+        keys: [
+          iacKey('Key', {
+            policy: policyOf(
+              withoutCondition(both({ Principal: { AWS: iacId('ExecRole') }, Action: 'kms:DescribeKey' })),
+              both({
+                Principal: { AWS: iacId('ExecRole') },
+                Action: 'kms:CreateGrant',
+                Condition: { Bool: { 'kms:GrantIsForAWSResource': 'true' } },
+              }),
+            ),
+          }),
+        ],
+        roles: [
+          {
+            ...iacRole('ExecRole', []),
+            policiesCollected: false,
+            unreadPolicies: [
+              'managed policy arn:aws:iam::111122223333:policy/platform (not defined in the scanned files)',
+            ],
+          },
+        ],
+      }),
+      expected: [
+        {
+          status: 'PASS',
+          messageId: 'granted',
+          resource: `${iacId('Cluster')}/instance-group/workers`,
+          data: { key: 'infra/hyperpod.yaml#Key', role: 'infra/hyperpod.yaml#ExecRole' },
+        },
+      ],
+    },
+    {
       name: 'Terraform with the region known: kms:ViaService is decided',
       inventory: iacInventory(
         {
@@ -1767,6 +1809,121 @@ ruleTester(rule, {
             action: 'kms:CreateGrant',
             reason:
               "the key policy delegates to IAM and not all of the role's IAM policies are in the scanned files (managed policy arn:aws:iam::111122223333:policy/kms (not defined in the scanned files))",
+          },
+        },
+      ],
+    },
+    {
+      // "An explicit deny in any of the policies overrides the allow" (IAM User Guide, Policy
+      // evaluation for requests within a single account; KMS: "explicitly allowed, and never
+      // denied, in a key policy, IAM policy, or grant"): the role's unread policies may hold one.
+      name: "the key policy names the role, but IAM did not list the role's policies (ListRolePolicies denied)",
+      inventory: {
+        ...estate(undefined, { role: { policiesCollected: false } }),
+        gaps: [
+          {
+            code: 'aws.access_denied',
+            service: 'iam',
+            operation: 'ListRolePolicies',
+            account: ACCOUNT,
+            resource: EXEC_ROLE,
+            message: `AccessDenied: User: arn:aws:sts::${ACCOUNT}:assumed-role/scanner/s is not authorized to perform: iam:ListRolePolicies`,
+          },
+        ],
+      },
+      expected: [
+        {
+          status: 'UNKNOWN',
+          messageId: 'undetermined',
+          data: {
+            key: 'alias/k1',
+            role: EXEC_ROLE,
+            action: 'kms:CreateGrant',
+            reason: `an explicit Deny in the role's IAM policies would override what the key policy allows, and the role's IAM policies could not be read (ListRolePolicies failed (aws.access_denied): AccessDenied: User: arn:aws:sts::${ACCOUNT}:assumed-role/scanner/s is not authorized to perform: iam:ListRolePolicies)`,
+          },
+          evidence: (e) =>
+            JSON.stringify(e) ===
+            JSON.stringify({
+              executionRole: EXEC_ROLE,
+              keys: [
+                {
+                  key: keyArn('k1'),
+                  status: 'UNKNOWN',
+                  messageId: 'undetermined',
+                  data: {
+                    key: 'alias/k1',
+                    role: EXEC_ROLE,
+                    action: 'kms:CreateGrant',
+                    reason: `an explicit Deny in the role's IAM policies would override what the key policy allows, and the role's IAM policies could not be read (ListRolePolicies failed (aws.access_denied): AccessDenied: User: arn:aws:sts::${ACCOUNT}:assumed-role/scanner/s is not authorized to perform: iam:ListRolePolicies)`,
+                  },
+                  evidence: {
+                    action: 'kms:CreateGrant',
+                    path: 'key-policy',
+                    keyPolicyHits: [
+                      {
+                        index: 0,
+                        sid: 'Enable IAM User Permissions',
+                        effect: 'Allow',
+                        applies: 'yes',
+                        via: 'account',
+                      },
+                      {
+                        index: 2,
+                        sid: 'HyperPodCreateGrant',
+                        effect: 'Allow',
+                        applies: 'yes',
+                        via: 'principal',
+                      },
+                    ],
+                    identityHits: null,
+                  },
+                },
+              ],
+            }),
+        },
+      ],
+    },
+    {
+      name: 'the key policy names the role, but a managed policy of the role is not a valid IAM policy',
+      inventory: {
+        ...estate(undefined, { role: { policiesCollected: false } }),
+        gaps: [
+          {
+            code: 'aws.invalid_response',
+            service: 'iam',
+            operation: 'GetPolicyVersion',
+            account: ACCOUNT,
+            resource: EXEC_ROLE,
+            message: `the document of managed policy arn:aws:iam::${ACCOUNT}:policy/kms is not a valid IAM policy`,
+          },
+        ],
+      },
+      expected: [
+        {
+          status: 'UNKNOWN',
+          messageId: 'undetermined',
+          data: {
+            key: 'alias/k1',
+            role: EXEC_ROLE,
+            action: 'kms:CreateGrant',
+            reason: `an explicit Deny in the role's IAM policies would override what the key policy allows, and the role's IAM policies could not be read (GetPolicyVersion failed (aws.invalid_response): the document of managed policy arn:aws:iam::${ACCOUNT}:policy/kms is not a valid IAM policy)`,
+          },
+        },
+      ],
+    },
+    {
+      name: "snapshot: the key policy names the role, and the role's IAM policies could not be read",
+      inventory: asSnapshot(estate(undefined, { role: { policiesCollected: false } })),
+      expected: [
+        {
+          status: 'UNKNOWN',
+          messageId: 'undetermined',
+          data: {
+            key: 'alias/k1',
+            role: EXEC_ROLE,
+            action: 'kms:CreateGrant',
+            reason:
+              "an explicit Deny in the role's IAM policies would override what the key policy allows, and the role's IAM policies could not be read",
           },
         },
       ],

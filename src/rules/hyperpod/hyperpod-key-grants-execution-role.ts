@@ -240,7 +240,7 @@ function judgeKey(judge: Judge, key: Key, roleArn: string, region: string): KeyJ
   const resourceTags =
     key.tags &&
     !isUnresolved(key.tags) &&
-    ((identityStatements !== undefined && readsResourceTags(judge, identityStatements, identityStatements)) ||
+    ((identityStatements && readsResourceTags(judge, identityStatements, identityStatements)) ||
       (boundaryStatements && readsResourceTags(judge, boundaryStatements, boundaryStatements)))
       ? key.tags
       : undefined;
@@ -309,9 +309,7 @@ function judgeKey(judge: Judge, key: Key, roleArn: string, region: string): KeyJ
     if (access.result === 'maybe') {
       const reasons = [
         ...(access.needsIdentity
-          ? [
-              `${account === key.account ? 'the key policy delegates to IAM' : 'the key is in another account, so IAM must allow it too,'} and ${identityGap(role)}`,
-            ]
+          ? [`${identityNeed(access, account === key.account)} and ${identityGap(context, role, roleArn)}`]
           : []),
         ...(access.boundaryAllow === 'maybe' && boundaryStatements === null && access.policiesAllow !== 'no'
           ? [boundaryGap(role)]
@@ -339,13 +337,23 @@ function judgeKey(judge: Judge, key: Key, roleArn: string, region: string): KeyJ
   };
 }
 
-/** Why the role's IAM policies were not read, as the reason of an UNKNOWN says it. */
-function identityGap(role: ExecutionRole | undefined): string {
+/** Why the answer needs the role's IAM policies, as the reason of an UNKNOWN says it. */
+function identityNeed(access: KeyAccess, sameAccount: boolean): string {
+  if (!sameAccount) return 'the key is in another account, so IAM must allow it too,';
+  if (access.keyPolicy.allow !== 'yes' && access.keyPolicy.delegate !== 'no')
+    return 'the key policy delegates to IAM';
+  // Otherwise the key policy allows, and what keyAccess cannot tell is a Deny in the policies IAM did not return.
+  return "an explicit Deny in the role's IAM policies would override what the key policy allows,";
+}
+
+/** Why the role's IAM policies were not read, as the reason of an UNKNOWN says it: the gap that stopped a live scan, if any. */
+function identityGap(context: RuleContext, role: ExecutionRole | undefined, roleArn: string): string {
   if (!role) return "the role's IAM policies were not collected";
   const unread = role.unreadPolicies;
   if (unread && unread.length > 0)
     return `not all of the role's IAM policies are in the scanned files (${someOf(unread)})`;
-  return "the role's IAM policies could not be read";
+  const gaps = context.index.gapsFor(roleArn);
+  return `the role's IAM policies could not be read${gaps.length > 0 ? ` (${gapReason(gaps)})` : ''}`;
 }
 
 /** Why the role's permissions boundary was not read. */
@@ -415,7 +423,10 @@ export default defineRule({
       "So is a key policy condition on the key's tags (aws:ResourceTag), which KMS supports in IAM policies only " +
       '(AWS KMS Developer Guide, Use tags to control access to KMS keys). ' +
       'Restricted instance groups are not applicable: they do not support customer managed keys (HyperPod CMK guide), so HyperPod uses no key they name. ' +
-      'An execution role that IAM says does not exist (GetRole answers NoSuchEntity) fails: no call is made as it.',
+      'An execution role that IAM says does not exist (GetRole answers NoSuchEntity) fails: no call is made as it. ' +
+      'One whose IAM policies a live scan could not read is UNKNOWN even when the key policy names it: an explicit Deny in ' +
+      'any policy overrides an Allow (IAM User Guide, Policy evaluation for requests within a single account). ' +
+      'IaC is judged on the policies the scanned files give (docs/iac-scanning.md).',
     remediation: {
       summary:
         'Add key policy statements that allow the execution role kms:CreateGrant with kms:ViaService = ' +
@@ -432,6 +443,8 @@ export default defineRule({
       'https://docs.aws.amazon.com/kms/latest/developerguide/conditions-kms.html#conditions-kms-grant-constraint-type',
       'https://docs.aws.amazon.com/kms/latest/developerguide/tag-authorization.html',
       'https://docs.aws.amazon.com/IAM/latest/APIReference/API_GetRole.html',
+      'https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_evaluation-logic_policy-eval-basics.html',
+      'https://docs.aws.amazon.com/kms/latest/developerguide/key-policies.html',
     ],
     frameworks: { 'NIST-800-53': ['SC-12', 'AC-6'], SOC2: ['CC6.1', 'A1.2'] },
     messages: {
