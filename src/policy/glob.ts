@@ -109,7 +109,9 @@ export function resourceMatch(pattern: string, value: string, work?: GlobWork): 
   if (!globMatch(pattern, value, work ? { work } : undefined)) return false;
   // Each literal colon of the pattern matches one of the value's: with as many colons on both
   // sides no wildcard matched one, and the plain match stands (the common case, decided in linear time).
-  if (colons(pattern) >= colons(value)) return true;
+  // So it does when every wildcard may match a colon (`*` alone, `arn:aws:kms:*`): asked for every
+  // statement of every policy judged against every key, these never pay for the automaton.
+  if (colons(pattern) >= colons(value) || everyWildcardCrossesColons(pattern)) return true;
   return segmentMatch(pattern, value, work);
 }
 
@@ -118,6 +120,16 @@ const colons = (text: string): number => {
   for (let i = 0; i < text.length; i++) if (text.charCodeAt(i) === 58) count++;
   return count;
 };
+
+/** Whether every wildcard of a pattern is a `*` that ends its segment (a colon or the end follows it). */
+function everyWildcardCrossesColons(pattern: string): boolean {
+  for (let p = 0; p < pattern.length; p++) {
+    const code = pattern.charCodeAt(p);
+    if (code === 63) return false;
+    if (code === 42 && p + 1 < pattern.length && pattern.charCodeAt(p + 1) !== 58) return false;
+  }
+  return true;
+}
 
 /**
  * `resourceMatch` where some wildcard must match a colon: the pattern run as an automaton over

@@ -174,6 +174,19 @@ describe('resourceMatch: wildcards within the segments of an ARN', () => {
     if (expected) expect(globMatch(pattern, value)).toBe(true);
   });
 
+  it.each([
+    ['*', KEY_ARN],
+    ['arn:aws:kms:*', KEY_ARN],
+    ['arn:*:kms:us-*:key/*', KEY_ARN],
+  ])('%j, every * ending its segment, is decided by the plain match alone', (pattern, value) => {
+    // Asked for every statement against every key: no automaton over the value's characters.
+    const work: GlobWork = { steps: 0 };
+    expect(resourceMatch(pattern, value, work)).toBe(true);
+    const plain: GlobWork = { steps: 0 };
+    expect(globMatch(pattern, value, { work: plain })).toBe(true);
+    expect(work.steps).toBe(plain.steps);
+  });
+
   it('stays bounded when a wildcard must match a colon', () => {
     const work: GlobWork = { steps: 0 };
     const pattern = `arn:aws:kms:${'*a'.repeat(1500)}*b:key/*`;
