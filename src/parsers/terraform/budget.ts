@@ -28,8 +28,8 @@ export const TOO_MANY_STEPS = 'the expression takes too many steps';
 
 /*
  * What a step costs. One step of evaluation (a node of an expression, an iteration of a for) takes
- * 0.17 to 0.24 µs of CPU here (a root spending 20 million on nested fors or %{ for } directives:
- * 3.4 to 4.7 s). Work that is not evaluation is charged in steps of that size, or one reference
+ * 0.15 to 0.24 µs of CPU here (a root spending 10 million on nested fors or %{ for } directives:
+ * 1.5 s; bench/iac.bench.ts). Work that is not evaluation is charged in steps of that size, or one reference
  * could do seconds of work for a step: encoding or comparing a value (canonicalJson) takes about
  * 1 µs a node, so 1,000 references to a 98,000-node local cost 83 s of CPU for 7,000 steps before
  * they were charged; walking a value to size it takes about 15 ns a node.
@@ -163,7 +163,9 @@ export function concatenate(values: readonly Val[], expr: Expr, scope: BudgetSco
       return overBudget(expr, scope, `it builds a string longer than ${MAX_STRING} characters`);
     texts.push(text);
   }
-  if (!charge(length >> 6)) return overBudget(expr, scope, TOO_MANY_STEPS);
+  // A step per piece joined and per 64 characters: a join of 100,000 short strings, charged for
+  // its characters only, made strings at twice the CPU a step of nested fors takes.
+  if (!charge(values.length + (length >> 6))) return overBudget(expr, scope, TOO_MANY_STEPS);
   if (!symbolic) return texts.join('');
   return new Sym(texts.join(''), undefined, heldReference(values));
 }
