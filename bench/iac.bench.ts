@@ -5,11 +5,18 @@
  * Prints files/s, peak memory and the ratio (goal: at most 1.3x). The ratio is taken on CPU time
  * (user + system), which a busy machine does not distort the way it distorts wall-clock time;
  * wall-clock figures are printed too.
+ *
+ * Then hostile Terraform: roots that each spend the whole evaluation budget in one way (the
+ * cheapest steps, and the work charged besides steps), each scanned alone (goal: at most
+ * HOSTILE_ROOT_GOAL_MS of CPU), and all of them in one scan, which the scan's budget bounds (goal:
+ * at most HOSTILE_SCAN_GOAL_MS). These run the built scanner (`npm run bench` builds first), as
+ * the CLI does: the same code run from source through tsx takes about three times the CPU.
  */
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
+import { pathToFileURL } from 'node:url';
 import { loadJson, loadYaml } from '../src/parsers/common/source-tree.js';
 import { discover } from '../src/parsers/discover.js';
 import { scanIac } from '../src/parsers/iac.js';
@@ -18,6 +25,41 @@ import { runPipeline } from '../src/pipeline.js';
 
 const FILES = Number(process.env.IAC_BENCH_FILES ?? 5000);
 const GOAL = 1.3;
+const HOSTILE_ROOT_GOAL_MS = 3_000;
+const HOSTILE_SCAN_GOAL_MS = 10_000;
+
+const doubling = (name: string, levels: number, seed: string, join: (prev: string) => string) =>
+  [
+    `  ${name}0 = ${seed}`,
+    ...Array.from({ length: levels }, (_, i) => `  ${name}${i + 1} = ${join(`local.${name}${i}`)}`),
+  ].join('\n');
+
+/** Hostile roots: 1,000 cluster instances, each tagged with a value costly in one way. */
+const HOSTILE: Record<string, string> = {
+  'nested fors': 'length([for a in range(1000) : [for b in range(1000) : a + b]])',
+  '%{ for } directives': '"%{ for a in range(1000) }%{ for b in range(1000) }x%{ endfor }%{ endfor }"',
+  'strings joined': 'length(join("", [for i in range(100000) : "xxxxxxxxxx"]))',
+  'a large local compared': 'local.l15 == local.l14',
+  'a large local encoded': 'length(jsonencode(local.l15))',
+  'a large local referenced': 'local.l15',
+  'a regular expression': 'replace(local.s8, "/x+b/", "")',
+  'a sort': 'length(sort(split("", local.s12)))',
+  yamldecode: 'yamldecode(join("\\n", [for i in range(3000) : "k${i}: [a, b]"]))',
+  templatefile: 'templatefile("big.tpl", {})',
+};
+
+function hostileRoot(dir: string, shape: string): void {
+  mkdirSync(dir, { recursive: true });
+  writeFileSync(
+    join(dir, 'locals.tf'),
+    `locals {\n${doubling('s', 16, '"xxxxxxxxxxxxxxxx"', (prev) => `"\${${prev}}\${${prev}}"`)}\n${doubling('l', 15, '["a", "b"]', (prev) => `[${prev}, ${prev}]`)}\n}\n`,
+  );
+  writeFileSync(join(dir, 'big.tpl'), 'x'.repeat(1_000_000));
+  writeFileSync(
+    join(dir, 'main.tf'),
+    `resource "awscc_sagemaker_cluster" "c" {\n  count        = 1000\n  cluster_name = "c-\${count.index}"\n  tags         = { n = ${shape} }\n}\n`,
+  );
+}
 
 function cfnYaml(i: number): string {
   return `AWSTemplateFormatVersion: '2010-09-09'
@@ -319,6 +361,30 @@ try {
     process.stdout.write(`unexpected issues: ${JSON.stringify(scanned!.issues.slice(0, 3))}\n`);
     process.exitCode = 1;
   }
+
+  const built = (await import(
+    pathToFileURL(join(import.meta.dirname, '..', 'dist', 'parsers', 'iac.js')).href
+  )) as typeof import('../src/parsers/iac.js');
+  const scanBuilt = async (path: string) => {
+    const result = await built.scanIac({ paths: [path], cwd: path, generatedAt: new Date(0).toISOString() });
+    if (!result.ok) throw new Error(result.error.message);
+    return result.value;
+  };
+  const hostile = join(dir, 'hostile');
+  const met = (ms: number, goal: number) => `(goal <= ${goal} ms: ${ms <= goal ? 'MET' : 'MISSED'})`;
+  for (const [name, shape] of Object.entries(HOSTILE)) {
+    const root = join(hostile, name.replace(/\W+/g, '-'));
+    hostileRoot(root, shape);
+    const [, cpu, result] = await time(() => scanBuilt(root));
+    const spent = result.issues.some((issue) => issue.code === 'tf.evaluation_budget');
+    process.stdout.write(
+      `hostile root          ${name}: ${cpu.toFixed(0)} ms CPU ${met(cpu, HOSTILE_ROOT_GOAL_MS)}${spent ? '' : ', budget not reached'}\n`,
+    );
+  }
+  const [, cpu] = await time(() => scanBuilt(hostile));
+  process.stdout.write(
+    `hostile scan          ${Object.keys(HOSTILE).length} roots: ${cpu.toFixed(0)} ms CPU ${met(cpu, HOSTILE_SCAN_GOAL_MS)}\n`,
+  );
 } finally {
   rmSync(dir, { recursive: true, force: true });
 }

@@ -95,6 +95,50 @@ describe('Terraform expressions over budget are UNKNOWN for what they feed', () 
   });
 });
 
+describe('work besides evaluation steps is charged, so that repeating it cannot take minutes', () => {
+  // Each shape is a few steps of evaluation but seconds of work a thousand times over (98,000-node
+  // values encoded: 83 s of CPU for 7,000 steps before it was charged); the module's steps run out
+  // part way through the 1,000 instances, and every instance after is UNKNOWN, said.
+  it.each([
+    ['a 49,000-node local compared', 'local.l14 == local.l13'],
+    ['a 49,000-node local encoded', 'length(jsonencode(local.l14))'],
+    ['a 98,000-node local referenced', 'local.l15'],
+    ['a regular expression with a quantifier on 4,096 characters', 'replace(local.s8, "/x+b/", "")'],
+    ['a sort of 16,384 items', 'length(sort(split("", local.s10)))'],
+    ['yamldecode of a 300-key document', 'yamldecode(join("\\n", [for i in range(300) : "k${i}: [a, b]"]))'],
+    ['templatefile of a 64 KiB template', 'templatefile("big.tpl", {})'],
+  ])('%s in 1000 instances', async (_name, shape) => {
+    repo.write('locals.tf', LOCALS);
+    repo.write('big.tpl', 'x'.repeat(65_536));
+    repo.write(
+      'main.tf',
+      clusterTf('format("c-%d", count.index)', { meta: `count = 1000\n  tags = { n = ${shape} }` }),
+    );
+    const run = await scanRepo(repo.repo, ['.']);
+    expect(run.report!.clusters).toHaveLength(1000);
+    const issues = run.report!.issues.map((issue) => ({
+      code: issue.code,
+      what: issue.message.split(':')[0],
+      file: issue.location?.file,
+    }));
+    // The tags of one instance run over what is left; nothing after it is evaluated.
+    expect([...new Set(issues.map((issue) => JSON.stringify(issue)))].sort()).toEqual([
+      JSON.stringify({
+        code: 'tf.evaluation_budget',
+        what: 'the expression takes too many steps',
+        file: 'main.tf',
+      }),
+      JSON.stringify({
+        code: 'tf.evaluation_budget',
+        what: 'the module takes too many steps to evaluate',
+        file: 'main.tf',
+      }),
+    ]);
+    const tagsLine = run.report!.issues.filter((issue) => issue.message.startsWith('the expression'));
+    expect(tagsLine.map((issue) => issue.location?.line)).toEqual([3]);
+  });
+});
+
 describe('dynamic blocks within dynamic blocks', () => {
   it('four levels of 1000 make more blocks than a body may: UNKNOWN, said, in seconds and little memory', async () => {
     const nested = (level: number): string =>
@@ -310,9 +354,9 @@ describe('the Terraform evaluation budget is the whole scan’s, not each root m
           .map((issue) => issue.location!.file!.split('/')[0]!),
       ),
     ];
-    // Three roots spend the scan's 60 million steps (each its 20 million); the two after them get
-    // none: no expression of theirs runs at all, and every one says so.
-    expect(rootsWith('the expression takes too many steps').sort()).toEqual(['r0', 'r1', 'r2']);
+    // Four roots spend the scan's 40 million steps (each its 10 million); the one after them gets
+    // none: no expression of its runs at all, and every one says so.
+    expect(rootsWith('the expression takes too many steps').sort()).toEqual(['r0', 'r1', 'r2', 'r3']);
     expect(rootsWith('the module takes too many steps').sort()).toEqual(roots);
     expect(run.report!.clusters).toHaveLength(110);
   }, 120_000);

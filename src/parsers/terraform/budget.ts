@@ -24,6 +24,20 @@ export const MAX_STRING = 1_048_576;
 export const MAX_LIST = 100_000;
 export const MAX_VALUE_NODES = 200_000;
 export const OVER_BUDGET = "over the scanner's evaluation budget";
+export const TOO_MANY_STEPS = 'the expression takes too many steps';
+
+/*
+ * What a step costs. One step of evaluation (a node of an expression, an iteration of a for) takes
+ * 0.15 to 0.24 µs of CPU here (a root spending 10 million on nested fors or %{ for } directives:
+ * 1.5 s; bench/iac.bench.ts). Work that is not evaluation is charged in steps of that size, or one reference
+ * could do seconds of work for a step: encoding or comparing a value (canonicalJson) takes about
+ * 1 µs a node, so 1,000 references to a 98,000-node local cost 83 s of CPU for 7,000 steps before
+ * they were charged; walking a value to size it takes about 15 ns a node.
+ */
+/** Steps a node of a value costs to encode or compare (canonicalJson: about 1 µs a node). */
+export const STEPS_PER_ENCODED_NODE = 5;
+/** A top-level value is sized by a walk of 15 ns a node: a step per 8 nodes. */
+const NODES_PER_WALK_STEP = 8;
 
 /** Where an evaluation charges its work and reports running over it. */
 export interface BudgetScope {
@@ -57,8 +71,14 @@ export function withBudget(expr: Expr, scope: BudgetScope, run: () => Val): Val 
   try {
     if (granted === 0) return overBudget(expr, scope, 'the module takes too many steps to evaluate');
     const value = run();
-    if (!(value instanceof Unknown) && !sizeWithin(value, MAX_VALUE_NODES))
-      return overBudget(expr, scope, 'the value is too large');
+    if (value instanceof Unknown) return value;
+    const nodes = nodesWithin(value, MAX_VALUE_NODES);
+    if (nodes === undefined) return overBudget(expr, scope, 'the value is too large');
+    // A reference to a large local is one step of evaluation, but sizing it walks all of it. A
+    // value whose parts already ran over holds them as UNKNOWN: the rest of it stays known.
+    const partsOver = frame.steps < 0;
+    if (!charge(Math.floor(nodes / NODES_PER_WALK_STEP)) && !partsOver)
+      return overBudget(expr, scope, TOO_MANY_STEPS);
     return value;
   } finally {
     if (scope.budget) scope.budget.steps -= granted - Math.max(frame.steps, 0);
@@ -83,19 +103,40 @@ export function overBudget(expr: Expr, scope: BudgetScope, what: string): Unknow
   return new Unknown(expr.text, `${what}: ${OVER_BUDGET}, so it is not evaluated`);
 }
 
-/** Whether a value has at most `limit` nodes, counting shared values each time they are reached. */
-export function sizeWithin(value: Val, limit: number): boolean {
+/**
+ * Charges the work of encoding or comparing a value whole (STEPS_PER_ENCODED_NODE a node); the
+ * UNKNOWN to give instead when it has more than MAX_VALUE_NODES nodes (`tooLarge` says what) or
+ * the steps run out.
+ */
+export function chargeEncoding(
+  value: Val,
+  expr: Expr,
+  scope: BudgetScope,
+  tooLarge: string,
+): Unknown | undefined {
+  const nodes = nodesWithin(value, MAX_VALUE_NODES);
+  if (nodes === undefined) return overBudget(expr, scope, tooLarge);
+  // A scalar is paid for by the step that evaluated it.
+  if (!charge((nodes - 1) * STEPS_PER_ENCODED_NODE)) return overBudget(expr, scope, TOO_MANY_STEPS);
+  return undefined;
+}
+
+/**
+ * How many nodes a value has (a string counts one more per KiB), counting shared values each time
+ * they are reached; undefined when more than `limit`.
+ */
+function nodesWithin(value: Val, limit: number): number | undefined {
   let left = limit;
   const stack: Val[] = [value];
   while (stack.length > 0) {
     const item = stack.pop()!;
-    if (--left < 0) return false;
+    if (--left < 0) return undefined;
     if (typeof item === 'string') left -= item.length >> 10;
     else if (Array.isArray(item)) for (const child of item) stack.push(child);
     else if (isObject(item)) for (const child of Object.values(item)) stack.push(child);
-    if (stack.length > limit) return false;
+    if (stack.length > limit) return undefined;
   }
-  return left >= 0;
+  return left >= 0 ? limit - left : undefined;
 }
 
 /**
@@ -122,7 +163,9 @@ export function concatenate(values: readonly Val[], expr: Expr, scope: BudgetSco
       return overBudget(expr, scope, `it builds a string longer than ${MAX_STRING} characters`);
     texts.push(text);
   }
-  if (!charge(length >> 6)) return overBudget(expr, scope, 'the expression takes too many steps');
+  // A step per piece joined and per 64 characters: a join of 100,000 short strings, charged for
+  // its characters only, made strings at twice the CPU a step of nested fors takes.
+  if (!charge(values.length + (length >> 6))) return overBudget(expr, scope, TOO_MANY_STEPS);
   if (!symbolic) return texts.join('');
   return new Sym(texts.join(''), undefined, heldReference(values));
 }

@@ -22,12 +22,11 @@ import {
 import {
   type BudgetScope,
   charge,
+  chargeEncoding,
   concatenate,
   inExpression,
   MAX_LIST,
-  MAX_VALUE_NODES,
   overBudget,
-  sizeWithin,
   withBudget,
 } from './budget.js';
 import { firstUnknown, functionNamed, lazyFunctionNamed } from './functions.js';
@@ -287,8 +286,9 @@ function binary(expr: Extract<Expr, { t: 'binary' }>, scope: Scope, depth: numbe
       if (isSym(left) && isSym(right) && left.text === right.text) return expr.op === '==';
       return new Unknown(expr.text, 'it compares a value known only after apply');
     }
-    if (!sizeWithin(left, MAX_VALUE_NODES) || !sizeWithin(right, MAX_VALUE_NODES))
-      return overBudget(expr, scope, 'it compares values that are too large');
+    const tooLarge = 'it compares values that are too large';
+    const over = chargeEncoding(left, expr, scope, tooLarge) ?? chargeEncoding(right, expr, scope, tooLarge);
+    if (over) return over;
     const equal = canonicalJson(left) === canonicalJson(right);
     return expr.op === '==' ? equal : !equal;
   }
@@ -428,6 +428,7 @@ function call(expr: Extract<Expr, { t: 'call' }>, scope: Scope, depth: number): 
       readFile: (path) => scope.readFile(path),
       evaluateWith: (inner, variables) => evaluate(inner, isolated(scope, variables), depth + 1),
       inTemplateFile: scope.inTemplateFile === true,
+      scope,
     });
   let args = expr.args.map((arg) => evaluate(arg, scope, depth + 1));
   if (expr.expand && args.length > 0) {
