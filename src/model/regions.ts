@@ -86,17 +86,49 @@ export function closestRegion(region: string): string | undefined {
   return bestDistance <= 3 ? best : undefined;
 }
 
-/** The partition a Region belongs to, for ARNs and the global endpoints. */
-export function partitionOf(region: string): string {
-  if (region.startsWith('cn-')) return 'aws-cn';
-  if (region.startsWith('us-gov-')) return 'aws-us-gov';
-  if (region.startsWith('us-isob-')) return 'aws-iso-b';
-  if (region.startsWith('us-isof-')) return 'aws-iso-f';
-  if (region.startsWith('us-iso-')) return 'aws-iso';
-  if (region.startsWith('eu-isoe-')) return 'aws-iso-e';
-  if (region.startsWith('eusc-')) return 'aws-eusc';
-  return 'aws';
+/**
+ * Each partition, the Regions in it and its domain. The ARN reference lists `aws`, `aws-cn` (China)
+ * and `aws-us-gov` (GovCloud) (https://docs.aws.amazon.com/IAM/latest/UserGuide/reference-arns.html);
+ * the isolated and sovereign partitions are those of AWS's own partition table, which the SDK
+ * resolves endpoints with (`partitions.json` of @aws-sdk/core's util-endpoints: each partition's
+ * `regionRegex` and `dnsSuffix`). The more specific patterns come first: `us-gov-`, `us-iso-` and
+ * `us-isob-` Regions would match the commercial one.
+ */
+const PARTITIONS: readonly RegionPartition[] = [
+  { partition: 'aws-cn', regions: /^cn-\w+-\d+$/, urlSuffix: 'amazonaws.com.cn' },
+  { partition: 'aws-us-gov', regions: /^us-gov-\w+-\d+$/, urlSuffix: 'amazonaws.com' },
+  { partition: 'aws-iso', regions: /^us-iso-\w+-\d+$/, urlSuffix: 'c2s.ic.gov' },
+  { partition: 'aws-iso-b', regions: /^us-isob-\w+-\d+$/, urlSuffix: 'sc2s.sgov.gov' },
+  { partition: 'aws-iso-e', regions: /^eu-isoe-\w+-\d+$/, urlSuffix: 'cloud.adc-e.uk' },
+  { partition: 'aws-iso-f', regions: /^us-isof-\w+-\d+$/, urlSuffix: 'csp.hci.ic.gov' },
+  { partition: 'aws-eusc', regions: /^eusc-de-\w+-\d+$/, urlSuffix: 'amazonaws.eu' },
+  { partition: 'aws', regions: /^(us|eu|ap|sa|ca|me|af|il|mx)-\w+-\d+$/, urlSuffix: 'amazonaws.com' },
+];
+
+export interface RegionPartition {
+  partition: string;
+  regions: RegExp;
+  /** The partition's domain (`AWS::URLSuffix`). */
+  urlSuffix: string;
 }
+
+/** The partition of a Region and its domain; undefined when it is in no partition known. */
+export const regionPartition = (region: string): RegionPartition | undefined =>
+  PARTITIONS.find((entry) => entry.regions.test(region));
+
+/**
+ * The partition a Region belongs to, for ARNs and the global endpoints: the commercial `aws` for a
+ * Region in no partition known (a live scan names Regions AWS answered with).
+ */
+export function partitionOf(region: string): string {
+  return regionPartition(region)?.partition ?? 'aws';
+}
+
+/**
+ * Whether a text has the shape of a Region name (`us-east-1`, `us-gov-west-1`, `eusc-de-east-1`):
+ * what --region takes, before any call tells whether the Region exists.
+ */
+export const isRegionName = (value: string): boolean => /^[a-z]{2,4}(-[a-z]+)+-\d+$/.test(value);
 
 /** IAM, Organizations and STS's global endpoint live in one Region per partition. */
 export function globalRegion(partition: string): string {

@@ -3,6 +3,7 @@ import { fileURLToPath } from 'node:url';
 import { DEMO_TIME, demoEstate } from '../../demo/estate.js';
 import { generateGuardrails } from '../../guardrails/index.js';
 import { emptyInventory, type Inventory } from '../../model/inventory.js';
+import { isRegionName } from '../../model/regions.js';
 import { parseSnapshot } from '../../model/snapshot.js';
 import { escapeControl, terminalSafe } from '../../reporters/escape.js';
 import { fittedTable } from '../../reporters/text-table.js';
@@ -15,7 +16,6 @@ import { DEMO_CONFIG_URL } from './demo.js';
 /** The detection Lambda, bundled at build time from src/lambda (scripts/bundle-lambda.mjs). */
 export const LAMBDA_BUNDLE_URL = new URL('../../../dist/guardrails-lambda/index.js', import.meta.url);
 
-const REGION = /^[a-z]{2}(-[a-z]+)+-\d$/;
 /** Files the command's table lists; manifest.json lists every file (an organisation has a key policy per key). */
 const LISTED_FILES = 200;
 
@@ -170,7 +170,7 @@ export const guardrailsCommand = defineCommand({
     }
     const roles = flags.executionRole ?? [];
     const region = flags.region;
-    if (roles.length > 0 && (!region || !REGION.test(region))) {
+    if (roles.length > 0 && (!region || !isRegionName(region))) {
       throw inputError({
         code: 'usage.region',
         input: '--region',

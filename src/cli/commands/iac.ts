@@ -1,6 +1,7 @@
 import { dirname, isAbsolute, relative, sep } from 'node:path';
 import { resolveInlineSkips } from '../../engine/inline-suppressions.js';
 import { pushAll } from '../../model/many.js';
+import { isRegionName } from '../../model/regions.js';
 import { DEFAULT_MAX_FILE_BYTES, DEFAULT_MAX_HCL_BYTES } from '../../parsers/limits.js';
 import { runPipeline } from '../../pipeline.js';
 import { escapeControl } from '../../reporters/escape.js';
@@ -34,7 +35,7 @@ function parseMegabytes(value: string): number {
 }
 
 function parseRegion(value: string): string {
-  if (!/^[a-z]{2}(-[a-z]+)+-\d$/.test(value))
+  if (!isRegionName(value))
     throw inputError({
       code: 'usage.region',
       input: '--region',

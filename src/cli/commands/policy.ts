@@ -1,5 +1,6 @@
 import type { Inventory, Key, PolicyDocument } from '../../model/inventory.js';
 import { isUnresolved, PolicyDocumentSchema } from '../../model/inventory.js';
+import { isRegionName } from '../../model/regions.js';
 import { parseSnapshot } from '../../model/snapshot.js';
 import { diffKeyPolicies } from '../../policy-diff/diff.js';
 import { renderPolicyDiffMarkdown } from '../../policy-diff/render.js';
@@ -9,7 +10,6 @@ import { inputError } from '../errors.js';
 import type { Io } from '../io.js';
 import { defineCommand, defineOptions, type OptionsOf } from '../spec.js';
 
-const REGION = /^[a-z]{2}(-[a-z]+)+-\d$/;
 const KEY_ARN = /^arn:aws[a-z-]*:kms:[a-z0-9-]+:\d{12}:key\/[A-Za-z0-9-]+$/;
 
 /** A key policy file: the policy document, or what `aws kms get-key-policy` prints (`{"Policy": "..."}`). */
@@ -99,7 +99,7 @@ async function chooseSides(args: readonly string[], flags: DiffFlags, io: Io): P
       message: `"${keyArn}" is not a key ARN`,
       hint: 'e.g. --key arn:aws:kms:us-east-1:111122223333:key/1234abcd-12ab-34cd-56ef-1234567890ab',
     });
-  if (region !== undefined && !REGION.test(region))
+  if (region !== undefined && !isRegionName(region))
     throw inputError({
       code: 'usage.region',
       input: '--region',

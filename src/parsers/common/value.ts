@@ -15,6 +15,7 @@
  */
 import { createHash } from 'node:crypto';
 import type { Location, Unresolved } from '../../model/inventory.js';
+import { type RegionPartition, regionPartition } from '../../model/regions.js';
 import { shortened } from '../../model/text.js';
 
 /** The most of an Unknown's expression or reason the inventory keeps. */
@@ -327,31 +328,9 @@ export function isOwnKeyArn(
 const escapeRegExp = (text: string) => text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
 
 /**
- * Each partition, the Regions in it and its domain. The ARN reference lists `aws`, `aws-cn` (China)
- * and `aws-us-gov` (GovCloud) (https://docs.aws.amazon.com/IAM/latest/UserGuide/reference-arns.html);
- * the isolated and sovereign partitions are those of AWS's own partition table, which the SDK
- * resolves endpoints with (`partitions.json` of @aws-sdk/core's util-endpoints: each partition's
- * `regionRegex` and `dnsSuffix`). The more specific patterns come first: `us-gov-`, `us-iso-` and
- * `us-isob-` Regions would match the commercial one.
- */
-const PARTITIONS: readonly { partition: string; regions: RegExp; urlSuffix: string }[] = [
-  { partition: 'aws-cn', regions: /^cn-\w+-\d+$/, urlSuffix: 'amazonaws.com.cn' },
-  { partition: 'aws-us-gov', regions: /^us-gov-\w+-\d+$/, urlSuffix: 'amazonaws.com' },
-  { partition: 'aws-iso', regions: /^us-iso-\w+-\d+$/, urlSuffix: 'c2s.ic.gov' },
-  { partition: 'aws-iso-b', regions: /^us-isob-\w+-\d+$/, urlSuffix: 'sc2s.sgov.gov' },
-  { partition: 'aws-iso-e', regions: /^eu-isoe-\w+-\d+$/, urlSuffix: 'cloud.adc-e.uk' },
-  { partition: 'aws-iso-f', regions: /^us-isof-\w+-\d+$/, urlSuffix: 'csp.hci.ic.gov' },
-  { partition: 'aws-eusc', regions: /^eusc-de-\w+-\d+$/, urlSuffix: 'amazonaws.eu' },
-  { partition: 'aws', regions: /^(us|eu|ap|sa|ca|me|af|il|mx)-\w+-\d+$/, urlSuffix: 'amazonaws.com' },
-];
-
-/**
  * The partition of a Region and its domain (`AWS::URLSuffix`); undefined when no Region is given or
  * it is in no partition known (an ARN built on it stays symbolic rather than taken for `aws`).
  */
-export function partitionOf(
-  region: string | undefined,
-): { partition: string; urlSuffix: string } | undefined {
-  if (!region) return undefined;
-  return PARTITIONS.find((entry) => entry.regions.test(region));
+export function partitionOf(region: string | undefined): RegionPartition | undefined {
+  return region ? regionPartition(region) : undefined;
 }
