@@ -4,7 +4,7 @@
  * on symlink loops, unreadable entries, binary files and files over the size limit. It reads
  * nothing but directory entries and file sizes; `read` fetches one file's text under the limits.
  */
-import { lstatSync, readdirSync, realpathSync, statSync } from 'node:fs';
+import { lstatSync, readdirSync, realpathSync, type Stats, statSync } from 'node:fs';
 import { basename, isAbsolute, relative, resolve, sep } from 'node:path';
 import picomatch from 'picomatch';
 import { linkedOutOfTree } from '../files/tree.js';
@@ -220,7 +220,7 @@ export function discover(paths: readonly string[], options: DiscoverOptions): Di
         let isFile = entry.isFile();
         let size = 0;
         // What a symbolic link points to, for telling what it is.
-        let target: import('node:fs').Stats | undefined;
+        let target: Stats | undefined;
         if (entry.isSymbolicLink()) {
           try {
             target = statSync(absPath);

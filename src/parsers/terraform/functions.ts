@@ -156,7 +156,7 @@ const decoded = (value: unknown, expr: Expr): Val =>
 const jsondecode: TerraformFunction = strict(({ expr, args: [a], scope }) => {
   const text = textOf(a ?? null) ?? 'null';
   // JSON.parse and the walk of what it made: about 4 ns a character.
-  if (!charge(text.length >> 6)) return overBudget(expr, scope, TOO_MANY_STEPS);
+  if (!chargeText(text)) return overBudget(expr, scope, TOO_MANY_STEPS);
   try {
     return decoded(JSON.parse(text), expr);
   } catch {
