@@ -200,7 +200,7 @@ export const reportOptions = (formats: readonly string[] = FORMATS, defaults: Re
     {
       flags: '--sarif-max-results <n>',
       description:
-        'sarif: the most results the log holds, the most urgent (failures by severity, then unknown, then suppressed); ' +
+        'sarif: the most results the log holds, the most urgent (failures by severity, then unknown, then those in the baseline, then suppressed); ' +
         `the default is GitHub code scanning's limit per run; none (or 0): every result`,
       default: GITHUB_MAX_RESULTS,
       parse: parseSarifMaxResults,

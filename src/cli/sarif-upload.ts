@@ -7,7 +7,7 @@
  */
 import { gzipSync } from 'node:zlib';
 import type { Report } from '../model/report.js';
-import { countSarifResults, GITHUB_MAX_RESULTS } from '../reporters/sarif.js';
+import { countSarifResults, GITHUB_MAX_RESULTS, omittedKinds } from '../reporters/sarif.js';
 import { inputError } from './errors.js';
 
 /**
@@ -84,12 +84,11 @@ export function sarifResultNotices(
   const count = countSarifResults(report, maxResults);
   const results: string[] = [];
   if (count.written < count.total) {
-    const { failed, unknown, suppressed } = count.omitted;
     results.push(
       `hyperpod-cmk: warning: ${where} holds the ${counted(count.written)} most urgent of ${counted(count.total)} ` +
         `results (--sarif-max-results ${maxResults}; GitHub code scanning rejects a run of more than ` +
         `${counted(GITHUB_MAX_RESULTS)}): left out ${counted(count.total - count.written)} ` +
-        `(${counted(failed)} failed, ${counted(unknown)} unknown, ${counted(suppressed)} suppressed); ` +
+        `(${omittedKinds(count.omitted)}); ` +
         'every finding is in the JSON report (-o report.json)',
     );
   }

@@ -21,6 +21,8 @@ export const CSV_COLUMNS = [
   'suppressionReason',
   'suppressionExpires',
   'fingerprint',
+  // Last, so that columns read by position before it was added keep their place.
+  'baseline',
 ] as const;
 
 export function csvCell(value: unknown): string {
@@ -74,6 +76,7 @@ function csvRow(f: Finding): string {
     f.suppressed?.reason ?? f.suppressionExpired?.reason,
     f.suppressed?.expires ?? f.suppressionExpired?.expires,
     f.fingerprint,
+    f.baseline ? 'yes' : 'no',
   ]
     .map(csvCell)
     .join(',');

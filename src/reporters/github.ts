@@ -56,9 +56,12 @@ function place(location: Location | undefined, context: PathContext) {
   return { file, line: location.line, col: location.line ? location.column : undefined };
 }
 
-/** The kind of annotation a finding is written as (FAIL and UNKNOWN only; suppressed ones are notices). */
+/**
+ * The kind of annotation a finding is written as (FAIL and UNKNOWN only). Suppressed ones, and
+ * those the --baseline records (known, not failing the run), are notices.
+ */
 function levelOf(finding: Finding): Command {
-  if (finding.suppressed) return 'notice';
+  if (finding.suppressed || finding.baseline) return 'notice';
   return finding.status === 'FAIL' ? LEVEL[finding.severity] : 'warning';
 }
 
@@ -77,6 +80,12 @@ function findingCommand(finding: Finding, context: PathContext): string | undefi
       `${subject}: ${finding.message}\nSuppressed${until}: ${finding.suppressed.reason}${outside}`,
     );
   }
+  if (finding.baseline)
+    return command(
+      levelOf(finding),
+      { ...at, title: `${finding.ruleId} (in baseline)` },
+      `${subject}: ${finding.message}\nIn the baseline (${finding.status}): recorded in the --baseline file, does not fail the run${outside}`,
+    );
   if (finding.status === 'FAIL')
     return command(
       levelOf(finding),

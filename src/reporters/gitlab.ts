@@ -7,7 +7,8 @@
  *
  * - unsuppressed FAIL: critical -> critical, high -> major, medium -> minor, low -> info;
  * - UNKNOWN: info, "could not be judged"; suppressed FAIL/UNKNOWN: info, with the reason (kept,
- *   marked); PASS and NOT_APPLICABLE: nothing;
+ *   marked); FAIL/UNKNOWN the --baseline records: info, "[in baseline]" (known, not failing the
+ *   run); PASS and NOT_APPLICABLE: nothing;
  * - problems reading the inputs: major (errors) or minor (warnings);
  * - `fingerprint` is the finding's stable fingerprint, so GitLab tells new issues from old ones;
  * - paths are relative to the repository root. A live finding has no file: its path is the
@@ -63,6 +64,12 @@ function findingIssue(finding: Finding, context: PathContext): CodeQualityIssue 
       description: `[suppressed${until}: ${finding.suppressed.reason}] ${subject}: ${finding.message}`,
     };
   }
+  if (finding.baseline)
+    return {
+      ...base,
+      severity: 'info',
+      description: `[in baseline: ${finding.status}, does not fail the run] ${subject}: ${finding.message}`,
+    };
   if (finding.status === 'UNKNOWN')
     return { ...base, severity: 'info', description: `Could not be judged: ${subject}: ${finding.message}` };
   return { ...base, severity: SEVERITY[finding.severity], description: `${subject}: ${finding.message}` };

@@ -5,8 +5,9 @@
  *
  * - PASS: an empty testcase;
  * - FAIL: <failure type="<severity>" message="<message>"> with the location and remediation;
- * - UNKNOWN, NOT_APPLICABLE and suppressed results: <skipped message="..."> saying which and why
- *   (an UNKNOWN is never a pass);
+ * - UNKNOWN, NOT_APPLICABLE, suppressed results and those in the --baseline: <skipped message="...">
+ *   saying which and why (an UNKNOWN is never a pass; a failure the baseline records does not fail
+ *   the run, so it is not a failed test either);
  * - problems reading the inputs: an "inputs" testsuite with one <error> per problem.
  *
  * Valid against the Jenkins xUnit plugin's junit-10.xsd (test/fixtures/junit). XML 1.0 cannot carry
@@ -51,6 +52,8 @@ function testcase(finding: Finding, context: PathContext): string {
     const until = finding.suppressed.expires ? ` (until ${finding.suppressed.expires})` : '';
     return `${open}>\n      <skipped message="${attr(`suppressed (${finding.status}): ${finding.suppressed.reason}${until}`)}">${xml(body)}</skipped>\n    </testcase>`;
   }
+  if (finding.baseline)
+    return `${open}>\n      <skipped message="${attr(`in baseline (${finding.status}): recorded in the --baseline file, does not fail the run: ${finding.message}`)}">${xml(body)}</skipped>\n    </testcase>`;
   switch (finding.status) {
     case 'PASS':
       return `${open}/>`;
@@ -125,10 +128,11 @@ export function* renderJunitChunks(report: Report, context: PathContext = {}): G
     ruleId,
     add({
       tests: findings.length,
-      failures: findings.filter((f) => f.status === 'FAIL' && !f.suppressed).length,
+      failures: findings.filter((f) => f.status === 'FAIL' && !f.suppressed && !f.baseline).length,
       errors: 0,
-      skipped: findings.filter((f) => f.suppressed || f.status === 'UNKNOWN' || f.status === 'NOT_APPLICABLE')
-        .length,
+      skipped: findings.filter(
+        (f) => f.suppressed || f.baseline || f.status === 'UNKNOWN' || f.status === 'NOT_APPLICABLE',
+      ).length,
     }),
   ]);
   const issueErrors = report.issues.filter((issue) => issue.severity === 'error').length;

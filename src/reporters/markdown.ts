@@ -29,7 +29,8 @@ export function renderMarkdown(report: Report): string {
   lines.push(
     `**${pctOrNa(s.clusterCompliancePct)}** of clusters compliant (${s.compliantClusters + s.compliantByException} of ${s.clusters}` +
       `${s.compliantByException ? `, ${s.compliantByException} by exception` : ''}) · ` +
-      `**${pctOrNa(s.instanceGroupCompliancePct)}** of instance groups · ${s.fail} failed · ${s.unknown} unknown · ${s.pass} passed · ${s.suppressed} suppressed`,
+      `**${pctOrNa(s.instanceGroupCompliancePct)}** of instance groups · ${s.fail} failed · ${s.unknown} unknown · ${s.pass} passed · ${s.suppressed} suppressed` +
+      (s.baseline ? ` · ${s.baseline} in baseline` : ''),
     '',
   );
   lines.push(
@@ -46,7 +47,7 @@ export function renderMarkdown(report: Report): string {
     lines.push('');
   }
   const open = report.findings.filter(
-    (f) => (f.status === 'FAIL' || f.status === 'UNKNOWN') && !f.suppressed,
+    (f) => (f.status === 'FAIL' || f.status === 'UNKNOWN') && !f.suppressed && !f.baseline,
   );
   for (const severity of SEVERITIES) {
     const list = open.filter((f) => f.status === 'FAIL' && f.severity === severity);
@@ -68,6 +69,19 @@ export function renderMarkdown(report: Report): string {
     for (const f of unknown)
       lines.push(`| ${code(f.ruleId)} | ${where(f)} | ${mdCell(f.message)} | ${mdCell(f.remediation)} |`);
     lines.push('');
+  }
+  // Recorded in the --baseline: known, not failing the run; listed apart from the open ones.
+  const baseline = report.findings.filter((f) => f.baseline);
+  if (baseline.length > 0) {
+    lines.push(
+      `<details><summary>In baseline (${baseline.length})</summary>`,
+      '',
+      '| Rule | Resource | Status | Finding |',
+      '|---|---|---|---|',
+    );
+    for (const f of baseline)
+      lines.push(`| ${code(f.ruleId)} | ${where(f)} | ${f.status} | ${mdCell(f.message)} |`);
+    lines.push('', '</details>', '');
   }
   const suppressed = report.findings.filter((f) => f.suppressed);
   if (suppressed.length > 0) {

@@ -111,7 +111,13 @@ function physical(location: Location, context: PathContext) {
   };
 }
 
-function result(finding: Finding, ruleIndex: number, context: PathContext) {
+/**
+ * A result's SARIF `baselineState` when the run compared against a --baseline (some finding was
+ * recorded in it): "unchanged" for one it records, "new" for one it does not; absent otherwise.
+ */
+type BaselineState = 'new' | 'unchanged' | undefined;
+
+function result(finding: Finding, ruleIndex: number, context: PathContext, baselined: boolean) {
   const r = finding.resource;
   const logical = {
     fullyQualifiedName: r.id,
@@ -131,6 +137,7 @@ function result(finding: Finding, ruleIndex: number, context: PathContext) {
     },
     locations: [{ ...(r.location ? physical(r.location, context) : {}), logicalLocations: [logical] }],
     partialFingerprints: { 'hyperpodCmkFinding/v1': finding.fingerprint },
+    ...(baselined ? { baselineState: (finding.baseline ? 'unchanged' : 'new') satisfies BaselineState } : {}),
     ...(finding.suppressed
       ? {
           suppressions: [
@@ -182,16 +189,17 @@ export const GITHUB_MAX_RESULTS = 25_000;
 
 /**
  * Which findings a log holds as results, in `BUCKETS` groups of equal urgency, the most urgent
- * first: open failures by severity, then UNKNOWN by severity, then suppressed by severity.
+ * first: open failures by severity, then UNKNOWN by severity, then those the --baseline records by
+ * severity, then suppressed by severity.
  */
-const BUCKETS = 12;
+const BUCKETS = 16;
 const bucketOf = (finding: Finding): number => {
   const level = urgency(finding);
   if (level <= 4) return level - 1;
-  return (level === 5 ? 4 : 8) + SEVERITY_ORDER[finding.severity] - 1;
+  return (level - 4) * 4 + SEVERITY_ORDER[finding.severity] - 1;
 };
-const kindOf = (bucket: number): keyof SarifOmitted =>
-  bucket < 4 ? 'failed' : bucket < 8 ? 'unknown' : 'suppressed';
+const KINDS: readonly (keyof SarifOmitted)[] = ['failed', 'unknown', 'baseline', 'suppressed'];
+const kindOf = (bucket: number): keyof SarifOmitted => KINDS[bucket >> 2]!;
 
 const isResult = (finding: Finding) => finding.status === 'FAIL' || finding.status === 'UNKNOWN';
 
@@ -199,6 +207,8 @@ const isResult = (finding: Finding) => finding.status === 'FAIL' || finding.stat
 export interface SarifOmitted {
   failed: number;
   unknown: number;
+  /** Recorded in the --baseline file (FAIL or UNKNOWN). */
+  baseline: number;
   suppressed: number;
 }
 
@@ -211,7 +221,7 @@ export interface SarifCount {
 
 /** What was left out, given how many findings each bucket has. */
 function countOf(sizes: readonly number[], maxResults: number): SarifCount {
-  const omitted: SarifOmitted = { failed: 0, unknown: 0, suppressed: 0 };
+  const omitted: SarifOmitted = { failed: 0, unknown: 0, baseline: 0, suppressed: 0 };
   let room = maxResults;
   let total = 0;
   for (const [bucket, size] of sizes.entries()) {
@@ -266,16 +276,23 @@ function selectResults(report: Report, maxResults: number): { findings: Finding[
 
 const counted = (n: number) => n.toLocaleString('en-US');
 
+/** How the results are ranked, in words (urgency.ts). */
+export const URGENCY_ORDER =
+  'failures by severity, then unknown, then those in the baseline, then suppressed';
+
+/** "2 failed, 0 unknown, 1 suppressed": what was left out, by kind; the baseline's only when it counts some. */
+export function omittedKinds({ failed, unknown, baseline, suppressed }: SarifOmitted): string {
+  return `${counted(failed)} failed, ${counted(unknown)} unknown, ${baseline > 0 ? `${counted(baseline)} in baseline, ` : ''}${counted(suppressed)} suppressed`;
+}
+
 /** The notification of a log that leaves results out: how many, which, and where they all are. */
 function omissionNotification(count: SarifCount, maxResults: number) {
-  const { failed, unknown, suppressed } = count.omitted;
   return {
     level: 'warning',
     message: {
       text:
         `${counted(count.total - count.written)} of ${counted(count.total)} results are left out of this log ` +
-        `(${counted(failed)} failed, ${counted(unknown)} unknown, ${counted(suppressed)} suppressed): it holds the ` +
-        `${counted(maxResults)} most urgent (failures by severity, then unknown, then suppressed), as ` +
+        `(${omittedKinds(count.omitted)}): it holds the ${counted(maxResults)} most urgent (${URGENCY_ORDER}), as ` +
         `--sarif-max-results asks (default ${counted(GITHUB_MAX_RESULTS)}: GitHub code scanning rejects a run of more). ` +
         'Every finding is in the JSON report (--format json); --sarif-max-results none writes them all here.',
     },
@@ -294,7 +311,7 @@ export function renderSarif(
   maxResults: number = GITHUB_MAX_RESULTS,
 ): string {
   const { findings, count } = selectResults(report, maxResults);
-  const results = [...sarifResults(findings, rules, context)];
+  const results = [...sarifResults(findings, rules, context, report.summary.baseline !== undefined)];
   return `${JSON.stringify(sarifLog(report, rules, context, results, count, maxResults), null, 2)}\n`;
 }
 
@@ -312,7 +329,7 @@ export function renderSarifChunks(
   const { findings, count } = selectResults(report, maxResults);
   return lazyArrayInDocument(
     (placeholder) => sarifLog(report, rules, context, placeholder, count, maxResults),
-    sarifResults(findings, rules, context),
+    sarifResults(findings, rules, context, report.summary.baseline !== undefined),
   );
 }
 
@@ -321,9 +338,10 @@ function* sarifResults(
   findings: readonly Finding[],
   rules: readonly Rule[],
   context: PathContext,
+  baselined: boolean,
 ): Generator<unknown> {
   const index = new Map(rules.map((rule, i) => [rule.meta.id, i]));
-  for (const finding of findings) yield result(finding, index.get(finding.ruleId) ?? -1, context);
+  for (const finding of findings) yield result(finding, index.get(finding.ruleId) ?? -1, context, baselined);
 }
 
 /** The SARIF log, its results as given. */

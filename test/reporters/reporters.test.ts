@@ -127,7 +127,7 @@ describe('csv', () => {
       expect(pieces.every((piece) => piece.endsWith('\r\n'))).toBe(true);
       const rows = parseCsv(pieces.join(''));
       expect(rows.length, `${count} findings`).toBe(count + 1);
-      expect(rows.slice(1).map((row) => row.at(-1))).toEqual(findings.map((f) => f.fingerprint));
+      expect(rows.slice(1).map((row) => row.at(-2))).toEqual(findings.map((f) => f.fingerprint));
     }
   });
   it('defuses cells a spreadsheet would run as formulas', () => {

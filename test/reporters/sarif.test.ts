@@ -215,7 +215,12 @@ describe('SARIF within GitHub code scanning limits: at most --sarif-max-results 
     for (const cases of [CASES, [...CASES].reverse()]) {
       const report = await reportOf(cases);
       expect(fingerprints(JSON.parse(renderSarif(report, RULES, {}, 1)))).toEqual(['c1']);
-      expect(countSarifResults(report, 1).omitted).toEqual({ failed: 3, unknown: 3, suppressed: 2 });
+      expect(countSarifResults(report, 1).omitted).toEqual({
+        failed: 3,
+        unknown: 3,
+        baseline: 0,
+        suppressed: 2,
+      });
     }
   });
 
@@ -229,7 +234,7 @@ describe('SARIF within GitHub code scanning limits: at most --sarif-max-results 
         message: {
           text:
             '4 of 9 results are left out of this log (0 failed, 2 unknown, 2 suppressed): it holds the 5 most ' +
-            'urgent (failures by severity, then unknown, then suppressed), as --sarif-max-results asks (default ' +
+            'urgent (failures by severity, then unknown, then those in the baseline, then suppressed), as --sarif-max-results asks (default ' +
             '25,000: GitHub code scanning rejects a run of more). Every finding is in the JSON report ' +
             '(--format json); --sarif-max-results none writes them all here.',
         },
@@ -243,10 +248,15 @@ describe('SARIF within GitHub code scanning limits: at most --sarif-max-results 
     expect(countSarifResults(report, 5)).toEqual({
       total: 9,
       written: 5,
-      omitted: { failed: 0, unknown: 2, suppressed: 2 },
+      omitted: { failed: 0, unknown: 2, baseline: 0, suppressed: 2 },
     });
     expect(fingerprints(JSON.parse(renderSarif(report, RULES, {}, 2)))).toEqual(['c2', 'c1']);
-    expect(countSarifResults(report, 2).omitted).toEqual({ failed: 2, unknown: 3, suppressed: 2 });
+    expect(countSarifResults(report, 2).omitted).toEqual({
+      failed: 2,
+      unknown: 3,
+      baseline: 0,
+      suppressed: 2,
+    });
   });
 
   it("keeps GitHub's 25,000 by default: one over, the least urgent is left out", async () => {
@@ -281,7 +291,7 @@ describe('SARIF within GitHub code scanning limits: at most --sarif-max-results 
     expect(countSarifResults(big, Number.POSITIVE_INFINITY)).toEqual({
       total: 25_001,
       written: 25_001,
-      omitted: { failed: 0, unknown: 0, suppressed: 0 },
+      omitted: { failed: 0, unknown: 0, baseline: 0, suppressed: 0 },
     });
   });
 
@@ -435,7 +445,7 @@ describe('SARIF for code scanning: repository-relative paths, automation id, per
       expect(notices.at(-1).message.text).toBe(
         `${left.length} of ${every.length} results are left out of this log (${kinds.failed} failed, ` +
           `${kinds.unknown} unknown, ${kinds.suppressed} suppressed): it holds the 2 most urgent (failures by ` +
-          'severity, then unknown, then suppressed), as --sarif-max-results asks (default 25,000: GitHub code ' +
+          'severity, then unknown, then those in the baseline, then suppressed), as --sarif-max-results asks (default 25,000: GitHub code ' +
           'scanning rejects a run of more). Every finding is in the JSON report (--format json); ' +
           '--sarif-max-results none writes them all here.',
       );
