@@ -127,6 +127,8 @@ export class ModuleInstance implements ModuleView, DataSourceModule {
     private readonly budget: { steps: number },
     /** The Regions of the provider configurations the caller gives this module (none for a root). */
     inherited: ReadonlyMap<string, string> | undefined,
+    /** Why Terraform refuses a module call that makes this instance (an invalid count or for_each). */
+    private readonly refused?: Unknown,
   ) {
     this.index = new ModuleIndex(dir);
     this.account = context.options.account ?? ACCOUNT;
@@ -533,6 +535,7 @@ export class ModuleInstance implements ModuleView, DataSourceModule {
           [...this.chain, absDir],
           this.budget,
           this.providersFor(declared),
+          this.refused ?? (expansions instanceof Invalid ? expansions : undefined),
         ),
       );
     }
@@ -577,6 +580,9 @@ export class ModuleInstance implements ModuleView, DataSourceModule {
       const type = declared.item.labels[0]!;
       if (!types(type)) continue;
       const instances = this.instances(declared);
+      // A count or for_each Terraform refuses, here or on a module call above: the resource is
+      // judged once, every value of it UNKNOWN, as Terraform plans none of it.
+      const refused = this.refused ?? (instances instanceof Invalid ? instances : undefined);
       if (instances instanceof Unknown) {
         // Unknown count or for_each: judge the resource once, as if it were created.
         visit(declared, type, {
@@ -585,10 +591,11 @@ export class ModuleInstance implements ModuleView, DataSourceModule {
             count: { index: instances },
             each: { key: instances, value: instances },
           }),
+          ...(refused ? { refused } : {}),
         });
         continue;
       }
-      for (const instance of instances) visit(declared, type, instance);
+      for (const instance of instances) visit(declared, type, refused ? { ...instance, refused } : instance);
     }
   }
 
