@@ -361,6 +361,71 @@ resource "aws_kms_key" "outside" {
   });
 });
 
+describe('file paths: a relative path is relative to the working directory, the root module', () => {
+  // Terraform evaluates file(), filebase64() and templatefile() with the current working directory
+  // as their base (hashicorp/terraform internal/terraform/evaluate.go: BaseDir ".", "Always current
+  // working directory"), where it runs: the root module. A module names its own files with
+  // path.module, the root module's with path.root
+  // (https://developer.hashicorp.com/terraform/language/expressions/references#filesystem-and-workspace-info).
+  const policy = (sid: string) =>
+    JSON.stringify({
+      Version: '2012-10-17',
+      Statement: [
+        {
+          Sid: sid,
+          Effect: 'Allow',
+          Principal: { AWS: 'arn:aws:iam::111122223333:root' },
+          Action: 'kms:*',
+          Resource: '*',
+        },
+      ],
+    });
+  it('in a child module, file("x") reads the root module\'s x; file("${path.module}/x") the module\'s', async () => {
+    const scanned = await scan({
+      'policy.json': policy('Root'),
+      'policy.tftpl': policy('RootTemplate'),
+      'main.tf': 'module "m" {\n  source = "./modules/m"\n}\n',
+      'modules/m/policy.json': policy('Module'),
+      'modules/m/policy.tftpl': policy('ModuleTemplate'),
+      'modules/m/main.tf': `resource "aws_kms_key" "relative" {
+  policy = file("policy.json")
+}
+resource "aws_kms_key" "dot" {
+  policy = file("./policy.json")
+}
+resource "aws_kms_key" "module" {
+  policy = file("\${path.module}/policy.json")
+}
+resource "aws_kms_key" "root" {
+  policy = file("\${path.root}/policy.json")
+}
+resource "aws_kms_key" "template" {
+  policy = templatefile("policy.tftpl", {})
+}
+resource "aws_kms_key" "module_template" {
+  policy = templatefile("\${path.module}/policy.tftpl", {})
+}
+`,
+    });
+    const sid = (name: string) => {
+      const found = keyNamed(scanned, `modules/m/main.tf#module.m.aws_kms_key.${name}`).policy;
+      return (found as { Statement?: { Sid: string }[] }).Statement?.[0]?.Sid ?? found;
+    };
+    expect(
+      Object.fromEntries(
+        ['relative', 'dot', 'module', 'root', 'template', 'module_template'].map((name) => [name, sid(name)]),
+      ),
+    ).toEqual({
+      relative: 'Root',
+      dot: 'Root',
+      module: 'Module',
+      root: 'Root',
+      template: 'RootTemplate',
+      module_template: 'ModuleTemplate',
+    });
+  });
+});
+
 describe('provider configurations: a resource is in its provider Region', () => {
   // https://developer.hashicorp.com/terraform/language/providers/configuration#alias-multiple-provider-configurations
   it('an aliased provider, the default one, awscc, and the region argument of hashicorp/aws 6', async () => {

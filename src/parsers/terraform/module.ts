@@ -239,8 +239,18 @@ export class ModuleInstance implements ModuleView, DataSourceModule {
     };
   }
 
+  /**
+   * The root module's directory: where Terraform runs, and so the base of a relative path given to
+   * file() or templatefile() in any module (hashicorp/terraform internal/terraform/evaluate.go:
+   * BaseDir ".", "Always current working directory"); a module names its own files with
+   * path.module (https://developer.hashicorp.com/terraform/language/expressions/references#filesystem-and-workspace-info).
+   */
+  private get rootDir(): string {
+    return this.chain[0] ?? this.index.dir.absDir;
+  }
+
   private readFile(path: string): string | undefined {
-    return this.context.readFile(resolve(this.index.dir.absDir, path));
+    return this.context.readFile(resolve(this.rootDir, path));
   }
 
   private reference(root: string, steps: Step[], expr: Expr, file: TfFile): Val {
@@ -263,6 +273,7 @@ export class ModuleInstance implements ModuleView, DataSourceModule {
         return dataReference(this, steps, expr);
       case 'path': {
         if (firstName === 'module') return this.index.dir.absDir;
+        if (firstName === 'root') return this.rootDir;
         return new Unknown(expr.text, 'a path known only where Terraform runs');
       }
       case 'terraform':
