@@ -397,7 +397,8 @@ resource "aws_kms_key" "module" {
   policy = file("\${path.module}/policy.json")
 }
 resource "aws_kms_key" "root" {
-  policy = file("\${path.root}/policy.json")
+  policy      = file("\${path.root}/policy.json")
+  description = path.root
 }
 resource "aws_kms_key" "template" {
   policy = templatefile("policy.tftpl", {})
@@ -423,6 +424,8 @@ resource "aws_kms_key" "module_template" {
       template: 'RootTemplate',
       module_template: 'ModuleTemplate',
     });
+    // path.root is the root module's directory relative to where Terraform runs, in it.
+    expect(keyNamed(scanned, 'modules/m/main.tf#module.m.aws_kms_key.root').metadata?.description).toBe('.');
   });
 });
 

@@ -273,7 +273,9 @@ export class ModuleInstance implements ModuleView, DataSourceModule {
         return dataReference(this, steps, expr);
       case 'path': {
         if (firstName === 'module') return this.index.dir.absDir;
-        if (firstName === 'root') return this.rootDir;
+        // The root module's directory as Terraform names it where it runs, in it: "." (a path
+        // relative to the working directory, which file() reads from).
+        if (firstName === 'root') return '.';
         return new Unknown(expr.text, 'a path known only where Terraform runs');
       }
       case 'terraform':
