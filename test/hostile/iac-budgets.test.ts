@@ -179,12 +179,20 @@ describe('count and for_each caps are reported', () => {
     expect(run.report!.clusters).toHaveLength(1000);
   });
 
-  it('a negative or infinite count is UNKNOWN, not a crash', async () => {
-    repo.write('main.tf', clusterTf('c', { meta: 'count = -1' }));
-    const run = await scanRepo(repo.repo, ['.']);
-    expect(run.report!.clusters).toHaveLength(1);
-    expect(run.report!.issues).toEqual([]);
-  });
+  // Terraform refuses such a count (https://developer.hashicorp.com/terraform/language/meta-arguments/count).
+  it.each(['-1', '"1.5"'])(
+    'count = %s is an error naming the file, the cluster UNKNOWN, not a crash',
+    async (count) => {
+      repo.write(
+        'main.tf',
+        clusterTf('c', { meta: `count = ${count}`, key: '"arn:aws:kms:us-east-1:111122223333:key/k"' }),
+      );
+      const run = await scanRepo(repo.repo, ['.']);
+      expect(run.report!.clusters).toHaveLength(1);
+      expect(run.report!.clusters[0]!.status).toBe('unknown');
+      expect(issueTriples(run.report)).toEqual([['tf.invalid_count', 'error', 'main.tf']]);
+    },
+  );
 });
 
 describe('the walk has a budget', () => {

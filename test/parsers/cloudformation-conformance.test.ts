@@ -403,7 +403,7 @@ describe('pseudo parameters of the Region scanned for', () => {
 
 describe('Fn::Cidr', () => {
   // Template Reference, Fn::Cidr: count CIDR blocks of cidrBits host bits, from the start of ipBlock.
-  it('splits an IPv4 block; an IPv6 one or one whose inputs are not known is UNKNOWN', async () => {
+  it('splits an IPv4 or an IPv6 block; one whose inputs are not known is UNKNOWN', async () => {
     const scanned = await scan({
       't.yaml': template({
         tags: tagLines({
@@ -421,9 +421,17 @@ describe('Fn::Cidr', () => {
       joined: '10.1.0.0/20,10.1.16.0/20,10.1.32.0/20',
     });
     const v6 = await scan({
-      't.yaml': template({ tags: tagLines({ v6: '!Select [0, !Cidr ["2001:db8::/56", 1, 64]]' }) }),
+      't.yaml': template({
+        tags: tagLines({
+          v6: '!Select [1, !Cidr ["2001:db8::/56", 2, 64]]',
+          joined: '!Join [",", !Cidr ["2600:1f14:abc:de00::/56", "2", "68"]]',
+        }),
+      }),
     });
-    expect(cluster(v6).tags).toMatchObject({ reason: 'Fn::Cidr of an IPv6 block is not evaluated' });
+    expect(cluster(v6).tags).toEqual({
+      v6: '2001:db8:0:1::/64',
+      joined: '2600:1f14:abc:de00::/60,2600:1f14:abc:de10::/60',
+    });
   });
 });
 

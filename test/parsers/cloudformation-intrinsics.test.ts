@@ -80,6 +80,43 @@ describe('the intrinsic function table', () => {
   });
 });
 
+// https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/intrinsic-function-reference-cidr.html:
+// count (1 to 256) blocks of cidrBits host bits ("subtract the subnet bits from ... 128 for IPv6").
+describe('Fn::Cidr of an IPv6 block', () => {
+  it.each([
+    ['!Cidr ["2001:db8::/56", 2, 64]', ['2001:db8::/64', '2001:db8:0:1::/64']],
+    [
+      '!Cidr ["2001:DB8:0:0:0:0:0:0/48", "3", "76"]',
+      ['2001:db8::/52', '2001:db8:0:1000::/52', '2001:db8:0:2000::/52'],
+    ],
+    ['!Cidr ["::/0", 2, 120]', ['::/8', '100::/8']],
+    ['!Cidr ["2600:1f14:abc:de00::/56", 1, 72]', ['2600:1f14:abc:de00::/56']],
+    ['!Cidr ["fd00:0:0:1::/64", 2, 0]', ['fd00:0:0:1::/128', 'fd00:0:0:1::1/128']],
+    ['!Cidr ["2001:db8:1:0:0:1::/96", 1, 32]', ['2001:db8:1::1:0:0/96']],
+  ])('%s', (text, blocks) => {
+    expect(run(text)).toEqual(blocks);
+  });
+
+  it('256 blocks at most, computed at once; what CloudFormation refuses is UNKNOWN, naming why', () => {
+    expect((run('!Cidr ["2001:db8::/32", 256, 64]') as string[]).slice(-1)).toEqual(['2001:db8:0:ff::/64']);
+    const refused = (text: string, why: string) =>
+      expect(run(text)).toEqual({
+        unknown: text.replace(/"/g, ''),
+        reason: `CloudFormation refuses this Fn::Cidr: ${why}`,
+        inputs: [],
+      });
+    refused('!Cidr ["2001:db8::/56", 257, 64]', 'the count is not 1 to 256');
+    refused('!Cidr ["2001:db8::/56", 0, 64]', 'the count is not 1 to 256');
+    refused('!Cidr ["2001:db8::1/64", 1, 32]', '2001:db8::1/64 has host bits set');
+    refused('!Cidr ["2001:db8::/64", 1, 72]', 'the blocks do not fit in the block');
+    refused('!Cidr ["2001:db8::/120", 2, 8]', 'the blocks do not fit in the block');
+    refused('!Cidr ["2001:::1/64", 1, 8]', '2001:::1/64 is not an IPv6 block');
+    refused('!Cidr ["1:2:3:4:5:6:7:8:9/64", 1, 8]', '1:2:3:4:5:6:7:8:9/64 is not an IPv6 block');
+    refused('!Cidr ["2001:db8::/129", 1, 8]', '2001:db8::/129 is not an IPv6 block');
+    refused('!Cidr ["12345::/16", 1, 8]', '12345::/16 is not an IPv6 block');
+  });
+});
+
 describe('what the table does not evaluate, or cannot know, is UNKNOWN', () => {
   it.each([
     ['!GetAZs ""', '!GetAZs ""', 'Fn::GetAZs'],

@@ -7,11 +7,11 @@ import { cpSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'n
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import Ajv2020 from 'ajv/dist/2020.js';
-import { describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it } from 'vitest';
 import { render } from '../../src/index.js';
 import type { Finding } from '../../src/model/finding.js';
 import { InventorySchema, isUnresolved } from '../../src/model/inventory.js';
-import { IAC_FIXTURES, scanFixtures as scan } from '../helpers/iac-scan.js';
+import { IAC_FIXTURES, removeScannedFiles, scanFixtures as scan, scanFiles } from '../helpers/iac-scan.js';
 
 const findingsOf = (findings: readonly Finding[], ruleId: string, type?: string) =>
   findings.filter((f) => f.ruleId === ruleId && (type === undefined || f.resource.type === type));
@@ -376,5 +376,130 @@ describe('CloudFormation and Terraform scanned in one run', () => {
     expect(report.scan.source).toBe('cloudformation');
     expect('sources' in report.scan).toBe(false);
     expect(render(report, 'markdown')).toContain('Source: cloudformation · scanned');
+  });
+});
+
+// https://docs.aws.amazon.com/sagemaker/latest/dg/smcluster-cmk.html: InstanceStorageConfigs
+// "allows up to two EbsVolumeConfig configurations ... you can't specify two root volumes or two
+// secondary volumes". Such a group is one CreateCluster refuses: its volumes are UNKNOWN, with an
+// issue naming it, never judged on the first of the two.
+describe('an instance group with two root or two secondary EBS volumes', () => {
+  afterEach(removeScannedFiles);
+  const ROOT_KEY = 'arn:aws:kms:us-east-1:111122223333:key/1234abcd-12ab-34cd-56ef-1234567890ab';
+  const cfn = (volumes: string) => `AWSTemplateFormatVersion: '2010-09-09'
+Resources:
+  Cluster:
+    Type: AWS::SageMaker::Cluster
+    Properties:
+      ClusterName: two
+      NodeProvisioningMode: Continuous
+      Orchestrator:
+        Eks:
+          ClusterArn: arn:aws:eks:us-east-1:111122223333:cluster/ml
+      InstanceGroups:
+        - InstanceGroupName: workers
+          InstanceType: ml.g5.8xlarge
+          InstanceCount: 1
+          ExecutionRole: arn:aws:iam::111122223333:role/hyperpod-workers
+          LifeCycleConfig:
+            SourceS3Uri: s3://hyperpod-lifecycle-111122223333
+            OnCreate: on_create.sh
+          InstanceStorageConfigs:
+${volumes}`;
+  const tf = (volumes: string) => `resource "awscc_sagemaker_cluster" "two" {
+  cluster_name           = "two"
+  node_provisioning_mode = "Continuous"
+  orchestrator = { eks = { cluster_arn = "arn:aws:eks:us-east-1:111122223333:cluster/ml" } }
+  instance_groups = [{
+    instance_group_name      = "workers"
+    instance_type            = "ml.g5.8xlarge"
+    instance_count           = 1
+    execution_role           = "arn:aws:iam::111122223333:role/hyperpod-workers"
+    instance_storage_configs = [${volumes}]
+  }]
+}
+`;
+  const cli = (volumes: unknown[]) =>
+    JSON.stringify({
+      ClusterName: 'two',
+      NodeProvisioningMode: 'Continuous',
+      Orchestrator: { Eks: { ClusterArn: 'arn:aws:eks:us-east-1:111122223333:cluster/ml' } },
+      InstanceGroups: [
+        {
+          InstanceGroupName: 'workers',
+          InstanceType: 'ml.g5.8xlarge',
+          InstanceCount: 1,
+          ExecutionRole: 'arn:aws:iam::111122223333:role/hyperpod-workers',
+          LifeCycleConfig: { SourceS3Uri: 's3://hyperpod-lifecycle-111122223333', OnCreate: 'on_create.sh' },
+          InstanceStorageConfigs: volumes,
+        },
+      ],
+    });
+
+  it('is UNKNOWN for the volume rules in every format, with an issue naming the group and the fix', async () => {
+    const { report, issues } = await scanFiles({
+      'roots.yaml': cfn(`            - EbsVolumeConfig:
+                RootVolume: true
+                VolumeKmsKeyId: ${ROOT_KEY}
+            - EbsVolumeConfig:
+                RootVolume: true
+                VolumeKmsKeyId: alias/aws/ebs
+`),
+      'secondaries.yaml': cfn(`            - EbsVolumeConfig:
+                VolumeSizeInGB: 100
+                VolumeKmsKeyId: ${ROOT_KEY}
+            - EbsVolumeConfig:
+                RootVolume: false
+                VolumeSizeInGB: 200
+`),
+      'main.tf': tf(`
+      { ebs_volume_config = { root_volume = true, volume_kms_key_id = "${ROOT_KEY}" } },
+      { ebs_volume_config = { root_volume = true, volume_kms_key_id = "alias/aws/ebs" } },
+    `),
+      'create-cluster.json': cli([
+        { EbsVolumeConfig: { RootVolume: true, VolumeKmsKeyId: ROOT_KEY } },
+        { EbsVolumeConfig: { RootVolume: true } },
+      ]),
+    });
+    const message = (id: string, role: 'root' | 'secondary') =>
+      `instance group ${id}/instance-group/workers: two EbsVolumeConfig entries are its ${role} volume (RootVolume ${role === 'root' ? 'true' : 'false or left out'}), which CreateCluster does not take`;
+    expect(
+      issues
+        .map((i) => [i.code, i.severity, i.message, i.location?.file])
+        .sort((a, b) => a[3]!.localeCompare(b[3]!)),
+    ).toEqual([
+      ['iac.duplicate_volume', 'error', message('create-cluster.json#two', 'root'), 'create-cluster.json'],
+      ['iac.duplicate_volume', 'error', message('main.tf#awscc_sagemaker_cluster.two', 'root'), 'main.tf'],
+      ['iac.duplicate_volume', 'error', message('roots.yaml#Cluster', 'root'), 'roots.yaml'],
+      ['iac.duplicate_volume', 'error', message('secondaries.yaml#Cluster', 'secondary'), 'secondaries.yaml'],
+    ]);
+    const statuses = (rule: string) =>
+      Object.fromEntries(
+        findingsOf(report.findings, rule).map((f) => [f.resource.id.split('#')[0], f.status]),
+      );
+    for (const rule of ['hyperpod-root-volume-cmk', 'hyperpod-secondary-volume-cmk'])
+      expect(statuses(rule), rule).toEqual({
+        'create-cluster.json': 'UNKNOWN',
+        'main.tf': 'UNKNOWN',
+        'roots.yaml': 'UNKNOWN',
+        'secondaries.yaml': 'UNKNOWN',
+      });
+  });
+
+  it('one root and one secondary volume are judged, each on its own', async () => {
+    const { report, issues, inventory } = await scanFiles({
+      'create-cluster.json': cli([
+        { EbsVolumeConfig: { RootVolume: true, VolumeKmsKeyId: ROOT_KEY } },
+        { EbsVolumeConfig: { VolumeSizeInGB: 100 } },
+      ]),
+    });
+    expect(issues).toEqual([]);
+    const volumes = inventory.clusters[0]!.instanceGroups[0]!.volumes;
+    expect(isUnresolved(volumes) ? volumes : volumes.map((v) => [v.role, v.kmsKeyId])).toEqual([
+      ['root', ROOT_KEY],
+      ['secondary', null],
+    ]);
+    expect(only(report.findings, 'hyperpod-secondary-volume-cmk').status).toBe('FAIL');
+    expect(only(report.findings, 'hyperpod-root-volume-cmk').status).toBe('UNKNOWN');
   });
 });

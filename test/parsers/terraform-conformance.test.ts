@@ -361,6 +361,74 @@ resource "aws_kms_key" "outside" {
   });
 });
 
+describe('file paths: a relative path is relative to the working directory, the root module', () => {
+  // Terraform evaluates file(), filebase64() and templatefile() with the current working directory
+  // as their base (hashicorp/terraform internal/terraform/evaluate.go: BaseDir ".", "Always current
+  // working directory"), where it runs: the root module. A module names its own files with
+  // path.module, the root module's with path.root
+  // (https://developer.hashicorp.com/terraform/language/expressions/references#filesystem-and-workspace-info).
+  const policy = (sid: string) =>
+    JSON.stringify({
+      Version: '2012-10-17',
+      Statement: [
+        {
+          Sid: sid,
+          Effect: 'Allow',
+          Principal: { AWS: 'arn:aws:iam::111122223333:root' },
+          Action: 'kms:*',
+          Resource: '*',
+        },
+      ],
+    });
+  it('in a child module, file("x") reads the root module\'s x; file("${path.module}/x") the module\'s', async () => {
+    const scanned = await scan({
+      'policy.json': policy('Root'),
+      'policy.tftpl': policy('RootTemplate'),
+      'main.tf': 'module "m" {\n  source = "./modules/m"\n}\n',
+      'modules/m/policy.json': policy('Module'),
+      'modules/m/policy.tftpl': policy('ModuleTemplate'),
+      'modules/m/main.tf': `resource "aws_kms_key" "relative" {
+  policy = file("policy.json")
+}
+resource "aws_kms_key" "dot" {
+  policy = file("./policy.json")
+}
+resource "aws_kms_key" "module" {
+  policy = file("\${path.module}/policy.json")
+}
+resource "aws_kms_key" "root" {
+  policy      = file("\${path.root}/policy.json")
+  description = path.root
+}
+resource "aws_kms_key" "template" {
+  policy = templatefile("policy.tftpl", {})
+}
+resource "aws_kms_key" "module_template" {
+  policy = templatefile("\${path.module}/policy.tftpl", {})
+}
+`,
+    });
+    const sid = (name: string) => {
+      const found = keyNamed(scanned, `modules/m/main.tf#module.m.aws_kms_key.${name}`).policy;
+      return (found as { Statement?: { Sid: string }[] }).Statement?.[0]?.Sid ?? found;
+    };
+    expect(
+      Object.fromEntries(
+        ['relative', 'dot', 'module', 'root', 'template', 'module_template'].map((name) => [name, sid(name)]),
+      ),
+    ).toEqual({
+      relative: 'Root',
+      dot: 'Root',
+      module: 'Module',
+      root: 'Root',
+      template: 'RootTemplate',
+      module_template: 'ModuleTemplate',
+    });
+    // path.root is the root module's directory relative to where Terraform runs, in it.
+    expect(keyNamed(scanned, 'modules/m/main.tf#module.m.aws_kms_key.root').metadata?.description).toBe('.');
+  });
+});
+
 describe('provider configurations: a resource is in its provider Region', () => {
   // https://developer.hashicorp.com/terraform/language/providers/configuration#alias-multiple-provider-configurations
   it('an aliased provider, the default one, awscc, and the region argument of hashicorp/aws 6', async () => {
@@ -515,6 +583,60 @@ describe('count and for_each', () => {
     ]);
   });
 
+  // https://developer.hashicorp.com/terraform/language/meta-arguments/count: "count accepts a
+  // whole number"; anything else fails the plan ("Invalid count argument"), so nothing is deployed.
+  // A count known only later (a variable without a value) is no error.
+  it.each([
+    ['-1', 'a negative number'],
+    ['1.5', 'a fraction'],
+    ['"abc"', 'a string that is not a whole number'],
+    ['null', 'null'],
+    ['true', 'a bool'],
+    ['[1]', 'a list'],
+  ])('count = %s (%s) is an error naming the line, and the cluster is UNKNOWN, never PASS', async (count) => {
+    const scanned = await scan({ 'main.tf': `${KEY}${clusterTf({ extra: `count = ${count}` })}` });
+    expect(
+      scanned.issues.map((i) => [i.code, i.severity, i.message, i.location?.file, i.location?.line]),
+    ).toEqual([
+      [
+        'tf.invalid_count',
+        'error',
+        `awscc_sagemaker_cluster.c: count = ${count} is not a whole number of 0 or more: an error in Terraform`,
+        'main.tf',
+        7,
+      ],
+    ]);
+    expect(scanned.report.findings.find((f) => f.ruleId === 'hyperpod-root-volume-cmk')!.status).toBe(
+      'UNKNOWN',
+    );
+  });
+
+  it('a module with an invalid count is an error naming the call, and its cluster is UNKNOWN; an unknown count is none', async () => {
+    const scanned = await scan({
+      'main.tf':
+        'variable "n" {}\nmodule "bad" {\n  source = "./m"\n  count  = -1\n}\nmodule "later" {\n  source = "./m"\n  count  = var.n\n}\n',
+      'm/main.tf': `${KEY}${clusterTf({})}`,
+    });
+    expect(scanned.issues.map((i) => [i.code, i.message, i.location?.file, i.location?.line])).toEqual([
+      [
+        'tf.invalid_count',
+        'module.bad: count = -1 is not a whole number of 0 or more: an error in Terraform',
+        'main.tf',
+        4,
+      ],
+    ]);
+    expect(
+      Object.fromEntries(
+        scanned.report.findings
+          .filter((f) => f.ruleId === 'hyperpod-root-volume-cmk')
+          .map((f) => [f.resource.id, f.status]),
+      ),
+    ).toEqual({
+      'm/main.tf#module.bad.awscc_sagemaker_cluster.c/instance-group/*': 'UNKNOWN',
+      'm/main.tf#module.later.awscc_sagemaker_cluster.c/instance-group/workers': 'PASS',
+    });
+  });
+
   it('for_each over a map of objects and over toset(); over a value known only after apply, UNKNOWN and judged once', async () => {
     const scanned = await scan({
       'main.tf': `locals {
@@ -595,6 +717,12 @@ resource "aws_kms_key" "map" {
         21,
       ],
     ]);
+    // Terraform plans none of a refused resource: its values are UNKNOWN, never what is written.
+    expect(keyNamed(scanned, 'main.tf#aws_kms_key.list').rotation?.enabled).toEqual({
+      unresolved: '["x", "y"]',
+      reason:
+        'for_each is a list, not a set (it takes a map or a set of strings: toset() makes one): an error in Terraform',
+    });
     expect(scanned.inventory.keys.map((k) => k.arn.replace('main.tf#aws_kms_key.', '')).sort()).toEqual([
       'keys',
       'list',

@@ -8,6 +8,7 @@ import type { Location } from '../../model/inventory.js';
 import { pushAll } from '../../model/many.js';
 import { getEntry, type SNode, scalarText } from '../common/source-tree.js';
 import {
+  clip,
   heldReference,
   isOwnKeyArn,
   isSym,
@@ -253,10 +254,11 @@ const base64: Intrinsic = (scope, argument, node) => {
 
 /**
  * Fn::Cidr [ipBlock, count, cidrBits]: `count` consecutive blocks with `cidrBits` host bits, from
- * the start of `ipBlock` (Template Reference, Fn::Cidr,
+ * the start of `ipBlock`, an IPv4 or an IPv6 block ("subtract the subnet bits from 32 for IPv4 or
+ * 128 for IPv6"; Template Reference, Fn::Cidr,
  * https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/intrinsic-function-reference-cidr.html).
- * An IPv6 block is not evaluated; a block whose host bits are set, a count outside 1 to 256 or
- * blocks that do not fit are what CloudFormation refuses: UNKNOWN.
+ * A block whose host bits are set, a count outside 1 to 256 (the documented range, which also
+ * bounds the work) or blocks that do not fit are what CloudFormation refuses: UNKNOWN.
  */
 const cidr: Intrinsic = (scope, argument, node) => {
   const [blockArg, countArg, bitsArg] = argumentsOf(argument).map((arg) => evaluate(scope, arg));
@@ -267,29 +269,87 @@ const cidr: Intrinsic = (scope, argument, node) => {
   const bits = Number(textOf(bitsArg ?? null));
   if (isSym(blockArg) || block === undefined)
     return new Unknown(render(node), 'Fn::Cidr of a block known only once deployed');
-  if (block.includes(':')) return new Unknown(render(node), 'Fn::Cidr of an IPv6 block is not evaluated');
-  const match = /^(\d{1,3})\.(\d{1,3})\.(\d{1,3})\.(\d{1,3})\/(\d{1,2})$/.exec(block.trim());
-  const octets = match ? match.slice(1, 5).map(Number) : [];
-  const prefix = match ? Number(match[5]) : Number.NaN;
   const refused = (why: string) => new Unknown(render(node), `CloudFormation refuses this Fn::Cidr: ${why}`);
-  if (!match || octets.some((octet) => octet > 255) || prefix > 32)
-    return refused(`${block} is not an IPv4 block`);
+  const family = block.includes(':') ? IPV6 : IPV4;
+  const parsed = family.parse(block.trim());
+  if (!parsed) return refused(`${clip(block)} is not an ${family.name} block`);
+  const { address: base, prefix } = parsed;
   if (!Number.isInteger(count) || count < 1 || count > 256) return refused('the count is not 1 to 256');
-  const subnetPrefix = 32 - bits;
+  const subnetPrefix = family.width - bits;
   if (!Number.isInteger(bits) || bits < 0 || subnetPrefix < prefix)
     return refused('the blocks do not fit in the block');
-  const base = octets.reduce((address, octet) => address * 256 + octet, 0);
-  const size = 2 ** bits;
-  if (base % 2 ** (32 - prefix) !== 0) return refused(`${block} has host bits set`);
-  if (count * size > 2 ** (32 - prefix)) return refused('the blocks do not fit in the block');
+  const hostBits = BigInt(family.width - prefix);
+  if (base % (1n << hostBits) !== 0n) return refused(`${block} has host bits set`);
+  const size = 1n << BigInt(bits);
+  if (BigInt(count) * size > 1n << hostBits) return refused('the blocks do not fit in the block');
   const blocks: string[] = [];
-  for (let i = 0; i < count; i++) {
-    const address = base + i * size;
-    blocks.push(
-      `${[24, 16, 8, 0].map((shift) => Math.floor(address / 2 ** shift) % 256).join('.')}/${subnetPrefix}`,
-    );
-  }
+  for (let i = 0n; i < BigInt(count); i++) blocks.push(`${family.format(base + i * size)}/${subnetPrefix}`);
   return locate(blocks, scope.location(node.line));
+};
+
+/** An address family Fn::Cidr splits blocks of: its width, and its addresses read and written. */
+interface AddressFamily {
+  name: string;
+  width: number;
+  parse(block: string): { address: bigint; prefix: number } | undefined;
+  format(address: bigint): string;
+}
+
+const IPV4: AddressFamily = {
+  name: 'IPv4',
+  width: 32,
+  parse(block) {
+    const match = /^(\d{1,3})\.(\d{1,3})\.(\d{1,3})\.(\d{1,3})\/(\d{1,2})$/.exec(block);
+    if (!match) return undefined;
+    const octets = match.slice(1, 5).map(Number);
+    const prefix = Number(match[5]);
+    if (octets.some((octet) => octet > 255) || prefix > 32) return undefined;
+    return { address: octets.reduce((address, octet) => address * 256n + BigInt(octet), 0n), prefix };
+  },
+  format: (address) => [24n, 16n, 8n, 0n].map((shift) => (address >> shift) & 255n).join('.'),
+};
+
+/**
+ * IPv6 blocks in the text form of RFC 4291 section 2.2 (eight groups of up to four hex digits, one
+ * `::` for a run of zero groups); an address with an embedded IPv4 part is not read. Blocks are
+ * written in the form of RFC 5952 (lower case, no leading zeros, the longest run of two or more
+ * zero groups, the first of equal runs, as `::`), the form EC2 writes IPv6 CIDR blocks in
+ * ("2001:db8:1234:1a00::/64",
+ * https://docs.aws.amazon.com/AWSEC2/latest/APIReference/API_AssociateSubnetCidrBlock.html); the
+ * Fn::Cidr page shows no IPv6 output of its own.
+ */
+const IPV6: AddressFamily = {
+  name: 'IPv6',
+  width: 128,
+  parse(block) {
+    const match = /^([0-9A-Fa-f:]{2,39})\/(\d{1,3})$/.exec(block);
+    if (!match) return undefined;
+    const prefix = Number(match[2]);
+    const halves = match[1]!.split('::');
+    if (prefix > 128 || halves.length > 2) return undefined;
+    const groups = (text: string) => (text === '' ? [] : text.split(':'));
+    const head = groups(halves[0]!);
+    const tail = halves.length === 2 ? groups(halves[1]!) : [];
+    const missing = 8 - head.length - tail.length;
+    if (halves.length === 2 ? missing < 1 : missing !== 0) return undefined;
+    const all = [...head, ...Array<string>(missing).fill('0'), ...tail];
+    if (!all.every((group) => /^[0-9A-Fa-f]{1,4}$/.test(group))) return undefined;
+    return { address: all.reduce((address, group) => (address << 16n) + BigInt(`0x${group}`), 0n), prefix };
+  },
+  format(address) {
+    const groups = Array.from({ length: 8 }, (_, i) =>
+      ((address >> BigInt(112 - 16 * i)) & 0xffffn).toString(16),
+    );
+    let best = { start: -1, length: 1 };
+    for (let i = 0; i < 8; ) {
+      let end = i;
+      while (end < 8 && groups[end] === '0') end++;
+      if (end - i > best.length) best = { start: i, length: end - i };
+      i = end === i ? i + 1 : end;
+    }
+    if (best.start < 0) return groups.join(':');
+    return `${groups.slice(0, best.start).join(':')}::${groups.slice(best.start + best.length).join(':')}`;
+  },
 };
 
 const importValue: Intrinsic = (scope, argument, node) => {

@@ -5,16 +5,17 @@
  * `field` reads either.
  */
 import type { SourceIssue } from '../../model/finding.js';
-import type {
-  Cluster,
-  EbsVolume,
-  InstanceGroup,
-  InstanceGroupKind,
-  KeyResolution,
-  Location,
-  Source,
-  Tags,
-  Unresolved,
+import {
+  type Cluster,
+  type EbsVolume,
+  type InstanceGroup,
+  type InstanceGroupKind,
+  isUnresolved,
+  type KeyResolution,
+  type Location,
+  type Source,
+  type Tags,
+  type Unresolved,
 } from '../../model/inventory.js';
 import { shortened } from '../../model/text.js';
 import {
@@ -260,6 +261,7 @@ function buildGroup(
     volumes: volumesOf(field(spec, 'InstanceStorageConfigs'), location, context),
     location,
   };
+  if (!isUnresolved(group.volumes)) group.volumes = oneOfEachRole(group.volumes, id, location, context);
   if (definition.storageOfUnlistedGroups && isAbsent(field(spec, 'InstanceStorageConfigs')))
     group.volumes = unresolvedOf(definition.storageOfUnlistedGroups(name));
   const type = field(spec, 'InstanceType');
@@ -321,6 +323,37 @@ function volumesOf(
     if (size instanceof Unknown) volume.sizeInGB = unresolvedOf(size);
     else if (size !== undefined) volume.sizeInGB = size;
     volumes.push(volume);
+  }
+  return volumes;
+}
+
+/**
+ * An instance group's EBS volumes, when they are at most one root and one secondary volume: the
+ * InstanceStorageConfigs structure "allows up to two EbsVolumeConfig configurations ... However,
+ * you can't specify two root volumes or two secondary volumes"
+ * (https://docs.aws.amazon.com/sagemaker/latest/dg/smcluster-cmk.html). A group with two of one
+ * role is one CreateCluster does not take: its volumes are UNKNOWN, with an issue naming it, never
+ * judged on the first of the two.
+ */
+function oneOfEachRole(
+  volumes: EbsVolume[],
+  groupId: string,
+  groupLocation: Location,
+  context: ClusterBuildContext,
+): InstanceGroup['volumes'] {
+  for (const role of ['root', 'secondary'] as const) {
+    const same = volumes.filter((volume) => volume.role === role);
+    if (same.length < 2) continue;
+    const flag = role === 'root' ? 'RootVolume true' : 'RootVolume false or left out';
+    const refused = `two EbsVolumeConfig entries are its ${role} volume (${flag}), which CreateCluster does not take`;
+    context.issues.push({
+      code: 'iac.duplicate_volume',
+      severity: 'error',
+      message: `instance group ${groupId}: ${refused}`,
+      hint: `keep one EbsVolumeConfig with RootVolume true (the root volume, with its VolumeKmsKeyId) and at most one without (the secondary volume); until then the group's volumes are UNKNOWN`,
+      location: same[1]!.location ?? groupLocation,
+    });
+    return { unresolved: 'InstanceStorageConfigs', reason: `${refused}: CreateCluster refuses the group` };
   }
   return volumes;
 }

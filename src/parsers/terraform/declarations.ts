@@ -41,6 +41,16 @@ export interface Declared<T> {
 export interface Instance {
   address: string;
   scope: Scope;
+  /**
+   * Why Terraform refuses the instance's block or a module call above it (an invalid count or
+   * for_each): the plan fails, so every value of the resource is this, never what it is written as.
+   */
+  refused?: Unknown;
+}
+
+/** A resource instance's body as data, or what Terraform refuses it for. */
+export function instanceBody(declared: Declared<Block>, instance: Instance): ValObject | Unknown {
+  return instance.refused ?? bodyValue(declared.item.body, instance.scope);
 }
 
 /** Arguments that configure how Terraform handles a block, not what the resource is. */

@@ -7,6 +7,7 @@ import type { SourceIssue } from '../../model/finding.js';
 import { pushOnce } from '../common/issues.js';
 import {
   boundedId,
+  clip,
   Invalid,
   isObject,
   isSym,
@@ -17,8 +18,8 @@ import {
 } from '../common/value.js';
 import { type Declared, declaredAt, instanceSuffix, resourceAddress } from './declarations.js';
 import { evaluate, type Scope } from './expressions.js';
-import type { Block } from './hcl.js';
-import { isSet } from './types.js';
+import type { Attribute, Block } from './hcl.js';
+import { convert, isSet } from './types.js';
 
 /** Instances of one count or for_each that are evaluated, at most; more is an issue. */
 export const MAX_INSTANCES = 1_000;
@@ -38,14 +39,16 @@ export function expandInstances(
   const body = declared.item.body;
   const count = body.attributes.get('count');
   if (count) {
-    // A whole number, or a string of one, which Terraform converts
-    // (https://developer.hashicorp.com/terraform/language/meta-arguments/count).
+    // "The count meta-argument accepts a whole number"
+    // (https://developer.hashicorp.com/terraform/language/meta-arguments/count): the value is
+    // converted to a number (the string "2" is 2), and null, a value that is no whole number and a
+    // negative one fail the plan ("Invalid count argument", hashicorp/terraform
+    // internal/terraform/eval_count.go). A count known only later is no error.
     const value = evaluate(count.expr, scope);
     if (value instanceof Unknown) return value;
     if (isSym(value)) return new Unknown(count.expr.text, `count is known only after apply (${value.text})`);
-    const n = typeof value === 'string' && /^\s*\d+\s*$/.test(value) ? Number(value) : value;
-    if (typeof n !== 'number' || !Number.isInteger(n) || n < 0)
-      return new Invalid(count.expr.text, 'count is not a whole number: an error in Terraform');
+    const n = value === null ? null : convert(value, { kind: 'number' }, () => null, 'count');
+    if (typeof n !== 'number' || !Number.isInteger(n) || n < 0) return refusedCount(declared, count, issues);
     capped(declared, 'count', n, issues);
     return Array.from({ length: Math.min(Math.floor(n), MAX_INSTANCES) }, (_, i) => ({
       suffix: `[${i}]`,
@@ -87,6 +90,22 @@ export function expandInstances(
     }));
   }
   return [{ suffix: '', extra: {} }];
+}
+
+/**
+ * A count Terraform refuses: an error naming the block and the line, and an Invalid expansion, so
+ * that what the block makes is judged UNKNOWN (Terraform plans none of it), never PASS.
+ */
+function refusedCount(declared: Declared<Block>, count: Attribute, issues: SourceIssue[]): Invalid {
+  const refused = `count = ${clip(count.expr.text)} is not a whole number of 0 or more`;
+  pushOnce(issues, {
+    code: 'tf.invalid_count',
+    severity: 'error',
+    message: `${addressOf(declared)}: ${refused}: an error in Terraform`,
+    hint: 'write count = a whole number of 0 or more (count = var.enabled ? 1 : 0); until then the resource is judged UNKNOWN',
+    location: declaredAt(declared.file, count.line),
+  });
+  return new Invalid(count.expr.text, `${refused}: an error in Terraform`);
 }
 
 /** How a message names a resource or module block: its address in its module. */

@@ -37,7 +37,7 @@ export type Step = { attr: string } | { index: Val };
 export interface Scope extends BudgetScope {
   /** A reference: `var.x`, `local.y`, `aws_kms_key.k.arn`, `module.m.out`, `each.value`, ... */
   reference(root: string, steps: Step[], expr: Expr): Val;
-  /** A file's text for file(), relative to the module directory; undefined when it cannot be read. */
+  /** A file's text for file(), a relative path from the root module's directory; undefined when it cannot be read. */
   readFile(path: string): string | undefined;
   /** The file the expressions come from, for the locations of the objects they build. */
   readonly file: string;

@@ -42,7 +42,7 @@ export type CallExpr = Extract<Expr, { t: 'call' }>;
 
 /** What a built-in function may use of the scope it is called in. */
 export interface FunctionScope extends BudgetScope {
-  /** A file's text for file(), relative to the module directory; undefined when it cannot be read. */
+  /** A file's text for file(), a relative path from the root module's directory; undefined when it cannot be read. */
   readFile(path: string): string | undefined;
 }
 
@@ -63,7 +63,7 @@ export type TerraformFunction = (call: FunctionCall) => Val;
 export interface LazyCall {
   readonly expr: CallExpr;
   evaluate(arg: Expr): Val;
-  /** A file's text, relative to the module directory; undefined when it cannot be read. */
+  /** A file's text, a relative path from the root module's directory; undefined when it cannot be read. */
   readFile(path: string): string | undefined;
   /** An expression evaluated with these variables and no other reference (a template file's). */
   evaluateWith(expr: Expr, variables: ValObject): Val;

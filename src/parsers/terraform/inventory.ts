@@ -31,7 +31,7 @@ import {
   type Val,
   type ValObject,
 } from '../common/value.js';
-import { bodyValue, type Declared, declaredAt, type Instance, idOf } from './declarations.js';
+import { type Declared, declaredAt, type Instance, idOf, instanceBody } from './declarations.js';
 import type { Block } from './hcl.js';
 
 export interface ModuleOutput {
@@ -108,7 +108,7 @@ function collect(module: ModuleView, family: Family): void {
   module.eachResource(
     (type) => ALIAS_TYPES.has(type) || type === 'aws_kms_key_policy',
     (declared, type, instance) => {
-      const props = bodyValue(declared.item.body, instance.scope);
+      const props = instanceBody(declared, instance);
       if (props instanceof Unknown) return;
       const target = props.target_key_id ?? props.key_id;
       if (!isSym(target) || !target.target || !KEY_TYPES.has(target.target.type)) return;
@@ -126,7 +126,7 @@ function collect(module: ModuleView, family: Family): void {
   module.eachResource(
     (type) => type === 'aws_iam_policy',
     (declared, _type, instance) => {
-      const props = bodyValue(declared.item.body, instance.scope);
+      const props = instanceBody(declared, instance);
       family.policies.set(
         idOf(declared.file, instance.address),
         props instanceof Unknown ? dependsOn(props) : readPolicy(props.policy),
@@ -136,7 +136,7 @@ function collect(module: ModuleView, family: Family): void {
   module.eachResource(
     (type) => type === 'aws_iam_role',
     (declared, _type, instance) => {
-      const props = bodyValue(declared.item.body, instance.scope);
+      const props = instanceBody(declared, instance);
       const target = { id: idOf(declared.file, instance.address), type: 'aws_iam_role' };
       const arn =
         textOf(module.knownAttribute(declared, 'aws_iam_role', 'arn', target) ?? null) ??
@@ -163,7 +163,7 @@ function collect(module: ModuleView, family: Family): void {
   module.eachResource(
     (type) => ROLE_POLICY_TYPES.has(type),
     (declared, type, instance) => {
-      const props = bodyValue(declared.item.body, instance.scope);
+      const props = instanceBody(declared, instance);
       if (props instanceof Unknown) return;
       // aws_iam_policy_attachment attaches to a list of roles; the others to one.
       const roles: Val[] =
@@ -210,8 +210,9 @@ function emitKeys(module: ModuleView, family: Family): void {
     (type) => KEY_TYPES.has(type),
     (declared, type, instance) => {
       const id = idOf(declared.file, instance.address);
-      const props = bodyValue(declared.item.body, instance.scope);
-      const p: ValObject = props instanceof Unknown ? {} : props;
+      const props = instanceBody(declared, instance);
+      // A key whose arguments are unknown (Terraform refuses its count) has every property unknown.
+      const p: ValObject = props instanceof Unknown ? unknownSpec(props) : props;
       const lifecycle =
         Array.isArray(p.lifecycle) && isObject(p.lifecycle[0] ?? null) ? (p.lifecycle[0] as ValObject) : {};
       const policy = family.keyPolicies.has(id) ? family.keyPolicies.get(id)! : (p.policy ?? p.key_policy);
@@ -330,7 +331,7 @@ function emitClusters(module: ModuleView, family: Family): void {
         );
         return;
       }
-      const props = bodyValue(declared.item.body, instance.scope);
+      const props = instanceBody(declared, instance);
       const spec =
         props instanceof Unknown
           ? unknownSpec(props)

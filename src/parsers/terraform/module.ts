@@ -127,6 +127,8 @@ export class ModuleInstance implements ModuleView, DataSourceModule {
     private readonly budget: { steps: number },
     /** The Regions of the provider configurations the caller gives this module (none for a root). */
     inherited: ReadonlyMap<string, string> | undefined,
+    /** Why Terraform refuses a module call that makes this instance (an invalid count or for_each). */
+    private readonly refused?: Unknown,
   ) {
     this.index = new ModuleIndex(dir);
     this.account = context.options.account ?? ACCOUNT;
@@ -237,8 +239,18 @@ export class ModuleInstance implements ModuleView, DataSourceModule {
     };
   }
 
+  /**
+   * The root module's directory: where Terraform runs, and so the base of a relative path given to
+   * file() or templatefile() in any module (hashicorp/terraform internal/terraform/evaluate.go:
+   * BaseDir ".", "Always current working directory"); a module names its own files with
+   * path.module (https://developer.hashicorp.com/terraform/language/expressions/references#filesystem-and-workspace-info).
+   */
+  private get rootDir(): string {
+    return this.chain[0] ?? this.index.dir.absDir;
+  }
+
   private readFile(path: string): string | undefined {
-    return this.context.readFile(resolve(this.index.dir.absDir, path));
+    return this.context.readFile(resolve(this.rootDir, path));
   }
 
   private reference(root: string, steps: Step[], expr: Expr, file: TfFile): Val {
@@ -261,6 +273,9 @@ export class ModuleInstance implements ModuleView, DataSourceModule {
         return dataReference(this, steps, expr);
       case 'path': {
         if (firstName === 'module') return this.index.dir.absDir;
+        // The root module's directory as Terraform names it where it runs, in it: "." (a path
+        // relative to the working directory, which file() reads from).
+        if (firstName === 'root') return '.';
         return new Unknown(expr.text, 'a path known only where Terraform runs');
       }
       case 'terraform':
@@ -533,6 +548,7 @@ export class ModuleInstance implements ModuleView, DataSourceModule {
           [...this.chain, absDir],
           this.budget,
           this.providersFor(declared),
+          this.refused ?? (expansions instanceof Invalid ? expansions : undefined),
         ),
       );
     }
@@ -577,6 +593,9 @@ export class ModuleInstance implements ModuleView, DataSourceModule {
       const type = declared.item.labels[0]!;
       if (!types(type)) continue;
       const instances = this.instances(declared);
+      // A count or for_each Terraform refuses, here or on a module call above: the resource is
+      // judged once, every value of it UNKNOWN, as Terraform plans none of it.
+      const refused = this.refused ?? (instances instanceof Invalid ? instances : undefined);
       if (instances instanceof Unknown) {
         // Unknown count or for_each: judge the resource once, as if it were created.
         visit(declared, type, {
@@ -585,10 +604,11 @@ export class ModuleInstance implements ModuleView, DataSourceModule {
             count: { index: instances },
             each: { key: instances, value: instances },
           }),
+          ...(refused ? { refused } : {}),
         });
         continue;
       }
-      for (const instance of instances) visit(declared, type, instance);
+      for (const instance of instances) visit(declared, type, refused ? { ...instance, refused } : instance);
     }
   }
 
