@@ -55,7 +55,7 @@ export interface ReportOptions {
   noConfig?: boolean;
   now?: Date;
   limit: number;
-  /** --base-dir: the repository root that CI formats (SARIF, GitHub, GitLab, JUnit) make paths relative to. */
+  /** --base-dir: the repository root that CI formats (SARIF, GitHub, GitLab, JUnit) and IaC fingerprints make paths relative to. */
   baseDir?: string;
   /** --sarif-max-results: the most results a SARIF log holds (Infinity: every one). */
   sarifMaxResults: number;
@@ -194,7 +194,7 @@ export const reportOptions = (formats: readonly string[] = FORMATS, defaults: Re
     {
       flags: '--base-dir <dir>',
       description:
-        'repository root for the paths in sarif, github, gitlab and junit reports (default: the git work tree of the first path scanned, else the working directory)',
+        'repository root for the paths in sarif, github, gitlab and junit reports (default: the git work tree of the first path scanned, else the working directory), and for iac fingerprints (baselines)',
       env: 'HYPERPOD_CMK_BASE_DIR',
     },
     {

@@ -348,6 +348,30 @@ describe('baselines', () => {
     expect(prints(fromElsewhere.report)).toEqual(prints(fromA.report));
   });
 
+  it('--base-dir is the root of fingerprints too: a checkout without .git (a container mount) matches the baseline', async () => {
+    const first = checkout('first');
+    expect((await iacJson(['infra', '--create-baseline', 'baseline.json'], first)).code).toBe(1);
+    const baselineFile = join(first, 'baseline.json');
+    const recorded = JSON.parse(readFileSync(baselineFile, 'utf8')).findings;
+
+    // The same files mounted without .git, scanned with the root named by flag or variable.
+    const mount = join(tmp, 'mnt/src');
+    cpSync(REPO, mount, { recursive: true });
+    const byFlag = await iacJson(['infra', '--base-dir', mount, '--baseline', baselineFile], mount);
+    expect(open(byFlag.report)).toEqual([]);
+    expect(byFlag.report!.summary.baseline).toBe(FAILING.length);
+    expect(byFlag.code).toBe(0);
+    const fromInside = await iacJson(['.', '--baseline', baselineFile], join(mount, 'infra'), {
+      HYPERPOD_CMK_BASE_DIR: '..',
+    });
+    expect(open(fromInside.report)).toEqual([]);
+    expect(fromInside.code).toBe(0);
+
+    // A baseline made there records the same fingerprints and resources as the checkout's.
+    await iacJson(['infra', '--base-dir', '.', '--create-baseline', 'again.json'], mount);
+    expect(JSON.parse(readFileSync(join(mount, 'again.json'), 'utf8')).findings).toEqual(recorded);
+  });
+
   it('a report with baseline and inline-suppressed findings is valid against schemas/report.schema.json', async () => {
     const repo = checkout('repo');
     await iacJson(['infra', '--create-baseline', 'b.json'], repo);
