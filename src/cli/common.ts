@@ -34,7 +34,7 @@ import {
 import { GITHUB_MAX_RESULTS } from '../reporters/sarif.js';
 import { RULES } from '../rules/registry.js';
 import { inputError } from './errors.js';
-import { type Io, useColor } from './io.js';
+import { type Io, inCi, useColor } from './io.js';
 import { collectGarbage, LARGE_REPORT_FINDINGS } from './memory.js';
 import { gzipMeter, parseSarifMaxResults, sarifResultNotices } from './sarif-upload.js';
 import { defineOptions, type OptionsOf } from './spec.js';
@@ -602,10 +602,10 @@ export function planOutput(
 
 /**
  * The terminal's width, when stdout is one: what the terminal says, else $COLUMNS (a pseudo-terminal
- * that reports no size, as some CI runners and `script` make).
+ * that reports no size, as `script` makes). None in a CI job, whose pseudo-terminal is a log.
  */
 export const terminalWidth = (io: Io): number | undefined => {
-  if (!io.stdout.isTTY) return undefined;
+  if (!io.stdout.isTTY || inCi(io)) return undefined;
   const columns = io.stdout.columns;
   if (typeof columns === 'number' && columns > 20) return columns;
   const fromEnv = Number(io.env.COLUMNS);

@@ -770,6 +770,16 @@ describe('the table in a terminal', () => {
       expect(line.endsWith('\u001b[0m')).toBe(true);
   });
 
+  it('in a CI job (CI set) on a pseudo-terminal, the log is not cut to its width', async () => {
+    const repo = checkout('repo');
+    const plain = await run(['iac', 'infra'], { cwd: repo });
+    const io = memoryIo({ cwd: repo, env: { CI: 'true', COLUMNS: '60' } });
+    Object.assign(io.stdout, { isTTY: true, columns: 60 });
+    expect(await runCli(['iac', 'infra', '--now', NOW], io)).toBe(1);
+    expect(io.out().replace(/\u001b\[[0-9;]*m/g, '')).toBe(plain.out);
+    expect(io.out()).not.toContain('…');
+  });
+
   it('a terminal that reports no width takes $COLUMNS', async () => {
     const repo = checkout('repo');
     const io = memoryIo({ cwd: repo, env: { COLUMNS: '60' } });
