@@ -434,9 +434,10 @@ module "east" {
 `,
       'keys/main.tf': 'resource "aws_kms_key" "k" {\n  enable_key_rotation = true\n}\n',
     });
-    expect(
-      Object.fromEntries(scanned.inventory.keys.map((k) => [k.arn.replace('keys/main.tf#', ''), k.region])),
-    ).toEqual({ 'module.west.aws_kms_key.k': 'us-west-2', 'module.east.aws_kms_key.k': 'us-east-1' });
+    expect(Object.fromEntries(scanned.inventory.keys.map((k) => [k.arn, k.region]))).toEqual({
+      'main.tf#module.west.aws_kms_key.k': 'us-west-2',
+      'main.tf#module.east.aws_kms_key.k': 'us-east-1',
+    });
   });
 });
 

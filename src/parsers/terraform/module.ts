@@ -127,6 +127,8 @@ export class ModuleInstance implements ModuleView, DataSourceModule {
     private readonly budget: { steps: number },
     /** The Regions of the provider configurations the caller gives this module (none for a root). */
     inherited: ReadonlyMap<string, string> | undefined,
+    /** The file of the root module's call that leads to this module (none for a root): its resources' ids name it. */
+    private readonly rootCall: TfFile | undefined,
   ) {
     this.index = new ModuleIndex(dir);
     this.account = context.options.account ?? ACCOUNT;
@@ -191,7 +193,7 @@ export class ModuleInstance implements ModuleView, DataSourceModule {
     const budget = { steps: granted };
     try {
       return moduleInventory(
-        new ModuleInstance(context, dir, '', variables, [dir.absDir], budget, undefined),
+        new ModuleInstance(context, dir, '', variables, [dir.absDir], budget, undefined, undefined),
       );
     } finally {
       if (scan) scan.steps -= granted - Math.max(budget.steps, 0);
@@ -377,13 +379,11 @@ export class ModuleInstance implements ModuleView, DataSourceModule {
     } else if (repeated) {
       const instances = this.instances(declared);
       if (instances instanceof Unknown) return new Unknown(expr.text, instances.reason, instances.inputs);
-      const list = instances.map(
-        (instance) => new Sym(instance.address, { id: idOf(declared.file, instance.address), type }),
-      );
+      const list = instances.map((instance) => new Sym(instance.address, { id: instance.id, type }));
       return applySteps(list, steps, expr);
     }
     const address = resourceAddress(this.prefix, type, name, suffix);
-    const target = { id: idOf(declared.file, address), type };
+    const target = { id: this.idOf(declared, address), type };
     const attribute = steps[0] && 'attr' in steps[0] ? steps[0].attr : undefined;
     if (attribute !== undefined) {
       const special = this.knownAttribute(declared, type, attribute, target);
@@ -533,6 +533,7 @@ export class ModuleInstance implements ModuleView, DataSourceModule {
           [...this.chain, absDir],
           this.budget,
           this.providersFor(declared),
+          this.rootCall ?? declared.file,
         ),
       );
     }
@@ -556,14 +557,19 @@ export class ModuleInstance implements ModuleView, DataSourceModule {
     return given;
   }
 
+  /** A resource's inventory id: see `idOf`. */
+  private idOf(declared: Declared<Block>, address: string): string {
+    return idOf(this.rootCall ?? declared.file, address);
+  }
+
   private instances(declared: Declared<Block>): Instance[] | Unknown {
     const [type = '', name = ''] = declared.item.labels;
     const expansions = expandInstances(declared, this.scope(declared.file, {}), this.context.issues);
     if (expansions instanceof Unknown) return expansions;
-    return expansions.map((expansion) => ({
-      address: resourceAddress(this.prefix, type, name, expansion.suffix),
-      scope: this.scope(declared.file, expansion.extra),
-    }));
+    return expansions.map((expansion) => {
+      const address = resourceAddress(this.prefix, type, name, expansion.suffix);
+      return { address, id: this.idOf(declared, address), scope: this.scope(declared.file, expansion.extra) };
+    });
   }
 
   // -------------------------------------------------------------------------------------------
@@ -579,8 +585,10 @@ export class ModuleInstance implements ModuleView, DataSourceModule {
       const instances = this.instances(declared);
       if (instances instanceof Unknown) {
         // Unknown count or for_each: judge the resource once, as if it were created.
+        const address = resourceAddress(this.prefix, type, declared.item.labels[1]!);
         visit(declared, type, {
-          address: resourceAddress(this.prefix, type, declared.item.labels[1]!),
+          address,
+          id: this.idOf(declared, address),
           scope: this.scope(declared.file, {
             count: { index: instances },
             each: { key: instances, value: instances },
