@@ -34,7 +34,7 @@ import {
 import { GITHUB_MAX_RESULTS } from '../reporters/sarif.js';
 import { RULES } from '../rules/registry.js';
 import { inputError } from './errors.js';
-import { type Io, useColor } from './io.js';
+import { type Io, inCi, useColor } from './io.js';
 import { collectGarbage, LARGE_REPORT_FINDINGS } from './memory.js';
 import { gzipMeter, parseSarifMaxResults, sarifResultNotices } from './sarif-upload.js';
 import { defineOptions, type OptionsOf } from './spec.js';
@@ -55,7 +55,7 @@ export interface ReportOptions {
   noConfig?: boolean;
   now?: Date;
   limit: number;
-  /** --base-dir: the repository root that CI formats (SARIF, GitHub, GitLab, JUnit) make paths relative to. */
+  /** --base-dir: the repository root that CI formats (SARIF, GitHub, GitLab, JUnit) and IaC fingerprints make paths relative to. */
   baseDir?: string;
   /** --sarif-max-results: the most results a SARIF log holds (Infinity: every one). */
   sarifMaxResults: number;
@@ -194,7 +194,7 @@ export const reportOptions = (formats: readonly string[] = FORMATS, defaults: Re
     {
       flags: '--base-dir <dir>',
       description:
-        'repository root for the paths in sarif, github, gitlab and junit reports (default: the git work tree of the first path scanned, else the working directory)',
+        'repository root for the paths in sarif, github, gitlab and junit reports (default: the git work tree of the first path scanned, else the working directory), and for iac fingerprints (baselines)',
       env: 'HYPERPOD_CMK_BASE_DIR',
     },
     {
@@ -602,10 +602,10 @@ export function planOutput(
 
 /**
  * The terminal's width, when stdout is one: what the terminal says, else $COLUMNS (a pseudo-terminal
- * that reports no size, as some CI runners and `script` make).
+ * that reports no size, as `script` makes). None in a CI job, whose pseudo-terminal is a log.
  */
 export const terminalWidth = (io: Io): number | undefined => {
-  if (!io.stdout.isTTY) return undefined;
+  if (!io.stdout.isTTY || inCi(io)) return undefined;
   const columns = io.stdout.columns;
   if (typeof columns === 'number' && columns > 20) return columns;
   const fromEnv = Number(io.env.COLUMNS);

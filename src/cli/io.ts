@@ -49,6 +49,19 @@ export function processIo(): Io {
   };
 }
 
+/**
+ * Whether this is a CI job: `CI` set and not `0` or `false`, as GitHub Actions ("always set to
+ * true", https://docs.github.com/en/actions/reference/variables-reference), GitLab CI
+ * (https://docs.gitlab.com/ci/variables/predefined_variables) and CircleCI
+ * (https://circleci.com/docs/variables/) set it. Some runners give the job a pseudo-terminal, but
+ * what it prints is a log: no progress line rewritten in place, no table cut to a width (as npm
+ * turns its progress off in CI whatever the terminal says, https://github.com/npm/cli/pull/8411).
+ */
+export function inCi(io: Pick<Io, 'env'>): boolean {
+  const ci = io.env.CI?.trim().toLowerCase();
+  return ci !== undefined && ci !== '' && ci !== '0' && ci !== 'false';
+}
+
 /** Colour on a TTY only, never with NO_COLOR; FORCE_COLOR forces it (FORCE_COLOR=0 forbids it). */
 export function useColor(io: Io, stream: 'stdout' | 'stderr' = 'stdout'): boolean {
   if (io.env.NO_COLOR !== undefined && io.env.NO_COLOR !== '') return false;

@@ -348,6 +348,30 @@ describe('baselines', () => {
     expect(prints(fromElsewhere.report)).toEqual(prints(fromA.report));
   });
 
+  it('--base-dir is the root of fingerprints too: a checkout without .git (a container mount) matches the baseline', async () => {
+    const first = checkout('first');
+    expect((await iacJson(['infra', '--create-baseline', 'baseline.json'], first)).code).toBe(1);
+    const baselineFile = join(first, 'baseline.json');
+    const recorded = JSON.parse(readFileSync(baselineFile, 'utf8')).findings;
+
+    // The same files mounted without .git, scanned with the root named by flag or variable.
+    const mount = join(tmp, 'mnt/src');
+    cpSync(REPO, mount, { recursive: true });
+    const byFlag = await iacJson(['infra', '--base-dir', mount, '--baseline', baselineFile], mount);
+    expect(open(byFlag.report)).toEqual([]);
+    expect(byFlag.report!.summary.baseline).toBe(FAILING.length);
+    expect(byFlag.code).toBe(0);
+    const fromInside = await iacJson(['.', '--baseline', baselineFile], join(mount, 'infra'), {
+      HYPERPOD_CMK_BASE_DIR: '..',
+    });
+    expect(open(fromInside.report)).toEqual([]);
+    expect(fromInside.code).toBe(0);
+
+    // A baseline made there records the same fingerprints and resources as the checkout's.
+    await iacJson(['infra', '--base-dir', '.', '--create-baseline', 'again.json'], mount);
+    expect(JSON.parse(readFileSync(join(mount, 'again.json'), 'utf8')).findings).toEqual(recorded);
+  });
+
   it('a report with baseline and inline-suppressed findings is valid against schemas/report.schema.json', async () => {
     const repo = checkout('repo');
     await iacJson(['infra', '--create-baseline', 'b.json'], repo);
@@ -744,6 +768,16 @@ describe('the table in a terminal', () => {
     // A cut coloured line ends its colour.
     for (const line of lines.filter((l) => visible(l).endsWith('…') && l.includes('\u001b[')))
       expect(line.endsWith('\u001b[0m')).toBe(true);
+  });
+
+  it('in a CI job (CI set) on a pseudo-terminal, the log is not cut to its width', async () => {
+    const repo = checkout('repo');
+    const plain = await run(['iac', 'infra'], { cwd: repo });
+    const io = memoryIo({ cwd: repo, env: { CI: 'true', COLUMNS: '60' } });
+    Object.assign(io.stdout, { isTTY: true, columns: 60 });
+    expect(await runCli(['iac', 'infra', '--now', NOW], io)).toBe(1);
+    expect(io.out().replace(/\u001b\[[0-9;]*m/g, '')).toBe(plain.out);
+    expect(io.out()).not.toContain('…');
   });
 
   it('a terminal that reports no width takes $COLUMNS', async () => {

@@ -5,7 +5,16 @@
  * (dist/, so `npm run build` first). Asserts the outputs, the report, and the gate's exit code.
  */
 import { spawnSync } from 'node:child_process';
-import { chmodSync, cpSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import {
+  chmodSync,
+  cpSync,
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readFileSync,
+  rmSync,
+  writeFileSync,
+} from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -118,7 +127,8 @@ function runAction(repo: string, given: Record<string, string>) {
     });
     if (result.status !== 0) break;
   }
-  const npxArgs = readFileSync(calls, 'utf8').trimEnd().split('\n');
+  // No file: the script refused its inputs without running npx.
+  const npxArgs = existsSync(calls) ? readFileSync(calls, 'utf8').trimEnd().split('\n') : [];
   return { steps, outputs, npxArgs, inputs };
 }
 
@@ -139,6 +149,15 @@ describe('action.yml', () => {
       ]),
     );
     for (const [name, input] of Object.entries(action.inputs)) expect(input.description, name).toBeTruthy();
+    // docs/ci.md's table of inputs names each one, with its default.
+    const documented = [
+      ...readFileSync(join(ROOT, 'docs/ci.md'), 'utf8').matchAll(/^\| `([\w-]+)` +\| ([^|]+?) +\|/gm),
+    ];
+    for (const [name, input] of Object.entries(action.inputs)) {
+      const row = documented.find((match) => match[1] === name);
+      expect(row, `docs/ci.md documents the input ${name}`).toBeDefined();
+      if (input.default) expect(row![2], name).toBe(`\`${input.default}\``);
+    }
     const upload = action.runs.steps.find((s) => s.uses?.startsWith('github/codeql-action/upload-sarif@'))!;
     expect(upload.with).toEqual({
       sarif_file: expr('steps.scan.outputs.report'),
@@ -161,13 +180,14 @@ describe('action.yml', () => {
       '--yes',
       'hyperpod-cmk@latest',
       'iac',
-      'infra',
       '--format',
       'sarif',
       '--fail-on',
       'low',
       '--output',
       'hyperpod-cmk.sarif',
+      '--',
+      'infra',
     ]);
     expect(outputs.scan).toEqual({ 'exit-code': '0', report: 'hyperpod-cmk.sarif' });
     expect(steps.map((s) => s.status)).toEqual([0, 0]);
@@ -221,7 +241,6 @@ describe('action.yml', () => {
       '--yes',
       'hyperpod-cmk@1.2.3',
       'iac',
-      'infra',
       '--format',
       'junit',
       '--fail-on',
@@ -236,13 +255,80 @@ describe('action.yml', () => {
       'ci/hyperpod-cmk.yaml',
       '--sarif-max-results',
       'none',
+      '--',
+      'infra',
     ]);
+  });
+
+  it('a path that looks like an option stays a path: a changed file named --skip-rule=... turns no rule off', () => {
+    const repo = fixtureRepository({
+      'infra/a.yaml': 'cloudformation-yaml/no-key.yaml',
+      '--skip-rule=hyperpod-root-volume-cmk/b.yaml': 'cloudformation-yaml/no-key.yaml',
+    });
+    const { npxArgs, outputs, steps } = runAction(repo, {
+      paths: 'infra/a.yaml\n--skip-rule=hyperpod-root-volume-cmk',
+      format: 'json',
+    });
+    expect(npxArgs.slice(npxArgs.indexOf('--'))).toEqual([
+      '--',
+      'infra/a.yaml',
+      '--skip-rule=hyperpod-root-volume-cmk',
+    ]);
+    const report = JSON.parse(readFileSync(join(repo, 'hyperpod-cmk.json'), 'utf8'));
+    expect(report.scan.inputs).toEqual(['infra/a.yaml', '--skip-rule=hyperpod-root-volume-cmk']);
+    expect(
+      report.findings
+        .filter((f: { ruleId: string; status: string }) => f.ruleId === 'hyperpod-root-volume-cmk')
+        .map((f: { status: string; resource: { id: string } }) => `${f.status} ${f.resource.id}`),
+    ).toEqual([
+      'FAIL infra/a.yaml#Cluster/instance-group/workers',
+      'FAIL --skip-rule=hyperpod-root-volume-cmk/b.yaml#Cluster/instance-group/workers',
+    ]);
+    expect(outputs.scan!['exit-code']).toBe('1');
+    expect(steps.map((s) => s.status)).toEqual([0, 1]);
+  });
+
+  it('exit 2 names no report: a file left by an earlier run is not uploaded as this one', () => {
+    const repo = fixtureRepository({ 'infra/a.yaml': 'cloudformation-yaml/no-key.yaml' });
+    writeFileSync(join(repo, 'hyperpod-cmk.sarif'), '{"stale": true}');
+    const { outputs, steps } = runAction(repo, { paths: 'infra', config: 'missing.yaml' });
+    expect(outputs.scan).toEqual({ 'exit-code': '2', report: '' });
+    expect(steps.map((s) => s.status)).toEqual([0, 2]);
+    expect(steps[0]!.stderr).toContain('missing.yaml: no such file');
+  });
+
+  it('no-config ignores the hyperpod-cmk.yaml of the checkout (a pull request may edit it); with config it is a usage error', () => {
+    const repo = fixtureRepository({ 'infra/a.yaml': 'cloudformation-yaml/no-key.yaml' });
+    writeFileSync(join(repo, 'hyperpod-cmk.yaml'), 'rules:\n  hyperpod-root-volume-cmk: off\n');
+    const ruleIds = () =>
+      JSON.parse(readFileSync(join(repo, 'hyperpod-cmk.json'), 'utf8')).findings.map(
+        (f: { ruleId: string }) => f.ruleId,
+      );
+    const local = runAction(repo, { paths: 'infra', format: 'json' });
+    expect(local.npxArgs).not.toContain('--no-config');
+    expect(ruleIds()).not.toContain('hyperpod-root-volume-cmk');
+
+    const ignored = runAction(repo, { paths: 'infra', format: 'json', 'no-config': 'true' });
+    expect(ignored.npxArgs).toContain('--no-config');
+    expect(ruleIds()).toContain('hyperpod-root-volume-cmk');
+    expect(ignored.outputs.scan!['exit-code']).toBe('1');
+
+    for (const [given, message] of [
+      [{ config: 'ci/hyperpod-cmk.yaml', 'no-config': 'true' }, 'config and no-config contradict each other'],
+      [{ 'no-config': 'yes' }, "no-config is true or false, not 'yes'"],
+    ] as const) {
+      const refused = runAction(repo, { paths: 'infra', ...given });
+      expect(refused.outputs.scan).toEqual({ 'exit-code': '2', report: '' });
+      expect(refused.steps[0]!.stderr).toContain(message);
+      expect(refused.steps.map((s) => s.status)).toEqual([0, 2]);
+      expect(refused.npxArgs).toEqual([]);
+    }
   });
 
   it('an input cannot inject shell: values are passed as single arguments', () => {
     const repo = fixtureRepository({ 'infra/a.yaml': 'cloudformation-yaml/pass.yaml' });
     const { npxArgs, steps } = runAction(repo, { paths: 'infra', config: '$(touch pwned); `touch pwned2`' });
-    expect(npxArgs.slice(-2)).toEqual(['--config', '$(touch pwned); `touch pwned2`']);
+    expect(npxArgs.slice(-4)).toEqual(['--config', '$(touch pwned); `touch pwned2`', '--', 'infra']);
     expect(steps[0]!.status).toBe(0);
     expect(spawnSync('ls', [repo], { encoding: 'utf8' }).stdout).not.toContain('pwned');
   });

@@ -176,7 +176,7 @@ describe('Terraform: a module with a cluster is always judged', () => {
     repo.write('mod/main.tf', TF_CHILD);
     const run = await scanRepo(repo.repo, ['.']);
     expect(Object.keys(clusterVerdicts(run.report))).toEqual([
-      'mod/main.tf#module.c.awscc_sagemaker_cluster.this',
+      'main.tf#module.c.awscc_sagemaker_cluster.this',
     ]);
     expect(issueTriples(run.report)).toEqual([]);
   });

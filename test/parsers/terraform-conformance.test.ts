@@ -409,7 +409,7 @@ resource "aws_kms_key" "module_template" {
 `,
     });
     const sid = (name: string) => {
-      const found = keyNamed(scanned, `modules/m/main.tf#module.m.aws_kms_key.${name}`).policy;
+      const found = keyNamed(scanned, `main.tf#module.m.aws_kms_key.${name}`).policy;
       return (found as { Statement?: { Sid: string }[] }).Statement?.[0]?.Sid ?? found;
     };
     expect(
@@ -425,7 +425,7 @@ resource "aws_kms_key" "module_template" {
       module_template: 'ModuleTemplate',
     });
     // path.root is the root module's directory relative to where Terraform runs, in it.
-    expect(keyNamed(scanned, 'modules/m/main.tf#module.m.aws_kms_key.root').metadata?.description).toBe('.');
+    expect(keyNamed(scanned, 'main.tf#module.m.aws_kms_key.root').metadata?.description).toBe('.');
   });
 });
 
@@ -502,9 +502,10 @@ module "east" {
 `,
       'keys/main.tf': 'resource "aws_kms_key" "k" {\n  enable_key_rotation = true\n}\n',
     });
-    expect(
-      Object.fromEntries(scanned.inventory.keys.map((k) => [k.arn.replace('keys/main.tf#', ''), k.region])),
-    ).toEqual({ 'module.west.aws_kms_key.k': 'us-west-2', 'module.east.aws_kms_key.k': 'us-east-1' });
+    expect(Object.fromEntries(scanned.inventory.keys.map((k) => [k.arn, k.region]))).toEqual({
+      'main.tf#module.west.aws_kms_key.k': 'us-west-2',
+      'main.tf#module.east.aws_kms_key.k': 'us-east-1',
+    });
   });
 });
 
@@ -632,8 +633,8 @@ describe('count and for_each', () => {
           .map((f) => [f.resource.id, f.status]),
       ),
     ).toEqual({
-      'm/main.tf#module.bad.awscc_sagemaker_cluster.c/instance-group/*': 'UNKNOWN',
-      'm/main.tf#module.later.awscc_sagemaker_cluster.c/instance-group/workers': 'PASS',
+      'main.tf#module.bad.awscc_sagemaker_cluster.c/instance-group/*': 'UNKNOWN',
+      'main.tf#module.later.awscc_sagemaker_cluster.c/instance-group/workers': 'PASS',
     });
   });
 

@@ -126,6 +126,54 @@ describe('Terraform', () => {
   });
 });
 
+describe('a module called by several roots', () => {
+  it('makes a resource per root, named through the root that calls it: two ids, two fingerprints, each cluster its own key', async () => {
+    write(
+      'modules/key/main.tf',
+      'variable "rotate" {\n  type = bool\n}\n' +
+        'resource "aws_kms_key" "this" {\n  enable_key_rotation = var.rotate\n}\n' +
+        'output "key_arn" {\n  value = aws_kms_key.this.arn\n}\n',
+    );
+    for (const [env, rotate] of [
+      ['dev', 'false'],
+      ['prod', 'true'],
+    ])
+      write(
+        `envs/${env}/main.tf`,
+        `module "key" {\n  source = "../../modules/key"\n  rotate = ${rotate}\n}\n${CLUSTER('module.key.key_arn')}`,
+      );
+    const { inventory, issues } = await scan(['.']);
+    expect(issues).toEqual([]);
+    expect(
+      inventory.keys.map((key) => ({
+        arn: key.arn,
+        location: key.location,
+        rotation: key.rotation?.enabled,
+      })),
+    ).toEqual([
+      {
+        arn: 'envs/dev/main.tf#module.key.aws_kms_key.this',
+        location: { file: 'modules/key/main.tf', line: 4 },
+        rotation: false,
+      },
+      {
+        arn: 'envs/prod/main.tf#module.key.aws_kms_key.this',
+        location: { file: 'modules/key/main.tf', line: 4 },
+        rotation: true,
+      },
+    ]);
+    expect(
+      inventory.clusters.map((cluster) => [
+        cluster.id,
+        (cluster.instanceGroups[0]!.volumes as { kmsKeyId: unknown }[])[0]!.kmsKeyId,
+      ]),
+    ).toEqual([
+      ['envs/dev/main.tf#awscc_sagemaker_cluster.this', 'envs/dev/main.tf#module.key.aws_kms_key.this'],
+      ['envs/prod/main.tf#awscc_sagemaker_cluster.this', 'envs/prod/main.tf#module.key.aws_kms_key.this'],
+    ]);
+  });
+});
+
 describe('what a replacement group copies, read from IaC', () => {
   it.each([['cli-json/pass/create-cluster.json'], ['terraform-plan/pass.json']])(
     '%s: the lifecycle config of each group, in both spellings',

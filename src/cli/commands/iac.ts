@@ -16,6 +16,7 @@ import {
   loadConfig,
   reportOptions,
   reportOptionsFrom,
+  repositoryRoot,
 } from '../common.js';
 import { inputError } from '../errors.js';
 import type { Io } from '../io.js';
@@ -57,13 +58,15 @@ function parseAccount(value: string): string {
 }
 
 /**
- * The root that IaC fingerprints are relative to: the repository holding the scanned paths (the
- * nearest directory with a .git), else the directory the scanned paths share. Resource ids name
- * files relative to the working directory (or absolutely, outside it); fingerprints name them
- * relative to this root, so they do not change with the checkout's location or where the scan
- * was started from.
+ * The root that IaC fingerprints are relative to: the repository root --base-dir names (a checkout
+ * mounted without its .git, as CI formats take it), else the repository holding the scanned paths
+ * (the nearest directory with a .git), else the directory the scanned paths share. Resource ids
+ * name files relative to the working directory (or absolutely, outside it); fingerprints name them
+ * relative to this root, so they do not change with the checkout's location or where the scan was
+ * started from.
  */
-export function fingerprintRoot(io: Io, paths: readonly string[]): string {
+export function fingerprintRoot(io: Io, paths: readonly string[], baseDir?: string): string {
+  if (baseDir !== undefined) return repositoryRoot(io, { baseDir });
   const isDirectory = (path: string) => io.exists(`${path}${sep}.`);
   const dirs = paths.map((path) => {
     const abs = absolute(io, path);
@@ -77,8 +80,12 @@ export function fingerprintRoot(io: Io, paths: readonly string[]): string {
 }
 
 /** Resource id -> the id its fingerprint is computed from (`<file>#<rest>`, the file made relative to the root). */
-export function fingerprintIds(io: Io, paths: readonly string[]): (resourceId: string) => string {
-  const root = fingerprintRoot(io, paths);
+export function fingerprintIds(
+  io: Io,
+  paths: readonly string[],
+  baseDir?: string,
+): (resourceId: string) => string {
+  const root = fingerprintRoot(io, paths, baseDir);
   return (resourceId) => {
     const hash = resourceId.indexOf('#');
     if (hash <= 0) return resourceId;
@@ -191,7 +198,7 @@ export const iacCommand = defineCommand({
       RULES.map((rule) => rule.meta.id),
     );
     pushAll(issues, inline.issues);
-    const fingerprintId = fingerprintIds(io, paths);
+    const fingerprintId = fingerprintIds(io, paths, options.baseDir);
     const { evaluation, report } = runPipeline(inventory, {
       config,
       now,

@@ -40,6 +40,8 @@ export interface Declared<T> {
 /** One instance of a resource (one per count index or for_each key): its address and scope. */
 export interface Instance {
   address: string;
+  /** Its inventory id (`idOf`): the address in the file of the root module's call that made it. */
+  id: string;
   scope: Scope;
   /**
    * Why Terraform refuses the instance's block or a module call above it (an invalid count or
@@ -254,7 +256,13 @@ export function instanceSuffix(key: Val): string {
   return `[${JSON.stringify(typeof key === 'string' ? boundedId(key) : toPlain(key))}]`;
 }
 
-/** The inventory id of a resource instance: the file it is declared in and its address. */
+/**
+ * The inventory id of a resource instance: a file and its address. In a root module the file is
+ * the one the resource is declared in; in a child module, the file of the root module's call that
+ * leads to it, as a nested stack's resources are named through their parent: a module called by
+ * two roots (`envs/dev`, `envs/prod` calling `modules/key`) makes two resources, and so two ids
+ * and two fingerprints, not one id for both.
+ */
 export function idOf(file: TfFile, address: string): string {
   return `${file.file}#${address}`;
 }

@@ -31,7 +31,7 @@ import {
   type Val,
   type ValObject,
 } from '../common/value.js';
-import { type Declared, declaredAt, type Instance, idOf, instanceBody } from './declarations.js';
+import { type Declared, declaredAt, type Instance, instanceBody } from './declarations.js';
 import type { Block } from './hcl.js';
 
 export interface ModuleOutput {
@@ -103,7 +103,7 @@ function collect(module: ModuleView, family: Family): void {
   for (const child of module.childModules()) collect(child, family);
   module.eachResource(
     (type) => KEY_TYPES.has(type),
-    (declared, _type, instance) => family.keyIds.add(idOf(declared.file, instance.address)),
+    (_declared, _type, instance) => family.keyIds.add(instance.id),
   );
   module.eachResource(
     (type) => ALIAS_TYPES.has(type) || type === 'aws_kms_key_policy',
@@ -119,7 +119,7 @@ function collect(module: ModuleView, family: Family): void {
       const alias = textOf(props.name ?? props.alias_name ?? null);
       if (!alias) return;
       family.aliasToKey.set(alias, target.target.id);
-      family.aliasResourceToKey.set(idOf(declared.file, instance.address), target.target.id);
+      family.aliasResourceToKey.set(instance.id, target.target.id);
       family.keyAliases.set(target.target.id, [...(family.keyAliases.get(target.target.id) ?? []), alias]);
     },
   );
@@ -128,7 +128,7 @@ function collect(module: ModuleView, family: Family): void {
     (declared, _type, instance) => {
       const props = instanceBody(declared, instance);
       family.policies.set(
-        idOf(declared.file, instance.address),
+        instance.id,
         props instanceof Unknown ? dependsOn(props) : readPolicy(props.policy),
       );
     },
@@ -137,7 +137,7 @@ function collect(module: ModuleView, family: Family): void {
     (type) => type === 'aws_iam_role',
     (declared, _type, instance) => {
       const props = instanceBody(declared, instance);
-      const target = { id: idOf(declared.file, instance.address), type: 'aws_iam_role' };
+      const target = { id: instance.id, type: 'aws_iam_role' };
       const arn =
         textOf(module.knownAttribute(declared, 'aws_iam_role', 'arn', target) ?? null) ??
         `${instance.address}.arn`;
@@ -209,7 +209,7 @@ function emitKeys(module: ModuleView, family: Family): void {
   module.eachResource(
     (type) => KEY_TYPES.has(type),
     (declared, type, instance) => {
-      const id = idOf(declared.file, instance.address);
+      const id = instance.id;
       const props = instanceBody(declared, instance);
       // A key whose arguments are unknown (Terraform refuses its count) has every property unknown.
       const p: ValObject = props instanceof Unknown ? unknownSpec(props) : props;
@@ -338,7 +338,7 @@ function emitClusters(module: ModuleView, family: Family): void {
           : type === 'aws_sagemaker_cluster'
             ? awsProviderClusterSpec(props)
             : props;
-      const id = idOf(declared.file, instance.address);
+      const id = instance.id;
       const cluster = buildCluster(
         {
           id,

@@ -127,6 +127,8 @@ export class ModuleInstance implements ModuleView, DataSourceModule {
     private readonly budget: { steps: number },
     /** The Regions of the provider configurations the caller gives this module (none for a root). */
     inherited: ReadonlyMap<string, string> | undefined,
+    /** The file of the root module's call that leads to this module (none for a root): its resources' ids name it. */
+    private readonly rootCall: TfFile | undefined,
     /** Why Terraform refuses a module call that makes this instance (an invalid count or for_each). */
     private readonly refused?: Unknown,
   ) {
@@ -193,7 +195,7 @@ export class ModuleInstance implements ModuleView, DataSourceModule {
     const budget = { steps: granted };
     try {
       return moduleInventory(
-        new ModuleInstance(context, dir, '', variables, [dir.absDir], budget, undefined),
+        new ModuleInstance(context, dir, '', variables, [dir.absDir], budget, undefined, undefined),
       );
     } finally {
       if (scan) scan.steps -= granted - Math.max(budget.steps, 0);
@@ -392,13 +394,11 @@ export class ModuleInstance implements ModuleView, DataSourceModule {
     } else if (repeated) {
       const instances = this.instances(declared);
       if (instances instanceof Unknown) return new Unknown(expr.text, instances.reason, instances.inputs);
-      const list = instances.map(
-        (instance) => new Sym(instance.address, { id: idOf(declared.file, instance.address), type }),
-      );
+      const list = instances.map((instance) => new Sym(instance.address, { id: instance.id, type }));
       return applySteps(list, steps, expr);
     }
     const address = resourceAddress(this.prefix, type, name, suffix);
-    const target = { id: idOf(declared.file, address), type };
+    const target = { id: this.idOf(declared, address), type };
     const attribute = steps[0] && 'attr' in steps[0] ? steps[0].attr : undefined;
     if (attribute !== undefined) {
       const special = this.knownAttribute(declared, type, attribute, target);
@@ -548,6 +548,7 @@ export class ModuleInstance implements ModuleView, DataSourceModule {
           [...this.chain, absDir],
           this.budget,
           this.providersFor(declared),
+          this.rootCall ?? declared.file,
           this.refused ?? (expansions instanceof Invalid ? expansions : undefined),
         ),
       );
@@ -572,14 +573,19 @@ export class ModuleInstance implements ModuleView, DataSourceModule {
     return given;
   }
 
+  /** A resource's inventory id: see `idOf`. */
+  private idOf(declared: Declared<Block>, address: string): string {
+    return idOf(this.rootCall ?? declared.file, address);
+  }
+
   private instances(declared: Declared<Block>): Instance[] | Unknown {
     const [type = '', name = ''] = declared.item.labels;
     const expansions = expandInstances(declared, this.scope(declared.file, {}), this.context.issues);
     if (expansions instanceof Unknown) return expansions;
-    return expansions.map((expansion) => ({
-      address: resourceAddress(this.prefix, type, name, expansion.suffix),
-      scope: this.scope(declared.file, expansion.extra),
-    }));
+    return expansions.map((expansion) => {
+      const address = resourceAddress(this.prefix, type, name, expansion.suffix);
+      return { address, id: this.idOf(declared, address), scope: this.scope(declared.file, expansion.extra) };
+    });
   }
 
   // -------------------------------------------------------------------------------------------
@@ -598,8 +604,10 @@ export class ModuleInstance implements ModuleView, DataSourceModule {
       const refused = this.refused ?? (instances instanceof Invalid ? instances : undefined);
       if (instances instanceof Unknown) {
         // Unknown count or for_each: judge the resource once, as if it were created.
+        const address = resourceAddress(this.prefix, type, declared.item.labels[1]!);
         visit(declared, type, {
-          address: resourceAddress(this.prefix, type, declared.item.labels[1]!),
+          address,
+          id: this.idOf(declared, address),
           scope: this.scope(declared.file, {
             count: { index: instances },
             each: { key: instances, value: instances },
