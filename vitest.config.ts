@@ -26,6 +26,7 @@ const UNIT = [
   'test/drift/**',
   'test/plan/**',
   'test/remediation/**',
+  'test/model/**',
 ];
 /** Files in a unit folder that still need a browser, a server or a child process (or mock modules, below). */
 const NOT_UNIT = ['**/*.browser.test.ts', '**/*.moto.test.ts'];

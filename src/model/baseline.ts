@@ -11,6 +11,7 @@ import { z } from 'zod';
 import { type Finding, SeveritySchema } from './finding.js';
 import type { InputError } from './input-error.js';
 import { err, ok, type Result } from './result.js';
+import { byCodeUnits } from './text.js';
 
 export const BASELINE_VERSION = 1;
 
@@ -58,9 +59,9 @@ export function createBaseline(
     createdAt: options.createdAt,
     findings: [...entries.values()].sort(
       (a, b) =>
-        a.ruleId.localeCompare(b.ruleId) ||
-        a.resource.localeCompare(b.resource) ||
-        a.fingerprint.localeCompare(b.fingerprint),
+        byCodeUnits(a.ruleId, b.ruleId) ||
+        byCodeUnits(a.resource, b.resource) ||
+        byCodeUnits(a.fingerprint, b.fingerprint),
     ),
   };
 }

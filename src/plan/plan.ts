@@ -16,6 +16,7 @@ import type { Cluster, EbsVolume, InstanceGroup, Inventory, Key } from '../model
 import { isUnresolved } from '../model/inventory.js';
 import { pushAll } from '../model/many.js';
 import { err, ok, type Result } from '../model/result.js';
+import { byCodeUnits } from '../model/text.js';
 import { monthlyStorageUsd } from '../pricing/kms.js';
 import {
   type ClusterPlan,
@@ -227,7 +228,7 @@ export function migrationPlanner(input: PlanInput): Result<StreamedPlan, PlanPro
   const compliant: string[] = [];
   const clusters = [...inventory.clusters].sort(
     (a, b) =>
-      a.account.localeCompare(b.account) || a.region.localeCompare(b.region) || a.name.localeCompare(b.name),
+      byCodeUnits(a.account, b.account) || byCodeUnits(a.region, b.region) || byCodeUnits(a.name, b.name),
   );
   for (const cluster of clusters) {
     const all = [...(byResource.get(cluster.id) ?? []), ...cluster.instanceGroups.flatMap(failingOf)];
@@ -292,7 +293,7 @@ function planCluster(cluster: Cluster, ctx: ClusterContext): ClusterPlan {
   const groups: GroupPlan[] = [];
   const revived = new Set<string>();
 
-  for (const group of [...cluster.instanceGroups].sort((a, b) => a.name.localeCompare(b.name))) {
+  for (const group of [...cluster.instanceGroups].sort((a, b) => byCodeUnits(a.name, b.name))) {
     const failing = ctx.failingOf(group);
     const reasons = [...new Set(failing.map((f) => f.ruleId))].sort();
     const groupKeys = keysOfGroup(group, ctx.keys);

@@ -131,6 +131,15 @@ describe('the function table', () => {
     expect(run('length(toset(["x", "x"]))')).toEqual({ value: 1, reports: [] });
   });
 
+  it('sort orders by Unicode code point, whatever the locale of the machine (an upper-case letter before every lower-case one)', () => {
+    // localeCompare in en-US gave a, ä, b, B, z; code points: B, a, b, z, ä, U+FFFD, then U+1F600
+    // (which as UTF-16 code units would come before U+FFFD).
+    expect(run('sort(["b", "B", "a", "ä", "z", "\u{1F600}", "\uFFFD"])')).toEqual({
+      value: ['B', 'a', 'b', 'z', 'ä', '\uFFFD', '\u{1F600}'],
+      reports: [],
+    });
+  });
+
   it('a provider:: prefix is dropped before the lookup', () => {
     expect(run('provider::aws::upper("a")').value).toBe('A');
   });

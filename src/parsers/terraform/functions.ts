@@ -12,6 +12,7 @@
  */
 import { parse as parseYaml } from 'yaml';
 import { depthWithin } from '../../model/many.js';
+import { byCodePoints } from '../../model/text.js';
 import {
   canonicalJson,
   Invalid,
@@ -499,10 +500,12 @@ const range: TerraformFunction = strict(({ expr, args, scope }) => {
 
 const sort: TerraformFunction = strict(({ expr, args: [a], scope }) => {
   const list = asList(a ?? []) ?? [];
-  // A comparison (localeCompare) costs about a step: n log n of them.
+  // A comparison costs about a step: n log n of them.
   if (!charge(list.length * Math.ceil(Math.log2(list.length + 1))))
     return overBudget(expr, scope, TOO_MANY_STEPS);
-  return [...list].sort((x, y) => String(textOf(x)).localeCompare(String(textOf(y))));
+  // "sorted lexicographically ... in terms of Unicode codepoints"
+  // (https://developer.hashicorp.com/terraform/language/functions/sort), whatever the machine's locale.
+  return [...list].sort((x, y) => byCodePoints(String(textOf(x)), String(textOf(y))));
 });
 
 const reverse: TerraformFunction = strict(({ args: [a] }) => [...(asList(a ?? []) ?? [])].reverse());

@@ -14,6 +14,7 @@ import { SEVERITIES, type Severity, type Status } from '../../model/finding.js';
 import type { Inventory } from '../../model/inventory.js';
 import { maxOf, minOf } from '../../model/many.js';
 import { type Report, scanSourceLabel } from '../../model/report.js';
+import { byCodeUnits } from '../../model/text.js';
 import { findRule, RULES } from '../../rules/registry.js';
 
 export type FindingState = 'open' | 'suppressed' | 'resolved';
@@ -112,7 +113,7 @@ function keysOf(
       (a, b) =>
         new Set(b.usedBy.map((u) => `${u.cluster}/${u.instanceGroup}`)).size -
           new Set(a.usedBy.map((u) => `${u.cluster}/${u.instanceGroup}`)).size ||
-        (a.alias ?? a.arn).localeCompare(b.alias ?? b.arn),
+        byCodeUnits(a.alias ?? a.arn, b.alias ?? b.arn),
     );
 }
 
@@ -161,8 +162,8 @@ export const byPressing = (
 ): number =>
   STATES.indexOf(a.state) - STATES.indexOf(b.state) ||
   SEVERITIES.indexOf(a.severity) - SEVERITIES.indexOf(b.severity) ||
-  a.ruleId.localeCompare(b.ruleId) ||
-  a.resource.localeCompare(b.resource);
+  byCodeUnits(a.ruleId, b.ruleId) ||
+  byCodeUnits(a.resource, b.resource);
 
 /**
  * The KPIs of a history of one scan: the report's. The history is let go of when this returns,
