@@ -18,7 +18,14 @@ import {
   unsupportedClusterIssue,
   type VolumeKey,
 } from '../common/cluster-builder.js';
-import { buildKey, defaultKeyPolicy, terraformKeyProperties } from '../common/key-builder.js';
+import {
+  buildKey,
+  defaultKeyPolicy,
+  externalKeyProperties,
+  TERRAFORM_KEY_TYPES as KEY_TYPES,
+  REPLICA_TYPES,
+  terraformKeyProperties,
+} from '../common/key-builder.js';
 import { getEntry, type SNode, scalarText, treeValue } from '../common/source-tree.js';
 import {
   ACCOUNT,
@@ -41,8 +48,6 @@ export interface TerraformPlan {
   file: string;
   root: SNode;
 }
-
-const KEY_TYPES = new Set(['aws_kms_key', 'awscc_kms_key', 'aws_kms_replica_key']);
 
 export function asPlan(root: SNode, file: string): TerraformPlan | undefined {
   if (root.kind !== 'map' || !root.entries.has('format_version')) return undefined;
@@ -314,7 +319,8 @@ export function planInventory(
           'terraform show -json does not record lifecycle settings; scan the configuration for them',
           [`${address} lifecycle`],
         ),
-        ...(resource.type === 'aws_kms_replica_key'
+        ...externalKeyProperties(resource.type, p),
+        ...(REPLICA_TYPES.has(resource.type)
           ? { replica: { primaryKeyArn: textOf(p.primary_key_arn ?? null) ?? 'unknown' } }
           : {}),
         aliases: [...aliasToKey].filter(([, id]) => id === idOf(address)).map(([name]) => name),

@@ -17,7 +17,14 @@ import {
   type VolumeKey,
 } from '../common/cluster-builder.js';
 import { pushOnce } from '../common/issues.js';
-import { buildKey, defaultKeyPolicy, terraformKeyProperties } from '../common/key-builder.js';
+import {
+  buildKey,
+  defaultKeyPolicy,
+  externalKeyProperties,
+  REPLICA_TYPES,
+  TERRAFORM_KEY_TYPES,
+  terraformKeyProperties,
+} from '../common/key-builder.js';
 import { dependsOn, type ReadPolicy, RolePolicies, readPolicy } from '../common/role-builder.js';
 import {
   isAbsent,
@@ -42,11 +49,7 @@ export interface ModuleOutput {
   judged?: string[];
 }
 
-export const KEY_TYPES: ReadonlySet<string> = new Set([
-  'aws_kms_key',
-  'awscc_kms_key',
-  'aws_kms_replica_key',
-]);
+export const KEY_TYPES: ReadonlySet<string> = TERRAFORM_KEY_TYPES;
 const ALIAS_TYPES: ReadonlySet<string> = new Set(['aws_kms_alias', 'awscc_kms_alias']);
 
 /** What building the inventory needs of a module instance: its resources and its children. */
@@ -227,7 +230,8 @@ function emitKeys(module: ModuleView, family: Family): void {
           ...terraformKeyProperties(p),
           ...(policy !== undefined ? { policy } : {}),
           preventDestroy: lifecycle.prevent_destroy ?? false,
-          ...(type === 'aws_kms_replica_key'
+          ...externalKeyProperties(type, p),
+          ...(REPLICA_TYPES.has(type)
             ? {
                 replica: {
                   primaryKeyArn:
@@ -242,7 +246,7 @@ function emitKeys(module: ModuleView, family: Family): void {
         defaultKeyPolicy(module.account, partitionOf(region)?.partition ?? module.partition),
       );
       if (props instanceof Unknown) key.policy = props.toUnresolved();
-      if (type === 'aws_kms_replica_key') {
+      if (REPLICA_TYPES.has(type)) {
         const primaryKey = family.output.keys.find((k) => k.arn === key.metadata?.primaryKeyArn);
         key.rotation = primaryKey?.rotation
           ? { ...primaryKey.rotation }
