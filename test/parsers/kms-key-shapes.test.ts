@@ -207,3 +207,217 @@ resource "awscc_kms_key" "imported" {
     expect(verdict(scanned, 'kms-key-enabled', 'awscc_kms_key.imported')).toEqual(['UNKNOWN', 'unresolved']);
   });
 });
+
+/** A plan (terraform show -json) that creates `key` with `after` and `afterUnknown`, configured with `expressions`. */
+function keyPlan({
+  type = 'aws_kms_key',
+  after,
+  afterUnknown,
+  expressions,
+  alias,
+}: {
+  type?: string;
+  after: object;
+  afterUnknown: object;
+  expressions?: object;
+  alias?: { after: object; afterUnknown: object; expressions: object };
+}): string {
+  const change = (address: string, resourceType: string, values: object, unknown: object) => ({
+    address,
+    mode: 'managed',
+    type: resourceType,
+    name: address.split('.')[1],
+    change: { actions: ['create'], before: null, after: values, after_unknown: unknown },
+  });
+  const configured = (address: string, resourceType: string, exprs: object) => ({
+    address,
+    mode: 'managed',
+    type: resourceType,
+    name: address.split('.')[1],
+    ...(Object.keys(exprs).length > 0 ? { expressions: exprs } : {}),
+  });
+  const cluster = change(
+    'awscc_sagemaker_cluster.c',
+    'awscc_sagemaker_cluster',
+    {
+      cluster_name: 'c',
+      node_provisioning_mode: 'Continuous',
+      orchestrator: { eks: { cluster_arn: 'arn:aws:eks:us-east-1:111122223333:cluster/ml' } },
+      instance_groups: [
+        {
+          instance_group_name: 'workers',
+          instance_type: 'ml.g5.8xlarge',
+          instance_count: 1,
+          execution_role: 'arn:aws:iam::111122223333:role/workers',
+          life_cycle_config: { source_s3_uri: 's3://lifecycle', on_create: 'on_create.sh' },
+          instance_storage_configs: [{ ebs_volume_config: { root_volume: true } }],
+        },
+      ],
+    },
+    { instance_groups: [{ instance_storage_configs: [{ ebs_volume_config: { volume_kms_key_id: true } }] }] },
+  );
+  const keyRef = alias ? 'aws_kms_alias.k' : `${type}.k`;
+  return JSON.stringify({
+    format_version: '1.2',
+    resource_changes: [
+      change(`${type}.k`, type, after, afterUnknown),
+      ...(alias ? [change('aws_kms_alias.k', 'aws_kms_alias', alias.after, alias.afterUnknown)] : []),
+      cluster,
+    ],
+    ...(expressions
+      ? {
+          configuration: {
+            root_module: {
+              resources: [
+                configured(`${type}.k`, type, expressions),
+                ...(alias ? [configured('aws_kms_alias.k', 'aws_kms_alias', alias.expressions)] : []),
+                configured('awscc_sagemaker_cluster.c', 'awscc_sagemaker_cluster', {
+                  instance_groups: { references: [`${keyRef}.arn`, keyRef] },
+                }),
+              ],
+            },
+          },
+        }
+      : {}),
+  });
+}
+
+describe('Terraform plans: what a created key leaves to the service', () => {
+  // What hashicorp/aws 5 and 6 plan for `resource "aws_kms_key" "k" { enable_key_rotation = true }`:
+  // policy, rotation_period_in_days and multi_region are optional and computed.
+  const after = {
+    bypass_policy_lockout_safety_check: false,
+    custom_key_store_id: null,
+    customer_master_key_spec: 'SYMMETRIC_DEFAULT',
+    deletion_window_in_days: null,
+    enable_key_rotation: true,
+    is_enabled: true,
+    key_usage: 'ENCRYPT_DECRYPT',
+    tags: null,
+    xks_key_id: null,
+  };
+  const afterUnknown = {
+    arn: true,
+    description: true,
+    id: true,
+    key_id: true,
+    multi_region: true,
+    policy: true,
+    rotation_period_in_days: true,
+    tags_all: true,
+  };
+
+  it('a key the configuration gives no policy or period gets the default key policy and rotates every 365 days', async () => {
+    const scanned = await scanFiles({
+      'plan.json': keyPlan({
+        after,
+        afterUnknown,
+        expressions: { enable_key_rotation: { constant_value: true } },
+      }),
+    });
+    const key = keyNamed(scanned, 'aws_kms_key.k');
+    expect(key.rotation).toEqual({ enabled: true, periodInDays: 365 });
+    expect(key.metadata?.multiRegion).toBe(false);
+    expect(key.policy).toEqual({
+      Version: '2012-10-17',
+      Id: 'key-default-1',
+      Statement: [
+        {
+          Sid: 'Enable IAM User Permissions',
+          Effect: 'Allow',
+          // biome-ignore lint/suspicious/noTemplateCurlyInString: the symbolic partition and account of a plan without them
+          Principal: { AWS: 'arn:${AWS::Partition}:iam::${AWS::AccountId}:root' },
+          Action: 'kms:*',
+          Resource: '*',
+        },
+      ],
+    });
+    expect(verdict(scanned, 'kms-key-rotation-enabled', 'aws_kms_key.k')).toEqual(['PASS', 'rotating']);
+    expect(verdict(scanned, 'kms-key-policy-no-public-access', 'aws_kms_key.k')).toEqual([
+      'PASS',
+      'restricted',
+    ]);
+  });
+
+  it('a key with no arguments at all (no expressions in the configuration) gets the defaults too', async () => {
+    const scanned = await scanFiles({
+      'plan.json': keyPlan({
+        after: { ...after, enable_key_rotation: false },
+        afterUnknown,
+        expressions: {},
+      }),
+    });
+    const key = keyNamed(scanned, 'aws_kms_key.k');
+    expect(key.rotation).toEqual({ enabled: false });
+    expect(verdict(scanned, 'kms-key-rotation-enabled', 'aws_kms_key.k')).toEqual(['FAIL', 'disabled']);
+    expect(verdict(scanned, 'kms-key-policy-no-public-access', 'aws_kms_key.k')).toEqual([
+      'PASS',
+      'restricted',
+    ]);
+  });
+
+  it('a policy or period the configuration sets but the plan does not know stays UNKNOWN', async () => {
+    const scanned = await scanFiles({
+      'plan.json': keyPlan({
+        after,
+        afterUnknown,
+        expressions: {
+          enable_key_rotation: { constant_value: true },
+          policy: {
+            references: ['data.aws_iam_policy_document.key.json', 'data.aws_iam_policy_document.key'],
+          },
+          rotation_period_in_days: { references: ['var.period'] },
+        },
+      }),
+    });
+    expect(verdict(scanned, 'kms-key-rotation-enabled', 'aws_kms_key.k')).toEqual(['UNKNOWN', 'unresolved']);
+    expect(verdict(scanned, 'kms-key-policy-no-public-access', 'aws_kms_key.k')).toEqual([
+      'UNKNOWN',
+      'unresolved',
+    ]);
+  });
+
+  it('a plan without its configuration cannot tell left out from set: UNKNOWN', async () => {
+    const scanned = await scanFiles({ 'plan.json': keyPlan({ after, afterUnknown }) });
+    expect(verdict(scanned, 'kms-key-rotation-enabled', 'aws_kms_key.k')).toEqual(['UNKNOWN', 'unresolved']);
+    expect(verdict(scanned, 'kms-key-policy-no-public-access', 'aws_kms_key.k')).toEqual([
+      'UNKNOWN',
+      'unresolved',
+    ]);
+  });
+
+  it('an awscc_kms_key leaves every argument it does not set to CloudFormation: rotation off', async () => {
+    const scanned = await scanFiles({
+      'plan.json': keyPlan({
+        type: 'awscc_kms_key',
+        after: { description: 'hp' },
+        afterUnknown: {
+          arn: true,
+          enable_key_rotation: true,
+          enabled: true,
+          id: true,
+          key_id: true,
+          key_policy: true,
+          key_spec: true,
+          key_usage: true,
+          multi_region: true,
+          origin: true,
+          pending_window_in_days: true,
+          rotation_period_in_days: true,
+          tags: true,
+        },
+        expressions: { description: { constant_value: 'hp' } },
+      }),
+    });
+    const key = keyNamed(scanned, 'awscc_kms_key.k');
+    expect(key.metadata).toMatchObject({
+      keyState: 'Enabled',
+      keySpec: 'SYMMETRIC_DEFAULT',
+      keyUsage: 'ENCRYPT_DECRYPT',
+      origin: 'AWS_KMS',
+      multiRegion: false,
+    });
+    expect(verdict(scanned, 'kms-key-rotation-enabled', 'awscc_kms_key.k')).toEqual(['FAIL', 'disabled']);
+    expect(verdict(scanned, 'kms-key-enabled', 'awscc_kms_key.k')).toEqual(['PASS', 'enabled']);
+  });
+});

@@ -66,6 +66,8 @@ interface PlanResource {
   mode: string;
   values: Val;
   line: number;
+  /** The plan creates it (`create`, or a replacement): it has no prior values. */
+  created?: boolean;
 }
 
 export interface PlanOptions {
@@ -124,8 +126,11 @@ function collectReferences(
     for (const resource of resources.items) {
       const address = scalarText(getEntry(resource, 'address'));
       const expressions = getEntry(resource, 'expressions');
-      if (!address || expressions?.kind !== 'map') continue;
+      if (!address) continue;
+      // A resource that sets no argument has no expressions: configured, with nothing set.
       const attributes = new Map<string, string[]>();
+      out.set(`${prefix}${address}`, attributes);
+      if (expressions?.kind !== 'map') continue;
       for (const [name, expression] of expressions.entries) {
         const refs: string[] = [];
         const walk = (node: SNode, depth: number) => {
@@ -142,7 +147,6 @@ function collectReferences(
         walk(expression, 0);
         attributes.set(name, refs);
       }
-      out.set(`${prefix}${address}`, attributes);
     }
   const calls = getEntry(module, 'module_calls');
   if (calls?.kind === 'map')
@@ -197,6 +201,28 @@ function planRegions(root: SNode, options: PlanOptions): (resource: PlanResource
       fallback
     );
   };
+}
+
+/**
+ * The values of a key the plan creates, with what the configuration leaves out taken as absent, so
+ * that the service's defaults apply. An optional argument the provider also computes (the key
+ * policy, the rotation period, multi_region; every argument of awscc_kms_key) is "known only after
+ * apply" in a plan that creates the resource, though nothing is written for it: KMS then attaches
+ * its default key policy and rotates every 365 days
+ * (https://docs.aws.amazon.com/kms/latest/developerguide/key-policy-default.html,
+ * https://docs.aws.amazon.com/kms/latest/developerguide/ct-enablekeyrotation.html). What the
+ * configuration does set stays unknown; and so does everything when the plan carries no
+ * configuration for the resource, which then cannot tell set from left out
+ * (https://developer.hashicorp.com/terraform/internals/json-format).
+ */
+function serviceDefaults(resource: PlanResource, references: Map<string, Map<string, string[]>>): ValObject {
+  if (!isObject(resource.values)) return {};
+  const configured = references.get(resource.address.replace(/\[[^\]]*\]/g, ''));
+  if (!resource.created || !configured) return resource.values;
+  const values: ValObject = {};
+  for (const [name, value] of Object.entries(resource.values))
+    if (!(value instanceof Unknown) || configured.has(name)) values[name] = value;
+  return locate(values, locationOf(resource.values));
 }
 
 const baseAddress = (reference: string) => reference.replace(/\.(arn|id|key_id)$/, '');
@@ -259,6 +285,9 @@ export function planInventory(
         mode: scalarText(getEntry(change, 'mode')) ?? 'managed',
         values,
         line: change.line,
+        ...(actions?.kind === 'seq' && actions.items.some((action) => scalarText(action) === 'create')
+          ? { created: true }
+          : {}),
       });
     }
   const references = new Map<string, Map<string, string[]>>();
@@ -293,7 +322,7 @@ export function planInventory(
   const keys: Key[] = [];
   for (const address of keyAddresses) {
     const resource = resources.get(address)!;
-    const p: ValObject = isObject(resource.values) ? resource.values : {};
+    const p = serviceDefaults(resource, references);
     const partition = partitionOf(regionOf(resource))?.partition ?? PARTITION;
     const policyResource = [...resources.values()].find(
       (r) =>
