@@ -208,6 +208,71 @@ resource "awscc_kms_key" "imported" {
   });
 });
 
+describe('aliases whose name is known only when applied', () => {
+  it('Terraform name_prefix: the alias still names its key', async () => {
+    const scanned = await scanFiles({
+      'main.tf': `
+resource "aws_kms_key" "k" {
+  enable_key_rotation = true
+}
+resource "aws_kms_alias" "k" {
+  name_prefix   = "alias/hyperpod-"
+  target_key_id = aws_kms_key.k.key_id
+}
+${awsccCluster('aws_kms_alias.k.arn')}`,
+    });
+    expect(volumes(scanned)[0]!.resolution).toEqual({
+      status: 'resolved',
+      keyArn: keyNamed(scanned, 'aws_kms_key.k').arn,
+    });
+    expect(
+      verdict(scanned, 'hyperpod-root-volume-cmk', 'awscc_sagemaker_cluster.c/instance-group/workers'),
+    ).toEqual(['PASS', 'cmk']);
+  });
+
+  it('CloudFormation AliasName from a parameter without a value: !Ref of the alias still names its key', async () => {
+    const scanned = await scanFiles({
+      'template.yaml': `AWSTemplateFormatVersion: "2010-09-09"
+Parameters:
+  AliasName:
+    Type: String
+Resources:
+  Key:
+    Type: AWS::KMS::Key
+    Properties:
+      EnableKeyRotation: true
+  Alias:
+    Type: AWS::KMS::Alias
+    Properties:
+      AliasName: !Sub "alias/\${AliasName}"
+      TargetKeyId: !Ref Key
+  Cluster:
+    Type: AWS::SageMaker::Cluster
+    Properties:
+      ClusterName: c
+      NodeProvisioningMode: Continuous
+      Orchestrator:
+        Eks:
+          ClusterArn: arn:aws:eks:us-east-1:111122223333:cluster/ml
+      InstanceGroups:
+        - InstanceGroupName: workers
+          InstanceType: ml.g5.8xlarge
+          InstanceCount: 1
+          ExecutionRole: arn:aws:iam::111122223333:role/workers
+          LifeCycleConfig: { SourceS3Uri: "s3://lifecycle", OnCreate: on_create.sh }
+          InstanceStorageConfigs:
+            - EbsVolumeConfig:
+                RootVolume: true
+                VolumeKmsKeyId: !Ref Alias
+`,
+    });
+    expect(volumes(scanned)[0]!.resolution).toEqual({
+      status: 'resolved',
+      keyArn: keyNamed(scanned, 'Key').arn,
+    });
+  });
+});
+
 /** A plan (terraform show -json) that creates `key` with `after` and `afterUnknown`, configured with `expressions`. */
 function keyPlan({
   type = 'aws_kms_key',
@@ -419,5 +484,27 @@ describe('Terraform plans: what a created key leaves to the service', () => {
     });
     expect(verdict(scanned, 'kms-key-rotation-enabled', 'awscc_kms_key.k')).toEqual(['FAIL', 'disabled']);
     expect(verdict(scanned, 'kms-key-enabled', 'awscc_kms_key.k')).toEqual(['PASS', 'enabled']);
+  });
+
+  it('a volume that names an alias created with name_prefix uses the key the alias targets', async () => {
+    const scanned = await scanFiles({
+      'plan.json': keyPlan({
+        after,
+        afterUnknown,
+        expressions: { enable_key_rotation: { constant_value: true } },
+        alias: {
+          after: { name_prefix: 'alias/hyperpod-' },
+          afterUnknown: { arn: true, id: true, name: true, target_key_arn: true, target_key_id: true },
+          expressions: {
+            name_prefix: { constant_value: 'alias/hyperpod-' },
+            target_key_id: { references: ['aws_kms_key.k.key_id', 'aws_kms_key.k'] },
+          },
+        },
+      }),
+    });
+    expect(volumes(scanned)[0]!.resolution).toEqual({
+      status: 'resolved',
+      keyArn: keyNamed(scanned, 'aws_kms_key.k').arn,
+    });
   });
 });

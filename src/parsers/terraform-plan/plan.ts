@@ -301,6 +301,7 @@ export function planInventory(
   );
   const keyByArn = new Map<string, string>();
   const aliasToKey = new Map<string, string>();
+  const aliasAddressToKey = new Map<string, string>();
   for (const resource of resources.values()) {
     if (!isObject(resource.values)) continue;
     if (keyAddresses.has(resource.address)) {
@@ -315,6 +316,8 @@ export function planInventory(
       const target = textOf(resource.values.target_key_id ?? null);
       const keyRef = refs.map(baseAddress).find((ref) => keyAddresses.has(ref));
       const keyId = keyRef ? idOf(keyRef) : target ? keyByArn.get(target) : undefined;
+      // An alias named only when applied (name_prefix) still names its key where it is referenced.
+      if (keyId) aliasAddressToKey.set(resource.address, keyId);
       if (name && keyId) aliasToKey.set(name, keyId);
     }
   }
@@ -402,13 +405,7 @@ export function planInventory(
         const keysReferenced = [
           ...new Set(
             candidates
-              .map((ref) =>
-                keyAddresses.has(ref)
-                  ? idOf(ref)
-                  : aliasToKey.get(
-                      textOf((resources.get(ref)?.values as ValObject | undefined)?.name ?? null) ?? '',
-                    ),
-              )
+              .map((ref) => (keyAddresses.has(ref) ? idOf(ref) : aliasAddressToKey.get(ref)))
               .filter((id): id is string => id !== undefined),
           ),
         ];

@@ -119,10 +119,11 @@ function collect(module: ModuleView, family: Family): void {
         family.keyPolicies.set(target.target.id, props.policy ?? null);
         return;
       }
+      // An alias named only when applied (name_prefix) still names its key where it is referenced.
+      family.aliasResourceToKey.set(idOf(declared.file, instance.address), target.target.id);
       const alias = textOf(props.name ?? props.alias_name ?? null);
       if (!alias) return;
       family.aliasToKey.set(alias, target.target.id);
-      family.aliasResourceToKey.set(idOf(declared.file, instance.address), target.target.id);
       family.keyAliases.set(target.target.id, [...(family.keyAliases.get(target.target.id) ?? []), alias]);
     },
   );
