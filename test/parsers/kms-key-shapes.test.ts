@@ -280,12 +280,15 @@ function keyPlan({
   afterUnknown,
   expressions,
   alias,
+  keyPolicy,
 }: {
   type?: string;
   after: object;
   afterUnknown: object;
   expressions?: object;
   alias?: { after: object; afterUnknown: object; expressions: object };
+  /** An aws_kms_key_policy of the key, created with count (its address indexed): its policy. */
+  keyPolicy?: object;
 }): string {
   const change = (address: string, resourceType: string, values: object, unknown: object) => ({
     address,
@@ -327,6 +330,16 @@ function keyPlan({
     resource_changes: [
       change(`${type}.k`, type, after, afterUnknown),
       ...(alias ? [change('aws_kms_alias.k', 'aws_kms_alias', alias.after, alias.afterUnknown)] : []),
+      ...(keyPolicy
+        ? [
+            change(
+              'aws_kms_key_policy.k[0]',
+              'aws_kms_key_policy',
+              { policy: JSON.stringify(keyPolicy) },
+              { id: true, key_id: true },
+            ),
+          ]
+        : []),
       cluster,
     ],
     ...(expressions
@@ -336,6 +349,14 @@ function keyPlan({
               resources: [
                 configured(`${type}.k`, type, expressions),
                 ...(alias ? [configured('aws_kms_alias.k', 'aws_kms_alias', alias.expressions)] : []),
+                ...(keyPolicy
+                  ? [
+                      configured('aws_kms_key_policy.k', 'aws_kms_key_policy', {
+                        key_id: { references: [`${type}.k.id`, `${type}.k`] },
+                        policy: { references: ['data.aws_iam_policy_document.k.json'] },
+                      }),
+                    ]
+                  : []),
                 configured('awscc_sagemaker_cluster.c', 'awscc_sagemaker_cluster', {
                   instance_groups: { references: [`${keyRef}.arn`, keyRef] },
                 }),
@@ -419,6 +440,21 @@ describe('Terraform plans: what a created key leaves to the service', () => {
       'PASS',
       'restricted',
     ]);
+  });
+
+  it('a key whose policy an aws_kms_key_policy with count sets has that policy, not the default one', async () => {
+    const scanned = await scanFiles({
+      'plan.json': keyPlan({
+        after,
+        afterUnknown,
+        expressions: { enable_key_rotation: { constant_value: true } },
+        keyPolicy: {
+          Version: '2012-10-17',
+          Statement: [{ Effect: 'Allow', Principal: { AWS: '*' }, Action: 'kms:*', Resource: '*' }],
+        },
+      }),
+    });
+    expect(verdict(scanned, 'kms-key-policy-no-public-access', 'aws_kms_key.k')).toEqual(['FAIL', 'public']);
   });
 
   it('a policy or period the configuration sets but the plan does not know stays UNKNOWN', async () => {

@@ -203,6 +203,9 @@ function planRegions(root: SNode, options: PlanOptions): (resource: PlanResource
   };
 }
 
+/** The address of a resource instance in the configuration (`module.m[0].aws_kms_key.k[1]` -> `module.m.aws_kms_key.k`). */
+const configOf = (address: string) => address.replace(/\[[^\]]*\]/g, '');
+
 /**
  * The values of a key the plan creates, with what the configuration leaves out taken as absent, so
  * that the service's defaults apply. An optional argument the provider also computes (the key
@@ -217,7 +220,7 @@ function planRegions(root: SNode, options: PlanOptions): (resource: PlanResource
  */
 function serviceDefaults(resource: PlanResource, references: Map<string, Map<string, string[]>>): ValObject {
   if (!isObject(resource.values)) return {};
-  const configured = references.get(resource.address.replace(/\[[^\]]*\]/g, ''));
+  const configured = references.get(configOf(resource.address));
   if (!resource.created || !configured) return resource.values;
   const values: ValObject = {};
   for (const [name, value] of Object.entries(resource.values))
@@ -330,7 +333,9 @@ export function planInventory(
     const policyResource = [...resources.values()].find(
       (r) =>
         r.type === 'aws_kms_key_policy' &&
-        (references.get(r.address)?.get('key_id') ?? []).some((ref) => baseAddress(ref) === address),
+        (references.get(configOf(r.address))?.get('key_id') ?? []).some(
+          (ref) => baseAddress(ref) === address,
+        ),
     );
     const policy =
       policyResource && isObject(policyResource.values)
