@@ -103,9 +103,12 @@ function collect(stack: StackView, family: Family): void {
     const props = stack.properties(resource);
     const alias = textOf(props.AliasName ?? null);
     const target = props.TargetKeyId;
-    if (!alias || !isSym(target) || !target.target || !KEY_TYPES.has(target.target.type)) continue;
-    family.aliasToKey.set(alias, target.target.id);
+    if (!isSym(target) || !target.target || !KEY_TYPES.has(target.target.type)) continue;
+    // An alias whose name is not known here (a parameter without a value) still names its key
+    // wherever the template references the alias resource.
     family.aliasResourceToKey.set(stack.idOf(logicalId), target.target.id);
+    if (!alias) continue;
+    family.aliasToKey.set(alias, target.target.id);
     const list = family.keyAliases.get(target.target.id) ?? [];
     list.push(alias);
     family.keyAliases.set(target.target.id, list);

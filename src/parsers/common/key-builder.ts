@@ -1,8 +1,10 @@
 /**
  * Turns the properties of a KMS key defined in IaC (CloudFormation AWS::KMS::Key / ReplicaKey,
- * Terraform aws_kms_key / awscc_kms_key / aws_kms_replica_key) into the inventory's Key, with the
+ * Terraform aws_kms_key / awscc_kms_key / aws_kms_replica_key / aws_kms_external_key /
+ * aws_kms_replica_external_key) into the inventory's Key, with the
  * service defaults filled in where the source leaves a property out.
  */
+import { isIsoTime } from '../../model/dates.js';
 import type {
   DeletionProtection,
   Key,
@@ -51,6 +53,11 @@ export interface KeyDefinition {
   preventDestroy?: Val;
   replica?: { primaryKeyArn: string };
   aliases?: string[];
+  /**
+   * Keys whose material the source imports (Terraform aws_kms_external_key): the key material it
+   * imports (absent: none, so the key is PendingImport) and when that material expires.
+   */
+  imported?: { material: Val | undefined; validTo: Val | undefined };
 }
 
 /** KMS's default key policy: the account root may do everything, so IAM policies decide. */
@@ -106,15 +113,57 @@ const maybeNumber = (value: Val | undefined): number | Unresolved | undefined =>
   return n instanceof Unknown ? n.toUnresolved() : n;
 };
 
-export function buildKey(definition: KeyDefinition, defaultPolicy: PolicyDocument): Key {
+/**
+ * The key state a source gives a key. A key of Origin EXTERNAL has no key material when it is
+ * created, and "The key state of a KMS key with an EXTERNAL origin and no key material is
+ * PendingImport" until material is imported
+ * (https://docs.aws.amazon.com/kms/latest/developerguide/importing-keys-create-cmk.html).
+ * CloudFormation and Cloud Control import none, so whether the key is usable is not in the files;
+ * aws_kms_external_key imports its key_material_base64, if it has one.
+ */
+function keyStateOf(definition: KeyDefinition, origin: string | Unresolved): KeyMetadata['keyState'] {
   const enabled = asBoolean(definition.enabled);
+  if (enabled instanceof Unknown) return enabled.toUnresolved();
+  if (enabled === false) return 'Disabled';
+  if (definition.imported) {
+    const { material } = definition.imported;
+    if (material instanceof Unknown) return material.toUnresolved();
+    return isAbsent(material) ? 'PendingImport' : 'Enabled';
+  }
+  if (origin === 'EXTERNAL')
+    return {
+      unresolved: 'Origin: EXTERNAL',
+      reason:
+        'a key of Origin EXTERNAL is PendingImport until key material is imported into it, which the scanned files do not do',
+    };
+  return 'Enabled';
+}
+
+/** When imported key material expires: its ValidTo, or no expiry when none is given. */
+function expiryOf(imported: KeyDefinition['imported']): Pick<KeyMetadata, 'expirationModel' | 'validTo'> {
+  if (!imported || isAbsent(imported.material)) return {};
+  const validTo = asText(imported.validTo);
+  if (validTo === undefined) return { expirationModel: 'KEY_MATERIAL_DOES_NOT_EXPIRE' };
+  return {
+    expirationModel: 'KEY_MATERIAL_EXPIRES',
+    validTo:
+      validTo instanceof Unknown
+        ? validTo.toUnresolved()
+        : isIsoTime(validTo)
+          ? validTo
+          : { unresolved: validTo, reason: 'valid_to is not an RFC 3339 time' },
+  };
+}
+
+export function buildKey(definition: KeyDefinition, defaultPolicy: PolicyDocument): Key {
+  const origin = maybeString(definition.origin, 'AWS_KMS');
   const metadata: KeyMetadata = {
     keyManager: 'CUSTOMER',
-    keyState:
-      enabled instanceof Unknown ? enabled.toUnresolved() : enabled === false ? 'Disabled' : 'Enabled',
+    keyState: keyStateOf(definition, origin),
     keySpec: maybeString(definition.keySpec, 'SYMMETRIC_DEFAULT'),
     keyUsage: maybeString(definition.keyUsage, 'ENCRYPT_DECRYPT'),
-    origin: maybeString(definition.origin, 'AWS_KMS'),
+    origin,
+    ...expiryOf(definition.imported),
     multiRegion: definition.replica ? true : maybeBoolean(definition.multiRegion, false),
   };
   if (definition.replica) {
@@ -180,7 +229,17 @@ export function terraformKeyProperties(p: ValObject): Partial<KeyDefinition> {
   set('enabled', first('is_enabled', 'enabled'));
   set('keySpec', first('customer_master_key_spec', 'key_spec'));
   set('keyUsage', p.key_usage);
-  set('origin', p.origin);
+  // aws_kms_key has no origin argument: a key in a custom key store takes the store's origin
+  // (CreateKey Origin AWS_CLOUDHSM with custom_key_store_id, EXTERNAL_KEY_STORE with xks_key_id too).
+  set(
+    'origin',
+    p.origin ??
+      (!isAbsent(p.xks_key_id)
+        ? 'EXTERNAL_KEY_STORE'
+        : !isAbsent(p.custom_key_store_id)
+          ? 'AWS_CLOUDHSM'
+          : undefined),
+  );
   set('multiRegion', p.multi_region);
   set('description', p.description);
   set('rotationEnabled', p.enable_key_rotation);
@@ -188,4 +247,29 @@ export function terraformKeyProperties(p: ValObject): Partial<KeyDefinition> {
   set('tags', p.tags);
   set('pendingWindowInDays', first('deletion_window_in_days', 'pending_window_in_days'));
   return out;
+}
+
+/** The Terraform resource types read as KMS keys. */
+export const TERRAFORM_KEY_TYPES: ReadonlySet<string> = new Set([
+  'aws_kms_key',
+  'awscc_kms_key',
+  'aws_kms_replica_key',
+  'aws_kms_external_key',
+  'aws_kms_replica_external_key',
+]);
+
+/** The Terraform key types that replicate a multi-Region primary key. */
+export const REPLICA_TYPES: ReadonlySet<string> = new Set([
+  'aws_kms_replica_key',
+  'aws_kms_replica_external_key',
+]);
+
+/**
+ * What a Terraform key with imported key material adds (aws_kms_external_key and
+ * aws_kms_replica_external_key, https://registry.terraform.io/providers/hashicorp/aws/latest/docs/resources/kms_external_key):
+ * Origin EXTERNAL, the key_material_base64 it imports, if any, and its valid_to. Nothing for other types.
+ */
+export function externalKeyProperties(type: string, p: ValObject): Partial<KeyDefinition> {
+  if (type !== 'aws_kms_external_key' && type !== 'aws_kms_replica_external_key') return {};
+  return { origin: 'EXTERNAL', imported: { material: p.key_material_base64, validTo: p.valid_to } };
 }

@@ -18,7 +18,14 @@ import {
   unsupportedClusterIssue,
   type VolumeKey,
 } from '../common/cluster-builder.js';
-import { buildKey, defaultKeyPolicy, terraformKeyProperties } from '../common/key-builder.js';
+import {
+  buildKey,
+  defaultKeyPolicy,
+  externalKeyProperties,
+  TERRAFORM_KEY_TYPES as KEY_TYPES,
+  REPLICA_TYPES,
+  terraformKeyProperties,
+} from '../common/key-builder.js';
 import { getEntry, type SNode, scalarText, treeValue } from '../common/source-tree.js';
 import {
   ACCOUNT,
@@ -42,8 +49,6 @@ export interface TerraformPlan {
   root: SNode;
 }
 
-const KEY_TYPES = new Set(['aws_kms_key', 'awscc_kms_key', 'aws_kms_replica_key']);
-
 export function asPlan(root: SNode, file: string): TerraformPlan | undefined {
   if (root.kind !== 'map' || !root.entries.has('format_version')) return undefined;
   if (
@@ -61,6 +66,8 @@ interface PlanResource {
   mode: string;
   values: Val;
   line: number;
+  /** The plan creates it (`create`, or a replacement): it has no prior values. */
+  created?: boolean;
 }
 
 export interface PlanOptions {
@@ -119,8 +126,11 @@ function collectReferences(
     for (const resource of resources.items) {
       const address = scalarText(getEntry(resource, 'address'));
       const expressions = getEntry(resource, 'expressions');
-      if (!address || expressions?.kind !== 'map') continue;
+      if (!address) continue;
+      // A resource that sets no argument has no expressions: configured, with nothing set.
       const attributes = new Map<string, string[]>();
+      out.set(`${prefix}${address}`, attributes);
+      if (expressions?.kind !== 'map') continue;
       for (const [name, expression] of expressions.entries) {
         const refs: string[] = [];
         const walk = (node: SNode, depth: number) => {
@@ -137,7 +147,6 @@ function collectReferences(
         walk(expression, 0);
         attributes.set(name, refs);
       }
-      out.set(`${prefix}${address}`, attributes);
     }
   const calls = getEntry(module, 'module_calls');
   if (calls?.kind === 'map')
@@ -192,6 +201,31 @@ function planRegions(root: SNode, options: PlanOptions): (resource: PlanResource
       fallback
     );
   };
+}
+
+/** The address of a resource instance in the configuration (`module.m[0].aws_kms_key.k[1]` -> `module.m.aws_kms_key.k`). */
+const configOf = (address: string) => address.replace(/\[[^\]]*\]/g, '');
+
+/**
+ * The values of a key the plan creates, with what the configuration leaves out taken as absent, so
+ * that the service's defaults apply. An optional argument the provider also computes (the key
+ * policy, the rotation period, multi_region; every argument of awscc_kms_key) is "known only after
+ * apply" in a plan that creates the resource, though nothing is written for it: KMS then attaches
+ * its default key policy and rotates every 365 days
+ * (https://docs.aws.amazon.com/kms/latest/developerguide/key-policy-default.html,
+ * https://docs.aws.amazon.com/kms/latest/developerguide/ct-enablekeyrotation.html). What the
+ * configuration does set stays unknown; and so does everything when the plan carries no
+ * configuration for the resource, which then cannot tell set from left out
+ * (https://developer.hashicorp.com/terraform/internals/json-format).
+ */
+function serviceDefaults(resource: PlanResource, references: Map<string, Map<string, string[]>>): ValObject {
+  if (!isObject(resource.values)) return {};
+  const configured = references.get(configOf(resource.address));
+  if (!resource.created || !configured) return resource.values;
+  const values: ValObject = {};
+  for (const [name, value] of Object.entries(resource.values))
+    if (!(value instanceof Unknown) || configured.has(name)) values[name] = value;
+  return locate(values, locationOf(resource.values));
 }
 
 const baseAddress = (reference: string) => reference.replace(/\.(arn|id|key_id)$/, '');
@@ -254,6 +288,9 @@ export function planInventory(
         mode: scalarText(getEntry(change, 'mode')) ?? 'managed',
         values,
         line: change.line,
+        ...(actions?.kind === 'seq' && actions.items.some((action) => scalarText(action) === 'create')
+          ? { created: true }
+          : {}),
       });
     }
   const references = new Map<string, Map<string, string[]>>();
@@ -267,6 +304,7 @@ export function planInventory(
   );
   const keyByArn = new Map<string, string>();
   const aliasToKey = new Map<string, string>();
+  const aliasAddressToKey = new Map<string, string>();
   for (const resource of resources.values()) {
     if (!isObject(resource.values)) continue;
     if (keyAddresses.has(resource.address)) {
@@ -281,6 +319,8 @@ export function planInventory(
       const target = textOf(resource.values.target_key_id ?? null);
       const keyRef = refs.map(baseAddress).find((ref) => keyAddresses.has(ref));
       const keyId = keyRef ? idOf(keyRef) : target ? keyByArn.get(target) : undefined;
+      // An alias named only when applied (name_prefix) still names its key where it is referenced.
+      if (keyId) aliasAddressToKey.set(resource.address, keyId);
       if (name && keyId) aliasToKey.set(name, keyId);
     }
   }
@@ -288,12 +328,14 @@ export function planInventory(
   const keys: Key[] = [];
   for (const address of keyAddresses) {
     const resource = resources.get(address)!;
-    const p: ValObject = isObject(resource.values) ? resource.values : {};
+    const p = serviceDefaults(resource, references);
     const partition = partitionOf(regionOf(resource))?.partition ?? PARTITION;
     const policyResource = [...resources.values()].find(
       (r) =>
         r.type === 'aws_kms_key_policy' &&
-        (references.get(r.address)?.get('key_id') ?? []).some((ref) => baseAddress(ref) === address),
+        (references.get(configOf(r.address))?.get('key_id') ?? []).some(
+          (ref) => baseAddress(ref) === address,
+        ),
     );
     const policy =
       policyResource && isObject(policyResource.values)
@@ -314,7 +356,8 @@ export function planInventory(
           'terraform show -json does not record lifecycle settings; scan the configuration for them',
           [`${address} lifecycle`],
         ),
-        ...(resource.type === 'aws_kms_replica_key'
+        ...externalKeyProperties(resource.type, p),
+        ...(REPLICA_TYPES.has(resource.type)
           ? { replica: { primaryKeyArn: textOf(p.primary_key_arn ?? null) ?? 'unknown' } }
           : {}),
         aliases: [...aliasToKey].filter(([, id]) => id === idOf(address)).map(([name]) => name),
@@ -367,13 +410,7 @@ export function planInventory(
         const keysReferenced = [
           ...new Set(
             candidates
-              .map((ref) =>
-                keyAddresses.has(ref)
-                  ? idOf(ref)
-                  : aliasToKey.get(
-                      textOf((resources.get(ref)?.values as ValObject | undefined)?.name ?? null) ?? '',
-                    ),
-              )
+              .map((ref) => (keyAddresses.has(ref) ? idOf(ref) : aliasAddressToKey.get(ref)))
               .filter((id): id is string => id !== undefined),
           ),
         ];

@@ -17,7 +17,14 @@ import {
   type VolumeKey,
 } from '../common/cluster-builder.js';
 import { pushOnce } from '../common/issues.js';
-import { buildKey, defaultKeyPolicy, terraformKeyProperties } from '../common/key-builder.js';
+import {
+  buildKey,
+  defaultKeyPolicy,
+  externalKeyProperties,
+  REPLICA_TYPES,
+  TERRAFORM_KEY_TYPES,
+  terraformKeyProperties,
+} from '../common/key-builder.js';
 import { dependsOn, type ReadPolicy, RolePolicies, readPolicy } from '../common/role-builder.js';
 import {
   isAbsent,
@@ -42,11 +49,7 @@ export interface ModuleOutput {
   judged?: string[];
 }
 
-export const KEY_TYPES: ReadonlySet<string> = new Set([
-  'aws_kms_key',
-  'awscc_kms_key',
-  'aws_kms_replica_key',
-]);
+export const KEY_TYPES: ReadonlySet<string> = TERRAFORM_KEY_TYPES;
 const ALIAS_TYPES: ReadonlySet<string> = new Set(['aws_kms_alias', 'awscc_kms_alias']);
 
 /** What building the inventory needs of a module instance: its resources and its children. */
@@ -116,10 +119,11 @@ function collect(module: ModuleView, family: Family): void {
         family.keyPolicies.set(target.target.id, props.policy ?? null);
         return;
       }
+      // An alias named only when applied (name_prefix) still names its key where it is referenced.
+      family.aliasResourceToKey.set(instance.id, target.target.id);
       const alias = textOf(props.name ?? props.alias_name ?? null);
       if (!alias) return;
       family.aliasToKey.set(alias, target.target.id);
-      family.aliasResourceToKey.set(instance.id, target.target.id);
       family.keyAliases.set(target.target.id, [...(family.keyAliases.get(target.target.id) ?? []), alias]);
     },
   );
@@ -228,7 +232,8 @@ function emitKeys(module: ModuleView, family: Family): void {
           ...terraformKeyProperties(p),
           ...(policy !== undefined ? { policy } : {}),
           preventDestroy: lifecycle.prevent_destroy ?? false,
-          ...(type === 'aws_kms_replica_key'
+          ...externalKeyProperties(type, p),
+          ...(REPLICA_TYPES.has(type)
             ? {
                 replica: {
                   primaryKeyArn:
@@ -243,7 +248,7 @@ function emitKeys(module: ModuleView, family: Family): void {
         defaultKeyPolicy(module.account, partitionOf(region)?.partition ?? module.partition),
       );
       if (props instanceof Unknown) key.policy = props.toUnresolved();
-      if (type === 'aws_kms_replica_key') {
+      if (REPLICA_TYPES.has(type)) {
         const primaryKey = family.output.keys.find((k) => k.arn === key.metadata?.primaryKeyArn);
         key.rotation = primaryKey?.rotation
           ? { ...primaryKey.rotation }
