@@ -501,8 +501,20 @@ export class KmsCollector {
     const metadata = metadataOf(meta);
     const keyId = meta.KeyId ?? keyIdOfArn(arn);
     const table = inScope ? await this.aliasTable(owner, region) : undefined;
-    const aliases = table && !('code' in table) ? [...(table.aliasesOf.get(keyId) ?? [])].sort() : [];
-    const key: Key = { arn, keyId, account: owner, region, source: 'live', aliases, metadata };
+    // ListAliases read in the key's account and Region lists every alias it has; outside the scan
+    // (ListAliases does not work across accounts) or after a failed ListAliases, they are not known.
+    const listed = table !== undefined && !('code' in table);
+    const aliases = listed ? [...(table.aliasesOf.get(keyId) ?? [])].sort() : [];
+    const key: Key = {
+      arn,
+      keyId,
+      account: owner,
+      region,
+      source: 'live',
+      aliases,
+      ...(listed ? { aliasesComplete: true as const } : {}),
+      metadata,
+    };
     if (metadata.keyManager === 'AWS') {
       // AWS manages its policy, rotation and grants: nothing there is the customer's to govern.
       this.found.set(arn, key);

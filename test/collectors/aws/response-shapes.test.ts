@@ -120,6 +120,8 @@ interface Scenario {
   policy?: string;
   /** GetRole's error for the execution role; default: the role exists. */
   getRoleError?: Error;
+  /** ListAliases' answer (or error); default: no alias. */
+  aliases?: unknown;
   /** ListKeys' keys (for the key selector of config.keySelector); default: none. */
   listKeys?: { KeyId: string; KeyArn: string }[];
   /** ListResourceTags' answer (or error) by the key ARN asked; default: no tags. */
@@ -166,7 +168,11 @@ async function scan(scenario: Scenario): Promise<Scanned> {
       return answer;
     });
     mocks.sagemaker.on(ListTagsCommand).resolves({ Tags: [{ Key: 'owner', Value: 'ml' }] });
-    mocks.kms.on(ListAliasesCommand).resolves({ Aliases: [], Truncated: false });
+    mocks.kms.on(ListAliasesCommand).callsFake(async () => {
+      const answer = scenario.aliases ?? { Aliases: [], Truncated: false };
+      if (answer instanceof Error) throw answer;
+      return answer;
+    });
     mocks.kms
       .on(DescribeKeyCommand)
       .callsFake(async (input: { KeyId: string }, getClient: () => KMSClient) => {
@@ -540,6 +546,40 @@ describe('the key selector', () => {
       kms.restore();
       session.destroy();
     }
+  });
+});
+
+describe("a key's aliases, for kms:ResourceAliases", () => {
+  // kms:ResourceAliases compares "the set of aliases associated with a KMS key" (conditions-kms.html):
+  // only a ListAliases of the key's account and Region lists them all.
+  it('are complete where ListAliases was read in its account, and unknown across accounts or after a failure', async () => {
+    const foreign = keyArn(KEY, OTHER);
+    const listed = await scan({
+      clusters: {
+        [CLUSTER]: continuous([gpu([rootOn(KEY)]), { ...gpu([rootOn(foreign)]), InstanceGroupName: 'cpu' }]),
+      },
+      describeKey: (id) =>
+        id === keyArn(KEY) ? described() : id === foreign ? described({}, KEY, foreign) : undefined,
+      aliases: {
+        Aliases: [
+          { AliasName: 'alias/llm-gpu', TargetKeyId: KEY },
+          { AliasName: 'alias/aws/ebs', TargetKeyId: 'aaaa1111-2222-3333-4444-555566667777' },
+        ],
+        Truncated: false,
+      },
+    });
+    expect(listed.inventory.keys.map((k) => [k.arn, k.aliases, k.aliasesComplete])).toEqual([
+      [keyArn(KEY), ['alias/llm-gpu'], true],
+      [foreign, [], undefined],
+    ]);
+    const failed = await scan({
+      clusters: { [CLUSTER]: continuous([gpu([rootOn(KEY)])]) },
+      describeKey: (id) => (id === keyArn(KEY) ? described() : undefined),
+      aliases: awsError('AccessDeniedException', 'not authorized to perform: kms:ListAliases'),
+    });
+    expect(failed.inventory.keys.map((k) => [k.arn, k.aliases, k.aliasesComplete])).toEqual([
+      [keyArn(KEY), [], undefined],
+    ]);
   });
 });
 
