@@ -548,6 +548,13 @@ ruleTester(rule, {
       ],
     },
     {
+      // "Customer managed key encryption is only supported for clusters using the continuous node
+      // provisioning mode" (smcluster-cmk.html): HyperPod makes no grant on a key named outside it.
+      name: 'a cluster outside Continuous mode whose key policy does not name the role',
+      inventory: estate([adminStatement()], { cluster: { nodeProvisioningMode: null } }),
+      expected: [{ status: 'NOT_APPLICABLE', messageId: 'legacyMode' }],
+    },
+    {
       name: 'no customer managed key: no storage config, the AWS managed key, a key that does not exist',
       inventory: inventory({
         clusters: [

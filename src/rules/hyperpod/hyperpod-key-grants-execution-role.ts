@@ -20,7 +20,7 @@ import { organizationOf } from '../../policy/organization.js';
 import { accountOf, type Caller } from '../../policy/principal.js';
 import { defineRule, type RuleContext, type Verdict } from '../define-rule.js';
 import { eachGroup } from '../iteration.js';
-import { isAwsManagedAlias, keyLabel } from '../key-references.js';
+import { isAwsManagedAlias, keyLabel, provisioningModeOf } from '../key-references.js';
 import { groupResource, UNRESOLVED_MESSAGE, unresolvedVerdict } from '../resources.js';
 import { SharedValues } from '../shared-values.js';
 import { gapReason, someOf } from '../text.js';
@@ -450,6 +450,8 @@ export default defineRule({
       "condition keys). In the role's IAM policies they are judged on the key's tags, and on its aliases when " +
       'every one is known (a live scan that read ListAliases in its account and Region; never IaC). ' +
       'Restricted instance groups are not applicable: they do not support customer managed keys (HyperPod CMK guide), so HyperPod uses no key they name. ' +
+      'Nor are the groups of a cluster outside Continuous provisioning mode, the only one that supports customer ' +
+      'managed keys (HyperPod CMK guide): HyperPod makes no grant on a key they name. ' +
       'An execution role that IAM says does not exist (GetRole answers NoSuchEntity) fails: no call is made as it. ' +
       'One whose IAM policies a live scan could not read is UNKNOWN even when the key policy names it: an explicit Deny in ' +
       'any policy overrides an Allow (IAM User Guide, Policy evaluation for requests within a single account). ' +
@@ -478,6 +480,8 @@ export default defineRule({
     messages: {
       restricted:
         'restricted instance groups do not support customer managed keys: HyperPod uses no key they name (hyperpod-cmk-provisioning-mode reports one)',
+      legacyMode:
+        'the cluster is not in Continuous provisioning mode, the only one that supports customer managed keys: HyperPod uses no key its groups name (hyperpod-cmk-provisioning-mode reports it)',
       granted: 'the key policy lets {{role}} create grants via SageMaker and describe {{key}}',
       notGranted:
         '{{role}} is not allowed {{action}} on {{key}} as HyperPod calls it (via SageMaker, for an AWS resource)',
@@ -540,6 +544,10 @@ export default defineRule({
       // "Restricted instance groups don't support customer managed keys" (smcluster-cmk.html): no
       // grant is ever made for their volumes, so their role needs none.
       if (group.kind === 'restricted') return { resource, status: 'NOT_APPLICABLE', messageId: 'restricted' };
+      // "Customer managed key encryption is only supported for clusters using the continuous node
+      // provisioning mode" (smcluster-cmk.html): no grant is made for a key named outside it.
+      if (provisioningModeOf(cluster).mode === 'legacy')
+        return { resource, status: 'NOT_APPLICABLE', messageId: 'legacyMode' };
       if (isUnresolved(group.volumes))
         return unresolvedVerdict(resource, 'the storage configuration', group.volumes);
       // A group has a volume or two: a short list beats a map per group.
