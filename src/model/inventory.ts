@@ -369,6 +369,12 @@ export const KeySchema = z
     source: SourceSchema,
     location: LocationSchema.optional(),
     aliases: z.array(z.string()),
+    aliasesComplete: z
+      .literal(true)
+      .optional()
+      .describe(
+        'set when aliases is every alias the key has (live: ListAliases was read in its account and Region); absent when the source cannot say (IaC, a key of an account outside the scan, a ListAliases that failed), and kms:ResourceAliases conditions are then undetermined',
+      ),
     metadata: KeyMetadataSchema.optional().describe('absent when DescribeKey could not be called (see gaps)'),
     rotation: KeyRotationSchema.optional(),
     policy: z.union([PolicyDocumentSchema, UnresolvedSchema]).optional(),

@@ -49,6 +49,11 @@ export interface RequestContext {
    */
   readonly resourceTags?: ReadonlyMap<string, string>;
   /**
+   * Every alias of the KMS key, when all are known: `kms:ResourceAliases` is then these (absent
+   * for a key with none), else unknown.
+   */
+  readonly resourceAliases?: readonly string[];
+  /**
    * The caller's organization, when known: `aws:PrincipalOrgID` is then that id, and
    * `aws:PrincipalOrgPaths` one path that starts with it (the OUs below it are not known).
    */
@@ -70,14 +75,40 @@ export function withResourceTags(
   return { ...context, resourceTags: map };
 }
 
-/** The context with the resource's tags not known: `aws:ResourceTag/*` is then unknown unless said absent. */
-export function withoutResourceTags(context: RequestContext): RequestContext {
-  if (context.resourceTags === undefined) return context;
-  const { resourceTags: _unknown, ...rest } = context;
+/**
+ * The quota of aliases per KMS key: "The kms:ResourceAliases condition is effective only when the
+ * KMS key conforms to this quota. If a KMS key exceeds this quota, principals who are authorized to
+ * use the KMS key by the kms:ResourceAliases condition are denied access to the KMS key."
+ * https://docs.aws.amazon.com/kms/latest/developerguide/resource-limits.html#aliases-per-key
+ */
+export const ALIASES_PER_KEY = 50;
+
+/**
+ * The context with the KMS key's aliases known, every one of them: `kms:ResourceAliases`, "a
+ * multivalued condition key that compares the set of aliases associated with a KMS key to the set
+ * of aliases in the policy" (ForAnyValue fails and ForAllValues holds for a key with no alias).
+ * A key past the quota of aliases per key stays unknown: AWS says what an Allow on the key does
+ * then, not what its Deny does.
+ * https://docs.aws.amazon.com/kms/latest/developerguide/conditions-kms.html#conditions-kms-resource-aliases
+ */
+export function withResourceAliases(context: RequestContext, aliases: readonly string[]): RequestContext {
+  if (aliases.length > ALIASES_PER_KEY) return context;
+  return { ...context, resourceAliases: aliases };
+}
+
+/**
+ * The context as a key policy reads it: the key's tags and aliases not known. KMS supports
+ * `aws:ResourceTag/*` and `kms:ResourceAliases` in IAM policies only, so they are then unknown
+ * unless said absent.
+ */
+export function withoutKeyAttributes(context: RequestContext): RequestContext {
+  if (context.resourceTags === undefined && context.resourceAliases === undefined) return context;
+  const { resourceTags: _tags, resourceAliases: _aliases, ...rest } = context;
   return rest;
 }
 
 const RESOURCE_TAG = 'aws:resourcetag/';
+const RESOURCE_ALIASES = 'kms:resourcealiases';
 const PRINCIPAL_ORG_ID = 'aws:principalorgid';
 const PRINCIPAL_ORG_PATHS = 'aws:principalorgpaths';
 
@@ -178,6 +209,8 @@ function lookup(context: RequestContext, key: string): KeyState {
     const tag = context.resourceTags.get(lower.slice(RESOURCE_TAG.length));
     return tag === undefined ? ABSENT : { state: 'present', members: [{ value: tag, certain: true }] };
   }
+  if (context.resourceAliases && lower === RESOURCE_ALIASES)
+    return context.resourceAliases.length === 0 ? ABSENT : presentState(context.resourceAliases);
   for (const absent of context.absent) {
     if (absent === lower || (absent.endsWith('*') && lower.startsWith(absent.slice(0, -1)))) return ABSENT;
   }

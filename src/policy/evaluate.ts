@@ -17,7 +17,7 @@ import {
   triAnd,
   triNot,
   triOr,
-  withoutResourceTags,
+  withoutKeyAttributes,
 } from './conditions.js';
 import {
   type Caller,
@@ -390,10 +390,11 @@ export function keyAccess(input: KeyAccessInput): KeyAccess {
   // It isn't supported in key policies": what a key policy's condition on it does is not
   // documented, so there the key's tags are not read and the condition is undetermined.
   // https://docs.aws.amazon.com/kms/latest/developerguide/tag-authorization.html
+  // kms:ResourceAliases likewise: its policy type is "IAM policies only".
+  // https://docs.aws.amazon.com/kms/latest/developerguide/conditions-kms.html#conditions-kms-resource-aliases
+  const keyPolicyContext = withoutKeyAttributes(input.context);
   const keyPolicyRequest =
-    input.context.resourceTags === undefined
-      ? input
-      : { ...input, context: withoutResourceTags(input.context) };
+    keyPolicyContext === input.context ? input : { ...input, context: keyPolicyContext };
   const keyPolicy = evaluatePolicy(input.keyPolicy, keyPolicyRequest, 'resource', {
     permissionsBoundary: input.boundaryStatements !== undefined,
   });

@@ -72,7 +72,7 @@ describe('plan writes the same bytes as before', () => {
       stdout: 'de5b3ca6daa5a2922804626f5f30efc1a6334cb5699facadaac8d0eff6334fda',
       stderr: '',
       files: 4422,
-      digest: '382d9906200b4f34d49c3e0405d69b2ac4aee9c7165c2a2023d778587bc0d83e',
+      digest: '282f1deaf6f28735dda445fba481464eef8f61c945aacd35c20a31dd738af4e6',
     });
   }, 120_000);
 });

@@ -9,7 +9,9 @@ import {
   triAnd,
   triNot,
   triOr,
+  withoutKeyAttributes,
   withPrincipalOrganization,
+  withResourceAliases,
 } from '../../src/policy/conditions.js';
 
 /** The request context most cases use: some known keys, encryption context known to be absent. */
@@ -395,6 +397,54 @@ describe('ARN operators on a request ARN with extra colons', () => {
 // aws:PrincipalOrgID is the caller's organization; an account in no organization carries neither it
 // nor aws:PrincipalOrgPaths (of which only the organization is known).
 // https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_condition-keys.html#condition-keys-principalorgid
+// "ForAnyValue: At least one alias associated with the KMS key must match ... If the KMS key has no
+// aliases, the condition is not satisfied"; "ForAllValues: Every alias associated with the KMS key
+// must match ... It doesn't require any aliases".
+// https://docs.aws.amazon.com/kms/latest/developerguide/conditions-kms.html#conditions-kms-resource-aliases
+table(
+  'kms:ResourceAliases of a key with two aliases, every one known',
+  [
+    ['ForAnyValue:StringEquals', 'kms:ResourceAliases', 'alias/llm-gpu', 'yes'],
+    ['ForAnyValue:StringLike', 'kms:resourcealiases', ['alias/vision-*', 'alias/team-*'], 'yes'],
+    ['ForAnyValue:StringLike', 'kms:ResourceAliases', 'alias/vision-*', 'no'],
+    ['ForAllValues:StringLike', 'kms:ResourceAliases', 'alias/llm-*', 'no'],
+    ['ForAllValues:StringLike', 'kms:ResourceAliases', ['alias/llm-*', 'alias/team-*'], 'yes'],
+    ['ForAnyValue:StringNotLike', 'kms:ResourceAliases', 'alias/llm-*', 'yes'],
+    ['ForAllValues:StringNotLike', 'kms:ResourceAliases', 'alias/llm-*', 'no'],
+  ],
+  withResourceAliases(ctx, ['alias/llm-gpu', 'alias/team-a']),
+);
+table(
+  'kms:ResourceAliases of a key with no alias',
+  [
+    ['ForAnyValue:StringLike', 'kms:ResourceAliases', 'alias/*', 'no'],
+    ['ForAllValues:StringLike', 'kms:ResourceAliases', 'alias/llm-*', 'yes'],
+    ['Null', 'kms:ResourceAliases', 'true', 'yes'],
+  ],
+  withResourceAliases(ctx, []),
+);
+table(
+  'kms:ResourceAliases when the aliases are not known, or the key has more than its quota of 50',
+  [
+    ['ForAnyValue:StringLike', 'kms:ResourceAliases', 'alias/*', 'maybe'],
+    ['ForAllValues:StringLike', 'kms:ResourceAliases', 'alias/llm-*', 'maybe'],
+  ],
+  withResourceAliases(
+    ctx,
+    Array.from({ length: 51 }, (_, i) => `alias/llm-${i}`),
+  ),
+);
+
+describe('withoutKeyAttributes', () => {
+  it("leaves the key's aliases and tags unknown, as a key policy reads them", () => {
+    const keyPolicy = withoutKeyAttributes(withResourceAliases(ctx, ['alias/llm-gpu']));
+    expect(
+      evaluateConditionKey('ForAnyValue:StringEquals', 'kms:ResourceAliases', 'alias/llm-gpu', keyPolicy),
+    ).toBe('maybe');
+    expect(withoutKeyAttributes(ctx)).toBe(ctx);
+  });
+});
+
 describe('withPrincipalOrganization', () => {
   const ORG = 'o-a1b2c3d4e5';
   const base = requestContext({ 'kms:CallerAccount': '111122223333' });

@@ -481,6 +481,45 @@ ruleTester(rule, {
       ],
     },
     {
+      // kms:ResourceAliases: "ForAnyValue: At least one alias associated with the KMS key must match";
+      // "ForAllValues: Every alias associated with the KMS key must match ... It doesn't require any aliases".
+      // https://docs.aws.amazon.com/kms/latest/developerguide/conditions-kms.html#conditions-kms-resource-aliases
+      name: "root delegation and an IAM policy scoped by the key's aliases, every one of which is known",
+      inventory: estate(delegationOnly, {
+        key: { aliases: ['alias/llm-gpu', 'alias/team-a'], aliasesComplete: true },
+        role: {
+          kmsStatements: [
+            identityFor('*', { 'ForAnyValue:StringLike': { 'kms:ResourceAliases': 'alias/llm-*' } }),
+          ],
+        },
+      }),
+      expected: [
+        {
+          status: 'PASS',
+          messageId: 'granted',
+          data: { key: 'alias/llm-gpu', role: 'arn:aws:iam::111122223333:role/hyperpod-exec' },
+        },
+      ],
+    },
+    {
+      name: 'an IAM policy that allows only keys whose every alias is a team alias: a key with none',
+      inventory: estate(delegationOnly, {
+        key: { aliases: [], aliasesComplete: true },
+        role: {
+          kmsStatements: [
+            identityFor('*', { 'ForAllValues:StringLike': { 'kms:ResourceAliases': 'alias/team-*' } }),
+          ],
+        },
+      }),
+      expected: [
+        {
+          status: 'PASS',
+          messageId: 'granted',
+          data: { key: keyArn('k1'), role: 'arn:aws:iam::111122223333:role/hyperpod-exec' },
+        },
+      ],
+    },
+    {
       name: 'cross-account key: the key policy names the role and the role IAM policy allows',
       inventory: estate(
         [rootStatement(OTHER_ACCOUNT), both()],
@@ -507,6 +546,13 @@ ruleTester(rule, {
           data: { key: 'alias/k1', role: 'arn:aws:iam::111122223333:role/hyperpod-exec' },
         },
       ],
+    },
+    {
+      // "Customer managed key encryption is only supported for clusters using the continuous node
+      // provisioning mode" (smcluster-cmk.html): HyperPod makes no grant on a key named outside it.
+      name: 'a cluster outside Continuous mode whose key policy does not name the role',
+      inventory: estate([adminStatement()], { cluster: { nodeProvisioningMode: null } }),
+      expected: [{ status: 'NOT_APPLICABLE', messageId: 'legacyMode' }],
     },
     {
       name: 'no customer managed key: no storage config, the AWS managed key, a key that does not exist',
@@ -713,6 +759,123 @@ ruleTester(rule, {
             action: 'kms:CreateGrant',
             reason:
               "the key policy has a condition on the key's tags (aws:ResourceTag/project), which KMS supports in IAM policies only: what it does in a key policy is not documented",
+          },
+        },
+      ],
+    },
+    {
+      name: 'an IAM policy scoped by aliases the key does not have, every one of its aliases known',
+      inventory: estate(delegationOnly, {
+        key: { aliases: ['alias/vision-gpu'], aliasesComplete: true },
+        role: {
+          kmsStatements: [
+            identityFor('*', { 'ForAnyValue:StringLike': { 'kms:ResourceAliases': 'alias/llm-*' } }),
+          ],
+        },
+      }),
+      expected: [
+        {
+          status: 'FAIL',
+          messageId: 'notGranted',
+          data: { key: 'alias/vision-gpu', role: EXEC_ROLE, action: 'kms:CreateGrant' },
+        },
+      ],
+    },
+    {
+      name: 'an IAM policy that needs some alias of the key, which has none',
+      inventory: estate(delegationOnly, {
+        key: { aliases: [], aliasesComplete: true },
+        role: {
+          kmsStatements: [
+            identityFor('*', { 'ForAnyValue:StringEquals': { 'kms:ResourceAliases': 'alias/llm-gpu' } }),
+          ],
+        },
+      }),
+      expected: [
+        {
+          status: 'FAIL',
+          messageId: 'notGranted',
+          data: { key: keyArn('k1'), role: EXEC_ROLE, action: 'kms:CreateGrant' },
+        },
+      ],
+    },
+    {
+      name: "an IAM policy scoped by the key's aliases, which are not all known (IaC, ListAliases not read)",
+      inventory: estate(delegationOnly, {
+        key: { aliases: ['alias/llm-gpu'] },
+        role: {
+          kmsStatements: [
+            identityFor('*', { 'ForAnyValue:StringLike': { 'kms:ResourceAliases': 'alias/vision-*' } }),
+          ],
+        },
+      }),
+      expected: [
+        {
+          status: 'UNKNOWN',
+          messageId: 'undetermined',
+          data: {
+            key: 'alias/llm-gpu',
+            role: EXEC_ROLE,
+            action: 'kms:CreateGrant',
+            reason: 'it depends on condition keys that cannot be evaluated: kms:ResourceAliases',
+          },
+        },
+      ],
+    },
+    {
+      // "The kms:ResourceAliases condition is effective only when the KMS key conforms to the
+      // aliases per KMS key quota" (50): past it, AWS says what an Allow does, not a Deny.
+      // https://docs.aws.amazon.com/kms/latest/developerguide/resource-limits.html#aliases-per-key
+      name: 'a key with more aliases than the quota of 50 per key: kms:ResourceAliases is not judged',
+      inventory: estate(delegationOnly, {
+        key: {
+          aliases: Array.from({ length: 51 }, (_, i) => `alias/llm-${String(i).padStart(2, '0')}`),
+          aliasesComplete: true,
+        },
+        role: {
+          kmsStatements: [
+            identityFor('*', { 'ForAnyValue:StringLike': { 'kms:ResourceAliases': 'alias/llm-*' } }),
+          ],
+        },
+      }),
+      expected: [
+        {
+          status: 'UNKNOWN',
+          messageId: 'undetermined',
+          data: {
+            key: 'alias/llm-00',
+            role: EXEC_ROLE,
+            action: 'kms:CreateGrant',
+            reason: 'it depends on condition keys that cannot be evaluated: kms:ResourceAliases',
+          },
+        },
+      ],
+    },
+    {
+      // kms:ResourceAliases: policy type "IAM policies only" (conditions-kms.html).
+      name: "the key policy scopes the role's calls by the key's aliases: KMS supports that in IAM policies only",
+      inventory: estate(
+        [
+          rootStatement(),
+          both({
+            Condition: {
+              StringEquals: { 'kms:ViaService': VIA },
+              'ForAnyValue:StringEquals': { 'kms:ResourceAliases': 'alias/k1' },
+            },
+          }),
+        ],
+        { key: { aliasesComplete: true } },
+      ),
+      expected: [
+        {
+          status: 'UNKNOWN',
+          messageId: 'undetermined',
+          data: {
+            key: 'alias/k1',
+            role: EXEC_ROLE,
+            action: 'kms:CreateGrant',
+            reason:
+              "the key policy has a condition on the key's aliases (kms:ResourceAliases), which KMS supports in IAM policies only: what it does in a key policy is not documented",
           },
         },
       ],

@@ -69,6 +69,29 @@ ruleTester(rule, {
       ],
     },
     {
+      // "Customer managed key encryption is only supported for clusters using the continuous node
+      // provisioning mode" (smcluster-cmk.html): a legacy cluster's groups use no key they name.
+      name: 'a group of a cluster outside Continuous mode naming the same key shares it with no one',
+      inventory: inventory({
+        clusters: [
+          cluster('c1', [group('workers', { volumes: both(k1.arn) })]),
+          cluster('legacy', [group('workers', { volumes: [rootVolume(k1.arn)] })], {
+            nodeProvisioningMode: null,
+          }),
+        ],
+        keys: [k1],
+      }),
+      expected: [
+        {
+          status: 'PASS',
+          messageId: 'dedicated',
+          resource: gid('c1', 'workers'),
+          data: { keys: 'alias/k1' },
+        },
+        { status: 'NOT_APPLICABLE', messageId: 'legacyMode', resource: gid('legacy', 'workers') },
+      ],
+    },
+    {
       name: 'one key for root and secondary of one group',
       inventory: compliantEstate(),
       expected: [

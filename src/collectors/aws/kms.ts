@@ -36,7 +36,7 @@ import { PolicyDocumentSchema } from '../../model/inventory.js';
 import { depthWithin } from '../../model/many.js';
 import { MAX_POLICY_DEPTH } from '../../policy/identity-policies.js';
 import type { ScanContext } from './context.js';
-import { classifyError, type GapContext, gapReasonText } from './errors.js';
+import { classifyError, type GapContext, gapReasonText, isNotFound } from './errors.js';
 import { everyPage } from './pages.js';
 
 // ---------------------------------------------------------------------------------------------
@@ -86,6 +86,12 @@ interface AliasTable {
   /** key ids that AWS aliases (alias/aws/...) point at: AWS managed keys */
   awsManaged: Set<string>;
 }
+
+/** What ListResourceTags said of a key: its tags, that the key does not exist, or a gap. */
+type TagsOutcome =
+  | { status: 'read'; tags: Tags }
+  | { status: 'not-found'; context: GapContext; error: unknown }
+  | { status: 'failed'; gap: Gap };
 
 type KeyOutcome =
   | { status: 'found'; key: Key }
@@ -229,7 +235,7 @@ export class KmsCollector {
   private readonly aliasTables = new Map<string, Promise<AliasTable | Gap>>();
   private readonly outcomes = new Map<string, Promise<KeyOutcome>>();
   private readonly aliasLookups = new Map<string, Promise<KeyResolution>>();
-  private readonly tagLookups = new Map<string, Promise<Tags | Gap>>();
+  private readonly tagLookups = new Map<string, Promise<TagsOutcome>>();
   private readonly found = new Map<string, Key>();
 
   constructor(
@@ -322,11 +328,15 @@ export class KmsCollector {
     await Promise.all(
       arns.map(async (arn) => {
         const tags = await this.tags(arn, account, region);
-        if ('code' in tags) {
+        // Deleted since ListKeys listed it: "After the waiting period ends, KMS deletes the KMS
+        // key ... and all KMS data associated with it" (API_ScheduleKeyDeletion), and answers
+        // NotFoundException. A key that no longer exists is no key of the account.
+        if (tags.status === 'not-found') return;
+        if (tags.status === 'failed') {
           this.keepUnselectable(arn, account, region, table);
           return;
         }
-        if (Object.entries(selector).every(([name, value]) => tags[name] === value))
+        if (Object.entries(selector).every(([name, value]) => tags.tags[name] === value))
           await this.key(arn, account);
       }),
     );
@@ -336,7 +346,7 @@ export class KmsCollector {
    * A key whose tags could not be read may be one the selector governs: it is kept, without
    * metadata, so that every rule that would judge it says UNKNOWN (the ListResourceTags gap says
    * why) instead of leaving it out. Nothing more is read of a key that may not be HyperPod's; a
-   * volume that names it still fetches it in full.
+   * volume that names it still fetches it in full, and drops it if DescribeKey finds it gone.
    */
   private keepUnselectable(arn: string, account: string, region: string, table: AliasTable | Gap): void {
     if (this.outcomes.has(arn) || this.found.has(arn)) return;
@@ -407,7 +417,7 @@ export class KmsCollector {
   }
 
   /** ListResourceTags for one key, once (the selector and the key fetch share it). */
-  private tags(arn: string, account: string, region: string): Promise<Tags | Gap> {
+  private tags(arn: string, account: string, region: string): Promise<TagsOutcome> {
     let lookup = this.tagLookups.get(arn);
     if (!lookup) {
       lookup = this.listTags(arn, account, region);
@@ -416,9 +426,10 @@ export class KmsCollector {
     return lookup;
   }
 
-  private async listTags(arn: string, account: string, region: string): Promise<Tags | Gap> {
+  private async listTags(arn: string, account: string, region: string): Promise<TagsOutcome> {
     const client = this.ctx.session.for('kms', account, region);
     const tags: Tags = {};
+    const context = { service: 'kms', operation: 'ListResourceTags', account, region, resource: arn };
     try {
       const pages = everyPage(
         paginateListResourceTags({ client, pageSize: this.ctx.pageSize(50) }, { KeyId: arn }),
@@ -426,12 +437,11 @@ export class KmsCollector {
       );
       for await (const page of pages)
         for (const tag of page.Tags ?? []) if (tag.TagKey) tags[tag.TagKey] = tag.TagValue ?? '';
-      return tags;
+      return { status: 'read', tags };
     } catch (error) {
-      return this.ctx.failed(
-        { service: 'kms', operation: 'ListResourceTags', account, region, resource: arn },
-        error,
-      );
+      // Left to the caller: the selector drops a key that is gone, the key fetch records the gap.
+      if (isNotFound(error)) return { status: 'not-found', context, error };
+      return { status: 'failed', gap: this.ctx.failed(context, error) };
     }
   }
 
@@ -469,8 +479,11 @@ export class KmsCollector {
       try {
         meta = (await client.send(new DescribeKeyCommand({ KeyId: arn }))).KeyMetadata;
       } catch (error) {
-        if (classifyError(error).code === 'aws.not_found')
+        if (isNotFound(error)) {
+          // The key is gone: the selector may have kept it unread (keepUnselectable), and it leaves.
+          this.found.delete(arn);
           return { status: 'not-found', message: classifyError(error).message };
+        }
         const entry = this.ctx.failed(context('DescribeKey'), error);
         const key: Key = { arn, keyId: keyIdOfArn(arn), account: owner, region, source: 'live', aliases: [] };
         this.found.set(arn, key);
@@ -488,8 +501,20 @@ export class KmsCollector {
     const metadata = metadataOf(meta);
     const keyId = meta.KeyId ?? keyIdOfArn(arn);
     const table = inScope ? await this.aliasTable(owner, region) : undefined;
-    const aliases = table && !('code' in table) ? [...(table.aliasesOf.get(keyId) ?? [])].sort() : [];
-    const key: Key = { arn, keyId, account: owner, region, source: 'live', aliases, metadata };
+    // ListAliases read in the key's account and Region lists every alias it has; outside the scan
+    // (ListAliases does not work across accounts) or after a failed ListAliases, they are not known.
+    const listed = table !== undefined && !('code' in table);
+    const aliases = listed ? [...(table.aliasesOf.get(keyId) ?? [])].sort() : [];
+    const key: Key = {
+      arn,
+      keyId,
+      account: owner,
+      region,
+      source: 'live',
+      aliases,
+      ...(listed ? { aliasesComplete: true as const } : {}),
+      metadata,
+    };
     if (metadata.keyManager === 'AWS') {
       // AWS manages its policy, rotation and grants: nothing there is the customer's to govern.
       this.found.set(arn, key);
@@ -508,12 +533,16 @@ export class KmsCollector {
       this.rotation(client, arn, metadata, context('GetKeyRotationStatus')),
       inScope ? this.policy(client, arn, context('GetKeyPolicy')) : void crossAccount('GetKeyPolicy'),
       this.grants(client, arn, context('ListGrants')),
-      inScope ? this.tags(arn, owner, region) : crossAccount('ListResourceTags'),
+      inScope
+        ? this.tags(arn, owner, region)
+        : ({ status: 'failed', gap: crossAccount('ListResourceTags') } as const),
     ]);
     if (rotation) key.rotation = rotation;
     if (policy) key.policy = policy;
     if (grants) key.grants = grants;
-    if (!('code' in tags)) key.tags = tags;
+    if (tags.status === 'read') key.tags = tags.tags;
+    // Deleted between DescribeKey and ListResourceTags: its tags are not known.
+    else if (tags.status === 'not-found') this.ctx.failed(tags.context, tags.error);
     this.found.set(arn, key);
     this.options.onKey?.(key);
     return { status: 'found', key };

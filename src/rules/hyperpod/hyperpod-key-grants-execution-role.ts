@@ -5,6 +5,7 @@ import {
   conditionKeys,
   type RequestContext,
   withPrincipalOrganization,
+  withResourceAliases,
   withResourceTags,
 } from '../../policy/conditions.js';
 import {
@@ -19,7 +20,7 @@ import { organizationOf } from '../../policy/organization.js';
 import { accountOf, type Caller } from '../../policy/principal.js';
 import { defineRule, type RuleContext, type Verdict } from '../define-rule.js';
 import { eachGroup } from '../iteration.js';
-import { isAwsManagedAlias, keyLabel } from '../key-references.js';
+import { isAwsManagedAlias, keyLabel, provisioningModeOf } from '../key-references.js';
 import { groupResource, UNRESOLVED_MESSAGE, unresolvedVerdict } from '../resources.js';
 import { SharedValues } from '../shared-values.js';
 import { gapReason, someOf } from '../text.js';
@@ -45,8 +46,8 @@ interface Judge {
   organizations: Map<string, string | null | undefined>;
   /** Per role ARN: the request contexts of HyperPod's calls (in ACTIONS order), without the key's tags. */
   callers: Map<string, CallerContexts>;
-  /** Per policy document or statement list: whether a condition reads aws:ResourceTag. */
-  readsTags: Map<object, boolean>;
+  /** Per statement list: which of the key's attributes its conditions read. */
+  reads: Map<object, KeyAttributesRead>;
   /** Per account id: the statements of each level of the service control policies over it, if read. */
   scps: Map<string, readonly (readonly PolicyStatement[])[] | undefined>;
   /** Per account id: the statements of each level of the resource control policies over its resources, if read. */
@@ -73,7 +74,7 @@ const newJudge = (context: RuleContext): Judge => ({
   shared: new SharedValues(),
   organizations: new Map(),
   callers: new Map(),
-  readsTags: new Map(),
+  reads: new Map(),
   scps: new Map(),
   rcps: new Map(),
   hits: new Map(),
@@ -120,15 +121,26 @@ function callerContexts(judge: Judge, roleArn: string, account: string, region: 
 }
 
 const RESOURCE_TAG_KEY = /^aws:resourcetag\//i;
+const RESOURCE_ALIASES_KEY = /^kms:resourcealiases$/i;
 
-/** Whether any statement's condition reads a resource tag: only then do the key's tags matter. */
-function readsResourceTags(judge: Judge, owner: object, statements: readonly PolicyStatement[]): boolean {
-  let answer = judge.readsTags.get(owner);
+/** Whether conditions read the key's tags (aws:ResourceTag) and its aliases (kms:ResourceAliases). */
+interface KeyAttributesRead {
+  tags: boolean;
+  aliases: boolean;
+}
+const READS_NOTHING: KeyAttributesRead = Object.freeze({ tags: false, aliases: false });
+
+/** What of the key the statements' conditions read: only that of the key matters. */
+function keyAttributesRead(judge: Judge, statements: readonly PolicyStatement[] | null): KeyAttributesRead {
+  if (!statements) return READS_NOTHING;
+  let answer = judge.reads.get(statements);
   if (answer === undefined) {
-    answer = statements.some((statement) =>
-      conditionKeys(statement.Condition).some(({ key }) => RESOURCE_TAG_KEY.test(key)),
-    );
-    judge.readsTags.set(owner, answer);
+    const keys = statements.flatMap((statement) => conditionKeys(statement.Condition).map(({ key }) => key));
+    answer = {
+      tags: keys.some((key) => RESOURCE_TAG_KEY.test(key)),
+      aliases: keys.some((key) => RESOURCE_ALIASES_KEY.test(key)),
+    };
+    judge.reads.set(statements, answer);
   }
   return answer;
 }
@@ -235,15 +247,19 @@ function judgeKey(judge: Judge, key: Key, roleArn: string, region: string): KeyJ
   const unread = role === undefined && context.index.gapsFor(roleArn, 'GetRole').length > 0;
   const identity = unread ? { ...identityOf(role), boundaryStatements: null } : identityOf(role);
   const { identityStatements, boundaryStatements } = identity;
-  // The key's tags matter only to a condition on aws:ResourceTag (conditions.ts reads them nowhere
-  // else) in the role's IAM policies: KMS does not support it in key policies (keyAccess).
+  // The key's tags and aliases matter only to a condition on aws:ResourceTag or kms:ResourceAliases
+  // (conditions.ts reads them nowhere else) in the role's IAM policies: KMS supports them in IAM
+  // policies only, not in key policies (keyAccess). Its aliases are read only when every one is known.
+  const identityReads = keyAttributesRead(judge, identityStatements ?? null);
+  const boundaryReads = keyAttributesRead(judge, boundaryStatements ?? null);
   const resourceTags =
-    key.tags &&
-    !isUnresolved(key.tags) &&
-    ((identityStatements && readsResourceTags(judge, identityStatements, identityStatements)) ||
-      (boundaryStatements && readsResourceTags(judge, boundaryStatements, boundaryStatements)))
-      ? key.tags
-      : undefined;
+    key.tags && !isUnresolved(key.tags) && (identityReads.tags || boundaryReads.tags) ? key.tags : undefined;
+  const resourceAliases =
+    key.aliasesComplete && (identityReads.aliases || boundaryReads.aliases) ? key.aliases : undefined;
+  const keyContext = (callContext: RequestContext): RequestContext => {
+    const tagged = resourceTags ? withResourceTags(callContext, resourceTags) : callContext;
+    return resourceAliases ? withResourceAliases(tagged, resourceAliases) : tagged;
+  };
   const contexts = callerContexts(judge, roleArn, account, region);
   const scpLevels = scpsOver(judge, account);
   // The keys judged here are customer managed (an AWS managed key is `noCmk`): RCPs limit them.
@@ -255,7 +271,7 @@ function judgeKey(judge: Judge, key: Key, roleArn: string, region: string): KeyJ
       caller,
       action,
       resource: key.arn,
-      context: resourceTags ? withResourceTags(callContext, resourceTags) : callContext,
+      context: keyContext(callContext),
       keyPolicy: policy,
       keyAccount: key.account,
       ...identity,
@@ -369,7 +385,7 @@ const UNDOCUMENTED = new Set<string>(HYPERPOD_UNDOCUMENTED_GRANT_KEYS.map((key) 
 /**
  * Why unknown condition keys leave the answer open. Keys that constrain the grant HyperPod
  * creates get their own reason: what HyperPod sends with CreateGrant is not documented; so do the
- * key policy's conditions on the key's tags, which KMS does not support (keyAccess).
+ * key policy's conditions on the key's tags and aliases, which KMS does not support (keyAccess).
  */
 function grantKeyReasons(
   action: string,
@@ -379,7 +395,10 @@ function grantKeyReasons(
   const grant =
     action === 'kms:CreateGrant' ? unknownKeys.filter((key) => UNDOCUMENTED.has(key.toLowerCase())) : [];
   const tags = keyPolicyKeys.filter((key) => RESOURCE_TAG_KEY.test(key));
-  const other = unknownKeys.filter((key) => !grant.includes(key) && !tags.includes(key));
+  const aliases = keyPolicyKeys.filter((key) => RESOURCE_ALIASES_KEY.test(key));
+  const other = unknownKeys.filter(
+    (key) => !grant.includes(key) && !tags.includes(key) && !aliases.includes(key),
+  );
   return [
     ...(grant.length > 0
       ? [
@@ -391,6 +410,12 @@ function grantKeyReasons(
       ? [
           `the key policy has a condition on the key's tags (${tags.join(', ')}), which KMS supports in IAM ` +
             'policies only: what it does in a key policy is not documented',
+        ]
+      : []),
+    ...(aliases.length > 0
+      ? [
+          `the key policy has a condition on the key's aliases (${aliases.join(', ')}), which KMS supports in ` +
+            'IAM policies only: what it does in a key policy is not documented',
         ]
       : []),
     ...(other.length > 0
@@ -420,9 +445,13 @@ export default defineRule({
       'constraint (kms:GrantConstraintType), a grantee or retiring principal (kms:GranteePrincipal, ' +
       'kms:RetiringPrincipal), or grant operations narrower than the public examples allow (kms:GrantOperations) is ' +
       'UNKNOWN with that reason, not a failure: only a test deployment can tell. ' +
-      "So is a key policy condition on the key's tags (aws:ResourceTag), which KMS supports in IAM policies only " +
-      '(AWS KMS Developer Guide, Use tags to control access to KMS keys). ' +
+      "So is a key policy condition on the key's tags (aws:ResourceTag) or aliases (kms:ResourceAliases), which KMS " +
+      'supports in IAM policies only (AWS KMS Developer Guide, Use tags to control access to KMS keys; AWS KMS ' +
+      "condition keys). In the role's IAM policies they are judged on the key's tags, and on its aliases when " +
+      'every one is known (a live scan that read ListAliases in its account and Region; never IaC). ' +
       'Restricted instance groups are not applicable: they do not support customer managed keys (HyperPod CMK guide), so HyperPod uses no key they name. ' +
+      'Nor are the groups of a cluster outside Continuous provisioning mode, the only one that supports customer ' +
+      'managed keys (HyperPod CMK guide): HyperPod makes no grant on a key they name. ' +
       'An execution role that IAM says does not exist (GetRole answers NoSuchEntity) fails: no call is made as it. ' +
       'One whose IAM policies a live scan could not read is UNKNOWN even when the key policy names it: an explicit Deny in ' +
       'any policy overrides an Allow (IAM User Guide, Policy evaluation for requests within a single account). ' +
@@ -442,6 +471,7 @@ export default defineRule({
       'https://docs.aws.amazon.com/kms/latest/developerguide/conditions-kms.html#conditions-kms-via-service',
       'https://docs.aws.amazon.com/kms/latest/developerguide/conditions-kms.html#conditions-kms-grant-constraint-type',
       'https://docs.aws.amazon.com/kms/latest/developerguide/tag-authorization.html',
+      'https://docs.aws.amazon.com/kms/latest/developerguide/conditions-kms.html#conditions-kms-resource-aliases',
       'https://docs.aws.amazon.com/IAM/latest/APIReference/API_GetRole.html',
       'https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_evaluation-logic_policy-eval-basics.html',
       'https://docs.aws.amazon.com/kms/latest/developerguide/key-policies.html',
@@ -450,6 +480,8 @@ export default defineRule({
     messages: {
       restricted:
         'restricted instance groups do not support customer managed keys: HyperPod uses no key they name (hyperpod-cmk-provisioning-mode reports one)',
+      legacyMode:
+        'the cluster is not in Continuous provisioning mode, the only one that supports customer managed keys: HyperPod uses no key its groups name (hyperpod-cmk-provisioning-mode reports it)',
       granted: 'the key policy lets {{role}} create grants via SageMaker and describe {{key}}',
       notGranted:
         '{{role}} is not allowed {{action}} on {{key}} as HyperPod calls it (via SageMaker, for an AWS resource)',
@@ -512,6 +544,10 @@ export default defineRule({
       // "Restricted instance groups don't support customer managed keys" (smcluster-cmk.html): no
       // grant is ever made for their volumes, so their role needs none.
       if (group.kind === 'restricted') return { resource, status: 'NOT_APPLICABLE', messageId: 'restricted' };
+      // "Customer managed key encryption is only supported for clusters using the continuous node
+      // provisioning mode" (smcluster-cmk.html): no grant is made for a key named outside it.
+      if (provisioningModeOf(cluster).mode === 'legacy')
+        return { resource, status: 'NOT_APPLICABLE', messageId: 'legacyMode' };
       if (isUnresolved(group.volumes))
         return unresolvedVerdict(resource, 'the storage configuration', group.volumes);
       // A group has a volume or two: a short list beats a map per group.

@@ -7,6 +7,7 @@ import {
   groupsNamingSameKey,
   isAwsManagedAlias,
   keyLabel,
+  provisioningModeOf,
   undeterminedKeyReason,
 } from '../key-references.js';
 import { groupResource, UNRESOLVED_MESSAGE, unresolvedVerdict } from '../resources.js';
@@ -25,7 +26,10 @@ export default defineRule({
       "AWS strongly recommends a different key for each instance group: with a shared key, revoking one group's " +
       'grant can leave unintended permissions in place through the others, and disabling the key to contain one ' +
       'group takes down all of them. Sharing across clusters or projects widens the blast radius further (high). ' +
-      'Restricted instance groups are not applicable: they do not support customer managed keys (HyperPod CMK guide), so HyperPod uses no key they name.',
+      'Restricted instance groups are not applicable: they do not support customer managed keys (HyperPod CMK guide), so HyperPod uses no key they name. ' +
+      'Nor are the groups of a cluster outside Continuous provisioning mode: "Customer managed key encryption is only ' +
+      'supported for clusters using the continuous node provisioning mode" (HyperPod CMK guide), so a key they name ' +
+      'encrypts none of their volumes and is shared with no one through them.',
     remediation: {
       summary:
         'Create one key per instance group and move each group to a new group that uses its own key (keys cannot ' +
@@ -36,6 +40,8 @@ export default defineRule({
     messages: {
       restricted:
         'restricted instance groups do not support customer managed keys: HyperPod uses no key they name (hyperpod-cmk-provisioning-mode reports one)',
+      legacyMode:
+        'the cluster is not in Continuous provisioning mode, the only one that supports customer managed keys: HyperPod uses no key its groups name (hyperpod-cmk-provisioning-mode reports it)',
       dedicated: "the group's keys ({{keys}}) serve no other instance group",
       shared: 'key {{key}} also serves {{others}}',
       sharedAcrossClusters: 'key {{key}} also serves {{others}}, in other clusters or projects',
@@ -56,8 +62,9 @@ export default defineRule({
         let wide = false;
         let first: { cluster: string; project: string | undefined } | undefined;
         for (const use of context.index.usesOfKey(key.arn)) {
-          // A restricted group's key is not used (smcluster-cmk.html): it shares the key with no one.
-          if (use.group.kind === 'restricted') continue;
+          // A restricted group's key is not used, nor one named outside Continuous mode
+          // (smcluster-cmk.html): such a group shares the key with no one.
+          if (use.group.kind === 'restricted' || provisioningModeOf(use.cluster).mode === 'legacy') continue;
           const name = `${use.cluster.name}/${use.group.name}`;
           const at = positions ? positions.get(use.group.id) : ids.indexOf(use.group.id);
           // A group named twice keeps its first place and its last name.
@@ -82,6 +89,8 @@ export default defineRule({
     yield* eachGroup(context, (cluster, group): Verdict => {
       const resource = groupResource(cluster, group);
       if (group.kind === 'restricted') return { resource, status: 'NOT_APPLICABLE', messageId: 'restricted' };
+      if (provisioningModeOf(cluster).mode === 'legacy')
+        return { resource, status: 'NOT_APPLICABLE', messageId: 'legacyMode' };
       if (isUnresolved(group.volumes))
         return unresolvedVerdict(resource, 'the storage configuration', group.volumes);
       // The group's keys as groupKeys (key-references.ts) sorts them, without a map per group.

@@ -39,7 +39,10 @@ import {
 import { GetCallerIdentityCommand, STSClient } from '@aws-sdk/client-sts';
 import { mockClient } from 'aws-sdk-client-mock';
 import { describe, expect, it } from 'vitest';
+import { AwsSession } from '../../../src/collectors/aws/clients.js';
 import { collect } from '../../../src/collectors/aws/collect.js';
+import { ScanContext } from '../../../src/collectors/aws/context.js';
+import { KmsCollector } from '../../../src/collectors/aws/kms.js';
 import { type Config, resolveConfig } from '../../../src/config/schema.js';
 import type { Finding } from '../../../src/model/finding.js';
 import type { Inventory } from '../../../src/model/inventory.js';
@@ -117,6 +120,8 @@ interface Scenario {
   policy?: string;
   /** GetRole's error for the execution role; default: the role exists. */
   getRoleError?: Error;
+  /** ListAliases' answer (or error); default: no alias. */
+  aliases?: unknown;
   /** ListKeys' keys (for the key selector of config.keySelector); default: none. */
   listKeys?: { KeyId: string; KeyArn: string }[];
   /** ListResourceTags' answer (or error) by the key ARN asked; default: no tags. */
@@ -163,7 +168,11 @@ async function scan(scenario: Scenario): Promise<Scanned> {
       return answer;
     });
     mocks.sagemaker.on(ListTagsCommand).resolves({ Tags: [{ Key: 'owner', Value: 'ml' }] });
-    mocks.kms.on(ListAliasesCommand).resolves({ Aliases: [], Truncated: false });
+    mocks.kms.on(ListAliasesCommand).callsFake(async () => {
+      const answer = scenario.aliases ?? { Aliases: [], Truncated: false };
+      if (answer instanceof Error) throw answer;
+      return answer;
+    });
     mocks.kms
       .on(DescribeKeyCommand)
       .callsFake(async (input: { KeyId: string }, getClient: () => KMSClient) => {
@@ -462,6 +471,115 @@ describe('the key selector', () => {
     };
     for (const rule of ['kms-key-unused', 'kms-key-enabled', 'kms-key-rotation-enabled'])
       expect(verdict(scanned, rule, keyArn(OTHER_KEY)), rule).toEqual(unknown);
+  });
+  it('a key tagged "code" keeps its tags and is selected by them, as any other', async () => {
+    // Tag keys are the tenant's (ListResourceTags: TagKey is any string of 1 to 128 characters):
+    // one named "code" is a tag, not a failed call.
+    const scanned = await scan({
+      clusters: { [CLUSTER]: continuous([gpu([])]) },
+      describeKey: (id) => (id === keyArn(KEY) ? described() : undefined),
+      listKeys: [{ KeyId: KEY, KeyArn: keyArn(KEY) }],
+      keyTags: () => ({
+        Tags: [
+          { TagKey: 'hyperpod', TagValue: 'true' },
+          { TagKey: 'code', TagValue: 'ml-platform' },
+        ],
+        Truncated: false,
+      }),
+      config: { keySelector: { tags: { hyperpod: 'true' } } },
+    });
+    expect(scanned.inventory.keys.map((k) => [k.arn, k.metadata?.keyState, k.tags])).toEqual([
+      [keyArn(KEY), 'Enabled', { hyperpod: 'true', code: 'ml-platform' }],
+    ]);
+    expect(scanned.inventory.gaps).toEqual([]);
+  });
+
+  it('a key deleted since ListKeys listed it is no key of the account: not kept, and no gap', async () => {
+    // "After the waiting period ends, KMS deletes the KMS key, its key material, and all KMS data
+    // associated with it" (https://docs.aws.amazon.com/kms/latest/APIReference/API_ScheduleKeyDeletion.html);
+    // KMS then answers NotFoundException, "the specified entity or resource could not be found".
+    const GONE = 'eeee1111-2222-3333-4444-555566667777';
+    const scanned = await scan({
+      clusters: { [CLUSTER]: continuous([gpu([rootOn(KEY)])]) },
+      describeKey: (id) => (id === keyArn(KEY) ? described() : undefined),
+      listKeys: [
+        { KeyId: KEY, KeyArn: keyArn(KEY) },
+        { KeyId: GONE, KeyArn: keyArn(GONE) },
+      ],
+      keyTags: (arn) =>
+        arn === keyArn(GONE)
+          ? awsError('NotFoundException', `Key '${arn}' does not exist`)
+          : { Tags: [{ TagKey: 'hyperpod', TagValue: 'true' }], Truncated: false },
+      config: { keySelector: { tags: { hyperpod: 'true' } } },
+    });
+    expect(scanned.inventory.keys.map((k) => k.arn)).toEqual([keyArn(KEY)]);
+    expect(scanned.inventory.gaps).toEqual([]);
+    expect(scanned.findings.filter((f) => f.resource.id === keyArn(GONE))).toEqual([]);
+  });
+
+  it('a key the selector kept unread, then found deleted by the volume that names it, leaves the inventory', async () => {
+    // The selector keeps a key whose tags it could not read; DescribeKey, asked later for a
+    // volume, answers NotFoundException: the key is gone, and the volume is judged on that answer.
+    const GONE = 'eeee1111-2222-3333-4444-555566667777';
+    const kms = mockClient(KMSClient);
+    const session = new AwsSession({ concurrency: 4, maxAttempts: 1, lookupEventsPerSecond: 2 });
+    try {
+      session.useBaseCredentials(ACCOUNT, REGION);
+      kms.on(ListAliasesCommand).resolves({ Aliases: [], Truncated: false });
+      kms.on(ListKeysCommand).resolves({ Keys: [{ KeyId: GONE, KeyArn: keyArn(GONE) }], Truncated: false });
+      kms
+        .on(ListResourceTagsCommand)
+        .rejects(awsError('AccessDeniedException', 'not authorized to perform: kms:ListResourceTags'));
+      kms
+        .on(DescribeKeyCommand)
+        .rejects(awsError('NotFoundException', `Key '${keyArn(GONE)}' does not exist`));
+      const ctx = new ScanContext(session, 'aws', true, undefined, undefined);
+      const collector = new KmsCollector(ctx, { selectorTags: { hyperpod: 'true' } });
+      await collector.selectByTags(ACCOUNT, REGION);
+      expect(collector.keys().map((k) => k.arn)).toEqual([keyArn(GONE)]);
+      await expect(collector.resolve(keyArn(GONE), ACCOUNT, REGION)).resolves.toEqual({
+        status: 'not-found',
+        message: `Key '${keyArn(GONE)}' does not exist`,
+      });
+      expect(collector.keys()).toEqual([]);
+    } finally {
+      kms.restore();
+      session.destroy();
+    }
+  });
+});
+
+describe("a key's aliases, for kms:ResourceAliases", () => {
+  // kms:ResourceAliases compares "the set of aliases associated with a KMS key" (conditions-kms.html):
+  // only a ListAliases of the key's account and Region lists them all.
+  it('are complete where ListAliases was read in its account, and unknown across accounts or after a failure', async () => {
+    const foreign = keyArn(KEY, OTHER);
+    const listed = await scan({
+      clusters: {
+        [CLUSTER]: continuous([gpu([rootOn(KEY)]), { ...gpu([rootOn(foreign)]), InstanceGroupName: 'cpu' }]),
+      },
+      describeKey: (id) =>
+        id === keyArn(KEY) ? described() : id === foreign ? described({}, KEY, foreign) : undefined,
+      aliases: {
+        Aliases: [
+          { AliasName: 'alias/llm-gpu', TargetKeyId: KEY },
+          { AliasName: 'alias/aws/ebs', TargetKeyId: 'aaaa1111-2222-3333-4444-555566667777' },
+        ],
+        Truncated: false,
+      },
+    });
+    expect(listed.inventory.keys.map((k) => [k.arn, k.aliases, k.aliasesComplete])).toEqual([
+      [keyArn(KEY), ['alias/llm-gpu'], true],
+      [foreign, [], undefined],
+    ]);
+    const failed = await scan({
+      clusters: { [CLUSTER]: continuous([gpu([rootOn(KEY)])]) },
+      describeKey: (id) => (id === keyArn(KEY) ? described() : undefined),
+      aliases: awsError('AccessDeniedException', 'not authorized to perform: kms:ListAliases'),
+    });
+    expect(failed.inventory.keys.map((k) => [k.arn, k.aliases, k.aliasesComplete])).toEqual([
+      [keyArn(KEY), [], undefined],
+    ]);
   });
 });
 
