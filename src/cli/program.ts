@@ -89,6 +89,32 @@ function toOption(spec: OptionSpec, env: Io['env']): Option {
   return option;
 }
 
+/**
+ * `--config <file>` and `--no-config` (any `--x` beside its `--no-x`) set one value: both on one
+ * command line is a usage error, as a flag given twice is, never "the last one wins".
+ */
+function refuseBothOfAPair(command: Command, options: readonly OptionSpec[]): void {
+  const longFlag = (option: OptionSpec) => option.flags.split(/[ ,]/).find((part) => part.startsWith('--'));
+  const flags = new Set(options.map(longFlag));
+  for (const flag of flags) {
+    if (!flag?.startsWith('--no-') || !flags.has(`--${flag.slice(5)}`)) continue;
+    const name = flag.slice(5);
+    let given: string | undefined;
+    const saw = (which: string) => {
+      if (given !== undefined && given !== which)
+        throw inputError({
+          code: 'usage.conflict',
+          input: `--${name} and --no-${name}`,
+          message: 'both given; they set the same thing',
+          hint: 'give one of them (the last one does not win)',
+        });
+      given = which;
+    };
+    command.on(`option:${name}`, () => saw(`--${name}`));
+    command.on(`option:no-${name}`, () => saw(flag));
+  }
+}
+
 function addCommand(parent: Command, spec: CommandSpec, io: Io, result: ProgramResult): void {
   const command = parent.command(spec.name).description(spec.summary);
   if (spec.description) command.summary(spec.summary).description(`${spec.summary}\n\n${spec.description}`);
@@ -97,6 +123,7 @@ function addCommand(parent: Command, spec: CommandSpec, io: Io, result: ProgramR
     command.argument(arg.required ? `<${name}>` : `[${name}]`, arg.description);
   }
   for (const option of spec.options) command.addOption(toOption(option, io.env));
+  refuseBothOfAPair(command, spec.options);
   if (spec.examples?.length)
     command.addHelpText('after', `\nExamples:\n${spec.examples.map((e) => `  $ ${e}`).join('\n')}`);
   if (spec.subcommands?.length) command.enablePositionalOptions();

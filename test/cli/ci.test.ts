@@ -726,6 +726,15 @@ describe('several outputs in one run', () => {
     [['-o', 'report.bin'], 'its name does not say which format to write'],
     [['-o', 'nosuch=report.json'], 'unknown format "nosuch"'],
     [['-o', 'a.json', '-o', 'json=a.json'], '--output a.json: given more than once'],
+    // Each sets the config; the last one used to win, silently.
+    [
+      ['--config', 'hyperpod-cmk.yaml', '--no-config', '-o', 'a.json'],
+      '--config and --no-config: both given',
+    ],
+    [
+      ['--no-config', '--config', 'hyperpod-cmk.yaml', '-o', 'a.json'],
+      '--config and --no-config: both given',
+    ],
   ])('%j is a usage error (exit 2), nothing written', async (args, message) => {
     const repo = checkout('repo');
     const result = await run(['iac', 'infra', ...args], { cwd: repo });
