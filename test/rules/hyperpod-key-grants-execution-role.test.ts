@@ -2144,6 +2144,24 @@ ruleTester(rule, {
       ],
     },
     {
+      // An IaC key whose account the files do not give: not said to be in another account.
+      name: "the key's account is unknown and the role is not in the inventory",
+      inventory: estate(delegationOnly, { role: null, key: { account: 'unknown' } }),
+      expected: [
+        {
+          status: 'UNKNOWN',
+          messageId: 'undetermined',
+          data: {
+            key: 'alias/k1',
+            role: 'arn:aws:iam::111122223333:role/hyperpod-exec',
+            action: 'kms:CreateGrant',
+            reason:
+              "the key's account is not known, so IAM may have to allow it too (as for a key in another account), and the role's IAM policies were not collected",
+          },
+        },
+      ],
+    },
+    {
       name: 'GetKeyPolicy denied',
       inventory: (() => {
         const { policy: _policy, ...k } = key('k1');

@@ -325,7 +325,7 @@ function judgeKey(judge: Judge, key: Key, roleArn: string, region: string): KeyJ
     if (access.result === 'maybe') {
       const reasons = [
         ...(access.needsIdentity
-          ? [`${identityNeed(access, account === key.account)} and ${identityGap(context, role, roleArn)}`]
+          ? [`${identityNeed(access, account, key.account)} and ${identityGap(context, role, roleArn)}`]
           : []),
         ...(access.boundaryAllow === 'maybe' && boundaryStatements === null && access.policiesAllow !== 'no'
           ? [boundaryGap(role)]
@@ -353,9 +353,16 @@ function judgeKey(judge: Judge, key: Key, roleArn: string, region: string): KeyJ
   };
 }
 
+const ACCOUNT_ID = /^\d{12}$/;
+
 /** Why the answer needs the role's IAM policies, as the reason of an UNKNOWN says it. */
-function identityNeed(access: KeyAccess, sameAccount: boolean): string {
-  if (!sameAccount) return 'the key is in another account, so IAM must allow it too,';
+function identityNeed(access: KeyAccess, roleAccount: string, keyAccount: string): string {
+  if (roleAccount !== keyAccount) {
+    // An IaC key's account is often not in the files ("unknown", ${AWS::AccountId}): not known to differ.
+    if (!ACCOUNT_ID.test(roleAccount) || !ACCOUNT_ID.test(keyAccount))
+      return "the key's account is not known, so IAM may have to allow it too (as for a key in another account),";
+    return 'the key is in another account, so IAM must allow it too,';
+  }
   if (access.keyPolicy.allow !== 'yes' && access.keyPolicy.delegate !== 'no')
     return 'the key policy delegates to IAM';
   // Otherwise the key policy allows, and what keyAccess cannot tell is a Deny in the policies IAM did not return.
