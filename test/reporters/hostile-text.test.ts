@@ -8,6 +8,8 @@ import type { Finding } from '../../src/model/finding.js';
 import type { Report } from '../../src/model/report.js';
 import { escapeControl, escapeHtml, markdownCode, markdownText } from '../../src/reporters/escape.js';
 import { escapeData, escapeProperty, renderGithub } from '../../src/reporters/github.js';
+import { renderGitlab } from '../../src/reporters/gitlab.js';
+import { renderSarif } from '../../src/reporters/sarif.js';
 import { canonicalReport } from './fixture.js';
 
 describe('Markdown text', () => {
@@ -92,5 +94,61 @@ describe('GitHub annotations', () => {
     const out = renderGithub({ ...report, findings } as Report);
     expect(out).not.toMatch(/[\u202a-\u202e\u2066-\u2069]/);
     expect(out).toContain('c\\u202eexe.txt\\u2066/c\\u202eexe.txt\\u2066: ');
+  });
+});
+
+/** Bidi, C1 and invisible characters that a reviewer's browser would act on. */
+const RAW_IN_TEXT = /[\u0000-\u0009\u000b-\u001f\u007f-\u009f\u200b-\u200f\u202a-\u202e\u2066-\u2069\ufeff]/;
+
+/** The canonical report with a tenant's text in every finding's names, message and suppression reason. */
+function hostileReport(): Report {
+  const report = canonicalReport();
+  const evil = 'c\u202eexe.txt\u2066\u0085\u001b[2J\u200b';
+  const findings: Finding[] = report.findings.map((f) => ({
+    ...f,
+    message: `${f.message} ${evil}`,
+    resource: { ...f.resource, cluster: evil, instanceGroup: evil },
+    ...(f.suppressed ? { suppressed: { ...f.suppressed, reason: `${f.suppressed.reason} ${evil}` } } : {}),
+  }));
+  const issues = report.issues.map((issue) => ({ ...issue, message: `${issue.message} ${evil}` }));
+  return { ...report, findings, issues } as Report;
+}
+
+describe('code scanning and code quality text', () => {
+  // Code scanning shows results' messages as annotations on a pull request's diff:
+  // https://docs.github.com/en/code-security/code-scanning/managing-code-scanning-alerts/triaging-code-scanning-alerts-in-pull-requests
+  it('SARIF messages, notifications and justifications carry visible escapes, never the raw characters', () => {
+    const log = JSON.parse(renderSarif(hostileReport())) as {
+      runs: {
+        results: { message: { text: string }; suppressions?: { justification: string }[] }[];
+        invocations: { toolExecutionNotifications: { message: { text: string } }[] }[];
+      }[];
+    };
+    const run = log.runs[0]!;
+    const texts = [
+      ...run.results.map((r) => r.message.text),
+      ...run.results.flatMap((r) => (r.suppressions ?? []).map((s) => s.justification)),
+      ...run.invocations.flatMap((i) => i.toolExecutionNotifications.map((n) => n.message.text)),
+    ];
+    expect(run.results.length).toBeGreaterThan(0);
+    expect(run.results.some((r) => r.suppressions)).toBe(true);
+    expect(texts.filter((text) => RAW_IN_TEXT.test(text))).toEqual([]);
+    expect(
+      texts.filter((text) => text.includes('c\\u202eexe.txt\\u2066\\u0085\\x1b[2J\\u200b')),
+    ).toHaveLength(texts.length);
+  });
+
+  it('GitLab Code Quality descriptions carry visible escapes; fingerprints are unchanged', () => {
+    const report = hostileReport();
+    const original = JSON.parse(renderGitlab(report)) as { description: string; fingerprint: string }[];
+    expect(original.length).toBeGreaterThan(0);
+    const judged = report.findings.filter((f) => f.status === 'FAIL' || f.status === 'UNKNOWN');
+    expect(original.slice(0, judged.length).map((issue) => issue.fingerprint)).toEqual(
+      judged.map((f) => f.fingerprint),
+    );
+    expect(original.filter((issue) => RAW_IN_TEXT.test(issue.description))).toEqual([]);
+    expect(
+      original.every((issue) => issue.description.includes('c\\u202eexe.txt\\u2066\\u0085\\x1b[2J\\u200b')),
+    ).toBe(true);
   });
 });
