@@ -148,6 +148,18 @@ export function markdownCode(value: unknown): string {
 }
 
 /**
+ * One word of a POSIX shell command line that a runbook asks the user to copy: as it is when every
+ * character is one the shell gives no meaning (letters, digits, `_ @ % + = : , . / -`, and no `~`
+ * first), else in single quotes, inside which the shell expands nothing, a `'` written `'\''`
+ * (https://pubs.opengroup.org/onlinepubs/9699919799/utilities/V3_chap02.html#tag_18_02_02).
+ * Control and bidi characters are visible escapes first, as everywhere.
+ */
+export function shellWord(value: string): string {
+  const text = escapeControl(value);
+  return /^[\w@%+=:,./-]+$/.test(text) ? text : `'${text.replace(/'/g, `'\\''`)}'`;
+}
+
+/**
  * HTML: one tagged template, `html`, builds every HTML page the tool writes. Every value
  * interpolated into it is escaped (`& < > " '`, so it is inert in text and in a quoted attribute)
  * unless it is an `Html` fragment: the result of another `html` call, or of the helpers below that
