@@ -6,6 +6,7 @@
  */
 import { cloudFormationYaml } from '../guardrails/cloudformation-yaml.js';
 import { hclString, hclValue } from '../guardrails/hcl.js';
+import { pathSegment } from '../guardrails/paths.js';
 import { escapeControl, markdownText, shellWord } from '../reporters/escape.js';
 import { lazyArrayInDocument } from '../reporters/json.js';
 import type { ClusterPlan, GroupPlan, InPlaceStep, StreamedPlan } from './plan.js';
@@ -270,7 +271,7 @@ export function runbook(plan: ClusterPlan, files: ReadonlyMap<string, string>): 
         `${n++}. Scope ${markdownText(group.rolePolicy!.roleName)}'s KMS permissions to the new key (by its tags), then remove its statement that allows KMS on every key:`,
         '',
         '   ```sh',
-        `   aws iam put-role-policy --role-name ${shellWord(group.rolePolicy!.roleName)} --policy-name ${shellWord(group.rolePolicy!.policyName)} --policy-document ${shellWord(`file://iam/${fileSafe(group.rolePolicy!.policyName)}.json`)}`,
+        `   aws iam put-role-policy --role-name ${shellWord(group.rolePolicy!.roleName)} --policy-name ${shellWord(group.rolePolicy!.policyName)} --policy-document ${shellWord(`file://iam/${pathSegment(group.rolePolicy!.policyName, 'name')}.json`)}`,
         '   ```',
         '',
       );
@@ -357,8 +358,8 @@ export function* renderPlan(plan: StreamedPlan, projected: ReadonlyMap<string, s
       });
     } else {
       replaced.forEach((group, i) => {
-        const add = `update-cluster-${i + 1}a-add-${fileSafe(group.replacement!.name)}.json`;
-        const del = `update-cluster-${i + 1}b-delete-${fileSafe(group.name)}.json`;
+        const add = `update-cluster-${i + 1}a-add-${pathSegment(group.replacement!.name, 'name')}.json`;
+        const del = `update-cluster-${i + 1}b-delete-${pathSegment(group.name, 'name')}.json`;
         names.set(`add:${group.name}`, add);
         names.set(`delete:${group.name}`, del);
         files.push({ path: `${dir}/${add}`, content: json(group.replacement!.addInput) });
@@ -367,7 +368,7 @@ export function* renderPlan(plan: StreamedPlan, projected: ReadonlyMap<string, s
     }
     for (const group of cluster.groups.filter((g) => g.rolePolicy))
       files.push({
-        path: `${dir}/iam/${fileSafe(group.rolePolicy!.policyName)}.json`,
+        path: `${dir}/iam/${pathSegment(group.rolePolicy!.policyName, 'name')}.json`,
         content: json(group.rolePolicy!.document),
       });
     files.push({ path: `${dir}/RUNBOOK.md`, content: runbook(cluster, names) });

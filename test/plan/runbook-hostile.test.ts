@@ -85,3 +85,26 @@ describe('the runbook of a cluster with hostile names', () => {
     expect(prose.some((line) => line.includes(markdownText(GROUP)))).toBe(true);
   });
 });
+
+describe('the files of a plan whose names are long', () => {
+  it('names every file within the 255 bytes a file system allows, and the runbook names those files', () => {
+    const base = compliantEstate();
+    const long = 'g'.repeat(300);
+    const evil = cluster('c'.repeat(300), [group(long, { volumes: [rootVolume(null)] })], { tags: {} });
+    const inventory = { ...base, clusters: [...base.clusters, evil] };
+    const config = resolveConfig({ keyAdmins: [ADMIN_ROLE] });
+    const { findings } = evaluate(inventory, { config, now: new Date(NOW) });
+    const planned = planMigrations({ inventory, findings, config, source: 'test', generatedAt: NOW });
+    if (!planned.ok) throw new Error(planned.error.message);
+    const files = [...renderPlan(planned.value, new Map())];
+    const mine = files.filter((file) => file.path.includes('cccc'));
+    expect(mine.some((file) => file.path.includes('update-cluster-1a-add-'))).toBe(true);
+    const tooLong = mine
+      .flatMap((file) => file.path.split('/'))
+      .filter((part) => Buffer.byteLength(part) > 255);
+    expect(tooLong).toEqual([]);
+    const runbook = String(mine.find((file) => file.path.endsWith('/RUNBOOK.md'))!.content);
+    for (const file of mine.filter((f) => /update-cluster-1[ab]-/.test(f.path)))
+      expect(runbook).toContain(`file://${file.path.split('/').at(-1)}`);
+  });
+});
