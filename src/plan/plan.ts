@@ -31,6 +31,9 @@ import {
 /** Where AWS says how to add and remove instance groups with update-cluster. */
 export const UPDATE_CLUSTER_DOC =
   'https://docs.aws.amazon.com/sagemaker/latest/dg/sagemaker-hyperpod-eks-operate-cli-command-update-cluster.html';
+/** The provisioning modes the planner words itself; any other mode is the source's text. */
+export const MODE_NOT_SET = 'legacy (NodeProvisioningMode not set)';
+export const MODE_NOT_READ = 'unknown (the source did not carry NodeProvisioningMode)';
 export const CMK_DOC = 'https://docs.aws.amazon.com/sagemaker/latest/dg/smcluster-cmk.html';
 export const SLURM_CONTINUOUS_DOC =
   'https://docs.aws.amazon.com/sagemaker/latest/dg/sagemaker-hyperpod-scaling-slurm.html';
@@ -279,8 +282,8 @@ function planCluster(cluster: Cluster, ctx: ClusterContext): ClusterPlan {
   const mode = isUnresolved(cluster.nodeProvisioningMode)
     ? `unknown (${cluster.nodeProvisioningMode.unresolved})`
     : notCollected && cluster.nodeProvisioningMode === null
-      ? 'unknown (the source did not carry NodeProvisioningMode)'
-      : (cluster.nodeProvisioningMode ?? 'legacy (NodeProvisioningMode not set)');
+      ? MODE_NOT_READ
+      : (cluster.nodeProvisioningMode ?? MODE_NOT_SET);
   const orchestrator = isUnresolved(cluster.orchestrator) ? 'unknown' : cluster.orchestrator;
   const continuous = cluster.nodeProvisioningMode === 'Continuous';
   const dir = `${pathSegment(cluster.account, 'account')}-${pathSegment(cluster.region, 'region')}-${pathSegment(cluster.name, 'name')}`;

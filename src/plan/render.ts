@@ -10,7 +10,7 @@ import { pathSegment } from '../guardrails/paths.js';
 import { escapeControl, markdownText, shellWord } from '../reporters/escape.js';
 import { lazyArrayInDocument } from '../reporters/json.js';
 import type { ClusterPlan, GroupPlan, InPlaceStep, StreamedPlan } from './plan.js';
-import { UPDATE_CLUSTER_DOC } from './plan.js';
+import { MODE_NOT_READ, MODE_NOT_SET, UPDATE_CLUSTER_DOC } from './plan.js';
 
 export interface PlanFile {
   path: string;
@@ -193,15 +193,25 @@ export function terraformKeys(plan: ClusterPlan): string {
   return `${lines.join('\n').trimEnd()}\n`;
 }
 
-/** A JMESPath raw string literal holding `value` (a `'` or `\\` escaped with a backslash, https://jmespath.org/specification.html#raw-string-literals). */
-const jmesString = (value: string) => `'${value.replace(/[\\']/g, (char) => `\\${char}`)}'`;
+/**
+ * A `--query` selecting the instance group `name`: double-quoted as it always was when the name is
+ * a plain one (every name CreateCluster takes); otherwise the name is a JMESPath raw string literal
+ * (a `'` or `\\` escaped with a backslash, https://jmespath.org/specification.html#raw-string-literals)
+ * and the whole query one single-quoted shell word.
+ */
+function groupQuery(name: string, select = ''): string {
+  if (/^[A-Za-z0-9._-]+$/.test(name)) return `"InstanceGroups[?InstanceGroupName=='${name}']${select}"`;
+  return shellWord(
+    `InstanceGroups[?InstanceGroupName=='${name.replace(/[\\']/g, (char) => `\\${char}`)}']${select}`,
+  );
+}
 
 const step = (n: number, s: InPlaceStep) =>
   `${n}. ${escapeControl(s.title)}\n\n   \`\`\`sh\n   ${escapeControl(s.command)}\n   ${escapeControl(s.check)}\n   \`\`\`\n`;
 
 function groupLine(group: GroupPlan): string {
   const reasons = group.reasons.length > 0 ? ` (${group.reasons.join(', ')})` : '';
-  return `| ${markdownText(group.name)} | ${group.action}${group.replacement ? ` → ${markdownText(group.replacement.name)}` : ''} | ${markdownText(group.why)}${reasons} |`;
+  return `| ${markdownText(group.name)} | ${group.action}${group.replacement ? ` → ${markdownText(group.replacement.name)}` : ''} | ${escapeControl(group.why)}${reasons} |`;
 }
 
 export function runbook(plan: ClusterPlan, files: ReadonlyMap<string, string>): string {
@@ -209,7 +219,7 @@ export function runbook(plan: ClusterPlan, files: ReadonlyMap<string, string>): 
   const out: string[] = [];
   out.push(`# Migration plan: ${markdownText(c.name)}`, '');
   out.push(
-    `Account ${markdownText(c.account)}, Region ${markdownText(c.region)}, orchestrator ${c.orchestrator}, provisioning mode ${markdownText(c.mode)}. ` +
+    `Account ${markdownText(c.account)}, Region ${markdownText(c.region)}, orchestrator ${c.orchestrator}, provisioning mode ${c.mode === MODE_NOT_SET || c.mode === MODE_NOT_READ ? c.mode : markdownText(c.mode)}. ` +
       `Failing or unknown now: ${plan.failing.join(', ') || 'nothing'}. Path: **${plan.path}**.`,
     '',
   );
@@ -296,9 +306,9 @@ export function runbook(plan: ClusterPlan, files: ReadonlyMap<string, string>): 
           `${n++}. Add ${markdownText(r.name)}, the replacement of ${markdownText(group.name)}, on ${markdownText(r.key.alias)}. Settings the inventory does not hold (${r.copyFromDescribe.join(', ')}): copy them from the old group into \`${add}\` before running it (see ${UPDATE_CLUSTER_DOC}).`,
           '',
           '   ```sh',
-          `   aws sagemaker describe-cluster --cluster-name ${shellWord(c.name)} --region ${shellWord(c.region)} --query ${shellWord(`InstanceGroups[?InstanceGroupName==${jmesString(group.name)}]`)}`,
+          `   aws sagemaker describe-cluster --cluster-name ${shellWord(c.name)} --region ${shellWord(c.region)} --query ${groupQuery(group.name)}`,
           `   aws sagemaker update-cluster --region ${shellWord(c.region)} --cli-input-json ${shellWord(`file://${add}`)}`,
-          `   aws sagemaker describe-cluster --cluster-name ${shellWord(c.name)} --region ${shellWord(c.region)} --query ${shellWord(`InstanceGroups[?InstanceGroupName==${jmesString(r.name)}].[Status,CurrentCount,TargetCount]`)}   # InService, counts equal`,
+          `   aws sagemaker describe-cluster --cluster-name ${shellWord(c.name)} --region ${shellWord(c.region)} --query ${groupQuery(r.name, '.[Status,CurrentCount,TargetCount]')}   # InService, counts equal`,
           `   hyperpod-cmk scan --region ${shellWord(c.region)}   # ${escapeControl(r.name)}: root and secondary volumes on ${escapeControl(r.key.alias)}`,
           '   ```',
           '',
@@ -316,7 +326,7 @@ export function runbook(plan: ClusterPlan, files: ReadonlyMap<string, string>): 
     }
   }
   for (const group of plan.groups.filter((g) => g.action === 'restricted' || g.action === 'blocked'))
-    out.push(`- ${markdownText(group.name)} (${group.action}): ${markdownText(group.why)}.`);
+    out.push(`- ${markdownText(group.name)} (${group.action}): ${escapeControl(group.why)}.`);
   out.push(
     '',
     `Finally: \`hyperpod-cmk scan --region ${shellWord(c.region)}\` (or \`evaluate\` on a fresh snapshot) shows ${markdownText(c.name)} compliant. The old keys stay; once no group uses them, schedule their deletion through your key-retirement process.`,
