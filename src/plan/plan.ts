@@ -18,6 +18,7 @@ import { pushAll } from '../model/many.js';
 import { err, ok, type Result } from '../model/result.js';
 import { byCodeUnits } from '../model/text.js';
 import { monthlyStorageUsd } from '../pricing/kms.js';
+import { shellWord } from '../reporters/escape.js';
 import {
   type ClusterPlan,
   type GroupPlan,
@@ -31,6 +32,9 @@ import {
 /** Where AWS says how to add and remove instance groups with update-cluster. */
 export const UPDATE_CLUSTER_DOC =
   'https://docs.aws.amazon.com/sagemaker/latest/dg/sagemaker-hyperpod-eks-operate-cli-command-update-cluster.html';
+/** The provisioning modes the planner words itself; any other mode is the source's text. */
+export const MODE_NOT_SET = 'legacy (NodeProvisioningMode not set)';
+export const MODE_NOT_READ = 'unknown (the source did not carry NodeProvisioningMode)';
 export const CMK_DOC = 'https://docs.aws.amazon.com/sagemaker/latest/dg/smcluster-cmk.html';
 export const SLURM_CONTINUOUS_DOC =
   'https://docs.aws.amazon.com/sagemaker/latest/dg/sagemaker-hyperpod-scaling-slurm.html';
@@ -55,8 +59,8 @@ const IN_PLACE: Record<string, (key: Key, context: FixContext) => InPlaceStep[]>
   'kms-key-rotation-enabled': (key, { config }) => [
     {
       title: `Enable rotation of ${label(key)} every ${config.rotationMaxDays} days`,
-      command: `aws kms enable-key-rotation --key-id ${key.arn} --rotation-period-in-days ${Math.min(2560, Math.max(90, config.rotationMaxDays))} --region ${key.region}`,
-      check: `aws kms get-key-rotation-status --key-id ${key.arn} --region ${key.region}   # KeyRotationEnabled: true`,
+      command: `aws kms enable-key-rotation --key-id ${shellWord(key.arn)} --rotation-period-in-days ${Math.min(2560, Math.max(90, config.rotationMaxDays))} --region ${shellWord(key.region)}`,
+      check: `aws kms get-key-rotation-status --key-id ${shellWord(key.arn)} --region ${shellWord(key.region)}   # KeyRotationEnabled: true`,
     },
   ],
   'kms-key-not-pending-deletion': (key) => reviveSteps(key),
@@ -67,10 +71,10 @@ const IN_PLACE: Record<string, (key: Key, context: FixContext) => InPlaceStep[]>
     return [
       {
         title: `Tag ${label(key)} with ${missing.join(', ')}`,
-        command: `aws kms tag-resource --key-id ${key.arn} --region ${key.region} --tags ${entries
+        command: `aws kms tag-resource --key-id ${shellWord(key.arn)} --region ${shellWord(key.region)} --tags ${entries
           .map(([name, value]) => `TagKey=${shellWord(name)},TagValue=${shellWord(value)}`)
           .join(' ')}`,
-        check: `aws kms list-resource-tags --key-id ${key.arn} --region ${key.region}`,
+        check: `aws kms list-resource-tags --key-id ${shellWord(key.arn)} --region ${shellWord(key.region)}`,
       },
     ];
   },
@@ -82,8 +86,6 @@ interface FixContext {
 }
 
 const label = (key: Key) => key.aliases[0] ?? key.arn;
-const shellWord = (value: string) =>
-  /^[\w@%+=:,./<>-]+$/.test(value) && !/[<>]/.test(value) ? value : `'${value.replace(/'/g, `'\\''`)}'`;
 
 function reviveSteps(key: Key): InPlaceStep[] {
   const state = key.metadata && !isUnresolved(key.metadata.keyState) ? key.metadata.keyState : undefined;
@@ -91,14 +93,14 @@ function reviveSteps(key: Key): InPlaceStep[] {
   if (state === 'PendingDeletion')
     steps.push({
       title: `Cancel the scheduled deletion of ${label(key)}${key.metadata?.deletionDate ? ` (due ${key.metadata.deletionDate})` : ''}`,
-      command: `aws kms cancel-key-deletion --key-id ${key.arn} --region ${key.region}`,
-      check: `aws kms describe-key --key-id ${key.arn} --region ${key.region} --query KeyMetadata.KeyState   # Disabled`,
+      command: `aws kms cancel-key-deletion --key-id ${shellWord(key.arn)} --region ${shellWord(key.region)}`,
+      check: `aws kms describe-key --key-id ${shellWord(key.arn)} --region ${shellWord(key.region)} --query KeyMetadata.KeyState   # Disabled`,
     });
   if (state === 'PendingDeletion' || state === 'Disabled')
     steps.push({
       title: `Re-enable ${label(key)}: a key whose deletion is cancelled is Disabled, and nothing can use a disabled key`,
-      command: `aws kms enable-key --key-id ${key.arn} --region ${key.region}`,
-      check: `aws kms describe-key --key-id ${key.arn} --region ${key.region} --query KeyMetadata.KeyState   # Enabled`,
+      command: `aws kms enable-key --key-id ${shellWord(key.arn)} --region ${shellWord(key.region)}`,
+      check: `aws kms describe-key --key-id ${shellWord(key.arn)} --region ${shellWord(key.region)} --query KeyMetadata.KeyState   # Enabled`,
     });
   return steps;
 }
@@ -281,8 +283,8 @@ function planCluster(cluster: Cluster, ctx: ClusterContext): ClusterPlan {
   const mode = isUnresolved(cluster.nodeProvisioningMode)
     ? `unknown (${cluster.nodeProvisioningMode.unresolved})`
     : notCollected && cluster.nodeProvisioningMode === null
-      ? 'unknown (the source did not carry NodeProvisioningMode)'
-      : (cluster.nodeProvisioningMode ?? 'legacy (NodeProvisioningMode not set)');
+      ? MODE_NOT_READ
+      : (cluster.nodeProvisioningMode ?? MODE_NOT_SET);
   const orchestrator = isUnresolved(cluster.orchestrator) ? 'unknown' : cluster.orchestrator;
   const continuous = cluster.nodeProvisioningMode === 'Continuous';
   const dir = `${pathSegment(cluster.account, 'account')}-${pathSegment(cluster.region, 'region')}-${pathSegment(cluster.name, 'name')}`;
@@ -447,14 +449,14 @@ function planCluster(cluster: Cluster, ctx: ClusterContext): ClusterPlan {
     if (missing.length > 0)
       clusterTags = {
         missing,
-        command: `aws sagemaker add-tags --resource-arn ${cluster.arn ?? cluster.id} --region ${cluster.region} --tags ${missing
+        command: `aws sagemaker add-tags --resource-arn ${shellWord(cluster.arn ?? cluster.id)} --region ${shellWord(cluster.region)} --tags ${missing
           .map((name) => `Key=${shellWord(name)},Value=${PLACEHOLDER(name)}`)
           .join(' ')}`,
       };
   }
   if (!continuous && mode.startsWith('unknown'))
     notes.push(
-      `Whether the cluster is in Continuous mode is ${mode}: check with \`aws sagemaker describe-cluster --cluster-name ${cluster.name} --query NodeProvisioningMode\`. ` +
+      `Whether the cluster is in Continuous mode is ${mode}: check with \`aws sagemaker describe-cluster --cluster-name ${shellWord(cluster.name)} --query NodeProvisioningMode\`. ` +
         'If it is Continuous, replace the groups in place of a new cluster (run `hyperpod-cmk plan` again on a scan that reads the mode).',
     );
   if (!continuous) {

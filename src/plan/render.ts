@@ -6,10 +6,11 @@
  */
 import { cloudFormationYaml } from '../guardrails/cloudformation-yaml.js';
 import { hclString, hclValue } from '../guardrails/hcl.js';
-import { escapeControl, markdownText } from '../reporters/escape.js';
+import { pathSegment } from '../guardrails/paths.js';
+import { escapeControl, markdownText, shellWord } from '../reporters/escape.js';
 import { lazyArrayInDocument } from '../reporters/json.js';
 import type { ClusterPlan, GroupPlan, InPlaceStep, StreamedPlan } from './plan.js';
-import { UPDATE_CLUSTER_DOC } from './plan.js';
+import { MODE_NOT_READ, MODE_NOT_SET, UPDATE_CLUSTER_DOC } from './plan.js';
 
 export interface PlanFile {
   path: string;
@@ -192,20 +193,33 @@ export function terraformKeys(plan: ClusterPlan): string {
   return `${lines.join('\n').trimEnd()}\n`;
 }
 
+/**
+ * A `--query` selecting the instance group `name`: double-quoted as it always was when the name is
+ * a plain one (every name CreateCluster takes); otherwise the name is a JMESPath raw string literal
+ * (a `'` or `\\` escaped with a backslash, https://jmespath.org/specification.html#raw-string-literals)
+ * and the whole query one single-quoted shell word.
+ */
+function groupQuery(name: string, select = ''): string {
+  if (/^[A-Za-z0-9._-]+$/.test(name)) return `"InstanceGroups[?InstanceGroupName=='${name}']${select}"`;
+  return shellWord(
+    `InstanceGroups[?InstanceGroupName=='${name.replace(/[\\']/g, (char) => `\\${char}`)}']${select}`,
+  );
+}
+
 const step = (n: number, s: InPlaceStep) =>
   `${n}. ${escapeControl(s.title)}\n\n   \`\`\`sh\n   ${escapeControl(s.command)}\n   ${escapeControl(s.check)}\n   \`\`\`\n`;
 
 function groupLine(group: GroupPlan): string {
   const reasons = group.reasons.length > 0 ? ` (${group.reasons.join(', ')})` : '';
-  return `| ${escapeControl(group.name)} | ${group.action}${group.replacement ? ` → ${escapeControl(group.replacement.name)}` : ''} | ${escapeControl(group.why)}${reasons} |`;
+  return `| ${markdownText(group.name)} | ${group.action}${group.replacement ? ` → ${markdownText(group.replacement.name)}` : ''} | ${escapeControl(group.why)}${reasons} |`;
 }
 
 export function runbook(plan: ClusterPlan, files: ReadonlyMap<string, string>): string {
   const c = plan.cluster;
   const out: string[] = [];
-  out.push(`# Migration plan: ${escapeControl(c.name)}`, '');
+  out.push(`# Migration plan: ${markdownText(c.name)}`, '');
   out.push(
-    `Account ${c.account}, Region ${c.region}, orchestrator ${c.orchestrator}, provisioning mode ${escapeControl(c.mode)}. ` +
+    `Account ${markdownText(c.account)}, Region ${markdownText(c.region)}, orchestrator ${c.orchestrator}, provisioning mode ${c.mode === MODE_NOT_SET || c.mode === MODE_NOT_READ ? c.mode : markdownText(c.mode)}. ` +
       `Failing or unknown now: ${plan.failing.join(', ') || 'nothing'}. Path: **${plan.path}**.`,
     '',
   );
@@ -238,7 +252,7 @@ export function runbook(plan: ClusterPlan, files: ReadonlyMap<string, string>): 
       step(n++, {
         title: `Tag the cluster with ${plan.clusterTags.missing.join(', ')} (fill in the values)`,
         command: plan.clusterTags.command,
-        check: `aws sagemaker list-tags --resource-arn ${c.id} --region ${c.region}`,
+        check: `aws sagemaker list-tags --resource-arn ${shellWord(c.id)} --region ${shellWord(c.region)}`,
       }),
     );
   for (const s of plan.inPlace) out.push(step(n++, s));
@@ -246,41 +260,41 @@ export function runbook(plan: ClusterPlan, files: ReadonlyMap<string, string>): 
   if (replaced.length > 0) {
     const toFill = [...new Set(plan.keys.flatMap((k) => k.tagsToFill))];
     out.push(
-      `${n++}. Create the keys (one per instance group, least-privilege policy, rotation on${plan.keys.some((k) => k.multiRegion) ? ', multi-Region for DR' : ''}): deploy \`keys.cfn.yaml\` or apply \`keys.tf\` in account ${c.account}, ${c.region}${toFill.length ? ` (give the ${toFill.join(', ')} tag values)` : ''}.`,
+      `${n++}. Create the keys (one per instance group, least-privilege policy, rotation on${plan.keys.some((k) => k.multiRegion) ? ', multi-Region for DR' : ''}): deploy \`keys.cfn.yaml\` or apply \`keys.tf\` in account ${markdownText(c.account)}, ${markdownText(c.region)}${toFill.length ? ` (give the ${toFill.join(', ')} tag values)` : ''}.`,
       '',
       '   ```sh',
-      `   aws cloudformation deploy --stack-name ${fileSafe(`hyperpod-cmk-keys-${c.name}`)} --template-file keys.cfn.yaml --region ${c.region}${toFill.length ? ` --parameter-overrides ${toFill.map((t) => `${tagParameter(t)}=...`).join(' ')}` : ''}`,
+      `   aws cloudformation deploy --stack-name ${shellWord(fileSafe(`hyperpod-cmk-keys-${c.name}`))} --template-file keys.cfn.yaml --region ${shellWord(c.region)}${toFill.length ? ` --parameter-overrides ${toFill.map((t) => `${tagParameter(t)}=...`).join(' ')}` : ''}`,
       ...plan.keys.map(
         (k) =>
-          `   aws kms describe-key --key-id ${k.alias} --region ${c.region} --query 'KeyMetadata.[KeyState,KeyManager]'   # Enabled, CUSTOMER`,
+          `   aws kms describe-key --key-id ${shellWord(k.alias)} --region ${shellWord(c.region)} --query 'KeyMetadata.[KeyState,KeyManager]'   # Enabled, CUSTOMER`,
       ),
       '   ```',
       '',
     );
     for (const region of [...new Set(plan.keys.flatMap((k) => (k.replicaRegion ? [k.replicaRegion] : [])))])
       out.push(
-        `${n++}. Create the DR replicas in ${region}: deploy \`keys-replica.${region}.cfn.yaml\` there with the key ARNs output by the previous stack (Terraform does both in one apply).`,
+        `${n++}. Create the DR replicas in ${markdownText(region)}: deploy \`keys-replica.${escapeControl(region)}.cfn.yaml\` there with the key ARNs output by the previous stack (Terraform does both in one apply).`,
         '',
       );
     for (const group of plan.groups.filter((g) => g.rolePolicy))
       out.push(
-        `${n++}. Scope ${escapeControl(group.rolePolicy!.roleName)}'s KMS permissions to the new key (by its tags), then remove its statement that allows KMS on every key:`,
+        `${n++}. Scope ${markdownText(group.rolePolicy!.roleName)}'s KMS permissions to the new key (by its tags), then remove its statement that allows KMS on every key:`,
         '',
         '   ```sh',
-        `   aws iam put-role-policy --role-name ${group.rolePolicy!.roleName} --policy-name ${group.rolePolicy!.policyName} --policy-document file://iam/${fileSafe(group.rolePolicy!.policyName)}.json`,
+        `   aws iam put-role-policy --role-name ${shellWord(group.rolePolicy!.roleName)} --policy-name ${shellWord(group.rolePolicy!.policyName)} --policy-document ${shellWord(`file://iam/${pathSegment(group.rolePolicy!.policyName, 'name')}.json`)}`,
         '   ```',
         '',
       );
     if (plan.path === 'new-cluster') {
       out.push(
-        `${n++}. Create the new cluster in Continuous mode with the replacement groups on their new keys. \`create-cluster-instance-groups.json\` holds the groups; the orchestrator (${c.orchestrator}), VPC configuration and the settings listed below are not in the inventory: copy them from \`aws sagemaker describe-cluster --cluster-name ${c.name} --region ${c.region}\`.`,
+        `${n++}. Create the new cluster in Continuous mode with the replacement groups on their new keys. \`create-cluster-instance-groups.json\` holds the groups; the orchestrator (${c.orchestrator}), VPC configuration and the settings listed below are not in the inventory: copy them from \`aws sagemaker describe-cluster --cluster-name ${shellWord(c.name)} --region ${shellWord(c.region)}\`.`,
         '',
         '   ```sh',
-        `   aws sagemaker create-cluster --cluster-name ${c.name}-cmk --region ${c.region} --node-provisioning-mode Continuous --instance-groups file://create-cluster-instance-groups.json --orchestrator ... --vpc-config ...`,
-        `   aws sagemaker describe-cluster --cluster-name ${c.name}-cmk --region ${c.region} --query 'ClusterStatus'   # InService`,
+        `   aws sagemaker create-cluster --cluster-name ${shellWord(`${c.name}-cmk`)} --region ${shellWord(c.region)} --node-provisioning-mode Continuous --instance-groups file://create-cluster-instance-groups.json --orchestrator ... --vpc-config ...`,
+        `   aws sagemaker describe-cluster --cluster-name ${shellWord(`${c.name}-cmk`)} --region ${shellWord(c.region)} --query 'ClusterStatus'   # InService`,
         '   ```',
         '',
-        `${n++}. Move the work to the new cluster, check it runs there, then delete ${c.name} (\`aws sagemaker delete-cluster --cluster-name ${c.name}\`).`,
+        `${n++}. Move the work to the new cluster, check it runs there, then delete ${markdownText(c.name)} (\`aws sagemaker delete-cluster --cluster-name ${shellWord(c.name)}\`).`,
         '',
       );
     } else {
@@ -289,22 +303,22 @@ export function runbook(plan: ClusterPlan, files: ReadonlyMap<string, string>): 
         const add = files.get(`add:${group.name}`)!;
         const del = files.get(`delete:${group.name}`)!;
         out.push(
-          `${n++}. Add ${r.name}, the replacement of ${group.name}, on ${r.key.alias}. Settings the inventory does not hold (${r.copyFromDescribe.join(', ')}): copy them from the old group into \`${add}\` before running it (see ${UPDATE_CLUSTER_DOC}).`,
+          `${n++}. Add ${markdownText(r.name)}, the replacement of ${markdownText(group.name)}, on ${markdownText(r.key.alias)}. Settings the inventory does not hold (${r.copyFromDescribe.join(', ')}): copy them from the old group into \`${add}\` before running it (see ${UPDATE_CLUSTER_DOC}).`,
           '',
           '   ```sh',
-          `   aws sagemaker describe-cluster --cluster-name ${c.name} --region ${c.region} --query "InstanceGroups[?InstanceGroupName=='${group.name}']"`,
-          `   aws sagemaker update-cluster --region ${c.region} --cli-input-json file://${add}`,
-          `   aws sagemaker describe-cluster --cluster-name ${c.name} --region ${c.region} --query "InstanceGroups[?InstanceGroupName=='${r.name}'].[Status,CurrentCount,TargetCount]"   # InService, counts equal`,
-          `   hyperpod-cmk scan --region ${c.region}   # ${r.name}: root and secondary volumes on ${r.key.alias}`,
+          `   aws sagemaker describe-cluster --cluster-name ${shellWord(c.name)} --region ${shellWord(c.region)} --query ${groupQuery(group.name)}`,
+          `   aws sagemaker update-cluster --region ${shellWord(c.region)} --cli-input-json ${shellWord(`file://${add}`)}`,
+          `   aws sagemaker describe-cluster --cluster-name ${shellWord(c.name)} --region ${shellWord(c.region)} --query ${groupQuery(r.name, '.[Status,CurrentCount,TargetCount]')}   # InService, counts equal`,
+          `   hyperpod-cmk scan --region ${shellWord(c.region)}   # ${escapeControl(r.name)}: root and secondary volumes on ${escapeControl(r.key.alias)}`,
           '   ```',
           '',
-          `${n++}. Move the work from ${group.name} to ${r.name} (drain and cordon the old nodes; check the jobs run on the new group).`,
+          `${n++}. Move the work from ${markdownText(group.name)} to ${markdownText(r.name)} (drain and cordon the old nodes; check the jobs run on the new group).`,
           '',
-          `${n++}. Delete ${group.name}, only after the previous check:`,
+          `${n++}. Delete ${markdownText(group.name)}, only after the previous check:`,
           '',
           '   ```sh',
-          `   aws sagemaker update-cluster --region ${c.region} --cli-input-json file://${del}`,
-          `   aws sagemaker describe-cluster --cluster-name ${c.name} --region ${c.region} --query 'InstanceGroups[].InstanceGroupName'   # ${group.name} gone`,
+          `   aws sagemaker update-cluster --region ${shellWord(c.region)} --cli-input-json ${shellWord(`file://${del}`)}`,
+          `   aws sagemaker describe-cluster --cluster-name ${shellWord(c.name)} --region ${shellWord(c.region)} --query 'InstanceGroups[].InstanceGroupName'   # ${escapeControl(group.name)} gone`,
           '   ```',
           '',
         );
@@ -312,10 +326,10 @@ export function runbook(plan: ClusterPlan, files: ReadonlyMap<string, string>): 
     }
   }
   for (const group of plan.groups.filter((g) => g.action === 'restricted' || g.action === 'blocked'))
-    out.push(`- ${escapeControl(group.name)} (${group.action}): ${escapeControl(group.why)}.`);
+    out.push(`- ${markdownText(group.name)} (${group.action}): ${escapeControl(group.why)}.`);
   out.push(
     '',
-    `Finally: \`hyperpod-cmk scan --region ${c.region}\` (or \`evaluate\` on a fresh snapshot) shows ${c.name} compliant. The old keys stay; once no group uses them, schedule their deletion through your key-retirement process.`,
+    `Finally: \`hyperpod-cmk scan --region ${shellWord(c.region)}\` (or \`evaluate\` on a fresh snapshot) shows ${markdownText(c.name)} compliant. The old keys stay; once no group uses them, schedule their deletion through your key-retirement process.`,
     '',
   );
   return out.join('\n');
@@ -354,8 +368,8 @@ export function* renderPlan(plan: StreamedPlan, projected: ReadonlyMap<string, s
       });
     } else {
       replaced.forEach((group, i) => {
-        const add = `update-cluster-${i + 1}a-add-${fileSafe(group.replacement!.name)}.json`;
-        const del = `update-cluster-${i + 1}b-delete-${fileSafe(group.name)}.json`;
+        const add = `update-cluster-${i + 1}a-add-${pathSegment(group.replacement!.name, 'name')}.json`;
+        const del = `update-cluster-${i + 1}b-delete-${pathSegment(group.name, 'name')}.json`;
         names.set(`add:${group.name}`, add);
         names.set(`delete:${group.name}`, del);
         files.push({ path: `${dir}/${add}`, content: json(group.replacement!.addInput) });
@@ -364,7 +378,7 @@ export function* renderPlan(plan: StreamedPlan, projected: ReadonlyMap<string, s
     }
     for (const group of cluster.groups.filter((g) => g.rolePolicy))
       files.push({
-        path: `${dir}/iam/${fileSafe(group.rolePolicy!.policyName)}.json`,
+        path: `${dir}/iam/${pathSegment(group.rolePolicy!.policyName, 'name')}.json`,
         content: json(group.rolePolicy!.document),
       });
     files.push({ path: `${dir}/RUNBOOK.md`, content: runbook(cluster, names) });

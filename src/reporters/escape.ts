@@ -6,19 +6,26 @@
  * That is C0 (U+0000-U+001F: ESC, BEL, BS, CR, LF, TAB...), DEL and C1 (U+007F-U+009F, which
  * includes the single-byte CSI U+009B), and the Unicode bidirectional formatting characters that
  * reorder what is shown (Trojan Source, CVE-2021-42574): LRE, RLE, PDF, LRO, RLO (U+202A-U+202E),
- * LRI, RLI, FSI, PDI (U+2066-U+2069), LRM, RLM (U+200E, U+200F) and ALM (U+061C); and the line and
- * paragraph separators (U+2028, U+2029). C0 is written `\x1b`; the rest `\u009b`, `\u202e`, so
- * that a JSON document whose strings were escaped this way is still valid JSON with the same data.
+ * LRI, RLI, FSI, PDI (U+2066-U+2069), LRM, RLM (U+200E, U+200F) and ALM (U+061C); the line and
+ * paragraph separators (U+2028, U+2029); and the invisible characters that make two names look the
+ * same (Unicode Security Considerations, https://www.unicode.org/reports/tr36/): soft hyphen
+ * (U+00AD), Mongolian vowel separator (U+180E), zero-width space, non-joiner and joiner
+ * (U+200B-U+200D), word joiner and the invisible operators (U+2060-U+2064), zero-width no-break
+ * space (U+FEFF). C0 is written `\x1b`; the rest `\u009b`, `\u202e`, so that a JSON document whose
+ * strings were escaped this way is still valid JSON with the same data.
  * A backslash is left alone: `\x1b` typed by a tenant reads the same as an escaped ESC, which is
  * harmless, and escaping every backslash would garble Windows paths and regexes.
  */
 import { maxOf } from '../model/many.js';
 
-const CONTROL_AND_BIDI =
-  /[\u0000-\u001f\u007f-\u009f\u061c\u200e\u200f\u2028\u2029\u202a-\u202e\u2066-\u2069]/g;
+/** Every character shown as an escape but CR and LF, as the inside of a regular expression class. */
+const UNSAFE_BUT_LINE_ENDS =
+  '\\u0000-\\u0009\\u000b\\u000c\\u000e-\\u001f\\u007f-\\u009f\\u00ad\\u061c\\u180e\\u200b-\\u200f\\u2028\\u2029\\u202a-\\u202e\\u2060-\\u2064\\u2066-\\u2069\\ufeff';
+const CONTROL_AND_BIDI = new RegExp(`[\\r\\n${UNSAFE_BUT_LINE_ENDS}]`, 'g');
 /** The same but line feeds and CRLF line ends (CSV's): a CR alone, which overwrites the line, is escaped. */
-const CONTROL_AND_BIDI_BUT_NEWLINE =
-  /\r(?!\n)|[\u0000-\u0009\u000b\u000c\u000e-\u001f\u007f-\u009f\u061c\u200e\u200f\u2028\u2029\u202a-\u202e\u2066-\u2069]/g;
+const CONTROL_AND_BIDI_BUT_NEWLINE = new RegExp(`\\r(?!\\n)|[${UNSAFE_BUT_LINE_ENDS}]`, 'g');
+/** The same but every CR and LF, for a format that writes line ends its own way. */
+const CONTROL_AND_BIDI_BUT_LINE_ENDS = new RegExp(`[${UNSAFE_BUT_LINE_ENDS}]`, 'g');
 
 const visible = (char: string): string => {
   const code = char.charCodeAt(0);
@@ -35,6 +42,17 @@ export function escapeControl(text: string): string {
 /** The same, keeping line feeds and CRLF: for multi-line text the tool composed itself. */
 export function escapeControlKeepNewlines(text: string): string {
   return text.replace(CONTROL_AND_BIDI_BUT_NEWLINE, visible);
+}
+
+/**
+ * Every character `escapeControl` escapes but CR and LF, each written `\u001b` (JSON's form, C0
+ * included): for GitHub workflow commands, whose own escaping turns line ends into %0D and %0A.
+ */
+export function escapeControlButLineEnds(text: string): string {
+  return text.replace(
+    CONTROL_AND_BIDI_BUT_LINE_ENDS,
+    (char) => `\\u${char.charCodeAt(0).toString(16).padStart(4, '0')}`,
+  );
 }
 
 /**
@@ -94,17 +112,25 @@ export function escapeTerminalOutput(text: string, options: { color: boolean; pr
  * Markdown text from a value: control characters escaped, then every character that Markdown
  * (CommonMark and GitHub's extensions) would turn into a link, image, code span, emphasis,
  * strikethrough, HTML or table cell border escaped with a backslash (`<` as `&lt;`), and a `#`,
- * `>`, `+`, `=` or `-` that starts a line (heading, quote, list) too. Line feeds become `<br>` so a
- * value stays inside its table cell or list item. A bare URL stays text, though a viewer may
- * still make it clickable: it is shown as what it is, never disguised as other text.
+ * `>`, `+`, `=` or `-` that starts a line (heading, quote, list) too. `&` is written `&amp;`:
+ * CommonMark decodes character references in text
+ * (https://spec.commonmark.org/0.31.2/#entity-and-numeric-character-references), so a tenant's
+ * `&#x202E;` would otherwise reach the page as the bidi override it names. An `@` that starts a
+ * name is followed by a zero-width space (`&#8203;`): on GitHub, `@` and a user or team name
+ * notifies them (https://docs.github.com/en/get-started/writing-on-github/getting-started-with-writing-and-formatting-on-github/basic-writing-and-formatting-syntax#mentioning-people-and-teams),
+ * and a report posted as a pull-request comment must not page whoever a tag names. Line feeds
+ * become `<br>` so a value stays inside its table cell or list item. A bare URL stays text, though
+ * a viewer may still make it clickable: it is shown as what it is, never disguised as other text.
  */
 export function markdownText(value: unknown): string {
   // Markdown first, then the control characters: their escapes' backslashes stay single.
   const markdown = String(value ?? '')
     .replace(/[\\`*_[\]()!|~]/g, (char) => `\\${char}`)
+    .replace(/&/g, '&amp;')
     .replace(/</g, '&lt;')
     .replace(/(^|\n)([#>+=-])/g, '$1\\$2')
-    .replace(/\r?\n/g, '<br>');
+    .replace(/\r?\n/g, '<br>')
+    .replace(/(^|[^A-Za-z0-9])@(?=[A-Za-z0-9])/g, '$1@&#8203;');
   return escapeControl(markdown);
 }
 
@@ -119,6 +145,18 @@ export function markdownCode(value: unknown): string {
   const fence = '`'.repeat(longest + 1);
   const pad = text.startsWith('`') || text.endsWith('`') ? ' ' : '';
   return `${fence}${pad}${text}${pad}${fence}`;
+}
+
+/**
+ * One word of a POSIX shell command line that a runbook asks the user to copy: as it is when every
+ * character is one the shell gives no meaning (letters, digits, `_ @ % + = : , . / -`, and no `~`
+ * first), else in single quotes, inside which the shell expands nothing, a `'` written `'\''`
+ * (https://pubs.opengroup.org/onlinepubs/9699919799/utilities/V3_chap02.html#tag_18_02_02).
+ * Control and bidi characters are visible escapes first, as everywhere.
+ */
+export function shellWord(value: string): string {
+  const text = escapeControl(value);
+  return /^[\w@%+=:,./-]+$/.test(text) ? text : `'${text.replace(/'/g, `'\\''`)}'`;
 }
 
 /**

@@ -11,11 +11,13 @@
  *
  * Escaping is the runner's own (actions/toolkit `command.ts`): in the message `%`, CR and LF become
  * %25, %0D, %0A; in properties `:` and `,` also become %3A and %2C. So no value can end a command or
- * start another; other control characters are written as visible \u escapes.
+ * start another; other control, bidi and invisible characters are written as visible \u escapes
+ * (escape.ts), as a pull request's annotation is read by a reviewer as a terminal line is.
  */
 import type { Finding, Severity, SourceIssue } from '../model/finding.js';
 import type { Location } from '../model/inventory.js';
 import type { Report } from '../model/report.js';
+import { escapeControlButLineEnds } from './escape.js';
 import { type PathContext, repoRelative } from './locations.js';
 import { urgency } from './urgency.js';
 
@@ -28,13 +30,9 @@ const LEVEL: Record<Severity, Command> = {
   low: 'notice',
 };
 
-const CONTROL = /[\u0000-\u0009\u000b\u000c\u000e-\u001f\u007f-\u009f\u2028\u2029]/g;
-const visible = (text: string) =>
-  text.replace(CONTROL, (ch) => `\\u${ch.charCodeAt(0).toString(16).padStart(4, '0')}`);
-
 /** A workflow command's message (data). */
 export const escapeData = (text: string): string =>
-  visible(text).replace(/%/g, '%25').replace(/\r/g, '%0D').replace(/\n/g, '%0A');
+  escapeControlButLineEnds(text).replace(/%/g, '%25').replace(/\r/g, '%0D').replace(/\n/g, '%0A');
 
 /** A workflow command's property value. */
 export const escapeProperty = (text: string): string =>

@@ -18,6 +18,7 @@ import { createHash } from 'node:crypto';
 import type { Finding, Severity, SourceIssue } from '../model/finding.js';
 import type { Location } from '../model/inventory.js';
 import type { Report } from '../model/report.js';
+import { escapeControlKeepNewlines } from './escape.js';
 import { lazyArrayInDocument } from './json.js';
 import { displayFile, type PathContext } from './locations.js';
 
@@ -40,6 +41,13 @@ const SEVERITY: Record<Severity, CodeQualitySeverity> = {
   low: 'info',
 };
 
+/**
+ * A description as GitLab shows it to a reviewer in the merge request: a tenant's control, bidi and
+ * invisible characters as visible escapes (escape.ts), as on a terminal. Paths and fingerprints
+ * stay exact: GitLab matches them to files and to other reports.
+ */
+const shown = escapeControlKeepNewlines;
+
 const location = (at: Location | undefined, fallback: string, context: PathContext) => ({
   path: at ? displayFile(at.file, context) : fallback,
   lines: { begin: at?.line ?? 1 },
@@ -61,18 +69,28 @@ function findingIssue(finding: Finding, context: PathContext): CodeQualityIssue 
     return {
       ...base,
       severity: 'info',
-      description: `[suppressed${until}: ${finding.suppressed.reason}] ${subject}: ${finding.message}`,
+      description: shown(`[suppressed${until}: ${finding.suppressed.reason}] ${subject}: ${finding.message}`),
     };
   }
   if (finding.baseline)
     return {
       ...base,
       severity: 'info',
-      description: `[in baseline: ${finding.status}, does not fail the run] ${subject}: ${finding.message}`,
+      description: shown(
+        `[in baseline: ${finding.status}, does not fail the run] ${subject}: ${finding.message}`,
+      ),
     };
   if (finding.status === 'UNKNOWN')
-    return { ...base, severity: 'info', description: `Could not be judged: ${subject}: ${finding.message}` };
-  return { ...base, severity: SEVERITY[finding.severity], description: `${subject}: ${finding.message}` };
+    return {
+      ...base,
+      severity: 'info',
+      description: shown(`Could not be judged: ${subject}: ${finding.message}`),
+    };
+  return {
+    ...base,
+    severity: SEVERITY[finding.severity],
+    description: shown(`${subject}: ${finding.message}`),
+  };
 }
 
 function issueEntry(issue: SourceIssue, context: PathContext): CodeQualityIssue {
@@ -80,7 +98,7 @@ function issueEntry(issue: SourceIssue, context: PathContext): CodeQualityIssue 
   return {
     type: 'issue',
     check_name: `hyperpod-cmk/${issue.code}`,
-    description: `${issue.message}${issue.hint ? ` (${issue.hint})` : ''}`,
+    description: shown(`${issue.message}${issue.hint ? ` (${issue.hint})` : ''}`),
     categories: ['Bug Risk'],
     fingerprint: createHash('md5')
       .update([issue.code, at.path, String(at.lines.begin), issue.message].join('\0'))

@@ -26,6 +26,7 @@ import type { Report } from '../model/report.js';
 import type { Rule } from '../rules/define-rule.js';
 import { RULES } from '../rules/registry.js';
 import { ruleDocsUrl } from '../version.js';
+import { escapeControlKeepNewlines } from './escape.js';
 import { lazyArrayInDocument } from './json.js';
 import { type PathContext, repoRelative, scanScope } from './locations.js';
 import { SEVERITY_ORDER, urgency } from './urgency.js';
@@ -117,6 +118,14 @@ function physical(location: Location, context: PathContext) {
  */
 type BaselineState = 'new' | 'unchanged' | undefined;
 
+/**
+ * Text code scanning shows people (alert messages, annotations on a pull request's diff,
+ * https://docs.github.com/en/code-security/code-scanning/managing-code-scanning-alerts/triaging-code-scanning-alerts-in-pull-requests):
+ * a tenant's control, bidi and invisible characters as visible escapes (escape.ts), as on a
+ * terminal. Locations, logical names and fingerprints stay exact: they are matched, not read.
+ */
+const shown = escapeControlKeepNewlines;
+
 function result(finding: Finding, ruleIndex: number, context: PathContext, baselined: boolean) {
   const r = finding.resource;
   const logical = {
@@ -131,9 +140,11 @@ function result(finding: Finding, ruleIndex: number, context: PathContext, basel
     kind: unknown ? 'review' : 'fail',
     level: unknown ? 'note' : LEVEL[finding.severity],
     message: {
-      text: unknown
-        ? `Could not be judged: ${finding.message}. To find out: ${finding.remediation}`
-        : finding.message,
+      text: shown(
+        unknown
+          ? `Could not be judged: ${finding.message}. To find out: ${finding.remediation}`
+          : finding.message,
+      ),
     },
     locations: [{ ...(r.location ? physical(r.location, context) : {}), logicalLocations: [logical] }],
     partialFingerprints: { 'hyperpodCmkFinding/v1': finding.fingerprint },
@@ -144,7 +155,9 @@ function result(finding: Finding, ruleIndex: number, context: PathContext, basel
             {
               kind: 'external',
               status: 'accepted',
-              justification: `${finding.suppressed.reason}${finding.suppressed.expires ? ` (until ${finding.suppressed.expires})` : ''}`,
+              justification: shown(
+                `${finding.suppressed.reason}${finding.suppressed.expires ? ` (until ${finding.suppressed.expires})` : ''}`,
+              ),
             },
           ],
         }
@@ -165,7 +178,7 @@ function result(finding: Finding, ruleIndex: number, context: PathContext, basel
 function notification(issue: SourceIssue, context: PathContext) {
   return {
     level: issue.severity === 'error' ? 'error' : 'warning',
-    message: { text: `${issue.message}${issue.hint ? ` (${issue.hint})` : ''}` },
+    message: { text: shown(`${issue.message}${issue.hint ? ` (${issue.hint})` : ''}`) },
     descriptor: { id: issue.code },
     ...(issue.location ? { locations: [physical(issue.location, context)] } : {}),
   };

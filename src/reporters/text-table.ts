@@ -2,7 +2,31 @@
 import { maxOf } from '../model/many.js';
 
 const ANSI = /\u001b\[[0-9;]*m/g;
-export const visibleLength = (text: string): number => text.replace(ANSI, '').length;
+
+/**
+ * The code points a terminal gives two columns: East Asian Wide and Fullwidth (Unicode Standard
+ * Annex #11, https://www.unicode.org/reports/tr11/; the ranges of Markus Kuhn's wcwidth,
+ * https://www.cl.cam.ac.uk/~mgk25/ucs/wcwidth.c), and emoji shown as pictures.
+ */
+const WIDE =
+  /[\u1100-\u115f\u2329\u232a\u2e80-\u303e\u3040-\ua4cf\uac00-\ud7a3\uf900-\ufaff\ufe10-\ufe19\ufe30-\ufe6f\uff00-\uff60\uffe0-\uffe6\u{20000}-\u{2fffd}\u{30000}-\u{3fffd}]|\p{Emoji_Presentation}/u;
+/** Code points that take no column: combining marks, format characters, Hangul medial vowels and final consonants. */
+const ZERO_WIDTH = /[\p{Mn}\p{Me}\p{Cf}\u1160-\u11ff]/u;
+
+const PRINTABLE_ASCII = /^[\u0020-\u007e]*$/;
+
+/** The columns one code point takes on a terminal. */
+const columnsOf = (char: string): number => (ZERO_WIDTH.test(char) ? 0 : WIDE.test(char) ? 2 : 1);
+
+/** The columns `text` takes on a terminal: colour sequences none, wide characters two. */
+export function displayWidth(text: string): number {
+  const plain = text.includes('\u001b') ? text.replace(ANSI, '') : text;
+  // Most cells are printable ASCII, a column a character: counted without a look at each one.
+  if (PRINTABLE_ASCII.test(plain)) return plain.length;
+  let width = 0;
+  for (const char of plain) width += columnsOf(char);
+  return width;
+}
 
 /**
  * `maxWidths` cut long cells (with an ellipsis) only when `cut`: on a terminal, where a row must
@@ -16,15 +40,15 @@ export function textTable(
 ): string {
   const clip = (text: string, index: number) => {
     const max = cut ? maxWidths[index] : undefined;
-    if (!max || visibleLength(text) <= max) return text;
-    return `${text.replace(ANSI, '').slice(0, max - 1)}…`;
+    if (!max || displayWidth(text) <= max) return text;
+    return clipLine(text.replace(ANSI, ''), max);
   };
   const cells = [header, ...rows].map((row) => row.map(clip));
-  const widths = header.map((_, i) => maxOf(cells.map((row) => visibleLength(row[i] ?? ''))));
+  const widths = header.map((_, i) => maxOf(cells.map((row) => displayWidth(row[i] ?? ''))));
   return cells
     .map((row) =>
       row
-        .map((cell, i) => (i === row.length - 1 ? cell : cell + ' '.repeat(widths[i]! - visibleLength(cell))))
+        .map((cell, i) => (i === row.length - 1 ? cell : cell + ' '.repeat(widths[i]! - displayWidth(cell))))
         .join('  ')
         .trimEnd(),
     )
@@ -56,14 +80,17 @@ export function fitWidth(text: string, width: number | undefined): string {
 
 const ANSI_AT = /^\u001b\[[0-9;]*m/;
 
-/** A line cut to `width` with an ellipsis (colour kept up to the cut, then reset). */
+/**
+ * A line cut to `width` columns with an ellipsis (colour kept up to the cut, then reset): whole code
+ * points only, a wide one that would not fit before the ellipsis left out.
+ */
 export function clipLine(line: string, width: number): string {
-  if (visibleLength(line) <= width) return line;
+  if (displayWidth(line) <= width) return line;
   let out = '';
   let shown = 0;
   let coloured = false;
   for (let i = 0; i < line.length; ) {
-    const sequence = ANSI_AT.exec(line.slice(i));
+    const sequence = line.charCodeAt(i) === 0x1b ? ANSI_AT.exec(line.slice(i, i + 32)) : null;
     if (sequence) {
       out += sequence[0];
       coloured = true;
@@ -71,9 +98,10 @@ export function clipLine(line: string, width: number): string {
       continue;
     }
     const char = String.fromCodePoint(line.codePointAt(i)!);
-    if (shown === width - 1) break;
+    const columns = columnsOf(char);
+    if (shown + columns > width - 1) break;
     out += char;
-    shown++;
+    shown += columns;
     i += char.length;
   }
   return `${out}…${coloured ? '\u001b[0m' : ''}`;
