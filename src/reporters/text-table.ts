@@ -1,22 +1,21 @@
 /** Aligned plain-text columns for terminal output (no borders, so it reads and copies cleanly). */
+import { eastAsianWidth } from 'get-east-asian-width';
 import { maxOf } from '../model/many.js';
 
 const ANSI = /\u001b\[[0-9;]*m/g;
 
-/**
- * The code points a terminal gives two columns: East Asian Wide and Fullwidth (Unicode Standard
- * Annex #11, https://www.unicode.org/reports/tr11/; the ranges of Markus Kuhn's wcwidth,
- * https://www.cl.cam.ac.uk/~mgk25/ucs/wcwidth.c), and emoji shown as pictures.
- */
-const WIDE =
-  /[\u1100-\u115f\u2329\u232a\u2e80-\u303e\u3040-\ua4cf\uac00-\ud7a3\uf900-\ufaff\ufe10-\ufe19\ufe30-\ufe6f\uff00-\uff60\uffe0-\uffe6\u{20000}-\u{2fffd}\u{30000}-\u{3fffd}]|\p{Emoji_Presentation}/u;
 /** Code points that take no column: combining marks, format characters, Hangul medial vowels and final consonants. */
 const ZERO_WIDTH = /[\p{Mn}\p{Me}\p{Cf}\u1160-\u11ff]/u;
 
 const PRINTABLE_ASCII = /^[\u0020-\u007e]*$/;
 
-/** The columns one code point takes on a terminal. */
-const columnsOf = (char: string): number => (ZERO_WIDTH.test(char) ? 0 : WIDE.test(char) ? 2 : 1);
+/**
+ * The columns one code point takes on a terminal: two for East Asian Wide and Fullwidth (Unicode
+ * Standard Annex #11, https://www.unicode.org/reports/tr11/, from the Unicode data tables that
+ * get-east-asian-width carries; ambiguous ones narrow, as the annex advises without context).
+ */
+const columnsOf = (char: string): number =>
+  ZERO_WIDTH.test(char) ? 0 : eastAsianWidth(char.codePointAt(0)!, { ambiguousAsWide: false });
 
 /** The columns `text` takes on a terminal: colour sequences none, wide characters two. */
 export function displayWidth(text: string): number {
