@@ -48,7 +48,15 @@ export function expandInstances(
     if (value instanceof Unknown) return value;
     if (isSym(value)) return new Unknown(count.expr.text, `count is known only after apply (${value.text})`);
     const n = value === null ? null : convert(value, { kind: 'number' }, () => null, 'count');
-    if (typeof n !== 'number' || !Number.isInteger(n) || n < 0) return refusedCount(declared, count, issues);
+    if (typeof n !== 'number' || !Number.isInteger(n) || n < 0)
+      return refusedExpansion(
+        declared,
+        count,
+        'tf.invalid_count',
+        `count = ${clip(count.expr.text)} is not a whole number of 0 or more`,
+        'write count = a whole number of 0 or more (count = var.enabled ? 1 : 0)',
+        issues,
+      );
     capped(declared, 'count', n, issues);
     return Array.from({ length: Math.min(Math.floor(n), MAX_INSTANCES) }, (_, i) => ({
       suffix: `[${i}]`,
@@ -70,16 +78,15 @@ export function expandInstances(
           ? 'for_each is a set of values that are not all strings (it takes a map or a set of strings)'
           : undefined
       : undefined;
-    if (refused) {
-      pushOnce(issues, {
-        code: 'tf.invalid_for_each',
-        severity: 'error',
-        message: `${addressOf(declared)}: ${refused}: an error in Terraform`,
-        hint: 'write for_each = toset([...]) or a map; the resource is judged once, with each.key and each.value unknown',
-        location: declaredAt(declared.file, forEach.line),
-      });
-      return new Invalid(forEach.expr.text, `${refused}: an error in Terraform`);
-    }
+    if (refused)
+      return refusedExpansion(
+        declared,
+        forEach,
+        'tf.invalid_for_each',
+        refused,
+        'write for_each = toset([...]) or a map',
+        issues,
+      );
     const entries: [string, Val][] = isSet(collection)
       ? collection.map((item) => [textOf(item)!, item])
       : Object.entries(collection as ValObject);
@@ -93,19 +100,25 @@ export function expandInstances(
 }
 
 /**
- * A count Terraform refuses: an error naming the block and the line, and an Invalid expansion, so
- * that what the block makes is judged UNKNOWN (Terraform plans none of it), never PASS.
+ * A count or for_each Terraform refuses: an error naming the block and the line, and an Invalid
+ * expansion, so that what the block makes is judged UNKNOWN (Terraform plans none of it), never PASS.
  */
-function refusedCount(declared: Declared<Block>, count: Attribute, issues: SourceIssue[]): Invalid {
-  const refused = `count = ${clip(count.expr.text)} is not a whole number of 0 or more`;
+function refusedExpansion(
+  declared: Declared<Block>,
+  attribute: Attribute,
+  code: 'tf.invalid_count' | 'tf.invalid_for_each',
+  refused: string,
+  fix: string,
+  issues: SourceIssue[],
+): Invalid {
   pushOnce(issues, {
-    code: 'tf.invalid_count',
+    code,
     severity: 'error',
     message: `${addressOf(declared)}: ${refused}: an error in Terraform`,
-    hint: 'write count = a whole number of 0 or more (count = var.enabled ? 1 : 0); until then the resource is judged UNKNOWN',
-    location: declaredAt(declared.file, count.line),
+    hint: `${fix}; until then the resource is judged UNKNOWN`,
+    location: declaredAt(declared.file, attribute.line),
   });
-  return new Invalid(count.expr.text, `${refused}: an error in Terraform`);
+  return new Invalid(attribute.expr.text, `${refused}: an error in Terraform`);
 }
 
 /** How a message names a resource or module block: its address in its module. */
