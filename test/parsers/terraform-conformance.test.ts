@@ -995,3 +995,75 @@ describe('terraform.workspace', () => {
     });
   });
 });
+
+describe('number literals', () => {
+  // HCL native syntax: NumericLit = decimal+ ("." decimal+)? (expmark decimal+)?, expmark = ('e' |
+  // 'E') ("+" | "-")? (https://github.com/hashicorp/hcl/blob/main/hclsyntax/spec.md#numeric-literals).
+  // A description shows a known value; a policy, a value the scanner leaves UNKNOWN.
+  const described = (scanned: { inventory: { keys: Key[] } }) =>
+    Object.fromEntries(
+      scanned.inventory.keys.map((k) => [
+        k.arn.replace(/^main.tf#aws_kms_key./, ''),
+        k.metadata?.description ?? k.policy,
+      ]),
+    );
+  const keys = (values: Record<string, string>, attribute = 'description') =>
+    Object.entries(values)
+      .map(([name, value]) => `resource "aws_kms_key" "${name}" {\n  ${attribute} = ${value}\n}\n`)
+      .join('');
+
+  it('an exponent without a fraction is a number, and everything after it keeps its line', async () => {
+    const scanned = await scan({
+      'main.tf': `variable "unset" {}
+locals {
+  n = [1e3, 1E3, 1e+3, 25e-1, 2.5e-2, "\${2e2}"]
+}
+${keys({
+  plain: '"${local.n[0]}/${local.n[1]}/${local.n[2]}/${local.n[3]}/${local.n[4]}/${local.n[5]}"',
+  sum: 'tostring(1e3 + 1)',
+})}${keys({ later: 'var.unset * 1e3' }, 'policy')}${clusterTf({ volumeKey: 'aws_kms_key.plain.arn' })}`,
+    });
+    expect(scanned.issues).toEqual([]);
+    expect(described(scanned)).toEqual({
+      plain: '1000/1000/1000/2.5/0.025/200',
+      sum: '1001',
+      later: {
+        unresolved: 'var.unset * 1e3',
+        reason: 'variable unset has no default and no value was given',
+        inputs: ['var.unset'],
+      },
+    });
+    expect(cluster(scanned).location).toEqual({ file: 'main.tf', line: 14 });
+  });
+
+  it('a number the scanner cannot hold exactly (cty keeps them exactly) is UNKNOWN, never rounded', async () => {
+    const scanned = await scan({
+      'main.tf': `${keys(
+        {
+          huge: 'tostring(1e400)',
+          long: 'tostring(12345678901234567891)',
+          tiny: 'tostring(1e-400)',
+        },
+        'policy',
+      )}${keys({ ok: 'tostring(15e2 + 0.25)' })}`,
+    });
+    expect(scanned.issues).toEqual([]);
+    const unknown = (text: string, number: string) => ({
+      unresolved: text,
+      reason: `the number ${number} has more digits or a larger exponent than the scanner holds exactly`,
+    });
+    expect(described(scanned)).toEqual({
+      huge: unknown('tostring(1e400)', '1e400'),
+      long: unknown('tostring(12345678901234567891)', '12345678901234567891'),
+      tiny: unknown('tostring(1e-400)', '1e-400'),
+      ok: '1500.25',
+    });
+  });
+
+  it('a hexadecimal number is not HCL: the file is refused at its line, as Terraform refuses it', async () => {
+    const scanned = await scan({ 'main.tf': `${KEY}locals {\n  n = 0x10\n}\n` });
+    expect(scanned.issues.map((i) => [i.code, i.message, i.location?.line])).toEqual([
+      ['tf.parse', 'invalid HCL: unexpected "0x10"', 5],
+    ]);
+  });
+});
