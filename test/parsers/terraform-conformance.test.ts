@@ -1019,6 +1019,7 @@ locals {
   n = [1e3, 1E3, 1e+3, 25e-1, 2.5e-2, "\${2e2}"]
 }
 ${keys({
+  // biome-ignore lint/suspicious/noTemplateCurlyInString: Terraform template syntax
   plain: '"${local.n[0]}/${local.n[1]}/${local.n[2]}/${local.n[3]}/${local.n[4]}/${local.n[5]}"',
   sum: 'tostring(1e3 + 1)',
 })}${keys({ later: 'var.unset * 1e3' }, 'policy')}${clusterTf({ volumeKey: 'aws_kms_key.plain.arn' })}`,
