@@ -427,6 +427,26 @@ resource "aws_kms_key" "module_template" {
     // path.root is the root module's directory relative to where Terraform runs, in it.
     expect(keyNamed(scanned, 'main.tf#module.m.aws_kms_key.root').metadata?.description).toBe('.');
   });
+
+  it("path.module is the module's directory relative to the root module, never the scanning machine's", async () => {
+    // Terraform gives a module's source directory relative to where it runs, with forward slashes
+    // (hashicorp/terraform internal/terraform/evaluate.go, GetPathAttr: "module" is
+    // filepath.ToSlash(moduleConfig.Module.SourceDir)): "." for the root module, "modules/m" for
+    // a module called with source "./modules/m".
+    const scanned = await scan({
+      'main.tf': `module "m" {\n  source = "./modules/m/"\n}\nresource "aws_kms_key" "here" {\n  description = path.module\n}\n`,
+      'modules/m/main.tf': `module "n" {\n  source = "../n"\n}\nresource "aws_kms_key" "there" {\n  description = "\${path.module}/x"\n}\n`,
+      'modules/n/main.tf': `resource "aws_kms_key" "further" {\n  description = path.module\n}\n`,
+    });
+    const described = (id: string) => keyNamed(scanned, id).metadata?.description;
+    expect(
+      [
+        'main.tf#aws_kms_key.here',
+        'main.tf#module.m.aws_kms_key.there',
+        'main.tf#module.m.module.n.aws_kms_key.further',
+      ].map(described),
+    ).toEqual(['.', 'modules/m/x', 'modules/n']);
+  });
 });
 
 describe('provider configurations: a resource is in its provider Region', () => {
