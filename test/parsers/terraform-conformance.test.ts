@@ -529,6 +529,52 @@ module "east" {
   });
 });
 
+describe('messages about a Region or account the files do not set', () => {
+  // Terraform writes no \${AWS::Region}: a resource is in its provider configuration's Region and
+  // the account of its credentials (https://developer.hashicorp.com/terraform/language/meta-arguments/resource-provider).
+  // The inventory keeps the placeholder (policies compare it); the message says it in Terraform's terms.
+  it('the cluster Region is "the provider\'s Region", an ARN\'s account <account>; ids and resources stay', async () => {
+    const scanned = await scan({
+      'main.tf': `provider "aws" {
+  region = "us-west-2"
+}
+resource "aws_iam_role" "admin" {
+  name = "KeyAdmin"
+}
+resource "aws_kms_key" "k" {
+  enable_key_rotation = true
+  policy = jsonencode({
+    Version = "2012-10-17"
+    Statement = [{ Sid = "Admin", Effect = "Allow", Principal = { AWS = aws_iam_role.admin.arn }, Action = "kms:*", Resource = "*" }]
+  })
+}
+${clusterTf({})}`,
+    });
+    const finding = (ruleId: string, messageId: string) => {
+      const found = scanned.report.findings.find((f) => f.ruleId === ruleId && f.messageId === messageId);
+      if (!found)
+        throw new Error(
+          `no ${ruleId} ${messageId}: ${scanned.report.findings.map((f) => `${f.ruleId} ${f.messageId}`).join(', ')}`,
+        );
+      return found;
+    };
+    const region = finding('hyperpod-key-exists', 'regionUnknown');
+    expect(region.message).toBe(
+      "root volume key main.tf#aws_kms_key.k is a key of us-west-2, and the cluster Region (the provider's Region, " +
+        'not set in the files) is not known: a key of another Region cannot encrypt its volumes',
+    );
+    expect(region.resource).toMatchObject({
+      id: 'main.tf#awscc_sagemaker_cluster.c/instance-group/workers',
+      // biome-ignore lint/suspicious/noTemplateCurlyInString: the placeholder the inventory keeps
+      region: '${AWS::Region}',
+    });
+    expect(finding('kms-key-separation-of-duties', 'mixed').message).toBe(
+      'arn:aws:iam::<account>:role/KeyAdmin can both administer and use main.tf#aws_kms_key.k',
+    );
+    expect(scanned.report.findings.map((f) => f.message).filter((m) => m.includes('AWS::'))).toEqual([]);
+  });
+});
+
 describe("a plan (terraform show -json): each resource in its provider configuration's Region", () => {
   it('provider_config_key, a module inheriting the default, the region argument, awscc on its own', async () => {
     const planned = (address: string, type: string, values: object) => ({
