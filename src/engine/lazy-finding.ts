@@ -24,6 +24,39 @@ export function fingerprint(ruleId: string, resourceId: string): string {
   return hash('sha256', `${ruleId}\u0000${resourceId}`).slice(0, 32).toUpperCase().toLowerCase();
 }
 
+/**
+ * A message value in the terms of a Terraform user. IaC leaves the deploying Region, account and
+ * partition as CloudFormation's pseudo parameters (`${AWS::Region}`), which the inventory keeps
+ * (policies are compared with them) but Terraform has no such thing: a resource is in its provider
+ * configuration's Region, in the account of its credentials
+ * (https://developer.hashicorp.com/terraform/language/meta-arguments/resource-provider). A value that is
+ * only the placeholder says so; one inside a longer value (an ARN) becomes `<region>`.
+ */
+export function inTerraformTerms(value: string): string {
+  if (!value.includes('${AWS::')) return value;
+  const whole = TERRAFORM_TERMS.get(value);
+  if (whole) return whole[0];
+  return value.replace(
+    /\$\{AWS::(Region|AccountId|Partition)\}/g,
+    (placeholder) => TERRAFORM_TERMS.get(placeholder)![1],
+  );
+}
+
+const TERRAFORM_TERMS = new Map<string, [whole: string, inside: string]>([
+  // biome-ignore lint/suspicious/noTemplateCurlyInString: the placeholder IaC writes, not a template
+  ['${AWS::Region}', ["the provider's Region, not set in the files", '<region>']],
+  // biome-ignore lint/suspicious/noTemplateCurlyInString: the placeholder IaC writes, not a template
+  ['${AWS::AccountId}', ["the account of the provider's credentials, not set in the files", '<account>']],
+  // biome-ignore lint/suspicious/noTemplateCurlyInString: the placeholder IaC writes, not a template
+  ['${AWS::Partition}', ["the partition of the provider's Region, not set in the files", '<partition>']],
+]);
+
+/** Whether a resource is defined in Terraform configuration (`main.tf#...`, `x.tf.json#...`). */
+export function isTerraformResource(resource: ResourceRef): boolean {
+  const file = resource.location?.file ?? resource.id.slice(0, Math.max(0, resource.id.indexOf('#')));
+  return /\.tf(\.json)?$/i.test(file);
+}
+
 /** The template of a rule crash: the engine's own, not any rule's. */
 const RULE_ERROR_TEMPLATE = 'the rule failed to run: {{error}}';
 
@@ -48,10 +81,13 @@ interface MessageSource {
   readonly run: RuleRun;
   readonly messageId: string;
   readonly template: string | undefined;
+  /** How its values are worded: in Terraform's terms for a Terraform resource (`inTerraformTerms`). */
+  readonly show: ((value: string) => string) | undefined;
 }
 
-function messageSource(run: RuleRun, messageId: string): MessageSource {
-  let source = run.messages.get(messageId);
+function messageSource(run: RuleRun, messageId: string, terraform: boolean): MessageSource {
+  const key = terraform ? `${messageId}\u0000terraform` : messageId;
+  let source = run.messages.get(key);
   if (!source) {
     const messages = run.rule.meta.messages;
     const template =
@@ -60,8 +96,8 @@ function messageSource(run: RuleRun, messageId: string): MessageSource {
         : Object.hasOwn(messages, messageId) && typeof messages[messageId] === 'string'
           ? messages[messageId]
           : undefined;
-    source = Object.freeze({ run, messageId, template });
-    run.messages.set(messageId, source);
+    source = Object.freeze({ run, messageId, template, show: terraform ? inTerraformTerms : undefined });
+    run.messages.set(key, source);
   }
   return source;
 }
@@ -106,8 +142,10 @@ class Deferred extends Stamped {
     const deferred = finding as Deferred;
     const text = deferred.#text;
     if (typeof text === 'string') return text;
-    const { template, messageId } = deferred.#source;
-    return template === undefined ? `${messageId} (no message template)` : formatMessage(template, text);
+    const { template, messageId, show } = deferred.#source;
+    return template === undefined
+      ? `${messageId} (no message template)`
+      : formatMessage(template, text, show);
   }
 
   static setMessage(finding: object, value: string): void {
@@ -186,6 +224,6 @@ export function lazyFinding(
   // Frozen: the message is made from it later, so a rule that changed it after yielding would
   // change a finding already made (in strict code, the change throws and the rule stands UNKNOWN).
   const frozen = data === undefined ? undefined : Object.freeze(data);
-  new Deferred(finding, messageSource(run, messageId), frozen, resource.id);
+  new Deferred(finding, messageSource(run, messageId, isTerraformResource(resource)), frozen, resource.id);
   return finding;
 }

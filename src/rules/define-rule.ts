@@ -110,14 +110,21 @@ function compileTemplate(template: string): readonly string[] {
   return parts;
 }
 
-/** Fills `{{name}}` placeholders. A missing value stays visible as `{{name}}` rather than vanishing. */
-export function formatMessage(template: string, data: Record<string, string | number> = {}): string {
+/**
+ * Fills `{{name}}` placeholders, each value as `show` words it (itself by default). A missing value
+ * stays visible as `{{name}}` rather than vanishing.
+ */
+export function formatMessage(
+  template: string,
+  data: Record<string, string | number> = {},
+  show: (value: string) => string = String,
+): string {
   const parts = compileTemplate(template);
   let out = parts[0]!;
   for (let i = 1; i < parts.length; i += 2) {
     const name = parts[i]!;
     const value = data[name];
-    out += (value === undefined ? `{{${name}}}` : String(value)) + parts[i + 1]!;
+    out += (value === undefined ? `{{${name}}}` : show(String(value))) + parts[i + 1]!;
   }
   return out;
 }

@@ -427,6 +427,26 @@ resource "aws_kms_key" "module_template" {
     // path.root is the root module's directory relative to where Terraform runs, in it.
     expect(keyNamed(scanned, 'main.tf#module.m.aws_kms_key.root').metadata?.description).toBe('.');
   });
+
+  it("path.module is the module's directory relative to the root module, never the scanning machine's", async () => {
+    // Terraform gives a module's source directory relative to where it runs, with forward slashes
+    // (hashicorp/terraform internal/terraform/evaluate.go, GetPathAttr: "module" is
+    // filepath.ToSlash(moduleConfig.Module.SourceDir)): "." for the root module, "modules/m" for
+    // a module called with source "./modules/m".
+    const scanned = await scan({
+      'main.tf': `module "m" {\n  source = "./modules/m/"\n}\nresource "aws_kms_key" "here" {\n  description = path.module\n}\n`,
+      'modules/m/main.tf': `module "n" {\n  source = "../n"\n}\nresource "aws_kms_key" "there" {\n  description = "\${path.module}/x"\n}\n`,
+      'modules/n/main.tf': `resource "aws_kms_key" "further" {\n  description = path.module\n}\n`,
+    });
+    const described = (id: string) => keyNamed(scanned, id).metadata?.description;
+    expect(
+      [
+        'main.tf#aws_kms_key.here',
+        'main.tf#module.m.aws_kms_key.there',
+        'main.tf#module.m.module.n.aws_kms_key.further',
+      ].map(described),
+    ).toEqual(['.', 'modules/m/x', 'modules/n']);
+  });
 });
 
 describe('provider configurations: a resource is in its provider Region', () => {
@@ -506,6 +526,52 @@ module "east" {
       'main.tf#module.west.aws_kms_key.k': 'us-west-2',
       'main.tf#module.east.aws_kms_key.k': 'us-east-1',
     });
+  });
+});
+
+describe('messages about a Region or account the files do not set', () => {
+  // Terraform writes no \${AWS::Region}: a resource is in its provider configuration's Region and
+  // the account of its credentials (https://developer.hashicorp.com/terraform/language/meta-arguments/resource-provider).
+  // The inventory keeps the placeholder (policies compare it); the message says it in Terraform's terms.
+  it('the cluster Region is "the provider\'s Region", an ARN\'s account <account>; ids and resources stay', async () => {
+    const scanned = await scan({
+      'main.tf': `provider "aws" {
+  region = "us-west-2"
+}
+resource "aws_iam_role" "admin" {
+  name = "KeyAdmin"
+}
+resource "aws_kms_key" "k" {
+  enable_key_rotation = true
+  policy = jsonencode({
+    Version = "2012-10-17"
+    Statement = [{ Sid = "Admin", Effect = "Allow", Principal = { AWS = aws_iam_role.admin.arn }, Action = "kms:*", Resource = "*" }]
+  })
+}
+${clusterTf({})}`,
+    });
+    const finding = (ruleId: string, messageId: string) => {
+      const found = scanned.report.findings.find((f) => f.ruleId === ruleId && f.messageId === messageId);
+      if (!found)
+        throw new Error(
+          `no ${ruleId} ${messageId}: ${scanned.report.findings.map((f) => `${f.ruleId} ${f.messageId}`).join(', ')}`,
+        );
+      return found;
+    };
+    const region = finding('hyperpod-key-exists', 'regionUnknown');
+    expect(region.message).toBe(
+      "root volume key main.tf#aws_kms_key.k is a key of us-west-2, and the cluster Region (the provider's Region, " +
+        'not set in the files) is not known: a key of another Region cannot encrypt its volumes',
+    );
+    expect(region.resource).toMatchObject({
+      id: 'main.tf#awscc_sagemaker_cluster.c/instance-group/workers',
+      // biome-ignore lint/suspicious/noTemplateCurlyInString: the placeholder the inventory keeps
+      region: '${AWS::Region}',
+    });
+    expect(finding('kms-key-separation-of-duties', 'mixed').message).toBe(
+      'arn:aws:iam::<account>:role/KeyAdmin can both administer and use main.tf#aws_kms_key.k',
+    );
+    expect(scanned.report.findings.map((f) => f.message).filter((m) => m.includes('AWS::'))).toEqual([]);
   });
 });
 
@@ -993,5 +1059,78 @@ describe('terraform.workspace', () => {
       reason: 'the workspace is chosen when Terraform runs',
       inputs: ['terraform.workspace'],
     });
+  });
+});
+
+describe('number literals', () => {
+  // HCL native syntax: NumericLit = decimal+ ("." decimal+)? (expmark decimal+)?, expmark = ('e' |
+  // 'E') ("+" | "-")? (https://github.com/hashicorp/hcl/blob/main/hclsyntax/spec.md#numeric-literals).
+  // A description shows a known value; a policy, a value the scanner leaves UNKNOWN.
+  const described = (scanned: { inventory: { keys: Key[] } }) =>
+    Object.fromEntries(
+      scanned.inventory.keys.map((k) => [
+        k.arn.replace(/^main.tf#aws_kms_key./, ''),
+        k.metadata?.description ?? k.policy,
+      ]),
+    );
+  const keys = (values: Record<string, string>, attribute = 'description') =>
+    Object.entries(values)
+      .map(([name, value]) => `resource "aws_kms_key" "${name}" {\n  ${attribute} = ${value}\n}\n`)
+      .join('');
+
+  it('an exponent without a fraction is a number, and everything after it keeps its line', async () => {
+    const scanned = await scan({
+      'main.tf': `variable "unset" {}
+locals {
+  n = [1e3, 1E3, 1e+3, 25e-1, 2.5e-2, "\${2e2}"]
+}
+${keys({
+  // biome-ignore lint/suspicious/noTemplateCurlyInString: Terraform template syntax
+  plain: '"${local.n[0]}/${local.n[1]}/${local.n[2]}/${local.n[3]}/${local.n[4]}/${local.n[5]}"',
+  sum: 'tostring(1e3 + 1)',
+})}${keys({ later: 'var.unset * 1e3' }, 'policy')}${clusterTf({ volumeKey: 'aws_kms_key.plain.arn' })}`,
+    });
+    expect(scanned.issues).toEqual([]);
+    expect(described(scanned)).toEqual({
+      plain: '1000/1000/1000/2.5/0.025/200',
+      sum: '1001',
+      later: {
+        unresolved: 'var.unset * 1e3',
+        reason: 'variable unset has no default and no value was given',
+        inputs: ['var.unset'],
+      },
+    });
+    expect(cluster(scanned).location).toEqual({ file: 'main.tf', line: 14 });
+  });
+
+  it('a number the scanner cannot hold exactly (cty keeps them exactly) is UNKNOWN, never rounded', async () => {
+    const scanned = await scan({
+      'main.tf': `${keys(
+        {
+          huge: 'tostring(1e400)',
+          long: 'tostring(12345678901234567891)',
+          tiny: 'tostring(1e-400)',
+        },
+        'policy',
+      )}${keys({ ok: 'tostring(15e2 + 0.25)' })}`,
+    });
+    expect(scanned.issues).toEqual([]);
+    const unknown = (text: string, number: string) => ({
+      unresolved: text,
+      reason: `the number ${number} has more digits or a larger exponent than the scanner holds exactly`,
+    });
+    expect(described(scanned)).toEqual({
+      huge: unknown('tostring(1e400)', '1e400'),
+      long: unknown('tostring(12345678901234567891)', '12345678901234567891'),
+      tiny: unknown('tostring(1e-400)', '1e-400'),
+      ok: '1500.25',
+    });
+  });
+
+  it('a hexadecimal number is not HCL: the file is refused at its line, as Terraform refuses it', async () => {
+    const scanned = await scan({ 'main.tf': `${KEY}locals {\n  n = 0x10\n}\n` });
+    expect(scanned.issues.map((i) => [i.code, i.message, i.location?.line])).toEqual([
+      ['tf.parse', 'invalid HCL: unexpected "0x10"', 5],
+    ]);
   });
 });

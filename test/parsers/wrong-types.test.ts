@@ -608,8 +608,7 @@ resource "awscc_sagemaker_cluster" "c" {
   const AWS_PROVIDER_ONLY = 'provider "aws" {\n  region = "us-east-1"\n}';
   const RESOLVES = 'every volume key resolves: main.tf#aws_kms_key.k';
   const AWSCC_REGION_UNKNOWN =
-    // biome-ignore lint/suspicious/noTemplateCurlyInString: the symbolic Region in the message
-    'root volume key main.tf#aws_kms_key.k is a key of us-east-1, and the cluster Region (${AWS::Region}) is not known: a key of another Region cannot encrypt its volumes';
+    "root volume key main.tf#aws_kms_key.k is a key of us-east-1, and the cluster Region (the provider's Region, not set in the files) is not known: a key of another Region cannot encrypt its volumes";
   const outside = (arn: string) =>
     `root volume key ${arn} could not be resolved: defined outside the scanned files`;
   it.each([

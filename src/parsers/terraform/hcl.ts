@@ -124,14 +124,16 @@ function parseTemplateUncached(text: string): Expr | { error: string; line: numb
 
 export function parseHcl(text: string): HclParse {
   if (!parser) throw new Error('initHcl() must be awaited before parsing HCL');
-  const tree = parser.parse(text);
+  const tree = parseWithExponents(parser, text);
   if (!tree) return { ok: false, message: 'the HCL parser gave up on this file', line: 1 };
   try {
     const root = tree.rootNode;
     if (root.hasError) {
       const bad = firstError(root);
       const line = (bad?.startPosition.row ?? 0) + 1;
-      const what = bad?.isMissing ? `missing ${bad.type}` : `unexpected ${describe(bad?.text ?? '')}`;
+      const what = bad?.isMissing
+        ? `missing ${bad.type}`
+        : `unexpected ${describe(bad ? spanOf(bad, text) : '')}`;
       return { ok: false, message: `invalid HCL: ${what}`, line };
     }
     const bodyNode = root.namedChildren.find((child) => child?.type === 'body');
@@ -141,9 +143,97 @@ export function parseHcl(text: string): HclParse {
     };
   } catch (error) {
     if (error instanceof DepthError) return { ok: false, message: error.message, line: error.line };
+    if (error instanceof NotHclError)
+      return { ok: false, message: `invalid HCL: unexpected ${describe(error.text)}`, line: error.line };
     throw error;
   } finally {
     tree.delete();
+  }
+}
+
+/**
+ * HCL writes a number with an exponent and no fraction (`1e3`, `1E+3`; NumericLit = decimal+ ("."
+ * decimal+)? (expmark decimal+)?, https://github.com/hashicorp/hcl/blob/main/hclsyntax/spec.md#numeric-literals),
+ * which the tree-sitter grammar does not: it lexes `1` and stops at `e3`. Where a parse fails, each
+ * numeric literal the grammar did lex that such an exponent follows is overwritten, in a copy of
+ * the text, by a literal of the same length the grammar takes whole (`0x00`, its hexadecimal form),
+ * and the copy parsed again. Only the grammar's own numeric literals are touched (never text in a
+ * string, a comment or a name) and nothing moves, so every line and column stays exact;
+ * `convertExpr` reads each literal, and each expression's text, from the original.
+ */
+function parseWithExponents(instance: Parser, text: string) {
+  let tree = instance.parse(text);
+  let source = text;
+  // Each round mends at least one literal; error recovery usually shows them all in the first.
+  for (let round = 0; round < 8 && tree?.rootNode.hasError; round++) {
+    const spans = exponentsAfterNumbers(tree.rootNode, source);
+    if (spans.length === 0) break;
+    const pieces: string[] = [];
+    let cursor = 0;
+    for (const [start, end] of spans) {
+      pieces.push(source.slice(cursor, start), `0x${'0'.repeat(end - start - 2)}`);
+      cursor = end;
+    }
+    pieces.push(source.slice(cursor));
+    source = pieces.join('');
+    tree.delete();
+    tree = instance.parse(source);
+  }
+  return tree;
+}
+
+const EXPONENT = /[eE][+-]?[0-9]+(?![A-Za-z0-9_])/y;
+
+/** The spans of `digits` + exponent where the grammar lexed only the digits, in order. */
+function exponentsAfterNumbers(root: Node, source: string): [number, number][] {
+  const spans: [number, number][] = [];
+  for (const literal of root.descendantsOfType('numeric_lit')) {
+    if (!literal || !/^[0-9]+$/.test(literal.text)) continue;
+    EXPONENT.lastIndex = literal.endIndex;
+    if (EXPONENT.exec(source)) spans.push([literal.startIndex, EXPONENT.lastIndex]);
+  }
+  return spans.sort((a, b) => a[0] - b[0]);
+}
+
+/** A number as HCL writes it (the grammar also takes `0x10`, which HCL does not). */
+const NUMERIC_LITERAL = /^([0-9]+)(?:\.([0-9]+))?(?:[eE]([+-]?[0-9]+))?$/;
+
+/**
+ * A numeric literal's value. cty holds numbers exactly, in arbitrary precision
+ * (https://github.com/zclconf/go-cty/blob/main/docs/types.md#ctynumber); a literal whose value a
+ * double does not hold (`1e400`, `1e-400`, an integer of more than about 16 digits) is an
+ * expression the scanner does not evaluate, rather than a rounded number.
+ */
+function numericLiteral(text: string, line: number, exprText: string): Expr {
+  const value = Number(text);
+  if (Number.isFinite(value) && decimalValue(String(value)) === decimalValue(text))
+    return { t: 'lit', v: value, line, text: exprText };
+  return {
+    t: 'unsupported',
+    line,
+    text: exprText,
+    why: `the number ${text} has more digits or a larger exponent than the scanner holds exactly`,
+  };
+}
+
+/** A decimal number's value as significant digits and the position of the point: equal text, equal value. */
+function decimalValue(text: string): string {
+  const match = NUMERIC_LITERAL.exec(text);
+  if (!match) return text;
+  const digits = `${match[1]}${match[2] ?? ''}`;
+  const significant = digits.replace(/^0+/, '');
+  if (!/[1-9]/.test(significant)) return '0';
+  // The exponent as written may be longer than a double holds; as text it compares exactly.
+  const shift = BigInt(match[1]!.length - (digits.length - significant.length)) + BigInt(match[3] ?? 0);
+  return `${significant.replace(/0+$/, '')}e${shift}`;
+}
+
+class NotHclError extends Error {
+  constructor(
+    readonly text: string,
+    readonly line: number,
+  ) {
+    super(`not HCL: ${text}`);
   }
 }
 
@@ -173,6 +263,8 @@ function firstError(node: Node): Node | undefined {
 }
 
 const lineOf = (node: Node) => node.startPosition.row + 1;
+/** A node's text in the file as written (the parsed copy may have its numbers rewritten: `parseWithExponents`). */
+const spanOf = (node: Node, source: string) => source.slice(node.startIndex, node.endIndex);
 const named = (node: Node): Node[] =>
   node.namedChildren.filter((child): child is Node => child !== null && child.type !== 'comment');
 
@@ -225,7 +317,7 @@ function unescapeHcl(text: string): string {
 function convertExpr(node: Node, source: string, depth: number): Expr {
   if (depth > MAX_DEPTH) throw new DepthError(lineOf(node));
   const line = lineOf(node);
-  const text = node.text;
+  const text = spanOf(node, source);
   const children = named(node);
   switch (node.type) {
     case 'expression': {
@@ -242,7 +334,11 @@ function convertExpr(node: Node, source: string, depth: number): Expr {
       if (!inner) return { t: 'lit', v: null, line, text };
       if (inner.type === 'null_lit') return { t: 'lit', v: null, line, text };
       if (inner.type === 'bool_lit') return { t: 'lit', v: inner.text === 'true', line, text };
-      if (inner.type === 'numeric_lit') return { t: 'lit', v: Number(inner.text), line, text };
+      if (inner.type === 'numeric_lit') {
+        const written = spanOf(inner, source);
+        if (!NUMERIC_LITERAL.test(written)) throw new NotHclError(written, line);
+        return numericLiteral(written, line, text);
+      }
       return { t: 'lit', v: stringLiteral(inner, source), line, text };
     }
     case 'collection_value':
@@ -330,7 +426,7 @@ function operands(children: Node[], source: string, depth: number): Expr[] {
 
 function applyAccessor(expr: Expr, accessor: Node, source: string, depth: number): Expr {
   const line = lineOf(accessor);
-  const text = `${expr.text}${accessor.text}`;
+  const text = `${expr.text}${spanOf(accessor, source)}`;
   if (accessor.type === 'get_attr')
     return { t: 'attr', obj: expr, name: named(accessor)[0]?.text ?? '', line, text };
   if (accessor.type === 'index') {
@@ -383,7 +479,7 @@ function applyAccessor(expr: Expr, accessor: Node, source: string, depth: number
  */
 function convertTemplate(node: Node, source: string, depth: number): Expr {
   const line = lineOf(node);
-  const text = node.text;
+  const text = spanOf(node, source);
   const isHeredoc = node.type === 'heredoc_template';
   const children = allChildren(node);
   let start: number;
@@ -459,7 +555,7 @@ function convertTemplate(node: Node, source: string, depth: number): Expr {
 
   const directive = (node: Node, level: number): Expr => {
     const body = named(node)[0];
-    const nodeText = node.text;
+    const nodeText = spanOf(node, source);
     const nodeLine = lineOf(node);
     const parts = body ? allChildren(body) : [];
     const find = (type: string) => parts.find((part) => part.type === type);
@@ -530,7 +626,7 @@ function heredocIndent(body: string): number {
 
 function convertFor(node: Node, source: string, depth: number): Expr {
   const line = lineOf(node);
-  const text = node.text;
+  const text = spanOf(node, source);
   const children = named(node);
   const intro = children.find((c) => c.type === 'for_intro');
   const introParts = intro ? named(intro) : [];

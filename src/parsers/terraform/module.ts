@@ -9,7 +9,7 @@
  * cluster's `aws_kms_key.root.arn` resolves to the key defined alongside; an unset variable or a
  * value read from AWS is an `Unknown` naming it.
  */
-import { resolve } from 'node:path';
+import { relative, resolve, sep } from 'node:path';
 import type { SourceIssue } from '../../model/finding.js';
 import { pushAll } from '../../model/many.js';
 import { shortened } from '../../model/text.js';
@@ -274,7 +274,11 @@ export class ModuleInstance implements ModuleView, DataSourceModule {
       case 'data':
         return dataReference(this, steps, expr);
       case 'path': {
-        if (firstName === 'module') return this.index.dir.absDir;
+        // A module's directory relative to where Terraform runs, with forward slashes ("." for the
+        // root module, "modules/m" for a module called with "./modules/m"): hashicorp/terraform
+        // internal/terraform/evaluate.go, GetPathAttr, filepath.ToSlash(Module.SourceDir). Never
+        // the scanning machine's absolute path; file() resolves it from the root module again.
+        if (firstName === 'module') return relative(this.rootDir, this.absDir).split(sep).join('/') || '.';
         // The root module's directory as Terraform names it where it runs, in it: "." (a path
         // relative to the working directory, which file() reads from).
         if (firstName === 'root') return '.';
