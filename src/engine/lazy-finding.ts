@@ -53,9 +53,14 @@ const TERRAFORM_TERMS = new Map<string, [whole: string, inside: string]>([
 
 /** Whether a resource is defined in Terraform configuration (`main.tf#...`, `x.tf.json#...`). */
 export function isTerraformResource(resource: ResourceRef): boolean {
-  const file = resource.location?.file ?? resource.id.slice(0, Math.max(0, resource.id.indexOf('#')));
-  return /\.tf(\.json)?$/i.test(file);
+  const file = resource.location?.file;
+  if (file !== undefined) return TERRAFORM_FILE.test(file);
+  // Asked of every finding: a live resource (an ARN, no '#') is answered without a slice or a match.
+  const hash = resource.id.indexOf('#');
+  return hash > 0 && TERRAFORM_FILE.test(resource.id.slice(0, hash));
 }
+
+const TERRAFORM_FILE = /\.tf(\.json)?$/i;
 
 /** The template of a rule crash: the engine's own, not any rule's. */
 const RULE_ERROR_TEMPLATE = 'the rule failed to run: {{error}}';
