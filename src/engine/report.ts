@@ -3,6 +3,7 @@ import { createHash } from 'node:crypto';
 import type { SourceIssue } from '../model/finding.js';
 import type { Inventory, Unresolved } from '../model/inventory.js';
 import { isUnresolved, resourceSources } from '../model/inventory.js';
+import { keysHonoured } from '../model/inventory-index.js';
 import { type KeySummary, REPORT_SCHEMA_VERSION, type Report } from '../model/report.js';
 import type { ShardOfRound } from '../model/shard.js';
 import { TOOL_VERSION } from '../version.js';
@@ -46,6 +47,9 @@ export function keySummaries(inventory: Inventory): KeySummary[] {
   for (const cluster of inventory.clusters) {
     for (const group of cluster.instanceGroups) {
       if (isUnresolved(group.volumes)) continue;
+      // A restricted group's volumes, and those of a cluster outside Continuous mode, are on an
+      // AWS owned key whatever key they name (smcluster-cmk.html).
+      if (keysHonoured(cluster, group) === false) continue;
       for (const volume of group.volumes) {
         if (volume.resolution?.status !== 'resolved') continue;
         const list = usedBy.get(volume.resolution.keyArn) ?? [];

@@ -174,8 +174,14 @@ export function planKeyPolicies(
     const roles = new Set<string>();
     const groups: string[] = [];
     const notes: string[] = [];
+    // The index leaves out the groups HyperPod uses no key of (restricted, or of a cluster outside
+    // Continuous mode: smcluster-cmk.html); their roles need no grant on the key.
     for (const use of index.usesOfKey(key.arn)) {
       if (!groups.includes(use.group.id)) groups.push(use.group.id);
+      if (use.modeUnknown)
+        notes.push(
+          `the provisioning mode of cluster ${use.cluster.name} is unknown: instance group ${groupLabel(use.cluster, use.group)} uses this key only in Continuous mode; remove its execution role if it is not`,
+        );
       const role = use.group.executionRole;
       if (typeof role === 'string' && ROLE_ARN.test(role)) roles.add(role);
       else

@@ -15,10 +15,43 @@ import type {
 } from './inventory.js';
 import { isUnresolved } from './inventory.js';
 
+/**
+ * A volume whose key HyperPod honours, or may: "Customer managed key encryption is only supported
+ * for clusters using the continuous node provisioning mode. Restricted instance groups don't
+ * support customer managed keys" (https://docs.aws.amazon.com/sagemaker/latest/dg/smcluster-cmk.html).
+ * A key named by a restricted group, or by a cluster known to be outside Continuous mode, encrypts
+ * nothing (shared/aws-facts.md §1.10): it is not a use.
+ */
 export interface KeyUse {
   cluster: Cluster;
   group: InstanceGroup;
   volume: EbsVolume;
+  /**
+   * The cluster's provisioning mode is unknown (an unresolved IaC value, or not reported): the key
+   * may or may not be honoured, so what depends on this use alone is UNKNOWN.
+   */
+  modeUnknown: boolean;
+}
+
+/** Whether a cluster's NodeProvisioningMode is known and Continuous, and if unknown, why. */
+export function provisioningModeOf(
+  cluster: Cluster,
+): { mode: 'Continuous' | 'legacy' } | { mode: 'unknown'; reason: string } {
+  if (isUnresolved(cluster.nodeProvisioningMode))
+    return {
+      mode: 'unknown',
+      reason: `cannot be known from the source: ${cluster.nodeProvisioningMode.unresolved} (${cluster.nodeProvisioningMode.reason})`,
+    };
+  if (cluster.notCollected?.includes('NodeProvisioningMode'))
+    return { mode: 'unknown', reason: 'was not reported by the source' };
+  return { mode: cluster.nodeProvisioningMode === 'Continuous' ? 'Continuous' : 'legacy' };
+}
+
+/** Whether HyperPod honours the keys a group names: never for a restricted group or a cluster outside Continuous mode. */
+export function keysHonoured(cluster: Cluster, group: InstanceGroup): boolean | 'unknown' {
+  if (group.kind === 'restricted') return false;
+  const mode = provisioningModeOf(cluster).mode;
+  return mode === 'legacy' ? false : mode === 'unknown' ? 'unknown' : true;
 }
 
 export interface InventoryIndex {
@@ -28,7 +61,10 @@ export interface InventoryIndex {
   /** The key a volume's reference resolved to, when it is in the inventory. */
   keyOfVolume(volume: EbsVolume): Key | undefined;
   key(arn: string): Key | undefined;
-  /** The volumes that use a key, by key ARN. */
+  /**
+   * The volumes that use a key, by key ARN: those of groups whose keys HyperPod honours or may
+   * honour (`KeyUse`); a key only restricted groups or clusters outside Continuous mode name has none.
+   */
   usesOfKey(arn: string): readonly KeyUse[];
   role(arnOrId: string): ExecutionRole | undefined;
   /** Gaps about one resource (ARN or id), optionally for one operation. */
@@ -75,11 +111,15 @@ export function indexInventory(inventory: Inventory): InventoryIndex {
     for (const group of cluster.instanceGroups) {
       groupCount++;
       if (isUnresolved(group.volumes)) continue;
+      const honoured = keysHonoured(cluster, group);
+      if (honoured === false) continue;
+      const modeUnknown = honoured === 'unknown';
       for (const volume of group.volumes) {
         if (volume.resolution?.status !== 'resolved') continue;
+        const use = { cluster, group, volume, modeUnknown };
         const list = uses.get(volume.resolution.keyArn);
-        if (list) list.push({ cluster, group, volume });
-        else uses.set(volume.resolution.keyArn, [{ cluster, group, volume }]);
+        if (list) list.push(use);
+        else uses.set(volume.resolution.keyArn, [use]);
       }
     }
   }

@@ -2,6 +2,7 @@
 import type { ResourceRef } from '../model/finding.js';
 import type { Cluster, EbsVolume, InstanceGroup, Key } from '../model/inventory.js';
 import { isUnresolved } from '../model/inventory.js';
+import { provisioningModeOf } from '../model/inventory-index.js';
 import type { RuleContext, Verdict } from './define-rule.js';
 import { UNRESOLVED_MESSAGE, unresolvedVerdict } from './resources.js';
 
@@ -59,19 +60,7 @@ export const VOLUME_KEY_MESSAGES = {
   unresolved: UNRESOLVED_MESSAGE,
 } as const;
 
-/** Whether a cluster's NodeProvisioningMode is known and Continuous, and if unknown, why. */
-export function provisioningModeOf(
-  cluster: Cluster,
-): { mode: 'Continuous' | 'legacy' } | { mode: 'unknown'; reason: string } {
-  if (isUnresolved(cluster.nodeProvisioningMode))
-    return {
-      mode: 'unknown',
-      reason: `cannot be known from the source: ${cluster.nodeProvisioningMode.unresolved} (${cluster.nodeProvisioningMode.reason})`,
-    };
-  if (cluster.notCollected?.includes('NodeProvisioningMode'))
-    return { mode: 'unknown', reason: 'was not reported by the source' };
-  return { mode: cluster.nodeProvisioningMode === 'Continuous' ? 'Continuous' : 'legacy' };
-}
+export { keysHonoured, provisioningModeOf } from '../model/inventory-index.js';
 
 /** A concrete AWS Region name (not an IaC placeholder such as `${AWS::Region}` nor "unknown"). */
 export const CONCRETE_REGION = /^[a-z]{2}(-[a-z]+)+-\d+$/;

@@ -72,7 +72,7 @@ describe('plan writes the same bytes as before', () => {
       stdout: 'de5b3ca6daa5a2922804626f5f30efc1a6334cb5699facadaac8d0eff6334fda',
       stderr: '',
       files: 4422,
-      digest: '282f1deaf6f28735dda445fba481464eef8f61c945aacd35c20a31dd738af4e6',
+      digest: '3fa49ed15b0a43e7d69c34eaa586ed32f4ab3eedc8407ae6c2018a46ebc7ecf0',
     });
   }, 120_000);
 });

@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { exitCode } from '../../src/cli/common.js';
 import { resolveConfig } from '../../src/config/schema.js';
 import { type Evaluation, evaluate, exitCodeFor, fingerprint } from '../../src/engine/evaluate.js';
+import { keySummaries } from '../../src/engine/report.js';
 import type { Severity } from '../../src/model/finding.js';
 import kmsKeyEnabled from '../../src/rules/kms/kms-key-enabled.js';
 import { RULES } from '../../src/rules/registry.js';
@@ -245,5 +246,40 @@ describe('the full catalog on the healthy baseline', () => {
     const { findings } = evaluate(compliantEstate(), { now });
     expect(findings.filter((f) => f.messageId === 'ruleError')).toEqual([]);
     expect(RULES.length).toBe(24);
+  });
+});
+
+describe('keySummaries', () => {
+  it('lists as using a key only the volumes HyperPod puts under it: none of a restricted group or of a cluster outside Continuous mode', () => {
+    const estate = compliantEstate();
+    const [c1] = estate.clusters;
+    const k1 = keyArn('k1');
+    const summaries = keySummaries({
+      ...estate,
+      clusters: [
+        {
+          ...c1!,
+          instanceGroups: [
+            ...c1!.instanceGroups,
+            {
+              ...c1!.instanceGroups[0]!,
+              id: `${c1!.arn}/instance-group/nova`,
+              name: 'nova',
+              kind: 'restricted',
+            },
+          ],
+        },
+        { ...c1!, id: 'legacy', name: 'legacy', nodeProvisioningMode: null },
+      ],
+    });
+    expect(summaries.map((key) => [key.arn, key.usedBy])).toEqual([
+      [
+        k1,
+        [
+          { cluster: c1!.id, clusterName: 'c1', instanceGroup: 'workers', volume: 'root' },
+          { cluster: c1!.id, clusterName: 'c1', instanceGroup: 'workers', volume: 'secondary' },
+        ],
+      ],
+    ]);
   });
 });

@@ -332,3 +332,53 @@ describe('execution roles with a permissions boundary', () => {
     ).toEqual([]);
   });
 });
+
+describe('groups whose keys HyperPod does not honour', () => {
+  it('names no execution role of a legacy-mode or restricted group and notes one of unknown mode', () => {
+    const k1 = key('k1');
+    const inv = inventory({
+      clusters: [
+        cluster('c1', [
+          group('workers', { volumes: [rootVolume(k1.arn)] }),
+          group('nova', {
+            kind: 'restricted',
+            executionRole: roleArn('exec-nova'),
+            volumes: [rootVolume(k1.arn)],
+          }),
+        ]),
+        cluster(
+          'legacy',
+          [group('old', { executionRole: roleArn('exec-old'), volumes: [rootVolume(k1.arn)] })],
+          {
+            nodeProvisioningMode: null,
+          },
+        ),
+        cluster(
+          'c9',
+          [group('maybe', { executionRole: roleArn('exec-maybe'), volumes: [rootVolume(k1.arn)] })],
+          {
+            nodeProvisioningMode: { unresolved: 'var.mode', reason: 'no value' },
+          },
+        ),
+      ],
+      keys: [k1],
+      roles: [
+        role(EXEC_ROLE),
+        role(roleArn('exec-nova')),
+        role(roleArn('exec-old')),
+        role(roleArn('exec-maybe')),
+      ],
+    });
+    const planned = plan(inv, { keyAdmins: [ADMIN_ROLE] }).policies;
+    const existing = planned.find((p) => p.kind === 'existing')!;
+    expect(existing.executionRoles).toEqual([roleArn('exec-maybe'), EXEC_ROLE]);
+    expect(existing.instanceGroups).toEqual([
+      `${inv.clusters[0]!.arn}/instance-group/workers`,
+      `${inv.clusters[2]!.arn}/instance-group/maybe`,
+    ]);
+    expect(existing.notes).toEqual([
+      'the provisioning mode of cluster c9 is unknown: instance group c9/maybe uses this key only in Continuous mode; remove its execution role if it is not',
+      'serves 2 instance groups: AWS recommends one key per instance group (see the proposed keys)',
+    ]);
+  });
+});

@@ -41,6 +41,8 @@ const fromParameter = (name: string): EbsVolume => ({
   kmsKeyId: unresolved(`!Ref ${name}`, [name]),
 });
 
+const MODE_VAR = unresolved('!Ref ProvisioningMode', ['ProvisioningMode']);
+
 const SIXTY = Array.from({ length: 60 }, (_, i) => `g${String(i).padStart(2, '0')}`);
 
 ruleTester(rule, {
@@ -231,6 +233,106 @@ ruleTester(rule, {
     },
   ],
   invalid: [
+    {
+      // Keys are honoured only in Continuous mode (smcluster-cmk.html): a group of a cluster whose
+      // mode is unknown may share the key, or not.
+      name: 'a key also named by a group of a cluster whose provisioning mode is unknown',
+      inventory: inventory({
+        clusters: [
+          cluster('c1', [group('workers', { volumes: both(k1.arn) })]),
+          cluster('c9', [group('workers', { volumes: [rootVolume(k1.arn)] })], {
+            nodeProvisioningMode: MODE_VAR,
+          }),
+        ],
+        keys: [k1],
+      }),
+      expected: [
+        {
+          status: 'UNKNOWN',
+          messageId: 'sharingUnknown',
+          resource: gid('c1', 'workers'),
+          data: { key: 'alias/k1', others: 'c9/workers', clusters: 'c9' },
+          evidence: (e) => JSON.stringify(e.modeUnknownIn) === '["c9"]' && e.sharedWithCount === 1,
+        },
+        {
+          status: 'UNKNOWN',
+          messageId: 'sharingUnknown',
+          resource: gid('c9', 'workers'),
+          data: { key: 'alias/k1', others: 'c1/workers', clusters: 'c9' },
+        },
+      ],
+    },
+    {
+      name: 'a key two Continuous groups share fails them, whatever a cluster of unknown mode does',
+      inventory: inventory({
+        clusters: [
+          cluster('c1', [
+            group('workers', { volumes: both(k1.arn) }),
+            group('cpu', { volumes: both(k1.arn) }),
+          ]),
+          cluster(
+            'c9',
+            [group('a', { volumes: [rootVolume(k1.arn)] }), group('b', { volumes: both(k2.arn) })],
+            {
+              nodeProvisioningMode: MODE_VAR,
+            },
+          ),
+        ],
+        keys: [k1, k2],
+      }),
+      expected: [
+        {
+          status: 'FAIL',
+          messageId: 'shared',
+          severity: 'medium',
+          resource: gid('c1', 'workers'),
+          data: { key: 'alias/k1', others: 'c1/cpu' },
+        },
+        {
+          status: 'FAIL',
+          messageId: 'shared',
+          severity: 'medium',
+          resource: gid('c1', 'cpu'),
+          data: { key: 'alias/k1', others: 'c1/workers' },
+        },
+        {
+          status: 'UNKNOWN',
+          messageId: 'sharingUnknown',
+          resource: gid('c9', 'a'),
+          data: { key: 'alias/k1', others: 'c1/workers, c1/cpu', clusters: 'c9' },
+        },
+        { status: 'PASS', messageId: 'dedicated', resource: gid('c9', 'b'), data: { keys: 'alias/k2' } },
+      ],
+    },
+    {
+      name: 'two groups of a cluster of unknown mode naming one template parameter',
+      inventory: inventory({
+        clusters: [
+          cluster(
+            'c9',
+            [
+              group('a', { volumes: [fromParameter('KeyArn')] }),
+              group('b', { volumes: [fromParameter('KeyArn')] }),
+            ],
+            { nodeProvisioningMode: MODE_VAR },
+          ),
+        ],
+      }),
+      expected: [
+        {
+          status: 'UNKNOWN',
+          messageId: 'sharingUnknown',
+          resource: gid('c9', 'a'),
+          data: { key: '!Ref KeyArn', others: 'c9/b', clusters: 'c9' },
+        },
+        {
+          status: 'UNKNOWN',
+          messageId: 'sharingUnknown',
+          resource: gid('c9', 'b'),
+          data: { key: '!Ref KeyArn', others: 'c9/a', clusters: 'c9' },
+        },
+      ],
+    },
     {
       name: 'two groups of one cluster share a key: medium',
       inventory: inventory({

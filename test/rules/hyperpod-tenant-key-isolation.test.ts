@@ -62,6 +62,30 @@ ruleTester(rule, {
   covers: ['PASS', 'FAIL', 'NOT_APPLICABLE', 'UNKNOWN'],
   valid: [
     {
+      // "Customer managed key encryption is only supported for clusters using the continuous node
+      // provisioning mode" (smcluster-cmk.html): a legacy cluster's groups use no key they name.
+      name: "a group of a cluster outside Continuous mode naming another tenant's key",
+      inventory: inventory({
+        clusters: [
+          cluster('shared-1', [group('a-train', { volumes: [rootVolume(k1.arn)] })]),
+          cluster('shared-2', [group('b-train', { volumes: [rootVolume(k1.arn)] })], {
+            nodeProvisioningMode: null,
+          }),
+        ],
+        keys: [k1],
+      }),
+      config: tenancy,
+      expected: [
+        {
+          status: 'PASS',
+          messageId: 'isolated',
+          resource: gid('shared-1', 'a-train'),
+          data: { tenant: 'acme' },
+        },
+        { status: 'NOT_APPLICABLE', messageId: 'legacyMode', resource: gid('shared-2', 'b-train') },
+      ],
+    },
+    {
       // HyperPod uses no key a restricted group names (smcluster-cmk.html): it serves no tenant.
       name: "a restricted group of another tenant naming a tenant's key",
       inventory: inventory({
@@ -198,6 +222,69 @@ ruleTester(rule, {
     },
   ],
   invalid: [
+    {
+      name: "a group of a cluster whose provisioning mode is unknown naming another tenant's key",
+      inventory: inventory({
+        clusters: [
+          cluster('shared-1', [group('a-train', { volumes: [rootVolume(k1.arn)] })]),
+          cluster('shared-2', [group('b-train', { volumes: [rootVolume(k1.arn)] })], {
+            nodeProvisioningMode: unresolved('!Ref Mode', ['Mode']),
+          }),
+        ],
+        keys: [k1],
+      }),
+      config: tenancy,
+      expected: [
+        {
+          status: 'UNKNOWN',
+          messageId: 'sharingUnknown',
+          resource: gid('shared-1', 'a-train'),
+          data: { key: 'alias/k1', tenant: 'acme', others: 'globex', groups: 'shared-2/b-train' },
+        },
+        {
+          status: 'UNKNOWN',
+          messageId: 'sharingUnknown',
+          resource: gid('shared-2', 'b-train'),
+          data: { key: 'alias/k1', tenant: 'globex', others: 'acme', groups: 'shared-1/a-train' },
+        },
+      ],
+    },
+    {
+      name: "another tenant's Continuous group fails a shared key, whatever a cluster of unknown mode does",
+      inventory: inventory({
+        clusters: [
+          cluster('shared-1', [
+            group('a-train', { volumes: [rootVolume(k1.arn)] }),
+            group('b-infer', { volumes: [rootVolume(k1.arn)] }),
+          ]),
+          cluster('shared-2', [group('b-train', { volumes: [rootVolume(k1.arn)] })], {
+            nodeProvisioningMode: unresolved('!Ref Mode', ['Mode']),
+          }),
+        ],
+        keys: [k1],
+      }),
+      config: tenancy,
+      expected: [
+        {
+          status: 'FAIL',
+          messageId: 'shared',
+          resource: gid('shared-1', 'a-train'),
+          data: { key: 'alias/k1', tenant: 'acme', others: 'globex', groups: 'shared-1/b-infer' },
+        },
+        {
+          status: 'FAIL',
+          messageId: 'shared',
+          resource: gid('shared-1', 'b-infer'),
+          data: { key: 'alias/k1', tenant: 'globex', others: 'acme', groups: 'shared-1/a-train' },
+        },
+        {
+          status: 'UNKNOWN',
+          messageId: 'sharingUnknown',
+          resource: gid('shared-2', 'b-train'),
+          data: { key: 'alias/k1', tenant: 'globex', others: 'acme', groups: 'shared-1/a-train' },
+        },
+      ],
+    },
     {
       name: 'two tenants share a key in one cluster',
       inventory: estate([

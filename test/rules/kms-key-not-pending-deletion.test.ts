@@ -63,6 +63,36 @@ ruleTester(rule, {
   ],
   invalid: [
     {
+      // "Customer managed key encryption is only supported for clusters using the continuous node
+      // provisioning mode. Restricted instance groups don't support customer managed keys"
+      // (smcluster-cmk.html): their volumes are not under the key, so they lose nothing with it.
+      name: 'pending deletion of a key only a cluster outside Continuous mode and a restricted group name',
+      inventory: inventory({
+        keys: [key('k1', { metadata: pending })],
+        clusters: [
+          cluster('legacy', [group('workers', { volumes: [rootVolume(K1)] })], {
+            nodeProvisioningMode: null,
+          }),
+          cluster('c1', [group('nova', { kind: 'restricted', volumes: [rootVolume(K1)] })]),
+        ],
+      }),
+      expected: [
+        {
+          status: 'FAIL',
+          messageId: 'pending',
+          resource: K1,
+          data: {
+            key: 'alias/k1',
+            date: '2026-12-04T12:00:00.000Z',
+            days: 7,
+            when: '7 days from now',
+            groups: 'no scanned instance groups',
+          },
+          evidence: (e) => JSON.stringify(e.clusters) === '[]',
+        },
+      ],
+    },
+    {
       name: 'pending deletion: the date, the countdown and the groups that lose their data',
       inventory: compliantEstate({ key: { metadata: pending } }),
       expected: [

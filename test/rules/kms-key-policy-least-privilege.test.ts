@@ -194,6 +194,59 @@ ruleTester(rule, {
   ],
   invalid: [
     {
+      // "Customer managed key encryption is only supported for clusters using the continuous node
+      // provisioning mode" (smcluster-cmk.html): a legacy cluster's group does not use the key.
+      name: 'the execution role of a group of a cluster outside Continuous mode is not a consumer',
+      inventory: compliantEstate({ cluster: { nodeProvisioningMode: null } }),
+      expected: [
+        {
+          status: 'FAIL',
+          messageId: 'excessive',
+          resource: K1,
+          data: {
+            key: 'alias/k1',
+            violations:
+              'arn:aws:iam::111122223333:role/hyperpod-exec is neither an execution role of a group using the key nor an allowed key user (kms:CreateGrant)',
+          },
+        },
+      ],
+    },
+    {
+      name: 'the execution role of a group of a cluster whose provisioning mode is unknown may be a consumer',
+      inventory: compliantEstate({ cluster: { nodeProvisioningMode: unresolved('var.mode', 'no value') } }),
+      expected: [
+        {
+          status: 'UNKNOWN',
+          messageId: 'consumerUnknown',
+          resource: K1,
+          data: { key: 'alias/k1', principals: EXEC_ROLE },
+        },
+      ],
+    },
+    {
+      name: 'a sure violation fails the key, whatever a role of a cluster of unknown mode may consume',
+      inventory: {
+        ...compliantEstate({ cluster: { nodeProvisioningMode: unresolved('var.mode', 'no value') } }),
+        keys: [
+          key('k1', {
+            policy: policyOf(...(goodPolicy().Statement as PolicyStatement[]), allow(ANALYST, 'kms:Decrypt')),
+          }),
+        ],
+      },
+      expected: [
+        {
+          status: 'FAIL',
+          messageId: 'excessive',
+          resource: K1,
+          data: {
+            key: 'alias/k1',
+            violations:
+              'arn:aws:iam::111122223333:role/analytics-reader is neither an execution role of a group using the key nor an allowed key user (kms:Decrypt)',
+          },
+        },
+      ],
+    },
+    {
       // What a principal may do is judged once for every key; whether it consumes the key, per key.
       name: 'keys whose policies say the same thing are judged by the groups that use each',
       inventory: (() => {

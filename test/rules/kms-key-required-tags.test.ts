@@ -28,10 +28,38 @@ const usedBy = (...projects: (string | undefined)[]) =>
     ),
   });
 const { tags: _tags, ...untagged } = key('k1');
+const MODE_VAR = unresolved('var.mode', 'a variable without a value');
+/** Key k1 (project llm) named by a cluster of project vision in the given mode, and one of project llm. */
+const namedBy = (mode: Parameters<typeof cluster>[2]) =>
+  inventory({
+    keys: [key('k1')],
+    clusters: [
+      cluster('c1', [group('workers', { volumes: [rootVolume(K1)] })]),
+      cluster('c2', [group('workers', { volumes: [rootVolume(K1)] })], {
+        tags: { owner: 'ml-platform', project: 'vision' },
+        ...mode,
+      }),
+    ],
+  });
 
 ruleTester(rule, {
   covers: ['PASS', 'FAIL', 'NOT_APPLICABLE', 'UNKNOWN'],
   valid: [
+    {
+      // "Customer managed key encryption is only supported for clusters using the continuous node
+      // provisioning mode. Restricted instance groups don't support customer managed keys" (smcluster-cmk.html).
+      name: 'a cluster of another project outside Continuous mode, or its restricted group, does not use the key',
+      inventory: {
+        ...namedBy({ nodeProvisioningMode: null }),
+        clusters: [
+          ...namedBy({ nodeProvisioningMode: null }).clusters,
+          cluster('c3', [group('nova', { kind: 'restricted', volumes: [rootVolume(K1)] })], {
+            tags: { owner: 'ml-platform', project: 'speech' },
+          }),
+        ],
+      },
+      expected: [{ status: 'PASS', messageId: 'tagged', data: { key: 'alias/k1', tags: 'owner, project' } }],
+    },
     {
       name: 'owner and project set, and the project matches the cluster',
       inventory: compliantEstate(),
@@ -97,6 +125,37 @@ ruleTester(rule, {
       config: { requiredTags: { keys: ['owner', 'data-sensitivity'] } },
       expected: [
         { status: 'FAIL', messageId: 'missing', data: { key: 'alias/k1', missing: 'data-sensitivity' } },
+      ],
+    },
+    {
+      name: 'a cluster of another project whose provisioning mode is unknown may or may not use the key',
+      inventory: namedBy({ nodeProvisioningMode: MODE_VAR }),
+      expected: [
+        {
+          status: 'UNKNOWN',
+          messageId: 'projectMismatchUnknown',
+          data: { key: 'alias/k1', project: 'llm', others: 'vision', clusters: 'c2' },
+        },
+      ],
+    },
+    {
+      name: 'a Continuous cluster of another project fails the key; one of unknown mode is not named',
+      inventory: {
+        ...usedBy('llm', 'vision'),
+        clusters: [
+          ...usedBy('llm', 'vision').clusters,
+          cluster('c3', [group('workers', { volumes: [rootVolume(K1)] })], {
+            tags: { owner: 'ml-platform', project: 'speech' },
+            nodeProvisioningMode: MODE_VAR,
+          }),
+        ],
+      },
+      expected: [
+        {
+          status: 'FAIL',
+          messageId: 'projectMismatch',
+          data: { key: 'alias/k1', project: 'llm', others: 'vision', clusters: 'c2' },
+        },
       ],
     },
     {

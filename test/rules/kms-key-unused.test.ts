@@ -35,6 +35,27 @@ ruleTester(rule, {
   covers: ['PASS', 'FAIL', 'NOT_APPLICABLE', 'UNKNOWN'],
   valid: [
     {
+      name: 'a selected key used by a Continuous cluster is used, whatever a cluster of unknown mode does',
+      inventory: inventory({
+        keys: [selected('k2')],
+        clusters: [
+          cluster('c1', [group('workers', { volumes: [rootVolume(K2)] })]),
+          cluster('c9', [group('workers', { volumes: [rootVolume(K2)] })], {
+            nodeProvisioningMode: unresolved('var.mode', 'a variable without a value'),
+          }),
+        ],
+      }),
+      config: SELECT,
+      expected: [
+        {
+          status: 'PASS',
+          messageId: 'used',
+          resource: K2,
+          data: { key: 'alias/k2', count: 1, volumes: '1 volume' },
+        },
+      ],
+    },
+    {
       name: 'a selected key used by two volumes',
       inventory: compliantEstate({ key: { tags: SELECTED } }),
       config: SELECT,
@@ -134,6 +155,48 @@ ruleTester(rule, {
     },
   ],
   invalid: [
+    {
+      // "Customer managed key encryption is only supported for clusters using the continuous node
+      // provisioning mode. Restricted instance groups don't support customer managed keys" (smcluster-cmk.html).
+      name: 'a selected key named only by a cluster outside Continuous mode and a restricted group is unused',
+      inventory: inventory({
+        keys: [selected('k2')],
+        clusters: [
+          cluster('legacy', [group('workers', { volumes: [rootVolume(K2)] })], {
+            nodeProvisioningMode: null,
+          }),
+          cluster('c1', [group('nova', { kind: 'restricted', volumes: [rootVolume(K2)] })]),
+        ],
+      }),
+      config: SELECT,
+      expected: [{ status: 'FAIL', messageId: 'unused', resource: K2, data: { key: 'alias/k2' } }],
+    },
+    {
+      name: 'a selected key named only by a cluster whose provisioning mode is unknown may or may not be used',
+      inventory: inventory({
+        keys: [selected('k2'), { ...untagged, arn: keyArn('k3'), keyId: 'k3', aliases: ['alias/k3'] }],
+        clusters: [
+          cluster('c9', [group('workers', { volumes: [rootVolume(K2), secondaryVolume(keyArn('k3'))] })], {
+            nodeProvisioningMode: unresolved('var.mode', 'a variable without a value'),
+          }),
+        ],
+      }),
+      config: SELECT,
+      expected: [
+        {
+          status: 'UNKNOWN',
+          messageId: 'useUnknown',
+          resource: K2,
+          data: { key: 'alias/k2', groups: 'c9/workers' },
+        },
+        {
+          status: 'UNKNOWN',
+          messageId: 'useUnknown',
+          resource: keyArn('k3'),
+          data: { key: 'alias/k3', groups: 'c9/workers' },
+        },
+      ],
+    },
     {
       name: 'a selected key no instance group uses',
       inventory: inventory({ keys: [selected('k2')] }),

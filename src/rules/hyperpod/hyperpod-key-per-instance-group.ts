@@ -29,7 +29,8 @@ export default defineRule({
       'Restricted instance groups are not applicable: they do not support customer managed keys (HyperPod CMK guide), so HyperPod uses no key they name. ' +
       'Nor are the groups of a cluster outside Continuous provisioning mode: "Customer managed key encryption is only ' +
       'supported for clusters using the continuous node provisioning mode" (HyperPod CMK guide), so a key they name ' +
-      'encrypts none of their volumes and is shared with no one through them.',
+      'encrypts none of their volumes and is shared with no one through them. Sharing through a group of a cluster ' +
+      'whose provisioning mode is unknown is UNKNOWN: the key may or may not be honoured there.',
     remediation: {
       summary:
         'Create one key per instance group and move each group to a new group that uses its own key (keys cannot ' +
@@ -47,6 +48,9 @@ export default defineRule({
       sharedAcrossClusters: 'key {{key}} also serves {{others}}, in other clusters or projects',
       noCmk: 'the instance group uses no customer managed key',
       undetermined: 'whether key {{key}} also serves other instance groups cannot be known: {{reason}}',
+      sharingUnknown:
+        'key {{key}} also serves {{others}} if HyperPod honours it there: keys are honoured only in Continuous ' +
+        'provisioning mode, and the mode of {{clusters}} is unknown (hyperpod-cmk-provisioning-mode reports it)',
       unresolved: UNRESOLVED_MESSAGE,
     },
   },
@@ -61,10 +65,19 @@ export default defineRule({
         let positions: Map<string, number> | undefined;
         let wide = false;
         let first: { cluster: string; project: string | undefined } | undefined;
+        const maybe: { id: string; name: string; cluster: string }[] = [];
+        // The index leaves out restricted groups and clusters outside Continuous mode
+        // (smcluster-cmk.html): such a group shares the key with no one.
         for (const use of context.index.usesOfKey(key.arn)) {
-          // A restricted group's key is not used, nor one named outside Continuous mode
-          // (smcluster-cmk.html): such a group shares the key with no one.
-          if (use.group.kind === 'restricted' || provisioningModeOf(use.cluster).mode === 'legacy') continue;
+          if (use.modeUnknown) {
+            // A group whose cluster's mode is unknown may share the key, or not.
+            maybe.push({
+              id: use.group.id,
+              name: `${use.cluster.name}/${use.group.name}`,
+              cluster: use.cluster.name,
+            });
+            continue;
+          }
           const name = `${use.cluster.name}/${use.group.name}`;
           const at = positions ? positions.get(use.group.id) : ids.indexOf(use.group.id);
           // A group named twice keeps its first place and its last name.
@@ -80,7 +93,16 @@ export default defineRule({
           if (!first) first = { cluster: use.cluster.id, project };
           else if (first.cluster !== use.cluster.id || first.project !== project) wide = true;
         }
-        entry = { label: keyLabel(key), ids, positions, names, wide, verdicts: [], fiveOthers: undefined };
+        entry = {
+          label: keyLabel(key),
+          ids,
+          positions,
+          names,
+          wide,
+          maybe,
+          verdicts: [],
+          fiveOthers: undefined,
+        };
         sharing.set(key, entry);
       }
       return entry;
@@ -110,23 +132,56 @@ export default defineRule({
           else keys[at] = key;
         }
       }
+      // A cluster of unknown mode may not use the keys it names: sharing through it is UNKNOWN,
+      // whether it is this group's cluster or the other group's.
+      const ownMode = provisioningModeOf(cluster);
+      let maybeShared: Verdict | undefined;
       for (const key of keys) {
         const entry = sharingOf(key);
-        if (entry.names.length <= 1) continue;
-        const at = entry.positions ? entry.positions.get(group.id) : entry.ids.indexOf(group.id);
-        return { resource, ...sharedKeyVerdict(entry, key, at === undefined || at < 0 ? undefined : at) };
+        const maybe = entry.maybe.filter((other) => other.id !== group.id);
+        if (ownMode.mode !== 'unknown') {
+          if (entry.names.length > 1) {
+            const at = entry.positions ? entry.positions.get(group.id) : entry.ids.indexOf(group.id);
+            return { resource, ...sharedKeyVerdict(entry, key, at === undefined || at < 0 ? undefined : at) };
+          }
+          maybeShared ??= sharingUnknown(
+            resource,
+            entry.label,
+            maybe.map((other) => other.name),
+            maybe.map((other) => other.cluster),
+            { keyArn: key.arn },
+          );
+        } else {
+          // Every other group naming the key, sure of its own mode or not.
+          const others = [...maybe.map((other) => other.name), ...entry.names];
+          maybeShared ??= sharingUnknown(
+            resource,
+            entry.label,
+            others,
+            [cluster.name, ...maybe.map((other) => other.cluster)],
+            { keyArn: key.arn },
+          );
+        }
       }
       for (const volume of undetermined ?? []) {
         const others = groupsNamingSameKey(cluster, group, volume).map(
           (other) => `${cluster.name}/${other.name}`,
         );
-        if (others.length > 0)
-          return {
-            resource,
-            ...shared(sharedData(describeKeyRef(volume), others, others.length), false),
-            evidence: { keyReference: volume.kmsKeyId, sharedWithCount: others.length, sharedWith: others },
-          };
+        if (others.length === 0) continue;
+        // One cluster: the other groups share its mode, so the sharing is as sure as the mode.
+        if (ownMode.mode === 'unknown') {
+          maybeShared ??= sharingUnknown(resource, describeKeyRef(volume), others, [cluster.name], {
+            keyReference: volume.kmsKeyId,
+          });
+          continue;
+        }
+        return {
+          resource,
+          ...shared(sharedData(describeKeyRef(volume), others, others.length), false),
+          evidence: { keyReference: volume.kmsKeyId, sharedWithCount: others.length, sharedWith: others },
+        };
       }
+      if (maybeShared) return maybeShared;
       const unknown = undetermined?.[0];
       if (unknown)
         return {
@@ -149,6 +204,33 @@ export default defineRule({
 
 type SharedVerdict = Omit<Verdict, 'resource'>;
 
+/**
+ * The UNKNOWN of a group whose key other groups (`others`, "cluster/group") name where it may not be
+ * honoured: `clusters` are those whose provisioning mode is unknown. Undefined when no group does.
+ */
+function sharingUnknown(
+  resource: Verdict['resource'],
+  key: string,
+  others: readonly string[],
+  clusters: readonly string[],
+  evidence: Record<string, unknown>,
+): Verdict | undefined {
+  if (others.length === 0) return undefined;
+  const unknownIn = [...new Set(clusters)];
+  return {
+    resource,
+    status: 'UNKNOWN',
+    messageId: 'sharingUnknown',
+    data: { ...sharedData(key, others, others.length), clusters: unknownIn.join(', ') },
+    evidence: {
+      ...evidence,
+      sharedWithCount: others.length,
+      sharedWith: others.slice(0, MAX_LISTED),
+      modeUnknownIn: unknownIn.slice(0, MAX_LISTED),
+    },
+  };
+}
+
 interface KeySharing {
   label: string;
   /** The id of every group whose volumes use the key, in the index's order. */
@@ -159,6 +241,8 @@ interface KeySharing {
   names: string[];
   /** The key spans clusters or projects. */
   wide: boolean;
+  /** The groups that name the key in clusters whose provisioning mode is unknown. */
+  maybe: { id: string; name: string; cluster: string }[];
   /**
    * The verdicts its groups share: what a group's finding says depends only on its place among
    * the key's groups, and all places past the listed ones say the same (by place; -1: none).

@@ -9,6 +9,7 @@ import {
   groupKeys,
   groupsNamingSameKey,
   keyLabel,
+  provisioningModeOf,
   undeterminedKeyReason,
 } from '../key-references.js';
 import { groupResource, UNRESOLVED_MESSAGE, unresolvedVerdict } from '../resources.js';
@@ -25,7 +26,10 @@ export default defineRule({
       "In a multi-tenant cluster each tenant's data must stay under a key that only that tenant's workloads can " +
       'use, so that one tenant can be cut off (key disabled, grants revoked) or offboarded (key deleted) without ' +
       'touching another. A shared key makes crypto-shredding one tenant impossible. ' +
-      'Restricted instance groups are not applicable: they do not support customer managed keys (HyperPod CMK guide), so HyperPod uses no key they name.',
+      'Restricted instance groups are not applicable: they do not support customer managed keys (HyperPod CMK guide), so HyperPod uses no key they name. ' +
+      'Nor are the groups of a cluster outside Continuous provisioning mode: "Customer managed key encryption is only ' +
+      'supported for clusters using the continuous node provisioning mode" (HyperPod CMK guide). Sharing through a ' +
+      'group of a cluster whose mode is unknown is UNKNOWN.',
     remediation: {
       summary:
         'Give each tenant its own key: create new instance groups for one of the tenants with a key of their own, ' +
@@ -36,6 +40,11 @@ export default defineRule({
     messages: {
       restricted:
         'restricted instance groups do not support customer managed keys: HyperPod uses no key they name (hyperpod-cmk-provisioning-mode reports one)',
+      legacyMode:
+        'the cluster is not in Continuous provisioning mode, the only one that supports customer managed keys: HyperPod uses no key its groups name (hyperpod-cmk-provisioning-mode reports it)',
+      sharingUnknown:
+        'key {{key}} of tenant {{tenant}} also serves tenant {{others}} ({{groups}}) if HyperPod honours it in both ' +
+        'places: keys are honoured only in Continuous provisioning mode, and a cluster mode is unknown',
       isolated: "tenant {{tenant}}'s keys serve no other tenant",
       shared: 'key {{key}} of tenant {{tenant}} also serves tenant {{others}} ({{groups}})',
       noTenant: 'no tenant is assigned to this instance group in the config',
@@ -66,26 +75,50 @@ export default defineRule({
       if (!tenant) return { resource, status: 'NOT_APPLICABLE', messageId: 'noTenant' };
       // A restricted group's key is not used (smcluster-cmk.html): it serves no tenant.
       if (group.kind === 'restricted') return { resource, status: 'NOT_APPLICABLE', messageId: 'restricted' };
+      const ownMode = provisioningModeOf(cluster);
+      if (ownMode.mode === 'legacy') return { resource, status: 'NOT_APPLICABLE', messageId: 'legacyMode' };
       if (isUnresolved(group.volumes))
         return unresolvedVerdict(resource, 'the storage configuration', group.volumes);
       const { keys, undetermined } = groupKeys(context, group);
+      // The index leaves out the groups whose keys HyperPod ignores (restricted, outside Continuous
+      // mode); a group of a cluster of unknown mode, this one's included, may share the key or not.
+      let maybeShared: Verdict | undefined;
       for (const key of keys) {
         const foreign = context.index
           .usesOfKey(key.arn)
-          .filter((use) => use.group.kind !== 'restricted')
           .map((use) => ({ use, tenant: tenantOf(use.cluster.name, use.cluster.id, use.group.name) }))
           .filter((entry) => entry.tenant !== undefined && entry.tenant !== tenant)
-          .map((entry) => ({ cluster: entry.use.cluster, group: entry.use.group, tenant: entry.tenant! }));
-        if (foreign.length > 0) return shared(resource, keyLabel(key), tenant, foreign, { keyArn: key.arn });
+          .map((entry) => ({
+            cluster: entry.use.cluster,
+            group: entry.use.group,
+            tenant: entry.tenant!,
+            modeUnknown: entry.use.modeUnknown,
+          }));
+        const sure = ownMode.mode === 'unknown' ? [] : foreign.filter((entry) => !entry.modeUnknown);
+        if (sure.length > 0) return shared(resource, keyLabel(key), tenant, sure, { keyArn: key.arn });
+        if (foreign.length > 0)
+          maybeShared ??= shared(resource, keyLabel(key), tenant, foreign, { keyArn: key.arn }, true);
       }
       for (const volume of undetermined) {
         const foreign = groupsNamingSameKey(cluster, group, volume)
           .map((other) => ({ cluster, group: other, tenant: tenantOf(cluster.name, cluster.id, other.name) }))
           .filter((entry) => entry.tenant !== undefined && entry.tenant !== tenant)
           .map((entry) => ({ ...entry, tenant: entry.tenant! }));
-        if (foreign.length > 0)
-          return shared(resource, describeKeyRef(volume), tenant, foreign, { keyReference: volume.kmsKeyId });
+        if (foreign.length === 0) continue;
+        const verdict = shared(
+          resource,
+          describeKeyRef(volume),
+          tenant,
+          foreign,
+          {
+            keyReference: volume.kmsKeyId,
+          },
+          ownMode.mode === 'unknown',
+        );
+        if (ownMode.mode !== 'unknown') return verdict;
+        maybeShared ??= verdict;
       }
+      if (maybeShared) return maybeShared;
       const [unknown] = undetermined;
       if (unknown)
         return {
@@ -102,19 +135,21 @@ export default defineRule({
   },
 });
 
+/** The FAIL of a key another tenant's groups use, or the UNKNOWN when they may (`maybe`). */
 function shared(
   resource: ResourceRef,
   key: string,
   tenant: string,
   foreign: { cluster: Cluster; group: InstanceGroup; tenant: string }[],
   evidence: Record<string, unknown>,
+  maybe = false,
 ): Verdict {
   const others = [...new Set(foreign.map((entry) => entry.tenant))];
   const groups = [...new Set(foreign.map((entry) => `${entry.cluster.name}/${entry.group.name}`))];
   return {
     resource,
-    status: 'FAIL',
-    messageId: 'shared',
+    status: maybe ? 'UNKNOWN' : 'FAIL',
+    messageId: maybe ? 'sharingUnknown' : 'shared',
     data: { key, tenant, others: others.join(', '), groups: groups.join(', ') },
     evidence: { ...evidence, tenant, otherTenants: others, groups },
   };

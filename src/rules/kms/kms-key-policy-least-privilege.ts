@@ -13,22 +13,30 @@ interface Violation {
   readonly actions: readonly string[];
 }
 
-/** Whether a principal is the execution role of a group whose volumes use the key. */
-function isConsumer(context: RuleContext, access: PrincipalAccess, key: Key): boolean {
+/**
+ * Whether a principal is the execution role of a group whose volumes use the key: 'maybe' when it
+ * is only through clusters whose provisioning mode is unknown (the key may not be used there).
+ */
+function isConsumer(context: RuleContext, access: PrincipalAccess, key: Key): boolean | 'maybe' {
   const ref = access.ref;
+  let maybe = false;
   for (const use of context.index.usesOfKey(key.arn)) {
     const role = use.group.executionRole;
     if (typeof role !== 'string') continue;
+    let consumes = false;
     if (ref.kind === 'iam' || ref.kind === 'other') {
-      if (sameIamArn(role, ref.kind === 'iam' ? ref.arn : ref.value)) return true;
+      consumes = sameIamArn(role, ref.kind === 'iam' ? ref.arn : ref.value);
     } else if (ref.kind === 'assumed-role') {
-      if (accountOf(role) === ref.account && roleNameOf(role) === ref.roleName.toLowerCase()) return true;
+      consumes = accountOf(role) === ref.account && roleNameOf(role) === ref.roleName.toLowerCase();
     } else if (ref.kind === 'unique-id') {
       // A role's unique id: what the policy shows for a role given by id, or recreated since.
-      if (role === ref.id || context.index.role(role)?.roleId === ref.id) return true;
+      consumes = role === ref.id || context.index.role(role)?.roleId === ref.id;
     } else return false;
+    if (!consumes) continue;
+    if (!use.modeUnknown) return true;
+    maybe = true;
   }
-  return false;
+  return maybe ? 'maybe' : false;
 }
 
 /**
@@ -85,7 +93,8 @@ export default defineRule({
       'Every principal that may Decrypt, GenerateDataKey or CreateGrant on the key can read what the cluster ' +
       'stores. Least privilege means exactly the execution roles of the groups that use the key (CreateGrant via ' +
       'SageMaker), the users config names, and no kms:* outside the key admins. kms:CreateGrant counts as use: a ' +
-      'grant passes use of the key on.',
+      'grant passes use of the key on. A group uses its key only in a cluster in Continuous provisioning mode, and ' +
+      'never a restricted group (HyperPod CMK guide): the execution role of any other group is not a consumer.',
     remediation: {
       summary:
         'Remove usage actions from principals that do not consume the key; give admins administration actions only; ' +
@@ -94,6 +103,7 @@ export default defineRule({
     references: [
       'https://docs.aws.amazon.com/kms/latest/developerguide/least-privilege.html',
       'https://docs.aws.amazon.com/kms/latest/developerguide/key-policy-default.html',
+      'https://docs.aws.amazon.com/sagemaker/latest/dg/smcluster-cmk.html',
     ],
     frameworks: {
       'NIST-800-53': ['AC-6'],
@@ -105,6 +115,9 @@ export default defineRule({
       ...KEY_COMMON_MESSAGES,
       leastPrivilege: 'only consuming roles, configured users and admins may use {{key}}',
       excessive: 'the policy of {{key}} grants more than needed: {{violations}}',
+      consumerUnknown:
+        'the policy of {{key}} lets {{principals}} use it, the execution role of groups whose cluster provisioning ' +
+        'mode is unknown: they use the key only in Continuous mode',
     },
   },
   *check(context) {
@@ -125,14 +138,30 @@ export default defineRule({
         const accesses = keyPolicyAccesses(context, key, policy);
         let found: Violation[] | undefined;
         let foundKey = '';
+        let unsure: string[] | undefined;
         for (const access of accesses) {
           const judgement = judgementOf(access);
           if (judgement.kind === 'none') continue;
-          if (judgement.kind === 'unlessConsumer' && isConsumer(context, access, key)) continue;
+          if (judgement.kind === 'unlessConsumer') {
+            const consumer = isConsumer(context, access, key);
+            if (consumer === true) continue;
+            if (consumer === 'maybe') {
+              (unsure ??= []).push(access.name);
+              continue;
+            }
+          }
           if (found === undefined) found = [];
           found.push(judgement.violation);
           foundKey += `${judgement.id},`;
         }
+        if (found === undefined && unsure !== undefined)
+          return {
+            resource,
+            status: 'UNKNOWN',
+            messageId: 'consumerUnknown',
+            data: { key: keyLabel(key), principals: unsure.slice(0, 4).join(', ') },
+            evidence: { principals: unsure },
+          };
         if (found === undefined)
           return { resource, status: 'PASS', messageId: 'leastPrivilege', data: { key: keyLabel(key) } };
         let failure = failures.get(foundKey);

@@ -21,7 +21,8 @@ export default defineRule({
     rationale:
       'Key tags drive cost showback (KMS cost per project), tag-based guardrails (SCPs that protect keys tagged for ' +
       'HyperPod, approvals by tag) and ownership during incidents. A key tagged for one project but used by ' +
-      "another project's cluster is a sign of a shared key or a misrouted charge.",
+      "another project's cluster is a sign of a shared key or a misrouted charge. A cluster outside Continuous " +
+      'provisioning mode, or a restricted instance group, uses no key it names (HyperPod CMK guide): it is no project of the key.',
     remediation: {
       summary:
         'Tag the key; if its project differs from the clusters that use it, give those clusters their own key.',
@@ -29,7 +30,10 @@ export default defineRule({
       cloudformation: 'Tags:\n  - Key: project\n    Value: llm-pretraining',
       terraform: 'tags = { project = "llm-pretraining" }',
     },
-    references: ['https://docs.aws.amazon.com/kms/latest/developerguide/tagging-keys.html'],
+    references: [
+      'https://docs.aws.amazon.com/kms/latest/developerguide/tagging-keys.html',
+      'https://docs.aws.amazon.com/sagemaker/latest/dg/smcluster-cmk.html',
+    ],
     frameworks: { SOC2: ['CC2.1'], 'NIST-800-53': ['CM-8'] },
     messages: {
       ...KEY_COMMON_MESSAGES,
@@ -37,6 +41,9 @@ export default defineRule({
       missing: '{{key}} lacks required tags: {{missing}}',
       projectMismatch:
         '{{key}} is tagged project={{project}} but serves clusters of project {{others}}: {{clusters}}',
+      projectMismatchUnknown:
+        '{{key}} is tagged project={{project}} and is named by clusters of project {{others}} ({{clusters}}) whose ' +
+        'provisioning mode is unknown: they use it only in Continuous mode',
     },
   },
   *check(context) {
@@ -59,29 +66,28 @@ export default defineRule({
           evidence: { tags },
         };
       const project = tags.project;
-      // The sets are made only for a key some cluster of another project uses.
-      if (
-        project &&
-        context.index.usesOfKey(key.arn).some((use) => otherProject(use.cluster.tags, project))
-      ) {
+      // The sets are made only for a key some cluster of another project uses. A cluster whose
+      // provisioning mode is unknown may not use the key at all: alone, it makes the verdict UNKNOWN.
+      const uses = context.index.usesOfKey(key.arn);
+      if (project && uses.some((use) => otherProject(use.cluster.tags, project))) {
+        const sure = uses.some((use) => !use.modeUnknown && otherProject(use.cluster.tags, project));
         const others = new Set<string>();
         const clusters = new Set<string>();
-        for (const use of context.index.usesOfKey(key.arn)) {
+        for (const use of uses) {
+          if (sure && use.modeUnknown) continue;
           const clusterProject = otherProject(use.cluster.tags, project);
           if (clusterProject) {
             others.add(clusterProject);
             clusters.add(use.cluster.name);
           }
         }
-        if (others.size > 0) {
-          return {
-            resource,
-            status: 'FAIL',
-            messageId: 'projectMismatch',
-            data: { key: label, project, others: [...others].join(', '), clusters: [...clusters].join(', ') },
-            evidence: { tags, clusterProjects: [...others], clusters: [...clusters] },
-          };
-        }
+        return {
+          resource,
+          status: sure ? 'FAIL' : 'UNKNOWN',
+          messageId: sure ? 'projectMismatch' : 'projectMismatchUnknown',
+          data: { key: label, project, others: [...others].join(', '), clusters: [...clusters].join(', ') },
+          evidence: { tags, clusterProjects: [...others], clusters: [...clusters] },
+        };
       }
       return {
         resource,
