@@ -146,7 +146,8 @@ export default defineRule({
             const consumer = isConsumer(context, access, key);
             if (consumer === true) continue;
             if (consumer === 'maybe') {
-              (unsure ??= []).push(access.name);
+              unsure ??= [];
+              unsure.push(access.name);
               continue;
             }
           }
