@@ -56,7 +56,7 @@ describe('plan writes the same bytes as before', () => {
       stdout: '062ce20b399027f7bc30f020d23cc0939301aa6b6bf2359825e6a19d0bf363a7',
       stderr: '',
       files: 60,
-      digest: 'd125a4787d04b3fa0e8193fb5dfe05966da7de0503117e26752604f3007fbf9b',
+      digest: 'eea73d5c0104edcd17deadd8f054ce45db6c3d460e88687b984d788cb0bcb7cb',
     });
   });
 
@@ -72,7 +72,7 @@ describe('plan writes the same bytes as before', () => {
       stdout: 'de5b3ca6daa5a2922804626f5f30efc1a6334cb5699facadaac8d0eff6334fda',
       stderr: '',
       files: 4422,
-      digest: '282f1deaf6f28735dda445fba481464eef8f61c945aacd35c20a31dd738af4e6',
+      digest: 'a56c1f3b4cd6f6bf9572959c46dd2a87ba79125009795bff906d9ae613cfbf7c',
     });
   }, 120_000);
 });
