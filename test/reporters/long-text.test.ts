@@ -90,6 +90,12 @@ describe('the table', () => {
     expect(table).toContain('GAPS (1)');
   });
 
+  it('Markdown (a pull-request comment) has no line longer than a few KB either', () => {
+    const markdown = render(longReport(), 'markdown');
+    expect(longestLine(markdown)).toBeLessThan(3 * MAX_SHOWN_CHARS);
+    expect(markdown).toContain(`| ${shortened(CLUSTER, MAX_SHOWN_CHARS)} |`);
+  });
+
   it('JSON keeps every name whole', () => {
     const json = JSON.parse(render(longReport(), 'json')) as { clusters: { name: string }[] };
     expect(json.clusters.map((c) => c.name)).toContain(CLUSTER);
