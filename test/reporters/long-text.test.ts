@@ -96,6 +96,12 @@ describe('the table', () => {
     expect(markdown).toContain(`| ${shortened(CLUSTER, MAX_SHOWN_CHARS)} |`);
   });
 
+  it('GitHub annotations have no line longer than a few KB either', () => {
+    const annotations = render(longReport(), 'github');
+    expect(longestLine(annotations)).toBeLessThan(3 * MAX_SHOWN_CHARS);
+    expect(annotations).toContain(`::${shortened(CLUSTER, MAX_SHOWN_CHARS)}: cluster lacks required tags`);
+  });
+
   it('JSON keeps every name whole', () => {
     const json = JSON.parse(render(longReport(), 'json')) as { clusters: { name: string }[] };
     expect(json.clusters.map((c) => c.name)).toContain(CLUSTER);
