@@ -3,20 +3,21 @@
  * group it names, a guardrail that does not cover it. Every line a person reads there repeats at
  * most MAX_SHOWN_CHARS of each value (`shortened`), in the tool's own words around it.
  */
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { runCli } from '../../src/cli/main.js';
 import { serializeSnapshot } from '../../src/model/snapshot.js';
 import { MAX_SHOWN_CHARS, shortened } from '../../src/model/text.js';
-import { ADMIN_ROLE, cluster, compliantEstate, group, rootVolume } from '../helpers/inventory.js';
+import { ADMIN_ROLE, cluster, compliantEstate, group, key, rootVolume } from '../helpers/inventory.js';
 import { memoryIo } from '../helpers/io.js';
 
 const MB = 1_000_000;
 const CLUSTER = `c${'x'.repeat(MB)}`;
 const GROUP = `g${'y'.repeat(MB)}`;
 const ROLE = `r${'z'.repeat(MB)}`;
+const ALIAS = `alias/${'a'.repeat(MB)}`;
 
 /** The longest line of a text, in characters. */
 const longestLine = (text: string) => Math.max(0, ...text.split('\n').map((line) => line.length));
@@ -25,11 +26,15 @@ async function run(args: string[]) {
   const dir = mkdtempSync(join(tmpdir(), 'long-text-'));
   const base = compliantEstate();
   const c = cluster(CLUSTER, [group(GROUP, { volumes: [rootVolume(null)], executionRole: ROLE })]);
-  writeFileSync(join(dir, 'estate.json'), serializeSnapshot({ ...base, clusters: [...base.clusters, c] }));
+  const k = key('k9', { aliases: [ALIAS] });
+  writeFileSync(
+    join(dir, 'estate.json'),
+    serializeSnapshot({ ...base, clusters: [...base.clusters, c], keys: [...base.keys, k] }),
+  );
   writeFileSync(join(dir, 'config.yaml'), `keyAdmins: [${ADMIN_ROLE}]\n`);
   const io = memoryIo({ cwd: dir });
   const code = await runCli(args, io);
-  return { code, out: io.out(), err: io.err() };
+  return { code, out: io.out(), err: io.err(), dir };
 }
 
 describe('stderr with megabyte names', () => {
@@ -60,5 +65,21 @@ describe('stderr with megabyte names', () => {
     ]);
     expect(longestLine(err)).toBeLessThan(3 * MAX_SHOWN_CHARS);
     expect(longestLine(out)).toBeLessThan(3 * MAX_SHOWN_CHARS);
+  });
+
+  it("the guardrails' README names a key by its megabyte alias shortened", async () => {
+    const { code, dir } = await run([
+      'guardrails',
+      '--from',
+      'estate.json',
+      '--config',
+      'config.yaml',
+      '--out',
+      'g',
+    ]);
+    expect(code).toBe(0);
+    const readme = readFileSync(join(dir, 'g', 'README.md'), 'utf8');
+    expect(readme).toContain(`| \`${shortened(ALIAS, MAX_SHOWN_CHARS)}\` |`);
+    expect(longestLine(readme)).toBeLessThan(3 * MAX_SHOWN_CHARS);
   });
 });
