@@ -82,4 +82,21 @@ describe('stderr with megabyte names', () => {
     expect(readme).toContain(`| \`${shortened(ALIAS, MAX_SHOWN_CHARS)}\` |`);
     expect(longestLine(readme)).toBeLessThan(3 * MAX_SHOWN_CHARS);
   });
+
+  it("plan's table of clusters shows a megabyte cluster name shortened", async () => {
+    const { code, out } = await run([
+      'plan',
+      '--from',
+      'estate.json',
+      '--config',
+      'config.yaml',
+      '--out',
+      'p',
+    ]);
+    expect(code).toBe(0);
+    expect(out.split('\n').some((line) => line.startsWith(`${shortened(CLUSTER, MAX_SHOWN_CHARS)} `))).toBe(
+      true,
+    );
+    expect(longestLine(out)).toBeLessThan(3 * MAX_SHOWN_CHARS);
+  });
 });

@@ -111,14 +111,14 @@ export const planCommand = defineCommand({
       if (typeof content === 'string') made(content.length);
     }
     const rows = summaries.map((c) => [
-      escapeControl(c.name),
-      c.account,
-      c.region,
+      escapeControl(shortened(c.name, MAX_SHOWN_CHARS)),
+      escapeControl(shortened(c.account, MAX_SHOWN_CHARS)),
+      escapeControl(shortened(c.region, MAX_SHOWN_CHARS)),
       c.path,
       String(c.estimate.keysAdded + c.estimate.replicaKeysAdded),
       `$${c.estimate.kmsUsdPerMonth.toFixed(2)}`,
       String(c.estimate.groupsReplaced),
-      escapeControl(projected.get(c.id) ?? ''),
+      escapeControl(shortened(projected.get(c.id) ?? '', MAX_SHOWN_CHARS)),
     ]);
     io.stdout.write(
       `${fittedTable(['CLUSTER', 'ACCOUNT', 'REGION', 'PATH', 'KEYS', 'KMS/MONTH', 'REPLACED', 'AFTER THE PLAN'], rows, [30, 12, 14, 14, 4, 9, 8, 60], terminalWidth(io))}\n`,
