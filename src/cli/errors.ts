@@ -1,4 +1,5 @@
 import { type InputError, InputRejected } from '../model/input-error.js';
+import { MAX_SHOWN_CHARS, shortened } from '../model/text.js';
 import { escapeControl } from '../reporters/escape.js';
 
 /**
@@ -11,8 +12,9 @@ export const inputError = (detail: InputError): InputRejected => new InputReject
 
 /** The one-line (plus problems) form of an input error, as printed on stderr. */
 export function formatInputError(detail: InputError): string {
-  // File names, paths and parse errors quote the input: one line each, whatever they hold.
-  const e = escapeControl;
+  // File names, paths and parse errors quote the input: one line each, whatever they hold, each
+  // value at most MAX_SHOWN_CHARS of it (a megabyte file name made a megabyte line).
+  const e = (text: string) => escapeControl(shortened(text, MAX_SHOWN_CHARS));
   const lines = [`hyperpod-cmk: ${e(detail.input)}: ${e(detail.message)}`];
   for (const problem of detail.problems?.slice(0, 20) ?? [])
     lines.push(`  ${e(problem.path)}: ${e(problem.message)}`);

@@ -9,6 +9,8 @@ import { DEMO_TIME, demoEstate } from '../demo/estate.js';
 import type { SourceIssue } from '../model/finding.js';
 import type { Inventory } from '../model/inventory.js';
 import { parseSnapshot } from '../model/snapshot.js';
+import { MAX_SHOWN_CHARS, shortened } from '../model/text.js';
+import { escapeControl } from '../reporters/escape.js';
 import { DEMO_CONFIG_URL } from './commands/demo.js';
 import { loadConfig, parseNow, readInput } from './common.js';
 import { inputError } from './errors.js';
@@ -112,9 +114,11 @@ export async function readEstate(
     if (!scanned.ok) throw inputError(scanned.error);
     for (const issue of scanned.value.issues.filter((entry) => entry.severity === 'error')) {
       const where = issue.location
-        ? `${issue.location.file}${issue.location.line ? `:${issue.location.line}` : ''}: `
+        ? `${shortened(issue.location.file, MAX_SHOWN_CHARS)}${issue.location.line ? `:${issue.location.line}` : ''}: `
         : '';
-      io.stderr.write(`hyperpod-cmk: warning: ${where}${issue.message} (skipped)\n`);
+      io.stderr.write(
+        `hyperpod-cmk: warning: ${escapeControl(`${where}${shortened(issue.message, MAX_SHOWN_CHARS)}`)} (skipped)\n`,
+      );
     }
     return {
       inventory: scanned.value.inventory,

@@ -1,12 +1,16 @@
 /** The README written next to the generated guardrails: what each file is, enforces, and cannot. */
 import type { ResolvedConfig } from '../config/schema.js';
 import { pushAll } from '../model/many.js';
+import { MAX_SHOWN_CHARS, shortened } from '../model/text.js';
 import { markdownCode, markdownText } from '../reporters/escape.js';
 import type { GuardrailsOutput } from './output.js';
 import { organizationReadme } from './readme-organization.js';
 
-/** Quoted values (names, tags, ARNs, labels from the inventory and config) as code spans or text. */
-const code = (text: string) => markdownCode(text);
+/**
+ * Quoted values (names, tags, ARNs, labels from the inventory and config) as code spans or text;
+ * a code span at most MAX_SHOWN_CHARS of its value (a megabyte alias made a megabyte line).
+ */
+const code = (text: string) => markdownCode(shortened(text, MAX_SHOWN_CHARS));
 const text = (value: string) => markdownText(value);
 
 export function guardrailsReadme(
@@ -107,14 +111,17 @@ export function guardrailsReadme(
         ...policy.notes,
       ];
       add(
-        `| ${code(policy.file)} | ${policy.kind === 'existing' ? code(policy.label) : `new key for ${text(policy.label)}`} | ${policy.executionRoles.length} execution role(s), ${policy.instanceGroups.length} group(s) | ${text(notes.join('; '))} |`,
+        `| ${code(policy.file)} | ${policy.kind === 'existing' ? code(policy.label) : `new key for ${text(shortened(policy.label, MAX_SHOWN_CHARS))}`} | ${policy.executionRoles.length} execution role(s), ${policy.instanceGroups.length} group(s) | ${text(notes.map((note) => shortened(note, MAX_SHOWN_CHARS)).join('; '))} |`,
       );
     }
     add('');
   }
   if (plan.skipped.length > 0) {
     add('Not covered:', '');
-    for (const item of plan.skipped) add(`- ${text(item.what)}: ${text(item.reason)}`);
+    for (const item of plan.skipped)
+      add(
+        `- ${text(shortened(item.what, MAX_SHOWN_CHARS))}: ${text(shortened(item.reason, MAX_SHOWN_CHARS))}`,
+      );
     add('');
   }
 

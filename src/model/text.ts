@@ -1,6 +1,26 @@
-/** Text from data (a tenant's names, a policy's ARN) made to fit a message: cut at `max` characters, marked `…`. */
-export const shortened = (text: string, max = 200): string =>
-  text.length <= max ? text : `${text.slice(0, max - 1)}…`;
+/**
+ * Text from data (a tenant's names, a policy's ARN) made to fit a message: cut at `max` characters
+ * (UTF-16 code units), marked `…`; never between the two halves of a character beyond U+FFFF.
+ */
+export function shortened(text: string, max = 200): string {
+  if (text.length <= max) return text;
+  let end = max - 1;
+  // A high surrogate last would be half a character: a lone surrogate is shown as U+FFFD, or refused.
+  const last = text.charCodeAt(end - 1);
+  if (last >= 0xd800 && last <= 0xdbff) end--;
+  return `${text.slice(0, end)}…`;
+}
+
+/**
+ * The most of one value from data (a name, tag, alias, path, an AWS error, a list `someOf` made)
+ * that text a person reads repeats: a message, a table row, an error on stderr. As long as the
+ * longest key id or ARN AWS takes (DescribeKey's KeyId: at most 2,048 characters,
+ * https://docs.aws.amazon.com/kms/latest/APIReference/API_DescribeKey.html) and longer than the
+ * longest list `someOf` writes (ten of 200), so only what no AWS account holds is cut: a
+ * megabyte name from a snapshot or a pull request would otherwise make a megabyte line. What
+ * machines read (the JSON report's data, ids, fingerprints) keeps the value whole.
+ */
+export const MAX_SHOWN_CHARS = 2_048;
 
 /**
  * Orders strings by their UTF-16 code units, the same on every machine: what a file that people

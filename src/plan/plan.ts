@@ -449,8 +449,12 @@ function planCluster(cluster: Cluster, ctx: ClusterContext): ClusterPlan {
     if (missing.length > 0)
       clusterTags = {
         missing,
+        // Each tag one quoted word, its value a placeholder: unquoted, `<owner>` is a redirection that
+        // a command pasted unedited would run; quoted, AddTags refuses it (a SageMaker tag value
+        // matches ([\p{L}\p{Z}\p{N}_.:/=+\-@]*), without `<` or `>`:
+        // https://docs.aws.amazon.com/sagemaker/latest/APIReference/API_Tag.html).
         command: `aws sagemaker add-tags --resource-arn ${shellWord(cluster.arn ?? cluster.id)} --region ${shellWord(cluster.region)} --tags ${missing
-          .map((name) => `Key=${shellWord(name)},Value=${PLACEHOLDER(name)}`)
+          .map((name) => shellWord(`Key=${name},Value=${PLACEHOLDER(name)}`))
           .join(' ')}`,
       };
   }

@@ -6,7 +6,7 @@
  */
 import { cloudFormationYaml } from '../guardrails/cloudformation-yaml.js';
 import { hclString, hclValue } from '../guardrails/hcl.js';
-import { pathSegment } from '../guardrails/paths.js';
+import { pathSegment, shortHash } from '../guardrails/paths.js';
 import { escapeControl, markdownText, shellWord } from '../reporters/escape.js';
 import { lazyArrayInDocument } from '../reporters/json.js';
 import type { ClusterPlan, GroupPlan, InPlaceStep, StreamedPlan } from './plan.js';
@@ -24,7 +24,23 @@ const PLAN_JSON_BATCH_LENGTH = 1 << 20;
 const json = (value: unknown) => `${JSON.stringify(value, null, 2)}\n`;
 const tagParameter = (name: string) => `Tag${name.replace(/[^A-Za-z0-9]/g, '')}`;
 const tfVariable = (name: string) => `tag_${name.replace(/[^A-Za-z0-9]/g, '_').toLowerCase()}`;
-const fileSafe = (value: string) => value.replace(/[^A-Za-z0-9._-]/g, '_');
+
+/** The longest stack name CloudFormation takes. */
+const MAX_STACK_NAME = 128;
+
+/**
+ * The stack that creates a cluster's keys: `hyperpod-cmk-keys-` and the cluster's name, as
+ * CloudFormation names stacks: letters, digits and hyphens, a letter first, at most 128 characters
+ * (https://docs.aws.amazon.com/AWSCloudFormation/latest/APIReference/API_CreateStack.html). A name
+ * with other characters (a snapshot's or a pull request's), or too long, has each of them as a
+ * hyphen, is cut, and ends with a digest of the name, so that two clusters keep two stacks.
+ */
+function keysStackName(cluster: string): string {
+  const name = `hyperpod-cmk-keys-${cluster}`;
+  if (name.length <= MAX_STACK_NAME && /^[-a-zA-Z0-9]*$/.test(name)) return name;
+  const digest = shortHash(cluster);
+  return `${name.replace(/[^-a-zA-Z0-9]/g, '-').slice(0, MAX_STACK_NAME - digest.length - 1)}-${digest}`;
+}
 const usd = (n: number) => `$${n.toFixed(2)}`;
 
 export function cloudFormationKeys(plan: ClusterPlan): string {
@@ -263,7 +279,7 @@ export function runbook(plan: ClusterPlan, files: ReadonlyMap<string, string>): 
       `${n++}. Create the keys (one per instance group, least-privilege policy, rotation on${plan.keys.some((k) => k.multiRegion) ? ', multi-Region for DR' : ''}): deploy \`keys.cfn.yaml\` or apply \`keys.tf\` in account ${markdownText(c.account)}, ${markdownText(c.region)}${toFill.length ? ` (give the ${toFill.join(', ')} tag values)` : ''}.`,
       '',
       '   ```sh',
-      `   aws cloudformation deploy --stack-name ${shellWord(fileSafe(`hyperpod-cmk-keys-${c.name}`))} --template-file keys.cfn.yaml --region ${shellWord(c.region)}${toFill.length ? ` --parameter-overrides ${toFill.map((t) => `${tagParameter(t)}=...`).join(' ')}` : ''}`,
+      `   aws cloudformation deploy --stack-name ${keysStackName(c.name)} --template-file keys.cfn.yaml --region ${shellWord(c.region)}${toFill.length ? ` --parameter-overrides ${toFill.map((t) => `${tagParameter(t)}=...`).join(' ')}` : ''}`,
       ...plan.keys.map(
         (k) =>
           `   aws kms describe-key --key-id ${shellWord(k.alias)} --region ${shellWord(c.region)} --query 'KeyMetadata.[KeyState,KeyManager]'   # Enabled, CUSTOMER`,

@@ -11,27 +11,45 @@
  * same (Unicode Security Considerations, https://www.unicode.org/reports/tr36/): soft hyphen
  * (U+00AD), Mongolian vowel separator (U+180E), zero-width space, non-joiner and joiner
  * (U+200B-U+200D), word joiner and the invisible operators (U+2060-U+2064), zero-width no-break
- * space (U+FEFF). C0 is written `\x1b`; the rest `\u009b`, `\u202e`, so that a JSON document whose
- * strings were escaped this way is still valid JSON with the same data.
+ * space (U+FEFF); and the noncharacters, which Unicode reserves for a program's own use and never
+ * for text (U+FDD0-U+FDEF and the last two code points of every plane, U+FFFE, U+FFFF, U+1FFFE ...
+ * U+10FFFF; https://www.unicode.org/faq/private_use.html#noncharacters), shown as nothing or a box.
+ * C0 is written `\x1b`; the rest `\u009b`, `\u202e`, a character beyond U+FFFF as its two UTF-16
+ * halves (`\ud83f\udffe`), so that a JSON document whose strings were escaped this way is still
+ * valid JSON with the same data.
  * A backslash is left alone: `\x1b` typed by a tenant reads the same as an escaped ESC, which is
  * harmless, and escaping every backslash would garble Windows paths and regexes.
  */
 import { maxOf } from '../model/many.js';
 
-/** Every character shown as an escape but CR and LF, as the inside of a regular expression class. */
+/** Every character of the Basic Multilingual Plane shown as an escape but CR and LF, as the inside of a regular expression class. */
 const UNSAFE_BUT_LINE_ENDS =
-  '\\u0000-\\u0009\\u000b\\u000c\\u000e-\\u001f\\u007f-\\u009f\\u00ad\\u061c\\u180e\\u200b-\\u200f\\u2028\\u2029\\u202a-\\u202e\\u2060-\\u2064\\u2066-\\u2069\\ufeff';
-const CONTROL_AND_BIDI = new RegExp(`[\\r\\n${UNSAFE_BUT_LINE_ENDS}]`, 'g');
+  '\\u0000-\\u0009\\u000b\\u000c\\u000e-\\u001f\\u007f-\\u009f\\u00ad\\u061c\\u180e\\u200b-\\u200f\\u2028\\u2029\\u202a-\\u202e\\u2060-\\u2064\\u2066-\\u2069\\ufdd0-\\ufdef\\ufeff\\ufffe\\uffff';
+/**
+ * The noncharacters beyond U+FFFF (U+nFFFE, U+nFFFF of planes 1 to 16) as UTF-16 pairs: the high
+ * half of the last 1,024 code points of each plane (U+D83F for plane 1 ... U+DBFF for plane 16), then
+ * U+DFFE or U+DFFF.
+ */
+const ASTRAL_NONCHARACTER = `[${Array.from({ length: 16 }, (_, plane) => `\\u${(0xd83f + plane * 0x40).toString(16)}`).join('')}][\\udffe\\udfff]`;
+const CONTROL_AND_BIDI = new RegExp(`[\\r\\n${UNSAFE_BUT_LINE_ENDS}]|${ASTRAL_NONCHARACTER}`, 'g');
 /** The same but line feeds and CRLF line ends (CSV's): a CR alone, which overwrites the line, is escaped. */
-const CONTROL_AND_BIDI_BUT_NEWLINE = new RegExp(`\\r(?!\\n)|[${UNSAFE_BUT_LINE_ENDS}]`, 'g');
+const CONTROL_AND_BIDI_BUT_NEWLINE = new RegExp(
+  `\\r(?!\\n)|[${UNSAFE_BUT_LINE_ENDS}]|${ASTRAL_NONCHARACTER}`,
+  'g',
+);
 /** The same but every CR and LF, for a format that writes line ends its own way. */
-const CONTROL_AND_BIDI_BUT_LINE_ENDS = new RegExp(`[${UNSAFE_BUT_LINE_ENDS}]`, 'g');
+const CONTROL_AND_BIDI_BUT_LINE_ENDS = new RegExp(`[${UNSAFE_BUT_LINE_ENDS}]|${ASTRAL_NONCHARACTER}`, 'g');
+
+/** Each UTF-16 code unit of `char` (one, or the two of a character beyond U+FFFF) as `\\u` and four hex digits. */
+const jsonEscape = (char: string): string =>
+  Array.from(
+    { length: char.length },
+    (_, i) => `\\u${char.charCodeAt(i).toString(16).padStart(4, '0')}`,
+  ).join('');
 
 const visible = (char: string): string => {
   const code = char.charCodeAt(0);
-  return code < 0x20
-    ? `\\x${code.toString(16).padStart(2, '0')}`
-    : `\\u${code.toString(16).padStart(4, '0')}`;
+  return code < 0x20 ? `\\x${code.toString(16).padStart(2, '0')}` : jsonEscape(char);
 };
 
 /** The value with every control and bidi character written as a visible escape (newlines too). */
@@ -49,10 +67,7 @@ export function escapeControlKeepNewlines(text: string): string {
  * included): for GitHub workflow commands, whose own escaping turns line ends into %0D and %0A.
  */
 export function escapeControlButLineEnds(text: string): string {
-  return text.replace(
-    CONTROL_AND_BIDI_BUT_LINE_ENDS,
-    (char) => `\\u${char.charCodeAt(0).toString(16).padStart(4, '0')}`,
-  );
+  return text.replace(CONTROL_AND_BIDI_BUT_LINE_ENDS, jsonEscape);
 }
 
 /**

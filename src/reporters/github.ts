@@ -17,6 +17,7 @@
 import type { Finding, Severity, SourceIssue } from '../model/finding.js';
 import type { Location } from '../model/inventory.js';
 import type { Report } from '../model/report.js';
+import { MAX_SHOWN_CHARS, shortened } from '../model/text.js';
 import { escapeControlButLineEnds } from './escape.js';
 import { type PathContext, repoRelative } from './locations.js';
 import { urgency } from './urgency.js';
@@ -65,17 +66,23 @@ function levelOf(finding: Finding): Command {
 
 function findingCommand(finding: Finding, context: PathContext): string | undefined {
   const r = finding.resource;
-  const subject = r.instanceGroup ? `${r.cluster}/${r.instanceGroup}` : (r.cluster ?? r.id);
+  // A tenant's megabyte name would make a megabyte annotation: each value at most MAX_SHOWN_CHARS.
+  const bounded = (text: string | undefined) => shortened(text ?? '', MAX_SHOWN_CHARS);
+  const subject = r.instanceGroup
+    ? `${bounded(r.cluster)}/${bounded(r.instanceGroup)}`
+    : bounded(r.cluster ?? r.id);
   const at = place(r.location, context);
   const outside =
-    r.location && !at.file ? `\n(${r.location.file}${r.location.line ? `:${r.location.line}` : ''})` : '';
+    r.location && !at.file
+      ? `\n(${bounded(r.location.file)}${r.location.line ? `:${r.location.line}` : ''})`
+      : '';
   if (finding.suppressed) {
     if (finding.status !== 'FAIL' && finding.status !== 'UNKNOWN') return undefined;
     const until = finding.suppressed.expires ? ` until ${finding.suppressed.expires}` : '';
     return command(
       levelOf(finding),
       { ...at, title: `${finding.ruleId} (suppressed)` },
-      `${subject}: ${finding.message}\nSuppressed${until}: ${finding.suppressed.reason}${outside}`,
+      `${subject}: ${finding.message}\nSuppressed${until}: ${bounded(finding.suppressed.reason)}${outside}`,
     );
   }
   if (finding.baseline)

@@ -2,23 +2,26 @@
 import type { Finding } from '../model/finding.js';
 import { SEVERITIES } from '../model/finding.js';
 import { type Report, scanSourceLabel } from '../model/report.js';
+import { MAX_SHOWN_CHARS, shortened } from '../model/text.js';
 import { markdownCode, markdownText } from './escape.js';
 
 const mdCell = markdownText;
 const code = markdownCode;
+/** A value from data as a line shows it: a tenant's megabyte name would make a megabyte line. */
+const bounded = (text: string | undefined): string => shortened(text ?? '', MAX_SHOWN_CHARS);
 const pctOrNa = (pct: number | null) => (pct === null ? 'n/a' : `${pct}%`);
 
 function where(f: Finding): string {
   const r = f.resource;
   const loc = r.location
-    ? ` (${code(`${r.location.file}${r.location.line ? `:${r.location.line}` : ''}`)})`
+    ? ` (${code(`${bounded(r.location.file)}${r.location.line ? `:${r.location.line}` : ''}`)})`
     : '';
   const name =
     r.type === 'instance-group'
-      ? `${r.cluster}/${r.instanceGroup}`
+      ? `${bounded(r.cluster)}/${bounded(r.instanceGroup)}`
       : r.type === 'cluster'
-        ? (r.cluster ?? r.id)
-        : r.id;
+        ? bounded(r.cluster ?? r.id)
+        : bounded(r.id);
   return `${code(name)}${loc}`;
 }
 
@@ -41,7 +44,7 @@ export function renderMarkdown(report: Report): string {
     lines.push('| Cluster | Account | Region | Status | Failing rules |', '|---|---|---|---|---|');
     for (const c of report.clusters) {
       lines.push(
-        `| ${mdCell(c.name)} | ${mdCell(c.account)} | ${mdCell(c.region)} | ${c.status} | ${mdCell([...c.failing, ...c.unknown.map((id) => `${id} (unknown)`)].join(', '))} |`,
+        `| ${mdCell(bounded(c.name))} | ${mdCell(bounded(c.account))} | ${mdCell(bounded(c.region))} | ${c.status} | ${mdCell([...c.failing, ...c.unknown.map((id) => `${id} (unknown)`)].join(', '))} |`,
       );
     }
     lines.push('');
@@ -93,7 +96,7 @@ export function renderMarkdown(report: Report): string {
     );
     for (const f of suppressed)
       lines.push(
-        `| ${code(f.ruleId)} | ${where(f)} | ${mdCell(f.suppressed?.reason)} | ${mdCell(f.suppressed?.expires ?? 'never')} |`,
+        `| ${code(f.ruleId)} | ${where(f)} | ${mdCell(bounded(f.suppressed?.reason))} | ${mdCell(f.suppressed?.expires ?? 'never')} |`,
       );
     lines.push('', '</details>', '');
   }
@@ -101,7 +104,9 @@ export function renderMarkdown(report: Report): string {
     lines.push(`<details><summary>Gaps (${report.gaps.length})</summary>`, '');
     for (const g of report.gaps)
       lines.push(
-        `- ${code(g.code)} ${mdCell(`${g.service}:${g.operation}`)} ${mdCell([g.account, g.region, g.resource].filter(Boolean).join(' '))}: ${mdCell(g.message)}`,
+        `- ${code(g.code)} ${mdCell(`${g.service}:${g.operation}`)} ${mdCell(
+          [g.account, g.region, g.resource].filter(Boolean).map(bounded).join(' '),
+        )}: ${mdCell(bounded(g.message))}`,
       );
     lines.push('', '</details>', '');
   }
@@ -109,7 +114,7 @@ export function renderMarkdown(report: Report): string {
     lines.push(`<details><summary>Input issues (${report.issues.length})</summary>`, '');
     for (const i of report.issues)
       lines.push(
-        `- **${mdCell(i.severity)}** ${code(i.code)} ${i.location ? `${code(`${i.location.file}${i.location.line ? `:${i.location.line}` : ''}`)} ` : ''}${mdCell(i.message)}`,
+        `- **${mdCell(i.severity)}** ${code(i.code)} ${i.location ? `${code(`${bounded(i.location.file)}${i.location.line ? `:${i.location.line}` : ''}`)} ` : ''}${mdCell(bounded(i.message))}`,
       );
     lines.push('', '</details>', '');
   }

@@ -8,6 +8,7 @@ import type { Finding, Severity } from '../model/finding.js';
 import { SEVERITIES } from '../model/finding.js';
 import { pushAll } from '../model/many.js';
 import { type Report, scanSourceLabel } from '../model/report.js';
+import { MAX_SHOWN_CHARS, shortened } from '../model/text.js';
 import { escapeControl, terminalSafe } from './escape.js';
 import { fitWidth, textTable } from './text-table.js';
 
@@ -54,12 +55,17 @@ const paintSeverity = (c: Colors, severity: Severity, text: string) =>
 /** IaC leaves account and region as placeholders (`${AWS::AccountId}`): a dash says "not known here". */
 const symbolic = (value: string): string => (value.startsWith('${') || value === 'unknown' ? '-' : value);
 
+/** A value from data as a line shows it: a tenant's megabyte name would make a megabyte line. */
+const bounded = (text: string | undefined): string => shortened(text ?? '', MAX_SHOWN_CHARS);
+
 function resourceLabel(finding: Finding): string {
   const r = finding.resource;
-  const where = r.location ? ` (${r.location.file}${r.location.line ? `:${r.location.line}` : ''})` : '';
-  if (r.type === 'instance-group') return `${r.cluster}/${r.instanceGroup}${where}`;
-  if (r.type === 'cluster') return `${r.cluster ?? r.id}${where}`;
-  return `${r.id}${where}`;
+  const where = r.location
+    ? ` (${bounded(r.location.file)}${r.location.line ? `:${r.location.line}` : ''})`
+    : '';
+  if (r.type === 'instance-group') return `${bounded(r.cluster)}/${bounded(r.instanceGroup)}${where}`;
+  if (r.type === 'cluster') return `${bounded(r.cluster ?? r.id)}${where}`;
+  return `${bounded(r.id)}${where}`;
 }
 
 function group<T>(items: readonly T[], keyOf: (item: T) => string): Map<string, T[]> {
@@ -94,13 +100,13 @@ function findingBlock(
       if (f.suppressed)
         lines.push(
           c.dim(
-            `      suppressed${f.suppressed.source === 'inline' ? ' inline' : ''}: ${f.suppressed.reason}${f.suppressed.expires ? ` (until ${f.suppressed.expires})` : ''}`,
+            `      suppressed${f.suppressed.source === 'inline' ? ' inline' : ''}: ${bounded(f.suppressed.reason)}${f.suppressed.expires ? ` (until ${f.suppressed.expires})` : ''}`,
           ),
         );
       if (f.suppressionExpired)
         lines.push(
           c.yellow(
-            `      suppression expired on ${f.suppressionExpired.expires}: ${f.suppressionExpired.reason}`,
+            `      suppression expired on ${f.suppressionExpired.expires}: ${bounded(f.suppressionExpired.reason)}`,
           ),
         );
     }
@@ -153,9 +159,9 @@ export function renderTable(input: Report, options: TableOptions): string {
 
   if (report.clusters.length > 0 && !options.quiet) {
     const rows = report.clusters.map((cluster) => [
-      cluster.name,
-      symbolic(cluster.account),
-      symbolic(cluster.region),
+      bounded(cluster.name),
+      bounded(symbolic(cluster.account)),
+      bounded(symbolic(cluster.region)),
       paintStatus(c, cluster.status),
       String(cluster.instanceGroups),
       [...cluster.failing, ...cluster.unknown.map((id) => `${id}?`)].join(', '),
@@ -219,7 +225,10 @@ function gapsAndIssues(c: Colors, report: Report, limit: number): string[] {
     );
     for (const gap of report.gaps.slice(0, limit > 0 ? limit * 3 : undefined)) {
       lines.push(
-        `  ${gap.code} ${gap.service}:${gap.operation} ${[gap.account, gap.region, gap.resource].filter(Boolean).join(' ')}: ${gap.message}`,
+        `  ${gap.code} ${gap.service}:${gap.operation} ${[gap.account, gap.region, gap.resource]
+          .filter(Boolean)
+          .map(bounded)
+          .join(' ')}: ${bounded(gap.message)}`,
       );
     }
     lines.push('');
@@ -228,12 +237,12 @@ function gapsAndIssues(c: Colors, report: Report, limit: number): string[] {
     lines.push(c.yellow(c.bold(` INPUT ISSUES (${report.issues.length}) `)));
     for (const issue of report.issues) {
       const where = issue.location
-        ? `${issue.location.file}${issue.location.line ? `:${issue.location.line}` : ''}: `
+        ? `${bounded(issue.location.file)}${issue.location.line ? `:${issue.location.line}` : ''}: `
         : '';
       lines.push(
-        `  ${issue.severity === 'error' ? c.red('error') : c.yellow('warning')} ${where}${issue.message} [${issue.code}]`,
+        `  ${issue.severity === 'error' ? c.red('error') : c.yellow('warning')} ${where}${bounded(issue.message)} [${bounded(issue.code)}]`,
       );
-      if (issue.hint) lines.push(c.dim(`    ${issue.hint}`));
+      if (issue.hint) lines.push(c.dim(`    ${bounded(issue.hint)}`));
     }
     lines.push('');
   }

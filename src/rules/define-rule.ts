@@ -7,6 +7,7 @@ import type { ResolvedConfig } from '../config/schema.js';
 import type { ResourceRef, ResourceType, Severity, Status } from '../model/finding.js';
 import type { Inventory, Source } from '../model/inventory.js';
 import type { InventoryIndex } from '../model/inventory-index.js';
+import { MAX_SHOWN_CHARS, shortened } from '../model/text.js';
 
 /** The compliance frameworks a rule's controls are mapped to. */
 export const FRAMEWORKS = [
@@ -111,8 +112,8 @@ function compileTemplate(template: string): readonly string[] {
 }
 
 /**
- * Fills `{{name}}` placeholders, each value as `show` words it (itself by default). A missing value
- * stays visible as `{{name}}` rather than vanishing.
+ * Fills `{{name}}` placeholders, each value bounded and as `show` words it (itself by default). A
+ * missing value stays visible as `{{name}}` rather than vanishing.
  */
 export function formatMessage(
   template: string,
@@ -124,7 +125,10 @@ export function formatMessage(
   for (let i = 1; i < parts.length; i += 2) {
     const name = parts[i]!;
     const value = data[name];
-    out += (value === undefined ? `{{${name}}}` : show(String(value))) + parts[i + 1]!;
+    // A value from data may be a tenant's megabyte name: the message repeats at most MAX_SHOWN_CHARS
+    // of it (the finding's data keeps it whole).
+    out +=
+      (value === undefined ? `{{${name}}}` : show(shortened(String(value), MAX_SHOWN_CHARS))) + parts[i + 1]!;
   }
   return out;
 }

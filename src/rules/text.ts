@@ -1,6 +1,6 @@
 /** Words for messages (gap reasons, counts) and where data came from (live or IaC). */
 import { isIacSource } from '../model/inventory.js';
-import { shortened } from '../model/text.js';
+import { MAX_SHOWN_CHARS, shortened } from '../model/text.js';
 
 export const isLiveSource = (source: string): boolean => source === 'live' || source === 'snapshot';
 export { isIacSource };
@@ -11,9 +11,13 @@ export function gapReason(gaps: readonly { code: string; operation: string; mess
   return gap ? `${gap.operation} failed (${gap.code}): ${gap.message}` : 'not collected';
 }
 
-/** Up to `max` items, each shortened, joined by "; ", then how many more there are. */
+/**
+ * Up to `max` items, each shortened, joined by "; ", then how many more there are: with the
+ * sentence a message puts around it, within the MAX_SHOWN_CHARS of a value a message repeats.
+ */
 export function someOf(items: readonly string[], max = 10): string {
-  const named = items.slice(0, max).map((item) => shortened(item));
+  const each = Math.floor((MAX_SHOWN_CHARS - 400) / max);
+  const named = items.slice(0, max).map((item) => shortened(item, each));
   return named.join('; ') + (items.length > max ? `; and ${items.length - max} more` : '');
 }
 

@@ -56,7 +56,7 @@ describe('plan writes the same bytes as before', () => {
       stdout: '062ce20b399027f7bc30f020d23cc0939301aa6b6bf2359825e6a19d0bf363a7',
       stderr: '',
       files: 60,
-      digest: 'd125a4787d04b3fa0e8193fb5dfe05966da7de0503117e26752604f3007fbf9b',
+      digest: 'eea73d5c0104edcd17deadd8f054ce45db6c3d460e88687b984d788cb0bcb7cb',
     });
   });
 
@@ -72,7 +72,7 @@ describe('plan writes the same bytes as before', () => {
       stdout: 'de5b3ca6daa5a2922804626f5f30efc1a6334cb5699facadaac8d0eff6334fda',
       stderr: '',
       files: 4422,
-      digest: '3fa49ed15b0a43e7d69c34eaa586ed32f4ab3eedc8407ae6c2018a46ebc7ecf0',
+      digest: '68d2569d4c8446fad978de5bf3c2d20c8e386f4537f93d78f3081cc0370f9ccb',
     });
   }, 120_000);
 });

@@ -66,10 +66,11 @@ describe('the runbook of a cluster with hostile names', () => {
   it('quotes every name in its commands: outside single quotes no character is special to the shell', () => {
     const commands = commandLines(runbook);
     expect(commands.some((line) => line.includes('--cluster-name'))).toBe(true);
-    // What the shell reads unquoted: single-quoted strings and backslash-escaped characters removed,
-    // and the <tag> placeholders the runbook asks the user to fill in.
+    // What the shell reads unquoted: single-quoted strings and backslash-escaped characters removed.
+    // The <tag> placeholders the runbook asks the user to fill in are quoted too: a `<` outside quotes
+    // is a redirection, which a command pasted unedited would run.
     const unquoted = commands
-      .map((line) => line.replace(/'[^']*'|\\./g, '').replace(/=<[\w-]+>/g, ''))
+      .map((line) => line.replace(/'[^']*'|\\./g, ''))
       .filter((line) => /[$`;|&()<>'"\\]/.test(line));
     expect(unquoted).toEqual([]);
     expect(commands.join('\n')).toContain(`--cluster-name ${shellWord(CLUSTER)} `);
@@ -106,5 +107,67 @@ describe('the files of a plan whose names are long', () => {
     const runbook = String(mine.find((file) => file.path.endsWith('/RUNBOOK.md'))!.content);
     for (const file of mine.filter((f) => /update-cluster-1[ab]-/.test(f.path)))
       expect(runbook).toContain(`file://${file.path.split('/').at(-1)}`);
+  });
+});
+
+/** The runbook of a cluster with this name, missing the owner tag, whose one group has no key. */
+function runbookOf(name: string): string {
+  const base = compliantEstate();
+  const evil = cluster(name, [group('workers', { volumes: [rootVolume(null)] })], { tags: { project: 'p' } });
+  const inventory = { ...base, clusters: [...base.clusters, evil] };
+  const config = resolveConfig({ keyAdmins: [ADMIN_ROLE] });
+  const { findings } = evaluate(inventory, { config, now: new Date(NOW) });
+  const planned = planMigrations({ inventory, findings, config, source: 'test', generatedAt: NOW });
+  if (!planned.ok) throw new Error(planned.error.message);
+  const files = [...renderPlan(planned.value, new Map())];
+  const mine = files.filter(
+    (file) => file.path.endsWith('/RUNBOOK.md') && String(file.content).includes(shellWord(name)),
+  );
+  if (mine.length !== 1) throw new Error(`${mine.length} runbooks for ${name.slice(0, 40)}`);
+  return String(mine[0]!.content);
+}
+
+/** The stack name of the runbook's `aws cloudformation deploy`, as the shell passes it. */
+const stackNameOf = (runbook: string): string => /--stack-name (\S+) /.exec(runbook)![1]!;
+
+describe('add-tags placeholders', () => {
+  // SageMaker tag values match ([\p{L}\p{Z}\p{N}_.:/=+\-@]*)
+  // (https://docs.aws.amazon.com/sagemaker/latest/APIReference/API_Tag.html): `<` and `>` are not in it,
+  // so a placeholder sent unedited is refused by AddTags, never taken as a value.
+  it('are single-quoted, so that a command pasted unedited is refused by AddTags, not run as a redirection', () => {
+    const runbook = runbookOf('prod-a');
+    const line = runbook.split('\n').find((l) => l.includes('aws sagemaker add-tags'));
+    expect(line).toBe(
+      "   aws sagemaker add-tags --resource-arn arn:aws:sagemaker:us-east-1:111122223333:cluster/prod-a --region us-east-1 --tags 'Key=owner,Value=<owner>' 'Key=data-sensitivity,Value=<data-sensitivity>'",
+    );
+  });
+});
+
+describe('CloudFormation stack names', () => {
+  // "A stack name can contain only alphanumeric characters (case sensitive) and hyphens. It must start
+  // with an alphabetical character and can't be longer than 128 characters."
+  // (https://docs.aws.amazon.com/AWSCloudFormation/latest/APIReference/API_CreateStack.html)
+  const STACK_NAME = /^[a-zA-Z][-a-zA-Z0-9]{0,127}$/;
+
+  it('keeps a plain cluster name as it is', () => {
+    expect(stackNameOf(runbookOf('prod-a'))).toBe('hyperpod-cmk-keys-prod-a');
+  });
+
+  it.each([
+    ['dots and underscores', 'prod.a_b', 'hyperpod-cmk-keys-prod-a-b-'],
+    ['shell syntax', CLUSTER, 'hyperpod-cmk-keys-c--touch-pwned--x-y-id--z-'],
+    ['300 characters', 'c'.repeat(300), `hyperpod-cmk-keys-${'c'.repeat(101)}-`],
+    ['letters beyond ASCII', 'prod-é', 'hyperpod-cmk-keys-prod---'],
+  ])('makes a name CloudFormation takes of one with %s, told apart by a digest', (_name, name, start) => {
+    const stack = stackNameOf(runbookOf(name));
+    expect(stack).toMatch(STACK_NAME);
+    expect(stack.startsWith(start)).toBe(true);
+  });
+
+  it('gives two names that differ only where the stack name cannot show it two stack names', () => {
+    expect(stackNameOf(runbookOf('prod.a'))).not.toBe(stackNameOf(runbookOf('prod_a')));
+    expect(stackNameOf(runbookOf(`${'c'.repeat(300)}1`))).not.toBe(
+      stackNameOf(runbookOf(`${'c'.repeat(300)}2`)),
+    );
   });
 });

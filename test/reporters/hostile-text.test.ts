@@ -6,7 +6,13 @@
 import { describe, expect, it } from 'vitest';
 import type { Finding } from '../../src/model/finding.js';
 import type { Report } from '../../src/model/report.js';
-import { escapeControl, escapeHtml, markdownCode, markdownText } from '../../src/reporters/escape.js';
+import {
+  escapeControl,
+  escapeHtml,
+  escapeTerminalOutput,
+  markdownCode,
+  markdownText,
+} from '../../src/reporters/escape.js';
 import { escapeData, escapeProperty, renderGithub } from '../../src/reporters/github.js';
 import { renderGitlab } from '../../src/reporters/gitlab.js';
 import { renderSarif } from '../../src/reporters/sarif.js';
@@ -64,6 +70,42 @@ describe('invisible characters', () => {
       expect(escapeHtml(raw)).toBe(shown);
     },
   );
+});
+
+/**
+ * Noncharacters: code points Unicode reserves for a program's own use, never for text exchanged
+ * (U+FDD0..U+FDEF and the last two of every plane, U+FFFE, U+FFFF, U+1FFFE ... U+10FFFF; Unicode
+ * Standard, section 23.7, https://www.unicode.org/faq/private_use.html#noncharacters). A terminal
+ * or a page shows them as nothing or as a box, so two names that differ by one look the same.
+ */
+const NONCHARACTERS: readonly (readonly [name: string, raw: string, shown: string])[] = [
+  ['U+FFFE', 'pr\ufffeod', 'pr\\ufffeod'],
+  ['U+FFFF', 'prod\uffff', 'prod\\uffff'],
+  ['U+FDD0', '\ufdd0prod', '\\ufdd0prod'],
+  ['U+FDEF', 'pr\ufdefod', 'pr\\ufdefod'],
+  ['U+1FFFE', 'pr\u{1fffe}od', 'pr\\ud83f\\udffeod'],
+  ['U+10FFFF', 'prod\u{10ffff}', 'prod\\udbff\\udfff'],
+];
+
+describe('noncharacters', () => {
+  it.each(NONCHARACTERS)(
+    '%s is shown as a visible escape on the terminal, in Markdown and HTML',
+    (_n, raw, shown) => {
+      expect(escapeControl(raw)).toBe(shown);
+      expect(markdownText(raw)).toBe(shown);
+      expect(escapeHtml(raw)).toBe(shown);
+      expect(escapeTerminalOutput(raw, { color: true, progress: false })).toBe(shown);
+    },
+  );
+
+  it('the written escapes read back, as JSON, as the same text', () => {
+    for (const [, raw, shown] of NONCHARACTERS) expect(JSON.parse(`"${shown}"`)).toBe(raw);
+  });
+
+  it('characters next to them are left alone: U+FDCF, U+FDF0, U+FFFD, U+1FFFD, and emoji', () => {
+    const text = '\ufdcf\ufdf0\ufffd\u{1fffd}\u{1f600}\u{10fffd}';
+    expect(escapeControl(text)).toBe(text);
+  });
 });
 
 describe('GitHub annotations', () => {

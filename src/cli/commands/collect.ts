@@ -1,5 +1,6 @@
 import { DEFAULT_CONFIG_FILE } from '../../config/load.js';
 import { serializeSnapshot } from '../../model/snapshot.js';
+import { MAX_SHOWN_CHARS, shortened } from '../../model/text.js';
 import { escapeControl } from '../../reporters/escape.js';
 import { absolute, loadConfig } from '../common.js';
 import { inputError } from '../errors.js';
@@ -30,7 +31,9 @@ export const collectCommand = defineCommand({
     const now = io.now();
     const { inventory, issues } = await collectLive(io, { ...collectOptionsFrom(flags, config, io), now });
     for (const issue of issues)
-      io.stderr.write(`hyperpod-cmk: ${issue.severity}: ${escapeControl(issue.message)}\n`);
+      io.stderr.write(
+        `hyperpod-cmk: ${issue.severity}: ${escapeControl(shortened(issue.message, MAX_SHOWN_CHARS))}\n`,
+      );
     const text = serializeSnapshot(inventory);
     if (typeof flags.output === 'string') {
       try {

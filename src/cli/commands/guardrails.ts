@@ -5,6 +5,7 @@ import { generateGuardrails } from '../../guardrails/index.js';
 import { emptyInventory, type Inventory } from '../../model/inventory.js';
 import { isRegionName } from '../../model/regions.js';
 import { parseSnapshot } from '../../model/snapshot.js';
+import { MAX_SHOWN_CHARS, shortened } from '../../model/text.js';
 import { escapeControl, terminalSafe } from '../../reporters/escape.js';
 import { fittedTable } from '../../reporters/text-table.js';
 import { absolute, configInputLabel, loadConfig, parseNow, readInput, terminalWidth } from '../common.js';
@@ -56,9 +57,11 @@ async function chooseInventory(
     const errors = scanned.value.issues.filter((issue) => issue.severity === 'error');
     for (const issue of errors) {
       const where = issue.location
-        ? `${issue.location.file}${issue.location.line ? `:${issue.location.line}` : ''}: `
+        ? `${shortened(issue.location.file, MAX_SHOWN_CHARS)}${issue.location.line ? `:${issue.location.line}` : ''}: `
         : '';
-      io.stderr.write(`hyperpod-cmk: warning: ${escapeControl(`${where}${issue.message}`)} (skipped)\n`);
+      io.stderr.write(
+        `hyperpod-cmk: warning: ${escapeControl(`${where}${shortened(issue.message, MAX_SHOWN_CHARS)}`)} (skipped)\n`,
+      );
     }
     return {
       inventory: scanned.value.inventory,
@@ -268,7 +271,9 @@ export const guardrailsCommand = defineCommand({
         `${plan.policies.filter((p) => p.kind === 'proposed').length} for proposed keys. Read ${escapeControl(outDir)}/README.md before deploying.\n`,
     );
     for (const item of plan.skipped)
-      io.stderr.write(`hyperpod-cmk: not covered: ${escapeControl(`${item.what}: ${item.reason}`)}\n`);
+      io.stderr.write(
+        `hyperpod-cmk: not covered: ${escapeControl(`${shortened(item.what, MAX_SHOWN_CHARS)}: ${shortened(item.reason, MAX_SHOWN_CHARS)}`)}\n`,
+      );
     return 0;
   },
 });

@@ -2,6 +2,7 @@ import { join } from 'node:path';
 import { evaluate } from '../../engine/evaluate.js';
 import type { Inventory } from '../../model/inventory.js';
 import { mapEach } from '../../model/many.js';
+import { MAX_SHOWN_CHARS, shortened } from '../../model/text.js';
 import { planApplier } from '../../plan/apply.js';
 import { type ClusterPlan, migrationPlanner } from '../../plan/plan.js';
 import { renderPlan } from '../../plan/render.js';
@@ -71,7 +72,7 @@ export const planCommand = defineCommand({
         if (!r) continue;
         for (const problem of [...updateClusterProblems(r.addInput), ...updateClusterProblems(r.deleteInput)])
           io.stderr.write(
-            `hyperpod-cmk: warning: ${escapeControl(entry.cluster.name)}/${escapeControl(r.name)}: ${escapeControl(problem)} (complete it from describe-cluster before running)\n`,
+            `hyperpod-cmk: warning: ${escapeControl(shortened(entry.cluster.name, MAX_SHOWN_CHARS))}/${escapeControl(shortened(r.name, MAX_SHOWN_CHARS))}: ${escapeControl(shortened(problem, MAX_SHOWN_CHARS))} (complete it from describe-cluster before running)\n`,
           );
       }
       applier.add(entry);
@@ -110,14 +111,14 @@ export const planCommand = defineCommand({
       if (typeof content === 'string') made(content.length);
     }
     const rows = summaries.map((c) => [
-      escapeControl(c.name),
-      c.account,
-      c.region,
+      escapeControl(shortened(c.name, MAX_SHOWN_CHARS)),
+      escapeControl(shortened(c.account, MAX_SHOWN_CHARS)),
+      escapeControl(shortened(c.region, MAX_SHOWN_CHARS)),
       c.path,
       String(c.estimate.keysAdded + c.estimate.replicaKeysAdded),
       `$${c.estimate.kmsUsdPerMonth.toFixed(2)}`,
       String(c.estimate.groupsReplaced),
-      escapeControl(projected.get(c.id) ?? ''),
+      escapeControl(shortened(projected.get(c.id) ?? '', MAX_SHOWN_CHARS)),
     ]);
     io.stdout.write(
       `${fittedTable(['CLUSTER', 'ACCOUNT', 'REGION', 'PATH', 'KEYS', 'KMS/MONTH', 'REPLACED', 'AFTER THE PLAN'], rows, [30, 12, 14, 14, 4, 9, 8, 60], terminalWidth(io))}\n`,
