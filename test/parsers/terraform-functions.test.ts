@@ -129,6 +129,11 @@ describe('the function table', () => {
   it('toset keeps each element once, strings in lexical order, as a Terraform set', () => {
     expect(run('toset(["b", "a", "b", "a"])')).toEqual({ value: ['a', 'b'], reports: [] });
     expect(run('length(toset(["x", "x"]))')).toEqual({ value: 1, reports: [] });
+    // By code point, as Terraform orders a set of strings: U+1F600 after U+FFFD (code units put it before).
+    expect(run('toset(["\u{1F600}", "\uFFFD", "B", "a"])')).toEqual({
+      value: ['B', 'a', '\uFFFD', '\u{1F600}'],
+      reports: [],
+    });
   });
 
   it('sort orders by Unicode code point, whatever the locale of the machine (an upper-case letter before every lower-case one)', () => {

@@ -374,8 +374,7 @@ export class KmsCollector {
       }
       return this.resolutionOf(await this.key(meta.Arn, account, meta));
     } catch (error) {
-      if (classifyError(error).code === 'aws.not_found')
-        return { status: 'not-found', message: classifyError(error).message };
+      if (isNotFound(error)) return { status: 'not-found', message: classifyError(error).message };
       const entry = this.ctx.failed(context, error);
       return { status: 'unknown', reason: gapReasonText(entry), gapCode: entry.code };
     }

@@ -263,7 +263,7 @@ const toset: TerraformFunction = (call) => {
   const unique = distinct({ ...call, args: [list] });
   if (!Array.isArray(unique)) return unique;
   if (!unique.every((item) => typeof item === 'string')) return asSet(unique);
-  return asSet([...(unique as string[])].sort((a, b) => (a < b ? -1 : a > b ? 1 : 0)));
+  return asSet([...(unique as string[])].sort(byCodePoints));
 };
 
 /** lookup(map, key, default): a known key of a known map is found even when the default is UNKNOWN. */

@@ -14,6 +14,7 @@ import type { InputError } from '../../model/input-error.js';
 import type { Cluster, InstanceGroup, Unresolved } from '../../model/inventory.js';
 import { pushAll } from '../../model/many.js';
 import { err, ok, type Result } from '../../model/result.js';
+import { byCodePoints } from '../../model/text.js';
 import { checkName, nameIssue } from '../common/cluster-builder.js';
 import { internalIssue, pushOnce } from '../common/issues.js';
 import {
@@ -204,7 +205,7 @@ export function scanTerraform(
  */
 function autoVarsOrder(a: string, b: string): number {
   const rank = (name: string) => (name === 'terraform.tfvars' ? 0 : name === 'terraform.tfvars.json' ? 1 : 2);
-  return rank(a) - rank(b) || (a < b ? -1 : a > b ? 1 : 0);
+  return rank(a) - rank(b) || byCodePoints(a, b);
 }
 
 function require_resolve(path: string): string {

@@ -8,6 +8,8 @@
  * primitive and complex types, optional object type attributes). A value that cannot convert is
  * one Terraform refuses: UNKNOWN, never the value as written.
  */
+
+import { byCodePoints } from '../../model/text.js';
 import {
   canonicalJson,
   clip,
@@ -131,9 +133,7 @@ export function convert(
         return true;
       });
       return asSet(
-        unique.every((item) => typeof item === 'string')
-          ? (unique as string[]).sort((a, b) => (a < b ? -1 : a > b ? 1 : 0))
-          : unique,
+        unique.every((item) => typeof item === 'string') ? (unique as string[]).sort(byCodePoints) : unique,
       );
     }
     case 'map': {
