@@ -111,8 +111,10 @@ export default defineRule({
     yield* eachGroup(context, (cluster, group): Verdict => {
       const resource = groupResource(cluster, group);
       if (group.kind === 'restricted') return { resource, status: 'NOT_APPLICABLE', messageId: 'restricted' };
-      if (provisioningModeOf(cluster).mode === 'legacy')
-        return { resource, status: 'NOT_APPLICABLE', messageId: 'legacyMode' };
+      // A cluster of unknown mode may not use the keys it names: sharing through it is UNKNOWN,
+      // whether it is this group's cluster or the other group's.
+      const ownMode = provisioningModeOf(cluster).mode;
+      if (ownMode === 'legacy') return { resource, status: 'NOT_APPLICABLE', messageId: 'legacyMode' };
       if (isUnresolved(group.volumes))
         return unresolvedVerdict(resource, 'the storage configuration', group.volumes);
       // The group's keys as groupKeys (key-references.ts) sorts them, without a map per group.
@@ -132,25 +134,25 @@ export default defineRule({
           else keys[at] = key;
         }
       }
-      // A cluster of unknown mode may not use the keys it names: sharing through it is UNKNOWN,
-      // whether it is this group's cluster or the other group's.
-      const ownMode = provisioningModeOf(cluster);
       let maybeShared: Verdict | undefined;
       for (const key of keys) {
         const entry = sharingOf(key);
-        const maybe = entry.maybe.filter((other) => other.id !== group.id);
-        if (ownMode.mode !== 'unknown') {
+        // Nearly every key has no use of unknown mode: no array made per group for it.
+        const maybe =
+          entry.maybe.length === 0 ? entry.maybe : entry.maybe.filter((other) => other.id !== group.id);
+        if (ownMode !== 'unknown') {
           if (entry.names.length > 1) {
             const at = entry.positions ? entry.positions.get(group.id) : entry.ids.indexOf(group.id);
             return { resource, ...sharedKeyVerdict(entry, key, at === undefined || at < 0 ? undefined : at) };
           }
-          maybeShared ??= sharingUnknown(
-            resource,
-            entry.label,
-            maybe.map((other) => other.name),
-            maybe.map((other) => other.cluster),
-            { keyArn: key.arn },
-          );
+          if (maybe.length > 0)
+            maybeShared ??= sharingUnknown(
+              resource,
+              entry.label,
+              maybe.map((other) => other.name),
+              maybe.map((other) => other.cluster),
+              { keyArn: key.arn },
+            );
         } else {
           // Every other group naming the key, sure of its own mode or not.
           const others = [...maybe.map((other) => other.name), ...entry.names];
@@ -169,7 +171,7 @@ export default defineRule({
         );
         if (others.length === 0) continue;
         // One cluster: the other groups share its mode, so the sharing is as sure as the mode.
-        if (ownMode.mode === 'unknown') {
+        if (ownMode === 'unknown') {
           maybeShared ??= sharingUnknown(resource, describeKeyRef(volume), others, [cluster.name], {
             keyReference: volume.kmsKeyId,
           });
