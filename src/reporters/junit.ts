@@ -11,22 +11,24 @@
  * - problems reading the inputs: an "inputs" testsuite with one <error> per problem.
  *
  * Valid against the Jenkins xUnit plugin's junit-10.xsd (test/fixtures/junit). XML 1.0 cannot carry
- * most control characters even escaped: they are written as visible \u escapes.
+ * most control characters even escaped: they are written as visible \u escapes, as are the bidi and
+ * invisible characters every text format escapes (escape.ts: a CI page shows these names).
  */
 import type { Finding, SourceIssue } from '../model/finding.js';
 import type { Report } from '../model/report.js';
+import { escapeControlButXmlWhitespace } from './escape.js';
 import { displayFile, type PathContext } from './locations.js';
 
 /** Text safe in XML 1.0 attribute values and character data. */
 export function xml(text: string): string {
-  return text
+  return escapeControlButXmlWhitespace(text)
     .replace(/&/g, '&amp;')
     .replace(/</g, '&lt;')
     .replace(/>/g, '&gt;')
     .replace(/"/g, '&quot;')
     .replace(/'/g, '&apos;')
     .replace(
-      /[\u0000-\u0008\u000b\u000c\u000e-\u001f\u007f-\u009f\ufffe\uffff]|[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/g,
+      /[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/g,
       (ch) => `\\u${ch.charCodeAt(0).toString(16).padStart(4, '0')}`,
     )
     .replace(/\r/g, '&#13;')

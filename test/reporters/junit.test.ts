@@ -151,4 +151,22 @@ describe('JUnit XML reporter', () => {
     expect(attribute).toBe(`a"b'c<d>&e\\u001b[31mred\\u0000\\u0007 ]]> \\ud800 line1\nline2\r`);
     expect(xml('<&>')).toBe('&lt;&amp;&gt;');
   });
+
+  it('writes bidi, invisible and noncharacters in names as visible escapes, keeping tabs', () => {
+    // A CI page shows these names: an RLO would reorder them (Trojan Source), a zero-width space
+    // make two look the same, as on a terminal or a Markdown page.
+    const base = hostileReport();
+    const finding = base.findings.find((x) => x.status === 'FAIL')!;
+    const evil = 'gpj.\u202eexe\u2066x\u200b\u00ady\ufeff\ufdd0\ud83f\udffe\tz\u0085';
+    const report: Report = {
+      ...base,
+      findings: [{ ...finding, message: evil, resource: { ...finding.resource, id: evil } }, ...base.findings],
+    };
+    const text = renderJunit(report);
+    expectValid(text);
+    expect(text).not.toMatch(/[\u202e\u2066\u200b\u00ad\ufeff\ufdd0\u0085]|\ud83f\udffe/);
+    const shown = 'gpj.\\u202eexe\\u2066x\\u200b\\u00ady\\ufeff\\ufdd0\\ud83f\\udffe\tz\\u0085';
+    expect(xpath(text, 'string(//testcase[1]/failure/@message)')).toBe(shown);
+    expect(xpath(text, 'string(//testcase[1]/@name)')).toBe(shown);
+  });
 });
