@@ -160,7 +160,10 @@ describe('JUnit XML reporter', () => {
     const evil = 'gpj.\u202eexe\u2066x\u200b\u00ady\ufeff\ufdd0\ud83f\udffe\tz\u0085';
     const report: Report = {
       ...base,
-      findings: [{ ...finding, message: evil, resource: { ...finding.resource, id: evil } }, ...base.findings],
+      findings: [
+        { ...finding, message: evil, resource: { ...finding.resource, id: evil } },
+        ...base.findings,
+      ],
     };
     const text = renderJunit(report);
     expectValid(text);
