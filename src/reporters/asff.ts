@@ -85,6 +85,21 @@ export function toAsff(report: Report): AsffFinding[] {
 }
 
 /**
+ * What keeps a finding out of Security Hub: an account or Region missing (IaC leaves them as
+ * CloudFormation's placeholders, `${AWS::AccountId}`, when the files do not say), or one that is not
+ * an AWS account ID or Region name (a snapshot written by hand or tampered with).
+ */
+function placeProblems(account: string | undefined, region: string | undefined): string[] {
+  const unset = (value: string | undefined) => value === undefined || value.includes('${AWS::');
+  const problems: string[] = [];
+  if (unset(account)) problems.push('no AWS account');
+  else if (!ACCOUNT.test(account!)) problems.push(`the account "${account}", not a 12-digit AWS account ID`);
+  if (unset(region)) problems.push(problems.length > 0 ? 'no Region' : 'no AWS Region');
+  else if (!REGION.test(region!)) problems.push(`the Region "${region}", not an AWS Region name`);
+  return problems;
+}
+
+/**
  * The ASFF findings of a report, made one at a time (an organisation's report has close to a
  * million). Refuses the report first, before any is made, when a finding lacks an account or Region.
  */
@@ -100,7 +115,7 @@ function asffFindings(report: Report): Iterable<AsffFinding> {
   if (missing) {
     throw new ReportUnavailable(
       'asff',
-      `${missing.resource.id} has no AWS account and Region, which every Security Hub finding needs`,
+      `${missing.resource.id} has ${placeProblems(missing.resource.account, regionOf(missing)).join(' and ')}, and every Security Hub finding needs both`,
       'for infrastructure-as-code, give `iac` the --account and --region it deploys to, or use --format sarif',
     );
   }

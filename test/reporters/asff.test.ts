@@ -105,11 +105,56 @@ describe('asff', () => {
     expect(() => renderAsffChunks(unplaced)).toThrow(ReportUnavailable);
   });
 
+  it.each([
+    ['no account', undefined, 'us-east-1', 'has no AWS account, and'],
+    ['a placeholder account', '${AWS::AccountId}', 'us-east-1', 'has no AWS account, and'],
+    ['no Region', '111122223333', undefined, 'has no AWS Region, and'],
+    ['neither', undefined, '${AWS::Region}', 'has no AWS account and no Region, and'],
+    [
+      'an account that is no account ID',
+      '*',
+      'us-east-1',
+      'has the account "*", not a 12-digit AWS account ID, and',
+    ],
+    [
+      'a Region that is no Region name',
+      '111122223333',
+      'moon-1',
+      'has the Region "moon-1", not an AWS Region name, and',
+    ],
+    [
+      'both wrong',
+      '12',
+      '',
+      'has the account "12", not a 12-digit AWS account ID and the Region "", not an AWS Region name, and',
+    ],
+  ])('refuses a finding with %s, saying which', (_name, account, region, said) => {
+    const report = canonicalReport();
+    const placed = report.findings.findIndex((f) => f.status === 'FAIL' && f.resource.type !== 'account');
+    const bad = report.findings[placed]!;
+    const unplaced = {
+      ...report,
+      findings: [{ ...bad, resource: { ...bad.resource, account, region } }],
+    } as Report;
+    let thrown: unknown;
+    try {
+      renderAsffChunks(unplaced);
+    } catch (error) {
+      thrown = error;
+    }
+    expect(thrown).toBeInstanceOf(ReportUnavailable);
+    expect((thrown as Error).message).toBe(
+      `${bad.resource.id} ${said} every Security Hub finding needs both`,
+    );
+  });
+
   it('refuses a report whose findings have no AWS account (IaC), naming the fix', async () => {
     const io = memoryIo();
     const fixtures = new URL('../fixtures/iac/cloudformation-yaml/no-key.yaml', import.meta.url).pathname;
     expect(await runCli(['iac', fixtures, '--format', 'asff'], io)).toBe(2);
-    expect(io.err()).toMatch(/--format asff: .* has no AWS account and Region/);
+    expect(io.err()).toMatch(
+      /--format asff: .* has no AWS account and no Region, and every Security Hub finding needs both/,
+    );
     expect(io.err()).toMatch(/--account and --region/);
     // The same to a file (a streamed format): the same usage error, no internal error, no file.
     const dir = mkdtempSync(join(tmpdir(), 'asff-'));
@@ -117,7 +162,9 @@ describe('asff', () => {
       for (const output of ['r.asff', 'asff=r.json']) {
         const toFile = memoryIo({ cwd: dir });
         expect(await runCli(['iac', fixtures, '-o', output], toFile)).toBe(2);
-        expect(toFile.err()).toMatch(/^hyperpod-cmk: --format asff: .* has no AWS account and Region/);
+        expect(toFile.err()).toMatch(
+          /^hyperpod-cmk: --format asff: .* has no AWS account and no Region, and every Security Hub finding needs both/,
+        );
         expect(toFile.err()).not.toMatch(/internal error/);
         expect(readdirSync(dir)).toEqual([]);
       }
