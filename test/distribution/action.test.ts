@@ -326,10 +326,13 @@ describe('action.yml', () => {
     for (const [given, message] of [
       [{ config: 'ci/hyperpod-cmk.yaml', 'no-config': 'true' }, 'config and no-config contradict each other'],
       [{ 'no-config': 'yes' }, "no-config is true or false, not 'yes'"],
+      // A line break in the value it quotes would start a line of its own, a workflow command.
+      [{ 'no-config': 'yes\r\n::error::pwned' }, "no-config is true or false, not 'yes\\r\\n::error::pwned'"],
     ] as const) {
       const refused = runAction(repo, { paths: 'infra', ...given });
       expect(refused.outputs.scan).toEqual({ 'exit-code': '2', report: '' });
       expect(refused.steps[0]!.stderr).toContain(message);
+      expect(refused.steps[0]!.stderr).not.toMatch(/^::/m);
       expect(refused.steps.map((s) => s.status)).toEqual([0, 2]);
       expect(refused.npxArgs).toEqual([]);
     }
