@@ -150,7 +150,11 @@ export function escapeTerminalOutput(text: string, options: { color: boolean; pr
  * `&#x202E;` would otherwise reach the page as the bidi override it names. An `@` that starts a
  * name is followed by a zero-width space (`&#8203;`): on GitHub, `@` and a user or team name
  * notifies them (https://docs.github.com/en/get-started/writing-on-github/getting-started-with-writing-and-formatting-on-github/basic-writing-and-formatting-syntax#mentioning-people-and-teams),
- * and a report posted as a pull-request comment must not page whoever a tag names. Line feeds
+ * and a report posted as a pull-request comment must not page whoever a tag names. Likewise a
+ * reference to an issue or pull request (`#26`, `GH-26`, `owner/repo#26`), which GitHub links and
+ * cross-references from the comment
+ * (https://docs.github.com/en/get-started/writing-on-github/working-with-advanced-formatting/autolinked-references-and-urls):
+ * a zero-width space after the `#` or `GH-`, before the number. Line feeds
  * become `<br>` so a value stays inside its table cell or list item. A bare URL stays text, though
  * a viewer may still make it clickable: it is shown as what it is, never disguised as other text.
  */
@@ -162,7 +166,9 @@ export function markdownText(value: unknown): string {
     .replace(/</g, '&lt;')
     .replace(/(^|\n)([#>+=-])/g, '$1\\$2')
     .replace(/\r?\n/g, '<br>')
-    .replace(/(^|[^A-Za-z0-9])@(?=[A-Za-z0-9])/g, '$1@&#8203;');
+    .replace(/(^|[^A-Za-z0-9])@(?=[A-Za-z0-9])/g, '$1@&#8203;')
+    // Every `&` of the value is `&amp;` by now: a `&#` is one of the zero-width spaces above.
+    .replace(/(?<!&)#(?=[0-9])|(?<![A-Za-z0-9])GH-(?=[0-9])/gi, '$&&#8203;');
   return escapeControl(markdown);
 }
 

@@ -13,6 +13,11 @@
  * %25, %0D, %0A; in properties `:` and `,` also become %3A and %2C. So no value can end a command or
  * start another; other control, bidi and invisible characters are written as visible \u escapes
  * (escape.ts), as a pull request's annotation is read by a reviewer as a terminal line is.
+ * The runner undoes exactly that escaping (actions/runner `ActionCommand.cs`, UnescapeProperty) and
+ * matches `file` to the repository's files, so a file is named only when that escaping alone writes
+ * its name: one holding another control, bidi or invisible character (which a visible escape would
+ * turn into the name of a file that does not exist) is named in the message instead, as a file
+ * outside the repository is.
  */
 import type { Finding, Severity, SourceIssue } from '../model/finding.js';
 import type { Location } from '../model/inventory.js';
@@ -50,9 +55,17 @@ function command(name: Command, properties: Record<string, string | number | und
 function place(location: Location | undefined, context: PathContext) {
   if (!location) return {};
   const file = repoRelative(location.file, context);
-  // A file outside the repository cannot be annotated: its path goes into the message instead.
-  if (!file) return {};
+  // A file outside the repository cannot be annotated, nor one whose name cannot be written as it
+  // is: its path goes into the message instead (`unplaced`).
+  if (!file || escapeControlButLineEnds(file) !== file) return {};
   return { file, line: location.line, col: location.line ? location.column : undefined };
+}
+
+/** Where a location that `place` could not name is, for the end of the message ('' when it named it). */
+function unplaced(location: Location | undefined, at: { file?: string }): string {
+  if (!location || at.file) return '';
+  const file = shortened(location.file, MAX_SHOWN_CHARS);
+  return `\n(${file}${location.line ? `:${location.line}` : ''})`;
 }
 
 /**
@@ -72,10 +85,7 @@ function findingCommand(finding: Finding, context: PathContext): string | undefi
     ? `${bounded(r.cluster)}/${bounded(r.instanceGroup)}`
     : bounded(r.cluster ?? r.id);
   const at = place(r.location, context);
-  const outside =
-    r.location && !at.file
-      ? `\n(${bounded(r.location.file)}${r.location.line ? `:${r.location.line}` : ''})`
-      : '';
+  const outside = unplaced(r.location, at);
   if (finding.suppressed) {
     if (finding.status !== 'FAIL' && finding.status !== 'UNKNOWN') return undefined;
     const until = finding.suppressed.expires ? ` until ${finding.suppressed.expires}` : '';
@@ -110,10 +120,11 @@ function findingCommand(finding: Finding, context: PathContext): string | undefi
 const issueLevel = (issue: SourceIssue): Command => (issue.severity === 'error' ? 'error' : 'warning');
 
 function issueCommand(issue: SourceIssue, context: PathContext): string {
+  const at = place(issue.location, context);
   return command(
     issueLevel(issue),
-    { ...place(issue.location, context), title: issue.code },
-    `${issue.message}${issue.hint ? `\nhint: ${issue.hint}` : ''}`,
+    { ...at, title: issue.code },
+    `${issue.message}${issue.hint ? `\nhint: ${issue.hint}` : ''}${unplaced(issue.location, at)}`,
   );
 }
 

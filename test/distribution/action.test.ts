@@ -77,8 +77,14 @@ function fixtureRepository(files: Record<string, string>): string {
   return repo;
 }
 
-/** Runs the action's bash steps in order, as the runner would; returns what each step did. */
-function runAction(repo: string, given: Record<string, string>) {
+/** This checkout's release: what the Action runs unless its `version` input says otherwise. */
+const RELEASE = (JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')) as { version: string }).version;
+
+/**
+ * Runs the action's bash steps in order, as the runner would (the Action checked out at
+ * `actionPath`, by default this checkout); returns what each step did.
+ */
+function runAction(repo: string, given: Record<string, string>, actionPath: string = ROOT) {
   const inputs = Object.fromEntries(
     Object.entries(action.inputs).map(([name, spec]) => [name, given[name] ?? spec.default ?? '']),
   );
@@ -109,6 +115,9 @@ function runAction(repo: string, given: Record<string, string>) {
         HOME: repo,
         NO_COLOR: '1',
         GITHUB_OUTPUT: githubOutput,
+        // Set by the runner for a composite action: where its repository is checked out, at the
+        // ref the workflow pinned (https://docs.github.com/en/actions/reference/workflows-and-actions/variables).
+        GITHUB_ACTION_PATH: actionPath,
         ...env,
       },
     });
@@ -176,9 +185,10 @@ describe('action.yml', () => {
   it('a clean repository: exit 0, a valid SARIF report at repository-relative paths', () => {
     const repo = fixtureRepository({ 'infra/stack.yaml': 'cloudformation-yaml/pass.yaml' });
     const { steps, outputs, npxArgs } = runAction(repo, { paths: 'infra' });
+    expect(RELEASE).toMatch(/^\d+\.\d+\.\d+/);
     expect(npxArgs).toEqual([
       '--yes',
-      'hyperpod-cmk@latest',
+      `hyperpod-cmk@${RELEASE}`,
       'iac',
       '--format',
       'sarif',
@@ -316,13 +326,72 @@ describe('action.yml', () => {
     for (const [given, message] of [
       [{ config: 'ci/hyperpod-cmk.yaml', 'no-config': 'true' }, 'config and no-config contradict each other'],
       [{ 'no-config': 'yes' }, "no-config is true or false, not 'yes'"],
+      // A line break in the value it quotes would start a line of its own, a workflow command.
+      [{ 'no-config': 'yes\r\n::error::pwned' }, "no-config is true or false, not 'yes\\r\\n::error::pwned'"],
     ] as const) {
       const refused = runAction(repo, { paths: 'infra', ...given });
       expect(refused.outputs.scan).toEqual({ 'exit-code': '2', report: '' });
       expect(refused.steps[0]!.stderr).toContain(message);
+      expect(refused.steps[0]!.stderr).not.toMatch(/^::/m);
       expect(refused.steps.map((s) => s.status)).toEqual([0, 2]);
       expect(refused.npxArgs).toEqual([]);
     }
+  });
+
+  it('runs its own release unless told otherwise: the version in the package.json it was checked out with', () => {
+    const repo = fixtureRepository({ 'infra/a.yaml': 'cloudformation-yaml/pass.yaml' });
+    const pinned = mkdtempSync(join(tmpdir(), 'hpcmk-action-at-'));
+    dirs.push(pinned);
+    writeFileSync(join(pinned, 'package.json'), JSON.stringify({ name: 'hyperpod-cmk', version: '9.8.7' }));
+    const ran = runAction(repo, { paths: 'infra' }, pinned);
+    expect(ran.npxArgs.slice(0, 3)).toEqual(['--yes', 'hyperpod-cmk@9.8.7', 'iac']);
+    expect(ran.outputs.scan).toEqual({ 'exit-code': '0', report: 'hyperpod-cmk.sarif' });
+    // The input still wins.
+    expect(runAction(repo, { paths: 'infra', version: '1.2.3' }, pinned).npxArgs[1]).toBe(
+      'hyperpod-cmk@1.2.3',
+    );
+    // No release to read (an Action checkout without its package.json, or one that names no version): refused, not "latest".
+    for (const content of [undefined, '{"name":"hyperpod-cmk"}', '{"version":"1.0.0 || >=2"}', 'not json']) {
+      rmSync(join(pinned, 'package.json'), { force: true });
+      if (content !== undefined) writeFileSync(join(pinned, 'package.json'), content);
+      const refused = runAction(repo, { paths: 'infra' }, pinned);
+      expect(refused.npxArgs, String(content)).toEqual([]);
+      expect(refused.outputs.scan).toEqual({ 'exit-code': '2', report: '' });
+      expect(refused.steps.map((s) => s.status)).toEqual([0, 2]);
+      expect(refused.steps[0]!.stderr).toContain(
+        `hyperpod-cmk: no release version in ${join(pinned, 'package.json')}, the Action's own: give the input version`,
+      );
+    }
+  });
+
+  // A line break in a value written to $GITHUB_OUTPUT starts another output (the runner reads the
+  // file a line at a time, https://docs.github.com/en/actions/reference/workflows-and-actions/workflow-commands#multiline-strings):
+  // `report=x` then `exit-code=0` would pass the gate of a failing scan.
+  it.each([
+    ['a line feed', 'x.sarif\nexit-code=0'],
+    ['a carriage return', 'x.sarif\rexit-code=0'],
+  ])('an output holding %s is refused: it cannot add an output of its own', (_name, output) => {
+    const repo = fixtureRepository({ 'infra/a.yaml': 'cloudformation-yaml/no-key.yaml' });
+    const { outputs, steps, npxArgs } = runAction(repo, { paths: 'infra', output });
+    expect(outputs.scan).toEqual({ 'exit-code': '2', report: '' });
+    expect(steps.map((s) => s.status)).toEqual([0, 2]);
+    expect(npxArgs).toEqual([]);
+    expect(steps[0]!.stderr).toBe(
+      'hyperpod-cmk: the input output holds a line break: give a file name on one line\n',
+    );
+  });
+
+  it('format asff is refused with what to do instead: a Security Hub finding needs an account and Region the Action takes no input for', () => {
+    const repo = fixtureRepository({ 'infra/a.yaml': 'cloudformation-yaml/no-key.yaml' });
+    const { outputs, steps, npxArgs } = runAction(repo, { paths: 'infra', format: 'asff' });
+    expect(outputs.scan).toEqual({ 'exit-code': '2', report: '' });
+    expect(steps.map((s) => s.status)).toEqual([0, 2]);
+    expect(npxArgs).toEqual([]);
+    expect(steps[0]!.stderr).toBe(
+      'hyperpod-cmk: the input format asff is not for this Action: a Security Hub finding needs the AWS account and ' +
+        'Region the IaC deploys to, which it takes no input for; run `npx hyperpod-cmk iac --format asff --account ID ' +
+        '--region REGION` in a step of your own, or use sarif\n',
+    );
   });
 
   it('an input cannot inject shell: values are passed as single arguments', () => {

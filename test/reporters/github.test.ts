@@ -119,11 +119,75 @@ describe('GitHub Actions annotations', () => {
     expect(lines).toHaveLength(2);
     expect(text).not.toMatch(/[\r\u001b]/);
     const command = parse(lines[0]!)!;
-    expect(command.properties.file).toBe(`dir,x:${evil.replace('\u001b', '\\u001b')}.yaml`);
+    // An ESC in the file's name: no file it could name exactly (see below); the message says where.
+    expect(command.properties.file).toBeUndefined();
+    expect(command.properties.line).toBeUndefined();
     expect(command.properties.title).toBe(`rule,${evil.replace('\u001b', '\\u001b')} (${finding.severity})`);
     expect(command.message.startsWith(`${finding.resource.cluster}`)).toBe(true);
     expect(command.message).toContain(evil.replace('\u001b', '\\u001b'));
+    expect(command.message.endsWith(`\n(dir,x:${evil.replace('\u001b', '\\u001b')}.yaml:3)`)).toBe(true);
   });
+
+  /** The first failure of the canonical report, its resource and any source issue at `file`, line 3. */
+  function reportAt(file: string): Report {
+    const base = canonicalReport();
+    const finding = base.findings.find((f) => f.status === 'FAIL' && !f.suppressed)!;
+    return {
+      ...base,
+      findings: [{ ...finding, resource: { ...finding.resource, location: { file, line: 3 } } }],
+      issues: [
+        {
+          code: 'cfn.parse',
+          severity: 'error',
+          message: 'YAML could not be parsed',
+          location: { file, line: 3 },
+        },
+      ],
+    };
+  }
+
+  // The runner undoes exactly GitHub's escaping of a property (%0D, %0A, %3A, %2C, %25:
+  // actions/runner src/Runner.Common/ActionCommand.cs, UnescapeProperty), and matches `file` to the
+  // pull request's files: a file name is written with that escaping only, so it arrives whole.
+  it.each([
+    ['a comma and a colon', 'infra/a,b:c.yaml'],
+    ['a percent sign and what looks like an escape', 'infra/100%25 %0A.yaml'],
+    ['a line feed and a carriage return', 'infra/a\nb\r.yaml'],
+    ['a workflow command', 'infra/x::error file=/etc/passwd::pwned.yaml'],
+  ])('a file name holding %s is annotated at that exact file, in one command', (_name, file) => {
+    const lines = renderGithub(reportAt(file), { cwd: '/repo', baseDir: '/repo' }).trimEnd().split('\n');
+    expect(lines).toHaveLength(3);
+    for (const line of lines.slice(0, 2)) {
+      const command = parse(line)!;
+      expect(command.properties.file).toBe(file);
+      expect(command.properties.line).toBe('3');
+      expect(command.message).not.toContain(file);
+    }
+  });
+
+  // Any other control, bidi or invisible character cannot be written as it is (the CLI's stdout
+  // shows it as an escape, and a reviewer reads it), and an escape would name a file that does not
+  // exist: such a file is named in the message, as one outside the repository is, not annotated.
+  it.each([
+    ['a tab', 'infra/a\tb.yaml', 'infra/a\\u0009b.yaml'],
+    ['an ESC', 'infra/\u001b[2Ja.yaml', 'infra/\\u001b[2Ja.yaml'],
+    ['a right-to-left override', 'infra/\u202elmay.yaml', 'infra/\\u202elmay.yaml'],
+    ['a zero-width space', 'infra/a\u200b.yaml', 'infra/a\\u200b.yaml'],
+  ])(
+    'a file name holding %s is named in the message, never at a file of another name',
+    (_name, file, shown) => {
+      const text = renderGithub(reportAt(file), { cwd: '/repo', baseDir: '/repo' });
+      expect(text).not.toMatch(/[\u0000-\u0009\u000b-\u001f\u007f-\u009f\u200b-\u200f\u202a-\u202e]/);
+      const lines = text.trimEnd().split('\n');
+      expect(lines).toHaveLength(3);
+      const [issue, failure] = lines.map(parse);
+      for (const command of [issue!, failure!]) {
+        expect(command.properties.file).toBeUndefined();
+        expect(command.properties.line).toBeUndefined();
+        expect(command.message.endsWith(`\n(${shown}:3)`)).toBe(true);
+      }
+    },
+  );
 
   it('writes the most severe first, so the 10 of each kind GitHub shows matter most, and says when there are more', () => {
     const base = canonicalReport();

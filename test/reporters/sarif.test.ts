@@ -526,6 +526,42 @@ describe('SARIF for code scanning: repository-relative paths, automation id, per
       expect(JSON.parse(readFileSync(join(a, 'big.sarif'), 'utf8')).runs[0].results).toHaveLength(2_000);
     });
 
+    it('names every resource relative to the root, as its file and fingerprint: logical locations too, wherever the scan runs from', async () => {
+      type Log = {
+        runs: {
+          results: {
+            locations: {
+              physicalLocation?: { artifactLocation: { uri: string; uriBaseId?: string } };
+              logicalLocations: { fullyQualifiedName: string }[];
+            }[];
+          }[];
+        }[];
+      };
+      const places = (log: Log) =>
+        log.runs[0]!.results.map((r) => {
+          const [location] = r.locations;
+          const artifact = location!.physicalLocation?.artifactLocation;
+          return `${artifact?.uriBaseId} ${artifact?.uri} ${location!.logicalLocations[0]!.fullyQualifiedName}`;
+        }).sort();
+      const a = checkout();
+      const fromRoot = await sarifFrom(a, ['infra/cfn', 'infra/tf']);
+      const fromSub = await sarifFrom(join(a, 'infra'), ['tf', 'cfn']);
+      // A mount without .git, the root named by --base-dir.
+      rmSync(join(a, '.git'), { recursive: true });
+      const byFlag = await sarifFrom(join(a, 'infra', 'cfn'), ['.', '../tf', '--base-dir', '../..']);
+      const expected = places(fromRoot.log);
+      expect(expected.length).toBeGreaterThan(3);
+      for (const place of expected) {
+        const [base, uri, name] = place.split(' ');
+        expect(base).toBe('%SRCROOT%');
+        expect(uri).toMatch(/^infra\/(cfn|tf)\//);
+        // the resource's id names the file its stack or module starts in: under infra/ too
+        expect(name).toMatch(/^infra\/(cfn|tf)\/[^#]+#./);
+      }
+      expect(places(fromSub.log)).toEqual(expected);
+      expect(places(byFlag.log)).toEqual(expected);
+    });
+
     it('--base-dir (or HYPERPOD_CMK_BASE_DIR) overrides the root; a missing one is a usage error', async () => {
       const a = checkout();
       const { log } = await sarifFrom(a, ['infra/cfn', '--base-dir', 'infra']);
