@@ -1,8 +1,8 @@
 /**
  * The GitHub Action (action.yml): parsed with `yaml`, its `run:` scripts executed by bash against a
  * fixture repository with the inputs substituted the way the runner does (expressions only in
- * `env:`), `npx` replaced by a stub that records its arguments and runs this checkout's CLI
- * (dist/, so `npm run build` first). Asserts the outputs, the report, and the gate's exit code.
+ * `env:`), `npm` replaced by a stub that records where and what it installs and puts there a CLI
+ * that records its arguments and runs this checkout's (dist/, so `npm run build` first). Asserts the outputs, the report, and the gate's exit code.
  */
 import { spawnSync } from 'node:child_process';
 import {
@@ -88,14 +88,28 @@ function runAction(repo: string, given: Record<string, string>, actionPath: stri
   const inputs = Object.fromEntries(
     Object.entries(action.inputs).map(([name, spec]) => [name, given[name] ?? spec.default ?? '']),
   );
-  const bin = mkdtempSync(join(tmpdir(), 'hpcmk-npx-'));
+  const bin = mkdtempSync(join(tmpdir(), 'hpcmk-npm-'));
   dirs.push(bin);
+  const temp = join(bin, 'runner-temp');
+  mkdirSync(temp);
+  const installs = join(bin, 'installs');
   const calls = join(bin, 'calls');
+  // `npm install --prefix DIR ... SPEC` records where it ran and what it was asked, then puts in
+  // DIR a `hyperpod-cmk` that records its arguments and runs this checkout's CLI; a spec that
+  // names the version 0.0.0-unpublished fails, as npm does for a version the registry lacks.
   writeFileSync(
-    join(bin, 'npx'),
-    `#!/usr/bin/env bash\nprintf '%s\\n' "$@" > ${JSON.stringify(calls)}\n[ "$1" = --yes ] || exit 97\nshift 2\nexec node ${JSON.stringify(join(ROOT, 'bin/hyperpod-cmk.js'))} "$@"\n`,
+    join(bin, 'npm'),
+    `#!/usr/bin/env bash
+printf '%s\\n' "$PWD" "$@" > ${JSON.stringify(installs)}
+[ "$1" = install ] && [ "$2" = --prefix ] || exit 97
+spec="\${!#}"
+if [ "$spec" = hyperpod-cmk@0.0.0-unpublished ]; then echo "npm error 404 No match found for version 0.0.0-unpublished" >&2; exit 1; fi
+mkdir -p "$3/node_modules/.bin"
+printf '#!/usr/bin/env bash\\nprintf "%%s\\\\n" "$@" > %q\\nexec node %q "$@"\\n' ${JSON.stringify(calls)} ${JSON.stringify(join(ROOT, 'bin/hyperpod-cmk.js'))} > "$3/node_modules/.bin/hyperpod-cmk"
+chmod +x "$3/node_modules/.bin/hyperpod-cmk"
+`,
   );
-  chmodSync(join(bin, 'npx'), 0o755);
+  chmodSync(join(bin, 'npm'), 0o755);
   const outputs: Record<string, Record<string, string>> = {};
   const steps: { id?: string; status: number | null; stdout: string; stderr: string }[] = [];
   for (const step of action.runs.steps) {
@@ -115,6 +129,7 @@ function runAction(repo: string, given: Record<string, string>, actionPath: stri
         HOME: repo,
         NO_COLOR: '1',
         GITHUB_OUTPUT: githubOutput,
+        RUNNER_TEMP: temp,
         // Set by the runner for a composite action: where its repository is checked out, at the
         // ref the workflow pinned (https://docs.github.com/en/actions/reference/workflows-and-actions/variables).
         GITHUB_ACTION_PATH: actionPath,
@@ -136,9 +151,12 @@ function runAction(repo: string, given: Record<string, string>, actionPath: stri
     });
     if (result.status !== 0) break;
   }
-  // No file: the script refused its inputs without running npx.
-  const npxArgs = existsSync(calls) ? readFileSync(calls, 'utf8').trimEnd().split('\n') : [];
-  return { steps, outputs, npxArgs, inputs };
+  // No file: the script refused its inputs without installing or running the CLI.
+  const installed = existsSync(installs) ? readFileSync(installs, 'utf8').trimEnd().split('\n') : [];
+  const cliArgs = existsSync(calls) ? readFileSync(calls, 'utf8').trimEnd().split('\n') : [];
+  // What ran, as one list: the package installed (its spec, npm's last argument), then the CLI's arguments.
+  const npxArgs = installed.length === 0 ? [] : [installed.at(-1)!, ...cliArgs];
+  return { steps, outputs, npxArgs, installed, temp, inputs };
 }
 
 describe('action.yml', () => {
@@ -187,7 +205,6 @@ describe('action.yml', () => {
     const { steps, outputs, npxArgs } = runAction(repo, { paths: 'infra' });
     expect(RELEASE).toMatch(/^\d+\.\d+\.\d+/);
     expect(npxArgs).toEqual([
-      '--yes',
       `hyperpod-cmk@${RELEASE}`,
       'iac',
       '--format',
@@ -248,7 +265,6 @@ describe('action.yml', () => {
       version: '1.2.3',
     });
     expect(all.npxArgs).toEqual([
-      '--yes',
       'hyperpod-cmk@1.2.3',
       'iac',
       '--format',
@@ -344,10 +360,10 @@ describe('action.yml', () => {
     dirs.push(pinned);
     writeFileSync(join(pinned, 'package.json'), JSON.stringify({ name: 'hyperpod-cmk', version: '9.8.7' }));
     const ran = runAction(repo, { paths: 'infra' }, pinned);
-    expect(ran.npxArgs.slice(0, 3)).toEqual(['--yes', 'hyperpod-cmk@9.8.7', 'iac']);
+    expect(ran.npxArgs.slice(0, 2)).toEqual(['hyperpod-cmk@9.8.7', 'iac']);
     expect(ran.outputs.scan).toEqual({ 'exit-code': '0', report: 'hyperpod-cmk.sarif' });
     // The input still wins.
-    expect(runAction(repo, { paths: 'infra', version: '1.2.3' }, pinned).npxArgs[1]).toBe(
+    expect(runAction(repo, { paths: 'infra', version: '1.2.3' }, pinned).npxArgs[0]).toBe(
       'hyperpod-cmk@1.2.3',
     );
     // No release to read (an Action checkout without its package.json, or one that names no version): refused, not "latest".
@@ -391,6 +407,36 @@ describe('action.yml', () => {
       'hyperpod-cmk: the input format asff is not for this Action: a Security Hub finding needs the AWS account and ' +
         'Region the IaC deploys to, which it takes no input for; run `npx hyperpod-cmk iac --format asff --account ID ' +
         '--region REGION` in a step of your own, or use sarif\n',
+    );
+  });
+
+  it('installs the CLI outside the checkout (whose .npmrc a pull request may write), and an install that fails is exit 2, never a scan result', () => {
+    const repo = fixtureRepository({ 'infra/a.yaml': 'cloudformation-yaml/no-key.yaml' });
+    writeFileSync(join(repo, '.npmrc'), 'registry=https://registry.attacker.example/\n');
+    const ran = runAction(repo, { paths: 'infra' });
+    const tools = join(ran.temp, `hyperpod-cmk-${RELEASE}`);
+    // npm ran in the runner's temporary directory, installing into a folder of its own there.
+    expect(ran.installed).toEqual([
+      ran.temp,
+      'install',
+      '--prefix',
+      tools,
+      '--no-save',
+      '--no-audit',
+      '--no-fund',
+      '--loglevel=error',
+      `hyperpod-cmk@${RELEASE}`,
+    ]);
+    // The scan itself ran, in the checkout, and failed the finding as a scan does.
+    expect(ran.outputs.scan).toEqual({ 'exit-code': '1', report: 'hyperpod-cmk.sarif' });
+    expect(existsSync(join(repo, 'hyperpod-cmk.sarif'))).toBe(true);
+
+    const failed = runAction(repo, { paths: 'infra', version: '0.0.0-unpublished' });
+    expect(failed.outputs.scan).toEqual({ 'exit-code': '2', report: '' });
+    expect(failed.steps.map((s) => s.status)).toEqual([0, 2]);
+    expect(failed.steps[0]!.stderr).toBe(
+      'npm error 404 No match found for version 0.0.0-unpublished\n' +
+        'hyperpod-cmk: could not install hyperpod-cmk@0.0.0-unpublished from npm (the lines above say why): nothing was scanned\n',
     );
   });
 
