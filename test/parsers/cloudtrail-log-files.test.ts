@@ -58,6 +58,26 @@ describe('CloudTrail log files', () => {
     expect(trailEventFromRecord('nonsense')).toBeUndefined();
   });
 
+  it.each([
+    ['a day that does not exist', '2026-02-30T10:00:00Z'],
+    ['a bare number', '12'],
+    ['a date in words', 'May 1, 2026 10:00'],
+  ])('a record whose eventTime is %s is skipped, not read as some other time', (_, eventTime) => {
+    // CloudTrail writes eventTime in UTC as ISO-8601 (cloudtrail-event-reference-record-contents).
+    expect(trailEventFromRecord(denied('t', { eventTime }))).toBeUndefined();
+    const parsed = parseCloudTrailLog(JSON.stringify({ Records: [denied('t', { eventTime })] }), 't.json');
+    expect(parsed.ok && parsed.value).toEqual({ events: [], skipped: 1 });
+  });
+
+  it('an eventTime without a zone is UTC, as CloudTrail writes it, whatever the local time zone', () => {
+    expect(trailEventFromRecord(denied('t', { eventTime: '2026-05-01T10:00:00' }))?.eventTime).toBe(
+      '2026-05-01T10:00:00.000Z',
+    );
+    expect(trailEventFromRecord(denied('t', { eventTime: '2026-05-01T10:00:00.250Z' }))?.eventTime).toBe(
+      '2026-05-01T10:00:00.250Z',
+    );
+  });
+
   it('reads S3 log files and lookup-events output, and counts records it cannot use', () => {
     const s3 = parseCloudTrailLog(
       JSON.stringify({ Records: [denied('a'), { eventID: 'broken' }] }),

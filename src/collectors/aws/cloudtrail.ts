@@ -17,6 +17,7 @@ import {
   type LookupAttribute,
   paginateLookupEvents,
 } from '@aws-sdk/client-cloudtrail';
+import { parseIsoTime } from '../../model/dates.js';
 import type { Gap, Trail, TrailEvent } from '../../model/inventory.js';
 import type { ScanContext } from './context.js';
 import { everyPage } from './pages.js';
@@ -226,11 +227,14 @@ function recordOf(text: string | undefined): CloudTrailRecord {
 const isKeyArn = (arn: string | undefined): arn is string =>
   arn !== undefined && /:kms:[^:]*:\d{12}:key\//.test(arn);
 
-/** An ISO time from a record's eventTime; undefined when it is no time. */
+/**
+ * An ISO time from a record's eventTime, which CloudTrail writes in UTC as ISO-8601; undefined when
+ * it is no such time (Date.parse read "12" as 2001 and a time without a zone as local time).
+ * https://docs.aws.amazon.com/awscloudtrail/latest/userguide/cloudtrail-event-reference-record-contents.html
+ */
 function isoOf(time: string | undefined): string | undefined {
-  if (time === undefined) return undefined;
-  const ms = Date.parse(time);
-  return Number.isNaN(ms) ? undefined : new Date(ms).toISOString();
+  const ms = time === undefined ? undefined : parseIsoTime(time);
+  return ms === undefined ? undefined : new Date(ms).toISOString();
 }
 
 /** A LookupEvents event as a TrailEvent; undefined when it is not about KMS keys or is routine use. */

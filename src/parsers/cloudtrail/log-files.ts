@@ -8,6 +8,7 @@
 import { readdirSync, statSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import { gunzipSync } from 'node:zlib';
+import { parseIsoTime } from '../../model/dates.js';
 import type { SourceIssue } from '../../model/finding.js';
 import type { TrailEvent } from '../../model/inventory.js';
 import { insideRoots, readBounded, realPathOf } from '../common/safe-read.js';
@@ -27,12 +28,16 @@ export function trailEventFromRecord(raw: unknown): TrailEvent | undefined {
   const record = obj(raw);
   if (!record) return undefined;
   const eventId = str(record.eventID);
+  // CloudTrail writes eventTime in UTC as ISO-8601 ("2014-03-06T21:22:54Z"): anything else is no
+  // time (Date.parse read "12" as 2001, rolled 2026-02-30 over to March and a time without a zone
+  // as the machine's local time).
+  // https://docs.aws.amazon.com/awscloudtrail/latest/userguide/cloudtrail-event-reference-record-contents.html
   const eventTime = str(record.eventTime);
+  const at = eventTime === undefined ? undefined : parseIsoTime(eventTime);
   const eventSource = str(record.eventSource);
   const eventName = str(record.eventName);
   const region = str(record.awsRegion);
-  if (!eventId || !eventTime || Number.isNaN(Date.parse(eventTime)) || !eventSource || !eventName || !region)
-    return undefined;
+  if (!eventId || at === undefined || !eventSource || !eventName || !region) return undefined;
   const identity = obj(record.userIdentity);
   const account = str(record.recipientAccountId) ?? str(identity?.accountId);
   if (!account) return undefined;
@@ -43,7 +48,7 @@ export function trailEventFromRecord(raw: unknown): TrailEvent | undefined {
   const principal = str(identity?.arn) ?? str(identity?.invokedBy) ?? str(identity?.principalId);
   return {
     eventId,
-    eventTime: new Date(Date.parse(eventTime)).toISOString(),
+    eventTime: new Date(at).toISOString(),
     eventSource,
     eventName,
     account,

@@ -338,6 +338,31 @@ describe('CloudTrail records that are not what they should be', () => {
       expect(TrailEventSchema.safeParse(mapped).success).toBe(true);
     },
   );
+  it.each(['12', '2026-02-30T00:00:00Z', 'May 1, 2026'])(
+    'without EventTime, a record whose eventTime %j is no ISO-8601 time has no time: the event is left out',
+    (eventTime) => {
+      // CloudTrail writes eventTime in UTC as ISO-8601 (cloudtrail-event-reference-record-contents);
+      // Date.parse read "12" as 2001 and rolled 2026-02-30 over to March.
+      const record = JSON.stringify({
+        eventSource: 'kms.amazonaws.com',
+        eventName: 'PutKeyPolicy',
+        eventTime,
+      });
+      expect(
+        trailEventOf({ ...event(record), EventTime: undefined }, '111122223333', 'us-east-1'),
+      ).toBeUndefined();
+      expect(
+        trailEventOf(
+          {
+            ...event(JSON.stringify({ eventName: 'PutKeyPolicy', eventTime: '2026-01-01T00:00:00Z' })),
+            EventTime: undefined,
+          },
+          '111122223333',
+          'us-east-1',
+        ),
+      ).toEqual(fromLookup);
+    },
+  );
   it('fields that are not strings are left out', () => {
     const mapped = trailEventOf(
       event(
