@@ -176,7 +176,12 @@ interface CloudTrailRecord {
   recipientAccountId: string | undefined;
   errorCode: string | undefined;
   errorMessage: string | undefined;
-  userIdentity: { type: string | undefined; arn: string | undefined; invokedBy: string | undefined };
+  userIdentity: {
+    type: string | undefined;
+    arn: string | undefined;
+    invokedBy: string | undefined;
+    principalId: string | undefined;
+  };
   requestKeyId: string | undefined;
   granteePrincipal: string | undefined;
   responseKeyId: string | undefined;
@@ -213,6 +218,7 @@ function recordOf(text: string | undefined): CloudTrailRecord {
       type: textOf(identity.type),
       arn: textOf(identity.arn),
       invokedBy: textOf(identity.invokedBy),
+      principalId: textOf(identity.principalId),
     },
     requestKeyId: textOf(request.keyId),
     granteePrincipal: textOf(request.granteePrincipal),
@@ -251,6 +257,11 @@ export function trailEventOf(event: Event, account: string, region: string): Tra
     record.responseKeyId ??
     (event.Resources ?? []).map((resource) => resource.ResourceName).find(isKeyArn);
   const identity = record.userIdentity;
+  // A call an AWS service makes as itself has no ARN, only the service (`invokedBy`): AWS's own
+  // RotateKey example has `"userIdentity": {"accountId": ..., "invokedBy": "AWS Internal"}`
+  // (https://docs.aws.amazon.com/awscloudtrail/latest/userguide/non-api-aws-service-events.html).
+  // The same order as the log-file reader, so a call is one principal from either source.
+  const principal = identity.arn ?? identity.invokedBy ?? identity.principalId;
   const eventTime =
     (event.EventTime && !Number.isNaN(event.EventTime.getTime())
       ? event.EventTime.toISOString()
@@ -264,7 +275,7 @@ export function trailEventOf(event: Event, account: string, region: string): Tra
     eventName,
     account: record.recipientAccountId ?? account,
     region: record.awsRegion ?? region,
-    ...(identity.arn ? { principalArn: identity.arn } : {}),
+    ...(principal ? { principalArn: principal } : {}),
     ...(identity.type ? { principalType: identity.type } : {}),
     ...(identity.invokedBy ? { invokedBy: identity.invokedBy } : {}),
     ...(record.errorCode ? { errorCode: record.errorCode } : {}),

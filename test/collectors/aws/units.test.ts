@@ -21,6 +21,7 @@ import { parseKeyRef } from '../../../src/collectors/aws/kms.js';
 import { clusterFromDescription, volumesOf } from '../../../src/collectors/aws/sagemaker.js';
 import { TrailEventSchema } from '../../../src/model/inventory.js';
 import { closestRegion, KNOWN_REGIONS } from '../../../src/model/regions.js';
+import { trailEventFromRecord } from '../../../src/parsers/cloudtrail/log-files.js';
 import { mentionsKms } from '../../../src/policy/identity-policies.js';
 import { policyActions } from '../../helpers/iam-policy.js';
 
@@ -308,6 +309,58 @@ describe('CloudTrail', () => {
         'r',
       )?.keyRef,
     ).toBe('arn:aws:kms:r:111122223333:key/k');
+  });
+});
+
+describe('one CloudTrail record, from LookupEvents or a log file', () => {
+  const KEY = 'arn:aws:kms:us-west-2:111122223333:key/1234abcd-12ab-34cd-56ef-1234567890ab';
+  // An AWS service calling as itself has no ARN in userIdentity, only the service: AWS's RotateKey
+  // example (non-api-aws-service-events.html) is {"accountId": ..., "invokedBy": "AWS Internal"}.
+  it.each([
+    ['a service identity', { type: 'AWSService', invokedBy: 'ec2.amazonaws.com' }, 'ec2.amazonaws.com'],
+    [
+      'an identity with only the service',
+      { accountId: '111122223333', invokedBy: 'AWS Internal' },
+      'AWS Internal',
+    ],
+    [
+      'a role session invoked by a service',
+      {
+        type: 'AssumedRole',
+        arn: 'arn:aws:sts::111122223333:assumed-role/exec/i-1',
+        accountId: '111122223333',
+        invokedBy: 'ec2.amazonaws.com',
+      },
+      'arn:aws:sts::111122223333:assumed-role/exec/i-1',
+    ],
+  ])('names the same principal for %s', (_, userIdentity, principal) => {
+    const record = {
+      eventVersion: '1.08',
+      userIdentity,
+      eventTime: '2026-01-01T00:00:00Z',
+      eventSource: 'kms.amazonaws.com',
+      eventName: 'Decrypt',
+      awsRegion: 'us-west-2',
+      errorCode: 'AccessDenied',
+      requestParameters: null,
+      eventID: 'e1',
+      resources: [{ accountId: '111122223333', type: 'AWS::KMS::Key', ARN: KEY }],
+      recipientAccountId: '111122223333',
+    };
+    const live = trailEventOf(
+      {
+        EventId: 'e1',
+        EventName: 'Decrypt',
+        EventSource: 'kms.amazonaws.com',
+        EventTime: new Date('2026-01-01T00:00:00Z'),
+        CloudTrailEvent: JSON.stringify(record),
+      },
+      '111122223333',
+      'us-west-2',
+    );
+    expect(live?.principalArn).toBe(principal);
+    expect(trailEventFromRecord(record)?.principalArn).toBe(principal);
+    expect(live).toEqual(trailEventFromRecord(record));
   });
 });
 
