@@ -100,6 +100,55 @@ describe('CloudTrail log files', () => {
     expect(digest.ok && digest.value.events).toEqual([]);
   });
 
+  it('AWS Config files delivered into the same AWSLogs tree are not CloudTrail log files: no issue, no read', () => {
+    // Config delivers to AWSLogs/<account>/Config/<region>/<y>/<m>/<d>/ConfigHistory/<account>_Config_<region>_
+    // ConfigHistory_..., next to AWSLogs/<account>/CloudTrail/... in a shared (Control Tower) log bucket.
+    const root = mkdtempSync(join(tmpdir(), 'hpcmk-awslogs-'));
+    try {
+      const trail = join(root, 'AWSLogs', '111122223333', 'CloudTrail', 'us-east-1', '2026', '05', '01');
+      const config = join(root, 'AWSLogs', '111122223333', 'Config', 'us-east-1', '2026', '5', '1');
+      mkdirSync(trail, { recursive: true });
+      mkdirSync(join(config, 'ConfigHistory'), { recursive: true });
+      mkdirSync(join(config, 'ConfigSnapshot'), { recursive: true });
+      writeFileSync(
+        join(trail, '111122223333_CloudTrail_us-east-1_20260501T1005Z_Mu0KsOhtH1ar15ZZ.json.gz'),
+        gzipSync(JSON.stringify({ Records: [denied('ct-1')] })),
+      );
+      const items = JSON.stringify({
+        fileVersion: '1.0',
+        configurationItems: [{ resourceType: 'AWS::KMS::Key' }],
+      });
+      writeFileSync(
+        join(
+          config,
+          'ConfigHistory',
+          '111122223333_Config_us-east-1_ConfigHistory_AWS::KMS::Key_20260501T100000Z_20260501T110000Z_1.json.gz',
+        ),
+        gzipSync(items),
+      );
+      writeFileSync(
+        join(
+          config,
+          'ConfigSnapshot',
+          '111122223333_Config_us-east-1_ConfigSnapshot_20260501T100000Z_abc.json.gz',
+        ),
+        gzipSync(items),
+      );
+      writeFileSync(join(root, 'AWSLogs', '111122223333', 'Config', 'ConfigWritabilityCheckFile'), '');
+      const result = readCloudTrailDir(join(root, 'AWSLogs'));
+      expect(result.events.map((e) => e.eventId)).toEqual(['ct-1']);
+      expect(result.files).toBe(1);
+      expect(result.issues).toEqual([]);
+      // A file of any other name that holds no records is still an issue.
+      writeFileSync(join(trail, 'other.json'), items);
+      expect(readCloudTrailDir(join(root, 'AWSLogs')).issues.map((i) => i.code)).toEqual([
+        'cloudtrail.format',
+      ]);
+    } finally {
+      rmSync(root, { recursive: true, force: true });
+    }
+  });
+
   it('walks a directory of .json and .json.gz files; a broken file is an issue naming it, the rest still counts', () => {
     const day = join(dir, 'AWSLogs', '111122223333', 'CloudTrail', 'us-east-1', '2026', '05', '01');
     mkdirSync(day, { recursive: true });

@@ -13,6 +13,16 @@ import type { SourceIssue } from '../../model/finding.js';
 import type { TrailEvent } from '../../model/inventory.js';
 import { insideRoots, readBounded, realPathOf } from '../common/safe-read.js';
 
+/**
+ * AWS Config's history and snapshot files, which Config delivers into the same AWSLogs/<account>/
+ * tree (AWSLogs/<account>/Config/<region>/.../<account>_Config_<region>_ConfigHistory_...json.gz)
+ * as CloudTrail its log files (<account>_CloudTrail_<region>_...): a shared log bucket, as Control
+ * Tower's, holds both. They are not CloudTrail's and hold no events; they are passed over unread.
+ * https://docs.aws.amazon.com/config/latest/developerguide/example-configuration-history-notification.html
+ * https://docs.aws.amazon.com/awscloudtrail/latest/userguide/cloudtrail-log-file-examples.html
+ */
+const AWS_CONFIG_FILE = /^\d{12}_Config_[a-z0-9-]+_Config(History|Snapshot)_/;
+
 /** A decompressed log file larger than this is refused (CloudTrail delivers files of a few MB). */
 export const MAX_LOG_BYTES = 256 * 1024 * 1024;
 
@@ -224,7 +234,7 @@ export function readCloudTrailDir(
         continue;
       }
       const gz = name.endsWith('.json.gz');
-      if (!gz && !name.endsWith('.json')) continue;
+      if ((!gz && !name.endsWith('.json')) || AWS_CONFIG_FILE.test(name)) continue;
       const shown = relative(dir, full);
       if (result.files >= limits.maxFiles) {
         stop(`more than ${limits.maxFiles} log files: the rest were not read`);
