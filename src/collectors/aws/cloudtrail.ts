@@ -251,11 +251,16 @@ export function trailEventOf(event: Event, account: string, region: string): Tra
   if (!eventName || eventSource !== 'kms.amazonaws.com') return undefined;
   // Routine successful use (Decrypt, GenerateDataKey, DescribeKey...) says nothing the rules need.
   if (!record.errorCode && !CHANGE_EVENTS.has(eventName)) return undefined;
+  // The key ARN CloudTrail resolved (the record's resources, or the resources LookupEvents indexed
+  // the event under) before the key as the caller named it: requestParameters.keyId is logged as
+  // sent, an alias such as "alias/aws/ebs" (AWS's EC2 example, ct-ec2two.html), and an alias may
+  // since have been deleted or pointed at another key.
+  // https://docs.aws.amazon.com/kms/latest/developerguide/ct-ec2two.html
   const keyRef =
     record.resourceArns.find(isKeyArn) ??
+    (event.Resources ?? []).map((resource) => resource.ResourceName).find(isKeyArn) ??
     record.requestKeyId ??
-    record.responseKeyId ??
-    (event.Resources ?? []).map((resource) => resource.ResourceName).find(isKeyArn);
+    record.responseKeyId;
   const identity = record.userIdentity;
   // A call an AWS service makes as itself has no ARN, only the service (`invokedBy`): AWS's own
   // RotateKey example has `"userIdentity": {"accountId": ..., "invokedBy": "AWS Internal"}`

@@ -364,6 +364,50 @@ describe('one CloudTrail record, from LookupEvents or a log file', () => {
   });
 });
 
+describe('the key a LookupEvents event is about', () => {
+  const KEY = 'arn:aws:kms:us-east-1:111122223333:key/1234abcd-12ab-34cd-56ef-1234567890ab';
+  // requestParameters.keyId is logged as the caller sent it: AWS's EC2 example (ct-ec2two.html) has
+  // "keyId": "alias/aws/ebs" next to the key ARN in resources. An alias may since have been deleted
+  // or pointed at another key: the ARN CloudTrail resolved names the key.
+  const lookup = (
+    record: Record<string, unknown>,
+    resources?: { ResourceType: string; ResourceName: string }[],
+  ) =>
+    trailEventOf(
+      {
+        EventId: 'e1',
+        EventName: 'Decrypt',
+        EventSource: 'kms.amazonaws.com',
+        EventTime: new Date('2026-01-01T00:00:00Z'),
+        CloudTrailEvent: JSON.stringify({
+          eventSource: 'kms.amazonaws.com',
+          eventName: 'Decrypt',
+          ...record,
+        }),
+        ...(resources ? { Resources: resources } : {}),
+      },
+      '111122223333',
+      'us-east-1',
+    )?.keyRef;
+  it.each([
+    ['the alias name', 'alias/hyperpod/llm'],
+    ['the alias ARN', 'arn:aws:kms:us-east-1:111122223333:alias/hyperpod/llm'],
+    ['the key id', '1234abcd-12ab-34cd-56ef-1234567890ab'],
+  ])(
+    'a denied call that names the key by %s, indexed under its key ARN, is about that key ARN',
+    (_, keyId) => {
+      const record = { errorCode: 'AccessDenied', requestParameters: { keyId } };
+      expect(lookup(record, [{ ResourceType: 'AWS::KMS::Key', ResourceName: KEY }])).toBe(KEY);
+      expect(lookup({ ...record, resources: [{ ARN: KEY, type: 'AWS::KMS::Key' }] })).toBe(KEY);
+      // Without either, the key as the caller named it.
+      expect(lookup(record)).toBe(keyId);
+      expect(lookup(record, [{ ResourceType: 'AWS::KMS::Alias', ResourceName: 'alias/hyperpod/llm' }])).toBe(
+        keyId,
+      );
+    },
+  );
+});
+
 describe('CloudTrail records that are not what they should be', () => {
   // CloudTrailEvent is JSON text that tenants' requests fill in (a failed call's requestParameters
   // are logged as sent): nothing in it may throw (one event lost its Region's lookups) or reach the
