@@ -100,6 +100,31 @@ describe('CloudTrail log files', () => {
     expect(digest.ok && digest.value.events).toEqual([]);
   });
 
+  it('an Insights event (AwsCloudTrailInsight) is no API call: neither an event nor a skipped record', () => {
+    // Insights records name the API only inside insightDetails (cloudtrail-insights-fields-trails).
+    const insight = {
+      eventVersion: '1.08',
+      eventTime: '2026-05-01T10:00:00Z',
+      awsRegion: 'us-east-1',
+      eventID: 'insight-1',
+      eventType: 'AwsCloudTrailInsight',
+      recipientAccountId: '111122223333',
+      sharedEventID: 'shared-1',
+      insightDetails: {
+        state: 'Start',
+        eventSource: 'kms.amazonaws.com',
+        eventName: 'Decrypt',
+        insightType: 'ApiErrorRateInsight',
+        errorCode: 'AccessDeniedException',
+        insightContext: { statistics: { baseline: { average: 0 }, insight: { average: 12 } } },
+      },
+      eventCategory: 'Insight',
+    };
+    const parsed = parseCloudTrailLog(JSON.stringify({ Records: [insight, denied('d-1')] }), 'i.json');
+    expect(parsed.ok && parsed.value.events.map((e) => e.eventId)).toEqual(['d-1']);
+    expect(parsed.ok && parsed.value.skipped).toBe(0);
+  });
+
   it('AWS Config files delivered into the same AWSLogs tree are not CloudTrail log files: no issue, no read', () => {
     // Config delivers to AWSLogs/<account>/Config/<region>/<y>/<m>/<d>/ConfigHistory/<account>_Config_<region>_
     // ConfigHistory_..., next to AWSLogs/<account>/CloudTrail/... in a shared (Control Tower) log bucket.

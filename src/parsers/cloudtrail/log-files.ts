@@ -133,6 +133,10 @@ export function parseCloudTrailLog(
   const events: TrailEvent[] = [];
   let skipped = 0;
   for (const record of records) {
+    // An Insights event reports an unusual rate of calls, not a call: its API is named only inside
+    // insightDetails. CloudTrail delivers them to the same bucket (CloudTrail-Insight/).
+    // https://docs.aws.amazon.com/awscloudtrail/latest/userguide/cloudtrail-insights-fields-trails.html
+    if (obj(record)?.eventType === 'AwsCloudTrailInsight') continue;
     const event = trailEventFromRecord(record);
     if (event) events.push(event);
     else skipped++;
@@ -285,7 +289,7 @@ export function readCloudTrailDir(
         issue(
           shown,
           'cloudtrail.record',
-          `${parsed.value.skipped} records without an event id, time, Region or account were skipped`,
+          `${parsed.value.skipped} records without an event id, time, source, name, Region or account were skipped`,
         );
     }
     for (const sub of subdirectories.reverse()) stack.push(sub);
