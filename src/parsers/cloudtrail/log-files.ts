@@ -69,8 +69,16 @@ export function trailEventFromRecord(raw: unknown): TrailEvent | undefined {
     ...(str(record.errorCode) ? { errorCode: str(record.errorCode)! } : {}),
     ...(str(record.errorMessage) ? { errorMessage: str(record.errorMessage)! } : {}),
     ...(keyRef ? { keyRef } : {}),
-    ...(typeof request?.grantIsForAWSResource === 'boolean'
-      ? { grantIsForAwsResource: request.grantIsForAWSResource }
+    // CloudTrail logs no such flag (ct-creategrant.html: keyId, constraints, operations,
+    // granteePrincipal), and requestParameters are logged as the caller sent them: a grant an AWS
+    // service creates for a resource shows in who called, invoked by that service (ct-ec2two.html),
+    // as the live reader reads it.
+    // https://docs.aws.amazon.com/kms/latest/developerguide/ct-creategrant.html
+    ...(eventName === 'CreateGrant'
+      ? {
+          grantIsForAwsResource:
+            str(identity?.invokedBy) !== undefined || str(identity?.type) === 'AWSService',
+        }
       : {}),
     ...(str(request?.granteePrincipal) ? { granteePrincipal: str(request?.granteePrincipal)! } : {}),
   };

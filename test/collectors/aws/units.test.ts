@@ -364,6 +364,55 @@ describe('one CloudTrail record, from LookupEvents or a log file', () => {
   });
 });
 
+describe('a CreateGrant record, from LookupEvents or a log file', () => {
+  const KEY = 'arn:aws:kms:us-west-2:111122223333:key/1234abcd-12ab-34cd-56ef-1234567890ab';
+  // AWS's CreateGrant record (ct-creategrant.html) logs keyId, constraints, operations and
+  // granteePrincipal: nothing says the grant is for an AWS resource. That shows in who called:
+  // EC2 creating a volume's grant for Alice is invokedBy "AWS Internal" (ct-ec2two.html). A field
+  // the caller added to the request is logged as sent and must not make a hand-made grant expected.
+  const grant = (userIdentity: Record<string, unknown>, extra: Record<string, unknown> = {}) => ({
+    eventVersion: '1.02',
+    userIdentity,
+    eventTime: '2014-11-04T00:53:12Z',
+    eventSource: 'kms.amazonaws.com',
+    eventName: 'CreateGrant',
+    awsRegion: 'us-west-2',
+    requestParameters: { keyId: KEY, operations: ['Decrypt'], granteePrincipal: 'EX_PRINCIPAL_ID', ...extra },
+    responseElements: { grantId: 'g1' },
+    eventID: 'e1',
+    readOnly: false,
+    resources: [{ ARN: KEY, accountId: '111122223333' }],
+    eventType: 'AwsApiCall',
+    recipientAccountId: '111122223333',
+  });
+  const ALICE = { type: 'IAMUser', arn: 'arn:aws:iam::111122223333:user/Alice', accountId: '111122223333' };
+  it.each([
+    ['by Alice', false, grant(ALICE)],
+    [
+      'by Alice, with grantIsForAWSResource added to her request',
+      false,
+      grant(ALICE, { grantIsForAWSResource: true }),
+    ],
+    ['by EC2 for Alice', true, grant({ ...ALICE, invokedBy: 'AWS Internal' })],
+    ['by a service as itself', true, grant({ type: 'AWSService', invokedBy: 'ec2.amazonaws.com' })],
+  ])('a grant %s: grantIsForAwsResource is %s, the same from either source', (_, expected, record) => {
+    const live = trailEventOf(
+      {
+        EventId: 'e1',
+        EventName: 'CreateGrant',
+        EventSource: 'kms.amazonaws.com',
+        EventTime: new Date('2014-11-04T00:53:12Z'),
+        CloudTrailEvent: JSON.stringify(record),
+      },
+      '111122223333',
+      'us-west-2',
+    );
+    expect(live?.grantIsForAwsResource).toBe(expected);
+    expect(trailEventFromRecord(record)?.grantIsForAwsResource).toBe(expected);
+    expect(trailEventFromRecord(record)).toEqual(live);
+  });
+});
+
 describe('the key a LookupEvents event is about', () => {
   const KEY = 'arn:aws:kms:us-east-1:111122223333:key/1234abcd-12ab-34cd-56ef-1234567890ab';
   // requestParameters.keyId is logged as the caller sent it: AWS's EC2 example (ct-ec2two.html) has
