@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
 import { afterAll, describe, expect, it } from 'vitest';
 import {
+  DEFAULT_CLOUDTRAIL_LIMITS,
   parseCloudTrailLog,
   readCloudTrailDir,
   trailEventFromRecord,
@@ -169,6 +170,26 @@ describe('CloudTrail log files', () => {
       expect(readCloudTrailDir(join(root, 'AWSLogs')).issues.map((i) => i.code)).toEqual([
         'cloudtrail.format',
       ]);
+    } finally {
+      rmSync(root, { recursive: true, force: true });
+    }
+  });
+
+  it('keeps only the events asked for: a trail of routine calls is not held in memory to find a few denials', () => {
+    // 30 MB of gzip (1.5 million successful Decrypt records, 1.4 GB of JSON, under the 2 GB budget)
+    // exhausted a 512 MB heap when every event was kept; kpi keeps only denied KMS calls.
+    const root = mkdtempSync(join(tmpdir(), 'hpcmk-keep-'));
+    try {
+      const ok = { ...denied('ok-1'), errorCode: undefined, errorMessage: undefined };
+      writeFileSync(join(root, 'a.json'), JSON.stringify({ Records: [ok, denied('d-1'), denied('d-2')] }));
+      const read = readCloudTrailDir(
+        root,
+        DEFAULT_CLOUDTRAIL_LIMITS,
+        (event) => event.errorCode !== undefined,
+      );
+      expect(read.events.map((e) => e.eventId)).toEqual(['d-1', 'd-2']);
+      expect(read.files).toBe(1);
+      expect(readCloudTrailDir(root).events.map((e) => e.eventId)).toEqual(['ok-1', 'd-1', 'd-2']);
     } finally {
       rmSync(root, { recursive: true, force: true });
     }
