@@ -40,7 +40,7 @@ import {
   clusterEvaluations,
 } from '../guardrails/config-evaluations.js';
 import type { Inventory } from '../model/inventory.js';
-import { matchesAny } from '../policy/glob.js';
+import { principalMatcher } from '../policy/principal.js';
 import { ruleNeeds } from '../rules/define-rule.js';
 import { RULES } from '../rules/registry.js';
 import { createAwsCollector, type HyperPodCollector } from './collector.js';
@@ -407,11 +407,8 @@ async function keyChange(deps: HandlerDeps, event: CloudTrailEvent): Promise<Han
   }
   const principal = detail.userIdentity?.arn ?? 'unknown principal';
   const approvedPatterns = [...deps.config.keyAdmins, ...deps.config.approvedPolicyEditors];
-  const sessionRole = principal.replace(
-    /^arn:(aws[a-z-]*):sts::(\d{12}):assumed-role\/([^/]+)\/.*$/,
-    'arn:$1:iam::$2:role/$3',
-  );
-  const approved = matchesAny(sessionRole, approvedPatterns, { ignoreCase: true });
+  // The same judgement as kms-key-policy-change-unapproved: a session's ARN leaves out its role's path.
+  const approved = principalMatcher(approvedPatterns)(principal);
   if (!tagged && !used)
     return { kind: 'key-change', key: keyArn, hyperPodKey: false, alerted: false, approved };
   const outcome = detail.errorCode ? `ATTEMPTED and failed (${detail.errorCode})` : 'succeeded';

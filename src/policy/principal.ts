@@ -8,6 +8,7 @@
 import type { PolicyStatement } from '../model/inventory.js';
 import { toList } from './actions.js';
 import type { Tri } from './conditions.js';
+import { matchesAny } from './glob.js';
 
 export type PrincipalRef =
   | { kind: 'any' }
@@ -294,6 +295,26 @@ export function roleArnOfSession(arn: string): string | undefined {
   if (!sts) return undefined;
   const partition = arn.split(':')[1];
   return `arn:${partition}:iam::${sts[1]}:role/${sts[2]}`;
+}
+
+/**
+ * Whether the caller CloudTrail names (a user or role ARN, or a role session) is one of `patterns`
+ * (ARN globs, case-insensitive). A session's ARN leaves out its role's path, so it is also compared,
+ * as its role, with the patterns of roles without theirs: `role/platform/KeyAdmin` approves
+ * `assumed-role/KeyAdmin/alice`. One judgement for the rule that reads CloudTrail and the Lambda
+ * that reads the same events from EventBridge.
+ * https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_identifiers.html#identifiers-arns
+ */
+export function principalMatcher(patterns: readonly string[]): (principal: string) => boolean {
+  const rolePatterns = [
+    ...patterns,
+    ...patterns.map(rolePatternWithoutPath).filter((pattern) => pattern !== undefined),
+  ];
+  return (principal) => {
+    if (matchesAny(principal, patterns, { ignoreCase: true })) return true;
+    const role = roleArnOfSession(principal);
+    return role !== undefined && matchesAny(role, rolePatterns, { ignoreCase: true });
+  };
 }
 
 /** A principal as a person would write it, for messages. */

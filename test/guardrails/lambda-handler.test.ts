@@ -9,6 +9,7 @@ import {
   GetComplianceDetailsByConfigRuleCommand,
   PutEvaluationsCommand,
 } from '@aws-sdk/client-config-service';
+import { DescribeKeyCommand } from '@aws-sdk/client-kms';
 import { mockClient } from 'aws-sdk-client-mock';
 import { beforeEach, describe, expect, it } from 'vitest';
 import { resolveConfig } from '../../src/config/schema.js';
@@ -154,5 +155,59 @@ describe('Config rule evaluations', () => {
     await expect(handlerFor(compliantEstate())({ ...event, resultToken: undefined })).rejects.toThrow(
       /resultToken/,
     );
+  });
+});
+
+describe('a key change from EventBridge', () => {
+  const keyArn = `arn:aws:kms:us-east-1:${ACCOUNT}:key/1234abcd-12ab-34cd-56ef-1234567890ab`;
+  const handlerWith = (keyAdmins: string[]) =>
+    createHandler({
+      collector: { collect: async () => inventory() },
+      configService: new ConfigServiceClient({ region: 'us-east-1' }),
+      sns: { send: async () => ({}) },
+      kms: {
+        send: async (command: unknown) =>
+          command instanceof DescribeKeyCommand
+            ? { KeyMetadata: { Arn: keyArn, KeyManager: 'CUSTOMER' } }
+            : { Tags: [{ TagKey: 'hyperpod', TagValue: 'true' }] },
+      },
+      config: resolveConfig({ keyAdmins }),
+      keyTags: { hyperpod: 'true' },
+      account: ACCOUNT,
+      resourceType: 'AWS::SageMaker::Cluster',
+      now: () => new Date(NOW),
+      log: () => {},
+    });
+  // CloudTrail names a role's caller by its session, arn:aws:sts::ACCOUNT:assumed-role/NAME/SESSION,
+  // which leaves out the role's path: kms-key-policy-change-unapproved compares it with the
+  // editors' patterns without theirs, and the Lambda must judge the same call the same way.
+  const putKeyPolicy = (arn: string) => ({
+    'detail-type': 'AWS API Call via CloudTrail',
+    source: 'aws.kms',
+    detail: {
+      eventSource: 'kms.amazonaws.com',
+      eventName: 'PutKeyPolicy',
+      eventTime: '2026-11-27T10:00:00Z',
+      userIdentity: { type: 'AssumedRole', arn },
+      requestParameters: { keyId: '1234abcd-12ab-34cd-56ef-1234567890ab', policyName: 'default' },
+      responseElements: null,
+      resources: [{ accountId: ACCOUNT, type: 'AWS::KMS::Key', ARN: keyArn }],
+    },
+  });
+  it.each([
+    [
+      `arn:aws:iam::${ACCOUNT}:role/platform/KeyAdmin`,
+      `arn:aws:sts::${ACCOUNT}:assumed-role/KeyAdmin/alice`,
+      true,
+    ],
+    [`arn:aws:iam::${ACCOUNT}:role/KeyAdmin`, `arn:aws:sts::${ACCOUNT}:assumed-role/KeyAdmin/alice`, true],
+    [
+      `arn:aws:iam::${ACCOUNT}:role/platform/KeyAdmin`,
+      `arn:aws:sts::${ACCOUNT}:assumed-role/Other/alice`,
+      false,
+    ],
+  ])('an editor %s approves a call by the session %s: %s', async (admin, caller, approved) => {
+    const result = await handlerWith([admin])(putKeyPolicy(caller));
+    expect(result).toEqual({ kind: 'key-change', key: keyArn, hyperPodKey: true, alerted: false, approved });
   });
 });

@@ -6,6 +6,7 @@ import {
   matchPrincipal,
   type PrincipalMatch,
   parsePrincipal,
+  principalMatcher,
   principalsOf,
   roleArnOfSession,
   roleNameOf,
@@ -159,6 +160,28 @@ describe('ARN helpers', () => {
     ['arn:aws-cn:sts::111122223333:assumed-role/R/s', 'arn:aws-cn:iam::111122223333:role/R'],
     [ROLE, undefined],
   ])('roleArnOfSession %s', (arn, expected) => expect(roleArnOfSession(arn)).toBe(expected));
+
+  it.each([
+    // A session's ARN leaves out its role's path: the pattern's path is left out to compare them.
+    [
+      ['arn:aws:iam::111122223333:role/platform/KeyAdmin'],
+      'arn:aws:sts::111122223333:assumed-role/KeyAdmin/a',
+      true,
+    ],
+    [['arn:aws:iam::111122223333:role/KeyAdmin'], 'arn:aws:sts::111122223333:assumed-role/keyadmin/a', true],
+    [['arn:aws:iam::111122223333:role/KeyAdmin'], 'arn:aws:iam::111122223333:role/KeyAdmin', true],
+    [['arn:aws:iam::*:role/Key*'], 'arn:aws:sts::444455556666:assumed-role/KeyAdmin/a', true],
+    [
+      ['arn:aws:iam::111122223333:role/platform/KeyAdmin'],
+      'arn:aws:sts::111122223333:assumed-role/Other/a',
+      false,
+    ],
+    [['arn:aws:iam::111122223333:role/KeyAdmin'], 'arn:aws:sts::444455556666:assumed-role/KeyAdmin/a', false],
+    [['arn:aws:iam::111122223333:role/KeyAdmin'], 'ec2.amazonaws.com', false],
+    [[], 'arn:aws:sts::111122223333:assumed-role/KeyAdmin/a', false],
+  ])('principalMatcher(%j) of %s is %s', (patterns, principal, expected) =>
+    expect(principalMatcher(patterns)(principal)).toBe(expected),
+  );
 
   it.each([
     [ROLE, '111122223333'],

@@ -1,5 +1,5 @@
 import type { ActualCost, CostGrouping } from '../../collectors/aws/cost-explorer.js';
-import { accessDeniedEvents, keyResolver } from '../../history/record.js';
+import { accessDeniedEvents, isAccessDeniedCode, keyResolver } from '../../history/record.js';
 import type { AccessDeniedEvent, HistoryData } from '../../history/types.js';
 import { latestKeyState } from '../../kpi/cost.js';
 import { computeKpis, KPI_NAMES, type KpiName, type KpiReport } from '../../kpi/index.js';
@@ -7,7 +7,7 @@ import { DEFAULT_SINCE, DIMENSIONS, type Dimension, type KpiWindow, parseSince }
 import type { SourceIssue } from '../../model/finding.js';
 import type { Gap } from '../../model/inventory.js';
 import { pushAll } from '../../model/many.js';
-import { readCloudTrailDir } from '../../parsers/cloudtrail/log-files.js';
+import { DEFAULT_CLOUDTRAIL_LIMITS, readCloudTrailDir } from '../../parsers/cloudtrail/log-files.js';
 import { renderKpiCsv, renderKpiTable } from '../../reporters/kpi.js';
 import {
   absolute,
@@ -47,7 +47,12 @@ export function cloudTrailEvents(
       message: 'no such directory',
       hint: 'pass the directory holding exported CloudTrail log files (.json or .json.gz)',
     });
-  const read = readCloudTrailDir(path);
+  // Only denied KMS calls count: the routine calls that fill a trail are not kept.
+  const read = readCloudTrailDir(
+    path,
+    DEFAULT_CLOUDTRAIL_LIMITS,
+    (event) => event.eventSource === 'kms.amazonaws.com' && isAccessDeniedCode(event.errorCode),
+  );
   if (read.files === 0)
     read.issues.push({
       code: 'cloudtrail.empty',

@@ -17,6 +17,7 @@ import {
   type LookupAttribute,
   paginateLookupEvents,
 } from '@aws-sdk/client-cloudtrail';
+import { parseIsoTime } from '../../model/dates.js';
 import type { Gap, Trail, TrailEvent } from '../../model/inventory.js';
 import type { ScanContext } from './context.js';
 import { everyPage } from './pages.js';
@@ -175,7 +176,12 @@ interface CloudTrailRecord {
   recipientAccountId: string | undefined;
   errorCode: string | undefined;
   errorMessage: string | undefined;
-  userIdentity: { type: string | undefined; arn: string | undefined; invokedBy: string | undefined };
+  userIdentity: {
+    type: string | undefined;
+    arn: string | undefined;
+    invokedBy: string | undefined;
+    principalId: string | undefined;
+  };
   requestKeyId: string | undefined;
   granteePrincipal: string | undefined;
   responseKeyId: string | undefined;
@@ -212,6 +218,7 @@ function recordOf(text: string | undefined): CloudTrailRecord {
       type: textOf(identity.type),
       arn: textOf(identity.arn),
       invokedBy: textOf(identity.invokedBy),
+      principalId: textOf(identity.principalId),
     },
     requestKeyId: textOf(request.keyId),
     granteePrincipal: textOf(request.granteePrincipal),
@@ -226,11 +233,14 @@ function recordOf(text: string | undefined): CloudTrailRecord {
 const isKeyArn = (arn: string | undefined): arn is string =>
   arn !== undefined && /:kms:[^:]*:\d{12}:key\//.test(arn);
 
-/** An ISO time from a record's eventTime; undefined when it is no time. */
+/**
+ * An ISO time from a record's eventTime, which CloudTrail writes in UTC as ISO-8601; undefined when
+ * it is no such time (Date.parse read "12" as 2001 and a time without a zone as local time).
+ * https://docs.aws.amazon.com/awscloudtrail/latest/userguide/cloudtrail-event-reference-record-contents.html
+ */
 function isoOf(time: string | undefined): string | undefined {
-  if (time === undefined) return undefined;
-  const ms = Date.parse(time);
-  return Number.isNaN(ms) ? undefined : new Date(ms).toISOString();
+  const ms = time === undefined ? undefined : parseIsoTime(time);
+  return ms === undefined ? undefined : new Date(ms).toISOString();
 }
 
 /** A LookupEvents event as a TrailEvent; undefined when it is not about KMS keys or is routine use. */
@@ -241,12 +251,22 @@ export function trailEventOf(event: Event, account: string, region: string): Tra
   if (!eventName || eventSource !== 'kms.amazonaws.com') return undefined;
   // Routine successful use (Decrypt, GenerateDataKey, DescribeKey...) says nothing the rules need.
   if (!record.errorCode && !CHANGE_EVENTS.has(eventName)) return undefined;
+  // The key ARN CloudTrail resolved (the record's resources, or the resources LookupEvents indexed
+  // the event under) before the key as the caller named it: requestParameters.keyId is logged as
+  // sent, an alias such as "alias/aws/ebs" (AWS's EC2 example, ct-ec2two.html), and an alias may
+  // since have been deleted or pointed at another key.
+  // https://docs.aws.amazon.com/kms/latest/developerguide/ct-ec2two.html
   const keyRef =
     record.resourceArns.find(isKeyArn) ??
+    (event.Resources ?? []).map((resource) => resource.ResourceName).find(isKeyArn) ??
     record.requestKeyId ??
-    record.responseKeyId ??
-    (event.Resources ?? []).map((resource) => resource.ResourceName).find(isKeyArn);
+    record.responseKeyId;
   const identity = record.userIdentity;
+  // A call an AWS service makes as itself has no ARN, only the service (`invokedBy`): AWS's own
+  // RotateKey example has `"userIdentity": {"accountId": ..., "invokedBy": "AWS Internal"}`
+  // (https://docs.aws.amazon.com/awscloudtrail/latest/userguide/non-api-aws-service-events.html).
+  // The same order as the log-file reader, so a call is one principal from either source.
+  const principal = identity.arn ?? identity.invokedBy ?? identity.principalId;
   const eventTime =
     (event.EventTime && !Number.isNaN(event.EventTime.getTime())
       ? event.EventTime.toISOString()
@@ -260,7 +280,7 @@ export function trailEventOf(event: Event, account: string, region: string): Tra
     eventName,
     account: record.recipientAccountId ?? account,
     region: record.awsRegion ?? region,
-    ...(identity.arn ? { principalArn: identity.arn } : {}),
+    ...(principal ? { principalArn: principal } : {}),
     ...(identity.type ? { principalType: identity.type } : {}),
     ...(identity.invokedBy ? { invokedBy: identity.invokedBy } : {}),
     ...(record.errorCode ? { errorCode: record.errorCode } : {}),

@@ -8,9 +8,20 @@
 import { readdirSync, statSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import { gunzipSync } from 'node:zlib';
+import { parseIsoTime } from '../../model/dates.js';
 import type { SourceIssue } from '../../model/finding.js';
 import type { TrailEvent } from '../../model/inventory.js';
 import { insideRoots, readBounded, realPathOf } from '../common/safe-read.js';
+
+/**
+ * AWS Config's history and snapshot files, which Config delivers into the same AWSLogs/<account>/
+ * tree (AWSLogs/<account>/Config/<region>/.../<account>_Config_<region>_ConfigHistory_...json.gz)
+ * as CloudTrail its log files (<account>_CloudTrail_<region>_...): a shared log bucket, as Control
+ * Tower's, holds both. They are not CloudTrail's and hold no events; they are passed over unread.
+ * https://docs.aws.amazon.com/config/latest/developerguide/example-configuration-history-notification.html
+ * https://docs.aws.amazon.com/awscloudtrail/latest/userguide/cloudtrail-log-file-examples.html
+ */
+const AWS_CONFIG_FILE = /^\d{12}_Config_[a-z0-9-]+_Config(History|Snapshot)_/;
 
 /** A decompressed log file larger than this is refused (CloudTrail delivers files of a few MB). */
 export const MAX_LOG_BYTES = 256 * 1024 * 1024;
@@ -27,12 +38,16 @@ export function trailEventFromRecord(raw: unknown): TrailEvent | undefined {
   const record = obj(raw);
   if (!record) return undefined;
   const eventId = str(record.eventID);
+  // CloudTrail writes eventTime in UTC as ISO-8601 ("2014-03-06T21:22:54Z"): anything else is no
+  // time (Date.parse read "12" as 2001, rolled 2026-02-30 over to March and a time without a zone
+  // as the machine's local time).
+  // https://docs.aws.amazon.com/awscloudtrail/latest/userguide/cloudtrail-event-reference-record-contents.html
   const eventTime = str(record.eventTime);
+  const at = eventTime === undefined ? undefined : parseIsoTime(eventTime);
   const eventSource = str(record.eventSource);
   const eventName = str(record.eventName);
   const region = str(record.awsRegion);
-  if (!eventId || !eventTime || Number.isNaN(Date.parse(eventTime)) || !eventSource || !eventName || !region)
-    return undefined;
+  if (!eventId || at === undefined || !eventSource || !eventName || !region) return undefined;
   const identity = obj(record.userIdentity);
   const account = str(record.recipientAccountId) ?? str(identity?.accountId);
   if (!account) return undefined;
@@ -43,7 +58,7 @@ export function trailEventFromRecord(raw: unknown): TrailEvent | undefined {
   const principal = str(identity?.arn) ?? str(identity?.invokedBy) ?? str(identity?.principalId);
   return {
     eventId,
-    eventTime: new Date(Date.parse(eventTime)).toISOString(),
+    eventTime: new Date(at).toISOString(),
     eventSource,
     eventName,
     account,
@@ -54,8 +69,16 @@ export function trailEventFromRecord(raw: unknown): TrailEvent | undefined {
     ...(str(record.errorCode) ? { errorCode: str(record.errorCode)! } : {}),
     ...(str(record.errorMessage) ? { errorMessage: str(record.errorMessage)! } : {}),
     ...(keyRef ? { keyRef } : {}),
-    ...(typeof request?.grantIsForAWSResource === 'boolean'
-      ? { grantIsForAwsResource: request.grantIsForAWSResource }
+    // CloudTrail logs no such flag (ct-creategrant.html: keyId, constraints, operations,
+    // granteePrincipal), and requestParameters are logged as the caller sent them: a grant an AWS
+    // service creates for a resource shows in who called, invoked by that service (ct-ec2two.html),
+    // as the live reader reads it.
+    // https://docs.aws.amazon.com/kms/latest/developerguide/ct-creategrant.html
+    ...(eventName === 'CreateGrant'
+      ? {
+          grantIsForAwsResource:
+            str(identity?.invokedBy) !== undefined || str(identity?.type) === 'AWSService',
+        }
       : {}),
     ...(str(request?.granteePrincipal) ? { granteePrincipal: str(request?.granteePrincipal)! } : {}),
   };
@@ -118,6 +141,10 @@ export function parseCloudTrailLog(
   const events: TrailEvent[] = [];
   let skipped = 0;
   for (const record of records) {
+    // An Insights event reports an unusual rate of calls, not a call: its API is named only inside
+    // insightDetails. CloudTrail delivers them to the same bucket (CloudTrail-Insight/).
+    // https://docs.aws.amazon.com/awscloudtrail/latest/userguide/cloudtrail-insights-fields-trails.html
+    if (obj(record)?.eventType === 'AwsCloudTrailInsight') continue;
     const event = trailEventFromRecord(record);
     if (event) events.push(event);
     else skipped++;
@@ -155,6 +182,11 @@ export const DEFAULT_CLOUDTRAIL_LIMITS: CloudTrailDirLimits = {
 export function readCloudTrailDir(
   dir: string,
   limits: CloudTrailDirLimits = DEFAULT_CLOUDTRAIL_LIMITS,
+  /**
+   * The events to keep (default all). A trail is mostly routine calls: kept, the 2 GB a directory
+   * may hold came to over a gigabyte of events (1.4 GB of Decrypt records exhausted a 512 MB heap).
+   */
+  keep?: (event: TrailEvent) => boolean,
 ): CloudTrailDirResult {
   const result: CloudTrailDirResult = { events: [], files: 0, issues: [] };
   const issue = (file: string, code: string, message: string): void => {
@@ -219,7 +251,7 @@ export function readCloudTrailDir(
         continue;
       }
       const gz = name.endsWith('.json.gz');
-      if (!gz && !name.endsWith('.json')) continue;
+      if ((!gz && !name.endsWith('.json')) || AWS_CONFIG_FILE.test(name)) continue;
       const shown = relative(dir, full);
       if (result.files >= limits.maxFiles) {
         stop(`more than ${limits.maxFiles} log files: the rest were not read`);
@@ -265,12 +297,13 @@ export function readCloudTrailDir(
         result.issues.push(parsed.issue);
         continue;
       }
-      for (const event of parsed.value.events) result.events.push(event);
+      for (const event of parsed.value.events)
+        if (keep === undefined || keep(event)) result.events.push(event);
       if (parsed.value.skipped > 0)
         issue(
           shown,
           'cloudtrail.record',
-          `${parsed.value.skipped} records without an event id, time, Region or account were skipped`,
+          `${parsed.value.skipped} records without an event id, time, source, name, Region or account were skipped`,
         );
     }
     for (const sub of subdirectories.reverse()) stack.push(sub);

@@ -1,6 +1,5 @@
 import type { TrailEvent } from '../../model/inventory.js';
-import { matchesAny } from '../../policy/glob.js';
-import { roleArnOfSession, rolePatternWithoutPath } from '../../policy/principal.js';
+import { principalMatcher } from '../../policy/principal.js';
 import { keyEventsInWindow, PARTIAL_WINDOW_MESSAGE, partialWindowVerdict } from '../cloudtrail-window.js';
 import { defineRule } from '../define-rule.js';
 import { eachKey, KEY_COMMON_MESSAGES, liveOnly } from '../iteration.js';
@@ -55,11 +54,7 @@ export default defineRule({
       context.config.approvedPolicyEditors.length > 0
         ? context.config.approvedPolicyEditors
         : context.config.keyAdmins;
-    // Sessions hide the role's path: compare them with the editors' role patterns without theirs.
-    const sessionEditors = [
-      ...editors,
-      ...editors.map(rolePatternWithoutPath).filter((pattern) => pattern !== undefined),
-    ];
+    const isEditor = principalMatcher(editors);
     const days = context.config.lookbackDays;
     yield* eachKey(
       context,
@@ -67,12 +62,8 @@ export default defineRule({
         const window = keyEventsInWindow(context, key);
         if ('status' in window) return window;
         const resource = keyResource(key);
-        const approved = (event: TrailEvent) => {
-          if (event.principalArn === undefined) return false;
-          if (matchesAny(event.principalArn, editors, { ignoreCase: true })) return true;
-          const role = roleArnOfSession(event.principalArn);
-          return role !== undefined && matchesAny(role, sessionEditors, { ignoreCase: true });
-        };
+        const approved = (event: TrailEvent) =>
+          event.principalArn !== undefined && isEditor(event.principalArn);
         const unapproved = window.events.filter((event) => isGovernedChange(event) && !approved(event));
         if (unapproved.length === 0) {
           if (window.uncovered) return partialWindowVerdict(key, days, window.uncovered);

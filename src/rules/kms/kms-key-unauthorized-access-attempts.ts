@@ -22,7 +22,10 @@ export default defineRule({
     feeds: ['denied-calls'],
     rationale:
       'AccessDenied calls on a key that protects model weights are either a broken deployment (a role that should ' +
-      'have access does not, and the cluster will fail to scale) or someone probing for data. Both need a look.',
+      'have access does not, and the cluster will fail to scale) or someone probing for data. Both need a look. ' +
+      "The rule reads the key's own account: KMS logs a cross-account request it denies only in the caller's " +
+      "account, so attempts from other accounts are in their trails (an organization trail's log files, read by " +
+      '`hyperpod-cmk kpi attempts --cloudtrail-dir`).',
     remediation: {
       summary:
         'Review who was denied and which operation: fix the key policy if it was a legitimate execution role, ' +

@@ -21,6 +21,7 @@ import { parseKeyRef } from '../../../src/collectors/aws/kms.js';
 import { clusterFromDescription, volumesOf } from '../../../src/collectors/aws/sagemaker.js';
 import { TrailEventSchema } from '../../../src/model/inventory.js';
 import { closestRegion, KNOWN_REGIONS } from '../../../src/model/regions.js';
+import { trailEventFromRecord } from '../../../src/parsers/cloudtrail/log-files.js';
 import { mentionsKms } from '../../../src/policy/identity-policies.js';
 import { policyActions } from '../../helpers/iam-policy.js';
 
@@ -311,6 +312,151 @@ describe('CloudTrail', () => {
   });
 });
 
+describe('one CloudTrail record, from LookupEvents or a log file', () => {
+  const KEY = 'arn:aws:kms:us-west-2:111122223333:key/1234abcd-12ab-34cd-56ef-1234567890ab';
+  // An AWS service calling as itself has no ARN in userIdentity, only the service: AWS's RotateKey
+  // example (non-api-aws-service-events.html) is {"accountId": ..., "invokedBy": "AWS Internal"}.
+  it.each([
+    ['a service identity', { type: 'AWSService', invokedBy: 'ec2.amazonaws.com' }, 'ec2.amazonaws.com'],
+    [
+      'an identity with only the service',
+      { accountId: '111122223333', invokedBy: 'AWS Internal' },
+      'AWS Internal',
+    ],
+    [
+      'a role session invoked by a service',
+      {
+        type: 'AssumedRole',
+        arn: 'arn:aws:sts::111122223333:assumed-role/exec/i-1',
+        accountId: '111122223333',
+        invokedBy: 'ec2.amazonaws.com',
+      },
+      'arn:aws:sts::111122223333:assumed-role/exec/i-1',
+    ],
+  ])('names the same principal for %s', (_, userIdentity, principal) => {
+    const record = {
+      eventVersion: '1.08',
+      userIdentity,
+      eventTime: '2026-01-01T00:00:00Z',
+      eventSource: 'kms.amazonaws.com',
+      eventName: 'Decrypt',
+      awsRegion: 'us-west-2',
+      errorCode: 'AccessDenied',
+      requestParameters: null,
+      eventID: 'e1',
+      resources: [{ accountId: '111122223333', type: 'AWS::KMS::Key', ARN: KEY }],
+      recipientAccountId: '111122223333',
+    };
+    const live = trailEventOf(
+      {
+        EventId: 'e1',
+        EventName: 'Decrypt',
+        EventSource: 'kms.amazonaws.com',
+        EventTime: new Date('2026-01-01T00:00:00Z'),
+        CloudTrailEvent: JSON.stringify(record),
+      },
+      '111122223333',
+      'us-west-2',
+    );
+    expect(live?.principalArn).toBe(principal);
+    expect(trailEventFromRecord(record)?.principalArn).toBe(principal);
+    expect(live).toEqual(trailEventFromRecord(record));
+  });
+});
+
+describe('a CreateGrant record, from LookupEvents or a log file', () => {
+  const KEY = 'arn:aws:kms:us-west-2:111122223333:key/1234abcd-12ab-34cd-56ef-1234567890ab';
+  // AWS's CreateGrant record (ct-creategrant.html) logs keyId, constraints, operations and
+  // granteePrincipal: nothing says the grant is for an AWS resource. That shows in who called:
+  // EC2 creating a volume's grant for Alice is invokedBy "AWS Internal" (ct-ec2two.html). A field
+  // the caller added to the request is logged as sent and must not make a hand-made grant expected.
+  const grant = (userIdentity: Record<string, unknown>, extra: Record<string, unknown> = {}) => ({
+    eventVersion: '1.02',
+    userIdentity,
+    eventTime: '2014-11-04T00:53:12Z',
+    eventSource: 'kms.amazonaws.com',
+    eventName: 'CreateGrant',
+    awsRegion: 'us-west-2',
+    requestParameters: { keyId: KEY, operations: ['Decrypt'], granteePrincipal: 'EX_PRINCIPAL_ID', ...extra },
+    responseElements: { grantId: 'g1' },
+    eventID: 'e1',
+    readOnly: false,
+    resources: [{ ARN: KEY, accountId: '111122223333' }],
+    eventType: 'AwsApiCall',
+    recipientAccountId: '111122223333',
+  });
+  const ALICE = { type: 'IAMUser', arn: 'arn:aws:iam::111122223333:user/Alice', accountId: '111122223333' };
+  it.each([
+    ['by Alice', false, grant(ALICE)],
+    [
+      'by Alice, with grantIsForAWSResource added to her request',
+      false,
+      grant(ALICE, { grantIsForAWSResource: true }),
+    ],
+    ['by EC2 for Alice', true, grant({ ...ALICE, invokedBy: 'AWS Internal' })],
+    ['by a service as itself', true, grant({ type: 'AWSService', invokedBy: 'ec2.amazonaws.com' })],
+  ])('a grant %s: grantIsForAwsResource is %s, the same from either source', (_, expected, record) => {
+    const live = trailEventOf(
+      {
+        EventId: 'e1',
+        EventName: 'CreateGrant',
+        EventSource: 'kms.amazonaws.com',
+        EventTime: new Date('2014-11-04T00:53:12Z'),
+        CloudTrailEvent: JSON.stringify(record),
+      },
+      '111122223333',
+      'us-west-2',
+    );
+    expect(live?.grantIsForAwsResource).toBe(expected);
+    expect(trailEventFromRecord(record)?.grantIsForAwsResource).toBe(expected);
+    expect(trailEventFromRecord(record)).toEqual(live);
+  });
+});
+
+describe('the key a LookupEvents event is about', () => {
+  const KEY = 'arn:aws:kms:us-east-1:111122223333:key/1234abcd-12ab-34cd-56ef-1234567890ab';
+  // requestParameters.keyId is logged as the caller sent it: AWS's EC2 example (ct-ec2two.html) has
+  // "keyId": "alias/aws/ebs" next to the key ARN in resources. An alias may since have been deleted
+  // or pointed at another key: the ARN CloudTrail resolved names the key.
+  const lookup = (
+    record: Record<string, unknown>,
+    resources?: { ResourceType: string; ResourceName: string }[],
+  ) =>
+    trailEventOf(
+      {
+        EventId: 'e1',
+        EventName: 'Decrypt',
+        EventSource: 'kms.amazonaws.com',
+        EventTime: new Date('2026-01-01T00:00:00Z'),
+        CloudTrailEvent: JSON.stringify({
+          eventSource: 'kms.amazonaws.com',
+          eventName: 'Decrypt',
+          ...record,
+        }),
+        ...(resources ? { Resources: resources } : {}),
+      },
+      '111122223333',
+      'us-east-1',
+    )?.keyRef;
+  it.each([
+    ['the alias name', 'alias/hyperpod/llm'],
+    ['the alias ARN', 'arn:aws:kms:us-east-1:111122223333:alias/hyperpod/llm'],
+    ['the key id', '1234abcd-12ab-34cd-56ef-1234567890ab'],
+  ])(
+    'a denied call that names the key by %s, indexed under its key ARN, is about that key ARN',
+    (_, keyId) => {
+      const record = { errorCode: 'AccessDenied', requestParameters: { keyId } };
+      expect(lookup(record, [{ ResourceType: 'AWS::KMS::Key', ResourceName: KEY }])).toBe(KEY);
+      expect(lookup({ ...record, resources: [{ ARN: KEY, type: 'AWS::KMS::Key' }] })).toBe(KEY);
+      // Without either, the key as the caller named it.
+      expect(lookup(record)).toBe(keyId);
+      expect(lookup(record, [{ ResourceType: 'AWS::KMS::Alias', ResourceName: 'alias/hyperpod/llm' }])).toBe(
+        keyId,
+      );
+    },
+  );
+});
+
 describe('CloudTrail records that are not what they should be', () => {
   // CloudTrailEvent is JSON text that tenants' requests fill in (a failed call's requestParameters
   // are logged as sent): nothing in it may throw (one event lost its Region's lookups) or reach the
@@ -336,6 +482,31 @@ describe('CloudTrail records that are not what they should be', () => {
       const mapped = trailEventOf(event(text), '111122223333', 'us-east-1');
       expect(mapped).toEqual(fromLookup);
       expect(TrailEventSchema.safeParse(mapped).success).toBe(true);
+    },
+  );
+  it.each(['12', '2026-02-30T00:00:00Z', 'May 1, 2026'])(
+    'without EventTime, a record whose eventTime %j is no ISO-8601 time has no time: the event is left out',
+    (eventTime) => {
+      // CloudTrail writes eventTime in UTC as ISO-8601 (cloudtrail-event-reference-record-contents);
+      // Date.parse read "12" as 2001 and rolled 2026-02-30 over to March.
+      const record = JSON.stringify({
+        eventSource: 'kms.amazonaws.com',
+        eventName: 'PutKeyPolicy',
+        eventTime,
+      });
+      expect(
+        trailEventOf({ ...event(record), EventTime: undefined }, '111122223333', 'us-east-1'),
+      ).toBeUndefined();
+      expect(
+        trailEventOf(
+          {
+            ...event(JSON.stringify({ eventName: 'PutKeyPolicy', eventTime: '2026-01-01T00:00:00Z' })),
+            EventTime: undefined,
+          },
+          '111122223333',
+          'us-east-1',
+        ),
+      ).toEqual(fromLookup);
     },
   );
   it('fields that are not strings are left out', () => {
