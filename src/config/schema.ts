@@ -172,6 +172,18 @@ export interface ResolvedConfig {
   suppressions: readonly SuppressionRule[];
 }
 
+/**
+ * Who may change a key's policy, state or grants without it being an unapproved change:
+ * `approvedPolicyEditors` when the config names any, else `keyAdmins` (README: "default:
+ * keyAdmins"). kms-key-policy-change-unapproved and the detection Lambda judge a change by it, so
+ * that a change the report calls approved is not alerted on as unapproved, nor the other way.
+ */
+export function policyEditors(config: ResolvedConfig): { patterns: readonly string[]; from: string } {
+  return config.approvedPolicyEditors.length > 0
+    ? { patterns: config.approvedPolicyEditors, from: 'approvedPolicyEditors' }
+    : { patterns: config.keyAdmins, from: 'keyAdmins (approvedPolicyEditors names none)' };
+}
+
 export const DEFAULT_CLUSTER_TAGS = ['owner', 'project', 'data-sensitivity'] as const;
 export const DEFAULT_KEY_TAGS = ['owner', 'project'] as const;
 

@@ -28,7 +28,7 @@ import { STSClient } from '@aws-sdk/client-sts';
 import type { AwsCredentialIdentityProvider } from '@aws-sdk/types';
 import { everyPage } from '../collectors/aws/pages.js';
 import { requestHandlerOptions } from '../collectors/aws/timeouts.js';
-import { ConfigSchema, type ResolvedConfig, resolveConfig } from '../config/schema.js';
+import { ConfigSchema, policyEditors, type ResolvedConfig, resolveConfig } from '../config/schema.js';
 import { type Evaluation, evaluate } from '../engine/evaluate.js';
 import {
   ACCOUNT_RESOURCE_TYPE,
@@ -406,9 +406,10 @@ async function keyChange(deps: HandlerDeps, event: CloudTrailEvent): Promise<Han
     );
   }
   const principal = detail.userIdentity?.arn ?? 'unknown principal';
-  const approvedPatterns = [...deps.config.keyAdmins, ...deps.config.approvedPolicyEditors];
-  // The same judgement as kms-key-policy-change-unapproved: a session's ARN leaves out its role's path.
-  const approved = principalMatcher(approvedPatterns)(principal);
+  // The same judgement as kms-key-policy-change-unapproved: the same editors, and a session's ARN
+  // leaves out its role's path.
+  const editors = policyEditors(deps.config);
+  const approved = principalMatcher(editors.patterns)(principal);
   if (!tagged && !used)
     return { kind: 'key-change', key: keyArn, hyperPodKey: false, alerted: false, approved };
   const outcome = detail.errorCode ? `ATTEMPTED and failed (${detail.errorCode})` : 'succeeded';
@@ -417,7 +418,7 @@ async function keyChange(deps: HandlerDeps, event: CloudTrailEvent): Promise<Han
     `HyperPod key ${detail.eventName}${approved ? '' : ' by an unapproved principal'}`,
     [
       `${detail.eventName} on ${keyArn} ${outcome}`,
-      `By: ${principal}${approved ? ' (an approved key admin or editor)' : ' (NOT in keyAdmins or approvedPolicyEditors)'}`,
+      `By: ${principal}${approved ? ` (approved: in ${editors.from})` : ` (NOT in ${editors.from})`}`,
       `At: ${detail.eventTime ?? event.time ?? ''}`,
       `Why this key matters: ${tagged ? `tagged ${JSON.stringify(deps.keyTags)}` : 'a HyperPod cluster volume uses it'}`,
       detail.eventName === 'ScheduleKeyDeletion'

@@ -160,7 +160,7 @@ describe('Config rule evaluations', () => {
 
 describe('a key change from EventBridge', () => {
   const keyArn = `arn:aws:kms:us-east-1:${ACCOUNT}:key/1234abcd-12ab-34cd-56ef-1234567890ab`;
-  const handlerWith = (keyAdmins: string[]) =>
+  const handlerWith = (keyAdmins: string[], approvedPolicyEditors?: string[], published: string[] = []) =>
     createHandler({
       collector: { collect: async () => inventory() },
       configService: new ConfigServiceClient({ region: 'us-east-1' }),
@@ -171,12 +171,15 @@ describe('a key change from EventBridge', () => {
             ? { KeyMetadata: { Arn: keyArn, KeyManager: 'CUSTOMER' } }
             : { Tags: [{ TagKey: 'hyperpod', TagValue: 'true' }] },
       },
-      config: resolveConfig({ keyAdmins }),
+      config: resolveConfig({ keyAdmins, ...(approvedPolicyEditors ? { approvedPolicyEditors } : {}) }),
       keyTags: { hyperpod: 'true' },
       account: ACCOUNT,
       resourceType: 'AWS::SageMaker::Cluster',
       now: () => new Date(NOW),
-      log: () => {},
+      // Without a topic the alert is logged: its body is what would be published.
+      log: (entry: { body?: unknown }) => {
+        if (typeof entry.body === 'string') published.push(entry.body);
+      },
     });
   // CloudTrail names a role's caller by its session, arn:aws:sts::ACCOUNT:assumed-role/NAME/SESSION,
   // which leaves out the role's path: kms-key-policy-change-unapproved compares it with the
@@ -209,5 +212,33 @@ describe('a key change from EventBridge', () => {
   ])('an editor %s approves a call by the session %s: %s', async (admin, caller, approved) => {
     const result = await handlerWith([admin])(putKeyPolicy(caller));
     expect(result).toEqual({ kind: 'key-change', key: keyArn, hyperPodKey: true, alerted: false, approved });
+  });
+
+  // kms-key-policy-change-unapproved: "configured editors replace key admins as approvers"
+  // (README: approvedPolicyEditors, default keyAdmins). The Lambda approved either list.
+  it.each([
+    [
+      'a key admin, when editors are named',
+      `arn:aws:sts::${ACCOUNT}:assumed-role/KeyAdmin/alice`,
+      false,
+      'NOT in approvedPolicyEditors',
+    ],
+    [
+      'a named editor',
+      `arn:aws:sts::${ACCOUNT}:assumed-role/platform-deployer/ci`,
+      true,
+      'approved: in approvedPolicyEditors',
+    ],
+  ])('judges the change of %s as the rule does', async (_who, caller, approved, said) => {
+    const published: string[] = [];
+    const handler = handlerWith(
+      [`arn:aws:iam::${ACCOUNT}:role/KeyAdmin`],
+      ['arn:aws:iam::*:role/platform-deployer'],
+      published,
+    );
+    const result = await handler(putKeyPolicy(caller));
+    expect(result).toEqual({ kind: 'key-change', key: keyArn, hyperPodKey: true, alerted: false, approved });
+    expect(published).toHaveLength(1);
+    expect(published[0]!.split('\n')[1]).toBe(`By: ${caller} (${said})`);
   });
 });

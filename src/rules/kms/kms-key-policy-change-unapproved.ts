@@ -1,3 +1,4 @@
+import { policyEditors } from '../../config/schema.js';
 import type { TrailEvent } from '../../model/inventory.js';
 import { principalMatcher } from '../../policy/principal.js';
 import { keyEventsInWindow, PARTIAL_WINDOW_MESSAGE, partialWindowVerdict } from '../cloudtrail-window.js';
@@ -50,11 +51,7 @@ export default defineRule({
     },
   },
   *check(context) {
-    const editors =
-      context.config.approvedPolicyEditors.length > 0
-        ? context.config.approvedPolicyEditors
-        : context.config.keyAdmins;
-    const isEditor = principalMatcher(editors);
+    const isEditor = principalMatcher(policyEditors(context.config).patterns);
     const days = context.config.lookbackDays;
     yield* eachKey(
       context,
