@@ -31,7 +31,7 @@ export default defineRule({
         'Enable the key if it was disabled by mistake; if it was disabled on purpose, move the groups that use it to a new key first. ' +
         'For imported key material that expires, import the same material again with a later ValidTo, or with ' +
         'ExpirationModel KEY_MATERIAL_DOES_NOT_EXPIRE.',
-      cli: 'aws kms enable-key --key-id <key-arn>',
+      cli: "aws kms enable-key --key-id '<key-arn>'",
       cloudformation: 'Enabled: true',
       terraform: 'is_enabled = true',
     },

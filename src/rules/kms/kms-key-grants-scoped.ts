@@ -71,7 +71,7 @@ export default defineRule({
     remediation: {
       summary:
         'Revoke grants whose grantee is not an execution role of a group that uses the key, nor an AWS service.',
-      cli: 'aws kms list-grants --key-id <key-arn>\naws kms revoke-grant --key-id <key-arn> --grant-id <grant-id>',
+      cli: "aws kms list-grants --key-id '<key-arn>'\naws kms revoke-grant --key-id '<key-arn>' --grant-id '<grant-id>'",
     },
     references: [
       'https://docs.aws.amazon.com/kms/latest/developerguide/grants.html',

@@ -30,7 +30,7 @@ export default defineRule({
     remediation: {
       summary:
         'Cancel the deletion now, then re-enable the key (a key whose deletion is cancelled is Disabled).',
-      cli: 'aws kms cancel-key-deletion --key-id <key-arn> && aws kms enable-key --key-id <key-arn>',
+      cli: "aws kms cancel-key-deletion --key-id '<key-arn>' && aws kms enable-key --key-id '<key-arn>'",
     },
     references: [
       'https://docs.aws.amazon.com/kms/latest/developerguide/deleting-keys.html',

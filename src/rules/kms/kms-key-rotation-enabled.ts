@@ -25,7 +25,7 @@ export default defineRule({
       'false"), which says nothing of its setting: not applicable.',
     remediation: {
       summary: 'Enable automatic rotation with a period no longer than the configured maximum.',
-      cli: 'aws kms enable-key-rotation --key-id <key-arn> --rotation-period-in-days 365',
+      cli: "aws kms enable-key-rotation --key-id '<key-arn>' --rotation-period-in-days 365",
       cloudformation: 'EnableKeyRotation: true\nRotationPeriodInDays: 365',
       terraform: 'enable_key_rotation = true\nrotation_period_in_days = 365',
     },
