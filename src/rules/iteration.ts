@@ -153,11 +153,6 @@ export function consumingRoles(context: RuleContext, key: Key): string[] {
   return [...roles];
 }
 
-/** The instance groups whose volumes use a key, as "cluster/group", each named once. */
-export function groupsUsingKey(context: RuleContext, key: Key): string[] {
-  return [...new Set(context.index.usesOfKey(key.arn).map((use) => `${use.cluster.name}/${use.group.name}`))];
-}
-
 /**
  * The instance groups whose volumes use a key, as "cluster/group", each named once: `sure` those of
  * clusters known to be in Continuous mode, `maybe` those of clusters whose provisioning mode is
