@@ -89,9 +89,9 @@ describe('remediation commands', () => {
     expect(redirections('aws kms enable-key --key-id \'<key-arn>\' --x "<a>" --y \\<b\\>')).toEqual([]);
   });
 
-  // A placeholder such as `<key-arn>` left unquoted is a redirection: pasted as it stands, the
-  // command reads a file named key-arn, or `Value=<team>` with no file fails oddly. Quoted, it is a
-  // word the AWS CLI refuses with a clear message until it is filled in.
+  // A placeholder such as `<key-arn>` left unquoted is two redirections: pasted as it stands,
+  // `--key-id <key-arn> --policy-name default` reads a file named key-arn and truncates one named
+  // --policy-name. Quoted, it is a word AWS refuses as a key id until it is filled in.
   it.each(RULES.filter((rule) => rule.meta.remediation.cli).map((rule) => [rule.meta.id, rule]))(
     '%s: every placeholder in its CLI remediation is quoted',
     (_id, rule) => {
