@@ -486,7 +486,10 @@ function planCluster(cluster: Cluster, ctx: ClusterContext): ClusterPlan {
   if (!continuous && mode.startsWith('unknown'))
     notes.push(
       `Whether the cluster is in Continuous mode is ${mode}: check with \`aws sagemaker describe-cluster --cluster-name ${shellWord(cluster.name)} --query NodeProvisioningMode\`. ` +
-        'If it is Continuous, replace the groups in place of a new cluster (run `hyperpod-cmk plan` again on a scan that reads the mode).',
+        'If it is Continuous, replace the groups in place of a new cluster (run `hyperpod-cmk plan` again on a scan that reads the mode).' +
+        (preSteps.length > 0
+          ? ' The keys its groups name are revived first all the same: in Continuous mode they are in use.'
+          : ''),
     );
   if (!continuous) {
     notes.push(

@@ -311,6 +311,9 @@ describe('plan: what each situation calls for', () => {
       `aws kms enable-key --key-id ${off.arn} --region us-east-1`,
     ]);
     expect(entry!.groups[0]!.reasons).toContain('kms-key-enabled');
+    expect(entry!.notes.join(' ')).toContain(
+      'The keys its groups name are revived first all the same: in Continuous mode they are in use.',
+    );
   });
 
   it('a tag value YAML 1.1 reads as something else (on, 12:30, 2026-01-01) stays the string CloudFormation is given', () => {
