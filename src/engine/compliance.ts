@@ -3,10 +3,13 @@
  * rule on the cluster, on its instance groups, and on the keys those groups use is PASS.
  * Suppressed failures make it "compliant by exception", reported apart. UNKNOWN is never compliant.
  * An instance group is judged the same way over its own findings, its cluster's and its keys'.
+ * A group uses the keys it names only where HyperPod honours them (`keysHonoured`): never a
+ * restricted group nor one of a cluster known to be outside Continuous mode (smcluster-cmk.html).
  */
 import type { Finding } from '../model/finding.js';
 import type { Inventory } from '../model/inventory.js';
 import { isUnresolved } from '../model/inventory.js';
+import { keysHonoured } from '../model/inventory-index.js';
 import type { ClusterCompliance, ComplianceStatus, InstanceGroupCompliance } from '../model/report.js';
 
 export interface ComplianceReport {
@@ -182,7 +185,7 @@ export function rollUpCompliance(inventory: Inventory, findings: readonly Findin
     for (const group of cluster.instanceGroups) {
       groupSlots.length = 0;
       groupSlots.push(everywhere, clusterSlot, byGroup.get(group.id) ?? -1);
-      if (!isUnresolved(group.volumes)) {
+      if (!isUnresolved(group.volumes) && keysHonoured(cluster, group) !== false) {
         for (const volume of group.volumes) {
           if (volume.resolution?.status === 'resolved')
             groupSlots.push(byKey.get(volume.resolution.keyArn) ?? -1);

@@ -14,6 +14,7 @@ import { pathSegment, shortHash } from '../guardrails/paths.js';
 import type { Finding } from '../model/finding.js';
 import type { Cluster, EbsVolume, InstanceGroup, Inventory, Key } from '../model/inventory.js';
 import { isUnresolved } from '../model/inventory.js';
+import { keysHonoured } from '../model/inventory-index.js';
 import { pushAll } from '../model/many.js';
 import { err, ok, type Result } from '../model/result.js';
 import { byCodeUnits } from '../model/text.js';
@@ -86,6 +87,7 @@ interface FixContext {
 }
 
 const label = (key: Key) => key.aliases[0] ?? key.arn;
+const keyCount = (count: number) => (count === 1 ? '1 key' : `${count} keys`);
 
 function reviveSteps(key: Key): InPlaceStep[] {
   const state = key.metadata && !isUnresolved(key.metadata.keyState) ? key.metadata.keyState : undefined;
@@ -135,7 +137,8 @@ function requiredTags(
 
 const groupId = (cluster: Cluster, group: InstanceGroup) => `${cluster.name}/${group.name}`;
 
-const keysOfGroup = (group: InstanceGroup, keys: ReadonlyMap<string, Key>): Key[] =>
+/** The keys in the inventory a group's volumes name, whether HyperPod honours them there or not. */
+const keysNamedBy = (group: InstanceGroup, keys: ReadonlyMap<string, Key>): Key[] =>
   Array.isArray(group.volumes)
     ? [
         ...new Set(
@@ -147,6 +150,17 @@ const keysOfGroup = (group: InstanceGroup, keys: ReadonlyMap<string, Key>): Key[
         ),
       ]
     : [];
+
+/**
+ * The keys a group uses: those it names, unless HyperPod ignores them there. "Customer managed key
+ * encryption is only supported for clusters using the continuous node provisioning mode.
+ * Restricted instance groups don't support customer managed keys" (smcluster-cmk.html): a key a
+ * restricted group, or a group of a cluster known to be outside Continuous mode, names encrypts
+ * none of its volumes, so its findings are not the group's and the plan need not revive it (the
+ * rules count no such use either: `usesOfKey`). A cluster whose mode is unknown may use them.
+ */
+const keysOfGroup = (cluster: Cluster, group: InstanceGroup, keys: ReadonlyMap<string, Key>): Key[] =>
+  keysHonoured(cluster, group) === false ? [] : keysNamedBy(group, keys);
 
 const safeName = (value: string) => value.replace(/[^A-Za-z0-9]/g, '');
 const hyphenName = (value: string) => value.replace(/[^A-Za-z0-9-]/g, '-').replace(/^-+|-+$/g, '');
@@ -221,9 +235,9 @@ export function migrationPlanner(input: PlanInput): Result<StreamedPlan, PlanPro
   for (const finding of findings)
     if (finding.status === 'UNKNOWN' && !finding.suppressed && unreadable.has(finding.resource.id))
       file(finding);
-  const failingOf = (group: InstanceGroup) => [
+  const failingOf = (cluster: Cluster, group: InstanceGroup) => [
     ...(byResource.get(group.id) ?? []),
-    ...keysOfGroup(group, keys).flatMap((key) => byResource.get(key.arn) ?? []),
+    ...keysOfGroup(cluster, group, keys).flatMap((key) => byResource.get(key.arn) ?? []),
   ];
 
   const toPlan: Cluster[] = [];
@@ -233,7 +247,10 @@ export function migrationPlanner(input: PlanInput): Result<StreamedPlan, PlanPro
       byCodeUnits(a.account, b.account) || byCodeUnits(a.region, b.region) || byCodeUnits(a.name, b.name),
   );
   for (const cluster of clusters) {
-    const all = [...(byResource.get(cluster.id) ?? []), ...cluster.instanceGroups.flatMap(failingOf)];
+    const all = [
+      ...(byResource.get(cluster.id) ?? []),
+      ...cluster.instanceGroups.flatMap((group) => failingOf(cluster, group)),
+    ];
     if (all.some((f) => f.status === 'FAIL')) toPlan.push(cluster);
     else compliant.push(cluster.name);
   }
@@ -272,7 +289,7 @@ interface ClusterContext {
   keys: ReadonlyMap<string, Key>;
   aliases: Set<string>;
   clusterFindings: Finding[];
-  failingOf(group: InstanceGroup): Finding[];
+  failingOf(cluster: Cluster, group: InstanceGroup): Finding[];
   config: ResolvedConfig;
 }
 
@@ -294,11 +311,15 @@ function planCluster(cluster: Cluster, ctx: ClusterContext): ClusterPlan {
   const plannedKeys: PlannedKey[] = [];
   const groups: GroupPlan[] = [];
   const revived = new Set<string>();
+  // Keys the groups name where HyperPod ignores them (by ARN): on none of their volumes, so left alone.
+  const ignored = new Set<string>();
 
   for (const group of [...cluster.instanceGroups].sort((a, b) => byCodeUnits(a.name, b.name))) {
-    const failing = ctx.failingOf(group);
+    const failing = ctx.failingOf(cluster, group);
     const reasons = [...new Set(failing.map((f) => f.ruleId))].sort();
-    const groupKeys = keysOfGroup(group, ctx.keys);
+    const groupKeys = keysOfGroup(cluster, group, ctx.keys);
+    const ignoredKeys = keysHonoured(cluster, group) === false ? keysNamedBy(group, ctx.keys) : [];
+    if (group.kind !== 'restricted') for (const key of ignoredKeys) ignored.add(key.arn);
     // You cannot migrate off a key you cannot use: revive it first, whatever happens next.
     for (const key of groupKeys) {
       if (revived.has(key.arn)) continue;
@@ -314,8 +335,12 @@ function planCluster(cluster: Cluster, ctx: ClusterContext): ClusterPlan {
         action: 'restricted',
         reasons,
         why:
-          'restricted instance groups do not support customer managed keys (AWS); nothing can move them onto a CMK. ' +
-          'Record the exception (a suppression with its reason) and keep sensitive data off this group',
+          'restricted instance groups do not support customer managed keys (AWS); nothing can move them onto a CMK' +
+          // Counted, not named: a key's alias is a tenant's text, and this goes in a Markdown table.
+          (ignoredKeys.length > 0
+            ? `, and HyperPod ignores the keys it names (${keyCount(ignoredKeys.length)}): their findings are not this group's and the plan does not revive them`
+            : '') +
+          '. Record the exception (a suppression with its reason) and keep sensitive data off this group',
       });
       continue;
     }
@@ -328,7 +353,7 @@ function planCluster(cluster: Cluster, ctx: ClusterContext): ClusterPlan {
       for (const key of groupKeys) {
         for (const rule of reasons) {
           if (rule === 'kms-key-not-pending-deletion' || rule === 'kms-key-enabled') continue; // pre-steps
-          if (ctx.failingOf(group).some((f) => f.ruleId === rule && f.resource.id === key.arn))
+          if (failing.some((f) => f.ruleId === rule && f.resource.id === key.arn))
             pushAll(inPlace, IN_PLACE[rule]!(key, { config, clusterTags: tags }));
         }
       }
@@ -461,7 +486,10 @@ function planCluster(cluster: Cluster, ctx: ClusterContext): ClusterPlan {
   if (!continuous && mode.startsWith('unknown'))
     notes.push(
       `Whether the cluster is in Continuous mode is ${mode}: check with \`aws sagemaker describe-cluster --cluster-name ${shellWord(cluster.name)} --query NodeProvisioningMode\`. ` +
-        'If it is Continuous, replace the groups in place of a new cluster (run `hyperpod-cmk plan` again on a scan that reads the mode).',
+        'If it is Continuous, replace the groups in place of a new cluster (run `hyperpod-cmk plan` again on a scan that reads the mode).' +
+        (preSteps.length > 0
+          ? ' The keys its groups name are revived first all the same: in Continuous mode they are in use.'
+          : ''),
     );
   if (!continuous) {
     notes.push(
@@ -474,6 +502,12 @@ function planCluster(cluster: Cluster, ctx: ClusterContext): ClusterPlan {
         'accepts it, the replace-groups steps apply instead.',
     );
   }
+  if (ignored.size > 0)
+    notes.push(
+      `HyperPod ignores the keys its groups name (${keyCount(ignored.size)}): they encrypt ` +
+        'no volume here, so this plan neither revives nor fixes them, and their findings are not counted against ' +
+        'these groups; the key rules judge them on their own.',
+    );
   const replaced = groups.filter((g) => g.action === 'replace');
   const replicas = plannedKeys.filter((k) => k.replicaRegion !== null).length;
   const path: ClusterPlan['path'] = !continuous
@@ -496,7 +530,10 @@ function planCluster(cluster: Cluster, ctx: ClusterContext): ClusterPlan {
     path,
     failing: [
       ...new Set(
-        [...ctx.clusterFindings, ...cluster.instanceGroups.flatMap(ctx.failingOf)].map((f) => f.ruleId),
+        [
+          ...ctx.clusterFindings,
+          ...cluster.instanceGroups.flatMap((group) => ctx.failingOf(cluster, group)),
+        ].map((f) => f.ruleId),
       ),
     ].sort(),
     preSteps,

@@ -153,9 +153,28 @@ export function consumingRoles(context: RuleContext, key: Key): string[] {
   return [...roles];
 }
 
-/** The instance groups whose volumes use a key, as "cluster/group", each named once. */
-export function groupsUsingKey(context: RuleContext, key: Key): string[] {
-  return [...new Set(context.index.usesOfKey(key.arn).map((use) => `${use.cluster.name}/${use.group.name}`))];
+/**
+ * The instance groups whose volumes use a key, as "cluster/group", each named once: `sure` those of
+ * clusters known to be in Continuous mode, `maybe` those of clusters whose provisioning mode is
+ * unknown (HyperPod honours a key only in Continuous mode, so they may not be under it), with
+ * those clusters' names.
+ */
+export function groupsUsingKeyByMode(
+  context: RuleContext,
+  key: Key,
+): { sure: string[]; maybe: string[]; modeUnknownIn: string[] } {
+  const sure = new Set<string>();
+  const maybe = new Set<string>();
+  const modeUnknownIn = new Set<string>();
+  for (const use of context.index.usesOfKey(key.arn)) {
+    const name = `${use.cluster.name}/${use.group.name}`;
+    if (!use.modeUnknown) sure.add(name);
+    else {
+      maybe.add(name);
+      modeUnknownIn.add(use.cluster.name);
+    }
+  }
+  return { sure: [...sure], maybe: [...maybe], modeUnknownIn: [...modeUnknownIn] };
 }
 
 /** Rules that read CloudTrail or grants judge live keys only. */

@@ -72,7 +72,9 @@ describe('plan writes the same bytes as before', () => {
       stdout: 'de5b3ca6daa5a2922804626f5f30efc1a6334cb5699facadaac8d0eff6334fda',
       stderr: '',
       files: 4422,
-      digest: '68d2569d4c8446fad978de5bf3c2d20c8e386f4537f93d78f3081cc0370f9ccb',
+      // Re-pinned when the plan stopped reviving, and counting the findings of, the keys that the
+      // groups of its legacy-mode clusters name (HyperPod ignores them there: smcluster-cmk.html).
+      digest: '0db0de5ac0ed82f915481b9ed09e63dd8dfdafddf70382c8de69a20396d77d2e',
     });
   }, 120_000);
 });

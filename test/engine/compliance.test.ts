@@ -114,6 +114,39 @@ describe('cluster compliance roll-up', () => {
     });
   });
 
+  // "Customer managed key encryption is only supported for clusters using the continuous node
+  // provisioning mode. Restricted instance groups don't support customer managed keys"
+  // (smcluster-cmk.html): a key such a group names is not one it uses, as the rules hold (usesOfKey).
+  it('counts a key failure against no restricted group and no group of a legacy-mode cluster, but where the mode is unknown', () => {
+    const k1 = keyArn('k1');
+    const estateOfModes = inventory({
+      clusters: [
+        cluster('legacy', [group('a', { volumes: [rootVolume(k1)] })], { nodeProvisioningMode: null }),
+        cluster('rig', [group('r', { kind: 'restricted', volumes: [rootVolume(k1)] })]),
+        cluster('unsure', [group('u', { volumes: [rootVolume(k1)] })], {
+          nodeProvisioningMode: null,
+          notCollected: ['NodeProvisioningMode'],
+        }),
+      ],
+      keys: [key('k1')],
+    });
+    const { compliance } = evaluate(estateOfModes, {
+      rules: [stubRule('kms-key-stub-case', [fail({ type: 'kms-key', id: k1 })])],
+      config: resolveConfig({}),
+      now: new Date(NOW),
+    });
+    expect(compliance.clusters.map((c) => [c.name, c.status, c.failing])).toEqual([
+      ['legacy', 'compliant', []],
+      ['rig', 'compliant', []],
+      ['unsure', 'non-compliant', ['kms-key-stub-case']],
+    ]);
+    expect(compliance.instanceGroups.map((g) => [g.name, g.status])).toEqual([
+      ['a', 'compliant'],
+      ['r', 'compliant'],
+      ['u', 'non-compliant'],
+    ]);
+  });
+
   it('counts a failure on a key no group uses against no cluster', () => {
     const { clusters } = rollUp([fail(keyRef('k9'))]);
     expect(clusters).toEqual({ c1: 'compliant', c2: 'compliant', c3: 'compliant' });

@@ -80,6 +80,7 @@ const MODE_UNKNOWN = 'a key is honoured only in Continuous mode, which moto does
 const USE_RULES = new Set([
   'hyperpod-key-per-instance-group',
   'hyperpod-tenant-key-isolation',
+  'kms-key-grants-scoped',
   'kms-key-policy-least-privilege',
   'kms-key-unused',
 ]);

@@ -237,6 +237,85 @@ describe('plan: what each situation calls for', () => {
     expect(entry!.groups[0]!.action).toBe('fix-in-place');
   });
 
+  // "Customer managed key encryption is only supported for clusters using the continuous node
+  // provisioning mode. Restricted instance groups don't support customer managed keys"
+  // (smcluster-cmk.html): a key such a group names encrypts none of its volumes.
+  it('a restricted group takes neither the findings nor the revival of a key it names, and says why', () => {
+    const good = key('good');
+    const dying = key('dying', {
+      metadata: {
+        ...key('dying').metadata!,
+        keyState: 'PendingDeletion',
+        deletionDate: '2026-12-20T00:00:00.000Z',
+      },
+    });
+    const inv = inventoryOf({
+      keys: [good, dying],
+      clusters: [
+        cluster('c', [
+          group('g', { volumes: [rootVolume(good.arn), secondaryVolume(good.arn)] }),
+          group('rig', { kind: 'restricted', volumes: [rootVolume(dying.arn)] }),
+        ]),
+      ],
+    });
+    const [entry] = plan(inv, config).clusters;
+    expect(entry!.preSteps).toEqual([]);
+    expect(entry!.failing).toEqual(['hyperpod-cmk-provisioning-mode']);
+    const rig = entry!.groups.find((g) => g.name === 'rig')!;
+    expect(rig.action).toBe('restricted');
+    expect(rig.reasons).toEqual([]);
+    expect(rig.why).toContain(
+      "and HyperPod ignores the keys it names (1 key): their findings are not this group's and the plan does not revive them",
+    );
+  });
+
+  it('a cluster outside Continuous mode takes neither the findings nor the revival of the keys its groups name', () => {
+    const off = key('off', { metadata: { ...key('off').metadata!, keyState: 'Disabled' } });
+    const inv = inventoryOf({
+      keys: [off],
+      clusters: [
+        cluster('legacy', [group('g', { volumes: [rootVolume(off.arn), secondaryVolume(off.arn)] })], {
+          nodeProvisioningMode: null,
+        }),
+      ],
+    });
+    const [entry] = plan(inv, config).clusters;
+    expect(entry!.path).toBe('new-cluster');
+    expect(entry!.preSteps).toEqual([]);
+    expect(entry!.failing).toEqual([
+      'hyperpod-cmk-provisioning-mode',
+      'hyperpod-root-volume-cmk',
+      'hyperpod-secondary-volume-cmk',
+    ]);
+    expect(entry!.groups.map((g) => [g.name, g.action, g.reasons])).toEqual([
+      ['g', 'replace', ['hyperpod-root-volume-cmk', 'hyperpod-secondary-volume-cmk']],
+    ]);
+    expect(entry!.notes.join(' ')).toContain(
+      'HyperPod ignores the keys its groups name (1 key): they encrypt no volume here, so this plan neither revives nor fixes them',
+    );
+  });
+
+  it('a cluster whose mode is unknown still revives the keys its groups name: they may be in use', () => {
+    const off = key('off', { metadata: { ...key('off').metadata!, keyState: 'Disabled' } });
+    const inv = inventoryOf({
+      keys: [off],
+      clusters: [
+        cluster('c', [group('g', { volumes: [rootVolume(off.arn), secondaryVolume(off.arn)] })], {
+          nodeProvisioningMode: null,
+          notCollected: ['NodeProvisioningMode'],
+        }),
+      ],
+    });
+    const [entry] = plan(inv, config).clusters;
+    expect(entry!.preSteps.map((s) => s.command)).toEqual([
+      `aws kms enable-key --key-id ${off.arn} --region us-east-1`,
+    ]);
+    expect(entry!.groups[0]!.reasons).toContain('kms-key-enabled');
+    expect(entry!.notes.join(' ')).toContain(
+      'The keys its groups name are revived first all the same: in Continuous mode they are in use.',
+    );
+  });
+
   it('a tag value YAML 1.1 reads as something else (on, 12:30, 2026-01-01) stays the string CloudFormation is given', () => {
     const inv = inventoryOf({
       clusters: [

@@ -61,3 +61,41 @@ describe('what rules declare they need', () => {
     expect(governed.map((rule) => rule.meta.id)).toEqual(['kms-key-unused']);
   });
 });
+
+/**
+ * The `<` and `>` of a command line that the shell reads as redirections: those outside quotes.
+ * (Single quotes keep everything literal; double quotes and a backslash keep `<` and `>` literal.)
+ */
+function redirections(command: string): string[] {
+  const found: string[] = [];
+  let quote: "'" | '"' | undefined;
+  for (let i = 0; i < command.length; i++) {
+    const char = command[i]!;
+    if (quote) {
+      if (char === quote) quote = undefined;
+      else if (quote === '"' && char === '\\') i++;
+    } else if (char === "'" || char === '"') quote = char;
+    else if (char === '\\') i++;
+    else if (char === '<' || char === '>')
+      found.push(command.slice(Math.max(0, i - 20), i + 20).replace(/\n/g, ' '));
+  }
+  return found;
+}
+
+describe('remediation commands', () => {
+  it('finds a redirection outside quotes, and none inside', () => {
+    expect(redirections('aws kms enable-key --key-id <key-arn>')).toHaveLength(2);
+    expect(redirections('aws kms tag-resource --tags TagKey=owner,TagValue=<team>')).toHaveLength(2);
+    expect(redirections('aws kms enable-key --key-id \'<key-arn>\' --x "<a>" --y \\<b\\>')).toEqual([]);
+  });
+
+  // A placeholder such as `<key-arn>` left unquoted is two redirections: pasted as it stands,
+  // `--key-id <key-arn> --policy-name default` reads a file named key-arn and truncates one named
+  // --policy-name. Quoted, it is a word AWS refuses as a key id until it is filled in.
+  it.each(RULES.filter((rule) => rule.meta.remediation.cli).map((rule) => [rule.meta.id, rule]))(
+    '%s: every placeholder in its CLI remediation is quoted',
+    (_id, rule) => {
+      expect(redirections((rule as Rule).meta.remediation.cli!)).toEqual([]);
+    },
+  );
+});

@@ -301,7 +301,37 @@ ruleTester(rule, {
           resource: gid('c9', 'a'),
           data: { key: 'alias/k1', others: 'c1/workers, c1/cpu', clusters: 'c9' },
         },
-        { status: 'PASS', messageId: 'dedicated', resource: gid('c9', 'b'), data: { keys: 'alias/k2' } },
+        {
+          status: 'UNKNOWN',
+          messageId: 'dedicatedModeUnknown',
+          resource: gid('c9', 'b'),
+          data: {
+            keys: 'alias/k2',
+            reason: 'cannot be known from the source: !Ref ProvisioningMode (ProvisioningMode has no value)',
+          },
+        },
+      ],
+    },
+    {
+      // The rule asks whether the group has a key of its own. Where the mode is unknown, the key may
+      // not be honoured at all (smcluster-cmk.html): the group would then have no key (NOT_APPLICABLE),
+      // so "its own key" is not proven.
+      name: 'a key only its own group names, in a cluster whose mode the source did not report',
+      inventory: inventory({
+        clusters: [
+          cluster('c9', [group('workers', { volumes: both(k1.arn) })], {
+            nodeProvisioningMode: null,
+            notCollected: ['NodeProvisioningMode'],
+          }),
+        ],
+        keys: [k1],
+      }),
+      expected: [
+        {
+          status: 'UNKNOWN',
+          messageId: 'dedicatedModeUnknown',
+          data: { keys: 'alias/k1', reason: 'was not reported by the source' },
+        },
       ],
     },
     {

@@ -286,6 +286,30 @@ ruleTester(rule, {
       ],
     },
     {
+      // Where the mode is unknown the key may not be honoured at all (smcluster-cmk.html): the group
+      // would then have no key (NOT_APPLICABLE), so isolation through the key is not proven.
+      name: "a tenant's key no other tenant names, in a cluster whose mode is unknown",
+      inventory: inventory({
+        clusters: [
+          cluster('shared-2', [group('b-train', { volumes: [rootVolume(k1.arn)] })], {
+            nodeProvisioningMode: unresolved('!Ref Mode', ['Mode']),
+          }),
+        ],
+        keys: [k1],
+      }),
+      config: tenancy,
+      expected: [
+        {
+          status: 'UNKNOWN',
+          messageId: 'isolatedModeUnknown',
+          data: {
+            tenant: 'globex',
+            reason: 'cannot be known from the source: !Ref Mode (Mode has no value)',
+          },
+        },
+      ],
+    },
+    {
       name: 'two tenants share a key in one cluster',
       inventory: estate([
         ['a-train', [rootVolume(k1.arn)]],

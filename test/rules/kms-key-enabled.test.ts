@@ -1,13 +1,16 @@
 import type { Key } from '../../src/model/inventory.js';
 import rule from '../../src/rules/kms/kms-key-enabled.js';
 import {
+  cluster,
   compliantEstate,
   gap,
+  group,
   iacInventory,
   iacKey,
   inventory,
   key,
   keyArn,
+  rootVolume,
   undescribedKey,
   unresolved,
 } from '../helpers/inventory.js';
@@ -192,6 +195,73 @@ ruleTester(rule, {
           data: { key: 'alias/k1', state: 'Disabled', groups: 'c1/workers' },
           // The group uses the key for its root and secondary volumes: it is named once.
           evidence: (e) => e.keyState === 'Disabled' && JSON.stringify(e.groups) === '["c1/workers"]',
+        },
+      ],
+    },
+    {
+      // A key is honoured only in Continuous mode (smcluster-cmk.html): groups of a cluster whose
+      // mode is unknown may be stalled by the disabled key, or may not be under it at all.
+      name: 'disabled key: groups of a cluster whose mode is unknown may be stalled, not "cannot scale"',
+      inventory: inventory({
+        keys: [withState('Disabled')],
+        clusters: [
+          cluster('c1', [group('workers', { volumes: [rootVolume(K1)] })]),
+          cluster('c2', [group('gpu', { volumes: [rootVolume(K1)] })], {
+            nodeProvisioningMode: null,
+            notCollected: ['NodeProvisioningMode'],
+          }),
+        ],
+      }),
+      expected: [
+        {
+          status: 'FAIL',
+          messageId: 'notEnabledMaybe',
+          data: {
+            key: 'alias/k1',
+            state: 'Disabled',
+            groups: 'c1/workers',
+            maybeGroups: 'c2/gpu',
+            clusters: 'c2',
+          },
+          evidence: (e) =>
+            JSON.stringify(e.groups) === '["c1/workers"]' &&
+            JSON.stringify(e.maybeGroups) === '["c2/gpu"]' &&
+            JSON.stringify(e.modeUnknownIn) === '["c2"]',
+        },
+      ],
+    },
+    {
+      name: 'expiring imported material, named only where the mode cannot be known from the template',
+      inventory: inventory({
+        keys: [
+          key('k1', {
+            metadata: {
+              ...key('k1').metadata!,
+              origin: 'EXTERNAL',
+              expirationModel: 'KEY_MATERIAL_EXPIRES',
+              validTo: '2026-12-07T12:00:00.000Z',
+            },
+          }),
+        ],
+        clusters: [
+          cluster('c2', [group('gpu', { volumes: [rootVolume(K1)] })], {
+            nodeProvisioningMode: unresolved('!Ref Mode', 'Mode has no value'),
+          }),
+        ],
+      }),
+      expected: [
+        {
+          status: 'FAIL',
+          messageId: 'materialExpiringMaybe',
+          data: {
+            key: 'alias/k1',
+            date: '2026-12-07T12:00:00.000Z',
+            days: 10,
+            when: '10 days from now',
+            groups: 'none',
+            maybeGroups: 'c2/gpu',
+            clusters: 'c2',
+          },
         },
       ],
     },

@@ -280,6 +280,114 @@ ruleTester(rule, {
       ],
     },
     {
+      // "Customer managed key encryption is only supported for clusters using the continuous node
+      // provisioning mode. Restricted instance groups don't support customer managed keys"
+      // (smcluster-cmk.html): such groups' roles consume no key, as kms-key-policy-least-privilege holds.
+      name: 'grants to the roles of a legacy-mode group and of a restricted group: neither consumes the key',
+      inventory: inventory({
+        keys: [
+          key('k1', {
+            grants: [
+              grant(EXEC_ROLE),
+              grant(roleArn('rig-exec')),
+              grant('arn:aws:sts::444455556666:assumed-role/aws:ec2-infrastructure/i-0123456789abcdef0', {
+                operations: ['Decrypt'],
+              }),
+            ],
+          }),
+        ],
+        clusters: [
+          cluster('legacy', [group('workers', { volumes: [rootVolume(K1)] })], {
+            nodeProvisioningMode: null,
+          }),
+          cluster('c1', [
+            group('rig', {
+              kind: 'restricted',
+              executionRole: roleArn('rig-exec'),
+              volumes: [rootVolume(K1)],
+            }),
+          ]),
+          cluster('foreign', [group('gpu', { volumes: [rootVolume(K1)] })], {
+            account: '444455556666',
+            nodeProvisioningMode: null,
+          }),
+        ],
+      }),
+      expected: [
+        {
+          status: 'FAIL',
+          messageId: 'unexpected',
+          data: {
+            key: 'alias/k1',
+            count: 3,
+            grants: '3 grants',
+            grantees: `${EXEC_ROLE}, ${roleArn('rig-exec')}, arn:aws:sts::444455556666:assumed-role/aws:ec2-infrastructure/i-0123456789abcdef0`,
+          },
+          evidence: (e) => JSON.stringify(e.consumingRoles) === '[]',
+        },
+      ],
+    },
+    {
+      // As kms-key-policy-least-privilege: a role consumes the key only if its cluster is in
+      // Continuous mode; where the mode is unknown, whether the grant is scoped is unknown.
+      name: "grants to a role, and to EBS of an account, whose clusters' mode is unknown are unknown, not passed",
+      inventory: inventory({
+        keys: [
+          key('k1', {
+            grants: [
+              grant(EXEC_ROLE, { grantId: 'g-exec' }),
+              grant('arn:aws:sts::444455556666:assumed-role/aws:ec2-infrastructure/i-0123456789abcdef0', {
+                grantId: 'g-ebs',
+                operations: ['Decrypt'],
+              }),
+            ],
+          }),
+        ],
+        clusters: [
+          cluster('c2', [group('gpu', { volumes: [rootVolume(K1)] })], {
+            nodeProvisioningMode: null,
+            notCollected: ['NodeProvisioningMode'],
+          }),
+          cluster('foreign', [group('gpu', { volumes: [rootVolume(K1)] })], {
+            account: '444455556666',
+            nodeProvisioningMode: { unresolved: 'var.mode', reason: 'no value' },
+          }),
+        ],
+      }),
+      expected: [
+        {
+          status: 'UNKNOWN',
+          messageId: 'consumerUnknown',
+          data: {
+            key: 'alias/k1',
+            grants: '2 grants',
+            grantees: `${EXEC_ROLE}, arn:aws:sts::444455556666:assumed-role/aws:ec2-infrastructure/i-0123456789abcdef0`,
+            clusters: 'c2, foreign',
+          },
+          evidence: (e) => JSON.stringify(e.grantIds) === '["g-exec","g-ebs"]',
+        },
+      ],
+    },
+    {
+      name: 'a grant sure to be unexpected fails even beside one whose consumer is unknown',
+      inventory: inventory({
+        keys: [key('k1', { grants: [grant(EXEC_ROLE), grant(roleArn('data-scientist'))] })],
+        clusters: [
+          cluster('c2', [group('gpu', { volumes: [rootVolume(K1)] })], {
+            nodeProvisioningMode: null,
+            notCollected: ['NodeProvisioningMode'],
+          }),
+        ],
+      }),
+      expected: [
+        {
+          status: 'FAIL',
+          messageId: 'unexpected',
+          data: { key: 'alias/k1', count: 1, grants: '1 grant', grantees: roleArn('data-scientist') },
+        },
+      ],
+    },
+    {
       name: 'grants on a key no scanned instance group uses',
       inventory: inventory({ keys: [key('k1', { grants: [grant(EXEC_ROLE)] })] }),
       expected: [

@@ -93,6 +93,98 @@ ruleTester(rule, {
       ],
     },
     {
+      // A key is honoured only in Continuous mode (smcluster-cmk.html): where the mode is unknown,
+      // the groups may lose their data, or may not be under the key at all.
+      name: 'pending deletion: groups of a cluster whose mode is unknown may lose their data, not "lose" it',
+      inventory: inventory({
+        keys: [key('k1', { metadata: pending })],
+        clusters: [
+          cluster('c1', [group('workers', { volumes: [rootVolume(K1)] })]),
+          cluster('c2', [group('gpu', { volumes: [rootVolume(K1)] })], {
+            nodeProvisioningMode: null,
+            notCollected: ['NodeProvisioningMode'],
+          }),
+        ],
+      }),
+      expected: [
+        {
+          status: 'FAIL',
+          messageId: 'pendingMaybe',
+          resource: K1,
+          data: {
+            key: 'alias/k1',
+            date: '2026-12-04T12:00:00.000Z',
+            days: 7,
+            when: '7 days from now',
+            groups: 'c1/workers',
+            maybeGroups: 'c2/gpu',
+            clusters: 'c2',
+          },
+          evidence: (e) =>
+            JSON.stringify(e.clusters) === '["c1","c2"]' && JSON.stringify(e.modeUnknownIn) === '["c2"]',
+        },
+      ],
+    },
+    {
+      name: 'past due, named only where the mode cannot be known from the template: none sure to lose data',
+      inventory: inventory({
+        keys: [key('k1', { metadata: pending })],
+        clusters: [
+          cluster(
+            'c2',
+            [group('gpu', { volumes: [rootVolume(K1)] }), group('cpu', { volumes: [rootVolume(K1)] })],
+            {
+              nodeProvisioningMode: { unresolved: 'Ref Mode', reason: 'parameter without a value' },
+            },
+          ),
+        ],
+      }),
+      now: '2026-12-10T12:00:00.000Z',
+      expected: [
+        {
+          status: 'FAIL',
+          messageId: 'pendingPastMaybe',
+          data: {
+            key: 'alias/k1',
+            date: '2026-12-04T12:00:00.000Z',
+            days: 6,
+            when: '6 days ago',
+            groups: 'none',
+            maybeGroups: 'c2/gpu, c2/cpu',
+            clusters: 'c2',
+          },
+        },
+      ],
+    },
+    {
+      name: 'a primary waiting for its replicas, named only where the mode is unknown',
+      inventory: inventory({
+        keys: [
+          key('k1', {
+            metadata: metadata({
+              keyState: 'PendingReplicaDeletion',
+              multiRegion: true,
+              multiRegionKeyType: 'PRIMARY',
+              pendingDeletionWindowInDays: 14,
+            }),
+          }),
+        ],
+        clusters: [
+          cluster('c2', [group('gpu', { volumes: [rootVolume(K1)] })], {
+            nodeProvisioningMode: null,
+            notCollected: ['NodeProvisioningMode'],
+          }),
+        ],
+      }),
+      expected: [
+        {
+          status: 'FAIL',
+          messageId: 'replicaPendingMaybe',
+          data: { key: 'alias/k1', window: 14, groups: 'none', maybeGroups: 'c2/gpu', clusters: 'c2' },
+        },
+      ],
+    },
+    {
       name: 'pending deletion: the date, the countdown and the groups that lose their data',
       inventory: compliantEstate({ key: { metadata: pending } }),
       expected: [

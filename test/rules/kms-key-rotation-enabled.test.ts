@@ -78,6 +78,46 @@ ruleTester(rule, {
       expected: [{ status: 'NOT_APPLICABLE', messageId: 'pendingDeletion', data: { key: 'alias/k1' } }],
     },
     {
+      // "While a KMS key is disabled, AWS KMS does not rotate it. When the KMS key is re-enabled, if
+      // the key material is past its last scheduled rotation date, AWS KMS rotates it immediately"
+      // (rotate-keys.html): no material encrypts past its period, but the key does not rotate now.
+      name: 'a disabled key with rotation on: not rotated while disabled, rotated at once when enabled again',
+      inventory: inventory({
+        keys: [
+          key('k1', {
+            metadata: metadata({ keyState: 'Disabled' }),
+            rotation: { enabled: true, periodInDays: 180 },
+          }),
+        ],
+      }),
+      expected: [
+        {
+          status: 'PASS',
+          messageId: 'rotatesWhenEnabled',
+          data: { key: 'alias/k1', state: 'Disabled', period: 180 },
+          evidence: (e) => e.periodInDays === 180 && e.keyState === 'Disabled',
+        },
+      ],
+    },
+    {
+      name: 'Terraform: a key with is_enabled = false and enable_key_rotation = true',
+      inventory: iacInventory('terraform', {
+        keys: [
+          iacKey('aws_kms_key.k', 'terraform', {
+            metadata: metadata({ keyState: 'Disabled' }),
+            rotation: { enabled: true },
+          }),
+        ],
+      }),
+      expected: [
+        {
+          status: 'PASS',
+          messageId: 'rotatesWhenEnabled',
+          data: { key: 'infra/main.tf#aws_kms_key.k', state: 'Disabled', period: 365 },
+        },
+      ],
+    },
+    {
       name: 'snapshot key rotating every 90 days',
       inventory: inventory({
         keys: [key('k1', { source: 'snapshot', rotation: { enabled: true, periodInDays: 90 } })],
@@ -133,6 +173,18 @@ ruleTester(rule, {
     {
       name: 'period above the default maximum',
       inventory: rotating({ enabled: true, periodInDays: 730 }),
+      expected: [{ status: 'FAIL', messageId: 'tooSlow', data: { key: 'alias/k1', period: 730, max: 365 } }],
+    },
+    {
+      name: 'a disabled key whose period is too long still fails on the period',
+      inventory: inventory({
+        keys: [
+          key('k1', {
+            metadata: metadata({ keyState: 'Disabled' }),
+            rotation: { enabled: true, periodInDays: 730 },
+          }),
+        ],
+      }),
       expected: [{ status: 'FAIL', messageId: 'tooSlow', data: { key: 'alias/k1', period: 730, max: 365 } }],
     },
     {

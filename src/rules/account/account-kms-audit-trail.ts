@@ -17,7 +17,7 @@ export default defineRule({
     remediation: {
       summary:
         'Create (or fix) a multi-Region trail that logs management events and does not exclude kms.amazonaws.com.',
-      cli: 'aws cloudtrail create-trail --name org-audit --s3-bucket-name <bucket> --is-multi-region-trail && aws cloudtrail start-logging --name org-audit',
+      cli: "aws cloudtrail create-trail --name org-audit --s3-bucket-name '<bucket>' --is-multi-region-trail && aws cloudtrail start-logging --name org-audit",
     },
     references: [
       'https://docs.aws.amazon.com/awscloudtrail/latest/userguide/logging-management-events-with-cloudtrail.html',

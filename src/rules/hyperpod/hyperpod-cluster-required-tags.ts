@@ -16,7 +16,7 @@ export default defineRule({
       'select the key policy and SCP guardrails that apply, and tell auditors which clusters hold regulated data.',
     remediation: {
       summary: 'Add the missing tags to the cluster.',
-      cli: 'aws sagemaker add-tags --resource-arn <cluster-arn> --tags Key=owner,Value=<team> Key=project,Value=<project>',
+      cli: "aws sagemaker add-tags --resource-arn '<cluster-arn>' --tags 'Key=owner,Value=<team>' 'Key=project,Value=<project>'",
       cloudformation: 'Tags:\n  - Key: owner\n    Value: ml-platform',
       terraform: 'tags = [{ key = "owner", value = "ml-platform" }]',
     },

@@ -58,8 +58,8 @@ export default defineRule({
         'may switch), else create a new cluster in that mode; then add instance groups that name customer managed ' +
         'keys and delete the old ones. Restricted instance groups cannot use customer managed keys.',
       cli:
-        'aws sagemaker update-cluster --cluster-name <name> --node-provisioning-mode Continuous\n' +
-        '# if the cluster cannot switch: aws sagemaker create-cluster --cluster-name <new-name> --node-provisioning-mode Continuous ...',
+        "aws sagemaker update-cluster --cluster-name '<name>' --node-provisioning-mode Continuous\n" +
+        "# if the cluster cannot switch: aws sagemaker create-cluster --cluster-name '<new-name>' --node-provisioning-mode Continuous ...",
       cloudformation: 'NodeProvisioningMode: Continuous',
       terraform:
         'node_provisioning_mode = "Continuous"  # awscc_sagemaker_cluster (hashicorp/aws aws_sagemaker_cluster has no such argument)',

@@ -23,7 +23,7 @@ export default defineRule({
       summary:
         'Find what the reference was meant to name. If the key was deleted its data cannot be decrypted: restore ' +
         'from backups into a new instance group with an existing key. If an alias was removed, recreate it.',
-      cli: 'aws kms describe-key --key-id <VolumeKmsKeyId>',
+      cli: "aws kms describe-key --key-id '<VolumeKmsKeyId>'",
     },
     references: [
       'https://docs.aws.amazon.com/kms/latest/APIReference/API_DescribeKey.html',

@@ -471,7 +471,7 @@ export default defineRule({
         "the role's IAM policy), and allow both in the role's permissions boundary if it has one, and in the " +
         "organization's service control policies over its account and resource control policies over the key's account. " +
         '`hyperpod-cmk guardrails` writes such a policy.',
-      cli: 'aws kms put-key-policy --key-id <key> --policy-name default --policy file://key-policy.json',
+      cli: "aws kms put-key-policy --key-id '<key>' --policy-name default --policy file://key-policy.json",
     },
     references: [
       'https://docs.aws.amazon.com/sagemaker/latest/dg/smcluster-cmk.html',

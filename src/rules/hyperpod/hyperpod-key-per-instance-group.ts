@@ -30,7 +30,10 @@ export default defineRule({
       'Nor are the groups of a cluster outside Continuous provisioning mode: "Customer managed key encryption is only ' +
       'supported for clusters using the continuous node provisioning mode" (HyperPod CMK guide), so a key they name ' +
       'encrypts none of their volumes and is shared with no one through them. Sharing through a group of a cluster ' +
-      'whose provisioning mode is unknown is UNKNOWN: the key may or may not be honoured there.',
+      'whose provisioning mode is unknown is UNKNOWN: the key may or may not be honoured there. So is a group of ' +
+      'such a cluster whose keys no other group names: if its cluster is in Continuous mode the group has keys of ' +
+      'its own (PASS), if not it has no key at all, its volumes on an AWS owned key (NOT_APPLICABLE); that it has ' +
+      'a key of its own is not proven until the mode is known.',
     remediation: {
       summary:
         'Create one key per instance group and move each group to a new group that uses its own key (keys cannot ' +
@@ -44,6 +47,9 @@ export default defineRule({
       legacyMode:
         'the cluster is not in Continuous provisioning mode, the only one that supports customer managed keys: HyperPod uses no key its groups name (hyperpod-cmk-provisioning-mode reports it)',
       dedicated: "the group's keys ({{keys}}) serve no other instance group",
+      dedicatedModeUnknown:
+        "no other instance group names the group's keys ({{keys}}), but whether HyperPod honours them at all is " +
+        'unknown: keys are honoured only in Continuous provisioning mode, and the mode {{reason}}',
       shared: 'key {{key}} also serves {{others}}',
       sharedAcrossClusters: 'key {{key}} also serves {{others}}, in other clusters or projects',
       noCmk: 'the instance group uses no customer managed key',
@@ -113,7 +119,8 @@ export default defineRule({
       if (group.kind === 'restricted') return { resource, status: 'NOT_APPLICABLE', messageId: 'restricted' };
       // A cluster of unknown mode may not use the keys it names: sharing through it is UNKNOWN,
       // whether it is this group's cluster or the other group's.
-      const ownMode = provisioningModeOf(cluster).mode;
+      const mode = provisioningModeOf(cluster);
+      const ownMode = mode.mode;
       if (ownMode === 'legacy') return { resource, status: 'NOT_APPLICABLE', messageId: 'legacyMode' };
       if (isUnresolved(group.volumes))
         return unresolvedVerdict(resource, 'the storage configuration', group.volumes);
@@ -194,6 +201,13 @@ export default defineRule({
           evidence: { keyReference: unknown.kmsKeyId },
         };
       if (keys.length === 0) return { resource, status: 'NOT_APPLICABLE', messageId: 'noCmk' };
+      if (mode.mode === 'unknown')
+        return {
+          resource,
+          status: 'UNKNOWN',
+          messageId: 'dedicatedModeUnknown',
+          data: { keys: keys.map(keyLabel).join(', '), reason: mode.reason },
+        };
       return {
         resource,
         status: 'PASS',

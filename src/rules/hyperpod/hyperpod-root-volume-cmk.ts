@@ -24,7 +24,7 @@ export default defineRule({
         'has an EbsVolumeConfig with RootVolume: true and VolumeKmsKeyId set to a customer managed key, move the ' +
         'workload, then delete the old group (the cluster must use NodeProvisioningMode Continuous).',
       cli:
-        'aws sagemaker update-cluster --cluster-name <name> --instance-groups \'[{"InstanceGroupName":"<new-group>",...,' +
+        'aws sagemaker update-cluster --cluster-name \'<name>\' --instance-groups \'[{"InstanceGroupName":"<new-group>",...,' +
         '"InstanceStorageConfigs":[{"EbsVolumeConfig":{"RootVolume":true,"VolumeKmsKeyId":"<key-arn>"}}]}]\'',
       cloudformation:
         'InstanceStorageConfigs:\n  - EbsVolumeConfig:\n      RootVolume: true\n      VolumeKmsKeyId: !GetAtt GroupKey.Arn',

@@ -29,7 +29,9 @@ export default defineRule({
       'Restricted instance groups are not applicable: they do not support customer managed keys (HyperPod CMK guide), so HyperPod uses no key they name. ' +
       'Nor are the groups of a cluster outside Continuous provisioning mode: "Customer managed key encryption is only ' +
       'supported for clusters using the continuous node provisioning mode" (HyperPod CMK guide). Sharing through a ' +
-      'group of a cluster whose mode is unknown is UNKNOWN.',
+      'group of a cluster whose mode is unknown is UNKNOWN. So is the isolation of a group of such a cluster whose ' +
+      'keys no other tenant names: in Continuous mode its tenant is isolated by keys of its own (PASS), outside it ' +
+      'the group has no key at all (NOT_APPLICABLE); isolation through a key is not proven until the mode is known.',
     remediation: {
       summary:
         'Give each tenant its own key: create new instance groups for one of the tenants with a key of their own, ' +
@@ -46,6 +48,9 @@ export default defineRule({
         'key {{key}} of tenant {{tenant}} also serves tenant {{others}} ({{groups}}) if HyperPod honours it in both ' +
         'places: keys are honoured only in Continuous provisioning mode, and a cluster mode is unknown',
       isolated: "tenant {{tenant}}'s keys serve no other tenant",
+      isolatedModeUnknown:
+        "no other tenant names tenant {{tenant}}'s keys, but whether HyperPod honours them at all is unknown: keys " +
+        'are honoured only in Continuous provisioning mode, and the mode {{reason}}',
       shared: 'key {{key}} of tenant {{tenant}} also serves tenant {{others}} ({{groups}})',
       noTenant: 'no tenant is assigned to this instance group in the config',
       noCmk: 'the instance group uses no customer managed key',
@@ -130,6 +135,13 @@ export default defineRule({
         };
       if (keys.length === 0)
         return { resource, status: 'NOT_APPLICABLE', messageId: 'noCmk', data: { tenant } };
+      if (ownMode.mode === 'unknown')
+        return {
+          resource,
+          status: 'UNKNOWN',
+          messageId: 'isolatedModeUnknown',
+          data: { tenant, reason: ownMode.reason },
+        };
       return { resource, status: 'PASS', messageId: 'isolated', data: { tenant } };
     });
   },

@@ -19,7 +19,7 @@ export default defineRule({
       summary:
         'Create a multi-Region key (MultiRegion: true) and replicate it to the DR region; a single-Region key cannot ' +
         'be converted, so new instance groups must use the new key.',
-      cli: 'aws kms replicate-key --key-id <mrk-key-arn> --replica-region <dr-region>',
+      cli: "aws kms replicate-key --key-id '<mrk-key-arn>' --replica-region '<dr-region>'",
       cloudformation: 'MultiRegion: true   # plus an AWS::KMS::ReplicaKey stack in the DR region',
       terraform: 'multi_region = true   # plus aws_kms_replica_key in the DR region',
     },

@@ -1,7 +1,7 @@
 import { daysFrom } from '../../model/dates.js';
 import { isUnresolved, type Key } from '../../model/inventory.js';
 import { defineRule, type RuleContext, type Verdict } from '../define-rule.js';
-import { eachKey, groupsUsingKey, KEY_COMMON_MESSAGES } from '../iteration.js';
+import { eachKey, groupsUsingKeyByMode, KEY_COMMON_MESSAGES } from '../iteration.js';
 import { keyLabel } from '../key-references.js';
 import { keyResource, unresolvedVerdict } from '../resources.js';
 import { relativeDays } from '../text.js';
@@ -11,6 +11,11 @@ import { relativeDays } from '../text.js';
  * a later ValidTo, or none) before KMS deletes it. The window is this tool's choice, not AWS's.
  */
 export const MATERIAL_EXPIRY_WINDOW_DAYS = 30;
+
+/** Who is stalled when some of the key's groups are in clusters of unknown provisioning mode. */
+const MAYBE_STALLED =
+  'Instance groups that then cannot scale, heal or patch: {{groups}}; groups that may not (HyperPod honours a ' +
+  'key only in Continuous provisioning mode, and the mode of {{clusters}} is unknown): {{maybeGroups}}';
 
 export default defineRule({
   meta: {
@@ -25,13 +30,16 @@ export default defineRule({
       'A multi-Region key that is Updating (its primary Region changing) stays usable and returns to Enabled: it passes. ' +
       'Imported key material (Origin EXTERNAL) may expire: at its ValidTo, KMS deletes it, the key becomes unusable ' +
       '(PendingImport) until the same material is imported again, and volumes attached meanwhile keep working only ' +
-      `until they are next attached. Material that has expired, or expires within ${MATERIAL_EXPIRY_WINDOW_DAYS} days, fails.`,
+      `until they are next attached. Material that has expired, or expires within ${MATERIAL_EXPIRY_WINDOW_DAYS} days, fails. ` +
+      'The finding names the groups that use the key: a key is honoured only in Continuous provisioning mode and ' +
+      'never by a restricted group (HyperPod CMK guide), so groups that name it elsewhere are not stalled, and ' +
+      'those of a cluster whose mode is unknown may be, which the finding says as such.',
     remediation: {
       summary:
         'Enable the key if it was disabled by mistake; if it was disabled on purpose, move the groups that use it to a new key first. ' +
         'For imported key material that expires, import the same material again with a later ValidTo, or with ' +
         'ExpirationModel KEY_MATERIAL_DOES_NOT_EXPIRE.',
-      cli: 'aws kms enable-key --key-id <key-arn>',
+      cli: "aws kms enable-key --key-id '<key-arn>'",
       cloudformation: 'Enabled: true',
       terraform: 'is_enabled = true',
     },
@@ -41,6 +49,7 @@ export default defineRule({
       'https://docs.aws.amazon.com/kms/latest/developerguide/importing-keys-delete-key-material.html',
       'https://docs.aws.amazon.com/kms/latest/developerguide/unusable-kms-keys.html',
       'https://docs.aws.amazon.com/kms/latest/APIReference/API_KeyMetadata.html',
+      'https://docs.aws.amazon.com/sagemaker/latest/dg/smcluster-cmk.html',
     ],
     frameworks: { 'NIST-800-53': ['SC-12', 'CP-10'], SOC2: ['A1.2'] },
     messages: {
@@ -58,6 +67,13 @@ export default defineRule({
       materialExpired:
         "{{key}}'s imported key material expired on {{date}} ({{when}}): KMS deletes expired material and the key " +
         'becomes unusable; the instance groups that use it ({{groups}}) cannot scale, heal or patch',
+      notEnabledMaybe: `{{key}} is {{state}}. ${MAYBE_STALLED}`,
+      materialExpiringMaybe:
+        '{{key}} is Enabled, but its imported key material expires on {{date}} ({{when}}): KMS then deletes it and ' +
+        `the key becomes unusable. ${MAYBE_STALLED}`,
+      materialExpiredMaybe:
+        "{{key}}'s imported key material expired on {{date}} ({{when}}): KMS deletes expired material and the key " +
+        `becomes unusable. ${MAYBE_STALLED.replace('then cannot', 'cannot')}`,
     },
   },
   *check(context) {
@@ -85,13 +101,13 @@ export default defineRule({
           data: { key: keyLabel(key) },
         };
       }
-      const groups = groupsUsingKey(context, key);
+      const { data, evidence, suffix } = stalledGroups(context, key);
       return {
         resource,
         status: 'FAIL',
-        messageId: 'notEnabled',
-        data: { key: keyLabel(key), state, groups: groups.join(', ') || 'none' },
-        evidence: { keyState: state, groups },
+        messageId: `notEnabled${suffix}`,
+        data: { key: keyLabel(key), state, ...data },
+        evidence: { keyState: state, ...evidence },
       };
     });
   },
@@ -119,12 +135,30 @@ function materialVerdict(
       messageId: 'materialValid',
       data: { key: keyLabel(key), date: validTo, days, when },
     };
-  const groups = groupsUsingKey(context, key);
+  const stalled = stalledGroups(context, key);
   return {
     resource,
     status: 'FAIL',
-    messageId: past ? 'materialExpired' : 'materialExpiring',
-    data: { key: keyLabel(key), date: validTo, days, when, groups: groups.join(', ') || 'none' },
-    evidence: { validTo, groups },
+    messageId: `${past ? 'materialExpired' : 'materialExpiring'}${stalled.suffix}`,
+    data: { key: keyLabel(key), date: validTo, days, when, ...stalled.data },
+    evidence: { validTo, ...stalled.evidence },
+  };
+}
+
+/**
+ * The groups an unusable key stalls, and those it may (of clusters whose provisioning mode is
+ * unknown: they use the key only in Continuous mode); `suffix` picks the messages that say may.
+ */
+function stalledGroups(
+  context: RuleContext,
+  key: Key,
+): { data: Record<string, string>; evidence: Record<string, unknown>; suffix: '' | 'Maybe' } {
+  const { sure, maybe, modeUnknownIn } = groupsUsingKeyByMode(context, key);
+  const groups = sure.join(', ') || 'none';
+  if (maybe.length === 0) return { data: { groups }, evidence: { groups: sure }, suffix: '' };
+  return {
+    data: { groups, maybeGroups: maybe.join(', '), clusters: modeUnknownIn.join(', ') },
+    evidence: { groups: sure, maybeGroups: maybe, modeUnknownIn },
+    suffix: 'Maybe',
   };
 }

@@ -1,4 +1,5 @@
-import type { Grant } from '../../model/inventory.js';
+import type { Cluster, Grant } from '../../model/inventory.js';
+import type { KeyUse } from '../../model/inventory-index.js';
 import { accountOf, roleNameOf, sameIamArn } from '../../policy/principal.js';
 import { defineRule } from '../define-rule.js';
 import { consumingRoles, eachKey, KEY_COMMON_MESSAGES, keyPartNotCollected, liveOnly } from '../iteration.js';
@@ -59,14 +60,22 @@ export default defineRule({
       "key's means volumes of that account are encrypted under your key: that cross-account use is reported like " +
       'any other grantee, unless the account is one whose scanned instance groups use the key (a cluster of that ' +
       "account naming another account's key: its volumes, and so their EBS grants, are that account's). A grant " +
-      'whose grantee ListGrants does not report is UNKNOWN.',
+      'whose grantee ListGrants does not report is UNKNOWN. A group uses its key only in a cluster in Continuous ' +
+      'provisioning mode, and never a restricted group ("Customer managed key encryption is only supported for ' +
+      "clusters using the continuous node provisioning mode. Restricted instance groups don't support customer " +
+      'managed keys", HyperPod CMK guide): the execution role of any other group consumes no key, so a grant to it, ' +
+      'or to the EBS sessions of an account whose clusters are all outside that mode, is reported like any other ' +
+      "grantee (as kms-key-policy-least-privilege reports such a role in the key policy). Where a cluster's " +
+      'provisioning mode is unknown, whether its role or account consumes the key is unknown: a grant that only ' +
+      'such a use would explain is UNKNOWN.',
     remediation: {
       summary:
         'Revoke grants whose grantee is not an execution role of a group that uses the key, nor an AWS service.',
-      cli: 'aws kms list-grants --key-id <key-arn>\naws kms revoke-grant --key-id <key-arn> --grant-id <grant-id>',
+      cli: "aws kms list-grants --key-id '<key-arn>'\naws kms revoke-grant --key-id '<key-arn>' --grant-id '<grant-id>'",
     },
     references: [
       'https://docs.aws.amazon.com/kms/latest/developerguide/grants.html',
+      'https://docs.aws.amazon.com/sagemaker/latest/dg/smcluster-cmk.html',
       'https://docs.aws.amazon.com/kms/latest/developerguide/determining-access-grants.html',
       'https://docs.aws.amazon.com/kms/latest/APIReference/API_GrantListEntry.html',
     ],
@@ -79,6 +88,9 @@ export default defineRule({
       noGrants: '{{key}} has no grants',
       unexpected: '{{grants}} on {{key}} to principals that do not consume it: {{grantees}}',
       noGrantee: 'ListGrants reports no grantee for {{grants}} on {{key}} ({{grantIds}})',
+      consumerUnknown:
+        '{{grants}} on {{key}} go to {{grantees}}, which consume the key only through clusters whose provisioning ' +
+        'mode is unknown ({{clusters}}): a key is used only in Continuous mode',
       notLive: 'grants exist only on deployed keys; a live scan judges them',
     },
   },
@@ -128,29 +140,66 @@ export default defineRule({
         if (!key.grants) return keyPartNotCollected(context, key, `the grants on ${label}`, 'ListGrants');
         if (key.grants.length === 0)
           return { resource, status: 'PASS', messageId: 'noGrants', data: { key: label } };
+        // The index leaves out the groups whose keys HyperPod ignores (restricted, outside
+        // Continuous mode); a use in a cluster of unknown mode may be one, or not.
         const uses = context.index.usesOfKey(key.arn);
-        const consumes = (grantee: string) => {
+        /** Whether a use that `matches` consumes the key: the first cluster of unknown mode that may. */
+        const consumedBy = (matches: (use: KeyUse) => boolean): true | Cluster | false => {
+          let maybe: Cluster | undefined;
           for (const use of uses) {
-            const consumer = use.group.executionRole;
-            if (typeof consumer !== 'string') continue;
-            if (isRoleOrItsSession(consumer, grantee) || context.index.role(consumer)?.roleId === grantee)
-              return true;
+            if (!matches(use)) continue;
+            if (!use.modeUnknown) return true;
+            maybe ??= use.cluster;
           }
-          return false;
+          return maybe ?? false;
         };
+        const consumer = (grantee: string) =>
+          consumedBy((use) => {
+            const role = use.group.executionRole;
+            if (typeof role !== 'string') return false;
+            return isRoleOrItsSession(role, grantee) || context.index.role(role)?.roleId === grantee;
+          });
         const keyAccount = /^\d{12}$/.test(key.account) ? key.account : undefined;
         // EBS makes its grants as the account that owns the volume: the key's own, or that of a
         // cluster that names the key from another account (shared/aws-facts.md §6.3).
-        const volumeAccounts = (account: string) =>
-          account === keyAccount || uses.some((use) => use.cluster.account === account);
+        const volumeAccount = (account: string) =>
+          account === keyAccount || consumedBy((use) => use.cluster.account === account);
         const unexpected: Grant[] = [];
         const unreported: Grant[] = [];
+        const unsure: Grant[] = [];
+        const unsureIn = new Set<string>();
         for (const grant of key.grants) {
           const grantee = kindOf(grant);
-          if (grantee.kind === 'none') unreported.push(grant);
-          else if (grantee.kind === 'principal' && !consumes(grantee.grantee)) unexpected.push(grant);
-          else if (grantee.kind === 'ebs' && !volumeAccounts(grantee.account)) unexpected.push(grant);
+          if (grantee.kind === 'none') {
+            unreported.push(grant);
+            continue;
+          }
+          const scoped =
+            grantee.kind === 'principal'
+              ? consumer(grantee.grantee)
+              : grantee.kind === 'ebs'
+                ? volumeAccount(grantee.account)
+                : true;
+          if (scoped === true) continue;
+          if (scoped === false) unexpected.push(grant);
+          else {
+            unsure.push(grant);
+            unsureIn.add(scoped.name);
+          }
         }
+        if (unexpected.length === 0 && unsure.length > 0)
+          return {
+            resource,
+            status: 'UNKNOWN',
+            messageId: 'consumerUnknown',
+            data: {
+              key: label,
+              grants: grantCount(unsure.length),
+              grantees: [...new Set(unsure.map((grant) => grant.granteePrincipal ?? ''))].join(', '),
+              clusters: [...unsureIn].join(', '),
+            },
+            evidence: { grantIds: unsure.map((grant) => grant.grantId), modeUnknownIn: [...unsureIn] },
+          };
         if (unexpected.length === 0 && unreported.length > 0)
           return {
             resource,

@@ -48,7 +48,7 @@ export default defineRule({
         'Replace the wildcard principal with the execution roles and admins that need the key, or add a condition ' +
         'that requires a fixed value of a caller key (aws:PrincipalOrgID, aws:PrincipalAccount, kms:CallerAccount) ' +
         'with StringEquals, not a wildcard, a policy variable or an ...IfExists operator.',
-      cli: 'aws kms put-key-policy --key-id <key-arn> --policy-name default --policy file://key-policy.json',
+      cli: "aws kms put-key-policy --key-id '<key-arn>' --policy-name default --policy file://key-policy.json",
     },
     references: [
       ...PUBLIC_ACCESS_DEFINITION.references,

@@ -26,7 +26,7 @@ export default defineRule({
     remediation: {
       summary:
         'Tag the key; if its project differs from the clusters that use it, give those clusters their own key.',
-      cli: 'aws kms tag-resource --key-id <key-arn> --tags TagKey=owner,TagValue=<team> TagKey=project,TagValue=<project>',
+      cli: "aws kms tag-resource --key-id '<key-arn>' --tags 'TagKey=owner,TagValue=<team>' 'TagKey=project,TagValue=<project>'",
       cloudformation: 'Tags:\n  - Key: project\n    Value: llm-pretraining',
       terraform: 'tags = { project = "llm-pretraining" }',
     },

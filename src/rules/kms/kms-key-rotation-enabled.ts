@@ -14,14 +14,25 @@ export default defineRule({
     config: ['rotation.maxDays'],
     rationale:
       'Automatic rotation limits how much data one key version protects and is required by PCI DSS 3.7.4 and CIS. ' +
-      'Rotation keeps old key material, so encrypted volumes stay readable; it costs at most $2/month more per key.',
+      'Rotation keeps old key material, so encrypted volumes stay readable; it costs at most $2/month more per key. ' +
+      'A disabled key with rotation on passes, in words of its own: "While a KMS key is disabled, AWS KMS does not ' +
+      'rotate it. When the KMS key is re-enabled, if the key material is past its last scheduled rotation date, AWS ' +
+      'KMS rotates it immediately" (KMS developer guide, "Rotating AWS KMS keys"), and "The key rotation status ' +
+      'does not change when you disable a KMS key" (GetKeyRotationStatus): it encrypts nothing while disabled, and ' +
+      'never with material past its period once enabled, so its rotation setting is what is judged; ' +
+      'kms-key-enabled reports the disabled key. A key ' +
+      'pending deletion reads rotation false ("While a KMS key is pending deletion, its key rotation status is ' +
+      'false"), which says nothing of its setting: not applicable.',
     remediation: {
       summary: 'Enable automatic rotation with a period no longer than the configured maximum.',
-      cli: 'aws kms enable-key-rotation --key-id <key-arn> --rotation-period-in-days 365',
+      cli: "aws kms enable-key-rotation --key-id '<key-arn>' --rotation-period-in-days 365",
       cloudformation: 'EnableKeyRotation: true\nRotationPeriodInDays: 365',
       terraform: 'enable_key_rotation = true\nrotation_period_in_days = 365',
     },
-    references: ['https://docs.aws.amazon.com/kms/latest/developerguide/rotate-keys.html'],
+    references: [
+      'https://docs.aws.amazon.com/kms/latest/developerguide/rotate-keys.html',
+      'https://docs.aws.amazon.com/kms/latest/APIReference/API_GetKeyRotationStatus.html',
+    ],
     frameworks: {
       'PCI-DSS-4.0.1': ['3.7.4'],
       'CIS-AWS-3.0': ['3.6'],
@@ -31,6 +42,9 @@ export default defineRule({
     messages: {
       ...KEY_COMMON_MESSAGES,
       rotating: '{{key}} rotates every {{period}} days',
+      rotatesWhenEnabled:
+        '{{key}} is {{state}}, so KMS does not rotate it now; rotation is on, and once the key is enabled KMS ' +
+        'rotates at once key material past its rotation date, then every {{period}} days',
       disabled: '{{key}} does not rotate automatically',
       tooSlow: '{{key}} rotates every {{period}} days, more than the allowed {{max}}',
       unsupported: '{{key}} ({{spec}}) cannot rotate automatically; use a symmetric key with AWS_KMS origin',
@@ -50,6 +64,15 @@ export default defineRule({
           assumedDefault: periodInDays === undefined,
         });
         evidenceByPeriod.set(periodInDays, evidence);
+      }
+      return evidence;
+    };
+    const disabledEvidence = new Map<number | undefined, Record<string, unknown>>();
+    const disabledEvidenceOf = (periodInDays: number | undefined): Record<string, unknown> => {
+      let evidence = disabledEvidence.get(periodInDays);
+      if (!evidence) {
+        evidence = Object.freeze({ ...evidenceOf(periodInDays), keyState: 'Disabled' });
+        disabledEvidence.set(periodInDays, evidence);
       }
       return evidence;
     };
@@ -94,6 +117,15 @@ export default defineRule({
           messageId: 'tooSlow',
           data: { key: label, period, max },
           evidence,
+        };
+      // A disabled key is not rotated, but catches up when enabled again (rotate-keys.html).
+      if (metadata.keyState === 'Disabled')
+        return {
+          resource,
+          status: 'PASS',
+          messageId: 'rotatesWhenEnabled',
+          data: { key: label, state: 'Disabled', period },
+          evidence: disabledEvidenceOf(periodInDays),
         };
       return { resource, status: 'PASS', messageId: 'rotating', data: { key: label, period }, evidence };
     });

@@ -30,7 +30,7 @@ export default defineRule({
       summary:
         'Review who was denied and which operation: fix the key policy if it was a legitimate execution role, ' +
         'otherwise investigate the principal.',
-      cli: 'aws cloudtrail lookup-events --lookup-attributes AttributeKey=ResourceName,AttributeValue=<key-arn>',
+      cli: "aws cloudtrail lookup-events --lookup-attributes 'AttributeKey=ResourceName,AttributeValue=<key-arn>'",
     },
     references: ['https://docs.aws.amazon.com/kms/latest/developerguide/logging-using-cloudtrail.html'],
     frameworks: {

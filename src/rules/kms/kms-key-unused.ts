@@ -26,7 +26,7 @@ export default defineRule({
     remediation: {
       summary:
         'Confirm nothing else encrypts with the key (CloudTrail, GetKeyLastUsage), then disable it, wait, and schedule its deletion with a 30-day window.',
-      cli: 'aws kms get-key-last-usage --key-id <key-arn>\naws kms disable-key --key-id <key-arn>',
+      cli: "aws kms get-key-last-usage --key-id '<key-arn>'\naws kms disable-key --key-id '<key-arn>'",
     },
     references: [
       'https://docs.aws.amazon.com/kms/latest/developerguide/deleting-keys-determining-usage.html',
