@@ -535,7 +535,7 @@ describe('guardrails --org, end to end', () => {
     expect(readme).toContain('### `detection/organization/`: detection in every account of the organization');
     for (const command of [
       'aws cloudformation activate-organizations-access',
-      'aws organizations register-delegated-administrator --account-id <admin-account-id> --service-principal member.org.stacksets.cloudformation.amazonaws.com',
+      'aws organizations register-delegated-administrator --account-id "<admin-account-id>" --service-principal member.org.stacksets.cloudformation.amazonaws.com',
       'aws organizations enable-aws-service-access --service-principal config-multiaccountsetup.amazonaws.com',
       'aws s3 cp detection/detection-lambda.zip "s3://${PREFIX}-${region}/hyperpod-cmk/detection-lambda.zip"',
       '--template-file detection/organization/code-bucket.yaml',

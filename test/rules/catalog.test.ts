@@ -2,12 +2,14 @@
  * Adding a rule is one file plus its test: the catalog is discovered from `src/rules/<domain>/*.ts`
  * and must equal `RULES`, with each id equal to its file name and its folder equal to the id's prefix.
  */
+
 import { readdirSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import type { Rule } from '../../src/rules/define-rule.js';
 import { RULES } from '../../src/rules/registry.js';
+import { redirections } from '../helpers/shell.js';
 
 const RULES_DIR = join(import.meta.dirname, '../../src/rules');
 const DOMAINS = readdirSync(RULES_DIR, { withFileTypes: true })
@@ -62,31 +64,12 @@ describe('what rules declare they need', () => {
   });
 });
 
-/**
- * The `<` and `>` of a command line that the shell reads as redirections: those outside quotes.
- * (Single quotes keep everything literal; double quotes and a backslash keep `<` and `>` literal.)
- */
-function redirections(command: string): string[] {
-  const found: string[] = [];
-  let quote: "'" | '"' | undefined;
-  for (let i = 0; i < command.length; i++) {
-    const char = command[i]!;
-    if (quote) {
-      if (char === quote) quote = undefined;
-      else if (quote === '"' && char === '\\') i++;
-    } else if (char === "'" || char === '"') quote = char;
-    else if (char === '\\') i++;
-    else if (char === '<' || char === '>')
-      found.push(command.slice(Math.max(0, i - 20), i + 20).replace(/\n/g, ' '));
-  }
-  return found;
-}
-
 describe('remediation commands', () => {
   it('finds a redirection outside quotes, and none inside', () => {
     expect(redirections('aws kms enable-key --key-id <key-arn>')).toHaveLength(2);
     expect(redirections('aws kms tag-resource --tags TagKey=owner,TagValue=<team>')).toHaveLength(2);
     expect(redirections('aws kms enable-key --key-id \'<key-arn>\' --x "<a>" --y \\<b\\>')).toEqual([]);
+    expect(redirections('X="<a>" # a comment names <b>\naws kms enable-key --key-id <c>')).toHaveLength(2);
   });
 
   // A placeholder such as `<key-arn>` left unquoted is two redirections: pasted as it stands,
