@@ -1127,6 +1127,43 @@ ${keys({
     });
   });
 
+  // HCL's legacy index (`LegacyIndex = '.' digit+`, hclsyntax/spec.md "Index Operator") is a dot
+  // and a number token: hclsyntax's parser (parseExpressionTraversals, TokenNumberLit) takes the
+  // number's value as the index, so `x.1e3` is `x[1000]`; a number token with a fraction
+  // (`x.0.1`) is refused: "Invalid legacy index syntax ... Use the proper index syntax instead, like [0][1]".
+  it('a legacy index written with an exponent is that index; two run together are refused, as HCL does', async () => {
+    const scanned = await scan({
+      'main.tf': `locals {
+  l = [for i in range(1001) : "v\${i}"]
+}
+${keys({
+  exponent: 'local.l.1e3',
+  signed: 'local.l.1E+3',
+  plain: 'local.l.7',
+  // biome-ignore lint/suspicious/noTemplateCurlyInString: Terraform template syntax
+  template: '"${local.l.1e2}-${length(local.l)}"',
+})}${clusterTf({ volumeKey: 'aws_kms_key.plain.arn' })}`,
+    });
+    expect(scanned.issues).toEqual([]);
+    expect(described(scanned)).toEqual({
+      exponent: 'v1000',
+      signed: 'v1000',
+      plain: 'v7',
+      template: 'v100-1001',
+    });
+    expect(cluster(scanned).location).toEqual({ file: 'main.tf', line: 16 });
+    const chained = await scan({
+      'main.tf': `${KEY}locals {\n  l = [[1, 2]]\n  a = local.l.0.1\n  b = local.l.0.1e3\n}\n`,
+    });
+    expect(chained.issues.map((i) => [i.code, i.message, i.location?.line])).toEqual([
+      [
+        'tf.parse',
+        'invalid HCL: legacy indexes run together (.0.1); write them as [0][1], as Terraform requires',
+        6,
+      ],
+    ]);
+  });
+
   it('a hexadecimal number is not HCL: the file is refused at its line, as Terraform refuses it', async () => {
     const scanned = await scan({ 'main.tf': `${KEY}locals {\n  n = 0x10\n}\n` });
     expect(scanned.issues.map((i) => [i.code, i.message, i.location?.line])).toEqual([

@@ -136,6 +136,8 @@ export function parseHcl(text: string): HclParse {
         : `unexpected ${describe(bad ? spanOf(bad, text) : '')}`;
       return { ok: false, message: `invalid HCL: ${what}`, line };
     }
+    const chained = chainedLegacyIndex(root, text);
+    if (chained) return { ok: false, ...chained };
     const bodyNode = root.namedChildren.find((child) => child?.type === 'body');
     return {
       ok: true,
@@ -156,8 +158,8 @@ export function parseHcl(text: string): HclParse {
  * decimal+)? (expmark decimal+)?, https://github.com/hashicorp/hcl/blob/main/hclsyntax/spec.md#numeric-literals),
  * which the tree-sitter grammar does not: it lexes `1` and stops at `e3`. Where a parse fails, each
  * numeric literal the grammar did lex that such an exponent follows is overwritten, in a copy of
- * the text, by a literal of the same length the grammar takes whole (`0x00`, its hexadecimal form),
- * and the copy parsed again. Only the grammar's own numeric literals are touched (never text in a
+ * the text, by a literal of the same length the grammar takes whole (`0x00`, its hexadecimal form;
+ * for a legacy index, `x.1e3`, zeros: `x.000`), and the copy parsed again. Only the grammar's own numeric literals are touched (never text in a
  * string, a comment or a name) and nothing moves, so every line and column stays exact;
  * `convertExpr` reads each literal, and each expression's text, from the original.
  */
@@ -170,8 +172,8 @@ function parseWithExponents(instance: Parser, text: string) {
     if (spans.length === 0) break;
     const pieces: string[] = [];
     let cursor = 0;
-    for (const [start, end] of spans) {
-      pieces.push(source.slice(cursor, start), `0x${'0'.repeat(end - start - 2)}`);
+    for (const [start, end, mended] of spans) {
+      pieces.push(source.slice(cursor, start), mended);
       cursor = end;
     }
     pieces.push(source.slice(cursor));
@@ -184,15 +186,50 @@ function parseWithExponents(instance: Parser, text: string) {
 
 const EXPONENT = /[eE][+-]?[0-9]+(?![A-Za-z0-9_])/y;
 
-/** The spans of `digits` + exponent where the grammar lexed only the digits, in order. */
-function exponentsAfterNumbers(root: Node, source: string): [number, number][] {
-  const spans: [number, number][] = [];
-  for (const literal of root.descendantsOfType('numeric_lit')) {
-    if (!literal || !/^[0-9]+$/.test(literal.text)) continue;
+/**
+ * The spans of `digits` + exponent where the grammar lexed only the digits, in order: a numeric
+ * literal's, or a legacy index's (`x.1e3`: HCL lexes `1e3` as one number token after the dot,
+ * and the index is its value). A legacy index's digits are mended into zeros (`.000`), which the
+ * grammar takes as a legacy index whole.
+ */
+function exponentsAfterNumbers(root: Node, source: string): [number, number, string][] {
+  const spans: [number, number, string][] = [];
+  for (const literal of root.descendantsOfType(['numeric_lit', 'legacy_index'])) {
+    if (!literal) continue;
+    const legacy = literal.type === 'legacy_index';
+    if (!(legacy ? /^\.[0-9]+$/ : /^[0-9]+$/).test(literal.text)) continue;
     EXPONENT.lastIndex = literal.endIndex;
-    if (EXPONENT.exec(source)) spans.push([literal.startIndex, EXPONENT.lastIndex]);
+    if (!EXPONENT.exec(source)) continue;
+    const start = literal.startIndex + (legacy ? 1 : 0);
+    const width = EXPONENT.lastIndex - start;
+    spans.push([start, EXPONENT.lastIndex, legacy ? '0'.repeat(width) : `0x${'0'.repeat(width - 2)}`]);
   }
   return spans.sort((a, b) => a[0] - b[0]);
+}
+
+/**
+ * Two legacy indexes run together (`x.0.1`): HCL lexes `0.1` as one number token, and its parser
+ * refuses a legacy index with a fraction ("Invalid legacy index syntax ... Use the proper index
+ * syntax instead, like [0][1]": hashicorp/hcl hclsyntax/parser.go; hclsyntax/spec.md, "Index
+ * Operator": "The legacy syntax does not support chaining of index operations"). The grammar
+ * takes them as two indexes.
+ */
+function chainedLegacyIndex(root: Node, source: string): { message: string; line: number } | undefined {
+  const endingAt = new Map<number, Node>();
+  for (const index of root.descendantsOfType('legacy_index')) {
+    if (!index) continue;
+    const before = endingAt.get(index.startIndex);
+    if (before) {
+      const first = spanOf(before, source).slice(1);
+      const second = spanOf(index, source).slice(1);
+      return {
+        message: `invalid HCL: legacy indexes run together (.${first}.${second}); write them as [${first}][${second}], as Terraform requires`,
+        line: lineOf(index),
+      };
+    }
+    endingAt.set(index.endIndex, index);
+  }
+  return undefined;
 }
 
 /** A number as HCL writes it (the grammar also takes `0x10`, which HCL does not). */
@@ -432,8 +469,10 @@ function applyAccessor(expr: Expr, accessor: Node, source: string, depth: number
   if (accessor.type === 'index') {
     const inner = named(accessor)[0];
     if (inner?.type === 'legacy_index') {
-      const n = Number(inner.text.replace(/^\./, ''));
-      return { t: 'index', obj: expr, key: { t: 'lit', v: n, line, text: String(n) }, line, text };
+      // The number as written (`.1e3`: the grammar read a mended `.000`), its value the index.
+      const written = spanOf(inner, source).slice(1);
+      if (!NUMERIC_LITERAL.test(written)) throw new NotHclError(written, line);
+      return { t: 'index', obj: expr, key: numericLiteral(written, line, written), line, text };
     }
     const keyNode = inner ? named(inner)[0] : undefined;
     if (!keyNode) return { t: 'unsupported', line, text, why: 'an empty index' };
