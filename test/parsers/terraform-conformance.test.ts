@@ -5,8 +5,12 @@
  * case asserts the exact inventory value; what Terraform knows only when it runs (an unset
  * variable, an attribute known after apply) is UNKNOWN, never a guess.
  */
+import { createHash } from 'node:crypto';
+import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { Cluster, EbsVolume, Key } from '../../src/model/inventory.js';
+import { scanIac } from '../../src/parsers/iac.js';
+import { hostileRepo, SECRET } from '../helpers/hostile-iac.js';
 import { removeScannedFiles, scanFiles } from '../helpers/iac-scan.js';
 
 afterEach(removeScannedFiles);
@@ -426,6 +430,72 @@ resource "aws_kms_key" "module_template" {
     });
     // path.root is the root module's directory relative to where Terraform runs, in it.
     expect(keyNamed(scanned, 'main.tf#module.m.aws_kms_key.root').metadata?.description).toBe('.');
+  });
+
+  // https://developer.hashicorp.com/terraform/language/expressions/references#filesystem-and-workspace-info:
+  // path.cwd is the directory Terraform runs from; the scan reads a configuration as Terraform run
+  // in its root module, so it names the root module's directory, as path.root does.
+  it('path.cwd is the root module\'s directory: "." in a value, and file() reads from it in any module', async () => {
+    const scanned = await scan({
+      'policy.json': policy('Root'),
+      'main.tf': `module "m" {\n  source = "./modules/m"\n}\nresource "aws_kms_key" "here" {\n  description = path.cwd\n}\n`,
+      'modules/m/policy.json': policy('Module'),
+      'modules/m/main.tf': 'resource "aws_kms_key" "cwd" {\n  policy = file("${path.cwd}/policy.json")\n}\n',
+    });
+    expect(keyNamed(scanned, 'main.tf#aws_kms_key.here').metadata?.description).toBe('.');
+    expect(keyNamed(scanned, 'main.tf#module.m.aws_kms_key.cwd').policy).toMatchObject({
+      Statement: [{ Sid: 'Root' }],
+    });
+  });
+
+  it('filebase64() and the file hashes read inside the scanned tree only, bounded as file() is', async () => {
+    const repo = hostileRepo();
+    try {
+      repo.writeOutside('secret.bin', SECRET);
+      repo.link('linked.bin', join(repo.outside, 'secret.bin'));
+      repo.write('own.bin', Buffer.of(0xff, 0x00, 0xfe));
+      repo.write('huge.bin', Buffer.alloc(1_048_577));
+      const described = (name: string, value: string) =>
+        `resource "aws_kms_key" "${name}" {\n  tags = { v = ${value} }\n}\n`;
+      repo.write(
+        'main.tf',
+        [
+          described('own', 'filebase64("own.bin")'),
+          described('hash', 'filesha256("${path.module}/own.bin")'),
+          described('up', 'filebase64("../outside/secret.bin")'),
+          described('absolute', `filebase64("${join(repo.outside, 'secret.bin')}")`),
+          described('linked', 'filebase64sha256("linked.bin")'),
+          described('huge', 'filebase64("huge.bin")'),
+        ].join(''),
+      );
+      const result = await scanIac({ paths: ['.'], cwd: repo.repo, generatedAt: '2026-11-27T12:00:00Z' });
+      if (!result.ok) throw new Error(result.error.message);
+      const tags = Object.fromEntries(
+        result.value.inventory.keys.map((k) => [k.arn.replace('main.tf#aws_kms_key.', ''), k.tags]),
+      );
+      const unread = (call: string, path: string) => ({
+        unresolved: call,
+        reason: `file ${path} cannot be read`,
+      });
+      expect(tags).toEqual({
+        own: { v: '/wD+' },
+        hash: {
+          v: createHash('sha256')
+            .update(Buffer.of(0xff, 0x00, 0xfe))
+            .digest('hex'),
+        },
+        up: unread('filebase64("../outside/secret.bin")', '../outside/secret.bin'),
+        absolute: unread(
+          `filebase64("${join(repo.outside, 'secret.bin')}")`,
+          join(repo.outside, 'secret.bin'),
+        ),
+        linked: unread('filebase64sha256("linked.bin")', 'linked.bin'),
+        huge: unread('filebase64("huge.bin")', 'huge.bin'),
+      });
+      expect(JSON.stringify(result.value)).not.toContain(Buffer.from(SECRET).toString('base64'));
+    } finally {
+      repo.cleanup();
+    }
   });
 
   it("path.module is the module's directory relative to the root module, never the scanning machine's", async () => {
