@@ -6,12 +6,16 @@
  * variable, an attribute known after apply) is UNKNOWN, never a guess.
  */
 import { createHash } from 'node:crypto';
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { Cluster, EbsVolume, Key } from '../../src/model/inventory.js';
 import { scanIac } from '../../src/parsers/iac.js';
+import { renderCsv } from '../../src/reporters/csv.js';
+import { dashboardFromReport } from '../../src/reporters/html/data.js';
 import { hostileRepo, SECRET } from '../helpers/hostile-iac.js';
-import { removeScannedFiles, scanFiles } from '../helpers/iac-scan.js';
+import { IAC_FIXTURES, removeScannedFiles, scanFiles } from '../helpers/iac-scan.js';
+import { parse as parseCsv } from '../reporters/csv-parse.js';
 
 afterEach(removeScannedFiles);
 
@@ -642,6 +646,62 @@ ${clusterTf({})}`,
       'arn:aws:iam::<account>:role/KeyAdmin can both administer and use main.tf#aws_kms_key.k',
     );
     expect(scanned.report.findings.map((f) => f.message).filter((m) => m.includes('AWS::'))).toEqual([]);
+  });
+});
+
+describe('a plan, and the account and Region columns, in Terraform terms too', () => {
+  // A plan is Terraform's as much as its configuration: a resource read from one is in its
+  // provider's Region and account (https://developer.hashicorp.com/terraform/language/meta-arguments/resource-provider),
+  // whatever the plan file is named; so are the account and Region columns of the CSV and the dashboard.
+  const planWithoutAwsccRegion = () => {
+    const plan = JSON.parse(readFileSync(join(IAC_FIXTURES, 'terraform-plan/pass.json'), 'utf8'));
+    delete plan.configuration.provider_config.awscc;
+    return JSON.stringify(plan, null, 1);
+  };
+  const REGION_UNKNOWN =
+    "root volume key aws_kms_key.workers.arn is a key of us-east-1, and the cluster Region (the provider's " +
+    'Region, not set in the files) is not known: a key of another Region cannot encrypt its volumes';
+  const ACCOUNT_WORDS = "the account of the provider's credentials, not set in the files";
+  const REGION_WORDS = "the provider's Region, not set in the files";
+
+  it("a plan's messages name the provider's Region, never ${AWS::Region}", async () => {
+    const scanned = await scan({ 'tfplan.json': planWithoutAwsccRegion() });
+    const exists = scanned.report.findings.find((f) => f.ruleId === 'hyperpod-key-exists')!;
+    expect([exists.status, exists.messageId, exists.message]).toEqual([
+      'UNKNOWN',
+      'regionUnknown',
+      REGION_UNKNOWN,
+    ]);
+    // The resource keeps the placeholder (policies are compared with it); only the words change.
+    // biome-ignore lint/suspicious/noTemplateCurlyInString: the placeholder the inventory keeps
+    expect(exists.resource.region).toBe('${AWS::Region}');
+    expect(scanned.report.findings.map((f) => f.message).filter((m) => m.includes('AWS::'))).toEqual([]);
+  });
+
+  it("the CSV and dashboard columns word a Terraform resource's account and Region so; a template's keep CloudFormation's", async () => {
+    const scanned = await scan({
+      'tfplan.json': planWithoutAwsccRegion(),
+      'main.tf': KEY,
+      'stack.yaml':
+        'Resources:\n  Key:\n    Type: AWS::KMS::Key\n    Properties:\n      EnableKeyRotation: true\n',
+    });
+    const rotation = scanned.report.findings.filter((f) => f.ruleId === 'kms-key-rotation-enabled');
+    const [header, ...rows] = parseCsv(renderCsv({ ...scanned.report, findings: rotation }));
+    const column = (name: string) => header!.indexOf(name);
+    expect(
+      rows
+        .filter((row) => row.length > 1)
+        .map((row) => [row[column('resourceId')], row[column('account')], row[column('region')]])
+        .sort((a, b) => String(a[0]).localeCompare(String(b[0]))),
+    ).toEqual([
+      ['main.tf#aws_kms_key.k', ACCOUNT_WORDS, REGION_WORDS],
+      // biome-ignore lint/suspicious/noTemplateCurlyInString: CloudFormation's pseudo parameters
+      ['stack.yaml#Key', '${AWS::AccountId}', '${AWS::Region}'],
+      ['tfplan.json#aws_kms_key.workers', ACCOUNT_WORDS, 'us-east-1'],
+    ]);
+    const dashboard = dashboardFromReport(scanned.report, { findings: 0 });
+    const unknown = dashboard.findings.find((f) => f.ruleId === 'hyperpod-key-exists')!;
+    expect([unknown.account, unknown.region]).toEqual([ACCOUNT_WORDS, REGION_WORDS]);
   });
 });
 
