@@ -175,12 +175,11 @@ export function evaluate(inventory: Inventory, options: EvaluateOptions = {}): E
 
 /** The files of the inventory's resources read from Terraform plans, if it has any. */
 function terraformPlanFiles(inventory: Inventory): ReadonlySet<string> | undefined {
-  let files: Set<string> | undefined;
+  const files = new Set<string>();
   for (const list of [inventory.clusters, inventory.keys, inventory.roles])
     for (const resource of list as readonly { source: string; location?: { file: string } }[])
-      if (resource.source === 'terraform-plan' && resource.location)
-        (files ??= new Set()).add(resource.location.file);
-  return files;
+      if (resource.source === 'terraform-plan' && resource.location) files.add(resource.location.file);
+  return files.size > 0 ? files : undefined;
 }
 
 function toFinding(
