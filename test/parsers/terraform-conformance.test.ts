@@ -266,6 +266,32 @@ describe('splat expressions', () => {
   });
 });
 
+describe('legacy indexes in splats', () => {
+  // hashicorp/hcl hclsyntax/parser.go: an attribute-only splat also takes a legacy index into each
+  // element ("we also allow numbers as attribute names inside splats and interpret them as
+  // indexing into a list, for expressions like: foo.bar.*.baz.0.foo"); a full splat takes every
+  // traversal after it, a legacy index among them.
+  it('`.*.0` and `[*].0` index each element; `[0]` after `.*` indexes the list', async () => {
+    const scanned = await scan({
+      'main.tf': `locals {\n  lst = [{ v = [1, 2] }, { v = [3, 4] }]\n}\n${KEY}${clusterTf({
+        tags: {
+          attr: 'jsonencode(local.lst.*.v.1)',
+          full: 'jsonencode(local.lst[*].v.0)',
+          exponent: 'jsonencode(local.lst[*].v.1e0)',
+          bracket: 'jsonencode(local.lst.*.v[0])',
+        },
+      })}`,
+    });
+    expect(scanned.issues).toEqual([]);
+    expect(cluster(scanned).tags).toEqual({
+      attr: '[2,4]',
+      full: '[1,3]',
+      exponent: '[2,4]',
+      bracket: '[1,2]',
+    });
+  });
+});
+
 describe('string templates', () => {
   // https://developer.hashicorp.com/terraform/language/expressions/strings#directives and
   // #whitespace-stripping

@@ -468,12 +468,8 @@ function applyAccessor(expr: Expr, accessor: Node, source: string, depth: number
     return { t: 'attr', obj: expr, name: named(accessor)[0]?.text ?? '', line, text };
   if (accessor.type === 'index') {
     const inner = named(accessor)[0];
-    if (inner?.type === 'legacy_index') {
-      // The number as written (`.1e3`: the grammar read a mended `.000`), its value the index.
-      const written = spanOf(inner, source).slice(1);
-      if (!NUMERIC_LITERAL.test(written)) throw new NotHclError(written, line);
-      return { t: 'index', obj: expr, key: numericLiteral(written, line, written), line, text };
-    }
+    if (inner?.type === 'legacy_index')
+      return { t: 'index', obj: expr, key: legacyIndexKey(inner, source, line), line, text };
     const keyNode = inner ? named(inner)[0] : undefined;
     if (!keyNode) return { t: 'unsupported', line, text, why: 'an empty index' };
     return { t: 'index', obj: expr, key: convertExpr(keyNode, source, depth + 1), line, text };
@@ -481,18 +477,25 @@ function applyAccessor(expr: Expr, accessor: Node, source: string, depth: number
   if (accessor.type === 'splat') {
     const kind = named(accessor)[0];
     const parts = kind ? named(kind) : [];
-    // The legacy attribute-only splat (`.*`) takes only the attribute accesses that follow it: an
-    // index after them applies to the list it makes (HCL native syntax specification, "Splat
-    // Operators": `tuple.*.foo.bar[0]` is `[for v in tuple: v.foo.bar][0]`). The full splat
-    // (`[*]`) takes the whole traversal that follows.
+    // The legacy attribute-only splat (`.*`) takes only the attribute accesses that follow it, and
+    // legacy indexes (`.0`: hashicorp/hcl hclsyntax/parser.go, "we also allow numbers as attribute
+    // names inside splats"): an index in brackets after them applies to the list it makes (HCL
+    // native syntax specification, "Splat Operators": `tuple.*.foo.bar[0]` is
+    // `[for v in tuple: v.foo.bar][0]`). The full splat (`[*]`) takes the whole traversal that follows.
     const legacy = kind?.type === 'attr_splat';
-    const firstIndex = legacy ? parts.findIndex((part) => part.type !== 'get_attr') : -1;
+    const firstIndex = legacy
+      ? parts.findIndex((part) => part.type !== 'get_attr' && named(part)[0]?.type !== 'legacy_index')
+      : -1;
     const inner = firstIndex >= 0 ? parts.slice(0, firstIndex) : parts;
     const path: ({ attr: string } | { index: Expr })[] = [];
     for (const part of inner) {
       if (part.type === 'get_attr') path.push({ attr: named(part)[0]?.text ?? '' });
       else if (part.type === 'index') {
         const keyNode = named(part)[0];
+        if (keyNode?.type === 'legacy_index') {
+          path.push({ index: legacyIndexKey(keyNode, source, lineOf(keyNode)) });
+          continue;
+        }
         const key = keyNode ? named(keyNode)[0] : undefined;
         if (key) path.push({ index: convertExpr(key, source, depth + 1) });
       }
@@ -507,6 +510,13 @@ function applyAccessor(expr: Expr, accessor: Node, source: string, depth: number
     return splat;
   }
   return { t: 'unsupported', line, text, why: `${accessor.type} is not evaluated` };
+}
+
+/** A legacy index's key: the number as written (`.1e3`: the grammar read a mended `.000`), its value. */
+function legacyIndexKey(node: Node, source: string, line: number): Expr {
+  const written = spanOf(node, source).slice(1);
+  if (!NUMERIC_LITERAL.test(written)) throw new NotHclError(written, line);
+  return numericLiteral(written, line, written);
 }
 
 /**
