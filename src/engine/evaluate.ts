@@ -126,6 +126,7 @@ export function evaluate(inventory: Inventory, options: EvaluateOptions = {}): E
   const rules = (options.rules ?? RULES).filter((rule) => isRuleSelected(rule, config, options.selection));
   const index = indexInventory(inventory);
   const context = { inventory, index, config, now };
+  const planFiles = terraformPlanFiles(inventory);
   // Every finding the rules make: compliance is judged on all of them (a cluster is compliant
   // when every applicable rule passes), whatever --severity leaves in the report.
   const findings: Finding[] = [];
@@ -136,7 +137,7 @@ export function evaluate(inventory: Inventory, options: EvaluateOptions = {}): E
   };
   for (const rule of rules) {
     const severity = configuredSeverity(rule, config);
-    const run = ruleRun(rule, options.fingerprintId);
+    const run = ruleRun(rule, options.fingerprintId, planFiles);
     // Each verdict becomes a finding as the rule yields it, so that verdicts die young instead of
     // a whole rule's worth being held (and copied by the garbage collector) first. A rule that
     // throws part-way has its findings taken back: it stands as one UNKNOWN, as if it had judged nothing.
@@ -170,6 +171,15 @@ export function evaluate(inventory: Inventory, options: EvaluateOptions = {}): E
   const reported =
     threshold === 0 ? findings : findings.filter((finding) => severityRank(finding.severity) >= threshold);
   return { findings: reported, compliance, summary: summarize(inventory, reported, compliance) };
+}
+
+/** The files of the inventory's resources read from Terraform plans, if it has any. */
+function terraformPlanFiles(inventory: Inventory): ReadonlySet<string> | undefined {
+  const files = new Set<string>();
+  for (const list of [inventory.clusters, inventory.keys, inventory.roles])
+    for (const resource of list as readonly { source: string; location?: { file: string } }[])
+      if (resource.source === 'terraform-plan' && resource.location) files.add(resource.location.file);
+  return files.size > 0 ? files : undefined;
 }
 
 function toFinding(

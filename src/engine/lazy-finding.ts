@@ -51,16 +51,37 @@ const TERRAFORM_TERMS = new Map<string, [whole: string, inside: string]>([
   ['${AWS::Partition}', ["the partition of the provider's Region, not set in the files", '<partition>']],
 ]);
 
-/** Whether a resource is defined in Terraform configuration (`main.tf#...`, `x.tf.json#...`). */
-export function isTerraformResource(resource: ResourceRef): boolean {
+/**
+ * Whether a resource is defined in Terraform: in configuration (`main.tf#...`, `x.tf.json#...`), or
+ * in a plan (`terraform show -json`), whose file may have any name and is known by what the
+ * inventory read from it (`planFiles`, the files of its `terraform-plan` resources).
+ */
+export function isTerraformResource(resource: ResourceRef, planFiles?: ReadonlySet<string>): boolean {
   const file = resource.location?.file;
-  if (file !== undefined) return TERRAFORM_FILE.test(file);
+  if (file !== undefined) return TERRAFORM_FILE.test(file) || planFiles?.has(file) === true;
   // Asked of every finding: a live resource (an ARN, no '#') is answered without a slice or a match.
   const hash = resource.id.indexOf('#');
-  return hash > 0 && TERRAFORM_FILE.test(resource.id.slice(0, hash));
+  if (hash <= 0) return false;
+  const idFile = resource.id.slice(0, hash);
+  return TERRAFORM_FILE.test(idFile) || planFiles?.has(idFile) === true;
 }
 
 const TERRAFORM_FILE = /\.tf(\.json)?$/i;
+
+/**
+ * Whether a finding's values are shown in Terraform's terms: as its message is (the engine decided
+ * when it made the finding), or, for a finding read back from a JSON report, as its file says.
+ */
+export function inTerraformTermsOf(finding: Finding): boolean {
+  return Deferred.terraformTerms(finding) ?? isTerraformResource(finding.resource);
+}
+
+/** A finding's account or Region as a reader sees it: in Terraform's terms for a Terraform resource. */
+export function shownPlace(finding: Finding, value: string | undefined): string | undefined {
+  return value === undefined || !value.includes('${AWS::') || !inTerraformTermsOf(finding)
+    ? value
+    : inTerraformTerms(value);
+}
 
 /** The template of a rule crash: the engine's own, not any rule's. */
 const RULE_ERROR_TEMPLATE = 'the rule failed to run: {{error}}';
@@ -72,10 +93,16 @@ export interface RuleRun {
   readonly fingerprintId: ((resourceId: string) => string) | undefined;
   /** The run's messages, by message id (see `messageSource`). */
   readonly messages: Map<string, MessageSource>;
+  /** The Terraform plan files the inventory read (see `isTerraformResource`). */
+  readonly planFiles: ReadonlySet<string> | undefined;
 }
 
-export function ruleRun(rule: Rule, fingerprintId: ((resourceId: string) => string) | undefined): RuleRun {
-  return { rule, fingerprintId, messages: new Map() };
+export function ruleRun(
+  rule: Rule,
+  fingerprintId: ((resourceId: string) => string) | undefined,
+  planFiles?: ReadonlySet<string>,
+): RuleRun {
+  return { rule, fingerprintId, messages: new Map(), planFiles };
 }
 
 /**
@@ -151,6 +178,11 @@ class Deferred extends Stamped {
     return template === undefined
       ? `${messageId} (no message template)`
       : formatMessage(template, text, show);
+  }
+
+  /** Whether the finding's message is worded in Terraform's terms; undefined for a finding the engine did not make. */
+  static terraformTerms(finding: object): boolean | undefined {
+    return #source in finding ? (finding as Deferred).#source.show !== undefined : undefined;
   }
 
   static setMessage(finding: object, value: string): void {
@@ -229,6 +261,11 @@ export function lazyFinding(
   // Frozen: the message is made from it later, so a rule that changed it after yielding would
   // change a finding already made (in strict code, the change throws and the rule stands UNKNOWN).
   const frozen = data === undefined ? undefined : Object.freeze(data);
-  new Deferred(finding, messageSource(run, messageId, isTerraformResource(resource)), frozen, resource.id);
+  new Deferred(
+    finding,
+    messageSource(run, messageId, isTerraformResource(resource, run.planFiles)),
+    frozen,
+    resource.id,
+  );
   return finding;
 }

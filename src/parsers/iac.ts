@@ -20,7 +20,7 @@ import {
 } from './cloudformation/template.js';
 import { cloudFormationSkips, type InlineSkip, terraformSkips } from './common/inline-skips.js';
 import { boundedIssue, internalIssue } from './common/issues.js';
-import { decodeText, mayRead, readBounded, realPathOf, specialKind } from './common/safe-read.js';
+import { mayRead, readBounded, realPathOf, specialKind } from './common/safe-read.js';
 import {
   DocumentError,
   getEntry,
@@ -704,7 +704,7 @@ export async function scanIac(options: IacScanOptions): Promise<Result<IacScanRe
     mayRead: (absPath) => mayRead(absPath, discovery.roots),
     readFile: (absPath) => {
       const read = readBounded(absPath, { roots: discovery.roots, maxBytes: Math.min(maxBytes, 1_048_576) });
-      return read.ok ? decodeText(read.buffer)?.text : undefined;
+      return read.ok ? read.buffer : undefined;
     },
   });
   if (!tf.ok) return tf;

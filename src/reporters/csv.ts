@@ -1,4 +1,6 @@
 /** One row per finding, RFC 4180 quoting, for spreadsheets and ticket imports. */
+
+import { shownPlace } from '../engine/lazy-finding.js';
 import type { Finding } from '../model/finding.js';
 import type { Report } from '../model/report.js';
 
@@ -63,8 +65,9 @@ function csvRow(f: Finding): string {
     f.severity,
     r.type,
     r.id,
-    r.account,
-    r.region,
+    // In Terraform's terms for a Terraform resource, as its message is.
+    shownPlace(f, r.account),
+    shownPlace(f, r.region),
     r.cluster,
     r.instanceGroup,
     r.keyArn,

@@ -1,6 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { resolveConfig } from '../../src/config/schema.js';
 import { evaluate, fingerprint } from '../../src/engine/evaluate.js';
+import { shownPlace } from '../../src/engine/lazy-finding.js';
+import type { Finding } from '../../src/model/finding.js';
 import type { Verdict } from '../../src/rules/define-rule.js';
 import { compliantEstate, keyArn, NOW } from '../helpers/inventory.js';
 import { fail, pass, stubRule } from './stub-rules.js';
@@ -132,5 +134,38 @@ describe('findings made by the engine', () => {
     finding.fingerprint = 'e'.repeat(32);
     expect(finding.fingerprint).toBe('e'.repeat(32));
     expect(finding.message).toBe('rewritten');
+  });
+
+  it("show a Terraform resource's account and Region in Terraform's terms, as its message; a finding read back from JSON by its file", () => {
+    // biome-ignore lint/suspicious/noTemplateCurlyInString: the placeholders IaC writes
+    const place = { account: '${AWS::AccountId}', region: '${AWS::Region}' };
+    const tf = { type: 'kms-key' as const, id: 'main.tf#aws_kms_key.k', ...place };
+    const plan = { type: 'kms-key' as const, id: 'plan.json#aws_kms_key.k', ...place };
+    const template = { type: 'kms-key' as const, id: 'stack.json#Key', ...place };
+    const { findings } = evaluate(compliantEstate(), {
+      rules: [stubRule('kms-key-places', [fail(tf), fail(plan), fail(template)])],
+      now,
+    });
+    const shown = (finding: Finding) => [
+      shownPlace(finding, finding.resource.account),
+      shownPlace(finding, finding.resource.region),
+    ];
+    const TERRAFORM = [
+      "the account of the provider's credentials, not set in the files",
+      "the provider's Region, not set in the files",
+    ];
+    // The stub inventory reads no plan: plan.json is a file like any other.
+    expect(findings.map(shown)).toEqual([
+      TERRAFORM,
+      [place.account, place.region],
+      [place.account, place.region],
+    ]);
+    expect(findings.map((finding) => shown({ ...finding }))).toEqual([
+      TERRAFORM,
+      [place.account, place.region],
+      [place.account, place.region],
+    ]);
+    expect(shownPlace(findings[0]!, 'us-east-1')).toBe('us-east-1');
+    expect(shownPlace(findings[0]!, undefined)).toBeUndefined();
   });
 });

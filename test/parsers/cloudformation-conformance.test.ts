@@ -350,6 +350,89 @@ describe('parameters as CloudFormation takes them', () => {
     expect(scanned.inventory.keys[0]!.deletionProtection?.pendingWindowInDays).toBe(30);
   });
 
+  // User Guide, Parameters: "AllowedPattern ... When applied on a parameter of type String, the
+  // pattern must match the entire parameter value provided. When applied to a parameter of type
+  // CommaDelimitedList, the pattern must match each value in the list"; the syntax is Java's
+  // (https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/cfn-regexes.html).
+  it("a value its AllowedPattern does not match whole (a default or a parameter file's): UNKNOWN, naming the pattern", async () => {
+    const head = `Parameters:
+  Owner: { Type: String, Default: team-a, AllowedPattern: '[a-z]+' }
+  Teams: { Type: CommaDelimitedList, Default: 'a1, b2', AllowedPattern: '[a-z]\\d' }
+  Code: { Type: String, Default: 'x@y', AllowedPattern: '[a-z]\\@[a-z]' }
+  Long: { Type: String, Default: abcd, MaxLength: 3 }
+  Big: { Type: Number, Default: 31, MaxValue: 30 }`;
+    const tags = async (files: Record<string, string>, parameters?: string[]) =>
+      cluster(await scan(files, parameters ? { parameters } : {})).tags;
+    const t = (value: string) => ({
+      't.yaml': template({ head, tags: tagLines({ value }) }),
+    });
+    const refused = (name: string, value: string, pattern: string) => ({
+      unresolved: `!Ref ${name}`,
+      reason: `CloudFormation refuses the value of parameter ${name}: ${value} does not match its AllowedPattern (${pattern})`,
+      inputs: [name],
+    });
+    // Only a part of team-a matches [a-z]+: Java's matches() takes the whole value.
+    expect(await tags(t('!Ref Owner'))).toEqual(refused('Owner', 'team-a', '[a-z]+'));
+    expect(await tags(t('!Join [",", !Ref Teams]'))).toEqual({ value: 'a1,b2' });
+    // An escaped punctuation character is that character, as in Java.
+    expect(await tags(t('!Ref Code'))).toEqual({ value: 'x@y' });
+    expect(
+      await tags(
+        {
+          ...t('!Join [",", !Ref Teams]'),
+          'p.json': JSON.stringify([{ ParameterKey: 'Teams', ParameterValue: 'a1,bb' }]),
+        },
+        ['p.json'],
+      ),
+    ).toEqual({ ...refused('Teams', 'a1,bb', '[a-z]\\d'), unresolved: '!Join [",", !Ref Teams]' });
+    expect(
+      await tags(
+        {
+          ...t('!Ref Owner'),
+          'p.json': JSON.stringify([{ ParameterKey: 'Owner', ParameterValue: 'teamb' }]),
+        },
+        ['p.json'],
+      ),
+    ).toEqual({ value: 'teamb' });
+    expect(await tags(t('!Ref Long'))).toMatchObject({
+      reason: 'CloudFormation refuses the value of parameter Long: abcd is longer than its MaxLength (3)',
+    });
+    expect(await tags(t('!Ref Big'))).toMatchObject({
+      reason: 'CloudFormation refuses the value of parameter Big: 31 is more than its MaxValue (30)',
+    });
+  });
+
+  it('an AllowedPattern that backtracks, or that only Java runs, is not a verdict: UNKNOWN, saying why, and the scan ends at once', async () => {
+    const head = `Parameters:
+  Slow: { Type: String, Default: '${'a'.repeat(40)}!', AllowedPattern: '(a+)+' }
+  Possessive: { Type: String, Default: aaa, AllowedPattern: 'a*+' }
+  Flags: { Type: String, Default: ABC, AllowedPattern: '(?i)[a-z]+' }`;
+    const started = Date.now();
+    const scanned = await scan({
+      't.yaml': template({
+        head,
+        tags: tagLines({ slow: '!Ref Slow', possessive: '!Ref Possessive', flags: '!Ref Flags' }),
+      }),
+    });
+    expect(Date.now() - started).toBeLessThan(5_000);
+    const unchecked = (name: string, pattern: string, why: string) => ({
+      unresolved: `!Ref ${name}`,
+      reason: `the value of parameter ${name} could not be checked against its AllowedPattern (${pattern}): ${why}`,
+      inputs: [name],
+    });
+    // The first UNKNOWN tag stands for the whole map.
+    expect(cluster(scanned).tags).toEqual(
+      unchecked('Slow', '(a+)+', 'it takes too long to match (it backtracks)'),
+    );
+    for (const [name, pattern, why] of [
+      ['Possessive', 'a*+', 'it uses Java syntax the scanner does not run (a possessive quantifier)'],
+      ['Flags', '(?i)[a-z]+', 'it uses Java syntax the scanner does not run (the group (?i)'],
+    ] as const) {
+      const one = await scan({ 't.yaml': template({ head, tags: tagLines({ value: `!Ref ${name}` }) }) });
+      expect(cluster(one).tags).toEqual(unchecked(name, pattern, why));
+    }
+  });
+
   it('UsePreviousValue in a parameter file is the value the stack already has: UNKNOWN, never the Default', async () => {
     const scanned = await scan(
       {

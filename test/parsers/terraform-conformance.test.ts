@@ -5,9 +5,17 @@
  * case asserts the exact inventory value; what Terraform knows only when it runs (an unset
  * variable, an attribute known after apply) is UNKNOWN, never a guess.
  */
+import { createHash } from 'node:crypto';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { Cluster, EbsVolume, Key } from '../../src/model/inventory.js';
-import { removeScannedFiles, scanFiles } from '../helpers/iac-scan.js';
+import { scanIac } from '../../src/parsers/iac.js';
+import { renderCsv } from '../../src/reporters/csv.js';
+import { dashboardFromReport } from '../../src/reporters/html/data.js';
+import { hostileRepo, SECRET } from '../helpers/hostile-iac.js';
+import { IAC_FIXTURES, removeScannedFiles, scanFiles } from '../helpers/iac-scan.js';
+import { parse as parseCsv } from '../reporters/csv-parse.js';
 
 afterEach(removeScannedFiles);
 
@@ -258,6 +266,32 @@ describe('splat expressions', () => {
   });
 });
 
+describe('legacy indexes in splats', () => {
+  // hashicorp/hcl hclsyntax/parser.go: an attribute-only splat also takes a legacy index into each
+  // element ("we also allow numbers as attribute names inside splats and interpret them as
+  // indexing into a list, for expressions like: foo.bar.*.baz.0.foo"); a full splat takes every
+  // traversal after it, a legacy index among them.
+  it('`.*.0` and `[*].0` index each element; `[0]` after `.*` indexes the list', async () => {
+    const scanned = await scan({
+      'main.tf': `locals {\n  lst = [{ v = [1, 2] }, { v = [3, 4] }]\n}\n${KEY}${clusterTf({
+        tags: {
+          attr: 'jsonencode(local.lst.*.v.1)',
+          full: 'jsonencode(local.lst[*].v.0)',
+          exponent: 'jsonencode(local.lst[*].v.1e0)',
+          bracket: 'jsonencode(local.lst.*.v[0])',
+        },
+      })}`,
+    });
+    expect(scanned.issues).toEqual([]);
+    expect(cluster(scanned).tags).toEqual({
+      attr: '[2,4]',
+      full: '[1,3]',
+      exponent: '[2,4]',
+      bracket: '[1,2]',
+    });
+  });
+});
+
 describe('string templates', () => {
   // https://developer.hashicorp.com/terraform/language/expressions/strings#directives and
   // #whitespace-stripping
@@ -428,6 +462,72 @@ resource "aws_kms_key" "module_template" {
     expect(keyNamed(scanned, 'main.tf#module.m.aws_kms_key.root').metadata?.description).toBe('.');
   });
 
+  // https://developer.hashicorp.com/terraform/language/expressions/references#filesystem-and-workspace-info:
+  // path.cwd is the directory Terraform runs from; the scan reads a configuration as Terraform run
+  // in its root module, so it names the root module's directory, as path.root does.
+  it('path.cwd is the root module\'s directory: "." in a value, and file() reads from it in any module', async () => {
+    const scanned = await scan({
+      'policy.json': policy('Root'),
+      'main.tf': `module "m" {\n  source = "./modules/m"\n}\nresource "aws_kms_key" "here" {\n  description = path.cwd\n}\n`,
+      'modules/m/policy.json': policy('Module'),
+      'modules/m/main.tf': 'resource "aws_kms_key" "cwd" {\n  policy = file("${path.cwd}/policy.json")\n}\n',
+    });
+    expect(keyNamed(scanned, 'main.tf#aws_kms_key.here').metadata?.description).toBe('.');
+    expect(keyNamed(scanned, 'main.tf#module.m.aws_kms_key.cwd').policy).toMatchObject({
+      Statement: [{ Sid: 'Root' }],
+    });
+  });
+
+  it('filebase64() and the file hashes read inside the scanned tree only, bounded as file() is', async () => {
+    const repo = hostileRepo();
+    try {
+      repo.writeOutside('secret.bin', SECRET);
+      repo.link('linked.bin', join(repo.outside, 'secret.bin'));
+      repo.write('own.bin', Buffer.of(0xff, 0x00, 0xfe));
+      repo.write('huge.bin', Buffer.alloc(1_048_577));
+      const described = (name: string, value: string) =>
+        `resource "aws_kms_key" "${name}" {\n  tags = { v = ${value} }\n}\n`;
+      repo.write(
+        'main.tf',
+        [
+          described('own', 'filebase64("own.bin")'),
+          described('hash', 'filesha256("${path.module}/own.bin")'),
+          described('up', 'filebase64("../outside/secret.bin")'),
+          described('absolute', `filebase64("${join(repo.outside, 'secret.bin')}")`),
+          described('linked', 'filebase64sha256("linked.bin")'),
+          described('huge', 'filebase64("huge.bin")'),
+        ].join(''),
+      );
+      const result = await scanIac({ paths: ['.'], cwd: repo.repo, generatedAt: '2026-11-27T12:00:00Z' });
+      if (!result.ok) throw new Error(result.error.message);
+      const tags = Object.fromEntries(
+        result.value.inventory.keys.map((k) => [k.arn.replace('main.tf#aws_kms_key.', ''), k.tags]),
+      );
+      const unread = (call: string, path: string) => ({
+        unresolved: call,
+        reason: `file ${path} cannot be read`,
+      });
+      expect(tags).toEqual({
+        own: { v: '/wD+' },
+        hash: {
+          v: createHash('sha256')
+            .update(Buffer.of(0xff, 0x00, 0xfe))
+            .digest('hex'),
+        },
+        up: unread('filebase64("../outside/secret.bin")', '../outside/secret.bin'),
+        absolute: unread(
+          `filebase64("${join(repo.outside, 'secret.bin')}")`,
+          join(repo.outside, 'secret.bin'),
+        ),
+        linked: unread('filebase64sha256("linked.bin")', 'linked.bin'),
+        huge: unread('filebase64("huge.bin")', 'huge.bin'),
+      });
+      expect(JSON.stringify(result.value)).not.toContain(Buffer.from(SECRET).toString('base64'));
+    } finally {
+      repo.cleanup();
+    }
+  });
+
   it("path.module is the module's directory relative to the root module, never the scanning machine's", async () => {
     // Terraform gives a module's source directory relative to where it runs, with forward slashes
     // (hashicorp/terraform internal/terraform/evaluate.go, GetPathAttr: "module" is
@@ -572,6 +672,62 @@ ${clusterTf({})}`,
       'arn:aws:iam::<account>:role/KeyAdmin can both administer and use main.tf#aws_kms_key.k',
     );
     expect(scanned.report.findings.map((f) => f.message).filter((m) => m.includes('AWS::'))).toEqual([]);
+  });
+});
+
+describe('a plan, and the account and Region columns, in Terraform terms too', () => {
+  // A plan is Terraform's as much as its configuration: a resource read from one is in its
+  // provider's Region and account (https://developer.hashicorp.com/terraform/language/meta-arguments/resource-provider),
+  // whatever the plan file is named; so are the account and Region columns of the CSV and the dashboard.
+  const planWithoutAwsccRegion = () => {
+    const plan = JSON.parse(readFileSync(join(IAC_FIXTURES, 'terraform-plan/pass.json'), 'utf8'));
+    delete plan.configuration.provider_config.awscc;
+    return JSON.stringify(plan, null, 1);
+  };
+  const REGION_UNKNOWN =
+    "root volume key aws_kms_key.workers.arn is a key of us-east-1, and the cluster Region (the provider's " +
+    'Region, not set in the files) is not known: a key of another Region cannot encrypt its volumes';
+  const ACCOUNT_WORDS = "the account of the provider's credentials, not set in the files";
+  const REGION_WORDS = "the provider's Region, not set in the files";
+
+  it("a plan's messages name the provider's Region, never ${AWS::Region}", async () => {
+    const scanned = await scan({ 'tfplan.json': planWithoutAwsccRegion() });
+    const exists = scanned.report.findings.find((f) => f.ruleId === 'hyperpod-key-exists')!;
+    expect([exists.status, exists.messageId, exists.message]).toEqual([
+      'UNKNOWN',
+      'regionUnknown',
+      REGION_UNKNOWN,
+    ]);
+    // The resource keeps the placeholder (policies are compared with it); only the words change.
+    // biome-ignore lint/suspicious/noTemplateCurlyInString: the placeholder the inventory keeps
+    expect(exists.resource.region).toBe('${AWS::Region}');
+    expect(scanned.report.findings.map((f) => f.message).filter((m) => m.includes('AWS::'))).toEqual([]);
+  });
+
+  it("the CSV and dashboard columns word a Terraform resource's account and Region so; a template's keep CloudFormation's", async () => {
+    const scanned = await scan({
+      'tfplan.json': planWithoutAwsccRegion(),
+      'main.tf': KEY,
+      'stack.yaml':
+        'Resources:\n  Key:\n    Type: AWS::KMS::Key\n    Properties:\n      EnableKeyRotation: true\n',
+    });
+    const rotation = scanned.report.findings.filter((f) => f.ruleId === 'kms-key-rotation-enabled');
+    const [header, ...rows] = parseCsv(renderCsv({ ...scanned.report, findings: rotation }));
+    const column = (name: string) => header!.indexOf(name);
+    expect(
+      rows
+        .filter((row) => row.length > 1)
+        .map((row) => [row[column('resourceId')], row[column('account')], row[column('region')]])
+        .sort((a, b) => String(a[0]).localeCompare(String(b[0]))),
+    ).toEqual([
+      ['main.tf#aws_kms_key.k', ACCOUNT_WORDS, REGION_WORDS],
+      // biome-ignore lint/suspicious/noTemplateCurlyInString: CloudFormation's pseudo parameters
+      ['stack.yaml#Key', '${AWS::AccountId}', '${AWS::Region}'],
+      ['tfplan.json#aws_kms_key.workers', ACCOUNT_WORDS, 'us-east-1'],
+    ]);
+    const dashboard = dashboardFromReport(scanned.report, { findings: 0 });
+    const unknown = dashboard.findings.find((f) => f.ruleId === 'hyperpod-key-exists')!;
+    expect([unknown.account, unknown.region]).toEqual([ACCOUNT_WORDS, REGION_WORDS]);
   });
 });
 
@@ -1125,6 +1281,43 @@ ${keys({
       tiny: unknown('tostring(1e-400)', '1e-400'),
       ok: '1500.25',
     });
+  });
+
+  // HCL's legacy index (`LegacyIndex = '.' digit+`, hclsyntax/spec.md "Index Operator") is a dot
+  // and a number token: hclsyntax's parser (parseExpressionTraversals, TokenNumberLit) takes the
+  // number's value as the index, so `x.1e3` is `x[1000]`; a number token with a fraction
+  // (`x.0.1`) is refused: "Invalid legacy index syntax ... Use the proper index syntax instead, like [0][1]".
+  it('a legacy index written with an exponent is that index; two run together are refused, as HCL does', async () => {
+    const scanned = await scan({
+      'main.tf': `locals {
+  l = [for i in range(1001) : "v\${i}"]
+}
+${keys({
+  exponent: 'local.l.1e3',
+  signed: 'local.l.1E+3',
+  plain: 'local.l.7',
+  // biome-ignore lint/suspicious/noTemplateCurlyInString: Terraform template syntax
+  template: '"${local.l.1e2}-${length(local.l)}"',
+})}${clusterTf({ volumeKey: 'aws_kms_key.plain.arn' })}`,
+    });
+    expect(scanned.issues).toEqual([]);
+    expect(described(scanned)).toEqual({
+      exponent: 'v1000',
+      signed: 'v1000',
+      plain: 'v7',
+      template: 'v100-1001',
+    });
+    expect(cluster(scanned).location).toEqual({ file: 'main.tf', line: 16 });
+    const chained = await scan({
+      'main.tf': `${KEY}locals {\n  l = [[1, 2]]\n  a = local.l.0.1\n  b = local.l.0.1e3\n}\n`,
+    });
+    expect(chained.issues.map((i) => [i.code, i.message, i.location?.line])).toEqual([
+      [
+        'tf.parse',
+        'invalid HCL: legacy indexes run together (.0.1); write them as [0][1], as Terraform requires',
+        6,
+      ],
+    ]);
   });
 
   it('a hexadecimal number is not HCL: the file is refused at its line, as Terraform refuses it', async () => {

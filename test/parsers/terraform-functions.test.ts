@@ -26,8 +26,12 @@ function expression(text: string): Expr {
 /** Evaluates an expression with `var.name` set from `variables` (unset: UNKNOWN) and `file()` reading `files`. */
 function run(text: string, options: { budget?: { steps: number } } = {}) {
   const reports: string[] = [];
-  const files: Record<string, string> = {
+  const files: Record<string, string | Uint8Array> = {
     'policy.json': '{"Version":"2012-10-17"}',
+    'hello.txt': 'Hello World',
+    // Bytes that are not UTF-8 (0xff never is), and UTF-16 text, which Terraform's file() refuses.
+    'binary.bin': Uint8Array.of(0xff, 0x00, 0xfe),
+    'utf16.txt': Buffer.concat([Buffer.of(0xff, 0xfe), Buffer.from('Hi', 'utf16le')]),
     // biome-ignore lint/suspicious/noTemplateCurlyInString: a Terraform template file
     'greet.tpl':
       'Hello %%{a} \\n %{ for i, n in names }${n}%{ if i < length(names) - 1 }, %{ endif }%{ endfor }!\n',
@@ -41,7 +45,10 @@ function run(text: string, options: { budget?: { steps: number } } = {}) {
       if (root === 'var' && name in variables) return variables[name]!;
       return new Unknown(expr.text, `${root}.${name} has no value`, [`${root}.${name}`]);
     },
-    readFile: (path) => files[path],
+    readFile: (path) => {
+      const content = Object.hasOwn(files, path) ? files[path]! : undefined;
+      return typeof content === 'string' ? Buffer.from(content, 'utf8') : content;
+    },
     overBudget: (_expr, what) => reports.push(what),
     ...(options.budget ? { budget: options.budget } : {}),
   };
@@ -65,6 +72,34 @@ const CASES: Record<string, [string, unknown]> = {
   jsondecode: ['jsondecode("{\\"k\\": [1, 2]}")', { k: [1, 2] }],
   yamldecode: ['yamldecode("a: 1\\nb: [x, y]")', { a: 1, b: ['x', 'y'] }],
   file: ['file("policy.json")', '{"Version":"2012-10-17"}'],
+  // The examples of https://developer.hashicorp.com/terraform/language/functions/<name> where it has one.
+  filebase64: ['filebase64("binary.bin")', '/wD+'],
+  filebase64sha256: ['filebase64sha256("hello.txt")', 'pZGm1Av0IEBKARczz7exkNYsZb8LzaMrV7J32a2fFG4='],
+  filebase64sha512: [
+    'filebase64sha512("hello.txt")',
+    'LHT9F+2v2A6ER7DUZ0HuJDt+t03SFJoKsbkkb7MDgvJ+hT2FhXGeDmfL2g2qj1FnEGRhXWRa4nrLFb+xRH9Fmw==',
+  ],
+  filemd5: ['filemd5("hello.txt")', 'b10a8db164e0754105b7a99be72e3fe5'],
+  filesha1: ['filesha1("hello.txt")', '0a4d55a8d778e5022fab701977c5d840bbc486d0'],
+  filesha256: ['filesha256("hello.txt")', 'a591a6d40bf420404a011733cfb7b190d62c65bf0bcda32b57b277d9ad9f146e'],
+  filesha512: [
+    'filesha512("hello.txt")',
+    '2c74fd17edafd80e8447b0d46741ee243b7eb74dd2149a0ab1b9246fb30382f27e853d8585719e0e67cbda0daa8f51671064615d645ae27acb15bfb1447f459b',
+  ],
+  base64encode: ['base64encode("Hello World")', 'SGVsbG8gV29ybGQ='],
+  base64decode: ['base64decode("SGVsbG8gV29ybGQ=")', 'Hello World'],
+  base64sha256: ['base64sha256("hello world")', 'uU0nuZNNPgilLlLX2n2r+sSE7+N6U4DukIj3rOLvzek='],
+  base64sha512: [
+    'base64sha512("hello world")',
+    'MJ7MSJwS1utMxA9QyQLytNDtd+5RGnx6m808qG1M2G+YndNbxf9JlnDaNCVbRbDP2DDoH2Bdz33FVC6TrpzXbw==',
+  ],
+  md5: ['md5("hello world")', '5eb63bbbe01eeed093cb22bb8f5acdc3'],
+  sha1: ['sha1("hello world")', '2aae6c35c94fcfb415dbe95f408b9ce91ee846ed'],
+  sha256: ['sha256("hello world")', 'b94d27b9934d3e08a52e52d7da7dabfac484efe37a5380ee9088f7ace2efcde9'],
+  sha512: [
+    'sha512("hello world")',
+    '309ecc489c12d6eb4cc40f50c902f2b4d0ed77ee511a7c7a9bcd3ca86d4cd86f989dd35bc5ff499670da34255b45b0cfd830e81f605dcf7dc5542e93ae9cd76f',
+  ],
   templatefile: ['templatefile("greet.tpl", { names = ["a", "b"] })', 'Hello %{a} \\n a, b!\n'],
   merge: ['merge({ a = 1, b = 2 }, { b = 3 })', { a: 1, b: 3 }],
   concat: ['concat(["a"], ["b", "c"])', ['a', 'b', 'c']],
@@ -190,6 +225,40 @@ describe('what the table does not evaluate is UNKNOWN', () => {
     ])
       expect(run(`try(${call}, "fallback")`).value, call).toBe('fallback');
     expect(run('element(["a", "b"], 3)').value).toBe('b');
+  });
+
+  // https://developer.hashicorp.com/terraform/language/functions/base64decode: the standard
+  // alphabet (RFC 4648 section 4); "If the bytes after Base64 decoding are not valid UTF-8, this
+  // function produces an error"; file() likewise of a file that is not UTF-8.
+  it.each([
+    ['base64decode("SGVsbG8gV29ybGQ")', 'the argument is not Base64 (RFC 4648, with its padding)'],
+    ['base64decode("SGVs bG8=")', 'the argument is not Base64 (RFC 4648, with its padding)'],
+    ['base64decode("SGVsbG8_V29ybGQ=")', 'the argument is not Base64 (RFC 4648, with its padding)'],
+    ['base64decode("/wD+")', 'the decoded bytes are not UTF-8 text'],
+    ['file("binary.bin")', 'binary.bin is not UTF-8 text (filebase64() reads any bytes)'],
+    ['file("utf16.txt")', 'utf16.txt is not UTF-8 text (filebase64() reads any bytes)'],
+  ])('%s is an error in Terraform, which try() falls back past', (call, why) => {
+    expect(run(call)).toEqual({
+      value: { unknown: call, reason: `${why}: an error in Terraform`, inputs: [] },
+      reports: [],
+    });
+    expect(run(`try(${call}, "fallback")`).value).toBe('fallback');
+  });
+
+  it('base64decode() skips line breaks, as Go does; the functions of a file not read are UNKNOWN', () => {
+    expect(run('base64decode("SGVsbG8g\\nV29ybGQ=")').value).toBe('Hello World');
+    expect(run('base64decode("")').value).toBe('');
+    for (const name of ['filebase64', 'filesha256', 'filebase64sha512', 'filemd5'])
+      expect(run(`${name}("missing.bin")`).value).toEqual({
+        unknown: `${name}("missing.bin")`,
+        reason: 'file missing.bin cannot be read',
+        inputs: [],
+      });
+    expect(run('sha256(var.arn)').value).toEqual({
+      unknown: 'sha256(var.arn)',
+      reason: 'not a known string',
+      inputs: [],
+    });
   });
 
   it('contains() of a value known only after apply is UNKNOWN unless the same reference is in the list', () => {

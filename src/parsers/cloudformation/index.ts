@@ -20,6 +20,7 @@ import { err, ok, type Result } from '../../model/result.js';
 import { internalIssue, pushOnce } from '../common/issues.js';
 import { getEntry, type SMap, scalarText } from '../common/source-tree.js';
 import { Unknown } from '../common/value.js';
+import { PatternChecker } from './allowed-pattern.js';
 import type { StackOutput } from './inventory.js';
 import { type CfnContext, type CfnOptions, type ParamInput, Stack } from './stack.js';
 import { type CfnParameterFile, type CfnTemplate, templateUrlCandidates } from './template.js';
@@ -65,6 +66,7 @@ export class CloudFormationScan {
       issues: this.issues,
       childTemplate: (parent, resource) => this.childTemplate(parent, resource),
       nestedBudget: { remaining: MAX_NESTED_STACKS },
+      patterns: new PatternChecker(),
     };
   }
 

@@ -28,6 +28,7 @@ import {
   type Val,
   type ValObject,
 } from '../common/value.js';
+import type { PatternChecker } from './allowed-pattern.js';
 import { evaluate, type IntrinsicScope, nullNode } from './intrinsics.js';
 import { KEY_TYPES, type StackOutput, type StackView, stackInventory } from './inventory.js';
 import { render } from './render.js';
@@ -53,6 +54,8 @@ export interface CfnContext {
   childTemplate(parent: CfnTemplate, resource: SMap): CfnTemplate | undefined;
   /** Nested stacks the scan may still evaluate, across all roots (a fan-out of nested stacks is bounded). */
   nestedBudget?: { remaining: number };
+  /** Runs the parameters' AllowedPattern checks within the scan's time for them. */
+  patterns: PatternChecker;
 }
 
 const MAX_NESTING = 8;
@@ -174,6 +177,8 @@ export class Stack implements IntrinsicScope, StackView {
     const noEcho = noEchoOf(declaration);
     if (typeof value === 'string' && !type.startsWith('List<') && type !== 'CommaDelimitedList')
       value = this.allowed(name, declaration, type, value, noEcho);
+    if (typeof value === 'string' && (type === 'String' || type === 'CommaDelimitedList'))
+      value = this.matchesPattern(name, declaration, type, value, noEcho);
     if (type.startsWith('AWS::SSM::Parameter::Value'))
       value = new Unknown(
         `!Ref ${name}`,
@@ -195,8 +200,7 @@ export class Stack implements IntrinsicScope, StackView {
    * it: a `Number` must be one, within `MinValue`/`MaxValue`; a `String` within
    * `MinLength`/`MaxLength`; either one of its `AllowedValues` (User Guide, Parameters syntax,
    * https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/parameters-section-structure.html).
-   * A stack whose parameter is refused is not created. (`AllowedPattern`, a Java regular
-   * expression from the template, is not run.)
+   * A stack whose parameter is refused is not created. (`AllowedPattern`: `matchesPattern`.)
    */
   private allowed(
     name: string,
@@ -238,6 +242,38 @@ export class Stack implements IntrinsicScope, StackView {
         return refuse(`is not one of its AllowedValues (${clip(allowed.join(', '), 120)})`);
     }
     return value;
+  }
+
+  /**
+   * A String's value, or each value of a CommaDelimitedList, as its `AllowedPattern` takes it
+   * (see allowed-pattern.ts): refused, UNKNOWN naming the pattern; not checked (a pattern that
+   * backtracks, or Java syntax the scanner does not run), UNKNOWN saying why, since
+   * CloudFormation may refuse it.
+   */
+  private matchesPattern(
+    name: string,
+    declaration: SNode | undefined,
+    type: string,
+    value: string,
+    noEcho: boolean,
+  ): string | Unknown {
+    const pattern = scalarText(getEntry(declaration, 'AllowedPattern'));
+    if (pattern === undefined) return value;
+    const values = type === 'CommaDelimitedList' ? value.split(',').map((item) => item.trim()) : [value];
+    const check = this.context.patterns.check(pattern, values);
+    const shown = `its AllowedPattern (${clip(pattern, 80)})`;
+    if (!check.checked)
+      return new Unknown(
+        `!Ref ${name}`,
+        `the value of parameter ${name} could not be checked against ${shown}: ${check.why}`,
+        [name],
+      );
+    if (check.matches) return value;
+    return new Unknown(
+      `!Ref ${name}`,
+      `CloudFormation refuses the value of parameter ${name}: ${noEcho ? MASKED : clip(value, 60)} does not match ${shown}`,
+      [name],
+    );
   }
 
   /** Where a parameter's value comes from: the parent's expression, the parameter file, or the Default. */

@@ -37,8 +37,8 @@ export type Step = { attr: string } | { index: Val };
 export interface Scope extends BudgetScope {
   /** A reference: `var.x`, `local.y`, `aws_kms_key.k.arn`, `module.m.out`, `each.value`, ... */
   reference(root: string, steps: Step[], expr: Expr): Val;
-  /** A file's text for file(), a relative path from the root module's directory; undefined when it cannot be read. */
-  readFile(path: string): string | undefined;
+  /** A file's bytes for file() and its kin, a relative path from the root module's directory; undefined when it cannot be read. */
+  readFile(path: string): Uint8Array | undefined;
   /** The file the expressions come from, for the locations of the objects they build. */
   readonly file: string;
   /** Set in a template file templatefile() renders (which may not call templatefile() again). */

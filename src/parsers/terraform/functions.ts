@@ -10,6 +10,7 @@
  * A new function: one entry in `FUNCTIONS` (or `LAZY_FUNCTIONS` when it must see its arguments
  * before they are evaluated) and a case in test/parsers/terraform-functions.test.ts.
  */
+import { createHash } from 'node:crypto';
 import { parse as parseYaml } from 'yaml';
 import { depthWithin } from '../../model/many.js';
 import { byCodePoints } from '../../model/text.js';
@@ -43,8 +44,8 @@ export type CallExpr = Extract<Expr, { t: 'call' }>;
 
 /** What a built-in function may use of the scope it is called in. */
 export interface FunctionScope extends BudgetScope {
-  /** A file's text for file(), a relative path from the root module's directory; undefined when it cannot be read. */
-  readFile(path: string): string | undefined;
+  /** A file's bytes for file() and its kin, a relative path from the root module's directory; undefined when it cannot be read. */
+  readFile(path: string): Uint8Array | undefined;
 }
 
 /** A call of a built-in function, its arguments evaluated. */
@@ -64,8 +65,8 @@ export type TerraformFunction = (call: FunctionCall) => Val;
 export interface LazyCall {
   readonly expr: CallExpr;
   evaluate(arg: Expr): Val;
-  /** A file's text, a relative path from the root module's directory; undefined when it cannot be read. */
-  readFile(path: string): string | undefined;
+  /** A file's bytes, a relative path from the root module's directory; undefined when it cannot be read. */
+  readFile(path: string): Uint8Array | undefined;
   /** An expression evaluated with these variables and no other reference (a template file's). */
   evaluateWith(expr: Expr, variables: ValObject): Val;
   /** Whether the call is in a template file templatefile() renders. */
@@ -175,12 +176,100 @@ const yamldecode: TerraformFunction = strict(({ expr, args: [a], scope }) => {
   }
 });
 
-const file: TerraformFunction = strict(({ expr, args: [a], scope }) => {
+/**
+ * Bytes as UTF-8 text, or undefined when they are not UTF-8: Terraform's strings are Unicode, and
+ * file() and base64decode() fail on bytes that are not UTF-8
+ * (https://developer.hashicorp.com/terraform/language/functions/file,
+ * https://developer.hashicorp.com/terraform/language/functions/base64decode). A byte-order mark
+ * is dropped, as the scan's other reads drop it.
+ */
+function utf8(bytes: Uint8Array): string | undefined {
+  try {
+    return UTF8.decode(bytes);
+  } catch {
+    return undefined;
+  }
+}
+
+const UTF8 = new TextDecoder('utf-8', { fatal: true });
+
+/**
+ * A file's bytes for a function of a file (file(), filebase64(), filesha256(), ...), read inside
+ * the scanned directories and bounded in size as every read of the scan is; each call reads and
+ * charges the file again.
+ */
+function fileBytes(call: FunctionCall): Uint8Array | Unknown {
+  const { expr, args, scope } = call;
+  const [a] = args;
   const path = textOf(a ?? null);
-  const text = path === undefined ? undefined : scope.readFile(path);
-  if (text === undefined) return new Unknown(expr.text, `file ${path ?? '?'} cannot be read`);
-  // Each call reads the file again.
-  return chargeText(text) ? text : overBudget(expr, scope, TOO_MANY_STEPS);
+  if (path === undefined || isSym(a)) return new Unknown(expr.text, 'the path is not a known string');
+  const bytes = scope.readFile(path);
+  if (bytes === undefined) return new Unknown(expr.text, `file ${path} cannot be read`);
+  return charge(bytes.length >> 6) ? bytes : overBudget(expr, scope, TOO_MANY_STEPS);
+}
+
+const file: TerraformFunction = strict((call) => {
+  const bytes = fileBytes(call);
+  if (bytes instanceof Unknown) return bytes;
+  return (
+    utf8(bytes) ??
+    fails(call.expr, `${textOf(call.args[0] ?? null)} is not UTF-8 text (filebase64() reads any bytes)`)
+  );
+});
+
+/** The bytes of a string as Terraform encodes and hashes it: UTF-8. */
+const stringBytes = (call: FunctionCall): Uint8Array | Unknown => {
+  const { expr, args, scope } = call;
+  const [a] = args;
+  const text = textOf(a ?? null);
+  if (text === undefined || isSym(a)) return new Unknown(expr.text, 'not a known string');
+  if (!chargeText(text)) return overBudget(expr, scope, TOO_MANY_STEPS);
+  return Buffer.from(text, 'utf8');
+};
+
+/** What a function makes of bytes (a file's or a string's). */
+const ofBytes = (
+  read: (call: FunctionCall) => Uint8Array | Unknown,
+  make: (bytes: Uint8Array, call: FunctionCall) => Val,
+): TerraformFunction =>
+  strict((call) => {
+    const bytes = read(call);
+    return bytes instanceof Unknown ? bytes : make(bytes, call);
+  });
+
+/**
+ * Bytes as Base64, the standard alphabet of RFC 4648 section 4 with its padding, as Terraform
+ * writes it; no longer than a string may be (4 characters for every 3 bytes).
+ */
+const base64 = (bytes: Uint8Array, { expr, scope }: FunctionCall): Val =>
+  Math.ceil(bytes.length / 3) * 4 > MAX_STRING
+    ? overBudget(expr, scope, `it builds a string longer than ${MAX_STRING} characters`)
+    : Buffer.from(bytes).toString('base64');
+
+const digest =
+  (algorithm: 'md5' | 'sha1' | 'sha256' | 'sha512', encoding: 'hex' | 'base64') =>
+  (bytes: Uint8Array): string =>
+    createHash(algorithm).update(bytes).digest(encoding);
+
+/**
+ * Standard Base64 (RFC 4648 section 4) with its padding: what Go's base64.StdEncoding, which
+ * Terraform decodes with, takes (it skips line breaks). Node's own decoder takes anything,
+ * dropping what is not Base64, so the text is checked first.
+ */
+const BASE64 = /^(?:[A-Za-z0-9+/]{4})*(?:[A-Za-z0-9+/]{2}==|[A-Za-z0-9+/]{3}=)?$/;
+
+/**
+ * base64decode(string): the bytes the Base64 stands for, as UTF-8 text; text that is not Base64,
+ * or bytes that are not UTF-8, are an error in Terraform
+ * (https://developer.hashicorp.com/terraform/language/functions/base64decode).
+ */
+const base64decode: TerraformFunction = strict(({ expr, args: [a], scope }) => {
+  const text = textOf(a ?? null);
+  if (text === undefined || isSym(a)) return new Unknown(expr.text, 'not a known string');
+  if (!chargeText(text)) return overBudget(expr, scope, TOO_MANY_STEPS);
+  const encoded = text.replace(/[\r\n]/g, '');
+  if (!BASE64.test(encoded)) return fails(expr, 'the argument is not Base64 (RFC 4648, with its padding)');
+  return utf8(Buffer.from(encoded, 'base64')) ?? fails(expr, 'the decoded bytes are not UTF-8 text');
 });
 
 /**
@@ -208,8 +297,10 @@ const templatefile: LazyTerraformFunction = ({
   if (name === undefined || isSym(path))
     return new Unknown(expr.text, 'the template path is not a known string');
   if (!isObject(variables)) return fails(expr, 'the variables of templatefile() are not a map');
-  const text = readFile(name);
-  if (text === undefined) return new Unknown(expr.text, `file ${name} cannot be read`);
+  const bytes = readFile(name);
+  if (bytes === undefined) return new Unknown(expr.text, `file ${name} cannot be read`);
+  const text = utf8(bytes);
+  if (text === undefined) return fails(expr, `${name} is not UTF-8 text`);
   // Each call reads and parses the file again: about 0.1 µs a character (a 1.2 MB template
   // rendered 40 times took 4 s of CPU for 1.9 million steps before it was charged).
   if (!charge(text.length >> 1)) return overBudget(expr, scope, TOO_MANY_STEPS);
@@ -524,6 +615,24 @@ export const FUNCTIONS: Readonly<Record<string, TerraformFunction>> = Object.fre
   jsondecode,
   yamldecode,
   file,
+  // https://developer.hashicorp.com/terraform/language/functions/filebase64 and the hash
+  // functions (base64sha256, filesha256, md5, ...): the digest of the UTF-8 bytes of a string, or
+  // of a file's bytes, in hexadecimal or Base64.
+  filebase64: ofBytes(fileBytes, base64),
+  filebase64sha256: ofBytes(fileBytes, digest('sha256', 'base64')),
+  filebase64sha512: ofBytes(fileBytes, digest('sha512', 'base64')),
+  filemd5: ofBytes(fileBytes, digest('md5', 'hex')),
+  filesha1: ofBytes(fileBytes, digest('sha1', 'hex')),
+  filesha256: ofBytes(fileBytes, digest('sha256', 'hex')),
+  filesha512: ofBytes(fileBytes, digest('sha512', 'hex')),
+  base64encode: ofBytes(stringBytes, base64),
+  base64decode,
+  base64sha256: ofBytes(stringBytes, digest('sha256', 'base64')),
+  base64sha512: ofBytes(stringBytes, digest('sha512', 'base64')),
+  md5: ofBytes(stringBytes, digest('md5', 'hex')),
+  sha1: ofBytes(stringBytes, digest('sha1', 'hex')),
+  sha256: ofBytes(stringBytes, digest('sha256', 'hex')),
+  sha512: ofBytes(stringBytes, digest('sha512', 'hex')),
   merge,
   concat,
   flatten,

@@ -136,6 +136,8 @@ export function parseHcl(text: string): HclParse {
         : `unexpected ${describe(bad ? spanOf(bad, text) : '')}`;
       return { ok: false, message: `invalid HCL: ${what}`, line };
     }
+    const chained = chainedLegacyIndex(root, text);
+    if (chained) return { ok: false, ...chained };
     const bodyNode = root.namedChildren.find((child) => child?.type === 'body');
     return {
       ok: true,
@@ -156,8 +158,8 @@ export function parseHcl(text: string): HclParse {
  * decimal+)? (expmark decimal+)?, https://github.com/hashicorp/hcl/blob/main/hclsyntax/spec.md#numeric-literals),
  * which the tree-sitter grammar does not: it lexes `1` and stops at `e3`. Where a parse fails, each
  * numeric literal the grammar did lex that such an exponent follows is overwritten, in a copy of
- * the text, by a literal of the same length the grammar takes whole (`0x00`, its hexadecimal form),
- * and the copy parsed again. Only the grammar's own numeric literals are touched (never text in a
+ * the text, by a literal of the same length the grammar takes whole (`0x00`, its hexadecimal form;
+ * for a legacy index, `x.1e3`, zeros: `x.000`), and the copy parsed again. Only the grammar's own numeric literals are touched (never text in a
  * string, a comment or a name) and nothing moves, so every line and column stays exact;
  * `convertExpr` reads each literal, and each expression's text, from the original.
  */
@@ -170,8 +172,8 @@ function parseWithExponents(instance: Parser, text: string) {
     if (spans.length === 0) break;
     const pieces: string[] = [];
     let cursor = 0;
-    for (const [start, end] of spans) {
-      pieces.push(source.slice(cursor, start), `0x${'0'.repeat(end - start - 2)}`);
+    for (const [start, end, mended] of spans) {
+      pieces.push(source.slice(cursor, start), mended);
       cursor = end;
     }
     pieces.push(source.slice(cursor));
@@ -184,15 +186,50 @@ function parseWithExponents(instance: Parser, text: string) {
 
 const EXPONENT = /[eE][+-]?[0-9]+(?![A-Za-z0-9_])/y;
 
-/** The spans of `digits` + exponent where the grammar lexed only the digits, in order. */
-function exponentsAfterNumbers(root: Node, source: string): [number, number][] {
-  const spans: [number, number][] = [];
-  for (const literal of root.descendantsOfType('numeric_lit')) {
-    if (!literal || !/^[0-9]+$/.test(literal.text)) continue;
+/**
+ * The spans of `digits` + exponent where the grammar lexed only the digits, in order: a numeric
+ * literal's, or a legacy index's (`x.1e3`: HCL lexes `1e3` as one number token after the dot,
+ * and the index is its value). A legacy index's digits are mended into zeros (`.000`), which the
+ * grammar takes as a legacy index whole.
+ */
+function exponentsAfterNumbers(root: Node, source: string): [number, number, string][] {
+  const spans: [number, number, string][] = [];
+  for (const literal of root.descendantsOfType(['numeric_lit', 'legacy_index'])) {
+    if (!literal) continue;
+    const legacy = literal.type === 'legacy_index';
+    if (!(legacy ? /^\.[0-9]+$/ : /^[0-9]+$/).test(literal.text)) continue;
     EXPONENT.lastIndex = literal.endIndex;
-    if (EXPONENT.exec(source)) spans.push([literal.startIndex, EXPONENT.lastIndex]);
+    if (!EXPONENT.exec(source)) continue;
+    const start = literal.startIndex + (legacy ? 1 : 0);
+    const width = EXPONENT.lastIndex - start;
+    spans.push([start, EXPONENT.lastIndex, legacy ? '0'.repeat(width) : `0x${'0'.repeat(width - 2)}`]);
   }
   return spans.sort((a, b) => a[0] - b[0]);
+}
+
+/**
+ * Two legacy indexes run together (`x.0.1`): HCL lexes `0.1` as one number token, and its parser
+ * refuses a legacy index with a fraction ("Invalid legacy index syntax ... Use the proper index
+ * syntax instead, like [0][1]": hashicorp/hcl hclsyntax/parser.go; hclsyntax/spec.md, "Index
+ * Operator": "The legacy syntax does not support chaining of index operations"). The grammar
+ * takes them as two indexes.
+ */
+function chainedLegacyIndex(root: Node, source: string): { message: string; line: number } | undefined {
+  const endingAt = new Map<number, Node>();
+  for (const index of root.descendantsOfType('legacy_index')) {
+    if (!index) continue;
+    const before = endingAt.get(index.startIndex);
+    if (before) {
+      const first = spanOf(before, source).slice(1);
+      const second = spanOf(index, source).slice(1);
+      return {
+        message: `invalid HCL: legacy indexes run together (.${first}.${second}); write them as [${first}][${second}], as Terraform requires`,
+        line: lineOf(index),
+      };
+    }
+    endingAt.set(index.endIndex, index);
+  }
+  return undefined;
 }
 
 /** A number as HCL writes it (the grammar also takes `0x10`, which HCL does not). */
@@ -431,10 +468,8 @@ function applyAccessor(expr: Expr, accessor: Node, source: string, depth: number
     return { t: 'attr', obj: expr, name: named(accessor)[0]?.text ?? '', line, text };
   if (accessor.type === 'index') {
     const inner = named(accessor)[0];
-    if (inner?.type === 'legacy_index') {
-      const n = Number(inner.text.replace(/^\./, ''));
-      return { t: 'index', obj: expr, key: { t: 'lit', v: n, line, text: String(n) }, line, text };
-    }
+    if (inner?.type === 'legacy_index')
+      return { t: 'index', obj: expr, key: legacyIndexKey(inner, source, line), line, text };
     const keyNode = inner ? named(inner)[0] : undefined;
     if (!keyNode) return { t: 'unsupported', line, text, why: 'an empty index' };
     return { t: 'index', obj: expr, key: convertExpr(keyNode, source, depth + 1), line, text };
@@ -442,18 +477,25 @@ function applyAccessor(expr: Expr, accessor: Node, source: string, depth: number
   if (accessor.type === 'splat') {
     const kind = named(accessor)[0];
     const parts = kind ? named(kind) : [];
-    // The legacy attribute-only splat (`.*`) takes only the attribute accesses that follow it: an
-    // index after them applies to the list it makes (HCL native syntax specification, "Splat
-    // Operators": `tuple.*.foo.bar[0]` is `[for v in tuple: v.foo.bar][0]`). The full splat
-    // (`[*]`) takes the whole traversal that follows.
+    // The legacy attribute-only splat (`.*`) takes only the attribute accesses that follow it, and
+    // legacy indexes (`.0`: hashicorp/hcl hclsyntax/parser.go, "we also allow numbers as attribute
+    // names inside splats"): an index in brackets after them applies to the list it makes (HCL
+    // native syntax specification, "Splat Operators": `tuple.*.foo.bar[0]` is
+    // `[for v in tuple: v.foo.bar][0]`). The full splat (`[*]`) takes the whole traversal that follows.
     const legacy = kind?.type === 'attr_splat';
-    const firstIndex = legacy ? parts.findIndex((part) => part.type !== 'get_attr') : -1;
+    const firstIndex = legacy
+      ? parts.findIndex((part) => part.type !== 'get_attr' && named(part)[0]?.type !== 'legacy_index')
+      : -1;
     const inner = firstIndex >= 0 ? parts.slice(0, firstIndex) : parts;
     const path: ({ attr: string } | { index: Expr })[] = [];
     for (const part of inner) {
       if (part.type === 'get_attr') path.push({ attr: named(part)[0]?.text ?? '' });
       else if (part.type === 'index') {
         const keyNode = named(part)[0];
+        if (keyNode?.type === 'legacy_index') {
+          path.push({ index: legacyIndexKey(keyNode, source, lineOf(keyNode)) });
+          continue;
+        }
         const key = keyNode ? named(keyNode)[0] : undefined;
         if (key) path.push({ index: convertExpr(key, source, depth + 1) });
       }
@@ -468,6 +510,13 @@ function applyAccessor(expr: Expr, accessor: Node, source: string, depth: number
     return splat;
   }
   return { t: 'unsupported', line, text, why: `${accessor.type} is not evaluated` };
+}
+
+/** A legacy index's key: the number as written (`.1e3`: the grammar read a mended `.000`), its value. */
+function legacyIndexKey(node: Node, source: string, line: number): Expr {
+  const written = spanOf(node, source).slice(1);
+  if (!NUMERIC_LITERAL.test(written)) throw new NotHclError(written, line);
+  return numericLiteral(written, line, written);
 }
 
 /**

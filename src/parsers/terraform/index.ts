@@ -53,7 +53,8 @@ export interface TfScanInput {
   loadDirectory(absDir: string): TfModuleDir | undefined;
   displayPath(absPath: string): string;
   mayRead(absPath: string): boolean;
-  readFile(absPath: string): string | undefined;
+  /** A file's bytes (inside the scanned directories, bounded in size); undefined when it cannot be read. */
+  readFile(absPath: string): Uint8Array | undefined;
 }
 
 const AUTO_VARS = /^(terraform\.tfvars(\.json)?|.+\.auto\.tfvars(\.json)?)$/;

@@ -63,7 +63,7 @@ export interface TfContext {
    */
   mayRead(absPath: string): boolean;
   /** A file's text for file(), through the scan's bounded read; undefined when refused or unreadable. */
-  readFile(absPath: string): string | undefined;
+  readFile(absPath: string): Uint8Array | undefined;
   /**
    * Steps left for the whole scan, every root module together: each root takes at most
    * MAX_MODULE_STEPS of them, so hundreds of small roots that each spend theirs cannot add up to
@@ -251,7 +251,7 @@ export class ModuleInstance implements ModuleView, DataSourceModule {
     return this.chain[0] ?? this.index.dir.absDir;
   }
 
-  private readFile(path: string): string | undefined {
+  private readFile(path: string): Uint8Array | undefined {
     return this.context.readFile(resolve(this.rootDir, path));
   }
 
@@ -282,6 +282,13 @@ export class ModuleInstance implements ModuleView, DataSourceModule {
         // The root module's directory as Terraform names it where it runs, in it: "." (a path
         // relative to the working directory, which file() reads from).
         if (firstName === 'root') return '.';
+        // The directory Terraform runs from (before any -chdir), as an absolute path
+        // (https://developer.hashicorp.com/terraform/language/expressions/references#filesystem-and-workspace-info).
+        // The scan reads a configuration as Terraform run in its root module reads it (file()
+        // resolves a relative path from there), so that directory is the root module's: "." as
+        // path.root names it. Its absolute path depends on the machine Terraform runs on, and the
+        // scanning machine's is never shown.
+        if (firstName === 'cwd') return '.';
         return new Unknown(expr.text, 'a path known only where Terraform runs');
       }
       case 'terraform':

@@ -3,6 +3,7 @@
  * yet) or from history (`report --html`). Pure.
  */
 
+import { shownPlace } from '../../engine/lazy-finding.js';
 import { isProblem } from '../../history/lifecycle.js';
 import { historyFromRecords } from '../../history/memory.js';
 import { keyAliases, resourceName, scanRecord } from '../../history/record.js';
@@ -231,8 +232,9 @@ export function dashboardFromReport(
       severity: f.severity,
       status: f.status,
       state,
-      account: r.account ?? '',
-      region: r.region ?? '',
+      // In Terraform's terms for a Terraform resource, as its message is.
+      account: shownPlace(f, r.account) ?? '',
+      region: shownPlace(f, r.region) ?? '',
       resource,
       message: f.message,
       ...remediationOf(f.ruleId, f.status, f.remediation),
