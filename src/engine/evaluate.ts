@@ -2,7 +2,9 @@
  * The pure core: inventory + rules + config + clock -> findings, compliance and a summary.
  * A rule that throws becomes a visible UNKNOWN finding, never a silent pass.
  */
+
 import { type ResolvedConfig, resolveConfig } from '../config/schema.js';
+import { parseIsoTime } from '../model/dates.js';
 import type { Finding, ResourceRef, Severity, Status, Suppression } from '../model/finding.js';
 import { SEVERITIES, severityRank } from '../model/finding.js';
 import type { Inventory } from '../model/inventory.js';
@@ -104,10 +106,11 @@ function matchSuppression(
  * an offset is UTC (never the machine's zone, so that a result does not depend on where it ran).
  */
 function expiresAt(expires: string): number {
-  if (/^\d{4}-\d{2}-\d{2}$/.test(expires)) return Date.parse(`${expires}T23:59:59.999Z`);
-  const hasOffset = /(Z|[+-]\d{2}:?\d{2})$/i.test(expires);
-  return Date.parse(hasOffset ? expires : `${expires}Z`);
+  const at = parseIsoTime(expires) ?? Number.NaN;
+  return /^\d{4}-\d{2}-\d{2}$/.test(expires.trim()) ? at + DAY_MS - 1 : at;
 }
+
+const DAY_MS = 86_400_000;
 
 function crashFinding(rule: Rule, error: unknown): Verdict {
   const message = error instanceof Error ? error.message : String(error);

@@ -11,6 +11,7 @@
  * The guardrails budget is derived from it; the KPI module may share it (it is named for the
  * pricing it models, not for its first user).
  */
+import { parseIsoTime } from '../model/dates.js';
 import type { Key, Unresolved } from '../model/inventory.js';
 import { isUnresolved } from '../model/inventory.js';
 import { maxOf } from '../model/many.js';
@@ -45,7 +46,7 @@ const known = <T>(value: Maybe<T>): T | undefined =>
 export function rotationsSoFar(key: Key, now: Date): number {
   if (key.rotation?.rotationCount !== undefined) return key.rotation.rotationCount;
   const enabled = known<boolean>(key.rotation?.enabled);
-  const created = key.metadata?.creationDate ? Date.parse(key.metadata.creationDate) : Number.NaN;
+  const created = parseIsoTime(key.metadata?.creationDate ?? '') ?? Number.NaN;
   if (enabled !== true || Number.isNaN(created)) return 0;
   const period = known<number>(key.rotation?.periodInDays) ?? 365;
   return Math.max(0, Math.floor((now.getTime() - created) / (period * DAY_MS)));

@@ -8,6 +8,7 @@
  * of its shard: a key of another shard's account that one of its clusters uses is recorded, but
  * whether it is gone is for the round as a whole to say (lifecycle.ts).
  */
+import { parseIsoTime } from '../model/dates.js';
 import type { Finding, ResourceRef, Severity } from '../model/finding.js';
 import { severityRank } from '../model/finding.js';
 import type { Gap, Inventory, TrailEvent } from '../model/inventory.js';
@@ -367,7 +368,7 @@ export function scanRecord(report: Report, inventory?: Pick<Inventory, 'accounts
       source: report.scan.source,
       startedAt: report.scan.startedAt,
       finishedAt: report.scan.finishedAt,
-      at: Date.parse(report.scan.finishedAt),
+      at: parseIsoTime(report.scan.finishedAt) ?? Number.NaN,
       accounts: [...report.scan.accounts],
       regions: [...report.scan.regions],
       inputs,
@@ -392,7 +393,7 @@ export function accessDeniedEvents(
   for (const event of trail) {
     if (!isAccessDeniedCode(event.errorCode) || !event.keyRef) continue;
     if (event.eventSource !== 'kms.amazonaws.com') continue;
-    const at = Date.parse(event.eventTime);
+    const at = parseIsoTime(event.eventTime) ?? Number.NaN;
     if (Number.isNaN(at)) continue;
     events.push({
       eventId: event.eventId,

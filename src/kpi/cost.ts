@@ -14,6 +14,7 @@
  */
 
 import type { KeyState, KeyTimeline } from '../history/types.js';
+import { parseIsoTime } from '../model/dates.js';
 import { minOf } from '../model/many.js';
 import { KMS_PRICING, monthlyStorageUsd, requestCostUsd } from '../pricing/kms.js';
 import { type Dimension, groupBy, type KpiWindow, round2 } from './window.js';
@@ -155,7 +156,7 @@ export function costKpi(keys: readonly KeyTimeline[], window: KpiWindow, by?: Di
     let hours = 0;
     let storage = 0;
     runs.forEach((run, i) => {
-      const created = run.state.creationDate ? Date.parse(run.state.creationDate) : Number.NaN;
+      const created = parseIsoTime(run.state.creationDate ?? '') ?? Number.NaN;
       const start = i === 0 && !Number.isNaN(created) ? Math.min(created, run.from) : run.from;
       const next = runs[i + 1];
       const end = next ? next.from : key.current ? window.until : run.lastSeen;

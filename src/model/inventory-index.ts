@@ -2,6 +2,7 @@
  * Lookups the rules share, built once per evaluation in linear time, so that no rule scans the
  * whole inventory per resource (the engine must stay linear at 100,000 instance groups).
  */
+import { parseIsoTime } from './dates.js';
 import type {
   Cluster,
   EbsVolume,
@@ -185,8 +186,8 @@ export function indexInventory(inventory: Inventory): InventoryIndex {
   for (const entry of inventory.eventsCollected) {
     collected.set(`${entry.account}|${entry.region}`, entry.since);
     windows.set(`${entry.account}|${entry.region}`, {
-      since: Date.parse(entry.since),
-      until: Date.parse(entry.until ?? inventory.generatedAt),
+      since: parseIsoTime(entry.since) ?? Number.NaN,
+      until: parseIsoTime(entry.until ?? inventory.generatedAt) ?? Number.NaN,
     });
   }
 

@@ -6,7 +6,9 @@
  * of `register --format json` is here: its types are inferred from it, and it generates the
  * published schemas/register.schema.json.
  */
+
 import { z } from 'zod';
+import { parseIsoTime } from '../model/dates.js';
 import { type Finding, SeveritySchema } from '../model/finding.js';
 import type { Inventory, Key, Unresolved } from '../model/inventory.js';
 import { isUnresolved, SourceSchema, type VolumeRole, VolumeRoleSchema } from '../model/inventory.js';
@@ -153,7 +155,7 @@ function lastRotation(key: Key): Known<string | null> {
   if (rotation.rotationCount === 0) return null;
   const period = rotation.periodInDays;
   if (rotation.rotationCount !== undefined && rotation.nextRotationDate && typeof period === 'number') {
-    const next = Date.parse(rotation.nextRotationDate);
+    const next = parseIsoTime(rotation.nextRotationDate) ?? Number.NaN;
     if (!Number.isNaN(next)) return new Date(next - period * 86_400_000).toISOString();
   }
   return { unknown: 'the source gives no rotation history' };

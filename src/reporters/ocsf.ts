@@ -14,6 +14,7 @@
  * - `finding_info.uid` is the finding's stable fingerprint, so a later import updates it;
  * - `time` is the scan's end, in epoch milliseconds; the cloud profile names AWS, the account and Region.
  */
+import { parseIsoTime } from '../model/dates.js';
 import type { Finding, Severity } from '../model/finding.js';
 import type { Report } from '../model/report.js';
 import { findRule } from '../rules/registry.js';
@@ -95,7 +96,7 @@ const partitionOf = (arn: string) => (arn.startsWith('arn:') ? arn.split(':')[1]
 
 function event(report: Report, f: Finding & { status: 'PASS' | 'FAIL' | 'UNKNOWN' }): OcsfComplianceFinding {
   const rule = findRule(f.ruleId);
-  const time = Date.parse(report.scan.finishedAt);
+  const time = parseIsoTime(report.scan.finishedAt) ?? Number.NaN;
   const r = f.resource;
   const severityId = f.status === 'PASS' ? 1 : SEVERITY_ID[f.severity];
   const frameworks = Object.entries(rule?.meta.frameworks ?? {}).filter(([, controls]) => controls?.length);

@@ -1,4 +1,5 @@
 /** CloudTrail events of a key within the lookback window, and what a partial window means for a verdict. */
+import { parseIsoTime } from '../model/dates.js';
 import type { Key, TrailEvent } from '../model/inventory.js';
 import type { RuleContext, Verdict } from './define-rule.js';
 import { keyLabel } from './key-references.js';
@@ -41,7 +42,7 @@ export function keyEventsInWindow(
     };
   }
   const events = context.index.eventsOfKey(key).filter((event) => {
-    const time = Date.parse(event.eventTime);
+    const time = parseIsoTime(event.eventTime) ?? Number.NaN;
     return time >= since.getTime() && time <= context.now.getTime();
   });
   const iso = (ms: number) => new Date(ms).toISOString();

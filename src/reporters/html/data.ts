@@ -11,6 +11,7 @@ import type { AccessDeniedEvent, HistoryData, KeyState, Resolution } from '../..
 import { latestKeyState } from '../../kpi/cost.js';
 import { computeKpis, type KpiReport } from '../../kpi/index.js';
 import { DAY_MS, type KpiWindow } from '../../kpi/window.js';
+import { parseIsoTime } from '../../model/dates.js';
 import { SEVERITIES, type Severity, type Status } from '../../model/finding.js';
 import type { Inventory } from '../../model/inventory.js';
 import { maxOf, minOf } from '../../model/many.js';
@@ -130,7 +131,7 @@ function evidenceEvents(report: Report): AccessDeniedEvent[] {
     if (!DENIED_CALL_RULES.has(f.ruleId) || f.status !== 'FAIL') continue;
     const list = Array.isArray(f.evidence.events) ? f.evidence.events : [];
     for (const raw of list as Record<string, unknown>[]) {
-      const at = Date.parse(String(raw.eventTime));
+      const at = parseIsoTime(String(raw.eventTime)) ?? Number.NaN;
       if (typeof raw.eventId !== 'string' || Number.isNaN(at)) continue;
       events.push({
         eventId: raw.eventId,

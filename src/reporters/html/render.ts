@@ -6,9 +6,11 @@
  * built with `html` itself. Without JavaScript everything shows, unfiltered; printed, the filters hide and the
  * remediation details open.
  */
+
 import { createHash } from 'node:crypto';
 import type { CompliancePoint } from '../../kpi/compliance.js';
 import { AGE_BUCKETS } from '../../kpi/remediation.js';
+import { parseIsoTime } from '../../model/dates.js';
 import { SEVERITIES } from '../../model/finding.js';
 import { maxOf, minOf } from '../../model/many.js';
 import { TOOL_VERSION } from '../../version.js';
@@ -218,7 +220,7 @@ export function trendChart(points: readonly CompliancePoint[]): Html {
   const right = 12;
   const top = 12;
   const bottom = 28;
-  const times = points.map((p) => Date.parse(p.at));
+  const times = points.map((p) => parseIsoTime(p.at) ?? Number.NaN);
   const t0 = minOf(times);
   const t1 = maxOf(times);
   const x = (t: number) =>

@@ -1,4 +1,4 @@
-import { daysFrom } from '../../model/dates.js';
+import { daysFrom, parseIsoTime } from '../../model/dates.js';
 import { isUnresolved, type Key } from '../../model/inventory.js';
 import { defineRule, type RuleContext, type Verdict } from '../define-rule.js';
 import { eachKey, groupsUsingKeyByMode, KEY_COMMON_MESSAGES } from '../iteration.js';
@@ -126,7 +126,7 @@ function materialVerdict(
   const resource = keyResource(key);
   if (isUnresolved(validTo))
     return unresolvedVerdict(resource, 'when the imported key material expires', validTo);
-  const { days, past } = daysFrom(Date.parse(validTo), context.now.getTime());
+  const { days, past } = daysFrom(parseIsoTime(validTo) ?? Number.NaN, context.now.getTime());
   const when = relativeDays({ days, past });
   if (!past && days > MATERIAL_EXPIRY_WINDOW_DAYS)
     return {

@@ -1,4 +1,4 @@
-import { daysFrom } from '../../model/dates.js';
+import { daysFrom, parseIsoTime } from '../../model/dates.js';
 import { isUnresolved } from '../../model/inventory.js';
 import { defineRule } from '../define-rule.js';
 import { eachKey, groupsUsingKeyByMode, KEY_COMMON_MESSAGES, liveOnly } from '../iteration.js';
@@ -86,7 +86,7 @@ export default defineRule({
           ...(unsure ? { modeUnknownIn } : {}),
         };
         if (metadata.keyState === 'PendingDeletion') {
-          const due = metadata.deletionDate ? Date.parse(metadata.deletionDate) : Number.NaN;
+          const due = parseIsoTime(metadata.deletionDate ?? '') ?? Number.NaN;
           if (Number.isNaN(due))
             return {
               resource,
