@@ -104,7 +104,8 @@ function event(report: Report, f: Finding & { status: 'PASS' | 'FAIL' | 'UNKNOWN
     (controls ?? []).map((control) => `${framework} ${control}`),
   );
   const compliance = COMPLIANCE_STATUS[f.status];
-  const region = r.region ?? (r.type === 'account' ? report.scan.regions[0] : undefined);
+  const region = known(r.region ?? (r.type === 'account' ? report.scan.regions[0] : undefined));
+  const account = known(r.account);
   const data: Record<string, string> = {};
   if (r.cluster) data.cluster = r.cluster;
   if (r.instanceGroup) data.instance_group = r.instanceGroup;
@@ -173,10 +174,19 @@ function event(report: Report, f: Finding & { status: 'PASS' | 'FAIL' | 'UNKNOWN
     cloud: {
       provider: 'AWS',
       ...(region ? { region } : {}),
-      ...(r.account ? { account: { uid: r.account, type: 'AWS Account', type_id: 10 } } : {}),
+      ...(account ? { account: { uid: account, type: 'AWS Account', type_id: 10 } } : {}),
     },
     unmapped: { message_id: f.messageId, scan_id: report.scan.id, source: report.scan.source },
   };
+}
+
+/**
+ * An account or Region the data gives, or undefined for IaC's placeholder of one the files do not
+ * set (`${AWS::AccountId}`, `${AWS::Region}`): not an account's uid nor a Region's name, so the
+ * event leaves it out, as it does when there is none.
+ */
+function known(value: string | undefined): string | undefined {
+  return value === undefined || value === '' || value.includes('${AWS::') ? undefined : value;
 }
 
 export function toOcsf(report: Report): OcsfComplianceFinding[] {

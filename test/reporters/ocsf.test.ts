@@ -102,5 +102,13 @@ describe('OCSF Compliance Finding reporter', () => {
     expect(event.resources![0]!.data).toMatchObject({
       location: `${failed.resource.location!.file}:${failed.resource.location!.line}`,
     });
+    // The files set neither the account nor the Region: IaC keeps CloudFormation's placeholders,
+    // which are no account uid or Region name, so the events name neither.
+    // biome-ignore lint/suspicious/noTemplateCurlyInString: the placeholder IaC writes, not a template
+    expect(failed.resource.account).toBe('${AWS::AccountId}');
+    expect(events.map((e) => e.cloud).filter((cloud) => JSON.stringify(cloud).includes('${AWS::'))).toEqual(
+      [],
+    );
+    expect(event.cloud).toEqual({ provider: 'AWS' });
   });
 });
