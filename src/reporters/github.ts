@@ -24,7 +24,7 @@ import type { Location } from '../model/inventory.js';
 import type { Report } from '../model/report.js';
 import { MAX_SHOWN_CHARS, shortened } from '../model/text.js';
 import { escapeControlButLineEnds } from './escape.js';
-import { type PathContext, repoRelative } from './locations.js';
+import { type PathContext, repoRelative, repoRelativeId } from './locations.js';
 import { urgency } from './urgency.js';
 
 type Command = 'error' | 'warning' | 'notice';
@@ -83,7 +83,7 @@ function findingCommand(finding: Finding, context: PathContext): string | undefi
   const bounded = (text: string | undefined) => shortened(text ?? '', MAX_SHOWN_CHARS);
   const subject = r.instanceGroup
     ? `${bounded(r.cluster)}/${bounded(r.instanceGroup)}`
-    : bounded(r.cluster ?? r.id);
+    : bounded(r.cluster ?? repoRelativeId(r, context));
   const at = place(r.location, context);
   const outside = unplaced(r.location, at);
   if (finding.suppressed) {

@@ -20,7 +20,7 @@ import type { Location } from '../model/inventory.js';
 import type { Report } from '../model/report.js';
 import { escapeControlKeepNewlines } from './escape.js';
 import { lazyArrayInDocument } from './json.js';
-import { displayFile, type PathContext } from './locations.js';
+import { displayFile, type PathContext, repoRelativeId } from './locations.js';
 
 export type CodeQualitySeverity = 'info' | 'minor' | 'major' | 'critical' | 'blocker';
 
@@ -56,13 +56,15 @@ const location = (at: Location | undefined, fallback: string, context: PathConte
 function findingIssue(finding: Finding, context: PathContext): CodeQualityIssue | undefined {
   if (finding.status !== 'FAIL' && finding.status !== 'UNKNOWN') return undefined;
   const r = finding.resource;
-  const subject = r.instanceGroup ? `${r.cluster}/${r.instanceGroup}` : (r.cluster ?? r.id);
+  const subject = r.instanceGroup
+    ? `${r.cluster}/${r.instanceGroup}`
+    : (r.cluster ?? repoRelativeId(r, context));
   const base = {
     type: 'issue' as const,
     check_name: `hyperpod-cmk/${finding.ruleId}`,
     categories: ['Security'],
     fingerprint: finding.fingerprint,
-    location: location(r.location, r.id, context),
+    location: location(r.location, repoRelativeId(r, context), context),
   };
   if (finding.suppressed) {
     const until = finding.suppressed.expires ? ` until ${finding.suppressed.expires}` : '';

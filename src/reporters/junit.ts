@@ -17,7 +17,7 @@
 import type { Finding, SourceIssue } from '../model/finding.js';
 import type { Report } from '../model/report.js';
 import { escapeControlButXmlWhitespace } from './escape.js';
-import { displayFile, type PathContext } from './locations.js';
+import { displayFile, type PathContext, repoRelativeId } from './locations.js';
 
 /** Text safe in XML 1.0 attribute values and character data. */
 export function xml(text: string): string {
@@ -45,7 +45,7 @@ function where(finding: Finding, context: PathContext): string | undefined {
 }
 
 function testcase(finding: Finding, context: PathContext): string {
-  const open = `    <testcase classname="${attr(finding.ruleId)}" name="${attr(finding.resource.id)}"`;
+  const open = `    <testcase classname="${attr(finding.ruleId)}" name="${attr(repoRelativeId(finding.resource, context))}"`;
   const at = where(finding, context);
   const body = [finding.message, ...(at ? [`at ${at}`] : []), '', `Remediation: ${finding.remediation}`].join(
     '\n',

@@ -7,6 +7,7 @@
  */
 import { createHash } from 'node:crypto';
 import { isAbsolute, posix, relative, resolve, sep } from 'node:path';
+import type { ResourceRef } from '../model/finding.js';
 import type { Report } from '../model/report.js';
 
 export interface PathContext {
@@ -35,6 +36,20 @@ export function repoRelative(file: string, context: PathContext = {}): string | 
   const rel = relative(context.baseDir, absolute);
   if (rel.startsWith('..') || isAbsolute(rel)) return undefined;
   return toPosix(rel);
+}
+
+/**
+ * A resource's id as the CI formats name it: an IaC resource's (`<file>#<rest>`, the file as the
+ * scan displayed it, relative to the working directory) with its file relative to the repository
+ * root, as its artifact path and its fingerprint (cli/commands/iac.ts `fingerprintIds`), so that a
+ * scan run from a subdirectory or with --base-dir names it the same (a CI system follows a test or
+ * an alert across runs by that name); a live resource's (an ARN) as it is.
+ */
+export function repoRelativeId(resource: Pick<ResourceRef, 'id' | 'location'>, context: PathContext): string {
+  const hash = resource.location ? resource.id.indexOf('#') : -1;
+  if (hash <= 0) return resource.id;
+  const file = repoRelative(resource.id.slice(0, hash), context);
+  return file ? `${file}${resource.id.slice(hash)}` : resource.id;
 }
 
 /** The file as a path for a human or a CI system: repository-relative when possible, else as given. */

@@ -28,7 +28,7 @@ import { RULES } from '../rules/registry.js';
 import { ruleDocsUrl } from '../version.js';
 import { escapeControlKeepNewlines } from './escape.js';
 import { lazyArrayInDocument } from './json.js';
-import { type PathContext, repoRelative, scanScope } from './locations.js';
+import { type PathContext, repoRelative, repoRelativeId, scanScope } from './locations.js';
 import { SEVERITY_ORDER, urgency } from './urgency.js';
 
 export const SARIF_SCHEMA = 'https://json.schemastore.org/sarif-2.1.0.json';
@@ -126,23 +126,10 @@ type BaselineState = 'new' | 'unchanged' | undefined;
  */
 const shown = escapeControlKeepNewlines;
 
-/**
- * The resource's id as the log names it: an IaC resource's (`<file>#<rest>`, the file as the scan
- * displayed it, relative to the working directory) with its file relative to the repository root,
- * as its artifact and its fingerprint (cli/commands/iac.ts `fingerprintIds`), so that a scan run
- * from a subdirectory or with --base-dir names it the same; a live resource's (an ARN) as it is.
- */
-function qualifiedName(resource: Finding['resource'], context: PathContext): string {
-  const hash = resource.location ? resource.id.indexOf('#') : -1;
-  if (hash <= 0) return resource.id;
-  const file = repoRelative(resource.id.slice(0, hash), context);
-  return file ? `${file}${resource.id.slice(hash)}` : resource.id;
-}
-
 function result(finding: Finding, ruleIndex: number, context: PathContext, baselined: boolean) {
   const r = finding.resource;
   const logical = {
-    fullyQualifiedName: qualifiedName(r, context),
+    fullyQualifiedName: repoRelativeId(r, context),
     name: r.instanceGroup ?? r.cluster ?? r.id,
     kind: r.type === 'kms-key' ? 'resource' : r.type === 'account' ? 'namespace' : 'resource',
   };

@@ -65,7 +65,16 @@ describe('GitHub Actions annotations', () => {
       expect(command).toBeDefined();
       expect(command.level).toBe(level[f.severity]);
       expect(command.message).toContain(`\nRemediation: ${f.remediation}`);
+      // A resource of no cluster (a key) is named by its id, its file relative to the repository
+      // root as the annotation's file is, not to the directory the scan ran in.
+      if (!f.resource.cluster)
+        expect(command.message.startsWith(`test/fixtures/iac/${f.resource.id}: `), command.message).toBe(
+          true,
+        );
     }
+    expect(failed.some((f) => !f.resource.cluster && f.resource.id.startsWith('cloudformation-yaml/'))).toBe(
+      true,
+    );
     for (const f of unknown) {
       expect(
         commands.some(

@@ -117,10 +117,11 @@ describe('JUnit XML reporter', () => {
     });
     expectValid(text);
     const failed = report.findings.find((x) => x.status === 'FAIL' && x.resource.location?.line)!;
-    const body = xpath(
-      text,
-      `string(//testcase[@classname="${failed.ruleId}"][@name="${failed.resource.id}"]/failure)`,
-    );
+    // Named as the fingerprint and the other CI formats name it: its file relative to the
+    // repository root, not to the directory the scan ran in.
+    expect(failed.resource.id).toMatch(/^cloudformation-yaml\/no-key\.yaml#/);
+    const name = `fixtures/iac/${failed.resource.id}`;
+    const body = xpath(text, `string(//testcase[@classname="${failed.ruleId}"][@name="${name}"]/failure)`);
     expect(body).toContain(
       `at fixtures/iac/cloudformation-yaml/no-key.yaml:${failed.resource.location!.line}\n`,
     );
