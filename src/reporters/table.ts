@@ -10,7 +10,7 @@ import { pushAll } from '../model/many.js';
 import { type Report, scanSourceLabel } from '../model/report.js';
 import { MAX_SHOWN_CHARS, shortened } from '../model/text.js';
 import { escapeControl, terminalSafe } from './escape.js';
-import { fitWidth, textTable } from './text-table.js';
+import { fitWidth, tableWithWrappedList } from './text-table.js';
 
 /** A compliance percentage; n/a when nothing was examined (a scan of nothing is not 100%). */
 const pctOrNa = (pct: number | null) => (pct === null ? 'n/a: nothing examined' : `${pct}%`);
@@ -167,11 +167,11 @@ export function renderTable(input: Report, options: TableOptions): string {
       [...cluster.failing, ...cluster.unknown.map((id) => `${id}?`)].join(', '),
     ]);
     out.push(
-      textTable(
+      tableWithWrappedList(
         ['CLUSTER', 'ACCOUNT', 'REGION', 'STATUS', 'GROUPS', 'FAILING RULES (? = unknown)'],
         rows,
         [40, 12, 14, 14, 6, 0],
-        options.width !== undefined,
+        options.width,
       ),
     );
     out.push('');

@@ -55,6 +55,81 @@ export function textTable(
 }
 
 /**
+ * Fewest columns a list in the last column is wrapped to beside the others; narrower than this,
+ * it goes on lines of its own under its row.
+ */
+const MIN_LIST_COLUMNS = 24;
+
+/**
+ * The table with its last column a list (items joined by ", ") wrapped to a screen `width` columns
+ * wide: continuation lines start under the column, so that every item shows instead of one
+ * ellipsis once the other columns take the screen; when they leave it too few columns for the
+ * longest item (or fewer than MIN_LIST_COLUMNS), each row's list goes on indented lines of its own
+ * under the row, and the column's title under the others'. An item too long even for a line of its
+ * own is cut there. Without a width (a
+ * CI log, a file) the table is `textTable`'s, uncut and unwrapped.
+ */
+export function tableWithWrappedList(
+  header: readonly string[],
+  rows: readonly (readonly string[])[],
+  maxWidths: readonly number[],
+  width: number | undefined,
+): string {
+  if (width === undefined) return textTable(header, rows, maxWidths, false);
+  const last = header.length - 1;
+  const lists = rows.map((row) => row[last] ?? '');
+  const clipped = [header, ...rows].map((row) =>
+    row.map((cell, i) => (i === last ? '' : clipCell(cell, maxWidths[i]))),
+  );
+  const widths = header.map((_, i) =>
+    i === last ? 0 : maxOf(clipped.map((row) => displayWidth(row[i] ?? ''))),
+  );
+  const start = widths.slice(0, last).reduce((sum, w) => sum + w + 2, 0);
+  // Beside the row only when every item fits whole there (with its comma).
+  const longest = maxOf(lists.flatMap((list) => (list === '' ? [] : list.split(', ').map(displayWidth))));
+  const beside = width - start >= Math.max(MIN_LIST_COLUMNS, longest + 1);
+  const room = beside ? width - start : width - 4;
+  const pad = (row: readonly string[]) =>
+    row
+      .slice(0, last)
+      .map((cell, i) => cell + ' '.repeat(widths[i]! - displayWidth(cell)))
+      .join('  ');
+  const lines = beside
+    ? [`${pad(clipped[0]!)}  ${header[last]}`.trimEnd()]
+    : [pad(clipped[0]!).trimEnd(), `    ${header[last]}`];
+  clipped.slice(1).forEach((row, r) => {
+    const wrapped = wrapList(lists[r]!, room);
+    if (beside) {
+      lines.push(`${pad(row)}  ${wrapped[0] ?? ''}`.trimEnd());
+      for (const more of wrapped.slice(1)) lines.push(`${' '.repeat(start)}${more}`);
+    } else {
+      lines.push(pad(row).trimEnd());
+      for (const line of wrapped) lines.push(`    ${line}`);
+    }
+  });
+  return lines.map((line) => clipLine(line, width)).join('\n');
+}
+
+const clipCell = (text: string, max: number | undefined) =>
+  !max || displayWidth(text) <= max ? text : clipLine(text.replace(ANSI, ''), max);
+
+/** A list of items joined by ", " as lines of at most `room` columns, broken after a comma. */
+function wrapList(list: string, room: number): string[] {
+  if (list === '') return [];
+  const lines: string[] = [];
+  let line = '';
+  for (const item of list.split(', ')) {
+    const next = line === '' ? item : `${line}, ${item}`;
+    if (line !== '' && displayWidth(next) + 1 > room) {
+      lines.push(`${line},`);
+      line = item;
+    } else line = next;
+  }
+  lines.push(line);
+  return lines;
+}
+
+/**
  * A table for a screen `width` columns wide, as the report table is fitted: long cells cut to
  * `maxWidths`, then each line cut to the width with an ellipsis. Without a width (not a terminal:
  * a CI log, a file) nothing is cut.

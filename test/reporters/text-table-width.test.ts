@@ -7,7 +7,7 @@ import { describe, expect, it } from 'vitest';
 import type { Finding } from '../../src/model/finding.js';
 import type { Report } from '../../src/model/report.js';
 import { renderTable } from '../../src/reporters/table.js';
-import { clipLine, displayWidth, fittedTable } from '../../src/reporters/text-table.js';
+import { clipLine, displayWidth, fittedTable, tableWithWrappedList } from '../../src/reporters/text-table.js';
 import { canonicalReport } from './fixture.js';
 
 describe('terminal width', () => {
@@ -66,5 +66,44 @@ describe('terminal width', () => {
     const over = out.split('\n').filter((line) => displayWidth(line) > 60);
     expect(over).toEqual([]);
     expect(out).toContain('训练集群');
+  });
+});
+
+describe('the cluster table on a terminal: its list of failing rules', () => {
+  const header = ['CLUSTER', 'STATUS', 'RULES'];
+  const rules = Array.from({ length: 9 }, (_, i) => `hyperpod-rule-number-${i}`);
+  const rows = [
+    ['train', 'NON-COMPLIANT', rules.join(', ')],
+    ['eval', 'compliant', ''],
+  ];
+  const itemsOf = (text: string) => text.match(/hyperpod-rule-number-\d/g);
+
+  it('wraps beside its row, every item whole, each line within the width', () => {
+    const out = tableWithWrappedList(header, rows, [20, 14, 0], 80);
+    const lines = out.split('\n');
+    expect(lines[0]).toBe('CLUSTER  STATUS         RULES');
+    expect(lines[1]).toBe('train    NON-COMPLIANT  hyperpod-rule-number-0, hyperpod-rule-number-1,');
+    expect(lines[2]).toBe(`${' '.repeat(24)}hyperpod-rule-number-2, hyperpod-rule-number-3,`);
+    expect(lines.filter((line) => displayWidth(line) > 80)).toEqual([]);
+    expect(itemsOf(out)).toEqual(rules);
+    expect(lines.at(-1)).toBe('eval     compliant');
+  });
+
+  it('goes on lines of its own under its row when the other columns leave too little room', () => {
+    const out = tableWithWrappedList(header, rows, [20, 14, 0], 40);
+    const lines = out.split('\n');
+    expect(lines.slice(0, 4)).toEqual([
+      'CLUSTER  STATUS',
+      '    RULES',
+      'train    NON-COMPLIANT',
+      '    hyperpod-rule-number-0,',
+    ]);
+    expect(lines.filter((line) => displayWidth(line) > 40)).toEqual([]);
+    expect(itemsOf(out)).toEqual(rules);
+  });
+
+  it('is left whole on one line in a log or a file (no width)', () => {
+    const out = tableWithWrappedList(header, rows, [20, 14, 0], undefined);
+    expect(out.split('\n')[1]).toBe(`train    NON-COMPLIANT  ${rules.join(', ')}`);
   });
 });
