@@ -3,9 +3,10 @@ import { DEMO_TIME, demoEstate } from '../../src/demo/estate.js';
 import { render } from '../../src/index.js';
 import { SEVERITIES } from '../../src/model/finding.js';
 import { runPipeline } from '../../src/pipeline.js';
-import { dashboardFromReport } from '../../src/reporters/html/data.js';
+import { dashboardFromReport, dashboardFromScans } from '../../src/reporters/html/data.js';
 import { DASHBOARD_FINDINGS, escapeHtml, renderDashboard } from '../../src/reporters/html/render.js';
 import { hostileReport } from '../helpers/hostile.js';
+import { scanFixtures } from '../helpers/iac-scan.js';
 
 describe('HTML dashboard', () => {
   const demo = runPipeline(demoEstate(), { now: new Date(DEMO_TIME) }).report;
@@ -124,5 +125,19 @@ describe('HTML dashboard', () => {
     expect(html).not.toContain('<script>alert');
     expect(html).toContain('&lt;img src=x onerror=alert(1)&gt;');
     expect(escapeHtml(`<a href="x">'&'</a>`)).toBe('&lt;a href=&quot;x&quot;&gt;&#39;&amp;&#39;&lt;/a&gt;');
+  });
+});
+
+describe('the dashboard of saved scans', () => {
+  it("shows a Terraform resource's account and Region in Terraform's terms, as the dashboard of one report does", async () => {
+    const { report } = await scanFixtures(['terraform/no-key']);
+    const fromReport = dashboardFromReport(report).findings;
+    const fromScans = dashboardFromScans([{ report }]).findings;
+    const place = (list: typeof fromReport) =>
+      [...new Set(list.filter((f) => f.status === 'FAIL').map((f) => `${f.account} | ${f.region}`))].sort();
+    expect(place(fromScans)).toEqual([
+      "the account of the provider's credentials, not set in the files | the provider's Region, not set in the files",
+    ]);
+    expect(place(fromScans)).toEqual(place(fromReport));
   });
 });

@@ -3,7 +3,7 @@
  * yet) or from history (`report --html`). Pure.
  */
 
-import { shownPlace } from '../../engine/lazy-finding.js';
+import { inTerraformTerms, isTerraformResource, shownPlace } from '../../engine/lazy-finding.js';
 import { isProblem } from '../../history/lifecycle.js';
 import { historyFromRecords } from '../../history/memory.js';
 import { keyAliases, resourceName, scanRecord } from '../../history/record.js';
@@ -278,6 +278,18 @@ const RESOLUTION_WORDS: Record<Resolution, string> = {
 };
 
 /** The dashboard of history: KPIs over the window, open and recently closed findings. */
+/**
+ * An account or Region history kept for a resource, as a reader sees it: in Terraform's terms for a
+ * resource of a `.tf` file (history keeps the resource's id, `<file>#...`, not the finding), as the
+ * dashboard of one report shows it (`shownPlace`).
+ */
+function historyPlace(resourceId: string, value: string | undefined): string {
+  if (value === undefined) return '';
+  return value.includes('${AWS::') && isTerraformResource({ type: 'cluster', id: resourceId })
+    ? inTerraformTerms(value)
+    : value;
+}
+
 export function dashboardFromHistory(
   history: HistoryData,
   kpis: KpiReport,
@@ -302,8 +314,8 @@ export function dashboardFromHistory(
       severity: episode?.severity ?? f.severity,
       status: open || unknownNow ? f.status : 'FAIL',
       state: open ? (f.suppressed ? 'suppressed' : 'open') : unknownNow ? 'open' : 'resolved',
-      account: f.account ?? '',
-      region: f.region ?? '',
+      account: historyPlace(f.rid, f.account),
+      region: historyPlace(f.rid, f.region),
       resource: f.name,
       message: f.message,
       ...remediationOf(f.ruleId, open || unknownNow ? f.status : 'FAIL'),
