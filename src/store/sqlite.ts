@@ -142,6 +142,32 @@ function openReadOnly(path: string, timeout: number): { db: Db; cleanup?: () => 
 }
 
 /** Opens (or creates) the SQLite history at `path`. Prefer `openHistory` (store.ts), which also takes URLs. */
+/**
+ * Runs `step` again while SQLite answers SQLITE_BUSY, waiting a little longer each time, until
+ * `timeoutMs` has passed (then the last error stands). The connection's busy timeout waits for a
+ * lock, but SQLite does not wait where waiting could deadlock: two processes that open one new
+ * history at once both read it, then both ask for the lock that turns on WAL, and one is told
+ * busy at once (https://www.sqlite.org/c3ref/busy_handler.html: "the busy handler is not
+ * invoked" when "the connection is holding a shared lock and wants to promote it"). Once the other
+ * has finished, the step succeeds, and finds WAL already on.
+ */
+export function whileBusy<T>(step: () => T, timeoutMs: number, wait: (ms: number) => void = sleep): T {
+  const until = Date.now() + timeoutMs;
+  for (let attempt = 0; ; attempt++) {
+    try {
+      return step();
+    } catch (error) {
+      if (describeError(error).code !== 'SQLITE_BUSY' || Date.now() >= until) throw error;
+      wait(Math.min(200, 5 * 2 ** attempt, Math.max(1, until - Date.now())));
+    }
+  }
+}
+
+/** Blocks the thread for `ms`: the open is synchronous, and waits for another process's lock. */
+function sleep(ms: number): void {
+  Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, ms);
+}
+
 export function openSqliteHistory(path: string, options: OpenOptions): Result<SqliteHistory, InputError> {
   if (!options.create && !existsSync(path))
     return err(
@@ -162,14 +188,19 @@ export function openSqliteHistory(path: string, options: OpenOptions): Result<Sq
     } else {
       if (options.create) ensureDirectory(dirname(path), 0o700);
       const isNew = !existsSync(path);
-      db = new Database(path, { timeout: options.busyTimeoutMs ?? 30_000 });
+      const writable = new Database(path, { timeout: options.busyTimeoutMs ?? 30_000 });
+      db = writable;
       if (isNew) chmodSync(path, 0o600);
       created = isNew;
-      db.pragma('journal_mode = WAL');
+      whileBusy(() => writable.pragma('journal_mode = WAL'), options.busyTimeoutMs ?? 30_000);
       db.pragma('synchronous = NORMAL');
       db.pragma('foreign_keys = ON');
     }
-    const migrated = migrate(db, path, options.migrations ?? MIGRATIONS, options.readOnly);
+    const opened = db;
+    const migrated = whileBusy(
+      () => migrate(opened, path, options.migrations ?? MIGRATIONS, options.readOnly),
+      options.busyTimeoutMs ?? 30_000,
+    );
     if (!migrated.ok) {
       db.close();
       cleanup?.();

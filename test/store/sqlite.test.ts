@@ -1,4 +1,4 @@
-import { spawnSync } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -6,7 +6,7 @@ import Database from 'better-sqlite3';
 import { afterAll, describe, expect, it } from 'vitest';
 import { defaultDbPath } from '../../src/store/paths.js';
 import { APPLICATION_ID, SCHEMA_VERSION } from '../../src/store/schema.js';
-import { openSqliteHistory as openHistory } from '../../src/store/sqlite.js';
+import { openSqliteHistory as openHistory, whileBusy } from '../../src/store/sqlite.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'hpcmk-store-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
@@ -63,5 +63,66 @@ describe('SQLite history file', () => {
       'C:\\Users\\ana\\AppData\\Local\\hyperpod-cmk\\history.db',
     );
     expect(defaultDbPath({}, 'linux')).toBeUndefined();
+  });
+});
+
+describe('opening a history another process is writing', () => {
+  // Another process holds the write lock of a new history file (as a second `scan --db` does while
+  // it creates the schema): SQLite answers this one's switch to WAL "busy" at once, without
+  // waiting, and opening it failed with "database is locked".
+  it('waits for the lock and opens it', async () => {
+    const path = fresh();
+    const holder = spawn(
+      process.execPath,
+      [
+        '-e',
+        `const db = new (require('better-sqlite3'))(${JSON.stringify(path)});
+         db.exec('BEGIN IMMEDIATE');
+         process.stdout.write('locked\\n');
+         setTimeout(() => { db.exec('COMMIT'); db.close(); }, 700);`,
+      ],
+      { cwd: new URL('../../', import.meta.url).pathname, stdio: ['ignore', 'pipe', 'inherit'] },
+    );
+    await new Promise<void>((resolve) => holder.stdout!.once('data', () => resolve()));
+    const store = openHistory(path, { create: true, busyTimeoutMs: 10_000 });
+    expect(store.ok ? 'opened' : store.error.message).toBe('opened');
+    if (store.ok) await store.value.close();
+    await new Promise((resolve) => holder.once('exit', resolve));
+  });
+
+  it('tries again only while SQLite says busy, and not past its time', () => {
+    const busy = Object.assign(new Error('database is locked'), { code: 'SQLITE_BUSY' });
+    let calls = 0;
+    const waits: number[] = [];
+    expect(
+      whileBusy(
+        () => {
+          if (++calls < 3) throw busy;
+          return 'done';
+        },
+        1_000,
+        (ms) => waits.push(ms),
+      ),
+    ).toBe('done');
+    expect(waits).toEqual([5, 10]);
+    const other = Object.assign(new Error('disk I/O error'), { code: 'SQLITE_IOERR' });
+    expect(() =>
+      whileBusy(
+        () => {
+          throw other;
+        },
+        1_000,
+        () => {},
+      ),
+    ).toThrow(other);
+    expect(() =>
+      whileBusy(
+        () => {
+          throw busy;
+        },
+        0,
+        () => {},
+      ),
+    ).toThrow(busy);
   });
 });
