@@ -32,8 +32,8 @@ function run(text: string, options: { budget?: { steps: number } } = {}) {
     // Bytes that are not UTF-8 (0xff never is), and UTF-16 text, which Terraform's file() refuses.
     'binary.bin': Uint8Array.of(0xff, 0x00, 0xfe),
     'utf16.txt': Buffer.concat([Buffer.of(0xff, 0xfe), Buffer.from('Hi', 'utf16le')]),
-    // biome-ignore lint/suspicious/noTemplateCurlyInString: a Terraform template file
     'greet.tpl':
+      // biome-ignore lint/suspicious/noTemplateCurlyInString: a Terraform template file
       'Hello %%{a} \\n %{ for i, n in names }${n}%{ if i < length(names) - 1 }, %{ endif }%{ endfor }!\n',
   };
   const variables: Record<string, Val> = { arn: new Sym('aws_kms_key.k.arn') };

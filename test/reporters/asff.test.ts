@@ -107,8 +107,10 @@ describe('asff', () => {
 
   it.each([
     ['no account', undefined, 'us-east-1', 'has no AWS account, and'],
+    // biome-ignore lint/suspicious/noTemplateCurlyInString: the placeholder IaC writes, not a template
     ['a placeholder account', '${AWS::AccountId}', 'us-east-1', 'has no AWS account, and'],
     ['no Region', '111122223333', undefined, 'has no AWS Region, and'],
+    // biome-ignore lint/suspicious/noTemplateCurlyInString: the placeholder IaC writes, not a template
     ['neither', undefined, '${AWS::Region}', 'has no AWS account and no Region, and'],
     [
       'an account that is no account ID',
