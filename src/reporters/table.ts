@@ -164,13 +164,17 @@ export function renderTable(input: Report, options: TableOptions): string {
       bounded(symbolic(cluster.region)),
       paintStatus(c, cluster.status),
       String(cluster.instanceGroups),
-      [...cluster.failing, ...cluster.unknown.map((id) => `${id}?`)].join(', '),
+    ]);
+    const failing = report.clusters.map((cluster) => [
+      ...cluster.failing,
+      ...cluster.unknown.map((id) => `${id}?`),
     ]);
     out.push(
       tableWithWrappedList(
         ['CLUSTER', 'ACCOUNT', 'REGION', 'STATUS', 'GROUPS', 'FAILING RULES (? = unknown)'],
         rows,
-        [40, 12, 14, 14, 6, 0],
+        failing,
+        [40, 12, 14, 14, 6],
         options.width,
       ),
     );

@@ -37,12 +37,9 @@ export function textTable(
   maxWidths: readonly number[],
   cut: boolean,
 ): string {
-  const clip = (text: string, index: number) => {
-    const max = cut ? maxWidths[index] : undefined;
-    if (!max || displayWidth(text) <= max) return text;
-    return clipLine(text.replace(ANSI, ''), max);
-  };
-  const cells = [header, ...rows].map((row) => row.map(clip));
+  const cells = [header, ...rows].map((row) =>
+    row.map((text, index) => (cut ? clipCell(text, maxWidths[index]) : text)),
+  );
   const widths = header.map((_, i) => maxOf(cells.map((row) => displayWidth(row[i] ?? ''))));
   return cells
     .map((row) =>
@@ -61,43 +58,41 @@ export function textTable(
 const MIN_LIST_COLUMNS = 24;
 
 /**
- * The table with its last column a list (items joined by ", ") wrapped to a screen `width` columns
+ * A table whose last column is a list (`lists`, one per row), wrapped to a screen `width` columns
  * wide: continuation lines start under the column, so that every item shows instead of one
- * ellipsis once the other columns take the screen; when they leave it too few columns for the
+ * ellipsis once the other columns take the screen. When they leave it too few columns for the
  * longest item (or fewer than MIN_LIST_COLUMNS), each row's list goes on indented lines of its own
- * under the row, and the column's title under the others'. An item too long even for a line of its
- * own is cut there. Without a width (a
- * CI log, a file) the table is `textTable`'s, uncut and unwrapped.
+ * under the row, and the column's title under the others'; an item too long even for such a line
+ * is cut there. Without a width (a CI log, a file) it is `textTable`'s, the list joined by ", ".
  */
 export function tableWithWrappedList(
   header: readonly string[],
   rows: readonly (readonly string[])[],
+  lists: readonly (readonly string[])[],
   maxWidths: readonly number[],
   width: number | undefined,
 ): string {
-  if (width === undefined) return textTable(header, rows, maxWidths, false);
-  const last = header.length - 1;
-  const lists = rows.map((row) => row[last] ?? '');
-  const clipped = [header, ...rows].map((row) =>
-    row.map((cell, i) => (i === last ? '' : clipCell(cell, maxWidths[i]))),
+  if (width === undefined)
+    return textTable(
+      header,
+      rows.map((row, r) => [...row, lists[r]!.join(', ')]),
+      [...maxWidths, 0],
+      false,
+    );
+  const cells = [header.slice(0, -1), ...rows].map((row) =>
+    row.map((cell, i) => clipCell(cell, maxWidths[i])),
   );
-  const widths = header.map((_, i) =>
-    i === last ? 0 : maxOf(clipped.map((row) => displayWidth(row[i] ?? ''))),
-  );
-  const start = widths.slice(0, last).reduce((sum, w) => sum + w + 2, 0);
+  const widths = cells[0]!.map((_, i) => maxOf(cells.map((row) => displayWidth(row[i] ?? ''))));
+  const start = widths.reduce((sum, w) => sum + w + 2, 0);
   // Beside the row only when every item fits whole there (with its comma).
-  const longest = maxOf(lists.flatMap((list) => (list === '' ? [] : list.split(', ').map(displayWidth))));
+  const longest = maxOf(lists.flatMap((list) => list.map(displayWidth)));
   const beside = width - start >= Math.max(MIN_LIST_COLUMNS, longest + 1);
   const room = beside ? width - start : width - 4;
   const pad = (row: readonly string[]) =>
-    row
-      .slice(0, last)
-      .map((cell, i) => cell + ' '.repeat(widths[i]! - displayWidth(cell)))
-      .join('  ');
-  const lines = beside
-    ? [`${pad(clipped[0]!)}  ${header[last]}`.trimEnd()]
-    : [pad(clipped[0]!).trimEnd(), `    ${header[last]}`];
-  clipped.slice(1).forEach((row, r) => {
+    row.map((cell, i) => cell + ' '.repeat(widths[i]! - displayWidth(cell))).join('  ');
+  const title = header.at(-1)!;
+  const lines = beside ? [`${pad(cells[0]!)}  ${title}`] : [pad(cells[0]!).trimEnd(), `    ${title}`];
+  cells.slice(1).forEach((row, r) => {
     const wrapped = wrapList(lists[r]!, room);
     if (beside) {
       lines.push(`${pad(row)}  ${wrapped[0] ?? ''}`.trimEnd());
@@ -113,19 +108,18 @@ export function tableWithWrappedList(
 const clipCell = (text: string, max: number | undefined) =>
   !max || displayWidth(text) <= max ? text : clipLine(text.replace(ANSI, ''), max);
 
-/** A list of items joined by ", " as lines of at most `room` columns, broken after a comma. */
-function wrapList(list: string, room: number): string[] {
-  if (list === '') return [];
+/** Items joined by ", " as lines of at most `room` columns, broken after a comma. */
+function wrapList(items: readonly string[], room: number): string[] {
   const lines: string[] = [];
   let line = '';
-  for (const item of list.split(', ')) {
+  for (const item of items) {
     const next = line === '' ? item : `${line}, ${item}`;
     if (line !== '' && displayWidth(next) + 1 > room) {
       lines.push(`${line},`);
       line = item;
     } else line = next;
   }
-  lines.push(line);
+  if (line !== '') lines.push(line);
   return lines;
 }
 
