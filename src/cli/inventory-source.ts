@@ -9,11 +9,9 @@ import { DEMO_TIME, demoEstate } from '../demo/estate.js';
 import type { SourceIssue } from '../model/finding.js';
 import type { Inventory } from '../model/inventory.js';
 import { parseSnapshot } from '../model/snapshot.js';
-import { MAX_SHOWN_CHARS, shortened } from '../model/text.js';
-import { escapeControl } from '../reporters/escape.js';
 import { DEMO_CONFIG_URL } from './commands/demo.js';
 import { loadConfig, parseNow, readInput } from './common.js';
-import { inputError } from './errors.js';
+import { iacErrorWarnings, inputError } from './errors.js';
 import type { Io } from './io.js';
 import { collectLive, collectOptionsFrom, type ScopeFlags, scopeOptions } from './live.js';
 import { collectGarbage, LARGE_SNAPSHOT_CHARS } from './memory.js';
@@ -112,14 +110,7 @@ export async function readEstate(
     const { scanIac } = await import('../parsers/iac.js');
     const scanned = await scanIac({ paths: iacPaths, cwd: io.cwd, generatedAt: now.toISOString() });
     if (!scanned.ok) throw inputError(scanned.error);
-    for (const issue of scanned.value.issues.filter((entry) => entry.severity === 'error')) {
-      const where = issue.location
-        ? `${shortened(issue.location.file, MAX_SHOWN_CHARS)}${issue.location.line ? `:${issue.location.line}` : ''}: `
-        : '';
-      io.stderr.write(
-        `hyperpod-cmk: warning: ${escapeControl(`${where}${shortened(issue.message, MAX_SHOWN_CHARS)}`)} (skipped)\n`,
-      );
-    }
+    io.stderr.write(iacErrorWarnings(scanned.value.issues));
     return {
       inventory: scanned.value.inventory,
       label: `the infrastructure-as-code in ${iacPaths.join(', ')}`,

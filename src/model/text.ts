@@ -22,6 +22,9 @@ export function shortened(text: string, max = 200): string {
  */
 export const MAX_SHOWN_CHARS = 2_048;
 
+/** A value from data as text a person reads shows it: at most MAX_SHOWN_CHARS of it ('' for none). */
+export const bounded = (text: string | undefined): string => shortened(text ?? '', MAX_SHOWN_CHARS);
+
 /**
  * Orders strings by their UTF-16 code units, the same on every machine: what a file that people
  * diff or a digest covers is sorted by (`localeCompare` follows the machine's locale: LANG=sv_SE

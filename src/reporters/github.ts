@@ -22,7 +22,7 @@
 import type { Finding, Severity, SourceIssue } from '../model/finding.js';
 import type { Location } from '../model/inventory.js';
 import type { Report } from '../model/report.js';
-import { MAX_SHOWN_CHARS, shortened } from '../model/text.js';
+import { bounded } from '../model/text.js';
 import { escapeControlButLineEnds } from './escape.js';
 import { type PathContext, repoRelative, repoRelativeId } from './locations.js';
 import { urgency } from './urgency.js';
@@ -64,7 +64,7 @@ function place(location: Location | undefined, context: PathContext) {
 /** Where a location that `place` could not name is, for the end of the message ('' when it named it). */
 function unplaced(location: Location | undefined, at: { file?: string }): string {
   if (!location || at.file) return '';
-  const file = shortened(location.file, MAX_SHOWN_CHARS);
+  const file = bounded(location.file);
   return `\n(${file}${location.line ? `:${location.line}` : ''})`;
 }
 
@@ -79,8 +79,7 @@ function levelOf(finding: Finding): Command {
 
 function findingCommand(finding: Finding, context: PathContext): string | undefined {
   const r = finding.resource;
-  // A tenant's megabyte name would make a megabyte annotation: each value at most MAX_SHOWN_CHARS.
-  const bounded = (text: string | undefined) => shortened(text ?? '', MAX_SHOWN_CHARS);
+  // A tenant's megabyte name would make a megabyte annotation: each value `bounded`.
   const subject = r.instanceGroup
     ? `${bounded(r.cluster)}/${bounded(r.instanceGroup)}`
     : bounded(r.cluster ?? repoRelativeId(r, context));

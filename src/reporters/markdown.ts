@@ -2,13 +2,11 @@
 import type { Finding } from '../model/finding.js';
 import { SEVERITIES } from '../model/finding.js';
 import { type Report, scanSourceLabel } from '../model/report.js';
-import { MAX_SHOWN_CHARS, shortened } from '../model/text.js';
+import { bounded } from '../model/text.js';
 import { markdownCode, markdownText } from './escape.js';
 
 const mdCell = markdownText;
 const code = markdownCode;
-/** A value from data as a line shows it: a tenant's megabyte name would make a megabyte line. */
-const bounded = (text: string | undefined): string => shortened(text ?? '', MAX_SHOWN_CHARS);
 const pctOrNa = (pct: number | null) => (pct === null ? 'n/a' : `${pct}%`);
 
 function where(f: Finding): string {

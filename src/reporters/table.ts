@@ -8,7 +8,7 @@ import type { Finding, Severity } from '../model/finding.js';
 import { SEVERITIES } from '../model/finding.js';
 import { pushAll } from '../model/many.js';
 import { type Report, scanSourceLabel } from '../model/report.js';
-import { MAX_SHOWN_CHARS, shortened } from '../model/text.js';
+import { bounded } from '../model/text.js';
 import { escapeControl, terminalSafe } from './escape.js';
 import { fitWidth, tableWithWrappedList } from './text-table.js';
 
@@ -54,9 +54,6 @@ const paintSeverity = (c: Colors, severity: Severity, text: string) =>
 
 /** IaC leaves account and region as placeholders (`${AWS::AccountId}`): a dash says "not known here". */
 const symbolic = (value: string): string => (value.startsWith('${') || value === 'unknown' ? '-' : value);
-
-/** A value from data as a line shows it: a tenant's megabyte name would make a megabyte line. */
-const bounded = (text: string | undefined): string => shortened(text ?? '', MAX_SHOWN_CHARS);
 
 function resourceLabel(finding: Finding): string {
   const r = finding.resource;

@@ -5,11 +5,11 @@ import { generateGuardrails } from '../../guardrails/index.js';
 import { emptyInventory, type Inventory } from '../../model/inventory.js';
 import { isRegionName } from '../../model/regions.js';
 import { parseSnapshot } from '../../model/snapshot.js';
-import { MAX_SHOWN_CHARS, shortened } from '../../model/text.js';
+import { bounded } from '../../model/text.js';
 import { escapeControl, terminalSafe } from '../../reporters/escape.js';
 import { fittedTable } from '../../reporters/text-table.js';
 import { absolute, configInputLabel, loadConfig, parseNow, readInput, terminalWidth } from '../common.js';
-import { inputError } from '../errors.js';
+import { iacErrorWarnings, inputError } from '../errors.js';
 import type { Io } from '../io.js';
 import { defineCommand } from '../spec.js';
 import { DEMO_CONFIG_URL } from './demo.js';
@@ -54,15 +54,7 @@ async function chooseInventory(
     const { scanIac } = await import('../../parsers/iac.js');
     const scanned = await scanIac({ paths: iacPaths, cwd: io.cwd, generatedAt: now.toISOString() });
     if (!scanned.ok) throw inputError(scanned.error);
-    const errors = scanned.value.issues.filter((issue) => issue.severity === 'error');
-    for (const issue of errors) {
-      const where = issue.location
-        ? `${shortened(issue.location.file, MAX_SHOWN_CHARS)}${issue.location.line ? `:${issue.location.line}` : ''}: `
-        : '';
-      io.stderr.write(
-        `hyperpod-cmk: warning: ${escapeControl(`${where}${shortened(issue.message, MAX_SHOWN_CHARS)}`)} (skipped)\n`,
-      );
-    }
+    io.stderr.write(iacErrorWarnings(scanned.value.issues));
     return {
       inventory: scanned.value.inventory,
       label: `the infrastructure-as-code in ${iacPaths.join(', ')}`,
@@ -272,7 +264,7 @@ export const guardrailsCommand = defineCommand({
     );
     for (const item of plan.skipped)
       io.stderr.write(
-        `hyperpod-cmk: not covered: ${escapeControl(`${shortened(item.what, MAX_SHOWN_CHARS)}: ${shortened(item.reason, MAX_SHOWN_CHARS)}`)}\n`,
+        `hyperpod-cmk: not covered: ${escapeControl(`${bounded(item.what)}: ${bounded(item.reason)}`)}\n`,
       );
     return 0;
   },
