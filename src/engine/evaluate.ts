@@ -4,7 +4,7 @@
  */
 
 import { type ResolvedConfig, resolveConfig } from '../config/schema.js';
-import { parseIsoTime } from '../model/dates.js';
+import { DAY_MS, parseIsoTime } from '../model/dates.js';
 import type { Finding, ResourceRef, Severity, Status, Suppression } from '../model/finding.js';
 import { SEVERITIES, severityRank } from '../model/finding.js';
 import type { Inventory } from '../model/inventory.js';
@@ -109,8 +109,6 @@ function expiresAt(expires: string): number {
   const at = parseIsoTime(expires) ?? Number.NaN;
   return /^\d{4}-\d{2}-\d{2}$/.test(expires.trim()) ? at + DAY_MS - 1 : at;
 }
-
-const DAY_MS = 86_400_000;
 
 function crashFinding(rule: Rule, error: unknown): Verdict {
   const message = error instanceof Error ? error.message : String(error);

@@ -25,6 +25,12 @@ export function fingerprint(ruleId: string, resourceId: string): string {
 }
 
 /**
+ * Whether a value is, or holds, the placeholder IaC leaves for a deploying Region, account or
+ * partition its files do not set (CloudFormation's pseudo parameters: `${AWS::Region}`).
+ */
+export const isPlaceholder = (value: string): boolean => value.includes('${AWS::');
+
+/**
  * A message value in the terms of a Terraform user. IaC leaves the deploying Region, account and
  * partition as CloudFormation's pseudo parameters (`${AWS::Region}`), which the inventory keeps
  * (policies are compared with them) but Terraform has no such thing: a resource is in its provider
@@ -33,7 +39,7 @@ export function fingerprint(ruleId: string, resourceId: string): string {
  * only the placeholder says so; one inside a longer value (an ARN) becomes `<region>`.
  */
 export function inTerraformTerms(value: string): string {
-  if (!value.includes('${AWS::')) return value;
+  if (!isPlaceholder(value)) return value;
   const whole = TERRAFORM_TERMS.get(value);
   if (whole) return whole[0];
   return value.replace(
@@ -78,7 +84,7 @@ export function inTerraformTermsOf(finding: Finding): boolean {
 
 /** A finding's account or Region as a reader sees it: in Terraform's terms for a Terraform resource. */
 export function shownPlace(finding: Finding, value: string | undefined): string | undefined {
-  return value === undefined || !value.includes('${AWS::') || !inTerraformTermsOf(finding)
+  return value === undefined || !isPlaceholder(value) || !inTerraformTermsOf(finding)
     ? value
     : inTerraformTerms(value);
 }

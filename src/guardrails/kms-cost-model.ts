@@ -11,15 +11,13 @@
  * The guardrails budget is derived from it; the KPI module may share it (it is named for the
  * pricing it models, not for its first user).
  */
-import { parseIsoTime } from '../model/dates.js';
+import { DAY_MS, parseIsoTime } from '../model/dates.js';
 import type { Key, Unresolved } from '../model/inventory.js';
 import { isUnresolved } from '../model/inventory.js';
 import { maxOf } from '../model/many.js';
 import { monthlyStorageUsd, requestCostUsd } from '../pricing/kms.js';
 
 export { KMS_PRICING, requestCostUsd } from '../pricing/kms.js';
-
-const DAY_MS = 86_400_000;
 
 export interface KeyCost {
   arn: string;

@@ -1,12 +1,12 @@
 /** KPI windows and breakdowns: `--since 30d|12w|6m|1y|ISO-8601` and `--by DIMENSION`. Pure. */
-import { parseIsoTime } from '../model/dates.js';
+import { DAY_MS, parseIsoTime } from '../model/dates.js';
 import type { InputError } from '../model/input-error.js';
 import { err, ok, type Result } from '../model/result.js';
 
 export const DIMENSIONS = ['account', 'region', 'project', 'severity', 'rule'] as const;
 export type Dimension = (typeof DIMENSIONS)[number];
 
-export const DAY_MS = 86_400_000;
+export { DAY_MS };
 
 export interface KpiWindow {
   /** Epoch ms, inclusive. */

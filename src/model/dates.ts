@@ -32,7 +32,7 @@ export function parseIsoTime(value: string): number | undefined {
 
 export const isIsoTime = (value: string): boolean => parseIsoTime(value) !== undefined;
 
-const DAY_MS = 86_400_000;
+export const DAY_MS = 86_400_000;
 
 /**
  * How far `target` is from `now`, in words that never lie about the past: "in 12 days", "today",

@@ -13,6 +13,7 @@
  * - Every finding needs a real account and Region: IaC findings have them only when `iac` was
  *   given `--account` and `--region`.
  */
+import { isPlaceholder } from '../engine/lazy-finding.js';
 import type { Finding } from '../model/finding.js';
 import type { Report } from '../model/report.js';
 import { shortened as clip } from '../model/text.js';
@@ -90,7 +91,7 @@ export function toAsff(report: Report): AsffFinding[] {
  * an AWS account ID or Region name (a snapshot written by hand or tampered with).
  */
 function placeProblems(account: string | undefined, region: string | undefined): string[] {
-  const unset = (value: string | undefined) => value === undefined || value.includes('${AWS::');
+  const unset = (value: string | undefined) => value === undefined || isPlaceholder(value);
   const problems: string[] = [];
   if (unset(account)) problems.push('no AWS account');
   else if (!ACCOUNT.test(account!)) problems.push(`the account "${account}", not a 12-digit AWS account ID`);

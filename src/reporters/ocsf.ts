@@ -14,6 +14,7 @@
  * - `finding_info.uid` is the finding's stable fingerprint, so a later import updates it;
  * - `time` is the scan's end, in epoch milliseconds; the cloud profile names AWS, the account and Region.
  */
+import { isPlaceholder } from '../engine/lazy-finding.js';
 import { parseIsoTime } from '../model/dates.js';
 import type { Finding, Severity } from '../model/finding.js';
 import type { Report } from '../model/report.js';
@@ -186,7 +187,7 @@ function event(report: Report, f: Finding & { status: 'PASS' | 'FAIL' | 'UNKNOWN
  * event leaves it out, as it does when there is none.
  */
 function known(value: string | undefined): string | undefined {
-  return value === undefined || value === '' || value.includes('${AWS::') ? undefined : value;
+  return value === undefined || value === '' || isPlaceholder(value) ? undefined : value;
 }
 
 export function toOcsf(report: Report): OcsfComplianceFinding[] {

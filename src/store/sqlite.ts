@@ -141,7 +141,6 @@ function openReadOnly(path: string, timeout: number): { db: Db; cleanup?: () => 
   }
 }
 
-/** Opens (or creates) the SQLite history at `path`. Prefer `openHistory` (store.ts), which also takes URLs. */
 /**
  * Runs `step` again while SQLite answers SQLITE_BUSY, waiting a little longer each time, until
  * `timeoutMs` has passed (then the last error stands). The connection's busy timeout waits for a
@@ -168,6 +167,7 @@ function sleep(ms: number): void {
   Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, ms);
 }
 
+/** Opens (or creates) the SQLite history at `path`. Prefer `openHistory` (store.ts), which also takes URLs. */
 export function openSqliteHistory(path: string, options: OpenOptions): Result<SqliteHistory, InputError> {
   if (!options.create && !existsSync(path))
     return err(
@@ -177,29 +177,30 @@ export function openSqliteHistory(path: string, options: OpenOptions): Result<Sq
         'run `hyperpod-cmk scan` or `hyperpod-cmk evaluate` first (they save to history), or pass --db FILE',
       ),
     );
+  const busyTimeoutMs = options.busyTimeoutMs ?? 30_000;
   let db: Db | undefined;
   try {
     let cleanup: (() => void) | undefined;
     let created = false;
     if (options.readOnly) {
-      const opened = openReadOnly(path, options.busyTimeoutMs ?? 30_000);
-      db = opened.db;
-      cleanup = opened.cleanup;
+      const copy = openReadOnly(path, busyTimeoutMs);
+      db = copy.db;
+      cleanup = copy.cleanup;
     } else {
       if (options.create) ensureDirectory(dirname(path), 0o700);
       const isNew = !existsSync(path);
-      const writable = new Database(path, { timeout: options.busyTimeoutMs ?? 30_000 });
+      const writable = new Database(path, { timeout: busyTimeoutMs });
       db = writable;
       if (isNew) chmodSync(path, 0o600);
       created = isNew;
-      whileBusy(() => writable.pragma('journal_mode = WAL'), options.busyTimeoutMs ?? 30_000);
+      whileBusy(() => writable.pragma('journal_mode = WAL'), busyTimeoutMs);
       db.pragma('synchronous = NORMAL');
       db.pragma('foreign_keys = ON');
     }
     const opened = db;
     const migrated = whileBusy(
       () => migrate(opened, path, options.migrations ?? MIGRATIONS, options.readOnly),
-      options.busyTimeoutMs ?? 30_000,
+      busyTimeoutMs,
     );
     if (!migrated.ok) {
       db.close();

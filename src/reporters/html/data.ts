@@ -277,7 +277,6 @@ const RESOLUTION_WORDS: Record<Resolution, string> = {
   'not-evaluated': 'rule no longer evaluated',
 };
 
-/** The dashboard of history: KPIs over the window, open and recently closed findings. */
 /**
  * An account or Region history kept for a resource, as a reader sees it: in Terraform's terms for a
  * resource of a `.tf` file (history keeps the resource's id, `<file>#...`, not the finding), as the
@@ -285,11 +284,10 @@ const RESOLUTION_WORDS: Record<Resolution, string> = {
  */
 function historyPlace(resourceId: string, value: string | undefined): string {
   if (value === undefined) return '';
-  return value.includes('${AWS::') && isTerraformResource({ type: 'cluster', id: resourceId })
-    ? inTerraformTerms(value)
-    : value;
+  return isTerraformResource({ type: 'cluster', id: resourceId }) ? inTerraformTerms(value) : value;
 }
 
+/** The dashboard of history: KPIs over the window, open and recently closed findings. */
 export function dashboardFromHistory(
   history: HistoryData,
   kpis: KpiReport,
