@@ -19,6 +19,7 @@ import {
 } from '@aws-sdk/client-cloudtrail';
 import { parseIsoTime } from '../../model/dates.js';
 import type { Gap, Trail, TrailEvent } from '../../model/inventory.js';
+import { callerOf, isGrantForAwsResource } from '../../model/trail-identity.js';
 import type { ScanContext } from './context.js';
 import { everyPage } from './pages.js';
 
@@ -262,11 +263,7 @@ export function trailEventOf(event: Event, account: string, region: string): Tra
     record.requestKeyId ??
     record.responseKeyId;
   const identity = record.userIdentity;
-  // A call an AWS service makes as itself has no ARN, only the service (`invokedBy`): AWS's own
-  // RotateKey example has `"userIdentity": {"accountId": ..., "invokedBy": "AWS Internal"}`
-  // (https://docs.aws.amazon.com/awscloudtrail/latest/userguide/non-api-aws-service-events.html).
-  // The same order as the log-file reader, so a call is one principal from either source.
-  const principal = identity.arn ?? identity.invokedBy ?? identity.principalId;
+  const principal = callerOf(identity);
   const eventTime =
     (event.EventTime && !Number.isNaN(event.EventTime.getTime())
       ? event.EventTime.toISOString()
@@ -286,10 +283,7 @@ export function trailEventOf(event: Event, account: string, region: string): Tra
     ...(record.errorCode ? { errorCode: record.errorCode } : {}),
     ...(record.errorMessage ? { errorMessage: record.errorMessage } : {}),
     ...(keyRef ? { keyRef } : {}),
-    // A grant an AWS service creates for a resource (HyperPod, EBS) arrives invoked by that service.
-    ...(eventName === 'CreateGrant'
-      ? { grantIsForAwsResource: identity.invokedBy !== undefined || identity.type === 'AWSService' }
-      : {}),
+    ...(eventName === 'CreateGrant' ? { grantIsForAwsResource: isGrantForAwsResource(identity) } : {}),
     ...(record.granteePrincipal ? { granteePrincipal: record.granteePrincipal } : {}),
   };
 }

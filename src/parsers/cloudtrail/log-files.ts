@@ -11,6 +11,7 @@ import { gunzipSync } from 'node:zlib';
 import { parseIsoTime } from '../../model/dates.js';
 import type { SourceIssue } from '../../model/finding.js';
 import type { TrailEvent } from '../../model/inventory.js';
+import { callerOf, isGrantForAwsResource } from '../../model/trail-identity.js';
 import { insideRoots, readBounded, realPathOf } from '../common/safe-read.js';
 
 /**
@@ -55,7 +56,13 @@ export function trailEventFromRecord(raw: unknown): TrailEvent | undefined {
   const resources = Array.isArray(record.resources) ? record.resources.map(obj) : [];
   const keyArn = resources.map((r) => str(r?.ARN)).find((arn) => arn?.includes(':key/'));
   const keyRef = keyArn ?? str(request?.keyId) ?? str(obj(record.responseElements)?.keyId);
-  const principal = str(identity?.arn) ?? str(identity?.invokedBy) ?? str(identity?.principalId);
+  const who = identity && {
+    type: str(identity.type),
+    arn: str(identity.arn),
+    invokedBy: str(identity.invokedBy),
+    principalId: str(identity.principalId),
+  };
+  const principal = callerOf(who);
   return {
     eventId,
     eventTime: new Date(at).toISOString(),
@@ -64,22 +71,12 @@ export function trailEventFromRecord(raw: unknown): TrailEvent | undefined {
     account,
     region,
     ...(principal ? { principalArn: principal } : {}),
-    ...(str(identity?.type) ? { principalType: str(identity?.type)! } : {}),
-    ...(str(identity?.invokedBy) ? { invokedBy: str(identity?.invokedBy)! } : {}),
+    ...(who?.type ? { principalType: who.type } : {}),
+    ...(who?.invokedBy ? { invokedBy: who.invokedBy } : {}),
     ...(str(record.errorCode) ? { errorCode: str(record.errorCode)! } : {}),
     ...(str(record.errorMessage) ? { errorMessage: str(record.errorMessage)! } : {}),
     ...(keyRef ? { keyRef } : {}),
-    // CloudTrail logs no such flag (ct-creategrant.html: keyId, constraints, operations,
-    // granteePrincipal), and requestParameters are logged as the caller sent them: a grant an AWS
-    // service creates for a resource shows in who called, invoked by that service (ct-ec2two.html),
-    // as the live reader reads it.
-    // https://docs.aws.amazon.com/kms/latest/developerguide/ct-creategrant.html
-    ...(eventName === 'CreateGrant'
-      ? {
-          grantIsForAwsResource:
-            str(identity?.invokedBy) !== undefined || str(identity?.type) === 'AWSService',
-        }
-      : {}),
+    ...(eventName === 'CreateGrant' ? { grantIsForAwsResource: isGrantForAwsResource(who) } : {}),
     ...(str(request?.granteePrincipal) ? { granteePrincipal: str(request?.granteePrincipal)! } : {}),
   };
 }
