@@ -42,6 +42,12 @@ const CONTROL_AND_BIDI_BUT_NEWLINE = new RegExp(
 /** The same but every CR and LF, for a format that writes line ends its own way. */
 const CONTROL_AND_BIDI_BUT_LINE_ENDS = new RegExp(`[${UNSAFE_BUT_LINE_ENDS}]|${ASTRAL_NONCHARACTER}`, 'g');
 
+/** The same but tab, CR and LF, which XML 1.0 carries as character references. */
+const CONTROL_AND_BIDI_BUT_XML_WHITESPACE = new RegExp(
+  `[${UNSAFE_BUT_WHITESPACE}]|${ASTRAL_NONCHARACTER}`,
+  'g',
+);
+
 /** Each UTF-16 code unit of `char` (one, or the two of a character beyond U+FFFF) as `\\u` and four hex digits. */
 const jsonEscape = (char: string): string =>
   Array.from(
@@ -71,12 +77,6 @@ export function escapeControlKeepNewlines(text: string): string {
 export function escapeControlButLineEnds(text: string): string {
   return text.replace(CONTROL_AND_BIDI_BUT_LINE_ENDS, jsonEscape);
 }
-
-/** The same set but the whitespace XML 1.0 carries (tab, CR, LF), each written `\u001b` (JSON's form, C0 included). */
-const CONTROL_AND_BIDI_BUT_XML_WHITESPACE = new RegExp(
-  `[${UNSAFE_BUT_WHITESPACE}]|${ASTRAL_NONCHARACTER}`,
-  'g',
-);
 
 /**
  * Every character `escapeControl` escapes but tab, CR and LF, each written `\u001b`: for XML

@@ -103,6 +103,11 @@ export class PatternChecker {
   private spent = 0;
   private context: ReturnType<typeof createContext> | undefined;
 
+  /** `checkMs` and `scanMs`: how long one check, and all of them, may run (CHECK_MS, SCAN_MS). */
+  constructor(
+    private readonly budget: { checkMs: number; scanMs: number } = { checkMs: CHECK_MS, scanMs: SCAN_MS },
+  ) {}
+
   check(pattern: string, values: readonly string[]): PatternCheck {
     if (pattern.length > MAX_PATTERN)
       return { checked: false, why: `it is longer than ${MAX_PATTERN} characters` };
@@ -114,14 +119,17 @@ export class PatternChecker {
       };
     if (translated.asciiOnly && values.some((value) => /[^\x00-\x7f]/.test(value)))
       return { checked: false, why: 'Java and JavaScript match it differently on text that is not ASCII' };
-    const left = SCAN_MS - this.spent;
-    if (left <= 0) return { checked: false, why: `the scan has spent its ${SCAN_MS} ms for such checks` };
+    const left = this.budget.scanMs - this.spent;
+    if (left <= 0)
+      return { checked: false, why: `the scan has spent its ${this.budget.scanMs} ms for such checks` };
     this.context ??= createContext(Object.create(null));
     this.context.source = translated.source;
     this.context.values = values;
     const start = performance.now();
     try {
-      const matches = CHECK.runInContext(this.context, { timeout: Math.min(CHECK_MS, Math.ceil(left)) });
+      const matches = CHECK.runInContext(this.context, {
+        timeout: Math.min(this.budget.checkMs, Math.ceil(left)),
+      });
       return { checked: true, matches: matches === true };
     } catch (error) {
       const code = (error as { code?: unknown }).code;
